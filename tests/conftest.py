@@ -1,0 +1,92 @@
+"""Shared fixtures: a fresh database per test, on SQLite and (where a server can run) PostgreSQL.
+
+Tests that take the ``db`` fixture run twice: ``db[sqlite]`` and ``db[postgresql]``. The PostgreSQL
+server is started once per session (see tests/pgserver.py); each test gets its own database
+cloned from a migrated template. Set WORKBENCH_TEST_PG_URL to use an existing server instead.
+Set WORKBENCH_TEST_NO_PG=1 to run the SQLite half only.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from pathlib import Path
+
+import pytest
+
+from workbench.store import Database
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SAMPLE = ROOT / "data" / "sample"
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """URL of a PostgreSQL server with a migrated template database ``wb_template``."""
+    if os.environ.get("WORKBENCH_TEST_NO_PG"):
+        pytest.skip("PostgreSQL tests switched off by WORKBENCH_TEST_NO_PG")
+    from tests import pgserver
+
+    reason = pgserver.unavailable_reason()
+    if reason:
+        pytest.skip(f"PostgreSQL not available: {reason}")
+    server = None
+    url = os.environ.get("WORKBENCH_TEST_PG_URL")
+    if not url:
+        server = pgserver.PgServer()
+        url = server.start()
+    pgserver.wait_for(url)
+    base = url.rsplit("/", 1)[0]
+    _admin(url, "DROP DATABASE IF EXISTS wb_template")
+    _admin(url, "CREATE DATABASE wb_template")
+    template = Database(f"{base}/wb_template")
+    template.upgrade()
+    template.dispose()
+    yield base
+    if server is not None:
+        server.stop()
+
+
+def _admin(url: str, sql: str) -> None:
+    import psycopg
+
+    plain = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db(request, tmp_path):
+    """A fresh, migrated, empty database."""
+    if request.param == "sqlite":
+        database = Database(f"sqlite:///{tmp_path / 'test.db'}")
+        database.upgrade()
+        yield database
+        database.dispose()
+        return
+    base = request.getfixturevalue("pg_url")
+    name = f"wb_test_{os.getpid()}_{next(_counter)}"
+    _admin(f"{base}/postgres", f"CREATE DATABASE {name} TEMPLATE wb_template")
+    database = Database(f"{base}/{name}")
+    yield database
+    database.dispose()
+    _admin(f"{base}/postgres", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def sqlite_db(tmp_path):
+    """A fresh SQLite database only (for tests whose subject is not the database)."""
+    database = Database(f"sqlite:///{tmp_path / 'test.db'}")
+    database.upgrade()
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(scope="session")
+def shared_dir():
+    if not SHARED.exists():
+        pytest.skip(f"{SHARED} is absent (the shared reference data is not beside this checkout)")
+    return SHARED

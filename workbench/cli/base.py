@@ -1,0 +1,76 @@
+"""Set-up and reading back: init, ingest, sources, turns, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ._util import acting_user, echo_json, echo_table, open_db
+
+
+@click.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create or upgrade the database schema (safe to run again)."""
+    db = open_db(ctx)
+    click.echo(f"Database ready: {db.url}")
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV/XLSX with file,kind,phase,pilot,county,date,language (default: the folder's manifest.csv).")
+@click.option("--participants", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV/XLSX with file,speaker,actor,organisation,pilot (default: the folder's participants.csv).")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None, participants: Path | None) -> None:
+    """Ingest transcripts, notes and documents (files or folders)."""
+    from ..ingest import ingest_paths
+
+    report = ingest_paths(open_db(ctx), list(paths), manifest=manifest, participants=participants,
+                          user=acting_user(ctx))
+    for line in report.warnings:
+        click.echo(f"Advarsel: {line}", err=True)
+    for line in report.errors:
+        click.echo(f"Feil: {line}", err=True)
+    click.echo(report.summary())
+    if report.errors and not report.added:
+        ctx.exit(1)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def sources(ctx: click.Context, as_json: bool) -> None:
+    """List the ingested sources with their metadata, turns, words and speakers."""
+    from ..ingest import list_sources
+
+    rows = list_sources(open_db(ctx), user=acting_user(ctx))
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        r["speakers"] = len(r["speakers"])
+    echo_table(rows, ["id", "file", "kind", "phase", "pilot", "language", "turns", "words", "speakers"])
+
+
+@click.command()
+@click.argument("source")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def turns(ctx: click.Context, source: str, as_json: bool) -> None:
+    """Show the segments (speaker turns, notes items, paragraphs) of SOURCE (id or file name)."""
+    from ..ingest import list_turns
+
+    rows = list_turns(open_db(ctx), source, user=acting_user(ctx))
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        who = r["speaker"] or r.get("heading") or ""
+        actor = f" ({r['actor']})" if r.get("actor") else ""
+        click.echo(f"[{r['index']}] {who}{actor}: {r['text']}")
+
+
+COMMANDS = [init, ingest, sources, turns]

@@ -1,0 +1,16 @@
+"""Errors raised by the workbench library.
+
+Every message is one line that names the file, the place and the fix; the CLI prints it as is.
+"""
+
+
+class WorkbenchError(Exception):
+    """A user mistake or a bad input: shown to the user as one line, never as a traceback."""
+
+
+class NotFound(WorkbenchError):
+    """A named thing (source, code, coding, suggestion) does not exist."""
+
+
+class InputError(WorkbenchError):
+    """An input file or value is malformed."""

@@ -1,0 +1,225 @@
+"""The data model: sources and their segments, speakers, codebook, codings, suggestions, audit.
+
+Offsets (`start_char`, `end_char`) are Unicode code points into `Source.canonical_text`,
+half-open. Times are seconds from the start of the recording.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    Index,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class User(Base):
+    """A person acting on the database (coder, researcher, resource-group reader)."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(40), default="researcher")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEvent(Base):
+    """One recorded user action (ingest, code, accept, reject, load codebook ...)."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    target_type: Mapped[str | None] = mapped_column(String(40))
+    target_id: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user: Mapped[User] = relationship()
+
+
+class Source(Base):
+    """One ingested file: its metadata and its canonical plain text."""
+
+    __tablename__ = "sources"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(500), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    format: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str | None] = mapped_column(String(40))
+    phase: Mapped[str | None] = mapped_column(String(40))
+    pilot: Mapped[str | None] = mapped_column(String(100))
+    county: Mapped[str | None] = mapped_column(String(100))
+    date: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str | None] = mapped_column(String(10))
+    canonical_text: Mapped[str] = mapped_column(Text)
+    word_count: Mapped[int] = mapped_column(Integer, default=0)
+    ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ingested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    speakers: Mapped[list[Speaker]] = relationship(
+        back_populates="source", cascade="all, delete-orphan", order_by="Speaker.id"
+    )
+    segments: Mapped[list[Segment]] = relationship(
+        back_populates="source", cascade="all, delete-orphan", order_by="Segment.index"
+    )
+
+
+class Speaker(Base):
+    """A participant as labelled in one source, with the actor and organisation they represent."""
+
+    __tablename__ = "speakers"
+    __table_args__ = (UniqueConstraint("source_id", "label"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str | None] = mapped_column(String(100))
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    pilot: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[Source] = relationship(back_populates="speakers")
+
+
+class Segment(Base):
+    """A speaker turn, a notes item or a document paragraph."""
+
+    __tablename__ = "segments"
+    __table_args__ = (UniqueConstraint("source_id", "index"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+    index: Mapped[int] = mapped_column(Integer)  # 1-based, file order
+    speaker_id: Mapped[int | None] = mapped_column(ForeignKey("speakers.id", ondelete="SET NULL"))
+    start_char: Mapped[int] = mapped_column(Integer)
+    end_char: Mapped[int] = mapped_column(Integer)
+    start_time: Mapped[float | None] = mapped_column(Float)
+    end_time: Mapped[float | None] = mapped_column(Float)
+    heading: Mapped[str | None] = mapped_column(String(500))
+    page: Mapped[int | None] = mapped_column(Integer)
+    word_count: Mapped[int] = mapped_column(Integer, default=0)
+    source: Mapped[Source] = relationship(back_populates="segments")
+    speaker: Mapped[Speaker | None] = relationship()
+
+    @property
+    def text(self) -> str:
+        return self.source.canonical_text[self.start_char : self.end_char]
+
+
+class CodebookVersion(Base):
+    """One loaded state of the codebook file (a new row each time its content changes)."""
+
+    __tablename__ = "codebook_versions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    file_name: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Code(Base):
+    """A code of the codebook, identified by its stable dotted id (e.g. ``kontrakt.hybrid``)."""
+
+    __tablename__ = "codes"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("codes.id"))
+    label: Mapped[str] = mapped_column(String(300))
+    definition: Mapped[str | None] = mapped_column(Text)
+    inclusion: Mapped[str | None] = mapped_column(Text)
+    exclusion: Mapped[str | None] = mapped_column(Text)
+    examples: Mapped[list[Any] | None] = mapped_column(JSON)
+    theory: Mapped[str | None] = mapped_column(Text)
+    lexicon: Mapped[list[Any] | None] = mapped_column(JSON)
+    color: Mapped[str | None] = mapped_column(String(20))
+    codable: Mapped[bool] = mapped_column(Boolean, default=True)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("codebook_versions.id"))
+    parent: Mapped[Code | None] = relationship(remote_side="Code.id")
+
+
+class Coding(Base):
+    """A code applied by a coder to a segment, or to a span inside it."""
+
+    __tablename__ = "codings"
+    __table_args__ = (Index("ix_codings_segment_code", "segment_id", "code_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    code_id: Mapped[str] = mapped_column(ForeignKey("codes.id"), index=True)
+    coder_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    start_char: Mapped[int] = mapped_column(Integer)  # source offsets; whole segment by default
+    end_char: Mapped[int] = mapped_column(Integer)
+    origin: Mapped[str] = mapped_column(String(20), default="manual")  # manual|lexicon|model|imported
+    codebook_version_id: Mapped[int | None] = mapped_column(ForeignKey("codebook_versions.id"))
+    suggestion_id: Mapped[int | None] = mapped_column(ForeignKey("suggestions.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    segment: Mapped[Segment] = relationship()
+    code: Mapped[Code] = relationship()
+    coder: Mapped[User] = relationship()
+
+
+class Memo(Base):
+    """A researcher's note on a coding, a segment, a source or a code (exactly one target)."""
+
+    __tablename__ = "memos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    coding_id: Mapped[int | None] = mapped_column(ForeignKey("codings.id", ondelete="CASCADE"))
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    code_id: Mapped[str | None] = mapped_column(ForeignKey("codes.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    author: Mapped[User] = relationship()
+
+
+class Suggestion(Base):
+    """A machine suggestion waiting for a coder's decision (pending, accepted, rejected)."""
+
+    __tablename__ = "suggestions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"), index=True)
+    code_id: Mapped[str] = mapped_column(ForeignKey("codes.id"))
+    method: Mapped[str] = mapped_column(String(40))
+    score: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[list[Any] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    start_char: Mapped[int | None] = mapped_column(Integer)
+    end_char: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    segment: Mapped[Segment] = relationship()
+    code: Mapped[Code] = relationship()
+
+
+class TrainedModel(Base):
+    """A fitted suggestion model, serialised, with the figures it was trained and evaluated with."""
+
+    __tablename__ = "trained_models"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    method: Mapped[str] = mapped_column(String(40))
+    blob: Mapped[bytes] = mapped_column(LargeBinary)
+    info: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    codebook_version_id: Mapped[int | None] = mapped_column(ForeignKey("codebook_versions.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
