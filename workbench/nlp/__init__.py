@@ -22,24 +22,29 @@ How a lemma is chosen (``Token._.lemma_source`` records which step answered)
 The merged bokmål table is built from spacy-lookups-data's ``nb_lemma_lookup`` (closed-class words:
 pronouns, prepositions, abbreviations; it wins over the other table, so "meg" -> "jeg", "vi" -> "vi")
 and ``nb_lemma_exc`` (Norsk Ordbank inflected forms of nouns, verbs, adjectives and adverbs; about
-587,000 forms). A form listed under several lemmas is resolved once at build time: if simplemma's
-bokmål lemma is one of the candidates it wins (simplemma's lists come from corpus-based sources, so
-this usually picks the common reading: "var" -> "være", though "lover" -> "love", not "lov"), else
-the first candidate in the order noun, verb, adjective, adverb. Keys keep their case ("Norge",
+587,000 forms). A form listed under several lemmas is resolved once at build time: a noun plural
+wins over a verb imperative ("piloter" -> "pilot", not "pilotere"); otherwise, if simplemma's
+bokmål lemma is one of the candidates it wins (simplemma's lists come from corpus-based sources,
+so this usually picks the common reading: "var" -> "være", though "lover" -> "love", not "lov"),
+else the first candidate in the order noun, verb, adjective, adverb. Keys keep their case ("Norge",
 "OK") and every key also gets a lowercase alias, so sentence-initial and all-caps words are found.
 
 Per token, for ``lang="nb"``:
-  1. ``lookup``    the merged table, exact form then lowercase form;
+  1. ``lookup``    the merged table, exact form then lowercase form, then without a genitive -s
+                   ("kommunenes" -> "kommune");
   2. ``compound``  hyphenated words: lemma of the last part ("bygdevekst-avtalene" ->
                    "bygdevekst-avtale"); closed compounds: the longest suffix of at least 4 letters,
                    leaving a prefix of at least 3 letters, that is a known form gives prefix + its
                    lemma ("bygdevekstavtalene" -> "bygdevekstavtale"). Skipped for capitalised
-                   words inside a sentence (proper names: "Porsanger" is not "por" + "sanger");
-  3. ``simplemma`` simplemma's bokmål dictionary (``is_known``);
+                   words inside a sentence (proper names: "Porsanger" is not "por" + "sanger").
+                   The suffix takes its noun reading when it has one, since closed compounds are
+                   nominal ("statsforvalter" -> "statsforvalter", though "forvalter" -> "forvalte");
+  3. ``simplemma`` simplemma's bokmål dictionary (``is_known``), then its nynorsk one (reports
+                   quote nynorsk speakers: "korleis", "kommunar");
   4. ``rule``      simplemma's affix rules changed the form (a guess, not a table entry);
   5. ``unknown``   the lowercase form itself.
 For ``lang="nn"`` simplemma's nynorsk dictionary is asked first, then steps 1-4 as above
-(with simplemma "nn" in steps 3-4, then "nb"). Lemmas are always lowercase.
+(with simplemma "nn" before "nb" in steps 3-4). Lemmas are always lowercase.
 Samarbeid: Norsk Ordbank lists "samarbeidet" under the lemma "samarbeide" (the variant noun), so
 "samarbeidet" -> "samarbeide" while "samarbeid" -> "samarbeid"; nynorsk "samarbeidet" -> "samarbeid".
 
@@ -107,7 +112,7 @@ __all__ = [
 ]
 
 LANGS = ("nb", "nn")
-BUILD_FORMAT = 1  # bump when the merge rules change: old cache files are then ignored
+BUILD_FORMAT = 2  # bump when the merge rules change: old cache files are then ignored
 POS_ORDER = ("noun", "verb", "adj", "adv")
 TABLE_SOURCES = frozenset({"lookup", "compound", "simplemma"})
 MIN_SUFFIX = 4
@@ -183,38 +188,55 @@ def _read_table(name: str) -> dict:
         ) from None
 
 
-def _build_table() -> dict[str, str]:
-    """Merge nb_lemma_lookup and nb_lemma_exc into one form -> lowercase lemma dict."""
+def _build_table() -> dict[str, dict[str, str]]:
+    """Merge nb_lemma_lookup and nb_lemma_exc into one form -> lowercase lemma dict.
+
+    Returns ``{"table": form -> lemma, "nouns": form -> noun lemma}``; ``nouns`` holds the noun
+    reading of ambiguous forms whose chosen lemma is not a noun (used inside compounds, which
+    are nominal: "statsforvalter" -> "statsforvalter", although "forvalter" -> "forvalte").
+    """
     import simplemma
 
     exc = _read_table("nb_lemma_exc")
     lookup = _read_table("nb_lemma_lookup")
     candidates: dict[str, list[str]] = {}
+    noun_of: dict[str, str] = {}
     for pos in POS_ORDER:
         for form, lemmas in exc.get(pos, {}).items():
             seen = candidates.setdefault(form, [])
             for lemma in lemmas:
                 lemma = lemma.lower()
+                if pos == "noun":
+                    noun_of.setdefault(form, lemma)
                 if lemma not in seen:
                     seen.append(lemma)
     interned: dict[str, str] = {}
     table: dict[str, str] = {}
+    nouns: dict[str, str] = {}
     for form, lemmas in candidates.items():
         choice = lemmas[0]
         if len(lemmas) > 1:
-            preferred = simplemma.lemmatize(form, lang="nb").lower()
-            if preferred in lemmas:
-                choice = preferred
+            noun = noun_of.get(form)
+            low = form.lower()
+            if noun is not None and low + "e" in lemmas:
+                choice = noun  # "piloter" is the plural of "pilot", not the imperative of "pilotere"
+            else:
+                preferred = simplemma.lemmatize(form, lang="nb").lower()
+                if preferred in lemmas:
+                    choice = preferred
+            if noun is not None and noun != choice:
+                nouns[form] = interned.setdefault(noun, noun)
         table[form] = interned.setdefault(choice, choice)
     for form, lemma in lookup.items():  # closed-class words win ("meg" -> "jeg", not "mige")
         lemma = lemma.lower()
         table[form] = interned.setdefault(lemma, lemma)
+        nouns.pop(form, None)
     for form in [f for f in table if f != f.lower()]:
         table.setdefault(form.lower(), table[form])
-    return table
+    return {"table": table, "nouns": nouns}
 
 
-def _write_cache(path: Path, table: dict[str, str]) -> None:
+def _write_cache(path: Path, table: dict) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
@@ -226,19 +248,23 @@ def _write_cache(path: Path, table: dict[str, str]) -> None:
 
 
 @functools.lru_cache(maxsize=1)
-def _table() -> dict[str, str]:
+def _tables() -> dict[str, dict[str, str]]:
     path = cache_path()
     if path.exists():
         try:
             with open(path, "rb") as fh:
                 table = pickle.load(fh)
-            if isinstance(table, dict) and table:
+            if isinstance(table, dict) and table.get("table") and "nouns" in table:
                 return table
         except (OSError, pickle.UnpicklingError, EOFError, ValueError):
             pass  # corrupt or partial cache: rebuild below
     table = _build_table()
     _write_cache(path, table)
     return table
+
+
+def _table() -> dict[str, str]:
+    return _tables()["table"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -252,18 +278,27 @@ def _table_lemma(table: dict[str, str], form: str) -> str | None:
     return lemma
 
 
-def _compound_lemma(table: dict[str, str], form: str) -> str | None:
+def _genitive_base(form: str) -> str | None:
+    """"kommunenes" -> "kommunene": the form without a genitive -s (None if it has none)."""
+    if len(form) > 3 and form[-1] in "sS" and form[-2].isalpha() and form[-2] not in "sSxXzZ":
+        return form[:-1]
+    return None
+
+
+def _compound_lemma(tables: dict[str, dict[str, str]], form: str) -> str | None:
+    table, nouns = tables["table"], tables["nouns"]
     low = form.lower()
     if "-" in low.strip("-"):
         head, _, tail = low.rpartition("-")
         lemma = _table_lemma(table, tail) if len(tail) >= 2 else None
         if lemma is None and tail:
-            lemma = _compound_lemma(table, tail)
+            lemma = _compound_lemma(tables, tail)
         return f"{head}-{lemma}" if lemma is not None else None
     if not low.isalpha():
         return None
     for i in range(MIN_PREFIX, len(low) - MIN_SUFFIX + 1):
-        lemma = table.get(low[i:])
+        suffix = low[i:]
+        lemma = nouns.get(suffix) or table.get(suffix)
         if lemma is not None:
             return low[:i] + lemma
     return None
@@ -281,20 +316,24 @@ def _simplemma(word: str, lang: str) -> tuple[str | None, str | None]:
 
 @functools.lru_cache(maxsize=200_000)
 def _lemma_and_source(form: str, lang: str, fallback: bool, allow_compound: bool) -> tuple[str, str]:
-    table = _table()
+    tables = _tables()
+    table = tables["table"]
     if lang == "nn" and fallback:
         known, _ = _simplemma(form, "nn")
         if known is not None:
             return known, "simplemma"
-    lemma = _table_lemma(table, form)
-    if lemma is not None:
-        return lemma, "lookup"
-    if allow_compound:
-        lemma = _compound_lemma(table, form)
+    genitive = _genitive_base(form)
+    for candidate in (form, genitive):
+        lemma = _table_lemma(table, candidate) if candidate else None
         if lemma is not None:
-            return lemma, "compound"
+            return lemma, "lookup"
+    if allow_compound:
+        for candidate in (genitive, form):
+            lemma = _compound_lemma(tables, candidate) if candidate else None
+            if lemma is not None:
+                return lemma, "compound"
     if fallback and any(ch.isalpha() for ch in form):
-        order = ("nn", "nb") if lang == "nn" else ("nb",)
+        order = ("nn", "nb") if lang == "nn" else ("nb", "nn")
         rules = None
         for code in order:
             known, rule = _simplemma(form, code)
@@ -364,7 +403,7 @@ def load(lang: str = "nb", *, fallback: bool = True) -> Language:
 def clear_memory_caches() -> None:
     """Forget the in-process pipelines, table and per-form memo (the disk cache stays)."""
     _load.cache_clear()
-    _table.cache_clear()
+    _tables.cache_clear()
     _lemma_and_source.cache_clear()
 
 

@@ -1,0 +1,118 @@
+"""Norwegian language layer: lemmas, language detection, sentences, on-disk cache."""
+
+import pytest
+
+from workbench import nlp
+from workbench.errors import WorkbenchError
+
+
+@pytest.mark.parametrize(
+    "word, lemma",
+    [
+        ("avtalene", "avtale"),
+        ("kommunene", "kommune"),
+        ("samarbeidet", "samarbeide"),  # Norsk Ordbank's lemma for this form is "samarbeide"
+        ("gikk", "gå"),
+        ("større", "stor"),
+        ("Kommunene", "kommune"),
+        ("KOMMUNENE", "kommune"),
+        ("var", "være"),
+        ("meg", "jeg"),
+        ("piloter", "pilot"),
+        ("kommunenes", "kommune"),
+    ],
+)
+def test_bokmal_inflected_forms(word, lemma):
+    assert nlp.lemma_of(word, "nb") == lemma
+
+
+def test_compound_fallback_uses_lemma_of_longest_known_suffix():
+    assert nlp.lemma_of("bygdevekstavtalene", "nb") == "bygdevekstavtale"
+    assert nlp.lemma_of("bygdevekst-avtalene", "nb") == "bygdevekst-avtale"
+    assert nlp.lemma_of("statsforvalter", "nb") == "statsforvalter"  # noun reading inside compounds
+
+
+def test_capitalised_name_inside_sentence_is_not_split_as_compound():
+    doc = nlp.load("nb")("Vi møtte kommunene i Porsanger.")
+    porsanger = [t for t in doc if t.text == "Porsanger"][0]
+    assert porsanger.lemma_ == "porsanger"
+
+
+@pytest.mark.parametrize(
+    "word, lemma",
+    [("kommunane", "kommune"), ("ikkje", "ikkje"), ("vore", "vere"), ("gjekk", "gå")],
+)
+def test_nynorsk_forms(word, lemma):
+    assert nlp.lemma_of(word, "nn") == lemma
+
+
+def test_lemmatize_returns_lowercase_word_lemmas_only():
+    lemmas = nlp.lemmatize("Kommunene gikk inn i avtalene i 2023, og samarbeidet var nyttig.", "nb")
+    assert lemmas == [
+        "kommune", "gå", "inn", "i", "avtale", "i", "og", "samarbeide", "være", "nyttig",
+    ]
+    assert nlp.lemma_text("Avtalene var gode.", "nb") == "avtale være god"
+
+
+def test_nynorsk_sentence_lemmas():
+    assert nlp.lemma_text("Kommunane gjekk saman om avtalane.", "nn") == "kommune gå saman om avtale"
+
+
+def test_detect_language():
+    assert nlp.detect_language("Jeg vet ikke hva vi skal gjøre, men det er mye arbeid.") == "nb"
+    assert nlp.detect_language("Eg veit ikkje kva vi skal gjere, men det er mykje arbeid.") == "nn"
+    assert nlp.detect_language("") == "nb"
+
+
+def test_sentence_splitting():
+    doc = nlp.load("nb")("Avtalen ble signert i juni. Hva skjer nå? Vi venter på KDD!")
+    assert [s.text for s in doc.sents] == [
+        "Avtalen ble signert i juni.", "Hva skjer nå?", "Vi venter på KDD!",
+    ]
+
+
+def test_unknown_language_is_a_workbench_error():
+    with pytest.raises(WorkbenchError, match="'sv'"):
+        nlp.load("sv")
+    assert nlp.normalize_lang("Nynorsk") == "nn"
+
+
+def test_coverage_counts_unknown_words_as_not_covered():
+    assert nlp.coverage(["kommunene gikk"], "nb") == 1.0
+    assert nlp.coverage(["kommunene qwxzzy"], "nb") == 0.5
+    assert nlp.coverage([""], "nb") == 0.0
+
+
+def test_table_is_built_once_and_reused_from_disk(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path))
+    real_build = nlp._build_table
+    calls = []
+
+    def counting_build():
+        calls.append(1)
+        return real_build()
+
+    monkeypatch.setattr(nlp, "_build_table", counting_build)
+    nlp.clear_memory_caches()
+    try:
+        assert nlp.lemma_of("avtalene") == "avtale"
+        assert len(calls) == 1
+        assert nlp.cache_path().exists() and nlp.cache_path().parent == tmp_path
+        assert nlp.load("nb") is nlp.load("nb")  # memoised in-process
+
+        nlp.clear_memory_caches()  # a new process: only the disk cache is left
+        assert nlp.load("nn")("avtalene")[0].lemma_ == "avtale"
+        assert nlp.lemma_of("gikk") == "gå"
+        assert len(calls) == 1
+    finally:
+        nlp.clear_memory_caches()
+
+
+def test_corrupt_cache_file_is_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path))
+    nlp.cache_path().write_bytes(b"not a pickle")
+    nlp.clear_memory_caches()
+    try:
+        assert nlp.lemma_of("kommunene") == "kommune"
+    finally:
+        nlp.clear_memory_caches()
