@@ -270,3 +270,333 @@ FG_TURNS: list[tuple[str | None, str | None, str, str]] = [
      "Takk skal dere ha. Da runder vi av her. Forsker 2 sender ut et kort referat, og så ses vi på "
      "dialogkonferansen i april. Lunsjen står klar i kantina i første etasje."),
 ]
+
+# ---------------------------------------------------------------------------
+# 2. Action plan Indre-Namdal 2024 (pdf)
+# ---------------------------------------------------------------------------
+
+PDF_HEADER = "Bygdevekstavtale Indre-Namdal – handlingsplan 2024"
+
+# ("h1" | "h2" | "p", text)
+PLAN: list[tuple[str, str]] = [
+    ("h1", "Handlingsplan 2024"),
+    ("p", "Bygdevekstavtale for Grong, Lierne, Namsskogan og Røyrvik. Vedtatt i kommunestyrene i "
+          "desember 2023. Behandlet i partnerskapsmøtet 15. januar 2024."),
+    ("h2", "1 Innledning"),
+    ("p", "Bygdevekstavtalen mellom staten ved Kommunal- og distriktsdepartementet, Trøndelag "
+          "fylkeskommune og kommunene Grong, Lierne, Namsskogan og Røyrvik ble signert i 2023. "
+          "Avtalen gjelder i fire år og beskriver hva partene vil oppnå sammen: at Indre-Namdal skal bli et "
+          "enda bedre sted å bo og jobbe, og at flere skal flytte til og færre flytte "
+          "fra regionen. Denne handlingsplanen gjør avtalen konkret for 2024. Den angir delmål, "
+          "tiltak, ansvar og ressurser, og den skal rulleres hvert år."),
+    ("p", "Planen bygger på kommunenes egne planer, på regional planstrategi for Trøndelag og på "
+          "innspill fra folkemøter i alle fire kommunene høsten 2023, der til sammen om lag 240 "
+          "innbyggere deltok. Ungdomsrådene, eldrerådene, Namdal næringsforening og faglagene i "
+          "landbruket har gitt skriftlige innspill. Det samiske perspektivet er ivaretatt gjennom "
+          "dialog med reinbeitedistriktene i regionen."),
+    ("p", "Handlingsplanen er et levende dokument. Partene er enige om at tiltak kan justeres, "
+          "erstattes eller utsettes underveis dersom forutsetningene endrer seg, men at slike "
+          "endringer skal drøftes og godkjennes i partnerskapsmøtet og synliggjøres i den årlige "
+          "rapporten."),
+    ("h2", "2 Organisering og samhandling"),
+    ("p", "Styringsgruppen består av ordførerne og kommunedirektørene i de fire kommunene. "
+          "Ledervervet går på rundgang med ett års varighet; i 2024 leder Namsskogan. Hver kommune "
+          "har én stemme, og saker avgjøres ved konsensus så langt det er mulig."),
+    ("p", "Partnerskapsmøtet samler avtalepartene og samarbeidspartene: Kommunal- og "
+          "distriktsdepartementet, Trøndelag fylkeskommune, Statsforvalteren i Trøndelag, "
+          "Husbanken, Distriktssenteret og Innovasjon Norge. Møtet holdes to ganger i året. Alle "
+          "parter kan melde inn saker, og møteledelsen deles mellom fylkeskommunen og "
+          "styringsgruppens leder."),
+    ("p", "Prosjektleder er ansatt i Grong kommune i full stilling og rapporterer til "
+          "styringsgruppen. Prosjektleder koordinerer arbeidet, følger opp tiltakseierne, "
+          "forbereder møtene og er kontaktpunkt mot departementet og samarbeidspartene. For hvert "
+          "delmål er det etablert en arbeidsgruppe med en ansvarlig kommune."),
+    ("h2", "3 Delmål og tiltak for 2024"),
+    ("h2", "Delmål 1: Rekruttere arbeidskraften regionen trenger"),
+    ("p", "Regionen mangler sykepleiere, lærere, fagarbeidere i industrien og folk med "
+          "ingeniørkompetanse. Kommunene vil utarbeide en felles kompetansestrategi sammen med "
+          "fylkeskommunen, NAV og næringsforeningen, og følge opp undersøkelsen blant unge voksne "
+          "som har flyttet ut av regionen. Et felles omdømmearbeid skal vise fram jobbene og "
+          "bomulighetene i alle fire kommunene. Ansvarlig: Lierne kommune."),
+    ("h2", "Delmål 2: Fleksibel og desentralisert utdanning"),
+    ("p", "Grong-måten, samarbeidet mellom videregående skole og lokalt næringsliv, skal "
+          "videreutvikles og prøves ut i grunnskolen i Lierne og Røyrvik. Det skal etableres et "
+          "trainee-program for nyutdannede i samarbeid med bedriftene. Arbeidet med Namdal "
+          "studiesenter og tilbud om desentralisert sykepleie- og lærerutdanning følges opp med "
+          "fylkeskommunen og universitetene. Ansvarlig: Grong kommune."),
+    ("h2", "Delmål 3: Lokale studie- og kontorfellesskap"),
+    ("p", "Kommunene vil utvikle et konsept for lokale kontorfellesskap der pendlere, "
+          "studenter og statlig ansatte kan arbeide side om side. En hospiteringsordning skal gjøre "
+          "det mulig for ansatte i statlige virksomheter å jobbe fra regionen i perioder. "
+          "Kommunal- og distriktsdepartementet har sagt seg villig til å bidra med å finne "
+          "statlige virksomheter som vil prøve ordningen. Ansvarlig: Namsskogan kommune."),
+    ("h2", "Delmål 4: Flere boliger og nye boligtilbud"),
+    ("p", "Mangel på utleieboliger er det viktigste hinderet for tilflytting. Kommunene vil "
+          "ansette en felles boligkoordinator fra 1. mars 2024, øke bruken av Husbankens "
+          "virkemidler, holde bransjemøter med private utbyggere og lokale sparebanker og prøve ut "
+          "nye modeller for risikodeling ved bygging av utleieboliger. Husbanken deltar med en "
+          "fast rådgiverdag i regionen hver måned. Ansvarlig: Røyrvik kommune."),
+    ("h2", "Delmål 5: Bedre mobilitet"),
+    ("p", "Det skal utarbeides et kunnskapsgrunnlag for behovet for kollektivtransport, og "
+          "kommunene vil sammen med AtB prøve ut bestillingstransport som også dekker "
+          "kveldstid og helg. Innspill fra ungdomsrådene om transport til fritidsaktiviteter "
+          "prioriteres. Ansvarlig: Lierne kommune, i samarbeid med fylkeskommunen."),
+    ("h2", "Delmål 6: Samarbeid om samfunnsutvikling og planlegging"),
+    ("p", "Kommunene vil utrede en interkommunal strategisk plan for samhandling og vurdere ulike "
+          "modeller for felles plankompetanse. Statsforvalteren og Distriktssenteret bidrar med "
+          "veiledning og erfaringer fra andre regioner. Ansvarlig: Grong kommune."),
+    ("h2", "Delmål 7: Styrke landbruket og reindrifta"),
+    ("p", "Antallet aktive gårdsbruk er halvert på tjue år. Sammen med faglagene og "
+          "Statsforvalteren skal kommunene kartlegge hvilke tiltak som gir mest vekst, med vekt på "
+          "generasjonsskifte, avløsning og rekruttering av unge bønder. Dialogen med "
+          "reindriftsnæringen om arealbruk skal styrkes. Ansvarlig: Lierne kommune."),
+    ("h2", "4 Økonomi"),
+    ("p", "Kostnadsrammen for 2024 er anslått til 9,4 millioner kroner. Av dette forutsettes 5,0 "
+          "millioner kroner dekket av tilskudd fra Kommunal- og distriktsdepartementet, 1,5 "
+          "millioner kroner av Trøndelag fylkeskommune og 1,2 millioner kroner av kommunene. Resten "
+          "søkes fra andre ordninger. Tilskuddet fra staten er ikke avklart når planen vedtas, og "
+          "omfanget av tiltakene vil bli tilpasset det endelige tilskuddsbrevet."),
+    ("p", "Kommunene stiller egen arbeidstid i arbeidsgruppene til disposisjon. Dette er ikke "
+          "prissatt i budsjettet, men utgjør en vesentlig del av innsatsen."),
+    ("h2", "5 Rapportering og oppfølging"),
+    ("p", "Prosjektleder rapporterer status for hvert tiltak til styringsgruppen hvert kvartal. "
+          "Innen 1. februar hvert år sendes en samlet rapport til departementet og fylkeskommunen "
+          "med oversikt over gjennomførte tiltak, bruk av midler og måloppnåelse målt mot "
+          "indikatorene i vedlegg 1. Rapporten danner grunnlag for neste års tilskudd. Avvik fra "
+          "planen skal begrunnes."),
+    ("p", "I tillegg deltar regionen i følgeevalueringen av bygdevekstavtalene og i "
+          "prosjektledernettverket for pulje 1, der erfaringer deles mellom pilotene."),
+    ("h2", "6 Risiko"),
+    ("p", "Den største risikoen er knyttet til kontinuitet. Prosjektlederstillingen er "
+          "finansiert ut 2025, og mye av kunnskapen om arbeidet ligger hos én person. "
+          "Styringsgruppen vil i løpet av 2024 avklare hvordan stillingen kan videreføres. Videre "
+          "er det risiko for at tiltak tar lengre tid enn planlagt fordi arbeidsgruppene består av "
+          "ansatte med fulle stillinger fra før, og for at statlige samarbeidsparter ikke har "
+          "avsatt nok kapasitet til å følge opp."),
+]
+
+# ---------------------------------------------------------------------------
+# 3. Agreement for pilot Midt (odt)
+# ---------------------------------------------------------------------------
+
+# ("h1" | "h2" | "p", text)
+AVTALE: list[tuple[str, str]] = [
+    ("h1", "Bygdevekstavtale for Rindal og Holtålen"),
+    ("p", "Avtale om samarbeid for bosetting, kompetent arbeidskraft og framtidsrettet "
+          "næringsutvikling i pilot Midt. Signert 14. september 2023."),
+    ("h2", "1 Parter"),
+    ("p", "Avtalen inngås mellom staten ved Kommunal- og distriktsdepartementet, Trøndelag "
+          "fylkeskommune, Rindal kommune og Holtålen kommune. Statsforvalteren i Trøndelag, "
+          "Husbanken, Distriktssenteret og Innovasjon Norge deltar som samarbeidsparter i arbeidet "
+          "med handlingsplanene innenfor sine ansvarsområder og tildelte oppdrag."),
+    ("h2", "2 Bakgrunn og formål"),
+    ("p", "Rindal og Holtålen er små kommuner med spredt bosetting, sterke landbruksmiljøer og "
+          "et næringsliv som mangler arbeidskraft. Begge kommunene har hatt nedgang i folketallet "
+          "over tid. Kommunene har selv pekt ut hvilke utfordringer som er viktigst, og avtalen "
+          "bygger på disse."),
+    ("p", "Formålet med avtalen er å styrke kommunenes evne til selv å drive samfunns- og "
+          "næringsutvikling, og å gi bedre samordning av statlige og regionale virkemidler. "
+          "Avtalen skal også gi staten kunnskap om hvordan distriktspolitikken virker i små "
+          "kommuner. Erfaringer skal deles mellom partene og med de andre pilotene."),
+    ("h2", "3 Innsatsområder"),
+    ("p", "Partene er enige om å samarbeide innenfor følgende innsatsområder:"),
+    ("p", "Bolig: øke boligbyggingen og utvikle nye botilbud, blant annet gjennom bedre bruk av "
+          "Husbankens virkemidler og samarbeid med lokale sparebanker og private utbyggere."),
+    ("p", "Samfunnsutvikling og planlegging: styrke plankompetansen, utvikle areal- og "
+          "naturregnskap og legge til rette for tettstedsutvikling i Rindal sentrum og Ålen."),
+    ("p", "Rekruttering: sikre tilgang på relevant arbeidskraft gjennom kompetansekartlegging, "
+          "omdømmebygging og arbeidsinkludering."),
+    ("p", "Mobilitet: bedre transporttilbudet for innbyggere og tilreisende, herunder "
+          "bestillingstransport og bedre forbindelser til buss og tog."),
+    ("p", "Landbruk: styrke landbruksnæringen, blant annet gjennom lokale retningslinjer for "
+          "praktisering av jord- og konsesjonsloven og bedre tilgang på avløsere."),
+    ("p", "Utdanning: øke tilgangen til fleksibel og desentralisert utdanning."),
+    ("h2", "4 Samarbeidsform og roller"),
+    ("p", "Avtalen er en intensjonsavtale. Den binder ikke partene til bestemte tiltak eller "
+          "beløp, men forplikter dem til å arbeide sammen om innsatsområdene og til å bidra med "
+          "kompetanse og ressurser innenfor egne rammer. Konkrete delmål, tiltak og ansvar "
+          "fastsettes i årlige handlingsplaner."),
+    ("p", "Kommunene leder arbeidet lokalt og har ansvar for å utarbeide handlingsplanene i "
+          "dialog med de øvrige partene. Kommunene ansetter en felles prosjektleder."),
+    ("p", "Kommunal- og distriktsdepartementet bidrar med tilskudd innenfor de rammer Stortinget "
+          "fastsetter, med samordning av statlige aktører og med å følge opp saker som krever "
+          "avklaringer på nasjonalt nivå."),
+    ("p", "Trøndelag fylkeskommune bidrar med kompetanse innenfor samfunnsutvikling, "
+          "kollektivtransport og utdanning, med regionale utviklingsmidler og med å se avtalen i "
+          "sammenheng med regional planstrategi."),
+    ("p", "Partene møtes i et partnerskapsmøte minst to ganger i året. Uenighet om avtalens "
+          "innhold eller gjennomføring skal søkes løst i dialog mellom partene."),
+    ("h2", "5 Rapportering"),
+    ("p", "Kommunene rapporterer årlig til departementet og fylkeskommunen om gjennomførte "
+          "tiltak og bruk av midler. Rapporteringen skal være enkel og tilpasset kommunenes "
+          "kapasitet. Departementet sørger for at avtalen følgeevalueres."),
+    ("h2", "6 Økonomi"),
+    ("p", "Statlig tilskudd gis årlig over Kommunal- og distriktsdepartementets budsjett og "
+          "forutsetter Stortingets bevilgning. Tilskuddet skal brukes til prosjektlederstilling, "
+          "utviklingsarbeid og medfinansiering av tiltak i handlingsplanene. Kommunene og "
+          "fylkeskommunen bidrar med egeninnsats og midler etter nærmere avtale i "
+          "handlingsplanene."),
+    ("h2", "7 Varighet og endringer"),
+    ("p", "Avtalen gjelder fra signering og til og med 31. desember 2026. Partene kan be om "
+          "endringer i avtalen, og endringer avtales skriftlig. Avtalen kan sies opp av hver av "
+          "partene med seks måneders varsel. Før avtaleperioden er over, skal partene vurdere om og "
+          "hvordan samarbeidet kan videreføres."),
+    ("h2", "8 Underskrifter"),
+    ("p", "For Kommunal- og distriktsdepartementet, for Trøndelag fylkeskommune, for Rindal "
+          "kommune og for Holtålen kommune. Avtalen er undertegnet i fire eksemplarer, ett til hver "
+          "part."),
+]
+
+
+# ---------------------------------------------------------------------------
+# Writers
+# ---------------------------------------------------------------------------
+
+
+def write_docx(path: Path) -> None:
+    import docx
+
+    doc = docx.Document()
+    doc.core_properties.title = FG_TITLE
+    doc.core_properties.author = "Følgeevalueringen (fiktivt demomateriale)"
+    doc.add_paragraph(FG_TITLE, style="Title")
+    for line in FG_META:
+        doc.add_paragraph(line)
+    for label, stamp, where, text in FG_TURNS:
+        if label is None:
+            doc.add_paragraph(text)
+        elif where == "before":
+            doc.add_paragraph(f"[{stamp}] {label}: {text}")
+        else:
+            doc.add_paragraph(f"{label}: [{stamp}] {text}")
+    doc.save(path)
+
+
+VOWELS = set("aeiouyæøåéAEIOUYÆØÅ")
+
+
+def _hyphen_split(word: str, fits) -> tuple[str, str] | None:
+    """Split `word` as "prefix-" + rest so that the prefix fits; V-CV syllable heuristic."""
+    if "-" in word or len(word) < 7 or not word[:-1].isalpha():
+        return None
+    for i in range(len(word) - 3, 2, -1):
+        if word[i] not in VOWELS and word[i + 1] in VOWELS and word[i - 1] in VOWELS:
+            if fits(word[:i] + "-"):
+                return word[:i] + "-", word[i:]
+    return None
+
+
+def _wrap(pdf, text: str, width: float) -> list[str]:
+    lines: list[str] = []
+    line = ""
+    words = text.split()
+    k = 0
+    while k < len(words):
+        word = words[k]
+        candidate = word if not line else line + " " + word
+        if pdf.get_string_width(candidate) <= width:
+            line = candidate
+            k += 1
+            continue
+        split = _hyphen_split(word, lambda s: pdf.get_string_width((line + " " + s).strip()) <= width)
+        if split is not None:
+            lines.append((line + " " + split[0]).strip())
+            words[k] = split[1]
+            line = ""
+            continue
+        if line:
+            lines.append(line)
+            line = ""
+        else:  # a single word wider than the column: put it alone
+            lines.append(word)
+            k += 1
+    if line:
+        lines.append(line)
+    return lines
+
+
+def write_pdf(path: Path) -> None:
+    from fpdf import FPDF
+
+    font_dir = Path("/usr/share/fonts/truetype/dejavu")
+
+    class Plan(FPDF):
+        def header(self) -> None:
+            self.set_font("DejaVu", "", 8)
+            self.set_text_color(90, 90, 90)
+            self.cell(0, 6, PDF_HEADER, align="L")
+            self.ln(12)
+            self.set_text_color(0, 0, 0)
+
+        def footer(self) -> None:
+            self.set_y(-15)
+            self.set_font("DejaVu", "", 8)
+            self.cell(0, 6, f"Side {self.page_no()} av {{nb}}", align="C")
+
+    pdf = Plan(format="A4")
+    pdf.add_font("DejaVu", "", str(font_dir / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(font_dir / "DejaVuSans-Bold.ttf"))
+    pdf.set_title("Handlingsplan 2024 – Bygdevekstavtale Indre-Namdal")
+    pdf.set_author("Styringsgruppen for bygdevekstavtalen i Indre-Namdal (fiktivt demomateriale)")
+    pdf.set_margins(left=30, top=20, right=30)
+    pdf.set_auto_page_break(auto=True, margin=22)
+    pdf.add_page()
+    width = 105.0  # narrow column, so that words get hyphenated at line ends
+    for kind, text in PLAN:
+        if kind == "h1":
+            pdf.set_font("DejaVu", "B", 16)
+            pdf.multi_cell(width, 9, text, align="L")
+            pdf.ln(3)
+            continue
+        if kind == "h2":
+            if pdf.get_y() > pdf.h - 50:
+                pdf.add_page()
+            pdf.ln(2)
+            pdf.set_font("DejaVu", "B", 11.5)
+            pdf.multi_cell(width, 6.5, text, align="L")
+            pdf.ln(1)
+            continue
+        pdf.set_font("DejaVu", "", 10.5)
+        for line in _wrap(pdf, text, width):
+            pdf.cell(width, 5.4, line, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2.5)
+    pdf.output(str(path))
+
+
+def write_odt(path: Path) -> None:
+    from odf.opendocument import OpenDocumentText
+    from odf.style import ParagraphProperties, Style, TextProperties
+    from odf.text import H, P
+
+    doc = OpenDocumentText()
+    h1 = Style(name="Heading_20_1", displayname="Heading 1", family="paragraph")
+    h1.addElement(TextProperties(fontsize="16pt", fontweight="bold"))
+    h1.addElement(ParagraphProperties(margintop="0.4cm", marginbottom="0.2cm"))
+    h2 = Style(name="Heading_20_2", displayname="Heading 2", family="paragraph")
+    h2.addElement(TextProperties(fontsize="13pt", fontweight="bold"))
+    h2.addElement(ParagraphProperties(margintop="0.3cm", marginbottom="0.15cm"))
+    body = Style(name="Text_20_body", displayname="Text body", family="paragraph")
+    body.addElement(ParagraphProperties(marginbottom="0.2cm"))
+    for style in (h1, h2, body):
+        doc.styles.addElement(style)
+    for kind, text in AVTALE:
+        if kind == "h1":
+            doc.text.addElement(H(outlinelevel=1, stylename=h1, text=text))
+        elif kind == "h2":
+            doc.text.addElement(H(outlinelevel=2, stylename=h2, text=text))
+        else:
+            doc.text.addElement(P(stylename=body, text=text))
+    doc.save(str(path))
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    write_docx(OUT / "fg_prosjektledere_fase2.docx")
+    write_pdf(OUT / "handlingsplan_indre_namdal_2024.pdf")
+    write_odt(OUT / "avtale_midt_2023.odt")
+    print(f"wrote 3 files to {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
