@@ -32,6 +32,8 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None, p
                           user=acting_user(ctx))
     for line in report.warnings:
         click.echo(f"Advarsel: {line}", err=True)
+    for line in report.changed:
+        click.echo(f"Endret: {line}", err=True)
     for line in report.errors:
         click.echo(f"Feil: {line}", err=True)
     click.echo(report.summary())
@@ -73,4 +75,30 @@ def turns(ctx: click.Context, source: str, as_json: bool) -> None:
         click.echo(f"[{r['index']}] {who}{actor}: {r['text']}")
 
 
-COMMANDS = [init, ingest, sources, turns]
+@click.command()
+@click.option("--no-serve", is_flag=True, help="Build the demo database and stop; do not start the app.")
+@click.option("--no-train", is_flag=True, help="Skip training the suggestion model.")
+@click.option("--port", default=8501, show_default=True, help="Port for the app.")
+@click.pass_context
+def demo(ctx: click.Context, no_serve: bool, no_train: bool, port: int) -> None:
+    """Build a fresh demo database from data/sample (data/demo.db unless --db) and open the app.
+
+    Ingests the fictional corpus, loads the bygdevekst codebook and the two fictional coders'
+    reference codings, and trains the suggestion model.
+    """
+    from ..demo import DEMO_URL, build_demo
+
+    url = ctx.obj.get("db_url") or DEMO_URL
+    with click.progressbar(length=1, label="Bygger demodatabasen") as bar:
+        db, report = build_demo(url, user=acting_user(ctx, "demo"), train=not no_train)
+        bar.update(1)
+    for line in report.lines():
+        click.echo(line)
+    if not no_serve:
+        from .serve import serve
+
+        ctx.obj["db_url"] = db.url
+        ctx.invoke(serve, port=port)
+
+
+COMMANDS = [init, ingest, sources, turns, demo]

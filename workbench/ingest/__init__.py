@@ -34,6 +34,7 @@ READERS: dict[str, Callable[..., Parsed]] = {
     "odt": _odt.read,
 }
 
+TABLE_EXTENSIONS = {"csv", "xlsx", "xls", "json", "jsonl", "yaml", "yml", "py"}  # manifests, codings, scripts
 SKIP_IN_FOLDERS = re.compile(r"^(readme|license|changelog)(\.\w+)?$", re.I)
 _WORD = re.compile(r"\w+")
 
@@ -156,8 +157,12 @@ def _collect(paths: Iterable[Path | str], report: IngestReport) -> tuple[list[Pa
                 rel = f.relative_to(p)
                 if any(part.startswith(".") for part in rel.parts) or f.name.startswith("~$"):
                     continue
-                if f.suffix.lower().lstrip(".") in READERS and not SKIP_IN_FOLDERS.match(f.name):
+                ext = f.suffix.lower().lstrip(".")
+                if ext in READERS and not SKIP_IN_FOLDERS.match(f.name):
                     files.append(f)
+                elif ext not in TABLE_EXTENSIONS and not SKIP_IN_FOLDERS.match(f.name):
+                    report.warnings.append(f"{f.name}: skipped, unknown file type .{ext}; supported: "
+                                           f"{', '.join('.' + e for e in sorted(READERS))}")
         elif p.is_file():
             files.append(p)
             folders.append(p.parent)

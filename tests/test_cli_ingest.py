@@ -1,0 +1,89 @@
+"""End to end through the command line: ingest the demo corpus and read it back."""
+
+import json
+
+from click.testing import CliRunner
+
+from tests.conftest import SAMPLE
+from workbench.cli import cli
+from workbench.store import Database, Source
+
+
+def run(url, *args, ok=True):
+    result = CliRunner().invoke(cli, ["--db", url, "--user", "tester", *args])
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+def test_ingest_sample_corpus_and_read_back(tmp_path):
+    url = f"sqlite:///{tmp_path / 'wb.db'}"
+    out = run(url, "ingest", str(SAMPLE)).output
+    assert "16 lagt til" in out and "0 feil" in out
+
+    sources = json.loads(run(url, "sources", "--json").output)
+    assert len(sources) == 16
+    assert sum(s["words"] for s in sources) >= 15000
+    assert {s["file"].rsplit(".", 1)[1] for s in sources} >= {"docx", "vtt", "srt", "txt", "md", "pdf", "odt"}
+    assert {s["phase"] for s in sources} == {"fase 1", "fase 2"}
+    pilots = {sp["pilot"] for s in sources for sp in s["speakers"]} | {s["pilot"] for s in sources}
+    assert {"Midt-Finnmark", "Vestre Varanger", "Hjerteregionen", "Indre-Namdal", "Midt"} <= pilots
+    actors = {sp["actor"] for s in sources for sp in s["speakers"]} - {"forsker"}
+    assert len(actors) >= 6
+
+    # PL Midt and PL Midt-Finnmark are told apart by the roster
+    fg1 = next(s for s in sources if s["file"] == "fg_prosjektledere_fase1.docx")
+    labels = {sp["label"] for sp in fg1["speakers"]}
+    assert {"PL Midt", "PL Midt-Finnmark"} <= labels
+    turns = json.loads(run(url, "turns", "fg_prosjektledere_fase1.docx", "--json").output)
+    assert [t["index"] for t in turns] == list(range(1, len(turns) + 1))
+    assert {t["speaker"] for t in turns} == labels
+    assert all(not t["text"].startswith(("PL ", "Moderator", "[")) for t in turns)
+    assert any(t["start_time"] is not None for t in turns)
+
+    # text is exactly the canonical text between the offsets, for every source
+    db = Database(url)
+    with db.session() as s:
+        for src in s.query(Source):
+            for t in json.loads(run(url, "turns", str(src.id), "--json").output):
+                assert src.canonical_text[t["start_char"]:t["end_char"]] == t["text"]
+
+    # re-ingesting adds nothing
+    again = run(url, "ingest", str(SAMPLE)).output
+    assert "0 lagt til, 16 uendret" in again
+    assert len(json.loads(run(url, "sources", "--json").output)) == 16
+
+
+def test_bad_files_give_one_line_errors_and_leave_db_as_it_was(tmp_path):
+    url = f"sqlite:///{tmp_path / 'wb.db'}"
+    bad = tmp_path / "in"
+    bad.mkdir()
+    (bad / "broken.docx").write_bytes(b"this is not a zip file")
+    (bad / "empty.txt").write_text("")
+    (bad / "notes.xyz").write_text("hei")
+    (bad / "ok.md").write_text("Intervjuer: Hvordan gikk det?\n\nInformant: Det gikk bra.\n", encoding="utf-8")
+    result = run(url, "ingest", str(bad), ok=False)
+    assert "Traceback" not in result.output
+    err_lines = [ln for ln in result.output.splitlines() if ln.startswith("Feil:")]
+    assert len(err_lines) == 2
+    assert any("broken.docx" in ln for ln in err_lines)
+    assert any("empty.txt" in ln for ln in err_lines)
+    assert any(ln.startswith("Advarsel: notes.xyz: skipped, unknown file type") for ln in result.output.splitlines())
+    # named explicitly, an unknown type is an error
+    explicit = run(url, "ingest", str(bad / "notes.xyz"), ok=False)
+    assert explicit.exit_code == 1 and "notes.xyz" in explicit.output and "Traceback" not in explicit.output
+    sources = json.loads(run(url, "sources", "--json").output)
+    assert [s["file"] for s in sources] == ["ok.md"]
+
+
+def test_unknown_source_is_a_one_line_error(tmp_path):
+    url = f"sqlite:///{tmp_path / 'wb.db'}"
+    result = run(url, "turns", "finnes_ikke.docx", ok=False)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error:") and "Traceback" not in result.output
+
+
+def test_init_is_idempotent(tmp_path):
+    url = f"sqlite:///{tmp_path / 'wb.db'}"
+    assert "Database ready" in run(url, "init").output
+    assert "Database ready" in run(url, "init").output

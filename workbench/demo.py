@@ -1,0 +1,120 @@
+"""The demo: a fresh database built from the fictional sample corpus in ``data/sample``.
+
+Steps: ingest the corpus, load the bygdevekst codebook, load the two fictional coders'
+reference codings, train the suggestion model. Each step is its own transaction(s).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from .errors import WorkbenchError
+from .store import Database
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_DIR = ROOT / "data" / "sample"
+CODEBOOK = ROOT / "codebooks" / "bygdevekst.yaml"
+DEMO_URL = "sqlite:///data/demo.db"
+
+
+@dataclass
+class DemoReport:
+    url: str
+    sources: int = 0
+    turns: int = 0
+    words: int = 0
+    speakers_by_actor: dict[str, int] = field(default_factory=dict)
+    codes: int = 0
+    codings_by_coder: dict[str, int] = field(default_factory=dict)
+    model: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        """A short Norwegian summary for the terminal."""
+        out = [f"Demodatabase: {self.url}",
+               f"Kilder: {self.sources}   Segmenter: {self.turns}   Ord: {self.words}",
+               "Talere per aktør: " + ", ".join(f"{a} {n}" for a, n in sorted(self.speakers_by_actor.items())),
+               f"Koder i kodeboka: {self.codes}",
+               "Kodinger per koder: " + ", ".join(f"{c} {n}" for c, n in sorted(self.codings_by_coder.items()))]
+        if self.model:
+            out.append("Modell: " + ", ".join(f"{k} {v}" for k, v in self.model.items()))
+        out.append("Tid: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items()))
+        return out
+
+
+def prepare_database(url: str | None) -> Database:
+    """A fresh, empty, migrated database for the demo.
+
+    A SQLite file is replaced; any other database must be empty (nothing is dropped there).
+    """
+    url = url or DEMO_URL
+    db = Database(url)
+    parsed = make_url(db.url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        db.dispose()
+        Path(parsed.database).unlink(missing_ok=True)
+        db = Database(url)
+    elif db.is_initialised():
+        from .ingest import list_sources
+
+        db.upgrade()
+        if list_sources(db):
+            raise WorkbenchError(f"{db.url} already holds data; give `workbench demo --db` an empty database")
+    db.upgrade()
+    return db
+
+
+def build_demo(url: str | None = None, *, user: str | None = "demo", sample_dir: Path = SAMPLE_DIR,
+               codebook: Path = CODEBOOK, train: bool = True) -> tuple[Database, DemoReport]:
+    """Build the demo database: ingest, codebook, reference codings, model."""
+    from .codebook.store import load_codebook
+    from .coding import code_from_csv, list_codings
+    from .ingest import ingest_paths, list_sources
+
+    db = prepare_database(url)
+    report = DemoReport(url=db.url)
+
+    t0 = time.perf_counter()
+    ingested = ingest_paths(db, [sample_dir], user=user)
+    if ingested.errors:
+        raise WorkbenchError("demo corpus did not ingest cleanly: " + "; ".join(ingested.errors))
+    report.warnings += ingested.warnings
+    report.seconds["innlesing"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    load_codebook(db, codebook, user=user)
+    report.seconds["kodebok"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    for csv_path in sorted(sample_dir.glob("codings_*.csv")):
+        code_from_csv(db, csv_path, user=user)
+    report.seconds["kodinger"] = time.perf_counter() - t0
+
+    if train:
+        from .suggest.service import train as train_model
+
+        t0 = time.perf_counter()
+        trained = train_model(db, user=user)
+        report.model = trained.summary_fields() if hasattr(trained, "summary_fields") else {}
+        report.seconds["trening"] = time.perf_counter() - t0
+
+    sources = list_sources(db, user=user)
+    report.sources = len(sources)
+    report.turns = sum(s["turns"] for s in sources)
+    report.words = sum(s["words"] for s in sources)
+    for s in sources:
+        for sp in s["speakers"]:
+            actor = sp.get("actor") or "ukjent"
+            report.speakers_by_actor[actor] = report.speakers_by_actor.get(actor, 0) + 1
+    from .codebook.store import current_codes
+
+    report.codes = len(current_codes(db, user=user))
+    for c in list_codings(db, user=user):
+        report.codings_by_coder[c.coder] = report.codings_by_coder.get(c.coder, 0) + 1
+    return db, report
