@@ -13,7 +13,7 @@ import click
 
 from ..errors import WorkbenchError
 
-MODULES = ["workbench.cli.base"]
+MODULES = ["workbench.cli.base", "workbench.cli.codebook"]
 
 
 class WorkbenchGroup(click.Group):

@@ -1,0 +1,180 @@
+"""REFI-QDA codebook exchange: XSD-valid export, import of other tools' samples, round trips, CSV."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+import yaml
+from lxml import etree
+
+from workbench.codebook import (export_codebook, import_codebook, iter_codes, parse_qdc, validate_codebook,
+                                validate_qdc)
+from workbench.codebook.qdc import NS, code_guid, qdc_bytes
+from workbench.errors import InputError
+
+FULL = {"definition": "Avtalen har\nbåde trekk.", "inclusion": "Når begge.", "exclusion": "Bruk kontrakt.a ellers.",
+        "examples": ["«Vi må rapportere»", "Det er åpent: vi finner ut av det"], "theory": "Similä 2023",
+        "lexicon": ["rapportering", "målbar resultat"]}
+BOOK = {"name": "t", "title": "Test", "codes": {
+    "kontrakt": {"label": "Kontraktstyper", "codable": False, "definition": "Tema.", "color": "#1f77b4",
+                 "children": [
+                     {"id": "kontrakt.a", "label": "Æ ø å", **FULL, "color": "#abc"},
+                     {"id": "kontrakt.formaal", "label": "Formål", "codable": False, "children": [
+                         {"id": "kontrakt.formaal.deling", "label": "Deling", **FULL}]}]},
+    "rolle": {"label": "Roller", **FULL}}}
+
+
+def specs():
+    return iter_codes(validate_codebook(BOOK))
+
+
+def test_qdc_export_is_valid_against_the_xsd_and_nested(tmp_path):
+    out = export_codebook(specs(), "qdc", tmp_path / "k.qdc")
+    assert validate_qdc(out) == []
+    doc = etree.parse(str(out))
+    ns = {"q": NS}
+    top = doc.findall("q:Codes/q:Code", ns)
+    assert [c.get("name") for c in top] == ["Kontraktstyper", "Roller"]
+    deling = doc.find(".//q:Code[@name='Deling']", ns)
+    assert deling.getparent().get("name") == "Formål"
+    assert deling.get("guid") == code_guid("kontrakt.formaal.deling")
+    assert top[0].get("isCodable") == "false" and top[0].get("color") == "#1F77B4"
+    assert doc.find(".//q:Code[@name='Æ ø å']", ns).get("color") == "#AABBCC"
+    assert "Inkludering: Når begge." in deling.findtext("q:Description", namespaces=ns)
+    # no empty containers
+    assert doc.find("q:Sets", ns) is None
+    # deterministic
+    assert qdc_bytes(specs()) == out.read_bytes()
+
+
+def test_xsd_check_catches_a_broken_file(tmp_path, shared_dir):
+    bad = (shared_dir / "refi-qda" / "samples" / "taguette-1.5.2_codebook.qdc").read_bytes()
+    assert validate_qdc(bad)  # Taguette's empty <Sets/> is invalid
+
+
+def test_export_import_round_trip_keeps_ids_labels_hierarchy_descriptions(tmp_path):
+    out = export_codebook(specs(), "qdc", tmp_path / "k.qdc")
+    yml, warnings = import_codebook(out, tmp_path / "back.yaml")
+    back = iter_codes(validate_codebook(yml))
+    want = specs()
+    key = lambda s: (s.id, s.label, s.parent, s.codable, s.definition, s.inclusion, s.exclusion,
+                     s.examples, s.theory, s.lexicon)
+    assert [key(s) for s in back] == [key(s) for s in want]
+    assert back[0].color == "#1F77B4"
+
+
+def test_csv_export_import_round_trip(tmp_path):
+    out = export_codebook(specs(), "csv", tmp_path / "k.csv")
+    yml, _ = import_codebook(out, tmp_path / "back.yaml")
+    back = iter_codes(validate_codebook(yml))
+    assert [(s.id, s.parent, s.label, s.examples, s.lexicon) for s in back] == \
+        [(s.id, s.parent, s.label, s.examples, s.lexicon) for s in specs()]
+
+
+def test_csv_import_derives_ids_and_reports_bad_parents(tmp_path):
+    p = tmp_path / "koder.csv"
+    p.write_text("label;parent;definition;examples\nSamarbeid;;Tema;\nTillit og trygghet;Samarbeid;Tillit;a | b\n",
+                 encoding="utf-8-sig")
+    yml, warnings = import_codebook(p, tmp_path / "out.yaml")
+    s = iter_codes(validate_codebook(yml))
+    assert [(x.id, x.parent, x.examples) for x in s] == [
+        ("samarbeid", None, []), ("samarbeid.tillit_og_trygghet", "samarbeid", ["a", "b"])]
+    assert any("empty lexicon" in w for w in warnings)
+    p.write_text("id,label,parent\na,A,\nb.c,C,x\n", encoding="utf-8")
+    with pytest.raises(InputError, match="row 3: .*unknown parent 'x'"):
+        import_codebook(p, tmp_path / "out2.yaml")
+
+
+def sample(shared_dir, name):
+    return shared_dir / "refi-qda" / "samples" / name
+
+
+def test_import_qualcoder_qdc_with_bom(tmp_path, shared_dir):
+    f = sample(shared_dir, "qualcoder-4.0beta_codebook.qdc")
+    assert f.read_bytes().startswith(b"\xef\xbb\xbf")
+    yml, warnings = import_codebook(f, tmp_path / "qc.yaml")
+    r = validate_codebook(yml)
+    assert r.ok and warnings
+    got = [(s.id, s.label, s.parent, s.codable, s.color) for s in iter_codes(r)]
+    assert got == [("evaluation", "evaluation", None, True, "#FA5858"),
+                   ("evaluation.positive", "positive", "evaluation", True, "#81F781"),
+                   ("food", "Food", None, False, None),
+                   ("food.pastry", "pastry", "food", True, "#58ACFA"),
+                   ("food.drinks", "Drinks", "food", False, None),
+                   ("food.drinks.coffee", "coffee", "food.drinks", True, "#F4FA58")]
+    assert iter_codes(r)[-1].definition == "Mentions of coffee"
+
+
+def test_import_taguette_flat_paths(tmp_path, shared_dir):
+    yml, _ = import_codebook(sample(shared_dir, "taguette-1.5.2_codebook.qdc"), tmp_path / "tg.yaml")
+    r = validate_codebook(yml)
+    assert r.ok
+    got = [(s.id, s.label, s.parent, s.codable) for s in iter_codes(r)]
+    assert got == [("interesting", "interesting", None, True), ("people", "people", None, True),
+                   ("people.rich", "rich", "people", True), ("emotion", "émotion", None, False),
+                   ("emotion.joie", "joie ✓", "emotion", True)]
+
+
+@pytest.mark.parametrize("name, n_codes, first", [
+    ("qualcoder-4.0beta_project.qdpx", 6, "evaluation"),
+    ("atlasti-23.2-win_codes-only.qdpx", 3, "commits"),
+    ("nvivo-12.6-win_hu-comments.qdpx", 60, "1_perceived_susceptibility_eszlelt_fogekonysag"),
+    ("nvivo-15.0-mac_small.qdpx", None, None),
+    ("qc-1.3.2_demo.qdpx", None, "rq1_definition"),
+    ("atlasti-8.4-mac_refi-spec-annex-A2_project.qde", None, "happiness"),
+])
+def test_import_codebook_inside_projects(tmp_path, shared_dir, name, n_codes, first):
+    yml, _ = import_codebook(sample(shared_dir, name), tmp_path / "p.yaml")
+    r = validate_codebook(yml)
+    assert r.ok, r.errors[:3]
+    codes = iter_codes(r)
+    assert codes
+    if n_codes:
+        assert len(codes) == n_codes
+    if first:
+        assert codes[0].id == first
+    assert len({c.id for c in codes}) == len(codes)
+
+
+def test_blank_project_without_codes_is_a_clear_error(tmp_path, shared_dir):
+    with pytest.raises(InputError, match="no codes found"):
+        import_codebook(sample(shared_dir, "atlasti-23.2-win_blank.qdpx"), tmp_path / "b.yaml")
+
+
+def test_import_tolerates_namespace_variants_braced_guids_and_rgb(tmp_path):
+    for ns in ("urn:QDA-XML:codebook:1:0", "urn:QDA-XML:codebook:0:4", "urn:QDA-XML:project:1.0"):
+        p = tmp_path / "x.qdc"
+        p.write_text(f'<?xml version="1.0"?><CodeBook xmlns="{ns}"><Codes>'
+                     '<Code guid="{0D62985D-B147-5D01-A9B5-CAE5DCD98342}" name="Bolig" isCodable="1" color="rgb(255,0,16)">'
+                     '<Code guid="0d62985d-b147-5d01-a9b5-cae5dcd98343" name="Utleie&#xDF;" isCodable="true"/>'
+                     '</Code></Codes></CodeBook>', encoding="utf-8")
+        specs_, _ = parse_qdc(p)
+        assert [(s.id, s.parent, s.color) for s in specs_] == [("bolig", None, "#FF0010"),
+                                                                ("bolig.utleie", "bolig", None)]
+
+
+def test_import_from_qdpx_zip_we_build(tmp_path):
+    qde = qdc_bytes(specs()).replace(b"urn:QDA-XML:codebook:1.0", b"urn:QDA-XML:project:1.0").replace(
+        b"<CodeBook", b"<Project name='p'><CodeBook").replace(b"</CodeBook>", b"</CodeBook></Project>")
+    z = tmp_path / "p.qdpx"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("project.qde", qde)
+    yml, _ = import_codebook(z, tmp_path / "p.yaml")
+    assert [s.id for s in iter_codes(validate_codebook(yml))] == [s.id for s in specs()]
+
+
+def test_md_and_docx_appendix_have_a_table_per_theme(tmp_path):
+    md = export_codebook(specs(), "md", tmp_path / "k.md", title="Kodebok").read_text(encoding="utf-8")
+    assert md.count("| Kode | Definisjon | Inkludering | Ekskludering | Eksempel |") == 2
+    assert "## Kontraktstyper (`kontrakt`)" in md and "`kontrakt.formaal.deling`" in md
+    from docx import Document
+
+    doc = Document(str(export_codebook(specs(), "docx", tmp_path / "k.docx", title="Kodebok")))
+    assert len(doc.tables) == 2
+    assert [c.text for c in doc.tables[0].rows[0].cells] == ["Kode", "Definisjon", "Inkludering",
+                                                             "Ekskludering", "Eksempel"]
+    first_col = [r.cells[0].text for r in doc.tables[0].rows[1:]]
+    assert first_col == ["Æ ø å\n(kontrakt.a)", "Formål\n(kontrakt.formaal)", "Deling\n(kontrakt.formaal.deling)"]
+    heads = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert heads == ["Kontraktstyper (kontrakt)", "Roller (rolle)"]

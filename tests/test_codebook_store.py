@@ -1,0 +1,170 @@
+"""Codebook in the database: versions, rename, retire vs delete, merge, resolve (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from workbench.codebook import current_codes, load_codebook, merge_codes, resolve_code
+from workbench.errors import InputError, NotFound, WorkbenchError
+from workbench.store import AuditEvent, Code, CodebookVersion, Coding, Memo, Segment, Source, Suggestion
+
+FULL = {"definition": "d", "inclusion": "i", "exclusion": "e", "examples": ["x"], "theory": "T",
+        "lexicon": ["ord"]}
+BASE = {"name": "t", "title": "Test", "codes": {
+    "kontrakt": {"label": "Kontrakt", "codable": False, "children": [
+        {"id": "kontrakt.hybrid", "label": "Hybrid", **FULL},
+        {"id": "kontrakt.relasjonell", "label": "Relasjonell", **FULL},
+        {"id": "kontrakt.transaksjonell", "label": "Transaksjonell", **FULL},
+    ]},
+    "rolle": {"label": "Roller", "codable": False, "children": [
+        {"id": "rolle.rambukk", "label": "Rambukk", **FULL}]},
+}}
+
+
+def write(tmp_path, data, name="k.yaml"):
+    p = tmp_path / name
+    p.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return p
+
+
+def count(db, model):
+    with db.session() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def add_coding(db, code_id, *, user="kari", start=0, end=5, text="Hei og hå, dette er en tekst."):
+    with db.transaction(user=user) as tx:
+        s = tx.session
+        src = s.scalar(select(Source).where(Source.file_name == "a.txt"))
+        if src is None:
+            src = Source(file_name="a.txt", content_hash="h", format="txt", canonical_text=text)
+            s.add(src)
+            s.flush()
+            s.add(Segment(source_id=src.id, index=1, start_char=0, end_char=len(text)))
+            s.flush()
+        seg = s.scalar(select(Segment).where(Segment.source_id == src.id))
+        c = Coding(segment_id=seg.id, code_id=code_id, coder_id=tx.user.id, start_char=start, end_char=end)
+        s.add(c)
+        s.flush()
+        return c.id, seg.id
+
+
+def test_load_creates_codes_and_a_version_once(db, tmp_path):
+    p = write(tmp_path, BASE)
+    r1 = load_codebook(db, p, user="kari")
+    assert r1.new_version and len(r1.added) == 6
+    rows = current_codes(db)
+    assert [r["id"] for r in rows] == ["kontrakt", "kontrakt.hybrid", "kontrakt.relasjonell",
+                                       "kontrakt.transaksjonell", "rolle", "rolle.rambukk"]
+    hyb = rows[1]
+    assert hyb["parent"] == "kontrakt" and hyb["lexicon"] == ["ord"] and hyb["codable"] and not hyb["retired"]
+    assert set(hyb) >= {"id", "label", "parent", "definition", "inclusion", "exclusion", "examples",
+                        "theory", "lexicon", "color"}
+    # Same content, different formatting: no new version.
+    p.write_text(yaml.safe_dump(BASE, allow_unicode=True, sort_keys=True, indent=4), encoding="utf-8")
+    r2 = load_codebook(db, p, user="kari")
+    assert not r2.new_version and r2.version_id == r1.version_id and not r2.added
+    assert count(db, CodebookVersion) == 1
+    with db.session() as s:
+        v = s.scalars(select(CodebookVersion)).one()
+        assert v.created_by is not None and len(v.content_hash) == 64
+        assert s.scalar(select(func.count()).select_from(AuditEvent)
+                        .where(AuditEvent.action == "load_codebook")) == 2
+
+
+def test_changed_content_makes_a_new_version_and_rename_keeps_codings(db, tmp_path):
+    load_codebook(db, write(tmp_path, BASE), user="kari")
+    coding_id, _ = add_coding(db, "kontrakt.hybrid")
+    data = copy.deepcopy(BASE)
+    data["codes"]["kontrakt"]["children"][0]["label"] = "Hybrid kontrakt"
+    r = load_codebook(db, write(tmp_path, data), user="kari")
+    assert r.new_version and r.renamed == [("kontrakt.hybrid", "Hybrid", "Hybrid kontrakt")]
+    assert count(db, CodebookVersion) == 2
+    with db.session() as s:
+        assert s.get(Coding, coding_id).code.label == "Hybrid kontrakt"
+
+
+def test_removed_code_is_retired_when_used_and_deleted_otherwise(db, tmp_path):
+    load_codebook(db, write(tmp_path, BASE), user="kari")
+    add_coding(db, "kontrakt.hybrid")
+    data = copy.deepcopy(BASE)
+    data["codes"]["kontrakt"]["children"] = data["codes"]["kontrakt"]["children"][2:]  # drop hybrid, relasjonell
+    r = load_codebook(db, write(tmp_path, data), user="kari")
+    assert r.retired == ["kontrakt.hybrid"] and r.deleted == ["kontrakt.relasjonell"]
+    assert "kontrakt.hybrid" not in [c["id"] for c in current_codes(db)]
+    allc = {c["id"]: c for c in current_codes(db, include_retired=True)}
+    assert allc["kontrakt.hybrid"]["retired"] and "kontrakt.relasjonell" not in allc
+    assert count(db, Coding) == 1
+    # Putting it back reinstates it.
+    r = load_codebook(db, write(tmp_path, BASE), user="kari")
+    assert r.reinstated == ["kontrakt.hybrid"] and r.added == ["kontrakt.relasjonell"]
+
+
+def test_removed_theme_with_used_child_keeps_its_parent(db, tmp_path):
+    load_codebook(db, write(tmp_path, BASE), user="kari")
+    add_coding(db, "rolle.rambukk")
+    data = copy.deepcopy(BASE)
+    del data["codes"]["rolle"]
+    r = load_codebook(db, write(tmp_path, data), user="kari")
+    assert sorted(r.retired) == ["rolle", "rolle.rambukk"] and r.deleted == []
+
+
+def test_invalid_file_is_refused_and_nothing_changes(db, tmp_path):
+    load_codebook(db, write(tmp_path, BASE), user="kari")
+    bad = copy.deepcopy(BASE)
+    bad["codes"]["kontrakt"]["children"][1]["id"] = "kontrakt.hybrid"
+    with pytest.raises(InputError, match="duplicate id 'kontrakt.hybrid'"):
+        load_codebook(db, write(tmp_path, bad), user="kari")
+    assert count(db, CodebookVersion) == 1 and len(current_codes(db)) == 6
+
+
+def test_merge_moves_codings_suggestions_memos_and_drops_duplicates(db, tmp_path):
+    load_codebook(db, write(tmp_path, BASE), user="kari")
+    dup_id, seg_id = add_coding(db, "kontrakt.hybrid", start=0, end=5)
+    keep_id, _ = add_coding(db, "kontrakt.relasjonell", start=0, end=5)
+    moved_id, _ = add_coding(db, "kontrakt.hybrid", start=6, end=9)
+    other_coder, _ = add_coding(db, "kontrakt.hybrid", user="ola", start=0, end=5)
+    with db.transaction(user="kari") as tx:
+        tx.session.add(Suggestion(segment_id=seg_id, code_id="kontrakt.hybrid", method="lexicon", score=0.5))
+        tx.session.add(Memo(author_id=tx.user.id, text="om koden", code_id="kontrakt.hybrid"))
+        tx.session.add(Memo(author_id=tx.user.id, text="om kodingen", coding_id=dup_id))
+    r = merge_codes(db, "kontrakt.hybrid", "kontrakt.relasjonell", user="kari")
+    assert (r.moved_codings, r.dropped_duplicates, r.moved_suggestions, r.moved_memos) == (2, 1, 1, 2)
+    with db.session() as s:
+        codes = sorted((c.id, c.code_id) for c in s.scalars(select(Coding)))
+        assert codes == sorted([(keep_id, "kontrakt.relasjonell"), (moved_id, "kontrakt.relasjonell"),
+                                (other_coder, "kontrakt.relasjonell")])
+        assert s.scalars(select(Suggestion)).one().code_id == "kontrakt.relasjonell"
+        memos = {m.text: m for m in s.scalars(select(Memo))}
+        assert memos["om koden"].code_id == "kontrakt.relasjonell"
+        assert memos["om kodingen"].coding_id == keep_id
+        assert s.get(Code, "kontrakt.hybrid").retired
+        assert s.scalar(select(AuditEvent).where(AuditEvent.action == "merge_codes")).target_id == "kontrakt.hybrid"
+    # Loading the unchanged file again does not bring the merged code back.
+    r2 = load_codebook(db, write(tmp_path, BASE), user="kari")
+    assert "kontrakt.hybrid" not in r2.reinstated
+    assert any("merged into 'kontrakt.relasjonell'" in w for w in r2.warnings)
+    assert "kontrakt.hybrid" not in [c["id"] for c in current_codes(db)]
+
+
+def test_merge_refuses_bad_requests(db, tmp_path):
+    load_codebook(db, write(tmp_path, BASE), user="kari")
+    with pytest.raises(WorkbenchError, match="into itself"):
+        merge_codes(db, "rolle.rambukk", "rolle.rambukk", user="kari")
+    with pytest.raises(WorkbenchError, match="has sub-codes"):
+        merge_codes(db, "kontrakt", "rolle.rambukk", user="kari")
+    with pytest.raises(NotFound, match="did you mean 'kontrakt.hybrid'"):
+        merge_codes(db, "kontrakt.hybird", "rolle.rambukk", user="kari")
+
+
+def test_resolve_code_suggests_close_ids(db, tmp_path):
+    load_codebook(db, write(tmp_path, BASE), user="kari")
+    with db.session() as s:
+        assert resolve_code(s, "kontrakt.hybrid").label == "Hybrid"
+        with pytest.raises(NotFound) as exc:
+            resolve_code(s, "kontrakt.hybird")
+    assert str(exc.value) == "unknown code 'kontrakt.hybird'; did you mean 'kontrakt.hybrid'?"

@@ -1,0 +1,118 @@
+"""Codebook exports: CSV (re-importable), Markdown and Word appendix (a table per theme), QDC."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Callable
+
+from ..errors import InputError
+from .qdc import CSV_COLUMNS, export_qdc
+from .schema import CodeSpec
+
+HEADERS = ["Kode", "Definisjon", "Inkludering", "Ekskludering", "Eksempel"]
+
+
+def export_csv(specs: list[CodeSpec], path: str | Path, title: str | None = None) -> Path:
+    path = Path(path)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=CSV_COLUMNS)
+        w.writeheader()
+        for s in specs:
+            w.writerow({"id": s.id, "label": s.label, "parent": s.parent or "", "definition": s.definition,
+                        "inclusion": s.inclusion, "exclusion": s.exclusion,
+                        "examples": " | ".join(s.examples), "theory": s.theory,
+                        "lexicon": " | ".join(s.lexicon), "color": s.color or ""})
+    return path
+
+
+def themes(specs: list[CodeSpec]) -> list[tuple[CodeSpec, list[CodeSpec]]]:
+    """(theme, rows) per top-level code; rows are the theme itself if codable, then its descendants."""
+    out: list[tuple[CodeSpec, list[CodeSpec]]] = []
+    for s in specs:
+        if s.depth == 0:
+            out.append((s, [s] if s.codable else []))
+        elif out:
+            out[-1][1].append(s)
+    return out
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ").strip()
+
+
+def export_md(specs: list[CodeSpec], path: str | Path, title: str | None = None) -> Path:
+    path = Path(path)
+    lines = [f"# {title or 'Kodebok'}", ""]
+    for theme, rows in themes(specs):
+        lines += [f"## {theme.label} (`{theme.id}`)", ""]
+        if theme.definition:
+            lines += [theme.definition, ""]
+        if theme.theory:
+            lines += [f"*Teori:* {theme.theory}", ""]
+        if not rows:
+            continue
+        lines.append("| " + " | ".join(HEADERS) + " |")
+        lines.append("|" + "---|" * len(HEADERS))
+        for s in rows:
+            ex = "<br>".join(f"«{_md_cell(e)}»" for e in s.examples)
+            indent = "&nbsp;&nbsp;" * max(0, s.depth - 1)
+            lines.append(f"| {indent}{_md_cell(s.label)} (`{s.id}`) | {_md_cell(s.definition)} | "
+                         f"{_md_cell(s.inclusion)} | {_md_cell(s.exclusion)} | {ex} |")
+        lines.append("")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def export_docx(specs: list[CodeSpec], path: str | Path, title: str | None = None) -> Path:
+    from docx import Document
+    from docx.shared import Pt
+
+    path = Path(path)
+    doc = Document()
+    doc.add_heading(title or "Kodebok", level=0)
+    for theme, rows in themes(specs):
+        doc.add_heading(f"{theme.label} ({theme.id})", level=1)
+        if theme.definition:
+            doc.add_paragraph(theme.definition)
+        if theme.theory:
+            p = doc.add_paragraph()
+            p.add_run("Teori: ").italic = True
+            p.add_run(theme.theory)
+        if not rows:
+            continue
+        table = doc.add_table(rows=1, cols=len(HEADERS))
+        table.style = "Table Grid"
+        for cell, text in zip(table.rows[0].cells, HEADERS):
+            cell.text = ""
+            cell.paragraphs[0].add_run(text).bold = True
+        for s in rows:
+            cells = table.add_row().cells
+            cells[0].text = f"{s.label}\n({s.id})"
+            cells[1].text = s.definition
+            cells[2].text = s.inclusion
+            cells[3].text = s.exclusion
+            cells[4].text = "\n".join(f"«{e}»" for e in s.examples)
+            for c in cells:
+                for par in c.paragraphs:
+                    for run in par.runs:
+                        run.font.size = Pt(9)
+    doc.save(str(path))
+    return path
+
+
+def _qdc(specs: list[CodeSpec], path: str | Path, title: str | None = None) -> Path:
+    return export_qdc(specs, path)
+
+
+EXPORTERS: dict[str, Callable[..., Path]] = {"qdc": _qdc, "csv": export_csv, "md": export_md,
+                                              "docx": export_docx}
+
+
+def export_codebook(specs: list[CodeSpec], fmt: str, path: str | Path, *, title: str | None = None) -> Path:
+    """Write the codes in one of EXPORTERS' formats (qdc, csv, md, docx)."""
+    if fmt not in EXPORTERS:
+        raise InputError(f"unknown codebook export format {fmt!r}; use one of {', '.join(EXPORTERS)}")
+    if not specs:
+        raise InputError("the codebook has no codes to export")
+    return EXPORTERS[fmt](specs, path, title=title)

@@ -1,0 +1,399 @@
+"""REFI-QDA codebook exchange: QDC export (valid against Codebook-mrt2019.xsd), QDC/QDPX/CSV import.
+
+Export puts everything a QDC cannot hold into ``Description``, one field per line::
+
+    id: kontrakt.hybrid
+    <definition>
+    Inkludering: ...
+    Ekskludering: ...
+    Eksempel: ...            (one line per example)
+    Teori: ...
+    Leksikon: a | b | c
+
+Import reads that back when present, so export -> import keeps ids and descriptions; files from
+other tools (QualCoder, Taguette, NVivo, ATLAS.ti) get ids derived from their names.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import uuid
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+from lxml import etree
+
+from ..errors import InputError
+from .schema import CodeSpec, ID_RE, codebook_from_specs, validate_codebook
+
+NS = "urn:QDA-XML:codebook:1.0"
+XSD_PATH = Path(__file__).with_name("Codebook-mrt2019.xsd")
+GUID_NAMESPACE = uuid.UUID("6f0c1d1e-3b7a-5c2e-9a51-62796764766b")  # fixed: GUIDs stay stable
+ORIGIN = "bygdevekst-workbench"
+
+#: Description line prefixes -> CodeSpec field (Norwegian labels, as a coder reads them).
+PREFIXES = {"Inkludering": "inclusion", "Ekskludering": "exclusion", "Eksempel": "examples",
+            "Teori": "theory", "Leksikon": "lexicon"}
+CSV_COLUMNS = ["id", "label", "parent", "definition", "inclusion", "exclusion", "examples",
+               "theory", "lexicon", "color"]
+
+
+def code_guid(code_id: str) -> str:
+    """The deterministic GUID of a code id (uuid5)."""
+    return str(uuid.uuid5(GUID_NAMESPACE, code_id))
+
+
+def normalise_color(value: str | None) -> str | None:
+    """#RRGGBB (upper case) from #RGB, #RRGGBB, #RRGGBBAA or rgb()/rgba(); None if unreadable."""
+    if not value:
+        return None
+    v = value.strip()
+    m = re.fullmatch(r"rgba?\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*(?:,\s*[\d.]+\s*)?\)", v, re.I)
+    if m:
+        return "#" + "".join(f"{min(int(x), 255):02X}" for x in m.groups())
+    m = re.fullmatch(r"#?([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})", v)
+    if not m:
+        return None
+    h = m.group(1)
+    if len(h) == 3:
+        h = "".join(ch * 2 for ch in h)
+    return "#" + h[:6].upper()
+
+
+def description_text(spec: CodeSpec) -> str:
+    lines = [f"id: {spec.id}"]
+    if spec.definition:
+        lines.append(spec.definition.strip())
+    if spec.inclusion:
+        lines.append(f"Inkludering: {spec.inclusion.strip()}")
+    if spec.exclusion:
+        lines.append(f"Ekskludering: {spec.exclusion.strip()}")
+    for ex in spec.examples:
+        lines.append(f"Eksempel: {ex.strip()}")
+    if spec.theory:
+        lines.append(f"Teori: {spec.theory.strip()}")
+    if spec.lexicon:
+        lines.append("Leksikon: " + " | ".join(spec.lexicon))
+    return "\n".join(lines)
+
+
+def qdc_bytes(specs: list[CodeSpec]) -> bytes:
+    """A QDC document for these codes (pre-order specs, e.g. from ``iter_codes``)."""
+    if not specs:
+        raise InputError("the codebook has no codes; a QDC file needs at least one Code")
+    root = etree.Element(f"{{{NS}}}CodeBook", nsmap={None: NS}, origin=ORIGIN)
+    codes_el = etree.SubElement(root, f"{{{NS}}}Codes")
+    elements: dict[str, Any] = {}
+    for sp in specs:
+        parent_el = elements.get(sp.parent, codes_el) if sp.parent else codes_el
+        attrs = {"guid": code_guid(sp.id), "name": sp.label, "isCodable": "true" if sp.codable else "false"}
+        color = normalise_color(sp.color)
+        if color:
+            attrs["color"] = color
+        el = etree.SubElement(parent_el, f"{{{NS}}}Code", attrs)
+        # Description must come before nested Codes (the XSD sequence); children come later.
+        desc = etree.SubElement(el, f"{{{NS}}}Description")
+        desc.text = description_text(sp)
+        elements[sp.id] = el
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+
+
+def export_qdc(specs: list[CodeSpec], path: str | Path) -> Path:
+    path = Path(path)
+    path.write_bytes(qdc_bytes(specs))
+    return path
+
+
+def validate_qdc(data: bytes | str | Path) -> list[str]:
+    """XSD errors of a QDC document against the bundled Codebook-mrt2019.xsd ([] when valid)."""
+    if isinstance(data, (str, Path)):
+        data = Path(data).read_bytes()
+    schema = etree.XMLSchema(etree.parse(str(XSD_PATH)))
+    doc = etree.fromstring(data)
+    if schema.validate(doc):
+        return []
+    return [f"line {e.line}: {e.message}" for e in schema.error_log]
+
+
+# ---------------------------------------------------------------------------------------------
+# Import
+
+
+def slug(name: str) -> str:
+    """An ASCII id part from a name: lowercase, æ->ae, ø->o, å->a, others to _ ."""
+    s = name.strip().lower().replace("æ", "ae").replace("ø", "o").replace("å", "a")
+    s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode("ascii")
+    s = re.sub(r"[^a-z0-9]+", "_", s).strip("_")
+    return s or "kode"
+
+
+def _local(el: Any) -> str:
+    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+
+
+def _read_xml_bytes(path: Path) -> bytes:
+    data = path.read_bytes()
+    if zipfile.is_zipfile(io.BytesIO(data)):
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = [n for n in zf.namelist() if n.lower().endswith((".qde", ".qdc"))]
+            if not names:
+                raise InputError(f"{path}: the archive holds no project.qde; is it a REFI-QDA .qdpx file?")
+            names.sort(key=lambda n: (n.lower() != "project.qde", n))
+            return zf.read(names[0])
+    return data
+
+
+def parse_qdc(path: str | Path) -> tuple[list[CodeSpec], dict[str, Any]]:
+    """Codes (pre-order) and info (origin, warnings) from a .qdc, .qde or .qdpx file."""
+    path = Path(path)
+    data = _read_xml_bytes(path)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
+    try:
+        root = etree.fromstring(data.lstrip(b"\xef\xbb\xbf").lstrip(), parser)
+    except etree.XMLSyntaxError as exc:
+        raise InputError(f"{path}: not well-formed XML at line {exc.lineno}: {exc.msg}") from None
+    book = root if _local(root) == "CodeBook" else next(
+        (el for el in root.iter() if _local(el) == "CodeBook"), None)
+    codes_el = None if book is None else next((c for c in book if _local(c) == "Codes"), None)
+    if codes_el is None or not any(_local(c) == "Code" for c in codes_el):
+        raise InputError(f"{path}: no codes found (no CodeBook/Codes/Code element); "
+                         "export the codebook or a project with codes from the other tool")
+    origin = book.get("origin") or root.get("origin") or ""
+    info: dict[str, Any] = {"origin": origin, "warnings": []}
+    raw: list[dict[str, Any]] = []  # tree of {name, codable, color, desc, children}
+
+    def read(el: Any) -> dict[str, Any]:
+        desc_el = next((c for c in el if _local(c) == "Description"), None)
+        color = el.get("color")
+        norm = normalise_color(color)
+        if color and not norm:
+            info["warnings"].append(f"code {el.get('name')!r}: colour {color!r} not understood; left out")
+        return {"name": (el.get("name") or "").strip() or "uten navn",
+                "codable": (el.get("isCodable") or "true").strip().lower() in ("true", "1"),
+                "color": norm, "desc": (desc_el.text or "") if desc_el is not None else "",
+                "guid": (el.get("guid") or "").strip("{}").lower(),
+                "children": [read(c) for c in el if _local(c) == "Code"]}
+
+    raw = [read(c) for c in codes_el if _local(c) == "Code"]
+    if all(not r["children"] for r in raw):
+        raw = _split_flat_names(raw, taguette=origin.lower().startswith("taguette"))
+    specs: list[CodeSpec] = []
+    used: set[str] = set()
+
+    def walk(node: dict[str, Any], parent: str | None, depth: int) -> None:
+        fields = parse_description(node["desc"])
+        prefix = f"{parent}." if parent else ""
+        wanted = fields.pop("id", None)
+        if wanted and ID_RE.match(wanted) and wanted.startswith(prefix) and wanted not in used and (
+                parent or "." not in wanted):
+            cid = wanted
+        else:
+            cid = _unique(prefix + slug(node["name"]), used)
+        used.add(cid)
+        specs.append(CodeSpec(id=cid, label=node["name"], parent=parent, depth=depth, order=len(specs),
+                              codable=node["codable"], color=node["color"],
+                              has_children=bool(node["children"]), **fields))
+        for c in node["children"]:
+            walk(c, cid, depth + 1)
+
+    for r in raw:
+        walk(r, None, 0)
+    return specs, info
+
+
+def _unique(cid: str, used: set[str]) -> str:
+    if cid not in used:
+        return cid
+    n = 2
+    while f"{cid}_{n}" in used:
+        n += 1
+    return f"{cid}_{n}"
+
+
+def _split_flat_names(raw: list[dict[str, Any]], taguette: bool) -> list[dict[str, Any]]:
+    """Taguette-style flat names ("a/b", "a.b" from Taguette, ATLAS.ti "a::b") as a hierarchy."""
+    pattern = r"/|::|\." if taguette else r"/|::"
+    out: list[dict[str, Any]] = []
+    index: dict[tuple[str, ...], dict[str, Any]] = {}
+    for r in raw:
+        parts = tuple(p.strip() for p in re.split(pattern, r["name"]))
+        if len(parts) < 2 or not all(parts):
+            parts = (r["name"],)
+        path: tuple[str, ...] = ()
+        siblings = out
+        for i, part in enumerate(parts):
+            path = path + (part,)
+            last = i == len(parts) - 1
+            node = index.get(path)
+            if node is None:
+                node = dict(r, name=part, children=[]) if last else {
+                    "name": part, "codable": False, "color": None, "desc": "", "guid": "", "children": []}
+                index[path] = node
+                siblings.append(node)
+            elif last:  # a group made earlier turns out to be a code of its own
+                node.update({k: v for k, v in r.items() if k not in ("name", "children")})
+            siblings = node["children"]
+    return out
+
+
+def parse_description(text: str) -> dict[str, Any]:
+    """Split an exported Description back into fields (definition, inclusion, ... and id)."""
+    out: dict[str, Any] = {"definition": "", "inclusion": "", "exclusion": "", "examples": [],
+                           "theory": "", "lexicon": []}
+    lines = (text or "").strip().splitlines()
+    if lines and lines[0].startswith("id: "):
+        out["id"] = lines.pop(0)[4:].strip()
+    current = "definition"
+    for line in lines:
+        head, sep, rest = line.partition(": ")
+        if sep and head in PREFIXES:
+            current = PREFIXES[head]
+            if current == "examples":
+                out["examples"].append(rest.strip())
+            elif current == "lexicon":
+                out["lexicon"] = [x.strip() for x in rest.split("|") if x.strip()]
+            else:
+                out[current] = rest.strip()
+            continue
+        if current == "examples" and out["examples"]:
+            out["examples"][-1] = (out["examples"][-1] + "\n" + line).strip()
+        elif current == "lexicon":
+            out["lexicon"].extend(x.strip() for x in line.split("|") if x.strip())
+        else:
+            out[current] = (out[current] + "\n" + line).strip() if out[current] else line.strip()
+    return out
+
+
+def parse_csv(path: str | Path) -> list[CodeSpec]:
+    """Codes from a CSV with columns id,label,parent,definition,inclusion,exclusion,examples,theory,
+    lexicon,color (examples and lexicon separated by '|'); ids are derived from labels when empty."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        text = path.read_text(encoding="cp1252")
+    try:
+        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    cols = [c.strip().lower() for c in (reader.fieldnames or [])]
+    if "label" not in cols:
+        raise InputError(f"{path}: no 'label' column (found: {', '.join(cols) or 'none'}); "
+                         f"use the columns {','.join(CSV_COLUMNS)}")
+    unknown = [c for c in cols if c not in CSV_COLUMNS]
+    if unknown:
+        raise InputError(f"{path}: unknown column(s) {', '.join(unknown)}; use {','.join(CSV_COLUMNS)}")
+    rows = []
+    for n, row in enumerate(reader, start=2):
+        r = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
+        if not any(r.values()):
+            continue
+        if not r.get("label"):
+            raise InputError(f"{path}: row {n}: empty label; every code needs a label")
+        rows.append((n, r))
+    # Derive missing ids; labels of parents may be used as parent reference too.
+    used: set[str] = {r["id"] for _, r in rows if r.get("id")}
+    label_to_id: dict[str, str] = {}
+    pending = list(rows)
+    for _ in range(len(rows) + 1):
+        rest = []
+        for n, r in pending:
+            if not r.get("id"):
+                parent = r.get("parent") or ""
+                if parent and parent not in used and parent not in label_to_id:
+                    rest.append((n, r))  # parent not seen yet
+                    continue
+                pid = label_to_id.get(parent, parent)
+                r["id"] = _unique((pid + "." if pid else "") + slug(r["label"]), used)
+                used.add(r["id"])
+            label_to_id.setdefault(r["label"], r["id"])
+        if len(rest) == len(pending):
+            break
+        pending = rest
+    for n, r in pending:
+        if not r.get("id"):
+            raise InputError(f"{path}: row {n}: unknown parent {r.get('parent')!r}; "
+                             "give the id or label of a code in the file")
+    flat = []
+    for n, r in rows:
+        parent = r.get("parent") or None
+        if parent and parent not in used and parent in label_to_id:
+            parent = label_to_id[parent]
+        flat.append({"id": r["id"], "label": r["label"], "parent": parent,
+                     "definition": r.get("definition") or None, "inclusion": r.get("inclusion") or None,
+                     "exclusion": r.get("exclusion") or None,
+                     "examples": [x.strip() for x in (r.get("examples") or "").split("|") if x.strip()],
+                     "theory": r.get("theory") or None,
+                     "lexicon": [x.strip() for x in (r.get("lexicon") or "").split("|") if x.strip()],
+                     "color": normalise_color(r.get("color")) if r.get("color") else None})
+    result = validate_codebook({"name": slug(path.stem), "codes": flat})
+    if result.errors:
+        first = result.errors[0]
+        m = re.match(r"codes -> (\d+)", first)
+        where = f"row {rows[int(m.group(1))][0]}: " if m else ""
+        raise InputError(f"{path}: {where}{first}")
+    from .schema import iter_codes
+
+    return iter_codes(result.codebook)
+
+
+def import_codebook(path: str | Path, out: str | Path, *, name: str | None = None) -> tuple[Path, list[str]]:
+    """Import a QDC/QDPX/QDE or CSV codebook and write it as YAML; returns (out, warnings).
+
+    The YAML passes ``validate`` (not strict); its warnings list the fields still to write.
+    """
+    path, out = Path(path), Path(out)
+    if not path.exists():
+        raise InputError(f"{path}: file not found")
+    info: dict[str, Any] = {"origin": "CSV", "warnings": []}
+    if path.suffix.lower() in (".csv", ".txt"):
+        specs = parse_csv(path)
+    else:
+        specs, info = parse_qdc(path)
+    cb = codebook_from_specs(specs, name=name or slug(path.stem),
+                             title=f"Kodebok importert fra {path.name}",
+                             description=f"Importert fra {path.name}"
+                                         + (f" ({info['origin']})" if info.get("origin") else "")
+                                         + ". Fyll ut feltene som validate varsler om.")
+    data = cb.to_data()
+    _fill_empty(list(data["codes"].values()))
+    header = (f"# Kodebok importert fra {path.name}. Sjekk med: workbench codebook validate {out.name}\n"
+              "# Felt: se docs/codebook.md\n")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(header + yaml.dump(data, Dumper=_NoAliasDumper, allow_unicode=True, sort_keys=False, width=100),
+                   encoding="utf-8")
+    result = validate_codebook(out)
+    if result.errors:  # should not happen; a bug if it does
+        raise InputError(f"{out}: the imported codebook does not validate: {result.errors[0]}")
+    return out, info["warnings"] + result.warnings
+
+
+class _NoAliasDumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _fill_empty(codes: Any) -> list[dict[str, Any]]:
+    """Show the fields still to write as empty keys in codable codes (in file order)."""
+    order = ["id", "label", "codable", "definition", "inclusion", "exclusion", "examples", "theory",
+             "lexicon", "color", "children"]
+    empties = {"definition": "", "inclusion": "", "exclusion": "", "examples": [], "theory": "",
+               "lexicon": []}
+    out = []
+    for c in codes:
+        if c.get("codable", True):
+            for key, empty in empties.items():
+                c.setdefault(key, list(empty) if isinstance(empty, list) else empty)
+        if c.get("children"):
+            c["children"] = _fill_empty(c["children"])
+        ordered = {k: c[k] for k in order if k in c}
+        c.clear()
+        c.update(ordered)
+        out.append(c)
+    return out

@@ -1,0 +1,481 @@
+"""The codebook file format: pydantic models, validation with path-qualified messages, flattening.
+
+A codebook is YAML with a ``codes`` mapping (theme id -> theme) whose codes nest through
+``children`` lists; each child carries its full dotted id. A flat list form (``codes:`` as a list,
+each code with ``id`` and an optional ``parent``) is accepted too, e.g. for CSV imports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from ..errors import InputError
+
+ID_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
+COLOR_RE = re.compile(r"^#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})$")
+
+#: Fields of a code, in file order. ``parent`` is only used by the flat list form.
+CODE_FIELDS = ["id", "label", "codable", "definition", "inclusion", "exclusion", "examples",
+               "theory", "lexicon", "color", "children", "parent"]
+#: Fields of the codebook itself.
+CODEBOOK_FIELDS = ["name", "title", "language", "description", "version", "codes"]
+#: Fields that must be written for every codable code (empty: warning, or error under --strict).
+CONTENT_FIELDS = ["definition", "inclusion", "exclusion", "examples", "theory", "lexicon"]
+
+
+class CodeModel(BaseModel):
+    """One code. ``children`` nest; a child's id starts with its parent's id + '.'."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    label: str
+    codable: bool = True
+    definition: str | None = None
+    inclusion: str | None = None
+    exclusion: str | None = None
+    examples: list[str] = []
+    theory: str | None = None
+    lexicon: list[str] = []
+    color: str | None = None
+    parent: str | None = None
+    children: list[CodeModel] = []
+
+    @field_validator("examples", "lexicon", mode="before")
+    @classmethod
+    def _none_is_empty(cls, v: Any) -> Any:
+        return [] if v is None else v
+
+    @field_validator("children", mode="before")
+    @classmethod
+    def _no_children(cls, v: Any) -> Any:
+        return [] if v is None else v
+
+    @field_validator("id", "label", mode="before")
+    @classmethod
+    def _scalar_to_str(cls, v: Any) -> Any:
+        # YAML turns `id: 2020` or `label: yes` into numbers/booleans; keep them as text.
+        if isinstance(v, (int, float, bool)):
+            return str(v)
+        return v
+
+    @field_validator("color")
+    @classmethod
+    def _color(cls, v: str | None) -> str | None:
+        if v in (None, ""):
+            return None
+        if not COLOR_RE.match(v.strip()):
+            raise ValueError(f"bad colour {v!r}; write it as #RRGGBB, e.g. \"#1f77b4\"")
+        return v.strip()
+
+
+class ThemeModel(CodeModel):
+    """A top-level code in the mapping form: its id is the mapping key."""
+
+    id: str | None = None  # type: ignore[assignment]
+
+
+class CodebookModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "kodebok"
+    title: str | None = None
+    language: str | None = "nb"
+    description: str | None = None
+    version: str | None = None
+    codes: dict[str, ThemeModel]
+
+
+class FlatCodebookModel(CodebookModel):
+    codes: list[CodeModel]  # type: ignore[assignment]
+
+
+@dataclass
+class CodeSpec:
+    """A flattened code (pre-order): every field, plus parent id, depth (0 = theme) and order."""
+
+    id: str
+    label: str
+    parent: str | None = None
+    depth: int = 0
+    order: int = 0
+    codable: bool = True
+    definition: str = ""
+    inclusion: str = ""
+    exclusion: str = ""
+    examples: list[str] = field(default_factory=list)
+    theory: str = ""
+    lexicon: list[str] = field(default_factory=list)
+    color: str | None = None
+    has_children: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``codebook show --json`` shape (without ``retired``)."""
+        return {"id": self.id, "label": self.label, "parent": self.parent,
+                "definition": self.definition, "inclusion": self.inclusion,
+                "exclusion": self.exclusion, "examples": list(self.examples),
+                "theory": self.theory, "lexicon": list(self.lexicon), "color": self.color,
+                "codable": self.codable}
+
+
+@dataclass
+class Codebook:
+    """A validated codebook: its metadata and its codes as a tree of ``CodeModel``."""
+
+    name: str
+    title: str | None
+    language: str | None
+    description: str | None
+    codes: list[CodeModel]
+    version: str | None = None
+    source: str | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        """The canonical nested-mapping form (what a YAML file holds)."""
+        out: dict[str, Any] = {"name": self.name}
+        for key in ("title", "language", "description", "version"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
+        out["codes"] = {c.id: _code_data(c, top=True) for c in self.codes}
+        return out
+
+    def content_hash(self) -> str:
+        blob = json.dumps(self.to_data(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _code_data(code: CodeModel, top: bool = False) -> dict[str, Any]:
+    d: dict[str, Any] = {} if top else {"id": code.id}
+    d["label"] = code.label
+    if not code.codable:
+        d["codable"] = False
+    for key in ("definition", "inclusion", "exclusion"):
+        if getattr(code, key):
+            d[key] = getattr(code, key)
+    if code.examples:
+        d["examples"] = list(code.examples)
+    if code.theory:
+        d["theory"] = code.theory
+    if code.lexicon:
+        d["lexicon"] = list(code.lexicon)
+    if code.color:
+        d["color"] = code.color
+    if code.children:
+        d["children"] = [_code_data(c) for c in code.children]
+    return d
+
+
+@dataclass
+class ValidationResult:
+    errors: list[str]
+    warnings: list[str]
+    codebook: Codebook | None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+
+
+def validate_codebook(data_or_path: Any, strict: bool = False) -> ValidationResult:
+    """Validate a codebook given as a path, YAML text or already-parsed data.
+
+    Errors: malformed YAML, unknown fields, missing id/label, bad ids or colours, duplicate
+    ids, child ids not under their parent, unknown parents and cycles (flat form).
+    Warnings (errors when ``strict``): empty content fields of codable codes.
+    """
+    source = None
+    lines: _LineMap | None = None
+    if isinstance(data_or_path, Path) or (isinstance(data_or_path, str) and "\n" not in data_or_path
+                                           and data_or_path.endswith((".yaml", ".yml"))):
+        source = str(data_or_path)
+        try:
+            text = Path(data_or_path).read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            return ValidationResult([f"{source}: file not found"], [], None)
+        except UnicodeDecodeError as exc:
+            return ValidationResult([f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start})"], [], None)
+        data_or_path = text
+    if isinstance(data_or_path, str):
+        text = data_or_path
+        try:
+            data = yaml.safe_load(text)
+            lines = _LineMap(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            prefix = f"{source}: " if source else ""
+            return ValidationResult([f"{prefix}malformed YAML at {where}: {problem}"], [], None)
+    else:
+        data = data_or_path
+    result = _validate_data(data, lines)
+    if source:
+        result.errors = [f"{source}: {e}" for e in result.errors]
+        result.warnings = [f"{source}: {w}" for w in result.warnings]
+        if result.codebook:
+            result.codebook.source = source
+    if strict and result.warnings:
+        result.errors.extend(result.warnings)
+        result.warnings = []
+    if result.errors:
+        result.codebook = None
+    return result
+
+
+def _fmt_loc(loc: tuple[Any, ...]) -> str:
+    return " -> ".join(str(p) for p in loc)
+
+
+def _validate_data(data: Any, lines: "_LineMap | None") -> ValidationResult:
+    errors: list[str] = []
+    warnings: list[str] = []
+
+    def err(loc: tuple[Any, ...], msg: str) -> None:
+        at = lines.where(loc) if lines else ""
+        errors.append(f"{_fmt_loc(loc)}: {msg}{at}")
+
+    if not isinstance(data, dict):
+        return ValidationResult(["the file must be a mapping with a `codes:` key (see docs/codebook.md)"], [], None)
+    if "codes" not in data:
+        return ValidationResult(["codes: field required (a mapping theme id -> theme)"], [], None)
+    flat = isinstance(data.get("codes"), list)
+    model_cls = FlatCodebookModel if flat else CodebookModel
+    try:
+        model = model_cls.model_validate(data)
+    except ValidationError as exc:
+        for e in exc.errors():
+            msg = e["msg"]
+            if e["type"] == "extra_forbidden":
+                msg = "unknown field (allowed: " + ", ".join(CODE_FIELDS if len(e["loc"]) > 1 else CODEBOOK_FIELDS) + ")"
+            elif e["type"] == "value_error":
+                msg = msg.removeprefix("Value error, ")
+            err(tuple(e["loc"]), msg[:1].lower() + msg[1:])
+        return ValidationResult(errors, warnings, None)
+
+    # Build the tree: (loc, code) with loc the path into the file.
+    roots: list[tuple[tuple[Any, ...], CodeModel]] = []
+    if flat:
+        roots = _tree_from_flat(model.codes, err)  # type: ignore[arg-type]
+    else:
+        for key, theme in model.codes.items():
+            key = str(key)
+            if theme.id is not None and theme.id != key:
+                err(("codes", key, "id"), f"id {theme.id!r} differs from its key {key!r}; remove the id line or make them equal")
+            theme.id = key
+            roots.append((("codes", key), theme))
+    if errors:
+        return ValidationResult(errors, warnings, None)
+
+    seen: dict[str, tuple[Any, ...]] = {}
+
+    def walk(loc: tuple[Any, ...], code: CodeModel, parent: CodeModel | None) -> None:
+        if not ID_RE.match(code.id):
+            err(loc + ("id",), f"bad id {code.id!r}; use lowercase ASCII letters, digits and _ separated by dots")
+        if code.id in seen:
+            err(loc + ("id",), f"duplicate id {code.id!r} (first at {_fmt_loc(seen[code.id])})")
+        else:
+            seen[code.id] = loc
+        if parent is not None and not code.id.startswith(parent.id + "."):
+            err(loc + ("id",), f"id {code.id!r} is not under its parent; it must start with {parent.id + '.'!r}")
+        if parent is not None and code.parent not in (None, parent.id) and not flat:
+            err(loc + ("parent",), f"parent {code.parent!r} contradicts the nesting under {parent.id!r}; remove the parent line")
+        if not code.label.strip():
+            err(loc + ("label",), "empty label")
+        if code.codable:
+            for f in CONTENT_FIELDS:
+                value = getattr(code, f)
+                empty = not value or (isinstance(value, str) and not value.strip()) or (
+                    isinstance(value, list) and not any(str(v).strip() for v in value))
+                if empty:
+                    where = lines.where(loc) if lines else ""
+                    warnings.append(f"{_fmt_loc(loc + (f,))}: empty {f} for codable code {code.id!r}{where}")
+        for i, child in enumerate(code.children):
+            walk(loc + ("children", i), child, code)
+
+    for loc, code in roots:
+        walk(loc, code, None)
+    if errors:
+        return ValidationResult(errors, warnings, None)
+    for _, code in roots:
+        _clear_parent(code)
+    cb = Codebook(name=model.name, title=model.title, language=model.language,
+                  description=model.description, version=model.version,
+                  codes=[c for _, c in roots])
+    return ValidationResult(errors, warnings, cb)
+
+
+def _clear_parent(code: CodeModel) -> None:
+    code.parent = None
+    for c in code.children:
+        _clear_parent(c)
+
+
+def _tree_from_flat(codes: list[CodeModel], err) -> list[tuple[tuple[Any, ...], CodeModel]]:
+    """Nest a flat list by ``parent``; reports unknown parents and cycles."""
+    by_id: dict[str, int] = {}
+    for i, c in enumerate(codes):
+        if c.id in by_id:
+            err(("codes", i, "id"), f"duplicate id {c.id!r} (first at codes -> {by_id[c.id]})")
+        else:
+            by_id[c.id] = i
+    ok = True
+    for i, c in enumerate(codes):
+        if c.parent is not None and c.parent not in by_id:
+            err(("codes", i, "parent"), f"unknown parent {c.parent!r}; add a code with that id or remove the parent")
+            ok = False
+    for i, c in enumerate(codes):
+        chain, cur = [c.id], c
+        while cur.parent is not None and cur.parent in by_id:
+            if cur.parent in chain:
+                cycle = chain[chain.index(cur.parent):] + [cur.parent]
+                err(("codes", i, "parent"), "cycle in parents: " + " -> ".join(cycle))
+                ok = False
+                break
+            chain.append(cur.parent)
+            cur = codes[by_id[cur.parent]]
+    if not ok:
+        return []
+    roots = []
+    for i, c in enumerate(codes):
+        if by_id.get(c.id) != i:
+            continue
+        if c.parent is None:
+            roots.append((("codes", i), c))
+        else:
+            codes[by_id[c.parent]].children.append(c)
+    return roots
+
+
+class _LineMap:
+    """Maps a validation path to ' (line N)' using the YAML node tree."""
+
+    def __init__(self, text: str):
+        try:
+            self.root = yaml.compose(text)
+        except yaml.YAMLError:
+            self.root = None
+
+    def where(self, loc: tuple[Any, ...]) -> str:
+        node, line = self.root, None
+        for part in loc:
+            if node is None:
+                break
+            line = node.start_mark.line + 1
+            if isinstance(node, yaml.MappingNode):
+                nxt = None
+                for k, v in node.value:
+                    if str(k.value) == str(part):
+                        nxt = v
+                        line = k.start_mark.line + 1
+                        break
+                node = nxt
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+                node = node.value[part]
+            else:
+                node = None
+        if node is not None:
+            line = node.start_mark.line + 1
+        return f" (line {line})" if line else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading and flattening
+
+
+def read_codebook(path: str | Path, strict: bool = False) -> tuple[Codebook, list[str]]:
+    """Validate ``path`` and return (codebook, warnings); raises InputError on any error."""
+    result = validate_codebook(Path(path), strict=strict)
+    if result.errors:
+        more = f" (and {len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
+        raise InputError(f"{result.errors[0]}{more}; run `workbench codebook validate {path}` to see all")
+    assert result.codebook is not None
+    return result.codebook, result.warnings
+
+
+def iter_codes(codebook: Any) -> list[CodeSpec]:
+    """All codes of a codebook in pre-order (parents before children), as ``CodeSpec``.
+
+    Accepts a ``Codebook``, a ``ValidationResult``, parsed data or a path.
+    """
+    if isinstance(codebook, ValidationResult):
+        codebook = codebook.codebook
+    if not isinstance(codebook, Codebook):
+        codebook, _ = read_codebook(codebook) if isinstance(codebook, (str, Path)) else _from_data(codebook)
+    out: list[CodeSpec] = []
+
+    def walk(code: CodeModel, parent: str | None, depth: int) -> None:
+        out.append(CodeSpec(
+            id=code.id, label=code.label, parent=parent, depth=depth, order=len(out),
+            codable=code.codable, definition=(code.definition or "").strip(),
+            inclusion=(code.inclusion or "").strip(), exclusion=(code.exclusion or "").strip(),
+            examples=[str(e).strip() for e in code.examples], theory=(code.theory or "").strip(),
+            lexicon=[str(x).strip() for x in code.lexicon], color=code.color,
+            has_children=bool(code.children)))
+        for c in code.children:
+            walk(c, code.id, depth + 1)
+
+    for c in codebook.codes:
+        walk(c, None, 0)
+    return out
+
+
+def _from_data(data: Any) -> tuple[Codebook, list[str]]:
+    result = validate_codebook(data)
+    if result.errors:
+        raise InputError(f"codebook: {result.errors[0]}")
+    assert result.codebook is not None
+    return result.codebook, result.warnings
+
+
+def specs_from_rows(rows: list[dict[str, Any]]) -> list[CodeSpec]:
+    """``CodeSpec`` list (pre-order, depth filled in) from ``current_codes`` rows."""
+    by_parent: dict[str | None, list[dict[str, Any]]] = {}
+    ids = {r["id"] for r in rows}
+    for r in rows:
+        parent = r.get("parent") if r.get("parent") in ids else None
+        by_parent.setdefault(parent, []).append(r)
+    out: list[CodeSpec] = []
+
+    def walk(parent: str | None, depth: int) -> None:
+        for r in by_parent.get(parent, []):
+            out.append(CodeSpec(
+                id=r["id"], label=r["label"], parent=parent, depth=depth, order=len(out),
+                codable=r.get("codable", True), definition=r.get("definition") or "",
+                inclusion=r.get("inclusion") or "", exclusion=r.get("exclusion") or "",
+                examples=list(r.get("examples") or []), theory=r.get("theory") or "",
+                lexicon=list(r.get("lexicon") or []), color=r.get("color"),
+                has_children=r["id"] in by_parent))
+            walk(r["id"], depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def codebook_from_specs(specs: list[CodeSpec], *, name: str = "kodebok", title: str | None = None,
+                        description: str | None = None, language: str | None = "nb") -> Codebook:
+    """Rebuild a ``Codebook`` tree from flattened specs (parents must come before children)."""
+    models: dict[str, CodeModel] = {}
+    roots: list[CodeModel] = []
+    for s in specs:
+        m = CodeModel(id=s.id, label=s.label, codable=s.codable, definition=s.definition or None,
+                      inclusion=s.inclusion or None, exclusion=s.exclusion or None,
+                      examples=list(s.examples), theory=s.theory or None, lexicon=list(s.lexicon),
+                      color=s.color)
+        models[s.id] = m
+        if s.parent and s.parent in models:
+            models[s.parent].children.append(m)
+        else:
+            roots.append(m)
+    return Codebook(name=name, title=title, language=language, description=description, codes=roots)
