@@ -1,0 +1,428 @@
+"""Manual coding, memos, bulk CSV coding and the review of suggestions (library)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import func, select
+
+from workbench.coding import (accept_suggestion, add_memo, apply_code, code_from_csv, list_codings,
+                              list_memos, list_suggestions, reject_suggestion, remove_code, remove_coding,
+                              review_suggestions)
+from workbench.errors import InputError, NotFound, WorkbenchError
+from workbench.store import AuditEvent, Code, CodebookVersion, Coding, Memo, Segment, Source, Suggestion
+
+# Fictional focus-group excerpt; the segments do not start at offset 0, so the tests notice
+# whether spans are converted between segment and source offsets.
+TURNS = [
+    ("Moderator", "Hvordan har samarbeidet med departementet fungert?"),
+    ("Prosjektleder", "Avtalen er mer en tillitsbasert ramme enn en kontrakt med krav."),
+    ("Ordfører", "Vi møtes jevnlig i nettverket og lærer av de andre kommunene."),
+]
+
+
+def _build_source(session, name: str) -> Source:
+    text, spans = "", []
+    for speaker, said in TURNS:
+        prefix = f"{speaker}: "
+        start = len(text) + len(prefix)
+        text += prefix + said + "\n"
+        spans.append((start, start + len(said)))
+    src = Source(file_name=name, content_hash=name, format="txt", canonical_text=text, language="nb")
+    session.add(src)
+    session.flush()
+    for i, (start, end) in enumerate(spans, 1):
+        session.add(Segment(source_id=src.id, index=i, start_char=start, end_char=end))
+    return src
+
+
+@pytest.fixture
+def corpus(db):
+    """Two sources with three turns each, a small codebook in two versions (one code retired)."""
+    with db.transaction(user="oppsett") as tx:
+        s = tx.session
+        v1 = CodebookVersion(name="bygdevekst", content_hash="a", content={})
+        v2 = CodebookVersion(name="bygdevekst", content_hash="b", content={})
+        s.add_all([v1, v2])
+        s.flush()
+        s.add_all([
+            Code(id="kontrakt", label="Kontrakt", codable=False, sort_order=1, version_id=v2.id),
+            Code(id="kontrakt.hybrid", label="Hybrid kontrakt", parent_id="kontrakt", sort_order=2),
+            Code(id="kontrakt.relasjonell", label="Relasjonell kontrakt", parent_id="kontrakt", sort_order=3),
+            Code(id="styring.nettverk", label="Nettverksstyring"),
+            Code(id="kontrakt.gammel", label="Utgått", parent_id="kontrakt", retired=True),
+        ])
+        _build_source(s, "fg_midt_finnmark_fase1.txt")
+        _build_source(s, "intervju_kdd_fase2.txt")
+    return {"db": db, "version": v2.id}
+
+
+def _turn_text(db, name, turn):
+    with db.session() as s:
+        seg = s.scalar(select(Segment).join(Source).where(Source.file_name == name, Segment.index == turn))
+        return seg.text
+
+
+def _codings(db):
+    with db.session() as s:
+        return [SimpleNamespace(id=c.id, segment_id=c.segment_id, start_char=c.start_char,
+                                end_char=c.end_char, codebook_version_id=c.codebook_version_id)
+                for c in s.scalars(select(Coding).order_by(Coding.id))]
+
+
+FG = "fg_midt_finnmark_fase1.txt"
+
+
+def test_whole_segment_coding_records_coder_origin_and_latest_codebook_version(corpus):
+    db = corpus["db"]
+    rec = apply_code(db, FG, 2, "kontrakt.relasjonell", user="kari")
+    assert (rec.source, rec.turn, rec.code, rec.coder, rec.origin) == (FG, 2, "kontrakt.relasjonell", "kari",
+                                                                     "manual")
+    assert rec.start is None and rec.end is None
+    [c] = _codings(db)
+    with db.session() as s:
+        seg = s.get(Segment, c.segment_id)
+        assert (c.start_char, c.end_char) == (seg.start_char, seg.end_char)
+    assert c.codebook_version_id == corpus["version"]
+    assert set(rec.to_dict()) == {"id", "source", "turn", "code", "coder", "start", "end", "origin",
+                                  "created_at", "memo"}
+    assert rec.to_dict()["created_at"].startswith("20")
+
+
+def test_source_can_be_given_by_id_and_turn_as_string(corpus):
+    db = corpus["db"]
+    with db.session() as s:
+        sid = s.scalar(select(Source.id).where(Source.file_name == FG))
+    rec = apply_code(db, str(sid), "3", "styring.nettverk", user="kari")
+    assert (rec.source, rec.turn) == (FG, 3)
+
+
+def test_span_coding_is_stored_in_source_offsets_and_returned_relative(corpus):
+    db = corpus["db"]
+    text = _turn_text(db, FG, 2)
+    start = text.index("tillitsbasert")
+    end = start + len("tillitsbasert ramme")
+    rec = apply_code(db, FG, 2, "kontrakt.relasjonell", user="kari", span=(start, end))
+    assert (rec.start, rec.end) == (start, end)
+    [c] = _codings(db)
+    with db.session() as s:
+        src = s.scalar(select(Source).where(Source.file_name == FG))
+        assert src.canonical_text[c.start_char:c.end_char] == "tillitsbasert ramme"
+    # a span covering the whole turn is the whole-segment coding
+    whole = apply_code(db, FG, 2, "kontrakt.relasjonell", user="kari", span=(0, len(text)))
+    assert whole.start is None and whole.id != rec.id
+
+
+@pytest.mark.parametrize("span", [(5, 500), (10, 10), (-1, 4), (20, 3)])
+def test_span_outside_the_turn_is_refused_naming_the_length(corpus, span):
+    db = corpus["db"]
+    length = len(_turn_text(db, FG, 2))
+    with pytest.raises(InputError, match=rf"turn 2 of '{FG}'.*{length} characters"):
+        apply_code(db, FG, 2, "kontrakt.hybrid", user="kari", span=span)
+    assert _codings(db) == []
+
+
+def test_several_coders_code_the_same_turn_independently(corpus):
+    db = corpus["db"]
+    a = apply_code(db, FG, 2, "kontrakt.hybrid", user="kari")
+    b = apply_code(db, FG, 2, "kontrakt.hybrid", user="ola")
+    c = apply_code(db, FG, 2, "kontrakt.relasjonell", user="kari", coder="nils")
+    assert len({a.id, b.id, c.id}) == 3
+    assert [r.coder for r in list_codings(db, coder="ola")] == ["ola"]
+    assert {r.coder for r in list_codings(db, source=FG)} == {"kari", "ola", "nils"}
+    # kari removes hers; ola's stays
+    removed = remove_code(db, FG, 2, "kontrakt.hybrid", user="kari")
+    assert [r.id for r in removed] == [a.id]
+    assert [(r.coder, r.code) for r in list_codings(db, code="kontrakt.hybrid")] == [("ola", "kontrakt.hybrid")]
+
+
+def test_same_coder_same_code_same_span_is_idempotent(corpus):
+    db = corpus["db"]
+    first = apply_code(db, FG, 1, "styring.nettverk", user="kari", memo="usikker")
+    again = apply_code(db, FG, 1, "styring.nettverk", user="kari", memo="usikker")
+    assert again.id == first.id
+    assert len(_codings(db)) == 1
+    assert again.memo == "usikker"
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Memo)) == 1
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "code")) == 1
+
+
+def test_unknown_code_suggests_the_nearest_ids(corpus):
+    with pytest.raises(NotFound, match=r"unknown code 'kontrakt.hybird'; did you mean 'kontrakt.hybrid'"):
+        apply_code(corpus["db"], FG, 1, "kontrakt.hybird", user="kari")
+
+
+def test_retired_and_category_codes_are_refused(corpus):
+    db = corpus["db"]
+    with pytest.raises(WorkbenchError, match="'kontrakt.gammel' is retired"):
+        apply_code(db, FG, 1, "kontrakt.gammel", user="kari")
+    with pytest.raises(WorkbenchError, match="category.*kontrakt.hybrid, kontrakt.relasjonell"):
+        apply_code(db, FG, 1, "kontrakt", user="kari")
+    assert _codings(db) == []
+
+
+def test_retired_code_merged_into_another_names_the_new_one(corpus):
+    db = corpus["db"]
+    with db.transaction(user="oppsett") as tx:  # what `workbench codebook merge` leaves behind
+        tx.audit("merge_codes", "code", "kontrakt.gammel", {"old": "kontrakt.gammel", "new": "kontrakt.hybrid"})
+    with pytest.raises(WorkbenchError, match="retired.*merged into 'kontrakt.hybrid'"):
+        apply_code(db, FG, 1, "kontrakt.gammel", user="kari")
+
+
+def test_unknown_source_lists_the_files_and_bad_turn_names_the_range(corpus):
+    db = corpus["db"]
+    with pytest.raises(NotFound, match=rf"did you mean '{FG}'.*intervju_kdd_fase2.txt"):
+        apply_code(db, "fg_midt_finmark_fase1.txt", 1, "kontrakt.hybrid", user="kari")
+    with pytest.raises(NotFound, match="no turn 7; valid turns are 1-3"):
+        apply_code(db, FG, 7, "kontrakt.hybrid", user="kari")
+    with pytest.raises(InputError, match="turn 'tre'.*not a number"):
+        apply_code(db, FG, "tre", "kontrakt.hybrid", user="kari")
+
+
+def test_remove_code_only_touches_the_coders_own_coding(corpus):
+    db = corpus["db"]
+    apply_code(db, FG, 3, "styring.nettverk", user="ola")
+    with pytest.raises(NotFound, match="coder 'kari' has no coding 'styring.nettverk' on turn 3"):
+        remove_code(db, FG, 3, "styring.nettverk", user="kari")
+    assert len(_codings(db)) == 1
+    # with --coder a coding by someone else can be named explicitly (the acting user is audited)
+    remove_code(db, FG, 3, "styring.nettverk", user="kari", coder="ola")
+    assert _codings(db) == []
+    with db.session() as s:
+        ev = s.scalars(select(AuditEvent).where(AuditEvent.action == "uncode")).one()
+        assert ev.user.name == "kari" and ev.detail["coder"] == "ola"
+
+
+def test_remove_code_with_span_keeps_other_spans(corpus):
+    db = corpus["db"]
+    apply_code(db, FG, 2, "kontrakt.hybrid", user="kari", span=(0, 6))
+    keep = apply_code(db, FG, 2, "kontrakt.hybrid", user="kari", span=(10, 20))
+    remove_code(db, FG, 2, "kontrakt.hybrid", user="kari", span=(0, 6))
+    assert [c.id for c in _codings(db)] == [keep.id]
+
+
+def test_remove_coding_by_id_removes_its_memos(corpus):
+    db = corpus["db"]
+    rec = apply_code(db, FG, 1, "styring.nettverk", user="kari", memo="spørsmål, ikke svar")
+    removed = remove_coding(db, rec.id, user="kari")
+    assert removed.id == rec.id and removed.memo == "spørsmål, ikke svar"
+    assert _codings(db) == []
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Memo)) == 0
+    with pytest.raises(NotFound, match=f"no coding with id {rec.id}"):
+        remove_coding(db, rec.id, user="kari")
+
+
+# ------------------------------------------------------------------------------- memos
+
+
+def test_memos_on_each_target_and_listing_by_source_and_code(corpus):
+    db = corpus["db"]
+    rec = apply_code(db, FG, 2, "kontrakt.relasjonell", user="kari")
+    m1 = add_memo(db, "Tydelig relasjonell forståelse", user="kari", coding_id=rec.id)
+    m2 = add_memo(db, "Se også tur 3", user="kari", segment=(FG, 2))
+    m3 = add_memo(db, "Fase 1, Midt-Finnmark", user="ola", source=FG)
+    m4 = add_memo(db, "Grensen mot hybrid er uklar", user="ola", code="kontrakt.relasjonell")
+    m5 = add_memo(db, "Annen kilde", user="ola", source="intervju_kdd_fase2.txt")
+    assert [(m.target_type, m.target) for m in (m1, m2, m3, m4)] == [
+        ("coding", str(rec.id)), ("segment", f"{FG}#2"), ("source", FG), ("code", "kontrakt.relasjonell")]
+    assert [m.id for m in list_memos(db, source=FG)] == [m1.id, m2.id, m3.id]
+    assert [m.id for m in list_memos(db, code="kontrakt.relasjonell")] == [m1.id, m4.id]
+    assert [m.id for m in list_memos(db, author="ola")] == [m3.id, m4.id, m5.id]
+    assert list_codings(db)[0].memo == "Tydelig relasjonell forståelse"
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "memo")) == 5
+
+
+def test_memo_needs_exactly_one_target_and_some_text(corpus):
+    db = corpus["db"]
+    with pytest.raises(InputError, match="exactly one target"):
+        add_memo(db, "x", user="kari")
+    with pytest.raises(InputError, match="exactly one target.*source, code"):
+        add_memo(db, "x", user="kari", source=FG, code="kontrakt.hybrid")
+    with pytest.raises(InputError, match="empty"):
+        add_memo(db, "  ", user="kari", source=FG)
+    with pytest.raises(NotFound, match="did you mean 'kontrakt.hybrid'"):
+        add_memo(db, "x", user="kari", code="kontrakt.hybird")
+
+
+# ------------------------------------------------------------------------------- bulk CSV
+
+
+def _write(tmp_path, text, name="codings.csv", encoding="utf-8"):
+    path = tmp_path / name
+    path.write_text(text, encoding=encoding)
+    return path
+
+
+def test_csv_codes_all_rows_with_coder_column_spans_and_memos(corpus, tmp_path):
+    db = corpus["db"]
+    path = _write(tmp_path, (
+        "source,turn,code,coder,start,end,memo\n"
+        f"{FG},2,kontrakt.relasjonell,ola,,,hele turen\n"
+        f"{FG},2,kontrakt.hybrid,,0,6,\n"
+        "intervju_kdd_fase2.txt,3,styring.nettverk,nils,,,\n"
+    ), encoding="utf-8-sig")
+    assert code_from_csv(db, path, user="kari") == 3
+    rows = [(r.source, r.turn, r.code, r.coder, r.start, r.end, r.origin, r.memo) for r in list_codings(db)]
+    assert rows == [
+        (FG, 2, "kontrakt.hybrid", "kari", 0, 6, "imported", None),
+        (FG, 2, "kontrakt.relasjonell", "ola", None, None, "imported", "hele turen"),
+        ("intervju_kdd_fase2.txt", 3, "styring.nettverk", "nils", None, None, "imported", None),
+    ]
+    with db.session() as s:
+        events = s.scalars(select(AuditEvent).where(AuditEvent.action.in_(["code", "code_from_csv"]))).all()
+        assert len(events) == 4 and {e.user.name for e in events} == {"kari"}
+    # running the same file again adds nothing
+    assert code_from_csv(db, path, user="kari") == 0
+    assert len(_codings(db)) == 3
+
+
+def test_csv_default_coder_and_semicolon_separator(corpus, tmp_path):
+    db = corpus["db"]
+    path = _write(tmp_path, f"source;turn;code\n{FG};1;styring.nettverk\n")
+    assert code_from_csv(db, path, user="kari", default_coder="ola") == 1
+    assert [r.coder for r in list_codings(db)] == ["ola"]
+
+
+def test_csv_bad_row_in_the_middle_leaves_nothing_and_names_row_and_nearest_code(corpus, tmp_path):
+    db = corpus["db"]
+    lines = ["source,turn,code"] + [f"{FG},{t},styring.nettverk" for t in (1, 2, 3)]
+    lines += [f"{FG},2,kontrakt.relasjonell", f"{FG},3,kontrakt.relasjonell",
+              f"{FG},1,kontrakt.hybird", f"{FG},2,kontrakt.hybrid"]
+    path = _write(tmp_path, "\n".join(lines) + "\n")
+    with pytest.raises(NotFound) as err:
+        code_from_csv(db, path, user="kari")
+    assert str(err.value) == ("codings.csv row 7: unknown code 'kontrakt.hybird'; "
+                              "did you mean 'kontrakt.hybrid'?")
+    assert _codings(db) == []
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "code")) == 0
+
+
+@pytest.mark.parametrize("body, message", [
+    (f"{FG},9,kontrakt.hybrid", r"codings.csv row 3: .*no turn 9; valid turns are 1-3"),
+    ("ukjent.txt,1,kontrakt.hybrid", r"codings.csv row 3: unknown source 'ukjent.txt'"),
+    (f"{FG},1,kontrakt", r"codings.csv row 3: code 'kontrakt' is a category"),
+    (f"{FG},1,,", r"codings.csv row 3: the 'code' cell is empty"),
+])
+def test_csv_errors_name_the_row(corpus, tmp_path, body, message):
+    db = corpus["db"]
+    path = _write(tmp_path, f"source,turn,code\n{FG},1,kontrakt.hybrid\n{body}\n")
+    with pytest.raises(WorkbenchError, match=message):
+        code_from_csv(db, path, user="kari")
+    assert _codings(db) == []
+
+
+def test_csv_span_errors_and_header_errors(corpus, tmp_path):
+    db = corpus["db"]
+    length = len(_turn_text(db, FG, 1))
+    path = _write(tmp_path, f"source,turn,code,start,end\n{FG},1,kontrakt.hybrid,0,999\n")
+    with pytest.raises(InputError, match=rf"codings.csv row 2: span 0:999 .*{length} characters"):
+        code_from_csv(db, path, user="kari")
+    path = _write(tmp_path, f"kilde,turn,code\n{FG},1,kontrakt.hybrid\n")
+    with pytest.raises(InputError, match="codings.csv row 1: unknown column 'kilde'"):
+        code_from_csv(db, path, user="kari")
+    path = _write(tmp_path, f"source,code\n{FG},kontrakt.hybrid\n")
+    with pytest.raises(InputError, match="codings.csv row 1: missing column 'turn'"):
+        code_from_csv(db, path, user="kari")
+    bad = tmp_path / "latin.csv"
+    bad.write_bytes(f"source,turn,code,memo\n{FG},1,kontrakt.hybrid,blå\n".encode("latin-1"))
+    with pytest.raises(InputError, match="latin.csv row 2: the file is not UTF-8"):
+        code_from_csv(db, bad, user="kari")
+    assert _codings(db) == []
+
+
+# ------------------------------------------------------------------------------- suggestions
+
+
+@pytest.fixture
+def suggestions(corpus):
+    db = corpus["db"]
+    with db.transaction(user="maskin") as tx:
+        s = tx.session
+        segs = s.scalars(select(Segment).join(Source).where(Source.file_name == FG)
+                         .order_by(Segment.index)).all()
+        rows = [
+            Suggestion(segment_id=segs[1].id, code_id="kontrakt.relasjonell", method="lexicon", score=0.9,
+                       evidence=["tillitsbasert"]),
+            Suggestion(segment_id=segs[2].id, code_id="styring.nettverk", method="model", score=0.55,
+                       evidence=["nettverk"]),
+            Suggestion(segment_id=segs[1].id, code_id="kontrakt.hybrid", method="model", score=0.7,
+                       start_char=segs[1].start_char, end_char=segs[1].start_char + 6),
+        ]
+        s.add_all(rows)
+        s.flush()
+        ids = [r.id for r in rows]
+    return db, ids
+
+
+def test_list_suggestions_by_score_and_uncertain_first(suggestions):
+    db, (lex, mod, span) = suggestions
+    assert [s.id for s in list_suggestions(db, user="kari")] == [lex, span, mod]
+    assert [s.id for s in list_suggestions(db, user="kari", order="uncertain")] == [mod, span, lex]
+    first = list_suggestions(db, user="kari")[0]
+    assert (first.source, first.turn, first.code, first.evidence) == (FG, 2, "kontrakt.relasjonell",
+                                                                      ["tillitsbasert"])
+    assert first.text.startswith("Avtalen er")
+    assert list_suggestions(db, user="kari", source="intervju_kdd_fase2.txt") == []
+
+
+def test_accept_creates_coding_with_origin_and_audit(suggestions):
+    db, (lex, mod, span) = suggestions
+    a = accept_suggestion(db, lex, user="kari")
+    b = accept_suggestion(db, mod, user="kari")
+    c = accept_suggestion(db, span, user="kari")
+    assert (a.origin, a.code, a.coder, a.turn, a.start) == ("lexicon", "kontrakt.relasjonell", "kari", 2, None)
+    assert (b.origin, b.code) == ("model", "styring.nettverk")
+    assert (c.origin, c.start, c.end) == ("model", 0, 6)
+    with db.session() as s:
+        sug = s.get(Suggestion, lex)
+        assert sug.status == "accepted" and sug.decided_by is not None and sug.decided_at is not None
+        coding = s.get(Coding, a.id)
+        assert coding.suggestion_id == lex
+        events = s.scalars(select(AuditEvent).where(AuditEvent.action == "accept")).all()
+        assert [(e.target_id, e.user.name) for e in events] == [(str(lex), "kari"), (str(mod), "kari"),
+                                                                 (str(span), "kari")]
+    assert list_suggestions(db, user="kari") == []
+    with pytest.raises(WorkbenchError, match=f"suggestion {lex} was already accepted by kari"):
+        accept_suggestion(db, lex, user="ola")
+
+
+def test_reject_keeps_the_suggestion_as_training_signal(suggestions):
+    db, (lex, mod, span) = suggestions
+    rec = reject_suggestion(db, mod, user="ola")
+    assert (rec.status, rec.decided_by) == ("rejected", "ola")
+    assert [s.id for s in list_suggestions(db, user="ola", status="rejected")] == [mod]
+    assert [s.id for s in list_suggestions(db, user="ola")] == [lex, span]
+    assert _codings(db) == []
+    with pytest.raises(WorkbenchError, match="already rejected"):
+        accept_suggestion(db, mod, user="ola")
+    with pytest.raises(NotFound, match="no suggestion with id 999"):
+        reject_suggestion(db, 999, user="ola")
+    with db.session() as s:
+        ev = s.scalars(select(AuditEvent).where(AuditEvent.action == "reject")).one()
+        assert (ev.target_id, ev.user.name) == (str(mod), "ola")
+
+
+def test_review_decisions_are_all_or_nothing(suggestions):
+    db, (lex, mod, span) = suggestions
+    with pytest.raises(NotFound, match="999"):
+        review_suggestions(db, user="kari", accept=[lex], reject=[mod, 999])
+    assert len(list_suggestions(db, user="kari")) == 3 and _codings(db) == []
+    with pytest.raises(InputError, match="both accepted and rejected"):
+        review_suggestions(db, user="kari", accept=[lex], reject=[lex])
+    accepted, rejected = review_suggestions(db, user="kari", accept=[lex, span], reject=[mod])
+    assert [c.code for c in accepted] == ["kontrakt.relasjonell", "kontrakt.hybrid"]
+    assert [r.id for r in rejected] == [mod]
+
+
+def test_accepting_a_suggestion_for_a_since_retired_code_is_refused(suggestions):
+    db, (lex, _, _) = suggestions
+    with db.transaction(user="oppsett") as tx:
+        tx.session.get(Code, "kontrakt.relasjonell").retired = True
+    with pytest.raises(WorkbenchError, match=f"suggestion {lex}: code 'kontrakt.relasjonell' is retired"):
+        accept_suggestion(db, lex, user="kari")
+    assert [s.status for s in list_suggestions(db, user="kari", status=None) if s.id == lex] == ["pending"]

@@ -1,0 +1,138 @@
+"""The coding commands: code, uncode, codings, memo, memos, review (click's CliRunner)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from workbench.cli import cli
+from workbench.store import Segment, Source, Suggestion
+
+from tests.test_coding import FG, corpus  # noqa: F401  (the fixture)
+
+
+@pytest.fixture
+def run(corpus):  # noqa: F811
+    db = corpus["db"]
+    runner = CliRunner()
+
+    def invoke(*args, user="kari"):
+        return runner.invoke(cli, ["--db", db.url, "--user", user, *args], obj={})
+
+    invoke.db = db
+    return invoke
+
+
+def _json(result):
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def _one_line_error(result, *fragments):
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def test_code_then_codings_json(run):
+    r = run("code", FG, "2", "kontrakt.relasjonell", "--memo", "tillit, ikke krav")
+    assert r.exit_code == 0, r.output
+    assert "kontrakt.relasjonell" in r.output and "kari" in r.output
+    assert run("code", FG, "2", "kontrakt.hybrid", "--span", "0:6", "--coder", "ola").exit_code == 0
+    rows = _json(run("codings", "--json"))
+    assert [set(row) for row in rows] == [{"id", "source", "turn", "code", "coder", "start", "end", "origin",
+                                           "created_at", "memo"}] * 2
+    assert [(r["code"], r["coder"], r["start"], r["end"], r["origin"], r["memo"]) for r in rows] == [
+        ("kontrakt.hybrid", "ola", 0, 6, "manual", None),
+        ("kontrakt.relasjonell", "kari", None, None, "manual", "tillit, ikke krav")]
+    assert [r["coder"] for r in _json(run("codings", "--coder", "ola", "--json"))] == ["ola"]
+    assert [r["code"] for r in _json(run("codings", "--code", "kontrakt", "--json"))] == [
+        "kontrakt.hybrid", "kontrakt.relasjonell"]
+    table = run("codings", "--source", FG)
+    assert table.exit_code == 0 and "kontrakt.hybrid" in table.output and "ola" in table.output
+
+
+def test_user_mistakes_are_one_line_errors(run):
+    _one_line_error(run("code", FG, "1", "kontrakt.hybird"), "did you mean 'kontrakt.hybrid'")
+    _one_line_error(run("code", FG, "9", "kontrakt.hybrid"), "valid turns are 1-3")
+    _one_line_error(run("code", "nei.txt", "1", "kontrakt.hybrid"), "unknown source 'nei.txt'", FG)
+    _one_line_error(run("code", FG, "1", "kontrakt.hybrid", "--span", "0:999"), "characters")
+    _one_line_error(run("code", FG, "1", "kontrakt"), "category")
+    _one_line_error(run("uncode", FG, "1", "kontrakt.hybrid"), "coder 'kari' has no coding")
+    _one_line_error(run("uncode", "--id", "77"), "no coding with id 77")
+    _one_line_error(run("codings", "--coder", "kary"), "unknown coder 'kary'")
+    _one_line_error(run("review", "--accept", "5"), "no suggestion with id 5")
+    bad_span = run("code", FG, "1", "kontrakt.hybrid", "--span", "fem")
+    assert bad_span.exit_code == 2 and "START:END" in bad_span.output and "Traceback" not in bad_span.output
+    missing = run("code", FG)
+    assert missing.exit_code == 2 and "SOURCE TURN CODE" in missing.output
+    assert _json(run("codings", "--json")) == []
+
+
+def test_code_from_csv_is_all_or_nothing(run, tmp_path):
+    path = tmp_path / "codings.csv"
+    path.write_text("source,turn,code\n"
+                    f"{FG},1,styring.nettverk\n{FG},2,kontrakt.hybird\n{FG},3,styring.nettverk\n",
+                    encoding="utf-8")
+    _one_line_error(run("code", "--from-csv", str(path)),
+                    "codings.csv row 3: unknown code 'kontrakt.hybird'; did you mean 'kontrakt.hybrid'?")
+    assert _json(run("codings", "--json")) == []
+    path.write_text(f"source,turn,code\n{FG},1,styring.nettverk\n{FG},3,styring.nettverk\n", encoding="utf-8")
+    r = run("code", "--from-csv", str(path), "--coder", "ola")
+    assert r.exit_code == 0 and "2 nye kodinger" in r.output
+    assert {(c["coder"], c["origin"]) for c in _json(run("codings", "--json"))} == {("ola", "imported")}
+
+
+def test_uncode_by_span_and_by_id(run):
+    run("code", FG, "2", "kontrakt.hybrid", "--span", "0:6")
+    run("code", FG, "2", "kontrakt.hybrid")
+    r = run("uncode", FG, "2", "kontrakt.hybrid", "--span", "0:6")
+    assert r.exit_code == 0 and "Fjernet" in r.output
+    [left] = _json(run("codings", "--json"))
+    assert left["start"] is None
+    assert run("uncode", "--id", str(left["id"])).exit_code == 0
+    assert _json(run("codings", "--json")) == []
+
+
+def test_memo_and_memos(run):
+    run("code", FG, "2", "kontrakt.relasjonell")
+    cid = _json(run("codings", "--json"))[0]["id"]
+    for args in (["--coding", str(cid)], ["--source", FG, "--turn", "2"], ["--source", FG],
+                 ["--code", "kontrakt.relasjonell"]):
+        r = run("memo", "Et notat", *args)
+        assert r.exit_code == 0 and "Memo" in r.output, r.output
+    memos = _json(run("memos", "--source", FG, "--json"))
+    assert [m["target_type"] for m in memos] == ["coding", "segment", "source"]
+    assert len(_json(run("memos", "--json"))) == 4
+    _one_line_error(run("memo", "x", "--source", FG, "--code", "kontrakt.hybrid"), "exactly one target")
+
+
+def test_review_lists_accepts_and_rejects(run):
+    db = run.db
+    with db.transaction(user="maskin") as tx:
+        segs = tx.session.scalars(select(Segment).join(Source).where(Source.file_name == FG)
+                                  .order_by(Segment.index)).all()
+        rows = [Suggestion(segment_id=segs[1].id, code_id="kontrakt.relasjonell", method="lexicon", score=0.9,
+                           evidence=["tillitsbasert"]),
+                Suggestion(segment_id=segs[2].id, code_id="styring.nettverk", method="model", score=0.52)]
+        tx.session.add_all(rows)
+        tx.session.flush()
+        lex, mod = rows[0].id, rows[1].id
+    assert [s["id"] for s in _json(run("review", "--json"))] == [lex, mod]
+    assert [s["id"] for s in _json(run("review", "--order", "uncertain", "--json"))] == [mod, lex]
+    listing = run("review")
+    assert listing.exit_code == 0 and "tillitsbasert" in listing.output
+    r = run("review", "--accept", str(lex), "--reject", str(mod))
+    assert r.exit_code == 0 and "Godtatt" in r.output and "Avvist" in r.output
+    [coding] = _json(run("codings", "--json"))
+    assert (coding["code"], coding["origin"], coding["coder"]) == ("kontrakt.relasjonell", "lexicon", "kari")
+    assert "Ingen forslag" in run("review").output
+    assert [s["status"] for s in _json(run("review", "--status", "all", "--json"))] == ["accepted", "rejected"]
+    _one_line_error(run("review", "--accept", str(mod)), f"suggestion {mod} was already rejected by kari")

@@ -1,0 +1,720 @@
+"""Manual coding, memos and the review of suggestions.
+
+Every function takes the database and the acting user (``user=``); every change is one
+transaction with an audit event. Turns are 1-based segment indexes; spans given to and returned
+by this module are relative to the segment text (``segment_text[start:end]``) and stored as source
+offsets in ``Coding.start_char/end_char``. A coding that covers its whole segment has
+``start``/``end`` = None in a :class:`CodingRecord`.
+
+Several coders code the same sources independently: a coding belongs to one coder, and applying
+the same code to the same span twice by the same coder returns the existing coding.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import io
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from .errors import InputError, NotFound, WorkbenchError
+from .store import AuditEvent, Code, CodebookVersion, Coding, Database, Memo, Segment, Source, Suggestion, User
+from .store.db import Transaction, get_or_create_user
+from .store.models import utcnow
+
+ORIGINS = ("manual", "lexicon", "model", "imported")
+STATUSES = ("pending", "accepted", "rejected")
+ORDERS = ("score", "uncertain")
+
+__all__ = [
+    "CodingRecord", "MemoRecord", "SuggestionRecord", "ORIGINS",
+    "find_source", "find_segment", "apply_code", "remove_code", "remove_coding",
+    "add_memo", "list_memos", "list_codings", "code_from_csv",
+    "list_suggestions", "accept_suggestion", "reject_suggestion", "review_suggestions",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Records returned to callers (plain data, no ORM objects escape a session)
+
+
+@dataclass
+class CodingRecord:
+    """One coding as a user sees it. ``start``/``end`` are relative to the segment text."""
+
+    id: int
+    source: str
+    turn: int
+    code: str
+    coder: str
+    start: int | None
+    end: int | None
+    origin: str
+    created_at: dt.datetime | None
+    memo: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["created_at"] = _iso(self.created_at)
+        return d
+
+
+@dataclass
+class MemoRecord:
+    """One memo with its target: ``target_type`` is coding, segment, source or code."""
+
+    id: int
+    text: str
+    author: str
+    target_type: str
+    target: str
+    source: str | None
+    turn: int | None
+    code: str | None
+    coding_id: int | None
+    created_at: dt.datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["created_at"] = _iso(self.created_at)
+        return d
+
+
+@dataclass
+class SuggestionRecord:
+    """One suggestion as shown for review. ``start``/``end`` are relative to the segment text."""
+
+    id: int
+    source: str
+    turn: int
+    code: str
+    method: str
+    score: float
+    evidence: list[Any] | None
+    status: str
+    start: int | None
+    end: int | None
+    text: str
+    decided_by: str | None
+    decided_at: dt.datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["decided_at"] = _iso(self.decided_at)
+        return d
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite returns naive datetimes; they were stored as UTC
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.isoformat()
+
+
+# --------------------------------------------------------------------------------------------
+# Lookups
+
+
+def find_source(session: Session, ref: Any) -> Source:
+    """The source named by ``ref``: a Source, an id, a numeric string or a file name.
+
+    A file name matches exactly, else by its last path component, else case-insensitively.
+    """
+    if isinstance(ref, Source):
+        return ref
+    text = str(ref).strip()
+    if isinstance(ref, int) or text.isdigit():
+        source = session.get(Source, int(text))
+        if source is not None:
+            return source
+    source = session.scalar(select(Source).where(Source.file_name == text))
+    if source is not None:
+        return source
+    names = list(session.scalars(select(Source.file_name).order_by(Source.file_name)))
+    wanted = text.replace("\\", "/").rsplit("/", 1)[-1]
+    for candidates in (
+        [n for n in names if n.replace("\\", "/").rsplit("/", 1)[-1] == wanted],
+        [n for n in names if n.lower() == text.lower()],
+        [n for n in names if n.replace("\\", "/").rsplit("/", 1)[-1].lower() == wanted.lower()],
+    ):
+        if len(candidates) == 1:
+            return session.scalar(select(Source).where(Source.file_name == candidates[0]))
+    if not names:
+        raise NotFound(f"unknown source {text!r}: the database has no sources yet; "
+                       "run `workbench ingest FOLDER` first")
+    close = difflib.get_close_matches(text, names, n=3, cutoff=0.5)
+    hint = f"did you mean {_or_list(close)}? " if close else ""
+    shown = ", ".join(names[:12]) + (f" (+{len(names) - 12} more)" if len(names) > 12 else "")
+    raise NotFound(f"unknown source {text!r}; {hint}known files: {shown} (or give the source id)")
+
+
+def find_segment(session: Session, source: Any, turn: Any) -> Segment:
+    """Segment number ``turn`` (1-based) of ``source`` (a Source or a reference to one)."""
+    src = find_source(session, source)
+    try:
+        index = int(str(turn).strip())
+    except ValueError:
+        raise InputError(f"turn {turn!r} of {src.file_name!r} is not a number; "
+                         "give the 1-based turn number shown by `workbench turns`") from None
+    segment = session.scalar(select(Segment).where(Segment.source_id == src.id, Segment.index == index))
+    if segment is not None:
+        return segment
+    low, high = session.execute(select(func.min(Segment.index), func.max(Segment.index))
+                                .where(Segment.source_id == src.id)).one()
+    if low is None:
+        raise NotFound(f"source {src.file_name!r} has no turns; re-ingest it")
+    raise NotFound(f"{src.file_name!r} has no turn {index}; valid turns are {low}-{high} "
+                   f"(see `workbench turns {src.file_name}`)")
+
+
+def _resolve_code(session: Session, code_id: Any, *, applicable: bool = False) -> Code:
+    """The code with this id; NotFound naming the nearest valid ids otherwise.
+
+    With ``applicable`` (applying a code) the "did you mean" names only codes that can be applied
+    (codable, not retired); otherwise ``workbench.codebook.store.resolve_code`` answers when the
+    codebook package provides it.
+    """
+    if isinstance(code_id, Code):
+        return code_id
+    text = str(code_id).strip()
+    code = session.get(Code, text)
+    if code is not None:
+        return code
+    if not applicable:
+        try:
+            from .codebook.store import resolve_code
+        except ImportError:  # pragma: no cover - the codebook package is optional here
+            resolve_code = None
+        if resolve_code is not None:
+            return resolve_code(session, text)
+    rows = session.execute(select(Code.id, Code.retired, Code.codable)).all()
+    if not rows:
+        raise NotFound(f"unknown code {text!r}: no codebook is loaded; "
+                       "run `workbench codebook load FILE` first")
+    lowered = [cid for cid, _, _ in rows if cid.lower() == text.lower()]
+    if len(lowered) == 1:
+        return session.get(Code, lowered[0])
+    pool = [cid for cid, retired, codable in rows if not retired and (codable or not applicable)]
+    pool = pool or [cid for cid, _, _ in rows]
+    close = difflib.get_close_matches(text, pool, n=3, cutoff=0.6)
+    tail = [cid for cid in pool if cid.rsplit(".", 1)[-1].lower() == text.rsplit(".", 1)[-1].lower()]
+    close = list(dict.fromkeys(close + tail))[:3]
+    if close:
+        raise NotFound(f"unknown code {text!r}; did you mean {_or_list(close)}?")
+    raise NotFound(f"unknown code {text!r}; run `workbench codebook show` to list the codes")
+
+
+def _or_list(items: Sequence[str]) -> str:
+    quoted = [repr(i) for i in items]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def _codable(session: Session, code: Code) -> None:
+    """Refuse codes that are retired or not codable (category nodes), saying what to use instead."""
+    if code.retired:
+        merged = session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "merge_codes", AuditEvent.target_type == "code",
+            AuditEvent.target_id == code.id).order_by(AuditEvent.id.desc())).first()
+        new = (merged.detail or {}).get("new") if merged is not None else None
+        hint = f"it was merged into {new!r}; use that" if new else \
+            "choose an active code (see `workbench codebook show`)"
+        raise WorkbenchError(f"code {code.id!r} is retired and cannot be applied any more; {hint}")
+    if not code.codable:
+        children = list(session.scalars(select(Code.id).where(Code.parent_id == code.id,
+                                                               Code.retired.is_(False),
+                                                               Code.codable.is_(True))
+                                        .order_by(Code.sort_order, Code.id)))
+        hint = f"use one of its subcodes: {', '.join(children)}" if children else \
+            "choose a codable code (see `workbench codebook show`)"
+        raise WorkbenchError(f"code {code.id!r} is a category and cannot be applied; {hint}")
+
+
+def _find_user(session: Session, name: str) -> User:
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        names = list(session.scalars(select(User.name).order_by(User.name)))
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+        hint = f"did you mean {_or_list(close)}?" if close else \
+            f"known users: {', '.join(names) if names else 'none yet'}"
+        raise NotFound(f"unknown coder {name!r}; {hint}")
+    return user
+
+
+def _latest_version_id(session: Session) -> int | None:
+    return session.scalar(select(func.max(CodebookVersion.id)))
+
+
+def _span_to_source(segment: Segment, span: Sequence[int] | None) -> tuple[int, int]:
+    """Source offsets for a span relative to the segment text (None = the whole segment)."""
+    if span is None:
+        return segment.start_char, segment.end_char
+    try:
+        start, end = (int(span[0]), int(span[1]))
+    except (TypeError, ValueError, IndexError):
+        raise InputError(f"span {span!r} is not two numbers START:END") from None
+    length = segment.end_char - segment.start_char
+    if not 0 <= start < end <= length:
+        raise InputError(
+            f"span {start}:{end} does not fit turn {segment.index} of {segment.source.file_name!r}, "
+            f"whose text has {length} characters; use START:END with 0 <= START < END <= {length}")
+    return segment.start_char + start, segment.start_char + end
+
+
+def _record(session: Session, coding: Coding) -> CodingRecord:
+    seg = coding.segment
+    whole = coding.start_char == seg.start_char and coding.end_char == seg.end_char
+    memos = list(session.scalars(select(Memo.text).where(Memo.coding_id == coding.id).order_by(Memo.id)))
+    return CodingRecord(
+        id=coding.id, source=seg.source.file_name, turn=seg.index, code=coding.code_id,
+        coder=coding.coder.name,
+        start=None if whole else coding.start_char - seg.start_char,
+        end=None if whole else coding.end_char - seg.start_char,
+        origin=coding.origin, created_at=coding.created_at,
+        memo="\n".join(memos) if memos else None)
+
+
+# --------------------------------------------------------------------------------------------
+# Applying and removing codes
+
+
+def _apply(tx: Transaction, segment: Segment, code: Code, coder: User, *, span: Sequence[int] | None,
+           memo: str | None, origin: str, suggestion_id: int | None, version_id: int | None,
+           ) -> tuple[Coding, bool]:
+    """Create (or find) one coding inside ``tx``; returns the coding and whether it is new."""
+    if origin not in ORIGINS:
+        raise InputError(f"origin {origin!r} is not one of {', '.join(ORIGINS)}")
+    _codable(tx.session, code)
+    start, end = _span_to_source(segment, span)
+    session = tx.session
+    coding = session.scalar(select(Coding).where(
+        Coding.segment_id == segment.id, Coding.code_id == code.id, Coding.coder_id == coder.id,
+        Coding.start_char == start, Coding.end_char == end))
+    created = coding is None
+    if created:
+        coding = Coding(segment=segment, code=code, coder=coder, start_char=start, end_char=end,
+                        origin=origin, codebook_version_id=version_id, suggestion_id=suggestion_id)
+        session.add(coding)
+        session.flush()
+        tx.audit("code", "coding", coding.id, {
+            "source": segment.source.file_name, "turn": segment.index, "code": code.id,
+            "coder": coder.name, "start_char": start, "end_char": end, "origin": origin,
+            "suggestion_id": suggestion_id})
+    if memo is not None and memo.strip():
+        text = memo.strip()
+        exists = session.scalar(select(Memo.id).where(Memo.coding_id == coding.id, Memo.text == text))
+        if exists is None:
+            m = Memo(author_id=tx.user.id, text=text, coding_id=coding.id)
+            session.add(m)
+            session.flush()
+            tx.audit("memo", "coding", coding.id, {"memo_id": m.id})
+    return coding, created
+
+
+def apply_code(db: Database, source: Any, turn: Any, code: str, *, user: str | None,
+               span: Sequence[int] | None = None, memo: str | None = None, origin: str = "manual",
+               suggestion_id: int | None = None, coder: str | None = None) -> CodingRecord:
+    """Apply ``code`` to turn ``turn`` of ``source`` (or to ``span`` = (start, end) inside it).
+
+    ``coder`` defaults to the acting user. Retired and non-codable codes are refused. The coding
+    records the latest codebook version. Applying the same code to the same span again by the
+    same coder returns the existing coding (a given memo is added to it once).
+    """
+    with db.transaction(user) as tx:
+        segment = find_segment(tx.session, source, turn)
+        code_row = _resolve_code(tx.session, code, applicable=True)
+        coder_row = get_or_create_user(tx.session, coder) if coder else tx.user
+        coding, _ = _apply(tx, segment, code_row, coder_row, span=span, memo=memo, origin=origin,
+                           suggestion_id=suggestion_id, version_id=_latest_version_id(tx.session))
+        return _record(tx.session, coding)
+
+
+def remove_code(db: Database, source: Any, turn: Any, code: str, *, user: str | None,
+                span: Sequence[int] | None = None, coder: str | None = None) -> list[CodingRecord]:
+    """Remove the coder's coding(s) of ``code`` on a turn; returns what was removed.
+
+    ``coder`` defaults to the acting user; other coders' codings are never touched. Without
+    ``span`` every coding of that code by that coder on the turn goes (whole and spans); with a
+    span only the coding of exactly that span.
+    """
+    with db.transaction(user) as tx:
+        session = tx.session
+        segment = find_segment(session, source, turn)
+        code_row = _resolve_code(session, code)
+        coder_name = coder or tx.user.name
+        coder_row = session.scalar(select(User).where(User.name == coder_name))
+        where = [Coding.segment_id == segment.id, Coding.code_id == code_row.id]
+        if span is not None:
+            start, end = _span_to_source(segment, span)
+            where += [Coding.start_char == start, Coding.end_char == end]
+        codings = [] if coder_row is None else list(session.scalars(
+            select(Coding).where(*where, Coding.coder_id == coder_row.id).order_by(Coding.id)))
+        if not codings:
+            what = f"span {span[0]}:{span[1]} of " if span is not None else ""
+            raise NotFound(f"coder {coder_name!r} has no coding {code_row.id!r} on {what}turn "
+                           f"{segment.index} of {segment.source.file_name!r}; see `workbench codings "
+                           f"--source {segment.source.file_name} --coder {coder_name}`")
+        removed = [_record(session, c) for c in codings]
+        for c, rec in zip(codings, removed):
+            tx.audit("uncode", "coding", c.id, {"source": rec.source, "turn": rec.turn, "code": rec.code,
+                                                "coder": rec.coder, "start": rec.start, "end": rec.end})
+            session.delete(c)
+        return removed
+
+
+def remove_coding(db: Database, coding_id: int, *, user: str | None) -> CodingRecord:
+    """Remove one coding by its id (as shown by ``workbench codings``); returns what was removed."""
+    with db.transaction(user) as tx:
+        coding = tx.session.get(Coding, _int_id(coding_id, "coding"))
+        if coding is None:
+            raise NotFound(f"no coding with id {coding_id}; see the ids with `workbench codings`")
+        rec = _record(tx.session, coding)
+        tx.audit("uncode", "coding", coding.id, {"source": rec.source, "turn": rec.turn, "code": rec.code,
+                                                 "coder": rec.coder, "start": rec.start, "end": rec.end})
+        tx.session.delete(coding)
+        return rec
+
+
+def _int_id(value: Any, what: str) -> int:
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise InputError(f"{what} id {value!r} is not a number") from None
+
+
+# --------------------------------------------------------------------------------------------
+# Listing codings
+
+
+def list_codings(db: Database, *, user: str | None = None, source: Any = None, coder: str | None = None,
+                 code: str | None = None) -> list[CodingRecord]:
+    """Codings in file and turn order, optionally of one source, one coder and/or one code.
+
+    ``code`` also matches its subcodes (``kontrakt`` lists ``kontrakt.hybrid`` too).
+    """
+    with db.session() as session:
+        query = (select(Coding).join(Segment, Coding.segment_id == Segment.id)
+                 .join(Source, Segment.source_id == Source.id)
+                 .order_by(Source.file_name, Segment.index, Coding.start_char, Coding.code_id, Coding.id))
+        if source is not None:
+            query = query.where(Segment.source_id == find_source(session, source).id)
+        if coder is not None:
+            query = query.where(Coding.coder_id == _find_user(session, coder).id)
+        if code is not None:
+            cid = _resolve_code(session, code).id
+            query = query.where(or_(Coding.code_id == cid, Coding.code_id.like(_like_prefix(cid))))
+        return [_record(session, c) for c in session.scalars(query)]
+
+
+def _like_prefix(code_id: str) -> str:
+    escaped = code_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + ".%"
+
+
+# --------------------------------------------------------------------------------------------
+# Memos
+
+
+def add_memo(db: Database, text: str, *, user: str | None, coding_id: int | None = None,
+             segment: tuple[Any, Any] | None = None, source: Any = None, code: str | None = None,
+             ) -> MemoRecord:
+    """Attach a memo to exactly one target: a coding, a segment (source, turn), a source or a code."""
+    given = [name for name, v in (("coding_id", coding_id), ("segment", segment), ("source", source),
+                                  ("code", code)) if v is not None]
+    if len(given) != 1:
+        raise InputError("a memo needs exactly one target: a coding, a turn (source and turn), "
+                         f"a source or a code; got {', '.join(given) if given else 'none'}")
+    if not text or not text.strip():
+        raise InputError("the memo text is empty; write the memo text")
+    with db.transaction(user) as tx:
+        session = tx.session
+        memo = Memo(author_id=tx.user.id, text=text.strip())
+        if coding_id is not None:
+            coding = session.get(Coding, _int_id(coding_id, "coding"))
+            if coding is None:
+                raise NotFound(f"no coding with id {coding_id}; see the ids with `workbench codings`")
+            memo.coding_id, target = coding.id, ("coding", coding.id)
+        elif segment is not None:
+            seg = find_segment(session, segment[0], segment[1])
+            memo.segment_id, target = seg.id, ("segment", seg.id)
+        elif source is not None:
+            src = find_source(session, source)
+            memo.source_id, target = src.id, ("source", src.id)
+        else:
+            memo.code_id = _resolve_code(session, code).id
+            target = ("code", memo.code_id)
+        session.add(memo)
+        session.flush()
+        tx.audit("memo", target[0], target[1], {"memo_id": memo.id})
+        return _memo_record(session, memo)
+
+
+def _memo_record(session: Session, memo: Memo) -> MemoRecord:
+    src_name = turn = code = None
+    if memo.coding_id is not None:
+        coding = session.get(Coding, memo.coding_id)
+        src_name, turn, code = coding.segment.source.file_name, coding.segment.index, coding.code_id
+        target_type, target = "coding", f"{memo.coding_id}"
+    elif memo.segment_id is not None:
+        seg = session.get(Segment, memo.segment_id)
+        src_name, turn = seg.source.file_name, seg.index
+        target_type, target = "segment", f"{src_name}#{turn}"
+    elif memo.source_id is not None:
+        src_name = session.get(Source, memo.source_id).file_name
+        target_type, target = "source", src_name
+    else:
+        code = memo.code_id
+        target_type, target = "code", code or ""
+    return MemoRecord(id=memo.id, text=memo.text, author=memo.author.name, target_type=target_type,
+                      target=target, source=src_name, turn=turn, code=code, coding_id=memo.coding_id,
+                      created_at=memo.created_at)
+
+
+def list_memos(db: Database, *, user: str | None = None, source: Any = None, code: str | None = None,
+               coding_id: int | None = None, author: str | None = None) -> list[MemoRecord]:
+    """Memos, oldest first; filters combine.
+
+    ``source`` keeps memos on that source, its turns and its codings; ``code`` keeps memos on that
+    code and on codings of it.
+    """
+    with db.session() as session:
+        query = select(Memo).order_by(Memo.id)
+        if coding_id is not None:
+            query = query.where(Memo.coding_id == _int_id(coding_id, "coding"))
+        if author is not None:
+            query = query.where(Memo.author_id == _find_user(session, author).id)
+        if source is not None:
+            sid = find_source(session, source).id
+            seg_ids = select(Segment.id).where(Segment.source_id == sid)
+            coding_ids = select(Coding.id).where(Coding.segment_id.in_(seg_ids))
+            query = query.where(or_(Memo.source_id == sid, Memo.segment_id.in_(seg_ids),
+                                    Memo.coding_id.in_(coding_ids)))
+        if code is not None:
+            cid = _resolve_code(session, code).id
+            query = query.where(or_(Memo.code_id == cid,
+                                    Memo.coding_id.in_(select(Coding.id).where(Coding.code_id == cid))))
+        return [_memo_record(session, m) for m in session.scalars(query)]
+
+
+# --------------------------------------------------------------------------------------------
+# Bulk coding from CSV
+
+CSV_COLUMNS = ("source", "turn", "code", "coder", "start", "end", "memo")
+
+
+def code_from_csv(db: Database, path: str | Path, *, user: str | None,
+                  default_coder: str | None = None) -> int:
+    """Apply the codings listed in a CSV file; returns the number of new codings.
+
+    Columns ``source,turn,code[,coder][,start,end][,memo]`` (comma or semicolon separated, UTF-8
+    with or without BOM). A ``coder`` cell names the coder of that row; else ``default_coder``,
+    else the acting user. Origin is ``imported``. One transaction: if any row is wrong nothing is
+    stored, and the error names the file and the row (the header is row 1, as in a spreadsheet).
+    """
+    path = Path(path)
+    name = path.name
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise NotFound(f"{path}: file not found") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the file ({exc.strerror})") from None
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise InputError(f"{name} row {line}: the file is not UTF-8; save it as 'CSV UTF-8'") from None
+    first = content.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
+    header = next(reader, None)
+    if header is None:
+        raise InputError(f"{name}: the file is empty; the first row must be source,turn,code[,coder]"
+                         "[,start,end][,memo]")
+    columns = [h.strip().lower() for h in header]
+    unknown = [c for c in columns if c and c not in CSV_COLUMNS]
+    if unknown:
+        raise InputError(f"{name} row 1: unknown column {unknown[0]!r}; the columns are "
+                         "source,turn,code[,coder][,start,end][,memo]")
+    missing = [c for c in ("source", "turn", "code") if c not in columns]
+    if missing:
+        raise InputError(f"{name} row 1: missing column {missing[0]!r}; the columns are "
+                         "source,turn,code[,coder][,start,end][,memo]")
+    if ("start" in columns) != ("end" in columns):
+        raise InputError(f"{name} row 1: columns 'start' and 'end' go together; add the missing one")
+    dupes = [c for c in columns if c and columns.count(c) > 1]
+    if dupes:
+        raise InputError(f"{name} row 1: column {dupes[0]!r} appears twice")
+
+    created = 0
+    with db.transaction(user) as tx:
+        session = tx.session
+        version_id = _latest_version_id(session)
+        sources: dict[str, Source] = {}
+        codes: dict[str, Code] = {}
+        coders: dict[str, User] = {}
+        row_no = 1
+        for cells in reader:
+            row_no = reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            try:
+                if any(c.strip() for c in cells[len(columns):]):
+                    raise InputError(f"{len(cells)} cells but the header has {len(columns)} columns")
+                row = {c: (cells[i].strip() if i < len(cells) else "") for i, c in enumerate(columns)}
+                for col in ("source", "turn", "code"):
+                    if not row[col]:
+                        raise InputError(f"the {col!r} cell is empty")
+                src = sources.get(row["source"])
+                if src is None:
+                    src = sources[row["source"]] = find_source(session, row["source"])
+                segment = find_segment(session, src, row["turn"])
+                code = codes.get(row["code"])
+                if code is None:
+                    code = codes[row["code"]] = _resolve_code(session, row["code"], applicable=True)
+                coder_name = row.get("coder") or default_coder or tx.user.name
+                coder = coders.get(coder_name)
+                if coder is None:
+                    coder = coders[coder_name] = get_or_create_user(session, coder_name)
+                span = None
+                if row.get("start") or row.get("end"):
+                    if not (row.get("start") and row.get("end")):
+                        raise InputError("give both 'start' and 'end', or leave both empty for the whole turn")
+                    try:
+                        span = (int(row["start"]), int(row["end"]))
+                    except ValueError:
+                        raise InputError(f"start/end {row['start']!r}/{row['end']!r} are not whole numbers") \
+                            from None
+                _, new = _apply(tx, segment, code, coder, span=span, memo=row.get("memo") or None,
+                                origin="imported", suggestion_id=None, version_id=version_id)
+                created += new
+            except WorkbenchError as exc:
+                raise type(exc)(f"{name} row {row_no}: {exc}") from None
+        tx.audit("code_from_csv", "file", name, {"rows": row_no - 1, "created": created})
+    return created
+
+
+# --------------------------------------------------------------------------------------------
+# Review of suggestions
+
+
+def _suggestion_record(session: Session, s: Suggestion) -> SuggestionRecord:
+    seg = s.segment
+    start = end = None
+    if s.start_char is not None and s.end_char is not None and \
+            (s.start_char, s.end_char) != (seg.start_char, seg.end_char):
+        start, end = s.start_char - seg.start_char, s.end_char - seg.start_char
+    decider = session.get(User, s.decided_by).name if s.decided_by else None
+    return SuggestionRecord(id=s.id, source=seg.source.file_name, turn=seg.index, code=s.code_id,
+                            method=s.method, score=float(s.score), evidence=s.evidence, status=s.status,
+                            start=start, end=end, text=seg.text, decided_by=decider,
+                            decided_at=s.decided_at)
+
+
+def list_suggestions(db: Database, *, user: str | None = None, status: str | None = "pending",
+                     source: Any = None, order: str = "score", limit: int | None = None,
+                     ) -> list[SuggestionRecord]:
+    """Suggestions to review (``status`` pending, accepted, rejected, or None for all).
+
+    ``order="score"``: best first. ``order="uncertain"``: the scores closest to 0.5 first, i.e.
+    the suggestions the suggester is least sure about (worth a coder's label next).
+    """
+    if status is not None and status not in STATUSES:
+        raise InputError(f"status {status!r} is not one of {', '.join(STATUSES)}")
+    if order not in ORDERS:
+        raise InputError(f"order {order!r} is not one of {', '.join(ORDERS)}")
+    with db.session() as session:
+        query = select(Suggestion).join(Segment, Suggestion.segment_id == Segment.id)
+        if status is not None:
+            query = query.where(Suggestion.status == status)
+        if source is not None:
+            query = query.where(Segment.source_id == find_source(session, source).id)
+        if order == "score":
+            query = query.order_by(Suggestion.score.desc(), Suggestion.id)
+        else:
+            query = query.order_by(func.abs(Suggestion.score - 0.5), Suggestion.id)
+        if limit is not None:
+            query = query.limit(limit)
+        return [_suggestion_record(session, s) for s in session.scalars(query)]
+
+
+def _origin_of(method: str) -> str:
+    m = (method or "").lower()
+    if m in ("lexicon", "model"):
+        return m
+    return "model" if "model" in m else "lexicon"
+
+
+def _pending(session: Session, suggestion_id: Any) -> Suggestion:
+    sid = _int_id(suggestion_id, "suggestion")
+    s = session.get(Suggestion, sid)
+    if s is None:
+        raise NotFound(f"no suggestion with id {sid}; see the pending ones with `workbench review`")
+    if s.status != "pending":
+        who = session.get(User, s.decided_by).name if s.decided_by else "someone"
+        raise WorkbenchError(f"suggestion {sid} was already {s.status} by {who}; "
+                             "only pending suggestions can be accepted or rejected")
+    return s
+
+
+def _accept(tx: Transaction, suggestion_id: Any, version_id: int | None) -> Coding:
+    s = _pending(tx.session, suggestion_id)
+    seg = s.segment
+    span = None
+    if s.start_char is not None and s.end_char is not None:
+        span = (s.start_char - seg.start_char, s.end_char - seg.start_char)
+    try:
+        coding, _ = _apply(tx, seg, s.code, tx.user, span=span, memo=None, origin=_origin_of(s.method),
+                           suggestion_id=s.id, version_id=version_id)
+    except WorkbenchError as exc:
+        raise type(exc)(f"suggestion {s.id}: {exc}") from None
+    if coding.suggestion_id is None:  # the coder had already applied it by hand
+        coding.suggestion_id = s.id
+    s.status, s.decided_by, s.decided_at = "accepted", tx.user.id, utcnow()
+    tx.audit("accept", "suggestion", s.id, {"coding_id": coding.id, "code": s.code_id, "method": s.method,
+                                            "score": s.score})
+    return coding
+
+
+def _reject(tx: Transaction, suggestion_id: Any) -> Suggestion:
+    s = _pending(tx.session, suggestion_id)
+    s.status, s.decided_by, s.decided_at = "rejected", tx.user.id, utcnow()
+    tx.audit("reject", "suggestion", s.id, {"code": s.code_id, "method": s.method, "score": s.score})
+    return s
+
+
+def accept_suggestion(db: Database, suggestion_id: int, *, user: str | None) -> CodingRecord:
+    """Accept a pending suggestion: it becomes a coding by the acting user with origin lexicon/model."""
+    with db.transaction(user) as tx:
+        coding = _accept(tx, suggestion_id, _latest_version_id(tx.session))
+        tx.session.flush()
+        return _record(tx.session, coding)
+
+
+def reject_suggestion(db: Database, suggestion_id: int, *, user: str | None) -> SuggestionRecord:
+    """Reject a pending suggestion. It stays in the table (status rejected) as training signal."""
+    with db.transaction(user) as tx:
+        s = _reject(tx, suggestion_id)
+        tx.session.flush()
+        return _suggestion_record(tx.session, s)
+
+
+def review_suggestions(db: Database, *, user: str | None, accept: Iterable[int] = (),
+                       reject: Iterable[int] = ()) -> tuple[list[CodingRecord], list[SuggestionRecord]]:
+    """Accept and reject several suggestions in one transaction (all decisions or none)."""
+    accept, reject = [_int_id(i, "suggestion") for i in accept], [_int_id(i, "suggestion") for i in reject]
+    both = sorted(set(accept) & set(reject))
+    if both:
+        raise InputError(f"suggestion {both[0]} is both accepted and rejected; choose one")
+    with db.transaction(user) as tx:
+        version_id = _latest_version_id(tx.session)
+        codings = [_accept(tx, sid, version_id) for sid in dict.fromkeys(accept)]
+        rejected = [_reject(tx, sid) for sid in dict.fromkeys(reject)]
+        tx.session.flush()
+        return [_record(tx.session, c) for c in codings], [_suggestion_record(tx.session, s) for s in rejected]
