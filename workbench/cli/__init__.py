@@ -13,7 +13,7 @@ import click
 
 from ..errors import WorkbenchError
 
-MODULES = ["workbench.cli.base", "workbench.cli.coding", "workbench.cli.codebook"]
+MODULES = ["workbench.cli.base", "workbench.cli.coding", "workbench.cli.codebook", "workbench.cli.suggest"]
 
 
 class WorkbenchGroup(click.Group):

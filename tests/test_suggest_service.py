@@ -1,0 +1,244 @@
+"""Training, stored suggestions, evaluation and classify against a database (and the CLI)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from workbench.cli import cli
+from workbench.codebook import validate_codebook
+from workbench.codebook.store import load_codebook_data
+from workbench.coding import apply_code, reject_suggestion
+from workbench.errors import WorkbenchError
+from workbench.store import AuditEvent, Segment, Source, Suggestion, TrainedModel
+from workbench.suggest.service import (classify, evaluate, load_model, prf_table, suggest, train,
+                                       training_data)
+
+from .suggest_data import CODEBOOK, DEMOKRATISK, NOTHING, OVENFRA
+
+import numpy as np
+
+
+def _add_source(session, name, turns, language="nb"):
+    text, spans = "", []
+    for said in turns:
+        prefix = "Deltaker: "
+        start = len(text) + len(prefix)
+        text += prefix + said + "\n"
+        spans.append((start, start + len(said)))
+    src = Source(file_name=name, content_hash=name, format="txt", canonical_text=text, language=language)
+    session.add(src)
+    session.flush()
+    for i, (start, end) in enumerate(spans, 1):
+        session.add(Segment(source_id=src.id, index=i, start_char=start, end_char=end))
+    return src
+
+
+def _load_codebook(db):
+    load_codebook_data(db, validate_codebook(CODEBOOK).codebook, file_name="mini.yaml", user="oppsett")
+
+
+# Hand-checked evaluation corpus (one source, coded by kari; the lexicon is deterministic):
+EVAL_TURNS = [
+    ("Kommunestyrevedtaket kom i juni.", "legitimitet.demokratisk"),   # lexicon: demokratisk -> TP
+    ("Tilskuddsbrevene kom sent.", "legitimitet.ovenfra"),              # lexicon: ovenfra -> TP
+    ("Vi hadde folkemøte i bygda.", "legitimitet.demokratisk"),         # lexicon: nedenfra -> FP, FN dem
+    ("Staten ga oss penger.", "legitimitet.ovenfra"),                   # no match -> FN ovenfra
+    ("Kaffen er klar.", None),                                          # nothing, not coded -> TN
+]
+
+
+@pytest.fixture
+def coded(db):
+    _load_codebook(db)
+    with db.transaction(user="oppsett") as tx:
+        _add_source(tx.session, "fg_eval.txt", [t for t, _ in EVAL_TURNS])
+        _add_source(tx.session, "fg_ukodet.txt", ["Tilskuddsbrevet kom i går.", "Kommunestyret møtes i morgen.",
+                                                  "Vi hadde folkemøte på samfunnshuset."])
+    for turn, (_, code) in enumerate(EVAL_TURNS, 1):
+        if code:
+            apply_code(db, "fg_eval.txt", turn, code, user="kari")
+    return db
+
+
+def test_evaluate_lexicon_figures_match_a_hand_computed_example(coded):
+    # Per code over the 5 coded segments:
+    #   demokratisk: TP 1 (turn 1), FP 0, FN 1 (turn 3)  -> P 1, R 1/2, F1 2/3
+    #   ovenfra:     TP 1 (turn 2), FP 0, FN 1 (turn 4)  -> P 1, R 1/2, F1 2/3
+    #   nedenfra:    TP 0, FP 1 (turn 3), no support      -> P 0 (not in the macro average)
+    # micro: TP 2, FP 1, FN 2 -> P 2/3, R 2/4 = 1/2, F1 = 2PR/(P+R) = (2/3)/(7/6) = 4/7
+    # macro over the codes present in the codings (demokratisk, ovenfra): P 1, R 1/2, F1 2/3
+    result = evaluate(coded, user="kari", folds=2, method="lexicon")
+    assert result["segments"] == 5
+    dem, ov, ned = (result["codes"][c] for c in ("legitimitet.demokratisk", "legitimitet.ovenfra",
+                                                  "legitimitet.nedenfra"))
+    assert (dem["precision"], dem["recall"], dem["f1"], dem["support"]) == (1.0, 0.5, pytest.approx(2 / 3), 2)
+    assert (ov["precision"], ov["recall"], ov["f1"]) == (1.0, 0.5, pytest.approx(2 / 3))
+    assert (ned["precision"], ned["support"], ned["predicted"]) == (0.0, 0, 1)
+    assert result["micro"] == pytest.approx({"precision": 2 / 3, "recall": 0.5, "f1": 4 / 7})
+    assert result["macro"] == pytest.approx({"precision": 1.0, "recall": 0.5, "f1": 2 / 3})
+
+
+def test_prf_table_by_hand():
+    # codes a, b, c; rows: (true, pred) = ({a}, {a}), ({a, b}, {b, c}), ({}, {a})
+    # a: TP1 FP1 FN1 -> P .5 R .5; b: TP1 -> P 1 R 1; c: FP1, no support.
+    # micro: TP 2, FP 2, FN 1 -> P .5, R 2/3; macro over a, b: P .75, R .75
+    y_true = np.array([[1, 0, 0], [1, 1, 0], [0, 0, 0]])
+    y_pred = np.array([[1, 0, 0], [0, 1, 1], [1, 0, 0]])
+    out = prf_table(y_true, y_pred, ["a", "b", "c"])
+    assert out["codes"]["a"]["precision"] == 0.5 and out["codes"]["a"]["recall"] == 0.5
+    assert out["codes"]["b"]["f1"] == 1.0
+    assert out["codes"]["c"]["support"] == 0
+    assert out["micro"]["precision"] == 0.5 and out["micro"]["recall"] == pytest.approx(2 / 3)
+    assert out["macro"]["precision"] == 0.75 and out["macro"]["recall"] == 0.75
+
+
+def test_evaluate_refuses_too_few_segments_for_the_folds(coded):
+    with pytest.raises(WorkbenchError, match="too few for 10 folds"):
+        evaluate(coded, user="kari", folds=10)
+
+
+def test_training_data_uses_codings_negatives_rejections_and_examples(coded):
+    n = suggest(coded, user="kari", method="lexicon", source="fg_ukodet.txt")
+    assert n == 2  # tilskuddsbrev -> ovenfra, folkemøte -> nedenfra
+    with coded.session() as s:
+        sid = s.scalar(select(Suggestion.id).where(Suggestion.code_id == "legitimitet.ovenfra"))
+    reject_suggestion(coded, sid, user="kari")
+    data = training_data(coded)
+    assert data.count("segment") == 5  # every turn of the coded source, coded or not
+    assert data.count("example") == 4  # the inline codebook's examples
+    assert data.count("rejected") == 1
+    i = data.kinds.index("rejected")
+    assert data.labels[i] == set() and data.known[i] == {"legitimitet.ovenfra"}
+    j = data.texts.index("Kaffen er klar.")
+    assert data.labels[j] == set() and data.known[j] is None  # an uncoded turn is a negative for all
+
+
+@pytest.fixture
+def trainable(db):
+    _load_codebook(db)
+    with db.transaction(user="oppsett") as tx:
+        _add_source(tx.session, "fg_trening.txt", DEMOKRATISK + OVENFRA + NOTHING)
+        _add_source(tx.session, "fg_ny.txt", ["Kommunestyret skal behandle saken neste uke.",
+                                              "Staten ga oss mer penger i år.",
+                                              "Vi hadde folkemøte på samfunnshuset.",
+                                              "Takk for kaffen."])
+    for turn in range(1, len(DEMOKRATISK) + 1):
+        apply_code(db, "fg_trening.txt", turn, "legitimitet.demokratisk", user="kari")
+    for turn in range(len(DEMOKRATISK) + 1, len(DEMOKRATISK) + len(OVENFRA) + 1):
+        apply_code(db, "fg_trening.txt", turn, "legitimitet.ovenfra", user="kari")
+    return db
+
+
+def test_train_stores_a_model_then_suggest_stores_pending_rows_once(trainable):
+    report = train(trainable, user="kari")
+    assert report.segments == len(DEMOKRATISK) + len(OVENFRA) + len(NOTHING)
+    assert sorted(report.modelled) == ["legitimitet.demokratisk", "legitimitet.ovenfra"]
+    assert report.fallback == ["legitimitet.nedenfra"]
+    model = load_model(trainable)
+    assert model.stored_id_ == report.model_id and model.stored_info_["examples"] == 4
+
+    n = suggest(trainable, user="kari", source="fg_ny.txt")
+    with trainable.session() as s:
+        rows = s.execute(select(Segment.index, Suggestion.code_id, Suggestion.method, Suggestion.status,
+                                Suggestion.evidence).join(Segment, Suggestion.segment_id == Segment.id)
+                         .order_by(Segment.index)).all()
+        audit = s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "suggest"))
+        stored = s.scalar(select(func.count()).select_from(TrainedModel))
+    assert n == len(rows) and stored == 1 and audit == 1
+    by_turn = {(r.index, r.code_id): r for r in rows}
+    assert (1, "legitimitet.demokratisk") in by_turn and (2, "legitimitet.ovenfra") in by_turn
+    assert by_turn[(3, "legitimitet.nedenfra")].method == "lexicon (fallback: too few examples)"
+    assert by_turn[(3, "legitimitet.nedenfra")].evidence == ["folkemøte"]
+    assert all(r.status == "pending" for r in rows)
+    assert not any(r.index == 4 for r in rows)
+    # Running again adds nothing: every pair is already suggested.
+    assert suggest(trainable, user="kari", source="fg_ny.txt") == 0
+
+
+def test_suggest_skips_pairs_already_coded(trainable):
+    apply_code(trainable, "fg_ny.txt", 3, "legitimitet.nedenfra", user="kari")
+    suggest(trainable, user="kari", method="lexicon", source="fg_ny.txt")
+    with trainable.session() as s:
+        codes = s.scalars(select(Suggestion.code_id).join(Segment, Suggestion.segment_id == Segment.id)
+                          .where(Segment.index == 3)).all()
+    assert "legitimitet.nedenfra" not in codes
+
+
+def test_model_method_without_a_trained_model_says_what_to_run(trainable):
+    with pytest.raises(WorkbenchError, match="no trained model; run `workbench train`"):
+        suggest(trainable, user="kari", method="model")
+
+
+def test_classify_returns_codes_above_threshold_best_first(trainable):
+    train(trainable, user="kari")
+    out = classify(trainable, [{"id": "a", "text": "Kommunestyret skal behandle saken neste uke."},
+                               {"id": 7, "text": "Det var folkemøte i bygda.", "lang": "nn"},
+                               {"id": "c", "text": "Takk for kaffen."}], user="kari")
+    assert [o["id"] for o in out] == ["a", 7, "c"]
+    assert out[0]["codes"][0]["code"] == "legitimitet.demokratisk"
+    assert set(out[0]["codes"][0]) == {"code", "score", "method"}
+    assert [c["code"] for c in out[1]["codes"]] == ["legitimitet.nedenfra"]
+    assert out[2]["codes"] == []
+    for o in out:
+        assert [c["score"] for c in o["codes"]] == sorted((c["score"] for c in o["codes"]), reverse=True)
+
+
+def _runner_env(db):
+    return {"WORKBENCH_DB": db.url, "WORKBENCH_USER": "kari"}
+
+
+def test_classify_cli_reads_and_writes_jsonl_and_says_when_only_the_lexicon_is_used(trainable, tmp_path):
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    inp.write_text('{"id": "u1", "text": "Tilskuddsbrevene kom i mars."}\n\n'
+                   '{"id": "u2", "text": "Vi treng meir medverknad.", "lang": "nn"}\n', encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["classify", "--input", str(inp), "--output", str(out)], env=_runner_env(trainable))
+    assert result.exit_code == 0, result.output
+    assert "bare leksikonforslag" in result.stderr
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert lines == [{"id": "u1", "codes": [{"code": "legitimitet.ovenfra", "score": 0.7, "method": "lexicon"}]},
+                     {"id": "u2", "codes": [{"code": "legitimitet.nedenfra", "score": 0.6, "method": "lexicon"}]}]
+
+    assert runner.invoke(cli, ["train"], env=_runner_env(trainable)).exit_code == 0
+    result = runner.invoke(cli, ["classify", "--input", str(inp), "--output", str(out)], env=_runner_env(trainable))
+    assert result.exit_code == 0 and "bare leksikonforslag" not in result.stderr
+    assert "modell" in result.stderr
+
+
+@pytest.mark.parametrize("body, message", [
+    ('{"id": 1, "text": "ok"}\n{"id": 2, "text": \n', "line 2: not valid JSON"),
+    ('{"text": "uten id"}\n', "line 1: needs \"id\" and a string \"text\""),
+    ('{"id": 1, "text": "x", "lang": "sv"}\n', "lang 'sv' is not 'nb' or 'nn'"),
+])
+def test_classify_cli_bad_input_names_the_line(trainable, tmp_path, body, message):
+    inp = tmp_path / "in.jsonl"
+    inp.write_text(body, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["classify", "--input", str(inp), "--output", str(tmp_path / "o.jsonl")],
+                                env=_runner_env(trainable))
+    assert result.exit_code == 1
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_cli_train_suggest_evaluate(trainable):
+    runner, env = CliRunner(), _runner_env(trainable)
+    result = runner.invoke(cli, ["train"], env=env)
+    assert result.exit_code == 0 and "2 koder med modell, 1 med leksikon" in result.output
+    result = runner.invoke(cli, ["suggest", "--source", "fg_ny.txt"], env=env)
+    assert result.exit_code == 0 and "nye forslag lagret" in result.output
+    result = runner.invoke(cli, ["evaluate", "--json", "--folds", "3"], env=env)
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert figures["folds"] == 3 and figures["segments"] == len(DEMOKRATISK) + len(OVENFRA) + len(NOTHING)
+    assert set(figures["micro"]) == {"precision", "recall", "f1"}
+    assert figures["codes"]["legitimitet.demokratisk"]["support"] == len(DEMOKRATISK)
+    result = runner.invoke(cli, ["evaluate", "--folds", "3"], env=env)
+    assert result.exit_code == 0 and "mikro P=" in result.output
+
+
+def test_commands_need_a_codebook(db, tmp_path):
+    result = CliRunner().invoke(cli, ["train"], env=_runner_env(db))
+    assert result.exit_code == 1 and "load a codebook first" in result.output

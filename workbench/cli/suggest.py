@@ -1,0 +1,88 @@
+"""Suggestions: suggest, train, evaluate, classify (thin shells over workbench.suggest.service)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ._util import acting_user, echo_json, echo_table, open_db
+
+
+@click.command()
+@click.option("--method", type=click.Choice(["all", "lexicon", "model"]), default="all", show_default=True,
+              help="Leksikon, modell eller begge (all).")
+@click.option("--source", help="Bare denne kilden (id eller filnavn).")
+@click.pass_context
+def suggest(ctx: click.Context, method: str, source: str | None) -> None:
+    """Store pending code suggestions for the turns (review them with `workbench review`)."""
+    from ..suggest.service import build_suggester, suggest as run
+
+    db = open_db(ctx)
+    if method == "all":
+        _, note = build_suggester(db, method)
+        if note:
+            click.echo(f"Merk: {note}", err=True)
+    n = run(db, user=acting_user(ctx), method=method, source=source)
+    click.echo(f"{n} nye forslag lagret (metode {method}). Se dem med `workbench review`.")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def train(ctx: click.Context, as_json: bool) -> None:
+    """Train the suggestion model on the database's codings and the codebook's examples."""
+    from ..suggest.service import train as run
+
+    report = run(open_db(ctx), user=acting_user(ctx))
+    if as_json:
+        echo_json(report.to_dict())
+        return
+    click.echo(report.summary())
+    if report.fallback:
+        click.echo("Leksikon (for få eksempler): " + ", ".join(report.fallback))
+
+
+@click.command()
+@click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True, help="Antall folder (k).")
+@click.option("--method", type=click.Choice(["all", "lexicon", "model"]), default="model", show_default=True,
+              help="Hvilke forslag som måles.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def evaluate(ctx: click.Context, folds: int, method: str, as_json: bool) -> None:
+    """K-fold cross-validated precision, recall and F1 per code and micro/macro over the codings."""
+    from ..suggest.service import evaluate as run
+
+    result = run(open_db(ctx), user=acting_user(ctx), folds=folds, method=method)
+    if as_json:
+        echo_json(result)
+        return
+    rows = [{"kode": c, "P": v["precision"], "R": v["recall"], "F1": v["f1"], "n": v["support"],
+             "foreslått": v["predicted"]} for c, v in result["codes"].items()]
+    echo_table(rows, ["kode", "P", "R", "F1", "n", "foreslått"])
+    mi, ma = result["micro"], result["macro"]
+    click.echo(f"\n{result['folds']}-fold kryssvalidering over {result['segments']} segmenter (metode {method}): "
+               f"mikro P={mi['precision']:.2f} R={mi['recall']:.2f} F1={mi['f1']:.2f}  "
+               f"makro P={ma['precision']:.2f} R={ma['recall']:.2f} F1={ma['f1']:.2f}")
+
+
+@click.command()
+@click.option("--input", "input_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help='JSONL: {"id": ..., "text": ..., "lang": "nb"|"nn" (valgfritt)} per linje.')
+@click.option("--output", "output_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help='JSONL: {"id": ..., "codes": [{"code", "score", "method"}]} per linje.')
+@click.option("--method", type=click.Choice(["all", "lexicon", "model"]), default="all", show_default=True,
+              help="Leksikon, modell eller begge (all).")
+@click.pass_context
+def classify(ctx: click.Context, input_path: Path, output_path: Path, method: str) -> None:
+    """Score utterances from a JSONL file without storing them (codes above threshold, best first)."""
+    from ..suggest.service import classify_file
+
+    report = classify_file(open_db(ctx), input_path, output_path, user=acting_user(ctx), method=method)
+    if report.note:
+        click.echo(f"Merk: {report.note}", err=True)
+    model = f", modell {report.model_id}" if report.model_id else ""
+    click.echo(f"{report.records} ytringer klassifisert (metode {report.method}{model}) -> {output_path}", err=True)
+
+
+COMMANDS = [suggest, train, evaluate, classify]

@@ -1,0 +1,106 @@
+"""Combined suggester (model + lexicon) and the "uncertain first" order for active learning."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from .base import Suggested, Suggester, resolve_langs
+from .lexicon import LexiconSuggester
+from .model import FALLBACK_METHOD, ModelSuggester
+
+__all__ = ["CombinedSuggester", "uncertain_first"]
+
+
+class CombinedSuggester(Suggester):
+    """Union of the model's and the lexicon's suggestions, ranked by score.
+
+    A code both suggest gets the noisy-or of the two scores (``1 - (1-a)(1-b)``) and method
+    ``"model+lexicon"``; ``scores`` is the element-wise maximum. ``require_model=True`` keeps a
+    lexicon-only hit only for codes the model does not cover (higher precision, lower recall).
+    """
+
+    name = "combined"
+
+    def __init__(self, model: ModelSuggester | None = None, lexicon: LexiconSuggester | None = None,
+                 require_model: bool = False):
+        self.model = model
+        self.lexicon = lexicon
+        self.require_model = require_model
+
+    def fit(self, texts: Sequence[str], labels: Sequence[Iterable[str]] | None = None,
+            langs: Sequence[str | None] | None = None, codes: Iterable[Any] | None = None,
+            **kwargs: Any) -> "CombinedSuggester":
+        codes = list(codes) if codes is not None else None
+        self.model_ = (self.model or ModelSuggester()).fit(texts, labels, langs, codes, **kwargs)
+        self.lexicon_ = (self.lexicon or LexiconSuggester()).fit(codes=codes or self.model_.codes_)
+        return self._from_fitted()
+
+    @classmethod
+    def from_fitted(cls, model: ModelSuggester | None, lexicon: LexiconSuggester,
+                    require_model: bool = False) -> "CombinedSuggester":
+        """Wrap already fitted suggesters (e.g. a stored model and the current codebook's lexicon)."""
+        self = cls(require_model=require_model)
+        self.model_, self.lexicon_ = model, lexicon
+        return self._from_fitted()
+
+    def _from_fitted(self) -> "CombinedSuggester":
+        codes = list(self.lexicon_.codes_)
+        if self.model_ is not None:
+            codes += [c for c in self.model_.codes_ if c not in codes]
+        self.codes_ = codes
+        # A code is suggested when either part suggests it: the lower of the two thresholds.
+        th = {c: t for c, t in zip(self.lexicon_.codes_, self.lexicon_.thresholds_)}
+        if self.model_ is not None:
+            for c, t in zip(self.model_.codes_, self.model_.thresholds_):
+                th[c] = min(t, th.get(c, 1.0))
+        self.thresholds_ = np.array([th[c] for c in codes], dtype=float)
+        return self
+
+    def _scores(self, texts: list[str], langs: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), len(self.codes_)))
+        col = {c: j for j, c in enumerate(self.codes_)}
+        parts = [self.lexicon_] + ([self.model_] if self.model_ is not None else [])
+        for part in parts:
+            s = part.scores(texts, langs)
+            for j, c in enumerate(part.codes_):
+                out[:, col[c]] = np.maximum(out[:, col[c]], s[:, j])
+        return out
+
+    def suggest(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[list[Suggested]]:
+        self.check_fitted()
+        texts = list(texts)
+        langs_ = resolve_langs(texts, langs)
+        lex = self.lexicon_.suggest(texts, langs_)
+        mod = self.model_.suggest(texts, langs_) if self.model_ is not None else [[] for _ in texts]
+        covered = set(self.model_.classifiers_) if self.model_ is not None else set()
+        out: list[list[Suggested]] = []
+        for lex_hits, mod_hits in zip(lex, mod):
+            merged: dict[str, Suggested] = {h.code: h for h in mod_hits}
+            for h in lex_hits:
+                m = merged.get(h.code)
+                if m is None:
+                    if self.require_model and h.code in covered:
+                        continue
+                    merged[h.code] = h
+                elif m.method == FALLBACK_METHOD:
+                    continue  # the model's hit already is this lexicon hit
+                else:
+                    merged[h.code] = Suggested(h.code, 1 - (1 - m.score) * (1 - h.score), "model+lexicon",
+                                               list(dict.fromkeys(h.evidence + m.evidence)))
+            out.append(sorted(merged.values(), key=lambda s: -s.score))
+        return out
+
+
+def uncertain_first(suggester: Suggester, texts: Sequence[str], langs: Sequence[str | None] | None = None
+                    ) -> list[int]:
+    """Indexes of ``texts`` ordered for labelling next: the text whose best code's score is closest
+    to that code's threshold first (the suggester is least sure whether to suggest it)."""
+    scores = suggester.scores(texts, langs)
+    if scores.size == 0:
+        return list(range(len(scores)))
+    margin = scores - suggester.thresholds_[None, :]
+    best = np.argmax(margin, axis=1)
+    distance = np.abs(margin[np.arange(len(scores)), best])
+    return [int(i) for i in np.argsort(distance, kind="stable")]

@@ -1,0 +1,158 @@
+"""Lexicon suggester: spaCy ``PhraseMatcher`` on LEMMA over each code's ``lexicon`` entries.
+
+Entries are lemmatised with the same nb/nn pipelines as the texts, so "kommunestyrevedtak" matches
+"kommunestyrevedtaket" and "tilskuddsbrev" matches "tilskuddsbrevene". Each entry also gets a
+pattern that takes its words as lemmas verbatim (entries are written in lemma form), which covers
+the odd entry the lemmatiser maps elsewhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+from spacy.util import filter_spans
+
+from ..errors import WorkbenchError
+from ..nlp import LANGS, load
+from .base import Suggested, Suggester, code_infos, resolve_langs
+
+__all__ = ["LexiconSuggester", "lexicon_score"]
+
+
+def lexicon_score(n_distinct: int, specific: bool, *, single: float = 0.6, specific_single: float = 0.7,
+                  two: float = 0.8, step: float = 0.05, cap: float = 0.95) -> float:
+    """Score from the number of distinct matched entries of one code.
+
+    One match scores ``single`` (``specific_single`` when the matched entry is a multi-word phrase
+    or a long compound, which rarely occur by accident); two distinct entries ``two``; each further
+    one adds ``step`` up to ``cap``.
+    """
+    if n_distinct <= 0:
+        return 0.0
+    if n_distinct == 1:
+        return specific_single if specific else single
+    return min(cap, two + step * (n_distinct - 2))
+
+
+def _specific(lemmas: tuple[str, ...]) -> bool:
+    return len(lemmas) > 1 or len(lemmas[0]) >= 12
+
+
+class LexiconSuggester(Suggester):
+    """Suggest a code when one of its lexicon entries occurs (any inflection, bokmål or nynorsk).
+
+    Parameters: ``threshold`` (minimum score to suggest; 0.5 keeps every match, 0.75 needs two
+    distinct entries or ...), ``single``/``specific_single``/``two`` (see :func:`lexicon_score`).
+    ``fit`` ignores texts and labels and reads the lexicons from ``codes``.
+    """
+
+    name = "lexicon"
+
+    def __init__(self, threshold: float = 0.5, single: float = 0.6, specific_single: float = 0.7,
+                 two: float = 0.8):
+        self.threshold = threshold
+        self.single = single
+        self.specific_single = specific_single
+        self.two = two
+
+    def fit(self, texts: Sequence[str] | None = None, labels: Any = None, langs: Any = None,
+            codes: Iterable[Any] | None = None) -> "LexiconSuggester":
+        infos = code_infos(codes)
+        if not infos:
+            raise WorkbenchError("LexiconSuggester.fit: no codable codes given; pass codes=current codes "
+                                 "(load a codebook with `workbench codebook load FILE` first)")
+        if not 0.0 <= self.threshold <= 1.0:
+            raise WorkbenchError(f"LexiconSuggester: threshold must be between 0 and 1, got {self.threshold!r}")
+        self.codes_ = [c.id for c in infos]
+        self.lexicon_ = {c.id: list(c.lexicon) for c in infos}
+        self.thresholds_ = np.full(len(self.codes_), float(self.threshold))
+        self._matchers: dict[str, PhraseMatcher] = {}
+        return self
+
+    # PhraseMatchers hold a Vocab; rebuild them after unpickling instead of storing them.
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_matchers", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._matchers = {}
+
+    def _matcher(self, lang: str) -> PhraseMatcher:
+        matcher = self._matchers.get(lang)
+        if matcher is not None:
+            return matcher
+        nlp = load(lang)
+        matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
+        for code, entries in self.lexicon_.items():
+            patterns: list[Doc] = []
+            keys: set[tuple[str, ...]] = set()
+            for entry in entries:
+                doc = nlp(entry.lower())
+                verbatim = Doc(nlp.vocab, words=[t.text for t in doc])
+                for tok, src in zip(verbatim, doc):
+                    tok.lemma_ = src.text.lower()
+                for pattern in (doc, verbatim):
+                    key = tuple(t.lemma_ for t in pattern)
+                    if key and key not in keys:
+                        keys.add(key)
+                        patterns.append(pattern)
+            if patterns:
+                matcher.add(code, patterns)
+        self._matchers[lang] = matcher
+        return matcher
+
+    def _matches(self, texts: list[str], langs: list[str]) -> list[dict[str, list]]:
+        """Per text: code -> non-overlapping matched spans."""
+        out: list[dict[str, list]] = [{} for _ in texts]
+        for lang in LANGS:
+            idx = [i for i, lg in enumerate(langs) if lg == lang]
+            if not idx:
+                continue
+            nlp, matcher = load(lang), self._matcher(lang)
+            for i, doc in zip(idx, nlp.pipe([texts[i] for i in idx])):
+                by_code: dict[str, list] = {}
+                for match_id, start, end in matcher(doc):
+                    by_code.setdefault(nlp.vocab.strings[match_id], []).append(doc[start:end])
+                out[i] = {code: sorted(filter_spans(spans), key=lambda s: s.start)
+                          for code, spans in by_code.items()}
+        return out
+
+    def _score_spans(self, spans: list) -> float:
+        keys = {tuple(t.lemma_ for t in s) for s in spans}
+        return lexicon_score(len(keys), any(_specific(k) for k in keys), single=self.single,
+                             specific_single=self.specific_single, two=self.two)
+
+    def _scores(self, texts: list[str], langs: list[str]) -> np.ndarray:
+        col = {c: j for j, c in enumerate(self.codes_)}
+        out = np.zeros((len(texts), len(self.codes_)))
+        for i, by_code in enumerate(self._matches(texts, langs)):
+            for code, spans in by_code.items():
+                out[i, col[code]] = self._score_spans(spans)
+        return out
+
+    def suggest(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[list[Suggested]]:
+        """Like ``Suggester.suggest``, with the matched words as evidence."""
+        self.check_fitted()
+        texts = list(texts)
+        langs_ = resolve_langs(texts, langs)
+        out: list[list[Suggested]] = []
+        for by_code in self._matches(texts, langs_):
+            hits = []
+            for code, spans in by_code.items():
+                score = self._score_spans(spans)
+                if score >= self.threshold:
+                    hits.append(Suggested(code, score, self.name, list(dict.fromkeys(s.text for s in spans))))
+            out.append(sorted(hits, key=lambda h: (-h.score, self.codes_.index(h.code))))
+        return out
+
+    def evidence(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[dict[str, list[str]]]:
+        """Per text: code -> matched surface words (every match, regardless of threshold)."""
+        self.check_fitted()
+        texts = list(texts)
+        return [{code: list(dict.fromkeys(s.text for s in spans)) for code, spans in by_code.items()}
+                for by_code in self._matches(texts, resolve_langs(texts, langs))]

@@ -1,0 +1,249 @@
+"""Model suggester: TF-IDF over lemmas (word 1-2 grams + char_wb 3-5 grams), one-vs-rest logistic
+regression, per-code thresholds from cross-validation on the training data, lexicon fallback.
+
+Labels may be partly unknown: ``known[i]`` lists the codes whose label is known for text ``i``
+(a rejected suggestion says "not this code" and nothing about the others). Each code's classifier
+is fitted on the rows where its label is known, which is why the one-vs-rest loop is written out
+rather than delegated to ``OneVsRestClassifier``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
+
+from ..errors import WorkbenchError
+from ..nlp import LANGS, load
+from .base import Suggested, Suggester, code_infos, resolve_langs
+from .lexicon import LexiconSuggester
+
+__all__ = ["ModelSuggester", "choose_threshold", "lemma_texts", "FALLBACK_METHOD"]
+
+FALLBACK_METHOD = "lexicon (fallback: too few examples)"
+
+
+def lemma_texts(texts: Sequence[str], langs: Sequence[str]) -> list[str]:
+    """Space-joined lowercase lemmas of the word tokens of each text (its own nb/nn pipeline)."""
+    out = [""] * len(texts)
+    for lang in LANGS:
+        idx = [i for i, lg in enumerate(langs) if lg == lang]
+        if not idx:
+            continue
+        for i, doc in zip(idx, load(lang).pipe([texts[i] for i in idx])):
+            out[i] = " ".join(t.lemma_ for t in doc if any(ch.isalpha() for ch in t.text))
+    return out
+
+
+def choose_threshold(probs: np.ndarray, y: np.ndarray, *, target_precision: float = 0.8,
+                     floor: float = 0.5) -> tuple[float, dict[str, float]]:
+    """Threshold for one code from out-of-fold probabilities ``probs`` and true labels ``y`` (0/1).
+
+    The lowest threshold >= ``floor`` that reaches ``target_precision`` (so the highest recall at
+    that precision); if none does, the F1-best one; if no positive ever scores above ``floor``, a
+    threshold just above the best-scoring negative (suggest only what beats every negative seen).
+    Returns the threshold and the out-of-fold precision/recall/F1 at it.
+    """
+    probs, y = np.asarray(probs, float), np.asarray(y, int)
+    n_pos = int(y.sum())
+    cands = np.unique(np.concatenate([[floor], probs[probs >= floor]]))
+    best_t, best = None, None
+    rows = []
+    for t in cands:
+        pred = probs >= t
+        tp = int((pred & (y == 1)).sum())
+        fp = int((pred & (y == 0)).sum())
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / n_pos if n_pos else 0.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        rows.append((float(t), p, r, f, tp))
+    ok = [row for row in rows if row[1] >= target_precision and row[4] > 0]
+    if ok:
+        best = max(ok, key=lambda row: (row[2], row[1], -row[0]))
+    else:
+        useful = [row for row in rows if row[3] > 0]
+        if useful:
+            best = max(useful, key=lambda row: (row[3], row[0]))
+    if best is None:
+        neg = probs[y == 0]
+        t = min(0.99, max(floor, float(neg.max()) + 1e-6 if neg.size else floor))
+        return t, {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+    best_t = best[0]
+    return best_t, {"precision": best[1], "recall": best[2], "f1": best[3]}
+
+
+class ModelSuggester(Suggester):
+    """Learned suggester with calibrated per-code thresholds and a lexicon fallback for rare codes.
+
+    Parameters: ``min_examples`` (codes with fewer positive texts use the lexicon), ``target_precision``
+    and ``floor`` (threshold choice, see :func:`choose_threshold`), ``cv_folds`` (folds for the
+    thresholds), ``C`` (inverse regularisation), ``char_ngrams`` (add char_wb 3-5 grams),
+    ``random_state``.
+    """
+
+    name = "model"
+
+    def __init__(self, min_examples: int = 5, target_precision: float = 0.8, floor: float = 0.5,
+                 cv_folds: int = 5, C: float = 4.0, char_ngrams: bool = True, random_state: int = 0):
+        self.min_examples = min_examples
+        self.target_precision = target_precision
+        self.floor = floor
+        self.cv_folds = cv_folds
+        self.C = C
+        self.char_ngrams = char_ngrams
+        self.random_state = random_state
+
+    # -- features ------------------------------------------------------------------------------
+    def _vectorizers(self) -> list[TfidfVectorizer]:
+        vecs = [TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
+                                token_pattern=r"(?u)\b\w[\w-]*\b")]
+        if self.char_ngrams:
+            vecs.append(TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2))
+        return vecs
+
+    @staticmethod
+    def _transform(vecs: list[TfidfVectorizer], lemmas: list[str], fit: bool = False) -> sp.csr_matrix:
+        parts = [v.fit_transform(lemmas) if fit else v.transform(lemmas) for v in vecs]
+        X = sp.hstack(parts, format="csr")
+        X.sort_indices()  # keep CSR canonical (liblinear/OvR copies otherwise; see the brief)
+        return X
+
+    def _fit_code(self, X: sp.csr_matrix, y: np.ndarray) -> LogisticRegression | None:
+        if y.sum() == 0 or y.sum() == len(y):
+            return None
+        clf = LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", max_iter=2000)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(X, y)
+        return clf
+
+    # -- fit -----------------------------------------------------------------------------------
+    def fit(self, texts: Sequence[str], labels: Sequence[Iterable[str]], langs: Sequence[str | None] | None = None,
+            codes: Iterable[Any] | None = None, known: Sequence[Iterable[str] | None] | None = None
+            ) -> "ModelSuggester":
+        texts = list(texts)
+        if labels is None or len(labels) != len(texts):
+            raise WorkbenchError(f"ModelSuggester.fit: need one label set per text ({len(texts)} texts, "
+                                 f"{0 if labels is None else len(labels)} label sets)")
+        if self.min_examples < 2 or not 0 < self.target_precision <= 1 or not 0 <= self.floor < 1:
+            raise WorkbenchError("ModelSuggester: min_examples must be >= 2, target_precision in (0, 1], "
+                                 f"floor in [0, 1); got {self.min_examples}, {self.target_precision}, {self.floor}")
+        labels = [set(ls) for ls in labels]
+        infos = code_infos(codes) if codes is not None else code_infos(sorted(set().union(*labels)))
+        if not infos:
+            raise WorkbenchError("ModelSuggester.fit: no codes; pass codes=current codes or labelled texts")
+        self.codes_ = [c.id for c in infos]
+        col = {c: j for j, c in enumerate(self.codes_)}
+        n, k = len(texts), len(self.codes_)
+        Y = np.zeros((n, k), dtype=int)
+        K = np.ones((n, k), dtype=bool)  # K[i, j]: the label of code j is known for text i
+        for i, ls in enumerate(labels):
+            for c in ls:
+                if c in col:
+                    Y[i, col[c]] = 1
+            if known is not None and known[i] is not None:
+                K[i] = False
+                for c in set(known[i]) | ls:
+                    if c in col:
+                        K[i, col[c]] = True
+        self.n_positive_ = {c: int(Y[:, j].sum()) for j, c in enumerate(self.codes_)}
+        modelled = [j for j in range(k) if Y[:, j].sum() >= self.min_examples and (Y[K[:, j], j] == 0).any()]
+        self.modelled_ = [self.codes_[j] for j in modelled]
+        self.lexicon_ = LexiconSuggester().fit(codes=infos) if any(c.lexicon for c in infos) else None
+
+        lemmas = lemma_texts(texts, resolve_langs(texts, langs)) if texts else []
+        self.thresholds_ = np.ones(k)
+        self.classifiers_: dict[str, LogisticRegression] = {}
+        self.cv_: dict[str, dict[str, float]] = {}
+        if self.lexicon_ is not None:
+            for j, c in enumerate(self.codes_):
+                if c not in self.modelled_:
+                    self.thresholds_[j] = self.lexicon_.threshold
+        if not modelled:
+            self.vectorizers_ = []
+            return self
+
+        # Out-of-fold probabilities for the thresholds (vectorisers refitted per fold).
+        oof = np.zeros((n, k))
+        folds = max(2, min(self.cv_folds, min(int(Y[:, j].sum()) for j in modelled)))
+        kf = KFold(n_splits=folds, shuffle=True, random_state=self.random_state)
+        for train, test in kf.split(np.arange(n)):
+            vecs = self._vectorizers()
+            Xtr = self._transform(vecs, [lemmas[i] for i in train], fit=True)
+            Xte = self._transform(vecs, [lemmas[i] for i in test])
+            for j in modelled:
+                rows = K[train, j]
+                clf = self._fit_code(Xtr[rows], Y[train][rows, j])
+                if clf is not None:
+                    oof[test, j] = clf.predict_proba(Xte)[:, 1]
+        for j in modelled:
+            rows = K[:, j]
+            t, figs = choose_threshold(oof[rows, j], Y[rows, j], target_precision=self.target_precision,
+                                       floor=self.floor)
+            self.thresholds_[j] = t
+            self.cv_[self.codes_[j]] = {"threshold": t, "positives": int(Y[rows, j].sum()), **figs}
+
+        self.vectorizers_ = self._vectorizers()
+        X = self._transform(self.vectorizers_, lemmas, fit=True)
+        for j in modelled:
+            rows = K[:, j]
+            clf = self._fit_code(X[rows], Y[rows, j])
+            if clf is not None:
+                self.classifiers_[self.codes_[j]] = clf
+        return self
+
+    # -- predict -------------------------------------------------------------------------------
+    def method_for(self, code: str) -> str:
+        return self.name if code in self.classifiers_ else FALLBACK_METHOD
+
+    def _scores(self, texts: list[str], langs: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), len(self.codes_)))
+        if self.classifiers_:
+            X = self._transform(self.vectorizers_, lemma_texts(texts, langs))
+            for j, c in enumerate(self.codes_):
+                clf = self.classifiers_.get(c)
+                if clf is not None:
+                    out[:, j] = clf.predict_proba(X)[:, 1]
+        if self.lexicon_ is not None:
+            fallback = [j for j, c in enumerate(self.codes_) if c not in self.classifiers_]
+            if fallback:
+                lex = self.lexicon_.scores(texts, langs)
+                lcol = {c: j for j, c in enumerate(self.lexicon_.codes_)}
+                for j in fallback:
+                    if self.codes_[j] in lcol:
+                        out[:, j] = lex[:, lcol[self.codes_[j]]]
+        return out
+
+    def suggest(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[list[Suggested]]:
+        """Codes above their threshold, best first; evidence = the text's lemmas that pushed the
+        model towards the code most (model codes) or the matched words (fallback codes)."""
+        self.check_fitted()
+        texts = list(texts)
+        langs_ = resolve_langs(texts, langs)
+        out = Suggester.suggest(self, texts, langs_)
+        if not any(out):
+            return out
+        lemmas = lemma_texts(texts, langs_) if self.classifiers_ else None
+        lex_ev = self.lexicon_.evidence(texts, langs_) if self.lexicon_ is not None else None
+        for i, hits in enumerate(out):
+            for h in hits:
+                if h.method == FALLBACK_METHOD:
+                    h.evidence = lex_ev[i].get(h.code, []) if lex_ev else []
+                else:
+                    h.evidence = self._top_terms(h.code, lemmas[i])
+        return out
+
+    def _top_terms(self, code: str, lemma_line: str, n: int = 3) -> list[str]:
+        vec = self.vectorizers_[0]
+        x = vec.transform([lemma_line])
+        coef = self.classifiers_[code].coef_[0][: x.shape[1]]
+        contrib = x.multiply(coef).tocsr()
+        idx = [j for j in np.argsort(contrib.toarray()[0]) if contrib[0, j] > 0][::-1][:n]
+        names = vec.get_feature_names_out()
+        return [str(names[j]) for j in idx]

@@ -1,0 +1,460 @@
+"""The database side of suggestions: train, load_model, suggest, evaluate, classify.
+
+Every function takes the database and the acting user (``user=``). Training data are the codings
+in the database plus the codebook's ``examples`` as anchor examples:
+
+* a source that some coder has coded contributes all its segments; a segment's labels are the
+  codes any coder applied to it (accepted suggestions are codings too), and every other code is a
+  known negative for it ("no coding by a coder who coded that source" = negative);
+* a rejected suggestion on a segment outside those sources is a negative for that code only;
+* each codable code's ``examples`` are positive for that code and negative for the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import pickle
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..errors import InputError, NotFound, WorkbenchError
+from ..nlp import detect_language, normalize_lang
+from ..store import Code, CodebookVersion, Coding, Database, Segment, Source, Suggestion, TrainedModel
+from .base import CodeInfo, Suggester, code_infos
+from .combined import CombinedSuggester
+from .lexicon import LexiconSuggester
+from .model import ModelSuggester
+
+__all__ = ["TrainReport", "TrainingData", "ClassifyReport", "METHODS", "current_code_infos", "training_data",
+           "train", "load_model", "build_suggester", "suggest", "evaluate", "prf_table", "classify",
+           "classify_file", "read_jsonl"]
+
+METHODS = ("all", "lexicon", "model")
+
+
+# --------------------------------------------------------------------------------------------
+# Codes and training data
+
+
+def current_code_infos(db: Database) -> list[CodeInfo]:
+    """The codable, non-retired codes of the current codebook; error if none is loaded."""
+    with db.session() as s:
+        rows = s.scalars(select(Code).where(Code.retired.is_(False)).order_by(Code.sort_order, Code.id)).all()
+        infos = code_infos([{"id": c.id, "codable": c.codable, "lexicon": c.lexicon or [],
+                             "examples": c.examples or []} for c in rows])
+    if not infos:
+        raise WorkbenchError(f"database {db.url}: no codable codes; load a codebook first with "
+                             "`workbench codebook load codebooks/bygdevekst.yaml`")
+    return infos
+
+
+def _lang_of(source: Source) -> str | None:
+    try:
+        return normalize_lang(source.language) if source.language else None
+    except WorkbenchError:
+        return None
+
+
+@dataclass
+class TrainingData:
+    """Texts with label sets; ``known[i]`` = codes whose label is known (None = all)."""
+
+    texts: list[str] = field(default_factory=list)
+    labels: list[set[str]] = field(default_factory=list)
+    langs: list[str | None] = field(default_factory=list)
+    known: list[set[str] | None] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)  # "segment" | "rejected" | "example"
+    segment_ids: list[int | None] = field(default_factory=list)
+
+    def add(self, text: str, labels: set[str], lang: str | None, known: set[str] | None, kind: str,
+            segment_id: int | None = None) -> None:
+        self.texts.append(text)
+        self.labels.append(labels)
+        self.langs.append(lang)
+        self.known.append(known)
+        self.kinds.append(kind)
+        self.segment_ids.append(segment_id)
+
+    def subset(self, idx: Iterable[int]) -> "TrainingData":
+        out = TrainingData()
+        for i in idx:
+            out.add(self.texts[i], self.labels[i], self.langs[i], self.known[i], self.kinds[i], self.segment_ids[i])
+        return out
+
+    def count(self, kind: str) -> int:
+        return sum(1 for k in self.kinds if k == kind)
+
+
+def training_data(db: Database, codes: Sequence[CodeInfo] | None = None, *, use_examples: bool = True
+                  ) -> TrainingData:
+    """The database's codings (and rejections) plus, with ``use_examples``, the codebook examples."""
+    codes = list(codes) if codes is not None else current_code_infos(db)
+    ids = {c.id for c in codes}
+    data = TrainingData()
+    with db.session() as s:
+        codings = s.execute(select(Coding.segment_id, Coding.code_id, Segment.source_id)
+                            .join(Segment, Coding.segment_id == Segment.id)).all()
+        coded_sources = {src for _, _, src in codings}
+        labels: dict[int, set[str]] = {}
+        for seg_id, code_id, _ in codings:
+            labels.setdefault(seg_id, set())
+            if code_id in ids:
+                labels[seg_id].add(code_id)
+        if coded_sources:
+            segs = s.scalars(select(Segment).where(Segment.source_id.in_(coded_sources))
+                             .options(selectinload(Segment.source)).order_by(Segment.source_id, Segment.index))
+            for seg in segs:
+                text = seg.text
+                if text.strip():
+                    data.add(text, labels.get(seg.id, set()), _lang_of(seg.source), None, "segment", seg.id)
+        rejected: dict[int, set[str]] = {}
+        for seg_id, code_id in s.execute(select(Suggestion.segment_id, Suggestion.code_id)
+                                         .where(Suggestion.status == "rejected")):
+            if code_id in ids:
+                rejected.setdefault(seg_id, set()).add(code_id)
+        extra = [sid for sid in rejected if sid not in set(data.segment_ids)]
+        if extra:
+            for seg in s.scalars(select(Segment).where(Segment.id.in_(extra)).options(selectinload(Segment.source))
+                                 .order_by(Segment.id)):
+                if seg.text.strip():
+                    data.add(seg.text, set(), _lang_of(seg.source), set(rejected[seg.id]), "rejected", seg.id)
+    if use_examples:
+        for c in codes:
+            for example in c.examples:
+                data.add(example, {c.id}, None, None, "example")
+    return data
+
+
+# --------------------------------------------------------------------------------------------
+# Training and loading
+
+
+@dataclass
+class TrainReport:
+    """What ``train`` did: the stored model and the figures it was trained with."""
+
+    model_id: int
+    segments: int
+    rejected: int
+    examples: int
+    modelled: list[str]
+    fallback: list[str]
+    thresholds: dict[str, float]
+    cv: dict[str, dict[str, float]]
+    seconds: float
+
+    def summary(self) -> str:
+        return (f"Modell {self.model_id} trent på {self.segments} kodede segmenter, {self.rejected} avviste "
+                f"forslag og {self.examples} eksempler fra kodeboka på {self.seconds:.1f} s: "
+                f"{len(self.modelled)} koder med modell, {len(self.fallback)} med leksikon "
+                f"(for få eksempler).")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def train(db: Database, *, user: str | None, use_examples: bool = True, **params: Any) -> TrainReport:
+    """Fit a ``ModelSuggester`` on the database's codings + codebook examples and store it."""
+    t0 = time.perf_counter()
+    codes = current_code_infos(db)
+    data = training_data(db, codes, use_examples=use_examples)
+    if not data.texts:
+        raise WorkbenchError(f"database {db.url}: nothing to train on (no codings, no rejected suggestions, "
+                             "no codebook examples); code some turns with `workbench code` first")
+    model = ModelSuggester(**params).fit(data.texts, data.labels, data.langs, codes, known=data.known)
+    seconds = time.perf_counter() - t0
+    import sklearn
+
+    fallback = [c for c in model.codes_ if c not in model.classifiers_]
+    thresholds = {c: float(t) for c, t in zip(model.codes_, model.thresholds_) if c in model.classifiers_}
+    info = {"params": model.get_params(), "segments": data.count("segment"), "rejected": data.count("rejected"),
+            "examples": data.count("example"), "positives": model.n_positive_, "modelled": list(model.classifiers_),
+            "fallback": fallback, "thresholds": thresholds, "cv": model.cv_, "seconds": round(seconds, 2),
+            "sklearn": sklearn.__version__}
+    with db.transaction(user=user) as tx:
+        version = tx.session.scalar(select(CodebookVersion.id).order_by(CodebookVersion.id.desc()).limit(1))
+        row = TrainedModel(method="model", blob=pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL), info=info,
+                           codebook_version_id=version, created_by=tx.user.id)
+        tx.session.add(row)
+        tx.session.flush()
+        tx.audit("train", "trained_model", row.id, {k: info[k] for k in ("segments", "rejected", "examples",
+                                                                         "modelled", "fallback")})
+        model_id = row.id
+    return TrainReport(model_id, info["segments"], info["rejected"], info["examples"], list(model.classifiers_),
+                       fallback, thresholds, model.cv_, seconds)
+
+
+def load_model(db: Database, *, user: str | None = None) -> ModelSuggester | None:
+    """The newest stored model (with ``stored_id_`` and ``stored_info_`` set), or None if none."""
+    with db.session() as s:
+        row = s.scalars(select(TrainedModel).where(TrainedModel.method == "model")
+                        .order_by(TrainedModel.id.desc()).limit(1)).first()
+        if row is None:
+            return None
+        try:
+            model = pickle.loads(row.blob)
+        except Exception as exc:  # a model pickled by another scikit-learn version, or damaged
+            raise WorkbenchError(f"stored model {row.id} cannot be read ({type(exc).__name__}: {exc}); "
+                                 "run `workbench train` to train a new one") from None
+        model.stored_id_ = row.id
+        model.stored_info_ = row.info or {}
+    return model
+
+
+def build_suggester(db: Database, method: str = "all", *, user: str | None = None
+                    ) -> tuple[Suggester, str | None]:
+    """The suggester for ``method`` over the current codebook, and a note for the user (or None).
+
+    ``lexicon``: the current codebook's lexicons. ``model``: the newest trained model (its lexicon
+    fallback refreshed from the current codebook). ``all``: both combined; lexicon only (with a
+    note) when no model has been trained.
+    """
+    if method not in METHODS:
+        raise InputError(f"method {method!r} is not one of {', '.join(METHODS)}")
+    codes = current_code_infos(db)
+    lexicon = LexiconSuggester().fit(codes=codes)
+    if method == "lexicon":
+        return lexicon, None
+    model = load_model(db, user=user)
+    if model is None:
+        if method == "model":
+            raise WorkbenchError(f"database {db.url}: no trained model; run `workbench train` first "
+                                 "(or use --method lexicon)")
+        return lexicon, "ingen trent modell: bare leksikonforslag (kjør `workbench train`)"
+    model.lexicon_ = lexicon  # fallback codes follow the current codebook's lexicons
+    current = {c.id for c in codes}
+    model.classifiers_ = {c: clf for c, clf in model.classifiers_.items() if c in current}
+    keep = [j for j, c in enumerate(model.codes_) if c in current]
+    missing = [c.id for c in codes if c.id not in model.codes_]
+    model.codes_ = [model.codes_[j] for j in keep] + missing
+    model.thresholds_ = np.concatenate([np.asarray(model.thresholds_)[keep],
+                                        np.full(len(missing), lexicon.threshold)])
+    if method == "model":
+        return model, None
+    return CombinedSuggester.from_fitted(model, lexicon), None
+
+
+# --------------------------------------------------------------------------------------------
+# Storing suggestions
+
+
+def suggest(db: Database, *, user: str | None, method: str = "all", source: Any = None) -> int:
+    """Store pending suggestions for the segments (of ``source``, or all); returns how many.
+
+    Skips (segment, code) pairs that are already coded by anyone or already suggested (pending,
+    accepted or rejected), so running it again adds only what is new.
+    """
+    suggester, _ = build_suggester(db, method, user=user)
+    from ..coding import find_source
+
+    with db.transaction(user=user) as tx:
+        s = tx.session
+        query = select(Segment).options(selectinload(Segment.source)).order_by(Segment.source_id, Segment.index)
+        if source is not None:
+            query = query.where(Segment.source_id == find_source(s, source).id)
+        segments = [seg for seg in s.scalars(query) if seg.text.strip()]
+        seg_ids = [seg.id for seg in segments]
+        taken: set[tuple[int, str]] = set()
+        for i in range(0, len(seg_ids), 500):
+            chunk = seg_ids[i:i + 500]
+            taken |= set(s.execute(select(Coding.segment_id, Coding.code_id).where(Coding.segment_id.in_(chunk))).all())
+            taken |= set(s.execute(select(Suggestion.segment_id, Suggestion.code_id)
+                                   .where(Suggestion.segment_id.in_(chunk))).all())
+        hits = suggester.suggest([seg.text for seg in segments], [_lang_of(seg.source) for seg in segments])
+        n = 0
+        for seg, seg_hits in zip(segments, hits):
+            for h in seg_hits:
+                if (seg.id, h.code) in taken:
+                    continue
+                s.add(Suggestion(segment_id=seg.id, code_id=h.code, method=h.method, score=round(h.score, 4),
+                                 evidence=list(h.evidence), status="pending", created_by=tx.user.id))
+                taken.add((seg.id, h.code))
+                n += 1
+        s.flush()
+        tx.audit("suggest", "source" if source is not None else None,
+                 find_source(s, source).id if source is not None else None,
+                 {"method": method, "segments": len(segments), "suggestions": n,
+                  "model_id": getattr(getattr(suggester, "model_", suggester), "stored_id_", None)})
+    return n
+
+
+# --------------------------------------------------------------------------------------------
+# Evaluation
+
+
+def prf_table(y_true: np.ndarray, y_pred: np.ndarray, codes: Sequence[str]) -> dict[str, Any]:
+    """Per-code and micro/macro precision, recall and F1 (sklearn.metrics) of binary matrices.
+
+    Macro averages over the codes that occur in ``y_true`` (support > 0).
+    """
+    from sklearn.metrics import precision_recall_fscore_support
+
+    y_true, y_pred = np.asarray(y_true, int), np.asarray(y_pred, int)
+    p, r, f, support = precision_recall_fscore_support(y_true, y_pred, average=None, zero_division=0,
+                                                       labels=list(range(len(codes))))
+    per = {c: {"precision": float(p[j]), "recall": float(r[j]), "f1": float(f[j]), "support": int(support[j]),
+               "predicted": int(y_pred[:, j].sum())} for j, c in enumerate(codes)
+           if support[j] or y_pred[:, j].any()}
+    present = [j for j in range(len(codes)) if support[j]]
+    out: dict[str, Any] = {"codes": per}
+    if present:
+        # Micro pools every code, including false positives on codes absent from the truth.
+        mp, mr, mf, _ = precision_recall_fscore_support(y_true, y_pred, average="micro", zero_division=0)
+        out["micro"] = {"precision": float(mp), "recall": float(mr), "f1": float(mf)}
+        out["macro"] = {"precision": float(np.mean(p[present])), "recall": float(np.mean(r[present])),
+                        "f1": float(np.mean(f[present]))}
+    else:
+        out["micro"] = out["macro"] = {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+    return out
+
+
+def _fit_method(method: str, data: TrainingData, codes: list[CodeInfo]) -> Suggester:
+    lexicon = LexiconSuggester().fit(codes=codes)
+    if method == "lexicon":
+        return lexicon
+    model = ModelSuggester().fit(data.texts, data.labels, data.langs, codes, known=data.known)
+    model.lexicon_ = lexicon
+    return model if method == "model" else CombinedSuggester.from_fitted(model, lexicon)
+
+
+def evaluate(db: Database, *, user: str | None, folds: int = 5, method: str = "model",
+             use_examples: bool = True, random_state: int = 0) -> dict[str, Any]:
+    """K-fold cross-validated P/R/F1 of ``method`` over the database's codings.
+
+    The folds split the coded segments (one row per segment, all coders' codes merged); each
+    fold's suggester is trained on the other folds (plus rejected suggestions and, with
+    ``use_examples``, the codebook examples) and predicts the held-out segments.
+    """
+    from sklearn.model_selection import KFold
+
+    if method not in METHODS:
+        raise InputError(f"method {method!r} is not one of {', '.join(METHODS)}")
+    codes = current_code_infos(db)
+    data = training_data(db, codes, use_examples=use_examples)
+    test_rows = [i for i, k in enumerate(data.kinds) if k == "segment"]
+    if folds < 2:
+        raise InputError(f"--folds {folds}: need at least 2 folds")
+    if len(test_rows) < folds:
+        raise WorkbenchError(f"database {db.url}: {len(test_rows)} coded segments, too few for {folds} folds; "
+                             "code more turns or use --folds 2")
+    ids = [c.id for c in codes]
+    col = {c: j for j, c in enumerate(ids)}
+    y_true = np.zeros((len(test_rows), len(ids)), dtype=int)
+    y_pred = np.zeros_like(y_true)
+    for r, i in enumerate(test_rows):
+        for c in data.labels[i]:
+            y_true[r, col[c]] = 1
+    other = [i for i, k in enumerate(data.kinds) if k != "segment"]
+    kf = KFold(n_splits=folds, shuffle=True, random_state=random_state)
+    lexicon_only = None
+    for train_pos, test_pos in kf.split(test_rows):
+        train_idx = [test_rows[p] for p in train_pos] + other
+        if method == "lexicon":
+            lexicon_only = lexicon_only or _fit_method("lexicon", data, codes)
+            suggester = lexicon_only
+        else:
+            suggester = _fit_method(method, data.subset(train_idx), codes)
+        test_idx = [test_rows[p] for p in test_pos]
+        hits = suggester.suggest([data.texts[i] for i in test_idx], [data.langs[i] for i in test_idx])
+        for p, seg_hits in zip(test_pos, hits):
+            for h in seg_hits:
+                if h.code in col:
+                    y_pred[p, col[h.code]] = 1
+    out = prf_table(y_true, y_pred, ids)
+    out.update({"method": method, "folds": folds, "segments": len(test_rows), "examples": data.count("example"),
+                "rejected": data.count("rejected")})
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Classifying arbitrary utterances
+
+
+@dataclass
+class ClassifyReport:
+    records: int
+    method: str
+    model_id: int | None
+    note: str | None
+
+
+def _check_records(records: Iterable[Any], where: str | None = None) -> list[dict[str, Any]]:
+    out = []
+    for n, rec in enumerate(records, 1):
+        at = where or f"input record {n}"
+        if not isinstance(rec, dict):
+            raise InputError(f"{at}: not a JSON object; write {{\"id\": ..., \"text\": ...}}")
+        if "id" not in rec or not isinstance(rec.get("text"), str):
+            raise InputError(f"{at}: needs \"id\" and a string \"text\" (got keys {sorted(rec)})")
+        lang = rec.get("lang")
+        if lang is not None:
+            try:
+                normalize_lang(lang)
+            except WorkbenchError:
+                raise InputError(f"{at} (id {rec['id']!r}): lang {lang!r} is not 'nb' or 'nn'; "
+                                 "fix it or leave it out to detect the language") from None
+        out.append(rec)
+    return out
+
+
+def classify(db: Database, records: Iterable[dict[str, Any]], *, user: str | None, method: str = "all",
+             _suggester: tuple[Suggester, str | None] | None = None) -> list[dict[str, Any]]:
+    """Score utterances without storing them: ``[{"id", "codes": [{"code", "score", "method"}]}]``.
+
+    Only codes above threshold, best first. Language: the record's ``lang``, else detected.
+    """
+    records = _check_records(records)
+    suggester, _ = _suggester or build_suggester(db, method, user=user)
+    texts = [r["text"] for r in records]
+    langs = [normalize_lang(r["lang"]) if r.get("lang") else detect_language(r["text"]) for r in records]
+    hits = suggester.suggest(texts, langs)
+    return [{"id": r["id"], "codes": [{"code": h.code, "score": round(float(h.score), 4), "method": h.method}
+                                      for h in seg_hits]} for r, seg_hits in zip(records, hits)]
+
+
+def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
+    """Records of a JSONL file; errors name the file and line."""
+    path = Path(path)
+    out = []
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path} line {n}: not valid JSON ({exc.msg}, column {exc.colno}); "
+                             "write one JSON object per line") from None
+        _check_records([rec], where=f"{path} line {n}")
+        out.append(rec)
+    return out
+
+
+def classify_file(db: Database, input_path: str | Path, output_path: str | Path, *, user: str | None,
+                  method: str = "all") -> ClassifyReport:
+    """``classify`` from a JSONL file to a JSONL file; returns what was used."""
+    records = read_jsonl(input_path)
+    suggester, note = build_suggester(db, method, user=user)
+    rows = classify(db, records, user=user, method=method, _suggester=(suggester, note))
+    output_path = Path(output_path)
+    try:
+        with output_path.open("w", encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    except OSError as exc:
+        raise WorkbenchError(f"{output_path}: cannot write ({exc.strerror}); choose another --output") from None
+    model = getattr(suggester, "model_", suggester)
+    used = "lexicon" if isinstance(suggester, LexiconSuggester) else method
+    return ClassifyReport(len(rows), used, getattr(model, "stored_id_", None), note)
