@@ -1,0 +1,419 @@
+"""Aggregations for the theme dashboards: actor x phase x code matrices, co-occurrence, change
+between phases, code frequencies and the quote drill-down behind every number.
+
+Counting rules (the same everywhere):
+
+* The unit is the *segment* (a speaker turn, notes item or paragraph). A segment coded twice with
+  the same code, or by two coders, counts once.
+* Parent codes aggregate their children: a segment coded with two children of one parent counts
+  once for the parent. Parent rows carry ``is_parent=True`` and their ``level`` (0 = top).
+* ``share`` = coded segments of the group / all segments of the group (e.g. everything the
+  statsforvalter said in fase 1), so actors who talk a lot do not dominate.
+* ``coder``: None/"all" = any coder; a name = that coder; "consensus" = (segment, code) pairs
+  applied by at least two coders, or by the only coder of that source. For parent codes the
+  consensus is judged on the parent (two coders choosing different children agree on the parent).
+* Missing metadata (a document paragraph has no actor) is grouped as "(ukjent)".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import re
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import pandas as pd
+
+from ..errors import NotFound, WorkbenchError
+from ..store import Database
+from .frames import (CONSENSUS, check_coder, codes_frame, codings_frame, consensus_mask,
+                     segments_frame)
+
+GROUPINGS = ("actor", "phase", "pilot", "kind", "county", "speaker", "source")
+UNKNOWN = "(ukjent)"
+MATRIX_COLUMNS = ["code", "label", "segments", "speakers", "sources", "share", "group_segments",
+                  "level", "is_parent", "parent"]
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+def natural_key(value) -> tuple:
+    """Sort "fase 2" before "fase 10", and "(ukjent)" last."""
+    return (str(value) == UNKNOWN,) + tuple(int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", str(value)))
+
+
+def format_position(start_time, index, page=None) -> str:
+    """hh:mm:ss for timed turns, else "avsnitt N" (with the page when known)."""
+    if start_time is not None and not pd.isna(start_time):
+        total = int(round(float(start_time)))
+        return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
+    if page is not None and not pd.isna(page):
+        return f"s. {int(page)}, avsnitt {int(index)}"
+    return f"avsnitt {int(index)}"
+
+
+def parse_by(by: str | Sequence[str]) -> list[str]:
+    items = [b.strip() for b in (by.split(",") if isinstance(by, str) else by) if b and b.strip()]
+    for b in items:
+        if b not in GROUPINGS:
+            raise WorkbenchError(f"cannot group by {b!r}; use any of {', '.join(GROUPINGS)} "
+                                 "(e.g. by=actor,phase)")
+    if len(set(items)) != len(items):
+        raise WorkbenchError(f"by={','.join(items)} names a grouping twice; name each once")
+    return items
+
+
+def select_codes(tree: pd.DataFrame, codes: str | Iterable[str] | None) -> list[str] | None:
+    """Code ids matching id prefixes ("kontrakt" matches kontrakt and kontrakt.*); None = all.
+
+    A prefix first matches whole dotted parts; if that finds nothing it matches plainly."""
+    if codes is None:
+        return None
+    prefixes = [p.strip() for p in (codes.split(",") if isinstance(codes, str) else codes) if p.strip()]
+    if not prefixes:
+        return None
+    ids = list(tree["code"])
+    chosen: list[str] = []
+    for p in prefixes:
+        stem = p.rstrip(".*")
+        hits = [c for c in ids if c == stem or c.startswith(stem + ".")]
+        if not hits:
+            hits = [c for c in ids if c.startswith(stem)]
+        if not hits:
+            sample = ", ".join(ids[:5]) + (" ..." if len(ids) > 5 else "")
+            raise NotFound(f"no code id starts with {p!r}; code ids are e.g. {sample or '(no codebook loaded)'}")
+        chosen += [c for c in hits if c not in chosen]
+    return chosen
+
+
+@dataclass
+class _Data:
+    segments: pd.DataFrame   # one row per segment
+    coded: pd.DataFrame      # one row per (segment, code), parents included, + segment metadata
+    tree: pd.DataFrame       # one row per code
+    codes: list[str] | None  # the selected code ids (None = all)
+
+
+_CACHE: contextvars.ContextVar[dict | None] = contextvars.ContextVar("analysis_cache", default=None)
+
+
+@contextlib.contextmanager
+def shared_reads():
+    """Within this block, aggregations with the same filters share one read of the database
+    (an export builds many tables from the same data)."""
+    token = _CACHE.set({})
+    try:
+        yield
+    finally:
+        _CACHE.reset(token)
+
+
+def _load(db: Database, *, coder, codes, codebook_version, parents: bool = True,
+          detail: bool = False, only: str | None = None) -> _Data:
+    """Read segments, codings and codes once; expand codings to their ancestors; apply the coder
+    filter. ``detail`` adds the coders and applied codes per (segment, code) (for quotes);
+    ``only`` keeps a single code (the quote drill-down)."""
+    cache = _CACHE.get()
+    key = (db.url, coder, codes if isinstance(codes, (str, type(None))) else tuple(codes),
+           codebook_version, parents, detail, only)
+    if cache is not None and key in cache:
+        return cache[key]
+    coder = check_coder(db, coder)
+    tree = codes_frame(db)
+    chosen = select_codes(tree, codes)
+    segs = segments_frame(db)
+    cf = codings_frame(db, coder=None if coder == CONSENSUS else coder,
+                       codebook_version=codebook_version)
+    ancestors = dict(zip(tree["code"], tree["ancestors"]))
+    raw = cf[["segment_id", "source_id", "code", "coder"]].copy()
+    raw["applied"] = raw["code"]
+    if parents and not raw.empty:
+        raw["code"] = [[c, *ancestors.get(c, ())] for c in raw["code"]]
+        raw = raw.explode("code", ignore_index=True)
+    if coder == CONSENSUS:
+        raw = raw[consensus_mask(raw, ["segment_id", "code"])]
+    if chosen is not None:
+        raw = raw[raw["code"].isin(chosen)]
+    if only is not None:
+        raw = raw[raw["code"] == only]
+    keys = ["segment_id", "code"]
+    if raw.empty:
+        coded = pd.DataFrame(columns=keys + ["n_codings", "coders", "applied"])
+    else:
+        coded = raw.groupby(keys, sort=False).size().rename("n_codings").reset_index()
+        if detail:
+            for col, name in (("coder", "coders"), ("applied", "applied")):
+                joined = (raw[keys + [col]].drop_duplicates().sort_values(col)
+                          .groupby(keys, sort=False)[col].agg(", ".join).rename(name))
+                coded = coded.merge(joined.reset_index(), on=keys, how="left")
+    coded = coded.merge(segs, on="segment_id", how="left")
+    data = _Data(segs, coded, tree, chosen)
+    if cache is not None:
+        cache[key] = data
+    return data
+
+
+def _fill_unknown(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    df = df.copy()
+    for c in cols:
+        df[c] = df[c].astype(object).where(df[c].notna(), UNKNOWN).astype(str)
+    return df
+
+
+def _code_info(tree: pd.DataFrame) -> pd.DataFrame:
+    return tree[["code", "label", "level", "is_parent", "parent", "order"]]
+
+
+def _visible_codes(data: _Data) -> list[str]:
+    """Codes to show with zero counts: the selection, without retired codes nobody used."""
+    tree = data.tree
+    ids = list(tree["code"]) if data.codes is None else data.codes
+    used = set(data.coded["code"])
+    retired = dict(zip(tree["code"], tree["retired"]))
+    return [c for c in ids if not retired.get(c, False) or c in used]
+
+
+# ---------------------------------------------------------------------------------- matrices
+
+def _matrix(data: _Data, by: list[str], fill: bool) -> pd.DataFrame:
+    key = by if by else ["_all"]
+    segs = _fill_unknown(data.segments, by).assign(_all="")
+    coded = _fill_unknown(data.coded, by).assign(_all="")
+    totals = segs.groupby(key, dropna=False).size().rename("group_segments")
+    counts = (coded.groupby(key + ["code"], dropna=False)
+              .agg(segments=("segment_id", "nunique"), speakers=("speaker_key", "nunique"),
+                   sources=("source_id", "nunique"))) if not coded.empty else None
+    if fill:
+        grid = [(*(g if isinstance(g, tuple) else (g,)), c)
+                for g in totals.index for c in _visible_codes(data)]
+        index = pd.MultiIndex.from_tuples(grid, names=key + ["code"]) if grid else None
+        if counts is None:
+            counts = pd.DataFrame(0, index=index if index is not None else [],
+                                  columns=["segments", "speakers", "sources"])
+        else:
+            counts = counts.reindex(index.union(counts.index, sort=False) if index is not None
+                                    else counts.index, fill_value=0)
+    if counts is None or counts.empty:
+        return pd.DataFrame(columns=by + MATRIX_COLUMNS)
+    out = counts.reset_index().merge(totals.reset_index(), on=key, how="left")
+    out = out.merge(_code_info(data.tree), on="code", how="left")
+    for c in ("segments", "speakers", "sources", "group_segments"):
+        out[c] = out[c].fillna(0).astype(int)
+    out["share"] = out["segments"] / out["group_segments"].where(out["group_segments"] > 0)
+    out["label"] = out["label"].astype(object).where(out["label"].notna(), out["code"])
+    out["level"] = out["level"].fillna(0).astype(int)
+    out["is_parent"] = out["is_parent"].astype(object).where(out["is_parent"].notna(), False).astype(bool)
+    out["order"] = out["order"].fillna(len(data.tree))
+    sort_cols = [f"_k{i}" for i in range(len(by))]
+    for i, b in enumerate(by):
+        out[sort_cols[i]] = out[b].map(natural_key)
+    out = out.sort_values(sort_cols + ["order", "code"], kind="stable")
+    return out[by + MATRIX_COLUMNS].reset_index(drop=True)
+
+
+def theme_matrix(db: Database, *, by: str | Sequence[str] = ("actor", "phase"),
+                 codes: str | Iterable[str] | None = None, coder: str | None = None,
+                 codebook_version: int | str | None = None, fill: bool = False,
+                 user: str | None = None) -> pd.DataFrame:
+    """Codes per group: one row per (group values..., code).
+
+    Columns: ``*by, code, label, segments, speakers, sources, share, group_segments, level,
+    is_parent, parent``. ``segments`` = distinct coded segments, ``speakers`` = distinct speakers
+    (see ``frames.speaker_key``), ``sources`` = distinct sources, ``share`` = segments /
+    ``group_segments`` (all segments of that group). ``by``: any of actor, phase, pilot, kind,
+    county, speaker, source (a list or "actor,phase"). ``codes``: id prefix(es). ``fill``: also
+    rows with zero counts for every existing group and every (non-retired) code.
+    """
+    by = parse_by(by)
+    data = _load(db, coder=coder, codes=codes, codebook_version=codebook_version)
+    return _matrix(data, by, fill)
+
+
+def code_frequencies(db: Database, *, codes: str | Iterable[str] | None = None,
+                     coder: str | None = None, codebook_version: int | str | None = None,
+                     user: str | None = None) -> pd.DataFrame:
+    """One row per code (codebook order, zeros included): code, label, segments, speakers,
+    sources, share (of all segments), codings (coding rows, children included for parents),
+    level, is_parent, parent."""
+    data = _load(db, coder=coder, codes=codes, codebook_version=codebook_version)
+    out = _matrix(data, [], fill=True)
+    if out.empty:
+        return out.assign(codings=pd.Series(dtype=int))
+    n = data.coded.groupby("code")["n_codings"].sum() if not data.coded.empty else pd.Series(dtype=int)
+    out["codings"] = out["code"].map(n).fillna(0).astype(int)
+    return out.drop(columns=["group_segments"])[
+        ["code", "label", "segments", "speakers", "sources", "share", "codings", "level",
+         "is_parent", "parent"]]
+
+
+def phase_change(db: Database, *, actor: str | Iterable[str] | None = None,
+                 phases: Sequence[str] | None = None, codes: str | Iterable[str] | None = None,
+                 coder: str | None = None, codebook_version: int | str | None = None,
+                 user: str | None = None) -> pd.DataFrame:
+    """Per actor and code: share in the first vs the second phase and the difference.
+
+    ``phases``: (from, to); default the first two phase values in natural order ("fase 1",
+    "fase 2"). Columns: actor, code, label, phase_from, phase_to, segments_from, segments_to,
+    share_from, share_to, difference (share_to - share_from; NaN when the actor has no segments
+    in one of the phases), level, is_parent, parent.
+    """
+    columns = ["actor", "code", "label", "phase_from", "phase_to", "segments_from", "segments_to",
+               "share_from", "share_to", "difference", "level", "is_parent", "parent"]
+    m = theme_matrix(db, by=("actor", "phase"), codes=codes, coder=coder,
+                     codebook_version=codebook_version, fill=True)
+    present = sorted({p for p in m["phase"] if p != UNKNOWN}, key=natural_key) if not m.empty else []
+    if phases is None:
+        if len(present) < 2:
+            return pd.DataFrame(columns=columns)
+        phases = present[:2]
+    if len(phases) != 2:
+        raise WorkbenchError(f"phases={list(phases)!r}: give exactly two phases to compare, e.g. "
+                             "('fase 1', 'fase 2')")
+    for p in phases:
+        if p not in present:
+            raise NotFound(f"phase {p!r} has no segments; phases in the database: "
+                           f"{', '.join(present) or '(none)'}")
+    if actor is not None:
+        actors = [actor] if isinstance(actor, str) else list(actor)
+        m = m[m["actor"].isin(actors)]
+    p1, p2 = phases
+    keys = ["actor", "code", "label", "level", "is_parent", "parent"]
+    a = m[m["phase"] == p1].set_index(["actor", "code"])
+    b = m[m["phase"] == p2].set_index(["actor", "code"])
+    idx = a.index.union(b.index, sort=False)
+    info = pd.concat([a[keys[2:]], b[keys[2:]]])
+    info = info[~info.index.duplicated()].reindex(idx)
+    out = info.copy()
+    out["phase_from"], out["phase_to"] = p1, p2
+    out["segments_from"] = a["segments"].reindex(idx).fillna(0).astype(int)
+    out["segments_to"] = b["segments"].reindex(idx).fillna(0).astype(int)
+    out["share_from"] = a["share"].reindex(idx).astype(float)
+    out["share_to"] = b["share"].reindex(idx).astype(float)
+    out["difference"] = out["share_to"] - out["share_from"]
+    out = out.reset_index()
+    order = {c: i for i, c in enumerate(pd.unique(m["code"]))}  # first appearance = tree order
+    out["_a"] = out["actor"].map(natural_key)
+    out["_o"] = out["code"].map(order)
+    out = out.sort_values(["_a", "_o"], kind="stable")
+    return out[columns].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------ co-occurrence
+
+def _cooc_pairs(data: _Data, window: int) -> pd.DataFrame:
+    if window < 0:
+        raise WorkbenchError(f"window={window}: give 0 (same segment) or a positive number of turns")
+    c = data.coded[["segment_id", "source_id", "index", "code"]]
+    if c.empty:
+        return pd.DataFrame(columns=["segment_id", "code_a", "code_b"])
+    near = pd.concat([c.assign(index=c["index"] + d) for d in range(-window, window + 1)])
+    pairs = c.rename(columns={"code": "code_a"}).merge(
+        near[["source_id", "index", "code"]].rename(columns={"code": "code_b"}),
+        on=["source_id", "index"])
+    return pairs[["segment_id", "code_a", "code_b"]].drop_duplicates()
+
+
+def cooccurrence(db: Database, *, window: int = 0, codes: str | Iterable[str] | None = None,
+                 coder: str | None = None, codebook_version: int | str | None = None,
+                 parents: bool = False, user: str | None = None) -> pd.DataFrame:
+    """Code x code counts of segments.
+
+    Cell (A, B) = number of segments coded A that have B in the same segment (``window=0``) or
+    in the same source within ``window`` neighbouring turns. The diagonal is the number of
+    segments coded A. With ``window>0`` the matrix can be asymmetric (A followed by many Bs).
+    ``parents``: include parent codes (aggregating children); default the codes as applied.
+    Index and columns are code ids in codebook order; ``df.attrs["labels"]`` maps id -> label.
+    """
+    data = _load(db, coder=coder, codes=codes, codebook_version=codebook_version, parents=parents)
+    pairs = _cooc_pairs(data, int(window))
+    present = set(data.coded["code"])
+    ids = [c for c in data.tree["code"] if c in present]
+    ids += sorted(present - set(ids))
+    if pairs.empty:
+        out = pd.DataFrame(0, index=ids, columns=ids, dtype=int)
+    else:
+        out = (pd.crosstab(pairs["code_a"], pairs["code_b"])
+               .reindex(index=ids, columns=ids, fill_value=0).astype(int))
+    out.index.name, out.columns.name = "code", None
+    out.attrs["labels"] = dict(zip(data.tree["code"], data.tree["label"]))
+    return out
+
+
+def cooccurrence_pairs(db: Database, *, window: int = 0, **kwargs) -> pd.DataFrame:
+    """The co-occurrence matrix as a list: code_a, label_a, code_b, label_b, segments (> 0),
+    largest first. With ``window=0`` each unordered pair once; else every ordered pair."""
+    m = cooccurrence(db, window=window, **kwargs)
+    labels = m.attrs.get("labels", {})
+    ids = list(m.index)
+    rows = []
+    for i, a in enumerate(ids):
+        for j, b in enumerate(ids):
+            if i == j or (window == 0 and j < i):
+                continue
+            n = int(m.at[a, b])
+            if n:
+                rows.append((a, labels.get(a, a), b, labels.get(b, b), n, i, j))
+    out = pd.DataFrame(rows, columns=["code_a", "label_a", "code_b", "label_b", "segments", "_i", "_j"])
+    out = out.sort_values(["segments", "_i", "_j"], ascending=[False, True, True], kind="stable")
+    return out.drop(columns=["_i", "_j"]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------- quotes
+
+QUOTE_COLUMNS = ["segment_id", "code", "label", "source", "index", "position", "speaker", "actor",
+                 "organisation", "phase", "pilot", "kind", "county", "coders", "applied", "text"]
+
+
+def quotes(db: Database, *, code: str, actor=None, phase=None, pilot=None, kind=None, county=None,
+           speaker=None, source=None, coder: str | None = None,
+           codebook_version: int | str | None = None, user: str | None = None) -> pd.DataFrame:
+    """The drill-down behind a cell: every segment carrying ``code`` (or one of its children).
+
+    Filters take a value or a list; "(ukjent)" selects missing values. Columns: segment_id,
+    code, label, source, index, position (hh:mm:ss or "avsnitt N"), speaker, actor,
+    organisation, phase, pilot, kind, county, coders, applied (the code ids actually applied),
+    text. Sorted by source and position.
+    """
+    tree = codes_frame(db)
+    if code not in set(tree["code"]):
+        raise NotFound(f"code {code!r} is not in the codebook; give a full code id such as "
+                       f"{', '.join(list(tree['code'])[:3]) or '(no codebook loaded)'}")
+    data = _load(db, coder=coder, codes=None, codebook_version=codebook_version, detail=True,
+                 only=code)
+    c = data.coded
+    filters = dict(actor=actor, phase=phase, pilot=pilot, kind=kind, county=county, speaker=speaker,
+                   source=source)
+    c = _fill_unknown(c, [k for k, v in filters.items() if v is not None])
+    for col, value in filters.items():
+        if value is None:
+            continue
+        values = [value] if isinstance(value, (str, int)) else list(value)
+        c = c[c[col].astype(str).isin([str(v) for v in values])]
+    if c.empty:
+        return pd.DataFrame(columns=QUOTE_COLUMNS)
+    texts = segments_frame(db, with_text=True, segment_ids=c["segment_id"])[["segment_id", "text"]]
+    c = c.merge(texts, on="segment_id", how="left")
+    c["label"] = dict(zip(tree["code"], tree["label"]))[code]
+    c["position"] = [format_position(t, i, p) for t, i, p in zip(c["start_time"], c["index"], c["page"])]
+    c["_s"] = c["source"].map(natural_key)
+    c = c.sort_values(["_s", "index"], kind="stable")
+    return c[QUOTE_COLUMNS].reset_index(drop=True)
+
+
+def all_quotes(db: Database, *, codes: str | Iterable[str] | None = None, coder: str | None = None,
+               codebook_version: int | str | None = None, user: str | None = None) -> pd.DataFrame:
+    """Quotes for every code as applied (no parent duplicates), codebook order then source order."""
+    data = _load(db, coder=coder, codes=codes, codebook_version=codebook_version, parents=False,
+                 detail=True)
+    c = data.coded
+    if c.empty:
+        return pd.DataFrame(columns=QUOTE_COLUMNS)
+    texts = segments_frame(db, with_text=True, segment_ids=c["segment_id"])[["segment_id", "text"]]
+    c = c.merge(texts, on="segment_id", how="left").merge(
+        data.tree[["code", "label", "order"]], on="code", how="left")
+    c["label"] = c["label"].astype(object).where(c["label"].notna(), c["code"])
+    c["position"] = [format_position(t, i, p) for t, i, p in zip(c["start_time"], c["index"], c["page"])]
+    c["_s"] = c["source"].map(natural_key)
+    c = c.sort_values(["order", "_s", "index"], kind="stable")
+    return c[QUOTE_COLUMNS].reset_index(drop=True)

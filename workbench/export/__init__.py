@@ -1,0 +1,74 @@
+"""Report-ready exports: tables (xlsx, docx, csv, md) with Norwegian headings, and charts (PNG).
+
+``EXPORTERS`` maps a format to a writer ``write(tables, path) -> list[Path]``; register a new
+format by adding to it. ``export_tables`` and ``export_quotes`` are the entry points.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from ..analysis.aggregate import shared_reads
+from ..errors import WorkbenchError
+from ..store import Database
+from .charts import write_charts
+from .tables import H, Table, code_quote_table, report_tables, slug
+from .writers import write_csv, write_docx, write_md, write_xlsx
+
+EXPORTERS: dict[str, Callable[[list[Table], Path], list[Path]]] = {
+    "xlsx": write_xlsx,
+    "docx": write_docx,
+    "csv": write_csv,
+    "md": write_md,
+}
+
+
+def _writer(format: str):
+    try:
+        return EXPORTERS[format.lower().lstrip(".")]
+    except KeyError:
+        raise WorkbenchError(f"export format {format!r} is not known; use one of "
+                             f"{', '.join(sorted(EXPORTERS))}") from None
+
+
+def _chart_place(path: Path, format: str) -> tuple[Path, str]:
+    """Charts go beside the tables: (folder, file-name prefix)."""
+    path = Path(path)
+    if format == "csv" and path.suffix.lower() != ".csv":
+        return path, ""  # a folder of CSV files: charts inside it
+    if path.is_dir():
+        return path, "tabeller_"
+    base = path.name[: -len(path.suffix)] if path.suffix.lower() == f".{format}" else path.name
+    return path.parent, f"{base}_"
+
+
+def export_tables(db: Database, path: str | Path, *, format: str = "xlsx", user: str | None = None,
+                  coder: str | None = None, codes=None, codebook_version=None,
+                  charts: bool = True) -> list[Path]:
+    """Write the report tables (theme matrix per actor and phase, one actor x code matrix per
+    phase, phase comparison, co-occurrence, code frequencies, quotes) and the charts.
+
+    Returns the files written, tables first."""
+    writer = _writer(format)
+    with shared_reads():
+        tables = report_tables(db, coder=coder, codes=codes, codebook_version=codebook_version)
+        files = writer(tables, Path(path))
+        if charts:
+            folder, prefix = _chart_place(Path(path), format.lower().lstrip("."))
+            files += write_charts(db, folder, prefix, coder=coder, codes=codes,
+                                  codebook_version=codebook_version)
+    return files
+
+
+def export_quotes(db: Database, path: str | Path, *, code: str, format: str = "docx",
+                  user: str | None = None, coder: str | None = None, **filters) -> list[Path]:
+    """Write the quotes of one code (children included) with references. ``filters``: actor,
+    phase, pilot, kind, county, speaker, source (see ``analysis.quotes``)."""
+    writer = _writer(format)
+    table = code_quote_table(db, code, coder=coder, **filters)
+    return writer([table], Path(path))
+
+
+__all__ = ["EXPORTERS", "H", "Table", "export_quotes", "export_tables", "slug", "write_csv",
+           "write_docx", "write_md", "write_xlsx", "write_charts"]

@@ -1,0 +1,145 @@
+"""The report tables, built from the analysis frames, with Norwegian headings and code labels."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..analysis import (UNKNOWN, all_quotes, code_frequencies, cooccurrence_pairs, phase_change,
+                        quotes, theme_matrix)
+from ..analysis.aggregate import natural_key
+from ..store import Database
+
+# Norwegian headings used in every export
+H = dict(actor="Aktør", phase="Fase", code="Kode", code_id="Kode-ID", segments="Segmenter",
+         speakers="Talere", sources="Kilder", share="Andel", codings="Kodinger", source="Kilde",
+         speaker="Taler", position="Tid/posisjon", quote="Sitat", coders="Kodere",
+         code_a="Kode A", code_b="Kode B", change="Endring (prosentpoeng)")
+
+
+@dataclass
+class Table:
+    """One report table: a caption title, a frame with final headings, and how to format it."""
+
+    title: str                 # caption text after "Tabell N: "
+    frame: pd.DataFrame
+    name: str                  # short name: sheet name and file-name stem
+    percent: list[str] = field(default_factory=list)         # fractions shown as 12,5 %
+    signed_percent: list[str] = field(default_factory=list)  # differences shown as +12,5
+    wrap: list[str] = field(default_factory=list)            # long text columns
+
+
+def slug(text: str) -> str:
+    """ASCII file-name stem: "Matrise fase 1" -> "matrise_fase_1", "Aktør" -> "aktor"."""
+    text = text.replace("ø", "o").replace("Ø", "O").replace("æ", "ae").replace("Æ", "Ae")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "tabell"
+
+
+def display_label(label: str, level: int) -> str:
+    """Child codes indented with an en dash per level, so the hierarchy survives in a table."""
+    return ("– " * int(level)) + str(label)
+
+
+def _labels(df: pd.DataFrame) -> pd.Series:
+    return pd.Series([display_label(l, v) for l, v in zip(df["label"], df["level"])], index=df.index,
+                     dtype=object)
+
+
+def matrix_long(db: Database, **kw) -> Table:
+    m = theme_matrix(db, by=("actor", "phase"), **kw)
+    out = pd.DataFrame({H["actor"]: m["actor"], H["phase"]: m["phase"], H["code"]: _labels(m),
+                        H["code_id"]: m["code"], H["segments"]: m["segments"],
+                        H["speakers"]: m["speakers"], H["sources"]: m["sources"], H["share"]: m["share"]})
+    return Table("Temaer per aktør og fase: kodede segmenter, talere, kilder og andel av aktørens "
+                 "segmenter i fasen", out, "Tema per aktør og fase", percent=[H["share"]])
+
+
+def matrices_per_phase(db: Database, **kw) -> list[Table]:
+    m = theme_matrix(db, by=("actor", "phase"), fill=True, **kw)
+    tables = []
+    if m.empty:
+        return tables
+    for phase in sorted(set(m["phase"]), key=natural_key):
+        p = m[m["phase"] == phase]
+        actors = sorted(set(p["actor"]), key=natural_key)
+        codes = list(pd.unique(p["code"]))
+        info = p.drop_duplicates("code").set_index("code")
+        wide = p.pivot_table(index="code", columns="actor", values="share", aggfunc="first",
+                             dropna=False).reindex(index=codes, columns=actors)
+        out = pd.DataFrame({H["code"]: [display_label(info.at[c, "label"], info.at[c, "level"])
+                                        for c in codes]})
+        for a in actors:
+            out[a] = wide[a].to_numpy()
+        name = "Matrise " + str(phase) if phase != UNKNOWN else "Matrise uten fase"
+        tables.append(Table(f"Andel av aktørens segmenter med koden, {phase} (aktør × kode)", out,
+                            name[:31], percent=actors))
+    return tables
+
+
+def phase_table(db: Database, **kw) -> Table:
+    pc = phase_change(db, **kw)
+    if pc.empty:
+        out = pd.DataFrame(columns=[H["actor"], H["code"], "Andel fase 1", "Andel fase 2", H["change"]])
+        return Table("Endring mellom faser per aktør", out, "Endring mellom faser",
+                     percent=["Andel fase 1", "Andel fase 2"], signed_percent=[H["change"]])
+    pc = pc[(pc["segments_from"] > 0) | (pc["segments_to"] > 0)]
+    p1, p2 = pc["phase_from"].iloc[0], pc["phase_to"].iloc[0]
+    a1, a2 = f"{H['share']} {p1}", f"{H['share']} {p2}"
+    out = pd.DataFrame({H["actor"]: pc["actor"], H["code"]: _labels(pc), a1: pc["share_from"],
+                        a2: pc["share_to"], H["change"]: pc["difference"]})
+    return Table(f"Endring mellom {p1} og {p2} per aktør: andel av aktørens segmenter med koden",
+                 out.reset_index(drop=True), "Endring mellom faser", percent=[a1, a2],
+                 signed_percent=[H["change"]])
+
+
+def cooccurrence_table(db: Database, **kw) -> Table:
+    p = cooccurrence_pairs(db, window=0, **kw)
+    out = pd.DataFrame({H["code_a"]: p["label_a"], H["code_b"]: p["label_b"],
+                        H["segments"]: p["segments"]})
+    return Table("Samforekomst av koder: segmenter der begge kodene er brukt", out, "Samforekomst")
+
+
+def frequency_table(db: Database, **kw) -> Table:
+    f = code_frequencies(db, **kw)
+    out = pd.DataFrame({H["code"]: _labels(f) if not f.empty else [], H["code_id"]: f["code"],
+                        H["segments"]: f["segments"], H["speakers"]: f["speakers"],
+                        H["sources"]: f["sources"], H["codings"]: f["codings"],
+                        H["share"]: f["share"]})
+    return Table("Kodefrekvenser: segmenter, talere, kilder, kodinger og andel av alle segmenter",
+                 out, "Kodefrekvenser", percent=[H["share"]])
+
+
+def _quote_frame(q: pd.DataFrame, with_code: bool) -> pd.DataFrame:
+    cols = {}
+    if with_code:
+        cols[H["code"]] = q["label"]
+    cols.update({H["source"]: q["source"], H["speaker"]: q["speaker"], H["actor"]: q["actor"],
+                 H["phase"]: q["phase"], H["position"]: q["position"], H["coders"]: q["coders"],
+                 H["quote"]: q["text"]})
+    return pd.DataFrame(cols)
+
+
+def quote_table(db: Database, **kw) -> Table:
+    q = all_quotes(db, **kw)
+    return Table("Sitater med referanse (kilde, taler, aktør, fase, tid eller posisjon)",
+                 _quote_frame(q, True), "Sitater", wrap=[H["quote"]])
+
+
+def code_quote_table(db: Database, code: str, **kw) -> Table:
+    q = quotes(db, code=code, **kw)
+    from ..analysis import codes_frame
+
+    tree = codes_frame(db)
+    label = dict(zip(tree["code"], tree["label"])).get(code, code)
+    return Table(f"Sitater kodet «{label}» ({code})", _quote_frame(q, False), "Sitater", wrap=[H["quote"]])
+
+
+def report_tables(db: Database, *, coder: str | None = None, codes=None, codebook_version=None) -> list[Table]:
+    """Every table of ``workbench export tables``, in report order."""
+    kw = dict(coder=coder, codes=codes, codebook_version=codebook_version)
+    return [matrix_long(db, **kw), *matrices_per_phase(db, **kw), phase_table(db, **kw),
+            cooccurrence_table(db, **kw), frequency_table(db, **kw), quote_table(db, **kw)]

@@ -1,0 +1,256 @@
+"""Writers: a list of report tables -> files (xlsx, docx, csv, md).
+
+Each writer has the signature ``write(tables, path) -> list[Path]`` and is registered in
+``workbench.export.EXPORTERS`` under its format; a third-party writer registers the same way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import WorkbenchError
+from .tables import Table, slug
+
+
+def _missing(value) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_cell(table: Table, column: str, value) -> str:
+    """Norwegian display text of one cell: 12,5 %, +12,5, 1 234, – for no value."""
+    if _missing(value):
+        return "–" if (column in table.percent or column in table.signed_percent) else ""
+    if column in table.percent:
+        return f"{float(value) * 100:.1f}".replace(".", ",") + " %"
+    if column in table.signed_percent:
+        text = f"{float(value) * 100:+.1f}".replace(".", ",")
+        return "0,0" if text in ("+0,0", "-0,0") else text
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _file(path: Path, suffix: str) -> Path:
+    path = Path(path)
+    if path.is_dir():
+        path = path / f"tabeller{suffix}"
+    elif path.suffix.lower() != suffix:
+        path = path.with_name(path.name + suffix)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _writable(path: Path, what: str) -> None:
+    try:
+        with open(path, "ab"):
+            pass
+    except OSError as exc:
+        raise WorkbenchError(f"{path}: cannot write the {what} ({exc.strerror}); "
+                             "close it in Excel/Word or choose another -o path") from None
+
+
+# ------------------------------------------------------------------------------------ xlsx
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    base = "".join("_" if ch in '[]:*?/\\' else ch for ch in name)[:31] or "Tabell"
+    candidate, n = base, 2
+    while candidate.lower() in used:
+        suffix = f" ({n})"
+        candidate, n = base[:31 - len(suffix)] + suffix, n + 1
+    used.add(candidate.lower())
+    return candidate
+
+
+def write_xlsx(tables: list[Table], path: Path) -> list[Path]:
+    """One sheet per table: bold frozen header row, filters, fitted widths, % formats."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    path = _file(path, ".xlsx")
+    _writable(path, "workbook")
+    wb = Workbook()
+    wb.remove(wb.active)
+    used: set[str] = set()
+    for table in tables:
+        ws = wb.create_sheet(_sheet_name(table.name, used))
+        cols = list(table.frame.columns)
+        ws.append(cols)
+        for row in table.frame.itertuples(index=False):
+            ws.append([None if _missing(v) else (v.item() if hasattr(v, "item") else v) for v in row])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="DDE4EE")
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+        ws.freeze_panes = "A2"
+        if cols:
+            ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{max(ws.max_row, 1)}"
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        for i, col in enumerate(cols, 1):
+            letter = get_column_letter(i)
+            fmt = ("0.0%" if col in table.percent else
+                   "+0.0%;-0.0%;0.0%" if col in table.signed_percent else None)
+            values = [fmt_cell(table, col, v) for v in table.frame[col]]
+            longest = max([len(str(col))] + [len(v) for v in values[:2000]])
+            if col in table.wrap:
+                ws.column_dimensions[letter].width = 80
+            else:
+                ws.column_dimensions[letter].width = min(max(8, longest + 2), 50)
+            for cell in ws[letter][1:]:
+                if fmt:
+                    cell.number_format = fmt
+                if col in table.wrap:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    if not tables:
+        wb.create_sheet("Tom")
+    wb.save(path)
+    return [path]
+
+
+# ------------------------------------------------------------------------------------ docx
+
+def _caption(doc, number: int, title: str):
+    """A "Caption" paragraph "Tabell N: title" whose N is a Word SEQ field (renumbers in Word)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    p = doc.add_paragraph(style="Caption")
+    p.add_run("Tabell ")
+
+    def fld(kind: str):
+        run = p.add_run()
+        el = OxmlElement("w:fldChar")
+        el.set(qn("w:fldCharType"), kind)
+        run._r.append(el)
+
+    fld("begin")
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = " SEQ Tabell \\* ARABIC "
+    p.add_run()._r.append(instr)
+    fld("separate")
+    p.add_run(str(number))
+    fld("end")
+    p.add_run(f": {title}")
+    p.paragraph_format.keep_with_next = True
+    return p
+
+
+def _repeat_header(row) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tr_pr = row._tr.get_or_add_trPr()
+    el = OxmlElement("w:tblHeader")
+    el.set(qn("w:val"), "true")
+    tr_pr.append(el)
+
+
+def add_docx_table(doc, table: Table, number: int) -> None:
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    _caption(doc, number, table.title)
+    cols = list(table.frame.columns)
+    frame = table.frame
+    t = doc.add_table(rows=len(frame) + 1, cols=max(len(cols), 1))
+    t.style = "Table Grid"
+    t.alignment = WD_TABLE_ALIGNMENT.LEFT
+    numeric = [c in table.percent or c in table.signed_percent
+               or pd.api.types.is_numeric_dtype(frame[c]) for c in cols]
+    size = Pt(9)
+    rows = iter(t.rows)  # iterate once: indexing t.rows[i] is linear in python-docx
+    header = next(rows)
+    for cell, col in zip(header.cells, cols):
+        run = cell.paragraphs[0].add_run(str(col))
+        run.bold, run.font.size = True, size
+    _repeat_header(header)
+    texts = [[fmt_cell(table, c, v) for c, v in zip(cols, values)]
+             for values in frame.itertuples(index=False)]
+    for row, values in zip(rows, texts):
+        for cell, text, right in zip(row.cells, values, numeric):
+            par = cell.paragraphs[0]
+            par.add_run(text).font.size = size
+            if right:
+                par.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    if not len(table.frame):
+        doc.add_paragraph("(ingen rader)")
+    doc.add_paragraph()
+
+
+def write_docx(tables: list[Table], path: Path) -> list[Path]:
+    """Real Word tables, each after a "Tabell N: ..." caption, ready to paste into a report."""
+    from docx import Document
+
+    path = _file(path, ".docx")
+    _writable(path, "document")
+    doc = Document()
+    doc.add_heading("Tabeller", level=1)
+    for n, table in enumerate(tables, 1):
+        add_docx_table(doc, table, n)
+    doc.save(path)
+    return [path]
+
+
+# ------------------------------------------------------------------------------------- csv
+
+def write_csv(tables: list[Table], path: Path) -> list[Path]:
+    """One UTF-8 (with BOM, for Excel) comma-separated file per table; shares as fractions.
+
+    ``path`` is a folder (files named after the tables), a base name ``x.csv`` (files
+    ``x_<table>.csv`` beside it), or, for a single table, the file itself."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        targets = ([path] if len(tables) == 1 else
+                   [path.with_name(f"{path.stem}_{slug(t.name)}.csv") for t in tables])
+    else:
+        path.mkdir(parents=True, exist_ok=True)
+        targets = [path / f"{slug(t.name)}.csv" for t in tables]
+    seen: dict[Path, int] = {}
+    out = []
+    for table, target in zip(tables, targets):
+        if target in seen:
+            seen[target] += 1
+            target = target.with_name(f"{target.stem}_{seen[target]}.csv")
+        seen.setdefault(target, 1)
+        _writable(target, "CSV file")
+        table.frame.to_csv(target, index=False, encoding="utf-8-sig")
+        out.append(target)
+    return out
+
+
+# -------------------------------------------------------------------------------------- md
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def markdown_table(table: Table) -> str:
+    cols = list(table.frame.columns)
+    lines = ["| " + " | ".join(_md_cell(str(c)) for c in cols) + " |",
+             "| " + " | ".join("---:" if (c in table.percent or c in table.signed_percent or
+                                          pd.api.types.is_numeric_dtype(table.frame[c])) else "---"
+                               for c in cols) + " |"]
+    for row in table.frame.itertuples(index=False):
+        lines.append("| " + " | ".join(_md_cell(fmt_cell(table, c, v)) for c, v in zip(cols, row)) + " |")
+    return "\n".join(lines)
+
+
+def write_md(tables: list[Table], path: Path) -> list[Path]:
+    """One Markdown file with a caption line and a pipe table per table."""
+    path = _file(path, ".md")
+    _writable(path, "Markdown file")
+    parts = ["# Tabeller", ""]
+    for n, table in enumerate(tables, 1):
+        parts += [f"**Tabell {n}: {table.title}**", "", markdown_table(table), ""]
+    path.write_text("\n".join(parts), encoding="utf-8")
+    return [path]
