@@ -13,7 +13,8 @@ import click
 
 from ..errors import WorkbenchError
 
-MODULES = ["workbench.cli.base", "workbench.cli.coding", "workbench.cli.codebook", "workbench.cli.suggest"]
+MODULES = ["workbench.cli.base", "workbench.cli.coding", "workbench.cli.codebook", "workbench.cli.analysis",
+           "workbench.cli.suggest"]
 
 
 class WorkbenchGroup(click.Group):
