@@ -14,7 +14,7 @@ import click
 from ..errors import WorkbenchError
 
 MODULES = ["workbench.cli.base", "workbench.cli.coding", "workbench.cli.codebook", "workbench.cli.analysis",
-           "workbench.cli.suggest"]
+           "workbench.cli.serve", "workbench.cli.suggest"]
 
 
 class WorkbenchGroup(click.Group):

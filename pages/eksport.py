@@ -1,0 +1,67 @@
+"""Eksport: report tables (xlsx, docx, csv) and charts (PNG) for download."""
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from workbench.analysis import coder_names
+from workbench.export import export_tables
+from workbench.ui.format import ALL_CODERS, CONSENSUS, coder_value, zip_files
+from workbench.ui.session import acting_user, action, get_db, require_data, show_flash
+
+FORMATS = {"xlsx": ("Excel (xlsx)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+           "docx": ("Word (docx)", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+           "csv": ("CSV (zip)", "application/zip")}
+
+db = get_db()
+user = acting_user()
+st.title("Eksport")
+st.caption("Tabellene til rapporten: aktør x kode per fase, fasesammenligning, samforekomst, "
+           "kodefrekvenser og sitater med referanser, med norske overskrifter. Figurene lagres som PNG.")
+if not require_data(db):
+    st.stop()
+show_flash()
+
+f1, f2 = st.columns(2)
+fmt = f1.radio("Format", list(FORMATS), key="format", horizontal=True, format_func=lambda f: FORMATS[f][0])
+coder_choice = f2.selectbox("Koder", [ALL_CODERS, CONSENSUS] + coder_names(db, user=user), key="coder")
+
+
+def build() -> None:
+    """Write the export to a temporary folder and keep the bytes for the download buttons."""
+    chosen = st.session_state["format"]
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / ("tabeller" if chosen == "csv" else f"tabeller.{chosen}")
+        files = action(export_tables, db, target, format=chosen, user=user,
+                       coder=coder_value(st.session_state["coder"]),
+                       done="Eksporten er klar: last ned under.")
+        if files is None:
+            return
+        tables = [f for f in files if f.suffix.lower() != ".png"]
+        charts = [f for f in files if f.suffix.lower() == ".png"]
+        if chosen == "csv":
+            table_file = ("tabeller_csv.zip", zip_files(tables))
+        else:
+            table_file = (tables[0].name, tables[0].read_bytes())
+        st.session_state["export"] = {"format": chosen, "tables": table_file,
+                                      "charts": [(f.name, f.read_bytes()) for f in charts]}
+
+
+if st.button("Lag eksport", key="build", type="primary"):
+    with st.spinner("Lager tabeller og figurer ..."):
+        build()
+    show_flash()
+
+done = st.session_state.get("export")
+if done:
+    name, data = done["tables"]
+    st.download_button(f"Last ned tabellene ({FORMATS[done['format']][0]})", data, file_name=name,
+                       mime=FORMATS[done["format"]][1], key="download_tables", type="primary")
+    if done["charts"]:
+        st.subheader("Figurer")
+        for i, (chart_name, png) in enumerate(done["charts"]):
+            with st.container(border=True):
+                st.image(png, caption=chart_name)
+                st.download_button(f"Last ned {chart_name}", png, file_name=chart_name, mime="image/png",
+                                   key=f"download_chart_{i}")

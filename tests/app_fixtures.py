@@ -1,0 +1,107 @@
+"""A small database for the Streamlit tests, built through the library (fictional people).
+
+Two transcripts (fase 1 and fase 2, pilots Midt-Finnmark and Indre-Namdal), a four-code codebook,
+codings by two coders and two pending suggestions. ``build_small(url)`` returns the Database.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from workbench.codebook import load_codebook
+from workbench.coding import apply_code
+from workbench.ingest import ingest_paths
+from workbench.store import Database, Segment, Source, Suggestion
+
+CODEBOOK = """\
+name: testbok
+title: Liten testkodebok
+language: nb
+codes:
+  kontrakt:
+    label: Kontraktsform
+    codable: false
+    definition: Hvordan avtalen forstås som kontrakt.
+    children:
+      - id: kontrakt.hybrid
+        label: Hybrid kontrakt
+        definition: Faste krav kombinert med åpne forpliktelser.
+        inclusion: Utsagn om både krav og tillit.
+        exclusion: Ren kontroll uten tillit.
+        examples:
+          - "Avtalen er både en kontrakt og et samarbeid."
+        theory: Grandori & Furlotti 2019
+        lexicon: [kontrakt, samarbeid]
+      - id: kontrakt.relasjonell
+        label: Relasjonell kontrakt
+        definition: Avtalen som relasjon og tillit.
+        lexicon: [tillit, avtale]
+  kapasitet:
+    label: Kapasitet
+    definition: Mangel på folk og kompetanse i kommunene.
+    lexicon: [folk, kapasitet]
+"""
+
+TRANSCRIPTS = {
+    "fg_fase1.txt": (
+        "Moderator: Velkommen til fokusgruppa.\n\n"
+        "PL Testbygd: Avtalen er både en kontrakt og et samarbeid.\n\n"
+        "Rådgiver SF: Tilliten mellom partene er viktigst.\n\n"
+        "PL Testbygd: Vi mangler folk til å følge opp tiltakene.\n"
+    ),
+    "intervju_fase2.txt": (
+        "Intervjuer: Hvordan går det nå?\n\n"
+        "PL Namdal: Kapasiteten i kommunene er fortsatt liten.\n\n"
+        "PL Namdal: Avtalen har blitt en kontrakt med tydelige krav, men vi stoler på hverandre.\n"
+    ),
+}
+MANIFEST = """\
+file,kind,phase,pilot,county,date,language
+fg_fase1.txt,fokusgruppe,fase 1,Midt-Finnmark,Finnmark,2023-04-18,nb
+intervju_fase2.txt,intervju,fase 2,Indre-Namdal,Trøndelag,2024-10-01,nb
+"""
+PARTICIPANTS = """\
+file,speaker,actor,organisation,pilot
+fg_fase1.txt,Moderator,forsker,SINTEF,
+fg_fase1.txt,PL Testbygd,prosjektleder,Gamvik kommune,Midt-Finnmark
+fg_fase1.txt,Rådgiver SF,statsforvalter,Statsforvalteren i Troms og Finnmark,Midt-Finnmark
+intervju_fase2.txt,Intervjuer,forsker,SINTEF,
+intervju_fase2.txt,PL Namdal,prosjektleder,Røyrvik kommune,Indre-Namdal
+"""
+# (file, turn, code, coder)
+CODINGS = [
+    ("fg_fase1.txt", 2, "kontrakt.hybrid", "anna"),
+    ("fg_fase1.txt", 3, "kontrakt.relasjonell", "anna"),
+    ("fg_fase1.txt", 4, "kapasitet", "anna"),
+    ("fg_fase1.txt", 2, "kontrakt.hybrid", "bjorn"),
+    ("intervju_fase2.txt", 2, "kapasitet", "anna"),
+]
+
+
+def build_small(folder: Path) -> Database:
+    """Write the files into ``folder`` and build ``folder/app.db`` through the library."""
+    folder = Path(folder)
+    corpus = folder / "korpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    for name, text in TRANSCRIPTS.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    (corpus / "manifest.csv").write_text(MANIFEST, encoding="utf-8")
+    (corpus / "participants.csv").write_text(PARTICIPANTS, encoding="utf-8")
+    (folder / "kodebok.yaml").write_text(CODEBOOK, encoding="utf-8")
+    db = Database(f"sqlite:///{folder / 'app.db'}")
+    db.upgrade()
+    report = ingest_paths(db, [corpus], user="anna")
+    assert not report.errors, report.errors
+    load_codebook(db, folder / "kodebok.yaml", user="anna")
+    for file, turn, code, coder in CODINGS:
+        apply_code(db, file, turn, code, user=coder)
+    # Two pending suggestions on the fase 2 interview, as a suggester would leave them.
+    with db.transaction(user="anna") as tx:
+        s = tx.session
+        src = s.query(Source).filter_by(file_name="intervju_fase2.txt").one()
+        seg = {g.index: g for g in s.query(Segment).filter_by(source_id=src.id)}
+        s.add(Suggestion(segment_id=seg[3].id, code_id="kontrakt.hybrid", method="lexicon", score=0.9,
+                         evidence=["kontrakt"], status="pending"))
+        s.add(Suggestion(segment_id=seg[3].id, code_id="kontrakt.relasjonell", method="lexicon",
+                         score=0.6, evidence=["stole"], status="pending"))
+    return db

@@ -1,0 +1,230 @@
+"""The Streamlit pages, in process (streamlit.testing AppTest) on a small database built through
+the library (tests/app_fixtures.py)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from workbench.coding import list_codings, list_memos, list_suggestions
+from workbench.ui.charts import selected_cell
+
+from tests.app_fixtures import build_small
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+PAGES = ["pages/oversikt.py", "pages/koding.py", "pages/kodebok.py", "pages/eksport.py"]
+TITLES = {"pages/oversikt.py": "Oversikt: temaer per aktør og fase", "pages/koding.py": "Koding",
+          "pages/kodebok.py": "Kodebok", "pages/eksport.py": "Eksport"}
+
+
+@pytest.fixture
+def small_db(tmp_path, monkeypatch):
+    db = build_small(tmp_path)
+    monkeypatch.setenv("WORKBENCH_DB", db.url)
+    monkeypatch.setenv("WORKBENCH_USER", "kari")
+    yield db
+    db.dispose()
+
+
+def open_page(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception, at.exception
+    if page != PAGES[0]:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+TABLE_COLUMN = {"share_table": "Aktør", "quotes": "Sitat", "codes_table": "Kode-ID"}
+
+
+def table(at: AppTest, key: str):
+    """The shown table of that kind, told apart by a column only it has (AppTest has no keys)."""
+    found = [d.value for d in at.dataframe if TABLE_COLUMN[key] in d.value.columns
+             and (key != "share_table" or "Sitat" not in d.value.columns)]
+    assert len(found) == 1, f"{key}: {len(found)} tables"
+    return found[0]
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join(str(e.value) for kind in ("markdown", "caption", "info", "error", "success")
+                     for e in getattr(at, kind))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders(small_db, page):
+    at = open_page(page)
+    assert at.title[0].value == TITLES[page]
+    assert not at.error
+    if page == PAGES[0]:  # (AppTest drops app.py's sidebar after switch_page; the browser test sees it)
+        assert at.sidebar.text_input(key="user").value == "kari"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_empty_database_shows_a_hint_not_a_traceback(tmp_path, monkeypatch, page):
+    monkeypatch.setenv("WORKBENCH_DB", f"sqlite:///{tmp_path / 'tom.db'}")
+    at = open_page(page)
+    assert any("Ingen data ennå" in i.value and "workbench demo" in i.value for i in at.info)
+
+
+def test_overview_heatmap_and_filters_change_the_table(small_db):
+    at = open_page(PAGES[0])
+    chart = at.get("vega_lite_chart")[0].proto
+    assert '"celle"' in chart.spec and "facet" in chart.spec  # clickable cells, one panel per phase
+    wide = table(at, "share_table")
+    assert set(wide["Fase"]) == {"fase 1", "fase 2"}
+    # statsforvalter: 1 segment in fase 1, coded relasjonell -> Kontraktsform 100 %
+    row = wide[(wide["Aktør"] == "statsforvalter") & (wide["Fase"] == "fase 1")].iloc[0]
+    assert row["Kontraktsform"] == "100 %" and row["Kapasitet"] == "0 %"
+
+    at.selectbox(key="phase").set_value("fase 2").run()
+    wide = table(at, "share_table")
+    assert set(wide["Fase"]) == {"fase 2"} and "statsforvalter" not in set(wide["Aktør"])
+    assert "facet" not in at.get("vega_lite_chart")[0].proto.spec
+
+    at.selectbox(key="phase").set_value("Alle faser")
+    at.selectbox(key="pilot").set_value("Midt-Finnmark").run()
+    wide = table(at, "share_table")
+    # the fase 2 interview is Indre-Namdal: only its moderator row (pilot-less -> source pilot) is gone
+    assert set(wide["Fase"]) == {"fase 1"}
+
+    at.selectbox(key="pilot").set_value("Alle piloter")
+    at.selectbox(key="group").set_value("kontrakt").run()
+    wide = table(at, "share_table")
+    assert "– Hybrid kontrakt" in wide.columns and "Kapasitet" not in wide.columns
+
+    at.selectbox(key="coder").set_value("bjorn").run()
+    wide = table(at, "share_table")
+    row = wide[(wide["Aktør"] == "statsforvalter") & (wide["Fase"] == "fase 1")].iloc[0]
+    assert row["Kontraktsform"] == "0 %"  # bjorn only coded the prosjektleder turn
+
+
+def test_overview_cell_shows_quotes_with_actor_never_speaker_label(small_db):
+    at = open_page(PAGES[0])
+    at.selectbox(key="cell_actor").set_value("prosjektleder")
+    at.selectbox(key="cell_code").set_value("kapasitet").run()
+    q = table(at, "quotes")
+    assert sorted(q["Sitat"]) == ["Kapasiteten i kommunene er fortsatt liten.",
+                                  "Vi mangler folk til å følge opp tiltakene."]
+    assert set(q["Aktør"]) == {"prosjektleder"}
+    shown = q.to_string() + texts(at)
+    for label in ("PL Testbygd", "PL Namdal", "Gamvik kommune"):
+        assert label not in shown
+    at.selectbox(key="cell_phase").set_value("fase 2").run()
+    assert list(table(at, "quotes")["Sitat"]) == ["Kapasiteten i kommunene er fortsatt liten."]
+
+
+def test_heatmap_click_is_read_as_a_cell():
+    event = {"selection": {"celle": [{"actor": "statsforvalter", "code": "kontrakt", "phase": "fase 1"}]}}
+    assert selected_cell(event) == {"actor": "statsforvalter", "code": "kontrakt", "phase": "fase 1"}
+    assert selected_cell({"selection": {"celle": []}}) is None
+    assert selected_cell(None) is None
+
+
+def test_coding_page_applies_and_removes_a_code(small_db):
+    at = open_page(PAGES[1])
+    assert "PL Testbygd" in texts(at)  # speaker labels are shown on the coding page
+    at.selectbox(key="source").set_value("fg_fase1.txt")
+    at.selectbox(key="turn").set_value(3)
+    at.selectbox(key="code").set_value("kapasitet")
+    at.button(key="apply").click().run()
+    assert not at.exception and not at.error
+    stored = [(c.source, c.turn, c.code, c.origin) for c in list_codings(small_db, coder="kari")]
+    assert stored == [("fg_fase1.txt", 3, "kapasitet", "manual")]
+    assert any("Kodet tur 3" in s.value for s in at.success)
+    assert "`Kapasitet` (kari)" in texts(at)
+
+    at.button(key="remove").click().run()
+    assert list_codings(small_db, coder="kari") == []
+    at.button(key="remove").click().run()  # nothing left to remove: a message, not a traceback
+    assert not at.exception and "has no coding" in at.error[0].value
+
+
+def test_coding_page_reviews_suggestions_and_writes_memos(small_db):
+    at = open_page(PAGES[1])
+    at.selectbox(key="source").set_value("intervju_fase2.txt").run()
+    ids = sorted(s.id for s in list_suggestions(small_db))
+    assert f"accept_{ids[0]}" in [b.key for b in at.button]
+    at.button(key=f"accept_{ids[0]}").click().run()
+    at.button(key=f"reject_{ids[1]}").click().run()
+    assert not at.exception and not at.error
+    assert list_suggestions(small_db) == []
+    coding = list_codings(small_db, coder="kari")
+    assert [(c.turn, c.code, c.origin) for c in coding] == [(3, "kontrakt.hybrid", "lexicon")]
+    assert [s.id for s in list_suggestions(small_db, status="rejected")] == [ids[1]]
+
+    at.selectbox(key="turn").set_value(2)
+    at.text_area(key="memo_text").input("Kapasitet nevnes igjen i fase 2.")
+    at.button(key="save_memo").click().run()
+    memos = list_memos(small_db, source="intervju_fase2.txt")
+    assert [(m.author, m.turn, m.text) for m in memos] == [("kari", 2, "Kapasitet nevnes igjen i fase 2.")]
+
+
+def test_codebook_page_search_and_frequencies(small_db):
+    at = open_page(PAGES[2])
+    codes = table(at, "codes_table")
+    assert list(codes["Kode-ID"]) == ["kontrakt", "kontrakt.hybrid", "kontrakt.relasjonell", "kapasitet"]
+    # kapasitet: fg turn 4 and interview turn 2 = 2 segments
+    assert codes.set_index("Kode-ID").loc["kapasitet", "Segmenter"] == 2
+    at.selectbox(key="detail").set_value("kontrakt.hybrid").run()
+    shown = texts(at)
+    assert "Faste krav kombinert med åpne forpliktelser." in shown and "Grandori & Furlotti 2019" in shown
+    at.text_input(key="search").input("tillit").run()
+    assert list(table(at, "codes_table")["Kode-ID"]) == ["kontrakt.relasjonell"]
+    at.text_input(key="search").input("").run()
+    at.selectbox(key="coder").set_value("bjorn").run()
+    assert table(at, "codes_table").set_index("Kode-ID").loc["kapasitet", "Segmenter"] == 0
+
+
+@pytest.mark.parametrize("fmt, magic", [("xlsx", b"PK"), ("docx", b"PK"), ("csv", b"PK")])
+def test_export_page_offers_downloads(small_db, fmt, magic):
+    at = open_page(PAGES[3])
+    at.radio(key="format").set_value(fmt)
+    at.button(key="build").click().run()
+    assert not at.exception and not at.error
+    export = at.session_state["export"]
+    name, data = export["tables"]
+    assert data[:2] == magic
+    if fmt == "csv":
+        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        assert len(names) >= 4 and all(n.endswith(".csv") for n in names)
+    else:
+        assert name.endswith(f".{fmt}")
+    assert export["charts"] and all(png[:8] == b"\x89PNG\r\n\x1a\n" for _, png in export["charts"])
+    labels = [b.label for b in at.get("download_button")]
+    assert labels[0].startswith("Last ned tabellene") and len(labels) == 1 + len(export["charts"])
+
+
+def test_suggest_button_adds_pending_suggestions(small_db):
+    at = open_page(PAGES[1])
+    at.selectbox(key="source").set_value("fg_fase1.txt").run()
+    before = len(list_suggestions(small_db, source="fg_fase1.txt"))
+    at.button(key="suggest").click().run()
+    assert not at.exception and not at.error
+    after = list_suggestions(small_db, source="fg_fase1.txt")
+    assert len(after) > before
+    assert any(f"accept_{s.id}" == b.key for s in after for b in at.button)
+
+
+def test_serve_runs_streamlit_on_the_given_database(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from workbench.cli import cli
+    from workbench.cli import serve as serve_module
+
+    calls = []
+    monkeypatch.setattr(serve_module.subprocess, "call",
+                        lambda cmd, env, cwd: calls.append((cmd, env, cwd)) or 0)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["serve", "--db", "data/x.db", "--port", "8765"], obj={})
+    assert result.exit_code == 0, result.output
+    cmd, env, cwd = calls[0]
+    assert cmd[1:4] == ["-m", "streamlit", "run"] and cmd[4].endswith("app.py")
+    assert cmd[cmd.index("--server.port") + 1] == "8765"
+    assert env["WORKBENCH_DB"] == f"sqlite:///{tmp_path / 'data' / 'x.db'}"
+    assert "http://localhost:8765" in result.output

@@ -1,0 +1,78 @@
+"""Altair chart builders for the pages (pure functions: DataFrame in, chart out)."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from .format import code_title
+
+SELECTION = "celle"
+
+
+def heatmap(matrix: pd.DataFrame, *, facet_phase: bool, height_per_row: int = 26) -> alt.Chart:
+    """Actor x code heatmap from a ``theme_matrix`` frame; colour = share, tooltip = counts.
+
+    ``facet_phase``: one panel per phase side by side. Clicking a cell selects its
+    (actor, code, phase) in the point selection named ``celle``.
+    """
+    df = matrix.copy()
+    df["kode"] = [code_title(lbl, lvl) for lbl, lvl in zip(df["label"], df["level"])]
+    df["andel"] = df["share"].astype(float).fillna(0.0)
+    actors = list(dict.fromkeys(df["actor"]))
+    codes = list(dict.fromkeys(df["kode"]))
+    from ..analysis.aggregate import natural_key
+
+    select = alt.selection_point(name=SELECTION, fields=["actor", "code", "phase"], on="click",
+                                 clear="dblclick")
+    base = alt.Chart(df).mark_rect(stroke="white", strokeWidth=1).encode(
+        x=alt.X("actor:N", title=None, sort=actors,
+                axis=alt.Axis(labelAngle=-40, labelLimit=160, labelOverlap=False, orient="top")),
+        y=alt.Y("kode:N", title=None, sort=codes, axis=alt.Axis(labelLimit=260)),
+        color=alt.Color("andel:Q", title="Andel", scale=alt.Scale(scheme="blues", domainMin=0),
+                        legend=alt.Legend(format=".0%")),
+        opacity=alt.condition(select, alt.value(1.0), alt.value(0.45)),
+        tooltip=[alt.Tooltip("actor:N", title="Aktør"), alt.Tooltip("phase:N", title="Fase"),
+                 alt.Tooltip("kode:N", title="Kode"), alt.Tooltip("segments:Q", title="Segmenter"),
+                 alt.Tooltip("speakers:Q", title="Talere"), alt.Tooltip("sources:Q", title="Kilder"),
+                 alt.Tooltip("group_segments:Q", title="Segmenter i gruppen"),
+                 alt.Tooltip("andel:Q", title="Andel", format=".0%")],
+    ).add_params(select).properties(width=alt.Step(46), height=max(120, height_per_row * len(codes)))
+    if facet_phase:  # one panel per phase, stacked, so a wide actor axis still fits the page
+        phases = sorted(set(df["phase"]), key=natural_key)
+        return base.facet(row=alt.Row("phase:N", title=None, sort=phases,
+                                      header=alt.Header(labelFontSize=15, labelFontWeight="bold",
+                                                        labelAngle=0, labelAlign="left", labelOrient="top"))
+                          ).resolve_scale(x="independent")
+    return base
+
+
+def frequency_bars(freq: pd.DataFrame) -> alt.Chart:
+    """Horizontal bars: coded segments per code (``code_frequencies`` frame)."""
+    df = freq.copy()
+    df["kode"] = [code_title(lbl, lvl) for lbl, lvl in zip(df["label"], df["level"])]
+    order = list(df["kode"])
+    return alt.Chart(df).mark_bar().encode(
+        x=alt.X("segments:Q", title="Kodede segmenter"),
+        y=alt.Y("kode:N", title=None, sort=order, axis=alt.Axis(labelLimit=300)),
+        color=alt.condition("datum.is_parent", alt.value("#1f4e79"), alt.value("#6baed6")),
+        tooltip=[alt.Tooltip("code:N", title="Kode-ID"), alt.Tooltip("label:N", title="Kode"),
+                 alt.Tooltip("segments:Q", title="Segmenter"), alt.Tooltip("codings:Q", title="Kodinger"),
+                 alt.Tooltip("share:Q", title="Andel av alle segmenter", format=".1%")],
+    ).properties(height=max(120, 20 * len(df)))
+
+
+def selected_cell(event) -> dict | None:
+    """The (actor, code, phase) clicked in the heatmap, from ``st.altair_chart(on_select=...)``."""
+    if not event:
+        return None
+    try:
+        points = event["selection"][SELECTION]
+    except (KeyError, TypeError):
+        points = getattr(getattr(event, "selection", None), SELECTION, None)
+    if not points:
+        return None
+    point = points[0] if isinstance(points, list) else points
+    if not isinstance(point, dict) or "actor" not in point or "code" not in point:
+        return None
+    return {"actor": point["actor"], "code": point["code"], "phase": point.get("phase")}
