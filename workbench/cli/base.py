@@ -95,10 +95,10 @@ def demo(ctx: click.Context, no_serve: bool, no_train: bool, port: int) -> None:
     for line in report.lines():
         click.echo(line)
     if not no_serve:
-        from .serve import serve
+        from .serve import run_app
 
-        ctx.obj["db_url"] = db.url
-        ctx.invoke(serve, port=port)
+        click.echo(f"Starter appen på http://localhost:{port} (Ctrl+C avslutter)")
+        ctx.exit(run_app(db.url, port=port, user=acting_user(ctx)))
 
 
 COMMANDS = [init, ingest, sources, turns, demo]
