@@ -42,28 +42,13 @@ def browser_missing() -> str | None:
 
 
 def build_demo_db(folder: Path) -> str:
-    """A demo-like SQLite database in ``folder``: the sample corpus, the codebook and codings."""
+    """The demo database (without the trained model, which the overview does not need) in ``folder``."""
     sys.path.insert(0, str(ROOT))
-    from workbench.codebook import load_codebook
-    from workbench.coding import code_from_csv, list_suggestions, review_suggestions
-    from workbench.ingest import ingest_paths
-    from workbench.store import Database
+    from workbench.demo import build_demo
 
-    url = f"sqlite:///{Path(folder) / 'demo.db'}"
-    db = Database(url)
-    db.upgrade()
-    ingest_paths(db, [ROOT / "data" / "sample"], user="demo")
-    load_codebook(db, ROOT / "codebooks" / "bygdevekst.yaml", user="demo")
-    csvs = sorted((ROOT / "data" / "sample").glob("codings_*.csv"))
-    for path in csvs:
-        code_from_csv(db, path, user="demo")
-    if not csvs:  # no reference codings yet: accept what the lexicon suggests
-        from workbench.suggest.service import suggest
-
-        suggest(db, method="lexicon", user="demo")
-        review_suggestions(db, user="demo", accept=[s.id for s in list_suggestions(db)])
+    db, _report = build_demo(f"sqlite:///{Path(folder) / 'demo.db'}", user="demo", train=False)
     db.dispose()
-    return url
+    return db.url
 
 
 def free_port() -> int:

@@ -32,6 +32,8 @@ def pg_url():
 
     reason = pgserver.unavailable_reason()
     if reason:
+        if os.environ.get("CI"):  # CI must test both databases
+            pytest.fail(f"PostgreSQL not available in CI: {reason}")
         pytest.skip(f"PostgreSQL not available: {reason}")
     server = None
     url = os.environ.get("WORKBENCH_TEST_PG_URL")

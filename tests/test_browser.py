@@ -4,6 +4,7 @@ heatmap on the Oversikt page (and writes the screenshot that docs/oversikt.png i
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ pytestmark = pytest.mark.browser
 def demo_url(tmp_path_factory):
     reason = shot.browser_missing()
     if reason:
+        if os.environ.get("CI"):  # CI installs Chromium (.ci/run): a missing browser is a failure there
+            pytest.fail(f"browser test cannot run in CI: {reason}")
         pytest.skip(f"browser test skipped: {reason}")
     demo = ROOT / "data" / "demo.db"
     if demo.exists():
