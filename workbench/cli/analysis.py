@@ -66,6 +66,7 @@ def export() -> None:
 
 @export.command("tables")
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "docx", "md"]), default="xlsx",
+              help="Table format; charts are written as PNG beside the tables.",
               show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="File (xlsx, docx, md) or folder / base name (csv). Charts are written beside it.")
@@ -93,8 +94,10 @@ def tables(ctx: click.Context, fmt: str, output: Path, coder: str | None, codes:
 @export.command("quotes")
 @click.option("--code", required=True, help="Code id (children are included).")
 @click.option("--format", "fmt", type=click.Choice(["docx", "xlsx", "csv", "md"]), default="docx",
+              help="Format of the quote table.",
               show_default=True)
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="File to write.")
 @click.option("--coder", help="A coder's name, 'all' (default) or 'consensus'.")
 @click.option("--actor", help="Only this actor.")
 @click.option("--phase", help="Only this phase.")

@@ -75,8 +75,10 @@ def show(ctx: click.Context, as_json: bool, include_retired: bool) -> None:
 
 
 @codebook.command("export")
-@click.option("--format", "fmt", type=click.Choice(["qdc", "csv", "docx", "md"]), required=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--format", "fmt", type=click.Choice(["qdc", "csv", "docx", "md"]), required=True,
+              help="qdc: REFI-QDA codebook for other QDA tools; csv; docx/md: a codebook appendix for the report.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="File to write.")
 @click.option("--from", "from_file", type=click.Path(path_type=Path),
               help="Export a YAML codebook file instead of the database's current codebook.")
 @click.pass_context
