@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.engine import make_url
 
@@ -31,7 +30,7 @@ class DemoReport:
     speakers_by_actor: dict[str, int] = field(default_factory=dict)
     codes: int = 0
     codings_by_coder: dict[str, int] = field(default_factory=dict)
-    model: dict[str, Any] = field(default_factory=dict)
+    model: str = ""
     warnings: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -43,7 +42,7 @@ class DemoReport:
                f"Koder i kodeboka: {self.codes}",
                "Kodinger per koder: " + ", ".join(f"{c} {n}" for c, n in sorted(self.codings_by_coder.items()))]
         if self.model:
-            out.append("Modell: " + ", ".join(f"{k} {v}" for k, v in self.model.items()))
+            out.append(self.model)
         out.append("Tid: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items()))
         return out
 
@@ -101,7 +100,7 @@ def build_demo(url: str | None = None, *, user: str | None = "demo", sample_dir:
 
         t0 = time.perf_counter()
         trained = train_model(db, user=user)
-        report.model = trained.summary_fields() if hasattr(trained, "summary_fields") else {}
+        report.model = trained.summary()
         report.seconds["trening"] = time.perf_counter() - t0
 
     sources = list_sources(db, user=user)
