@@ -190,3 +190,24 @@ def test_real_codebook_lexicon_matches_inflected_forms():
     assert "legitimitet.demokratisk" in _codes(dem)
     assert "legitimitet.ovenfra" in _codes(ov)
     assert "legitimitet.nedenfra" in _codes(ned)
+
+
+def test_lexicon_hits_are_calibrated_on_coded_segments_and_dropped_when_mostly_wrong(lexicon):
+    texts, labels = labelled()
+    # Four coded segments mention "folkemøte" without being legitimitet.nedenfra (coders said no).
+    wrong = ["Folkemøtet ble flyttet til tirsdag.", "Vi har ikke planlagt noe folkemøte.",
+             "Folkemøtene er som regel i mai.", "Hvem tar ansvar for folkemøtet?"]
+    texts, labels = texts + wrong, labels + [set()] * len(wrong)
+    calibrate = [True] * len(texts)
+    m = ModelSuggester().fit(texts, labels, codes=codes(), calibrate=calibrate)
+    # nedenfra: the two NEDENFRA turns: one hit ("folkemøte" in turn 1), right; four wrong hits.
+    # precision = (1 + 2 * 0.6) / (5 + 2) = 2.2 / 7 = 0.314 < 0.5 -> dropped.
+    cal = m.lexicon_precision_["legitimitet.nedenfra"]
+    assert (cal["hits"], cal["correct"]) == (5, 1)
+    assert cal["precision"] == pytest.approx(2.2 / 7)
+    assert m.suggest(["Det kom mange på folkemøtet."], "nb") == [[]]
+    assert CombinedSuggester.from_fitted(m, lexicon).suggest(["Det kom mange på folkemøtet."], "nb") == [[]]
+    # Without calibration rows the lexicon keeps its own scores.
+    plain = ModelSuggester().fit(texts, labels, codes=codes())
+    assert plain.lexicon_precision_ == {}
+    assert _codes(plain.suggest(["Det kom mange på folkemøtet."], "nb")[0]) == ["legitimitet.nedenfra"]

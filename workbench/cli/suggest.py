@@ -71,8 +71,8 @@ def evaluate(ctx: click.Context, folds: int, method: str, as_json: bool) -> None
               help='JSONL: {"id": ..., "text": ..., "lang": "nb"|"nn" (valgfritt)} per linje.')
 @click.option("--output", "output_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help='JSONL: {"id": ..., "codes": [{"code", "score", "method"}]} per linje.')
-@click.option("--method", type=click.Choice(["all", "lexicon", "model"]), default="all", show_default=True,
-              help="Leksikon, modell eller begge (all).")
+@click.option("--method", type=click.Choice(["auto", "all", "lexicon", "model"]), default="auto", show_default=True,
+              help="auto: modellen (med leksikon for sjeldne koder), bare leksikon hvis ingen modell er trent.")
 @click.pass_context
 def classify(ctx: click.Context, input_path: Path, output_path: Path, method: str) -> None:
     """Score utterances from a JSONL file without storing them (codes above threshold, best first)."""

@@ -17,7 +17,9 @@ class CombinedSuggester(Suggester):
     """Union of the model's and the lexicon's suggestions, ranked by score.
 
     A code both suggest gets the noisy-or of the two scores (``1 - (1-a)(1-b)``) and method
-    ``"model+lexicon"``; ``scores`` is the element-wise maximum. ``require_model=True`` keeps a
+    ``"model+lexicon"``; ``scores`` is the element-wise maximum. With a model trained on coded
+    segments, a lexicon hit scores its code's measured lexicon precision and is dropped when that
+    is below the model's ``lexicon_min_precision`` (``ModelSuggester.lexicon_score_for``). ``require_model=True`` keeps a
     lexicon-only hit only for codes the model does not cover (higher precision, lower recall).
     """
 
@@ -79,6 +81,10 @@ class CombinedSuggester(Suggester):
         for lex_hits, mod_hits in zip(lex, mod):
             merged: dict[str, Suggested] = {h.code: h for h in mod_hits}
             for h in lex_hits:
+                if self.model_ is not None:  # calibrated on the training codings, if any
+                    h.score = self.model_.lexicon_score_for(h.code, h.score)
+                    if h.score < self.lexicon_.threshold:
+                        continue
                 m = merged.get(h.code)
                 if m is None:
                     if self.require_model and h.code in covered:

@@ -84,19 +84,25 @@ class ModelSuggester(Suggester):
     Parameters: ``min_examples`` (codes with fewer positive texts use the lexicon), ``target_precision``
     and ``floor`` (threshold choice, see :func:`choose_threshold`), ``cv_folds`` (folds for the
     thresholds), ``C`` (inverse regularisation), ``char_ngrams`` (add char_wb 3-5 grams),
-    ``random_state``.
+    ``lexicon_features`` (add each code's lexicon score as a feature, so the model learns how far
+    to trust each lexicon; off by default: it lowered cross-validated precision on the demo
+    codings), ``lexicon_min_precision`` (a code's lexicon hits are kept only if they were right at
+    least this often on the ``calibrate`` rows of the training data), ``random_state``.
     """
 
     name = "model"
 
     def __init__(self, min_examples: int = 5, target_precision: float = 0.8, floor: float = 0.5,
-                 cv_folds: int = 5, C: float = 4.0, char_ngrams: bool = True, random_state: int = 0):
+                 cv_folds: int = 5, C: float = 4.0, char_ngrams: bool = True, lexicon_features: bool = False,
+                 lexicon_min_precision: float = 0.5, random_state: int = 0):
         self.min_examples = min_examples
         self.target_precision = target_precision
         self.floor = floor
         self.cv_folds = cv_folds
         self.C = C
         self.char_ngrams = char_ngrams
+        self.lexicon_features = lexicon_features
+        self.lexicon_min_precision = lexicon_min_precision
         self.random_state = random_state
 
     # -- features ------------------------------------------------------------------------------
@@ -108,8 +114,11 @@ class ModelSuggester(Suggester):
         return vecs
 
     @staticmethod
-    def _transform(vecs: list[TfidfVectorizer], lemmas: list[str], fit: bool = False) -> sp.csr_matrix:
+    def _transform(vecs: list[TfidfVectorizer], lemmas: list[str], fit: bool = False,
+                   extra: np.ndarray | None = None) -> sp.csr_matrix:
         parts = [v.fit_transform(lemmas) if fit else v.transform(lemmas) for v in vecs]
+        if extra is not None and extra.shape[1]:
+            parts.append(sp.csr_matrix(extra))
         X = sp.hstack(parts, format="csr")
         X.sort_indices()  # keep CSR canonical (liblinear/OvR copies otherwise; see the brief)
         return X
@@ -117,7 +126,7 @@ class ModelSuggester(Suggester):
     def _fit_code(self, X: sp.csr_matrix, y: np.ndarray) -> LogisticRegression | None:
         if y.sum() == 0 or y.sum() == len(y):
             return None
-        clf = LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", max_iter=2000)
+        clf = LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", dual=True, max_iter=2000)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             clf.fit(X, y)
@@ -125,8 +134,11 @@ class ModelSuggester(Suggester):
 
     # -- fit -----------------------------------------------------------------------------------
     def fit(self, texts: Sequence[str], labels: Sequence[Iterable[str]], langs: Sequence[str | None] | None = None,
-            codes: Iterable[Any] | None = None, known: Sequence[Iterable[str] | None] | None = None
-            ) -> "ModelSuggester":
+            codes: Iterable[Any] | None = None, known: Sequence[Iterable[str] | None] | None = None,
+            calibrate: Sequence[bool] | None = None) -> "ModelSuggester":
+        """Fit on ``texts`` with label sets; ``known`` as in the module docstring; ``calibrate``
+        marks the rows (real coded segments, not the codebook's own examples) on which each code's
+        lexicon precision is measured (``lexicon_precision_``)."""
         texts = list(texts)
         if labels is None or len(labels) != len(texts):
             raise WorkbenchError(f"ModelSuggester.fit: need one label set per text ({len(texts)} texts, "
@@ -157,7 +169,11 @@ class ModelSuggester(Suggester):
         self.modelled_ = [self.codes_[j] for j in modelled]
         self.lexicon_ = LexiconSuggester().fit(codes=infos) if any(c.lexicon for c in infos) else None
 
-        lemmas = lemma_texts(texts, resolve_langs(texts, langs)) if texts else []
+        langs_ = resolve_langs(texts, langs) if texts else []
+        lemmas = lemma_texts(texts, langs_) if texts else []
+        self.lexicon_precision_ = self._calibrate_lexicon(texts, langs_, Y, K, calibrate)
+        self.feature_lexicon_ = self.lexicon_ if self.lexicon_features else None
+        L = self._lexicon_matrix(texts, langs_)
         self.thresholds_ = np.ones(k)
         self.classifiers_: dict[str, LogisticRegression] = {}
         self.cv_: dict[str, dict[str, float]] = {}
@@ -175,8 +191,8 @@ class ModelSuggester(Suggester):
         kf = KFold(n_splits=folds, shuffle=True, random_state=self.random_state)
         for train, test in kf.split(np.arange(n)):
             vecs = self._vectorizers()
-            Xtr = self._transform(vecs, [lemmas[i] for i in train], fit=True)
-            Xte = self._transform(vecs, [lemmas[i] for i in test])
+            Xtr = self._transform(vecs, [lemmas[i] for i in train], fit=True, extra=None if L is None else L[train])
+            Xte = self._transform(vecs, [lemmas[i] for i in test], extra=None if L is None else L[test])
             for j in modelled:
                 rows = K[train, j]
                 clf = self._fit_code(Xtr[rows], Y[train][rows, j])
@@ -190,13 +206,48 @@ class ModelSuggester(Suggester):
             self.cv_[self.codes_[j]] = {"threshold": t, "positives": int(Y[rows, j].sum()), **figs}
 
         self.vectorizers_ = self._vectorizers()
-        X = self._transform(self.vectorizers_, lemmas, fit=True)
+        X = self._transform(self.vectorizers_, lemmas, fit=True, extra=L)
         for j in modelled:
             rows = K[:, j]
             clf = self._fit_code(X[rows], Y[rows, j])
             if clf is not None:
                 self.classifiers_[self.codes_[j]] = clf
         return self
+
+    def _calibrate_lexicon(self, texts, langs, Y, K, calibrate) -> dict[str, dict[str, float]]:
+        """Per code: how often its lexicon hits were right on the calibration rows, smoothed
+        towards the lexicon's own single-match score: (tp + 2 * 0.6) / (hits + 2)."""
+        if self.lexicon_ is None or calibrate is None or not any(calibrate):
+            return {}
+        rows = [i for i, c in enumerate(calibrate) if c]
+        hits = self.lexicon_.suggest([texts[i] for i in rows], [langs[i] for i in rows])
+        col = {c: j for j, c in enumerate(self.codes_)}
+        prior, weight = self.lexicon_.single, 2.0
+        counts: dict[str, list[int]] = {c: [0, 0] for c in self.codes_}
+        for i, seg_hits in zip(rows, hits):
+            for h in seg_hits:
+                j = col.get(h.code)
+                if j is not None and K[i, j]:
+                    counts[h.code][0] += 1
+                    counts[h.code][1] += int(Y[i, j])
+        return {c: {"hits": n, "correct": tp, "precision": (tp + prior * weight) / (n + weight)}
+                for c, (n, tp) in counts.items() if n}
+
+    def lexicon_score_for(self, code: str, raw: float) -> float:
+        """A lexicon hit's score after calibration: the measured precision (0 if below
+        ``lexicon_min_precision``); the raw score where the code was never hit in training."""
+        cal = getattr(self, "lexicon_precision_", {}).get(code)
+        if cal is None or raw <= 0:
+            return raw
+        p = cal["precision"]
+        return p if p >= self.lexicon_min_precision else 0.0
+
+    def _lexicon_matrix(self, texts: list[str], langs: list[str]) -> np.ndarray | None:
+        """Lexicon scores of the train-time codebook (fixed columns), or None when not used."""
+        lex = getattr(self, "feature_lexicon_", None)
+        if lex is None:
+            return None
+        return lex.scores(texts, langs)
 
     # -- predict -------------------------------------------------------------------------------
     def method_for(self, code: str) -> str:
@@ -205,7 +256,8 @@ class ModelSuggester(Suggester):
     def _scores(self, texts: list[str], langs: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), len(self.codes_)))
         if self.classifiers_:
-            X = self._transform(self.vectorizers_, lemma_texts(texts, langs))
+            X = self._transform(self.vectorizers_, lemma_texts(texts, langs),
+                                extra=self._lexicon_matrix(texts, langs))
             for j, c in enumerate(self.codes_):
                 clf = self.classifiers_.get(c)
                 if clf is not None:
@@ -216,8 +268,9 @@ class ModelSuggester(Suggester):
                 lex = self.lexicon_.scores(texts, langs)
                 lcol = {c: j for j, c in enumerate(self.lexicon_.codes_)}
                 for j in fallback:
-                    if self.codes_[j] in lcol:
-                        out[:, j] = lex[:, lcol[self.codes_[j]]]
+                    c = self.codes_[j]
+                    if c in lcol:
+                        out[:, j] = [self.lexicon_score_for(c, v) for v in lex[:, lcol[c]]]
         return out
 
     def suggest(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[list[Suggested]]:

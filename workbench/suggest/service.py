@@ -36,7 +36,7 @@ __all__ = ["TrainReport", "TrainingData", "ClassifyReport", "METHODS", "current_
            "train", "load_model", "build_suggester", "suggest", "evaluate", "prf_table", "classify",
            "classify_file", "read_jsonl"]
 
-METHODS = ("all", "lexicon", "model")
+METHODS = ("auto", "all", "lexicon", "model")
 
 
 # --------------------------------------------------------------------------------------------
@@ -168,7 +168,8 @@ def train(db: Database, *, user: str | None, use_examples: bool = True, **params
     if not data.texts:
         raise WorkbenchError(f"database {db.url}: nothing to train on (no codings, no rejected suggestions, "
                              "no codebook examples); code some turns with `workbench code` first")
-    model = ModelSuggester(**params).fit(data.texts, data.labels, data.langs, codes, known=data.known)
+    model = ModelSuggester(**params).fit(data.texts, data.labels, data.langs, codes, known=data.known,
+                                         calibrate=[k != "example" for k in data.kinds])
     seconds = time.perf_counter() - t0
     import sklearn
 
@@ -176,7 +177,8 @@ def train(db: Database, *, user: str | None, use_examples: bool = True, **params
     thresholds = {c: float(t) for c, t in zip(model.codes_, model.thresholds_) if c in model.classifiers_}
     info = {"params": model.get_params(), "segments": data.count("segment"), "rejected": data.count("rejected"),
             "examples": data.count("example"), "positives": model.n_positive_, "modelled": list(model.classifiers_),
-            "fallback": fallback, "thresholds": thresholds, "cv": model.cv_, "seconds": round(seconds, 2),
+            "fallback": fallback, "thresholds": thresholds, "cv": model.cv_,
+            "lexicon_precision": model.lexicon_precision_, "seconds": round(seconds, 2),
             "sklearn": sklearn.__version__}
     with db.transaction(user=user) as tx:
         version = tx.session.scalar(select(CodebookVersion.id).order_by(CodebookVersion.id.desc()).limit(1))
@@ -213,8 +215,9 @@ def build_suggester(db: Database, method: str = "all", *, user: str | None = Non
     """The suggester for ``method`` over the current codebook, and a note for the user (or None).
 
     ``lexicon``: the current codebook's lexicons. ``model``: the newest trained model (its lexicon
-    fallback refreshed from the current codebook). ``all``: both combined; lexicon only (with a
-    note) when no model has been trained.
+    fallback refreshed from the current codebook). ``all``: both combined. ``auto`` (classify's
+    default): the model, since precision matters most. ``all`` and ``auto`` fall back to the
+    lexicon alone (with a note) when no model has been trained.
     """
     if method not in METHODS:
         raise InputError(f"method {method!r} is not one of {', '.join(METHODS)}")
@@ -236,7 +239,7 @@ def build_suggester(db: Database, method: str = "all", *, user: str | None = Non
     model.codes_ = [model.codes_[j] for j in keep] + missing
     model.thresholds_ = np.concatenate([np.asarray(model.thresholds_)[keep],
                                         np.full(len(missing), lexicon.threshold)])
-    if method == "model":
+    if method in ("model", "auto"):
         return model, None
     return CombinedSuggester.from_fitted(model, lexicon), None
 
@@ -315,22 +318,25 @@ def prf_table(y_true: np.ndarray, y_pred: np.ndarray, codes: Sequence[str]) -> d
     return out
 
 
-def _fit_method(method: str, data: TrainingData, codes: list[CodeInfo]) -> Suggester:
+def _fit_method(method: str, data: TrainingData, codes: list[CodeInfo], params: dict[str, Any] | None = None
+                ) -> Suggester:
     lexicon = LexiconSuggester().fit(codes=codes)
     if method == "lexicon":
         return lexicon
-    model = ModelSuggester().fit(data.texts, data.labels, data.langs, codes, known=data.known)
+    model = ModelSuggester(**(params or {})).fit(data.texts, data.labels, data.langs, codes, known=data.known,
+                                                 calibrate=[k != "example" for k in data.kinds])
     model.lexicon_ = lexicon
     return model if method == "model" else CombinedSuggester.from_fitted(model, lexicon)
 
 
 def evaluate(db: Database, *, user: str | None, folds: int = 5, method: str = "model",
-             use_examples: bool = True, random_state: int = 0) -> dict[str, Any]:
+             use_examples: bool = True, random_state: int = 0, **params: Any) -> dict[str, Any]:
     """K-fold cross-validated P/R/F1 of ``method`` over the database's codings.
 
     The folds split the coded segments (one row per segment, all coders' codes merged); each
     fold's suggester is trained on the other folds (plus rejected suggestions and, with
-    ``use_examples``, the codebook examples) and predicts the held-out segments.
+    ``use_examples``, the codebook examples) and predicts the held-out segments. ``params`` go to
+    ``ModelSuggester`` (e.g. ``floor=0.4``), for model selection on the database's own codings.
     """
     from sklearn.model_selection import KFold
 
@@ -360,7 +366,7 @@ def evaluate(db: Database, *, user: str | None, folds: int = 5, method: str = "m
             lexicon_only = lexicon_only or _fit_method("lexicon", data, codes)
             suggester = lexicon_only
         else:
-            suggester = _fit_method(method, data.subset(train_idx), codes)
+            suggester = _fit_method(method, data.subset(train_idx), codes, params)
         test_idx = [test_rows[p] for p in test_pos]
         hits = suggester.suggest([data.texts[i] for i in test_idx], [data.langs[i] for i in test_idx])
         for p, seg_hits in zip(test_pos, hits):
@@ -368,7 +374,7 @@ def evaluate(db: Database, *, user: str | None, folds: int = 5, method: str = "m
                 if h.code in col:
                     y_pred[p, col[h.code]] = 1
     out = prf_table(y_true, y_pred, ids)
-    out.update({"method": method, "folds": folds, "segments": len(test_rows), "examples": data.count("example"),
+    out.update({"method": method, "params": params, "folds": folds, "segments": len(test_rows), "examples": data.count("example"),
                 "rejected": data.count("rejected")})
     return out
 
@@ -404,7 +410,7 @@ def _check_records(records: Iterable[Any], where: str | None = None) -> list[dic
     return out
 
 
-def classify(db: Database, records: Iterable[dict[str, Any]], *, user: str | None, method: str = "all",
+def classify(db: Database, records: Iterable[dict[str, Any]], *, user: str | None, method: str = "auto",
              _suggester: tuple[Suggester, str | None] | None = None) -> list[dict[str, Any]]:
     """Score utterances without storing them: ``[{"id", "codes": [{"code", "score", "method"}]}]``.
 
@@ -443,7 +449,7 @@ def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
 
 
 def classify_file(db: Database, input_path: str | Path, output_path: str | Path, *, user: str | None,
-                  method: str = "all") -> ClassifyReport:
+                  method: str = "auto") -> ClassifyReport:
     """``classify`` from a JSONL file to a JSONL file; returns what was used."""
     records = read_jsonl(input_path)
     suggester, note = build_suggester(db, method, user=user)
@@ -456,5 +462,5 @@ def classify_file(db: Database, input_path: str | Path, output_path: str | Path,
     except OSError as exc:
         raise WorkbenchError(f"{output_path}: cannot write ({exc.strerror}); choose another --output") from None
     model = getattr(suggester, "model_", suggester)
-    used = "lexicon" if isinstance(suggester, LexiconSuggester) else method
+    used = "lexicon" if isinstance(suggester, LexiconSuggester) else ("model" if method == "auto" else method)
     return ClassifyReport(len(rows), used, getattr(model, "stored_id_", None), note)
