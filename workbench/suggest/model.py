@@ -294,9 +294,11 @@ class ModelSuggester(Suggester):
 
     def _top_terms(self, code: str, lemma_line: str, n: int = 3) -> list[str]:
         vec = self.vectorizers_[0]
-        x = vec.transform([lemma_line])
-        coef = self.classifiers_[code].coef_[0][: x.shape[1]]
-        contrib = x.multiply(coef).tocsr()
-        idx = [j for j in np.argsort(contrib.toarray()[0]) if contrib[0, j] > 0][::-1][:n]
-        names = vec.get_feature_names_out()
-        return [str(names[j]) for j in idx]
+        x = vec.transform([lemma_line]).tocsr()
+        coef = self.classifiers_[code].coef_[0]
+        contrib = x.data * coef[x.indices]
+        order = np.argsort(-contrib)
+        names = getattr(vec, "_names_cache", None)
+        if names is None:
+            names = vec._names_cache = vec.get_feature_names_out()
+        return [str(names[x.indices[k]]) for k in order[:n] if contrib[k] > 0]
