@@ -49,3 +49,15 @@ def test_default_sqlite_path_is_created(tmp_path, monkeypatch):
     d = Database()
     d.upgrade()
     assert (tmp_path / "data" / "workbench.db").exists()
+
+
+def test_migrations_match_the_models(db):
+    """A model change without an Alembic revision shows up here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from workbench.store import Base
+
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
