@@ -17,9 +17,9 @@ from tests.app_fixtures import build_small
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
-PAGES = ["pages/oversikt.py", "pages/koding.py", "pages/kodebok.py", "pages/eksport.py"]
-TITLES = {"pages/oversikt.py": "Oversikt: temaer per aktør og fase", "pages/koding.py": "Koding",
-          "pages/kodebok.py": "Kodebok", "pages/eksport.py": "Eksport"}
+PAGES = ["views/oversikt.py", "views/koding.py", "views/kodebok.py", "views/eksport.py"]
+TITLES = {"views/oversikt.py": "Oversikt: temaer per aktør og fase", "views/koding.py": "Koding",
+          "views/kodebok.py": "Kodebok", "views/eksport.py": "Eksport"}
 
 
 @pytest.fixture

@@ -43,3 +43,18 @@ def test_served_overview_shows_the_heatmap(demo_url, tmp_path):
         out = tmp_path / "oversikt.png"
         driver.save_screenshot(str(out))
         assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 20_000
+
+
+def test_a_page_opened_by_its_address_keeps_the_navigation(demo_url):
+    """/koding opened directly runs app.py (sidebar user field, Norwegian navigation), not a bare page."""
+    import time
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with shot.served(demo_url) as address, shot.chromium() as driver:
+        driver.get(address.rstrip("/") + "/koding")
+        WebDriverWait(driver, 60).until(lambda d: "Bruker (koder)" in d.find_element(By.TAG_NAME, "body").text)
+        time.sleep(1)
+        body = driver.find_element(By.TAG_NAME, "body").text
+        assert "Kod en tur" in body and "Oversikt" in body and "Traceback" not in body

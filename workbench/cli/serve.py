@@ -33,7 +33,7 @@ def run_app(db_url: str | None, *, port: int = 8501, headless: bool = True, user
     """Run ``streamlit run app.py`` with WORKBENCH_DB set; returns Streamlit's exit code."""
     if not APP.exists():
         raise WorkbenchError(f"the Streamlit app {APP} is missing; run `workbench serve` from a checkout "
-                             "of the repository (app.py and pages/ sit beside the workbench package)")
+                             "of the repository (app.py and views/ sit beside the workbench package)")
     env = dict(os.environ, WORKBENCH_DB=absolute_url(resolve_url(db_url)))
     if user:
         env["WORKBENCH_USER"] = user
