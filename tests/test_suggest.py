@@ -87,7 +87,7 @@ def test_lexicon_needs_codes_and_a_valid_threshold():
 @pytest.fixture(scope="module")
 def model():
     texts, labels = labelled()
-    return ModelSuggester().fit(texts, labels, codes=codes())
+    return ModelSuggester(min_examples=5, lexicon_fallback=True).fit(texts, labels, codes=codes())
 
 
 def test_model_learns_codes_with_enough_examples_and_falls_back_to_the_lexicon_for_rare_ones(model):
@@ -98,6 +98,33 @@ def test_model_learns_codes_with_enough_examples_and_falls_back_to_the_lexicon_f
     assert _codes(hits) == ["legitimitet.nedenfra"]
     assert hits[0].method == FALLBACK_METHOD == "lexicon (fallback: too few examples)"
     assert hits[0].evidence == ["folkemøtet"]
+
+
+def test_a_code_with_too_few_examples_is_never_suggested_by_default_not_even_by_its_lexicon(lexicon):
+    texts, labels = labelled()
+    m = ModelSuggester(min_examples=5).fit(texts, labels, codes=codes())
+    assert "legitimitet.nedenfra" not in m.classifiers_
+    text = ["Det kom mange på folkemøtet i går."]
+    assert m.suggest(text, "nb") == [[]]
+    assert CombinedSuggester.from_fitted(m, lexicon).suggest(text, "nb") == [[]]
+    assert _codes(lexicon.suggest(text, "nb")[0]) == ["legitimitet.nedenfra"]  # explicit lexicon run
+
+
+def test_only_marked_rows_count_toward_min_examples():
+    texts, labels = labelled()
+    # demokratisk has 8 positives; if only 4 of them count, it is below min_examples=5.
+    counts = [not (lab == {"legitimitet.demokratisk"} and i % 2) for i, lab in enumerate(labels)]
+    m = ModelSuggester(min_examples=5).fit(texts, labels, codes=codes(), counts=counts)
+    assert m.n_positive_["legitimitet.demokratisk"] == 4
+    assert sorted(m.classifiers_) == ["legitimitet.ovenfra"]
+
+
+def test_model_suggests_at_most_max_codes_per_text():
+    texts, labels = labelled()
+    m = ModelSuggester(min_examples=5, max_codes=1, floor=0.0, target_precision=0.01).fit(texts, labels,
+                                                                                          codes=codes())
+    [hits] = m.suggest(["Kommunestyret vedtok at staten skulle gi penger."], "nb")
+    assert len(hits) == 1
 
 
 def test_model_suggests_without_the_keyword_and_gives_lemmas_as_evidence(model):
@@ -121,7 +148,7 @@ def test_model_thresholds_come_from_cross_validation_and_respect_the_floor(model
 def test_model_known_mask_makes_a_rejection_a_negative_for_that_code_only():
     texts, labels = labelled()
     extra = "Departementet ga penger til kommunestyret."
-    m = ModelSuggester().fit(texts + [extra], labels + [set()], codes=codes(),
+    m = ModelSuggester(min_examples=5).fit(texts + [extra], labels + [set()], codes=codes(),
                              known=[None] * len(texts) + [{"legitimitet.ovenfra"}])
     assert m.n_positive_["legitimitet.ovenfra"] == 8
 
@@ -130,7 +157,7 @@ def test_model_checks_its_parameters_and_labels():
     texts, labels = labelled()
     with pytest.raises(WorkbenchError, match="one label set per text"):
         ModelSuggester().fit(texts, labels[:-1], codes=codes())
-    with pytest.raises(WorkbenchError, match="min_examples must be >= 2"):
+    with pytest.raises(WorkbenchError, match="min_examples must be >= 2"):  # noqa: PT012
         ModelSuggester(min_examples=1).fit(texts, labels, codes=codes())
 
 
@@ -199,7 +226,7 @@ def test_lexicon_hits_are_calibrated_on_coded_segments_and_dropped_when_mostly_w
              "Folkemøtene er som regel i mai.", "Hvem tar ansvar for folkemøtet?"]
     texts, labels = texts + wrong, labels + [set()] * len(wrong)
     calibrate = [True] * len(texts)
-    m = ModelSuggester().fit(texts, labels, codes=codes(), calibrate=calibrate)
+    m = ModelSuggester(min_examples=5, lexicon_fallback=True).fit(texts, labels, codes=codes(), calibrate=calibrate)
     # nedenfra: the two NEDENFRA turns: one hit ("folkemøte" in turn 1), right; four wrong hits.
     # precision = (1 + 2 * 0.6) / (5 + 2) = 2.2 / 7 = 0.314 < 0.5 -> dropped.
     cal = m.lexicon_precision_["legitimitet.nedenfra"]
@@ -208,6 +235,6 @@ def test_lexicon_hits_are_calibrated_on_coded_segments_and_dropped_when_mostly_w
     assert m.suggest(["Det kom mange på folkemøtet."], "nb") == [[]]
     assert CombinedSuggester.from_fitted(m, lexicon).suggest(["Det kom mange på folkemøtet."], "nb") == [[]]
     # Without calibration rows the lexicon keeps its own scores.
-    plain = ModelSuggester().fit(texts, labels, codes=codes())
+    plain = ModelSuggester(min_examples=5, lexicon_fallback=True).fit(texts, labels, codes=codes())
     assert plain.lexicon_precision_ == {}
     assert _codes(plain.suggest(["Det kom mange på folkemøtet."], "nb")[0]) == ["legitimitet.nedenfra"]

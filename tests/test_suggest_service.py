@@ -151,12 +151,17 @@ def test_train_stores_a_model_then_suggest_stores_pending_rows_once(trainable):
     assert n == len(rows) and stored == 1 and audit == 1
     by_turn = {(r.index, r.code_id): r for r in rows}
     assert (1, "legitimitet.demokratisk") in by_turn and (2, "legitimitet.ovenfra") in by_turn
-    assert by_turn[(3, "legitimitet.nedenfra")].method == "lexicon (fallback: too few examples)"
-    assert by_turn[(3, "legitimitet.nedenfra")].evidence == ["folkemøte"]
+    # nedenfra has 0 coded examples (< min_examples): not suggested, not even by its lexicon ...
+    assert not any(code == "legitimitet.nedenfra" for _, code in by_turn)
     assert all(r.status == "pending" for r in rows)
     assert not any(r.index == 4 for r in rows)
     # Running again adds nothing: every pair is already suggested.
     assert suggest(trainable, user="kari", source="fg_ny.txt") == 0
+    # ... unless the lexicon is asked for explicitly.
+    assert suggest(trainable, user="kari", method="lexicon", source="fg_ny.txt") == 1
+    with trainable.session() as s:
+        ev = s.scalar(select(Suggestion.evidence).where(Suggestion.code_id == "legitimitet.nedenfra"))
+    assert ev == ["folkemøte"]
 
 
 def test_suggest_skips_pairs_already_coded(trainable):
@@ -181,7 +186,7 @@ def test_classify_returns_codes_above_threshold_best_first(trainable):
     assert [o["id"] for o in out] == ["a", 7, "c"]
     assert out[0]["codes"][0]["code"] == "legitimitet.demokratisk"
     assert set(out[0]["codes"][0]) == {"code", "score", "method"}
-    assert [c["code"] for c in out[1]["codes"]] == ["legitimitet.nedenfra"]
+    assert out[1]["codes"] == []  # nedenfra: too few examples, so classify's default never suggests it
     assert out[2]["codes"] == []
     for o in out:
         assert [c["score"] for c in o["codes"]] == sorted((c["score"] for c in o["codes"]), reverse=True)
@@ -226,7 +231,8 @@ def test_classify_cli_bad_input_names_the_line(trainable, tmp_path, body, messag
 def test_cli_train_suggest_evaluate(trainable):
     runner, env = CliRunner(), _runner_env(trainable)
     result = runner.invoke(cli, ["train"], env=env)
-    assert result.exit_code == 0 and "2 koder med modell, 1 med leksikon" in result.output
+    assert result.exit_code == 0 and "2 koder med modell, 1 uten" in result.output
+    assert "Uten modell (for få eksempler): legitimitet.nedenfra" in result.output
     result = runner.invoke(cli, ["suggest", "--source", "fg_ny.txt"], env=env)
     assert result.exit_code == 0 and "nye forslag lagret" in result.output
     result = runner.invoke(cli, ["evaluate", "--json", "--folds", "3"], env=env)
@@ -242,3 +248,63 @@ def test_cli_train_suggest_evaluate(trainable):
 def test_commands_need_a_codebook(db, tmp_path):
     result = CliRunner().invoke(cli, ["train"], env=_runner_env(db))
     assert result.exit_code == 1 and "load a codebook first" in result.output
+
+
+# --------------------------------------------------------------------------------------------
+# Anchor utterances
+
+def _anchor_lines(*recs):
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs)
+
+
+def test_train_uses_anchor_files_and_anchors_count_toward_min_examples(trainable, tmp_path):
+    folder = tmp_path / "anchors"
+    folder.mkdir()
+    ned = ["Vi spurte ungdommene hva de ville ha.", "Innbyggerne kom med forslagene selv.",
+           "Bygda sa klart ifra hva som trengtes.", "Folk på stedet satte dagsordenen.",
+           "Lag og foreninger kom med ideene.", "Vi gikk rundt på dørene og spurte folk.",
+           "Ungdomsrådet fikk bestemme innholdet.", "Det var innbyggerne som pekte ut retningen."]
+    (folder / "a.jsonl").write_text(_anchor_lines(*[{"text": t, "codes": ["legitimitet.nedenfra"], "lang": "nb"}
+                                                    for t in ned]), encoding="utf-8")
+    (folder / "b.jsonl").write_text(_anchor_lines({"text": "Kaffen er kald.", "codes": []}), encoding="utf-8")
+    (folder / "notes.txt").write_text("not an anchor file", encoding="utf-8")
+    report = train(trainable, user="kari", anchors=[folder])
+    assert report.anchors == 9 and len(report.anchor_files) == 2
+    assert "legitimitet.nedenfra" in report.modelled  # 8 anchors reach min_examples
+    assert "9 ankerytringer" in report.summary()
+    data = training_data(trainable, anchors=[folder / "b.jsonl"])
+    i = data.kinds.index("anchor")
+    assert data.labels[i] == set() and data.known[i] is None  # [] = negative for every code
+    assert train(trainable, user="kari", anchors=[]).anchors == 0
+
+
+def test_default_anchor_folder_is_the_one_beside_the_codebook_file(db, tmp_path):
+    from workbench.codebook.store import load_codebook
+    import yaml
+
+    book = tmp_path / "mini.yaml"
+    book.write_text(yaml.safe_dump(CODEBOOK, allow_unicode=True), encoding="utf-8")
+    (tmp_path / "anchors").mkdir()
+    (tmp_path / "anchors" / "x.jsonl").write_text(
+        _anchor_lines({"text": "Vi inviterte hele bygda.", "codes": ["legitimitet.nedenfra"]}), encoding="utf-8")
+    load_codebook(db, book, user="oppsett")
+    data = training_data(db)
+    assert data.count("anchor") == 1 and data.anchor_files == [str(tmp_path / "anchors" / "x.jsonl")]
+
+
+@pytest.mark.parametrize("line, message", [
+    ('{"text": "x", "codes": ["legitimitet.nedefra"]}', "a.jsonl:2: unknown code 'legitimitet.nedefra'; "
+                                                       "did you mean legitimitet.nedenfra"),
+    ('{"text": "x", "codes": "legitimitet.nedenfra"}', 'a.jsonl:2: "codes" must be a list of code ids'),
+    ('{"text": "", "codes": []}', 'a.jsonl:2: "text" must be a non-empty string'),
+    ('{"text": "x", "codes": [], "lang": "sv"}', "a.jsonl:2: lang 'sv' is not 'nb' or 'nn'"),
+    ('{"text": "x", "codes": []', "a.jsonl:2: not valid JSON"),
+])
+def test_bad_anchor_lines_name_file_and_line(trainable, tmp_path, line, message):
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"text": "Vi hadde folkemøte.", "codes": ["legitimitet.nedenfra"]}\n' + line + "\n",
+                    encoding="utf-8")
+    with pytest.raises(WorkbenchError, match=message.replace("(", r"\(").replace("[", r"\[")):
+        train(trainable, user="kari", anchors=[path])
+    result = CliRunner().invoke(cli, ["train", "--anchors", str(path)], env=_runner_env(trainable))
+    assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output

@@ -27,33 +27,45 @@ def suggest(ctx: click.Context, method: str, source: str | None) -> None:
     click.echo(f"{n} nye forslag lagret (metode {method}). Se dem med `workbench review`.")
 
 
+ANCHORS_HELP = ("Ankerytringer (JSONL-fil eller mappe med *.jsonl); kan gis flere ganger. Standard: mappen "
+                "anchors/ ved siden av den innlastede kodebokfila, hvis den finnes.")
+
+
 @click.command()
+@click.option("--anchors", "anchors", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help=ANCHORS_HELP)
+@click.option("--no-anchors", is_flag=True, help="Tren uten ankerytringer.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
-def train(ctx: click.Context, as_json: bool) -> None:
-    """Train the suggestion model on the database's codings and the codebook's examples."""
+def train(ctx: click.Context, anchors: tuple[Path, ...], no_anchors: bool, as_json: bool) -> None:
+    """Train the suggestion model on the database's codings, anchor utterances and the codebook's examples."""
     from ..suggest.service import train as run
 
-    report = run(open_db(ctx), user=acting_user(ctx))
+    report = run(open_db(ctx), user=acting_user(ctx), anchors=[] if no_anchors else (list(anchors) or None))
     if as_json:
         echo_json(report.to_dict())
         return
     click.echo(report.summary())
+    if report.anchor_files:
+        click.echo("Ankerfiler: " + ", ".join(report.anchor_files))
     if report.fallback:
-        click.echo("Leksikon (for få eksempler): " + ", ".join(report.fallback))
+        click.echo("Uten modell (for få eksempler): " + ", ".join(report.fallback))
 
 
 @click.command()
 @click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True, help="Antall folder (k).")
 @click.option("--method", type=click.Choice(["all", "lexicon", "model"]), default="model", show_default=True,
               help="Hvilke forslag som måles.")
+@click.option("--anchors", "anchors", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help=ANCHORS_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def evaluate(ctx: click.Context, folds: int, method: str, as_json: bool) -> None:
-    """K-fold cross-validated precision, recall and F1 per code and micro/macro over the codings."""
+def evaluate(ctx: click.Context, folds: int, method: str, anchors: tuple[Path, ...], as_json: bool) -> None:
+    """Grouped k-fold cross-validated precision, recall and F1 per code and micro/macro over the
+    coded segments and anchor utterances."""
     from ..suggest.service import evaluate as run
 
-    result = run(open_db(ctx), user=acting_user(ctx), folds=folds, method=method)
+    result = run(open_db(ctx), user=acting_user(ctx), folds=folds, method=method, anchors=list(anchors) or None)
     if as_json:
         echo_json(result)
         return
@@ -61,9 +73,16 @@ def evaluate(ctx: click.Context, folds: int, method: str, as_json: bool) -> None
              "foreslått": v["predicted"]} for c, v in result["codes"].items()]
     echo_table(rows, ["kode", "P", "R", "F1", "n", "foreslått"])
     mi, ma = result["micro"], result["macro"]
-    click.echo(f"\n{result['folds']}-fold kryssvalidering over {result['segments']} segmenter (metode {method}): "
+    click.echo(f"\n{result['folds']}-fold kryssvalidering over {result['segments']} segmenter og "
+               f"{result['anchors']} ankerytringer (metode {method}): "
                f"mikro P={mi['precision']:.2f} R={mi['recall']:.2f} F1={mi['f1']:.2f}  "
                f"makro P={ma['precision']:.2f} R={ma['recall']:.2f} F1={ma['f1']:.2f}")
+    for kind, label in (("segment", "segmenter"), ("anchor", "ankerytringer")):
+        part = result.get("by_kind", {}).get(kind)
+        if part:
+            click.echo(f"  bare {label} ({part['rows']}): mikro P={part['micro']['precision']:.2f} "
+                       f"R={part['micro']['recall']:.2f}  makro P={part['macro']['precision']:.2f} "
+                       f"R={part['macro']['recall']:.2f}")
 
 
 @click.command()
@@ -72,7 +91,7 @@ def evaluate(ctx: click.Context, folds: int, method: str, as_json: bool) -> None
 @click.option("--output", "output_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help='JSONL: {"id": ..., "codes": [{"code", "score", "method"}]} per linje.')
 @click.option("--method", type=click.Choice(["auto", "all", "lexicon", "model"]), default="auto", show_default=True,
-              help="auto: modellen (med leksikon for sjeldne koder), bare leksikon hvis ingen modell er trent.")
+              help="auto: modellen (koder med for få eksempler foreslås ikke), bare leksikon hvis ingen modell er trent.")
 @click.pass_context
 def classify(ctx: click.Context, input_path: Path, output_path: Path, method: str) -> None:
     """Score utterances from a JSONL file without storing them (codes above threshold, best first)."""

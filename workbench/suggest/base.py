@@ -46,6 +46,7 @@ class CodeInfo:
     id: str
     lexicon: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
+    descriptions: tuple[str, ...] = ()  # definition and inclusion text (training text for the model)
 
 
 def code_infos(codes: Iterable[Any] | None) -> list[CodeInfo]:
@@ -63,7 +64,9 @@ def code_infos(codes: Iterable[Any] | None) -> list[CodeInfo]:
                 continue
             info = CodeInfo(str(get("id")),
                             tuple(str(x).strip() for x in (get("lexicon") or ()) if str(x).strip()),
-                            tuple(str(x).strip() for x in (get("examples") or ()) if str(x).strip()))
+                            tuple(str(x).strip() for x in (get("examples") or ()) if str(x).strip()),
+                            tuple(str(get(k)).strip() for k in ("definition", "inclusion")
+                                  if get(k) and str(get(k)).strip()))
         if info.id not in seen:
             seen.add(info.id)
             out.append(info)

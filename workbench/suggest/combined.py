@@ -19,8 +19,13 @@ class CombinedSuggester(Suggester):
     A code both suggest gets the noisy-or of the two scores (``1 - (1-a)(1-b)``) and method
     ``"model+lexicon"``; ``scores`` is the element-wise maximum. With a model trained on coded
     segments, a lexicon hit scores its code's measured lexicon precision and is dropped when that
-    is below the model's ``lexicon_min_precision`` (``ModelSuggester.lexicon_score_for``). ``require_model=True`` keeps a
-    lexicon-only hit only for codes the model does not cover (higher precision, lower recall).
+    is below the model's ``lexicon_min_precision`` (``ModelSuggester.lexicon_score_for``).
+
+    Codes the model does not cover (fewer than ``min_examples`` positive training texts) get no
+    lexicon-only suggestion either, unless the model was fitted with ``lexicon_fallback=True``:
+    for those codes only an explicit lexicon run (``--method lexicon``) suggests anything.
+    ``require_model=True`` also drops lexicon-only hits for codes the model covers (the lexicon
+    then only boosts the model's own suggestions).
     """
 
     name = "combined"
@@ -64,11 +69,20 @@ class CombinedSuggester(Suggester):
         out = np.zeros((len(texts), len(self.codes_)))
         col = {c: j for j, c in enumerate(self.codes_)}
         parts = [self.lexicon_] + ([self.model_] if self.model_ is not None else [])
+        allowed = self._lexicon_allowed()
         for part in parts:
             s = part.scores(texts, langs)
             for j, c in enumerate(part.codes_):
+                if part is self.lexicon_ and allowed is not None and c not in allowed:
+                    continue
                 out[:, col[c]] = np.maximum(out[:, col[c]], s[:, j])
         return out
+
+    def _lexicon_allowed(self) -> set[str] | None:
+        """Codes a lexicon-only hit may be suggested for (None = all)."""
+        if self.model_ is None or getattr(self.model_, "lexicon_fallback", False):
+            return None
+        return set(self.model_.classifiers_)
 
     def suggest(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[list[Suggested]]:
         self.check_fitted()
@@ -77,6 +91,7 @@ class CombinedSuggester(Suggester):
         lex = self.lexicon_.suggest(texts, langs_)
         mod = self.model_.suggest(texts, langs_) if self.model_ is not None else [[] for _ in texts]
         covered = set(self.model_.classifiers_) if self.model_ is not None else set()
+        allowed = self._lexicon_allowed()
         out: list[list[Suggested]] = []
         for lex_hits, mod_hits in zip(lex, mod):
             merged: dict[str, Suggested] = {h.code: h for h in mod_hits}
@@ -87,6 +102,8 @@ class CombinedSuggester(Suggester):
                         continue
                 m = merged.get(h.code)
                 if m is None:
+                    if allowed is not None and h.code not in allowed:
+                        continue
                     if self.require_model and h.code in covered:
                         continue
                     merged[h.code] = h
@@ -95,7 +112,9 @@ class CombinedSuggester(Suggester):
                 else:
                     merged[h.code] = Suggested(h.code, 1 - (1 - m.score) * (1 - h.score), "model+lexicon",
                                                list(dict.fromkeys(h.evidence + m.evidence)))
-            out.append(sorted(merged.values(), key=lambda s: -s.score))
+            ranked = sorted(merged.values(), key=lambda s: -s.score)
+            cap = getattr(self.model_, "max_codes", 0) if self.model_ is not None else 0
+            out.append(ranked[:cap] if cap else ranked)
         return out
 
 

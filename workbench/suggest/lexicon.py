@@ -4,6 +4,11 @@ Entries are lemmatised with the same nb/nn pipelines as the texts, so "kommunest
 "kommunestyrevedtaket" and "tilskuddsbrev" matches "tilskuddsbrevene". Each entry also gets a
 pattern that takes its words as lemmas verbatim (entries are written in lemma form), which covers
 the odd entry the lemmatiser maps elsewhere.
+
+An entry written with a leading ``=`` (``=politisk dyr``) is matched on the exact lowercase surface
+form instead (``PhraseMatcher`` on LOWER): use it where lemma matching finds false friends
+("politisk dyrt" has the lemmas "politisk dyr"). List every inflected form you want as its own
+``=`` entry.
 """
 
 from __future__ import annotations
@@ -19,7 +24,17 @@ from ..errors import WorkbenchError
 from ..nlp import LANGS, load
 from .base import Suggested, Suggester, code_infos, resolve_langs
 
-__all__ = ["LexiconSuggester", "lexicon_score"]
+__all__ = ["LexiconSuggester", "lexicon_score", "SURFACE_PREFIX", "split_entry"]
+
+SURFACE_PREFIX = "="
+
+
+def split_entry(entry: str) -> tuple[str, bool]:
+    """``(phrase, surface)``: ``"=politisk dyr"`` -> ``("politisk dyr", True)``; lemma entries -> False."""
+    entry = entry.strip()
+    if entry.startswith(SURFACE_PREFIX):
+        return entry[len(SURFACE_PREFIX):].strip().lower(), True
+    return entry, False
 
 
 def lexicon_score(n_distinct: int, specific: bool, *, single: float = 0.6, specific_single: float = 0.7,
@@ -82,17 +97,26 @@ class LexiconSuggester(Suggester):
         self.__dict__.update(state)
         self._matchers = {}
 
-    def _matcher(self, lang: str) -> PhraseMatcher:
-        matcher = self._matchers.get(lang)
-        if matcher is not None:
-            return matcher
+    def _matcher(self, lang: str) -> tuple[PhraseMatcher, PhraseMatcher]:
+        """(lemma matcher, surface matcher) for ``lang``, built once."""
+        pair = self._matchers.get(lang)
+        if pair is not None:
+            return pair
         nlp = load(lang)
         matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
+        surface = PhraseMatcher(nlp.vocab, attr="LOWER")
         for code, entries in self.lexicon_.items():
             patterns: list[Doc] = []
+            exact: list[Doc] = []
             keys: set[tuple[str, ...]] = set()
             for entry in entries:
-                doc = nlp(entry.lower())
+                phrase, is_surface = split_entry(entry)
+                if not phrase:
+                    continue
+                if is_surface:
+                    exact.append(nlp.make_doc(phrase))
+                    continue
+                doc = nlp(phrase.lower())
                 verbatim = Doc(nlp.vocab, words=[t.text for t in doc])
                 for tok, src in zip(verbatim, doc):
                     tok.lemma_ = src.text.lower()
@@ -103,8 +127,10 @@ class LexiconSuggester(Suggester):
                         patterns.append(pattern)
             if patterns:
                 matcher.add(code, patterns)
-        self._matchers[lang] = matcher
-        return matcher
+            if exact:
+                surface.add(code, exact)
+        self._matchers[lang] = (matcher, surface)
+        return matcher, surface
 
     def _matches(self, texts: list[str], langs: list[str]) -> list[dict[str, list]]:
         """Per text: code -> non-overlapping matched spans."""
@@ -113,11 +139,13 @@ class LexiconSuggester(Suggester):
             idx = [i for i, lg in enumerate(langs) if lg == lang]
             if not idx:
                 continue
-            nlp, matcher = load(lang), self._matcher(lang)
+            nlp = load(lang)
+            matchers = self._matcher(lang)
             for i, doc in zip(idx, nlp.pipe([texts[i] for i in idx])):
                 by_code: dict[str, list] = {}
-                for match_id, start, end in matcher(doc):
-                    by_code.setdefault(nlp.vocab.strings[match_id], []).append(doc[start:end])
+                for matcher in matchers:
+                    for match_id, start, end in matcher(doc):
+                        by_code.setdefault(nlp.vocab.strings[match_id], []).append(doc[start:end])
                 out[i] = {code: sorted(filter_spans(spans), key=lambda s: s.start)
                           for code, spans in by_code.items()}
         return out

@@ -1,5 +1,8 @@
 """Model suggester: TF-IDF over lemmas (word 1-2 grams + char_wb 3-5 grams), one-vs-rest logistic
-regression, per-code thresholds from cross-validation on the training data, lexicon fallback.
+regression, per-code thresholds from (grouped) cross-validation on the training data, at most
+``max_codes`` codes per text. Codes with fewer than ``min_examples`` positive texts (counting only
+the rows marked in ``counts``: coded segments and anchor utterances, not the codebook's own
+examples) get no classifier and are not suggested (unless ``lexicon_fallback=True``).
 
 Labels may be partly unknown: ``known[i]`` lists the codes whose label is known for text ``i``
 (a rejected suggestion says "not this code" and nothing about the others). Each code's classifier
@@ -17,7 +20,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold
+from sklearn.model_selection import GroupKFold, KFold
 
 from ..errors import WorkbenchError
 from ..nlp import LANGS, load
@@ -81,21 +84,28 @@ def choose_threshold(probs: np.ndarray, y: np.ndarray, *, target_precision: floa
 class ModelSuggester(Suggester):
     """Learned suggester with calibrated per-code thresholds and a lexicon fallback for rare codes.
 
-    Parameters: ``min_examples`` (codes with fewer positive texts use the lexicon), ``target_precision``
+    Parameters: ``min_examples`` (codes with fewer positive texts are not modelled: not suggested,
+    or left to the lexicon with ``lexicon_fallback=True``), ``target_precision``
     and ``floor`` (threshold choice, see :func:`choose_threshold`), ``cv_folds`` (folds for the
     thresholds), ``C`` (inverse regularisation), ``char_ngrams`` (add char_wb 3-5 grams),
     ``lexicon_features`` (add each code's lexicon score as a feature, so the model learns how far
     to trust each lexicon; off by default: it lowered cross-validated precision on the demo
     codings), ``lexicon_min_precision`` (a code's lexicon hits are kept only if they were right at
-    least this often on the ``calibrate`` rows of the training data), ``random_state``.
+    least this often on the ``calibrate`` rows of the training data), ``char_weight`` (scale of the
+    char n-gram block against the word block), ``max_codes`` (keep at most this many codes per
+    text, best first; 0 = no cap), ``random_state``.
     """
 
     name = "model"
 
-    def __init__(self, min_examples: int = 5, target_precision: float = 0.8, floor: float = 0.5,
+    def __init__(self, min_examples: int = 8, target_precision: float = 0.8, floor: float = 0.5,
                  cv_folds: int = 5, C: float = 4.0, char_ngrams: bool = True, lexicon_features: bool = False,
-                 lexicon_min_precision: float = 0.5, random_state: int = 0):
+                 lexicon_min_precision: float = 0.5, char_weight: float = 0.5, max_codes: int = 3,
+                 lexicon_fallback: bool = False, random_state: int = 0):
         self.min_examples = min_examples
+        self.char_weight = char_weight
+        self.max_codes = max_codes
+        self.lexicon_fallback = lexicon_fallback
         self.target_precision = target_precision
         self.floor = floor
         self.cv_folds = cv_folds
@@ -113,10 +123,12 @@ class ModelSuggester(Suggester):
             vecs.append(TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2))
         return vecs
 
-    @staticmethod
-    def _transform(vecs: list[TfidfVectorizer], lemmas: list[str], fit: bool = False,
+    def _transform(self, vecs: list[TfidfVectorizer], lemmas: list[str], fit: bool = False,
                    extra: np.ndarray | None = None) -> sp.csr_matrix:
         parts = [v.fit_transform(lemmas) if fit else v.transform(lemmas) for v in vecs]
+        weight = getattr(self, "char_weight", 1.0)
+        if len(parts) > 1 and weight != 1.0:
+            parts[1] = parts[1] * weight
         if extra is not None and extra.shape[1]:
             parts.append(sp.csr_matrix(extra))
         X = sp.hstack(parts, format="csr")
@@ -135,10 +147,13 @@ class ModelSuggester(Suggester):
     # -- fit -----------------------------------------------------------------------------------
     def fit(self, texts: Sequence[str], labels: Sequence[Iterable[str]], langs: Sequence[str | None] | None = None,
             codes: Iterable[Any] | None = None, known: Sequence[Iterable[str] | None] | None = None,
-            calibrate: Sequence[bool] | None = None) -> "ModelSuggester":
+            calibrate: Sequence[bool] | None = None, counts: Sequence[bool] | None = None,
+            groups: Sequence[Any] | None = None) -> "ModelSuggester":
         """Fit on ``texts`` with label sets; ``known`` as in the module docstring; ``calibrate``
         marks the rows (real coded segments, not the codebook's own examples) on which each code's
-        lexicon precision is measured (``lexicon_precision_``)."""
+        lexicon precision is measured (``lexicon_precision_``) and on which the thresholds are
+        chosen; ``counts`` marks the rows whose positives count toward ``min_examples`` (default:
+        all); ``groups`` keeps rows of one group (e.g. one source) in the same threshold fold."""
         texts = list(texts)
         if labels is None or len(labels) != len(texts):
             raise WorkbenchError(f"ModelSuggester.fit: need one label set per text ({len(texts)} texts, "
@@ -164,8 +179,10 @@ class ModelSuggester(Suggester):
                 for c in set(known[i]) | ls:
                     if c in col:
                         K[i, col[c]] = True
-        self.n_positive_ = {c: int(Y[:, j].sum()) for j, c in enumerate(self.codes_)}
-        modelled = [j for j in range(k) if Y[:, j].sum() >= self.min_examples and (Y[K[:, j], j] == 0).any()]
+        count_rows = np.ones(n, dtype=bool) if counts is None else np.asarray(list(counts), dtype=bool)
+        self.n_positive_ = {c: int(Y[count_rows, j].sum()) for j, c in enumerate(self.codes_)}
+        modelled = [j for j in range(k) if Y[count_rows, j].sum() >= self.min_examples
+                    and (Y[K[:, j], j] == 0).any()]
         self.modelled_ = [self.codes_[j] for j in modelled]
         self.lexicon_ = LexiconSuggester().fit(codes=infos) if any(c.lexicon for c in infos) else None
 
@@ -177,7 +194,7 @@ class ModelSuggester(Suggester):
         self.thresholds_ = np.ones(k)
         self.classifiers_: dict[str, LogisticRegression] = {}
         self.cv_: dict[str, dict[str, float]] = {}
-        if self.lexicon_ is not None:
+        if self.lexicon_ is not None and self.lexicon_fallback:
             for j, c in enumerate(self.codes_):
                 if c not in self.modelled_:
                     self.thresholds_[j] = self.lexicon_.threshold
@@ -188,8 +205,11 @@ class ModelSuggester(Suggester):
         # Out-of-fold probabilities for the thresholds (vectorisers refitted per fold).
         oof = np.zeros((n, k))
         folds = max(2, min(self.cv_folds, min(int(Y[:, j].sum()) for j in modelled)))
-        kf = KFold(n_splits=folds, shuffle=True, random_state=self.random_state)
-        for train, test in kf.split(np.arange(n)):
+        if groups is not None and len(set(groups)) >= folds:
+            splits = GroupKFold(n_splits=folds).split(np.arange(n), groups=list(groups))
+        else:
+            splits = KFold(n_splits=folds, shuffle=True, random_state=self.random_state).split(np.arange(n))
+        for train, test in splits:
             vecs = self._vectorizers()
             Xtr = self._transform(vecs, [lemmas[i] for i in train], fit=True, extra=None if L is None else L[train])
             Xte = self._transform(vecs, [lemmas[i] for i in test], extra=None if L is None else L[test])
@@ -198,8 +218,10 @@ class ModelSuggester(Suggester):
                 clf = self._fit_code(Xtr[rows], Y[train][rows, j])
                 if clf is not None:
                     oof[test, j] = clf.predict_proba(Xte)[:, 1]
+        cal_rows = (np.ones(n, dtype=bool) if calibrate is None or not any(calibrate)
+                    else np.asarray(list(calibrate), dtype=bool))
         for j in modelled:
-            rows = K[:, j]
+            rows = K[:, j] & cal_rows
             t, figs = choose_threshold(oof[rows, j], Y[rows, j], target_precision=self.target_precision,
                                        floor=self.floor)
             self.thresholds_[j] = t
@@ -253,6 +275,11 @@ class ModelSuggester(Suggester):
     def method_for(self, code: str) -> str:
         return self.name if code in self.classifiers_ else FALLBACK_METHOD
 
+    def _fallback_codes(self) -> list[int]:
+        if not getattr(self, "lexicon_fallback", False) or self.lexicon_ is None:
+            return []
+        return [j for j, c in enumerate(self.codes_) if c not in self.classifiers_]
+
     def _scores(self, texts: list[str], langs: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), len(self.codes_)))
         if self.classifiers_:
@@ -262,15 +289,14 @@ class ModelSuggester(Suggester):
                 clf = self.classifiers_.get(c)
                 if clf is not None:
                     out[:, j] = clf.predict_proba(X)[:, 1]
-        if self.lexicon_ is not None:
-            fallback = [j for j, c in enumerate(self.codes_) if c not in self.classifiers_]
-            if fallback:
-                lex = self.lexicon_.scores(texts, langs)
-                lcol = {c: j for j, c in enumerate(self.lexicon_.codes_)}
-                for j in fallback:
-                    c = self.codes_[j]
-                    if c in lcol:
-                        out[:, j] = [self.lexicon_score_for(c, v) for v in lex[:, lcol[c]]]
+        fallback = self._fallback_codes()
+        if fallback:
+            lex = self.lexicon_.scores(texts, langs)
+            lcol = {c: j for j, c in enumerate(self.lexicon_.codes_)}
+            for j in fallback:
+                c = self.codes_[j]
+                if c in lcol:
+                    out[:, j] = [self.lexicon_score_for(c, v) for v in lex[:, lcol[c]]]
         return out
 
     def suggest(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[list[Suggested]]:
@@ -280,6 +306,9 @@ class ModelSuggester(Suggester):
         texts = list(texts)
         langs_ = resolve_langs(texts, langs)
         out = Suggester.suggest(self, texts, langs_)
+        cap = getattr(self, "max_codes", 0)
+        if cap:
+            out = [hits[:cap] for hits in out]
         if not any(out):
             return out
         lemmas = lemma_texts(texts, langs_) if self.classifiers_ else None

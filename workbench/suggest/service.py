@@ -7,7 +7,13 @@ in the database plus the codebook's ``examples`` as anchor examples:
   codes any coder applied to it (accepted suggestions are codings too), and every other code is a
   known negative for it ("no coding by a coder who coded that source" = negative);
 * a rejected suggestion on a segment outside those sources is a negative for that code only;
-* each codable code's ``examples`` are positive for that code and negative for the others.
+* each codable code's ``examples`` (and its definition and inclusion text) are positive for that
+  code and negative for the others;
+* anchor utterances (``workbench.suggest.anchors``): every ``*.jsonl`` in the ``anchors/`` folder
+  beside the codebook file the database loaded last, or the files/folders given as ``anchors=``;
+  a line's codes are positive, every other code negative (``[]`` = negative for all).
+
+Only coded segments and anchors count toward ``min_examples`` (see docs/suggestions.md).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from ..nlp import detect_language, normalize_lang
 from ..store import Code, CodebookVersion, Coding, Database, Segment, Source, Suggestion, TrainedModel
 from .base import CodeInfo, Suggester, code_infos
 from .combined import CombinedSuggester
+from .anchors import default_anchor_dir, read_anchors
 from .lexicon import LexiconSuggester
 from .model import ModelSuggester
 
@@ -48,7 +55,8 @@ def current_code_infos(db: Database) -> list[CodeInfo]:
     with db.session() as s:
         rows = s.scalars(select(Code).where(Code.retired.is_(False)).order_by(Code.sort_order, Code.id)).all()
         infos = code_infos([{"id": c.id, "codable": c.codable, "lexicon": c.lexicon or [],
-                             "examples": c.examples or []} for c in rows])
+                             "examples": c.examples or [], "definition": c.definition,
+                             "inclusion": c.inclusion} for c in rows])
     if not infos:
         raise WorkbenchError(f"database {db.url}: no codable codes; load a codebook first with "
                              "`workbench codebook load codebooks/bygdevekst.yaml`")
@@ -70,31 +78,55 @@ class TrainingData:
     labels: list[set[str]] = field(default_factory=list)
     langs: list[str | None] = field(default_factory=list)
     known: list[set[str] | None] = field(default_factory=list)
-    kinds: list[str] = field(default_factory=list)  # "segment" | "rejected" | "example"
+    # "segment" | "rejected" | "example" | "definition" | "anchor"
+    kinds: list[str] = field(default_factory=list)
     segment_ids: list[int | None] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)  # rows of one source share a group
+    anchor_files: list[str] = field(default_factory=list)
 
     def add(self, text: str, labels: set[str], lang: str | None, known: set[str] | None, kind: str,
-            segment_id: int | None = None) -> None:
+            segment_id: int | None = None, group: str | None = None) -> None:
         self.texts.append(text)
         self.labels.append(labels)
         self.langs.append(lang)
         self.known.append(known)
         self.kinds.append(kind)
         self.segment_ids.append(segment_id)
+        self.groups.append(group or f"{kind}:{len(self.texts)}")
 
     def subset(self, idx: Iterable[int]) -> "TrainingData":
-        out = TrainingData()
+        out = TrainingData(anchor_files=list(self.anchor_files))
         for i in idx:
-            out.add(self.texts[i], self.labels[i], self.langs[i], self.known[i], self.kinds[i], self.segment_ids[i])
+            out.add(self.texts[i], self.labels[i], self.langs[i], self.known[i], self.kinds[i], self.segment_ids[i],
+                    self.groups[i])
         return out
 
     def count(self, kind: str) -> int:
         return sum(1 for k in self.kinds if k == kind)
 
+    def fit_kwargs(self) -> dict[str, Any]:
+        """The row masks ``ModelSuggester.fit`` takes: ``known``, ``calibrate`` (real utterances:
+        segments and anchors), ``counts`` (rows that count toward ``min_examples``), ``groups``."""
+        real = [k in ("segment", "anchor") for k in self.kinds]
+        return {"known": self.known, "calibrate": real, "counts": real, "groups": self.groups}
 
-def training_data(db: Database, codes: Sequence[CodeInfo] | None = None, *, use_examples: bool = True
-                  ) -> TrainingData:
-    """The database's codings (and rejections) plus, with ``use_examples``, the codebook examples."""
+
+def anchor_paths(db: Database, anchors: Sequence[str | Path] | None = None) -> list[Path]:
+    """The anchor files/folders to use: ``anchors`` if given (``[]`` = none), else the ``anchors/``
+    folder beside the codebook file the database loaded last (if there is one)."""
+    if anchors is not None:
+        return [Path(a) for a in anchors]
+    with db.session() as s:
+        file_name = s.scalar(select(CodebookVersion.file_name).order_by(CodebookVersion.id.desc()).limit(1))
+    folder = default_anchor_dir(file_name)
+    return [folder] if folder is not None else []
+
+
+def training_data(db: Database, codes: Sequence[CodeInfo] | None = None, *, use_examples: bool = True,
+                  anchors: Sequence[str | Path] | None = None) -> TrainingData:
+    """The database's codings (and rejections), the anchor utterances (``anchors``: files or
+    folders; None = the default folder, see ``anchor_paths``) and, with ``use_examples``, the
+    codebook examples and definitions."""
     codes = list(codes) if codes is not None else current_code_infos(db)
     ids = {c.id for c in codes}
     data = TrainingData()
@@ -113,7 +145,8 @@ def training_data(db: Database, codes: Sequence[CodeInfo] | None = None, *, use_
             for seg in segs:
                 text = seg.text
                 if text.strip():
-                    data.add(text, labels.get(seg.id, set()), _lang_of(seg.source), None, "segment", seg.id)
+                    data.add(text, labels.get(seg.id, set()), _lang_of(seg.source), None, "segment", seg.id,
+                             f"source:{seg.source_id}")
         rejected: dict[int, set[str]] = {}
         for seg_id, code_id in s.execute(select(Suggestion.segment_id, Suggestion.code_id)
                                          .where(Suggestion.status == "rejected")):
@@ -124,11 +157,21 @@ def training_data(db: Database, codes: Sequence[CodeInfo] | None = None, *, use_
             for seg in s.scalars(select(Segment).where(Segment.id.in_(extra)).options(selectinload(Segment.source))
                                  .order_by(Segment.id)):
                 if seg.text.strip():
-                    data.add(seg.text, set(), _lang_of(seg.source), set(rejected[seg.id]), "rejected", seg.id)
+                    data.add(seg.text, set(), _lang_of(seg.source), set(rejected[seg.id]), "rejected", seg.id,
+                             f"source:{seg.source_id}")
+    paths = anchor_paths(db, anchors)
+    if paths:
+        from .anchors import anchor_files
+
+        data.anchor_files = [str(p) for p in anchor_files(paths)]
+        for a in read_anchors(paths, ids):
+            data.add(a.text, set(a.codes), a.lang, None, "anchor")
     if use_examples:
         for c in codes:
             for example in c.examples:
                 data.add(example, {c.id}, None, None, "example")
+            for text in c.descriptions:
+                data.add(text, {c.id}, None, None, "definition")
     return data
 
 
@@ -149,34 +192,43 @@ class TrainReport:
     thresholds: dict[str, float]
     cv: dict[str, dict[str, float]]
     seconds: float
+    anchors: int = 0
+    anchor_files: list[str] = field(default_factory=list)
+    min_examples: int = 0
 
     def summary(self) -> str:
-        return (f"Modell {self.model_id} trent på {self.segments} kodede segmenter, {self.rejected} avviste "
-                f"forslag og {self.examples} eksempler fra kodeboka på {self.seconds:.1f} s: "
-                f"{len(self.modelled)} koder med modell, {len(self.fallback)} med leksikon "
-                f"(for få eksempler).")
+        return (f"Modell {self.model_id} trent på {self.segments} kodede segmenter, {self.anchors} ankerytringer, "
+                f"{self.rejected} avviste forslag og {self.examples} eksempler fra kodeboka på {self.seconds:.1f} s: "
+                f"{len(self.modelled)} koder med modell, {len(self.fallback)} uten (for få eksempler, "
+                f"under {self.min_examples}: foreslås bare med --method lexicon).")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def train(db: Database, *, user: str | None, use_examples: bool = True, **params: Any) -> TrainReport:
-    """Fit a ``ModelSuggester`` on the database's codings + codebook examples and store it."""
+def train(db: Database, *, user: str | None, use_examples: bool = True,
+          anchors: Sequence[str | Path] | None = None, **params: Any) -> TrainReport:
+    """Fit a ``ModelSuggester`` on the database's codings + anchors + codebook examples and store it.
+
+    ``anchors``: anchor files or folders; None = the ``anchors/`` folder beside the loaded codebook
+    file (when present); ``[]`` = none.
+    """
     t0 = time.perf_counter()
     codes = current_code_infos(db)
-    data = training_data(db, codes, use_examples=use_examples)
+    data = training_data(db, codes, use_examples=use_examples, anchors=anchors)
     if not data.texts:
         raise WorkbenchError(f"database {db.url}: nothing to train on (no codings, no rejected suggestions, "
                              "no codebook examples); code some turns with `workbench code` first")
-    model = ModelSuggester(**params).fit(data.texts, data.labels, data.langs, codes, known=data.known,
-                                         calibrate=[k != "example" for k in data.kinds])
+    model = ModelSuggester(**params).fit(data.texts, data.labels, data.langs, codes, **data.fit_kwargs())
     seconds = time.perf_counter() - t0
     import sklearn
 
     fallback = [c for c in model.codes_ if c not in model.classifiers_]
     thresholds = {c: float(t) for c, t in zip(model.codes_, model.thresholds_) if c in model.classifiers_}
     info = {"params": model.get_params(), "segments": data.count("segment"), "rejected": data.count("rejected"),
-            "examples": data.count("example"), "positives": model.n_positive_, "modelled": list(model.classifiers_),
+            "examples": data.count("example"), "anchors": data.count("anchor"),
+            "anchor_files": data.anchor_files, "definitions": data.count("definition"),
+            "positives": model.n_positive_, "modelled": list(model.classifiers_),
             "fallback": fallback, "thresholds": thresholds, "cv": model.cv_,
             "lexicon_precision": model.lexicon_precision_, "seconds": round(seconds, 2),
             "sklearn": sklearn.__version__}
@@ -187,10 +239,11 @@ def train(db: Database, *, user: str | None, use_examples: bool = True, **params
         tx.session.add(row)
         tx.session.flush()
         tx.audit("train", "trained_model", row.id, {k: info[k] for k in ("segments", "rejected", "examples",
-                                                                         "modelled", "fallback")})
+                                                                         "anchors", "modelled", "fallback")})
         model_id = row.id
     return TrainReport(model_id, info["segments"], info["rejected"], info["examples"], list(model.classifiers_),
-                       fallback, thresholds, model.cv_, seconds)
+                       fallback, thresholds, model.cv_, seconds, info["anchors"], data.anchor_files,
+                       model.min_examples)
 
 
 def load_model(db: Database, *, user: str | None = None) -> ModelSuggester | None:
@@ -323,33 +376,40 @@ def _fit_method(method: str, data: TrainingData, codes: list[CodeInfo], params: 
     lexicon = LexiconSuggester().fit(codes=codes)
     if method == "lexicon":
         return lexicon
-    model = ModelSuggester(**(params or {})).fit(data.texts, data.labels, data.langs, codes, known=data.known,
-                                                 calibrate=[k != "example" for k in data.kinds])
+    model = ModelSuggester(**(params or {})).fit(data.texts, data.labels, data.langs, codes, **data.fit_kwargs())
     model.lexicon_ = lexicon
     return model if method == "model" else CombinedSuggester.from_fitted(model, lexicon)
 
 
 def evaluate(db: Database, *, user: str | None, folds: int = 5, method: str = "model",
-             use_examples: bool = True, random_state: int = 0, **params: Any) -> dict[str, Any]:
-    """K-fold cross-validated P/R/F1 of ``method`` over the database's codings.
+             use_examples: bool = True, random_state: int = 0, anchors: Sequence[str | Path] | None = None,
+             **params: Any) -> dict[str, Any]:
+    """Grouped k-fold cross-validated P/R/F1 of ``method`` over the database's coded segments and
+    the anchor utterances.
 
-    The folds split the coded segments (one row per segment, all coders' codes merged); each
-    fold's suggester is trained on the other folds (plus rejected suggestions and, with
-    ``use_examples``, the codebook examples) and predicts the held-out segments. ``params`` go to
-    ``ModelSuggester`` (e.g. ``floor=0.4``), for model selection on the database's own codings.
+    Test rows are the coded segments (one row per segment, all coders' codes merged) and the anchor
+    lines; the folds keep all segments of one source together (a source's turns share names and
+    topics, so splitting them would flatter the figures). Each fold's suggester is trained on the
+    other folds (plus rejected suggestions and, with ``use_examples``, the codebook examples and
+    definitions) and predicts the held-out rows. Besides the pooled figures, ``by_kind`` gives them
+    for segments and anchors separately. ``params`` go to ``ModelSuggester`` (e.g. ``floor=0.4``).
     """
-    from sklearn.model_selection import KFold
+    from sklearn.model_selection import GroupKFold
 
     if method not in METHODS:
         raise InputError(f"method {method!r} is not one of {', '.join(METHODS)}")
     codes = current_code_infos(db)
-    data = training_data(db, codes, use_examples=use_examples)
-    test_rows = [i for i, k in enumerate(data.kinds) if k == "segment"]
+    data = training_data(db, codes, use_examples=use_examples, anchors=anchors)
+    test_rows = [i for i, k in enumerate(data.kinds) if k in ("segment", "anchor")]
     if folds < 2:
         raise InputError(f"--folds {folds}: need at least 2 folds")
+    groups = [data.groups[i] for i in test_rows]
     if len(test_rows) < folds:
-        raise WorkbenchError(f"database {db.url}: {len(test_rows)} coded segments, too few for {folds} folds; "
-                             "code more turns or use --folds 2")
+        raise WorkbenchError(f"database {db.url}: {len(test_rows)} coded segments and anchors, too few for "
+                             f"{folds} folds; code more turns or use --folds 2")
+    grouped = len(set(groups)) >= folds
+    if not grouped:  # e.g. a single coded source: split its turns (figures then a little optimistic)
+        groups = list(range(len(test_rows)))
     ids = [c.id for c in codes]
     col = {c: j for j, c in enumerate(ids)}
     y_true = np.zeros((len(test_rows), len(ids)), dtype=int)
@@ -357,15 +417,19 @@ def evaluate(db: Database, *, user: str | None, folds: int = 5, method: str = "m
     for r, i in enumerate(test_rows):
         for c in data.labels[i]:
             y_true[r, col[c]] = 1
-    other = [i for i, k in enumerate(data.kinds) if k != "segment"]
-    kf = KFold(n_splits=folds, shuffle=True, random_state=random_state)
+    other = [i for i, k in enumerate(data.kinds) if k not in ("segment", "anchor")]
     lexicon_only = None
-    for train_pos, test_pos in kf.split(test_rows):
+    from sklearn.model_selection import KFold
+
+    splitter = (GroupKFold(n_splits=folds).split(test_rows, groups=groups) if grouped
+                else KFold(n_splits=folds, shuffle=True, random_state=random_state).split(test_rows))
+    for train_pos, test_pos in splitter:
         train_idx = [test_rows[p] for p in train_pos] + other
         if method == "lexicon":
             lexicon_only = lexicon_only or _fit_method("lexicon", data, codes)
             suggester = lexicon_only
         else:
+            params = {"random_state": random_state, **params}
             suggester = _fit_method(method, data.subset(train_idx), codes, params)
         test_idx = [test_rows[p] for p in test_pos]
         hits = suggester.suggest([data.texts[i] for i in test_idx], [data.langs[i] for i in test_idx])
@@ -374,8 +438,16 @@ def evaluate(db: Database, *, user: str | None, folds: int = 5, method: str = "m
                 if h.code in col:
                     y_pred[p, col[h.code]] = 1
     out = prf_table(y_true, y_pred, ids)
-    out.update({"method": method, "params": params, "folds": folds, "segments": len(test_rows), "examples": data.count("example"),
-                "rejected": data.count("rejected")})
+    kinds = np.array([data.kinds[i] for i in test_rows])
+    by_kind = {}
+    for kind in ("segment", "anchor"):
+        mask = kinds == kind
+        if mask.any():
+            t = prf_table(y_true[mask], y_pred[mask], ids)
+            by_kind[kind] = {"rows": int(mask.sum()), "micro": t["micro"], "macro": t["macro"]}
+    out.update({"method": method, "params": params, "folds": folds, "segments": data.count("segment"),
+                "anchors": data.count("anchor"), "examples": data.count("example"),
+                "rejected": data.count("rejected"), "grouped": grouped, "by_kind": by_kind})
     return out
 
 
