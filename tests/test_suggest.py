@@ -238,3 +238,27 @@ def test_lexicon_hits_are_calibrated_on_coded_segments_and_dropped_when_mostly_w
     plain = ModelSuggester(min_examples=5, lexicon_fallback=True).fit(texts, labels, codes=codes())
     assert plain.lexicon_precision_ == {}
     assert _codes(plain.suggest(["Det kom mange på folkemøtet."], "nb")[0]) == ["legitimitet.nedenfra"]
+
+
+def test_surface_form_entries_match_only_the_exact_words():
+    from workbench.suggest.base import CodeInfo
+
+    lex = LexiconSuggester().fit(codes=[CodeInfo("rolle.politisk_dyr", ("=politisk dyr", "=politiske dyret",
+                                                                       "maktspill"))])
+    texts = ["Det ble politisk dyrt å si nei.", "Han er et politisk dyr.", "Det politiske dyret i salen.",
+             "Maktspillet tok over."]
+    out = lex.suggest(texts, "nb")
+    assert out[0] == []  # "dyrt" has the lemma "dyr", but surface entries do not lemmatise
+    assert [h.evidence for h in out[1]] == [["politisk dyr"]]
+    assert [h.evidence for h in out[2]] == [["politiske dyret"]]
+    assert [h.evidence for h in out[3]] == [["Maktspillet"]]  # lemma entries still inflect
+
+
+def test_shipped_lexicon_has_no_known_false_friends():
+    from workbench.codebook import iter_codes, validate_codebook
+
+    lex = LexiconSuggester().fit(codes=iter_codes(validate_codebook(BYGDEVEKST).codebook))
+    texts = ["Det blir politisk dyrt for ordføreren.", "Det var dekket bord i kantina.",
+             "Styringsgruppa møttes i går.", "Vi gjorde det på egen hånd.", "Både stat og kommune var der.",
+             "Fylkestinget har møte i dag.", "Vi så en hybrid bil."]
+    assert lex.suggest(texts, "nb") == [[] for _ in texts]
