@@ -48,7 +48,7 @@ def main() -> None:
         report = train(db, user="bench")
         t_train = time.perf_counter() - t0
         print(f"train: {t_train:.1f} s on {len(data.texts)} texts ({report.segments} segments, "
-              f"{report.examples} examples), {len(report.modelled)} codes modelled, "
+              f"{report.anchors} anchors, {report.examples} examples), {len(report.modelled)} codes modelled, "
               f"{len(report.fallback)} lexicon fallback")
         base = data.texts or ["Vi har ikke tid til dette."]
         records = [{"id": i, "text": f"{base[i % len(base)]} ({i})"} for i in range(args.n)]
