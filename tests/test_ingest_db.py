@@ -167,8 +167,6 @@ def test_unknown_source_lists_known_files(db, folder):
 
 
 def test_sample_corpus_offsets_invariant(db):
-    if not SAMPLE.exists() or not any(SAMPLE.iterdir()):
-        pytest.skip("data/sample is not there yet")
     report = ingest_paths(db, [SAMPLE])
     assert report.errors == [], report.errors
     assert report.added

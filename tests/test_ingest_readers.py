@@ -259,7 +259,8 @@ def test_whisperx_srt_prefix_removed_and_merged(tmp_path):
 # ---------------------------------------------------------------- pdf / odt
 
 def make_pdf(path: Path) -> None:
-    fpdf = pytest.importorskip("fpdf")
+    import fpdf
+
     pdf = fpdf.FPDF()
     pdf.set_auto_page_break(False)
     for page in (1, 2):
