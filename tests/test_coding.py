@@ -370,6 +370,20 @@ def test_list_suggestions_by_score_and_uncertain_first(suggestions):
     assert list_suggestions(db, user="kari", source="intervju_kdd_fase2.txt") == []
 
 
+def test_uncertain_order_uses_the_trained_models_thresholds(suggestions):
+    """With a stored model whose threshold for kontrakt.hybrid is 0.7, that suggestion (score 0.7)
+    sits exactly on its decision line and comes first; without thresholds 0.5 is the line."""
+    from workbench.store import TrainedModel
+
+    db, (lex, mod, span) = suggestions
+    with db.transaction(user="maskin") as tx:
+        tx.session.add(TrainedModel(method="model", blob=b"", info={"thresholds": {
+            "kontrakt.hybrid": 0.7, "styring.nettverk": 0.9}}))
+    # distances: span |0.7-0.7| = 0, mod |0.55-0.9| = 0.35, lex (lexicon, line 0.5) |0.9-0.5| = 0.4
+    assert [s.id for s in list_suggestions(db, user="kari", order="uncertain")] == [span, mod, lex]
+    assert [s.id for s in list_suggestions(db, user="kari", order="uncertain", limit=1)] == [span]
+
+
 def test_accept_creates_coding_with_origin_and_audit(suggestions):
     db, (lex, mod, span) = suggestions
     a = accept_suggestion(db, lex, user="kari")

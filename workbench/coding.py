@@ -24,7 +24,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from .errors import InputError, NotFound, WorkbenchError
-from .store import AuditEvent, Code, CodebookVersion, Coding, Database, Memo, Segment, Source, Suggestion, User
+from .store import AuditEvent, Code, CodebookVersion, Coding, Database, Memo, Segment, Source, Suggestion, TrainedModel, User
 from .store.db import Transaction, get_or_create_user
 from .store.models import utcnow
 
@@ -622,8 +622,10 @@ def list_suggestions(db: Database, *, user: str | None = None, status: str | Non
                      ) -> list[SuggestionRecord]:
     """Suggestions to review (``status`` pending, accepted, rejected, or None for all).
 
-    ``order="score"``: best first. ``order="uncertain"``: the scores closest to 0.5 first, i.e.
-    the suggestions the suggester is least sure about (worth a coder's label next).
+    ``order="score"``: best first. ``order="uncertain"``: the scores closest to their code's
+    decision threshold first (the newest trained model's per-code threshold for model
+    suggestions, 0.5 otherwise), i.e. the suggestions the suggester is least sure about: a
+    coder's label there teaches the next model most.
     """
     if status is not None and status not in STATUSES:
         raise InputError(f"status {status!r} is not one of {', '.join(STATUSES)}")
@@ -637,11 +639,24 @@ def list_suggestions(db: Database, *, user: str | None = None, status: str | Non
             query = query.where(Segment.source_id == find_source(session, source).id)
         if order == "score":
             query = query.order_by(Suggestion.score.desc(), Suggestion.id)
+            if limit is not None:
+                query = query.limit(limit)
+            rows = list(session.scalars(query))
         else:
-            query = query.order_by(func.abs(Suggestion.score - 0.5), Suggestion.id)
-        if limit is not None:
-            query = query.limit(limit)
-        return [_suggestion_record(session, s) for s in session.scalars(query)]
+            thresholds = _model_thresholds(session)
+
+            def distance(s: Suggestion) -> float:
+                cut = thresholds.get(s.code_id, 0.5) if "model" in (s.method or "") else 0.5
+                return abs(s.score - cut)
+
+            rows = sorted(session.scalars(query), key=lambda s: (distance(s), s.id))[:limit]
+        return [_suggestion_record(session, s) for s in rows]
+
+
+def _model_thresholds(session: Session) -> dict[str, float]:
+    """Per-code decision thresholds of the newest trained model (empty if none)."""
+    info = session.scalars(select(TrainedModel.info).order_by(TrainedModel.id.desc()).limit(1)).first()
+    return {str(k): float(v) for k, v in ((info or {}).get("thresholds") or {}).items()}
 
 
 def _origin_of(method: str) -> str:
