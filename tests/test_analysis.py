@@ -209,3 +209,19 @@ def test_codebook_version_filter(corpus):
                                "styring": 1, "styring.nettverk": 1, "kapasitet": 1}
     with pytest.raises(NotFound, match="codebook version 'v9' does not exist"):
         theme_matrix(corpus, codebook_version="v9")
+
+
+def test_excluding_the_interviewers_changes_denominators_and_groups(corpus):
+    """fase 2 has 5 segments (3 in the interview, 2 notes); one is the interviewer's question.
+    kapasitet is on 1 of them: share 1/5 with the interviewer, 1/4 without."""
+    db = corpus
+    with_all = theme_matrix(db, by="phase")
+    row = with_all[(with_all["phase"] == "fase 2") & (with_all["code"] == "kapasitet")].iloc[0]
+    assert (row["segments"], row["group_segments"]) == (1, 5)
+    assert math.isclose(row["share"], 0.2)
+    without = theme_matrix(db, by="phase", exclude_actors=["forsker"])
+    row = without[(without["phase"] == "fase 2") & (without["code"] == "kapasitet")].iloc[0]
+    assert (row["segments"], row["group_segments"]) == (1, 4)
+    assert math.isclose(row["share"], 0.25)
+    assert "forsker" in set(theme_matrix(db, by="actor", fill=True)["actor"])
+    assert "forsker" not in set(theme_matrix(db, by="actor", fill=True, exclude_actors=["forsker"])["actor"])

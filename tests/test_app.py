@@ -104,6 +104,13 @@ def test_overview_heatmap_and_filters_change_the_table(small_db):
     assert row["Kontraktsform"] == "0 %"  # bjorn only coded the prosjektleder turn
 
 
+def test_overview_leaves_out_the_interviewers_unless_asked(small_db):
+    at = open_page(PAGES[0])
+    assert "forsker" not in set(table(at, "share_table")["Aktør"])
+    at.checkbox(key="with_researchers").check().run()
+    assert "forsker" in set(table(at, "share_table")["Aktør"])
+
+
 def test_overview_cell_shows_quotes_with_actor_never_speaker_label(small_db):
     at = open_page(PAGES[0])
     at.selectbox(key="cell_actor").set_value("prosjektleder")

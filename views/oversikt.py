@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from workbench.analysis import coder_names, quotes, theme_matrix
+from workbench.analysis import RESEARCHER_ACTORS, coder_names, quotes, theme_matrix
 from workbench.analysis.aggregate import natural_key
 from workbench.codebook import current_codes
 from workbench.ingest import list_sources
@@ -39,10 +39,13 @@ coder_choice = f4.selectbox("Koder", [ALL_CODERS, CONSENSUS] + coder_names(db, u
                             help="Hvem sine kodinger som telles: alle, konsensus eller én koder.")
 coder = coder_value(coder_choice)
 one_pilot = pilot != ALL_PILOTS
+with_researchers = st.checkbox("Ta med forskernes egne ytringer (intervjuer/moderator)", value=False,
+                               key="with_researchers")
 
 with friendly_errors():
     m = theme_matrix(db, by=("actor", "phase", "pilot") if one_pilot else ("actor", "phase"),
-                     codes=None if group == ALL_GROUPS else group, coder=coder, fill=True, user=user)
+                     codes=None if group == ALL_GROUPS else group, coder=coder, fill=True,
+                     exclude_actors=() if with_researchers else RESEARCHER_ACTORS, user=user)
     if one_pilot:
         m = m[m["pilot"] == pilot]
     if phase != ALL_PHASES:

@@ -87,6 +87,9 @@ def select_codes(tree: pd.DataFrame, codes: str | Iterable[str] | None) -> list[
     return chosen
 
 
+RESEARCHER_ACTORS = ("forsker",)  # the evaluators' own turns (questions, moderation)
+
+
 @dataclass
 class _Data:
     segments: pd.DataFrame   # one row per segment
@@ -110,13 +113,15 @@ def shared_reads():
 
 
 def _load(db: Database, *, coder, codes, codebook_version, parents: bool = True,
-          detail: bool = False, only: str | None = None) -> _Data:
+          detail: bool = False, only: str | None = None, exclude_actors: Iterable[str] = ()) -> _Data:
     """Read segments, codings and codes once; expand codings to their ancestors; apply the coder
     filter. ``detail`` adds the coders and applied codes per (segment, code) (for quotes);
-    ``only`` keeps a single code (the quote drill-down)."""
+    ``only`` keeps a single code (the quote drill-down); ``exclude_actors`` drops the segments
+    of those actors from counts and denominators alike (e.g. the interviewers, ``forsker``)."""
+    exclude_actors = tuple(sorted({str(a) for a in (exclude_actors or ())}))
     cache = _CACHE.get()
     key = (db.url, coder, codes if isinstance(codes, (str, type(None))) else tuple(codes),
-           codebook_version, parents, detail, only)
+           codebook_version, parents, detail, only, exclude_actors)
     if cache is not None and key in cache:
         return cache[key]
     coder = check_coder(db, coder)
@@ -125,6 +130,9 @@ def _load(db: Database, *, coder, codes, codebook_version, parents: bool = True,
     segs = segments_frame(db)
     cf = codings_frame(db, coder=None if coder == CONSENSUS else coder,
                        codebook_version=codebook_version)
+    if exclude_actors:
+        segs = segs[~segs["actor"].astype(str).isin(exclude_actors)]
+        cf = cf[cf["segment_id"].isin(segs["segment_id"])]
     ancestors = dict(zip(tree["code"], tree["ancestors"]))
     raw = cf[["segment_id", "source_id", "code", "coder"]].copy()
     raw["applied"] = raw["code"]
@@ -215,7 +223,7 @@ def _matrix(data: _Data, by: list[str], fill: bool) -> pd.DataFrame:
 def theme_matrix(db: Database, *, by: str | Sequence[str] = ("actor", "phase"),
                  codes: str | Iterable[str] | None = None, coder: str | None = None,
                  codebook_version: int | str | None = None, fill: bool = False,
-                 user: str | None = None) -> pd.DataFrame:
+                 exclude_actors: Iterable[str] = (), user: str | None = None) -> pd.DataFrame:
     """Codes per group: one row per (group values..., code).
 
     Columns: ``*by, code, label, segments, speakers, sources, share, group_segments, level,
@@ -224,9 +232,12 @@ def theme_matrix(db: Database, *, by: str | Sequence[str] = ("actor", "phase"),
     ``group_segments`` (all segments of that group). ``by``: any of actor, phase, pilot, kind,
     county, speaker, source (a list or "actor,phase"). ``codes``: id prefix(es). ``fill``: also
     rows with zero counts for every existing group and every (non-retired) code.
+    ``exclude_actors``: leave these actors' segments out of counts and shares (e.g. ``["forsker"]``
+    for the interviewers' own questions).
     """
     by = parse_by(by)
-    data = _load(db, coder=coder, codes=codes, codebook_version=codebook_version)
+    data = _load(db, coder=coder, codes=codes, codebook_version=codebook_version,
+                 exclude_actors=exclude_actors)
     return _matrix(data, by, fill)
 
 

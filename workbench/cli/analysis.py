@@ -20,11 +20,14 @@ FILTERS = ("actor", "phase", "pilot", "kind", "county", "speaker", "source")
 @click.option("--coder", help="A coder's name, 'all' (default) or 'consensus'.")
 @click.option("--codebook-version", help="Only codings made under this codebook version (id or name).")
 @click.option("--all-rows", is_flag=True, help="Also rows with zero coded segments.")
+@click.option("--exclude-actor", "exclude_actors", multiple=True, metavar="ACTOR",
+              help="Leave this actor's segments out of counts and shares (repeatable), e.g. forsker.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (a list of rows).")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
 @click.pass_context
 def dashboard(ctx: click.Context, by: str, codes: str | None, coder: str | None,
-              codebook_version: str | None, all_rows: bool, as_json: bool, as_csv: bool) -> None:
+              codebook_version: str | None, all_rows: bool, exclude_actors: tuple[str, ...],
+              as_json: bool, as_csv: bool) -> None:
     """Themes per group: one row per (group values..., code) with segments, speakers, sources
     and share (coded segments / all segments of the group)."""
     from ..analysis import theme_matrix
@@ -36,7 +39,8 @@ def dashboard(ctx: click.Context, by: str, codes: str | None, coder: str | None,
     db = open_db(ctx)
     try:
         df = theme_matrix(db, by=groups, codes=codes, coder=coder,
-                          codebook_version=codebook_version, fill=all_rows, user=acting_user(ctx))
+                          codebook_version=codebook_version, fill=all_rows,
+                          exclude_actors=exclude_actors, user=acting_user(ctx))
     finally:
         db.dispose()
     cols = groups + DASHBOARD_COLUMNS
