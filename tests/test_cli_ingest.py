@@ -87,3 +87,8 @@ def test_init_is_idempotent(tmp_path):
     url = f"sqlite:///{tmp_path / 'wb.db'}"
     assert "Database ready" in run(url, "init").output
     assert "Database ready" in run(url, "init").output
+
+
+def test_sources_on_an_empty_database_says_what_to_do(tmp_path):
+    out = run(f"sqlite:///{tmp_path / 'wb.db'}", "sources").output
+    assert "Ingen kilder ennå" in out and "workbench ingest" in out

@@ -61,3 +61,10 @@ def test_migrations_match_the_models(db):
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_unreachable_server_is_a_one_line_error():
+    d = Database("postgresql+psycopg://nobody@127.0.0.1:1/x")
+    with pytest.raises(WorkbenchError) as err:
+        d.upgrade()
+    assert "\n" not in str(err.value) and "cannot open database" in str(err.value)

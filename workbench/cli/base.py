@@ -52,6 +52,9 @@ def sources(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         echo_json(rows)
         return
+    if not rows:
+        click.echo("Ingen kilder ennå: les inn med `workbench ingest MAPPE` (eller prøv `workbench demo`).")
+        return
     for r in rows:
         r["speakers"] = len(r["speakers"])
     echo_table(rows, ["id", "file", "kind", "phase", "pilot", "language", "turns", "words", "speakers"])

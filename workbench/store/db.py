@@ -91,7 +91,8 @@ class Database:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         except OperationalError as exc:
-            raise WorkbenchError(f"cannot open database {self.url}: {exc.orig}") from None
+            raise WorkbenchError(f"cannot open database {self.url}: {_one_line(exc.orig)}; check the URL "
+                                 "and that the server is running") from None
 
     def is_initialised(self) -> bool:
         try:
@@ -121,11 +122,16 @@ class Database:
                 with session.begin():
                     yield Transaction(session, get_or_create_user(session, default_user(user)))
             except OperationalError as exc:
-                raise WorkbenchError(f"database {self.url} failed: {exc.orig}; "
+                raise WorkbenchError(f"database {self.url} failed: {_one_line(exc.orig)}; "
                                      "run `workbench init` first if it is new") from None
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _one_line(error: object) -> str:
+    """The first line of a driver's message (psycopg adds a hint on a second line)."""
+    return (str(error).strip().splitlines() or [""])[0]
 
 
 def get_or_create_user(session: Session, name: str) -> User:
