@@ -87,7 +87,7 @@ def test_lexicon_needs_codes_and_a_valid_threshold():
 @pytest.fixture(scope="module")
 def model():
     texts, labels = labelled()
-    return ModelSuggester(min_examples=5, lexicon_fallback=True).fit(texts, labels, codes=codes())
+    return ModelSuggester(min_examples=5).fit(texts, labels, codes=codes())  # fallback on by default
 
 
 def test_model_learns_codes_with_enough_examples_and_falls_back_to_the_lexicon_for_rare_ones(model):
@@ -100,9 +100,9 @@ def test_model_learns_codes_with_enough_examples_and_falls_back_to_the_lexicon_f
     assert hits[0].evidence == ["folkemøtet"]
 
 
-def test_a_code_with_too_few_examples_is_never_suggested_by_default_not_even_by_its_lexicon(lexicon):
+def test_without_the_fallback_a_rare_code_is_only_suggested_by_an_explicit_lexicon_run(lexicon):
     texts, labels = labelled()
-    m = ModelSuggester(min_examples=5).fit(texts, labels, codes=codes())
+    m = ModelSuggester(min_examples=5, lexicon_fallback=False).fit(texts, labels, codes=codes())
     assert "legitimitet.nedenfra" not in m.classifiers_
     text = ["Det kom mange på folkemøtet i går."]
     assert m.suggest(text, "nb") == [[]]

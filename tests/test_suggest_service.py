@@ -151,17 +151,16 @@ def test_train_stores_a_model_then_suggest_stores_pending_rows_once(trainable):
     assert n == len(rows) and stored == 1 and audit == 1
     by_turn = {(r.index, r.code_id): r for r in rows}
     assert (1, "legitimitet.demokratisk") in by_turn and (2, "legitimitet.ovenfra") in by_turn
-    # nedenfra has 0 coded examples (< min_examples): not suggested, not even by its lexicon ...
-    assert not any(code == "legitimitet.nedenfra" for _, code in by_turn)
+    # nedenfra has 0 coded examples (< min_examples): the model falls back to its lexicon and says so
+    fallback = [r for (_, code), r in by_turn.items() if code == "legitimitet.nedenfra"]
+    assert len(fallback) == 1
+    assert fallback[0].method == "lexicon (fallback: too few examples)"
+    assert fallback[0].evidence == ["folkemøte"]
     assert all(r.status == "pending" for r in rows)
     assert not any(r.index == 4 for r in rows)
-    # Running again adds nothing: every pair is already suggested.
+    # Running again adds nothing: every pair is already suggested, by any method.
     assert suggest(trainable, user="kari", source="fg_ny.txt") == 0
-    # ... unless the lexicon is asked for explicitly.
-    assert suggest(trainable, user="kari", method="lexicon", source="fg_ny.txt") == 1
-    with trainable.session() as s:
-        ev = s.scalar(select(Suggestion.evidence).where(Suggestion.code_id == "legitimitet.nedenfra"))
-    assert ev == ["folkemøte"]
+    assert suggest(trainable, user="kari", method="lexicon", source="fg_ny.txt") == 0
 
 
 def test_suggest_skips_pairs_already_coded(trainable):
@@ -186,7 +185,9 @@ def test_classify_returns_codes_above_threshold_best_first(trainable):
     assert [o["id"] for o in out] == ["a", 7, "c"]
     assert out[0]["codes"][0]["code"] == "legitimitet.demokratisk"
     assert set(out[0]["codes"][0]) == {"code", "score", "method"}
-    assert out[1]["codes"] == []  # nedenfra: too few examples, so classify's default never suggests it
+    # nedenfra: too few examples, so the model's lexicon fallback suggests it and says so
+    assert [(c["code"], c["method"]) for c in out[1]["codes"]] == [
+        ("legitimitet.nedenfra", "lexicon (fallback: too few examples)")]
     assert out[2]["codes"] == []
     for o in out:
         assert [c["score"] for c in o["codes"]] == sorted((c["score"] for c in o["codes"]), reverse=True)

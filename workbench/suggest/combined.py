@@ -21,9 +21,9 @@ class CombinedSuggester(Suggester):
     segments, a lexicon hit scores its code's measured lexicon precision and is dropped when that
     is below the model's ``lexicon_min_precision`` (``ModelSuggester.lexicon_score_for``).
 
-    Codes the model does not cover (fewer than ``min_examples`` positive training texts) get no
-    lexicon-only suggestion either, unless the model was fitted with ``lexicon_fallback=True``:
-    for those codes only an explicit lexicon run (``--method lexicon``) suggests anything.
+    Codes the model does not cover (fewer than ``min_examples`` positive training texts) are left
+    to the lexicon (the model's fallback, scored by measured lexicon precision); with a model
+    fitted with ``lexicon_fallback=False`` only an explicit lexicon run suggests them.
     ``require_model=True`` also drops lexicon-only hits for codes the model covers (the lexicon
     then only boosts the model's own suggestions).
     """

@@ -2,7 +2,10 @@
 regression, per-code thresholds from (grouped) cross-validation on the training data, at most
 ``max_codes`` codes per text. Codes with fewer than ``min_examples`` positive texts (counting only
 the rows marked in ``counts``: coded segments and anchor utterances, not the codebook's own
-examples) get no classifier and are not suggested (unless ``lexicon_fallback=True``).
+examples) get no classifier; they fall back to their lexicon, and say so in the method
+(``"lexicon (fallback: too few examples)"``). A fallback hit scores its code's lexicon precision
+measured on the coded training rows, so a lexicon the coders' own codings contradict stays
+silent (``lexicon_fallback=False`` switches the fallback off).
 
 Labels may be partly unknown: ``known[i]`` lists the codes whose label is known for text ``i``
 (a rejected suggestion says "not this code" and nothing about the others). Each code's classifier
@@ -84,8 +87,8 @@ def choose_threshold(probs: np.ndarray, y: np.ndarray, *, target_precision: floa
 class ModelSuggester(Suggester):
     """Learned suggester with calibrated per-code thresholds and a lexicon fallback for rare codes.
 
-    Parameters: ``min_examples`` (codes with fewer positive texts are not modelled: not suggested,
-    or left to the lexicon with ``lexicon_fallback=True``), ``target_precision``
+    Parameters: ``min_examples`` (codes with fewer positive texts are not modelled: they are
+    left to the lexicon, or not suggested with ``lexicon_fallback=False``), ``target_precision``
     and ``floor`` (threshold choice, see :func:`choose_threshold`), ``cv_folds`` (folds for the
     thresholds), ``C`` (inverse regularisation), ``char_ngrams`` (add char_wb 3-5 grams),
     ``lexicon_features`` (add each code's lexicon score as a feature, so the model learns how far
@@ -101,7 +104,7 @@ class ModelSuggester(Suggester):
     def __init__(self, min_examples: int = 8, target_precision: float = 0.8, floor: float = 0.5,
                  cv_folds: int = 5, C: float = 4.0, char_ngrams: bool = True, lexicon_features: bool = False,
                  lexicon_min_precision: float = 0.5, char_weight: float = 0.5, max_codes: int = 3,
-                 lexicon_fallback: bool = False, random_state: int = 0):
+                 lexicon_fallback: bool = True, random_state: int = 0):
         self.min_examples = min_examples
         self.char_weight = char_weight
         self.max_codes = max_codes

@@ -200,7 +200,7 @@ class TrainReport:
         return (f"Modell {self.model_id} trent på {self.segments} kodede segmenter, {self.anchors} ankerytringer, "
                 f"{self.rejected} avviste forslag og {self.examples} eksempler fra kodeboka på {self.seconds:.1f} s: "
                 f"{len(self.modelled)} koder med modell, {len(self.fallback)} uten (for få eksempler, "
-                f"under {self.min_examples}: foreslås bare med --method lexicon).")
+                f"under {self.min_examples}: faller tilbake på leksikonet).")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
