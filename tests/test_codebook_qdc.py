@@ -5,7 +5,6 @@ from __future__ import annotations
 import zipfile
 
 import pytest
-import yaml
 from lxml import etree
 
 from workbench.codebook import (export_codebook, import_codebook, iter_codes, parse_qdc, validate_codebook,

@@ -1,7 +1,6 @@
 """The notebooks run from top to bottom on a fresh demo database, and are stored without outputs."""
 
 import json
-import os
 from pathlib import Path
 
 import pytest

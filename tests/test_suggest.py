@@ -13,7 +13,7 @@ from workbench.suggest import (FALLBACK_METHOD, CombinedSuggester, LexiconSugges
 from workbench.suggest.lexicon import lexicon_score
 from workbench.suggest.model import choose_threshold
 
-from .suggest_data import DEMOKRATISK, NOTHING, OVENFRA, codes, labelled
+from .suggest_data import DEMOKRATISK, NOTHING, codes, labelled
 
 ROOT = Path(__file__).resolve().parents[1]
 

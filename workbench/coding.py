@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from .errors import InputError, NotFound, WorkbenchError
 from .store import AuditEvent, Code, CodebookVersion, Coding, Database, Memo, Segment, Source, Suggestion, TrainedModel, User
 from .store.db import Transaction, get_or_create_user
+from .store.lookup import find_source, or_list
 from .store.models import utcnow
 
 ORIGINS = ("manual", "lexicon", "model", "imported")
@@ -122,39 +123,6 @@ def _iso(value: dt.datetime | None) -> str | None:
 # Lookups
 
 
-def find_source(session: Session, ref: Any) -> Source:
-    """The source named by ``ref``: a Source, an id, a numeric string or a file name.
-
-    A file name matches exactly, else by its last path component, else case-insensitively.
-    """
-    if isinstance(ref, Source):
-        return ref
-    text = str(ref).strip()
-    if isinstance(ref, int) or text.isdigit():
-        source = session.get(Source, int(text))
-        if source is not None:
-            return source
-    source = session.scalar(select(Source).where(Source.file_name == text))
-    if source is not None:
-        return source
-    names = list(session.scalars(select(Source.file_name).order_by(Source.file_name)))
-    wanted = text.replace("\\", "/").rsplit("/", 1)[-1]
-    for candidates in (
-        [n for n in names if n.replace("\\", "/").rsplit("/", 1)[-1] == wanted],
-        [n for n in names if n.lower() == text.lower()],
-        [n for n in names if n.replace("\\", "/").rsplit("/", 1)[-1].lower() == wanted.lower()],
-    ):
-        if len(candidates) == 1:
-            return session.scalar(select(Source).where(Source.file_name == candidates[0]))
-    if not names:
-        raise NotFound(f"unknown source {text!r}: the database has no sources yet; "
-                       "run `workbench ingest FOLDER` first")
-    close = difflib.get_close_matches(text, names, n=3, cutoff=0.5)
-    hint = f"did you mean {_or_list(close)}? " if close else ""
-    shown = ", ".join(names[:12]) + (f" (+{len(names) - 12} more)" if len(names) > 12 else "")
-    raise NotFound(f"unknown source {text!r}; {hint}known files: {shown} (or give the source id)")
-
-
 def find_segment(session: Session, source: Any, turn: Any) -> Segment:
     """Segment number ``turn`` (1-based) of ``source`` (a Source or a reference to one)."""
     src = find_source(session, source)
@@ -207,13 +175,8 @@ def _resolve_code(session: Session, code_id: Any, *, applicable: bool = False) -
     tail = [cid for cid in pool if cid.rsplit(".", 1)[-1].lower() == text.rsplit(".", 1)[-1].lower()]
     close = list(dict.fromkeys(close + tail))[:3]
     if close:
-        raise NotFound(f"unknown code {text!r}; did you mean {_or_list(close)}?")
+        raise NotFound(f"unknown code {text!r}; did you mean {or_list(close)}?")
     raise NotFound(f"unknown code {text!r}; run `workbench codebook show` to list the codes")
-
-
-def _or_list(items: Sequence[str]) -> str:
-    quoted = [repr(i) for i in items]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
 
 
 def _codable(session: Session, code: Code) -> None:
@@ -241,7 +204,7 @@ def _find_user(session: Session, name: str) -> User:
     if user is None:
         names = list(session.scalars(select(User.name).order_by(User.name)))
         close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
-        hint = f"did you mean {_or_list(close)}?" if close else \
+        hint = f"did you mean {or_list(close)}?" if close else \
             f"known users: {', '.join(names) if names else 'none yet'}"
         raise NotFound(f"unknown coder {name!r}; {hint}")
     return user

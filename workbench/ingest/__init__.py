@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from ..errors import NotFound, WorkbenchError
+from ..errors import WorkbenchError
 from .manifest import NOTES_KINDS, Participant, read_manifest, read_participants
 from .model import Parsed, Turn
 from .readers import docx as _docx, odt as _odt, pdf as _pdf, plaintext as _plaintext, srt as _srt, vtt as _vtt
@@ -308,6 +308,7 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
 def list_sources(db, *, user: str | None = None) -> list[dict[str, Any]]:
     """Every source with its metadata, number of segments, words and speakers."""
     from sqlalchemy import func, select
+    from sqlalchemy.orm import defer
 
     from ..store.models import Segment, Source, Speaker
 
@@ -318,7 +319,7 @@ def list_sources(db, *, user: str | None = None) -> list[dict[str, Any]]:
             speakers.setdefault(sp.source_id, []).append(
                 {"label": sp.label, "actor": sp.actor, "organisation": sp.organisation, "pilot": sp.pilot})
         rows = []
-        for s in session.scalars(select(Source).order_by(Source.id)):
+        for s in session.scalars(select(Source).options(defer(Source.canonical_text)).order_by(Source.id)):
             rows.append({"id": s.id, "file": s.file_name, "kind": s.kind, "phase": s.phase, "pilot": s.pilot,
                          "county": s.county, "date": s.date, "language": s.language,
                          "turns": counts.get(s.id, 0), "words": s.word_count,
@@ -326,36 +327,20 @@ def list_sources(db, *, user: str | None = None) -> list[dict[str, Any]]:
     return rows
 
 
-def _resolve_source(session, source):
-    from sqlalchemy import select
-
-    from ..store.models import Source
-
-    found = None
-    if isinstance(source, int) or (isinstance(source, str) and source.strip().isdigit()):
-        found = session.get(Source, int(source))
-    if found is None and isinstance(source, str):
-        found = session.scalar(select(Source).where(Source.file_name == source.strip()))
-        if found is None:
-            found = session.scalar(select(Source).where(Source.file_name == Path(source.strip()).name))
-    if found is None:
-        known = session.scalars(select(Source.file_name).order_by(Source.id)).all()
-        listing = ", ".join(known[:30]) + (" ..." if len(known) > 30 else "") if known else "none (run `workbench ingest` first)"
-        raise NotFound(f"source {source!r} not found; known files: {listing}")
-    return found
-
-
 def list_turns(db, source: int | str, *, user: str | None = None) -> list[dict[str, Any]]:
     """The segments of one source (id, numeric string or file name) in file order."""
     from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
 
+    from ..store.lookup import find_source
     from ..store.models import Segment
 
     with db.session() as session:
-        src = _resolve_source(session, source)
+        src = find_source(session, source)
         text = src.canonical_text
         rows = []
-        for seg in session.scalars(select(Segment).where(Segment.source_id == src.id).order_by(Segment.index)):
+        for seg in session.scalars(select(Segment).where(Segment.source_id == src.id)
+                                   .options(selectinload(Segment.speaker)).order_by(Segment.index)):
             sp = seg.speaker
             rows.append({"index": seg.index, "speaker": sp.label if sp else None, "actor": sp.actor if sp else None,
                          "start_char": seg.start_char, "end_char": seg.end_char, "start_time": seg.start_time,

@@ -18,7 +18,6 @@ Only coded segments and anchors count toward ``min_examples`` (see docs/suggesti
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import pickle
 import time
@@ -30,7 +29,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..errors import InputError, NotFound, WorkbenchError
+from ..errors import InputError, WorkbenchError
 from ..nlp import detect_language, normalize_lang
 from ..store import Code, CodebookVersion, Coding, Database, Segment, Source, Suggestion, TrainedModel
 from .base import CodeInfo, Suggester, code_infos
@@ -308,7 +307,7 @@ def suggest(db: Database, *, user: str | None, method: str = "all", source: Any 
     accepted or rejected), so running it again adds only what is new.
     """
     suggester, _ = build_suggester(db, method, user=user)
-    from ..coding import find_source
+    from ..store.lookup import find_source
 
     with db.transaction(user=user) as tx:
         s = tx.session
