@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from .errors import InputError, NotFound, WorkbenchError
 from .store import AuditEvent, Code, CodebookVersion, Coding, Database, Memo, Segment, Source, Suggestion, TrainedModel, User
 from .store.db import Transaction, get_or_create_user
+from .codebook.store import resolve_code
 from .store.lookup import find_source, or_list
 from .store.models import utcnow
 
@@ -146,8 +147,7 @@ def _resolve_code(session: Session, code_id: Any, *, applicable: bool = False) -
     """The code with this id; NotFound naming the nearest valid ids otherwise.
 
     With ``applicable`` (applying a code) the "did you mean" names only codes that can be applied
-    (codable, not retired); otherwise ``workbench.codebook.store.resolve_code`` answers when the
-    codebook package provides it.
+    (codable, not retired); otherwise ``workbench.codebook.store.resolve_code`` answers.
     """
     if isinstance(code_id, Code):
         return code_id
@@ -156,12 +156,7 @@ def _resolve_code(session: Session, code_id: Any, *, applicable: bool = False) -
     if code is not None:
         return code
     if not applicable:
-        try:
-            from .codebook.store import resolve_code
-        except ImportError:  # pragma: no cover - the codebook package is optional here
-            resolve_code = None
-        if resolve_code is not None:
-            return resolve_code(session, text)
+        return resolve_code(session, text)
     rows = session.execute(select(Code.id, Code.retired, Code.codable)).all()
     if not rows:
         raise NotFound(f"unknown code {text!r}: no codebook is loaded; "
