@@ -170,7 +170,9 @@ def test_quotes_drill_down(corpus):
     assert list(q["source"]) == ["fg_fase1.docx", "intervju_fase2.srt"]
     first = q.iloc[0]
     assert first.text == "Avtalen er både en kontrakt og et samarbeid."
-    assert (first.speaker, first.phase, first.position) == ("Prosjektleder A", "fase 1", "00:00:00")
+    # speakers are pseudonyms (actor + order of appearance) unless a researcher reveals them
+    assert (first.speaker, first.phase, first.position) == ("Prosjektleder 1", "fase 1", "00:00:00")
+    assert quotes(corpus, code="kontrakt", actor="prosjektleder", reveal=True).iloc[0].speaker == "Prosjektleder A"
     assert first.coders == "anna, bjorn"
     assert first.applied == "kontrakt.hybrid, kontrakt.relasjonell"
     assert quotes(corpus, code="kontrakt", phase="fase 1", actor="statsforvalter").iloc[0].position == "01:02:05"

@@ -55,7 +55,7 @@ def test_xlsx_one_sheet_per_table_with_frozen_headers_and_percentages(corpus, tm
     assert styring == ["Styring", 0, 0.5, 0]
     quotes = rows_of(wb["Sitater"])
     assert quotes[0] == ["Kode", "Kilde", "Taler", "Aktør", "Fase", "Tid/posisjon", "Kodere", "Sitat"]
-    assert ["Hybrid kontrakt", "fg_fase1.docx", "Rådgiver B", "statsforvalter", "fase 1", "01:02:05",
+    assert ["Hybrid kontrakt", "fg_fase1.docx", "Statsforvalter 1", "statsforvalter", "fase 1", "01:02:05",
             "anna", "Tilliten mellom partene er viktigst."] in quotes
     # 12 codings, 11 distinct (segment, applied code) pairs: fg 1 hybrid is coded by both
     assert len(quotes) - 1 == 11
@@ -125,7 +125,7 @@ def test_export_quotes(corpus, tmp_path):
         "Tabell 1: Sitater kodet «Kontraktsform» (kontrakt)"]
     rows = [[c.text for c in r.cells] for r in doc.tables[0].rows]
     assert rows[0] == ["Kilde", "Taler", "Aktør", "Fase", "Tid/posisjon", "Kodere", "Sitat"]
-    assert rows[2] == ["intervju_fase2.srt", "Prosjektleder A", "prosjektleder", "fase 2", "00:00:10",
+    assert rows[2] == ["intervju_fase2.srt", "Prosjektleder 1", "prosjektleder", "fase 2", "00:00:10",
                        "anna", "Handlingsplanen er mer forpliktende nå."]
     x = export_quotes(corpus, tmp_path / "q.xlsx", code="kapasitet", format="xlsx")[0]
     assert len(rows_of(openpyxl.load_workbook(x)["Sitater"])) == 1 + 3

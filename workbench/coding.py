@@ -23,6 +23,7 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from .access import requires
 from .errors import InputError, NotFound, WorkbenchError
 from .store import AuditEvent, Code, CodebookVersion, Coding, Database, Memo, Segment, Source, Suggestion, TrainedModel, User
 from .store.db import Transaction, get_or_create_user
@@ -275,6 +276,7 @@ def _apply(tx: Transaction, segment: Segment, code: Code, coder: User, *, span: 
     return coding, created
 
 
+@requires("code")
 def apply_code(db: Database, source: Any, turn: Any, code: str, *, user: str | None,
                span: Sequence[int] | None = None, memo: str | None = None, origin: str = "manual",
                suggestion_id: int | None = None, coder: str | None = None) -> CodingRecord:
@@ -293,6 +295,7 @@ def apply_code(db: Database, source: Any, turn: Any, code: str, *, user: str | N
         return _record(tx.session, coding)
 
 
+@requires("code")
 def remove_code(db: Database, source: Any, turn: Any, code: str, *, user: str | None,
                 span: Sequence[int] | None = None, coder: str | None = None) -> list[CodingRecord]:
     """Remove the coder's coding(s) of ``code`` on a turn; returns what was removed.
@@ -326,6 +329,7 @@ def remove_code(db: Database, source: Any, turn: Any, code: str, *, user: str | 
         return removed
 
 
+@requires("code")
 def remove_coding(db: Database, coding_id: int, *, user: str | None) -> CodingRecord:
     """Remove one coding by its id (as shown by ``workbench codings``); returns what was removed."""
     with db.transaction(user) as tx:
@@ -350,6 +354,7 @@ def _int_id(value: Any, what: str) -> int:
 # Listing codings
 
 
+@requires("view_transcripts")
 def list_codings(db: Database, *, user: str | None = None, source: Any = None, coder: str | None = None,
                  code: str | None = None) -> list[CodingRecord]:
     """Codings in file and turn order, optionally of one source, one coder and/or one code.
@@ -379,6 +384,7 @@ def _like_prefix(code_id: str) -> str:
 # Memos
 
 
+@requires("code")
 def add_memo(db: Database, text: str, *, user: str | None, coding_id: int | None = None,
              segment: tuple[Any, Any] | None = None, source: Any = None, code: str | None = None,
              ) -> MemoRecord:
@@ -434,6 +440,7 @@ def _memo_record(session: Session, memo: Memo) -> MemoRecord:
                       created_at=memo.created_at)
 
 
+@requires("view_transcripts")
 def list_memos(db: Database, *, user: str | None = None, source: Any = None, code: str | None = None,
                coding_id: int | None = None, author: str | None = None) -> list[MemoRecord]:
     """Memos, oldest first; filters combine.
@@ -466,6 +473,7 @@ def list_memos(db: Database, *, user: str | None = None, source: Any = None, cod
 CSV_COLUMNS = ("source", "turn", "code", "coder", "start", "end", "memo")
 
 
+@requires("code")
 def code_from_csv(db: Database, path: str | Path, *, user: str | None,
                   default_coder: str | None = None) -> int:
     """Apply the codings listed in a CSV file; returns the number of new codings.
@@ -575,6 +583,7 @@ def _suggestion_record(session: Session, s: Suggestion) -> SuggestionRecord:
                             decided_at=s.decided_at)
 
 
+@requires("view_transcripts")
 def list_suggestions(db: Database, *, user: str | None = None, status: str | None = "pending",
                      source: Any = None, order: str = "score", limit: int | None = None,
                      ) -> list[SuggestionRecord]:
@@ -662,6 +671,7 @@ def _reject(tx: Transaction, suggestion_id: Any) -> Suggestion:
     return s
 
 
+@requires("code")
 def accept_suggestion(db: Database, suggestion_id: int, *, user: str | None) -> CodingRecord:
     """Accept a pending suggestion: it becomes a coding by the acting user with origin lexicon/model."""
     with db.transaction(user) as tx:
@@ -670,6 +680,7 @@ def accept_suggestion(db: Database, suggestion_id: int, *, user: str | None) -> 
         return _record(tx.session, coding)
 
 
+@requires("code")
 def reject_suggestion(db: Database, suggestion_id: int, *, user: str | None) -> SuggestionRecord:
     """Reject a pending suggestion. It stays in the table (status rejected) as training signal."""
     with db.transaction(user) as tx:
@@ -678,6 +689,7 @@ def reject_suggestion(db: Database, suggestion_id: int, *, user: str | None) -> 
         return _suggestion_record(tx.session, s)
 
 
+@requires("code")
 def review_suggestions(db: Database, *, user: str | None, accept: Iterable[int] = (),
                        reject: Iterable[int] = ()) -> tuple[list[CodingRecord], list[SuggestionRecord]]:
     """Accept and reject several suggestions in one transaction (all decisions or none)."""

@@ -33,6 +33,8 @@ class DemoReport:
     model: str = ""
     warnings: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    logins: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (role, password)
+    released: int = 0
 
     def lines(self) -> list[str]:
         """A short Norwegian summary for the terminal."""
@@ -43,6 +45,12 @@ class DemoReport:
                "Kodinger per koder: " + ", ".join(f"{c} {n}" for c, n in sorted(self.codings_by_coder.items()))]
         if self.model:
             out.append(self.model)
+        if self.released:
+            out.append(f"Sitater frigitt for ressursgruppen: {self.released}")
+        if self.logins:
+            out.append("Brukere for appen (passordene lages på nytt hver gang demoen bygges):")
+            out += [f"  {name:<18} {role:<15} passord: {password}"
+                    for name, (role, password) in self.logins.items()]
         out.append("Tid: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items()))
         return out
 
@@ -70,8 +78,11 @@ def prepare_database(url: str | None) -> Database:
 
 
 def build_demo(url: str | None = None, *, user: str | None = "demo", sample_dir: Path = SAMPLE_DIR,
-               codebook: Path = CODEBOOK, train: bool = True) -> tuple[Database, DemoReport]:
-    """Build the demo database: ingest, codebook, reference codings, model."""
+               codebook: Path = CODEBOOK, train: bool = True,
+               passwords: dict[str, str] | None = None) -> tuple[Database, DemoReport]:
+    """Build the demo database: ingest, codebook, reference codings, model, three app users
+    (one per role, with fresh random passwords unless ``passwords`` gives them) and a few
+    quotes released for the resource group."""
     from .codebook.store import load_codebook
     from .coding import code_from_csv, list_codings
     from .ingest import ingest_paths, list_sources
@@ -116,4 +127,42 @@ def build_demo(url: str | None = None, *, user: str | None = "demo", sample_dir:
     report.codes = len(current_codes(db, user=user))
     for c in list_codings(db, user=user):
         report.codings_by_coder[c.coder] = report.codings_by_coder.get(c.coder, 0) + 1
+    report.logins = add_demo_users(db, user=user, passwords=passwords)
+    report.released = release_demo_quotes(db, user=user)
     return db, report
+
+
+DEMO_USERS = {"forsker": "researcher", "rapportforfatter": "report_author", "ressursgruppe": "resource_group"}
+
+
+def add_demo_users(db: Database, *, user: str | None, passwords: dict[str, str] | None = None
+                   ) -> dict[str, tuple[str, str]]:
+    """One app user per role; returns {name: (role, password)}."""
+    import secrets
+
+    from .users import add_user
+
+    out = {}
+    for name, role in DEMO_USERS.items():
+        password = (passwords or {}).get(name) or secrets.token_urlsafe(12)
+        add_user(db, name, role, password=password, user=user)
+        out[name] = (role, password)
+    return out
+
+
+def release_demo_quotes(db: Database, *, user: str | None, per_code: int = 1,
+                        codes: tuple[str, ...] = ("samarbeid.tillit", "kontrakt.relasjonell",
+                                                  "legitimitet.nedenfra", "styring.vertikal")) -> int:
+    """Release, per code, the first quote both demo coders agreed on (not the interviewers')."""
+    from .analysis import codings_frame
+    from .sharing import release_quote
+
+    agreed = codings_frame(db, coder="consensus", user=user)
+    agreed = agreed[agreed["actor"].notna() & (agreed["actor"] != "forsker")]
+    n = 0
+    for code in codes:
+        rows = agreed[agreed["code"] == code].drop_duplicates("segment_id").head(per_code)
+        for row in rows.itertuples():
+            release_quote(db, int(row.source_id), int(row.index), code, user=user)
+            n += 1
+    return n

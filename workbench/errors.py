@@ -14,3 +14,9 @@ class NotFound(WorkbenchError):
 
 class InputError(WorkbenchError):
     """An input file or value is malformed."""
+
+
+class PermissionDenied(WorkbenchError):
+    """The acting user's role may not do this (or the user is disabled or not logged in).
+
+    The message is one Norwegian line; the command line prints it and exits with status 3."""

@@ -25,6 +25,7 @@ from typing import Iterable, Sequence
 
 import pandas as pd
 
+from ..access import requires
 from ..errors import NotFound, WorkbenchError
 from ..store import Database
 from .frames import (CONSENSUS, check_coder, codes_frame, codings_frame, consensus_mask,
@@ -33,7 +34,7 @@ from .frames import (CONSENSUS, check_coder, codes_frame, codings_frame, consens
 GROUPINGS = ("actor", "phase", "pilot", "kind", "county", "speaker", "source")
 UNKNOWN = "(ukjent)"
 MATRIX_COLUMNS = ["code", "label", "segments", "speakers", "sources", "share", "group_segments",
-                  "level", "is_parent", "parent"]
+                  "group_speakers", "level", "is_parent", "parent"]
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -189,6 +190,7 @@ def _matrix(data: _Data, by: list[str], fill: bool) -> pd.DataFrame:
     segs = _fill_unknown(data.segments, by).assign(_all="")
     coded = _fill_unknown(data.coded, by).assign(_all="")
     totals = segs.groupby(key, dropna=False).size().rename("group_segments")
+    group_speakers = segs.groupby(key, dropna=False)["speaker_key"].nunique().rename("group_speakers")
     counts = (coded.groupby(key + ["code"], dropna=False)
               .agg(segments=("segment_id", "nunique"), speakers=("speaker_key", "nunique"),
                    sources=("source_id", "nunique"))) if not coded.empty else None
@@ -205,8 +207,9 @@ def _matrix(data: _Data, by: list[str], fill: bool) -> pd.DataFrame:
     if counts is None or counts.empty:
         return pd.DataFrame(columns=by + MATRIX_COLUMNS)
     out = counts.reset_index().merge(totals.reset_index(), on=key, how="left")
+    out = out.merge(group_speakers.reset_index(), on=key, how="left")
     out = out.merge(_code_info(data.tree), on="code", how="left")
-    for c in ("segments", "speakers", "sources", "group_segments"):
+    for c in ("segments", "speakers", "sources", "group_segments", "group_speakers"):
         out[c] = out[c].fillna(0).astype(int)
     out["share"] = out["segments"] / out["group_segments"].where(out["group_segments"] > 0)
     out["label"] = out["label"].astype(object).where(out["label"].notna(), out["code"])
@@ -220,10 +223,86 @@ def _matrix(data: _Data, by: list[str], fill: bool) -> pd.DataFrame:
     return out[by + MATRIX_COLUMNS].reset_index(drop=True)
 
 
+# ---------------------------------------------------------------------- privacy of results
+
+def suppression_k(db: Database, suppress: bool | int | None = None) -> int | None:
+    """The small-cell threshold k to apply, or None for no suppression.
+
+    The resource group always gets at least the project's ``min_cell_speakers`` (default 3),
+    whatever it asks; others get suppression when they ask (``True`` = the project's k, an int =
+    that k)."""
+    from ..access import RESOURCE_GROUP, current
+    from ..sharing import min_cell_speakers
+
+    who = current()
+    forced = who is not None and who.role == RESOURCE_GROUP
+    if suppress is None or suppress is False:
+        return min_cell_speakers(db) if forced else None
+    k = min_cell_speakers(db) if suppress is True else int(suppress)
+    if k < 1:
+        raise WorkbenchError(f"suppress={suppress}: give a number of speakers of at least 2 (e.g. 3)")
+    return max(k, min_cell_speakers(db)) if forced else k
+
+
+def check_reveal(db: Database, reveal: bool, what: str) -> bool:
+    """``reveal=True`` shows speaker labels and unscrubbed text: researchers only, audited."""
+    if not reveal:
+        return False
+    from ..sharing import audit_reveal
+
+    audit_reveal(db, what)
+    return True
+
+
+def _unique_scrubbed(names: pd.Series, ids: pd.Series, scrub) -> pd.Series:
+    """Scrubbed file names; when two scrub to the same text, each gets its source id."""
+    out = names.astype(object).map(lambda n: scrub(n) if isinstance(n, str) else n)
+    pairs = pd.DataFrame({"n": out, "id": ids}).drop_duplicates()
+    clashes = set(pairs["n"][pairs["n"].duplicated(keep=False)])
+    return pd.Series([f"{n} (kilde {i})" if n in clashes else n for n, i in zip(out, ids)],
+                     index=names.index, dtype=object)
+
+
+def _privatise(db: Database, data: _Data, by: Sequence[str]) -> _Data:
+    """Pseudonyms for speakers and scrubbed file names in the grouping columns (not revealed)."""
+    if "speaker" not in by and "source" not in by:
+        return data
+    from ..sharing import pseudonym_map, roster_scrubber
+
+    names = pseudonym_map(db) if "speaker" in by else {}
+    scrub = roster_scrubber(db).scrub if "source" in by else None
+
+    def fix(df: pd.DataFrame) -> pd.DataFrame:
+        if df.empty:
+            return df
+        df = df.copy()
+        if "speaker" in by:
+            df["speaker"] = [names.get(k) if isinstance(k, str) else None for k in df["speaker_key"]]
+        if scrub is not None:
+            df["source"] = _unique_scrubbed(df["source"], df["source_id"], scrub)
+        return df
+
+    return _Data(fix(data.segments), fix(data.coded), data.tree, data.codes)
+
+
+def _suppress(out: pd.DataFrame, by: list[str], k: int | None) -> pd.DataFrame:
+    if k is None:
+        return out
+    from .suppress import suppress_matrix
+
+    result = suppress_matrix(out, by, k)
+    if "group_speakers" in result.columns:  # "2 speakers" would say the group is small
+        result["group_speakers"] = result["group_speakers"].astype("Int64").mask(result["group_speakers"] < k)
+    result.attrs["suppressed_k"] = k
+    return result
+
+
+@requires("view_aggregates")
 def theme_matrix(db: Database, *, by: str | Sequence[str] = ("actor", "phase"),
                  codes: str | Iterable[str] | None = None, coder: str | None = None,
                  codebook_version: int | str | None = None, fill: bool = False,
-                 exclude_actors: Iterable[str] = (), user: str | None = None) -> pd.DataFrame:
+                 exclude_actors: Iterable[str] = (), suppress: bool | int | None = None,
+                 reveal: bool = False, user: str | None = None) -> pd.DataFrame:
     """Codes per group: one row per (group values..., code).
 
     Columns: ``*by, code, label, segments, speakers, sources, share, group_segments, level,
@@ -234,45 +313,69 @@ def theme_matrix(db: Database, *, by: str | Sequence[str] = ("actor", "phase"),
     rows with zero counts for every existing group and every (non-retired) code.
     ``exclude_actors``: leave these actors' segments out of counts and shares (e.g. ``["forsker"]``
     for the interviewers' own questions).
+
+    Privacy: grouped ``by`` speaker, the speakers are pseudonyms ("Prosjektleder 2") and grouped
+    by source the file names are scrubbed, unless a researcher asks ``reveal=True`` (audited).
+    ``suppress`` (True = the project's k, or a number k) blanks cells based on fewer than k
+    distinct speakers, with complementary suppression (``analysis.suppress``); a ``suppressed``
+    column says which, and ``df.attrs["suppressed_k"]`` holds k. The resource group always
+    gets suppressed results.
     """
     by = parse_by(by)
+    k = suppression_k(db, suppress)
     data = _load(db, coder=coder, codes=codes, codebook_version=codebook_version,
                  exclude_actors=exclude_actors)
-    return _matrix(data, by, fill)
+    if not check_reveal(db, reveal, "theme_matrix"):
+        data = _privatise(db, data, by)
+    return _suppress(_matrix(data, by, fill), by, k)
 
 
+@requires("view_aggregates")
 def code_frequencies(db: Database, *, codes: str | Iterable[str] | None = None,
                      coder: str | None = None, codebook_version: int | str | None = None,
+                     exclude_actors: Iterable[str] = (), suppress: bool | int | None = None,
                      user: str | None = None) -> pd.DataFrame:
     """One row per code (codebook order, zeros included): code, label, segments, speakers,
     sources, share (of all segments), codings (coding rows, children included for parents),
-    level, is_parent, parent."""
-    data = _load(db, coder=coder, codes=codes, codebook_version=codebook_version)
+    level, is_parent, parent. ``suppress`` as in ``theme_matrix`` (forced for the resource
+    group; then also ``suppressed``)."""
+    k = suppression_k(db, suppress)
+    data = _load(db, coder=coder, codes=codes, codebook_version=codebook_version,
+                 exclude_actors=exclude_actors)
     out = _matrix(data, [], fill=True)
     if out.empty:
         return out.assign(codings=pd.Series(dtype=int))
     n = data.coded.groupby("code")["n_codings"].sum() if not data.coded.empty else pd.Series(dtype=int)
     out["codings"] = out["code"].map(n).fillna(0).astype(int)
-    return out.drop(columns=["group_segments"])[
-        ["code", "label", "segments", "speakers", "sources", "share", "codings", "level",
-         "is_parent", "parent"]]
+    columns = ["code", "label", "segments", "speakers", "sources", "share", "codings", "level",
+               "is_parent", "parent"]
+    if k is not None:
+        out = _suppress(out, [], k)
+        out["codings"] = out["codings"].astype("Int64").mask(out["suppressed"])
+        columns.append("suppressed")
+    return out[columns]
 
 
+@requires("view_aggregates")
 def phase_change(db: Database, *, actor: str | Iterable[str] | None = None,
                  phases: Sequence[str] | None = None, codes: str | Iterable[str] | None = None,
                  coder: str | None = None, codebook_version: int | str | None = None,
+                 exclude_actors: Iterable[str] = (), suppress: bool | int | None = None,
                  user: str | None = None) -> pd.DataFrame:
     """Per actor and code: share in the first vs the second phase and the difference.
 
     ``phases``: (from, to); default the first two phase values in natural order ("fase 1",
     "fase 2"). Columns: actor, code, label, phase_from, phase_to, segments_from, segments_to,
     share_from, share_to, difference (share_to - share_from; NaN when the actor has no segments
-    in one of the phases), level, is_parent, parent.
+    in one of the phases), level, is_parent, parent. With suppression (``suppress``, always for
+    the resource group) a suppressed cell leaves its segments and share missing, and the
+    difference with it.
     """
     columns = ["actor", "code", "label", "phase_from", "phase_to", "segments_from", "segments_to",
                "share_from", "share_to", "difference", "level", "is_parent", "parent"]
     m = theme_matrix(db, by=("actor", "phase"), codes=codes, coder=coder,
-                     codebook_version=codebook_version, fill=True)
+                     codebook_version=codebook_version, fill=True, exclude_actors=exclude_actors,
+                     suppress=suppress)
     present = sorted({p for p in m["phase"] if p != UNKNOWN}, key=natural_key) if not m.empty else []
     if phases is None:
         if len(present) < 2:
@@ -297,8 +400,11 @@ def phase_change(db: Database, *, actor: str | Iterable[str] | None = None,
     info = info[~info.index.duplicated()].reindex(idx)
     out = info.copy()
     out["phase_from"], out["phase_to"] = p1, p2
-    out["segments_from"] = a["segments"].reindex(idx).fillna(0).astype(int)
-    out["segments_to"] = b["segments"].reindex(idx).fillna(0).astype(int)
+    for name, side in (("segments_from", a), ("segments_to", b)):
+        # a row absent from one phase = no segments there (0); a suppressed cell stays missing
+        present_rows = pd.Series(idx.isin(side.index), index=idx)
+        values = side["segments"].reindex(idx).astype("Int64").mask(~present_rows, 0)
+        out[name] = values if "suppressed" in m.columns else values.astype(int)
     out["share_from"] = a["share"].reindex(idx).astype(float)
     out["share_to"] = b["share"].reindex(idx).astype(float)
     out["difference"] = out["share_to"] - out["share_from"]
@@ -325,9 +431,11 @@ def _cooc_pairs(data: _Data, window: int) -> pd.DataFrame:
     return pairs[["segment_id", "code_a", "code_b"]].drop_duplicates()
 
 
+@requires("view_aggregates")
 def cooccurrence(db: Database, *, window: int = 0, codes: str | Iterable[str] | None = None,
                  coder: str | None = None, codebook_version: int | str | None = None,
-                 parents: bool = False, user: str | None = None) -> pd.DataFrame:
+                 parents: bool = False, suppress: bool | int | None = None,
+                 user: str | None = None) -> pd.DataFrame:
     """Code x code counts of segments.
 
     Cell (A, B) = number of segments coded A that have B in the same segment (``window=0``) or
@@ -335,7 +443,10 @@ def cooccurrence(db: Database, *, window: int = 0, codes: str | Iterable[str] | 
     segments coded A. With ``window>0`` the matrix can be asymmetric (A followed by many Bs).
     ``parents``: include parent codes (aggregating children); default the codes as applied.
     Index and columns are code ids in codebook order; ``df.attrs["labels"]`` maps id -> label.
+    With suppression (``suppress``; always for the resource group) a cell whose segments come
+    from fewer than k distinct speakers is missing (NaN) and ``df.attrs["suppressed_k"]`` is k.
     """
+    k = suppression_k(db, suppress)
     data = _load(db, coder=coder, codes=codes, codebook_version=codebook_version, parents=parents)
     pairs = _cooc_pairs(data, int(window))
     present = set(data.coded["code"])
@@ -346,14 +457,25 @@ def cooccurrence(db: Database, *, window: int = 0, codes: str | Iterable[str] | 
     else:
         out = (pd.crosstab(pairs["code_a"], pairs["code_b"])
                .reindex(index=ids, columns=ids, fill_value=0).astype(int))
+    if k is not None:
+        who = pairs.merge(data.segments[["segment_id", "speaker_key"]], on="segment_id", how="left")
+        if who.empty:
+            speakers = pd.DataFrame(0, index=ids, columns=ids)
+        else:
+            speakers = (who.groupby(["code_a", "code_b"])["speaker_key"].nunique().unstack()
+                        .reindex(index=ids, columns=ids).fillna(0))
+        out = out.astype(float).mask((speakers > 0) & (speakers < k))
+        out.attrs["suppressed_k"] = k
     out.index.name, out.columns.name = "code", None
     out.attrs["labels"] = dict(zip(data.tree["code"], data.tree["label"]))
     return out
 
 
+@requires("view_aggregates")
 def cooccurrence_pairs(db: Database, *, window: int = 0, **kwargs) -> pd.DataFrame:
     """The co-occurrence matrix as a list: code_a, label_a, code_b, label_b, segments (> 0),
-    largest first. With ``window=0`` each unordered pair once; else every ordered pair."""
+    largest first. With ``window=0`` each unordered pair once; else every ordered pair.
+    Suppressed pairs (see ``cooccurrence``) come last with ``segments`` missing."""
     m = cooccurrence(db, window=window, **kwargs)
     labels = m.attrs.get("labels", {})
     ids = list(m.index)
@@ -362,29 +484,65 @@ def cooccurrence_pairs(db: Database, *, window: int = 0, **kwargs) -> pd.DataFra
         for j, b in enumerate(ids):
             if i == j or (window == 0 and j < i):
                 continue
-            n = int(m.at[a, b])
-            if n:
+            n = m.at[a, b]
+            if pd.isna(n) or n:
                 rows.append((a, labels.get(a, a), b, labels.get(b, b), n, i, j))
     out = pd.DataFrame(rows, columns=["code_a", "label_a", "code_b", "label_b", "segments", "_i", "_j"])
-    out = out.sort_values(["segments", "_i", "_j"], ascending=[False, True, True], kind="stable")
-    return out.drop(columns=["_i", "_j"]).reset_index(drop=True)
+    out = out.sort_values(["segments", "_i", "_j"], ascending=[False, True, True], kind="stable",
+                          na_position="last")
+    out = out.drop(columns=["_i", "_j"]).reset_index(drop=True)
+    if "suppressed_k" in m.attrs:
+        out["segments"] = out["segments"].astype("Int64")
+        out.attrs["suppressed_k"] = m.attrs["suppressed_k"]
+    else:
+        out["segments"] = out["segments"].astype(int)
+    return out
 
 
 # ---------------------------------------------------------------------------------- quotes
 
 QUOTE_COLUMNS = ["segment_id", "code", "label", "source", "index", "position", "speaker", "actor",
-                 "organisation", "phase", "pilot", "kind", "county", "coders", "applied", "text"]
+                 "organisation", "phase", "pilot", "kind", "county", "coders", "applied", "text",
+                 "released"]
 
 
+def _released_pairs(db: Database) -> set[tuple[int, str]]:
+    from sqlalchemy import select
+
+    from ..store import ReleasedQuote
+
+    with db.session() as s:
+        return {(int(a), b) for a, b in s.execute(select(ReleasedQuote.segment_id, ReleasedQuote.code_id))}
+
+
+def _finish_quotes(db: Database, c: pd.DataFrame, revealed: bool) -> pd.DataFrame:
+    """Scrub the texts (unless revealed) and mark the quotes released for the resource group."""
+    if not revealed:
+        from ..sharing import roster_scrubber
+
+        scrub = roster_scrubber(db).scrub
+        c["text"] = [scrub(t) if isinstance(t, str) else t for t in c["text"]]
+        c["organisation"] = None  # an organisation plus an actor can point to one person
+    released = _released_pairs(db)
+    c["released"] = [(int(s), code) in released for s, code in zip(c["segment_id"], c["code"])]
+    return c
+
+
+@requires("view_quotes")
 def quotes(db: Database, *, code: str, actor=None, phase=None, pilot=None, kind=None, county=None,
            speaker=None, source=None, coder: str | None = None,
-           codebook_version: int | str | None = None, user: str | None = None) -> pd.DataFrame:
+           codebook_version: int | str | None = None, reveal: bool = False,
+           user: str | None = None) -> pd.DataFrame:
     """The drill-down behind a cell: every segment carrying ``code`` (or one of its children).
 
     Filters take a value or a list; "(ukjent)" selects missing values. Columns: segment_id,
     code, label, source, index, position (hh:mm:ss or "avsnitt N"), speaker, actor,
     organisation, phase, pilot, kind, county, coders, applied (the code ids actually applied),
-    text. Sorted by source and position.
+    text, released (released for the resource group). Sorted by source and position.
+
+    Speakers are pseudonyms, file names and texts are scrubbed of roster names, e-mail
+    addresses, phone numbers and fødselsnummer, and organisation is left out, unless a
+    researcher asks ``reveal=True`` (audited); the ``speaker`` filter then takes pseudonyms.
     """
     tree = codes_frame(db)
     if code not in set(tree["code"]):
@@ -392,6 +550,9 @@ def quotes(db: Database, *, code: str, actor=None, phase=None, pilot=None, kind=
                        f"{', '.join(list(tree['code'])[:3]) or '(no codebook loaded)'}")
     data = _load(db, coder=coder, codes=None, codebook_version=codebook_version, detail=True,
                  only=code)
+    revealed = check_reveal(db, reveal, "quotes")
+    if not revealed:
+        data = _privatise(db, data, ["speaker", "source"])
     c = data.coded
     filters = dict(actor=actor, phase=phase, pilot=pilot, kind=kind, county=county, speaker=speaker,
                    source=source)
@@ -404,7 +565,7 @@ def quotes(db: Database, *, code: str, actor=None, phase=None, pilot=None, kind=
     if c.empty:
         return pd.DataFrame(columns=QUOTE_COLUMNS)
     texts = segments_frame(db, with_text=True, segment_ids=c["segment_id"])[["segment_id", "text"]]
-    c = c.merge(texts, on="segment_id", how="left")
+    c = _finish_quotes(db, c.merge(texts, on="segment_id", how="left"), revealed)
     c["label"] = dict(zip(tree["code"], tree["label"]))[code]
     c["position"] = [format_position(t, i, p) for t, i, p in zip(c["start_time"], c["index"], c["page"])]
     c["_s"] = c["source"].map(natural_key)
@@ -412,16 +573,22 @@ def quotes(db: Database, *, code: str, actor=None, phase=None, pilot=None, kind=
     return c[QUOTE_COLUMNS].reset_index(drop=True)
 
 
+@requires("view_quotes")
 def all_quotes(db: Database, *, codes: str | Iterable[str] | None = None, coder: str | None = None,
-               codebook_version: int | str | None = None, user: str | None = None) -> pd.DataFrame:
-    """Quotes for every code as applied (no parent duplicates), codebook order then source order."""
+               codebook_version: int | str | None = None, reveal: bool = False,
+               user: str | None = None) -> pd.DataFrame:
+    """Quotes for every code as applied (no parent duplicates), codebook order then source order.
+    Pseudonymised and scrubbed as in ``quotes`` unless a researcher asks ``reveal=True``."""
     data = _load(db, coder=coder, codes=codes, codebook_version=codebook_version, parents=False,
                  detail=True)
+    revealed = check_reveal(db, reveal, "all_quotes")
+    if not revealed:
+        data = _privatise(db, data, ["speaker", "source"])
     c = data.coded
     if c.empty:
         return pd.DataFrame(columns=QUOTE_COLUMNS)
     texts = segments_frame(db, with_text=True, segment_ids=c["segment_id"])[["segment_id", "text"]]
-    c = c.merge(texts, on="segment_id", how="left").merge(
+    c = _finish_quotes(db, c.merge(texts, on="segment_id", how="left"), revealed).merge(
         data.tree[["code", "label", "order"]], on="code", how="left")
     c["label"] = c["label"].astype(object).where(c["label"].notna(), c["code"])
     c["position"] = [format_position(t, i, p) for t, i, p in zip(c["start_time"], c["index"], c["page"])]

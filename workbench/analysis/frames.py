@@ -16,6 +16,7 @@ from typing import Any, Iterable
 import pandas as pd
 from sqlalchemy import func, select
 
+from ..access import requires
 from ..errors import NotFound
 from ..store import Code, CodebookVersion, Coding, Database, Segment, Source, Speaker, User
 
@@ -49,6 +50,7 @@ def _add_speaker_key(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+@requires("view_transcripts")
 def segments_frame(db: Database, *, user: str | None = None, with_text: bool = False,
                    segment_ids: Iterable[int] | None = None) -> pd.DataFrame:
     """One row per segment with its source and speaker metadata (the denominators of shares).
@@ -79,13 +81,16 @@ def segments_frame(db: Database, *, user: str | None = None, with_text: bool = F
     return _add_speaker_key(_frame(rows, names))
 
 
+@requires("view_quotes")
 def coder_names(db: Database, *, user: str | None = None) -> list[str]:
     """Names of everyone who has made at least one coding, sorted."""
     with db.session() as s:
         return sorted(s.scalars(select(User.name).join(Coding, Coding.coder_id == User.id).distinct()))
 
 
-def resolve_codebook_version(db: Database, version: int | str | None) -> int | None:
+@requires("view_codebook")
+def resolve_codebook_version(db: Database, version: int | str | None, *,
+                             user: str | None = None) -> int | None:
     """A codebook version id from an id, a name (newest with that name) or a content-hash prefix."""
     if version is None or version == "":
         return None
@@ -107,7 +112,8 @@ def resolve_codebook_version(db: Database, version: int | str | None) -> int | N
                    "content-hash prefix of a loaded codebook")
 
 
-def check_coder(db: Database, coder: str | None) -> str | None:
+@requires("view_aggregates")
+def check_coder(db: Database, coder: str | None, *, user: str | None = None) -> str | None:
     """Normalise a coder filter: None for any coder, ``"consensus"``, or a known coder name."""
     if coder is None or coder == "" or coder == ALL:
         return None
@@ -130,6 +136,7 @@ def consensus_mask(df: pd.DataFrame, keys: list[str]) -> pd.Series:
     return (per_key >= 2) | (per_source == 1)
 
 
+@requires("view_transcripts")
 def codings_frame(db: Database, *, user: str | None = None, coder: str | None = None,
                   codebook_version: int | str | None = None) -> pd.DataFrame:
     """One row per coding with its segment, source, speaker, code and coder.
@@ -160,6 +167,7 @@ def codings_frame(db: Database, *, user: str | None = None, coder: str | None = 
     return df
 
 
+@requires("view_codebook")
 def codes_frame(db: Database, *, user: str | None = None) -> pd.DataFrame:
     """One row per code in codebook (tree) order.
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+import pandas as pd
+
 from ._util import acting_user, echo_json, echo_table, open_db
 
 DASHBOARD_COLUMNS = ["code", "label", "segments", "speakers", "sources", "share"]
@@ -22,12 +24,16 @@ FILTERS = ("actor", "phase", "pilot", "kind", "county", "speaker", "source")
 @click.option("--all-rows", is_flag=True, help="Also rows with zero coded segments.")
 @click.option("--exclude-actor", "exclude_actors", multiple=True, metavar="ACTOR",
               help="Leave this actor's segments out of counts and shares (repeatable), e.g. forsker.")
+@click.option("--suppress", "suppress", is_flag=False, flag_value="project", default=None, metavar="[K]",
+              help="Hide cells based on fewer than K speakers (default: the project's min_cell_speakers), "
+                   "as the resource group sees them (always on for that role).")
+@click.option("--reveal", is_flag=True, help="Researchers: speaker labels and file names as written (audited).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (a list of rows).")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
 @click.pass_context
 def dashboard(ctx: click.Context, by: str, codes: str | None, coder: str | None,
               codebook_version: str | None, all_rows: bool, exclude_actors: tuple[str, ...],
-              as_json: bool, as_csv: bool) -> None:
+              suppress: str | None, reveal: bool, as_json: bool, as_csv: bool) -> None:
     """Themes per group: one row per (group values..., code) with segments, speakers, sources
     and share (coded segments / all segments of the group)."""
     from ..analysis import theme_matrix
@@ -40,17 +46,19 @@ def dashboard(ctx: click.Context, by: str, codes: str | None, coder: str | None,
     try:
         df = theme_matrix(db, by=groups, codes=codes, coder=coder,
                           codebook_version=codebook_version, fill=all_rows,
-                          exclude_actors=exclude_actors, user=acting_user(ctx))
+                          exclude_actors=exclude_actors, suppress=_suppress_value(suppress),
+                          reveal=reveal, user=acting_user(ctx))
     finally:
         db.dispose()
-    cols = groups + DASHBOARD_COLUMNS
+    k = df.attrs.get("suppressed_k")
+    cols = groups + DASHBOARD_COLUMNS + (["suppressed"] if k is not None else [])
     df = df[cols] if not df.empty else df.reindex(columns=cols)
     if as_csv:
         buf = io.StringIO()
         df.to_csv(buf, index=False)
         click.echo(buf.getvalue(), nl=False)
         return
-    rows = [{c: (None if v != v else v) for c, v in row.items()}  # NaN -> null
+    rows = [{c: (None if v is None or v is pd.NA or v != v else v) for c, v in row.items()}  # NaN/NA -> null
             for row in df.astype(object).to_dict(orient="records")]
     if as_json:
         echo_json(rows)
@@ -58,9 +66,28 @@ def dashboard(ctx: click.Context, by: str, codes: str | None, coder: str | None,
     if not rows:
         click.echo("Ingen kodede segmenter (sjekk --codes, --coder og om noe er kodet).")
         return
+    hidden = f"<{k}"
     for r in rows:
-        r["share"] = "" if r["share"] is None else f"{r['share'] * 100:.1f} %"
-    echo_table(rows, cols)
+        if r.get("suppressed"):
+            for c in ("segments", "speakers", "sources", "share"):
+                r[c] = hidden
+        else:
+            r["share"] = "" if r["share"] is None else f"{r['share'] * 100:.1f} %"
+    echo_table(rows, [c for c in cols if c != "suppressed"])
+    if k is not None:
+        click.echo(f"({hidden}: færre enn {k} talere bak cellen; skjult sammen med en annen celle "
+                   "der det trengs for at tallet ikke skal kunne regnes ut)")
+
+
+def _suppress_value(value: str | None):
+    """--suppress alone = the project's k; --suppress 5 = k 5."""
+    if value is None:
+        return None
+    if value == "project":
+        return True
+    if not str(value).isdigit() or int(value) < 2:
+        raise click.BadParameter(f"{value!r}: give a number of speakers of at least 2", param_hint="--suppress")
+    return int(value)
 
 
 @click.group()
@@ -78,9 +105,13 @@ def export() -> None:
 @click.option("--codes", help="Only codes whose id starts with PREFIX.")
 @click.option("--codebook-version", help="Only codings made under this codebook version.")
 @click.option("--no-charts", is_flag=True, help="Tables only, no PNG charts.")
+@click.option("--suppress", "suppress", is_flag=False, flag_value="project", default=None, metavar="[K]",
+              help="For the resource group: cells of fewer than K speakers read <K (default K: the project's "
+                   "min_cell_speakers), and only released quotes.")
+@click.option("--reveal", is_flag=True, help="Researchers: speaker labels and unscrubbed quotes (audited).")
 @click.pass_context
 def tables(ctx: click.Context, fmt: str, output: Path, coder: str | None, codes: str | None,
-           codebook_version: str | None, no_charts: bool) -> None:
+           codebook_version: str | None, no_charts: bool, suppress: str | None, reveal: bool) -> None:
     """The actor x code matrix per phase, phase comparison, co-occurrence, code frequencies and
     quotes, with Norwegian headings; heatmap and bar charts as PNG."""
     from ..export import export_tables
@@ -88,7 +119,8 @@ def tables(ctx: click.Context, fmt: str, output: Path, coder: str | None, codes:
     db = open_db(ctx)
     try:
         files = export_tables(db, output, format=fmt, user=acting_user(ctx), coder=coder,
-                              codes=codes, codebook_version=codebook_version, charts=not no_charts)
+                              codes=codes, codebook_version=codebook_version, charts=not no_charts,
+                              suppress=_suppress_value(suppress), reveal=reveal)
     finally:
         db.dispose()
     for f in files:
@@ -106,9 +138,11 @@ def tables(ctx: click.Context, fmt: str, output: Path, coder: str | None, codes:
 @click.option("--actor", help="Only this actor.")
 @click.option("--phase", help="Only this phase.")
 @click.option("--pilot", help="Only this pilot.")
+@click.option("--suppress", is_flag=True, help="Only the quotes released for the resource group.")
+@click.option("--reveal", is_flag=True, help="Researchers: speaker labels and unscrubbed quotes (audited).")
 @click.pass_context
 def quotes_cmd(ctx: click.Context, code: str, fmt: str, output: Path, coder: str | None,
-               actor: str | None, phase: str | None, pilot: str | None) -> None:
+               actor: str | None, phase: str | None, pilot: str | None, suppress: bool, reveal: bool) -> None:
     """The quotes behind a code, with source, speaker, actor, phase and time or position."""
     from ..export import export_quotes
 
@@ -116,7 +150,7 @@ def quotes_cmd(ctx: click.Context, code: str, fmt: str, output: Path, coder: str
     db = open_db(ctx)
     try:
         files = export_quotes(db, output, code=code, format=fmt, user=acting_user(ctx),
-                              coder=coder, **filters)
+                              coder=coder, suppress=suppress, reveal=reveal, **filters)
     finally:
         db.dispose()
     for f in files:

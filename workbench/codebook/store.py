@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..access import requires
 from ..errors import NotFound, WorkbenchError
 from ..store import AuditEvent, Code, CodebookVersion, Coding, Database, Memo, Suggestion
 from .schema import Codebook, CodeSpec, iter_codes, read_codebook
@@ -98,6 +99,7 @@ def _was_merged(session: Session, code_id: str) -> str | None:
     return (ev.detail or {}).get("new") if ev else None
 
 
+@requires("edit_codebook")
 def load_codebook(db: Database, path: str | Path, *, user: str | None = None) -> LoadReport:
     """Validate ``path`` and load it: a new version when the content changed, codes upserted.
 
@@ -109,6 +111,7 @@ def load_codebook(db: Database, path: str | Path, *, user: str | None = None) ->
     return load_codebook_data(db, codebook, file_name=str(path), user=user, warnings=warnings)
 
 
+@requires("edit_codebook")
 def load_codebook_data(db: Database, codebook: Codebook, *, file_name: str | None = None,
                        user: str | None = None, warnings: list[str] | None = None) -> LoadReport:
     """Load an already validated ``Codebook`` (see ``load_codebook``)."""
@@ -195,6 +198,7 @@ def _row(c: Code) -> dict[str, Any]:
             "retired": bool(c.retired)}
 
 
+@requires("view_codebook")
 def current_codes(db: Database, *, user: str | None = None, include_retired: bool = False) -> list[dict[str, Any]]:
     """The codes in the database in codebook order (the ``codebook show --json`` shape)."""
     with db.session() as s:
@@ -204,7 +208,8 @@ def current_codes(db: Database, *, user: str | None = None, include_retired: boo
         return [_row(c) for c in s.scalars(q)]
 
 
-def current_version(db: Database) -> dict[str, Any] | None:
+@requires("view_codebook")
+def current_version(db: Database, *, user: str | None = None) -> dict[str, Any] | None:
     """The newest codebook version: id, name, hash, file, time, content (None if none loaded)."""
     with db.session() as s:
         v = s.scalars(select(CodebookVersion).order_by(CodebookVersion.id.desc())).first()
@@ -214,6 +219,7 @@ def current_version(db: Database) -> dict[str, Any] | None:
                 "created_at": v.created_at, "content": v.content}
 
 
+@requires("edit_codebook")
 def merge_codes(db: Database, old: str, new: str, *, user: str | None = None) -> MergeReport:
     """Move the codings, suggestions and memos of OLD to NEW and retire OLD.
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+from ..access import requires
 from ..analysis.aggregate import shared_reads
 from ..errors import WorkbenchError
 from ..store import Database
 from .charts import write_charts
-from .tables import H, Table, code_quote_table, report_tables, slug
+from .tables import H, Table, code_quote_table, released_quote_table, report_tables, slug
 from .writers import write_csv, write_docx, write_md, write_xlsx
 
 EXPORTERS: dict[str, Callable[[list[Table], Path], list[Path]]] = {
@@ -43,31 +44,55 @@ def _chart_place(path: Path, format: str) -> tuple[Path, str]:
     return path.parent, f"{base}_"
 
 
+@requires("export")
 def export_tables(db: Database, path: str | Path, *, format: str = "xlsx", user: str | None = None,
                   coder: str | None = None, codes=None, codebook_version=None,
-                  charts: bool = True) -> list[Path]:
+                  charts: bool = True, suppress: bool | int | None = None,
+                  reveal: bool = False) -> list[Path]:
     """Write the report tables (theme matrix per actor and phase, one actor x code matrix per
     phase, phase comparison, co-occurrence, code frequencies, quotes) and the charts.
 
-    Returns the files written, tables first."""
+    Speakers are pseudonyms and quote texts are scrubbed unless a researcher asks ``reveal``
+    (audited). ``suppress`` (True = the project's k, or k) makes a file fit for the resource
+    group: cells based on fewer than k speakers read "<k", with complementary suppression, and
+    the only quotes are those released for the group. Returns the files written, tables first."""
     writer = _writer(format)
     with shared_reads():
-        tables = report_tables(db, coder=coder, codes=codes, codebook_version=codebook_version)
+        tables = report_tables(db, coder=coder, codes=codes, codebook_version=codebook_version,
+                               suppress=suppress, reveal=reveal)
         files = writer(tables, Path(path))
         if charts:
             folder, prefix = _chart_place(Path(path), format.lower().lstrip("."))
             files += write_charts(db, folder, prefix, coder=coder, codes=codes,
-                                  codebook_version=codebook_version)
+                                  codebook_version=codebook_version, suppress=suppress or None)
+    _audit_export(db, user, "export_tables", files, dict(format=format, suppress=suppress, reveal=reveal))
     return files
 
 
+def _audit_export(db: Database, user: str | None, action: str, files: list[Path], detail: dict) -> None:
+    with db.transaction(user) as tx:
+        tx.audit(action, "file", str(files[0]) if files else None,
+                 {**{k: v for k, v in detail.items() if v not in (None, False)},
+                  "files": [str(f) for f in files]})
+
+
+@requires("export")
 def export_quotes(db: Database, path: str | Path, *, code: str, format: str = "docx",
-                  user: str | None = None, coder: str | None = None, **filters) -> list[Path]:
+                  user: str | None = None, coder: str | None = None, reveal: bool = False,
+                  suppress: bool | int | None = None, **filters) -> list[Path]:
     """Write the quotes of one code (children included) with references. ``filters``: actor,
-    phase, pilot, kind, county, speaker, source (see ``analysis.quotes``)."""
+    phase, pilot, kind, county, speaker, source (see ``analysis.quotes``). Pseudonymised and
+    scrubbed unless a researcher asks ``reveal`` (audited); with ``suppress`` only the quotes
+    released for the resource group."""
     writer = _writer(format)
-    table = code_quote_table(db, code, coder=coder, **filters)
-    return writer([table], Path(path))
+    if suppress:
+        table = released_quote_table(db, code=code)
+    else:
+        table = code_quote_table(db, code, coder=coder, reveal=reveal, **filters)
+    files = writer([table], Path(path))
+    _audit_export(db, user, "export_quotes", files, dict(format=format, code=code, reveal=reveal,
+                                                         suppress=suppress))
+    return files
 
 
 __all__ = ["EXPORTERS", "H", "Table", "export_quotes", "export_tables", "slug", "write_csv",

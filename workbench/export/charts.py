@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..access import requires
 from ..analysis import theme_matrix
 from ..analysis.aggregate import UNKNOWN, natural_key
 from ..store import Database
@@ -21,6 +22,7 @@ def _pyplot():
     return plt
 
 
+@requires("export")
 def heatmaps(db: Database, folder: Path, prefix: str = "", **kw) -> list[Path]:
     """One PNG per phase: codes (rows) x actors (columns), colour and text = share."""
     m = theme_matrix(db, by=("actor", "phase"), fill=True, **kw)
@@ -35,6 +37,13 @@ def heatmaps(db: Database, folder: Path, prefix: str = "", **kw) -> list[Path]:
         info = p.drop_duplicates("code").set_index("code")
         grid = (p.pivot_table(index="code", columns="actor", values="share", aggfunc="first",
                               dropna=False).reindex(index=codes, columns=actors).fillna(0.0))
+        k = m.attrs.get("suppressed_k")
+        hidden = None
+        if k is not None and "suppressed" in p.columns:
+            hidden = (p.pivot_table(index="code", columns="actor", values="suppressed", aggfunc="first",
+                                    dropna=False).reindex(index=codes, columns=actors)
+                      .fillna(False).astype(bool))
+            grid = grid.mask(hidden, 0.0)
         fig, ax = plt.subplots(figsize=(1.2 + 1.1 * len(actors) + 2.5, 1.2 + 0.35 * len(codes)))
         im = ax.imshow(grid.to_numpy(), cmap="Blues", vmin=0, vmax=max(0.01, float(grid.max().max())),
                        aspect="auto")
@@ -44,7 +53,9 @@ def heatmaps(db: Database, folder: Path, prefix: str = "", **kw) -> list[Path]:
         for i in range(len(codes)):
             for j in range(len(actors)):
                 v = grid.iat[i, j]
-                if v > 0:
+                if hidden is not None and hidden.iat[i, j]:
+                    ax.text(j, i, f"<{k}", ha="center", va="center", fontsize=7, color="grey")
+                elif v > 0:
                     ax.text(j, i, f"{v * 100:.0f} %", ha="center", va="center", fontsize=7,
                             color="white" if v > 0.6 * grid.max().max() else "black")
         ax.set_title(f"Andel av aktørens segmenter med koden, {phase}")
@@ -58,6 +69,7 @@ def heatmaps(db: Database, folder: Path, prefix: str = "", **kw) -> list[Path]:
     return out
 
 
+@requires("export")
 def phase_bars(db: Database, folder: Path, prefix: str = "", **kw) -> list[Path]:
     """Grouped bars: for each top-level code, the share of each phase's segments carrying it."""
     m = theme_matrix(db, by=("phase",), fill=True, **kw)
@@ -71,7 +83,8 @@ def phase_bars(db: Database, folder: Path, prefix: str = "", **kw) -> list[Path]
     fig, ax = plt.subplots(figsize=(max(6, 1.0 + 0.9 * len(codes) * max(1, len(phases)) / 2), 4.5))
     width = 0.8 / max(1, len(phases))
     for k, phase in enumerate(phases):
-        values = top[top["phase"] == phase].set_index("code")["share"].reindex(codes).fillna(0)
+        values = (top[top["phase"] == phase].set_index("code")["share"].reindex(codes)
+                  .astype(float).fillna(0))  # (a suppressed share is drawn as no bar)
         ax.bar([i + k * width - 0.4 + width / 2 for i in range(len(codes))], values * 100, width,
                label=str(phase))
     ax.set_xticks(range(len(codes)), [labels[c] for c in codes], rotation=30, ha="right")
@@ -85,6 +98,7 @@ def phase_bars(db: Database, folder: Path, prefix: str = "", **kw) -> list[Path]
     return [target]
 
 
+@requires("export")
 def write_charts(db: Database, folder: Path, prefix: str = "", **kw) -> list[Path]:
     """All charts as PNG in ``folder``, file names starting with ``prefix``."""
     Path(folder).mkdir(parents=True, exist_ok=True)

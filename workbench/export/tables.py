@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..access import requires
 from ..analysis import (UNKNOWN, all_quotes, code_frequencies, cooccurrence_pairs, phase_change,
                         quotes, theme_matrix)
 from ..analysis.aggregate import natural_key
@@ -44,20 +45,35 @@ def display_label(label: str, level: int) -> str:
     return ("– " * int(level)) + str(label)
 
 
+def _mark_suppressed(out: pd.DataFrame, source: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Suppressed cells (``source["suppressed"]``) read "<k" in these columns of ``out``."""
+    k = source.attrs.get("suppressed_k")
+    if k is None or "suppressed" not in source.columns:
+        return out
+    mask = source["suppressed"].to_numpy(dtype=bool)
+    for col in columns:
+        out[col] = out[col].astype(object)
+        out.loc[mask, col] = f"<{k}"
+    return out
+
+
 def _labels(df: pd.DataFrame) -> pd.Series:
     return pd.Series([display_label(l, v) for l, v in zip(df["label"], df["level"])], index=df.index,
                      dtype=object)
 
 
+@requires("export")
 def matrix_long(db: Database, **kw) -> Table:
     m = theme_matrix(db, by=("actor", "phase"), **kw)
     out = pd.DataFrame({H["actor"]: m["actor"], H["phase"]: m["phase"], H["code"]: _labels(m),
                         H["code_id"]: m["code"], H["segments"]: m["segments"],
                         H["speakers"]: m["speakers"], H["sources"]: m["sources"], H["share"]: m["share"]})
+    out = _mark_suppressed(out, m, [H["segments"], H["speakers"], H["sources"], H["share"]])
     return Table("Temaer per aktør og fase: kodede segmenter, talere, kilder og andel av aktørens "
                  "segmenter i fasen", out, "Tema per aktør og fase", percent=[H["share"]])
 
 
+@requires("export")
 def matrices_per_phase(db: Database, **kw) -> list[Table]:
     m = theme_matrix(db, by=("actor", "phase"), fill=True, **kw)
     tables = []
@@ -72,43 +88,64 @@ def matrices_per_phase(db: Database, **kw) -> list[Table]:
                              dropna=False).reindex(index=codes, columns=actors)
         out = pd.DataFrame({H["code"]: [display_label(info.at[c, "label"], info.at[c, "level"])
                                         for c in codes]})
+        hidden = None
+        if "suppressed" in p.columns and m.attrs.get("suppressed_k") is not None:
+            hidden = (p.pivot_table(index="code", columns="actor", values="suppressed", aggfunc="first",
+                                    dropna=False).reindex(index=codes, columns=actors)
+                      .fillna(False).astype(bool))
         for a in actors:
             out[a] = wide[a].to_numpy()
+            if hidden is not None:
+                out[a] = out[a].astype(object)
+                out.loc[hidden[a].to_numpy(), a] = f"<{m.attrs['suppressed_k']}"
         name = "Matrise " + str(phase) if phase != UNKNOWN else "Matrise uten fase"
         tables.append(Table(f"Andel av aktørens segmenter med koden, {phase} (aktør × kode)", out,
                             name[:31], percent=actors))
     return tables
 
 
+@requires("export")
 def phase_table(db: Database, **kw) -> Table:
     pc = phase_change(db, **kw)
     if pc.empty:
         out = pd.DataFrame(columns=[H["actor"], H["code"], "Andel fase 1", "Andel fase 2", H["change"]])
         return Table("Endring mellom faser per aktør", out, "Endring mellom faser",
                      percent=["Andel fase 1", "Andel fase 2"], signed_percent=[H["change"]])
-    pc = pc[(pc["segments_from"] > 0) | (pc["segments_to"] > 0)]
+    pc = pc[(pc["segments_from"] != 0) | (pc["segments_to"] != 0)]  # (missing = suppressed: kept)
     p1, p2 = pc["phase_from"].iloc[0], pc["phase_to"].iloc[0]
     a1, a2 = f"{H['share']} {p1}", f"{H['share']} {p2}"
     out = pd.DataFrame({H["actor"]: pc["actor"], H["code"]: _labels(pc), a1: pc["share_from"],
                         a2: pc["share_to"], H["change"]: pc["difference"]})
+    k = kw.get("suppress")
+    if pc["segments_from"].isna().any() or pc["segments_to"].isna().any():
+        label = f"<{k if isinstance(k, int) and not isinstance(k, bool) else _project_k(db)}"
+        for col, seg in ((a1, "segments_from"), (a2, "segments_to")):
+            out[col] = out[col].astype(object)
+            out.loc[pc[seg].isna().to_numpy(), col] = label
     return Table(f"Endring mellom {p1} og {p2} per aktør: andel av aktørens segmenter med koden",
                  out.reset_index(drop=True), "Endring mellom faser", percent=[a1, a2],
                  signed_percent=[H["change"]])
 
 
+@requires("export")
 def cooccurrence_table(db: Database, **kw) -> Table:
     p = cooccurrence_pairs(db, window=0, **kw)
     out = pd.DataFrame({H["code_a"]: p["label_a"], H["code_b"]: p["label_b"],
                         H["segments"]: p["segments"]})
+    if p.attrs.get("suppressed_k") is not None:
+        out[H["segments"]] = out[H["segments"]].astype(object)
+        out.loc[p["segments"].isna().to_numpy(), H["segments"]] = f"<{p.attrs['suppressed_k']}"
     return Table("Samforekomst av koder: segmenter der begge kodene er brukt", out, "Samforekomst")
 
 
+@requires("export")
 def frequency_table(db: Database, **kw) -> Table:
     f = code_frequencies(db, **kw)
     out = pd.DataFrame({H["code"]: _labels(f) if not f.empty else [], H["code_id"]: f["code"],
                         H["segments"]: f["segments"], H["speakers"]: f["speakers"],
                         H["sources"]: f["sources"], H["codings"]: f["codings"],
                         H["share"]: f["share"]})
+    out = _mark_suppressed(out, f, [H["segments"], H["speakers"], H["sources"], H["codings"], H["share"]])
     return Table("Kodefrekvenser: segmenter, talere, kilder, kodinger og andel av alle segmenter",
                  out, "Kodefrekvenser", percent=[H["share"]])
 
@@ -123,12 +160,14 @@ def _quote_frame(q: pd.DataFrame, with_code: bool) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
+@requires("export")
 def quote_table(db: Database, **kw) -> Table:
     q = all_quotes(db, **kw)
     return Table("Sitater med referanse (kilde, taler, aktør, fase, tid eller posisjon)",
                  _quote_frame(q, True), "Sitater", wrap=[H["quote"]])
 
 
+@requires("export")
 def code_quote_table(db: Database, code: str, **kw) -> Table:
     q = quotes(db, code=code, **kw)
     from ..analysis import codes_frame
@@ -138,8 +177,37 @@ def code_quote_table(db: Database, code: str, **kw) -> Table:
     return Table(f"Sitater kodet «{label}» ({code})", _quote_frame(q, False), "Sitater", wrap=[H["quote"]])
 
 
-def report_tables(db: Database, *, coder: str | None = None, codes=None, codebook_version=None) -> list[Table]:
-    """Every table of ``workbench export tables``, in report order."""
+@requires("export")
+def released_quote_table(db: Database, *, code: str | None = None, user: str | None = None) -> Table:
+    """The quotes released for the resource group (pseudonym, actor, phase, scrubbed text):
+    the only quotes an export made with suppression carries."""
+    from ..sharing import released_quotes
+
+    q = released_quotes(db, code=code)
+    out = pd.DataFrame({H["code"]: q["label"], H["speaker"]: q["speaker"], H["actor"]: q["actor"],
+                        H["phase"]: q["phase"], H["quote"]: q["text"]})
+    return Table("Frigitte sitater (pseudonymisert og renset for navn og kontaktopplysninger)", out,
+                 "Frigitte sitater", wrap=[H["quote"]])
+
+
+def _project_k(db: Database) -> int:
+    from ..sharing import min_cell_speakers
+
+    return min_cell_speakers(db)
+
+
+@requires("export")
+def report_tables(db: Database, *, coder: str | None = None, codes=None, codebook_version=None,
+                  suppress: bool | int | None = None, reveal: bool = False,
+                  user: str | None = None) -> list[Table]:
+    """Every table of ``workbench export tables``, in report order.
+
+    Speakers are pseudonyms and quotes are scrubbed unless a researcher asks ``reveal``.
+    ``suppress`` (True = the project's k, or k) blanks small cells as "<k" and replaces the quote
+    table by the quotes released for the resource group."""
     kw = dict(coder=coder, codes=codes, codebook_version=codebook_version)
-    return [matrix_long(db, **kw), *matrices_per_phase(db, **kw), phase_table(db, **kw),
-            cooccurrence_table(db, **kw), frequency_table(db, **kw), quote_table(db, **kw)]
+    agg = dict(kw, suppress=suppress or None)
+    quotes_table = (released_quote_table(db, code=None) if suppress
+                    else quote_table(db, reveal=reveal, **kw))
+    return [matrix_long(db, **agg), *matrices_per_phase(db, **agg), phase_table(db, **agg),
+            cooccurrence_table(db, **agg), frequency_table(db, **agg), quotes_table]

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import WorkbenchError
+from ..privacy import FORMULA_START, neutralise_formula
 from .tables import Table, slug
 
 
@@ -27,6 +28,8 @@ def fmt_cell(table: Table, column: str, value) -> str:
     """Norwegian display text of one cell: 12,5 %, +12,5, 1 234, – for no value."""
     if _missing(value):
         return "–" if (column in table.percent or column in table.signed_percent) else ""
+    if isinstance(value, str):  # text as is, e.g. "<3" for a suppressed cell
+        return value
     if column in table.percent:
         return f"{float(value) * 100:.1f}".replace(".", ",") + " %"
     if column in table.signed_percent:
@@ -68,8 +71,22 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return candidate
 
 
+def _append_text_safe(ws, values: list) -> None:
+    """Append a row; text that a spreadsheet would read as a formula ("=...", "+...", "-...",
+    "@...", tab, CR) stays a plain text cell with exactly that value, never a live formula."""
+    ws.append(values)
+    for i, value in enumerate(values, 1):
+        if isinstance(value, str) and value.startswith(FORMULA_START):
+            cell = ws.cell(row=ws.max_row, column=i)
+            cell.value = value
+            cell.data_type = "s"      # openpyxl makes "=..." a formula; keep it a string
+            cell.quotePrefix = True   # Excel keeps it text when the cell is edited
+
+
 def write_xlsx(tables: list[Table], path: Path) -> list[Path]:
-    """One sheet per table: bold frozen header row, filters, fitted widths, % formats."""
+    """One sheet per table: bold frozen header row, filters, fitted widths, % formats.
+
+    Text that starts like a formula is stored as a text cell, never as a live formula."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -82,9 +99,10 @@ def write_xlsx(tables: list[Table], path: Path) -> list[Path]:
     for table in tables:
         ws = wb.create_sheet(_sheet_name(table.name, used))
         cols = list(table.frame.columns)
-        ws.append(cols)
+        _append_text_safe(ws, cols)
         for row in table.frame.itertuples(index=False):
-            ws.append([None if _missing(v) else (v.item() if hasattr(v, "item") else v) for v in row])
+            _append_text_safe(ws, [None if _missing(v) else (v.item() if hasattr(v, "item") else v)
+                                   for v in row])
         for cell in ws[1]:
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="DDE4EE")
@@ -202,11 +220,32 @@ def write_docx(tables: list[Table], path: Path) -> list[Path]:
 
 # ------------------------------------------------------------------------------------- csv
 
+def _csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every str cell (and heading) that starts like a formula prefixed with "'"
+    (OWASP CSV injection); numbers, negative ones included, are left as numbers."""
+    out = None
+    for i in range(frame.shape[1]):
+        values = frame.iloc[:, i]
+        if values.dtype != object and not pd.api.types.is_string_dtype(values.dtype):
+            continue
+        if not any(isinstance(v, str) and v.startswith(FORMULA_START) for v in values):
+            continue
+        if out is None:
+            out = frame.copy()
+        out.isetitem(i, values.map(neutralise_formula).astype(object))
+    columns = [neutralise_formula(c) for c in frame.columns]
+    if columns != list(frame.columns):
+        out = (frame.copy() if out is None else out)
+        out.columns = columns
+    return frame if out is None else out
+
+
 def write_csv(tables: list[Table], path: Path) -> list[Path]:
     """One UTF-8 (with BOM, for Excel) comma-separated file per table; shares as fractions.
 
     ``path`` is a folder (files named after the tables), a base name ``x.csv`` (files
-    ``x_<table>.csv`` beside it), or, for a single table, the file itself."""
+    ``x_<table>.csv`` beside it), or, for a single table, the file itself. Text cells that start
+    like a formula get a leading apostrophe (CSV injection); numbers stay numbers."""
     path = Path(path)
     if path.suffix.lower() == ".csv":
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -223,7 +262,7 @@ def write_csv(tables: list[Table], path: Path) -> list[Path]:
             target = target.with_name(f"{target.stem}_{seen[target]}.csv")
         seen.setdefault(target, 1)
         _writable(target, "CSV file")
-        table.frame.to_csv(target, index=False, encoding="utf-8-sig")
+        _csv_safe(table.frame).to_csv(target, index=False, encoding="utf-8-sig")
         out.append(target)
     return out
 

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..errors import WorkbenchError
+from ..access import requires
+from ..sharing import assign_pseudonyms
 from .manifest import NOTES_KINDS, Participant, read_manifest, read_participants
 from .model import Parsed, Turn
 from .readers import docx as _docx, odt as _odt, pdf as _pdf, plaintext as _plaintext, srt as _srt, vtt as _vtt
@@ -178,6 +180,7 @@ def _collect(paths: Iterable[Path | str], report: IngestReport) -> tuple[list[Pa
     return unique, list(dict.fromkeys(folders))
 
 
+@requires("ingest")
 def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None = None,
                  participants: Path | str | None = None, user: str | None = None) -> IngestReport:
     """Ingest files and folders; one transaction per file.
@@ -277,7 +280,8 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
                     if t.speaker and t.speaker not in speakers:
                         p = people.get(t.speaker)
                         sp = Speaker(source_id=source.id, label=t.speaker, actor=p.actor if p else None,
-                                     organisation=p.organisation if p else None, pilot=p.pilot if p else None)
+                                     organisation=p.organisation if p else None, pilot=p.pilot if p else None,
+                                     name=p.name if p else None)
                         tx.session.add(sp)
                         speakers[t.speaker] = sp
                 tx.session.flush()
@@ -287,6 +291,7 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
                         speaker_id=speakers[t.speaker].id if t.speaker else None,
                         start_char=start, end_char=end, start_time=t.start_time, end_time=t.end_time,
                         heading=(t.heading[:500] if t.heading else None), page=t.page, word_count=n))
+                assign_pseudonyms(tx.session)
                 tx.audit("ingest", "source", source.id,
                          {"file": name, "format": parsed.format, "hash": digest,
                           "segments": len(parsed.turns), "words": sum(words), "speakers": sorted(speakers)})
@@ -305,28 +310,44 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
 
 # ---------------------------------------------------------------------------------------- reading back
 
+@requires("view_sources")
 def list_sources(db, *, user: str | None = None) -> list[dict[str, Any]]:
-    """Every source with its metadata, number of segments, words and speakers."""
+    """Every source with its metadata, number of segments, words and speakers.
+
+    Researchers see speaker labels and file names as written; report authors see pseudonyms and
+    scrubbed file names (the resource group may not list sources)."""
     from sqlalchemy import func, select
-    from sqlalchemy.orm import defer
+    from sqlalchemy.orm import defer, selectinload
+
+    from ..access import current
+    from ..sharing import pseudonym_map, roster_scrubber, speaker_key
 
     from ..store.models import Segment, Source, Speaker
 
     with db.session() as session:
         counts = dict(session.execute(select(Segment.source_id, func.count()).group_by(Segment.source_id)).all())
         speakers: dict[int, list[dict[str, Any]]] = {}
-        for sp in session.scalars(select(Speaker).order_by(Speaker.source_id, Speaker.id)):
-            speakers.setdefault(sp.source_id, []).append(
-                {"label": sp.label, "actor": sp.actor, "organisation": sp.organisation, "pilot": sp.pilot})
+        working_view = current() is None or current().can("view_transcripts")
+        names = {} if working_view else pseudonym_map(db)
+        scrub = (lambda t: t) if working_view else roster_scrubber(db).scrub
+        for sp in session.scalars(select(Speaker).options(selectinload(Speaker.source))
+                                  .order_by(Speaker.source_id, Speaker.id)):
+            if working_view:
+                entry = {"label": sp.label, "actor": sp.actor, "organisation": sp.organisation, "pilot": sp.pilot}
+            else:  # report authors: pseudonyms, no organisation (it can point to one person)
+                key = speaker_key(sp.label, sp.actor, sp.organisation, sp.pilot or sp.source.pilot)
+                entry = {"label": names.get(key), "actor": sp.actor, "organisation": None, "pilot": sp.pilot}
+            speakers.setdefault(sp.source_id, []).append(entry)
         rows = []
         for s in session.scalars(select(Source).options(defer(Source.canonical_text)).order_by(Source.id)):
-            rows.append({"id": s.id, "file": s.file_name, "kind": s.kind, "phase": s.phase, "pilot": s.pilot,
+            rows.append({"id": s.id, "file": scrub(s.file_name), "kind": s.kind, "phase": s.phase, "pilot": s.pilot,
                          "county": s.county, "date": s.date, "language": s.language,
                          "turns": counts.get(s.id, 0), "words": s.word_count,
                          "speakers": speakers.get(s.id, [])})
     return rows
 
 
+@requires("view_transcripts")
 def list_turns(db, source: int | str, *, user: str | None = None) -> list[dict[str, Any]]:
     """The segments of one source (id, numeric string or file name) in file order."""
     from sqlalchemy import select

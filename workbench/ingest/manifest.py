@@ -13,7 +13,7 @@ from pathlib import Path
 from ..errors import InputError
 
 MANIFEST_COLUMNS = ("file", "kind", "phase", "pilot", "county", "date", "language")
-PARTICIPANT_COLUMNS = ("file", "speaker", "actor", "organisation", "pilot")
+PARTICIPANT_COLUMNS = ("file", "speaker", "actor", "organisation", "pilot", "name")
 KINDS = ("fokusgruppe", "intervju", "dialogkonferanse", "observasjon", "dokument")
 LANGUAGES = ("nb", "nn", "nb+nn")
 NOTES_KINDS = ("dialogkonferanse", "dokument")  # kinds whose .txt/.md are read as notes
@@ -25,6 +25,7 @@ class Participant:
     actor: str | None = None
     organisation: str | None = None
     pilot: str | None = None
+    name: str | None = None  # the real name, when the label is not one (for scrubbing)
 
 
 def read_table(path: Path, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> list[tuple[int, dict[str, str]]]:
@@ -123,5 +124,6 @@ def read_participants(path: Path) -> dict[str, list[Participant]]:
         name = Path(rec.get("file", "").replace("\\", "/")).name or "*"
         result.setdefault(name, []).append(Participant(
             speaker=speaker, actor=rec.get("actor") or None,
-            organisation=rec.get("organisation") or None, pilot=rec.get("pilot") or None))
+            organisation=rec.get("organisation") or None, pilot=rec.get("pilot") or None,
+            name=rec.get("name") or None))
     return result

@@ -1,9 +1,9 @@
 """Storage: the data model and database access (the only package that knows SQL)."""
 
 from .db import Database, Transaction, default_user, resolve_url
-from .models import (AuditEvent, Base, Code, CodebookVersion, Coding, Memo, Segment, Source,
-                     Speaker, Suggestion, TrainedModel, User)
+from .models import (AuditEvent, Base, Code, CodebookVersion, Coding, Memo, Pseudonym,
+                     ReleasedQuote, Segment, Setting, Source, Speaker, Suggestion, TrainedModel, User)
 
 __all__ = ["Database", "Transaction", "default_user", "resolve_url", "AuditEvent", "Base", "Code",
-           "CodebookVersion", "Coding", "Memo", "Segment", "Source", "Speaker", "Suggestion",
+           "CodebookVersion", "Coding", "Memo", "Pseudonym", "ReleasedQuote", "Segment", "Setting", "Source", "Speaker", "Suggestion",
            "TrainedModel", "User"]

@@ -41,6 +41,9 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     role: Mapped[str] = mapped_column(String(40), default="researcher")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    password_hash: Mapped[str | None] = mapped_column(String(300))  # argon2id; None = no app login
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)  # single sign-on identity
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class AuditEvent(Base):
@@ -95,7 +98,10 @@ class Speaker(Base):
     actor: Mapped[str | None] = mapped_column(String(100))
     organisation: Mapped[str | None] = mapped_column(String(200))
     pilot: Mapped[str | None] = mapped_column(String(100))
+    name: Mapped[str | None] = mapped_column(String(200))  # real name from the roster, if given
+    pseudonym_id: Mapped[int | None] = mapped_column(ForeignKey("pseudonyms.id"))
     source: Mapped[Source] = relationship(back_populates="speakers")
+    pseudonym: Mapped[Pseudonym | None] = relationship()
 
 
 class Segment(Base):
@@ -223,3 +229,44 @@ class TrainedModel(Base):
     codebook_version_id: Mapped[int | None] = mapped_column(ForeignKey("codebook_versions.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Pseudonym(Base):
+    """The stable pseudonym of a person across sources ("Prosjektleder 2"), by speaker key
+    (label, actor, organisation, pilot); numbered per actor in order of first appearance."""
+
+    __tablename__ = "pseudonyms"
+    __table_args__ = (UniqueConstraint("actor_key", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    speaker_key: Mapped[str] = mapped_column(String(800), unique=True)
+    actor_key: Mapped[str] = mapped_column(String(100))  # the actor ("" when unknown)
+    number: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReleasedQuote(Base):
+    """A quote a researcher released for the resource group: the scrubbed, pseudonymised text as
+    it was approved, shown on their overview page only."""
+
+    __tablename__ = "released_quotes"
+    __table_args__ = (UniqueConstraint("segment_id", "code_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"), index=True)
+    code_id: Mapped[str] = mapped_column(ForeignKey("codes.id"))
+    text: Mapped[str] = mapped_column(Text)
+    speaker: Mapped[str | None] = mapped_column(String(200))  # the pseudonym
+    actor: Mapped[str | None] = mapped_column(String(100))
+    phase: Mapped[str | None] = mapped_column(String(40))
+    pilot: Mapped[str | None] = mapped_column(String(100))
+    released_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    released_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Setting(Base):
+    """A project setting (e.g. ``min_cell_speakers``), changed by researchers and audited."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -29,6 +29,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..access import requires
 from ..errors import InputError, WorkbenchError
 from ..nlp import detect_language, normalize_lang
 from ..store import Code, CodebookVersion, Coding, Database, Segment, Source, Suggestion, TrainedModel
@@ -49,7 +50,8 @@ METHODS = ("auto", "all", "lexicon", "model")
 # Codes and training data
 
 
-def current_code_infos(db: Database) -> list[CodeInfo]:
+@requires("view_codebook")
+def current_code_infos(db: Database, *, user: str | None = None) -> list[CodeInfo]:
     """The codable, non-retired codes of the current codebook; error if none is loaded."""
     with db.session() as s:
         rows = s.scalars(select(Code).where(Code.retired.is_(False)).order_by(Code.sort_order, Code.id)).all()
@@ -110,7 +112,9 @@ class TrainingData:
         return {"known": self.known, "calibrate": real, "counts": real, "groups": self.groups}
 
 
-def anchor_paths(db: Database, anchors: Sequence[str | Path] | None = None) -> list[Path]:
+@requires("suggest")
+def anchor_paths(db: Database, anchors: Sequence[str | Path] | None = None, *,
+                 user: str | None = None) -> list[Path]:
     """The anchor files/folders to use: ``anchors`` if given (``[]`` = none), else the ``anchors/``
     folder beside the codebook file the database loaded last (if there is one)."""
     if anchors is not None:
@@ -121,8 +125,9 @@ def anchor_paths(db: Database, anchors: Sequence[str | Path] | None = None) -> l
     return [folder] if folder is not None else []
 
 
+@requires("suggest")
 def training_data(db: Database, codes: Sequence[CodeInfo] | None = None, *, use_examples: bool = True,
-                  anchors: Sequence[str | Path] | None = None) -> TrainingData:
+                  anchors: Sequence[str | Path] | None = None, user: str | None = None) -> TrainingData:
     """The database's codings (and rejections), the anchor utterances (``anchors``: files or
     folders; None = the default folder, see ``anchor_paths``) and, with ``use_examples``, the
     codebook examples and definitions."""
@@ -205,6 +210,7 @@ class TrainReport:
         return asdict(self)
 
 
+@requires("suggest")
 def train(db: Database, *, user: str | None, use_examples: bool = True,
           anchors: Sequence[str | Path] | None = None, **params: Any) -> TrainReport:
     """Fit a ``ModelSuggester`` on the database's codings + anchors + codebook examples and store it.
@@ -245,6 +251,7 @@ def train(db: Database, *, user: str | None, use_examples: bool = True,
                        model.min_examples)
 
 
+@requires("suggest")
 def load_model(db: Database, *, user: str | None = None) -> ModelSuggester | None:
     """The newest stored model (with ``stored_id_`` and ``stored_info_`` set), or None if none."""
     with db.session() as s:
@@ -262,6 +269,7 @@ def load_model(db: Database, *, user: str | None = None) -> ModelSuggester | Non
     return model
 
 
+@requires("suggest")
 def build_suggester(db: Database, method: str = "all", *, user: str | None = None
                     ) -> tuple[Suggester, str | None]:
     """The suggester for ``method`` over the current codebook, and a note for the user (or None).
@@ -300,6 +308,7 @@ def build_suggester(db: Database, method: str = "all", *, user: str | None = Non
 # Storing suggestions
 
 
+@requires("suggest")
 def suggest(db: Database, *, user: str | None, method: str = "all", source: Any = None) -> int:
     """Store pending suggestions for the segments (of ``source``, or all); returns how many.
 
@@ -380,6 +389,7 @@ def _fit_method(method: str, data: TrainingData, codes: list[CodeInfo], params: 
     return model if method == "model" else CombinedSuggester.from_fitted(model, lexicon)
 
 
+@requires("suggest")
 def evaluate(db: Database, *, user: str | None, folds: int = 5, method: str = "model",
              use_examples: bool = True, random_state: int = 0, anchors: Sequence[str | Path] | None = None,
              **params: Any) -> dict[str, Any]:
@@ -481,6 +491,7 @@ def _check_records(records: Iterable[Any], where: str | None = None) -> list[dic
     return out
 
 
+@requires("suggest")
 def classify(db: Database, records: Iterable[dict[str, Any]], *, user: str | None, method: str = "auto",
              _suggester: tuple[Suggester, str | None] | None = None) -> list[dict[str, Any]]:
     """Score utterances without storing them: ``[{"id", "codes": [{"code", "score", "method"}]}]``.
@@ -519,6 +530,7 @@ def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
     return out
 
 
+@requires("suggest")
 def classify_file(db: Database, input_path: str | Path, output_path: str | Path, *, user: str | None,
                   method: str = "auto") -> ClassifyReport:
     """``classify`` from a JSONL file to a JSONL file; returns what was used."""

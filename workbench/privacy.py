@@ -1,0 +1,317 @@
+"""Privacy helpers: which roster labels are names, scrubbing of names and identifiers, pseudonyms,
+and neutralising of spreadsheet formulas (CSV/formula injection). Pure functions, no database.
+
+A roster (participants file) gives every speaker a label as written in the transcript. Some labels
+are people's names ("Sigrid Aune"), others are roles or codes ("PL Midt-Finnmark", "INFORMANT 1").
+:func:`is_name_label` tells them apart, :func:`name_variants` lists the strings to remove for one
+speaker, and :class:`Scrubber` replaces names, e-mail addresses, Norwegian national identity
+numbers and phone numbers in free text with Norwegian placeholders.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+__all__ = ["FORMULA_START", "ROLE_WORDS", "Scrubber", "is_name_label", "name_variants",
+           "neutralise_formula", "pseudonym"]
+
+# ------------------------------------------------------------------------------ placeholders
+
+EMAIL_TEXT = "[e-post]"
+FNR_TEXT = "[fnr]"
+PHONE_TEXT = "[telefon]"
+NAME_TEXT = "[navn]"
+
+# ------------------------------------------------------------------------------ name labels
+
+#: Lower-cased words that make a label a role or function, not a person's name (bokmål and nynorsk).
+ROLE_WORDS = frozenset("""
+    moderator moderatoren medmoderator intervjuer intervjuar intervjueren interviewer
+    informant informanten forsker forskar forskeren deltaker deltakar deltakeren deltakere
+    respondent respondenten taler talar taleren speaker participant guest host ukjent unknown
+    ordfører ordførar varaordfører varaordførar rådmann rådmannen kommunedirektør
+    kommunedirektøren kommunalsjef kommunalsjefen prosjektleder prosjektleiar prosjektlederen
+    prosjektmedarbeider leder leiar lederen daglig dagleg rådgiver rådgjevar rådgiveren
+    seniorrådgiver seniorrådgjevar spesialrådgiver spesialrådgjevar direktør direktøren
+    fylkesdirektør fylkesdirektøren fylkesrådmann fylkesordfører statsforvalter statsforvaltar
+    statsforvalteren fylkesmann fylkesmannen fylkeskommune fylkeskommunen fylkeskommunane
+    fylke fylket kommune kommunen kommunar kommuner departement departementet distriktssenteret
+    distriktssenter husbanken husbank sametinget nav observatør observatøren sekretær
+    sekretæren ordstyrer ordstyrar fasilitator tilhører tilhøyrar tolk tolken saksbehandler
+    sakshandsamar konsulent konsulenten koordinator koordinatoren sjef fagsjef avdelingsleder
+    enhetsleder styreleder styreleiar nestleder nestleiar representant representanten
+    politiker politikar innbygger innbyggar næringssjef næringsrådgiver planlegger planleggar
+    ansatt tilsett medarbeider assistent stemme mann kvinne person gruppe alle flere fleire
+    pilot piloten prosjekt prosjektet region regionen regionråd regionrådet kommunestyret
+    formannskapet administrasjonen statsråd statssekretær ekspedisjonssjef avdelingsdirektør
+    seksjonssjef underdirektør utvalg utval styre styret sekretariat sekretariatet
+    """.split())
+
+# compounds ending like these are roles too ("Næringssjef", "Utviklingsrådgiver")
+_ROLE_SUFFIXES = ("leder", "leiar", "sjef", "rådgiver", "rådgjevar", "direktør", "konsulent",
+                  "koordinator", "planlegger", "medarbeider", "ansvarlig", "ansvarleg",
+                  "forvalter", "forvaltar", "sekretær", "kommune", "kommunen")
+
+_LETTERS = r"[^\W\d_]"                       # a letter in any script, æøå and accents included
+_NAME_TOKEN = re.compile(rf"{_LETTERS}+(?:['’-]{_LETTERS}+)*")
+_WORD_SPLIT = re.compile(rf"{_LETTERS}+(?:['’-]{_LETTERS}+)*")
+
+
+def _words(value) -> set[str]:
+    """Lower-cased words (and hyphen parts) of an actor, organisation or pilot value."""
+    if not isinstance(value, str):
+        return set()
+    out = set()
+    for word in _WORD_SPLIT.findall(value.lower()):
+        out.add(word)
+        out.update(p for p in word.split("-") if p)
+    return out
+
+
+def _is_role(word: str) -> bool:
+    return word in ROLE_WORDS or any(word.endswith(s) for s in _ROLE_SUFFIXES)
+
+
+def _name_token(token: str) -> bool:
+    """A capitalised alphabetic word; hyphen/apostrophe inside; no ALL-CAPS part of 2+ letters."""
+    if not _NAME_TOKEN.fullmatch(token) or not token[0].isupper():
+        return False
+    parts = re.split(r"['’-]", token)
+    return not any(len(p) >= 2 and p.isupper() for p in parts)
+
+
+def is_name_label(label, *, actor=None, organisation=None, pilot=None) -> bool:
+    """True when a roster label looks like a person's name.
+
+    Every whitespace-separated token must be a capitalised alphabetic word ("Kari-Anne",
+    "O'Neil"), there are 1-4 tokens, and no token is a role word ("Ordfører", "Rådgiver"), a word of
+    the actor, or a word of the organisation or pilot ("Varanger" for pilot "Vestre Varanger").
+    """
+    if not isinstance(label, str):
+        return False
+    tokens = label.split()
+    if not 1 <= len(tokens) <= 4:
+        return False
+    stop = _words(actor) | _words(organisation) | _words(pilot)
+    for token in tokens:
+        if not _name_token(token):
+            return False
+        low = token.lower()
+        if _is_role(low) or low in stop:
+            return False
+        if any(_is_role(p) for p in low.split("-") if p):
+            return False
+    return True
+
+
+def _letters(text: str) -> int:
+    return sum(ch.isalpha() for ch in text)
+
+
+def _expand(name: str) -> list[str]:
+    """The full name, each token of 2+ letters and each hyphen part of 2+ letters."""
+    full = " ".join(name.split())
+    if not full:
+        return []
+    out = [full]
+    for raw in full.split(" "):
+        token = re.sub(r"^[\W_]+|[\W_]+$", "", raw)  # "Nilsen," -> "Nilsen"
+        if _letters(token) >= 2:
+            out.append(token)
+        if "-" in token:
+            out.extend(p for p in token.split("-") if _letters(p) >= 2)
+    return out
+
+
+def _unique_longest_first(items: Iterable[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for item in items:
+        key = item.casefold()
+        if _letters(item) >= 2 and key not in seen:
+            seen[key] = item
+    return sorted(seen.values(), key=lambda s: (-len(s), s.casefold(), s))
+
+
+def name_variants(label, *, actor=None, organisation=None, pilot=None, name=None) -> list[str]:
+    """The strings to scrub for one speaker, longest first, without duplicates.
+
+    The label's variants (the full label, each token of 2+ letters, each hyphen part of 2+ letters)
+    only when :func:`is_name_label` is true; plus the same expansion of ``name``, a real name from
+    the roster's optional ``name`` column, which is always treated as a name.
+    """
+    found: list[str] = []
+    if is_name_label(label, actor=actor, organisation=organisation, pilot=pilot):
+        found += _expand(label)
+    if isinstance(name, str):
+        found += _expand(name)
+    return _unique_longest_first(found)
+
+
+# ------------------------------------------------------------------------------ identifiers
+
+_EMAIL = re.compile(r"[\w.+%'-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?![\w-])")
+
+# a digit group must not continue a longer number: no digit, nor digit + one separator, around it
+_NUM_BEFORE = r"(?<!\d)(?<!\d[ .,\-\u00a0])"
+_NUM_AFTER = r"(?!\d)(?![ .,\-\u00a0]\d)"
+
+_DAY = r"(?:0[1-9]|[12]\d|3[01]|4[1-9]|[56]\d|7[01])"            # 41-71: D-number
+_MONTH = r"(?:0[1-9]|1[0-2]|4[1-9]|5[0-2]|8[1-9]|9[0-2])"        # +40 / +80 variants
+_FNR = re.compile(rf"{_NUM_BEFORE}{_DAY}{_MONTH}\d\d[ \u00a0]?\d{{5}}{_NUM_AFTER}")
+
+# national numbers start with 2-9; 8 in a row that read as a date 20yymmdd are left alone
+_PHONE = re.compile(
+    rf"{_NUM_BEFORE}(?:(?:\+|00)47[ .\-\u00a0]?)?"
+    r"(?:(?!20\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d))[2-9]\d{7}"
+    r"|[2-9]\d(?P<s1>[ .\-\u00a0])\d\d(?P=s1)\d\d(?P=s1)\d\d"
+    r"|[2-9]\d\d(?P<s2>[ .\-\u00a0])\d\d(?P=s2)\d{3})"
+    rf"{_NUM_AFTER}")
+
+_DIGIT = re.compile(r"\d")
+
+# ------------------------------------------------------------------------------ names
+
+# "Solveigs", "Kari's"; a bare apostrophe only after s, x, z ("Lars'"), so a closing quote stays
+_GENITIVE = r"(?:['’][sS]|[sS]|(?<=[sSxXzZ])['’])?"
+_BOUNDARY_BEFORE = r"(?<![^\W_])"   # not preceded by a letter or digit (underscore is a boundary)
+_BOUNDARY_AFTER = r"(?![^\W_])"
+
+
+def _piece(ch: str) -> str:
+    if ch == " ":
+        return r"\s+"
+    if ch == "'":
+        return "['’]"
+    return re.escape(ch)
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """One regex alternation of ``words`` as a character trie, so a match attempt costs a few
+    character comparisons instead of one per word; longer continuations are tried first."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def build(node: dict) -> str:
+        end = "" in node
+        branches = [_piece(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if end:
+            return ("(?:" + body + ")?") if len(branches) == 1 else body + "?"
+        return body
+
+    return build(trie)
+
+
+def _normal(name: str) -> str:
+    return " ".join(name.replace("’", "'").split())
+
+
+class Scrubber:
+    """Replaces names, e-mail addresses, fødselsnummer/D-numbers and phone numbers in text.
+
+    ``Scrubber(names)`` scrubs exactly the given strings (use :func:`name_variants` or
+    :meth:`from_roster` to expand full names into their parts). Names match as whole words
+    (a boundary is anything but a letter or digit, so "intervju_ingrid_lien.docx" is covered), with
+    an optional genitive ("Solveigs", "Lars'"); names of 3+ letters in any case, 2-letter names
+    only as written with a capital first letter; the longest name wins ("Sigrid Aune" -> one
+    "[navn]").
+    """
+
+    def __init__(self, names: Iterable[str] = ()):
+        variants = [v for v in _unique_longest_first(
+            n for n in (_normal(x) for x in names if isinstance(x, str)) if n)
+            if _letters(v) >= 3 or v[0].isupper()]   # "bo" is too common a word to scrub
+        self._names = variants
+        long = sorted({v.lower() for v in variants if _letters(v) >= 3})
+        short = sorted({v for v in variants if _letters(v) == 2 and v[0].isupper()})
+        alternatives = []
+        if long:
+            alternatives.append("(?i:" + _trie_pattern(long) + ")")
+        if short:
+            alternatives.append(_trie_pattern(short))
+        self._name_re = (re.compile(_BOUNDARY_BEFORE + "(?:" + "|".join(alternatives) + ")"
+                                    + _GENITIVE + _BOUNDARY_AFTER) if alternatives else None)
+
+    @classmethod
+    def from_roster(cls, rows) -> Scrubber:
+        """A scrubber for every name in a roster: rows are mappings with ``label`` (or
+        ``speaker``), ``actor``, ``organisation``, ``pilot`` and ``name``, any of them missing or
+        empty; a pandas DataFrame with those columns works too."""
+        if hasattr(rows, "to_dict") and hasattr(rows, "columns"):
+            rows = rows.to_dict("records")
+
+        def get(row: Mapping, key: str):
+            value = row.get(key)
+            return value if isinstance(value, str) and value.strip() else None
+
+        names: list[str] = []
+        for row in rows:
+            label = get(row, "label") or get(row, "speaker")
+            names += name_variants(label, actor=get(row, "actor"),
+                                   organisation=get(row, "organisation"), pilot=get(row, "pilot"),
+                                   name=get(row, "name"))
+        return cls(names)
+
+    @property
+    def names(self) -> list[str]:
+        """The strings scrubbed as names, longest first, then alphabetically."""
+        return list(self._names)
+
+    def scrub(self, text):
+        """``text`` with e-mail addresses, fødselsnummer, phone numbers and names replaced by
+        "[e-post]", "[fnr]", "[telefon]" and "[navn]"; None stays None."""
+        if text is None or not text:
+            return text
+        if "@" in text:
+            text = _EMAIL.sub(EMAIL_TEXT, text)
+        if _DIGIT.search(text):
+            text = _FNR.sub(FNR_TEXT, text)
+            text = _PHONE.sub(PHONE_TEXT, text)
+        if self._name_re is not None:
+            text = self._name_re.sub(NAME_TEXT, text)
+        return text
+
+    def scrub_frame_column(self, series):
+        """A pandas Series of str/None scrubbed element-wise: same index, name and dtype; missing
+        values (None, NaN) and non-text values are kept as they are."""
+        import pandas as pd
+
+        scrub = self.scrub
+        out = pd.Series([scrub(v) if isinstance(v, str) else v for v in series],
+                        index=series.index, name=series.name, dtype=object)
+        return out if series.dtype == object else out.astype(series.dtype)
+
+    def __repr__(self) -> str:
+        return f"Scrubber({len(self._names)} names)"
+
+
+# ------------------------------------------------------------------------------ pseudonyms
+
+def pseudonym(actor: str | None, number: int) -> str:
+    """A pseudonym from the actor: ("prosjektleder", 2) -> "Prosjektleder 2", ("KDD", 1) ->
+    "KDD 1"; "Deltaker N" without an actor."""
+    text = " ".join(actor.split()) if isinstance(actor, str) else ""
+    if not text:
+        return f"Deltaker {number}"
+    return f"{text[0].upper()}{text[1:]} {number}"
+
+
+# ------------------------------------------------------------------------------ spreadsheets
+
+#: Leading characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value):
+    """A str that a spreadsheet would read as a formula gets a leading apostrophe; anything else
+    (numbers, None, other text) is returned unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value

@@ -1,0 +1,324 @@
+"""What may leave a researcher's hands: stable pseudonyms, the roster scrubber, released quotes
+and the project settings that govern sharing (the small-cell threshold).
+
+* **Pseudonyms.** A person (``speaker_key``: label, actor, organisation, pilot, the same key the
+  analysis uses across sources) gets a stable pseudonym the first time they appear, numbered per
+  actor in order of appearance: "Prosjektleder 2", "KDD 1". Stored, so later sources, deleted
+  sources or a changed roster never renumber what a report already quotes.
+* **Scrubbing.** Quote texts and file names are scrubbed of roster names (labels that are names,
+  and the roster's optional ``name`` column), e-mail addresses, phone numbers and fødselsnummer
+  (``workbench.privacy.Scrubber``).
+* **Released quotes.** A researcher releases a quote (segment + code) for the resource group; the
+  scrubbed, pseudonymised text is stored as approved and is the only text that role ever sees.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any, Iterable
+
+import pandas as pd
+from sqlalchemy import func, select
+
+from .access import current, demand, requires
+from .errors import InputError, NotFound, WorkbenchError
+from .store import (Code, Coding, Database, Pseudonym, ReleasedQuote, Segment, Setting, Source,
+                    Speaker, User)
+from .store.models import utcnow
+
+# ------------------------------------------------------------------------------- pseudonyms
+
+
+def speaker_key(label, actor, organisation, pilot) -> str:
+    """The analysis' person key (see ``analysis.frames``): label|actor|organisation|pilot."""
+    return "|".join("" if v is None or (isinstance(v, float) and v != v) else str(v)
+                    for v in (label, actor, organisation, pilot))
+
+
+def assign_pseudonyms(session) -> int:
+    """Give every speaker without one a pseudonym (inside the caller's transaction); returns how
+    many new pseudonyms were made."""
+    from .privacy import pseudonym
+
+    rows = session.execute(
+        select(Speaker.id, Speaker.label, Speaker.actor, Speaker.organisation,
+               func.coalesce(Speaker.pilot, Source.pilot))
+        .join(Source, Speaker.source_id == Source.id)
+        .where(Speaker.pseudonym_id.is_(None)).order_by(Speaker.source_id, Speaker.id)).all()
+    if not rows:
+        return 0
+    known = {k: i for k, i in session.execute(select(Pseudonym.speaker_key, Pseudonym.id)).all()}
+    numbers = dict(session.execute(select(Pseudonym.actor_key, func.max(Pseudonym.number))
+                                   .group_by(Pseudonym.actor_key)).all())
+    made = 0
+    for sid, label, actor, organisation, pilot in rows:
+        key = speaker_key(label, actor, organisation, pilot)
+        pid = known.get(key)
+        if pid is None:
+            actor_key = (actor or "").strip()
+            number = int(numbers.get(actor_key) or 0) + 1
+            numbers[actor_key] = number
+            p = Pseudonym(speaker_key=key, actor_key=actor_key, number=number,
+                          label=pseudonym(actor_key or None, number))
+            session.add(p)
+            session.flush()
+            pid = known[key] = p.id
+            made += 1
+        session.get(Speaker, sid).pseudonym_id = pid
+    return made
+
+
+def pseudonym_map(db: Database) -> dict[str, str]:
+    """{speaker_key: pseudonym} for every speaker (assigning missing ones first)."""
+    with db.session() as s:
+        missing = s.scalar(select(func.count()).select_from(Speaker).where(Speaker.pseudonym_id.is_(None)))
+        if not missing:
+            return dict(s.execute(select(Pseudonym.speaker_key, Pseudonym.label)).all())
+    from .users import SYSTEM_USER, _lock_system
+
+    with db.transaction(SYSTEM_USER) as tx:
+        _lock_system(tx)
+        assign_pseudonyms(tx.session)
+    with db.session() as s:
+        return dict(s.execute(select(Pseudonym.speaker_key, Pseudonym.label)).all())
+
+
+def pseudonymise(frame: pd.DataFrame, db: Database, column: str = "speaker") -> pd.DataFrame:
+    """Replace ``column`` (speaker labels) by pseudonyms via the frame's ``speaker_key``."""
+    if frame.empty or column not in frame.columns:
+        return frame
+    names = pseudonym_map(db)
+    out = frame.copy()
+    if "speaker_key" in out.columns:
+        out[column] = [names.get(k) if isinstance(k, str) else None for k in out["speaker_key"]]
+    else:
+        out[column] = None
+    return out
+
+
+# ------------------------------------------------------------------------------ scrubbing
+
+_SCRUBBERS: dict[tuple, Any] = {}
+
+
+def roster_scrubber(db: Database):
+    """A ``privacy.Scrubber`` for every speaker of the database (cached until the roster changes)."""
+    from .privacy import Scrubber
+
+    with db.session() as s:
+        stamp = s.execute(select(func.count(), func.max(Speaker.id))
+                          .select_from(Speaker)).one()
+        key = (db.url, tuple(stamp))
+        if key in _SCRUBBERS:
+            return _SCRUBBERS[key]
+        rows = [dict(label=label, actor=actor, organisation=org, pilot=pilot, name=name)
+                for label, actor, org, pilot, name in s.execute(
+                    select(Speaker.label, Speaker.actor, Speaker.organisation,
+                           func.coalesce(Speaker.pilot, Source.pilot), Speaker.name)
+                    .join(Source, Speaker.source_id == Source.id)).all()]
+    scrubber = Scrubber.from_roster(rows)
+    if len(_SCRUBBERS) > 16:
+        _SCRUBBERS.clear()
+    _SCRUBBERS[key] = scrubber
+    return scrubber
+
+
+def audit_reveal(db: Database, what: str, detail: dict[str, Any] | None = None) -> None:
+    """Record that the caller saw names as written in the files (needs the ``reveal`` right)."""
+    demand("reveal", what)
+    who = current()
+    with db.transaction(who.name if who else None) as tx:
+        tx.audit("reveal", "view", what, detail or {})
+
+
+# ------------------------------------------------------------------------------- settings
+
+SETTINGS: dict[str, tuple[type, Any, str]] = {
+    "min_cell_speakers": (int, 3, "cells based on fewer distinct speakers are suppressed for the resource "
+                                  "group and in exports with --suppress (k)"),
+}
+
+
+def setting(db: Database, key: str) -> Any:
+    """A project setting's value (its default when unset)."""
+    if key not in SETTINGS:
+        raise NotFound(f"unknown setting {key!r}; settings: {', '.join(SETTINGS)}")
+    try:
+        with db.session() as s:
+            row = s.get(Setting, key)
+    except Exception:  # an uninitialised database has the defaults
+        row = None
+    return SETTINGS[key][1] if row is None else row.value
+
+
+def min_cell_speakers(db: Database) -> int:
+    return int(setting(db, "min_cell_speakers"))
+
+
+def _validate_setting(key: str, value: Any) -> Any:
+    if key not in SETTINGS:
+        raise NotFound(f"unknown setting {key!r}; settings: {', '.join(SETTINGS)}")
+    kind = SETTINGS[key][0]
+    try:
+        value = kind(value)
+    except (TypeError, ValueError):
+        raise InputError(f"setting {key}: {value!r} is not a {kind.__name__}") from None
+    if key == "min_cell_speakers" and not 2 <= value <= 100:
+        raise InputError(f"setting min_cell_speakers: {value} is outside 2-100; the default is 3")
+    return value
+
+
+@requires("settings")
+def set_setting(db: Database, key: str, value: Any, *, user: str | None = None) -> Any:
+    """Change a project setting (audited with before and after)."""
+    value = _validate_setting(key, value)
+    with db.transaction(user) as tx:
+        row = tx.session.get(Setting, key)
+        before = SETTINGS[key][1] if row is None else row.value
+        if row is None:
+            tx.session.add(Setting(key=key, value=value))
+        else:
+            row.value, row.updated_at = value, utcnow()
+        tx.audit("set_setting", "setting", key, {"before": before, "after": value})
+    return value
+
+
+@requires("view_codebook")
+def list_settings(db: Database, *, user: str | None = None) -> dict[str, Any]:
+    return {k: setting(db, k) for k in SETTINGS}
+
+
+# ------------------------------------------------------------------------ released quotes
+
+@dataclass
+class ReleasedRecord:
+    id: int
+    code: str
+    label: str
+    speaker: str | None
+    actor: str | None
+    phase: str | None
+    pilot: str | None
+    text: str
+    released_by: str | None
+    released_at: dt.datetime | None
+    source: str | None = None
+    turn: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        at = self.released_at
+        if at is not None and at.tzinfo is None:
+            at = at.replace(tzinfo=dt.timezone.utc)
+        d["released_at"] = at.isoformat(timespec="seconds") if at else None
+        return d
+
+
+def _descendants(session, code_id: str) -> set[str]:
+    rows = session.execute(select(Code.id, Code.parent_id)).all()
+    kids: dict[str, list[str]] = {}
+    for cid, parent in rows:
+        kids.setdefault(parent, []).append(cid)
+    out, todo = set(), [code_id]
+    while todo:
+        c = todo.pop()
+        if c in out:
+            continue
+        out.add(c)
+        todo += kids.get(c, [])
+    return out
+
+
+@requires("release")
+def release_quote(db: Database, source: Any, turn: Any, code: str, *, user: str | None = None) -> ReleasedRecord:
+    """Release the quote of turn ``turn`` of ``source`` under ``code`` for the resource group.
+
+    The turn must carry the code (or one of its subcodes). The scrubbed, pseudonymised text is
+    stored as approved; releasing again returns the existing release."""
+    from .coding import _resolve_code, find_segment
+
+    scrubber = roster_scrubber(db)
+    names = pseudonym_map(db)
+    with db.transaction(user) as tx:
+        s = tx.session
+        seg = find_segment(s, source, turn)
+        c = _resolve_code(s, code)
+        coded = s.scalar(select(func.count()).select_from(Coding).where(
+            Coding.segment_id == seg.id, Coding.code_id.in_(_descendants(s, c.id))))
+        if not coded:
+            raise WorkbenchError(f"turn {seg.index} of {seg.source.file_name!r} is not coded {c.id!r}; "
+                                 "release only quotes that carry the code (code it first)")
+        row = s.scalar(select(ReleasedQuote).where(ReleasedQuote.segment_id == seg.id,
+                                                   ReleasedQuote.code_id == c.id))
+        if row is None:
+            sp = seg.speaker
+            key = speaker_key(sp.label, sp.actor, sp.organisation, sp.pilot or seg.source.pilot) if sp else None
+            row = ReleasedQuote(segment_id=seg.id, code_id=c.id, text=scrubber.scrub(seg.text),
+                                speaker=names.get(key) if key else None, actor=sp.actor if sp else None,
+                                phase=seg.source.phase, pilot=(sp.pilot if sp and sp.pilot else seg.source.pilot),
+                                released_by=tx.user.id)
+            s.add(row)
+            s.flush()
+            tx.audit("release_quote", "released_quote", row.id,
+                     {"source": seg.source.file_name, "turn": seg.index, "code": c.id,
+                      "after": {"text": row.text, "speaker": row.speaker}})
+        return _released_record(s, row, with_source=True)
+
+
+@requires("release")
+def withdraw_release(db: Database, release_id: int, *, user: str | None = None) -> ReleasedRecord:
+    """Take a released quote back from the resource group (audited)."""
+    with db.transaction(user) as tx:
+        row = tx.session.get(ReleasedQuote, int(release_id))
+        if row is None:
+            raise NotFound(f"no released quote with id {release_id}; see `workbench released`")
+        record = _released_record(tx.session, row, with_source=True)
+        tx.audit("withdraw_release", "released_quote", row.id,
+                 {"before": {"text": row.text, "code": row.code_id}, "after": None})
+        tx.session.delete(row)
+        return record
+
+
+def _released_record(session, row: ReleasedQuote, *, with_source: bool) -> ReleasedRecord:
+    code = session.get(Code, row.code_id)
+    by = session.get(User, row.released_by)
+    source = turn = None
+    if with_source:
+        seg = session.get(Segment, row.segment_id)
+        source, turn = seg.source.file_name, seg.index
+    return ReleasedRecord(row.id, row.code_id, code.label if code else row.code_id, row.speaker, row.actor,
+                          row.phase, row.pilot, row.text, by.name if by and with_source else None,
+                          row.released_at, source, turn)
+
+
+RELEASED_COLUMNS = ["id", "code", "label", "speaker", "actor", "phase", "pilot", "text"]
+
+
+@requires("view_released_quotes")
+def released_quotes(db: Database, *, user: str | None = None, code: str | None = None,
+                    actor: str | Iterable[str] | None = None, phase: str | None = None,
+                    pilot: str | None = None) -> pd.DataFrame:
+    """Released quotes (the only quotes the resource group sees): id, code, label, speaker
+    (pseudonym), actor, phase, pilot, text; for researchers also source, turn, released_by.
+    ``code`` includes its subcodes; "(ukjent)" selects a missing actor/phase/pilot."""
+    from .analysis.aggregate import UNKNOWN
+
+    who = current()
+    researcher = who is None or who.can("release")
+    with db.session() as s:
+        q = select(ReleasedQuote).order_by(ReleasedQuote.id)
+        if code:
+            if s.get(Code, code) is None:
+                raise NotFound(f"code {code!r} is not in the codebook")
+            q = q.where(ReleasedQuote.code_id.in_(_descendants(s, code)))
+        records = [_released_record(s, r, with_source=researcher) for r in s.scalars(q)]
+    cols = RELEASED_COLUMNS + (["source", "turn", "released_by", "released_at"] if researcher else [])
+    df = pd.DataFrame([{c: getattr(r, c) for c in cols} for r in records], columns=cols)
+    for col, value in (("actor", actor), ("phase", phase), ("pilot", pilot)):
+        if value is None:
+            continue
+        values = {str(v) for v in ([value] if isinstance(value, str) else value)}
+        shown = df[col].astype(object).where(df[col].notna(), UNKNOWN).astype(str)
+        df = df[shown.isin(values)]
+    return df.reset_index(drop=True)
