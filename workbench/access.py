@@ -66,7 +66,7 @@ CAPABILITIES: dict[str, tuple[frozenset[str], str]] = {
 }
 
 # "module.function" -> capability, filled by @requires (the permission test walks it)
-PROTECTED: dict[str, str] = {}
+PROTECTED: dict[str, str] = {"workbench.users.set_password": "manage_users"}  # (or oneself)
 
 
 @dataclass(frozen=True)

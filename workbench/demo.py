@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from .access import requires
 from .errors import WorkbenchError
 from .store import Database
 
@@ -135,6 +136,7 @@ def build_demo(url: str | None = None, *, user: str | None = "demo", sample_dir:
 DEMO_USERS = {"forsker": "researcher", "rapportforfatter": "report_author", "ressursgruppe": "resource_group"}
 
 
+@requires("manage_users")
 def add_demo_users(db: Database, *, user: str | None, passwords: dict[str, str] | None = None
                    ) -> dict[str, tuple[str, str]]:
     """One app user per role; returns {name: (role, password)}."""
@@ -150,6 +152,7 @@ def add_demo_users(db: Database, *, user: str | None, passwords: dict[str, str] 
     return out
 
 
+@requires("release")
 def release_demo_quotes(db: Database, *, user: str | None, per_code: int = 1,
                         codes: tuple[str, ...] = ("samarbeid.tillit", "kontrakt.relasjonell",
                                                   "legitimitet.nedenfra", "styring.vertikal")) -> int:

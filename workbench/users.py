@@ -173,6 +173,10 @@ def set_password(db: Database, name: str, password: str, *, user: str | None = N
     return _change(db, name, user, "user_passwd", lambda row: setattr(row, "password_hash", hashed))
 
 
+set_password.__capability__ = "manage_users"  # type: ignore[attr-defined]  # (or the user themself)
+PROTECTED_SELF = {"workbench.users.set_password"}
+
+
 @requires("manage_users")
 def set_email(db: Database, name: str, email: str | None, *, user: str | None = None) -> UserRecord:
     """The e-mail a single sign-on provider reports for this user (None to remove)."""

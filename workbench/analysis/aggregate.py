@@ -331,6 +331,18 @@ def theme_matrix(db: Database, *, by: str | Sequence[str] = ("actor", "phase"),
 
 
 @requires("view_aggregates")
+def filter_values(db: Database, *, user: str | None = None) -> dict[str, list[str]]:
+    """The values a dashboard can filter on, for any role: {"phase": [...], "pilot": [...],
+    "actor": [...], "kind": [...]} in natural order (missing values left out)."""
+    segs = segments_frame(db)
+    out = {}
+    for col in ("phase", "pilot", "actor", "kind"):
+        values = {str(v) for v in segs[col].dropna().unique()} if not segs.empty else set()
+        out[col] = sorted(values, key=natural_key)
+    return out
+
+
+@requires("view_aggregates")
 def code_frequencies(db: Database, *, codes: str | Iterable[str] | None = None,
                      coder: str | None = None, codebook_version: int | str | None = None,
                      exclude_actors: Iterable[str] = (), suppress: bool | int | None = None,
