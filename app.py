@@ -2,23 +2,50 @@
 
 Pages live in views/ (not pages/, which Streamlit would also auto-discover as a second navigation); they call the library only (no SQL, no research logic). The database is
 WORKBENCH_DB, else data/demo.db when it exists, else the library default.
+
+Nobody sees data before logging in: every run switches the library to "a call without a known
+user is refused", and a visitor gets only the login page. The navigation holds the pages the
+logged-in user's role may use, so a page opened by its address that the role may not see is
+never run.
 """
 
 import streamlit as st
 
-from workbench.ui.session import display_url, get_db, user_input
+from workbench.access import login_required
+from workbench.errors import WorkbenchError
+from workbench.ui import session
+from workbench.ui.login import account_sidebar, login_page, try_sso
 
+login_required(True)
 st.set_page_config(page_title="Bygdevekst-arbeidsbenk", page_icon=":material/grid_view:", layout="wide")
 
+# (file, title, icon, capability the role needs to see the page)
 PAGES = [
-    st.Page("views/oversikt.py", title="Oversikt", icon=":material/grid_view:", default=True),
-    st.Page("views/koding.py", title="Koding", icon=":material/edit_note:"),
-    st.Page("views/kodebok.py", title="Kodebok", icon=":material/menu_book:"),
-    st.Page("views/eksport.py", title="Eksport", icon=":material/download:"),
+    ("views/oversikt.py", "Oversikt", ":material/grid_view:", "view_aggregates"),
+    ("views/koding.py", "Koding", ":material/edit_note:", "code"),
+    ("views/kodebok.py", "Kodebok", ":material/menu_book:", "view_codebook"),
+    ("views/eksport.py", "Eksport", ":material/download:", "export"),
 ]
+URL_PATHS = [file.split("/")[-1].removesuffix(".py") for file, *_ in PAGES]
 
-navigation = st.navigation(PAGES)
+db = session.get_db()
+who = session.current_principal(db)
+if who is None:
+    try_sso(db)
+    # The login form answers at every page address, so /koding opened before logging in shows
+    # the form and, after logging in, Koding (if the role may see it).
+    login = [st.Page(lambda: login_page(db), title="Logg inn", icon=":material/login:", url_path=path,
+                     default=i == 0, visibility="visible" if i == 0 else "hidden")
+             for i, path in enumerate(URL_PATHS)]
+    st.navigation(login, position="hidden").run()
+    st.stop()
+
+allowed = [st.Page(file, title=title, icon=icon, default=i == 0)
+           for i, (file, title, icon, capability) in enumerate(p for p in PAGES if who.can(p[3]))]
+navigation = st.navigation(allowed)
 st.sidebar.markdown("**Bygdevekst-arbeidsbenk**  \nFølgeevaluering av bygdevekstavtaler")
-user_input()
-st.sidebar.caption(f"Database: `{display_url(get_db())}`")
-navigation.run()
+account_sidebar(who, db)
+try:
+    navigation.run()
+except WorkbenchError as exc:  # a refusal or error the page did not catch: a red line, no traceback
+    st.error(session.error_text(exc))

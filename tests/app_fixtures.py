@@ -1,7 +1,10 @@
 """A small database for the Streamlit tests, built through the library (fictional people).
 
 Two transcripts (fase 1 and fase 2, pilots Midt-Finnmark and Indre-Namdal), a four-code codebook,
-codings by two coders and two pending suggestions. ``build_small(url)`` returns the Database.
+codings by two coders, two pending suggestions, one quote released for the resource group, and
+three app users, one per role (``USERS``: name -> (role, password, e-mail)). The moderator's last
+turn holds a Markdown image, which the app must show as text. ``build_small(url)`` returns the
+Database.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from pathlib import Path
 from workbench.codebook import load_codebook
 from workbench.coding import apply_code
 from workbench.ingest import ingest_paths
+from workbench.sharing import release_quote
 from workbench.store import Database, Segment, Source, Suggestion
+from workbench.users import add_user
 
 CODEBOOK = """\
 name: testbok
@@ -42,12 +47,14 @@ codes:
     lexicon: [folk, kapasitet]
 """
 
+TRACKER = "![spor](http://127.0.0.1:9/track.png)"  # a Markdown image: must never be fetched
 TRANSCRIPTS = {
     "fg_fase1.txt": (
         "Moderator: Velkommen til fokusgruppa.\n\n"
         "PL Testbygd: Avtalen er både en kontrakt og et samarbeid.\n\n"
         "Rådgiver SF: Tilliten mellom partene er viktigst.\n\n"
-        "PL Testbygd: Vi mangler folk til å følge opp tiltakene.\n"
+        "PL Testbygd: Vi mangler folk til å følge opp tiltakene.\n\n"
+        f"Moderator: Takk, se {TRACKER} før neste møte.\n"
     ),
     "intervju_fase2.txt": (
         "Intervjuer: Hvordan går det nå?\n\n"
@@ -76,6 +83,17 @@ CODINGS = [
     ("fg_fase1.txt", 2, "kontrakt.hybrid", "bjorn"),
     ("intervju_fase2.txt", 2, "kapasitet", "anna"),
 ]
+# (file, turn, code) released for the resource group
+RELEASED = [("fg_fase1.txt", 4, "kapasitet")]
+# app users: name -> (role, password, single sign-on e-mail)
+USERS = {
+    "kari": ("researcher", "kari-passord-2024", "kari@example.no"),
+    "rita": ("report_author", "rita-passord-2024", "rita@example.no"),
+    "rolf": ("resource_group", "rolf-passord-2024", "rolf@example.no"),
+}
+# speaker labels as written in the files (never shown outside the Koding page and reveal)
+ROSTER_LABELS = ("PL Testbygd", "Rådgiver SF", "PL Namdal", "Gamvik kommune", "Røyrvik kommune",
+                 "Statsforvalteren i Troms og Finnmark")
 
 
 def build_small(folder: Path) -> Database:
@@ -104,4 +122,8 @@ def build_small(folder: Path) -> Database:
                          evidence=["kontrakt"], status="pending"))
         s.add(Suggestion(segment_id=seg[3].id, code_id="kontrakt.relasjonell", method="lexicon",
                          score=0.6, evidence=["stole"], status="pending"))
+    for file, turn, code in RELEASED:
+        release_quote(db, file, turn, code, user="anna")
+    for name, (role, password, email) in USERS.items():
+        add_user(db, name, role, password=password, email=email, user="anna")
     return db

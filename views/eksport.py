@@ -1,4 +1,6 @@
-"""Eksport: report tables (xlsx, docx, csv) and charts (PNG) for download."""
+"""Eksport (report authors and researchers): report tables (xlsx, docx, csv) and charts (PNG) for
+download; optionally fit for the resource group (small cells suppressed, released quotes only)
+and, for researchers, with names as written in the files (audited)."""
 
 import tempfile
 from pathlib import Path
@@ -8,7 +10,7 @@ import streamlit as st
 from workbench.analysis import coder_names
 from workbench.export import export_tables
 from workbench.ui.format import ALL_CODERS, CONSENSUS, coder_value, zip_files
-from workbench.ui.session import acting_user, action, get_db, require_data, show_flash
+from workbench.ui.session import acting_user, action, can, get_db, require_data, show_flash
 
 FORMATS = {"xlsx": ("Excel (xlsx)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
            "docx": ("Word (docx)", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
@@ -26,6 +28,12 @@ show_flash()
 f1, f2 = st.columns(2)
 fmt = f1.radio("Format", list(FORMATS), key="format", horizontal=True, format_func=lambda f: FORMATS[f][0])
 coder_choice = f2.selectbox("Koder", [ALL_CODERS, CONSENSUS] + coder_names(db, user=user), key="coder")
+st.checkbox("Skjul små celler og ta bare med frigitte sitater (for ressursgruppen)", key="suppress",
+            help="Tall som hviler på færre enn 3 personer blir «<3», og sitatene er bare de som er "
+                 "frigitt for ressursgruppen.")
+if can("reveal"):
+    st.checkbox("Vis navn slik de står i filene (logges)", key="reveal",
+                help="Taleretiketter og tekst uten anonymisering. Eksporten lagres i revisjonsloggen.")
 
 
 def build() -> None:
@@ -35,6 +43,8 @@ def build() -> None:
         target = Path(tmp) / ("tabeller" if chosen == "csv" else f"tabeller.{chosen}")
         files = action(export_tables, db, target, format=chosen, user=user,
                        coder=coder_value(st.session_state["coder"]),
+                       suppress=bool(st.session_state.get("suppress")),
+                       reveal=bool(st.session_state.get("reveal")) and can("reveal"),
                        done="Eksporten er klar: last ned under.")
         if files is None:
             return

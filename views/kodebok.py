@@ -1,12 +1,17 @@
-"""Kodebok: browse the codes with definitions, criteria, examples and theory, and their frequencies."""
+"""Kodebok: browse the codes with definitions, criteria, examples and theory, and their frequencies.
 
+Every role sees the codebook; the resource group gets frequencies with small numbers suppressed
+("<3") and no coder filter."""
+
+import pandas as pd
 import streamlit as st
 
 from workbench.analysis import code_frequencies, coder_names
 from workbench.codebook import current_codes, current_version
 from workbench.ui.charts import frequency_bars
-from workbench.ui.format import ALL_CODERS, CONSENSUS, code_title, coder_value, percent
-from workbench.ui.session import acting_user, friendly_errors, get_db, require_data
+from workbench.ui.format import (ALL_CODERS, CONSENSUS, code_title, coder_value, md_escape, percent,
+                                 suppressed_text, suppression_note)
+from workbench.ui.session import acting_user, can, friendly_errors, get_db, require_data
 
 db = get_db()
 user = acting_user()
@@ -17,17 +22,31 @@ codes = current_codes(db, user=user)
 if not codes:
     st.info("Ingen kodebok er lastet ennå: kjør `workbench codebook load codebooks/bygdevekst.yaml`.")
     st.stop()
-version = current_version(db)
+version = current_version(db, user=user)
 if version:
-    st.caption(f"Versjon {version['id']} «{version['name']}» fra {version['file_name'] or 'ukjent fil'}, "
-               f"{len(codes)} koder.")
+    st.caption(f"Versjon {version['id']} «{md_escape(version['name'])}» fra "
+               f"{md_escape(version['file_name'] or 'ukjent fil')}, {len(codes)} koder.")
 
 f1, f2 = st.columns([2, 1])
 search = f1.text_input("Søk i koder (id, navn, definisjon)", key="search").strip().lower()
-coder_choice = f2.selectbox("Koder", [ALL_CODERS, CONSENSUS] + coder_names(db, user=user), key="coder")
+coder = None
+if can("view_quotes"):  # coder names are not for the resource group
+    coder = coder_value(f2.selectbox("Koder", [ALL_CODERS, CONSENSUS] + coder_names(db, user=user),
+                                     key="coder"))
 
 with friendly_errors():
-    freq = code_frequencies(db, coder=coder_value(coder_choice), user=user)
+    freq = code_frequencies(db, coder=coder, user=user)
+    k = freq.attrs.get("suppressed_k", 3)
+    hidden = set(freq.loc[freq["suppressed"].fillna(True).astype(bool), "code"]) if "suppressed" in freq else set()
+
+    def count(f, column: str):
+        """A count as int, or "<k" text where suppressed (then the whole column is text)."""
+        if f is None:
+            return "0" if hidden else 0
+        if f.name in hidden or pd.isna(f[column]):
+            return suppressed_text(k)
+        return str(int(f[column])) if hidden else int(f[column])
+
     by_id = freq.set_index("code")
     rows = []
     for c in codes:
@@ -35,12 +54,15 @@ with friendly_errors():
         if search and search not in text:
             continue
         f = by_id.loc[c["id"]] if c["id"] in by_id.index else None
+        share = None if f is None else f["share"]
         rows.append({"Kode": code_title(c["label"], 0 if f is None else f["level"]), "Kode-ID": c["id"],
                      "Kodbar": "ja" if c["codable"] else "nei (gruppe)",
-                     "Segmenter": 0 if f is None else int(f["segments"]),
-                     "Kodinger": 0 if f is None else int(f["codings"]),
-                     "Andel av alle segmenter": percent(None if f is None else f["share"])})
-    st.markdown(f"**{len(rows)} koder**" + (f" som passer «{search}»" if search else ""))
+                     "Segmenter": count(f, "segments"), "Kodinger": count(f, "codings"),
+                     "Andel av alle segmenter": (suppressed_text(k) if f is not None and f.name in hidden
+                                                 else percent(share))})
+    st.markdown(f"**{len(rows)} koder**" + (f" som passer «{md_escape(search)}»" if search else ""))
+    if hidden:
+        st.caption(suppression_note(k))
     st.dataframe(rows, hide_index=True, key="codes_table")
     if not rows:
         st.stop()
@@ -52,20 +74,23 @@ with friendly_errors():
     c = detail[chosen]
     left, right = st.columns([3, 2], gap="large")
     with left:
-        st.subheader(c["label"])
-        st.caption(f"`{c['id']}`" + (f" · under `{c['parent']}`" if c["parent"] else "")
+        st.subheader(md_escape(c["label"]))
+        st.caption(md_escape(c["id"]) + (f" · under {md_escape(c['parent'])}" if c["parent"] else "")
                    + ("" if c["codable"] else " · gruppe, kod med underkodene"))
         for title, key in (("Definisjon", "definition"), ("Bruk når (inklusjon)", "inclusion"),
                            ("Ikke bruk når (eksklusjon)", "exclusion"), ("Teori", "theory")):
             if c[key]:
-                st.markdown(f"**{title}**  \n{c[key]}")
+                st.markdown(f"**{title}**  \n{md_escape(c[key])}")
         if c["examples"]:
-            st.markdown("**Eksempler**  \n" + "\n".join(f"- «{e}»" for e in c["examples"]))
+            st.markdown("**Eksempler**  \n" + "\n".join(f"- «{md_escape(e)}»" for e in c["examples"]))
         if c["lexicon"]:
-            st.markdown("**Leksikon (for forslag)**: " + ", ".join(c["lexicon"]))
+            st.markdown("**Leksikon (for forslag)**: " + md_escape(", ".join(c["lexicon"])))
     with right:
         subtree = freq[(freq["code"] == chosen) | freq["code"].str.startswith(chosen + ".")]
-        if int(subtree["segments"].sum()):
-            st.altair_chart(frequency_bars(subtree), key="freq_chart")
+        shown = subtree[~subtree["code"].isin(hidden)]
+        if int(shown["segments"].fillna(0).sum()):
+            st.altair_chart(frequency_bars(shown), key="freq_chart")
+        elif len(shown) < len(subtree):
+            st.caption(f"Tallene for koden hviler på færre enn {k} personer og vises ikke.")
         else:
             st.caption("Ingen kodede segmenter ennå.")

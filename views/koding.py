@@ -1,4 +1,6 @@
-"""Koding: read a source turn by turn, apply and remove codes, review suggestions, write memos."""
+"""Koding (researchers): read a source turn by turn, apply and remove codes, review suggestions,
+write memos. The coder is the logged-in user. Every text from the files is escaped before it
+meets Markdown (``md_escape``): a turn is shown as the characters it holds."""
 
 import streamlit as st
 
@@ -6,7 +8,7 @@ from workbench.codebook import current_codes
 from workbench.coding import (accept_suggestion, add_memo, apply_code, list_codings, list_memos,
                               list_suggestions, reject_suggestion, remove_code)
 from workbench.ingest import list_sources, list_turns
-from workbench.ui.format import turn_position
+from workbench.ui.format import md_escape, turn_position
 from workbench.ui.session import acting_user, action, flash, get_db, require_data, show_flash
 
 db = get_db()
@@ -24,14 +26,14 @@ codable = [c["id"] for c in codes if c["codable"]]
 
 def describe(file: str) -> str:
     s = sources[file]
-    return " · ".join(str(v) for v in (file, s["kind"], s["phase"], s["pilot"]) if v)
+    return " · ".join(str(v) for v in (file, s["kind"], s["phase"], s["pilot"]) if v)  # plain text
 
 
 file = st.selectbox("Kilde", list(sources), key="source", format_func=describe,
                     on_change=lambda: st.session_state.pop("turn", None))
 src = sources[file]
 st.caption(f"{src['turns']} segmenter · {src['words']} ord · {len(src['speakers'])} talere · "
-           f"koder: **{user}** (endres i sidepanelet)")
+           f"koder: **{md_escape(user)}** (innlogget)")
 
 turns = list_turns(db, file, user=user)
 codings = list_codings(db, source=file, user=user)
@@ -41,7 +43,8 @@ for c in codings:
 
 
 def code_badges(turn: int) -> str:
-    return " ".join(f"`{labels.get(c.code, c.code)}` ({c.coder})" for c in by_turn.get(turn, []))
+    return " · ".join(f"**{md_escape(labels.get(c.code, c.code))}** ({md_escape(c.coder)})"
+                      for c in by_turn.get(turn, []))
 
 
 text_col, work_col = st.columns([3, 2], gap="large")
@@ -49,9 +52,10 @@ with text_col:
     st.subheader("Tekst")
     with st.container(height=620):
         for t in turns:
-            who = t["speaker"] or t.get("heading") or ""
-            actor = f" · _{t['actor']}_" if t.get("actor") else ""
-            st.markdown(f"**[{t['index']}] {who}**{actor} · {turn_position(t)}  \n{t['text']}")
+            who = md_escape(t["speaker"] or t.get("heading") or "")
+            actor = f" · _{md_escape(t['actor'])}_" if t.get("actor") else ""
+            st.markdown(f"**\\[{t['index']}\\] {who}**{actor} · {md_escape(turn_position(t))}  \n"
+                        f"{md_escape(t['text'])}")
             badges = code_badges(t["index"])
             if badges:
                 st.caption(badges)
@@ -64,7 +68,7 @@ with work_col:
     texts = {t["index"]: t for t in turns}
     turn = st.selectbox("Tur", list(texts), key="turn",
                         format_func=lambda i: f"{i}: {texts[i]['speaker'] or ''} – {texts[i]['text'][:60]}")
-    st.markdown(f"> {texts[turn]['text']}")
+    st.markdown(f"> {md_escape(texts[turn]['text'])}")
     if by_turn.get(turn):
         st.caption("Koder på turen: " + code_badges(turn))
     if not codable:
@@ -74,7 +78,7 @@ with work_col:
         def code_turn(remove: bool = False) -> None:
             # Read the widgets at click time: a changed selectbox and the click can arrive together.
             t, c = st.session_state["turn"], st.session_state["code"]
-            name = labels.get(c, c)
+            name = md_escape(labels.get(c, c))
             if remove:
                 action(remove_code, db, file, t, c, user=user, done=f"Fjernet «{name}» fra tur {t}.")
             else:
@@ -101,7 +105,7 @@ with work_col:
         with st.expander(f"Notater på kilden ({len(memos)})"):
             for m in memos:
                 where = f"tur {m.turn}" if m.turn else m.target_type
-                st.markdown(f"**{m.author}** ({where}): {m.text}")
+                st.markdown(f"**{md_escape(m.author)}** ({where}): {md_escape(m.text)}")
 
 st.divider()
 st.subheader("Forslag som venter")
@@ -116,22 +120,22 @@ if suggest_service is not None:
         with st.spinner("Lager forslag med leksikon og modell ..."):
             n = action(suggest_service.suggest, db, source=file, user=user)
         if n is not None:
-            flash("success", f"{n} nye forslag for {file}." if n else "Ingen nye forslag for kilden.")
+            flash("success", f"{n} nye forslag for {md_escape(file)}." if n else "Ingen nye forslag for kilden.")
         st.rerun()
     if s2.button("Tren modellen på kodingene", key="train"):
         with st.spinner("Trener modellen på kodingene (kan ta et minutt) ..."):
             report = action(suggest_service.train, db, user=user)
         if report is not None:
-            flash("success", report.summary())
+            flash("success", md_escape(report.summary()))
         st.rerun()
 if not pending:
     st.caption("Ingen ventende forslag for denne kilden.")
 for s in pending:
     with st.container(border=True):
         evidence = ", ".join(str(e) for e in (s.evidence or [])) or "–"
-        st.markdown(f"**{labels.get(s.code, s.code)}** (`{s.code}`) · tur {s.turn} · {s.method} · "
-                    f"sikkerhet {s.score:.2f}  \nBelegg: {evidence}")
-        st.caption(s.text)
+        st.markdown(f"**{md_escape(labels.get(s.code, s.code))}** ({md_escape(s.code)}) · tur {s.turn} · "
+                    f"{md_escape(s.method)} · sikkerhet {s.score:.2f}  \nBelegg: {md_escape(evidence)}")
+        st.caption(md_escape(s.text))
         a, r, _ = st.columns([1, 1, 4])
         a.button("Godta", key=f"accept_{s.id}", on_click=action, args=(accept_suggestion, db, s.id),
                  kwargs=dict(user=user, done=f"Forslag {s.id} godtatt."))

@@ -1,51 +1,92 @@
-"""Oversikt: which themes each actor raises in each phase, and the quotes behind every cell."""
+"""Oversikt: which themes each actor raises in each phase, and the quotes behind every cell.
+
+What a cell shows depends on the role, as the library decides: the resource group gets
+suppressed numbers ("<3") and only released quotes; report authors and researchers get the
+pseudonymised, scrubbed quotes; researchers may reveal names (audited) and release quotes.
+"""
 
 import streamlit as st
 
-from workbench.analysis import RESEARCHER_ACTORS, coder_names, quotes, theme_matrix
-from workbench.analysis.aggregate import natural_key
+from workbench.analysis import RESEARCHER_ACTORS, coder_names, filter_values, quotes, theme_matrix
 from workbench.codebook import current_codes
-from workbench.ingest import list_sources
+from workbench.sharing import release_quote, released_quotes, withdraw_release
 from workbench.ui.charts import heatmap, selected_cell
-from workbench.ui.format import (ALL_CODERS, ALL_GROUPS, ALL_PHASES, ALL_PILOTS, CONSENSUS, coder_value,
-                                 code_title, quote_view, share_table)
-from workbench.ui.session import acting_user, friendly_errors, get_db, require_data
+from workbench.ui.format import (ALL_CODERS, ALL_GROUPS, ALL_PHASES, ALL_PILOTS, CONSENSUS, code_title,
+                                 coder_value, md_escape, quote_view, released_view, share_table,
+                                 suppression_note)
+from workbench.ui.session import (acting_user, action, can, flash, friendly_errors, get_db, require_data,
+                                  show_flash)
 
 db = get_db()
 user = acting_user()
+can_read_quotes = can("view_quotes")  # report authors and researchers; not the resource group
+researcher = can("release")
+
 st.title("Oversikt: temaer per aktør og fase")
 st.caption("Fargen viser andelen av aktørens segmenter i fasen som har koden. Klikk en celle "
            "(eller velg aktør og kode under kartet) for å lese sitatene bak tallet.")
 if not require_data(db):
     st.stop()
+show_flash()
 
-sources = list_sources(db, user=user)
+values = filter_values(db, user=user)
 codes = current_codes(db, user=user)
 if not codes:
     st.info("Ingen kodebok er lastet ennå: kjør `workbench codebook load codebooks/bygdevekst.yaml`.")
     st.stop()
 labels = {c["id"]: c["label"] for c in codes}
-phases = sorted({s["phase"] for s in sources if s["phase"]}, key=natural_key)
-pilots = sorted({s["pilot"] for s in sources if s["pilot"]}
-                | {sp["pilot"] for s in sources for sp in s["speakers"] if sp["pilot"]}, key=natural_key)
+phases, pilots = values["phase"], values["pilot"]
 groups = [c["id"] for c in codes if c["parent"] is None and any(k["parent"] == c["id"] for k in codes)]
 
-f1, f2, f3, f4 = st.columns(4)
-phase = f1.selectbox("Fase", [ALL_PHASES] + phases, key="phase")
-pilot = f2.selectbox("Pilot", [ALL_PILOTS] + pilots, key="pilot")
-group = f3.selectbox("Kodegruppe", [ALL_GROUPS] + groups, key="group",
-                     format_func=lambda g: g if g == ALL_GROUPS else labels.get(g, g))
-coder_choice = f4.selectbox("Koder", [ALL_CODERS, CONSENSUS] + coder_names(db, user=user), key="coder",
-                            help="Hvem sine kodinger som telles: alle, konsensus eller én koder.")
-coder = coder_value(coder_choice)
+filters = st.columns(4 if can_read_quotes else 3)
+phase = filters[0].selectbox("Fase", [ALL_PHASES] + phases, key="phase")
+pilot = filters[1].selectbox("Pilot", [ALL_PILOTS] + pilots, key="pilot")
+group = filters[2].selectbox("Kodegruppe", [ALL_GROUPS] + groups, key="group",
+                             format_func=lambda g: g if g == ALL_GROUPS else labels.get(g, g))
+coder = None
+if can_read_quotes:  # coders are names of the project's researchers: not for the resource group
+    coder_choice = filters[3].selectbox("Koder", [ALL_CODERS, CONSENSUS] + coder_names(db, user=user),
+                                        key="coder",
+                                        help="Hvem sine kodinger som telles: alle, konsensus eller én koder.")
+    coder = coder_value(coder_choice)
 one_pilot = pilot != ALL_PILOTS
 with_researchers = st.checkbox("Ta med forskernes egne ytringer (intervjuer/moderator)", value=False,
                                key="with_researchers")
+
+
+def release_chosen(cell_code: str) -> None:
+    """Release the chosen quotes of the cell under its code (read at click time).
+
+    The quotes are picked by segment id; ``segments_frame`` gives each one's source id and turn
+    number, which ``release_quote`` takes (the quote table's file name may be scrubbed)."""
+    from workbench.analysis import segments_frame
+
+    ids = [int(i) for i in st.session_state.get("release_pick") or []]
+    if not ids:
+        return
+    where = action(segments_frame, db, user=user, segment_ids=ids)
+    if where is None:
+        return
+    done = sum(action(release_quote, db, int(row.source_id), int(row.index), cell_code, user=user) is not None
+               for row in where.itertuples())
+    if done == len(ids):
+        flash("success", f"{done} sitat{'er' if done != 1 else ''} frigitt for ressursgruppen.")
+    st.session_state["release_pick"] = []
+
+
+def withdraw_chosen() -> None:
+    ids = [int(i) for i in st.session_state.get("withdraw_pick") or []]
+    done = sum(action(withdraw_release, db, i, user=user) is not None for i in ids)
+    if ids and done == len(ids):
+        flash("success", f"{done} frigivelse{'r' if done != 1 else ''} trukket tilbake.")
+    st.session_state["withdraw_pick"] = []
+
 
 with friendly_errors():
     m = theme_matrix(db, by=("actor", "phase", "pilot") if one_pilot else ("actor", "phase"),
                      codes=None if group == ALL_GROUPS else group, coder=coder, fill=True,
                      exclude_actors=() if with_researchers else RESEARCHER_ACTORS, user=user)
+    k = m.attrs.get("suppressed_k")
     if one_pilot:
         m = m[m["pilot"] == pilot]
     if phase != ALL_PHASES:
@@ -53,15 +94,21 @@ with friendly_errors():
     if group == ALL_GROUPS:
         m = m[m["level"] == 0]
     m = m.reset_index(drop=True)
+    if k is not None:
+        m.attrs["suppressed_k"] = k
 
     if m.empty:
         st.info("Ingen segmenter i dette utvalget. Velg en annen fase eller pilot.")
         st.stop()
-    if int(m["segments"].sum()) == 0:
+    suppressed = "suppressed" in m.columns and bool(m["suppressed"].any())
+    if int(m["segments"].fillna(0).sum()) == 0 and not suppressed:
         st.info("Ingen kodinger i dette utvalget ennå; kod på siden «Koding» eller velg andre filtre.")
 
     facet = phase == ALL_PHASES and m["phase"].nunique() > 1
     event = st.altair_chart(heatmap(m, facet_phase=facet), on_select="rerun", key="heatmap")
+    if k is not None:
+        st.caption(f"{suppression_note(k)}: tall som hviler på så få personer vises ikke, og noen "
+                   "celler til skjules så de ikke kan regnes ut fra summene.")
 
     # Accessible fallback (and the way tests pick a cell): the chart's click fills these boxes.
     actors = list(dict.fromkeys(m["actor"]))
@@ -75,7 +122,7 @@ with friendly_errors():
             st.session_state["cell_code"] = clicked["code"]
         if phase == ALL_PHASES and clicked.get("phase") in phases:
             st.session_state["cell_phase"] = clicked["phase"]
-    busiest = m.loc[m["segments"].idxmax()]  # start on the cell with the most coded segments
+    busiest = m.loc[m["segments"].astype(float).fillna(-1).idxmax()]  # the cell with most coded segments
     for key, options, default in (("cell_actor", actors, busiest["actor"]),
                                   ("cell_code", cell_codes, busiest["code"])):
         if st.session_state.get(key) not in options:
@@ -92,13 +139,47 @@ with friendly_errors():
     else:
         quote_phase = phase
         c3.text_input("Fase for sitatene", value=phase, disabled=True)
-    q = quotes(db, code=code, actor=actor, phase=None if quote_phase == ALL_PHASES else quote_phase,
-               pilot=pilot if one_pilot else None, coder=coder, user=user)
+    cell = dict(code=code, actor=actor, phase=None if quote_phase == ALL_PHASES else quote_phase,
+                pilot=pilot if one_pilot else None)
     where = f"{actor} · {labels.get(code, code)}" + ("" if quote_phase == ALL_PHASES else f" · {quote_phase}")
-    st.markdown(f"**{len(q)} sitat{'er' if len(q) != 1 else ''}**: {where}")
-    if not q.empty:
-        st.dataframe(quote_view(q), hide_index=True, key="quotes",
-                     column_config={"Sitat": st.column_config.TextColumn(width="large")})
+
+    if not can_read_quotes:  # the resource group: only what a researcher released
+        r = released_quotes(db, user=user, **cell)
+        st.markdown(f"**{len(r)} frigitt{'e' if len(r) != 1 else ''} sitat{'er' if len(r) != 1 else ''}**: "
+                    f"{md_escape(where)}")
+        if r.empty:
+            st.info("Ingen frigitte sitater for denne cellen.")
+        else:
+            st.dataframe(released_view(r), hide_index=True, key="released",
+                         column_config={"Sitat": st.column_config.TextColumn(width="large")})
+    else:
+        reveal = researcher and st.checkbox(
+            "Vis navn slik de står i filene (logges)", key="reveal",
+            help="Viser taleretiketter og tekst uten anonymisering. Hver visning lagres i revisjonsloggen.")
+        q = quotes(db, coder=coder, reveal=reveal, user=user, **cell)
+        st.markdown(f"**{len(q)} sitat{'er' if len(q) != 1 else ''}**: {md_escape(where)}")
+        if not q.empty:
+            st.dataframe(quote_view(q, released=researcher), hide_index=True, key="quotes",
+                         column_config={"Sitat": st.column_config.TextColumn(width="large")})
+        if researcher:
+            with st.expander("Frigi sitater for ressursgruppen"):
+                st.caption("Ressursgruppen ser bare frigitte sitater, med pseudonym og uten navn fra "
+                           "rosteret. Teksten lagres slik den står nå (anonymisert).")
+                waiting = q[~q["released"].astype(bool)] if not q.empty else q
+                shown = {int(s): f"{p} · {sp or a} · {str(t)[:80]}" for s, p, sp, a, t in
+                         zip(waiting.get("segment_id", []), waiting.get("position", []),
+                             waiting.get("speaker", []), waiting.get("actor", []), waiting.get("text", []))}
+                st.multiselect("Sitater som ikke er frigitt", list(shown), key="release_pick",
+                                      format_func=lambda s: shown.get(s, str(s)))
+                st.button("Frigi for ressursgruppen", key="release", type="primary", disabled=not shown,
+                          on_click=release_chosen, args=(code, pick))
+                out = released_quotes(db, user=user, **cell)
+                out = out[out["code"] == code]
+                given = {int(i): f"{sp or a} · {str(t)[:80]}" for i, sp, a, t in
+                         zip(out["id"], out["speaker"], out["actor"], out["text"])}
+                st.multiselect("Frigitte sitater i cellen", list(given), key="withdraw_pick",
+                               format_func=lambda i: given.get(i, str(i)))
+                st.button("Trekk tilbake", key="withdraw", disabled=not given, on_click=withdraw_chosen)
 
     with st.expander("Tabell: andel per aktør og kode"):
         st.dataframe(share_table(m), hide_index=True, key="share_table")

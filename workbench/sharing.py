@@ -146,10 +146,11 @@ def setting(db: Database, key: str) -> Any:
         raise NotFound(f"unknown setting {key!r}; settings: {', '.join(SETTINGS)}")
     try:
         with db.session() as s:
-            row = s.get(Setting, key)
+            value = s.scalar(select(Setting.value).where(Setting.key == key))
+            found = value is not None
     except Exception:  # an uninitialised database has the defaults
-        row = None
-    return SETTINGS[key][1] if row is None else row.value
+        found = False
+    return value if found else SETTINGS[key][1]
 
 
 def min_cell_speakers(db: Database) -> int:

@@ -527,15 +527,17 @@ def _released_pairs(db: Database) -> set[tuple[int, str]]:
         return {(int(a), b) for a, b in s.execute(select(ReleasedQuote.segment_id, ReleasedQuote.code_id))}
 
 
-def _finish_quotes(db: Database, c: pd.DataFrame, revealed: bool) -> pd.DataFrame:
-    """Scrub the texts (unless revealed) and mark the quotes released for the resource group."""
+def _finish_quotes(db: Database, c: pd.DataFrame, revealed: bool, tree: pd.DataFrame) -> pd.DataFrame:
+    """Scrub the texts (unless revealed) and mark the quotes released for the resource group
+    (a release under a code also marks the quote under the code's parents)."""
     if not revealed:
         from ..sharing import roster_scrubber
 
         scrub = roster_scrubber(db).scrub
         c["text"] = [scrub(t) if isinstance(t, str) else t for t in c["text"]]
         c["organisation"] = None  # an organisation plus an actor can point to one person
-    released = _released_pairs(db)
+    ancestors = dict(zip(tree["code"], tree["ancestors"]))
+    released = {(s, a) for s, code in _released_pairs(db) for a in (code, *ancestors.get(code, ()))}
     c["released"] = [(int(s), code) in released for s, code in zip(c["segment_id"], c["code"])]
     return c
 
@@ -577,7 +579,7 @@ def quotes(db: Database, *, code: str, actor=None, phase=None, pilot=None, kind=
     if c.empty:
         return pd.DataFrame(columns=QUOTE_COLUMNS)
     texts = segments_frame(db, with_text=True, segment_ids=c["segment_id"])[["segment_id", "text"]]
-    c = _finish_quotes(db, c.merge(texts, on="segment_id", how="left"), revealed)
+    c = _finish_quotes(db, c.merge(texts, on="segment_id", how="left"), revealed, tree)
     c["label"] = dict(zip(tree["code"], tree["label"]))[code]
     c["position"] = [format_position(t, i, p) for t, i, p in zip(c["start_time"], c["index"], c["page"])]
     c["_s"] = c["source"].map(natural_key)
@@ -600,7 +602,7 @@ def all_quotes(db: Database, *, codes: str | Iterable[str] | None = None, coder:
     if c.empty:
         return pd.DataFrame(columns=QUOTE_COLUMNS)
     texts = segments_frame(db, with_text=True, segment_ids=c["segment_id"])[["segment_id", "text"]]
-    c = _finish_quotes(db, c.merge(texts, on="segment_id", how="left"), revealed).merge(
+    c = _finish_quotes(db, c.merge(texts, on="segment_id", how="left"), revealed, data.tree).merge(
         data.tree[["code", "label", "order"]], on="code", how="left")
     c["label"] = c["label"].astype(object).where(c["label"].notna(), c["code"])
     c["position"] = [format_position(t, i, p) for t, i, p in zip(c["start_time"], c["index"], c["page"])]

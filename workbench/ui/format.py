@@ -1,8 +1,10 @@
-"""Formatting for display: code titles, percentages, Norwegian column names, zip of files."""
+"""Formatting for display: code titles, percentages, Norwegian column names, zip of files, and
+escaping research text before it meets a Markdown element."""
 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 from typing import Iterable
@@ -15,8 +17,37 @@ ALL_GROUPS = "Alle hovedtemaer"
 ALL_CODERS = "Alle kodere"
 CONSENSUS = "Konsensus (minst to kodere)"
 
-QUOTE_HEADINGS = {"source": "Kilde", "position": "Posisjon", "actor": "Aktør", "phase": "Fase",
-                  "pilot": "Pilot", "text": "Sitat"}
+QUOTE_HEADINGS = {"source": "Kilde", "position": "Posisjon", "speaker": "Taler", "actor": "Aktør",
+                  "phase": "Fase", "pilot": "Pilot", "text": "Sitat"}
+RELEASED_HEADINGS = {"speaker": "Taler", "actor": "Aktør", "phase": "Fase", "pilot": "Pilot", "text": "Sitat"}
+
+# Markdown (and Streamlit's extensions: :colour[...], $LaTeX$, ~~strike~~) punctuation, plus "&"
+# (entities such as &lt;), "=" (setext headings) and ":" (so "http://..." is no autolink): ASCII
+# punctuation CommonMark lets a backslash escape and that could change how text renders.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&=:])")
+
+
+def md_escape(text) -> str:
+    """Research text (turns, quotes, memos, code texts, file names) made safe for st.markdown,
+    st.caption, st.info ...: Markdown punctuation is backslash-escaped, so ``![x](http://...)``
+    shows as those characters and never makes the browser fetch anything. None -> ""."""
+    if text is None or (not isinstance(text, str) and pd.isna(text)):
+        return ""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def md_unescape(text: str) -> str:
+    """The text a reader sees for a string made with :func:`md_escape` (for tests and logs)."""
+    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!|<>~$&=:])", r"\1", str(text))
+
+
+def suppressed_text(k: int) -> str:
+    """What a suppressed cell shows instead of a number: "<3" for k = 3."""
+    return f"<{int(k)}"
+
+
+def suppression_note(k: int) -> str:
+    return f"{suppressed_text(k)}: færre enn {int(k)} personer bak tallet"
 
 
 def code_title(label: str, level: int) -> str:
@@ -43,23 +74,48 @@ def coder_value(choice: str) -> str | None:
     return choice
 
 
+def share_texts(matrix: pd.DataFrame) -> list[str]:
+    """The share of every row as text: "45 %", or "<k" where the matrix is suppressed."""
+    k = matrix.attrs.get("suppressed_k", 3)
+    hidden = matrix["suppressed"].fillna(True) if "suppressed" in matrix.columns else [False] * len(matrix)
+    return [suppressed_text(k) if h else percent(v) for v, h in zip(matrix["share"], hidden)]
+
+
+def count_texts(matrix: pd.DataFrame, column: str) -> list[str]:
+    """A count column as text, "<k" where suppressed or missing in a suppressed matrix."""
+    k = matrix.attrs.get("suppressed_k", 3)
+    hidden = matrix["suppressed"].fillna(True) if "suppressed" in matrix.columns else [False] * len(matrix)
+    return [suppressed_text(k) if h or v is None or pd.isna(v) else str(int(v))
+            for v, h in zip(matrix[column], hidden)]
+
+
 def share_table(matrix: pd.DataFrame, *, index: str = "actor") -> pd.DataFrame:
-    """Wide display table: one row per actor (and phase), one column per code, share as %."""
+    """Wide display table: one row per actor (and phase), one column per code, share as %
+    (a suppressed cell reads "<k", never a number)."""
     if matrix.empty:
         return pd.DataFrame()
     df = matrix.copy()
     df["Kode"] = [code_title(lbl, lvl) for lbl, lvl in zip(df["label"], df["level"])]
+    df["_shown"] = share_texts(matrix)
     rows = [index] + (["phase"] if "phase" in df.columns and index != "phase" else [])
-    wide = df.pivot_table(index=rows, columns="Kode", values="share", aggfunc="first", sort=False)
-    wide = wide.map(percent)
+    wide = df.pivot_table(index=rows, columns="Kode", values="_shown", aggfunc="first", sort=False)
     wide.index = wide.index.set_names({"actor": "Aktør", "phase": "Fase"})
     wide.columns.name = None
     return wide.reset_index()
 
 
-def quote_view(q: pd.DataFrame) -> pd.DataFrame:
-    """The quotes of a cell for the overview: actor, never the speaker label or organisation."""
-    return q[[c for c in QUOTE_HEADINGS if c in q.columns]].rename(columns=QUOTE_HEADINGS)
+def quote_view(q: pd.DataFrame, *, released: bool = False) -> pd.DataFrame:
+    """The quotes of a cell for the overview: speaker as the library gives it (a pseudonym unless
+    revealed), actor, never the organisation; ``released`` adds "Frigitt" (ja/nei)."""
+    out = q[[c for c in QUOTE_HEADINGS if c in q.columns]].rename(columns=QUOTE_HEADINGS)
+    if released and "released" in q.columns:
+        out["Frigitt"] = ["ja" if r else "nei" for r in q["released"]]
+    return out
+
+
+def released_view(r: pd.DataFrame) -> pd.DataFrame:
+    """Released quotes (``sharing.released_quotes``) for display: pseudonym, actor, phase, text."""
+    return r[[c for c in RELEASED_HEADINGS if c in r.columns]].rename(columns=RELEASED_HEADINGS)
 
 
 def zip_files(files: Iterable[Path]) -> bytes:
@@ -68,7 +124,6 @@ def zip_files(files: Iterable[Path]) -> bytes:
         for f in files:
             zf.write(f, arcname=Path(f).name)
     return buf.getvalue()
-
 
 
 def turn_position(turn: dict) -> str:

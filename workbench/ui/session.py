@@ -1,4 +1,12 @@
-"""Session helpers shared by the pages: which database, who is acting, and friendly errors."""
+"""Session helpers shared by the pages: which database, who is logged in, and friendly errors.
+
+The acting user of the app is the logged-in user, kept in ``st.session_state[LOGIN_KEY]`` as
+``{"name", "role", "method"}`` and looked up again (``access.principal``) on every run, so a
+disabled user or a changed role takes effect at once. Nothing here falls back to the login name
+of the operating system. Single sign-on (Streamlit's ``st.login`` with an ``[auth]`` section in
+secrets) is read through :func:`sso_configured`, :func:`sso_identity`, :func:`sso_login` and
+:func:`sso_logout`, small functions tests can replace.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +17,21 @@ from typing import Iterator
 
 import streamlit as st
 
-from ..errors import WorkbenchError
-from ..store import Database, default_user
+from ..access import Principal, login_required, principal
+from ..errors import PermissionDenied, WorkbenchError
+from ..store import Database
+from .format import md_escape
 
 DEMO_DB = Path("data") / "demo.db"
+LOGIN_KEY = "login"
+LOGIN_MESSAGE_KEY = "_login_message"
+SSO_REFUSED_KEY = "_sso_refused"
 EMPTY_MESSAGE = ("Ingen data ennå: kjør `workbench demo` for å lage en demodatabase med eksempelkorpus, "
                  "kodebok og kodinger, eller `workbench ingest MAPPE` og `workbench codebook load "
                  "codebooks/bygdevekst.yaml` for egne data. Start så appen på nytt med `workbench serve`.")
+NO_USERS_MESSAGE = ("Ingen kan logge inn ennå. Opprett en forsker på kommandolinjen med "
+                    "`workbench user add NAVN --role researcher` (passordet leses fra tastaturet); "
+                    "forskeren kan så legge til rapportforfattere og ressursgruppen.")
 
 
 def database_url() -> str | None:
@@ -44,45 +60,144 @@ def display_url(db: Database) -> str:
     return make_url(db.url).render_as_string(hide_password=True)
 
 
-def acting_user() -> str:
-    """The coder/researcher named in the sidebar (defaults to WORKBENCH_USER, else the login)."""
-    return st.session_state.get("user") or default_user()
+# ------------------------------------------------------------------------------ log-in state
+
+def log_in(who: Principal, method: str = "password") -> None:
+    """Keep ``who`` as the logged-in user of this browser session."""
+    st.session_state[LOGIN_KEY] = {"name": who.name, "role": who.role, "method": method}
+    st.session_state.pop(LOGIN_MESSAGE_KEY, None)
 
 
-def user_input() -> str:
-    """The sidebar field for the acting user; call once per run (from app.py)."""
-    if "user" not in st.session_state:
-        st.session_state["user"] = default_user()
-    st.sidebar.text_input("Bruker (koder)", key="user",
-                          help="Navnet som lagres på kodinger, notater og beslutninger.")
-    return acting_user()
+def logged_in() -> dict | None:
+    """``{"name", "role", "method"}`` of the logged-in user, or None."""
+    login = st.session_state.get(LOGIN_KEY)
+    if isinstance(login, dict) and login.get("name"):
+        return login
+    return None
 
+
+def current_principal(db: Database) -> Principal | None:
+    """The logged-in user as the database knows them now (role re-read on every run), or None.
+
+    A user who was disabled or removed since logging in is logged out, with the library's
+    message kept for the login page."""
+    login_required(True)
+    login = logged_in()
+    if login is None:
+        return None
+    try:
+        who = principal(db, login["name"])
+    except WorkbenchError as exc:
+        st.session_state.pop(LOGIN_KEY, None)
+        st.session_state[LOGIN_MESSAGE_KEY] = str(exc)
+        return None
+    if who.role != login.get("role"):
+        st.session_state[LOGIN_KEY] = {**login, "role": who.role}
+    return who
+
+
+def acting_user() -> str | None:
+    """The logged-in user's name (every library call of a page acts as them); None when nobody
+    is logged in, which the library refuses. Never the operating system's login name."""
+    login = logged_in()
+    return login["name"] if login else None
+
+
+def acting_role() -> str | None:
+    login = logged_in()
+    return login.get("role") if login else None
+
+
+def can(capability: str) -> bool:
+    """Whether the logged-in user's role has ``capability`` (``access.CAPABILITIES``); only for
+    what a page offers: the library checks every call itself."""
+    role = acting_role()
+    return role is not None and Principal(acting_user() or "", role).can(capability)
+
+
+def log_out() -> None:
+    """Forget everything of this browser session, and end a single sign-on session too."""
+    method = (logged_in() or {}).get("method")
+    st.session_state.clear()
+    if method == "sso" or sso_configured():
+        sso_logout()
+
+
+# --------------------------------------------------------------------------- single sign-on
+
+def sso_configured() -> bool:
+    """Whether Streamlit's ``[auth]`` section is in secrets (``st.login`` can be offered)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def sso_identity() -> tuple[str, str | None] | None:
+    """``(email, name)`` of the single sign-on user of this session, or None."""
+    if not sso_configured():
+        return None
+    try:
+        if not st.user.is_logged_in:
+            return None
+        return (st.user.get("email") or "", st.user.get("name"))
+    except Exception:
+        return None
+
+
+def sso_login() -> None:
+    """Start the provider's log-in (the default provider of the ``[auth]`` section)."""
+    st.login()
+
+
+def sso_logout() -> None:
+    try:
+        if st.user.is_logged_in:
+            st.logout()
+    except Exception:
+        pass
+
+
+# ------------------------------------------------------------------------------ data checks
 
 def require_data(db: Database) -> bool:
-    """Show the empty-database message and return False when there is nothing to show."""
-    from ..ingest import list_sources
+    """Show the empty-database message and return False when there is nothing to show.
+
+    Works for every role: it asks ``filter_values`` (aggregates), which every role may call."""
+    from ..analysis import filter_values
 
     if not db.is_initialised():
         st.info(EMPTY_MESSAGE)
         return False
     try:
-        sources = list_sources(db, user=acting_user())
-    except WorkbenchError as exc:
-        st.error(f"Databasen kan ikke leses: {exc}")
+        values = filter_values(db, user=acting_user())
+    except PermissionDenied as exc:
+        st.error(md_escape(exc))
         return False
-    if not sources:
+    except WorkbenchError as exc:
+        st.error(f"Databasen kan ikke leses: {md_escape(exc)}")
+        return False
+    if not any(values.values()):
         st.info(EMPTY_MESSAGE)
         return False
     return True
 
 
+def error_text(exc: WorkbenchError) -> str:
+    """A library error as one escaped line: a refusal as it is (Norwegian), others after "Feil:"."""
+    if isinstance(exc, PermissionDenied):
+        return md_escape(exc)
+    return f"Feil: {md_escape(exc)}"
+
+
 @contextlib.contextmanager
 def friendly_errors() -> Iterator[None]:
-    """Turn a library WorkbenchError into a red message instead of a traceback."""
+    """Turn a library WorkbenchError (PermissionDenied included) into a red message instead of a
+    traceback."""
     try:
         yield
     except WorkbenchError as exc:
-        st.error(f"Feil: {exc}")
+        st.error(error_text(exc))
 
 
 def flash(kind: str, message: str) -> None:
@@ -97,11 +212,14 @@ def show_flash() -> None:
 
 
 def action(fn, *args, done: str | None = None, **kwargs):
-    """Run a library call from a button callback; its result message or error shows on the next run."""
+    """Run a library call from a button callback; its result message or error shows on the next run.
+
+    ``done`` is Markdown: escape research text in it (``md_escape``)."""
+    login_required(True)  # callbacks run before app.py; keep the app's rule for them too
     try:
         result = fn(*args, **kwargs)
     except WorkbenchError as exc:
-        flash("error", f"Feil: {exc}")
+        flash("error", error_text(exc))
         return None
     if done:
         flash("success", done)

@@ -1,0 +1,306 @@
+"""Users, log-in, audit, pseudonyms, suppression and released quotes, through the library and the
+command line, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from workbench.analysis import code_frequencies, phase_change, quotes, theme_matrix
+from workbench.cli import cli
+from workbench.codebook import load_codebook
+from workbench.coding import apply_code
+from workbench.errors import PermissionDenied, WorkbenchError
+from workbench.ingest import ingest_paths
+from workbench.sharing import released_quotes, release_quote, set_setting, withdraw_release
+from workbench.users import (LOCKOUT_FAILURES, add_user, authenticate, disable_user, list_audit,
+                             login_identity, set_password, set_role)
+
+from tests.test_permissions import CODEBOOK
+
+PW = "et-langt-passord"
+
+# Six prosjektledere in two phases, two statsforvaltere in fase 1, one KDD person in fase 2.
+FASE1 = ("Moderator: Velkommen.\n\n"
+         "PL A: Avtalen er en kontrakt og et samarbeid.\n\n"
+         "PL B: Vi stoler på hverandre, det er tillit.\n\n"
+         "PL C: Kontrakten har tydelige krav.\n\n"
+         "PL D: Vi mangler folk.\n\n"
+         "SF 1: Tillit er viktigst for oss.\n\n"
+         "SF 2: Vi mangler kapasitet i regionen.\n")
+FASE2 = ("Intervjuer: Hva nå?\n\n"
+         "PL A: Samarbeidet går bedre, vi har tillit.\n\n"
+         "PL E: Kontrakten er grei.\n\n"
+         "PL F: Vi mangler folk fortsatt.\n\n"
+         "KDD: Departementet har tillit til pilotene.\n")
+PEOPLE = [("PL A", "prosjektleder"), ("PL B", "prosjektleder"), ("PL C", "prosjektleder"),
+          ("PL D", "prosjektleder"), ("PL E", "prosjektleder"), ("PL F", "prosjektleder"),
+          ("SF 1", "statsforvalter"), ("SF 2", "statsforvalter"), ("KDD", "KDD")]
+
+
+def build(db, folder: Path) -> None:
+    corpus = folder / "korpus"
+    corpus.mkdir(parents=True)
+    (corpus / "fg1.txt").write_text(FASE1, encoding="utf-8")
+    (corpus / "fg2.txt").write_text(FASE2, encoding="utf-8")
+    (corpus / "manifest.csv").write_text(
+        "file,kind,phase,pilot,county,date,language\nfg1.txt,fokusgruppe,fase 1,,,,nb\n"
+        "fg2.txt,fokusgruppe,fase 2,,,,nb\n", encoding="utf-8")
+    rows = ["file,speaker,actor,organisation,pilot", "*,Moderator,forsker,SINTEF,", "*,Intervjuer,forsker,SINTEF,"]
+    rows += [f"*,{label},{actor},Org,Pilot" for label, actor in PEOPLE]
+    (corpus / "participants.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (folder / "kodebok.yaml").write_text(CODEBOOK, encoding="utf-8")
+    assert not ingest_paths(db, [corpus], user="anna").errors
+    load_codebook(db, folder / "kodebok.yaml", user="anna")
+    for src, turn, code in [("fg1.txt", 2, "kontrakt.hybrid"), ("fg1.txt", 3, "kontrakt.relasjonell"),
+                            ("fg1.txt", 4, "kontrakt.hybrid"), ("fg1.txt", 5, "kapasitet"),
+                            ("fg1.txt", 6, "kontrakt.relasjonell"), ("fg1.txt", 7, "kapasitet"),
+                            ("fg2.txt", 2, "kontrakt.relasjonell"), ("fg2.txt", 3, "kontrakt.hybrid"),
+                            ("fg2.txt", 4, "kapasitet"), ("fg2.txt", 5, "kontrakt.relasjonell")]:
+        apply_code(db, src, turn, code, user="anna")
+    add_user(db, "anna", "researcher", password=PW, user="anna")
+    add_user(db, "rolf", "report_author", password=PW, user="anna")
+    add_user(db, "rita", "resource_group", password=PW, user="anna")
+
+
+@pytest.fixture
+def team(db, tmp_path):
+    build(db, tmp_path)
+    return db
+
+
+# ------------------------------------------------------------------------------ users, log-in
+
+def test_log_in_with_password_lockout_and_disable(team):
+    assert authenticate(team, "rita", PW).role == "resource_group"
+    with pytest.raises(PermissionDenied, match="Feil brukernavn eller passord"):
+        authenticate(team, "rita", "feil-passord-her")
+    with pytest.raises(PermissionDenied, match="Feil brukernavn eller passord"):
+        authenticate(team, "ukjent", PW)  # the same message: names cannot be probed
+    for _ in range(LOCKOUT_FAILURES):
+        with pytest.raises(PermissionDenied):
+            authenticate(team, "rolf", "feil-passord-her")
+    with pytest.raises(PermissionDenied, match="For mange mislykkede forsøk"):
+        authenticate(team, "rolf", PW)  # the right password does not help while locked
+    disable_user(team, "rita", user="anna")
+    with pytest.raises(PermissionDenied, match="deaktivert"):
+        authenticate(team, "rita", PW)
+    actions = [e.action for e in list_audit(team, user="anna")]
+    assert actions.count("login") == 1 and actions.count("login_failed") >= LOCKOUT_FAILURES + 3
+
+
+def test_passwords_are_hashed_and_changed_by_oneself_or_a_researcher(team):
+    from workbench.store import User
+
+    with team.session() as s:
+        stored = s.query(User).filter_by(name="rolf").one().password_hash
+    assert stored.startswith("$argon2id$") and PW not in stored
+    set_password(team, "rolf", "rolfs-nye-passord", user="rolf")  # oneself
+    assert authenticate(team, "rolf", "rolfs-nye-passord").name == "rolf"
+    with pytest.raises(PermissionDenied):
+        set_password(team, "anna", "overta-kontoen-na", user="rolf")
+    with pytest.raises(WorkbenchError, match="at least 10"):
+        set_password(team, "rolf", "kort", user="anna")
+
+
+def test_single_sign_on_identity_maps_to_a_registered_user(team):
+    add_user(team, "sso", "report_author", email="Ola.Nordmann@Example.no", user="anna")
+    assert login_identity(team, "ola.nordmann@example.no").role == "report_author"
+    with pytest.raises(PermissionDenied, match="har ikke tilgang"):
+        login_identity(team, "fremmed@example.no")
+
+
+def test_audit_keeps_before_and_after(team):
+    set_role(team, "rolf", "resource_group", user="anna")
+    event = [e for e in list_audit(team, user="anna") if e.action == "user_set_role"][-1]
+    assert event.user == "anna" and event.target == "rolf"
+    assert (event.detail["before"]["role"], event.detail["after"]["role"]) == ("report_author", "resource_group")
+    assert list_audit(team, user="anna", since="1h", who="anna")
+    assert list_audit(team, user="anna", since="2999-01-01") == []
+
+
+# ------------------------------------------------------------------------------- pseudonyms
+
+def test_pseudonyms_are_stable_per_person_across_sources_and_later_ingests(team, tmp_path):
+    q = quotes(team, code="kontrakt", user="rolf")
+    by_text = dict(zip(q["text"], q["speaker"]))
+    assert by_text["Avtalen er en kontrakt og et samarbeid."] == "Prosjektleder 1"
+    assert by_text["Samarbeidet går bedre, vi har tillit."] == "Prosjektleder 1"  # PL A again, fase 2
+    assert by_text["Tillit er viktigst for oss."] == "Statsforvalter 1"
+    assert by_text["Departementet har tillit til pilotene."] == "KDD 1"
+    assert not set(q["speaker"]) & {label for label, _ in PEOPLE}
+    more = tmp_path / "mer"
+    more.mkdir()
+    (more / "fg0.txt").write_text("PL Ny: Kontrakten er ny for oss.\n\nPL A: Jeg igjen.\n", encoding="utf-8")
+    (more / "participants.csv").write_text("file,speaker,actor,organisation,pilot\n*,PL Ny,prosjektleder,Org,Pilot\n"
+                                           "*,PL A,prosjektleder,Org,Pilot\n", encoding="utf-8")
+    ingest_paths(team, [more], user="anna")
+    apply_code(team, "fg0.txt", 1, "kontrakt.hybrid", user="anna")
+    again = quotes(team, code="kontrakt", user="rolf")
+    assert dict(zip(again["text"], again["speaker"]))["Avtalen er en kontrakt og et samarbeid."] == "Prosjektleder 1"
+    assert dict(zip(again["text"], again["speaker"]))["Kontrakten er ny for oss."] == "Prosjektleder 7"
+
+
+# ------------------------------------------------------------------------------ suppression
+
+def test_resource_group_never_sees_a_cell_of_one_or_two_speakers(team):
+    m = theme_matrix(team, user="rita", fill=True)
+    assert "suppressed" in m.columns and m.attrs["suppressed_k"] == 3
+    shown = m[~m["suppressed"]]
+    assert (shown["speakers"].isna() | (shown["speakers"] == 0) | (shown["speakers"] >= 3)).all()
+    hidden = m[m["suppressed"]]
+    assert hidden[["segments", "speakers", "sources", "share"]].isna().all().all()
+    # the statsforvaltere (2 people) and KDD (1 person) are hidden whole, zeros included
+    assert m[m["actor"].isin(["statsforvalter", "KDD"])]["suppressed"].all()
+    # the researcher sees the same cells with their numbers, unless asking for suppression
+    full = theme_matrix(team, user="anna", fill=True)
+    assert "suppressed" not in full.columns and (full["speakers"].between(1, 2)).any()
+    assert theme_matrix(team, user="anna", fill=True, suppress=True)["suppressed"].sum() == m["suppressed"].sum()
+    # and the resource group cannot ask for less
+    assert theme_matrix(team, user="rita", fill=True, suppress=False)["suppressed"].sum() == m["suppressed"].sum()
+
+
+def test_suppression_threshold_is_a_project_setting(team):
+    before = theme_matrix(team, user="rita", fill=True)["suppressed"].sum()
+    set_setting(team, "min_cell_speakers", 5, user="anna")
+    m = theme_matrix(team, user="rita", fill=True)
+    assert m.attrs["suppressed_k"] == 5 and m["suppressed"].sum() > before
+    with pytest.raises(PermissionDenied):
+        set_setting(team, "min_cell_speakers", 2, user="rita")
+    with pytest.raises(WorkbenchError, match="outside 2-100"):
+        set_setting(team, "min_cell_speakers", 1, user="anna")
+
+
+def test_frequencies_and_phase_change_are_suppressed_for_the_resource_group(team):
+    f = code_frequencies(team, user="rita")
+    assert (f["suppressed"] | (f["speakers"] >= 3) | (f["speakers"] == 0)).all()
+    pc = phase_change(team, user="rita")
+    sf = pc[pc["actor"] == "statsforvalter"]
+    assert sf["segments_from"].isna().all() and sf["share_from"].isna().all()
+
+
+# --------------------------------------------------------------------------- released quotes
+
+def test_only_released_quotes_reach_the_resource_group(team):
+    with pytest.raises(PermissionDenied):
+        quotes(team, code="kontrakt", user="rita")
+    assert released_quotes(team, user="rita").empty
+    with pytest.raises(WorkbenchError, match="is not coded"):
+        release_quote(team, "fg1.txt", 2, "kapasitet", user="anna")
+    with pytest.raises(PermissionDenied):
+        release_quote(team, "fg1.txt", 2, "kontrakt.hybrid", user="rolf")
+    r = release_quote(team, "fg1.txt", 2, "kontrakt.hybrid", user="anna")
+    assert release_quote(team, "fg1.txt", 2, "kontrakt.hybrid", user="anna").id == r.id  # once
+    seen = released_quotes(team, user="rita", code="kontrakt")  # parent code includes children
+    assert list(seen["text"]) == ["Avtalen er en kontrakt og et samarbeid."]
+    assert list(seen["speaker"]) == ["Prosjektleder 1"]
+    assert "source" not in seen.columns and "released_by" not in seen.columns
+    assert released_quotes(team, user="rita", actor="statsforvalter").empty
+    assert quotes(team, code="kontrakt", user="anna")["released"].sum() == 1
+    withdraw_release(team, r.id, user="anna")
+    assert released_quotes(team, user="rita").empty
+    actions = [e.action for e in list_audit(team, user="anna")]
+    assert "release_quote" in actions and "withdraw_release" in actions
+
+
+# ------------------------------------------------------------------------------ command line
+
+@pytest.fixture
+def run(team):
+    runner = CliRunner()
+
+    def invoke(*args, user="anna", input=None):
+        return runner.invoke(cli, ["--db", team.url, "--user", user, *args], obj={}, input=input)
+
+    return invoke
+
+
+def test_user_commands_read_the_password_twice_from_stdin(run, team):
+    r = run("user", "add", "nina", "--role", "rapportforfatter", input=f"{PW}\n{PW}\n")
+    assert r.exit_code == 0 and "report_author" in r.output, r.output
+    assert authenticate(team, "nina", PW).role == "report_author"
+    r = run("user", "add", "nils", "--role", "researcher", input=f"{PW}\nannet-passord\n")
+    assert r.exit_code == 1 and "differ" in r.output
+    r = run("user", "add", "nils", "--role", "sjef", input=f"{PW}\n{PW}\n")
+    assert r.exit_code == 1 and "unknown role" in r.output
+    users = {u["name"]: u for u in json.loads(run("user", "list", "--json").output)}
+    assert users["nina"]["role"] == "report_author" and users["nina"]["has_password"]
+    assert "password_hash" not in users["nina"]
+    assert run("user", "set-role", "nina", "resource_group").exit_code == 0
+    assert run("user", "passwd", "nina", input="nytt-passord-1\nnytt-passord-1\n").exit_code == 0
+    assert authenticate(team, "nina", "nytt-passord-1").role == "resource_group"
+    assert run("user", "disable", "nina").exit_code == 0
+    r = run("dashboard", user="nina")
+    assert r.exit_code == 3 and "deaktivert" in r.output
+
+
+@pytest.mark.parametrize("args", [("turns", "fg1.txt"), ("export", "quotes", "--code", "kontrakt", "-o", "q.md",
+                                                          "--format", "md"),
+                                  ("memos",), ("sources",), ("codings",), ("audit",), ("user", "list"),
+                                  ("code", "fg1.txt", "2", "kapasitet")])
+def test_resource_group_is_refused_with_exit_3_and_one_norwegian_line(run, args, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = run(*args, user="rita")
+    assert r.exit_code == 3, r.output
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Ingen tilgang: rollen «ressursgruppe»")
+    assert not (tmp_path / "q.md").exists()
+
+
+def test_user_option_is_accepted_after_the_subcommand(run, team):
+    runner = CliRunner()
+    r = runner.invoke(cli, ["--db", team.url, "turns", "fg1.txt", "--user", "rita"], obj={})
+    assert r.exit_code == 3
+    r = runner.invoke(cli, ["--db", team.url, "turns", "fg1.txt", "--user", "anna"], obj={})
+    assert r.exit_code == 0 and "PL A" in r.output
+
+
+def test_dashboard_as_resource_group_has_no_small_cells(run):
+    rows = json.loads(run("dashboard", "--all-rows", "--json", user="rita").output)
+    assert rows and all(r["speakers"] is None or r["speakers"] == 0 or r["speakers"] >= 3 for r in rows)
+    assert any(r["suppressed"] for r in rows) and any(not r["suppressed"] for r in rows)
+    text = run("dashboard", user="rita").output
+    assert "<3" in text and "færre enn 3 talere" in text
+    researcher = json.loads(run("dashboard", "--json").output)
+    assert any(r["speakers"] in (1, 2) for r in researcher)
+    assert all(r["speakers"] is None or r["speakers"] >= 5 or r["speakers"] == 0
+               for r in json.loads(run("dashboard", "--suppress", "5", "--json").output))
+
+
+def test_reveal_is_for_researchers_and_audited(run):
+    r = run("dashboard", "--by", "speaker", "--json")
+    assert {row["speaker"] for row in json.loads(r.output)} >= {"Prosjektleder 1", "Statsforvalter 1"}
+    r = run("dashboard", "--by", "speaker", "--reveal", "--json")
+    assert "PL A" in {row["speaker"] for row in json.loads(r.output)}
+    assert run("dashboard", "--by", "speaker", "--reveal", user="rolf").exit_code == 3
+    events = json.loads(run("audit", "--json", "--action", "reveal").output)
+    assert [e["user"] for e in events] == ["anna"]
+
+
+def test_release_commands_and_audit_filters(run):
+    r = run("release", "fg1.txt", "3", "--code", "kontrakt.relasjonell")
+    assert r.exit_code == 0 and "Prosjektleder 2" in r.output, r.output
+    shown = json.loads(run("released", "--json", user="rita").output)
+    assert [s["text"] for s in shown] == ["Vi stoler på hverandre, det er tillit."]
+    assert run("release", "fg1.txt", "3", "--code", "kontrakt.relasjonell", user="rita").exit_code == 3
+    assert run("unrelease", str(shown[0]["id"])).exit_code == 0
+    assert json.loads(run("released", "--json", user="rita").output) == []
+    audit = json.loads(run("audit", "--json", "--since", "1h", "--user", "anna").output)
+    assert {"release_quote", "withdraw_release", "user_add"} <= {e["action"] for e in audit}
+    assert all(e["user"] == "anna" for e in audit)
+    r = run("audit", "--since", "i går")
+    assert r.exit_code == 1 and "is not a date" in r.output
+
+
+def test_serve_listens_on_this_machine_unless_told_otherwise():
+    from workbench.cli.serve import network_warning, serve_command
+
+    cmd = serve_command(8501)
+    assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"
+    assert network_warning("127.0.0.1") is None and network_warning("localhost") is None
+    assert "TLS" in network_warning("0.0.0.0")
+    cmd = serve_command(8501, address="0.0.0.0")
+    assert cmd[cmd.index("--server.address") + 1] == "0.0.0.0"
