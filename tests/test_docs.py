@@ -32,6 +32,20 @@ def test_every_command_has_help(path, command):
             assert (param.help or "").strip(), f"`workbench {' '.join(path)}` option {param.opts} has no help"
 
 
+def test_privacy_doc_names_every_capability_and_protected_function():
+    from workbench.access import CAPABILITIES, PROTECTED
+
+    text = (ROOT / "docs" / "privacy.md").read_text(encoding="utf-8")
+    for capability in CAPABILITIES:
+        assert f"`{capability}`" in text, f"docs/privacy.md does not describe {capability}"
+    internal = {"matrix_long", "matrices_per_phase", "phase_table", "cooccurrence_table", "frequency_table",
+                "quote_table", "code_quote_table", "released_quote_table", "report_tables", "heatmaps",
+                "phase_bars", "write_charts", "add_demo_users", "release_demo_quotes"}  # "builders"
+    missing = [n for n in PROTECTED if n.rsplit(".", 1)[1] not in internal
+               and f"`{n.rsplit('.', 1)[1]}`" not in text]
+    assert missing == [], f"docs/privacy.md does not list {missing}"
+
+
 def test_readme_commands_exist():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```bash\n(.*?)```", readme, re.S)
