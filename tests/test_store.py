@@ -68,3 +68,36 @@ def test_unreachable_server_is_a_one_line_error():
     with pytest.raises(WorkbenchError) as err:
         d.upgrade()
     assert "\n" not in str(err.value) and "cannot open database" in str(err.value)
+
+
+def test_upgrading_an_older_database_keeps_every_row(db):
+    """A database made at revision 0001 (before roles and pseudonyms) upgrades without losing a
+    speaker link, a coding or a memo (SQLite rebuilds changed tables: foreign keys must not
+    cascade then), and its speakers get pseudonyms on first use."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from workbench.sharing import pseudonym_map
+    from workbench.store.db import _alembic_config
+
+    with db.engine.begin() as conn:
+        cfg = _alembic_config(db.url)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001")
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO users (name, role, created_at) VALUES ('a', 'researcher', CURRENT_TIMESTAMP)"))
+        conn.execute(text("INSERT INTO sources (file_name, content_hash, format, canonical_text, word_count, "
+                          "ingested_at) VALUES ('f.txt', 'h', 'txt', 'Hei der', 2, CURRENT_TIMESTAMP)"))
+        conn.execute(text("INSERT INTO speakers (source_id, label, actor) VALUES (1, 'PL Nord', 'prosjektleder')"))
+        conn.execute(text('INSERT INTO segments (source_id, "index", speaker_id, start_char, end_char, word_count) '
+                          "VALUES (1, 1, 1, 0, 7, 2)"))
+        conn.execute(text("INSERT INTO codes (id, label, codable, retired, sort_order) VALUES ('k', 'K', TRUE, FALSE, 0)"))
+        conn.execute(text("INSERT INTO codings (segment_id, code_id, coder_id, start_char, end_char, origin, created_at) "
+                          "VALUES (1, 'k', 1, 0, 7, 'manual', CURRENT_TIMESTAMP)"))
+        conn.execute(text("INSERT INTO memos (author_id, text, coding_id, created_at) VALUES (1, 'm', 1, CURRENT_TIMESTAMP)"))
+    db.upgrade()
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT speaker_id FROM segments")).scalar() == 1
+        assert conn.execute(text("SELECT COUNT(*) FROM codings")).scalar() == 1
+        assert conn.execute(text("SELECT coding_id FROM memos")).scalar() == 1
+    assert list(pseudonym_map(db).values()) == ["Prosjektleder 1"]

@@ -195,13 +195,34 @@ def requires(capability: str) -> Callable[[F], F]:
             db = args[0] if args else kwargs.get("db")
             who = authorise(db, kwargs.get("user"), capability, public_name)
             with acting(who):
-                return fn(*args, **kwargs)
+                return _with_retries(fn, args, kwargs)
 
         wrapper.__capability__ = capability  # type: ignore[attr-defined]
         PROTECTED[f"{fn.__module__}.{fn.__name__}"] = capability
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+RETRIES = 6
+
+
+def _with_retries(fn, args, kwargs):
+    """Run a library call; when another writer got in the way (``Busy``: a deadlock, a
+    serialization failure, a lock held past the busy timeout) run it again, a few times with a
+    growing random pause. Each library call is one transaction per unit, so a rerun is safe."""
+    import random
+    import time
+
+    from .errors import Busy
+
+    for attempt in range(RETRIES):
+        try:
+            return fn(*args, **kwargs)
+        except Busy:
+            if attempt == RETRIES - 1:
+                raise
+            time.sleep(random.uniform(0.05, 0.2) * (2 ** attempt))
 
 
 def allowed_roles(capability: str) -> frozenset[str]:

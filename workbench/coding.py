@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .access import requires
@@ -257,10 +258,21 @@ def _apply(tx: Transaction, segment: Segment, code: Code, coder: User, *, span: 
         Coding.start_char == start, Coding.end_char == end))
     created = coding is None
     if created:
-        coding = Coding(segment=segment, code=code, coder=coder, start_char=start, end_char=end,
-                        origin=origin, codebook_version_id=version_id, suggestion_id=suggestion_id)
-        session.add(coding)
-        session.flush()
+        try:  # a concurrent writer may store the same coding first: then it is "already there"
+            with session.begin_nested():
+                coding = Coding(segment_id=segment.id, code_id=code.id, coder_id=coder.id, start_char=start,
+                                end_char=end, origin=origin, codebook_version_id=version_id,
+                                suggestion_id=suggestion_id)
+                session.add(coding)
+                session.flush()
+        except IntegrityError:
+            coding = session.scalar(select(Coding).where(
+                Coding.segment_id == segment.id, Coding.code_id == code.id, Coding.coder_id == coder.id,
+                Coding.start_char == start, Coding.end_char == end))
+            if coding is None:
+                raise
+            created = False
+    if created:
         tx.audit("code", "coding", coding.id, {
             "source": segment.source.file_name, "turn": segment.index, "code": code.id,
             "coder": coder.name, "start_char": start, "end_char": end, "origin": origin,
@@ -635,7 +647,8 @@ def _origin_of(method: str) -> str:
 
 def _pending(session: Session, suggestion_id: Any) -> Suggestion:
     sid = _int_id(suggestion_id, "suggestion")
-    s = session.get(Suggestion, sid)
+    # lock the row: of two coders deciding at once, the second waits and then sees the decision
+    s = session.scalar(select(Suggestion).where(Suggestion.id == sid).with_for_update())
     if s is None:
         raise NotFound(f"no suggestion with id {sid}; see the pending ones with `workbench review`")
     if s.status != "pending":

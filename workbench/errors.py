@@ -20,3 +20,8 @@ class PermissionDenied(WorkbenchError):
     """The acting user's role may not do this (or the user is disabled or not logged in).
 
     The message is one Norwegian line; the command line prints it and exits with status 3."""
+
+
+class Busy(WorkbenchError):
+    """Another writer got in the way (a lock held too long, a serialization failure, a deadlock);
+    the same action can succeed when tried again. The library's entry points retry it."""

@@ -10,14 +10,15 @@ from typing import Any, Iterator
 
 from sqlalchemy import create_engine, event, inspect, select
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import WorkbenchError
+from ..errors import Busy, WorkbenchError
 from .models import AuditEvent, User
 
 DEFAULT_URL = "sqlite:///data/workbench.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT_MS = 30_000  # how long a SQLite writer waits for another one before giving up
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -74,8 +75,14 @@ class Database:
             raise WorkbenchError(f"database URL {self.url!r} is not valid ({exc}); "
                                  "use e.g. sqlite:///data/workbench.db or postgresql+psycopg://...") from None
         if parsed.get_backend_name() == "sqlite":
+            # WAL lets readers go on while one coder writes; a writer waits (busy timeout) for another
+            # instead of failing; write transactions take the write lock at BEGIN (IMMEDIATE), so two
+            # writers never deadlock on upgrading a read lock.
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(self.engine.execution_options(workbench_write=True),
+                                            expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -86,10 +93,28 @@ class Database:
         from alembic import command
 
         try:
-            with self.engine.begin() as conn:
-                cfg = _alembic_config(self.url)
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
+            with self.engine.connect() as conn:
+                sqlite = self.dialect == "sqlite"
+                if sqlite:
+                    # SQLite changes a table by copying it and dropping the old one; with foreign
+                    # keys on, that drop would cascade (speakers -> segments.speaker_id = NULL, codings
+                    # -> memos deleted). Switch them off for the migration (only possible outside a
+                    # transaction, so on the raw connection before SQLAlchemy begins one) and check after.
+                    conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+                try:
+                    with conn.begin():
+                        cfg = _alembic_config(self.url)
+                        cfg.attributes["connection"] = conn
+                        command.upgrade(cfg, "head")
+                finally:
+                    if sqlite:
+                        raw = conn.connection.dbapi_connection
+                        raw.execute("PRAGMA foreign_keys=ON")
+                        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+                        if broken:
+                            raise WorkbenchError(f"database {self.url}: the upgrade left {len(broken)} rows "
+                                                 f"pointing nowhere (first: table {broken[0][0]}); restore the "
+                                                 "backup and report this")
         except OperationalError as exc:
             raise WorkbenchError(f"cannot open database {self.url}: {_one_line(exc.orig)}; check the URL "
                                  "and that the server is running") from None
@@ -116,14 +141,17 @@ class Database:
 
     @contextlib.contextmanager
     def transaction(self, user: str | None = None) -> Iterator[Transaction]:
-        """One user action: commits on success, rolls back everything on any exception."""
-        with self._sessions() as session:
+        """One user action: commits on success, rolls back everything on any exception.
+
+        A lock held too long by another writer, a serialization failure or a deadlock becomes
+        ``Busy`` (the library's entry points retry it); other driver errors a one-line
+        ``WorkbenchError`` that names the cause (locked, disk full, not initialised ...)."""
+        with self._write_sessions() as session:
             try:
                 with session.begin():
                     yield Transaction(session, get_or_create_user(session, default_user(user)))
             except OperationalError as exc:
-                raise WorkbenchError(f"database {self.url} failed: {_one_line(exc.orig)}; "
-                                     "run `workbench init` first if it is new") from None
+                raise database_error(self.url, exc) from None
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -134,19 +162,63 @@ def _one_line(error: object) -> str:
     return (str(error).strip().splitlines() or [""])[0]
 
 
+TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
+
+
+def database_error(url: str, exc: OperationalError) -> WorkbenchError:
+    """A driver error as one line naming the cause; ``Busy`` when trying again can help."""
+    orig = getattr(exc, "orig", exc)
+    text = _one_line(orig)
+    low = text.lower()
+    if getattr(orig, "sqlstate", None) in TRANSIENT_SQLSTATES or "deadlock" in low or "could not serialize" in low:
+        return Busy(f"database {url}: another coder's change got in the way ({text}); try again")
+    if "database is locked" in low or "database table is locked" in low:
+        return Busy(f"database {url} stayed locked by another writer for {BUSY_TIMEOUT_MS // 1000} s; "
+                    "try again (with many coders at once, use PostgreSQL)")
+    if "disk is full" in low or "no space left" in low or "disk full" in low:
+        return WorkbenchError(f"database {url}: the disk is full ({text}); free space and try again")
+    if "readonly" in low or "read-only" in low or "permission denied" in low:
+        return WorkbenchError(f"database {url} cannot be written ({text}); check the file's or the "
+                              "role's write permission")
+    if "no such table" in low or "does not exist" in low and "relation" in low:
+        return WorkbenchError(f"database {url} is not set up ({text}); run `workbench init`")
+    return WorkbenchError(f"database {url} failed: {text}")
+
+
 def get_or_create_user(session: Session, name: str) -> User:
+    """The user row of ``name``, created on first use (a researcher). Safe when two processes
+    create the same new user at once: the loser finds the winner's row."""
     user = session.scalar(select(User).where(User.name == name))
     if user is None:
-        user = User(name=name)
-        session.add(user)
-        session.flush()
+        try:
+            with session.begin_nested():
+                user = User(name=name)
+                session.add(user)
+                session.flush()
+        except IntegrityError:
+            user = session.scalar(select(User).where(User.name == name))
+            if user is None:
+                raise
     return user
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    dbapi_conn.isolation_level = None  # transactions are begun by _sqlite_begin, not by pysqlite
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    try:
+        mode = cur.execute("PRAGMA journal_mode=WAL").fetchone()
+        if mode and str(mode[0]).lower() == "wal":
+            cur.execute("PRAGMA synchronous=NORMAL")
+    except Exception:  # an in-memory or read-only database keeps its journal mode
+        pass
     cur.close()
+
+
+def _sqlite_begin(conn) -> None:
+    write = conn.get_execution_options().get("workbench_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def _alembic_config(url: str):

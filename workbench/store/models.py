@@ -166,7 +166,11 @@ class Coding(Base):
     """A code applied by a coder to a segment, or to a span inside it."""
 
     __tablename__ = "codings"
-    __table_args__ = (Index("ix_codings_segment_code", "segment_id", "code_id"),)
+    __table_args__ = (Index("ix_codings_segment_code", "segment_id", "code_id"),
+                      # one coding per (segment, code, coder, span): a double click or a second
+                      # window can never store the same coding twice
+                      UniqueConstraint("segment_id", "code_id", "coder_id", "start_char", "end_char",
+                                       name="uq_codings_unit"))
     id: Mapped[int] = mapped_column(primary_key=True)
     segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
     code_id: Mapped[str] = mapped_column(ForeignKey("codes.id"), index=True)

@@ -1,0 +1,195 @@
+"""Coders working at once: no coding lost or doubled, no traceback, on SQLite and PostgreSQL.
+
+Real processes (`python -m workbench ...`) write to the same database at the same time, as eight
+coders (or one coder's eight windows) would.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+
+from workbench.codebook import load_codebook
+from workbench.coding import apply_code, list_codings
+from workbench.ingest import ingest_paths
+from workbench.store import Coding, Memo, Segment, Source, Suggestion, User
+
+ROOT = Path(__file__).resolve().parents[1]
+TURNS = 50
+CODES = ["kontrakt.hybrid", "kontrakt.relasjonell", "kapasitet", "gammel"]  # 50 x 4 = 200 codings
+CODEBOOK = """\
+name: samtidig
+title: Samtidig koding
+language: nb
+codes:
+  kontrakt:
+    label: Kontraktsform
+    codable: false
+    children:
+      - id: kontrakt.hybrid
+        label: Hybrid
+      - id: kontrakt.relasjonell
+        label: Relasjonell
+  kapasitet:
+    label: Kapasitet
+  gammel:
+    label: Gammel
+"""
+
+
+def build(db, folder: Path) -> None:
+    corpus = folder / "korpus"
+    corpus.mkdir(parents=True)
+    lines = [f"{'PL A' if i % 2 else 'PL B'}: Ytring nummer {i} om avtalen og samarbeidet." for i in range(TURNS)]
+    (corpus / "lang.txt").write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+    (corpus / "participants.csv").write_text("file,speaker,actor\nlang.txt,PL A,prosjektleder\n"
+                                             "lang.txt,PL B,prosjektleder\n", encoding="utf-8")
+    (folder / "kodebok.yaml").write_text(CODEBOOK, encoding="utf-8")
+    assert not ingest_paths(db, [corpus], user="anna").errors
+    load_codebook(db, folder / "kodebok.yaml", user="anna")
+
+
+def csv_of(rows: list[tuple], coder: str | None = None) -> str:
+    head = "source,turn,code" + (",coder" if coder else "")
+    return "\n".join([head] + [f"lang.txt,{t},{c}" + (f",{coder}" if coder else "") for t, c in rows]) + "\n"
+
+
+ALL = [(t, c) for t in range(1, TURNS + 1) for c in CODES]
+
+
+def run_parallel(commands: list[list[str]], db_url: str, cwd: Path) -> list[subprocess.CompletedProcess]:
+    env = dict(os.environ, WORKBENCH_DB=db_url)
+    procs = [subprocess.Popen([sys.executable, "-m", "workbench", *cmd], cwd=cwd, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for cmd in commands]
+    out = []
+    for p in procs:
+        stdout, stderr = p.communicate(timeout=300)
+        out.append(subprocess.CompletedProcess(p.args, p.returncode, stdout, stderr))
+    return out
+
+
+def count(db, model, *where) -> int:
+    with db.session() as s:
+        return s.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_eight_coders_at_once_store_every_coding_once(db, tmp_path):
+    build(db, tmp_path)
+    for i in range(8):
+        (tmp_path / f"k{i}.csv").write_text(csv_of(ALL, coder=f"koder{i}"), encoding="utf-8")
+    results = run_parallel([["code", "--from-csv", str(tmp_path / f"k{i}.csv")] for i in range(8)], db.url, tmp_path)
+    assert [r.returncode for r in results] == [0] * 8, [r.stderr for r in results]
+    assert not any("Traceback" in r.stderr for r in results)
+    assert count(db, Coding) == 1600
+    for i in range(8):
+        assert len(list_codings(db, coder=f"koder{i}", user="anna")) == 200
+
+
+def test_one_new_coder_in_eight_windows_stores_each_coding_once(db, tmp_path):
+    """The same 200 codings by a coder who does not exist yet, from eight processes at once."""
+    build(db, tmp_path)
+    (tmp_path / "samme.csv").write_text(csv_of(ALL), encoding="utf-8")
+    results = run_parallel([["--user", "nykoder", "code", "--from-csv", str(tmp_path / "samme.csv")]] * 8,
+                           db.url, tmp_path)
+    assert [r.returncode for r in results] == [0] * 8, [r.stderr[-500:] for r in results]
+    assert not any("Traceback" in r.stderr or "UNIQUE" in r.stderr for r in results)
+    assert count(db, Coding) == 200
+    assert count(db, User, User.name == "nykoder") == 1
+    # the new codings are reported once in total, the other processes found them there
+    created = sum(int(r.stdout.split()[0]) for r in results)  # "N nye kodinger lagt inn fra ..."
+    assert created == 200, [r.stdout for r in results]
+
+
+def test_double_click_from_threads_through_the_library(db, tmp_path):
+    build(db, tmp_path)
+    with ThreadPoolExecutor(8) as pool:
+        records = list(pool.map(lambda _: apply_code(db, "lang.txt", 3, "kapasitet", user="anna",
+                                                     memo="samme notat"), range(16)))
+    assert len({r.id for r in records}) == 1
+    assert count(db, Coding) == 1 and count(db, Memo) == 1
+
+
+def test_one_suggestion_accepted_by_many_at_once_gives_one_coding(db, tmp_path):
+    build(db, tmp_path)
+    with db.transaction("anna") as tx:
+        seg = tx.session.scalar(select(Segment).join(Source).where(Source.file_name == "lang.txt",
+                                                                   Segment.index == 5))
+        s = Suggestion(segment_id=seg.id, code_id="kapasitet", method="lexicon", score=0.9, status="pending")
+        tx.session.add(s)
+        tx.session.flush()
+        sid = s.id
+    results = run_parallel([["--user", f"koder{i}", "review", "--accept", str(sid)] for i in range(6)],
+                           db.url, tmp_path)
+    assert sorted(r.returncode for r in results) == [0] + [1] * 5, [r.stderr for r in results]
+    losers = [r.stderr.strip() for r in results if r.returncode]
+    assert all(line.startswith("Error: suggestion") and "already accepted by koder" in line and
+               "\n" not in line for line in losers), losers
+    assert count(db, Coding) == 1
+    with db.session() as s:
+        assert s.get(Suggestion, sid).status == "accepted"
+
+
+def test_the_migration_merges_duplicates_made_before_the_constraint(db, tmp_path):
+    """A database written by an older version may hold the same coding twice; upgrading keeps the
+    oldest, moves the memos of the others to it, and adds the constraint."""
+    from alembic import command
+
+    from workbench.store.db import _alembic_config
+
+    build(db, tmp_path)
+    first = apply_code(db, "lang.txt", 2, "kapasitet", user="anna").id
+    with db.engine.begin() as conn:
+        cfg = _alembic_config(db.url)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0002")
+    with db.engine.begin() as conn:
+        for _ in range(2):
+            conn.execute(text("INSERT INTO codings (segment_id, code_id, coder_id, start_char, end_char, origin, "
+                              "created_at) SELECT segment_id, code_id, coder_id, start_char, end_char, origin, "
+                              "created_at FROM codings WHERE id = :i"), {"i": first})
+        dup = conn.execute(text("SELECT MAX(id) FROM codings")).scalar()
+        author = conn.execute(text("SELECT id FROM users WHERE name = 'anna'")).scalar()
+        conn.execute(text("INSERT INTO memos (author_id, text, coding_id, created_at) "
+                          "VALUES (:a, 'på duplikatet', :c, CURRENT_TIMESTAMP)"), {"a": author, "c": dup})
+    assert count(db, Coding) == 3
+    db.upgrade()
+    assert count(db, Coding) == 1
+    with db.session() as s:
+        assert s.scalar(select(Memo.coding_id).where(Memo.text == "på duplikatet")) == first
+    with pytest.raises(Exception):
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO codings (segment_id, code_id, coder_id, start_char, end_char, origin, "
+                              "created_at) SELECT segment_id, code_id, coder_id, start_char, end_char, origin, "
+                              "created_at FROM codings WHERE id = :i"), {"i": first})
+
+
+def test_a_locked_sqlite_database_is_named_as_such(tmp_path):
+    """A writer that cannot get the lock gets a one-line message naming the lock, not 'run init'."""
+    import sqlite3
+
+    from workbench.errors import Busy
+    from workbench.store import Database
+    from workbench.store import db as dbmod
+
+    d = Database(f"sqlite:///{tmp_path / 'laast.db'}")
+    d.upgrade()
+    holder = sqlite3.connect(tmp_path / "laast.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    old = dbmod.BUSY_TIMEOUT_MS
+    dbmod.BUSY_TIMEOUT_MS = 200
+    try:
+        d.dispose()
+        with pytest.raises(Busy) as err:
+            with d.transaction("anna"):
+                pass
+    finally:
+        dbmod.BUSY_TIMEOUT_MS = old
+        holder.rollback()
+        holder.close()
+    assert "locked by another writer" in str(err.value) and "workbench init" not in str(err.value)
