@@ -20,6 +20,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from .access import current, demand, requires
 from .errors import InputError, NotFound, WorkbenchError
@@ -55,16 +56,22 @@ def assign_pseudonyms(session) -> int:
     for sid, label, actor, organisation, pilot in rows:
         key = speaker_key(label, actor, organisation, pilot)
         pid = known.get(key)
-        if pid is None:
-            actor_key = (actor or "").strip()
+        actor_key = (actor or "").strip()
+        while pid is None:
             number = int(numbers.get(actor_key) or 0) + 1
-            numbers[actor_key] = number
-            p = Pseudonym(speaker_key=key, actor_key=actor_key, number=number,
-                          label=pseudonym(actor_key or None, number))
-            session.add(p)
-            session.flush()
-            pid = known[key] = p.id
-            made += 1
+            try:  # another ingest may take the key or the number at the same moment
+                with session.begin_nested():
+                    p = Pseudonym(speaker_key=key, actor_key=actor_key, number=number,
+                                  label=pseudonym(actor_key or None, number))
+                    session.add(p)
+                    session.flush()
+                pid = known[key] = p.id
+                numbers[actor_key] = number
+                made += 1
+            except IntegrityError:
+                pid = session.scalar(select(Pseudonym.id).where(Pseudonym.speaker_key == key))
+                numbers[actor_key] = session.scalar(select(func.max(Pseudonym.number))
+                                                    .where(Pseudonym.actor_key == actor_key)) or 0
         session.get(Speaker, sid).pseudonym_id = pid
     return made
 
