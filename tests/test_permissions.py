@@ -118,6 +118,13 @@ def _fresh_coding(db: Database) -> int:
     return apply_code(db, SOURCE, 3, "kontrakt.hybrid", user="anna").id
 
 
+def _consensus(db: Database) -> None:
+    """A second coder ("konsensus") in the fixture's source, so agreement has two coders."""
+    from workbench.agreement import record_consensus
+
+    record_consensus(db, SOURCE, 2, ["kontrakt.hybrid"], user="anna")
+
+
 def _release_id(db: Database) -> int:
     from workbench.sharing import release_quote
 
@@ -202,6 +209,10 @@ CALLS = {
     "workbench.sharing.released_quotes": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.demo.add_demo_users": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.demo.release_demo_quotes": lambda db, tmp, u, m, p: m(db, codes=("kapasitet",), user=u),
+    "workbench.agreement.coding_agreement": lambda db, tmp, u, m, p: m(db, ["anna", "konsensus"], user=u),
+    "workbench.agreement.disagreements": lambda db, tmp, u, m, p: m(db, ["anna", "konsensus"], user=u),
+    "workbench.agreement.record_consensus": lambda db, tmp, u, m, p: m(db, SOURCE, 3, ["kontrakt.relasjonell"],
+                                                                       user=u),
 }
 # What a call needs made first (by the researcher), outside the counted change
 PREP = {
@@ -210,6 +221,8 @@ PREP = {
     "workbench.coding.reject_suggestion": _pending,
     "workbench.coding.review_suggestions": _pending,
     "workbench.sharing.withdraw_release": _release_id,
+    "workbench.agreement.coding_agreement": _consensus,
+    "workbench.agreement.disagreements": _consensus,
 }
 # Functions of a database that are not called by a user with a role (they build or identify one).
 UNCHECKED = {

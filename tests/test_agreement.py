@@ -1,0 +1,535 @@
+"""Agreement between coders: percent agreement, Cohen's kappa and Krippendorff's alpha.
+
+The expected figures are computed here with the kept implementations (scikit-learn's
+``cohen_kappa_score``, ``krippendorff.alpha``) on unit vectors written out by hand, so a wrong unit
+rule (which sources and segments count, what a span counts for) fails the comparison.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import krippendorff
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from sklearn.metrics import cohen_kappa_score
+from sqlalchemy import select
+
+from workbench.agreement import (CONSENSUS_CODER, coding_agreement, disagreements, record_consensus,
+                                 table_agreement)
+from workbench.cli import cli
+from workbench.errors import InputError, NotFound, PermissionDenied, WorkbenchError
+from workbench.store import Source
+
+CODEBOOK = """\
+name: samsvar
+title: Kodebok for samsvarstesten
+language: nb
+codes:
+  kontrakt:
+    label: Kontraktsform
+    codable: false
+    definition: Hvordan avtalen forstås.
+    children:
+      - id: kontrakt.hybrid
+        label: Hybrid kontrakt
+        definition: Krav og tillit sammen.
+      - id: kontrakt.relasjonell
+        label: Relasjonell kontrakt
+        definition: Avtalen som relasjon.
+  kapasitet:
+    label: Kapasitet
+    definition: Mangel på folk.
+  styring:
+    label: Styring
+    definition: Styring på flere nivåer.
+"""
+A, B, C = "a_fokusgruppe.txt", "b_intervju.txt", "c_intervju.txt"
+TEXTS = {
+    A: ("Moderator: Velkommen til samtalen.\n\n"
+        "Sigrid Aune: Avtalen er både en kontrakt og et samarbeid.\n\n"
+        "Håvard Lien: Tilliten mellom partene er viktigst, men vi mangler folk.\n\n"
+        "Sigrid Aune: Vi mangler folk til å følge opp tiltakene.\n"),
+    B: ("Moderator: Hva betyr avtalen for kommunen?\n\n"
+        "Ordfører Berlevåg: Den gir oss en kontrakt med staten.\n\n"
+        "Ordfører Berlevåg: Og vi trenger flere hender i administrasjonen.\n"),
+    C: ("Moderator: Hvordan går det?\n\n"
+        "Ordfører Berlevåg: Vi har for få folk.\n"),
+}
+PARTICIPANTS = ("file,speaker,actor,organisation,pilot\n"
+                f"{A},Moderator,forsker,SINTEF,\n{A},Sigrid Aune,prosjektleder,Gamvik kommune,Midt-Finnmark\n"
+                f"{A},Håvard Lien,statsforvalter,Statsforvalteren,Midt-Finnmark\n"
+                f"{B},Moderator,forsker,SINTEF,\n{B},Ordfører Berlevåg,ordfører,Berlevåg kommune,Midt-Finnmark\n"
+                f"{C},Moderator,forsker,SINTEF,\n{C},Ordfører Berlevåg,ordfører,Berlevåg kommune,Midt-Finnmark\n")
+MANIFEST = ("file,kind,phase,pilot,county,date,language\n"
+            f"{A},fokusgruppe,fase 1,Midt-Finnmark,Finnmark,2023-04-18,nb\n"
+            f"{B},intervju,fase 1,Midt-Finnmark,Finnmark,2023-04-19,nb\n"
+            f"{C},intervju,fase 2,Midt-Finnmark,Finnmark,2024-04-19,nb\n")
+CODES = ["kontrakt.hybrid", "kontrakt.relasjonell", "kapasitet", "styring"]  # codebook order, no parent
+
+# (source, turn, code, coder, span) -- the turns of A are 1-4, of B 1-3, of C 1-2
+TWO_CODERS = [
+    (A, 2, "kontrakt.hybrid", "mari", None), (A, 2, "kontrakt.hybrid", "jonas", None),
+    (A, 3, "kontrakt.relasjonell", "mari", None),
+    (A, 3, "kontrakt.hybrid", "jonas", None), (A, 3, "kapasitet", "jonas", (0, 8)),  # a span counts for A3
+    (A, 4, "kapasitet", "mari", None), (A, 4, "kapasitet", "jonas", None),
+    (B, 2, "kontrakt.hybrid", "mari", (0, 10)),
+    (B, 3, "kapasitet", "jonas", None),
+    (C, 2, "kapasitet", "mari", None),  # jonas never touched C: no unit
+]
+# The units: A1..A4, B1..B3 (C is out). One vector per coder and code.
+MARI = {"kontrakt.hybrid": [0, 1, 0, 0, 0, 1, 0], "kontrakt.relasjonell": [0, 0, 1, 0, 0, 0, 0],
+        "kapasitet": [0, 0, 0, 1, 0, 0, 0], "styring": [0] * 7}
+JONAS = {"kontrakt.hybrid": [0, 1, 1, 0, 0, 0, 0], "kontrakt.relasjonell": [0] * 7,
+         "kapasitet": [0, 0, 1, 1, 0, 0, 1], "styring": [0] * 7}
+PER_CODINGS = [(A, 2, "kontrakt.hybrid", "per", None), (A, 3, "kontrakt.hybrid", "per", None),
+               (A, 4, "kapasitet", "per", None), (B, 1, "kapasitet", "per", None)]
+PER = {"kontrakt.hybrid": [0, 1, 1, 0, 0, 0, 0], "kontrakt.relasjonell": [0] * 7,
+       "kapasitet": [0, 0, 0, 1, 1, 0, 0], "styring": [0] * 7}
+
+
+def _apply(db, rows):
+    from workbench.coding import apply_code
+
+    for source, turn, code, coder, span in rows:
+        apply_code(db, source, turn, code, user="anna", coder=coder, span=span)
+
+
+@pytest.fixture
+def world(db, tmp_path):
+    """Three sources, the codebook above and the two coders' codings (TWO_CODERS)."""
+    from workbench.codebook import load_codebook
+    from workbench.ingest import ingest_paths
+
+    corpus = tmp_path / "korpus"
+    corpus.mkdir()
+    for name, text in TEXTS.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    (corpus / "participants.csv").write_text(PARTICIPANTS, encoding="utf-8")
+    (corpus / "manifest.csv").write_text(MANIFEST, encoding="utf-8")
+    (tmp_path / "kodebok.yaml").write_text(CODEBOOK, encoding="utf-8")
+    assert not ingest_paths(db, [corpus], user="anna").errors
+    load_codebook(db, tmp_path / "kodebok.yaml", user="anna")
+    _apply(db, TWO_CODERS)
+    return db
+
+
+def _expected(vectors: list[dict[str, list[int]]], code: str | None = None) -> dict:
+    """Figures from the kept implementations on the explicit vectors (one code, or pooled)."""
+    codes = [code] if code else CODES
+    rows = np.array([sum((v[c] for c in codes), []) for v in vectors], dtype=float)
+    out = {"units": rows.shape[1], "percent": float(np.mean(np.all(rows == rows[0], axis=0)))}
+    constant = len(np.unique(rows)) == 1
+    out["alpha"] = None if constant else krippendorff.alpha(reliability_data=rows, level_of_measurement="nominal")
+    out["kappa"] = None if constant or len(vectors) != 2 else cohen_kappa_score(rows[0], rows[1])
+    return out
+
+
+def _close(actual: dict, expected: dict) -> None:
+    assert actual["units"] == expected["units"]
+    for key in ("percent", "kappa", "alpha"):
+        if expected[key] is None:
+            assert actual[key] is None, (key, actual)
+        else:
+            assert actual[key] == pytest.approx(expected[key], abs=1e-12), (key, actual, expected)
+
+
+# ------------------------------------------------------------------------------ segment units
+
+
+def test_two_coders_per_code_and_overall_match_the_kept_implementations(world):
+    """kontrakt.hybrid by hand: mari 0100010, jonas 0110000 over the 7 units.
+
+    Percent: 5 of 7 units agree = 0.714. Kappa: p_o = 5/7, both coders give 1 to 2 of 7 units,
+    p_e = (2/7)^2 + (5/7)^2 = 29/49, kappa = (35/49 - 29/49) / (20/49) = 6/20 = 0.3.
+    Alpha (nominal): n = 14 values, 4 ones, 10 zeros; the two disagreeing units give o_01 = 2,
+    alpha = 1 - (n - 1) * o_01 / (n_0 * n_1) = 1 - 13 * 2 / 40 = 0.35.
+    """
+    result = coding_agreement(world, ["mari", "jonas"], user="anna")
+    assert result["coders"] == ["mari", "jonas"] and result["unit"] == "segment"
+    assert [c["code"] for c in result["codes"]] == CODES  # the parent "kontrakt" is not compared
+    by_code = {c["code"]: c for c in result["codes"]}
+    hybrid = by_code["kontrakt.hybrid"]
+    assert (hybrid["units"], hybrid["label"]) == (7, "Hybrid kontrakt")
+    assert hybrid["percent"] == pytest.approx(5 / 7)
+    assert hybrid["kappa"] == pytest.approx(0.3)
+    assert hybrid["alpha"] == pytest.approx(0.35)
+    for code in CODES:
+        _close(by_code[code], _expected([MARI, JONAS], code))
+    _close(result["overall"], _expected([MARI, JONAS]))
+    assert result["overall"]["units"] == 7 * 4
+
+
+def test_unit_rule_sources_and_spans(world):
+    """C (coded by mari only) adds no unit; once jonas codes in C, its two turns become units;
+    a span coding counts for its whole segment (jonas' span in A3 = kapasitet on A3)."""
+    result = coding_agreement(world, "mari,jonas", codes="kapasitet", user="anna")
+    assert [c["code"] for c in result["codes"]] == ["kapasitet"]
+    assert result["sources"] == 2 and result["codes"][0]["units"] == 7
+    _close(result["codes"][0], _expected([MARI, JONAS], "kapasitet"))
+    _apply(world, [(C, 1, "styring", "jonas", None)])
+    after = coding_agreement(world, "mari,jonas", codes="kapasitet", user="anna")
+    assert after["sources"] == 3 and after["codes"][0]["units"] == 9
+    mari = {"kapasitet": MARI["kapasitet"] + [0, 1]}
+    jonas = {"kapasitet": JONAS["kapasitet"] + [0, 0]}
+    _close(after["codes"][0], _expected([mari, jonas], "kapasitet"))
+
+
+def test_code_nobody_used_has_no_kappa_or_alpha(world):
+    """styring is 0 for every unit and coder: percent 1.0, kappa and alpha undefined (None), and
+    JSON shows null, not NaN."""
+    result = coding_agreement(world, ["mari", "jonas"], codes="styring", user="anna")
+    row = result["codes"][0]
+    assert (row["units"], row["percent"], row["kappa"], row["alpha"]) == (7, 1.0, None, None)
+    assert "NaN" not in json.dumps(result) and '"alpha": null' in json.dumps(result)
+
+
+def test_three_coders_have_alpha_but_no_kappa(world):
+    _apply(world, PER_CODINGS)
+    result = coding_agreement(world, ["mari", "jonas", "per"], user="anna")
+    assert result["coders"] == ["mari", "jonas", "per"]
+    assert result["overall"]["kappa"] is None and all(c["kappa"] is None for c in result["codes"])
+    by_code = {c["code"]: c for c in result["codes"]}
+    for code in CODES:
+        _close(by_code[code], _expected([MARI, JONAS, PER], code))
+    _close(result["overall"], _expected([MARI, JONAS, PER]))
+    # hybrid: mari 0100010, jonas and per 0110000: all three agree on 5 of 7 units
+    assert by_code["kontrakt.hybrid"]["percent"] == pytest.approx(5 / 7)
+
+
+def test_coder_and_code_mistakes(world):
+    with pytest.raises(NotFound, match=r"unknown coder 'mary'.*did you mean 'mari'.*known coders: jonas, mari"):
+        coding_agreement(world, ["mary", "jonas"], user="anna")
+    with pytest.raises(WorkbenchError, match="at least two coders"):
+        coding_agreement(world, ["mari"], user="anna")
+    with pytest.raises(WorkbenchError, match="named twice"):
+        coding_agreement(world, ["mari", "mari"], user="anna")
+    with pytest.raises(NotFound, match="no code id starts with 'tillit'"):
+        coding_agreement(world, ["mari", "jonas"], codes="tillit", user="anna")
+    with pytest.raises(InputError, match="unit 'word'"):
+        coding_agreement(world, ["mari", "jonas"], unit="word", user="anna")
+
+
+# ------------------------------------------------------------------------------ character units
+
+
+def _source_text(db, name: str) -> str:
+    with db.session() as s:
+        return s.scalar(select(Source.canonical_text).where(Source.file_name == name))
+
+
+def test_char_units_half_a_segment_against_the_whole_segment(world):
+    """Every code point of A and B is a unit. In A4 mari codes kapasitet on the whole turn and
+    jonas on its first half: the other half disagrees, while with segment units A4 agrees."""
+    from workbench.coding import apply_code, remove_code
+    from workbench.ingest import list_turns
+
+    remove_code(world, A, 4, "kapasitet", coder="jonas", user="anna")
+    turn = list_turns(world, A, user="anna")[3]["text"]
+    half = len(turn) // 2
+    apply_code(world, A, 4, "kapasitet", coder="jonas", span=(0, half), user="anna")
+    text_a, text_b = _source_text(world, A), _source_text(world, B)
+    start, offset_b = text_a.index(turn), len(text_a)
+    total = len(text_a) + len(text_b)
+
+    def chars(spans):
+        v = np.zeros(total, dtype=int)
+        for s, e in spans:
+            v[s:e] = 1
+        return list(v)
+
+    def whole(text, base, number, rel=None):
+        seg = [t["text"] for t in list_turns(world, A if base == 0 else B, user="anna")][number - 1]
+        s = base + text.index(seg)
+        return (s, s + len(seg)) if rel is None else (s + rel[0], s + rel[1])
+
+    a3_span = whole(text_a, 0, 3, (0, 8))
+    mari = {"kapasitet": chars([(start, start + len(turn))])}
+    jonas = {"kapasitet": chars([a3_span, (start, start + half), whole(text_b, offset_b, 3)])}
+    result = coding_agreement(world, ["mari", "jonas"], codes="kapasitet", unit="char", user="anna")
+    assert result["unit"] == "char" and result["codes"][0]["units"] == total
+    _close(result["codes"][0], _expected([mari, jonas], "kapasitet"))
+    # by hand: the units that disagree are the 8 characters of the span in A3, the second half
+    # of A4 and the whole of B3
+    b3 = whole(text_b, offset_b, 3)
+    disagree = 8 + (len(turn) - half) + (b3[1] - b3[0])
+    assert result["codes"][0]["percent"] == pytest.approx(1 - disagree / total)
+    segment = coding_agreement(world, ["mari", "jonas"], codes="kapasitet", user="anna")["codes"][0]
+    _close(segment, _expected([MARI, JONAS], "kapasitet"))  # A4 agrees as a segment
+
+
+def test_char_units_overall_pools_codes(world):
+    result = coding_agreement(world, ["mari", "jonas"], unit="char", user="anna")
+    total = len(_source_text(world, A)) + len(_source_text(world, B))
+    assert result["overall"]["units"] == total * len(CODES)
+    assert {c["units"] for c in result["codes"]} == {total}
+    styring = next(c for c in result["codes"] if c["code"] == "styring")
+    assert (styring["kappa"], styring["alpha"], styring["percent"]) == (None, None, 1.0)
+    assert 0 < result["overall"]["alpha"] < 1 and 0 < result["overall"]["kappa"] < 1
+
+
+def test_collapsed_units_give_the_packages_alpha():
+    """Agreeing units are handed to krippendorff.alpha as one row each of zeros and ones; the
+    figures equal the package (and scikit-learn) on the full unit vectors."""
+    from workbench.agreement import _binary_stats, _tally
+
+    rng = np.random.default_rng(7)
+    for m in (2, 3, 5):
+        for _ in range(25):
+            n = int(rng.integers(3, 400))
+            first = (rng.random(n) < rng.random() * 0.4).astype(np.uint8)
+            others = np.where(rng.random((m - 1, n)) < 0.85, first, 1 - first)
+            values = np.vstack([first, others]).astype(np.uint8)
+            got = _binary_stats(*_tally(values), m)
+            if len(np.unique(values)) == 1:
+                assert got["alpha"] is None and got["kappa"] is None
+                continue
+            assert got["alpha"] == pytest.approx(
+                krippendorff.alpha(reliability_data=values.astype(float), level_of_measurement="nominal"), abs=1e-12)
+            if m == 2:
+                assert got["kappa"] == pytest.approx(cohen_kappa_score(values[0], values[1]), abs=1e-12)
+
+
+# ------------------------------------------------------------------------------ reliability tables
+
+# Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", the example with missing
+# data: observers A-D, units 1-12, None = the observer gave no value.
+K2011 = {
+    "A": [1, 2, 3, 3, 2, 1, 4, 1, 2, None, None, None],
+    "B": [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, None, 3],
+    "C": [None, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, None],
+    "D": [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, None],
+}
+
+
+def _write_table(path, data: dict[str, list], drop_missing_rows: bool = False) -> None:
+    lines = ["unit,coder,value"]
+    for coder, values in data.items():
+        for unit, value in enumerate(values, start=1):
+            if value is None and drop_missing_rows:
+                continue
+            lines.append(f"{unit},{coder},{'' if value is None else value}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("drop", [False, True], ids=["empty-values", "absent-rows"])
+def test_table_reproduces_krippendorff_2011(tmp_path, drop):
+    path = tmp_path / "k2011.csv"
+    _write_table(path, K2011, drop_missing_rows=drop)
+    published = {"nominal": 0.743, "ordinal": 0.815, "interval": 0.849, "ratio": 0.797}
+    for level, value in published.items():
+        result = table_agreement(path, level=level)
+        assert round(result["alpha"], 3) == value, level
+        assert result["coders"] == ["A", "B", "C", "D"] and result["units"] == 12
+        assert result["pairable_units"] == 11  # unit 12 has one value only
+        assert "kappa" not in result and "percent" not in result  # four coders
+
+
+def test_table_two_coders_kappa_and_percent_over_units_both_coded(tmp_path):
+    """Units 1-8; x has no value for unit 7, y none for unit 8. Over the six units both coded
+    (ja ja, ja nei, nei nei, nei nei, ja ja, nei ja): percent 4/6; kappa p_o = 4/6, each coder
+    says ja 3 of 6 times, p_e = 0.5, kappa = (2/3 - 1/2) / (1/2) = 1/3."""
+    x = ["ja", "ja", "nei", "nei", "ja", "nei", "ja", None]
+    y = ["ja", "nei", "nei", "nei", "ja", "ja", None, "nei"]
+    path = tmp_path / "to.csv"
+    _write_table(path, {"x": x, "y": y})
+    result = table_agreement(path)
+    assert result["percent"] == pytest.approx(4 / 6)
+    assert result["kappa"] == pytest.approx(1 / 3)
+    both = [i for i in range(8) if x[i] and y[i]]
+    assert result["kappa"] == pytest.approx(cohen_kappa_score([x[i] for i in both], [y[i] for i in both]))
+    numbers = [[{"ja": 1.0, "nei": 0.0}.get(v, np.nan) for v in col] for col in (x, y)]
+    assert result["alpha"] == pytest.approx(krippendorff.alpha(reliability_data=numbers,
+                                                               level_of_measurement="nominal"))
+    assert result["units"] == 8 and result["pairable_units"] == 6
+
+
+def test_table_constant_values_give_none(tmp_path):
+    path = tmp_path / "lik.csv"
+    _write_table(path, {"x": [1, 1, 1], "y": [1, 1, 1]})
+    result = table_agreement(path, level="interval")
+    assert (result["alpha"], result["kappa"], result["percent"]) == (None, None, 1.0)
+
+
+@pytest.mark.parametrize("content,level,fragments", [
+    ("unit,coder\n1,a\n", "nominal", ["row 1", "missing column 'value'"]),
+    ("unit,coder,value\n1,a,1\n1,b,2\n1,a,3\n", "nominal", ["row 4", "appear twice", "row 2"]),
+    ("unit,coder,value\n1,a,1\n1,b,høy\n", "interval", ["row 3", "'høy' is not a number", "--level nominal"]),
+    ("unit,coder,value\n1,a,1\n2,a,2\n", "nominal", ["at least two coders"]),
+])
+def test_bad_tables_are_one_line_errors(tmp_path, content, level, fragments):
+    path = tmp_path / "feil.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        table_agreement(path, level=level)
+    message = str(error.value)
+    assert "\n" not in message and "feil.csv" in message
+    for fragment in fragments:
+        assert fragment in message
+
+
+# ------------------------------------------------------------------------------ disagreements
+
+
+def test_disagreements_list_the_turns_with_different_code_sets(world):
+    rows = disagreements(world, ["mari", "jonas"], user="anna")
+    assert [(r["source"], r["turn"], r["speaker"], r["codes"]) for r in rows] == [
+        (A, 3, "Håvard Lien", {"mari": ["kontrakt.relasjonell"], "jonas": ["kapasitet", "kontrakt.hybrid"]}),
+        (B, 2, "Ordfører Berlevåg", {"mari": ["kontrakt.hybrid"], "jonas": []}),
+        (B, 3, "Ordfører Berlevåg", {"mari": [], "jonas": ["kapasitet"]}),
+    ]
+    assert rows[0]["text"].startswith("Tilliten mellom partene")
+    only = disagreements(world, ["mari", "jonas"], codes="kapasitet", user="anna")
+    assert [(r["source"], r["turn"], r["codes"]) for r in only] == [
+        (A, 3, {"mari": [], "jonas": ["kapasitet"]}), (B, 3, {"mari": [], "jonas": ["kapasitet"]})]
+
+
+# ------------------------------------------------------------------------------ consensus
+
+
+def test_record_consensus_replaces_is_audited_and_compares_like_a_coder(world):
+    from workbench.coding import list_codings
+    from workbench.users import add_user, list_audit
+
+    first = record_consensus(world, A, 3, ["kontrakt.hybrid", "kapasitet"], user="anna")
+    assert sorted(r.code for r in first) == ["kapasitet", "kontrakt.hybrid"]
+    assert {r.coder for r in first} == {CONSENSUS_CODER}
+    second = record_consensus(world, A, 3, "kapasitet", user="anna")
+    assert [(r.code, r.start, r.end) for r in second] == [("kapasitet", None, None)]
+    stored = list_codings(world, coder=CONSENSUS_CODER, user="anna")
+    assert [(r.source, r.turn, r.code) for r in stored] == [(A, 3, "kapasitet")]
+    # mari's and jonas' own codings are untouched
+    assert len(list_codings(world, coder="jonas", user="anna")) == 5
+    events = [e for e in list_audit(world, action="consensus", user="anna")]
+    assert [(e.detail["before"], e.detail["after"], e.detail["by"]) for e in events] == [
+        ([], ["kapasitet", "kontrakt.hybrid"], "anna"), (["kapasitet", "kontrakt.hybrid"], ["kapasitet"], "anna")]
+    assert events[0].detail["source"] == A and events[0].detail["turn"] == 3
+    # a wrong code refuses the whole consensus: nothing changes
+    with pytest.raises(WorkbenchError):
+        record_consensus(world, A, 3, ["kontrakt.hybrid", "kontrakt"], user="anna")
+    assert [r.code for r in list_codings(world, coder=CONSENSUS_CODER, user="anna")] == ["kapasitet"]
+    # konsensus coded only source A: its 4 turns are the units when compared with mari
+    result = coding_agreement(world, ["mari", CONSENSUS_CODER], codes="kapasitet", user="anna")
+    assert result["sources"] == 1 and result["codes"][0]["units"] == 4
+    _close(result["codes"][0], _expected([{"kapasitet": [0, 0, 0, 1]}, {"kapasitet": [0, 0, 1, 0]}], "kapasitet"))
+    # a report author sees the figures but may neither record a consensus nor read the turns
+    add_user(world, "rolf", "report_author", password="korrekt-hest-batteri", user="anna")
+    assert coding_agreement(world, ["mari", "jonas"], user="rolf")["overall"]["units"] == 28
+    with pytest.raises(PermissionDenied, match="^Ingen tilgang: rollen «rapportforfatter»"):
+        record_consensus(world, A, 3, ["kontrakt.hybrid"], user="rolf")
+    with pytest.raises(PermissionDenied):
+        disagreements(world, ["mari", "jonas"], user="rolf")
+    assert [r.code for r in list_codings(world, coder=CONSENSUS_CODER, user="anna")] == ["kapasitet"]
+    assert len(list_audit(world, action="consensus", user="anna")) == 2
+
+
+# ------------------------------------------------------------------------------ command line
+
+
+@pytest.fixture
+def run(world):
+    runner = CliRunner()
+
+    def invoke(*args, user="anna"):
+        return runner.invoke(cli, ["--db", world.url, "--user", user, "agreement", *args], obj={})
+
+    return invoke
+
+
+def _one_line_error(result, *fragments):
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def test_cli_json_and_table(run):
+    r = run("--coders", "mari,jonas", "--json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    assert set(data) == {"coders", "unit", "sources", "overall", "codes"}
+    assert set(data["overall"]) == {"units", "percent", "kappa", "alpha"}
+    assert [set(c) for c in data["codes"]] == [{"code", "label", "units", "percent", "kappa", "alpha"}] * 4
+    hybrid = next(c for c in data["codes"] if c["code"] == "kontrakt.hybrid")
+    assert hybrid["kappa"] == pytest.approx(0.3) and hybrid["alpha"] == pytest.approx(0.35)
+    text = run("--coders", "mari,jonas", "--codes", "kontrakt")
+    assert text.exit_code == 0, text.output
+    line = next(ln for ln in text.output.splitlines() if ln.startswith("kontrakt.hybrid"))
+    assert line.split()[-4:] == ["7", "0.714", "0.300", "0.350"]
+    assert "styring" not in text.output and "Samlet: units 14" in text.output
+    char = json.loads(run("--coders", "mari,jonas,", "--unit", "char", "--json").output)
+    assert char["unit"] == "char" and char["codes"][0]["units"] > 100
+
+
+def test_cli_reliability_table(run, tmp_path):
+    path = tmp_path / "k2011.csv"
+    _write_table(path, K2011)
+    r = run("--table", str(path), "--level", "interval")
+    assert r.exit_code == 0, r.output
+    assert "alpha    0.849" in r.output and "kappa" not in r.output
+    two = tmp_path / "to.csv"
+    _write_table(two, {"x": ["ja", "nei", "ja"], "y": ["ja", "nei", "nei"]})
+    data = json.loads(run("--table", str(two), "--json").output)
+    assert data["percent"] == pytest.approx(2 / 3) and data["coders"] == ["x", "y"]
+    assert "kappa    0.400" in run("--table", str(two)).output
+
+
+def test_cli_disagreements_and_consensus(run):
+    rows = json.loads(run("--coders", "mari,jonas", "--disagreements", "--json").output)
+    assert [(r["source"], r["turn"]) for r in rows] == [(A, 3), (B, 2), (B, 3)]
+    text = run("--coders", "mari,jonas", "--disagreements").output
+    assert "Tilliten mellom partene" in text and "jonas: kapasitet, kontrakt.hybrid" in text
+    r = run("--consensus", A, "3", "kontrakt.hybrid,kapasitet")
+    assert r.exit_code == 0, r.output
+    assert "kapasitet, kontrakt.hybrid" in r.output
+    data = json.loads(run("--coders", f"jonas,{CONSENSUS_CODER}", "--json").output)
+    # A's 4 turns x 4 codes; konsensus lacks jonas' hybrid on A2 and kapasitet on A4
+    assert data["sources"] == 1 and data["overall"]["units"] == 16
+    assert data["overall"]["percent"] == pytest.approx(14 / 16)
+    cleared = run("--consensus", A, "3", "-")
+    assert cleared.exit_code == 0 and "ingen koder" in cleared.output
+
+
+def test_cli_mistakes_are_one_line(run, world, tmp_path):
+    from workbench.users import add_user
+
+    _one_line_error(run("--coders", "mari,jonsa"), "unknown coder 'jonsa'", "did you mean 'jonas'")
+    _one_line_error(run("--coders", "mari"), "at least two coders")
+    _one_line_error(run(), "--coders")
+    bad = tmp_path / "feil.csv"
+    bad.write_text("unit,coder,value\n1,a,1\n1,a,2\n", encoding="utf-8")
+    _one_line_error(run("--table", str(bad)), "feil.csv row 3", "twice")
+    _one_line_error(run("--table", str(bad), "--coders", "mari,jonas"), "--table")
+    _one_line_error(run("--coders", "mari,jonas", "--level", "ordinal"), "--level")
+    _one_line_error(run("--consensus", A, "9", "kapasitet"), "no turn 9")
+    add_user(world, "rolf", "report_author", password="korrekt-hest-batteri", user="anna")
+    assert run("--coders", "mari,jonas", user="rolf").exit_code == 0
+    for args in (["--coders", "mari,jonas", "--disagreements"], ["--consensus", A, "3", "kapasitet"]):
+        refused = run(*args, user="rolf")
+        assert refused.exit_code == 3, refused.output
+        assert refused.output.strip().startswith("Ingen tilgang") and len(refused.output.strip().splitlines()) == 1
+
+
+def test_demo_figures_are_defined(tmp_path):
+    """The demo's two coders: the figures of the report are defined and between -1 and 1, except
+    for the tema family, which neither coder used (kappa and alpha undefined, percent 1)."""
+    from workbench.demo import build_demo
+
+    db, _ = build_demo(f"sqlite:///{tmp_path / 'demo.db'}", user="demo", train=False)
+    try:
+        for family in ("kontrakt", "rolle", "legitimitet", "styring", "samarbeid", "tema"):
+            result = coding_agreement(db, ["mari", "jonas"], codes=family, user="demo")
+            assert result["sources"] == 16 and result["codes"]
+            assert all(c["code"].startswith(family) for c in result["codes"])
+            overall = result["overall"]
+            if family == "tema":
+                assert (overall["kappa"], overall["alpha"], overall["percent"]) == (None, None, 1.0)
+                continue
+            assert -1 <= overall["kappa"] <= 1 and -1 <= overall["alpha"] <= 1
+            assert not any(isinstance(v, float) and math.isnan(v) for c in result["codes"] for v in c.values())
+    finally:
+        db.dispose()

@@ -1,0 +1,497 @@
+"""Agreement between coders: percent agreement, Cohen's kappa and Krippendorff's alpha.
+
+Two entry points compute the figures:
+
+* :func:`table_agreement` reads a reliability table (CSV ``unit,coder,value``) of any level of
+  measurement; it needs no database.
+* :func:`coding_agreement` compares the codings of two or more coders in the database, per code
+  and overall, with segments or characters as units.
+
+Units of :func:`coding_agreement`, exactly:
+
+* ``unit="segment"``: every segment of every source in which *each* compared coder has made at
+  least one coding (of any code). A source one of them never touched is no unit. The value of a
+  unit for a code is 1 when the coder applied that code to the segment or to a span inside it,
+  else 0.
+* ``unit="char"``: every code point of those sources (``Source.canonical_text``, headings and
+  speaker labels included, as in NVivo). The value is 1 when one of the coder's codings of that
+  code covers the code point; a whole-segment coding covers the segment's characters.
+
+Codes compared: the codable, non-retired codes, optionally chosen by id prefix (``codes=
+"kontrakt"``); a parent code (``codable: false``) is not compared itself. "Overall" pools all
+(unit, code) pairs: units x codes.
+
+The statistics are the kept implementations: ``sklearn.metrics.cohen_kappa_score`` (two coders
+only) and ``krippendorff.alpha`` (nominal, any number of coders). Percent agreement is the share
+(0-1) of units on which all coders gave the same value. When a code's values are the same for all
+units and coders (nobody used it, or everybody used it everywhere), kappa and alpha are undefined
+(0/0): they are returned as None, never NaN.
+
+Database units carry no missing values (a coder who coded a source gave every unit of it a 0 or
+a 1), so a unit's contribution to alpha depends only on how many coders gave it a 1. Units on
+which every coder agrees add only to the diagonal of Krippendorff's coincidence matrix (``m``
+pairable values of one kind each); ``N`` such units are passed to ``krippendorff.alpha`` as one
+``value_counts`` row with ``N * m`` values of that kind, which yields the identical coincidence
+matrix and alpha while keeping character units (sources x codes may be millions) small. The tests
+check the result against ``krippendorff.alpha`` on the full unit vectors.
+
+The agreed coding of a turn is stored as the coder ``"konsensus"`` (:func:`record_consensus`):
+compare it with a coder like any other. (The analysis' coder filter ``"consensus"`` is something
+else: (segment, code) pairs that two coders agree on.)
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import math
+import warnings
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+from sqlalchemy import func, select
+
+from .access import requires
+from .errors import InputError, NotFound, WorkbenchError
+from .store import Code, Coding, Database, Segment, Source, Speaker, User
+
+CONSENSUS_CODER = "konsensus"
+UNITS = ("segment", "char")
+LEVELS = ("nominal", "ordinal", "interval", "ratio")
+TABLE_COLUMNS = ("unit", "coder", "value")
+
+__all__ = ["CONSENSUS_CODER", "UNITS", "LEVELS", "table_agreement", "coding_agreement",
+           "disagreements", "record_consensus"]
+
+
+# --------------------------------------------------------------------------------------------
+# The statistics (kept implementations)
+
+
+def _number(value: Any) -> float | None:
+    """A float, or None for NaN/undefined."""
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) or math.isinf(value) else value
+
+
+def _kappa(y1: Sequence[Any], y2: Sequence[Any], weights: Sequence[float] | None = None) -> float | None:
+    """Cohen's kappa (scikit-learn); None when both coders gave one and the same value throughout."""
+    from sklearn.metrics import cohen_kappa_score
+
+    if len(y1) == 0 or len(set(y1) | set(y2)) < 2:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _number(cohen_kappa_score(list(y1), list(y2), sample_weight=weights))
+
+
+def _alpha_value_counts(value_counts: np.ndarray, *, level: str = "nominal",
+                        value_domain: Sequence[Any] | None = None) -> float | None:
+    """Krippendorff's alpha (the ``krippendorff`` package) from a units x values count matrix.
+
+    None when alpha is undefined: no unit with two or more values (nothing is pairable), or
+    only one value among the pairable ones (no expected disagreement)."""
+    import krippendorff
+
+    value_counts = np.asarray(value_counts)
+    if value_counts.size == 0:
+        return None
+    pairable = value_counts[value_counts.sum(axis=1) >= 2]
+    if len(pairable) == 0 or np.count_nonzero(pairable.sum(axis=0)) < 2:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _number(krippendorff.alpha(value_counts=pairable, value_domain=value_domain,
+                                          level_of_measurement=level))
+
+
+def _binary_stats(ones: np.ndarray, pairs: np.ndarray | None, m: int) -> dict[str, Any]:
+    """Units, percent, kappa and alpha of fully coded binary units.
+
+    ``ones[k]`` = the number of units to which exactly k of the m coders gave a 1 (length m+1).
+    ``pairs`` (two coders only) = the 2x2 counts of (first coder's value, second coder's value).
+    """
+    ones = np.asarray(ones, dtype=np.int64)
+    units = int(ones.sum())
+    out: dict[str, Any] = {"units": units, "percent": None, "kappa": None, "alpha": None}
+    if units == 0:
+        return out
+    out["percent"] = float(ones[0] + ones[m]) / units
+    if ones[0] == units or ones[m] == units:  # constant: kappa and alpha are 0/0
+        return out
+    if m == 2 and pairs is not None:
+        cells = [(a, b, int(pairs[a, b])) for a in (0, 1) for b in (0, 1) if pairs[a, b]]
+        out["kappa"] = _kappa([c[0] for c in cells], [c[1] for c in cells], [c[2] for c in cells])
+    rows = []
+    if ones[0]:
+        rows.append([int(ones[0]) * m, 0])  # N agreeing units of m zeros = one row of N*m zeros
+    if ones[m]:
+        rows.append([0, int(ones[m]) * m])
+    mixed = [np.repeat(np.array([[m - k, k]], dtype=np.int64), int(ones[k]), axis=0)
+             for k in range(1, m) if ones[k]]
+    value_counts = np.concatenate([np.array(rows, dtype=np.int64).reshape(-1, 2)] + mixed)
+    out["alpha"] = _alpha_value_counts(value_counts, level="nominal", value_domain=[0, 1])
+    return out
+
+
+def _tally(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """(ones, pairs) of a coders x units 0/1 matrix, as :func:`_binary_stats` takes them."""
+    m = values.shape[0]
+    ones = np.bincount(values.sum(axis=0, dtype=np.int64), minlength=m + 1)
+    pairs = None
+    if m == 2:
+        pairs = np.bincount(values[0].astype(np.int64) * 2 + values[1], minlength=4).reshape(2, 2)
+    return ones, pairs
+
+
+# --------------------------------------------------------------------------------------------
+# Reliability tables (CSV)
+
+
+def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise NotFound(f"{path}: file not found") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the file ({exc.strerror})") from None
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise InputError(f"{path.name} row {line}: the file is not UTF-8; save it as 'CSV UTF-8'") from None
+    first = content.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
+    header = next(reader, None)
+    if header is None:
+        raise InputError(f"{path.name}: the file is empty; the first row must be unit,coder,value")
+    rows = [(reader.line_num, cells) for cells in reader if any(c.strip() for c in cells)]
+    return [h.strip().lower() for h in header], rows
+
+
+def table_agreement(path: str | Path, *, level: str = "nominal") -> dict[str, Any]:
+    """Agreement in a reliability table: a CSV file with columns ``unit,coder,value``.
+
+    One row per unit and coder; an empty value (or no row) is a missing value. For ``level``
+    nominal the values are any text (compared exactly, after trimming spaces); for ordinal,
+    interval and ratio they must be numbers. Returns ``{"units", "coders", "level", "alpha",
+    "pairable_units"}`` and, for exactly two coders, ``"kappa"`` and ``"percent"`` computed over
+    the units both coded (kappa treats the values as categories). ``units`` counts the distinct
+    units of the file; ``pairable_units`` those with values from at least two coders (the ones
+    alpha uses). Undefined figures are None.
+    """
+    path = Path(path)
+    name = path.name
+    if level not in LEVELS:
+        raise InputError(f"level {level!r} is not one of {', '.join(LEVELS)}")
+    columns, rows = _read_csv(path)
+    for col in TABLE_COLUMNS:
+        if col not in columns:
+            raise InputError(f"{name} row 1: missing column {col!r}; the columns are unit,coder,value "
+                             "(one row per unit and coder, an empty value for a missing one)")
+    at = {c: columns.index(c) for c in TABLE_COLUMNS}
+    units: dict[str, int] = {}
+    coders: dict[str, int] = {}
+    cells: dict[tuple[str, str], Any] = {}
+    first_row: dict[tuple[str, str], int] = {}
+    for row_no, raw in rows:
+        def cell(col: str) -> str:
+            i = at[col]
+            return raw[i].strip() if i < len(raw) else ""
+
+        unit, coder, value = cell("unit"), cell("coder"), cell("value")
+        if not unit or not coder:
+            missing = "unit" if not unit else "coder"
+            raise InputError(f"{name} row {row_no}: the {missing!r} cell is empty; every row names a unit "
+                             "and a coder")
+        key = (unit, coder)
+        if key in first_row:
+            raise InputError(f"{name} row {row_no}: unit {unit!r} and coder {coder!r} appear twice (also "
+                             f"row {first_row[key]}); keep one row per unit and coder")
+        first_row[key] = row_no
+        units.setdefault(unit, len(units))
+        coders.setdefault(coder, len(coders))
+        if value == "":
+            continue
+        if level != "nominal":
+            try:
+                number = float(value.replace(",", ".") if value.count(",") == 1 and "." not in value
+                               else value)
+            except ValueError:
+                raise InputError(f"{name} row {row_no}: value {value!r} is not a number; level {level} "
+                                 "needs numbers (use --level nominal for categories)") from None
+            if not math.isfinite(number):
+                raise InputError(f"{name} row {row_no}: value {value!r} is not a finite number")
+            cells[key] = number
+        else:
+            cells[key] = value
+    if len(coders) < 2:
+        raise InputError(f"{name}: {len(coders)} coder(s) found; agreement needs at least two coders "
+                         "in the 'coder' column")
+    domain = sorted(set(cells.values()))
+    index = {v: i for i, v in enumerate(domain)}
+    counts = np.zeros((len(units), max(len(domain), 1)), dtype=np.int64)
+    for (unit, _coder), value in cells.items():
+        counts[units[unit], index[value]] += 1
+    result: dict[str, Any] = {
+        "units": len(units), "coders": list(coders), "level": level,
+        "pairable_units": int((counts.sum(axis=1) >= 2).sum()),
+        "alpha": _alpha_value_counts(counts, level=level, value_domain=domain) if domain else None,
+    }
+    if len(coders) == 2:
+        a, b = list(coders)
+        both = [(cells[(u, a)], cells[(u, b)]) for u in units if (u, a) in cells and (u, b) in cells]
+        result["percent"] = sum(x == y for x, y in both) / len(both) if both else None
+        result["kappa"] = _kappa([x for x, _ in both], [y for _, y in both]) if both else None
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# Coders and codes in the database
+
+
+def _check_coders(session, coders: Iterable[str] | str) -> list[str]:
+    names = [c.strip() for c in (coders.split(",") if isinstance(coders, str) else coders)
+             if c is not None and str(c).strip()]
+    names = [str(n) for n in names]
+    known = sorted(session.scalars(select(User.name).join(Coding, Coding.coder_id == User.id).distinct()))
+    for n in names:
+        if n not in known:
+            close = difflib.get_close_matches(n, known, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise NotFound(f"unknown coder {n!r}: no codings by that name; {hint}known coders: "
+                           f"{', '.join(known) or '(none yet)'}")
+    twice = [n for n in names if names.count(n) > 1]
+    if twice:
+        raise WorkbenchError(f"coder {twice[0]!r} is named twice; name each coder once")
+    if len(names) < 2:
+        raise WorkbenchError(f"agreement needs at least two coders; got {', '.join(names) or 'none'} "
+                             f"(known coders: {', '.join(known) or '(none yet)'})")
+    return names
+
+
+def _compared_codes(db: Database, codes: str | Iterable[str] | None) -> list[tuple[str, str]]:
+    """(id, label) of the codable, non-retired codes chosen by id prefix, in codebook order."""
+    from .analysis.aggregate import select_codes
+    from .analysis.frames import codes_frame
+
+    tree = codes_frame(db)
+    if tree.empty:
+        raise NotFound("no codebook is loaded; run `workbench codebook load FILE` first")
+    chosen = select_codes(tree, codes)
+    rows = tree[tree["codable"] & ~tree["retired"]]
+    if chosen is not None:
+        rows = rows[rows["code"].isin(chosen)]
+    if rows.empty:
+        raise WorkbenchError(f"no codable code matches {codes!r}; parent codes are not compared "
+                             "themselves, give a prefix that includes codable codes")
+    return list(zip(rows["code"], rows["label"]))
+
+
+def _unit_sources(session, coder_ids: dict[str, int]) -> list[tuple[int, str]]:
+    """(id, file name) of the sources in which every coder has at least one coding, by file name."""
+    rows = session.execute(
+        select(Segment.source_id, Coding.coder_id).join(Coding, Coding.segment_id == Segment.id)
+        .where(Coding.coder_id.in_(list(coder_ids.values()))).distinct()).all()
+    by_source: dict[int, set[int]] = {}
+    for sid, cid in rows:
+        by_source.setdefault(sid, set()).add(cid)
+    ids = [sid for sid, cs in by_source.items() if len(cs) == len(coder_ids)]
+    if not ids:
+        return []
+    return list(session.execute(select(Source.id, Source.file_name).where(Source.id.in_(ids))
+                                .order_by(Source.file_name)).all())
+
+
+def _load(session, coders: list[str], code_ids: list[str]):
+    """Coder ids, unit sources, their segments and the coders' codings of the compared codes."""
+    coder_ids = dict(session.execute(select(User.name, User.id).where(User.name.in_(coders))).all())
+    sources = _unit_sources(session, coder_ids)
+    source_ids = [sid for sid, _ in sources]
+    segments = []
+    codings = []
+    if source_ids:
+        order = {sid: i for i, (sid, _) in enumerate(sources)}
+        segments = sorted(session.execute(
+            select(Segment.id, Segment.source_id, Segment.index, Segment.start_char, Segment.end_char)
+            .where(Segment.source_id.in_(source_ids))).all(), key=lambda r: (order[r[1]], r[2]))
+        codings = session.execute(
+            select(Coding.segment_id, Segment.source_id, Coding.code_id, Coding.coder_id, Coding.start_char,
+                   Coding.end_char).join(Segment, Coding.segment_id == Segment.id)
+            .where(Segment.source_id.in_(source_ids), Coding.coder_id.in_(list(coder_ids.values())),
+                   Coding.code_id.in_(code_ids))).all()
+    return coder_ids, sources, segments, codings
+
+
+# --------------------------------------------------------------------------------------------
+# Agreement of the database's codings
+
+
+@requires("view_quotes")
+def coding_agreement(db: Database, coders: Iterable[str] | str, *, codes: str | Iterable[str] | None = None,
+                     unit: str = "segment", user: str | None = None) -> dict[str, Any]:
+    """Percent agreement, Cohen's kappa and Krippendorff's alpha between ``coders``, per code and overall.
+
+    ``coders``: two or more coder names (a list or "a,b"). ``codes``: id prefixes ("kontrakt")
+    choosing the compared codes (default: every codable, non-retired code). ``unit``: "segment"
+    or "char" (see the module docstring for the exact unit rules).
+
+    Returns ``{"coders": [...], "unit": ..., "sources": n, "overall": {"units", "percent",
+    "kappa", "alpha"}, "codes": [{"code", "label", "units", "percent", "kappa", "alpha"}, ...]}``
+    with ``units`` the number of units compared per code (overall: units x codes), ``percent`` a
+    share 0-1, ``kappa`` None for more than two coders, and None for any undefined figure.
+    Shows no text, so report authors may see it.
+    """
+    if unit not in UNITS:
+        raise InputError(f"unit {unit!r} is not one of {', '.join(UNITS)}")
+    compared = _compared_codes(db, codes)
+    code_ids = [c for c, _ in compared]
+    with db.session() as session:
+        names = _check_coders(session, coders)
+        coder_ids, sources, segments, codings = _load(session, names, code_ids)
+        lengths = {}
+        if unit == "char" and sources:
+            lengths = dict(session.execute(select(Source.id, func.length(Source.canonical_text))
+                                           .where(Source.id.in_([s for s, _ in sources]))).all())
+    m = len(names)
+    coder_pos = {coder_ids[n]: i for i, n in enumerate(names)}
+    code_pos = {c: i for i, c in enumerate(code_ids)}
+    results = []
+    total_ones = np.zeros(m + 1, dtype=np.int64)
+    total_pairs = np.zeros((2, 2), dtype=np.int64) if m == 2 else None
+
+    if unit == "segment":
+        seg_pos = {r[0]: i for i, r in enumerate(segments)}
+        values = np.zeros((len(code_ids), m, len(segments)), dtype=np.uint8)
+        if codings:
+            ci = np.array([code_pos[r[2]] for r in codings])
+            ki = np.array([coder_pos[r[3]] for r in codings])
+            si = np.array([seg_pos[r[0]] for r in codings])
+            values[ci, ki, si] = 1
+        tallies = (_tally(values[i]) for i in range(len(code_ids)))
+    else:
+        base, total = {}, 0
+        for sid, _ in sources:
+            base[sid] = total
+            total += int(lengths.get(sid) or 0)
+        by_code: dict[int, list[tuple[int, int, int]]] = {}
+        for _seg, sid, code_id, coder_id, start, end in codings:
+            by_code.setdefault(code_pos[code_id], []).append((coder_pos[coder_id], base[sid] + start,
+                                                               base[sid] + end))
+
+        def char_tallies():
+            for i in range(len(code_ids)):
+                diff = np.zeros((m, total + 1), dtype=np.int32)
+                spans = by_code.get(i)
+                if spans:
+                    arr = np.array(spans, dtype=np.int64)
+                    np.add.at(diff, (arr[:, 0], np.clip(arr[:, 1], 0, total)), 1)
+                    np.add.at(diff, (arr[:, 0], np.clip(arr[:, 2], 0, total)), -1)
+                covered = (np.cumsum(diff, axis=1)[:, :total] > 0).astype(np.uint8)
+                yield _tally(covered)
+
+        tallies = char_tallies()
+
+    for (code_id, label), (ones, pairs) in zip(compared, tallies):
+        total_ones += ones
+        if total_pairs is not None:
+            total_pairs += pairs
+        stats = _binary_stats(ones, pairs, m)
+        results.append({"code": code_id, "label": label, **stats})
+    overall = _binary_stats(total_ones, total_pairs, m)
+    if m > 2:
+        overall["kappa"] = None
+    return {"coders": names, "unit": unit, "sources": len(sources), "overall": overall, "codes": results}
+
+
+@requires("view_transcripts")
+def disagreements(db: Database, coders: Iterable[str] | str, *, codes: str | Iterable[str] | None = None,
+                  user: str | None = None) -> list[dict[str, Any]]:
+    """The segments (units as in :func:`coding_agreement`) where the coders' sets of compared
+    codes differ, in source and turn order.
+
+    Each item: ``{"source", "turn", "speaker" (the label as written), "text", "codes": {coder:
+    sorted code ids}}``. Shows transcript text, so researchers only.
+    """
+    compared = _compared_codes(db, codes)
+    code_ids = [c for c, _ in compared]
+    with db.session() as session:
+        names = _check_coders(session, coders)
+        coder_ids, sources, segments, codings = _load(session, names, code_ids)
+        by_id = {v: k for k, v in coder_ids.items()}
+        applied: dict[int, dict[str, set[str]]] = {}
+        for seg_id, _sid, code_id, coder_id, _s, _e in codings:
+            applied.setdefault(seg_id, {}).setdefault(by_id[coder_id], set()).add(code_id)
+        differing = [r for r in segments
+                     if len({frozenset(applied.get(r[0], {}).get(n, set())) for n in names}) > 1]
+        if not differing:
+            return []
+        ids = [r[0] for r in differing]
+        info = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            info.update({row[0]: row[1:] for row in session.execute(
+                select(Segment.id, Speaker.label,
+                       func.substr(Source.canonical_text, Segment.start_char + 1, Segment.end_char - Segment.start_char))
+                .select_from(Segment).join(Source, Segment.source_id == Source.id)
+                .outerjoin(Speaker, Segment.speaker_id == Speaker.id).where(Segment.id.in_(chunk)))})
+    file_names = dict(sources)
+    out = []
+    for seg_id, sid, index, _start, _end in differing:
+        speaker, text = info[seg_id]
+        out.append({"source": file_names[sid], "turn": index, "speaker": speaker, "text": text,
+                    "codes": {n: sorted(applied.get(seg_id, {}).get(n, set())) for n in names}})
+    return out
+
+
+@requires("code")
+def record_consensus(db: Database, source: Any, turn: Any, codes: Iterable[str] | str, *,
+                     user: str | None = None) -> list:
+    """Store the agreed coding of a turn as the coder ``"konsensus"``.
+
+    The konsensus coder's codings on the turn become exactly ``codes`` (whole-turn codings; an
+    empty list records that no code applies, by removing them all): new ones are applied, the
+    others (spans included) removed. One transaction, audited as ``consensus`` with the codes
+    ``before`` and ``after`` and the acting user (``by``). Returns the konsensus codings of the
+    turn afterwards (:class:`~workbench.coding.CodingRecord`).
+    """
+    from .coding import _apply, _latest_version_id, _record, _resolve_code, find_segment
+    from .store.db import get_or_create_user
+
+    wanted = [c.strip() for c in (codes.split(",") if isinstance(codes, str) else codes) if c and c.strip()]
+    with db.transaction(user) as tx:
+        session = tx.session
+        segment = find_segment(session, source, turn)
+        code_rows = {}
+        for c in wanted:
+            row = _resolve_code(session, c, applicable=True)
+            code_rows[row.id] = row
+        coder = get_or_create_user(session, CONSENSUS_CODER)
+        existing = list(session.scalars(select(Coding).where(
+            Coding.segment_id == segment.id, Coding.coder_id == coder.id).order_by(Coding.id)))
+        before = sorted({c.code_id for c in existing})
+        version_id = _latest_version_id(session)
+        for code_id, row in code_rows.items():  # validate and apply first: a refused code changes nothing
+            _apply(tx, segment, row, coder, span=None, memo=None, origin="manual", suggestion_id=None,
+                   version_id=version_id)
+        for c in existing:
+            whole = c.start_char == segment.start_char and c.end_char == segment.end_char
+            if c.code_id in code_rows and whole:
+                continue
+            rec = _record(session, c)
+            tx.audit("uncode", "coding", c.id, {"source": rec.source, "turn": rec.turn, "code": rec.code,
+                                                "coder": rec.coder, "start": rec.start, "end": rec.end})
+            session.delete(c)
+        session.flush()
+        after = sorted(code_rows)
+        tx.audit("consensus", "segment", segment.id, {
+            "source": segment.source.file_name, "turn": segment.index, "before": before, "after": after,
+            "by": tx.user.name})
+        kept = session.scalars(select(Coding).where(Coding.segment_id == segment.id, Coding.coder_id == coder.id)
+                               .order_by(Coding.code_id, Coding.id))
+        return [_record(session, c) for c in kept]

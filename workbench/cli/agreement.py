@@ -1,0 +1,122 @@
+"""Agreement between coders: workbench agreement (figures, reliability tables, disagreements, consensus)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import InputError
+from ._util import acting_user, echo_json, echo_table, open_db
+
+
+def _fmt(value) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+def _split(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+@click.command()
+@click.option("--coders", help="Two or more coders to compare, comma-separated (e.g. mari,jonas).")
+@click.option("--codes", help="Only codes whose id starts with these prefixes, comma-separated (e.g. kontrakt).")
+@click.option("--unit", type=click.Choice(["segment", "char"]), default="segment", show_default=True,
+              help="segment: each turn of the sources every coder coded; char: each character of them.")
+@click.option("--table", "table", type=click.Path(dir_okay=False, path_type=Path),
+              help="A reliability table (CSV unit,coder,value; empty value = missing) instead of the database.")
+@click.option("--level", type=click.Choice(["nominal", "ordinal", "interval", "ratio"]), default=None,
+              help="Level of measurement of the --table values (default nominal).")
+@click.option("--disagreements", "show_disagreements", is_flag=True,
+              help="List the turns where the coders' codes differ (researchers only: shows text).")
+@click.option("--consensus", nargs=3, metavar="SOURCE TURN CODES", default=None,
+              help="Record the agreed codes of a turn as coder 'konsensus' (CODES comma-separated; '-' = none).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def agreement(ctx: click.Context, coders: str | None, codes: str | None, unit: str, table: Path | None,
+              level: str | None, show_disagreements: bool, consensus: tuple[str, str, str] | None,
+              as_json: bool) -> None:
+    """Agreement between coders: percent agreement, Cohen's kappa and Krippendorff's alpha.
+
+    \b
+    workbench agreement --coders mari,jonas [--codes kontrakt] [--unit char]
+    workbench agreement --table reliabilitet.csv [--level interval]
+    workbench agreement --coders mari,jonas --disagreements
+    workbench agreement --consensus fil.docx 12 samarbeid.tillit,rolle.rambukk
+    """
+    from ..agreement import coding_agreement, disagreements, record_consensus, table_agreement
+
+    modes = [name for name, on in (("--table", table is not None), ("--disagreements", show_disagreements),
+                                   ("--consensus", consensus is not None)) if on]
+    if len(modes) > 1:
+        raise InputError(f"{' and '.join(modes)} cannot be combined; give one of them")
+    if level is not None and table is None:
+        raise InputError("--level applies to --table only; database codings are compared as nominal 0/1")
+
+    if table is not None:
+        if coders or codes or unit != "segment":
+            raise InputError("--table compares the file only; leave out --coders, --codes and --unit")
+        result = table_agreement(table, level=level or "nominal")
+        if as_json:
+            echo_json(result)
+            return
+        click.echo(f"{table.name}: {result['units']} enheter ({result['pairable_units']} med minst to verdier), "
+                   f"{len(result['coders'])} kodere ({', '.join(result['coders'])}), nivå {result['level']}")
+        click.echo(f"alpha    {_fmt(result['alpha'])}")
+        if "kappa" in result:
+            click.echo(f"kappa    {_fmt(result['kappa'])}")
+            click.echo(f"percent  {_fmt(result['percent'])}")
+        return
+
+    db, user = open_db(ctx), acting_user(ctx)
+    if consensus is not None:
+        source, turn, code_list = consensus
+        wanted = [] if code_list.strip() in ("-", "") else _split(code_list)
+        records = record_consensus(db, source, turn, wanted, user=user)
+        if as_json:
+            echo_json([r.to_dict() for r in records])
+            return
+        agreed = ", ".join(r.code for r in records) or "ingen koder"
+        click.echo(f"Konsensus lagret for tur {turn} i {records[0].source if records else source}: {agreed}")
+        return
+
+    names = _split(coders)
+    if not names:
+        raise InputError("give the coders to compare: --coders A,B[,C] (or --table FILE.csv)")
+    if show_disagreements:
+        if unit != "segment":
+            raise InputError("--disagreements lists turns; leave out --unit")
+        rows = disagreements(db, names, codes=codes, user=user)
+        if as_json:
+            echo_json(rows)
+            return
+        if not rows:
+            click.echo("Ingen uenighet: koderne har satt de samme kodene på alle turene de begge har kodet.")
+            return
+        for r in rows:
+            who = f" {r['speaker']}:" if r["speaker"] else ""
+            click.echo(f"{r['source']} tur {r['turn']}{who} {' '.join(r['text'].split())}")
+            for coder, ids in r["codes"].items():
+                click.echo(f"    {coder}: {', '.join(ids) or '(ingen)'}")
+        click.echo(f"{len(rows)} turer med uenighet. Registrer enigheten med "
+                   "`workbench agreement --consensus KILDE TUR KODER`.")
+        return
+
+    result = coding_agreement(db, names, codes=codes, unit=unit, user=user)
+    if as_json:
+        echo_json(result)
+        return
+    what = "segmenter" if unit == "segment" else "tegn"
+    per_code = result["codes"][0]["units"] if result["codes"] else 0
+    click.echo(f"Kodere: {', '.join(result['coders'])}; enhet: {unit} ({per_code} {what} i "
+               f"{result['sources']} kilder som alle koderne har kodet)")
+    rows = [{**r, **{k: _fmt(r[k]) for k in ("percent", "kappa", "alpha")}} for r in result["codes"]]
+    echo_table(rows, ["code", "label", "units", "percent", "kappa", "alpha"])
+    o = result["overall"]
+    click.echo(f"Samlet: units {o['units']}  percent {_fmt(o['percent'])}  kappa {_fmt(o['kappa'])}  "
+               f"alpha {_fmt(o['alpha'])}")
+    if any(r["alpha"] is None for r in result["codes"]):
+        click.echo("– = udefinert: koden har samme verdi i alle enheter hos alle koderne.")
+
+
+COMMANDS = [agreement]
