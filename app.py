@@ -24,6 +24,7 @@ PAGES = [
     ("views/oversikt.py", "Oversikt", ":material/grid_view:", "view_aggregates"),
     ("views/koding.py", "Koding", ":material/edit_note:", "code"),
     ("views/kodebok.py", "Kodebok", ":material/menu_book:", "view_codebook"),
+    ("views/enighet.py", "Enighet", ":material/handshake:", "view_transcripts"),
     ("views/eksport.py", "Eksport", ":material/download:", "export"),
 ]
 URL_PATHS = [file.split("/")[-1].removesuffix(".py") for file, *_ in PAGES]

@@ -1,11 +1,12 @@
-"""Serve the workbench, open the Oversikt page in headless Chromium and save a PNG screenshot.
+"""Serve the workbench, log in as the researcher in headless Chromium, open the Oversikt page and
+save a PNG screenshot.
 
-    python scripts/screenshot.py                      # data/demo.db if present, else a demo-like DB
-    python scripts/screenshot.py --db sqlite:////tmp/x.db --out docs/oversikt.png
+    python scripts/screenshot.py                      # a fresh demo database with known passwords
+    python scripts/screenshot.py --db sqlite:////tmp/x.db --user forsker --password ... --out docs/oversikt.png
 
-Without --db and without data/demo.db it builds a demo-like database in a temporary folder from
-data/sample + codebooks/bygdevekst.yaml and codings from data/sample/codings_*.csv (or, when
-those files are absent, accepted lexicon suggestions). Used by tests/test_browser.py.
+Without --db it builds the demo database (``workbench.demo.build_demo``, without the trained
+model) in a temporary folder, with the passwords of ``DEMO_PASSWORDS``; data/demo.db is not used,
+since its passwords are random. Used by tests/test_browser.py.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -27,6 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 HEATMAP = ".vega-embed canvas, .vega-embed svg"
+# known passwords for the demo users the tests and the screenshot log in with
+DEMO_PASSWORDS = {"forsker": "forsker-skjermbilde-1", "rapportforfatter": "rapport-skjermbilde-1",
+                  "ressursgruppe": "ressurs-skjermbilde-1"}
 
 
 def browser_missing() -> str | None:
@@ -41,12 +46,14 @@ def browser_missing() -> str | None:
     return None
 
 
-def build_demo_db(folder: Path) -> str:
-    """The demo database (without the trained model, which the overview does not need) in ``folder``."""
+def build_demo_db(folder: Path, passwords: dict[str, str] | None = None) -> str:
+    """The demo database (without the trained model, which the overview does not need) in
+    ``folder``, its three users with ``passwords`` (default ``DEMO_PASSWORDS``)."""
     sys.path.insert(0, str(ROOT))
     from workbench.demo import build_demo
 
-    db, _report = build_demo(f"sqlite:///{Path(folder) / 'demo.db'}", user="demo", train=False)
+    db, _report = build_demo(f"sqlite:///{Path(folder) / 'demo.db'}", user="demo", train=False,
+                             passwords=passwords or DEMO_PASSWORDS)
     db.dispose()
     return db.url
 
@@ -59,11 +66,16 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def served(url: str, port: int | None = None, timeout: float = 90) -> Iterator[str]:
-    """Run `workbench serve` on ``url`` in the background; yields the app's address."""
+    """Run `workbench serve` on ``url`` in the background; yields the app's address.
+
+    The server runs in a process group of its own, and the whole group (`workbench serve` and the
+    `streamlit run` it starts) is stopped afterwards."""
     port = port or free_port()
-    env = dict(os.environ, WORKBENCH_USER="forsker", PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("WORKBENCH_USER", None)  # the app acts as whoever logs in, never as this
     proc = subprocess.Popen([sys.executable, "-m", "workbench", "serve", "--db", url, "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
     address = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
@@ -82,11 +94,29 @@ def served(url: str, port: int | None = None, timeout: float = 90) -> Iterator[s
             time.sleep(0.5)
         yield address
     finally:
-        proc.terminate()
+        _stop_group(proc)
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    """SIGTERM to the server's process group (its children too), SIGKILL if it lingers."""
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
         try:
-            proc.wait(10)
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(wait)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            continue
+        deadline = time.monotonic() + wait  # the parent is gone; give its children the same time
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
+    if proc.stdout:
+        proc.stdout.close()
 
 
 @contextlib.contextmanager
@@ -110,23 +140,57 @@ def chromium(width: int = 1500, height: int = 1250) -> Iterator[object]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def wait_for_heatmap(driver, address: str, timeout: float = 90):
-    """Open the Oversikt page and wait until the Altair heatmap has been drawn; returns the element."""
+def wait_idle(driver, timeout: float = 90) -> None:
+    """Wait until Streamlit has finished running the script (no "Running..." status widget)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, timeout).until(
+        lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-testid="stStatusWidget"]'))
+
+
+def log_in(driver, address: str | None, name: str, password: str, timeout: float = 90) -> None:
+    """Open ``address`` (None: stay on the current page), wait for the login form, type the name
+    and password like a user and press "Logg inn"; returns once the form is gone."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
 
-    driver.get(address)
+    if address is not None:
+        driver.get(address)
+    wait = WebDriverWait(driver, timeout)
+    user_box = wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, 'input[aria-label="Brukernavn"]')))
+    user_box.send_keys(name)
+    driver.find_element(By.CSS_SELECTOR, 'input[aria-label="Passord"]').send_keys(password)
+    driver.find_element(By.XPATH, '//button[normalize-space(.)="Logg inn"]').click()
+    wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, 'input[aria-label="Passord"]'))
+
+
+def wait_for_heatmap(driver, timeout: float = 90):
+    """Wait until the Altair heatmap of the page shown has been drawn; returns the element."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
     element = WebDriverWait(driver, timeout).until(EC.visibility_of_element_located((By.CSS_SELECTOR, HEATMAP)))
-    WebDriverWait(driver, timeout).until(
-        lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-testid="stStatusWidget"]'))
-    time.sleep(1.5)  # let the vega view finish its transition before a screenshot
+    wait_idle(driver, timeout)
+    # the vega view has finished drawing when its canvas/svg keeps its size between two looks
+    sizes: list[tuple[int, int]] = []
+
+    def drawn(_driver) -> bool:
+        sizes.append((element.size["width"], element.size["height"]))
+        return len(sizes) > 1 and sizes[-1] == sizes[-2] and sizes[-1][0] > 0
+
+    WebDriverWait(driver, timeout, poll_frequency=0.3).until(drawn)
     return element
 
 
-def capture(url: str, out: Path, port: int | None = None) -> Path:
+def capture(url: str, out: Path, port: int | None = None, user: str = "forsker",
+            password: str | None = None) -> Path:
+    """Serve ``url``, log in as ``user`` (a researcher), and save the Oversikt page as ``out``."""
     with served(url, port) as address, chromium() as driver:
-        wait_for_heatmap(driver, address)
+        log_in(driver, address, user, password or DEMO_PASSWORDS[user])
+        wait_for_heatmap(driver)
         out.parent.mkdir(parents=True, exist_ok=True)
         driver.save_screenshot(str(out))
     return out
@@ -134,7 +198,10 @@ def capture(url: str, out: Path, port: int | None = None) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", help="database URL (default: data/demo.db, else a demo-like DB built now)")
+    parser.add_argument("--db", help="database URL (default: a demo database built now, with known passwords)")
+    parser.add_argument("--user", default="forsker", help="researcher to log in as (default: forsker)")
+    parser.add_argument("--password", default=os.environ.get("WORKBENCH_SCREENSHOT_PASSWORD"),
+                        help="that user's password (needed with --db; or WORKBENCH_SCREENSHOT_PASSWORD)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "oversikt.png")
     parser.add_argument("--port", type=int, default=None)
     args = parser.parse_args(argv)
@@ -142,10 +209,13 @@ def main(argv: list[str] | None = None) -> int:
     if reason:
         print(f"Cannot take the screenshot: {reason}", file=sys.stderr)
         return 1
+    if args.db and not args.password:
+        print("Give --password (or WORKBENCH_SCREENSHOT_PASSWORD) for --user on that database.", file=sys.stderr)
+        return 1
     with tempfile.TemporaryDirectory() as tmp:
-        url = args.db or (f"sqlite:///{ROOT / 'data' / 'demo.db'}" if (ROOT / "data" / "demo.db").exists()
-                          else build_demo_db(Path(tmp)))
-        print(f"Screenshot of {url} -> {capture(url, args.out, args.port)}")
+        url = args.db or build_demo_db(Path(tmp))
+        password = args.password if args.db else DEMO_PASSWORDS.get(args.user, args.password)
+        print(f"Screenshot of {url} -> {capture(url, args.out, args.port, args.user, password)}")
     return 0
 
 

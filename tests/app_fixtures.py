@@ -127,3 +127,82 @@ def build_small(folder: Path) -> Database:
     for name, (role, password, email) in USERS.items():
         add_user(db, name, role, password=password, email=email, user="anna")
     return db
+
+
+# ------------------------------------------------------------------------ AppTest helpers
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+PAGES = ["views/oversikt.py", "views/koding.py", "views/kodebok.py", "views/eksport.py", "views/enighet.py"]
+TITLES = {"views/oversikt.py": "Oversikt: temaer per aktør og fase", "views/koding.py": "Koding",
+          "views/kodebok.py": "Kodebok", "views/eksport.py": "Eksport",
+          "views/enighet.py": "Enighet mellom kodere"}
+ROLE_PAGES = {"researcher": ["Oversikt", "Koding", "Kodebok", "Enighet", "Eksport"],
+              "report_author": ["Oversikt", "Kodebok", "Eksport"],
+              "resource_group": ["Oversikt", "Kodebok"]}
+
+
+def app(user: str | None = None):
+    """An AppTest of app.py, logged in as ``user`` through the session (None: a visitor)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    if user is not None:
+        at.session_state["login"] = {"name": user, "role": USERS[user][0], "method": "password"}
+    return at
+
+
+def open_page(page: str, user: str | None = "kari"):
+    """Run the app as ``user`` and switch to ``page``; fails on an exception."""
+    at = app(user).run()
+    assert not at.exception, [e.value for e in at.exception]
+    if page != PAGES[0]:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def log_in_with_form(at, name: str, password: str):
+    """Fill the login form like a user and press "Logg inn"."""
+    at.text_input(key="login_name").input(name)
+    at.text_input(key="login_password").input(password)
+    at.button[[b.label for b in at.button].index("Logg inn")].click().run()
+    return at
+
+
+def navigation_titles(at) -> list[str]:
+    """The page titles of the app's navigation (what the sidebar lists), in order."""
+    return [info.get("page_name") for info in at._registered_pages.values()]
+
+
+def chart_data(at) -> list:
+    """The data frames of every Vega-Lite chart on the page (what the browser receives)."""
+    from streamlit import dataframe_util
+
+    out = []
+    for node in at._tree:
+        proto = getattr(node, "proto", None)
+        for ds in getattr(proto, "datasets", []) if proto is not None and hasattr(proto, "DESCRIPTOR") and \
+                "datasets" in proto.DESCRIPTOR.fields_by_name else []:
+            out.append(dataframe_util.convert_arrow_bytes_to_pandas_df(ds.data.data))
+    return out
+
+
+def rendered(at) -> str:
+    """Everything the page sends to the browser, as text: every element's fields (labels, options,
+    Markdown, chart specs), every table and every chart's data, Markdown escapes removed."""
+    from google.protobuf import text_format
+    from streamlit.testing.v1.element_tree import Dataframe
+
+    from workbench.ui.format import md_unescape
+
+    parts = []
+    for node in at._tree:
+        proto = getattr(node, "proto", None)
+        if isinstance(node, Dataframe):
+            parts.append(node.value.to_string())
+        elif proto is not None and hasattr(proto, "DESCRIPTOR"):
+            parts.append(text_format.MessageToString(proto, as_utf8=True))
+    parts += [df.to_string() for df in chart_data(at)]
+    text = "\n".join(parts)
+    return text + "\n" + md_unescape(text)

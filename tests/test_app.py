@@ -1,43 +1,30 @@
 """The Streamlit pages, in process (streamlit.testing AppTest) on a small database built through
-the library (tests/app_fixtures.py)."""
+the library (tests/app_fixtures.py), logged in as the researcher "kari" unless a test says
+otherwise. Logging in, roles and what each role sees: tests/test_app_login.py."""
 
 from __future__ import annotations
 
 import io
 import zipfile
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from workbench.coding import list_codings, list_memos, list_suggestions
+from workbench.store import Database
 from workbench.ui.charts import selected_cell
+from workbench.ui.format import md_unescape
+from workbench.users import add_user
 
-from tests.app_fixtures import build_small
-
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "app.py")
-PAGES = ["views/oversikt.py", "views/koding.py", "views/kodebok.py", "views/eksport.py"]
-TITLES = {"views/oversikt.py": "Oversikt: temaer per aktør og fase", "views/koding.py": "Koding",
-          "views/kodebok.py": "Kodebok", "views/eksport.py": "Eksport"}
+from tests.app_fixtures import PAGES, TITLES, app, build_small, open_page
 
 
 @pytest.fixture
 def small_db(tmp_path, monkeypatch):
     db = build_small(tmp_path)
     monkeypatch.setenv("WORKBENCH_DB", db.url)
-    monkeypatch.setenv("WORKBENCH_USER", "kari")
+    monkeypatch.setenv("WORKBENCH_USER", "kari")  # for the library calls of the tests themselves
     yield db
     db.dispose()
-
-
-def open_page(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    assert not at.exception, at.exception
-    if page != PAGES[0]:
-        at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 TABLE_COLUMN = {"share_table": "Aktør", "quotes": "Sitat", "codes_table": "Kode-ID"}
@@ -51,9 +38,10 @@ def table(at: AppTest, key: str):
     return found[0]
 
 
-def texts(at: AppTest) -> str:
-    return "\n".join(str(e.value) for kind in ("markdown", "caption", "info", "error", "success")
-                     for e in getattr(at, kind))
+def texts(at) -> str:
+    """The Markdown elements' text as a reader sees it (escapes removed)."""
+    return md_unescape("\n".join(str(e.value) for kind in ("markdown", "caption", "info", "error", "success")
+                                 for e in getattr(at, kind)))
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -62,14 +50,27 @@ def test_every_page_renders(small_db, page):
     assert at.title[0].value == TITLES[page]
     assert not at.error
     if page == PAGES[0]:  # (AppTest drops app.py's sidebar after switch_page; the browser test sees it)
-        assert at.sidebar.text_input(key="user").value == "kari"
+        assert "Innlogget som **kari** (forsker)" in [m.value for m in at.sidebar.markdown]
+        assert not at.sidebar.text_input  # no free-text user box any more
+
+
+def test_uninitialised_database_shows_how_to_start_on_the_login_page(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_DB", f"sqlite:///{tmp_path / 'tom.db'}")
+    at = app().run()
+    assert not at.exception and at.title[0].value == "Logg inn"
+    assert any("Ingen data ennå" in i.value and "workbench demo" in i.value for i in at.info)
+    assert any("workbench user add NAVN --role researcher" in i.value for i in at.info)
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_empty_database_shows_a_hint_not_a_traceback(tmp_path, monkeypatch, page):
-    monkeypatch.setenv("WORKBENCH_DB", f"sqlite:///{tmp_path / 'tom.db'}")
+    db = Database(f"sqlite:///{tmp_path / 'tom.db'}")
+    db.upgrade()
+    add_user(db, "kari", "researcher", password="kari-passord-2024", user="kari")
+    monkeypatch.setenv("WORKBENCH_DB", db.url)
     at = open_page(page)
     assert any("Ingen data ennå" in i.value and "workbench demo" in i.value for i in at.info)
+    assert not at.error and not at.dataframe
 
 
 def test_overview_heatmap_and_filters_change_the_table(small_db):
@@ -144,7 +145,7 @@ def test_coding_page_applies_and_removes_a_code(small_db):
     stored = [(c.source, c.turn, c.code, c.origin) for c in list_codings(small_db, coder="kari")]
     assert stored == [("fg_fase1.txt", 3, "kapasitet", "manual")]
     assert any("Kodet tur 3" in s.value for s in at.success)
-    assert "`Kapasitet` (kari)" in texts(at)
+    assert "**Kapasitet** (kari)" in texts(at)
 
     at.button(key="remove").click().run()
     assert list_codings(small_db, coder="kari") == []

@@ -9,7 +9,7 @@ import streamlit as st
 
 from workbench.analysis import coder_names
 from workbench.export import export_tables
-from workbench.ui.format import ALL_CODERS, CONSENSUS, coder_value, zip_files
+from workbench.ui.format import ALL_CODERS, CONSENSUS, coder_value, md_escape, zip_files
 from workbench.ui.session import acting_user, action, can, get_db, require_data, show_flash
 
 FORMATS = {"xlsx": ("Excel (xlsx)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -73,5 +73,5 @@ if done:
         for i, (chart_name, png) in enumerate(done["charts"]):
             with st.container(border=True):
                 st.image(png, caption=chart_name)
-                st.download_button(f"Last ned {chart_name}", png, file_name=chart_name, mime="image/png",
+                st.download_button(f"Last ned {md_escape(chart_name)}", png, file_name=chart_name, mime="image/png",
                                    key=f"download_chart_{i}")

@@ -107,8 +107,8 @@ with friendly_errors():
     facet = phase == ALL_PHASES and m["phase"].nunique() > 1
     event = st.altair_chart(heatmap(m, facet_phase=facet), on_select="rerun", key="heatmap")
     if k is not None:
-        st.caption(f"{suppression_note(k)}: tall som hviler på så få personer vises ikke, og noen "
-                   "celler til skjules så de ikke kan regnes ut fra summene.")
+        st.caption(f"{suppression_note(k)}. Slike tall vises ikke, og enkelte andre celler skjules også, "
+                   "så de ikke kan regnes ut fra summene.")
 
     # Accessible fallback (and the way tests pick a cell): the chart's click fills these boxes.
     actors = list(dict.fromkeys(m["actor"]))
@@ -172,9 +172,8 @@ with friendly_errors():
                 st.multiselect("Sitater som ikke er frigitt", list(shown), key="release_pick",
                                       format_func=lambda s: shown.get(s, str(s)))
                 st.button("Frigi for ressursgruppen", key="release", type="primary", disabled=not shown,
-                          on_click=release_chosen, args=(code, pick))
-                out = released_quotes(db, user=user, **cell)
-                out = out[out["code"] == code]
+                          on_click=release_chosen, args=(code,))
+                out = released_quotes(db, user=user, **cell)  # what the resource group sees here
                 given = {int(i): f"{sp or a} · {str(t)[:80]}" for i, sp, a, t in
                          zip(out["id"], out["speaker"], out["actor"], out["text"])}
                 st.multiselect("Frigitte sitater i cellen", list(given), key="withdraw_pick",

@@ -111,8 +111,9 @@ def phase_table(db: Database, **kw) -> Table:
         out = pd.DataFrame(columns=[H["actor"], H["code"], "Andel fase 1", "Andel fase 2", H["change"]])
         return Table("Endring mellom faser per aktør", out, "Endring mellom faser",
                      percent=["Andel fase 1", "Andel fase 2"], signed_percent=[H["change"]])
-    pc = pc[(pc["segments_from"] != 0) | (pc["segments_to"] != 0)]  # (missing = suppressed: kept)
     p1, p2 = pc["phase_from"].iloc[0], pc["phase_to"].iloc[0]
+    # rows with something in either phase; a missing (suppressed) count is kept: "<3", not nothing
+    pc = pc[(pc["segments_from"] != 0).fillna(True) | (pc["segments_to"] != 0).fillna(True)]
     a1, a2 = f"{H['share']} {p1}", f"{H['share']} {p2}"
     out = pd.DataFrame({H["actor"]: pc["actor"], H["code"]: _labels(pc), a1: pc["share_from"],
                         a2: pc["share_to"], H["change"]: pc["difference"]})

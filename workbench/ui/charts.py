@@ -50,7 +50,8 @@ def heatmap(matrix: pd.DataFrame, *, facet_phase: bool, height_per_row: int = 26
                alt.Tooltip("talere:N", title="Talere"), alt.Tooltip("kilder:N", title="Kilder"),
                alt.Tooltip("i_gruppen:N", title="Segmenter i gruppen"),
                alt.Tooltip("andel_tekst:N", title="Andel")]
-    cells = alt.Chart().mark_rect(stroke="white", strokeWidth=1).encode(
+    # invalid=None: keep the suppressed cells (share missing) as marks, drawn grey by the condition
+    cells = alt.Chart().mark_rect(stroke="white", strokeWidth=1, invalid=None).encode(
         x=x, y=y,
         color=alt.condition("datum.skjult", alt.value(SUPPRESSED_FILL),
                             alt.Color("andel:Q", title="Andel", scale=alt.Scale(scheme="blues", domainMin=0),

@@ -22,23 +22,29 @@ QUOTE_HEADINGS = {"source": "Kilde", "position": "Posisjon", "speaker": "Taler",
 RELEASED_HEADINGS = {"speaker": "Taler", "actor": "Aktør", "phase": "Fase", "pilot": "Pilot", "text": "Sitat"}
 
 # Markdown (and Streamlit's extensions: :colour[...], $LaTeX$, ~~strike~~) punctuation, plus "&"
-# (entities such as &lt;), "=" (setext headings) and ":" (so "http://..." is no autolink): ASCII
-# punctuation CommonMark lets a backslash escape and that could change how text renders.
+# (entities such as &lt;), "=" (setext headings) and ":": ASCII punctuation CommonMark lets a
+# backslash escape and that could change how text renders.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&=:])")
+# Autolinks (http://..., www.x, a@b.no) and Streamlit's :material/icon: are found in the text
+# *after* escapes are read, so backslashes cannot stop them; an invisible WORD JOINER can.
+WORD_JOINER = "\u2060"
+_UNLINK = re.compile(r"(?i)(?<=:)(?=//)|(?<=\bwww)(?=\.)|(?<=@)|(?<=:)(?=material/)")
 
 
 def md_escape(text) -> str:
     """Research text (turns, quotes, memos, code texts, file names) made safe for st.markdown,
-    st.caption, st.info ...: Markdown punctuation is backslash-escaped, so ``![x](http://...)``
-    shows as those characters and never makes the browser fetch anything. None -> ""."""
+    st.caption, st.info ...: Markdown punctuation is backslash-escaped, and a word joiner (U+2060,
+    invisible) breaks "://", "www.", "@" and ":material/", so ``![x](http://...)`` shows as
+    those characters, as no image and no link, and never makes the browser fetch anything.
+    None -> ""."""
     if text is None or (not isinstance(text, str) and pd.isna(text)):
         return ""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+    return _MD_SPECIAL.sub(r"\\\1", _UNLINK.sub(WORD_JOINER, str(text)))
 
 
 def md_unescape(text: str) -> str:
     """The text a reader sees for a string made with :func:`md_escape` (for tests and logs)."""
-    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!|<>~$&=:])", r"\1", str(text))
+    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!|<>~$&=:])", r"\1", str(text)).replace(WORD_JOINER, "")
 
 
 def suppressed_text(k: int) -> str:

@@ -1,0 +1,88 @@
+"""Enighet: agreement between coders per code, and the disagreements side by side, where a
+researcher records the agreed coding (stored as the coder "konsensus")."""
+
+import streamlit as st
+
+from workbench.agreement import CONSENSUS_CODER, coding_agreement, disagreements, record_consensus
+from workbench.analysis import coder_names
+from workbench.codebook import current_codes
+from workbench.ui.agreement import BANDS, agreement_frame, styled
+from workbench.ui.format import md_escape
+from workbench.ui.session import acting_user, action, friendly_errors, get_db, require_data, show_flash
+
+db = get_db()
+user = acting_user()
+st.title("Enighet mellom kodere")
+st.caption("Kodere som har kodet de samme kildene hver for seg: hvor enige de er per kode (prosent, "
+           "Cohens kappa for to kodere, Krippendorffs alfa for flere), og turene der de er uenige, "
+           "der dere registrerer den omforente kodingen.")
+if not require_data(db):
+    st.stop()
+show_flash()
+
+coders = coder_names(db, user=user)
+people = [c for c in coders if c != CONSENSUS_CODER]
+if len(coders) < 2:
+    st.info("Enighet måles mellom minst to kodere; foreløpig har færre enn to kodet.")
+    st.stop()
+codes = current_codes(db, user=user)
+labels = {c["id"]: c["label"] for c in codes}
+groups = [c["id"] for c in codes if c["parent"] is None]
+
+f1, f2, f3 = st.columns([2, 1, 1])
+chosen = f1.multiselect("Kodere", coders, default=(people or coders)[:2], key="coders")
+unit = f2.radio("Enhet", ["segment", "char"], key="unit", horizontal=True,
+                format_func=lambda u: {"segment": "Tur", "char": "Tegn"}[u],
+                help="Tur: hver tur i kildene alle de valgte har kodet. Tegn: hvert tegn i de kildene.")
+group = f3.selectbox("Kodegruppe", ["(alle)"] + groups, key="group",
+                     format_func=lambda g: g if g == "(alle)" else labels.get(g, g))
+prefix = None if group == "(alle)" else group
+if len(chosen) < 2:
+    st.info("Velg minst to kodere.")
+    st.stop()
+
+with friendly_errors():
+    result = coding_agreement(db, chosen, codes=prefix, unit=unit, user=user)
+    overall = result["overall"]
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Enheter", f"{overall['units']:,}".replace(",", " "))
+    m2.metric("Prosent enige", "–" if overall["percent"] is None else f"{overall['percent'] * 100:.1f} %")
+    m3.metric("Kappa", "–" if overall["kappa"] is None else f"{overall['kappa']:.3f}",
+              help="Cohens kappa, bare for to kodere.")
+    m4.metric("Alfa", "–" if overall["alpha"] is None else f"{overall['alpha']:.3f}",
+              help="Krippendorffs alfa (nominal), for to eller flere kodere.")
+    st.caption("Farger: " + " · ".join(f"{name} (" + ("< " + str(upper) if upper != float("inf") else "> 0.8") + ")"
+                                       for upper, name, _ in BANDS)
+               + f" · {result['sources']} kilder kodet av alle de valgte. «–»: udefinert (koden er ikke brukt).")
+    st.dataframe(styled(agreement_frame(result)), hide_index=True, key="agreement_table")
+
+    st.subheader("Uenigheter")
+    rows = disagreements(db, chosen, codes=prefix, user=user)
+    if not rows:
+        st.success("Ingen uenigheter for disse koderne og kodene.")
+        st.stop()
+    st.caption(f"{len(rows)} turer der kodene er ulike. Velg en tur, les den, og registrer den omforente "
+               f"kodingen (lagres som koderen «{CONSENSUS_CODER}», og loggføres).")
+    index = st.selectbox("Tur", range(len(rows)), key="disagreement",
+                         format_func=lambda i: f"{rows[i]['source']} · tur {rows[i]['turn']} · "
+                                               f"{rows[i]['speaker'] or ''}")
+    row = rows[index]
+    st.markdown(f"**{md_escape(row['speaker'] or '')}** · {md_escape(row['source'])} · tur {row['turn']}")
+    st.markdown(f"> {md_escape(row['text'])}")
+    columns = st.columns(len(chosen))
+    for col, coder in zip(columns, chosen):
+        with col:
+            st.markdown(f"**{md_escape(coder)}**")
+            given = row["codes"].get(coder) or []
+            st.markdown("\n".join(f"- {md_escape(labels.get(c, c))} (`{c}`)" for c in given) or "_ingen koder_")
+    union = sorted({c for cs in row["codes"].values() for c in cs})
+    agreed = sorted(set.intersection(*[set(row["codes"].get(c) or []) for c in chosen]))
+    codable = [c["id"] for c in codes if c["codable"] and not c.get("retired")]
+    key = f"konsensus_{row['source']}_{row['turn']}"
+    picked = st.multiselect("Omforent koding", sorted(set(codable) | set(union)), default=agreed, key=key,
+                            format_func=lambda c: f"{labels.get(c, c)} ({c})",
+                            help="Starter med kodene alle er enige om; legg til eller fjern.")
+    if st.button("Lagre omforent koding", key="save_consensus", type="primary"):
+        done = action(record_consensus, db, row["source"], row["turn"], picked, user=user,
+                      done=f"Omforent koding lagret for tur {row['turn']} i {row['source']}.")
+        st.rerun()
