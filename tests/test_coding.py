@@ -85,7 +85,7 @@ def test_whole_segment_coding_records_coder_origin_and_latest_codebook_version(c
         seg = s.get(Segment, c.segment_id)
         assert (c.start_char, c.end_char) == (seg.start_char, seg.end_char)
     assert c.codebook_version_id == corpus["version"]
-    assert set(rec.to_dict()) == {"id", "source", "turn", "code", "coder", "start", "end", "origin",
+    assert set(rec.to_dict()) == {"id", "source", "turn", "code", "coder", "start", "end", "text", "origin",
                                   "created_at", "memo"}
     assert rec.to_dict()["created_at"].startswith("20")
 

@@ -47,8 +47,10 @@ def test_code_then_codings_json(run):
     assert "kontrakt.relasjonell" in r.output and "kari" in r.output
     assert run("code", FG, "2", "kontrakt.hybrid", "--span", "0:6", "--coder", "ola").exit_code == 0
     rows = _json(run("codings", "--json"))
-    assert [set(row) for row in rows] == [{"id", "source", "turn", "code", "coder", "start", "end", "origin",
-                                           "created_at", "memo"}] * 2
+    assert [set(row) for row in rows] == [{"id", "source", "turn", "code", "coder", "start", "end", "text",
+                                           "origin", "created_at", "memo"}] * 2
+    turn = rows[1]["text"]  # the whole turn; the span is its first six characters
+    assert rows[0]["text"] == turn[:6] and len(turn) > 6
     assert [(r["code"], r["coder"], r["start"], r["end"], r["origin"], r["memo"]) for r in rows] == [
         ("kontrakt.hybrid", "ola", 0, 6, "manual", None),
         ("kontrakt.relasjonell", "kari", None, None, "manual", "tillit, ikke krav")]

@@ -182,6 +182,9 @@ CALLS = {
     "workbench.analysis.aggregate.all_quotes": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.export.export_tables": lambda db, tmp, u, m, p: m(db, tmp / f"t_{u}.md", format="md", charts=False, user=u),
     "workbench.export.export_quotes": lambda db, tmp, u, m, p: m(db, tmp / f"q_{u}.md", code="kontrakt", format="md", user=u),
+    "workbench.refi.export.export_qdpx": lambda db, tmp, u, m, p: m(db, tmp / f"p_{u}.qdpx", user=u),
+    "workbench.refi.importer.import_qdpx": lambda db, tmp, u, m, p: m(
+        db, __import__("tests.test_qdpx_import", fromlist=["tiny_qdpx"]).tiny_qdpx(tmp / f"i_{u}.qdpx"), user=u),
     "workbench.export.tables.matrix_long": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.export.tables.matrices_per_phase": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.export.tables.phase_table": lambda db, tmp, u, m, p: m(db, user=u),

@@ -50,7 +50,10 @@ __all__ = [
 
 @dataclass
 class CodingRecord:
-    """One coding as a user sees it. ``start``/``end`` are relative to the segment text."""
+    """One coding as a user sees it. ``start``/``end`` are relative to the segment text; ``text``
+    is exactly what the coding covers (``canonical_text[start_char:end_char]``: the span, or the
+    whole segment), so anyone can check it. An imported selection may begin in its turn's label
+    (``start`` < 0) or run past the turn's end (see ``workbench.refi.importer``)."""
 
     id: int
     source: str
@@ -59,6 +62,7 @@ class CodingRecord:
     coder: str
     start: int | None
     end: int | None
+    text: str
     origin: str
     created_at: dt.datetime | None
     memo: str | None
@@ -236,6 +240,7 @@ def _record(session: Session, coding: Coding) -> CodingRecord:
         coder=coding.coder.name,
         start=None if whole else coding.start_char - seg.start_char,
         end=None if whole else coding.end_char - seg.start_char,
+        text=seg.source.canonical_text[coding.start_char:coding.end_char],
         origin=coding.origin, created_at=coding.created_at,
         memo="\n".join(memos) if memos else None)
 

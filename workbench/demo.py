@@ -36,6 +36,7 @@ class DemoReport:
     seconds: dict[str, float] = field(default_factory=dict)
     logins: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (role, password)
     released: int = 0
+    qdpx: Path | None = None  # the demo project as REFI-QDA, for NVivo, ATLAS.ti, MAXQDA, QualCoder
 
     def lines(self) -> list[str]:
         """A short Norwegian summary for the terminal."""
@@ -48,6 +49,8 @@ class DemoReport:
             out.append(self.model)
         if self.released:
             out.append(f"Sitater frigitt for ressursgruppen: {self.released}")
+        if self.qdpx:
+            out.append(f"REFI-QDA-prosjekt (åpnes i NVivo, ATLAS.ti, MAXQDA, QualCoder): {self.qdpx}")
         if self.logins:
             out.append("Brukere for appen (passordene lages på nytt hver gang demoen bygges):")
             out += [f"  {name:<18} {role:<15} passord: {password}"
@@ -80,7 +83,7 @@ def prepare_database(url: str | None) -> Database:
 
 def build_demo(url: str | None = None, *, user: str | None = "demo", sample_dir: Path = SAMPLE_DIR,
                codebook: Path = CODEBOOK, train: bool = True,
-               passwords: dict[str, str] | None = None) -> tuple[Database, DemoReport]:
+               passwords: dict[str, str] | None = None, qdpx: bool = True) -> tuple[Database, DemoReport]:
     """Build the demo database: ingest, codebook, reference codings, model, three app users
     (one per role, with fresh random passwords unless ``passwords`` gives them) and a few
     quotes released for the resource group."""
@@ -130,7 +133,20 @@ def build_demo(url: str | None = None, *, user: str | None = "demo", sample_dir:
         report.codings_by_coder[c.coder] = report.codings_by_coder.get(c.coder, 0) + 1
     report.logins = add_demo_users(db, user=user, passwords=passwords)
     report.released = release_demo_quotes(db, user=user)
+    if qdpx:
+        from .refi.export import export_qdpx
+
+        report.qdpx = export_qdpx(db, _qdpx_path(db), user=user)
     return db, report
+
+
+def _qdpx_path(db: Database) -> Path:
+    """Beside a SQLite demo file (data/demo.qdpx for the default), else data/demo.qdpx."""
+    parsed = make_url(db.url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return Path(parsed.database).with_suffix(".qdpx")
+    Path("data").mkdir(exist_ok=True)
+    return Path("data") / "demo.qdpx"
 
 
 DEMO_USERS = {"forsker": "researcher", "rapportforfatter": "report_author", "ressursgruppe": "resource_group"}

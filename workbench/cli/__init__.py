@@ -16,7 +16,8 @@ import click
 from ..errors import PermissionDenied, WorkbenchError
 
 MODULES = ["workbench.cli.base", "workbench.cli.coding", "workbench.cli.codebook", "workbench.cli.analysis",
-           "workbench.cli.serve", "workbench.cli.suggest", "workbench.cli.admin", "workbench.cli.agreement"]
+           "workbench.cli.serve", "workbench.cli.suggest", "workbench.cli.admin", "workbench.cli.agreement",
+           "workbench.cli.refi", "workbench.cli.refi_import"]
 
 EXIT_PERMISSION = 3
 

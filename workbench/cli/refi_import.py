@@ -1,0 +1,36 @@
+"""Import of other tools' projects: workbench import qdpx."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ._util import acting_user, echo_json, open_db
+
+
+@click.group(name="import")
+def import_group() -> None:
+    """Import a project from another tool (REFI-QDA .qdpx from NVivo, ATLAS.ti, MAXQDA, QualCoder)."""
+
+
+@import_group.command(name="qdpx")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--as-coder-prefix", "coder_prefix", metavar="P",
+              help="Put P before every imported user name, e.g. 'nvivo:' (the coders become nvivo:kari ...).")
+@click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
+@click.pass_context
+def qdpx(ctx: click.Context, file: Path, coder_prefix: str | None, as_json: bool) -> None:
+    """Import FILE.qdpx (or a bare project.qde): sources, codes, coders, codings and memos, all or nothing."""
+    from ..refi.importer import import_qdpx
+
+    report = import_qdpx(open_db(ctx), file, coder_prefix=coder_prefix, user=acting_user(ctx))
+    if as_json:
+        echo_json(report.to_dict())
+        return
+    click.echo(report.summary())
+    for warning in report.warnings:
+        click.echo(f"Advarsel: {warning}", err=True)
+
+
+COMMANDS = [import_group]
