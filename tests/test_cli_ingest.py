@@ -19,10 +19,10 @@ def run(url, *args, ok=True):
 def test_ingest_sample_corpus_and_read_back(tmp_path):
     url = f"sqlite:///{tmp_path / 'wb.db'}"
     out = run(url, "ingest", str(SAMPLE)).output
-    assert "16 lagt til" in out and "0 feil" in out
+    assert "20 lagt til" in out and "0 feil" in out
 
     sources = json.loads(run(url, "sources", "--json").output)
-    assert len(sources) == 16
+    assert len(sources) == 20
     assert sum(s["words"] for s in sources) >= 15000
     assert {s["file"].rsplit(".", 1)[1] for s in sources} >= {"docx", "vtt", "srt", "txt", "md", "pdf", "odt"}
     assert {s["phase"] for s in sources} == {"fase 1", "fase 2"}
@@ -50,8 +50,8 @@ def test_ingest_sample_corpus_and_read_back(tmp_path):
 
     # re-ingesting adds nothing
     again = run(url, "ingest", str(SAMPLE)).output
-    assert "0 lagt til, 16 uendret" in again
-    assert len(json.loads(run(url, "sources", "--json").output)) == 16
+    assert "0 lagt til, 20 uendret" in again
+    assert len(json.loads(run(url, "sources", "--json").output)) == 20
 
 
 def test_bad_files_give_one_line_errors_and_leave_db_as_it_was(tmp_path):

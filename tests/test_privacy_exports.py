@@ -24,7 +24,8 @@ from workbench.ingest import list_sources, list_turns
 from workbench.sharing import released_quotes
 from workbench.users import list_audit
 
-ROSTER_NAMES = ["Sigrid Aune", "Ingrid Solbakk", "Håvard Lien", "Siri Nergård Holm",
+ROSTER_NAMES = ["Sigrid Aune", "Ingrid Solbakk", "Håvard Lien", "Siri Nergård Holm", "Ingeborg Moen", "Lene Solheim",
+                "Terje Bakkevik", "Astrid Moen", "Jostein Karlsen", "Randi Aasheim",
                 "Marit Hølaas Vinje", "Tormod Lian Berge"]  # data/sample/participants.csv
 PARTS = sorted({p for n in ROSTER_NAMES for p in n.split() if len(p) >= 3})
 CONTACT = ["kdd.example.no", "41 23 45 67"]

@@ -17,19 +17,35 @@ def init(ctx: click.Context) -> None:
     click.echo(f"Database ready: {db.url}")
 
 
+EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
+
+
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV/XLSX with file,kind,phase,pilot,county,date,language (default: the folder's manifest.csv).")
 @click.option("--participants", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV/XLSX with file,speaker,actor,organisation,pilot (default: the folder's participants.csv).")
+@click.option("--strict-roster", is_flag=True,
+              help="A speaker label that is not in participants.csv is an error for its file (default: a warning).")
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None, participants: Path | None) -> None:
-    """Ingest transcripts, notes and documents (files or folders)."""
-    from ..ingest import ingest_paths
+def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None, participants: Path | None,
+           strict_roster: bool) -> None:
+    """Ingest transcripts, notes and documents (files or folders).
 
-    report = ingest_paths(open_db(ctx), list(paths), manifest=manifest, participants=participants,
-                          user=acting_user(ctx))
+    Exits 0 when every file went in (or was already there), 1 when any file or table row failed,
+    130 when stopped with Ctrl-C (the files stored until then are kept).
+    """
+    from ..ingest import IngestInterrupted, ingest_paths
+
+    try:
+        report = ingest_paths(open_db(ctx), list(paths), manifest=manifest, participants=participants,
+                              strict_roster=strict_roster, user=acting_user(ctx))
+    except IngestInterrupted as exc:
+        report = exc.report
+    except KeyboardInterrupt:
+        click.echo("Avbrutt før noen fil ble lest inn; ingenting er lagret.", err=True)
+        ctx.exit(EXIT_INTERRUPTED)
     for line in report.warnings:
         click.echo(f"Advarsel: {line}", err=True)
     for line in report.changed:
@@ -37,7 +53,9 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None, p
     for line in report.errors:
         click.echo(f"Feil: {line}", err=True)
     click.echo(report.summary())
-    if report.errors and not report.added:
+    if report.interrupted is not None:
+        ctx.exit(EXIT_INTERRUPTED)
+    if report.failed:
         ctx.exit(1)
 
 

@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import os
 import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from ..errors import WorkbenchError
 from ..access import requires
 from ..sharing import assign_pseudonyms
-from .manifest import NOTES_KINDS, Participant, read_manifest, read_participants
+from .limits import Limits, check_file
+from .manifest import NOTES_KINDS, FileRef, TableRow, describe, manifest_rows, participant_rows
 from .model import Parsed, Turn
 from .readers import docx as _docx, odt as _odt, pdf as _pdf, plaintext as _plaintext, srt as _srt, vtt as _vtt
 
-__all__ = ["READERS", "IngestReport", "Parsed", "Turn", "ingest_paths", "list_sources", "list_turns",
-           "read_file", "build_canonical", "word_count"]
+__all__ = ["READERS", "IngestInterrupted", "IngestReport", "Limits", "Parsed", "Turn", "ingest_paths",
+           "list_sources", "list_turns", "read_file", "build_canonical", "word_count"]
 
 READERS: dict[str, Callable[..., Parsed]] = {
     "docx": _docx.read,
@@ -58,18 +60,37 @@ class IngestReport:
     words: int = 0
     turns: int = 0
     seconds: float = 0.0
+    stopped: bool = False  # errors in the manifest/participants tables: nothing was read
+    interrupted: str | None = None  # Ctrl-C: the file being read then ("" if between files)
+
+    @property
+    def failed(self) -> bool:
+        """True when anything went wrong (the command line exits 1)."""
+        return bool(self.errors)
 
     def summary(self) -> str:
         rate = f", {self.words / self.seconds:,.0f} ord/s".replace(",", " ") if self.seconds > 0 and self.words else ""
-        return (f"{len(self.added)} lagt til, {len(self.unchanged)} uendret, {len(self.changed)} endret "
+        line = (f"{len(self.added)} lagt til, {len(self.unchanged)} uendret, {len(self.changed)} endret "
                 f"(ikke lest inn på nytt), {len(self.errors)} feil; {self.turns} segmenter, "
                 f"{self.words} ord på {self.seconds:.2f} s{rate}")
+        if self.interrupted is not None:
+            during = f" under {self.interrupted} (den er ikke lagret)" if self.interrupted else ""
+            files = "1 fil" if len(self.added) == 1 else f"{len(self.added)} filer"
+            line = f"Avbrutt{during}; {files} ble lagret før avbruddet og beholdes. " + line
+        elif self.stopped:
+            line = ("Ingenting lest inn: rett feilene i manifest/deltakerliste over og kjør igjen. " + line)
+        return line
 
 
 # ------------------------------------------------------------------------------------------ reading
 
-def read_file(path: Path, roster: Iterable[str] | None = None, *, kind: str | None = None) -> Parsed:
-    """Read one file with the reader registered for its extension (no database involved)."""
+def read_file(path: Path, roster: Iterable[str] | None = None, *, kind: str | None = None,
+              strict_roster: bool = False, limits: Limits | None = None) -> Parsed:
+    """Read one file with the reader registered for its extension (no database involved).
+
+    The file is checked against ``limits`` (default ``Limits.from_env()``) before it is parsed: size
+    on disk, and for zip-based formats the unpacked size and compression ratio. ``strict_roster``
+    is passed to a reader that takes it (a label not in the roster is then an error)."""
     path = Path(path)
     ext = path.suffix.lower().lstrip(".")
     reader = READERS.get(ext)
@@ -80,10 +101,14 @@ def read_file(path: Path, roster: Iterable[str] | None = None, *, kind: str | No
         raise WorkbenchError(f"{path}: file not found; check the path")
     if path.stat().st_size == 0:
         raise WorkbenchError(f"{path.name}: the file is empty; nothing to ingest")
+    check_file(path, limits)
     roster_set = set(roster) if roster else None
     kwargs = {}
-    if kind in NOTES_KINDS and "force_notes" in inspect.signature(reader).parameters:
+    params = inspect.signature(reader).parameters
+    if kind in NOTES_KINDS and "force_notes" in params:
         kwargs["force_notes"] = True
+    if strict_roster and ("strict_roster" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())):
+        kwargs["strict_roster"] = True
     parsed = reader(path, roster_set, **kwargs)
     for t in parsed.turns:
         t.text = t.text.replace("\x00", "").strip()
@@ -99,211 +124,492 @@ def _hms(t: float) -> str:
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
-def build_canonical(parsed: Parsed) -> tuple[str, list[tuple[int, int]]]:
-    """Canonical plain text of a source and each turn's ``(start_char, end_char)`` in it.
+def canonical_pieces(parsed: Parsed) -> Iterator[tuple[str, bool]]:
+    """The canonical text of a source in pieces, in order: ``(piece, is a turn's text)``.
 
     Transcripts: "[hh:mm:ss] Label: text" per turn, blank line between; notes and documents: the
-    heading line whenever it changes, then the items. Offsets cover the turn text only.
-    """
-    parts: list[str] = []
-    pos = 0
-    spans: list[tuple[int, int]] = []
-
-    def add(s: str) -> None:
-        nonlocal pos
-        parts.append(s)
-        pos += len(s)
-
+    heading line whenever it changes, then the items."""
     if parsed.preamble:
-        add("\n".join(parsed.preamble) + "\n\n")
+        yield "\n".join(parsed.preamble) + "\n\n", False
     last_heading = None
     for t in parsed.turns:
         if t.heading and t.heading != last_heading:
-            add(f"{t.heading}\n\n")
+            yield f"{t.heading}\n\n", False
         last_heading = t.heading
         prefix = ""
         if t.start_time is not None:
             prefix += f"[{_hms(t.start_time)}] "
         if t.speaker:
             prefix += f"{t.speaker}: "
-        add(prefix)
-        start = pos
-        add(t.text)
-        spans.append((start, pos))
-        add("\n\n")
-    text = "".join(parts)
-    return text, spans
+        yield prefix, False
+        yield t.text, True
+        yield "\n\n", False
+
+
+def build_canonical(parsed: Parsed) -> tuple[str, list[tuple[int, int]]]:
+    """Canonical plain text of a source and each turn's ``(start_char, end_char)`` in it
+    (see ``canonical_pieces``). Offsets cover the turn text only."""
+    parts: list[str] = []
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for piece, is_turn in canonical_pieces(parsed):
+        if is_turn:
+            spans.append((pos, pos + len(piece)))
+        parts.append(piece)
+        pos += len(piece)
+    return "".join(parts), spans
+
+
+def _utf8_len(s: str) -> int:
+    return len(s) if s.isascii() else len(s.encode("utf-8"))
+
+
+def _measure(parsed: Parsed) -> tuple[list[tuple[int, int]], list[int], int]:
+    """Each turn's span in the canonical text, its word count, and the canonical text's UTF-8
+    length, without building the text."""
+    spans: list[tuple[int, int]] = []
+    words: list[int] = []
+    pos = nbytes = 0
+    for piece, is_turn in canonical_pieces(parsed):
+        if is_turn:
+            spans.append((pos, pos + len(piece)))
+            words.append(word_count(piece))
+        pos += len(piece)
+        nbytes += _utf8_len(piece)
+    return spans, words, nbytes
 
 
 # ---------------------------------------------------------------------------------------- ingesting
 
-def _folder_tables(folder: Path, stem: str) -> list[Path]:
+class IngestInterrupted(KeyboardInterrupt):
+    """Ctrl-C during ``ingest_paths``: the files stored so far stay committed, the file being read
+    is rolled back; ``report`` says what went in (``report.interrupted`` names that file)."""
+
+    def __init__(self, report: IngestReport):
+        super().__init__(report.summary())
+        self.report = report
+
+
+def _outside(link: Path, root: Path) -> Path | None:
+    """Where a symbolic link points when that is outside ``root`` (or nowhere), else None."""
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return link.parent / os.readlink(link) if link.is_symlink() else link
+    return None if target == root or root in target.parents else target
+
+
+def _folder_tables(folder: Path, stem: str, report: IngestReport) -> list[Path]:
     found = []
+    root = folder.resolve()
     for p in sorted(folder.iterdir()):
-        if p.is_file() and p.name.lower().startswith(stem) and p.suffix.lower() in (".csv", ".xlsx"):
-            if p.name.startswith("~$"):
-                continue
+        if not (p.name.lower().startswith(stem) and p.suffix.lower() in (".csv", ".xlsx")) or p.name.startswith("~$"):
+            continue
+        if p.is_symlink() and (target := _outside(p, root)) is not None:
+            report.warnings.append(f"{p.name}: skipped, a symbolic link to {target}, outside {folder}; "
+                                   f"give it with --{stem} to use it")
+            continue
+        if p.is_file():
             found.append(p)
     # stem.csv / stem.xlsx first, then stem_b.csv etc.
     return sorted(found, key=lambda p: (p.stem.lower() != stem, p.name))
 
 
-def _collect(paths: Iterable[Path | str], report: IngestReport) -> tuple[list[Path], list[Path]]:
-    files: list[Path] = []
+def _walk(folder: Path, report: IngestReport) -> list[tuple[Path, bool]]:
+    """The readable files under ``folder`` as (path, is a link), hidden and ``~$`` files left out.
+
+    Symbolic links are never followed out of the folder: a link whose target lies outside it (or
+    that points nowhere) is skipped with a warning naming it. A link to a file inside the folder is
+    read like the file (once); a link to a folder inside it is not descended (that folder is walked
+    where it is)."""
+    root = folder.resolve()
+    out: list[tuple[Path, bool]] = []
+    supported = ", ".join("." + e for e in sorted(READERS))
+
+    def visit(d: Path) -> None:
+        try:
+            entries = sorted(os.scandir(d), key=lambda e: e.name)
+        except OSError as exc:
+            report.warnings.append(f"{d}: folder skipped, cannot be read ({exc.strerror}); check its permissions")
+            return
+        for e in entries:
+            p = Path(e.path)
+            rel = p.relative_to(folder).as_posix()
+            if e.name.startswith((".", "~$")):
+                continue
+            link = e.is_symlink()
+            if link:
+                target = _outside(p, root)
+                if target is not None:
+                    report.warnings.append(f"{rel}: skipped, a symbolic link to {target}, outside {folder}; "
+                                           "copy the file into the folder to ingest it")
+                    continue
+                if p.is_dir():
+                    continue
+            elif e.is_dir(follow_symlinks=False):
+                visit(p)
+                continue
+            if not p.is_file():  # sockets, pipes, devices
+                continue
+            ext = p.suffix.lower().lstrip(".")
+            if SKIP_IN_FOLDERS.match(p.name):
+                continue
+            if ext in READERS:
+                out.append((p, link))
+            elif ext not in TABLE_EXTENSIONS:
+                report.warnings.append(f"{rel}: skipped, unknown file type .{ext}; supported: {supported}")
+
+    visit(folder)
+    return out
+
+
+def _collect(paths: Iterable[Path | str], report: IngestReport) -> tuple[list[FileRef], list[Path]]:
+    found: list[tuple[FileRef, bool]] = []
     folders: list[Path] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
             folders.append(p)
-            for f in sorted(q for q in p.rglob("*") if q.is_file()):
-                rel = f.relative_to(p)
-                if any(part.startswith(".") for part in rel.parts) or f.name.startswith("~$"):
-                    continue
-                ext = f.suffix.lower().lstrip(".")
-                if ext in READERS and not SKIP_IN_FOLDERS.match(f.name):
-                    files.append(f)
-                elif ext not in TABLE_EXTENSIONS and not SKIP_IN_FOLDERS.match(f.name):
-                    report.warnings.append(f"{f.name}: skipped, unknown file type .{ext}; supported: "
-                                           f"{', '.join('.' + e for e in sorted(READERS))}")
+            base = Path(os.path.abspath(p)).name
+            found += [(FileRef(f, f.relative_to(p).as_posix(), base), link) for f, link in _walk(p, report)]
         elif p.is_file():
-            files.append(p)
+            found.append((FileRef(p, p.name, Path(os.path.abspath(p)).parent.name), False))
             folders.append(p.parent)
+        elif p.exists():
+            report.errors.append(f"{p}: not a regular file or folder; give a file or a folder")
         else:
             report.errors.append(f"{p}: not found; check the path")
-    seen: set[Path] = set()
-    unique = []
-    for f in files:
-        key = f.resolve()
-        if key not in seen:
-            seen.add(key)
-            unique.append(f)
-    return unique, list(dict.fromkeys(folders))
+    refs: dict[Path, FileRef] = {}
+    for ref, link in sorted(found, key=lambda x: x[1]):  # the file itself before a link to it
+        refs.setdefault(ref.path.resolve(), ref)
+    order = {id(ref): i for i, (ref, _) in enumerate(found)}
+    return sorted(refs.values(), key=lambda r: order[id(r)]), list(dict.fromkeys(folders))
+
+
+def _name_sources(refs: list[FileRef], stored: set[str]) -> None:
+    """Choose each file's source name: the bare file name when it is unique in the batch (or the
+    relative path when an earlier batch stored the file under it); else the path relative to the
+    folder given; else that folder's name and the relative path. A file whose every name is taken
+    by another file of the batch gets an error instead of being skipped."""
+    groups: dict[str, list[FileRef]] = {}
+    for ref in refs:
+        groups.setdefault(ref.bare, []).append(ref)
+    taken: dict[str, FileRef] = {}
+    for bare, group in groups.items():
+        if len(group) == 1:
+            ref = group[0]
+            longer = [n for n in (ref.rel, f"{ref.base}/{ref.rel}") if n != bare and n in stored]
+            ref.name = longer[0] if longer and bare not in stored else bare
+            continue
+        counts: dict[str, int] = {}
+        for ref in group:
+            counts[ref.rel] = counts.get(ref.rel, 0) + 1
+        for ref in group:
+            ref.name = ref.rel if counts[ref.rel] == 1 else (f"{ref.base}/{ref.rel}" if ref.base else ref.rel)
+    for ref in refs:
+        other = taken.get(ref.name)
+        if other is not None:
+            ref.error = (f"{ref.path}: another file of this batch has the same name and path ({other.path}); "
+                         "rename one, or ingest their common parent folder so that their paths differ")
+            continue
+        taken[ref.name] = ref
+
+
+def _retitle(message: str, ref: FileRef) -> str:
+    """A reader's message starts with the bare file name; name the source when that is longer."""
+    if ref.name != ref.bare and message.startswith(ref.bare):
+        return ref.name + message[len(ref.bare):]
+    return message
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+_BLOB_WRITES: dict[str, bool] = {}
+
+
+def _streams_text(db) -> bool:
+    """Whether the canonical text can be written into SQLite in pieces (incremental blob I/O on
+    a placeholder of the right length) instead of as one bound string, which SQLite and the
+    driver copy three times over. PostgreSQL gets the text as one string."""
+    from sqlalchemy import text as text_sql
+
+    if db.dialect != "sqlite":
+        return False
+    url = str(db.url)
+    if url not in _BLOB_WRITES:
+        try:
+            with db.session() as session:
+                probe = session.execute(text_sql("select printf('%.*c', 3, 'x')")).scalar()
+                raw = session.connection().connection.dbapi_connection
+            _BLOB_WRITES[url] = probe == "xxx" and hasattr(raw, "blobopen")
+        except Exception:
+            _BLOB_WRITES[url] = False
+    return _BLOB_WRITES[url]
+
+
+def _write_canonical(session, source_id: int, parsed: Parsed, nbytes: int) -> None:
+    """Fill the placeholder canonical text of ``source_id`` piece by piece (SQLite blob I/O)."""
+    raw = session.connection().connection.dbapi_connection
+    written = 0
+    buf = bytearray()
+    with raw.blobopen("sources", "canonical_text", source_id) as blob:
+        for piece, _ in canonical_pieces(parsed):
+            buf += piece.encode("utf-8")
+            if len(buf) >= 1 << 20:
+                blob.write(buf)
+                written += len(buf)
+                buf.clear()
+        if buf:
+            blob.write(buf)
+            written += len(buf)
+    if written != nbytes:  # the pieces changed under us: never store a torn text
+        raise WorkbenchError(f"canonical text of {nbytes} bytes came out as {written}; ingest the file again")
+
+
+def _stale_bare(ref: FileRef, refs: list[FileRef], digests: dict[Path, str], db) -> bool:
+    """Whether the source stored under ``ref``'s bare name is none of the batch's files of that name."""
+    from sqlalchemy import select
+
+    from ..store.models import Source
+
+    with db.session() as session:
+        stored = session.scalar(select(Source.content_hash).where(Source.file_name == ref.bare))
+    for other in refs:
+        if other.bare == ref.bare:
+            try:
+                digests[other.path] = digests.get(other.path) or _digest(other.path)
+            except OSError:
+                continue
+            if digests[other.path] == stored:
+                return False
+    return True
+
+
+SEGMENT_BATCH = 5000
+SEGMENT_COLUMNS = ("source_id", "index", "speaker_id", "start_char", "end_char", "start_time", "end_time",
+                   "heading", "page", "word_count")
+
+
+def _insert_segments(session, rows: Iterable[tuple]) -> None:
+    """Insert segment rows (tuples in ``SEGMENT_COLUMNS`` order) in bulk: PostgreSQL by COPY, other
+    databases by multi-row inserts of ``SEGMENT_BATCH`` rows; never one ORM object per turn."""
+    from sqlalchemy import insert
+
+    from ..store.models import Segment
+
+    raw = session.connection().connection.dbapi_connection
+    if session.get_bind().dialect.name == "postgresql" and hasattr(raw, "cursor"):
+        columns = ", ".join(f'"{c}"' for c in SEGMENT_COLUMNS)
+        with raw.cursor() as cursor, cursor.copy(f"COPY {Segment.__tablename__} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(dict(zip(SEGMENT_COLUMNS, row)))
+        if len(batch) >= SEGMENT_BATCH:
+            session.execute(insert(Segment).execution_options(render_nulls=True), batch)
+            batch = []
+    if batch:
+        session.execute(insert(Segment).execution_options(render_nulls=True), batch)
 
 
 @requires("ingest")
 def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None = None,
-                 participants: Path | str | None = None, user: str | None = None) -> IngestReport:
+                 participants: Path | str | None = None, strict_roster: bool = False,
+                 limits: Limits | None = None, user: str | None = None) -> IngestReport:
     """Ingest files and folders; one transaction per file.
 
     A folder's ``manifest*.csv|xlsx`` and ``participants*.csv|xlsx`` are picked up automatically
-    (an explicit ``manifest``/``participants`` takes precedence for the files it names). A file that
-    cannot be read is reported in ``errors`` and nothing of it is stored; the others still go in.
-    """
-    from sqlalchemy import select
+    (an explicit ``manifest``/``participants`` takes precedence for the files it names). Any error
+    in those tables (a bad value or date, two rows that disagree, a row naming two files) stops the
+    whole batch before anything is stored; all of them are in ``errors``. A file that cannot be read
+    is reported in ``errors`` and nothing of it is stored; the others still go in.
 
-    from ..store.models import Segment, Source, Speaker
+    Source names: the bare file name when unique in the batch, else the path relative to the
+    folder given (``fase1/intervju.docx``). Symbolic links out of a folder are skipped.
+    ``strict_roster``: a speaker label not in the file's roster is an error for that file.
+    ``limits``: size limits (default ``Limits.from_env()``). Ctrl-C raises ``IngestInterrupted``
+    (a ``KeyboardInterrupt``) carrying the report; the files stored before it stay stored.
+    """
+    from sqlalchemy import func, select
+
+    from ..store.models import Source, Speaker
 
     began = time.perf_counter()
     report = IngestReport()
-    files, folders = _collect(paths, report)
+    limits = limits or Limits.from_env()
+    current: FileRef | None = None
+    writing = False  # the current file's transaction has begun
+    digests: dict[Path, str] = {}
+    try:
+        refs, folders = _collect(paths, report)
+        with db.session() as session:
+            candidates = {n for r in refs for n in (r.bare, r.rel, f"{r.base}/{r.rel}")}
+            stored = set()
+            names = sorted(candidates)
+            for i in range(0, len(names), 500):
+                stored |= set(session.scalars(select(Source.file_name).where(Source.file_name.in_(names[i:i + 500]))))
+        _name_sources(refs, stored)
 
-    meta: dict[str, dict[str, Any]] = {}
-    roster: dict[str, list[Participant]] = {}
-    manifest_files = [Path(manifest)] if manifest else []
-    participant_files = [Path(participants)] if participants else []
-    for folder in folders:
-        manifest_files += [p for p in _folder_tables(folder, "manifest") if p not in manifest_files]
-        participant_files += [p for p in _folder_tables(folder, "participants") if p not in participant_files]
-    for mf in manifest_files:
-        for name, row in read_manifest(mf).items():
-            if name in meta:
-                if meta[name] != row and mf != Path(manifest or ""):
-                    report.warnings.append(f"{mf.name}: {name} is described again; the first row is kept")
-                continue
-            meta[name] = row
-    explicit_roster = {p.resolve() for p in participant_files[:1]} if participants else set()
-    for pf in participant_files:
-        rows = read_participants(pf)
-        for name, people in rows.items():
-            if name in roster and pf.resolve() not in explicit_roster and explicit_roster:
-                continue
-            known = {p.speaker for p in roster.get(name, [])}
-            roster.setdefault(name, []).extend(p for p in people if p.speaker not in known)
-    if not manifest_files and files:
-        report.warnings.append("no manifest.csv found; sources are stored without kind, phase, pilot, "
-                               "county, date and language")
+        manifest_files = [Path(manifest)] if manifest else []
+        participant_files = [Path(participants)] if participants else []
+        for folder in folders:
+            manifest_files += [p for p in _folder_tables(folder, "manifest", report) if p not in manifest_files]
+            participant_files += [p for p in _folder_tables(folder, "participants", report)
+                                  if p not in participant_files]
+        table_errors: list[str] = []
+        meta_rows: list[TableRow] = []
+        for mf in manifest_files:
+            rows, errors = manifest_rows(mf, explicit=bool(manifest) and mf == Path(manifest))
+            meta_rows += rows
+            table_errors += errors
+        people_rows: list[TableRow] = []
+        for pf in participant_files:
+            rows, errors = participant_rows(pf, explicit=bool(participants) and pf == Path(participants))
+            people_rows += rows
+            table_errors += errors
+        table_errors += describe(refs, meta_rows, people_rows)
+        if table_errors:
+            report.errors += table_errors
+            report.stopped = True
+            report.seconds = time.perf_counter() - began
+            return report
+        if not manifest_files and refs:
+            report.warnings.append("no manifest.csv found; sources are stored without kind, phase, pilot, "
+                                   "county, date and language")
+        roster_name = participant_files[0].name if participant_files else "participants.csv"
+        streaming = _streams_text(db)
 
-    for path in files:
-        name = path.name
-        data_meta = meta.get(name)
-        if data_meta is None:
-            data_meta = {}
-            if manifest_files:
+        for ref in refs:
+            current, writing = ref, False
+            name = ref.name
+            if ref.error:
+                report.errors.append(ref.error)
+                continue
+            data_meta = ref.meta
+            if not ref.described and manifest_files:
                 report.warnings.append(f"{name}: not in {manifest_files[0].name}; stored without kind, phase "
                                        "and pilot; add a row for it")
-        people = {p.speaker: p for p in roster.get("*", [])}
-        people.update({p.speaker: p for p in roster.get(name, [])})
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            report.errors.append(f"{name}: cannot be read ({exc.strerror})")
-            continue
-        digest = hashlib.sha256(data).hexdigest()
-        with db.session() as session:
-            same = session.execute(select(Source.file_name).where(Source.content_hash == digest)).first()
-            existing = session.execute(select(Source.content_hash).where(Source.file_name == name)).first()
-        if same is not None:
-            report.unchanged.append(name if same[0] == name else f"{name} (same content as {same[0]})")
-            continue
-        if existing is not None:
-            report.changed.append(f"{name}: changed (not re-ingested; the stored version is kept; "
-                                  "remove the source first or give the new version a new file name)")
-            continue
-        try:
-            parsed = read_file(path, people.keys() or None, kind=data_meta.get("kind"))
-        except WorkbenchError as exc:
-            report.errors.append(str(exc))
-            continue
-        except Exception as exc:  # a reader library failing on a malformed file
-            report.errors.append(f"{name}: cannot be read ({type(exc).__name__}: {exc})")
-            continue
-        report.warnings.extend(parsed.warnings)
-        if people:
+            people = ref.people
+            try:
+                digest = digests[ref.path] = digests.get(ref.path) or _digest(ref.path)
+            except OSError as exc:
+                report.errors.append(f"{name}: cannot be read ({exc.strerror}); check the file's permissions")
+                continue
+            with db.session() as session:
+                same = session.execute(select(Source.file_name).where(Source.content_hash == digest)).first()
+                existing = session.execute(select(Source.content_hash).where(Source.file_name == name)).first()
+            if same is not None:
+                report.unchanged.append(name if same[0] == name else f"{name} (same content as {same[0]})")
+                continue
+            if existing is not None:
+                report.changed.append(f"{name}: changed (not re-ingested; the stored version is kept; "
+                                      "remove the source first or give the new version a new file name)")
+                continue
+            if name != ref.bare and ref.bare in stored and _stale_bare(ref, refs, digests, db):
+                report.warnings.append(f"{name}: stored under its relative path, as the batch has several "
+                                       f"files named {ref.bare}; a source {ref.bare} is already stored: if it is "
+                                       "one of them in an older version, remove it")
+            try:
+                parsed = read_file(ref.path, people.keys() or None, kind=data_meta.get("kind"),
+                                   strict_roster=strict_roster, limits=limits)
+            except WorkbenchError as exc:
+                report.errors.append(_retitle(str(exc), ref))
+                continue
+            except MemoryError:
+                report.errors.append(f"{name}: not enough memory to read it; split the file or free memory")
+                continue
+            except Exception as exc:  # a reader library failing on a malformed file
+                report.errors.append(f"{name}: cannot be read ({type(exc).__name__}: {exc})")
+                continue
+            warnings = [_retitle(w, ref) for w in parsed.warnings]
             unknown = sorted({t.speaker for t in parsed.turns if t.speaker and t.speaker not in people})
-            for label in unknown:
-                report.warnings.append(f"{name}: speaker '{label}' is not in participants.csv; "
-                                       "add a row to give the actor")
-        canonical, spans = build_canonical(parsed)
-        words = [word_count(t.text) for t in parsed.turns]
-        kind = data_meta.get("kind") or ("dokument" if parsed.kind_hint == "dokument" else None)
-        try:
-            with db.transaction(user) as tx:
-                source = Source(file_name=name, content_hash=digest, format=parsed.format, kind=kind,
-                                phase=data_meta.get("phase"), pilot=data_meta.get("pilot"),
-                                county=data_meta.get("county"), date=data_meta.get("date"),
-                                language=data_meta.get("language"), canonical_text=canonical,
-                                word_count=sum(words), ingested_by=tx.user.id)
-                tx.session.add(source)
-                tx.session.flush()
-                speakers: dict[str, Speaker] = {}
-                for t in parsed.turns:
-                    if t.speaker and t.speaker not in speakers:
-                        p = people.get(t.speaker)
-                        sp = Speaker(source_id=source.id, label=t.speaker, actor=p.actor if p else None,
-                                     organisation=p.organisation if p else None, pilot=p.pilot if p else None,
-                                     name=p.name if p else None)
-                        tx.session.add(sp)
-                        speakers[t.speaker] = sp
-                tx.session.flush()
-                for i, (t, (start, end), n) in enumerate(zip(parsed.turns, spans, words), start=1):
-                    tx.session.add(Segment(
-                        source_id=source.id, index=i,
-                        speaker_id=speakers[t.speaker].id if t.speaker else None,
-                        start_char=start, end_char=end, start_time=t.start_time, end_time=t.end_time,
-                        heading=(t.heading[:500] if t.heading else None), page=t.page, word_count=n))
-                assign_pseudonyms(tx.session)
-                tx.audit("ingest", "source", source.id,
-                         {"file": name, "format": parsed.format, "hash": digest,
-                          "segments": len(parsed.turns), "words": sum(words), "speakers": sorted(speakers)})
-        except WorkbenchError as exc:
-            report.errors.append(f"{name}: {exc}")
-            continue
-        except Exception as exc:  # database constraint or connection trouble: this file only
-            report.errors.append(f"{name}: not stored ({type(exc).__name__}: {str(exc).splitlines()[0]})")
-            continue
-        report.added.append(name)
-        report.words += sum(words)
-        report.turns += len(parsed.turns)
+            if people and unknown and strict_roster:
+                report.errors.append(f"{name}: speaker {unknown[0]!r} is not in {roster_name}"
+                                     f"{f' (nor {len(unknown) - 1} more)' if len(unknown) > 1 else ''}; "
+                                     "add a row for it, or ingest without --strict-roster")
+                continue
+            report.warnings.extend(warnings)
+            if people:
+                for label in unknown:
+                    if not any(f"'{label}'" in w or f'"{label}"' in w for w in warnings):
+                        report.warnings.append(f"{name}: speaker '{label}' is not in {roster_name}; "
+                                               "stored without an actor; add a row to give the actor")
+            kind = data_meta.get("kind") or ("dokument" if parsed.kind_hint == "dokument" else None)
+            try:
+                # The text is held once: as the turns' texts (SQLite: written from them in pieces)
+                # or as the canonical string (the turns' copies are let go once counted).
+                spans, words, nbytes = _measure(parsed)
+                if streaming:
+                    canonical = func.printf("%.*c", nbytes, " ")  # a placeholder of the right length
+                else:
+                    canonical, _ = build_canonical(parsed)
+                    for t in parsed.turns:
+                        t.text = ""
+                writing = True
+                with db.transaction(user) as tx:
+                    source = Source(file_name=name, content_hash=digest, format=parsed.format, kind=kind,
+                                    phase=data_meta.get("phase"), pilot=data_meta.get("pilot"),
+                                    county=data_meta.get("county"), date=data_meta.get("date"),
+                                    language=data_meta.get("language"), canonical_text=canonical,
+                                    word_count=sum(words), ingested_by=tx.user.id)
+                    tx.session.add(source)
+                    tx.session.flush()
+                    if streaming:
+                        _write_canonical(tx.session, source.id, parsed, nbytes)
+                    speakers: dict[str, Speaker] = {}
+                    for t in parsed.turns:
+                        if t.speaker and t.speaker not in speakers:
+                            p = people.get(t.speaker)  # None for a label the roster lacks: actor unknown
+                            sp = Speaker(source_id=source.id, label=t.speaker, actor=p.actor if p else None,
+                                         organisation=p.organisation if p else None,
+                                         pilot=p.pilot if p else None, name=p.name if p else None)
+                            tx.session.add(sp)
+                            speakers[t.speaker] = sp
+                    tx.session.flush()
+                    speaker_ids = {label: sp.id for label, sp in speakers.items()}
+                    _insert_segments(tx.session, (
+                        (source.id, i, speaker_ids[t.speaker] if t.speaker else None, start, end, t.start_time,
+                         t.end_time, t.heading[:500] if t.heading else None, t.page, n)
+                        for i, (t, (start, end), n) in enumerate(zip(parsed.turns, spans, words), start=1)))
+                    assign_pseudonyms(tx.session)
+                    tx.audit("ingest", "source", source.id,
+                             {"file": name, "format": parsed.format, "hash": digest,
+                              "segments": len(parsed.turns), "words": sum(words), "speakers": sorted(speakers)})
+            except WorkbenchError as exc:
+                report.errors.append(f"{name}: {exc}")
+                continue
+            except Exception as exc:  # database constraint or connection trouble: this file only
+                report.errors.append(f"{name}: not stored ({type(exc).__name__}: {str(exc).splitlines()[0]})")
+                continue
+            report.added.append(name)
+            report.words += sum(words)
+            report.turns += len(parsed.turns)
+            current = parsed = canonical = spans = words = source = None  # let a large file go before the next
+        current = None
+    except KeyboardInterrupt:
+        if current is not None:
+            report.interrupted = current.name or current.bare
+            if writing and current.name not in report.added:
+                try:  # Ctrl-C may land after the commit: count the file if it is in
+                    with db.session() as session:
+                        if session.scalar(select(Source.id).where(Source.content_hash == digest,
+                                                                  Source.file_name == current.name)):
+                            report.added.append(current.name)
+                            report.interrupted = None
+                except Exception:
+                    pass
+        if report.interrupted is None:
+            report.interrupted = ""
+        report.seconds = time.perf_counter() - began
+        raise IngestInterrupted(report) from None
     report.seconds = time.perf_counter() - began
     return report
 

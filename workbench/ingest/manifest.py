@@ -1,14 +1,31 @@
 """Manifest (one row per source) and participants roster (one row per speaker per source).
 
 Both are read from .csv (UTF-8, with or without BOM; comma or semicolon) or .xlsx (openpyxl).
+
+Which file a row describes: its ``file`` value (``\\`` or ``/`` separated) names a file when its
+last path components equal the file's, as many as the value gives but at most the file's path
+below the folder given plus that folder's own name. So ``intervju.docx`` names every file of that
+name, ``fase1/intervju.docx`` only the one in ``fase1``; a value that is exactly a file's path
+relative to the folder given names that file alone. A row naming two files of the batch is an
+error (write the relative path). Participants rows with an empty ``file`` or ``*`` apply to every
+file; a row for the file itself wins over a ``*`` row for the same label.
+
+Conflicts are errors naming the rows: two rows for one file (or one label of one file) that give
+two different non-empty values; rows that agree, or where one leaves a column empty, are merged.
+An explicit ``--manifest``/``--participants`` wins over the folder's tables for the files it names.
+Dates are stored as ISO ``YYYY-MM-DD`` (or ``YYYY-MM``/``YYYY``), read from the forms in
+``DATE_FORMS`` (day before month).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Sequence
 
 from ..errors import InputError
 
@@ -17,6 +34,9 @@ PARTICIPANT_COLUMNS = ("file", "speaker", "actor", "organisation", "pilot", "nam
 KINDS = ("fokusgruppe", "intervju", "dialogkonferanse", "observasjon", "dokument")
 LANGUAGES = ("nb", "nn", "nb+nn")
 NOTES_KINDS = ("dialogkonferanse", "dokument")  # kinds whose .txt/.md are read as notes
+DATE_FORMS = "2024-03-12, 12.03.2024, 12/03/2024, 12.3.24, 2024-03 or 03.2024 (a month), 2024 (a year)"
+META_FIELDS = MANIFEST_COLUMNS[1:]
+PERSON_FIELDS = ("actor", "organisation", "pilot", "name")
 
 
 @dataclass
@@ -90,40 +110,277 @@ def _cell(v) -> str:
     return str(v)
 
 
-def read_manifest(path: Path) -> dict[str, dict[str, str | None]]:
-    """{file name: {kind, phase, pilot, county, date, language}} with kind and language validated."""
+# ------------------------------------------------------------------------------------------ dates
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_DMY = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})\.?$")
+_MY = re.compile(r"^(\d{1,2})[./](\d{4})$")
+_Y = re.compile(r"^(\d{4})$")
+
+
+def parse_date(value: str) -> str:
+    """An ISO date (``2024-03-12``), month (``2024-03``) or year (``2024``) from the forms in
+    ``DATE_FORMS``; the day comes before the month (Norwegian order). ``ValueError`` says why not."""
+    text = value.strip()
+    year = month = day = None
+    if m := _ISO.match(text):
+        year, month, day = int(m[1]), int(m[2]), int(m[3]) if m[3] else None
+    elif m := _DMY.match(text):
+        day, month, year = int(m[1]), int(m[2]), int(m[3])
+        if len(m[3]) == 2:
+            this = dt.date.today().year
+            year += 2000 if 2000 + year <= this + 1 else 1900
+        if month > 12 and day <= 12:
+            raise ValueError(f"month {month} does not exist (the day comes first: dd.mm.yyyy)")
+    elif m := _MY.match(text):
+        month, year = int(m[1]), int(m[2])
+    elif _Y.match(text):
+        return text
+    else:
+        raise ValueError("not a date")
+    if not 1 <= month <= 12:
+        raise ValueError(f"month {month} does not exist")
+    if day is None:
+        return f"{year:04d}-{month:02d}"
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        raise ValueError(f"day {day} does not exist in {year:04d}-{month:02d}") from None
+
+
+# ------------------------------------------------------------------------------------------ rows
+
+@dataclass
+class TableRow:
+    """One row of a manifest or participants table, with where it came from."""
+
+    table: Path
+    number: int
+    file: str  # as written, '/'-separated; "*" for every file (participants)
+    values: dict[str, Any]
+    explicit: bool = False  # from --manifest / --participants
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return path_parts(self.file)
+
+    @property
+    def where(self) -> str:
+        return f"{self.table.name}: row {self.number}"
+
+
+def path_parts(value: str) -> tuple[str, ...]:
+    """The components of a path as written in a table (``\\`` or ``/``; ``.``, ``..`` and a drive dropped)."""
+    parts = [p for p in value.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+    if parts and re.fullmatch(r"[A-Za-z]:", parts[0]):
+        parts = parts[1:]
+    return tuple(parts)
+
+
+def manifest_rows(path: Path, *, explicit: bool = False) -> tuple[list[TableRow], list[str]]:
+    """Every row of a manifest (values validated: kind, language, date as ISO) and every error,
+    each one line naming the table, the row, the file and the fix."""
     path = Path(path)
-    result: dict[str, dict[str, str | None]] = {}
-    for number, rec in read_table(path, ("file",), MANIFEST_COLUMNS[1:]):
-        name = Path(rec.get("file", "").replace("\\", "/")).name
-        if not name:
-            raise InputError(f"{path.name}: row {number}: the 'file' column is empty; give the file name")
+    try:
+        table = read_table(path, ("file",), MANIFEST_COLUMNS[1:])
+    except InputError as exc:
+        return [], [str(exc)]
+    rows, errors = [], []
+    for number, rec in table:
+        file = "/".join(path_parts(rec.get("file", "")))
+        if not file:
+            errors.append(f"{path.name}: row {number}: the 'file' column is empty; give the file name")
+            continue
+        name = path_parts(file)[-1]
         kind = rec.get("kind", "").lower() or None
         if kind is not None and kind not in KINDS:
-            raise InputError(f"{path.name}: row {number} ({name}): kind {rec['kind']!r} is not allowed; "
-                             f"use one of {', '.join(KINDS)}")
+            errors.append(f"{path.name}: row {number} ({name}): kind {rec['kind']!r} is not allowed; "
+                          f"use one of {', '.join(KINDS)}")
         language = rec.get("language", "").lower().replace(" ", "") or None
         if language is not None and language not in LANGUAGES:
-            raise InputError(f"{path.name}: row {number} ({name}): language {rec['language']!r} is not allowed; "
-                             f"use one of {', '.join(LANGUAGES)}")
-        result[name] = {"kind": kind, "phase": rec.get("phase") or None, "pilot": rec.get("pilot") or None,
-                        "county": rec.get("county") or None, "date": rec.get("date") or None,
-                        "language": language}
+            errors.append(f"{path.name}: row {number} ({name}): language {rec['language']!r} is not allowed; "
+                          f"use one of {', '.join(LANGUAGES)}")
+        date = rec.get("date") or None
+        if date is not None:
+            try:
+                date = parse_date(date)
+            except ValueError as exc:
+                errors.append(f"{path.name}: row {number} ({name}): date {rec['date']!r} cannot be read ({exc}); "
+                              f"write it as {DATE_FORMS}")
+        rows.append(TableRow(path, number, file, {
+            "kind": kind, "phase": rec.get("phase") or None, "pilot": rec.get("pilot") or None,
+            "county": rec.get("county") or None, "date": date, "language": language}, explicit))
+    return rows, errors
+
+
+def participant_rows(path: Path, *, explicit: bool = False) -> tuple[list[TableRow], list[str]]:
+    """Every row of a participants table (``values``: speaker, actor, organisation, pilot, name) and
+    every error."""
+    path = Path(path)
+    try:
+        table = read_table(path, ("file", "speaker"), PARTICIPANT_COLUMNS[2:])
+    except InputError as exc:
+        return [], [str(exc)]
+    rows, errors = [], []
+    for number, rec in table:
+        speaker = rec.get("speaker", "")
+        if not speaker:
+            errors.append(f"{path.name}: row {number}: the 'speaker' column is empty; "
+                          "give the label exactly as written in the file")
+            continue
+        file = "/".join(path_parts(rec.get("file", ""))) or "*"  # empty or '*': every file
+        rows.append(TableRow(path, number, file, {
+            "speaker": speaker, "actor": rec.get("actor") or None, "organisation": rec.get("organisation") or None,
+            "pilot": rec.get("pilot") or None, "name": rec.get("name") or None}, explicit))
+    return rows, errors
+
+
+def read_manifest(path: Path) -> dict[str, dict[str, str | None]]:
+    """{file as written: {kind, phase, pilot, county, date, language}}, validated; the first error
+    (bad value, unreadable date, two rows giving one file different values) is raised."""
+    rows, errors = manifest_rows(path)
+    result: dict[str, dict[str, str | None]] = {}
+    if not errors:
+        by_file: dict[str, list[TableRow]] = {}
+        for row in rows:
+            by_file.setdefault(row.file, []).append(row)
+        for file, same in by_file.items():
+            values, problem = merge_rows(same, META_FIELDS, file)
+            if problem:
+                errors.append(problem)
+            result[file] = values
+    if errors:
+        raise InputError(errors[0])
     return result
 
 
 def read_participants(path: Path) -> dict[str, list[Participant]]:
-    """{file name: [Participant]}; a row with an empty file (or '*') applies to every file."""
-    path = Path(path)
+    """{file as written (or '*'): [Participant]}; the first error (empty speaker, one label given
+    two different actors for one file) is raised."""
+    rows, errors = participant_rows(path)
     result: dict[str, list[Participant]] = {}
-    for number, rec in read_table(path, ("file", "speaker"), PARTICIPANT_COLUMNS[2:]):
-        speaker = rec.get("speaker", "")
-        if not speaker:
-            raise InputError(f"{path.name}: row {number}: the 'speaker' column is empty; "
-                             "give the label exactly as written in the file")
-        name = Path(rec.get("file", "").replace("\\", "/")).name or "*"
-        result.setdefault(name, []).append(Participant(
-            speaker=speaker, actor=rec.get("actor") or None,
-            organisation=rec.get("organisation") or None, pilot=rec.get("pilot") or None,
-            name=rec.get("name") or None))
+    if not errors:
+        by_file: dict[str, list[TableRow]] = {}
+        for row in rows:
+            by_file.setdefault(row.file, []).append(row)
+        for file, same in by_file.items():
+            people, problems = roster_from_rows(same, file)
+            errors += problems
+            result[file] = list(people.values())
+    if errors:
+        raise InputError(errors[0])
     return result
+
+
+# ------------------------------------------------------------------------------------------ batch
+
+def merge_rows(rows: Sequence[TableRow], fields: Sequence[str], what: str) -> tuple[dict[str, Any], str | None]:
+    """The values of rows describing one thing: merged where they agree or one is empty; the
+    first field two rows give different non-empty values is returned as a one-line error."""
+    merged: dict[str, Any] = {f: None for f in fields}
+    source: dict[str, TableRow] = {}
+    for row in rows:
+        for f in fields:
+            v = row.values.get(f)
+            if v is None:
+                continue
+            if merged[f] is None:
+                merged[f] = v
+                source[f] = row
+            elif merged[f] != v:
+                first = source[f]
+                places = (f"{first.table.name} rows {first.number} and {row.number}" if first.table == row.table
+                          else f"{first.where} and {row.where}")
+                return merged, (f"{places} give {what} two different {f} values ({merged[f]!r} and {v!r}); "
+                                "keep one row, or make them agree")
+    return merged, None
+
+
+def roster_from_rows(rows: Sequence[TableRow], what: str) -> tuple[dict[str, Participant], list[str]]:
+    """{label: Participant} from participants rows for one file (or all '*' rows); a label given
+    two different actors (organisations, pilots, names) is an error naming both rows."""
+    by_label: dict[str, list[TableRow]] = {}
+    for row in rows:
+        by_label.setdefault(row.values["speaker"], []).append(row)
+    people, errors = {}, []
+    for label, same in by_label.items():
+        values, problem = merge_rows(same, PERSON_FIELDS, f"speaker {label!r} of {what}")
+        if problem:
+            errors.append(problem)
+        people[label] = Participant(speaker=label, **values)
+    return people, errors
+
+
+@dataclass
+class FileRef:
+    """A file of the batch: its path, its path relative to the folder given (the bare name for a
+    file given alone), that folder's own name, and the source name chosen for it."""
+
+    path: Path
+    rel: str
+    base: str = ""
+    name: str = ""
+    error: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    described: bool = False  # a manifest row names it
+    people: dict[str, Participant] = field(default_factory=dict)
+
+    @property
+    def bare(self) -> str:
+        return self.path.name
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        rel = tuple(self.rel.split("/"))
+        return ((self.base,) + rel) if self.base else rel
+
+
+def _matches(row: TableRow, ref: FileRef) -> bool:
+    want, have = row.parts, ref.parts
+    n = min(len(want), len(have))
+    return n > 0 and want[-n:] == have[-n:]
+
+
+def _assign(rows: list[TableRow], refs: list[FileRef], errors: list[str]) -> dict[int, list[TableRow]]:
+    """{index of ref: rows naming it}; a row naming several files of the batch is an error."""
+    found: dict[int, list[TableRow]] = {}
+    for row in rows:
+        if row.file == "*":
+            continue
+        exact = [i for i, r in enumerate(refs) if r.rel == row.file]
+        hits = exact or [i for i, r in enumerate(refs) if _matches(row, r)]
+        if len(hits) > 1:
+            names = ", ".join(refs[i].rel for i in hits[:4]) + (" ..." if len(hits) > 4 else "")
+            errors.append(f"{row.where} ({row.file}) names {len(hits)} files of this batch ({names}); "
+                          "write the path relative to the folder, e.g. " + refs[hits[0]].rel)
+            continue
+        for i in hits:
+            found.setdefault(i, []).append(row)
+    return found
+
+
+def describe(refs: list[FileRef], manifest: list[TableRow], participants: list[TableRow]) -> list[str]:
+    """Fill each ref's ``meta`` and ``people`` from the tables' rows; every conflict is returned as
+    a one-line error naming the rows (nothing is guessed)."""
+    errors: list[str] = []
+    for i, rows in _assign(manifest, refs, errors).items():
+        chosen = [r for r in rows if r.explicit] or rows
+        values, problem = merge_rows(chosen, META_FIELDS, refs[i].name or refs[i].rel)
+        if problem:
+            errors.append(problem)
+        refs[i].meta, refs[i].described = values, True
+
+    star = [r for r in participants if r.file == "*"]
+    star_people: dict[str, Participant] = {}
+    for tier in ([r for r in star if not r.explicit], [r for r in star if r.explicit]):  # explicit wins
+        people, problems = roster_from_rows(tier, "every file ('*')")
+        errors += problems
+        star_people.update(people)
+    for ref in refs:
+        ref.people = dict(star_people)
+    for i, rows in _assign(participants, refs, errors).items():
+        chosen = [r for r in rows if r.explicit] or rows
+        people, problems = roster_from_rows(chosen, refs[i].name or refs[i].rel)
+        errors += problems
+        refs[i].people.update(people)  # a row for the file wins over a '*' row
+    return list(dict.fromkeys(errors))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass
+@dataclass(slots=True)  # a 200 MB transcript has ~500,000 turns: no per-object __dict__
 class Turn:
     """One segment as read from a file.
 

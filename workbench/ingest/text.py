@@ -1,10 +1,46 @@
-"""Shared text helpers: decoding, timestamps, speaker-label detection, notes structure."""
+"""Shared text helpers: decoding, timestamps, speaker-label detection, notes structure.
+
+Decoding is per line: a line that is valid UTF-8 is read as UTF-8, any other byte as Windows-1252,
+so a file that mixes the two (pasted from different tools) reads cleanly; UTF-16 and UTF-32 with a
+byte order mark (and UTF-16 without one) are recognised, and UTF-8 that was once read as
+Windows-1252 ("blÃ¥bÃ¦r") is repaired. The result never contains U+FFFD made by the workbench.
+
+Speaker detection needs no roster. A speaker label is a line-initial prefix that *recurs* as a
+turn starter, in one of these layouts:
+
+- ``Label: text``, ``LABEL:``, ``Label :`` and ``Label [hh:mm:ss]: text`` (a time before or after
+  the label is the turn's start time);
+- ``[label] text`` (QualCoder and similar; bracket, no colon);
+- a label alone on its line followed by text (``INFORMANT 1``, ``Moderator:``);
+- a name line next to a time line: Zoom's "save transcript" (name line, ``hh:mm:ss`` line, text),
+  Otter and Teams (``Kari Nordmann  0:03`` then text), Microsoft Stream (time line, name line,
+  text). When this is the file's pattern, only such name lines start turns, so a colon inside the
+  spoken text never does, and a name that occurs once still starts its turn.
+
+A colon sentence that starts a line once ("Merk: ...", "Edit: ...") is text, as are metadata keys
+(``Dato:``, ``Tema:``) and times (``00:12:03`` alone on a line is a time, never a label). A label
+with digits that occurs once counts when its family recurs ("Informant 3" beside "Informant 1").
+With a roster, its labels always start turns; a recurring label that is not in it is kept as its
+own speaker and reported (``strict_roster=True`` makes that an error).
+
+``split_turns`` works in two passes over the lines: the first classifies each line once and keeps
+only compact records of the label-like lines, the file's pattern is decided from those records, and
+the second pass builds the turns. ``parse_lines`` takes a callable that yields the lines, so a large
+file is read twice from disk instead of being held in memory several times over.
+"""
 
 from __future__ import annotations
 
+import codecs
+import io
+import math
 import re
+from array import array
+from bisect import bisect_left
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
 from ..errors import InputError
 from .model import Parsed, Turn
@@ -18,39 +54,203 @@ METADATA_KEYS = frozenset(k.casefold() for k in (
     "Møtested", "Saksnr", "Ref", "Kilde", "Kjelde", "Title", "Date",
 ))
 
-_TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+# Bracketed words at the start of a line that are transcription notes, never speakers.
+BRACKET_NOTES = frozenset(k.casefold() for k in (
+    "ler", "latter", "humring", "pause", "kort pause", "lang pause", "stille", "stillhet", "kremt",
+    "kremter", "hoster", "sukk", "sukker", "uhørbart", "uhøyrleg", "uhørlig", "utydelig", "utydeleg",
+    "uklart", "uforståelig", "uforståeleg", "overlapp", "samtidig tale", "avbrudd", "avbryter",
+    "navn", "namn", "sted", "stad", "anonymisert", "fjernet", "sladdet", "slettet", "tekst",
+    "inaudible", "unintelligible", "laughter", "laughs", "laughing", "crosstalk", "silence",
+    "music", "musikk", "applause", "applaus", "noise", "støy", "unclear", "overlapping", "pause",
+))
+
+_TS = r"\d{1,2}:\d{1,2}(?::\d{1,2})?(?:[.,]\d{1,3})?"
 TIMESTAMP = re.compile(rf"[\[(]({_TS})[\])]")
-# A label candidate: 1-4 words of letters/digits/hyphens/parentheses/dots/underscores.
-_WORD = r"[\w()\-.'’/&]+"
-_LABEL = rf"{_WORD}(?:[ \t]+{_WORD}){{0,3}}"
-LABEL_LINE = re.compile(
-    rf"^\s*(?:[\[(](?P<t1>{_TS})[\])]\s*)?"        # [hh:mm:ss] before the label
-    rf"(?P<label>{_LABEL}?)"
-    rf"\s*(?:[\[(](?P<t2>{_TS})[\])])?\s*:"         # Label [hh:mm:ss]:
-    rf"(?!//)\s*(?:[\[(](?P<t3>{_TS})[\])]\s*)?"    # Label: [hh:mm:ss] text   (not a URL)
-    rf"(?P<text>.*)$", re.S)
+# A whole line that is a time or a time range: "00:12:03", "[00:12:03]", "10:15:", "0:0:0.0 --> 0:0:3.6".
+TIME_LINE = re.compile(
+    rf"[\[(]?[ \t]*({_TS})[ \t]*[\])]?"
+    rf"(?:[ \t]*(?:-->|->|-|–|—|to|til)[ \t]*[\[(]?[ \t]*({_TS})[ \t]*[\])]?)?[ \t]*:?")
+# A time at the start of a line before a label: "[00:01:02] ", "(00:05) ", "00:00:05 ", "[0:05] - ".
+LEAD_TIME = re.compile(
+    rf"(?:[\[(][ \t]*({_TS})(?:[ \t]*(?:-->|->|-|–)[ \t]*{_TS})?[ \t]*[\])]|({_TS})(?=[ \t]))"
+    rf"[ \t]*(?:[-–—|][ \t]+)?")
+# A label candidate: 1-5 words of letters/digits/hyphens/parentheses/dots/underscores; a word never
+# starts with "(0" so that "Speaker 1 (00:05):" keeps its time apart.
+_WORD = r"(?![\[(]\d)[\w()\-.'’/&]+"
+COLON_LABEL = re.compile(
+    rf"(?P<label>{_WORD}(?:[ \t]+{_WORD}){{0,4}}?)"
+    rf"[ \t]*(?:[\[(][ \t]*(?P<t2>{_TS})[ \t]*[\])][ \t]*)?"      # Label [hh:mm:ss]:
+    rf":(?!//)(?!\d)[ \t]*"                                        # not a URL, not 10:15
+    rf"(?:[\[(][ \t]*(?P<t3>{_TS})[ \t]*[\])][ \t]*)?")           # Label: [hh:mm:ss] text
+# Markdown emphasis around a label: "**Moderator:** text", "**Moderator**: text", "__Kari__ [00:01]: text".
+EMPH_LABEL = re.compile(
+    rf"(?P<m>\*\*|__)(?P<label>[^*_\n]{{1,60}}?)[ \t]*(?P<c1>:)?[ \t]*(?P=m)[ \t]*"
+    rf"(?:[\[(][ \t]*(?P<t>{_TS})[ \t]*[\])][ \t]*)?(?P<c2>:(?!//))?[ \t]*")
+# What may follow a roster label for it to start a turn with a colon.
+ROSTER_TAIL = re.compile(
+    rf"[ \t]*(?:[\[(][ \t]*(?P<t2>{_TS})[ \t]*[\])][ \t]*)?:(?!//)[ \t]*"
+    rf"(?:[\[(][ \t]*(?P<t3>{_TS})[ \t]*[\])][ \t]*)?")
+BRACKET_LABEL = re.compile(
+    rf"\[(?P<label>[^\[\]]{{1,60}})\][ \t]*:?[ \t]*"
+    rf"(?:[\[(]?[ \t]*(?P<t>{_TS})[ \t]*[\])]?(?![\w:])[ \t]*)?")
+# A time at the end of a name line: "Kari Nordmann  0:03", "Speaker 1 | 00:00:05", "Ola [00:01:02]".
+TRAIL_TIME = re.compile(
+    rf"(?P<sep>[ \t]*[|–—-][ \t]*|[ \t]{{2,}}|\t|[ \t]*(?=[\[(])|[ \t])"
+    rf"[\[(]?[ \t]*(?P<t>{_TS})[ \t]*[\])]?[ \t]*:?$")
 LOWER_CONNECTIVES = frozenset({"i", "fra", "frå", "på", "for", "og", "av", "til", "ved", "om", "de", "la", "von", "van"})
 CAPS_ALONE = re.compile(r"^[A-ZÆØÅÄÖÉ0-9][A-ZÆØÅÄÖÉ0-9 _()\-.]*$")
+_DIGITS = re.compile(r"\d+")
+_HAS_DIGIT = re.compile(r"\d").search
+
+
+# ------------------------------------------------------------------------------------- decoding
+
+_CP1252_UNDEFINED = (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+
+
+def _cp1252_fallback(exc: UnicodeDecodeError) -> tuple[str, int]:
+    """Decode error handler: bytes that are not UTF-8 are Windows-1252 (never U+FFFD)."""
+    chunk = exc.object[exc.start:exc.end]
+    return chunk.decode("cp1252"), exc.end  # raises on the five bytes cp1252 leaves undefined
+
+
+codecs.register_error("workbench-cp1252", _cp1252_fallback)
+
+# Characters whose Windows-1252 byte is 0x80-0xBF: the continuation bytes of UTF-8 read as cp1252.
+_CP1252_BYTE = {bytes([b]).decode("cp1252"): b for b in range(256) if b not in _CP1252_UNDEFINED}
+_CP1252_BYTE.update({chr(b): b for b in _CP1252_UNDEFINED})
+_CONT = "".join(sorted(ch for ch, b in _CP1252_BYTE.items() if 0x80 <= b <= 0xBF))
+_MOJIBAKE = re.compile(f"[ÂÃ][{re.escape(_CONT)}]|â[{re.escape(_CONT)}]{{2}}")
+
+
+def _unmojibake(match: re.Match) -> str:
+    s = match.group(0)
+    try:
+        return bytes(_CP1252_BYTE[ch] for ch in s).decode("utf-8")
+    except (KeyError, UnicodeDecodeError):
+        return s
+
+
+def fix_mojibake(text: str) -> str:
+    """Repair UTF-8 that was read as Windows-1252 ("blÃ¥bÃ¦r" -> "blåbær", "â€“" -> "–")."""
+    for _ in range(3):  # text converted wrongly twice gets two rounds
+        if "Ã" not in text and "Â" not in text and "â" not in text:
+            break
+        fixed = _MOJIBAKE.sub(_unmojibake, text)
+        if fixed == text:
+            break
+        text = fixed
+    return text
+
+
+def decode_line(raw: bytes, lineno: int, name: str) -> str:
+    """One line of bytes -> str: UTF-8 where valid, Windows-1252 for the other bytes."""
+    try:
+        s = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            s = raw.decode("utf-8", "workbench-cp1252")
+        except UnicodeDecodeError as exc:
+            bad = next((b for b in raw if b in _CP1252_UNDEFINED), raw[exc.start] if exc.start < len(raw) else 0)
+            raise InputError(f"{name}:{lineno}: byte 0x{bad:02X} is neither UTF-8 nor Windows-1252; "
+                             "save the file as UTF-8 and ingest it again") from None
+    if "Ã" in s or "Â" in s or "â" in s:
+        s = fix_mojibake(s)
+    return s
+
+
+def _wide_encoding(head: bytes) -> tuple[str, int] | None:
+    """(codec, BOM length) for UTF-32/UTF-16 text recognised from its first bytes, else None."""
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32", 0
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16", 0
+    sample = head[:4096]
+    half = len(sample) // 2
+    if half >= 2:
+        even, odd = sample[0::2].count(0), sample[1::2].count(0)
+        if odd > 0.3 * half and even < 0.05 * half:
+            return "utf-16-le", 0
+        if even > 0.3 * half and odd < 0.05 * half:
+            return "utf-16-be", 0
+    return None
+
+
+def _wide_error(name: str, codec: str) -> InputError:
+    return InputError(f"{name}: not valid {codec.upper()[:6]} text although it looks like it; "
+                      "save the file as UTF-8 and ingest it again")
+
+
+def _byte_lines(raws: Iterable[bytes], name: str) -> Iterator[tuple[str, int]]:
+    lineno = 0
+    first = True
+    for raw in raws:
+        if raw.endswith(b"\n"):
+            raw = raw[:-1]
+        if raw.endswith(b"\r"):
+            raw = raw[:-1]
+        if first:
+            first = False
+            if raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+        if b"\r" in raw:  # old Mac line ends
+            for piece in raw.split(b"\r"):
+                lineno += 1
+                yield decode_line(piece, lineno, name), lineno
+        else:
+            lineno += 1
+            yield decode_line(raw, lineno, name), lineno
+
+
+def _wide_lines(stream, codec: str, name: str) -> Iterator[tuple[str, int]]:
+    reader = io.TextIOWrapper(stream, encoding=codec, newline=None)
+    lineno = 0
+    try:
+        for line in reader:
+            lineno += 1
+            line = line.rstrip("\n")
+            if lineno == 1:
+                line = line.lstrip("\ufeff")
+            if "Ã" in line or "Â" in line or "â" in line:
+                line = fix_mojibake(line)
+            yield line, lineno
+    except UnicodeDecodeError:
+        raise _wide_error(name, codec) from None
+
+
+def read_lines(path: Path) -> Iterator[tuple[str, int]]:
+    """Stream the decoded lines of a text file as (text, 1-based line number), without line ends."""
+    path = Path(path)
+    with open(path, "rb") as f:
+        wide = _wide_encoding(f.read(4096))
+        f.seek(0)
+        if wide:
+            yield from _wide_lines(f, wide[0], path.name)
+        else:
+            yield from _byte_lines(f, path.name)
 
 
 def decode(data: bytes, path: Path) -> str:
-    """Bytes of a text file -> str: UTF-8 (with or without BOM), else Windows-1252. Never U+FFFD."""
+    """Bytes of a text file -> str with "\\n" line ends.
+
+    UTF-8 (with or without BOM), Windows-1252, or both mixed line by line; UTF-16/UTF-32 with a BOM
+    and UTF-16 without one. UTF-8 once read as Windows-1252 is repaired. Never U+FFFD.
+    """
+    name = Path(path).name
+    wide = _wide_encoding(data[:4096])
+    if wide:
+        try:
+            text = data.decode(wide[0])
+        except UnicodeDecodeError:
+            raise _wide_error(name, wide[0]) from None
+        return fix_mojibake(_newlines(text.lstrip("\ufeff")))
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return _newlines(data.decode("utf-16"))
-        except UnicodeDecodeError:
-            pass
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{path.name}: byte {exc.start} is neither UTF-8 nor Windows-1252; "
-                             "save the file as UTF-8 and ingest it again") from None
-    return _newlines(text)
+        return "\n".join(line for line, _ in _byte_lines(data.split(b"\n"), name))
+    return fix_mojibake(_newlines(text))
 
 
 def _newlines(text: str) -> str:
@@ -68,6 +268,8 @@ def seconds(stamp: str | None) -> float | None:
     return total
 
 
+# ------------------------------------------------------------------------------- label heuristics
+
 @dataclass
 class LabelMatch:
     label: str
@@ -82,6 +284,8 @@ def looks_like_label(label: str) -> bool:
         return False
     if len(label) > 40 or label.endswith((".", ",", "-")) or label.startswith(("-", "*", "#", "http")):
         return False
+    if not any(c.isalpha() for c in label):
+        return False
     first = words[0].lstrip("(")
     if not first or not (first[0].isupper() or first[0].isdigit()):
         return False
@@ -94,122 +298,520 @@ def looks_like_label(label: str) -> bool:
     return True
 
 
-def match_label(line: str, roster: list[str] | None) -> tuple[LabelMatch | None, str | None]:
-    """Match a speaker label at the start of ``line``.
+def _name_line_ok(name: str) -> bool:
+    """A line that could be a name on its own (Zoom/Otter name lines): short, no sentence."""
+    if not 1 <= len(name) <= 60 or name[0] in "-*+#>•–—=_~|\"'«(<" or name[-1] in ".?!,;…\"'»":
+        return False
+    if ":" in name or name.startswith("http") or not any(c.isalpha() for c in name):
+        return False
+    return len(name.split()) <= 6 and name.casefold() not in METADATA_KEYS
 
-    Returns (match, candidate): ``match`` when the line starts a turn; ``candidate`` is a label-like
-    prefix that did not qualify (not in the roster), for warnings.
-    """
-    if roster:
-        stripped = line.lstrip()
-        lead_time = None
-        m = re.match(rf"{TIMESTAMP.pattern}\s*", stripped)
-        if m:
-            lead_time = seconds(m.group(1))
-            stripped = stripped[m.end():]
-        for label in roster:  # longest first
-            if not stripped.startswith(label):
+
+def _bracket_ok(label: str) -> bool:
+    label = label.strip()
+    if not label or len(label) > 40 or len(label.split()) > 4 or label.casefold() in BRACKET_NOTES:
+        return False
+    if label.casefold() in METADATA_KEYS or not any(c.isalpha() for c in label):
+        return False
+    # lower case: one word ("id1", "kari"); several lower-case words are a note ("snakker samtidig")
+    return label[0].isupper() or label[0].isdigit() or " " not in label
+
+
+def _caps_ok(label: str) -> bool:
+    return (len(label) <= 40 and len(label.split()) <= 4 and bool(CAPS_ALONE.match(label))
+            and any(c.isalpha() for c in label) and label.casefold() not in METADATA_KEYS)
+
+
+def _family(label: str) -> str | None:
+    """'Informant 3' -> 'informant #': labels of one numbered family."""
+    return _DIGITS.sub("#", label.casefold()) if any(c.isdigit() for c in label) else None
+
+
+# Line kinds (pass 1) and layouts of label-like lines.
+BLANK, TEXT, TIME, HEAD, SHORT = 0, 1, 2, 3, 4
+COLON, BRACKET, CAPS, ALONE, INLINE, NAME = 1, 2, 3, 4, 5, 6
+_NAN = float("nan")
+
+
+class _Roster:
+    """Roster labels for fast prefix matching, longest first; case-insensitive lookup as a fallback."""
+
+    def __init__(self, labels: Iterable[str]):
+        self.labels = sorted({lb.strip() for lb in labels if lb and lb.strip()}, key=len, reverse=True)
+        self.by_first: dict[str, list[str]] = {}
+        for lb in self.labels:
+            self.by_first.setdefault(lb[0], []).append(lb)
+        self.fold = {lb.casefold(): lb for lb in reversed(self.labels)}
+
+    def match(self, s: str, pos: int):
+        """(label, layout, time, text offset) when a roster label starts ``s`` at ``pos``."""
+        bracket = s[pos] == "["
+        p = pos + 1 if bracket else pos
+        for label in self.by_first.get(s[p:p + 1], ()):
+            if not s.startswith(label, p):
                 continue
-            rest = stripped[len(label):]
-            m = re.match(rf"\s*(?:{TIMESTAMP.pattern})?\s*:(?!//)\s*(?:{TIMESTAMP.pattern}\s*)?", rest)
+            q = p + len(label)
+            if bracket:
+                if s[q:q + 1] != "]":
+                    continue
+                m = BRACKET_LABEL.match(s, pos)
+                if m is None or m.group("label").strip() != label:
+                    continue
+                off = m.end() if m.end() < len(s) else -1
+                t = m.group("t")
+                return label, (INLINE if off < 0 and t else BRACKET), seconds(t), off
+            m = ROSTER_TAIL.match(s, q)
             if m:
-                t = lead_time if lead_time is not None else seconds(m.group(1) or m.group(2))
-                return LabelMatch(label, rest[m.end():], t), None
-        m = LABEL_LINE.match(line)
-        if m and m.group("label") and looks_like_label(m.group("label")):
-            return None, m.group("label")
+                off = m.end() if m.end() < len(s) else -1
+                return label, COLON, seconds(m.group("t2") or m.group("t3")), off
+            rest = s[q:]
+            if not rest.strip():
+                return label, ALONE, None, -1
+            m = TRAIL_TIME.match(rest)
+            if m:
+                return label, INLINE, seconds(m.group("t")), -1
+        return None
+
+
+def _classify(line: str, roster: _Roster | None):
+    """Pass 1 for one line: BLANK, TEXT, (TIME, start, end) or (kind, label, layout, time, offset, in_roster).
+
+    ``offset`` is where the spoken text begins in ``line.strip()`` (-1: none on this line).
+    """
+    s = line.strip()
+    if not s:
+        return BLANK
+    c = s[0]
+    pos = 0
+    lead = None
+    if c.isdigit() or c == "[" or c == "(":
+        if len(s) <= 48:
+            m = TIME_LINE.fullmatch(s)
+            if m:
+                return TIME, seconds(m.group(1)), seconds(m.group(2))
+        m = LEAD_TIME.match(s)
+        if m:
+            lead = seconds(m.group(1) or m.group(2))
+            pos = m.end()
+            if pos >= len(s):
+                return TEXT
+            c = s[pos]
+    if roster is not None:
+        hit = roster.match(s, pos)
+        if hit is not None:
+            label, layout, t, off = hit
+            return HEAD, label, layout, (lead if lead is not None else t), off, True
+    if (c == "*" or c == "_") and s.startswith(("**", "__"), pos):
+        m = EMPH_LABEL.match(s, pos)
+        if m and (m.group("c1") or m.group("c2") or m.end() == len(s)):
+            label = m.group("label").strip()
+            in_roster = roster is not None and label.casefold() in roster.fold
+            if in_roster or looks_like_label(label):
+                t = lead if lead is not None else seconds(m.group("t"))
+                off = m.end() if m.end() < len(s) else -1
+                return HEAD, roster.fold[label.casefold()] if in_roster else label, COLON, t, off, in_roster
+        return TEXT
+    if c == "[":
+        m = BRACKET_LABEL.match(s, pos)
+        if m is None:
+            return TEXT
+        label = m.group("label").strip()
+        in_roster = roster is not None and label.casefold() in roster.fold
+        if not (in_roster or _bracket_ok(label)):
+            return TEXT
+        t = lead if lead is not None else seconds(m.group("t"))
+        off = m.end() if m.end() < len(s) else -1
+        return (HEAD, roster.fold[label.casefold()] if in_roster else label,
+                INLINE if off < 0 and t is not None else BRACKET, t, off, in_roster)
+    if c.isupper() or c.isdigit() or roster is not None:
+        m = COLON_LABEL.match(s, pos)
+        if m:
+            label = m.group("label")
+            in_roster = roster is not None and label.casefold() in roster.fold
+            if in_roster or looks_like_label(label):
+                t = lead if lead is not None else seconds(m.group("t2") or m.group("t3"))
+                off = m.end() if m.end() < len(s) else -1
+                return HEAD, roster.fold[label.casefold()] if in_roster else label, COLON, t, off, in_roster
+    if len(s) - pos > 80:
+        return TEXT
+    name = s[pos:]
+    t = lead
+    m = TRAIL_TIME.search(name) if _HAS_DIGIT(name) else None
+    if m and m.start() > 0:
+        bare = name[:m.start()].rstrip()
+        if m.group("sep") != " " or looks_like_label(bare):
+            name = bare
+            t = seconds(m.group("t")) if t is None else t
+    name = name[:-1].rstrip() if name.endswith(":") else name
+    if not _name_line_ok(name):
+        return TEXT
+    in_roster = roster is not None and name.casefold() in roster.fold
+    if in_roster:
+        name = roster.fold[name.casefold()]
+    if t is not None:
+        return HEAD, name, INLINE, t, -1, in_roster
+    if in_roster:
+        return HEAD, name, ALONE, None, -1, True
+    if _caps_ok(name):
+        return HEAD, name, CAPS, None, -1, False
+    return SHORT, name, NAME, None, -1, False
+
+
+def match_label(line: str, roster: list[str] | None) -> tuple[LabelMatch | None, str | None]:
+    """Match a speaker label at the start of one line, without looking at the rest of the file.
+
+    Returns (match, candidate): ``match`` when the line has the shape of a turn start (with a
+    roster: one of its labels); ``candidate`` is a label-like prefix not in the roster. Whether a
+    label really starts turns is decided by ``split_turns`` from the whole file.
+    """
+    r = _classify(line, _Roster(roster) if roster else None)
+    if not isinstance(r, tuple) or r[0] != HEAD:
         return None, None
-    m = LABEL_LINE.match(line)
-    if not m or not m.group("label") or not looks_like_label(m.group("label")):
-        return None, None
-    t = next((seconds(g) for g in (m.group("t1"), m.group("t2"), m.group("t3")) if g), None)
-    return LabelMatch(m.group("label"), m.group("text"), t), None
+    _, label, layout, t, off, in_roster = r
+    text = line.strip()[off:] if off >= 0 else ""
+    if in_roster or (not roster and layout in (COLON, BRACKET, INLINE)):
+        return LabelMatch(label, text, t), None
+    if roster and layout in (COLON, BRACKET, CAPS):
+        return None, label
+    return None, None
 
 
 def match_label_alone(line: str, roster: list[str] | None) -> str | None:
     """A label standing alone on its line ('INFORMANT 1', 'Moderator:'), or None."""
-    s = line.strip()
-    bare = s[:-1].rstrip() if s.endswith(":") else s
-    if not bare:
+    r = _classify(line, _Roster(roster) if roster else None)
+    if not isinstance(r, tuple) or r[0] != HEAD or r[4] >= 0:
         return None
+    _, label, layout, _, _, in_roster = r
     if roster:
-        return bare if bare in roster else None
-    if s.endswith(":") and looks_like_label(bare):
-        return bare
-    words = bare.split()
-    if 1 <= len(words) <= 4 and len(bare) <= 40 and CAPS_ALONE.match(bare) and any(c.isalpha() for c in bare):
-        if bare.casefold() not in METADATA_KEYS:
-            return bare
-    return None
+        return label if in_roster else None
+    return label if layout in (COLON, CAPS) else None
+
+
+# ----------------------------------------------------------------------------------- speaker turns
+
+class _Scan:
+    """Pass 1 over the lines: one kind per line and compact records of the label-like lines."""
+
+    def __init__(self) -> None:
+        self.kinds = bytearray()
+        self.labels: list[str] = []
+        self.label_ids: dict[str, int] = {}
+        self.c_idx = array("q")      # line position (0-based) of each candidate
+        self.c_lid = array("l")      # label id
+        self.c_layout = bytearray()
+        self.c_time = array("d")     # NaN: no time on the line
+        self.c_off = array("l")      # text offset in the stripped line, -1: none
+        self.c_lineno = array("q")
+        self.c_roster = bytearray()
+        self.t_idx = array("q")      # lines that are a time alone
+        self.t_start = array("d")
+        self.t_end = array("d")
+
+    def add(self, i: int, lineno: int, r) -> None:
+        kind = r[0]
+        self.kinds.append(kind)
+        if kind == TIME:
+            self.t_idx.append(i)
+            self.t_start.append(r[1])
+            self.t_end.append(_NAN if r[2] is None else r[2])
+            return
+        _, label, layout, t, off, in_roster = r
+        lid = self.label_ids.get(label)
+        if lid is None:
+            lid = self.label_ids[label] = len(self.labels)
+            self.labels.append(label)
+        self.c_idx.append(i)
+        self.c_lid.append(lid)
+        self.c_layout.append(layout)
+        self.c_time.append(_NAN if t is None else t)
+        self.c_off.append(off)
+        self.c_lineno.append(lineno)
+        self.c_roster.append(1 if in_roster else 0)
+
+
+def _scan(lines: Iterable[tuple[str, int]], roster: _Roster | None) -> _Scan:
+    sc = _Scan()
+    kinds = sc.kinds
+    for i, (line, lineno) in enumerate(lines):
+        r = _classify(line, roster)
+        if r.__class__ is int:
+            kinds.append(r)
+        else:
+            sc.add(i, lineno, r)
+    return sc
+
+
+@dataclass
+class _Start:
+    pos: int
+    label: str
+    time: float | None
+    end: float | None
+    off: int
+    line: int
+    time_line: int = -1  # the line of a time alone that gave this turn its time
+
+
+def _plan(sc: _Scan, roster: _Roster | None, file: str, force: bool,
+          strict_roster: bool) -> tuple[list[_Start], list[str]] | None:
+    """Decide from the pass-1 records which lines start turns; None when none do."""
+    kinds = sc.kinds
+    n = len(kinds)
+    c_idx, c_lid, c_layout, c_time, c_off, c_roster = (sc.c_idx, sc.c_lid, sc.c_layout, sc.c_time,
+                                                      sc.c_off, sc.c_roster)
+    K = len(c_idx)
+    if K == 0:
+        return None
+    labels = sc.labels
+
+    def cand_at(j: int) -> int:
+        k = bisect_left(c_idx, j)
+        return k if k < K and c_idx[k] == j else -1
+
+    def text_like(j: int) -> bool:
+        if j >= n:
+            return False
+        kd = kinds[j]
+        if kd == TEXT or kd == SHORT:
+            return True
+        return kd == HEAD and c_off[cand_at(j)] >= 0
+
+    def next_content(j: int) -> int:
+        j += 1
+        while j < n and (kinds[j] == BLANK or kinds[j] == TIME):
+            j += 1
+        return j
+
+    # Name lines next to a time: 1 own time (Otter, Teams, "[Name] 10:15:32"), 2 time line after
+    # (Zoom), 3 time line before (Stream). The more frequent of 2 and 3 is the file's way.
+    struct = bytearray(K)
+    for k in range(K):
+        if c_off[k] >= 0:
+            continue
+        i = c_idx[k]
+        if not math.isnan(c_time[k]):
+            j = next_content(i)
+            if j < n and text_like(j):
+                struct[k] = 1
+        elif i + 2 < n and kinds[i + 1] == TIME and text_like(i + 2):
+            struct[k] = 2
+        elif i > 0 and kinds[i - 1] == TIME and text_like(i + 1):
+            struct[k] = 3
+    n_by = Counter(struct)
+    way = 2 if n_by[2] >= n_by[3] else 3
+    is_struct = [s == 1 or s == way for s in struct]
+    n_struct = n_by[1] + n_by[way]
+
+    # Which labels recur as turn starters.
+    counts: Counter[int] = Counter()
+    bracket_only: dict[int, bool] = {}
+    for k in range(K):
+        if c_layout[k] == NAME and not is_struct[k]:
+            continue
+        lid = c_lid[k]
+        counts[lid] += 1
+        bracket_only[lid] = bracket_only.get(lid, True) and c_layout[k] == BRACKET
+    need = 1 if force else 2
+    recurring = {lid for lid, c in counts.items() if c >= need}
+    families = {f for f in (_family(labels[lid]) for lid in recurring) if f}
+    accepted = set(recurring)
+    accepted.update(lid for lid in counts if _family(labels[lid]) in families)
+    # "[label]" only counts as a layout when at least two such labels take turns ("[Latter]" alone
+    # at line starts is a transcription note)
+    brackets = [lid for lid in accepted if bracket_only[lid]]
+    if len(brackets) < 2 and not force:
+        accepted.difference_update(brackets)
+
+    n_other = sum(1 for k in range(K) if not is_struct[k] and c_layout[k] != NAME
+                  and (c_roster[k] or c_lid[k] in accepted))
+    time_pattern = n_struct >= 2 and n_struct >= n_other
+
+    ok = bytearray(K)
+    for k in range(K):
+        lid = c_lid[k]
+        if time_pattern:  # a name line next to a time is a name, also when it occurs once
+            ok[k] = is_struct[k]
+        else:
+            ok[k] = c_layout[k] != NAME and (c_roster[k] or lid in accepted)
+    if not time_pattern:
+        _between_same_speaker(ok, c_layout, c_lid, labels, accepted)
+    # A label with no text on its line starts a turn only when text follows (not another label).
+    is_start = bytearray(K)
+    for k in range(K - 1, -1, -1):
+        if not ok[k]:
+            continue
+        if c_off[k] < 0 and not (time_pattern and is_struct[k]):
+            i = c_idx[k]
+            if c_layout[k] == CAPS and not c_roster[k]:
+                p = i - 1
+                while p >= 0 and kinds[p] == BLANK:
+                    p -= 1
+                kp = cand_at(p) if p >= 0 and kinds[p] == HEAD else -1
+                if kp >= 0 and ok[kp] and c_off[kp] < 0:
+                    continue  # "OK" said right under a label alone is speech, not a label
+            j = next_content(i)
+            if j >= n or (kinds[j] == HEAD and is_start[cand_at(j)]):
+                continue  # no text follows before the next turn
+        is_start[k] = 1
+    first = next((k for k in range(K) if is_start[k]), None)
+    if first is None:
+        return None
+
+    warnings: list[str] = []
+    unlisted_seen: set[int] = set()
+    starts: list[_Start] = []
+    prev_after = -2
+    for k in range(K):
+        lid = c_lid[k]
+        label = labels[lid]
+        i = c_idx[k]
+        if not is_start[k]:
+            layout = c_layout[k]
+            if layout not in (COLON, BRACKET, CAPS) or time_pattern or lid in accepted or c_roster[k]:
+                continue
+            shown = f"[{label}]" if layout == BRACKET else f"{label}:" if layout == COLON else label
+            if roster is not None:
+                where = "the title lines before the first turn" if k < first else "text of the previous turn"
+                warnings.append(f"{file}:{sc.c_lineno[k]}: '{shown}' looks like a speaker label but is not in "
+                                f"participants.csv and does not recur as a turn start, so it is kept as {where}; "
+                                "add it to participants.csv if it is a speaker")
+            elif k > first:
+                warnings.append(f"{file}:{sc.c_lineno[k]}: '{shown}' does not recur as a turn start, so it is "
+                                "read as text of the previous turn, not as a speaker; if it is a speaker, "
+                                "add it to participants.csv")
+            continue
+        if not c_roster[k] and (roster is not None or strict_roster) and lid not in unlisted_seen:
+            unlisted_seen.add(lid)
+            if strict_roster:
+                raise InputError(f"{file}:{sc.c_lineno[k]}: speaker '{label}' is not in participants.csv; "
+                                 "add it to participants.csv or leave out --strict-roster")
+            warnings.append(f"{file}:{sc.c_lineno[k]}: speaker '{label}' is not in participants.csv; stored "
+                            "as its own speaker without an actor; add a row to give the actor")
+        t = c_time[k]
+        start = None if math.isnan(t) else t
+        end = None
+        time_line = -1
+        if start is None and c_off[k] < 0 and i + 1 < n and kinds[i + 1] == TIME:
+            time_line = prev_after = i + 1
+        elif start is None:
+            j = i - 1
+            while j > 0 and kinds[j] == BLANK:
+                j -= 1
+            if j >= 0 and kinds[j] == TIME and j != prev_after:  # a time alone before the label
+                time_line = j
+        if time_line >= 0:
+            start, end = _time_at(sc, time_line)
+        starts.append(_Start(i, label, start, end, c_off[k], sc.c_lineno[k], time_line))
+    return starts, warnings
+
+
+def _between_same_speaker(ok: bytearray, layouts: bytearray, lids: array, labels: list[str],
+                          accepted: set[int]) -> None:
+    """Accept labels that occur once when they sit between two turns of one speaker (A X A).
+
+    In a transcript labelled at each change of speaker, two turns of A in a row do not happen, so
+    a label-like line between them is a speaker who spoke once ("Moderator / Informant / Moderator").
+    A colon sentence inside a turn ("Merk: ...") is followed by another speaker's turn instead.
+    Files that label every paragraph (A often follows A) give no such evidence.
+    """
+    pairs = same = 0
+    last = -1
+    run: list[int] = []
+    runs: list[list[int]] = []
+    for k in range(len(ok)):
+        if ok[k]:
+            if last >= 0:
+                if run:
+                    if lids[last] == lids[k]:
+                        runs.append(run)
+                else:
+                    pairs += 1
+                    same += lids[last] == lids[k]
+            last, run = k, []
+        elif layouts[k] in (COLON, CAPS) and last >= 0:
+            run.append(k)
+    if runs and same <= 0.2 * pairs:
+        for run in runs:
+            for k in run:
+                ok[k] = 1
+                accepted.add(lids[k])
+
+
+def _time_at(sc: _Scan, i: int) -> tuple[float | None, float | None]:
+    k = bisect_left(sc.t_idx, i)
+    end = sc.t_end[k]
+    return sc.t_start[k], None if math.isnan(end) else end
+
+
+def _build(lines: Iterable[tuple[str, int]], kinds: bytearray, starts: list[_Start],
+           file: str) -> tuple[list[Turn], list[str]]:
+    """Pass 2: turns from the start records; times alone on a line are not text."""
+    turns: list[Turn] = []
+    preamble: list[str] = []
+    parts: list[str] = []
+    current: Turn | None = None
+    si = 0
+    next_pos = starts[0].pos
+    first_time_line = starts[0].time_line
+    count = 0
+    for i, (line, _) in enumerate(lines):
+        count += 1
+        if i == next_pos:
+            if current is not None:
+                current.text = "\n".join(parts)
+                turns.append(current)
+            st = starts[si]
+            current = Turn(text="", speaker=st.label, start_time=st.time, end_time=st.end, line=st.line)
+            parts = []
+            if st.off >= 0:
+                first = line.strip()[st.off:].strip()
+                if first:
+                    parts.append(first)
+            si += 1
+            next_pos = starts[si].pos if si < len(starts) else -1
+            continue
+        kd = kinds[i] if i < len(kinds) else TEXT
+        if kd == BLANK:
+            continue
+        if current is None:
+            if i != first_time_line:
+                preamble.append(line.strip())
+        elif kd != TIME:
+            parts.append(line.strip())
+    if count != len(kinds):
+        raise InputError(f"{file}: the file changed while it was read; ingest it again")
+    if current is not None:
+        current.text = "\n".join(parts)
+        turns.append(current)
+    return [t for t in turns if t.text], preamble
+
+
+def _split(source: Callable[[], Iterable[tuple[str, int]]], roster: Iterable[str] | None, file: str,
+           force: bool, strict_roster: bool) -> tuple[list[Turn], list[str], list[str]] | None:
+    rost = _Roster(roster) if roster else None
+    sc = _scan(source(), rost)
+    plan = _plan(sc, rost, file, force, strict_roster)
+    if plan is None:
+        return None
+    starts, warnings = plan
+    turns, preamble = _build(source(), sc.kinds, starts, file)
+    return turns, preamble, warnings
 
 
 def split_turns(lines: list[tuple[str, int]], roster: list[str] | None, file: str,
-                *, force: bool = False) -> tuple[list[Turn], list[str], list[str]] | None:
+                *, force: bool = False, strict_roster: bool = False
+                ) -> tuple[list[Turn], list[str], list[str]] | None:
     """Turn (line text, line number) pairs into speaker turns.
 
-    Returns (turns, preamble, warnings), or None when no speaker labels were found (then the caller
-    treats the file as notes). Without a roster, a file counts as a transcript only when some label
-    starts at least two turns (so one "Tema: ..." line does not make notes a transcript).
+    Returns (turns, preamble, warnings), or None when no line starts a turn (then the caller treats
+    the file as notes). Without a roster a label must recur as a turn start (see the module
+    docstring); ``force`` accepts labels that occur once. With a roster, its labels always start
+    turns; a recurring label-like prefix that is not in it is kept as its own speaker with a
+    warning, or, with ``strict_roster``, raises ``InputError`` naming the file, line and label.
     """
-    roster_sorted = sorted(roster, key=len, reverse=True) if roster else None
-    # First pass: where do turns start?
-    starts: list[tuple[int, str, str, float | None]] = []  # (position, label, first text, time)
-    warnings: list[str] = []
-    n = len(lines)
-    for i, (line, lineno) in enumerate(lines):
-        if not line.strip():
-            continue
-        m, candidate = match_label(line, roster_sorted)
-        if m is not None:
-            if m.text.strip() or _next_nonblank_is_text(lines, i, roster_sorted):
-                starts.append((i, m.label, m.text.strip(), m.time))
-            continue
-        alone = match_label_alone(line, roster_sorted)
-        if alone is not None and _next_nonblank_is_text(lines, i, roster_sorted):
-            prev_blank = i == 0 or not lines[i - 1][0].strip()
-            if roster_sorted or prev_blank:
-                starts.append((i, alone, "", None))
-                continue
-        if candidate is not None and candidate.casefold() not in METADATA_KEYS:
-            warnings.append(f"{file}:{lineno}: '{candidate}:' looks like a speaker label but is not in "
-                            "participants.csv; add it there or ignore")
-    if not starts:
-        return None
-    if not roster_sorted and not force:
-        counts: dict[str, int] = {}
-        for _, label, _, _ in starts:
-            counts[label] = counts.get(label, 0) + 1
-        if max(counts.values()) < 2:
-            return None
-    preamble = [lines[j][0].strip() for j in range(starts[0][0]) if lines[j][0].strip()]
-    turns: list[Turn] = []
-    start_positions = {s[0]: s for s in starts}
-    current: Turn | None = None
-    parts: list[str] = []
-    for i in range(starts[0][0], n):
-        line, lineno = lines[i]
-        if i in start_positions:
-            if current is not None:
-                current.text = "\n".join(parts).strip()
-                turns.append(current)
-            _, label, first, t = start_positions[i]
-            current = Turn(text="", speaker=label, start_time=t, line=lineno)
-            parts = [first] if first else []
-        elif line.strip():
-            parts.append(line.strip())
-    if current is not None:
-        current.text = "\n".join(parts).strip()
-        turns.append(current)
-    kept = [t for t in turns if t.text]
-    return kept, preamble, warnings
-
-
-def _next_nonblank_is_text(lines: list[tuple[str, int]], i: int, roster) -> bool:
-    for line, _ in lines[i + 1:]:
-        if line.strip():
-            m, _ = match_label(line, roster)
-            return m is None and match_label_alone(line, roster) is None
-    return False
+    if not isinstance(lines, (list, tuple)):
+        lines = list(lines)
+    return _split(lambda: lines, roster, file, force, strict_roster)
 
 
 # ---------------------------------------------------------------- notes (no speakers)
@@ -297,13 +899,22 @@ def lines_of(text: str) -> list[tuple[str, int]]:
     return [(line, i) for i, line in enumerate(text.split("\n"), start=1)]
 
 
-def text_to_parsed(text: str, fmt: str, roster: list[str] | None, file: str, *,
-                   force_notes: bool = False) -> Parsed:
-    """Decide transcript vs notes for plain text and split it accordingly."""
-    lines = lines_of(text)
+def parse_lines(source: Callable[[], Iterable[tuple[str, int]]], fmt: str, roster: Iterable[str] | None,
+                file: str, *, force_notes: bool = False, strict_roster: bool = False) -> Parsed:
+    """Transcript or notes from a callable that yields (line, line number) afresh on every call.
+
+    A transcript needs two passes over the lines; notes need them in memory once.
+    """
     if not force_notes:
-        result = split_turns(lines, roster, file)
+        result = _split(source, roster, file, False, strict_roster)
         if result is not None:
             turns, preamble, warnings = result
             return Parsed(turns, fmt, "transcript", warnings, preamble)
-    return Parsed(split_notes(lines), fmt, "notes")
+    return Parsed(split_notes(list(source())), fmt, "notes")
+
+
+def text_to_parsed(text: str, fmt: str, roster: list[str] | None, file: str, *,
+                   force_notes: bool = False, strict_roster: bool = False) -> Parsed:
+    """Decide transcript vs notes for plain text and split it accordingly."""
+    lines = lines_of(text)
+    return parse_lines(lambda: lines, fmt, roster, file, force_notes=force_notes, strict_roster=strict_roster)

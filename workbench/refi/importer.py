@@ -255,6 +255,10 @@ def _open(path: Path) -> tuple[bytes, _Container]:
         raise NotFound(f"{path}: file not found; check the path")
     if path.is_dir():
         raise InputError(f"{path}: is a folder; give the .qdpx file (or the project.qde) exported by the other tool")
+    from ..ingest.limits import check_file, check_zip
+
+    check_file(path)  # the same size limits as ingest (WORKBENCH_MAX_FILE_MB ...)
+    check_zip(path)   # unpacked size and ratio from the zip directory, before anything is inflated
     try:
         data = path.read_bytes()
     except OSError as exc:

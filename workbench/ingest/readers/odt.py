@@ -1,4 +1,11 @@
-"""OpenDocument text (odfpy): headings and paragraphs in document order."""
+"""OpenDocument text (odfpy): the same reading as Word documents (see ``readers/docx.py``).
+
+Headings, paragraphs, lists, sections and tables in document order; text boxes (``draw:frame``)
+after the paragraph that anchors them; footnotes and endnotes as segments at the end; page
+headers and footers in the preamble. A table laid out as a transcript gives one turn per row, any
+other table one paragraph per row; "Label: text" paragraphs give speaker turns; else the file is a
+document, one segment per paragraph under its heading.
+"""
 
 from __future__ import annotations
 
@@ -7,38 +14,161 @@ from pathlib import Path
 
 from ...errors import InputError
 from ..model import Parsed, Turn
+from .docx import _PAGE_ONLY, Cell, Para, Table, blocks_to_parsed, table_paragraphs
 
 
-def read(path: Path, roster: set[str] | None = None, **_: object) -> Parsed:
-    from odf import opendocument, teletype
-    from odf.namespaces import TEXTNS
+def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = False,
+         strict_roster: bool = False) -> Parsed:
+    from odf import opendocument
 
     try:
         doc = opendocument.load(str(path))
     except (zipfile.BadZipFile, KeyError, ValueError, Exception) as exc:
         raise InputError(f"{path.name}: not a readable OpenDocument text ({type(exc).__name__}); "
                          "open and save it again as .odt") from None
-    turns: list[Turn] = []
-    heading: str | None = None
-    counter = 0
+    walker = _Walker()
+    blocks = walker.blocks(doc.text)
+    parsed = blocks_to_parsed(blocks, "odt", roster, path.name, force_notes=force_notes,
+                              strict_roster=strict_roster)
+    headers, footers = _headers_and_footers(doc)
+    parsed.preamble = headers + parsed.preamble + footers
+    for heading, texts in (("Fotnoter", walker.footnotes), ("Sluttnoter", walker.endnotes)):
+        parsed.turns.extend(Turn(text=t, heading=heading) for t in texts)
+    if not any(t.text.strip() for t in parsed.turns) and (headers or footers):
+        parsed.turns = ([Turn(text=t, heading="Topptekst") for t in headers]
+                        + [Turn(text=t, heading="Bunntekst") for t in footers])
+        parsed.preamble = [p for p in parsed.preamble if p not in headers and p not in footers]
+    return parsed
 
-    def walk(node):
-        nonlocal heading, counter
+
+class _Walker:
+    def __init__(self):
+        from odf.namespaces import DRAWNS, OFFICENS, TABLENS, TEXTNS
+
+        self.ns = (TEXTNS, TABLENS, DRAWNS, OFFICENS)
+        self.counter = 0
+        self.tables = 0
+        self.footnotes: list[str] = []
+        self.endnotes: list[str] = []
+
+    def blocks(self, node) -> list[Para | Table]:
+        TEXTNS, TABLENS, DRAWNS, OFFICENS = self.ns
+        out: list[Para | Table] = []
         for child in node.childNodes:
             if child.nodeType != child.ELEMENT_NODE:
                 continue
-            if child.qname == (TEXTNS, "h"):
-                counter += 1
-                text = " ".join(teletype.extractText(child).split())
-                if text:
-                    heading = text
-            elif child.qname == (TEXTNS, "p"):
-                counter += 1
-                text = " ".join(teletype.extractText(child).split())
-                if text:
-                    turns.append(Turn(text=text, heading=heading, line=counter))
-            else:
-                walk(child)
+            q = child.qname
+            if q in ((TEXTNS, "h"), (TEXTNS, "p")):
+                self.counter += 1
+                boxes: list = []
+                text = " ".join(self.text(child, boxes).split())
+                out.append(Para(text, self.counter, q == (TEXTNS, "h")))
+                for box in boxes:
+                    out.extend(self.blocks(box))
+            elif q == (TABLENS, "table"):
+                out.append(self.table(child))
+            elif q == (DRAWNS, "frame"):
+                for box in self._boxes(child):
+                    out.extend(self.blocks(box))
+            elif q in ((TEXTNS, "tracked-changes"), (OFFICENS, "annotation"), (TEXTNS, "sequence-decls"),
+                       (OFFICENS, "forms"), (TABLENS, "table-columns"), (TABLENS, "table-column")):
+                continue
+            else:  # lists, list items, sections, index bodies ...
+                out.extend(self.blocks(child))
+        return out
 
-    walk(doc.text)
-    return Parsed(turns, "odt", "dokument")
+    def table(self, node) -> Table:
+        TEXTNS, TABLENS, DRAWNS, OFFICENS = self.ns
+        self.tables += 1
+        table = Table([], self.tables)
+
+        def rows(n):
+            for c in n.childNodes:
+                if c.nodeType != c.ELEMENT_NODE:
+                    continue
+                if c.qname == (TABLENS, "table-row"):
+                    yield c
+                elif c.qname in ((TABLENS, "table-header-rows"), (TABLENS, "table-rows"),
+                                 (TABLENS, "table-row-group")):
+                    yield from rows(c)
+
+        for tr in rows(node):
+            row = []
+            for tc in tr.childNodes:
+                if tc.nodeType == tc.ELEMENT_NODE and tc.qname == (TABLENS, "table-cell"):
+                    paras: list[Para] = []
+                    for block in self.blocks(tc):
+                        paras.extend(table_paragraphs(block) if isinstance(block, Table) else [block])
+                    row.append(Cell(paras))
+            table.rows.append(row)
+        return table
+
+    def _boxes(self, frame) -> list:
+        TEXTNS, TABLENS, DRAWNS, OFFICENS = self.ns
+        return [c for c in frame.childNodes if c.nodeType == c.ELEMENT_NODE and c.qname == (DRAWNS, "text-box")]
+
+    def text(self, node, boxes: list) -> str:
+        """Text of a paragraph without its notes and text boxes (collected apart)."""
+        TEXTNS, TABLENS, DRAWNS, OFFICENS = self.ns
+        parts: list[str] = []
+
+        def visit(n):
+            for c in n.childNodes:
+                if c.nodeType == c.TEXT_NODE:
+                    parts.append(c.data)
+                    continue
+                if c.nodeType != c.ELEMENT_NODE:
+                    continue
+                q = c.qname
+                if q == (TEXTNS, "s"):
+                    parts.append(" " * int(c.attributes.get((TEXTNS, "c"), 1) or 1))
+                elif q == (TEXTNS, "tab"):
+                    parts.append("\t")
+                elif q == (TEXTNS, "line-break"):
+                    parts.append("\n")
+                elif q == (TEXTNS, "note"):
+                    self._note(c)
+                elif q == (DRAWNS, "frame"):
+                    boxes.extend(self._boxes(c))
+                elif q in ((OFFICENS, "annotation"), (OFFICENS, "annotation-end"), (TEXTNS, "tracked-changes")):
+                    continue
+                else:
+                    visit(c)
+
+        visit(node)
+        return "".join(parts)
+
+    def _note(self, note) -> None:
+        TEXTNS, TABLENS, DRAWNS, OFFICENS = self.ns
+        body = [c for c in note.childNodes if c.nodeType == c.ELEMENT_NODE and c.qname == (TEXTNS, "note-body")]
+        texts = []
+        for b in body:
+            for block in self.blocks(b):
+                texts.extend(p.text for p in ([block] if isinstance(block, Para) else table_paragraphs(block)))
+        text = " ".join(t for t in texts if t)
+        if text:
+            cls = note.attributes.get((TEXTNS, "note-class"), "footnote")
+            (self.endnotes if cls == "endnote" else self.footnotes).append(text)
+
+
+def _headers_and_footers(doc) -> tuple[list[str], list[str]]:
+    from odf.namespaces import STYLENS
+
+    headers: list[str] = []
+    footers: list[str] = []
+    walker = _Walker()
+    for master in doc.masterstyles.childNodes:
+        if master.nodeType != master.ELEMENT_NODE:
+            continue
+        for part in master.childNodes:
+            if part.nodeType != part.ELEMENT_NODE or part.qname[0] != STYLENS:
+                continue
+            name = part.qname[1]
+            if not name.startswith(("header", "footer")) or name.endswith("-style"):
+                continue
+            target = headers if name.startswith("header") else footers
+            for block in walker.blocks(part):
+                for p in ([block] if isinstance(block, Para) else table_paragraphs(block)):
+                    if p.text and not _PAGE_ONLY.match(p.text) and p.text not in target:
+                        target.append(p.text)
+    return headers, footers

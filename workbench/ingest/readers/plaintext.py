@@ -1,14 +1,21 @@
-"""Plain-text and Markdown transcripts or notes (UTF-8, UTF-8 with BOM or Windows-1252; CRLF or LF)."""
+"""Plain-text and Markdown transcripts or notes.
+
+Encodings: UTF-8 (with or without BOM), Windows-1252, both mixed line by line, UTF-16/UTF-32 with a
+BOM; CRLF, LF or CR line ends. The file is streamed line by line and read twice (classify, then
+build the turns), so a large transcript is never held in memory as several full copies.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from ..model import Parsed
-from ..text import decode, text_to_parsed
+from ..text import parse_lines, read_lines
 
 
-def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = False) -> Parsed:
-    text = decode(path.read_bytes(), path)
+def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = False,
+         strict_roster: bool = False) -> Parsed:
+    path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
-    return text_to_parsed(text, fmt, sorted(roster) if roster else None, path.name, force_notes=force_notes)
+    return parse_lines(lambda: read_lines(path), fmt, sorted(roster) if roster else None, path.name,
+                       force_notes=force_notes, strict_roster=strict_roster)

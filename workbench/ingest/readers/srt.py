@@ -1,19 +1,21 @@
-"""SubRip (pysrt), including WhisperX diarised output ("[SPEAKER_00]: text")."""
+"""SubRip (pysrt): WhisperX ``[SPEAKER_00]:``, ``Name:`` prefixes (Zoom-style), dash dialogue.
+
+Speakers, dash dialogue, merging and bad cue times follow the WebVTT reader
+(:func:`workbench.ingest.readers.vtt.cues_to_parsed`).
+"""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from ...errors import InputError
 from ..model import Parsed
 from ..text import decode
-from .vtt import merge_cues
-
-PREFIX = re.compile(r"^\s*\[(?P<label>[^\]\n]{1,40})\]\s*:?\s*")
+from .vtt import TAG, Cue, cues_to_parsed, scan_blocks
 
 
-def read(path: Path, roster: set[str] | None = None, **_: object) -> Parsed:
+def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = False,
+         strict_roster: bool = False) -> Parsed:
     import pysrt
 
     text = decode(path.read_bytes(), path)
@@ -22,17 +24,19 @@ def read(path: Path, roster: set[str] | None = None, **_: object) -> Parsed:
     except Exception as exc:
         raise InputError(f"{path.name}: not a valid SubRip file ({exc}); check the numbering and "
                          "the 'hh:mm:ss,mmm --> hh:mm:ss,mmm' lines") from None
+    # pysrt reads '-00:00:01,000' as +1 s and gives no line numbers: take both from the text
+    blocks = scan_blocks(text)
+    aligned = len(blocks) == len(items)
     cues = []
-    for item in items:
-        body = " ".join(item.text_without_tags.split())
-        speaker = None
-        m = PREFIX.match(body)
-        if m:
-            speaker, body = m.group("label").strip(), body[m.end():]
-        elif roster:
-            for label in sorted(roster, key=len, reverse=True):
-                if body.startswith(label + ":"):
-                    speaker, body = label, body[len(label) + 1:].strip()
-                    break
-        cues.append((speaker, body, item.start.ordinal / 1000, item.end.ordinal / 1000))
-    return Parsed(merge_cues(cues), "srt", "transcript")
+    for number, item in enumerate(items, start=1):
+        lines = [TAG.sub("", ln) for ln in item.text_without_tags.split("\n")]
+        if aligned:
+            b = blocks[number - 1]
+            start, end = item.start.ordinal / 1000, item.end.ordinal / 1000
+            start = -start if b.start is not None and b.start < 0 else start
+            end = -end if b.end is not None and b.end < 0 else end
+            cues.append(Cue(number, str(item.index), b.line, lines, start, end, None, b.timing))
+        else:
+            cues.append(Cue(number, str(item.index), None, lines, item.start.ordinal / 1000,
+                            item.end.ordinal / 1000, None, f"{item.start} --> {item.end}"))
+    return cues_to_parsed(cues, "srt", roster, path.name, strict_roster=strict_roster)

@@ -1,18 +1,73 @@
-"""WebVTT (webvtt-py), including Microsoft Teams transcripts with ``<v Name>`` voice tags."""
+"""WebVTT (webvtt-py): Microsoft Teams ``<v Name>`` voice tags, Zoom ``Name: text`` cues, WhisperX
+``[SPEAKER_00]:`` prefixes and subtitle dash dialogue.
+
+The speaker logic is shared with the SubRip reader (:func:`cues_to_parsed`):
+
+- a voice tag (``<v Name>``) names the speaker of its cue;
+- ``SPEAKER_00:`` / ``[SPEAKER_00]:`` (WhisperX) and labels in the roster always do;
+- otherwise a ``Name:`` or ``[Name]`` prefix is a speaker when the file is labelled: the same
+  prefixes recur across the cues (at least a third of the cues start with a recurring prefix).
+  A prefix seen once counts only when nearly every cue has a prefix (Zoom) and it looks like a
+  name, and never with a roster that lacks it. A prefix that is not taken as a speaker stays in
+  the text of a cue without a speaker (never in another speaker's turn) and is reported;
+- a cue of two dash lines (``- Ja?`` / ``- Nei.``) is two people: two turns with the cue's times;
+- consecutive cues of one speaker become one turn;
+- a cue with a negative time or an end before its start is kept, without the bad time, and
+  reported with its number, id and line.
+"""
 
 from __future__ import annotations
 
+import html
 import re
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...errors import InputError
 from ..model import Parsed, Turn
-from ..text import decode, seconds
+from .. import text as _text
+from ..text import METADATA_KEYS, decode, seconds
 
-PREFIX = re.compile(r"^\s*\[?(?P<label>SPEAKER_\d+)\]?\s*:\s*")
+BRACKET_NOTES = getattr(_text, "BRACKET_NOTES", frozenset())  # [latter], [pause]: never speakers
+
+TIMING = re.compile(r"^\s*(?P<start>-?\s*\d[\d:.,]*)\s*-->\s*(?P<end>-?\s*\d[\d:.,]*)")
+WHISPERX = re.compile(r"^SPEAKER_\d+$")
+BRACKET_PREFIX = re.compile(r"^\s*\[(?P<label>[^\]\n]{1,40})\]\s*:?\s*")
+COLON_PREFIX = re.compile(r"^\s*(?P<label>[^:\n\[\]<>]{1,60}?)\s*:\s+(?=\S)")
+DASH = re.compile(r"^\s*[-–—‐]\s*(?=[^\d\s\-])")
+VOICE_TAG = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]+)>")
+TAG = re.compile(r"</?[^>\n]{0,200}>|\{\\[^}\n]*\}")  # HTML-like cue tags, ASS overrides {\an8}
+LABELLED_SHARE = 1 / 3     # share of cues starting with a recurring prefix for a labelled file
+CONSISTENT_SHARE = 2 / 3   # share of cues with any prefix for a once-seen prefix to count
 
 
-def read(path: Path, roster: set[str] | None = None, **_: object) -> Parsed:
+@dataclass
+class Cue:
+    """One subtitle cue as read: text lines without tags, times in seconds (may be bad)."""
+
+    number: int                 # 1-based position among the cues of the file
+    ident: str | None           # the cue id as written (VTT identifier, SRT number)
+    line: int | None            # line of the timing line in the file
+    lines: list[str]
+    start: float | None
+    end: float | None
+    voice: str | None = None
+    timing: str = ""            # the timing line as written, for messages
+
+
+@dataclass
+class RawBlock:
+    ident: str | None
+    line: int
+    start: float | None
+    end: float | None
+    timing: str
+    text_lines: list[str] = field(default_factory=list)
+
+
+def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = False,
+         strict_roster: bool = False) -> Parsed:
     import webvtt
 
     text = decode(path.read_bytes(), path)
@@ -21,32 +76,238 @@ def read(path: Path, roster: set[str] | None = None, **_: object) -> Parsed:
     except Exception as exc:  # webvtt raises its own MalformedFileError and others
         raise InputError(f"{path.name}: not a valid WebVTT file ({exc}); check the 'WEBVTT' "
                          "header and the cue timings") from None
-    cues = []
-    for c in captions:
-        body = " ".join(c.text.split())
-        speaker = c.voice
-        if speaker is None:
-            m = PREFIX.match(body)
-            if m:
-                speaker, body = m.group("label"), body[m.end():]
-            elif roster:
-                for label in sorted(roster, key=len, reverse=True):
-                    if body.startswith(label + ":"):
-                        speaker, body = label, body[len(label) + 1:].strip()
-                        break
-        cues.append((speaker.strip() if speaker else None, body, seconds(c.start), seconds(c.end)))
-    return Parsed(merge_cues(cues), "vtt", "transcript")
+    blocks = scan_blocks(text)
+    cues: list[Cue] = []
+    j = 0
+    for number, b in enumerate(blocks, start=1):
+        c = captions[j] if j < len(captions) else None
+        if c is not None and _same_time(seconds(c.start), b.start) and _same_time(seconds(c.end), b.end):
+            lines = c.text.split("\n")
+            voice = c.voice
+            j += 1
+        else:  # a cue webvtt-py skipped (a negative time): read it here rather than lose it
+            raw = "\n".join(b.text_lines)
+            m = VOICE_TAG.search(raw)
+            voice = m.group(1) if m else None
+            lines = [html.unescape(TAG.sub("", ln)) for ln in b.text_lines]
+        cues.append(Cue(number, b.ident, b.line, lines, b.start, b.end,
+                        voice.strip() if voice else None, b.timing))
+    if j < len(captions):  # the scan and webvtt-py disagree: trust webvtt-py, as before
+        cues = [Cue(n, c.identifier, None, c.text.split("\n"), seconds(c.start), seconds(c.end),
+                    c.voice.strip() if c.voice else None, f"{c.start} --> {c.end}")
+                for n, c in enumerate(captions, start=1)]
+    return cues_to_parsed(cues, "vtt", roster, path.name, strict_roster=strict_roster)
 
 
-def merge_cues(cues: list[tuple[str | None, str, float, float]]) -> list[Turn]:
-    """Consecutive cues of the same speaker become one turn spanning their times."""
+def scan_blocks(text: str) -> list[RawBlock]:
+    """Every cue of a VTT or SRT text: its id, the timing line (number, signed times) and text."""
+    lines = text.split("\n")
+    blocks: list[RawBlock] = []
+    i = 0
+    while i < len(lines):
+        m = TIMING.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        ident = None
+        if i > 0 and lines[i - 1].strip() and (i < 2 or not lines[i - 2].strip()):
+            ident = lines[i - 1].strip()
+        block = RawBlock(ident, i + 1, signed_seconds(m.group("start")), signed_seconds(m.group("end")),
+                         lines[i].strip())
+        i += 1
+        while i < len(lines) and lines[i].strip() and not TIMING.match(lines[i]):
+            block.text_lines.append(lines[i])
+            i += 1
+        blocks.append(block)
+    # a text line directly above the next timing line is that cue's id, not text
+    for a, b in zip(blocks, blocks[1:]):
+        if b.ident is None and a.text_lines and b.line - a.line - 1 == len(a.text_lines):
+            b.ident = a.text_lines.pop().strip()
+    return blocks
+
+
+def signed_seconds(stamp: str) -> float | None:
+    """'-00:00:01.500' -> -1.5; '00:01,200' -> 1.2; None when it is not a time."""
+    s = stamp.replace(" ", "")
+    sign = -1.0 if s.startswith("-") else 1.0
+    try:
+        value = seconds(s.lstrip("-"))
+    except ValueError:
+        return None
+    return None if value is None else sign * value
+
+
+def _same_time(a: float | None, b: float | None) -> bool:
+    return a is not None and b is not None and abs(a - b) < 0.002
+
+
+def _hms(t: float) -> str:
+    sign = "-" if t < 0 else ""
+    t = abs(t)
+    return f"{sign}{int(t) // 3600:02d}:{int(t) % 3600 // 60:02d}:{t % 60:06.3f}"
+
+
+# ------------------------------------------------------------------------------ shared with SubRip
+
+def dialogue_parts(lines: list[str]) -> list[str]:
+    """The text of a cue: one string, or one per speaker for dash dialogue ('- Ja?' / '- Nei.')."""
+    lines = [ln.strip() for ln in lines if ln.strip()]
+    if len(lines) >= 2 and any(DASH.match(ln) for ln in lines[1:]):
+        parts: list[str] = []
+        for ln in lines:
+            if DASH.match(ln) or not parts:
+                parts.append(DASH.sub("", ln, count=1))
+            else:
+                parts[-1] += " " + ln
+        return [" ".join(p.split()) for p in parts]
+    return [" ".join(" ".join(lines).split())]
+
+
+def _name_like(label: str) -> bool:
+    words = label.split()
+    if not 1 <= len(words) <= 6 or len(label) > 60 or not any(c.isalpha() for c in label):
+        return False
+    if label.casefold() in METADATA_KEYS or label.casefold().startswith(("http", "www.")):
+        return False
+    return not re.search(r"[?!;\"“”«»{}=*#|]", label)
+
+
+def _capitalised(label: str) -> bool:
+    words = label.split()
+    return bool(words) and all(w.lstrip("([")[:1].isupper() or w.lstrip("([")[:1].isdigit()
+                               or w.casefold() in {"i", "fra", "frå", "på", "for", "og", "av", "til", "ved"}
+                               for w in words)
+
+
+@dataclass
+class _Part:
+    cue: Cue
+    text: str
+    speaker: str | None = None          # fixed speaker (voice tag)
+    label: str | None = None            # prefix candidate
+    rest: str = ""                      # text after the prefix
+
+
+def _prefix(text: str, roster_sorted: list[str] | None) -> tuple[str | None, str]:
+    if roster_sorted:
+        for label in roster_sorted:
+            m = re.match(rf"\s*\[?{re.escape(label)}\]?\s*:\s*", text)
+            if m and (m.end() < len(text) or text.rstrip().endswith(":")):
+                return label, text[m.end():]
+    m = BRACKET_PREFIX.match(text)
+    if m and _name_like(m.group("label")) and m.group("label").strip().casefold() not in BRACKET_NOTES:
+        return m.group("label").strip(), text[m.end():]
+    m = COLON_PREFIX.match(text)
+    if m and "://" not in text[:m.end() + 2] and _name_like(m.group("label")):
+        return m.group("label").strip(), text[m.end():]
+    return None, text
+
+
+def cues_to_parsed(cues: list[Cue], fmt: str, roster: set[str] | None, file: str, *,
+                   strict_roster: bool = False) -> Parsed:
+    """Speakers, dash dialogue and bad times of subtitle cues -> turns (see the module docstring)."""
+    warnings: list[str] = []
+    roster_sorted = sorted(roster, key=len, reverse=True) if roster else None
+    for c in cues:
+        _check_times(c, file, warnings)
+    parts: list[_Part] = []
+    for c in cues:
+        for k, text in enumerate(dialogue_parts(c.lines)):
+            if not text:
+                continue
+            part = _Part(c, text)
+            if k == 0 and c.voice:
+                part.speaker, part.rest = c.voice, text
+            else:
+                part.label, part.rest = _prefix(text, roster_sorted)
+            parts.append(part)
+
+    open_parts = [p for p in parts if p.speaker is None]
+    counts = Counter(p.label for p in open_parts if p.label)
+
+    def sure(label: str) -> bool:
+        return bool(WHISPERX.match(label) or (roster and label in roster))
+
+    recurring = {lb for lb, n in counts.items() if n >= 2 or sure(lb)}
+    with_recurring = sum(1 for p in open_parts if p.label in recurring)
+    with_prefix = sum(1 for p in open_parts if p.label)
+    labelled = bool(open_parts) and with_recurring >= 2 and with_recurring >= LABELLED_SHARE * len(open_parts)
+    consistent = labelled and with_prefix >= CONSISTENT_SHARE * len(open_parts)
+
+    for p in open_parts:
+        if not p.label:
+            continue
+        label = p.label
+        if sure(label) or (labelled and label in recurring) or \
+                (consistent and not roster and _capitalised(label)):
+            p.speaker, p.text = label, p.rest
+        elif (labelled or roster) and _capitalised(label) and label.casefold() not in METADATA_KEYS:
+            where = f"{file}:{p.cue.line}" if p.cue.line else file
+            why = "is not in participants.csv" if roster else "starts only this cue"
+            warnings.append(f"{where}: cue {_cue_name(p.cue)}: '{label}:' looks like a speaker label but {why}; "
+                            "the cue is stored without a speaker, with the label in its text; "
+                            "add it to participants.csv to make it a speaker")
+    if roster and strict_roster:
+        unknown: dict[str, _Part] = {}
+        for p in parts:
+            if p.speaker and p.speaker not in roster:
+                unknown.setdefault(p.speaker, p)
+        if unknown:
+            first = next(iter(unknown.values()))
+            where = f"{file}:{first.cue.line}" if first.cue.line else file
+            raise InputError(f"{where}: speaker{'s' if len(unknown) > 1 else ''} "
+                             f"{', '.join(repr(s) for s in unknown)} not in participants.csv "
+                             f"(first in cue {_cue_name(first.cue)}); add {'them' if len(unknown) > 1 else 'it'} "
+                             "there or ingest without --strict-roster")
+    turns = merge_cues([(p.speaker, p.text, p.cue.start, p.cue.end, p.cue.number) for p in parts])
+    return Parsed(turns, fmt, "transcript", warnings)
+
+
+def _cue_name(c: Cue) -> str:
+    return f"{c.number}" + (f" (id '{c.ident}')" if c.ident and c.ident != str(c.number) else "")
+
+
+def _check_times(c: Cue, file: str, warnings: list[str]) -> None:
+    """Drop negative times and the times of a cue that ends before it starts, with a warning."""
+    problems = []
+    if c.start is not None and c.start < 0:
+        problems.append(f"a negative start ({_hms(c.start)})")
+        c.start = None
+    if c.end is not None and c.end < 0:
+        problems.append(f"a negative end ({_hms(c.end)})")
+        c.end = None
+    if c.start is not None and c.end is not None and c.end < c.start:
+        problems.append(f"an end ({_hms(c.end)}) before its start ({_hms(c.start)})")
+        c.start = c.end = None
+    if problems:
+        where = f"{file}:{c.line}" if c.line else file
+        kept = "without times" if c.start is None and c.end is None else "without the bad time"
+        warnings.append(f"{where}: cue {_cue_name(c)} has {' and '.join(problems)}; its text is kept "
+                        f"{kept}; correct the timing line '{c.timing}'")
+
+
+def merge_cues(cues: list[tuple]) -> list[Turn]:
+    """Consecutive cues of the same speaker become one turn spanning their times.
+
+    Each cue is ``(speaker, text, start, end)`` or ``(speaker, text, start, end, number)``; a cue
+    without a speaker is a turn of its own. A turn's end is never before its start.
+    """
     turns: list[Turn] = []
-    for number, (speaker, body, start, end) in enumerate(cues, start=1):
+    for position, cue in enumerate(cues, start=1):
+        speaker, body, start, end = cue[:4]
+        number = cue[4] if len(cue) > 4 else position
         if not body:
             continue
         if turns and turns[-1].speaker == speaker and speaker is not None:
-            turns[-1].text += " " + body
-            turns[-1].end_time = end
+            last = turns[-1]
+            last.text += " " + body
+            if last.start_time is None and last.end_time is None and start is not None:
+                last.start_time = start
+            if end is not None:
+                last.end_time = end if last.end_time is None else max(last.end_time, end)
         else:
             turns.append(Turn(text=body, speaker=speaker, start_time=start, end_time=end, line=number))
+    for t in turns:
+        if t.start_time is not None and t.end_time is not None and t.end_time < t.start_time:
+            t.end_time = t.start_time
     return turns

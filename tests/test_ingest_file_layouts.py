@@ -1,0 +1,652 @@
+"""Transcripts and documents as other tools lay them out: Zoom VTT, subtitle SRT, Word tables
+(NVivo, transcription services, Teams' Word export), text boxes and headers, numbered PDFs.
+
+Every file is written by the test, with fictional Norwegian text (no real persons)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workbench.errors import WorkbenchError
+from workbench.ingest import build_canonical, read_file
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def speakers_and_texts(parsed):
+    return [(t.speaker, t.text) for t in parsed.turns]
+
+
+def canonical(parsed) -> str:
+    return build_canonical(parsed)[0]
+
+
+# ------------------------------------------------------------------------------- Zoom VTT / SRT
+
+ZOOM_VTT = """WEBVTT
+
+1
+00:00:01.200 --> 00:00:05.400
+Siri Fjellheim: Velkommen, alle sammen. Vi tar opp samtalen, som avtalt.
+
+2
+00:00:05.600 --> 00:00:09.000
+Siri Fjellheim: Første spørsmål: hva betyr partnerskapet for dere?
+
+3
+00:00:09.500 --> 00:00:15.250
+Arne Lyngstad: For oss handler det om tillit. Vi har fått en dør inn til departementet.
+
+4
+00:00:15.500 --> 00:00:21.000
+Marte Aasen: Jeg er enig, men kapasiteten er for liten. Vi er tre personer i administrasjonen.
+
+5
+00:00:21.200 --> 00:00:24.000
+Marte Aasen: Bolig er det vi snakker mest om.
+
+6
+00:00:24.500 --> 00:00:27.000
+Siri Fjellheim: Takk. Hva med mandatet til styringsgruppa?
+
+7
+00:00:27.300 --> 00:00:33.000
+Arne Lyngstad: Det er uklart. Ingen vet hvem som har siste ord.
+"""
+
+
+def test_zoom_vtt_name_prefix_is_the_speaker_without_a_roster(tmp_path):
+    parsed = read_file(write(tmp_path, "zoom.vtt", ZOOM_VTT))
+    assert speakers_and_texts(parsed) == [
+        ("Siri Fjellheim", "Velkommen, alle sammen. Vi tar opp samtalen, som avtalt. "
+                           "Første spørsmål: hva betyr partnerskapet for dere?"),
+        ("Arne Lyngstad", "For oss handler det om tillit. Vi har fått en dør inn til departementet."),
+        ("Marte Aasen", "Jeg er enig, men kapasiteten er for liten. Vi er tre personer i administrasjonen. "
+                        "Bolig er det vi snakker mest om."),
+        ("Siri Fjellheim", "Takk. Hva med mandatet til styringsgruppa?"),
+        ("Arne Lyngstad", "Det er uklart. Ingen vet hvem som har siste ord."),
+    ]
+    assert [(t.start_time, t.end_time) for t in parsed.turns] == [
+        (1.2, 9.0), (9.5, 15.25), (15.5, 24.0), (24.5, 27.0), (27.3, 33.0)]
+    # the name is not part of the coded text ("Første spørsmål:" inside a cue is not a speaker)
+    assert not any("Fjellheim" in t.text or "Lyngstad" in t.text for t in parsed.turns)
+
+
+def test_zoom_vtt_with_a_partial_roster_keeps_the_unlisted_speaker_apart(tmp_path):
+    parsed = read_file(write(tmp_path, "zoom.vtt", ZOOM_VTT), roster={"Siri Fjellheim", "Arne Lyngstad"})
+    speakers = [t.speaker for t in parsed.turns]
+    assert speakers == ["Siri Fjellheim", "Arne Lyngstad", "Marte Aasen", "Siri Fjellheim", "Arne Lyngstad"]
+    # Marte's words are hers, not glued to Arne's turn, and her name is not in the text
+    assert parsed.turns[1].text == "For oss handler det om tillit. Vi har fått en dør inn til departementet."
+    assert parsed.turns[2].text.startswith("Jeg er enig")
+
+
+def test_zoom_vtt_strict_roster_refuses_an_unlisted_speaker(tmp_path):
+    p = write(tmp_path, "zoom.vtt", ZOOM_VTT)
+    with pytest.raises(WorkbenchError, match=r"zoom\.vtt.*'Marte Aasen'.*participants"):
+        read_file(p, roster={"Siri Fjellheim", "Arne Lyngstad"}, strict_roster=True)
+    assert read_file(p, roster={"Siri Fjellheim", "Arne Lyngstad", "Marte Aasen"}, strict_roster=True).turns
+
+
+def test_subtitles_with_a_colon_sentence_get_no_speakers(tmp_path):
+    vtt = ("WEBVTT\n\n"
+           "00:00:01.000 --> 00:00:03.000\nI dag skal vi snakke om bolig.\n\n"
+           "00:00:03.500 --> 00:00:06.000\nMerk: dette gjelder bare fase 2.\n\n"
+           "00:00:06.500 --> 00:00:09.000\nKommunene har fått nye roller.\n\n"
+           "00:00:09.500 --> 00:00:12.000\nOg staten har lovet mer kapasitet.\n")
+    parsed = read_file(write(tmp_path, "undertekst.vtt", vtt))
+    assert all(t.speaker is None for t in parsed.turns)
+    assert parsed.turns[1].text == "Merk: dette gjelder bare fase 2."
+
+
+SRT_NAMES = """1
+00:00:00,500 --> 00:00:04,000
+Intervjuer: Hvordan var oppstarten av avtalen?
+
+2
+00:00:04,500 --> 00:00:09,000
+Rådgiver Husbanken: Den var treg. Vi måtte bygge tillit først.
+
+3
+00:00:09,200 --> 00:00:12,000
+Rådgiver Husbanken: Etter et halvt år gikk det bedre.
+
+4
+00:00:12,500 --> 00:00:15,000
+Intervjuer: Og boligbyggingen?
+
+5
+00:00:15,500 --> 00:00:20,000
+Rådgiver Husbanken: Vi har fått i gang tolv utleieboliger.
+"""
+
+
+def test_srt_name_prefix_is_the_speaker(tmp_path):
+    parsed = read_file(write(tmp_path, "intervju.srt", SRT_NAMES))
+    assert speakers_and_texts(parsed) == [
+        ("Intervjuer", "Hvordan var oppstarten av avtalen?"),
+        ("Rådgiver Husbanken", "Den var treg. Vi måtte bygge tillit først. Etter et halvt år gikk det bedre."),
+        ("Intervjuer", "Og boligbyggingen?"),
+        ("Rådgiver Husbanken", "Vi har fått i gang tolv utleieboliger."),
+    ]
+    assert (parsed.turns[1].start_time, parsed.turns[1].end_time) == (4.5, 12.0)
+
+
+def test_subtitle_dash_dialogue_is_two_turns_with_the_cue_time(tmp_path):
+    srt = ("1\n00:00:01,000 --> 00:00:03,000\nEr avtalen signert?\n\n"
+           "2\n00:00:03,500 --> 00:00:06,000\n- Er den det?\n- Ja, i går.\n\n"
+           "3\n00:00:06,500 --> 00:00:08,000\nDa kan vi begynne.\n")
+    parsed = read_file(write(tmp_path, "dialog.srt", srt))
+    assert [t.text for t in parsed.turns] == ["Er avtalen signert?", "Er den det?", "Ja, i går.", "Da kan vi begynne."]
+    assert [(t.start_time, t.end_time) for t in parsed.turns[1:3]] == [(3.5, 6.0), (3.5, 6.0)]
+    vtt = "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n- Hvem leder?\n- Kommunene.\n"
+    parsed = read_file(write(tmp_path, "dialog.vtt", vtt))
+    assert [t.text for t in parsed.turns] == ["Hvem leder?", "Kommunene."]
+
+
+BAD_TIMES_VTT = """WEBVTT
+
+a1
+00:00:01.000 --> 00:00:04.000
+Siri Fjellheim: Vi starter.
+
+a2
+00:00:09.000 --> 00:00:05.000
+Arne Lyngstad: Denne cuen slutter før den starter.
+
+a3
+-00:00:02.000 --> 00:00:12.000
+Marte Aasen: Denne har negativ starttid.
+
+a4
+00:00:12.500 --> 00:00:14.000
+Siri Fjellheim: Takk til begge.
+
+a5
+00:00:14.500 --> 00:00:16.000
+Arne Lyngstad: Bare hyggelig.
+
+a6
+00:00:16.500 --> 00:00:18.000
+Marte Aasen: Ha det.
+"""
+
+
+def _vtt_to_srt(vtt: str) -> str:
+    blocks = vtt.split("\n\n")[1:]
+    out = []
+    for number, block in enumerate(blocks, start=1):
+        _, timing, text = block.split("\n", 2)
+        out.append(f"{number}\n{timing.replace('.', ',')}\n{text}")
+    return "\n\n".join(out)
+
+
+@pytest.mark.parametrize("fmt", ["vtt", "srt"])
+def test_reversed_or_negative_cue_time_keeps_the_text_and_warns(tmp_path, fmt):
+    text = BAD_TIMES_VTT if fmt == "vtt" else _vtt_to_srt(BAD_TIMES_VTT)
+    parsed = read_file(write(tmp_path, f"feil.{fmt}", text))
+    texts = [t.text for t in parsed.turns]
+    assert "Denne cuen slutter før den starter." in texts
+    assert "Denne har negativ starttid." in texts
+    for t in parsed.turns:
+        assert t.start_time is None or t.start_time >= 0
+        assert t.end_time is None or t.end_time >= 0
+        if t.start_time is not None and t.end_time is not None:
+            assert t.end_time >= t.start_time
+    reversed_turn = next(t for t in parsed.turns if t.text.startswith("Denne cuen"))
+    assert reversed_turn.speaker == "Arne Lyngstad"
+    assert (reversed_turn.start_time, reversed_turn.end_time) == (None, None)
+    negative_turn = next(t for t in parsed.turns if t.text.startswith("Denne har"))
+    assert negative_turn.speaker == "Marte Aasen" and negative_turn.end_time == 12.0
+    # one warning per bad cue, naming the file, the line of the timing, the cue and its id
+    lines = text.split("\n")
+    line_of = {key: lines.index(next(x for x in lines if x.startswith(key))) + 1
+               for key in ("00:00:09", "-00:00:02")}
+    assert len(parsed.warnings) == 2
+    first, second = parsed.warnings
+    assert first.startswith(f"feil.{fmt}:{line_of['00:00:09']}: cue 2")
+    assert "before its start" in first
+    assert second.startswith(f"feil.{fmt}:{line_of['-00:00:02']}: cue 3") and "negative" in second
+    if fmt == "vtt":
+        assert "'a2'" in first and "'a3'" in second
+
+
+# ------------------------------------------------------------------------------ Word tables
+
+def _table(doc, rows):
+    table = doc.add_table(rows=0, cols=len(rows[0]))
+    for values in rows:
+        cells = table.add_row().cells
+        for cell, value in zip(cells, values):
+            cell.text = value
+    return table
+
+
+HUSBANKEN_ROWS = [
+    ("00:00:04", "Intervjuer", "Velkommen. Kan du fortelle om rollen din i bygdevekstavtalene?"),
+    ("00:00:15", "Rådgiver", "Jeg følger pilotene i Trøndelag, særlig innsatsområdet bolig."),
+    ("00:01:02", "Intervjuer", "Hvordan har samarbeidet med kommunene vært?"),
+    ("00:01:10", "Rådgiver", "Det tok tid å bygge tillit, men nå ringer de oss før de søker."),
+    ("00:02:30", "Intervjuer", "Hva mangler?"),
+    ("00:02:34", "Rådgiver", "Kapasitet i kommunene. De har ingen boligkonsulent."),
+]
+
+
+def test_word_table_time_speaker_text_with_header(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_heading("Intervju med Husbanken, fase 2", level=1)
+    d.add_paragraph("Dato: 2024-03-12")
+    _table(d, [("Tid", "Taler", "Tekst")] + HUSBANKEN_ROWS)
+    p = tmp_path / "tabell.docx"
+    d.save(p)
+    parsed = read_file(p)
+    assert parsed.kind_hint == "transcript"
+    assert speakers_and_texts(parsed) == [(s, t) for _, s, t in HUSBANKEN_ROWS]
+    assert [t.start_time for t in parsed.turns] == [4.0, 15.0, 62.0, 70.0, 150.0, 154.0]
+    assert "Dato: 2024-03-12" in parsed.preamble
+    assert "Taler" not in canonical(parsed).split("\n\n", 2)[-1]  # the header row is not a turn
+
+
+def test_word_table_two_columns_without_header_and_roster(tmp_path):
+    import docx
+
+    d = docx.Document()
+    rows = [("Intervjuer", "Hva betyr avtalen for kommunen?"),
+            ("Ordfører", "Den gir oss en fast plass ved bordet med staten."),
+            ("Intervjuer", "Og hva er vanskelig?"),
+            ("Ordfører", "At vi ikke har folk nok til å følge opp alt vi blir enige om.")]
+    _table(d, rows)
+    p = tmp_path / "to_kolonner.docx"
+    d.save(p)
+    parsed = read_file(p)
+    assert speakers_and_texts(parsed) == rows
+    parsed = read_file(p, roster={"Intervjuer", "Ordfører"})
+    assert speakers_and_texts(parsed) == rows
+
+
+def test_word_table_three_columns_without_header_and_nvivo_timespans(tmp_path):
+    import docx
+
+    d = docx.Document()
+    _table(d, [(f"[{t}]", s, x) for t, s, x in HUSBANKEN_ROWS])
+    p = tmp_path / "uten_overskrift.docx"
+    d.save(p)
+    parsed = read_file(p)
+    assert [t.speaker for t in parsed.turns] == [s for _, s, _ in HUSBANKEN_ROWS]
+    assert parsed.turns[2].start_time == 62.0
+    assert not any("[00:" in t.text for t in parsed.turns)
+
+    # NVivo's Word export: Timespan | Content | Speaker, times as ranges
+    d = docx.Document()
+    _table(d, [("Timespan", "Content", "Speaker"),
+               ("0:00.0 - 0:12.5", "Kan du si noe om partnerskapet?", "Intervjuer"),
+               ("0:12.5 - 0:40.0", "Partnerskapet er bra, men mandatet er uklart.", "Kommunedirektør"),
+               ("0:40.0 - 0:44.2", "Hvorfor det?", "Intervjuer")])
+    p = tmp_path / "nvivo.docx"
+    d.save(p)
+    parsed = read_file(p)
+    assert speakers_and_texts(parsed) == [("Intervjuer", "Kan du si noe om partnerskapet?"),
+                                          ("Kommunedirektør", "Partnerskapet er bra, men mandatet er uklart."),
+                                          ("Intervjuer", "Hvorfor det?")]
+    assert [(t.start_time, t.end_time) for t in parsed.turns] == [(0.0, 12.5), (12.5, 40.0), (40.0, 44.2)]
+
+
+def test_table_that_is_not_a_transcript_is_read_as_paragraphs(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_heading("Handlingsplan", level=1)
+    d.add_paragraph("Planen viser tiltakene for 2024.")
+    _table(d, [("Innsatsområde", "Tiltak"),
+               ("Bolig", "Bygge seks utleieboliger i sentrum."),
+               ("Bolig", "Kartlegge tomme hus sammen med Husbanken."),
+               ("Arbeidskraft", "Felles rekrutteringskampanje for helsefag."),
+               ("Arbeidskraft", "Praksisplasser for lærlinger i alle kommunene.")])
+    d.add_paragraph("Planen revideres årlig.")
+    p = tmp_path / "plan.docx"
+    d.save(p)
+    parsed = read_file(p)
+    assert parsed.kind_hint == "dokument"
+    assert all(t.speaker is None for t in parsed.turns)
+    texts = [t.text for t in parsed.turns]
+    assert texts[0] == "Planen viser tiltakene for 2024."
+    assert "Bolig | Bygge seks utleieboliger i sentrum." in texts
+    assert texts[-1] == "Planen revideres årlig."
+
+
+def test_docx_with_text_only_in_a_table_is_not_rejected(tmp_path):
+    import docx
+
+    d = docx.Document()
+    _table(d, [("Dato", "2024-05-02"), ("Sted", "Snåsa"), ("Tema", "Tillit mellom forvaltningsnivåene")])
+    p = tmp_path / "bare_tabell.docx"
+    d.save(p)
+    parsed = read_file(p)
+    assert [t.text for t in parsed.turns] == ["Dato | 2024-05-02", "Sted | Snåsa",
+                                              "Tema | Tillit mellom forvaltningsnivåene"]
+
+
+def test_paragraphs_and_tables_keep_the_body_order(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("Først kommer innledningen.")
+    _table(d, [("Kommune", "Innbyggere"), ("Lierne", "1300")])
+    d.add_paragraph("Så kommer drøftingen.")
+    _table(d, [("Tiltak", "Ansvar"), ("Boligstrategi", "Kommunene")])
+    d.add_paragraph("Til slutt konklusjonen.")
+    p = tmp_path / "rekkefolge.docx"
+    d.save(p)
+    assert [t.text for t in read_file(p).turns] == [
+        "Først kommer innledningen.", "Kommune | Innbyggere", "Lierne | 1300",
+        "Så kommer drøftingen.", "Tiltak | Ansvar", "Boligstrategi | Kommunene", "Til slutt konklusjonen."]
+
+
+TEXT_BOX_RUN = """
+<w:r %s>
+  <mc:AlternateContent>
+    <mc:Choice Requires="wps">
+      <w:drawing><wp:anchor><a:graphic>
+       <a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">
+        <wps:wsp><wps:txbx><w:txbxContent>
+          <w:p><w:r><w:t>Faktaboks: Avtalen gjelder i fem år.</w:t></w:r></w:p>
+        </w:txbxContent></wps:txbx></wps:wsp>
+      </a:graphicData></a:graphic></wp:anchor></w:drawing>
+    </mc:Choice>
+    <mc:Fallback>
+      <w:pict><v:shape><v:textbox><w:txbxContent>
+        <w:p><w:r><w:t>Faktaboks: Avtalen gjelder i fem år.</w:t></w:r></w:p>
+      </w:txbxContent></v:textbox></v:shape></w:pict>
+    </mc:Fallback>
+  </mc:AlternateContent>
+</w:r>"""
+NAMESPACES = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+              'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+              'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+              'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+              'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+              'xmlns:v="urn:schemas-microsoft-com:vml"')
+
+
+def test_text_box_header_and_footer_text_is_kept_once(tmp_path):
+    import docx
+    from docx.oxml import parse_xml
+
+    d = docx.Document()
+    d.sections[0].header.paragraphs[0].text = "Konfidensielt utkast"
+    d.sections[0].footer.paragraphs[0].text = "Bygdevekstavtale Indre-Namdal"
+    d.add_paragraph("Avtalen bygger på partnerskap.")
+    anchor = d.add_paragraph("Se faktaboksen.")
+    anchor._p.append(parse_xml(TEXT_BOX_RUN % NAMESPACES))
+    d.add_paragraph("Kommunene leder arbeidet.")
+    p = tmp_path / "boks.docx"
+    d.save(p)
+    parsed = read_file(p)
+    assert [t.text for t in parsed.turns] == [
+        "Avtalen bygger på partnerskap.", "Se faktaboksen.", "Faktaboks: Avtalen gjelder i fem år.",
+        "Kommunene leder arbeidet."]
+    text = canonical(parsed)
+    assert "Konfidensielt utkast" in text and "Bygdevekstavtale Indre-Namdal" in text
+    assert text.count("Avtalen gjelder i fem år") == 1
+
+    # a document whose only text is in a text box is read, not rejected as blank
+    d = docx.Document()
+    d.add_paragraph("")._p.append(parse_xml(TEXT_BOX_RUN % NAMESPACES))
+    p = tmp_path / "bare_boks.docx"
+    d.save(p)
+    assert [t.text for t in read_file(p).turns] == ["Faktaboks: Avtalen gjelder i fem år."]
+
+
+def test_word_table_transcript_with_unlisted_speaker_is_kept_apart(tmp_path):
+    import docx
+
+    d = docx.Document()
+    _table(d, [("Taler", "Utsagn"),
+               ("Intervjuer", "Hvem har siste ord i styringsgruppa?"),
+               ("Ordfører", "Det er ikke avklart, og det er et problem."),
+               ("Rådmann", "Jeg vil legge til at mandatet må skrives ned."),
+               ("Ordfører", "Enig.")])
+    p = tmp_path / "tabell_roster.docx"
+    d.save(p)
+    parsed = read_file(p, roster={"Intervjuer", "Ordfører"})
+    assert [t.speaker for t in parsed.turns] == ["Intervjuer", "Ordfører", "Rådmann", "Ordfører"]
+    assert parsed.turns[1].text == "Det er ikke avklart, og det er et problem."
+    with pytest.raises(WorkbenchError, match="'Rådmann'"):
+        read_file(p, roster={"Intervjuer", "Ordfører"}, strict_roster=True)
+
+
+def test_word_table_with_time_in_the_speaker_cell_and_continuation_rows(tmp_path):
+    import docx
+
+    d = docx.Document()
+    _table(d, [("Taler 1 [00:00:01]", "Velkommen til intervjuet om bygdevekst."),
+               ("", "Vi tar opp samtalen, som avtalt."),
+               ("Taler 2 [00:00:09]", "Takk, det går fint."),
+               ("Taler 1 [00:00:15]", "Hva betyr avtalen for kommunen deres?"),
+               ("Taler 2 [00:00:20]", "Den har gitt oss tillit til at staten mener alvor.")])
+    p = tmp_path / "tjeneste.docx"
+    d.save(p)
+    parsed = read_file(p)
+    assert speakers_and_texts(parsed) == [
+        ("Taler 1", "Velkommen til intervjuet om bygdevekst.\nVi tar opp samtalen, som avtalt."),
+        ("Taler 2", "Takk, det går fint."),
+        ("Taler 1", "Hva betyr avtalen for kommunen deres?"),
+        ("Taler 2", "Den har gitt oss tillit til at staten mener alvor."),
+    ]
+    assert [t.start_time for t in parsed.turns] == [1.0, 9.0, 15.0, 20.0]
+
+
+# ----------------------------------------------------------------------------------------- PDF
+
+def make_numbered_pdf(path: Path, pages: list[list[str]], footer: str, *, every: int = 1,
+                      separate: bool = True) -> None:
+    """A transcript PDF with numbered lines in the margin (blank lines numbered too)."""
+    import fpdf
+
+    pdf = fpdf.FPDF()
+    pdf.set_auto_page_break(False)
+    number = 0
+    for page_no, lines in enumerate(pages, start=1):
+        pdf.add_page()
+        y = 20
+        for line in lines:
+            number += 1
+            pdf.set_font("Helvetica", size=11)
+            label = str(number) if number % every == 0 else ""
+            if separate:
+                if label:
+                    pdf.set_xy(8, y)
+                    pdf.cell(8, 6, label)
+                pdf.set_xy(20, y)
+                pdf.cell(0, 6, line)
+            else:
+                pdf.set_xy(10, y)
+                pdf.cell(0, 6, f"{label}    {line}" if label else line)
+            y += 6
+        pdf.set_font("Helvetica", size=9)
+        pdf.set_xy(100, 285)
+        pdf.cell(0, 5, footer.format(page=page_no, pages=len(pages)))
+    pdf.output(str(path))
+
+
+TRANSCRIPT_PAGES = [
+    ["Intervju med kommunedirektør, fase 1", "",
+     "Intervjuer: Hvordan har dere opplevd arbeidet med avtalen så langt?", "",
+     "Kommunedirektør: Det har vært mer krevende enn vi trodde. Vi har få folk,",
+     "og de samme personene skal gjøre alt det andre også.", "",
+     "Intervjuer: Hva med tilliten til staten?", "",
+     "Kommunedirektør: Den har vokst. Departementet tar telefonen, og det",
+     "betyr mye for oss."],
+    ["Intervjuer: Hvem bestemmer når dere er uenige?", "",
+     "Kommunedirektør: Det er ikke avklart. Mandatet til styringsgruppa er",
+     "uklart, og det har vi tatt opp flere ganger.", "",
+     "Intervjuer: Takk for praten."],
+]
+EXPECTED_TURNS = [
+    ("Intervjuer", "Hvordan har dere opplevd arbeidet med avtalen så langt?", 1),
+    ("Kommunedirektør", "Det har vært mer krevende enn vi trodde. Vi har få folk, og de samme personene "
+                        "skal gjøre alt det andre også.", 1),
+    ("Intervjuer", "Hva med tilliten til staten?", 1),
+    ("Kommunedirektør", "Den har vokst. Departementet tar telefonen, og det betyr mye for oss.", 1),
+    ("Intervjuer", "Hvem bestemmer når dere er uenige?", 2),
+    ("Kommunedirektør", "Det er ikke avklart. Mandatet til styringsgruppa er uklart, og det har vi tatt "
+                        "opp flere ganger.", 2),
+    ("Intervjuer", "Takk for praten.", 2),
+]
+
+
+@pytest.mark.parametrize("footer,every,separate", [
+    ("{page}/{pages}", 1, True),          # numbers drawn apart from the text, "1/2" footer
+    ("{page} / {pages}", 1, False),       # numbers in the text line, "1 / 2" footer
+    ("Side {page} av {pages}", 5, True),  # every fifth line numbered, "Side 1 av 2" footer
+])
+def test_pdf_transcript_with_numbered_margins_and_page_footers(tmp_path, footer, every, separate):
+    p = tmp_path / "intervju.pdf"
+    make_numbered_pdf(p, TRANSCRIPT_PAGES, footer, every=every, separate=separate)
+    parsed = read_file(p)
+    assert parsed.kind_hint == "transcript"
+    assert [(t.speaker, t.text, t.page) for t in parsed.turns] == EXPECTED_TURNS
+    text = canonical(parsed)
+    assert "1/2" not in text and "1 / 2" not in text and "Side 1 av 2" not in text
+    assert parsed.preamble == ["Intervju med kommunedirektør, fase 1"]
+
+
+def test_pdf_document_with_numbered_margins_and_page_of_pages_footer(tmp_path):
+    pages = [["Bakgrunn", "",
+              "Kommunene i regionen har lenge samarbeidet om planlegging og",
+              "næringsutvikling, men mangler kapasitet til å følge opp alt.", "",
+              "Avtalen skal gi et varig partnerskap mellom staten og kommunene."],
+             ["Boligsituasjonen er krevende, og det finnes nesten ingen utleieboliger.", "",
+              "Partene møtes to ganger i året for å gjøre opp status."],
+             ["Avtalen evalueres etter fire år."]]
+    p = tmp_path / "notat.pdf"
+    make_numbered_pdf(p, pages, "Side {page} av {pages}")
+    parsed = read_file(p)
+    assert parsed.kind_hint == "dokument"
+    texts = [t.text for t in parsed.turns]
+    assert "Kommunene i regionen har lenge samarbeidet om planlegging og næringsutvikling, men mangler " \
+           "kapasitet til å følge opp alt." in texts
+    assert texts[-1] == "Avtalen evalueres etter fire år."
+    assert [t.page for t in parsed.turns][-1] == 3
+    text = canonical(parsed)
+    assert "Side 2 av 3" not in text
+    assert not any(t.text[:1].isdigit() for t in parsed.turns)  # no margin number left
+
+
+def test_pdf_paragraph_numbers_are_removed(tmp_path):
+    import fpdf
+
+    paragraphs = [["Avtalen inngås mellom staten og kommunene i regionen, og den", "bygger på",
+                   "et likeverdig partnerskap."],
+                  ["Formålet er flere boliger og bedre tilgang på arbeidskraft i alle", "kommunene",
+                   "som er med."],
+                  ["Partene forplikter seg til å møtes jevnlig og til å dele", "det de vet",
+                   "om utviklingen."],
+                  ["Avtalen kan endres når partene er enige om det, og den", "evalueres",
+                   "etter fire år."]]
+    pdf = fpdf.FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    y = 20
+    for n, lines in enumerate(paragraphs, start=1):
+        for k, line in enumerate(lines):
+            pdf.set_xy(10, y)
+            pdf.cell(0, 6, f"{n}   {line}" if k == 0 else f"     {line}")
+            y += 6
+        y += 8
+    p = tmp_path / "avsnitt.pdf"
+    pdf.output(str(p))
+    assert [t.text for t in read_file(p).turns] == [" ".join(lines) for lines in paragraphs]
+
+
+def test_pdf_transcript_with_labels_alone_on_their_line(tmp_path):
+    import fpdf
+
+    lines = ["INTERVJUER", "Hvordan har samarbeidet med staten vært i fase 1?", "",
+             "INFORMANT", "Det har vært bra, men vi mangler kapasitet i",
+             "administrasjonen til å følge opp alt.", "",
+             "INTERVJUER", "Og tilliten?", "",
+             "INFORMANT", "Den har økt mye det siste året, særlig til departementet."]
+    pdf = fpdf.FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    for i, line in enumerate(lines):
+        pdf.set_xy(10, 20 + 6 * i)
+        pdf.cell(0, 6, line)
+    p = tmp_path / "caps.pdf"
+    pdf.output(str(p))
+    assert speakers_and_texts(read_file(p)) == [
+        ("INTERVJUER", "Hvordan har samarbeidet med staten vært i fase 1?"),
+        ("INFORMANT", "Det har vært bra, men vi mangler kapasitet i administrasjonen til å følge opp alt."),
+        ("INTERVJUER", "Og tilliten?"),
+        ("INFORMANT", "Den har økt mye det siste året, særlig til departementet."),
+    ]
+
+
+# ----------------------------------------------------------------------------------------- ODT
+
+def test_odt_table_text_box_note_header_and_footer_are_kept(tmp_path):
+    from odf.draw import Frame, TextBox
+    from odf.opendocument import OpenDocumentText
+    from odf.style import Footer, Header, MasterPage, PageLayout
+    from odf.table import Table, TableCell, TableColumn, TableRow
+    from odf.text import H, Note, NoteBody, NoteCitation, P
+
+    doc = OpenDocumentText()
+    layout = PageLayout(name="pm1")
+    doc.automaticstyles.addElement(layout)
+    master = MasterPage(name="Standard", pagelayoutname=layout)
+    header, footer = Header(), Footer()
+    header.addElement(P(text="Utkast til bygdevekstavtale"))
+    footer.addElement(P(text="Pilot Midt"))
+    master.addElement(header)
+    master.addElement(footer)
+    doc.masterstyles.addElement(master)
+    doc.text.addElement(H(outlinelevel=1, text="Roller"))
+    para = P(text="Kommunene leder arbeidet.")
+    note = Note(id="ftn1", noteclass="footnote")
+    note.addElement(NoteCitation(text="1"))
+    body = NoteBody()
+    body.addElement(P(text="Jf. søknaden fra 2022."))
+    note.addElement(body)
+    para.addElement(note)
+    doc.text.addElement(para)
+    anchor = P(text="Se boksen.")
+    frame = Frame(width="5cm", height="2cm", anchortype="paragraph")
+    box = TextBox()
+    box.addElement(P(text="Staten bidrar med kompetanse."))
+    frame.addElement(box)
+    anchor.addElement(frame)
+    doc.text.addElement(anchor)
+    table = Table()
+    table.addElement(TableColumn(numbercolumnsrepeated=2))
+    for a, b in [("Part", "Bidrag"), ("Fylkeskommunen", "Rådgivning"), ("Husbanken", "Lån og tilskudd")]:
+        row = TableRow()
+        for value in (a, b):
+            cell = TableCell()
+            cell.addElement(P(text=value))
+            row.addElement(cell)
+        table.addElement(row)
+    doc.text.addElement(table)
+    p = tmp_path / "avtale.odt"
+    doc.save(str(p))
+    parsed = read_file(p)
+    assert [(t.heading, t.text) for t in parsed.turns] == [
+        ("Roller", "Kommunene leder arbeidet."),
+        ("Roller", "Se boksen."),
+        ("Roller", "Staten bidrar med kompetanse."),
+        ("Roller", "Part | Bidrag"),
+        ("Roller", "Fylkeskommunen | Rådgivning"),
+        ("Roller", "Husbanken | Lån og tilskudd"),
+        ("Fotnoter", "Jf. søknaden fra 2022."),
+    ]
+    text = canonical(parsed)
+    assert "Utkast til bygdevekstavtale" in text and "Pilot Midt" in text

@@ -1,0 +1,473 @@
+"""Plain-text transcripts as other tools and people write them: speaker layouts, times, rosters,
+encodings. Every file here is written by the test in the layout it stands for (fictional text)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from workbench.errors import InputError, WorkbenchError
+from workbench.ingest import build_canonical, read_file
+from workbench.ingest.readers import plaintext
+from workbench.ingest.text import decode, read_lines, text_to_parsed
+
+
+def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8", newline: str = "\n") -> Path:
+    p = tmp_path / name
+    p.write_bytes(text.replace("\n", newline).encode(encoding))
+    return p
+
+
+def turns_of(parsed):
+    return [(t.speaker, t.text) for t in parsed.turns]
+
+
+def no_digit_speakers(parsed):
+    return all(t.speaker is None or any(c.isalpha() for c in t.speaker) for t in parsed.turns)
+
+
+# ---------------------------------------------------------------- colon labels and false positives
+
+def test_colon_label_variants_and_colon_sentences_that_are_not_speakers(tmp_path):
+    p = write(tmp_path, "fg.txt", (
+        "Fokusgruppe om bolig i Nordvik\n"
+        "Tema: bolig og tomter\n\n"
+        "MODERATOR: Velkommen, alle sammen.\n"
+        "Edit: lydfila starter litt sent.\n\n"
+        "Kari Nordmann : Takk. Vi har mangel på utleieboliger.\n"
+        "I'm: not sure hva kommunen gjør nå.\n\n"
+        "MODERATOR: Hva med tomter?\n\n"
+        "Ola Fjell [00:04:10]: Merk: dette er min mening, ikke kommunens.\n"
+        "Vi har nok tomter, men ingen bygger.\n\n"
+        "Kari Nordmann : Enig.\n\n"
+        "Ola Fjell: Takk for meg.\n"
+    ))
+    parsed = read_file(p)
+    assert parsed.kind_hint == "transcript"
+    assert turns_of(parsed) == [
+        ("MODERATOR", "Velkommen, alle sammen.\nEdit: lydfila starter litt sent."),
+        ("Kari Nordmann", "Takk. Vi har mangel på utleieboliger.\nI'm: not sure hva kommunen gjør nå."),
+        ("MODERATOR", "Hva med tomter?"),
+        ("Ola Fjell", "Merk: dette er min mening, ikke kommunens.\nVi har nok tomter, men ingen bygger."),
+        ("Kari Nordmann", "Enig."),
+        ("Ola Fjell", "Takk for meg."),
+    ]
+    assert parsed.turns[3].start_time == 250.0
+    assert parsed.preamble == ["Fokusgruppe om bolig i Nordvik", "Tema: bolig og tomter"]
+    # the researcher is told which line-initial "labels" were read as text
+    assert any(w.startswith("fg.txt:5: 'Edit:' does not recur as a turn start") for w in parsed.warnings)
+    assert any(w.startswith("fg.txt:8: 'I'm:'") for w in parsed.warnings)
+
+
+def test_notes_with_colon_sentences_stay_notes(tmp_path):
+    p = write(tmp_path, "notat.md", (
+        "# Referat fra arbeidsmøte\n\n"
+        "Tema: bolig\n\n"
+        "Merk: dette er foreløpige notater.\n\n"
+        "Edit: la til punktet om tomter.\n\n"
+        "- Mangel på utleieboliger\n"
+        "- Tomter finnes, men ingen bygger\n"
+    ))
+    parsed = read_file(p)
+    assert parsed.kind_hint == "notes"
+    assert all(t.speaker is None for t in parsed.turns)
+    assert [t.text for t in parsed.turns][:3] == ["Tema: bolig", "Merk: dette er foreløpige notater.",
+                                                  "Edit: la til punktet om tomter."]
+
+
+def test_a_speaker_heard_once_between_two_turns_of_another_and_numbered_families(tmp_path):
+    p = write(tmp_path, "intervju.txt", (
+        "Intervjuer: Hvem er med i dag?\n"
+        "Informant 1: Jeg er fra kommunen.\n"
+        "Intervjuer: Og du?\n"
+        "Informant 2: Jeg er fra fylket.\n"
+        "Intervjuer: Takk.\n"
+        "Informant 1: Bare hyggelig.\n"
+        "Informant 3: Jeg kom litt sent.\n"
+        "Intervjuer: Velkommen.\n"
+        "Merk: opptaket stoppet her.\n"
+        "Informant 1: Skal vi fortsette?\n"
+    ))
+    parsed = read_file(p)
+    assert [t.speaker for t in parsed.turns] == ["Intervjuer", "Informant 1", "Intervjuer", "Informant 2",
+                                                 "Intervjuer", "Informant 1", "Informant 3", "Intervjuer",
+                                                 "Informant 1"]
+    assert parsed.turns[7].text == "Velkommen.\nMerk: opptaket stoppet her."
+
+
+def test_markdown_bold_labels(tmp_path):
+    p = write(tmp_path, "intervju.md", (
+        "# Intervju med prosjektleder\n\n"
+        "**Intervjuer:** Hvordan går arbeidet?\n\n"
+        "**Prosjektleder** [00:00:40]: Sakte, men sikkert.\n\n"
+        "**Intervjuer**: Hva er vanskeligst?\n\n"
+        "**Prosjektleder:** Å få tak i folk.\n\n"
+        "**Viktig** poeng til slutt.\n"
+    ))
+    parsed = read_file(p)
+    assert turns_of(parsed) == [
+        ("Intervjuer", "Hvordan går arbeidet?"),
+        ("Prosjektleder", "Sakte, men sikkert."),
+        ("Intervjuer", "Hva er vanskeligst?"),
+        ("Prosjektleder", "Å få tak i folk.\n**Viktig** poeng til slutt."),
+    ]
+    assert parsed.turns[1].start_time == 40.0
+
+
+# ---------------------------------------------------------------- labels alone on their line
+
+def test_labels_alone_on_their_line_caps_and_colon(tmp_path):
+    p = write(tmp_path, "fg.txt", (
+        "INNLEDNING\n\n"
+        "INTERVJUER\nHvordan har samarbeidet vært?\n"
+        "INFORMANT 1\nDet har vært bra.\nMen det tar tid.\n"
+        "INTERVJUER\nTakk.\n"
+        "Kari:\nJeg vil legge til noe.\n"
+        "INFORMANT 1\nJa.\n"
+        "Kari:\nTil slutt: bolig.\n"
+    ))
+    parsed = read_file(p)
+    assert turns_of(parsed) == [
+        ("INTERVJUER", "Hvordan har samarbeidet vært?"),
+        ("INFORMANT 1", "Det har vært bra.\nMen det tar tid."),
+        ("INTERVJUER", "Takk."),
+        ("Kari", "Jeg vil legge til noe."),
+        ("INFORMANT 1", "Ja."),
+        ("Kari", "Til slutt: bolig."),
+    ]
+    assert parsed.preamble == ["INNLEDNING"]
+
+
+def test_caps_word_said_right_under_a_label_is_speech(tmp_path):
+    p = write(tmp_path, "fg.txt", (
+        "INTERVJUER\nHar du tid?\n"
+        "INFORMANT 1\nOK\nmen bare litt.\n"
+        "INTERVJUER\nFint.\n"
+        "INFORMANT 1\nOK\nsier jeg.\n"
+    ))
+    assert turns_of(read_file(p)) == [("INTERVJUER", "Har du tid?"), ("INFORMANT 1", "OK\nmen bare litt."),
+                                      ("INTERVJUER", "Fint."), ("INFORMANT 1", "OK\nsier jeg.")]
+
+
+# ---------------------------------------------------------------- [label] text (QualCoder style)
+
+def test_bracket_labels_without_roster_when_they_recur(tmp_path):
+    p = write(tmp_path, "qc.txt", (
+        "[id1] Hvordan har samarbeidet med staten vært?\n"
+        "[id2] Det har vært bedre enn ventet.\n"
+        "[ler] Ja, virkelig bedre.\n"
+        "[id1] Kan du gi et eksempel?\n"
+        "[id2] Husbanken kom tidlig inn.\n"
+    ))
+    parsed = read_file(p)
+    assert turns_of(parsed) == [
+        ("id1", "Hvordan har samarbeidet med staten vært?"),
+        ("id2", "Det har vært bedre enn ventet.\n[ler] Ja, virkelig bedre."),
+        ("id1", "Kan du gi et eksempel?"),
+        ("id2", "Husbanken kom tidlig inn."),
+    ]
+
+
+def test_bracket_labels_with_roster_also_when_a_label_occurs_once(tmp_path):
+    text = ("[Intervjuer] Hva skjedde i 2023?\n"
+            "[Ordfører Nordvik] Vi fikk avtalen på plass.\n"
+            "[Intervjuer] Og så?\n"
+            "[Rådgiver] Jeg kan svare på det.\n"
+            "[Intervjuer] Takk.\n")
+    p = write(tmp_path, "qc.txt", text)
+    without = read_file(p)
+    assert "Rådgiver" not in {t.speaker for t in without.turns}  # once, no roster: text
+    parsed = read_file(p, roster={"Intervjuer", "Ordfører Nordvik", "Rådgiver"})
+    assert turns_of(parsed) == [
+        ("Intervjuer", "Hva skjedde i 2023?"),
+        ("Ordfører Nordvik", "Vi fikk avtalen på plass."),
+        ("Intervjuer", "Og så?"),
+        ("Rådgiver", "Jeg kan svare på det."),
+        ("Intervjuer", "Takk."),
+    ]
+    assert parsed.warnings == []
+
+
+# ---------------------------------------------------------------- name line + time line
+
+ZOOM_TXT = """Kari Nordmann
+00:00:05
+Hei alle sammen, og velkommen.
+Vi starter med boligsituasjonen.
+
+Ola Fjell
+00:00:41
+Takk. Edit: jeg mener utleieboliger.
+Kari: kan du dele skjermen?
+
+Kari Nordmann
+00:01:03
+Ja, her.
+
+Siri
+00:01:20
+Jeg har bare ett innspill.
+
+Ola Fjell
+00:02:00
+Da går vi videre.
+"""
+
+
+@pytest.mark.parametrize("compact", [False, True], ids=["blank-lines", "compact"])
+def test_zoom_save_transcript_txt(tmp_path, compact):
+    text = ZOOM_TXT.replace("\n\n", "\n") if compact else ZOOM_TXT
+    parsed = read_file(write(tmp_path, "zoom.txt", text, newline="\r\n"))
+    assert parsed.kind_hint == "transcript"
+    assert turns_of(parsed) == [
+        ("Kari Nordmann", "Hei alle sammen, og velkommen.\nVi starter med boligsituasjonen."),
+        ("Ola Fjell", "Takk. Edit: jeg mener utleieboliger.\nKari: kan du dele skjermen?"),
+        ("Kari Nordmann", "Ja, her."),
+        ("Siri", "Jeg har bare ett innspill."),  # speaks once: still a speaker, never glued
+        ("Ola Fjell", "Da går vi videre."),
+    ]
+    assert [t.start_time for t in parsed.turns] == [5.0, 41.0, 63.0, 80.0, 120.0]
+    assert no_digit_speakers(parsed)
+    assert parsed.preamble == []
+    canonical, _ = build_canonical(parsed)
+    assert "00:00:41\n" not in canonical
+
+
+def test_zoom_roster_with_an_unlisted_name(tmp_path):
+    parsed = read_file(write(tmp_path, "zoom.txt", ZOOM_TXT), roster={"Kari Nordmann", "Ola Fjell"})
+    assert [t.speaker for t in parsed.turns] == ["Kari Nordmann", "Ola Fjell", "Kari Nordmann", "Siri", "Ola Fjell"]
+    assert parsed.warnings == ["zoom.txt:15: speaker 'Siri' is not in participants.csv; stored as its own "
+                               "speaker without an actor; add a row to give the actor"]
+
+
+def test_otter_and_teams_name_and_time_on_one_line(tmp_path):
+    p = write(tmp_path, "otter.txt", (
+        "Kari Nordmann  0:03\n"
+        "Hei alle sammen. Vi tar en kort runde.\n\n"
+        "Ola Fjell  0:15\n"
+        "Hei. Kari: du hakker litt.\n\n"
+        "Kari Nordmann  1:02\n"
+        "Beklager, nå bedre?\n\n"
+        "Speaker 3  1:30\n"
+        "Jeg er ny i prosjektet.\n\n"
+        "Ola Fjell  75:12\n"
+        "Da avslutter vi.\n"
+    ))
+    parsed = read_file(p)
+    assert turns_of(parsed) == [
+        ("Kari Nordmann", "Hei alle sammen. Vi tar en kort runde."),
+        ("Ola Fjell", "Hei. Kari: du hakker litt."),
+        ("Kari Nordmann", "Beklager, nå bedre?"),
+        ("Speaker 3", "Jeg er ny i prosjektet."),
+        ("Ola Fjell", "Da avslutter vi."),
+    ]
+    assert [t.start_time for t in parsed.turns] == [3.0, 15.0, 62.0, 90.0, 4512.0]
+
+
+def test_time_range_line_then_name_line(tmp_path):
+    p = write(tmp_path, "stream.txt", (
+        "0:0:0.0 --> 0:0:3.620\nKari Nordmann\nHei alle sammen.\n\n"
+        "0:0:3.620 --> 0:0:8.0\nOla Fjell\nHei, Kari.\nGodt å se deg.\n\n"
+        "0:0:8.0 --> 0:0:12.500\nKari Nordmann\nDa begynner vi.\n"
+    ))
+    parsed = read_file(p)
+    assert turns_of(parsed) == [("Kari Nordmann", "Hei alle sammen."),
+                                ("Ola Fjell", "Hei, Kari.\nGodt å se deg."),
+                                ("Kari Nordmann", "Da begynner vi.")]
+    assert [(t.start_time, t.end_time) for t in parsed.turns] == [(0.0, 3.62), (3.62, 8.0), (8.0, 12.5)]
+    assert parsed.preamble == []
+
+
+def test_bracketed_name_with_clock_time(tmp_path):
+    p = write(tmp_path, "teksting.txt", (
+        "[Kari Nordmann] 10:15:32\nHei alle sammen\n"
+        "[Ola Fjell] 10:15:40\nHei\n"
+        "[Kari Nordmann] 10:16:01\nDa starter vi\n"
+    ))
+    parsed = read_file(p)
+    assert turns_of(parsed) == [("Kari Nordmann", "Hei alle sammen"), ("Ola Fjell", "Hei"),
+                                ("Kari Nordmann", "Da starter vi")]
+    assert parsed.turns[1].start_time == 10 * 3600 + 15 * 60 + 40
+
+
+def test_label_with_time_and_text_on_the_next_line_rev_style(tmp_path):
+    p = write(tmp_path, "rev.txt", (
+        "Speaker 1 (00:05):\nHei, og velkommen.\n\n"
+        "Speaker 2 (00:12):\nTakk for det.\n\n"
+        "Speaker 1 (01:05):\nVi starter med bolig.\n"
+    ))
+    parsed = read_file(p)
+    assert turns_of(parsed) == [("Speaker 1", "Hei, og velkommen."), ("Speaker 2", "Takk for det."),
+                                ("Speaker 1", "Vi starter med bolig.")]
+    assert [t.start_time for t in parsed.turns] == [5.0, 12.0, 65.0]
+
+
+def test_whisper_time_ranges_before_bracketed_speaker_ids(tmp_path):
+    p = write(tmp_path, "whisper.txt", (
+        "[00:00.000 --> 00:05.000] [SPEAKER_00]: Da har opptaket startet.\n"
+        "[00:05.000 --> 00:09.000] [SPEAKER_01]: Ja, no høyrer eg deg.\n"
+        "[00:09.000 --> 00:12.000] [SPEAKER_00]: Fint.\n"
+    ))
+    parsed = read_file(p)
+    assert turns_of(parsed) == [("SPEAKER_00", "Da har opptaket startet."), ("SPEAKER_01", "Ja, no høyrer eg deg."),
+                                ("SPEAKER_00", "Fint.")]
+    assert [t.start_time for t in parsed.turns] == [0.0, 5.0, 9.0]
+
+
+# ---------------------------------------------------------------- timestamps are never labels
+
+def test_time_lines_are_times_never_labels(tmp_path):
+    p = write(tmp_path, "fg.txt", (
+        "Moderator: Da starter vi.\n\n"
+        "00:12:03\n"
+        "Informant: Ja, vi starter.\n\n"
+        "[00:12:30]\n\n"
+        "Moderator: Neste spørsmål.\n"
+        "10:15:\n"
+        "Informant: Det vet jeg ikke.\n"
+        "10:15: Vi tok en pause her.\n"
+        "Moderator: Takk.\n"
+    ))
+    parsed = read_file(p)
+    assert no_digit_speakers(parsed)
+    assert turns_of(parsed) == [
+        ("Moderator", "Da starter vi."),
+        ("Informant", "Ja, vi starter."),
+        ("Moderator", "Neste spørsmål."),
+        ("Informant", "Det vet jeg ikke.\n10:15: Vi tok en pause her."),
+        ("Moderator", "Takk."),
+    ]
+    assert [t.start_time for t in parsed.turns] == [None, 723.0, 750.0, 615.0, None]
+
+
+# ---------------------------------------------------------------- roster: unlisted speakers
+
+MOTE = ("Møte i formannskapet\n"
+        "Dato: 12.03.2024\n\n"
+        "Ordfører: Velkommen. Vi starter med sak 12 om boligtomter.\n\n"
+        "Rådmann Olsen: Takk. Jeg har et notat om tomtene.\n\n"
+        "Ordfører: Godt. Spørsmål?\n\n"
+        "Varaordfører: Når kommer notatet?\n\n"
+        "Rådmann Olsen: Merk: notatet er foreløpig.\n"
+        "Det kommer neste uke.\n\n"
+        "Ordfører: Da er saken ferdig.\n\n"
+        "Konklusjon: enstemmig vedtatt.\n")
+
+
+def test_roster_keeps_an_unlisted_recurring_speaker_apart_and_warns(tmp_path):
+    p = write(tmp_path, "formannskap.txt", MOTE)
+    parsed = read_file(p, roster={"Ordfører", "Varaordfører"})
+    assert turns_of(parsed) == [
+        ("Ordfører", "Velkommen. Vi starter med sak 12 om boligtomter."),
+        ("Rådmann Olsen", "Takk. Jeg har et notat om tomtene."),
+        ("Ordfører", "Godt. Spørsmål?"),
+        ("Varaordfører", "Når kommer notatet?"),
+        ("Rådmann Olsen", "Merk: notatet er foreløpig.\nDet kommer neste uke."),
+        ("Ordfører", "Da er saken ferdig.\nKonklusjon: enstemmig vedtatt."),
+    ]
+    assert not any("Rådmann Olsen" in t.text for t in parsed.turns)
+    assert parsed.warnings[0] == ("formannskap.txt:6: speaker 'Rådmann Olsen' is not in participants.csv; stored "
+                                  "as its own speaker without an actor; add a row to give the actor")
+    assert parsed.warnings[1].startswith("formannskap.txt:17: 'Konklusjon:' looks like a speaker label")
+    assert len(parsed.warnings) == 2
+
+
+def test_strict_roster_makes_an_unlisted_speaker_an_error(tmp_path):
+    p = write(tmp_path, "formannskap.txt", MOTE)
+    message = ("formannskap.txt:6: speaker 'Rådmann Olsen' is not in participants.csv; "
+               "add it to participants.csv or leave out --strict-roster")
+    with pytest.raises(InputError) as exc:
+        plaintext.read(p, {"Ordfører", "Varaordfører"}, strict_roster=True)
+    assert str(exc.value) == message
+    with pytest.raises(InputError, match="Rådmann Olsen"):
+        text_to_parsed(MOTE, "txt", ["Ordfører", "Varaordfører"], "formannskap.txt", strict_roster=True)
+    # with the speaker listed, strict is satisfied
+    parsed = plaintext.read(p, {"Ordfører", "Varaordfører", "Rådmann Olsen"}, strict_roster=True)
+    assert [t.speaker for t in parsed.turns].count("Rådmann Olsen") == 2
+
+
+def test_roster_unlisted_speaker_heard_once_between_two_turns_is_not_merged(tmp_path):
+    text = ("Ordfører: Velkommen.\n"
+            "Rådmann Olsen: Takk.\n"
+            "Ordfører: Da starter vi.\n"
+            "Varaordfører: Ja.\n")
+    parsed = text_to_parsed(text, "txt", ["Ordfører", "Varaordfører"], "m.txt")
+    assert turns_of(parsed) == [("Ordfører", "Velkommen."), ("Rådmann Olsen", "Takk."),
+                                ("Ordfører", "Da starter vi."), ("Varaordfører", "Ja.")]
+    assert parsed.warnings == ["m.txt:2: speaker 'Rådmann Olsen' is not in participants.csv; stored as its "
+                               "own speaker without an actor; add a row to give the actor"]
+
+
+# ---------------------------------------------------------------- encodings
+
+LINES = [
+    ("Moderator: Velkommen til samtalen om blåbær og tyttebær.", "utf-8"),
+    ("Informant 1: Vi plukket blåbær i Tromsø – særlig i august.", "cp1252"),
+    ("Moderator: «Hvorfor» akkurat der? Æsj, så mye mygg.", "utf-8"),
+    ("Informant 1: Fordi mørketida er lang. “Sitat” fra bestemor.", "cp1252"),
+    ("Moderator: Ærlig talt, øl og ål.", "utf-8"),
+]
+
+
+def test_file_mixing_utf8_and_cp1252_lines(tmp_path):
+    p = tmp_path / "blandet.txt"
+    mixed = "Informant 1: Blåbær fra Åsen ".encode("utf-8") + "og multer fra Ørland.".encode("cp1252")
+    p.write_bytes(b"\r\n".join(t.encode(e) for t, e in LINES) + b"\r\n" + mixed + b"\r\n")
+    parsed = read_file(p)
+    assert [t.text for t in parsed.turns] == [t.split(": ", 1)[1] for t, _ in LINES] + [
+        "Blåbær fra Åsen og multer fra Ørland."]
+    canonical, _ = build_canonical(parsed)
+    for bad in ("\ufffd", "Ã", "Â", "â€"):
+        assert bad not in canonical
+
+
+def test_utf8_read_once_as_cp1252_is_repaired(tmp_path):
+    garbled = "Moderator: blåbær – «fint» og Øya".encode("utf-8").decode("cp1252")
+    assert "blÃ¥bÃ¦r" in garbled
+    p = tmp_path / "garbled.txt"
+    p.write_bytes((garbled + "\nInformant: ja\nModerator: ok\n").encode("utf-8"))
+    assert read_file(p).turns[0].text == "blåbær – «fint» og Øya"
+
+
+@pytest.mark.parametrize("codec,bom", [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"),
+                                       ("utf-16-le", b""), ("utf-8", b"\xef\xbb\xbf")])
+def test_utf16_and_utf8_with_bom(tmp_path, codec, bom):
+    text = "\r\n".join(t for t, _ in LINES) + "\r\n"
+    p = tmp_path / "u.txt"
+    p.write_bytes(bom + text.encode(codec))
+    parsed = read_file(p)
+    assert turns_of(parsed) == [tuple(t.split(": ", 1)) for t, _ in LINES]
+    assert [t.line for t in parsed.turns] == [1, 2, 3, 4, 5]
+    assert decode(p.read_bytes(), p) == text.replace("\r\n", "\n")
+
+
+def test_byte_that_is_neither_utf8_nor_cp1252_names_file_and_line(tmp_path):
+    p = tmp_path / "rart.txt"
+    p.write_bytes(b"Moderator: hei\nInformant: \x81 rart\nModerator: ok\n")
+    with pytest.raises(WorkbenchError, match=r"^rart\.txt:2: byte 0x81 is neither UTF-8 nor Windows-1252"):
+        read_file(p)
+
+
+def test_line_numbers_with_cr_lf_and_crlf_mixed(tmp_path):
+    p = tmp_path / "x.txt"
+    p.write_bytes(b"a\r\nb\rc\n\nd\r\r\ne")
+    assert list(read_lines(p)) == [("a", 1), ("b", 2), ("c", 3), ("", 4), ("d", 5), ("", 6), ("e", 7)]
+    assert decode(p.read_bytes(), p).split("\n") == ["a", "b", "c", "", "d", "", "e"]
+
+
+# ---------------------------------------------------------------- large and hostile input
+
+def test_long_and_pathological_lines_stay_fast(tmp_path):
+    long_words = "Aa Bb Cc Dd " * 50_000                       # no colon, many capitalised words
+    many_colons = "Aa: " * 50_000                              # colons everywhere
+    brackets = "[" * 50_000 + "Kari" + "]" * 50_000
+    times = "00:00:01 " * 20_000
+    body = "".join(f"Moderator: Spørsmål {i}?\nInformant: Svar {i}.\n" for i in range(20_000))
+    text = f"{long_words}\n{many_colons}\n{brackets}\n{times}\n{body}"
+    p = write(tmp_path, "stor.txt", text)
+    began = time.perf_counter()
+    parsed = read_file(p)
+    assert time.perf_counter() - began < 10
+    assert len(parsed.turns) == 40_000 and parsed.turns[-1].text == "Svar 19999."
