@@ -353,21 +353,35 @@ def _streams_text(db) -> bool:
     return _BLOB_WRITES[url]
 
 
-def _write_canonical(session, source_id: int, parsed: Parsed, nbytes: int) -> None:
-    """Fill the placeholder canonical text of ``source_id`` piece by piece (SQLite blob I/O)."""
+def _spool_canonical(parsed: Parsed):
+    """The canonical text as UTF-8 in a temporary file, written piece by piece; the turns' texts
+    are let go afterwards, so that SQLite's placeholder (as large as the text) is not held in
+    memory beside them."""
+    import tempfile
+
+    spool = tempfile.TemporaryFile()
+    buf = bytearray()
+    for piece, _ in canonical_pieces(parsed):
+        buf += piece.encode("utf-8")
+        if len(buf) >= 1 << 20:
+            spool.write(buf)
+            buf.clear()
+    spool.write(buf)
+    for t in parsed.turns:
+        t.text = ""
+    spool.seek(0)
+    return spool
+
+
+def _write_canonical(session, source_id: int, spool, nbytes: int) -> None:
+    """Fill the placeholder canonical text of ``source_id`` from the spooled UTF-8 text in 1 MB
+    pieces (SQLite incremental blob I/O)."""
     raw = session.connection().connection.dbapi_connection
     written = 0
-    buf = bytearray()
     with raw.blobopen("sources", "canonical_text", source_id) as blob:
-        for piece, _ in canonical_pieces(parsed):
-            buf += piece.encode("utf-8")
-            if len(buf) >= 1 << 20:
-                blob.write(buf)
-                written += len(buf)
-                buf.clear()
-        if buf:
-            blob.write(buf)
-            written += len(buf)
+        while chunk := spool.read(1 << 20):
+            blob.write(chunk)
+            written += len(chunk)
     if written != nbytes:  # the pieces changed under us: never store a torn text
         raise WorkbenchError(f"canonical text of {nbytes} bytes came out as {written}; ingest the file again")
 
@@ -547,7 +561,9 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
                 # The text is held once: as the turns' texts (SQLite: written from them in pieces)
                 # or as the canonical string (the turns' copies are let go once counted).
                 spans, words, nbytes = _measure(parsed)
+                spool = None
                 if streaming:
+                    spool = _spool_canonical(parsed)
                     canonical = func.printf("%.*c", nbytes, " ")  # a placeholder of the right length
                 else:
                     canonical, _ = build_canonical(parsed)
@@ -563,7 +579,8 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
                     tx.session.add(source)
                     tx.session.flush()
                     if streaming:
-                        _write_canonical(tx.session, source.id, parsed, nbytes)
+                        _write_canonical(tx.session, source.id, spool, nbytes)
+                        spool.close()
                     speakers: dict[str, Speaker] = {}
                     for t in parsed.turns:
                         if t.speaker and t.speaker not in speakers:
