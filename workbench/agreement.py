@@ -42,9 +42,7 @@ else: (segment, code) pairs that two coders agree on.)
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import math
 import warnings
 from pathlib import Path
@@ -153,23 +151,9 @@ def _tally(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise NotFound(f"{path}: file not found") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the file ({exc.strerror})") from None
-    try:
-        content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise InputError(f"{path.name} row {line}: the file is not UTF-8; save it as 'CSV UTF-8'") from None
-    first = content.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
-    header = next(reader, None)
-    if header is None:
-        raise InputError(f"{path.name}: the file is empty; the first row must be unit,coder,value")
+    from .csvio import open_csv
+
+    header, reader = open_csv(path, "unit,coder,value")
     rows = [(reader.line_num, cells) for cells in reader if any(c.strip() for c in cells)]
     return [h.strip().lower() for h in header], rows
 

@@ -12,10 +12,8 @@ the same code to the same span twice by the same coder returns the existing codi
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import difflib
-import io
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -500,26 +498,11 @@ def code_from_csv(db: Database, path: str | Path, *, user: str | None,
     else the acting user. Origin is ``imported``. One transaction: if any row is wrong nothing is
     stored, and the error names the file and the row (the header is row 1, as in a spreadsheet).
     """
+    from .csvio import open_csv
+
     path = Path(path)
     name = path.name
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise NotFound(f"{path}: file not found") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the file ({exc.strerror})") from None
-    try:
-        content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise InputError(f"{name} row {line}: the file is not UTF-8; save it as 'CSV UTF-8'") from None
-    first = content.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
-    header = next(reader, None)
-    if header is None:
-        raise InputError(f"{name}: the file is empty; the first row must be source,turn,code[,coder]"
-                         "[,start,end][,memo]")
+    header, reader = open_csv(path, "source,turn,code[,coder][,start,end][,memo]")
     columns = [h.strip().lower() for h in header]
     unknown = [c for c in columns if c and c not in CSV_COLUMNS]
     if unknown:
