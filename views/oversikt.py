@@ -10,10 +10,10 @@ import streamlit as st
 from workbench.analysis import RESEARCHER_ACTORS, coder_names, filter_values, quotes, theme_matrix
 from workbench.codebook import current_codes
 from workbench.sharing import release_quote, released_quotes, withdraw_release
-from workbench.ui.charts import heatmap, selected_cell
-from workbench.ui.format import (ALL_CODERS, ALL_GROUPS, ALL_PHASES, ALL_PILOTS, CONSENSUS, code_title,
-                                 coder_value, md_escape, quote_view, released_view, share_table,
-                                 suppression_note)
+from workbench.ui.charts import empty_codes, heatmap, selected_cell
+from workbench.ui.format import (ALL_CODERS, ALL_GROUPS, ALL_PHASES, ALL_PILOTS, CONSENSUS, NOT_CODED,
+                                 UNKNOWN_ACTOR, UNKNOWN_ACTOR_NOTE, actor_label, code_title, coder_value,
+                                 md_escape, quote_view, released_view, share_table, suppression_note)
 from workbench.ui.session import (acting_user, action, can, flash, friendly_errors, get_db, require_data,
                                   show_flash)
 
@@ -23,8 +23,9 @@ can_read_quotes = can("view_quotes")  # report authors and researchers; not the 
 researcher = can("release")
 
 st.title("Oversikt: temaer per aktør og fase")
-st.caption("Fargen viser andelen av aktørens segmenter i fasen som har koden. Klikk en celle "
-           "(eller velg aktør og kode under kartet) for å lese sitatene bak tallet.")
+st.caption("Fargen og tallet viser andelen av aktørens segmenter i fasen som har koden; n er antall "
+           "kodede segmenter. Klikk en celle (eller velg aktør og kode under kartet) for å lese "
+           "sitatene bak tallet.")
 if not require_data(db):
     st.stop()
 show_flash()
@@ -109,6 +110,10 @@ with friendly_errors():
     if k is not None:
         st.caption(f"{suppression_note(k)}. Slike tall vises ikke, og enkelte andre celler skjules også, "
                    "så de ikke kan regnes ut fra summene.")
+    if UNKNOWN_ACTOR in set(m["actor"]):
+        st.caption(UNKNOWN_ACTOR_NOTE)
+    if empty_codes(m):
+        st.caption(f"«{NOT_CODED}»: koden har ingen kodinger i dette utvalget.")
 
     # Accessible fallback (and the way tests pick a cell): the chart's click fills these boxes.
     actors = list(dict.fromkeys(m["actor"]))
@@ -130,7 +135,7 @@ with friendly_errors():
 
     st.subheader("Sitater bak en celle")
     c1, c2, c3 = st.columns(3)
-    actor = c1.selectbox("Aktør", actors, key="cell_actor")
+    actor = c1.selectbox("Aktør", actors, key="cell_actor", format_func=actor_label)
     level = dict(zip(m["code"], m["level"]))
     code = c2.selectbox("Kode", cell_codes, key="cell_code",
                         format_func=lambda c: code_title(labels.get(c, c), level.get(c, 0)))
@@ -141,7 +146,7 @@ with friendly_errors():
         c3.text_input("Fase for sitatene", value=phase, disabled=True)
     cell = dict(code=code, actor=actor, phase=None if quote_phase == ALL_PHASES else quote_phase,
                 pilot=pilot if one_pilot else None)
-    where = f"{actor} · {labels.get(code, code)}" + ("" if quote_phase == ALL_PHASES else f" · {quote_phase}")
+    where = f"{actor_label(actor)} · {labels.get(code, code)}" + ("" if quote_phase == ALL_PHASES else f" · {quote_phase}")
 
     if not can_read_quotes:  # the resource group: only what a researcher released
         r = released_quotes(db, user=user, **cell)

@@ -87,12 +87,21 @@ def uncode(ctx: click.Context, source: str | None, turn: str | None, code: str |
 @click.option("--source", help="Only this source (id or file name).")
 @click.option("--coder", help="Only this coder.")
 @click.option("--code", help="Only this code (and its subcodes).")
+@click.option("--context", is_flag=True,
+              help="With --code: each coding's text with the turn before and after (across sources).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def codings(ctx: click.Context, source: str | None, coder: str | None, code: str | None, as_json: bool) -> None:
-    """List codings (id, source, turn, code, coder, span, origin, time, memo)."""
+def codings(ctx: click.Context, source: str | None, coder: str | None, code: str | None, context: bool,
+            as_json: bool) -> None:
+    """List codings (id, source, turn, code, coder, span, origin, time, memo); with --code C
+    --context, the coded texts of C (subcodes included) with one turn of context on each side."""
     from ..coding import list_codings
 
+    if context:
+        if code is None:
+            raise click.UsageError("--context krever --code (f.eks. `workbench codings --code kontrakt --context`)")
+        _codings_in_context(ctx, code, source, coder, as_json)
+        return
     rows = [r.to_dict() for r in list_codings(open_db(ctx), user=acting_user(ctx), source=source,
                                               coder=coder, code=code)]
     if as_json:
@@ -106,6 +115,37 @@ def codings(ctx: click.Context, source: str | None, coder: str | None, code: str
         if r["memo"]:
             r["memo"] = _short(r["memo"], 40)
     echo_table(rows, ["id", "source", "turn", "code", "coder", "start", "end", "origin", "created_at", "memo"])
+
+
+def _codings_in_context(ctx: click.Context, code: str, source: str | None, coder: str | None,
+                        as_json: bool) -> None:
+    from ..search import coded_segments
+
+    rows = coded_segments(open_db(ctx), code, source=source, coder=coder, user=acting_user(ctx))
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        click.echo("Ingen kodinger.")
+        return
+
+    def turn_line(mark: str, t: dict, text: str) -> str:
+        return f"{mark} {t['turn']:>4} {t['speaker'] or '–'}: {' '.join(text.split())}"
+
+    for r in rows:
+        click.echo(f"== {r['code']} · {r['source']} tur {r['turn']} · {r['coder']} (koding {r['id']})")
+        if r["before"]:
+            click.echo(turn_line(" ", r["before"], r["before"]["text"]))
+        here = r["turn_text"] or r["text"]
+        if r["start"] is not None:  # a span: mark the coded part inside its turn
+            here = f"{here[:r['start']]}[{here[r['start']:r['end']]}]{here[r['end']:]}"
+        click.echo(turn_line(">", {"turn": r["turn"], "speaker": r["speaker"]}, here))
+        if r["after"]:
+            click.echo(turn_line(" ", r["after"], r["after"]["text"]))
+        if r["memo"]:
+            click.echo(f"  memo: {' '.join(r['memo'].split())}")
+        click.echo("")
+    click.echo(f"{len(rows)} kodinger.")
 
 
 @click.command()

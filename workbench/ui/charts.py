@@ -5,31 +5,54 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from .format import code_title, count_texts, share_texts, suppressed_text
+from .format import NOT_CODED, actor_label, cell_texts, code_title, count_texts, share_texts, suppressed_text
 
 SELECTION = "celle"
 SUPPRESSED_FILL = "#d4d4d4"
 
 
-def heatmap(matrix: pd.DataFrame, *, facet_phase: bool, height_per_row: int = 26) -> alt.Chart:
-    """Actor x code heatmap from a ``theme_matrix`` frame; colour = share, tooltip = counts.
+ROW_STEP = 24      # px per code row, whatever the number of phases or codes
+COLUMN_STEP = 92   # px per actor column: room for "12,5 % (n=10)"
+DARK_CELL = 0.6    # fraction of the colour scale above which a cell is dark: white text
 
-    ``facet_phase``: one panel per phase side by side. Clicking a cell selects its
-    (actor, code, phase) in the point selection named ``celle``. A suppressed matrix (column
-    ``suppressed``, k in ``attrs["suppressed_k"]``) draws its suppressed cells grey with the
-    text "<k"; the chart's data holds only what is shown (no hidden counts).
+
+def empty_codes(matrix: pd.DataFrame) -> set[str]:
+    """Codes with no coded segment anywhere in ``matrix`` (and no hidden cell that might have one)."""
+    hidden = (matrix["suppressed"].fillna(True).astype(bool) if "suppressed" in matrix.columns
+              else pd.Series(False, index=matrix.index))
+    seg = pd.to_numeric(matrix["segments"], errors="coerce").fillna(0)
+    frame = pd.DataFrame({"code": matrix["code"], "seg": seg, "hidden": hidden})
+    by = frame.groupby("code", sort=False).agg(seg=("seg", "sum"), hidden=("hidden", "any"))
+    return set(by.index[(by["seg"] == 0) & ~by["hidden"]])
+
+
+def heatmap(matrix: pd.DataFrame, *, facet_phase: bool, row_step: int = ROW_STEP) -> alt.Chart:
+    """Actor x code heatmap from a ``theme_matrix`` frame; colour = share, text = share and n.
+
+    Rows have a fixed height (``row_step`` px) and every code and actor label is drawn, however
+    many phases or codes are shown. Each cell reads "12,5 % (n=1)" (n = coded segments; dark text
+    on light cells, white on dark). A code with no codings in the matrix reads "Kode (ikke kodet
+    ennå)"; the actor "(ukjent)" (text without a speaker) reads "Dokument / notater".
+    ``facet_phase``: one panel per phase, stacked. Clicking a cell selects its (actor, code,
+    phase) in the point selection named ``celle`` (the library's values, not the labels). A
+    suppressed matrix (column ``suppressed``, k in ``attrs["suppressed_k"]``) draws its suppressed
+    cells grey with the text "<k"; the chart's data holds only what is shown (no hidden counts).
     """
     from ..analysis.aggregate import natural_key
 
     k = matrix.attrs.get("suppressed_k", 3)
     hidden = (matrix["suppressed"].fillna(True).astype(bool) if "suppressed" in matrix.columns
               else pd.Series(False, index=matrix.index))
+    uncoded = empty_codes(matrix)
     df = pd.DataFrame({
         "actor": matrix["actor"], "code": matrix["code"],
         "phase": matrix["phase"] if "phase" in matrix.columns else "",
-        "kode": [code_title(lbl, lvl) for lbl, lvl in zip(matrix["label"], matrix["level"])],
+        "aktør": [actor_label(a) for a in matrix["actor"]],
+        "kode": [code_title(lbl, lvl) + (f" ({NOT_CODED})" if c in uncoded else "")
+                 for c, lbl, lvl in zip(matrix["code"], matrix["label"], matrix["level"])],
         "andel": matrix["share"].astype(float).where(~hidden),
-        "andel_tekst": share_texts(matrix),
+        "andel_tekst": cell_texts(matrix),
+        "andel_pst": share_texts(matrix),
         "segmenter": count_texts(matrix, "segments"), "talere": count_texts(matrix, "speakers"),
         "kilder": count_texts(matrix, "sources"),
         "i_gruppen": [suppressed_text(k) if v is None or pd.isna(v) else str(int(v))
@@ -37,33 +60,39 @@ def heatmap(matrix: pd.DataFrame, *, facet_phase: bool, height_per_row: int = 26
         "skjult": hidden,
     }).reset_index(drop=True)
     df.loc[~df["skjult"], "andel"] = df.loc[~df["skjult"], "andel"].fillna(0.0)
-    actors = list(dict.fromkeys(df["actor"]))
+    actors = list(dict.fromkeys(df["aktør"]))
     codes = list(dict.fromkeys(df["kode"]))
+    longest = max((len(c) for c in codes), default=10)
+    top = float(df["andel"].max()) if df["andel"].notna().any() else 0.0  # the colour scale's top
+    dark = round(DARK_CELL * top, 4) if top > 0 else 1.0
+    legend_length = max(40, min(200, row_step * len(codes) - 30))  # never taller than the rows
 
     select = alt.selection_point(name=SELECTION, fields=["actor", "code", "phase"], on="click",
                                  clear="dblclick")
-    x = alt.X("actor:N", title=None, sort=actors,
-              axis=alt.Axis(labelAngle=-40, labelLimit=160, labelOverlap=False, orient="top"))
-    y = alt.Y("kode:N", title=None, sort=codes, axis=alt.Axis(labelLimit=260))
-    tooltip = [alt.Tooltip("actor:N", title="Aktør"), alt.Tooltip("phase:N", title="Fase"),
+    x = alt.X("aktør:N", title=None, sort=actors,
+              axis=alt.Axis(labelAngle=-40, labelLimit=220, labelOverlap=False, orient="top",
+                            labelFontSize=11))
+    y = alt.Y("kode:N", title=None, sort=codes,
+              axis=alt.Axis(labelLimit=max(300, 8 * longest), labelOverlap=False, labelFontSize=12))
+    tooltip = [alt.Tooltip("aktør:N", title="Aktør"), alt.Tooltip("phase:N", title="Fase"),
                alt.Tooltip("kode:N", title="Kode"), alt.Tooltip("segmenter:N", title="Segmenter"),
                alt.Tooltip("talere:N", title="Talere"), alt.Tooltip("kilder:N", title="Kilder"),
                alt.Tooltip("i_gruppen:N", title="Segmenter i gruppen"),
-               alt.Tooltip("andel_tekst:N", title="Andel")]
+               alt.Tooltip("andel_pst:N", title="Andel")]
     # invalid=None: keep the suppressed cells (share missing) as marks, drawn grey by the condition
     cells = alt.Chart().mark_rect(stroke="white", strokeWidth=1, invalid=None).encode(
         x=x, y=y,
         color=alt.condition("datum.skjult", alt.value(SUPPRESSED_FILL),
                             alt.Color("andel:Q", title="Andel", scale=alt.Scale(scheme="blues", domainMin=0),
-                                      legend=alt.Legend(format=".0%"))),
+                                      legend=alt.Legend(format=".0%", gradientLength=legend_length))),
         opacity=alt.condition(select, alt.value(1.0), alt.value(0.45)),
         tooltip=tooltip,
     ).add_params(select)
-    layers = [cells]
-    if bool(df["skjult"].any()):  # "<k" written in the grey cells
-        layers.append(alt.Chart().transform_filter("datum.skjult").mark_text(
-            fontSize=11, color="#404040").encode(x=x, y=y, text="andel_tekst:N", tooltip=tooltip))
-    chart = alt.layer(*layers, data=df).properties(width=alt.Step(46), height=max(120, height_per_row * len(codes)))
+    # every cell's share and n ("<k" in the grey suppressed cells); white on dark cells
+    text = alt.Chart().mark_text(fontSize=11).encode(
+        x=x, y=y, text="andel_tekst:N", tooltip=tooltip,
+        color=alt.condition(f"datum.andel > {dark}", alt.value("white"), alt.value("#1f1f1f")))
+    chart = alt.layer(cells, text, data=df).properties(width=alt.Step(COLUMN_STEP), height=alt.Step(row_step))
     if facet_phase:  # one panel per phase, stacked, so a wide actor axis still fits the page
         phases = sorted(set(df["phase"]), key=natural_key)
         return chart.facet(row=alt.Row("phase:N", title=None, sort=phases,

@@ -16,6 +16,13 @@ ALL_PILOTS = "Alle piloter"
 ALL_GROUPS = "Alle hovedtemaer"
 ALL_CODERS = "Alle kodere"
 CONSENSUS = "Konsensus (minst to kodere)"
+# The library groups text without a speaker (documents, notes) under the actor "(ukjent)";
+# the pages call it what it is.
+UNKNOWN_ACTOR = "(ukjent)"
+UNKNOWN_ACTOR_LABEL = "Dokument / notater"
+UNKNOWN_ACTOR_NOTE = ("«Dokument / notater» er tekst uten taler (dokumenter og notater): den har ingen "
+                      "aktør og telles derfor for seg.")
+NOT_CODED = "ikke kodet ennå"
 
 QUOTE_HEADINGS = {"source": "Kilde", "position": "Posisjon", "speaker": "Taler", "actor": "Aktør",
                   "phase": "Fase", "pilot": "Pilot", "text": "Sitat"}
@@ -66,9 +73,18 @@ def code_title(label: str, level: int) -> str:
 
 
 def percent(value) -> str:
+    """A share as Norwegian text: "50 %", "12,5 %" (one decimal, decimal comma, only when needed)."""
     if value is None or pd.isna(value):
         return ""
-    return f"{float(value) * 100:.0f} %"
+    pct = round(float(value) * 100, 1) + 0.0  # (+ 0.0: no "-0")
+    if pct == int(pct):
+        return f"{int(pct)} %"
+    return f"{pct:.1f} %".replace(".", ",")
+
+
+def actor_label(actor) -> str:
+    """An actor as the pages show it: "(ukjent)" (no speaker) reads "Dokument / notater"."""
+    return UNKNOWN_ACTOR_LABEL if actor == UNKNOWN_ACTOR else str(actor)
 
 
 def coder_value(choice: str) -> str | None:
@@ -95,6 +111,16 @@ def count_texts(matrix: pd.DataFrame, column: str) -> list[str]:
             for v, h in zip(matrix[column], hidden)]
 
 
+def cell_texts(matrix: pd.DataFrame) -> list[str]:
+    """What each heatmap cell says: share and coded segments, "12,5 % (n=1)", or "<k" where the
+    matrix is suppressed (no number at all)."""
+    k = matrix.attrs.get("suppressed_k", 3)
+    hidden = matrix["suppressed"].fillna(True) if "suppressed" in matrix.columns else [False] * len(matrix)
+    return [suppressed_text(k) if h else
+            (percent(v) if n is None or pd.isna(n) else f"{percent(v)} (n={int(n)})")
+            for v, n, h in zip(matrix["share"], matrix["segments"], hidden)]
+
+
 def share_table(matrix: pd.DataFrame, *, index: str = "actor") -> pd.DataFrame:
     """Wide display table: one row per actor (and phase), one column per code, share as %
     (a suppressed cell reads "<k", never a number)."""
@@ -103,6 +129,7 @@ def share_table(matrix: pd.DataFrame, *, index: str = "actor") -> pd.DataFrame:
     df = matrix.copy()
     df["Kode"] = [code_title(lbl, lvl) for lbl, lvl in zip(df["label"], df["level"])]
     df["_shown"] = share_texts(matrix)
+    df["actor"] = [actor_label(a) for a in df["actor"]]
     rows = [index] + (["phase"] if "phase" in df.columns and index != "phase" else [])
     wide = df.pivot_table(index=rows, columns="Kode", values="_shown", aggfunc="first", sort=False)
     wide.index = wide.index.set_names({"actor": "Aktør", "phase": "Fase"})

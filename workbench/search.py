@@ -1,0 +1,224 @@
+"""Search and retrieval: lemma-aware keyword-in-context search over the turns, and the codings of a
+code with one turn of context on each side.
+
+Matching rules of :func:`search`
+--------------------------------
+* The query is split into *terms*: each text in double quotes is a phrase, every other
+  whitespace-separated word is a word term. A hit is an occurrence of any term (terms are OR-ed).
+* A **word** matches a word token whose lemma equals the query word's lemma, case-insensitive.
+  Lemmas come from the project's cached lemma layer (:mod:`workbench.nlp`): a token's lemma in its
+  source's language and in the other written standard, against the query word's bokmål and
+  nynorsk lemmas, so "samarbeid" finds "samarbeidet"/"Samarbeidet" (bokmål tables list that form
+  under "samarbeide", nynorsk under "samarbeid") and "tillit" finds "tilliten".
+* A **phrase** ("tillit mellom partene") matches its text literally, case-insensitive; any run of
+  whitespace in the phrase matches any run of whitespace in the turn (line breaks included).
+* ``compounds=True``: a word also matches a token one of whose lemmas *contains the query lemma
+  as a compound part*: at its start ("samarbeid" -> "samarbeidsavtalen"), or after a first part of
+  at least 3 letters ("kommunesamarbeidet", lemma "kommunesamarbeide"). A query lemma shorter than
+  3 letters only matches whole lemmas.
+
+Each hit is a dict: ``source, turn, speaker`` (the pseudonym, never the label as written),
+``actor, phase, match`` (the matched text as written), ``left, right`` (up to ``width`` characters
+of context, on one line) and ``start, end`` (code-point offsets of the match in the turn's text,
+as ``apply_code(..., span=(start, end))`` takes them).
+
+Speed: each turn is tokenised and lemmatised once per call with the memoised spaCy pipeline of
+its language (:func:`workbench.nlp.load`); per-form lemmas are memoised by the lemma layer.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from .access import requires
+from .errors import InputError
+from .store import Coding, Database, Pseudonym, Segment, Source, Speaker
+from .store.lookup import find_source
+
+_PHRASE = re.compile(r'"([^"]*)"')
+_WS = re.compile(r"\s")
+MIN_COMPOUND_PREFIX = 3
+
+
+def parse_query(query: str) -> tuple[list[str], list[str]]:
+    """(phrases, words) of a query: double-quoted phrases and the remaining words."""
+    text = str(query or "")
+    phrases = [" ".join(p.split()) for p in _PHRASE.findall(text) if p.strip()]
+    rest = _PHRASE.sub(" ", text).replace('"', " ")
+    words = [w.strip(".,;:!?()[]'«»") for w in rest.split()]
+    return phrases, [w for w in words if any(ch.isalpha() or ch.isdigit() for ch in w)]
+
+
+def _query_lemmas(word: str) -> set[str]:
+    from .nlp import lemma_of
+
+    return {lemma_of(word, "nb"), lemma_of(word, "nn"), word.lower()}
+
+
+def _is_part(lemma: str, query: str) -> bool:
+    """``query`` is a compound part of ``lemma``: at its start, or after >= 3 letters."""
+    if len(query) < MIN_COMPOUND_PREFIX or len(lemma) <= len(query):
+        return False
+    return lemma.startswith(query) or lemma.find(query, MIN_COMPOUND_PREFIX) != -1
+
+
+def _one_line(text: str) -> str:
+    return _WS.sub(" ", text)
+
+
+def _code_filter(session, code: str):
+    from .coding import _like_prefix, _resolve_code
+
+    cid = _resolve_code(session, code).id
+    return select(Coding.segment_id).where(or_(Coding.code_id == cid,
+                                               Coding.code_id.like(_like_prefix(cid)))).distinct()
+
+
+def _turn_rows(db: Database, *, source=None, actor=None, phase=None, code=None) -> list[dict[str, Any]]:
+    """The turns in scope, with their text, source language, pseudonym, actor and phase."""
+    from .sharing import pseudonym_map
+
+    pseudonym_map(db)  # assign any missing pseudonyms first
+    with db.session() as s:
+        stmt = (select(Segment.id, Segment.source_id, Source.file_name, Segment.index, Segment.start_char,
+                       Segment.end_char, Speaker.actor, Source.phase, Source.language, Pseudonym.label)
+                .select_from(Segment).join(Source, Segment.source_id == Source.id)
+                .outerjoin(Speaker, Segment.speaker_id == Speaker.id)
+                .outerjoin(Pseudonym, Speaker.pseudonym_id == Pseudonym.id)
+                .order_by(Source.file_name, Segment.index))
+        if source is not None:
+            stmt = stmt.where(Segment.source_id == find_source(s, source).id)
+        if actor is not None:
+            stmt = stmt.where(Speaker.actor == str(actor))
+        if phase is not None:
+            stmt = stmt.where(Source.phase == str(phase))
+        if code is not None:
+            stmt = stmt.where(Segment.id.in_(_code_filter(s, code)))
+        rows = s.execute(stmt).all()
+        ids = sorted({r[1] for r in rows})
+        texts: dict[int, str] = {}
+        for i in range(0, len(ids), 500):
+            texts.update(s.execute(select(Source.id, Source.canonical_text)
+                                   .where(Source.id.in_(ids[i:i + 500]))).all())
+    out = []
+    for seg_id, src_id, name, index, start, end, act, ph, lang, pseudonym in rows:
+        out.append({"segment_id": seg_id, "source_id": src_id, "source": name, "turn": index,
+                    "text": (texts.get(src_id) or "")[start:end], "language": lang, "speaker": pseudonym,
+                    "actor": act, "phase": ph})
+    return out
+
+
+def _languages(rows: list[dict[str, Any]]) -> dict[int, str]:
+    """Each source's language: the manifest's, else detected from its turns."""
+    from .nlp import detect_language, normalize_lang
+
+    by_source: dict[int, list[str]] = {}
+    declared: dict[int, str | None] = {}
+    for r in rows:
+        by_source.setdefault(r["source_id"], []).append(r["text"])
+        declared.setdefault(r["source_id"], r["language"])
+    out = {}
+    for sid, texts in by_source.items():
+        try:
+            out[sid] = normalize_lang(declared[sid]) if declared[sid] else detect_language(" ".join(texts)[:20000])
+        except Exception:  # an odd manifest value: detect instead
+            out[sid] = detect_language(" ".join(texts)[:20000])
+    return out
+
+
+def _hit(row: dict[str, Any], start: int, end: int, width: int) -> dict[str, Any]:
+    text = row["text"]
+    return {"source": row["source"], "turn": row["turn"], "speaker": row["speaker"], "actor": row["actor"],
+            "phase": row["phase"], "match": text[start:end],
+            "left": _one_line(text[max(0, start - width):start]), "right": _one_line(text[end:end + width]),
+            "start": start, "end": end}
+
+
+@requires("view_transcripts")
+def search(db: Database, query: str, *, source: Any = None, actor: str | None = None, phase: str | None = None,
+           code: str | None = None, compounds: bool = False, width: int = 60, limit: int | None = None,
+           user: str | None = None) -> list[dict[str, Any]]:
+    """Lemma-aware keyword-in-context search over the turns (rules in the module docstring).
+
+    Filters: ``source`` (file name or id), ``actor``, ``phase``, ``code`` (turns carrying the code
+    or one of its subcodes, by any coder). Hits in source, turn and position order; at most
+    ``limit`` of them.
+    """
+    from .nlp import lemma_of, load
+
+    phrases, words = parse_query(query)
+    if not phrases and not words:
+        raise InputError("empty search: give a word, or a phrase in double quotes")
+    width = max(0, int(width))
+    patterns = [re.compile(r"\s+".join(re.escape(w) for w in p.split()), re.IGNORECASE) for p in phrases]
+    targets: set[str] = set()
+    for w in words:
+        targets |= _query_lemmas(w)
+    rows = _turn_rows(db, source=source, actor=actor, phase=phase, code=code)
+    spans: list[list[tuple[int, int]]] = [[] for _ in rows]
+    if words:
+        langs = _languages(rows)
+        for lang in sorted(set(langs.values())):
+            other = "nn" if lang == "nb" else "nb"
+            picked = [i for i, r in enumerate(rows) if langs[r["source_id"]] == lang]
+            nlp = load(lang)
+            for i, doc in zip(picked, nlp.pipe(rows[i]["text"] for i in picked)):
+                for tok in doc:
+                    if tok.is_space or tok.is_punct or not any(ch.isalpha() for ch in tok.text):
+                        continue
+                    lemmas = (tok.lemma_, lemma_of(tok.text, other), tok.lower_)
+                    if any(lm in targets for lm in lemmas) or (
+                            compounds and any(_is_part(lm, t) for lm in lemmas for t in targets)):
+                        spans[i].append((tok.idx, tok.idx + len(tok.text)))
+    hits: list[dict[str, Any]] = []
+    for i, row in enumerate(rows):
+        found = spans[i]
+        for pattern in patterns:
+            found += [(m.start(), m.end()) for m in pattern.finditer(row["text"]) if m.end() > m.start()]
+        for start, end in sorted(set(found)):
+            hits.append(_hit(row, start, end, width))
+            if limit is not None and len(hits) >= limit:
+                return hits
+    return hits
+
+
+@requires("view_transcripts")
+def coded_segments(db: Database, code: str, *, source: Any = None, coder: str | None = None,
+                   user: str | None = None) -> list[dict[str, Any]]:
+    """The codings of ``code`` (subcodes included) across sources, each with its text and one turn
+    of context before and after: the researcher's working view, so speakers are the labels as
+    written in the file.
+
+    Each item: the coding's fields (``id, source, turn, code, coder, start, end, text, origin,
+    created_at, memo``) plus ``speaker``, ``turn_text`` (the whole turn) and ``before`` / ``after``
+    (``{"turn", "speaker", "text"}`` of the neighbouring turn, or None at a source's edge).
+    """
+    from .coding import list_codings
+
+    records = [r.to_dict() for r in list_codings(db, source=source, coder=coder, code=code)]
+    wanted: dict[str, set[int]] = {}
+    for r in records:
+        wanted.setdefault(r["source"], set()).update({r["turn"] - 1, r["turn"], r["turn"] + 1})
+    turns: dict[tuple[str, int], dict[str, Any]] = {}
+    with db.session() as s:
+        for name, indexes in wanted.items():
+            src = s.scalar(select(Source).where(Source.file_name == name))
+            text = src.canonical_text or ""
+            for index, start, end, label in s.execute(
+                    select(Segment.index, Segment.start_char, Segment.end_char, Speaker.label)
+                    .outerjoin(Speaker, Segment.speaker_id == Speaker.id)
+                    .where(Segment.source_id == src.id, Segment.index.in_(sorted(indexes)))):
+                turns[(name, index)] = {"turn": index, "speaker": label, "text": text[start:end]}
+    out = []
+    for r in records:
+        here = turns.get((r["source"], r["turn"]), {})
+        out.append({**r, "speaker": here.get("speaker"), "turn_text": here.get("text"),
+                    "before": turns.get((r["source"], r["turn"] - 1)),
+                    "after": turns.get((r["source"], r["turn"] + 1))})
+    return out
+
+
+__all__ = ["search", "coded_segments", "parse_query"]
