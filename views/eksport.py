@@ -31,6 +31,9 @@ coder_choice = f2.selectbox("Koder", [ALL_CODERS, CONSENSUS] + coder_names(db, u
 st.checkbox("Skjul små celler og ta bare med frigitte sitater (for ressursgruppen)", key="suppress",
             help="Tall som hviler på færre enn 3 personer blir «<3», og sitatene er bare de som er "
                  "frigitt for ressursgruppen.")
+st.checkbox("Ta med forskernes egne ytringer", key="include_researchers",
+            help="Som standard telles ikke intervjuernes egne ytringer (aktør «forsker»), verken i "
+                 "tabellene, figurene eller sitatene – slik som på Oversikt.")
 if can("reveal"):
     st.checkbox("Vis navn slik de står i filene (logges)", key="reveal",
                 help="Taleretiketter og tekst uten anonymisering. Eksporten lagres i revisjonsloggen.")
@@ -45,6 +48,7 @@ def build() -> None:
                        coder=coder_value(st.session_state["coder"]),
                        suppress=bool(st.session_state.get("suppress")),
                        reveal=bool(st.session_state.get("reveal")) and can("reveal"),
+                       include_researchers=bool(st.session_state.get("include_researchers")),
                        done="Eksporten er klar: last ned under.")
         if files is None:
             return

@@ -447,8 +447,8 @@ def _cooc_pairs(data: _Data, window: int) -> pd.DataFrame:
 def cooccurrence(db: Database, *, window: int = 0, codes: str | Iterable[str] | None = None,
                  coder: str | None = None, codebook_version: int | str | None = None,
                  parents: bool = False, suppress: bool | int | None = None,
-                 user: str | None = None) -> pd.DataFrame:
-    """Code x code counts of segments.
+                 exclude_actors: Iterable[str] = (), user: str | None = None) -> pd.DataFrame:
+    """Code x code counts of segments (``exclude_actors``: leave these actors' segments out).
 
     Cell (A, B) = number of segments coded A that have B in the same segment (``window=0``) or
     in the same source within ``window`` neighbouring turns. The diagonal is the number of
@@ -459,7 +459,8 @@ def cooccurrence(db: Database, *, window: int = 0, codes: str | Iterable[str] | 
     from fewer than k distinct speakers is missing (NaN) and ``df.attrs["suppressed_k"]`` is k.
     """
     k = suppression_k(db, suppress)
-    data = _load(db, coder=coder, codes=codes, codebook_version=codebook_version, parents=parents)
+    data = _load(db, coder=coder, codes=codes, codebook_version=codebook_version, parents=parents,
+                 exclude_actors=exclude_actors)
     pairs = _cooc_pairs(data, int(window))
     present = set(data.coded["code"])
     ids = [c for c in data.tree["code"] if c in present]

@@ -23,7 +23,10 @@ FILTERS = ("actor", "phase", "pilot", "kind", "county", "speaker", "source")
 @click.option("--codebook-version", help="Only codings made under this codebook version (id or name).")
 @click.option("--all-rows", is_flag=True, help="Also rows with zero coded segments.")
 @click.option("--exclude-actor", "exclude_actors", multiple=True, metavar="ACTOR",
-              help="Leave this actor's segments out of counts and shares (repeatable), e.g. forsker.")
+              help="Leave this actor's segments out of counts and shares (repeatable); "
+                   "the interviewers (forsker) are left out by default.")
+@click.option("--include-researchers", is_flag=True,
+              help="Count the interviewers' own turns (actor forsker), left out by default.")
 @click.option("--suppress", "suppress", is_flag=False, flag_value="project", default=None, metavar="[K]",
               help="Hide cells based on fewer than K speakers (default: the project's min_cell_speakers), "
                    "as the resource group sees them (always on for that role).")
@@ -33,10 +36,12 @@ FILTERS = ("actor", "phase", "pilot", "kind", "county", "speaker", "source")
 @click.pass_context
 def dashboard(ctx: click.Context, by: str, codes: str | None, coder: str | None,
               codebook_version: str | None, all_rows: bool, exclude_actors: tuple[str, ...],
-              suppress: str | None, reveal: bool, as_json: bool, as_csv: bool) -> None:
+              include_researchers: bool, suppress: str | None, reveal: bool, as_json: bool, as_csv: bool) -> None:
     """Themes per group: one row per (group values..., code) with segments, speakers, sources
-    and share (coded segments / all segments of the group)."""
+    and share (coded segments / all segments of the group). The interviewers' own turns
+    (actor forsker) are left out unless --include-researchers."""
     from ..analysis import theme_matrix
+    from ..export.tables import counted_out
     from ..analysis.aggregate import parse_by
 
     if as_json and as_csv:
@@ -46,7 +51,8 @@ def dashboard(ctx: click.Context, by: str, codes: str | None, coder: str | None,
     try:
         df = theme_matrix(db, by=groups, codes=codes, coder=coder,
                           codebook_version=codebook_version, fill=all_rows,
-                          exclude_actors=exclude_actors, suppress=_suppress_value(suppress),
+                          exclude_actors=(*counted_out(include_researchers), *exclude_actors),
+                          suppress=_suppress_value(suppress),
                           reveal=reveal, user=acting_user(ctx))
     finally:
         db.dispose()
@@ -109,18 +115,23 @@ def export() -> None:
               help="For the resource group: cells of fewer than K speakers read <K (default K: the project's "
                    "min_cell_speakers), and only released quotes.")
 @click.option("--reveal", is_flag=True, help="Researchers: speaker labels and unscrubbed quotes (audited).")
+@click.option("--include-researchers", is_flag=True,
+              help="Count the interviewers' own turns (actor forsker), left out by default.")
 @click.pass_context
 def tables(ctx: click.Context, fmt: str, output: Path, coder: str | None, codes: str | None,
-           codebook_version: str | None, no_charts: bool, suppress: str | None, reveal: bool) -> None:
+           codebook_version: str | None, no_charts: bool, suppress: str | None, reveal: bool,
+           include_researchers: bool) -> None:
     """The actor x code matrix per phase, phase comparison, co-occurrence, code frequencies and
-    quotes, with Norwegian headings; heatmap and bar charts as PNG."""
+    quotes, with Norwegian headings; heatmap and bar charts as PNG. The interviewers' own turns
+    (actor forsker) are left out unless --include-researchers."""
     from ..export import export_tables
 
     db = open_db(ctx)
     try:
         files = export_tables(db, output, format=fmt, user=acting_user(ctx), coder=coder,
                               codes=codes, codebook_version=codebook_version, charts=not no_charts,
-                              suppress=_suppress_value(suppress), reveal=reveal)
+                              suppress=_suppress_value(suppress), reveal=reveal,
+                              include_researchers=include_researchers)
     finally:
         db.dispose()
     for f in files:
@@ -140,9 +151,12 @@ def tables(ctx: click.Context, fmt: str, output: Path, coder: str | None, codes:
 @click.option("--pilot", help="Only this pilot.")
 @click.option("--suppress", is_flag=True, help="Only the quotes released for the resource group.")
 @click.option("--reveal", is_flag=True, help="Researchers: speaker labels and unscrubbed quotes (audited).")
+@click.option("--include-researchers", is_flag=True,
+              help="Count the interviewers' own turns (actor forsker), left out by default.")
 @click.pass_context
 def quotes_cmd(ctx: click.Context, code: str, fmt: str, output: Path, coder: str | None,
-               actor: str | None, phase: str | None, pilot: str | None, suppress: bool, reveal: bool) -> None:
+               actor: str | None, phase: str | None, pilot: str | None, suppress: bool, reveal: bool,
+               include_researchers: bool) -> None:
     """The quotes behind a code, with source, speaker, actor, phase and time or position."""
     from ..export import export_quotes
 
@@ -150,7 +164,8 @@ def quotes_cmd(ctx: click.Context, code: str, fmt: str, output: Path, coder: str
     db = open_db(ctx)
     try:
         files = export_quotes(db, output, code=code, format=fmt, user=acting_user(ctx),
-                              coder=coder, suppress=suppress, reveal=reveal, **filters)
+                              coder=coder, suppress=suppress, reveal=reveal,
+                              include_researchers=include_researchers, **filters)
     finally:
         db.dispose()
     for f in files:

@@ -14,7 +14,8 @@ from ..analysis.aggregate import shared_reads
 from ..errors import WorkbenchError
 from ..store import Database
 from .charts import write_charts
-from .tables import H, Table, code_quote_table, released_quote_table, report_tables, slug
+from .tables import (H, Table, _code_label, code_quote_table, counted_out, released_quote_table,
+                     report_tables, slug)
 from .writers import write_csv, write_docx, write_md, write_xlsx
 
 EXPORTERS: dict[str, Callable[[list[Table], Path], list[Path]]] = {
@@ -48,24 +49,28 @@ def _chart_place(path: Path, format: str) -> tuple[Path, str]:
 def export_tables(db: Database, path: str | Path, *, format: str = "xlsx", user: str | None = None,
                   coder: str | None = None, codes=None, codebook_version=None,
                   charts: bool = True, suppress: bool | int | None = None,
-                  reveal: bool = False) -> list[Path]:
+                  reveal: bool = False, include_researchers: bool = False) -> list[Path]:
     """Write the report tables (theme matrix per actor and phase, one actor x code matrix per
     phase, phase comparison, co-occurrence, code frequencies, quotes) and the charts.
 
     Speakers are pseudonyms and quote texts are scrubbed unless a researcher asks ``reveal``
     (audited). ``suppress`` (True = the project's k, or k) makes a file fit for the resource
     group: cells based on fewer than k speakers read "<k", with complementary suppression, and
-    the only quotes are those released for the group. Returns the files written, tables first."""
+    the only quotes are those released for the group. The interviewers' own turns (actor
+    ``forsker``) are left out of counts, charts and quotes unless ``include_researchers``.
+    Returns the files written, tables first."""
     writer = _writer(format)
     with shared_reads():
         tables = report_tables(db, coder=coder, codes=codes, codebook_version=codebook_version,
-                               suppress=suppress, reveal=reveal)
+                               suppress=suppress, reveal=reveal, include_researchers=include_researchers)
         files = writer(tables, Path(path))
         if charts:
             folder, prefix = _chart_place(Path(path), format.lower().lstrip("."))
             files += write_charts(db, folder, prefix, coder=coder, codes=codes,
-                                  codebook_version=codebook_version, suppress=suppress or None)
-    _audit_export(db, user, "export_tables", files, dict(format=format, suppress=suppress, reveal=reveal))
+                                  codebook_version=codebook_version, suppress=suppress or None,
+                                  exclude_actors=counted_out(include_researchers))
+    _audit_export(db, user, "export_tables", files, dict(format=format, suppress=suppress, reveal=reveal,
+                                                         include_researchers=include_researchers))
     return files
 
 
@@ -79,19 +84,24 @@ def _audit_export(db: Database, user: str | None, action: str, files: list[Path]
 @requires("export")
 def export_quotes(db: Database, path: str | Path, *, code: str, format: str = "docx",
                   user: str | None = None, coder: str | None = None, reveal: bool = False,
-                  suppress: bool | int | None = None, **filters) -> list[Path]:
+                  suppress: bool | int | None = None, include_researchers: bool = False,
+                  **filters) -> list[Path]:
     """Write the quotes of one code (children included) with references. ``filters``: actor,
     phase, pilot, kind, county, speaker, source (see ``analysis.quotes``). Pseudonymised and
     scrubbed unless a researcher asks ``reveal`` (audited); with ``suppress`` only the quotes
-    released for the resource group."""
+    released for the resource group. The interviewers' own turns (actor ``forsker``) are left
+    out unless ``include_researchers`` or asked for by ``actor``."""
     writer = _writer(format)
+    out = counted_out(include_researchers)
     if suppress:
-        table = released_quote_table(db, code=code)
+        table = released_quote_table(db, code=code, exclude_actors=out)
+        table.heading = f"Sitater kodet «{_code_label(db, code)}»"
     else:
-        table = code_quote_table(db, code, coder=coder, reveal=reveal, **filters)
+        table = code_quote_table(db, code, coder=coder, reveal=reveal, exclude_actors=out, **filters)
     files = writer([table], Path(path))
     _audit_export(db, user, "export_quotes", files, dict(format=format, code=code, reveal=reveal,
-                                                         suppress=suppress))
+                                                         suppress=suppress,
+                                                         include_researchers=include_researchers))
     return files
 
 

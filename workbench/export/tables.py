@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..access import requires
-from ..analysis import (UNKNOWN, all_quotes, code_frequencies, cooccurrence_pairs, phase_change,
-                        quotes, theme_matrix)
+from ..analysis import (RESEARCHER_ACTORS, UNKNOWN, all_quotes, code_frequencies, cooccurrence_pairs,
+                        phase_change, quotes, theme_matrix)
 from ..analysis.aggregate import natural_key
 from ..store import Database
 
@@ -31,6 +31,20 @@ class Table:
     percent: list[str] = field(default_factory=list)         # fractions shown as 12,5 %
     signed_percent: list[str] = field(default_factory=list)  # differences shown as +12,5
     wrap: list[str] = field(default_factory=list)            # long text columns
+    heading: str | None = None  # document heading when the file holds this table alone (quotes)
+
+
+def counted_out(include_researchers: bool = False) -> tuple[str, ...]:
+    """The one counting rule of reports and dashboards: the interviewers' own turns (actor
+    ``forsker``, ``RESEARCHER_ACTORS``) are left out unless ``include_researchers``."""
+    return () if include_researchers else tuple(RESEARCHER_ACTORS)
+
+
+def _without_actors(q: pd.DataFrame, exclude_actors) -> pd.DataFrame:
+    """Quote rows of these actors dropped (the same rule as the counts)."""
+    if not len(exclude_actors) or q.empty or "actor" not in q.columns:
+        return q
+    return q[~q["actor"].astype(str).isin([str(a) for a in exclude_actors])].reset_index(drop=True)
 
 
 def slug(text: str) -> str:
@@ -162,29 +176,37 @@ def _quote_frame(q: pd.DataFrame, with_code: bool) -> pd.DataFrame:
 
 
 @requires("export")
-def quote_table(db: Database, **kw) -> Table:
-    q = all_quotes(db, **kw)
+def quote_table(db: Database, exclude_actors=(), **kw) -> Table:
+    q = _without_actors(all_quotes(db, **kw), exclude_actors)
     return Table("Sitater med referanse (kilde, taler, aktør, fase, tid eller posisjon)",
                  _quote_frame(q, True), "Sitater", wrap=[H["quote"]])
 
 
 @requires("export")
-def code_quote_table(db: Database, code: str, **kw) -> Table:
+def code_quote_table(db: Database, code: str, exclude_actors=(), **kw) -> Table:
     q = quotes(db, code=code, **kw)
+    if kw.get("actor") is None:  # an actor asked for by name is shown
+        q = _without_actors(q, exclude_actors)
+    label = _code_label(db, code)
+    return Table(f"Sitater kodet «{label}» ({code})", _quote_frame(q, False), "Sitater", wrap=[H["quote"]],
+                 heading=f"Sitater kodet «{label}»")
+
+
+def _code_label(db: Database, code: str) -> str:
     from ..analysis import codes_frame
 
     tree = codes_frame(db)
-    label = dict(zip(tree["code"], tree["label"])).get(code, code)
-    return Table(f"Sitater kodet «{label}» ({code})", _quote_frame(q, False), "Sitater", wrap=[H["quote"]])
+    return dict(zip(tree["code"], tree["label"])).get(code, code)
 
 
 @requires("export")
-def released_quote_table(db: Database, *, code: str | None = None, user: str | None = None) -> Table:
+def released_quote_table(db: Database, *, code: str | None = None, user: str | None = None,
+                         exclude_actors=()) -> Table:
     """The quotes released for the resource group (pseudonym, actor, phase, scrubbed text):
     the only quotes an export made with suppression carries."""
     from ..sharing import released_quotes
 
-    q = released_quotes(db, code=code)
+    q = _without_actors(released_quotes(db, code=code), exclude_actors)
     out = pd.DataFrame({H["code"]: q["label"], H["speaker"]: q["speaker"], H["actor"]: q["actor"],
                         H["phase"]: q["phase"], H["quote"]: q["text"]})
     return Table("Frigitte sitater (pseudonymisert og renset for navn og kontaktopplysninger)", out,
@@ -200,15 +222,19 @@ def _project_k(db: Database) -> int:
 @requires("export")
 def report_tables(db: Database, *, coder: str | None = None, codes=None, codebook_version=None,
                   suppress: bool | int | None = None, reveal: bool = False,
-                  user: str | None = None) -> list[Table]:
+                  include_researchers: bool = False, user: str | None = None) -> list[Table]:
     """Every table of ``workbench export tables``, in report order.
 
     Speakers are pseudonyms and quotes are scrubbed unless a researcher asks ``reveal``.
     ``suppress`` (True = the project's k, or k) blanks small cells as "<k" and replaces the quote
-    table by the quotes released for the resource group."""
+    table by the quotes released for the resource group. The interviewers' own turns (actor
+    ``forsker``) are left out of every count, share and quote table unless
+    ``include_researchers`` (the rule of the dashboards and Oversikt)."""
+    out = counted_out(include_researchers)
     kw = dict(coder=coder, codes=codes, codebook_version=codebook_version)
     agg = dict(kw, suppress=suppress or None)
-    quotes_table = (released_quote_table(db, code=None) if suppress
-                    else quote_table(db, reveal=reveal, **kw))
-    return [matrix_long(db, **agg), *matrices_per_phase(db, **agg), phase_table(db, **agg),
-            cooccurrence_table(db, **agg), frequency_table(db, **agg), quotes_table]
+    quotes_table = (released_quote_table(db, code=None, exclude_actors=out) if suppress
+                    else quote_table(db, reveal=reveal, exclude_actors=out, **kw))
+    return [matrix_long(db, exclude_actors=out, **agg), *matrices_per_phase(db, exclude_actors=out, **agg),
+            phase_table(db, exclude_actors=out, **agg), cooccurrence_table(db, exclude_actors=out, **agg),
+            frequency_table(db, exclude_actors=out, **agg), quotes_table]

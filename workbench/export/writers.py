@@ -171,7 +171,112 @@ def _repeat_header(row) -> None:
     tr_pr.append(el)
 
 
-def add_docx_table(doc, table: Table, number: int) -> None:
+# A4 with 2 cm margins; wide tables (more than WIDE_COLUMNS columns and no long text column, or
+# too wide for the portrait page) get a landscape section of their own.
+PAGE_CM = (21.0, 29.7)
+MARGIN_CM = 2.0
+WIDE_COLUMNS = 6
+_CHAR_CM = 0.165   # average width of a 9 pt character (Calibri/Carlito; Arial-like fonts fit)
+_PAD_CM = 0.45     # the cell's left and right margins
+_MIN_CM = 1.0
+_QUOTE_MIN_CM = 5.0  # a quote column narrower than this goes to a landscape page
+_TWIPS_PER_CM = 1440 / 2.54
+
+
+def _text_cm(chars: int) -> float:
+    return chars * _CHAR_CM + _PAD_CM
+
+
+def _longest_word(text: str) -> int:
+    return max((len(w) for w in str(text).split()), default=0)
+
+
+def _least_and_wanted(table: Table, texts: list[list[str]]) -> tuple[list[float], list[float]]:
+    """Per column: the width of its longest word (header included) and of its longest text."""
+    least, want = [], []
+    sample = texts[:2000]
+    for i, col in enumerate(str(c) for c in table.frame.columns):
+        values = [row[i] for row in sample]
+        word = max([_longest_word(col)] + [_longest_word(v) for v in values])
+        longest = max([len(col)] + [len(v) for v in values])
+        least.append(max(_MIN_CM, _text_cm(min(word, 40))))
+        want.append(max(least[-1], _text_cm(min(longest, 40))))
+    return least, want
+
+
+def column_widths(table: Table, texts: list[list[str]], available_cm: float) -> list[float]:
+    """Column widths in cm from the content: every column at least as wide as its longest word
+    (no word broken in two), short numeric columns narrow, and the long text columns
+    (``table.wrap``, the quote) taking what is left of the line, so they are the widest."""
+    least, want = _least_and_wanted(table, texts)
+    wrap = [i for i, c in enumerate(table.frame.columns) if c in table.wrap]
+    fixed = [i for i in range(len(least)) if i not in wrap]
+    widths = list(least)
+    for i in wrap:  # room for the quote first
+        widths[i] = max(least[i], min(_QUOTE_MIN_CM, available_cm / 2))
+    if sum(widths) >= available_cm:  # cannot fit: shrink in proportion
+        return [w * available_cm / sum(widths) for w in widths]
+    # the other columns grow toward their longest text, but leave the quote half the line
+    spare = available_cm - sum(widths)
+    if wrap:
+        spare = min(spare, max(0.0, available_cm / 2 - sum(least[i] for i in fixed)))
+    need = sum(want[i] - least[i] for i in fixed)
+    for i in fixed:
+        widths[i] += (want[i] - least[i]) * min(1.0, spare / need) if need else 0
+    rest = available_cm - sum(widths)
+    for i in wrap:  # the quote takes the rest of the line
+        widths[i] += rest / len(wrap)
+    return widths
+
+
+def _is_wide(table: Table, texts: list[list[str]]) -> bool:
+    """A landscape page for a table of more than WIDE_COLUMNS columns or whose words (and a
+    quote column of _QUOTE_MIN_CM) do not fit across the portrait page."""
+    if len(table.frame.columns) > WIDE_COLUMNS:
+        return True
+    least, _ = _least_and_wanted(table, texts)
+    wrap = [i for i, c in enumerate(table.frame.columns) if c in table.wrap]
+    need = sum(w for i, w in enumerate(least) if i not in wrap) + sum(
+        max(least[i], _QUOTE_MIN_CM) for i in wrap)
+    return need > PAGE_CM[0] - 2 * MARGIN_CM and len(least) > 1
+
+
+def _set_page(section, landscape: bool) -> None:
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Cm
+
+    short, long_ = PAGE_CM
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (Cm(long_), Cm(short)) if landscape else (Cm(short), Cm(long_))
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(MARGIN_CM))
+
+
+def _fix_widths(t, widths_cm: list[float]) -> None:
+    """Fixed layout with the widths in tblW, tblGrid/gridCol and every cell's tcW, so Word and
+    LibreOffice keep them (no autofit)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    twips = [str(int(round(w * _TWIPS_PER_CM))) for w in widths_cm]
+    t.autofit = False  # <w:tblLayout w:type="fixed"/>
+    tbl_pr = t._tbl.tblPr
+    tbl_w = tbl_pr.find(qn("w:tblW"))
+    if tbl_w is None:
+        tbl_w = OxmlElement("w:tblW")
+        tbl_pr.append(tbl_w)
+    tbl_w.set(qn("w:type"), "dxa")
+    tbl_w.set(qn("w:w"), str(sum(int(x) for x in twips)))
+    for grid_col, w in zip(t._tbl.tblGrid.findall(qn("w:gridCol")), twips):
+        grid_col.set(qn("w:w"), w)
+    for tr in t._tbl.tr_lst:
+        for tc, w in zip(tr.tc_lst, twips):
+            tc_w = tc.get_or_add_tcPr().get_or_add_tcW()
+            tc_w.set(qn("w:type"), "dxa")
+            tc_w.set(qn("w:w"), w)
+
+
+def add_docx_table(doc, table: Table, number: int, available_cm: float | None = None) -> None:
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
@@ -199,21 +304,45 @@ def add_docx_table(doc, table: Table, number: int) -> None:
             par.add_run(text).font.size = size
             if right:
                 par.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    if cols:
+        if available_cm is None:
+            available_cm = PAGE_CM[0] - 2 * MARGIN_CM
+        _fix_widths(t, column_widths(table, texts, available_cm))
     if not len(table.frame):
         doc.add_paragraph("(ingen rader)")
     doc.add_paragraph()
 
 
+def docx_heading(tables: list[Table]) -> str:
+    """"Sitater kodet «…»" for a quote file, else "Tabeller"."""
+    if len(tables) == 1 and tables[0].heading:
+        return tables[0].heading
+    return "Tabeller"
+
+
 def write_docx(tables: list[Table], path: Path) -> list[Path]:
-    """Real Word tables, each after a "Tabell N: ..." caption, ready to paste into a report."""
+    """Real Word tables, each after a "Tabell N: ..." caption, ready to paste into a report.
+
+    A4 portrait with 2 cm margins; a wide matrix gets a landscape section. Column widths follow
+    the content (the quote column the widest) and are fixed, and the header row repeats on
+    every page."""
     from docx import Document
+    from docx.enum.section import WD_SECTION
 
     path = _file(path, ".docx")
     _writable(path, "document")
     doc = Document()
-    doc.add_heading("Tabeller", level=1)
-    for n, table in enumerate(tables, 1):
-        add_docx_table(doc, table, n)
+    wide = [_is_wide(t, [[fmt_cell(t, c, v) for c, v in zip(t.frame.columns, values)]
+                         for values in t.frame.head(2000).itertuples(index=False)]) for t in tables]
+    landscape = bool(wide and wide[0])
+    _set_page(doc.sections[0], landscape)
+    doc.add_heading(docx_heading(tables), level=1)
+    for n, (table, is_wide) in enumerate(zip(tables, wide), 1):
+        if is_wide != landscape:
+            landscape = is_wide
+            _set_page(doc.add_section(WD_SECTION.NEW_PAGE), landscape)
+        width = (PAGE_CM[1] if landscape else PAGE_CM[0]) - 2 * MARGIN_CM
+        add_docx_table(doc, table, n, width)
     doc.save(path)
     return [path]
 
@@ -288,7 +417,7 @@ def write_md(tables: list[Table], path: Path) -> list[Path]:
     """One Markdown file with a caption line and a pipe table per table."""
     path = _file(path, ".md")
     _writable(path, "Markdown file")
-    parts = ["# Tabeller", ""]
+    parts = [f"# {docx_heading(tables)}", ""]
     for n, table in enumerate(tables, 1):
         parts += [f"**Tabell {n}: {table.title}**", "", markdown_table(table), ""]
     path.write_text("\n".join(parts), encoding="utf-8")
