@@ -11,7 +11,7 @@ numbers and phone numbers in free text with Norwegian placeholders.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 __all__ = ["FORMULA_START", "ROLE_WORDS", "Scrubber", "is_name_label", "name_variants",
            "neutralise_formula", "pseudonym"]
@@ -174,8 +174,9 @@ _DIGIT = re.compile(r"\d")
 
 # "Solveigs", "Kari's"; a bare apostrophe only after s, x, z ("Lars'"), so a closing quote stays
 _GENITIVE = r"(?:['’][sS]|[sS]|(?<=[sSxXzZ])['’])?"
-_BOUNDARY_BEFORE = r"(?<![^\W_])"   # not preceded by a letter or digit (underscore is a boundary)
-_BOUNDARY_AFTER = r"(?![^\W_])"
+BOUNDARY_BEFORE = r"(?<![^\W_])"   # not preceded by a letter or digit (underscore is a boundary)
+BOUNDARY_AFTER = r"(?![^\W_])"
+_BOUNDARY_BEFORE, _BOUNDARY_AFTER = BOUNDARY_BEFORE, BOUNDARY_AFTER
 
 
 def _piece(ch: str) -> str:
@@ -213,6 +214,18 @@ def _normal(name: str) -> str:
     return " ".join(name.replace("’", "'").split())
 
 
+def _has_at(text: str) -> bool:
+    return "@" in text
+
+
+def _has_digit(text: str) -> bool:
+    return _DIGIT.search(text) is not None
+
+
+def _always(text: str) -> bool:
+    return True
+
+
 class Scrubber:
     """Replaces names, e-mail addresses, fødselsnummer/D-numbers and phone numbers in text.
 
@@ -238,6 +251,10 @@ class Scrubber:
             alternatives.append(_trie_pattern(short))
         self._name_re = (re.compile(_BOUNDARY_BEFORE + "(?:" + "|".join(alternatives) + ")"
                                     + _GENITIVE + _BOUNDARY_AFTER) if alternatives else None)
+        self._passes = [(_EMAIL, EMAIL_TEXT, _has_at), (_FNR, FNR_TEXT, _has_digit),
+                        (_PHONE, PHONE_TEXT, _has_digit)]
+        if self._name_re is not None:
+            self._passes.append((self._name_re, NAME_TEXT, _always))
 
     @classmethod
     def from_roster(cls, rows) -> Scrubber:
@@ -264,18 +281,20 @@ class Scrubber:
         """The strings scrubbed as names, longest first, then alphabetically."""
         return list(self._names)
 
+    def passes(self) -> list[tuple[re.Pattern, str, Callable[[str], bool]]]:
+        """The substitutions :meth:`scrub` makes, in order: (pattern, placeholder, a quick test of
+        the text as it is when the pass runs). For callers that must know where each placeholder
+        came from (the REFI-QDA export maps coding offsets through them)."""
+        return list(self._passes)
+
     def scrub(self, text):
         """``text`` with e-mail addresses, fødselsnummer, phone numbers and names replaced by
         "[e-post]", "[fnr]", "[telefon]" and "[navn]"; None stays None."""
         if text is None or not text:
             return text
-        if "@" in text:
-            text = _EMAIL.sub(EMAIL_TEXT, text)
-        if _DIGIT.search(text):
-            text = _FNR.sub(FNR_TEXT, text)
-            text = _PHONE.sub(PHONE_TEXT, text)
-        if self._name_re is not None:
-            text = self._name_re.sub(NAME_TEXT, text)
+        for pattern, placeholder, worth_trying in self._passes:
+            if worth_trying(text):
+                text = pattern.sub(placeholder, text)
         return text
 
     def scrub_frame_column(self, series):

@@ -198,24 +198,6 @@ def _apply(runs: list[Run], cur_len: int, matches: list[tuple[int, int, str]]) -
     return out
 
 
-def _scrub_passes(scrubber) -> list[tuple[Any, str, Any]] | None:
-    """The scrubber's substitutions in the order ``Scrubber.scrub`` applies them, as
-    (pattern, placeholder, condition on the current text); None when they cannot be read (the
-    caller then maps each scrubbed piece as a whole)."""
-    from .. import privacy
-
-    try:
-        passes = [(privacy._EMAIL, privacy.EMAIL_TEXT, lambda t: "@" in t),
-                  (privacy._FNR, privacy.FNR_TEXT, lambda t: privacy._DIGIT.search(t) is not None),
-                  (privacy._PHONE, privacy.PHONE_TEXT, lambda t: privacy._DIGIT.search(t) is not None)]
-        name_re = scrubber._name_re
-    except AttributeError:
-        return None
-    if name_re is not None:
-        passes.append((name_re, privacy.NAME_TEXT, lambda t: True))
-    return passes
-
-
 def scrub_with_map(scrubber, text: str) -> tuple[str, list[Run]]:
     """``scrubber.scrub(text)`` and its runs (see :class:`OffsetMap`): where each placeholder
     came from. The text returned is always exactly ``scrubber.scrub(text)``; should the
@@ -226,7 +208,7 @@ def scrub_with_map(scrubber, text: str) -> tuple[str, list[Run]]:
     expected = scrubber.scrub(text)
     if expected == text:
         return text, [(0, len(text), 0, len(text), True)]
-    passes = _scrub_passes(scrubber)
+    passes = scrubber.passes() if hasattr(scrubber, "passes") else None
     if passes is not None:
         cur, runs = text, [(0, len(text), 0, len(text), True)]
         for pattern, placeholder, condition in passes:
@@ -246,8 +228,7 @@ def scrub_with_map(scrubber, text: str) -> tuple[str, list[Run]]:
 
 # ------------------------------------------------------------------------------ exported text
 
-_BOUNDARY_BEFORE = r"(?<![^\W_])"
-_BOUNDARY_AFTER = r"(?![^\W_])"
+from ..privacy import BOUNDARY_AFTER as _BOUNDARY_AFTER, BOUNDARY_BEFORE as _BOUNDARY_BEFORE  # noqa: E402
 
 
 def _label_at(gap: str, label: str | None) -> int:
