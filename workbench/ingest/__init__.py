@@ -20,6 +20,7 @@ from ..errors import WorkbenchError
 from ..access import requires
 from ..sharing import assign_pseudonyms
 from .limits import Limits, check_file
+from .media import MEDIA_EXTENSIONS, resolve as _resolve_media
 from .manifest import NOTES_KINDS, FileRef, TableRow, describe, manifest_rows, participant_rows
 from .model import Parsed, Turn
 from .readers import docx as _docx, odt as _odt, pdf as _pdf, plaintext as _plaintext, srt as _srt, vtt as _vtt
@@ -256,7 +257,7 @@ def _walk(folder: Path, report: IngestReport) -> list[tuple[Path, bool]]:
                 continue
             if ext in READERS:
                 out.append((p, link))
-            elif ext not in TABLE_EXTENSIONS:
+            elif ext not in TABLE_EXTENSIONS and ext not in MEDIA_EXTENSIONS:  # recordings: referenced
                 report.warnings.append(f"{rel}: skipped, unknown file type .{ext}; supported: {supported}")
 
     visit(folder)
@@ -557,6 +558,9 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
                         report.warnings.append(f"{name}: speaker '{label}' is not in {roster_name}; "
                                                "stored without an actor; add a row to give the actor")
             kind = data_meta.get("kind") or ("dokument" if parsed.kind_hint == "dokument" else None)
+            media, problem = _resolve_media(ref.path, data_meta.get("media"))
+            if problem:
+                report.warnings.append(f"{name}: {problem}")
             try:
                 # The text is held once: as the turns' texts (SQLite: written from them in pieces)
                 # or as the canonical string (the turns' copies are let go once counted).
@@ -575,6 +579,7 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
                                     phase=data_meta.get("phase"), pilot=data_meta.get("pilot"),
                                     county=data_meta.get("county"), date=data_meta.get("date"),
                                     language=data_meta.get("language"), canonical_text=canonical,
+                                    media=str(media) if media else None,
                                     word_count=sum(words), ingested_by=tx.user.id)
                     tx.session.add(source)
                     tx.session.flush()

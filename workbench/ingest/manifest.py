@@ -29,7 +29,7 @@ from typing import Any, Sequence
 
 from ..errors import InputError
 
-MANIFEST_COLUMNS = ("file", "kind", "phase", "pilot", "county", "date", "language")
+MANIFEST_COLUMNS = ("file", "kind", "phase", "pilot", "county", "date", "language", "media")
 PARTICIPANT_COLUMNS = ("file", "speaker", "actor", "organisation", "pilot", "name")
 KINDS = ("fokusgruppe", "intervju", "dialogkonferanse", "observasjon", "dokument")
 LANGUAGES = ("nb", "nn", "nb+nn")
@@ -209,7 +209,8 @@ def manifest_rows(path: Path, *, explicit: bool = False) -> tuple[list[TableRow]
                               f"write it as {DATE_FORMS}")
         rows.append(TableRow(path, number, file, {
             "kind": kind, "phase": rec.get("phase") or None, "pilot": rec.get("pilot") or None,
-            "county": rec.get("county") or None, "date": date, "language": language}, explicit))
+            "county": rec.get("county") or None, "date": date, "language": language,
+            "media": rec.get("media") or None}, explicit))
     return rows, errors
 
 

@@ -76,6 +76,8 @@ class Source(Base):
     language: Mapped[str | None] = mapped_column(String(10))
     canonical_text: Mapped[str] = mapped_column(Text)
     word_count: Mapped[int] = mapped_column(Integer, default=0)
+    # the recording (audio/video) as a path, referenced and never copied into the database
+    media: Mapped[str | None] = mapped_column(String(1000))
     ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     ingested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
