@@ -13,6 +13,7 @@ import importlib
 import inspect
 import json
 import pkgutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -118,6 +119,14 @@ def _fresh_coding(db: Database) -> int:
     return apply_code(db, SOURCE, 3, "kontrakt.hybrid", user="anna").id
 
 
+def _recording(db: Database) -> str:
+    """A recording file to reference (an empty .mp3 beside the database)."""
+    path = Path(db.url.removeprefix("sqlite:///")).parent / "opptak.mp3" if db.url.startswith("sqlite") \
+        else Path(tempfile.mkdtemp()) / "opptak.mp3"
+    path.write_bytes(b"ID3")
+    return str(path)
+
+
 def _consensus(db: Database) -> None:
     """A second coder ("konsensus") in the fixture's source, so agreement has two coders."""
     from workbench.agreement import record_consensus
@@ -218,10 +227,17 @@ CALLS = {
     "workbench.search.coded_segments": lambda db, tmp, u, m, p: m(db, "kontrakt", user=u),
     "workbench.agreement.record_consensus": lambda db, tmp, u, m, p: m(db, SOURCE, 3, ["kontrakt.relasjonell"],
                                                                        user=u),
+    "workbench.coding.undo_mark": lambda db, tmp, u, m, p: m(db, user=u),
+    "workbench.coding.code_hit": lambda db, tmp, u, m, p: m(db, SOURCE, 2, "kapasitet", 0, 3, user=u),
+    "workbench.coding.undo_last": lambda db, tmp, u, m, p: m(db, user=u),
+    "workbench.ingest.media.source_media": lambda db, tmp, u, m, p: m(db, SOURCE, user=u),
+    "workbench.ingest.media.set_media": lambda db, tmp, u, m, p: m(db, SOURCE, p, user=u),
 }
 # What a call needs made first (by the researcher), outside the counted change
 PREP = {
     "workbench.coding.remove_coding": _fresh_coding,
+    "workbench.coding.undo_last": _fresh_coding,
+    "workbench.ingest.media.set_media": _recording,
     "workbench.coding.accept_suggestion": _pending,
     "workbench.coding.reject_suggestion": _pending,
     "workbench.coding.review_suggestions": _pending,

@@ -249,13 +249,16 @@ def _check_coders(session, coders: Iterable[str] | str) -> list[str]:
             close = difflib.get_close_matches(n, known, n=1, cutoff=0.6)
             hint = f"did you mean {close[0]!r}? " if close else ""
             raise NotFound(f"unknown coder {n!r}: no codings by that name; {hint}known coders: "
-                           f"{', '.join(known) or '(none yet)'}")
+                           f"{', '.join(known) or '(none yet)'}", code="agreement.unknown_coder", coder=n,
+                           known=known)
     twice = [n for n in names if names.count(n) > 1]
     if twice:
-        raise WorkbenchError(f"coder {twice[0]!r} is named twice; name each coder once")
+        raise WorkbenchError(f"coder {twice[0]!r} is named twice; name each coder once",
+                             code="agreement.coder_twice", coder=twice[0])
     if len(names) < 2:
         raise WorkbenchError(f"agreement needs at least two coders; got {', '.join(names) or 'none'} "
-                             f"(known coders: {', '.join(known) or '(none yet)'})")
+                             f"(known coders: {', '.join(known) or '(none yet)'})",
+                             code="agreement.two_coders", known=known)
     return names
 
 
@@ -266,14 +269,15 @@ def _compared_codes(db: Database, codes: str | Iterable[str] | None) -> list[tup
 
     tree = codes_frame(db)
     if tree.empty:
-        raise NotFound("no codebook is loaded; run `workbench codebook load FILE` first")
+        raise NotFound("no codebook is loaded; run `workbench codebook load FILE` first", code="codebook.empty")
     chosen = select_codes(tree, codes)
     rows = tree[tree["codable"] & ~tree["retired"]]
     if chosen is not None:
         rows = rows[rows["code"].isin(chosen)]
     if rows.empty:
         raise WorkbenchError(f"no codable code matches {codes!r}; parent codes are not compared "
-                             "themselves, give a prefix that includes codable codes")
+                             "themselves, give a prefix that includes codable codes",
+                             code="agreement.no_codes", codes=str(codes))
     return list(zip(rows["code"], rows["label"]))
 
 

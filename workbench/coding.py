@@ -39,6 +39,7 @@ __all__ = [
     "find_source", "find_segment", "apply_code", "remove_code", "remove_coding",
     "add_memo", "list_memos", "list_codings", "code_from_csv",
     "list_suggestions", "accept_suggestion", "reject_suggestion", "review_suggestions",
+    "undo_mark", "undo_last", "UNDOABLE",
 ]
 
 
@@ -109,11 +110,38 @@ class SuggestionRecord:
     text: str
     decided_by: str | None
     decided_at: dt.datetime | None
+    actor: str | None = None
+    evidence_spans: list[tuple[int, int]] | None = None  # where the evidence words are in ``text``
+    precision: float | None = None  # the model's cross-validated figures for this code
+    recall: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["decided_at"] = _iso(self.decided_at)
         return d
+
+
+def evidence_spans(text: str, evidence: Iterable[Any] | None) -> list[tuple[int, int]]:
+    """Where the evidence of a suggestion occurs in ``text``: (start, end) in code points, sorted,
+    not overlapping. An evidence item is a word or phrase (a lexicon entry, or a lemma that the
+    word in the text begins with: "samarbeid" marks "samarbeidet"), case-insensitively and at
+    word starts."""
+    import re
+
+    found: list[tuple[int, int]] = []
+    for item in evidence or ():
+        words = str(item).split()
+        if not words:
+            continue
+        pattern = r"(?<!\w)" + r"\s+".join(re.escape(w) for w in words) + r"\w*"
+        found += [m.span() for m in re.finditer(pattern, text, re.IGNORECASE)]
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(found):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -135,16 +163,19 @@ def find_segment(session: Session, source: Any, turn: Any) -> Segment:
         index = int(str(turn).strip())
     except ValueError:
         raise InputError(f"turn {turn!r} of {src.file_name!r} is not a number; "
-                         "give the 1-based turn number shown by `workbench turns`") from None
+                         "give the 1-based turn number shown by `workbench turns`",
+                         code="turn.not_a_number", turn=str(turn), source=src.file_name) from None
     segment = session.scalar(select(Segment).where(Segment.source_id == src.id, Segment.index == index))
     if segment is not None:
         return segment
     low, high = session.execute(select(func.min(Segment.index), func.max(Segment.index))
                                 .where(Segment.source_id == src.id)).one()
     if low is None:
-        raise NotFound(f"source {src.file_name!r} has no turns; re-ingest it")
+        raise NotFound(f"source {src.file_name!r} has no turns; re-ingest it", code="source.no_turns",
+                       source=src.file_name)
     raise NotFound(f"{src.file_name!r} has no turn {index}; valid turns are {low}-{high} "
-                   f"(see `workbench turns {src.file_name}`)")
+                   f"(see `workbench turns {src.file_name}`)", code="turn.not_found", source=src.file_name,
+                   turn=index, first=low, last=high)
 
 
 def _resolve_code(session: Session, code_id: Any, *, applicable: bool = False) -> Code:
@@ -164,7 +195,7 @@ def _resolve_code(session: Session, code_id: Any, *, applicable: bool = False) -
     rows = session.execute(select(Code.id, Code.retired, Code.codable)).all()
     if not rows:
         raise NotFound(f"unknown code {text!r}: no codebook is loaded; "
-                       "run `workbench codebook load FILE` first")
+                       "run `workbench codebook load FILE` first", code="codebook.empty", code_id=text)
     lowered = [cid for cid, _, _ in rows if cid.lower() == text.lower()]
     if len(lowered) == 1:
         return session.get(Code, lowered[0])
@@ -174,8 +205,10 @@ def _resolve_code(session: Session, code_id: Any, *, applicable: bool = False) -
     tail = [cid for cid in pool if cid.rsplit(".", 1)[-1].lower() == text.rsplit(".", 1)[-1].lower()]
     close = list(dict.fromkeys(close + tail))[:3]
     if close:
-        raise NotFound(f"unknown code {text!r}; did you mean {or_list(close)}?")
-    raise NotFound(f"unknown code {text!r}; run `workbench codebook show` to list the codes")
+        raise NotFound(f"unknown code {text!r}; did you mean {or_list(close)}?", code="code.not_found",
+                       code_id=text, close=close)
+    raise NotFound(f"unknown code {text!r}; run `workbench codebook show` to list the codes",
+                   code="code.not_found", code_id=text, close=[])
 
 
 def _codable(session: Session, code: Code) -> None:
@@ -187,7 +220,8 @@ def _codable(session: Session, code: Code) -> None:
         new = (merged.detail or {}).get("new") if merged is not None else None
         hint = f"it was merged into {new!r}; use that" if new else \
             "choose an active code (see `workbench codebook show`)"
-        raise WorkbenchError(f"code {code.id!r} is retired and cannot be applied any more; {hint}")
+        raise WorkbenchError(f"code {code.id!r} is retired and cannot be applied any more; {hint}",
+                             code="code.retired", code_id=code.id, label=code.label, new=new)
     if not code.codable:
         children = list(session.scalars(select(Code.id).where(Code.parent_id == code.id,
                                                                Code.retired.is_(False),
@@ -195,7 +229,8 @@ def _codable(session: Session, code: Code) -> None:
                                         .order_by(Code.sort_order, Code.id)))
         hint = f"use one of its subcodes: {', '.join(children)}" if children else \
             "choose a codable code (see `workbench codebook show`)"
-        raise WorkbenchError(f"code {code.id!r} is a category and cannot be applied; {hint}")
+        raise WorkbenchError(f"code {code.id!r} is a category and cannot be applied; {hint}",
+                             code="code.category", code_id=code.id, label=code.label, children=children)
 
 
 def _find_user(session: Session, name: str) -> User:
@@ -205,7 +240,7 @@ def _find_user(session: Session, name: str) -> User:
         close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
         hint = f"did you mean {or_list(close)}?" if close else \
             f"known users: {', '.join(names) if names else 'none yet'}"
-        raise NotFound(f"unknown coder {name!r}; {hint}")
+        raise NotFound(f"unknown coder {name!r}; {hint}", code="coder.not_found", coder=name)
     return user
 
 
@@ -220,12 +255,14 @@ def _span_to_source(segment: Segment, span: Sequence[int] | None) -> tuple[int, 
     try:
         start, end = (int(span[0]), int(span[1]))
     except (TypeError, ValueError, IndexError):
-        raise InputError(f"span {span!r} is not two numbers START:END") from None
+        raise InputError(f"span {span!r} is not two numbers START:END", code="span.invalid",
+                         turn=segment.index, length=segment.end_char - segment.start_char) from None
     length = segment.end_char - segment.start_char
     if not 0 <= start < end <= length:
         raise InputError(
             f"span {start}:{end} does not fit turn {segment.index} of {segment.source.file_name!r}, "
-            f"whose text has {length} characters; use START:END with 0 <= START < END <= {length}")
+            f"whose text has {length} characters; use START:END with 0 <= START < END <= {length}",
+            code="span.invalid", turn=segment.index, length=length)
     return segment.start_char + start, segment.start_char + end
 
 
@@ -335,11 +372,14 @@ def remove_code(db: Database, source: Any, turn: Any, code: str, *, user: str | 
             what = f"span {span[0]}:{span[1]} of " if span is not None else ""
             raise NotFound(f"coder {coder_name!r} has no coding {code_row.id!r} on {what}turn "
                            f"{segment.index} of {segment.source.file_name!r}; see `workbench codings "
-                           f"--source {segment.source.file_name} --coder {coder_name}`")
+                           f"--source {segment.source.file_name} --coder {coder_name}`",
+                           code="coding.none_on_turn", coder=coder_name, code_id=code_row.id,
+                           label=code_row.label, turn=segment.index, source=segment.source.file_name)
         removed = [_record(session, c) for c in codings]
         for c, rec in zip(codings, removed):
             tx.audit("uncode", "coding", c.id, {"source": rec.source, "turn": rec.turn, "code": rec.code,
-                                                "coder": rec.coder, "start": rec.start, "end": rec.end})
+                                                "coder": rec.coder, "start": rec.start, "end": rec.end,
+                                                "origin": rec.origin})
             session.delete(c)
         return removed
 
@@ -350,10 +390,12 @@ def remove_coding(db: Database, coding_id: int, *, user: str | None) -> CodingRe
     with db.transaction(user) as tx:
         coding = tx.session.get(Coding, _int_id(coding_id, "coding"))
         if coding is None:
-            raise NotFound(f"no coding with id {coding_id}; see the ids with `workbench codings`")
+            raise NotFound(f"no coding with id {coding_id}; see the ids with `workbench codings`",
+                           code="coding.not_found", id=coding_id)
         rec = _record(tx.session, coding)
         tx.audit("uncode", "coding", coding.id, {"source": rec.source, "turn": rec.turn, "code": rec.code,
-                                                 "coder": rec.coder, "start": rec.start, "end": rec.end})
+                                                 "coder": rec.coder, "start": rec.start, "end": rec.end,
+                                                 "origin": rec.origin})
         tx.session.delete(coding)
         return rec
 
@@ -362,7 +404,8 @@ def _int_id(value: Any, what: str) -> int:
     try:
         return int(str(value).strip())
     except ValueError:
-        raise InputError(f"{what} id {value!r} is not a number") from None
+        raise InputError(f"{what} id {value!r} is not a number", code="id.not_a_number", what=what,
+                         value=str(value)) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -410,14 +453,15 @@ def add_memo(db: Database, text: str, *, user: str | None, coding_id: int | None
         raise InputError("a memo needs exactly one target: a coding, a turn (source and turn), "
                          f"a source or a code; got {', '.join(given) if given else 'none'}")
     if not text or not text.strip():
-        raise InputError("the memo text is empty; write the memo text")
+        raise InputError("the memo text is empty; write the memo text", code="memo.empty")
     with db.transaction(user) as tx:
         session = tx.session
         memo = Memo(author_id=tx.user.id, text=text.strip())
         if coding_id is not None:
             coding = session.get(Coding, _int_id(coding_id, "coding"))
             if coding is None:
-                raise NotFound(f"no coding with id {coding_id}; see the ids with `workbench codings`")
+                raise NotFound(f"no coding with id {coding_id}; see the ids with `workbench codings`",
+                               code="coding.not_found", id=coding_id)
             memo.coding_id, target = coding.id, ("coding", coding.id)
         elif segment is not None:
             seg = find_segment(session, segment[0], segment[1])
@@ -561,7 +605,7 @@ def code_from_csv(db: Database, path: str | Path, *, user: str | None,
                                 origin="imported", suggestion_id=None, version_id=version_id)
                 created += new
             except WorkbenchError as exc:
-                raise type(exc)(f"{name} row {row_no}: {exc}") from None
+                raise exc.retitled(f"{name} row {row_no}") from None
         tx.audit("code_from_csv", "file", name, {"rows": row_no - 1, "created": created})
     return created
 
@@ -570,8 +614,10 @@ def code_from_csv(db: Database, path: str | Path, *, user: str | None,
 # Review of suggestions
 
 
-def _suggestion_record(session: Session, s: Suggestion) -> SuggestionRecord:
+def _suggestion_record(session: Session, s: Suggestion, quality: dict[str, dict] | None = None,
+                       ) -> SuggestionRecord:
     seg = s.segment
+    figures = (quality or {}).get(s.code_id, {}) if "model" in (s.method or "") else {}
     start = end = None
     if s.start_char is not None and s.end_char is not None and \
             (s.start_char, s.end_char) != (seg.start_char, seg.end_char):
@@ -580,12 +626,15 @@ def _suggestion_record(session: Session, s: Suggestion) -> SuggestionRecord:
     return SuggestionRecord(id=s.id, source=seg.source.file_name, turn=seg.index, code=s.code_id,
                             method=s.method, score=float(s.score), evidence=s.evidence, status=s.status,
                             start=start, end=end, text=seg.text, decided_by=decider,
-                            decided_at=s.decided_at)
+                            decided_at=s.decided_at, actor=seg.speaker.actor if seg.speaker else None,
+                            evidence_spans=evidence_spans(seg.text, s.evidence),
+                            precision=figures.get("precision"), recall=figures.get("recall"))
 
 
 @requires("view_transcripts")
 def list_suggestions(db: Database, *, user: str | None = None, status: str | None = "pending",
                      source: Any = None, order: str = "score", limit: int | None = None,
+                     exclude_actors: Iterable[str] = (),
                      ) -> list[SuggestionRecord]:
     """Suggestions to review (``status`` pending, accepted, rejected, or None for all).
 
@@ -593,6 +642,11 @@ def list_suggestions(db: Database, *, user: str | None = None, status: str | Non
     decision threshold first (the newest trained model's per-code threshold for model
     suggestions, 0.5 otherwise), i.e. the suggestions the suggester is least sure about: a
     coder's label there teaches the next model most.
+
+    ``exclude_actors``: leave out suggestions on the turns of these actors (the app leaves out
+    the interviewers, ``forsker``, unless asked). Each record carries the evidence's place in the
+    text (``evidence_spans``) and, for model suggestions, the newest model's cross-validated
+    precision and recall for the code.
     """
     if status is not None and status not in STATUSES:
         raise InputError(f"status {status!r} is not one of {', '.join(STATUSES)}")
@@ -604,6 +658,12 @@ def list_suggestions(db: Database, *, user: str | None = None, status: str | Non
             query = query.where(Suggestion.status == status)
         if source is not None:
             query = query.where(Segment.source_id == find_source(session, source).id)
+        excluded = [str(a) for a in exclude_actors or ()]
+        if excluded:
+            from .store import Speaker
+
+            query = query.outerjoin(Speaker, Segment.speaker_id == Speaker.id).where(
+                or_(Speaker.actor.is_(None), Speaker.actor.not_in(excluded)))
         if order == "score":
             query = query.order_by(Suggestion.score.desc(), Suggestion.id)
             if limit is not None:
@@ -617,7 +677,14 @@ def list_suggestions(db: Database, *, user: str | None = None, status: str | Non
                 return abs(s.score - cut)
 
             rows = sorted(session.scalars(query), key=lambda s: (distance(s), s.id))[:limit]
-        return [_suggestion_record(session, s) for s in rows]
+        quality = _model_quality(session)
+        return [_suggestion_record(session, s, quality) for s in rows]
+
+
+def _model_quality(session: Session) -> dict[str, dict]:
+    """{code: {precision, recall, ...}} cross-validated by the newest trained model (empty if none)."""
+    info = session.scalars(select(TrainedModel.info).order_by(TrainedModel.id.desc()).limit(1)).first()
+    return {str(k): v for k, v in ((info or {}).get("cv") or {}).items() if isinstance(v, dict)}
 
 
 def _model_thresholds(session: Session) -> dict[str, float]:
@@ -638,11 +705,13 @@ def _pending(session: Session, suggestion_id: Any) -> Suggestion:
     # lock the row: of two coders deciding at once, the second waits and then sees the decision
     s = session.scalar(select(Suggestion).where(Suggestion.id == sid).with_for_update())
     if s is None:
-        raise NotFound(f"no suggestion with id {sid}; see the pending ones with `workbench review`")
+        raise NotFound(f"no suggestion with id {sid}; see the pending ones with `workbench review`",
+                       code="suggestion.not_found", id=sid)
     if s.status != "pending":
         who = session.get(User, s.decided_by).name if s.decided_by else "someone"
         raise WorkbenchError(f"suggestion {sid} was already {s.status} by {who}; "
-                             "only pending suggestions can be accepted or rejected")
+                             "only pending suggestions can be accepted or rejected",
+                             code="suggestion.decided", id=sid, status=s.status, who=who)
     return s
 
 
@@ -656,7 +725,7 @@ def _accept(tx: Transaction, suggestion_id: Any, version_id: int | None) -> Codi
         coding, _ = _apply(tx, seg, s.code, tx.user, span=span, memo=None, origin=_origin_of(s.method),
                            suggestion_id=s.id, version_id=version_id)
     except WorkbenchError as exc:
-        raise type(exc)(f"suggestion {s.id}: {exc}") from None
+        raise exc.retitled(f"suggestion {s.id}") from None
     if coding.suggestion_id is None:  # the coder had already applied it by hand
         coding.suggestion_id = s.id
     s.status, s.decided_by, s.decided_at = "accepted", tx.user.id, utcnow()
@@ -704,3 +773,161 @@ def review_suggestions(db: Database, *, user: str | None, accept: Iterable[int] 
         rejected = [_reject(tx, sid) for sid in dict.fromkeys(reject)]
         tx.session.flush()
         return [_record(tx.session, c) for c in codings], [_suggestion_record(tx.session, s) for s in rejected]
+
+
+# --------------------------------------------------------------------------------------------
+# Undo, from the audit trail
+
+UNDOABLE = ("code", "uncode", "accept", "reject")
+
+
+@requires("code")
+def undo_mark(db: Database, *, user: str | None) -> int:
+    """The newest audit event's id: give it to ``undo_last(since=...)`` so that undo reaches
+    back only to actions taken after this point (the app takes it when a coder logs in)."""
+    with db.session() as session:
+        return int(session.scalar(select(func.max(AuditEvent.id))) or 0)
+
+
+def _coding_at(session: Session, source: str, turn: int, code: str, coder: str,
+               start: int, end: int) -> Coding | None:
+    return session.scalar(
+        select(Coding).join(Segment, Coding.segment_id == Segment.id).join(Source, Segment.source_id == Source.id)
+        .join(User, Coding.coder_id == User.id)
+        .where(Source.file_name == source, Segment.index == turn, Coding.code_id == code, User.name == coder,
+               Coding.start_char == start, Coding.end_char == end))
+
+
+def _changed(what: str, ev: AuditEvent) -> WorkbenchError:
+    return WorkbenchError(f"cannot undo {ev.action} (audit event {ev.id}): the {what} was changed since; "
+                          "undo it by hand", code="undo.changed", action=ev.action, event=ev.id)
+
+
+@requires("code")
+def undo_last(db: Database, *, user: str | None, since: int | None = None) -> dict[str, Any]:
+    """Undo the acting user's newest coding action that is not undone yet: a coding applied
+    (removed again), a coding removed (put back, with its origin; its memos are not restored),
+    a suggestion accepted (its coding removed, the suggestion pending again) or rejected (pending
+    again). ``since``: only actions after this audit event id (``undo_mark``). Each call undoes
+    one more action, newest first; the undo itself is audited (action ``undo``) and is not undone.
+
+    Returns ``{"action", "source", "turn", "code", "event"}``. NotFound (code ``undo.nothing``)
+    when nothing is left to undo; ``undo.changed`` when someone changed the coding or the
+    suggestion since (nothing is changed then)."""
+    with db.transaction(user) as tx:
+        session, me = tx.session, tx.user
+        undone: set[int] = set()
+        for detail in session.scalars(select(AuditEvent.detail).where(AuditEvent.user_id == me.id,
+                                                                      AuditEvent.action == "undo")):
+            undone.update(int(i) for i in (detail or {}).get("events", []))
+        query = (select(AuditEvent).where(AuditEvent.user_id == me.id, AuditEvent.action.in_(UNDOABLE))
+                 .order_by(AuditEvent.id.desc()))
+        if since is not None:
+            query = query.where(AuditEvent.id > int(since))
+        event = None
+        for ev in session.scalars(query):
+            d = ev.detail or {}
+            if ev.id in undone or (ev.action == "code" and d.get("suggestion_id") is not None):
+                continue  # a coding made by accepting is undone with its "accept" event
+            event = ev
+            break
+        if event is None:
+            raise NotFound("nothing to undo: no coding action of yours is left to undo", code="undo.nothing")
+        d = event.detail or {}
+        before = int(session.scalar(select(func.max(AuditEvent.id))) or 0)
+        done = [event.id]
+        if event.action == "code":
+            coding = _coding_at(session, d["source"], d["turn"], d["code"], d["coder"], d["start_char"], d["end_char"])
+            if coding is None:
+                raise _changed("coding", event)
+            result = {"source": d["source"], "turn": d["turn"], "code": d["code"]}
+            session.delete(coding)
+        elif event.action == "uncode":
+            segment = find_segment(session, d["source"], d["turn"])
+            span = None if d.get("start") is None else (d["start"], d["end"])
+            coder = _find_user(session, d["coder"])
+            _apply(tx, segment, _resolve_code(session, d["code"]), coder, span=span, memo=None,
+                   origin=d.get("origin") or "manual", suggestion_id=None, version_id=_latest_version_id(session))
+            result = {"source": d["source"], "turn": d["turn"], "code": d["code"]}
+        else:
+            s = session.scalar(select(Suggestion).where(Suggestion.id == int(event.target_id)).with_for_update())
+            wanted = "accepted" if event.action == "accept" else "rejected"
+            if s is None or s.status != wanted or s.decided_by != me.id:
+                raise _changed("suggestion", event)
+            if event.action == "accept":
+                made = next((e.id for e in session.scalars(select(AuditEvent).where(
+                    AuditEvent.action == "code", AuditEvent.target_id == str(d.get("coding_id")),
+                    AuditEvent.id < event.id).order_by(AuditEvent.id.desc()))
+                    if (e.detail or {}).get("suggestion_id") == s.id), None)
+                coding = session.get(Coding, int(d["coding_id"])) if d.get("coding_id") is not None else None
+                if coding is not None and made is not None and coding.suggestion_id == s.id:
+                    session.delete(coding)  # the coding the accept made
+                    done.append(made)
+                elif coding is not None and coding.suggestion_id == s.id:
+                    coding.suggestion_id = None  # the coder had coded it by hand before: keep the coding
+            s.status, s.decided_by, s.decided_at = "pending", None, None
+            seg = s.segment
+            result = {"source": seg.source.file_name, "turn": seg.index, "code": s.code_id}
+        session.flush()
+        done += [int(i) for i in session.scalars(select(AuditEvent.id).where(AuditEvent.id > before,
+                                                                            AuditEvent.user_id == me.id))]
+        tx.audit("undo", event.target_type, event.target_id, {"events": done, "action": event.action, **result})
+        return {"action": event.action, "event": event.id, **result}
+
+
+# --------------------------------------------------------------------------------------------
+# Spans to code
+
+
+def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence(s) of ``text`` that hold ``text[start:end]`` (spaCy's rule-based
+    sentencizer), without the surrounding white space: what a coder codes from a search hit."""
+    import spacy
+
+    global _SENTENCIZER
+    if _SENTENCIZER is None:
+        _SENTENCIZER = spacy.blank("nb")
+        _SENTENCIZER.add_pipe("sentencizer")
+    doc = _SENTENCIZER(text)
+    first = last = None
+    for sent in doc.sents:
+        s, e = sent.start_char, sent.end_char
+        if e > start and s < max(end, start + 1):
+            first = s if first is None else first
+            last = e
+    if first is None:
+        return start, end
+    while first < last and text[first].isspace():
+        first += 1
+    while last > first and text[last - 1].isspace():
+        last -= 1
+    return first, last
+
+
+_SENTENCIZER = None
+
+
+HIT_UNITS = ("sentence", "match", "turn")
+
+
+@requires("code")
+def code_hit(db: Database, source: Any, turn: Any, code: str, start: int, end: int, *, user: str | None,
+             unit: str = "sentence") -> CodingRecord:
+    """Code a search hit (``start``/``end`` in the turn text, as ``workbench.search`` gives it):
+    its ``unit`` = the sentence(s) holding it (default), the matched words only, or the whole
+    turn. A sentence that is the whole turn is coded as the whole turn."""
+    if unit not in HIT_UNITS:
+        raise InputError(f"unit {unit!r} is not one of {', '.join(HIT_UNITS)}")
+    with db.session() as session:
+        segment = find_segment(session, source, turn)
+        text = segment.text
+    span: tuple[int, int] | None
+    if unit == "turn":
+        span = None
+    elif unit == "match":
+        span = (int(start), int(end))
+    else:
+        span = sentence_span(text, int(start), int(end))
+    if span is not None and span[0] <= 0 and span[1] >= len(text):
+        span = None
+    return apply_code(db, source, turn, code, user=user, span=span)

@@ -151,7 +151,7 @@ def search(db: Database, query: str, *, source: Any = None, actor: str | None = 
 
     phrases, words = parse_query(query)
     if not phrases and not words:
-        raise InputError("empty search: give a word, or a phrase in double quotes")
+        raise InputError("empty search: give a word, or a phrase in double quotes", code="search.empty")
     width = max(0, int(width))
     patterns = [re.compile(r"\s+".join(re.escape(w) for w in p.split()), re.IGNORECASE) for p in phrases]
     targets: set[str] = set()

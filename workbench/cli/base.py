@@ -122,4 +122,27 @@ def demo(ctx: click.Context, no_serve: bool, no_train: bool, port: int) -> None:
         ctx.exit(run_app(db.url, port=port))
 
 
-COMMANDS = [init, ingest, sources, turns, demo]
+@click.command()
+@click.argument("source")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--clear", is_flag=True, help="Forget the source's recording.")
+@click.pass_context
+def media(ctx: click.Context, source: str, path: Path | None, clear: bool) -> None:
+    """Show the recording of SOURCE, or reference PATH (.mp3, .m4a, .wav, .mp4, .webm) as it.
+
+    The file is referenced, never copied; the app plays a turn from its start time."""
+    from ..ingest.media import set_media, source_media
+
+    db, user = open_db(ctx), acting_user(ctx)
+    if clear or path is not None:
+        rec = set_media(db, source, None if clear else path, user=user)
+    else:
+        rec = source_media(db, source, user=user)
+    if rec is None:
+        click.echo(f"{source}: ingen opptak.")
+    else:
+        missing = "" if rec["exists"] else " (FINNES IKKE LENGER: flyttet eller slettet?)"
+        click.echo(f"{rec['source']}: {rec['path']} ({rec['type']}){missing}")
+
+
+COMMANDS = [init, ingest, sources, turns, demo, media]

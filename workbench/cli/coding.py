@@ -245,4 +245,19 @@ def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-COMMANDS = [code, uncode, codings, memo, memos, review]
+@click.command()
+@click.option("--since", type=int, default=None, metavar="EVENT",
+              help="Undo only actions after this audit event id (see `workbench audit`).")
+@click.pass_context
+def undo(ctx: click.Context, since: int | None) -> None:
+    """Undo your newest coding action not undone yet (a coding applied or removed, a suggestion
+    accepted or rejected); run it again to go further back."""
+    from ..coding import undo_last
+
+    done = undo_last(open_db(ctx), user=acting_user(ctx), since=since)
+    what = {"code": "kodingen", "uncode": "fjerningen av", "accept": "godtakingen av forslaget",
+            "reject": "avvisningen av forslaget"}[done["action"]]
+    click.echo(f"Angret {what} {done['code']} på tur {done['turn']} i {done['source']}.")
+
+
+COMMANDS = [code, uncode, codings, memo, memos, review, undo]

@@ -62,3 +62,51 @@ def resolve(transcript: Path, given: str | None) -> tuple[Path | None, str | Non
         return path.resolve(), None
     found = beside(transcript)
     return (found.resolve() if found else None), None
+
+
+# ------------------------------------------------------------------------------ in the database
+
+def _record(file_name: str, media: str | None) -> dict | None:
+    if not media:
+        return None
+    path = Path(media)
+    return {"source": file_name, "path": str(path), "type": media_type(path), "video": is_video(path),
+            "exists": path.is_file()}
+
+
+from ..access import requires  # noqa: E402  (the pure helpers above need no database)
+
+
+@requires("view_transcripts")
+def source_media(db, source, *, user: str | None = None) -> dict | None:
+    """The recording of ``source`` as ``{source, path, type, video, exists}``, or None when it has
+    none. ``exists`` is False when the file was moved since ingest (the reference is kept)."""
+    from ..store.lookup import find_source
+
+    with db.session() as session:
+        src = find_source(session, source)
+        return _record(src.file_name, src.media)
+
+
+@requires("ingest")
+def set_media(db, source, path: Path | str | None, *, user: str | None = None) -> dict | None:
+    """Reference ``path`` as the recording of ``source`` (None: forget the reference). The file
+    must exist and be a recording (.mp3, .m4a, .wav, .mp4, .webm); it is not copied."""
+    from ..errors import InputError
+    from ..store.lookup import find_source
+
+    resolved = None
+    if path is not None and str(path).strip():
+        resolved = Path(path).expanduser()
+        if not is_media(resolved):
+            raise InputError(f"{path}: not a recording; give a {', '.join('.' + e for e in MEDIA_TYPES)} file",
+                             code="media.not_media", path=str(path))
+        if not resolved.is_file():
+            raise InputError(f"{path}: not found; check the path", code="media.not_found", path=str(path))
+        resolved = resolved.resolve()
+    with db.transaction(user) as tx:
+        src = find_source(tx.session, source)
+        before = src.media
+        src.media = str(resolved) if resolved else None
+        tx.audit("set_media", "source", src.id, {"file": src.file_name, "before": before, "after": src.media})
+        return _record(src.file_name, src.media)

@@ -42,11 +42,12 @@ def find_source(session: Session, ref: Any) -> Source:
             return session.scalar(select(Source).where(Source.file_name == candidates[0]))
     if not names:
         raise NotFound(f"unknown source {text!r}: the database has no sources yet; "
-                       "run `workbench ingest FOLDER` first")
+                       "run `workbench ingest FOLDER` first", code="source.none", source=text)
     close = difflib.get_close_matches(text, names, n=3, cutoff=0.5)
     hint = f"; did you mean {or_list(close)}?" if close else ""
     shown = ", ".join(names[:12]) + (f" (+{len(names) - 12} more)" if len(names) > 12 else "")
-    raise NotFound(f"unknown source {text!r} not found; known files: {shown}{hint} (or give the source id)")
+    raise NotFound(f"unknown source {text!r} not found; known files: {shown}{hint} (or give the source id)",
+                   code="source.not_found", source=text)
 
 
 def or_list(items: list[str]) -> str:

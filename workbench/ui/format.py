@@ -82,6 +82,11 @@ def percent(value) -> str:
     return f"{pct:.1f} %".replace(".", ",")
 
 
+def score_text(value) -> str:
+    """A score between 0 and 1 with two decimals and a decimal comma: "0,82"."""
+    return f"{float(value):.2f}".replace(".", ",")
+
+
 def actor_label(actor) -> str:
     """An actor as the pages show it: "(ukjent)" (no speaker) reads "Dokument / notater"."""
     return UNKNOWN_ACTOR_LABEL if actor == UNKNOWN_ACTOR else str(actor)

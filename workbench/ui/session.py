@@ -172,10 +172,10 @@ def require_data(db: Database) -> bool:
     try:
         values = filter_values(db, user=acting_user())
     except PermissionDenied as exc:
-        st.error(md_escape(exc))
+        st.error(error_text(exc))
         return False
     except WorkbenchError as exc:
-        st.error(f"Databasen kan ikke leses: {md_escape(exc)}")
+        st.error(f"Databasen kan ikke leses: {error_text(exc)}")
         return False
     if not any(values.values()):
         st.info(EMPTY_MESSAGE)
@@ -184,10 +184,11 @@ def require_data(db: Database) -> bool:
 
 
 def error_text(exc: WorkbenchError) -> str:
-    """A library error as one escaped line: a refusal as it is (Norwegian), others after "Feil:"."""
-    if isinstance(exc, PermissionDenied):
-        return md_escape(exc)
-    return f"Feil: {md_escape(exc)}"
+    """A library error as one escaped Norwegian line by its stable code (``ui.messages``): never
+    the library's English command-line text."""
+    from .messages import norwegian
+
+    return md_escape(norwegian(exc))
 
 
 @contextlib.contextmanager

@@ -1,0 +1,77 @@
+"""Library errors in Norwegian for the app, by their stable code (``WorkbenchError.code``).
+
+The library's messages are English and written for the command line (they name commands to
+run); a page never shows them. It shows :func:`norwegian` instead: the text for the error's code
+filled in with its ``params``, else the text for its class. Refusals (``PermissionDenied``) are
+Norwegian already and shown as they are. Add a line here when a library error gets a new code;
+``tests/test_messages.py`` checks that every code raised in the package has one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import Busy, InputError, NotFound, PermissionDenied, WorkbenchError
+
+MESSAGES: dict[str, str] = {
+    # sources, turns, spans
+    "source.not_found": "Fant ikke kilden «{source}».",
+    "source.none": "Databasen har ingen kilder ennå. En forsker må lese inn materialet først.",
+    "source.no_turns": "Kilden «{source}» har ingen segmenter.",
+    "turn.not_found": "Kilden «{source}» har ingen tur {turn} (turene går fra {first} til {last}).",
+    "turn.not_a_number": "Turnummeret «{turn}» er ikke et tall.",
+    "span.invalid": "Det merkede utdraget passer ikke i tur {turn}. Merk teksten på nytt.",
+    "id.not_a_number": "Nummeret «{value}» er ikke et tall.",
+    # codes and coders
+    "codebook.empty": "Ingen kodebok er lastet inn ennå. En forsker må laste inn kodeboken først.",
+    "code.not_found": "Fant ikke koden «{code_id}».",
+    "code.retired": "Koden «{label}» er tatt ut av kodeboken og kan ikke brukes lenger.",
+    "code.category": "«{label}» er en kategori. Velg en av underkodene.",
+    "coder.not_found": "Fant ingen koder som heter «{coder}».",
+    # coding
+    "coding.none_on_turn": "Du har ingen koding «{label}» på tur {turn} å fjerne.",
+    "coding.not_found": "Kodingen finnes ikke lenger (kanskje fjernet i et annet vindu).",
+    "memo.empty": "Notatet er tomt. Skriv en tekst først.",
+    "suggestion.not_found": "Forslaget finnes ikke lenger.",
+    "suggestion.decided": "Forslaget er allerede {status_no} av {who}.",
+    "undo.nothing": "Det er ingenting mer å angre fra denne økten.",
+    "undo.changed": "Kan ikke angre: kodingen eller forslaget er endret siden. Rett det opp for hånd.",
+    # search, agreement, media
+    "search.empty": "Skriv et ord å søke etter, eller en frase i anførselstegn.",
+    "agreement.unknown_coder": "Fant ingen kodinger av «{coder}».",
+    "agreement.coder_twice": "Koderen «{coder}» er valgt to ganger.",
+    "agreement.two_coders": "Enighet krever minst to kodere.",
+    "agreement.no_codes": "Ingen kodbare koder passer til utvalget.",
+    "media.not_media": "«{path}» er ikke et lydopptak eller en video (.mp3, .m4a, .wav, .mp4, .webm).",
+    "media.not_found": "Fant ikke opptaket «{path}».",
+}
+
+BY_CLASS: list[tuple[type, str]] = [
+    (Busy, "Databasen er opptatt med en annen skriving. Prøv igjen om et øyeblikk."),
+    (NotFound, "Fant ikke det du ba om (feilkode {code})."),
+    (InputError, "Ugyldig verdi (feilkode {code})."),
+    (WorkbenchError, "Handlingen kunne ikke utføres (feilkode {code})."),
+]
+
+STATUS_NO = {"accepted": "godtatt", "rejected": "avvist", "pending": "ventende"}
+
+
+class _Missing(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def norwegian(exc: WorkbenchError) -> str:
+    """The error as one Norwegian sentence without command-line hints (plain text, not Markdown)."""
+    if isinstance(exc, PermissionDenied):
+        return str(exc)
+    params: dict[str, Any] = _Missing(getattr(exc, "params", {}) or {})
+    params.setdefault("code", getattr(exc, "code", "error"))
+    if "label" in MESSAGES.get(params["code"], "") and not params.get("label"):
+        params["label"] = params.get("code_id", "?")
+    if "status" in params:
+        params["status_no"] = STATUS_NO.get(params["status"], params["status"])
+    template = MESSAGES.get(getattr(exc, "code", ""))
+    if template is None:
+        template = next(text for cls, text in BY_CLASS if isinstance(exc, cls))
+    return template.format_map(params)
