@@ -23,6 +23,7 @@ st.set_page_config(page_title="Bygdevekst-arbeidsbenk", page_icon=":material/gri
 PAGES = [
     ("views/oversikt.py", "Oversikt", ":material/grid_view:", "view_aggregates"),
     ("views/koding.py", "Koding", ":material/edit_note:", "code"),
+    ("views/sok.py", "Søk", ":material/search:", "view_transcripts"),
     ("views/kodebok.py", "Kodebok", ":material/menu_book:", "view_codebook"),
     ("views/enighet.py", "Enighet", ":material/handshake:", "view_transcripts"),
     ("views/eksport.py", "Eksport", ":material/download:", "export"),

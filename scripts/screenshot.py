@@ -120,6 +120,66 @@ def _stop_group(proc: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
+def served_script(script: str | Path, env: dict[str, str] | None = None, port: int | None = None,
+                  timeout: float = 90) -> Iterator[str]:
+    """Run ``streamlit run script`` in the background (headless, on 127.0.0.1) with ``env`` added
+    to this environment; yields the app's address. The server runs in a process group of its own,
+    which is killed afterwards (:func:`_kill_group`); its output goes to a temporary file, shown
+    if it fails to start."""
+    port = port or free_port()
+    full_env = dict(os.environ, PYTHONPATH=str(ROOT), **(env or {}))
+    full_env.pop("WORKBENCH_USER", None)
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+                             "--server.address", "127.0.0.1", "--server.headless", "true",
+                             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+                            cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    address = f"http://127.0.0.1:{port}"
+
+    def output() -> str:
+        log.seek(0)
+        return log.read().decode(errors="replace")[-4000:]
+
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"streamlit run {script} exited with {proc.returncode}:\n{output()}")
+            try:
+                with urllib.request.urlopen(f"{address}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"Streamlit did not answer on {address} within {timeout:.0f} s:\n{output()}")
+            time.sleep(0.5)
+        yield address
+    finally:
+        _kill_group(proc)
+        log.close()
+
+
+def _kill_group(proc: subprocess.Popen, grace: float = 3) -> None:
+    """SIGTERM to the process group, SIGKILL to whatever is left after ``grace`` seconds (a
+    streamlit child may ignore SIGTERM); returns once the group is gone."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            proc.poll()
+            return
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            proc.poll()  # reap the leader, or the group would never look empty
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
+
+
+@contextlib.contextmanager
 def chromium(width: int = 1500, height: int = 1250) -> Iterator[object]:
     """A headless Debian Chromium driven by selenium, with a fresh profile."""
     from selenium import webdriver

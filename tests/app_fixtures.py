@@ -133,11 +133,12 @@ def build_small(folder: Path) -> Database:
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
-PAGES = ["views/oversikt.py", "views/koding.py", "views/kodebok.py", "views/eksport.py", "views/enighet.py"]
+PAGES = ["views/oversikt.py", "views/koding.py", "views/kodebok.py", "views/eksport.py", "views/enighet.py",
+         "views/sok.py"]
 TITLES = {"views/oversikt.py": "Oversikt: temaer per aktør og fase", "views/koding.py": "Koding",
           "views/kodebok.py": "Kodebok", "views/eksport.py": "Eksport",
-          "views/enighet.py": "Enighet mellom kodere"}
-ROLE_PAGES = {"researcher": ["Oversikt", "Koding", "Kodebok", "Enighet", "Eksport"],
+          "views/enighet.py": "Enighet mellom kodere", "views/sok.py": "Søk"}
+ROLE_PAGES = {"researcher": ["Oversikt", "Koding", "Søk", "Kodebok", "Enighet", "Eksport"],
               "report_author": ["Oversikt", "Kodebok", "Eksport"],
               "resource_group": ["Oversikt", "Kodebok"]}
 

@@ -3,6 +3,8 @@ of tests/app_fixtures.py: researcher kari, report author rita, resource group ro
 
 from __future__ import annotations
 
+from workbench.coding import list_codings
+
 import io
 import json
 import re
@@ -350,10 +352,14 @@ def test_a_markdown_image_in_a_transcript_is_shown_as_text_on_the_coding_page(sm
     assert TRACKER in TRANSCRIPTS["fg_fase1.txt"]
     at = open_page(PAGES[1], "kari")
     at.selectbox(key="source").set_value("fg_fase1.txt")
-    at.selectbox(key="turn").set_value(5).run()
+    at.selectbox(key="turn").set_value(5)
+    at.selectbox(key="code").set_value("kapasitet")
+    at.button(key="apply").click().run()
+    at.session_state["selected_coding"] = list_codings(small_db, coder="kari")[0].id
+    at.run()  # the coding shown under "Valgt koding", its text as Markdown
     markdown = [m.value for kind in ("markdown", "caption") for m in getattr(at, kind)]
     holding = [m for m in markdown if "track" in m]
-    assert len(holding) == 2  # the turn in the text column and the chosen turn
+    assert len(holding) == 1  # (the text column is the textcoder component: text nodes, never HTML)
     for m in holding:
         assert "![" not in m and "](" not in m and "http://" not in m
         assert md_escape(TRACKER) in m and TRACKER in md_unescape(m)

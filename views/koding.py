@@ -1,22 +1,33 @@
-"""Koding (researchers): read a source turn by turn, apply and remove codes, review suggestions,
-write memos. The coder is the logged-in user. Every text from the files is escaped before it
-meets Markdown (``md_escape``): a turn is shown as the characters it holds."""
+"""Koding (researchers): read a whole source, select text and code exactly that span, see coding
+stripes, filter turns, review suggestions in place, listen to the recording, undo.
+
+The text with its codings and suggestions is the textcoder component (workbench/ui/textcoder);
+everything it reports (a span to code, a stripe clicked, a suggestion accepted) goes to the
+library as the logged-in coder. Whole-turn coding from drop-downs stays below it for keyboard
+users. Every text from the files is escaped before it meets Markdown (``md_escape``).
+"""
 
 import streamlit as st
 
 from workbench.codebook import current_codes
 from workbench.coding import (accept_suggestion, add_memo, apply_code, list_codings, list_memos,
-                              list_suggestions, reject_suggestion, remove_code)
+                              list_suggestions, reject_suggestion, remove_code, remove_coding, undo_last,
+                              undo_mark)
 from workbench.ingest import list_sources, list_turns
-from workbench.ui.format import md_escape, turn_position
-from workbench.ui.session import acting_user, action, flash, get_db, require_data, show_flash
+from workbench.ingest.media import source_media
+from workbench.ui.format import md_escape, percent, score_text, turn_position
+from workbench.ui.session import acting_user, action, error_text, flash, get_db, require_data, show_flash
+from workbench.ui.textcoder import text_coder
 
+INTERVIEWER = "forsker"
 db = get_db()
 user = acting_user()
 st.title("Koding")
 if not require_data(db):
     st.stop()
 show_flash()
+if "undo_mark" not in st.session_state:  # undo reaches back to the start of this session only
+    st.session_state["undo_mark"] = undo_mark(db, user=user)
 
 sources = {s["file"]: s for s in list_sources(db, user=user)}
 codes = current_codes(db, user=user)
@@ -29,52 +40,159 @@ def describe(file: str) -> str:
     return " · ".join(str(v) for v in (file, s["kind"], s["phase"], s["pilot"]) if v)  # plain text
 
 
-file = st.selectbox("Kilde", list(sources), key="source", format_func=describe,
-                    on_change=lambda: st.session_state.pop("turn", None))
+def new_source() -> None:
+    for key in ("turn", "selected_coding", "play_turn", "f_speaker", "f_actor", "f_code", "jump"):
+        st.session_state.pop(key, None)
+
+
+file = st.selectbox("Kilde", list(sources), key="source", format_func=describe, on_change=new_source)
 src = sources[file]
 st.caption(f"{src['turns']} segmenter · {src['words']} ord · {len(src['speakers'])} talere · "
            f"koder: **{md_escape(user)}** (innlogget)")
 
 turns = list_turns(db, file, user=user)
+if not turns:
+    st.info("Kilden har ingen segmenter.")
+    st.stop()
+texts = {t["index"]: t for t in turns}
 codings = list_codings(db, source=file, user=user)
-by_turn: dict[int, list] = {}
-for c in codings:
-    by_turn.setdefault(c.turn, []).append(c)
+media = source_media(db, file, user=user)
 
+# ---------------------------------------------------------------------------------- filters
+f1, f2, f3, f4 = st.columns([2, 2, 2, 1])
+speakers = f1.multiselect("Taler", sorted({t["speaker"] for t in turns if t["speaker"]}), key="f_speaker",
+                          placeholder="Alle talere")
+actors = f2.multiselect("Aktør", sorted({t["actor"] for t in turns if t["actor"]}), key="f_actor",
+                        placeholder="Alle aktører")
+code_filter = f3.selectbox("Vis turer med koden", [None, *[c["id"] for c in codes]], key="f_code",
+                           format_func=lambda c: "Alle turer" if c is None else labels.get(c, c))
+jump = f4.number_input("Gå til tur", min_value=1, max_value=max(texts), value=None, step=1, key="jump",
+                       placeholder="nr.")
+o1, o2 = st.columns(2)
+show_suggestions = o1.toggle("Vis forslag i teksten", value=True, key="show_suggestions")
+interviewer_suggestions = o2.toggle("Forslag også for intervjuerens turer", value=False, key="interviewer_suggestions",
+                                    help="Turene til aktøren «forsker» (intervjueren) får ellers ingen forslag.")
 
-def code_badges(turn: int) -> str:
-    return " · ".join(f"**{md_escape(labels.get(c.code, c.code))}** ({md_escape(c.coder)})"
-                      for c in by_turn.get(turn, []))
+coded_turns = None
+if code_filter is not None:
+    coded_turns = {c.turn for c in codings if c.code == code_filter or c.code.startswith(code_filter + ".")}
+shown = [t for t in turns
+         if (not speakers or t["speaker"] in speakers) and (not actors or t["actor"] in actors)
+         and (coded_turns is None or t["index"] in coded_turns)]
+pending = list_suggestions(db, source=file, status="pending", user=user,
+                           exclude_actors=() if interviewer_suggestions else (INTERVIEWER,))
 
-
+# ------------------------------------------------------------------------------- the text
 text_col, work_col = st.columns([3, 2], gap="large")
 with text_col:
-    st.subheader("Tekst")
-    with st.container(height=620):
-        for t in turns:
-            who = md_escape(t["speaker"] or t.get("heading") or "")
-            actor = f" · _{md_escape(t['actor'])}_" if t.get("actor") else ""
-            st.markdown(f"**\\[{t['index']}\\] {who}**{actor} · {md_escape(turn_position(t))}  \n"
-                        f"{md_escape(t['text'])}")
-            badges = code_badges(t["index"])
-            if badges:
-                st.caption(badges)
+    if len(shown) < len(turns):
+        st.caption(f"Viser {len(shown)} av {len(turns)} turer (filter).")
+    if not shown:
+        st.info("Ingen turer passer til filteret.")
+    visible = {t["index"] for t in shown}
+    event = text_coder(
+        turns=[{"turn": t["index"], "speaker": t["speaker"] or t.get("heading") or "", "actor": t["actor"],
+                "position": turn_position(t), "text": t["text"],
+                "playable": bool(media and media["exists"] and t["start_time"] is not None)} for t in shown],
+        codes=[{"id": c["id"], "label": c["label"], "color": c.get("color")} for c in codes if c["codable"]],
+        codings=[{"id": c.id, "turn": c.turn, "code": c.code, "coder": c.coder, "start": c.start, "end": c.end}
+                 for c in codings if c.turn in visible],
+        suggestions=[{"id": s.id, "turn": s.turn, "code": s.code, "score": s.score, "start": s.start, "end": s.end,
+                      "evidence": [list(e) for e in s.evidence_spans or []], "method": s.method,
+                      "precision": s.precision, "recall": s.recall}
+                     for s in pending if s.turn in visible] if show_suggestions else [],
+        selected_coding=st.session_state.get("selected_coding"), scroll_to=jump, height=680,
+        key=f"textcoder_{file}")
+
+if event:
+    kind = event["type"]
+    if kind == "code":
+        turn, start, end, code = event["turn"], event["start"], event["end"], event["code"]
+        whole = start <= 0 and end >= len(texts[turn]["text"])
+        span = None if whole else (start, end)
+        where = f"tur {turn}" if whole else f"«{md_escape(texts[turn]['text'][start:end][:60])}» i tur {turn}"
+        rec = action(apply_code, db, file, turn, code, user=user, span=span,
+                     done=f"Kodet {where} med «{md_escape(labels.get(code, code))}».")
+        if rec is not None:
+            st.session_state["selected_coding"] = rec.id
+    elif kind == "select":
+        st.session_state["selected_coding"] = event["coding"]
+    elif kind == "remove":
+        if action(remove_coding, db, event["coding"], user=user, done="Kodingen er fjernet.") is not None:
+            st.session_state.pop("selected_coding", None)
+    elif kind == "accept":
+        action(accept_suggestion, db, event["suggestion"], user=user, done="Forslaget er godtatt.")
+    elif kind == "reject":
+        action(reject_suggestion, db, event["suggestion"], user=user, done="Forslaget er avvist.")
+    elif kind == "play":
+        st.session_state["play_turn"] = event["turn"]
+    st.rerun()
+
+
+def undo() -> None:
+    try:
+        done = undo_last(db, user=user, since=st.session_state.get("undo_mark"))
+    except Exception as exc:  # a WorkbenchError: shown in Norwegian
+        from workbench.errors import WorkbenchError
+
+        if not isinstance(exc, WorkbenchError):
+            raise
+        flash("info" if exc.code == "undo.nothing" else "error", error_text(exc))
+        return
+    what = {"code": "Kodingen", "uncode": "Fjerningen", "accept": "Godtakingen", "reject": "Avvisningen"}
+    flash("success", f"{what[done['action']]} av «{md_escape(labels.get(done['code'], done['code']))}» på tur "
+                     f"{done['turn']} er angret.")
+    st.session_state.pop("selected_coding", None)
+
 
 with work_col:
-    st.subheader("Kod en tur")
-    if not turns:
-        st.info("Kilden har ingen segmenter.")
-        st.stop()
-    texts = {t["index"]: t for t in turns}
+    st.button("Angre", key="undo", icon=":material/undo:", on_click=undo,
+              help="Angrer din siste kodehandling i denne økten (koding, fjerning, godtatt eller avvist forslag). "
+                   "Trykk igjen for å gå lenger tilbake.")
+
+    if media:
+        st.subheader("Opptak")
+        if not media["exists"]:
+            st.warning(f"Opptaket finnes ikke lenger der det lå: {md_escape(media['path'])}")
+        else:
+            play = texts.get(st.session_state.get("play_turn"))
+            start = int(play["start_time"]) if play and play["start_time"] is not None else 0
+            player = st.video if media["video"] else st.audio
+            player(media["path"], format=media["type"], start_time=start)
+            st.caption(f"Spiller fra tur {play['index']} ({md_escape(turn_position(play))})." if play
+                       else "Trykk ▶ ved en tur for å spille fra den.")
+
+    selected = next((c for c in codings if c.id == st.session_state.get("selected_coding")), None)
+    if selected is not None:
+        st.subheader("Valgt koding")
+        with st.container(border=True):
+            where = "hele turen" if selected.start is None else f"tegn {selected.start}–{selected.end}"
+            st.markdown(f"**{md_escape(labels.get(selected.code, selected.code))}** · tur {selected.turn} · "
+                        f"{where} · koder {md_escape(selected.coder)}")
+            st.caption(md_escape(selected.text[:400]))
+            if selected.memo:
+                st.markdown(f"Notat: {md_escape(selected.memo)}")
+            st.text_area("Notat til kodingen", key="coding_memo", height=80)
+
+            def save_coding_memo(coding_id: int = selected.id) -> None:
+                if action(add_memo, db, st.session_state.get("coding_memo", ""), user=user, coding_id=coding_id,
+                          done="Notatet er lagret på kodingen.") is not None:
+                    st.session_state["coding_memo"] = ""
+
+            b1, b2, b3 = st.columns(3)
+            b1.button("Lagre notat", key="save_coding_memo", on_click=save_coding_memo)
+            b2.button("Fjern kodingen", key="remove_selected", on_click=action,
+                      args=(remove_coding, db, selected.id), kwargs=dict(user=user, done="Kodingen er fjernet."))
+            b3.button("Lukk", key="close_selected", on_click=lambda: st.session_state.pop("selected_coding", None))
+
+    st.subheader("Kod en hel tur")
     turn = st.selectbox("Tur", list(texts), key="turn",
                         format_func=lambda i: f"{i}: {texts[i]['speaker'] or ''} – {texts[i]['text'][:60]}")
-    st.markdown(f"> {md_escape(texts[turn]['text'])}")
-    if by_turn.get(turn):
-        st.caption("Koder på turen: " + code_badges(turn))
     if not codable:
-        st.info("Ingen kodbare koder: last kodeboken med `workbench codebook load codebooks/bygdevekst.yaml`.")
+        st.info("Kodeboken har ingen kodbare koder ennå; en forsker må laste inn kodeboken.")
     else:
         code = st.selectbox("Kode", codable, key="code", format_func=lambda c: f"{labels.get(c, c)} ({c})")
+
         def code_turn(remove: bool = False) -> None:
             # Read the widgets at click time: a changed selectbox and the click can arrive together.
             t, c = st.session_state["turn"], st.session_state["code"]
@@ -87,10 +205,14 @@ with work_col:
         b1, b2 = st.columns(2)
         b1.button("Kod turen", key="apply", type="primary", width="stretch", on_click=code_turn)
         b2.button("Fjern koden", key="remove", width="stretch", on_click=code_turn, args=(True,))
+    on_turn = [c for c in codings if c.turn == turn]
+    if on_turn:
+        st.caption("Koder på turen: " + " · ".join(f"**{md_escape(labels.get(c.code, c.code))}** "
+                                                   f"({md_escape(c.coder)})" for c in on_turn))
 
     st.subheader("Notat")
     target = st.radio("Notatet gjelder", ["Turen", "Kilden"], key="memo_target", horizontal=True)
-    memo = st.text_area("Notattekst", key="memo_text", height=100)
+    st.text_area("Notattekst", key="memo_text", height=100)
 
     def save_memo() -> None:
         target_now = st.session_state.get("memo_target", "Turen")
@@ -109,7 +231,6 @@ with work_col:
 
 st.divider()
 st.subheader("Forslag som venter")
-pending = list_suggestions(db, source=file, status="pending", user=user)
 try:  # the suggestion service is optional until a suggester is set up
     from workbench.suggest import service as suggest_service
 except ImportError:
@@ -133,11 +254,15 @@ if not pending:
 for s in pending:
     with st.container(border=True):
         evidence = ", ".join(str(e) for e in (s.evidence or [])) or "–"
+        quality = (f" · presisjon {percent(s.precision)} · treff {percent(s.recall)}"
+                   if s.precision is not None and s.recall is not None else "")
         st.markdown(f"**{md_escape(labels.get(s.code, s.code))}** ({md_escape(s.code)}) · tur {s.turn} · "
-                    f"{md_escape(s.method)} · sikkerhet {s.score:.2f}  \nBelegg: {md_escape(evidence)}")
+                    f"{md_escape(s.method)} · sikkerhet {score_text(s.score)}{quality}  \n"
+                    f"Belegg: {md_escape(evidence)}")
         st.caption(md_escape(s.text))
-        a, r, _ = st.columns([1, 1, 4])
+        a, r, g, _ = st.columns([1, 1, 1, 3])
         a.button("Godta", key=f"accept_{s.id}", on_click=action, args=(accept_suggestion, db, s.id),
                  kwargs=dict(user=user, done=f"Forslag {s.id} godtatt."))
         r.button("Avvis", key=f"reject_{s.id}", on_click=action, args=(reject_suggestion, db, s.id),
                  kwargs=dict(user=user, done=f"Forslag {s.id} avvist."))
+        g.button("Vis i teksten", key=f"goto_{s.id}", on_click=st.session_state.__setitem__, args=("jump", s.turn))

@@ -1,0 +1,193 @@
+"""The Koding and Søk pages in process (AppTest): what the text component reports reaches the
+library (a span coded, a stripe selected, a suggestion accepted, a turn played), undo, filters,
+interviewer turns without suggestions, search with one-click coding, coded segments with context.
+
+AppTest cannot drive the component's browser side, so ``workbench.ui.textcoder.text_coder`` is
+replaced by a recorder that returns queued events and keeps the arguments the page gave it; the
+browser side is tested in tests/test_textcoder.py and tests/test_browser.py."""
+
+from __future__ import annotations
+
+import wave
+
+import pytest
+
+import workbench.ui.textcoder as textcoder
+from workbench.coding import list_codings, list_suggestions, undo_last
+from workbench.ingest.media import set_media
+from workbench.store import Segment, Source, Suggestion
+
+from tests.app_fixtures import build_small, open_page
+from tests.test_app import texts
+
+KODING, SOK = "views/koding.py", "views/sok.py"
+
+
+@pytest.fixture
+def small_db(tmp_path, monkeypatch):
+    db = build_small(tmp_path)
+    monkeypatch.setenv("WORKBENCH_DB", db.url)
+    monkeypatch.setenv("WORKBENCH_USER", "kari")
+    yield db
+    db.dispose()
+
+
+class Recorder:
+    """Stands in for the component: returns each queued event once, records every call."""
+
+    def __init__(self):
+        self.events, self.calls, self.seq = [], [], 0
+
+    def __call__(self, turns, codes, codings=(), suggestions=(), **kwargs):
+        self.calls.append({"turns": list(turns), "codes": list(codes), "codings": list(codings),
+                           "suggestions": list(suggestions), **kwargs})
+        if self.events:
+            self.seq += 1
+            return {**self.events.pop(0), "seq": self.seq}
+        return None
+
+
+@pytest.fixture
+def component(monkeypatch):
+    rec = Recorder()
+    monkeypatch.setattr(textcoder, "text_coder", rec)
+    return rec
+
+
+def _source(at, name):
+    at.selectbox(key="source").set_value(name).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_selected_span_is_coded_exactly_and_undone(small_db, component):
+    at = _source(open_page(KODING), "intervju_fase2.txt")
+    call = component.calls[-1]
+    turn3 = next(t for t in call["turns"] if t["turn"] == 3)
+    assert turn3["speaker"] == "PL Namdal" and turn3["actor"] == "prosjektleder"
+    start = turn3["text"].index("vi stoler")
+    component.events.append({"type": "code", "turn": 3, "start": start, "end": start + 9,
+                             "code": "kontrakt.relasjonell"})
+    at.run()
+    mine = [c for c in list_codings(small_db, coder="kari")]
+    assert [(c.turn, c.code, c.text) for c in mine] == [(3, "kontrakt.relasjonell", "vi stoler")]
+    assert any("Kodet «vi stoler» i tur 3 med «Relasjonell kontrakt»" in s.value for s in at.success)
+    assert component.calls[-1]["selected_coding"] == mine[0].id  # the new coding is selected
+    drawn = component.calls[-1]["codings"]
+    assert {"id": mine[0].id, "turn": 3, "code": "kontrakt.relasjonell", "coder": "kari",
+            "start": start, "end": start + 9} in drawn
+
+    at.button(key="undo").click().run()
+    assert list_codings(small_db, coder="kari") == []
+    assert any("Kodingen av «Relasjonell kontrakt» på tur 3 er angret" in s.value for s in at.success)
+    at.button(key="undo").click().run()  # nothing more from this session: anna's codings stay
+    assert any("ingenting mer å angre" in i.value for i in at.info)
+    assert len(list_codings(small_db, coder="anna")) == 4
+
+
+def test_a_selection_covering_the_whole_turn_is_a_whole_turn_coding(small_db, component):
+    at = _source(open_page(KODING), "intervju_fase2.txt")
+    text = next(t["text"] for t in component.calls[-1]["turns"] if t["turn"] == 2)
+    component.events.append({"type": "code", "turn": 2, "start": 0, "end": len(text), "code": "kontrakt.hybrid"})
+    at.run()
+    assert [(c.turn, c.start, c.end) for c in list_codings(small_db, coder="kari")] == [(2, None, None)]
+
+
+def test_stripe_selection_shows_the_coding_with_memo_and_removal(small_db, component):
+    at = _source(open_page(KODING), "fg_fase1.txt")
+    anna = next(c for c in list_codings(small_db, coder="anna") if c.turn == 4)
+    component.events.append({"type": "select", "coding": anna.id})
+    at.run()
+    assert "Valgt koding" in [h.value for h in at.subheader]
+    assert "**Kapasitet** · tur 4 · hele turen · koder anna" in texts(at)
+    at.text_area(key="coding_memo").input("Typisk for små kommuner.")
+    at.button(key="save_coding_memo").click().run()
+    assert next(c for c in list_codings(small_db, coder="anna") if c.id == anna.id).memo == "Typisk for små kommuner."
+    at.button(key="remove_selected").click().run()
+    assert anna.id not in {c.id for c in list_codings(small_db)}
+
+
+def test_suggestions_inline_accept_and_interviewer_turns_left_out_unless_asked(small_db, component):
+    with small_db.transaction(user="anna") as tx:  # a suggestion on the interviewer's question
+        seg = tx.session.query(Segment).join(Source).filter(Source.file_name == "intervju_fase2.txt",
+                                                            Segment.index == 1).one()
+        tx.session.add(Suggestion(segment_id=seg.id, code_id="kapasitet", method="lexicon", score=0.7,
+                                  evidence=["går"], status="pending"))
+    at = _source(open_page(KODING), "intervju_fase2.txt")
+    inline = component.calls[-1]["suggestions"]
+    assert sorted((s["turn"], s["code"]) for s in inline) == [(3, "kontrakt.hybrid"), (3, "kontrakt.relasjonell")]
+    hybrid = next(s for s in inline if s["code"] == "kontrakt.hybrid")
+    text3 = next(t["text"] for t in component.calls[-1]["turns"] if t["turn"] == 3)
+    assert [text3[a:b] for a, b in hybrid["evidence"]] == ["kontrakt"]  # evidence marked in the text
+    at.toggle(key="interviewer_suggestions").set_value(True).run()
+    assert (1, "kapasitet") in {(s["turn"], s["code"]) for s in component.calls[-1]["suggestions"]}
+
+    component.events.append({"type": "accept", "suggestion": hybrid["id"]})
+    at.run()
+    assert [(c.turn, c.code, c.origin) for c in list_codings(small_db, coder="kari")] == [(3, "kontrakt.hybrid", "lexicon")]
+    assert hybrid["id"] not in {s.id for s in list_suggestions(small_db)}
+    assert undo_last(small_db, user="kari")["action"] == "accept"
+
+
+def test_filters_pass_only_the_chosen_turns(small_db, component):
+    at = _source(open_page(KODING), "fg_fase1.txt")
+    assert [t["turn"] for t in component.calls[-1]["turns"]] == [1, 2, 3, 4, 5]
+    at.multiselect(key="f_speaker").set_value(["PL Testbygd"]).run()
+    assert [t["turn"] for t in component.calls[-1]["turns"]] == [2, 4]
+    at.multiselect(key="f_speaker").set_value([]).run()
+    at.selectbox(key="f_code").set_value("kontrakt").run()  # a parent: its subcodes count
+    assert [t["turn"] for t in component.calls[-1]["turns"]] == [2, 3]
+    at.number_input(key="jump").set_value(3).run()
+    assert component.calls[-1]["scroll_to"] == 3
+
+
+def test_a_turn_plays_from_its_start_time_when_the_recording_is_there(small_db, component, tmp_path):
+    vtt = tmp_path / "m" / "samtale.vtt"
+    vtt.parent.mkdir()
+    vtt.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v PL Namdal>Vi begynte i fjor.\n\n"
+                   "00:01:05.000 --> 00:01:09.000\n<v Rådgiver SF>Nå går det bedre med rekrutteringen.\n",
+                   encoding="utf-8")
+    with wave.open(str(vtt.with_suffix(".wav")), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(8000), w.writeframes(b"\x00\x00" * 800)
+    from workbench.ingest import ingest_paths
+
+    assert ingest_paths(small_db, [vtt], user="kari").added == ["samtale.vtt"]
+    at = _source(open_page(KODING), "samtale.vtt")
+    assert all(t["playable"] for t in component.calls[-1]["turns"])
+    component.events.append({"type": "play", "turn": 2})
+    at.run()
+    audio = [n for n in at._tree if getattr(n, "type", "") == "audio"]
+    assert len(audio) == 1 and audio[0].proto.start_time == 65
+    assert "Spiller fra tur 2" in texts(at)
+    set_media(small_db, "samtale.vtt", None, user="kari")
+    at.run()
+    assert not [n for n in at._tree if getattr(n, "type", "") == "audio"]
+    assert not any(t["playable"] for t in component.calls[-1]["turns"])
+
+
+def test_search_finds_inflected_forms_and_codes_a_hits_sentence_in_one_click(small_db):
+    at = open_page(SOK)
+    at.text_input(key="q").input("tillit").run()
+    shown = texts(at)
+    assert "1 treff i 1 turer" in shown and "Tilliten" in shown
+    at.text_input(key="q").input("kontrakt").run()
+    assert "2 treff i 2 turer" in texts(at)
+    at.selectbox(key="q_apply_code").set_value("kontrakt.hybrid")
+    at.button(key="code_hit_1").click().run()  # the second hit: fase 2, turn 3
+    mine = list_codings(small_db, coder="kari")
+    assert [(c.source, c.turn, c.text) for c in mine] == [
+        ("intervju_fase2.txt", 3, "Avtalen har blitt en kontrakt med tydelige krav, men vi stoler på hverandre.")]
+    at.radio(key="q_unit").set_value("match")
+    at.button(key="code_hit_0").click().run()
+    assert ("fg_fase1.txt", 2, "kontrakt") in {(c.source, c.turn, c.text) for c in list_codings(small_db, coder="kari")}
+    at.text_input(key="q").input('""').run()
+    assert at.error and "Skriv et ord" in at.error[0].value
+
+
+def test_coded_segments_show_their_neighbours(small_db):
+    at = open_page(SOK)
+    at.selectbox(key="r_code").set_value("kapasitet").run()
+    shown = texts(at)
+    assert "2 kodede utdrag" in shown
+    assert "Vi mangler folk til å følge opp tiltakene." in shown
+    assert "Rådgiver SF: Tilliten mellom partene er viktigst." in shown  # the turn before, as context
