@@ -232,6 +232,14 @@ CALLS = {
     "workbench.coding.undo_last": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.ingest.media.source_media": lambda db, tmp, u, m, p: m(db, SOURCE, user=u),
     "workbench.ingest.media.set_media": lambda db, tmp, u, m, p: m(db, SOURCE, p, user=u),
+    "workbench.suggest.embed.segment_vectors": lambda db, tmp, u, m, p: m(db, [], user=u),
+    "workbench.suggest.embed.prepare": lambda db, tmp, u, m, p: m(db, [], [], [], user=u),
+    "workbench.suggest.embed.prepare_training": lambda db, tmp, u, m, p: m(
+        db, __import__("workbench.suggest.service", fromlist=["TrainingData"]).TrainingData(), user=u),
+    "workbench.suggest.structure.codebook_exclusive": lambda db, tmp, u, m, p: m(db, user=u),
+    "workbench.suggest.active.decisions_since_training": lambda db, tmp, u, m, p: m(db, user=u),
+    "workbench.suggest.active.maybe_retrain": lambda db, tmp, u, m, p: m(db, every=10_000, user=u),
+    "workbench.suggest.active.retraining": lambda db, tmp, u, m, p: m(db, user=u),
 }
 # What a call needs made first (by the researcher), outside the counted change
 PREP = {

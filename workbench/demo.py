@@ -36,6 +36,7 @@ class DemoReport:
     seconds: dict[str, float] = field(default_factory=dict)
     logins: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (role, password)
     released: int = 0
+    suggestions: int = 0  # pending suggestions left for the coders
     qdpx: Path | None = None  # the demo project as REFI-QDA, for NVivo, ATLAS.ti, MAXQDA, QualCoder
 
     def lines(self) -> list[str]:
@@ -47,6 +48,8 @@ class DemoReport:
                "Kodinger per koder: " + ", ".join(f"{c} {n}" for c, n in sorted(self.codings_by_coder.items()))]
         if self.model:
             out.append(self.model)
+        if self.suggestions:
+            out.append(f"Forslag som venter på en koder: {self.suggestions}")
         if self.released:
             out.append(f"Sitater frigitt for ressursgruppen: {self.released}")
         if self.qdpx:
@@ -111,12 +114,15 @@ def build_demo(url: str | None = None, *, user: str | None = "demo", sample_dir:
     report.seconds["kodinger"] = time.perf_counter() - t0
 
     if train:
-        from .suggest.service import train as train_model
+        from .suggest.service import suggest, train as train_model
 
         t0 = time.perf_counter()
         trained = train_model(db, user=user)
         report.model = trained.summary()
         report.seconds["trening"] = time.perf_counter() - t0
+        t0 = time.perf_counter()  # pending suggestions, so that Koding shows the model's at once
+        report.suggestions = suggest(db, user=user, method="all")
+        report.seconds["forslag"] = time.perf_counter() - t0
 
     sources = list_sources(db, user=user)
     report.sources = len(sources)

@@ -13,8 +13,10 @@ from ._util import acting_user, echo_json, echo_table, open_db
 @click.option("--method", type=click.Choice(["all", "lexicon", "model"]), default="all", show_default=True,
               help="Leksikon, modell eller begge (all).")
 @click.option("--source", help="Bare denne kilden (id eller filnavn).")
+@click.option("--include-interviewers", is_flag=True,
+              help="Foreslå koder også for intervjuernes ytringer (aktør forsker); standard: ikke.")
 @click.pass_context
-def suggest(ctx: click.Context, method: str, source: str | None) -> None:
+def suggest(ctx: click.Context, method: str, source: str | None, include_interviewers: bool) -> None:
     """Store pending code suggestions for the turns (review them with `workbench review`)."""
     from ..suggest.service import build_suggester, suggest as run
 
@@ -23,7 +25,7 @@ def suggest(ctx: click.Context, method: str, source: str | None) -> None:
         _, note = build_suggester(db, method)
         if note:
             click.echo(f"Merk: {note}", err=True)
-    n = run(db, user=acting_user(ctx), method=method, source=source)
+    n = run(db, user=acting_user(ctx), method=method, source=source, include_interviewers=include_interviewers)
     click.echo(f"{n} nye forslag lagret (metode {method}). Se dem med `workbench review`.")
 
 

@@ -7,6 +7,7 @@ each code with ``id`` and an optional ``parent``) is accepted too, e.g. for CSV 
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
@@ -24,7 +25,7 @@ COLOR_RE = re.compile(r"^#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})$")
 
 #: Fields of a code, in file order. ``parent`` is only used by the flat list form.
 CODE_FIELDS = ["id", "label", "codable", "definition", "inclusion", "exclusion", "examples",
-               "theory", "lexicon", "color", "children", "parent"]
+               "theory", "lexicon", "color", "exclusive_with", "children", "parent"]
 #: Fields of the codebook itself.
 CODEBOOK_FIELDS = ["name", "title", "language", "description", "version", "codes"]
 #: Fields that must be written for every codable code (empty: warning, or error under --strict).
@@ -46,10 +47,11 @@ class CodeModel(BaseModel):
     theory: str | None = None
     lexicon: list[str] = []
     color: str | None = None
+    exclusive_with: list[str] = []  # sibling ids that never apply to the same text as this one
     parent: str | None = None
     children: list[CodeModel] = []
 
-    @field_validator("examples", "lexicon", mode="before")
+    @field_validator("examples", "lexicon", "exclusive_with", mode="before")
     @classmethod
     def _none_is_empty(cls, v: Any) -> Any:
         return [] if v is None else v
@@ -116,6 +118,7 @@ class CodeSpec:
     lexicon: list[str] = field(default_factory=list)
     color: str | None = None
     has_children: bool = False
+    exclusive_with: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """The ``codebook show --json`` shape (without ``retired``)."""
@@ -168,6 +171,8 @@ def _code_data(code: CodeModel, top: bool = False) -> dict[str, Any]:
         d["lexicon"] = list(code.lexicon)
     if code.color:
         d["color"] = code.color
+    if code.exclusive_with:
+        d["exclusive_with"] = list(code.exclusive_with)
     if code.children:
         d["children"] = [_code_data(c) for c in code.children]
     return d
@@ -308,12 +313,57 @@ def _validate_data(data: Any, lines: "_LineMap | None") -> ValidationResult:
         walk(loc, code, None)
     if errors:
         return ValidationResult(errors, warnings, None)
+    _check_exclusive(roots, err)
+    if errors:
+        return ValidationResult(errors, warnings, None)
     for _, code in roots:
         _clear_parent(code)
     cb = Codebook(name=model.name, title=model.title, language=model.language,
                   description=model.description, version=model.version,
                   codes=[c for _, c in roots])
     return ValidationResult(errors, warnings, cb)
+
+
+def _check_exclusive(roots: list[tuple[tuple[Any, ...], CodeModel]], err) -> None:
+    """``exclusive_with`` names existing codable siblings (same parent), never the code itself."""
+    siblings: dict[str, list[str]] = {}
+    codable: dict[str, bool] = {}
+    places: list[tuple[tuple[Any, ...], CodeModel, str | None]] = []
+
+    def walk(loc: tuple[Any, ...], code: CodeModel, parent: str | None) -> None:
+        siblings.setdefault(parent or "", []).append(code.id)
+        codable[code.id] = code.codable
+        places.append((loc, code, parent))
+        for i, child in enumerate(code.children):
+            walk(loc + ("children", i), child, code.id)
+
+    for loc, code in roots:
+        walk(loc, code, None)
+    for loc, code, parent in places:
+        mine = [c for c in siblings.get(parent or "", []) if c != code.id]
+        for i, other in enumerate(code.exclusive_with):
+            where = loc + ("exclusive_with", i)
+            if other == code.id:
+                err(where, f"{code.id!r} cannot exclude itself; list its siblings ({', '.join(mine) or 'none'})")
+            elif other not in codable:
+                near = difflib.get_close_matches(other, mine, n=1)
+                hint = f"did you mean {near[0]!r}?" if near else f"siblings: {', '.join(mine) or 'none'}"
+                err(where, f"unknown code {other!r}; {hint}")
+            elif other not in mine:
+                err(where, f"{other!r} is not a sibling of {code.id!r} (same parent); exclusive codes "
+                           f"must share a parent: {', '.join(mine) or 'none'}")
+            elif not (code.codable and codable[other]):
+                err(where, f"{code.id!r} and {other!r} must both be codable to exclude each other")
+
+
+def exclusive_groups(specs: list[CodeSpec]) -> dict[str, set[str]]:
+    """Code id -> the ids it excludes (``exclusive_with``, made symmetric)."""
+    out: dict[str, set[str]] = {}
+    for s in specs:
+        for other in s.exclusive_with:
+            out.setdefault(s.id, set()).add(other)
+            out.setdefault(other, set()).add(s.id)
+    return out
 
 
 def _clear_parent(code: CodeModel) -> None:
@@ -422,7 +472,7 @@ def iter_codes(codebook: Any) -> list[CodeSpec]:
             inclusion=(code.inclusion or "").strip(), exclusion=(code.exclusion or "").strip(),
             examples=[str(e).strip() for e in code.examples], theory=(code.theory or "").strip(),
             lexicon=[str(x).strip() for x in code.lexicon], color=code.color,
-            has_children=bool(code.children)))
+            has_children=bool(code.children), exclusive_with=list(code.exclusive_with)))
         for c in code.children:
             walk(c, code.id, depth + 1)
 
@@ -472,7 +522,7 @@ def codebook_from_specs(specs: list[CodeSpec], *, name: str = "kodebok", title: 
         m = CodeModel(id=s.id, label=s.label, codable=s.codable, definition=s.definition or None,
                       inclusion=s.inclusion or None, exclusion=s.exclusion or None,
                       examples=list(s.examples), theory=s.theory or None, lexicon=list(s.lexicon),
-                      color=s.color)
+                      color=s.color, exclusive_with=list(s.exclusive_with))
         models[s.id] = m
         if s.parent and s.parent in models:
             models[s.parent].children.append(m)

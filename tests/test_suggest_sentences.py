@@ -1,0 +1,229 @@
+"""Sentence-level scoring and spans, the codebook's structure (exclusive siblings, a child implies
+its parent), interviewer turns, the demo's pending suggestions and retraining after N decisions."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from workbench.cli import cli
+from workbench.codebook import validate_codebook
+from workbench.codebook.store import load_codebook_data
+from workbench.coding import accept_suggestion, apply_code, list_suggestions, reject_suggestion
+from workbench.errors import InputError
+from workbench.store import Segment, Source, Speaker, Suggestion
+from workbench.suggest import ModelSuggester, Suggested
+from workbench.suggest.active import decisions_since_training, maybe_retrain, retraining
+from workbench.suggest.sentences import Units, merge_short
+from workbench.suggest.service import suggest, train
+from workbench.suggest.structure import ancestors, codebook_exclusive, exclusive_from_content
+
+from .suggest_data import CODEBOOK, DEMOKRATISK, NOTHING, OVENFRA, codes, labelled
+
+TURN = ("Takk for at dere kom i dag, det er fint å se så mange her. "
+        "Kommunestyret vedtok avtalen enstemmig etter en lang debatt i juni. "
+        "Ellers har vi hatt en fin sommer med mye sol og bading.")
+
+
+@pytest.fixture(scope="module")
+def model():
+    texts, labels = labelled()
+    return ModelSuggester(embeddings=False).fit(texts, labels, codes=codes())
+
+
+# -- units and spans ---------------------------------------------------------------------------
+
+def test_units_are_the_text_and_its_sentences_with_short_ones_joined():
+    text = "Ja. Kommunestyret vedtok avtalen i juni. Nei, altså. Staten ga oss mer penger i år."
+    units = Units.build([text, "Kaffen er klar."], ["nb", "nb"])
+    assert units.first == [0, 3]
+    assert units.texts[0] == text and units.owner == [0, 0, 0, 1]
+    assert units.texts[1:3] == ["Ja. Kommunestyret vedtok avtalen i juni. Nei, altså.",
+                                "Staten ga oss mer penger i år."]
+    assert units.lemmas[2].split()[:3] == ["stat", "gi", "vi"]
+    assert units.row_lemmas[1] == "kaffe være klar"
+    assert merge_short("Ja. Nei.", [(0, 3), (4, 8)]) == [(0, 8)]
+
+
+def test_a_code_carried_by_one_sentence_is_suggested_with_that_sentence_as_its_span(model):
+    hits = model.suggest([TURN])[0]
+    dem = [h for h in hits if h.code == "legitimitet.demokratisk"]
+    assert dem, hits
+    h = dem[0]
+    assert TURN[h.start:h.end] == "Kommunestyret vedtok avtalen enstemmig etter en lang debatt i juni."
+    assert "kommunestyre" in h.evidence or "vedta" in h.evidence
+
+
+def test_the_text_score_mixes_in_its_best_sentence(model):
+    whole = ModelSuggester(embeddings=False, sentences=False).fit(*labelled(), codes=codes())
+    s_units = model.scores([TURN])[0]
+    s_whole = whole.scores([TURN])[0]
+    j = model.codes_.index("legitimitet.demokratisk")
+    assert s_units[j] > s_whole[j]  # the idea is diluted in the whole turn, clear in its sentence
+    one = "Kommunestyret vedtok avtalen enstemmig i går kveld."
+    hits = model.suggest([one])[0]
+    assert hits and hits[0].start is None and hits[0].end is None  # one sentence: the whole text
+
+
+@pytest.fixture
+def coded_with_interviewer(db):
+    load_codebook_data(db, validate_codebook(CODEBOOK).codebook, file_name="mini.yaml", user="oppsett")
+    turns = [(t, "Sigrid", "prosjektleder") for t in DEMOKRATISK + OVENFRA + NOTHING]
+    new = [("Kommunestyret vedtok avtalen enstemmig i juni, etter en lang debatt.", "Moderator", "forsker"),
+           (TURN, "Sigrid", "prosjektleder")]
+    with db.transaction(user="oppsett") as tx:
+        for name, rows in (("fg_trening.txt", turns), ("fg_ny.txt", new)):
+            text, spans = "", []
+            for said, who, _ in rows:
+                text += f"{who}: "
+                spans.append((len(text), len(text) + len(said), who))
+                text += said + "\n"
+            src = Source(file_name=name, content_hash=name, format="txt", canonical_text=text, language="nb")
+            tx.session.add(src)
+            tx.session.flush()
+            speakers = {}
+            for _, who, actor in rows:
+                if who not in speakers:
+                    speakers[who] = Speaker(source_id=src.id, label=who, actor=actor)
+                    tx.session.add(speakers[who])
+            tx.session.flush()
+            for i, (a, b, who) in enumerate(spans, 1):
+                tx.session.add(Segment(source_id=src.id, index=i, start_char=a, end_char=b,
+                                       speaker_id=speakers[who].id))
+    for turn in range(1, len(DEMOKRATISK) + 1):
+        apply_code(db, "fg_trening.txt", turn, "legitimitet.demokratisk", user="kari")
+    for turn in range(len(DEMOKRATISK) + 1, len(DEMOKRATISK) + len(OVENFRA) + 1):
+        apply_code(db, "fg_trening.txt", turn, "legitimitet.ovenfra", user="kari")
+    train(db, user="kari", anchors=[], embeddings=False)
+    return db
+
+
+def test_interviewer_turns_get_no_suggestions_unless_asked(coded_with_interviewer):
+    db = coded_with_interviewer
+    suggest(db, user="kari", method="model", source="fg_ny.txt")
+    with db.session() as s:
+        turns = set(s.scalars(select(Segment.index).join(Suggestion, Suggestion.segment_id == Segment.id)))
+    assert turns == {2}  # the moderator's turn 1 says the same, and gets nothing
+    suggest(db, user="kari", method="model", source="fg_ny.txt", include_interviewers=True)
+    with db.session() as s:
+        turns = set(s.scalars(select(Segment.index).join(Suggestion, Suggestion.segment_id == Segment.id)))
+    assert turns == {1, 2}
+
+
+def test_the_cli_flag_includes_interviewer_turns(coded_with_interviewer):
+    env = {"WORKBENCH_DB": coded_with_interviewer.url, "WORKBENCH_USER": "kari"}
+    out = CliRunner().invoke(cli, ["suggest", "--method", "model", "--source", "fg_ny.txt",
+                                   "--include-interviewers"], env=env)
+    assert out.exit_code == 0, out.output
+    with coded_with_interviewer.session() as s:
+        assert set(s.scalars(select(Segment.index).join(Suggestion, Suggestion.segment_id == Segment.id))) == {1, 2}
+
+
+def test_a_stored_suggestion_carries_its_sentence_span_and_accepting_codes_that_span(coded_with_interviewer):
+    db = coded_with_interviewer
+    suggest(db, user="kari", method="model", source="fg_ny.txt")
+    rec = [r for r in list_suggestions(db, user="kari", source="fg_ny.txt")
+           if r.code == "legitimitet.demokratisk"][0]
+    assert rec.text[rec.start:rec.end] == "Kommunestyret vedtok avtalen enstemmig etter en lang debatt i juni."
+    coding = accept_suggestion(db, rec.id, user="kari")
+    assert (coding.start, coding.end) == (rec.start, rec.end)
+    assert coding.text == "Kommunestyret vedtok avtalen enstemmig etter en lang debatt i juni."
+
+
+# -- the codebook's structure -------------------------------------------------------------------
+
+def test_exclusive_with_is_validated_and_read_back_symmetric():
+    book = {"codes": {"k": {"label": "K", "codable": False, "children": [
+        {"id": "k.a", "label": "A", "exclusive_with": ["k.b"]},
+        {"id": "k.b", "label": "B"},
+        {"id": "k.c", "label": "C", "exclusive_with": ["k.bb", "x.y", "k.c"]}]},
+        "x": {"label": "X", "children": [{"id": "x.y", "label": "Y"}]}}}
+    errors = validate_codebook(book).errors
+    assert any("exclusive_with -> 0: unknown code 'k.bb'; did you mean 'k.b'?" in e for e in errors)
+    assert any("'x.y' is not a sibling of 'k.c'" in e for e in errors)
+    assert any("'k.c' cannot exclude itself" in e for e in errors)
+    book["codes"]["k"]["children"][2]["exclusive_with"] = []
+    cb = validate_codebook(book).codebook
+    assert exclusive_from_content(cb.to_data()) == {"k.a": ["k.b"], "k.b": ["k.a"]}
+
+
+def test_the_shipped_codebook_declares_its_exclusive_siblings(db):
+    from pathlib import Path
+
+    from workbench.codebook import load_codebook
+
+    load_codebook(db, Path(__file__).resolve().parents[1] / "codebooks" / "bygdevekst.yaml", user="oppsett")
+    ex = codebook_exclusive(db, user="oppsett")
+    assert ex["kontrakt.hybrid"] == ["kontrakt.relasjonell", "kontrakt.transaksjonell"]
+    assert ex["styring.bottomup"] == ["styring.topdown"]
+
+
+def test_of_exclusive_codes_on_overlapping_spans_only_the_best_is_suggested(model):
+    m = ModelSuggester(exclusive={"a": ["b"], "b": ["a"]})
+    hits = [Suggested("a", 0.9, "model"), Suggested("b", 0.8, "model"), Suggested("c", 0.7, "model")]
+    assert [h.code for h in m._exclusive(hits)] == ["a", "c"]
+    apart = [Suggested("a", 0.9, "model", start=0, end=10), Suggested("b", 0.8, "model", start=11, end=30)]
+    assert [h.code for h in m._exclusive(apart)] == ["a", "b"]  # different sentences: both stay
+
+
+def test_a_child_implies_its_parent():
+    assert ancestors("kontrakt.formaal.deling") == ["kontrakt.formaal", "kontrakt"]
+    texts, labels = labelled()
+    infos = codes()
+    from workbench.suggest.base import code_infos
+
+    book = code_infos([{"id": "legitimitet", "codable": True}] + [c for c in infos if c.codable])
+    model = ModelSuggester(embeddings=False, sentences=False).fit(texts, labels, codes=book)
+    # every coded child is a positive for the (codable) parent
+    assert model.n_positive_["legitimitet"] == sum(1 for ls in labels if ls)
+    hits = model._exclusive([Suggested("legitimitet.ovenfra", 0.9, "model"), Suggested("legitimitet", 0.95, "model")])
+    assert [h.code for h in hits] == ["legitimitet.ovenfra"]  # the child says more than its parent
+
+
+# -- active learning ---------------------------------------------------------------------------
+
+def test_retraining_starts_after_n_decisions_in_the_background(coded_with_interviewer):
+    db = coded_with_interviewer
+    assert decisions_since_training(db, user="kari") == 0
+    assert maybe_retrain(db, user="kari", every=2, anchors=[], embeddings=False) is None
+    suggest(db, user="kari", method="model", source="fg_ny.txt", include_interviewers=True)
+    ids = [r.id for r in list_suggestions(db, user="kari", source="fg_ny.txt")]
+    reject_suggestion(db, ids[0], user="kari")
+    assert decisions_since_training(db, user="kari") == 1
+    assert maybe_retrain(db, user="kari", every=2, anchors=[], embeddings=False) is None
+    accept_suggestion(db, ids[1], user="kari")
+    run = maybe_retrain(db, user="kari", every=2, anchors=[], embeddings=False, suggest_source="fg_ny.txt")
+    assert run is not None and run.decisions == 2
+    run.wait(300)
+    assert run.done and run.error is None, run.error
+    assert run.report.model_id == 2
+    # the accepted suggestion made fg_ny.txt a coded source: its turns are training rows now
+    assert run.report.segments == len(DEMOKRATISK + OVENFRA + NOTHING) + 2
+    assert decisions_since_training(db, user="kari") == 0
+    assert retraining(db, user="kari") is run
+    assert maybe_retrain(db, user="kari", every=2) is None
+    with pytest.raises(InputError, match="every=0"):
+        maybe_retrain(db, user="kari", every=0)
+
+
+# -- the demo ----------------------------------------------------------------------------------
+
+def test_the_demo_leaves_pending_model_suggestions_for_koding(tmp_path, monkeypatch):
+    from workbench.demo import build_demo
+    from workbench.suggest import service
+
+    real_train = service.train
+
+    def quick_train(db, **kwargs):  # the demo's training, without the anchors and e5 (speed)
+        return real_train(db, **{**kwargs, "anchors": [], "embeddings": False})
+
+    monkeypatch.setattr(service, "train", quick_train)
+    db, report = build_demo(f"sqlite:///{tmp_path / 'demo.db'}", user="demo", qdpx=False,
+                            passwords={"forsker": "a-long-password-1", "rapportforfatter": "a-long-password-2",
+                                       "ressursgruppe": "a-long-password-3"})
+    pending = list_suggestions(db, user="demo")
+    assert report.suggestions == len(pending) > 0
+    assert any("model" in r.method for r in pending)
+    assert not any(r.actor == "forsker" for r in pending)  # no suggestions on the interviewers' turns
+    assert any("Forslag som venter" in line for line in report.lines())

@@ -1,0 +1,182 @@
+"""Sentence-level scoring: a text is scored as a whole and sentence by sentence, and a code is
+suggested with the span of the sentence(s) that carry it.
+
+A long turn carries several ideas; TF-IDF and an embedding of the whole turn blur them. Each text
+is cut into units with the sentencizer of the Norwegian pipeline (spaCy's rule-based
+``sentencizer`` on ``spacy.blank``; a "sentence" of fewer than ``MIN_WORDS`` words joins its
+neighbour): the text itself, and its sentences when it has more than one. Every unit is scored by
+the model, and a code's score for the text mixes the text's own score with its best unit's
+(``ModelSuggester(sentence_weight=0.5)``: half each; measured in docs/suggestions.md). The span
+suggested is the run from the first to the last sentence at or above the code's threshold (the
+whole text when only the text as a whole reaches it). ``ModelSuggester.fit`` chooses the
+thresholds on these same scores, so the extra units cannot buy recall with precision that was
+never measured.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from ..nlp import LANGS, load
+
+__all__ = ["Units", "MIN_WORDS", "MAX_UNITS", "merge_short"]
+
+#: A sentence with fewer words than this ("Ja.", "Nei, altså.") joins its neighbour.
+MIN_WORDS = 4
+#: At most this many sentences of one text are scored on their own.
+MAX_UNITS = 40
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def merge_short(text: str, spans: Sequence[tuple[int, int]], min_words: int = MIN_WORDS) -> list[tuple[int, int]]:
+    """Join spans of fewer than ``min_words`` words to the previous span (the next one at the start)."""
+    merged: list[tuple[int, int]] = []
+    carry: int | None = None
+    for a, b in spans:
+        if carry is not None:
+            a, carry = carry, None
+        if len(_WORD.findall(text[a:b])) < min_words:
+            if merged:
+                merged[-1] = (merged[-1][0], b)
+            else:
+                carry = a
+            continue
+        merged.append((a, b))
+    if carry is not None:
+        if merged:
+            merged[-1] = (merged[-1][0], spans[-1][1])
+        else:
+            merged.append((carry, spans[-1][1]))
+    return merged
+
+
+_MEMO: "OrderedDict[tuple, list]" = OrderedDict()
+_MEMO_ITEMS = 50_000
+
+
+def _key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _remember(key: tuple, units: list) -> None:
+    _MEMO[key] = units
+    if len(_MEMO) > _MEMO_ITEMS:
+        _MEMO.popitem(last=False)
+
+
+def _is_word(token) -> bool:
+    return any(ch.isalpha() for ch in token.text)
+
+
+@dataclass
+class Units:
+    """The units of a list of texts: unit ``u`` belongs to text ``owner[u]``, covers
+    ``spans[u]`` of it, reads ``texts[u]`` and has the lemma line ``lemmas[u]``. The first unit of
+    every text is the text itself (``first[i]``)."""
+
+    texts: list[str] = field(default_factory=list)
+    lemmas: list[str] = field(default_factory=list)
+    owner: list[int] = field(default_factory=list)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    first: list[int] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, texts: Sequence[str], langs: Sequence[str], *, sentences: bool = True,
+              max_units: int = MAX_UNITS, min_words: int = MIN_WORDS) -> "Units":
+        """One pass of the nb/nn pipeline per text gives its lemmas and its sentences (remembered
+        per text in this process: training and suggesting ask for the same texts again)."""
+        per_text: list[list[tuple[tuple[int, int], str]]] = [[] for _ in texts]
+        for lang in LANGS:
+            idx = []
+            for i, lg in enumerate(langs):
+                if lg == lang:
+                    known = _MEMO.get((_key(texts[i]), lang, sentences, max_units, min_words))
+                    if known is None:
+                        idx.append(i)
+                    else:
+                        per_text[i] = known
+            if not idx:
+                continue
+            for i, doc in zip(idx, load(lang).pipe([texts[i] for i in idx])):
+                text = texts[i]
+                units = [((0, len(text)), " ".join(t.lemma_ for t in doc if _is_word(t)))]
+                if sentences:
+                    raw = []
+                    for sent in doc.sents:
+                        a, b = sent.start_char, sent.end_char
+                        while a < b and text[a].isspace():
+                            a += 1
+                        while b > a and text[b - 1].isspace():
+                            b -= 1
+                        if a < b:
+                            raw.append((a, b))
+                    spans = merge_short(text, raw, min_words)
+                    if len(spans) > 1:
+                        for a, b in spans[:max_units]:
+                            units.append(((a, b), " ".join(t.lemma_ for t in doc.char_span(a, b, alignment_mode="expand")
+                                                           if _is_word(t))))
+                per_text[i] = units
+                _remember((_key(text), lang, sentences, max_units, min_words), units)
+        out = cls()
+        for i, units in enumerate(per_text):
+            out.first.append(len(out.texts))
+            for (a, b), lemma_line in units:
+                out.texts.append(texts[i][a:b])
+                out.lemmas.append(lemma_line)
+                out.owner.append(i)
+                out.spans.append((a, b))
+        return out
+
+    @property
+    def row_lemmas(self) -> list[str]:
+        """The lemma line of each whole text."""
+        return [self.lemmas[u] for u in self.first]
+
+    def select(self, rows: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The units of ``rows`` and, per unit, the position of its text in ``rows``."""
+        owner = np.asarray(self.owner)
+        where = {int(r): p for p, r in enumerate(rows)}
+        units = np.array([u for u in range(len(owner)) if int(owner[u]) in where], dtype=int)
+        return units, np.array([where[int(owner[u])] for u in units], dtype=int)
+
+    @staticmethod
+    def max(scores: np.ndarray, positions: np.ndarray, n: int) -> np.ndarray:
+        """Highest unit score per text: (n,) from unit scores (or (n, k) from (units, k))."""
+        out = np.zeros((n,) + scores.shape[1:])
+        np.maximum.at(out, positions, scores)
+        return out
+
+    def text_scores(self, scores: np.ndarray, units: np.ndarray, positions: np.ndarray, n: int,
+                    weight: float) -> np.ndarray:
+        """Per text: ``(1 - weight) * its own score + weight * its best unit's score`` (the text
+        itself included), from the scores of ``units`` whose texts sit at ``positions``."""
+        best = self.max(scores, positions, n)
+        if weight >= 1:
+            return best
+        own = np.isin(units, self.first)
+        whole = np.zeros_like(best)
+        whole[positions[own]] = scores[own]
+        return (1 - weight) * whole + weight * best
+
+    def span_for(self, i: int, column_scores: np.ndarray, threshold: float) -> tuple[int, int] | None:
+        """The span of text ``i`` that carries a code: from the first to the last of its sentences
+        scoring at or above ``threshold``; None (the whole text) when no single sentence does."""
+        start = self.first[i]
+        end = self.first[i + 1] if i + 1 < len(self.first) else len(self.owner)
+        hit = [u for u in range(start + 1, end) if column_scores[u] >= threshold]
+        if not hit:
+            return None
+        a, b = self.spans[hit[0]][0], self.spans[hit[-1]][1]
+        return None if (a, b) == self.spans[start] else (a, b)
+
+    def best_unit(self, i: int, column_scores: np.ndarray) -> int:
+        start = self.first[i]
+        end = self.first[i + 1] if i + 1 < len(self.first) else len(self.owner)
+        return start + int(np.argmax(column_scores[start:end]))
