@@ -17,19 +17,10 @@ from workbench.coding import list_codings, list_suggestions, undo_last
 from workbench.ingest.media import set_media
 from workbench.store import Segment, Source, Suggestion
 
-from tests.app_fixtures import build_small, open_page
-from tests.test_app import texts
+from tests.app_fixtures import open_page
+from tests.test_app import small_db, texts  # noqa: F401  (small_db is a fixture)
 
 KODING, SOK = "views/koding.py", "views/sok.py"
-
-
-@pytest.fixture
-def small_db(tmp_path, monkeypatch):
-    db = build_small(tmp_path)
-    monkeypatch.setenv("WORKBENCH_DB", db.url)
-    monkeypatch.setenv("WORKBENCH_USER", "kari")
-    yield db
-    db.dispose()
 
 
 class Recorder:
