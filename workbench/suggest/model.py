@@ -26,8 +26,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, KFold
 
 from ..errors import WorkbenchError
-from ..nlp import LANGS, load
-from .base import Suggested, Suggester, code_infos, resolve_langs
+from .base import Suggested, Suggester, analysed, code_infos, resolve_langs
 from .lexicon import LexiconSuggester
 
 __all__ = ["ModelSuggester", "choose_threshold", "lemma_texts", "FALLBACK_METHOD"]
@@ -36,15 +35,9 @@ FALLBACK_METHOD = "lexicon (fallback: too few examples)"
 
 
 def lemma_texts(texts: Sequence[str], langs: Sequence[str]) -> list[str]:
-    """Space-joined lowercase lemmas of the word tokens of each text (its own nb/nn pipeline)."""
-    out = [""] * len(texts)
-    for lang in LANGS:
-        idx = [i for i, lg in enumerate(langs) if lg == lang]
-        if not idx:
-            continue
-        for i, doc in zip(idx, load(lang).pipe([texts[i] for i in idx])):
-            out[i] = " ".join(t.lemma_ for t in doc if any(ch.isalpha() for ch in t.text))
-    return out
+    """Space-joined lowercase lemmas of the word tokens of each text in its language (nb/nn):
+    a segment's stored lemmas, or the text analysed once (``workbench.nlp.lemma_text``)."""
+    return [a.lemma_line for a in analysed(texts, langs)]
 
 
 def choose_threshold(probs: np.ndarray, y: np.ndarray, *, target_precision: float = 0.8,
@@ -190,7 +183,8 @@ class ModelSuggester(Suggester):
         self.lexicon_ = LexiconSuggester().fit(codes=infos) if any(c.lexicon for c in infos) else None
 
         langs_ = resolve_langs(texts, langs) if texts else []
-        lemmas = lemma_texts(texts, langs_) if texts else []
+        texts = analysed(texts, langs_) if texts else []  # lemmatised once, or read as stored
+        lemmas = [a.lemma_line for a in texts]
         self.lexicon_precision_ = self._calibrate_lexicon(texts, langs_, Y, K, calibrate)
         self.feature_lexicon_ = self.lexicon_ if self.lexicon_features else None
         L = self._lexicon_matrix(texts, langs_)
@@ -283,54 +277,81 @@ class ModelSuggester(Suggester):
             return []
         return [j for j, c in enumerate(self.codes_) if c not in self.classifiers_]
 
-    def _scores(self, texts: list[str], langs: list[str]) -> np.ndarray:
+    def _predict(self, texts: list, langs: list[str]) -> tuple[np.ndarray, sp.csr_matrix | None, list | None]:
+        """(scores, the word block of the features, the lexicon's matches for the fallback codes)
+        of analysed texts, from one pass over them."""
         out = np.zeros((len(texts), len(self.codes_)))
+        words = None
         if self.classifiers_:
-            X = self._transform(self.vectorizers_, lemma_texts(texts, langs),
-                                extra=self._lexicon_matrix(texts, langs))
+            lines = [a.lemma_line for a in texts]
+            words = self.vectorizers_[0].transform(lines)
+            parts = [words] + [v.transform(lines) for v in self.vectorizers_[1:]]
+            weight = getattr(self, "char_weight", 1.0)
+            if len(parts) > 1 and weight != 1.0:
+                parts[1] = parts[1] * weight
+            extra = self._lexicon_matrix(texts, langs)
+            if extra is not None and extra.shape[1]:
+                parts.append(sp.csr_matrix(extra))
+            X = sp.hstack(parts, format="csr")
+            X.sort_indices()
             for j, c in enumerate(self.codes_):
                 clf = self.classifiers_.get(c)
                 if clf is not None:
                     out[:, j] = clf.predict_proba(X)[:, 1]
+        matches = None
         fallback = self._fallback_codes()
         if fallback:
-            lex = self.lexicon_.scores(texts, langs)
-            lcol = {c: j for j, c in enumerate(self.lexicon_.codes_)}
+            lexicon = self.lexicon_
+            matches = lexicon._matches(texts, langs, codes=[self.codes_[j] for j in fallback])
+            known = set(lexicon.codes_)
             for j in fallback:
                 c = self.codes_[j]
-                if c in lcol:
-                    out[:, j] = [self.lexicon_score_for(c, v) for v in lex[:, lcol[c]]]
-        return out
+                if c in known:
+                    out[:, j] = [self.lexicon_score_for(c, lexicon._score_spans(m[c]) if c in m else 0.0)
+                                 for m in matches]
+        return out, words, matches
+
+    def _scores(self, texts: list, langs: list[str]) -> np.ndarray:
+        return self._predict(texts, langs)[0]
 
     def suggest(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[list[Suggested]]:
         """Codes above their threshold, best first; evidence = the text's lemmas that pushed the
-        model towards the code most (model codes) or the matched words (fallback codes)."""
+        model towards the code most (model codes) or the matched words (fallback codes). One
+        analysis of each text serves the scores and the evidence."""
         self.check_fitted()
         texts = list(texts)
+        if not texts:
+            return []
         langs_ = resolve_langs(texts, langs)
-        out = Suggester.suggest(self, texts, langs_)
+        texts = analysed(texts, langs_)
+        scores, words, matches = self._predict(texts, langs_)
+        out: list[list[Suggested]] = []
+        for row in scores:
+            hits = [Suggested(code, float(s), self.method_for(code)) for code, s, t
+                    in zip(self.codes_, row, self.thresholds_) if s >= t and s > 0]
+            out.append(sorted(hits, key=lambda h: -h.score))
         cap = getattr(self, "max_codes", 0)
         if cap:
             out = [hits[:cap] for hits in out]
-        if not any(out):
-            return out
-        lemmas = lemma_texts(texts, langs_) if self.classifiers_ else None
-        lex_ev = self.lexicon_.evidence(texts, langs_) if self.lexicon_ is not None else None
         for i, hits in enumerate(out):
             for h in hits:
                 if h.method == FALLBACK_METHOD:
-                    h.evidence = lex_ev[i].get(h.code, []) if lex_ev else []
+                    spans = matches[i].get(h.code, []) if matches is not None else []
+                    h.evidence = list(dict.fromkeys(s.text for s in spans))
                 else:
-                    h.evidence = self._top_terms(h.code, lemmas[i])
+                    h.evidence = self._top_terms_row(h.code, words, i)
         return out
 
-    def _top_terms(self, code: str, lemma_line: str, n: int = 3) -> list[str]:
+    def _top_terms_row(self, code: str, words: sp.csr_matrix, i: int, n: int = 3) -> list[str]:
+        """The lemmas (and lemma pairs) of row ``i`` of the word features that weigh most towards
+        ``code``."""
         vec = self.vectorizers_[0]
-        x = vec.transform([lemma_line]).tocsr()
+        a, b = words.indptr[i], words.indptr[i + 1]
+        data, indices = words.data[a:b], words.indices[a:b]
         coef = self.classifiers_[code].coef_[0]
-        contrib = x.data * coef[x.indices]
+        contrib = data * coef[indices]
         order = np.argsort(-contrib)
         names = getattr(vec, "_names_cache", None)
         if names is None:
             names = vec._names_cache = vec.get_feature_names_out()
-        return [str(names[x.indices[k]]) for k in order[:n] if contrib[k] > 0]
+        return [str(names[indices[k]]) for k in order[:n] if contrib[k] > 0]
