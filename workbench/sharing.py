@@ -144,6 +144,8 @@ def audit_reveal(db: Database, what: str, detail: dict[str, Any] | None = None) 
 SETTINGS: dict[str, tuple[type, Any, str]] = {
     "min_cell_speakers": (int, 3, "cells based on fewer distinct speakers are suppressed for the resource "
                                   "group and in exports with --suppress (k)"),
+    "delete_by": (str, None, "the date by which the project's data is to be deleted or anonymised (as promised "
+                             "in the information letter); sources may have their own (manifest delete_by)"),
 }
 
 
@@ -168,6 +170,10 @@ def _validate_setting(key: str, value: Any) -> Any:
     if key not in SETTINGS:
         raise NotFound(f"unknown setting {key!r}; settings: {', '.join(SETTINGS)}")
     kind = SETTINGS[key][0]
+    if key == "delete_by":
+        from .lifecycle import _parse_day
+
+        return _parse_day(value, "setting delete_by")
     try:
         value = kind(value)
     except (TypeError, ValueError):

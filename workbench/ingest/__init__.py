@@ -501,7 +501,8 @@ def _store(tx, name: str, digest: str, parsed: Parsed, meta: dict, kind: str | N
     source_id = conn.execute(insert(sources).values(
         file_name=name, content_hash=digest, format=parsed.format, kind=kind, phase=meta.get("phase"),
         pilot=meta.get("pilot"), county=meta.get("county"), date=meta.get("date"), language=meta.get("language"),
-        canonical_text=canonical, media=str(media) if media else None, word_count=sum(words),
+        canonical_text=canonical, media=str(media) if media else None, delete_by=meta.get("delete_by"),
+        word_count=sum(words),
         ingested_by=tx.user.id)).inserted_primary_key[0]
     if spool is not None:
         _write_canonical(tx.session, source_id, spool, nbytes)

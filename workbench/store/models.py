@@ -78,6 +78,8 @@ class Source(Base):
     word_count: Mapped[int] = mapped_column(Integer, default=0)
     # the recording (audio/video) as a path, referenced and never copied into the database
     media: Mapped[str | None] = mapped_column(String(1000))
+    # the date by which the source is to be deleted or anonymised (ISO; manifest column delete_by)
+    delete_by: Mapped[str | None] = mapped_column(String(10))
     ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     ingested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -101,6 +103,7 @@ class Speaker(Base):
     organisation: Mapped[str | None] = mapped_column(String(200))
     pilot: Mapped[str | None] = mapped_column(String(100))
     name: Mapped[str | None] = mapped_column(String(200))  # real name from the roster, if given
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)  # consent withdrawn (lifecycle.forget)
     pseudonym_id: Mapped[int | None] = mapped_column(ForeignKey("pseudonyms.id"))
     source: Mapped[Source] = relationship(back_populates="speakers")
     pseudonym: Mapped[Pseudonym | None] = relationship()
