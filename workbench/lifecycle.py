@@ -161,13 +161,13 @@ def _apply_map(session, src: Source, omap: OffsetMap, segments: list[Segment]) -
     src.canonical_text = omap.text
     new_text = omap.text
     total = 0
-    has_lemmas = hasattr(Segment, "lemmas")
+    analysed = [c for c in ("lemmas", "lemma_lang", "token_splits") if hasattr(Segment, c)]
     for seg in segments:
         seg.start_char, seg.end_char = omap.span(seg.start_char, seg.end_char)
         seg.word_count = word_count(new_text[seg.start_char:seg.end_char])
         total += seg.word_count
-        if has_lemmas:
-            seg.lemmas = None  # lemmatised again on first need (ensure_lemmas)
+        for column in analysed:  # the text changed: analysed again on first need (ensure_lemmas)
+            setattr(seg, column, None)
     src.word_count = total
     seg_ids = [s.id for s in segments]
     merged = 0
