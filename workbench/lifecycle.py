@@ -377,7 +377,7 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
                 new = _scrub_json(sg.evidence, scrubber.scrub)
                 if new != sg.evidence:
                     sg.evidence = new
-            _scrub_audit(s, scrubber.scrub, {r.label for r in rows} | {label}, pseudonym, said)
+            _scrub_audit(s, scrubber.scrub, dict.fromkeys({r.label for r in rows} | {label}, pseudonym), said)
             report.models = _drop_models(s)
         else:
             for r in rows:
@@ -391,15 +391,16 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
     return report
 
 
-def _scrub_audit(session, scrub: Callable[[str], str], labels: set[str], pseudonym: str,
+def _scrub_audit(session, scrub: Callable[[str], str], labels: dict[str, str],
                  said: set[str] = frozenset(), replacement: str = WITHDRAWN_TEXT) -> int:
-    """Scrub names out of every audit event's target and detail (labels as exact values too), and
-    replace any text that is, holds or is part of what the withdrawn person ``said``."""
+    """Clean every audit event's target and detail: a value that is exactly a speaker label
+    becomes its pseudonym (``labels``), any text that is, holds or is part of what was ``said``
+    becomes ``replacement``, and names in other text are scrubbed. Returns how many changed."""
     changed = 0
 
     def clean(value: str) -> str:
         if value in labels:
-            return pseudonym
+            return labels[value]
         if any(t in value or (len(value) >= 12 and value in t) for t in said):
             return replacement
         return scrub(value)
@@ -481,29 +482,12 @@ def anonymise(db: Database, *, permanent: bool = False, user: str | None = None)
         for sg in s.scalars(select(Suggestion).where(Suggestion.evidence.is_not(None))):
             sg.evidence = _scrub_json(sg.evidence, scrubber.scrub)
         pseudonyms = {label: p for label, p in labels.values() if p}
-        report.audit_events = _scrub_audit_all(s, scrubber.scrub, pseudonyms, all_labels)
+        report.audit_events = _scrub_audit(s, scrubber.scrub, {label: pseudonyms.get(label, "[navn]") for label in all_labels})
         report.models = _drop_models(s)
         tx.audit("anonymise", "database", None, {k: v for k, v in report.to_dict().items()})
     _SCRUBBERS.clear()
     _vacuum(db)
     return report
-
-
-def _scrub_audit_all(session, scrub: Callable[[str], str], pseudonyms: dict[str, str], labels: set[str]) -> int:
-    changed = 0
-
-    def clean(value: str) -> str:
-        if value in labels:
-            return pseudonyms.get(value, "[navn]")
-        return scrub(value)
-
-    for ev in session.scalars(select(AuditEvent)):
-        detail = _scrub_json(ev.detail, clean) if ev.detail is not None else None
-        target = clean(ev.target_id) if ev.target_id else ev.target_id
-        if detail != ev.detail or target != ev.target_id:
-            ev.detail, ev.target_id = detail, target
-            changed += 1
-    return changed
 
 
 # ------------------------------------------------------------------------------- retention
@@ -589,7 +573,7 @@ def remove_source(db: Database, source: Any, *, user: str | None = None) -> dict
         s.execute(delete(Segment).where(Segment.source_id == src.id))
         s.execute(delete(Speaker).where(Speaker.source_id == src.id))
         s.delete(src)
-        _scrub_audit(s, lambda v: v, set(), "", said, replacement=REMOVED_TEXT)
+        _scrub_audit(s, lambda v: v, {}, said, replacement=REMOVED_TEXT)
         tx.audit("remove_source", "source", src.id, counts)
     _SCRUBBERS.clear()
     _vacuum(db)
