@@ -36,7 +36,7 @@ from sqlalchemy import delete, func, select, text as sql_text
 from .access import requires
 from .errors import InputError, NotFound, WorkbenchError
 from .privacy import NAME_TEXT, Scrubber, name_variants
-from .refi.export import OffsetMap, _label_at, exported_text, scrub_with_map
+from .refi.export import OffsetMap, exported_text
 from .sharing import SETTINGS, _SCRUBBERS, roster_scrubber, setting, speaker_key
 from .store import (AuditEvent, Coding, Database, Memo, Pseudonym, ReleasedQuote, Segment, Source, Speaker,
                     Suggestion, TrainedModel)
@@ -192,42 +192,6 @@ def _apply_map(session, src: Source, omap: OffsetMap, segments: list[Segment]) -
     return merged
 
 
-def _withdraw_map(text: str, segments: list[Segment], gone: dict[int, tuple[str, str]], scrubber) -> OffsetMap:
-    """The source text with the withdrawn speakers' turns replaced by "[trukket]", their labels
-    (``gone``: speaker id -> (label, pseudonym)) replaced by the pseudonym before their turns, and
-    their names scrubbed in everything else."""
-    out = OffsetMap()
-
-    def scrubbed(piece: str) -> None:
-        new, runs = scrub_with_map(scrubber, piece)
-        if piece and not runs:
-            out.replace(len(piece), new)
-        else:
-            out.add(new, runs)
-
-    cursor, n = 0, len(text)
-    for seg in segments:
-        start = max(cursor, min(seg.start_char, n))
-        end = max(start, min(seg.end_char, n))
-        gap = text[cursor:start]
-        if seg.speaker_id in gone:
-            label, pseudonym = gone[seg.speaker_id]
-            at = _label_at(gap, label)
-            if at >= 0:
-                scrubbed(gap[:at])
-                out.replace(len(label), pseudonym)
-                scrubbed(gap[at + len(label):])
-            else:
-                scrubbed(gap)
-            out.replace(end - start, WITHDRAWN_TEXT)
-        else:
-            scrubbed(gap)
-            scrubbed(text[start:end])
-        cursor = end
-    scrubbed(text[cursor:])
-    return out
-
-
 def _unique_file_name(session, src: Source, wanted: str) -> str:
     if wanted == src.file_name:
         return wanted
@@ -338,9 +302,9 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
             if sid not in touched and not _count(scrubber, src.canonical_text):
                 continue
             report.name_mentions += _count(scrubber, src.canonical_text)
-            omap = _withdraw_map(src.canonical_text, segments, {k: v for k, v in gone.items()
-                                                                if any(g.speaker_id == k for g in segments)},
-                                 scrubber)
+            omap = exported_text(src.canonical_text, [
+                (g.start_char, g.end_char, *(gone.get(g.speaker_id) or (None, None)),
+                 WITHDRAWN_TEXT if g.speaker_id in gone else None) for g in segments], scrubber, bom_guard=False)
             _apply_map(s, src, omap, segments)
             for seg in segments:
                 if seg.heading:
@@ -445,9 +409,8 @@ def anonymise(db: Database, *, permanent: bool = False, user: str | None = None)
             report.sources += 1
             segments = _segments(s, sid)
             omap = exported_text(src.canonical_text, [
-                (g.start_char, g.end_char, *(labels.get(g.speaker_id) or (None, None))) for g in segments], scrubber)
-            if omap.text.startswith("\u2060") and not src.canonical_text.startswith("\u2060"):
-                omap._parts = ["\ufeff" + omap.text[1:]]  # the export's byte-order-mark guard is not wanted here
+                (g.start_char, g.end_char, *(labels.get(g.speaker_id) or (None, None))) for g in segments], scrubber,
+                bom_guard=False)
             if omap.text != src.canonical_text:
                 report.texts_changed += 1
                 report.replacements += omap.text.count("[navn]") + omap.text.count("[e-post]") + \
