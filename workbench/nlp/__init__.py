@@ -542,31 +542,26 @@ class AnalysedText(str):
         lemmas: list[str] = []
         tokens, _, word_lemmas = self._checked()
         lemma_iter = iter(word_lemmas)
-        pos = 0
-        for s, e in tokens:
-            gap = self[pos:s]
-            if gap:
-                if pos and gap[0] == " ":
-                    spaces[-1] = True
-                    gap = gap[1:]
-                if gap:
-                    words.append(gap)
-                    spaces.append(False)
-                    lemmas.append(gap.lower())
-            word = self[s:e]
-            words.append(word)
-            spaces.append(False)
-            lemmas.append(next(lemma_iter) if any(map(str.isalpha, word)) else word.lower())
-            pos = e
-        gap = self[pos:]
-        if gap:
-            if pos and gap[0] == " ":
+
+        def whitespace(pos: int, gap: str) -> None:
+            # one space after a token is its trailing space; other white space is a token
+            if gap and pos and gap[0] == " ":
                 spaces[-1] = True
                 gap = gap[1:]
             if gap:
                 words.append(gap)
                 spaces.append(False)
                 lemmas.append(gap.lower())
+
+        pos = 0
+        for s, e in tokens:
+            whitespace(pos, self[pos:s])
+            word = self[s:e]
+            words.append(word)
+            spaces.append(False)
+            lemmas.append(next(lemma_iter) if any(map(str.isalpha, word)) else word.lower())
+            pos = e
+        whitespace(pos, self[pos:])
         return words, spaces, lemmas
 
 
