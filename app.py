@@ -15,6 +15,7 @@ from workbench.access import login_required
 from workbench.errors import WorkbenchError
 from workbench.ui import session
 from workbench.ui.login import account_sidebar, login_page, try_sso
+from workbench.ui.session import retention_warning
 
 login_required(True)
 st.set_page_config(page_title="Bygdevekst-arbeidsbenk", page_icon=":material/grid_view:", layout="wide")
@@ -47,6 +48,8 @@ allowed = [st.Page(file, title=title, icon=icon, default=i == 0)
 navigation = st.navigation(allowed)
 st.sidebar.markdown("**Bygdevekst-arbeidsbenk**  \nFølgeevaluering av bygdevekstavtaler")
 account_sidebar(who, db)
+if who.can("manage_data"):  # researchers: data past the date promised to participants
+    retention_warning(db, who.name)
 try:
     navigation.run()
 except WorkbenchError as exc:  # a refusal or error the page did not catch: a red line, no traceback

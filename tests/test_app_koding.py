@@ -17,19 +17,10 @@ from workbench.coding import list_codings, list_suggestions, undo_last
 from workbench.ingest.media import set_media
 from workbench.store import Segment, Source, Suggestion
 
-from tests.app_fixtures import build_small, open_page
-from tests.test_app import texts
+from tests.app_fixtures import open_page
+from tests.test_app import small_db, texts  # noqa: F401  (small_db is a fixture)
 
 KODING, SOK = "views/koding.py", "views/sok.py"
-
-
-@pytest.fixture
-def small_db(tmp_path, monkeypatch):
-    db = build_small(tmp_path)
-    monkeypatch.setenv("WORKBENCH_DB", db.url)
-    monkeypatch.setenv("WORKBENCH_USER", "kari")
-    yield db
-    db.dispose()
 
 
 class Recorder:
@@ -127,6 +118,49 @@ def test_suggestions_inline_accept_and_interviewer_turns_left_out_unless_asked(s
     assert [(c.turn, c.code, c.origin) for c in list_codings(small_db, coder="kari")] == [(3, "kontrakt.hybrid", "lexicon")]
     assert hybrid["id"] not in {s.id for s in list_suggestions(small_db)}
     assert undo_last(small_db, user="kari")["action"] == "accept"
+
+
+def test_decisions_retrain_the_model_in_the_background_and_uncertain_first(small_db, component, monkeypatch):
+    import workbench.suggest.active as active
+    import workbench.suggest.service as service
+    from workbench.sharing import set_setting
+
+    calls = []
+
+    def fake_suggest(db, *, user, source=None, include_interviewers=False, **kw):
+        calls.append(("suggest", source, include_interviewers))
+        return 0
+
+    started = []
+    real = active.maybe_retrain
+
+    def recording_retrain(db, **kw):  # the page's call, run in the foreground with a quick model
+        started.append(kw)
+        return real(db, **{**kw, "background": False, "anchors": [], "embeddings": False})
+
+    service.train(small_db, user="kari", anchors=[], embeddings=False)  # decisions count from here
+    monkeypatch.setattr(service, "suggest", fake_suggest)
+    monkeypatch.setattr(active, "maybe_retrain", recording_retrain)
+    set_setting(small_db, "retrain_every", 2, user="kari")
+    at = _source(open_page(KODING), "intervju_fase2.txt")
+    at.toggle(key="interviewer_suggestions").set_value(True).run()
+    at.button(key="suggest").click().run()
+    assert calls == [("suggest", "intervju_fase2.txt", True)]  # the toggle reaches the library
+
+    at.toggle(key="uncertain_first").set_value(True).run()
+    pending = [s.id for s in list_suggestions(small_db, source="intervju_fase2.txt", order="uncertain")]
+    assert [s["id"] for s in component.calls[-1]["suggestions"]] == pending
+
+    first, second = pending[:2]
+    component.events.append({"type": "accept", "suggestion": first})
+    at.run()
+    assert len(started) == 1 and active.retraining(small_db, user="kari") is None  # one decision: not yet
+    component.events.append({"type": "reject", "suggestion": second})
+    at.run()
+    assert started[-1]["suggest_source"] == "intervju_fase2.txt"
+    run = active.retraining(small_db, user="kari")
+    assert run is not None and run.done and run.error is None and run.decisions == 2
+    assert "Modellen ble trent på nytt etter 2 kodebeslutninger" in texts(at)
 
 
 def test_filters_pass_only_the_chosen_turns(small_db, component):

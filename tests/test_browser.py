@@ -1,12 +1,14 @@
 """End to end: `workbench serve` on the demo database, Debian's headless Chromium logs in through
-the form and finds the heatmap on the Oversikt page (and writes the screenshot that
-docs/oversikt.png is made from). The demo database is built in a temporary folder with known
-passwords (scripts/screenshot.py DEMO_PASSWORDS); data/demo.db is never used."""
+the form and finds the heatmap on the Oversikt page (as in docs/screens/oversikt.png, which
+`python scripts/screenshot.py --all` makes), and a researcher codes a dragged selection on the
+Koding page and undoes it. The demo database is built in a temporary folder with known passwords
+(scripts/screenshot.py DEMO_PASSWORDS); data/demo.db is never used."""
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -44,6 +46,20 @@ def navigation_text(driver) -> str:
     return "\n".join(e.text for e in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebarNav"]'))
 
 
+def streamlit_pids(port: int | None = None) -> set[int]:
+    """The processes `pgrep -f "streamlit run"` finds (only those serving ``port``, if given)."""
+    pattern = "streamlit run" if port is None else f"streamlit run .*--server.port {port}( |$)"
+    found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True, check=False)
+    assert found.returncode in (0, 1), found.stderr  # 1: none found
+    return {int(pid) for pid in found.stdout.split()}
+
+
+def frame_text(driver, css: str) -> str:
+    """The text of the elements ``css`` in the textcoder frame (the driver inside it), joined."""
+    return driver.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].map((e) => e.textContent).join('')", css)
+
+
 def roster_labels() -> list[str]:
     """Speaker labels of the demo roster that name a person or a place (e.g. "PL Midt-Finnmark",
     "Ordfører Berlevåg", "Håvard Lien") and organisations named after a municipality; generic
@@ -76,12 +92,14 @@ def test_served_overview_shows_the_heatmap(demo_url, tmp_path):
 def test_a_page_opened_by_its_address_keeps_the_navigation(demo_url):
     """/koding opened directly asks for the login, then runs app.py around Koding (sidebar,
     Norwegian navigation), not a bare page."""
+    from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     with shot.served(demo_url) as address, shot.chromium() as driver:
         shot.log_in(driver, address.rstrip("/") + "/koding", "forsker", shot.DEMO_PASSWORDS["forsker"])
-        WebDriverWait(driver, 60).until(lambda d: "Kod en tur" in body_text(d))
+        WebDriverWait(driver, 60).until(lambda d: "Kod en hel tur" in body_text(d))
         shot.wait_idle(driver)
+        assert driver.find_elements(By.CSS_SELECTOR, shot.TEXTCODER)
         body = body_text(driver)
         assert "Innlogget som forsker" in body and "Traceback" not in body
         assert "Oversikt" in navigation_text(driver) and "Koding" in navigation_text(driver)
@@ -119,22 +137,102 @@ def test_login_as_the_resource_group_shows_only_its_pages(demo_url):
 
 def test_a_markdown_image_in_a_transcript_is_never_fetched(tmp_path, demo_url):
     """A transcript line "![spor](http://127.0.0.1:9/track.png)" shows as those characters on the
-    Koding page: no image or link element, and the browser asks nothing of that address."""
+    Koding page (in the text pane and the page around it): no image or link element, and the
+    browser asks nothing of that address."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     from tests.app_fixtures import TRACKER, USERS, build_small
 
+    tracker_elements = 'img[src*="track"], a[href*="127.0.0.1:9"]'
+    fetched = ("return performance.getEntriesByType('resource').map(e => e.name)"
+               ".filter(n => n.includes('127.0.0.1:9/'))")
     db = build_small(tmp_path)
     db.dispose()
     with shot.served(db.url) as address, shot.chromium() as driver:
         shot.log_in(driver, address.rstrip("/") + "/koding", "kari", USERS["kari"][1])
-        WebDriverWait(driver, 60).until(lambda d: "Kod en tur" in body_text(d))
+        WebDriverWait(driver, 60).until(lambda d: "Kod en hel tur" in body_text(d))
         shot.wait_idle(driver)
-        # the first source is fg_fase1.txt, whose last turn holds it (word joiners are invisible)
-        assert TRACKER in body_text(driver).replace("\u2060", "")
-        assert not driver.find_elements(By.CSS_SELECTOR, 'img[src*="track"], a[href*="127.0.0.1:9"]')
-        fetched = driver.execute_script(
-            "return performance.getEntriesByType('resource').map(e => e.name)"
-            ".filter(n => n.includes('127.0.0.1:9/'))")
-        assert fetched == []
+        # the first source is fg_fase1.txt, whose last turn holds it
+        shot.enter_textcoder(driver, until=lambda d: TRACKER in frame_text(d, ".tc-text"))
+        assert not driver.find_elements(By.CSS_SELECTOR, tracker_elements)
+        assert driver.execute_script(fetched) == []
+        driver.switch_to.default_content()
+        assert not driver.find_elements(By.CSS_SELECTOR, tracker_elements)
+        assert driver.execute_script(fetched) == []
+
+
+# the Koding test: a phrase inside a turn far enough down the source that the pane must scroll
+KODING_SOURCE = "intervju_pl_midt_finnmark_fase2.txt"
+KODING_TURN = 12
+KODING_PHRASE = "fast samhandlingsarena med Husbanken"
+
+
+def test_a_researcher_codes_a_dragged_selection_on_the_koding_page_and_undoes_it(demo_url):
+    """Log in, open Koding from the sidebar, pick a source, drag over a phrase in a turn, type part
+    of a code label and press Enter: exactly that phrase is coded (asked of the library), drawn
+    highlighted with its stripe, and "Angre" takes it away again. The server leaves no process."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from workbench.coding import list_codings
+    from workbench.store import Database
+
+    db = Database(demo_url)
+    assert list_codings(db, coder="forsker", user="forsker") == []
+    before = streamlit_pids()
+    text = f'.tc-text[data-turn="{KODING_TURN}"]'
+    try:
+        with shot.served(demo_url) as address, shot.chromium(1500, 1100) as driver:
+            port = int(address.rsplit(":", 1)[1])
+            ours = streamlit_pids(port)
+            assert ours and not ours & before  # the check below sees this server's `streamlit run`
+            wait = WebDriverWait(driver, 60)
+            shot.log_in(driver, address, "forsker", shot.DEMO_PASSWORDS["forsker"])
+            shot.open_page(driver, "Koding")  # the sidebar link: the same session, still logged in
+            shot.choose(driver, "Kilde", KODING_SOURCE)
+            shot.enter_textcoder(driver, until=lambda d: KODING_PHRASE in frame_text(d, text))
+
+            # the turn sits further down: the pane scrolls, and opening the picker must not move it
+            scrolled = shot.scroll_to_turn(driver, KODING_TURN, below=120)
+            assert scrolled > 0
+            shot.drag_over(driver, driver.find_element(By.CSS_SELECTOR, text), KODING_PHRASE)
+            field = wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".tc-popup .tc-filter")))
+            wait.until(lambda d: d.switch_to.active_element == field)
+            assert driver.find_element(By.CSS_SELECTOR, ".tc-popup-quote").text == f"«{KODING_PHRASE}»"
+            assert driver.execute_script("return document.querySelector('.tc-scroller').scrollTop") == scrolled
+            ActionChains(driver).send_keys("VERTIK").perform()  # part of "Vertikal samhandling"
+            wait.until(lambda d: [e.get_attribute("data-code") for e in d.find_elements(By.CSS_SELECTOR, ".tc-code")]
+                       == ["styring.vertikal"])
+            ActionChains(driver).send_keys(Keys.ENTER).perform()
+
+            # stored: exactly the phrase, as the logged-in researcher
+            driver.switch_to.default_content()
+            wait.until(lambda _: list_codings(db, coder="forsker", user="forsker"))
+            [rec] = list_codings(db, coder="forsker", user="forsker")
+            assert (rec.source, rec.turn, rec.code, rec.text) == (KODING_SOURCE, KODING_TURN, "styring.vertikal",
+                                                                   KODING_PHRASE)
+            assert rec.end - rec.start == len(KODING_PHRASE)
+            wait.until(lambda d: f"Kodet «{KODING_PHRASE}» i tur {KODING_TURN}" in body_text(d))
+
+            # drawn: the phrase highlighted for this coding, and its stripe
+            mine = f'{text} .tc-seg.tc-coded[data-codings~="{rec.id}"]'
+            shot.enter_textcoder(driver, until=lambda d: frame_text(d, mine) == KODING_PHRASE)
+            stripe = driver.find_element(By.CSS_SELECTOR, f'.tc-bar[data-coding="{rec.id}"]')
+            assert "Vertikal samhandling" in stripe.get_attribute("title")
+            assert "forsker" in stripe.get_attribute("title")
+
+            # "Angre" (in the page, outside the frame) takes the coding away again
+            driver.switch_to.default_content()
+            wait.until(EC.element_to_be_clickable(
+                (By.XPATH, '//button[.//*[normalize-space(text())="Angre"]]'))).click()
+            wait.until(lambda _: not list_codings(db, coder="forsker", user="forsker"))
+            wait.until(lambda d: "er angret" in body_text(d))
+            shot.enter_textcoder(driver, until=lambda d: not d.find_elements(
+                By.CSS_SELECTOR, f'.tc-bar[data-coding="{rec.id}"], [data-codings~="{rec.id}"]'))
+        assert not streamlit_pids(port) and not ours & streamlit_pids()
+    finally:
+        db.dispose()

@@ -61,3 +61,37 @@ def test_readme_commands_exist():
         assert words[:1] in known, f"README uses `workbench {' '.join(words)}`, which does not exist"
         if isinstance(cli.commands[words[0]], click.Group) and len(words) > 1:
             assert words[:2] in known, f"README uses `workbench {' '.join(words)}`, which does not exist"
+
+
+def app_pages() -> list[str]:
+    """The URL names of app.py's PAGES ("views/koding.py" -> "koding"), read without running it."""
+    import ast
+
+    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    value = next(node.value for node in tree.body if isinstance(node, ast.Assign)
+                 and any(isinstance(t, ast.Name) and t.id == "PAGES" for t in node.targets))
+    return [Path(file).stem for file, *_ in ast.literal_eval(value)]
+
+
+SCREENS = ROOT / "docs" / "screens"
+EXTRA_SCREENS = ["login", "oversikt_ressursgruppe"]  # the login page; Oversikt as the resource group
+
+
+@pytest.mark.parametrize("name", app_pages() + EXTRA_SCREENS)
+def test_every_page_has_a_screenshot_the_readme_shows(name):
+    png = SCREENS / f"{name}.png"
+    assert png.is_file(), f"{png.relative_to(ROOT)} is missing: run python scripts/screenshot.py --all"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert 10_000 < png.stat().st_size < 400_000, f"{png.name}: {png.stat().st_size} bytes"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert re.search(rf"!\[[^\]]+\]\(docs/screens/{name}\.png\)", readme), f"README does not show {png.name}"
+
+
+def test_screenshots_are_all_known_and_the_old_one_is_gone():
+    shown = {p.stem for p in SCREENS.glob("*.png")}
+    assert shown == set(app_pages() + EXTRA_SCREENS)
+    assert len(app_pages()) == 6
+    assert not (ROOT / "docs" / "oversikt.png").exists()
+    old = "docs/" + "oversikt.png"  # replaced by docs/screens/oversikt.png
+    for path in [ROOT / "README.md", ROOT / "scripts" / "screenshot.py", ROOT / "tests" / "test_browser.py"]:
+        assert old not in path.read_text(encoding="utf-8"), f"{path.name} still names {old}"

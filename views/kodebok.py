@@ -3,6 +3,8 @@
 Every role sees the codebook; the resource group gets frequencies with small numbers suppressed
 ("<3") and no coder filter."""
 
+from pathlib import PurePath
+
 import pandas as pd
 import streamlit as st
 
@@ -24,8 +26,10 @@ if not codes:
     st.stop()
 version = current_version(db, user=user)
 if version:
-    st.caption(f"Versjon {version['id']} «{md_escape(version['name'])}» fra "
-               f"{md_escape(version['file_name'] or 'ukjent fil')}, {len(codes)} koder.")
+    # the file's name only: the folder it was loaded from is the server's business
+    source_file = PurePath(version["file_name"]).name if version["file_name"] else "ukjent fil"
+    st.caption(f"Versjon {version['id']} «{md_escape(version['name'])}» fra {md_escape(source_file)}, "
+               f"{len(codes)} koder.")
 
 f1, f2 = st.columns([2, 1])
 search = f1.text_input("Søk i koder (id, navn, definisjon)", key="search").strip().lower()

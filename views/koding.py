@@ -15,6 +15,7 @@ from workbench.coding import (accept_suggestion, add_memo, apply_code, list_codi
                               undo_mark)
 from workbench.ingest import list_sources, list_turns
 from workbench.ingest.media import source_media
+from workbench.suggest.active import maybe_retrain, retraining
 from workbench.ui.format import md_escape, percent, score_text, turn_position
 from workbench.ui.session import acting_user, action, error_text, flash, get_db, require_data, show_flash
 from workbench.ui.textcoder import text_coder
@@ -68,10 +69,13 @@ code_filter = f3.selectbox("Vis turer med koden", [None, *[c["id"] for c in code
                            format_func=lambda c: "Alle turer" if c is None else labels.get(c, c))
 jump = f4.number_input("Gå til tur", min_value=1, max_value=max(texts), value=None, step=1, key="jump",
                        placeholder="nr.")
-o1, o2 = st.columns(2)
+o1, o2, o3 = st.columns(3)
 show_suggestions = o1.toggle("Vis forslag i teksten", value=True, key="show_suggestions")
 interviewer_suggestions = o2.toggle("Forslag også for intervjuerens turer", value=False, key="interviewer_suggestions",
                                     help="Turene til aktøren «forsker» (intervjueren) får ellers ingen forslag.")
+uncertain_first = o3.toggle("Usikre forslag først", value=False, key="uncertain_first",
+                            help="Forslagene modellen er minst sikker på, først: svarene dine på dem lærer "
+                                 "modellen mest.")
 
 coded_turns = None
 if code_filter is not None:
@@ -80,7 +84,28 @@ shown = [t for t in turns
          if (not speakers or t["speaker"] in speakers) and (not actors or t["actor"] in actors)
          and (coded_turns is None or t["index"] in coded_turns)]
 pending = list_suggestions(db, source=file, status="pending", user=user,
+                           order="uncertain" if uncertain_first else "score",
                            exclude_actors=() if interviewer_suggestions else (INTERVIEWER,))
+
+
+def retrain_if_due() -> None:
+    """After a coding decision: the model is retrained in the background once enough decisions
+    were made since the last training (project setting ``retrain_every``), and its suggestions
+    for this source are stored."""
+    from workbench.errors import WorkbenchError
+
+    try:
+        maybe_retrain(db, user=user, suggest_source=file)
+    except WorkbenchError:  # e.g. a role without the suggest capability: coding goes on without it
+        pass
+
+
+def decide(fn, *args, **kwargs):
+    """A coding decision through ``action`` (errors shown in Norwegian), then ``retrain_if_due``."""
+    out = action(fn, *args, **kwargs)
+    if out is not None:
+        retrain_if_due()
+    return out
 
 # ------------------------------------------------------------------------------- the text
 text_col, work_col = st.columns([3, 2], gap="large")
@@ -111,19 +136,19 @@ if event:
         whole = start <= 0 and end >= len(texts[turn]["text"])
         span = None if whole else (start, end)
         where = f"tur {turn}" if whole else f"«{md_escape(texts[turn]['text'][start:end][:60])}» i tur {turn}"
-        rec = action(apply_code, db, file, turn, code, user=user, span=span,
+        rec = decide(apply_code, db, file, turn, code, user=user, span=span,
                      done=f"Kodet {where} med «{md_escape(labels.get(code, code))}».")
         if rec is not None:
             st.session_state["selected_coding"] = rec.id
     elif kind == "select":
         st.session_state["selected_coding"] = event["coding"]
     elif kind == "remove":
-        if action(remove_coding, db, event["coding"], user=user, done="Kodingen er fjernet.") is not None:
+        if decide(remove_coding, db, event["coding"], user=user, done="Kodingen er fjernet.") is not None:
             st.session_state.pop("selected_coding", None)
     elif kind == "accept":
-        action(accept_suggestion, db, event["suggestion"], user=user, done="Forslaget er godtatt.")
+        decide(accept_suggestion, db, event["suggestion"], user=user, done="Forslaget er godtatt.")
     elif kind == "reject":
-        action(reject_suggestion, db, event["suggestion"], user=user, done="Forslaget er avvist.")
+        decide(reject_suggestion, db, event["suggestion"], user=user, done="Forslaget er avvist.")
     elif kind == "play":
         st.session_state["play_turn"] = event["turn"]
     st.rerun()
@@ -198,9 +223,9 @@ with work_col:
             t, c = st.session_state["turn"], st.session_state["code"]
             name = md_escape(labels.get(c, c))
             if remove:
-                action(remove_code, db, file, t, c, user=user, done=f"Fjernet «{name}» fra tur {t}.")
+                decide(remove_code, db, file, t, c, user=user, done=f"Fjernet «{name}» fra tur {t}.")
             else:
-                action(apply_code, db, file, t, c, user=user, done=f"Kodet tur {t} med «{name}».")
+                decide(apply_code, db, file, t, c, user=user, done=f"Kodet tur {t} med «{name}».")
 
         b1, b2 = st.columns(2)
         b1.button("Kod turen", key="apply", type="primary", width="stretch", on_click=code_turn)
@@ -239,7 +264,8 @@ if suggest_service is not None:
     s1, s2, _ = st.columns([1, 1, 2])
     if s1.button("Lag forslag for kilden", key="suggest"):
         with st.spinner("Lager forslag med leksikon og modell ..."):
-            n = action(suggest_service.suggest, db, source=file, user=user)
+            n = action(suggest_service.suggest, db, source=file, user=user,
+                       include_interviewers=interviewer_suggestions)
         if n is not None:
             flash("success", f"{n} nye forslag for {md_escape(file)}." if n else "Ingen nye forslag for kilden.")
         st.rerun()
@@ -249,6 +275,15 @@ if suggest_service is not None:
         if report is not None:
             flash("success", md_escape(report.summary()))
         st.rerun()
+run = retraining(db, user=user)
+if run is not None and not run.done:
+    st.info(f"Modellen trenes på nytt i bakgrunnen etter {run.decisions} kodebeslutninger; nye forslag kommer "
+            "når den er ferdig.", icon=":material/model_training:")
+elif run is not None and run.error is not None:
+    st.warning(f"Treningen i bakgrunnen mislyktes: {md_escape(error_text(run.error))}")
+elif run is not None:
+    st.caption(f"Modellen ble trent på nytt etter {run.decisions} kodebeslutninger"
+               + (f"; {run.suggested} nye forslag for kilden." if run.suggested else "."))
 if not pending:
     st.caption("Ingen ventende forslag for denne kilden.")
 for s in pending:
@@ -261,8 +296,8 @@ for s in pending:
                     f"Belegg: {md_escape(evidence)}")
         st.caption(md_escape(s.text))
         a, r, g, _ = st.columns([1, 1, 1, 3])
-        a.button("Godta", key=f"accept_{s.id}", on_click=action, args=(accept_suggestion, db, s.id),
+        a.button("Godta", key=f"accept_{s.id}", on_click=decide, args=(accept_suggestion, db, s.id),
                  kwargs=dict(user=user, done=f"Forslag {s.id} godtatt."))
-        r.button("Avvis", key=f"reject_{s.id}", on_click=action, args=(reject_suggestion, db, s.id),
+        r.button("Avvis", key=f"reject_{s.id}", on_click=decide, args=(reject_suggestion, db, s.id),
                  kwargs=dict(user=user, done=f"Forslag {s.id} avvist."))
         g.button("Vis i teksten", key=f"goto_{s.id}", on_click=st.session_state.__setitem__, args=("jump", s.turn))

@@ -14,11 +14,30 @@ from workbench.ui.charts import empty_codes, heatmap, selected_cell
 from workbench.ui.format import (ALL_CODERS, ALL_GROUPS, ALL_PHASES, ALL_PILOTS, CONSENSUS, NOT_CODED,
                                  UNKNOWN_ACTOR, UNKNOWN_ACTOR_NOTE, actor_label, code_title, coder_value,
                                  md_escape, quote_view, released_view, share_table, suppression_note)
-from workbench.ui.session import (acting_user, action, can, flash, friendly_errors, get_db, require_data,
-                                  show_flash)
+from workbench.ui.session import (acting_role, acting_user, action, can, flash, friendly_errors, get_db,
+                                  require_data, show_flash)
 
 db = get_db()
 user = acting_user()
+LIBRARY = {"theme_matrix": theme_matrix, "quotes": quotes, "filter_values": filter_values,
+           "current_codes": current_codes, "coder_names": coder_names, "released_quotes": released_quotes}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _cached(name: str, _db, url: str, version: tuple, who: str | None, role: str | None, kwargs: tuple):
+    """A library call, kept while the data is unchanged (``version``: ``Database.data_version``)
+    for this user and role (pseudonyms and suppression depend on them); a rerun with the same
+    filters (every widget click) does not compute again, and any write gives a new version."""
+    return LIBRARY[name](_db, user=who, **dict(kwargs))
+
+
+def library(name: str, **kwargs):
+    """``LIBRARY[name](db, user=user, **kwargs)`` through the cache (not a reveal: every reveal
+    is audited, so it is always run)."""
+    if kwargs.get("reveal"):
+        return LIBRARY[name](db, user=user, **kwargs)
+    return _cached(name, db, db.url, version, user, acting_role(), tuple(sorted(kwargs.items())))
+
 can_read_quotes = can("view_quotes")  # report authors and researchers; not the resource group
 researcher = can("release")
 
@@ -30,8 +49,9 @@ if not require_data(db):
     st.stop()
 show_flash()
 
-values = filter_values(db, user=user)
-codes = current_codes(db, user=user)
+version = db.data_version()
+values = library("filter_values")
+codes = library("current_codes")
 if not codes:
     st.info("Ingen kodebok er lastet ennå: kjør `workbench codebook load codebooks/bygdevekst.yaml`.")
     st.stop()
@@ -46,7 +66,7 @@ group = filters[2].selectbox("Kodegruppe", [ALL_GROUPS] + groups, key="group",
                              format_func=lambda g: g if g == ALL_GROUPS else labels.get(g, g))
 coder = None
 if can_read_quotes:  # coders are names of the project's researchers: not for the resource group
-    coder_choice = filters[3].selectbox("Koder", [ALL_CODERS, CONSENSUS] + coder_names(db, user=user),
+    coder_choice = filters[3].selectbox("Koder", [ALL_CODERS, CONSENSUS] + library("coder_names"),
                                         key="coder",
                                         help="Hvem sine kodinger som telles: alle, konsensus eller én koder.")
     coder = coder_value(coder_choice)
@@ -84,9 +104,9 @@ def withdraw_chosen() -> None:
 
 
 with friendly_errors():
-    m = theme_matrix(db, by=("actor", "phase", "pilot") if one_pilot else ("actor", "phase"),
-                     codes=None if group == ALL_GROUPS else group, coder=coder, fill=True,
-                     exclude_actors=() if with_researchers else RESEARCHER_ACTORS, user=user)
+    m = library("theme_matrix", by=("actor", "phase", "pilot") if one_pilot else ("actor", "phase"),
+                codes=None if group == ALL_GROUPS else group, coder=coder, fill=True,
+                exclude_actors=() if with_researchers else tuple(RESEARCHER_ACTORS))
     k = m.attrs.get("suppressed_k")
     if one_pilot:
         m = m[m["pilot"] == pilot]
@@ -149,7 +169,7 @@ with friendly_errors():
     where = f"{actor_label(actor)} · {labels.get(code, code)}" + ("" if quote_phase == ALL_PHASES else f" · {quote_phase}")
 
     if not can_read_quotes:  # the resource group: only what a researcher released
-        r = released_quotes(db, user=user, **cell)
+        r = library("released_quotes", **cell)
         st.markdown(f"**{len(r)} frigitt{'e' if len(r) != 1 else ''} sitat{'er' if len(r) != 1 else ''}**: "
                     f"{md_escape(where)}")
         if r.empty:
@@ -161,7 +181,7 @@ with friendly_errors():
         reveal = researcher and st.checkbox(
             "Vis navn slik de står i filene (logges)", key="reveal",
             help="Viser taleretiketter og tekst uten anonymisering. Hver visning lagres i revisjonsloggen.")
-        q = quotes(db, coder=coder, reveal=reveal, user=user, **cell)
+        q = library("quotes", coder=coder, reveal=reveal, **cell)
         st.markdown(f"**{len(q)} sitat{'er' if len(q) != 1 else ''}**: {md_escape(where)}")
         if not q.empty:
             st.dataframe(quote_view(q, released=researcher), hide_index=True, key="quotes",
@@ -178,7 +198,7 @@ with friendly_errors():
                                       format_func=lambda s: shown.get(s, str(s)))
                 st.button("Frigi for ressursgruppen", key="release", type="primary", disabled=not shown,
                           on_click=release_chosen, args=(code,))
-                out = released_quotes(db, user=user, **cell)  # what the resource group sees here
+                out = library("released_quotes", **cell)  # what the resource group sees here
                 given = {int(i): f"{sp or a} · {str(t)[:80]}" for i, sp, a, t in
                          zip(out["id"], out["speaker"], out["actor"], out["text"])}
                 st.multiselect("Frigitte sitater i cellen", list(given), key="withdraw_pick",

@@ -63,6 +63,7 @@ CAPABILITIES: dict[str, tuple[frozenset[str], str]] = {
     "manage_users": (_RESEARCHERS, "administrere brukere"),
     "view_audit": (_RESEARCHERS, "lese revisjonsloggen"),
     "settings": (_RESEARCHERS, "endre prosjektinnstillinger"),
+    "manage_data": (_RESEARCHERS, "slette, anonymisere eller kartlegge personopplysninger"),
 }
 
 # "module.function" -> capability, filled by @requires (the permission test walks it)

@@ -22,8 +22,11 @@ Each hit is a dict: ``source, turn, speaker`` (the pseudonym, never the label as
 of context, on one line) and ``start, end`` (code-point offsets of the match in the turn's text,
 as ``apply_code(..., span=(start, end))`` takes them).
 
-Speed: each turn is tokenised and lemmatised once per call with the memoised spaCy pipeline of
-its language (:func:`workbench.nlp.load`); per-form lemmas are memoised by the lemma layer.
+Speed: the turns' tokens and lemmas are read as ingest stored them (``segments.lemmas``, see
+:class:`workbench.nlp.AnalysedText`), never lemmatised again; turns stored before that (or whose
+source language reads differently here) are analysed on the fly, and stored by
+:func:`workbench.ingest.ensure_lemmas`. A token's lemma in the other written standard is looked up
+once per distinct word (memoised by the lemma layer).
 """
 
 from __future__ import annotations
@@ -84,7 +87,8 @@ def _turn_rows(db: Database, *, source=None, actor=None, phase=None, code=None) 
     pseudonym_map(db)  # assign any missing pseudonyms first
     with db.session() as s:
         stmt = (select(Segment.id, Segment.source_id, Source.file_name, Segment.index, Segment.start_char,
-                       Segment.end_char, Speaker.actor, Source.phase, Source.language, Pseudonym.label)
+                       Segment.end_char, Speaker.actor, Source.phase, Source.language, Pseudonym.label,
+                       Segment.lemmas, Segment.lemma_lang, Segment.token_splits)
                 .select_from(Segment).join(Source, Segment.source_id == Source.id)
                 .outerjoin(Speaker, Segment.speaker_id == Speaker.id)
                 .outerjoin(Pseudonym, Speaker.pseudonym_id == Pseudonym.id)
@@ -104,10 +108,10 @@ def _turn_rows(db: Database, *, source=None, actor=None, phase=None, code=None) 
             texts.update(s.execute(select(Source.id, Source.canonical_text)
                                    .where(Source.id.in_(ids[i:i + 500]))).all())
     out = []
-    for seg_id, src_id, name, index, start, end, act, ph, lang, pseudonym in rows:
+    for seg_id, src_id, name, index, start, end, act, ph, lang, pseudonym, lemmas, lemma_lang, splits in rows:
         out.append({"segment_id": seg_id, "source_id": src_id, "source": name, "turn": index,
                     "text": (texts.get(src_id) or "")[start:end], "language": lang, "speaker": pseudonym,
-                    "actor": act, "phase": ph})
+                    "actor": act, "phase": ph, "stored": (lemmas, lemma_lang, splits)})
     return out
 
 
@@ -147,7 +151,8 @@ def search(db: Database, query: str, *, source: Any = None, actor: str | None = 
     or one of its subcodes, by any coder). Hits in source, turn and position order; at most
     ``limit`` of them.
     """
-    from .nlp import lemma_of, load
+    from .ingest import ensure_lemmas
+    from .nlp import AnalysedText, analyse, lemma_of, stored_text
 
     phrases, words = parse_query(query)
     if not phrases and not words:
@@ -157,6 +162,8 @@ def search(db: Database, query: str, *, source: Any = None, actor: str | None = 
     targets: set[str] = set()
     for w in words:
         targets |= _query_lemmas(w)
+    if words:
+        ensure_lemmas(db)  # turns stored before lemmas were: analyse and store them once
     rows = _turn_rows(db, source=source, actor=actor, phase=phase, code=code)
     spans: list[list[tuple[int, int]]] = [[] for _ in rows]
     if words:
@@ -164,15 +171,21 @@ def search(db: Database, query: str, *, source: Any = None, actor: str | None = 
         for lang in sorted(set(langs.values())):
             other = "nn" if lang == "nb" else "nb"
             picked = [i for i, r in enumerate(rows) if langs[r["source_id"]] == lang]
-            nlp = load(lang)
-            for i, doc in zip(picked, nlp.pipe(rows[i]["text"] for i in picked)):
-                for tok in doc:
-                    if tok.is_space or tok.is_punct or not any(ch.isalpha() for ch in tok.text):
-                        continue
-                    lemmas = (tok.lemma_, lemma_of(tok.text, other), tok.lower_)
-                    if any(lm in targets for lm in lemmas) or (
-                            compounds and any(_is_part(lm, t) for lm in lemmas for t in targets)):
-                        spans[i].append((tok.idx, tok.idx + len(tok.text)))
+            analysed = [stored_text(rows[i]["text"], lang, *rows[i]["stored"]) for i in picked]
+            fresh = [k for k, a in enumerate(analysed) if not isinstance(a, AnalysedText)]
+            for k, a in zip(fresh, analyse([analysed[k] for k in fresh], lang)):
+                analysed[k] = a
+            hit: dict[tuple[str, str], bool] = {}  # (lemma, word as written) -> matches
+            for i, a in zip(picked, analysed):
+                for start, end, lemma in a.word_tokens():
+                    word = a[start:end]
+                    found = hit.get((lemma, word))
+                    if found is None:
+                        lemmas = (lemma, lemma_of(word, other), word.lower())
+                        found = hit[(lemma, word)] = any(lm in targets for lm in lemmas) or (
+                            compounds and any(_is_part(lm, t) for lm in lemmas for t in targets))
+                    if found:
+                        spans[i].append((start, end))
     hits: list[dict[str, Any]] = []
     for i, row in enumerate(rows):
         found = spans[i]

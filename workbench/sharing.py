@@ -144,6 +144,10 @@ def audit_reveal(db: Database, what: str, detail: dict[str, Any] | None = None) 
 SETTINGS: dict[str, tuple[type, Any, str]] = {
     "min_cell_speakers": (int, 3, "cells based on fewer distinct speakers are suppressed for the resource "
                                   "group and in exports with --suppress (k)"),
+    "delete_by": (str, None, "the date by which the project's data is to be deleted or anonymised (as promised "
+                             "in the information letter); sources may have their own (manifest delete_by)"),
+    "retrain_every": (int, 20, "the app retrains the suggestion model in the background after this many coding "
+                               "decisions (accept, reject, code, uncode) since the last training; 0 = never"),
 }
 
 
@@ -168,12 +172,18 @@ def _validate_setting(key: str, value: Any) -> Any:
     if key not in SETTINGS:
         raise NotFound(f"unknown setting {key!r}; settings: {', '.join(SETTINGS)}")
     kind = SETTINGS[key][0]
+    if key == "delete_by":
+        from .lifecycle import _parse_day
+
+        return _parse_day(value, "setting delete_by")
     try:
         value = kind(value)
     except (TypeError, ValueError):
         raise InputError(f"setting {key}: {value!r} is not a {kind.__name__}") from None
     if key == "min_cell_speakers" and not 2 <= value <= 100:
         raise InputError(f"setting min_cell_speakers: {value} is outside 2-100; the default is 3")
+    if key == "retrain_every" and not 0 <= value <= 10_000:
+        raise InputError(f"setting retrain_every: {value} is outside 0-10000 (0 = never); the default is 20")
     return value
 
 

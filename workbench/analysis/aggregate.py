@@ -13,6 +13,11 @@ Counting rules (the same everywhere):
   applied by at least two coders, or by the only coder of that source. For parent codes the
   consensus is judged on the parent (two coders choosing different children agree on the parent).
 * Missing metadata (a document paragraph has no actor) is grouped as "(ukjent)".
+
+The numbers come from SQL ``GROUP BY`` statements (``analysis.sql``): only aggregated rows, or
+the quote rows asked for, reach Python. The old path, which read every segment and coding into
+pandas (``_load_pandas``), is kept as the reference ``tests/test_analysis_sql.py`` compares
+every result with (``_pandas_reference()``).
 """
 
 from __future__ import annotations
@@ -23,13 +28,15 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from ..access import requires
 from ..errors import NotFound, WorkbenchError
 from ..store import Database
+from . import sql
 from .frames import (CONSENSUS, check_coder, codes_frame, codings_frame, consensus_mask,
-                     segments_frame)
+                     resolve_codebook_version, segments_frame)
 
 GROUPINGS = ("actor", "phase", "pilot", "kind", "county", "speaker", "source")
 UNKNOWN = "(ukjent)"
@@ -100,6 +107,7 @@ class _Data:
 
 
 _CACHE: contextvars.ContextVar[dict | None] = contextvars.ContextVar("analysis_cache", default=None)
+_PANDAS: contextvars.ContextVar[bool] = contextvars.ContextVar("analysis_pandas_reference", default=False)
 
 
 @contextlib.contextmanager
@@ -113,15 +121,38 @@ def shared_reads():
         _CACHE.reset(token)
 
 
-def _load(db: Database, *, coder, codes, codebook_version, parents: bool = True,
-          detail: bool = False, only: str | None = None, exclude_actors: Iterable[str] = ()) -> _Data:
-    """Read segments, codings and codes once; expand codings to their ancestors; apply the coder
-    filter. ``detail`` adds the coders and applied codes per (segment, code) (for quotes);
-    ``only`` keeps a single code (the quote drill-down); ``exclude_actors`` drops the segments
-    of those actors from counts and denominators alike (e.g. the interviewers, ``forsker``)."""
+@contextlib.contextmanager
+def _pandas_reference():
+    """Within this block the aggregations take the old path (read everything, group in pandas):
+    the reference the SQL path is tested against (tests/test_analysis_sql.py). Not for use."""
+    token = _PANDAS.set(True)
+    try:
+        yield
+    finally:
+        _PANDAS.reset(token)
+
+
+def _cached(key: tuple, compute):
+    """``compute()``, shared within ``shared_reads``."""
+    cache = _CACHE.get()
+    if cache is not None and key in cache:
+        return cache[key]
+    value = compute()
+    if cache is not None:
+        cache[key] = value
+    return value
+
+
+def _load_pandas(db: Database, *, coder, codes, codebook_version, parents: bool = True,
+                 detail: bool = False, only: str | None = None, exclude_actors: Iterable[str] = ()) -> _Data:
+    """The reference path: read segments, codings and codes; expand codings to their ancestors
+    in Python; apply the coder filter. ``detail`` adds the coders and applied codes per
+    (segment, code) (for quotes); ``only`` keeps a single code (the quote drill-down);
+    ``exclude_actors`` drops the segments of those actors from counts and denominators alike
+    (e.g. the interviewers, ``forsker``)."""
     exclude_actors = tuple(sorted({str(a) for a in (exclude_actors or ())}))
     cache = _CACHE.get()
-    key = (db.url, coder, codes if isinstance(codes, (str, type(None))) else tuple(codes),
+    key = ("pandas", db.url, coder, codes if isinstance(codes, (str, type(None))) else tuple(codes),
            codebook_version, parents, detail, only, exclude_actors)
     if cache is not None and key in cache:
         return cache[key]
@@ -146,21 +177,74 @@ def _load(db: Database, *, coder, codes, codebook_version, parents: bool = True,
         raw = raw[raw["code"].isin(chosen)]
     if only is not None:
         raw = raw[raw["code"] == only]
-    keys = ["segment_id", "code"]
-    if raw.empty:
-        coded = pd.DataFrame(columns=keys + ["n_codings", "coders", "applied"])
-    else:
-        coded = raw.groupby(keys, sort=False).size().rename("n_codings").reset_index()
-        if detail:
-            for col, name in (("coder", "coders"), ("applied", "applied")):
-                joined = (raw[keys + [col]].drop_duplicates().sort_values(col)
-                          .groupby(keys, sort=False)[col].agg(", ".join).rename(name))
-                coded = coded.merge(joined.reset_index(), on=keys, how="left")
+    coded = _group_codings(raw, detail)
     coded = coded.merge(segs, on="segment_id", how="left")
     data = _Data(segs, coded, tree, chosen)
     if cache is not None:
         cache[key] = data
     return data
+
+
+def _group_codings(raw: pd.DataFrame, detail: bool) -> pd.DataFrame:
+    """Coding rows (segment_id, code, coder, applied) -> one row per (segment, code) with
+    n_codings and, with ``detail``, the sorted coders and applied codes."""
+    keys = ["segment_id", "code"]
+    if raw.empty:
+        return pd.DataFrame(columns=keys + ["n_codings", "coders", "applied"])
+    coded = raw.groupby(keys, sort=False).size().rename("n_codings").reset_index()
+    if detail:
+        for col, name in (("coder", "coders"), ("applied", "applied")):
+            joined = (raw[keys + [col]].drop_duplicates().sort_values(col)
+                      .groupby(keys, sort=False)[col].agg(", ".join).rename(name))
+            coded = coded.merge(joined.reset_index(), on=keys, how="left")
+    return coded
+
+
+@dataclass
+class _Query:
+    """The filters of one SQL aggregation, checked and resolved."""
+
+    scope: sql.Scope
+    tree: pd.DataFrame
+    chosen: list[str] | None
+
+    def code_map(self):
+        return sql.code_map(dict(zip(self.tree["code"], self.tree["ancestors"])), self.scope)
+
+
+def _query(db: Database, *, coder, codes, codebook_version, parents: bool = True,
+           only: str | None = None, exclude_actors: Iterable[str] = ()) -> _Query:
+    """Check the filters in the order the reference path does (coder, codes, version)."""
+    coder = check_coder(db, coder)
+    tree = codes_frame(db)
+    chosen = select_codes(tree, codes)
+    version_id = resolve_codebook_version(db, codebook_version)
+    wanted = None if chosen is None else list(chosen)
+    if only is not None:
+        wanted = [only] if wanted is None or only in wanted else []
+    scope = sql.Scope(coder=None if coder == CONSENSUS else coder, consensus=coder == CONSENSUS,
+                      version_id=version_id,
+                      exclude_actors=tuple(sorted({str(a) for a in (exclude_actors or ())})),
+                      codes=None if wanted is None else tuple(wanted), parents=parents)
+    return _Query(scope, tree, chosen)
+
+
+def _source_names(db: Database, scrubbed: bool) -> dict[int, str]:
+    """{source id: file name}, scrubbed of roster names when ``scrubbed`` (two that scrub to the
+    same text each get their source id, as ``_unique_scrubbed`` does)."""
+    from sqlalchemy import select
+
+    from ..store import Source
+
+    with db.session() as s:
+        rows = s.execute(select(Source.id, Source.file_name).order_by(Source.id)).all()
+    ids = pd.Series([r[0] for r in rows], dtype=object)
+    names = pd.Series([r[1] for r in rows], dtype=object)
+    if scrubbed and len(rows):
+        from ..sharing import roster_scrubber
+
+        names = _unique_scrubbed(names, ids, roster_scrubber(db).scrub)
+    return dict(zip(ids, names))
 
 
 def _fill_unknown(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
@@ -175,10 +259,12 @@ def _code_info(tree: pd.DataFrame) -> pd.DataFrame:
 
 
 def _visible_codes(data: _Data) -> list[str]:
+    return _visible(data.tree, data.codes, set(data.coded["code"]))
+
+
+def _visible(tree: pd.DataFrame, chosen: list[str] | None, used: set) -> list[str]:
     """Codes to show with zero counts: the selection, without retired codes nobody used."""
-    tree = data.tree
-    ids = list(tree["code"]) if data.codes is None else data.codes
-    used = set(data.coded["code"])
+    ids = list(tree["code"]) if chosen is None else chosen
     retired = dict(zip(tree["code"], tree["retired"]))
     return [c for c in ids if not retired.get(c, False) or c in used]
 
@@ -186,6 +272,7 @@ def _visible_codes(data: _Data) -> list[str]:
 # ---------------------------------------------------------------------------------- matrices
 
 def _matrix(data: _Data, by: list[str], fill: bool) -> pd.DataFrame:
+    """The reference path's matrix from the loaded frames."""
     key = by if by else ["_all"]
     segs = _fill_unknown(data.segments, by).assign(_all="")
     coded = _fill_unknown(data.coded, by).assign(_all="")
@@ -194,9 +281,17 @@ def _matrix(data: _Data, by: list[str], fill: bool) -> pd.DataFrame:
     counts = (coded.groupby(key + ["code"], dropna=False)
               .agg(segments=("segment_id", "nunique"), speakers=("speaker_key", "nunique"),
                    sources=("source_id", "nunique"))) if not coded.empty else None
+    return _assemble(totals, group_speakers, counts, by, fill, _visible_codes(data), data.tree)
+
+
+def _assemble(totals: pd.Series, group_speakers: pd.Series, counts: pd.DataFrame | None,
+              by: list[str], fill: bool, visible: list[str], tree: pd.DataFrame) -> pd.DataFrame:
+    """The matrix from the group totals and the (group, code) counts, both indexed by the
+    grouping columns (``_all`` without any) as pandas' groupby leaves them."""
+    key = by if by else ["_all"]
     if fill:
         grid = [(*(g if isinstance(g, tuple) else (g,)), c)
-                for g in totals.index for c in _visible_codes(data)]
+                for g in totals.index for c in visible]
         index = pd.MultiIndex.from_tuples(grid, names=key + ["code"]) if grid else None
         if counts is None:
             counts = pd.DataFrame(0, index=index if index is not None else [],
@@ -208,19 +303,63 @@ def _matrix(data: _Data, by: list[str], fill: bool) -> pd.DataFrame:
         return pd.DataFrame(columns=by + MATRIX_COLUMNS)
     out = counts.reset_index().merge(totals.reset_index(), on=key, how="left")
     out = out.merge(group_speakers.reset_index(), on=key, how="left")
-    out = out.merge(_code_info(data.tree), on="code", how="left")
+    out = out.merge(_code_info(tree), on="code", how="left")
     for c in ("segments", "speakers", "sources", "group_segments", "group_speakers"):
         out[c] = out[c].fillna(0).astype(int)
     out["share"] = out["segments"] / out["group_segments"].where(out["group_segments"] > 0)
     out["label"] = out["label"].astype(object).where(out["label"].notna(), out["code"])
     out["level"] = out["level"].fillna(0).astype(int)
     out["is_parent"] = out["is_parent"].astype(object).where(out["is_parent"].notna(), False).astype(bool)
-    out["order"] = out["order"].fillna(len(data.tree))
+    out["order"] = out["order"].fillna(len(tree))
     sort_cols = [f"_k{i}" for i in range(len(by))]
     for i, b in enumerate(by):
         out[sort_cols[i]] = out[b].map(natural_key)
     out = out.sort_values(sort_cols + ["order", "code"], kind="stable")
     return out[by + MATRIX_COLUMNS].reset_index(drop=True)
+
+
+def _sql_matrix(db: Database, q: _Query, by: list[str], fill: bool, private: bool) -> tuple[pd.DataFrame, pd.Series]:
+    """The matrix from two GROUP BY statements (counts per group and code; group totals), and
+    the codings per code (for ``code_frequencies``). ``private``: pseudonyms for speakers,
+    scrubbed file names for sources."""
+    pseudonyms = private and "speaker" in by
+    if pseudonyms:
+        from ..sharing import pseudonym_map
+
+        pseudonym_map(db)  # gives every speaker a pseudonym first, as the reference path does
+
+    def run():
+        cmap, names = q.code_map()
+        with sql.reading(db) as s:
+            counts = s.execute(sql.matrix_counts(by, q.scope, cmap, pseudonyms=pseudonyms)).all()
+            totals = s.execute(sql.group_totals(by, q.scope, pseudonyms=pseudonyms)).all()
+        return [(*r[:len(by)], names[r[len(by)]], *r[len(by) + 1:]) for r in counts], totals
+
+    counts_rows, total_rows = _cached(("matrix", db.url, q.scope, tuple(by), pseudonyms), run)
+    key = by if by else ["_all"]
+    counts = pd.DataFrame([tuple(r) for r in counts_rows],
+                          columns=by + ["code", "segments", "speakers", "sources", "codings"])
+    totals = pd.DataFrame([tuple(r) for r in total_rows], columns=by + ["group_segments", "group_speakers"])
+    totals = totals[totals["group_segments"].fillna(0) > 0]  # no segments at all: no group
+    if "source" in by:
+        names = _source_names(db, scrubbed=private)
+        for df in (counts, totals):
+            df["source"] = df["source"].map(names)
+    for df in (counts, totals):
+        if not by:
+            df["_all"] = ""
+        for b in by:
+            df[b] = df[b].astype(str)
+    for c in ("segments", "speakers", "sources", "codings", "group_segments", "group_speakers"):
+        df = counts if c in counts.columns else totals
+        df[c] = df[c].astype("int64")
+    codings = counts.groupby("code")["codings"].sum()
+    totals = totals.sort_values(key, kind="stable").set_index(key)
+    counts = counts.sort_values(key + ["code"], kind="stable").set_index(key + ["code"])
+    visible = _visible(q.tree, q.chosen, set(counts.index.get_level_values("code")) if len(counts) else set())
+    out = _assemble(totals["group_segments"], totals["group_speakers"],
+                    counts[["segments", "speakers", "sources"]] if len(counts) else None, by, fill, visible, q.tree)
+    return out, codings
 
 
 # ---------------------------------------------------------------------- privacy of results
@@ -323,20 +462,30 @@ def theme_matrix(db: Database, *, by: str | Sequence[str] = ("actor", "phase"),
     """
     by = parse_by(by)
     k = suppression_k(db, suppress)
-    data = _load(db, coder=coder, codes=codes, codebook_version=codebook_version,
-                 exclude_actors=exclude_actors)
-    if not check_reveal(db, reveal, "theme_matrix"):
-        data = _privatise(db, data, by)
-    return _suppress(_matrix(data, by, fill), by, k)
+    if _PANDAS.get():
+        data = _load_pandas(db, coder=coder, codes=codes, codebook_version=codebook_version,
+                            exclude_actors=exclude_actors)
+        if not check_reveal(db, reveal, "theme_matrix"):
+            data = _privatise(db, data, by)
+        return _suppress(_matrix(data, by, fill), by, k)
+    q = _query(db, coder=coder, codes=codes, codebook_version=codebook_version,
+               exclude_actors=exclude_actors)
+    private = not check_reveal(db, reveal, "theme_matrix")
+    return _suppress(_sql_matrix(db, q, by, fill, private)[0], by, k)
 
 
 @requires("view_aggregates")
 def filter_values(db: Database, *, user: str | None = None) -> dict[str, list[str]]:
     """The values a dashboard can filter on, for any role: {"phase": [...], "pilot": [...],
     "actor": [...], "kind": [...]} in natural order (missing values left out)."""
-    segs = segments_frame(db)
+    columns = ("phase", "pilot", "actor", "kind")
+    if _PANDAS.get():
+        segs = segments_frame(db)
+    else:
+        with db.session() as s:
+            segs = pd.DataFrame([tuple(r) for r in s.execute(sql.filter_values())], columns=columns)
     out = {}
-    for col in ("phase", "pilot", "actor", "kind"):
+    for col in columns:
         values = {str(v) for v in segs[col].dropna().unique()} if not segs.empty else set()
         out[col] = sorted(values, key=natural_key)
     return out
@@ -352,12 +501,17 @@ def code_frequencies(db: Database, *, codes: str | Iterable[str] | None = None,
     level, is_parent, parent. ``suppress`` as in ``theme_matrix`` (forced for the resource
     group; then also ``suppressed``)."""
     k = suppression_k(db, suppress)
-    data = _load(db, coder=coder, codes=codes, codebook_version=codebook_version,
-                 exclude_actors=exclude_actors)
-    out = _matrix(data, [], fill=True)
+    if _PANDAS.get():
+        data = _load_pandas(db, coder=coder, codes=codes, codebook_version=codebook_version,
+                            exclude_actors=exclude_actors)
+        out = _matrix(data, [], fill=True)
+        n = data.coded.groupby("code")["n_codings"].sum() if not data.coded.empty else pd.Series(dtype=int)
+    else:
+        q = _query(db, coder=coder, codes=codes, codebook_version=codebook_version,
+                   exclude_actors=exclude_actors)
+        out, n = _sql_matrix(db, q, [], True, False)
     if out.empty:
         return out.assign(codings=pd.Series(dtype=int))
-    n = data.coded.groupby("code")["n_codings"].sum() if not data.coded.empty else pd.Series(dtype=int)
     out["codings"] = out["code"].map(n).fillna(0).astype(int)
     columns = ["code", "label", "segments", "speakers", "sources", "share", "codings", "level",
                "is_parent", "parent"]
@@ -459,8 +613,53 @@ def cooccurrence(db: Database, *, window: int = 0, codes: str | Iterable[str] | 
     from fewer than k distinct speakers is missing (NaN) and ``df.attrs["suppressed_k"]`` is k.
     """
     k = suppression_k(db, suppress)
-    data = _load(db, coder=coder, codes=codes, codebook_version=codebook_version, parents=parents,
-                 exclude_actors=exclude_actors)
+    if _PANDAS.get():
+        return _cooccurrence_pandas(db, window=window, codes=codes, coder=coder,
+                                    codebook_version=codebook_version, parents=parents, k=k,
+                                    exclude_actors=exclude_actors)
+    q = _query(db, coder=coder, codes=codes, codebook_version=codebook_version, parents=parents,
+               exclude_actors=exclude_actors)
+    window = int(window)
+    if window < 0:
+        raise WorkbenchError(f"window={window}: give 0 (same segment) or a positive number of turns")
+
+    def run():
+        cmap, names = q.code_map()
+        with sql.reading(db) as s:
+            rows = s.execute(sql.cooccurrence_counts(q.scope, cmap, window, speakers=k is not None)).all()
+        return [(names[r[0]], names[r[1]], *r[2:]) for r in rows]
+
+    rows = _cached(("cooccurrence", db.url, q.scope, window, k is not None), run)
+    cols = ["code_a", "code_b", "segments"] + (["speakers"] if k is not None else [])
+    counts = pd.DataFrame([tuple(r) for r in rows], columns=cols)
+    present = set(counts["code_a"])  # the diagonal: every coded code pairs with itself
+    ids = [c for c in q.tree["code"] if c in present]
+    ids += sorted(present - set(ids))
+    out = _square(counts, "segments", ids).fillna(0).astype(int)
+    if k is not None:
+        speakers = _square(counts, "speakers", ids).fillna(0)
+        out = out.astype(float).mask((speakers > 0) & (speakers < k))
+        out.attrs["suppressed_k"] = k
+    out.index.name, out.columns.name = "code", None
+    out.attrs["labels"] = dict(zip(q.tree["code"], q.tree["label"]))
+    return out
+
+
+def _square(counts: pd.DataFrame, value: str, ids: list[str]) -> pd.DataFrame:
+    """A code x code frame of ``value`` from (code_a, code_b, value) rows; NaN where absent."""
+    out = pd.DataFrame(np.nan, index=pd.Index(ids), columns=pd.Index(ids), dtype=float)
+    if len(counts):
+        pos = {c: i for i, c in enumerate(ids)}
+        grid = out.to_numpy(copy=True)
+        grid[counts["code_a"].map(pos).to_numpy(), counts["code_b"].map(pos).to_numpy()] = counts[value].to_numpy()
+        out = pd.DataFrame(grid, index=out.index, columns=out.columns)
+    return out
+
+
+def _cooccurrence_pandas(db: Database, *, window, codes, coder, codebook_version, parents, k,
+                         exclude_actors) -> pd.DataFrame:
+    data = _load_pandas(db, coder=coder, codes=codes, codebook_version=codebook_version,
+                        parents=parents, exclude_actors=exclude_actors)
     pairs = _cooc_pairs(data, int(window))
     present = set(data.coded["code"])
     ids = [c for c in data.tree["code"] if c in present]
@@ -543,6 +742,46 @@ def _finish_quotes(db: Database, c: pd.DataFrame, revealed: bool, tree: pd.DataF
     return c
 
 
+def _sql_coded(db: Database, q: _Query, *, private: bool, where: dict[str, list] | None = None,
+               text: bool = False) -> pd.DataFrame:
+    """The reference path's ``coded`` frame (with detail) for the codings in scope, read with
+    the ``where`` filters applied in SQL (column -> values; see ``sql.coded_rows``); speakers
+    as pseudonyms and file names scrubbed when ``private``; ``text``: with the segments' text."""
+    where = dict(where or {})
+    source_ids = None
+    if "source" in where:
+        names = _source_names(db, scrubbed=private)
+        wanted = {str(v) for v in where.pop("source")}
+        source_ids = [i for i, n in names.items() if str(n) in wanted]
+    if private:
+        from ..sharing import pseudonym_map
+
+        pseudonyms = pseudonym_map(db)  # (assigns missing pseudonyms before the SQL compares them)
+    cmap, code_ids = q.code_map()
+    stmt = sql.coded_rows(q.scope, cmap, where=where, source_ids=source_ids,
+                          pseudonyms=private and "speaker" in where, text=text)
+    with sql.reading(db) as s:
+        rows = s.execute(stmt).all()
+    head = ["segment_id", "code", "n_codings", "coders", "applied"]
+    meta = sql.SEGMENT_META + (["text"] if text else [])
+    if not rows:
+        return pd.DataFrame(columns=head + meta)
+    sep = sql.SEPARATOR
+    # as _group_codings: the distinct coders (codes) of each pair, sorted
+    coded = pd.DataFrame([(r[0], code_ids[r[1]], r[2], ", ".join(sorted(set(r[3].split(sep)))),
+                           ", ".join(sorted(set(r[4].split(sep))))) + tuple(r)[5:] for r in rows],
+                         columns=head + meta)
+    for col in ("source", "kind", "phase", "pilot", "county", "speaker", "actor", "organisation", "heading",
+                "speaker_key"):  # text columns, as the whole-table frames infer them (also when all missing here)
+        if coded[col].dtype == object:
+            coded[col] = coded[col].astype("str")
+    if private:
+        coded["speaker"] = [pseudonyms.get(k) if isinstance(k, str) else None for k in coded["speaker_key"]]
+        names = _source_names(db, scrubbed=True)
+        coded["source"] = coded["source_id"].map(names).astype(object)
+    return coded
+
+
 @requires("view_quotes")
 def quotes(db: Database, *, code: str, actor=None, phase=None, pilot=None, kind=None, county=None,
            speaker=None, source=None, coder: str | None = None,
@@ -563,14 +802,20 @@ def quotes(db: Database, *, code: str, actor=None, phase=None, pilot=None, kind=
     if code not in set(tree["code"]):
         raise NotFound(f"code {code!r} is not in the codebook; give a full code id such as "
                        f"{', '.join(list(tree['code'])[:3]) or '(no codebook loaded)'}")
-    data = _load(db, coder=coder, codes=None, codebook_version=codebook_version, detail=True,
-                 only=code)
-    revealed = check_reveal(db, reveal, "quotes")
-    if not revealed:
-        data = _privatise(db, data, ["speaker", "source"])
-    c = data.coded
     filters = dict(actor=actor, phase=phase, pilot=pilot, kind=kind, county=county, speaker=speaker,
                    source=source)
+    if _PANDAS.get():
+        data = _load_pandas(db, coder=coder, codes=None, codebook_version=codebook_version, detail=True,
+                            only=code)
+        revealed = check_reveal(db, reveal, "quotes")
+        if not revealed:
+            data = _privatise(db, data, ["speaker", "source"])
+        c = data.coded
+    else:
+        q = _query(db, coder=coder, codes=None, codebook_version=codebook_version, only=code)
+        revealed = check_reveal(db, reveal, "quotes")
+        wanted = {k: [v] if isinstance(v, (str, int)) else list(v) for k, v in filters.items() if v is not None}
+        c = _sql_coded(db, q, private=not revealed, where=wanted, text=True)
     c = _fill_unknown(c, [k for k, v in filters.items() if v is not None])
     for col, value in filters.items():
         if value is None:
@@ -579,8 +824,10 @@ def quotes(db: Database, *, code: str, actor=None, phase=None, pilot=None, kind=
         c = c[c[col].astype(str).isin([str(v) for v in values])]
     if c.empty:
         return pd.DataFrame(columns=QUOTE_COLUMNS)
-    texts = segments_frame(db, with_text=True, segment_ids=c["segment_id"])[["segment_id", "text"]]
-    c = _finish_quotes(db, c.merge(texts, on="segment_id", how="left"), revealed, tree)
+    if "text" not in c.columns:  # (the SQL path read the texts with the quotes)
+        texts = segments_frame(db, with_text=True, segment_ids=c["segment_id"])[["segment_id", "text"]]
+        c = c.merge(texts, on="segment_id", how="left")
+    c = _finish_quotes(db, c, revealed, tree)
     c["label"] = dict(zip(tree["code"], tree["label"]))[code]
     c["position"] = [format_position(t, i, p) for t, i, p in zip(c["start_time"], c["index"], c["page"])]
     c["_s"] = c["source"].map(natural_key)
@@ -594,17 +841,22 @@ def all_quotes(db: Database, *, codes: str | Iterable[str] | None = None, coder:
                user: str | None = None) -> pd.DataFrame:
     """Quotes for every code as applied (no parent duplicates), codebook order then source order.
     Pseudonymised and scrubbed as in ``quotes`` unless a researcher asks ``reveal=True``."""
-    data = _load(db, coder=coder, codes=codes, codebook_version=codebook_version, parents=False,
-                 detail=True)
-    revealed = check_reveal(db, reveal, "all_quotes")
-    if not revealed:
-        data = _privatise(db, data, ["speaker", "source"])
-    c = data.coded
+    if _PANDAS.get():
+        data = _load_pandas(db, coder=coder, codes=codes, codebook_version=codebook_version,
+                            parents=False, detail=True)
+        revealed = check_reveal(db, reveal, "all_quotes")
+        if not revealed:
+            data = _privatise(db, data, ["speaker", "source"])
+        c, tree = data.coded, data.tree
+    else:
+        q = _query(db, coder=coder, codes=codes, codebook_version=codebook_version, parents=False)
+        revealed = check_reveal(db, reveal, "all_quotes")
+        c, tree = _sql_coded(db, q, private=not revealed), q.tree
     if c.empty:
         return pd.DataFrame(columns=QUOTE_COLUMNS)
     texts = segments_frame(db, with_text=True, segment_ids=c["segment_id"])[["segment_id", "text"]]
-    c = _finish_quotes(db, c.merge(texts, on="segment_id", how="left"), revealed, data.tree).merge(
-        data.tree[["code", "label", "order"]], on="code", how="left")
+    c = _finish_quotes(db, c.merge(texts, on="segment_id", how="left"), revealed, tree).merge(
+        tree[["code", "label", "order"]], on="code", how="left")
     c["label"] = c["label"].astype(object).where(c["label"].notna(), c["code"])
     c["position"] = [format_position(t, i, p) for t, i, p in zip(c["start_time"], c["index"], c["page"])]
     c["_s"] = c["source"].map(natural_key)

@@ -84,8 +84,9 @@ def segments_frame(db: Database, *, user: str | None = None, with_text: bool = F
 @requires("view_quotes")
 def coder_names(db: Database, *, user: str | None = None) -> list[str]:
     """Names of everyone who has made at least one coding, sorted."""
-    with db.session() as s:
-        return sorted(s.scalars(select(User.name).join(Coding, Coding.coder_id == User.id).distinct()))
+    with db.session() as s:  # EXISTS per user: an index probe each, not a scan of every coding
+        return sorted(s.scalars(select(User.name).where(select(Coding.id).where(Coding.coder_id == User.id)
+                                                         .exists())))
 
 
 @requires("view_codebook")

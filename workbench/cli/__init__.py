@@ -17,7 +17,8 @@ from ..errors import PermissionDenied, WorkbenchError
 
 MODULES = ["workbench.cli.base", "workbench.cli.coding", "workbench.cli.codebook", "workbench.cli.analysis",
            "workbench.cli.serve", "workbench.cli.suggest", "workbench.cli.admin", "workbench.cli.agreement",
-           "workbench.cli.refi", "workbench.cli.refi_import", "workbench.cli.search"]
+           "workbench.cli.refi", "workbench.cli.refi_import", "workbench.cli.search",
+           "workbench.cli.lifecycle"]
 
 EXIT_PERMISSION = 3
 

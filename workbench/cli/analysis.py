@@ -7,8 +7,6 @@ from pathlib import Path
 
 import click
 
-import pandas as pd
-
 from ._util import acting_user, echo_json, echo_table, open_db
 
 DASHBOARD_COLUMNS = ["code", "label", "segments", "speakers", "sources", "share"]
@@ -64,6 +62,8 @@ def dashboard(ctx: click.Context, by: str, codes: str | None, coder: str | None,
         df.to_csv(buf, index=False)
         click.echo(buf.getvalue(), nl=False)
         return
+    import pandas as pd
+
     rows = [{c: (None if v is None or v is pd.NA or v != v else v) for c, v in row.items()}  # NaN/NA -> null
             for row in df.astype(object).to_dict(orient="records")]
     if as_json:

@@ -10,7 +10,6 @@ from pathlib import Path
 import click
 
 from ..errors import WorkbenchError
-from ..store import resolve_url
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -48,6 +47,8 @@ def run_app(db_url: str | None, *, port: int = 8501, headless: bool = True, user
     if not APP.exists():
         raise WorkbenchError(f"the Streamlit app {APP} is missing; run `workbench serve` from a checkout "
                              "of the repository (app.py and views/ sit beside the workbench package)")
+    from ..store import resolve_url
+
     env = dict(os.environ, WORKBENCH_DB=absolute_url(resolve_url(db_url)))
     if user:
         env["WORKBENCH_USER"] = user
@@ -70,7 +71,7 @@ def run_app(db_url: str | None, *, port: int = 8501, headless: bool = True, user
 @click.pass_context
 def serve(ctx: click.Context, port: int, db_option: str | None, open_browser: bool, address: str) -> None:
     """Start the web workbench (Streamlit) on the database. Everyone logs in (workbench user add)."""
-    from ..store import Database
+    from ..store import Database, resolve_url
     from ..users import has_login_users
 
     url = absolute_url(resolve_url(db_option or ctx.obj.get("db_url")))

@@ -11,6 +11,7 @@ import hashlib
 import inspect
 import os
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,6 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ..errors import WorkbenchError
 from ..access import requires
-from ..sharing import assign_pseudonyms
 from .limits import Limits, check_file
 from .media import MEDIA_EXTENSIONS, resolve as _resolve_media
 from .manifest import NOTES_KINDS, FileRef, TableRow, describe, manifest_rows, participant_rows
@@ -26,7 +26,8 @@ from .model import Parsed, Turn
 from .readers import docx as _docx, odt as _odt, pdf as _pdf, plaintext as _plaintext, srt as _srt, vtt as _vtt
 
 __all__ = ["READERS", "IngestInterrupted", "IngestReport", "Limits", "Parsed", "Turn", "ingest_paths",
-           "list_sources", "list_turns", "read_file", "build_canonical", "word_count"]
+           "list_sources", "list_turns", "read_file", "build_canonical", "word_count", "analyse_turns",
+           "ensure_lemmas"]
 
 READERS: dict[str, Callable[..., Parsed]] = {
     "docx": _docx.read,
@@ -42,6 +43,14 @@ READERS: dict[str, Callable[..., Parsed]] = {
 TABLE_EXTENSIONS = {"csv", "xlsx", "xls", "json", "jsonl", "yaml", "yml", "py"}  # manifests, codings, scripts
 SKIP_IN_FOLDERS = re.compile(r"^(readme|license|changelog)(\.\w+)?$", re.I)
 _WORD = re.compile(r"\w+")
+
+
+def assign_pseudonyms(session) -> int:
+    """``workbench.sharing.assign_pseudonyms`` (imported on first use: the sharing layer brings
+    pandas, which commands that only read do not need)."""
+    from ..sharing import assign_pseudonyms as assign
+
+    return assign(session)
 
 
 def word_count(text: str) -> int:
@@ -408,31 +417,313 @@ def _stale_bare(ref: FileRef, refs: list[FileRef], digests: dict[Path, str], db)
 
 SEGMENT_BATCH = 5000
 SEGMENT_COLUMNS = ("source_id", "index", "speaker_id", "start_char", "end_char", "start_time", "end_time",
-                   "heading", "page", "word_count")
+                   "heading", "page", "word_count", "lemmas", "lemma_lang", "token_splits")
+ANALYSE_BATCH = 5000  # turns analysed at a time (a large file's analyses are kept, not its texts twice)
 
 
-def _insert_segments(session, rows: Iterable[tuple]) -> None:
-    """Insert segment rows (tuples in ``SEGMENT_COLUMNS`` order) in bulk: PostgreSQL by COPY, other
-    databases by multi-row inserts of ``SEGMENT_BATCH`` rows; never one ORM object per turn."""
+def analyse_turns(texts: list[str], language: str | None) -> list[tuple[str, str, str]]:
+    """``(lemmas, lemma_lang, token_splits)`` of each turn text, as the segments store them: the
+    lemma tables of the source's declared language, else of the language each turn is written in
+    (``workbench.nlp.lemma_language``, the suggesters' rule)."""
+    from ..nlp import analyse_parts, lemma_language
+
+    langs = [lemma_language(language, t) for t in texts] if not _declared(language) else \
+        [lemma_language(language, "")] * len(texts)
+    out: list[tuple[str, str, str]] = [("", "nb", "")] * len(texts)
+    for lang in sorted(set(langs)):
+        idx = [i for i, lg in enumerate(langs) if lg == lang]
+        for b in range(0, len(idx), ANALYSE_BATCH):
+            part = idx[b:b + ANALYSE_BATCH]
+            for i, (lemmas, splits) in zip(part, analyse_parts([texts[i] for i in part], lang)):
+                out[i] = (lemmas, lang, splits)
+    return out
+
+
+def _declared(language: str | None) -> bool:
+    from ..nlp import normalize_lang
+
+    if not language:
+        return False
+    try:
+        normalize_lang(language)
+    except WorkbenchError:
+        return False
+    return True
+
+
+def _insert_segments(conn, rows: Iterable[tuple]) -> None:
+    """Insert segment rows (tuples in ``SEGMENT_COLUMNS`` order) in bulk on a Core connection:
+    PostgreSQL by COPY, other databases by executemany of ``SEGMENT_BATCH`` rows; never one ORM
+    object per turn."""
     from sqlalchemy import insert
 
     from ..store.models import Segment
 
-    raw = session.connection().connection.dbapi_connection
-    if session.get_bind().dialect.name == "postgresql" and hasattr(raw, "cursor"):
-        columns = ", ".join(f'"{c}"' for c in SEGMENT_COLUMNS)
-        with raw.cursor() as cursor, cursor.copy(f"COPY {Segment.__tablename__} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    batch: list[dict[str, Any]] = []
+    table = Segment.__table__
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.dbapi_connection
+        if hasattr(raw, "cursor"):
+            columns = ", ".join(f'"{c}"' for c in SEGMENT_COLUMNS)
+            with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+    # The Core insert() is compiled once and its SQL run by the driver's executemany on plain
+    # tuples: a third of the time of executing the construct with a dict per row.
+    from sqlalchemy import bindparam
+
+    compiled = insert(table).values({c: bindparam(c) for c in SEGMENT_COLUMNS}).compile(dialect=conn.dialect)
+    order = [SEGMENT_COLUMNS.index(name) for name in (compiled.positiontup or ())]
+    if compiled.positional and order == list(range(len(SEGMENT_COLUMNS))):
+        sql, plain = str(compiled), True
+    else:  # a named-parameter driver: execute the construct
+        sql, plain = insert(table).execution_options(render_nulls=True), False
+    batch: list = []
     for row in rows:
-        batch.append(dict(zip(SEGMENT_COLUMNS, row)))
+        batch.append(row if plain else dict(zip(SEGMENT_COLUMNS, row)))
         if len(batch) >= SEGMENT_BATCH:
-            session.execute(insert(Segment).execution_options(render_nulls=True), batch)
+            conn.exec_driver_sql(sql, batch) if plain else conn.execute(sql, batch)
             batch = []
     if batch:
-        session.execute(insert(Segment).execution_options(render_nulls=True), batch)
+        conn.exec_driver_sql(sql, batch) if plain else conn.execute(sql, batch)
+
+
+def _store(tx, name: str, digest: str, parsed: Parsed, meta: dict, kind: str | None, media, people: dict,
+           canonical, spans, words, analyses, spool, nbytes: int) -> int:
+    """Write one source, its speakers and segments with Core statements in the caller's
+    transaction; returns the source id."""
+    from sqlalchemy import insert
+
+    from ..store.models import Source, Speaker
+
+    conn = tx.session.connection()
+    sources, speakers_table = Source.__table__, Speaker.__table__
+    source_id = conn.execute(insert(sources).values(
+        file_name=name, content_hash=digest, format=parsed.format, kind=kind, phase=meta.get("phase"),
+        pilot=meta.get("pilot"), county=meta.get("county"), date=meta.get("date"), language=meta.get("language"),
+        canonical_text=canonical, media=str(media) if media else None, delete_by=meta.get("delete_by"),
+        word_count=sum(words),
+        ingested_by=tx.user.id)).inserted_primary_key[0]
+    if spool is not None:
+        _write_canonical(tx.session, source_id, spool, nbytes)
+        spool.close()
+    labels = list(dict.fromkeys(t.speaker for t in parsed.turns if t.speaker))
+    speaker_ids: dict[str, int] = {}
+    if labels:
+        rows = []
+        for label in labels:
+            p = people.get(label)  # None for a label the roster lacks: actor unknown
+            rows.append({"source_id": source_id, "label": label, "actor": p.actor if p else None,
+                         "organisation": p.organisation if p else None, "pilot": p.pilot if p else None,
+                         "name": p.name if p else None})
+        result = conn.execute(insert(speakers_table).returning(speakers_table.c.id, speakers_table.c.label), rows)
+        speaker_ids = {label: sid for sid, label in result}
+    _insert_segments(conn, (
+        (source_id, i, speaker_ids[t.speaker] if t.speaker else None, start, end, t.start_time, t.end_time,
+         t.heading[:500] if t.heading else None, t.page, n, *analysis)
+        for i, (t, (start, end), n, analysis) in enumerate(zip(parsed.turns, spans, words, analyses), start=1)))
+    return source_id
+
+
+def ensure_lemmas(db, *, source_ids: Iterable[int] | None = None) -> int:
+    """Analyse and store the segments that have no stored lemmas yet (ingested before revision
+    0005), one transaction per source; returns how many were stored. One cheap query when none is
+    missing. A database that cannot be written is left as it is (readers then analyse in memory).
+    Internal: called inside authorised calls (search, training, suggestions)."""
+    from sqlalchemy import bindparam, select, update
+
+    from ..store.models import Segment, Source
+    from ..users import SYSTEM_USER, _lock_system
+
+    where = [Segment.lemmas.is_(None)]
+    if source_ids is not None:
+        where.append(Segment.source_id.in_(sorted(set(source_ids))))
+    with db.session() as s:
+        todo = list(s.scalars(select(Segment.source_id).where(*where).group_by(Segment.source_id)
+                              .order_by(Segment.source_id)))
+    table = Segment.__table__
+    statement = (update(table).where(table.c.id == bindparam("b_id"))
+                 .values(lemmas=bindparam("b_lemmas"), lemma_lang=bindparam("b_lang"),
+                         token_splits=bindparam("b_splits")))
+    stored = 0
+    for source_id in todo:
+        try:
+            with db.transaction(SYSTEM_USER) as tx:
+                _lock_system(tx)
+                s = tx.session
+                text, language = s.execute(select(Source.canonical_text, Source.language)
+                                           .where(Source.id == source_id)).one()
+                rows = s.execute(select(Segment.id, Segment.start_char, Segment.end_char)
+                                 .where(Segment.source_id == source_id, Segment.lemmas.is_(None))
+                                 .order_by(Segment.index)).all()
+                analyses = analyse_turns([text[a:b] for _, a, b in rows], language)
+                params = [{"b_id": sid, "b_lemmas": lemmas, "b_lang": lang, "b_splits": splits}
+                          for (sid, _, _), (lemmas, lang, splits) in zip(rows, analyses)]
+                for i in range(0, len(params), SEGMENT_BATCH):
+                    s.connection().execute(statement, params[i:i + SEGMENT_BATCH])
+                stored += len(params)
+        except WorkbenchError:  # read-only database or file: analyse in memory instead
+            break
+    return stored
+
+
+@dataclass
+class _Job:
+    """One file read and checked, waiting to be analysed and stored."""
+
+    ref: FileRef
+    digest: str
+    parsed: Parsed | None
+    meta: dict
+    kind: str | None
+    media: Any
+    people: dict
+    ticket: int | None = None  # the worker's number for its analysis
+
+
+PARALLEL_MIN_BYTES = 4 << 20  # from this size (and 3+ files) a file is read while the one before is analysed
+WORKER_IDLE_SECONDS = 600  # the analysis process ends after this long without work
+WORKER_MAX_CHARS = 20_000_000  # a larger file is analysed here, in batches (not copied to the worker)
+
+
+def _in_parallel(refs: list[FileRef]) -> bool:
+    """Whether to read the next file while the worker analyses the previous one (and store that
+    one afterwards): for batches of at least 3 files and ``PARALLEL_MIN_BYTES`` on a machine with
+    2+ cores."""
+    files = [r for r in refs if not r.error]
+    if len(files) < 3 or (os.cpu_count() or 1) < 2:
+        return False
+    total = 0
+    for r in files:
+        try:
+            total += r.path.stat().st_size
+        except OSError:
+            pass
+    return total >= PARALLEL_MIN_BYTES
+
+
+def _analysis_loop(tasks, results) -> None:
+    """The analysis process: analyse the turn texts it is sent; end on None or when idle."""
+    import queue
+    import signal
+    import tracemalloc
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    tracemalloc.stop()  # a parent's memory tracing is inherited by fork and is of no use here
+    while True:
+        try:
+            task = tasks.get(timeout=WORKER_IDLE_SECONDS)
+        except queue.Empty:
+            return
+        if task is None:
+            return
+        ticket, texts, language = task
+        try:
+            results.put((ticket, analyse_turns(texts, language)))
+        except BaseException:  # the parent analyses this file itself
+            results.put((ticket, None))
+
+
+class _AnalysisWorker:
+    """A child process that tokenises and lemmatises turns for ingest. It holds the lemma tables
+    and the analyser's caches (a few hundred MB for a large corpus) outside the ingesting process,
+    lives on between calls (until idle for ``WORKER_IDLE_SECONDS``), and lets a batch of many files
+    use two cores. Its results are the same as analysing in this process, which is what happens
+    when it cannot be started or fails (``WORKBENCH_INGEST_WORKER=0`` switches it off)."""
+
+    def __init__(self):
+        import multiprocessing
+        import sys
+
+        ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        self.tasks, self.results = ctx.Queue(), ctx.Queue()
+        self.process = ctx.Process(target=_analysis_loop, args=(self.tasks, self.results), daemon=True,
+                                   name="workbench-ingest-analyse")
+        self.process.start()
+        self.next = 0
+        self.first = 0  # results for tickets before this one belong to an earlier, stopped call
+        self.done: dict[int, list | None] = {}
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.is_alive()
+
+    def begin(self) -> None:
+        """A new ingest call: forget what an earlier one left behind."""
+        self.first = self.next
+        self.done.clear()
+
+    def submit(self, texts: list[str], language: str | None) -> int:
+        ticket, self.next = self.next, self.next + 1
+        self.tasks.put((ticket, texts, language))
+        return ticket
+
+    def result(self, ticket: int) -> list | None:
+        """The analyses of ``ticket``; None if the worker failed (analyse here then)."""
+        import queue
+
+        while ticket not in self.done:
+            try:
+                got, analyses = self.results.get(timeout=0.5)
+            except queue.Empty:
+                if not self.alive():
+                    return None
+                continue
+            if got >= self.first:
+                self.done[got] = analyses
+        return self.done.pop(ticket)
+
+    def close(self) -> None:
+        if self.process is not None:
+            if self.process.is_alive():
+                self.process.terminate()
+            self.process.join(5)
+            self.process = None
+        for q in (self.tasks, self.results):
+            q.cancel_join_thread()
+            q.close()
+
+
+_WORKER: _AnalysisWorker | None = None
+_WORKER_LOCK = threading.Lock()
+
+
+def _acquire_worker() -> _AnalysisWorker | None:
+    """The analysis process for this ingest (started if needed), or None: switched off, busy with
+    another thread's ingest, or not startable. Release with ``_release_worker``."""
+    global _WORKER
+    if os.environ.get("WORKBENCH_INGEST_WORKER", "").strip() == "0" or not _WORKER_LOCK.acquire(blocking=False):
+        return None
+    try:
+        if _WORKER is None or not _WORKER.alive():
+            if _WORKER is not None:
+                _WORKER.close()
+            _WORKER = _AnalysisWorker()
+        _WORKER.begin()
+        return _WORKER
+    except Exception:  # no processes here (a sandbox, a frozen app): analyse in this process
+        _WORKER = None
+        _WORKER_LOCK.release()
+        return None
+
+
+def _release_worker(worker: _AnalysisWorker | None, *, discard: bool = False) -> None:
+    """Give the analysis process back; ``discard`` ends it (after Ctrl-C its queues may be torn)."""
+    global _WORKER
+    if worker is None:
+        return
+    if discard and _WORKER is worker:
+        worker.close()
+        _WORKER = None
+    _WORKER_LOCK.release()
+
+
+def stop_analysis_worker() -> None:
+    """End the analysis process now (benchmarks use it to start from cold caches)."""
+    global _WORKER
+    with _WORKER_LOCK:
+        if _WORKER is not None:
+            _WORKER.close()
+            _WORKER = None
 
 
 @requires("ingest")
@@ -452,16 +743,25 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
     ``strict_roster``: a speaker label not in the file's roster is an error for that file.
     ``limits``: size limits (default ``Limits.from_env()``). Ctrl-C raises ``IngestInterrupted``
     (a ``KeyboardInterrupt``) carrying the report; the files stored before it stay stored.
-    """
-    from sqlalchemy import func, select
 
-    from ..store.models import Source, Speaker
+    Every turn is tokenised and lemmatised here, once, and its analysis stored with the segment
+    (``analyse_turns``); sources, speakers and segments are written with Core bulk statements
+    (COPY on PostgreSQL). The analysis runs in a helper process (``_AnalysisWorker``); in a batch
+    of several files (``PARALLEL_MIN_BYTES``) this process reads the next file and stores the one
+    before while the helper analyses, so a file may be read ahead when Ctrl-C comes: it is named
+    in the warnings as not stored.
+    """
+    from sqlalchemy import func, or_, select
+
+    from ..store.models import Source
 
     began = time.perf_counter()
     report = IngestReport()
     limits = limits or Limits.from_env()
     current: FileRef | None = None
     writing = False  # the current file's transaction has begun
+    current_digest: str | None = None
+    pending = None  # a file read and being analysed by the worker, stored after the next is read
     digests: dict[Path, str] = {}
     try:
         refs, folders = _collect(paths, report)
@@ -502,66 +802,19 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
         roster_name = participant_files[0].name if participant_files else "participants.csv"
         streaming = _streams_text(db)
 
-        for ref in refs:
-            current, writing = ref, False
-            name = ref.name
-            if ref.error:
-                report.errors.append(ref.error)
-                continue
-            data_meta = ref.meta
-            if not ref.described and manifest_files:
-                report.warnings.append(f"{name}: not in {manifest_files[0].name}; stored without kind, phase "
-                                       "and pilot; add a row for it")
-            people = ref.people
+        worker: _AnalysisWorker | None = None
+        pipelined = False
+
+        def finish(job: _Job) -> None:
+            """Analyse (or take the worker's analysis of) one read file and store it."""
+            nonlocal current, writing, current_digest
+            current, writing, current_digest = job.ref, False, job.digest
+            name, parsed = job.ref.name, job.parsed
             try:
-                digest = digests[ref.path] = digests.get(ref.path) or _digest(ref.path)
-            except OSError as exc:
-                report.errors.append(f"{name}: cannot be read ({exc.strerror}); check the file's permissions")
-                continue
-            with db.session() as session:
-                same = session.execute(select(Source.file_name).where(Source.content_hash == digest)).first()
-                existing = session.execute(select(Source.content_hash).where(Source.file_name == name)).first()
-            if same is not None:
-                report.unchanged.append(name if same[0] == name else f"{name} (same content as {same[0]})")
-                continue
-            if existing is not None:
-                report.changed.append(f"{name}: changed (not re-ingested; the stored version is kept; "
-                                      "remove the source first or give the new version a new file name)")
-                continue
-            if name != ref.bare and ref.bare in stored and _stale_bare(ref, refs, digests, db):
-                report.warnings.append(f"{name}: stored under its relative path, as the batch has several "
-                                       f"files named {ref.bare}; a source {ref.bare} is already stored: if it is "
-                                       "one of them in an older version, remove it")
-            try:
-                parsed = read_file(ref.path, people.keys() or None, kind=data_meta.get("kind"),
-                                   strict_roster=strict_roster, limits=limits)
-            except WorkbenchError as exc:
-                report.errors.append(_retitle(str(exc), ref))
-                continue
-            except MemoryError:
-                report.errors.append(f"{name}: not enough memory to read it; split the file or free memory")
-                continue
-            except Exception as exc:  # a reader library failing on a malformed file
-                report.errors.append(f"{name}: cannot be read ({type(exc).__name__}: {exc})")
-                continue
-            warnings = [_retitle(w, ref) for w in parsed.warnings]
-            unknown = sorted({t.speaker for t in parsed.turns if t.speaker and t.speaker not in people})
-            if people and unknown and strict_roster:
-                report.errors.append(f"{name}: speaker {unknown[0]!r} is not in {roster_name}"
-                                     f"{f' (nor {len(unknown) - 1} more)' if len(unknown) > 1 else ''}; "
-                                     "add a row for it, or ingest without --strict-roster")
-                continue
-            report.warnings.extend(warnings)
-            if people:
-                for label in unknown:
-                    if not any(f"'{label}'" in w or f'"{label}"' in w for w in warnings):
-                        report.warnings.append(f"{name}: speaker '{label}' is not in {roster_name}; "
-                                               "stored without an actor; add a row to give the actor")
-            kind = data_meta.get("kind") or ("dokument" if parsed.kind_hint == "dokument" else None)
-            media, problem = _resolve_media(ref.path, data_meta.get("media"))
-            if problem:
-                report.warnings.append(f"{name}: {problem}")
-            try:
+                # Tokens and lemmas are made once, here, and stored with each segment.
+                analyses = worker.result(job.ticket) if worker is not None and job.ticket is not None else None
+                if analyses is None:
+                    analyses = analyse_turns([t.text for t in parsed.turns], job.meta.get("language"))
                 # The text is held once: as the turns' texts (SQLite: written from them in pieces)
                 # or as the canonical string (the turns' copies are let go once counted).
                 spans, words, nbytes = _measure(parsed)
@@ -575,46 +828,116 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
                         t.text = ""
                 writing = True
                 with db.transaction(user) as tx:
-                    source = Source(file_name=name, content_hash=digest, format=parsed.format, kind=kind,
-                                    phase=data_meta.get("phase"), pilot=data_meta.get("pilot"),
-                                    county=data_meta.get("county"), date=data_meta.get("date"),
-                                    language=data_meta.get("language"), canonical_text=canonical,
-                                    media=str(media) if media else None,
-                                    word_count=sum(words), ingested_by=tx.user.id)
-                    tx.session.add(source)
-                    tx.session.flush()
-                    if streaming:
-                        _write_canonical(tx.session, source.id, spool, nbytes)
-                        spool.close()
-                    speakers: dict[str, Speaker] = {}
-                    for t in parsed.turns:
-                        if t.speaker and t.speaker not in speakers:
-                            p = people.get(t.speaker)  # None for a label the roster lacks: actor unknown
-                            sp = Speaker(source_id=source.id, label=t.speaker, actor=p.actor if p else None,
-                                         organisation=p.organisation if p else None,
-                                         pilot=p.pilot if p else None, name=p.name if p else None)
-                            tx.session.add(sp)
-                            speakers[t.speaker] = sp
-                    tx.session.flush()
-                    speaker_ids = {label: sp.id for label, sp in speakers.items()}
-                    _insert_segments(tx.session, (
-                        (source.id, i, speaker_ids[t.speaker] if t.speaker else None, start, end, t.start_time,
-                         t.end_time, t.heading[:500] if t.heading else None, t.page, n)
-                        for i, (t, (start, end), n) in enumerate(zip(parsed.turns, spans, words), start=1)))
+                    source_id = _store(tx, name, job.digest, parsed, job.meta, job.kind, job.media, job.people,
+                                       canonical, spans, words, analyses, spool, nbytes)
                     assign_pseudonyms(tx.session)
-                    tx.audit("ingest", "source", source.id,
-                             {"file": name, "format": parsed.format, "hash": digest,
-                              "segments": len(parsed.turns), "words": sum(words), "speakers": sorted(speakers)})
+                    tx.audit("ingest", "source", source_id,
+                             {"file": name, "format": parsed.format, "hash": job.digest,
+                              "segments": len(parsed.turns), "words": sum(words),
+                              "speakers": sorted({t.speaker for t in parsed.turns if t.speaker})})
             except WorkbenchError as exc:
                 report.errors.append(f"{name}: {exc}")
-                continue
+                return
             except Exception as exc:  # database constraint or connection trouble: this file only
                 report.errors.append(f"{name}: not stored ({type(exc).__name__}: {str(exc).splitlines()[0]})")
-                continue
+                return
             report.added.append(name)
             report.words += sum(words)
             report.turns += len(parsed.turns)
-            current = parsed = canonical = spans = words = source = None  # let a large file go before the next
+            job.parsed = None  # let a large file go before the next
+
+        tried = False  # the analysis process is asked for when the first file needs analysing
+        try:
+            for ref in refs:
+                current, writing, current_digest = ref, False, None
+                name = ref.name
+                if ref.error:
+                    report.errors.append(ref.error)
+                    continue
+                data_meta = ref.meta
+                if not ref.described and manifest_files:
+                    report.warnings.append(f"{name}: not in {manifest_files[0].name}; stored without kind, phase "
+                                           "and pilot; add a row for it")
+                people = ref.people
+                try:
+                    digest = digests[ref.path] = digests.get(ref.path) or _digest(ref.path)
+                except OSError as exc:
+                    report.errors.append(f"{name}: cannot be read ({exc.strerror}); check the file's permissions")
+                    continue
+                if pending is not None and pending.digest == digest:  # a copy of the file read last:
+                    previous, pending = pending, None  # store that one first, then this is "unchanged"
+                    finish(previous)
+                    current, writing, current_digest = ref, False, None
+                with db.session() as session:
+                    found = session.execute(select(Source.file_name, Source.content_hash)
+                                            .where(or_(Source.content_hash == digest, Source.file_name == name))
+                                            .order_by(Source.id)).all()
+                same = next((r for r in found if r[1] == digest), None)
+                existing = next((r for r in found if r[0] == name), None)
+                if same is not None:
+                    report.unchanged.append(name if same[0] == name else f"{name} (same content as {same[0]})")
+                    continue
+                if existing is not None:
+                    report.changed.append(f"{name}: changed (not re-ingested; the stored version is kept; "
+                                          "remove the source first or give the new version a new file name)")
+                    continue
+                if name != ref.bare and ref.bare in stored and _stale_bare(ref, refs, digests, db):
+                    report.warnings.append(f"{name}: stored under its relative path, as the batch has several "
+                                           f"files named {ref.bare}; a source {ref.bare} is already stored: if it "
+                                           "is one of them in an older version, remove it")
+                try:
+                    parsed = read_file(ref.path, people.keys() or None, kind=data_meta.get("kind"),
+                                       strict_roster=strict_roster, limits=limits)
+                except WorkbenchError as exc:
+                    report.errors.append(_retitle(str(exc), ref))
+                    continue
+                except MemoryError:
+                    report.errors.append(f"{name}: not enough memory to read it; split the file or free memory")
+                    continue
+                except Exception as exc:  # a reader library failing on a malformed file
+                    report.errors.append(f"{name}: cannot be read ({type(exc).__name__}: {exc})")
+                    continue
+                warnings = [_retitle(w, ref) for w in parsed.warnings]
+                unknown = sorted({t.speaker for t in parsed.turns if t.speaker and t.speaker not in people})
+                if people and unknown and strict_roster:
+                    report.errors.append(f"{name}: speaker {unknown[0]!r} is not in {roster_name}"
+                                         f"{f' (nor {len(unknown) - 1} more)' if len(unknown) > 1 else ''}; "
+                                         "add a row for it, or ingest without --strict-roster")
+                    continue
+                report.warnings.extend(warnings)
+                if people:
+                    for label in unknown:
+                        if not any(f"'{label}'" in w or f'"{label}"' in w for w in warnings):
+                            report.warnings.append(f"{name}: speaker '{label}' is not in {roster_name}; "
+                                                   "stored without an actor; add a row to give the actor")
+                kind = data_meta.get("kind") or ("dokument" if parsed.kind_hint == "dokument" else None)
+                media, problem = _resolve_media(ref.path, data_meta.get("media"))
+                if problem:
+                    report.warnings.append(f"{name}: {problem}")
+                job = _Job(ref, digest, parsed, data_meta, kind, media, people)
+                parsed = None
+                if not tried:
+                    tried = True
+                    worker = _acquire_worker()
+                    pipelined = worker is not None and _in_parallel(refs)
+                if worker is not None and sum(len(t.text) for t in job.parsed.turns) <= WORKER_MAX_CHARS:
+                    job.ticket = worker.submit([t.text for t in job.parsed.turns], data_meta.get("language"))
+                if not pipelined:
+                    finish(job)
+                else:  # the worker analyses this file while the previous one is stored
+                    previous, pending = pending, job
+                    if previous is not None:
+                        finish(previous)
+                    current, writing, current_digest = ref, False, None
+            if pending is not None:
+                finish(pending)
+                pending = None
+        except KeyboardInterrupt:
+            _release_worker(worker, discard=True)
+            worker = None
+            raise
+        finally:
+            _release_worker(worker)
         current = None
     except KeyboardInterrupt:
         if current is not None:
@@ -622,12 +945,15 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
             if writing and current.name not in report.added:
                 try:  # Ctrl-C may land after the commit: count the file if it is in
                     with db.session() as session:
-                        if session.scalar(select(Source.id).where(Source.content_hash == digest,
+                        if session.scalar(select(Source.id).where(Source.content_hash == current_digest,
                                                                   Source.file_name == current.name)):
                             report.added.append(current.name)
                             report.interrupted = None
                 except Exception:
                     pass
+        if pending is not None and pending.ref is not current and pending.ref.name not in report.added:
+            report.warnings.append(f"{pending.ref.name}: read but not stored when the ingest was stopped; "
+                                   "ingest again to add it")
         if report.interrupted is None:
             report.interrupted = ""
         report.seconds = time.perf_counter() - began
@@ -648,16 +974,18 @@ def list_sources(db, *, user: str | None = None) -> list[dict[str, Any]]:
     from sqlalchemy.orm import defer, selectinload
 
     from ..access import current
-    from ..sharing import pseudonym_map, roster_scrubber, speaker_key
-
     from ..store.models import Segment, Source, Speaker
 
     with db.session() as session:
         counts = dict(session.execute(select(Segment.source_id, func.count()).group_by(Segment.source_id)).all())
         speakers: dict[int, list[dict[str, Any]]] = {}
         working_view = current() is None or current().can("view_transcripts")
-        names = {} if working_view else pseudonym_map(db)
-        scrub = (lambda t: t) if working_view else roster_scrubber(db).scrub
+        if working_view:
+            names, scrub = {}, (lambda t: t)
+        else:  # (imported here: the sharing layer brings pandas, which a researcher's listing does not need)
+            from ..sharing import pseudonym_map, roster_scrubber, speaker_key
+
+            names, scrub = pseudonym_map(db), roster_scrubber(db).scrub
         for sp in session.scalars(select(Speaker).options(selectinload(Speaker.source))
                                   .order_by(Speaker.source_id, Speaker.id)):
             if working_view:

@@ -29,7 +29,7 @@ from typing import Any, Sequence
 
 from ..errors import InputError
 
-MANIFEST_COLUMNS = ("file", "kind", "phase", "pilot", "county", "date", "language", "media")
+MANIFEST_COLUMNS = ("file", "kind", "phase", "pilot", "county", "date", "language", "media", "delete_by")
 PARTICIPANT_COLUMNS = ("file", "speaker", "actor", "organisation", "pilot", "name")
 KINDS = ("fokusgruppe", "intervju", "dialogkonferanse", "observasjon", "dokument")
 LANGUAGES = ("nb", "nn", "nb+nn")
@@ -207,7 +207,18 @@ def manifest_rows(path: Path, *, explicit: bool = False) -> tuple[list[TableRow]
             except ValueError as exc:
                 errors.append(f"{path.name}: row {number} ({name}): date {rec['date']!r} cannot be read ({exc}); "
                               f"write it as {DATE_FORMS}")
+        delete_by = rec.get("delete_by") or None
+        if delete_by is not None:
+            try:
+                delete_by = parse_date(delete_by)
+                if len(delete_by) != 10:
+                    raise ValueError("give the day too")
+            except ValueError as exc:
+                errors.append(f"{path.name}: row {number} ({name}): delete_by {rec['delete_by']!r} cannot be read "
+                              f"({exc}); write it as {DATE_FORMS}")
+                delete_by = None
         rows.append(TableRow(path, number, file, {
+            "delete_by": delete_by,
             "kind": kind, "phase": rec.get("phase") or None, "pilot": rec.get("pilot") or None,
             "county": rec.get("county") or None, "date": date, "language": language,
             "media": rec.get("media") or None}, explicit))

@@ -10,6 +10,14 @@ Public API
     The same lemmas joined by single spaces (input for TF-IDF and similar).
 ``lemma_of(word, lang="nb") -> str``
     The lemma of one word, with the same rules (handy for building lexicons).
+``analyse(texts, lang="nb") -> list[AnalysedText]``
+    The same tokens and lemmas as ``load(lang)``, fast (per-chunk caches, the tokenizer only for
+    chunks it has not seen), as ``str`` objects carrying ``lemmas``, ``splits`` and ``lang``: the
+    form in which ingest stores each segment's analysis (``segments.lemmas``, ``lemma_lang``,
+    ``token_splits``), so that search and the suggesters never lemmatise a stored segment again.
+    ``analyse_texts(texts, langs)`` for mixed languages keeps texts that already are analysed.
+``lemma_language(declared, text) -> "nb" | "nn"``
+    The tables a text is lemmatised with: the source's declared language, else detected.
 ``detect_language(text) -> "nb" | "nn"``
     Cheap marker-word heuristic; ties and empty text give "nb".
 ``normalize_lang(value) -> "nb" | "nn"``
@@ -88,17 +96,26 @@ import os
 import pickle
 import re
 import tempfile
+import threading
+import unicodedata
+from itertools import chain
 from pathlib import Path
-from typing import Iterable
-
-import spacy
-from spacy.language import Language
-from spacy.tokens import Doc, Token
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from workbench.errors import WorkbenchError
 
+if TYPE_CHECKING:  # spaCy is imported on first use (it takes ~0.5 s), not with this module
+    from spacy.language import Language
+    from spacy.tokens import Doc, Token
+
 __all__ = [
     "load",
+    "analyse",
+    "analyse_texts",
+    "analyse_parts",
+    "AnalysedText",
+    "lemma_language",
+    "stored_text",
     "lemmatize",
     "lemma_text",
     "lemma_of",
@@ -122,10 +139,6 @@ _LANG_ALIASES = {
     "nb": "nb", "nob": "nb", "no": "nb", "nor": "nb", "bokmål": "nb", "bokmal": "nb",
     "nn": "nn", "nno": "nn", "nynorsk": "nn",
 }
-
-if not Token.has_extension("lemma_source"):
-    Token.set_extension("lemma_source", default=None)
-
 
 def normalize_lang(value: str | None) -> str:
     """Map a language name or code to "nb" or "nn"; raise WorkbenchError for anything else."""
@@ -304,14 +317,22 @@ def _compound_lemma(tables: dict[str, dict[str, str]], form: str) -> str | None:
     return None
 
 
-def _simplemma(word: str, lang: str) -> tuple[str | None, str | None]:
-    """(dictionary lemma, rule lemma) from simplemma for one word."""
+def _simplemma_known(word: str, lang: str) -> str | None:
+    """simplemma's dictionary lemma of one word (None if its dictionary lacks the word)."""
     import simplemma
 
     if simplemma.is_known(word, lang=lang):
-        return simplemma.lemmatize(word, lang=lang).lower(), None
+        return simplemma.lemmatize(word, lang=lang).lower()
+    return None
+
+
+def _simplemma_rule(word: str, lang: str) -> str | None:
+    """simplemma's affix-rule guess for a word its dictionary lacks (None if it changes nothing).
+    Asked only when every table has failed: the rules are the slow part of simplemma."""
+    import simplemma
+
     guess = simplemma.lemmatize(word, lang=lang).lower()
-    return None, (guess if guess != word.lower() else None)
+    return guess if guess != word.lower() else None
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -319,7 +340,7 @@ def _lemma_and_source(form: str, lang: str, fallback: bool, allow_compound: bool
     tables = _tables()
     table = tables["table"]
     if lang == "nn" and fallback:
-        known, _ = _simplemma(form, "nn")
+        known = _simplemma_known(form, "nn")
         if known is not None:
             return known, "simplemma"
     genitive = _genitive_base(form)
@@ -336,10 +357,10 @@ def _lemma_and_source(form: str, lang: str, fallback: bool, allow_compound: bool
         order = ("nn", "nb") if lang == "nn" else ("nb", "nn")
         rules = None
         for code in order:
-            known, rule = _simplemma(form, code)
+            known = _simplemma_known(form, code)
             if known is not None:
                 return known, "simplemma"
-            rules = rules or rule
+            rules = rules or _simplemma_rule(form, code)
         if rules is not None:
             return rules, "rule"
     return form.lower(), "unknown"
@@ -375,16 +396,28 @@ class WorkbenchLemmatizer:
         return doc
 
 
-@Language.factory(
-    "workbench_lemmatizer",
-    default_config={"lang": "nb", "fallback": True},
-)
 def _make_lemmatizer(nlp: Language, name: str, lang: str, fallback: bool) -> WorkbenchLemmatizer:
     return WorkbenchLemmatizer(lang=lang, fallback=fallback)
 
 
+@functools.lru_cache(maxsize=1)
+def _register() -> None:
+    """Register the ``workbench_lemmatizer`` factory and ``Token._.lemma_source`` with spaCy (once)."""
+    from spacy.language import Language
+    from spacy.tokens import Token
+
+    if not Token.has_extension("lemma_source"):
+        Token.set_extension("lemma_source", default=None)
+    if not Language.has_factory("workbench_lemmatizer"):
+        Language.factory("workbench_lemmatizer", default_config={"lang": "nb", "fallback": True},
+                         func=_make_lemmatizer)
+
+
 @functools.lru_cache(maxsize=8)
 def _load(lang: str, fallback: bool) -> Language:
+    import spacy
+
+    _register()
     nlp = spacy.blank(lang)
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("workbench_lemmatizer", config={"lang": lang, "fallback": fallback})
@@ -405,6 +438,7 @@ def clear_memory_caches() -> None:
     _load.cache_clear()
     _tables.cache_clear()
     _lemma_and_source.cache_clear()
+    _analyser.cache_clear()
 
 
 def _is_word(token: Token) -> bool:
@@ -419,6 +453,385 @@ def lemmatize(text: str, lang: str = "nb") -> list[str]:
 def lemma_text(text: str, lang: str = "nb") -> str:
     """Space-joined lemmas of the word tokens of ``text``."""
     return " ".join(lemmatize(text, lang))
+
+
+# ---------------------------------------------------------------------------------------------
+# The analyser: the pipeline's lemmas, fast, and in a form that is stored with each segment
+# ---------------------------------------------------------------------------------------------
+
+_NONSPACE = re.compile(r"\S+")
+_START, _CLEAR, _SEEN = 2, 0, 1  # sentencizer state before a chunk: text start, no period seen, period seen
+_SIMPLE_PUNCT = frozenset(",;:!?")
+ANALYSER_CACHE = 200_000  # chunks remembered per language before the caches start afresh
+
+
+def _is_punct(text: str) -> bool:
+    """spaCy's ``is_punct`` lexical attribute (every character in a Unicode P* category)."""
+    return all(unicodedata.category(ch)[0] == "P" for ch in text)
+
+
+class AnalysedText(str):
+    """A text with its tokens and lemmas, as :func:`analyse` makes them and segments store them.
+
+    ``lemmas``: the lemmas of the word tokens (tokens with a letter) in order, joined by single
+    spaces; a space inside one lemma (the lookup table has a few, "mange" -> "mang en") is written
+    as U+00A0 so that the string splits back into one lemma per word token. ``splits``: the
+    whitespace-separated chunks of the text that are more than one token, as
+    ``"len,len:chunk"`` entries joined by spaces (the lengths of all tokens but the last), sorted;
+    "" when every chunk is one token. ``lang``: the lemma tables used ("nb" or "nn").
+    """
+
+    def __new__(cls, text: str = "", lang: str = "nb", lemmas: str = "", splits: str = ""):
+        self = super().__new__(cls, text)
+        self.lang, self.lemmas, self.splits = lang, lemmas, splits
+        return self
+
+    def __reduce__(self):
+        return (AnalysedText, (str(self), self.lang, self.lemmas, self.splits))
+
+    @property
+    def lemma_line(self) -> str:
+        """The lemmas as ``lemma_text`` gives them (space-joined)."""
+        return self.lemmas.replace("\xa0", " ") if "\xa0" in self.lemmas else self.lemmas
+
+    def lemma_list(self) -> list[str]:
+        """One lemma per word token (``lemmatize``)."""
+        if not self.lemmas:
+            return []
+        return [lm.replace("\xa0", " ") for lm in self.lemmas.split(" ")]
+
+    def tokens(self) -> list[tuple[int, int]]:
+        """``(start, end)`` of every token that is not whitespace, in order."""
+        lengths: dict[str, list[int]] = {}
+        if self.splits:
+            for entry in self.splits.split(" "):
+                head, _, chunk = entry.partition(":")
+                lengths[chunk] = [int(n) for n in head.split(",")]
+        out: list[tuple[int, int]] = []
+        for m in _NONSPACE.finditer(self):
+            start, end = m.span()
+            parts = lengths.get(m.group()) if lengths else None
+            if parts:
+                for n in parts:
+                    out.append((start, start + n))
+                    start += n
+            out.append((start, end))
+        return out
+
+    def _checked(self) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[str]]:
+        """(tokens, word tokens, their lemmas), analysed afresh if the stored analysis does not fit
+        the text (lemmas are never paired with the wrong words)."""
+        tokens, lemmas = self.tokens(), self.lemma_list()
+        words = [(s, e) for s, e in tokens if any(map(str.isalpha, self[s:e]))]
+        if len(words) != len(lemmas):
+            fresh = analyse([str(self)], self.lang)[0]
+            tokens, lemmas = fresh.tokens(), fresh.lemma_list()
+            words = [(s, e) for s, e in tokens if any(map(str.isalpha, self[s:e]))]
+        return tokens, words, lemmas
+
+    def word_tokens(self) -> list[tuple[int, int, str]]:
+        """``(start, end, lemma)`` of every word token (a token with a letter), in order."""
+        _, words, lemmas = self._checked()
+        return [(s, e, lm) for (s, e), lm in zip(words, lemmas)]
+
+    def doc_tokens(self) -> tuple[list[str], list[bool], list[str]]:
+        """``(words, spaces, lemmas)`` of every token, whitespace tokens included, as spaCy's
+        pipeline tokenises the text (for ``spacy.tokens.Doc(vocab, words=, spaces=, lemmas=)``)."""
+        words: list[str] = []
+        spaces: list[bool] = []
+        lemmas: list[str] = []
+        tokens, _, word_lemmas = self._checked()
+        lemma_iter = iter(word_lemmas)
+
+        def whitespace(pos: int, gap: str) -> None:
+            # one space after a token is its trailing space; other white space is a token
+            if gap and pos and gap[0] == " ":
+                spaces[-1] = True
+                gap = gap[1:]
+            if gap:
+                words.append(gap)
+                spaces.append(False)
+                lemmas.append(gap.lower())
+
+        pos = 0
+        for s, e in tokens:
+            whitespace(pos, self[pos:s])
+            word = self[s:e]
+            words.append(word)
+            spaces.append(False)
+            lemmas.append(next(lemma_iter) if any(map(str.isalpha, word)) else word.lower())
+            pos = e
+        whitespace(pos, self[pos:])
+        return words, spaces, lemmas
+
+
+class _Analyser:
+    """Tokens and lemmas exactly as ``load(lang)`` makes them, from per-chunk caches.
+
+    spaCy tokenises each whitespace-separated chunk on its own, so the analysis of a chunk is
+    remembered and reused (most chunks repeat). Its lemmas depend on the sentencizer only through
+    ``is_sent_start`` of capitalised words (no compound split for a name inside a sentence); the
+    sentencizer's state before a chunk is one of three (text start, clear, a period seen), so each
+    chunk is analysed for the states it meets, and a text is put together by dictionary lookups
+    unless one of its chunks is capitalised in a way that makes the state matter. Chunks that are
+    a word, or a word and one punctuation mark, are split without the tokenizer's regular
+    expressions (with the same result: tests/test_lemmas_stored.py checks them against spaCy);
+    the rest go through ``spacy.blank(lang).tokenizer.pipe``.
+    """
+
+    def __init__(self, lang: str):
+        import spacy
+        from spacy.pipeline import Sentencizer
+
+        self.lang = lang
+        self.tokenizer = spacy.blank(lang).tokenizer
+        self.rules = set(self.tokenizer.rules)
+        self.suffix_search = self.tokenizer.suffix_search
+        self.punct_chars = frozenset(Sentencizer.default_punct_chars)
+        self.dot_tails: dict[str, int] = {}  # "ne." -> 1: the suffix rules split the period off
+        self.lock = threading.Lock()
+        _tables()  # read the lemma tables now, not on the first text
+        self.reset()
+
+    def reset(self) -> None:
+        self.lem: dict[str, str] = {}  # chunk -> lemma part, when it is the same in every state
+        self.sensitive: dict[str, list[str | None]] = {}  # chunk -> lemma part per state (None: not yet)
+        self.trans: dict[str, tuple[int, int, int]] = {}  # chunk -> state after it, per state (absent: clear)
+        self.split: dict[str, str] = {}  # chunk -> "len,len:chunk" for chunks of several tokens
+        self.split_keys: set[str] = set()
+        self.pending: dict[str, list[str]] = {}  # tokens of state-dependent chunks of several tokens
+        self.known: set[str] = set()
+
+    # -- one chunk ---------------------------------------------------------------------------
+    def _quick_tokens(self, chunk: str) -> list[str] | None:
+        """The tokens of a plain chunk without the tokenizer (None: ask the tokenizer)."""
+        if chunk in self.rules:
+            return None
+        if chunk.isalpha():
+            return [chunk]
+        word, mark = chunk[:-1], chunk[-1]
+        if not word.isalpha() or word in self.rules:
+            return None
+        if mark in _SIMPLE_PUNCT:
+            return [word, mark]
+        if mark == ".":  # split after a lowercase letter or two capitals ("Oslo." but "A.")
+            tail = word[-2:] + "."
+            how = self.dot_tails.get(tail)
+            if how is None:
+                m = self.suffix_search(tail)
+                how = self.dot_tails[tail] = 0 if m is None else (1 if m.start() == len(tail) - 1 else 2)
+            return [chunk] if how == 0 else ([word, "."] if how == 1 else None)
+        return None
+
+    def _word_lemma(self, token: str, start: bool, full: bool) -> str | None:
+        """The pipeline's lemma of a word token (``start``: it begins a sentence). None when the
+        token is a capitalised compound inside a sentence and ``full`` is off: that lemma (no
+        compound split for a name) is worked out only if a text needs it."""
+        lemma, source = _lemma_and_source(token, self.lang, True, True)
+        if source == "compound" and not start and token[:1].isupper():
+            if not full:
+                return None
+            lemma = _lemma_and_source(token, self.lang, True, False)[0]
+        return lemma.replace(" ", "\xa0") if " " in lemma else lemma
+
+    def _simulate(self, tokens: list[str], state: int, full: bool) -> tuple[str | None, int]:
+        """(lemma part, state after) of a chunk's tokens from sentencizer state ``state``; the part
+        is None when it needs a deferred lemma (see ``_word_lemma``)."""
+        punct_chars = self.punct_chars
+        seen = state == _SEEN
+        lemmas: list[str] | None = []
+        for k, tok in enumerate(tokens):
+            in_pc = tok in punct_chars
+            if k == 0 and state == _START:
+                start = True
+                if in_pc:
+                    seen = True
+            elif seen and not in_pc and not _is_punct(tok):
+                start, seen = True, False
+            else:
+                start = False
+                if in_pc:
+                    seen = True
+            if lemmas is not None and any(ch.isalpha() for ch in tok):
+                lemma = self._word_lemma(tok, start, full)
+                if lemma is None:
+                    lemmas = None
+                else:
+                    lemmas.append(lemma)
+        return (None if lemmas is None else " ".join(lemmas)), (_SEEN if seen else _CLEAR)
+
+    def _learn(self, chunk: str, tokens: list[str]) -> None:
+        n = len(tokens)
+        word = tokens[0]
+        if n <= 2 and word.isalpha() and (n == 1 or not any(ch.isalpha() for ch in tokens[1])):
+            # a word, or a word and a mark: token 0 starts a sentence in states START and SEEN
+            if word[:1].isupper():
+                begin = self._word_lemma(word, True, True)
+                inside = self._word_lemma(word, False, False)
+            else:
+                begin = inside = self._word_lemma(word, True, True)
+            if begin == inside:
+                self.lem[chunk] = begin
+            else:
+                self.sensitive[chunk] = [inside, begin, begin]
+                self.pending[chunk] = tokens
+            if n == 2:
+                if tokens[1] in self.punct_chars:
+                    self.trans[chunk] = (_SEEN, _SEEN, _SEEN)
+                self.split[chunk] = f"{len(word)}:{chunk}"
+                self.split_keys.add(chunk)
+        else:
+            parts, outs = [], []
+            for state in (_CLEAR, _SEEN, _START):
+                part, out = self._simulate(tokens, state, False)
+                parts.append(part)
+                outs.append(out)
+            if parts[0] is not None and parts[0] == parts[1] == parts[2]:
+                self.lem[chunk] = parts[0]
+            else:
+                self.sensitive[chunk] = parts
+                self.pending[chunk] = tokens
+            if any(outs):
+                self.trans[chunk] = (outs[0], outs[1], outs[2])
+            if n > 1:
+                self.split[chunk] = ",".join(str(len(t)) for t in tokens[:-1]) + ":" + chunk
+                self.split_keys.add(chunk)
+        self.known.add(chunk)
+
+    def _deferred(self, chunk: str, state: int) -> str:
+        """The lemma part of a state-dependent chunk in ``state``, worked out on first need."""
+        part = self._simulate(self.pending[chunk], state, True)[0]
+        self.sensitive[chunk][state] = part
+        return part
+
+    def learn(self, new: set[str]) -> None:
+        """Analyse chunks not seen yet (the tokenizer gets the hard ones in one batch)."""
+        hard = []
+        lang, rules, lem, known = self.lang, self.rules, self.lem, self.known
+        for chunk in new:
+            if chunk.isalpha() and not chunk[0].isupper() and chunk not in rules:  # most new chunks
+                lemma = _lemma_and_source(chunk, lang, True, True)[0]
+                lem[chunk] = lemma.replace(" ", "\xa0") if " " in lemma else lemma
+                known.add(chunk)
+                continue
+            tokens = self._quick_tokens(chunk)
+            if tokens is None:
+                hard.append(chunk)
+            else:
+                self._learn(chunk, tokens)
+        for chunk, doc in zip(hard, self.tokenizer.pipe(hard, batch_size=1000)):
+            self._learn(chunk, [t.text for t in doc])
+
+    # -- one text ----------------------------------------------------------------------------
+    def _lemmas_by_state(self, text: str) -> str:
+        """The lemma string of a text with a state-dependent chunk: follow the sentencizer."""
+        lem, sensitive, trans = self.lem, self.sensitive, self.trans
+        state, pos, parts = _START, 0, []
+        for m in _NONSPACE.finditer(text):
+            start = m.start()
+            if start > pos and (pos == 0 or start - pos > 1 or text[pos] != " "):
+                state = _CLEAR  # a whitespace token: a sentence start if a period was seen, else nothing
+            chunk = m.group()
+            part = lem.get(chunk)
+            if part is None:
+                part = sensitive[chunk][state]
+                if part is None:
+                    part = self._deferred(chunk, state)
+            if part:
+                parts.append(part)
+            out = trans.get(chunk)
+            state = out[state] if out is not None else _CLEAR
+            pos = m.end()
+        return " ".join(parts)
+
+    def parts(self, texts: Sequence[str]) -> list[tuple[str, str]]:
+        """``(lemmas, splits)`` of each text (see ``AnalysedText``)."""
+        with self.lock:  # the caches are shared by the threads of a process (the app)
+            return self._parts(texts)
+
+    def _parts(self, texts: Sequence[str]) -> list[tuple[str, str]]:
+        chunk_lists = [t.split() for t in texts]
+        lem_get = self.lem.get
+        looked = [list(map(lem_get, chunks)) for chunks in chunk_lists]
+        new: set[str] = set()
+        for chunks, parts in zip(chunk_lists, looked):
+            if None in parts:
+                new.update(c for c, p in zip(chunks, parts) if p is None)
+        new.difference_update(self.known)
+        if new:
+            if len(self.known) + len(new) > ANALYSER_CACHE:  # memory stays flat on a large corpus
+                self.reset()
+                new = set(chain.from_iterable(chunk_lists))
+            self.learn(new)
+            lem_get = self.lem.get
+            looked = [list(map(lem_get, chunks)) if None in parts else parts
+                      for chunks, parts in zip(chunk_lists, looked)]
+        split, split_keys = self.split, self.split_keys
+        out = []
+        for text, chunks, parts in zip(texts, chunk_lists, looked):
+            lemmas = self._lemmas_by_state(text) if None in parts else " ".join(filter(None, parts))
+            present = split_keys.intersection(chunks)
+            out.append((lemmas, " ".join(sorted(map(split.__getitem__, present))) if present else ""))
+        return out
+
+
+@functools.lru_cache(maxsize=2)
+def _analyser(lang: str) -> _Analyser:
+    return _Analyser(lang)
+
+
+def analyse(texts: Sequence[str], lang: str = "nb") -> list[AnalysedText]:
+    """Tokens and lemmas of each text in one language, as ``load(lang)`` gives them (the word
+    tokens' lemmas equal ``lemmatize(text, lang)``), in the form segments store them."""
+    lang = normalize_lang(lang)
+    texts = [str(t) for t in texts]
+    return [AnalysedText(t, lang, lemmas, splits) for t, (lemmas, splits) in zip(texts, analyse_parts(texts, lang))]
+
+
+def vocab(lang: str = "nb"):
+    """The spaCy ``Vocab`` of ``analyse``'s tokenizer for ``lang`` (for Docs built from analyses)."""
+    return _analyser(normalize_lang(lang)).tokenizer.vocab
+
+
+def analyse_parts(texts: Sequence[str], lang: str = "nb") -> list[tuple[str, str]]:
+    """``(lemmas, splits)`` of each text, as ``analyse`` (what ingest stores; no copies of the texts)."""
+    return _analyser(normalize_lang(lang)).parts(texts)
+
+
+def analyse_texts(texts: Sequence[str], langs: Sequence[str]) -> list[AnalysedText]:
+    """``analyse`` for texts of mixed languages (one "nb"/"nn" per text). A text that already is an
+    ``AnalysedText`` in its language is kept as it is: nothing is lemmatised twice."""
+    out: list[AnalysedText | None] = [None] * len(texts)
+    todo: dict[str, list[int]] = {}
+    for i, (text, lang) in enumerate(zip(texts, langs)):
+        if isinstance(text, AnalysedText) and text.lang == lang:
+            out[i] = text
+        else:
+            todo.setdefault(lang, []).append(i)
+    for lang, idx in todo.items():
+        for i, a in zip(idx, analyse([str(texts[i]) for i in idx], lang)):
+            out[i] = a
+    return out  # type: ignore[return-value]
+
+
+def stored_text(text: str, lang: str, lemmas: str | None, lemma_lang: str | None,
+                splits: str | None) -> str:
+    """A segment's text with its stored analysis (an ``AnalysedText``) when that analysis is in
+    ``lang``; else the plain text, which the suggesters and search then analyse themselves."""
+    if lemmas is None or lemma_lang != lang:
+        return text
+    return AnalysedText(text, lang, lemmas, splits or "")
+
+
+def lemma_language(declared: str | None, text: str) -> str:
+    """The lemma tables for a text: the declared language if it is one ("nb", "nn", "nynorsk" ...),
+    else the one ``detect_language`` finds in the text (as the suggesters choose it)."""
+    if declared:
+        try:
+            return normalize_lang(declared)
+        except WorkbenchError:
+            pass
+    return detect_language(text)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -245,13 +245,14 @@ def _label_at(gap: str, label: str | None) -> int:
     return found
 
 
-def exported_text(text: str, segments: list[tuple[int, int, str | None, str | None]], scrubber,
-                  ) -> OffsetMap:
+def exported_text(text: str, segments: list[tuple], scrubber, *, bom_guard: bool = True) -> OffsetMap:
     """The exported text of one source and its offset map.
 
-    ``segments``: (start, end, speaker label, pseudonym) in stored offsets. Without a scrubber
-    (reveal) the text is copied unchanged. Otherwise each turn's label is replaced by its
-    pseudonym and every other piece of text - turns, preamble, headings, times - is scrubbed."""
+    ``segments``: (start, end, speaker label, pseudonym[, replacement]) in stored offsets. Without
+    a scrubber (reveal) the text is copied unchanged. Otherwise each turn's label is replaced by
+    its pseudonym (when one is given) and every other piece of text - turns, preamble, headings,
+    times - is scrubbed; a turn with a ``replacement`` becomes that text as a whole (a withdrawn
+    participant's "[trukket]", ``workbench.lifecycle``). ``bom_guard``: see the end."""
     out = OffsetMap()
     if scrubber is None:
         out.keep(text)
@@ -265,7 +266,7 @@ def exported_text(text: str, segments: list[tuple[int, int, str | None, str | No
 
         cursor = 0
         n = len(text)
-        for start, end, label, pseudonym in sorted(segments, key=lambda s: (s[0], s[1])):
+        for start, end, label, pseudonym, *rest in sorted(segments, key=lambda s: (s[0], s[1])):
             start = max(cursor, min(int(start), n))
             end = max(start, min(int(end), n))
             gap = text[cursor:start]
@@ -276,10 +277,13 @@ def exported_text(text: str, segments: list[tuple[int, int, str | None, str | No
                 scrubbed(gap[at + len(label):])
             else:
                 scrubbed(gap)
-            scrubbed(text[start:end])
+            if rest and rest[0] is not None:
+                out.replace(end - start, rest[0])
+            else:
+                scrubbed(text[start:end])
             cursor = end
         scrubbed(text[cursor:])
-    if out.text.startswith("\ufeff"):
+    if bom_guard and out.text.startswith("\ufeff"):
         # U+FEFF first in a UTF-8 file reads as a byte order mark, which readers drop (and which the
         # spec does not want); the word joiner looks the same and keeps every offset
         out._parts = ["\u2060" + out.text[1:]]

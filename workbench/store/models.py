@@ -78,6 +78,8 @@ class Source(Base):
     word_count: Mapped[int] = mapped_column(Integer, default=0)
     # the recording (audio/video) as a path, referenced and never copied into the database
     media: Mapped[str | None] = mapped_column(String(1000))
+    # the date by which the source is to be deleted or anonymised (ISO; manifest column delete_by)
+    delete_by: Mapped[str | None] = mapped_column(String(10))
     ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     ingested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -101,6 +103,7 @@ class Speaker(Base):
     organisation: Mapped[str | None] = mapped_column(String(200))
     pilot: Mapped[str | None] = mapped_column(String(100))
     name: Mapped[str | None] = mapped_column(String(200))  # real name from the roster, if given
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)  # consent withdrawn (lifecycle.forget)
     pseudonym_id: Mapped[int | None] = mapped_column(ForeignKey("pseudonyms.id"))
     source: Mapped[Source] = relationship(back_populates="speakers")
     pseudonym: Mapped[Pseudonym | None] = relationship()
@@ -122,6 +125,13 @@ class Segment(Base):
     heading: Mapped[str | None] = mapped_column(String(500))
     page: Mapped[int | None] = mapped_column(Integer)
     word_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The text's analysis, made once at ingest (workbench.nlp.AnalysedText): the word tokens'
+    # lemmas space-joined, the lemma tables' language, and the chunks that are several tokens.
+    # NULL for segments stored before revision 0005 (workbench.ingest.ensure_lemmas fills them).
+    # Loaded only when asked for (undefer_group("analysis")): as large as the text itself.
+    lemmas: Mapped[str | None] = mapped_column(Text, deferred=True, deferred_group="analysis")
+    lemma_lang: Mapped[str | None] = mapped_column(String(2), deferred=True, deferred_group="analysis")
+    token_splits: Mapped[str | None] = mapped_column(Text, deferred=True, deferred_group="analysis")
     source: Mapped[Source] = relationship(back_populates="segments")
     speaker: Mapped[Speaker | None] = relationship()
 
@@ -169,6 +179,8 @@ class Coding(Base):
 
     __tablename__ = "codings"
     __table_args__ = (Index("ix_codings_segment_code", "segment_id", "code_id"),
+                      # the aggregations' roll-up and quote drill-down read codings by code (0006)
+                      Index("ix_codings_code_segment", "code_id", "segment_id", "coder_id"),
                       # one coding per (segment, code, coder, span): a double click or a second
                       # window can never store the same coding twice
                       UniqueConstraint("segment_id", "code_id", "coder_id", "start_char", "end_char",

@@ -77,9 +77,10 @@ def retraining(db: Database, *, user: str | None = None) -> Retraining | None:
 
 
 @requires("suggest")
-def maybe_retrain(db: Database, *, user: str | None, every: int = 20, background: bool = True,
+def maybe_retrain(db: Database, *, user: str | None, every: int | None = None, background: bool = True,
                   suggest_source: Any = None, **train_params: Any) -> Retraining | None:
-    """Start ``train`` when at least ``every`` decisions were made since the last model.
+    """Start ``train`` when at least ``every`` decisions were made since the last model
+    (``every=None``: the project setting ``retrain_every``, 20 unless changed; 0 = never).
 
     Returns the new run's handle (already finished when ``background=False``), or None when there
     were fewer decisions or a run for this database is still going. ``suggest_source``: after
@@ -87,6 +88,12 @@ def maybe_retrain(db: Database, *, user: str | None, every: int = 20, background
     ``train_params`` go to ``train`` (e.g. ``anchors=[]``). Errors of the run are kept in
     ``error``, never raised into the caller's thread.
     """
+    if every is None:
+        from ..sharing import setting
+
+        every = int(setting(db, "retrain_every"))
+        if every == 0:
+            return None
     if every < 1:
         from ..errors import InputError
 

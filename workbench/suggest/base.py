@@ -15,9 +15,9 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from ..errors import WorkbenchError
-from ..nlp import detect_language, normalize_lang
+from ..nlp import AnalysedText, analyse_texts, detect_language, normalize_lang
 
-__all__ = ["Suggested", "Suggester", "NotFittedError", "CodeInfo", "code_infos", "resolve_langs"]
+__all__ = ["Suggested", "Suggester", "NotFittedError", "CodeInfo", "code_infos", "resolve_langs", "analysed"]
 
 
 class NotFittedError(WorkbenchError):
@@ -82,6 +82,12 @@ def resolve_langs(texts: Sequence[str], langs: Sequence[str | None] | str | None
     return [normalize_lang(lang) if lang else detect_language(text) for text, lang in zip(texts, langs)]
 
 
+def analysed(texts: Sequence[str], langs: Sequence[str]) -> list[AnalysedText]:
+    """The texts with their tokens and lemmas: an ``AnalysedText`` (e.g. a segment's stored
+    analysis) in its language is used as it is, any other text is analysed here, once."""
+    return analyse_texts(texts, langs)
+
+
 class Suggester:
     """Base class: parameters in ``__init__``, ``fit`` -> self, ``scores`` and ``suggest``.
 
@@ -125,12 +131,16 @@ class Suggester:
                                  "first (or run `workbench train`)")
 
     def scores(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> np.ndarray:
-        """Array (n_texts, n_codes) of scores in [0, 1]; columns follow ``codes_``."""
+        """Array (n_texts, n_codes) of scores in [0, 1]; columns follow ``codes_``.
+
+        A text may be a :class:`workbench.nlp.AnalysedText` (a segment with its stored lemmas):
+        it is then not lemmatised again; plain texts are analysed once per call."""
         self.check_fitted()
         texts = list(texts)
         if not texts:
             return np.zeros((0, len(self.codes_)))
-        return self._scores(texts, resolve_langs(texts, langs))
+        langs_ = resolve_langs(texts, langs)
+        return self._scores(analysed(texts, langs_), langs_)
 
     def _scores(self, texts: list[str], langs: list[str]) -> np.ndarray:
         raise NotImplementedError

@@ -6,7 +6,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from .base import Suggested, Suggester, resolve_langs
+from .base import Suggested, Suggester, analysed, resolve_langs
 from .lexicon import LexiconSuggester
 from .model import FALLBACK_METHOD, ModelSuggester
 
@@ -88,6 +88,7 @@ class CombinedSuggester(Suggester):
         self.check_fitted()
         texts = list(texts)
         langs_ = resolve_langs(texts, langs)
+        texts = analysed(texts, langs_)  # one analysis serves the lexicon and the model
         lex = self.lexicon_.suggest(texts, langs_)
         mod = self.model_.suggest(texts, langs_) if self.model_ is not None else [[] for _ in texts]
         covered = set(self.model_.classifiers_) if self.model_ is not None else set()

@@ -13,16 +13,17 @@ form instead (``PhraseMatcher`` on LOWER): use it where lemma matching finds fal
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
-from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc
-from spacy.util import filter_spans
 
 from ..errors import WorkbenchError
-from ..nlp import LANGS, load
-from .base import Suggested, Suggester, code_infos, resolve_langs
+from ..nlp import LANGS, analyse
+from ..nlp import vocab as nlp_vocab
+from .base import Suggested, Suggester, analysed, code_infos, resolve_langs
+
+if TYPE_CHECKING:
+    from spacy.matcher import PhraseMatcher
 
 __all__ = ["LexiconSuggester", "lexicon_score", "SURFACE_PREFIX", "split_entry"]
 
@@ -54,6 +55,16 @@ def lexicon_score(n_distinct: int, specific: bool, *, single: float = 0.6, speci
 
 def _specific(lemmas: tuple[str, ...]) -> bool:
     return len(lemmas) > 1 or len(lemmas[0]) >= 12
+
+
+def _first_words(patterns: list, exact: list) -> tuple[frozenset[str], frozenset[str], bool]:
+    """(first lemmas as stored lemma strings write them, first lowercase words of the surface
+    patterns, whether a pattern starts with a token without a letter: then every text is matched)."""
+    lemmas = frozenset(p[0].lemma_.replace(" ", "\xa0") for p in patterns)
+    lowers = frozenset(p[0].lower_ for p in exact)
+    odd = any(not any(map(str.isalpha, p[0].text)) or not any(map(str.isalpha, p[0].lemma_))
+              for p in patterns + exact)
+    return lemmas, lowers, odd
 
 
 class LexiconSuggester(Suggester):
@@ -97,27 +108,39 @@ class LexiconSuggester(Suggester):
         self.__dict__.update(state)
         self._matchers = {}
 
-    def _matcher(self, lang: str) -> tuple[PhraseMatcher, PhraseMatcher]:
-        """(lemma matcher, surface matcher) for ``lang``, built once."""
-        pair = self._matchers.get(lang)
-        if pair is not None:
-            return pair
-        nlp = load(lang)
-        matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
-        surface = PhraseMatcher(nlp.vocab, attr="LOWER")
-        for code, entries in self.lexicon_.items():
+    def _matcher(self, lang: str) -> tuple[tuple[PhraseMatcher, PhraseMatcher], dict[str, tuple]]:
+        """((lemma matcher, surface matcher), first words) for ``lang``, built once. The first words
+        of each code's patterns (``_first_words``) let ``_matches`` skip texts none of them is in."""
+        built = self._matchers.get(lang)
+        if built is not None:
+            return built
+        from spacy.matcher import PhraseMatcher
+        from spacy.tokens import Doc
+
+        vocab = nlp_vocab(lang)
+
+        def make(a) -> Doc:
+            words, spaces, lemmas = a.doc_tokens()
+            return Doc(vocab, words=words, spaces=spaces, lemmas=lemmas)
+
+        entries = {code: [split_entry(e) for e in es] for code, es in self.lexicon_.items()}
+        phrases = sorted({p.lower() if not surface else p for es in entries.values() for p, surface in es if p})
+        docs = dict(zip(phrases, map(make, analyse(phrases, lang))))
+        matcher = PhraseMatcher(vocab, attr="LEMMA")
+        surface_matcher = PhraseMatcher(vocab, attr="LOWER")
+        firsts: dict[str, tuple] = {}
+        for code, pairs in entries.items():
             patterns: list[Doc] = []
             exact: list[Doc] = []
             keys: set[tuple[str, ...]] = set()
-            for entry in entries:
-                phrase, is_surface = split_entry(entry)
+            for phrase, is_surface in pairs:
                 if not phrase:
                     continue
                 if is_surface:
-                    exact.append(nlp.make_doc(phrase))
+                    exact.append(docs[phrase])
                     continue
-                doc = nlp(phrase.lower())
-                verbatim = Doc(nlp.vocab, words=[t.text for t in doc])
+                doc = docs[phrase.lower()]
+                verbatim = Doc(vocab, words=[t.text for t in doc])
                 for tok, src in zip(verbatim, doc):
                     tok.lemma_ = src.text.lower()
                 for pattern in (doc, verbatim):
@@ -128,24 +151,48 @@ class LexiconSuggester(Suggester):
             if patterns:
                 matcher.add(code, patterns)
             if exact:
-                surface.add(code, exact)
-        self._matchers[lang] = (matcher, surface)
-        return matcher, surface
+                surface_matcher.add(code, exact)
+            firsts[code] = _first_words(patterns, exact)
+        built = self._matchers[lang] = ((matcher, surface_matcher), firsts)
+        return built
 
-    def _matches(self, texts: list[str], langs: list[str]) -> list[dict[str, list]]:
-        """Per text: code -> non-overlapping matched spans."""
+    def _matches(self, texts: list[str], langs: list[str], codes: Iterable[str] | None = None
+                 ) -> list[dict[str, list]]:
+        """Per text: code -> non-overlapping matched spans (of ``codes`` only, if given). The texts'
+        tokens and lemmas come from their analysis (stored with a segment, or made once per call),
+        not from another pass of the pipeline; a text that has none of the patterns' first words
+        is not looked at further."""
+        from spacy.tokens import Doc
+        from spacy.util import filter_spans
+
+        wanted = None if codes is None else set(codes)
+        texts = analysed(texts, langs)
         out: list[dict[str, list]] = [{} for _ in texts]
         for lang in LANGS:
             idx = [i for i, lg in enumerate(langs) if lg == lang]
             if not idx:
                 continue
-            nlp = load(lang)
-            matchers = self._matcher(lang)
-            for i, doc in zip(idx, nlp.pipe([texts[i] for i in idx])):
+            vocab = nlp_vocab(lang)
+            matchers, firsts = self._matcher(lang)
+            active = [f for c, f in firsts.items() if wanted is None or c in wanted]
+            if not active:
+                continue
+            always = any(f[2] for f in active)
+            lemma_firsts = frozenset().union(*(f[0] for f in active))
+            lower_firsts = sorted(set().union(*(f[1] for f in active)))
+            for i in idx:
+                a = texts[i]
+                if not always and lemma_firsts.isdisjoint(a.lemmas.split(" ")) and not (
+                        lower_firsts and any(w in a.lower() for w in lower_firsts)):
+                    continue
+                words, spaces, lemmas = a.doc_tokens()
+                doc = Doc(vocab, words=words, spaces=spaces, lemmas=lemmas)
                 by_code: dict[str, list] = {}
                 for matcher in matchers:
                     for match_id, start, end in matcher(doc):
-                        by_code.setdefault(nlp.vocab.strings[match_id], []).append(doc[start:end])
+                        code = vocab.strings[match_id]
+                        if wanted is None or code in wanted:
+                            by_code.setdefault(code, []).append(doc[start:end])
                 out[i] = {code: sorted(filter_spans(spans), key=lambda s: s.start)
                           for code, spans in by_code.items()}
         return out
@@ -169,7 +216,7 @@ class LexiconSuggester(Suggester):
         texts = list(texts)
         langs_ = resolve_langs(texts, langs)
         out: list[list[Suggested]] = []
-        for by_code in self._matches(texts, langs_):
+        for by_code in self._matches(analysed(texts, langs_), langs_):
             hits = []
             for code, spans in by_code.items():
                 score = self._score_spans(spans)

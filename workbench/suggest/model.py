@@ -26,9 +26,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, KFold
 
 from ..errors import WorkbenchError
-from ..nlp import LANGS, load
 from . import embed
-from .base import Suggested, Suggester, code_infos, resolve_langs
+from .base import Suggested, Suggester, analysed, code_infos, resolve_langs
 from .lexicon import LexiconSuggester
 from .sentences import Units
 from .structure import ancestors
@@ -39,15 +38,9 @@ FALLBACK_METHOD = "lexicon (fallback: too few examples)"
 
 
 def lemma_texts(texts: Sequence[str], langs: Sequence[str]) -> list[str]:
-    """Space-joined lowercase lemmas of the word tokens of each text (its own nb/nn pipeline)."""
-    out = [""] * len(texts)
-    for lang in LANGS:
-        idx = [i for i, lg in enumerate(langs) if lg == lang]
-        if not idx:
-            continue
-        for i, doc in zip(idx, load(lang).pipe([texts[i] for i in idx])):
-            out[i] = " ".join(t.lemma_ for t in doc if any(ch.isalpha() for ch in t.text))
-    return out
+    """Space-joined lowercase lemmas of the word tokens of each text in its language (nb/nn):
+    a segment's stored lemmas, or the text analysed once (``workbench.nlp.lemma_text``)."""
+    return [a.lemma_line for a in analysed(texts, langs)]
 
 
 def choose_threshold(probs: np.ndarray, y: np.ndarray, *, target_precision: float = 0.8,
@@ -211,6 +204,7 @@ class ModelSuggester(Suggester):
         self.lexicon_ = LexiconSuggester().fit(codes=infos) if any(c.lexicon for c in infos) else None
 
         langs_ = resolve_langs(texts, langs) if texts else []
+        texts = analysed(texts, langs_) if texts else []  # lemmatised once, or read as stored
         units = Units.build(texts, langs_, sentences=self.sentences) if texts else Units()
         lemmas = units.row_lemmas
         self.lexicon_precision_ = self._calibrate_lexicon(texts, langs_, Y, K, calibrate)
@@ -309,11 +303,12 @@ class ModelSuggester(Suggester):
             return []
         return [j for j, c in enumerate(self.codes_) if c not in self.classifiers_]
 
-    def _scores(self, texts: list[str], langs: list[str]) -> np.ndarray:
-        return self._unit_scores(texts, langs)[0]
+    def _scores(self, texts: list, langs: list[str]) -> np.ndarray:
+        return self._unit_scores(analysed(texts, langs), langs)[0]
 
-    def _unit_scores(self, texts: list[str], langs: list[str]) -> tuple[np.ndarray, np.ndarray, Units]:
-        """(per text, per unit) scores and the units: a text's score is its best unit's."""
+    def _unit_scores(self, texts: list, langs: list[str]) -> tuple[np.ndarray, np.ndarray, Units, list | None]:
+        """(per text, per unit) scores, the units and the lexicon's matches for the fallback
+        codes, of analysed texts: a text's score mixes its own and its best unit's."""
         units = Units.build(texts, langs, sentences=getattr(self, "sentences", False))
         unit_scores = np.zeros((len(units.texts), len(self.codes_)))
         if self.classifiers_:
@@ -325,15 +320,18 @@ class ModelSuggester(Suggester):
                     unit_scores[:, j] = clf.predict_proba(X)[:, 1]
         out = units.text_scores(unit_scores, np.arange(len(units.texts)), np.asarray(units.owner, dtype=int),
                                 len(texts), self._sentence_weight())
+        matches = None
         fallback = self._fallback_codes()
         if fallback:
-            lex = self.lexicon_.scores(texts, langs)
-            lcol = {c: j for j, c in enumerate(self.lexicon_.codes_)}
+            lexicon = self.lexicon_
+            matches = lexicon._matches(texts, langs, codes=[self.codes_[j] for j in fallback])
+            known = set(lexicon.codes_)
             for j in fallback:
                 c = self.codes_[j]
-                if c in lcol:
-                    out[:, j] = [self.lexicon_score_for(c, v) for v in lex[:, lcol[c]]]
-        return out, unit_scores, units
+                if c in known:
+                    out[:, j] = [self.lexicon_score_for(c, lexicon._score_spans(m[c]) if c in m else 0.0)
+                                 for m in matches]
+        return out, unit_scores, units, matches
 
     def suggest(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[list[Suggested]]:
         """Codes above their threshold, best first, with the span of the sentence(s) that carry
@@ -342,10 +340,11 @@ class ModelSuggester(Suggester):
         (fallback codes). Of mutually exclusive codes on overlapping spans only the best stays."""
         self.check_fitted()
         texts = list(texts)
-        langs_ = resolve_langs(texts, langs)
         if not texts:
             return []
-        scores, unit_scores, units = self._unit_scores(texts, langs_)
+        langs_ = resolve_langs(texts, langs)
+        texts = analysed(texts, langs_)  # one analysis serves the scores, the spans and the evidence
+        scores, unit_scores, units, matches = self._unit_scores(texts, langs_)
         out: list[list[Suggested]] = []
         for i, row in enumerate(scores):
             hits = []
@@ -363,12 +362,12 @@ class ModelSuggester(Suggester):
             out = [hits[:cap] for hits in out]
         if not any(out):
             return out
-        lex_ev = self.lexicon_.evidence(texts, langs_) if self.lexicon_ is not None else None
         col = {c: j for j, c in enumerate(self.codes_)}
         for i, hits in enumerate(out):
             for h in hits:
                 if h.method == FALLBACK_METHOD:
-                    h.evidence = lex_ev[i].get(h.code, []) if lex_ev else []
+                    spans = matches[i].get(h.code, []) if matches is not None else []
+                    h.evidence = list(dict.fromkeys(s.text for s in spans))
                 else:
                     h.evidence = self._top_terms(h.code, units.lemmas[units.best_unit(i, unit_scores[:, col[h.code]])])
         return out

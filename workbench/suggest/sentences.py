@@ -23,7 +23,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..nlp import LANGS, load
+from ..nlp import analyse_texts, vocab
 
 __all__ = ["Units", "MIN_WORDS", "MAX_UNITS", "merge_short"]
 
@@ -71,8 +71,30 @@ def _remember(key: tuple, units: list) -> None:
         _MEMO.popitem(last=False)
 
 
-def _is_word(token) -> bool:
-    return any(ch.isalpha() for ch in token.text)
+_SENTENCIZER = None
+
+
+def _sentence_spans(text) -> list[tuple[int, int]]:
+    """The sentences of an analysed text (spaCy's rule-based sentencizer on its tokens), without
+    their surrounding white space."""
+    global _SENTENCIZER
+    from spacy.pipeline import Sentencizer
+    from spacy.tokens import Doc
+
+    if _SENTENCIZER is None:
+        _SENTENCIZER = Sentencizer()
+    words, spaces, _ = text.doc_tokens()
+    doc = _SENTENCIZER(Doc(vocab(text.lang), words=words, spaces=spaces))
+    out = []
+    for sent in doc.sents:
+        a, b = sent.start_char, sent.end_char
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            out.append((a, b))
+    return out
 
 
 @dataclass
@@ -90,40 +112,25 @@ class Units:
     @classmethod
     def build(cls, texts: Sequence[str], langs: Sequence[str], *, sentences: bool = True,
               max_units: int = MAX_UNITS, min_words: int = MIN_WORDS) -> "Units":
-        """One pass of the nb/nn pipeline per text gives its lemmas and its sentences (remembered
-        per text in this process: training and suggesting ask for the same texts again)."""
-        per_text: list[list[tuple[tuple[int, int], str]]] = [[] for _ in texts]
-        for lang in LANGS:
-            idx = []
-            for i, lg in enumerate(langs):
-                if lg == lang:
-                    known = _MEMO.get((_key(texts[i]), lang, sentences, max_units, min_words))
-                    if known is None:
-                        idx.append(i)
-                    else:
-                        per_text[i] = known
-            if not idx:
-                continue
-            for i, doc in zip(idx, load(lang).pipe([texts[i] for i in idx])):
-                text = texts[i]
-                units = [((0, len(text)), " ".join(t.lemma_ for t in doc if _is_word(t)))]
-                if sentences:
-                    raw = []
-                    for sent in doc.sents:
-                        a, b = sent.start_char, sent.end_char
-                        while a < b and text[a].isspace():
-                            a += 1
-                        while b > a and text[b - 1].isspace():
-                            b -= 1
-                        if a < b:
-                            raw.append((a, b))
-                    spans = merge_short(text, raw, min_words)
+        """The units of ``texts`` from their analysis (a segment's stored lemmas, or the text
+        analysed once): the sentencizer runs on a ``Doc`` rebuilt from the stored tokens, so no
+        text is tokenised twice. Remembered per text in this process (training and suggesting
+        ask for the same texts again)."""
+        texts = analyse_texts(texts, langs)
+        per_text: list[list[tuple[tuple[int, int], str]]] = []
+        for text in texts:
+            key = (_key(text), text.lang, sentences, max_units, min_words)
+            units = _MEMO.get(key)
+            if units is None:
+                units = [((0, len(text)), text.lemma_line)]
+                if sentences and len(text) > 1:
+                    spans = merge_short(text, _sentence_spans(text), min_words)
                     if len(spans) > 1:
+                        words = text.word_tokens()
                         for a, b in spans[:max_units]:
-                            units.append(((a, b), " ".join(t.lemma_ for t in doc.char_span(a, b, alignment_mode="expand")
-                                                           if _is_word(t))))
-                per_text[i] = units
-                _remember((_key(text), lang, sentences, max_units, min_words), units)
+                            units.append(((a, b), " ".join(lm for s, e, lm in words if s >= a and e <= b)))
+                _remember(key, units)
+            per_text.append(units)
         out = cls()
         for i, units in enumerate(per_text):
             out.first.append(len(out.texts))

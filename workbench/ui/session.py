@@ -225,3 +225,20 @@ def action(fn, *args, done: str | None = None, **kwargs):
     if done:
         flash("success", done)
     return result
+
+
+def retention_warning(db: Database, user: str) -> None:
+    """A warning above every page when sources have passed their delete-by date (researchers)."""
+    from ..lifecycle import retention
+
+    try:
+        due = retention(db, user=user)
+    except WorkbenchError:
+        return
+    if not due:
+        return
+    first = due[0]
+    more = f" og {len(due) - 1} til" if len(due) > 1 else ""
+    st.warning(f"Slettedatoen er passert for {md_escape(first['file'])}{more} (skulle vært slettet eller "
+               f"anonymisert innen {first['delete_by']}, {first['overdue_days']} dager siden). Slett eller "
+               "anonymiser dataene slik deltakerne er lovet.", icon=":material/delete_forever:")

@@ -20,5 +20,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('sources', schema=None) as batch_op:
+    # SQLite >= 3.35 drops a column in place; recreating the table would, with foreign keys on,
+    # cascade-delete every segment and coding of the sources
+    with op.batch_alter_table('sources', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('media')

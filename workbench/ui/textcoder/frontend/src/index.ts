@@ -34,7 +34,10 @@ let lastScrollTo: number | null = null;
 let lastSelected: number | null = null;
 let lastSeq = 0;
 let pending: Pending | null = null;
-let popup: { el: HTMLElement; input: HTMLInputElement; list: HTMLElement; matches: Code[]; active: number } | null = null;
+let popup: {
+  el: HTMLElement; input: HTMLInputElement; list: HTMLElement; matches: Code[]; active: number;
+  above: boolean | null; // placed above the selection (null: not placed yet)
+} | null = null;
 
 // ---- the fixed frame --------------------------------------------------------------------------
 const root = document.getElementById("root") as HTMLElement;
@@ -459,7 +462,7 @@ function openPopup(p: Pending, hint: string): void {
   list.setAttribute("role", "listbox");
   box.append(input, list, el("div", "tc-popup-keys", "↑↓ velg · Enter koder · Esc lukker"));
   content.appendChild(box);
-  popup = { el: box, input, list, matches: [], active: 0 };
+  popup = { el: box, input, list, matches: [], active: 0, above: null };
   input.addEventListener("input", () => filterCodes());
   input.addEventListener("keydown", onPopupKey);
   filterCodes();
@@ -468,7 +471,7 @@ function openPopup(p: Pending, hint: string): void {
   setStatus(hint || HINT, !!hint);
 }
 
-function placePopup(): void {
+function placePopup(keepSide = false): void {
   if (!popup || !pending) return;
   const marks = turnBox(pending.turn)?.querySelectorAll(".tc-pending");
   const rects = marks ? [...marks].flatMap((m) => [...m.getClientRects()]) : [];
@@ -483,9 +486,12 @@ function placePopup(): void {
   left = Math.max(4, Math.min(left, base.width - width - 4));
   const h = popup.el.offsetHeight;
   let top = anchor ? anchor.bottom - base.top + 6 : 8;
-  if (first && anchor && anchor.bottom + 6 + h > view.bottom && first.top - h - 6 >= view.top) {
-    top = first.top - base.top - h - 6; // no room below within the box: above the selection
-  }
+  // no room below within the box: above the selection; a popup already placed keeps its side, so
+  // one above that shrinks while the user types keeps its bottom edge at the selection
+  const above = keepSide && popup.above !== null ? popup.above
+    : !!(first && anchor && anchor.bottom + 6 + h > view.bottom && first.top - h - 6 >= view.top);
+  if (above && first) top = first.top - base.top - h - 6;
+  popup.above = above && !!first;
   Object.assign(popup.el.style, { left: `${left}px`, top: `${top}px` });
   // keep it in sight
   const popTop = top + base.top - view.top + scroller.scrollTop;
@@ -505,6 +511,7 @@ function filterCodes(): void {
   popup.matches = hits.map((c, i) => [c, i] as const).sort((a, b) => starts(a[0]) - starts(b[0]) || a[1] - b[1]).map(([c]) => c);
   popup.active = 0;
   drawCodes();
+  if (popup.above !== null) placePopup(true); // the list changed height
 }
 
 function drawCodes(): void {
@@ -533,7 +540,15 @@ function drawCodes(): void {
     });
     list.appendChild(item);
   });
-  list.children[active]?.scrollIntoView({ block: "nearest" });
+  // scroll the list only: scrollIntoView would scroll the text pane too, and before the popup is
+  // placed (it starts at the end of the text) that threw the pane to the end of the source
+  const item = list.children[active] as HTMLElement | undefined;
+  if (item) {
+    const r = item.getBoundingClientRect();
+    const box = list.getBoundingClientRect();
+    if (r.top < box.top) list.scrollTop -= box.top - r.top;
+    else if (r.bottom > box.bottom) list.scrollTop += r.bottom - box.bottom;
+  }
 }
 
 function onPopupKey(ev: KeyboardEvent): void {

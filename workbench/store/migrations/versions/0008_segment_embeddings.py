@@ -1,15 +1,15 @@
 """segment embeddings: dense vectors of segments and their sentences, stored on first need
 
-Revision ID: 0090
-Revises: 0004
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-06 17:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0090'
-down_revision = '0004'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

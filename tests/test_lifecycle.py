@@ -1,0 +1,365 @@
+"""Personal data through the project's life (SQLite and PostgreSQL): withdrawal of consent
+(forget), permanent anonymisation, retention dates, removal of a source, backup and restore, and
+the inventory. Everything is checked in a dump of every table of the database, as a data-protection
+officer would check it. All people and places in the corpus are fictional."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import inspect, select, text as sql_text
+
+from workbench.analysis import theme_matrix
+from workbench.backup import backup, backup_kind, restore
+from workbench.cli import cli
+from workbench.coding import add_memo, apply_code, list_codings
+from workbench.codebook import load_codebook
+from workbench.errors import InputError, WorkbenchError
+from workbench.ingest import ingest_paths, list_turns
+from workbench.lifecycle import WITHDRAWN_TEXT, anonymise, forget, inventory, remove_source, retention
+from workbench.privacy import name_variants
+from workbench.sharing import release_quote, set_setting
+from workbench.store import Database, Speaker
+from workbench.users import add_user
+
+ROOT = Path(__file__).resolve().parents[1]
+
+FG = (
+    "Moderator: Velkommen. Hvordan har arbeidet med avtalen gått?\n\n"
+    "Kari Nordmann: Vi har brukt mye tid på boligprosjektet i Fjellbygd. Jeg tror tilliten har vokst.\n\n"
+    "Ole Hansen: Som Kari sa, tilliten er viktig. Kari Nordmanns notat fra mars var nyttig for oss.\n\n"
+    "Kari Nordmann: Ring meg på 412 34 567 hvis dere vil vite mer om kapasiteten.\n\n"
+    "Ole Hansen: Kapasiteten i kommunene er fortsatt liten, skriv til ole.hansen@example.no.\n"
+)
+INTERVIEW = (
+    "Intervjuer: Hva betyr avtalen for deg?\n\n"
+    "Kari Nordmann: Avtalen er en ramme for samarbeid mellom kommunene og staten.\n\n"
+    "Intervjuer: Og statsforvalteren?\n\n"
+    "Ole Hansen: Vi ser at samarbeidet med departementet går bedre enn før.\n"
+)
+MANIFEST = ("file,kind,phase,pilot,date,delete_by\n"
+            "fg_kari_nordmann.txt,fokusgruppe,fase 1,Fjellbygd,2024-03-12,2025-06-30\n"
+            "intervju_fase2.txt,intervju,fase 2,Fjellbygd,2025-01-20,\n")
+PARTICIPANTS = ("file,speaker,actor,organisation,pilot\n"
+                "*,Moderator,forsker,SINTEF,\n*,Intervjuer,forsker,SINTEF,\n"
+                "*,Kari Nordmann,prosjektleder,Fjellbygd kommune,Fjellbygd\n"
+                "*,Ole Hansen,statsforvalter,Statsforvalteren,Fjellbygd\n")
+CODEBOOK = """\
+name: livsløp
+title: Test
+language: nb
+codes:
+  tillit:
+    label: Tillit
+    lexicon: [tillit]
+  kapasitet:
+    label: Kapasitet
+  samarbeid:
+    label: Samarbeid
+"""
+KARI_SENTENCES = ["Vi har brukt mye tid på boligprosjektet", "Jeg tror tilliten har vokst",
+                  "Ring meg på", "hvis dere vil vite mer om kapasiteten",
+                  "Avtalen er en ramme for samarbeid mellom kommunene og staten"]
+
+
+@pytest.fixture
+def project(db, tmp_path):
+    folder = tmp_path / "materiale"
+    folder.mkdir()
+    (folder / "fg_kari_nordmann.txt").write_text(FG, encoding="utf-8")
+    (folder / "fg_kari_nordmann.mp3").write_bytes(b"ID3")
+    (folder / "intervju_fase2.txt").write_text(INTERVIEW, encoding="utf-8")
+    (folder / "manifest.csv").write_text(MANIFEST, encoding="utf-8")
+    (folder / "participants.csv").write_text(PARTICIPANTS, encoding="utf-8")
+    (tmp_path / "kodebok.yaml").write_text(CODEBOOK, encoding="utf-8")
+    report = ingest_paths(db, [folder], user="forsker")
+    assert not report.errors, report.errors
+    load_codebook(db, tmp_path / "kodebok.yaml", user="forsker")
+    fg, iv = "fg_kari_nordmann.txt", "intervju_fase2.txt"
+    apply_code(db, fg, 2, "tillit", user="forsker", span=_span(db, fg, 2, "Jeg tror tilliten har vokst."))
+    apply_code(db, fg, 3, "tillit", user="forsker", span=_span(db, fg, 3, "tilliten er viktig"))
+    apply_code(db, fg, 3, "tillit", user="forsker", span=_span(db, fg, 3, "Som Kari sa,"))
+    apply_code(db, fg, 4, "kapasitet", user="forsker")
+    apply_code(db, fg, 5, "kapasitet", user="forsker")
+    apply_code(db, iv, 2, "samarbeid", user="forsker")
+    apply_code(db, iv, 4, "samarbeid", user="forsker", span=_span(db, iv, 4, "samarbeidet"))
+    add_memo(db, "Kari Nordmann er tydelig her.", user="forsker", segment=(fg, 2))
+    add_memo(db, "Ole viser til Kari Nordmann.", user="forsker", segment=(fg, 3))
+    release_quote(db, fg, 2, "tillit", user="forsker")
+    release_quote(db, fg, 5, "kapasitet", user="forsker")
+    return db
+
+
+def _span(db, source, turn, phrase):
+    text = next(t["text"] for t in list_turns(db, source, user="forsker") if t["index"] == turn)
+    start = text.index(phrase)
+    return start, start + len(phrase)
+
+
+def dump(db: Database) -> str:
+    """Every value of every table, as text (what a data-protection officer's dump shows)."""
+    parts = []
+    with db.engine.connect() as conn:
+        for table in inspect(conn).get_table_names():
+            for row in conn.execute(sql_text(f'SELECT * FROM "{table}"')):
+                for value in row:
+                    if isinstance(value, (bytes, bytearray, memoryview)):
+                        parts.append(bytes(value).decode("latin-1"))
+                    elif value is not None:
+                        parts.append(str(value))
+    return "\n".join(parts)
+
+
+def words_in(dump_text: str, words) -> list[str]:
+    return [w for w in words if re.search(rf"(?<![^\W_]){re.escape(w)}(?![^\W_])", dump_text, re.IGNORECASE)]
+
+
+def matrix_without(db, actor: str):
+    m = theme_matrix(db, by=("actor", "phase"), user="forsker")
+    return m[m["actor"] != actor].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------------ forget
+
+def test_forget_erases_the_participant_everywhere_and_keeps_everyone_else(project):
+    db = project
+    assert words_in(dump(db), ["Kari", "Nordmann"])  # (the test can fail)
+    ole_before = [(c.source, c.turn, c.code, c.start, c.end) for c in list_codings(db)
+                  if (c.source, c.turn) in {("fg_kari_nordmann.txt", 3), ("fg_kari_nordmann.txt", 5),
+                                            ("intervju_fase2.txt", 4)}]
+    ole_texts = {(c.source, c.turn, c.code, c.start): c.text for c in list_codings(db)}
+    matrix_before = matrix_without(db, "prosjektleder")
+    turns_before = [len(list_turns(db, s)) for s in ("fg_kari_nordmann.txt", "intervju_fase2.txt")]
+
+    report = forget(db, "Kari Nordmann", user="forsker")
+    assert report.pseudonym == "Prosjektleder 1" and report.turns == 3 and report.codings == 3
+    assert report.released_quotes == 1 and report.memos == 1 and report.media_to_delete
+
+    text = dump(db)
+    assert words_in(text, ["Kari", "Nordmann", "Nordmanns"]) == []
+    assert [s for s in KARI_SENTENCES if s.lower() in text.lower()] == []
+    # turn numbers and the other speakers' codings stay valid
+    names = [s["file"] for s in retention(db, due_only=False, user="forsker")]
+    fg = next(n for n in names if n.startswith("fg_"))
+    assert [len(list_turns(db, s)) for s in (fg, "intervju_fase2.txt")] == turns_before
+    kari_turns = [t for t in list_turns(db, fg) if t["index"] in (2, 4)]
+    assert {t["text"] for t in kari_turns} == {WITHDRAWN_TEXT} and {t["speaker"] for t in kari_turns} == {"Prosjektleder 1"}
+    after = [(c.source, c.turn, c.code) for c in list_codings(db)]
+    assert sorted(after) == sorted((fg if s.startswith("fg_") else s, t, code) for s, t, code, *_ in ole_before)
+    ole = next(c for c in list_codings(db) if c.turn == 3 and c.code == "tillit" and c.start and c.start > 5)
+    assert ole.text == "tilliten er viktig" and ole.text in ole_texts.values()
+    names_coding = next(c for c in list_codings(db) if c.turn == 3 and c.start == 0)
+    assert names_coding.text == "Som [navn] sa,"  # the span moved with the scrubbed name
+    assert matrix_without(db, "prosjektleder").equals(matrix_before)
+    # the audit trail says it happened, not what was erased
+    with db.session() as s:
+        from workbench.store import AuditEvent
+
+        ev = s.scalars(select(AuditEvent).where(AuditEvent.action == "forget")).one()
+        assert ev.detail["pseudonym"] == "Prosjektleder 1" and ev.detail["turns"] == 3
+    with pytest.raises(WorkbenchError) as again:
+        forget(db, "Prosjektleder 1", user="forsker")
+    assert again.value.code == "forget.done"
+
+
+def test_forget_in_one_source_keeps_the_person_elsewhere(project):
+    db = project
+    report = forget(db, "Kari Nordmann", source="intervju_fase2.txt", user="forsker")
+    assert report.roster_kept and report.turns == 1 and report.codings == 1
+    iv = {t["index"]: t for t in list_turns(db, "intervju_fase2.txt")}
+    assert iv[2]["text"] == WITHDRAWN_TEXT and iv[4]["text"].startswith("Vi ser at samarbeidet")
+    fg = {t["index"]: t for t in list_turns(db, "fg_kari_nordmann.txt")}
+    assert fg[2]["speaker"] == "Kari Nordmann" and "tilliten har vokst" in fg[2]["text"]
+
+
+def test_forget_an_unknown_speaker_names_the_fix(project):
+    with pytest.raises(WorkbenchError) as exc:
+        forget(project, "Kari Nordman", user="forsker")
+    assert exc.value.code == "forget.unknown" and "workbench sources" in str(exc.value)
+
+
+def test_forget_is_refused_to_report_authors(project):
+    from workbench.errors import PermissionDenied
+
+    add_user(project, "rita", "report_author", password="rita-passord-2024", user="forsker")
+    with pytest.raises(PermissionDenied):
+        forget(project, "Kari Nordmann", user="rita")
+    assert "Kari Nordmann" in dump(project)
+
+
+# ---------------------------------------------------------------------------------- anonymise
+
+def test_anonymise_leaves_no_roster_name_and_codings_cover_the_scrubbed_words(project):
+    db = project
+    from workbench.sharing import roster_scrubber
+
+    with db.session() as s:
+        parts = {p for sp in s.scalars(select(Speaker)) for p in name_variants(
+            sp.label, actor=sp.actor, organisation=sp.organisation, pilot=sp.pilot, name=sp.name)}
+    assert {"Kari", "Nordmann", "Ole", "Hansen"} <= parts
+    scrub = roster_scrubber(db).scrub
+    expected = {c.id: scrub(c.text) for c in list_codings(db)}
+    matrix = theme_matrix(db, by=("actor", "phase"), user="forsker")
+    with pytest.raises(InputError):
+        anonymise(db, user="forsker")  # not without permanent=True
+    report = anonymise(db, permanent=True, user="forsker")
+    assert report.texts_changed == 2 and report.speakers == 6 and report.media_dropped == 1
+
+    text = dump(db)
+    assert words_in(text, sorted(parts)) == []
+    assert "412 34 567" not in text and "ole.hansen@example.no" not in text
+    assert {c.id: c.text for c in list_codings(db)} == expected
+    assert next(c.text for c in list_codings(db) if c.start == 0) == "Som [navn] sa,"
+    assert theme_matrix(db, by=("actor", "phase"), user="forsker").equals(matrix)
+    with db.session() as s:
+        labels = sorted({sp.label for sp in s.scalars(select(Speaker))})
+    assert labels == ["Forsker 1", "Forsker 2", "Prosjektleder 1", "Statsforvalter 1"]
+
+
+# -------------------------------------------------------------------- retention and removal
+
+def test_retention_lists_what_is_due_by_source_and_project_date(project):
+    db = project
+    due = retention(db, today="2025-07-01", user="forsker")
+    assert [(r["file"], r["from"], r["overdue_days"]) for r in due] == [("fg_kari_nordmann.txt", "source", 1)]
+    assert retention(db, today="2025-06-29", user="forsker") == []
+    set_setting(db, "delete_by", "31.12.2026", user="forsker")
+    due = retention(db, today="2027-01-02", user="forsker")
+    assert [(r["file"], r["from"]) for r in due] == [("fg_kari_nordmann.txt", "source"), ("intervju_fase2.txt", "project")]
+    with pytest.raises(InputError):
+        set_setting(db, "delete_by", "2026-13", user="forsker")
+
+
+def test_remove_source_deletes_it_with_everything_on_it(project):
+    db = project
+    done = remove_source(db, "fg_kari_nordmann.txt", user="forsker")
+    assert done["turns"] == 5 and done["codings"] == 5
+    assert {c.source for c in list_codings(db)} == {"intervju_fase2.txt"}
+    assert "Vi har brukt mye tid" not in dump(db)
+
+
+# -------------------------------------------------------------------------- backup, restore
+
+def _counts(db):
+    with db.engine.connect() as conn:
+        return {t: conn.execute(sql_text(f'SELECT COUNT(*) FROM "{t}"')).scalar()
+                for t in ("sources", "segments", "speakers", "codings", "memos", "pseudonyms", "released_quotes")}
+
+
+def _empty_twin(db: Database, tmp_path) -> Database:
+    if db.dialect == "sqlite":
+        return Database(f"sqlite:///{tmp_path / 'gjenopprettet.db'}")
+    import psycopg
+
+    base, name = db.url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres".replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as c:
+        c.execute(f"CREATE DATABASE {name}_r")
+    return Database(f"{base}/{name}_r")
+
+
+def test_backup_while_others_write_then_restore_gives_the_same_project(project, tmp_path):
+    db = project
+    stop = threading.Event()
+
+    def writer():
+        i = 0
+        while not stop.is_set() and i < 40:
+            add_memo(db, f"notat {i}", user="forsker", source="intervju_fase2.txt")
+            i += 1
+
+    t = threading.Thread(target=writer)
+    t.start()
+    try:
+        done = backup(db, tmp_path / "kopi.bak", user="forsker")
+    finally:
+        stop.set()
+        t.join()
+    assert done["kind"] == db.dialect and backup_kind(tmp_path / "kopi.bak") == db.dialect
+    with pytest.raises(InputError):
+        backup(db, tmp_path / "kopi.bak", user="forsker")  # never overwritten
+
+    twin = _empty_twin(db, tmp_path)
+    try:
+        restore(twin, tmp_path / "kopi.bak")
+        restored = _counts(twin)
+        assert {k: v for k, v in restored.items() if k != "memos"} == \
+               {k: v for k, v in _counts(db).items() if k != "memos"}
+        assert 2 <= restored["memos"] <= _counts(db)["memos"]  # a consistent snapshot taken mid-way
+        assert theme_matrix(twin, by=("actor", "phase"), user="forsker").equals(
+            theme_matrix(db, by=("actor", "phase"), user="forsker"))
+        with pytest.raises(WorkbenchError) as exc:
+            restore(twin, tmp_path / "kopi.bak")  # not into a database with data
+        assert exc.value.code == "backup.not_empty"
+    finally:
+        twin.dispose()
+        if db.dialect == "postgresql":
+            import psycopg
+
+            base, name = twin.url.rsplit("/", 1)
+            with psycopg.connect(f"{base}/postgres".replace("postgresql+psycopg://", "postgresql://"),
+                                 autocommit=True) as c:
+                c.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def test_restore_refuses_a_file_that_is_not_a_backup(sqlite_db, tmp_path):
+    bad = tmp_path / "notater.txt"
+    bad.write_text("ikke en sikkerhetskopi")
+    with pytest.raises(InputError) as exc:
+        restore(sqlite_db, bad)
+    assert exc.value.code == "backup.not_backup"
+
+
+# ------------------------------------------------------------------------ inventory and CLI
+
+def test_inventory_counts_where_personal_data_lives(project):
+    inv = inventory(project, user="forsker")
+    assert inv["sources"]["count"] == 2 and inv["sources"]["with_delete_by"] == 1
+    assert inv["speakers"]["labels_that_are_names"] == 4  # Kari and Ole in two sources each
+    assert inv["memos"] == {"count": 2, "naming_participants": 2}
+    assert inv["media"] == {"references": 1, "missing_files": 0}
+    assert inv["released_quotes"] == 2 and inv["audit_events"]["by_action"]["ingest"] == 2
+    forget(project, "Kari Nordmann", user="forsker")
+    inv = inventory(project, user="forsker")
+    assert inv["speakers"]["withdrawn"] == 2 and inv["speakers"]["labels_that_are_names"] == 2
+
+
+def test_cli_forget_asks_first_and_prints_no_traceback(project):
+    runner = CliRunner()
+
+    def run(*args, **kw):
+        return runner.invoke(cli, ["--db", project.url, "--user", "forsker", *args], obj={}, **kw)
+
+    no = run("forget", "--speaker", "Ole Hansen", input="n\n")
+    assert no.exit_code == 1 and "ingenting er endret" in no.output
+    assert "Ole Hansen" in dump(project)
+    yes = run("forget", "--speaker", "Ole Hansen", "--yes")
+    assert yes.exit_code == 0 and "Statsforvalter 1 er trukket ut" in yes.output
+    bad = run("retention", "--source", "intervju_fase2.txt", "--delete-by", "31.02.2027")
+    assert bad.exit_code == 1 and "Traceback" not in bad.output and "not a date" in bad.output
+    ok = run("retention", "--all", "--json")
+    assert ok.exit_code == 0 and "fg_kari_nordmann.txt" in ok.output
+    assert run("anonymise").exit_code == 2  # --permanent is required
+    inv = run("inventory")
+    assert inv.exit_code == 0 and "Talere: 6" in inv.output
+
+
+def test_the_app_warns_researchers_about_overdue_data_and_not_others(tmp_path, monkeypatch):
+    from tests.app_fixtures import app, build_small, open_page
+    from workbench.lifecycle import set_delete_by
+
+    db = build_small(tmp_path)
+    monkeypatch.setenv("WORKBENCH_DB", db.url)
+    at = open_page("views/oversikt.py")
+    assert not any("Slettedatoen er passert" in w.value for w in at.warning)
+    set_delete_by(db, "fg_fase1.txt", "2020-01-31", user="kari")
+    at = open_page("views/oversikt.py")
+    assert any("Slettedatoen er passert for fg\\_fase1\\.txt" in w.value and "2020-01-31" in w.value
+               for w in at.warning)
+    rolf = open_page("views/oversikt.py", "rolf")  # the resource group is not told about sources
+    assert not any("Slettedatoen" in w.value for w in rolf.warning)
+    db.dispose()

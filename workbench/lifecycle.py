@@ -1,0 +1,632 @@
+"""Personal data through the project's life: withdrawal of consent, permanent anonymisation,
+retention dates, removal of a source, and the inventory of where personal data lives.
+
+Norwegian research projects promise participants (in the information letter and the
+data-protection notification, e.g. to Sikt) that they may withdraw, and that the material is
+deleted or anonymised when the project ends. These functions do it inside the database, in one
+transaction each, keeping everything else valid:
+
+- :func:`forget` - a participant withdraws. Their turns keep their place (so turn numbers and the
+  other speakers' codings stay valid) but their text becomes "[trukket]"; their codings,
+  suggestions, memos and released quotes on those turns are deleted; their roster row keeps only
+  actor and pseudonym; their name is scrubbed wherever else it occurs (other people's speech,
+  memos, headings, file names, the audit trail). Trained models are deleted (their vocabularies
+  hold the participant's words). The audit trail records that it happened, not what was erased.
+- :func:`anonymise` - at project end: every text scrubbed (roster names, e-mail addresses, phone
+  numbers, fødselsnummer), every speaker label replaced by its pseudonym, media references dropped;
+  coding spans moved with the text so that each coding covers the same (scrubbed) words.
+- :func:`retention` - sources whose ``delete_by`` date (per source, from the manifest, or the
+  project's ``delete_by`` setting) has passed; :func:`remove_source` deletes one.
+- :func:`inventory` - counts of where personal data is, for the data-protection impact assessment.
+
+Text is rewritten through ``refi.export.OffsetMap`` (the same offset map the REFI-QDA export uses),
+so a coding's span is mapped, never guessed. After a change, SQLite and PostgreSQL are vacuumed
+so that the erased text does not linger in free pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Iterable
+
+from sqlalchemy import delete, func, select, text as sql_text
+
+from .access import requires
+from .errors import InputError, NotFound, WorkbenchError
+from .privacy import NAME_TEXT, Scrubber, name_variants
+from .refi.export import OffsetMap, exported_text
+from .sharing import SETTINGS, _SCRUBBERS, roster_scrubber, setting, speaker_key
+from .store import (AuditEvent, Coding, Database, Memo, Pseudonym, ReleasedQuote, Segment, Source, Speaker,
+                    SegmentEmbedding, Suggestion, TrainedModel)
+
+WITHDRAWN_TEXT = "[trukket]"
+REMOVED_TEXT = "[slettet]"
+
+__all__ = ["WITHDRAWN_TEXT", "ForgetReport", "AnonymiseReport", "forget", "anonymise", "retention",
+           "remove_source", "set_delete_by", "inventory"]
+
+
+# --------------------------------------------------------------------------------- reports
+
+@dataclass
+class ForgetReport:
+    """What :func:`forget` did (counts only: nothing of what was erased)."""
+
+    pseudonym: str
+    sources: list[str] = field(default_factory=list)
+    turns: int = 0
+    codings: int = 0
+    suggestions: int = 0
+    memos: int = 0
+    released_quotes: int = 0
+    name_mentions: int = 0
+    models: int = 0
+    media_to_delete: list[str] = field(default_factory=list)
+    roster_kept: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def summary(self) -> str:
+        scope = " (bare i denne kilden; personen er med i andre kilder)" if self.roster_kept else ""
+        lines = [f"{self.pseudonym} er trukket ut{scope}: {self.turns} turer i {len(self.sources)} kilde(r) er "
+                 f"erstattet med {WITHDRAWN_TEXT}; slettet {self.codings} kodinger, {self.suggestions} forslag, "
+                 f"{self.memos} notater og {self.released_quotes} frigitte sitater; navnet er fjernet "
+                 f"{self.name_mentions} andre steder; {self.models} trente modeller slettet (tren på nytt)."]
+        if self.media_to_delete:
+            lines.append("Opptak med personens stemme, som må slettes for hånd: " + ", ".join(self.media_to_delete))
+        return "\n".join(lines)
+
+
+@dataclass
+class AnonymiseReport:
+    """What :func:`anonymise` changed."""
+
+    sources: int = 0
+    texts_changed: int = 0
+    replacements: int = 0
+    speakers: int = 0
+    file_names: int = 0
+    memos: int = 0
+    released_quotes: int = 0
+    audit_events: int = 0
+    media_dropped: int = 0
+    models: int = 0
+    codings_merged: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def summary(self) -> str:
+        return (f"Anonymisert: {self.texts_changed} av {self.sources} kildetekster endret ({self.replacements} "
+                f"erstatninger), {self.speakers} taleretiketter erstattet med pseudonymer, {self.file_names} "
+                f"filnavn, {self.memos} notater, {self.released_quotes} frigitte sitater og {self.audit_events} "
+                f"loggoppføringer renset, {self.media_dropped} opptaksreferanser fjernet, {self.models} trente "
+                f"modeller slettet, {self.codings_merged} kodinger slått sammen (ble like etter rensing).")
+
+
+# --------------------------------------------------------------------------- text rewriting
+
+class _NamesOnly:
+    """A scrubber that replaces only the given names (not e-mail addresses or numbers): what a
+    withdrawal scrubs in the rest of the project."""
+
+    def __init__(self, names: Iterable[str]):
+        inner = Scrubber(names)
+        self._passes = [p for p in inner.passes() if p[1] == NAME_TEXT]
+        self.names = inner.names
+
+    def passes(self):
+        return list(self._passes)
+
+    def scrub(self, text):
+        if not text:
+            return text
+        for pattern, placeholder, worth in self._passes:
+            if worth(text):
+                text = pattern.sub(placeholder, text)
+        return text
+
+
+def _count(scrubber, text: str | None) -> int:
+    if not text:
+        return 0
+    return sum(len(p.findall(text)) for p, placeholder, _ in scrubber.passes())
+
+
+def _scrub_json(value: Any, scrub: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, list):
+        return [_scrub_json(v, scrub) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub_json(v, scrub) for k, v in value.items()}
+    return value
+
+
+def _segments(session, source_id: int) -> list[Segment]:
+    return list(session.scalars(select(Segment).where(Segment.source_id == source_id).order_by(Segment.start_char,
+                                                                                                Segment.index)))
+
+
+def _apply_map(session, src: Source, omap: OffsetMap, segments: list[Segment]) -> int:
+    """Store ``omap``'s text as the source's text and move every segment, coding and suggestion
+    span through the map. Codings that become identical (two spans differing only inside a
+    scrubbed name) are merged into the oldest. Returns how many codings were merged."""
+    from .ingest import word_count
+
+    old_text = src.canonical_text
+    src.canonical_text = omap.text
+    new_text = omap.text
+    total = 0
+    analysed = [c for c in ("lemmas", "lemma_lang", "token_splits") if hasattr(Segment, c)]
+    for seg in segments:
+        seg.start_char, seg.end_char = omap.span(seg.start_char, seg.end_char)
+        seg.word_count = word_count(new_text[seg.start_char:seg.end_char])
+        total += seg.word_count
+        for column in analysed:  # the text changed: analysed again on first need (ensure_lemmas)
+            setattr(seg, column, None)
+    src.word_count = total
+    seg_ids = [s.id for s in segments]
+    merged = 0
+    seen: dict[tuple, Coding] = {}
+    for lo in range(0, len(seg_ids), 500):
+        chunk = seg_ids[lo:lo + 500]
+        for c in session.scalars(select(Coding).where(Coding.segment_id.in_(chunk)).order_by(Coding.id)):
+            c.start_char, c.end_char = omap.span(c.start_char, c.end_char)
+            key = (c.segment_id, c.code_id, c.coder_id, c.start_char, c.end_char)
+            if key in seen:
+                session.execute(Memo.__table__.update().where(Memo.coding_id == c.id)
+                                .values(coding_id=seen[key].id))
+                session.delete(c)
+                merged += 1
+            else:
+                seen[key] = c
+        for s in session.scalars(select(Suggestion).where(Suggestion.segment_id.in_(chunk))):
+            if s.start_char is not None and s.end_char is not None:
+                s.start_char, s.end_char = omap.span(s.start_char, s.end_char)
+    del old_text
+    session.flush()
+    return merged
+
+
+def _unique_file_name(session, src: Source, wanted: str) -> str:
+    if wanted == src.file_name:
+        return wanted
+    taken = session.scalar(select(Source.id).where(Source.file_name == wanted, Source.id != src.id))
+    return wanted if taken is None else f"{wanted} ({src.id})"
+
+
+def _drop_models(session) -> int:
+    """Delete the trained models (their vocabularies hold words people said) and the stored
+    sentence vectors (computed from the texts as they were); both are rebuilt on the next
+    ``train``/``suggest``. Returns how many models went."""
+    n = session.scalar(select(func.count()).select_from(TrainedModel)) or 0
+    session.execute(delete(TrainedModel))
+    session.execute(delete(SegmentEmbedding))
+    return int(n)
+
+
+def _rekey(session, speakers: Iterable[Speaker]) -> None:
+    """After speakers lost their label and organisation: their pseudonym rows get the new speaker
+    key (pseudonym, actor, no organisation, pilot), so pseudonyms and speaker counts stay the same."""
+    for sp in speakers:
+        if sp.pseudonym_id is None:
+            continue
+        p = session.get(Pseudonym, sp.pseudonym_id)
+        key = speaker_key(sp.label, sp.actor, sp.organisation, sp.pilot or sp.source.pilot)
+        if p.speaker_key != key:
+            p.speaker_key = key
+            session.flush()
+
+
+# --------------------------------------------------------------------------------- forget
+
+@requires("manage_data")
+def forget(db: Database, speaker: str, *, source: Any = None, user: str | None = None) -> ForgetReport:
+    """Withdraw a participant (their speaker label as written in the files, or their pseudonym).
+
+    Without ``source`` the person is forgotten everywhere: every speaker row with their pseudonym,
+    their turns in every source, their name in all other text. With ``source`` only their turns in
+    that source are withdrawn; their roster row is kept as it is, because they still take part in
+    other sources (forget them without ``source`` to erase the person).
+    """
+    from .store.lookup import find_source
+
+    label = str(speaker).strip()
+    if not label:
+        raise InputError("give the speaker label (as written in the files) or the pseudonym", code="forget.empty")
+    with db.transaction(user) as tx:
+        s = tx.session
+        from .sharing import assign_pseudonyms
+
+        assign_pseudonyms(s)
+        query = select(Speaker).where(Speaker.label == label)
+        if source is not None:
+            query = query.where(Speaker.source_id == find_source(s, source).id)
+        rows = list(s.scalars(query))
+        if not rows and source is None:  # a pseudonym ("Prosjektleder 2")
+            rows = list(s.scalars(select(Speaker).join(Pseudonym, Speaker.pseudonym_id == Pseudonym.id)
+                                  .where(Pseudonym.label == label)))
+        if not rows:
+            where = f" in {find_source(s, source).file_name!r}" if source is not None else ""
+            raise NotFound(f"no speaker {label!r}{where}; give the label as written in the file "
+                           "(see `workbench sources`) or the pseudonym", code="forget.unknown", speaker=label)
+        if source is None:  # the whole person: every row with their pseudonym
+            pids = {r.pseudonym_id for r in rows if r.pseudonym_id is not None}
+            if pids:
+                rows = list(s.scalars(select(Speaker).where(Speaker.pseudonym_id.in_(pids))))
+        already = all(r.withdrawn for r in rows) and source is None
+        pseudonym = (s.get(Pseudonym, rows[0].pseudonym_id).label if rows[0].pseudonym_id else "Deltaker")
+        report = ForgetReport(pseudonym=pseudonym, roster_kept=source is not None)
+        if already:
+            raise WorkbenchError(f"{pseudonym} is withdrawn already", code="forget.done", pseudonym=pseudonym)
+
+        names: list[str] = []
+        for r in rows:
+            names += name_variants(r.label, actor=r.actor, organisation=r.organisation,
+                                   pilot=r.pilot or r.source.pilot, name=r.name)
+        scrubber = _NamesOnly(names) if source is None else _NamesOnly([])
+        speaker_ids = {r.id for r in rows}
+        their_segments = list(s.scalars(select(Segment.id).where(Segment.speaker_id.in_(speaker_ids))))
+        # what they said, as stored and as scrubbed (released quotes keep it so, and so may the
+        # audit trail): no copy of it may stay anywhere
+        said = {t.strip() for t in (g.text for g in s.scalars(select(Segment).where(
+            Segment.speaker_id.in_(speaker_ids)))) if t.strip()}
+        roster = roster_scrubber(db)
+        said |= {roster.scrub(t) for t in said}
+
+        # what hangs on their turns goes
+        for lo in range(0, max(len(their_segments), 1), 500):
+            chunk = their_segments[lo:lo + 500]
+            if not chunk:
+                break
+            coding_ids = list(s.scalars(select(Coding.id).where(Coding.segment_id.in_(chunk))))
+            report.memos += s.execute(delete(Memo).where(Memo.segment_id.in_(chunk))).rowcount or 0
+            if coding_ids:
+                report.memos += s.execute(delete(Memo).where(Memo.coding_id.in_(coding_ids))).rowcount or 0
+            report.codings += s.execute(delete(Coding).where(Coding.segment_id.in_(chunk))).rowcount or 0
+            report.suggestions += s.execute(delete(Suggestion).where(Suggestion.segment_id.in_(chunk))).rowcount or 0
+            report.released_quotes += s.execute(delete(ReleasedQuote).where(
+                ReleasedQuote.segment_id.in_(chunk))).rowcount or 0
+        s.flush()
+        s.expire_all()
+
+        # their labels before their turns become the pseudonym (only when the person goes)
+        gone = {r.id: (r.label, pseudonym if source is None else r.label) for r in rows}
+        source_ids = [sid for sid in s.scalars(select(Source.id).order_by(Source.id))]
+        touched = {r.source_id for r in rows}
+        for sid in source_ids:
+            if source is not None and sid not in touched:
+                continue
+            src = s.get(Source, sid)
+            segments = _segments(s, sid)
+            if sid not in touched and not _count(scrubber, src.canonical_text):
+                continue
+            report.name_mentions += _count(scrubber, src.canonical_text)
+            omap = exported_text(src.canonical_text, [
+                (g.start_char, g.end_char, *(gone.get(g.speaker_id) or (None, None)),
+                 WITHDRAWN_TEXT if g.speaker_id in gone else None) for g in segments], scrubber, bom_guard=False)
+            _apply_map(s, src, omap, segments)
+            for seg in segments:
+                if seg.heading:
+                    report.name_mentions += _count(scrubber, seg.heading)
+                    seg.heading = scrubber.scrub(seg.heading)
+            if sid in touched:
+                report.sources.append(src.file_name)
+                report.turns += sum(1 for g in segments if g.speaker_id in speaker_ids)
+                if src.media and source is None:
+                    report.media_to_delete.append(src.media)
+                    src.media = None
+
+        if source is None:
+            for r in rows:
+                r.label, r.name, r.organisation, r.withdrawn = pseudonym, None, None, True
+            s.flush()
+            _rekey(s, rows)
+            # the name anywhere else: memos, released quotes, file names, evidence, the audit trail
+            for m in s.scalars(select(Memo)):
+                if _count(scrubber, m.text):
+                    report.name_mentions += _count(scrubber, m.text)
+                    m.text = scrubber.scrub(m.text)
+            for q in s.scalars(select(ReleasedQuote)):
+                if _count(scrubber, q.text):
+                    report.name_mentions += _count(scrubber, q.text)
+                    q.text = scrubber.scrub(q.text)
+            for src in s.scalars(select(Source)):
+                if _count(scrubber, src.file_name):
+                    report.name_mentions += 1
+                    src.file_name = _unique_file_name(s, src, scrubber.scrub(src.file_name))
+                if src.media and _count(scrubber, src.media):
+                    src.media = None
+            for sg in s.scalars(select(Suggestion).where(Suggestion.evidence.is_not(None))):
+                new = _scrub_json(sg.evidence, scrubber.scrub)
+                if new != sg.evidence:
+                    sg.evidence = new
+            _scrub_audit(s, scrubber.scrub, dict.fromkeys({r.label for r in rows} | {label}, pseudonym), said)
+            report.models = _drop_models(s)
+        else:
+            for r in rows:
+                r.withdrawn = False
+        tx.audit("forget", "speaker", pseudonym, {
+            "pseudonym": pseudonym, "scope": "source" if source is not None else "person",
+            "sources": len(report.sources), "turns": report.turns, "codings": report.codings,
+            "suggestions": report.suggestions, "memos": report.memos, "released_quotes": report.released_quotes})
+    _SCRUBBERS.clear()
+    _vacuum(db)
+    return report
+
+
+def _scrub_audit(session, scrub: Callable[[str], str], labels: dict[str, str],
+                 said: set[str] = frozenset(), replacement: str = WITHDRAWN_TEXT) -> int:
+    """Clean every audit event's target and detail: a value that is exactly a speaker label
+    becomes its pseudonym (``labels``), any text that is, holds or is part of what was ``said``
+    becomes ``replacement``, and names in other text are scrubbed. Returns how many changed."""
+    changed = 0
+
+    def clean(value: str) -> str:
+        if value in labels:
+            return labels[value]
+        if any(t in value or (len(value) >= 12 and value in t) for t in said):
+            return replacement
+        return scrub(value)
+
+    for ev in session.scalars(select(AuditEvent)):
+        detail = _scrub_json(ev.detail, clean) if ev.detail is not None else None
+        target = clean(ev.target_id) if ev.target_id else ev.target_id
+        if detail != ev.detail or target != ev.target_id:
+            ev.detail, ev.target_id = detail, target
+            changed += 1
+    return changed
+
+
+# ------------------------------------------------------------------------------- anonymise
+
+@requires("manage_data")
+def anonymise(db: Database, *, permanent: bool = False, user: str | None = None) -> AnonymiseReport:
+    """Rewrite the whole database as its scrubbed, pseudonymised version, irreversibly.
+
+    Every source text is scrubbed (roster names, e-mail addresses, phone numbers, fødselsnummer)
+    with every speaker label before a turn replaced by its pseudonym; segment offsets, coding spans
+    and suggestion spans move with the text. Speaker labels become pseudonyms, names and
+    organisations are dropped, memos, released quotes, file names, headings, suggestion evidence
+    and the audit trail are scrubbed, media references are dropped and trained models deleted.
+    ``permanent`` must be True: there is no way back (take a backup first if in doubt).
+    """
+    if not permanent:
+        raise InputError("anonymisation cannot be undone; pass permanent=True (`--permanent`) to do it",
+                         code="anonymise.not_permanent")
+    report = AnonymiseReport()
+    scrubber = roster_scrubber(db)
+    with db.transaction(user) as tx:
+        s = tx.session
+        from .sharing import assign_pseudonyms
+
+        assign_pseudonyms(s)
+        labels = {sp.id: (sp.label, s.get(Pseudonym, sp.pseudonym_id).label if sp.pseudonym_id else None)
+                  for sp in s.scalars(select(Speaker))}
+        all_labels = {label for label, _ in labels.values()}
+        for sid in list(s.scalars(select(Source.id).order_by(Source.id))):
+            src = s.get(Source, sid)
+            report.sources += 1
+            segments = _segments(s, sid)
+            omap = exported_text(src.canonical_text, [
+                (g.start_char, g.end_char, *(labels.get(g.speaker_id) or (None, None))) for g in segments], scrubber,
+                bom_guard=False)
+            if omap.text != src.canonical_text:
+                report.texts_changed += 1
+                report.replacements += omap.text.count("[navn]") + omap.text.count("[e-post]") + \
+                    omap.text.count("[telefon]") + omap.text.count("[fnr]")
+                report.codings_merged += _apply_map(s, src, omap, segments)
+            for g in segments:
+                if g.heading:
+                    g.heading = scrubber.scrub(g.heading)
+            new_name = scrubber.scrub(src.file_name)
+            if new_name != src.file_name:
+                src.file_name = _unique_file_name(s, src, new_name)
+                report.file_names += 1
+            if src.media:
+                src.media = None
+                report.media_dropped += 1
+        speakers = list(s.scalars(select(Speaker)))
+        for sp in speakers:
+            label, pseudonym = labels[sp.id]
+            if pseudonym and (sp.label != pseudonym or sp.name or sp.organisation):
+                report.speakers += 1
+            sp.label, sp.name, sp.organisation = pseudonym or "Deltaker", None, None
+        s.flush()
+        _rekey(s, speakers)
+        for m in s.scalars(select(Memo)):
+            new = scrubber.scrub(m.text)
+            if new != m.text:
+                m.text, report.memos = new, report.memos + 1
+        for q in s.scalars(select(ReleasedQuote)):
+            new = scrubber.scrub(q.text)
+            if new != q.text:
+                q.text, report.released_quotes = new, report.released_quotes + 1
+        for sg in s.scalars(select(Suggestion).where(Suggestion.evidence.is_not(None))):
+            sg.evidence = _scrub_json(sg.evidence, scrubber.scrub)
+        pseudonyms = {label: p for label, p in labels.values() if p}
+        report.audit_events = _scrub_audit(s, scrubber.scrub, {label: pseudonyms.get(label, "[navn]") for label in all_labels})
+        report.models = _drop_models(s)
+        tx.audit("anonymise", "database", None, {k: v for k, v in report.to_dict().items()})
+    _SCRUBBERS.clear()
+    _vacuum(db)
+    return report
+
+
+# ------------------------------------------------------------------------------- retention
+
+def _parse_day(value: Any, where: str) -> str | None:
+    from .ingest.manifest import parse_date
+
+    if value is None or str(value).strip().lower() in ("", "none", "ingen"):
+        return None
+    try:
+        day = parse_date(str(value))
+    except ValueError as exc:
+        raise InputError(f"{where}: {value!r} is not a date ({exc}); write it as 2028-12-31 or 31.12.2028",
+                         code="retention.bad_date", value=str(value)) from None
+    if len(day) != 10:
+        raise InputError(f"{where}: {value!r} is not a whole date; give the day too (2028-12-31)",
+                         code="retention.bad_date", value=str(value))
+    return day
+
+
+@requires("ingest")
+def set_delete_by(db: Database, source: Any, date: Any, *, user: str | None = None) -> str | None:
+    """Set (or with None clear) the date by which ``source`` is to be deleted or anonymised."""
+    from .store.lookup import find_source
+
+    day = _parse_day(date, "delete_by")
+    with db.transaction(user) as tx:
+        src = find_source(tx.session, source)
+        before, src.delete_by = src.delete_by, day
+        tx.audit("set_delete_by", "source", src.id, {"file": src.file_name, "before": before, "after": day})
+    return day
+
+
+@requires("view_sources")
+def retention(db: Database, *, today: dt.date | str | None = None, due_only: bool = True,
+              user: str | None = None) -> list[dict[str, Any]]:
+    """Sources with their deletion date: their own ``delete_by`` or else the project's
+    (setting ``delete_by``), and how many days overdue (negative: days left). ``due_only``: only
+    those whose date is today or past. Sorted most overdue first."""
+    today = dt.date.fromisoformat(str(today)) if today is not None else dt.date.today()
+    project = setting(db, "delete_by")
+    out = []
+    with db.session() as s:
+        for sid, name, own in s.execute(select(Source.id, Source.file_name, Source.delete_by).order_by(Source.id)):
+            day = own or project
+            if not day:
+                continue
+            overdue = (today - dt.date.fromisoformat(day)).days
+            if due_only and overdue < 0:
+                continue
+            out.append({"id": sid, "file": name, "delete_by": day, "from": "source" if own else "project",
+                        "overdue_days": overdue})
+    return sorted(out, key=lambda r: (-r["overdue_days"], r["id"]))
+
+
+@requires("manage_data")
+def remove_source(db: Database, source: Any, *, user: str | None = None) -> dict[str, Any]:
+    """Delete a source with its turns, speakers, codings, suggestions, memos and released quotes.
+    The audit trail keeps that it was removed (its id and counts); texts of the source in earlier
+    entries (released quotes) become "[slettet]". Its file name stays in the trail (use
+    ``anonymise`` to scrub names there)."""
+    from .store.lookup import find_source
+
+    with db.transaction(user) as tx:
+        s = tx.session
+        src = find_source(s, source)
+        seg_ids = list(s.scalars(select(Segment.id).where(Segment.source_id == src.id)))
+        counts = {"turns": len(seg_ids), "codings": 0, "suggestions": 0, "memos": 0}
+        for lo in range(0, len(seg_ids), 500):
+            chunk = seg_ids[lo:lo + 500]
+            coding_ids = list(s.scalars(select(Coding.id).where(Coding.segment_id.in_(chunk))))
+            if coding_ids:
+                counts["memos"] += s.execute(delete(Memo).where(Memo.coding_id.in_(coding_ids))).rowcount or 0
+            counts["memos"] += s.execute(delete(Memo).where(Memo.segment_id.in_(chunk))).rowcount or 0
+            counts["codings"] += s.execute(delete(Coding).where(Coding.segment_id.in_(chunk))).rowcount or 0
+            counts["suggestions"] += s.execute(delete(Suggestion).where(Suggestion.segment_id.in_(chunk))).rowcount or 0
+            s.execute(delete(ReleasedQuote).where(ReleasedQuote.segment_id.in_(chunk)))
+            s.execute(delete(SegmentEmbedding).where(SegmentEmbedding.segment_id.in_(chunk)))
+        counts["memos"] += s.execute(delete(Memo).where(Memo.source_id == src.id)).rowcount or 0
+        name = src.file_name
+        said = {t.strip() for t in (src.canonical_text[a:b] for a, b in s.execute(
+            select(Segment.start_char, Segment.end_char).where(Segment.source_id == src.id))) if t.strip()}
+        said |= {roster_scrubber(db).scrub(t) for t in said}
+        s.execute(delete(Segment).where(Segment.source_id == src.id))
+        s.execute(delete(Speaker).where(Speaker.source_id == src.id))
+        s.delete(src)
+        _scrub_audit(s, lambda v: v, {}, said, replacement=REMOVED_TEXT)
+        tx.audit("remove_source", "source", src.id, counts)
+    _SCRUBBERS.clear()
+    _vacuum(db)
+    return {"file": name, **counts}
+
+
+# ------------------------------------------------------------------------------- inventory
+
+@requires("manage_data")
+def inventory(db: Database, *, user: str | None = None) -> dict[str, Any]:
+    """Where personal data lives in the database, with counts: for the data-protection impact
+    assessment (DPIA) and the project's records."""
+    from .privacy import is_name_label
+
+    with db.session() as s:
+        speakers = s.execute(select(Speaker.label, Speaker.actor, Speaker.organisation, Speaker.pilot, Speaker.name,
+                                    Speaker.withdrawn, Source.pilot).join(Source, Speaker.source_id == Source.id)).all()
+        named = [r for r in speakers if not r.withdrawn and (r.name or is_name_label(
+            r.label, actor=r.actor, organisation=r.organisation, pilot=r.pilot or r[6]))]
+        sources_named = s.scalar(select(func.count(func.distinct(Speaker.source_id))).where(
+            Speaker.withdrawn.is_(False))) or 0
+        media = list(s.scalars(select(Source.media).where(Source.media.is_not(None))))
+        actions = dict(s.execute(select(AuditEvent.action, func.count()).group_by(AuditEvent.action)).all())
+        scrubber = roster_scrubber(db)
+        memo_texts = list(s.scalars(select(Memo.text)))
+        out = {
+            "sources": {"count": s.scalar(select(func.count()).select_from(Source)) or 0,
+                        "with_speaker_labels": int(sources_named),
+                        "words": int(s.scalar(select(func.sum(Source.word_count))) or 0),
+                        "with_delete_by": s.scalar(select(func.count()).select_from(Source)
+                                                   .where(Source.delete_by.is_not(None))) or 0},
+            "speakers": {"count": len(speakers), "labels_that_are_names": len(named),
+                         "with_real_name": sum(1 for r in speakers if r.name),
+                         "with_organisation": sum(1 for r in speakers if r.organisation),
+                         "withdrawn": sum(1 for r in speakers if r.withdrawn)},
+            "pseudonyms": s.scalar(select(func.count()).select_from(Pseudonym)) or 0,
+            "memos": {"count": len(memo_texts), "naming_participants": sum(1 for t in memo_texts if _count(scrubber, t))},
+            "released_quotes": s.scalar(select(func.count()).select_from(ReleasedQuote)) or 0,
+            "media": {"references": len(media), "missing_files": sum(1 for m in media if not _exists(m))},
+            "audit_events": {"count": sum(actions.values()), "by_action": dict(sorted(actions.items()))},
+            "trained_models": s.scalar(select(func.count()).select_from(TrainedModel)) or 0,
+            "users": {"count": s.scalar(select(func.count()).select_from(_users())) or 0,
+                      "with_email": s.scalar(select(func.count()).select_from(_users())
+                                             .where(_users().c.email.is_not(None))) or 0},
+            "delete_by": setting(db, "delete_by"),
+        }
+    out["retention_due"] = len(retention(db))
+    return out
+
+
+def _users():
+    from .store import User
+
+    return User.__table__
+
+
+def _exists(path: str) -> bool:
+    from pathlib import Path
+
+    try:
+        return Path(path).is_file()
+    except OSError:
+        return False
+
+
+# ------------------------------------------------------------------------------- vacuum
+
+def _vacuum(db: Database) -> None:
+    """Reclaim the space of deleted rows so that erased text does not stay in the file's free
+    pages (SQLite ``VACUUM``; PostgreSQL ``VACUUM`` of every table)."""
+    if db.dialect == "sqlite":
+        import sqlite3
+
+        from sqlalchemy.engine import make_url
+
+        path = make_url(db.url).database
+        if not path or path == ":memory:":
+            return
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        try:
+            conn.execute("VACUUM")
+        except sqlite3.OperationalError:  # another connection is busy: the space is reclaimed later
+            pass
+        finally:
+            conn.close()
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sql_text("VACUUM"))
