@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import inspect, select, text as sql_text
+from sqlalchemy import func, inspect, select, text as sql_text
 
 from workbench.analysis import theme_matrix
 from workbench.backup import backup, backup_kind, restore
@@ -24,7 +24,7 @@ from workbench.ingest import ingest_paths, list_turns
 from workbench.lifecycle import WITHDRAWN_TEXT, anonymise, forget, inventory, remove_source, retention
 from workbench.privacy import name_variants
 from workbench.sharing import release_quote, set_setting
-from workbench.store import Database, Speaker
+from workbench.store import Database, Segment, Source, Speaker
 from workbench.users import add_user
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -241,6 +241,36 @@ def test_remove_source_deletes_it_with_everything_on_it(project):
     assert done["turns"] == 5 and done["codings"] == 5
     assert {c.source for c in list_codings(db)} == {"intervju_fase2.txt"}
     assert "Vi har brukt mye tid" not in dump(db)
+
+
+def _store_vectors(db) -> dict[str, int]:
+    """A stored sentence vector for every segment (as `suggest` leaves them), counted per source."""
+    from workbench.store import SegmentEmbedding
+
+    with db.transaction(user="forsker") as tx:
+        for seg in tx.session.scalars(select(Segment)):
+            tx.session.add(SegmentEmbedding(segment_id=seg.id, model="test:original:query", start_char=seg.start_char,
+                                            end_char=seg.end_char, text_hash="0" * 40, vector=b"\0" * 16))
+    return _vectors(db)
+
+
+def _vectors(db) -> dict[str, int]:
+    from workbench.store import SegmentEmbedding
+
+    with db.session() as s:
+        return dict(s.execute(select(Source.file_name, func.count(SegmentEmbedding.id))
+                              .join(Segment, Segment.source_id == Source.id)
+                              .join(SegmentEmbedding, SegmentEmbedding.segment_id == Segment.id)
+                              .group_by(Source.file_name)).all())
+
+
+def test_stored_sentence_vectors_go_with_forget_and_with_their_source(project):
+    db = project
+    assert set(_store_vectors(db)) == {"fg_kari_nordmann.txt", "intervju_fase2.txt"}
+    remove_source(db, "intervju_fase2.txt", user="forsker")
+    assert set(_vectors(db)) == {"fg_kari_nordmann.txt"}  # the other source's vectors stay
+    forget(db, "Kari Nordmann", user="forsker")
+    assert _vectors(db) == {}  # computed from texts that said her name: all recomputed on need
 
 
 # -------------------------------------------------------------------------- backup, restore

@@ -207,6 +207,22 @@ def test_retraining_starts_after_n_decisions_in_the_background(coded_with_interv
         maybe_retrain(db, user="kari", every=0)
 
 
+def test_the_project_setting_says_how_often_the_app_retrains(coded_with_interviewer):
+    from workbench.sharing import set_setting, setting
+
+    db = coded_with_interviewer
+    assert setting(db, "retrain_every") == 20
+    with pytest.raises(InputError, match="retrain_every"):
+        set_setting(db, "retrain_every", -1, user="kari")
+    suggest(db, user="kari", method="model", source="fg_ny.txt", include_interviewers=True)
+    reject_suggestion(db, list_suggestions(db, user="kari", source="fg_ny.txt")[0].id, user="kari")
+    set_setting(db, "retrain_every", 0, user="kari")  # never
+    assert maybe_retrain(db, user="kari", anchors=[], embeddings=False) is None
+    set_setting(db, "retrain_every", 1, user="kari")
+    run = maybe_retrain(db, user="kari", background=False, anchors=[], embeddings=False)
+    assert run is not None and run.done and run.error is None and run.decisions == 1
+
+
 # -- the demo ----------------------------------------------------------------------------------
 
 def test_the_demo_leaves_pending_model_suggestions_for_koding(tmp_path, monkeypatch):
