@@ -266,7 +266,9 @@ def _vectors(db) -> dict[str, int]:
 
 def test_stored_sentence_vectors_go_with_forget_and_with_their_source(project):
     db = project
-    assert set(_store_vectors(db)) == {"fg_kari_nordmann.txt", "intervju_fase2.txt"}
+    stored = _store_vectors(db)
+    assert set(stored) == {"fg_kari_nordmann.txt", "intervju_fase2.txt"}
+    assert inventory(db, user="forsker")["sentence_vectors"] == sum(stored.values())
     remove_source(db, "intervju_fase2.txt", user="forsker")
     assert set(_vectors(db)) == {"fg_kari_nordmann.txt"}  # the other source's vectors stay
     forget(db, "Kari Nordmann", user="forsker")

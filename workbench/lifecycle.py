@@ -583,6 +583,7 @@ def inventory(db: Database, *, user: str | None = None) -> dict[str, Any]:
             "media": {"references": len(media), "missing_files": sum(1 for m in media if not _exists(m))},
             "audit_events": {"count": sum(actions.values()), "by_action": dict(sorted(actions.items()))},
             "trained_models": s.scalar(select(func.count()).select_from(TrainedModel)) or 0,
+            "sentence_vectors": s.scalar(select(func.count()).select_from(SegmentEmbedding)) or 0,
             "users": {"count": s.scalar(select(func.count()).select_from(_users())) or 0,
                       "with_email": s.scalar(select(func.count()).select_from(_users())
                                              .where(_users().c.email.is_not(None))) or 0},

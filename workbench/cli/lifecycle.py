@@ -140,6 +140,7 @@ def inventory(ctx: click.Context, as_json: bool) -> None:
     click.echo(f"Opptak: {md['references']} referanser, {md['missing_files']} filer mangler")
     click.echo(f"Revisjonslogg: {data['audit_events']['count']} oppføringer")
     click.echo(f"Trente modeller: {data['trained_models']}")
+    click.echo(f"Lagrede setningsvektorer (fra tekstene): {data['sentence_vectors']}")
     click.echo(f"Brukere: {data['users']['count']}, {data['users']['with_email']} med e-post")
     click.echo(f"Prosjektets slettedato: {data['delete_by'] or 'ikke satt'}; forfalt nå: {data['retention_due']} kilder")
 
