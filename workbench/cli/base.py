@@ -110,7 +110,9 @@ def demo(ctx: click.Context, no_serve: bool, no_train: bool, port: int) -> None:
     from ..demo import DEMO_URL, build_demo
 
     url = ctx.obj.get("db_url") or DEMO_URL
-    with click.progressbar(length=1, label="Bygger demodatabasen") as bar:
+    label = "Bygger demodatabasen" + ("" if no_train else " og trener modellen (første gang et par minutter: "
+                                                        "setningsvektorene beregnes og lagres)")
+    with click.progressbar(length=1, label=label) as bar:
         db, report = build_demo(url, user=acting_user(ctx, "demo"), train=not no_train)
         bar.update(1)
     for line in report.lines():
