@@ -163,6 +163,19 @@ def test_decisions_retrain_the_model_in_the_background_and_uncertain_first(small
     assert "Modellen ble trent på nytt etter 2 kodebeslutninger" in texts(at)
 
 
+def test_the_page_says_when_the_model_is_being_retrained_and_when_that_failed(small_db, component, monkeypatch):
+    import workbench.suggest.active as active
+    from workbench.errors import WorkbenchError
+
+    run = active.Retraining(small_db.url, 21)
+    monkeypatch.setitem(active._running, small_db.url, run)
+    at = _source(open_page(KODING), "intervju_fase2.txt")
+    assert any("trenes på nytt i bakgrunnen etter 21 kodebeslutninger" in i.value for i in at.info)
+    run.error, run.finished = WorkbenchError("databasen er låst"), 1.0
+    at.run()
+    assert any("Treningen i bakgrunnen mislyktes" in w.value for w in at.warning)
+
+
 def test_filters_pass_only_the_chosen_turns(small_db, component):
     at = _source(open_page(KODING), "fg_fase1.txt")
     assert [t["turn"] for t in component.calls[-1]["turns"]] == [1, 2, 3, 4, 5]
