@@ -99,7 +99,8 @@ def test_a_page_opened_by_its_address_keeps_the_navigation(demo_url):
         shot.log_in(driver, address.rstrip("/") + "/koding", "forsker", shot.DEMO_PASSWORDS["forsker"])
         WebDriverWait(driver, 60).until(lambda d: "Kod en hel tur" in body_text(d))
         shot.wait_idle(driver)
-        assert driver.find_elements(By.CSS_SELECTOR, shot.TEXTCODER)
+        # the component's iframe mounts after the page's text (its own script loads): wait for it
+        WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, shot.TEXTCODER))
         body = body_text(driver)
         assert "Innlogget som forsker" in body and "Traceback" not in body
         assert "Oversikt" in navigation_text(driver) and "Koding" in navigation_text(driver)
