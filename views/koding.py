@@ -10,6 +10,7 @@ users. Every text from the files is escaped before it meets Markdown (``md_escap
 import streamlit as st
 
 from workbench.codebook import current_codes
+from workbench.errors import WorkbenchError
 from workbench.coding import (accept_suggestion, add_memo, apply_code, list_codings, list_memos,
                               list_suggestions, reject_suggestion, remove_code, remove_coding, undo_last,
                               undo_mark)
@@ -92,8 +93,6 @@ def retrain_if_due() -> None:
     """After a coding decision: the model is retrained in the background once enough decisions
     were made since the last training (project setting ``retrain_every``), and its suggestions
     for this source are stored."""
-    from workbench.errors import WorkbenchError
-
     try:
         maybe_retrain(db, user=user, suggest_source=file)
     except WorkbenchError:  # e.g. a role without the suggest capability: coding goes on without it
@@ -157,11 +156,7 @@ if event:
 def undo() -> None:
     try:
         done = undo_last(db, user=user, since=st.session_state.get("undo_mark"))
-    except Exception as exc:  # a WorkbenchError: shown in Norwegian
-        from workbench.errors import WorkbenchError
-
-        if not isinstance(exc, WorkbenchError):
-            raise
+    except WorkbenchError as exc:  # shown in Norwegian
         flash("info" if exc.code == "undo.nothing" else "error", error_text(exc))
         return
     what = {"code": "Kodingen", "uncode": "Fjerningen", "accept": "Godtakingen", "reject": "Avvisningen"}

@@ -880,31 +880,13 @@ def undo_last(db: Database, *, user: str | None, since: int | None = None) -> di
 
 
 def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """The sentence(s) of ``text`` that hold ``text[start:end]`` (spaCy's rule-based
-    sentencizer), without the surrounding white space: what a coder codes from a search hit."""
-    import spacy
+    """The sentence(s) of ``text`` that hold ``text[start:end]`` (``nlp.sentence_spans``, spaCy's
+    rule-based sentencizer), without the surrounding white space: what a coder codes from a
+    search hit."""
+    from .nlp import sentence_spans
 
-    global _SENTENCIZER
-    if _SENTENCIZER is None:
-        _SENTENCIZER = spacy.blank("nb")
-        _SENTENCIZER.add_pipe("sentencizer")
-    doc = _SENTENCIZER(text)
-    first = last = None
-    for sent in doc.sents:
-        s, e = sent.start_char, sent.end_char
-        if e > start and s < max(end, start + 1):
-            first = s if first is None else first
-            last = e
-    if first is None:
-        return start, end
-    while first < last and text[first].isspace():
-        first += 1
-    while last > first and text[last - 1].isspace():
-        last -= 1
-    return first, last
-
-
-_SENTENCIZER = None
+    hit = [(s, e) for s, e in sentence_spans(text) if e > start and s < max(end, start + 1)]
+    return (hit[0][0], hit[-1][1]) if hit else (start, end)
 
 
 HIT_UNITS = ("sentence", "match", "turn")

@@ -179,7 +179,7 @@ def _validate_setting(key: str, value: Any) -> Any:
     try:
         value = kind(value)
     except (TypeError, ValueError):
-        raise InputError(f"setting {key}: {value!r} is not a {kind.__name__}") from None
+        raise InputError(f"setting {key}: {value!r} is not {'a whole number' if kind is int else 'a ' + kind.__name__}") from None
     if key == "min_cell_speakers" and not 2 <= value <= 100:
         raise InputError(f"setting min_cell_speakers: {value} is outside 2-100; the default is 3")
     if key == "retrain_every" and not 0 <= value <= 10_000:

@@ -114,6 +114,7 @@ __all__ = [
     "analyse_texts",
     "analyse_parts",
     "AnalysedText",
+    "sentence_spans",
     "lemma_language",
     "stored_text",
     "lemmatize",
@@ -786,6 +787,37 @@ def analyse(texts: Sequence[str], lang: str = "nb") -> list[AnalysedText]:
     lang = normalize_lang(lang)
     texts = [str(t) for t in texts]
     return [AnalysedText(t, lang, lemmas, splits) for t, (lemmas, splits) in zip(texts, analyse_parts(texts, lang))]
+
+
+_SENTENCIZER = None
+
+
+def sentence_spans(text: str, lang: str = "nb") -> list[tuple[int, int]]:
+    """``(start, end)`` of each sentence of ``text`` (spaCy's rule-based sentencizer), without
+    the white space around it. An ``AnalysedText`` (e.g. a segment's stored analysis) is split on
+    its stored tokens; any other text is analysed in ``lang`` first."""
+    global _SENTENCIZER
+    from spacy.pipeline import Sentencizer
+    from spacy.tokens import Doc
+
+    if not isinstance(text, AnalysedText):
+        text = analyse([text], lang)[0]
+    if not text.strip():
+        return []
+    if _SENTENCIZER is None:
+        _SENTENCIZER = Sentencizer()
+    words, spaces, _ = text.doc_tokens()
+    doc = _SENTENCIZER(Doc(vocab(text.lang), words=words, spaces=spaces))
+    out = []
+    for sent in doc.sents:
+        a, b = sent.start_char, sent.end_char
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            out.append((a, b))
+    return out
 
 
 def vocab(lang: str = "nb"):

@@ -23,7 +23,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..nlp import analyse_texts, vocab
+from ..nlp import analyse_texts, sentence_spans
 
 __all__ = ["Units", "MIN_WORDS", "MAX_UNITS", "merge_short"]
 
@@ -71,32 +71,6 @@ def _remember(key: tuple, units: list) -> None:
         _MEMO.popitem(last=False)
 
 
-_SENTENCIZER = None
-
-
-def _sentence_spans(text) -> list[tuple[int, int]]:
-    """The sentences of an analysed text (spaCy's rule-based sentencizer on its tokens), without
-    their surrounding white space."""
-    global _SENTENCIZER
-    from spacy.pipeline import Sentencizer
-    from spacy.tokens import Doc
-
-    if _SENTENCIZER is None:
-        _SENTENCIZER = Sentencizer()
-    words, spaces, _ = text.doc_tokens()
-    doc = _SENTENCIZER(Doc(vocab(text.lang), words=words, spaces=spaces))
-    out = []
-    for sent in doc.sents:
-        a, b = sent.start_char, sent.end_char
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if a < b:
-            out.append((a, b))
-    return out
-
-
 @dataclass
 class Units:
     """The units of a list of texts: unit ``u`` belongs to text ``owner[u]``, covers
@@ -124,7 +98,7 @@ class Units:
             if units is None:
                 units = [((0, len(text)), text.lemma_line)]
                 if sentences and len(text) > 1:
-                    spans = merge_short(text, _sentence_spans(text), min_words)
+                    spans = merge_short(text, sentence_spans(text), min_words)
                     if len(spans) > 1:
                         words = text.word_tokens()
                         for a, b in spans[:max_units]:
