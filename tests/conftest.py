@@ -1,8 +1,8 @@
 """Shared fixtures: a fresh database per test, on SQLite and (where a server can run) PostgreSQL.
 
 Tests that take the ``db`` fixture run twice: ``db[sqlite]`` and ``db[postgresql]``. The PostgreSQL
-server is started once per session (see tests/pgserver.py); each test gets its own database
-cloned from a migrated template. Set WORKBENCH_TEST_PG_URL to use an existing server instead.
+server is started once per session, that is once per xdist worker (see tests/pgserver.py); each
+test gets its own database cloned from a migrated template. Set WORKBENCH_TEST_PG_URL to use an existing server instead.
 Set WORKBENCH_TEST_NO_PG=1 to run the SQLite half only.
 
 The suite trains TF-IDF models (``WORKBENCH_EMBEDDINGS=0`` unless set): the e5 block is tested
