@@ -77,6 +77,20 @@ def test_unknown_language_is_a_workbench_error():
     assert nlp.normalize_lang("Nynorsk") == "nn"
 
 
+@pytest.mark.parametrize("given, expected", [
+    ("nb-NO", "nb"), ("nn_NO", "nn"), ("no-NO", "nb"), (" NN ", "nn"),
+    ("nb+nn", None), ("", None), (None, None),
+])
+def test_language_codes_as_other_tools_write_them(given, expected):
+    assert nlp.given_lang(given) == expected
+
+
+def test_a_language_that_is_not_norwegian_stays_an_error():
+    for bad in ("sv", "en-GB", "sv_SE"):
+        with pytest.raises(WorkbenchError, match="unknown language code"):
+            nlp.given_lang(bad)
+
+
 def test_coverage_counts_unknown_words_as_not_covered():
     assert nlp.coverage(["kommunene gikk"], "nb") == 1.0
     assert nlp.coverage(["kommunene qwxzzy"], "nb") == 0.5

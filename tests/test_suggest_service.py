@@ -215,6 +215,19 @@ def test_classify_cli_reads_and_writes_jsonl_and_says_when_only_the_lexicon_is_u
     assert "modell" in result.stderr
 
 
+def test_classify_takes_region_and_mixed_language_codes(trainable, tmp_path):
+    """Files from other tools write ``nb-NO`` or a source's ``nb+nn``: the first is bokmål, the
+    second means "detect it", as a missing ``lang`` does."""
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    inp.write_text('{"id": "u1", "text": "Tilskuddsbrevene kom i mars.", "lang": "nb-NO"}\n'
+                   '{"id": "u2", "text": "Vi treng meir medverknad.", "lang": "nb+nn"}\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["classify", "--input", str(inp), "--output", str(out)],
+                                env=_runner_env(trainable))
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [c["code"] for line in lines for c in line["codes"]] == ["legitimitet.ovenfra", "legitimitet.nedenfra"]
+
+
 @pytest.mark.parametrize("body, message", [
     ('{"id": 1, "text": "ok"}\n{"id": 2, "text": \n', "line 2: not valid JSON"),
     ('{"text": "uten id"}\n', "line 1: needs \"id\" and a string \"text\""),

@@ -141,14 +141,28 @@ _LANG_ALIASES = {
     "nn": "nn", "nno": "nn", "nynorsk": "nn",
 }
 
+MIXED_LANGS = frozenset({"nb+nn", "nn+nb"})  # a source in both written forms: detect each text's
+
+
 def normalize_lang(value: str | None) -> str:
-    """Map a language name or code to "nb" or "nn"; raise WorkbenchError for anything else."""
-    key = (value or "nb").strip().lower()
+    """Map a language name or code to "nb" or "nn"; raise WorkbenchError for anything else.
+    A region subtag is ignored (``nb-NO``, ``nn_NO``, ``no-NO``)."""
+    key = (value or "nb").strip().lower().replace("_", "-")
+    if key not in _LANG_ALIASES and key.split("-", 1)[0] in _LANG_ALIASES:
+        key = key.split("-", 1)[0]
     if key not in _LANG_ALIASES:
         raise WorkbenchError(
             f"language {value!r}: unknown language code; use 'nb' (bokmål) or 'nn' (nynorsk)"
         )
     return _LANG_ALIASES[key]
+
+
+def given_lang(value: str | None) -> str | None:
+    """A text's given language as "nb"/"nn", or None when it is to be detected (no value, an
+    empty one, or "nb+nn"); raise WorkbenchError for a language that is not Norwegian."""
+    if value is None or not str(value).strip() or str(value).strip().lower() in MIXED_LANGS:
+        return None
+    return normalize_lang(str(value))
 
 
 # ---------------------------------------------------------------------------------------------

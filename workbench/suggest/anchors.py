@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from ..errors import InputError, WorkbenchError
-from ..nlp import normalize_lang
+from ..nlp import given_lang
 
 __all__ = ["Anchor", "anchor_files", "read_anchors", "default_anchor_dir", "ROOT_ANCHORS"]
 
@@ -102,7 +102,7 @@ def read_anchors(paths: Iterable[str | Path], valid_codes: Iterable[str]) -> lis
             lang = rec.get("lang")
             if lang is not None:
                 try:
-                    lang = normalize_lang(lang)
+                    lang = given_lang(lang)
                 except WorkbenchError:
                     raise InputError(f"{at}: lang {lang!r} is not 'nb' or 'nn'; fix it or leave it out") from None
             out.append(Anchor(text, frozenset(codes), lang, at))

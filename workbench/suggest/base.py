@@ -15,7 +15,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from ..errors import WorkbenchError
-from ..nlp import AnalysedText, analyse_texts, detect_language, normalize_lang
+from ..nlp import AnalysedText, analyse_texts, detect_language, given_lang, normalize_lang
 
 __all__ = ["Suggested", "Suggester", "NotFittedError", "CodeInfo", "code_infos", "resolve_langs", "analysed"]
 
@@ -74,12 +74,16 @@ def code_infos(codes: Iterable[Any] | None) -> list[CodeInfo]:
 
 
 def resolve_langs(texts: Sequence[str], langs: Sequence[str | None] | str | None) -> list[str]:
-    """One language per text: the given one (normalised), else ``detect_language``."""
+    """One language per text: the given one (normalised), else (none, or "nb+nn") ``detect_language``."""
     if langs is None or isinstance(langs, str):
         langs = [langs] * len(texts)
     if len(langs) != len(texts):
         raise WorkbenchError(f"langs has {len(langs)} entries for {len(texts)} texts; give one per text or none")
-    return [normalize_lang(lang) if lang else detect_language(text) for text, lang in zip(texts, langs)]
+    out = []
+    for text, lang in zip(texts, langs):
+        lang = given_lang(lang)
+        out.append(lang if lang else detect_language(text))
+    return out
 
 
 def analysed(texts: Sequence[str], langs: Sequence[str]) -> list[AnalysedText]:

@@ -31,7 +31,7 @@ from sqlalchemy.orm import selectinload, undefer_group
 
 from ..access import requires
 from ..errors import InputError, WorkbenchError
-from ..nlp import analyse_texts, detect_language, lemma_language, normalize_lang, stored_text
+from ..nlp import analyse_texts, given_lang, lemma_language, stored_text
 from ..store import Code, CodebookVersion, Coding, Database, Segment, Source, Suggestion, TrainedModel
 from . import embed
 from .base import CodeInfo, Suggester, code_infos, resolve_langs
@@ -68,7 +68,7 @@ def current_code_infos(db: Database, *, user: str | None = None) -> list[CodeInf
 
 def _lang_of(source: Source) -> str | None:
     try:
-        return normalize_lang(source.language) if source.language else None
+        return given_lang(source.language)
     except WorkbenchError:
         return None
 
@@ -542,7 +542,7 @@ def _check_records(records: Iterable[Any], where: str | None = None) -> list[dic
         lang = rec.get("lang")
         if lang is not None:
             try:
-                normalize_lang(lang)
+                given_lang(lang)
             except WorkbenchError:
                 raise InputError(f"{at} (id {rec['id']!r}): lang {lang!r} is not 'nb' or 'nn'; "
                                  "fix it or leave it out to detect the language") from None
@@ -561,7 +561,7 @@ def classify(db: Database, records: Iterable[dict[str, Any]], *, user: str | Non
     """
     records = _check_records(records)
     suggester, _ = _suggester or build_suggester(db, method, user=user, fast=fast)
-    langs = [normalize_lang(r["lang"]) if r.get("lang") else detect_language(r["text"]) for r in records]
+    langs = resolve_langs([r["text"] for r in records], [r.get("lang") for r in records])
     texts = analyse_texts([r["text"] for r in records], langs)  # the one lemmatising pass per utterance
     hits = suggester.suggest(texts, langs)
     return [{"id": r["id"], "codes": [{"code": h.code, "score": round(float(h.score), 4), "method": h.method}
