@@ -11,7 +11,7 @@ from pathlib import Path
 from ...errors import InputError
 from ..model import Parsed
 from ..text import decode
-from .vtt import TAG, Cue, cues_to_parsed, scan_blocks
+from .vtt import TAG, Cue, cues_to_parsed, joined_warnings, scan_blocks
 
 
 def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = False,
@@ -26,6 +26,13 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
                          "the 'hh:mm:ss,mmm --> hh:mm:ss,mmm' lines") from None
     # pysrt reads '-00:00:01,000' as +1 s and gives no line numbers: take both from the text
     blocks = scan_blocks(text)
+    if len(blocks) > len(items):
+        # pysrt reads a cue that follows the previous one without a blank line as that cue's text
+        # (its number and timing line included): take the cues from the line scan instead
+        cues = [Cue(number, b.ident, b.line, [TAG.sub("", ln) for ln in b.text_lines], b.start, b.end,
+                    None, b.timing) for number, b in enumerate(blocks, start=1)]
+        return cues_to_parsed(cues, "srt", roster, path.name, strict_roster=strict_roster,
+                              warnings=joined_warnings(blocks, path.name))
     aligned = len(blocks) == len(items)
     cues = []
     for number, item in enumerate(items, start=1):

@@ -64,6 +64,7 @@ class RawBlock:
     end: float | None
     timing: str
     text_lines: list[str] = field(default_factory=list)
+    joined: bool = False        # no blank line between the previous cue's text and this cue
 
 
 def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = False,
@@ -82,10 +83,13 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
     for number, b in enumerate(blocks, start=1):
         c = captions[j] if j < len(captions) else None
         if c is not None and _same_time(seconds(c.start), b.start) and _same_time(seconds(c.end), b.end):
-            lines = c.text.split("\n")
-            voice = c.voice
             j += 1
         else:  # a cue webvtt-py skipped (a negative time): read it here rather than lose it
+            c = None
+        if c is not None and c.text.strip() and len(c.text.split("\n")) == len(b.text_lines):
+            lines = [html.unescape(ln) for ln in c.text.split("\n")]  # &amp; -> & (WebVTT escapes)
+            voice = c.voice
+        else:  # webvtt-py lost the text ('-->' in it) or took the next cue's id as text: the scan's
             raw = "\n".join(b.text_lines)
             m = VOICE_TAG.search(raw)
             voice = m.group(1) if m else None
@@ -93,10 +97,12 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
         cues.append(Cue(number, b.ident, b.line, lines, b.start, b.end,
                         voice.strip() if voice else None, b.timing))
     if j < len(captions):  # the scan and webvtt-py disagree: trust webvtt-py, as before
-        cues = [Cue(n, c.identifier, None, c.text.split("\n"), seconds(c.start), seconds(c.end),
-                    c.voice.strip() if c.voice else None, f"{c.start} --> {c.end}")
+        cues = [Cue(n, c.identifier, None, [html.unescape(ln) for ln in c.text.split("\n")], seconds(c.start),
+                    seconds(c.end), c.voice.strip() if c.voice else None, f"{c.start} --> {c.end}")
                 for n, c in enumerate(captions, start=1)]
-    return cues_to_parsed(cues, "vtt", roster, path.name, strict_roster=strict_roster)
+        blocks = []
+    return cues_to_parsed(cues, "vtt", roster, path.name, strict_roster=strict_roster,
+                          warnings=joined_warnings(blocks, path.name))
 
 
 def scan_blocks(text: str) -> list[RawBlock]:
@@ -119,11 +125,23 @@ def scan_blocks(text: str) -> list[RawBlock]:
             block.text_lines.append(lines[i])
             i += 1
         blocks.append(block)
-    # a text line directly above the next timing line is that cue's id, not text
+    # No blank line before a cue: the text line directly above its timing line is its id when it
+    # looks like one (a number, or the file's cues have ids), else the previous cue's text.
+    with_ids = sum(1 for b in blocks if b.ident is not None)
     for a, b in zip(blocks, blocks[1:]):
-        if b.ident is None and a.text_lines and b.line - a.line - 1 == len(a.text_lines):
-            b.ident = a.text_lines.pop().strip()
+        if b.ident is None and b.line - a.line - 1 == len(a.text_lines):
+            b.joined = True
+            last = a.text_lines[-1].strip() if a.text_lines else ""
+            if last.isdigit() or (len(a.text_lines) > 1 and 2 * with_ids >= len(blocks) - 1):
+                b.ident = a.text_lines.pop().strip()
     return blocks
+
+
+def joined_warnings(blocks: list[RawBlock], file: str) -> list[str]:
+    """One warning per cue that follows the previous cue's text without a blank line."""
+    return [f"{file}:{b.line}: no blank line before cue {n}" + (f" (id '{b.ident}')" if b.ident else "")
+            + "; it is read as a cue of its own; add the blank line to be sure"
+            for n, b in enumerate(blocks, start=1) if b.joined]
 
 
 def signed_seconds(stamp: str) -> float | None:
@@ -169,11 +187,11 @@ def _name_like(label: str) -> bool:
         return False
     if label.casefold() in METADATA_KEYS or label.casefold().startswith(("http", "www.")):
         return False
-    return not re.search(r"[?!;\"“”«»{}=*#|]", label)
+    return not re.search(r"[?!;\"“”«»{}=*#]", label)  # '|' stays: Zoom's 'Kari Hansen | NIBR:'
 
 
 def _capitalised(label: str) -> bool:
-    words = label.split()
+    words = [w for w in label.split() if any(ch.isalnum() for ch in w)]  # not Zoom's '|'/'-' between
     return bool(words) and all(w.lstrip("([")[:1].isupper() or w.lstrip("([")[:1].isdigit()
                                or w.casefold() in {"i", "fra", "frå", "på", "for", "og", "av", "til", "ved"}
                                for w in words)
@@ -203,27 +221,47 @@ def _prefix(text: str, roster_sorted: list[str] | None) -> tuple[str | None, str
     return None, text
 
 
+def _line_groups(lines: list[str], roster_sorted: list[str] | None) -> list[tuple[list[str], bool]]:
+    """A cue's lines cut before every later line that starts with a ``Name:`` prefix (two people
+    in one cue), each group with whether it is such a cut (undone below if the name is no speaker)."""
+    groups: list[tuple[list[str], bool]] = []
+    for ln in lines:
+        if groups and ln.strip() and _prefix(ln.strip(), roster_sorted)[0]:
+            groups.append(([ln], True))
+        elif groups:
+            groups[-1][0].append(ln)
+        else:
+            groups.append(([ln], False))
+    return groups
+
+
 def cues_to_parsed(cues: list[Cue], fmt: str, roster: set[str] | None, file: str, *,
-                   strict_roster: bool = False) -> Parsed:
-    """Speakers, dash dialogue and bad times of subtitle cues -> turns (see the module docstring)."""
-    warnings: list[str] = []
+                   strict_roster: bool = False, warnings: list[str] | None = None) -> Parsed:
+    """Speakers, dash dialogue and bad times of subtitle cues -> turns (see the module docstring).
+    ``warnings``: the reader's own, kept first."""
+    warnings = list(warnings or [])
     roster_sorted = sorted(roster, key=len, reverse=True) if roster else None
     for c in cues:
         _check_times(c, file, warnings)
     parts: list[_Part] = []
+    cut: set[int] = set()  # parts that begin at a later line of their cue
     for c in cues:
-        for k, text in enumerate(dialogue_parts(c.lines)):
-            if not text:
-                continue
-            part = _Part(c, text)
-            if k == 0 and c.voice:
-                part.speaker, part.rest = c.voice, text
-            else:
-                part.label, part.rest = _prefix(text, roster_sorted)
-            parts.append(part)
+        groups = [(c.lines, False)] if c.voice else _line_groups(c.lines, roster_sorted)
+        for lines, is_cut in groups:
+            for k, text in enumerate(dialogue_parts(lines)):
+                if not text:
+                    continue
+                part = _Part(c, text)
+                if k == 0 and c.voice:
+                    part.speaker, part.rest = c.voice, text
+                else:
+                    part.label, part.rest = _prefix(text, roster_sorted)
+                if is_cut and k == 0:
+                    cut.add(len(parts))
+                parts.append(part)
 
-    open_parts = [p for p in parts if p.speaker is None]
-    counts = Counter(p.label for p in open_parts if p.label)
+    open_parts = [p for i, p in enumerate(parts) if p.speaker is None and i not in cut]
+    counts = Counter(p.label for p in parts if p.speaker is None and p.label)
 
     def sure(label: str) -> bool:
         return bool(WHISPERX.match(label) or (roster and label in roster))
@@ -234,8 +272,12 @@ def cues_to_parsed(cues: list[Cue], fmt: str, roster: set[str] | None, file: str
     labelled = bool(open_parts) and with_recurring >= 2 and with_recurring >= LABELLED_SHARE * len(open_parts)
     consistent = labelled and with_prefix >= CONSISTENT_SHARE * len(open_parts)
 
-    for p in open_parts:
-        if not p.label:
+    for i, p in enumerate(parts):
+        if p.speaker is not None or not p.label:
+            continue
+        if i in cut:  # a later line of a cue: a new turn only for a name already taken as a speaker
+            if sure(p.label) or (labelled and p.label in recurring):
+                p.speaker, p.text = p.label, p.rest
             continue
         label = p.label
         if sure(label) or (labelled and label in recurring) or \
@@ -259,7 +301,13 @@ def cues_to_parsed(cues: list[Cue], fmt: str, roster: set[str] | None, file: str
                              f"{', '.join(repr(s) for s in unknown)} not in participants.csv "
                              f"(first in cue {_cue_name(first.cue)}); add {'them' if len(unknown) > 1 else 'it'} "
                              "there or ingest without --strict-roster")
-    turns = merge_cues([(p.speaker, p.text, p.cue.start, p.cue.end, p.cue.number) for p in parts])
+    kept: list[_Part] = []
+    for i, p in enumerate(parts):
+        if i in cut and p.speaker is None and kept and kept[-1].cue is p.cue:
+            kept[-1].text += " " + p.text  # the cut was no speaker: the line stays in its cue's text
+        else:
+            kept.append(p)
+    turns = merge_cues([(p.speaker, p.text, p.cue.start, p.cue.end, p.cue.number) for p in kept])
     return Parsed(turns, fmt, "transcript", warnings)
 
 
