@@ -92,3 +92,16 @@ def test_init_is_idempotent(tmp_path):
 def test_sources_on_an_empty_database_says_what_to_do(tmp_path):
     out = run(f"sqlite:///{tmp_path / 'wb.db'}", "sources").output
     assert "Ingen kilder ennå" in out and "workbench ingest" in out
+
+
+def test_a_database_file_that_is_not_a_database_is_a_one_line_error(tmp_path):
+    junk = tmp_path / "junk.db"
+    junk.write_text("not a db\n")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.md").write_text("Et notat om samarbeid.\n", encoding="utf-8")
+    for args in (["sources"], ["init"], ["ingest", str(tmp_path / "in")]):
+        result = run(str(junk), *args, ok=False)
+        assert result.exit_code == 1, args
+        assert result.output == (f"Error: {junk} is not a SQLite database (or is damaged); "
+                                 "give another --db / WORKBENCH_DB, or move the file away\n")
+    assert junk.read_text() == "not a db\n"

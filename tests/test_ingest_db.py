@@ -116,6 +116,42 @@ def test_file_not_in_manifest_goes_in_with_empty_metadata(db, folder):
     assert row["kind"] is None and row["phase"] is None and row["pilot"] is None
 
 
+def test_manifest_row_naming_no_file_of_the_folder_is_warned_with_its_line(db, folder):
+    (folder / "nynorsk.txt").write_text("Eit avsnitt om samarbeid.\n", encoding="utf-8")
+    (folder / "manifest.csv").write_text(MANIFEST + "Nynorsk.txt,intervju,fase 1,,,,nn\n"
+                                         "mangler.docx,intervju,fase 1,,,,nb\n", encoding="utf-8")
+    report = ingest_paths(db, [folder])
+    assert report.errors == [] and sorted(report.added) == ["fg.txt", "notater.md", "nynorsk.txt"]
+    assert "manifest.csv:4: 'Nynorsk.txt' is not in the folder; did you mean 'nynorsk.txt'?" in report.warnings
+    assert "manifest.csv:5: 'mangler.docx' is not in the folder; check the name" in report.warnings
+    # one file of the folder given alone: the other rows are for other files, not mistakes
+    (folder / "ny.md").write_text("Et nytt notat.\n", encoding="utf-8")
+    report = ingest_paths(db, [folder / "ny.md"])
+    assert not any("is not in the folder" in w for w in report.warnings)
+
+
+def test_file_names_match_in_one_unicode_form(db, tmp_path):
+    import unicodedata
+
+    nfc = "intervju Åsa.txt"
+    nfd = unicodedata.normalize("NFD", nfc)  # as macOS writes "Å": "A" + combining ring
+    assert nfd != nfc
+    d = tmp_path / "korpus"
+    d.mkdir()
+    (d / nfd).write_text("Intervjuer: Hei, Åsa.\n\nÅsa: Hei.\n\nIntervjuer: Hvordan går det?\n\nÅsa: Bra.\n",
+                         encoding="utf-8")
+    (d / "manifest.csv").write_text(f"file,kind,phase,pilot\n{nfc},intervju,fase 2,Sunnfjord\n", encoding="utf-8")
+    (d / "participants.csv").write_text(f"file,speaker,actor\n{nfc},Åsa,prosjektleder\n", encoding="utf-8")
+    report = ingest_paths(db, [d])
+    assert report.errors == [] and report.added == [nfc]
+    assert not any("not in manifest.csv" in w or "not in the folder" in w for w in report.warnings)
+    row = list_sources(db)[0]
+    assert row["file"] == nfc and row["kind"] == "intervju" and row["pilot"] == "Sunnfjord"
+    assert {s["label"]: s["actor"] for s in row["speakers"]}["Åsa"] == "prosjektleder"
+    for name in (nfc, nfd):  # typed either way
+        assert [t["speaker"] for t in list_turns(db, name)] == ["Intervjuer", "Åsa", "Intervjuer", "Åsa"]
+
+
 def test_extra_manifest_and_participants_files_are_concatenated(db, folder):
     (folder / "b.txt").write_text("Rådgiver: Vi har dialog.\n\nIntervjuer: Fortell mer.\n\n"
                                   "Rådgiver: Det tar tid.\n", encoding="utf-8")

@@ -350,6 +350,56 @@ def test_paragraphs_and_tables_keep_the_body_order(tmp_path):
         "Så kommer drøftingen.", "Tiltak | Ansvar", "Boligstrategi | Kommunene", "Til slutt konklusjonen."]
 
 
+SOFT_BREAK_LINES = ["Intervjuer: Hvordan går det med boligprosjektet i Meråker?",
+                    "Informant: Det går bra, men sakte.",
+                    "Intervjuer: Og økonomien?",
+                    "Informant: Stram. Vi venter på svar fra Husbanken."]
+
+
+def test_line_breaks_inside_a_word_paragraph_end_lines_like_separate_paragraphs(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("Intervju 3, Meråker")
+    run = d.add_paragraph().add_run()
+    for i, line in enumerate(SOFT_BREAK_LINES):  # Shift+Enter between the lines: <w:br/>
+        if i:
+            run.add_break()
+        run.add_text(line)
+    soft = tmp_path / "linjeskift.docx"
+    d.save(soft)
+    d = docx.Document()
+    d.add_paragraph("Intervju 3, Meråker")
+    for line in SOFT_BREAK_LINES:
+        d.add_paragraph(line)
+    separate = tmp_path / "avsnitt.docx"
+    d.save(separate)
+
+    parsed = read_file(soft)
+    assert parsed.kind_hint == "transcript"
+    assert speakers_and_texts(parsed) == [tuple(line.split(": ", 1)) for line in SOFT_BREAK_LINES]
+    assert parsed.preamble == ["Intervju 3, Meråker"]
+    text, spans = build_canonical(parsed)
+    assert build_canonical(read_file(separate)) == (text, spans)
+    assert [text[a:b] for a, b in spans] == [line.split(": ", 1)[1] for line in SOFT_BREAK_LINES]
+
+    # the same in a one-cell table (a box around the transcript)
+    d = docx.Document()
+    d.add_table(rows=1, cols=1).cell(0, 0).text = "\n".join(SOFT_BREAK_LINES)  # "\n" is written as <w:br/>
+    boxed = tmp_path / "boks.docx"
+    d.save(boxed)
+    assert speakers_and_texts(read_file(boxed)) == [tuple(line.split(": ", 1)) for line in SOFT_BREAK_LINES]
+
+    # without speakers a paragraph with line breaks stays one segment
+    d = docx.Document()
+    run = d.add_paragraph().add_run("Storgata 4")
+    run.add_break()
+    run.add_text("7870 Grong")
+    plain = tmp_path / "adresse.docx"
+    d.save(plain)
+    assert [t.text for t in read_file(plain).turns] == ["Storgata 4 7870 Grong"]
+
+
 TEXT_BOX_RUN = """
 <w:r %s>
   <mc:AlternateContent>
@@ -650,3 +700,19 @@ def test_odt_table_text_box_note_header_and_footer_are_kept(tmp_path):
     ]
     text = canonical(parsed)
     assert "Utkast til bygdevekstavtale" in text and "Pilot Midt" in text
+
+
+def test_odt_line_breaks_inside_a_paragraph_end_lines(tmp_path):
+    from odf.opendocument import OpenDocumentText
+    from odf.text import LineBreak, P, Span
+
+    doc = OpenDocumentText()
+    para = P()
+    for i, line in enumerate(SOFT_BREAK_LINES):
+        if i:
+            para.addElement(LineBreak())
+        para.addElement(Span(text=line))
+    doc.text.addElement(para)
+    p = tmp_path / "linjeskift.odt"
+    doc.save(str(p))
+    assert speakers_and_texts(read_file(p)) == [tuple(line.split(": ", 1)) for line in SOFT_BREAK_LINES]

@@ -372,6 +372,25 @@ def small_docx(path: Path) -> Path:
     return path
 
 
+def test_a_docx_with_damaged_compressed_data_says_how_to_mend_it(db, tmp_path):
+    doc = small_docx(tmp_path / "skadet.docx")
+    data = bytearray(doc.read_bytes())
+    with zipfile.ZipFile(doc) as zf:
+        info = zf.getinfo("word/document.xml")
+    name_len, extra_len = int.from_bytes(data[info.header_offset + 26:info.header_offset + 28], "little"), \
+        int.from_bytes(data[info.header_offset + 28:info.header_offset + 30], "little")
+    start = info.header_offset + 30 + name_len + extra_len
+    middle = start + info.compress_size // 2
+    data[start:start + 1] = b"\xff"  # a deflate block of the reserved type: cannot be unpacked
+    data[middle:middle + 8] = b"\xff" * 8
+    doc.write_bytes(bytes(data))
+    report = ingest_paths(db, [doc])
+    assert report.added == [] and len(report.errors) == 1
+    error = report.errors[0]
+    assert error.startswith("skadet.docx: the file is damaged (") and "\n" not in error
+    assert error.endswith("open it in Word and save it again, or copy it again from where it came")
+
+
 def test_a_zip_bomb_docx_is_refused_fast_and_with_little_memory(db, tmp_path):
     d = tmp_path / "korpus"
     d.mkdir()

@@ -467,6 +467,25 @@ def test_dangling_code_and_user_references_are_warned_and_skipped(db, tmp_path):
     assert stored_text(db, "d.txt", spans_of(db, report, "b")) == "kapasitet"
 
 
+def test_unusable_selection_positions_are_named_as_written(db, tmp_path):
+    text = "Kort tekst om tillit og kapasitet i Gamvik kommune.\n"
+    sels = (selection("ok", 14, 20, "tema", "kari") + selection("ord", "abc", 33, "tema", "kari")
+            + selection("snudd", 33, 24, "tema", "kari") + selection("minus", -3, 5, "tema", "kari"))
+    body = (users("kari") + codebook("tema") + "<Sources>"
+            + text_source("p", "p.txt", sels, f"internal://{G('src:p')}.txt") + "</Sources>")
+    report = import_qdpx(db, write_qdpx(tmp_path / "p.qdpx", project(body),
+                                        {f"sources/{G('src:p')}.txt": text.encode("utf-8")}), user=RESEARCHER)
+    assert report.codings == 1 and stored_text(db, "p.txt", spans_of(db, report, "ok")) == "tillit"
+    found = {k: [w for w in report.warnings if G("s:" + k) in w] for k in ("ord", "snudd", "minus")}
+    assert found == {
+        "ord": [f"p.qdpx: selection {G('s:ord')} in 'p.txt': startPosition 'abc' is not a whole number; "
+                "skipped with its 1 codings"],
+        "snudd": [f"p.qdpx: selection {G('s:snudd')} in 'p.txt': startPosition 33 is after endPosition 24; "
+                  "skipped with its 1 codings"],
+        "minus": [f"p.qdpx: selection {G('s:minus')} in 'p.txt': startPosition -3 is below 0; "
+                  "skipped with its 1 codings"]}
+
+
 # ------------------------------------------------------------------------------------------ errors
 
 def _bad_files(tmp_path: Path) -> dict[str, Path]:

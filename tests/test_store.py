@@ -43,6 +43,18 @@ def test_bad_url_is_a_one_line_error():
         Database("nonsense://")
 
 
+@pytest.mark.parametrize("content", [b"not a db\n", b"SQLite format 3\x00" + b"\x10\x00\x01\x01" + b"rot" * 400])
+def test_a_file_that_is_not_a_database_is_a_one_line_error_and_left_as_it_was(tmp_path, content):
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(content)
+    with pytest.raises(WorkbenchError) as err:
+        Database(f"sqlite:///{junk}").upgrade()
+    assert str(err.value) == (f"{junk} is not a SQLite database (or is damaged); give another --db / WORKBENCH_DB, "
+                              "or move the file away")
+    assert err.value.code == "database.not_sqlite"
+    assert junk.read_bytes() == content and sorted(p.name for p in tmp_path.iterdir()) == ["junk.db"]
+
+
 def test_default_sqlite_path_is_created(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("WORKBENCH_DB", raising=False)

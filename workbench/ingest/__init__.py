@@ -21,7 +21,8 @@ from ..errors import WorkbenchError
 from ..access import requires
 from .limits import Limits, check_file
 from .media import MEDIA_EXTENSIONS, resolve as _resolve_media
-from .manifest import NOTES_KINDS, FileRef, TableRow, describe, manifest_rows, participant_rows
+from .manifest import (NOTES_KINDS, FileRef, TableRow, describe, manifest_rows, missing_files, nfc,
+                       participant_rows)
 from .model import Parsed, Turn
 from .readers import docx as _docx, odt as _odt, pdf as _pdf, plaintext as _plaintext, srt as _srt, vtt as _vtt
 
@@ -281,9 +282,9 @@ def _collect(paths: Iterable[Path | str], report: IngestReport) -> tuple[list[Fi
         if p.is_dir():
             folders.append(p)
             base = Path(os.path.abspath(p)).name
-            found += [(FileRef(f, f.relative_to(p).as_posix(), base), link) for f, link in _walk(p, report)]
+            found += [(FileRef(f, nfc(f.relative_to(p).as_posix()), nfc(base)), link) for f, link in _walk(p, report)]
         elif p.is_file():
-            found.append((FileRef(p, p.name, Path(os.path.abspath(p)).parent.name), False))
+            found.append((FileRef(p, nfc(p.name), nfc(Path(os.path.abspath(p)).parent.name)), False))
             folders.append(p.parent)
         elif p.exists():
             report.errors.append(f"{p}: not a regular file or folder; give a file or a folder")
@@ -327,6 +328,7 @@ def _name_sources(refs: list[FileRef], stored: set[str]) -> None:
 
 def _retitle(message: str, ref: FileRef) -> str:
     """A reader's message starts with the bare file name; name the source when that is longer."""
+    message = nfc(message)
     if ref.name != ref.bare and message.startswith(ref.bare):
         return ref.name + message[len(ref.bare):]
     return message
@@ -763,6 +765,7 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
     current_digest: str | None = None
     pending = None  # a file read and being analysed by the worker, stored after the next is read
     digests: dict[Path, str] = {}
+    paths = list(paths)
     try:
         refs, folders = _collect(paths, report)
         with db.session() as session:
@@ -775,8 +778,10 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
 
         manifest_files = [Path(manifest)] if manifest else []
         participant_files = [Path(participants)] if participants else []
+        own_tables: dict[Path, list[Path]] = {}  # a folder's own manifests (not given with --manifest)
         for folder in folders:
-            manifest_files += [p for p in _folder_tables(folder, "manifest", report) if p not in manifest_files]
+            own_tables[folder] = [p for p in _folder_tables(folder, "manifest", report) if p not in manifest_files]
+            manifest_files += own_tables[folder]
             participant_files += [p for p in _folder_tables(folder, "participants", report)
                                   if p not in participant_files]
         table_errors: list[str] = []
@@ -799,6 +804,10 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
         if not manifest_files and refs:
             report.warnings.append("no manifest.csv found; sources are stored without kind, phase, pilot, "
                                    "county, date and language")
+        for folder in (Path(p) for p in paths if Path(p).is_dir()):  # a folder read whole: each row of
+            inside = [r for r in refs if folder in r.path.parents]   # its manifest names one of its files
+            tables = set(own_tables.get(folder, ()))
+            report.warnings += missing_files([r for r in meta_rows if r.table in tables], inside, folder)
         roster_name = participant_files[0].name if participant_files else "participants.csv"
         streaming = _streams_text(db)
 

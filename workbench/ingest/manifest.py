@@ -14,7 +14,8 @@ Conflicts are errors naming the rows: two rows for one file (or one label of one
 two different non-empty values; rows that agree, or where one leaves a column empty, are merged.
 An explicit ``--manifest``/``--participants`` wins over the folder's tables for the files it names.
 Dates are stored as ISO ``YYYY-MM-DD`` (or ``YYYY-MM``/``YYYY``), read from the forms in
-``DATE_FORMS`` (day before month).
+``DATE_FORMS`` (day before month). File names are compared in Unicode NFC (``nfc``), so a name
+macOS wrote decomposed ("A" + combining ring) matches the same name typed as "Å".
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import csv
 import datetime as dt
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -37,6 +39,11 @@ NOTES_KINDS = ("dialogkonferanse", "dokument")  # kinds whose .txt/.md are read 
 DATE_FORMS = "2024-03-12, 12.03.2024, 12/03/2024, 12.3.24, 2024-03 or 03.2024 (a month), 2024 (a year)"
 META_FIELDS = MANIFEST_COLUMNS[1:]
 PERSON_FIELDS = ("actor", "organisation", "pilot", "name")
+
+
+def nfc(name: str) -> str:
+    """A file name in the one Unicode form names are compared and stored in (NFC)."""
+    return unicodedata.normalize("NFC", name)
 
 
 @dataclass
@@ -171,7 +178,7 @@ class TableRow:
 
 def path_parts(value: str) -> tuple[str, ...]:
     """The components of a path as written in a table (``\\`` or ``/``; ``.``, ``..`` and a drive dropped)."""
-    parts = [p for p in value.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+    parts = [p for p in nfc(value).replace("\\", "/").split("/") if p not in ("", ".", "..")]
     if parts and re.fullmatch(r"[A-Za-z]:", parts[0]):
         parts = parts[1:]
     return tuple(parts)
@@ -339,7 +346,7 @@ class FileRef:
 
     @property
     def bare(self) -> str:
-        return self.path.name
+        return nfc(self.path.name)
 
     @property
     def parts(self) -> tuple[str, ...]:
@@ -369,6 +376,26 @@ def _assign(rows: list[TableRow], refs: list[FileRef], errors: list[str]) -> dic
         for i in hits:
             found.setdefault(i, []).append(row)
     return found
+
+
+def missing_files(rows: list[TableRow], refs: list[FileRef], folder: Path) -> list[str]:
+    """A warning for each row (of a table in ``folder``, which the batch reads whole) that names no
+    file of the batch, with the line and, when a file's name differs only in letter case or by a
+    typo, that file's name."""
+    import difflib
+
+    warnings = []
+    for row in rows:
+        if row.file == "*" or any(r.rel == row.file or _matches(row, r) for r in refs):
+            continue
+        want = tuple(p.casefold() for p in row.parts)
+        same = [r.rel for r in refs if tuple(p.casefold() for p in r.parts[-len(want):]) == want]
+        if not same and (folder / row.file).exists():
+            continue  # there, but skipped (a file type not read, a link out of the folder): said already
+        close = same or difflib.get_close_matches(row.file, [r.rel for r in refs], n=1, cutoff=0.8)
+        warnings.append(f"{row.table.name}:{row.number}: {row.file!r} is not in the folder; "
+                        + (f"did you mean {close[0]!r}?" if close else "check the name"))
+    return warnings
 
 
 def describe(refs: list[FileRef], manifest: list[TableRow], participants: list[TableRow]) -> list[str]:

@@ -641,6 +641,7 @@ class _Selection:
     notes: list[str]                                   # note GUIDs on the selection (and its codings)
     coding_notes: dict[str, list[str]] = field(default_factory=dict)
     whole: bool = False                                # a Coding on the whole source
+    problem: str | None = None                         # why its positions cannot be used, as written
 
 
 @dataclass
@@ -668,13 +669,22 @@ class _Note:
 
 
 def _selection(el: Any, default_user: str) -> _Selection | None:
+    problems: list[str] = []
+
     def pos(attr: str) -> int | None:
+        raw = el.get(attr)
         try:
-            return int(str(el.get(attr)).strip())
+            value = int(str(raw).strip())
         except (TypeError, ValueError):
+            problems.append(f"{attr} is missing" if raw is None else f"{attr} {raw!r} is not a whole number")
             return None
+        if value < 0:
+            problems.append(f"{attr} {value} is below 0")
+        return value
 
     start, end = pos("startPosition"), pos("endPosition")
+    if not problems and start > end:
+        problems.append(f"startPosition {start} is after endPosition {end}")
     user = _guid(el.get("creatingUser")) or default_user
     codings, coding_notes = [], {}
     notes = [_guid(r.get("targetGUID")) for r in _kids(el, "NoteRef")]
@@ -685,7 +695,8 @@ def _selection(el: Any, default_user: str) -> _Selection | None:
                         _guid(c.get("creatingUser")) or user, c.get("creationDateTime") or el.get("creationDateTime")))
         coding_notes[cg] = [_guid(r.get("targetGUID")) for r in _kids(c, "NoteRef")]
     return _Selection(_guid(el.get("guid")), start if start is not None else -1, end if end is not None else -1,
-                      (el.get("name") or "").strip(), user, el.get("creationDateTime"), codings, notes, coding_notes)
+                      (el.get("name") or "").strip(), user, el.get("creationDateTime"), codings, notes, coding_notes,
+                      problem="; ".join(problems) or None)
 
 
 def _value(vv: Any) -> tuple[str, str] | None:
@@ -1024,7 +1035,7 @@ class _Importer:
         bounds = zones(text, [(s[2], s[3]) for s in segs])
 
         # offsets: choose the reading from the source's own selections
-        ranged = [s for s in src.selections if not s.whole]
+        ranged = [s for s in src.selections if not s.whole and not s.problem]
         reading, why, spans = choose_reading(st, [(s.start, s.end, s.name) for s in ranged])
         self.report.readings[row.file_name] = why
         mapped: dict[int, tuple[int, int] | None] = {id(s): sp for s, sp in zip(ranged, spans[reading])}
@@ -1036,6 +1047,10 @@ class _Importer:
             .join(Segment, Coding.segment_id == Segment.id).where(Segment.source_id == row.id)).all())
         by_pos = segs
         for sel in src.selections:
+            if sel.problem:
+                self.warn(f"{self.name}: selection {sel.guid} in {row.file_name!r}: {sel.problem}; "
+                          f"skipped with its {len(sel.codings)} codings")
+                continue
             span = mapped.get(id(sel))
             if span is None or span[0] >= span[1]:
                 what = "is empty" if span is not None or sel.start == sel.end else \
@@ -1079,6 +1094,8 @@ class _Importer:
         for g in src.notes:
             note = self.notes.get(g)
             for ns in (note.selections if note else []):
+                if ns.problem:
+                    continue
                 span, _ = st.span(reading, ns.start, ns.end)
                 if span is not None:
                     k = max(0, bisect_right(bounds, span[0]) - 1)

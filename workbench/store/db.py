@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
 from sqlalchemy import create_engine, event, inspect, select
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import Busy, WorkbenchError
@@ -19,6 +20,7 @@ from .models import AuditEvent, User
 DEFAULT_URL = "sqlite:///data/workbench.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000  # how long a SQLite writer waits for another one before giving up
+SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -68,6 +70,7 @@ class Database:
             raise WorkbenchError(f"database URL {self.url!r} is not valid ({exc}); "
                                  "use e.g. sqlite:///data/workbench.db or postgresql+psycopg://...") from None
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            _check_sqlite_file(Path(parsed.database))
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         try:
             self.engine: Engine = create_engine(self.url, echo=echo)
@@ -118,6 +121,11 @@ class Database:
         except OperationalError as exc:
             raise WorkbenchError(f"cannot open database {self.url}: {_one_line(exc.orig)}; check the URL "
                                  "and that the server is running") from None
+        except (DatabaseError, sqlite3.DatabaseError) as exc:  # a SQLite file with a good header, damaged
+            text = _one_line(getattr(exc, "orig", exc))
+            if self.dialect == "sqlite" and ("not a database" in text or "malformed" in text):
+                raise _not_sqlite(make_url(self.url).database) from None
+            raise
 
     def is_initialised(self) -> bool:
         try:
@@ -186,6 +194,22 @@ class Database:
         except OperationalError as exc:
             raise database_error(self.url, exc) from None
         return tuple(str(v) if v is not None and not isinstance(v, int) else v for v in row)
+
+
+def _check_sqlite_file(path: Path) -> None:
+    """Refuse, before anything is written, a file that is there but is not a SQLite database."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except OSError:  # not there yet (created on first use), or unreadable: the driver says why
+        return
+    if head and head != SQLITE_HEADER:
+        raise _not_sqlite(str(path))
+
+
+def _not_sqlite(path: str | None) -> WorkbenchError:
+    return WorkbenchError(f"{path} is not a SQLite database (or is damaged); give another --db / WORKBENCH_DB, "
+                          "or move the file away", code="database.not_sqlite", path=str(path))
 
 
 def _one_line(error: object) -> str:

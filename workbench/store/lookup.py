@@ -7,6 +7,7 @@ and the suggestion commands accept the same references and answer with the same 
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from typing import Any
 
 from sqlalchemy import select
@@ -19,11 +20,12 @@ from .models import Source
 def find_source(session: Session, ref: Any) -> Source:
     """The source named by ``ref``: a Source, an id, a numeric string or a file name.
 
-    A file name matches exactly, else by its last path component, else case-insensitively.
+    A file name matches exactly, else by its last path component, else case-insensitively; names
+    are compared in Unicode NFC (a name typed or stored decomposed, as macOS writes them, matches).
     """
     if isinstance(ref, Source):
         return ref
-    text = str(ref).strip()
+    text = unicodedata.normalize("NFC", str(ref).strip())
     if isinstance(ref, int) or text.isdigit():
         source = session.get(Source, int(text))
         if source is not None:
@@ -33,10 +35,12 @@ def find_source(session: Session, ref: Any) -> Source:
         return source
     names = list(session.scalars(select(Source.file_name).order_by(Source.file_name)))
     wanted = text.replace("\\", "/").rsplit("/", 1)[-1]
+    nfc = {n: unicodedata.normalize("NFC", n) for n in names}  # names stored before they were NFC
     for candidates in (
-        [n for n in names if n.replace("\\", "/").rsplit("/", 1)[-1] == wanted],
-        [n for n in names if n.lower() == text.lower()],
-        [n for n in names if n.replace("\\", "/").rsplit("/", 1)[-1].lower() == wanted.lower()],
+        [n for n in names if nfc[n] == text],
+        [n for n in names if nfc[n].replace("\\", "/").rsplit("/", 1)[-1] == wanted],
+        [n for n in names if nfc[n].lower() == text.lower()],
+        [n for n in names if nfc[n].replace("\\", "/").rsplit("/", 1)[-1].lower() == wanted.lower()],
     ):
         if len(candidates) == 1:
             return session.scalar(select(Source).where(Source.file_name == candidates[0]))

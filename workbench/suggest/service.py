@@ -531,14 +531,28 @@ class ClassifyReport:
     note: str | None
 
 
+def _json_kind(value: Any) -> str:
+    """What a JSON value is, in words: 'a number', 'true or false', 'null', 'a list', 'an object'."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if value is None:
+        return "null"
+    return "a list" if isinstance(value, list) else "an object" if isinstance(value, dict) else type(value).__name__
+
+
 def _check_records(records: Iterable[Any], where: str | None = None) -> list[dict[str, Any]]:
     out = []
     for n, rec in enumerate(records, 1):
         at = where or f"input record {n}"
         if not isinstance(rec, dict):
             raise InputError(f"{at}: not a JSON object; write {{\"id\": ..., \"text\": ...}}")
-        if "id" not in rec or not isinstance(rec.get("text"), str):
+        if "id" not in rec or "text" not in rec:
             raise InputError(f"{at}: needs \"id\" and a string \"text\" (got keys {sorted(rec)})")
+        if not isinstance(rec["text"], str):
+            raise InputError(f"{at} (id {rec['id']!r}): \"text\" is {_json_kind(rec['text'])}, not a string; "
+                             "write the utterance in quotes")
         lang = rec.get("lang")
         if lang is not None:
             try:

@@ -62,6 +62,7 @@ MESSAGES: dict[str, str] = {
     "backup.failed": "Sikkerhetskopieringen mislyktes.",
     "backup.wrong_kind": "Sikkerhetskopien er fra en {kind}-database og kan bare gjenopprettes i en slik.",
     "backup.not_empty": "Databasen det gjenopprettes til, er ikke tom.",
+    "database.not_sqlite": "Filen «{path}» er ikke en SQLite-database (eller den er skadet). Velg en annen database.",
 }
 
 BY_CLASS: list[tuple[type, str]] = [

@@ -8,8 +8,9 @@ boxes anchored in a paragraph (right after it). Nothing with text is dropped sil
   one turn per row (see :func:`transcript_layout`). Any other table is read as paragraphs: one per
   row, cells joined with " | ", or one per cell paragraph when cells hold several paragraphs.
 - "Label: text" paragraphs (and table text that is not a transcript) go through
-  :func:`workbench.ingest.text.split_turns`; without speakers the file is a document, one
-  segment per paragraph under its heading.
+  :func:`workbench.ingest.text.split_turns`, a line break inside a paragraph (Shift+Enter) ending
+  a line as a new paragraph would; without speakers the file is a document, one segment per
+  paragraph under its heading.
 - Headers and footers are kept in the source text before the first segment (the preamble), page
   numbers aside; footnotes and endnotes are segments at the end under "Fotnoter"/"Sluttnoter".
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +46,13 @@ class Para:
     text: str
     number: int
     heading: bool = False
+    breaks: tuple[str, ...] = ()  # its lines when it holds line breaks (Shift+Enter), else ()
+
+    @property
+    def lines(self) -> list[tuple[str, int]]:
+        """(line, paragraph number) pairs: a line break inside a paragraph ends a line, as in a
+        text file, so "Label: text" lines kept in one paragraph are turns of their own."""
+        return [(line, self.number) for line in (self.breaks or (self.text,))]
 
 
 @dataclass
@@ -52,7 +61,7 @@ class Cell:
 
     @property
     def text(self) -> str:
-        return "\n".join(p.text for p in self.paras if p.text)
+        return "\n".join(line for p in self.paras for line, _ in p.lines if line)
 
 
 @dataclass
@@ -99,9 +108,12 @@ class _Walker:
         self.counter += 1
         style_el = p.find(f"{W}pPr/{W}pStyle")
         style = self.styles.get(style_el.get(W + "val"), "") if style_el is not None else ""
-        # Soft line breaks inside a paragraph become spaces; the paragraph is the unit.
-        text = " ".join(paragraph_text(p).replace("\r", "\n").split("\n")).strip()
-        return Para(text, self.counter, (style or "").casefold().startswith(HEADING_STYLES))
+        # Line breaks (Shift+Enter) become spaces in the paragraph's text; its lines are kept apart
+        # for finding speaker labels (see Para.lines).
+        raw = paragraph_text(p).replace("\r", "\n").split("\n")
+        text = " ".join(raw).strip()
+        breaks = tuple(line.strip() for line in raw) if sum(1 for line in raw if line.strip()) > 1 else ()
+        return Para(text, self.counter, (style or "").casefold().startswith(HEADING_STYLES), breaks)
 
     def table(self, tbl) -> Table:
         self.tables += 1
@@ -190,10 +202,10 @@ def table_paragraphs(table: Table) -> list[Para]:
         if not cells:
             continue
         if all(sum(1 for p in c.paras if p.text) == 1 for c in cells):
-            texts = [c.text.strip() for c in cells]
+            texts = [next(p.text for p in c.paras if p.text) for c in cells]
             texts = [t for i, t in enumerate(texts) if i == 0 or t != texts[i - 1]]  # merged cells
             first = next(p for p in cells[0].paras if p.text)
-            out.append(Para(" | ".join(texts), first.number, False))
+            out.append(Para(" | ".join(texts), first.number, False, first.breaks if len(texts) == 1 else ()))
         else:
             out.extend(p for c in cells for p in c.paras if p.text)
     return out
@@ -458,6 +470,9 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise InputError(f"{path.name}: not a readable Word document ({type(exc).__name__}); "
                          "open and save it again in Word, or export it as .docx") from None
+    except zlib.error as exc:  # a zip whose compressed data is damaged (a broken download or disk)
+        raise InputError(f"{path.name}: the file is damaged ({exc}); open it in Word and save it again, "
+                         "or copy it again from where it came") from None
     styles = {}
     for s in document.styles:
         try:
@@ -509,7 +524,7 @@ def blocks_to_parsed(blocks: list[Para | Table], fmt: str, roster: set[str] | No
             nonlocal heading
             if not run:
                 return
-            lines = [(p.text, p.number) for p in run]
+            lines = [line for p in run for line in p.lines]
             result = split_turns(lines, roster_list, file, strict_roster=strict_roster)
             if result is not None:
                 found, pre, warns = result
@@ -563,7 +578,7 @@ def blocks_to_parsed(blocks: list[Para | Table], fmt: str, roster: set[str] | No
     for b in blocks:
         paragraphs.extend([b] if isinstance(b, Para) else table_paragraphs(b))
     if not force_notes:
-        result = split_turns([(p.text, p.number) for p in paragraphs], roster_list, file,
+        result = split_turns([line for p in paragraphs for line in p.lines], roster_list, file,
                              strict_roster=strict_roster)
         if result is not None:
             turns, preamble, warns = result

@@ -16,6 +16,8 @@ from ...errors import InputError
 from ..model import Parsed, Turn
 from .docx import _PAGE_ONLY, Cell, Para, Table, blocks_to_parsed, table_paragraphs
 
+LINE_BREAK = "\u2028"  # text:line-break (a newline in the XML's text is white space, not a break)
+
 
 def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = False,
          strict_roster: bool = False) -> Parsed:
@@ -61,8 +63,11 @@ class _Walker:
             if q in ((TEXTNS, "h"), (TEXTNS, "p")):
                 self.counter += 1
                 boxes: list = []
-                text = " ".join(self.text(child, boxes).split())
-                out.append(Para(text, self.counter, q == (TEXTNS, "h")))
+                raw = self.text(child, boxes)
+                text = " ".join(raw.split())
+                lines = tuple(" ".join(line.split()) for line in raw.split(LINE_BREAK))
+                breaks = lines if sum(1 for line in lines if line) > 1 else ()  # line breaks: see Para.lines
+                out.append(Para(text, self.counter, q == (TEXTNS, "h"), breaks))
                 for box in boxes:
                     out.extend(self.blocks(box))
             elif q == (TABLENS, "table"):
@@ -125,7 +130,7 @@ class _Walker:
                 elif q == (TEXTNS, "tab"):
                     parts.append("\t")
                 elif q == (TEXTNS, "line-break"):
-                    parts.append("\n")
+                    parts.append(LINE_BREAK)
                 elif q == (TEXTNS, "note"):
                     self._note(c)
                 elif q == (DRAWNS, "frame"):
