@@ -204,6 +204,11 @@ def test_coder_and_code_mistakes(world):
         coding_agreement(world, ["mary", "jonas"], user="anna")
     with pytest.raises(WorkbenchError, match="at least two coders"):
         coding_agreement(world, ["mari"], user="anna")
+    from workbench.users import add_user
+
+    add_user(world, "tom", user="anna")
+    with pytest.raises(NotFound, match="'tom' has coded nothing yet; known coders: jonas, mari"):
+        coding_agreement(world, ["mari", "tom"], user="anna")
     with pytest.raises(WorkbenchError, match="named twice"):
         coding_agreement(world, ["mari", "mari"], user="anna")
     with pytest.raises(NotFound, match="no code id starts with 'tillit'"):
@@ -344,6 +349,32 @@ def test_table_two_coders_kappa_and_percent_over_units_both_coded(tmp_path):
     assert result["alpha"] == pytest.approx(krippendorff.alpha(reliability_data=numbers,
                                                                level_of_measurement="nominal"))
     assert result["units"] == 8 and result["pairable_units"] == 6
+
+
+@pytest.mark.parametrize("level", ["ordinal", "interval", "ratio"])
+def test_table_of_two_coders_with_decimal_numbers(tmp_path, level):
+    """Numbers with decimals (some written with a decimal comma, as Norwegian Excel does): alpha as
+    the krippendorff package gives it; kappa over the values as categories."""
+    x, y = [0.5, 2.0, 3.0, 1.25], [1.5, 2.0, 2.5, 1.25]
+    path = tmp_path / "desimal.csv"
+    rows = ["unit;coder;value"] + [f"u{i};x;{str(v).replace('.', ',')}" for i, v in enumerate(x)] \
+        + [f"u{i};y;{v}" for i, v in enumerate(y)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = table_agreement(path, level=level)
+    assert result["alpha"] == pytest.approx(krippendorff.alpha(reliability_data=[x, y], level_of_measurement=level))
+    assert result["percent"] == pytest.approx(0.5)
+    assert result["kappa"] == pytest.approx(cohen_kappa_score([str(v) for v in x], [str(v) for v in y]))
+
+
+def test_coders_without_a_common_source_are_told_so(world):
+    """jonas never coded source C; liv codes only C: nothing to compare must never look like agreement."""
+    _apply(world, [(C, 2, "kapasitet", "liv", None)])
+    with pytest.raises(WorkbenchError, match="jonas, liv have coded no source in common") as err:
+        coding_agreement(world, ["jonas", "liv"], user="anna")
+    assert err.value.code == "agreement.no_common_source"
+    with pytest.raises(WorkbenchError, match="no source in common"):
+        disagreements(world, ["jonas", "liv"], user="anna")
+    assert coding_agreement(world, ["mari", "liv"], user="anna")["sources"] == 1  # both coded C
 
 
 def test_table_constant_values_give_none(tmp_path):

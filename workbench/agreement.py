@@ -229,8 +229,9 @@ def table_agreement(path: str | Path, *, level: str = "nominal") -> dict[str, An
     }
     if len(coders) == 2:
         a, b = list(coders)
-        both = [(cells[(u, a)], cells[(u, b)]) for u in units if (u, a) in cells and (u, b) in cells]
+        both = [(index[cells[(u, a)]], index[cells[(u, b)]]) for u in units if (u, a) in cells and (u, b) in cells]
         result["percent"] = sum(x == y for x, y in both) / len(both) if both else None
+        # kappa treats the values as categories: numbers (2.5, 0.5) by their position among the values
         result["kappa"] = _kappa([x for x, _ in both], [y for _, y in both]) if both else None
     return result
 
@@ -244,11 +245,13 @@ def _check_coders(session, coders: Iterable[str] | str) -> list[str]:
              if c is not None and str(c).strip()]
     names = [str(n) for n in names]
     known = sorted(session.scalars(select(User.name).join(Coding, Coding.coder_id == User.id).distinct()))
+    users = set(session.scalars(select(User.name).where(User.name.in_(names))))
     for n in names:
         if n not in known:
             close = difflib.get_close_matches(n, known, n=1, cutoff=0.6)
             hint = f"did you mean {close[0]!r}? " if close else ""
-            raise NotFound(f"unknown coder {n!r}: no codings by that name; {hint}known coders: "
+            what = f"{n!r} has coded nothing yet" if n in users else f"unknown coder {n!r}: no codings by that name"
+            raise NotFound(f"{what}; {hint}known coders: "
                            f"{', '.join(known) or '(none yet)'}", code="agreement.unknown_coder", coder=n,
                            known=known)
     twice = [n for n in names if names.count(n) > 1]
@@ -300,6 +303,10 @@ def _load(session, coders: list[str], code_ids: list[str]):
     """Coder ids, unit sources, their segments and the coders' codings of the compared codes."""
     coder_ids = dict(session.execute(select(User.name, User.id).where(User.name.in_(coders))).all())
     sources = _unit_sources(session, coder_ids)
+    if not sources:  # nothing to compare: never an empty table that reads as agreement
+        raise WorkbenchError(f"coders {', '.join(coders)} have coded no source in common; agreement is measured on "
+                             "the sources every compared coder has coded, so let them code the same source(s)",
+                             code="agreement.no_common_source", coders=", ".join(coders))
     source_ids = [sid for sid, _ in sources]
     segments = []
     codings = []

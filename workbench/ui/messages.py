@@ -41,6 +41,8 @@ MESSAGES: dict[str, str] = {
     "agreement.unknown_coder": "Fant ingen kodinger av «{coder}».",
     "agreement.coder_twice": "Koderen «{coder}» er valgt to ganger.",
     "agreement.two_coders": "Enighet krever minst to kodere.",
+    "agreement.no_common_source": "Koderne {coders} har ikke kodet noen felles kilde; enighet måles på kildene alle de "
+                                  "valgte har kodet.",
     "agreement.no_codes": "Ingen kodbare koder passer til utvalget.",
     "media.not_media": "«{path}» er ikke et lydopptak eller en video (.mp3, .m4a, .wav, .mp4, .webm).",
     "media.not_found": "Fant ikke opptaket «{path}».",
