@@ -95,6 +95,21 @@ def test_scrub_names(scrubber, text, expected):
 
 
 @pytest.mark.parametrize("text, expected", [
+    ("Vi hadde ikke noe regionråd å lene oss på.", "Vi hadde ikke noe regionråd å lene oss på."),
+    ("Lene Berge sa det, og Lene var enig.", "[navn] sa det, og [navn] var enig."),
+    ("Vi måtte berge det som bergas kunne; Berges plan.", "Vi måtte berge det som bergas kunne; [navn] plan."),
+    ("Hele mitt liv har jeg bodd her, sa Liv.", "Hele mitt liv har jeg bodd her, sa [navn]."),
+    ("intervju_lene_berge.docx og liv.txt", "intervju_[navn]_[navn].docx og [navn].txt"),
+    ("KARI HOLM og kari holm", "[navn] og [navn]"),  # names that are no ordinary words: any case
+])
+def test_names_that_are_also_ordinary_words_are_scrubbed_only_as_names(text, expected):
+    """Roster names such as Lene (lene = to lean), Berge (to save) and Liv (life) leave the words
+    of a quote alone: only the capitalised name, or the name inside a file name, is replaced."""
+    scrubber = Scrubber(name_variants("Lene Berge") + name_variants("Kari Holm") + ["Liv"])
+    assert scrubber.scrub(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
     ("Skriv til kari.lien@sintef.no.", "Skriv til [e-post]."),
     ("post: ola_n+test@kommune.tana.no", "post: [e-post]"),
     ("fnr 01019012345", "fnr [fnr]"),

@@ -64,7 +64,12 @@ def text_of(path: Path) -> str:
 
 
 def leaks(text: str) -> list[str]:
-    found = [p for p in PARTS if re.search(rf"(?<![^\W\d_]){re.escape(p)}(?![^\W\d_])", text, re.I)]
+    """Roster name parts in ``text``: in any case, except a part that is also an ordinary word
+    ("Lene": å lene seg), which leaks only as the capitalised name (docs/privacy.md)."""
+    from workbench.nlp import is_common_word
+
+    found = [p for p in PARTS if re.search(rf"(?<![^\W\d_]){re.escape(p)}(?![^\W\d_])", text,
+                                           0 if is_common_word(p) else re.I)]
     return found + [c for c in CONTACT if c in text]
 
 

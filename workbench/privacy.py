@@ -214,6 +214,15 @@ def _normal(name: str) -> str:
     return " ".join(name.replace("’", "'").split())
 
 
+def _common_word(name: str) -> bool:
+    try:
+        from .nlp import is_common_word
+
+        return is_common_word(name)
+    except Exception:  # noqa: BLE001 - without the word tables, scrub in any case (the safe side)
+        return False
+
+
 def _has_at(text: str) -> bool:
     return "@" in text
 
@@ -233,7 +242,9 @@ class Scrubber:
     :meth:`from_roster` to expand full names into their parts). Names match as whole words
     (a boundary is anything but a letter or digit, so "intervju_ingrid_lien.docx" is covered), with
     an optional genitive ("Solveigs", "Lars'"); names of 3+ letters in any case, 2-letter names
-    only as written with a capital first letter; the longest name wins ("Sigrid Aune" -> one
+    and one-word names that are also ordinary bokmål words (Norsk Ordbank: "Lene", "Berge",
+    "Liv") only with a capital first letter, or in any case inside a file name (next to "_" or
+    before an extension); the longest name wins ("Sigrid Aune" -> one
     "[navn]").
     """
 
@@ -242,13 +253,20 @@ class Scrubber:
             n for n in (_normal(x) for x in names if isinstance(x, str)) if n)
             if _letters(v) >= 3 or v[0].isupper()]   # "bo" is too common a word to scrub
         self._names = variants
-        long = sorted({v.lower() for v in variants if _letters(v) >= 3})
-        short = sorted({v for v in variants if _letters(v) == 2 and v[0].isupper()})
+        # A one-word name that is also an ordinary word ("Lene": lene = to lean; Berge, Lien, Liv,
+        # Strand) is scrubbed only with its capital, so that quotes keep their words.
+        common = {v for v in variants if _letters(v) >= 3 and " " not in v and _common_word(v)}
+        long = sorted({v.lower() for v in variants if _letters(v) >= 3 and v not in common})
+        short = sorted({v for v in variants if _letters(v) == 2 and v[0].isupper()}
+                       | {v[0].upper() + v[1:] for v in common})
         alternatives = []
         if long:
             alternatives.append("(?i:" + _trie_pattern(long) + ")")
         if short:
             alternatives.append(_trie_pattern(short))
+        if common:  # in any case inside a file name: intervju_ingrid_lien.docx
+            words = "(?i:" + _trie_pattern(sorted({v.lower() for v in common})) + ")"
+            alternatives.append(f"(?:(?<=_){words}|{words}(?=_|\\.[A-Za-z0-9]{{2,4}}\\b))")
         self._name_re = (re.compile(_BOUNDARY_BEFORE + "(?:" + "|".join(alternatives) + ")"
                                     + _GENITIVE + _BOUNDARY_AFTER) if alternatives else None)
         self._passes = [(_EMAIL, EMAIL_TEXT, _has_at), (_FNR, FNR_TEXT, _has_digit),

@@ -219,7 +219,8 @@ def _read_table(name: str) -> dict:
 def _build_table() -> dict[str, dict[str, str]]:
     """Merge nb_lemma_lookup and nb_lemma_exc into one form -> lowercase lemma dict.
 
-    Returns ``{"table": form -> lemma, "nouns": form -> noun lemma}``; ``nouns`` holds the noun
+    Returns ``{"table": form -> lemma, "nouns": form -> noun lemma, "proper": lowercase forms
+    that are only in the tables capitalised (names)}``; ``nouns`` holds the noun
     reading of ambiguous forms whose chosen lemma is not a noun (used inside compounds, which
     are nominal: "statsforvalter" -> "statsforvalter", although "forvalter" -> "forvalte").
     """
@@ -259,9 +260,10 @@ def _build_table() -> dict[str, dict[str, str]]:
         lemma = lemma.lower()
         table[form] = interned.setdefault(lemma, lemma)
         nouns.pop(form, None)
+    proper = {f.lower() for f in table if f != f.lower() and f.lower() not in table}
     for form in [f for f in table if f != f.lower()]:
         table.setdefault(form.lower(), table[form])
-    return {"table": table, "nouns": nouns}
+    return {"table": table, "nouns": nouns, "proper": proper}
 
 
 def _write_cache(path: Path, table: dict) -> None:
@@ -282,7 +284,7 @@ def _tables() -> dict[str, dict[str, str]]:
         try:
             with open(path, "rb") as fh:
                 table = pickle.load(fh)
-            if isinstance(table, dict) and table.get("table") and "nouns" in table:
+            if isinstance(table, dict) and table.get("table") and "nouns" in table and "proper" in table:
                 return table
         except (OSError, pickle.UnpicklingError, EOFError, ValueError):
             pass  # corrupt or partial cache: rebuild below
@@ -293,6 +295,14 @@ def _tables() -> dict[str, dict[str, str]]:
 
 def _table() -> dict[str, str]:
     return _tables()["table"]
+
+
+def is_common_word(word: str) -> bool:
+    """Is ``word`` (any case) an ordinary bokmål word form in Norsk Ordbank, not only a name
+    ("lene", "berge", "liv", "strand": yes; "kari", "ingrid": no)?"""
+    tables = _tables()
+    low = word.lower()
+    return low in tables["table"] and low not in tables["proper"]
 
 
 # ---------------------------------------------------------------------------------------------
