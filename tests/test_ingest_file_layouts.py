@@ -400,6 +400,85 @@ def test_line_breaks_inside_a_word_paragraph_end_lines_like_separate_paragraphs(
     assert [t.text for t in read_file(plain).turns] == ["Storgata 4 7870 Grong"]
 
 
+def test_bold_labels_without_a_colon_in_word(tmp_path):
+    import docx
+
+    turns = [("Kari", "[00:00:05]", "Da er opptaket i gang."), ("Per", "[00:00:09]", "Ja, det er greitt."),
+             ("Kari", "[00:00:12]", "Kan du seie litt om garden?"), ("Per", "[00:00:20]", "Han har vore i familien lenge.")]
+    d = docx.Document()
+    d.add_paragraph("Intervju 4, Vestbygda")
+    for who, _, text in turns:  # the label in bold, then a space and plain text
+        p = d.add_paragraph()
+        p.add_run(who).bold = True
+        p.add_run(" " + text)
+    p = d.add_paragraph()
+    p.add_run("Veldig").bold = True  # a bold word that starts a paragraph once is emphasis
+    p.add_run(" viktig for oss, altså.")
+    bold = tmp_path / "feit.docx"
+    d.save(bold)
+    parsed = read_file(bold)
+    assert parsed.kind_hint == "transcript"
+    assert speakers_and_texts(parsed) == [(w, t) for w, _, t in turns[:3]] + [
+        ("Per", "Han har vore i familien lenge.\nVeldig viktig for oss, altså.")]
+    assert parsed.preamble == ["Intervju 4, Vestbygda"]
+
+    d = docx.Document()
+    for who, time, text in turns:  # label and time in bold, a tab before the text
+        p = d.add_paragraph()
+        p.add_run(f"{who} {time}").bold = True
+        p.add_run("\t" + text)
+    timed = tmp_path / "feit_tid.docx"
+    d.save(timed)
+    parsed = read_file(timed)
+    assert speakers_and_texts(parsed) == [(w, t) for w, _, t in turns]
+    assert [t.start_time for t in parsed.turns] == [5.0, 9.0, 12.0, 20.0]
+
+    # a report with bold lead-ins that do not recur stays a document, its text as written
+    d = docx.Document()
+    for lead, text in (("Bakgrunn", "Prosjektet starta i 2021."), ("Viktig", "Dette må følgjast opp.")):
+        p = d.add_paragraph()
+        p.add_run(lead).bold = True
+        p.add_run(" " + text)
+    report = tmp_path / "rapport.docx"
+    d.save(report)
+    parsed = read_file(report)
+    assert parsed.kind_hint == "dokument"
+    assert [t.text for t in parsed.turns] == ["Bakgrunn Prosjektet starta i 2021.", "Viktig Dette må følgjast opp."]
+
+
+def test_word_headings_over_labelled_turns_are_the_turns_headings(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("Intervju 8, Nordøya", style="Title")
+    d.add_paragraph("Dato: 15.03.2024")
+    sections = [("Tema 1: Bakgrunn", ["I: Kan du fortelje om deg sjølv?", "R: Eg er bonde."]),
+                ("Tema 2: Samarbeid", ["I: Korleis har samarbeidet vore?", "R: Godt, stort sett.",
+                                       "Folk kjenner kvarandre."]),
+                ("Tema 3: Framtida", ["I: Og framover?", "R: Eg er optimist."])]
+    for heading, lines in sections:
+        d.add_heading(heading, 2)
+        for line in lines:
+            d.add_paragraph(line)
+    d.add_heading("Etter intervjuet", 2)  # a heading over unlabelled text stays text
+    d.add_paragraph("Informanten viste oss rundt på garden.")
+    path = tmp_path / "guide.docx"
+    d.save(path)
+    parsed = read_file(path)
+    assert [(t.heading, t.speaker, t.text) for t in parsed.turns] == [
+        ("Tema 1: Bakgrunn", "I", "Kan du fortelje om deg sjølv?"),
+        ("Tema 1: Bakgrunn", "R", "Eg er bonde."),
+        ("Tema 2: Samarbeid", "I", "Korleis har samarbeidet vore?"),
+        ("Tema 2: Samarbeid", "R", "Godt, stort sett.\nFolk kjenner kvarandre."),
+        ("Tema 3: Framtida", "I", "Og framover?"),
+        ("Tema 3: Framtida", "R", "Eg er optimist.\nEtter intervjuet\nInformanten viste oss rundt på garden."),
+    ]
+    assert parsed.preamble == ["Intervju 8, Nordøya", "Dato: 15.03.2024"]
+    assert not parsed.warnings
+    text = canonical(parsed)
+    assert text.count("Tema 2: Samarbeid") == 1 and "Etter intervjuet" in text
+
+
 TEXT_BOX_RUN = """
 <w:r %s>
   <mc:AlternateContent>

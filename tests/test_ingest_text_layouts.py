@@ -170,6 +170,52 @@ def test_bracket_labels_without_roster_when_they_recur(tmp_path):
     ]
 
 
+def test_labels_followed_by_a_tab_instead_of_a_colon(tmp_path):
+    p = write(tmp_path, "tab.txt", (
+        "Intervju 6, Vestbygda\n\n"
+        "Int\tKva tenkjer du om bygdemøta?\n"
+        "IP1\tDei har vore nyttige. (latter) Men lange.\n"
+        "[uklart] ... særleg det fyrste.\n"
+        "Int [00:01:10]\tKvifor det?\n"
+        "IP1 [00:01:14]\tFor mange tema på ein gong.\n"
+    ))
+    parsed = read_file(p)
+    assert turns_of(parsed) == [
+        ("Int", "Kva tenkjer du om bygdemøta?"),
+        ("IP1", "Dei har vore nyttige. (latter) Men lange.\n[uklart] ... særleg det fyrste."),
+        ("Int", "Kvifor det?"),
+        ("IP1", "For mange tema på ein gong."),
+    ]
+    assert [t.start_time for t in parsed.turns] == [None, None, 70.0, 74.0]
+    assert parsed.preamble == ["Intervju 6, Vestbygda"]
+    # a two-column list and a table saved as text are not speakers
+    for text in ("Oversikt\n\nKommune\tFjellvik\nKommune\tNordøya\nKommune\tSørvik\n",
+                 "Oversikt\n\nKommune\tFjellvik\tNordland\nKommune\tNordøya\tTroms\nFylke\tNordland\tx\n"):
+        parsed = read_file(write(tmp_path, "liste.txt", text))
+        assert parsed.kind_hint == "notes" and all(t.speaker is None for t in parsed.turns)
+
+
+def test_transcription_notes_in_brackets_are_text_without_a_speaker_warning(tmp_path):
+    p = write(tmp_path, "fg.txt", (
+        "Moderator: Da begynner vi.\n"
+        "[Pause 3 sek]\n"
+        "Deltaker 1: Ja, endelig.\n"
+        "[Latter og prat]\n"
+        "Moderator: Kva tenkjer de om møteplassane?\n"
+        "Deltaker 2: Dei er for få.\n"
+        "Deltaker 1: Og for langt unna.\n"
+    ))
+    parsed = read_file(p)
+    assert turns_of(parsed) == [
+        ("Moderator", "Da begynner vi.\n[Pause 3 sek]"),
+        ("Deltaker 1", "Ja, endelig.\n[Latter og prat]"),
+        ("Moderator", "Kva tenkjer de om møteplassane?"),
+        ("Deltaker 2", "Dei er for få."),
+        ("Deltaker 1", "Og for langt unna."),
+    ]
+    assert parsed.warnings == []
+
+
 def test_bracket_labels_with_roster_also_when_a_label_occurs_once(tmp_path):
     text = ("[Intervjuer] Hva skjedde i 2023?\n"
             "[Ordfører Nordvik] Vi fikk avtalen på plass.\n"

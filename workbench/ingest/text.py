@@ -9,7 +9,7 @@ Speaker detection needs no roster. A speaker label is a line-initial prefix that
 turn starter, in one of these layouts:
 
 - ``Label: text``, ``LABEL:``, ``Label :`` and ``Label [hh:mm:ss]: text`` (a time before or after
-  the label is the turn's start time);
+  the label is the turn's start time); a tab in place of the colon (``IP1<tab>text``);
 - ``[label] text`` (QualCoder and similar; bracket, no colon);
 - a label alone on its line followed by text (``INFORMANT 1``, ``Moderator:``);
 - a name line next to a time line: Zoom's "save transcript" (name line, ``hh:mm:ss`` line, text),
@@ -82,6 +82,11 @@ COLON_LABEL = re.compile(
     rf"[ \t]*(?:[\[(][ \t]*(?P<t2>{_TS})[ \t]*[\])][ \t]*)?"      # Label [hh:mm:ss]:
     rf":(?!//)(?!\d)[ \t]*"                                        # not a URL, not 10:15
     rf"(?:[\[(][ \t]*(?P<t3>{_TS})[ \t]*[\])][ \t]*)?")           # Label: [hh:mm:ss] text
+# A label and a tab instead of a colon: "IP1<tab>text", "Kari [00:01:02]<tab>text" (Word's hanging
+# indent, a two-column table saved as text); the text after the tab holds no further tab (a table row).
+TAB_LABEL = re.compile(
+    rf"(?P<label>{_WORD}(?:[ ]+{_WORD}){{0,3}}?)[ ]*"
+    rf"(?:[\[(][ \t]*(?P<t>{_TS})[ \t]*[\])][ ]*)?\t[ \t]*")
 # Markdown emphasis around a label: "**Moderator:** text", "**Moderator**: text", "__Kari__ [00:01]: text".
 EMPH_LABEL = re.compile(
     rf"(?P<m>\*\*|__)(?P<label>[^*_\n]{{1,60}}?)[ \t]*(?P<c1>:)?[ \t]*(?P=m)[ \t]*"
@@ -313,6 +318,8 @@ def _bracket_ok(label: str) -> bool:
         return False
     if label.casefold() in METADATA_KEYS or not any(c.isalpha() for c in label):
         return False
+    if label.split()[0].casefold() in BRACKET_NOTES:  # "[Pause 3 sek]", "[Latter og prat]"
+        return False
     # lower case: one word ("id1", "kari"); several lower-case words are a note ("snakker samtidig")
     return label[0].isupper() or label[0].isdigit() or " " not in label
 
@@ -329,7 +336,7 @@ def _family(label: str) -> str | None:
 
 # Line kinds (pass 1) and layouts of label-like lines.
 BLANK, TEXT, TIME, HEAD, SHORT = 0, 1, 2, 3, 4
-COLON, BRACKET, CAPS, ALONE, INLINE, NAME = 1, 2, 3, 4, 5, 6
+COLON, BRACKET, CAPS, ALONE, INLINE, NAME, TAB = 1, 2, 3, 4, 5, 6, 7
 _NAN = float("nan")
 
 
@@ -432,6 +439,13 @@ def _classify(line: str, roster: _Roster | None):
                 t = lead if lead is not None else seconds(m.group("t2") or m.group("t3"))
                 off = m.end() if m.end() < len(s) else -1
                 return HEAD, roster.fold[label.casefold()] if in_roster else label, COLON, t, off, in_roster
+        m = TAB_LABEL.match(s, pos) if "\t" in s else None
+        if m and m.end() < len(s) and "\t" not in s[m.end():] and not TIME_LINE.fullmatch(s, m.end()):
+            label = m.group("label")
+            in_roster = roster is not None and label.casefold() in roster.fold
+            if in_roster or looks_like_label(label):
+                t = lead if lead is not None else seconds(m.group("t"))
+                return HEAD, roster.fold[label.casefold()] if in_roster else label, TAB, t, m.end(), in_roster
     if len(s) - pos > 80:
         return TEXT
     name = s[pos:]
@@ -469,9 +483,9 @@ def match_label(line: str, roster: list[str] | None) -> tuple[LabelMatch | None,
         return None, None
     _, label, layout, t, off, in_roster = r
     text = line.strip()[off:] if off >= 0 else ""
-    if in_roster or (not roster and layout in (COLON, BRACKET, INLINE)):
+    if in_roster or (not roster and layout in (COLON, BRACKET, INLINE, TAB)):
         return LabelMatch(label, text, t), None
-    if roster and layout in (COLON, BRACKET, CAPS):
+    if roster and layout in (COLON, BRACKET, CAPS, TAB):
         return None, label
     return None, None
 
@@ -604,23 +618,24 @@ def _plan(sc: _Scan, roster: _Roster | None, file: str, force: bool,
 
     # Which labels recur as turn starters.
     counts: Counter[int] = Counter()
-    bracket_only: dict[int, bool] = {}
+    only: dict[int, int] = {}  # the one layout a label is written in, 0 when several
     for k in range(K):
         if c_layout[k] == NAME and not is_struct[k]:
             continue
         lid = c_lid[k]
         counts[lid] += 1
-        bracket_only[lid] = bracket_only.get(lid, True) and c_layout[k] == BRACKET
+        only[lid] = c_layout[k] if only.get(lid, c_layout[k]) == c_layout[k] else 0
     need = 1 if force else 2
     recurring = {lid for lid, c in counts.items() if c >= need}
     families = {f for f in (_family(labels[lid]) for lid in recurring) if f}
     accepted = set(recurring)
     accepted.update(lid for lid in counts if _family(labels[lid]) in families)
-    # "[label]" only counts as a layout when at least two such labels take turns ("[Latter]" alone
-    # at line starts is a transcription note)
-    brackets = [lid for lid in accepted if bracket_only[lid]]
-    if len(brackets) < 2 and not force:
-        accepted.difference_update(brackets)
+    # "[label]" and "label<tab>" only count as a layout when at least two such labels take turns
+    # ("[Latter]" alone at line starts is a transcription note, "Kommune<tab>Fjellvik" a list)
+    for weak in (BRACKET, TAB):
+        group = [lid for lid in accepted if only[lid] == weak]
+        if len(group) < 2 and not force:
+            accepted.difference_update(group)
 
     n_other = sum(1 for k in range(K) if not is_struct[k] and c_layout[k] != NAME
                   and (c_roster[k] or c_lid[k] in accepted))
@@ -667,7 +682,7 @@ def _plan(sc: _Scan, roster: _Roster | None, file: str, force: bool,
         i = c_idx[k]
         if not is_start[k]:
             layout = c_layout[k]
-            if layout not in (COLON, BRACKET, CAPS) or time_pattern or lid in accepted or c_roster[k]:
+            if layout not in (COLON, BRACKET, CAPS, TAB) or time_pattern or lid in accepted or c_roster[k]:
                 continue
             shown = f"[{label}]" if layout == BRACKET else f"{label}:" if layout == COLON else label
             if roster is not None:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ...errors import InputError
 from ..model import Parsed, Turn
-from ..text import split_turns
+from ..text import TIMESTAMP, looks_like_label, split_turns
 
 HEADING_STYLES = ("heading", "overskrift", "title", "tittel")
 
@@ -47,12 +47,21 @@ class Para:
     number: int
     heading: bool = False
     breaks: tuple[str, ...] = ()  # its lines when it holds line breaks (Shift+Enter), else ()
+    label_line: str = ""  # its first line as "Label<tab>text" when it starts with a bold label
 
     @property
     def lines(self) -> list[tuple[str, int]]:
         """(line, paragraph number) pairs: a line break inside a paragraph ends a line, as in a
         text file, so "Label: text" lines kept in one paragraph are turns of their own."""
         return [(line, self.number) for line in (self.breaks or (self.text,))]
+
+    @property
+    def turn_lines(self) -> list[tuple[str, int]]:
+        """:attr:`lines` for finding speakers: a bold label at the start is followed by a tab."""
+        lines = self.lines
+        if self.label_line:
+            lines[0] = (self.label_line, self.number)
+        return lines
 
 
 @dataclass
@@ -110,10 +119,16 @@ class _Walker:
         style = self.styles.get(style_el.get(W + "val"), "") if style_el is not None else ""
         # Line breaks (Shift+Enter) become spaces in the paragraph's text; its lines are kept apart
         # for finding speaker labels (see Para.lines).
-        raw = paragraph_text(p).replace("\r", "\n").split("\n")
+        parts = _paragraph_parts(p)
+        raw = "".join(part for part, _ in parts).replace("\r", "\n").split("\n")
         text = " ".join(raw).strip()
         breaks = tuple(line.strip() for line in raw) if sum(1 for line in raw if line.strip()) > 1 else ()
-        return Para(text, self.counter, (style or "").casefold().startswith(HEADING_STYLES), breaks)
+        heading = (style or "").casefold().startswith(HEADING_STYLES)
+        # A bold label without a colon ("**Kari** Da er ...") is offered to the speaker search as
+        # "Kari<tab>Da er ..."; the paragraph's text itself stays as written.
+        bold = None if heading else _bold_label(parts)
+        label_line = f"{bold[0]}\t{bold[1]}" if bold else ""
+        return Para(text, self.counter, heading, breaks, label_line)
 
     def table(self, tbl) -> Table:
         self.tables += 1
@@ -163,14 +178,32 @@ def _placeholder(sdt) -> bool:
 def paragraph_text(p) -> str:
     """The text of a ``w:p`` as Word shows it: runs, hyperlinks, fields, insertions, content
     controls; tabs as \\t and line breaks as \\n; no deleted text, no text boxes (read apart)."""
+    return "".join(part for part, _ in _paragraph_parts(p))
+
+
+def _bold(run) -> bool:
+    b = run.find(f"{W}rPr/{W}b")
+    return b is not None and b.get(W + "val", "true") not in ("0", "false", "off")
+
+
+def _paragraph_parts(p) -> list[tuple[str, bool]]:
+    """The pieces of text of a ``w:p`` (see :func:`paragraph_text`), each with whether its run is bold."""
     parts: list[str] = []
+    flags: list[bool] = []
+    bold = False
 
     def visit(el):
+        nonlocal bold
         for c in el:
             tag = c.tag
             if not isinstance(tag, str) or tag in _SKIP:
                 continue
-            if tag == W + "t":
+            if tag == W + "r":
+                outer, bold = bold, _bold(c)
+                visit(c)
+                flags.extend([bold] * (len(parts) - len(flags)))
+                bold = outer
+            elif tag == W + "t":
                 parts.append(c.text or "")
             elif tag in (W + "tab", W + "ptab"):
                 parts.append("\t")
@@ -188,9 +221,31 @@ def paragraph_text(p) -> str:
                 continue  # "Klikk her for å skrive inn tekst": a content control not filled in
             else:
                 visit(c)
+            flags.extend([bold] * (len(parts) - len(flags)))
 
     visit(p)
-    return "".join(parts)
+    return list(zip(parts, flags))
+
+
+def _bold_label(parts: list[tuple[str, bool]]) -> tuple[str, str] | None:
+    """(label, rest of the line) when a paragraph starts with a bold label and goes on in plain text
+    without a colon ("**Kari** Da er opptaket i gang"); None otherwise."""
+    lead = []
+    k = 0
+    while k < len(parts) and (parts[k][1] or not parts[k][0].strip()):
+        lead.append(parts[k][0])
+        k += 1
+    label = "".join(lead)
+    rest = "".join(part for part, _ in parts[k:])
+    if not label.strip() or not rest.strip() or "\n" in label or "\t" in label:
+        return None
+    if not (label[-1].isspace() or rest[0].isspace()) or rest.lstrip().startswith(":"):
+        return None  # a bold part of a word, or "**Kari**: text" (read as it stands)
+    label = label.strip()
+    bare = " ".join(TIMESTAMP.sub(" ", label).split())  # "Kari [00:01:02]" -> "Kari"
+    if ":" in bare or not looks_like_label(bare):
+        return None
+    return label, rest.split("\n", 1)[0].strip()
 
 
 def table_paragraphs(table: Table) -> list[Para]:
@@ -505,6 +560,7 @@ def blocks_to_parsed(blocks: list[Para | Table], fmt: str, roster: set[str] | No
                      force_notes: bool = False, strict_roster: bool = False) -> Parsed:
     """Paragraphs and tables in body order -> transcript (tables or labels) or document."""
     roster_list = sorted(roster) if roster else None
+    _keep_recurring_bold_labels([b for b in blocks if isinstance(b, Para)])
     layouts: dict[int, Layout] = {}
     if not force_notes:
         for b in blocks:
@@ -524,8 +580,7 @@ def blocks_to_parsed(blocks: list[Para | Table], fmt: str, roster: set[str] | No
             nonlocal heading
             if not run:
                 return
-            lines = [line for p in run for line in p.lines]
-            result = split_turns(lines, roster_list, file, strict_roster=strict_roster)
+            result = split_paragraphs(run, roster_list, file, strict_roster=strict_roster)
             if result is not None:
                 found, pre, warns = result
                 warnings.extend(warns)
@@ -578,8 +633,7 @@ def blocks_to_parsed(blocks: list[Para | Table], fmt: str, roster: set[str] | No
     for b in blocks:
         paragraphs.extend([b] if isinstance(b, Para) else table_paragraphs(b))
     if not force_notes:
-        result = split_turns([line for p in paragraphs for line in p.lines], roster_list, file,
-                             strict_roster=strict_roster)
+        result = split_paragraphs(paragraphs, roster_list, file, strict_roster=strict_roster)
         if result is not None:
             turns, preamble, warns = result
             return Parsed(turns, fmt, "transcript", warns, preamble)
@@ -593,6 +647,51 @@ def blocks_to_parsed(blocks: list[Para | Table], fmt: str, roster: set[str] | No
             continue
         turns.append(Turn(text=p.text, heading=heading, line=p.number))
     return Parsed(turns, fmt, "dokument")
+
+
+def split_paragraphs(paras: list[Para], roster: list[str] | None, file: str, *,
+                     strict_roster: bool = False) -> tuple[list[Turn], list[str], list[str]] | None:
+    """:func:`split_turns` over paragraphs, headings apart: a heading followed directly by a turn
+    start (an interview guide's question or theme over the answers) is the heading of the turns
+    under it, not text of the turn before; any other heading stays a line of the text."""
+    heads = {p.number: p for p in paras if p.heading and p.text}
+    result = None
+    if heads:
+        result = split_turns([line for p in paras if p.number not in heads for line in p.turn_lines],
+                             roster, file, strict_roster=strict_roster)
+    if result is None:
+        return split_turns([line for p in paras for line in p.turn_lines], roster, file,
+                           strict_roster=strict_roster)
+    starts = {t.line for t in result[0]}
+    content = [p for p in paras if p.text]
+    clean = {p.number for p, nxt in zip(content, content[1:])
+             if p.number in heads and not nxt.heading and nxt.number in starts}
+    if len(clean) < len(heads):
+        result = split_turns([line for p in paras if p.number not in clean for line in p.turn_lines],
+                             roster, file, strict_roster=strict_roster)
+        if result is None:  # not reached in practice: the headings kept add no turn starts
+            return split_turns([line for p in paras for line in p.turn_lines], roster, file,
+                               strict_roster=strict_roster)
+    turns = result[0]
+    numbers = sorted(clean)
+    k = -1
+    for t in turns:
+        while k + 1 < len(numbers) and t.line is not None and numbers[k + 1] < t.line:
+            k += 1
+        if k >= 0:
+            t.heading = heads[numbers[k]].text
+    return result
+
+
+def _keep_recurring_bold_labels(paras: list[Para]) -> None:
+    """Bold labels count only when they recur: a bold word that starts one paragraph is emphasis."""
+    def key(p: Para) -> str:  # the label without its time: "Kari (00:01:02)" -> "Kari"
+        return " ".join(TIMESTAMP.sub(" ", p.label_line.split("\t", 1)[0]).split())
+
+    counts = Counter(key(p) for p in paras if p.label_line)
+    for p in paras:
+        if p.label_line and counts[key(p)] < 2:
+            p.label_line = ""
 
 
 def _check_strict(turns: list[Turn], roster: set[str] | None, strict_roster: bool, file: str) -> None:
