@@ -16,7 +16,6 @@ import argparse
 import contextlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -170,22 +169,10 @@ def _wait_healthy(proc: subprocess.Popen, address: str, timeout: float, what: st
 
 
 def _kill_group(proc: subprocess.Popen, grace: float = 3) -> None:
-    """SIGTERM to the process group, SIGKILL to whatever is left after ``grace`` seconds (a
-    `streamlit run` child may ignore SIGTERM); returns once the group is gone."""
-    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 10)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            proc.poll()
-            return
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            proc.poll()  # reap the leader, or the group would never look empty
-            try:
-                os.killpg(proc.pid, 0)
-            except ProcessLookupError:
-                return
-            time.sleep(0.1)
+    """Stop the server's process group (the same stopper `workbench serve` uses on SIGTERM)."""
+    from workbench.cli.serve import stop_group
+
+    stop_group(proc, grace)
 
 
 @contextlib.contextmanager

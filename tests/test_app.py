@@ -4,8 +4,11 @@ otherwise. Logging in, roles and what each role sees: tests/test_app_login.py.""
 
 from __future__ import annotations
 
+import importlib.util
 import io
+import os
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +19,8 @@ from workbench.ui.format import md_unescape
 from workbench.users import add_user
 
 from tests.app_fixtures import PAGES, TITLES, app, build_small, open_page
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -228,8 +233,20 @@ def test_serve_runs_streamlit_on_the_given_database(monkeypatch, tmp_path):
     from workbench.cli import serve as serve_module
 
     calls = []
-    monkeypatch.setattr(serve_module.subprocess, "call",
-                        lambda cmd, env, cwd: calls.append((cmd, env, cwd)) or 0)
+
+    class Done:
+        returncode = 0
+
+        def __init__(self, cmd, env, cwd):
+            calls.append((cmd, env, cwd))
+
+        def wait(self):
+            return 0
+
+        def poll(self):
+            return 0
+
+    monkeypatch.setattr(serve_module.subprocess, "Popen", Done)
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["serve", "--db", "data/x.db", "--port", "8765"], obj={})
     assert result.exit_code == 0, result.output
@@ -238,3 +255,49 @@ def test_serve_runs_streamlit_on_the_given_database(monkeypatch, tmp_path):
     assert cmd[cmd.index("--server.port") + 1] == "8765"
     assert env["WORKBENCH_DB"] == f"sqlite:///{tmp_path / 'data' / 'x.db'}"
     assert "http://localhost:8765" in result.output
+
+
+def _streamlit_on(port: int) -> list[int]:
+    """Pids of live `streamlit run` processes serving ``port`` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z" and b"streamlit" in argv and b"run" in argv and str(port).encode() in argv:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists() or not hasattr(os, "killpg"), reason="needs Linux /proc")
+def test_a_killed_serve_stops_its_streamlit_server(tmp_path):
+    """`kill` (SIGTERM) on `workbench serve` -- or on `workbench demo` serving -- must not leave
+    the Streamlit server running without its parent, holding the port."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    spec = importlib.util.spec_from_file_location("wb_shot", ROOT / "scripts" / "screenshot.py")
+    shot = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(shot)
+    port = shot.free_port()
+    db = f"sqlite:///{tmp_path / 'w.db'}"
+    proc = subprocess.Popen([sys.executable, "-m", "workbench", "serve", "--db", db, "--port", str(port)],
+                            cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(ROOT)), start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        shot._wait_healthy(proc, f"http://127.0.0.1:{port}", 90, "workbench serve", lambda: "")
+        assert _streamlit_on(port)
+        proc.send_signal(signal.SIGTERM)  # to `workbench serve` only, as `kill PID` does
+        assert proc.wait(30) == 0
+        deadline = time.monotonic() + 15
+        while _streamlit_on(port) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _streamlit_on(port)
+    finally:
+        shot._kill_group(proc)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Iterator
 
 import click
 
@@ -52,10 +54,81 @@ def run_app(db_url: str | None, *, port: int = 8501, headless: bool = True, user
     env = dict(os.environ, WORKBENCH_DB=absolute_url(resolve_url(db_url)))
     if user:
         env["WORKBENCH_USER"] = user
+    # The server stays in our process group (Ctrl+C in a terminal reaches both); a SIGTERM or
+    # SIGHUP to us, which it would not get, stops it here.
+    proc = subprocess.Popen(serve_command(port, headless=headless, address=address), env=env, cwd=APP.parent)
     try:
-        return subprocess.call(serve_command(port, headless=headless, address=address), env=env, cwd=APP.parent)
-    except KeyboardInterrupt:
+        with _signals_raise(_Stop):
+            return proc.wait()
+    except (KeyboardInterrupt, _Stop):
         return 0
+    finally:
+        stop_group(proc, group=False)
+
+
+class _Stop(Exception):
+    """SIGTERM or SIGHUP reached `workbench serve` (a `kill`, a closed terminal)."""
+
+
+@contextlib.contextmanager
+def _signals_raise(exc: type[Exception]) -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into ``exc`` while the block runs, so that the server is stopped
+    (by the caller's ``finally``) instead of left running without its parent."""
+    import signal
+
+    old = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is None:
+            continue
+
+        def raise_(signum, frame):
+            raise exc(signum)
+
+        try:
+            old[sig] = signal.signal(sig, raise_)
+        except ValueError:  # not the main thread: leave the signals alone
+            break
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+def stop_group(proc: subprocess.Popen, grace: float = 3, *, group: bool = True) -> None:
+    """Stop a server: SIGINT (Streamlit's own way to stop), then SIGKILL to whatever is left after
+    ``grace`` seconds (a `streamlit run` child may ignore the gentler signals); returns once it is
+    gone. ``group``: ``proc`` was started in a process group of its own (``start_new_session``),
+    which is stopped as a whole; else ``proc`` alone. Elsewhere (Windows): terminate, kill."""
+    import signal
+    import time
+
+    if not group and proc.poll() is not None:
+        return
+    if not hasattr(os, "killpg") or not group:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM if os.name == "nt" else signal.SIGINT)  # nt: terminate
+            try:
+                proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        return
+    for sig, wait in ((signal.SIGINT, grace), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            proc.poll()
+            return
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            proc.poll()  # reap the leader, or the group would never look empty
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
 
 
 @click.command()
