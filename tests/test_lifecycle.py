@@ -177,6 +177,49 @@ def test_forget_in_one_source_keeps_the_person_elsewhere(project):
     assert fg[2]["speaker"] == "Kari Nordmann" and "tilliten har vokst" in fg[2]["text"]
 
 
+def test_forget_refuses_a_label_that_several_people_share(project, tmp_path):
+    """A role label ("INFORMANT 1") names different people in different sources: withdrawing one
+    must never withdraw, and merge, the others. The pseudonym says which one."""
+    db = project
+    folder = tmp_path / "mer"
+    folder.mkdir()
+    (folder / "fg_sf.txt").write_text("Moderator: Hei.\n\nINFORMANT 1: Vi i statsforvaltningen ser det slik.\n\n"
+                                      "Moderator: Takk.\n\nINFORMANT 1: Bare hyggelig.\n", encoding="utf-8")
+    (folder / "fg_pl.txt").write_text("Moderator: Hei.\n\nINFORMANT 1: Som prosjektleder har jeg mye å gjøre.\n\n"
+                                      "Moderator: Takk.\n\nINFORMANT 1: Ja.\n", encoding="utf-8")
+    (folder / "participants.csv").write_text(
+        "file,speaker,actor,organisation,pilot\n*,Moderator,forsker,SINTEF,\n"
+        "fg_sf.txt,INFORMANT 1,statsforvalter,,Fjellbygd\nfg_pl.txt,INFORMANT 1,prosjektleder,,Fjellbygd\n",
+        encoding="utf-8")
+    assert not ingest_paths(db, [folder], user="forsker").errors
+    before = dump(db)
+    with pytest.raises(WorkbenchError) as exc:
+        forget(db, "INFORMANT 1", user="forsker")
+    assert exc.value.code == "forget.ambiguous" and "2 people" in str(exc.value)
+    assert dump(db) == before  # nothing changed
+    with db.session() as sess:
+        pseudonyms = {src: sess.scalar(select(Speaker.pseudonym_id).join(Source).where(
+            Source.file_name == src, Speaker.label == "INFORMANT 1")) for src in ("fg_sf.txt", "fg_pl.txt")}
+        from workbench.store import Pseudonym
+
+        sf = sess.get(Pseudonym, pseudonyms["fg_sf.txt"]).label
+    report = forget(db, sf, user="forsker")  # by pseudonym: the statsforvalter informant only
+    assert report.sources == ["fg_sf.txt"]
+    assert {t["text"] for t in list_turns(db, "fg_pl.txt") if t["index"] in (2, 4)} == {
+        "Som prosjektleder har jeg mye å gjøre.", "Ja."}
+
+
+def test_forget_in_one_source_also_cleans_the_audit_trail_and_the_models(project):
+    db = project
+    _store_vectors(db)
+    said = "Jeg tror tilliten har vokst"  # Kari's released quote: its text is in the audit trail
+    assert said in dump(db)
+    report = forget(db, "Kari Nordmann", source="fg_kari_nordmann.txt", user="forsker")
+    assert report.roster_kept and report.file_clean
+    assert said not in dump(db) and "Vi har brukt mye tid" not in dump(db)
+    assert _vectors(db) == {}  # computed from what she said there
+
+
 def test_forget_an_unknown_speaker_names_the_fix(project):
     with pytest.raises(WorkbenchError) as exc:
         forget(project, "Kari Nordman", user="forsker")
@@ -222,6 +265,37 @@ def test_anonymise_leaves_no_roster_name_and_codings_cover_the_scrubbed_words(pr
 
 
 # -------------------------------------------------------------------- retention and removal
+
+def test_anonymise_meets_the_deadlines_it_was_due_for(project):
+    db = project
+    assert retention(db, today="2030-01-01", user="forsker")  # fg_kari_nordmann.txt is overdue
+    report = anonymise(db, permanent=True, user="forsker")
+    assert report.deadlines_cleared == 1
+    assert retention(db, today="2030-01-01", user="forsker") == []
+
+
+def test_erased_text_leaves_the_file_once_nobody_else_holds_it(project):
+    """SQLite keeps old pages in its write-ahead log while another program (the app) reads: the
+    report says so, and `compact` cleans the file when that program has gone."""
+    import sqlite3
+
+    from workbench.lifecycle import compact
+
+    db = project
+    if db.dialect != "sqlite":
+        pytest.skip("a SQLite file")
+    path = Path(db.engine.url.database)
+    reader = sqlite3.connect(path)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM segments").fetchone()  # the app in the middle of a page
+    report = forget(db, "Kari Nordmann", user="forsker")
+    assert not report.file_clean and "workbench compact" in report.summary()
+    reader.close()
+    assert compact(db, user="forsker")
+    raw = path.read_bytes() + (path.with_name(path.name + "-wal").read_bytes()
+                               if path.with_name(path.name + "-wal").exists() else b"")
+    assert b"Nordmann" not in raw and "tilliten har vokst".encode() not in raw
+
 
 def test_retention_lists_what_is_due_by_source_and_project_date(project):
     db = project

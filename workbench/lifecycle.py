@@ -31,7 +31,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import delete, func, select, text as sql_text
+from sqlalchemy import delete, func, select, text as sql_text, update
 
 from .access import requires
 from .errors import InputError, NotFound, WorkbenchError
@@ -50,6 +50,9 @@ __all__ = ["WITHDRAWN_TEXT", "ForgetReport", "AnonymiseReport", "forget", "anony
 
 # --------------------------------------------------------------------------------- reports
 
+NOT_CLEAN = ("Advarsel: et annet program (appen?) har databasen åpen, så gammel tekst kan ligge igjen i "
+             "databasefilen. Lukk det og kjør `workbench compact`.")
+
 @dataclass
 class ForgetReport:
     """What :func:`forget` did (counts only: nothing of what was erased)."""
@@ -65,6 +68,7 @@ class ForgetReport:
     models: int = 0
     media_to_delete: list[str] = field(default_factory=list)
     roster_kept: bool = False
+    file_clean: bool = True     # False: another connection kept old text in the file (see compact)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -77,6 +81,8 @@ class ForgetReport:
                  f"{self.name_mentions} andre steder; {self.models} trente modeller slettet (tren på nytt)."]
         if self.media_to_delete:
             lines.append("Opptak med personens stemme, som må slettes for hånd: " + ", ".join(self.media_to_delete))
+        if not self.file_clean:
+            lines.append(NOT_CLEAN)
         return "\n".join(lines)
 
 
@@ -95,6 +101,8 @@ class AnonymiseReport:
     media_dropped: int = 0
     models: int = 0
     codings_merged: int = 0
+    deadlines_cleared: int = 0
+    file_clean: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -104,7 +112,8 @@ class AnonymiseReport:
                 f"erstatninger), {self.speakers} taleretiketter erstattet med pseudonymer, {self.file_names} "
                 f"filnavn, {self.memos} notater, {self.released_quotes} frigitte sitater og {self.audit_events} "
                 f"loggoppføringer renset, {self.media_dropped} opptaksreferanser fjernet, {self.models} trente "
-                f"modeller slettet, {self.codings_merged} kodinger slått sammen (ble like etter rensing).")
+                f"modeller slettet, {self.codings_merged} kodinger slått sammen (ble like etter rensing), "
+                f"{self.deadlines_cleared} slettefrister oppfylt." + ("" if self.file_clean else "\n" + NOT_CLEAN))
 
 
 # --------------------------------------------------------------------------- text rewriting
@@ -256,6 +265,12 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
                            "(see `workbench sources`) or the pseudonym", code="forget.unknown", speaker=label)
         if source is None:  # the whole person: every row with their pseudonym
             pids = {r.pseudonym_id for r in rows if r.pseudonym_id is not None}
+            if len(pids) > 1:  # a role label ("INFORMANT 1", "Intervjuer") that several people share
+                people = sorted(s.get(Pseudonym, p).label for p in pids)
+                raise WorkbenchError(
+                    f"{label!r} is the label of {len(people)} people ({', '.join(people)}); nothing was changed; "
+                    "give the pseudonym of the one to withdraw, or --source to withdraw their turns in one source",
+                    code="forget.ambiguous", speaker=label, people=", ".join(people))
             if pids:
                 rows = list(s.scalars(select(Speaker).where(Speaker.pseudonym_id.in_(pids))))
         already = all(r.withdrawn for r in rows) and source is None
@@ -350,12 +365,15 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
         else:
             for r in rows:
                 r.withdrawn = False
+            # what they said in this source leaves the audit trail and the models built from it
+            _scrub_audit(s, lambda value: value, {}, said)
+            report.models = _drop_models(s)
         tx.audit("forget", "speaker", pseudonym, {
             "pseudonym": pseudonym, "scope": "source" if source is not None else "person",
             "sources": len(report.sources), "turns": report.turns, "codings": report.codings,
             "suggestions": report.suggestions, "memos": report.memos, "released_quotes": report.released_quotes})
     _SCRUBBERS.clear()
-    _vacuum(db)
+    report.file_clean = _vacuum(db)
     return report
 
 
@@ -451,9 +469,12 @@ def anonymise(db: Database, *, permanent: bool = False, user: str | None = None)
         pseudonyms = {label: p for label, p in labels.values() if p}
         report.audit_events = _scrub_audit(s, scrubber.scrub, {label: pseudonyms.get(label, "[navn]") for label in all_labels})
         report.models = _drop_models(s)
+        # the data are anonymous now: their deadlines for deletion or anonymisation are met
+        report.deadlines_cleared = s.execute(
+            update(Source).where(Source.delete_by.is_not(None)).values(delete_by=None)).rowcount or 0
         tx.audit("anonymise", "database", None, {k: v for k, v in report.to_dict().items()})
     _SCRUBBERS.clear()
-    _vacuum(db)
+    report.file_clean = _vacuum(db)
     return report
 
 
@@ -544,8 +565,7 @@ def remove_source(db: Database, source: Any, *, user: str | None = None) -> dict
         _scrub_audit(s, lambda v: v, {}, said, replacement=REMOVED_TEXT)
         tx.audit("remove_source", "source", src.id, counts)
     _SCRUBBERS.clear()
-    _vacuum(db)
-    return {"file": name, **counts}
+    return {"file": name, **counts, "file_clean": _vacuum(db)}
 
 
 # ------------------------------------------------------------------------------- inventory
@@ -610,9 +630,12 @@ def _exists(path: str) -> bool:
 
 # ------------------------------------------------------------------------------- vacuum
 
-def _vacuum(db: Database) -> None:
+def _vacuum(db: Database) -> bool:
     """Reclaim the space of deleted rows so that erased text does not stay in the file's free
-    pages (SQLite ``VACUUM``; PostgreSQL ``VACUUM`` of every table)."""
+    pages or its write-ahead log (SQLite ``VACUUM`` and a truncating WAL checkpoint; PostgreSQL
+    ``VACUUM`` of every table). False when another connection (the app, a second terminal) kept
+    SQLite from finishing: old text may then stay in the file until :func:`compact` runs with
+    nobody else connected."""
     if db.dialect == "sqlite":
         import sqlite3
 
@@ -620,14 +643,26 @@ def _vacuum(db: Database) -> None:
 
         path = make_url(db.url).database
         if not path or path == ":memory:":
-            return
-        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+            return True
+        db.engine.dispose()  # our own pooled connections must not hold the log open
+        conn = sqlite3.connect(path, timeout=5, isolation_level=None)
         try:
             conn.execute("VACUUM")
-        except sqlite3.OperationalError:  # another connection is busy: the space is reclaimed later
-            pass
+            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            return not busy
+        except sqlite3.OperationalError:  # another connection is busy
+            return False
         finally:
             conn.close()
-        return
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(sql_text("VACUUM"))
+    return True
+
+
+@requires("manage_data")
+def compact(db: Database, *, user: str | None = None) -> bool:
+    """Rewrite the database file without the free pages and the write-ahead log that may still
+    hold erased text (after ``forget``, ``anonymise`` or ``remove-source`` ran while another
+    program had the database open). True when done; False when another connection still holds
+    it (close the app and try again)."""
+    return _vacuum(db)

@@ -90,6 +90,24 @@ def remove_source(ctx: click.Context, source: str, yes: bool) -> None:
     done = do_remove(open_db(ctx), source, user=acting_user(ctx))
     click.echo(f"Slettet {done['file']}: {done['turns']} turer, {done['codings']} kodinger, "
                f"{done['suggestions']} forslag, {done['memos']} notater.")
+    if not done["file_clean"]:
+        from ..lifecycle import NOT_CLEAN
+
+        click.echo(NOT_CLEAN, err=True)
+
+
+@click.command()
+@click.pass_context
+def compact(ctx: click.Context) -> None:
+    """Rewrite the database file without the free pages and write-ahead log that may still hold
+    erased text (after forget, anonymise or remove-source ran while the app had the database open)."""
+    from ..lifecycle import compact as do_compact
+
+    if do_compact(open_db(ctx), user=acting_user(ctx)):
+        click.echo("Databasefilen er skrevet på nytt; slettet tekst ligger ikke igjen i den.")
+    else:
+        raise click.ClickException("et annet program har fortsatt databasen åpen; lukk det (appen, andre "
+                                   "terminaler) og prøv igjen")
 
 
 @click.command()
@@ -145,4 +163,4 @@ def inventory(ctx: click.Context, as_json: bool) -> None:
     click.echo(f"Prosjektets slettedato: {data['delete_by'] or 'ikke satt'}; forfalt nå: {data['retention_due']} kilder")
 
 
-COMMANDS = [forget, anonymise, retention, remove_source, backup, restore, inventory]
+COMMANDS = [forget, anonymise, retention, remove_source, compact, backup, restore, inventory]

@@ -53,6 +53,8 @@ MESSAGES: dict[str, str] = {
     "forget.empty": "Oppgi taleren som skal trekkes ut.",
     "forget.unknown": "Fant ingen taler «{speaker}».",
     "forget.done": "{pseudonym} er allerede trukket ut.",
+    "forget.ambiguous": "«{speaker}» er etiketten til flere personer ({people}); velg pseudonymet til den som skal "
+                        "trekkes ut, eller én kilde.",
     "anonymise.not_permanent": "Anonymisering kan ikke angres og må bekreftes.",
     "retention.bad_date": "«{value}» er ikke en gyldig dato; skriv den som 31.12.2028.",
     "backup.memory": "En database i minnet kan ikke sikkerhetskopieres.",
