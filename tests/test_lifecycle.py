@@ -386,6 +386,8 @@ def test_backup_while_others_write_then_restore_gives_the_same_project(project, 
         stop.set()
         t.join()
     assert done["kind"] == db.dialect and backup_kind(tmp_path / "kopi.bak") == db.dialect
+    if os.name == "posix":
+        assert (tmp_path / "kopi.bak").stat().st_mode & 0o077 == 0  # every transcript: the owner's eyes only
     with pytest.raises(InputError):
         backup(db, tmp_path / "kopi.bak", user="forsker")  # never overwritten
 

@@ -214,6 +214,12 @@ def test_the_project_setting_says_how_often_the_app_retrains(coded_with_intervie
     assert setting(db, "retrain_every") == 20
     with pytest.raises(InputError, match="retrain_every"):
         set_setting(db, "retrain_every", -1, user="kari")
+    from click.testing import CliRunner
+
+    from workbench.cli import cli
+
+    done = CliRunner().invoke(cli, ["--db", db.url, "--user", "kari", "settings", "set", "retrain_every", "-3"])
+    assert done.exit_code == 1 and "-3 is outside 0-10000" in done.output  # a value, not an unknown option
     suggest(db, user="kari", method="model", source="fg_ny.txt", include_interviewers=True)
     reject_suggestion(db, list_suggestions(db, user="kari", source="fg_ny.txt")[0].id, user="kari")
     set_setting(db, "retrain_every", 0, user="kari")  # never

@@ -231,6 +231,7 @@ def test_classify_takes_region_and_mixed_language_codes(trainable, tmp_path):
 @pytest.mark.parametrize("body, message", [
     ('{"id": 1, "text": "ok"}\n{"id": 2, "text": \n', "line 2: not valid JSON"),
     ('{"text": "uten id"}\n', "line 1: needs \"id\" and a string \"text\""),
+    ('{"id": 7, "text": "halv \\ud83d emoji"}\n', "line 1 (id 7): the text holds a broken character"),
     ('{"id": 1, "text": 42}\n', "line 1 (id 1): \"text\" is a number, not a string; write the utterance in quotes"),
     ('{"id": 1, "text": "x", "lang": "sv"}\n', "lang 'sv' is not 'nb' or 'nn'"),
 ])

@@ -102,6 +102,9 @@ def backup(db: Database, out: Path | str, *, user: str | None = None) -> dict[st
     if not out.parent.exists():
         raise InputError(f"{out.parent}: no such folder; create it first", code="backup.no_folder",
                          path=str(out.parent))
+    # the backup holds every transcript: readable by its owner only (umask-independent, before data goes in)
+    os.close(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    os.chmod(out, 0o600)
     if db.dialect == "sqlite":
         source = sqlite3.connect(_sqlite_path(db), timeout=30)
         target = sqlite3.connect(str(out))
@@ -115,6 +118,7 @@ def backup(db: Database, out: Path | str, *, user: str | None = None) -> dict[st
         args, env = _pg_args(db)
         done = subprocess.run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(out), *args],
                               env=env, capture_output=True, text=True)
+        os.chmod(out, 0o600)
         if done.returncode != 0:
             out.unlink(missing_ok=True)
             raise WorkbenchError(f"pg_dump failed: {done.stderr.strip().splitlines()[-1] if done.stderr else ''}",

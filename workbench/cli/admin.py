@@ -218,7 +218,7 @@ def settings_show(ctx: click.Context) -> None:
         click.echo(f"{key} = {value}    # {SETTINGS[key][2]}")
 
 
-@settings_group.command("set")
+@settings_group.command("set", context_settings={"ignore_unknown_options": True})  # "-3" is a value
 @click.argument("key")
 @click.argument("value")
 @click.pass_context

@@ -50,7 +50,7 @@ def find_source(session: Session, ref: Any) -> Source:
     close = difflib.get_close_matches(text, names, n=3, cutoff=0.5)
     hint = f"; did you mean {or_list(close)}?" if close else ""
     shown = ", ".join(names[:12]) + (f" (+{len(names) - 12} more)" if len(names) > 12 else "")
-    raise NotFound(f"unknown source {text!r} not found; known files: {shown}{hint} (or give the source id)",
+    raise NotFound(f"unknown source {text!r}; known files: {shown}{hint} (or give the source id)",
                    code="source.not_found", source=text)
 
 

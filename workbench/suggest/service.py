@@ -553,6 +553,11 @@ def _check_records(records: Iterable[Any], where: str | None = None) -> list[dic
         if not isinstance(rec["text"], str):
             raise InputError(f"{at} (id {rec['id']!r}): \"text\" is {_json_kind(rec['text'])}, not a string; "
                              "write the utterance in quotes")
+        try:
+            rec["text"].encode("utf-8")
+        except UnicodeEncodeError as exc:  # "\ud800" is valid JSON: half an emoji cut by a spreadsheet
+            raise InputError(f"{at} (id {rec['id']!r}): the text holds a broken character (a lone surrogate, "
+                             f"half of an emoji) at position {exc.start}; remove or replace it") from None
         lang = rec.get("lang")
         if lang is not None:
             try:
