@@ -246,6 +246,7 @@ CALLS = {
     "workbench.lifecycle.retention": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.lifecycle.set_delete_by": lambda db, tmp, u, m, p: m(db, SOURCE, "2030-01-01", user=u),
     "workbench.lifecycle.remove_source": lambda db, tmp, u, m, p: m(db, p, user=u),
+    "workbench.lifecycle.compact": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.lifecycle.inventory": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.backup.backup": lambda db, tmp, u, m, p: m(db, Path(tempfile.mkdtemp()) / "kopi.bak", user=u),
     "workbench.ingest.media.set_media": lambda db, tmp, u, m, p: m(db, SOURCE, p, user=u),
