@@ -370,6 +370,53 @@ def test_list_suggestions_by_score_and_uncertain_first(suggestions):
     assert list_suggestions(db, user="kari", source="intervju_kdd_fase2.txt") == []
 
 
+def test_a_listed_suggestion_shows_the_text_accepting_it_would_code(suggestions):
+    db, (lex, mod, span) = suggestions
+    with db.transaction(user="maskin") as tx:  # a span in the middle of turn 2
+        seg = tx.session.scalars(select(Segment).join(Source).where(Source.file_name == FG, Segment.index == 2)).one()
+        at = seg.text.index("en tillitsbasert ramme")
+        mid = Suggestion(segment_id=seg.id, code_id="styring.nettverk", method="model", score=0.6,
+                         start_char=seg.start_char + at, end_char=seg.start_char + at + len("en tillitsbasert ramme"))
+        tx.session.add(mid)
+        tx.session.flush()
+        mid = mid.id
+    records = {r.id: r for r in list_suggestions(db, user="kari")}
+    assert records[mid].coded_text == "en tillitsbasert ramme"
+    assert records[mid].to_dict()["coded_text"] == "en tillitsbasert ramme"
+    assert records[span].coded_text == records[span].text[:6] == "Avtale"
+    assert records[lex].coded_text == records[lex].text  # no span: the whole turn
+    assert accept_suggestion(db, mid, user="kari").text == records[mid].coded_text
+
+
+def test_model_evidence_given_as_lemmas_is_marked_on_the_words_and_unfound_evidence_is_not_shown(corpus):
+    """A model's evidence is lemmas and lemma bigrams of its features ("annen kommune" for "andre
+    kommunene"); evidence that is not in the turn at all is left out."""
+    db = corpus["db"]
+    with db.transaction(user="maskin") as tx:
+        seg = tx.session.scalars(select(Segment).join(Source).where(Source.file_name == FG, Segment.index == 3)).one()
+        tx.session.add(Suggestion(segment_id=seg.id, code_id="styring.nettverk", method="model", score=0.7,
+                                  evidence=["annen kommune", "lære", "fylkesmann"]))
+    [rec] = list_suggestions(db, user="kari")
+    assert rec.evidence == ["annen kommune", "lære"]
+    assert [rec.text[a:b] for a, b in rec.evidence_spans] == ["lærer", "andre kommunene"]
+
+
+def test_a_suggestion_the_coder_already_coded_by_hand_is_not_pending_for_that_coder(suggestions):
+    db, (lex, mod, span) = suggestions
+    apply_code(db, FG, 2, "kontrakt.relasjonell", user="kari")  # lex, whole turn 2, by hand
+    apply_code(db, FG, 2, "kontrakt.hybrid", user="kari", span=(20, 30))  # span is 0:6: no overlap
+    apply_code(db, FG, 3, "styring.nettverk", user="ola", span=(0, 10))  # mod, by another coder
+    assert [s.id for s in list_suggestions(db, user="kari")] == [span, mod]
+    assert [s.id for s in list_suggestions(db, user="kari", status=None)] == [span, mod]
+    assert [s.id for s in list_suggestions(db, user="ola")] == [lex, span]
+    apply_code(db, FG, 2, "kontrakt.hybrid", user="kari", span=(3, 12))  # overlaps 0:6
+    assert [s.id for s in list_suggestions(db, user="kari")] == [mod]
+    with db.session() as s:  # still pending: no decision is made up for the training data
+        assert s.get(Suggestion, lex).status == "pending"
+    remove_code(db, FG, 2, "kontrakt.relasjonell", user="kari")  # uncoded again: to be decided again
+    assert [s.id for s in list_suggestions(db, user="kari")] == [lex, mod]
+
+
 def test_uncertain_order_uses_the_trained_models_thresholds(suggestions):
     """With a stored model whose threshold for kontrakt.hybrid is 0.7, that suggestion (score 0.7)
     sits exactly on its decision line and comes first; without thresholds 0.5 is the line."""

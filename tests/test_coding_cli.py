@@ -138,3 +138,26 @@ def test_review_lists_accepts_and_rejects(run):
     assert "Ingen forslag" in run("review").output
     assert [s["status"] for s in _json(run("review", "--status", "all", "--json"))] == ["accepted", "rejected"]
     _one_line_error(run("review", "--accept", str(mod)), f"suggestion {mod} was already rejected by kari")
+
+
+def test_review_shows_what_accepting_codes_and_leaves_out_what_the_coder_coded_by_hand(run):
+    db = run.db
+    with db.transaction(user="maskin") as tx:
+        segs = tx.session.scalars(select(Segment).join(Source).where(Source.file_name == FG)
+                                  .order_by(Segment.index)).all()
+        at = segs[1].text.index("en tillitsbasert ramme")
+        span = Suggestion(segment_id=segs[1].id, code_id="kontrakt.relasjonell", method="model", score=0.9,
+                          start_char=segs[1].start_char + at, end_char=segs[1].start_char + at + 22)
+        whole = Suggestion(segment_id=segs[2].id, code_id="styring.nettverk", method="lexicon", score=0.6,
+                           evidence=["nettverket"])
+        tx.session.add_all([span, whole])
+        tx.session.flush()
+        span, whole = span.id, whole.id
+    listing = run("review").output
+    row = next(line for line in listing.splitlines() if line.startswith(f"{span} "))
+    assert row.rstrip().endswith("en tillitsbasert ramme") and "Avtalen er" not in row
+    assert [r["coded_text"] for r in _json(run("review", "--json"))] == [
+        "en tillitsbasert ramme", "Vi møtes jevnlig i nettverket og lærer av de andre kommunene."]
+    assert run("code", FG, "3", "styring.nettverk", "--span", "3:9").exit_code == 0  # by hand, overlapping
+    assert [r["id"] for r in _json(run("review", "--json"))] == [span]
+    assert [r["id"] for r in _json(run("review", "--json", user="ola"))] == [span, whole]

@@ -66,6 +66,26 @@ def test_the_text_score_mixes_in_its_best_sentence(model):
     assert hits and hits[0].start is None and hits[0].end is None  # one sentence: the whole text
 
 
+def test_a_code_model_and_lexicon_agree_on_gets_a_span_holding_the_matched_word_too(model):
+    """The model carries legitimitet.demokratisk by the council sentence; the lexicon by
+    "folkevalgte" in another sentence: accepting the joint suggestion must code both."""
+    from workbench.suggest import CombinedSuggester, LexiconSuggester
+
+    both = CombinedSuggester.from_fitted(model, LexiconSuggester().fit(codes=codes()))
+    council = "Kommunestyret vedtok avtalen enstemmig etter en lang debatt i juni."
+    after = f"Takk for at dere kom i dag, det er fint å se så mange her. {council} " \
+            "Ellers har vi hatt en fin sommer, og de folkevalgte tok ferie."
+    [alone] = [h for h in model.suggest([after])[0] if h.code == "legitimitet.demokratisk"]
+    assert after[alone.start:alone.end] == council  # the model's own span lacks the lexicon's word
+    [joint] = [h for h in both.suggest([after])[0] if h.code == "legitimitet.demokratisk"]
+    assert joint.method == "model+lexicon" and "folkevalgte" in joint.evidence
+    assert after[joint.start:joint.end] == f"{council} Ellers har vi hatt en fin sommer, og de folkevalgte tok ferie."
+    # the word in the first sentence and the model's sentence last: the union is the whole turn
+    before = f"Vi snakket med de folkevalgte i høst om hvordan det gikk med planene. {council}"
+    [joint] = [h for h in both.suggest([before])[0] if h.code == "legitimitet.demokratisk"]
+    assert joint.method == "model+lexicon" and (joint.start, joint.end) == (None, None)
+
+
 @pytest.fixture
 def coded_with_interviewer(db):
     load_codebook_data(db, validate_codebook(CODEBOOK).codebook, file_name="mini.yaml", user="oppsett")

@@ -289,7 +289,7 @@ for s in pending:
         st.markdown(f"**{md_escape(labels.get(s.code, s.code))}** ({md_escape(s.code)}) · tur {s.turn} · "
                     f"{md_escape(s.method)} · sikkerhet {score_text(s.score)}{quality}  \n"
                     f"Belegg: {md_escape(evidence)}")
-        st.caption(md_escape(s.text))
+        st.caption(md_escape(s.coded_text))  # what "Godta" codes: the span, or the whole turn
         a, r, g, _ = st.columns([1, 1, 1, 3])
         a.button("Godta", key=f"accept_{s.id}", on_click=decide, args=(accept_suggestion, db, s.id),
                  kwargs=dict(user=user, done=f"Forslag {s.id} godtatt."))

@@ -22,7 +22,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .access import requires
+from .access import current, requires
 from .errors import InputError, NotFound, WorkbenchError
 from .store import AuditEvent, Code, CodebookVersion, Coding, Database, Memo, Segment, Source, Suggestion, TrainedModel, User
 from .store.db import Transaction, get_or_create_user
@@ -95,7 +95,9 @@ class MemoRecord:
 
 @dataclass
 class SuggestionRecord:
-    """One suggestion as shown for review. ``start``/``end`` are relative to the segment text."""
+    """One suggestion as shown for review. ``text`` is the whole turn; ``start``/``end`` are
+    relative to it, and ``coded_text`` is what accepting the suggestion codes (the span, or the
+    whole turn). ``evidence`` lists only the evidence found in the turn (``evidence_spans``)."""
 
     id: int
     source: str
@@ -114,6 +116,7 @@ class SuggestionRecord:
     evidence_spans: list[tuple[int, int]] | None = None  # where the evidence words are in ``text``
     precision: float | None = None  # the model's cross-validated figures for this code
     recall: float | None = None
+    coded_text: str = ""  # what accepting it codes: ``text[start:end]``, or the whole turn
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -121,20 +124,42 @@ class SuggestionRecord:
         return d
 
 
+_TERM = r"\w[\w-]*"  # a word as the model's TF-IDF features split lemma lines
+
+
+def _lemma_places(text: Any, item: str) -> list[tuple[int, int]]:
+    """Where the words of ``text`` (an ``AnalysedText``) have the lemmas of ``item`` in a row (a
+    model's evidence is a lemma or lemma bigram of its TF-IDF features: "ha være" is "har vært")."""
+    import re
+
+    wanted = re.findall(_TERM, item.lower())
+    if not wanted or not hasattr(text, "word_tokens"):
+        return []
+    pieces = [(piece, s, e) for s, e, lemma in text.word_tokens() for piece in re.findall(_TERM, lemma.lower())]
+    n = len(wanted)
+    return [(pieces[i][1], pieces[i + n - 1][2]) for i in range(len(pieces) - n + 1)
+            if all(pieces[i + k][0] == wanted[k] for k in range(n))]
+
+
+def _evidence_places(text: str, item: Any) -> list[tuple[int, int]]:
+    import re
+
+    words = str(item).split()
+    if not words:
+        return []
+    pattern = r"(?<!\w)" + r"\s+".join(re.escape(w) for w in words) + r"\w*"
+    return [m.span() for m in re.finditer(pattern, text, re.IGNORECASE)] + _lemma_places(text, str(item))
+
+
 def evidence_spans(text: str, evidence: Iterable[Any] | None) -> list[tuple[int, int]]:
     """Where the evidence of a suggestion occurs in ``text``: (start, end) in code points, sorted,
     not overlapping. An evidence item is a word or phrase (a lexicon entry, or a lemma that the
     word in the text begins with: "samarbeid" marks "samarbeidet"), case-insensitively and at
-    word starts."""
-    import re
-
+    word starts. When ``text`` is an ``AnalysedText`` (a segment with its tokens and lemmas), an
+    item also marks the words whose lemmas it is ("ha være" marks "har vært", "kunne" marks "kan")."""
     found: list[tuple[int, int]] = []
     for item in evidence or ():
-        words = str(item).split()
-        if not words:
-            continue
-        pattern = r"(?<!\w)" + r"\s+".join(re.escape(w) for w in words) + r"\w*"
-        found += [m.span() for m in re.finditer(pattern, text, re.IGNORECASE)]
+        found += _evidence_places(text, item)
     merged: list[tuple[int, int]] = []
     for start, end in sorted(found):
         if merged and start <= merged[-1][1]:
@@ -142,6 +167,11 @@ def evidence_spans(text: str, evidence: Iterable[Any] | None) -> list[tuple[int,
         else:
             merged.append((start, end))
     return merged
+
+
+def located_evidence(text: str, evidence: Iterable[Any] | None) -> list[Any]:
+    """The items of ``evidence`` that ``evidence_spans`` finds in ``text`` (the others are not shown)."""
+    return [item for item in evidence or () if _evidence_places(text, item)]
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -623,12 +653,25 @@ def _suggestion_record(session: Session, s: Suggestion, quality: dict[str, dict]
             (s.start_char, s.end_char) != (seg.start_char, seg.end_char):
         start, end = s.start_char - seg.start_char, s.end_char - seg.start_char
     decider = session.get(User, s.decided_by).name if s.decided_by else None
+    text = seg.text
+    analysed = _analysed_text(seg)
     return SuggestionRecord(id=s.id, source=seg.source.file_name, turn=seg.index, code=s.code_id,
-                            method=s.method, score=float(s.score), evidence=s.evidence, status=s.status,
-                            start=start, end=end, text=seg.text, decided_by=decider,
+                            method=s.method, score=float(s.score),
+                            evidence=None if s.evidence is None else located_evidence(analysed, s.evidence),
+                            status=s.status, start=start, end=end, text=text, decided_by=decider,
                             decided_at=s.decided_at, actor=seg.speaker.actor if seg.speaker else None,
-                            evidence_spans=evidence_spans(seg.text, s.evidence),
-                            precision=figures.get("precision"), recall=figures.get("recall"))
+                            evidence_spans=evidence_spans(analysed, s.evidence),
+                            precision=figures.get("precision"), recall=figures.get("recall"),
+                            coded_text=text if start is None else text[start:end])
+
+
+def _analysed_text(seg: Segment) -> str:
+    """The segment's text with its tokens and lemmas (stored at ingest, else analysed now)."""
+    from .nlp import analyse, lemma_language, stored_text
+
+    lang = lemma_language(seg.source.language, seg.text)
+    text = stored_text(seg.text, lang, seg.lemmas, seg.lemma_lang, seg.token_splits)
+    return text if hasattr(text, "word_tokens") else analyse([seg.text], lang)[0]
 
 
 @requires("view_transcripts")
@@ -643,6 +686,11 @@ def list_suggestions(db: Database, *, user: str | None = None, status: str | Non
     suggestions, 0.5 otherwise), i.e. the suggestions the suggester is least sure about: a
     coder's label there teaches the next model most.
 
+    A pending suggestion whose code the acting coder has already applied to its turn by hand
+    (on a span overlapping the suggestion's, or the whole turn) is left out: there is nothing left
+    to decide. It stays pending in the database (for the other coders), and the coding itself is
+    the training example (``workbench.suggest.service.training_data``), so nothing is counted twice.
+
     ``exclude_actors``: leave out suggestions on the turns of these actors (the app leaves out
     the interviewers, ``forsker``, unless asked). Each record carries the evidence's place in the
     text (``evidence_spans``) and, for model suggestions, the newest model's cross-validated
@@ -656,6 +704,8 @@ def list_suggestions(db: Database, *, user: str | None = None, status: str | Non
         query = select(Suggestion).join(Segment, Suggestion.segment_id == Segment.id)
         if status is not None:
             query = query.where(Suggestion.status == status)
+        if status in (None, "pending"):
+            query = query.where(~_coded_by_hand(current()))
         if source is not None:
             query = query.where(Segment.source_id == find_source(session, source).id)
         excluded = [str(a) for a in exclude_actors or ()]
@@ -679,6 +729,18 @@ def list_suggestions(db: Database, *, user: str | None = None, status: str | Non
             rows = sorted(session.scalars(query), key=lambda s: (distance(s), s.id))[:limit]
         quality = _model_quality(session)
         return [_suggestion_record(session, s, quality) for s in rows]
+
+
+def _coded_by_hand(who: Any) -> Any:
+    """SQL condition: the suggestion is pending and ``who`` (the acting coder) has applied its code
+    to its turn already, on a span overlapping the suggestion's (or the whole turn)."""
+    name = who.name if who is not None else None
+    coder_id = select(User.id).where(User.name == name).scalar_subquery()
+    overlaps = or_(Suggestion.start_char.is_(None), Suggestion.end_char.is_(None),
+                   (Coding.start_char < Suggestion.end_char) & (Suggestion.start_char < Coding.end_char))
+    return (Suggestion.status == "pending") & select(Coding.id).where(
+        Coding.segment_id == Suggestion.segment_id, Coding.code_id == Suggestion.code_id,
+        Coding.coder_id == coder_id, overlaps).exists()
 
 
 def _model_quality(session: Session) -> dict[str, dict]:

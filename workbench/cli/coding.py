@@ -234,7 +234,7 @@ def review(ctx: click.Context, source: str | None, order: str, status: str, limi
         return
     for r in rows:
         r["evidence"] = _short(", ".join(str(e) for e in r["evidence"] or []), 30)
-        r["text"] = _short(r["text"], 60)
+        r["text"] = _short(r["coded_text"], 60)  # what --accept codes: the span, or the whole turn
     echo_table(rows, ["id", "source", "turn", "code", "method", "score", "status", "evidence", "text"])
     if status == "pending":
         click.echo("Godta med `workbench review --accept ID`, avvis med `--reject ID`.")

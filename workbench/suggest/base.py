@@ -26,7 +26,8 @@ class NotFittedError(WorkbenchError):
 
 @dataclass
 class Suggested:
-    """One suggested code for one text. ``start``/``end`` are offsets into that text (or None)."""
+    """One suggested code for one text. ``start``/``end`` are offsets into that text (or None:
+    the whole text); ``evidence_spans`` are where the lexicon's matched words are (lexicon hits)."""
 
     code: str
     score: float
@@ -34,6 +35,7 @@ class Suggested:
     evidence: list[str] = field(default_factory=list)
     start: int | None = None
     end: int | None = None
+    evidence_spans: list[tuple[int, int]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -9,6 +9,8 @@ import numpy as np
 from .base import Suggested, Suggester, analysed, resolve_langs
 from .lexicon import LexiconSuggester
 from .model import FALLBACK_METHOD, ModelSuggester
+from .sentences import merge_short
+from ..nlp import sentence_spans
 
 __all__ = ["CombinedSuggester", "uncertain_first"]
 
@@ -17,7 +19,8 @@ class CombinedSuggester(Suggester):
     """Union of the model's and the lexicon's suggestions, ranked by score.
 
     A code both suggest gets the noisy-or of the two scores (``1 - (1-a)(1-b)``) and method
-    ``"model+lexicon"``; ``scores`` is the element-wise maximum. With a model trained on coded
+    ``"model+lexicon"``, with a span that holds both the model's sentence(s) and the lexicon's
+    matched words (``_joint_span``); ``scores`` is the element-wise maximum. With a model trained on coded
     segments, a lexicon hit scores its code's measured lexicon precision and is dropped when that
     is below the model's ``lexicon_min_precision`` (``ModelSuggester.lexicon_score_for``).
 
@@ -94,7 +97,7 @@ class CombinedSuggester(Suggester):
         covered = set(self.model_.classifiers_) if self.model_ is not None else set()
         allowed = self._lexicon_allowed()
         out: list[list[Suggested]] = []
-        for lex_hits, mod_hits in zip(lex, mod):
+        for text, lex_hits, mod_hits in zip(texts, lex, mod):
             merged: dict[str, Suggested] = {h.code: h for h in mod_hits}
             for h in lex_hits:
                 if self.model_ is not None:  # calibrated on the training codings, if any
@@ -112,11 +115,31 @@ class CombinedSuggester(Suggester):
                     continue  # the model's hit already is this lexicon hit
                 else:
                     merged[h.code] = Suggested(h.code, 1 - (1 - m.score) * (1 - h.score), "model+lexicon",
-                                               list(dict.fromkeys(h.evidence + m.evidence)), m.start, m.end)
+                                               list(dict.fromkeys(h.evidence + m.evidence)),
+                                               *_joint_span(text, m, h), evidence_spans=h.evidence_spans)
             ranked = sorted(merged.values(), key=lambda s: -s.score)
             cap = getattr(self.model_, "max_codes", 0) if self.model_ is not None else 0
             out.append(ranked[:cap] if cap else ranked)
         return out
+
+
+def _joint_span(text: str, model_hit: Suggested, lexicon_hit: Suggested) -> tuple[int | None, int | None]:
+    """The span of a code both suggest: from the earliest start to the latest end of the model's
+    span and the sentence(s) holding the lexicon's matched words, so that accepting it codes the
+    words that triggered it. (None, None) = the whole text: when the model's span is, or when the
+    union runs from the first sentence to the last."""
+    if model_hit.start is None or model_hit.end is None:
+        return None, None
+    start, end = model_hit.start, model_hit.end
+    if not lexicon_hit.evidence_spans:
+        return start, end
+    sentences = merge_short(text, sentence_spans(text)) or [(0, len(text))]  # the model's units
+    for a, b in lexicon_hit.evidence_spans:
+        held = [(s, e) for s, e in sentences if s < b and a < e] or [(a, b)]
+        start, end = min(start, held[0][0]), max(end, held[-1][1])
+    if start <= sentences[0][0] and end >= sentences[-1][1]:
+        return None, None
+    return start, end
 
 
 def uncertain_first(suggester: Suggester, texts: Sequence[str], langs: Sequence[str | None] | None = None

@@ -211,7 +211,8 @@ class LexiconSuggester(Suggester):
         return out
 
     def suggest(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[list[Suggested]]:
-        """Like ``Suggester.suggest``, with the matched words as evidence."""
+        """Like ``Suggester.suggest``, with the matched words as evidence (and their places as
+        ``evidence_spans``); a lexicon hit is for the whole text (``start``/``end`` None)."""
         self.check_fitted()
         texts = list(texts)
         langs_ = resolve_langs(texts, langs)
@@ -221,7 +222,8 @@ class LexiconSuggester(Suggester):
             for code, spans in by_code.items():
                 score = self._score_spans(spans)
                 if score >= self.threshold:
-                    hits.append(Suggested(code, score, self.name, list(dict.fromkeys(s.text for s in spans))))
+                    hits.append(Suggested(code, score, self.name, list(dict.fromkeys(s.text for s in spans)),
+                                          evidence_spans=[(s.start_char, s.end_char) for s in spans]))
             out.append(sorted(hits, key=lambda h: (-h.score, self.codes_.index(h.code))))
         return out
 
