@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from sklearn.metrics import cohen_kappa_score
 from sqlalchemy import select
 
-from workbench.agreement import (CONSENSUS_CODER, coding_agreement, disagreements, record_consensus,
-                                 table_agreement)
+from workbench.agreement import (CONSENSUS_CODER, coding_agreement, default_coders, disagreements,
+                                 record_consensus, table_agreement)
 from workbench.cli import cli
 from workbench.errors import InputError, NotFound, PermissionDenied, WorkbenchError
 from workbench.store import Source
@@ -454,6 +454,44 @@ def test_record_consensus_replaces_is_audited_and_compares_like_a_coder(world):
         disagreements(world, ["mari", "jonas"], user="rolf")
     assert [r.code for r in list_codings(world, coder=CONSENSUS_CODER, user="anna")] == ["kapasitet"]
     assert len(list_audit(world, action="consensus", user="anna")) == 2
+
+
+def test_disagreements_carry_the_stored_consensus_of_each_turn(world):
+    rows = disagreements(world, ["mari", "jonas"], user="anna")
+    assert [r["consensus"] for r in rows] == [None, None, None]  # nothing agreed yet
+    record_consensus(world, A, 3, ["kapasitet", "kontrakt.hybrid"], user="anna")
+    rows = disagreements(world, ["mari", "jonas"], user="anna")
+    assert [(r["source"], r["turn"], r["consensus"]) for r in rows] == [
+        (A, 3, ["kapasitet", "kontrakt.hybrid"]), (B, 2, None), (B, 3, None)]
+    # compared on one code, the turn still carries its whole consensus, so saving it back loses nothing
+    only = disagreements(world, ["mari", "jonas"], codes="kapasitet", user="anna")
+    assert only[0]["turn"] == 3 and only[0]["consensus"] == ["kapasitet", "kontrakt.hybrid"]
+    record_consensus(world, A, 3, only[0]["consensus"], user="anna")
+    assert disagreements(world, ["mari", "jonas"], user="anna")[0]["consensus"] == ["kapasitet", "kontrakt.hybrid"]
+    # "no code applies" is a consensus too: an empty list, not None
+    record_consensus(world, B, 3, [], user="anna")
+    rows = disagreements(world, ["mari", "jonas"], user="anna")
+    assert [(r["turn"], r["consensus"]) for r in rows if r["source"] == B] == [(2, None), (3, [])]
+
+
+def test_default_coders_are_the_pair_sharing_the_most_sources(world):
+    from workbench.users import add_user
+
+    assert default_coders(world, user="anna") == ["jonas", "mari"]  # they share A and B
+    # a researcher who coded one source of her own, and the konsensus coder on A, change nothing
+    _apply(world, [(C, 1, "styring", "anna", None)])
+    record_consensus(world, A, 2, ["kontrakt.hybrid"], user="anna")
+    record_consensus(world, B, 2, ["kontrakt.hybrid"], user="anna")
+    assert default_coders(world, user="anna") == ["jonas", "mari"]
+    # per codes all three sources: per and mari share A, B and C
+    _apply(world, PER_CODINGS + [(C, 2, "kapasitet", "per", None)])
+    assert default_coders(world, user="anna") == ["mari", "per"]
+    add_user(world, "rolf", "report_author", password="korrekt-hest-batteri", user="anna")
+    assert default_coders(world, user="rolf") == ["mari", "per"]  # names only, like the figures
+
+
+def test_default_coders_without_a_shared_source(db):
+    assert default_coders(db, user="anna") == []
 
 
 # ------------------------------------------------------------------------------ command line

@@ -3,10 +3,14 @@ side, and the agreed coding stored as the coder "konsensus" (audited)."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from workbench.agreement import coding_agreement
-from workbench.coding import list_codings
+from workbench.coding import apply_code, list_codings
+from workbench.ingest import ingest_paths
+from workbench.ui.agreement import agreement_frame, band_legend, styled
+from workbench.ui.format import count_text
 from workbench.users import list_audit
 
 from tests.app_fixtures import build_small, open_page, rendered
@@ -52,6 +56,105 @@ def test_disagreement_side_by_side_and_consensus_is_stored(small_db):
     assert [(c.source, c.turn, c.code) for c in stored] == [("fg_fase1.txt", 3, "kontrakt.hybrid")]
     events = list_audit(small_db, user="kari", action="consensus")
     assert events and events[-1].user == "kari" and events[-1].detail["after"] == ["kontrakt.hybrid"]
+
+
+def shown_table(at) -> pd.DataFrame:
+    """The agreement table as the browser shows it (the styler's display texts, not the data)."""
+    from streamlit import dataframe_util
+
+    node = [d for d in at.dataframe if "Kappa" in d.value.columns][0]
+    return dataframe_util.convert_arrow_bytes_to_pandas_df(node.proto.arrow_data.styler.display_values)
+
+
+def add_notes(db, tmp_path, codings):
+    """A notes file without speakers, coded as ``codings`` = [(turn, code, coder)]."""
+    folder = tmp_path / "notater"
+    folder.mkdir()
+    (folder / "avtale_midt_2023.txt").write_text("Notat fra møtet.\n\nAvtalen er et samarbeid.\n\n"
+                                                  "Neste møte i mars.\n", encoding="utf-8")
+    (folder / "manifest.csv").write_text("file,kind,phase,pilot,county,date,language\n"
+                                         "avtale_midt_2023.txt,dokument,fase 1,Midt-Finnmark,Finnmark,"
+                                         "2023-04-19,nb\n", encoding="utf-8")
+    assert not ingest_paths(db, [folder], user="anna").errors
+    for turn, code, coder in codings:
+        apply_code(db, "avtale_midt_2023.txt", turn, code, user=coder)
+
+
+def test_a_saved_consensus_is_shown_again_and_kept_when_saved_unchanged(small_db):
+    at = open_page(PAGE, "kari")
+    at.multiselect(key="konsensus_fg_fase1.txt_3").set_value(["kontrakt.hybrid"])
+    at.button(key="save_consensus").click().run()
+    assert not at.exception and not at.error
+    # a new session (the page reloaded): the turn is marked resolved and starts from the stored consensus
+    at = open_page(PAGE, "kari")
+    assert at.selectbox(key="disagreement").options == ["fg_fase1.txt · tur 3 · Rådgiver SF · ✓ omforent",
+                                                         "fg_fase1.txt · tur 4 · PL Testbygd"]
+    assert at.multiselect(key="konsensus_fg_fase1.txt_3").value == ["kontrakt.hybrid"]
+    at.button(key="save_consensus").click().run()  # saved again without changes
+    assert not at.exception and not at.error
+    stored = list_codings(small_db, coder="konsensus", user="kari")
+    assert [(c.source, c.turn, c.code) for c in stored] == [("fg_fase1.txt", 3, "kontrakt.hybrid")]
+    # a turn without a stored consensus still starts from what the coders agree on (nothing here)
+    at.selectbox(key="disagreement").set_value(1).run()
+    assert at.multiselect(key="konsensus_fg_fase1.txt_4").value == []
+
+
+def test_a_consensus_outside_the_chosen_code_group_survives_saving(small_db):
+    at = open_page(PAGE, "kari")
+    at.multiselect(key="konsensus_fg_fase1.txt_3").set_value(["kapasitet", "kontrakt.hybrid"])
+    at.button(key="save_consensus").click().run()
+    at = open_page(PAGE, "kari")
+    at.selectbox(key="group").set_value("kontrakt").run()
+    assert at.multiselect(key="konsensus_fg_fase1.txt_3").value == ["kapasitet", "kontrakt.hybrid"]
+    at.button(key="save_consensus").click().run()
+    assert sorted(c.code for c in list_codings(small_db, coder="konsensus", user="kari")) == [
+        "kapasitet", "kontrakt.hybrid"]
+
+
+def test_figures_are_written_the_norwegian_way(small_db):
+    at = open_page(PAGE, "kari")
+    metrics = {m.label: m.value for m in at.metric}
+    # fg_fase1.txt: 5 turns x 3 codes; anna and bjorn differ on 2 of the 15 units
+    assert metrics["Enheter"] == "15" and metrics["Prosent enige"] == "86,7 %"
+    assert "," in metrics["Kappa"] and "," in metrics["Alfa"] and "." not in metrics["Kappa"] + metrics["Alfa"]
+    table = shown_table(at)
+    assert table["Prosent enige"].iloc[0] == "86,7 %"  # a percentage, not the share 0.867
+    assert list(table["Enheter"]) == ["15", "5", "5", "5"]
+    assert table["Kappa"].iloc[0] == metrics["Kappa"] and table["Alfa"].iloc[0] == metrics["Alfa"]
+    legend = [c.value for c in at.caption if c.value.startswith("Farger:")][0]
+    assert "svak (< 0,4)" in legend and "svært god (≥ 0,8)" in legend and "0." not in legend
+    assert "1 kilde kodet av alle de valgte" in legend
+
+
+def test_large_counts_have_a_space_between_thousands_in_table_and_metric():
+    result = {"coders": ["a", "b"], "overall": {"units": 20085, "percent": 0.9925, "kappa": 0.8888, "alpha": None},
+              "codes": [{"code": "k", "label": "Kode", "units": 4017, "percent": 1.0, "kappa": None, "alpha": None}]}
+    text = styled(agreement_frame(result)).to_string()
+    assert "20 085" in text and "4 017" in text and "20085" not in text
+    assert "99,2 %" in text and "100 %" in text and "0,889" in text and "0.9" not in text
+    assert count_text(20085) == "20 085"
+    assert band_legend() == "svak (< 0,4) · moderat (0,4–0,6) · god (0,6–0,8) · svært god (≥ 0,8)"
+
+
+def test_a_turn_without_speaker_is_headed_as_a_document(small_db, tmp_path):
+    add_notes(small_db, tmp_path, [(2, "kontrakt.relasjonell", "anna"), (2, "kapasitet", "bjorn")])
+    at = open_page(PAGE, "kari")
+    option = "avtale_midt_2023.txt · tur 2 · Dokument / notater"
+    assert option in at.selectbox(key="disagreement").options
+    at.selectbox(key="disagreement").set_value(at.selectbox(key="disagreement").options.index(option)).run()
+    assert not at.exception
+    headings = [m.value for m in at.markdown if "avtale" in m.value]
+    assert headings and headings[0].startswith("**Dokument / notater** · avtale")
+    assert "****" not in rendered(at)
+
+
+def test_default_coders_are_the_pair_who_share_the_most_sources(small_db, tmp_path):
+    # "aaron" (first by name) coded only a notes file nobody else coded
+    add_notes(small_db, tmp_path, [(1, "kapasitet", "aaron")])
+    at = open_page(PAGE, "kari")
+    assert at.multiselect(key="coders").value == ["anna", "bjorn"]
+    assert not at.error, [e.value for e in at.error]
+    assert at.selectbox(key="disagreement").options  # the disagreements are there, not an error
 
 
 def test_report_author_and_resource_group_do_not_get_the_page(small_db):

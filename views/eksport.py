@@ -39,16 +39,26 @@ if can("reveal"):
                 help="Taleretiketter og tekst uten anonymisering. Eksporten lagres i revisjonsloggen.")
 
 
+def chosen_options() -> dict:
+    """The options an export is made with, as chosen on the page right now."""
+    return {"user": user, "format": st.session_state["format"], "coder": coder_value(st.session_state["coder"]),
+            "suppress": bool(st.session_state.get("suppress")),
+            "reveal": bool(st.session_state.get("reveal")) and can("reveal"),
+            "include_researchers": bool(st.session_state.get("include_researchers"))}
+
+
 def build() -> None:
-    """Write the export to a temporary folder and keep the bytes for the download buttons."""
-    chosen = st.session_state["format"]
+    """Write the export to a temporary folder and keep the bytes for the download buttons, with
+    the options they were made with (a download is offered only while those are the options)."""
+    st.session_state.pop("export", None)  # never leave an earlier export behind a failed one
+    st.session_state.pop("export_outdated", None)
+    options = chosen_options()
+    chosen = options["format"]
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / ("tabeller" if chosen == "csv" else f"tabeller.{chosen}")
-        files = action(export_tables, db, target, format=chosen, user=user,
-                       coder=coder_value(st.session_state["coder"]),
-                       suppress=bool(st.session_state.get("suppress")),
-                       reveal=bool(st.session_state.get("reveal")) and can("reveal"),
-                       include_researchers=bool(st.session_state.get("include_researchers")),
+        files = action(export_tables, db, target, format=chosen, user=user, coder=options["coder"],
+                       suppress=options["suppress"], reveal=options["reveal"],
+                       include_researchers=options["include_researchers"],
                        done="Eksporten er klar: last ned under.")
         if files is None:
             return
@@ -58,7 +68,7 @@ def build() -> None:
             table_file = ("tabeller_csv.zip", zip_files(tables))
         else:
             table_file = (tables[0].name, tables[0].read_bytes())
-        st.session_state["export"] = {"format": chosen, "tables": table_file,
+        st.session_state["export"] = {"options": options, "format": chosen, "tables": table_file,
                                       "charts": [(f.name, f.read_bytes()) for f in charts]}
 
 
@@ -68,6 +78,14 @@ if st.button("Lag eksport", key="build", type="primary"):
     show_flash()
 
 done = st.session_state.get("export")
+if done and done.get("options") != chosen_options():
+    # Made with other options (e.g. before "Skjul små celler" was ticked): never offer it under these.
+    del st.session_state["export"]
+    st.session_state["export_outdated"] = True
+    done = None
+if not done and st.session_state.get("export_outdated"):
+    st.info("Valgene er endret etter at eksporten ble laget. Trykk «Lag eksport» for å lage den på nytt "
+            "med disse valgene.")
 if done:
     name, data = done["tables"]
     st.download_button(f"Last ned tabellene ({FORMATS[done['format']][0]})", data, file_name=name,

@@ -3,11 +3,11 @@ researcher records the agreed coding (stored as the coder "konsensus")."""
 
 import streamlit as st
 
-from workbench.agreement import CONSENSUS_CODER, coding_agreement, disagreements, record_consensus
+from workbench.agreement import CONSENSUS_CODER, coding_agreement, default_coders, disagreements, record_consensus
 from workbench.analysis import coder_names
 from workbench.codebook import current_codes
-from workbench.ui.agreement import BANDS, agreement_frame, styled
-from workbench.ui.format import md_escape
+from workbench.ui.agreement import agreement_frame, band_legend, figure_text, styled
+from workbench.ui.format import UNKNOWN_ACTOR_LABEL, count_text, md_escape, percent
 from workbench.ui.session import acting_user, action, friendly_errors, get_db, require_data, show_flash
 
 db = get_db()
@@ -30,7 +30,9 @@ labels = {c["id"]: c["label"] for c in codes}
 groups = [c["id"] for c in codes if c["parent"] is None]
 
 f1, f2, f3 = st.columns([2, 1, 1])
-chosen = f1.multiselect("Kodere", coders, default=(people or coders)[:2], key="coders")
+# the pair who have coded the most sources in common (not simply the first two names)
+chosen = f1.multiselect("Kodere", coders, default=default_coders(db, user=user) or (people or coders)[:2],
+                        key="coders")
 unit = f2.radio("Enhet", ["segment", "char"], key="unit", horizontal=True,
                 format_func=lambda u: {"segment": "Tur", "char": "Tegn"}[u],
                 help="Tur: hver tur i kildene alle de valgte har kodet. Tegn: hvert tegn i de kildene.")
@@ -45,15 +47,14 @@ with friendly_errors():
     result = coding_agreement(db, chosen, codes=prefix, unit=unit, user=user)
     overall = result["overall"]
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Enheter", f"{overall['units']:,}".replace(",", " "))
-    m2.metric("Prosent enige", "–" if overall["percent"] is None else f"{overall['percent'] * 100:.1f} %")
-    m3.metric("Kappa", "–" if overall["kappa"] is None else f"{overall['kappa']:.3f}",
-              help="Cohens kappa, bare for to kodere.")
-    m4.metric("Alfa", "–" if overall["alpha"] is None else f"{overall['alpha']:.3f}",
+    m1.metric("Enheter", count_text(overall["units"]))
+    m2.metric("Prosent enige", "–" if overall["percent"] is None else percent(overall["percent"]))
+    m3.metric("Kappa", figure_text(overall["kappa"]), help="Cohens kappa, bare for to kodere.")
+    m4.metric("Alfa", figure_text(overall["alpha"]),
               help="Krippendorffs alfa (nominal), for to eller flere kodere.")
-    st.caption("Farger: " + " · ".join(f"{name} (" + ("< " + str(upper) if upper != float("inf") else "> 0.8") + ")"
-                                       for upper, name, _ in BANDS)
-               + f" · {result['sources']} kilder kodet av alle de valgte. «–»: udefinert (koden er ikke brukt).")
+    sources = f"{count_text(result['sources'])} {'kilde' if result['sources'] == 1 else 'kilder'}"
+    st.caption(f"Farger: {band_legend()} · {sources} kodet av alle de valgte. "
+               "«–»: udefinert (koden er ikke brukt).")
     st.dataframe(styled(agreement_frame(result)), hide_index=True, key="agreement_table")
 
     st.subheader("Uenigheter")
@@ -63,11 +64,19 @@ with friendly_errors():
         st.stop()
     st.caption(f"{len(rows)} turer der kodene er ulike. Velg en tur, les den, og registrer den omforente "
                f"kodingen (lagres som koderen «{CONSENSUS_CODER}», og loggføres).")
+    resolved = sum(r["consensus"] is not None for r in rows)
+    if resolved:
+        st.caption(f"{resolved} av {len(rows)} har en omforent koding (merket «✓ omforent»).")
+
+    def speaker(r: dict) -> str:
+        return r["speaker"] or UNKNOWN_ACTOR_LABEL  # text without a speaker: a document or notes
+
     index = st.selectbox("Tur", range(len(rows)), key="disagreement",
-                         format_func=lambda i: f"{rows[i]['source']} · tur {rows[i]['turn']} · "
-                                               f"{rows[i]['speaker'] or ''}")
+                         format_func=lambda i: f"{rows[i]['source']} · tur {rows[i]['turn']} · {speaker(rows[i])}"
+                                               + (" · ✓ omforent" if rows[i]["consensus"] is not None else ""))
     row = rows[index]
-    st.markdown(f"**{md_escape(row['speaker'] or '')}** · {md_escape(row['source'])} · tur {row['turn']}")
+    st.markdown(f"**{md_escape(speaker(row))}** · {md_escape(row['source'])} · tur {row['turn']}"
+                + (" · ✓ omforent" if row["consensus"] is not None else ""))
     st.markdown(f"> {md_escape(row['text'])}")
     columns = st.columns(len(chosen))
     for col, coder in zip(columns, chosen):
@@ -77,11 +86,14 @@ with friendly_errors():
             st.markdown("\n".join(f"- {md_escape(labels.get(c, c))} (`{c}`)" for c in given) or "_ingen koder_")
     union = sorted({c for cs in row["codes"].values() for c in cs})
     agreed = sorted(set.intersection(*[set(row["codes"].get(c) or []) for c in chosen]))
+    stored = row["consensus"]  # the consensus saved earlier (all its codes), None if there is none
     codable = [c["id"] for c in codes if c["codable"] and not c.get("retired")]
     key = f"konsensus_{row['source']}_{row['turn']}"
-    picked = st.multiselect("Omforent koding", sorted(set(codable) | set(union)), default=agreed, key=key,
+    picked = st.multiselect("Omforent koding", sorted(set(codable) | set(union) | set(stored or [])),
+                            default=agreed if stored is None else stored, key=key,
                             format_func=lambda c: f"{labels.get(c, c)} ({c})",
-                            help="Starter med kodene alle er enige om; legg til eller fjern.")
+                            help="Starter med den lagrede omforente kodingen, eller med kodene alle er "
+                                 "enige om når ingen er lagret; legg til eller fjern.")
     if st.button("Lagre omforent koding", key="save_consensus", type="primary"):
         done = action(record_consensus, db, row["source"], row["turn"], picked, user=user,
                       done=f"Omforent koding lagret for tur {row['turn']} i {row['source']}.")

@@ -53,7 +53,7 @@ from sqlalchemy import func, select
 
 from .access import requires
 from .errors import InputError, NotFound, WorkbenchError
-from .store import Code, Coding, Database, Segment, Source, Speaker, User
+from .store import AuditEvent, Code, Coding, Database, Segment, Source, Speaker, User
 
 CONSENSUS_CODER = "konsensus"
 UNITS = ("segment", "char")
@@ -61,7 +61,7 @@ LEVELS = ("nominal", "ordinal", "interval", "ratio")
 TABLE_COLUMNS = ("unit", "coder", "value")
 
 __all__ = ["CONSENSUS_CODER", "UNITS", "LEVELS", "table_agreement", "coding_agreement",
-           "disagreements", "record_consensus"]
+           "disagreements", "record_consensus", "default_coders"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -410,8 +410,12 @@ def disagreements(db: Database, coders: Iterable[str] | str, *, codes: str | Ite
     """The segments (units as in :func:`coding_agreement`) where the coders' sets of compared
     codes differ, in source and turn order.
 
-    Each item: ``{"source", "turn", "speaker" (the label as written), "text", "codes": {coder:
-    sorted code ids}}``. Shows transcript text, so researchers only.
+    Each item: ``{"source", "turn", "speaker" (the label as written; None for text without a
+    speaker), "text", "codes": {coder: sorted code ids}, "consensus"}``. ``consensus`` is the
+    agreed coding stored for the turn (:func:`record_consensus`): the sorted ids of *all* the
+    konsensus coder's codes on it (not only the compared ones, so saving it again loses
+    nothing), ``[]`` when the last recorded consensus was that no code applies, and None when
+    no consensus is stored. Shows transcript text, so researchers only.
     """
     compared = _compared_codes(db, codes)
     code_ids = [c for c, _ in compared]
@@ -435,13 +439,64 @@ def disagreements(db: Database, coders: Iterable[str] | str, *, codes: str | Ite
                        func.substr(Source.canonical_text, Segment.start_char + 1, Segment.end_char - Segment.start_char))
                 .select_from(Segment).join(Source, Segment.source_id == Source.id)
                 .outerjoin(Speaker, Segment.speaker_id == Speaker.id).where(Segment.id.in_(chunk)))})
+        agreed = _stored_consensus(session, ids)
     file_names = dict(sources)
     out = []
     for seg_id, sid, index, _start, _end in differing:
         speaker, text = info[seg_id]
         out.append({"source": file_names[sid], "turn": index, "speaker": speaker, "text": text,
-                    "codes": {n: sorted(applied.get(seg_id, {}).get(n, set())) for n in names}})
+                    "codes": {n: sorted(applied.get(seg_id, {}).get(n, set())) for n in names},
+                    "consensus": agreed.get(seg_id)})
     return out
+
+
+def _stored_consensus(session, segment_ids: list[int]) -> dict[int, list[str]]:
+    """segment id -> the konsensus coder's sorted code ids on it, for the segments with a stored
+    consensus; a consensus recorded as "no code applies" (no codings left) reads ``[]``."""
+    coder_id = session.scalar(select(User.id).where(User.name == CONSENSUS_CODER))
+    if coder_id is None:
+        return {}
+    out: dict[int, set[str]] = {}
+    for i in range(0, len(segment_ids), 500):
+        chunk = segment_ids[i:i + 500]
+        for seg_id, code_id in session.execute(select(Coding.segment_id, Coding.code_id).where(
+                Coding.coder_id == coder_id, Coding.segment_id.in_(chunk))):
+            out.setdefault(seg_id, set()).add(code_id)
+        empty = [s for s in chunk if s not in out]
+        if empty:  # no codings left: was the last consensus recorded for the turn "no code"?
+            last: dict[int, Any] = {}
+            for target, detail in session.execute(
+                    select(AuditEvent.target_id, AuditEvent.detail).where(
+                        AuditEvent.action == "consensus", AuditEvent.target_type == "segment",
+                        AuditEvent.target_id.in_([str(s) for s in empty])).order_by(AuditEvent.id)):
+                last[int(target)] = detail
+            for seg_id, detail in last.items():
+                if isinstance(detail, dict) and detail.get("after") == []:
+                    out[seg_id] = set()
+    return {seg_id: sorted(codes) for seg_id, codes in out.items()}
+
+
+@requires("view_quotes")
+def default_coders(db: Database, *, user: str | None = None) -> list[str]:
+    """The two coders (never the konsensus coder) who have coded the most sources in common, the
+    natural pair to compare first: sorted by name; ties go to the pair first by name. ``[]`` when
+    no two coders share a coded source."""
+    with db.session() as session:
+        rows = session.execute(
+            select(User.name, Segment.source_id).select_from(Coding)
+            .join(User, Coding.coder_id == User.id).join(Segment, Coding.segment_id == Segment.id)
+            .where(User.name != CONSENSUS_CODER).distinct()).all()
+    by_coder: dict[str, set[int]] = {}
+    for name, sid in rows:
+        by_coder.setdefault(name, set()).add(sid)
+    names = sorted(by_coder)
+    best, shared = [], 0
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            n = len(by_coder[a] & by_coder[b])
+            if n > shared:
+                best, shared = [a, b], n
+    return best
 
 
 @requires("code")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .format import count_text, percent, score_text
+
 # (upper bound, band name, background colour): kappa/alpha below 0.4, 0.4-0.6, 0.6-0.8, above 0.8
 BANDS = [(0.4, "svak", "#f4c7c3"), (0.6, "moderat", "#fce8b2"), (0.8, "god", "#d9ead3"),
          (float("inf"), "svært god", "#93c47d")]
@@ -21,6 +23,30 @@ def band(value) -> tuple[str, str] | None:
     return None  # pragma: no cover
 
 
+def figure_text(value) -> str:
+    """Kappa or alpha as the page shows it: three decimals, decimal comma ("0,889"); "–" undefined."""
+    return "–" if value is None or pd.isna(value) else score_text(value, 3)
+
+
+def bound_text(value: float) -> str:
+    """A band boundary with a decimal comma: "0,4"."""
+    return f"{value:g}".replace(".", ",")
+
+
+def band_legend() -> str:
+    """The colour bands in words: "svak (< 0,4) · moderat (0,4–0,6) · god (0,6–0,8) · svært god (≥ 0,8)"."""
+    parts, lower = [], None
+    for upper, name, _ in BANDS:
+        if lower is None:
+            parts.append(f"{name} (< {bound_text(upper)})")
+        elif upper == float("inf"):
+            parts.append(f"{name} (≥ {bound_text(lower)})")
+        else:
+            parts.append(f"{name} ({bound_text(lower)}–{bound_text(upper)})")
+        lower = upper
+    return " · ".join(parts)
+
+
 def agreement_frame(result: dict) -> pd.DataFrame:
     """One row per code plus a first row "Alle koder" (overall), Norwegian headings.
 
@@ -36,12 +62,14 @@ def agreement_frame(result: dict) -> pd.DataFrame:
 
 
 def styled(df: pd.DataFrame):
-    """The table with the kappa/alpha cells coloured by band (a pandas Styler for st.dataframe)."""
+    """The table with the kappa/alpha cells coloured by band (a pandas Styler for st.dataframe),
+    the figures as Norwegian text: "99,2 %", "0,889", "20 085" (the data stay numbers)."""
     cols = [c for c in ("Kappa", "Alfa") if c in df.columns]
 
     def colour(v):
         b = band(v)
         return f"background-color: {b[1]}" if b else ""
 
-    return (df.style.map(colour, subset=cols)
-            .format({c: "{:.3f}" for c in cols + ["Prosent enige"]}, na_rep="–"))
+    formats = {c: figure_text for c in cols}
+    formats.update({"Prosent enige": percent, "Enheter": count_text})
+    return df.style.map(colour, subset=cols).format(formats, na_rep="–")

@@ -82,9 +82,14 @@ def percent(value) -> str:
     return f"{pct:.1f} %".replace(".", ",")
 
 
-def score_text(value) -> str:
-    """A score between 0 and 1 with two decimals and a decimal comma: "0,82"."""
-    return f"{float(value):.2f}".replace(".", ",")
+def score_text(value, digits: int = 2) -> str:
+    """A score between 0 and 1 with two (or ``digits``) decimals and a decimal comma: "0,82"."""
+    return f"{float(value):.{int(digits)}f}".replace(".", ",")
+
+
+def count_text(value) -> str:
+    """A whole number with a space between thousands, as Norwegian text: "20 085"."""
+    return f"{int(value):,}".replace(",", " ")
 
 
 def actor_label(actor) -> str:

@@ -1,0 +1,68 @@
+"""The Eksport page (AppTest): a download is offered only for the options it was made with."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.app_fixtures import build_small, open_page, rendered
+
+PAGE = "views/eksport.py"
+
+
+@pytest.fixture
+def small_db(tmp_path, monkeypatch):
+    db = build_small(tmp_path)
+    monkeypatch.setenv("WORKBENCH_DB", db.url)
+    yield db
+    db.dispose()
+
+
+def downloads(at) -> list[str]:
+    return [b.label for b in at.get("download_button")]
+
+
+def made_export(user: str = "rita"):
+    at = open_page(PAGE, user)
+    at.radio(key="format").set_value("xlsx")
+    at.button(key="build").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert downloads(at)[0] == "Last ned tabellene (Excel (xlsx))" and at.get("image")
+    return at
+
+
+def test_ticking_suppression_after_an_export_offers_no_download_of_the_old_file(small_db):
+    at = made_export()
+    at.checkbox(key="suppress").check().run()
+    assert not at.exception
+    # the unsuppressed file and its pictures are gone: nothing to download, nothing to look at
+    assert downloads(at) == [] and not at.get("image")
+    assert "Valgene er endret" in rendered(at) and "Lag eksport" in rendered(at)
+    at.run()  # still nothing on the next run
+    assert downloads(at) == []
+    # made again, the download is the suppressed one
+    at.button(key="build").click().run()
+    assert not at.exception and not at.error
+    assert downloads(at)[0] == "Last ned tabellene (Excel (xlsx))"
+    assert at.session_state["export"]["options"]["suppress"] is True
+    assert "Valgene er endret" not in rendered(at)
+
+
+@pytest.mark.parametrize("change", ["coder", "include_researchers", "format"])
+def test_any_changed_option_withdraws_the_download(small_db, change):
+    at = made_export("kari")
+    if change == "coder":
+        at.selectbox(key="coder").set_value("bjorn").run()
+    elif change == "format":
+        at.radio(key="format").set_value("csv").run()
+    else:
+        at.checkbox(key=change).check().run()
+    assert not at.exception
+    assert downloads(at) == [] and not at.get("image")
+    assert "Valgene er endret" in rendered(at)
+
+
+def test_unchanged_options_keep_the_download(small_db):
+    at = made_export()
+    at.run()
+    assert downloads(at)[0] == "Last ned tabellene (Excel (xlsx))"
+    assert "Valgene er endret" not in rendered(at)
