@@ -141,9 +141,10 @@ def test_heatmap_click_is_read_as_a_cell():
 
 def test_coding_page_applies_and_removes_a_code(small_db):
     at = open_page(PAGES[1])
-    assert any("PL Testbygd" in o for o in at.selectbox(key="turn").options)  # labels as written
+    turns = at.selectbox(key="turn_fg_fase1.txt")  # the turn picker of the chosen source
+    assert any("PL Testbygd" in o for o in turns.options)  # labels as written
     at.selectbox(key="source").set_value("fg_fase1.txt")
-    at.selectbox(key="turn").set_value(3)
+    at.selectbox(key="turn_fg_fase1.txt").set_value(3)
     at.selectbox(key="code").set_value("kapasitet")
     at.button(key="apply").click().run()
     assert not at.exception and not at.error
@@ -171,7 +172,7 @@ def test_coding_page_reviews_suggestions_and_writes_memos(small_db):
     assert [(c.turn, c.code, c.origin) for c in coding] == [(3, "kontrakt.hybrid", "lexicon")]
     assert [s.id for s in list_suggestions(small_db, status="rejected")] == [ids[1]]
 
-    at.selectbox(key="turn").set_value(2)
+    at.selectbox(key="turn_intervju_fase2.txt").set_value(2)
     at.text_area(key="memo_text").input("Kapasitet nevnes igjen i fase 2.")
     at.button(key="save_memo").click().run()
     memos = list_memos(small_db, source="intervju_fase2.txt")
@@ -194,6 +195,34 @@ def test_codebook_page_search_and_frequencies(small_db):
     at.text_input(key="search").input("").run()
     at.selectbox(key="coder").set_value("bjorn").run()
     assert table(at, "codes_table").set_index("Kode-ID").loc["kapasitet", "Segmenter"] == 0
+
+
+def test_codebook_frequency_chart_labels_every_bar(small_db):
+    import json
+
+    at = open_page(PAGES[2])
+    at.selectbox(key="detail").set_value("kontrakt").run()
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    y = spec["encoding"]["y"]
+    assert y["field"] == "kode" and y["sort"] == ["Kontraktsform", "– Hybrid kontrakt", "– Relasjonell kontrakt"]
+    # Streamlit's chart theme hides overlapping axis labels (every other one of 11 bars): this
+    # chart turns that off and gives each bar a row of its own
+    assert y["axis"]["labelOverlap"] is False and y["axis"]["labelLimit"] >= 300
+    assert spec["height"] == {"step": 24}
+
+
+def test_frequency_bars_give_each_of_many_codes_a_labelled_row():
+    import pandas as pd
+
+    from workbench.ui.charts import frequency_bars
+
+    freq = pd.DataFrame({"code": [f"k.{i}" for i in range(11)], "label": [f"Kode nummer {i}" for i in range(11)],
+                         "level": [0] + [1] * 10, "segments": range(11), "codings": range(11),
+                         "share": [0.1] * 11, "is_parent": [True] + [False] * 10})
+    spec = frequency_bars(freq).to_dict()
+    assert spec["encoding"]["y"]["axis"]["labelOverlap"] is False
+    assert spec["height"] == {"step": 24}  # 11 bars, 11 rows of 24 px, one label each
+    assert spec["encoding"]["y"]["sort"] == ["Kode nummer 0"] + [f"– Kode nummer {i}" for i in range(1, 11)]
 
 
 @pytest.mark.parametrize("fmt, magic", [("xlsx", b"PK"), ("docx", b"PK"), ("csv", b"PK")])

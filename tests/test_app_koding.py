@@ -17,7 +17,11 @@ from workbench.coding import list_codings, list_suggestions, undo_last
 from workbench.ingest.media import set_media
 from workbench.store import Segment, Source, Suggestion
 
-from tests.app_fixtures import open_page
+from workbench.search import search
+from workbench.ui.format import kwic_markdown, md_unescape, quality_text
+from workbench.users import list_audit
+
+from tests.app_fixtures import open_page, rendered
 from tests.test_app import small_db, texts  # noqa: F401  (small_db is a fixture)
 
 KODING, SOK = "views/koding.py", "views/sok.py"
@@ -231,10 +235,94 @@ def test_search_finds_inflected_forms_and_codes_a_hits_sentence_in_one_click(sma
     assert at.error and "Skriv et ord" in at.error[0].value
 
 
-def test_coded_segments_show_their_neighbours(small_db):
+def test_coded_segments_show_their_neighbours_with_pseudonyms_unless_revealed(small_db):
     at = open_page(SOK)
     at.selectbox(key="r_code").set_value("kapasitet").run()
     shown = texts(at)
     assert "2 kodede utdrag" in shown
     assert "Vi mangler folk til å følge opp tiltakene." in shown
-    assert "Rådgiver SF: Tilliten mellom partene er viktigst." in shown  # the turn before, as context
+    # the turn before, as context, under the speaker's pseudonym as in "Søk i teksten"
+    pseudonym = search(small_db, "tilliten", user="kari")[0]["speaker"]
+    assert pseudonym.startswith("Statsforvalter") and f"{pseudonym}: Tilliten mellom partene er viktigst." in shown
+    page = rendered(at)
+    for label in ("PL Testbygd", "Rådgiver SF", "PL Namdal"):
+        assert label not in page, label
+    assert not list_audit(small_db, action="reveal")
+
+    at.checkbox(key="r_reveal").check().run()  # the labels as written, only when asked, and logged
+    shown = texts(at)
+    assert "Rådgiver SF: Tilliten mellom partene er viktigst." in shown and "PL Testbygd" in shown
+    assert [(a.user, a.target) for a in list_audit(small_db, action="reveal")] == [("kari", "coded_segments")]
+
+
+def _hit_lines(at) -> list[str]:
+    return [md_unescape(m.value) for m in at.main.markdown if "**" in m.value]
+
+
+def test_search_hits_read_as_the_text_is_written(small_db):
+    at = open_page(SOK)
+    at.text_input(key="q").input("liten").run()
+    # the match at the end of its turn: no space before the full stop, no "…" after it
+    assert _hit_lines(at) == ["Kapasiteten i kommunene er fortsatt **liten**."]
+    at.text_input(key="q").input("kontrakt").run()
+    assert _hit_lines(at) == ["Avtalen er både en **kontrakt** og et samarbeid.",
+                              "Avtalen har blitt en **kontrakt** med tydelige krav, men vi stoler på hverandre."]
+    at.text_input(key="q").input("tillit").run()
+    assert _hit_lines(at) == ["**Tilliten** mellom partene er viktigst."]
+
+
+def test_kwic_markdown_joins_without_spaces_and_marks_cut_context():
+    hit = {"left": "vi må bygge den ", "match": "tilliten", "right": ", og den er skjør."}
+    assert md_unescape(kwic_markdown(hit, 60)) == "vi må bygge den **tilliten**, og den er skjør."
+    long = {"left": "x" * 10, "match": "tillit", "right": "." + "y" * 9}
+    assert md_unescape(kwic_markdown(long, 10)) == "…" + "x" * 10 + "**tillit**." + "y" * 9 + "…"
+    assert md_unescape(kwic_markdown({"left": "", "match": "tillit", "right": "."}, 10)) == "**tillit**."
+
+
+def test_suggestion_quality_reads_the_same_in_the_text_and_in_the_list(small_db, component, monkeypatch):
+    import dataclasses
+
+    import workbench.coding as coding
+
+    real = coding.list_suggestions
+
+    def with_model_figures(*args, **kwargs):  # as a trained model's cross-validation gives them
+        return [dataclasses.replace(s, precision=0.857, recall=0.419) for s in real(*args, **kwargs)]
+
+    monkeypatch.setattr(coding, "list_suggestions", with_model_figures)
+    at = _source(open_page(KODING), "intervju_fase2.txt")
+    listed = [m.value for m in at.markdown if "sikkerhet" in m.value]
+    assert len(listed) == 2 and all("presisjon 85,7 % · treff 41,9 %" in md_unescape(v) for v in listed)
+    call = component.calls[-1]
+    shown = textcoder.prepare_args(call["turns"], call["codes"], call["codings"], call["suggestions"])
+    assert [s["quality"] for s in shown["suggestions"]] == ["presisjon 85,7 % · treff 41,9 %"] * 2
+    assert quality_text(0.78, 0.16) == "presisjon 78 % · treff 16 %"
+    assert quality_text(None, 0.5) == "treff 50 %" and quality_text(None, float("nan")) == ""
+
+
+def _turn_box(at):
+    return next(s for s in at.selectbox if s.label == "Tur")
+
+
+def test_the_whole_turn_picker_belongs_to_the_chosen_source(small_db, component):
+    at = open_page(KODING)
+    box = _turn_box(at)
+    assert box.options[box.index] == "1: Moderator – Velkommen til fokusgruppa."
+    first_id = box.proto.id
+    _source(at, "intervju_fase2.txt")
+    box = _turn_box(at)
+    # the box shows a turn of the new source, and the browser gets a new box for it: the old
+    # one (same id) kept showing the previous source's turn 1 in the browser
+    assert box.options[box.index] == "1: Intervjuer – Hvordan går det nå?"
+    assert box.options == ["1: Intervjuer – Hvordan går det nå?",
+                           "2: PL Namdal – Kapasiteten i kommunene er fortsatt liten.",
+                           "3: PL Namdal – Avtalen har blitt en kontrakt med tydelige krav, men vi stol"]
+    assert box.proto.id != first_id
+    box.set_value(2)
+    at.selectbox(key="code").set_value("kontrakt.relasjonell")
+    at.button(key="apply").click().run()
+    assert any("Kodet tur 2 med «Relasjonell kontrakt»" in s.value for s in at.success)
+    assert [(c.source, c.turn) for c in list_codings(small_db, coder="kari")] == [("intervju_fase2.txt", 2)]
+    _source(at, "fg_fase1.txt")  # back: the first source's box again, at its own first turn
+    box = _turn_box(at)
+    assert box.options[box.index].startswith("1: Moderator") and box.proto.id == first_id

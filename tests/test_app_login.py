@@ -265,6 +265,36 @@ def test_resource_group_overview_shows_only_suppressed_numbers_and_released_quot
     assert any(i.value == "Ingen frigitte sitater for denne cellen." for i in at.info)
 
 
+def test_resource_group_sees_a_dash_not_none_for_a_released_quote_without_pilot(small_db, tmp_path):
+    from workbench.coding import apply_code
+    from workbench.ingest import ingest_paths
+    from workbench.sharing import release_quote
+
+    extra = tmp_path / "uten_pilot"  # a fictional interview outside any pilot
+    extra.mkdir()
+    (extra / "intervju_fase3.txt").write_text("Intervjuer: Hva mangler?\n\nRådmann Vest: Vi mangler folk "
+                                              "med planfaglig kompetanse.\n", encoding="utf-8")
+    (extra / "manifest.csv").write_text("file,kind,phase,pilot,county,date,language\n"
+                                        "intervju_fase3.txt,intervju,fase 3,,,2025-02-03,nb\n", encoding="utf-8")
+    (extra / "participants.csv").write_text("file,speaker,actor,organisation,pilot\n"
+                                            "intervju_fase3.txt,Intervjuer,forsker,SINTEF,\n"
+                                            "intervju_fase3.txt,Rådmann Vest,rådmann,Vestvik kommune,\n",
+                                            encoding="utf-8")
+    assert not ingest_paths(small_db, [extra], user="anna").errors
+    apply_code(small_db, "intervju_fase3.txt", 2, "kapasitet", user="anna")
+    release_quote(small_db, "intervju_fase3.txt", 2, "kapasitet", user="anna")
+    assert released_quotes(small_db, user="rolf", code="kapasitet", actor="rådmann")["pilot"].isna().all()
+
+    at = open_page(PAGES[0], "rolf")
+    at.selectbox(key="cell_actor").set_value("rådmann")
+    at.selectbox(key="cell_code").set_value("kapasitet").run()
+    shown = [d.value for d in at.dataframe if "Sitat" in d.value.columns]
+    assert len(shown) == 1 and list(shown[0]["Sitat"]) == ["Vi mangler folk med planfaglig kompetanse."]
+    row = shown[0].iloc[0]
+    assert row["Pilot"] == "–" and row["Fase"] == "fase 3" and row["Aktør"] == "rådmann"
+    assert "None" not in shown[0].to_string() and "nan" not in shown[0].to_string()
+
+
 def test_resource_group_codebook_shows_no_small_numbers(small_db):
     at = open_page(PAGES[2], "rolf")
     assert not at.error
@@ -352,7 +382,7 @@ def test_a_markdown_image_in_a_transcript_is_shown_as_text_on_the_coding_page(sm
     assert TRACKER in TRANSCRIPTS["fg_fase1.txt"]
     at = open_page(PAGES[1], "kari")
     at.selectbox(key="source").set_value("fg_fase1.txt")
-    at.selectbox(key="turn").set_value(5)
+    at.selectbox(key="turn_fg_fase1.txt").set_value(5)
     at.selectbox(key="code").set_value("kapasitet")
     at.button(key="apply").click().run()
     at.session_state["selected_coding"] = list_codings(small_db, coder="kari")[0].id

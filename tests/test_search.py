@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from workbench.cli import cli
 from workbench.errors import NotFound, PermissionDenied
 from workbench.search import coded_segments, parse_query, search
+from workbench.users import list_audit
 
 CODEBOOK = """\
 name: sok
@@ -186,15 +187,22 @@ def test_codings_with_context(sok):
     assert [(r["source"], r["turn"], r["code"]) for r in rows] == [(F1, 2, "kontrakt.relasjonell"),
                                                                     (F2, 2, "kontrakt.relasjonell")]
     first, second = rows
-    assert first["text"] == _turn(sok, F1, 2) and first["speaker"] == "Sigrid Aune"
-    assert first["before"] == {"turn": 1, "speaker": "Moderator", "text": _turn(sok, F1, 1)}
-    assert first["after"]["turn"] == 3 and first["after"]["speaker"] == "Håvard Lien"
+    # speakers are pseudonyms, as in `workbench search`; labels only with --reveal (audited)
+    assert first["text"] == _turn(sok, F1, 2) and first["speaker"] == "Prosjektleder 1"
+    assert first["before"] == {"turn": 1, "speaker": "Forsker 1", "text": _turn(sok, F1, 1)}
+    assert first["after"]["turn"] == 3 and first["after"]["speaker"] == "Statsforvalter 1"
     assert second["after"] is None and second["before"]["turn"] == 1
+    assert not {r["speaker"] for r in rows} & LABELS
     out = _cli(sok, "codings", "--code", "kapasitet", "--context")
     lines = out.strip().splitlines()
     assert lines[0].startswith(f"== kapasitet · {F1} tur 4 · anna")
+    assert lines[1].startswith("     3 Statsforvalter 1: Vi har en samarbeidsavtale")
+    assert lines[2] == ">    4 Prosjektleder 1: Vi [mangler folk] til oppfølgingen."
+    assert lines[-1] == "1 kodinger."
+    assert not list_audit(sok, action="reveal")
+    lines = _cli(sok, "codings", "--code", "kapasitet", "--context", "--reveal").strip().splitlines()
     assert lines[1].startswith("     3 Håvard Lien: Vi har en samarbeidsavtale")
     assert lines[2] == ">    4 Sigrid Aune: Vi [mangler folk] til oppfølgingen."
-    assert lines[-1] == "1 kodinger."
+    assert [(a.user, a.target) for a in list_audit(sok, action="reveal")] == [("anna", "coded_segments")]
     result = CliRunner().invoke(cli, ["--db", sok.url, "--user", "anna", "codings", "--context"], obj={})
     assert result.exit_code == 2 and "--code" in result.output

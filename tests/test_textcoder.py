@@ -54,8 +54,8 @@ def test_arguments_are_converted_to_plain_json():
     assert out["codings"] == [{"id": 7, "turn": 1, "code": "a", "coder": "kari", "start": 4, "end": 6}]
     assert type(out["codings"][0]["start"]) is int
     assert out["suggestions"] == [{"id": 3, "turn": 2, "code": "b", "score": 0.5, "method": "leksikon",
-                                   "precision": None, "recall": 0.25, "start": None, "end": None,
-                                   "evidence": [[0, 4]]}]
+                                   "precision": None, "recall": 0.25, "quality": "treff 25 %", "start": None,
+                                   "end": None, "evidence": [[0, 4]]}]
     assert (out["selected_coding"], out["scroll_to"], out["height"]) == (7, 2, 500)
 
 
@@ -312,7 +312,7 @@ def test_in_a_browser_a_dragged_selection_is_coded_with_python_offsets(browser_r
         assert "<b>&amp;</b>" in driver.find_element(By.CSS_SELECTOR, '.tc-text[data-turn="4"]').text
         assert not driver.find_elements(By.CSS_SELECTOR, ".tc-text b")
         assert "Forslag: Samarbeid og nettverk · 0,82" in driver.find_element(By.CSS_SELECTOR, ".tc-suggs").text
-        assert "presisjon 0,88 · treff 0,61" in driver.find_element(By.CSS_SELECTOR, ".tc-suggs").text
+        assert "presisjon 88 % · treff 61 %" in driver.find_element(By.CSS_SELECTOR, ".tc-suggs").text
 
         # before the phrase: æøå, "😀", a combining acute (kafe\u0301en) and a ZWJ family emoji
         shot.drag_over(driver, turn, PHRASE)

@@ -17,7 +17,7 @@ from workbench.coding import (accept_suggestion, add_memo, apply_code, list_codi
 from workbench.ingest import list_sources, list_turns
 from workbench.ingest.media import source_media
 from workbench.suggest.active import maybe_retrain, retraining
-from workbench.ui.format import md_escape, percent, score_text, turn_position
+from workbench.ui.format import md_escape, quality_text, score_text, turn_position
 from workbench.ui.session import acting_user, action, error_text, flash, get_db, require_data, show_flash
 from workbench.ui.textcoder import text_coder
 
@@ -43,12 +43,15 @@ def describe(file: str) -> str:
 
 
 def new_source() -> None:
-    for key in ("turn", "selected_coding", "play_turn", "f_speaker", "f_actor", "f_code", "jump"):
+    for key in ("selected_coding", "play_turn", "f_speaker", "f_actor", "f_code", "jump"):
         st.session_state.pop(key, None)
 
 
 file = st.selectbox("Kilde", list(sources), key="source", format_func=describe, on_change=new_source)
 src = sources[file]
+# The whole-turn picker belongs to the source: its own widget per source, so the browser never
+# keeps showing a turn of the previous source while the text pane shows this one.
+TURN_KEY = f"turn_{file}"
 st.caption(f"{src['turns']} segmenter · {src['words']} ord · {len(src['speakers'])} talere · "
            f"koder: **{md_escape(user)}** (innlogget)")
 
@@ -206,7 +209,7 @@ with work_col:
             b3.button("Lukk", key="close_selected", on_click=lambda: st.session_state.pop("selected_coding", None))
 
     st.subheader("Kod en hel tur")
-    turn = st.selectbox("Tur", list(texts), key="turn",
+    turn = st.selectbox("Tur", list(texts), key=TURN_KEY,
                         format_func=lambda i: f"{i}: {texts[i]['speaker'] or ''} – {texts[i]['text'][:60]}")
     if not codable:
         st.info("Kodeboken har ingen kodbare koder ennå; en forsker må laste inn kodeboken.")
@@ -215,7 +218,7 @@ with work_col:
 
         def code_turn(remove: bool = False) -> None:
             # Read the widgets at click time: a changed selectbox and the click can arrive together.
-            t, c = st.session_state["turn"], st.session_state["code"]
+            t, c = st.session_state[TURN_KEY], st.session_state["code"]
             name = md_escape(labels.get(c, c))
             if remove:
                 decide(remove_code, db, file, t, c, user=user, done=f"Fjernet «{name}» fra tur {t}.")
@@ -236,7 +239,7 @@ with work_col:
 
     def save_memo() -> None:
         target_now = st.session_state.get("memo_target", "Turen")
-        where = dict(segment=(file, st.session_state["turn"])) if target_now == "Turen" else dict(source=file)
+        where = dict(segment=(file, st.session_state[TURN_KEY])) if target_now == "Turen" else dict(source=file)
         if action(add_memo, db, st.session_state.get("memo_text", ""), user=user, done="Notatet er lagret.",
                   **where) is not None:
             st.session_state["memo_text"] = ""
@@ -284,8 +287,8 @@ if not pending:
 for s in pending:
     with st.container(border=True):
         evidence = ", ".join(str(e) for e in (s.evidence or [])) or "–"
-        quality = (f" · presisjon {percent(s.precision)} · treff {percent(s.recall)}"
-                   if s.precision is not None and s.recall is not None else "")
+        quality = quality_text(s.precision, s.recall)
+        quality = f" · {quality}" if quality else ""
         st.markdown(f"**{md_escape(labels.get(s.code, s.code))}** ({md_escape(s.code)}) · tur {s.turn} · "
                     f"{md_escape(s.method)} · sikkerhet {score_text(s.score)}{quality}  \n"
                     f"Belegg: {md_escape(evidence)}")

@@ -1,7 +1,8 @@
 """Søk (researchers): lemma-aware keyword-in-context search over every turn, coding a hit in one
 click (the word, its sentence or the whole turn), and the coded segments of a code across
-sources with a turn of context on each side. Calls ``workbench.search`` and ``workbench.coding``
-only; every research text is escaped (``md_escape``)."""
+sources with a turn of context on each side. Speakers are pseudonyms on both tabs; a researcher
+may show the coded segments' speaker labels as written (audited). Calls ``workbench.search`` and
+``workbench.coding`` only; every research text is escaped (``md_escape``)."""
 
 import streamlit as st
 
@@ -11,10 +12,11 @@ from workbench.coding import code_hit
 from workbench.errors import WorkbenchError
 from workbench.ingest import list_sources
 from workbench.search import coded_segments, search
-from workbench.ui.format import actor_label, md_escape
+from workbench.ui.format import actor_label, kwic_markdown, md_escape
 from workbench.ui.session import acting_user, action, can, error_text, flash, get_db, require_data, show_flash
 
 PAGE = 25
+WIDTH = 60  # characters of context on each side of a hit
 SPANS = {"sentence": "Setningen", "match": "Treffordet", "turn": "Hele turen"}
 db = get_db()
 user = acting_user()
@@ -50,7 +52,7 @@ with find_tab:
     if query.strip():
         try:
             hits = search(db, query, source=source, actor=actor, phase=phase, code=code_filter,
-                          compounds=compounds, user=user)
+                          compounds=compounds, width=WIDTH, user=user)
         except WorkbenchError as exc:
             st.error(error_text(exc))
     if query.strip() and not hits:
@@ -76,7 +78,7 @@ with find_tab:
         for i, hit in enumerate(hits[:shown]):
             with st.container(border=True):
                 line, button = st.columns([6, 1])
-                line.markdown(f"…{md_escape(hit['left'])} **{md_escape(hit['match'])}** {md_escape(hit['right'])}…")
+                line.markdown(kwic_markdown(hit, WIDTH))
                 line.caption(" · ".join(md_escape(v) for v in (hit["source"], f"tur {hit['turn']}", hit["speaker"],
                                                                actor_label(hit["actor"]) if hit["actor"] else None,
                                                                hit["phase"]) if v))
@@ -93,9 +95,13 @@ with coded_tab:
                           format_func=lambda c: ("  " * c.count(".")) + labels.get(c, c))
     coders = coder_names(db, user=user)
     coder = c2.selectbox("Koder", [None, *coders], key="r_coder", format_func=lambda v: v or "Alle kodere")
+    # speakers are pseudonyms, as in "Søk i teksten"; a researcher may reveal the labels (audited)
+    reveal = can("reveal") and st.checkbox(
+        "Vis navn slik de står i filene (logges)", key="r_reveal",
+        help="Viser taleretikettene slik de står i filene. Hver visning lagres i revisjonsloggen.")
     if chosen:
         try:
-            rows = coded_segments(db, chosen, coder=coder, user=user)
+            rows = coded_segments(db, chosen, coder=coder, reveal=reveal, user=user)
         except WorkbenchError as exc:
             st.error(error_text(exc))
             rows = []

@@ -200,18 +200,25 @@ def search(db: Database, query: str, *, source: Any = None, actor: str | None = 
 
 @requires("view_transcripts")
 def coded_segments(db: Database, code: str, *, source: Any = None, coder: str | None = None,
-                   user: str | None = None) -> list[dict[str, Any]]:
+                   reveal: bool = False, user: str | None = None) -> list[dict[str, Any]]:
     """The codings of ``code`` (subcodes included) across sources, each with its text and one turn
-    of context before and after: the researcher's working view, so speakers are the labels as
-    written in the file.
+    of context before and after.
+
+    Speakers are pseudonyms, as in :func:`search`, unless a researcher asks ``reveal=True``
+    (audited): then the labels as written in the file.
 
     Each item: the coding's fields (``id, source, turn, code, coder, start, end, text, origin,
     created_at, memo``) plus ``speaker``, ``turn_text`` (the whole turn) and ``before`` / ``after``
     (``{"turn", "speaker", "text"}`` of the neighbouring turn, or None at a source's edge).
     """
+    from .analysis.aggregate import check_reveal
     from .coding import list_codings
+    from .sharing import pseudonym_map
 
     records = [r.to_dict() for r in list_codings(db, source=source, coder=coder, code=code)]
+    revealed = check_reveal(db, reveal, "coded_segments")
+    if not revealed:
+        pseudonym_map(db)  # assign any missing pseudonyms first
     wanted: dict[str, set[int]] = {}
     for r in records:
         wanted.setdefault(r["source"], set()).update({r["turn"] - 1, r["turn"], r["turn"] + 1})
@@ -220,9 +227,11 @@ def coded_segments(db: Database, code: str, *, source: Any = None, coder: str | 
         for name, indexes in wanted.items():
             src = s.scalar(select(Source).where(Source.file_name == name))
             text = src.canonical_text or ""
+            speaker = Speaker.label if revealed else Pseudonym.label
             for index, start, end, label in s.execute(
-                    select(Segment.index, Segment.start_char, Segment.end_char, Speaker.label)
+                    select(Segment.index, Segment.start_char, Segment.end_char, speaker)
                     .outerjoin(Speaker, Segment.speaker_id == Speaker.id)
+                    .outerjoin(Pseudonym, Speaker.pseudonym_id == Pseudonym.id)
                     .where(Segment.source_id == src.id, Segment.index.in_(sorted(indexes)))):
                 turns[(name, index)] = {"turn": index, "speaker": label, "text": text[start:end]}
     out = []

@@ -89,18 +89,21 @@ def uncode(ctx: click.Context, source: str | None, turn: str | None, code: str |
 @click.option("--code", help="Only this code (and its subcodes).")
 @click.option("--context", is_flag=True,
               help="With --code: each coding's text with the turn before and after (across sources).")
+@click.option("--reveal", is_flag=True,
+              help="With --context, researchers: speaker labels as written instead of pseudonyms (audited).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def codings(ctx: click.Context, source: str | None, coder: str | None, code: str | None, context: bool,
-            as_json: bool) -> None:
+            reveal: bool, as_json: bool) -> None:
     """List codings (id, source, turn, code, coder, span, origin, time, memo); with --code C
-    --context, the coded texts of C (subcodes included) with one turn of context on each side."""
+    --context, the coded texts of C (subcodes included) with one turn of context on each side
+    (speakers as pseudonyms unless --reveal)."""
     from ..coding import list_codings
 
     if context:
         if code is None:
             raise click.UsageError("--context krever --code (f.eks. `workbench codings --code kontrakt --context`)")
-        _codings_in_context(ctx, code, source, coder, as_json)
+        _codings_in_context(ctx, code, source, coder, as_json, reveal)
         return
     rows = [r.to_dict() for r in list_codings(open_db(ctx), user=acting_user(ctx), source=source,
                                               coder=coder, code=code)]
@@ -118,10 +121,10 @@ def codings(ctx: click.Context, source: str | None, coder: str | None, code: str
 
 
 def _codings_in_context(ctx: click.Context, code: str, source: str | None, coder: str | None,
-                        as_json: bool) -> None:
+                        as_json: bool, reveal: bool = False) -> None:
     from ..search import coded_segments
 
-    rows = coded_segments(open_db(ctx), code, source=source, coder=coder, user=acting_user(ctx))
+    rows = coded_segments(open_db(ctx), code, source=source, coder=coder, reveal=reveal, user=acting_user(ctx))
     if as_json:
         echo_json(rows)
         return

@@ -102,19 +102,25 @@ def heatmap(matrix: pd.DataFrame, *, facet_phase: bool, row_step: int = ROW_STEP
     return chart
 
 
-def frequency_bars(freq: pd.DataFrame) -> alt.Chart:
-    """Horizontal bars: coded segments per code (``code_frequencies`` frame)."""
+def frequency_bars(freq: pd.DataFrame, *, row_step: int = ROW_STEP) -> alt.Chart:
+    """Horizontal bars: coded segments per code (``code_frequencies`` frame).
+
+    Every bar has its code label on the y axis: each bar gets ``row_step`` px, and labels are
+    never hidden for overlap (Streamlit's chart theme turns Vega-Lite's ``labelOverlap`` on,
+    which drops every other label of a long list)."""
     df = freq.copy()
     df["kode"] = [code_title(lbl, lvl) for lbl, lvl in zip(df["label"], df["level"])]
     order = list(df["kode"])
+    longest = max((len(c) for c in order), default=10)
     return alt.Chart(df).mark_bar().encode(
         x=alt.X("segments:Q", title="Kodede segmenter"),
-        y=alt.Y("kode:N", title=None, sort=order, axis=alt.Axis(labelLimit=300)),
+        y=alt.Y("kode:N", title=None, sort=order,
+                axis=alt.Axis(labelLimit=max(300, 8 * longest), labelOverlap=False, labelFontSize=12)),
         color=alt.condition("datum.is_parent", alt.value("#1f4e79"), alt.value("#6baed6")),
         tooltip=[alt.Tooltip("code:N", title="Kode-ID"), alt.Tooltip("label:N", title="Kode"),
                  alt.Tooltip("segments:Q", title="Segmenter"), alt.Tooltip("codings:Q", title="Kodinger"),
                  alt.Tooltip("share:Q", title="Andel av alle segmenter", format=".1%")],
-    ).properties(height=max(120, 20 * len(df)))
+    ).properties(height=alt.Step(row_step))
 
 
 def selected_cell(event) -> dict | None:

@@ -23,6 +23,7 @@ UNKNOWN_ACTOR_LABEL = "Dokument / notater"
 UNKNOWN_ACTOR_NOTE = ("«Dokument / notater» er tekst uten taler (dokumenter og notater): den har ingen "
                       "aktør og telles derfor for seg.")
 NOT_CODED = "ikke kodet ennå"
+MISSING = "–"  # an empty cell in a display table (no pilot, no phase ...)
 
 QUOTE_HEADINGS = {"source": "Kilde", "position": "Posisjon", "speaker": "Taler", "actor": "Aktør",
                   "phase": "Fase", "pilot": "Pilot", "text": "Sitat"}
@@ -92,6 +93,14 @@ def count_text(value) -> str:
     return f"{int(value):,}".replace(",", " ")
 
 
+def quality_text(precision, recall) -> str:
+    """A suggestion's cross-validated quality as every page shows it, in percent with a decimal
+    comma: "presisjon 85,7 % · treff 41,9 %"; a missing value is left out, both missing -> ""."""
+    parts = [f"{name} {percent(v)}" for name, v in (("presisjon", precision), ("treff", recall))
+             if v is not None and not pd.isna(v)]
+    return " · ".join(parts)
+
+
 def actor_label(actor) -> str:
     """An actor as the pages show it: "(ukjent)" (no speaker) reads "Dokument / notater"."""
     return UNKNOWN_ACTOR_LABEL if actor == UNKNOWN_ACTOR else str(actor)
@@ -150,15 +159,25 @@ def share_table(matrix: pd.DataFrame, *, index: str = "actor") -> pd.DataFrame:
 def quote_view(q: pd.DataFrame, *, released: bool = False) -> pd.DataFrame:
     """The quotes of a cell for the overview: speaker as the library gives it (a pseudonym unless
     revealed), actor, never the organisation; ``released`` adds "Frigitt" (ja/nei)."""
-    out = q[[c for c in QUOTE_HEADINGS if c in q.columns]].rename(columns=QUOTE_HEADINGS)
+    out = _missing_as_dash(q[[c for c in QUOTE_HEADINGS if c in q.columns]].rename(columns=QUOTE_HEADINGS))
     if released and "released" in q.columns:
         out["Frigitt"] = ["ja" if r else "nei" for r in q["released"]]
     return out
 
 
+def _missing_as_dash(out: pd.DataFrame) -> pd.DataFrame:
+    """Missing cells (None, NaN) read "–" in a display table, never "None"."""
+    out = out.astype(object)
+    return out.where(out.notna(), MISSING)
+
+
 def released_view(r: pd.DataFrame) -> pd.DataFrame:
-    """Released quotes (``sharing.released_quotes``) for display: pseudonym, actor, phase, text."""
-    return r[[c for c in RELEASED_HEADINGS if c in r.columns]].rename(columns=RELEASED_HEADINGS)
+    """Released quotes (``sharing.released_quotes``) for display: pseudonym, actor, phase, pilot,
+    text; a missing value (a quote without pilot, phase or speaker) reads "–"."""
+    out = r[[c for c in RELEASED_HEADINGS if c in r.columns]].copy()
+    if "actor" in out.columns:
+        out["actor"] = [a if a is None or pd.isna(a) else actor_label(a) for a in out["actor"]]
+    return _missing_as_dash(out.rename(columns=RELEASED_HEADINGS))
 
 
 def zip_files(files: Iterable[Path]) -> bytes:
@@ -167,6 +186,20 @@ def zip_files(files: Iterable[Path]) -> bytes:
         for f in files:
             zf.write(f, arcname=Path(f).name)
     return buf.getvalue()
+
+
+def kwic_markdown(hit: dict, width: int) -> str:
+    """A search hit (``workbench.search.search``, called with ``width``) as one Markdown line that
+    reads as the text is written: the context joined to the bold match without added spaces
+    ("bygge den **tilliten**, og den er skjør."), and "…" only where the context was cut."""
+    left, match, right = (str(hit.get(k) or "") for k in ("left", "match", "right"))
+    before = "…" if len(left) >= width > 0 else ""
+    after = "…" if len(right) >= width > 0 else ""
+    # the bold marks must touch the word: spaces of the match itself stay outside them
+    inner = match.strip()
+    lead, trail = match[:len(match) - len(match.lstrip())], match[len(match.rstrip()):]
+    bold = f"**{md_escape(inner)}**" if inner else ""
+    return f"{before}{md_escape(left + lead)}{bold}{md_escape(trail + right)}{after}"
 
 
 def turn_position(turn: dict) -> str:

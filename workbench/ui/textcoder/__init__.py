@@ -36,6 +36,8 @@ from typing import Any
 import streamlit as st
 import streamlit.components.v1 as components
 
+from ..format import quality_text
+
 BUILD_DIR = Path(__file__).resolve().parent / "build"
 DEV_URL_ENV = "WORKBENCH_TEXTCODER_DEV_URL"
 # Tableau 10: distinct, readable as a translucent background; codes without a colour get these in order
@@ -66,7 +68,8 @@ def text_coder(turns: Iterable[Mapping], codes: Iterable[Mapping], codings: Iter
     codable codes ``{"id", "label", "color"}`` (a palette colour when None); ``codings``:
     ``{"id", "turn", "code", "coder", "start", "end"}`` (None/None: the whole turn);
     ``suggestions``: ``{"id", "turn", "code", "score", "start", "end", "evidence", "method",
-    "precision", "recall"}``. Items may be mappings or objects with those attributes (a
+    "precision", "recall"}`` (the component shows precision and recall as ``quality_text``
+    writes them). Items may be mappings or objects with those attributes (a
     ``CodingRecord``). Offsets are code points into the turn's text and are clipped to it;
     codings and suggestions of turns not shown are left out. Raises ValueError, naming the
     argument and the place, for anything malformed.
@@ -270,6 +273,7 @@ def _suggestion(item: Any, where: str, texts: dict[int, str]) -> dict | None:
     out["method"] = _str(_get(item, "method", where, ""), f"{where} -> method")
     out["precision"] = _opt_float(_get(item, "precision", where, None), f"{where} -> precision")
     out["recall"] = _opt_float(_get(item, "recall", where, None), f"{where} -> recall")
+    out["quality"] = quality_text(out["precision"], out["recall"])  # shown as the pages show it
     raw_evidence = _get(item, "evidence", where, None)
     if turn not in texts:
         return None
