@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from workbench.codebook import load_codebook
 from workbench.coding import apply_code
 from workbench.ingest import ingest_paths
@@ -207,3 +209,15 @@ def rendered(at) -> str:
     parts += [df.to_string() for df in chart_data(at)]
     text = "\n".join(parts)
     return text + "\n" + md_unescape(text)
+
+
+@pytest.fixture
+def small_db(tmp_path, monkeypatch):
+    """The small project (:func:`build_small`) as the app's database (``WORKBENCH_DB``). The
+    library calls of the tests themselves act as kari (``WORKBENCH_USER``), which never logs
+    anyone in to the app. Import it into a test module to use it."""
+    db = build_small(tmp_path)
+    monkeypatch.setenv("WORKBENCH_DB", db.url)
+    monkeypatch.setenv("WORKBENCH_USER", "kari")
+    yield db
+    db.dispose()

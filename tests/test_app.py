@@ -18,18 +18,11 @@ from workbench.ui.charts import selected_cell
 from workbench.ui.format import md_unescape
 from workbench.users import add_user
 
-from tests.app_fixtures import PAGES, TITLES, app, build_small, open_page
+from tests.app_fixtures import PAGES, TITLES, app, open_page, small_db  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def small_db(tmp_path, monkeypatch):
-    db = build_small(tmp_path)
-    monkeypatch.setenv("WORKBENCH_DB", db.url)
-    monkeypatch.setenv("WORKBENCH_USER", "kari")  # for the library calls of the tests themselves
-    yield db
-    db.dispose()
 
 
 TABLE_COLUMN = {"share_table": "Aktør", "quotes": "Sitat", "codes_table": "Kode-ID"}

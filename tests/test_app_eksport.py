@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app_fixtures import build_small, open_page, rendered
+from tests.app_fixtures import open_page, rendered, small_db  # noqa: F401 (a fixture)
 
 PAGE = "views/eksport.py"
 
 
-@pytest.fixture
-def small_db(tmp_path, monkeypatch):
-    db = build_small(tmp_path)
-    monkeypatch.setenv("WORKBENCH_DB", db.url)
-    yield db
-    db.dispose()
 
 
 def downloads(at) -> list[str]:

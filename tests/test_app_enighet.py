@@ -13,17 +13,11 @@ from workbench.ui.agreement import agreement_frame, band_legend, styled
 from workbench.ui.format import count_text
 from workbench.users import list_audit
 
-from tests.app_fixtures import build_small, open_page, rendered
+from tests.app_fixtures import open_page, rendered, small_db  # noqa: F401 (a fixture)
 
 PAGE = "views/enighet.py"
 
 
-@pytest.fixture
-def small_db(tmp_path, monkeypatch):
-    db = build_small(tmp_path)
-    monkeypatch.setenv("WORKBENCH_DB", db.url)
-    yield db
-    db.dispose()
 
 
 def test_agreement_table_matches_the_library_and_names_the_band(small_db):

@@ -15,18 +15,11 @@ from workbench.ingest import ingest_paths
 from workbench.ui.charts import heatmap
 from workbench.ui.format import UNKNOWN_ACTOR_LABEL, cell_texts, percent, share_table
 
-from tests.app_fixtures import PAGES, build_small, chart_data, open_page
+from tests.app_fixtures import PAGES, chart_data, open_page, small_db  # noqa: F401 (a fixture)
 
 NOTES = "Notat fra møtet.\n\nAvtalen er et samarbeid.\n\nNeste møte i mars.\n"
 
 
-@pytest.fixture
-def small_db(tmp_path, monkeypatch):
-    db = build_small(tmp_path)
-    monkeypatch.setenv("WORKBENCH_DB", db.url)
-    monkeypatch.setenv("WORKBENCH_USER", "kari")
-    yield db
-    db.dispose()
 
 
 @pytest.fixture

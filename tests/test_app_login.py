@@ -21,21 +21,15 @@ from workbench.ui.charts import SUPPRESSED_FILL
 from workbench.ui.format import md_escape, md_unescape
 from workbench.users import disable_user, list_audit
 
-from tests.app_fixtures import (PAGES, ROLE_PAGES, ROSTER_LABELS, TRACKER, TRANSCRIPTS, USERS, app, build_small,
+from tests.app_fixtures import (PAGES, ROLE_PAGES, ROSTER_LABELS, TRACKER, TRANSCRIPTS, USERS, app,
                                 chart_data, log_in_with_form, navigation_titles, open_page, rendered)
+from tests.app_fixtures import small_db  # noqa: F401 (a fixture)
 
 SOURCE_NAMES = ("fg_fase1.txt", "intervju_fase2.txt")
 RESEARCH_TEXT = ("prosjektleder", "statsforvalter", "Kontraktsform", "Kapasitet", "Midt-Finnmark", "fase 1",
                  "Vi mangler folk", "Tilliten mellom partene")
 
 
-@pytest.fixture
-def small_db(tmp_path, monkeypatch):
-    db = build_small(tmp_path)
-    monkeypatch.setenv("WORKBENCH_DB", db.url)
-    monkeypatch.setenv("WORKBENCH_USER", "kari")  # must not log anyone in to the app
-    yield db
-    db.dispose()
 
 
 def element_types(at: AppTest) -> set[str]:

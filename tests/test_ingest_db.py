@@ -197,7 +197,7 @@ def test_manifest_from_xlsx(tmp_path):
 
 def test_unknown_source_lists_known_files(db, folder):
     ingest_paths(db, [folder])
-    with pytest.raises(NotFound, match=r"source 'nei\.txt' not found; known files: fg\.txt, notater\.md"):
+    with pytest.raises(NotFound, match=r"unknown source 'nei\.txt'; known files: fg\.txt, notater\.md"):
         list_turns(db, "nei.txt")
     assert list_turns(db, 1)[0]["index"] == 1
 
