@@ -157,21 +157,26 @@ def evidence_spans(text: str, evidence: Iterable[Any] | None) -> list[tuple[int,
     word in the text begins with: "samarbeid" marks "samarbeidet"), case-insensitively and at
     word starts. When ``text`` is an ``AnalysedText`` (a segment with its tokens and lemmas), an
     item also marks the words whose lemmas it is ("ha være" marks "har vært", "kunne" marks "kan")."""
+    return located_evidence(text, evidence)[1]
+
+
+def located_evidence(text: str, evidence: Iterable[Any] | None) -> tuple[list[Any], list[tuple[int, int]]]:
+    """The items of ``evidence`` found in ``text`` (the others are not shown) and their places, as
+    :func:`evidence_spans` gives them: each item is looked for once."""
+    items: list[Any] = []
     found: list[tuple[int, int]] = []
     for item in evidence or ():
-        found += _evidence_places(text, item)
+        places = _evidence_places(text, item)
+        if places:
+            items.append(item)
+            found += places
     merged: list[tuple[int, int]] = []
     for start, end in sorted(found):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
             merged.append((start, end))
-    return merged
-
-
-def located_evidence(text: str, evidence: Iterable[Any] | None) -> list[Any]:
-    """The items of ``evidence`` that ``evidence_spans`` finds in ``text`` (the others are not shown)."""
-    return [item for item in evidence or () if _evidence_places(text, item)]
+    return items, merged
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -654,13 +659,13 @@ def _suggestion_record(session: Session, s: Suggestion, quality: dict[str, dict]
         start, end = s.start_char - seg.start_char, s.end_char - seg.start_char
     decider = session.get(User, s.decided_by).name if s.decided_by else None
     text = seg.text
-    analysed = _analysed_text(seg)
+    shown, places = located_evidence(_analysed_text(seg), s.evidence)
     return SuggestionRecord(id=s.id, source=seg.source.file_name, turn=seg.index, code=s.code_id,
                             method=s.method, score=float(s.score),
-                            evidence=None if s.evidence is None else located_evidence(analysed, s.evidence),
+                            evidence=None if s.evidence is None else shown,
                             status=s.status, start=start, end=end, text=text, decided_by=decider,
                             decided_at=s.decided_at, actor=seg.speaker.actor if seg.speaker else None,
-                            evidence_spans=evidence_spans(analysed, s.evidence),
+                            evidence_spans=places,
                             precision=figures.get("precision"), recall=figures.get("recall"),
                             coded_text=text if start is None else text[start:end])
 
