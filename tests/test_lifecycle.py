@@ -433,7 +433,8 @@ def test_inventory_counts_where_personal_data_lives(project):
     assert inv["released_quotes"] == 2 and inv["audit_events"]["by_action"]["ingest"] == 2
     forget(project, "Kari Nordmann", user="forsker")
     inv = inventory(project, user="forsker")
-    assert inv["speakers"]["withdrawn"] == 2 and inv["speakers"]["labels_that_are_names"] == 2
+    assert inv["speakers"]["withdrawn"] == 2 and inv["speakers"]["withdrawn_people"] == 1  # her two sources
+    assert inv["speakers"]["labels_that_are_names"] == 2
 
 
 def test_cli_forget_asks_first_and_prints_no_traceback(project):

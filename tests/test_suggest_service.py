@@ -261,6 +261,17 @@ def test_cli_train_suggest_evaluate(trainable):
     assert result.exit_code == 0 and "mikro P=" in result.output
 
 
+def test_cli_evaluate_with_and_without_anchors(trainable, tmp_path):
+    runner, env = CliRunner(), _runner_env(trainable)
+    anchors = tmp_path / "a.jsonl"
+    anchors.write_text("".join(json.dumps({"text": t, "codes": ["legitimitet.demokratisk"]}) + "\n"
+                               for t in DEMOKRATISK[:3]), encoding="utf-8")
+    with_them = runner.invoke(cli, ["evaluate", "--json", "--folds", "3", "--anchors", str(anchors)], env=env)
+    without = runner.invoke(cli, ["evaluate", "--json", "--folds", "3", "--no-anchors"], env=env)
+    assert with_them.exit_code == 0 and without.exit_code == 0, with_them.output + without.output
+    assert json.loads(with_them.output)["anchors"] == 3 and json.loads(without.output)["anchors"] == 0
+
+
 def test_commands_need_a_codebook(db, tmp_path):
     result = CliRunner().invoke(cli, ["train"], env=_runner_env(db))
     assert result.exit_code == 1 and "load a codebook first" in result.output

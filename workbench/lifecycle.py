@@ -577,10 +577,12 @@ def inventory(db: Database, *, user: str | None = None) -> dict[str, Any]:
     from .privacy import is_name_label
 
     with db.session() as s:
-        speakers = s.execute(select(Speaker.label, Speaker.actor, Speaker.organisation, Speaker.pilot, Speaker.name,
-                                    Speaker.withdrawn, Source.pilot).join(Source, Speaker.source_id == Source.id)).all()
+        speakers = s.execute(select(Speaker.id, Speaker.label, Speaker.actor, Speaker.organisation, Speaker.pilot,
+                                    Speaker.name, Speaker.withdrawn, Speaker.pseudonym_id,
+                                    Source.pilot.label("source_pilot"))
+                             .join(Source, Speaker.source_id == Source.id)).all()
         named = [r for r in speakers if not r.withdrawn and (r.name or is_name_label(
-            r.label, actor=r.actor, organisation=r.organisation, pilot=r.pilot or r[6]))]
+            r.label, actor=r.actor, organisation=r.organisation, pilot=r.pilot or r.source_pilot))]
         sources_named = s.scalar(select(func.count(func.distinct(Speaker.source_id))).where(
             Speaker.withdrawn.is_(False))) or 0
         media = list(s.scalars(select(Source.media).where(Source.media.is_not(None))))
@@ -596,7 +598,8 @@ def inventory(db: Database, *, user: str | None = None) -> dict[str, Any]:
             "speakers": {"count": len(speakers), "labels_that_are_names": len(named),
                          "with_real_name": sum(1 for r in speakers if r.name),
                          "with_organisation": sum(1 for r in speakers if r.organisation),
-                         "withdrawn": sum(1 for r in speakers if r.withdrawn)},
+                         "withdrawn": sum(1 for r in speakers if r.withdrawn),  # speaker rows (a person per source)
+                         "withdrawn_people": len({r.pseudonym_id or -r.id for r in speakers if r.withdrawn})},
             "pseudonyms": s.scalar(select(func.count()).select_from(Pseudonym)) or 0,
             "memos": {"count": len(memo_texts), "naming_participants": sum(1 for t in memo_texts if _count(scrubber, t))},
             "released_quotes": s.scalar(select(func.count()).select_from(ReleasedQuote)) or 0,

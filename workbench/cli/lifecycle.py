@@ -151,7 +151,7 @@ def inventory(ctx: click.Context, as_json: bool) -> None:
                f"{s['with_delete_by']} med slettedato")
     click.echo(f"Talere: {sp['count']}, {sp['labels_that_are_names']} etiketter som er navn, "
                f"{sp['with_real_name']} med fullt navn, {sp['with_organisation']} med organisasjon, "
-               f"{sp['withdrawn']} trukket ut")
+               f"{sp['withdrawn_people']} personer trukket ut ({sp['withdrawn']} taleretiketter)")
     click.echo(f"Pseudonymer: {data['pseudonyms']}")
     click.echo(f"Notater: {m['count']}, {m['naming_participants']} nevner deltakere ved navn")
     click.echo(f"Frigitte sitater: {data['released_quotes']}")

@@ -60,14 +60,17 @@ def train(ctx: click.Context, anchors: tuple[Path, ...], no_anchors: bool, as_js
               help="Hvilke forslag som måles.")
 @click.option("--anchors", "anchors", multiple=True, type=click.Path(exists=True, path_type=Path),
               help=ANCHORS_HELP)
+@click.option("--no-anchors", is_flag=True, help="Mål uten ankerytringer (bare de kodede segmentene).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def evaluate(ctx: click.Context, folds: int, method: str, anchors: tuple[Path, ...], as_json: bool) -> None:
+def evaluate(ctx: click.Context, folds: int, method: str, anchors: tuple[Path, ...], no_anchors: bool,
+             as_json: bool) -> None:
     """Grouped k-fold cross-validated precision, recall and F1 per code and micro/macro over the
     coded segments and anchor utterances."""
     from ..suggest.service import evaluate as run
 
-    result = run(open_db(ctx), user=acting_user(ctx), folds=folds, method=method, anchors=list(anchors) or None)
+    result = run(open_db(ctx), user=acting_user(ctx), folds=folds, method=method,
+                 anchors=[] if no_anchors else (list(anchors) or None))
     if as_json:
         echo_json(result)
         return

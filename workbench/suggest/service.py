@@ -216,7 +216,8 @@ class TrainReport:
     min_examples: int = 0
 
     def summary(self) -> str:
-        return (f"Modell {self.model_id} trent på {self.segments} kodede segmenter, {self.anchors} ankerytringer, "
+        return (f"Modell {self.model_id} trent på {self.segments} segmenter fra kodede kilder, {self.anchors} "
+                f"ankerytringer, "
                 f"{self.rejected} avviste forslag og {self.examples} eksempler fra kodeboka på {self.seconds:.1f} s: "
                 f"{len(self.modelled)} koder med modell, {len(self.fallback)} uten (for få eksempler, "
                 f"under {self.min_examples}: faller tilbake på leksikonet).")
