@@ -110,6 +110,10 @@ def backup(db: Database, out: Path | str, *, user: str | None = None) -> dict[st
         target = sqlite3.connect(str(out))
         try:
             source.backup(target, pages=1024)  # in steps: writers are not held up for the whole copy
+        except BaseException:
+            target.close()
+            out.unlink(missing_ok=True)  # never a half-written backup that looks like one
+            raise
         finally:
             target.close()
             source.close()
