@@ -71,12 +71,15 @@ with friendly_errors():
     def speaker(r: dict) -> str:
         return r["speaker"] or UNKNOWN_ACTOR_LABEL  # text without a speaker: a document or notes
 
+    def resolved_mark(r: dict) -> str:
+        return " · ✓ omforent" if r["consensus"] is not None else ""
+
     index = st.selectbox("Tur", range(len(rows)), key="disagreement",
                          format_func=lambda i: f"{rows[i]['source']} · tur {rows[i]['turn']} · {speaker(rows[i])}"
-                                               + (" · ✓ omforent" if rows[i]["consensus"] is not None else ""))
+                                               + resolved_mark(rows[i]))
     row = rows[index]
     st.markdown(f"**{md_escape(speaker(row))}** · {md_escape(row['source'])} · tur {row['turn']}"
-                + (" · ✓ omforent" if row["consensus"] is not None else ""))
+                + resolved_mark(row))
     st.markdown(f"> {md_escape(row['text'])}")
     columns = st.columns(len(chosen))
     for col, coder in zip(columns, chosen):

@@ -108,15 +108,15 @@ def backup(db: Database, out: Path | str, *, user: str | None = None) -> dict[st
     if db.dialect == "sqlite":
         source = sqlite3.connect(_sqlite_path(db), timeout=30)
         target = sqlite3.connect(str(out))
+        copied = False
         try:
             source.backup(target, pages=1024)  # in steps: writers are not held up for the whole copy
-        except BaseException:
-            target.close()
-            out.unlink(missing_ok=True)  # never a half-written backup that looks like one
-            raise
+            copied = True
         finally:
             target.close()
             source.close()
+            if not copied:
+                out.unlink(missing_ok=True)  # never a half-written backup that looks like one
         kind = "sqlite"
     else:
         args, env = _pg_args(db)
