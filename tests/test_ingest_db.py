@@ -167,6 +167,30 @@ def test_extra_manifest_and_participants_files_are_concatenated(db, folder):
     assert {s["label"]: s["actor"] for s in row["speakers"]} == {"Rådgiver": "Husbanken", "Intervjuer": "forsker"}
 
 
+def test_lower_case_interviewer_labels_get_the_roster_actor(db, tmp_path):
+    d = tmp_path / "korpus"
+    d.mkdir()
+    (d / "ir.txt").write_text("i: Hvordan startet dere?\nr: Vi begynte i 2022.\n"
+                              "i: Hvem var med?\nr: Kommunen og fylket.\n", encoding="utf-8")
+    (d / "intervjuer.txt").write_text("intervjuer: Hva betyr avtalen?\ninformant: Mye.\n"
+                                      "intervjuer: Hvorfor?\ninformant: Tillit.\n", encoding="utf-8")
+    # participants.csv names the interviewer of ir.txt in upper case and forgets the respondent
+    (d / "participants.csv").write_text("file,speaker,actor\nir.txt,I,forsker\n"
+                                        "intervjuer.txt,Intervjuer,forsker\n"
+                                        "intervjuer.txt,Informant,prosjektleder\n", encoding="utf-8")
+    report = ingest_paths(db, [d])
+    assert report.errors == [] and sorted(report.added) == ["intervjuer.txt", "ir.txt"]
+    # the respondent's words are not the interviewer's: own speaker, without an actor, and reported
+    assert [(t["speaker"], t["actor"], t["text"]) for t in list_turns(db, "ir.txt")] == [
+        ("I", "forsker", "Hvordan startet dere?"), ("r", None, "Vi begynte i 2022."),
+        ("I", "forsker", "Hvem var med?"), ("r", None, "Kommunen og fylket.")]
+    assert [w for w in report.warnings if "not in participants.csv" in w] == [
+        "ir.txt:2: speaker 'r' is not in participants.csv; stored as its own speaker without an actor; "
+        "add a row to give the actor"]
+    assert [(t["speaker"], t["actor"]) for t in list_turns(db, "intervjuer.txt")] == [
+        ("Intervjuer", "forsker"), ("Informant", "prosjektleder")] * 2
+
+
 def test_manifest_errors_name_file_row_and_allowed_values(tmp_path):
     bad = tmp_path / "manifest.csv"
     bad.write_text("file,kind,phase,pilot,county,date,language\n"

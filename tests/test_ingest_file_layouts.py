@@ -446,6 +446,73 @@ def test_bold_labels_without_a_colon_in_word(tmp_path):
     assert [t.text for t in parsed.turns] == ["Bakgrunn Prosjektet starta i 2021.", "Viktig Dette må følgjast opp."]
 
 
+def test_word_minutes_with_recurring_bold_or_colon_lead_ins_are_a_document(tmp_path):
+    import docx
+
+    items = [("Sak 3/24", "Budsjett for 2025."), ("Vedtak", "Styret godkjente budsjettet."),
+             ("Merknad", "Ola Fjell var inhabil."), ("Oppfølging", "Kari Nordmann sender budsjettet."),
+             ("Sak 4/24", "Ny nettside."), ("Vedtak", "Saken utsettes."), ("Merknad", "Ingen."),
+             ("Oppfølging", "Ingen."), ("Referent", "Siri Fjellheim.")]
+    d = docx.Document()
+    d.add_paragraph("Referat fra styremøte i Nordvik utvikling")
+    for lead, text in items:  # bold lead-in, then plain text
+        para = d.add_paragraph()
+        para.add_run(lead).bold = True
+        para.add_run(" " + text)
+    bold = tmp_path / "referat.docx"
+    d.save(bold)
+    parsed = read_file(bold)
+    assert parsed.kind_hint == "dokument"
+    assert speakers_and_texts(parsed) == [(None, "Referat fra styremøte i Nordvik utvikling")] + [
+        (None, f"{lead} {text}") for lead, text in items]
+    assert parsed.preamble == []
+
+    d = docx.Document()
+    for lead, text in items:  # the colon form, lead-in bold or not
+        para = d.add_paragraph()
+        para.add_run(f"{lead}:").bold = lead.startswith("Sak")
+        para.add_run(" " + text)
+    colon = tmp_path / "referat_kolon.docx"
+    d.save(colon)
+    parsed = read_file(colon)
+    assert parsed.kind_hint == "dokument"
+    assert speakers_and_texts(parsed) == [(None, f"{lead}: {text}") for lead, text in items]
+
+
+def test_otter_footer_in_a_word_export_is_dropped(tmp_path):
+    import docx
+
+    d = docx.Document()
+    for line in ("Kari Nordmann  0:03", "Hei alle sammen.", "Ola Fjell  0:15", "Takk. Vi avslutter der."):
+        d.add_paragraph(line)
+    d.add_paragraph("")
+    d.add_paragraph("Transcribed by https://otter.ai")
+    own = tmp_path / "otter.docx"
+    d.save(own)
+    parsed = read_file(own)
+    assert speakers_and_texts(parsed) == [("Kari Nordmann", "Hei alle sammen."),
+                                          ("Ola Fjell", "Takk. Vi avslutter der.")]
+    assert "otter.ai" not in canonical(parsed)
+
+    d = docx.Document()  # the footer as the last line of the last paragraph (Shift+Enter)
+    run = d.add_paragraph().add_run("Kari: Hei alle sammen.")
+    for line in ("Ola: Hei, Kari.", "Kari: Da avslutter vi.", "Ola: Takk.", "Transcribed by Otter.ai"):
+        run.add_break()
+        run.add_text(line)
+    inside = tmp_path / "otter_linjeskift.docx"
+    d.save(inside)
+    parsed = read_file(inside)
+    assert speakers_and_texts(parsed)[-1] == ("Ola", "Takk.")
+    assert "otter.ai" not in canonical(parsed).casefold()
+
+    d = docx.Document()  # a document without speakers
+    for line in ("Befaring i Nordvik.", "Vi så på tomtene.", "Transcribed by https://otter.ai on 3. mars 2024"):
+        d.add_paragraph(line)
+    doc = tmp_path / "otter_notat.docx"
+    d.save(doc)
+    assert [t.text for t in read_file(doc).turns] == ["Befaring i Nordvik.", "Vi så på tomtene."]
+
+
 def test_word_headings_over_labelled_turns_are_the_turns_headings(tmp_path):
     import docx
 

@@ -23,6 +23,19 @@ with digits that occurs once counts when its family recurs ("Informant 3" beside
 With a roster, its labels always start turns; a recurring label that is not in it is kept as its
 own speaker and reported (``strict_roster=True`` makes that an error).
 
+A lead-in whose first word is a section word of minutes and agendas (``Vedtak``, ``Merknad``,
+``Sak 3/24``, ``Oppfølging``: :data:`SECTION_WORDS`) is never a speaker, so meeting minutes read as
+notes or a document, not as a transcript.
+
+Lower-case labels (``i:``, ``int:``, ``r:``, ``k1:``, ``intervjuer:``) are codes of at most four
+letters (and digits) or role words; they count only when they recur as turn starts beside a second
+recurring speaker (``i:`` and ``r:``, or ``r:`` beside ``I:``), so a line of prose that starts with
+"i:" (the preposition) stays text. They are kept as written; roster labels match case-insensitively,
+so a participants.csv row ``I`` or ``Intervjuer`` gives ``i:`` or ``intervjuer:`` its actor.
+
+A tool's footer after the last line of speech ("Transcribed by https://otter.ai") is dropped, never
+stored as text of the last turn (:func:`is_tool_footer`).
+
 ``split_turns`` works in two passes over the lines: the first classifies each line once and keeps
 only compact records of the label-like lines, the file's pattern is decided from those records, and
 the second pass builds the turns. ``parse_lines`` takes a callable that yields the lines, so a large
@@ -43,6 +56,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from ..errors import InputError
+from ..privacy import ROLE_WORDS
 from .model import Parsed, Turn
 
 # Norwegian (bokmål and nynorsk) keys of title/metadata lines that are never speaker turns.
@@ -52,6 +66,26 @@ METADATA_KEYS = frozenset(k.casefold() for k in (
     "Emne", "Prosjekt", "Pilot", "Kommune", "Kommunar", "Fase", "Varighet", "Varigheit",
     "Transkribert av", "Transkribert", "Opptak", "Møte", "Møtestad",
     "Møtested", "Saksnr", "Ref", "Kilde", "Kjelde", "Title", "Date",
+))
+
+# Section words of minutes (møtereferat), agendas and action lists, bokmål and nynorsk: a lead-in that
+# starts with one of them ("Vedtak", "Sak 3/24", "Oppfølging:") heads a part of a document, it is not a
+# speaker. Role words that can be speakers ("Møteleder", "Ordstyrer", "Ansvarlig": see
+# workbench.privacy.ROLE_WORDS) are deliberately not listed; "Referent" is a metadata key above.
+SECTION_WORDS = frozenset(k.casefold() for k in (
+    "Vedtak", "Merknad", "Merknader", "Sak", "Saker", "Oppfølging", "Referat", "Referent", "Tilstede",
+    "Tilstades", "Forfall", "Saksliste", "Sakliste", "Dagsorden", "Agenda", "Eventuelt", "Ansvar", "Frist",
+    "Tiltak", "Dato", "Sted", "Stad", "Konklusjon", "Bakgrunn", "Forslag", "Innstilling", "Orientering",
+    "Beslutning", "Avgjerd", "Protokoll", "Innkalling",
+))
+
+# Lower-case words at a line start with a colon that are notes, not speaker codes ("obs: ...").
+LOWER_NOT_LABELS = frozenset((
+    "obs", "nb", "ps", "pps", "merk", "eks", "ex", "jf", "jfr", "ref", "tlf", "mob", "mvh", "tips", "info",
+    "kl", "ca", "dvs", "evt", "mht", "osv", "url", "http", "https", "www", "fra", "til", "kopi", "cc", "re",
+    "sv", "fw", "fwd", "vs", "mål", "og", "men", "så", "at", "en", "et", "ei", "er", "om", "på", "med",
+    "av", "for", "som", "den", "det", "de", "du", "jeg", "eg", "vi", "han", "ho", "hun", "note", "todo",
+    "ja", "nei", "jo", "nå", "no", "da", "her", "der", "hva", "kva", "når", "hvor", "kor", "sum", "alle",
 ))
 
 # Bracketed words at the start of a line that are transcription notes, never speakers.
@@ -102,6 +136,16 @@ BRACKET_LABEL = re.compile(
 TRAIL_TIME = re.compile(
     rf"(?P<sep>[ \t]*[|–—-][ \t]*|[ \t]{{2,}}|\t|[ \t]*(?=[\[(])|[ \t])"
     rf"[\[(]?[ \t]*(?P<t>{_TS})[ \t]*[\])]?[ \t]*:?$")
+# A lower-case label: "i: text", "int [00:01:02]: text", "k1:" (one word, see _lower_ok).
+LOWER_LABEL = re.compile(
+    rf"(?P<label>[^\W\d_][\w\-]{{0,24}})"
+    rf"[ \t]*(?:[\[(][ \t]*(?P<t2>{_TS})[ \t]*[\])][ \t]*)?"
+    rf":(?!//)(?!\d)[ \t]*"
+    rf"(?:[\[(][ \t]*(?P<t3>{_TS})[ \t]*[\])][ \t]*)?")
+_LOWER_CODE = re.compile(r"[^\W\d_]{1,4}\d{0,3}")
+# The footer a transcription tool writes after the transcript: "Transcribed by https://otter.ai",
+# "Transcribed by Otter.ai", "Transcribed by https://otter.ai on May 3, 2024".
+TOOL_FOOTER = re.compile(r"transcribed\s+by\s+(?:https?://)?(?:www\.)?otter\.ai\b.{0,80}", re.I)
 LOWER_CONNECTIVES = frozenset({"i", "fra", "frå", "på", "for", "og", "av", "til", "ved", "om", "de", "la", "von", "van"})
 CAPS_ALONE = re.compile(r"^[A-ZÆØÅÄÖÉ0-9][A-ZÆØÅÄÖÉ0-9 _()\-.]*$")
 _DIGITS = re.compile(r"\d+")
@@ -282,10 +326,22 @@ class LabelMatch:
     time: float | None
 
 
-def looks_like_label(label: str) -> bool:
-    """Heuristic for a speaker label without a roster: 1-4 capitalised words, not a metadata key."""
+def is_section_lead(label: str) -> bool:
+    """True for a lead-in that heads a part of minutes or an agenda ("Vedtak", "Sak 3/24"), not a speaker."""
     words = label.split()
-    if not 1 <= len(words) <= 4 or label.casefold() in METADATA_KEYS:
+    return bool(words) and words[0].strip("*_:.()[]").casefold() in SECTION_WORDS
+
+
+def is_tool_footer(line: str) -> bool:
+    """True for the footer a transcription tool writes after the speech ("Transcribed by https://otter.ai")."""
+    return TOOL_FOOTER.fullmatch(line.strip()) is not None
+
+
+def looks_like_label(label: str) -> bool:
+    """Heuristic for a speaker label without a roster: 1-4 capitalised words, not a metadata key
+    and not a section word of minutes."""
+    words = label.split()
+    if not 1 <= len(words) <= 4 or label.casefold() in METADATA_KEYS or is_section_lead(label):
         return False
     if len(label) > 40 or label.endswith((".", ",", "-")) or label.startswith(("-", "*", "#", "http")):
         return False
@@ -318,7 +374,7 @@ def _bracket_ok(label: str) -> bool:
         return False
     if label.casefold() in METADATA_KEYS or not any(c.isalpha() for c in label):
         return False
-    if label.split()[0].casefold() in BRACKET_NOTES:  # "[Pause 3 sek]", "[Latter og prat]"
+    if label.split()[0].casefold() in BRACKET_NOTES or is_section_lead(label):  # "[Pause 3 sek]"
         return False
     # lower case: one word ("id1", "kari"); several lower-case words are a note ("snakker samtidig")
     return label[0].isupper() or label[0].isdigit() or " " not in label
@@ -326,7 +382,18 @@ def _bracket_ok(label: str) -> bool:
 
 def _caps_ok(label: str) -> bool:
     return (len(label) <= 40 and len(label.split()) <= 4 and bool(CAPS_ALONE.match(label))
-            and any(c.isalpha() for c in label) and label.casefold() not in METADATA_KEYS)
+            and any(c.isalpha() for c in label) and label.casefold() not in METADATA_KEYS
+            and not is_section_lead(label))
+
+
+def _lower_ok(label: str) -> bool:
+    """A lower-case label: a code of at most four letters and three digits ("i", "int", "k1") or a
+    role word ("intervjuer", "informant"); not a note word ("obs", "merk") or a metadata key."""
+    if label != label.casefold() or label in LOWER_NOT_LABELS or label in METADATA_KEYS:
+        return False
+    if is_section_lead(label):
+        return False
+    return bool(_LOWER_CODE.fullmatch(label)) or label in ROLE_WORDS
 
 
 def _family(label: str) -> str | None:
@@ -336,7 +403,7 @@ def _family(label: str) -> str | None:
 
 # Line kinds (pass 1) and layouts of label-like lines.
 BLANK, TEXT, TIME, HEAD, SHORT = 0, 1, 2, 3, 4
-COLON, BRACKET, CAPS, ALONE, INLINE, NAME, TAB = 1, 2, 3, 4, 5, 6, 7
+COLON, BRACKET, CAPS, ALONE, INLINE, NAME, TAB, LOWER = 1, 2, 3, 4, 5, 6, 7, 8
 _NAN = float("nan")
 
 
@@ -446,6 +513,12 @@ def _classify(line: str, roster: _Roster | None):
             if in_roster or looks_like_label(label):
                 t = lead if lead is not None else seconds(m.group("t"))
                 return HEAD, roster.fold[label.casefold()] if in_roster else label, TAB, t, m.end(), in_roster
+    if c.islower():
+        m = LOWER_LABEL.match(s, pos)
+        if m and _lower_ok(m.group("label")):
+            t = lead if lead is not None else seconds(m.group("t2") or m.group("t3"))
+            off = m.end() if m.end() < len(s) else -1
+            return HEAD, m.group("label"), LOWER, t, off, False
     if len(s) - pos > 80:
         return TEXT
     name = s[pos:]
@@ -546,12 +619,25 @@ class _Scan:
 def _scan(lines: Iterable[tuple[str, int]], roster: _Roster | None) -> _Scan:
     sc = _Scan()
     kinds = sc.kinds
+    footer: list[int] = []  # the tool footer lines after the last other content, if any
     for i, (line, lineno) in enumerate(lines):
         r = _classify(line, roster)
         if r.__class__ is int:
             kinds.append(r)
         else:
             sc.add(i, lineno, r)
+        if r != BLANK:
+            if line.lstrip()[:1] in "Tt" and is_tool_footer(line):
+                footer.append(i)
+            elif footer:
+                footer = []
+    if footer:  # not speech: read as blank lines, so they are stored nowhere
+        first = footer[0]
+        while len(sc.c_idx) and sc.c_idx[-1] >= first:
+            for arr in (sc.c_idx, sc.c_lid, sc.c_layout, sc.c_time, sc.c_off, sc.c_lineno, sc.c_roster):
+                arr.pop()
+        for i in footer:
+            kinds[i] = BLANK
     return sc
 
 
@@ -636,6 +722,11 @@ def _plan(sc: _Scan, roster: _Roster | None, file: str, force: bool,
         group = [lid for lid in accepted if only[lid] == weak]
         if len(group) < 2 and not force:
             accepted.difference_update(group)
+    # a lower-case label ("i:", "r:") counts only beside a second recurring speaker, in lower case
+    # or not ("i" is a preposition: "i:" starting lines of prose is text)
+    lower = [lid for lid in accepted if only[lid] == LOWER]
+    if lower and len(accepted) < 2 and not force:
+        accepted.difference_update(lower)
 
     n_other = sum(1 for k in range(K) if not is_struct[k] and c_layout[k] != NAME
                   and (c_roster[k] or c_lid[k] in accepted))
@@ -925,7 +1016,18 @@ def parse_lines(source: Callable[[], Iterable[tuple[str, int]]], fmt: str, roste
         if result is not None:
             turns, preamble, warnings = result
             return Parsed(turns, fmt, "transcript", warnings, preamble)
-    return Parsed(split_notes(list(source())), fmt, "notes")
+    return Parsed(split_notes(drop_tool_footer(list(source()))), fmt, "notes")
+
+
+def drop_tool_footer(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The lines without a transcription tool's footer after the last other line (see :func:`is_tool_footer`)."""
+    end = len(lines)
+    while end and not lines[end - 1][0].strip():
+        end -= 1
+    cut = end
+    while cut and (is_tool_footer(lines[cut - 1][0]) or not lines[cut - 1][0].strip()):
+        cut -= 1
+    return lines if cut == end else lines[:cut]
 
 
 def text_to_parsed(text: str, fmt: str, roster: list[str] | None, file: str, *,

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ...errors import InputError
 from ..model import Parsed, Turn
-from ..text import TIMESTAMP, looks_like_label, split_turns
+from ..text import TIMESTAMP, is_tool_footer, looks_like_label, split_turns
 
 HEADING_STYLES = ("heading", "overskrift", "title", "tittel")
 
@@ -560,6 +560,7 @@ def blocks_to_parsed(blocks: list[Para | Table], fmt: str, roster: set[str] | No
                      force_notes: bool = False, strict_roster: bool = False) -> Parsed:
     """Paragraphs and tables in body order -> transcript (tables or labels) or document."""
     roster_list = sorted(roster) if roster else None
+    blocks = _without_tool_footer(blocks)
     _keep_recurring_bold_labels([b for b in blocks if isinstance(b, Para)])
     layouts: dict[int, Layout] = {}
     if not force_notes:
@@ -681,6 +682,30 @@ def split_paragraphs(paras: list[Para], roster: list[str] | None, file: str, *,
         if k >= 0:
             t.heading = heads[numbers[k]].text
     return result
+
+
+def _without_tool_footer(blocks: list[Para | Table]) -> list[Para | Table]:
+    """The blocks without a transcription tool's footer after the last text ("Transcribed by
+    https://otter.ai"), as its own paragraph or as the last line of the last one (Shift+Enter)."""
+    end = len(blocks)
+    while end and isinstance(blocks[end - 1], Para) and not blocks[end - 1].text:
+        end -= 1
+    cut = end
+    while cut and isinstance(blocks[cut - 1], Para) and (not blocks[cut - 1].text
+                                                          or is_tool_footer(blocks[cut - 1].text)):
+        cut -= 1
+    out = blocks[:cut] if cut < end else list(blocks)
+    last = out[-1] if out else None
+    if isinstance(last, Para) and last.breaks:
+        lines = [line for line in last.breaks if line]
+        n = len(lines)
+        while n and is_tool_footer(lines[n - 1]):
+            n -= 1
+        if 0 < n < len(lines):
+            kept = tuple(lines[:n])
+            out[-1] = Para(" ".join(kept), last.number, last.heading, kept if n > 1 else (),
+                           last.label_line)
+    return out
 
 
 def _keep_recurring_bold_labels(paras: list[Para]) -> None:
