@@ -184,6 +184,57 @@ def test_an_old_database_with_null_lemmas_works_and_gets_them_filled(db, tmp_pat
     assert stored_rows(db) == before
 
 
+def write_eget(folder: Path) -> Path:
+    folder.mkdir()
+    (folder / "eget_nn.txt").write_text(
+        "Moderator: Korleis har de det?\n\n"
+        "Ola: Eg har fått mitt eget kontor i kommunen, og eg trivst der.\n\n"
+        "Moderator: Og dei andre?\n\nOla: Dei har sine eigne rom. Eget kjøkken òg.\n", encoding="utf-8")
+    (folder / "eget_nb.txt").write_text(
+        "Moderator: Hvordan har dere det?\n\nKari: Vi har fått et eget kontor i kommunen.\n", encoding="utf-8")
+    (folder / "manifest.csv").write_text(
+        "file,kind,phase,pilot,county,date,language\n"
+        "eget_nn.txt,intervju,fase 1,,,,nn\neget_nb.txt,intervju,fase 1,,,,nb\n", encoding="utf-8")
+    return folder
+
+
+def test_a_lemma_search_for_eg_finds_the_pronoun_and_not_eget(db, tmp_path):
+    """simplemma's nynorsk lemma of "eget" is "eg" (I): a search for the pronoun found "mitt eget
+    kontor" in nynorsk text, and in bokmål text through the nynorsk reading."""
+    from workbench.search import search
+
+    assert not ingest_paths(db, [write_eget(tmp_path / "eget")], user="forsker").errors
+    hits = search(db, "eg", user="forsker")
+    assert sorted((h["source"], h["match"]) for h in hits) == [("eget_nn.txt", "Eg"), ("eget_nn.txt", "eg")]
+    assert sorted(h["match"] for h in search(db, "egen", user="forsker")) == ["Eget", "eget", "eget"]
+
+
+def test_lemmas_stored_by_an_older_lemma_layer_are_made_again(db, tmp_path):
+    """A database whose lemmas were stored before a wrong lemma was fixed ("eget" -> "eg") gets them
+    made again on first need, because the source's lemma version is older than the layer's."""
+    from workbench.search import search
+
+    assert not ingest_paths(db, [write_eget(tmp_path / "eget")], user="forsker").errors
+    fresh = stored_rows(db)
+    assert lemma_versions(db) == {nlp.LEMMA_VERSION}
+    with db.transaction("forsker") as tx:  # as the lemma layer before LEMMA_FIXES stored them
+        tx.session.execute(update(Source).values(lemma_version=None))
+        for seg in tx.session.scalars(select(Segment).where(Segment.lemmas.is_not(None))):
+            seg.lemmas = " ".join("eg" if lm == "egen" else lm for lm in seg.lemmas.split(" "))
+    assert any(" eg kontor" in (r.lemmas or "") for r in stored_rows(db))  # (the test can fail)
+
+    hits = search(db, "eg", user="forsker")
+    assert sorted(h["match"] for h in hits) == ["Eg", "eg"]
+    assert stored_rows(db) == fresh
+    assert lemma_versions(db) == {nlp.LEMMA_VERSION}
+    assert ensure_lemmas(db) == 0  # once only
+
+
+def lemma_versions(db) -> set:
+    with db.session() as s:
+        return set(s.scalars(select(Source.lemma_version)))
+
+
 def test_a_database_from_before_the_migration_is_upgraded_and_analysed(db):
     from alembic import command
 

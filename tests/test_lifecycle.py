@@ -220,6 +220,50 @@ def test_forget_in_one_source_also_cleans_the_audit_trail_and_the_models(project
     assert _vectors(db) == {}  # computed from what she said there
 
 
+CONTACT_FG = (
+    "Moderator: Hvem kan vi spørre om boligene?\n\n"
+    "Ole Hansen: Ring Kari på 412 34 567, eller send det til kari.nordmann@fjellbygd.kommune.no. "
+    "Tilliten mellom oss er god.\n\n"
+    "Moderator: Og deg?\n\n"
+    "Ole Hansen: Meg når dere på 22 33 44 55 eller ole.hansen@example.no. Kapasiteten er liten.\n"
+)
+
+
+def test_forget_removes_the_persons_phone_and_e_mail_from_other_peoples_turns(project, tmp_path):
+    """Another participant gives the withdrawn person's phone number and e-mail address: both go
+    (text, memo, audit trail, stored lemmas), the speaker's own stay, and codings keep their words."""
+    from workbench.search import search
+
+    db = project
+    folder = tmp_path / "kontakt"
+    folder.mkdir()
+    (folder / "fg_kontakt.txt").write_text(CONTACT_FG, encoding="utf-8")
+    (folder / "participants.csv").write_text(PARTICIPANTS, encoding="utf-8")
+    assert not ingest_paths(db, [folder], user="forsker").errors
+    src = "fg_kontakt.txt"
+    apply_code(db, src, 2, "tillit", user="forsker", span=_span(db, src, 2, "Tilliten mellom oss er god."))
+    apply_code(db, src, 2, "samarbeid", user="forsker", span=_span(db, src, 2, "Ring Kari på 412 34 567"))
+    apply_code(db, src, 4, "kapasitet", user="forsker", span=_span(db, src, 4, "Kapasiteten er liten."))
+    add_memo(db, "Spør Kari (knordmann@fjellbygd.kommune.no) om dette.", user="forsker", segment=(src, 2))
+    assert search(db, "kari.nordmann@fjellbygd.kommune.no", user="forsker")  # in the stored lemmas
+    assert "412 34 567" in dump(db)  # (the test can fail)
+
+    report = forget(db, "Kari Nordmann", user="forsker")
+
+    text = dump(db)
+    assert [c for c in ("412 34 567", "41234567", "kari.nordmann@", "knordmann@") if c in text] == []
+    assert "22 33 44 55" in text and "ole.hansen@example.no" in text  # Ole's own contacts stay
+    turns = {t["index"]: t["text"] for t in list_turns(db, src)}
+    assert turns[2] == "Ring [navn] på [telefon], eller send det til [e-post]. Tilliten mellom oss er god."
+    assert turns[4] == "Meg når dere på 22 33 44 55 eller ole.hansen@example.no. Kapasiteten er liten."
+    coded = {c.code: c.text for c in list_codings(db, source=src)}
+    assert coded == {"tillit": "Tilliten mellom oss er god.", "samarbeid": "Ring [navn] på [telefon]",
+                     "kapasitet": "Kapasiteten er liten."}
+    assert report.contacts == 3 and "3 e-postadresser og telefonnumre" in report.summary()
+    assert search(db, "kari.nordmann@fjellbygd.kommune.no", user="forsker") == []  # lemmas analysed again
+    assert [c for c in ("412 34 567", "kari.nordmann@", "knordmann@") if c in dump(db)] == []
+
+
 def test_forget_an_unknown_speaker_names_the_fix(project):
     with pytest.raises(WorkbenchError) as exc:
         forget(project, "Kari Nordman", user="forsker")

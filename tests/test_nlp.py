@@ -46,6 +46,26 @@ def test_nynorsk_forms(word, lemma):
     assert nlp.lemma_of(word, "nn") == lemma
 
 
+@pytest.mark.parametrize("word, lang, lemma", [
+    ("eget", "nn", "egen"), ("Eget", "nn", "egen"), ("egne", "nn", "egen"), ("eiget", "nn", "eigen"),
+    ("eigne", "nn", "eigen"), ("eige", "nn", "eigen"),
+    ("eget", "nb", "egen"), ("egne", "nb", "egen"), ("eiget", "nb", "eigen"),
+    ("eg", "nn", "eg"), ("Eg", "nn", "eg"), ("meg", "nn", "eg"), ("eg", "nb", "eg"),  # the pronoun stays
+])
+def test_known_wrong_lemmas_are_fixed(word, lang, lemma):
+    """simplemma's nynorsk dictionary gives "eget" the lemma "eg" (the pronoun "I") and "egne" the
+    verb "egna"; LEMMA_FIXES gives them the determiner egen/eigen, in both written standards."""
+    assert nlp.lemma_of(word, lang) == lemma
+
+
+def test_a_fixed_lemma_is_what_the_pipeline_and_the_stored_analysis_give():
+    text = "Eg har mitt eget kontor. Eget rom og eigne folk, sa eg til dei."
+    assert nlp.lemmatize(text, "nn") == ["eg", "ha", "min", "egen", "kontor", "egen", "rom", "og", "eigen",
+                                         "folk", "seie", "eg", "til", "dei"]
+    assert nlp.analyse([text], "nn")[0].lemma_list() == nlp.lemmatize(text, "nn")
+    assert nlp.coverage_counts([text], "nn")["fixed"] == 2
+
+
 def test_lemmatize_returns_lowercase_word_lemmas_only():
     lemmas = nlp.lemmatize("Kommunene gikk inn i avtalene i 2023, og samarbeidet var nyttig.", "nb")
     assert lemmas == [

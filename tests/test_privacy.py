@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from workbench.privacy import (FORMULA_START, Scrubber, is_name_label, name_variants,
+from workbench.privacy import (FORMULA_START, PersonScrubber, Scrubber, is_name_label, name_variants,
                                neutralise_formula, pseudonym)
 
 NAMES = ["Sigrid Aune", "Håvard Lien", "Kari-Anne Nilsen", "Kari", "Éric Dupont", "Ingrid Lien"]
@@ -165,6 +165,36 @@ def test_scrubber_from_roster_frame():
                           "name": [None, "Tor Dahl"]})
     assert Scrubber.from_roster(frame).scrub("Sigrid og Tor Dahl") == "[navn] og [navn]"
 
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Ring Kari på 412 34 567.", "Ring [navn] på [telefon]."),
+    ("Karis nummer er +47 41 23 45 67, tror jeg.", "[navn] nummer er [telefon], tror jeg."),
+    ("Send det til kari.nordmann@kommune.no.", "Send det til [e-post]."),
+    ("Kopi til knordmann@fjellbygd.kommune.no og ole.hansen@example.no.",
+     "Kopi til [e-post] og ole.hansen@example.no."),
+    ("Ole har 22 33 44 55, og Kari har ingen telefon.", "Ole har 22 33 44 55, og [navn] har ingen telefon."),
+    ("Skriv til post@kommune.no eller ring 99887766.", "Skriv til post@kommune.no eller ring 99887766."),
+])
+def test_person_scrubber_removes_only_that_persons_contacts(text, expected):
+    """A withdrawal removes the person's own phone number (after their name) and e-mail address
+    (holding their name); other people's numbers and addresses stay in the quote."""
+    assert PersonScrubber(name_variants("Kari Nordmann")).scrub(text) == expected
+
+
+def test_person_scrubber_matches_e_mail_spellings_of_norwegian_letters():
+    scrubber = PersonScrubber(name_variants("Bjørn Kjær") + name_variants("Åse Li"))
+    text = "bjorn.k@x.no, bjoern@x.no, kjaer@x.no, b.kjar@x.no, ase.l@x.no, aase@x.no, bk@x.no, li.o@x.no"
+    assert scrubber.scrub(text) == ("[e-post], [e-post], [e-post], [e-post], [e-post], [e-post], bk@x.no, "
+                                    "li.o@x.no")  # two letters is too short to tell whose it is
+    assert PersonScrubber(["Ole"]).scrub("ole@x.no og nicole.berg@x.no") == "[e-post] og nicole.berg@x.no"
+
+
+def test_person_scrubber_removes_contacts_from_the_roster_row_anywhere():
+    scrubber = PersonScrubber([], contacts=["INFORMANT 1", "k.n@fjellbygd.no", "+47 412 34 567"])
+    assert scrubber.scrub("Ring 41234567 eller skriv til K.N@fjellbygd.no, ikke 99887766.") == (
+        "Ring [telefon] eller skriv til [e-post], ikke 99887766.")
+    assert PersonScrubber().scrub("Ring 41234567.") == "Ring 41234567."
 
 
 def test_pseudonym():

@@ -9,7 +9,8 @@ transaction each, keeping everything else valid:
 - :func:`forget` - a participant withdraws. Their turns keep their place (so turn numbers and the
   other speakers' codings stay valid) but their text becomes "[trukket]"; their codings,
   suggestions, memos and released quotes on those turns are deleted; their roster row keeps only
-  actor and pseudonym; their name is scrubbed wherever else it occurs (other people's speech,
+  actor and pseudonym; their name, and the e-mail addresses and phone numbers that are theirs
+  (``privacy.PersonScrubber``), are scrubbed wherever else they occur (other people's speech,
   memos, headings, file names, the audit trail). Trained models are deleted (their vocabularies
   hold the participant's words). The audit trail records that it happened, not what was erased.
 - :func:`anonymise` - at project end: every text scrubbed (roster names, e-mail addresses, phone
@@ -35,7 +36,7 @@ from sqlalchemy import delete, func, select, text as sql_text, update
 
 from .access import requires
 from .errors import InputError, NotFound, WorkbenchError
-from .privacy import NAME_TEXT, Scrubber, name_variants
+from .privacy import EMAIL_TEXT, NAME_TEXT, PHONE_TEXT, PersonScrubber, name_variants
 from .refi.export import OffsetMap, exported_text
 from .sharing import SETTINGS, _SCRUBBERS, roster_scrubber, setting, speaker_key
 from .store import (AuditEvent, Coding, Database, Memo, Pseudonym, ReleasedQuote, Segment, Source, Speaker,
@@ -65,6 +66,7 @@ class ForgetReport:
     memos: int = 0
     released_quotes: int = 0
     name_mentions: int = 0
+    contacts: int = 0           # their e-mail addresses and phone numbers in other people's text
     models: int = 0
     media_to_delete: list[str] = field(default_factory=list)
     roster_kept: bool = False
@@ -78,7 +80,8 @@ class ForgetReport:
         lines = [f"{self.pseudonym} er trukket ut{scope}: {self.turns} turer i {len(self.sources)} kilde(r) er "
                  f"erstattet med {WITHDRAWN_TEXT}; slettet {self.codings} kodinger, {self.suggestions} forslag, "
                  f"{self.memos} notater og {self.released_quotes} frigitte sitater; navnet er fjernet "
-                 f"{self.name_mentions} andre steder; {self.models} trente modeller slettet (tren på nytt)."]
+                 f"{self.name_mentions} andre steder og {self.contacts} e-postadresser og telefonnumre som "
+                 f"tilhører personen; {self.models} trente modeller slettet (tren på nytt)."]
         if self.media_to_delete:
             lines.append("Opptak med personens stemme, som må slettes for hånd: " + ", ".join(self.media_to_delete))
         if not self.file_clean:
@@ -118,31 +121,29 @@ class AnonymiseReport:
 
 # --------------------------------------------------------------------------- text rewriting
 
-class _NamesOnly:
-    """A scrubber that replaces only the given names (not e-mail addresses or numbers): what a
-    withdrawal scrubs in the rest of the project."""
-
-    def __init__(self, names: Iterable[str]):
-        inner = Scrubber(names)
-        self._passes = [p for p in inner.passes() if p[1] == NAME_TEXT]
-        self.names = inner.names
-
-    def passes(self):
-        return list(self._passes)
-
-    def scrub(self, text):
-        if not text:
-            return text
-        for pattern, placeholder, worth in self._passes:
-            if worth(text):
-                text = pattern.sub(placeholder, text)
-        return text
-
-
 def _count(scrubber, text: str | None) -> int:
     if not text:
         return 0
     return sum(len(p.findall(text)) for p, placeholder, _ in scrubber.passes())
+
+
+def _tally(scrubber, text: str | None) -> tuple[int, int]:
+    """(names, other identifiers) that ``scrubber.scrub(text)`` replaces, counted pass by pass on
+    the text as each pass sees it (an e-mail address holding the name counts once, as an address)."""
+    names = others = 0
+    if not text:
+        return names, others
+    for pattern, placeholder, worth in scrubber.passes():
+        if not worth(text):
+            continue
+        found = len(pattern.findall(text))
+        if found:
+            if placeholder == NAME_TEXT:
+                names += found
+            else:
+                others += found
+            text = pattern.sub(placeholder, text)
+    return names, others
 
 
 def _scrub_json(value: Any, scrub: Callable[[str], str]) -> Any:
@@ -283,7 +284,17 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
         for r in rows:
             names += name_variants(r.label, actor=r.actor, organisation=r.organisation,
                                    pilot=r.pilot or r.source.pilot, name=r.name)
-        scrubber = _NamesOnly(names) if source is None else _NamesOnly([])
+        # their name, and their e-mail addresses and phone numbers (near their name, holding it, or
+        # written in their roster row), leave everybody else's text; nothing of them with --source
+        contacts = [v for r in rows for v in (r.label, r.name, r.organisation, r.actor, r.pilot) if v]
+        scrubber = PersonScrubber(names, contacts) if source is None else PersonScrubber()
+
+        def tally(value: str | None) -> int:
+            found_names, found_contacts = _tally(scrubber, value)
+            report.name_mentions += found_names
+            report.contacts += found_contacts
+            return found_names + found_contacts
+
         speaker_ids = {r.id for r in rows}
         their_segments = list(s.scalars(select(Segment.id).where(Segment.speaker_id.in_(speaker_ids))))
         # what they said, as stored and as scrubbed (released quotes keep it so, and so may the
@@ -320,14 +331,15 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
             segments = _segments(s, sid)
             if sid not in touched and not _count(scrubber, src.canonical_text):
                 continue
-            report.name_mentions += _count(scrubber, src.canonical_text)
+            report.name_mentions += _tally(scrubber, src.canonical_text)[0]
             omap = exported_text(src.canonical_text, [
                 (g.start_char, g.end_char, *(gone.get(g.speaker_id) or (None, None)),
                  WITHDRAWN_TEXT if g.speaker_id in gone else None) for g in segments], scrubber, bom_guard=False)
+            # (what they said themselves is gone with their turns: count only the others' text)
+            report.contacts += sum(omap.text.count(p) - src.canonical_text.count(p) for p in (EMAIL_TEXT, PHONE_TEXT))
             _apply_map(s, src, omap, segments)
             for seg in segments:
-                if seg.heading:
-                    report.name_mentions += _count(scrubber, seg.heading)
+                if seg.heading and tally(seg.heading):
                     seg.heading = scrubber.scrub(seg.heading)
             if sid in touched:
                 report.sources.append(src.file_name)
@@ -341,14 +353,12 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
                 r.label, r.name, r.organisation, r.withdrawn = pseudonym, None, None, True
             s.flush()
             _rekey(s, rows)
-            # the name anywhere else: memos, released quotes, file names, evidence, the audit trail
+            # the name and contacts anywhere else: memos, released quotes, file names, evidence, the audit trail
             for m in s.scalars(select(Memo)):
-                if _count(scrubber, m.text):
-                    report.name_mentions += _count(scrubber, m.text)
+                if tally(m.text):
                     m.text = scrubber.scrub(m.text)
             for q in s.scalars(select(ReleasedQuote)):
-                if _count(scrubber, q.text):
-                    report.name_mentions += _count(scrubber, q.text)
+                if tally(q.text):
                     q.text = scrubber.scrub(q.text)
             for src in s.scalars(select(Source)):
                 if _count(scrubber, src.file_name):

@@ -5,16 +5,19 @@ A roster (participants file) gives every speaker a label as written in the trans
 are people's names ("Sigrid Aune"), others are roles or codes ("PL Midt-Finnmark", "INFORMANT 1").
 :func:`is_name_label` tells them apart, :func:`name_variants` lists the strings to remove for one
 speaker, and :class:`Scrubber` replaces names, e-mail addresses, Norwegian national identity
-numbers and phone numbers in free text with Norwegian placeholders.
+numbers and phone numbers in free text with Norwegian placeholders. :class:`PersonScrubber` replaces
+what belongs to one person only (their names, e-mail addresses and phone numbers): what a
+withdrawal (``lifecycle.forget``) removes from everybody else's text.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 
-__all__ = ["FORMULA_START", "ROLE_WORDS", "Scrubber", "is_name_label", "name_variants",
-           "neutralise_formula", "pseudonym"]
+__all__ = ["CONTACT_WINDOW", "FORMULA_START", "ROLE_WORDS", "PersonScrubber", "Scrubber", "is_name_label",
+           "name_keys", "name_variants", "neutralise_formula", "pseudonym"]
 
 # ------------------------------------------------------------------------------ placeholders
 
@@ -327,6 +330,144 @@ class Scrubber:
 
     def __repr__(self) -> str:
         return f"Scrubber({len(self._names)} names)"
+
+
+# ------------------------------------------------------------------------------ one person
+
+#: How many characters after a mention of a person's name a phone number is taken to be theirs
+#: ("ring Kari på 412 34 567", "Karis nummer er 41 23 45 67").
+CONTACT_WINDOW = 60
+
+# how Norwegian letters are written in e-mail addresses (kjær -> kjaer/kjar/kjer, bjørn -> bjorn/bjoern)
+_ASCII_SPELLINGS = {"æ": ("ae", "a", "e"), "ø": ("o", "oe"), "å": ("a", "aa"), "ä": ("a", "ae"),
+                    "ö": ("o", "oe"), "ü": ("u", "ue")}
+_MAX_SPELLINGS = 32
+_LOCAL_PIECES = re.compile(r"[\W\d_]+")
+
+
+def _spellings(word: str) -> set[str]:
+    """``word`` (lower case) and the ways it is written without æøå and accents."""
+    options = [""]
+    for ch in word:
+        if ch in _ASCII_SPELLINGS:
+            alts = (ch,) + _ASCII_SPELLINGS[ch]
+        else:
+            plain = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+            alts = (ch,) if plain in ("", ch) else (ch, plain)
+        options = [o + a for o in options for a in alts][:_MAX_SPELLINGS]
+    return set(options)
+
+
+def name_keys(names: Iterable[str]) -> set[str]:
+    """Lower-case spellings of every name part of three or more letters in ``names`` (hyphenated
+    names also joined: "Kari-Anne" -> kari, anne, karianne), as an e-mail address may write them."""
+    keys: set[str] = set()
+    for name in names:
+        if not isinstance(name, str):
+            continue
+        for token in name.lower().split():
+            token = token.replace("’", "'")
+            parts = [p for p in re.split(r"['-]", token) if p] + [re.sub(r"['-]", "", token)]
+            for part in parts:
+                part = re.sub(r"[\W\d_]", "", part)
+                if len(part) >= 3:
+                    keys |= _spellings(part)
+    return keys
+
+
+def _phone_digits(number: str) -> str:
+    """The 8 national digits of a phone number ("+47 412 34 567" -> "41234567")."""
+    return re.sub(r"\D", "", number)[-8:]
+
+
+class _Only:
+    """``pattern`` (an ``re.Pattern``), restricted to the matches ``keep(match, context)`` accepts;
+    ``context(text)`` is worked out once per text. Offers what the scrubbing code uses of a
+    pattern: ``finditer``, ``findall`` and ``sub``."""
+
+    def __init__(self, pattern: re.Pattern, keep: Callable, context: Callable[[str], object] = lambda text: None):
+        self.pattern, self.keep, self.context = pattern, keep, context
+
+    def finditer(self, text: str):
+        context = self.context(text)
+        return (m for m in self.pattern.finditer(text) if self.keep(m, context))
+
+    def findall(self, text: str) -> list[str]:
+        return [m.group() for m in self.finditer(text)]
+
+    def sub(self, replacement: str, text: str) -> str:
+        context = self.context(text)
+        return self.pattern.sub(lambda m: replacement if self.keep(m, context) else m.group(), text)
+
+
+class PersonScrubber:
+    """Replaces what belongs to one person in other people's text: their names ("[navn]", exactly
+    as :class:`Scrubber` does), their e-mail addresses ("[e-post]") and their phone numbers
+    ("[telefon]"). Other people's addresses and numbers are left alone.
+
+    An e-mail address is theirs when its local part (before "@") contains a part of their name of
+    four or more letters, or has a three-letter part of their name as one of its pieces (split at
+    dots, hyphens, digits ...); æ, ø, å and accented letters match their plain spellings
+    ("bjorn.kjaer@", "bjoern.kjar@" for Bjørn Kjær). A phone number (the formats
+    :class:`Scrubber` finds) is theirs when it follows a mention of their name within
+    ``window`` characters ("ring Kari på 412 34 567"). An e-mail address or phone number written
+    in ``contacts`` (their roster values) is theirs wherever it occurs.
+    """
+
+    def __init__(self, names: Iterable[str] = (), contacts: Iterable[str] = (), *, window: int = CONTACT_WINDOW):
+        inner = Scrubber(names)
+        self.names = inner.names
+        name_passes = [p for p in inner.passes() if p[1] == NAME_TEXT]
+        self._name_re = name_passes[0][0] if name_passes else None
+        self._keys = name_keys(self.names)
+        self._short = {k for k in self._keys if len(k) < 4}
+        self._long = sorted(self._keys - self._short, key=len)
+        texts = [c for c in contacts if isinstance(c, str)]
+        self._emails = {e.casefold() for c in texts for e in (m.group() for m in _EMAIL.finditer(c))}
+        self._phones = {_phone_digits(m.group()) for c in texts for m in _PHONE.finditer(c)}
+        self.window = int(window)
+        self._passes: list[tuple] = []
+        if self._keys or self._emails:
+            self._passes.append((_Only(_EMAIL, self._email_is_theirs), EMAIL_TEXT, _has_at))
+        if self._name_re is not None or self._phones:
+            self._passes.append((_Only(_PHONE, self._phone_is_theirs, self._name_ends), PHONE_TEXT, _has_digit))
+        self._passes += name_passes
+
+    def _email_is_theirs(self, match: re.Match, context=None) -> bool:
+        address = match.group()
+        if address.casefold() in self._emails:
+            return True
+        local = address.rpartition("@")[0].lower()
+        if any(key in local for key in self._long):
+            return True
+        return bool(self._short.intersection(_LOCAL_PIECES.split(local)))
+
+    def _name_ends(self, text: str) -> list[int]:
+        return [m.end() for m in self._name_re.finditer(text)] if self._name_re is not None else []
+
+    def _phone_is_theirs(self, match: re.Match, name_ends: list[int]) -> bool:
+        if _phone_digits(match.group()) in self._phones:
+            return True
+        start = match.start()
+        return any(0 <= start - end <= self.window for end in name_ends)
+
+    def passes(self) -> list[tuple]:
+        """The substitutions :meth:`scrub` makes, in order (see :meth:`Scrubber.passes`): the
+        person's e-mail addresses and phone numbers first, while their name still marks where a
+        number belongs, then their names."""
+        return list(self._passes)
+
+    def scrub(self, text):
+        """``text`` without the person's e-mail addresses, phone numbers and names; None stays None."""
+        if text is None or not text:
+            return text
+        for pattern, placeholder, worth_trying in self._passes:
+            if worth_trying(text):
+                text = pattern.sub(placeholder, text)
+        return text
+
+    def __repr__(self) -> str:
+        return f"PersonScrubber({len(self.names)} names, {len(self._emails) + len(self._phones)} contacts)"
 
 
 # ------------------------------------------------------------------------------ pseudonyms

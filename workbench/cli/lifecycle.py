@@ -23,7 +23,8 @@ def _confirm(yes: bool, question: str) -> None:
 @click.pass_context
 def forget(ctx: click.Context, speaker: str, source: str | None, yes: bool, as_json: bool) -> None:
     """Withdraw a participant's consent: their turns become "[trukket]", their codings, suggestions,
-    memos and released quotes go, and their name is scrubbed everywhere else. Irreversible."""
+    memos and released quotes go, and their name, e-mail addresses and phone numbers are scrubbed
+    everywhere else. Irreversible."""
     from ..lifecycle import forget as do_forget
 
     where = f" i {source}" if source else " i hele prosjektet"

@@ -496,6 +496,7 @@ def _store(tx, name: str, digest: str, parsed: Parsed, meta: dict, kind: str | N
     transaction; returns the source id."""
     from sqlalchemy import insert
 
+    from ..nlp import LEMMA_VERSION
     from ..store.models import Source, Speaker
 
     conn = tx.session.connection()
@@ -504,7 +505,7 @@ def _store(tx, name: str, digest: str, parsed: Parsed, meta: dict, kind: str | N
         file_name=name, content_hash=digest, format=parsed.format, kind=kind, phase=meta.get("phase"),
         pilot=meta.get("pilot"), county=meta.get("county"), date=meta.get("date"), language=meta.get("language"),
         canonical_text=canonical, media=str(media) if media else None, delete_by=meta.get("delete_by"),
-        word_count=sum(words),
+        word_count=sum(words), lemma_version=LEMMA_VERSION,
         ingested_by=tx.user.id)).inserted_primary_key[0]
     if spool is not None:
         _write_canonical(tx.session, source_id, spool, nbytes)
@@ -529,20 +530,25 @@ def _store(tx, name: str, digest: str, parsed: Parsed, meta: dict, kind: str | N
 
 def ensure_lemmas(db, *, source_ids: Iterable[int] | None = None) -> int:
     """Analyse and store the segments that have no stored lemmas yet (ingested before revision
-    0005), one transaction per source; returns how many were stored. One cheap query when none is
-    missing. A database that cannot be written is left as it is (readers then analyse in memory).
-    Internal: called inside authorised calls (search, training, suggestions)."""
-    from sqlalchemy import bindparam, select, update
+    0005, or whose text changed), and every segment of a source whose lemmas were made by another
+    version of the lemma layer (``sources.lemma_version`` is not ``nlp.LEMMA_VERSION``: a wrong
+    lemma was fixed since), one transaction per source; returns how many were stored. Two cheap
+    queries when none is missing. A database that cannot be written is left as it is (readers
+    then analyse in memory). Internal: called inside authorised calls (search, training, suggestions)."""
+    from sqlalchemy import bindparam, or_, select, update
 
+    from ..nlp import LEMMA_VERSION
     from ..store.models import Segment, Source
     from ..users import SYSTEM_USER, _lock_system
 
     where = [Segment.lemmas.is_(None)]
+    old = [or_(Source.lemma_version.is_(None), Source.lemma_version != LEMMA_VERSION)]
     if source_ids is not None:
         where.append(Segment.source_id.in_(sorted(set(source_ids))))
+        old.append(Source.id.in_(sorted(set(source_ids))))
     with db.session() as s:
-        todo = list(s.scalars(select(Segment.source_id).where(*where).group_by(Segment.source_id)
-                              .order_by(Segment.source_id)))
+        stale = set(s.scalars(select(Source.id).where(*old)))
+        todo = sorted(stale | set(s.scalars(select(Segment.source_id).where(*where).group_by(Segment.source_id))))
     table = Segment.__table__
     statement = (update(table).where(table.c.id == bindparam("b_id"))
                  .values(lemmas=bindparam("b_lemmas"), lemma_lang=bindparam("b_lang"),
@@ -555,14 +561,17 @@ def ensure_lemmas(db, *, source_ids: Iterable[int] | None = None) -> int:
                 s = tx.session
                 text, language = s.execute(select(Source.canonical_text, Source.language)
                                            .where(Source.id == source_id)).one()
-                rows = s.execute(select(Segment.id, Segment.start_char, Segment.end_char)
-                                 .where(Segment.source_id == source_id, Segment.lemmas.is_(None))
-                                 .order_by(Segment.index)).all()
+                query = select(Segment.id, Segment.start_char, Segment.end_char).where(Segment.source_id == source_id)
+                if source_id not in stale:
+                    query = query.where(Segment.lemmas.is_(None))
+                rows = s.execute(query.order_by(Segment.index)).all()
                 analyses = analyse_turns([text[a:b] for _, a, b in rows], language)
                 params = [{"b_id": sid, "b_lemmas": lemmas, "b_lang": lang, "b_splits": splits}
                           for (sid, _, _), (lemmas, lang, splits) in zip(rows, analyses)]
                 for i in range(0, len(params), SEGMENT_BATCH):
                     s.connection().execute(statement, params[i:i + SEGMENT_BATCH])
+                if source_id in stale:
+                    s.execute(update(Source).where(Source.id == source_id).values(lemma_version=LEMMA_VERSION))
                 stored += len(params)
         except WorkbenchError:  # read-only database or file: analyse in memory instead
             break

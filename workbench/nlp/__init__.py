@@ -38,6 +38,8 @@ else the first candidate in the order noun, verb, adjective, adverb. Keys keep t
 "OK") and every key also gets a lowercase alias, so sentence-initial and all-caps words are found.
 
 Per token, for ``lang="nb"``:
+  0. ``fixed``     ``LEMMA_FIXES``: a short table of lemmas the other steps are known to get wrong
+                   (with ``fallback`` only, since the errors are simplemma's; see below);
   1. ``lookup``    the merged table, exact form then lowercase form, then without a genitive -s
                    ("kommunenes" -> "kommune");
   2. ``compound``  hyphenated words: lemma of the last part ("bygdevekst-avtalene" ->
@@ -51,16 +53,28 @@ Per token, for ``lang="nb"``:
                    quote nynorsk speakers: "korleis", "kommunar");
   4. ``rule``      simplemma's affix rules changed the form (a guess, not a table entry);
   5. ``unknown``   the lowercase form itself.
-For ``lang="nn"`` simplemma's nynorsk dictionary is asked first, then steps 1-4 as above
-(with simplemma "nn" before "nb" in steps 3-4). Lemmas are always lowercase.
+For ``lang="nn"`` ``LEMMA_FIXES`` and then simplemma's nynorsk dictionary are asked first, then
+steps 1-4 as above (with simplemma "nn" before "nb" in steps 3-4). Lemmas are always lowercase.
+
+Known wrong lemmas (``LEMMA_FIXES``): simplemma's nynorsk dictionary lists "eget" under "eg" (the
+pronoun "I"), so a lemma search for "eg" found every "eget", and "egne" under the verb "egna". In
+running text both are forms of the determiner *egen*/*eigen* ("sitt eget hus", "våre egne folk"):
+nynorsk "eget", "egne" -> "egen" (simplemma's own nynorsk lemma for "egen", "ege", "egent", and
+the bokmål one), nynorsk and bokmål "eiget" -> "eigen" (simplemma: the verb "eige", to own;
+"eige", "eiga", "eigne" already give "eigen"). Bokmål "eget"/"egne" were right ("egen"). The
+table is applied per token, not built into the cached table (whose file name does not change).
+When it, or any rule that changes a lemma, changes, bump ``LEMMA_VERSION``: each source records
+the version its stored lemmas were made with (``sources.lemma_version``), and
+``workbench.ingest.ensure_lemmas`` analyses the sources of another version again.
+
 Samarbeid: Norsk Ordbank lists "samarbeidet" under the lemma "samarbeide" (the variant noun), so
 "samarbeidet" -> "samarbeide" while "samarbeid" -> "samarbeid"; nynorsk "samarbeidet" -> "samarbeid".
 
 Coverage
 --------
 ``coverage`` is the share of word tokens (spaCy ``token.is_alpha``) whose lemma came from a table:
-``lookup``, ``compound`` (its suffix is a table form) or ``simplemma`` (a dictionary entry of
-simplemma). Tokens lemmatised by simplemma's affix ``rule`` guesses or left ``unknown`` (the
+``fixed``, ``lookup``, ``compound`` (its suffix is a table form) or ``simplemma`` (a dictionary
+entry of simplemma). Tokens lemmatised by simplemma's affix ``rule`` guesses or left ``unknown`` (the
 unchanged lowercase form, unknown to every table) count as not covered. With ``fallback=False``
 simplemma is not consulted at all (steps 3-4 and the nynorsk-first step are off), which measures
 the spacy-lookups-data tables alone.
@@ -127,12 +141,31 @@ __all__ = [
     "cache_path",
     "clear_memory_caches",
     "LANGS",
+    "LEMMA_FIXES",
+    "LEMMA_VERSION",
 ]
 
 LANGS = ("nb", "nn")
 BUILD_FORMAT = 2  # bump when the merge rules change: old cache files are then ignored
+#: The version of the lemmas this module gives. Bump it whenever a change gives any word form
+#: another lemma (LEMMA_FIXES, BUILD_FORMAT, the order of the steps): the stored lemmas of sources
+#: analysed with an older version are then made again (workbench.ingest.ensure_lemmas).
+#: 1: before versioning; 2: LEMMA_FIXES.
+LEMMA_VERSION = 2
+#: Lemmas the tables are known to get wrong, per language: lowercase form -> lemma. Asked before
+#: every table (module docstring, "Known wrong lemmas"); bump LEMMA_VERSION when this changes.
+LEMMA_FIXES: dict[str, dict[str, str]] = {
+    "nn": {
+        "eget": "egen",   # simplemma nn: "eg" (the pronoun "I")
+        "egne": "egen",   # simplemma nn: "egna" (a verb)
+        "eiget": "eigen",  # simplemma nn: "eige" (to own)
+    },
+    "nb": {
+        "eiget": "eigen",  # via simplemma nn: "eige"
+    },
+}
 POS_ORDER = ("noun", "verb", "adj", "adv")
-TABLE_SOURCES = frozenset({"lookup", "compound", "simplemma"})
+TABLE_SOURCES = frozenset({"fixed", "lookup", "compound", "simplemma"})
 MIN_SUFFIX = 4
 MIN_PREFIX = 3
 
@@ -364,6 +397,10 @@ def _simplemma_rule(word: str, lang: str) -> str | None:
 def _lemma_and_source(form: str, lang: str, fallback: bool, allow_compound: bool) -> tuple[str, str]:
     tables = _tables()
     table = tables["table"]
+    if fallback:
+        fixed = LEMMA_FIXES.get(lang, {}).get(form.lower())
+        if fixed is not None:
+            return fixed, "fixed"
     if lang == "nn" and fallback:
         known = _simplemma_known(form, "nn")
         if known is not None:
@@ -919,7 +956,7 @@ def detect_language(text: str) -> str:
 def coverage_counts(texts: Iterable[str], lang: str = "nb", *, fallback: bool = True) -> dict[str, int]:
     """Word tokens (``token.is_alpha``) per lemma source, plus ``"total"``."""
     nlp = load(lang, fallback=fallback)
-    counts = {"lookup": 0, "compound": 0, "simplemma": 0, "rule": 0, "unknown": 0}
+    counts = {"fixed": 0, "lookup": 0, "compound": 0, "simplemma": 0, "rule": 0, "unknown": 0}
     for doc in nlp.pipe(texts if not isinstance(texts, str) else [texts]):
         for token in doc:
             if token.is_alpha:
@@ -931,8 +968,8 @@ def coverage_counts(texts: Iterable[str], lang: str = "nb", *, fallback: bool = 
 def coverage(texts: Iterable[str], lang: str = "nb", *, fallback: bool = True) -> float:
     """Share of word tokens (``token.is_alpha``) whose lemma came from a table.
 
-    Covered sources: ``lookup`` (spacy-lookups-data nb tables), ``compound`` (suffix found in
-    those tables) and ``simplemma`` (a simplemma dictionary entry). Not covered: ``rule``
+    Covered sources: ``fixed`` (``LEMMA_FIXES``), ``lookup`` (spacy-lookups-data nb tables),
+    ``compound`` (suffix found in those tables) and ``simplemma`` (a simplemma dictionary entry). Not covered: ``rule``
     (simplemma's affix guess) and ``unknown`` (unchanged lowercase form). 0.0 for no word tokens.
     """
     counts = coverage_counts(texts, lang, fallback=fallback)

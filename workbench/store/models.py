@@ -80,6 +80,9 @@ class Source(Base):
     media: Mapped[str | None] = mapped_column(String(1000))
     # the date by which the source is to be deleted or anonymised (ISO; manifest column delete_by)
     delete_by: Mapped[str | None] = mapped_column(String(10))
+    # workbench.nlp.LEMMA_VERSION when its segments' lemmas were stored (NULL: before versioning);
+    # workbench.ingest.ensure_lemmas analyses a source of another version again
+    lemma_version: Mapped[int | None] = mapped_column(Integer)
     ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     ingested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
