@@ -7,6 +7,7 @@ rule (which sources and segments count, what a span counts for) fails the compar
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 
@@ -441,10 +442,11 @@ def test_record_consensus_replaces_is_audited_and_compares_like_a_coder(world):
     with pytest.raises(WorkbenchError):
         record_consensus(world, A, 3, ["kontrakt.hybrid", "kontrakt"], user="anna")
     assert [r.code for r in list_codings(world, coder=CONSENSUS_CODER, user="anna")] == ["kapasitet"]
-    # konsensus coded only source A: its 4 turns are the units when compared with mari
+    # a consensus is recorded on A3 only: that turn is the unit when konsensus is compared with mari
+    # (the other turns of A are not konsensus saying "no code")
     result = coding_agreement(world, ["mari", CONSENSUS_CODER], codes="kapasitet", user="anna")
-    assert result["sources"] == 1 and result["codes"][0]["units"] == 4
-    _close(result["codes"][0], _expected([{"kapasitet": [0, 0, 0, 1]}, {"kapasitet": [0, 0, 1, 0]}], "kapasitet"))
+    assert result["sources"] == 1 and result["codes"][0]["units"] == 1 and result["consensus_turns"] == 1
+    _close(result["codes"][0], _expected([{"kapasitet": [0]}, {"kapasitet": [1]}], "kapasitet"))
     # a report author sees the figures but may neither record a consensus nor read the turns
     add_user(world, "rolf", "report_author", password="korrekt-hest-batteri", user="anna")
     assert coding_agreement(world, ["mari", "jonas"], user="rolf")["overall"]["units"] == 28
@@ -493,6 +495,75 @@ def test_default_coders_are_the_pair_sharing_the_most_sources(world):
 def test_default_coders_without_a_shared_source(db):
     assert default_coders(db, user="anna") == []
 
+
+# The turns with a recorded consensus: A3 (kapasitet, hybrid), B2 (hybrid), B3 (no code applies).
+# Units in source and turn order: A3, B2, B3. mari on them: relasjonell on A3, hybrid (a span) on B2.
+MARI_AGREED = {"kontrakt.hybrid": [0, 1, 0], "kontrakt.relasjonell": [1, 0, 0], "kapasitet": [0, 0, 0],
+               "styring": [0, 0, 0]}
+KONSENSUS = {"kontrakt.hybrid": [1, 1, 0], "kontrakt.relasjonell": [0, 0, 0], "kapasitet": [1, 0, 0],
+             "styring": [0, 0, 0]}
+
+
+def _agree_on_three_turns(world) -> None:
+    record_consensus(world, A, 3, ["kapasitet", "kontrakt.hybrid"], user="anna")
+    record_consensus(world, B, 2, ["kontrakt.hybrid"], user="anna")
+    record_consensus(world, B, 3, [], user="anna")
+
+
+def test_konsensus_is_compared_on_the_turns_with_a_recorded_consensus_only(world):
+    """A turn nobody agreed on is not konsensus saying "no code"; a turn agreed as "no code" is."""
+    _agree_on_three_turns(world)
+    result = coding_agreement(world, ["mari", CONSENSUS_CODER], user="anna")
+    assert result["sources"] == 2 and result["consensus_turns"] == 3
+    by_code = {c["code"]: c for c in result["codes"]}
+    for code in CODES:
+        _close(by_code[code], _expected([MARI_AGREED, KONSENSUS], code))
+    _close(result["overall"], _expected([MARI_AGREED, KONSENSUS]))
+    # character units: the characters of those three turns
+    with world.session() as s:
+        from workbench.store import Segment
+
+        turns = {(A, 3), (B, 2), (B, 3)}
+        chars = sum(seg.end_char - seg.start_char for seg in s.scalars(select(Segment))
+                    if (seg.source.file_name, seg.index) in turns)
+    char = coding_agreement(world, ["mari", CONSENSUS_CODER], unit="char", user="anna")
+    assert char["consensus_turns"] == 3 and {c["units"] for c in char["codes"]} == {chars}
+    # the turns listed as disagreements are among the agreed ones too
+    rows = disagreements(world, ["mari", CONSENSUS_CODER], user="anna")
+    assert [(r["source"], r["turn"], r["consensus"]) for r in rows] == [(A, 3, ["kapasitet", "kontrakt.hybrid"])]
+
+
+def test_konsensus_recorded_only_as_no_code_is_still_compared(world):
+    record_consensus(world, A, 1, [], user="anna")
+    result = coding_agreement(world, ["jonas", CONSENSUS_CODER], codes="kapasitet", user="anna")
+    assert result["consensus_turns"] == 1 and result["codes"][0]["units"] == 1
+    assert result["codes"][0]["percent"] == 1.0   # jonas did not code A1 either
+
+
+def test_konsensus_without_a_recorded_turn_in_the_coders_sources_is_one_line(world, run):
+    record_consensus(world, C, 2, ["kapasitet"], user="anna")   # agreed on C only; per coded A only
+    assert coding_agreement(world, ["mari", CONSENSUS_CODER], user="anna")["consensus_turns"] == 1  # mari coded C
+    _apply(world, [(A, 1, "styring", "per", None)])
+    with pytest.raises(WorkbenchError) as err:
+        coding_agreement(world, ["per", CONSENSUS_CODER], user="anna")
+    assert err.value.code == "agreement.no_consensus" and "no consensus is recorded" in str(err.value)
+    _one_line_error(run("--coders", f"per,{CONSENSUS_CODER}"), "no consensus is recorded on any turn")
+
+
+@pytest.mark.parametrize("reference", [False, True])
+def test_dashboard_shares_of_konsensus_divide_by_the_agreed_turns(world, reference):
+    from workbench.analysis.aggregate import _pandas_reference, code_frequencies
+
+    _agree_on_three_turns(world)
+
+    def shares(coder):
+        with (_pandas_reference() if reference else contextlib.nullcontext()):
+            df = code_frequencies(world, coder=coder, user="anna").set_index("code")
+        return {c: (int(df.loc[c, "segments"]), float(df.loc[c, "share"])) for c in ("kapasitet", "kontrakt.hybrid")}
+
+    assert shares(CONSENSUS_CODER) == {"kapasitet": (1, pytest.approx(1 / 3)),
+                                       "kontrakt.hybrid": (2, pytest.approx(2 / 3))}
+    assert shares("mari")["kapasitet"] == (2, pytest.approx(2 / 9))   # other coders: all 9 turns, as before
 
 # ------------------------------------------------------------------------------ command line
 
@@ -556,9 +627,10 @@ def test_cli_disagreements_and_consensus(run):
     assert r.exit_code == 0, r.output
     assert "kapasitet, kontrakt.hybrid" in r.output
     data = json.loads(run("--coders", f"jonas,{CONSENSUS_CODER}", "--json").output)
-    # A's 4 turns x 4 codes; konsensus lacks jonas' hybrid on A2 and kapasitet on A4
-    assert data["sources"] == 1 and data["overall"]["units"] == 16
-    assert data["overall"]["percent"] == pytest.approx(14 / 16)
+    # the one turn with a recorded consensus (A3) x 4 codes; jonas coded A3 as agreed
+    assert data["sources"] == 1 and data["overall"]["units"] == 4 and data["consensus_turns"] == 1
+    assert data["overall"]["percent"] == pytest.approx(1.0)
+    assert "bare på turene der konsensus er registrert (1)" in run("--coders", f"jonas,{CONSENSUS_CODER}").output
     cleared = run("--consensus", A, "3", "-")
     assert cleared.exit_code == 0 and "ingen koder" in cleared.output
 

@@ -35,9 +35,15 @@ pairable values of one kind each); ``N`` such units are passed to ``krippendorff
 matrix and alpha while keeping character units (sources x codes may be millions) small. The tests
 check the result against ``krippendorff.alpha`` on the full unit vectors.
 
-The agreed coding of a turn is stored as the coder ``"konsensus"`` (:func:`record_consensus`):
-compare it with a coder like any other. (The analysis' coder filter ``"consensus"`` is something
-else: (segment, code) pairs that two coders agree on.)
+The agreed coding of a turn is stored as the coder ``"konsensus"`` (:func:`record_consensus`).
+A turn *has a recorded consensus* when ``konsensus`` has a coding on it or a consensus was
+recorded for it (the audit event ``consensus``; "no code applies" leaves no coding behind):
+:func:`consensus_turn_condition`. When ``konsensus`` is one of the compared coders, the units
+are those turns only (segment units: the turns; character units: their characters), in the
+sources every other compared coder has coded; a turn nobody agreed on is not a "no code" of
+``konsensus``. The result then says how many turns were compared (``consensus_turns``), and
+``workbench dashboard --coder konsensus`` divides by the same turns. (The analysis' coder filter
+``"consensus"`` is something else: (segment, code) pairs that two coders agree on.)
 """
 
 from __future__ import annotations
@@ -49,7 +55,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import Integer, cast, func, or_, select
 
 from .access import requires
 from .errors import InputError, NotFound, WorkbenchError
@@ -61,7 +67,8 @@ LEVELS = ("nominal", "ordinal", "interval", "ratio")
 TABLE_COLUMNS = ("unit", "coder", "value")
 
 __all__ = ["CONSENSUS_CODER", "UNITS", "LEVELS", "table_agreement", "coding_agreement",
-           "disagreements", "record_consensus", "default_coders"]
+           "disagreements", "record_consensus", "default_coders", "consensus_turn_condition",
+           "consensus_turn_ids"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -245,6 +252,9 @@ def _check_coders(session, coders: Iterable[str] | str) -> list[str]:
              if c is not None and str(c).strip()]
     names = [str(n) for n in names]
     known = sorted(session.scalars(select(User.name).join(Coding, Coding.coder_id == User.id).distinct()))
+    if CONSENSUS_CODER not in known and session.scalar(select(AuditEvent.id).where(
+            AuditEvent.action == "consensus", AuditEvent.target_type == "segment").limit(1)) is not None:
+        known = sorted(known + [CONSENSUS_CODER])   # every consensus recorded so far was "no code"
     users = set(session.scalars(select(User.name).where(User.name.in_(names))))
     for n in names:
         if n not in known:
@@ -284,15 +294,46 @@ def _compared_codes(db: Database, codes: str | Iterable[str] | None) -> list[tup
     return list(zip(rows["code"], rows["label"]))
 
 
+def consensus_turn_condition(segment_id):
+    """SQL condition on a segment id column: the turn has a recorded consensus (the konsensus
+    coder has a coding on it, or a consensus was recorded for it with :func:`record_consensus`,
+    "no code applies" included)."""
+    coded = (select(Coding.segment_id).join(User, Coding.coder_id == User.id)
+             .where(User.name == CONSENSUS_CODER))
+    recorded = (select(cast(AuditEvent.target_id, Integer))
+                .where(AuditEvent.action == "consensus", AuditEvent.target_type == "segment"))
+    return or_(segment_id.in_(coded), segment_id.in_(recorded))
+
+
+def consensus_turn_ids(session, source_ids: Iterable[int] | None = None) -> set[int]:
+    """Ids of the turns with a recorded consensus (of these sources)."""
+    stmt = select(Segment.id).where(consensus_turn_condition(Segment.id))
+    if source_ids is not None:
+        stmt = stmt.where(Segment.source_id.in_(list(source_ids)))
+    return set(session.scalars(stmt))
+
+
 def _unit_sources(session, coder_ids: dict[str, int]) -> list[tuple[int, str]]:
-    """(id, file name) of the sources in which every coder has at least one coding, by file name."""
+    """(id, file name) of the sources in which every coder has at least one coding, by file name;
+    for the konsensus coder: in which a consensus was recorded on at least one turn."""
+    others = {n: i for n, i in coder_ids.items() if n != CONSENSUS_CODER}
     rows = session.execute(
         select(Segment.source_id, Coding.coder_id).join(Coding, Coding.segment_id == Segment.id)
-        .where(Coding.coder_id.in_(list(coder_ids.values()))).distinct()).all()
+        .where(Coding.coder_id.in_(list(others.values()))).distinct()).all()
     by_source: dict[int, set[int]] = {}
     for sid, cid in rows:
         by_source.setdefault(sid, set()).add(cid)
-    ids = [sid for sid, cs in by_source.items() if len(cs) == len(coder_ids)]
+    ids = [sid for sid, cs in by_source.items() if len(cs) == len(others)]
+    if ids and CONSENSUS_CODER in coder_ids:
+        agreed = set(session.scalars(select(Segment.source_id).where(
+            Segment.source_id.in_(ids), consensus_turn_condition(Segment.id)).distinct()))
+        if not agreed:
+            names = ", ".join(others)
+            raise WorkbenchError(f"no consensus is recorded on any turn of the sources {names} coded; konsensus is "
+                                 "compared on the turns with a recorded consensus only: record one with "
+                                 "`workbench agreement --consensus SOURCE TURN CODES`",
+                                 code="agreement.no_consensus", coders=names)
+        ids = [sid for sid in ids if sid in agreed]
     if not ids:
         return []
     return list(session.execute(select(Source.id, Source.file_name).where(Source.id.in_(ids))
@@ -300,8 +341,11 @@ def _unit_sources(session, coder_ids: dict[str, int]) -> list[tuple[int, str]]:
 
 
 def _load(session, coders: list[str], code_ids: list[str]):
-    """Coder ids, unit sources, their segments and the coders' codings of the compared codes."""
+    """Coder ids, unit sources, their segments (with konsensus: the turns with a recorded
+    consensus) and the coders' codings of the compared codes."""
     coder_ids = dict(session.execute(select(User.name, User.id).where(User.name.in_(coders))).all())
+    if CONSENSUS_CODER in coders and CONSENSUS_CODER not in coder_ids:
+        coder_ids[CONSENSUS_CODER] = -1   # recorded only "no code": no codings, no user row needed
     sources = _unit_sources(session, coder_ids)
     if not sources:  # nothing to compare: never an empty table that reads as agreement
         raise WorkbenchError(f"coders {', '.join(coders)} have coded no source in common; agreement is measured on "
@@ -312,14 +356,18 @@ def _load(session, coders: list[str], code_ids: list[str]):
     codings = []
     if source_ids:
         order = {sid: i for i, (sid, _) in enumerate(sources)}
-        segments = sorted(session.execute(
-            select(Segment.id, Segment.source_id, Segment.index, Segment.start_char, Segment.end_char)
-            .where(Segment.source_id.in_(source_ids))).all(), key=lambda r: (order[r[1]], r[2]))
-        codings = session.execute(
-            select(Coding.segment_id, Segment.source_id, Coding.code_id, Coding.coder_id, Coding.start_char,
-                   Coding.end_char).join(Segment, Coding.segment_id == Segment.id)
-            .where(Segment.source_id.in_(source_ids), Coding.coder_id.in_(list(coder_ids.values())),
-                   Coding.code_id.in_(code_ids))).all()
+        stmt = (select(Segment.id, Segment.source_id, Segment.index, Segment.start_char, Segment.end_char)
+                .where(Segment.source_id.in_(source_ids)))
+        if CONSENSUS_CODER in coders:
+            stmt = stmt.where(consensus_turn_condition(Segment.id))
+        segments = sorted(session.execute(stmt).all(), key=lambda r: (order[r[1]], r[2]))
+        stmt = (select(Coding.segment_id, Segment.source_id, Coding.code_id, Coding.coder_id, Coding.start_char,
+                       Coding.end_char).join(Segment, Coding.segment_id == Segment.id)
+                .where(Segment.source_id.in_(source_ids), Coding.coder_id.in_(list(coder_ids.values())),
+                       Coding.code_id.in_(code_ids)))
+        if CONSENSUS_CODER in coders:
+            stmt = stmt.where(consensus_turn_condition(Segment.id))
+        codings = session.execute(stmt).all()
     return coder_ids, sources, segments, codings
 
 
@@ -340,7 +388,8 @@ def coding_agreement(db: Database, coders: Iterable[str] | str, *, codes: str | 
     "kappa", "alpha"}, "codes": [{"code", "label", "units", "percent", "kappa", "alpha"}, ...]}``
     with ``units`` the number of units compared per code (overall: units x codes), ``percent`` a
     share 0-1, ``kappa`` None for more than two coders, and None for any undefined figure.
-    Shows no text, so report authors may see it.
+    With the konsensus coder among ``coders`` only the turns with a recorded consensus are units,
+    and ``"consensus_turns"`` says how many. Shows no text, so report authors may see it.
     """
     if unit not in UNITS:
         raise InputError(f"unit {unit!r} is not one of {', '.join(UNITS)}")
@@ -374,6 +423,11 @@ def coding_agreement(db: Database, coders: Iterable[str] | str, *, codes: str | 
         for sid, _ in sources:
             base[sid] = total
             total += int(lengths.get(sid) or 0)
+        keep = None   # with konsensus: only the characters of the turns with a recorded consensus
+        if CONSENSUS_CODER in names:
+            keep = np.zeros(total, dtype=bool)
+            for _seg, sid, _index, start, end in segments:
+                keep[base[sid] + max(start, 0):base[sid] + max(end, 0)] = True
         by_code: dict[int, list[tuple[int, int, int]]] = {}
         for _seg, sid, code_id, coder_id, start, end in codings:
             by_code.setdefault(code_pos[code_id], []).append((coder_pos[coder_id], base[sid] + start,
@@ -388,7 +442,7 @@ def coding_agreement(db: Database, coders: Iterable[str] | str, *, codes: str | 
                     np.add.at(diff, (arr[:, 0], np.clip(arr[:, 1], 0, total)), 1)
                     np.add.at(diff, (arr[:, 0], np.clip(arr[:, 2], 0, total)), -1)
                 covered = (np.cumsum(diff, axis=1)[:, :total] > 0).astype(np.uint8)
-                yield _tally(covered)
+                yield _tally(covered if keep is None else covered[:, keep])
 
         tallies = char_tallies()
 
@@ -401,7 +455,10 @@ def coding_agreement(db: Database, coders: Iterable[str] | str, *, codes: str | 
     overall = _binary_stats(total_ones, total_pairs, m)
     if m > 2:
         overall["kappa"] = None
-    return {"coders": names, "unit": unit, "sources": len(sources), "overall": overall, "codes": results}
+    out = {"coders": names, "unit": unit, "sources": len(sources), "overall": overall, "codes": results}
+    if CONSENSUS_CODER in names:
+        out["consensus_turns"] = len(segments)
+    return out
 
 
 @requires("view_transcripts")
@@ -414,8 +471,10 @@ def disagreements(db: Database, coders: Iterable[str] | str, *, codes: str | Ite
     speaker), "text", "codes": {coder: sorted code ids}, "consensus"}``. ``consensus`` is the
     agreed coding stored for the turn (:func:`record_consensus`): the sorted ids of *all* the
     konsensus coder's codes on it (not only the compared ones, so saving it again loses
-    nothing), ``[]`` when the last recorded consensus was that no code applies, and None when
-    no consensus is stored. Shows transcript text, so researchers only.
+    nothing), ``[]`` when a consensus was recorded for the turn and konsensus has no coding on it
+    (no code applies), and None when no consensus is recorded. With the konsensus coder among
+    ``coders`` only the turns with a recorded consensus are compared. Shows transcript text, so
+    researchers only.
     """
     compared = _compared_codes(db, codes)
     code_ids = [c for c, _ in compared]
@@ -451,28 +510,23 @@ def disagreements(db: Database, coders: Iterable[str] | str, *, codes: str | Ite
 
 
 def _stored_consensus(session, segment_ids: list[int]) -> dict[int, list[str]]:
-    """segment id -> the konsensus coder's sorted code ids on it, for the segments with a stored
-    consensus; a consensus recorded as "no code applies" (no codings left) reads ``[]``."""
+    """segment id -> the konsensus coder's sorted code ids on it, for the segments with a recorded
+    consensus (:func:`consensus_turn_condition`); one without konsensus codings (recorded as "no
+    code applies") reads ``[]``."""
     coder_id = session.scalar(select(User.id).where(User.name == CONSENSUS_CODER))
-    if coder_id is None:
-        return {}
     out: dict[int, set[str]] = {}
     for i in range(0, len(segment_ids), 500):
         chunk = segment_ids[i:i + 500]
-        for seg_id, code_id in session.execute(select(Coding.segment_id, Coding.code_id).where(
-                Coding.coder_id == coder_id, Coding.segment_id.in_(chunk))):
-            out.setdefault(seg_id, set()).add(code_id)
-        empty = [s for s in chunk if s not in out]
-        if empty:  # no codings left: was the last consensus recorded for the turn "no code"?
-            last: dict[int, Any] = {}
-            for target, detail in session.execute(
-                    select(AuditEvent.target_id, AuditEvent.detail).where(
-                        AuditEvent.action == "consensus", AuditEvent.target_type == "segment",
-                        AuditEvent.target_id.in_([str(s) for s in empty])).order_by(AuditEvent.id)):
-                last[int(target)] = detail
-            for seg_id, detail in last.items():
-                if isinstance(detail, dict) and detail.get("after") == []:
-                    out[seg_id] = set()
+        if coder_id is not None:
+            for seg_id, code_id in session.execute(select(Coding.segment_id, Coding.code_id).where(
+                    Coding.coder_id == coder_id, Coding.segment_id.in_(chunk))):
+                out.setdefault(seg_id, set()).add(code_id)
+        empty = [str(s) for s in chunk if s not in out]
+        if empty:  # no codings: a consensus recorded for the turn said "no code"
+            for target in session.scalars(select(AuditEvent.target_id).where(
+                    AuditEvent.action == "consensus", AuditEvent.target_type == "segment",
+                    AuditEvent.target_id.in_(empty)).distinct()):
+                out[int(target)] = set()
     return {seg_id: sorted(codes) for seg_id, codes in out.items()}
 
 

@@ -12,6 +12,8 @@ Counting rules (the same everywhere):
 * ``coder``: None/"all" = any coder; a name = that coder; "consensus" = (segment, code) pairs
   applied by at least two coders, or by the only coder of that source. For parent codes the
   consensus is judged on the parent (two coders choosing different children agree on the parent).
+  The stored coder "konsensus" (``agreement.record_consensus``) is counted on the turns with a
+  recorded consensus only: its shares divide by those turns, as ``workbench agreement`` compares.
 * Missing metadata (a document paragraph has no actor) is grouped as "(ukjent)".
 
 The numbers come from SQL ``GROUP BY`` statements (``analysis.sql``): only aggregated rows, or
@@ -165,6 +167,11 @@ def _load_pandas(db: Database, *, coder, codes, codebook_version, parents: bool 
     if exclude_actors:
         segs = segs[~segs["actor"].astype(str).isin(exclude_actors)]
         cf = cf[cf["segment_id"].isin(segs["segment_id"])]
+    if coder == sql.CONSENSUS_CODER:  # the agreed coding: shares of the turns with a recorded consensus
+        from ..agreement import consensus_turn_ids
+
+        with db.session() as s:
+            segs = segs[segs["segment_id"].isin(consensus_turn_ids(s))]
     ancestors = dict(zip(tree["code"], tree["ancestors"]))
     raw = cf[["segment_id", "source_id", "code", "coder"]].copy()
     raw["applied"] = raw["code"]

@@ -32,6 +32,7 @@ from sqlalchemy import (Integer, String, and_, column, distinct, func, literal, 
 from ..store import Coding, Pseudonym, Segment, Source, Speaker, User
 
 UNKNOWN = "(ukjent)"
+CONSENSUS_CODER = "konsensus"   # the stored consensus (workbench.agreement.CONSENSUS_CODER)
 PG_WORK_MEM = "64MB"  # the statements hash ~1M (segment, code) pairs; the default 4MB spills to disk
 
 
@@ -182,11 +183,16 @@ def matrix_counts(by: Sequence[str], scope: Scope, cmap, *, pseudonyms: bool):
 
 
 def group_totals(by: Sequence[str], scope: Scope, *, pseudonyms: bool):
-    """Per group: all its segments and distinct speakers (the denominators)."""
+    """Per group: all its segments and distinct speakers (the denominators); for the konsensus
+    coder the turns with a recorded consensus only (``agreement.consensus_turn_condition``)."""
     s = Segment.__table__.alias("s")
     u = (select(s.c.source_id, s.c.speaker_id, func.count().label("segs"))
-         .where(kept_segments(s, scope.exclude_actors))
-         .group_by(s.c.source_id, s.c.speaker_id).subquery("t"))
+         .where(kept_segments(s, scope.exclude_actors)))
+    if scope.coder == CONSENSUS_CODER and not scope.consensus:
+        from ..agreement import consensus_turn_condition
+
+        u = u.where(consensus_turn_condition(s.c.id))   # the agreed coding: of the turns agreed on
+    u = u.group_by(s.c.source_id, s.c.speaker_id).subquery("t")
     groups = group_columns(by, pseudonyms=pseudonyms)
     stmt = select(*groups, func.sum(u.c.segs).label("group_segments"),
                   func.count(distinct(person_key())).label("group_speakers"))

@@ -110,6 +110,9 @@ def agreement(ctx: click.Context, coders: str | None, codes: str | None, unit: s
     per_code = result["codes"][0]["units"] if result["codes"] else 0
     click.echo(f"Kodere: {', '.join(result['coders'])}; enhet: {unit} ({per_code} {what} i "
                f"{result['sources']} kilder som alle koderne har kodet)")
+    if "consensus_turns" in result:
+        click.echo(f"Konsensus sammenlignes bare på turene der konsensus er registrert "
+                   f"({result['consensus_turns']}); turer uten registrert konsensus telles ikke.")
     rows = [{**r, **{k: _fmt(r[k]) for k in ("percent", "kappa", "alpha")}} for r in result["codes"]]
     echo_table(rows, ["code", "label", "units", "percent", "kappa", "alpha"])
     o = result["overall"]

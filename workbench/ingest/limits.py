@@ -64,6 +64,8 @@ class Limits:
 
 
 def _mb(n: float) -> str:
+    if n < 1000:
+        return f"{int(n)} bytes"
     return f"{n / MB:,.1f} MB".replace(",", " ") if n >= 0.1 * MB else f"{n / 1000:,.0f} kB".replace(",", " ")
 
 
@@ -91,9 +93,13 @@ def check_zip(path: Path, limits: Limits | None = None) -> None:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
         return  # not a readable zip: the reader says so in its own words
     total = sum(i.file_size for i in infos)
-    packed = sum(i.compress_size for i in infos)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = sum(i.compress_size for i in infos)
     if total > limits.max_unzipped_mb * MB:
-        raise InputError(f"{path.name}: unpacks to {_mb(total)} (from {_mb(packed)} on disk), above the limit "
+        raise InputError(f"{path.name}: unpacks to {_mb(total)} by its zip directory (the file is {_mb(size)}), "
+                         f"above the limit "
                          f"of {limits.max_unzipped_mb:g} MB unpacked; if you trust the file, raise the limit "
                          f"with {ENV_UNZIPPED}={_suggest(total / MB)}")
     for info in infos:

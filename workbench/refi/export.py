@@ -57,6 +57,14 @@ CASE_VARIABLES = ("actor", "organisation", "pilot")
 _ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d")
 
 
+def _color(value: str | None) -> str | None:
+    """A code's colour for ``Code/@color``: ``#rrggbb`` as stored (its case kept, so a round trip
+    changes nothing), anything else (``#abc``, ``rgb(...)``) as ``#RRGGBB``."""
+    if value and re.fullmatch(r"#[0-9A-Fa-f]{6}", value.strip()):
+        return value.strip()
+    return normalise_color(value)
+
+
 def _iso_date(value: str) -> bool:
     """A valid xsd:date of the plain form YYYY-MM-DD (2023-02-30 is not)."""
     if not _ISO_DATE.fullmatch(value):
@@ -577,7 +585,7 @@ def _build(db: Database, archive: _Archive, *, root_name: str, reveal: bool, exp
             parent = made.get(spec.parent, codes_el) if spec.parent else codes_el
             el = _el(parent, "Code", {"guid": code_guid(spec.id), "name": spec.label,
                                       "isCodable": "true" if spec.codable else "false",
-                                      "color": normalise_color(spec.color)})
+                                      "color": _color(spec.color)})
             _el(el, "Description", text=description_text(spec))
             for note_guid in refs.get(("code", spec.id), []):
                 _el(el, "NoteRef", {"targetGUID": note_guid})

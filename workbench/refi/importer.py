@@ -17,7 +17,13 @@ What other tools really write, and how it is read:
   PDF, picture, audio and video sources are skipped with a warning.
 * Text: the BOM is dropped, CRLF and lone CR become LF and NUL characters are removed; the
   stored ``canonical_text`` is that text, character for character, so an imported source keeps
-  the layout the other tool had (offsets are converted to it, see below).
+  the layout the other tool had (offsets are converted to it, see below). A text file that is not
+  UTF-8 is read as ``workbench ingest`` reads it: UTF-8 wherever its bytes are UTF-8, Windows-1252
+  for the other bytes (a file mixing the two keeps "Åse" and "€"), with a warning. The other
+  tool's offsets count the characters as *it* read the file, which may differ for such a file, so
+  there a selection that would cut a word (or, when it carries its text as ``name``, does not
+  cover that text) is skipped with a warning naming it. UTF-8 once read as Windows-1252 ("Ã¥")
+  is not repaired here as ingest repairs it: the offsets count those characters.
 
 **Offsets.** The standard says Unicode code points; NVivo writes UTF-16 code units and counts
 CRLF as two; ATLAS.ti is said to count CRLF as one. Per source every candidate reading that
@@ -46,9 +52,16 @@ of every selection (selection GUID -> ``[(turn, start_char, end_char), ...]``).
 
 Everything else:
 
-* Codes: the project's ``CodeBook`` is read by :func:`workbench.codebook.qdc.parse_qdc` (ids
-  from the description's ``id:`` line, else from the names); codes that exist by id keep theirs,
-  new ones are added and a codebook version holding the merged codebook is recorded.
+* Codes: the project's ``CodeBook`` is read by :func:`workbench.codebook.qdc.parse_qdc`. A code
+  of the file *is* a stored code only by its explicit id (the description's ``id:`` line, as the
+  workbench exports it), by its GUID (the GUID the workbench gives that id) or by the same full
+  path of labels; it keeps the stored code as it is. Any other code is new: its id is derived
+  from its name under its (matched) parent, made unique, and when the derived id was a stored
+  code's a warning says that they are different codes. Codings are never stored on a code that
+  cannot be coded (``codable: false``): a codable code is not matched by name to such a theme (it
+  becomes a new code), and codings on a theme matched by id or GUID are skipped with a warning.
+  New codes are added and a codebook version holding the merged codebook is recorded. Colours
+  are kept as written (``#1f77b4`` stays lower case); ``#abc`` and ``rgb()`` become ``#AABBCC``.
 * Users become coders by name (``coder_prefix`` is put before every name, e.g. "nvivo:"); a
   coding's coder is its ``creatingUser``, else its selection's, else the project's creator.
   References to nothing (a code, a user, a source, a note that is not in the project) are
@@ -62,10 +75,22 @@ Everything else:
   (variables named actor/aktør, organisation/organisasjon, pilot). Source variables named
   kind/type, phase/fase, pilot, county/fylke, date/dato, language/språk (any case) fill those
   fields of a new source; other variables are listed in a warning.
-* Import twice: a source whose text is already stored (content hash of the stored text, and the
-  same text) is used as it is; codings, memos and codes already there are not added again, so the
-  same file again adds nothing and the summary says so. A second project with the same sources
-  (another coder's work) adds its codings to them, ready for ``workbench agreement``.
+* Import twice: a source whose text is already stored is used as it is (found by the hash of
+  its text, or, for a source ingested here, whose stored hash is of the file's bytes, by its name;
+  the stored text must be the same character for character after the normalisation above). A
+  coding with the same coder, code and span as a stored one is the same coding and not added
+  again, nor are memos and codes already there, so the same file again adds nothing and the
+  summary says what was merged. A second project with the same sources (another coder's work,
+  e.g. a workbench export made with ``--reveal`` coming back) adds its codings to them, ready for
+  ``workbench agreement``. A pseudonymised export has other text and so comes back as new sources.
+  An import that adds nothing changes nothing (not even the acting user is added).
+
+Refused with one line, changing nothing: a ``<Project>`` without REFI-QDA content (none of
+``Users``, ``CodeBook``, ``Sources`` ...), two users, codes or sources with one GUID (both are
+named), a source whose text path names the project file itself, and a code hierarchy deeper than
+``MAX_CODE_DEPTH`` (100) levels. A selection GUID used twice is imported once, with a warning.
+Members of the archive are refused above the ingest limits (``WORKBENCH_MAX_UNZIPPED_MB``,
+``WORKBENCH_MAX_ZIP_RATIO``, default 100).
 """
 
 from __future__ import annotations
@@ -83,7 +108,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
 from lxml import etree
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from ..access import demand, requires
 from ..errors import InputError, NotFound
@@ -94,8 +119,11 @@ from .common import normalise_guid
 __all__ = ["ImportReport", "import_qdpx", "READINGS", "SourceText"]
 
 FORMAT = "qdpx"
-MAX_UNPACKED = 2 * 1024 ** 3      # bytes the archive may unpack to in all
-MAX_RATIO = 200                   # compression ratio above which a large member is refused
+MAX_UNPACKED = 2 * 1024 ** 3      # bytes the archive may unpack to in all (the ingest limit is lower)
+MAX_CODE_DEPTH = 100              # code hierarchy levels accepted (NVivo and ATLAS.ti use a handful)
+#: The child elements of <Project> in QDA-XML 1.0: a document with none of them is no project.
+PROJECT_PARTS = ("Users", "CodeBook", "Variables", "Cases", "Sources", "Notes", "Links", "Sets", "Graphs",
+                 "Description", "NoteRef")
 
 #: Offset readings, in order of preference on a tie (the standard first).
 READINGS = {
@@ -138,7 +166,7 @@ class ImportReport:
     reused: list[str] = field(default_factory=list)           # already stored with the same text
     segments: int = 0
     codes_added: list[str] = field(default_factory=list)
-    codes_kept: list[str] = field(default_factory=list)       # existed by id: kept as they were
+    codes_kept: list[str] = field(default_factory=list)       # stored codes matched (id, GUID or path)
     coders: dict[str, int] = field(default_factory=dict)      # coder -> new codings
     codings: int = 0
     codings_existing: int = 0
@@ -168,6 +196,12 @@ class ImportReport:
             lines.append(f"Ingenting nytt: alt i {self.file} er importert fra før." if
                          (self.reused or self.codes_kept or self.codings_existing)
                          else f"Ingenting å importere fra {self.file}.")
+        if self.reused:
+            shown = ", ".join(self.reused[:10]) + (f" og {len(self.reused) - 10} til" if len(self.reused) > 10 else "")
+            lines.append(f"Slått sammen med kilder som har samme tekst i databasen (ingen nye kopier): {shown}.")
+        if self.codings_existing:
+            lines.append(f"{self.codings_existing} kodinger fantes fra før (samme koder, kode og utdrag) og ble ikke "
+                         "lagt til på nytt.")
         if self.coders:
             lines.append("Kodere: " + ", ".join(f"{name} ({n} nye kodinger)" for name, n in self.coders.items()))
         if self.speakers_updated or self.fields_set:
@@ -193,6 +227,7 @@ class _Container:
         self.label = label
         self.zf = zf
         self.folder = folder
+        self.projects: set[str] = set()   # the project files (.qde) themselves: never a source's text
         self.names: list[str] = []
         if zf is not None:
             self.names = [i.filename for i in zf.infolist() if not i.is_dir()]
@@ -234,11 +269,14 @@ class _Container:
 
     def read(self, member: str) -> bytes:
         if self.zf is not None:
+            from ..ingest.limits import ENV_RATIO, RATIO_FLOOR_BYTES, Limits
+
             info = self.zf.getinfo(member)
-            if info.file_size > 64 * 1024 * 1024 and info.compress_size and \
-                    info.file_size / info.compress_size > MAX_RATIO:
+            ratio = Limits.from_env().max_zip_ratio   # the limit ingest applies (WORKBENCH_MAX_ZIP_RATIO)
+            if info.file_size >= RATIO_FLOOR_BYTES and info.file_size / max(info.compress_size, 1) > ratio:
                 raise InputError(f"{self.label}: {member} unpacks to {info.file_size} bytes at a ratio above "
-                                 f"{MAX_RATIO}; refused as a possible zip bomb")
+                                 f"{ratio:g}; refused as a possible zip bomb (if you trust the file, raise "
+                                 f"{ENV_RATIO})")
             return self.zf.read(member)
         assert self.folder is not None
         path = (self.folder / member).resolve()
@@ -279,6 +317,7 @@ def _open(path: Path) -> tuple[bytes, _Container]:
                              "Export the project again from the other tool")
         qdes.sort(key=lambda n: (PurePosixPath(n).name.lower() != "project.qde", n.count("/"), n))
         container = _Container(name, zf=zf)
+        container.projects = set(qdes)
         try:
             return container.read(qdes[0]), container
         except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
@@ -287,20 +326,54 @@ def _open(path: Path) -> tuple[bytes, _Container]:
     if head != b"<":
         raise InputError(f"{name}: neither a REFI-QDA project archive (.qdpx, a zip file) nor a project.qde "
                          "(XML); export the project from the other tool as a REFI-QDA project")
-    return data, _Container(name, folder=path.parent)
+    container = _Container(name, folder=path.parent)
+    container.projects = {n for n in container.names if n.lower().endswith(".qde")}
+    return data, container
 
 
 def _parse_xml(data: bytes, name: str) -> Any:
+    # huge_tree lifts libxml2's 10 MB limit on one text node (a long source given inline as
+    # PlainTextContent) and its depth limit; the file's size is bounded by the ingest limits, and
+    # the code tree's depth by MAX_CODE_DEPTH (_check_code_depth). Entities are never resolved.
     parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True, huge_tree=True)
     try:
         root = etree.fromstring(data.lstrip(b"\xef\xbb\xbf").lstrip(), parser)
     except etree.XMLSyntaxError as exc:
+        if "excessive depth" in (exc.msg or "").lower():
+            raise InputError(f"{name}: project.qde nests its elements too deep (line {exc.lineno}); a code "
+                             f"hierarchy deeper than {MAX_CODE_DEPTH} levels is refused: flatten it in the other "
+                             "tool and export again", code="qdpx.too_deep", file=name,
+                             limit=MAX_CODE_DEPTH) from None
         raise InputError(f"{name}: project.qde is not well-formed XML (line {exc.lineno}: {exc.msg}); "
                          "export the project again from the other tool") from None
     if _local(root) != "Project":
         raise InputError(f"{name}: the root element of project.qde is <{_local(root) or '?'}>, not <Project>; "
                          "is it a REFI-QDA project? (a codebook .qdc goes in with `workbench codebook import`)")
+    if not any(_local(c) in PROJECT_PARTS for c in root):
+        found = sorted({_local(c) for c in root if _local(c)})
+        raise InputError(f"{name}: <Project> holds no REFI-QDA content (no <Users>, <CodeBook>, <Sources>, "
+                         f"<Notes> or <Cases>{'; found <' + '>, <'.join(found[:5]) + '>' if found else ''}); "
+                         "nothing was imported; export the project again from the other tool as a REFI-QDA "
+                         "project", code="qdpx.no_content", file=name)
+    _check_code_depth(root, name)
     return root
+
+
+def _check_code_depth(root: Any, name: str) -> None:
+    """Refuse a code hierarchy deeper than MAX_CODE_DEPTH (walked without recursion)."""
+    depth = 0
+    for event, el in etree.iterwalk(root, events=("start", "end")):
+        if _local(el) != "Code":
+            continue
+        if event == "end":
+            depth -= 1
+            continue
+        depth += 1
+        if depth > MAX_CODE_DEPTH:
+            raise InputError(f"{name}: code hierarchy deeper than {MAX_CODE_DEPTH} levels at code "
+                             f"{(el.get('name') or '').strip()[:60]!r} (GUID {_guid(el.get('guid')) or '?'}, line "
+                             f"{el.sourceline}); flatten the hierarchy in the other tool and export again",
+                             code="qdpx.too_deep", file=name, limit=MAX_CODE_DEPTH)
 
 
 def _local(el: Any) -> str:
@@ -336,8 +409,14 @@ def _when(value: str | None) -> dt.datetime | None:
 # ------------------------------------------------------------------------------------------ text
 
 def decode_text(data: bytes) -> tuple[str, str | None]:
-    """(text, warning): UTF-8 (BOM dropped), UTF-16/32 with a BOM, else Windows-1252 with a warning.
-    Offsets of the other tools begin after the BOM."""
+    """(text, problem): UTF-8 (BOM dropped) or UTF-16/32 with a BOM as written (problem None);
+    otherwise read as ``workbench ingest`` reads such a file: UTF-8 wherever the bytes are UTF-8,
+    Windows-1252 for the others (so a file that mixes the two keeps both its "Åse" and its "€"),
+    with a problem saying so. Line ends are kept (offsets count them); UTF-8 that was once read
+    as Windows-1252 ("Ã¥") is *not* repaired as ingest repairs it, since the other tool's offsets
+    count those characters. Offsets of the other tools begin after the BOM."""
+    from ..ingest.text import _CP1252_UNDEFINED  # noqa: F401  (importing it registers "workbench-cp1252")
+
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     elif data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
@@ -347,7 +426,16 @@ def decode_text(data: bytes) -> tuple[str, str | None]:
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), "not UTF-8; read as Windows-1252"
+        pass
+    whole = data.decode("cp1252", errors="replace")
+    try:
+        text = data.decode("utf-8", "workbench-cp1252")
+    except UnicodeDecodeError:   # a byte Windows-1252 leaves undefined (0x81, 0x8D ...)
+        return whole, "neither UTF-8 nor Windows-1252 (undefined bytes became U+FFFD)"
+    if text == whole:
+        return text, "not UTF-8; read as Windows-1252"
+    return text, ("a mix of UTF-8 and Windows-1252; read as `workbench ingest` reads it (UTF-8 where the bytes "
+                  "are UTF-8, Windows-1252 elsewhere)")
 
 
 def docx_text(data: bytes) -> str:
@@ -463,6 +551,11 @@ def _edge_cost(text: str, i: int) -> int:
 
 def _same_text(a: str, b: str) -> bool:
     return " ".join(a.split()) == " ".join(b.split())
+
+
+def _clip(text: str, n: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[:n - 1] + "…"
 
 
 def choose_reading(st: SourceText, selections: list[tuple[int, int, str]]) -> tuple[str, str, dict[str, list]]:
@@ -656,6 +749,7 @@ class _TextSource:
     values: list[tuple[str, str]] = field(default_factory=list)   # (variable guid, value)
     raw: str | None = None
     origin_of_text: str = ""
+    repaired: bool = False          # the file was not UTF-8 (read as ingest reads such files)
 
 
 @dataclass
@@ -710,19 +804,24 @@ def _value(vv: Any) -> tuple[str, str] | None:
     return None
 
 
-def _code_guids(root: Any, path: Path) -> tuple[list[Any], dict[str, str], list[str]]:
-    """(CodeSpecs in pre-order, code GUID -> id, warnings), read with ``parse_qdc``."""
+def _code_tree(root: Any, path: Path) -> tuple[list[Any], list[dict[str, Any]], list[str]]:
+    """(CodeSpecs in pre-order as ``parse_qdc`` reads them, the matching nodes of the file, warnings).
+
+    Each node: ``guid``, ``name``, ``desc`` (the Description text), ``color`` (as written),
+    ``line`` and ``parent`` (the index of its parent node, None at the top)."""
     from ..codebook import qdc
 
     book = next((el for el in root.iter() if _local(el) == "CodeBook"), None)
     codes_el = _kid(book, "Codes") if book is not None else None
     if codes_el is None or not _kids(codes_el, "Code"):
-        return [], {}, []
+        return [], [], []
     specs, info = qdc.parse_qdc(path)
 
     def read(el: Any) -> dict[str, Any]:  # the same tree parse_qdc builds, with the GUIDs
         return {"name": (el.get("name") or "").strip() or "uten navn", "guid": _guid(el.get("guid")),
-                "codable": True, "color": None, "desc": "", "children": [read(c) for c in _kids(el, "Code")]}
+                "codable": True, "color": None, "desc": _text_of(_kid(el, "Description")),
+                "written_color": (el.get("color") or "").strip(), "line": el.sourceline,
+                "children": [read(c) for c in _kids(el, "Code")]}
 
     raw = [read(c) for c in _kids(codes_el, "Code")]
     origin = (book.get("origin") or root.get("origin") or "")
@@ -730,17 +829,18 @@ def _code_guids(root: Any, path: Path) -> tuple[list[Any], dict[str, str], list[
         raw = qdc._split_flat_names(raw, taguette=origin.lower().startswith("taguette"))
     order: list[dict[str, Any]] = []
 
-    def walk(node: dict[str, Any]) -> None:
-        order.append(node)
+    def walk(node: dict[str, Any], parent: int | None) -> None:
+        here = len(order)
+        order.append({"guid": node.get("guid") or "", "name": node["name"], "desc": node.get("desc") or "",
+                      "color": node.get("written_color") or "", "line": node.get("line"), "parent": parent})
         for c in node["children"]:
-            walk(c)
+            walk(c, here)
 
     for r in raw:
-        walk(r)
+        walk(r, None)
     if len(order) != len(specs) or any(n["name"] != s.label for n, s in zip(order, specs)):
         raise InputError(f"{path.name}: the codebook could not be read consistently; export it again")
-    guids = {n["guid"]: s.id for n, s in zip(order, specs) if n["guid"]}
-    return specs, guids, list(info.get("warnings") or [])
+    return specs, order, list(info.get("warnings") or [])
 
 
 # ------------------------------------------------------------------------------------------ import
@@ -764,6 +864,10 @@ def import_qdpx(db: Database, path: str | Path, *, coder_prefix: str | None = No
     return _Importer(db, path, root, container, coder_prefix or "", user).run()
 
 
+class _NothingNew(Exception):
+    """Raised inside the import's transaction when it adds nothing, so that it changes nothing."""
+
+
 class _Importer:
     def __init__(self, db: Database, path: Path, root: Any, container: _Container, prefix: str,
                  user: str | None):
@@ -785,10 +889,24 @@ class _Importer:
         for u in (_kids(users_el, "User") if users_el is not None else []):
             g = _guid(u.get("guid"))
             if g:
-                self.users[g] = (u.get("name") or u.get("id") or "").strip() or f"bruker {g[:8]}"
+                name = (u.get("name") or u.get("id") or "").strip() or f"bruker {g[:8]}"
+                if g in self.users:
+                    self._twice("user", "brukere", g, self.users[g], name)
+                self.users[g] = name
         creator = _guid(root.get("creatingUserGUID"))
         self.default_user = creator if creator in self.users else ""
-        self.specs, self.code_ids, code_warnings = _code_guids(root, self.path)
+        code_names: dict[str, str] = {}
+        book = _kid(root, "CodeBook")
+        for el in (book.iter() if book is not None else []):
+            g = _guid(el.get("guid")) if _local(el) == "Code" else ""
+            if g:
+                name = (el.get("name") or "").strip()
+                if g in code_names:
+                    self._twice("code", "koder", g, code_names[g], name)
+                code_names[g] = name
+        self.specs, self.code_nodes, code_warnings = _code_tree(root, self.path)
+        self.code_ids: dict[str, str] = {}      # code GUID -> the id it has here (store_codes)
+        self.uncodable: dict[str, str] = {}     # code GUID -> the theme (codable: false) it matched
         self.warn_all(code_warnings)
         self.variables: dict[str, str] = {}
         vars_el = _kid(root, "Variables")
@@ -800,10 +918,16 @@ class _Importer:
             self.notes[_guid(n.get("guid"))] = self._note(n)
         self.sources: list[_TextSource] = []
         self.source_guids: set[str] = set()
+        source_names: dict[str, str] = {}
         sources_el = _kid(root, "Sources")
         for el in (list(sources_el) if sources_el is not None else []):
             kind = _local(el)
             g = _guid(el.get("guid"))
+            if g and kind:
+                name = (el.get("name") or "").strip() or (el.get("plainTextPath") or "").strip()
+                if g in source_names:
+                    self._twice("source", "kilder", g, source_names[g], name)
+                source_names[g] = name
             self.source_guids.add(g)
             if kind == "TextSource":
                 self.sources.append(self._text_source(el))
@@ -824,14 +948,38 @@ class _Importer:
         links_el = _kid(root, "Links")
         for ln in (_kids(links_el, "Link") if links_el is not None else []):
             self.links.append((_guid(ln.get("originGUID")), _guid(ln.get("targetGUID"))))
-        self.code_notes = []   # (code id, note guid)
-        for el in root.iter():
+        self.code_notes = []   # (code GUID, note guid)
+        for el in (book.iter() if book is not None else []):
             if _local(el) == "Code" and _kids(el, "NoteRef"):
-                cid = self.code_ids.get(_guid(el.get("guid")))
                 for r in _kids(el, "NoteRef"):
-                    if cid:
-                        self.code_notes.append((cid, _guid(r.get("targetGUID"))))
+                    self.code_notes.append((_guid(el.get("guid")), _guid(r.get("targetGUID"))))
         self.project_notes = [_guid(r.get("targetGUID")) for r in _kids(root, "NoteRef")]
+        self._drop_repeated_selections()
+        self.coded = {cg for src in self.sources for sel in src.selections for _, cg, _, _ in sel.codings}
+
+    def _twice(self, kind: str, kind_no: str, guid: str, first: str, second: str) -> None:
+        """Two users, codes or sources with one GUID: the file cannot say which is meant."""
+        raise InputError(f"{self.name}: {kind} GUID {guid} is used twice, by {first!r} and {second!r}; every "
+                         f"{kind} needs a GUID of its own: export the project again from the other tool",
+                         code="qdpx.duplicate_guid", file=self.name, guid=guid, kind=kind_no, first=first,
+                         second=second)
+
+    def _drop_repeated_selections(self) -> None:
+        """A selection GUID used twice: the first is imported, the others are skipped with a warning."""
+        seen: dict[str, tuple[str, _Selection]] = {}
+        for src in self.sources:
+            kept = []
+            for sel in src.selections:
+                if sel.whole or not sel.guid or sel.guid not in seen:
+                    if sel.guid and not sel.whole:
+                        seen[sel.guid] = (src.name, sel)
+                    kept.append(sel)
+                    continue
+                where, first = seen[sel.guid]
+                self.warn(f"{self.name}: selection GUID {sel.guid} is used twice ({where!r} {first.start}-{first.end} "
+                          f"and {src.name!r} {sel.start}-{sel.end}); the first was imported, the second skipped "
+                          f"with its {len(sel.codings)} codings")
+            src.selections = kept
 
     def warn_all(self, items: Iterable[str]) -> None:
         for w in items:
@@ -878,16 +1026,19 @@ class _Importer:
             if plain:
                 member = self.container.find(plain)
                 where = plain
+                self._not_the_project(member, plain, name, g)
                 if member is not None:
                     src.raw, problem = decode_text(self.container.read(member))
                     src.origin_of_text = member
                     if problem:
+                        src.repaired = problem.startswith("a mix")   # positions may count otherwise
                         self.warn(f"{self.name}: source {name!r}: {member} is {problem}; check its characters")
             if src.raw is None and inline is not None:
                 src.raw, src.origin_of_text = _text_of(inline), "PlainTextContent"
             if src.raw is None and rich:
                 member = self.container.find(rich)
                 where = where or rich
+                self._not_the_project(member, rich, name, g)
                 if member is not None:
                     src.raw, src.origin_of_text = docx_text(self.container.read(member)), member
                     if plain:
@@ -909,33 +1060,49 @@ class _Importer:
                       + "; export the project with its source files")
         return src
 
+    def _not_the_project(self, member: str | None, ref: str, name: str, guid: str) -> None:
+        """A source whose text path names the project file itself is refused (its XML is no text)."""
+        if member is not None and member in self.container.projects:
+            raise InputError(f"{self.name}: source {name!r} (GUID {guid}) names the project file itself as its "
+                             f"text ({ref}); refused: export the project again with its source files",
+                             code="qdpx.project_as_source", file=self.name, source=name)
+
     # ---------------------------------------------------------------- storing
 
     def run(self) -> ImportReport:
         self.read()
-        with self.db.transaction(self.user) as tx:
-            self.tx, self.s = tx, tx.session
-            self.coder_rows: dict[str, Any] = {}
-            self.store_codes()
-            self.version_id = self.s.scalar(select(func.max(CodebookVersion.id)))
-            self.placed: dict[str, list[tuple[Any, int, int]]] = {}       # selection guid -> (segment, s, e)
-            self.coding_rows: dict[str, Any] = {}                          # coding guid -> first piece
-            self.imported: dict[str, tuple[Source, bool]] = {}             # source guid -> (row, new)
-            for src in self.sources:
-                if src.raw is not None:
-                    self.store_source(src)
-            self.store_cases()
-            self.store_memos()
-            if self.report.sources:
-                from ..sharing import assign_pseudonyms
+        try:
+            with self.db.transaction(self.user) as tx:
+                self.tx, self.s = tx, tx.session
+                self.coder_rows: dict[str, Any] = {}
+                self.skipped_uncodable: dict[str, int] = {}                    # code id -> codings skipped
+                self.store_codes()
+                self.version_id = self.s.scalar(select(func.max(CodebookVersion.id)))
+                self.placed: dict[str, list[tuple[Any, int, int]]] = {}       # selection guid -> (segment, s, e)
+                self.coding_rows: dict[str, Any] = {}                          # coding guid -> first piece
+                self.imported: dict[str, tuple[Source, bool]] = {}             # source guid -> (row, new)
+                for src in self.sources:
+                    if src.raw is not None:
+                        self.store_source(src)
+                for code_id, n in self.skipped_uncodable.items():
+                    self.warn(f"{self.name}: {n} codings on code {code_id} were skipped: it is a theme that cannot "
+                              "be coded (codable: false); code them on one of its children")
+                self.store_cases()
+                self.store_memos()
+                if self.report.sources:
+                    from ..sharing import assign_pseudonyms
 
-                assign_pseudonyms(self.s)
-            if not self.report.nothing_new:
+                    assign_pseudonyms(self.s)
+                if self.report.nothing_new:
+                    raise _NothingNew   # roll back: not even the acting user or a coder is added
                 tx.audit("import_qdpx", "file", self.name, {
                     "origin": self.report.origin, "sources": self.report.sources, "reused": self.report.reused,
                     "codes_added": self.report.codes_added, "codings": self.report.codings,
+                    "codings_existing": self.report.codings_existing,
                     "coders": self.report.coders, "memos": self.report.memos,
                     "readings": self.report.readings, "warnings": len(self.report.warnings)})
+        except _NothingNew:
+            pass
         return self.report
 
     def coder(self, guid: str) -> Any:
@@ -954,13 +1121,13 @@ class _Importer:
         return row
 
     def store_codes(self) -> None:
+        """Match the file's codes with the stored ones and add the others (see ``_match_codes``)."""
         from ..codebook.schema import codebook_from_specs, specs_from_rows
 
         if not self.specs:
             return
         existing = {c.id: c for c in self.s.scalars(select(Code))}
-        new = [sp for sp in self.specs if sp.id not in existing]
-        self.report.codes_kept = [sp.id for sp in self.specs if sp.id in existing]
+        new = self._match_codes(existing)
         if not new:
             return
         rows = [{"id": c.id, "label": c.label, "parent": c.parent_id, "definition": c.definition or "",
@@ -993,6 +1160,75 @@ class _Importer:
                       {"file": self.name, "hash": version.content_hash, "new_version": True,
                        "added": self.report.codes_added, "import": True})
 
+    def _match_codes(self, existing: dict[str, Any]) -> list[Any]:
+        """Which stored code each of the file's codes is (fills ``code_ids``, ``uncodable`` and
+        ``report.codes_kept``); returns the new codes' specs, parents first.
+
+        A code of the file is a stored code only by (1) its explicit id (the ``id:`` line of its
+        description, as the workbench exports it), (2) its GUID (the GUID the workbench gives that
+        id), or (3) the same label under the same (matched) parent, i.e. the same full path. A code
+        that only derives the same id from its name is not ours: it is added under a new id, with
+        a warning. A codable code with codings is never matched by name to a stored theme that
+        cannot be coded; a match by id or GUID to such a theme keeps the theme, and the codings on
+        it are skipped with a warning (``store_source``)."""
+        from dataclasses import replace
+
+        from ..codebook.qdc import _unique, parse_description
+        from ..codebook.schema import COLOR_RE
+        from .common import code_guid
+
+        by_guid = {code_guid(cid): cid for cid in existing}
+        by_path: dict[tuple[str | None, str], str] = {}
+        for c in sorted(existing.values(), key=lambda c: (bool(c.retired), c.sort_order or 0, c.id)):
+            by_path.setdefault((c.parent_id, (c.label or "").strip()), c.id)
+        used = set(existing)
+        claimed: set[str] = set()
+        target: list[str] = []
+        new: list[Any] = []
+        kept: list[str] = []
+        for node, sp in zip(self.code_nodes, self.specs):
+            parent = target[node["parent"]] if node["parent"] is not None else None
+            guid = node["guid"]
+            coded = bool(guid) and guid in self.coded
+            where = f"code {sp.label!r}" + (f" (GUID {guid})" if guid else "")
+            explicit = parse_description(node["desc"]).get("id")
+            cid = None
+            if explicit and explicit == sp.id and explicit in existing:
+                cid = explicit
+            elif guid and guid in by_guid:
+                cid = by_guid[guid]
+            else:
+                same = by_path.get((parent, sp.label))
+                if same is not None and same not in claimed:
+                    if sp.codable and not existing[same].codable and coded:
+                        self.warn(f"{self.name}: {where} has the name of the workbench's theme {same}, which "
+                                  "cannot be coded (codable: false); its codings go on a new code instead")
+                    else:
+                        cid = same
+            if cid is not None:
+                claimed.add(cid)
+                target.append(cid)
+                kept.append(cid)
+                if not existing[cid].codable and coded:
+                    self.uncodable[guid] = cid
+                continue
+            leaf = sp.id.rsplit(".", 1)[-1]
+            wanted = f"{parent}.{leaf}" if parent else leaf
+            cid = _unique(wanted, used)
+            if wanted in existing:
+                self.warn(f"{self.name}: {where} is not the workbench's code {wanted} "
+                          f"({existing[wanted].label!r}): only the id derived from its name is the same; added as "
+                          f"a new code {cid} (merge the two by hand if they mean the same)")
+            used.add(cid)
+            target.append(cid)
+            color = node["color"] if COLOR_RE.fullmatch(node["color"] or "") and len(node["color"]) == 7 else sp.color
+            new.append(replace(sp, id=cid, parent=parent, color=color))
+            if not sp.codable and coded:
+                self.uncodable[guid] = cid
+        self.code_ids = {node["guid"]: cid for node, cid in zip(self.code_nodes, target) if node["guid"]}
+        self.report.codes_kept = kept
+        return new
+
     def _roster(self, src: _TextSource, text: str) -> list[str]:
         """Names of the project's cases (of this source, or of no source) that are labels in ``text``."""
         names = []
@@ -1014,11 +1250,7 @@ class _Importer:
                       + (f" with its {n} codings" if n else ""))
             return
         digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-        row = None
-        for cand in self.s.scalars(select(Source).where(Source.content_hash == digest)):
-            if cand.canonical_text == text:
-                row = cand
-                break
+        row = self._stored_source(name, text, digest)
         new = row is None
         if new:
             row = self._new_source(src, name, text, digest)
@@ -1042,9 +1274,10 @@ class _Importer:
         for s in src.selections:
             if s.whole:
                 mapped[id(s)] = (0, len(text))
-        existing = set(self.s.execute(
+        # the same coding (coder, code, span) is never stored twice, whatever segment it was put on
+        existing = {(c, k, a, b): g for g, c, k, a, b in self.s.execute(
             select(Coding.segment_id, Coding.code_id, Coding.coder_id, Coding.start_char, Coding.end_char)
-            .join(Segment, Coding.segment_id == Segment.id).where(Segment.source_id == row.id)).all())
+            .join(Segment, Coding.segment_id == Segment.id).where(Segment.source_id == row.id)).all()}
         by_pos = segs
         for sel in src.selections:
             if sel.problem:
@@ -1052,6 +1285,14 @@ class _Importer:
                           f"skipped with its {len(sel.codings)} codings")
                 continue
             span = mapped.get(id(sel))
+            if src.repaired and span is not None and span[0] < span[1] and not sel.whole:
+                doubt = self._doubtful(text, span, sel)
+                if doubt:
+                    self.warn(f"{self.name}: selection {sel.guid} in {row.file_name!r} ({sel.start}-{sel.end}): "
+                              f"the file mixes UTF-8 and Windows-1252, so the other tool may have counted its "
+                              f"characters otherwise, and here it {doubt}; skipped with its {len(sel.codings)} "
+                              "codings (save the source as UTF-8 in the other tool and export again)")
+                    continue
             if span is None or span[0] >= span[1]:
                 what = "is empty" if span is not None or sel.start == sel.end else \
                     f"lies outside the text ({len(text)} characters) read as {READINGS[reading].split(' (')[0]}"
@@ -1067,17 +1308,20 @@ class _Importer:
                     self.warn(f"{self.name}: coding {cguid or '?'} in {row.file_name!r} refers to code "
                               f"{code_guid or '(none)'}, which is not in the project's codebook; skipped")
                     continue
+                if code_guid in self.uncodable:
+                    self.skipped_uncodable[code_id] = self.skipped_uncodable.get(code_id, 0) + 1
+                    continue
                 coder = self.coder(user_guid)
                 first = None
                 for seg, a, b in parts:
-                    key = (seg[0], code_id, coder.id, a, b)
+                    key = (code_id, coder.id, a, b)
                     if key in existing:
                         self.report.codings_existing += 1
                         c = self.s.scalar(select(Coding).where(
-                            Coding.segment_id == seg[0], Coding.code_id == code_id, Coding.coder_id == coder.id,
-                            Coding.start_char == a, Coding.end_char == b))
+                            Coding.segment_id == existing[key], Coding.code_id == code_id,
+                            Coding.coder_id == coder.id, Coding.start_char == a, Coding.end_char == b))
                     else:
-                        existing.add(key)
+                        existing[key] = seg[0]
                         c = Coding(segment_id=seg[0], code_id=code_id, coder_id=coder.id, start_char=a,
                                    end_char=b, origin="imported", codebook_version_id=self.version_id,
                                    created_at=_when(created) or _when(sel.created) or dt.datetime.now(dt.timezone.utc))
@@ -1103,6 +1347,27 @@ class _Importer:
         if new:
             self._source_fields(src, row)
 
+    def _stored_source(self, name: str, text: str, digest: str) -> Source | None:
+        """The stored source with exactly this text, if any: found by the hash of its text (an
+        imported source) or, since ``workbench ingest`` stores the hash of the file's bytes, by its
+        name (a workbench export of an ingested source comes back under its file name)."""
+        for cand in self.s.scalars(select(Source).where(or_(Source.content_hash == digest, Source.file_name == name))
+                                   .order_by(Source.id)):
+            if cand.canonical_text == text:
+                return cand
+        return None
+
+    @staticmethod
+    def _doubtful(text: str, span: tuple[int, int], sel: _Selection) -> str | None:
+        """Why a selection in a repaired text does not look like what was selected, or None."""
+        a, b = span
+        if sel.name and len(sel.name.strip()) >= 3:
+            return None if _same_text(text[a:b], sel.name) else \
+                f"covers {_clip(text[a:b])!r}, not its name {_clip(sel.name)!r}"
+        if _edge_cost(text, a) or _edge_cost(text, b):
+            return f"would cut a word ({_clip(text[a:b])!r})"
+        return None
+
     def _new_source(self, src: _TextSource, name: str, text: str, digest: str) -> Source | None:
         segs, parse_warnings, hint = segment_text(text, name, self._roster(src, text))
         if parse_warnings:
@@ -1117,8 +1382,9 @@ class _Importer:
             stored = f"{name[:470]} ({n})"
             n += 1
         if stored != name:
-            self.warn(f"{self.name}: a different source named {name!r} is already stored; this one is stored "
-                      f"as {stored!r}")
+            self.warn(f"{self.name}: a source named {name!r} with a different text is already stored; this one "
+                      f"is stored as {stored!r} (a pseudonymised export never matches the stored text: to add "
+                      "another coder's codings to a source, exchange exports made with --reveal)")
         from ..ingest import word_count
 
         words = [word_count(text[g.start:g.end]) for g in segs]
@@ -1252,7 +1518,7 @@ class _Importer:
                 return {"segment_id": parts[0][0][0]} if parts else None
             if g in self.imported:
                 return {"source_id": self.imported[g][0].id}
-            code_id = next((cid for cg, cid in self.code_ids.items() if cg == g), None)
+            code_id = self.code_ids.get(g)
             if code_id is not None:
                 return {"code_id": code_id}
             return None
@@ -1267,8 +1533,10 @@ class _Importer:
             if target is not None:
                 wanted.append((note_guid, target))
 
-        for cid, ng in self.code_notes:
-            want(ng, {"code_id": cid}, f"code {cid}")
+        for code_guid, ng in self.code_notes:
+            cid = self.code_ids.get(code_guid)
+            if cid is not None:
+                want(ng, {"code_id": cid}, f"code {cid}")
         for src in self.sources:
             have = src.guid in self.imported
             for ng in src.notes:

@@ -44,6 +44,17 @@ MESSAGES: dict[str, str] = {
     "agreement.no_common_source": "Koderne {coders} har ikke kodet noen felles kilde; enighet måles på kildene alle de "
                                   "valgte har kodet.",
     "agreement.no_codes": "Ingen kodbare koder passer til utvalget.",
+    "agreement.no_consensus": "Det er ikke registrert konsensus på noen tur i kildene {coders} har kodet, så det er "
+                              "ingenting å sammenligne konsensus med.",
+    # REFI-QDA project import
+    "qdpx.duplicate_guid": "Filen «{file}» bruker samme GUID ({guid}) for to {kind}: «{first}» og «{second}». "
+                           "Eksporter prosjektet på nytt fra det andre programmet.",
+    "qdpx.no_content": "Filen «{file}» er et tomt prosjekt uten REFI-QDA-innhold (ingen brukere, koder eller kilder). "
+                       "Ingenting ble importert.",
+    "qdpx.project_as_source": "I «{file}» peker kilden «{source}» på selve prosjektfilen i stedet for en tekst. "
+                              "Filen ble avvist.",
+    "qdpx.too_deep": "Kodetreet i «{file}» er dypere enn {limit} nivåer. Gjør det flatere i det andre programmet og "
+                     "eksporter på nytt.",
     "media.not_media": "«{path}» er ikke et lydopptak eller en video (.mp3, .m4a, .wav, .mp4, .webm).",
     "media.not_found": "Fant ikke opptaket «{path}».",
     "suggest.no_fast_model": "Modell {model} ble trent uten en TF-IDF-del for rask modus; tren modellen på nytt.",
