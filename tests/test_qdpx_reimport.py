@@ -304,10 +304,24 @@ def test_a_too_deep_code_tree_is_one_line(db, tmp_path, levels):
 
 
 def test_a_tree_within_the_limit_is_imported(db, tmp_path):
-    xml = "".join(f'<Code guid="{G(f"c:{i}")}" name="d{i}" isCodable="true">' for i in range(100)) + "</Code>" * 100
+    # one-letter names: 100 levels give an id of 199 characters, within the database's 200
+    xml = ("".join(f'<Code guid="{G(f"c:{i}")}" name="{chr(97 + i % 26)}" isCodable="true">' for i in range(100))
+           + "</Code>" * 100)
     report = import_qdpx(db, _plain(tmp_path, "dyp.qdpx", users("kari") + f"<CodeBook><Codes>{xml}</Codes></CodeBook>",
                                     {}), user=RESEARCHER)
     assert len(report.codes_added) == 100
+    assert max(len(c) for c in report.codes_added) == 199
+
+
+def test_a_code_whose_id_would_be_too_long_is_refused_in_one_line(db, tmp_path):
+    xml = ("".join(f'<Code guid="{G(f"c:{i}")}" name="nivå{i}" isCodable="true">' for i in range(60))
+           + "</Code>" * 60)
+    with pytest.raises(InputError) as e:
+        import_qdpx(db, _plain(tmp_path, "lang.qdpx", users("kari") + f"<CodeBook><Codes>{xml}</Codes></CodeBook>",
+                               {}), user=RESEARCHER)
+    assert "at most 200" in str(e.value) and "\n" not in str(e.value)
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Code)) == 0
 
 
 def test_colours_keep_their_case_through_export_and_import(db, tmp_path):

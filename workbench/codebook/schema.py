@@ -21,6 +21,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from ..errors import InputError
 
 ID_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
+#: Longest code id the database stores (codes.id is VARCHAR(200) on PostgreSQL).
+MAX_ID_LENGTH = 200
 COLOR_RE = re.compile(r"^#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})$")
 
 #: Fields of a code, in file order. ``parent`` is only used by the flat list form.
@@ -288,6 +290,9 @@ def _validate_data(data: Any, lines: "_LineMap | None") -> ValidationResult:
     def walk(loc: tuple[Any, ...], code: CodeModel, parent: CodeModel | None) -> None:
         if not ID_RE.match(code.id):
             err(loc + ("id",), f"bad id {code.id!r}; use lowercase ASCII letters, digits and _ separated by dots")
+        elif len(code.id) > MAX_ID_LENGTH:
+            err(loc + ("id",), f"id {code.id[:40]}... is {len(code.id)} characters long, at most {MAX_ID_LENGTH}; "
+                "shorten its name or its parents' names")
         if code.id in seen:
             err(loc + ("id",), f"duplicate id {code.id!r} (first at {_fmt_loc(seen[code.id])})")
         else:

@@ -1130,6 +1130,14 @@ class _Importer:
         new = self._match_codes(existing)
         if not new:
             return
+        from ..codebook.schema import MAX_ID_LENGTH
+
+        for sp in new:
+            if len(sp.id) > MAX_ID_LENGTH:
+                raise InputError(f"{self.name}: code {sp.label!r} would get an id of {len(sp.id)} characters "
+                                 f"(its path of names), at most {MAX_ID_LENGTH}; shorten the names of it or its "
+                                 "parent codes in the other tool and export again", code="qdpx.id_too_long",
+                                 file=self.name, code_name=sp.label, limit=MAX_ID_LENGTH)
         rows = [{"id": c.id, "label": c.label, "parent": c.parent_id, "definition": c.definition or "",
                  "inclusion": c.inclusion or "", "exclusion": c.exclusion or "",
                  "examples": list(c.examples or []), "theory": c.theory or "", "lexicon": list(c.lexicon or []),

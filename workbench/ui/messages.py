@@ -53,6 +53,8 @@ MESSAGES: dict[str, str] = {
                        "Ingenting ble importert.",
     "qdpx.project_as_source": "I «{file}» peker kilden «{source}» på selve prosjektfilen i stedet for en tekst. "
                               "Filen ble avvist.",
+    "qdpx.id_too_long": "Koden «{code_name}» i «{file}» ville fått en id (stien av navn) på over {limit} tegn. "
+                        "Forkort navnene på koden eller overkodene i det andre programmet og eksporter på nytt.",
     "qdpx.too_deep": "Kodetreet i «{file}» er dypere enn {limit} nivåer. Gjør det flatere i det andre programmet og "
                      "eksporter på nytt.",
     "media.not_media": "«{path}» er ikke et lydopptak eller en video (.mp3, .m4a, .wav, .mp4, .webm).",
