@@ -90,7 +90,11 @@ def test_init_is_idempotent(tmp_path):
 
 
 def test_sources_on_an_empty_database_says_what_to_do(tmp_path):
-    out = run(f"sqlite:///{tmp_path / 'wb.db'}", "sources").output
+    url = f"sqlite:///{tmp_path / 'wb.db'}"
+    missing = run(url, "sources", ok=False)  # not created by a command that only reads
+    assert missing.exit_code == 1 and "no database at" in missing.output and "workbench init" in missing.output
+    run(url, "init")
+    out = run(url, "sources").output
     assert "Ingen kilder ennå" in out and "workbench ingest" in out
 
 

@@ -41,6 +41,7 @@ from .errors import InputError
 from .store import Coding, Database, Pseudonym, Segment, Source, Speaker
 from .store.lookup import find_source
 
+UNKNOWN = "(ukjent)"  # a filter value selecting missing metadata (analysis.UNKNOWN)
 _PHRASE = re.compile(r'"([^"]*)"')
 _WS = re.compile(r"\s")
 MIN_COMPOUND_PREFIX = 3
@@ -95,10 +96,9 @@ def _turn_rows(db: Database, *, source=None, actor=None, phase=None, code=None) 
                 .order_by(Source.file_name, Segment.index))
         if source is not None:
             stmt = stmt.where(Segment.source_id == find_source(s, source).id)
-        if actor is not None:
-            stmt = stmt.where(Speaker.actor == str(actor))
-        if phase is not None:
-            stmt = stmt.where(Source.phase == str(phase))
+        for column, value in ((Speaker.actor, actor), (Source.phase, phase)):
+            if value is not None:  # "(ukjent)": the turns without one
+                stmt = stmt.where(column.is_(None) if str(value) == UNKNOWN else column == str(value))
         if code is not None:
             stmt = stmt.where(Segment.id.in_(_code_filter(s, code)))
         rows = s.execute(stmt).all()
@@ -148,8 +148,9 @@ def search(db: Database, query: str, *, source: Any = None, actor: str | None = 
     """Lemma-aware keyword-in-context search over the turns (rules in the module docstring).
 
     Filters: ``source`` (file name or id), ``actor``, ``phase``, ``code`` (turns carrying the code
-    or one of its subcodes, by any coder). Hits in source, turn and position order; at most
-    ``limit`` of them.
+    or one of its subcodes, by any coder). An actor or phase that is not in the database is an
+    error naming the known ones ("Fase 2" is taken as "fase 2"). Hits in source, turn and
+    position order; at most ``limit`` of them.
     """
     from .ingest import ensure_lemmas
     from .nlp import AnalysedText, analyse, lemma_of, stored_text
@@ -157,6 +158,11 @@ def search(db: Database, query: str, *, source: Any = None, actor: str | None = 
     phrases, words = parse_query(query)
     if not phrases and not words:
         raise InputError("empty search: give a word, or a phrase in double quotes", code="search.empty")
+    if actor is not None or phase is not None:  # a misspelt filter is an error, never "no hits"
+        from .analysis.aggregate import check_filters
+
+        checked = check_filters(db, {"actor": actor, "phase": phase})
+        actor, phase = checked["actor"], checked["phase"]
     width = max(0, int(width))
     patterns = [re.compile(r"\s+".join(re.escape(w) for w in p.split()), re.IGNORECASE) for p in phrases]
     targets: set[str] = set()

@@ -36,6 +36,7 @@ import pandas as pd
 from ..access import requires
 from ..errors import NotFound, WorkbenchError
 from ..store import Database
+from ..store.lookup import match_value
 from . import sql
 from .frames import (CONSENSUS, check_coder, codes_frame, codings_frame, consensus_mask,
                      resolve_codebook_version, segments_frame)
@@ -91,13 +92,86 @@ def select_codes(tree: pd.DataFrame, codes: str | Iterable[str] | None) -> list[
         if not hits:
             hits = [c for c in ids if c.startswith(stem)]
         if not hits:
+            import difflib
+
+            from ..store.lookup import or_list
+
+            close = difflib.get_close_matches(stem, ids, n=3, cutoff=0.6)
+            hint = f"did you mean {or_list(close)}? " if close else ""
             sample = ", ".join(ids[:5]) + (" ..." if len(ids) > 5 else "")
-            raise NotFound(f"no code id starts with {p!r}; code ids are e.g. {sample or '(no codebook loaded)'}")
+            raise NotFound(f"no code id starts with {p!r}; {hint}code ids are e.g. "
+                           f"{sample or '(no codebook loaded)'}")
         chosen += [c for c in hits if c not in chosen]
     return chosen
 
 
 RESEARCHER_ACTORS = ("forsker",)  # the evaluators' own turns (questions, moderation)
+FILTERS = GROUPINGS  # the columns quotes and exports filter on (the dashboards' groupings)
+
+
+def _known_values(db: Database, option: str, *, private: bool = True) -> list[str]:
+    """The values the filter ``option`` can take, as the results show them, in natural order
+    (missing values left out; "(ukjent)" selects those): speakers as pseudonyms and file names
+    scrubbed when ``private``."""
+    def compute() -> list[str]:
+        if option == "source":
+            values = _source_names(db, scrubbed=private).values()
+        elif option == "speaker" and private:
+            from ..sharing import pseudonym_map
+
+            values = pseudonym_map(db).values()
+        else:
+            with sql.reading(db) as s:
+                values = s.execute(sql.distinct_values(option)).scalars().all()
+        return sorted({str(v) for v in values if v is not None and str(v) != UNKNOWN}, key=natural_key)
+
+    return _cached(("known", db.url, option, private), compute)
+
+
+def _source_by_id(db: Database, value, private: bool) -> str | None:
+    """A source filter given as a source id: the name results show for it."""
+    if isinstance(value, bool) or not (isinstance(value, int) or str(value).strip().isdigit()):
+        return None
+    return _source_names(db, scrubbed=private).get(int(value))
+
+
+@requires("view_aggregates")
+def check_filters(db: Database, filters: dict, *, private: bool = True,
+                  user: str | None = None) -> dict:
+    """``filters`` (option -> a value or a list of values; None = no filter) with every value
+    checked against the values in the database and written as stored (``match_value``: "Fase 2"
+    is "fase 2"; "(ukjent)" selects missing values; a source may also be given by its id).
+
+    An unknown option or value is an error naming the option, the value and the known values,
+    so that a misspelt filter never gives an empty table. ``private``: speakers are pseudonyms
+    and sources scrubbed file names, as in the results of a user who does not reveal."""
+    out: dict = {}
+    for option, value in filters.items():
+        if value is None:
+            out[option] = None
+            continue
+        if option not in FILTERS:
+            raise WorkbenchError(f"cannot filter on {option!r}; use any of {', '.join(FILTERS)}")
+        many = not isinstance(value, (str, int))
+        checked = []
+        for v in (list(value) if many else [value]):
+            named = _source_by_id(db, v, private) if option == "source" else None
+            known = _known_values(db, option, private=private)
+            checked.append(named if named is not None and str(v) not in known
+                           else match_value(option, v, known, allowed=(UNKNOWN,)))
+        out[option] = checked if many else checked[0]
+    return out
+
+
+def _check_excluded(db: Database, exclude_actors: Iterable[str]) -> tuple[str, ...]:
+    """The actors to leave out, each checked (``check_filters``); the interviewers' actor
+    (``RESEARCHER_ACTORS``, left out by default) may be absent from the database."""
+    out = []
+    for a in exclude_actors or ():
+        if str(a) not in RESEARCHER_ACTORS:
+            a = check_filters(db, {"actor": str(a)})["actor"]
+        out.append(str(a))
+    return tuple(sorted(set(out)))
 
 
 @dataclass
@@ -164,6 +238,7 @@ def _load_pandas(db: Database, *, coder, codes, codebook_version, parents: bool 
     segs = segments_frame(db)
     cf = codings_frame(db, coder=None if coder == CONSENSUS else coder,
                        codebook_version=codebook_version)
+    exclude_actors = _check_excluded(db, exclude_actors)
     if exclude_actors:
         segs = segs[~segs["actor"].astype(str).isin(exclude_actors)]
         cf = cf[cf["segment_id"].isin(segs["segment_id"])]
@@ -230,8 +305,7 @@ def _query(db: Database, *, coder, codes, codebook_version, parents: bool = True
     if only is not None:
         wanted = [only] if wanted is None or only in wanted else []
     scope = sql.Scope(coder=None if coder == CONSENSUS else coder, consensus=coder == CONSENSUS,
-                      version_id=version_id,
-                      exclude_actors=tuple(sorted({str(a) for a in (exclude_actors or ())})),
+                      version_id=version_id, exclude_actors=_check_excluded(db, exclude_actors),
                       codes=None if wanted is None else tuple(wanted), parents=parents)
     return _Query(scope, tree, chosen)
 
@@ -557,11 +631,9 @@ def phase_change(db: Database, *, actor: str | Iterable[str] | None = None,
     if len(phases) != 2:
         raise WorkbenchError(f"phases={list(phases)!r}: give exactly two phases to compare, e.g. "
                              "('fase 1', 'fase 2')")
-    for p in phases:
-        if p not in present:
-            raise NotFound(f"phase {p!r} has no segments; phases in the database: "
-                           f"{', '.join(present) or '(none)'}")
+    phases = [match_value("phase", p, present, reason="has no segments") for p in phases]
     if actor is not None:
+        actor = check_filters(db, {"actor": actor})["actor"]
         actors = [actor] if isinstance(actor, str) else list(actor)
         m = m[m["actor"].isin(actors)]
     p1, p2 = phases
@@ -789,6 +861,15 @@ def _sql_coded(db: Database, q: _Query, *, private: bool, where: dict[str, list]
     return coded
 
 
+def _coded_pairs(db: Database, *, coder=None, codes=None, codebook_version=None,
+                 exclude_actors: Iterable[str] = ()) -> set[tuple[int, str]]:
+    """The (segment id, code) pairs the counts of these filters rest on, parents included: what
+    a released quote must be one of to belong in an export made with the same filters."""
+    q = _query(db, coder=coder, codes=codes, codebook_version=codebook_version, exclude_actors=exclude_actors)
+    c = _sql_coded(db, q, private=False)
+    return {(int(s), str(code)) for s, code in zip(c["segment_id"], c["code"])}
+
+
 @requires("view_quotes")
 def quotes(db: Database, *, code: str, actor=None, phase=None, pilot=None, kind=None, county=None,
            speaker=None, source=None, coder: str | None = None,
@@ -804,6 +885,8 @@ def quotes(db: Database, *, code: str, actor=None, phase=None, pilot=None, kind=
     Speakers are pseudonyms, file names and texts are scrubbed of roster names, e-mail
     addresses, phone numbers and fødselsnummer, and organisation is left out, unless a
     researcher asks ``reveal=True`` (audited); the ``speaker`` filter then takes pseudonyms.
+    A filter value that is not in the database is an error naming the known values
+    (``check_filters``; letter case is forgiven: "Fase 2" is "fase 2").
     """
     tree = codes_frame(db)
     if code not in set(tree["code"]):
@@ -815,12 +898,14 @@ def quotes(db: Database, *, code: str, actor=None, phase=None, pilot=None, kind=
         data = _load_pandas(db, coder=coder, codes=None, codebook_version=codebook_version, detail=True,
                             only=code)
         revealed = check_reveal(db, reveal, "quotes")
+        filters = check_filters(db, filters, private=not revealed)
         if not revealed:
             data = _privatise(db, data, ["speaker", "source"])
         c = data.coded
     else:
         q = _query(db, coder=coder, codes=None, codebook_version=codebook_version, only=code)
         revealed = check_reveal(db, reveal, "quotes")
+        filters = check_filters(db, filters, private=not revealed)
         wanted = {k: [v] if isinstance(v, (str, int)) else list(v) for k, v in filters.items() if v is not None}
         c = _sql_coded(db, q, private=not revealed, where=wanted, text=True)
     c = _fill_unknown(c, [k for k, v in filters.items() if v is not None])

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from ..access import requires
 from ..errors import NotFound
 from ..store import Code, CodebookVersion, Coding, Database, Segment, Source, Speaker, User
+from ..store.lookup import match_value
 
 ALL = "all"
 CONSENSUS = "consensus"
@@ -115,16 +116,13 @@ def resolve_codebook_version(db: Database, version: int | str | None, *,
 
 @requires("view_aggregates")
 def check_coder(db: Database, coder: str | None, *, user: str | None = None) -> str | None:
-    """Normalise a coder filter: None for any coder, ``"consensus"``, or a known coder name."""
-    if coder is None or coder == "" or coder == ALL:
+    """Normalise a coder filter: None for any coder, ``"consensus"``, or a known coder name
+    (``match_value``: "Mari" is mari; an unknown name is ``NotFound`` with the coders' names)."""
+    if coder is None or str(coder).strip().lower() in ("", ALL):
         return None
-    if coder == CONSENSUS:
+    if str(coder).strip().lower() == CONSENSUS:
         return CONSENSUS
-    known = coder_names(db)
-    if coder not in known:
-        raise NotFound(f"coder {coder!r} has made no codings; use one of "
-                       f"{', '.join(known) or '(none yet)'}, 'all' or 'consensus'")
-    return coder
+    return match_value("coder", coder, coder_names(db), reason="has made no codings", extra=(ALL, CONSENSUS))
 
 
 def consensus_mask(df: pd.DataFrame, keys: list[str]) -> pd.Series:

@@ -292,6 +292,15 @@ def coded_rows(scope: Scope, cmap, *, where: dict[str, list[str]] | None = None,
             .select_from(g).join(st, st.c.id == g.c.segment_id).join(so, so.c.id == st.c.source_id))
 
 
+def distinct_values(column: str):
+    """The distinct values of one grouping column (actor, phase, pilot, kind, county, or speaker
+    label) over the segments, "(ukjent)" for a missing one."""
+    s = Segment.__table__.alias("s")
+    u = select(s.c.source_id, s.c.speaker_id).distinct().subquery("u")
+    expr = group_columns([column], pseudonyms=False)[0]
+    return _join_people(select(expr), u, [column], False).distinct()
+
+
 def filter_values():
     """Distinct (phase, pilot, actor, kind) of the segments."""
     s = Segment.__table__.alias("s")

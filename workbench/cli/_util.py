@@ -52,13 +52,16 @@ def schema_is_current(db: Database) -> bool:
         return False
 
 
-def open_db(ctx: click.Context, *, create: bool = True) -> Database:
-    """The database named by --db / WORKBENCH_DB. An up-to-date database is opened as it is; a new
-    or older one is created or upgraded to the newest schema first (Alembic)."""
+def open_db(ctx: click.Context, *, create: bool = False) -> Database:
+    """The database named by --db / WORKBENCH_DB. An up-to-date database is opened as it is; an
+    older one is upgraded to the newest schema first (Alembic). A SQLite file that does not exist
+    is created only by the commands that start a project (``create=True``: init, ingest, codebook
+    load, user add, import qdpx); every other command refuses it with one line, so a typo in
+    --db never reads (or writes a report from) a new, empty database."""
     from ..store import Database
 
-    db = Database(ctx.obj.get("db_url"))
-    if create and not schema_is_current(db):
+    db = Database(ctx.obj.get("db_url"), create=create)
+    if not schema_is_current(db):
         db.upgrade()
     return db
 

@@ -41,7 +41,7 @@ def user_add(ctx: click.Context, name: str, role: str, email: str | None, no_pas
     if no_password and not email:
         raise click.UsageError("--no-password needs --email (the user must be able to log in somehow)")
     password = None if no_password else read_password()
-    rec = add_user(open_db(ctx), name, role, password=password, email=email, user=acting_user(ctx))
+    rec = add_user(open_db(ctx, create=True), name, role, password=password, email=email, user=acting_user(ctx))
     click.echo(f"La til {rec.name} med rollen {rec.role}" + (f" ({rec.email})" if rec.email else "") + ".")
 
 

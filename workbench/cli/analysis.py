@@ -102,9 +102,9 @@ def export() -> None:
 
 
 @export.command("tables")
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "docx", "md"]), default="xlsx",
-              help="Table format; charts are written as PNG beside the tables.",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "docx", "md"]), default=None,
+              help="Table format (default: the -o file's suffix, else xlsx); charts are written as PNG "
+                   "beside the tables.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="File (xlsx, docx, md) or folder / base name (csv). Charts are written beside it.")
 @click.option("--coder", help="A coder's name, 'all' (default) or 'consensus'.")
@@ -118,7 +118,7 @@ def export() -> None:
 @click.option("--include-researchers", is_flag=True,
               help="Count the interviewers' own turns (actor forsker), left out by default.")
 @click.pass_context
-def tables(ctx: click.Context, fmt: str, output: Path, coder: str | None, codes: str | None,
+def tables(ctx: click.Context, fmt: str | None, output: Path, coder: str | None, codes: str | None,
            codebook_version: str | None, no_charts: bool, suppress: str | None, reveal: bool,
            include_researchers: bool) -> None:
     """The actor x code matrix per phase, phase comparison, co-occurrence, code frequencies and
@@ -140,9 +140,8 @@ def tables(ctx: click.Context, fmt: str, output: Path, coder: str | None, codes:
 
 @export.command("quotes")
 @click.option("--code", required=True, help="Code id (children are included).")
-@click.option("--format", "fmt", type=click.Choice(["docx", "xlsx", "csv", "md"]), default="docx",
-              help="Format of the quote table.",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["docx", "xlsx", "csv", "md"]), default=None,
+              help="Format of the quote table (default: the -o file's suffix, else docx).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="File to write.")
 @click.option("--coder", help="A coder's name, 'all' (default) or 'consensus'.")
@@ -154,7 +153,7 @@ def tables(ctx: click.Context, fmt: str, output: Path, coder: str | None, codes:
 @click.option("--include-researchers", is_flag=True,
               help="Count the interviewers' own turns (actor forsker), left out by default.")
 @click.pass_context
-def quotes_cmd(ctx: click.Context, code: str, fmt: str, output: Path, coder: str | None,
+def quotes_cmd(ctx: click.Context, code: str, fmt: str | None, output: Path, coder: str | None,
                actor: str | None, phase: str | None, pilot: str | None, suppress: bool, reveal: bool,
                include_researchers: bool) -> None:
     """The quotes behind a code, with source, speaker, actor, phase and time or position."""

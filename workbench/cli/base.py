@@ -13,7 +13,7 @@ from ._util import acting_user, echo_json, echo_table, open_db
 @click.pass_context
 def init(ctx: click.Context) -> None:
     """Create or upgrade the database schema (safe to run again)."""
-    db = open_db(ctx)
+    db = open_db(ctx, create=True)
     click.echo(f"Database ready: {db.url}")
 
 
@@ -39,7 +39,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None, p
     from ..ingest import IngestInterrupted, ingest_paths
 
     try:
-        report = ingest_paths(open_db(ctx), list(paths), manifest=manifest, participants=participants,
+        report = ingest_paths(open_db(ctx, create=True), list(paths), manifest=manifest, participants=participants,
                               strict_roster=strict_roster, user=acting_user(ctx))
     except IngestInterrupted as exc:
         report = exc.report
@@ -48,6 +48,8 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None, p
         ctx.exit(EXIT_INTERRUPTED)
     for line in report.warnings:
         click.echo(f"Advarsel: {line}", err=True)
+    for line in report.duplicates:
+        click.echo(f"Hoppet over: {line}", err=True)
     for line in report.changed:
         click.echo(f"Endret: {line}", err=True)
     for line in report.errors:

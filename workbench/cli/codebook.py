@@ -41,7 +41,7 @@ def load(ctx: click.Context, file: Path) -> None:
     """Load a codebook YAML FILE into the database (a new version when its content changed)."""
     from ..codebook import load_codebook
 
-    report = load_codebook(open_db(ctx), file, user=acting_user(ctx))
+    report = load_codebook(open_db(ctx, create=True), file, user=acting_user(ctx))
     for line in report.warnings:
         click.echo(f"Advarsel: {line}", err=True)
     for cid, old, new in report.renamed:

@@ -24,7 +24,7 @@ def qdpx(ctx: click.Context, file: Path, coder_prefix: str | None, as_json: bool
     """Import FILE.qdpx (or a bare project.qde): sources, codes, coders, codings and memos, all or nothing."""
     from ..refi.importer import import_qdpx
 
-    report = import_qdpx(open_db(ctx), file, coder_prefix=coder_prefix, user=acting_user(ctx))
+    report = import_qdpx(open_db(ctx, create=True), file, coder_prefix=coder_prefix, user=acting_user(ctx))
     if as_json:
         echo_json(report.to_dict())
         return

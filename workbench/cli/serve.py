@@ -145,12 +145,17 @@ def stop_group(proc: subprocess.Popen, grace: float = 3, *, group: bool = True) 
 def serve(ctx: click.Context, port: int, db_option: str | None, open_browser: bool, address: str) -> None:
     """Start the web workbench (Streamlit) on the database. Everyone logs in (workbench user add)."""
     from ..store import Database, resolve_url
+    from ..store.db import missing_sqlite_file
     from ..users import has_login_users
 
     url = absolute_url(resolve_url(db_option or ctx.obj.get("db_url")))
     warning = network_warning(address)
     if warning:
         click.echo(warning, err=True)
+    missing = missing_sqlite_file(url)
+    if missing:
+        click.echo(f"Merk: det finnes ingen database i {missing} ennå; appen starter på en ny, tom database. "
+                   "Sjekk --db / WORKBENCH_DB hvis det var en annen du mente.", err=True)
     db = Database(url)
     if db.is_initialised():
         db.upgrade()

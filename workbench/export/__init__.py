@@ -34,6 +34,23 @@ def _writer(format: str):
                              f"{', '.join(sorted(EXPORTERS))}") from None
 
 
+def resolve_format(path: str | Path, format: str | None, default: str) -> str:
+    """The format to write ``path`` in: ``format`` when given, else the one its suffix names
+    (``-o tabeller.docx`` -> docx), else ``default``. A suffix naming another export format than
+    ``format`` (``--format docx -o x.xlsx``) is an error, never a file ``x.xlsx.docx``."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if format is None or str(format).strip() == "":
+        return suffix if suffix in EXPORTERS else default
+    fmt = str(format).lower().lstrip(".")
+    _writer(fmt)
+    if suffix in EXPORTERS and suffix != fmt:
+        raise WorkbenchError(f"{path}: the name ends in .{suffix} but the format is {fmt}; name the file "
+                             f"{Path(path).with_suffix('.' + fmt).name}, or give --format {suffix} (or leave "
+                             "--format out: the suffix decides)", code="export.format_mismatch",
+                             path=str(path), suffix=suffix, format=fmt)
+    return fmt
+
+
 def _chart_place(path: Path, format: str) -> tuple[Path, str]:
     """Charts go beside the tables: (folder, file-name prefix)."""
     path = Path(path)
@@ -46,7 +63,7 @@ def _chart_place(path: Path, format: str) -> tuple[Path, str]:
 
 
 @requires("export")
-def export_tables(db: Database, path: str | Path, *, format: str = "xlsx", user: str | None = None,
+def export_tables(db: Database, path: str | Path, *, format: str | None = None, user: str | None = None,
                   coder: str | None = None, codes=None, codebook_version=None,
                   charts: bool = True, suppress: bool | int | None = None,
                   reveal: bool = False, include_researchers: bool = False) -> list[Path]:
@@ -58,7 +75,10 @@ def export_tables(db: Database, path: str | Path, *, format: str = "xlsx", user:
     group: cells based on fewer than k speakers read "<k", with complementary suppression, and
     the only quotes are those released for the group. The interviewers' own turns (actor
     ``forsker``) are left out of counts, charts and quotes unless ``include_researchers``.
+    ``format``: xlsx, docx, csv or md; without it the suffix of ``path`` decides (else xlsx),
+    and a suffix of another format is an error (``resolve_format``).
     Returns the files written, tables first."""
+    format = resolve_format(path, format, "xlsx")
     writer = _writer(format)
     with shared_reads():
         tables = report_tables(db, coder=coder, codes=codes, codebook_version=codebook_version,
@@ -82,7 +102,7 @@ def _audit_export(db: Database, user: str | None, action: str, files: list[Path]
 
 
 @requires("export")
-def export_quotes(db: Database, path: str | Path, *, code: str, format: str = "docx",
+def export_quotes(db: Database, path: str | Path, *, code: str, format: str | None = None,
                   user: str | None = None, coder: str | None = None, reveal: bool = False,
                   suppress: bool | int | None = None, include_researchers: bool = False,
                   **filters) -> list[Path]:
@@ -90,11 +110,14 @@ def export_quotes(db: Database, path: str | Path, *, code: str, format: str = "d
     phase, pilot, kind, county, speaker, source (see ``analysis.quotes``). Pseudonymised and
     scrubbed unless a researcher asks ``reveal`` (audited); with ``suppress`` only the quotes
     released for the resource group. The interviewers' own turns (actor ``forsker``) are left
-    out unless ``include_researchers`` or asked for by ``actor``."""
+    out unless ``include_researchers`` or asked for by ``actor``. ``format`` as in
+    ``export_tables`` (default docx). A filter value that is not in the database is an error
+    naming the known values."""
+    format = resolve_format(path, format, "docx")
     writer = _writer(format)
     out = counted_out(include_researchers)
     if suppress:
-        table = released_quote_table(db, code=code, exclude_actors=out)
+        table = released_quote_table(db, code=code, coder=coder, exclude_actors=out, **filters)
         table.heading = f"Sitater kodet «{_code_label(db, code)}»"
     else:
         table = code_quote_table(db, code, coder=coder, reveal=reveal, exclude_actors=out, **filters)
@@ -105,5 +128,5 @@ def export_quotes(db: Database, path: str | Path, *, code: str, format: str = "d
     return files
 
 
-__all__ = ["EXPORTERS", "H", "Table", "export_quotes", "export_tables", "slug", "write_csv",
+__all__ = ["EXPORTERS", "H", "Table", "export_quotes", "export_tables", "resolve_format", "slug", "write_csv",
            "write_docx", "write_md", "write_xlsx", "write_charts"]

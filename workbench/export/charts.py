@@ -69,9 +69,17 @@ def heatmaps(db: Database, folder: Path, prefix: str = "", **kw) -> list[Path]:
     return out
 
 
+ALL_HIDDEN = "Alle søylene er skjult (hver bygger på færre enn {k} talere)"
+NONE_SHOWN = "Ingen søyler å vise: de skjulte bygger på færre enn {k} talere, de andre er 0"
+NOTHING_CODED = "Ingen kodede segmenter å vise"
+
+
 @requires("export")
 def phase_bars(db: Database, folder: Path, prefix: str = "", **kw) -> list[Path]:
-    """Grouped bars: for each top-level code, the share of each phase's segments carrying it."""
+    """Grouped bars: for each top-level code, the share of each phase's segments carrying it.
+
+    A bar hidden by suppression is drawn as "<k" at the axis; when every bar is hidden (or
+    nothing is coded) the chart says so in Norwegian instead of showing empty axes."""
     m = theme_matrix(db, by=("phase",), fill=True, **kw)
     if m.empty:
         return []
@@ -79,17 +87,34 @@ def phase_bars(db: Database, folder: Path, prefix: str = "", **kw) -> list[Path]
     phases = sorted(set(top["phase"]), key=natural_key)
     codes = list(pd.unique(top["code"]))
     labels = top.drop_duplicates("code").set_index("code")["label"]
+    k = m.attrs.get("suppressed_k")
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(max(6, 1.0 + 0.9 * len(codes) * max(1, len(phases)) / 2), 4.5))
     width = 0.8 / max(1, len(phases))
-    for k, phase in enumerate(phases):
-        values = (top[top["phase"] == phase].set_index("code")["share"].reindex(codes)
-                  .astype(float).fillna(0))  # (a suppressed share is drawn as no bar)
-        ax.bar([i + k * width - 0.4 + width / 2 for i in range(len(codes))], values * 100, width,
-               label=str(phase))
+    shown = hidden_bars = 0
+    for n, phase in enumerate(phases):
+        rows = top[top["phase"] == phase].set_index("code").reindex(codes)
+        values = rows["share"].astype(float).fillna(0)  # (a suppressed share is drawn as no bar)
+        hidden = (rows["suppressed"].fillna(False).astype(bool) if k is not None and "suppressed" in rows
+                  else pd.Series(False, index=rows.index))
+        xs = [i + n * width - 0.4 + width / 2 for i in range(len(codes))]
+        ax.bar(xs, values * 100, width, label=str(phase))
+        for x, is_hidden in zip(xs, hidden):
+            if is_hidden:
+                ax.text(x, 0, f"<{k}", ha="center", va="bottom", fontsize=7, color="grey", rotation=90)
+        shown += int(((values > 0) & ~hidden).sum())
+        hidden_bars += int(hidden.sum())
+    top_value = float(top["share"].astype(float).fillna(0).max()) * 100 if len(top) else 0.0
+    ax.set_ylim(0, max(1.0, top_value * 1.1))  # never a negative axis
+    if not shown:
+        note = (ALL_HIDDEN if hidden_bars == len(codes) * len(phases) else
+                NONE_SHOWN if hidden_bars else NOTHING_CODED).format(k=k)
+        ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", va="center", fontsize=11,
+                color="dimgrey", wrap=True)
+        ax.set_yticks([])
     ax.set_xticks(range(len(codes)), [labels[c] for c in codes], rotation=30, ha="right")
     ax.set_ylabel("Andel av segmentene i fasen (%)")
-    ax.set_title("Koder per fase")
+    ax.set_title("Koder per fase" + (f" (celler med færre enn {k} talere er skjult)" if hidden_bars else ""))
     ax.legend(title="Fase")
     fig.tight_layout()
     target = Path(folder) / f"{prefix}koder_per_fase.png"

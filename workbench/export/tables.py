@@ -12,6 +12,7 @@ from ..access import requires
 from ..analysis import (RESEARCHER_ACTORS, UNKNOWN, all_quotes, code_frequencies, cooccurrence_pairs,
                         phase_change, quotes, theme_matrix)
 from ..analysis.aggregate import natural_key
+from ..errors import WorkbenchError
 from ..store import Database
 
 # Norwegian headings used in every export
@@ -114,7 +115,7 @@ def matrices_per_phase(db: Database, **kw) -> list[Table]:
                 out.loc[hidden[a].to_numpy(), a] = f"<{m.attrs['suppressed_k']}"
         name = "Matrise " + str(phase) if phase != UNKNOWN else "Matrise uten fase"
         tables.append(Table(f"Andel av aktørens segmenter med koden, {phase} (aktør × kode)", out,
-                            name[:31], percent=actors))
+                            name, percent=actors))  # (the xlsx writer fits it to a sheet name)
     return tables
 
 
@@ -200,13 +201,41 @@ def _code_label(db: Database, code: str) -> str:
 
 
 @requires("export")
-def released_quote_table(db: Database, *, code: str | None = None, user: str | None = None,
-                         exclude_actors=()) -> Table:
+def released_quote_table(db: Database, *, code: str | None = None, codes=None, coder: str | None = None,
+                         codebook_version=None, user: str | None = None, exclude_actors=(),
+                         **filters) -> Table:
     """The quotes released for the resource group (pseudonym, actor, phase, scrubbed text):
-    the only quotes an export made with suppression carries."""
-    from ..sharing import released_quotes
+    the only quotes an export made with suppression carries, restricted as the other tables
+    are: ``code`` (with its subcodes) or ``codes`` (id prefixes, as ``theme_matrix``), the
+    released quote's actor, phase and pilot (``filters``, checked as ``quotes`` checks them),
+    and with ``coder`` or ``codebook_version`` only quotes whose coding that coder made or that
+    version holds."""
+    from sqlalchemy import select
 
-    q = _without_actors(released_quotes(db, code=code), exclude_actors)
+    from ..analysis import codes_frame
+    from ..analysis.aggregate import _coded_pairs, check_filters, select_codes
+    from ..sharing import released_quotes
+    from ..store import ReleasedQuote
+
+    unsupported = sorted(k for k, v in filters.items() if v is not None and k not in ("actor", "phase", "pilot"))
+    if unsupported:
+        raise WorkbenchError(f"released quotes can be chosen by actor, phase and pilot, not by "
+                             f"{', '.join(unsupported)}; leave that filter out of an export with suppression")
+    wanted = check_filters(db, {k: v for k, v in filters.items() if v is not None})
+    chosen = select_codes(codes_frame(db), codes)
+    q = released_quotes(db, code=code, **wanted)
+    if chosen is not None:
+        q = q[q["code"].isin(chosen)]
+    if (coder not in (None, "", "all") or codebook_version not in (None, "")) and not q.empty:
+        pairs = _coded_pairs(db, coder=coder, codes=codes, codebook_version=codebook_version,
+                             exclude_actors=exclude_actors)
+        with db.session() as s:
+            segment = dict(s.execute(select(ReleasedQuote.id, ReleasedQuote.segment_id)
+                                     .where(ReleasedQuote.id.in_([int(i) for i in q["id"]]))).all())
+        q = q[[(segment.get(int(i)), str(c)) in pairs for i, c in zip(q["id"], q["code"])]]
+    q = q.reset_index(drop=True)
+    if wanted.get("actor") is None:  # an actor asked for by name is shown
+        q = _without_actors(q, exclude_actors)
     out = pd.DataFrame({H["code"]: q["label"], H["speaker"]: q["speaker"], H["actor"]: q["actor"],
                         H["phase"]: q["phase"], H["quote"]: q["text"]})
     return Table("Frigitte sitater (pseudonymisert og renset for navn og kontaktopplysninger)", out,
@@ -227,13 +256,14 @@ def report_tables(db: Database, *, coder: str | None = None, codes=None, codeboo
 
     Speakers are pseudonyms and quotes are scrubbed unless a researcher asks ``reveal``.
     ``suppress`` (True = the project's k, or k) blanks small cells as "<k" and replaces the quote
-    table by the quotes released for the resource group. The interviewers' own turns (actor
+    table by the quotes released for the resource group (under the same codes, coder and
+    codebook version as the other tables). The interviewers' own turns (actor
     ``forsker``) are left out of every count, share and quote table unless
     ``include_researchers`` (the rule of the dashboards and Oversikt)."""
     out = counted_out(include_researchers)
     kw = dict(coder=coder, codes=codes, codebook_version=codebook_version)
     agg = dict(kw, suppress=suppress or None)
-    quotes_table = (released_quote_table(db, code=None, exclude_actors=out) if suppress
+    quotes_table = (released_quote_table(db, exclude_actors=out, **kw) if suppress
                     else quote_table(db, reveal=reveal, exclude_actors=out, **kw))
     return [matrix_long(db, exclude_actors=out, **agg), *matrices_per_phase(db, exclude_actors=out, **agg),
             phase_table(db, exclude_actors=out, **agg), cooccurrence_table(db, exclude_actors=out, **agg),

@@ -6,6 +6,7 @@ Each writer has the signature ``write(tables, path) -> list[Path]`` and is regis
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -61,14 +62,48 @@ def _writable(path: Path, what: str) -> None:
 
 # ------------------------------------------------------------------------------------ xlsx
 
-def _sheet_name(name: str, used: set[str]) -> str:
-    base = "".join("_" if ch in '[]:*?/\\' else ch for ch in name)[:31] or "Tabell"
-    candidate, n = base, 2
-    while candidate.lower() in used:
-        suffix = f" ({n})"
-        candidate, n = base[:31 - len(suffix)] + suffix, n + 1
-    used.add(candidate.lower())
-    return candidate
+SHEET_MAX = 31  # Excel's limit on a sheet name
+
+
+def _tail(name: str, start: int) -> str:
+    """The end of ``name`` from the word in which it differs (at ``start``) from its rivals, at
+    most SHEET_MAX - 6 characters (then the beginning of that end)."""
+    space = name.rfind(" ", 0, start + 1)
+    tail = name[space if space > 0 else start:]
+    return tail[:SHEET_MAX - 6]
+
+
+def sheet_names(names: list[str]) -> list[str]:
+    """One valid, distinct sheet name per table name: characters Excel refuses replaced, and at
+    most 31 characters. Names that only differ after the 31st character are shortened in the
+    middle, keeping the end that tells them apart ("Matrise dialogkonfera… Midt" and
+    "Matrise dialogkonfera… Varanger"), not numbered; what is still equal gets " (2)"."""
+    clean = ["".join("_" if ch in '[]:*?/\\' else ch for ch in str(n)).strip() or "Tabell" for n in names]
+    cut = [c[:SHEET_MAX].lower() for c in clean]
+    out = [c[:SHEET_MAX] for c in clean]
+    groups: dict[str, list[int]] = {}
+    for i, c in enumerate(cut):
+        groups.setdefault(c, []).append(i)
+    for members in groups.values():
+        long = [i for i in members if len(clean[i]) > SHEET_MAX]
+        if len(members) < 2 or not long:
+            continue
+        tails = {}
+        for i in long:
+            common = max(len(os.path.commonprefix([clean[i].lower(), clean[j].lower()])) for j in members if j != i)
+            tails[i] = _tail(clean[i], common)
+        head = SHEET_MAX - 1 - max(len(t) for t in tails.values())  # one head for the whole group
+        for i, tail in tails.items():
+            out[i] = f"{clean[i][:head].rstrip()}…{tail}"
+    used: set[str] = set()
+    for i, candidate in enumerate(out):
+        base, n = candidate, 2
+        while candidate.lower() in used:
+            suffix = f" ({n})"
+            candidate, n = base[:SHEET_MAX - len(suffix)] + suffix, n + 1
+        used.add(candidate.lower())
+        out[i] = candidate
+    return out
 
 
 def _append_text_safe(ws, values: list) -> None:
@@ -95,9 +130,8 @@ def write_xlsx(tables: list[Table], path: Path) -> list[Path]:
     _writable(path, "workbook")
     wb = Workbook()
     wb.remove(wb.active)
-    used: set[str] = set()
-    for table in tables:
-        ws = wb.create_sheet(_sheet_name(table.name, used))
+    for table, sheet in zip(tables, sheet_names([t.name for t in tables])):
+        ws = wb.create_sheet(sheet)
         cols = list(table.frame.columns)
         _append_text_safe(ws, cols)
         for row in table.frame.itertuples(index=False):

