@@ -36,7 +36,7 @@ from sqlalchemy import delete, func, select, text as sql_text, update
 
 from .access import requires
 from .errors import InputError, NotFound, WorkbenchError
-from .privacy import EMAIL_TEXT, NAME_TEXT, PHONE_TEXT, PersonScrubber, name_variants
+from .privacy import EMAIL_TEXT, NAME_TEXT, PHONE_TEXT, PersonScrubber, name_variants, place_name_parts
 from .refi.export import OffsetMap, exported_text
 from .sharing import SETTINGS, _SCRUBBERS, roster_scrubber, setting, speaker_key
 from .store import (AuditEvent, Coding, Database, Memo, Pseudonym, ReleasedQuote, Segment, Source, Speaker,
@@ -281,13 +281,20 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
             raise WorkbenchError(f"{pseudonym} is withdrawn already", code="forget.done", pseudonym=pseudonym)
 
         names: list[str] = []
+        places: list[str] = []   # surnames that are place words ("Grong"): scrubbed only as names
+        keep: set[str] = set()
         for r in rows:
-            names += name_variants(r.label, actor=r.actor, organisation=r.organisation,
-                                   pilot=r.pilot or r.source.pilot, name=r.name)
+            pilot = r.pilot or r.source.pilot
+            names += name_variants(r.label, actor=r.actor, organisation=r.organisation, pilot=pilot, name=r.name)
+            place = place_name_parts(r.label, actor=r.actor, organisation=r.organisation, pilot=pilot, name=r.name)
+            if place:
+                places += place
+                keep |= {v for v in (r.organisation, pilot) if v}
         # their name, and their e-mail addresses and phone numbers (near their name, holding it, or
         # written in their roster row), leave everybody else's text; nothing of them with --source
         contacts = [v for r in rows for v in (r.label, r.name, r.organisation, r.actor, r.pilot) if v]
-        scrubber = PersonScrubber(names, contacts) if source is None else PersonScrubber()
+        scrubber = (PersonScrubber(names, contacts, places=places, keep=sorted(keep)) if source is None
+                    else PersonScrubber())
 
         def tally(value: str | None) -> int:
             found_names, found_contacts = _tally(scrubber, value)

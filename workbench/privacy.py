@@ -3,9 +3,12 @@ and neutralising of spreadsheet formulas (CSV/formula injection). Pure functions
 
 A roster (participants file) gives every speaker a label as written in the transcript. Some labels
 are people's names ("Sigrid Aune"), others are roles or codes ("PL Midt-Finnmark", "INFORMANT 1").
-:func:`is_name_label` tells them apart, :func:`name_variants` lists the strings to remove for one
-speaker, and :class:`Scrubber` replaces names, e-mail addresses, Norwegian national identity
-numbers and phone numbers in free text with Norwegian placeholders. :class:`PersonScrubber` replaces
+:func:`is_name_label` tells them apart (a role before a name is taken off: "Rådmann Jon Tveit"),
+:func:`name_variants` lists the strings to remove for one speaker, :func:`place_name_parts` their
+surnames that are also place words ("Grong" of "Jostein Grong", organisation "Grong kommune"),
+:func:`label_warning` says when a label may hide a name that will not be scrubbed, and
+:class:`Scrubber` replaces names, e-mail addresses, Norwegian national identity numbers and phone
+numbers in free text and file names with Norwegian placeholders. :class:`PersonScrubber` replaces
 what belongs to one person only (their names, e-mail addresses and phone numbers): what a
 withdrawal (``lifecycle.forget``) removes from everybody else's text.
 """
@@ -16,8 +19,9 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 
-__all__ = ["CONTACT_WINDOW", "FORMULA_START", "ROLE_WORDS", "PersonScrubber", "Scrubber", "is_name_label",
-           "name_keys", "name_variants", "neutralise_formula", "pseudonym"]
+__all__ = ["CONTACT_WINDOW", "FORMULA_START", "NAMES_BEFORE_WORDS", "PLACE_FOLLOWERS", "ROLE_WORDS",
+           "WORDS_BEFORE_NAMES", "PersonScrubber", "Scrubber", "is_name_label", "label_warning", "name_keys",
+           "name_variants", "neutralise_formula", "place_name_parts", "pseudonym"]
 
 # ------------------------------------------------------------------------------ placeholders
 
@@ -61,12 +65,35 @@ _NAME_TOKEN = re.compile(rf"{_LETTERS}+(?:['’-]{_LETTERS}+)*")
 _WORD_SPLIT = re.compile(rf"{_LETTERS}+(?:['’-]{_LETTERS}+)*")
 
 
+#: Given names and surnames that Norsk Ordbank also lists as ordinary words, but whose word is
+#: rare in speech ("ola", "arne" = hearth, "geir" = spear, "bråten" = the brush pile): a lower-case
+#: "ola sa ..." is taken as the name and scrubbed. Extend it when a name in your roster is
+#: scrubbed only with its capital (docs/privacy.md, "Names in lower case").
+NAMES_BEFORE_WORDS = frozenset("""
+    ola arne knut geir odd svein arild kåre morten jens ida nora eva jan kim hilde rune sander
+    linn tore helge bråten
+    """.split())
+
+#: Names that are ordinary words in nynorsk or dialect although Norsk Ordbank (bokmål) has them
+#: only as names ("ligge i lie": in the hillside): scrubbed only with a capital.
+WORDS_BEFORE_NAMES = frozenset("lie".split())
+
+#: Words that make a place word before them the place, not a person's surname: "Grong kommune"
+#: stays when "Jostein Grong" is in the roster (docs/privacy.md, "Surnames that are places").
+PLACE_FOLLOWERS = frozenset("""
+    kommune kommunen kommunes kommunar kommuner kommunestyre kommunestyret fylkeskommune
+    fylkeskommunen fylkeskommunes fylke fylket fylkes region regionen regionens regionråd regionrådet
+    formannskap formannskapet rådhus rådhuset sentrum sokn prestegjeld kirke kyrkje skole skule
+    sparebank næringsforening næringsråd
+    """.split())
+
+
 def _words(value) -> set[str]:
     """Lower-cased words (and hyphen parts) of an actor, organisation or pilot value."""
     if not isinstance(value, str):
         return set()
     out = set()
-    for word in _WORD_SPLIT.findall(value.lower()):
+    for word in _WORD_SPLIT.findall(unicodedata.normalize("NFC", value).lower()):
         out.add(word)
         out.update(p for p in word.split("-") if p)
     return out
@@ -74,6 +101,13 @@ def _words(value) -> set[str]:
 
 def _is_role(word: str) -> bool:
     return word in ROLE_WORDS or any(word.endswith(s) for s in _ROLE_SUFFIXES)
+
+
+def _role_token(token: str, actor_words: set[str]) -> bool:
+    """A role word ("Rådmann", "Næringssjef", "Prosjektleder-Nord"'s parts) or a word of the actor."""
+    low = token.lower()
+    return (_is_role(low) or low in actor_words
+            or any(_is_role(p) for p in low.split("-") if p))
 
 
 def _name_token(token: str) -> bool:
@@ -84,47 +118,67 @@ def _name_token(token: str) -> bool:
     return not any(len(p) >= 2 and p.isupper() for p in parts)
 
 
-def is_name_label(label, *, actor=None, organisation=None, pilot=None) -> bool:
-    """True when a roster label looks like a person's name.
+def _label_name(label, actor=None, organisation=None, pilot=None) -> tuple[list[str], set[str]] | None:
+    """The name in a roster label as (its words, the lower-cased words of the organisation and
+    pilot that may stand in it as surnames), or None when the label is not a person's name.
 
-    Every whitespace-separated token must be a capitalised alphabetic word ("Kari-Anne",
-    "O'Neil"), there are 1-4 tokens, and no token is a role word ("Ordfører", "Rådgiver"), a word of
-    the actor, or a word of the organisation or pilot ("Varanger" for pilot "Vestre Varanger").
-    """
+    Role words (and the actor's words) are taken off the front and the end: "Rådmann Jon Tveit" is
+    the name "Jon Tveit". What is left must be 1-4 capitalised words, none a role word, not all of
+    them words of the organisation or pilot ("Vestre Varanger" is a place), and, when a role was
+    taken off, at least two words ("Ordfører Berlevåg" is a role and a place)."""
     if not isinstance(label, str):
-        return False
-    tokens = label.split()
-    if not 1 <= len(tokens) <= 4:
-        return False
-    stop = _words(actor) | _words(organisation) | _words(pilot)
-    for token in tokens:
-        if not _name_token(token):
-            return False
-        low = token.lower()
-        if _is_role(low) or low in stop:
-            return False
-        if any(_is_role(p) for p in low.split("-") if p):
-            return False
-    return True
+        return None
+    # "Ola Nordbø (ordfører)", "Nordbø, Ola": brackets and commas around words are no part of them
+    tokens = [t for t in (t.strip("()[]{},;:") for t in unicodedata.normalize("NFC", label).split()) if t]
+    actor_words = _words(actor)
+    roles = 0
+    while tokens and _role_token(tokens[0], actor_words):
+        tokens.pop(0)
+        roles += 1
+    while tokens and _role_token(tokens[-1], actor_words):
+        tokens.pop()
+        roles += 1
+    if not 1 <= len(tokens) <= 4 or (roles and len(tokens) < 2):
+        return None
+    if not all(_name_token(t) and not _role_token(t, actor_words) for t in tokens):
+        return None
+    places = _words(organisation) | _words(pilot)
+    if all(t.lower() in places for t in tokens):
+        return None
+    return tokens, places
+
+
+def is_name_label(label, *, actor=None, organisation=None, pilot=None) -> bool:
+    """True when a roster label holds a person's name.
+
+    Role words are taken off its front and end ("Rådmann Jon Tveit" holds "Jon Tveit"); the rest
+    must be 1-4 capitalised alphabetic words ("Kari-Anne", "O'Neil"), none a role word
+    ("Ordfører", "Rådgiver"), not all of them words of the organisation or pilot ("Varanger" for
+    pilot "Vestre Varanger"), and two or more when a role was taken off ("Ordfører Berlevåg").
+    A word of the organisation or pilot beside a given name is a surname ("Jostein Grong" of
+    "Grong kommune"), scrubbed only where it stands as a name (:func:`place_name_parts`).
+    """
+    return _label_name(label, actor, organisation, pilot) is not None
 
 
 def _letters(text: str) -> int:
     return sum(ch.isalpha() for ch in text)
 
 
-def _expand(name: str) -> list[str]:
-    """The full name, each token of 2+ letters and each hyphen part of 2+ letters."""
-    full = " ".join(name.split())
+def _expand(name: str, places: set[str] = frozenset()) -> tuple[list[str], list[str]]:
+    """(the full name, each token of 2+ letters and each hyphen part of 2+ letters; those tokens
+    and parts that are words of ``places``, which are scrubbed only as names)."""
+    full = " ".join(unicodedata.normalize("NFC", name).split())
     if not full:
-        return []
-    out = [full]
+        return [], []
+    out, place = [full], []
     for raw in full.split(" "):
         token = re.sub(r"^[\W_]+|[\W_]+$", "", raw)  # "Nilsen," -> "Nilsen"
-        if _letters(token) >= 2:
-            out.append(token)
-        if "-" in token:
-            out.extend(p for p in token.split("-") if _letters(p) >= 2)
-    return out
+        pieces = [token] + ([p for p in token.split("-")] if "-" in token else [])
+        for piece in pieces:
+            if _letters(piece) >= 2:
+                (place if piece.lower() in places else out).append(piece)
+    return out, place
 
 
 def _unique_longest_first(items: Iterable[str]) -> list[str]:
@@ -136,19 +190,65 @@ def _unique_longest_first(items: Iterable[str]) -> list[str]:
     return sorted(seen.values(), key=lambda s: (-len(s), s.casefold(), s))
 
 
-def name_variants(label, *, actor=None, organisation=None, pilot=None, name=None) -> list[str]:
-    """The strings to scrub for one speaker, longest first, without duplicates.
-
-    The label's variants (the full label, each token of 2+ letters, each hyphen part of 2+ letters)
-    only when :func:`is_name_label` is true; plus the same expansion of ``name``, a real name from
-    the roster's optional ``name`` column, which is always treated as a name.
-    """
-    found: list[str] = []
-    if is_name_label(label, actor=actor, organisation=organisation, pilot=pilot):
-        found += _expand(label)
+def _label_and_name(label, actor, organisation, pilot, name) -> tuple[list[str], list[str]]:
+    found, place = [], []
+    parsed = _label_name(label, actor, organisation, pilot)
+    places = _words(organisation) | _words(pilot)
+    if parsed is not None:
+        found, place = _expand(" ".join(parsed[0]), parsed[1])
     if isinstance(name, str):
-        found += _expand(name)
-    return _unique_longest_first(found)
+        more, more_place = _expand(name, places)
+        found += more
+        place += more_place
+    names = _unique_longest_first(found)
+    known = {n.casefold() for n in names}
+    return names, [p for p in _unique_longest_first(place) if p.casefold() not in known]
+
+
+def name_variants(label, *, actor=None, organisation=None, pilot=None, name=None) -> list[str]:
+    """The strings to scrub for one speaker wherever they occur, longest first, without duplicates.
+
+    When the label holds a name (:func:`is_name_label`, role words taken off): the full name, each
+    token of 2+ letters and each hyphen part of 2+ letters; plus the same expansion of ``name``, a
+    real name from the roster's optional ``name`` column, which is always treated as a name. A
+    part that is a word of the organisation or pilot ("Grong" of "Jostein Grong", "Grong kommune")
+    is left out here: it is scrubbed only where it stands as a name (:func:`place_name_parts`).
+    """
+    return _label_and_name(label, actor, organisation, pilot, name)[0]
+
+
+def place_name_parts(label, *, actor=None, organisation=None, pilot=None, name=None) -> list[str]:
+    """The surnames of one speaker that are also words of their organisation or pilot ("Grong" of
+    "Jostein Grong", organisation "Grong kommune"): :class:`Scrubber` replaces them where they
+    stand as a name (after the given name; capitalised alone, not before "kommune", "region" ...
+    nor inside the organisation's or pilot's own name), never in "Grong kommune"."""
+    return _label_and_name(label, actor, organisation, pilot, name)[1]
+
+
+def label_warning(label, *, actor=None, organisation=None, pilot=None, name=None) -> str | None:
+    """One line when a roster label looks as if it holds a person's name that will not be
+    scrubbed ("KARI FJELLSTAD", "kari fjellstad", "Ordfører Tveit", "K. Fjellstad"): what stays and
+    what to do. None for names, roles, codes ("INFORMANT 1", "PL Midt" with pilot "Midt") and for
+    labels with a ``name``."""
+    if not isinstance(label, str) or (isinstance(name, str) and name.strip()):
+        return None
+    if _label_name(label, actor, organisation, pilot) is not None:
+        return None
+    known = _words(actor) | _words(organisation) | _words(pilot)
+    loose = []
+    for token in unicodedata.normalize("NFC", label).split():
+        word = re.sub(r"^[\W_]+|[\W_]+$", "", token)
+        if _letters(word) < 2 or any(ch.isdigit() for ch in token) or "_" in token:
+            continue
+        low = word.lower()
+        if _is_role(low) or low in known or any(_is_role(p) or p in known for p in low.split("-") if p):
+            continue
+        loose.append(word)
+    if not loose or (all(w.isupper() for w in loose) and len(loose) < 2):
+        return None  # a role, a place, a code, an acronym ("KDD", "PL")
+    return (f"speaker {label!r} is not read as a person's name, so {' '.join(loose)!r} would stay in quotes "
+            "and file names; if it is a name, write the label as 'Fornavn Etternavn' or give the name "
+            "in the participants table's 'name' column")
 
 
 # ------------------------------------------------------------------------------ identifiers
@@ -156,19 +256,26 @@ def name_variants(label, *, actor=None, organisation=None, pilot=None, name=None
 _EMAIL = re.compile(r"[\w.+%'-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?![\w-])")
 
 # a digit group must not continue a longer number: no digit, nor digit + one separator, around it
+# (the patterns below begin with a look at the first character, so that a large text is scanned
+# fast: the look-behinds are tried only where a number may start)
 _NUM_BEFORE = r"(?<!\d)(?<!\d[ .,\-\u00a0])"
 _NUM_AFTER = r"(?!\d)(?![ .,\-\u00a0]\d)"
 
 _DAY = r"(?:0[1-9]|[12]\d|3[01]|4[1-9]|[56]\d|7[01])"            # 41-71: D-number
 _MONTH = r"(?:0[1-9]|1[0-2]|4[1-9]|5[0-2]|8[1-9]|9[0-2])"        # +40 / +80 variants
-_FNR = re.compile(rf"{_NUM_BEFORE}{_DAY}{_MONTH}\d\d[ \u00a0]?\d{{5}}{_NUM_AFTER}")
+# 11 digits, the first six a date: "01017012345", "010170 12345", "010170-12345"
+_FNR = re.compile(rf"(?=\d){_NUM_BEFORE}{_DAY}{_MONTH}\d\d[ \u00a0-]?\d{{5}}{_NUM_AFTER}")
 
-# national numbers start with 2-9; 8 in a row that read as a date 20yymmdd are left alone
+# national numbers start with 2-9; 8 in a row that read as a date 20yymmdd are left alone. Groups:
+# 2-2-2-2 and 3-2-3 (space, dot or hyphen), and 4+4 with a space only ("4123 4567"; "2023-2024" is a
+# span of years) whose first group is no year 19xx/20xx ("i 2023 1200 søkere"). The country code may
+# be written +47, 0047, (+47) or as a bare "47 " before a grouped or 8-digit number.
 _PHONE = re.compile(
-    rf"{_NUM_BEFORE}(?:(?:\+|00)47[ .\-\u00a0]?)?"
+    rf"(?=[\d+(]){_NUM_BEFORE}(?:(?:\+|00)47[ .\-\u00a0]?|\(\+?47\)[ \u00a0]?|47[ \u00a0](?=[2-9]\d[ \u00a0.\-]?\d))?"
     r"(?:(?!20\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d))[2-9]\d{7}"
     r"|[2-9]\d(?P<s1>[ .\-\u00a0])\d\d(?P=s1)\d\d(?P=s1)\d\d"
-    r"|[2-9]\d\d(?P<s2>[ .\-\u00a0])\d\d(?P=s2)\d{3})"
+    r"|[2-9]\d\d(?P<s2>[ .\-\u00a0])\d\d(?P=s2)\d{3}"
+    r"|(?!(?:19|20)\d\d)[2-9]\d{3}[ \u00a0]\d{4})"
     rf"{_NUM_AFTER}")
 
 _DIGIT = re.compile(r"\d")
@@ -177,16 +284,48 @@ _DIGIT = re.compile(r"\d")
 
 # "Solveigs", "Kari's"; a bare apostrophe only after s, x, z ("Lars'"), so a closing quote stays
 _GENITIVE = r"(?:['’][sS]|[sS]|(?<=[sSxXzZ])['’])?"
-BOUNDARY_BEFORE = r"(?<![^\W_])"   # not preceded by a letter or digit (underscore is a boundary)
-BOUNDARY_AFTER = r"(?![^\W_])"
+_COMBINING = "\u0300-\u036f"   # combining accents: "Å" written decomposed is "A" + U+030A
+# not preceded/followed by a letter or digit (underscore is a boundary), nor by a combining accent
+BOUNDARY_BEFORE = rf"(?<![^\W_])(?<![{_COMBINING}])"
+BOUNDARY_AFTER = rf"(?![^\W_]|[{_COMBINING}])"
 _BOUNDARY_BEFORE, _BOUNDARY_AFTER = BOUNDARY_BEFORE, BOUNDARY_AFTER
 
+# "i Grong", "på Grong": after these a place word is the place
+_AT_PLACE = r"(?<!\b[iI]\s)(?<!\b[pP][åÅ]\s)(?<!\b[pP][aA]\u030a\s)"
 
-def _piece(ch: str) -> str:
+# letter case for the word boundaries inside file names written in CamelCase ("IntervjuKariFjellstad")
+_UP = "[" + "".join(chr(c) for c in range(0x41, 0x250) if chr(c).isalpha() and chr(c).isupper()) + "]"
+_LO = "[" + "".join(chr(c) for c in range(0x61, 0x250) if chr(c).isalpha() and chr(c).islower()) + "]"
+# in a file name a digit, "_", "-", "." or a change from lower to upper case ends a word too
+_FILE_BEFORE = (rf"(?:(?<![^\W\d_])(?<![{_COMBINING}])|(?<={_LO})(?={_UP})|(?<={_UP})(?={_UP}{_LO}))")
+_FILE_AFTER = rf"(?:(?![^\W\d_]|[{_COMBINING}])|(?<={_LO})(?={_UP}))"
+# where a file name may be: a token with "_", ".x" or a case change inside ("rapport.docx", "KDDs")
+# (one character class first: the regex engine then skips fast to the places worth a look)
+_FILE_ANCHOR = re.compile("[_." + _UP[1:-1] + rf"](?:(?<=_)|(?<=\.)(?=[^\W\d_])|(?<={_LO}{_UP})|(?={_UP}{_LO}))")
+# a whole text that is a file name: one line ending in an extension ("Intervju Aase Braaten.docx")
+_FILE_NAME = re.compile(r"[^\n]{1,250}\.[^\W\d_][^\W_]{0,5}")
+_FILE_TOKEN_MAX = 255
+_SEPARATOR = "\0"           # between the parts of a full name in a file name: "_", "-", ".", " " or none
+_INITIAL_SEPARATOR = "\1"   # between an initial and a surname: one of those or none ("K_Fjellstad")
+
+# a word broken with a hyphen at the end of a line ("Fjell-\nstad"): the break, the second half
+_LINE_BREAK_HYPHEN = re.compile(r"-[ \t]*\r?\n[ \t]*|\u00ad")   # or a soft hyphen: "Fjell\u00adstad"
+_SECOND_HALF = re.compile(rf"(?:[^\W\d_]|[{_COMBINING}])+(?:['’][sS])?(?![^\W_]|[{_COMBINING}])")
+_HALF_MAX = 40
+
+
+def _piece(ch: str, space: str = r"\s+") -> str:
     if ch == " ":
-        return r"\s+"
+        return space
+    if ch == _SEPARATOR:
+        return r"[\s_.\-]*"
+    if ch == _INITIAL_SEPARATOR:
+        return r"[\s_.\-]?"
     if ch == "'":
         return "['’]"
+    decomposed = unicodedata.normalize("NFD", ch)
+    if decomposed != ch:   # "å" or "a" + combining ring: the text keeps its form and its offsets
+        return f"(?:{re.escape(ch)}|{re.escape(decomposed)})"
     return re.escape(ch)
 
 
@@ -214,16 +353,35 @@ def _trie_pattern(words: Iterable[str]) -> str:
 
 
 def _normal(name: str) -> str:
-    return " ".join(name.replace("’", "'").split())
+    return " ".join(unicodedata.normalize("NFC", name).replace("’", "'").split())
 
 
 def _common_word(name: str) -> bool:
+    """Is a one-word name also an ordinary word (then it is scrubbed only with its capital)?
+    Norsk Ordbank (``nlp.is_common_word``), corrected by :data:`NAMES_BEFORE_WORDS` and
+    :data:`WORDS_BEFORE_NAMES`."""
+    low = name.lower()
+    if low in WORDS_BEFORE_NAMES:
+        return True
+    if low in NAMES_BEFORE_WORDS:
+        return False
     try:
         from .nlp import is_common_word
 
         return is_common_word(name)
     except Exception:  # noqa: BLE001 - without the word tables, scrub in any case (the safe side)
         return False
+
+
+def _starts(any_case: Iterable[str], as_written: Iterable[str]) -> str:
+    """A look-ahead at the first letter of the words (in both cases for ``any_case``, and as the
+    decomposed form begins), so that the regex engine tries the look-behinds only there."""
+    first: set[str] = set()
+    for words, both in ((any_case, True), (as_written, False)):
+        for word in words:
+            for ch in {word[0], unicodedata.normalize("NFD", word[0])[0]}:
+                first |= {ch.lower(), ch.upper()} if both else {ch}
+    return "(?=[" + "".join(re.escape(ch) for ch in sorted(first)) + "])" if first else ""
 
 
 def _has_at(text: str) -> bool:
@@ -238,24 +396,155 @@ def _always(text: str) -> bool:
     return True
 
 
+def _hyphen_break(text: str) -> bool:
+    return ("-" in text and "\n" in text) or "\u00ad" in text
+
+
+class _Span:
+    """A match found without one regex (offers what the scrubbing code uses of ``re.Match``)."""
+
+    __slots__ = ("_start", "_end", "_text")
+
+    def __init__(self, start: int, end: int, text: str):
+        self._start, self._end, self._text = start, end, text
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def group(self) -> str:
+        return self._text[self._start:self._end]
+
+
+def _hyphen_breaks(text: str, name_re: re.Pattern):
+    """Names broken with a hyphen at the end of a line ("Fjell-\\nstad"), as one span each: the
+    two halves joined must be a name as ``name_re`` finds it."""
+    done = 0
+    for m in _LINE_BREAK_HYPHEN.finditer(text):
+        lo, floor = m.start(), max(done, m.start() - _HALF_MAX)
+        while lo > floor and (text[lo - 1].isalpha() or unicodedata.combining(text[lo - 1])):
+            lo -= 1
+        if lo == m.start() or (lo > 0 and (text[lo - 1].isalnum() or unicodedata.combining(text[lo - 1]))):
+            continue
+        second = _SECOND_HALF.match(text, m.end())
+        if second and name_re.fullmatch(text[lo:m.start()] + second.group()):
+            yield _Span(lo, second.end(), text)
+            done = second.end()
+
+
+def _file_regions(text: str) -> list[tuple[int, int]]:
+    """Where file names may be in ``text``: the whole text when it is one ("Intervju Aase
+    Braaten.docx"), else each whitespace-delimited token with "_", ".x" or a case change inside."""
+    if len(text) <= _FILE_TOKEN_MAX and _FILE_NAME.fullmatch(text):
+        return [(0, len(text))]
+    regions: list[tuple[int, int]] = []
+    n = len(text)
+    for m in _FILE_ANCHOR.finditer(text):
+        if regions and m.start() < regions[-1][1]:
+            continue
+        lo, floor = m.start(), max(0, m.start() - _FILE_TOKEN_MAX)
+        while lo > floor and not text[lo - 1].isspace():
+            lo -= 1
+        hi, ceiling = m.end(), min(n, m.end() + _FILE_TOKEN_MAX)
+        while hi < ceiling and not text[hi].isspace():
+            hi += 1
+        if regions and lo <= regions[-1][1]:
+            regions[-1] = (regions[-1][0], hi)
+        else:
+            regions.append((lo, hi))
+    return regions
+
+
+class _Matches:
+    """A pass that is not one regex: ``find(text)`` yields its matches (in order, not
+    overlapping). Offers what the scrubbing code uses of a pattern: ``finditer``, ``findall`` and
+    ``sub`` (with a fixed replacement)."""
+
+    def __init__(self, find: Callable[[str], Iterable[re.Match]]):
+        self.find = find
+
+    def finditer(self, text: str):
+        return iter(self.find(text))
+
+    def findall(self, text: str) -> list[str]:
+        return [m.group() for m in self.find(text)]
+
+    def sub(self, replacement: str, text: str) -> str:
+        out, pos = [], 0
+        for m in self.find(text):
+            out.append(text[pos:m.start()])
+            out.append(replacement)
+            pos = m.end()
+        if not out:
+            return text
+        out.append(text[pos:])
+        return "".join(out)
+
+
+def _file_words(variants: list[str], places: list[str]) -> set[str]:
+    """What a file name may hold of the names, in lower case and written without æøå (å -> a/aa,
+    ø -> o/oe, æ -> ae/a/e, accents dropped): every name of 3+ letters; a full name with a part of
+    2 letters or a place word, as a whole ("bo_ek", "jostein_grong", "JosteinGrong"); and each
+    surname after an initial ("KFjellstad", "k_fjellstad", "PA.Lie")."""
+    place_set = {p.casefold() for p in places}
+    words: set[str] = set()
+    for v in variants:
+        low = v.lower()
+        tokens = low.split(" ")
+        if len(tokens) == 1:
+            if _letters(low) >= 3:
+                words |= _spellings(low)
+            continue
+        if any(_letters(t) < 3 or t.casefold() in place_set for t in tokens):
+            words |= {w.replace(" ", _SEPARATOR) for w in _spellings(low)}
+        initials = [tokens[0][0]]
+        given = "".join(p[0] for t in tokens[:-1] for p in t.split("-") if p)
+        if len(given) > 1:
+            initials.append(given)
+        for surname in tokens[1:]:
+            if _letters(surname) < 3:
+                continue
+            for spelled in _spellings(surname):
+                words |= {i + _INITIAL_SEPARATOR + spelled for i in initials if i.isalpha()}
+    return {w for w in words if _letters(w) >= 3}
+
+
 class Scrubber:
     """Replaces names, e-mail addresses, fødselsnummer/D-numbers and phone numbers in text.
 
     ``Scrubber(names)`` scrubs exactly the given strings (use :func:`name_variants` or
     :meth:`from_roster` to expand full names into their parts). Names match as whole words
-    (a boundary is anything but a letter or digit, so "intervju_ingrid_lien.docx" is covered), with
-    an optional genitive ("Solveigs", "Lars'"); names of 3+ letters in any case, 2-letter names
-    and one-word names that are also ordinary bokmål words (Norsk Ordbank: "Lene", "Berge",
-    "Liv") only with a capital first letter, or in any case inside a file name (next to "_" or
-    before an extension); the longest name wins ("Sigrid Aune" -> one
-    "[navn]").
+    (a boundary is anything but a letter or digit), with an optional genitive ("Solveigs",
+    "Lars'"), in Unicode NFC or decomposed (NFD, as macOS may write "Å"); names of 3+ letters in
+    any case, 2-letter names and one-word names that are also ordinary words (:func:`_common_word`:
+    "Lene", "Berge", "Liv", "Lie") only with a capital first letter; the longest name wins
+    ("Sigrid Aune" -> one "[navn]").
+
+    Inside a file name (a token with "_", ".docx", a case change; or a whole text that is one
+    file name) a name of 3+ letters is found in any case, written without æøå ("aase_braaten"),
+    between "_", "-", ".", digits and CamelCase boundaries ("IntervjuOlaNordbo"), and a surname
+    after an initial ("KFjellstad"). A name broken over a line with a hyphen ("Fjell-\\nstad") is
+    found whole.
+
+    ``places``: surnames that are also place words ("Grong" of "Jostein Grong", organisation "Grong
+    kommune", :func:`place_name_parts`): replaced only as names, capitalised, not after a hyphen,
+    "i" or "på", nor before "kommune", "region" ... (:data:`PLACE_FOLLOWERS`), nor where they are
+    part of one of the ``keep`` phrases (the organisations and pilots: "Vestre Varanger").
     """
 
-    def __init__(self, names: Iterable[str] = ()):
+    def __init__(self, names: Iterable[str] = (), *, places: Iterable[str] = (), keep: Iterable[str] = ()):
         variants = [v for v in _unique_longest_first(
             n for n in (_normal(x) for x in names if isinstance(x, str)) if n)
             if _letters(v) >= 3 or v[0].isupper()]   # "bo" is too common a word to scrub
-        self._names = variants
+        known = {v.casefold() for v in variants}
+        place_list = [p for p in _unique_longest_first(
+            n for n in (_normal(x) for x in places if isinstance(x, str)) if n)
+            if p.casefold() not in known and " " not in p]
+        self._variants = variants
+        self._places = place_list
+        self._names = _unique_longest_first(variants + place_list)
         # A one-word name that is also an ordinary word ("Lene": lene = to lean; Berge, Lien, Liv,
         # Strand) is scrubbed only with its capital, so that quotes keep their words.
         common = {v for v in variants if _letters(v) >= 3 and " " not in v and _common_word(v)}
@@ -267,15 +556,59 @@ class Scrubber:
             alternatives.append("(?i:" + _trie_pattern(long) + ")")
         if short:
             alternatives.append(_trie_pattern(short))
-        if common:  # in any case inside a file name: intervju_ingrid_lien.docx
-            words = "(?i:" + _trie_pattern(sorted({v.lower() for v in common})) + ")"
-            alternatives.append(f"(?:(?<=_){words}|{words}(?=_|\\.[A-Za-z0-9]{{2,4}}\\b))")
-        self._name_re = (re.compile(_BOUNDARY_BEFORE + "(?:" + "|".join(alternatives) + ")"
+        self._name_re = (re.compile(_starts(long, short) + _BOUNDARY_BEFORE + "(?:" + "|".join(alternatives) + ")"
                                     + _GENITIVE + _BOUNDARY_AFTER) if alternatives else None)
+        self._place_re = self._place_pattern(place_list, [k for k in keep if isinstance(k, str)])
+        self._file_words = _file_words(variants, place_list)
+        self._file_re: re.Pattern | None = None   # compiled when a text first has a file name
         self._passes = [(_EMAIL, EMAIL_TEXT, _has_at), (_FNR, FNR_TEXT, _has_digit),
                         (_PHONE, PHONE_TEXT, _has_digit)]
+        if self._file_words:
+            self._passes.append((_Matches(self._file_matches), NAME_TEXT, _always))
         if self._name_re is not None:
+            name_re = self._name_re
+            self._passes.append((_Matches(lambda text: _hyphen_breaks(text, name_re)), NAME_TEXT, _hyphen_break))
             self._passes.append((self._name_re, NAME_TEXT, _always))
+        if self._place_re is not None:
+            self._passes.append((self._place_re, NAME_TEXT, _always))
+
+    @staticmethod
+    def _place_pattern(places: list[str], keep: list[str]) -> re.Pattern | None:
+        """Capitalised place-word surnames, not after a hyphen, not before a place follower, and
+        not inside a ``keep`` phrase (its words before and after the place word)."""
+        if not places:
+            return None
+        followers = set(PLACE_FOLLOWERS)
+        alternatives = []
+        for place in places:
+            low = place.lower()
+            before = set()
+            for phrase in keep:
+                words = _WORD_SPLIT.findall(unicodedata.normalize("NFC", phrase).lower().replace("-", " "))
+                for i, w in enumerate(words):
+                    if w == low:
+                        if i:
+                            before.add(words[i - 1])
+                        if i + 1 < len(words):
+                            followers.add(words[i + 1])
+            behind = "".join(f"(?<!(?i:{re.escape(w)})[\\s-])" for w in sorted(before))
+            alternatives.append(behind + "".join(_piece(ch) for ch in place[0].upper() + place[1:]))
+        ahead = "|".join(re.escape(w) for w in sorted(followers, key=lambda w: (-len(w), w)))
+        capitalised = [p[0].upper() + p[1:] for p in places]
+        return re.compile(_starts((), capitalised) + BOUNDARY_BEFORE + "(?<!-)" + _AT_PLACE
+                          + "(?:" + "|".join(alternatives) + ")"
+                          + _GENITIVE + BOUNDARY_AFTER
+                          + rf"(?![ \t\u00a0]+(?i:{ahead}){BOUNDARY_AFTER})")
+
+    def _file_matches(self, text: str):
+        regions = _file_regions(text)
+        if not regions:
+            return
+        if self._file_re is None:
+            self._file_re = re.compile(_FILE_BEFORE + "(?i:" + _trie_pattern(sorted(self._file_words)) + ")"
+                                       + _GENITIVE + _FILE_AFTER)
+        for lo, hi in regions:
+            yield from self._file_re.finditer(text, lo, hi)
 
     @classmethod
     def from_roster(cls, rows) -> Scrubber:
@@ -290,22 +623,34 @@ class Scrubber:
             return value if isinstance(value, str) and value.strip() else None
 
         names: list[str] = []
+        places: list[str] = []
+        keep: set[str] = set()
         for row in rows:
             label = get(row, "label") or get(row, "speaker")
-            names += name_variants(label, actor=get(row, "actor"),
-                                   organisation=get(row, "organisation"), pilot=get(row, "pilot"),
-                                   name=get(row, "name"))
-        return cls(names)
+            found, place = _label_and_name(label, get(row, "actor"), get(row, "organisation"),
+                                           get(row, "pilot"), get(row, "name"))
+            names += found
+            if place:
+                places += place
+                keep |= {v for v in (get(row, "organisation"), get(row, "pilot")) if v}
+        return cls(names, places=places, keep=sorted(keep))
 
     @property
     def names(self) -> list[str]:
-        """The strings scrubbed as names, longest first, then alphabetically."""
+        """The strings scrubbed as names (place-word surnames too), longest first, then
+        alphabetically."""
         return list(self._names)
+
+    @property
+    def places(self) -> list[str]:
+        """The surnames that are also place words, scrubbed only where they stand as names."""
+        return list(self._places)
 
     def passes(self) -> list[tuple[re.Pattern, str, Callable[[str], bool]]]:
         """The substitutions :meth:`scrub` makes, in order: (pattern, placeholder, a quick test of
         the text as it is when the pass runs). For callers that must know where each placeholder
-        came from (the REFI-QDA export maps coding offsets through them)."""
+        came from (the REFI-QDA export maps coding offsets through them). A pattern is an
+        ``re.Pattern`` or offers its ``finditer``, ``findall`` and ``sub``."""
         return list(self._passes)
 
     def scrub(self, text):
@@ -414,12 +759,14 @@ class PersonScrubber:
     in ``contacts`` (their roster values) is theirs wherever it occurs.
     """
 
-    def __init__(self, names: Iterable[str] = (), contacts: Iterable[str] = (), *, window: int = CONTACT_WINDOW):
-        inner = Scrubber(names)
+    def __init__(self, names: Iterable[str] = (), contacts: Iterable[str] = (), *, window: int = CONTACT_WINDOW,
+                 places: Iterable[str] = (), keep: Iterable[str] = ()):
+        inner = Scrubber(names, places=places, keep=keep)
         self.names = inner.names
         name_passes = [p for p in inner.passes() if p[1] == NAME_TEXT]
-        self._name_re = name_passes[0][0] if name_passes else None
-        self._keys = name_keys(self.names)
+        self._name_res = [r for r in (inner._name_re, inner._place_re) if r is not None]
+        self._name_re = inner._name_re
+        self._keys = name_keys(inner._variants)   # a place word says nothing about an address
         self._short = {k for k in self._keys if len(k) < 4}
         self._long = sorted(self._keys - self._short, key=len)
         texts = [c for c in contacts if isinstance(c, str)]
@@ -429,7 +776,7 @@ class PersonScrubber:
         self._passes: list[tuple] = []
         if self._keys or self._emails:
             self._passes.append((_Only(_EMAIL, self._email_is_theirs), EMAIL_TEXT, _has_at))
-        if self._name_re is not None or self._phones:
+        if self._name_res or self._phones:
             self._passes.append((_Only(_PHONE, self._phone_is_theirs, self._name_ends), PHONE_TEXT, _has_digit))
         self._passes += name_passes
 
@@ -443,7 +790,7 @@ class PersonScrubber:
         return bool(self._short.intersection(_LOCAL_PIECES.split(local)))
 
     def _name_ends(self, text: str) -> list[int]:
-        return [m.end() for m in self._name_re.finditer(text)] if self._name_re is not None else []
+        return sorted(m.end() for r in self._name_res for m in r.finditer(text))
 
     def _phone_is_theirs(self, match: re.Match, name_ends: list[int]) -> bool:
         if _phone_digits(match.group()) in self._phones:

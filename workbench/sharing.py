@@ -6,8 +6,9 @@ and the project settings that govern sharing (the small-cell threshold).
   actor in order of appearance: "Prosjektleder 2", "KDD 1". Stored, so later sources, deleted
   sources or a changed roster never renumber what a report already quotes.
 * **Scrubbing.** Quote texts and file names are scrubbed of roster names (labels that are names,
-  and the roster's optional ``name`` column), e-mail addresses, phone numbers and fødselsnummer
-  (``workbench.privacy.Scrubber``).
+  a role in front taken off, and the roster's optional ``name`` column; a surname that is also a
+  word of the speaker's organisation or pilot only where it stands as a name), e-mail addresses,
+  phone numbers and fødselsnummer (``workbench.privacy.Scrubber``).
 * **Released quotes.** A researcher releases a quote (segment + code) for the resource group; the
   scrubbed, pseudonymised text is stored as approved and is the only text that role ever sees.
 """
@@ -319,6 +320,7 @@ def released_quotes(db: Database, *, user: str | None = None, code: str | None =
                     pilot: str | None = None) -> pd.DataFrame:
     """Released quotes (the only quotes the resource group sees): id, code, label, speaker
     (pseudonym), actor, phase, pilot, text; for researchers also source, turn, released_by.
+    The stored text is scrubbed again with the current roster (``roster_scrubber``) as it is read.
     ``code`` includes its subcodes; "(ukjent)" selects a missing actor/phase/pilot."""
     from .analysis.aggregate import UNKNOWN
 
@@ -331,6 +333,10 @@ def released_quotes(db: Database, *, user: str | None = None, code: str | None =
                 raise NotFound(f"code {code!r} is not in the codebook")
             q = q.where(ReleasedQuote.code_id.in_(_descendants(s, code)))
         records = [_released_record(s, r, with_source=researcher) for r in s.scalars(q)]
+    if records:  # scrubbed again with today's roster and rules: a release made before a name was
+        scrub = roster_scrubber(db).scrub  # in the roster (or a rule caught it) does not show it
+        for r in records:
+            r.text = scrub(r.text)
     cols = RELEASED_COLUMNS + (["source", "turn", "released_by", "released_at"] if researcher else [])
     df = pd.DataFrame([{c: getattr(r, c) for c in cols} for r in records], columns=cols)
     for col, value in (("actor", actor), ("phase", phase), ("pilot", pilot)):

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from ..errors import WorkbenchError
+from ..privacy import label_warning
 from ..access import requires
 from .limits import Limits, check_file
 from .media import MEDIA_EXTENSIONS, resolve as _resolve_media
@@ -820,6 +821,22 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
             tables = set(own_tables.get(folder, ()))
             report.warnings += missing_files([r for r in meta_rows if r.table in tables], inside, folder)
         roster_name = participant_files[0].name if participant_files else "participants.csv"
+        unscrubbed: set[str] = set()  # labels warned about once in this batch
+
+        def warn_unscrubbed(label: str, person, pilot) -> None:
+            """A label that may hide a person's name the scrubber cannot take: one warning."""
+            if label in unscrubbed:
+                return
+            unscrubbed.add(label)
+            problem = label_warning(label, actor=getattr(person, "actor", None),
+                                    organisation=getattr(person, "organisation", None),
+                                    pilot=getattr(person, "pilot", None) or pilot, name=getattr(person, "name", None))
+            if problem:
+                report.warnings.append(f"{roster_name}: {problem}")
+
+        for ref in refs:
+            for label, person in ref.people.items():
+                warn_unscrubbed(label, person, ref.meta.get("pilot"))
         streaming = _streams_text(db)
 
         worker: _AnalysisWorker | None = None
@@ -937,6 +954,8 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
                         if not any(f"'{label}'" in w or f'"{label}"' in w for w in warnings):
                             report.warnings.append(f"{name}: speaker '{label}' is not in {roster_name}; "
                                                    "stored without an actor; add a row to give the actor")
+                for label in unknown:
+                    warn_unscrubbed(label, None, data_meta.get("pilot"))
                 kind = data_meta.get("kind") or ("dokument" if parsed.kind_hint == "dokument" else None)
                 media, problem = _resolve_media(ref.path, data_meta.get("media"))
                 if problem:
