@@ -99,6 +99,9 @@ def _matrices(db, coders):
     same(theme_matrix, db, by=("actor", "phase"), fill=True, suppress=True)
     same(theme_matrix, db, by=("actor",), suppress=4, exclude_actors=["forsker"])
     same(code_frequencies, db, exclude_actors=["forsker"], suppress=True)
+    # the published tables (suppressed together): the same units from SQL and from pandas
+    same(theme_matrix, db, by=("actor", "phase", "pilot"), exclude_actors=["forsker"], suppress=True, fill=True)
+    same(theme_matrix, db, by=("phase",), exclude_actors=["forsker"], suppress=True, codes="kontrakt")
     same(phase_change, db)
     same(phase_change, db, actor="prosjektleder", coder="consensus", exclude_actors=["forsker"])
     same(filter_values, db)

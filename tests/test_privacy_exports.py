@@ -19,6 +19,7 @@ import pytest
 from workbench.analysis import theme_matrix
 from workbench.coding import apply_code
 from workbench.demo import build_demo
+from workbench.errors import PermissionDenied
 from workbench.export import EXPORTERS, export_quotes, export_tables
 from workbench.ingest import list_sources, list_turns
 from workbench.sharing import released_quotes
@@ -94,10 +95,15 @@ def test_every_export_format_is_free_of_roster_names(demo, tmp_path):
 
 def test_dashboards_and_lists_are_free_of_roster_names(demo):
     db, _ = demo
-    for user in (RESEARCHER, AUTHOR, "ressursgruppe"):
+    for user in (RESEARCHER, AUTHOR):
         for by in (("speaker",), ("source",), ("actor", "speaker")):
             m = theme_matrix(db, by=by, user=user)
             assert leaks(m.to_csv()) == [], (user, by)
+    for by in (("speaker",), ("source",), ("actor", "speaker")):  # not published for the resource group
+        with pytest.raises(PermissionDenied, match="ikke publisert"):
+            theme_matrix(db, by=by, user="ressursgruppe")
+    for by in (("actor", "phase", "pilot"), ("phase",), ()):
+        assert leaks(theme_matrix(db, by=by, user="ressursgruppe").to_csv()) == []
     assert leaks(json.dumps(list_sources(db, user=AUTHOR), ensure_ascii=False)) == []
     assert leaks(released_quotes(db, user="ressursgruppe").to_csv()) == []
 

@@ -260,3 +260,59 @@ def test_empty_matrix():
     df = matrix([("A", "a", 4, 1)], ["actor"]).iloc[0:0]
     out = suppress_matrix(df, ["actor"])
     assert out.empty and out["suppressed"].dtype == bool
+
+
+# --------------------------------------------------------- the published tables, suppressed together
+
+def family(cells, group_speakers):
+    """The published tables from cube cells {(actor, phase, pilot): (segments, speakers)} of one
+    code "x" (speakers of different cells taken as different people) and the group sizes
+    {(actor, phase, pilot): speakers}: the cube, actor x phase, phase and the total."""
+    from workbench.analysis.aggregate import PUBLISHED_GROUPINGS
+
+    cube = ("actor", "phase", "pilot")
+    out = {}
+    for by in PUBLISHED_GROUPINGS:
+        sums: dict[tuple, list[int]] = {}
+        for g, (seg, spk) in cells.items():
+            key = tuple(v for d, v in zip(cube, g) if d in by)
+            acc = sums.setdefault(key, [0, 0, 0])
+            acc[0], acc[1], acc[2] = acc[0] + seg, acc[1] + spk, acc[2] + group_speakers[g]
+        rows = [(*key, "x", seg, spk) for key, (seg, spk, _) in sums.items()]
+        sizes = {(key[0] if len(key) == 1 else key): gs for key, (_, _, gs) in sums.items()}
+        out[(by, ())] = matrix(rows, list(by), group_speakers=sizes if by else next(iter(sizes.values())))
+    return out
+
+
+def test_published_tables_hide_a_complement_for_two_hidden_zeros():
+    """Phase 1, one pilot: A (9 segments, 5 speakers), B and C (zeros, groups of 2 speakers).
+    Alone, the actor x phase line holds two hidden cells and needs nothing more, but its total
+    (the phase, 9) is published: B + C = 9 - 9 = 0, and counts are never negative, so both are
+    0. Together, A is hidden as well (A + B + C = 9 then says nothing of B or C)."""
+    from workbench.analysis.suppress import protect_published
+
+    cells = {("A", "fase 1", "P"): (9, 5), ("B", "fase 1", "P"): (0, 0), ("C", "fase 1", "P"): (0, 0)}
+    tables = family(cells, {("A", "fase 1", "P"): 5, ("B", "fase 1", "P"): 2, ("C", "fase 1", "P"): 2})
+    alone = suppress_matrix(tables[(("actor", "phase"), ())], ["actor", "phase"])
+    assert flags(alone, ["actor", "phase"]) == {("A", "fase 1", "x"): False, ("B", "fase 1", "x"): True,
+                                               ("C", "fase 1", "x"): True}
+    out = protect_published(tables, 3)
+    assert flags(out[(("actor", "phase"), ())], ["actor", "phase"]) == {
+        ("A", "fase 1", "x"): True, ("B", "fase 1", "x"): True, ("C", "fase 1", "x"): True}
+    assert not out[(("phase",), ())]["suppressed"].any()  # the phase total stays
+    # each cell is hidden in every table that shows it: the cube repeats actor x phase here
+    assert out[(("actor", "phase", "pilot"), ())]["suppressed"].tolist() == [True, True, True]
+
+
+def test_published_tables_hide_a_cell_given_away_by_another_table():
+    """A in two pilots: P (1 speaker, hidden) and Q (6 speakers, shown). The actor x phase table
+    shows A in fase 1 (7 speakers), so P = A - Q: Q is hidden too, in the cube only."""
+    from workbench.analysis.suppress import protect_published
+
+    cells = {("A", "fase 1", "P"): (2, 1), ("A", "fase 1", "Q"): (8, 6), ("B", "fase 1", "Q"): (5, 4)}
+    tables = family(cells, {("A", "fase 1", "P"): 4, ("A", "fase 1", "Q"): 6, ("B", "fase 1", "Q"): 4})
+    out = protect_published(tables, 3)
+    cube = out[(("actor", "phase", "pilot"), ())]
+    assert flags(cube, ["actor", "phase", "pilot"]) == {
+        ("A", "fase 1", "P", "x"): True, ("A", "fase 1", "Q", "x"): True, ("B", "fase 1", "Q", "x"): False}
+    assert not out[(("actor", "phase"), ())]["suppressed"].any() and not out[((), ())]["suppressed"].any()

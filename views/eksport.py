@@ -29,8 +29,9 @@ f1, f2 = st.columns(2)
 fmt = f1.radio("Format", list(FORMATS), key="format", horizontal=True, format_func=lambda f: FORMATS[f][0])
 coder_choice = f2.selectbox("Koder", [ALL_CODERS, CONSENSUS] + coder_names(db, user=user), key="coder")
 st.checkbox("Skjul små celler og ta bare med frigitte sitater (for ressursgruppen)", key="suppress",
-            help="Tall som hviler på færre enn 3 personer blir «<3», og sitatene er bare de som er "
-                 "frigitt for ressursgruppen.")
+            help="Tall som hviler på færre enn 3 personer blir «<3» (og noen andre skjules, så de ikke kan "
+                 "regnes ut), akkurat som ressursgruppen ser dem i appen, og sitatene er bare de som er "
+                 "frigitt for ressursgruppen. Lages med alle koderes kodinger og uten forskernes egne ytringer.")
 st.checkbox("Ta med forskernes egne ytringer", key="include_researchers",
             help="Som standard telles ikke intervjuernes egne ytringer (aktør «forsker»), verken i "
                  "tabellene, figurene eller sitatene – slik som på Oversikt.")

@@ -71,8 +71,9 @@ if can_read_quotes:  # coders are names of the project's researchers: not for th
                                         help="Hvem sine kodinger som telles: alle, konsensus eller én koder.")
     coder = coder_value(coder_choice)
 one_pilot = pilot != ALL_PILOTS
-with_researchers = st.checkbox("Ta med forskernes egne ytringer (intervjuer/moderator)", value=False,
-                               key="with_researchers")
+# the resource group sees the published tables only: counted without the interviewers' own turns
+with_researchers = can_read_quotes and st.checkbox("Ta med forskernes egne ytringer (intervjuer/moderator)",
+                                                   value=False, key="with_researchers")
 
 
 def release_chosen(cell_code: str) -> None:

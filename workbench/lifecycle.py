@@ -221,12 +221,23 @@ def _drop_models(session) -> int:
 
 def _rekey(session, speakers: Iterable[Speaker]) -> None:
     """After speakers lost their label and organisation: their pseudonym rows get the new speaker
-    key (pseudonym, actor, no organisation, pilot), so pseudonyms and speaker counts stay the same."""
+    key (pseudonym, actor, no organisation, pilot), so pseudonyms and speaker counts stay the same.
+
+    One person may speak in sources of different pilots (a named person is one person across
+    pilots), and the pseudonym that replaces the name is not a name: when the person's rows give
+    different keys, the pseudonym row takes the one without a pilot. The analysis counts the
+    person by the pseudonym row either way (``analysis.frames``)."""
+    keys: dict[int, set[str]] = {}
+    first: dict[int, Speaker] = {}
     for sp in speakers:
-        if sp.pseudonym_id is None:
-            continue
-        p = session.get(Pseudonym, sp.pseudonym_id)
-        key = speaker_key(sp.label, sp.actor, sp.organisation, sp.pilot or sp.source.pilot)
+        if sp.pseudonym_id is not None:
+            keys.setdefault(sp.pseudonym_id, set()).add(
+                speaker_key(sp.label, sp.actor, sp.organisation, sp.pilot or sp.source.pilot))
+            first.setdefault(sp.pseudonym_id, sp)
+    for pid, found in keys.items():
+        p = session.get(Pseudonym, pid)
+        sp = first[pid]
+        key = next(iter(found)) if len(found) == 1 else speaker_key(sp.label, sp.actor, sp.organisation, None)
         if p.speaker_key != key:
             p.speaker_key = key
             session.flush()

@@ -20,8 +20,9 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 
 __all__ = ["CONTACT_WINDOW", "FORMULA_START", "NAMES_BEFORE_WORDS", "PLACE_FOLLOWERS", "ROLE_WORDS",
-           "WORDS_BEFORE_NAMES", "PersonScrubber", "Scrubber", "is_name_label", "label_warning", "name_keys",
-           "name_variants", "neutralise_formula", "place_name_parts", "pseudonym"]
+           "WORDS_BEFORE_NAMES", "PersonScrubber", "Scrubber", "identifies_person", "is_name_label",
+           "label_warning", "name_keys", "name_variants", "neutralise_formula", "person_key", "place_name_parts",
+           "pseudonym"]
 
 # ------------------------------------------------------------------------------ placeholders
 
@@ -159,6 +160,51 @@ def is_name_label(label, *, actor=None, organisation=None, pilot=None) -> bool:
     "Grong kommune"), scrubbed only where it stands as a name (:func:`place_name_parts`).
     """
     return _label_name(label, actor, organisation, pilot) is not None
+
+
+def identifies_person(label, *, actor=None, organisation=None) -> bool:
+    """True when a roster label holds a person's name, which identifies them in every source.
+
+    Leading titles (role words: "Rådmann Jon Tveit", "Ordfører Kari Nes") are set aside; what is
+    left must be 1-4 capitalised words of at least two letters, none a role word or code ("PL",
+    "INFORMANT", "I", "2"), and at least one of them not a word of the actor or organisation
+    ("Jostein Grong" of Grong kommune is a name; "Ordfører Nesseby" of Nesseby kommune is a role).
+    Judged without the pilot, so that the answer is the same in every roster."""
+    if not isinstance(label, str):
+        return False
+    tokens = label.split()
+    while tokens and _is_role(tokens[0].lower()):
+        tokens = tokens[1:]
+    if not 1 <= len(tokens) <= 4:
+        return False
+    stop = _words(actor) | _words(organisation)
+    own = False
+    for token in tokens:
+        low = token.lower()
+        if not _name_token(token) or _letters(token) < 2 or _is_role(low):
+            return False
+        if any(_is_role(p) for p in low.split("-") if p):
+            return False
+        own = own or low not in stop
+    return own
+
+
+def person_key(label, actor, organisation, pilot) -> str:
+    """Who a speaker is across sources: ``label|actor|organisation|pilot``, ``''`` for a missing part.
+
+    The identity rule: a label that is a person's name (:func:`identifies_person`: "Åse Bråten")
+    is the same person in every source with the same actor and organisation, whatever the pilot
+    (a roster row with a blank pilot takes the source's pilot, and one person may speak in sources
+    of two pilots), so the pilot part is left empty. A role or code label ("Prosjektleder",
+    "INFORMANT 2", "PL Midt", "I") says who only together with the pilot: "Informant 2" of one
+    pilot is not "Informant 2" of another, so there the pilot stays in the key."""
+    def part(v):
+        return "" if v is None or (isinstance(v, float) and v != v) else str(v)
+
+    if identifies_person(label, actor=actor if isinstance(actor, str) else None,
+                         organisation=organisation if isinstance(organisation, str) else None):
+        pilot = None
+    return "|".join(part(v) for v in (label, actor, organisation, pilot))
 
 
 def _letters(text: str) -> int:

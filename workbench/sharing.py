@@ -1,10 +1,11 @@
 """What may leave a researcher's hands: stable pseudonyms, the roster scrubber, released quotes
 and the project settings that govern sharing (the small-cell threshold).
 
-* **Pseudonyms.** A person (``speaker_key``: label, actor, organisation, pilot, the same key the
-  analysis uses across sources) gets a stable pseudonym the first time they appear, numbered per
-  actor in order of appearance: "Prosjektleder 2", "KDD 1". Stored, so later sources, deleted
-  sources or a changed roster never renumber what a report already quotes.
+* **Pseudonyms.** A person (``speaker_key``: label, actor, organisation and, for a role or code
+  label, the pilot; see ``privacy.person_key``) gets a stable pseudonym the first time they appear,
+  numbered per actor in order of appearance: "Prosjektleder 2", "KDD 1". Stored, so later sources,
+  deleted sources or a changed roster never renumber what a report already quotes. The pseudonym
+  row is the person the analysis counts (distinct speakers behind a number).
 * **Scrubbing.** Quote texts and file names are scrubbed of roster names (labels that are names,
   a role in front taken off, and the roster's optional ``name`` column; a surname that is also a
   word of the speaker's organisation or pilot only where it stands as a name), e-mail addresses,
@@ -33,9 +34,14 @@ from .store.models import utcnow
 
 
 def speaker_key(label, actor, organisation, pilot) -> str:
-    """The analysis' person key (see ``analysis.frames``): label|actor|organisation|pilot."""
-    return "|".join("" if v is None or (isinstance(v, float) and v != v) else str(v)
-                    for v in (label, actor, organisation, pilot))
+    """The person key of a new speaker row: label|actor|organisation|pilot, with the pilot left
+    empty when the label is a person's name (``privacy.person_key``: a named person is one person
+    across pilots; a role or code label is one per pilot). ``pilot`` is the roster's pilot, else
+    the source's. Once a speaker row has its pseudonym, the pseudonym row *is* the person: the
+    analysis counts and groups speakers by it (``analysis.frames``, ``analysis.sql``)."""
+    from .privacy import person_key
+
+    return person_key(label, actor, organisation, pilot)
 
 
 def assign_pseudonyms(session) -> int:
@@ -77,17 +83,28 @@ def assign_pseudonyms(session) -> int:
     return made
 
 
-def pseudonym_map(db: Database) -> dict[str, str]:
-    """{speaker_key: pseudonym} for every speaker (assigning missing ones first)."""
-    with db.session() as s:
-        missing = s.scalar(select(func.count()).select_from(Speaker).where(Speaker.pseudonym_id.is_(None)))
-        if not missing:
-            return dict(s.execute(select(Pseudonym.speaker_key, Pseudonym.label)).all())
+def ensure_pseudonyms(db: Database) -> None:
+    """Give every speaker row without a pseudonym one (normally done at ingest; one count when
+    nothing is missing). The aggregations call it first: a speaker is counted by its pseudonym."""
+    try:
+        with db.session() as s:
+            missing = s.scalar(select(func.count()).select_from(Speaker).where(Speaker.pseudonym_id.is_(None)))
+    except WorkbenchError:
+        raise
+    except Exception:  # an uninitialised database: nothing to give (the caller reports it)
+        return
+    if not missing:
+        return
     from .users import SYSTEM_USER, _lock_system
 
     with db.transaction(SYSTEM_USER) as tx:
         _lock_system(tx)
         assign_pseudonyms(tx.session)
+
+
+def pseudonym_map(db: Database) -> dict[str, str]:
+    """{speaker_key: pseudonym} for every speaker (assigning missing ones first)."""
+    ensure_pseudonyms(db)
     with db.session() as s:
         return dict(s.execute(select(Pseudonym.speaker_key, Pseudonym.label)).all())
 
@@ -273,8 +290,10 @@ def release_quote(db: Database, source: Any, turn: Any, code: str, *, user: str 
         if row is None:
             sp = seg.speaker
             key = speaker_key(sp.label, sp.actor, sp.organisation, sp.pilot or seg.source.pilot) if sp else None
+            said = (sp.pseudonym.label if sp is not None and sp.pseudonym is not None
+                    else names.get(key) if key else None)
             row = ReleasedQuote(segment_id=seg.id, code_id=c.id, text=scrubber.scrub(seg.text),
-                                speaker=names.get(key) if key else None, actor=sp.actor if sp else None,
+                                speaker=said, actor=sp.actor if sp else None,
                                 phase=seg.source.phase, pilot=(sp.pilot if sp and sp.pilot else seg.source.pilot),
                                 released_by=tx.user.id)
             s.add(row)

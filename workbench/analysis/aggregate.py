@@ -152,6 +152,9 @@ def check_filters(db: Database, filters: dict, *, private: bool = True,
             continue
         if option not in FILTERS:
             raise WorkbenchError(f"cannot filter on {option!r}; use any of {', '.join(FILTERS)}")
+        if option in ("speaker", "source") and _resource_group():  # their known values would be listed
+            _refuse("published.grouping", f"filtrering på {option} er ikke publisert; {WHAT_IS_PUBLISHED}.",
+                    by=option)
         many = not isinstance(value, (str, int))
         checked = []
         for v in (list(value) if many else [value]):
@@ -301,6 +304,9 @@ def _query(db: Database, *, coder, codes, codebook_version, parents: bool = True
     tree = codes_frame(db)
     chosen = select_codes(tree, codes)
     version_id = resolve_codebook_version(db, codebook_version)
+    from ..sharing import ensure_pseudonyms
+
+    ensure_pseudonyms(db)  # a speaker is counted by its pseudonym row (the person)
     wanted = None if chosen is None else list(chosen)
     if only is not None:
         wanted = [only] if wanted is None or only in wanted else []
@@ -517,6 +523,188 @@ def _suppress(out: pd.DataFrame, by: list[str], k: int | None) -> pd.DataFrame:
     return result
 
 
+# --------------------------------------------------------------------- the published tables
+
+#: What the resource group can see, and what any table with suppression made from the same data
+#: agrees with: the actor x phase x pilot table, its actor x phase and phase margins and the code
+#: totals, counted by the rule of reports and dashboards (the interviewers' own turns left out).
+#: These are the tables of the Oversikt and Kodebok pages and of an export for the resource
+#: group; they are suppressed together (``suppress.protect_published``), so that no hidden number
+#: can be worked out from any of them, nor from all of them together.
+CUBE = sql.CUBE
+PUBLISHED_GROUPINGS = (CUBE, ("actor", "phase"), ("phase",), ())
+PUBLISHED_EXCLUSION = tuple(sorted(RESEARCHER_ACTORS))
+
+
+def _published_grouping(by: Sequence[str]) -> tuple[str, ...] | None:
+    """``by`` as its published grouping (in ``CUBE`` order), or None when it is not one."""
+    if not set(by) <= set(CUBE):
+        return None
+    canon = tuple(d for d in CUBE if d in by)
+    return canon if canon in PUBLISHED_GROUPINGS else None
+
+
+def _exclusion(exclude_actors) -> tuple[str, ...]:
+    return tuple(sorted({str(a) for a in (exclude_actors or ())}))
+
+
+def _refuse(code: str, text: str, **params) -> None:
+    from ..errors import PermissionDenied
+
+    raise PermissionDenied(f"Ikke tilgjengelig for ressursgruppen: {text}", code=code, **params)
+
+
+def _resource_group() -> bool:
+    from ..access import RESOURCE_GROUP, current
+
+    who = current()
+    return who is not None and who.role == RESOURCE_GROUP
+
+
+WHAT_IS_PUBLISHED = ("ressursgruppen ser de publiserte tabellene: per aktør og fase, per aktør, fase og pilot, "
+                     "per fase eller totalt per kode, for alle koderes kodinger og uten forskernes egne ytringer")
+
+
+def check_published(by: Sequence[str] = (), exclude_actors: Iterable[str] = (), coder=None,
+                    codebook_version=None) -> tuple[str, ...]:
+    """For the resource group: refuse anything but the published tables (``PUBLISHED_GROUPINGS``,
+    all coders, the current codebook), since a table made any other way (an actor left out,
+    another grouping, one coder) can be set against the published ones to work out a hidden
+    number. One Norwegian line (``PermissionDenied``). Returns the actors to leave out: for the
+    resource group always the interviewers (as its suppression is always on, whatever it asks);
+    for other roles ``exclude_actors`` as given."""
+    if not _resource_group():
+        return _exclusion(exclude_actors)
+    if _published_grouping(by) is None:
+        _refuse("published.grouping", f"gruppering etter {', '.join(by)} er ikke publisert; {WHAT_IS_PUBLISHED}.",
+                by=", ".join(by))
+    if _exclusion(exclude_actors) not in ((), PUBLISHED_EXCLUSION):
+        extra = ", ".join(a for a in _exclusion(exclude_actors) if a not in PUBLISHED_EXCLUSION)
+        _refuse("published.exclude", f"å utelate {extra} er ikke publisert; {WHAT_IS_PUBLISHED}.", actors=extra)
+    if coder not in (None, "", "all"):
+        _refuse("published.coder", f"tall for koderen {coder!r} er ikke publisert; {WHAT_IS_PUBLISHED}.",
+                coder=str(coder))
+    if codebook_version not in (None, ""):
+        _refuse("published.version", f"tall for kodebokversjon {codebook_version!r} er ikke publisert; "
+                f"{WHAT_IS_PUBLISHED}.", version=str(codebook_version))
+    return PUBLISHED_EXCLUSION
+
+
+def _in_published(by, exclude_actors, coder, codebook_version, k) -> bool:
+    """Whether a result with suppression comes from the published tables (the resource group's
+    always does; ``check_published`` has refused anything else). Any role's suppressed table of
+    the same kind comes from them too, so that an export for the resource group agrees with what
+    the group sees."""
+    return (k is not None and _published_grouping(by) is not None
+            and _exclusion(exclude_actors) == PUBLISHED_EXCLUSION and codebook_version in (None, ""))
+
+
+_PUBLISHED_CACHE: dict[tuple, tuple] = {}
+
+
+def _units(db: Database, *, coder, codebook_version, exclude) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(units, totals, tree): coded segments per (actor, phase, pilot, source, person, code) with
+    ``segs`` and ``n`` (coding rows), all segments per (actor, phase, pilot, source, person), every
+    code; from SQL or, in the reference mode, from the pandas frames."""
+    cube = list(CUBE)
+    if _PANDAS.get():
+        data = _load_pandas(db, coder=coder, codes=None, codebook_version=codebook_version, exclude_actors=exclude)
+        segs = _fill_unknown(data.segments, cube).rename(columns={"speaker_key": "person"})
+        totals = (segs.groupby(cube + ["source_id", "person"], dropna=False).size().rename("segs").reset_index())
+        coded = _fill_unknown(data.coded, cube).rename(columns={"speaker_key": "person"})
+        if coded.empty:
+            units = pd.DataFrame(columns=cube + ["source_id", "person", "code", "segs", "n"])
+        else:
+            units = (coded.groupby(cube + ["source_id", "person", "code"], dropna=False)
+                     .agg(segs=("segment_id", "nunique"), n=("n_codings", "sum")).reset_index())
+        return units, totals, data.tree
+    q = _query(db, coder=coder, codes=None, codebook_version=codebook_version, exclude_actors=exclude)
+    cmap, names = q.code_map()
+    with sql.reading(db) as s:
+        rows = s.execute(sql.unit_rows(q.scope, cmap)).all()
+        tot = s.execute(sql.unit_totals(q.scope)).all()
+    units = pd.DataFrame([tuple(r) for r in rows], columns=cube + ["source_id", "person", "code", "segs", "n"])
+    units["code"] = [names[c] for c in units["code"]]
+    totals = pd.DataFrame([tuple(r) for r in tot], columns=cube + ["source_id", "person", "segs"])
+    return units, totals, q.tree
+
+
+def _from_units(units: pd.DataFrame, totals: pd.DataFrame, by: tuple[str, ...], tree: pd.DataFrame) -> pd.DataFrame:
+    """A filled theme matrix of every code from the units: as ``_sql_matrix`` computes it."""
+    key = list(by) if by else ["_all"]
+    t = totals.assign(_all="")
+    for b in by:
+        t[b] = t[b].astype(str)
+    tot = t.groupby(key).agg(group_segments=("segs", "sum"), group_speakers=("person", "nunique"))
+    tot = tot[tot["group_segments"] > 0].astype("int64").sort_index()
+    counts = None
+    if len(units):
+        u = units.assign(_all="")
+        for b in by:
+            u[b] = u[b].astype(str)
+        counts = (u.groupby(key + ["code"]).agg(segments=("segs", "sum"), speakers=("person", "nunique"),
+                                                 sources=("source_id", "nunique")).astype("int64").sort_index())
+    visible = _visible(tree, None, set(units["code"]) if len(units) else set())
+    return _assemble(tot["group_segments"], tot["group_speakers"], counts, list(by), True, visible, tree)
+
+
+def _published_tables(db: Database, *, coder, codebook_version, k: int) -> tuple[dict, pd.Series]:
+    """({grouping: suppressed table}, codings per code) of the published tables at threshold k,
+    computed once per state of the data (``Database.data_version``) and suppressed together.
+    Above the project's k a cell is hidden where it is hidden at either k, so that a file made at
+    a higher k shows nothing the resource group's own tables do not."""
+    from ..sharing import min_cell_speakers
+    from .suppress import _blank, protect_published
+
+    coder = check_coder(db, coder)
+    project_k = min_cell_speakers(db)
+    key = ("published", db.url, db.data_version(), coder, codebook_version, int(k), _PANDAS.get())
+
+    def compute():
+        if key in _PUBLISHED_CACHE:
+            return _PUBLISHED_CACHE[key]
+        units, totals, tree = _units(db, coder=coder, codebook_version=codebook_version, exclude=PUBLISHED_EXCLUSION)
+        codings = units.groupby("code")["n"].sum().astype("int64") if len(units) else pd.Series(dtype="int64")
+        raw = {by: _from_units(units, totals, by, tree) for by in PUBLISHED_GROUPINGS}
+        protected = protect_published({(by, ()): table for by, table in raw.items()}, int(k), cube=CUBE)
+        hidden = {by: protected[(by, ())]["suppressed"].to_numpy() for by in raw}
+        if int(k) > project_k:
+            floor = _published_tables(db, coder=coder, codebook_version=codebook_version, k=project_k)[0]
+            hidden = {by: h | floor[by]["suppressed"].to_numpy() for by, h in hidden.items()}
+        tables = {}
+        for by, table in raw.items():
+            small = ~(pd.to_numeric(table["group_speakers"], errors="coerce").to_numpy(dtype=float) >= int(k))
+            tables[by] = _blank(table.copy(), hidden[by], small)
+        if len(_PUBLISHED_CACHE) >= 8:
+            _PUBLISHED_CACHE.pop(next(iter(_PUBLISHED_CACHE)))
+        _PUBLISHED_CACHE[key] = (tables, codings)
+        return tables, codings
+
+    return _cached(key, compute)
+
+
+def _published_matrix(db: Database, *, by: list[str], codes, coder, codebook_version, fill: bool,
+                      exclude_actors, k: int) -> pd.DataFrame:
+    """A theme matrix cut from the published tables (same numbers, same suppressed cells)."""
+    tables, _ = _published_tables(db, coder=coder, codebook_version=codebook_version, k=k)
+    m = tables[_published_grouping(by)]
+    tree = codes_frame(db)
+    chosen = select_codes(tree, codes)
+    if chosen is not None:
+        m = m[m["code"].isin(chosen)]
+    if not fill:  # rows with coded segments, and every hidden row (absent would read "0")
+        m = m[m["suppressed"] | (m["segments"].fillna(0) > 0)]
+    if tuple(by) != _published_grouping(by):
+        order = dict(zip(tree["code"], tree["order"]))
+        m = m.assign(**{f"_k{i}": m[b].map(natural_key) for i, b in enumerate(by)}, _o=m["code"].map(order))
+        m = m.sort_values([f"_k{i}" for i in range(len(by))] + ["_o", "code"], kind="stable")
+    m = m[list(by) + MATRIX_COLUMNS + ["suppressed"]].reset_index(drop=True)
+    m["group_speakers"] = m["group_speakers"].astype("Int64").mask(m["group_speakers"] < k)
+    m.attrs["suppressed_k"] = k
+    m.attrs["excluded_actors"] = list(PUBLISHED_EXCLUSION)
+    return m
+
+
 @requires("view_aggregates")
 def theme_matrix(db: Database, *, by: str | Sequence[str] = ("actor", "phase"),
                  codes: str | Iterable[str] | None = None, coder: str | None = None,
@@ -539,10 +727,18 @@ def theme_matrix(db: Database, *, by: str | Sequence[str] = ("actor", "phase"),
     ``suppress`` (True = the project's k, or a number k) blanks cells based on fewer than k
     distinct speakers, with complementary suppression (``analysis.suppress``); a ``suppressed``
     column says which, and ``df.attrs["suppressed_k"]`` holds k. The resource group always
-    gets suppressed results.
+    gets suppressed results, and only the published tables (``check_published``): a grouping in
+    ``PUBLISHED_GROUPINGS``, all coders, the interviewers left out. A suppressed table of that
+    kind, for any role, is cut from the published tables, suppressed together
+    (``suppress.protect_published``); any other is suppressed on its own.
     """
     by = parse_by(by)
     k = suppression_k(db, suppress)
+    exclude_actors = check_published(by, exclude_actors, coder, codebook_version)
+    if _in_published(by, exclude_actors, coder, codebook_version, k):
+        check_reveal(db, reveal, "theme_matrix")  # (no names in these tables; a reveal is still audited)
+        return _published_matrix(db, by=by, codes=codes, coder=coder, codebook_version=codebook_version,
+                                 fill=fill, exclude_actors=exclude_actors, k=k)
     if _PANDAS.get():
         data = _load_pandas(db, coder=coder, codes=codes, codebook_version=codebook_version,
                             exclude_actors=exclude_actors)
@@ -582,6 +778,17 @@ def code_frequencies(db: Database, *, codes: str | Iterable[str] | None = None,
     level, is_parent, parent. ``suppress`` as in ``theme_matrix`` (forced for the resource
     group; then also ``suppressed``)."""
     k = suppression_k(db, suppress)
+    exclude_actors = check_published((), exclude_actors, coder, codebook_version)
+    columns = ["code", "label", "segments", "speakers", "sources", "share", "codings", "level",
+               "is_parent", "parent"]
+    if _in_published((), exclude_actors, coder, codebook_version, k):
+        out = _published_matrix(db, by=[], codes=codes, coder=coder, codebook_version=codebook_version,
+                                fill=True, exclude_actors=exclude_actors, k=k)
+        n = _published_tables(db, coder=coder, codebook_version=codebook_version, k=k)[1]
+        out["codings"] = out["code"].map(n).fillna(0).astype("int64").astype("Int64").mask(out["suppressed"])
+        result = out[columns + ["suppressed"]]
+        result.attrs["suppressed_k"] = k
+        return result
     if _PANDAS.get():
         data = _load_pandas(db, coder=coder, codes=codes, codebook_version=codebook_version,
                             exclude_actors=exclude_actors)
@@ -594,8 +801,6 @@ def code_frequencies(db: Database, *, codes: str | Iterable[str] | None = None,
     if out.empty:
         return out.assign(codings=pd.Series(dtype=int))
     out["codings"] = out["code"].map(n).fillna(0).astype(int)
-    columns = ["code", "label", "segments", "speakers", "sources", "share", "codings", "level",
-               "is_parent", "parent"]
     if k is not None:
         out = _suppress(out, [], k)
         out["codings"] = out["codings"].astype("Int64").mask(out["suppressed"])
@@ -690,38 +895,58 @@ def cooccurrence(db: Database, *, window: int = 0, codes: str | Iterable[str] | 
     Index and columns are code ids in codebook order; ``df.attrs["labels"]`` maps id -> label.
     With suppression (``suppress``; always for the resource group) a cell whose segments come
     from fewer than k distinct speakers is missing (NaN) and ``df.attrs["suppressed_k"]`` is k.
+    Counted as the published tables are (the interviewers left out, all coders), the diagonal
+    and the pairs of a code with its own parent are missing too: they are code totals, published
+    in ``code_frequencies`` and suppressed there together with the other tables. The resource
+    group gets only such counts (``check_published``).
     """
     k = suppression_k(db, suppress)
-    if _PANDAS.get():
-        return _cooccurrence_pandas(db, window=window, codes=codes, coder=coder,
-                                    codebook_version=codebook_version, parents=parents, k=k,
-                                    exclude_actors=exclude_actors)
-    q = _query(db, coder=coder, codes=codes, codebook_version=codebook_version, parents=parents,
-               exclude_actors=exclude_actors)
+    exclude_actors = check_published((), exclude_actors, coder, codebook_version)
     window = int(window)
     if window < 0:
         raise WorkbenchError(f"window={window}: give 0 (same segment) or a positive number of turns")
+    args = dict(window=window, codes=codes, coder=coder, codebook_version=codebook_version, parents=parents)
+    out, speakers, tree = _cooc_counts(db, exclude_actors=exclude_actors, speakers=k is not None, **args)
+    if k is not None:
+        hide = (speakers > 0) & (speakers < k)
+        if _in_published((), exclude_actors, coder, codebook_version, k) and len(out):
+            ids = list(out.index)
+            ancestors = dict(zip(tree["code"], tree["ancestors"]))
+            own = pd.DataFrame([[a == b or b in ancestors.get(a, ()) or a in ancestors.get(b, ()) for b in ids]
+                                for a in ids], index=out.index, columns=out.columns)
+            hide = hide | own
+        out = out.astype(float).mask(hide)
+        out.attrs["suppressed_k"] = k
+    out.index.name, out.columns.name = "code", None
+    out.attrs["labels"] = dict(zip(tree["code"], tree["label"]))
+    return out
+
+
+def _cooc_counts(db: Database, *, window: int, codes, coder, codebook_version, parents: bool, exclude_actors,
+                 speakers: bool) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame]:
+    """(segments, distinct speakers (or None), code tree): the co-occurrence squares, indexed by
+    the codes present in codebook order; from SQL or, in the reference mode, from pandas."""
+    if _PANDAS.get():
+        return _cooccurrence_pandas(db, window=window, codes=codes, coder=coder, codebook_version=codebook_version,
+                                    parents=parents, speakers=speakers, exclude_actors=exclude_actors)
+    q = _query(db, coder=coder, codes=codes, codebook_version=codebook_version, parents=parents,
+               exclude_actors=exclude_actors)
 
     def run():
         cmap, names = q.code_map()
         with sql.reading(db) as s:
-            rows = s.execute(sql.cooccurrence_counts(q.scope, cmap, window, speakers=k is not None)).all()
+            rows = s.execute(sql.cooccurrence_counts(q.scope, cmap, window, speakers=speakers)).all()
         return [(names[r[0]], names[r[1]], *r[2:]) for r in rows]
 
-    rows = _cached(("cooccurrence", db.url, q.scope, window, k is not None), run)
-    cols = ["code_a", "code_b", "segments"] + (["speakers"] if k is not None else [])
+    rows = _cached(("cooccurrence", db.url, q.scope, window, speakers), run)
+    cols = ["code_a", "code_b", "segments"] + (["speakers"] if speakers else [])
     counts = pd.DataFrame([tuple(r) for r in rows], columns=cols)
     present = set(counts["code_a"])  # the diagonal: every coded code pairs with itself
     ids = [c for c in q.tree["code"] if c in present]
     ids += sorted(present - set(ids))
     out = _square(counts, "segments", ids).fillna(0).astype(int)
-    if k is not None:
-        speakers = _square(counts, "speakers", ids).fillna(0)
-        out = out.astype(float).mask((speakers > 0) & (speakers < k))
-        out.attrs["suppressed_k"] = k
-    out.index.name, out.columns.name = "code", None
-    out.attrs["labels"] = dict(zip(q.tree["code"], q.tree["label"]))
-    return out
+    who = _square(counts, "speakers", ids).fillna(0) if speakers else None
+    return out, who, q.tree
 
 
 def _square(counts: pd.DataFrame, value: str, ids: list[str]) -> pd.DataFrame:
@@ -735,8 +960,8 @@ def _square(counts: pd.DataFrame, value: str, ids: list[str]) -> pd.DataFrame:
     return out
 
 
-def _cooccurrence_pandas(db: Database, *, window, codes, coder, codebook_version, parents, k,
-                         exclude_actors) -> pd.DataFrame:
+def _cooccurrence_pandas(db: Database, *, window, codes, coder, codebook_version, parents, speakers,
+                         exclude_actors) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame]:
     data = _load_pandas(db, coder=coder, codes=codes, codebook_version=codebook_version,
                         parents=parents, exclude_actors=exclude_actors)
     pairs = _cooc_pairs(data, int(window))
@@ -748,18 +973,15 @@ def _cooccurrence_pandas(db: Database, *, window, codes, coder, codebook_version
     else:
         out = (pd.crosstab(pairs["code_a"], pairs["code_b"])
                .reindex(index=ids, columns=ids, fill_value=0).astype(int))
-    if k is not None:
-        who = pairs.merge(data.segments[["segment_id", "speaker_key"]], on="segment_id", how="left")
-        if who.empty:
-            speakers = pd.DataFrame(0, index=ids, columns=ids)
+    who = None
+    if speakers:
+        both = pairs.merge(data.segments[["segment_id", "speaker_key"]], on="segment_id", how="left")
+        if both.empty:
+            who = pd.DataFrame(0, index=ids, columns=ids)
         else:
-            speakers = (who.groupby(["code_a", "code_b"])["speaker_key"].nunique().unstack()
-                        .reindex(index=ids, columns=ids).fillna(0))
-        out = out.astype(float).mask((speakers > 0) & (speakers < k))
-        out.attrs["suppressed_k"] = k
-    out.index.name, out.columns.name = "code", None
-    out.attrs["labels"] = dict(zip(data.tree["code"], data.tree["label"]))
-    return out
+            who = (both.groupby(["code_a", "code_b"])["speaker_key"].nunique().unstack()
+                   .reindex(index=ids, columns=ids).fillna(0))
+    return out, who, data.tree
 
 
 @requires("view_aggregates")

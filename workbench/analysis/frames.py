@@ -4,9 +4,11 @@ Each view is one SQLAlchemy ``select`` (no N+1); everything above this module wo
 Missing metadata stays missing here (``NaN``/``None``); the aggregations decide how to show it.
 
 Who a *speaker* is across sources: a ``Speaker`` row belongs to one source, so the same person in a
-phase-1 focus group and a phase-2 interview is two rows. ``speaker_key`` joins them by
-(label, actor, organisation, pilot); two different people only share a key when the roster gives
-them the same label in the same organisation and pilot.
+phase-1 focus group and a phase-2 interview is two rows. Both rows point to one pseudonym row, the
+person, made at ingest by the person key (``privacy.person_key``: label, actor, organisation, and
+the pilot only for role or code labels, so a named person is one person in sources of different
+pilots). ``speaker_key`` is that pseudonym row's stored key; a speaker row without a pseudonym yet
+(the aggregations give every row one first) falls back to label|actor|organisation|pilot.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlalchemy import func, select
 
 from ..access import requires
 from ..errors import NotFound
-from ..store import Code, CodebookVersion, Coding, Database, Segment, Source, Speaker, User
+from ..store import Code, CodebookVersion, Coding, Database, Pseudonym, Segment, Source, Speaker, User
 from ..store.lookup import match_value
 
 ALL = "all"
@@ -43,12 +45,23 @@ def _frame(rows: Iterable[Any], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame([tuple(r) for r in rows], columns=columns)
 
 
-def _add_speaker_key(df: pd.DataFrame) -> pd.DataFrame:
+def _add_speaker_key(df: pd.DataFrame, stored: list | None = None) -> pd.DataFrame:
+    """``speaker_key``: the person's stored key (``stored``, one per row: the pseudonym row's key),
+    else label|actor|organisation|pilot; None without a speaker (as ``sql.person_key``)."""
     parts = df[["speaker", "actor", "organisation", "pilot"]].astype(object).where(
         df[["speaker", "actor", "organisation", "pilot"]].notna(), "")
     key = parts["speaker"] + "|" + parts["actor"] + "|" + parts["organisation"] + "|" + parts["pilot"]
+    if stored is not None and len(df):
+        kept = pd.Series(stored, index=df.index, dtype=object)
+        key = kept.where(kept.notna(), key)
     df["speaker_key"] = key.where(df["speaker"].notna(), None)
     return df
+
+
+def _ensure_people(db: Database) -> None:
+    from ..sharing import ensure_pseudonyms
+
+    ensure_pseudonyms(db)
 
 
 @requires("view_transcripts")
@@ -60,6 +73,7 @@ def segments_frame(db: Database, *, user: str | None = None, with_text: bool = F
     county, speaker (label), actor, organisation, start_time, end_time, page, heading,
     word_count, speaker_key, and ``text`` when ``with_text``. ``segment_ids`` restricts the rows.
     """
+    _ensure_people(db)
     cols = [Segment.id, Segment.source_id, Source.file_name, Segment.index, Source.kind, Source.phase,
             _pilot(), Source.county, Speaker.label, Speaker.actor, Speaker.organisation,
             Segment.start_time, Segment.end_time, Segment.page, Segment.heading, Segment.word_count]
@@ -68,8 +82,10 @@ def segments_frame(db: Database, *, user: str | None = None, with_text: bool = F
         cols.append(func.substr(Source.canonical_text, Segment.start_char + 1,
                                 Segment.end_char - Segment.start_char))
         names.append("text")
+    cols.append(Pseudonym.speaker_key)
     stmt = (select(*cols).select_from(Segment).join(Source, Segment.source_id == Source.id)
             .outerjoin(Speaker, Segment.speaker_id == Speaker.id)
+            .outerjoin(Pseudonym, Speaker.pseudonym_id == Pseudonym.id)
             .order_by(Source.file_name, Segment.index))
     ids = None if segment_ids is None else sorted({int(i) for i in segment_ids})
     with db.session() as s:
@@ -79,7 +95,7 @@ def segments_frame(db: Database, *, user: str | None = None, with_text: bool = F
             rows = []
             for i in range(0, len(ids), 500):  # keep IN lists short for both backends
                 rows += s.execute(stmt.where(Segment.id.in_(ids[i:i + 500]))).all()
-    return _add_speaker_key(_frame(rows, names))
+    return _add_speaker_key(_frame([r[:-1] for r in rows], names), [r[-1] for r in rows])
 
 
 @requires("view_quotes")
@@ -120,6 +136,9 @@ def check_coder(db: Database, coder: str | None, *, user: str | None = None) -> 
     (``match_value``: "Mari" is mari; an unknown name is ``NotFound`` with the coders' names)."""
     if coder is None or str(coder).strip().lower() in ("", ALL):
         return None
+    from .aggregate import check_published
+
+    check_published(coder=coder)  # the resource group: all coders' codings only (no coder names)
     if str(coder).strip().lower() == CONSENSUS:
         return CONSENSUS
     return match_value("coder", coder, coder_names(db), reason="has made no codings", extra=(ALL, CONSENSUS))
@@ -146,13 +165,16 @@ def codings_frame(db: Database, *, user: str | None = None, coder: str | None = 
     """
     coder = check_coder(db, coder)
     version_id = resolve_codebook_version(db, codebook_version)
+    _ensure_people(db)
     stmt = (select(Coding.id, Coding.segment_id, Segment.source_id, Source.file_name, Segment.index,
                    Source.kind, Source.phase, _pilot(), Source.county, Speaker.label, Speaker.actor,
                    Speaker.organisation, Coding.code_id, Code.label, Code.parent_id, User.name,
-                   Coding.origin, Coding.codebook_version_id, Coding.start_char, Coding.end_char)
+                   Coding.origin, Coding.codebook_version_id, Coding.start_char, Coding.end_char,
+                   Pseudonym.speaker_key)
             .select_from(Coding).join(Segment, Coding.segment_id == Segment.id)
             .join(Source, Segment.source_id == Source.id)
             .outerjoin(Speaker, Segment.speaker_id == Speaker.id)
+            .outerjoin(Pseudonym, Speaker.pseudonym_id == Pseudonym.id)
             .join(Code, Coding.code_id == Code.id).join(User, Coding.coder_id == User.id)
             .order_by(Source.file_name, Segment.index, Coding.id))
     if coder not in (None, CONSENSUS):
@@ -160,7 +182,8 @@ def codings_frame(db: Database, *, user: str | None = None, coder: str | None = 
     if version_id is not None:
         stmt = stmt.where(Coding.codebook_version_id == version_id)
     with db.session() as s:
-        df = _add_speaker_key(_frame(s.execute(stmt).all(), CODING_COLUMNS))
+        rows = s.execute(stmt).all()
+        df = _add_speaker_key(_frame([r[:-1] for r in rows], CODING_COLUMNS), [r[-1] for r in rows])
     if coder == CONSENSUS:
         df = df[consensus_mask(df, ["segment_id", "code"])].reset_index(drop=True)
     return df

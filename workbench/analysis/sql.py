@@ -16,8 +16,9 @@ pandas reference path (``aggregate._load_pandas``) builds. The counting rules ar
   joins the few units to sources and speakers and groups by the requested columns, so string
   work (the person key) is done per unit, not per coding.
 
-Who a person is: the speaker key label|actor|organisation|pilot of ``frames`` (``''`` for a
-missing part, NULL without a speaker), computed in SQL.
+Who a person is: the speaker key of ``frames``: the stored key of the speaker row's pseudonym row
+(the person, joined by ``speakers.pseudonym_id``), else label|actor|organisation|pilot computed in
+SQL (``''`` for a missing part); NULL without a speaker.
 """
 
 from __future__ import annotations
@@ -83,11 +84,13 @@ def code_map(ancestors: dict[str, tuple[str, ...]], scope: Scope):
     return cte, names
 
 
-def person_key(sp=Speaker, so=Source):
-    """label|actor|organisation|pilot as in ``frames._add_speaker_key``; NULL without a speaker."""
+def person_key(sp=Speaker, so=Source, ps=Pseudonym):
+    """The person's key as in ``frames._add_speaker_key``: the pseudonym row's stored key (``ps``
+    joined on ``sp.pseudonym_id``), else label|actor|organisation|pilot; NULL without a speaker."""
     part = lambda x: func.coalesce(x, "")  # noqa: E731
-    return (sp.label + literal("|") + part(sp.actor) + literal("|") + part(sp.organisation)
-            + literal("|") + func.coalesce(sp.pilot, so.pilot, ""))
+    computed = (sp.label + literal("|") + part(sp.actor) + literal("|") + part(sp.organisation)
+                + literal("|") + func.coalesce(sp.pilot, so.pilot, ""))
+    return func.coalesce(ps.speaker_key, computed)
 
 
 def excluded_speakers(actors: Sequence[str]):
@@ -164,11 +167,10 @@ def group_columns(by: Sequence[str], *, pseudonyms: bool, sp=Speaker, so=Source,
 
 
 def _join_people(stmt, unit, by: Sequence[str], pseudonyms: bool):
-    stmt = (stmt.select_from(unit).join(Source, Source.id == unit.c.source_id)
-            .outerjoin(Speaker, Speaker.id == unit.c.speaker_id))
-    if pseudonyms and "speaker" in by:
-        stmt = stmt.outerjoin(Pseudonym, Pseudonym.speaker_key == person_key())
-    return stmt
+    """Join units to their source, speaker row and person (pseudonym row)."""
+    return (stmt.select_from(unit).join(Source, Source.id == unit.c.source_id)
+            .outerjoin(Speaker, Speaker.id == unit.c.speaker_id)
+            .outerjoin(Pseudonym, Pseudonym.id == Speaker.pseudonym_id))
 
 
 def matrix_counts(by: Sequence[str], scope: Scope, cmap, *, pseudonyms: bool):
@@ -198,6 +200,29 @@ def group_totals(by: Sequence[str], scope: Scope, *, pseudonyms: bool):
                   func.count(distinct(person_key())).label("group_speakers"))
     stmt = _join_people(stmt, u, by, pseudonyms)
     return stmt.group_by(*groups) if groups else stmt
+
+
+CUBE = ("actor", "phase", "pilot")
+
+
+def unit_rows(scope: Scope, cmap):
+    """The units in scope with what the published tables group by: actor, phase, pilot (missing =
+    "(ukjent)"), source_id, person (the speaker key; NULL without a speaker), code, segs, n."""
+    u = units(scope, cmap).subquery("u")
+    stmt = select(*group_columns(CUBE, pseudonyms=False), u.c.source_id, person_key().label("person"),
+                  u.c.code, u.c.segs, u.c.n)
+    return _join_people(stmt, u, (), False)
+
+
+def unit_totals(scope: Scope):
+    """Every segment in scope counted per (source, speaker row), with actor, phase, pilot,
+    source_id, person and segs: the denominators of the published tables."""
+    s = Segment.__table__.alias("s")
+    u = (select(s.c.source_id, s.c.speaker_id, func.count().label("segs"))
+         .where(kept_segments(s, scope.exclude_actors))
+         .group_by(s.c.source_id, s.c.speaker_id).subquery("t"))
+    stmt = select(*group_columns(CUBE, pseudonyms=False), u.c.source_id, person_key().label("person"), u.c.segs)
+    return _join_people(stmt, u, (), False)
 
 
 def cooccurrence_counts(scope: Scope, cmap, window: int, *, speakers: bool):
@@ -263,14 +288,12 @@ def coded_rows(scope: Scope, cmap, *, where: dict[str, list[str]] | None = None,
             Speaker.label.label("speaker"), Speaker.actor, Speaker.organisation, s.c.start_time,
             s.c.end_time, s.c.page, s.c.heading, s.c.word_count, person_key().label("speaker_key")]
     # the segment's, source's and speaker's columns depend on their ids (PostgreSQL accepts them)
-    keys = [c.c.segment_id, cmap.c.anc, s.c.id, Source.id, Speaker.id]
+    keys = [c.c.segment_id, cmap.c.anc, s.c.id, Source.id, Speaker.id, Pseudonym.id]
     stmt = (select(*cols).select_from(c).join(cmap, cmap.c.code == c.c.code_id)
             .join(User, User.id == c.c.coder_id).join(s, s.c.id == c.c.segment_id)
             .join(Source, Source.id == s.c.source_id).outerjoin(Speaker, Speaker.id == s.c.speaker_id)
+            .outerjoin(Pseudonym, Pseudonym.id == Speaker.pseudonym_id)
             .where(_coder_condition(scope, c), kept_segments(s, scope.exclude_actors)))
-    if pseudonyms:
-        stmt = stmt.outerjoin(Pseudonym, Pseudonym.speaker_key == person_key())
-        keys.append(Pseudonym.id)
     if scope.version_id is not None:
         stmt = stmt.where(c.c.codebook_version_id == scope.version_id)
     if source_ids is not None:

@@ -35,9 +35,18 @@ Rules
    With ``by == []`` (one row per code) there is no dimension to subtract along, so only the
    primary rule and the hierarchy rule apply.
 
-   Known limits (kept on purpose, as specified): a line whose only suppressed cell sits beside
-   shown *zeros* only gets no complement, so that cell equals the public line total; and
+   Known limits of a table on its own: a line whose only suppressed cell sits beside shown
+   *zeros* only gets no complement, so that cell equals the public line total; two hidden zeros in
+   a line whose total is shown are both known to be 0; other tables are not looked at; and
    ``group_segments`` itself gets no complementary suppression.
+
+3. **The published tables together** (``protect_published``). What the resource group sees is a
+   family of tables (``analysis.aggregate.PUBLISHED_GROUPINGS``) that can be set against each
+   other, so they are suppressed together: every cell is a sum of cells of the finest table, a
+   hidden cell that is a linear combination of shown cells (in any of the tables, parents as the
+   sum of their children) gets a complement, and so does one pinned to a single value because
+   counts are never negative. ``suppress_matrix`` is for a table on its own, which the resource
+   group never gets.
 
 Dtypes of the result: ``segments``, ``speakers``, ``sources`` and ``group_segments`` become
 nullable ``Int64`` (missing = ``pd.NA``) whether or not anything was suppressed, so downstream
@@ -164,7 +173,12 @@ def suppress_matrix(df: pd.DataFrame, by: Sequence[str], k: int = DEFAULT_K) -> 
             hline[has_parent] = np.where(supp[parent_pos[has_parent]], -1, parent_pos[has_parent])
             changed |= _complement(hline, supp, seg, n)
 
-    mask = pd.Series(supp, index=out.index)
+    return _blank(out, supp, small_group)
+
+
+def _blank(out: pd.DataFrame, supp: np.ndarray, small_group: np.ndarray) -> pd.DataFrame:
+    """Blank the suppressed rows' numbers (in place) and add the ``suppressed`` column."""
+    mask = pd.Series(np.asarray(supp, dtype=bool), index=out.index)
     for c in COUNT_COLUMNS:
         if c in out.columns:
             out[c] = pd.to_numeric(out[c]).astype("Int64").mask(mask)
@@ -172,8 +186,8 @@ def suppress_matrix(df: pd.DataFrame, by: Sequence[str], k: int = DEFAULT_K) -> 
         out["share"] = pd.to_numeric(out["share"]).astype(float).mask(mask)
     if "group_segments" in out.columns:
         out["group_segments"] = (pd.to_numeric(out["group_segments"]).astype("Int64")
-                                 .mask(pd.Series(small_group, index=out.index)))
-    out["suppressed"] = supp
+                                 .mask(pd.Series(np.asarray(small_group, dtype=bool), index=out.index)))
+    out["suppressed"] = mask.to_numpy()
     return out
 
 
@@ -190,4 +204,288 @@ def display_counts(df: pd.DataFrame, k: int = DEFAULT_K) -> pd.DataFrame:
     for c in VALUE_COLUMNS:
         if c in out.columns:
             out[c] = out[c].astype(object).where(~mask, text)
+    return out
+
+
+# ------------------------------------------------------------------ the published tables, jointly
+
+_TOL = 1e-7
+
+
+def protect_published(tables: dict[tuple[tuple[str, ...], tuple[str, ...]], pd.DataFrame], k: int = DEFAULT_K,
+                      *, cube: Sequence[str] = ("actor", "phase", "pilot"),
+                      exclude_column: str = "actor") -> dict[tuple[tuple[str, ...], tuple[str, ...]], pd.DataFrame]:
+    """Suppress a family of published tables together, so that no number hidden in one of them
+    can be worked out from all of them (``protect_published`` is what the resource group gets;
+    ``suppress_matrix`` protects one table on its own).
+
+    ``tables`` maps (grouping, excluded actors) to an unsuppressed theme matrix with
+    ``group_speakers``, filled (every group x every code) and with every code: the grouping is a
+    subset of ``cube`` in ``cube`` order, and ``(cube, ())`` (the finest table, nobody left out)
+    must be there. Every cell of every table is then a sum of cells of that finest table: a table
+    grouped coarser adds up groups, a table leaving out actors (``exclude_column`` values, e.g.
+    the interviewers) leaves their groups out, and a parent code is taken to be the sum of its
+    children. A cell is one unknown linear function of the finest cells, shared by every table
+    that shows it (so it is hidden everywhere or nowhere).
+
+    1. Primary: a cell with 1 to k-1 speakers, or in a group of fewer than k speakers (zeros
+       too), in any table that shows it.
+    2. Exact recovery: a hidden primary cell whose function is a linear combination of the shown
+       cells (row, column and table totals, other tables, parent = sum of children) is found with
+       the null space of the shown cells; for each, the smallest shown non-zero cell of the
+       combination (one in the same table first) is hidden too, and again until none is left.
+    3. Recovery by counts never being negative: a hidden cell whose value is the only one the
+       shown numbers allow (e.g. two hidden zeros whose line adds up to 0) is found by linear
+       programming (the lowest and highest value it can take, parents at least each child and,
+       where it holds, at most their sum); a primary one gets a further suppression from the
+       constraints that pin it, and any other is treated as shown in step 2.
+
+    Returns the tables with the ``suppress_matrix`` columns (``suppressed``; numbers blanked).
+    The matrices are small (the codes of one code tree x the groups); BLAS runs them on one
+    thread, which on a shared machine is many times faster than several threads contending.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - scikit-learn brings it
+        import contextlib
+
+        threadpool_limits = lambda limits: contextlib.nullcontext()  # noqa: E731
+    with threadpool_limits(limits=1):
+        return _protect_published(tables, k, cube=cube, exclude_column=exclude_column)
+
+
+def _protect_published(tables, k, *, cube, exclude_column):
+    from scipy.optimize import linprog
+
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise WorkbenchError(f"k={k!r}: give the minimum number of speakers as a whole number >= 1 (e.g. k=3)")
+    k = int(k)
+    cube = tuple(cube)
+    base = tables[(cube, ())]
+    groups = base[list(cube)].drop_duplicates().reset_index(drop=True)
+    groups["_g"] = np.arange(len(groups))
+    n_groups = len(groups)
+    keys = sorted(tables, key=lambda key: (-len(key[0]), len(key[1]), key))  # finest first
+
+    fid_of: dict[tuple, int] = {}
+    f_code: list[str] = []
+    f_groups: list[tuple[int, ...]] = []
+    f_value: list[float] = []
+    f_sensitive: list[bool] = []
+    f_tables: list[set] = []
+    f_places: list[set] = []  # (table, group values) where the cell is shown
+    row_fids: dict[tuple, np.ndarray] = {}
+    for t, key in enumerate(keys):
+        by, out = key
+        df = tables[key]
+        g = groups if not out else groups[~groups[exclude_column].astype(str).isin([str(a) for a in out])]
+        if by:
+            sets = {tuple(str(x) for x in (v if isinstance(v, tuple) else (v,))): tuple(sorted(sub["_g"]))
+                    for v, sub in g.groupby(list(by), sort=False)}
+            where = list(zip(*(df[c].astype(str) for c in by))) if len(df) else []
+        else:
+            sets = {(): tuple(sorted(g["_g"]))}
+            where = [()] * len(df)
+        speakers = pd.to_numeric(df["speakers"], errors="coerce").fillna(0).to_numpy(dtype=float)
+        group_speakers = pd.to_numeric(df["group_speakers"], errors="coerce").to_numpy(dtype=float)
+        segments = pd.to_numeric(df["segments"], errors="coerce").fillna(0).to_numpy(dtype=float)
+        primary = ((speakers > 0) & (speakers < k)) | ~(group_speakers >= k)
+        fids = np.empty(len(df), dtype=np.int64)
+        for i, (code, vals) in enumerate(zip(df["code"], where)):
+            cell = (code, sets.get(tuple(vals), ()))
+            fid = fid_of.get(cell)
+            if fid is None:
+                fid = fid_of[cell] = len(f_code)
+                f_code.append(code)
+                f_groups.append(cell[1])
+                f_value.append(segments[i])
+                f_sensitive.append(False)
+                f_tables.append(set())
+                f_places.append(set())
+            f_sensitive[fid] = f_sensitive[fid] or bool(primary[i])
+            f_tables[fid].add(t)
+            f_places[fid].add((t, tuple(vals)))
+            fids[i] = fid
+        row_fids[key] = fids
+
+    value = np.array(f_value, dtype=float)
+    sensitive = np.array(f_sensitive, dtype=bool)
+    hidden = sensitive.copy()
+    known = np.zeros(len(f_code), dtype=bool)  # hidden, but pinned to one value by the others
+
+    parent = {c: p for c, p in zip(base["code"], base["parent"]) if isinstance(p, str)}
+    present = set(base["code"])
+
+    def root(code: str) -> str:
+        seen = set()
+        while code in parent and parent[code] in present and code not in seen:
+            seen.add(code)
+            code = parent[code]
+        return code
+
+    where_g = {tuple(str(x) for x in row): g for row, g in zip(groups[list(cube)].itertuples(index=False),
+                                                                 groups["_g"])}
+    finest = pd.to_numeric(base["segments"], errors="coerce").fillna(0)
+    truth = {(c, where_g[tuple(str(x) for x in row)]): float(v)
+             for c, row, v in zip(base["code"], base[list(cube)].itertuples(index=False), finest)}
+    trees: dict[str, list[int]] = {}
+    for fid, code in enumerate(f_code):
+        trees.setdefault(root(code), []).append(fid)
+
+    for fids in trees.values():
+        codes = list(dict.fromkeys(f_code[f] for f in fids))
+        pos = {c: i for i, c in enumerate(codes)}
+        n = len(codes) * n_groups
+        F = np.zeros((len(fids), n))
+        for r, f in enumerate(fids):
+            F[r, [pos[f_code[f]] * n_groups + g for g in f_groups[f]]] = 1.0
+        eq, ub = [], []
+        for c in codes:
+            kids = [x for x in codes if parent.get(x) == c]
+            if not kids:
+                continue
+            for g in range(n_groups):
+                row = np.zeros(n)
+                row[pos[c] * n_groups + g] = 1.0
+                for kid in kids:
+                    row[pos[kid] * n_groups + g] = -1.0
+                    le = np.zeros(n)  # a child never counts more than its parent
+                    le[pos[kid] * n_groups + g], le[pos[c] * n_groups + g] = 1.0, -1.0
+                    ub.append(le)
+                eq.append(row)
+                if truth.get((c, g), 0.0) <= sum(truth.get((kid, g), 0.0) for kid in kids):
+                    ub.append(row)  # nor more than its children together (here it does not)
+        struct = np.array(eq).reshape(-1, n)
+        upper = np.array(ub).reshape(-1, n)
+        local = np.array(fids)
+        vals = value[local]
+        shares = [f_tables[f] for f in fids]
+        places = [f_places[f] for f in fids]
+        codes_of = [f_code[f] for f in fids]
+
+        def beside(r, target) -> bool:
+            """In a line with the target: the same table and code, one grouping value apart; or
+            the same table and group, a parent, child or sibling code."""
+            for t, v in places[r]:
+                for t2, v2 in places[target]:
+                    if t != t2:
+                        continue
+                    if codes_of[r] == codes_of[target] and sum(a != b for a, b in zip(v, v2)) == 1:
+                        return True
+                    if v == v2 and (parent.get(codes_of[r]) == codes_of[target] or parent.get(codes_of[target])
+                                    in (codes_of[r], parent.get(codes_of[r]))):
+                        return True
+            return False
+
+        def best(candidates, target):
+            """The complement: non-zero first, in a line with the target, in a table of the
+            target's, smallest, finest."""
+            ranked = sorted(candidates, key=lambda r: (vals[r] == 0, not beside(r, target),
+                                                       not (shares[r] & shares[target]), vals[r], local[r]))
+            return ranked[0] if ranked else None
+
+        def lp(objective, shown_rows):
+            res = linprog(objective, A_ub=upper if len(upper) else None, b_ub=np.zeros(len(upper)) if len(upper)
+                          else None, A_eq=F[shown_rows] if len(shown_rows) else None,
+                          b_eq=vals[shown_rows] if len(shown_rows) else None, bounds=(0, None), method="highs")
+            return res if res.status == 0 else None
+
+        while True:
+            # step 2: exact recovery by linear combination
+            while True:
+                shown_rows = np.flatnonzero(~hidden[local] | known[local])
+                test = np.flatnonzero(hidden[local] & sensitive[local] & ~known[local])
+                if not len(test):
+                    break
+                K = np.vstack([struct, F[shown_rows]])
+                if len(K):  # (the full V is needed for the null space; U only as far as the rank)
+                    u, sv, vt = np.linalg.svd(K, full_matrices=K.shape[0] < K.shape[1])
+                    rank = int((sv > _TOL * max(1.0, sv[0])).sum())
+                else:
+                    u, sv, vt, rank = np.zeros((0, 0)), np.zeros(0), np.eye(n), 0
+                null = vt[rank:].T
+                found = test[np.abs(F[test] @ null).max(axis=1, initial=0.0) < 1e-6]
+                if not len(found):
+                    break
+                # each found cell as a combination of the rows of K (least norm): which shown cells it uses
+                lam = ((F[found] @ vt[:rank].T) / sv[:rank]) @ u[:, :rank].T
+                added = False
+                for r, coef in zip(found, lam[:, len(struct):]):
+                    used = [int(shown_rows[j]) for j in np.flatnonzero(np.abs(coef) > 1e-6)]
+                    if added and any(hidden[local[j]] and not known[local[j]] for j in used):
+                        continue  # its way in is already cut this round: look again next round
+                    cand = [j for j in used if not hidden[local[j]]]
+                    if not cand:  # given away by pinned cells only: hide a shown cell of its code
+                        cand = [int(j) for j in shown_rows if f_code[local[j]] == f_code[local[r]]
+                                and not hidden[local[j]]]
+                    pick = best(cand, r)
+                    if pick is not None and not hidden[local[pick]]:
+                        hidden[local[pick]] = True
+                        added = True
+                if not added:
+                    break
+            # step 3: values pinned by counts never being negative
+            shown_rows = np.flatnonzero(~hidden[local] | known[local])
+            # a zero inside a shown zero (nobody in the phase said it) says nothing of its own
+            zero_sets: dict[str, list[set]] = {}
+            for r in shown_rows:
+                if vals[r] == 0:
+                    zero_sets.setdefault(f_code[local[r]], []).append(set(f_groups[local[r]]))
+            pending = [int(r) for r in np.flatnonzero(hidden[local] & ~known[local])
+                       if not (vals[r] == 0 and any(set(f_groups[local[r]]) <= z
+                                                     for z in zero_sets.get(f_code[local[r]], ())))]
+            if not pending or lp(np.zeros(n), shown_rows) is None:
+                break  # nothing hidden, or the constraints do not hold (then step 2 alone)
+            free: set[int] = set()
+            for sign in (-1.0, 1.0):  # raise every undecided cell at once, then lower them
+                while True:
+                    rest = [r for r in pending if r not in free and (sign < 0 or vals[r] > 0)]
+                    if not rest:
+                        break
+                    res = lp(sign * F[rest].sum(axis=0), shown_rows)
+                    if res is None:
+                        break
+                    x = res.x
+                    moved = [r for r in rest if (F[r] @ x > vals[r] + 0.5 if sign < 0 else F[r] @ x < vals[r] - 0.5)]
+                    if not moved:
+                        break
+                    free.update(moved)
+            pinned = []
+            for r in pending:
+                if r in free:
+                    continue
+                res = lp(-F[r], shown_rows)
+                if res is None or -res.fun > vals[r] + 0.5:  # (None: unbounded, as nothing holds it)
+                    continue
+                if vals[r] > 0:
+                    low = lp(F[r], shown_rows)
+                    if low is None or low.fun < vals[r] - 0.5:
+                        continue
+                pinned.append((r, res))
+            changed = False
+            for r, res in pinned:
+                if not sensitive[local[r]]:
+                    known[local[r]] = True  # as good as shown: step 2 counts it
+                    changed = True
+                    continue
+                used = [int(shown_rows[j]) for j in np.flatnonzero(np.abs(res.eqlin.marginals) > 1e-9)]
+                if changed and any(hidden[local[j]] and not known[local[j]] for j in used):
+                    continue  # its certificate is already broken this round: look again next round
+                cand = [j for j in used if not hidden[local[j]]]
+                if not cand:  # the certificate rests on pinned cells only: hide a shown one of its code
+                    cand = [int(j) for j in shown_rows if f_code[local[j]] == f_code[local[r]]
+                            and not hidden[local[j]]]
+                pick = best(cand, r)
+                if pick is not None:
+                    hidden[local[pick]] = True
+                    changed = True
+            if not changed:
+                break
+
+    out = {}
+    for key, df in tables.items():
+        fids = row_fids[key]
+        res = df.copy()
+        group_speakers = pd.to_numeric(res["group_speakers"], errors="coerce").to_numpy(dtype=float)
+        out[key] = _blank(res, hidden[fids], ~(group_speakers >= k))
     return out

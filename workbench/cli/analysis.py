@@ -15,19 +15,21 @@ FILTERS = ("actor", "phase", "pilot", "kind", "county", "speaker", "source")
 
 @click.command()
 @click.option("--by", default="actor,phase", show_default=True,
-              help="Group by any of actor, phase, pilot, kind, county, speaker, source (comma-separated).")
+              help="Group by any of actor, phase, pilot, kind, county, speaker, source (comma-separated). "
+                   "The resource group: actor,phase; actor,phase,pilot; phase; or \"\" (per code) only.")
 @click.option("--codes", help="Only codes whose id starts with PREFIX (e.g. kontrakt; comma-separated).")
 @click.option("--coder", help="A coder's name, 'all' (default) or 'consensus'.")
 @click.option("--codebook-version", help="Only codings made under this codebook version (id or name).")
 @click.option("--all-rows", is_flag=True, help="Also rows with zero coded segments.")
 @click.option("--exclude-actor", "exclude_actors", multiple=True, metavar="ACTOR",
               help="Leave this actor's segments out of counts and shares (repeatable); "
-                   "the interviewers (forsker) are left out by default.")
+                   "the interviewers (forsker) are left out by default. Not for the resource group.")
 @click.option("--include-researchers", is_flag=True,
               help="Count the interviewers' own turns (actor forsker), left out by default.")
 @click.option("--suppress", "suppress", is_flag=False, flag_value="project", default=None, metavar="[K]",
               help="Hide cells based on fewer than K speakers (default: the project's min_cell_speakers), "
-                   "as the resource group sees them (always on for that role).")
+                   "as the resource group sees them (always on for that role); a K below the project's "
+                   "prints a warning.")
 @click.option("--reveal", is_flag=True, help="Researchers: speaker labels and file names as written (audited).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (a list of rows).")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
@@ -37,21 +39,33 @@ def dashboard(ctx: click.Context, by: str, codes: str | None, coder: str | None,
               include_researchers: bool, suppress: str | None, reveal: bool, as_json: bool, as_csv: bool) -> None:
     """Themes per group: one row per (group values..., code) with segments, speakers, sources
     and share (coded segments / all segments of the group). The interviewers' own turns
-    (actor forsker) are left out unless --include-researchers."""
+    (actor forsker) are left out unless --include-researchers. The resource group gets the
+    published tables only (see docs/privacy.md), suppressed together."""
     from ..analysis import theme_matrix
     from ..export.tables import counted_out
     from ..analysis.aggregate import parse_by
+
+    from ..errors import PermissionDenied
 
     if as_json and as_csv:
         raise click.UsageError("velg enten --json eller --csv")
     groups = parse_by(by)
     db = open_db(ctx)
     try:
+        asked = _suppress_value(suppress)
         df = theme_matrix(db, by=groups, codes=codes, coder=coder,
                           codebook_version=codebook_version, fill=all_rows,
                           exclude_actors=(*counted_out(include_researchers), *exclude_actors),
-                          suppress=_suppress_value(suppress),
-                          reveal=reveal, user=acting_user(ctx))
+                          suppress=asked, reveal=reveal, user=acting_user(ctx))
+        _warn_below_project_k(db, df.attrs.get("suppressed_k"))
+        if include_researchers and df.attrs.get("excluded_actors"):
+            click.echo("Merk: ressursgruppen ser tallene uten forskernes egne ytringer; --include-researchers "
+                       "gjelder ikke her.", err=True)
+    except PermissionDenied as exc:
+        hint = PUBLISHED_HINTS.get(getattr(exc, "code", ""))
+        if hint:
+            raise PermissionDenied(f"{exc} {hint}", code=exc.code, **exc.params) from None
+        raise
     finally:
         db.dispose()
     k = df.attrs.get("suppressed_k")
@@ -85,6 +99,25 @@ def dashboard(ctx: click.Context, by: str, codes: str | None, coder: str | None,
                    "der det trengs for at tallet ikke skal kunne regnes ut)")
 
 
+# what the resource group can ask the dashboard for instead (the library's refusal says why)
+PUBLISHED_HINTS = {
+    "published.grouping": ('Bruk --by actor,phase (standard), --by actor,phase,pilot, --by phase eller '
+                           '--by "" (totalt).'),
+    "published.exclude": "Ta bort --exclude-actor.",
+    "published.coder": "Ta bort --coder: ressursgruppen ser alle koderes kodinger.",
+    "published.version": "Ta bort --codebook-version: ressursgruppen ser gjeldende kodebok.",
+}
+
+
+def _warn_below_project_k(db, used) -> None:
+    """A k below the project's is a view for the team, never for the resource group: one line."""
+    from ..sharing import min_cell_speakers
+
+    if used is not None and used < min_cell_speakers(db):
+        click.echo(f"Advarsel: --suppress {used} er lavere enn prosjektets min_cell_speakers "
+                   f"({min_cell_speakers(db)}); tabellen er ikke for ressursgruppen.", err=True)
+
+
 def _suppress_value(value: str | None):
     """--suppress alone = the project's k; --suppress 5 = k 5."""
     if value is None:
@@ -113,7 +146,8 @@ def export() -> None:
 @click.option("--no-charts", is_flag=True, help="Tables only, no PNG charts.")
 @click.option("--suppress", "suppress", is_flag=False, flag_value="project", default=None, metavar="[K]",
               help="For the resource group: cells of fewer than K speakers read <K (default K: the project's "
-                   "min_cell_speakers), and only released quotes.")
+                   "min_cell_speakers; a lower K is refused), the same cells hidden as in the group's own "
+                   "tables, and only released quotes.")
 @click.option("--reveal", is_flag=True, help="Researchers: speaker labels and unscrubbed quotes (audited).")
 @click.option("--include-researchers", is_flag=True,
               help="Count the interviewers' own turns (actor forsker), left out by default.")

@@ -11,7 +11,7 @@ from typing import Callable
 
 from ..access import requires
 from ..analysis.aggregate import shared_reads
-from ..errors import WorkbenchError
+from ..errors import InputError, WorkbenchError
 from ..store import Database
 from .charts import write_charts
 from .tables import (H, Table, _code_label, code_quote_table, counted_out, released_quote_table,
@@ -77,9 +77,17 @@ def export_tables(db: Database, path: str | Path, *, format: str | None = None, 
     ``forsker``) are left out of counts, charts and quotes unless ``include_researchers``.
     ``format``: xlsx, docx, csv or md; without it the suffix of ``path`` decides (else xlsx),
     and a suffix of another format is an error (``resolve_format``).
-    Returns the files written, tables first."""
+    Returns the files written, tables first.
+
+    A file with suppression is for the resource group, so it is made as the group's own tables
+    are (``analysis.aggregate.PUBLISHED_GROUPINGS``), or refused: at the project's k or above
+    (``min_cell_speakers``), all coders, the current codebook, the interviewers left out; that
+    way it shows nothing the group cannot see in the app."""
     format = resolve_format(path, format, "xlsx")
     writer = _writer(format)
+    if suppress:
+        _check_for_resource_group(db, suppress, coder=coder, codebook_version=codebook_version,
+                                  include_researchers=include_researchers)
     with shared_reads():
         tables = report_tables(db, coder=coder, codes=codes, codebook_version=codebook_version,
                                suppress=suppress, reveal=reveal, include_researchers=include_researchers)
@@ -92,6 +100,27 @@ def export_tables(db: Database, path: str | Path, *, format: str | None = None, 
     _audit_export(db, user, "export_tables", files, dict(format=format, suppress=suppress, reveal=reveal,
                                                          include_researchers=include_researchers))
     return files
+
+
+def _check_for_resource_group(db: Database, suppress, *, coder, codebook_version, include_researchers) -> None:
+    """An export with suppression is for the resource group: refuse one that would show more than
+    the group's published tables (a lower k, one coder, an old codebook, the interviewers' turns)."""
+    from ..sharing import min_cell_speakers
+
+    project_k = min_cell_speakers(db)
+    if not isinstance(suppress, bool) and int(suppress) < project_k:
+        raise InputError(f"--suppress {int(suppress)} is below the project's min_cell_speakers ({project_k}): a file "
+                         f"with suppression is for the resource group, which never sees cells of fewer than "
+                         f"{project_k} speakers; give --suppress {project_k} or more, or --suppress alone",
+                         code="export.suppress_below_k", k=int(suppress), project_k=project_k)
+    for what, given in (("--coder", coder not in (None, "", "all")),
+                        ("--codebook-version", codebook_version not in (None, "")),
+                        ("--include-researchers", bool(include_researchers))):
+        if given:
+            raise InputError(f"{what} with --suppress: a file for the resource group is made from the same "
+                             "tables the group sees (all coders, the current codebook, the interviewers' own turns "
+                             f"left out), so that it cannot be set against them; leave {what} out",
+                             code="export.not_published", option=what)
 
 
 def _audit_export(db: Database, user: str | None, action: str, files: list[Path], detail: dict) -> None:

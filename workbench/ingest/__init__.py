@@ -1032,13 +1032,14 @@ def list_sources(db, *, user: str | None = None) -> list[dict[str, Any]]:
             from ..sharing import pseudonym_map, roster_scrubber, speaker_key
 
             names, scrub = pseudonym_map(db), roster_scrubber(db).scrub
-        for sp in session.scalars(select(Speaker).options(selectinload(Speaker.source))
+        for sp in session.scalars(select(Speaker).options(selectinload(Speaker.source), selectinload(Speaker.pseudonym))
                                   .order_by(Speaker.source_id, Speaker.id)):
             if working_view:
                 entry = {"label": sp.label, "actor": sp.actor, "organisation": sp.organisation, "pilot": sp.pilot}
             else:  # report authors: pseudonyms, no organisation (it can point to one person)
                 key = speaker_key(sp.label, sp.actor, sp.organisation, sp.pilot or sp.source.pilot)
-                entry = {"label": names.get(key), "actor": sp.actor, "organisation": None, "pilot": sp.pilot}
+                said = sp.pseudonym.label if sp.pseudonym is not None else names.get(key)
+                entry = {"label": said, "actor": sp.actor, "organisation": None, "pilot": sp.pilot}
             speakers.setdefault(sp.source_id, []).append(entry)
         rows = []
         for s in session.scalars(select(Source).options(defer(Source.canonical_text)).order_by(Source.id)):

@@ -83,6 +83,18 @@ MESSAGES: dict[str, str] = {
     "backup.wrong_kind": "Sikkerhetskopien er fra en {kind}-database og kan bare gjenopprettes i en slik.",
     "backup.not_empty": "Databasen det gjenopprettes til, er ikke tom.",
     "database.missing": "Fant ingen database i «{path}». Be en forsker om å opprette den, eller velg en annen database.",
+    # what the resource group sees: the published tables, suppressed together
+    "published.grouping": "Ressursgruppen ser bare de publiserte tabellene (per aktør og fase, per aktør, fase og "
+                          "pilot, per fase eller totalt per kode); gruppering etter {by} er ikke blant dem.",
+    "published.exclude": "Ressursgruppen ser bare de publiserte tabellene, der bare forskernes egne ytringer er "
+                         "utelatt; å utelate {actors} er ikke publisert.",
+    "published.coder": "Ressursgruppen ser bare tall for alle koderes kodinger, ikke for koderen {coder}.",
+    "published.version": "Ressursgruppen ser bare tall for gjeldende kodebok, ikke for versjon {version}.",
+    "export.suppress_below_k": "En eksport der små celler skjules, er for ressursgruppen og bruker minst prosjektets "
+                               "grense på {project_k} talere, ikke {k}.",
+    "export.not_published": "En eksport for ressursgruppen (små celler skjult) lages med alle koderes kodinger, "
+                            "gjeldende kodebok og uten forskernes egne ytringer, slik ressursgruppen selv ser "
+                            "tallene; ta bort det andre valget.",
     "database.not_sqlite": "Filen «{path}» er ikke en SQLite-database (eller den er skadet). Velg en annen database.",
 }
 
