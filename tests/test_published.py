@@ -31,7 +31,7 @@ from workbench.coding import apply_code
 from workbench.errors import InputError, PermissionDenied
 from workbench.export import export_tables
 from workbench.ingest import ingest_paths
-from workbench.sharing import pseudonym_map, release_quote, released_quotes
+from workbench.sharing import pseudonym_map, release_quote, released_quotes, set_setting
 from workbench.store import Database, Pseudonym, ReleasedQuote, Speaker
 from workbench.users import add_user
 
@@ -318,7 +318,19 @@ def _pinned(shown: dict[tuple, pd.DataFrame], truth: dict[tuple, pd.DataFrame], 
     return found
 
 
+def test_per_table_suppression_pins_at_most_hidden_zeros(project):
+    """The default (setting joint_suppression 0, fast at a million codings): each table has its
+    own complementary suppression, so the attack over all tables can at most prove that a hidden
+    cell is 0 (an actor said nothing about a code), never a count of 1 to k-1 speakers' segments."""
+    shown = _published(project, "rita")
+    truth = {by: theme_matrix(project, by=by, fill=True, exclude_actors=["forsker"], user="anna")
+             for by in PUBLISHED_GROUPINGS}
+    pinned = _pinned(shown, truth)
+    assert all(value == 0 and true == 0 for _, _, value, true in pinned), pinned
+
+
 def test_no_hidden_cell_can_be_worked_out_from_all_published_tables(project):
+    set_setting(project, "joint_suppression", 1, user="anna")
     shown = _published(project, "rita")
     truth = {by: theme_matrix(project, by=by, fill=True, exclude_actors=["forsker"], user="anna")
              for by in PUBLISHED_GROUPINGS}
@@ -398,3 +410,12 @@ def test_an_export_below_the_project_k_is_refused_and_a_screen_view_warned(proje
     # the researcher's own screen view at k=2 is allowed, with one line of warning
     r = CliRunner().invoke(cli, ["--db", project.url, "--user", "anna", "dashboard", "--suppress", "2"], obj={})
     assert r.exit_code == 0 and r.stderr.count("\n") == 1 and "ikke for ressursgruppen" in r.stderr
+
+
+def test_the_joint_suppression_setting_is_0_or_1(project):
+    with pytest.raises(InputError, match="joint_suppression"):
+        set_setting(project, "joint_suppression", 2, user="anna")
+    before = theme_matrix(project, by=("actor", "phase"), fill=True, user="rita")["suppressed"].sum()
+    set_setting(project, "joint_suppression", 1, user="anna")
+    after = theme_matrix(project, by=("actor", "phase"), fill=True, user="rita")["suppressed"].sum()
+    assert before > 0 and after > 0  # both modes hide the small cells; the tables are made again

@@ -164,6 +164,9 @@ SETTINGS: dict[str, tuple[type, Any, str]] = {
                                   "group and in exports with --suppress (k)"),
     "delete_by": (str, None, "the date by which the project's data is to be deleted or anonymised (as promised "
                              "in the information letter); sources may have their own (manifest delete_by)"),
+    "joint_suppression": (int, 0, "1 = the resource group's published tables are suppressed together, so that no "
+                                   "hidden cell can be worked out from all of them at once (slow on large projects); "
+                                   "0 = each table with its own complementary suppression"),
     "retrain_every": (int, 20, "the app retrains the suggestion model in the background after this many coding "
                                "decisions (accept, reject, code, uncode) since the last training; 0 = never"),
 }
@@ -200,6 +203,8 @@ def _validate_setting(key: str, value: Any) -> Any:
         raise InputError(f"setting {key}: {value!r} is not {'a whole number' if kind is int else 'a ' + kind.__name__}") from None
     if key == "min_cell_speakers" and not 2 <= value <= 100:
         raise InputError(f"setting min_cell_speakers: {value} is outside 2-100; the default is 3")
+    if key == "joint_suppression" and value not in (0, 1):
+        raise InputError(f"setting joint_suppression: {value} is not 0 or 1; the default is 0")
     if key == "retrain_every" and not 0 <= value <= 10_000:
         raise InputError(f"setting retrain_every: {value} is outside 0-10000 (0 = never); the default is 20")
     return value

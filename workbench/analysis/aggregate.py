@@ -529,8 +529,9 @@ def _suppress(out: pd.DataFrame, by: list[str], k: int | None) -> pd.DataFrame:
 #: agrees with: the actor x phase x pilot table, its actor x phase and phase margins and the code
 #: totals, counted by the rule of reports and dashboards (the interviewers' own turns left out).
 #: These are the tables of the Oversikt and Kodebok pages and of an export for the resource
-#: group; they are suppressed together (``suppress.protect_published``), so that no hidden number
-#: can be worked out from any of them, nor from all of them together.
+#: group. Each is suppressed with its own complementary suppression, or, with the project setting
+#: ``joint_suppression`` 1, all together (``suppress.protect_published``), so that no hidden number,
+#: not even a zero, can be worked out from all of them together (slow on large projects).
 CUBE = sql.CUBE
 PUBLISHED_GROUPINGS = (CUBE, ("actor", "phase"), ("phase",), ())
 PUBLISHED_EXCLUSION = tuple(sorted(RESEARCHER_ACTORS))
@@ -653,12 +654,13 @@ def _published_tables(db: Database, *, coder, codebook_version, k: int) -> tuple
     computed once per state of the data (``Database.data_version``) and suppressed together.
     Above the project's k a cell is hidden where it is hidden at either k, so that a file made at
     a higher k shows nothing the resource group's own tables do not."""
-    from ..sharing import min_cell_speakers
-    from .suppress import _blank, protect_published
+    from ..sharing import min_cell_speakers, setting
+    from .suppress import _blank, protect_published, suppress_matrix
 
     coder = check_coder(db, coder)
     project_k = min_cell_speakers(db)
-    key = ("published", db.url, db.data_version(), coder, codebook_version, int(k), _PANDAS.get())
+    joint = bool(int(setting(db, "joint_suppression")))
+    key = ("published", db.url, db.data_version(), coder, codebook_version, int(k), joint, _PANDAS.get())
 
     def compute():
         if key in _PUBLISHED_CACHE:
@@ -666,8 +668,11 @@ def _published_tables(db: Database, *, coder, codebook_version, k: int) -> tuple
         units, totals, tree = _units(db, coder=coder, codebook_version=codebook_version, exclude=PUBLISHED_EXCLUSION)
         codings = units.groupby("code")["n"].sum().astype("int64") if len(units) else pd.Series(dtype="int64")
         raw = {by: _from_units(units, totals, by, tree) for by in PUBLISHED_GROUPINGS}
-        protected = protect_published({(by, ()): table for by, table in raw.items()}, int(k), cube=CUBE)
-        hidden = {by: protected[(by, ())]["suppressed"].to_numpy() for by in raw}
+        if joint:
+            protected = protect_published({(by, ()): table for by, table in raw.items()}, int(k), cube=CUBE)
+            hidden = {by: protected[(by, ())]["suppressed"].to_numpy() for by in raw}
+        else:  # each table with its own complementary suppression (its lines and parent codes)
+            hidden = {by: suppress_matrix(table, list(by), int(k))["suppressed"].to_numpy() for by, table in raw.items()}
         if int(k) > project_k:
             floor = _published_tables(db, coder=coder, codebook_version=codebook_version, k=project_k)[0]
             hidden = {by: h | floor[by]["suppressed"].to_numpy() for by, h in hidden.items()}
@@ -729,8 +734,8 @@ def theme_matrix(db: Database, *, by: str | Sequence[str] = ("actor", "phase"),
     column says which, and ``df.attrs["suppressed_k"]`` holds k. The resource group always
     gets suppressed results, and only the published tables (``check_published``): a grouping in
     ``PUBLISHED_GROUPINGS``, all coders, the interviewers left out. A suppressed table of that
-    kind, for any role, is cut from the published tables, suppressed together
-    (``suppress.protect_published``); any other is suppressed on its own.
+    kind, for any role, is cut from the published tables (suppressed together with the setting
+    ``joint_suppression`` 1: ``suppress.protect_published``); any other is suppressed on its own.
     """
     by = parse_by(by)
     k = suppression_k(db, suppress)

@@ -40,7 +40,9 @@ Rules
    a line whose total is shown are both known to be 0; other tables are not looked at; and
    ``group_segments`` itself gets no complementary suppression.
 
-3. **The published tables together** (``protect_published``). What the resource group sees is a
+3. **The published tables together** (``protect_published``, project setting
+   ``joint_suppression`` 1; by default each published table is suppressed on its own, which
+   leaves hidden zeros provable across tables: docs/privacy.md). What the resource group sees is a
    family of tables (``analysis.aggregate.PUBLISHED_GROUPINGS``) that can be set against each
    other, so they are suppressed together: every cell is a sum of cells of the finest table, a
    hidden cell that is a linear combination of shown cells (in any of the tables, parents as the
