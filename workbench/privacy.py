@@ -557,6 +557,17 @@ def _file_words(variants: list[str], places: list[str]) -> set[str]:
     return {w for w in words if _letters(w) >= 3}
 
 
+def _apply(passes, text):
+    """``text`` after each (pattern, placeholder, worth_trying) pass that is worth trying on it;
+    None and "" stay as they are."""
+    if text is None or not text:
+        return text
+    for pattern, placeholder, worth_trying in passes:
+        if worth_trying(text):
+            text = pattern.sub(placeholder, text)
+    return text
+
+
 class Scrubber:
     """Replaces names, e-mail addresses, fødselsnummer/D-numbers and phone numbers in text.
 
@@ -702,12 +713,7 @@ class Scrubber:
     def scrub(self, text):
         """``text`` with e-mail addresses, fødselsnummer, phone numbers and names replaced by
         "[e-post]", "[fnr]", "[telefon]" and "[navn]"; None stays None."""
-        if text is None or not text:
-            return text
-        for pattern, placeholder, worth_trying in self._passes:
-            if worth_trying(text):
-                text = pattern.sub(placeholder, text)
-        return text
+        return _apply(self._passes, text)
 
     def scrub_frame_column(self, series):
         """A pandas Series of str/None scrubbed element-wise: same index, name and dtype; missing
@@ -852,12 +858,7 @@ class PersonScrubber:
 
     def scrub(self, text):
         """``text`` without the person's e-mail addresses, phone numbers and names; None stays None."""
-        if text is None or not text:
-            return text
-        for pattern, placeholder, worth_trying in self._passes:
-            if worth_trying(text):
-                text = pattern.sub(placeholder, text)
-        return text
+        return _apply(self._passes, text)
 
     def __repr__(self) -> str:
         return f"PersonScrubber({len(self.names)} names, {len(self._emails) + len(self._phones)} contacts)"
