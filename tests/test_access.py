@@ -301,6 +301,9 @@ def test_release_commands_and_audit_filters(run):
     assert all(e["user"] == "anna" for e in audit)
     r = run("audit", "--since", "i går")
     assert r.exit_code == 1 and "is not a date" in r.output
+    r = run("audit", "--user", "Annna")  # a misspelt user is an error, not an empty trail
+    assert r.exit_code == 1 and "did you mean 'anna'" in r.output and "Traceback" not in r.output
+    assert json.loads(run("audit", "--json", "--user", "ANNA").output)  # letter case forgiven
 
 
 def test_serve_listens_on_this_machine_unless_told_otherwise():

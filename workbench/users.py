@@ -332,11 +332,17 @@ def list_audit(db: Database, *, user: str | None = None, who: str | None = None,
                limit: int | None = None) -> list[AuditRecord]:
     """The audit trail, oldest first: who, when, what, and the detail (before/after for changes).
 
-    ``who``: one user's events; ``since``: ISO date/time or 30m/12h/7d; ``action``: e.g. login,
-    reveal, release_quote, user_set_role; ``limit``: the newest N."""
+    ``who``: one user's events (a name that is no user is an error naming the users, as for
+    the dashboards' filters, not an empty trail); ``since``: ISO date/time or 30m/12h/7d;
+    ``action``: e.g. login, reveal, release_quote, user_set_role; ``limit``: the newest N."""
+    from .store.lookup import match_value
+
     start = parse_since(since)
     q = select(AuditEvent, User.name).join(User, AuditEvent.user_id == User.id)
     if who:
+        with db.session() as s:
+            who = match_value("user", who, s.scalars(select(User.name).order_by(User.name)),
+                              reason="is not a user of this database")
         q = q.where(User.name == who)
     if start is not None:
         q = q.where(AuditEvent.created_at >= start)
