@@ -157,9 +157,9 @@ def check_filters(db: Database, filters: dict, *, private: bool = True,
                     by=option)
         many = not isinstance(value, (str, int))
         checked = []
+        known = _known_values(db, option, private=private)  # one query per option, not per value
         for v in (list(value) if many else [value]):
             named = _source_by_id(db, v, private) if option == "source" else None
-            known = _known_values(db, option, private=private)
             checked.append(named if named is not None and str(v) not in known
                            else match_value(option, v, known, allowed=(UNKNOWN,)))
         out[option] = checked if many else checked[0]
