@@ -282,3 +282,41 @@ def test_a_quote_released_before_the_fix_reaches_the_resource_group_scrubbed(tmp
     add_user(db, "ragna", "resource_group", password="ragna-passord-2024", user="forsker")
     assert released_quotes(db, user="ragna")["text"].tolist() == [
         "Tillit i Grong kommune er høg. [navn] meiner tillit tek tid."]
+
+
+@pytest.mark.parametrize("label, kw, scrubbed, one_person", [
+    ("Ordfører Tveit", {"organisation": "Lierne kommune"}, False, True),
+    ("Ordfører Nesseby", {"organisation": "Nesseby kommune"}, False, False),
+    ("I", {}, False, False),
+    ("Ola Nordbø (ordfører)", {}, True, True),
+    ("Kari Nordmann prosjektleder", {}, True, True),
+    ("Jon A Tveit", {}, True, True),
+    ("INFORMANT 2", {}, False, False),
+])
+def test_one_rule_decides_what_is_a_name_for_scrubbing_and_for_who_is_who(label, kw, scrubbed, one_person):
+    """The scrubbing rule and the identity rule are one: they differ only where a role stands
+    before a single word that is not the organisation's ("Ordfører Tveit"): one person, but the
+    word is not scrubbed (ingest warns)."""
+    from workbench.privacy import identifies_person
+
+    assert is_name_label(label, **kw) is scrubbed
+    assert identifies_person(label, **kw) is one_person
+
+
+def test_the_two_rules_agree_on_the_sample_roster():
+    import csv
+    from pathlib import Path
+
+    from workbench.privacy import identifies_person
+
+    path = Path(__file__).resolve().parents[1] / "data" / "sample" / "participants.csv"
+    with path.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) > 40
+    named = 0
+    for row in rows:
+        kw = {"actor": row["actor"] or None, "organisation": row["organisation"] or None}
+        scrub, person = is_name_label(row["speaker"], **kw), identifies_person(row["speaker"], **kw)
+        named += scrub
+        assert scrub == person, row["speaker"]
+    assert named > 5

@@ -168,6 +168,46 @@ def test_upgrade_merges_the_pseudonyms_of_one_person(people, tmp_path):
     old.dispose()
 
 
+def test_a_name_with_its_role_after_it_is_one_person_and_old_databases_are_merged(tmp_path):
+    """"Kari Nordmann prosjektleder" and "Ola Nordbø (ordfører)" are names by the scrubbing rule;
+    the identity rule had a rule of its own that read them as roles, one person per pilot.
+    One rule now: one pseudonym in sources of two pilots, and revision 0011 merges the two that
+    an older database holds."""
+    files = {"a.txt": _turns([("Kari Nordmann prosjektleder", "Vi mangler boliger."),
+                              ("Ola Nordbø (ordfører)", "Ja.")]),
+             "b.txt": _turns([("Kari Nordmann prosjektleder", "Fortsatt for få boliger."),
+                              ("Ola Nordbø (ordfører)", "Nei.")])}
+    manifest = ["a.txt,intervju,fase 1,Nord,,2023-04-18,nb", "b.txt,intervju,fase 2,Sør,,2024-04-18,nb"]
+    roster = ["*,Kari Nordmann prosjektleder,prosjektleder,Nordvik kommune,",
+              "*,Ola Nordbø (ordfører),ordfører,Nordvik kommune,"]
+    db = _ingest(tmp_path, files, manifest, roster)
+    with db.session() as s:
+        for label in ("Kari Nordmann prosjektleder", "Ola Nordbø (ordfører)"):
+            assert len({r.pseudonym_id for r in s.scalars(select(Speaker).where(Speaker.label == label))}) == 1
+    with db.transaction("anna") as tx:  # as the old identity rule left it: one pseudonym per pilot
+        s = tx.session
+        rows = s.scalars(select(Speaker).where(Speaker.label == "Kari Nordmann prosjektleder")
+                         .order_by(Speaker.id)).all()
+        first = s.get(Pseudonym, rows[0].pseudonym_id)
+        first.speaker_key = "Kari Nordmann prosjektleder|prosjektleder|Nordvik kommune|Nord"
+        second = Pseudonym(speaker_key="Kari Nordmann prosjektleder|prosjektleder|Nordvik kommune|Sør",
+                           actor_key="prosjektleder", number=7, label="Prosjektleder 7")
+        s.add(second)
+        s.flush()
+        rows[1].pseudonym_id = second.id
+        s.execute(text("UPDATE alembic_version SET version_num = '0010'"))
+    apply_code(db, "a.txt", 1, "kapasitet", user="anna")
+    apply_code(db, "b.txt", 1, "kapasitet", user="anna")
+    assert code_frequencies(db, codes="kapasitet", user="anna")["speakers"].iloc[0] == 2  # as it was
+    db.upgrade()
+    with db.session() as s:
+        assert {r.pseudonym_id for r in s.scalars(select(Speaker).where(
+            Speaker.label == "Kari Nordmann prosjektleder"))} == {first.id}
+        assert s.get(Pseudonym, second.id).speaker_key.startswith("merged:")
+    assert code_frequencies(db, codes="kapasitet", user="anna")["speakers"].iloc[0] == 1
+    db.dispose()
+
+
 def test_the_demo_roster_writes_each_project_leader_one_way():
     """The demo's project leaders appear in three sources; their organisation must be written the
     same way in every roster row, or one person counts as two."""
