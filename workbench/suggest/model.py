@@ -224,8 +224,10 @@ class ModelSuggester(Suggester):
             for j, c in enumerate(self.codes_):
                 if c not in self.modelled_:
                     self.thresholds_[j] = self.lexicon_.threshold
-        if not modelled:
+        if not modelled:  # nothing to classify: no dense block to encode for, nor a TF-IDF part to need
             self.vectorizers_ = []
+            self.embedding_model_ = None
+            self.tfidf_model_ = None
             return self
 
         # Out-of-fold probabilities for the thresholds (vectorisers refitted per fold).
