@@ -261,18 +261,23 @@ def place_name_parts(label, *, actor=None, organisation=None, pilot=None, name=N
     return _label_and_name(label, actor, organisation, pilot, name)[1]
 
 
+#: The marks Teams and Zoom put after a participant's label ("Guest-7f3a (Unverified)", "Kari
+#: (Gjest)"): no part of a name, so no word to warn about.
+_MEETING_MARK = re.compile(r"\s*\((?:unverified|guest|gjest|ekstern|external)\)\s*$", re.I)
+
+
 def label_warning(label, *, actor=None, organisation=None, pilot=None, name=None) -> str | None:
     """One line when a roster label looks as if it holds a person's name that will not be
     scrubbed ("KARI FJELLSTAD", "kari fjellstad", "Ordfører Tveit", "K. Fjellstad"): what stays and
-    what to do. None for names, roles, codes ("INFORMANT 1", "PL Midt" with pilot "Midt") and for
-    labels with a ``name``."""
+    what to do. None for names, roles, codes ("INFORMANT 1", "PL Midt" with pilot "Midt"), a
+    meeting tool's guest label ("Guest-7f3a (Unverified)") and for labels with a ``name``."""
     if not isinstance(label, str) or (isinstance(name, str) and name.strip()):
         return None
     if _label_name(label, actor, organisation, pilot) is not None:
         return None
     known = _words(actor) | _words(organisation) | _words(pilot)
     loose = []
-    for token in unicodedata.normalize("NFC", label).split():
+    for token in _MEETING_MARK.sub("", unicodedata.normalize("NFC", label)).split():
         word = re.sub(r"^[\W_]+|[\W_]+$", "", token)
         if _letters(word) < 2 or any(ch.isdigit() for ch in token) or "_" in token:
             continue

@@ -33,8 +33,9 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None, p
            strict_roster: bool) -> None:
     """Ingest transcripts, notes and documents (files or folders).
 
-    Exits 0 when every file went in (or was already there), 1 when any file or table row failed,
-    130 when stopped with Ctrl-C (the files stored until then are kept).
+    Exits 0 when every file went in (or was already there, or is a copy of a stored one), 1 when any
+    file or table row failed or a changed file was not read in again (remove-source it first), 130
+    when stopped with Ctrl-C (the files stored until then are kept).
     """
     from ..ingest import IngestInterrupted, ingest_paths
 

@@ -7,6 +7,7 @@ transcript or notes (.txt, .md, .docx) also take ``force_notes=True``.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import inspect
 import os
@@ -22,8 +23,8 @@ from ..privacy import label_warning
 from ..access import requires
 from .limits import Limits, check_file
 from .media import MEDIA_EXTENSIONS, resolve as _resolve_media
-from .manifest import (NOTES_KINDS, FileRef, TableRow, describe, manifest_rows, missing_files, nfc,
-                       participant_rows)
+from .manifest import (NOTES_KINDS, FileRef, TableRow, align_spellings, describe, manifest_rows, missing_files,
+                       nfc, participant_rows)
 from .model import Parsed, Turn
 from .readers import docx as _docx, odt as _odt, pdf as _pdf, plaintext as _plaintext, srt as _srt, vtt as _vtt
 
@@ -78,8 +79,8 @@ class IngestReport:
 
     @property
     def failed(self) -> bool:
-        """True when anything went wrong (the command line exits 1)."""
-        return bool(self.errors)
+        """True when anything went wrong or a changed file did not go in (the command line exits 1)."""
+        return bool(self.errors or self.changed)
 
     def summary(self) -> str:
         rate = f", {self.words / self.seconds:,.0f} ord/s".replace(",", " ") if self.seconds > 0 and self.words else ""
@@ -204,13 +205,24 @@ class IngestInterrupted(KeyboardInterrupt):
         self.report = report
 
 
-def _outside(link: Path, root: Path) -> Path | None:
-    """Where a symbolic link points when that is outside ``root`` (or nowhere), else None."""
+def _link_problem(link: Path, root: Path, folder: Path, outside_fix: str) -> str | None:
+    """Why a symbolic link is skipped (its target is outside ``root``, does not exist, or is a loop
+    of links), as "skipped, ...; fix"; None for a link to something inside ``root``."""
     try:
         target = link.resolve(strict=True)
-    except (OSError, RuntimeError):
-        return link.parent / os.readlink(link) if link.is_symlink() else link
-    return None if target == root or root in target.parents else target
+    except FileNotFoundError:
+        return (f"skipped, a symbolic link to {os.readlink(link)}, a file that does not exist; "
+                "point the link at the file, or delete it")
+    except RuntimeError:  # Python before 3.13: a loop of links
+        return f"skipped, a symbolic link to {os.readlink(link)}, which leads back to itself; delete it"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return f"skipped, a symbolic link to {os.readlink(link)}, which leads back to itself; delete it"
+        return (f"skipped, a symbolic link to {os.readlink(link)} that cannot be followed ({exc.strerror}); "
+                "check the permissions of its target")
+    if target == root or root in target.parents:
+        return None
+    return f"skipped, a symbolic link to {target}, outside {folder}; {outside_fix}"
 
 
 def _folder_tables(folder: Path, stem: str, report: IngestReport) -> list[Path]:
@@ -219,9 +231,8 @@ def _folder_tables(folder: Path, stem: str, report: IngestReport) -> list[Path]:
     for p in sorted(folder.iterdir()):
         if not (p.name.lower().startswith(stem) and p.suffix.lower() in (".csv", ".xlsx")) or p.name.startswith("~$"):
             continue
-        if p.is_symlink() and (target := _outside(p, root)) is not None:
-            report.warnings.append(f"{p.name}: skipped, a symbolic link to {target}, outside {folder}; "
-                                   f"give it with --{stem} to use it")
+        if p.is_symlink() and (problem := _link_problem(p, root, folder, f"give it with --{stem} to use it")):
+            report.warnings.append(f"{p.name}: {problem}")
             continue
         if p.is_file():
             found.append(p)
@@ -232,10 +243,10 @@ def _folder_tables(folder: Path, stem: str, report: IngestReport) -> list[Path]:
 def _walk(folder: Path, report: IngestReport) -> list[tuple[Path, bool]]:
     """The readable files under ``folder`` as (path, is a link), hidden and ``~$`` files left out.
 
-    Symbolic links are never followed out of the folder: a link whose target lies outside it (or
-    that points nowhere) is skipped with a warning naming it. A link to a file inside the folder is
-    read like the file (once); a link to a folder inside it is not descended (that folder is walked
-    where it is)."""
+    Symbolic links are never followed out of the folder: a link whose target lies outside it, does
+    not exist or is a loop of links is skipped with a warning naming it and saying which. A link to
+    a file inside the folder is read like the file (once); a link to a folder inside it is not
+    descended (that folder is walked where it is)."""
     root = folder.resolve()
     out: list[tuple[Path, bool]] = []
     supported = ", ".join("." + e for e in sorted(READERS))
@@ -253,10 +264,9 @@ def _walk(folder: Path, report: IngestReport) -> list[tuple[Path, bool]]:
                 continue
             link = e.is_symlink()
             if link:
-                target = _outside(p, root)
-                if target is not None:
-                    report.warnings.append(f"{rel}: skipped, a symbolic link to {target}, outside {folder}; "
-                                           "copy the file into the folder to ingest it")
+                problem = _link_problem(p, root, folder, "copy the file into the folder to ingest it")
+                if problem:
+                    report.warnings.append(f"{rel}: {problem}")
                     continue
                 if p.is_dir():
                     continue
@@ -327,6 +337,61 @@ def _name_sources(refs: list[FileRef], stored: set[str]) -> None:
                          "rename one, or ingest their common parent folder so that their paths differ")
             continue
         taken[ref.name] = ref
+
+
+# a name that says it is a copy: "Kopi av x", "x - Kopi", "x copy", "x (1)"
+_COPY_NAME = re.compile(r"(?<![^\W\d_])(?:kopi|copy)(?![^\W\d_])|\(\d+\)", re.I)
+
+
+def _copies_last(refs: list[FileRef], digests: dict[Path, str]) -> list[FileRef]:
+    """The batch in its order, except that of files with the same bytes the one to store comes first
+    (the others are then skipped as copies of it), whatever the order of their names: the one a
+    manifest or participants row names, then one whose name does not look like a copy's, then the
+    first name in alphabetical order. Only files of equal size are read (their digests kept in
+    ``digests``)."""
+    by_size: dict[int, list[FileRef]] = {}
+    for ref in refs:
+        if ref.error:
+            continue
+        try:
+            by_size.setdefault(ref.path.stat().st_size, []).append(ref)
+        except OSError:
+            continue  # said when the file is read
+    by_digest: dict[str, list[FileRef]] = {}
+    for same_size in by_size.values():
+        if len(same_size) < 2:
+            continue
+        for ref in same_size:
+            try:
+                digests[ref.path] = digests.get(ref.path) or _digest(ref.path)
+            except OSError:
+                continue
+            by_digest.setdefault(digests[ref.path], []).append(ref)
+    index = {id(ref): i for i, ref in enumerate(refs)}
+    place = {id(ref): (i, 0) for i, ref in enumerate(refs)}
+    for group in by_digest.values():
+        if len(group) < 2:
+            continue
+        keep = min(group, key=lambda r: (not r.named, bool(_COPY_NAME.search(r.bare)), r.name.casefold(), r.name))
+        first = min(index[id(r)] for r in group)
+        for ref in group:
+            place[id(ref)] = (first, 0 if ref is keep else 1 + index[id(ref)])
+    return sorted(refs, key=lambda r: place[id(r)])
+
+
+def _stored_spellings(session) -> dict[str, list[str]]:
+    """The category values stored (``manifest.CATEGORY_FIELDS``), each field's oldest first."""
+    from sqlalchemy import func, select
+
+    from ..store.models import Source, Speaker
+
+    known: dict[str, list[str]] = {}
+    for model, name in ((Source, "phase"), (Source, "pilot"), (Source, "county"), (Speaker, "actor"),
+                        (Speaker, "pilot")):
+        column = getattr(model, name)
+        known.setdefault(name, []).extend(session.scalars(
+            select(column).where(column.is_not(None)).group_by(column).order_by(func.min(model.id))))
+    return known
 
 
 def _retitle(message: str, ref: FileRef) -> str:
@@ -753,7 +818,9 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
     is reported in ``errors`` and nothing of it is stored; the others still go in.
 
     Source names: the bare file name when unique in the batch, else the path relative to the
-    folder given (``fase1/intervju.docx``). Symbolic links out of a folder are skipped.
+    folder given (``fase1/intervju.docx``). Symbolic links out of a folder are skipped. Of files
+    with the same bytes one is stored, the others reported in ``duplicates`` (``_copies_last``
+    says which); a changed file is not stored over the stored version (``changed``; ``failed``).
     ``strict_roster``: a speaker label not in the file's roster is an error for that file.
     ``limits``: size limits (default ``Limits.from_env()``). Ctrl-C raises ``IngestInterrupted``
     (a ``KeyboardInterrupt``) carrying the report; the files stored before it stay stored.
@@ -786,6 +853,7 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
             names = sorted(candidates)
             for i in range(0, len(names), 500):
                 stored |= set(session.scalars(select(Source.file_name).where(Source.file_name.in_(names[i:i + 500]))))
+            spellings = _stored_spellings(session)
         _name_sources(refs, stored)
 
         manifest_files = [Path(manifest)] if manifest else []
@@ -807,12 +875,14 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
             rows, errors = participant_rows(pf, explicit=bool(participants) and pf == Path(participants))
             people_rows += rows
             table_errors += errors
+        respelt = align_spellings(meta_rows + people_rows, spellings)  # before rows are merged
         table_errors += describe(refs, meta_rows, people_rows)
         if table_errors:
             report.errors += table_errors
             report.stopped = True
             report.seconds = time.perf_counter() - began
             return report
+        report.warnings += respelt
         if not manifest_files and refs:
             report.warnings.append("no manifest.csv found; sources are stored without kind, phase, pilot, "
                                    "county, date and language")
@@ -823,8 +893,9 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
         roster_name = participant_files[0].name if participant_files else "participants.csv"
         unscrubbed: set[str] = set()  # labels warned about once in this batch
 
-        def warn_unscrubbed(label: str, person, pilot) -> None:
-            """A label that may hide a person's name the scrubber cannot take: one warning."""
+        def warn_unscrubbed(label: str, person, pilot, where: str) -> None:
+            """A label (of the roster, or of the file ``where`` names) that may hide a person's name the
+            scrubber cannot take: one warning."""
             if label in unscrubbed:
                 return
             unscrubbed.add(label)
@@ -832,11 +903,12 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
                                     organisation=getattr(person, "organisation", None),
                                     pilot=getattr(person, "pilot", None) or pilot, name=getattr(person, "name", None))
             if problem:
-                report.warnings.append(f"{roster_name}: {problem}")
+                report.warnings.append(f"{where}: {problem}")
 
         for ref in refs:
             for label, person in ref.people.items():
-                warn_unscrubbed(label, person, ref.meta.get("pilot"))
+                warn_unscrubbed(label, person, ref.meta.get("pilot"), roster_name)
+        refs = _copies_last(refs, digests)
         streaming = _streams_text(db)
 
         worker: _AnalysisWorker | None = None
@@ -892,9 +964,6 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
                     report.errors.append(ref.error)
                     continue
                 data_meta = ref.meta
-                if not ref.described and manifest_files:
-                    report.warnings.append(f"{name}: not in {manifest_files[0].name}; stored without kind, phase "
-                                           "and pilot; add a row for it")
                 people = ref.people
                 try:
                     digest = digests[ref.path] = digests.get(ref.path) or _digest(ref.path)
@@ -912,7 +981,11 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
                 same = (next((r for r in found if r[1] == digest and r[0] == name), None)
                         or next((r for r in found if r[1] == digest), None))
                 existing = next((r for r in found if r[0] == name), None)
-                if same is not None and same[0] == name:
+                unchanged = same is not None and same[0] == name
+                if not ref.described and manifest_files and (unchanged or (same is None and existing is None)):
+                    report.warnings.append(f"{name}: not in {manifest_files[0].name}; stored without kind, phase "
+                                           "and pilot; add a row for it")
+                if unchanged:
                     report.unchanged.append(name)
                     continue
                 if same is not None:  # another name, the same bytes: stored once (no double counts)
@@ -921,9 +994,11 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
                         f"again (the same bytes are stored once, whatever the name; check that {name} is the "
                         "file you meant)")
                     continue
-                if existing is not None:
-                    report.changed.append(f"{name}: changed (not re-ingested; the stored version is kept; "
-                                          "remove the source first or give the new version a new file name)")
+                if existing is not None:  # no new version over a coded one unasked: the user removes it
+                    report.changed.append(f"{name}: changed (not re-ingested; the stored version is kept): to "
+                                          f'replace it, remove the source first with workbench remove-source "{name}" '
+                                          "(its codings and memos go with it) and ingest again, or give the new "
+                                          "version a new file name")
                     continue
                 if name != ref.bare and ref.bare in stored and _stale_bare(ref, refs, digests, db):
                     report.warnings.append(f"{name}: stored under its relative path, as the batch has several "
@@ -954,8 +1029,8 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
                         if not any(f"'{label}'" in w or f'"{label}"' in w for w in warnings):
                             report.warnings.append(f"{name}: speaker '{label}' is not in {roster_name}; "
                                                    "stored without an actor; add a row to give the actor")
-                for label in unknown:
-                    warn_unscrubbed(label, None, data_meta.get("pilot"))
+                for label in unknown:  # labels the file has and the roster (if any) lacks
+                    warn_unscrubbed(label, None, data_meta.get("pilot"), name)
                 kind = data_meta.get("kind") or ("dokument" if parsed.kind_hint == "dokument" else None)
                 media, problem = _resolve_media(ref.path, data_meta.get("media"))
                 if problem:

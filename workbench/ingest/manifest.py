@@ -1,6 +1,9 @@
 """Manifest (one row per source) and participants roster (one row per speaker per source).
 
-Both are read from .csv (UTF-8, with or without BOM; comma or semicolon) or .xlsx (openpyxl).
+Both are read from .csv or .xlsx (openpyxl). A .csv is decoded as transcripts are (UTF-8 with or
+without BOM, Windows-1252, UTF-16 as Excel's "Unicode text" saves it; CRLF, LF or CR line ends) and
+separated by the comma, semicolon or tab its header row uses most. Control characters (a NUL byte)
+are taken out of every cell.
 
 Which file a row describes: its ``file`` value (``\\`` or ``/`` separated) names a file when its
 last path components equal the file's, as many as the value gives but at most the file's path
@@ -14,7 +17,9 @@ Conflicts are errors naming the rows: two rows for one file (or one label of one
 two different non-empty values; rows that agree, or where one leaves a column empty, are merged.
 An explicit ``--manifest``/``--participants`` wins over the folder's tables for the files it names.
 Dates are stored as ISO ``YYYY-MM-DD`` (or ``YYYY-MM``/``YYYY``), read from the forms in
-``DATE_FORMS`` (day before month). File names are compared in Unicode NFC (``nfc``), so a name
+``DATE_FORMS`` (day before month). A phase ``Fase 1``, ``fase1`` or ``1`` is stored as ``fase 1``;
+other category values that differ from one already in use only in letter case or spacing take that
+spelling (``align_spellings``). File names are compared in Unicode NFC (``nfc``), so a name
 macOS wrote decomposed ("A" + combining ring) matches the same name typed as "Å".
 """
 
@@ -67,29 +72,57 @@ def read_table(path: Path, required: tuple[str, ...], optional: tuple[str, ...] 
         raise InputError(f"{path.name}: unsupported table format {suffix!r}; use .csv or .xlsx")
     if not rows:
         raise InputError(f"{path.name}: the file is empty; expected a header row with {', '.join(required)}")
-    header = [h.strip().lower() for h in rows[0]]
+    rows = [[_clean(v) for v in row] for row in rows]
+    header = [h.lower() for h in rows[0]]
     missing = [c for c in required if c not in header]
     if missing:
-        raise InputError(f"{path.name}: row 1 lacks column(s) {', '.join(missing)}; "
+        one = (f" (it is read as one column, {rows[0][0]!r}: separate the columns with commas, semicolons "
+               "or tabs)") if len([h for h in header if h]) == 1 else ""
+        raise InputError(f"{path.name}: row 1 lacks column(s) {', '.join(missing)}{one}; "
                          f"the header must name {','.join(required + optional)}")
     out = []
     for number, row in enumerate(rows[1:], start=2):
-        if not any((v or "").strip() for v in row):
+        if not any(row):
             continue
-        rec = {h: (row[i].strip() if i < len(row) and row[i] is not None else "") for i, h in enumerate(header)}
+        rec = {h: (row[i] if i < len(row) else "") for i, h in enumerate(header)}
         out.append((number, rec))
     return out
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\ufeff]")
+_BLANK = re.compile(r"[\t\n\r]+")
+
+
+def _clean(value: str | None) -> str:
+    """A cell without control characters (a NUL byte, a stray BOM), line breaks and tabs inside it
+    as spaces, and no blanks around it."""
+    if not value:
+        return ""
+    return _BLANK.sub(" ", _CONTROL.sub("", value)).strip()
+
+
+SAVE_AS_CSV = "save it as CSV UTF-8 (Excel: «CSV UTF-8 (kommadelt)») or as .xlsx"
+
+
 def _csv_rows(path: Path) -> list[list[str]]:
+    """The rows of a CSV file, decoded and split by the separator its header row uses."""
+    from .text import decode
+
     data = path.read_bytes()
+    if data.startswith(b"PK\x03\x04"):
+        raise InputError(f"{path.name}: this is a workbook (.xlsx), not a CSV file; rename it to "
+                         f"{path.stem}.xlsx, or {SAVE_AS_CSV}")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252")
+        text = decode(data, path)
+    except InputError as exc:
+        raise InputError(f"{str(exc).split('; ', 1)[0]}; {SAVE_AS_CSV}") from None
     first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    delimiter = max(",;\t", key=first.count)  # a tie (one column) is the comma
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise InputError(f"{path.name}: line {reader.line_num} cannot be read as CSV ({exc}); {SAVE_AS_CSV}") from None
 
 
 def _xlsx_rows(path: Path) -> list[list[str]]:
@@ -153,6 +186,55 @@ def parse_date(value: str) -> str:
         return dt.date(year, month, day).isoformat()
     except ValueError:
         raise ValueError(f"day {day} does not exist in {year:04d}-{month:02d}") from None
+
+
+# ------------------------------------------------------------------------------------------ categories
+
+CATEGORY_FIELDS = ("phase", "pilot", "county", "actor")  # values the dashboards group and filter by
+_PHASE = re.compile(r"(?:fase\s*)?(\d+)", re.I)
+
+
+def phase_value(value: str) -> str:
+    """A phase as stored: ``fase N`` for ``Fase 1``, ``fase1``, ``FASE 01`` or a bare ``1``; any
+    other text as written."""
+    m = _PHASE.fullmatch(value.strip())
+    return f"fase {int(m[1])}" if m else value
+
+
+def spelling_key(value: str) -> str:
+    """What two spellings of one category value share: NFC, letter case and spacing left out."""
+    return re.sub(r"\s+", "", nfc(value)).casefold()
+
+
+def align_spellings(rows: Sequence[TableRow], known: dict[str, Sequence[str]]) -> list[str]:
+    """Store one spelling per category value (``CATEGORY_FIELDS``; a ``fase N`` phase is already one):
+    a value in ``rows`` that differs from one in ``known`` (``{field: values in the database}``,
+    a pilot of a source and of a speaker alike) or from one in an earlier row only in letter case or
+    spacing is changed to that spelling in its row. Returns one warning per table, field and
+    spelling changed, naming the first row and both spellings."""
+    first: dict[tuple[str, str], tuple[str, str]] = {}  # (field, key) -> (spelling, where it is from)
+    for name, values in known.items():
+        for value in values:
+            if value:
+                first.setdefault((name, spelling_key(value)), (value, "already in the database"))
+    changed: dict[tuple[Path, str, str], list[TableRow]] = {}
+    for row in rows:
+        for name in CATEGORY_FIELDS:
+            value = row.values.get(name)
+            if not value or (name == "phase" and _PHASE.fullmatch(value)):
+                continue
+            spelling, _ = first.setdefault((name, spelling_key(value)), (value, f"of {row.where}"))
+            if spelling != value:
+                row.values[name] = spelling
+                changed.setdefault((row.table, name, value), []).append(row)
+    warnings = []
+    for (_, name, value), same in changed.items():
+        spelling, origin = first[(name, spelling_key(value))]
+        also = f" (also row{'s' if len(same) > 2 else ''} {', '.join(str(r.number) for r in same[1:])})"
+        warnings.append(f"{same[0].where}{also if len(same) > 1 else ''}: {name} {value!r} is stored as "
+                        f"{spelling!r}, the spelling {origin}, as the two differ only in letter case or spacing; "
+                        "write it the same way to silence this warning")
+    return warnings
 
 
 # ------------------------------------------------------------------------------------------ rows
@@ -226,7 +308,7 @@ def manifest_rows(path: Path, *, explicit: bool = False) -> tuple[list[TableRow]
                 delete_by = None
         rows.append(TableRow(path, number, file, {
             "delete_by": delete_by,
-            "kind": kind, "phase": rec.get("phase") or None, "pilot": rec.get("pilot") or None,
+            "kind": kind, "phase": phase_value(rec.get("phase", "")) or None, "pilot": rec.get("pilot") or None,
             "county": rec.get("county") or None, "date": date, "language": language,
             "media": rec.get("media") or None}, explicit))
     return rows, errors
@@ -343,10 +425,16 @@ class FileRef:
     meta: dict[str, Any] = field(default_factory=dict)
     described: bool = False  # a manifest row names it
     people: dict[str, Participant] = field(default_factory=dict)
+    in_roster: bool = False  # a participants row names it (not only '*' rows)
 
     @property
     def bare(self) -> str:
         return nfc(self.path.name)
+
+    @property
+    def named(self) -> bool:
+        """Whether a manifest or participants row names this file."""
+        return self.described or self.in_roster
 
     @property
     def parts(self) -> tuple[str, ...]:
@@ -422,4 +510,5 @@ def describe(refs: list[FileRef], manifest: list[TableRow], participants: list[T
         people, problems = roster_from_rows(chosen, refs[i].name or refs[i].rel)
         errors += problems
         refs[i].people.update(people)  # a row for the file wins over a '*' row
+        refs[i].in_roster = True
     return list(dict.fromkeys(errors))
