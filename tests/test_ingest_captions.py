@@ -91,3 +91,14 @@ def test_zoom_names_with_an_organisation_after_a_bar_are_speakers(tmp_path):
     parsed = read_file(write(tmp_path, "zoom.vtt", vtt))
     assert turns(parsed) == [("Kari Hansen | NIBR", "Kort kommentar."), ("Ola Fjellstad", "Ja."),
                              ("Kari Hansen | NIBR", "Enda en.")]
+
+
+def test_a_cue_with_two_voice_tags_is_a_turn_for_each_voice(tmp_path):
+    vtt = ("WEBVTT\n\n00:00:00.000 --> 00:00:05.000\n<v Ola Fjellstad>Første setning.\n\n"
+           "00:00:05.000 --> 00:00:09.000\n"
+           "<v Kari Bøe>Andre setning fra Kari.</v> <v Ola Fjellstad>Og Ola avbryter &amp; spør.</v>\n\n"
+           "00:00:09.000 --> 00:00:12.000\n<v Kari Bøe>Siste.</v>\n")
+    parsed = read_file(write(tmp_path, "teams_ny.vtt", vtt))
+    assert turns(parsed) == [("Ola Fjellstad", "Første setning."), ("Kari Bøe", "Andre setning fra Kari."),
+                             ("Ola Fjellstad", "Og Ola avbryter & spør."), ("Kari Bøe", "Siste.")]
+    assert [(t.start_time, t.end_time) for t in parsed.turns[1:3]] == [(5.0, 9.0), (5.0, 9.0)]

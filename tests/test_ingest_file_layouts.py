@@ -5,6 +5,8 @@ Every file is written by the test, with fictional Norwegian text (no real person
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -513,6 +515,29 @@ def test_otter_footer_in_a_word_export_is_dropped(tmp_path):
     assert [t.text for t in read_file(doc).turns] == ["Befaring i Nordvik.", "Vi så på tomtene."]
 
 
+@pytest.mark.parametrize("started,stopped", [("started transcription", "stopped transcription"),
+                                             ("startet transkripsjon", "stoppet transkripsjon")])
+def test_teams_transcription_notices_in_a_word_export_are_not_speech(tmp_path, started, stopped):
+    import docx
+
+    d = docx.Document()
+    for line in ("Fokusgruppe Vestby-Transcript", "12. mars 2024, 10:02", f"Ingrid Solbakken {started}",
+                 "Ingrid Solbakken   0:03", "Velkommen alle sammen.",
+                 "Gjest-7f3a (Unverified)   0:10", "Hei, det er meg fra Nordvik.",
+                 f"Ingrid Solbakken {stopped}", f"Ingrid Solbakken {started}",
+                 "Ingrid Solbakken   1:05", "Da er vi i gang igjen. Takk for i dag.",
+                 f"Ingrid Solbakken {stopped}"):
+        d.add_paragraph(line)
+    p = tmp_path / "teams.docx"
+    d.save(p)
+    parsed = read_file(p)
+    assert speakers_and_texts(parsed) == [("Ingrid Solbakken", "Velkommen alle sammen."),
+                                          ("Gjest-7f3a (Unverified)", "Hei, det er meg fra Nordvik."),
+                                          ("Ingrid Solbakken", "Da er vi i gang igjen. Takk for i dag.")]
+    assert parsed.preamble == ["Fokusgruppe Vestby-Transcript", "12. mars 2024, 10:02"]
+    assert started not in canonical(parsed) and stopped not in canonical(parsed)
+
+
 def test_word_headings_over_labelled_turns_are_the_turns_headings(tmp_path):
     import docx
 
@@ -785,6 +810,162 @@ def test_pdf_transcript_with_labels_alone_on_their_line(tmp_path):
         ("INTERVJUER", "Og tilliten?"),
         ("INFORMANT", "Den har økt mye det siste året, særlig til departementet."),
     ]
+
+
+def libreoffice_pdf(tmp_path: Path, source: Path) -> Path:
+    """``source`` saved as PDF by LibreOffice, as a transcription service or a colleague would."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed; it is needed to make this PDF")
+    out = tmp_path / "pdf"
+    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'lo-profil').as_uri()}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(out), str(source)], capture_output=True, timeout=300)
+    pdf = out / f"{source.stem}.pdf"
+    if not pdf.exists():
+        pytest.skip(f"LibreOffice did not convert {source.name} to PDF here")
+    return pdf
+
+
+TABLE_ROWS = [
+    ("00:00:05", "Intervjuer", "Kan du fortelle litt om hvordan bygdevekstavtalen kom i stand, og hvem som "
+                               "tok initiativet i kommunen?"),
+    ("00:00:41", "Ordfører", "Den kom i 2021. Vi var skeptiske først, fordi staten har lovet mye før, men "
+                             "fylket tok kontakt tidlig og ville ha oss med fra starten av."),
+    ("00:02:10", "Intervjuer", "Hvorfor var dere skeptiske?"),
+    ("00:02:15", "Ordfører", "Fordi vi har vært med på mange prosjekter som ble borte når pengene tok slutt, "
+                             "og folk i bygda husker det godt. Det tar tid å bygge tillit igjen."),
+    ("00:04:02", "Intervjuer", "Og hvordan er samarbeidet med fylket nå, etter to år med avtalen?"),
+    ("00:04:30", "Ordfører", "Det er mye bedre. Vi møtes hver måned, og vi har fått en fast kontaktperson "
+                             "som kjenner kommunen og svarer når vi ringer."),
+]
+
+
+def make_table_pdf(tmp_path: Path, maker: str) -> Path:
+    """A transcript in a table (Tid | Navn | Tekst) under a title, as PDF: drawn by fpdf2, or a Word
+    table saved as PDF by LibreOffice."""
+    if maker == "fpdf2":
+        import fpdf
+
+        pdf = fpdf.FPDF()
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=11)
+        pdf.multi_cell(0, 6, "Intervju med ordfører, Fjellvik", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(4)
+        with pdf.table(col_widths=(25, 30, 135)) as table:
+            for values in [("Tid", "Navn", "Tekst")] + TABLE_ROWS:
+                row = table.row()
+                for value in values:
+                    row.cell(value)
+        p = tmp_path / "tabell.pdf"
+        pdf.output(str(p))
+        return p
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("Intervju med ordfører, Fjellvik")
+    d.sections[0].footer.paragraphs[0].text = "Transkribert av Lydskrift AS"
+    table = d.add_table(rows=0, cols=3)
+    table.style = "Table Grid"
+    for values in [("Tid", "Navn", "Tekst")] + TABLE_ROWS * 4:  # over two pages
+        for cell, value in zip(table.add_row().cells, values):
+            cell.text = value
+    source = tmp_path / "tabell.docx"
+    d.save(source)
+    return libreoffice_pdf(tmp_path, source)
+
+
+@pytest.mark.parametrize("maker", ["fpdf2", "libreoffice"])
+def test_pdf_transcript_table_gives_a_turn_per_row(tmp_path, maker):
+    parsed = read_file(make_table_pdf(tmp_path, maker))
+    assert parsed.kind_hint == "transcript"
+    rows = TABLE_ROWS if maker == "fpdf2" else TABLE_ROWS * 4
+    assert speakers_and_texts(parsed) == [(name, text) for _, name, text in rows]
+    assert [t.start_time for t in parsed.turns[:6]] == [5.0, 41.0, 130.0, 135.0, 242.0, 270.0]
+    assert parsed.preamble == ["Intervju med ordfører, Fjellvik"]
+    pages = [t.page for t in parsed.turns]
+    assert pages == sorted(pages) and pages[0] == 1 and (pages[-1] > 1) == (maker == "libreoffice")
+    text = canonical(parsed)
+    assert "Tid Navn Tekst" not in text and "Lydskrift" not in text
+
+
+def test_pdf_lines_with_a_time_and_a_name_read_as_a_document_are_warned_about(tmp_path):
+    import fpdf
+
+    pdf = fpdf.FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    for i, (_, name, text) in enumerate(TABLE_ROWS):
+        pdf.set_xy(10, 20 + 8 * i)
+        pdf.cell(0, 6, f"00:0{i}:1{i} {name} {text[:60]}")
+    p = tmp_path / "tider.pdf"
+    pdf.output(str(p))
+    parsed = read_file(p)
+    assert parsed.kind_hint == "dokument"
+    assert parsed.warnings == ["tider.pdf: 6 lines start with a time and a name (such as 'Intervjuer') but no "
+                               "speaker turns were found, so the file is read as a document without speakers; "
+                               "ingest the file it was made from (.docx), or write the turns as 'Name: text'"]
+
+
+FOOTNOTE_TURNS = [
+    ("Intervjuer", "Hvordan startet prosjektet i kommunen?"),
+    ("Prosjektleder", "Det startet med et møte i Nordvik i 2021, og alle kommunene i regionen var med fra starten."),
+    ("Intervjuer", "Hvem tok initiativet til samarbeidet med fylket?"),
+    ("Prosjektleder", "Det var ordføreren og rådmannen, sammen med fylkets rådgiver for næring."),
+]
+
+
+def make_footnote_pdf(tmp_path: Path, maker: str) -> Path:
+    """A transcript whose second turn has a footnote (marker after "Nordvik") explained at the page bottom."""
+    note = "Nordvik er et fiktivt sted i denne teksten."
+    before, after = FOOTNOTE_TURNS[1][1].split(" i 2021")
+    if maker == "fpdf2":
+        import fpdf
+
+        pdf = fpdf.FPDF()
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=11)
+        pdf.multi_cell(0, 6, f"Intervjuer: {FOOTNOTE_TURNS[0][1]}", new_x="LMARGIN", new_y="NEXT")
+        pdf.write(6, f"Prosjektleder: {before}")
+        pdf.char_vpos = "SUP"
+        pdf.write(6, "1")
+        pdf.char_vpos = "LINE"
+        pdf.write(6, f" i 2021{after}")
+        pdf.ln(8)
+        for speaker, text in FOOTNOTE_TURNS[2:]:
+            pdf.multi_cell(0, 6, f"{speaker}: {text}", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", size=8)
+        pdf.set_xy(10, 270)
+        pdf.multi_cell(0, 4, f"1 {note}")
+        p = tmp_path / "fotnote.pdf"
+        pdf.output(str(p))
+        return p
+    from odf.opendocument import OpenDocumentText
+    from odf.text import Note, NoteBody, NoteCitation, P
+
+    doc = OpenDocumentText()
+    doc.text.addElement(P(text=f"Intervjuer: {FOOTNOTE_TURNS[0][1]}"))
+    para = P(text=f"Prosjektleder: {before}")
+    footnote = Note(noteclass="footnote", id="ftn1")
+    footnote.addElement(NoteCitation(text="1"))
+    body = NoteBody()
+    body.addElement(P(text=note))
+    footnote.addElement(body)
+    para.addElement(footnote)
+    para.addText(f" i 2021{after}")
+    doc.text.addElement(para)
+    for speaker, text in FOOTNOTE_TURNS[2:]:
+        doc.text.addElement(P(text=f"{speaker}: {text}"))
+    source = tmp_path / "fotnote.odt"
+    doc.save(str(source))
+    return libreoffice_pdf(tmp_path, source)
+
+
+@pytest.mark.parametrize("maker", ["fpdf2", "libreoffice"])
+def test_pdf_footnotes_are_a_segment_of_their_own_and_markers_leave_the_speech(tmp_path, maker):
+    parsed = read_file(make_footnote_pdf(tmp_path, maker))
+    assert parsed.kind_hint == "transcript"
+    assert speakers_and_texts(parsed) == FOOTNOTE_TURNS + [(None, "Nordvik er et fiktivt sted i denne teksten.")]
+    assert (parsed.turns[-1].heading, parsed.turns[-1].page) == ("Fotnoter", 1)
 
 
 # ----------------------------------------------------------------------------------------- ODT

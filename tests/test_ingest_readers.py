@@ -128,6 +128,28 @@ def test_markdown_notes_bullets_with_subitems_and_headings(tmp_path):
     assert all(t.speaker is None for t in parsed.turns)
 
 
+def test_markdown_table_rows_are_segments_with_their_column_names(tmp_path):
+    p = write(tmp_path, "notater_tabell.md", (
+        "# Dialogkonferanse Nordvik\n\n"
+        "## Innspill fra gruppene\n\n"
+        "| Gruppe | Tiltak | Ansvar |\n"
+        "|:---|---|---:|\n"
+        "| 1 | Flere boliger for unge | Kommunen |\n"
+        "| 2 | Bedre veier til Nordvik \\| Sørvik |  |\n"
+        "Uten kant | Samarbeid med banken<br>og Husbanken | Fylket\n\n"
+        "Prosessleder: Vi tar dette videre til styringsgruppa.\n"
+    ))
+    parsed = read_file(p)
+    assert parsed.kind_hint == "notes"
+    assert [(t.heading, t.text) for t in parsed.turns] == [
+        ("Innspill fra gruppene", "Gruppe 1 — Tiltak: Flere boliger for unge — Ansvar: Kommunen"),
+        ("Innspill fra gruppene", "Gruppe 2 — Tiltak: Bedre veier til Nordvik | Sørvik"),
+        ("Innspill fra gruppene", "Gruppe: Uten kant — Tiltak: Samarbeid med banken og Husbanken — Ansvar: Fylket"),
+        ("Innspill fra gruppene", "Prosessleder: Vi tar dette videre til styringsgruppa."),
+    ]
+    assert "---" not in build_canonical(parsed)[0]
+
+
 def test_txt_notes_paragraphs_with_colon_headings(tmp_path):
     p = write(tmp_path, "notat.txt", (
         "Gruppe 3:\n\n"
@@ -339,6 +361,124 @@ def test_unreadable_files_give_one_line_naming_file_and_reason(tmp_path, name, c
     with pytest.raises(WorkbenchError) as exc:
         read_file(p)
     assert str(exc.value).startswith(name) and message in str(exc.value) and "\n" not in str(exc.value)
+
+
+def ole_file(streams: list[str]) -> bytes:
+    """An OLE compound file (the container of an old .doc and of a password-protected .docx) holding
+    empty streams with the given names: header, one FAT sector, one directory sector."""
+    import struct
+
+    free, end, fat_sector = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
+    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(16)
+              + struct.pack("<HHHHH6xIIIIIIIII", 0x3E, 3, 0xFFFE, 9, 6, 0, 1, 1, 0, 4096, end, 0, end, 0)
+              + struct.pack("<I", 0) + struct.pack("<I", free) * 108)
+    fat = struct.pack("<II", fat_sector, end) + struct.pack("<I", free) * 126
+
+    def entry(name: str, kind: int, child: int, right: int) -> bytes:
+        raw = name.encode("utf-16-le") + b"\0\0"
+        return (raw.ljust(64, b"\0") + struct.pack("<HBB", len(raw), kind, 1)
+                + struct.pack("<III", free, right, child) + bytes(36) + struct.pack("<IQ", end, 0))
+
+    entries = [entry("Root Entry", 5, 1 if streams else free, free)]
+    entries += [entry(name, 2, free, i + 2 if i + 1 < len(streams) else free) for i, name in enumerate(streams)]
+    directory = b"".join(entries).ljust(512, b"\0")
+    return header + fat + directory
+
+
+def encrypted_odt(path: Path) -> Path:
+    """An .odt saved with a password: its parts are encrypted, the manifest says how."""
+    import os
+    import zipfile
+
+    from odf.opendocument import OpenDocumentText
+    from odf.text import P
+
+    doc = OpenDocumentText()
+    doc.text.addElement(P(text="Intervjuer: Dette skal ingen lese."))
+    plain = path.with_name("plain.odt")
+    doc.save(str(plain))
+    ns = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
+    with zipfile.ZipFile(plain) as zin, zipfile.ZipFile(path, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "content.xml":
+                data = os.urandom(len(data))
+            elif info.filename == "META-INF/manifest.xml":
+                data = data.replace(
+                    b'manifest:full-path="content.xml" manifest:media-type="text/xml"/>',
+                    b'manifest:full-path="content.xml" manifest:media-type="text/xml">'
+                    b'<manifest:encryption-data manifest:checksum-type="urn:oasis:names:tc:opendocument:xmlns:'
+                    b'manifest:1.0#sha256-1k" manifest:checksum="AAAA"><manifest:algorithm manifest:algorithm-name='
+                    b'"http://www.w3.org/2001/04/xmlenc#aes256-cbc" manifest:initialisation-vector="AAAA"/>'
+                    b'</manifest:encryption-data></manifest:file-entry>')
+                assert f"xmlns:manifest=\"{ns}\"".encode() in data and b"encryption-data" in data
+            zout.writestr(info, data)
+    return path
+
+
+def small_pdf(path: Path, *, password: str | None = None, owner_only: bool = False) -> Path:
+    import fpdf
+    from pypdf import PdfReader, PdfWriter
+
+    pdf = fpdf.FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    for i, line in enumerate(["Intervjuer: Hvordan har samarbeidet med fylket vært i år?",
+                              "Informant: Det har vært godt, og vi har fått mer tillit til hverandre.",
+                              "Intervjuer: Og staten, hvordan opplever dere den?",
+                              "Informant: Den er langt unna, men departementet svarer når vi ringer."]):
+        pdf.set_xy(10, 20 + 8 * i)
+        pdf.cell(0, 6, line)
+    pdf.output(str(path))
+    if password is not None or owner_only:
+        writer = PdfWriter(clone_from=PdfReader(str(path)))
+        writer.encrypt(user_password="" if owner_only else password, owner_password="eier", algorithm="RC4-128")
+        writer.write(str(path))
+    return path
+
+
+def damaged_xml_docx(path: Path) -> Path:
+    import zipfile
+
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("Intervjuer: Hei.")
+    whole = path.with_name("hel.docx")
+    d.save(whole)
+    with zipfile.ZipFile(whole) as zin, zipfile.ZipFile(path, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            zout.writestr(info, data[:-40] if info.filename == "word/document.xml" else data)
+    return path
+
+
+@pytest.mark.parametrize("name,make,message", [
+    ("passord.pdf", lambda p: small_pdf(p, password="hemmelig"),
+     "passord.pdf: the file is password-protected; save a copy without a password and ingest that"),
+    ("passord.docx", lambda p: p.write_bytes(ole_file(["EncryptionInfo", "EncryptedPackage"])),
+     "passord.docx: the file is password-protected; save a copy without a password and ingest that"),
+    ("passord.odt", encrypted_odt,
+     "passord.odt: the file is password-protected; save a copy without a password and ingest that"),
+    ("gammel.docx", lambda p: p.write_bytes(ole_file(["WordDocument", "1Table"])),
+     "gammel.docx: this is an old Word .doc (Word 97-2003), not .docx; open it in Word and save it as .docx"),
+    ("egentlig_pdf.docx", lambda p: p.write_bytes(small_pdf(p.with_name("x.pdf")).read_bytes()),
+     "egentlig_pdf.docx: this is a PDF named .docx; rename it to .pdf and ingest that"),
+    ("ødelagt_xml.docx", damaged_xml_docx,
+     "ødelagt_xml.docx: the Word XML inside is damaged (word/document.xml line 2); open the file in Word, "
+     "let Word repair it, and save it again"),
+])
+def test_protected_or_misnamed_files_say_what_they_are_and_the_fix(tmp_path, name, make, message):
+    p = tmp_path / name
+    make(p)
+    with pytest.raises(WorkbenchError) as exc:
+        read_file(p)
+    assert str(exc.value) == message
+
+
+def test_a_pdf_with_only_an_owner_password_is_read(tmp_path):
+    parsed = read_file(small_pdf(tmp_path / "eier.pdf", owner_only=True))
+    assert [t.speaker for t in parsed.turns] == ["Intervjuer", "Informant", "Intervjuer", "Informant"]
 
 
 def test_canonical_offsets_point_at_turn_text(tmp_path):

@@ -391,6 +391,39 @@ def test_a_docx_with_damaged_compressed_data_says_how_to_mend_it(db, tmp_path):
     assert error.endswith("open it in Word and save it again, or copy it again from where it came")
 
 
+def test_broken_and_password_protected_pdfs_are_one_line_each_without_pypdf_noise(tmp_path, caplog, recwarn):
+    import fpdf
+    from pypdf import PdfReader, PdfWriter
+
+    url = f"sqlite:///{tmp_path / 'wb.db'}"
+    d = tmp_path / "korpus"
+    d.mkdir()
+    pdf = fpdf.FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    for i in range(3):
+        pdf.set_xy(10, 20 + 8 * i)
+        pdf.cell(0, 6, f"Intervjuer: Spørsmål {i} om samarbeidet med fylket.")
+    whole = tmp_path / "hel.pdf"
+    pdf.output(str(whole))
+    data = whole.read_bytes()
+    (d / "avkuttet.pdf").write_bytes(data[:len(data) // 2])  # a download that stopped halfway
+    writer = PdfWriter(clone_from=PdfReader(str(whole)))
+    writer.encrypt(user_password="hemmelig", owner_password="eier", algorithm="RC4-128")
+    writer.write(str(d / "passord.pdf"))
+    (d / "notat.md").write_text(notes(1, "Vadsø"), encoding="utf-8")
+    assert run(url, "init").exit_code == 0
+    result = run(url, "ingest", str(d))
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert [ln.split(":", 2)[1].strip() for ln in lines if ln.startswith("Feil:")] == ["avkuttet.pdf", "passord.pdf"]
+    assert "Feil: passord.pdf: the file is password-protected; save a copy without a password and ingest that" in lines
+    assert "EOF marker" not in result.output and "Traceback" not in result.output
+    assert not [r for r in caplog.records if r.name.startswith("pypdf")]
+    assert not [w for w in recwarn if "pypdf" in str(w.filename)]
+    assert lines[-1].startswith("1 lagt til")
+
+
 def test_a_zip_bomb_docx_is_refused_fast_and_with_little_memory(db, tmp_path):
     d = tmp_path / "korpus"
     d.mkdir()

@@ -335,7 +335,10 @@ def test_bracketed_name_with_clock_time(tmp_path):
     parsed = read_file(p)
     assert turns_of(parsed) == [("Kari Nordmann", "Hei alle sammen"), ("Ola Fjell", "Hei"),
                                 ("Kari Nordmann", "Da starter vi")]
-    assert parsed.turns[1].start_time == 10 * 3600 + 15 * 60 + 40
+    # times of day, not times in the recording: stored from the first one, with one warning
+    assert [t.start_time for t in parsed.turns] == [0.0, 8.0, 29.0]
+    assert len(parsed.warnings) == 1
+    assert parsed.warnings[0].startswith("teksting.txt:1: the times are clock times (the first is 10:15:32")
 
 
 def test_label_with_time_and_text_on_the_next_line_rev_style(tmp_path):
@@ -380,6 +383,21 @@ def test_otter_footer_is_dropped_not_stored_as_speech(tmp_path, footer):
     assert footer not in build_canonical(parsed)[0]
     # notes that end with the footer: the footer is no paragraph of its own
     notes = read_file(write(tmp_path, "notat.txt", f"Befaring i Nordvik.\n\nVi så på tomtene.\n\n{footer}\n"))
+    assert [t.text for t in notes.turns] == ["Befaring i Nordvik.", "Vi så på tomtene."]
+
+
+def test_transcription_notices_are_not_speech_but_a_sentence_about_them_is(tmp_path):
+    p = write(tmp_path, "teams.txt", (
+        "Kari Nordmann  0:03\nHei alle sammen.\n\nKari Nordmann stoppet transkripsjon\n"
+        "Kari Nordmann startet transkripsjon\n\n"
+        "Ola Fjell  0:15\nTakk. Vi stoppet transkripsjonen i stad.\nVi stoppet transkripsjon\n\n"
+        "Ola Fjell stopped transcription\n"
+    ))
+    parsed = read_file(p)
+    assert turns_of(parsed) == [("Kari Nordmann", "Hei alle sammen."),
+                                ("Ola Fjell", "Takk. Vi stoppet transkripsjonen i stad.\nVi stoppet transkripsjon")]
+    notes = read_file(write(tmp_path, "notat.txt", "Befaring i Nordvik.\nKari Nordmann startet transkripsjon\n"
+                                                   "Vi så på tomtene.\n"))
     assert [t.text for t in notes.turns] == ["Befaring i Nordvik.", "Vi så på tomtene."]
 
 

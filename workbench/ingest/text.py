@@ -34,7 +34,8 @@ recurring speaker (``i:`` and ``r:``, or ``r:`` beside ``I:``), so a line of pro
 so a participants.csv row ``I`` or ``Intervjuer`` gives ``i:`` or ``intervjuer:`` its actor.
 
 A tool's footer after the last line of speech ("Transcribed by https://otter.ai") is dropped, never
-stored as text of the last turn (:func:`is_tool_footer`).
+stored as text of the last turn (:func:`is_tool_footer`); so are its notices on lines of their own
+anywhere, such as Teams' "Kari Nordmann stopped transcription" (:func:`is_tool_notice`).
 
 ``split_turns`` works in two passes over the lines: the first classifies each line once and keeps
 only compact records of the label-like lines, the file's pattern is decided from those records, and
@@ -146,6 +147,17 @@ _LOWER_CODE = re.compile(r"[^\W\d_]{1,4}\d{0,3}")
 # The footer a transcription tool writes after the transcript: "Transcribed by https://otter.ai",
 # "Transcribed by Otter.ai", "Transcribed by https://otter.ai on May 3, 2024".
 TOOL_FOOTER = re.compile(r"transcribed\s+by\s+(?:https?://)?(?:www\.)?otter\.ai\b.{0,80}", re.I)
+# What a meeting tool writes between the turns when someone stops or starts the transcription (Teams'
+# Word export): "Kari Nordmann stopped transcription", "Kari Nordmann startet transkripsjon",
+# "Transcription has started". The name is capitalised words (and a "(Gjest)"-like note).
+_TRANSCRIPTION = r"(?:transcription|transcribing|transkripsjon(?:en)?|transkribering(?:en|a)?)"
+_STOP_START = r"(?:started|stopped|startet|stoppet|starta|stoppa)"
+_NAME_WORD = r"(?:[^\W\d_][\w.'’\-]*|\([^()\n]{1,30}\))"
+TOOL_NOTICE = re.compile(
+    rf"(?P<name>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,5}})[ \t]+{_STOP_START}[ \t]+(?:the[ \t]+)?{_TRANSCRIPTION}"
+    rf"|{_TRANSCRIPTION}[ \t]+(?:has[ \t]+|is[ \t]+|er[ \t]+|ble[ \t]+)?{_STOP_START}", re.I)
+_PRONOUNS = frozenset(("jeg", "eg", "vi", "me", "du", "han", "hun", "ho", "de", "dei", "dere", "det", "den",
+                       "i", "we", "he", "she", "they", "you", "it", "someone", "noen", "nokon"))
 LOWER_CONNECTIVES = frozenset({"i", "fra", "frå", "på", "for", "og", "av", "til", "ved", "om", "de", "la", "von", "van"})
 CAPS_ALONE = re.compile(r"^[A-ZÆØÅÄÖÉ0-9][A-ZÆØÅÄÖÉ0-9 _()\-.]*$")
 _DIGITS = re.compile(r"\d+")
@@ -335,6 +347,17 @@ def is_section_lead(label: str) -> bool:
 def is_tool_footer(line: str) -> bool:
     """True for the footer a transcription tool writes after the speech ("Transcribed by https://otter.ai")."""
     return TOOL_FOOTER.fullmatch(line.strip()) is not None
+
+
+def is_tool_notice(line: str) -> bool:
+    """True for a meeting tool's notice that transcription stopped or started ("Kari Nordmann stopped
+    transcription", "Kari Nordmann startet transkripsjon"): a line of its own anywhere, never speech."""
+    line = line.strip()
+    m = TOOL_NOTICE.fullmatch(line) if len(line) <= 120 else None
+    if m is None:
+        return False
+    name = m.group("name")
+    return name is None or (name[0].isupper() or name[0] == "(") and name.split()[0].casefold() not in _PRONOUNS
 
 
 def looks_like_label(label: str) -> bool:
@@ -621,6 +644,9 @@ def _scan(lines: Iterable[tuple[str, int]], roster: _Roster | None) -> _Scan:
     kinds = sc.kinds
     footer: list[int] = []  # the tool footer lines after the last other content, if any
     for i, (line, lineno) in enumerate(lines):
+        if ("ranscri" in line or "ranskri" in line) and is_tool_notice(line):
+            kinds.append(BLANK)  # "Kari Nordmann stopped transcription": not speech, stored nowhere
+            continue
         r = _classify(line, roster)
         if r.__class__ is int:
             kinds.append(r)
@@ -901,7 +927,37 @@ def _split(source: Callable[[], Iterable[tuple[str, int]]], roster: Iterable[str
         return None
     starts, warnings = plan
     turns, preamble = _build(source(), sc.kinds, starts, file)
+    clock = clock_times_to_offsets(turns, file)
+    if clock:
+        warnings.append(clock)
     return turns, preamble, warnings
+
+
+CLOCK_START = 3600.0  # a first time at least this far from 0 (and times that rise) is a time of day
+
+
+def clock_times_to_offsets(turns: list[Turn], file: str) -> str | None:
+    """Times of day ("[Kari Nordmann] 10:02:15", Zoom's saved transcript) made times in the recording.
+
+    A recording's own times start near 0; when the first time is an hour or more and no time is before
+    the one above it, they are read as clock times and stored counting from the first one. Returns
+    the warning that says so, or None when the times are left as they are."""
+    timed = [t for t in turns if t.start_time is not None]
+    times = [t.start_time for t in timed]
+    if len(times) < 2 or times[0] < CLOCK_START or times[-1] >= 24 * 3600 \
+            or any(b < a for a, b in zip(times, times[1:])):
+        return None
+    first = times[0]
+    for t in turns:
+        if t.start_time is not None:
+            t.start_time -= first
+        if t.end_time is not None:
+            t.end_time = max(0.0, t.end_time - first)
+    where = f"{file}:{timed[0].line}" if timed[0].line else file
+    clock = f"{int(first) // 3600:02d}:{int(first) % 3600 // 60:02d}:{int(first) % 60:02d}"
+    return (f"{where}: the times are clock times (the first is {clock}, not near 00:00:00), so they are stored "
+            f"counting from the first turn ({clock} is 00:00:00); if the recording began before the first "
+            "turn, playback of a turn starts that much too early")
 
 
 def split_turns(lines: list[tuple[str, int]], roster: list[str] | None, file: str,
@@ -925,16 +981,43 @@ def split_turns(lines: list[tuple[str, int]], roster: list[str] | None, file: st
 _ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 _BULLET = re.compile(r"^(\s*)([-*+•–]|\d{1,3}[.)])\s+(.*)$")
+# A Markdown table: a header row, the rule under it (|---|:---:|), then a row per line.
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+_CELL_BREAK = re.compile(r"<br\s*/?>", re.I)
+
+
+def _table_cells(line: str) -> list[str]:
+    s = line.strip()
+    s = s[1:] if s.startswith("|") else s
+    s = s[:-1] if s.endswith("|") and not s.endswith("\\|") else s
+    return [" ".join(_CELL_BREAK.sub(" ", c).replace("\\|", "|").split()) for c in _CELL_SPLIT.split(s)]
+
+
+def _table_row(header: list[str], cells: list[str]) -> str:
+    """A Markdown table row as one readable line: each cell after its column name ("Tiltak: ..."), a
+    number in the first column right after it ("Gruppe 2"), cells joined with " — "; empty cells
+    left out."""
+    parts = []
+    for i, cell in enumerate(cells):
+        cell = _strip_emphasis(cell)
+        if not cell:
+            continue
+        name = _strip_emphasis(header[i]) if i < len(header) else ""
+        parts.append(f"{name} {cell}" if name and i == 0 and cell.isdigit() else f"{name}: {cell}" if name else cell)
+    return " — ".join(parts)
 
 
 def split_notes(lines: list[tuple[str, int]]) -> list[Turn]:
-    """One Turn per paragraph or top-level bullet item (with its sub-items), with the nearest heading."""
+    """One Turn per paragraph, top-level bullet item (with its sub-items) or Markdown table row, with
+    the nearest heading."""
     turns: list[Turn] = []
     heading: str | None = None
     current: list[str] = []
     cur_line: int | None = None
     cur_bullet = False
     base_indent: int | None = None
+    table: list[str] | None = None  # the column names of the Markdown table being read
 
     def flush():
         nonlocal current, cur_line, cur_bullet
@@ -945,6 +1028,18 @@ def split_notes(lines: list[tuple[str, int]]) -> list[Turn]:
 
     for idx, (line, lineno) in enumerate(lines):
         nxt = lines[idx + 1][0] if idx + 1 < len(lines) else ""
+        if table is not None:
+            if "|" in line and line.strip():
+                if not _TABLE_RULE.match(line):
+                    text = _table_row(table, _table_cells(line))
+                    if text:
+                        turns.append(Turn(text=text, heading=heading, line=lineno))
+                continue
+            table = None
+        if "|" in line and "|" in nxt and "-" in nxt and _TABLE_RULE.match(nxt):
+            flush()
+            table = _table_cells(line)
+            continue
         if not line.strip():
             if not cur_bullet:
                 flush()
@@ -1020,7 +1115,10 @@ def parse_lines(source: Callable[[], Iterable[tuple[str, int]]], fmt: str, roste
 
 
 def drop_tool_footer(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
-    """The lines without a transcription tool's footer after the last other line (see :func:`is_tool_footer`)."""
+    """The lines without a transcription tool's footer after the last other line (see :func:`is_tool_footer`),
+    and with its notices (:func:`is_tool_notice`) as blank lines."""
+    if any(is_tool_notice(line) for line, _ in lines):
+        lines = [("", n) if is_tool_notice(line) else (line, n) for line, n in lines]
     end = len(lines)
     while end and not lines[end - 1][0].strip():
         end -= 1

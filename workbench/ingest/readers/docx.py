@@ -26,7 +26,8 @@ from pathlib import Path
 
 from ...errors import InputError
 from ..model import Parsed, Turn
-from ..text import TIMESTAMP, is_tool_footer, looks_like_label, split_turns
+from ..text import TIMESTAMP, is_tool_footer, is_tool_notice, looks_like_label, split_turns
+from .sniff import describe
 
 HEADING_STYLES = ("heading", "overskrift", "title", "tittel")
 
@@ -519,7 +520,11 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
          strict_roster: bool = False) -> Parsed:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
+    from lxml import etree
 
+    problem = describe(path, "docx")  # password-protected, an old .doc, a PDF named .docx ...
+    if problem:
+        raise InputError(f"{path.name}: {problem}")
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
@@ -528,6 +533,9 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
     except zlib.error as exc:  # a zip whose compressed data is damaged (a broken download or disk)
         raise InputError(f"{path.name}: the file is damaged ({exc}); open it in Word and save it again, "
                          "or copy it again from where it came") from None
+    except etree.XMLSyntaxError as exc:
+        raise InputError(f"{path.name}: the Word XML inside is damaged ({_damaged_part(path) or exc}); open the "
+                         "file in Word, let Word repair it, and save it again") from None
     styles = {}
     for s in document.styles:
         try:
@@ -554,6 +562,24 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
         parsed.warnings.append(f"{path.name}: {comments} Word comment{'s' if comments > 1 else ''} "
                                "(review notes) not read; they are not part of the text")
     return parsed
+
+
+def _damaged_part(path: Path) -> str | None:
+    """'word/document.xml line 2' for the first XML part of a Word file that does not parse."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        with zipfile.ZipFile(path) as z:
+            for name in z.namelist():
+                if name.endswith((".xml", ".rels")):
+                    try:
+                        etree.fromstring(z.read(name), parser)
+                    except etree.XMLSyntaxError as exc:
+                        return f"{name} line {exc.lineno}" if exc.lineno else name
+    except (zipfile.BadZipFile, OSError, zlib.error, KeyError, RuntimeError):
+        return None
+    return None
 
 
 def blocks_to_parsed(blocks: list[Para | Table], fmt: str, roster: set[str] | None, file: str, *,
@@ -686,7 +712,9 @@ def split_paragraphs(paras: list[Para], roster: list[str] | None, file: str, *,
 
 def _without_tool_footer(blocks: list[Para | Table]) -> list[Para | Table]:
     """The blocks without a transcription tool's footer after the last text ("Transcribed by
-    https://otter.ai"), as its own paragraph or as the last line of the last one (Shift+Enter)."""
+    https://otter.ai"), as its own paragraph or as the last line of the last one (Shift+Enter), and
+    without its notices anywhere ("Kari Nordmann stopped transcription", Teams)."""
+    blocks = [b for b in blocks if not (isinstance(b, Para) and b.text and is_tool_notice(b.text))]
     end = len(blocks)
     while end and isinstance(blocks[end - 1], Para) and not blocks[end - 1].text:
         end -= 1

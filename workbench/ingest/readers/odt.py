@@ -15,6 +15,7 @@ from pathlib import Path
 from ...errors import InputError
 from ..model import Parsed, Turn
 from .docx import _PAGE_ONLY, Cell, Para, Table, blocks_to_parsed, table_paragraphs
+from .sniff import describe
 
 LINE_BREAK = "\u2028"  # text:line-break (a newline in the XML's text is white space, not a break)
 
@@ -23,6 +24,9 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
          strict_roster: bool = False) -> Parsed:
     from odf import opendocument
 
+    problem = describe(path, "odt")  # password-protected, a .docx named .odt ...
+    if problem:
+        raise InputError(f"{path.name}: {problem}")
     try:
         doc = opendocument.load(str(path))
     except (zipfile.BadZipFile, KeyError, ValueError, Exception) as exc:

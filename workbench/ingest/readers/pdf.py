@@ -8,25 +8,38 @@ line spacing. Before anything else the page furniture goes:
 - page numbers ("3", "3/5", "3 / 5", "Side 3 av 5", "Page 3 of 5", "- 3 -") at the top or bottom
   of a page, and lines repeated at the same place at the top/bottom of every page (running headers
   and footers);
-- words hyphenated at line ends are joined.
+- words hyphenated at line ends are joined;
+- footnotes (lines in a smaller font at the bottom of a page, the first starting with its number)
+  become segments at the end under "Fotnoter", as in Word and OpenDocument files, and their raised
+  markers in the text go.
 
 A PDF whose lines start with recurring speaker labels ("Intervjuer: ...", "KOMMUNEDIREKTØR: ...")
 is a transcript: the cleaned lines go through :func:`workbench.ingest.text.split_turns` like a txt
-file, each turn with the page it starts on. Any other PDF is a document: one segment per paragraph
-with its heading and page.
+file, each turn with the page it starts on. A transcript laid out as a table (Tid | Navn | Tekst,
+a Word table saved as PDF) is read from the columns its text is drawn in: one turn per row, as for
+the Word table (:func:`workbench.ingest.readers.docx.transcript_layout`). Any other PDF is a
+document: one segment per paragraph with its heading and page.
+
+pypdf's own log lines and warnings ("EOF marker not found") are not shown: a PDF that cannot be read
+gets one line naming it, the reason and the fix.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import statistics
+import warnings
 from collections import Counter
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...errors import InputError
 from ..model import Parsed, Turn
 from ..text import split_turns
+from .docx import Cell, Para, Table, blocks_to_parsed, transcript_layout
+from .sniff import PASSWORD, describe
 
 PAGE_NUMBER = re.compile(
     r"^\s*(?:(?:(?:side|sida|s\.|page|p\.)\s*)?\d{1,4}\s*(?:(?:av|of|/|\|)\s*\d{1,4})?"
@@ -41,6 +54,10 @@ LABEL_START = re.compile(
 TIME_ONLY = re.compile(r"^\s*[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?[\])]?\s*$")
 NAME_TIME = re.compile(r"^[^\d:]{1,60}?\s+[\[(]?\d{1,2}:\d{2}(?::\d{2})?[\])]?$")
 CAPS_LABEL = re.compile(r"^[A-ZÆØÅÄÖÉ][A-ZÆØÅÄÖÉ0-9 _()\-.]{0,40}:?$")
+MARKER = re.compile(r"^\s*(?:\d{1,3}|[*†‡])\s*$")  # a footnote marker: "1", "12", "*"
+NOTE_START = re.compile(r"^\s*(\d{1,3}|[*†‡])(?:\s+|(?=[^\W\d_]))(?=\S)")  # "1 Nordvik er ...", "1Nordvik"
+TIME_NAME = re.compile(r"^[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?[\])]?\s+([A-ZÆØÅÄÖÉ][\w\-]*)")
+COLUMN_SLACK = 2.0  # points: text starting this close to a column's left edge is in that column
 
 
 @dataclass
@@ -50,25 +67,64 @@ class Line:
     size: float
     bold: bool
     x: float = 0.0
+    spans: list[tuple[float, str, bool]] = field(default_factory=list)  # (x, text, is a footnote marker)
 
 
 def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = False,
          strict_roster: bool = False) -> Parsed:
-    from pypdf import PdfReader
+    with _quiet_pypdf():
+        pages = _read_pages(path)
+    pages = _drop_running_lines(pages)
+    body = _body_size(pages)
+    notes: list[Turn] = []
+    text_pages: list[list[Line]] = []
+    for page_no, lines in enumerate(pages, start=1):
+        lines, found = _footnotes(lines, body)
+        text_pages.append(lines)
+        notes.extend(Turn(text=t, heading="Fotnoter", page=page_no) for t in found)
+    pages = strip_margin_numbers(text_pages)
+    parsed = _parse(pages, roster, path.name, force_notes, strict_roster)
+    parsed.turns.extend(notes)
+    return parsed
+
+
+@contextmanager
+def _quiet_pypdf():
+    """pypdf's log lines and warnings ("EOF marker not found") not shown while a PDF is read: the
+    reader reports what matters in its own one line."""
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+def _read_pages(path: Path) -> list[list[Line]]:
+    from pypdf import PasswordType, PdfReader
     from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(str(path))
-        pages = [_page_lines(page) for page in reader.pages]
+        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+            raise InputError(f"{path.name}: {PASSWORD}")  # an owner password alone opens with ""
+        return [_page_lines(page) for page in reader.pages]
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise InputError(f"{path.name}: not a readable PDF ({exc}); export it again as PDF "
-                         "(a scanned PDF needs OCR first)") from None
-    pages = strip_margin_numbers(pages)
-    pages = _drop_running_lines(pages)
+        problem = describe(path, "pdf")  # a Word file named .pdf ...
+        raise InputError(f"{path.name}: " + (problem or f"not a readable PDF ({exc}); export it again as PDF "
+                                             "(a scanned PDF needs OCR first)")) from None
+
+
+def _parse(pages: list[list[Line]], roster: set[str] | None, file: str, force_notes: bool,
+           strict_roster: bool) -> Parsed:
     page_paras = [_paragraphs(lines) for lines in pages]
     strip_paragraph_numbers(page_paras)
     if not force_notes:
-        parsed = _transcript(page_paras, roster, path.name, strict_roster)
+        parsed = (_table_transcript(pages, roster, file, strict_roster)
+                  or _transcript(page_paras, roster, file, strict_roster))
         if parsed is not None:
             return parsed
     sizes = [ln.size for page in pages for ln in page if ln.size]
@@ -83,10 +139,7 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
             if not text:
                 continue
             para_no += 1
-            size = max(ln.size for ln in para)
-            is_heading = (len(text) <= 120 and len(para) <= 2 and not text.endswith((".", ",", ";"))
-                          and (size > body * 1.15 or all(ln.bold for ln in para)))
-            if is_heading:
+            if _is_heading(para, text, body):
                 heading = text
                 continue
             if (first_on_page and turns and text[:1].islower()
@@ -97,7 +150,25 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
                 continue
             first_on_page = False
             turns.append(Turn(text=text, heading=heading, page=page_no, line=para_no))
-    return Parsed(turns, "pdf", "dokument")
+    return Parsed(turns, "pdf", "dokument", _timed_name_warning(pages, file))
+
+
+def _is_heading(para: list[Line], text: str, body: float) -> bool:
+    """A short paragraph in a larger font than the body text, or all in bold, not ending a sentence."""
+    return (len(text) <= 120 and len(para) <= 2 and not text.endswith((".", ",", ";"))
+            and (max(ln.size for ln in para) > body * 1.15 or all(ln.bold for ln in para)))
+
+
+def _timed_name_warning(pages: list[list[Line]], file: str) -> list[str]:
+    """A warning when lines start with a time and a recurring name ("00:01:05 Ordfører ...") but the
+    file was read as a document: a transcript whose speakers were not found."""
+    names: Counter[str] = Counter(m.group(1) for lines in pages for ln in lines if (m := TIME_NAME.match(ln.text)))
+    total = sum(names.values())
+    if total < 3 or names.most_common(1)[0][1] < 2:
+        return []
+    return [f"{file}: {total} lines start with a time and a name (such as '{names.most_common(1)[0][0]}') but "
+            "no speaker turns were found, so the file is read as a document without speakers; ingest the "
+            "file it was made from (.docx), or write the turns as 'Name: text'"]
 
 
 # ------------------------------------------------------------------------------------ transcript
@@ -131,17 +202,124 @@ def _transcript(page_paras: list[list[list[Line]]], roster: set[str] | None, fil
     if result is None:
         return None
     turns, preamble, warnings = result
-    labelled = sum(len(t.text) for t in turns if t.speaker)
+    labelled = sum(len(t.speaker) + len(t.text) for t in turns if t.speaker)  # the labels are on its lines
     total = sum(len(t) for t, _ in lines)
     speakers = [t for t in turns if t.speaker]
     if not speakers or labelled < 0.5 * total:
         return None
     words = sum(len(t.text.split()) for t in speakers) / len(speakers)
-    if not roster and words < 5:  # "Ansvar: kommunen" / "Frist: 2025" lists, not speech
+    if not roster and words < 4:  # "Kommune: Fjellvik" / "Telefon: 22 33 44 55" lists, not speech
         return None
     for t in turns:
         t.page = page_of.get(t.line or 0)
     return Parsed(turns, "pdf", "transcript", warnings, preamble)
+
+
+# ----------------------------------------------------------------------- transcript tables
+
+def _table_transcript(pages: list[list[Line]], roster: set[str] | None, file: str,
+                      strict_roster: bool) -> Parsed | None:
+    """Turns from a transcript laid out as a table (Tid | Navn | Tekst), read from the columns the
+    text is drawn in: the paragraphs and tables of the pages go through the Word reader's
+    :func:`~workbench.ingest.readers.docx.blocks_to_parsed`. None when no table holds a transcript."""
+    columns = _columns(pages)
+    if not columns:
+        return None
+    sizes = [ln.size for lines in pages for ln in lines if ln.size]
+    body = statistics.median(sizes) if sizes else 0.0
+    blocks: list[Para | Table] = []
+    page_of: dict[int, int] = {}
+    rows: list[tuple[int, dict[int, list[Line]]]] = []  # (row number, column -> lines) of the open table
+    loose: list[tuple[int, Line]] = []  # lines outside tables, (page, line)
+    number = 0
+
+    def close_table() -> None:
+        if not rows:
+            return
+        grid = [[_join(cells.get(c, [])) for c in range(len(columns))] for _, cells in rows]
+        kept = [i for i, texts in enumerate(grid) if i == 0 or texts != grid[0]]  # a header row on every page
+        table = Table([[Cell([Para(grid[i][c], rows[i][0])] if grid[i][c] else []) for c in range(len(columns))]
+                       for i in kept], sum(isinstance(b, Table) for b in blocks) + 1)
+        blocks.append(table)
+        rows.clear()
+
+    def close_paragraphs() -> None:
+        nonlocal number
+        for page_no in dict.fromkeys(p for p, _ in loose):
+            for para in _paragraphs([ln for p, ln in loose if p == page_no]):
+                text = _join(para)
+                if text:
+                    number += 1
+                    page_of[number] = page_no
+                    blocks.append(Para(text, number, _is_heading(para, text, body)))
+        loose.clear()
+
+    for page_no, lines in enumerate(pages, start=1):
+        for ln in lines:
+            cells = _cells(ln, columns)
+            # a row starts at a line with text in two columns or more; a line with text in later
+            # columns only goes on with the cells of the row above (a wrapped text cell)
+            if len(cells) > 1 or (rows and 0 not in cells):
+                close_paragraphs()
+                if 0 in cells or not rows:
+                    number += 1
+                    page_of[number] = page_no
+                    rows.append((number, {}))
+                for c, parts in cells.items():
+                    rows[-1][1].setdefault(c, []).append(Line(_span_text(parts), ln.y, ln.size, ln.bold, ln.x))
+            else:
+                close_table()
+                loose.append((page_no, ln))
+    close_paragraphs()
+    close_table()
+    if not any(isinstance(b, Table) and transcript_layout(b.grid(), roster) for b in blocks):
+        return None
+    parsed = blocks_to_parsed(blocks, "pdf", roster, file, strict_roster=strict_roster)
+    if parsed.kind_hint != "transcript":
+        return None
+    for t in parsed.turns:
+        t.page = page_of.get(t.line or 0)
+    return parsed
+
+
+def _columns(pages: list[list[Line]]) -> list[float]:
+    """The left edges of a table's columns: the page margin where its rows start and the places where
+    text starts again and again inside a line (not at its start), one of them also where wrapped
+    lines of a cell start; [] when there is no such table (a bold label before the text of a turn
+    starts no wrapped line)."""
+    xs = sorted(x for lines in pages for ln in lines for x, t, m in ln.spans[1:] if not m and t.strip())
+    groups: list[list[float]] = []
+    for x in xs:
+        if groups and x - groups[-1][-1] <= COLUMN_SLACK:
+            groups[-1].append(x)
+        else:
+            groups.append([x])
+    inner = [g[0] for g in groups if len(g) >= 3]
+    wrapped = Counter(e for lines in pages for ln in lines for e in inner if abs(ln.x - e) <= COLUMN_SLACK)
+    if not any(n >= 2 for n in wrapped.values()):
+        return []
+    rows = [ln for lines in pages for ln in lines
+            if any(_near(x, inner) for x, t, m in ln.spans[1:] if not m and t.strip())]
+    if len(rows) < 3:
+        return []
+    left = Counter(round(ln.x) for ln in rows).most_common(1)[0][0]
+    left = min(ln.x for ln in rows if round(ln.x) == left)
+    return [left] + [x for x in inner if x > left + COLUMN_SLACK]
+
+
+def _near(x: float, edges: list[float]) -> bool:
+    return any(abs(x - e) <= COLUMN_SLACK for e in edges)
+
+
+def _cells(ln: Line, columns: list[float]) -> dict[int, list[tuple[float, str, bool]]]:
+    """A line's text pieces by table column (the last column whose left edge is at or before it)."""
+    out: dict[int, list[tuple[float, str, bool]]] = {}
+    for span in ln.spans or [(ln.x, ln.text, False)]:
+        if not span[1].strip():
+            continue
+        c = max((i for i, edge in enumerate(columns) if span[0] >= edge - COLUMN_SLACK), default=0)
+        out.setdefault(c, []).append(span)
+    return out
 
 
 def _chunks(para: list[Line]) -> list[list[Line]]:
@@ -160,6 +338,78 @@ def _chunks(para: list[Line]) -> list[list[Line]]:
             chunks[-1].append(ln)
         alone_before = alone
     return chunks
+
+
+# -------------------------------------------------------------------------------- footnotes
+
+def _body_size(pages: list[list[Line]]) -> float:
+    """The font size of most of the text."""
+    sizes: Counter[float] = Counter()
+    for lines in pages:
+        for ln in lines:
+            if ln.size:
+                sizes[round(ln.size, 1)] += len(ln.text)
+    return sizes.most_common(1)[0][0] if sizes else 0.0
+
+
+def _footnotes(lines: list[Line], body: float) -> tuple[list[Line], list[str]]:
+    """A page's lines without its footnotes, and the footnotes' texts (without their numbers).
+
+    Footnotes are the lines at the bottom of the page (a page number may follow) in a smaller font
+    than the body text, under at least one line of body text, the first starting with its number
+    (or *, †); each line that starts with the next number starts the next note. The raised markers
+    of these notes go from the text above."""
+    if not body or len(lines) < 2:
+        return lines, []
+    order = sorted(range(len(lines)), key=lambda i: -lines[i].y)  # top to bottom
+    end = len(order)
+    while end and PAGE_NUMBER.match(lines[order[end - 1]].text):
+        end -= 1
+    start = end
+    while start and 0 < lines[order[start - 1]].size <= 0.9 * body:
+        start -= 1
+    if start == 0 or start == end:
+        return lines, []
+    notes: list[tuple[str, list[str]]] = []
+    for i in order[start:end]:
+        mark, rest = _note_start(lines[i])
+        prev = notes[-1][0] if notes else None
+        if mark is not None and (prev is None or not (mark.isdigit() and prev.isdigit())
+                                 or int(mark) == int(prev) + 1):
+            notes.append((mark, [rest]))
+        elif notes:
+            notes[-1][1].append(lines[i].text)
+        else:
+            return lines, []  # small text at the bottom that does not start with a number: no footnote
+    marks = {mark for mark, _ in notes}
+    taken = set(order[start:end])
+    kept = []
+    for i, ln in enumerate(lines):
+        if i in taken:
+            continue
+        if any(m and t.strip() in marks for _, t, m in ln.spans):
+            ln.spans = [sp for sp in ln.spans if not (sp[2] and sp[1].strip() in marks)]
+            ln.text = _span_text(ln.spans)
+            if not ln.text:
+                continue
+        kept.append(ln)
+    texts = [_join([Line(t, 0, 0, False) for t in parts]) for _, parts in notes]
+    return kept, [t for t in texts if t]
+
+
+def _note_start(ln: Line) -> tuple[str | None, str]:
+    """(the note's number, the rest of the line) when a line starts with a footnote number."""
+    if ln.spans and ln.spans[0][2]:
+        return ln.spans[0][1].strip(), _span_text(ln.spans[1:])
+    m = NOTE_START.match(ln.text)
+    return (m.group(1), ln.text[m.end():].strip()) if m else (None, ln.text)
+
+
+def _span_text(spans: list[tuple[float, str, bool]]) -> str:
+    text = ""
+    for _, t, _ in spans:
+        text = _concat(text, t) if text else t
+    return " ".join(text.split())
 
 
 # ---------------------------------------------------------------------------- margin numbers
@@ -294,23 +544,52 @@ def _page_lines(page) -> list[Line]:
     if not frags:
         text = page.extract_text() or ""
         return [Line(t, -i * 12.0, 0.0, False) for i, t in enumerate(text.split("\n"))]
+    markers = _markers(frags)
     lines: list[Line] = []
-    for x, y, t, s, b in frags:
-        if lines and abs(lines[-1].y - y) < max(s, 1.0) * 0.5:
+    for i, (x, y, t, s, b) in enumerate(frags):
+        marker = i in markers
+        reach = max(s, lines[-1].size if marker and lines else 0.0, 1.0) * 0.5
+        if lines and abs(lines[-1].y - y) < reach:
             last = lines[-1]
+            if not marker and all(m for _, _, m in last.spans):  # the text after a marker that starts a line
+                last.y, last.size, last.bold = y, s, b
+            elif not marker:
+                last.size = max(last.size, s)
+                last.bold = last.bold and b
             if x < last.x - 1.0 and _is_number(t) and not _is_number(last.text):
                 last.text = _concat(t, last.text)  # a margin number drawn after its line
+                last.spans.insert(0, (x, t, marker))
             else:
                 last.text = _concat(last.text, t)
-            last.size = max(last.size, s)
-            last.bold = last.bold and b
+                last.spans.append((x, t, marker))
             last.x = min(last.x, x)
         else:
-            lines.append(Line(t, y, s, b, x))
+            lines.append(Line(t, y, s, b, x, [(x, t, marker)]))
     lines = _attach_lone_numbers(lines)
     for ln in lines:
         ln.text = " ".join(ln.text.split())
     return [ln for ln in lines if ln.text]
+
+
+def _markers(frags: list[tuple[float, float, str, float, bool]]) -> set[int]:
+    """Footnote markers among a page's text pieces: a number (or *, †) in a smaller font beside text
+    of its line, raised above it or written onto the word before it ("Nordvik¹": a raise made with
+    the text rise operator is not in the positions pypdf gives)."""
+    out = set()
+    for i, (_, y, t, s, _) in enumerate(frags):
+        if not MARKER.match(t):
+            continue
+        for j in (i - 1, i + 1):
+            if not 0 <= j < len(frags):
+                continue
+            _, ny, nt, ns, _ = frags[j]
+            if not ns or s > 0.8 * ns or not -0.3 * ns < y - ny < ns or MARKER.match(nt):
+                continue
+            glued = j == i - 1 and not nt[-1:].isspace() and not t[:1].isspace()
+            if y - ny >= 0.15 * ns or glued:
+                out.add(i)
+                break
+    return out
 
 
 def _is_number(t: str) -> bool:
@@ -329,6 +608,7 @@ def _attach_lone_numbers(lines: list[Line]) -> list[Line]:
         for j, ln in enumerate(lines):
             if j != i and j not in lone and abs(ln.y - n.y) < max(n.size, 1.0) * 0.5 and n.x < ln.x:
                 ln.text = f"{n.text.strip()} {ln.text}"
+                ln.spans[:0] = n.spans
                 ln.x = n.x
                 taken.add(i)
                 break

@@ -3,7 +3,8 @@
 
 The speaker logic is shared with the SubRip reader (:func:`cues_to_parsed`):
 
-- a voice tag (``<v Name>``) names the speaker of its cue;
+- a voice tag (``<v Name>``) names the speaker of its cue; a cue with several voice tags
+  (``<v Kari>Ja.</v> <v Ola>Nei.</v>``) is a turn for each, all with the cue's times;
 - ``SPEAKER_00:`` / ``[SPEAKER_00]:`` (WhisperX) and labels in the roster always do;
 - otherwise a ``Name:`` or ``[Name]`` prefix is a speaker when the file is labelled: the same
   prefixes recur across the cues (at least a third of the cues start with a recurring prefix).
@@ -54,6 +55,7 @@ class Cue:
     end: float | None
     voice: str | None = None
     timing: str = ""            # the timing line as written, for messages
+    voices: list[tuple[str | None, str]] = field(default_factory=list)  # see voice_parts
 
 
 @dataclass
@@ -89,20 +91,41 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
         if c is not None and c.text.strip() and len(c.text.split("\n")) == len(b.text_lines):
             lines = [html.unescape(ln) for ln in c.text.split("\n")]  # &amp; -> & (WebVTT escapes)
             voice = c.voice
+            raw = c.lines
         else:  # webvtt-py lost the text ('-->' in it) or took the next cue's id as text: the scan's
-            raw = "\n".join(b.text_lines)
-            m = VOICE_TAG.search(raw)
+            raw = b.text_lines
+            m = VOICE_TAG.search("\n".join(raw))
             voice = m.group(1) if m else None
             lines = [html.unescape(TAG.sub("", ln)) for ln in b.text_lines]
         cues.append(Cue(number, b.ident, b.line, lines, b.start, b.end,
-                        voice.strip() if voice else None, b.timing))
+                        voice.strip() if voice else None, b.timing, voice_parts(raw)))
     if j < len(captions):  # the scan and webvtt-py disagree: trust webvtt-py, as before
         cues = [Cue(n, c.identifier, None, [html.unescape(ln) for ln in c.text.split("\n")], seconds(c.start),
-                    seconds(c.end), c.voice.strip() if c.voice else None, f"{c.start} --> {c.end}")
+                    seconds(c.end), c.voice.strip() if c.voice else None, f"{c.start} --> {c.end}",
+                    voice_parts(c.lines))
                 for n, c in enumerate(captions, start=1)]
         blocks = []
     return cues_to_parsed(cues, "vtt", roster, path.name, strict_roster=strict_roster,
                           warnings=joined_warnings(blocks, path.name))
+
+
+def voice_parts(raw_lines: list[str]) -> list[tuple[str | None, str]]:
+    """The parts of a cue with several voice tags (``<v Kari>Ja.</v> <v Ola>Nei.</v>``): (voice, text)
+    for each, in order, text before the first tag without a voice; [] for a cue with one voice or none
+    (webvtt-py's ``voice`` is only the first)."""
+    raw = "\n".join(raw_lines)
+    tags = list(VOICE_TAG.finditer(raw))
+    if len(tags) < 2:
+        return []
+    pieces = [(None, raw[:tags[0].start()])]
+    pieces += [(m.group(1).strip(), raw[m.end():nxt.start() if nxt else len(raw)])
+               for m, nxt in zip(tags, tags[1:] + [None])]
+    parts = []
+    for voice, piece in pieces:
+        text = " ".join(html.unescape(TAG.sub("", piece)).split())
+        if text:
+            parts.append((voice or None, text))
+    return parts
 
 
 def scan_blocks(text: str) -> list[RawBlock]:
@@ -246,6 +269,15 @@ def cues_to_parsed(cues: list[Cue], fmt: str, roster: set[str] | None, file: str
     parts: list[_Part] = []
     cut: set[int] = set()  # parts that begin at a later line of their cue
     for c in cues:
+        if c.voices:  # several voice tags: a part for each, with the cue's times
+            for voice, text in c.voices:
+                part = _Part(c, text)
+                if voice:
+                    part.speaker, part.rest = voice, text
+                else:
+                    part.label, part.rest = _prefix(text, roster_sorted)
+                parts.append(part)
+            continue
         groups = [(c.lines, False)] if c.voice else _line_groups(c.lines, roster_sorted)
         for lines, is_cut in groups:
             for k, text in enumerate(dialogue_parts(lines)):

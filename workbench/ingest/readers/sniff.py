@@ -1,0 +1,111 @@
+"""What a file really is when it is not what its name says: the reason and the fix in one phrase.
+
+Word (.docx) and OpenDocument (.odt) files are zip archives. A password-protected .docx is not: it
+is an OLE compound file (``D0 CF 11 E0``) holding the encrypted package (streams ``EncryptionInfo``
+and ``EncryptedPackage``), as an old binary Word .doc is an OLE file with a ``WordDocument``
+stream; a password-protected .odt is a zip whose ``META-INF/manifest.xml`` has
+``manifest:encryption-data`` entries. PDFs, RTF and HTML files, Excel workbooks and other zips may
+carry any name. The readers ask :func:`describe` before parsing, so such a file gets a message that
+says what it is and how to fix it instead of a parser's exception.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+PASSWORD = "the file is password-protected; save a copy without a password and ingest that"
+MANIFEST_NS = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
+ODF_TEXT = "application/vnd.oasis.opendocument.text"
+# Zip parts that tell an Office file's kind: (part, what it is, the extension it needs)
+ZIP_KINDS = (
+    ("word/document.xml", "a Word document", "docx"),
+    ("xl/workbook.xml", "an Excel workbook", None),
+    ("ppt/presentation.xml", "a PowerPoint presentation", None),
+)
+
+
+def _utf16(name: str) -> bytes:
+    return name.encode("utf-16-le")
+
+
+def describe(path: Path, ext: str) -> str | None:
+    """Why ``path`` cannot be read as ``ext`` ("docx", "odt" or "pdf") and what to do, or None
+    when it looks like such a file (a damaged one included: its reader says what is wrong)."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1024)
+    except OSError:
+        return None
+    if head.startswith(OLE_MAGIC):
+        return _ole(path, ext)
+    if head.startswith(b"%PDF"):
+        return None if ext == "pdf" else f"this is a PDF named .{ext}; rename it to .pdf and ingest that"
+    if head.startswith(b"PK"):
+        return _zip(path, ext)
+    if head.startswith(b"{\\rtf"):
+        return f"this is an RTF file named .{ext}; open it in Word and save it as .docx"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<html", b"<!doctype html", b"<meta")) or b"<html" in text[:300]:
+        return f"this is a web page (HTML) named .{ext}; open it in Word and save it as .docx"
+    if text.startswith(b"<?xml") and b"wordprocessingml" in head:
+        return f"this is a Word XML file (Word 2003) named .{ext}; open it in Word and save it as .docx"
+    return None
+
+
+def _ole(path: Path, ext: str) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        data = b""
+    if _utf16("EncryptedPackage") in data or _utf16("EncryptionInfo") in data:
+        return PASSWORD
+    for stream, what in (("Workbook", "an old Excel workbook (.xls)"),
+                         ("PowerPoint Document", "an old PowerPoint presentation (.ppt)")):
+        if _utf16(stream) in data and _utf16("WordDocument") not in data:
+            return f"this is {what} named .{ext}; save its text as .docx or .pdf"
+    return f"this is an old Word .doc (Word 97-2003), not .{ext}; open it in Word and save it as .docx"
+
+
+def _zip(path: Path, ext: str) -> str | None:
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            mimetype = z.read("mimetype")[:100].decode("ascii", "replace").strip() if "mimetype" in names else ""
+            manifest = z.read("META-INF/manifest.xml") if "META-INF/manifest.xml" in names else b""
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, KeyError, RuntimeError):
+        return None  # a damaged zip: the reader says so
+    if manifest and _encrypted_manifest(manifest):
+        return PASSWORD
+    for part, what, needs in ZIP_KINDS:
+        if part in names:
+            if needs == ext:
+                return None
+            fix = f"rename it to .{needs} and ingest that" if needs else "save its text as .docx or .pdf"
+            return f"this is {what} named .{ext}; {fix}"
+    if mimetype.startswith("application/vnd.oasis.opendocument"):
+        if mimetype == ODF_TEXT:
+            return None if ext == "odt" else \
+                f"this is an OpenDocument text named .{ext}; rename it to .odt and ingest that"
+        return f"this is an OpenDocument file of another kind ({mimetype.rsplit('.', 1)[-1]}), not a text; " \
+               "save its text as .odt or .docx"
+    if ext in ("docx", "odt"):
+        needs = "word/document.xml" if ext == "docx" else "content.xml"
+        if needs not in names:
+            return f"this is a zip archive without a {'Word document' if ext == 'docx' else 'OpenDocument text'} " \
+                   f"inside (no {needs}); open the document in its program and save it again as .{ext}"
+        return None
+    return f"this is a zip archive named .{ext}; unpack it and ingest the files inside"
+
+
+def _encrypted_manifest(data: bytes) -> bool:
+    """True when an OpenDocument manifest says its parts are encrypted (a password-protected file)."""
+    from lxml import etree
+
+    try:
+        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return b"encryption-data" in data
+    return next(root.iter(f"{{{MANIFEST_NS}}}encryption-data"), None) is not None
