@@ -304,6 +304,29 @@ def test_release_commands_and_audit_filters(run):
     r = run("audit", "--user", "Annna")  # a misspelt user is an error, not an empty trail
     assert r.exit_code == 1 and "did you mean 'anna'" in r.output and "Traceback" not in r.output
     assert json.loads(run("audit", "--json", "--user", "ANNA").output)  # letter case forgiven
+    r = run("audit", "--action", "forgett")  # a misspelt action is an error too, not "no events"
+    assert r.exit_code == 1 and "Traceback" not in r.output and len(r.output.strip().splitlines()) == 1
+    assert r.output.startswith("Error: action 'forgett' is not an action of the audit trail; did you mean "
+                               "'forget'? known actions: accept, anonymise, backup, code, ")
+    assert r.output.strip().endswith("user_set_role, withdraw_release")
+    assert run("audit", "--action", "forget").output.strip() == "Ingen hendelser."  # known, none yet
+    assert {e["action"] for e in json.loads(run("audit", "--json", "--action", "Release_Quote").output)} == {
+        "release_quote"}
+
+
+def test_audit_actions_name_every_action_the_workbench_records():
+    """`audit --action` refuses what is not in AUDIT_ACTIONS (unless the trail has it): the list
+    must hold every action the code writes."""
+    import re
+
+    from workbench.users import AUDIT_ACTIONS
+
+    package = Path(__file__).resolve().parents[1] / "workbench"
+    source = "\n".join(p.read_text(encoding="utf-8") for p in package.rglob("*.py"))
+    written = set(re.findall(r'(?:\.audit\(|action=|_change\(db, name, user, |_audit_export\(db, user, )"([a-z_]+)"',
+                             source))
+    assert "code" in written and "user_set_role" in written and "export_quotes" in written
+    assert written <= set(AUDIT_ACTIONS), sorted(written - set(AUDIT_ACTIONS))
 
 
 def test_serve_listens_on_this_machine_unless_told_otherwise():

@@ -93,8 +93,10 @@ PER = {"kontrakt.hybrid": [0, 1, 1, 0, 0, 0, 0], "kontrakt.relasjonell": [0] * 7
 
 def _apply(db, rows):
     from workbench.coding import apply_code
+    from workbench.users import ensure_user
 
     for source, turn, code, coder, span in rows:
+        ensure_user(db, coder)  # anna records the codings of coders who are users
         apply_code(db, source, turn, code, user="anna", coder=coder, span=span)
 
 
@@ -216,6 +218,31 @@ def test_coder_and_code_mistakes(world):
         coding_agreement(world, ["mari", "jonas"], codes="tillit", user="anna")
     with pytest.raises(InputError, match="unit 'word'"):
         coding_agreement(world, ["mari", "jonas"], unit="word", user="anna")
+
+
+def test_codes_written_in_other_letter_case_are_the_same_codes(world):
+    """`workbench code` takes "Kontrakt.Hybrid" for kontrakt.hybrid; so does --codes."""
+    same = coding_agreement(world, ["mari", "jonas"], codes="kontrakt.hybrid", user="anna")
+    assert coding_agreement(world, ["mari", "jonas"], codes="Kontrakt.Hybrid", user="anna") == same
+    family = coding_agreement(world, ["mari", "jonas"], codes="KONTRAKT", user="anna")
+    assert [c["code"] for c in family["codes"]] == ["kontrakt.hybrid", "kontrakt.relasjonell"]
+
+
+def test_codes_that_are_all_retired_are_said_to_be_retired(world, run, tmp_path):
+    import yaml
+
+    from workbench.codebook import load_codebook
+
+    book = yaml.safe_load(CODEBOOK)
+    del book["codes"]["kontrakt"]  # gone from the file, but coded: retired
+    (tmp_path / "uten_kontrakt.yaml").write_text(yaml.safe_dump(book, allow_unicode=True), encoding="utf-8")
+    load_codebook(world, tmp_path / "uten_kontrakt.yaml", user="anna")
+    with pytest.raises(WorkbenchError) as exc:
+        coding_agreement(world, ["mari", "jonas"], codes="kontrakt", user="anna")
+    assert exc.value.code == "agreement.retired_codes"
+    assert str(exc.value).startswith("the codes matching 'kontrakt' are retired (kontrakt.hybrid, "
+                                     "kontrakt.relasjonell); agreement is measured on the active codes")
+    _one_line_error(run("--coders", "mari,jonas", "--codes", "kontrakt"), "are retired")
 
 
 # ------------------------------------------------------------------------------ character units
@@ -458,6 +485,22 @@ def test_record_consensus_replaces_is_audited_and_compares_like_a_coder(world):
     assert len(list_audit(world, action="consensus", user="anna")) == 2
 
 
+def test_a_consensus_naming_no_code_is_refused_only_dash_means_none(world):
+    """An empty CODES (an unset shell variable) is a mistake, not "no code applies"."""
+    from workbench.coding import list_codings
+    from workbench.users import list_audit
+
+    record_consensus(world, A, 3, ["kapasitet"], user="anna")
+    for empty in ("", "  ", ",", " , "):
+        with pytest.raises(InputError) as exc:
+            record_consensus(world, A, 3, empty, user="anna")
+        assert exc.value.code == "consensus.no_codes" and "'-' when no code applies" in str(exc.value)
+    assert [r.code for r in list_codings(world, coder=CONSENSUS_CODER, user="anna")] == ["kapasitet"]
+    assert len(list_audit(world, action="consensus", user="anna")) == 1
+    assert record_consensus(world, A, 3, "-", user="anna") == []  # "-": no code applies
+    assert disagreements(world, ["mari", "jonas"], user="anna")[0]["consensus"] == []
+
+
 def test_disagreements_carry_the_stored_consensus_of_each_turn(world):
     rows = disagreements(world, ["mari", "jonas"], user="anna")
     assert [r["consensus"] for r in rows] == [None, None, None]  # nothing agreed yet
@@ -618,7 +661,9 @@ def test_cli_reliability_table(run, tmp_path):
     assert "kappa    0.400" in run("--table", str(two)).output
 
 
-def test_cli_disagreements_and_consensus(run):
+def test_cli_disagreements_and_consensus(run, world):
+    from workbench.coding import list_codings
+
     rows = json.loads(run("--coders", "mari,jonas", "--disagreements", "--json").output)
     assert [(r["source"], r["turn"]) for r in rows] == [(A, 3), (B, 2), (B, 3)]
     text = run("--coders", "mari,jonas", "--disagreements").output
@@ -631,6 +676,10 @@ def test_cli_disagreements_and_consensus(run):
     assert data["sources"] == 1 and data["overall"]["units"] == 4 and data["consensus_turns"] == 1
     assert data["overall"]["percent"] == pytest.approx(1.0)
     assert "bare på turene der konsensus er registrert (1)" in run("--coders", f"jonas,{CONSENSUS_CODER}").output
+    _one_line_error(run("--consensus", A, "3", ""), "the consensus codes '' name no code",
+                    "or '-' when no code applies")
+    assert sorted(c.code for c in list_codings(world, coder=CONSENSUS_CODER, user="anna")) == [
+        "kapasitet", "kontrakt.hybrid"]  # the agreed codes stay
     cleared = run("--consensus", A, "3", "-")
     assert cleared.exit_code == 0 and "ingen koder" in cleared.output
 

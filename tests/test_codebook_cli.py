@@ -54,6 +54,10 @@ def test_load_show_export_merge(tmp_path):
     r = run(tmp_path, "codebook", "merge", "kontrakt.hybird", "kontrakt.relasjonell")
     assert r.exit_code == 1
     assert r.output.strip() == "Error: unknown code 'kontrakt.hybird'; did you mean 'kontrakt.hybrid'?"
+    r = run(tmp_path, "codebook", "merge", "kontrakt.hybrid", "kontrakt")
+    assert r.exit_code == 1 and r.output.strip() == (
+        "Error: code 'kontrakt' is a category and cannot be applied; merge into one of its subcodes: "
+        "kontrakt.relasjonell")
     r = run(tmp_path, "codebook", "merge", "kontrakt.hybrid", "kontrakt.relasjonell")
     assert r.exit_code == 0, r.output
     assert [x["id"] for x in json.loads(run(tmp_path, "codebook", "show", "--json").output)] == [

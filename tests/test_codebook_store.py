@@ -161,6 +161,27 @@ def test_merge_refuses_bad_requests(db, tmp_path):
         merge_codes(db, "kontrakt.hybird", "rolle.rambukk", user="kari")
 
 
+def test_merge_into_a_category_is_refused_and_changes_nothing(db, tmp_path):
+    """A category (codable: false) cannot be applied: codings moved onto it could never be
+    changed, undone or compared again."""
+    load_codebook(db, write(tmp_path, BASE), user="kari")
+    coding_id, seg_id = add_coding(db, "rolle.rambukk")
+    with db.transaction(user="kari") as tx:
+        tx.session.add(Suggestion(segment_id=seg_id, code_id="rolle.rambukk", method="lexicon", score=0.5))
+    with pytest.raises(WorkbenchError) as exc:
+        merge_codes(db, "rolle.rambukk", "kontrakt", user="kari")
+    assert exc.value.code == "code.category"
+    assert str(exc.value) == ("code 'kontrakt' is a category and cannot be applied; merge into one of its "
+                              "subcodes: kontrakt.hybrid, kontrakt.relasjonell, kontrakt.transaksjonell")
+    with pytest.raises(WorkbenchError, match="merge into a codable code"):  # its own parent: no other subcode
+        merge_codes(db, "rolle.rambukk", "rolle", user="kari")
+    with db.session() as s:
+        assert s.get(Coding, coding_id).code_id == "rolle.rambukk"
+        assert s.scalars(select(Suggestion)).one().code_id == "rolle.rambukk"
+        assert not s.get(Code, "rolle.rambukk").retired
+        assert s.scalar(select(AuditEvent).where(AuditEvent.action == "merge_codes")) is None
+
+
 def test_resolve_code_suggests_close_ids(db, tmp_path):
     load_codebook(db, write(tmp_path, BASE), user="kari")
     with db.session() as s:

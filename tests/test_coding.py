@@ -11,7 +11,8 @@ from workbench.coding import (accept_suggestion, add_memo, apply_code, code_from
                               list_memos, list_suggestions, reject_suggestion, remove_code, remove_coding,
                               review_suggestions)
 from workbench.errors import InputError, NotFound, WorkbenchError
-from workbench.store import AuditEvent, Code, CodebookVersion, Coding, Memo, Segment, Source, Suggestion
+from workbench.store import AuditEvent, Code, CodebookVersion, Coding, Memo, Segment, Source, Suggestion, User
+from workbench.users import add_user
 
 # Fictional focus-group excerpt; the segments do not start at offset 0, so the tests notice
 # whether spans are converted between segment and source offsets.
@@ -127,6 +128,7 @@ def test_several_coders_code_the_same_turn_independently(corpus):
     db = corpus["db"]
     a = apply_code(db, FG, 2, "kontrakt.hybrid", user="kari")
     b = apply_code(db, FG, 2, "kontrakt.hybrid", user="ola")
+    add_user(db, "nils", user="kari")
     c = apply_code(db, FG, 2, "kontrakt.relasjonell", user="kari", coder="nils")
     assert len({a.id, b.id, c.id}) == 3
     assert [r.coder for r in list_codings(db, coder="ola")] == ["ola"]
@@ -135,6 +137,28 @@ def test_several_coders_code_the_same_turn_independently(corpus):
     removed = remove_code(db, FG, 2, "kontrakt.hybrid", user="kari")
     assert [r.id for r in removed] == [a.id]
     assert [(r.coder, r.code) for r in list_codings(db, code="kontrakt.hybrid")] == [("ola", "kontrakt.hybrid")]
+
+
+def _users(db):
+    with db.session() as s:
+        return sorted(s.scalars(select(User.name)))
+
+
+def test_a_misspelt_coder_is_an_error_not_a_new_user(corpus):
+    """Coding for someone else names a user who exists; the acting user is still made on first use."""
+    db = corpus["db"]
+    apply_code(db, FG, 1, "styring.nettverk", user="mari")  # mari's first action makes her a user
+    before = _users(db)
+    assert before == ["mari", "oppsett"]
+    with pytest.raises(NotFound) as exc:
+        apply_code(db, FG, 2, "kontrakt.hybrid", user="kari", coder="mrai")
+    assert str(exc.value) == "unknown coder 'mrai'; did you mean 'mari'?" and exc.value.code == "coder.not_found"
+    with pytest.raises(NotFound, match=r"unknown coder 'per'; known users: .*mari.*; a new coder is added when "
+                                       r"they first act themselves \(--user per\)"):
+        apply_code(db, FG, 2, "kontrakt.hybrid", user="kari", coder="per")
+    assert _users(db) == before  # nothing was stored: no mrai, no per
+    assert [(c.turn, c.coder) for c in list_codings(db)] == [(1, "mari")]
+    assert apply_code(db, FG, 2, "kontrakt.hybrid", user="kari", coder="mari").coder == "mari"
 
 
 def test_same_coder_same_code_same_span_is_idempotent(corpus):
@@ -283,6 +307,9 @@ def test_csv_codes_all_rows_with_coder_column_spans_and_memos(corpus, tmp_path):
 def test_csv_default_coder_and_semicolon_separator(corpus, tmp_path):
     db = corpus["db"]
     path = _write(tmp_path, f"source;turn;code\n{FG};1;styring.nettverk\n")
+    with pytest.raises(NotFound, match="unknown coder 'ola'"):  # --coder names a user who exists
+        code_from_csv(db, path, user="kari", default_coder="ola")
+    add_user(db, "ola", user="kari")
     assert code_from_csv(db, path, user="kari", default_coder="ola") == 1
     assert [r.coder for r in list_codings(db)] == ["ola"]
 

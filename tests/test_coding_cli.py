@@ -9,7 +9,8 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from workbench.cli import cli
-from workbench.store import Segment, Source, Suggestion
+from workbench.store import Segment, Source, Suggestion, User
+from workbench.users import add_user
 
 from tests.test_coding import FG, corpus  # noqa: F401  (the fixture)
 
@@ -45,6 +46,7 @@ def test_code_then_codings_json(run):
     r = run("code", FG, "2", "kontrakt.relasjonell", "--memo", "tillit, ikke krav")
     assert r.exit_code == 0, r.output
     assert "kontrakt.relasjonell" in r.output and "kari" in r.output
+    add_user(run.db, "ola", user="kari")
     assert run("code", FG, "2", "kontrakt.hybrid", "--span", "0:6", "--coder", "ola").exit_code == 0
     rows = _json(run("codings", "--json"))
     assert [set(row) for row in rows] == [{"id", "source", "turn", "code", "coder", "start", "end", "text",
@@ -78,6 +80,15 @@ def test_user_mistakes_are_one_line_errors(run):
     assert _json(run("codings", "--json")) == []
 
 
+def test_a_misspelt_coder_is_a_one_line_error_and_adds_no_user(run):
+    assert run("code", FG, "1", "styring.nettverk", user="mari").exit_code == 0  # first use of --user: allowed
+    _one_line_error(run("code", FG, "2", "kontrakt.hybrid", "--coder", "mrai"),
+                    "unknown coder 'mrai'; did you mean 'mari'?")
+    with run.db.session() as s:
+        assert "mrai" not in set(s.scalars(select(User.name)))
+    assert [(r["turn"], r["coder"]) for r in _json(run("codings", "--json"))] == [(1, "mari")]
+
+
 def test_code_from_csv_is_all_or_nothing(run, tmp_path):
     path = tmp_path / "codings.csv"
     path.write_text("source,turn,code\n"
@@ -87,6 +98,7 @@ def test_code_from_csv_is_all_or_nothing(run, tmp_path):
                     "codings.csv row 3: unknown code 'kontrakt.hybird'; did you mean 'kontrakt.hybrid'?")
     assert _json(run("codings", "--json")) == []
     path.write_text(f"source,turn,code\n{FG},1,styring.nettverk\n{FG},3,styring.nettverk\n", encoding="utf-8")
+    add_user(run.db, "ola", user="kari")
     r = run("code", "--from-csv", str(path), "--coder", "ola")
     assert r.exit_code == 0 and "2 nye kodinger" in r.output
     assert {(c["coder"], c["origin"]) for c in _json(run("codings", "--json"))} == {("ola", "imported")}

@@ -264,6 +264,24 @@ def test_forget_removes_the_persons_phone_and_e_mail_from_other_peoples_turns(pr
     assert [c for c in ("412 34 567", "kari.nordmann@", "knordmann@") if c in dump(db)] == []
 
 
+def test_forget_removes_the_surname_in_capitals_and_keeps_the_ordinary_word(project, tmp_path):
+    """"Nordmann" is also a word (a Norwegian): in lower case it stays, but "NORDMANN" in capitals,
+    as "KARI" and "Karis", is her name."""
+    db = project
+    folder = tmp_path / "store"
+    folder.mkdir()
+    (folder / "fg_store.txt").write_text(
+        "Moderator: Hva sa de andre?\n\n"
+        "Ole Hansen: Jeg snakket med KARI i går, og NORDMANN sa det samme. Karis notat var fint. "
+        "Som nordmann er jeg vant til lange vintre.\n", encoding="utf-8")
+    (folder / "participants.csv").write_text(PARTICIPANTS, encoding="utf-8")
+    assert not ingest_paths(db, [folder], user="forsker").errors
+    forget(db, "Kari Nordmann", user="forsker")
+    turns = {t["index"]: t["text"] for t in list_turns(db, "fg_store.txt")}
+    assert turns[2] == ("Jeg snakket med [navn] i går, og [navn] sa det samme. [navn] notat var fint. "
+                        "Som nordmann er jeg vant til lange vintre.")
+
+
 def test_forget_an_unknown_speaker_names_the_fix(project):
     with pytest.raises(WorkbenchError) as exc:
         forget(project, "Kari Nordman", user="forsker")
@@ -359,6 +377,62 @@ def test_remove_source_deletes_it_with_everything_on_it(project):
     assert done["turns"] == 5 and done["codings"] == 5
     assert {c.source for c in list_codings(db)} == {"intervju_fase2.txt"}
     assert "Vi har brukt mye tid" not in dump(db)
+
+
+LEADERS = {
+    "intervju_leder.txt": "Intervjuer: Hva er din rolle?\n\nKommunedirektør: Jeg leder administrasjonen.\n",
+    "fg_ledere.txt": ("Moderator: Hvem møter dere?\n\n"
+                      "Kari Nordmann: Kommunedirektør og ordfører møter vi hver måned på rådhuset.\n\n"
+                      "Moderator: Og tilliten?\n\n"
+                      "Kari Nordmann: Tilliten mellom oss har vokst mye det siste året.\n"),
+}
+
+
+def _audit(db) -> dict[int, tuple]:
+    from workbench.store import AuditEvent
+
+    with db.session() as s:
+        return {e.id: (e.action, e.target_id, e.detail) for e in s.scalars(select(AuditEvent))}
+
+
+@pytest.mark.parametrize("erase", ["remove_source", "forget"])
+def test_only_erased_text_leaves_the_audit_trail_not_the_words_other_sources_share(project, tmp_path, erase):
+    """The released quote of an erased turn and a quote taken from it go from the audit trail;
+    the entries of the other sources keep their labels and words, also where an erased turn
+    used them ("Kommunedirektør" is a speaker of another file and a word of an erased turn)."""
+    db = project
+    folder = tmp_path / "ledere"
+    folder.mkdir()
+    for name, text in LEADERS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "participants.csv").write_text(
+        PARTICIPANTS + "*,Kommunedirektør,kommunedirektør,Fjellbygd kommune,Fjellbygd\n", encoding="utf-8")
+    assert not ingest_paths(db, [folder], user="forsker").errors
+    apply_code(db, "fg_ledere.txt", 4, "tillit", user="forsker")
+    release_quote(db, "fg_ledere.txt", 4, "tillit", user="forsker")
+    with db.transaction("forsker") as tx:  # an entry holding a quote from an erased turn beside plain words
+        tx.audit("note", "source", None, {"quote": "Tilliten mellom oss har vokst", "words": [
+            "Kommunedirektør", "ordfører", "rådhuset"]})
+    before = _audit(db)
+    ingest_leder = next(i for i, (a, _, d) in before.items() if a == "ingest" and d["file"] == "intervju_leder.txt")
+    assert before[ingest_leder][2]["speakers"] == ["Intervjuer", "Kommunedirektør"]
+    released = next(i for i, (a, _, d) in before.items() if a == "release_quote" and d["source"] == "fg_ledere.txt")
+    note = next(i for i, (a, *_) in before.items() if a == "note")
+
+    if erase == "remove_source":
+        remove_source(db, "fg_ledere.txt", user="forsker")
+        gone = "[slettet]"
+    else:
+        forget(db, "Kari Nordmann", user="forsker")
+        gone = WITHDRAWN_TEXT
+
+    after = _audit(db)
+    assert after[ingest_leder] == before[ingest_leder]  # another source's speakers as they were
+    assert after[note][2] == {"quote": gone, "words": ["Kommunedirektør", "ordfører", "rådhuset"]}
+    assert after[released][2]["after"]["text"] == gone
+    assert "Tilliten mellom oss har vokst" not in dump(db)
+    if erase == "remove_source":  # nothing else in the trail changed
+        assert [i for i in before if after[i] != before[i]] == [released, note]
 
 
 def _store_vectors(db) -> dict[str, int]:

@@ -101,10 +101,12 @@ def test_scrub_names(scrubber, text, expected):
     ("Hele mitt liv har jeg bodd her, sa Liv.", "Hele mitt liv har jeg bodd her, sa [navn]."),
     ("intervju_lene_berge.docx og liv.txt", "intervju_[navn]_[navn].docx og [navn].txt"),
     ("KARI HOLM og kari holm", "[navn] og [navn]"),  # names that are no ordinary words: any case
+    ("LENE BERGE sa det, og BERGES plan er å lene seg på", "[navn] sa det, og [navn] plan er å lene seg på"),
 ])
 def test_names_that_are_also_ordinary_words_are_scrubbed_only_as_names(text, expected):
     """Roster names such as Lene (lene = to lean), Berge (to save) and Liv (life) leave the words
-    of a quote alone: only the capitalised name, or the name inside a file name, is replaced."""
+    of a quote alone: only the capitalised name (or the name in capitals), or the name inside a
+    file name, is replaced."""
     scrubber = Scrubber(name_variants("Lene Berge") + name_variants("Kari Holm") + ["Liv"])
     assert scrubber.scrub(text) == expected
 

@@ -119,7 +119,7 @@ def build_small(db, tmp: Path):
     from workbench.coding import add_memo, apply_code
     from workbench.ingest import ingest_paths
     from workbench.store import Coding, Segment, Source
-    from workbench.users import add_user
+    from workbench.users import add_user, ensure_user
 
     corpus = tmp / "korpus"
     corpus.mkdir()
@@ -141,6 +141,7 @@ def build_small(db, tmp: Path):
 
     def code(name, turn, code_id, coder, piece=None):
         rel = span(turn, piece) if piece else None
+        ensure_user(db, coder)  # the researcher records the codings of coders who are users
         rec = apply_code(db, SOURCE, turn, code_id, span=rel, coder=coder, user=RESEARCHER)
         with db.session() as s:
             row = s.get(Coding, rec.id)

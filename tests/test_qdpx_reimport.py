@@ -95,8 +95,10 @@ def test_team_flow_another_coders_export_comes_back_onto_the_ingested_source(db,
     from workbench.agreement import coding_agreement
     from workbench.coding import apply_code
     from workbench.refi.export import export_qdpx
+    from workbench.users import ensure_user
 
     _world(db, tmp_path)
+    ensure_user(db, "anne")
     apply_code(db, "b.txt", 2, "samarbeid.tillit", user=RESEARCHER, coder="anne")
     a_export = export_qdpx(db, tmp_path / "a.qdpx", reveal=True, user=RESEARCHER)
     other = Database(f"sqlite:///{tmp_path / 'berit.db'}")
@@ -104,6 +106,7 @@ def test_team_flow_another_coders_export_comes_back_onto_the_ingested_source(db,
     try:
         first = import_qdpx(other, a_export, user=RESEARCHER)
         assert first.sources == ["b.txt"]
+        ensure_user(other, "berit")
         apply_code(other, "b.txt", 2, "samarbeid.tillit", user=RESEARCHER, coder="berit")
         apply_code(other, "b.txt", 4, "samarbeid.konflikt", user=RESEARCHER, coder="berit")
         b_export = export_qdpx(other, tmp_path / "b.qdpx", reveal=True, user=RESEARCHER)

@@ -96,9 +96,48 @@ def test_prf_table_by_hand():
     assert out["macro"]["precision"] == 0.75 and out["macro"]["recall"] == 0.75
 
 
+def test_prf_table_scores_a_single_code_as_that_code():
+    # one code; rows (true, pred): (1,1) (1,0) (0,1) (0,0) (1,1) -> TP 2, FP 1, FN 1, support 3
+    # (read as binary, sklearn would score the "no" rows: TP 1 of 2 true "no" -> P 1/2, R 1/2, n 2)
+    y_true = np.array([[1], [1], [0], [0], [1]])
+    y_pred = np.array([[1], [0], [1], [0], [1]])
+    out = prf_table(y_true, y_pred, ["tillit"])
+    assert out["codes"] == {"tillit": {"precision": pytest.approx(2 / 3), "recall": pytest.approx(2 / 3),
+                                       "f1": pytest.approx(2 / 3), "support": 3, "predicted": 3}}
+    assert out["micro"] == pytest.approx({"precision": 2 / 3, "recall": 2 / 3, "f1": 2 / 3})
+    assert out["macro"] == out["micro"]
+
+
+def test_evaluate_with_a_codebook_of_one_code_matches_a_hand_computed_example(db):
+    # the lexicon finds "tillit" in turns 1 and 3; turns 1 and 2 are coded:
+    # TP 1 (turn 1), FN 1 (turn 2), FP 1 (turn 3), TN 2 -> P 1/2, R 1/2, support 2, predicted 2
+    book = {"name": "en", "codes": {"tillit": {"label": "Tillit", "lexicon": ["tillit"]}}}
+    load_codebook_data(db, validate_codebook(book).codebook, file_name="en.yaml", user="oppsett")
+    turns = ["Tilliten mellom oss har vokst.", "Vi stoler på hverandre nå.", "Tillit er ikke alt, sa hun.",
+             "Kaffen er klar.", "Bussen går klokka åtte."]
+    with db.transaction(user="oppsett") as tx:
+        _add_source(tx.session, "fg_en.txt", turns)
+    for turn in (1, 2):
+        apply_code(db, "fg_en.txt", turn, "tillit", user="kari")
+    result = evaluate(db, user="kari", folds=2, method="lexicon", anchors=[])
+    assert result["segments"] == 5
+    assert result["codes"]["tillit"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2, "predicted": 2}
+    assert result["micro"] == result["macro"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5}
+
+
 def test_evaluate_refuses_too_few_segments_for_the_folds(coded):
-    with pytest.raises(WorkbenchError, match="too few for 10 folds"):
+    with pytest.raises(WorkbenchError, match="too few for 10 folds") as exc:
         evaluate(coded, user="kari", folds=10)
+    assert str(exc.value).endswith("code more turns or add anchor utterances (--anchors FILE), or use --folds 5")
+
+
+def test_evaluate_without_codings_advises_coding_not_the_folds_already_given(db):
+    _load_codebook(db)
+    with pytest.raises(WorkbenchError) as exc:
+        evaluate(db, user="kari", folds=2, anchors=[])
+    message = str(exc.value)
+    assert "0 coded segments and anchors, too few for 2 folds" in message
+    assert message.endswith("code more turns or add anchor utterances (--anchors FILE)") and "--folds" not in message
 
 
 def test_training_data_uses_codings_negatives_rejections_and_examples(coded):
@@ -234,6 +273,8 @@ def test_classify_takes_region_and_mixed_language_codes(trainable, tmp_path):
     ('{"id": 7, "text": "halv \\ud83d emoji"}\n', "line 1 (id 7): the text holds a broken character"),
     ('{"id": 1, "text": 42}\n', "line 1 (id 1): \"text\" is a number, not a string; write the utterance in quotes"),
     ('{"id": 1, "text": "x", "lang": "sv"}\n', "lang 'sv' is not 'nb' or 'nn'"),
+    ('{"id": 1, "text": "ok"}\n{"id": NaN, "text": "x"}\n', "line 2: id NaN is not valid JSON"),
+    ('{"id": [1, -Infinity], "text": "x"}\n', "line 1: id [1, -Infinity] is not valid JSON"),
 ])
 def test_classify_cli_bad_input_names_the_line(trainable, tmp_path, body, message):
     inp = tmp_path / "in.jsonl"
@@ -242,6 +283,33 @@ def test_classify_cli_bad_input_names_the_line(trainable, tmp_path, body, messag
                                 env=_runner_env(trainable))
     assert result.exit_code == 1
     assert message in result.output and "Traceback" not in result.output
+
+
+def test_classify_cli_warns_once_about_repeated_ids(trainable, tmp_path):
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    inp.write_text('{"id": 1, "text": "Tilskuddsbrevene kom i mars."}\n{"id": "a", "text": "Kaffen er klar."}\n'
+                   '{"id": 1, "text": "Vi hadde folkemøte."}\n{"id": 1, "text": "Takk for nå."}\n'
+                   '{"id": "a", "text": "Ja."}\n{"id": 2, "text": "Nei."}\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["classify", "--input", str(inp), "--output", str(out)],
+                                env=_runner_env(trainable))
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("Advarsel")]
+    assert warnings == ['Advarsel: in.jsonl: 2 id(s) occur more than once: 1, "a"; their output lines cannot be '
+                        'told apart by id (give each utterance its own id)']
+    assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()] == [1, "a", 1, 1, "a", 2]
+
+
+def test_classify_cli_refuses_to_write_over_its_input(trainable, tmp_path):
+    inp = tmp_path / "in.jsonl"
+    text = '{"id": "u1", "text": "Tilskuddsbrevene kom i mars."}\n'
+    inp.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["classify", "--input", str(inp), "--output", str(tmp_path / "." / "in.jsonl")],
+                                env=_runner_env(trainable))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip().splitlines() == [
+        f"Error: --output {tmp_path / 'in.jsonl'} is the --input file; writing the scores there would replace the "
+        "utterances: choose another --output"]
+    assert inp.read_text(encoding="utf-8") == text
 
 
 def test_cli_train_suggest_evaluate(trainable):

@@ -77,6 +77,44 @@ def test_undo_of_an_accept_keeps_a_coding_made_by_hand_before(corpus):
     assert _mine(db) == [(2, "kontrakt.relasjonell", None, None, "manual")]
 
 
+def _retire(db, code_id):  # as a codebook load does with a code in use that the file no longer has
+    from workbench.store import Code
+
+    with db.transaction("oppsett") as tx:
+        tx.session.get(Code, code_id).retired = True
+
+
+def test_undo_puts_back_a_coding_of_a_code_retired_since(corpus):
+    """The coding was made before the code was retired; removing it and undoing the removal must
+    give it back as it was, under its code, not lose it."""
+    db = corpus["db"]
+    apply_code(db, FG, 2, "kontrakt.hybrid", user="kari", span=(0, 10))
+    _retire(db, "kontrakt.hybrid")
+    remove_code(db, FG, 2, "kontrakt.hybrid", user="kari")
+    assert _mine(db) == []
+    done = undo_last(db, user="kari")
+    assert (done["action"], done["code"]) == ("uncode", "kontrakt.hybrid")
+    assert _mine(db) == [(2, "kontrakt.hybrid", 0, 10, "manual")]
+    with pytest.raises(WorkbenchError) as exc:  # a new coding of the retired code is still refused
+        apply_code(db, FG, 3, "kontrakt.hybrid", user="kari")
+    assert exc.value.code == "code.retired"
+
+
+def test_undo_of_a_removal_whose_code_was_deleted_since_says_so_and_changes_nothing(corpus):
+    from workbench.store import Code
+
+    db = corpus["db"]
+    apply_code(db, FG, 2, "kontrakt.hybrid", user="kari")
+    remove_code(db, FG, 2, "kontrakt.hybrid", user="kari")
+    with db.transaction("oppsett") as tx:  # a later codebook load drops the code nobody uses any more
+        tx.session.delete(tx.session.get(Code, "kontrakt.hybrid"))
+    with pytest.raises(WorkbenchError) as exc:
+        undo_last(db, user="kari")
+    assert exc.value.code == "undo.changed"
+    assert "code 'kontrakt.hybrid' has been deleted from the codebook since; put it back" in str(exc.value)
+    assert _mine(db) == []
+
+
 def test_undo_refuses_when_someone_changed_the_coding_since(corpus):
     db = corpus["db"]
     apply_code(db, FG, 1, "kontrakt.hybrid", user="kari")

@@ -288,6 +288,11 @@ def _compared_codes(db: Database, codes: str | Iterable[str] | None) -> list[tup
     if chosen is not None:
         rows = rows[rows["code"].isin(chosen)]
     if rows.empty:
+        retired = [] if chosen is None else [c for c in tree[tree["codable"] & tree["retired"]]["code"] if c in chosen]
+        if retired:
+            raise WorkbenchError(f"the codes matching {codes!r} are retired ({', '.join(retired)}); agreement is "
+                                 "measured on the active codes: choose those (see `workbench codebook show`)",
+                                 code="agreement.retired_codes", codes=str(codes))
         raise WorkbenchError(f"no codable code matches {codes!r}; parent codes are not compared "
                              "themselves, give a prefix that includes codable codes",
                              code="agreement.no_codes", codes=str(codes))
@@ -559,15 +564,21 @@ def record_consensus(db: Database, source: Any, turn: Any, codes: Iterable[str] 
     """Store the agreed coding of a turn as the coder ``"konsensus"``.
 
     The konsensus coder's codings on the turn become exactly ``codes`` (whole-turn codings; an
-    empty list records that no code applies, by removing them all): new ones are applied, the
-    others (spans included) removed. One transaction, audited as ``consensus`` with the codes
-    ``before`` and ``after`` and the acting user (``by``). Returns the konsensus codings of the
-    turn afterwards (:class:`~workbench.coding.CodingRecord`).
+    empty list, or the text ``"-"``, records that no code applies, by removing them all): new ones
+    are applied, the others (spans included) removed. A text naming no code (``""``, ``","``, an
+    unset shell variable) is refused: it is not the same as "no code". One transaction, audited as
+    ``consensus`` with the codes ``before`` and ``after`` and the acting user (``by``). Returns the
+    konsensus codings of the turn afterwards (:class:`~workbench.coding.CodingRecord`).
     """
     from .coding import _apply, _latest_version_id, _record, _resolve_code, find_segment
     from .store.db import get_or_create_user
 
+    if isinstance(codes, str) and codes.strip() == "-":
+        codes = []
     wanted = [c.strip() for c in (codes.split(",") if isinstance(codes, str) else codes) if c and c.strip()]
+    if isinstance(codes, str) and not wanted:
+        raise InputError(f"the consensus codes {codes!r} name no code; give the agreed codes comma-separated "
+                         "(samarbeid.tillit,rolle.rambukk), or '-' when no code applies", code="consensus.no_codes")
     with db.transaction(user) as tx:
         session = tx.session
         segment = find_segment(session, source, turn)

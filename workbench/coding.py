@@ -268,15 +268,25 @@ def _codable(session: Session, code: Code) -> None:
                              code="code.category", code_id=code.id, label=code.label, children=children)
 
 
-def _find_user(session: Session, name: str) -> User:
+def _find_user(session: Session, name: str, *, new: str = "") -> User:
+    """The user called ``name``; NotFound with "did you mean" (or the known users, then ``new``:
+    how a new coder comes in) otherwise."""
     user = session.scalar(select(User).where(User.name == name))
     if user is None:
         names = list(session.scalars(select(User.name).order_by(User.name)))
         close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
         hint = f"did you mean {or_list(close)}?" if close else \
-            f"known users: {', '.join(names) if names else 'none yet'}"
+            f"known users: {', '.join(names) if names else 'none yet'}{new}"
         raise NotFound(f"unknown coder {name!r}; {hint}", code="coder.not_found", coder=name)
     return user
+
+
+def _other_coder(tx: Transaction, name: str | None) -> User:
+    """The coder a coding is recorded for: the acting user, or ``name`` when it is someone else,
+    who must be a user already (a misspelt --coder is an error, never a new user)."""
+    if not name or name == tx.user.name:
+        return tx.user
+    return _find_user(tx.session, name, new=f"; a new coder is added when they first act themselves (--user {name})")
 
 
 def _latest_version_id(session: Session) -> int | None:
@@ -321,11 +331,14 @@ def _record(session: Session, coding: Coding) -> CodingRecord:
 
 def _apply(tx: Transaction, segment: Segment, code: Code, coder: User, *, span: Sequence[int] | None,
            memo: str | None, origin: str, suggestion_id: int | None, version_id: int | None,
-           ) -> tuple[Coding, bool]:
-    """Create (or find) one coding inside ``tx``; returns the coding and whether it is new."""
+           restore: bool = False) -> tuple[Coding, bool]:
+    """Create (or find) one coding inside ``tx``; returns the coding and whether it is new.
+    ``restore``: an old coding put back (undo), kept under its code even if that code has since
+    been retired or made a category."""
     if origin not in ORIGINS:
         raise InputError(f"origin {origin!r} is not one of {', '.join(ORIGINS)}")
-    _codable(tx.session, code)
+    if not restore:
+        _codable(tx.session, code)
     start, end = _span_to_source(segment, span)
     session = tx.session
     coding = session.scalar(select(Coding).where(
@@ -369,14 +382,15 @@ def apply_code(db: Database, source: Any, turn: Any, code: str, *, user: str | N
                suggestion_id: int | None = None, coder: str | None = None) -> CodingRecord:
     """Apply ``code`` to turn ``turn`` of ``source`` (or to ``span`` = (start, end) inside it).
 
-    ``coder`` defaults to the acting user. Retired and non-codable codes are refused. The coding
-    records the latest codebook version. Applying the same code to the same span again by the
-    same coder returns the existing coding (a given memo is added to it once).
+    ``coder`` defaults to the acting user; another coder must be a user already (NotFound with
+    "did you mean" otherwise). Retired and non-codable codes are refused. The coding records the
+    latest codebook version. Applying the same code to the same span again by the same coder
+    returns the existing coding (a given memo is added to it once).
     """
     with db.transaction(user) as tx:
         segment = find_segment(tx.session, source, turn)
         code_row = _resolve_code(tx.session, code, applicable=True)
-        coder_row = get_or_create_user(tx.session, coder) if coder else tx.user
+        coder_row = _other_coder(tx, coder)
         coding, _ = _apply(tx, segment, code_row, coder_row, span=span, memo=memo, origin=origin,
                            suggestion_id=suggestion_id, version_id=_latest_version_id(tx.session))
         return _record(tx.session, coding)
@@ -573,8 +587,9 @@ def code_from_csv(db: Database, path: str | Path, *, user: str | None,
     """Apply the codings listed in a CSV file; returns the number of new codings.
 
     Columns ``source,turn,code[,coder][,start,end][,memo]`` (comma or semicolon separated, UTF-8
-    with or without BOM). A ``coder`` cell names the coder of that row; else ``default_coder``,
-    else the acting user. Origin is ``imported``. One transaction: if any row is wrong nothing is
+    with or without BOM). A ``coder`` cell names the coder of that row (a new name is a new
+    coder); else ``default_coder``, who must be a user already, else the acting user. Origin is
+    ``imported``. One transaction: if any row is wrong nothing is
     stored, and the error names the file and the row (the header is row 1, as in a spreadsheet).
     """
     from .csvio import open_csv
@@ -604,6 +619,8 @@ def code_from_csv(db: Database, path: str | Path, *, user: str | None,
         sources: dict[str, Source] = {}
         codes: dict[str, Code] = {}
         coders: dict[str, User] = {}
+        if default_coder:
+            coders[default_coder] = _other_coder(tx, default_coder)
         row_no = 1
         for cells in reader:
             row_no = reader.line_num
@@ -873,7 +890,8 @@ def _changed(what: str, ev: AuditEvent) -> WorkbenchError:
 @requires("code")
 def undo_last(db: Database, *, user: str | None, since: int | None = None) -> dict[str, Any]:
     """Undo the acting user's newest coding action that is not undone yet: a coding applied
-    (removed again), a coding removed (put back, with its origin; its memos are not restored),
+    (removed again), a coding removed (put back, with its origin, under its code even if that
+    code has been retired since; its memos are not restored),
     a suggestion accepted (its coding removed, the suggestion pending again) or rejected (pending
     again). ``since``: only actions after this audit event id (``undo_mark``). Each call undoes
     one more action, newest first; the undo itself is audited (action ``undo``) and is not undone.
@@ -913,8 +931,14 @@ def undo_last(db: Database, *, user: str | None, since: int | None = None) -> di
             segment = find_segment(session, d["source"], d["turn"])
             span = None if d.get("start") is None else (d["start"], d["end"])
             coder = _find_user(session, d["coder"])
-            _apply(tx, segment, _resolve_code(session, d["code"]), coder, span=span, memo=None,
-                   origin=d.get("origin") or "manual", suggestion_id=None, version_id=_latest_version_id(session))
+            code = session.get(Code, d["code"])
+            if code is None:  # deleted since: a codebook load drops a code that nothing uses any more
+                raise WorkbenchError(f"cannot undo uncode (audit event {event.id}): code {d['code']!r} has been "
+                                     "deleted from the codebook since; put it back in the codebook file, load it "
+                                     "and undo again", code="undo.changed", action=event.action, event=event.id)
+            # the coding as it was, under its code, even if that code has been retired since
+            _apply(tx, segment, code, coder, span=span, memo=None, origin=d.get("origin") or "manual",
+                   suggestion_id=None, version_id=_latest_version_id(session), restore=True)
             result = {"source": d["source"], "turn": d["turn"], "code": d["code"]}
         else:
             s = session.scalar(select(Suggestion).where(Suggestion.id == int(event.target_id)).with_for_update())

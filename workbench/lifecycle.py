@@ -405,17 +405,50 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
     return report
 
 
+QUOTE_WORDS = 4  # words of erased text that make a quote of it; fewer are a word or a label ("Kommunedirektør")
+
+
+def _in_words(text: str, part: str) -> bool:
+    """Whether ``part`` occurs in ``text`` as whole words (not inside a longer word)."""
+    start = text.find(part)
+    while start >= 0:
+        end = start + len(part)
+        if ((start == 0 or not (text[start - 1].isalnum() and part[0].isalnum()))
+                and (end == len(text) or not (text[end].isalnum() and part[-1].isalnum()))):
+            return True
+        start = text.find(part, start + 1)
+    return False
+
+
+def _erased(value: str, said: set[str], quotes: list[str]) -> bool:
+    """Whether an audit value is erased text: a whole turn of ``said`` that is a sentence ("Ja."),
+    a quote of at least QUOTE_WORDS words taken from a turn, or a text that holds a whole turn of
+    that length (``quotes``). A word or a label that occurs in an erased turn, or that is one (a
+    signature line "Kommunedirektør"), is not."""
+    text = value.strip()
+    if not text:
+        return False
+    if text in said and text.rstrip("\"'»”)").endswith((".", "!", "?", "…")):
+        return True
+    if len(text.split()) >= QUOTE_WORDS and any(_in_words(t, text) for t in quotes):
+        return True
+    return any(len(t) < len(text) and _in_words(text, t) for t in quotes)
+
+
 def _scrub_audit(session, scrub: Callable[[str], str], labels: dict[str, str],
                  said: set[str] = frozenset(), replacement: str = WITHDRAWN_TEXT) -> int:
     """Clean every audit event's target and detail: a value that is exactly a speaker label
-    becomes its pseudonym (``labels``), any text that is, holds or is part of what was ``said``
-    becomes ``replacement``, and names in other text are scrubbed. Returns how many changed."""
+    becomes its pseudonym (``labels``), a value that is erased text (a turn of ``said``, a quote
+    from one or a text quoting one, :func:`_erased`) becomes ``replacement``, and names in other
+    text are scrubbed. Everything else, the trail of the other sources, stays as it was.
+    Returns how many events changed."""
     changed = 0
+    quotes = [t for t in said if len(t.split()) >= QUOTE_WORDS]
 
     def clean(value: str) -> str:
         if value in labels:
             return labels[value]
-        if any(t in value or (len(value) >= 12 and value in t) for t in said):
+        if _erased(value, said, quotes):
             return replacement
         return scrub(value)
 
@@ -563,8 +596,9 @@ def retention(db: Database, *, today: dt.date | str | None = None, due_only: boo
 def remove_source(db: Database, source: Any, *, user: str | None = None) -> dict[str, Any]:
     """Delete a source with its turns, speakers, codings, suggestions, memos and released quotes.
     The audit trail keeps that it was removed (its id and counts); texts of the source in earlier
-    entries (released quotes) become "[slettet]". Its file name stays in the trail (use
-    ``anonymise`` to scrub names there)."""
+    entries (released quotes) become "[slettet]", and nothing else changes: its file name and
+    speaker labels, and the entries of the other sources, stay as they were (use ``anonymise`` to
+    scrub names there)."""
     from .store.lookup import find_source
 
     with db.transaction(user) as tx:

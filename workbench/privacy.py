@@ -570,8 +570,9 @@ class Scrubber:
     :meth:`from_roster` to expand full names into their parts). Names match as whole words
     (a boundary is anything but a letter or digit), with an optional genitive ("Solveigs",
     "Lars'"), in Unicode NFC or decomposed (NFD, as macOS may write "Å"); names of 3+ letters in
-    any case, 2-letter names and one-word names that are also ordinary words (:func:`_common_word`:
-    "Lene", "Berge", "Liv", "Lie") only with a capital first letter; the longest name wins
+    any case, 2-letter names only with a capital first letter, one-word names that are also
+    ordinary words (:func:`_common_word`: "Lene", "Berge", "Liv", "Lie", "Nordmann") with a capital
+    first letter or in capitals ("NORDMANN"), never in lower case; the longest name wins
     ("Sigrid Aune" -> one "[navn]").
 
     Inside a file name (a token with "_", ".docx", a case change; or a whole text that is one
@@ -598,11 +599,12 @@ class Scrubber:
         self._places = place_list
         self._names = _unique_longest_first(variants + place_list)
         # A one-word name that is also an ordinary word ("Lene": lene = to lean; Berge, Lien, Liv,
-        # Strand) is scrubbed only with its capital, so that quotes keep their words.
+        # Strand, Nordmann) is scrubbed only with its capital or in capitals ("NORDMANN"), so that
+        # quotes keep their words.
         common = {v for v in variants if _letters(v) >= 3 and " " not in v and _common_word(v)}
         long = sorted({v.lower() for v in variants if _letters(v) >= 3 and v not in common})
         short = sorted({v for v in variants if _letters(v) == 2 and v[0].isupper()}
-                       | {v[0].upper() + v[1:] for v in common})
+                       | {v[0].upper() + v[1:] for v in common} | {v.upper() for v in common})
         alternatives = []
         if long:
             alternatives.append("(?i:" + _trie_pattern(long) + ")")

@@ -291,6 +291,14 @@ def has_login_users(db: Database) -> bool:
 
 # ------------------------------------------------------------------------------------ audit
 
+#: Every action the workbench records in the audit trail (``workbench audit --action``).
+AUDIT_ACTIONS = (
+    "accept", "anonymise", "backup", "code", "code_from_csv", "consensus", "export_qdpx", "export_quotes",
+    "export_tables", "forget", "import_qdpx", "ingest", "load_codebook", "login", "login_failed", "memo",
+    "merge_codes", "reject", "release_quote", "remove_source", "reveal", "set_delete_by", "set_media",
+    "set_setting", "suggest", "train", "uncode", "undo", "user_add", "user_disable", "user_enable",
+    "user_passwd", "user_set_email", "user_set_role", "withdraw_release")
+
 @dataclass
 class AuditRecord:
     id: int
@@ -334,7 +342,8 @@ def list_audit(db: Database, *, user: str | None = None, who: str | None = None,
 
     ``who``: one user's events (a name that is no user is an error naming the users, as for
     the dashboards' filters, not an empty trail); ``since``: ISO date/time or 30m/12h/7d;
-    ``action``: e.g. login, reveal, release_quote, user_set_role; ``limit``: the newest N."""
+    ``action``: e.g. login, reveal, release_quote, user_set_role (one of :data:`AUDIT_ACTIONS` or
+    of the trail, else an error with "did you mean" and the actions); ``limit``: the newest N."""
     from .store.lookup import match_value
 
     start = parse_since(since)
@@ -347,6 +356,10 @@ def list_audit(db: Database, *, user: str | None = None, who: str | None = None,
     if start is not None:
         q = q.where(AuditEvent.created_at >= start)
     if action:
+        with db.session() as s:
+            known = sorted(set(AUDIT_ACTIONS) | set(s.scalars(select(AuditEvent.action).distinct())))
+        action = match_value("action", action, known, reason="is not an action of the audit trail",
+                             limit=len(known))
         q = q.where(AuditEvent.action == action)
     q = q.order_by(AuditEvent.id.desc())
     if limit:

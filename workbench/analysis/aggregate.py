@@ -78,7 +78,9 @@ def parse_by(by: str | Sequence[str]) -> list[str]:
 def select_codes(tree: pd.DataFrame, codes: str | Iterable[str] | None) -> list[str] | None:
     """Code ids matching id prefixes ("kontrakt" matches kontrakt and kontrakt.*); None = all.
 
-    A prefix first matches whole dotted parts; if that finds nothing it matches plainly."""
+    A prefix first matches whole dotted parts; if that finds nothing it matches plainly. Letter
+    case counts only where it tells ids apart ("Samarbeid.Tillit" is samarbeid.tillit, as for
+    ``workbench code``)."""
     if codes is None:
         return None
     prefixes = [p.strip() for p in (codes.split(",") if isinstance(codes, str) else codes) if p.strip()]
@@ -88,9 +90,14 @@ def select_codes(tree: pd.DataFrame, codes: str | Iterable[str] | None) -> list[
     chosen: list[str] = []
     for p in prefixes:
         stem = p.rstrip(".*")
-        hits = [c for c in ids if c == stem or c.startswith(stem + ".")]
-        if not hits:
-            hits = [c for c in ids if c.startswith(stem)]
+        low = stem.casefold()
+        hits: list[str] = []
+        for matches in (lambda c: c == stem or c.startswith(stem + "."),
+                        lambda c: c.casefold() == low or c.casefold().startswith(low + "."),
+                        lambda c: c.startswith(stem), lambda c: c.casefold().startswith(low)):
+            hits = [c for c in ids if matches(c)]
+            if hits:
+                break
         if not hits:
             import difflib
 

@@ -71,8 +71,7 @@ def agreement(ctx: click.Context, coders: str | None, codes: str | None, unit: s
     db, user = open_db(ctx), acting_user(ctx)
     if consensus is not None:
         source, turn, code_list = consensus
-        wanted = [] if code_list.strip() in ("-", "") else _split(code_list)
-        records = record_consensus(db, source, turn, wanted, user=user)
+        records = record_consensus(db, source, turn, code_list, user=user)
         if as_json:
             echo_json([r.to_dict() for r in records])
             return

@@ -31,7 +31,8 @@ def _describe(rec) -> str:
 @click.argument("source", required=False)
 @click.argument("turn", required=False)
 @click.argument("code", required=False)
-@click.option("--coder", help="The coder recorded (default: the acting user, --user).")
+@click.option("--coder", help="The coder recorded (default: the acting user, --user); someone else must be a "
+                               "user already (a misspelt name is an error, never a new coder).")
 @click.option("--span", help="START:END: code only this part of the turn (characters of the turn text).")
 @click.option("--memo", help="A memo attached to the coding.")
 @click.option("--from-csv", "from_csv", type=click.Path(dir_okay=False, path_type=Path),

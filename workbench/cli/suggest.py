@@ -106,6 +106,8 @@ def classify(ctx: click.Context, input_path: Path, output_path: Path, method: st
     from ..suggest.service import classify_file
 
     report = classify_file(open_db(ctx), input_path, output_path, user=acting_user(ctx), method=method, fast=fast)
+    for line in report.warnings:
+        click.echo(f"Advarsel: {line}", err=True)
     if report.note:
         click.echo(f"Merk: {report.note}", err=True)
     model = f", modell {report.model_id}" if report.model_id else ""

@@ -234,6 +234,14 @@ def merge_codes(db: Database, old: str, new: str, *, user: str | None = None) ->
         dst = resolve_code(s, new)
         if dst.retired:
             raise WorkbenchError(f"code '{new}' is retired; merge into an active code")
+        if not dst.codable:  # its codings could never be applied, changed or agreed on again
+            children = list(s.scalars(select(Code.id).where(Code.parent_id == dst.id, Code.retired.is_(False),
+                                                            Code.codable.is_(True), Code.id != src.id)
+                                      .order_by(Code.sort_order, Code.id)))
+            hint = (f"merge into one of its subcodes: {', '.join(children)}" if children
+                    else "merge into a codable code (see `workbench codebook show`)")
+            raise WorkbenchError(f"code '{new}' is a category and cannot be applied; {hint}",
+                                 code="code.category", code_id=dst.id, label=dst.label, children=children)
         kids = s.scalars(select(Code.id).where(Code.parent_id == old, Code.retired.is_(False))).all()
         if kids:
             raise WorkbenchError(f"code '{old}' has sub-codes ({', '.join(kids)}); merge or move them first")

@@ -65,7 +65,8 @@ def or_list(items: list[str]) -> str:
 
 # Norwegian nouns of the filters, for the app's text of ``filter.unknown``
 FILTER_NOUNS = {"actor": "aktør", "phase": "fase", "pilot": "pilot", "kind": "kildetype", "county": "fylke",
-                "speaker": "taler", "source": "kilde", "coder": "koder"}
+                "speaker": "taler", "source": "kilde", "coder": "koder", "user": "bruker",
+                "action": "hendelsestype"}
 PLURALS = {"county": "counties"}
 SHOWN_VALUES = 12  # values listed in a message; the rest are counted
 
@@ -75,25 +76,25 @@ def _folded(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", str(text))).strip().casefold()
 
 
-def _listed(option: str, values: Sequence[str], extra: Sequence[str] = ()) -> str:
-    """The known values for a message, e.g. ``known phases: fase 1, fase 2`` (at most
-    SHOWN_VALUES, then a count; the ``extra`` choices after)."""
-    shown = list(values[:SHOWN_VALUES])
-    if len(values) > SHOWN_VALUES:
-        shown.append(f"(+{len(values) - SHOWN_VALUES} more)")
+def _listed(option: str, values: Sequence[str], extra: Sequence[str] = (), limit: int = SHOWN_VALUES) -> str:
+    """The known values for a message, e.g. ``known phases: fase 1, fase 2`` (at most ``limit``,
+    then a count; the ``extra`` choices after)."""
+    shown = list(values[:limit])
+    if len(values) > limit:
+        shown.append(f"(+{len(values) - limit} more)")
     text = f"known {PLURALS.get(option, option + 's')}: {', '.join(shown) or '(none yet)'}"
     return text + (f" (or {' or '.join(repr(e) for e in extra)})" if extra else "")
 
 
 def match_value(option: str, value: Any, known: Iterable[str], *, reason: str = "is not in the database",
-                extra: Sequence[str] = (), allowed: Sequence[str] = ()) -> str:
+                extra: Sequence[str] = (), allowed: Sequence[str] = (), limit: int = SHOWN_VALUES) -> str:
     """The known value that ``value`` names, for the filter ``option`` (actor, phase, coder ...).
 
     An exact match wins; else the one known value equal to it ignoring letter case, Unicode form
     and runs of whitespace ("Fase 2" -> "fase 2"). ``allowed`` values (e.g. "(ukjent)") and
     ``extra`` ones (e.g. 'all', also listed in the message) are accepted as they are. Anything
     else is ``NotFound`` (code ``filter.unknown``), one line naming the option, the value, the
-    closest known values ("did you mean") and the known values."""
+    closest known values ("did you mean") and the known values (at most ``limit``)."""
     text = str(value)
     known = [str(k) for k in known]
     if text in known or text in extra or text in allowed:
@@ -109,7 +110,7 @@ def match_value(option: str, value: Any, known: Iterable[str], *, reason: str = 
         same = [k for f in difflib.get_close_matches(folded, list(by_fold), n=3, cutoff=0.6) for k in by_fold[f]]
     hint = f"did you mean {or_list(same)}? " if same else ""
     suggestion = (" Mente du " + " eller ".join(f"«{c}»" for c in same) + "?") if same else ""
-    choices = ", ".join(known[:SHOWN_VALUES]) + (" …" if len(known) > SHOWN_VALUES else "") if known else "(ingen ennå)"
-    raise NotFound(f"{option} {text!r} {reason}; {hint}{_listed(option, known, extra)}",
+    choices = ", ".join(known[:limit]) + (" …" if len(known) > limit else "") if known else "(ingen ennå)"
+    raise NotFound(f"{option} {text!r} {reason}; {hint}{_listed(option, known, extra, limit)}",
                    code="filter.unknown", option=option, noun=FILTER_NOUNS.get(option, option), value=text,
                    known=known, close=same, suggestion=suggestion, choices=choices)

@@ -417,6 +417,9 @@ def prf_table(y_true: np.ndarray, y_pred: np.ndarray, codes: Sequence[str]) -> d
     from sklearn.metrics import precision_recall_fscore_support
 
     y_true, y_pred = np.asarray(y_true, int), np.asarray(y_pred, int)
+    if y_true.shape[1] == 1:  # sklearn reads one column as binary (label 0 = "no"): add an empty code, so
+        # that it stays a multilabel indicator matrix; the empty column adds nothing to any count
+        y_true, y_pred = (np.hstack([m, np.zeros_like(m)]) for m in (y_true, y_pred))
     p, r, f, support = precision_recall_fscore_support(y_true, y_pred, average=None, zero_division=0,
                                                        labels=list(range(len(codes))))
     per = {c: {"precision": float(p[j]), "recall": float(r[j]), "f1": float(f[j]), "support": int(support[j]),
@@ -470,8 +473,9 @@ def evaluate(db: Database, *, user: str | None, folds: int = 5, method: str = "m
         raise InputError(f"--folds {folds}: need at least 2 folds")
     groups = [data.groups[i] for i in test_rows]
     if len(test_rows) < folds:
+        fewer = f", or use --folds {len(test_rows)}" if len(test_rows) >= 2 else ""
         raise WorkbenchError(f"database {db.url}: {len(test_rows)} coded segments and anchors, too few for "
-                             f"{folds} folds; code more turns or use --folds 2")
+                             f"{folds} folds; code more turns or add anchor utterances (--anchors FILE){fewer}")
     grouped = len(set(groups)) >= folds
     if not grouped:  # e.g. a single coded source: split its turns (figures then a little optimistic)
         groups = list(range(len(test_rows)))
@@ -530,6 +534,7 @@ class ClassifyReport:
     method: str
     model_id: int | None
     note: str | None
+    warnings: list[str] = field(default_factory=list)
 
 
 def _json_kind(value: Any) -> str:
@@ -551,6 +556,11 @@ def _check_records(records: Iterable[Any], where: str | None = None) -> list[dic
             raise InputError(f"{at}: not a JSON object; write {{\"id\": ..., \"text\": ...}}")
         if "id" not in rec or "text" not in rec:
             raise InputError(f"{at}: needs \"id\" and a string \"text\" (got keys {sorted(rec)})")
+        try:
+            json.dumps(rec["id"], allow_nan=False)
+        except ValueError:  # Python's json reads NaN and Infinity, but they are no JSON: the output would not be
+            raise InputError(f"{at}: id {json.dumps(rec['id'])} is not valid JSON (JSON has no NaN or Infinity); "
+                             "give each utterance a string or a whole number as id") from None
         if not isinstance(rec["text"], str):
             raise InputError(f"{at} (id {rec['id']!r}): \"text\" is {_json_kind(rec['text'])}, not a string; "
                              "write the utterance in quotes")
@@ -614,11 +624,26 @@ def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
 @requires("suggest")
 def classify_file(db: Database, input_path: str | Path, output_path: str | Path, *, user: str | None,
                   method: str = "auto", fast: bool = False) -> ClassifyReport:
-    """``classify`` from a JSONL file to a JSONL file; returns what was used."""
+    """``classify`` from a JSONL file to a JSONL file; returns what was used, with a warning
+    naming the ids that occur more than once. The output may not be the input file."""
+    input_path, output_path = Path(input_path), Path(output_path)
+    if output_path.resolve() == input_path.resolve() or (output_path.exists() and input_path.exists()
+                                                         and output_path.samefile(input_path)):
+        raise InputError(f"--output {output_path} is the --input file; writing the scores there would replace the "
+                         "utterances: choose another --output")
     records = read_jsonl(input_path)
+    warnings = []
+    seen: dict[str, int] = {}
+    for rec in records:
+        key = json.dumps(rec["id"], sort_keys=True, ensure_ascii=False)
+        seen[key] = seen.get(key, 0) + 1
+    repeated = [key for key, n in seen.items() if n > 1]
+    if repeated:
+        shown = ", ".join(repeated[:10]) + (f" (+{len(repeated) - 10} more)" if len(repeated) > 10 else "")
+        warnings.append(f"{input_path.name}: {len(repeated)} id(s) occur more than once: {shown}; their output "
+                        "lines cannot be told apart by id (give each utterance its own id)")
     suggester, note = build_suggester(db, method, user=user, fast=fast)
     rows = classify(db, records, user=user, method=method, _suggester=(suggester, note))
-    output_path = Path(output_path)
     try:
         with output_path.open("w", encoding="utf-8") as fh:
             for row in rows:
@@ -627,4 +652,4 @@ def classify_file(db: Database, input_path: str | Path, output_path: str | Path,
         raise WorkbenchError(f"{output_path}: cannot write ({exc.strerror}); choose another --output") from None
     model = getattr(suggester, "model_", suggester)
     used = "lexicon" if isinstance(suggester, LexiconSuggester) else ("model" if method == "auto" else method)
-    return ClassifyReport(len(rows), used, getattr(model, "stored_id_", None), note)
+    return ClassifyReport(len(rows), used, getattr(model, "stored_id_", None), note, warnings)

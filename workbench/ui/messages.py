@@ -45,6 +45,10 @@ MESSAGES: dict[str, str] = {
     "agreement.no_common_source": "Koderne {coders} har ikke kodet noen felles kilde; enighet måles på kildene alle de "
                                   "valgte har kodet.",
     "agreement.no_codes": "Ingen kodbare koder passer til utvalget.",
+    "agreement.retired_codes": "Kodene som passer til «{codes}», er tatt ut av kodeboken og sammenlignes ikke. "
+                               "Velg koder som er i bruk.",
+    "consensus.no_codes": "Ingen koder er oppgitt. Skriv de kodene dere er enige om, eller «-» når ingen kode "
+                          "passer.",
     "agreement.no_consensus": "Det er ikke registrert konsensus på noen tur i kildene {coders} har kodet, så det er "
                               "ingenting å sammenligne konsensus med.",
     # REFI-QDA project import
