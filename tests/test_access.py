@@ -91,6 +91,11 @@ def test_log_in_with_password_lockout_and_disable(team):
             authenticate(team, "rolf", "feil-passord-her")
     with pytest.raises(PermissionDenied, match="For mange mislykkede forsøk"):
         authenticate(team, "rolf", PW)  # the right password does not help while locked
+    for _ in range(LOCKOUT_FAILURES):  # a name nobody has is locked the same way: no names can be probed
+        with pytest.raises(PermissionDenied, match="Feil brukernavn eller passord"):
+            authenticate(team, "finnesikke", "feil-passord-her")
+    with pytest.raises(PermissionDenied, match="For mange mislykkede forsøk"):
+        authenticate(team, "finnesikke", PW)
     disable_user(team, "rita", user="anna")
     with pytest.raises(PermissionDenied, match="deaktivert"):
         authenticate(team, "rita", PW)

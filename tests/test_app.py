@@ -190,6 +190,24 @@ def test_codebook_page_search_and_frequencies(small_db):
     assert table(at, "codes_table").set_index("Kode-ID").loc["kapasitet", "Segmenter"] == 0
 
 
+
+def test_codebook_page_counts_as_the_dashboards_do(small_db):
+    """The interviewers' own turns (actor forsker) are neither counted nor in the denominator, as
+    on Oversikt, in `workbench dashboard --by ""` and in exports: one counting rule everywhere."""
+    from workbench.analysis import theme_matrix
+    from workbench.coding import apply_code
+    from workbench.export.tables import counted_out
+    from workbench.ui.format import percent
+
+    apply_code(small_db, "fg_fase1.txt", 1, "kapasitet", user="kari")  # the moderator's welcome
+    at = open_page(PAGES[2])
+    row = table(at, "codes_table").set_index("Kode-ID").loc["kapasitet"]
+    dashboard = theme_matrix(small_db, by=[], exclude_actors=counted_out(), user="kari").set_index("code")
+    assert row["Segmenter"] == dashboard.at["kapasitet", "segments"] == 2
+    # 2 of the 5 turns that are not the interviewers' (not 3 of all 8)
+    assert row["Andel av alle segmenter"] == percent(dashboard.at["kapasitet", "share"]) == "40 %"
+    assert "Forskernes egne ytringer (intervjuer/moderator) telles ikke" in texts(at)
+
 def test_codebook_frequency_chart_labels_every_bar(small_db):
     import json
 

@@ -60,3 +60,12 @@ def test_unchanged_options_keep_the_download(small_db):
     at.run()
     assert downloads(at)[0] == "Last ned tabellene (Excel (xlsx))"
     assert "Valgene er endret" not in rendered(at)
+
+
+def test_the_suppression_help_names_the_projects_k(small_db):
+    from workbench.sharing import set_setting
+
+    set_setting(small_db, "min_cell_speakers", 5, user="kari")
+    help_text = open_page(PAGE, "rita").checkbox(key="suppress").help
+    assert "færre enn 5 personer" in help_text and "«<5»" in help_text
+    assert "3" not in help_text

@@ -93,6 +93,27 @@ def test_a_saved_consensus_is_shown_again_and_kept_when_saved_unchanged(small_db
     assert at.multiselect(key="konsensus_fg_fase1.txt_4").value == []
 
 
+
+def test_konsensus_can_be_compared_when_every_consensus_is_no_code(small_db):
+    """Saving "no code applies" leaves konsensus without a coding of its own; the page still offers
+    it (as `workbench agreement --coders anna,konsensus` takes it) and says, as the command does,
+    that only the turns with a recorded consensus are compared, and how many."""
+    at = open_page(PAGE, "kari")
+    assert "konsensus" not in at.multiselect(key="coders").options  # nothing recorded yet
+    at.multiselect(key="konsensus_fg_fase1.txt_3").set_value([])
+    at.button(key="save_consensus").click().run()
+    assert list_codings(small_db, coder="konsensus", user="kari") == []
+    at = open_page(PAGE, "kari")
+    assert at.multiselect(key="coders").options == ["anna", "bjorn", "konsensus"]
+    at.multiselect(key="coders").set_value(["anna", "konsensus"]).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert {m.label: m.value for m in at.metric}["Enheter"] == count_text(
+        coding_agreement(small_db, ["anna", "konsensus"], user="kari")["overall"]["units"])
+    assert [i.value for i in at.info] == ["Konsensus sammenlignes bare på turene der en omforent koding er "
+                                          "registrert: 1 tur. Turer uten registrert konsensus telles ikke."]
+    at.multiselect(key="coders").set_value(["anna", "bjorn"]).run()
+    assert not at.info  # two coders: every turn of their common sources
+
 def test_a_consensus_outside_the_chosen_code_group_survives_saving(small_db):
     at = open_page(PAGE, "kari")
     at.multiselect(key="konsensus_fg_fase1.txt_3").set_value(["kapasitet", "kontrakt.hybrid"])

@@ -98,8 +98,49 @@ def test_stripe_selection_shows_the_coding_with_memo_and_removal(small_db, compo
     at.text_area(key="coding_memo").input("Typisk for små kommuner.")
     at.button(key="save_coding_memo").click().run()
     assert next(c for c in list_codings(small_db, coder="anna") if c.id == anna.id).memo == "Typisk for små kommuner."
-    at.button(key="remove_selected").click().run()
+    at.button(key="remove_selected").click().run()  # anna's, not kari's: asked first
+    assert anna.id in {c.id for c in list_codings(small_db)}
+    at.button(key="confirm_remove_other").click().run()
     assert anna.id not in {c.id for c in list_codings(small_db)}
+    assert [md_unescape(s.value) for s in at.success] == ["Kodingen til anna er fjernet."]
+
+
+def test_removing_another_coders_coding_asks_first_and_names_the_coder(small_db, component):
+    """"Fjern kodingen", on a stripe or under "Valgt koding", removes kari's own coding at once; anna's
+    only after a yes that names anna, as "Fjern koden" (the whole turn) never touches it."""
+    at = _source(open_page(KODING), "fg_fase1.txt")
+    anna = next(c for c in list_codings(small_db, coder="anna") if c.turn == 4)
+    component.events.append({"type": "remove", "coding": anna.id})
+    at.run()
+    assert not at.exception and anna.id in {c.id for c in list_codings(small_db)}
+    assert [md_unescape(w.value) for w in at.warning] == [
+        "Kodingen er gjort av **anna**, ikke av deg. Fjerner du den, forsvinner den også for anna."]
+    assert at.button(key="confirm_remove_other").label == "Ja, fjern kodingen til anna"
+    at.button(key="cancel_remove_other").click().run()
+    assert not at.warning and anna.id in {c.id for c in list_codings(small_db)}
+    at.button(key="remove_selected").click().run()
+    at.button(key="confirm_remove_other").click().run()
+    assert anna.id not in {c.id for c in list_codings(small_db)}
+    # kari's own coding goes at once, from the stripe as from the button
+    at.selectbox(key="turn_fg_fase1.txt").set_value(3)
+    at.button(key="apply").click().run()
+    mine = list_codings(small_db, coder="kari")[0]
+    component.events.append({"type": "remove", "coding": mine.id})
+    at.run()
+    assert list_codings(small_db, coder="kari") == [] and not at.warning
+    assert [md_unescape(s.value) for s in at.success] == ["Kodingen er fjernet."]
+
+
+def test_a_turn_the_source_no_longer_has_is_a_note_not_a_traceback(small_db, component):
+    """The text pane reports a turn the current list lacks (another window read the source in again
+    with fewer turns): a Norwegian line, and nothing is coded."""
+    at = _source(open_page(KODING), "intervju_fase2.txt")
+    component.events.append({"type": "code", "turn": 9999, "start": 0, "end": 5, "code": "kapasitet"})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [md_unescape(e.value) for e in at.error] == [
+        "Tur 9999 finnes ikke lenger i kilden; den kan være lest inn på nytt i et annet vindu. Merk teksten på nytt."]
+    assert list_codings(small_db, coder="kari") == []
 
 
 def test_suggestions_inline_accept_and_interviewer_turns_left_out_unless_asked(small_db, component):

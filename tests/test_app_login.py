@@ -91,6 +91,19 @@ def test_unknown_user_is_refused_like_a_wrong_password(small_db):
     assert_login_page_only(at)
 
 
+
+def test_the_lockout_answers_an_unknown_name_as_it_answers_a_user(small_db):
+    """Six wrong passwords: a user's name and a name nobody has get the same lines, the lock at the
+    sixth included, so the lock never tells which names exist."""
+    def answers(name: str) -> list[list[str]]:
+        return [[md_unescape(e.value) for e in log_in_with_form(app().run(), name, "feil-passord-123").error]
+                for _ in range(6)]
+
+    user, nobody = answers("rita"), answers("finnesikke")
+    assert user == nobody
+    assert user[0] == ["Feil brukernavn eller passord."]
+    assert user[-1] == ["For mange mislykkede forsøk: brukernavnet er låst i 15 minutter."]
+
 def test_login_form_logs_in_and_logout_forgets_the_user(small_db):
     at = log_in_with_form(app().run(), "kari", USERS["kari"][1])
     assert not at.exception and not at.error

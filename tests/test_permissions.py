@@ -237,6 +237,7 @@ CALLS = {
     "workbench.agreement.coding_agreement": lambda db, tmp, u, m, p: m(db, ["anna", "konsensus"], user=u),
     "workbench.agreement.disagreements": lambda db, tmp, u, m, p: m(db, ["anna", "konsensus"], user=u),
     "workbench.agreement.default_coders": lambda db, tmp, u, m, p: m(db, user=u),
+    "workbench.agreement.agreement_coders": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.search.search": lambda db, tmp, u, m, p: m(db, "tillit", user=u),
     "workbench.search.coded_segments": lambda db, tmp, u, m, p: m(db, "kontrakt", user=u),
     "workbench.agreement.record_consensus": lambda db, tmp, u, m, p: m(db, SOURCE, 3, ["kontrakt.relasjonell"],

@@ -428,6 +428,52 @@ def test_cooccurrence_for_the_resource_group_hides_the_code_totals(project):
     assert full.at["kapasitet", "kapasitet"] == 39  # the team sees the totals
 
 
+@pytest.fixture(scope="module")
+def notes(tmp_path_factory):
+    """Four project leaders in a focus group, each on "kapasitet" and "kontrakt.hybrid", and the
+    notes of a dialogue conference (text without a speaker) where two paragraphs are coded
+    "kapasitet" together with "kontrakt.relasjonell", a code applied nowhere else."""
+    folder = tmp_path_factory.mktemp("notater")
+    leaders = [f"PL Nord {i}" for i in range(1, 5)]
+    files = {"fg_nord_fase1.txt": _turns([line for p in leaders for line in
+                                          ((p, "Vi mangler folk."), (p, "Avtalen er en kontrakt med tillit."))]),
+             "notater_fase1.md": ("Gruppe 1 vil ha en avtale bygd på tillit, men mangler folk.\n\n"
+                                  "Gruppe 2 sa at relasjonen er viktigst, og at kapasiteten er liten.\n\n"
+                                  "Gruppe 3 snakket om bolig.\n")}
+    manifest = ["fg_nord_fase1.txt,fokusgruppe,fase 1,Nord,,2023-04-18,nb",
+                "notater_fase1.md,dialogkonferanse,fase 1,,,2023-05-10,nb"]
+    roster = [f"fg_nord_fase1.txt,{p},prosjektleder,Nordvik kommune,Nord" for p in leaders]
+    db = _ingest(folder, files, manifest, roster)
+    for i in range(len(leaders)):
+        apply_code(db, "fg_nord_fase1.txt", 1 + 2 * i, "kapasitet", user="anna")
+        apply_code(db, "fg_nord_fase1.txt", 2 + 2 * i, "kontrakt.hybrid", user="anna")
+    for turn in (1, 2):
+        apply_code(db, "notater_fase1.md", turn, "kapasitet", user="anna")
+        apply_code(db, "notater_fase1.md", turn, "kontrakt.relasjonell", user="anna")
+    yield db
+    db.dispose()
+
+
+def test_counts_resting_on_text_without_a_speaker_are_hidden_in_an_export_for_the_resource_group(notes, tmp_path):
+    """Two codes applied together only in conference notes (no speaker: 0 speakers) read "<3" in the
+    co-occurrence sheet, as the notes' «Dokument / notater» cells do on Oversikt; so does a code
+    applied only there, in the code totals and per phase. The team still sees the numbers."""
+    import openpyxl
+
+    files = export_tables(notes, tmp_path / "rg.xlsx", charts=False, suppress=True, user="rolf")
+    book = openpyxl.load_workbook(files[0])
+    pairs = {frozenset((a, b)): n for a, b, n in list(book["Samforekomst"].iter_rows(values_only=True))[1:]}
+    assert pairs[frozenset(("Kapasitet", "Relasjonell kontrakt"))] == "<3"
+    assert not [n for n in pairs.values() if isinstance(n, int) and n < 3]
+    totals = {r[1]: r[2] for r in book["Kodefrekvenser"].iter_rows(values_only=True)}
+    assert totals["kontrakt.relasjonell"] == "<3" and totals["kapasitet"] == 6
+    by_phase = theme_matrix(notes, by="phase", fill=True, user="rita")
+    assert by_phase.set_index("code").at["kontrakt.relasjonell", "suppressed"]
+    assert cooccurrence(notes, user="rita").isna().at["kapasitet", "kontrakt.relasjonell"]
+    team = cooccurrence(notes, exclude_actors=["forsker"], user="anna")
+    assert team.at["kapasitet", "kontrakt.relasjonell"] == 2
+
+
 # ------------------------------------------------- 3. an export for the resource group uses k
 
 def test_an_export_below_the_project_k_is_refused_and_a_screen_view_warned(project, tmp_path):

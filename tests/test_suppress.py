@@ -79,6 +79,19 @@ def test_one_and_two_speaker_cells_are_suppressed_and_blank():
     pd.testing.assert_frame_equal(df, before)  # the input is not modified
 
 
+
+def test_a_count_from_text_without_a_speaker_is_suppressed_at_any_size():
+    """by=[phase], a phase of 10 speakers: code a is applied only in conference notes (2
+    segments, 0 speakers) and code b likewise in 7 segments; both rest on fewer than k people, as
+    the notes' own group «Dokument / notater» does, so both are hidden. c (3 speakers) is shown."""
+    from workbench.analysis.suppress import protect_published
+
+    df = matrix([("fase 1", "a", 2, 0), ("fase 1", "b", 7, 0), ("fase 1", "c", 5, 3)], ["phase"])
+    assert list(suppress_matrix(df, ["phase"])["suppressed"]) == [True, True, False]
+    cells = {("A", "fase 1", "P"): (2, 0), ("B", "fase 1", "P"): (6, 4)}
+    out = protect_published(family(cells, {("A", "fase 1", "P"): 5, ("B", "fase 1", "P"): 5}), 3)
+    assert out[(("actor", "phase"), ())]["suppressed"].tolist() == [True, True]
+
 def test_small_group_is_suppressed_entirely_including_zeros():
     """by=[actor]: actor A has only 2 speakers in total, so every A cell is suppressed, the
     zero for code y included ("neither of the two mentioned y" discloses too), and A's

@@ -9,7 +9,8 @@ import streamlit as st
 
 from workbench.analysis import coder_names
 from workbench.export import export_tables
-from workbench.ui.format import ALL_CODERS, CONSENSUS, coder_value, md_escape, zip_files
+from workbench.sharing import min_cell_speakers
+from workbench.ui.format import ALL_CODERS, CONSENSUS, coder_value, md_escape, suppressed_text, zip_files
 from workbench.ui.session import acting_user, action, can, get_db, require_data, show_flash
 
 FORMATS = {"xlsx": ("Excel (xlsx)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -28,10 +29,12 @@ show_flash()
 f1, f2 = st.columns(2)
 fmt = f1.radio("Format", list(FORMATS), key="format", horizontal=True, format_func=lambda f: FORMATS[f][0])
 coder_choice = f2.selectbox("Koder", [ALL_CODERS, CONSENSUS] + coder_names(db, user=user), key="coder")
+k = min_cell_speakers(db)  # the project's k (workbench settings set min_cell_speakers 5)
 st.checkbox("Skjul små celler og ta bare med frigitte sitater (for ressursgruppen)", key="suppress",
-            help="Tall som hviler på færre enn 3 personer blir «<3» (og noen andre skjules, så de ikke kan "
-                 "regnes ut), akkurat som ressursgruppen ser dem i appen, og sitatene er bare de som er "
-                 "frigitt for ressursgruppen. Lages med alle koderes kodinger og uten forskernes egne ytringer.")
+            help=f"Tall som hviler på færre enn {k} personer, eller bare på tekst uten taler (dokumenter og "
+                 f"notater), blir «{suppressed_text(k)}» (og noen andre skjules, så de ikke kan regnes ut), slik "
+                 "ressursgruppen ser dem i appen, og sitatene er bare de som er frigitt for ressursgruppen. "
+                 "Lages med alle koderes kodinger og uten forskernes egne ytringer.")
 st.checkbox("Ta med forskernes egne ytringer", key="include_researchers",
             help="Som standard telles ikke intervjuernes egne ytringer (aktør «forsker»), verken i "
                  "tabellene, figurene eller sitatene – slik som på Oversikt.")

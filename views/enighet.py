@@ -3,8 +3,8 @@ researcher records the agreed coding (stored as the coder "konsensus")."""
 
 import streamlit as st
 
-from workbench.agreement import CONSENSUS_CODER, coding_agreement, default_coders, disagreements, record_consensus
-from workbench.analysis import coder_names
+from workbench.agreement import (CONSENSUS_CODER, agreement_coders, coding_agreement, default_coders, disagreements,
+                                 record_consensus)
 from workbench.codebook import current_codes
 from workbench.ui.agreement import agreement_frame, band_legend, figure_text, styled
 from workbench.ui.format import UNKNOWN_ACTOR_LABEL, count_text, md_escape, percent
@@ -20,7 +20,7 @@ if not require_data(db):
     st.stop()
 show_flash()
 
-coders = coder_names(db, user=user)
+coders = agreement_coders(db, user=user)  # konsensus too once any consensus is recorded, "no code" included
 people = [c for c in coders if c != CONSENSUS_CODER]
 if len(coders) < 2:
     st.info("Enighet måles mellom minst to kodere; foreløpig har færre enn to kodet.")
@@ -55,6 +55,10 @@ with friendly_errors():
     sources = f"{count_text(result['sources'])} {'kilde' if result['sources'] == 1 else 'kilder'}"
     st.caption(f"Farger: {band_legend()} · {sources} kodet av alle de valgte. "
                "«–»: udefinert (koden er ikke brukt).")
+    if "consensus_turns" in result:  # as `workbench agreement` says it
+        n = result["consensus_turns"]
+        st.info(f"Konsensus sammenlignes bare på turene der en omforent koding er registrert: {count_text(n)} "
+                f"{'tur' if n == 1 else 'turer'}. Turer uten registrert konsensus telles ikke.")
     st.dataframe(styled(agreement_frame(result)), hide_index=True, key="agreement_table")
 
     st.subheader("Uenigheter")

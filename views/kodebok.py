@@ -10,6 +10,7 @@ import streamlit as st
 
 from workbench.analysis import code_frequencies, coder_names
 from workbench.codebook import current_codes, current_version
+from workbench.export.tables import counted_out
 from workbench.ui.charts import frequency_bars
 from workbench.ui.format import (ALL_CODERS, CONSENSUS, code_title, coder_value, md_escape, percent,
                                  suppressed_text, suppression_note)
@@ -39,7 +40,8 @@ if can("view_quotes"):  # coder names are not for the resource group
                                      key="coder"))
 
 with friendly_errors():
-    freq = code_frequencies(db, coder=coder, user=user)
+    # the one counting rule of dashboards and exports: the interviewers' own turns are not counted
+    freq = code_frequencies(db, coder=coder, exclude_actors=counted_out(), user=user)
     k = freq.attrs.get("suppressed_k", 3)
     hidden = set(freq.loc[freq["suppressed"].fillna(True).astype(bool), "code"]) if "suppressed" in freq else set()
 
@@ -68,6 +70,7 @@ with friendly_errors():
     if hidden:
         st.caption(suppression_note(k))
     st.dataframe(rows, hide_index=True, key="codes_table")
+    st.caption("Forskernes egne ytringer (intervjuer/moderator) telles ikke, som på Oversikt og i eksporten.")
     if not rows:
         st.stop()
 

@@ -22,6 +22,7 @@ from workbench.ui.session import acting_user, action, error_text, flash, get_db,
 from workbench.ui.textcoder import text_coder
 
 INTERVIEWER = "forsker"
+CONFIRM_REMOVE = "confirm_remove"  # the id of another coder's coding whose removal waits for a yes
 db = get_db()
 user = acting_user()
 st.title("Koding")
@@ -43,7 +44,7 @@ def describe(file: str) -> str:
 
 
 def new_source() -> None:
-    for key in ("selected_coding", "play_turn", "f_speaker", "f_actor", "f_code", "jump"):
+    for key in ("selected_coding", CONFIRM_REMOVE, "play_turn", "f_speaker", "f_actor", "f_code", "jump"):
         st.session_state.pop(key, None)
 
 
@@ -109,6 +110,32 @@ def decide(fn, *args, **kwargs):
         retrain_if_due()
     return out
 
+
+def ask_before_removing(coding_id: int) -> bool:
+    """Another coder's coding is removed only after a yes that names the coder (as "Fjern koden"
+    never touches others' codings): select it and ask in "Valgt koding". False for one's own
+    coding, or one no longer there (``remove_coding`` then says so)."""
+    theirs = next((c for c in codings if c.id == coding_id and c.coder != user), None)
+    if theirs is None:
+        return False
+    st.session_state["selected_coding"] = st.session_state[CONFIRM_REMOVE] = theirs.id
+    return True
+
+
+def remove_selected(coding_id: int) -> None:
+    coder = next((c.coder for c in codings if c.id == coding_id), user)
+    whose = "Kodingen" if coder == user else f"Kodingen til {md_escape(coder)}"
+    if decide(remove_coding, db, coding_id, user=user, done=f"{whose} er fjernet.") is not None:
+        st.session_state.pop("selected_coding", None)
+    st.session_state.pop(CONFIRM_REMOVE, None)
+
+
+def remove_or_ask(coding_id: int) -> None:
+    """"Fjern kodingen" (the button, or on a stripe): one's own coding goes, another coder's is asked about."""
+    if not ask_before_removing(coding_id):
+        remove_selected(coding_id)
+
+
 # ------------------------------------------------------------------------------- the text
 text_col, work_col = st.columns([3, 2], gap="large")
 with text_col:
@@ -133,7 +160,10 @@ with text_col:
 
 if event:
     kind = event["type"]
-    if kind == "code":
+    if kind == "code" and event["turn"] not in texts:  # e.g. the source was read in again in another window
+        flash("error", f"Tur {md_escape(event['turn'])} finnes ikke lenger i kilden; den kan være lest inn på nytt "
+                       "i et annet vindu. Merk teksten på nytt.")
+    elif kind == "code":
         turn, start, end, code = event["turn"], event["start"], event["end"], event["code"]
         whole = start <= 0 and end >= len(texts[turn]["text"])
         span = None if whole else (start, end)
@@ -145,8 +175,7 @@ if event:
     elif kind == "select":
         st.session_state["selected_coding"] = event["coding"]
     elif kind == "remove":
-        if decide(remove_coding, db, event["coding"], user=user, done="Kodingen er fjernet.") is not None:
-            st.session_state.pop("selected_coding", None)
+        remove_or_ask(event["coding"])
     elif kind == "accept":
         decide(accept_suggestion, db, event["suggestion"], user=user, done="Forslaget er godtatt.")
     elif kind == "reject":
@@ -204,9 +233,17 @@ with work_col:
 
             b1, b2, b3 = st.columns(3)
             b1.button("Lagre notat", key="save_coding_memo", on_click=save_coding_memo)
-            b2.button("Fjern kodingen", key="remove_selected", on_click=action,
-                      args=(remove_coding, db, selected.id), kwargs=dict(user=user, done="Kodingen er fjernet."))
+            b2.button("Fjern kodingen", key="remove_selected", on_click=remove_or_ask, args=(selected.id,))
             b3.button("Lukk", key="close_selected", on_click=lambda: st.session_state.pop("selected_coding", None))
+            if st.session_state.get(CONFIRM_REMOVE) == selected.id:
+                coder = md_escape(selected.coder)
+                st.warning(f"Kodingen er gjort av **{coder}**, ikke av deg. Fjerner du den, forsvinner den også "
+                           f"for {coder}.")
+                y, n = st.columns(2)
+                y.button(f"Ja, fjern kodingen til {coder}", key="confirm_remove_other", type="primary",
+                         on_click=remove_selected, args=(selected.id,))
+                n.button("Avbryt", key="cancel_remove_other",
+                         on_click=lambda: st.session_state.pop(CONFIRM_REMOVE, None))
 
     st.subheader("Kod en hel tur")
     turn = st.selectbox("Tur", list(texts), key=TURN_KEY,

@@ -67,8 +67,8 @@ LEVELS = ("nominal", "ordinal", "interval", "ratio")
 TABLE_COLUMNS = ("unit", "coder", "value")
 
 __all__ = ["CONSENSUS_CODER", "UNITS", "LEVELS", "table_agreement", "coding_agreement",
-           "disagreements", "record_consensus", "default_coders", "consensus_turn_condition",
-           "consensus_turn_ids"]
+           "disagreements", "record_consensus", "agreement_coders", "default_coders",
+           "consensus_turn_condition", "consensus_turn_ids"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -247,14 +247,20 @@ def table_agreement(path: str | Path, *, level: str = "nominal") -> dict[str, An
 # Coders and codes in the database
 
 
-def _check_coders(session, coders: Iterable[str] | str) -> list[str]:
-    names = [c.strip() for c in (coders.split(",") if isinstance(coders, str) else coders)
-             if c is not None and str(c).strip()]
-    names = [str(n) for n in names]
+def _known_coders(session) -> list[str]:
+    """Everyone with a coding, and the konsensus coder as soon as any consensus is recorded."""
     known = sorted(session.scalars(select(User.name).join(Coding, Coding.coder_id == User.id).distinct()))
     if CONSENSUS_CODER not in known and session.scalar(select(AuditEvent.id).where(
             AuditEvent.action == "consensus", AuditEvent.target_type == "segment").limit(1)) is not None:
         known = sorted(known + [CONSENSUS_CODER])   # every consensus recorded so far was "no code"
+    return known
+
+
+def _check_coders(session, coders: Iterable[str] | str) -> list[str]:
+    names = [c.strip() for c in (coders.split(",") if isinstance(coders, str) else coders)
+             if c is not None and str(c).strip()]
+    names = [str(n) for n in names]
+    known = _known_coders(session)
     users = set(session.scalars(select(User.name).where(User.name.in_(names))))
     for n in names:
         if n not in known:
@@ -533,6 +539,15 @@ def _stored_consensus(session, segment_ids: list[int]) -> dict[int, list[str]]:
                     AuditEvent.target_id.in_(empty)).distinct()):
                 out[int(target)] = set()
     return {seg_id: sorted(codes) for seg_id, codes in out.items()}
+
+
+@requires("view_quotes")
+def agreement_coders(db: Database, *, user: str | None = None) -> list[str]:
+    """The coders agreement can compare, sorted: everyone who has coded, and the konsensus coder
+    once any consensus is recorded, also when every one recorded so far is "no code applies"
+    (then konsensus has no coding of its own)."""
+    with db.session() as session:
+        return _known_coders(session)
 
 
 @requires("view_quotes")

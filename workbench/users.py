@@ -195,12 +195,15 @@ def enable_user(db: Database, name: str, *, user: str | None = None) -> UserReco
     return _change(db, name, user, "user_enable", lambda row: setattr(row, "disabled", False))
 
 
-def _failures(session, user_id: int) -> int:
+def _failures(session, name: str) -> int:
+    """Failed log-ins with ``name`` within LOCKOUT_WINDOW since its last log-in, counted by the
+    name tried, whether or not a user has it: an unknown name locks as a user's does, so that the
+    lock tells no names apart."""
     since = utcnow() - LOCKOUT_WINDOW
-    last_ok = session.scalar(select(func.max(AuditEvent.id)).where(
-        AuditEvent.user_id == user_id, AuditEvent.action == "login"))
+    tried = (AuditEvent.target_type == "user", AuditEvent.target_id == name)
+    last_ok = session.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.action == "login", *tried))
     q = select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.user_id == user_id, AuditEvent.action == "login_failed", AuditEvent.created_at >= since)
+        AuditEvent.action == "login_failed", *tried, AuditEvent.created_at >= since)
     if last_ok is not None:
         q = q.where(AuditEvent.id > last_ok)
     return int(session.scalar(q) or 0)
@@ -220,7 +223,8 @@ def authenticate(db: Database, name: str, password: str) -> Principal:
     """Log in with a password: the Principal, or PermissionDenied with one Norwegian line.
 
     Every attempt is audited. After LOCKOUT_FAILURES failures within LOCKOUT_WINDOW the name is
-    locked until the window has passed."""
+    locked until the window has passed, a name no user has as well: an unknown name gets the
+    answers a user's name gets (a wrong password, then the lock), in about the same time."""
     name = str(name or "").strip()
     generic = PermissionDenied("Feil brukernavn eller passord.")
     if not name or not password:
@@ -229,15 +233,20 @@ def authenticate(db: Database, name: str, password: str) -> Principal:
         _lock_system(tx)
         s = tx.session
         row = s.scalar(select(User).where(User.name == name))
-        if row is None or row.password_hash is None:
+        known = row is not None and row.password_hash is not None
+        outcome: Exception | Principal
+        if _failures(s, name) >= LOCKOUT_FAILURES:  # (no password check: the same time either way)
+            outcome = PermissionDenied(f"For mange mislykkede forsøk: brukernavnet er låst i "
+                                       f"{int(LOCKOUT_WINDOW.total_seconds() // 60)} minutter.")
+            if known:
+                s.add(AuditEvent(user_id=row.id, action="login_failed", target_type="user", target_id=name,
+                                 detail={"reason": "locked"}))
+            else:
+                tx.audit("login_failed", "user", name, {"reason": "locked (unknown user or no password)"})
+        elif not known:
             _verify(None, password)
             tx.audit("login_failed", "user", name, {"reason": "unknown user or no password"})
-            outcome: Exception | Principal = generic
-        elif _failures(s, row.id) >= LOCKOUT_FAILURES:
-            outcome = PermissionDenied(f"For mange mislykkede forsøk: brukeren er låst i "
-                                       f"{int(LOCKOUT_WINDOW.total_seconds() // 60)} minutter.")
-            s.add(AuditEvent(user_id=row.id, action="login_failed", target_type="user", target_id=name,
-                             detail={"reason": "locked"}))
+            outcome = generic
         elif not _verify(row.password_hash, password):
             s.add(AuditEvent(user_id=row.id, action="login_failed", target_type="user", target_id=name,
                              detail={"reason": "wrong password"}))

@@ -906,7 +906,9 @@ def cooccurrence(db: Database, *, window: int = 0, codes: str | Iterable[str] | 
     ``parents``: include parent codes (aggregating children); default the codes as applied.
     Index and columns are code ids in codebook order; ``df.attrs["labels"]`` maps id -> label.
     With suppression (``suppress``; always for the resource group) a cell whose segments come
-    from fewer than k distinct speakers is missing (NaN) and ``df.attrs["suppressed_k"]`` is k.
+    from fewer than k distinct speakers is missing (NaN) and ``df.attrs["suppressed_k"]`` is k;
+    text without a speaker (documents, notes) counts none, so a cell resting on it alone is
+    missing too, as in the theme matrices (``suppress.primary``).
     Counted as the published tables are (the interviewers left out, all coders), the diagonal
     and the pairs of a code with its own parent are missing too: they are code totals, published
     in ``code_frequencies`` and suppressed there together with the other tables. The resource
@@ -920,7 +922,9 @@ def cooccurrence(db: Database, *, window: int = 0, codes: str | Iterable[str] | 
     args = dict(window=window, codes=codes, coder=coder, codebook_version=codebook_version, parents=parents)
     out, speakers, tree = _cooc_counts(db, exclude_actors=exclude_actors, speakers=k is not None, **args)
     if k is not None:
-        hide = (speakers > 0) & (speakers < k)
+        from .suppress import primary
+
+        hide = primary(out, speakers, k)
         if _in_published((), exclude_actors, coder, codebook_version, k) and len(out):
             ids = list(out.index)
             ancestors = dict(zip(tree["code"], tree["ancestors"]))

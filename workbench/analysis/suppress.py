@@ -10,11 +10,14 @@ cannot be worked out again from totals).
 
 Rules
 -----
-1. **Primary suppression.** A cell is suppressed when ``0 < speakers < k``, or when its whole
-   group has fewer than ``k`` speakers (``group_speakers < k``). In such a small group every cell
-   is suppressed, zeros included: "none of the two statsforvaltere mentioned X" discloses as
-   much as "one of them did". A zero in a group of at least ``k`` speakers stays a visible 0.
-   ``group_segments`` (the share's denominator) is blanked where ``group_speakers < k``.
+1. **Primary suppression.** A cell is suppressed when it has coded segments from fewer than ``k``
+   speakers (``segments > 0`` and ``speakers < k``), or when its whole group has fewer than ``k``
+   speakers (``group_speakers < k``). Text without a speaker (documents, dialogue-conference
+   notes) counts no speaker: a count resting on it alone (``speakers == 0``) is hidden as the
+   group "(ukjent)" of such text is. In a small group every cell is suppressed, zeros included:
+   "none of the two statsforvaltere mentioned X" discloses as much as "one of them did". A zero
+   in a group of at least ``k`` speakers stays a visible 0. ``group_segments`` (the share's
+   denominator) is blanked where ``group_speakers < k``.
 2. **Secondary (complementary) suppression.** The code totals over all groups are public in
    other tables, and a parent's count is shown beside its children, so a single blanked cell in
    a line whose total is known is recovered by subtraction (total minus the shown cells). Hence:
@@ -99,6 +102,12 @@ def _check(df: pd.DataFrame, by: list[str], k) -> int:
     return int(k)
 
 
+def primary(segments, speakers, k: int):
+    """The primary rule for counts (arrays or frames alike): coded segments from fewer than ``k``
+    speakers, text without a speaker (``speakers == 0``) included."""
+    return (segments > 0) & (speakers < k)
+
+
 def _line_ids(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
     return df.groupby(cols, sort=False, dropna=False).ngroup().to_numpy(dtype=np.int64)
 
@@ -156,7 +165,7 @@ def suppress_matrix(df: pd.DataFrame, by: Sequence[str], k: int = DEFAULT_K) -> 
     small_group = ~(group_speakers >= k)  # a missing group size counts as small (fail closed)
     seg = pd.to_numeric(out["segments"], errors="coerce").fillna(0).to_numpy(dtype=float)
 
-    supp = ((speakers > 0) & (speakers < k)) | small_group
+    supp = primary(seg, speakers, k) | small_group
 
     if n:
         dims = []
@@ -230,8 +239,9 @@ def protect_published(tables: dict[tuple[tuple[str, ...], tuple[str, ...]], pd.D
     children. A cell is one unknown linear function of the finest cells, shared by every table
     that shows it (so it is hidden everywhere or nowhere).
 
-    1. Primary: a cell with 1 to k-1 speakers, or in a group of fewer than k speakers (zeros
-       too), in any table that shows it.
+    1. Primary: a cell with coded segments from fewer than k speakers (0 to k-1: text without a
+       speaker counts none), or in a group of fewer than k speakers (zeros too), in any table
+       that shows it.
     2. Exact recovery: a hidden primary cell whose function is a linear combination of the shown
        cells (row, column and table totals, other tables, parent = sum of children) is found with
        the null space of the shown cells; for each, the smallest shown non-zero cell of the
@@ -291,7 +301,7 @@ def _protect_published(tables, k, *, cube, exclude_column):
         speakers = pd.to_numeric(df["speakers"], errors="coerce").fillna(0).to_numpy(dtype=float)
         group_speakers = pd.to_numeric(df["group_speakers"], errors="coerce").to_numpy(dtype=float)
         segments = pd.to_numeric(df["segments"], errors="coerce").fillna(0).to_numpy(dtype=float)
-        primary = ((speakers > 0) & (speakers < k)) | ~(group_speakers >= k)
+        sensitive_rows = primary(segments, speakers, k) | ~(group_speakers >= k)
         fids = np.empty(len(df), dtype=np.int64)
         for i, (code, vals) in enumerate(zip(df["code"], where)):
             cell = (code, sets.get(tuple(vals), ()))
@@ -304,7 +314,7 @@ def _protect_published(tables, k, *, cube, exclude_column):
                 f_sensitive.append(False)
                 f_tables.append(set())
                 f_places.append(set())
-            f_sensitive[fid] = f_sensitive[fid] or bool(primary[i])
+            f_sensitive[fid] = f_sensitive[fid] or bool(sensitive_rows[i])
             f_tables[fid].add(t)
             f_places[fid].add((t, tuple(vals)))
             fids[i] = fid

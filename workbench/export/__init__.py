@@ -82,7 +82,8 @@ def export_tables(db: Database, path: str | Path, *, format: str | None = None, 
     A file with suppression is for the resource group, so it is made as the group's own tables
     are (``analysis.aggregate.PUBLISHED_GROUPINGS``), or refused: at the project's k or above
     (``min_cell_speakers``), all coders, the current codebook, the interviewers left out; that
-    way it shows nothing the group cannot see in the app."""
+    way each count in it is one the group gets, or is hidden there too (its co-occurrence sheet,
+    which the app does not show, is suppressed by the same rule)."""
     format = resolve_format(path, format, "xlsx")
     writer = _writer(format)
     if suppress:
