@@ -36,15 +36,26 @@ who = session.current_principal(db)
 if who is None:
     try_sso(db)
     # The login form answers at every page address, so /koding opened before logging in shows
-    # the form and, after logging in, Koding (if the role may see it).
-    login = [st.Page(lambda: login_page(db), title="Logg inn", icon=":material/login:", url_path=path,
+    # the form and, after logging in, Koding (if the role may see it); any other address too.
+    # The default page answers at "/" (url_path ""), so its name is one of those others.
+    login = [st.Page(lambda: login_page(db), title="Logg inn", icon=":material/login:", url_path=path if i else "",
                      default=i == 0, visibility="visible" if i == 0 else "hidden")
              for i, path in enumerate(URL_PATHS)]
+    asked = session.unanswered_address(login)
+    if asked:
+        login.append(st.Page(lambda: login_page(db), title="Logg inn", url_path=asked, visibility="hidden"))
     st.navigation(login, position="hidden").run()
     st.stop()
 
-allowed = [st.Page(file, title=title, icon=icon, default=i == 0)
-           for i, (file, title, icon, capability) in enumerate(p for p in PAGES if who.can(p[3]))]
+mine = [p for p in PAGES if who.can(p[3])]
+allowed = [st.Page(file, title=title, icon=icon, default=i == 0, url_path=None if i else "")
+           for i, (file, title, icon, capability) in enumerate(mine)]
+# An address that is no page of this role (/nosuch, /koding for the resource group) opens the
+# default page with a Norwegian note, not Streamlit's English "Page not found"; the default
+# page's own name (/oversikt) opens it without one.
+asked = session.unanswered_address(allowed)
+if asked:
+    allowed.append(session.unknown_address_page(asked, allowed[0], URL_PATHS[PAGES.index(mine[0])]))
 navigation = st.navigation(allowed)
 st.sidebar.markdown("**Bygdevekst-arbeidsbenk**  \nFølgeevaluering av bygdevekstavtaler")
 account_sidebar(who, db)

@@ -52,6 +52,37 @@ def test_every_page_renders(small_db, page):
         assert not at.sidebar.text_input  # no free-text user box any more
 
 
+def opened_at(address: str, user: str | None = "kari"):
+    """The app as a browser opens http://localhost:8501/ADDRESS (a fresh session)."""
+    from streamlit.util import calc_hash
+
+    at = app(user)
+    at.context = {"url": f"http://localhost:8501/{address}"}
+    at._page_hash = calc_hash(address)  # what the browser asks for at that address
+    return at.run()
+
+
+@pytest.mark.parametrize("user, address", [("kari", "nosuch"), ("rolf", "koding")])
+def test_an_address_that_is_no_page_of_the_role_opens_the_overview_with_a_norwegian_note(small_db, user, address):
+    # (Streamlit itself would run the overview under its English "Page not found".)
+    at = opened_at(address, user)
+    assert not at.exception and at.title[0].value == TITLES[PAGES[0]]
+    assert f"Adressen /{address} er ingen side du har tilgang til; her er Oversikt." in texts(at)
+    assert "Kod en hel tur" not in texts(at)
+
+
+def test_the_overview_answers_at_its_name_and_the_login_form_at_any_address(small_db):
+    from tests.app_fixtures import USERS, log_in_with_form
+
+    at = opened_at("oversikt")
+    assert not at.exception and at.title[0].value == TITLES[PAGES[0]] and "Adressen" not in texts(at)
+    for address in ("nosuch", "oversikt"):
+        at = opened_at(address, None)
+        assert not at.exception and [t.value for t in at.title] == ["Logg inn"]
+    log_in_with_form(at, "kari", USERS["kari"][1])
+    assert at.title[0].value == TITLES[PAGES[0]] and "Adressen" not in texts(at)
+
+
 def test_uninitialised_database_shows_how_to_start_on_the_login_page(tmp_path, monkeypatch):
     monkeypatch.setenv("WORKBENCH_DB", f"sqlite:///{tmp_path / 'tom.db'}")
     at = app().run()

@@ -177,3 +177,10 @@ def test_report_author_and_resource_group_do_not_get_the_page(small_db):
         at = open_page("views/oversikt.py", user)
         with pytest.raises(ValueError):
             at.switch_page(PAGE)
+
+
+def test_one_disagreement_is_one_tur(small_db):
+    apply_code(small_db, "fg_fase1.txt", 4, "kapasitet", user="bjorn")  # now only turn 3 differs
+    at = open_page(PAGE, "kari")
+    assert len(at.selectbox(key="disagreement").options) == 1
+    assert any(c.value.startswith("1 tur der kodene er ulike.") for c in at.caption)

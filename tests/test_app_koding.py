@@ -18,7 +18,7 @@ from workbench.ingest.media import set_media
 from workbench.store import Segment, Source, Suggestion
 
 from workbench.search import search
-from workbench.ui.format import kwic_markdown, md_unescape, quality_text
+from workbench.ui.format import kwic_markdown, md_unescape, method_label, quality_text, shortened
 from workbench.users import list_audit
 
 from tests.app_fixtures import open_page, rendered
@@ -261,7 +261,7 @@ def test_search_finds_inflected_forms_and_codes_a_hits_sentence_in_one_click(sma
     at = open_page(SOK)
     at.text_input(key="q").input("tillit").run()
     shown = texts(at)
-    assert "1 treff i 1 turer" in shown and "Tilliten" in shown
+    assert "1 treff i 1 tur." in shown and "Tilliten" in shown
     at.text_input(key="q").input("kontrakt").run()
     assert "2 treff i 2 turer" in texts(at)
     at.selectbox(key="q_apply_code").set_value("kontrakt.hybrid")
@@ -272,8 +272,11 @@ def test_search_finds_inflected_forms_and_codes_a_hits_sentence_in_one_click(sma
     at.radio(key="q_unit").set_value("match")
     at.button(key="code_hit_0").click().run()
     assert ("fg_fase1.txt", 2, "kontrakt") in {(c.source, c.turn, c.text) for c in list_codings(small_db, coder="kari")}
-    at.text_input(key="q").input('""').run()
-    assert at.error and "Skriv et ord" in at.error[0].value
+    for nothing in ('""', '"'):  # no word to search for: the error alone, not "Ingen treff." beside it
+        at.text_input(key="q").input(nothing).run()
+        assert [md_unescape(e.value) for e in at.error] == [
+            "Skriv et ord å søke etter, eller en frase i anførselstegn."]
+        assert not at.info
 
 
 def test_coded_segments_show_their_neighbours_with_pseudonyms_unless_revealed(small_db):
@@ -367,3 +370,68 @@ def test_the_whole_turn_picker_belongs_to_the_chosen_source(small_db, component)
     _source(at, "fg_fase1.txt")  # back: the first source's box again, at its own first turn
     box = _turn_box(at)
     assert box.options[box.index].startswith("1: Moderator") and box.proto.id == first_id
+
+
+def test_a_coded_span_or_hit_cut_short_in_the_message_ends_with_an_ellipsis(small_db, component, tmp_path):
+    at = _source(open_page(KODING), "intervju_fase2.txt")
+    text3 = next(t["text"] for t in component.calls[-1]["turns"] if t["turn"] == 3)
+    component.events.append({"type": "code", "turn": 3, "start": 0, "end": len(text3) - 1,
+                             "code": "kontrakt.relasjonell"})  # 75 characters, not the whole turn
+    at.run()
+    message = md_unescape(at.success[0].value)
+    assert message == f"Kodet «{text3[:60]}…» i tur 3 med «Relasjonell kontrakt»."
+
+    from workbench.ingest import ingest_paths
+
+    notes = tmp_path / "notat_fase2.md"
+    sentence = "Vi har bygd opp tillit mellom kommunene gjennom mange år med felles arbeid."
+    notes.write_text(f"{sentence} Det tok tid.\n", encoding="utf-8")
+    assert ingest_paths(small_db, [notes], user="kari").added == ["notat_fase2.md"]
+    at = open_page(SOK)
+    at.selectbox(key="q_source").set_value("notat_fase2.md")
+    at.text_input(key="q").input("tillit").run()
+    at.button(key="code_hit_0").click().run()  # coded as its sentence (the default)
+    assert md_unescape(at.success[0].value) == (f"Kodet «{sentence[:60]}…» (tur 1 i notat_fase2.md) med "
+                                                 "«Hybrid kontrakt».")
+    assert shortened("x" * 60) == "x" * 60 and shortened("x" * 61) == "x" * 60 + "…"
+
+
+def test_suggestions_and_memos_name_their_kind_in_norwegian(small_db, component):
+    from workbench.coding import add_memo
+    from workbench.suggest import FALLBACK_METHOD
+
+    add_memo(small_db, "Kildenotat om fase 2.", source="intervju_fase2.txt", user="kari")
+    at = _source(open_page(KODING), "intervju_fase2.txt")
+    listed = [md_unescape(m.value) for m in at.markdown if "sikkerhet" in m.value]
+    assert len(listed) == 2 and all(" · leksikon · sikkerhet " in v for v in listed), listed
+    assert {s["method"] for s in component.calls[-1]["suggestions"]} == {"leksikon"}  # the text's tooltip
+    assert "lexicon" not in "".join(listed)
+    assert "**kari** (kilde): Kildenotat om fase 2." in texts(at)
+    assert [method_label(m) for m in ("model", "model+lexicon", FALLBACK_METHOD, None)] == [
+        "modell", "modell+leksikon", "leksikon (for få eksempler)", "ukjent"]
+
+
+def test_going_to_a_turn_the_filter_hides_says_so_and_offers_all_turns(small_db, component):
+    at = _source(open_page(KODING), "fg_fase1.txt")
+    at.multiselect(key="f_speaker").set_value(["PL Testbygd"]).run()
+    at.number_input(key="jump").set_value(3).run()
+    assert [t["turn"] for t in component.calls[-1]["turns"]] == [2, 4]
+    assert [i.value for i in at.info] == [
+        "Tur 3 er skjult av filteret (taler, aktør eller kode). Tøm filteret for å se den."]
+    at.button(key="show_all_turns").click().run()
+    assert [t["turn"] for t in component.calls[-1]["turns"]] == [1, 2, 3, 4, 5]
+    assert component.calls[-1]["scroll_to"] == 3 and not at.info
+    at.number_input(key="jump").set_value(4).run()  # a turn the filter shows: no note
+    assert not at.info
+
+
+def test_the_training_message_writes_seconds_with_a_decimal_comma(small_db, component, monkeypatch):
+    import workbench.suggest.service as service
+
+    report = service.TrainReport(model_id=2, segments=22, rejected=0, examples=7, modelled=["kapasitet"],
+                                 fallback=[], thresholds={}, cv={}, seconds=22.5, min_examples=8)
+    monkeypatch.setattr(service, "train", lambda db, *, user: report)
+    at = _source(open_page(KODING), "fg_fase1.txt")
+    at.button(key="train").click().run()
+    message = md_unescape(at.success[0].value)
+    assert "eksempler fra kodeboka på 22,5 s:" in message and "22.5" not in message

@@ -436,7 +436,7 @@ def test_a_permission_refusal_is_a_red_line_not_a_traceback(small_db):
     at = AppTest.from_function(script, default_timeout=60).run()
     assert not at.exception
     assert [md_unescape(e.value) for e in at.error] == [
-        "Ingen tilgang: rollen «ressursgruppe» kan ikke lese sitater (quotes). Be en forsker om tilgang."]
+        "Ingen tilgang: rollen «ressursgruppe» kan ikke lese sitater. Be en forsker om tilgang."]
     at.button(key="try").click().run()
     assert not at.exception and len(at.error) == 2 and at.error[1].value == at.error[0].value
 

@@ -111,3 +111,24 @@ def test_head_revision_is_the_newest_migration():
     from workbench.store.db import _alembic_config
 
     assert head_revision() == ScriptDirectory.from_config(_alembic_config("sqlite://")).get_current_head()
+
+
+def test_demo_and_serve_on_a_busy_port_stop_at_once_with_one_norwegian_line(tmp_path):
+    import socket
+
+    from click.testing import CliRunner
+
+    from workbench.cli import cli
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        db = tmp_path / "demo.db"
+        for args in (["--db", str(db), "demo", "--no-train", "--port", str(port)],
+                     ["--db", str(db), "serve", "--port", str(port)]):
+            result = CliRunner().invoke(cli, args)
+            lines = result.output.strip().splitlines()
+            assert result.exit_code == 1 and len(lines) == 1, result.output
+            assert f"Porten {port} er opptatt" in lines[0] and f"workbench {args[2]} --port " in lines[0]
+            assert not db.exists()  # the demo was not built first (minutes) only to fail at the end

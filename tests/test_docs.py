@@ -95,3 +95,25 @@ def test_screenshots_are_all_known_and_the_old_one_is_gone():
     old = "docs/" + "oversikt.png"  # replaced by docs/screens/oversikt.png
     for path in [ROOT / "README.md", ROOT / "scripts" / "screenshot.py", ROOT / "tests" / "test_browser.py"]:
         assert old not in path.read_text(encoding="utf-8"), f"{path.name} still names {old}"
+
+
+def test_readme_walkthrough_examples_fit_the_sample_corpus(tmp_path):
+    """The README's examples, run on data/sample as it says: a turn it codes, releases or records a
+    consensus on is a participant's (the interviewer's turns are not counted and their quotes are
+    by "Forsker N"), and its phrase search finds something."""
+    from workbench.ingest import ingest_paths, list_turns
+    from workbench.search import search
+    from workbench.store import Database
+
+    db = Database(f"sqlite:///{tmp_path / 'walk.db'}")
+    db.upgrade()
+    assert not ingest_paths(db, [ROOT / "data" / "sample"], user="kari").errors
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    turns = re.findall(r"workbench (?:code|uncode|release|agreement --consensus) (\S+\.\w+) (\d+)", readme)
+    assert len(turns) >= 5
+    for source, turn in turns:
+        actor = {t["index"]: t["actor"] for t in list_turns(db, source, user="kari")}[int(turn)]
+        assert actor != "forsker", f"README uses turn {turn} of {source}, the interviewer's"
+    phrase = re.search(r"""workbench search '("[^']+")' --phase "([^"]+)" --actor (\S+)""", readme)
+    assert search(db, phrase[1], phase=phrase[2], actor=phrase[3], user="kari"), phrase[0]
+    db.dispose()

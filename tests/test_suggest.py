@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from workbench.errors import WorkbenchError
+from workbench.nlp import only_function_words
 from workbench.suggest import (FALLBACK_METHOD, CombinedSuggester, LexiconSuggester, ModelSuggester,
                                uncertain_first)
 from workbench.suggest.lexicon import lexicon_score
@@ -135,6 +136,21 @@ def test_model_suggests_without_the_keyword_and_gives_lemmas_as_evidence(model):
     assert "kommunestyre" in " ".join(dem[0].evidence)
     assert _codes(ov)[:1] == ["legitimitet.ovenfra"]
     assert none == []
+
+
+def test_model_evidence_leaves_out_terms_of_function_words_alone():
+    # few codings, each with "at vi": the model leans on "at" and "at vi", which tell a coder nothing
+    texts, labels = labelled()
+    few = ["Vi vet at vi får penger fra staten.", "Det er klart at vi må vite at staten betaler.",
+           "Jeg tror at vi fikk mer enn vi ba om fra departementet.", "De sa at vi skulle få tilskudd.",
+           "Vi visste at vi kunne regne med statsbudsjettet."]
+    model = ModelSuggester(min_examples=5, embeddings=False).fit(
+        texts + few, labels + [{"legitimitet.ovenfra"}] * len(few), codes=codes())
+    [hits] = model.suggest(["Vi vet at vi får det til, og at vi kan stole på staten."], ["nb"])
+    assert hits[0].code == "legitimitet.ovenfra" and len(hits[0].evidence) == 3
+    assert "stat" in hits[0].evidence and not {"at", "at vi"} & set(hits[0].evidence), hits[0].evidence
+    assert only_function_words("at vi") and only_function_words("ikkje eg")  # bokmål and nynorsk
+    assert not only_function_words("vite at") and not only_function_words("tid")  # a code's own word
 
 
 def test_model_thresholds_come_from_cross_validation_and_respect_the_floor(model):

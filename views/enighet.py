@@ -7,7 +7,7 @@ from workbench.agreement import (CONSENSUS_CODER, agreement_coders, coding_agree
                                  record_consensus)
 from workbench.codebook import current_codes
 from workbench.ui.agreement import agreement_frame, band_legend, figure_text, styled
-from workbench.ui.format import UNKNOWN_ACTOR_LABEL, count_text, md_escape, percent
+from workbench.ui.format import UNKNOWN_ACTOR_LABEL, count_noun, count_text, md_escape, percent
 from workbench.ui.session import acting_user, action, friendly_errors, get_db, require_data, show_flash
 
 db = get_db()
@@ -66,8 +66,8 @@ with friendly_errors():
     if not rows:
         st.success("Ingen uenigheter for disse koderne og kodene.")
         st.stop()
-    st.caption(f"{len(rows)} turer der kodene er ulike. Velg en tur, les den, og registrer den omforente "
-               f"kodingen (lagres som koderen «{CONSENSUS_CODER}», og loggføres).")
+    st.caption(f"{count_noun(len(rows), 'tur', 'turer')} der kodene er ulike. Velg en tur, les den, og registrer "
+               f"den omforente kodingen (lagres som koderen «{CONSENSUS_CODER}», og loggføres).")
     resolved = sum(r["consensus"] is not None for r in rows)
     if resolved:
         st.caption(f"{resolved} av {len(rows)} har en omforent koding (merket «✓ omforent»).")

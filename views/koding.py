@@ -17,7 +17,8 @@ from workbench.coding import (accept_suggestion, add_memo, apply_code, list_codi
 from workbench.ingest import list_sources, list_turns
 from workbench.ingest.media import source_media
 from workbench.suggest.active import maybe_retrain, retraining
-from workbench.ui.format import md_escape, quality_text, score_text, turn_position
+from workbench.ui.format import (count_noun, md_escape, memo_target_label, method_label, quality_text, score_text,
+                                  shortened, turn_position)
 from workbench.ui.session import acting_user, action, error_text, flash, get_db, require_data, show_flash
 from workbench.ui.textcoder import text_coder
 
@@ -41,6 +42,10 @@ codable = [c["id"] for c in codes if c["codable"]]
 def describe(file: str) -> str:
     s = sources[file]
     return " · ".join(str(v) for v in (file, s["kind"], s["phase"], s["pilot"]) if v)  # plain text
+
+
+def show_all_turns() -> None:
+    st.session_state.update(f_speaker=[], f_actor=[], f_code=None)
 
 
 def new_source() -> None:
@@ -144,6 +149,9 @@ with text_col:
     if not shown:
         st.info("Ingen turer passer til filteret.")
     visible = {t["index"] for t in shown}
+    if jump in texts and jump not in visible:
+        st.info(f"Tur {jump} er skjult av filteret (taler, aktør eller kode). Tøm filteret for å se den.")
+        st.button("Vis alle turer", key="show_all_turns", on_click=show_all_turns)
     event = text_coder(
         turns=[{"turn": t["index"], "speaker": t["speaker"] or t.get("heading") or "", "actor": t["actor"],
                 "position": turn_position(t), "text": t["text"],
@@ -152,7 +160,7 @@ with text_col:
         codings=[{"id": c.id, "turn": c.turn, "code": c.code, "coder": c.coder, "start": c.start, "end": c.end}
                  for c in codings if c.turn in visible],
         suggestions=[{"id": s.id, "turn": s.turn, "code": s.code, "score": s.score, "start": s.start, "end": s.end,
-                      "evidence": [list(e) for e in s.evidence_spans or []], "method": s.method,
+                      "evidence": [list(e) for e in s.evidence_spans or []], "method": method_label(s.method),
                       "precision": s.precision, "recall": s.recall}
                      for s in pending if s.turn in visible] if show_suggestions else [],
         selected_coding=st.session_state.get("selected_coding"), scroll_to=jump, height=680,
@@ -167,7 +175,7 @@ if event:
         turn, start, end, code = event["turn"], event["start"], event["end"], event["code"]
         whole = start <= 0 and end >= len(texts[turn]["text"])
         span = None if whole else (start, end)
-        where = f"tur {turn}" if whole else f"«{md_escape(texts[turn]['text'][start:end][:60])}» i tur {turn}"
+        where = f"tur {turn}" if whole else f"«{md_escape(shortened(texts[turn]['text'][start:end]))}» i tur {turn}"
         rec = decide(apply_code, db, file, turn, code, user=user, span=span,
                      done=f"Kodet {where} med «{md_escape(labels.get(code, code))}».")
         if rec is not None:
@@ -286,7 +294,7 @@ with work_col:
     if memos:
         with st.expander(f"Notater på kilden ({len(memos)})"):
             for m in memos:
-                where = f"tur {m.turn}" if m.turn else m.target_type
+                where = f"tur {m.turn}" if m.turn else memo_target_label(m.target_type)
                 st.markdown(f"**{md_escape(m.author)}** ({where}): {md_escape(m.text)}")
 
 st.divider()
@@ -302,13 +310,14 @@ if suggest_service is not None:
             n = action(suggest_service.suggest, db, source=file, user=user,
                        include_interviewers=interviewer_suggestions)
         if n is not None:
-            flash("success", f"{n} nye forslag for {md_escape(file)}." if n else "Ingen nye forslag for kilden.")
+            flash("success", f"{count_noun(n, 'nytt forslag', 'nye forslag')} for {md_escape(file)}." if n
+                  else "Ingen nye forslag for kilden.")
         st.rerun()
     if s2.button("Tren modellen på kodingene", key="train"):
         with st.spinner("Trener modellen på kodingene (kan ta et minutt) ..."):
             report = action(suggest_service.train, db, user=user)
         if report is not None:
-            flash("success", md_escape(report.summary()))
+            flash("success", md_escape(report.summary(decimal=",")))
         st.rerun()
 run = retraining(db, user=user)
 if run is not None and not run.done:
@@ -318,7 +327,8 @@ elif run is not None and run.error is not None:
     st.warning(f"Treningen i bakgrunnen mislyktes: {md_escape(error_text(run.error))}")
 elif run is not None:
     st.caption(f"Modellen ble trent på nytt etter {run.decisions} kodebeslutninger"
-               + (f"; {run.suggested} nye forslag for kilden." if run.suggested else "."))
+               + (f"; {count_noun(run.suggested, 'nytt forslag', 'nye forslag')} for kilden." if run.suggested
+                  else "."))
 if not pending:
     st.caption("Ingen ventende forslag for denne kilden.")
 for s in pending:
@@ -327,7 +337,7 @@ for s in pending:
         quality = quality_text(s.precision, s.recall)
         quality = f" · {quality}" if quality else ""
         st.markdown(f"**{md_escape(labels.get(s.code, s.code))}** ({md_escape(s.code)}) · tur {s.turn} · "
-                    f"{md_escape(s.method)} · sikkerhet {score_text(s.score)}{quality}  \n"
+                    f"{md_escape(method_label(s.method))} · sikkerhet {score_text(s.score)}{quality}  \n"
                     f"Belegg: {md_escape(evidence)}")
         st.caption(md_escape(s.coded_text))  # what "Godta" codes: the span, or the whole turn
         a, r, g, _ = st.columns([1, 1, 1, 3])

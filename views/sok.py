@@ -12,7 +12,7 @@ from workbench.coding import code_hit
 from workbench.errors import WorkbenchError
 from workbench.ingest import list_sources
 from workbench.search import coded_segments, search
-from workbench.ui.format import actor_label, kwic_markdown, md_escape
+from workbench.ui.format import actor_label, count_noun, kwic_markdown, md_escape, shortened
 from workbench.ui.session import acting_user, action, can, error_text, flash, get_db, require_data, show_flash
 
 PAGE = 25
@@ -48,17 +48,19 @@ with find_tab:
     code_filter = f4.selectbox("Turer med koden", [None, *[c["id"] for c in codes]], key="q_code",
                                format_func=lambda v: "Alle turer" if v is None else labels.get(v, v))
 
-    hits = []
+    hits, failed = [], False
     if query.strip():
         try:
             hits = search(db, query, source=source, actor=actor, phase=phase, code=code_filter,
                           compounds=compounds, width=WIDTH, user=user)
         except WorkbenchError as exc:
             st.error(error_text(exc))
-    if query.strip() and not hits:
+            failed = True
+    if query.strip() and not hits and not failed:
         st.info("Ingen treff.")
     if hits:
-        st.caption(f"{len(hits)} treff i {len({(h['source'], h['turn']) for h in hits})} turer.")
+        turns = len({(h["source"], h["turn"]) for h in hits})
+        st.caption(f"{len(hits)} treff i {count_noun(turns, 'tur', 'turer')}.")
         may_code = can("code") and codable
         if may_code:
             c1, c2 = st.columns([3, 2])
@@ -71,7 +73,7 @@ with find_tab:
             c, unit = st.session_state["q_apply_code"], st.session_state.get("q_unit", "sentence")
             rec = action(code_hit, db, hit["source"], hit["turn"], c, hit["start"], hit["end"], unit=unit, user=user)
             if rec is not None:
-                what = "hele turen" if rec.start is None else f"«{md_escape(rec.text[:60])}»"
+                what = "hele turen" if rec.start is None else f"«{md_escape(shortened(rec.text))}»"
                 flash("success", f"Kodet {what} (tur {hit['turn']} i {md_escape(hit['source'])}) med "
                                  f"«{md_escape(labels.get(c, c))}».")
 

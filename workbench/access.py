@@ -145,11 +145,12 @@ def principal(db, user: str | None) -> Principal:
 
 
 def check(who: Principal, capability: str, what: str = "") -> None:
+    """Refuse ``who`` unless the role has ``capability``. The refusal says in Norwegian what the
+    role may not do; ``what`` (the library function called) goes in its params, not its text."""
     roles, description = CAPABILITIES[capability]
     if who.role not in roles:
-        where = f" ({what})" if what else ""
-        raise PermissionDenied(f"Ingen tilgang: rollen «{who.role_label}» kan ikke {description}{where}. "
-                               "Be en forsker om tilgang.")
+        raise PermissionDenied(f"Ingen tilgang: rollen «{who.role_label}» kan ikke {description}. "
+                               "Be en forsker om tilgang.", capability=capability, function=what)
 
 
 def authorise(db, user: str | None, capability: str, what: str = "") -> Principal:

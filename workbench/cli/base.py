@@ -113,6 +113,13 @@ def demo(ctx: click.Context, no_serve: bool, no_train: bool, port: int) -> None:
     from ..demo import DEMO_URL, build_demo
 
     url = ctx.obj.get("db_url") or DEMO_URL
+    if not no_serve:  # before the minutes of building, not after
+        from .serve import LOCAL, port_taken_note
+
+        taken = port_taken_note(port, LOCAL, "demo")
+        if taken:
+            click.echo(taken, err=True)
+            ctx.exit(1)
     label = "Bygger demodatabasen" + ("" if no_train else " og trener modellen (første gang et par minutter: "
                                                         "setningsvektorene beregnes og lagres)")
     with click.progressbar(length=1, label=label) as bar:

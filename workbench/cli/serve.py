@@ -35,6 +35,35 @@ def network_warning(address: str) -> str | None:
             "(en omvendt proxy med HTTPS, se README «Team on one server»), aldri med ren HTTP.")
 
 
+def port_taken(port: int, address: str = LOCAL) -> bool:
+    """Is ``address:port`` in use, so that Streamlit would stop with "Port N is not available"?
+    Bound the way the server binds it (SO_REUSEADDR, every address the name resolves to)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(address, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError:  # an address that does not resolve: Streamlit says so itself
+        return False
+    for family, kind, proto, _, sockaddr in infos:
+        with socket.socket(family, kind, proto) as sock:
+            if os.name != "nt":
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(sockaddr)
+            except OSError:
+                return True
+    return False
+
+
+def port_taken_note(port: int, address: str, command: str) -> str | None:
+    """One Norwegian line for a port in use, naming ``--port`` and a free one; None when free."""
+    if not port_taken(port, address):
+        return None
+    free = next((p for p in range(port + 1, min(port + 50, 65536)) if not port_taken(p, address)), None)
+    example = f", f.eks. `workbench {command} --port {free}`" if free else ""
+    return f"Porten {port} er opptatt (kjører appen allerede?); velg en annen med --port{example}."
+
+
 def absolute_url(url: str) -> str:
     """A SQLite URL with a relative path made absolute (the app runs in the checkout folder)."""
     prefix = "sqlite:///"
@@ -149,6 +178,10 @@ def serve(ctx: click.Context, port: int, db_option: str | None, open_browser: bo
     from ..users import has_login_users
 
     url = absolute_url(resolve_url(db_option or ctx.obj.get("db_url")))
+    taken = port_taken_note(port, address, "serve")
+    if taken:
+        click.echo(taken, err=True)
+        ctx.exit(1)
     warning = network_warning(address)
     if warning:
         click.echo(warning, err=True)

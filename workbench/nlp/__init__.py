@@ -135,6 +135,8 @@ __all__ = [
     "lemma_text",
     "lemma_of",
     "detect_language",
+    "function_words",
+    "only_function_words",
     "normalize_lang",
     "coverage",
     "coverage_counts",
@@ -951,6 +953,38 @@ def detect_language(text: str) -> str:
         elif word in NB_MARKERS:
             nb += 1
     return "nn" if nn > nb else "nb"
+
+
+# ---------------------------------------------------------------------------------------------
+# Function words
+# ---------------------------------------------------------------------------------------------
+
+# Nynorsk forms of the function words (spaCy has stop words for bokmål only).
+NN_FUNCTION_WORDS = frozenset(
+    "eg ikkje kva korleis kvifor kven kvar kor noko nokon nokre berre vere vore vert vart blei òg dei "
+    "deira dykk dykkar frå mykje ein eit ei ho hennar meir mest heile sjølv saman sidan seinare medan "
+    "fordi difor hjå utan no me mi mitt di ditt si enno endå kanskje då".split()
+)
+# spaCy's bokmål list also holds content words of the news text it was made from; they stay words.
+NOT_FUNCTION_WORDS = frozenset(
+    "bris by dag del folk fjor grunn kamp kampen kontakt kroner kveld land landet laget leder løpet "
+    "mennesker mål personer plass poeng runde saken sted stedet tid tillegg viktig år".split()
+)
+
+
+@functools.lru_cache(maxsize=1)
+def function_words() -> frozenset[str]:
+    """Norwegian function words, lowercase: spaCy's bokmål stop words (``spacy.lang.nb``) less
+    the content words among them (``NOT_FUNCTION_WORDS``), plus their nynorsk forms."""
+    from spacy.lang.nb.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS) - NOT_FUNCTION_WORDS | NN_FUNCTION_WORDS
+
+
+def only_function_words(term: str) -> bool:
+    """Is ``term`` ("at vi", a lemma n-gram) made of function words alone (and not empty)?"""
+    words = str(term).lower().split()
+    return bool(words) and all(w in function_words() for w in words)
 
 
 def coverage_counts(texts: Iterable[str], lang: str = "nb", *, fallback: bool = True) -> dict[str, int]:

@@ -15,6 +15,7 @@ rather than delegated to ``OneVsRestClassifier``.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from typing import Any, Iterable, Sequence
 
@@ -458,6 +459,11 @@ class ModelSuggester(Suggester):
         return out
 
     def _top_terms(self, code: str, lemma_line: str, n: int = 3) -> list[str]:
+        """The evidence shown for a model hit: the ``n`` word terms of ``lemma_line`` that pushed
+        the model towards ``code`` most, leaving out terms of function words alone ("at", "at vi"),
+        which say nothing to a reader (the model's features are not changed)."""
+        from ..nlp import only_function_words
+
         vec = self.vectorizers_[0]
         x = vec.transform([lemma_line]).tocsr()
         coef = self.classifiers_[code].coef_[0]
@@ -466,7 +472,8 @@ class ModelSuggester(Suggester):
         names = getattr(vec, "_names_cache", None)
         if names is None:
             names = vec._names_cache = vec.get_feature_names_out()
-        return [str(names[x.indices[k]]) for k in order[:n] if contrib[k] > 0]
+        terms = (str(names[x.indices[k]]) for k in order if contrib[k] > 0)
+        return list(itertools.islice((t for t in terms if not only_function_words(t)), n))
 
 
 def _overlap(a: Suggested, b: Suggested) -> bool:

@@ -215,10 +215,12 @@ class TrainReport:
     anchor_files: list[str] = field(default_factory=list)
     min_examples: int = 0
 
-    def summary(self) -> str:
+    def summary(self, *, decimal: str = ".") -> str:
+        """One Norwegian sentence; ``decimal=","`` writes the seconds with a decimal comma (the app)."""
+        seconds = f"{self.seconds:.1f}".replace(".", decimal)
         return (f"Modell {self.model_id} trent på {self.segments} segmenter fra kodede kilder, {self.anchors} "
                 f"ankerytringer, "
-                f"{self.rejected} avviste forslag og {self.examples} eksempler fra kodeboka på {self.seconds:.1f} s: "
+                f"{self.rejected} avviste forslag og {self.examples} eksempler fra kodeboka på {seconds} s: "
                 f"{len(self.modelled)} koder med modell, {len(self.fallback)} uten (for få eksempler, "
                 f"under {self.min_examples}: faller tilbake på leksikonet).")
 

@@ -93,6 +93,39 @@ def count_text(value) -> str:
     return f"{int(value):,}".replace(",", " ")
 
 
+def count_noun(value, singular: str, plural: str) -> str:
+    """A count with its noun in the right number: "1 tur", "3 turer", "0 turer"."""
+    return f"{count_text(value)} {singular if int(value) == 1 else plural}"
+
+
+def shortened(text, width: int = 60) -> str:
+    """``text`` cut to ``width`` characters, with "…" where it was cut (plain text)."""
+    text = str(text or "")
+    return text if len(text) <= width else text[:width].rstrip() + "…"
+
+
+# How a suggestion was made (``Suggestion.method``), as the pages say it.
+METHOD_LABELS = {"lexicon": "leksikon", "model": "modell", "model+lexicon": "modell+leksikon",
+                 "lexicon (fallback: too few examples)": "leksikon (for få eksempler)",
+                 "combined": "modell+leksikon"}
+
+
+# What a memo is written on (``MemoRecord.target_type``), as the pages say it.
+MEMO_TARGETS = {"coding": "koding", "segment": "tur", "source": "kilde", "code": "kode"}
+
+
+def memo_target_label(target_type) -> str:
+    """A memo's target kind in Norwegian: "source" -> "kilde"; an unknown one as it is."""
+    return MEMO_TARGETS.get(str(target_type), str(target_type))
+
+
+def method_label(method) -> str:
+    """A suggestion's method in Norwegian: "lexicon" -> "leksikon"; an unknown one as it is."""
+    if not method:
+        return "ukjent"
+    return METHOD_LABELS.get(str(method), str(method))
+
+
 def quality_text(precision, recall) -> str:
     """A suggestion's cross-validated quality as every page shows it, in percent with a decimal
     comma: "presisjon 85,7 % · treff 41,9 %"; a missing value is left out, both missing -> ""."""

@@ -123,6 +123,42 @@ def log_out() -> None:
         sso_logout()
 
 
+# ------------------------------------------------------------------------ unknown addresses
+
+def unanswered_address(pages: list) -> str | None:
+    """The page address the browser asked for (``st.context.url`` less the server's base path)
+    when none of ``pages`` (``st.Page``) answers it, else None. Streamlit would show its own
+    English "Page not found" for it; the app adds a hidden page at that address instead
+    (:func:`unknown_address_page`). An address with a "/" inside is left to Streamlit (a page's
+    address cannot hold one)."""
+    from urllib.parse import urlsplit
+
+    url = st.context.url
+    if not url:
+        return None
+    path = urlsplit(url).path.strip("/")
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    if base and (path == base or path.startswith(base + "/")):
+        path = path[len(base):].strip("/")
+    if not path or "/" in path or path in {page.url_path for page in pages}:
+        return None
+    return path
+
+
+def unknown_address_page(address: str, home, home_name: str):
+    """A hidden page at ``address`` that opens ``home`` (the default page, at "/"): with a
+    Norwegian note, unless ``address`` is ``home_name``, home's own name ("/oversikt")."""
+    from urllib.parse import unquote
+
+    def go_home() -> None:
+        if address != home_name:
+            flash("info", f"Adressen /{md_escape(unquote(address))} er ingen side du har tilgang til; "
+                          f"her er {md_escape(home.title)}.")
+        st.switch_page(home)
+
+    return st.Page(go_home, title=home.title, url_path=address, visibility="hidden")
+
+
 # --------------------------------------------------------------------------- single sign-on
 
 def sso_configured() -> bool:
