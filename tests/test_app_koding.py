@@ -13,7 +13,7 @@ import wave
 import pytest
 
 import workbench.ui.textcoder as textcoder
-from workbench.coding import list_codings, list_suggestions, undo_last
+from workbench.coding import list_codings, list_memos, list_suggestions, undo_last
 from workbench.ingest.media import set_media
 from workbench.store import Segment, Source, Suggestion
 
@@ -74,10 +74,54 @@ def test_a_selected_span_is_coded_exactly_and_undone(small_db, component):
 
     at.button(key="undo").click().run()
     assert list_codings(small_db, coder="kari") == []
-    assert any("Kodingen av «Relasjonell kontrakt» på tur 3 er angret" in s.value for s in at.success)
+    assert any("Kodingen av «Relasjonell kontrakt» på tur 3 i intervju_fase2.txt er angret" in md_unescape(s.value)
+               for s in at.success)
     at.button(key="undo").click().run()  # nothing more from this session: anna's codings stay
     assert any("ingenting mer å angre" in i.value for i in at.info)
     assert len(list_codings(small_db, coder="anna")) == 4
+
+
+def test_angre_in_one_tab_undoes_that_tabs_coding_and_names_its_source(small_db):
+    """The same coder in two browser tabs, each coding turn 3 of its own source: "Angre" in the
+    first tab undoes the first tab's coding (and says which source), never the second tab's."""
+    tabs = {}
+    for name in ("intervju_fase2.txt", "fg_fase1.txt"):
+        tab = tabs[name] = _source(open_page(KODING), name)
+        tab.selectbox(key=f"turn_{name}").set_value(3)
+        tab.selectbox(key="code").set_value("kapasitet")
+        tab.button(key="apply").click().run()
+
+    def mine():
+        return sorted((c.source, c.turn, c.code) for c in list_codings(small_db, coder="kari"))
+
+    assert mine() == [("fg_fase1.txt", 3, "kapasitet"), ("intervju_fase2.txt", 3, "kapasitet")]
+
+    first = tabs["intervju_fase2.txt"]
+    first.button(key="undo").click().run()
+    assert [md_unescape(s.value) for s in first.success] == [
+        "Kodingen av «Kapasitet» på tur 3 i intervju_fase2.txt er angret."]
+    assert mine() == [("fg_fase1.txt", 3, "kapasitet")]
+    first.button(key="undo").click().run()  # the other tab's coding is not this tab's to undo
+    assert any("ingenting mer å angre" in i.value for i in first.info)
+    assert mine() == [("fg_fase1.txt", 3, "kapasitet")]
+
+
+def test_angre_after_removing_a_selected_coding_brings_back_its_memo(small_db, component):
+    at = _source(open_page(KODING), "intervju_fase2.txt")
+    component.events.append({"type": "code", "turn": 2, "start": 0, "end": 5, "code": "kapasitet"})
+    at.run()
+    at.text_area(key="coding_memo").input("Viktig for fase 2.")
+    at.button(key="save_coding_memo").click().run()
+    at.button(key="remove_selected").click().run()
+    assert list_codings(small_db, coder="kari") == [] and list_memos(small_db, source="intervju_fase2.txt") == []
+
+    at.button(key="undo").click().run()
+    assert [md_unescape(s.value) for s in at.success] == [
+        "Fjerningen av «Kapasitet» på tur 2 i intervju_fase2.txt er angret, med notatet."]
+    back = list_codings(small_db, coder="kari")
+    assert [(c.turn, c.start, c.end, c.memo) for c in back] == [(2, 0, 5, "Viktig for fase 2.")]
+    assert [(m.author, m.text) for m in list_memos(small_db, source="intervju_fase2.txt")] == [
+        ("kari", "Viktig for fase 2.")]
 
 
 def test_a_selection_covering_the_whole_turn_is_a_whole_turn_coding(small_db, component):

@@ -115,6 +115,19 @@ def test_uncode_by_span_and_by_id(run):
     assert _json(run("codings", "--json")) == []
 
 
+def test_undo_of_uncode_brings_the_coding_back_with_its_memo(run):
+    """The command line undoes the user's newest action (from any window), memo included."""
+    run("code", FG, "2", "kontrakt.hybrid", "--memo", "viktig notat")
+    run("uncode", FG, "2", "kontrakt.hybrid")
+    assert _json(run("memos", "--json")) == []
+    r = run("undo")
+    assert r.exit_code == 0, r.output
+    assert r.output.strip() == f"Angret fjerningen av kontrakt.hybrid på tur 2 i {FG}, med notatet."
+    [back] = _json(run("codings", "--json"))
+    assert (back["code"], back["memo"]) == ("kontrakt.hybrid", "viktig notat")
+    assert [(m["author"], m["text"]) for m in _json(run("memos", "--json"))] == [("kari", "viktig notat")]
+
+
 def test_memo_and_memos(run):
     run("code", FG, "2", "kontrakt.relasjonell")
     cid = _json(run("codings", "--json"))[0]["id"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.test_coding import FG, corpus  # noqa: F401  (fixture)
-from workbench.coding import (accept_suggestion, apply_code, list_codings, list_suggestions, reject_suggestion,
-                              remove_code, undo_last, undo_mark)
+from workbench.coding import (accept_suggestion, add_memo, apply_code, list_codings, list_memos, list_suggestions,
+                              reject_suggestion, remove_code, remove_coding, undo_last, undo_mark)
 from workbench.errors import NotFound, WorkbenchError
 from workbench.store import Segment, Source, Suggestion
 
@@ -122,3 +122,139 @@ def test_undo_refuses_when_someone_changed_the_coding_since(corpus):
     with pytest.raises(WorkbenchError) as exc:
         undo_last(db, user="kari")
     assert exc.value.code == "undo.changed"
+
+
+OTHER = "intervju_kdd_fase2.txt"
+
+
+def test_undo_of_one_sessions_events_leaves_the_same_coders_other_window_alone(corpus):
+    """Kari codes in two browser tabs; "Angre" in the first undoes the first tab's coding, named
+    by its source and turn, never the second tab's (the command line still takes the newest)."""
+    db = corpus["db"]
+    tab_a = {apply_code(db, FG, 1, "kontrakt.hybrid", user="kari").event}
+    tab_b = {apply_code(db, OTHER, 1, "kontrakt.hybrid", user="kari").event}
+    done = undo_last(db, user="kari", events=tab_a)
+    assert (done["action"], done["source"], done["turn"], done["code"]) == ("code", FG, 1, "kontrakt.hybrid")
+    assert [(c.source, c.turn) for c in list_codings(db, coder="kari")] == [(OTHER, 1)]
+    for session in (tab_a, set()):  # undone already; a session that did nothing
+        with pytest.raises(NotFound) as exc:
+            undo_last(db, user="kari", events=session)
+        assert exc.value.code == "undo.nothing"
+    assert undo_last(db, user="kari")["source"] == OTHER  # `workbench undo`: the newest action, any window
+    assert tab_b and list_codings(db, coder="kari") == []
+
+
+def test_every_coding_action_returns_the_event_that_undo_takes(corpus):
+    db = corpus["db"]
+    a, r = _suggest(db, 2, "kontrakt.relasjonell"), _suggest(db, 3, "styring.nettverk")
+    session = {apply_code(db, FG, 1, "kontrakt.hybrid", user="kari").event}
+    assert apply_code(db, FG, 1, "kontrakt.hybrid", user="kari").event is None  # there already: nothing to undo
+    session |= {rec.event for rec in remove_code(db, FG, 1, "kontrakt.hybrid", user="kari")}
+    span = apply_code(db, FG, 3, "styring.nettverk", user="kari", span=(0, 2))
+    session |= {span.event, remove_coding(db, span.id, user="kari").event}
+    session |= {accept_suggestion(db, a, user="kari").event, reject_suggestion(db, r, user="kari").event}
+    assert None not in session and len(session) == 6
+    apply_code(db, FG, 2, "styring.nettverk", user="kari")  # another window
+    actions = [undo_last(db, user="kari", events=session)["action"] for _ in range(6)]
+    assert actions == ["reject", "accept", "uncode", "code", "uncode", "code"]
+    assert _mine(db) == [(2, "styring.nettverk", None, None, "manual")]
+    assert sorted(s.id for s in list_suggestions(db, source=FG)) == sorted([a, r])
+
+
+def _memos(db):
+    return [(m.author, m.text, m.created_at, m.turn, m.code) for m in list_memos(db, source=FG)]
+
+
+@pytest.mark.parametrize("how", ["remove_code", "remove_coding"])
+def test_undo_of_a_removal_puts_back_the_codings_memos(corpus, how):
+    db = corpus["db"]
+    rec = apply_code(db, FG, 2, "kontrakt.hybrid", user="kari", memo="viktig notat")
+    add_memo(db, "Ola ser det annerledes", user="ola", coding_id=rec.id)
+    before = _memos(db)
+    assert [m[:2] for m in before] == [("kari", "viktig notat"), ("ola", "Ola ser det annerledes")]
+    if how == "remove_code":
+        remove_code(db, FG, 2, "kontrakt.hybrid", user="kari")
+    else:
+        remove_coding(db, rec.id, user="kari")
+    assert _memos(db) == []
+    done = undo_last(db, user="kari")
+    assert (done["action"], done["memos"]) == ("uncode", 2)
+    assert _memos(db) == before  # same authors, texts and times
+    assert list_codings(db, coder="kari")[0].memo == "viktig notat\nOla ser det annerledes"
+    undo_last(db, user="kari")  # then the coding itself goes, with its memos
+    assert _memos(db) == [] and _mine(db) == []
+
+
+def test_two_windows_undoing_one_removal_at_once_put_it_back_once(corpus):
+    from concurrent.futures import ThreadPoolExecutor
+
+    db = corpus["db"]
+    rec = apply_code(db, FG, 2, "kontrakt.hybrid", user="kari", memo="viktig notat")
+    session = {remove_coding(db, rec.id, user="kari").event}
+
+    def undo(_):
+        try:
+            return undo_last(db, user="kari", events=session)["action"]
+        except NotFound as exc:
+            return exc.code
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = sorted(pool.map(undo, range(4)))
+    assert outcomes == ["uncode"] + ["undo.nothing"] * 3
+    assert _mine(db) == [(2, "kontrakt.hybrid", None, None, "manual")]
+    assert [m[1] for m in _memos(db)] == ["viktig notat"]
+
+
+def _audit_text(db) -> str:
+    import json
+
+    from workbench.store import AuditEvent
+
+    with db.session() as s:
+        return json.dumps([ev.detail for ev in s.query(AuditEvent)], ensure_ascii=False)
+
+
+def test_memos_kept_for_undo_go_with_a_removed_source(corpus):
+    from workbench.lifecycle import remove_source
+
+    db = corpus["db"]
+    gone = apply_code(db, FG, 2, "kontrakt.hybrid", user="kari", memo="hemmelig notat om kilden")
+    kept = apply_code(db, OTHER, 2, "kontrakt.hybrid", user="kari", memo="notat om intervjuet")
+    remove_coding(db, gone.id, user="kari")
+    remove_coding(db, kept.id, user="kari")
+    assert "hemmelig notat om kilden" in _audit_text(db)
+    remove_source(db, FG, user="oppsett")
+    assert "hemmelig notat om kilden" not in _audit_text(db)
+    assert undo_last(db, user="kari")["memos"] == 1  # the other source's removal comes back whole
+    assert [m.text for m in list_memos(db, source=OTHER)] == ["notat om intervjuet"]
+
+
+@pytest.mark.parametrize("scope", ["person", "source"])
+def test_memos_kept_for_undo_go_with_a_withdrawn_participant(corpus, scope):
+    """A memo on a coding of a withdrawn person's turn is deleted by ``forget``; its copy kept
+    for undo goes too. The copies on other turns stay (their name scrubbed, as in live memos)."""
+    from workbench.lifecycle import forget
+    from workbench.store import Speaker
+
+    db = corpus["db"]
+    with db.transaction("oppsett") as tx:
+        src = tx.session.query(Source).filter(Source.file_name == FG).one()
+        for seg in src.segments:
+            label = {2: "Berit Fjellvang", 3: "Ordfører"}.get(seg.index, "Moderator")
+            speaker = tx.session.query(Speaker).filter_by(source_id=src.id, label=label).one_or_none()
+            if speaker is None:
+                speaker = Speaker(source_id=src.id, label=label, actor="prosjektleder")
+                tx.session.add(speaker)
+                tx.session.flush()
+            seg.speaker_id = speaker.id
+    theirs = apply_code(db, FG, 2, "kontrakt.hybrid", user="kari", memo="Sa noe privat om helsa")
+    other = apply_code(db, FG, 3, "kontrakt.hybrid", user="kari", memo="Svarer Berit Fjellvang")
+    remove_coding(db, theirs.id, user="kari")
+    remove_coding(db, other.id, user="kari")
+    forget(db, "Berit Fjellvang", source=FG if scope == "source" else None, user="oppsett")
+    trail = _audit_text(db)
+    assert "Sa noe privat om helsa" not in trail
+    assert ("Berit Fjellvang" in trail) == (scope == "source")  # only the person is scrubbed everywhere
+    assert undo_last(db, user="kari")["memos"] == 1
+    assert [m.text for m in list_memos(db, source=FG)] == (
+        ["Svarer Berit Fjellvang"] if scope == "source" else ["Svarer [navn]"])

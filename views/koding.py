@@ -12,14 +12,14 @@ import streamlit as st
 from workbench.codebook import current_codes
 from workbench.errors import WorkbenchError
 from workbench.coding import (accept_suggestion, add_memo, apply_code, list_codings, list_memos,
-                              list_suggestions, reject_suggestion, remove_code, remove_coding, undo_last,
-                              undo_mark)
+                              list_suggestions, reject_suggestion, remove_code, remove_coding, undo_last)
 from workbench.ingest import list_sources, list_turns
 from workbench.ingest.media import source_media
 from workbench.suggest.active import maybe_retrain, retraining
 from workbench.ui.format import (count_noun, md_escape, memo_target_label, method_label, quality_text, score_text,
                                   shortened, turn_position)
-from workbench.ui.session import acting_user, action, error_text, flash, get_db, require_data, show_flash
+from workbench.ui.session import (acting_user, action, error_text, flash, get_db, require_data, show_flash,
+                                  undo_events)
 from workbench.ui.textcoder import text_coder
 
 INTERVIEWER = "forsker"
@@ -30,8 +30,6 @@ st.title("Koding")
 if not require_data(db):
     st.stop()
 show_flash()
-if "undo_mark" not in st.session_state:  # undo reaches back to the start of this session only
-    st.session_state["undo_mark"] = undo_mark(db, user=user)
 
 sources = {s["file"]: s for s in list_sources(db, user=user)}
 codes = current_codes(db, user=user)
@@ -195,20 +193,21 @@ if event:
 
 def undo() -> None:
     try:
-        done = undo_last(db, user=user, since=st.session_state.get("undo_mark"))
+        done = undo_last(db, user=user, events=undo_events())  # only what this session did
     except WorkbenchError as exc:  # shown in Norwegian
         flash("info" if exc.code == "undo.nothing" else "error", error_text(exc))
         return
     what = {"code": "Kodingen", "uncode": "Fjerningen", "accept": "Godtakingen", "reject": "Avvisningen"}
+    memos = {0: "", 1: ", med notatet"}.get(done["memos"], f", med {done['memos']} notater")
     flash("success", f"{what[done['action']]} av «{md_escape(labels.get(done['code'], done['code']))}» på tur "
-                     f"{done['turn']} er angret.")
+                     f"{done['turn']} i {md_escape(done['source'])} er angret{memos}.")
     st.session_state.pop("selected_coding", None)
 
 
 with work_col:
     st.button("Angre", key="undo", icon=":material/undo:", on_click=undo,
-              help="Angrer din siste kodehandling i denne økten (koding, fjerning, godtatt eller avvist forslag). "
-                   "Trykk igjen for å gå lenger tilbake.")
+              help="Angrer din siste kodehandling i denne økten, altså i denne nettleserfanen (koding, fjerning, "
+                   "godtatt eller avvist forslag). Trykk igjen for å gå lenger tilbake.")
 
     if media:
         st.subheader("Opptak")

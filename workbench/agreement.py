@@ -585,7 +585,7 @@ def record_consensus(db: Database, source: Any, turn: Any, codes: Iterable[str] 
     ``consensus`` with the codes ``before`` and ``after`` and the acting user (``by``). Returns the
     konsensus codings of the turn afterwards (:class:`~workbench.coding.CodingRecord`).
     """
-    from .coding import _apply, _latest_version_id, _record, _resolve_code, find_segment
+    from .coding import _apply, _latest_version_id, _record, _resolve_code, _uncode, find_segment
     from .store.db import get_or_create_user
 
     if isinstance(codes, str) and codes.strip() == "-":
@@ -613,10 +613,7 @@ def record_consensus(db: Database, source: Any, turn: Any, codes: Iterable[str] 
             whole = c.start_char == segment.start_char and c.end_char == segment.end_char
             if c.code_id in code_rows and whole:
                 continue
-            rec = _record(session, c)
-            tx.audit("uncode", "coding", c.id, {"source": rec.source, "turn": rec.turn, "code": rec.code,
-                                                "coder": rec.coder, "start": rec.start, "end": rec.end})
-            session.delete(c)
+            _uncode(tx, c)
         session.flush()
         after = sorted(code_rows)
         tx.audit("consensus", "segment", segment.id, {

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -52,7 +52,11 @@ class CodingRecord:
     """One coding as a user sees it. ``start``/``end`` are relative to the segment text; ``text``
     is exactly what the coding covers (``canonical_text[start_char:end_char]``: the span, or the
     whole segment), so anyone can check it. An imported selection may begin in its turn's label
-    (``start`` < 0) or run past the turn's end (see ``workbench.refi.importer``)."""
+    (``start`` < 0) or run past the turn's end (see ``workbench.refi.importer``).
+
+    ``event``: the audit event of the change that returned the record (the coding applied or
+    removed, the suggestion accepted), which ``undo_last(events=...)`` can undo; None in listings
+    and when nothing changed. It is not part of ``to_dict``."""
 
     id: int
     source: str
@@ -65,9 +69,11 @@ class CodingRecord:
     origin: str
     created_at: dt.datetime | None
     memo: str | None
+    event: int | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        del d["event"]
         d["created_at"] = _iso(self.created_at)
         return d
 
@@ -97,7 +103,8 @@ class MemoRecord:
 class SuggestionRecord:
     """One suggestion as shown for review. ``text`` is the whole turn; ``start``/``end`` are
     relative to it, and ``coded_text`` is what accepting the suggestion codes (the span, or the
-    whole turn). ``evidence`` lists only the evidence found in the turn (``evidence_spans``)."""
+    whole turn). ``evidence`` lists only the evidence found in the turn (``evidence_spans``).
+    ``event``: the audit event of the rejection that returned the record (see ``CodingRecord``)."""
 
     id: int
     source: str
@@ -117,9 +124,11 @@ class SuggestionRecord:
     precision: float | None = None  # the model's cross-validated figures for this code
     recall: float | None = None
     coded_text: str = ""  # what accepting it codes: ``text[start:end]``, or the whole turn
+    event: int | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        del d["event"]
         d["decided_at"] = _iso(self.decided_at)
         return d
 
@@ -311,7 +320,8 @@ def _span_to_source(segment: Segment, span: Sequence[int] | None) -> tuple[int, 
     return segment.start_char + start, segment.start_char + end
 
 
-def _record(session: Session, coding: Coding) -> CodingRecord:
+def _record(session: Session, coding: Coding, event: AuditEvent | None = None) -> CodingRecord:
+    """``event``: the audit event of the change (flushed, so that it has its id)."""
     seg = coding.segment
     whole = coding.start_char == seg.start_char and coding.end_char == seg.end_char
     memos = list(session.scalars(select(Memo.text).where(Memo.coding_id == coding.id).order_by(Memo.id)))
@@ -322,7 +332,7 @@ def _record(session: Session, coding: Coding) -> CodingRecord:
         end=None if whole else coding.end_char - seg.start_char,
         text=seg.source.canonical_text[coding.start_char:coding.end_char],
         origin=coding.origin, created_at=coding.created_at,
-        memo="\n".join(memos) if memos else None)
+        memo="\n".join(memos) if memos else None, event=None if event is None else event.id)
 
 
 # --------------------------------------------------------------------------------------------
@@ -331,8 +341,9 @@ def _record(session: Session, coding: Coding) -> CodingRecord:
 
 def _apply(tx: Transaction, segment: Segment, code: Code, coder: User, *, span: Sequence[int] | None,
            memo: str | None, origin: str, suggestion_id: int | None, version_id: int | None,
-           restore: bool = False) -> tuple[Coding, bool]:
-    """Create (or find) one coding inside ``tx``; returns the coding and whether it is new.
+           restore: bool = False) -> tuple[Coding, AuditEvent | None]:
+    """Create (or find) one coding inside ``tx``; returns the coding and the audit event of its
+    creation (None when it was there already).
     ``restore``: an old coding put back (undo), kept under its code even if that code has since
     been retired or made a category."""
     if origin not in ORIGINS:
@@ -344,7 +355,7 @@ def _apply(tx: Transaction, segment: Segment, code: Code, coder: User, *, span: 
     coding = session.scalar(select(Coding).where(
         Coding.segment_id == segment.id, Coding.code_id == code.id, Coding.coder_id == coder.id,
         Coding.start_char == start, Coding.end_char == end))
-    created = coding is None
+    created, event = coding is None, None
     if created:
         try:  # a concurrent writer may store the same coding first: then it is "already there"
             with session.begin_nested():
@@ -361,7 +372,7 @@ def _apply(tx: Transaction, segment: Segment, code: Code, coder: User, *, span: 
                 raise
             created = False
     if created:
-        tx.audit("code", "coding", coding.id, {
+        event = tx.audit("code", "coding", coding.id, {
             "source": segment.source.file_name, "turn": segment.index, "code": code.id,
             "coder": coder.name, "start_char": start, "end_char": end, "origin": origin,
             "suggestion_id": suggestion_id})
@@ -373,7 +384,7 @@ def _apply(tx: Transaction, segment: Segment, code: Code, coder: User, *, span: 
             session.add(m)
             session.flush()
             tx.audit("memo", "coding", coding.id, {"memo_id": m.id})
-    return coding, created
+    return coding, event
 
 
 @requires("code")
@@ -385,15 +396,33 @@ def apply_code(db: Database, source: Any, turn: Any, code: str, *, user: str | N
     ``coder`` defaults to the acting user; another coder must be a user already (NotFound with
     "did you mean" otherwise). Retired and non-codable codes are refused. The coding records the
     latest codebook version. Applying the same code to the same span again by the same coder
-    returns the existing coding (a given memo is added to it once).
+    returns the existing coding (a given memo is added to it once; ``event`` is None then).
     """
     with db.transaction(user) as tx:
         segment = find_segment(tx.session, source, turn)
         code_row = _resolve_code(tx.session, code, applicable=True)
         coder_row = _other_coder(tx, coder)
-        coding, _ = _apply(tx, segment, code_row, coder_row, span=span, memo=memo, origin=origin,
-                           suggestion_id=suggestion_id, version_id=_latest_version_id(tx.session))
-        return _record(tx.session, coding)
+        coding, made = _apply(tx, segment, code_row, coder_row, span=span, memo=memo, origin=origin,
+                              suggestion_id=suggestion_id, version_id=_latest_version_id(tx.session))
+        tx.session.flush()
+        return _record(tx.session, coding, made)
+
+
+def _uncode(tx: Transaction, coding: Coding) -> CodingRecord:
+    """Delete ``coding`` inside ``tx``, audited (``uncode``) with all that undo needs to put it
+    back as it was: its place, code, coder, origin and memos (author, text, time). Returns what
+    was removed."""
+    session = tx.session
+    memos = [{"author": m.author.name, "text": m.text, "created_at": _iso(m.created_at)}
+             for m in session.scalars(select(Memo).where(Memo.coding_id == coding.id).order_by(Memo.id))]
+    rec = _record(session, coding)
+    event = tx.audit("uncode", "coding", coding.id, {"source": rec.source, "turn": rec.turn, "code": rec.code,
+                                                     "coder": rec.coder, "start": rec.start, "end": rec.end,
+                                                     "origin": rec.origin, "memos": memos})
+    session.delete(coding)
+    session.flush()
+    rec.event = event.id
+    return rec
 
 
 @requires("code")
@@ -424,13 +453,7 @@ def remove_code(db: Database, source: Any, turn: Any, code: str, *, user: str | 
                            f"--source {segment.source.file_name} --coder {coder_name}`",
                            code="coding.none_on_turn", coder=coder_name, code_id=code_row.id,
                            label=code_row.label, turn=segment.index, source=segment.source.file_name)
-        removed = [_record(session, c) for c in codings]
-        for c, rec in zip(codings, removed):
-            tx.audit("uncode", "coding", c.id, {"source": rec.source, "turn": rec.turn, "code": rec.code,
-                                                "coder": rec.coder, "start": rec.start, "end": rec.end,
-                                                "origin": rec.origin})
-            session.delete(c)
-        return removed
+        return [_uncode(tx, c) for c in codings]
 
 
 @requires("code")
@@ -441,12 +464,7 @@ def remove_coding(db: Database, coding_id: int, *, user: str | None) -> CodingRe
         if coding is None:
             raise NotFound(f"no coding with id {coding_id}; see the ids with `workbench codings`",
                            code="coding.not_found", id=coding_id)
-        rec = _record(tx.session, coding)
-        tx.audit("uncode", "coding", coding.id, {"source": rec.source, "turn": rec.turn, "code": rec.code,
-                                                 "coder": rec.coder, "start": rec.start, "end": rec.end,
-                                                 "origin": rec.origin})
-        tx.session.delete(coding)
-        return rec
+        return _uncode(tx, coding)
 
 
 def _int_id(value: Any, what: str) -> int:
@@ -653,9 +671,9 @@ def code_from_csv(db: Database, path: str | Path, *, user: str | None,
                     except ValueError:
                         raise InputError(f"start/end {row['start']!r}/{row['end']!r} are not whole numbers") \
                             from None
-                _, new = _apply(tx, segment, code, coder, span=span, memo=row.get("memo") or None,
-                                origin="imported", suggestion_id=None, version_id=version_id)
-                created += new
+                _, made = _apply(tx, segment, code, coder, span=span, memo=row.get("memo") or None,
+                                 origin="imported", suggestion_id=None, version_id=version_id)
+                created += made is not None
             except WorkbenchError as exc:
                 raise exc.retitled(f"{name} row {row_no}") from None
         tx.audit("code_from_csv", "file", name, {"rows": row_no - 1, "created": created})
@@ -667,7 +685,7 @@ def code_from_csv(db: Database, path: str | Path, *, user: str | None,
 
 
 def _suggestion_record(session: Session, s: Suggestion, quality: dict[str, dict] | None = None,
-                       ) -> SuggestionRecord:
+                       event: AuditEvent | None = None) -> SuggestionRecord:
     seg = s.segment
     figures = (quality or {}).get(s.code_id, {}) if "model" in (s.method or "") else {}
     start = end = None
@@ -684,7 +702,8 @@ def _suggestion_record(session: Session, s: Suggestion, quality: dict[str, dict]
                             decided_at=s.decided_at, actor=seg.speaker.actor if seg.speaker else None,
                             evidence_spans=places,
                             precision=figures.get("precision"), recall=figures.get("recall"),
-                            coded_text=text if start is None else text[start:end])
+                            coded_text=text if start is None else text[start:end],
+                            event=None if event is None else event.id)
 
 
 def _analysed_text(seg: Segment) -> str:
@@ -799,7 +818,7 @@ def _pending(session: Session, suggestion_id: Any) -> Suggestion:
     return s
 
 
-def _accept(tx: Transaction, suggestion_id: Any, version_id: int | None) -> Coding:
+def _accept(tx: Transaction, suggestion_id: Any, version_id: int | None) -> tuple[Coding, AuditEvent]:
     s = _pending(tx.session, suggestion_id)
     seg = s.segment
     span = None
@@ -813,34 +832,33 @@ def _accept(tx: Transaction, suggestion_id: Any, version_id: int | None) -> Codi
     if coding.suggestion_id is None:  # the coder had already applied it by hand
         coding.suggestion_id = s.id
     s.status, s.decided_by, s.decided_at = "accepted", tx.user.id, utcnow()
-    tx.audit("accept", "suggestion", s.id, {"coding_id": coding.id, "code": s.code_id, "method": s.method,
-                                            "score": s.score})
-    return coding
+    event = tx.audit("accept", "suggestion", s.id, {"coding_id": coding.id, "code": s.code_id,
+                                                    "method": s.method, "score": s.score})
+    return coding, event
 
 
-def _reject(tx: Transaction, suggestion_id: Any) -> Suggestion:
+def _reject(tx: Transaction, suggestion_id: Any) -> tuple[Suggestion, AuditEvent]:
     s = _pending(tx.session, suggestion_id)
     s.status, s.decided_by, s.decided_at = "rejected", tx.user.id, utcnow()
-    tx.audit("reject", "suggestion", s.id, {"code": s.code_id, "method": s.method, "score": s.score})
-    return s
+    return s, tx.audit("reject", "suggestion", s.id, {"code": s.code_id, "method": s.method, "score": s.score})
 
 
 @requires("code")
 def accept_suggestion(db: Database, suggestion_id: int, *, user: str | None) -> CodingRecord:
     """Accept a pending suggestion: it becomes a coding by the acting user with origin lexicon/model."""
     with db.transaction(user) as tx:
-        coding = _accept(tx, suggestion_id, _latest_version_id(tx.session))
+        coding, event = _accept(tx, suggestion_id, _latest_version_id(tx.session))
         tx.session.flush()
-        return _record(tx.session, coding)
+        return _record(tx.session, coding, event)
 
 
 @requires("code")
 def reject_suggestion(db: Database, suggestion_id: int, *, user: str | None) -> SuggestionRecord:
     """Reject a pending suggestion. It stays in the table (status rejected) as training signal."""
     with db.transaction(user) as tx:
-        s = _reject(tx, suggestion_id)
+        s, event = _reject(tx, suggestion_id)
         tx.session.flush()
-        return _suggestion_record(tx.session, s)
+        return _suggestion_record(tx.session, s, event=event)
 
 
 @requires("code")
@@ -853,10 +871,11 @@ def review_suggestions(db: Database, *, user: str | None, accept: Iterable[int] 
         raise InputError(f"suggestion {both[0]} is both accepted and rejected; choose one")
     with db.transaction(user) as tx:
         version_id = _latest_version_id(tx.session)
-        codings = [_accept(tx, sid, version_id) for sid in dict.fromkeys(accept)]
+        accepted = [_accept(tx, sid, version_id) for sid in dict.fromkeys(accept)]
         rejected = [_reject(tx, sid) for sid in dict.fromkeys(reject)]
         tx.session.flush()
-        return [_record(tx.session, c) for c in codings], [_suggestion_record(tx.session, s) for s in rejected]
+        return ([_record(tx.session, c, event) for c, event in accepted],
+                [_suggestion_record(tx.session, s, event=event) for s, event in rejected])
 
 
 # --------------------------------------------------------------------------------------------
@@ -868,7 +887,8 @@ UNDOABLE = ("code", "uncode", "accept", "reject")
 @requires("code")
 def undo_mark(db: Database, *, user: str | None) -> int:
     """The newest audit event's id: give it to ``undo_last(since=...)`` so that undo reaches
-    back only to actions taken after this point (the app takes it when a coder logs in)."""
+    back only to actions taken after this point (the app keeps its own actions' events instead:
+    ``undo_last(events=...)``)."""
     with db.session() as session:
         return int(session.scalar(select(func.max(AuditEvent.id))) or 0)
 
@@ -882,25 +902,51 @@ def _coding_at(session: Session, source: str, turn: int, code: str, coder: str,
                Coding.start_char == start, Coding.end_char == end))
 
 
+def _put_back_memos(tx: Transaction, coding: Coding, memos: list[dict[str, Any]]) -> int:
+    """The memos of a removed coding, as its ``uncode`` event keeps them, back on the coding
+    (author, text, time); a memo the coding has again already is not doubled. Returns how many."""
+    session = tx.session
+    have = set(session.scalars(select(Memo.text).where(Memo.coding_id == coding.id)))
+    n = 0
+    for m in memos:
+        if m["text"] in have:
+            continue
+        memo = Memo(author_id=_find_user(session, m["author"]).id, text=m["text"], coding_id=coding.id,
+                    created_at=dt.datetime.fromisoformat(m["created_at"]) if m.get("created_at") else utcnow())
+        session.add(memo)
+        session.flush()
+        tx.audit("memo", "coding", coding.id, {"memo_id": memo.id})
+        have.add(m["text"])
+        n += 1
+    return n
+
+
 def _changed(what: str, ev: AuditEvent) -> WorkbenchError:
     return WorkbenchError(f"cannot undo {ev.action} (audit event {ev.id}): the {what} was changed since; "
                           "undo it by hand", code="undo.changed", action=ev.action, event=ev.id)
 
 
 @requires("code")
-def undo_last(db: Database, *, user: str | None, since: int | None = None) -> dict[str, Any]:
+def undo_last(db: Database, *, user: str | None, since: int | None = None,
+              events: Iterable[int] | None = None) -> dict[str, Any]:
     """Undo the acting user's newest coding action that is not undone yet: a coding applied
-    (removed again), a coding removed (put back, with its origin, under its code even if that
-    code has been retired since; its memos are not restored),
-    a suggestion accepted (its coding removed, the suggestion pending again) or rejected (pending
-    again). ``since``: only actions after this audit event id (``undo_mark``). Each call undoes
-    one more action, newest first; the undo itself is audited (action ``undo``) and is not undone.
+    (removed again), a coding removed (put back as it was, with its origin and its memos, under
+    its code even if that code has been retired since), a suggestion accepted (its coding
+    removed, the suggestion pending again) or rejected (pending again). ``events``: only these
+    audit events (the ``event`` of the records that ``apply_code``, ``remove_code``,
+    ``remove_coding``, ``accept_suggestion`` and ``reject_suggestion`` returned: what one app
+    session did); ``since``: only actions after this audit event id (``undo_mark``). Each call
+    undoes one more action, newest first; the undo itself is audited (action ``undo``) and is not
+    undone. One user's undos run one at a time (their user row is locked), so that two windows
+    never undo the same action twice.
 
-    Returns ``{"action", "source", "turn", "code", "event"}``. NotFound (code ``undo.nothing``)
-    when nothing is left to undo; ``undo.changed`` when someone changed the coding or the
-    suggestion since (nothing is changed then)."""
+    Returns ``{"action", "source", "turn", "code", "event", "memos"}`` (``memos``: how many memos
+    came back with a removed coding). NotFound (code ``undo.nothing``) when nothing is left to
+    undo; ``undo.changed`` when someone changed the coding or the suggestion since (nothing is
+    changed then)."""
     with db.transaction(user) as tx:
         session, me = tx.session, tx.user
+        session.execute(select(User.id).where(User.id == me.id).with_for_update())
         undone: set[int] = set()
         for detail in session.scalars(select(AuditEvent.detail).where(AuditEvent.user_id == me.id,
                                                                       AuditEvent.action == "undo")):
@@ -909,6 +955,8 @@ def undo_last(db: Database, *, user: str | None, since: int | None = None) -> di
                  .order_by(AuditEvent.id.desc()))
         if since is not None:
             query = query.where(AuditEvent.id > int(since))
+        if events is not None:
+            query = query.where(AuditEvent.id.in_({int(i) for i in events}))
         event = None
         for ev in session.scalars(query):
             d = ev.detail or {}
@@ -920,7 +968,7 @@ def undo_last(db: Database, *, user: str | None, since: int | None = None) -> di
             raise NotFound("nothing to undo: no coding action of yours is left to undo", code="undo.nothing")
         d = event.detail or {}
         before = int(session.scalar(select(func.max(AuditEvent.id))) or 0)
-        done = [event.id]
+        done, memos = [event.id], 0
         if event.action == "code":
             coding = _coding_at(session, d["source"], d["turn"], d["code"], d["coder"], d["start_char"], d["end_char"])
             if coding is None:
@@ -937,8 +985,9 @@ def undo_last(db: Database, *, user: str | None, since: int | None = None) -> di
                                      "deleted from the codebook since; put it back in the codebook file, load it "
                                      "and undo again", code="undo.changed", action=event.action, event=event.id)
             # the coding as it was, under its code, even if that code has been retired since
-            _apply(tx, segment, code, coder, span=span, memo=None, origin=d.get("origin") or "manual",
-                   suggestion_id=None, version_id=_latest_version_id(session), restore=True)
+            coding, _ = _apply(tx, segment, code, coder, span=span, memo=None, origin=d.get("origin") or "manual",
+                               suggestion_id=None, version_id=_latest_version_id(session), restore=True)
+            memos = _put_back_memos(tx, coding, d.get("memos") or [])
             result = {"source": d["source"], "turn": d["turn"], "code": d["code"]}
         else:
             s = session.scalar(select(Suggestion).where(Suggestion.id == int(event.target_id)).with_for_update())
@@ -962,8 +1011,9 @@ def undo_last(db: Database, *, user: str | None, since: int | None = None) -> di
         session.flush()
         done += [int(i) for i in session.scalars(select(AuditEvent.id).where(AuditEvent.id > before,
                                                                             AuditEvent.user_id == me.id))]
-        tx.audit("undo", event.target_type, event.target_id, {"events": done, "action": event.action, **result})
-        return {"action": event.action, "event": event.id, **result}
+        tx.audit("undo", event.target_type, event.target_id, {"events": done, "action": event.action, **result,
+                                                              "memos": memos})
+        return {"action": event.action, "event": event.id, **result, "memos": memos}
 
 
 # --------------------------------------------------------------------------------------------

@@ -315,6 +315,11 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
 
         speaker_ids = {r.id for r in rows}
         their_segments = list(s.scalars(select(Segment.id).where(Segment.speaker_id.in_(speaker_ids))))
+        their_turns: dict[str, set[int] | None] = {}
+        for index, name in s.execute(select(Segment.index, Source.file_name)
+                                     .join(Source, Segment.source_id == Source.id)
+                                     .where(Segment.speaker_id.in_(speaker_ids))):
+            their_turns.setdefault(name, set()).add(index)
         # what they said, as stored and as scrubbed (released quotes keep it so, and so may the
         # audit trail): no copy of it may stay anywhere
         said = {t.strip() for t in (g.text for g in s.scalars(select(Segment).where(
@@ -335,6 +340,7 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
             report.suggestions += s.execute(delete(Suggestion).where(Suggestion.segment_id.in_(chunk))).rowcount or 0
             report.released_quotes += s.execute(delete(ReleasedQuote).where(
                 ReleasedQuote.segment_id.in_(chunk))).rowcount or 0
+        _erase_kept_memos(s, their_turns)
         s.flush()
         s.expire_all()
 
@@ -433,6 +439,23 @@ def _erased(value: str, said: set[str], quotes: list[str]) -> bool:
     if len(text.split()) >= QUOTE_WORDS and any(_in_words(t, text) for t in quotes):
         return True
     return any(len(t) < len(text) and _in_words(text, t) for t in quotes)
+
+
+def _erase_kept_memos(session, turns: dict[str, set[int] | None]) -> int:
+    """Erase the memos the audit trail keeps for undo on erased turns: an ``uncode`` event holds
+    the memos of the coding it removed (``coding.undo_last`` puts them back); on the turns
+    ``turns`` names (file name -> turn numbers; None: all turns of the file) they go as the memos
+    on those turns themselves do. Returns how many events changed."""
+    changed = 0
+    for ev in session.scalars(select(AuditEvent).where(AuditEvent.action == "uncode")):
+        detail = ev.detail or {}
+        if not detail.get("memos") or detail.get("source") not in turns:
+            continue
+        erased = turns[detail["source"]]
+        if erased is None or detail.get("turn") in erased:
+            ev.detail = {**detail, "memos": []}
+            changed += 1
+    return changed
 
 
 def _scrub_audit(session, scrub: Callable[[str], str], labels: dict[str, str],
@@ -624,6 +647,7 @@ def remove_source(db: Database, source: Any, *, user: str | None = None) -> dict
         s.execute(delete(Segment).where(Segment.source_id == src.id))
         s.execute(delete(Speaker).where(Speaker.source_id == src.id))
         s.delete(src)
+        _erase_kept_memos(s, {name: None})
         _scrub_audit(s, lambda v: v, {}, said, replacement=REMOVED_TEXT)
         tx.audit("remove_source", "source", src.id, counts)
     _SCRUBBERS.clear()

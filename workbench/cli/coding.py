@@ -255,13 +255,15 @@ def _short(text: str, width: int) -> str:
 @click.pass_context
 def undo(ctx: click.Context, since: int | None) -> None:
     """Undo your newest coding action not undone yet (a coding applied or removed, a suggestion
-    accepted or rejected); run it again to go further back."""
+    accepted or rejected), from any window; a removed coding comes back with its memos. Run it
+    again to go further back."""
     from ..coding import undo_last
 
     done = undo_last(open_db(ctx), user=acting_user(ctx), since=since)
     what = {"code": "kodingen", "uncode": "fjerningen av", "accept": "godtakingen av forslaget",
             "reject": "avvisningen av forslaget"}[done["action"]]
-    click.echo(f"Angret {what} {done['code']} på tur {done['turn']} i {done['source']}.")
+    memos = {0: "", 1: ", med notatet"}.get(done["memos"], f", med {done['memos']} notater")
+    click.echo(f"Angret {what} {done['code']} på tur {done['turn']} i {done['source']}{memos}.")
 
 
 COMMANDS = [code, uncode, codings, memo, memos, review, undo]

@@ -53,10 +53,12 @@ class Transaction:
     user: User
 
     def audit(self, action: str, target_type: str | None = None, target_id: Any = None,
-              detail: dict[str, Any] | None = None) -> None:
-        self.session.add(AuditEvent(user_id=self.user.id, action=action, target_type=target_type,
-                                    target_id=None if target_id is None else str(target_id),
-                                    detail=detail))
+              detail: dict[str, Any] | None = None) -> AuditEvent:
+        """Record one audit event of this action; returns it (its ``id`` is set at the next flush)."""
+        event = AuditEvent(user_id=self.user.id, action=action, target_type=target_type,
+                           target_id=None if target_id is None else str(target_id), detail=detail)
+        self.session.add(event)
+        return event
 
 
 class Database:

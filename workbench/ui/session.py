@@ -26,6 +26,7 @@ DEMO_DB = Path("data") / "demo.db"
 LOGIN_KEY = "login"
 LOGIN_MESSAGE_KEY = "_login_message"
 SSO_REFUSED_KEY = "_sso_refused"
+UNDO_KEY = "_undo_events"
 EMPTY_MESSAGE = ("Ingen data ennå: kjør `workbench demo` for å lage en demodatabase med eksempelkorpus, "
                  "kodebok og kodinger, eller `workbench ingest MAPPE` og `workbench codebook load "
                  "codebooks/bygdevekst.yaml` for egne data. Start så appen på nytt med `workbench serve`.")
@@ -250,6 +251,8 @@ def show_flash() -> None:
 
 def action(fn, *args, done: str | None = None, **kwargs):
     """Run a library call from a button callback; its result message or error shows on the next run.
+    The audit event of a coding action (the ``event`` of the records it returns) is kept for
+    "Angre" (:func:`undo_events`).
 
     ``done`` is Markdown: escape research text in it (``md_escape``)."""
     login_required(True)  # callbacks run before app.py; keep the app's rule for them too
@@ -258,9 +261,26 @@ def action(fn, *args, done: str | None = None, **kwargs):
     except WorkbenchError as exc:
         flash("error", error_text(exc))
         return None
+    _keep_undoable(result)
     if done:
         flash("success", done)
     return result
+
+
+def _keep_undoable(result) -> None:
+    from ..coding import CodingRecord, SuggestionRecord
+
+    records = result if isinstance(result, list) else [result]
+    events = {r.event for r in records if isinstance(r, (CodingRecord, SuggestionRecord)) and r.event is not None}
+    if events:
+        st.session_state.setdefault(UNDO_KEY, set()).update(events)
+
+
+def undo_events() -> set[int]:
+    """The audit events of this browser session's own coding actions (made through
+    :func:`action`): all that "Angre" may undo (``coding.undo_last(events=...)``), so that it never
+    undoes what the same user did in another window or on the command line."""
+    return st.session_state.get(UNDO_KEY, set())
 
 
 def retention_warning(db: Database, user: str) -> None:
