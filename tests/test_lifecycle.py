@@ -590,3 +590,24 @@ def test_the_app_warns_researchers_about_overdue_data_and_not_others(tmp_path, m
     rolf = open_page("views/oversikt.py", "rolf")  # the resource group is not told about sources
     assert not any("Slettedatoen" in w.value for w in rolf.warning)
     db.dispose()
+
+
+@pytest.mark.parametrize("erase", ["remove_source", "forget"])
+def test_a_released_short_turn_without_a_full_stop_leaves_the_audit_trail(project, tmp_path, erase):
+    """A released quote is a whole turn: however short ("Bor i Vardø"), its text in the
+    release entries goes with the turn."""
+    folder = tmp_path / "kort"
+    folder.mkdir()
+    (folder / "fg_kort.txt").write_text("Moderator: Hvor bor du?\n\nKari Nordmann: Bor i Vardø\n",
+                                        encoding="utf-8")
+    (folder / "participants.csv").write_text(PARTICIPANTS, encoding="utf-8")
+    assert not ingest_paths(project, [folder], user="forsker").errors
+    apply_code(project, "fg_kort.txt", 2, "tillit", user="forsker")
+    release_quote(project, "fg_kort.txt", 2, "tillit", user="forsker")
+    if erase == "remove_source":
+        remove_source(project, "fg_kort.txt", user="forsker")
+    else:
+        forget(project, "Kari Nordmann", user="forsker")
+    released = [d for a, _, d in _audit(project).values() if a == "release_quote" and d["source"] == "fg_kort.txt"]
+    assert released and all("Vardø" not in d["after"]["text"] for d in released)
+    assert "Bor i Vardø" not in dump(project)

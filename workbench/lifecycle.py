@@ -411,6 +411,7 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
     return report
 
 
+QUOTE_ACTIONS = ("release_quote", "withdraw_release")  # audit entries whose text values are whole turns
 QUOTE_WORDS = 4  # words of erased text that make a quote of it; fewer are a word or a label ("Kommunedirektør")
 
 
@@ -463,7 +464,8 @@ def _scrub_audit(session, scrub: Callable[[str], str], labels: dict[str, str],
     """Clean every audit event's target and detail: a value that is exactly a speaker label
     becomes its pseudonym (``labels``), a value that is erased text (a turn of ``said``, a quote
     from one or a text quoting one, :func:`_erased`) becomes ``replacement``, and names in other
-    text are scrubbed. Everything else, the trail of the other sources, stays as it was.
+    text are scrubbed; in a release entry (``QUOTE_ACTIONS``) a text that is an erased turn goes
+    however short it is. Everything else, the trail of the other sources, stays as it was.
     Returns how many events changed."""
     changed = 0
     quotes = [t for t in said if len(t.split()) >= QUOTE_WORDS]
@@ -475,8 +477,12 @@ def _scrub_audit(session, scrub: Callable[[str], str], labels: dict[str, str],
             return replacement
         return scrub(value)
 
+    def clean_quote(value: str) -> str:  # a released quote is a whole turn, however short
+        return replacement if value.strip() in said else clean(value)
+
     for ev in session.scalars(select(AuditEvent)):
-        detail = _scrub_json(ev.detail, clean) if ev.detail is not None else None
+        detail = (_scrub_json(ev.detail, clean_quote if ev.action in QUOTE_ACTIONS else clean)
+                  if ev.detail is not None else None)
         target = clean(ev.target_id) if ev.target_id else ev.target_id
         if detail != ev.detail or target != ev.target_id:
             ev.detail, ev.target_id = detail, target
