@@ -177,3 +177,33 @@ def test_md_and_docx_appendix_have_a_table_per_theme(tmp_path):
     assert first_col == ["Æ ø å\n(kontrakt.a)", "Formål\n(kontrakt.formaal)", "Deling\n(kontrakt.formaal.deling)"]
     heads = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
     assert heads == ["Kontraktstyper (kontrakt)", "Roller (rolle)"]
+
+
+def test_a_qdc_tree_whose_path_of_names_is_too_long_gets_shorter_valid_ids(tmp_path):
+    names = [f"Nivå {i} – et ganske langt navn på en kode i treet" for i in range(5)]
+    xml = ("".join(f'<Code guid="{code_guid(str(i))}" name="{n}" isCodable="true">' for i, n in enumerate(names))
+           + "</Code>" * len(names))
+    p = tmp_path / "lang.qdc"
+    p.write_text(f'<?xml version="1.0" encoding="utf-8"?><CodeBook xmlns="{NS}"><Codes>{xml}</Codes></CodeBook>',
+                 encoding="utf-8")
+    yml, _ = import_codebook(p, tmp_path / "lang.yaml")
+    r = validate_codebook(yml)
+    assert r.ok, r.errors
+    got = list(iter_codes(r))
+    assert [s.label for s in got] == names and max(len(s.id) for s in got) <= 200
+    assert [s.id for s in parse_qdc(p)[0]] == [s.id for s in got]  # the same file gives the same ids
+
+
+def test_a_description_keeps_its_paragraphs():
+    from workbench.codebook.qdc import parse_description
+
+    got = parse_description("\n  Første avsnitt.  \n\nAndre avsnitt\n  med innrykk.\nInkludering: a\n\nb\n")
+    assert got["definition"] == "Første avsnitt.  \n\nAndre avsnitt\n  med innrykk."
+    assert got["inclusion"] == "a\n\nb"
+
+
+def test_nvivo_code_descriptions_keep_their_blank_lines(tmp_path, shared_dir):
+    f = sample(shared_dir, "nvivo-12.6-win_hu-comments.qdpx")
+    specs, _ = parse_qdc(f)
+    [spec] = [s for s in specs if s.label == "6. Self-Efficacy – Önhatékonyság"]
+    assert "célt.\n\nMagabiztos" in spec.definition

@@ -316,15 +316,53 @@ def test_a_tree_within_the_limit_is_imported(db, tmp_path):
     assert max(len(c) for c in report.codes_added) == 199
 
 
-def test_a_code_whose_id_would_be_too_long_is_refused_in_one_line(db, tmp_path):
-    xml = ("".join(f'<Code guid="{G(f"c:{i}")}" name="nivå{i}" isCodable="true">' for i in range(60))
-           + "</Code>" * 60)
-    with pytest.raises(InputError) as e:
-        import_qdpx(db, _plain(tmp_path, "lang.qdpx", users("kari") + f"<CodeBook><Codes>{xml}</Codes></CodeBook>",
-                               {}), user=RESEARCHER)
-    assert "at most 200" in str(e.value) and "\n" not in str(e.value)
+def _chain(names: list[str]) -> str:
+    return ("".join(f'<Code guid="{G(f"c:{i}")}" name="{n}" isCodable="true">' for i, n in enumerate(names))
+            + "</Code>" * len(names))
+
+
+@pytest.mark.parametrize("names", [
+    [f"Nivå {i} – et ganske langt navn på en kode i treet" for i in range(5)],  # 5 levels, ~50 characters
+    [f"n{i % 10}" for i in range(100)],                                           # 100 levels, 2 characters
+])
+def test_a_deep_tree_whose_path_of_names_is_too_long_is_imported_with_shorter_ids(db, tmp_path, names):
+    path = _plain(tmp_path, "lang.qdpx", users("kari") + f"<CodeBook><Codes>{_chain(names)}</Codes></CodeBook>", {})
+    report = import_qdpx(db, path, user=RESEARCHER)
+    assert len(report.codes_added) == len(names) and not report.warnings
     with db.session() as s:
-        assert s.scalar(select(func.count()).select_from(Code)) == 0
+        codes = {c.id: (c.label, c.parent_id) for c in s.scalars(select(Code))}
+    assert max(len(c) for c in codes) <= 200
+    # every code keeps its full name, under its parent, and a child's id starts with its parent's
+    chain, parent = [], None
+    for name in names:
+        [(cid, _)] = [(cid, lp) for cid, lp in codes.items() if lp == (name, parent)]
+        assert parent is None or cid.startswith(parent + ".")
+        chain.append(cid)
+        parent = cid
+    again = import_qdpx(db, path, user=RESEARCHER)  # the same file again: the same codes
+    assert again.codes_added == [] and again.codes_kept == chain
+
+
+def test_a_shortened_id_comes_back_from_a_workbench_export(db, tmp_path):
+    from workbench.refi.export import export_qdpx
+
+    names = [f"Nivå {i} – et ganske langt navn på en kode i treet" for i in range(5)]
+    report = import_qdpx(db, _plain(tmp_path, "lang.qdpx",
+                                    users("kari") + f"<CodeBook><Codes>{_chain(names)}</Codes></CodeBook>", {}),
+                         user=RESEARCHER)
+    ids = report.codes_added
+    assert any(len(c.rsplit(".", 1)[-1]) < 40 for c in ids)  # some were shortened
+    again = import_qdpx(db, export_qdpx(db, tmp_path / "ut.qdpx", user=RESEARCHER), user=RESEARCHER)
+    assert again.codes_added == [] and set(ids) <= set(again.codes_kept)
+
+
+@pytest.mark.parametrize("attr, says", [("", "has no name"), (' name="   "', "has a blank name")])
+def test_a_code_without_a_name_is_imported_with_a_warning(db, tmp_path, attr, says):
+    body = users("kari") + f'<CodeBook><Codes><Code guid="{G("c:x")}"{attr} isCodable="true"/></Codes></CodeBook>'
+    report = import_qdpx(db, _plain(tmp_path, "navnlos.qdpx", body, {}), user=RESEARCHER)
+    [warning] = report.warnings
+    assert G("c:x").lower() in warning and says in warning and "'uten navn'" in warning
+    assert "navnlos.qdpx" in warning and "\n" not in warning
 
 
 def test_colours_keep_their_case_through_export_and_import(db, tmp_path):

@@ -17,6 +17,7 @@ other tools (QualCoder, Taguette, NVivo, ATLAS.ti) get ids derived from their na
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 import unicodedata
@@ -29,7 +30,7 @@ import yaml
 from lxml import etree
 
 from ..errors import InputError
-from .schema import CodeSpec, ID_RE, codebook_from_specs, validate_codebook
+from .schema import MAX_ID_LENGTH, CodeSpec, ID_RE, codebook_from_specs, validate_codebook
 
 NS = "urn:QDA-XML:codebook:1.0"
 XSD_PATH = Path(__file__).with_name("Codebook-mrt2019.xsd")
@@ -41,6 +42,10 @@ PREFIXES = {"Inkludering": "inclusion", "Ekskludering": "exclusion", "Eksempel":
             "Teori": "theory", "Leksikon": "lexicon"}
 CSV_COLUMNS = ["id", "label", "parent", "definition", "inclusion", "exclusion", "examples",
                "theory", "lexicon", "color"]
+
+
+#: The name a code without one (or with only spaces) is stored with.
+UNNAMED = "uten navn"
 
 
 def code_guid(code_id: str) -> str:
@@ -173,7 +178,12 @@ def parse_qdc(path: str | Path) -> tuple[list[CodeSpec], dict[str, Any]]:
         norm = normalise_color(color)
         if color and not norm:
             info["warnings"].append(f"code {el.get('name')!r}: colour {color!r} not understood; left out")
-        return {"name": (el.get("name") or "").strip() or "uten navn",
+        name = (el.get("name") or "").strip()
+        if not name:
+            info["warnings"].append(f"code with GUID {(el.get('guid') or '').strip('{}').lower() or '?'} (line "
+                                    f"{el.sourceline}) has {'a blank' if el.get('name') is not None else 'no'} name; "
+                                    f"stored as {UNNAMED!r}; name it in the other tool and export again")
+        return {"name": name or UNNAMED,
                 "codable": (el.get("isCodable") or "true").strip().lower() in ("true", "1"),
                 "color": norm, "desc": (desc_el.text or "") if desc_el is not None else "",
                 "guid": (el.get("guid") or "").strip("{}").lower(),
@@ -185,25 +195,55 @@ def parse_qdc(path: str | Path) -> tuple[list[CodeSpec], dict[str, Any]]:
     specs: list[CodeSpec] = []
     used: set[str] = set()
 
-    def walk(node: dict[str, Any], parent: str | None, depth: int) -> None:
+    def below(node: dict[str, Any]) -> tuple[int, int]:  # (levels under it, longest id tail under it)
+        kids = [below(c) for c in node["children"]]
+        node["below"] = (max((k[0] + 1 for k in kids), default=0),
+                         max((1 + len(slug(c["name"])) + k[1] for c, k in zip(node["children"], kids)), default=0))
+        return node["below"]
+
+    def walk(node: dict[str, Any], parent: str | None, depth: int, names: tuple[str, ...]) -> None:
         fields = parse_description(node["desc"])
         prefix = f"{parent}." if parent else ""
+        names = names + (node["name"],)
         wanted = fields.pop("id", None)
         if wanted and ID_RE.match(wanted) and wanted.startswith(prefix) and wanted not in used and (
                 parent or "." not in wanted):
             cid = wanted
         else:
-            cid = _unique(prefix + slug(node["name"]), used)
+            cid = _unique(fit_id(prefix, slug(node["name"]), node["below"], names), used)
         used.add(cid)
         specs.append(CodeSpec(id=cid, label=node["name"], parent=parent, depth=depth, order=len(specs),
                               codable=node["codable"], color=node["color"],
                               has_children=bool(node["children"]), **fields))
         for c in node["children"]:
-            walk(c, cid, depth + 1)
+            walk(c, cid, depth + 1, names)
 
     for r in raw:
-        walk(r, None, 0)
+        below(r)
+        walk(r, None, 0, ())
     return specs, info
+
+
+def fit_id(prefix: str, part: str, below: tuple[int, int], names: tuple[str, ...]) -> str:
+    """``prefix + part``, with ``part`` shortened when the deepest code under it would otherwise get
+    an id longer than MAX_ID_LENGTH (``below``: levels under it, longest id tail under it).
+
+    The room left is shared evenly by this level and the levels under it; a shortened part is cut
+    at a word boundary and ends in a short hash of the full path of ``names``, so it stays unique
+    and the same file gives the same ids again (the full name stays the code's label)."""
+    levels, tail = below
+    if len(prefix) + len(part) + tail <= MAX_ID_LENGTH:
+        return prefix + part
+    room = max(1, (MAX_ID_LENGTH - len(prefix) - levels) // (levels + 1))
+    if len(part) <= room:
+        return prefix + part
+    if room < 8:  # too little room for a hash: the start of the name
+        return prefix + part[:room].rstrip("_")
+    cut = part[:room - 5]
+    if "_" in cut.strip("_"):
+        cut = cut[:cut.rstrip("_").rindex("_")]
+    mark = hashlib.sha1("\x1f".join(names).encode("utf-8")).hexdigest()[:4]
+    return f"{prefix}{cut.rstrip('_')}_{mark}"
 
 
 def _unique(cid: str, used: set[str]) -> str:
@@ -261,11 +301,14 @@ def parse_description(text: str) -> dict[str, Any]:
                 out[current] = rest.strip()
             continue
         if current == "examples" and out["examples"]:
-            out["examples"][-1] = (out["examples"][-1] + "\n" + line).strip()
+            out["examples"][-1] += "\n" + line
         elif current == "lexicon":
             out["lexicon"].extend(x.strip() for x in line.split("|") if x.strip())
-        else:
-            out[current] = (out[current] + "\n" + line).strip() if out[current] else line.strip()
+        else:  # lines as written: blank lines (paragraphs) and spaces stay
+            out[current] = out[current] + "\n" + line if out[current] else line.lstrip()
+    for key in ("definition", "inclusion", "exclusion", "theory"):
+        out[key] = out[key].strip()
+    out["examples"] = [x.strip() for x in out["examples"]]
     return out
 
 

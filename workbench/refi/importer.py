@@ -818,7 +818,7 @@ def _code_tree(root: Any, path: Path) -> tuple[list[Any], list[dict[str, Any]], 
     specs, info = qdc.parse_qdc(path)
 
     def read(el: Any) -> dict[str, Any]:  # the same tree parse_qdc builds, with the GUIDs
-        return {"name": (el.get("name") or "").strip() or "uten navn", "guid": _guid(el.get("guid")),
+        return {"name": (el.get("name") or "").strip() or qdc.UNNAMED, "guid": _guid(el.get("guid")),
                 "codable": True, "color": None, "desc": _text_of(_kid(el, "Description")),
                 "written_color": (el.get("color") or "").strip(), "line": el.sourceline,
                 "children": [read(c) for c in _kids(el, "Code")]}
@@ -1181,9 +1181,17 @@ class _Importer:
         it are skipped with a warning (``store_source``)."""
         from dataclasses import replace
 
-        from ..codebook.qdc import _unique, parse_description
+        from ..codebook.qdc import _unique, fit_id, parse_description
         from ..codebook.schema import COLOR_RE
         from .common import code_guid
+
+        below = [(0, 0)] * len(self.specs)  # levels and longest id tail under each code, as in parse_qdc
+        for i in range(len(self.specs) - 1, -1, -1):
+            up = self.code_nodes[i]["parent"]
+            if up is not None:
+                tail = len(self.specs[i].id) - len(self.specs[up].id) + below[i][1]
+                below[up] = (max(below[up][0], below[i][0] + 1), max(below[up][1], tail))
+        names: list[tuple[str, ...]] = []
 
         by_guid = {code_guid(cid): cid for cid in existing}
         by_path: dict[tuple[str | None, str], str] = {}
@@ -1194,8 +1202,9 @@ class _Importer:
         target: list[str] = []
         new: list[Any] = []
         kept: list[str] = []
-        for node, sp in zip(self.code_nodes, self.specs):
+        for i, (node, sp) in enumerate(zip(self.code_nodes, self.specs)):
             parent = target[node["parent"]] if node["parent"] is not None else None
+            names.append((names[node["parent"]] if node["parent"] is not None else ()) + (sp.label,))
             guid = node["guid"]
             coded = bool(guid) and guid in self.coded
             where = f"code {sp.label!r}" + (f" (GUID {guid})" if guid else "")
@@ -1221,7 +1230,7 @@ class _Importer:
                     self.uncodable[guid] = cid
                 continue
             leaf = sp.id.rsplit(".", 1)[-1]
-            wanted = f"{parent}.{leaf}" if parent else leaf
+            wanted = fit_id(f"{parent}." if parent else "", leaf, below[i], names[i])
             cid = _unique(wanted, used)
             if wanted in existing:
                 self.warn(f"{self.name}: {where} is not the workbench's code {wanted} "
