@@ -275,3 +275,19 @@ def test_shipped_lexicon_has_no_known_false_friends():
              "Styringsgruppa møttes i går.", "Vi gjorde det på egen hånd.", "Både stat og kommune var der.",
              "Fylkestinget har møte i dag.", "Vi så en hybrid bil."]
     assert lex.suggest(texts, "nb") == [[] for _ in texts]
+
+
+def test_stored_cv_figures_are_cross_fitted_not_measured_on_the_threshold_choice():
+    """The one positive above every negative is in fold 0 only. Chosen on all rows, the threshold
+    (0.95) shows precision 1.0, at the 0.75 target by construction. Cross-fitted: fold 0 gets the
+    others' F1-best 0.56 (TP 0.95, FP 0.60), folds 1 and 2 get 0.95 (nothing): P 1/2, R 1/3."""
+    from workbench.suggest.model import cross_fitted_figures
+
+    probs = np.array([0.95, 0.60, 0.55, 0.58, 0.90, 0.52, 0.56, 0.85, 0.51])
+    y = np.array([1, 0, 0, 1, 0, 0, 1, 0, 0])
+    folds = np.array([0, 0, 0, 1, 1, 1, 2, 2, 2])
+    t, optimistic = choose_threshold(probs, y, target_precision=0.75, floor=0.5)
+    assert (t, optimistic["precision"]) == (0.95, 1.0)
+    honest = cross_fitted_figures(probs, y, folds, target_precision=0.75, floor=0.5)
+    assert honest["precision"] == 0.5 and honest["recall"] == pytest.approx(1 / 3)
+    assert honest["f1"] == pytest.approx(0.4)

@@ -403,3 +403,28 @@ def test_bad_anchor_lines_name_file_and_line(trainable, tmp_path, line, message)
         train(trainable, user="kari", anchors=[path])
     result = CliRunner().invoke(cli, ["train", "--anchors", str(path)], env=_runner_env(trainable))
     assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+
+
+def test_listed_evidence_is_only_marked_inside_the_span_accepting_it_codes(db):
+    """A suggestion on the second sentence of a turn whose evidence word also occurs in the first:
+    only the word in the coded span is marked (for model+lexicon too); evidence found only outside
+    the span is not shown."""
+    from workbench.coding import list_suggestions
+
+    _load_codebook(db)
+    turn = "Staten ga oss penger i fjor. Men staten ba om tilskuddsbrevet i år."
+    with db.transaction(user="oppsett") as tx:
+        src = _add_source(tx.session, "fg_evidens.txt", [turn])
+        seg = tx.session.scalars(select(Segment).where(Segment.source_id == src.id)).one()
+        at = turn.index("Men")
+        for method in ("model", "model+lexicon"):
+            tx.session.add(Suggestion(segment_id=seg.id, code_id="legitimitet.ovenfra", method=method, score=0.8,
+                                      start_char=seg.start_char + at, end_char=seg.end_char,
+                                      evidence=["staten", "penger"]))
+    records = list_suggestions(db, user="kari")
+    assert len(records) == 2
+    for rec in records:
+        assert rec.coded_text == "Men staten ba om tilskuddsbrevet i år."
+        assert [rec.text[a:b] for a, b in rec.evidence_spans] == ["staten"]
+        assert all(rec.start <= a and b <= rec.end for a, b in rec.evidence_spans)
+        assert rec.evidence == ["staten"]  # "penger" is only outside the span

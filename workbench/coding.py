@@ -103,7 +103,8 @@ class MemoRecord:
 class SuggestionRecord:
     """One suggestion as shown for review. ``text`` is the whole turn; ``start``/``end`` are
     relative to it, and ``coded_text`` is what accepting the suggestion codes (the span, or the
-    whole turn). ``evidence`` lists only the evidence found in the turn (``evidence_spans``).
+    whole turn). ``evidence`` lists only the evidence found in what accepting it codes
+    (``evidence_spans``, inside ``start``..``end``; evidence elsewhere in the turn is not shown).
     ``event``: the audit event of the rejection that returned the record (see ``CodingRecord``)."""
 
     id: int
@@ -169,13 +170,17 @@ def evidence_spans(text: str, evidence: Iterable[Any] | None) -> list[tuple[int,
     return located_evidence(text, evidence)[1]
 
 
-def located_evidence(text: str, evidence: Iterable[Any] | None) -> tuple[list[Any], list[tuple[int, int]]]:
+def located_evidence(text: str, evidence: Iterable[Any] | None, within: tuple[int, int] | None = None,
+                     ) -> tuple[list[Any], list[tuple[int, int]]]:
     """The items of ``evidence`` found in ``text`` (the others are not shown) and their places, as
-    :func:`evidence_spans` gives them: each item is looked for once."""
+    :func:`evidence_spans` gives them: each item is looked for once. ``within`` (start, end): only
+    places inside this span of ``text`` count (a suggestion's span: what accepting it codes)."""
     items: list[Any] = []
     found: list[tuple[int, int]] = []
     for item in evidence or ():
         places = _evidence_places(text, item)
+        if within is not None:
+            places = [(a, b) for a, b in places if within[0] <= a and b <= within[1]]
         if places:
             items.append(item)
             found += places
@@ -694,7 +699,7 @@ def _suggestion_record(session: Session, s: Suggestion, quality: dict[str, dict]
         start, end = s.start_char - seg.start_char, s.end_char - seg.start_char
     decider = session.get(User, s.decided_by).name if s.decided_by else None
     text = seg.text
-    shown, places = located_evidence(_analysed_text(seg), s.evidence)
+    shown, places = located_evidence(_analysed_text(seg), s.evidence, None if start is None else (start, end))
     return SuggestionRecord(id=s.id, source=seg.source.file_name, turn=seg.index, code=s.code_id,
                             method=s.method, score=float(s.score),
                             evidence=None if s.evidence is None else shown,

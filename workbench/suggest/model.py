@@ -33,7 +33,7 @@ from .lexicon import LexiconSuggester
 from .sentences import Units
 from .structure import ancestors
 
-__all__ = ["ModelSuggester", "choose_threshold", "lemma_texts", "FALLBACK_METHOD"]
+__all__ = ["ModelSuggester", "choose_threshold", "cross_fitted_figures", "lemma_texts", "FALLBACK_METHOD"]
 
 FALLBACK_METHOD = "lexicon (fallback: too few examples)"
 
@@ -79,6 +79,28 @@ def choose_threshold(probs: np.ndarray, y: np.ndarray, *, target_precision: floa
         return t, {"precision": 0.0, "recall": 0.0, "f1": 0.0}
     best_t = best[0]
     return best_t, {"precision": best[1], "recall": best[2], "f1": best[3]}
+
+
+def cross_fitted_figures(probs: np.ndarray, y: np.ndarray, folds: np.ndarray, *, target_precision: float = 0.8,
+                         floor: float = 0.5) -> dict[str, float]:
+    """Honest precision/recall/F1 of :func:`choose_threshold`'s rule on out-of-fold ``probs``.
+
+    The figures :func:`choose_threshold` returns are measured on the scores the threshold was
+    chosen on (at least ``target_precision`` by construction). Here each fold's rows (``folds``:
+    a fold number per row) are predicted with the threshold chosen on the other folds' rows, and
+    the figures come from all folds' predictions pooled (sklearn.metrics)."""
+    from sklearn.metrics import precision_recall_fscore_support
+
+    probs, y, folds = np.asarray(probs, float), np.asarray(y, int), np.asarray(folds)
+    pred = np.zeros(len(y), dtype=int)
+    for f in np.unique(folds):
+        held = folds == f
+        if held.all():  # one fold only: nothing to choose the threshold on
+            return {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+        t, _ = choose_threshold(probs[~held], y[~held], target_precision=target_precision, floor=floor)
+        pred[held] = (probs[held] >= t) & (probs[held] > 0)
+    p, r, f1, _ = precision_recall_fscore_support(y, pred, average="binary", zero_division=0)
+    return {"precision": float(p), "recall": float(r), "f1": float(f1)}
 
 
 class ModelSuggester(Suggester):
@@ -233,12 +255,14 @@ class ModelSuggester(Suggester):
 
         # Out-of-fold probabilities for the thresholds (vectorisers refitted per fold).
         oof = np.zeros((n, k))
+        fold_of = np.zeros(n, dtype=int)  # each row's fold, for the cross-fitted figures
         folds = max(2, min(self.cv_folds, min(int(Y[:, j].sum()) for j in modelled)))
         if groups is not None and len(set(groups)) >= folds:
             splits = GroupKFold(n_splits=folds).split(np.arange(n), groups=list(groups))
         else:
             splits = KFold(n_splits=folds, shuffle=True, random_state=self.random_state).split(np.arange(n))
-        for train, test in splits:
+        for fold, (train, test) in enumerate(splits):
+            fold_of[test] = fold
             vecs = self._vectorizers()
             Xtr = self._transform(vecs, [lemmas[i] for i in train], fit=True, extra=None if L is None else L[train])
             uidx, pos = units.select(test)  # thresholds on the same max-over-sentences scores as predictions
@@ -253,8 +277,11 @@ class ModelSuggester(Suggester):
                     else np.asarray(list(calibrate), dtype=bool))
         for j in modelled:
             rows = K[:, j] & cal_rows
-            t, figs = choose_threshold(oof[rows, j], Y[rows, j], target_precision=self.target_precision,
-                                       floor=self.floor)
+            t, _ = choose_threshold(oof[rows, j], Y[rows, j], target_precision=self.target_precision,
+                                    floor=self.floor)
+            # the figures shown: each fold predicted with the threshold chosen on the other folds
+            figs = cross_fitted_figures(oof[rows, j], Y[rows, j], fold_of[rows],
+                                        target_precision=self.target_precision, floor=self.floor)
             self.thresholds_[j] = t
             self.cv_[self.codes_[j]] = {"threshold": t, "positives": int(Y[rows, j].sum()), **figs}
 
