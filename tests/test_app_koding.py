@@ -263,6 +263,14 @@ def test_the_page_says_when_the_model_is_being_retrained_and_when_that_failed(sm
     run.error, run.finished = WorkbenchError("databasen er låst"), 1.0
     at.run()
     assert any("Treningen i bakgrunnen mislyktes" in w.value for w in at.warning)
+    # an error the workbench did not raise (SQLite lock): a Norwegian line, escaped once, no traceback
+    from sqlalchemy.exc import OperationalError
+
+    run.error = OperationalError("INSERT", {}, Exception("database is locked"))
+    at.run()
+    assert not at.exception
+    [warning] = [w.value for w in at.warning if "mislyktes" in w.value]
+    assert "uventet feil" in warning and "\\\\" not in warning and "database is locked" not in warning
 
 
 def test_filters_pass_only_the_chosen_turns(small_db, component):

@@ -189,3 +189,34 @@ def test_resolve_code_suggests_close_ids(db, tmp_path):
         with pytest.raises(NotFound) as exc:
             resolve_code(s, "kontrakt.hybird")
     assert str(exc.value) == "unknown code 'kontrakt.hybird'; did you mean 'kontrakt.hybrid'?"
+
+
+def test_retiring_a_code_withdraws_its_pending_suggestions_and_review_no_longer_lists_them(db, tmp_path):
+    from workbench.coding import accept_suggestion, list_suggestions
+    from workbench.ui.messages import norwegian
+
+    load_codebook(db, write(tmp_path, BASE), user="kari")
+    _, seg_id = add_coding(db, "kontrakt.hybrid")
+    with db.transaction(user="kari") as tx:
+        for code in ("kontrakt.hybrid", "kontrakt.transaksjonell"):
+            tx.session.add(Suggestion(segment_id=seg_id, code_id=code, method="lexicon", score=0.5))
+    assert len(list_suggestions(db, user="ola")) == 2
+    data = copy.deepcopy(BASE)
+    data["codes"]["kontrakt"]["children"] = data["codes"]["kontrakt"]["children"][1:]  # drop hybrid
+    r = load_codebook(db, write(tmp_path, data), user="kari")
+    assert r.retired == ["kontrakt.hybrid"] and r.withdrawn_suggestions == 1
+    assert "1 ventende forslag på pensjonerte koder er trukket tilbake" in r.summary()
+    assert [s.code for s in list_suggestions(db, user="ola")] == ["kontrakt.transaksjonell"]
+    withdrawn = list_suggestions(db, user="ola", status="withdrawn")
+    assert [s.code for s in withdrawn] == ["kontrakt.hybrid"]
+    with pytest.raises(WorkbenchError) as exc:
+        accept_suggestion(db, withdrawn[0].id, user="ola")
+    assert norwegian(exc.value) == "Forslaget er allerede trukket tilbake av kari."
+    with db.session() as s:
+        ev = s.scalars(select(AuditEvent).where(AuditEvent.action == "load_codebook")
+                       .order_by(AuditEvent.id.desc())).first()
+        assert ev.detail["withdrawn_suggestions"] == 1
+    # a pending row left on a retired code by an older version is not listed either
+    with db.transaction(user="kari") as tx:
+        tx.session.add(Suggestion(segment_id=seg_id, code_id="kontrakt.hybrid", method="lexicon", score=0.9))
+    assert [s.code for s in list_suggestions(db, user="ola")] == ["kontrakt.transaksjonell"]

@@ -69,3 +69,12 @@ def test_retitled_keeps_code_and_params():
     exc = NotFound("no coding with id 7", code="coding.not_found", id=7).retitled("row 3")
     assert (type(exc), str(exc), exc.code, exc.params) == (NotFound, "row 3: no coding with id 7",
                                                            "coding.not_found", {"id": 7})
+
+
+def test_an_error_the_workbench_did_not_raise_gets_a_generic_norwegian_line_escaped_once():
+    from sqlalchemy.exc import OperationalError
+
+    exc = OperationalError("INSERT", {}, Exception("database is locked"))
+    assert norwegian(exc) == ("Det oppstod en uventet feil (OperationalError). Prøv igjen; skjer det igjen, si fra "
+                              "til en forsker.")
+    assert norwegian(KeyError("x")).startswith("Det oppstod en uventet feil (KeyError).")

@@ -428,3 +428,48 @@ def test_listed_evidence_is_only_marked_inside_the_span_accepting_it_codes(db):
         assert [rec.text[a:b] for a, b in rec.evidence_spans] == ["staten"]
         assert all(rec.start <= a and b <= rec.end for a, b in rec.evidence_spans)
         assert rec.evidence == ["staten"]  # "penger" is only outside the span
+
+
+def test_anchor_lines_on_a_retired_code_skip_that_code_with_one_note(trainable, tmp_path):
+    import copy
+
+    path = tmp_path / "a.jsonl"
+    path.write_text(_anchor_lines({"text": "Vi inviterte bygda.", "codes": ["legitimitet.nedenfra",
+                                                                           "legitimitet.ovenfra"]},
+                                  {"text": "Bygda bestemte.", "codes": ["legitimitet.nedenfra"]},
+                                  {"text": "Staten styrte.", "codes": ["legitimitet.ovenfra"]}), encoding="utf-8")
+    book = copy.deepcopy(CODEBOOK)
+    kids = book["codes"]["legitimitet"]["children"]
+    book["codes"]["legitimitet"]["children"] = [c for c in kids if c["id"] != "legitimitet.nedenfra"]
+    with trainable.transaction(user="oppsett") as tx:  # in use, so the load retires it
+        seg = tx.session.scalar(select(Segment).limit(1))
+        tx.session.add(Suggestion(segment_id=seg.id, code_id="legitimitet.nedenfra", method="lexicon", score=0.5))
+    load_codebook_data(trainable, validate_codebook(book).codebook, file_name="mini.yaml", user="oppsett")
+    data = training_data(trainable, anchors=[path])
+    assert [data.labels[i] for i, k in enumerate(data.kinds) if k == "anchor"] == [{"legitimitet.ovenfra"}] * 2
+    report = train(trainable, user="kari", anchors=[path])
+    assert report.anchors == 2
+    assert "2 ankerlinjer nevner koder som er tatt ut av kodeboken; de kodene ble hoppet over." in report.summary()
+
+
+def test_an_anchor_on_a_category_says_it_is_not_codable(trainable, tmp_path):
+    from workbench.ui.messages import norwegian
+
+    path = tmp_path / "a.jsonl"
+    path.write_text(_anchor_lines({"text": "Vi inviterte bygda.", "codes": ["legitimitet"]}), encoding="utf-8")
+    with pytest.raises(WorkbenchError, match="a.jsonl:1: code 'legitimitet' is a category") as exc:
+        train(trainable, user="kari", anchors=[path])
+    assert "er en kategori og ikke kan kodes" in norwegian(exc.value)
+
+
+@pytest.mark.parametrize("make", [lambda d: d, lambda d: (d / "tom.jsonl").write_text("\n") and d / "tom.jsonl"])
+def test_train_with_anchors_that_hold_no_utterance_stops_and_keeps_the_model(trainable, tmp_path, make):
+    folder = tmp_path / "anchors"
+    folder.mkdir()
+    given = make(folder)
+    before = train(trainable, user="kari").model_id
+    result = CliRunner().invoke(cli, ["train", "--anchors", str(given)], env=_runner_env(trainable))
+    assert result.exit_code == 1 and f"no anchor utterances in {given}" in result.output
+    assert "Traceback" not in result.output
+    with trainable.session() as s:
+        assert s.scalar(select(func.max(TrainedModel.id))) == before

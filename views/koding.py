@@ -323,7 +323,7 @@ if run is not None and not run.done:
     st.info(f"Modellen trenes på nytt i bakgrunnen etter {run.decisions} kodebeslutninger; nye forslag kommer "
             "når den er ferdig.", icon=":material/model_training:")
 elif run is not None and run.error is not None:
-    st.warning(f"Treningen i bakgrunnen mislyktes: {md_escape(error_text(run.error))}")
+    st.warning(f"Treningen i bakgrunnen mislyktes: {error_text(run.error)}")
 elif run is not None:
     st.caption(f"Modellen ble trent på nytt etter {run.decisions} kodebeslutninger"
                + (f"; {count_noun(run.suggested, 'nytt forslag', 'nye forslag')} for kilden." if run.suggested

@@ -31,7 +31,7 @@ from .store.lookup import find_source, or_list
 from .store.models import utcnow
 
 ORIGINS = ("manual", "lexicon", "model", "imported")
-STATUSES = ("pending", "accepted", "rejected")
+STATUSES = ("pending", "accepted", "rejected", "withdrawn")  # withdrawn: its code was retired
 ORDERS = ("score", "uncertain")
 
 __all__ = [
@@ -725,7 +725,10 @@ def list_suggestions(db: Database, *, user: str | None = None, status: str | Non
                      source: Any = None, order: str = "score", limit: int | None = None,
                      exclude_actors: Iterable[str] = (),
                      ) -> list[SuggestionRecord]:
-    """Suggestions to review (``status`` pending, accepted, rejected, or None for all).
+    """Suggestions to review (``status`` pending, accepted, rejected, withdrawn, or None for all).
+
+    Pending ones on a code that is not current (retired, or a category) are left out: they cannot
+    be accepted. Loading a codebook that retires a code closes them as ``withdrawn``.
 
     ``order="score"``: best first. ``order="uncertain"``: the scores closest to their code's
     decision threshold first (the newest trained model's per-code threshold for model
@@ -752,6 +755,9 @@ def list_suggestions(db: Database, *, user: str | None = None, status: str | Non
             query = query.where(Suggestion.status == status)
         if status in (None, "pending"):
             query = query.where(~_coded_by_hand(current()))
+        if status == "pending":  # one on a retired code or a category could never be accepted
+            query = query.join(Code, Suggestion.code_id == Code.id).where(Code.retired.is_(False),
+                                                                          Code.codable.is_(True))
         if source is not None:
             query = query.where(Segment.source_id == find_source(session, source).id)
         excluded = [str(a) for a in exclude_actors or ()]

@@ -205,7 +205,7 @@ def memos(ctx: click.Context, source: str | None, code: str | None, coding_id: i
 @click.option("--source", help="Only suggestions in this source.")
 @click.option("--order", type=click.Choice(["score", "uncertain"]), default="score", show_default=True,
               help="score: most confident first; uncertain: least certain first (most useful to decide).")
-@click.option("--status", type=click.Choice(["pending", "accepted", "rejected", "all"]), default="pending",
+@click.option("--status", type=click.Choice(["pending", "accepted", "rejected", "withdrawn", "all"]), default="pending",
               show_default=True, help="Which suggestions to list.")
 @click.option("--limit", type=int, default=None, help="List at most this many.")
 @click.option("--accept", "accept_ids", type=int, multiple=True, help="Accept the suggestion with this id (repeatable).")

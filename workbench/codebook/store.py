@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ..access import requires
 from ..errors import NotFound, WorkbenchError
 from ..store import AuditEvent, Code, CodebookVersion, Coding, Database, Memo, Suggestion
+from ..store.models import utcnow
 from .schema import Codebook, CodeSpec, iter_codes, read_codebook
 
 CODE_ATTRS = ["label", "definition", "inclusion", "exclusion", "examples", "theory", "lexicon",
@@ -34,6 +35,7 @@ class LoadReport:
     deleted: list[str] = field(default_factory=list)
     reinstated: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    withdrawn_suggestions: int = 0  # pending suggestions closed because their code was retired
 
     def summary(self) -> str:
         head = (f"Kodebok lastet som versjon {self.version_id}" if self.new_version
@@ -42,7 +44,9 @@ class LoadReport:
                  f"{len(self.retired)} pensjonert", f"{len(self.deleted)} slettet"]
         if self.reinstated:
             parts.append(f"{len(self.reinstated)} gjeninnsatt")
-        return f"{head}: " + ", ".join(parts) + "."
+        tail = (f" {self.withdrawn_suggestions} ventende forslag på pensjonerte koder er trukket tilbake."
+                if self.withdrawn_suggestions else "")
+        return f"{head}: " + ", ".join(parts) + "." + tail
 
 
 @dataclass
@@ -89,6 +93,21 @@ def _in_use(session: Session, code_id: str) -> bool:
         if session.scalar(select(func.count()).select_from(model).where(model.code_id == code_id)):
             return True
     return False
+
+
+def withdraw_suggestions(tx: Any, code_ids: Iterable[str]) -> int:
+    """Close the pending suggestions on ``code_ids`` (codes being retired) as ``withdrawn``: a
+    retired code cannot be applied, so they could never be accepted. Returns how many; the caller
+    audits the count."""
+    ids = list(code_ids)
+    if not ids:
+        return 0
+    rows = tx.session.scalars(select(Suggestion).where(Suggestion.code_id.in_(ids),
+                                                       Suggestion.status == "pending")).all()
+    now = utcnow()
+    for sug in rows:
+        sug.status, sug.decided_by, sug.decided_at = "withdrawn", tx.user.id, now
+    return len(rows)
 
 
 def _was_merged(session: Session, code_id: str) -> str | None:
@@ -181,12 +200,14 @@ def load_codebook_data(db: Database, codebook: Codebook, *, file_name: str | Non
                 s.delete(c)
                 s.flush()
                 report.deleted.append(c.id)
+        report.withdrawn_suggestions = withdraw_suggestions(tx, sorted(keep))  # old ones too
         s.flush()
         tx.audit("load_codebook", "codebook_version", version.id,
                  {"file": file_name, "hash": digest, "new_version": new_version,
                   "added": report.added, "updated": report.updated,
                   "renamed": [list(r) for r in report.renamed], "retired": report.retired,
-                  "deleted": report.deleted, "reinstated": report.reinstated})
+                  "deleted": report.deleted, "reinstated": report.reinstated,
+                  "withdrawn_suggestions": report.withdrawn_suggestions})
     return report
 
 

@@ -70,10 +70,17 @@ def _did_you_mean(code: str, valid: Sequence[str]) -> str:
     return f"did you mean {', '.join(near)}?" if near else "see `workbench codebook show` for the ids"
 
 
-def read_anchors(paths: Iterable[str | Path], valid_codes: Iterable[str]) -> list[Anchor]:
-    """Read and validate anchor lines; errors name ``file:line`` and the fix."""
+def read_anchors(paths: Iterable[str | Path], valid_codes: Iterable[str], *, retired: Iterable[str] = (),
+                 categories: Iterable[str] = (), skipped: list[str] | None = None) -> list[Anchor]:
+    """Read and validate anchor lines; errors name ``file:line`` and the fix.
+
+    A code in ``retired`` (taken out of the codebook) is dropped from its line, the line's other
+    codes kept; a line left with no code is skipped (it would teach "no code applies"). Each such
+    line's ``file:line`` is appended to ``skipped``. A code in ``categories`` is an error saying it
+    is not codable."""
     valid = sorted(set(valid_codes))
     valid_set = set(valid)
+    retired_set, category_set = set(retired) - valid_set, set(categories) - valid_set
     out: list[Anchor] = []
     for path in anchor_files(paths):
         try:
@@ -97,8 +104,19 @@ def read_anchors(paths: Iterable[str | Path], valid_codes: Iterable[str]) -> lis
             if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
                 raise InputError(f'{at}: "codes" must be a list of code ids ([] for "no code applies")')
             for c in codes:
-                if c not in valid_set:
-                    raise InputError(f"{at}: unknown code {c!r}; {_did_you_mean(c, valid)}")
+                if c in category_set:
+                    raise InputError(f"{at}: code {c!r} is a category and cannot be applied; name one of its "
+                                     "subcodes", code="anchor.category", where=at, code_id=c)
+                if c not in valid_set and c not in retired_set:
+                    raise InputError(f"{at}: unknown code {c!r}; {_did_you_mean(c, valid)}",
+                                     code="anchor.unknown_code", where=at, code_id=c)
+            if any(c in retired_set for c in codes):
+                if skipped is not None:
+                    skipped.append(at)
+                kept = [c for c in codes if c not in retired_set]
+                if not kept:
+                    continue
+                codes = kept
             lang = rec.get("lang")
             if lang is not None:
                 try:

@@ -94,6 +94,7 @@ class TrainingData:
     segment_ids: list[int | None] = field(default_factory=list)
     groups: list[str] = field(default_factory=list)  # rows of one source share a group
     anchor_files: list[str] = field(default_factory=list)
+    retired_anchor_lines: int = 0  # anchor lines that named a retired code (that code skipped)
 
     def add(self, text: str, labels: set[str], lang: str | None, known: set[str] | None, kind: str,
             segment_id: int | None = None, group: str | None = None) -> None:
@@ -106,7 +107,7 @@ class TrainingData:
         self.groups.append(group or f"{kind}:{len(self.texts)}")
 
     def subset(self, idx: Iterable[int]) -> "TrainingData":
-        out = TrainingData(anchor_files=list(self.anchor_files))
+        out = TrainingData(anchor_files=list(self.anchor_files), retired_anchor_lines=self.retired_anchor_lines)
         for i in idx:
             out.add(self.texts[i], self.labels[i], self.langs[i], self.known[i], self.kinds[i], self.segment_ids[i],
                     self.groups[i])
@@ -183,7 +184,18 @@ def training_data(db: Database, codes: Sequence[CodeInfo] | None = None, *, use_
         from .anchors import anchor_files
 
         data.anchor_files = [str(p) for p in anchor_files(paths)]
-        for a in read_anchors(paths, ids):
+        with db.session() as s:
+            known = s.execute(select(Code.id, Code.retired, Code.codable)).all()
+        skipped: list[str] = []
+        read = read_anchors(paths, ids, retired=[c for c, r, _ in known if r],
+                            categories=[c for c, r, k in known if not r and not k], skipped=skipped)
+        data.retired_anchor_lines = len(skipped)
+        if anchors and not read and not skipped:  # given on purpose: never train without them unnoticed
+            where = ", ".join(str(p) for p in paths)
+            raise InputError(f"no anchor utterances in {where}; give a folder with *.jsonl files of "
+                             '{"text": ..., "codes": [...]} lines, or train with --no-anchors',
+                             code="anchor.none", paths=where)
+        for a in read:
             data.add(a.text, set(a.codes), a.lang, None, "anchor")
     if use_examples:
         for c in codes:
@@ -214,6 +226,16 @@ class TrainReport:
     anchors: int = 0
     anchor_files: list[str] = field(default_factory=list)
     min_examples: int = 0
+    retired_anchor_lines: int = 0
+
+    @property
+    def note(self) -> str:
+        """One Norwegian line about anchor lines that named retired codes ("" when none)."""
+        n = self.retired_anchor_lines
+        if not n:
+            return ""
+        return (f"{n} {'ankerlinje' if n == 1 else 'ankerlinjer'} nevner koder som er tatt ut av kodeboken; "
+                "de kodene ble hoppet over.")
 
     def summary(self, *, decimal: str = ".") -> str:
         """One Norwegian sentence; ``decimal=","`` writes the seconds with a decimal comma (the app)."""
@@ -222,7 +244,7 @@ class TrainReport:
                 f"ankerytringer, "
                 f"{self.rejected} avviste forslag og {self.examples} eksempler fra kodeboka på {seconds} s: "
                 f"{len(self.modelled)} koder med modell, {len(self.fallback)} uten (for få eksempler, "
-                f"under {self.min_examples}: faller tilbake på leksikonet).")
+                f"under {self.min_examples}: faller tilbake på leksikonet)." + (f" {self.note}" if self.note else ""))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -269,7 +291,7 @@ def train(db: Database, *, user: str | None, use_examples: bool = True,
         model_id = row.id
     return TrainReport(model_id, info["segments"], info["rejected"], info["examples"], list(model.classifiers_),
                        fallback, thresholds, model.cv_, seconds, info["anchors"], data.anchor_files,
-                       model.min_examples)
+                       model.min_examples, data.retired_anchor_lines)
 
 
 @requires("suggest")

