@@ -218,8 +218,9 @@ def test_retraining_starts_after_n_decisions_in_the_background(coded_with_interv
     run.wait(300)
     assert run.done and run.error is None, run.error
     assert run.report.model_id == 2
-    # the accepted suggestion made fg_ny.txt a coded source: its turns are training rows now
-    assert run.report.segments == len(DEMOKRATISK + OVENFRA + NOTHING) + 2
+    # the two decisions are training rows of their own; fg_ny.txt is still no coded source (nobody
+    # coded it by hand), so its undecided turns teach nothing
+    assert run.report.segments == len(DEMOKRATISK + OVENFRA + NOTHING) and run.report.rejected == 2
     assert decisions_since_training(db, user="kari") == 0
     assert retraining(db, user="kari") is run
     assert maybe_retrain(db, user="kari", every=2) is None

@@ -156,6 +156,27 @@ def test_training_data_uses_codings_negatives_rejections_and_examples(coded):
     assert data.labels[j] == set() and data.known[j] is None  # an uncoded turn is a negative for all
 
 
+def test_accepting_one_suggestion_decides_that_code_on_that_turn_not_the_whole_source(coded):
+    """The tester's repro: accepting one suggestion in a source nobody had coded made every turn of
+    it a training row with every other code negative, undecided suggestions included. Now the
+    accepted turn is a positive for that code and says nothing of the others; a rejection on the
+    same turn is a negative for its code only."""
+    from workbench.coding import accept_suggestion
+
+    assert suggest(coded, user="kari", method="lexicon", source="fg_ukodet.txt") == 2
+    with coded.session() as s:
+        ids = dict(s.execute(select(Suggestion.code_id, Suggestion.id)).all())
+    before = training_data(coded)
+    accept_suggestion(coded, ids["legitimitet.ovenfra"], user="kari")
+    data = training_data(coded)
+    assert data.count("segment") == before.count("segment")  # fg_ukodet.txt is still no coded source
+    assert data.count("accepted") == 1
+    i = data.kinds.index("accepted")
+    assert data.labels[i] == {"legitimitet.ovenfra"} and data.known[i] == {"legitimitet.ovenfra"}
+    apply_code(coded, "fg_ukodet.txt", 1, "legitimitet.demokratisk", user="kari")  # by hand: now a coded source
+    assert training_data(coded).count("accepted") == 0
+
+
 @pytest.fixture
 def trainable(db):
     _load_codebook(db)

@@ -3,10 +3,13 @@
 Every function takes the database and the acting user (``user=``). Training data are the codings
 in the database plus the codebook's ``examples`` as anchor examples:
 
-* a source that some coder has coded contributes all its segments; a segment's labels are the
-  codes any coder applied to it (accepted suggestions are codings too), and every other code is a
-  known negative for it ("no coding by a coder who coded that source" = negative);
-* a rejected suggestion on a segment outside those sources is a negative for that code only;
+* a source that some coder has coded by hand (or whose codings were imported) contributes all its
+  segments; a segment's labels are the codes any coder applied to it (accepted suggestions are
+  codings too), and every other code is a known negative for it ("no coding by a coder who coded
+  that source" = negative);
+* a suggestion decided on a segment outside those sources (rejected, or accepted: a coding by a
+  suggestion is no hand coding of the source) says something of that code only: negative when
+  rejected, positive when accepted, every other code unknown;
 * each codable code's ``examples`` (and its definition and inclusion text) are positive for that
   code and negative for the others;
 * anchor utterances (``workbench.suggest.anchors``): every ``*.jsonl`` in the ``anchors/`` folder
@@ -81,6 +84,9 @@ def _segment_text(seg: Segment) -> str:
                        seg.token_splits)
 
 
+SUGGESTED_ORIGINS = ("lexicon", "model")  # ``Coding.origin`` of a coding made by accepting a suggestion
+
+
 @dataclass
 class TrainingData:
     """Texts with label sets; ``known[i]`` = codes whose label is known (None = all)."""
@@ -89,7 +95,7 @@ class TrainingData:
     labels: list[set[str]] = field(default_factory=list)
     langs: list[str | None] = field(default_factory=list)
     known: list[set[str] | None] = field(default_factory=list)
-    # "segment" | "rejected" | "example" | "definition" | "anchor"
+    # "segment" | "accepted" | "rejected" | "example" | "definition" | "anchor"
     kinds: list[str] = field(default_factory=list)
     segment_ids: list[int | None] = field(default_factory=list)
     groups: list[str] = field(default_factory=list)  # rows of one source share a group
@@ -149,11 +155,14 @@ def training_data(db: Database, codes: Sequence[CodeInfo] | None = None, *, use_
     data = TrainingData()
     ensure_lemmas(db)  # segments stored before lemmas were: analysed and stored once
     with db.session() as s:
-        codings = s.execute(select(Coding.segment_id, Coding.code_id, Segment.source_id)
+        codings = s.execute(select(Coding.segment_id, Coding.code_id, Segment.source_id, Coding.origin)
                             .join(Segment, Coding.segment_id == Segment.id)).all()
-        coded_sources = {src for _, _, src in codings}
+        # a source counts as coded (every turn a row, codes not applied negative) once someone coded
+        # in it by hand or imported codings; accepting a suggestion decides that code on that turn only
+        coded_sources = {src for _, _, src, origin in codings if origin not in SUGGESTED_ORIGINS}
+        accepted = {seg_id for seg_id, _, src, _ in codings if src not in coded_sources}
         labels: dict[int, set[str]] = {}
-        for seg_id, code_id, _ in codings:
+        for seg_id, code_id, _, _ in codings:
             labels.setdefault(seg_id, set())
             if code_id in ids:
                 labels[seg_id].add(code_id)
@@ -171,14 +180,15 @@ def training_data(db: Database, codes: Sequence[CodeInfo] | None = None, *, use_
                                          .where(Suggestion.status == "rejected")):
             if code_id in ids:
                 rejected.setdefault(seg_id, set()).add(code_id)
-        extra = [sid for sid in rejected if sid not in set(data.segment_ids)]
+        extra = [sid for sid in set(rejected) | accepted if sid not in set(data.segment_ids)]
         if extra:
             for seg in s.scalars(select(Segment).where(Segment.id.in_(extra))
                                  .options(selectinload(Segment.source), undefer_group("analysis"))
                                  .order_by(Segment.id)):
                 if seg.text.strip():
-                    data.add(_segment_text(seg), set(), _lang_of(seg.source), set(rejected[seg.id]), "rejected",
-                             seg.id, f"source:{seg.source_id}")
+                    yes = labels.get(seg.id, set()) if seg.id in accepted else set()
+                    data.add(_segment_text(seg), yes, _lang_of(seg.source), yes | rejected.get(seg.id, set()),
+                             "accepted" if yes else "rejected", seg.id, f"source:{seg.source_id}")
     paths = anchor_paths(db, anchors)
     if paths:
         from .anchors import anchor_files
@@ -242,7 +252,7 @@ class TrainReport:
         seconds = f"{self.seconds:.1f}".replace(".", decimal)
         return (f"Modell {self.model_id} trent på {self.segments} segmenter fra kodede kilder, {self.anchors} "
                 f"ankerytringer, "
-                f"{self.rejected} avviste forslag og {self.examples} eksempler fra kodeboka på {seconds} s: "
+                f"{self.rejected} avgjorte forslag utenfor dem og {self.examples} eksempler fra kodeboka på {seconds} s: "
                 f"{len(self.modelled)} koder med modell, {len(self.fallback)} uten (for få eksempler, "
                 f"under {self.min_examples}: faller tilbake på leksikonet)." + (f" {self.note}" if self.note else ""))
 
@@ -273,7 +283,7 @@ def train(db: Database, *, user: str | None, use_examples: bool = True,
 
     fallback = [c for c in model.codes_ if c not in model.classifiers_]
     thresholds = {c: float(t) for c, t in zip(model.codes_, model.thresholds_) if c in model.classifiers_}
-    info = {"params": model.get_params(), "segments": data.count("segment"), "rejected": data.count("rejected"),
+    info = {"params": model.get_params(), "segments": data.count("segment"), "rejected": data.count("rejected") + data.count("accepted"),
             "examples": data.count("example"), "anchors": data.count("anchor"),
             "anchor_files": data.anchor_files, "definitions": data.count("definition"),
             "positives": model.n_positive_, "modelled": list(model.classifiers_),
@@ -544,7 +554,7 @@ def evaluate(db: Database, *, user: str | None, folds: int = 5, method: str = "m
             by_kind[kind] = {"rows": int(mask.sum()), "micro": t["micro"], "macro": t["macro"]}
     out.update({"method": method, "params": params, "folds": folds, "segments": data.count("segment"),
                 "anchors": data.count("anchor"), "examples": data.count("example"),
-                "rejected": data.count("rejected"), "grouped": grouped, "by_kind": by_kind})
+                "rejected": data.count("rejected") + data.count("accepted"), "grouped": grouped, "by_kind": by_kind})
     return out
 
 
