@@ -64,6 +64,25 @@ def _turns(lines: list[tuple[str, str]]) -> str:
     return "".join(f"{who}: {said}\n\n" for who, said in lines)
 
 
+def _split_person(db: Database, label: str, actor_org: str, number: int, pseudonym: str, *,
+                  revision: str) -> tuple[Pseudonym, Pseudonym]:
+    """Set a database back to ``revision`` as an older person rule left it: the person ``label``
+    (speaker rows in the pilots Nord and Sør) with one pseudonym per pilot, keyed with the pilot.
+    Returns the first and the second pseudonym (as detached rows: their ids and keys)."""
+    with db.transaction("anna") as tx:
+        s = tx.session
+        rows = s.scalars(select(Speaker).where(Speaker.label == label).order_by(Speaker.id)).all()
+        first = s.get(Pseudonym, rows[0].pseudonym_id)
+        first.speaker_key = f"{label}|{actor_org}|Nord"
+        second = Pseudonym(speaker_key=f"{label}|{actor_org}|Sør", actor_key=actor_org.split("|")[0],
+                           number=number, label=pseudonym)
+        s.add(second)
+        s.flush()
+        rows[1].pseudonym_id = second.id
+        s.execute(text(f"UPDATE alembic_version SET version_num = '{revision}'"))
+    return first, second
+
+
 # ------------------------------------------------------------------ 1. one person, one speaker
 
 @pytest.fixture(scope="module")
@@ -140,19 +159,11 @@ def test_upgrade_merges_the_pseudonyms_of_one_person(people, tmp_path):
     backup(people, tmp_path / "gammel.bak", user="anna")
     restore(old, tmp_path / "gammel.bak")
     release_quote(old, "intervju_brattvik.txt", 2, "kapasitet", user="anna")
-    with old.transaction("anna") as tx:  # as the old rule left it
-        s = tx.session
-        rows = s.scalars(select(Speaker).where(Speaker.label == "Åse Brattvik").order_by(Speaker.id)).all()
-        first = s.get(Pseudonym, rows[0].pseudonym_id)
-        first.speaker_key = "Åse Brattvik|fylkeskommune|Vestfylket fylkeskommune|Nord"
-        second = Pseudonym(speaker_key="Åse Brattvik|fylkeskommune|Vestfylket fylkeskommune|Sør",
-                           actor_key="fylkeskommune", number=9, label="Fylkeskommune 9")
-        s.add(second)
-        s.flush()
-        rows[1].pseudonym_id = second.id
-        for q in s.scalars(select(ReleasedQuote)):
+    first, second = _split_person(old, "Åse Brattvik", "fylkeskommune|Vestfylket fylkeskommune", 9,
+                                  "Fylkeskommune 9", revision="0009")  # as the old rule left it
+    with old.transaction("anna") as tx:
+        for q in tx.session.scalars(select(ReleasedQuote)):
             q.speaker = "Fylkeskommune 9"
-        s.execute(text("UPDATE alembic_version SET version_num = '0009'"))
     before = code_frequencies(old, codes="kapasitet", exclude_actors=["forsker"], user="anna")
     assert before["speakers"].iloc[0] == 3  # the bug, as it was
     old.upgrade()
@@ -184,18 +195,8 @@ def test_a_name_with_its_role_after_it_is_one_person_and_old_databases_are_merge
     with db.session() as s:
         for label in ("Kari Nordmann prosjektleder", "Ola Nordbø (ordfører)"):
             assert len({r.pseudonym_id for r in s.scalars(select(Speaker).where(Speaker.label == label))}) == 1
-    with db.transaction("anna") as tx:  # as the old identity rule left it: one pseudonym per pilot
-        s = tx.session
-        rows = s.scalars(select(Speaker).where(Speaker.label == "Kari Nordmann prosjektleder")
-                         .order_by(Speaker.id)).all()
-        first = s.get(Pseudonym, rows[0].pseudonym_id)
-        first.speaker_key = "Kari Nordmann prosjektleder|prosjektleder|Nordvik kommune|Nord"
-        second = Pseudonym(speaker_key="Kari Nordmann prosjektleder|prosjektleder|Nordvik kommune|Sør",
-                           actor_key="prosjektleder", number=7, label="Prosjektleder 7")
-        s.add(second)
-        s.flush()
-        rows[1].pseudonym_id = second.id
-        s.execute(text("UPDATE alembic_version SET version_num = '0010'"))
+    first, second = _split_person(db, "Kari Nordmann prosjektleder", "prosjektleder|Nordvik kommune", 7,
+                                  "Prosjektleder 7", revision="0010")  # the old identity rule: one per pilot
     apply_code(db, "a.txt", 1, "kapasitet", user="anna")
     apply_code(db, "b.txt", 1, "kapasitet", user="anna")
     assert code_frequencies(db, codes="kapasitet", user="anna")["speakers"].iloc[0] == 2  # as it was

@@ -213,10 +213,8 @@ def _link_problem(link: Path, root: Path, folder: Path, outside_fix: str) -> str
     except FileNotFoundError:
         return (f"skipped, a symbolic link to {os.readlink(link)}, a file that does not exist; "
                 "point the link at the file, or delete it")
-    except RuntimeError:  # Python before 3.13: a loop of links
-        return f"skipped, a symbolic link to {os.readlink(link)}, which leads back to itself; delete it"
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
+    except (RuntimeError, OSError) as exc:  # a loop of links: RuntimeError before Python 3.13, ELOOP after
+        if isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP:
             return f"skipped, a symbolic link to {os.readlink(link)}, which leads back to itself; delete it"
         return (f"skipped, a symbolic link to {os.readlink(link)} that cannot be followed ({exc.strerror}); "
                 "check the permissions of its target")
