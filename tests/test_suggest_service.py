@@ -494,3 +494,34 @@ def test_train_with_anchors_that_hold_no_utterance_stops_and_keeps_the_model(tra
     assert "Traceback" not in result.output
     with trainable.session() as s:
         assert s.scalar(select(func.max(TrainedModel.id))) == before
+
+
+def test_lexicon_suggestions_show_the_lexicons_measured_precision_and_recall(db):
+    """A fallback (lexicon) suggestion carries figures too: of the coded turns, the lexicon hit two
+    (one coded with the code) and found one of the two turns coded with it -> 50 % / 50 %. A model
+    suggestion keeps the model's cross-validated figures."""
+    from workbench.coding import list_suggestions
+
+    _load_codebook(db)
+    extra = [("Vi hadde folkemøte på samfunnshuset.", "legitimitet.nedenfra"),
+             ("Folkemøtet ble flyttet til tirsdag.", None),
+             ("Ungdommene fikk være med og bestemme hva bygda trenger.", "legitimitet.nedenfra")]
+    turns = ([(t, "legitimitet.demokratisk") for t in DEMOKRATISK] + [(t, "legitimitet.ovenfra") for t in OVENFRA]
+             + extra + [(t, None) for t in NOTHING])
+    with db.transaction(user="oppsett") as tx:
+        _add_source(tx.session, "fg_trening.txt", [t for t, _ in turns])
+        _add_source(tx.session, "fg_ny.txt", ["Vi hadde folkemøte i bygda i fjor.",
+                                              "Kommunestyret vedtok saken etter en lang debatt."])
+    for turn, (_, code) in enumerate(turns, 1):
+        if code:
+            apply_code(db, "fg_trening.txt", turn, code, user="kari")
+    report = train(db, user="kari")
+    assert "legitimitet.nedenfra" in report.fallback
+    suggest(db, user="kari", source="fg_ny.txt")
+    records = {r.code: r for r in list_suggestions(db, user="kari", source="fg_ny.txt")}
+    lex = records["legitimitet.nedenfra"]
+    assert lex.method == "lexicon (fallback: too few examples)"
+    assert (lex.precision, lex.recall) == (0.5, 0.5)
+    model = records["legitimitet.demokratisk"]
+    cv = load_model(db).cv_["legitimitet.demokratisk"]
+    assert (model.precision, model.recall) == (cv["precision"], cv["recall"])

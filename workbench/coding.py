@@ -692,7 +692,7 @@ def code_from_csv(db: Database, path: str | Path, *, user: str | None,
 def _suggestion_record(session: Session, s: Suggestion, quality: dict[str, dict] | None = None,
                        event: AuditEvent | None = None) -> SuggestionRecord:
     seg = s.segment
-    figures = (quality or {}).get(s.code_id, {}) if "model" in (s.method or "") else {}
+    figures = _figures_for(quality or {}, s.code_id, s.method)
     start = end = None
     if s.start_char is not None and s.end_char is not None and \
             (s.start_char, s.end_char) != (seg.start_char, seg.end_char):
@@ -795,10 +795,30 @@ def _coded_by_hand(who: Any) -> Any:
         Coding.coder_id == coder_id, overlaps).exists()
 
 
-def _model_quality(session: Session) -> dict[str, dict]:
-    """{code: {precision, recall, ...}} cross-validated by the newest trained model (empty if none)."""
-    info = session.scalars(select(TrainedModel.info).order_by(TrainedModel.id.desc()).limit(1)).first()
-    return {str(k): v for k, v in ((info or {}).get("cv") or {}).items() if isinstance(v, dict)}
+def _model_quality(session: Session) -> dict[str, dict[str, dict]]:
+    """The newest trained model's figures per code (empty if none): ``model`` = {code: {precision,
+    recall, ...}} cross-validated (cross-fitted thresholds), ``lexicon`` = {code: {precision,
+    recall}} of the code's lexicon on the coded training texts (precision = right hits / hits,
+    recall = right hits / texts coded with it; recall missing for models trained before it was
+    stored)."""
+    info = session.scalars(select(TrainedModel.info).order_by(TrainedModel.id.desc()).limit(1)).first() or {}
+    model = {str(k): v for k, v in (info.get("cv") or {}).items() if isinstance(v, dict)}
+    lexicon = {}
+    for code, v in (info.get("lexicon_precision") or {}).items():
+        if not isinstance(v, dict) or not v.get("hits"):
+            continue
+        positives = v.get("positives")
+        lexicon[str(code)] = {"precision": v.get("correct", 0) / v["hits"],
+                              "recall": v.get("correct", 0) / positives if positives else None}
+    return {"model": model, "lexicon": lexicon}
+
+
+def _figures_for(quality: dict[str, dict[str, dict]], code: str, method: str | None) -> dict:
+    """The figures shown beside a suggestion: the model's cross-validated ones for a model hit
+    (``model``, ``model+lexicon``), the lexicon's measured ones for a lexicon hit (``lexicon``,
+    the fallback for a code with too few examples)."""
+    kind = "model" if "model" in (method or "") else "lexicon"
+    return (quality.get(kind) or {}).get(code, {})
 
 
 def _model_thresholds(session: Session) -> dict[str, float]:

@@ -307,8 +307,12 @@ class ModelSuggester(Suggester):
         return getattr(self, "tfidf_model_", None)
 
     def _calibrate_lexicon(self, texts, langs, Y, K, calibrate) -> dict[str, dict[str, float]]:
-        """Per code: how often its lexicon hits were right on the calibration rows, smoothed
-        towards the lexicon's own single-match score: (tp + 2 * 0.6) / (hits + 2)."""
+        """Per code hit at least once: how often its lexicon hits were right on the calibration
+        rows (``hits``, ``correct``), the share of those rows coded with it (``positives``), and
+        the precision smoothed towards the lexicon's own single-match score: (tp + 2 * 0.6) /
+        (hits + 2). ``correct / hits`` and ``correct / positives`` are the figures shown beside a
+        lexicon suggestion: the lexicon learns nothing from these rows, so they are measured as
+        on new text."""
         if self.lexicon_ is None or calibrate is None or not any(calibrate):
             return {}
         rows = [i for i, c in enumerate(calibrate) if c]
@@ -322,7 +326,9 @@ class ModelSuggester(Suggester):
                 if j is not None and K[i, j]:
                     counts[h.code][0] += 1
                     counts[h.code][1] += int(Y[i, j])
-        return {c: {"hits": n, "correct": tp, "precision": (tp + prior * weight) / (n + weight)}
+        positives = {c: int(Y[rows, j][K[rows, j]].sum()) for c, j in col.items()}
+        return {c: {"hits": n, "correct": tp, "positives": positives[c],
+                    "precision": (tp + prior * weight) / (n + weight)}
                 for c, (n, tp) in counts.items() if n}
 
     def lexicon_score_for(self, code: str, raw: float) -> float:

@@ -127,7 +127,8 @@ def method_label(method) -> str:
 
 
 def quality_text(precision, recall) -> str:
-    """A suggestion's cross-validated quality as every page shows it, in percent with a decimal
+    """A suggestion's measured quality (the model's cross-validated figures, or the lexicon's on
+    the coded texts) as every page shows it, in percent with a decimal
     comma: "presisjon 85,7 % · treff 41,9 %"; a missing value is left out, both missing -> ""."""
     parts = [f"{name} {percent(v)}" for name, v in (("presisjon", precision), ("treff", recall))
              if v is not None and not pd.isna(v)]
