@@ -9,6 +9,7 @@ whole-project checks.
 
 from __future__ import annotations
 
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -439,7 +440,11 @@ def test_demo_sources_are_utf8_without_bom_and_every_reference_resolves(demo):
     sources = root.findall("q:Sources/q:TextSource", Q)
     with db.session() as s:
         assert len(sources) == s.query(Source).count() >= 16
-    assert sorted(members) == sorted(["project.qde"] + [f"sources/{s.get('guid')}.txt" for s in sources])
+    # the standard's files, and the workbench's own list of turns (other tools pass it by)
+    assert sorted(members) == sorted(["project.qde", "workbench/segments.json"]
+                                     + [f"sources/{s.get('guid')}.txt" for s in sources])
+    turns = json.loads(members["workbench/segments.json"])["sources"]
+    assert sorted(turns) == sorted(s.get("guid") for s in sources)
     for ts in sources:
         text = source_text(root, members, ts.get("guid"))
         assert text and "\r" not in text

@@ -622,6 +622,16 @@ def _qdpx_content(path: Path) -> dict[str, Counter]:
     return out
 
 
+def _turn_texts(db) -> list[tuple]:
+    with db.session() as s:
+        rows = s.execute(select(Source.file_name, Source.canonical_text, Segment.index, Segment.start_char,
+                                Segment.end_char, Segment.heading, Segment.page, Speaker.label)
+                         .join(Segment, Segment.source_id == Source.id)
+                         .outerjoin(Speaker, Segment.speaker_id == Speaker.id)
+                         .order_by(Source.file_name, Segment.index)).all()
+    return [(r[0], r[2], r[7], r[1][r[3]:r[4]], r[5], r[6]) for r in rows]
+
+
 def test_round_trip_export_import_export(db, tmp_path):
     export = pytest.importorskip("workbench.refi.export")
     from workbench.demo import build_demo
@@ -630,8 +640,10 @@ def test_round_trip_export_import_export(db, tmp_path):
                          passwords={"forsker": "forsker-passord", "rapportforfatter": "forfatter-passord",
                                     "ressursgruppe": "ressurs-passord"})
     first = export.export_qdpx(demo, tmp_path / "demo.qdpx", reveal=True, user=RESEARCHER)
+    turns = _turn_texts(demo)
     demo.dispose()
     report = import_qdpx(db, first, user=RESEARCHER)
+    assert _turn_texts(db) == turns        # every turn as it was: number, speaker, text, heading, page
     assert report.sources and report.codings and report.memos
     second = export.export_qdpx(db, tmp_path / "igjen.qdpx", reveal=True, user=RESEARCHER)
     a, b = _qdpx_content(first), _qdpx_content(second)

@@ -5,6 +5,7 @@ a text that mixes UTF-8 and Windows-1252), and colours kept as given."""
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 from tests.test_qdpx_import import G, NS, codebook, counts, project, selection, text_source, users, write_qdpx
 from workbench.errors import InputError
 from workbench.refi.importer import import_qdpx
-from workbench.store import Code, Coding, Database, Source, User
+from workbench.store import Code, Coding, Database, Segment, Source, Speaker, User
 
 RESEARCHER = "forsker"
 CODEBOOK = """\
@@ -390,3 +391,130 @@ def test_a_forged_zip_size_is_reported_with_the_files_real_size(db, tmp_path):
     data[central + 24:central + 28] = (4_000_000_000).to_bytes(4, "little")   # uncompressed size
     path.write_bytes(bytes(data))
     _one_line_refusal(db, path, "unpacks to 4 000.0 MB by its zip directory", f"the file is {len(data)} bytes")
+
+
+# ------------------------------------------------------------------------------------------ turns kept
+
+MD_INTERVIEW = ("# Intervju med prosjektleder, fase 2\n\n"
+                "Intervjuer: Hvordan gikk det med avtalen?\n\n"
+                "Ola: Vi har tillit til staten nå.\nMen folk mangler.\n\n"
+                "Intervjuer: Takk.\n")
+MD_NOTES = ("# Dialogkonferanse, gruppenotater\n\n## Gruppe 1\n\n- Tillit mellom kommunene\n"
+            "- For lite folk i prosjektet\n\n## Gruppe 2\n\nVi savner en felles plan.\n")
+
+
+def _turns(db: Database) -> list[tuple]:
+    """Every turn as a reader sees it: source, number, text, heading, page, start time, speaker or None."""
+    with db.session() as s:
+        rows = s.execute(select(Source.file_name, Source.canonical_text, Segment.index, Segment.start_char,
+                                Segment.end_char, Segment.heading, Segment.page, Segment.start_time, Speaker.label)
+                         .join(Segment, Segment.source_id == Source.id)
+                         .outerjoin(Speaker, Segment.speaker_id == Speaker.id)
+                         .order_by(Source.file_name, Segment.index)).all()
+    return [(r[0], r[2], r[1][r[3]:r[4]], r[5], r[6], r[7], r[8]) for r in rows]
+
+
+def _md_world(db: Database, tmp_path: Path) -> Path:
+    """The codebook, an interview and dialogue notes in Markdown ingested and coded; returns the export."""
+    from workbench.coding import apply_code
+    from workbench.ingest import ingest_paths
+    from workbench.refi.export import export_qdpx
+
+    _world(db, tmp_path, ingest=False)
+    corpus = tmp_path / "md"
+    corpus.mkdir()
+    (corpus / "intervju_pl_fase2.md").write_text(MD_INTERVIEW, encoding="utf-8")
+    (corpus / "dialogkonferanse_notater.md").write_text(MD_NOTES, encoding="utf-8")
+    assert not ingest_paths(db, [corpus], user=RESEARCHER).errors
+    apply_code(db, "intervju_pl_fase2.md", 2, "samarbeid.tillit", user=RESEARCHER)
+    return export_qdpx(db, tmp_path / "ut.qdpx", user=RESEARCHER)   # pseudonymised, as shared
+
+
+def _other(tmp_path: Path, name: str = "annen.db") -> Database:
+    other = Database(f"sqlite:///{tmp_path / name}")
+    other.upgrade()
+    return other
+
+
+def _rewrite(path: Path, member: str, change) -> Path:
+    """A copy of the archive with ``member`` replaced by ``change(old bytes)`` (None = left out)."""
+    out = path.with_name("endret_" + path.name)
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == member:
+                data = change(data)
+                if data is None:
+                    continue
+            dst.writestr(info.filename, data)
+    return out
+
+
+def test_a_workbench_export_keeps_its_turns_headings_and_codings_in_another_database(db, tmp_path):
+    """Imported elsewhere, the interview keeps two speaker turns (the Markdown title is a heading,
+    not a turn) and the notes their blocks: the turns are those of the database that exported
+    them, not detected again in the plain text, and the coding stays on turn 2."""
+    from workbench.coding import list_codings
+
+    path = _md_world(db, tmp_path)
+    here = _turns(db)
+    other = _other(tmp_path)
+    try:
+        report = import_qdpx(other, path, user=RESEARCHER)
+        there = _turns(other)
+        codings = [(r.source, r.turn, r.code) for r in list_codings(other, user=RESEARCHER)]
+    finally:
+        other.dispose()
+    assert report.segments == len(here) and not report.warnings
+    # the same turns, numbers, texts and headings; speakers by their pseudonyms
+    assert [t[:6] for t in there] == [t[:6] for t in here]
+    speakers = {t[6] for t in there if t[6]}
+    assert speakers and "Ola" not in speakers and "Intervjuer" not in speakers
+    assert [t[6] is None for t in there] == [t[6] is None for t in here]
+    assert codings == [("intervju_pl_fase2.md", 2, "samarbeid.tillit")]
+    # another tool's archive has no such list: the turns are detected in the text (the title is one)
+    bare = _rewrite(path, "workbench/segments.json", lambda data: None)
+    plain = _other(tmp_path, "uten.db")
+    try:
+        import_qdpx(plain, bare, user=RESEARCHER)
+        detected = _turns(plain)
+    finally:
+        plain.dispose()
+    assert [t[:3] for t in detected] != [t[:3] for t in here]
+
+
+@pytest.mark.parametrize("change, says", [
+    (lambda data: b"{not json", "cannot be read"),
+    (lambda data: json.dumps({"format": "noe annet", "sources": {}}).encode(), "is not the workbench's list"),
+    (lambda data: _edit_turns(data, lambda turns: turns[0].__setitem__(1, 10 ** 9)), "lies outside the text"),
+    (lambda data: _edit_turns(data, lambda turns: turns.reverse()), "before the turn above it"),
+    (lambda data: _edit_turns(data, lambda turns: turns[0].__setitem__(2, "x" * 300)), "speaker that is not"),
+    (lambda data: _edit_turns(data, lambda turns: turns[0].__setitem__(4, "kl. 10")), "not a number"),
+    (lambda data: _edit_sha(data), "the text was changed after the export"),
+])
+def test_a_broken_list_of_turns_is_a_warning_and_the_turns_are_detected(db, tmp_path, change, says):
+    path = _md_world(db, tmp_path)
+    broken = _rewrite(path, "workbench/segments.json", change)
+    other = _other(tmp_path)
+    try:
+        report = import_qdpx(other, broken, user=RESEARCHER)
+        turns = _turns(other)
+    finally:
+        other.dispose()
+    assert any(says in w for w in report.warnings), report.warnings
+    assert report.codings == 1 and turns            # imported all the same, turns detected in the text
+    assert len(report.warnings) <= 2               # one line, not one per turn
+
+
+def _edit_turns(data: bytes, edit) -> bytes:
+    doc = json.loads(data)
+    entry = next(v for v in doc["sources"].values() if len(v["segments"]) > 1)
+    edit(entry["segments"])
+    return json.dumps(doc).encode()
+
+
+def _edit_sha(data: bytes) -> bytes:
+    doc = json.loads(data)
+    for v in doc["sources"].values():
+        v["sha1"] = "0" * 40
+    return json.dumps(doc).encode()

@@ -44,6 +44,10 @@ XSD_PATH = Path(__file__).with_name("Project-mrt2019.xsd")
 PROJECT_FILE = "project.qde"
 SOURCES_DIR = "sources"   # spec §8.1 (ATLAS.ti is said to refuse "Sources"); read either on import
 INTERNAL = "internal://"
+# The workbench's own turns, beside the standard's files: other tools ignore it, our import reads
+# it back so that a source keeps its segments (see workbench.refi.importer).
+SEGMENTS_FILE = "workbench/segments.json"
+SEGMENTS_FORMAT = "bygdevekst-workbench segments"
 
 
 def q(tag: str) -> str:

@@ -16,6 +16,10 @@ and ``sources/<guid>.txt``, one UTF-8 plain text (no BOM) per source:
   selection over a turn that carries a memo, and ``NoteRef`` to the source's memos.
 * ``Notes``: every memo as a ``Note`` (``PlainTextContent``), referred to by what it annotates:
   a coding's selection, a turn's selection, a source or a code.
+* ``workbench/segments.json`` (outside the standard; other tools ignore files they do not know):
+  each source's turns in exported offsets, with the speaker label as the text shows it, heading,
+  times and page, and the SHA-1 of the text, so that a workbench importing the file keeps the
+  turns as they were instead of detecting them again in the plain text.
 
 Privacy: unless a researcher asks ``reveal`` (audited), every speaker label before a turn is
 replaced by the person's pseudonym, everything else in the text (turns, preamble, headings) is
@@ -30,6 +34,8 @@ text and offsets are unchanged.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import os
 import re
 import tempfile
@@ -47,8 +53,8 @@ from ..codebook.qdc import description_text, normalise_color
 from ..codebook.schema import specs_from_rows
 from ..errors import WorkbenchError
 from ..store import Code, Coding, Database, Memo, Pseudonym, Segment, Source, Speaker, User
-from .common import (NS, ORIGIN, PROJECT_FILE, code_guid, internal_path, q, source_member, stable_guid,
-                     xml_safe, xsd_errors)
+from .common import (NS, ORIGIN, PROJECT_FILE, SEGMENTS_FILE, SEGMENTS_FORMAT, code_guid, internal_path, q,
+                     source_member, stable_guid, xml_safe, xsd_errors)
 
 __all__ = ["OffsetMap", "export_qdpx", "scrub_with_map"]
 
@@ -503,6 +509,11 @@ def _build(db: Database, archive: _Archive, *, root_name: str, reveal: bool, exp
                 scrubber)
             src_guid = guid("source", src.file_name)
             archive.add_text(src_guid, offsets.text)   # one source's text in memory at a time
+            archive.add_segments(src_guid, offsets.text, [
+                (*offsets.span(seg.start_char, seg.end_char),
+                 (seg.speaker.label if reveal else pseudonym_of.get(seg.speaker_id)) if seg.speaker_id else None,
+                 scrub(seg.heading) if seg.heading else None, seg.start_time, seg.end_time, seg.page)
+                for seg in segs])
             ts = _el(sources_el, "TextSource", {
                 "guid": src_guid, "name": display.get(src.id), "plainTextPath": internal_path(src_guid),
                 "creatingUser": user_guid(user_names.get(src.ingested_by)),
@@ -630,13 +641,22 @@ class _Archive:
         os.close(fd)
         self.tmp = Path(tmp)
         self.zip = zipfile.ZipFile(self.tmp, "w", compression=zipfile.ZIP_DEFLATED)
+        self.segments: dict[str, dict[str, Any]] = {}
 
     def add_text(self, guid: str, text: str) -> None:
         # UTF-8 without BOM; a lone surrogate cannot be UTF-8, and "?" keeps every offset
         self.zip.writestr(source_member(guid), text.encode("utf-8", errors="replace"))
 
+    def add_segments(self, guid: str, text: str, segments: list[tuple]) -> None:
+        """Remember a source's turns in exported offsets: (start, end, speaker label as the text
+        shows it, heading, start time, end time, page)."""
+        digest = hashlib.sha1(text.encode("utf-8", errors="replace")).hexdigest()
+        self.segments[guid] = {"sha1": digest, "segments": [list(g) for g in segments]}
+
     def add_project(self, data: bytes) -> None:
         self.zip.writestr(PROJECT_FILE, data)
+        self.zip.writestr(SEGMENTS_FILE, json.dumps({"format": SEGMENTS_FORMAT, "version": 1,
+                                                     "sources": self.segments}, ensure_ascii=False))
 
     def close(self) -> None:
         self.zip.close()

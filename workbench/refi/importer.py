@@ -34,7 +34,11 @@ combining mark costs 1, an edge between CR and LF costs 5, and a selection whose
 exactly its text (QualCoder) earns 3. The lowest total wins; a tie goes to the standard. The
 summary names the reading used per source (``ImportReport.readings``).
 
-**Segments.** Speaker turns are found with ``ingest.text.text_to_parsed`` exactly as in
+**Segments.** A source exported by a workbench keeps its turns: the archive's
+``workbench/segments.json`` (``segment_map``) lists them per source GUID in the exported text's
+offsets, with speaker label, heading, times, page and the SHA-1 of the text, and they are used
+when they fit the text (``mapped_segments``; otherwise one warning says why). For every other
+source, speaker turns are found with ``ingest.text.text_to_parsed`` exactly as in
 ingestion (the names of the project's cases that occur as labels in the text serve as the
 roster), and each turn's text is located in the stored text: a segment is
 ``[start of its first line's text, end of its last line's text)``. The text is tiled into
@@ -98,6 +102,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import json
+import math
 import re
 import unicodedata
 import zipfile
@@ -114,7 +120,7 @@ from ..access import demand, requires
 from ..errors import InputError, NotFound
 from ..store import Code, CodebookVersion, Coding, Database, Memo, Segment, Source, Speaker
 from ..store.db import get_or_create_user
-from .common import normalise_guid
+from .common import SEGMENTS_FILE, SEGMENTS_FORMAT, normalise_guid
 
 __all__ = ["ImportReport", "import_qdpx", "READINGS", "SourceText"]
 
@@ -603,6 +609,55 @@ class _Seg:
     heading: str | None = None
     start_time: float | None = None
     end_time: float | None = None
+    page: int | None = None
+
+
+def segment_map(container: "_Container", label: str) -> tuple[dict[str, dict], str | None]:
+    """The workbench's own turns (``workbench/segments.json``, written by our export) by source
+    GUID, and a warning when the file is there but cannot be used (then turns are detected)."""
+    member = container.lower.get(SEGMENTS_FILE)
+    if member is None:
+        return {}, None
+    try:
+        data = json.loads(container.read(member).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        return {}, f"{label}: {SEGMENTS_FILE} cannot be read ({exc}); the turns are detected in the texts instead"
+    if not isinstance(data, dict) or data.get("format") != SEGMENTS_FORMAT or not isinstance(data.get("sources"), dict):
+        return {}, (f"{label}: {SEGMENTS_FILE} is not the workbench's list of turns; the turns are detected in "
+                    "the texts instead")
+    return {normalise_guid(k): v for k, v in data["sources"].items() if isinstance(k, str)}, None
+
+
+def mapped_segments(entry: Any, text: str) -> list[_Seg] | str:
+    """A source's turns from ``segment_map`` checked against its text, or why they do not fit."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("segments"), list):
+        return "has no list of turns for it"
+    if entry.get("sha1") != hashlib.sha1(text.encode("utf-8", errors="replace")).hexdigest():
+        return "lists its turns for another text (the text was changed after the export)"
+    out: list[_Seg] = []
+    end = 0
+
+    def number(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
+
+    for k, g in enumerate(entry["segments"], 1):
+        if not (isinstance(g, list) and len(g) == 7):
+            return f"turn {k} is not [start, end, speaker, heading, start time, end time, page]"
+        a, b, speaker, heading, t0, t1, page = g
+        if not (isinstance(a, int) and isinstance(b, int) and not isinstance(a, bool) and not isinstance(b, bool)
+                and end <= a < b <= len(text)):
+            return f"turn {k} lies outside the text or before the turn above it ({a}-{b})"
+        if speaker is not None and not (isinstance(speaker, str) and speaker.strip() and len(speaker) <= 200):
+            return f"turn {k} has a speaker that is not a label of 1-200 characters"
+        if heading is not None and not isinstance(heading, str):
+            return f"turn {k} has a heading that is not text"
+        if any(t is not None and not number(t) for t in (t0, t1)) or \
+                (page is not None and not (isinstance(page, int) and not isinstance(page, bool) and page >= 1)):
+            return f"turn {k} has a time or page that is not a number"
+        out.append(_Seg(a, b, speaker, heading[:500] if heading else None,
+                        None if t0 is None else float(t0), None if t1 is None else float(t1), page))
+        end = b
+    return out
 
 
 def _line_starts(text: str) -> list[int]:
@@ -879,6 +934,9 @@ class _Importer:
         self.warn = self.report.warnings.append
         self.unknown_users: set[str] = set()
         self.unused_variables: set[str] = set()
+        self.segment_map, problem = segment_map(container, self.name)
+        if problem:
+            self.warn(problem)
 
     # ---------------------------------------------------------------- reading (no database)
 
@@ -1386,7 +1444,17 @@ class _Importer:
         return None
 
     def _new_source(self, src: _TextSource, name: str, text: str, digest: str) -> Source | None:
-        segs, parse_warnings, hint = segment_text(text, name, self._roster(src, text))
+        segs: list[_Seg] | str | None = None
+        if src.guid in self.segment_map:   # exported by a workbench: its turns as they were
+            segs = mapped_segments(self.segment_map[src.guid], text)
+            if isinstance(segs, str):
+                self.warn(f"{self.name}: source {name!r}: {SEGMENTS_FILE} {segs}; the turns are detected in "
+                          "the text instead")
+                segs = None
+        if segs is not None:
+            parse_warnings, hint = [], None
+        else:
+            segs, parse_warnings, hint = segment_text(text, name, self._roster(src, text))
         if parse_warnings:
             self.warn(f"{self.name}: source {name!r}: {len(parse_warnings)} notes from the turn detection, "
                       f"the first: {parse_warnings[0]}")
@@ -1418,7 +1486,7 @@ class _Importer:
         self.s.flush()
         self.s.add_all([Segment(source_id=row.id, index=i, speaker_id=speakers[g.speaker].id if g.speaker else None,
                                 start_char=g.start, end_char=g.end, start_time=g.start_time, end_time=g.end_time,
-                                heading=g.heading, word_count=w)
+                                heading=g.heading, page=g.page, word_count=w)
                         for i, (g, w) in enumerate(zip(segs, words), start=1)])
         self.s.flush()
         self.report.sources.append(stored)
