@@ -650,3 +650,11 @@ def test_round_trip_export_import_export(db, tmp_path):
     for part in ("sources", "codes", "codings", "memos", "variables", "cases"):
         assert a[part] == b[part], (part, list((a[part] - b[part]).items())[:3], list((b[part] - a[part]).items())[:3])
     assert sum(a["codings"].values()) == report.codings
+    # the turns came back as they were, so selections, codings and notes keep their GUIDs
+    assert _guids(first) == _guids(second) and len(_guids(first)) > report.codings
+
+
+def _guids(path: Path) -> set[tuple[str, str]]:
+    root = etree.fromstring(zipfile.ZipFile(path).read("project.qde"))
+    return {(etree.QName(e).localname, e.get("guid")) for e in root.iter()
+            if isinstance(e.tag, str) and etree.QName(e).localname in ("PlainTextSelection", "Coding", "Note")}
