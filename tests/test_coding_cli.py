@@ -165,6 +165,31 @@ def test_review_lists_accepts_and_rejects(run):
     _one_line_error(run("review", "--accept", str(mod)), f"suggestion {mod} was already rejected by kari")
 
 
+def test_review_lists_each_suggestions_measured_precision_and_recall(run):
+    """The model's cross-validated figures beside a model hit, the lexicon's figures on the coded
+    texts (3 of 4 hits right, 3 of 6 coded turns found) beside a lexicon hit."""
+    from workbench.store import TrainedModel
+
+    db = run.db
+    with db.transaction(user="maskin") as tx:
+        segs = tx.session.scalars(select(Segment).join(Source).where(Source.file_name == FG)
+                                  .order_by(Segment.index)).all()
+        tx.session.add_all([
+            Suggestion(segment_id=segs[1].id, code_id="kontrakt.relasjonell", method="lexicon", score=0.9),
+            Suggestion(segment_id=segs[2].id, code_id="styring.nettverk", method="model", score=0.52)])
+        tx.session.add(TrainedModel(method="model", blob=b"", info={
+            "cv": {"styring.nettverk": {"precision": 0.8, "recall": 0.4}},
+            "lexicon_precision": {"kontrakt.relasjonell": {"hits": 4, "correct": 3, "positives": 6,
+                                                           "precision": 0.7}}}))
+    listing = run("review")
+    assert listing.exit_code == 0, listing.output
+    lines = {code: line for line in listing.output.splitlines()
+             for code in ("kontrakt.relasjonell", "styring.nettverk") if code in line}
+    assert "0.75/0.50" in lines["kontrakt.relasjonell"] and "0.80/0.40" in lines["styring.nettverk"]
+    figures = {s["code"]: (s["precision"], s["recall"]) for s in _json(run("review", "--json"))}
+    assert figures == {"kontrakt.relasjonell": (0.75, 0.5), "styring.nettverk": (0.8, 0.4)}
+
+
 def test_review_shows_what_accepting_codes_and_leaves_out_what_the_coder_coded_by_hand(run):
     db = run.db
     with db.transaction(user="maskin") as tx:

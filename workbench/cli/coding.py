@@ -239,7 +239,9 @@ def review(ctx: click.Context, source: str | None, order: str, status: str, limi
     for r in rows:
         r["evidence"] = _short(", ".join(str(e) for e in r["evidence"] or []), 30)
         r["text"] = _short(r["coded_text"], 60)  # what --accept codes: the span, or the whole turn
-    echo_table(rows, ["id", "source", "turn", "code", "method", "score", "status", "evidence", "text"])
+        # the code's measured precision/recall (model: cross-validated; lexicon: on the coded texts)
+        r["P/R"] = "/".join("–" if v is None else f"{v:.2f}" for v in (r.get("precision"), r.get("recall")))
+    echo_table(rows, ["id", "source", "turn", "code", "method", "score", "P/R", "status", "evidence", "text"])
     if status == "pending":
         click.echo("Godta med `workbench review --accept ID`, avvis med `--reject ID`.")
 
