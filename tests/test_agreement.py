@@ -80,7 +80,8 @@ TWO_CODERS = [
     (B, 3, "kapasitet", "jonas", None),
     (C, 2, "kapasitet", "mari", None),  # jonas never touched C: no unit
 ]
-# The units: A1..A4, B1..B3 (C is out). One vector per coder and code.
+# The turns of A and B: A1..A4, B1..B3 (C is out). One vector per coder and code. A1 and B1 are
+# the moderator's (actor forsker): no units unless include_interviewers (_people drops them).
 MARI = {"kontrakt.hybrid": [0, 1, 0, 0, 0, 1, 0], "kontrakt.relasjonell": [0, 0, 1, 0, 0, 0, 0],
         "kapasitet": [0, 0, 0, 1, 0, 0, 0], "styring": [0] * 7}
 JONAS = {"kontrakt.hybrid": [0, 1, 1, 0, 0, 0, 0], "kontrakt.relasjonell": [0] * 7,
@@ -89,6 +90,14 @@ PER_CODINGS = [(A, 2, "kontrakt.hybrid", "per", None), (A, 3, "kontrakt.hybrid",
                (A, 4, "kapasitet", "per", None), (B, 1, "kapasitet", "per", None)]
 PER = {"kontrakt.hybrid": [0, 1, 1, 0, 0, 0, 0], "kontrakt.relasjonell": [0] * 7,
        "kapasitet": [0, 0, 0, 1, 1, 0, 0], "styring": [0] * 7}
+
+
+MODERATOR = (0, 4)  # A1 and B1 in the vectors above
+
+
+def _people(vectors: list[dict[str, list[int]]], moderator=MODERATOR) -> list[dict[str, list[int]]]:
+    """The vectors without the interviewer turns (positions ``moderator``): the default units."""
+    return [{c: [v for i, v in enumerate(vec) if i not in moderator] for c, vec in d.items()} for d in vectors]
 
 
 def _apply(db, rows):
@@ -143,41 +152,65 @@ def _close(actual: dict, expected: dict) -> None:
 
 
 def test_two_coders_per_code_and_overall_match_the_kept_implementations(world):
-    """kontrakt.hybrid by hand: mari 0100010, jonas 0110000 over the 7 units.
+    """kontrakt.hybrid by hand: mari 10010, jonas 11000 over the 5 units (A2-A4, B2, B3).
 
-    Percent: 5 of 7 units agree = 0.714. Kappa: p_o = 5/7, both coders give 1 to 2 of 7 units,
-    p_e = (2/7)^2 + (5/7)^2 = 29/49, kappa = (35/49 - 29/49) / (20/49) = 6/20 = 0.3.
-    Alpha (nominal): n = 14 values, 4 ones, 10 zeros; the two disagreeing units give o_01 = 2,
-    alpha = 1 - (n - 1) * o_01 / (n_0 * n_1) = 1 - 13 * 2 / 40 = 0.35.
+    Percent: 3 of 5 units agree = 0.6. Kappa: p_o = 3/5, both coders give 1 to 2 of 5 units,
+    p_e = (2/5)^2 + (3/5)^2 = 13/25, kappa = (15/25 - 13/25) / (12/25) = 1/6.
+    Alpha (nominal): n = 10 values, 4 ones, 6 zeros; the two disagreeing units give o_01 = 2,
+    alpha = 1 - (n - 1) * o_01 / (n_0 * n_1) = 1 - 9 * 2 / 24 = 0.25.
     """
     result = coding_agreement(world, ["mari", "jonas"], user="anna")
     assert result["coders"] == ["mari", "jonas"] and result["unit"] == "segment"
     assert [c["code"] for c in result["codes"]] == CODES  # the parent "kontrakt" is not compared
     by_code = {c["code"]: c for c in result["codes"]}
     hybrid = by_code["kontrakt.hybrid"]
-    assert (hybrid["units"], hybrid["label"]) == (7, "Hybrid kontrakt")
-    assert hybrid["percent"] == pytest.approx(5 / 7)
-    assert hybrid["kappa"] == pytest.approx(0.3)
-    assert hybrid["alpha"] == pytest.approx(0.35)
+    assert (hybrid["units"], hybrid["label"]) == (5, "Hybrid kontrakt")
+    assert hybrid["percent"] == pytest.approx(3 / 5)
+    assert hybrid["kappa"] == pytest.approx(1 / 6)
+    assert hybrid["alpha"] == pytest.approx(0.25)
     for code in CODES:
-        _close(by_code[code], _expected([MARI, JONAS], code))
-    _close(result["overall"], _expected([MARI, JONAS]))
-    assert result["overall"]["units"] == 7 * 4
+        _close(by_code[code], _expected(_people([MARI, JONAS]), code))
+    _close(result["overall"], _expected(_people([MARI, JONAS])))
+    assert result["overall"]["units"] == 5 * 4
+
+
+def test_interviewer_turns_are_no_units_unless_asked_for(world):
+    """The moderator's turns A1 and B1 (actor forsker), which nobody codes, would only add agreeing
+    zeros: they are left out and counted; include_interviewers brings them back (hybrid over the 7
+    turns: mari 0100010, jonas 0110000: percent 5/7, kappa 6/20 = 0.3, alpha 1 - 13 * 2 / 40 =
+    0.35). Character units stay the whole text."""
+    result = coding_agreement(world, ["mari", "jonas"], user="anna")
+    assert result["interviewer_turns_left_out"] == 2 and result["overall"]["units"] == 5 * 4
+    every = coding_agreement(world, ["mari", "jonas"], include_interviewers=True, user="anna")
+    assert every["interviewer_turns_left_out"] == 0 and every["overall"]["units"] == 7 * 4
+    hybrid = next(c for c in every["codes"] if c["code"] == "kontrakt.hybrid")
+    assert (hybrid["units"], hybrid["percent"]) == (7, pytest.approx(5 / 7))
+    assert hybrid["kappa"] == pytest.approx(0.3) and hybrid["alpha"] == pytest.approx(0.35)
+    _close(every["overall"], _expected([MARI, JONAS]))
+    char = coding_agreement(world, ["mari", "jonas"], unit="char", user="anna")
+    assert char["interviewer_turns_left_out"] == 0
+    assert char == coding_agreement(world, ["mari", "jonas"], unit="char", include_interviewers=True, user="anna")
+    # a coding on an interviewer turn (per on B1) is no disagreement unless the turns are asked for
+    _apply(world, PER_CODINGS)
+    assert (B, 1) not in {(r["source"], r["turn"]) for r in disagreements(world, ["mari", "per"], user="anna")}
+    assert (B, 1) in {(r["source"], r["turn"]) for r in disagreements(world, ["mari", "per"],
+                                                                        include_interviewers=True, user="anna")}
 
 
 def test_unit_rule_sources_and_spans(world):
-    """C (coded by mari only) adds no unit; once jonas codes in C, its two turns become units;
-    a span coding counts for its whole segment (jonas' span in A3 = kapasitet on A3)."""
+    """C (coded by mari only) adds no unit (and is named as left out); once jonas codes in C, its
+    turn C2 becomes a unit (C1 is the moderator's); a span coding counts for its whole segment
+    (jonas' span in A3 = kapasitet on A3)."""
     result = coding_agreement(world, "mari,jonas", codes="kapasitet", user="anna")
     assert [c["code"] for c in result["codes"]] == ["kapasitet"]
-    assert result["sources"] == 2 and result["codes"][0]["units"] == 7
-    _close(result["codes"][0], _expected([MARI, JONAS], "kapasitet"))
-    _apply(world, [(C, 1, "styring", "jonas", None)])
+    assert result["sources"] == 2 and result["codes"][0]["units"] == 5 and result["left_out"] == [C]
+    _close(result["codes"][0], _expected(_people([MARI, JONAS]), "kapasitet"))
+    _apply(world, [(C, 2, "styring", "jonas", None)])
     after = coding_agreement(world, "mari,jonas", codes="kapasitet", user="anna")
-    assert after["sources"] == 3 and after["codes"][0]["units"] == 9
+    assert after["sources"] == 3 and after["codes"][0]["units"] == 6 and after["left_out"] == []
     mari = {"kapasitet": MARI["kapasitet"] + [0, 1]}
     jonas = {"kapasitet": JONAS["kapasitet"] + [0, 0]}
-    _close(after["codes"][0], _expected([mari, jonas], "kapasitet"))
+    _close(after["codes"][0], _expected(_people([mari, jonas], MODERATOR + (7,)), "kapasitet"))
 
 
 def test_code_nobody_used_has_no_kappa_or_alpha(world):
@@ -185,7 +218,7 @@ def test_code_nobody_used_has_no_kappa_or_alpha(world):
     JSON shows null, not NaN."""
     result = coding_agreement(world, ["mari", "jonas"], codes="styring", user="anna")
     row = result["codes"][0]
-    assert (row["units"], row["percent"], row["kappa"], row["alpha"]) == (7, 1.0, None, None)
+    assert (row["units"], row["percent"], row["kappa"], row["alpha"]) == (5, 1.0, None, None)
     assert "NaN" not in json.dumps(result) and '"alpha": null' in json.dumps(result)
 
 
@@ -196,10 +229,25 @@ def test_three_coders_have_alpha_but_no_kappa(world):
     assert result["overall"]["kappa"] is None and all(c["kappa"] is None for c in result["codes"])
     by_code = {c["code"]: c for c in result["codes"]}
     for code in CODES:
-        _close(by_code[code], _expected([MARI, JONAS, PER], code))
-    _close(result["overall"], _expected([MARI, JONAS, PER]))
-    # hybrid: mari 0100010, jonas and per 0110000: all three agree on 5 of 7 units
-    assert by_code["kontrakt.hybrid"]["percent"] == pytest.approx(5 / 7)
+        _close(by_code[code], _expected(_people([MARI, JONAS, PER]), code))
+    _close(result["overall"], _expected(_people([MARI, JONAS, PER])))
+    # hybrid: mari 10010, jonas and per 11000: all three agree on 3 of 5 units
+    assert by_code["kontrakt.hybrid"]["percent"] == pytest.approx(3 / 5)
+
+
+def test_sources_not_coded_by_every_coder_are_named(world, run):
+    """With three coders a source one of them has not coded is no unit; the result names it, and
+    so does the command."""
+    _apply(world, [(B, 2, "kapasitet", "liv", None)])  # liv has coded B only; mari A, B, C; jonas A, B
+    result = coding_agreement(world, ["mari", "jonas", "liv"], user="anna")
+    assert result["sources"] == 1 and result["left_out"] == [A, C]
+    assert result["codes"][0]["units"] == 2  # B2 and B3
+    text = run("--coders", "mari,jonas,liv").output
+    assert f"2 kilder er ikke med fordi ikke alle koderne har kodet dem: {A}, {C}" in text
+    assert json.loads(run("--coders", "mari,jonas,liv", "--json").output)["left_out"] == [A, C]
+    from workbench.ui.format import name_list
+
+    assert name_list([f"{i}.txt" for i in range(8)]) == "0.txt, 1.txt, 2.txt, 3.txt, 4.txt og 3 til"
 
 
 def test_coder_and_code_mistakes(world):
@@ -212,6 +260,14 @@ def test_coder_and_code_mistakes(world):
     add_user(world, "tom", user="anna")
     with pytest.raises(NotFound, match="'tom' has coded nothing yet; known coders: jonas, mari"):
         coding_agreement(world, ["mari", "tom"], user="anna")
+    add_user(world, "kari", user="anna")  # a user, close to mari: no "did you mean 'mari'"
+    with pytest.raises(NotFound) as err:
+        coding_agreement(world, ["mari", "kari"], user="anna")
+    assert str(err.value) == "'kari' has coded nothing yet; known coders: jonas, mari"
+    for nothing in (",", " , ", "", []):  # a text naming no code is a mistake, not "every code"
+        with pytest.raises(InputError) as err:
+            coding_agreement(world, ["mari", "jonas"], codes=nothing, user="anna")
+        assert err.value.code == "agreement.codes_empty" and "name no code" in str(err.value)
     with pytest.raises(WorkbenchError, match="named twice"):
         coding_agreement(world, ["mari", "mari"], user="anna")
     with pytest.raises(NotFound, match="no code id starts with 'tillit'"):
@@ -290,7 +346,7 @@ def test_char_units_half_a_segment_against_the_whole_segment(world):
     disagree = 8 + (len(turn) - half) + (b3[1] - b3[0])
     assert result["codes"][0]["percent"] == pytest.approx(1 - disagree / total)
     segment = coding_agreement(world, ["mari", "jonas"], codes="kapasitet", user="anna")["codes"][0]
-    _close(segment, _expected([MARI, JONAS], "kapasitet"))  # A4 agrees as a segment
+    _close(segment, _expected(_people([MARI, JONAS]), "kapasitet"))  # A4 agrees as a segment
 
 
 def test_char_units_overall_pools_codes(world):
@@ -476,7 +532,7 @@ def test_record_consensus_replaces_is_audited_and_compares_like_a_coder(world):
     _close(result["codes"][0], _expected([{"kapasitet": [0]}, {"kapasitet": [1]}], "kapasitet"))
     # a report author sees the figures but may neither record a consensus nor read the turns
     add_user(world, "rolf", "report_author", password="korrekt-hest-batteri", user="anna")
-    assert coding_agreement(world, ["mari", "jonas"], user="rolf")["overall"]["units"] == 28
+    assert coding_agreement(world, ["mari", "jonas"], user="rolf")["overall"]["units"] == 20
     with pytest.raises(PermissionDenied, match="^Ingen tilgang: rollen «rapportforfatter»"):
         record_consensus(world, A, 3, ["kontrakt.hybrid"], user="rolf")
     with pytest.raises(PermissionDenied):
@@ -517,6 +573,148 @@ def test_disagreements_carry_the_stored_consensus_of_each_turn(world):
     record_consensus(world, B, 3, [], user="anna")
     rows = disagreements(world, ["mari", "jonas"], user="anna")
     assert [(r["turn"], r["consensus"]) for r in rows if r["source"] == B] == [(2, None), (3, [])]
+
+
+def test_a_consensus_holding_a_code_retired_since_can_be_saved_again(world, tmp_path):
+    """The Enighet page offers the stored consensus as it is; a code retired since (the codebook
+    reloaded without it) stays as it is when the consensus is saved again, and is refused only
+    where the stored consensus does not have it."""
+    import yaml
+
+    from workbench.codebook import load_codebook
+    from workbench.coding import list_codings
+    from workbench.users import list_audit
+
+    record_consensus(world, A, 3, ["kapasitet", "kontrakt.hybrid"], user="anna")
+    book = yaml.safe_load(CODEBOOK)
+    del book["codes"]["kapasitet"]  # gone from the file, but coded: retired
+    (tmp_path / "uten_kapasitet.yaml").write_text(yaml.safe_dump(book, allow_unicode=True), encoding="utf-8")
+    load_codebook(world, tmp_path / "uten_kapasitet.yaml", user="anna")
+    before = sorted((r.id, r.code) for r in list_codings(world, coder=CONSENSUS_CODER, user="anna"))
+    row = next(r for r in disagreements(world, ["mari", "jonas"], user="anna") if (r["source"], r["turn"]) == (A, 3))
+    assert row["consensus"] == ["kapasitet", "kontrakt.hybrid"]
+    kept = record_consensus(world, A, 3, row["consensus"], user="anna")  # saved again unchanged: accepted
+    assert sorted((r.id, r.code) for r in kept) == before  # the same codings, left as they were
+    assert list_audit(world, action="consensus", user="anna")[-1].detail["after"] == ["kapasitet", "kontrakt.hybrid"]
+    with pytest.raises(WorkbenchError, match="'kapasitet' is retired and cannot be applied") as err:
+        record_consensus(world, B, 2, ["kapasitet", "kontrakt.hybrid"], user="anna")  # not agreed on B2 before
+    assert err.value.code == "code.retired"
+    assert [r.code for r in record_consensus(world, A, 3, ["kontrakt.hybrid"], user="anna")] == ["kontrakt.hybrid"]
+    with pytest.raises(WorkbenchError, match="is retired"):  # dropped once: it cannot come back
+        record_consensus(world, A, 3, ["kapasitet", "kontrakt.hybrid"], user="anna")
+
+
+def test_a_removed_sources_consensus_does_not_carry_over_to_the_next_source(world, tmp_path):
+    """SQLite gives the turns of a new source the ids of a removed source's turns; a consensus
+    recorded on those turns must not make the new turns agreed on."""
+    from workbench.agreement import agreement_coders
+    from workbench.lifecycle import remove_source
+    from workbench.store import AuditEvent
+
+    record_consensus(world, C, 1, "-", user="anna")
+    record_consensus(world, C, 2, "-", user="anna")
+    old_ids = _turn_ids(world, C)
+    remove_source(world, C, user="anna")
+    new = _ingest_two_turns(world, tmp_path, "d_intervju.txt")
+    if world.url.startswith("sqlite"):
+        assert _turn_ids(world, new) == old_ids  # the ids are reused: the situation of the bug
+    _apply(world, [(new, 1, "kapasitet", "mari", None), (new, 2, "styring", "jonas", None)])
+    assert agreement_coders(world, user="anna") == ["jonas", "mari"]  # no consensus is recorded any more
+    with pytest.raises(WorkbenchError) as err:  # was: consensus_turns == 2 on the new source
+        coding_agreement(world, "mari,konsensus", user="anna")
+    assert err.value.code == "agreement.unknown_coder"  # konsensus has agreed on nothing that exists
+    assert all(r["consensus"] is None for r in disagreements(world, "mari,jonas", user="anna"))
+    with world.session() as s:  # the entries stay in the audit trail, marked
+        kinds = [e.target_type for e in s.scalars(select(AuditEvent).where(AuditEvent.action == "consensus"))]
+        assert kinds == ["removed_segment", "removed_segment"]
+
+
+def test_migration_0012_marks_the_consensus_of_removed_turns(world, tmp_path):
+    """A database from before 0012: its consensus entries of removed turns still read "segment".
+    The upgrade marks those whose turn is gone, names another source or turn, or is older than
+    the source now holding the id (removed and ingested again under the same name); a real
+    consensus stays."""
+    from sqlalchemy import text, update
+
+    from workbench.agreement import agreement_coders
+    from workbench.ingest import ingest_paths
+    from workbench.lifecycle import remove_source
+    from workbench.store import AuditEvent
+
+    record_consensus(world, A, 3, ["kapasitet"], user="anna")      # stays
+    record_consensus(world, C, 1, "-", user="anna")
+    record_consensus(world, C, 2, "-", user="anna")
+    remove_source(world, C, user="anna")
+    again = tmp_path / "igjen"
+    again.mkdir()
+    (again / C).write_text(TEXTS[C], encoding="utf-8")
+    assert not ingest_paths(world, [again], user="anna").errors      # the same name, turns and (SQLite) ids
+    b2 = _turn_ids(world, B)[1]
+    with world.transaction("anna") as tx:
+        tx.audit("consensus", "segment", 999999, {"source": "borte.txt", "turn": 1, "before": [], "after": []})
+        tx.audit("consensus", "segment", b2, {"source": "annen.txt", "turn": 2, "before": [], "after": []})
+        # as the code before 0012 left them
+        tx.session.execute(update(AuditEvent).where(AuditEvent.action == "consensus").values(target_type="segment"))
+        tx.session.execute(text("UPDATE alembic_version SET version_num = '0011'"))
+    _apply(world, [(C, 2, "kapasitet", "jonas", None)])
+    world.upgrade()
+    with world.session() as s:
+        assert s.scalar(text("SELECT version_num FROM alembic_version")) == "0012"
+        kinds = [(e.detail["source"], e.detail["turn"], e.target_type)
+                 for e in s.scalars(select(AuditEvent).where(AuditEvent.action == "consensus").order_by(AuditEvent.id))]
+    assert kinds == [(A, 3, "segment"), (C, 1, "removed_segment"), (C, 2, "removed_segment"),
+                     ("borte.txt", 1, "removed_segment"), ("annen.txt", 2, "removed_segment")]
+    result = coding_agreement(world, ["jonas", CONSENSUS_CODER], user="anna")
+    assert result["consensus_turns"] == 1 and result["sources"] == 1  # A3 only, not C1/C2 nor B2
+    assert CONSENSUS_CODER in agreement_coders(world, user="anna")
+
+
+def _turn_ids(db, source: str) -> list[int]:
+    from workbench.store import Segment
+
+    with db.session() as s:
+        return list(s.scalars(select(Segment.id).join(Source).where(Source.file_name == source)
+                              .order_by(Segment.index)))
+
+
+def _ingest_two_turns(db, tmp_path, name: str) -> str:
+    from workbench.ingest import ingest_paths
+
+    folder = tmp_path / "ny"
+    folder.mkdir()
+    (folder / name).write_text("Ordfører Båtsfjord: Vi har fått flere folk.\n\n"
+                               "Ordfører Båtsfjord: Men boligene mangler.\n", encoding="utf-8")
+    assert not ingest_paths(db, [folder], user="anna").errors
+    return name
+
+
+def test_the_konsensus_coder_is_not_coded_directly_nor_imitated(world, tmp_path):
+    """apply_code(coder="konsensus") silently made the turn a consensus turn; it is refused with
+    the way to record a consensus, in any letter case, and a user "Konsensus" cannot be made."""
+    from workbench.coding import apply_code, code_from_csv, list_codings
+    from workbench.users import add_user, ensure_user
+
+    record_consensus(world, A, 2, ["kontrakt.hybrid"], user="anna")  # still works (creates the coder)
+    for name in (CONSENSUS_CODER, "Konsensus", "KONSENSUS"):
+        with pytest.raises(InputError) as err:
+            apply_code(world, A, 4, "kapasitet", coder=name, user="anna")
+        assert err.value.code == "coding.consensus_coder" and "workbench agreement --consensus" in str(err.value)
+        assert "\n" not in str(err.value)
+    with pytest.raises(InputError, match="--consensus"):
+        apply_code(world, A, 4, "kapasitet", user=CONSENSUS_CODER)  # acting as the konsensus coder
+    path = tmp_path / "koder.csv"
+    path.write_text(f"source,turn,code,coder\n{A},4,kapasitet,Konsensus\n", encoding="utf-8")
+    with pytest.raises(InputError, match="row 2: coder 'Konsensus'"):
+        code_from_csv(world, path, user="anna")
+    assert [(r.turn, r.code) for r in list_codings(world, coder=CONSENSUS_CODER, user="anna")] == [
+        (2, "kontrakt.hybrid")]
+    for make in (lambda n: add_user(world, n, user="anna"), lambda n: ensure_user(world, n)):
+        with pytest.raises(WorkbenchError) as err:
+            make("Konsensus")
+        assert err.value.code == "user.consensus_name" and "choose another name" in str(err.value)
+    r = CliRunner().invoke(cli, ["--db", world.url, "--user", "anna", "code", A, "4", "kapasitet",
+                                 "--coder", "Konsensus"], obj={})
+    assert r.exit_code == 1 and len(r.output.strip().splitlines()) == 1 and "--consensus" in r.output, r.output
 
 
 def test_default_coders_are_the_pair_sharing_the_most_sources(world):
@@ -577,10 +775,10 @@ def test_konsensus_is_compared_on_the_turns_with_a_recorded_consensus_only(world
 
 
 def test_konsensus_recorded_only_as_no_code_is_still_compared(world):
-    record_consensus(world, A, 1, [], user="anna")
+    record_consensus(world, B, 2, [], user="anna")
     result = coding_agreement(world, ["jonas", CONSENSUS_CODER], codes="kapasitet", user="anna")
     assert result["consensus_turns"] == 1 and result["codes"][0]["units"] == 1
-    assert result["codes"][0]["percent"] == 1.0   # jonas did not code A1 either
+    assert result["codes"][0]["percent"] == 1.0   # jonas did not code B2 either
 
 
 def test_konsensus_without_a_recorded_turn_in_the_coders_sources_is_one_line(world, run):
@@ -634,16 +832,25 @@ def test_cli_json_and_table(run):
     r = run("--coders", "mari,jonas", "--json")
     assert r.exit_code == 0, r.output
     data = json.loads(r.output)
-    assert set(data) == {"coders", "unit", "sources", "overall", "codes"}
+    assert set(data) == {"coders", "unit", "sources", "left_out", "interviewer_turns_left_out", "overall", "codes"}
+    assert data["left_out"] == [C] and data["interviewer_turns_left_out"] == 2
     assert set(data["overall"]) == {"units", "percent", "kappa", "alpha"}
     assert [set(c) for c in data["codes"]] == [{"code", "label", "units", "percent", "kappa", "alpha"}] * 4
     hybrid = next(c for c in data["codes"] if c["code"] == "kontrakt.hybrid")
-    assert hybrid["kappa"] == pytest.approx(0.3) and hybrid["alpha"] == pytest.approx(0.35)
+    assert hybrid["kappa"] == pytest.approx(1 / 6) and hybrid["alpha"] == pytest.approx(0.25)
     text = run("--coders", "mari,jonas", "--codes", "kontrakt")
     assert text.exit_code == 0, text.output
     line = next(ln for ln in text.output.splitlines() if ln.startswith("kontrakt.hybrid"))
-    assert line.split()[-4:] == ["7", "0.714", "0.300", "0.350"]
-    assert "styring" not in text.output and "Samlet: units 14" in text.output
+    assert line.split()[-4:] == ["5", "0.600", "0.167", "0.250"]
+    assert "styring" not in text.output and "Samlet: enheter 10  prosent 0.700" in text.output
+    header = next(ln for ln in text.output.splitlines() if ln.startswith("kode"))
+    assert header.split() == ["kode", "navn", "enheter", "prosent", "kappa", "alfa"]  # Norwegian, as the rest
+    assert "units" not in text.output and "percent" not in text.output and "label" not in text.output
+    assert "enhet: segment (5 segmenter i 2 kilder som alle koderne har kodet)" in text.output
+    assert f"1 kilde er ikke med fordi ikke alle koderne har kodet den: {C}" in text.output
+    assert "2 intervjuerturer (aktør forsker) er ikke med" in text.output and "--include-interviewers" in text.output
+    every = run("--coders", "mari,jonas", "--codes", "kontrakt", "--include-interviewers").output
+    assert "Samlet: enheter 14" in every and "intervjuerturer" not in every
     char = json.loads(run("--coders", "mari,jonas,", "--unit", "char", "--json").output)
     assert char["unit"] == "char" and char["codes"][0]["units"] > 100
 
@@ -653,7 +860,7 @@ def test_cli_reliability_table(run, tmp_path):
     _write_table(path, K2011)
     r = run("--table", str(path), "--level", "interval")
     assert r.exit_code == 0, r.output
-    assert "alpha    0.849" in r.output and "kappa" not in r.output
+    assert "alfa     0.849" in r.output and "kappa" not in r.output
     two = tmp_path / "to.csv"
     _write_table(two, {"x": ["ja", "nei", "ja"], "y": ["ja", "nei", "nei"]})
     data = json.loads(run("--table", str(two), "--json").output)
@@ -675,7 +882,11 @@ def test_cli_disagreements_and_consensus(run, world):
     # the one turn with a recorded consensus (A3) x 4 codes; jonas coded A3 as agreed
     assert data["sources"] == 1 and data["overall"]["units"] == 4 and data["consensus_turns"] == 1
     assert data["overall"]["percent"] == pytest.approx(1.0)
-    assert "bare på turene der konsensus er registrert (1)" in run("--coders", f"jonas,{CONSENSUS_CODER}").output
+    against = run("--coders", f"jonas,{CONSENSUS_CODER}").output
+    assert "bare på turene der konsensus er registrert (1)" in against
+    assert "enhet: segment (1 segment i 1 kilde som alle koderne har kodet)" in against  # not "1 segmenter"
+    assert ("Konsensus registreres som regel der koderne var uenige, så tallene mot konsensus blir lave av "
+            "konstruksjon og bygger på bare 1 tur.") in against
     _one_line_error(run("--consensus", A, "3", ""), "the consensus codes '' name no code",
                     "or '-' when no code applies")
     assert sorted(c.code for c in list_codings(world, coder=CONSENSUS_CODER, user="anna")) == [
@@ -685,6 +896,7 @@ def test_cli_disagreements_and_consensus(run, world):
 
 
 def test_cli_mistakes_are_one_line(run, world, tmp_path):
+    from workbench.agreement import agreement_coders
     from workbench.users import add_user
 
     _one_line_error(run("--coders", "mari,jonsa"), "unknown coder 'jonsa'", "did you mean 'jonas'")
@@ -696,6 +908,15 @@ def test_cli_mistakes_are_one_line(run, world, tmp_path):
     _one_line_error(run("--table", str(bad), "--coders", "mari,jonas"), "--table")
     _one_line_error(run("--coders", "mari,jonas", "--level", "ordinal"), "--level")
     _one_line_error(run("--consensus", A, "9", "kapasitet"), "no turn 9")
+    _one_line_error(run("--coders", "mari,jonas", "--codes", ","), "the codes ',' name no code")
+    # --consensus records one turn: other options would be ignored silently, so they are refused
+    _one_line_error(run("--consensus", A, "3", "kapasitet", "--coders", "mari,jonas"), "--consensus", "--coders")
+    _one_line_error(run("--consensus", A, "3", "kapasitet", "--unit", "char"), "--consensus", "--unit")
+    assert agreement_coders(world, user="anna") == ["jonas", "mari"]  # nothing was recorded
+    add_user(world, "kari", user="anna")
+    refused = run("--coders", "mari,kari")
+    _one_line_error(refused, "'kari' has coded nothing yet")
+    assert "did you mean" not in refused.output
     add_user(world, "rolf", "report_author", password="korrekt-hest-batteri", user="anna")
     assert run("--coders", "mari,jonas", user="rolf").exit_code == 0
     for args in (["--coders", "mari,jonas", "--disagreements"], ["--consensus", A, "3", "kapasitet"]):

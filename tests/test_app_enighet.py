@@ -10,7 +10,7 @@ from workbench.agreement import coding_agreement
 from workbench.coding import apply_code, list_codings
 from workbench.ingest import ingest_paths
 from workbench.ui.agreement import agreement_frame, band_legend, styled
-from workbench.ui.format import count_text
+from workbench.ui.format import count_text, md_unescape
 from workbench.users import list_audit
 
 from tests.app_fixtures import open_page, rendered, small_db  # noqa: F401 (a fixture)
@@ -110,7 +110,9 @@ def test_konsensus_can_be_compared_when_every_consensus_is_no_code(small_db):
     assert {m.label: m.value for m in at.metric}["Enheter"] == count_text(
         coding_agreement(small_db, ["anna", "konsensus"], user="kari")["overall"]["units"])
     assert [i.value for i in at.info] == ["Konsensus sammenlignes bare på turene der en omforent koding er "
-                                          "registrert: 1 tur. Turer uten registrert konsensus telles ikke."]
+                                          "registrert: 1 tur. Turer uten registrert konsensus telles ikke. "
+                                          "Konsensus registreres som regel der koderne var uenige, så tallene "
+                                          "mot konsensus blir lave av konstruksjon og bygger på bare 1 tur."]
     at.multiselect(key="coders").set_value(["anna", "bjorn"]).run()
     assert not at.info  # two coders: every turn of their common sources
 
@@ -129,16 +131,51 @@ def test_a_consensus_outside_the_chosen_code_group_survives_saving(small_db):
 def test_figures_are_written_the_norwegian_way(small_db):
     at = open_page(PAGE, "kari")
     metrics = {m.label: m.value for m in at.metric}
-    # fg_fase1.txt: 5 turns x 3 codes; anna and bjorn differ on 2 of the 15 units
-    assert metrics["Enheter"] == "15" and metrics["Prosent enige"] == "86,7 %"
+    # fg_fase1.txt: 3 turns (the moderator's 2 left out) x 3 codes; anna and bjorn differ on 2 of the 9 units
+    assert metrics["Enheter"] == "9" and metrics["Prosent enige"] == "77,8 %"
     assert "," in metrics["Kappa"] and "," in metrics["Alfa"] and "." not in metrics["Kappa"] + metrics["Alfa"]
     table = shown_table(at)
-    assert table["Prosent enige"].iloc[0] == "86,7 %"  # a percentage, not the share 0.867
-    assert list(table["Enheter"]) == ["15", "5", "5", "5"]
+    assert table["Prosent enige"].iloc[0] == "77,8 %"  # a percentage, not the share 0.778
+    assert list(table["Enheter"]) == ["9", "3", "3", "3"]
     assert table["Kappa"].iloc[0] == metrics["Kappa"] and table["Alfa"].iloc[0] == metrics["Alfa"]
     legend = [c.value for c in at.caption if c.value.startswith("Farger:")][0]
     assert "svak (< 0,4)" in legend and "svært god (≥ 0,8)" in legend and "0." not in legend
     assert "1 kilde kodet av alle de valgte" in legend
+    assert "«–»: udefinert (alle ga samme verdi på alle enhetene)." in legend  # not only "the code is not used"
+
+
+def test_what_is_left_out_is_said(small_db):
+    """intervju_fase2.txt is coded by anna only, and the moderator's turns are no units: the page
+    says both, as `workbench agreement` does."""
+    at = open_page(PAGE, "kari")
+    captions = [md_unescape(c.value) for c in at.caption]
+    assert "1 kilde er ikke med fordi ikke alle de valgte har kodet den: intervju_fase2.txt." in captions
+    assert any(c.startswith("2 intervjuerturer er ikke med") for c in captions)
+    assert "Moderator" not in " ".join(at.selectbox(key="disagreement").options)
+
+
+def test_a_consensus_with_a_code_retired_since_is_saved_again(small_db, tmp_path):
+    """The stored consensus holds kapasitet, retired since (the codebook loaded without it): the
+    page preselects it, and saving it again works and changes nothing."""
+    import yaml
+
+    from workbench.agreement import record_consensus
+    from workbench.codebook import load_codebook
+    from tests.app_fixtures import CODEBOOK
+
+    record_consensus(small_db, "fg_fase1.txt", 3, ["kapasitet", "kontrakt.hybrid"], user="kari")
+    book = yaml.safe_load(CODEBOOK)
+    del book["codes"]["kapasitet"]
+    (tmp_path / "uten.yaml").write_text(yaml.safe_dump(book, allow_unicode=True), encoding="utf-8")
+    load_codebook(small_db, tmp_path / "uten.yaml", user="kari")
+    before = sorted((c.id, c.code) for c in list_codings(small_db, coder="konsensus", user="kari"))
+    at = open_page(PAGE, "kari")
+    assert at.multiselect(key="konsensus_fg_fase1.txt_3").value == ["kapasitet", "kontrakt.hybrid"]
+    at.button(key="save_consensus").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert sorted((c.id, c.code) for c in list_codings(small_db, coder="konsensus", user="kari")) == before
+    assert list_audit(small_db, user="kari", action="consensus")[-1].detail["after"] == ["kapasitet",
+                                                                                           "kontrakt.hybrid"]
 
 
 def test_large_counts_have_a_space_between_thousands_in_table_and_metric():

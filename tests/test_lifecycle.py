@@ -379,6 +379,28 @@ def test_remove_source_deletes_it_with_everything_on_it(project):
     assert "Vi har brukt mye tid" not in dump(db)
 
 
+def test_remove_source_marks_the_consensus_of_its_turns_and_keeps_the_entries(project):
+    """A consensus recorded on a removed turn must never count for a turn that gets its id later
+    (SQLite reuses ids): its audit entry stays, with the target type removed_segment; the other
+    source's consensus stays as it was."""
+    from workbench.agreement import consensus_turn_ids, record_consensus
+    from workbench.store import AuditEvent
+
+    db = project
+    record_consensus(db, "fg_kari_nordmann.txt", 4, "-", user="forsker")
+    record_consensus(db, "intervju_fase2.txt", 2, ["samarbeid"], user="forsker")
+    before = _audit(db)
+    remove_source(db, "fg_kari_nordmann.txt", user="forsker")
+    with db.session() as s:
+        kinds = {e.detail["source"]: e.target_type
+                 for e in s.scalars(select(AuditEvent).where(AuditEvent.action == "consensus"))}
+        assert kinds == {"fg_kari_nordmann.txt": "removed_segment", "intervju_fase2.txt": "segment"}
+        assert len(consensus_turn_ids(s)) == 1
+    after = _audit(db)
+    assert [after[i] for i in before if before[i][0] == "consensus"] == [
+        before[i] for i in before if before[i][0] == "consensus"]  # target id and detail as they were
+
+
 LEADERS = {
     "intervju_leder.txt": "Intervjuer: Hva er din rolle?\n\nKommunedirektør: Jeg leder administrasjonen.\n",
     "fg_ledere.txt": ("Moderator: Hvem møter dere?\n\n"

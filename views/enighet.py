@@ -7,7 +7,7 @@ from workbench.agreement import (CONSENSUS_CODER, agreement_coders, coding_agree
                                  record_consensus)
 from workbench.codebook import current_codes
 from workbench.ui.agreement import agreement_frame, band_legend, figure_text, styled
-from workbench.ui.format import UNKNOWN_ACTOR_LABEL, count_noun, count_text, md_escape, percent
+from workbench.ui.format import UNKNOWN_ACTOR_LABEL, count_noun, count_text, md_escape, name_list, percent
 from workbench.ui.session import acting_user, action, friendly_errors, get_db, require_data, show_flash
 
 db = get_db()
@@ -35,7 +35,8 @@ chosen = f1.multiselect("Kodere", coders, default=default_coders(db, user=user) 
                         key="coders")
 unit = f2.radio("Enhet", ["segment", "char"], key="unit", horizontal=True,
                 format_func=lambda u: {"segment": "Tur", "char": "Tegn"}[u],
-                help="Tur: hver tur i kildene alle de valgte har kodet. Tegn: hvert tegn i de kildene.")
+                help="Tur: hver tur i kildene alle de valgte har kodet, unntatt intervjuerens. Tegn: hvert "
+                     "tegn i de kildene, også intervjuerens.")
 group = f3.selectbox("Kodegruppe", ["(alle)"] + groups, key="group",
                      format_func=lambda g: g if g == "(alle)" else labels.get(g, g))
 prefix = None if group == "(alle)" else group
@@ -52,13 +53,22 @@ with friendly_errors():
     m3.metric("Kappa", figure_text(overall["kappa"]), help="Cohens kappa, bare for to kodere.")
     m4.metric("Alfa", figure_text(overall["alpha"]),
               help="Krippendorffs alfa (nominal), for to eller flere kodere.")
-    sources = f"{count_text(result['sources'])} {'kilde' if result['sources'] == 1 else 'kilder'}"
+    sources = count_noun(result["sources"], "kilde", "kilder")
     st.caption(f"Farger: {band_legend()} · {sources} kodet av alle de valgte. "
-               "«–»: udefinert (koden er ikke brukt).")
+               "«–»: udefinert (alle ga samme verdi på alle enhetene).")
+    left_out = result["left_out"]
+    if left_out:  # as `workbench agreement` says it
+        st.caption(f"{count_noun(len(left_out), 'kilde', 'kilder')} er ikke med fordi ikke alle de valgte har "
+                   f"kodet {'den' if len(left_out) == 1 else 'dem'}: {md_escape(name_list(left_out))}.")
+    if result["interviewer_turns_left_out"]:
+        st.caption(f"{count_noun(result['interviewer_turns_left_out'], 'intervjuertur', 'intervjuerturer')} er ikke "
+                   "med: ingen koder dem, og de ville bare gitt enighet om «ingen kode».")
     if "consensus_turns" in result:  # as `workbench agreement` says it
         n = result["consensus_turns"]
-        st.info(f"Konsensus sammenlignes bare på turene der en omforent koding er registrert: {count_text(n)} "
-                f"{'tur' if n == 1 else 'turer'}. Turer uten registrert konsensus telles ikke.")
+        st.info(f"Konsensus sammenlignes bare på turene der en omforent koding er registrert: "
+                f"{count_noun(n, 'tur', 'turer')}. Turer uten registrert konsensus telles ikke. Konsensus "
+                "registreres som regel der koderne var uenige, så tallene mot konsensus blir lave av konstruksjon "
+                f"og bygger på bare {count_noun(n, 'tur', 'turer')}.")
     st.dataframe(styled(agreement_frame(result)), hide_index=True, key="agreement_table")
 
     st.subheader("Uenigheter")

@@ -10,12 +10,20 @@ Two entry points compute the figures:
 Units of :func:`coding_agreement`, exactly:
 
 * ``unit="segment"``: every segment of every source in which *each* compared coder has made at
-  least one coding (of any code). A source one of them never touched is no unit. The value of a
-  unit for a code is 1 when the coder applied that code to the segment or to a span inside it,
-  else 0.
-* ``unit="char"``: every code point of those sources (``Source.canonical_text``, headings and
-  speaker labels included, as in NVivo). The value is 1 when one of the coder's codings of that
-  code covers the code point; a whole-segment coding covers the segment's characters.
+  least one coding (of any code), except the interviewers' turns (speaker actor in
+  ``analysis.aggregate.RESEARCHER_ACTORS``, as the dashboards count), which nobody codes and
+  which would only add agreeing zeros; ``include_interviewers=True`` counts them too. The value
+  of a unit for a code is 1 when the coder applied that code to the segment or to a span inside
+  it, else 0.
+* ``unit="char"``: every code point of those sources (``Source.canonical_text``, headings,
+  speaker labels and interviewer turns included, as in NVivo). The value is 1 when one of the
+  coder's codings of that code covers the code point; a whole-segment coding covers the
+  segment's characters.
+
+A source that some but not all compared coders touched is no unit: only complete sources are
+compared, also by alpha, which could take missing values (docs/agreement.md says why). The
+result names such sources (``left_out``) and says how many interviewer turns were not counted
+(``interviewer_turns_left_out``).
 
 Codes compared: the codable, non-retired codes, optionally chosen by id prefix (``codes=
 "kontrakt"``); a parent code (``codable: false``) is not compared itself. "Overall" pools all
@@ -28,20 +36,25 @@ units and coders (nobody used it, or everybody used it everywhere), kappa and al
 (0/0): they are returned as None, never NaN.
 
 Database units carry no missing values (a coder who coded a source gave every unit of it a 0 or
-a 1), so a unit's contribution to alpha depends only on how many coders gave it a 1. Units on
-which every coder agrees add only to the diagonal of Krippendorff's coincidence matrix (``m``
-pairable values of one kind each); ``N`` such units are passed to ``krippendorff.alpha`` as one
+a 1; a source a coder never touched is left out, not read as that coder's missing values: in the
+database a source not coded yet and one in which no code applies look the same until the coder
+codes something in it), so a unit's contribution to alpha depends only on how many coders gave
+it a 1. Units on which every coder agrees add only to the diagonal of Krippendorff's coincidence
+matrix (``m`` pairable values of one kind each); ``N`` such units are passed to ``krippendorff.alpha`` as one
 ``value_counts`` row with ``N * m`` values of that kind, which yields the identical coincidence
 matrix and alpha while keeping character units (sources x codes may be millions) small. The tests
 check the result against ``krippendorff.alpha`` on the full unit vectors.
 
 The agreed coding of a turn is stored as the coder ``"konsensus"`` (:func:`record_consensus`).
 A turn *has a recorded consensus* when ``konsensus`` has a coding on it or a consensus was
-recorded for it (the audit event ``consensus``; "no code applies" leaves no coding behind):
-:func:`consensus_turn_condition`. When ``konsensus`` is one of the compared coders, the units
-are those turns only (segment units: the turns; character units: their characters), in the
-sources every other compared coder has coded; a turn nobody agreed on is not a "no code" of
-``konsensus``. The result then says how many turns were compared (``consensus_turns``), and
+recorded for it (the audit event ``consensus`` with target type ``segment``; "no code applies"
+leaves no coding behind): :func:`consensus_turn_condition`. ``lifecycle.remove_source`` marks the
+consensus events of the turns it deletes (target type ``removed_segment``), so that a new turn
+that gets the same id (SQLite reuses row ids) never inherits them; migration 0012 marked those
+of databases from before. When ``konsensus`` is one of the compared coders, the units are
+those turns only (segment units: the turns, interviewer turns left out as above; character
+units: their characters), in the sources every other compared coder has coded; a turn nobody
+agreed on is not a "no code" of ``konsensus``. The result then says how many turns were compared (``consensus_turns``), and
 ``workbench dashboard --coder konsensus`` divides by the same turns. (The analysis' coder filter
 ``"consensus"`` is something else: (segment, code) pairs that two coders agree on.)
 """
@@ -264,7 +277,7 @@ def _check_coders(session, coders: Iterable[str] | str) -> list[str]:
     users = set(session.scalars(select(User.name).where(User.name.in_(names))))
     for n in names:
         if n not in known:
-            close = difflib.get_close_matches(n, known, n=1, cutoff=0.6)
+            close = [] if n in users else difflib.get_close_matches(n, known, n=1, cutoff=0.6)
             hint = f"did you mean {close[0]!r}? " if close else ""
             what = f"{n!r} has coded nothing yet" if n in users else f"unknown coder {n!r}: no codings by that name"
             raise NotFound(f"{what}; {hint}known coders: "
@@ -286,6 +299,11 @@ def _compared_codes(db: Database, codes: str | Iterable[str] | None) -> list[tup
     from .analysis.aggregate import select_codes
     from .analysis.frames import codes_frame
 
+    if codes is not None and not [c for c in (codes.split(",") if isinstance(codes, str) else codes)
+                                  if c is not None and str(c).strip()]:
+        raise InputError(f"the codes {codes!r} name no code; give code id prefixes comma-separated "
+                         "(kontrakt,rolle), or leave --codes out to compare every code",
+                         code="agreement.codes_empty")
     tree = codes_frame(db)
     if tree.empty:
         raise NotFound("no codebook is loaded; run `workbench codebook load FILE` first", code="codebook.empty")
@@ -324,9 +342,10 @@ def consensus_turn_ids(session, source_ids: Iterable[int] | None = None) -> set[
     return set(session.scalars(stmt))
 
 
-def _unit_sources(session, coder_ids: dict[str, int]) -> list[tuple[int, str]]:
+def _unit_sources(session, coder_ids: dict[str, int]) -> tuple[list[tuple[int, str]], list[str]]:
     """(id, file name) of the sources in which every coder has at least one coding, by file name;
-    for the konsensus coder: in which a consensus was recorded on at least one turn."""
+    for the konsensus coder: in which a consensus was recorded on at least one turn. Second: the
+    sorted file names of the sources that some but not all of the other coders coded (left out)."""
     others = {n: i for n, i in coder_ids.items() if n != CONSENSUS_CODER}
     rows = session.execute(
         select(Segment.source_id, Coding.coder_id).join(Coding, Coding.segment_id == Segment.id)
@@ -335,6 +354,8 @@ def _unit_sources(session, coder_ids: dict[str, int]) -> list[tuple[int, str]]:
     for sid, cid in rows:
         by_source.setdefault(sid, set()).add(cid)
     ids = [sid for sid, cs in by_source.items() if len(cs) == len(others)]
+    partial = [sid for sid, cs in by_source.items() if len(cs) < len(others)]
+    left_out = sorted(session.scalars(select(Source.file_name).where(Source.id.in_(partial)))) if partial else []
     if ids and CONSENSUS_CODER in coder_ids:
         agreed = set(session.scalars(select(Segment.source_id).where(
             Segment.source_id.in_(ids), consensus_turn_condition(Segment.id)).distinct()))
@@ -346,40 +367,53 @@ def _unit_sources(session, coder_ids: dict[str, int]) -> list[tuple[int, str]]:
                                  code="agreement.no_consensus", coders=names)
         ids = [sid for sid in ids if sid in agreed]
     if not ids:
-        return []
+        return [], left_out
     return list(session.execute(select(Source.id, Source.file_name).where(Source.id.in_(ids))
-                                .order_by(Source.file_name)).all())
+                                .order_by(Source.file_name)).all()), left_out
 
 
-def _load(session, coders: list[str], code_ids: list[str]):
+def _load(session, coders: list[str], code_ids: list[str], *, interviewers: bool = True) -> dict[str, Any]:
     """Coder ids, unit sources, their segments (with konsensus: the turns with a recorded
-    consensus) and the coders' codings of the compared codes."""
+    consensus) and the coders' codings of the compared codes. ``interviewers=False`` leaves out
+    the interviewers' turns (speaker actor in ``RESEARCHER_ACTORS``) and the codings on them.
+
+    Returns ``{"coder_ids", "sources", "segments", "codings", "left_out" (file names of sources
+    some but not all coders coded), "interviewer_turns" (how many were left out)}``."""
     coder_ids = dict(session.execute(select(User.name, User.id).where(User.name.in_(coders))).all())
     if CONSENSUS_CODER in coders and CONSENSUS_CODER not in coder_ids:
         coder_ids[CONSENSUS_CODER] = -1   # recorded only "no code": no codings, no user row needed
-    sources = _unit_sources(session, coder_ids)
+    sources, left_out = _unit_sources(session, coder_ids)
     if not sources:  # nothing to compare: never an empty table that reads as agreement
         raise WorkbenchError(f"coders {', '.join(coders)} have coded no source in common; agreement is measured on "
                              "the sources every compared coder has coded, so let them code the same source(s)",
                              code="agreement.no_common_source", coders=", ".join(coders))
     source_ids = [sid for sid, _ in sources]
-    segments = []
-    codings = []
-    if source_ids:
-        order = {sid: i for i, (sid, _) in enumerate(sources)}
-        stmt = (select(Segment.id, Segment.source_id, Segment.index, Segment.start_char, Segment.end_char)
-                .where(Segment.source_id.in_(source_ids)))
-        if CONSENSUS_CODER in coders:
-            stmt = stmt.where(consensus_turn_condition(Segment.id))
-        segments = sorted(session.execute(stmt).all(), key=lambda r: (order[r[1]], r[2]))
-        stmt = (select(Coding.segment_id, Segment.source_id, Coding.code_id, Coding.coder_id, Coding.start_char,
-                       Coding.end_char).join(Segment, Coding.segment_id == Segment.id)
-                .where(Segment.source_id.in_(source_ids), Coding.coder_id.in_(list(coder_ids.values())),
-                       Coding.code_id.in_(code_ids)))
-        if CONSENSUS_CODER in coders:
-            stmt = stmt.where(consensus_turn_condition(Segment.id))
-        codings = session.execute(stmt).all()
-    return coder_ids, sources, segments, codings
+    order = {sid: i for i, (sid, _) in enumerate(sources)}
+    stmt = (select(Segment.id, Segment.source_id, Segment.index, Segment.start_char, Segment.end_char, Speaker.actor)
+            .outerjoin(Speaker, Segment.speaker_id == Speaker.id).where(Segment.source_id.in_(source_ids)))
+    if CONSENSUS_CODER in coders:
+        stmt = stmt.where(consensus_turn_condition(Segment.id))
+    rows = sorted(session.execute(stmt).all(), key=lambda r: (order[r[1]], r[2]))
+    left_turns = 0
+    if not interviewers:
+        from .analysis.aggregate import RESEARCHER_ACTORS
+
+        kept = [r for r in rows if r[5] not in RESEARCHER_ACTORS]
+        left_turns = len(rows) - len(kept)
+        rows = kept
+    segments = [tuple(r[:5]) for r in rows]
+    stmt = (select(Coding.segment_id, Segment.source_id, Coding.code_id, Coding.coder_id, Coding.start_char,
+                   Coding.end_char).join(Segment, Coding.segment_id == Segment.id)
+            .where(Segment.source_id.in_(source_ids), Coding.coder_id.in_(list(coder_ids.values())),
+                   Coding.code_id.in_(code_ids)))
+    if CONSENSUS_CODER in coders:
+        stmt = stmt.where(consensus_turn_condition(Segment.id))
+    codings = session.execute(stmt).all()
+    if left_turns:
+        unit_ids = {r[0] for r in segments}
+        codings = [c for c in codings if c[0] in unit_ids]
+    return {"coder_ids": coder_ids, "sources": sources, "segments": segments, "codings": codings,
+            "left_out": left_out, "interviewer_turns": left_turns}
 
 
 # --------------------------------------------------------------------------------------------
@@ -388,19 +422,26 @@ def _load(session, coders: list[str], code_ids: list[str]):
 
 @requires("view_quotes")
 def coding_agreement(db: Database, coders: Iterable[str] | str, *, codes: str | Iterable[str] | None = None,
-                     unit: str = "segment", user: str | None = None) -> dict[str, Any]:
+                     unit: str = "segment", include_interviewers: bool = False,
+                     user: str | None = None) -> dict[str, Any]:
     """Percent agreement, Cohen's kappa and Krippendorff's alpha between ``coders``, per code and overall.
 
     ``coders``: two or more coder names (a list or "a,b"). ``codes``: id prefixes ("kontrakt")
-    choosing the compared codes (default: every codable, non-retired code). ``unit``: "segment"
-    or "char" (see the module docstring for the exact unit rules).
+    choosing the compared codes (default: every codable, non-retired code; a text naming no
+    code, such as ``","``, is refused). ``unit``: "segment" or "char" (see the module docstring
+    for the exact unit rules). ``include_interviewers``: with segment units, count the
+    interviewers' turns too (left out by default, as on the dashboards).
 
-    Returns ``{"coders": [...], "unit": ..., "sources": n, "overall": {"units", "percent",
-    "kappa", "alpha"}, "codes": [{"code", "label", "units", "percent", "kappa", "alpha"}, ...]}``
-    with ``units`` the number of units compared per code (overall: units x codes), ``percent`` a
-    share 0-1, ``kappa`` None for more than two coders, and None for any undefined figure.
-    With the konsensus coder among ``coders`` only the turns with a recorded consensus are units,
-    and ``"consensus_turns"`` says how many. Shows no text, so report authors may see it.
+    Returns ``{"coders": [...], "unit": ..., "sources": n, "left_out": [file names],
+    "interviewer_turns_left_out": n, "overall": {"units", "percent", "kappa", "alpha"}, "codes":
+    [{"code", "label", "units", "percent", "kappa", "alpha"}, ...]}`` with ``units`` the number of
+    units compared per code (overall: units x codes), ``percent`` a share 0-1, ``kappa`` None for
+    more than two coders, and None for any undefined figure. ``left_out``: the sources that some
+    but not all of the compared coders coded, sorted (they are no units);
+    ``interviewer_turns_left_out``: the interviewer turns of the unit sources not counted (0 for
+    character units and with ``include_interviewers``). With the konsensus coder among
+    ``coders`` only the turns with a recorded consensus are units, and ``"consensus_turns"`` says
+    how many. Shows no text, so report authors may see it.
     """
     if unit not in UNITS:
         raise InputError(f"unit {unit!r} is not one of {', '.join(UNITS)}")
@@ -408,7 +449,8 @@ def coding_agreement(db: Database, coders: Iterable[str] | str, *, codes: str | 
     code_ids = [c for c, _ in compared]
     with db.session() as session:
         names = _check_coders(session, coders)
-        coder_ids, sources, segments, codings = _load(session, names, code_ids)
+        loaded = _load(session, names, code_ids, interviewers=include_interviewers or unit == "char")
+        coder_ids, sources, segments, codings = (loaded[k] for k in ("coder_ids", "sources", "segments", "codings"))
         lengths = {}
         if unit == "char" and sources:
             lengths = dict(session.execute(select(Source.id, func.length(Source.canonical_text))
@@ -466,7 +508,8 @@ def coding_agreement(db: Database, coders: Iterable[str] | str, *, codes: str | 
     overall = _binary_stats(total_ones, total_pairs, m)
     if m > 2:
         overall["kappa"] = None
-    out = {"coders": names, "unit": unit, "sources": len(sources), "overall": overall, "codes": results}
+    out = {"coders": names, "unit": unit, "sources": len(sources), "left_out": loaded["left_out"],
+           "interviewer_turns_left_out": loaded["interviewer_turns"], "overall": overall, "codes": results}
     if CONSENSUS_CODER in names:
         out["consensus_turns"] = len(segments)
     return out
@@ -474,7 +517,7 @@ def coding_agreement(db: Database, coders: Iterable[str] | str, *, codes: str | 
 
 @requires("view_transcripts")
 def disagreements(db: Database, coders: Iterable[str] | str, *, codes: str | Iterable[str] | None = None,
-                  user: str | None = None) -> list[dict[str, Any]]:
+                  include_interviewers: bool = False, user: str | None = None) -> list[dict[str, Any]]:
     """The segments (units as in :func:`coding_agreement`) where the coders' sets of compared
     codes differ, in source and turn order.
 
@@ -484,14 +527,16 @@ def disagreements(db: Database, coders: Iterable[str] | str, *, codes: str | Ite
     konsensus coder's codes on it (not only the compared ones, so saving it again loses
     nothing), ``[]`` when a consensus was recorded for the turn and konsensus has no coding on it
     (no code applies), and None when no consensus is recorded. With the konsensus coder among
-    ``coders`` only the turns with a recorded consensus are compared. Shows transcript text, so
-    researchers only.
+    ``coders`` only the turns with a recorded consensus are compared. The interviewers' turns are
+    left out unless ``include_interviewers``, as in :func:`coding_agreement`. Shows transcript
+    text, so researchers only.
     """
     compared = _compared_codes(db, codes)
     code_ids = [c for c, _ in compared]
     with db.session() as session:
         names = _check_coders(session, coders)
-        coder_ids, sources, segments, codings = _load(session, names, code_ids)
+        loaded = _load(session, names, code_ids, interviewers=include_interviewers)
+        coder_ids, sources, segments, codings = (loaded[k] for k in ("coder_ids", "sources", "segments", "codings"))
         by_id = {v: k for k, v in coder_ids.items()}
         applied: dict[int, dict[str, set[str]]] = {}
         for seg_id, _sid, code_id, coder_id, _s, _e in codings:
@@ -581,7 +626,10 @@ def record_consensus(db: Database, source: Any, turn: Any, codes: Iterable[str] 
     The konsensus coder's codings on the turn become exactly ``codes`` (whole-turn codings; an
     empty list, or the text ``"-"``, records that no code applies, by removing them all): new ones
     are applied, the others (spans included) removed. A text naming no code (``""``, ``","``, an
-    unset shell variable) is refused: it is not the same as "no code". One transaction, audited as
+    unset shell variable) is refused: it is not the same as "no code". A code that cannot be
+    applied any more (retired, or made a category, since) is refused, except when the turn's
+    stored consensus already has it: then it stays as it is (kept, not applied anew), so that a
+    consensus saved again unchanged is accepted. One transaction, audited as
     ``consensus`` with the codes ``before`` and ``after`` and the acting user (``by``). Returns the
     konsensus codings of the turn afterwards (:class:`~workbench.coding.CodingRecord`).
     """
@@ -606,12 +654,16 @@ def record_consensus(db: Database, source: Any, turn: Any, codes: Iterable[str] 
             Coding.segment_id == segment.id, Coding.coder_id == coder.id).order_by(Coding.id)))
         before = sorted({c.code_id for c in existing})
         version_id = _latest_version_id(session)
+        # a code retired (or made a category) since it was agreed on may stay as it is; it is not applied anew
+        as_is = {code_id for code_id, row in code_rows.items()
+                 if code_id in before and (row.retired or not row.codable)}
         for code_id, row in code_rows.items():  # validate and apply first: a refused code changes nothing
-            _apply(tx, segment, row, coder, span=None, memo=None, origin="manual", suggestion_id=None,
-                   version_id=version_id)
+            if code_id not in as_is:
+                _apply(tx, segment, row, coder, span=None, memo=None, origin="manual", suggestion_id=None,
+                       version_id=version_id)
         for c in existing:
             whole = c.start_char == segment.start_char and c.end_char == segment.end_char
-            if c.code_id in code_rows and whole:
+            if c.code_id in as_is or (c.code_id in code_rows and whole):
                 continue
             _uncode(tx, c)
         session.flush()

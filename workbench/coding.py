@@ -31,6 +31,7 @@ from .store.lookup import find_source, or_list
 from .store.models import utcnow
 
 ORIGINS = ("manual", "lexicon", "model", "imported")
+CONSENSUS_CODER = "konsensus"   # the agreed coding (workbench.agreement.CONSENSUS_CODER)
 STATUSES = ("pending", "accepted", "rejected", "withdrawn")  # withdrawn: its code was retired
 ORDERS = ("score", "uncertain")
 
@@ -295,9 +296,21 @@ def _find_user(session: Session, name: str, *, new: str = "") -> User:
     return user
 
 
+def _not_consensus(name: str) -> None:
+    """Refuse the konsensus coder (in any letter case) as the coder of an ordinary coding: its
+    codings are the agreed coding of a turn, recorded with ``agreement.record_consensus``."""
+    if str(name).strip().casefold() == CONSENSUS_CODER:
+        raise InputError(f"coder {name!r} holds the agreed coding of the team and is not coded directly (that would "
+                         "make the turn a consensus turn); record what the coders agreed on with "
+                         "`workbench agreement --consensus SOURCE TURN CODES`", code="coding.consensus_coder",
+                         coder=str(name))
+
+
 def _other_coder(tx: Transaction, name: str | None) -> User:
     """The coder a coding is recorded for: the acting user, or ``name`` when it is someone else,
-    who must be a user already (a misspelt --coder is an error, never a new user)."""
+    who must be a user already (a misspelt --coder is an error, never a new user). Never the
+    konsensus coder (:func:`_not_consensus`)."""
+    _not_consensus(name or tx.user.name)
     if not name or name == tx.user.name:
         return tx.user
     return _find_user(tx.session, name, new=f"; a new coder is added when they first act themselves (--user {name})")
@@ -399,7 +412,8 @@ def apply_code(db: Database, source: Any, turn: Any, code: str, *, user: str | N
     """Apply ``code`` to turn ``turn`` of ``source`` (or to ``span`` = (start, end) inside it).
 
     ``coder`` defaults to the acting user; another coder must be a user already (NotFound with
-    "did you mean" otherwise). Retired and non-codable codes are refused. The coding records the
+    "did you mean" otherwise). The konsensus coder (any letter case) is refused: its codings are
+    recorded with ``agreement.record_consensus``. Retired and non-codable codes are refused. The coding records the
     latest codebook version. Applying the same code to the same span again by the same coder
     returns the existing coding (a given memo is added to it once; ``event`` is None then).
     """
@@ -666,6 +680,7 @@ def code_from_csv(db: Database, path: str | Path, *, user: str | None,
                 coder_name = row.get("coder") or default_coder or tx.user.name
                 coder = coders.get(coder_name)
                 if coder is None:
+                    _not_consensus(coder_name)
                     coder = coders[coder_name] = get_or_create_user(session, coder_name)
                 span = None
                 if row.get("start") or row.get("end"):

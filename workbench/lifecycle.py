@@ -44,6 +44,9 @@ from .store import (AuditEvent, Coding, Database, Memo, Pseudonym, ReleasedQuote
 
 WITHDRAWN_TEXT = "[trukket]"
 REMOVED_TEXT = "[slettet]"
+#: The audit target type of a ``consensus`` event whose turn was deleted (:func:`remove_source`):
+#: it no longer marks any turn as having a recorded consensus (``agreement.consensus_turn_condition``).
+REMOVED_SEGMENT = "removed_segment"
 
 __all__ = ["WITHDRAWN_TEXT", "ForgetReport", "AnonymiseReport", "forget", "anonymise", "retention",
            "remove_source", "set_delete_by", "inventory"]
@@ -625,9 +628,10 @@ def retention(db: Database, *, today: dt.date | str | None = None, due_only: boo
 def remove_source(db: Database, source: Any, *, user: str | None = None) -> dict[str, Any]:
     """Delete a source with its turns, speakers, codings, suggestions, memos and released quotes.
     The audit trail keeps that it was removed (its id and counts); texts of the source in earlier
-    entries (released quotes) become "[slettet]", and nothing else changes: its file name and
-    speaker labels, and the entries of the other sources, stay as they were (use ``anonymise`` to
-    scrub names there)."""
+    entries (released quotes) become "[slettet]", the ``consensus`` entries of its turns get the
+    target type ``removed_segment`` (so that a new turn given the same id never counts as agreed
+    on), and nothing else changes: its file name and speaker labels, and the entries of the other
+    sources, stay as they were (use ``anonymise`` to scrub names there)."""
     from .store.lookup import find_source
 
     with db.transaction(user) as tx:
@@ -645,6 +649,11 @@ def remove_source(db: Database, source: Any, *, user: str | None = None) -> dict
             counts["suggestions"] += s.execute(delete(Suggestion).where(Suggestion.segment_id.in_(chunk))).rowcount or 0
             s.execute(delete(ReleasedQuote).where(ReleasedQuote.segment_id.in_(chunk)))
             s.execute(delete(SegmentEmbedding).where(SegmentEmbedding.segment_id.in_(chunk)))
+            # a consensus recorded on a deleted turn must never count for a new turn with its id (SQLite reuses
+            # row ids): the entry stays, marked as being about a removed turn
+            s.execute(update(AuditEvent).where(AuditEvent.action == "consensus", AuditEvent.target_type == "segment",
+                                               AuditEvent.target_id.in_([str(i) for i in chunk]))
+                      .values(target_type=REMOVED_SEGMENT))
         counts["memos"] += s.execute(delete(Memo).where(Memo.source_id == src.id)).rowcount or 0
         name = src.file_name
         said = {t.strip() for t in (src.canonical_text[a:b] for a, b in s.execute(

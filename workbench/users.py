@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from .access import RESEARCHER, Principal, normalise_role, requires
 from .errors import InputError, NotFound, PermissionDenied, WorkbenchError
 from .store import AuditEvent, Database, User
-from .store.db import get_or_create_user
+from .store.db import check_new_user_name, get_or_create_user
 from .store.models import utcnow
 
 MIN_PASSWORD = 10
@@ -110,7 +110,8 @@ def add_user(db: Database, name: str, role: str = RESEARCHER, *, password: str |
     """Create a user with a role and (for the web app) a password or a single sign-on e-mail.
 
     A name that exists only because it acted on the command line (no password, no e-mail) is
-    taken over; a user who already has a password or e-mail is refused (use set_role/set_password)."""
+    taken over; a user who already has a password or e-mail is refused (use set_role/set_password).
+    "konsensus" in another letter case ("Konsensus") is refused: it would pass for the agreed coding."""
     name, role = _check_name(name), normalise_role(role)
     hashed = hash_password(password) if password is not None else None
     email = (email or "").strip().lower() or None
@@ -124,6 +125,7 @@ def add_user(db: Database, name: str, role: str = RESEARCHER, *, password: str |
             raise WorkbenchError(f"the e-mail {email!r} belongs to another user already")
         before = _state(row) if row is not None else None
         if row is None:
+            check_new_user_name(name)
             row = User(name=name)
             s.add(row)
         row.role, row.password_hash, row.email, row.disabled = role, hashed, email, False

@@ -31,11 +31,13 @@ def _split(value: str | None) -> list[str]:
               help="List the turns where the coders' codes differ (researchers only: shows text).")
 @click.option("--consensus", nargs=3, metavar="SOURCE TURN CODES", default=None,
               help="Record the agreed codes of a turn as coder 'konsensus' (CODES comma-separated; '-' = none).")
+@click.option("--include-interviewers", is_flag=True,
+              help="Segment units: count the interviewers' turns (actor forsker) too; left out by default.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def agreement(ctx: click.Context, coders: str | None, codes: str | None, unit: str, table: Path | None,
               level: str | None, show_disagreements: bool, consensus: tuple[str, str, str] | None,
-              as_json: bool) -> None:
+              include_interviewers: bool, as_json: bool) -> None:
     """Agreement between coders: percent agreement, Cohen's kappa and Krippendorff's alpha.
 
     \b
@@ -54,20 +56,27 @@ def agreement(ctx: click.Context, coders: str | None, codes: str | None, unit: s
         raise InputError("--level applies to --table only; database codings are compared as nominal 0/1")
 
     if table is not None:
-        if coders or codes or unit != "segment":
-            raise InputError("--table compares the file only; leave out --coders, --codes and --unit")
+        if coders or codes is not None or unit != "segment" or include_interviewers:
+            raise InputError("--table compares the file only; leave out --coders, --codes, --unit and "
+                             "--include-interviewers")
         result = table_agreement(table, level=level or "nominal")
         if as_json:
             echo_json(result)
             return
-        click.echo(f"{table.name}: {result['units']} enheter ({result['pairable_units']} med minst to verdier), "
+        from ..ui.format import count_noun
+
+        click.echo(f"{table.name}: {count_noun(result['units'], 'enhet', 'enheter')} "
+                   f"({result['pairable_units']} med minst to verdier), "
                    f"{len(result['coders'])} kodere ({', '.join(result['coders'])}), nivå {result['level']}")
-        click.echo(f"alpha    {_fmt(result['alpha'])}")
+        click.echo(f"alfa     {_fmt(result['alpha'])}")
         if "kappa" in result:
             click.echo(f"kappa    {_fmt(result['kappa'])}")
-            click.echo(f"percent  {_fmt(result['percent'])}")
+            click.echo(f"prosent  {_fmt(result['percent'])}")
         return
 
+    if consensus is not None and (coders or codes is not None or unit != "segment" or include_interviewers):
+        raise InputError("--consensus records the agreed codes of one turn; leave out --coders, --codes, --unit "
+                         "and --include-interviewers")
     db, user = open_db(ctx), acting_user(ctx)
     if consensus is not None:
         source, turn, code_list = consensus
@@ -85,7 +94,7 @@ def agreement(ctx: click.Context, coders: str | None, codes: str | None, unit: s
     if show_disagreements:
         if unit != "segment":
             raise InputError("--disagreements lists turns; leave out --unit")
-        rows = disagreements(db, names, codes=codes, user=user)
+        rows = disagreements(db, names, codes=codes, include_interviewers=include_interviewers, user=user)
         if as_json:
             echo_json(rows)
             return
@@ -97,28 +106,55 @@ def agreement(ctx: click.Context, coders: str | None, codes: str | None, unit: s
             click.echo(f"{r['source']} tur {r['turn']}{who} {' '.join(r['text'].split())}")
             for coder, ids in r["codes"].items():
                 click.echo(f"    {coder}: {', '.join(ids) or '(ingen)'}")
-        click.echo(f"{len(rows)} turer med uenighet. Registrer enigheten med "
+        from ..ui.format import count_noun
+
+        click.echo(f"{count_noun(len(rows), 'tur', 'turer')} med uenighet. Registrer enigheten med "
                    "`workbench agreement --consensus KILDE TUR KODER`.")
         return
 
-    result = coding_agreement(db, names, codes=codes, unit=unit, user=user)
+    result = coding_agreement(db, names, codes=codes, unit=unit, include_interviewers=include_interviewers,
+                              user=user)
     if as_json:
         echo_json(result)
         return
-    what = "segmenter" if unit == "segment" else "tegn"
-    per_code = result["codes"][0]["units"] if result["codes"] else 0
-    click.echo(f"Kodere: {', '.join(result['coders'])}; enhet: {unit} ({per_code} {what} i "
-               f"{result['sources']} kilder som alle koderne har kodet)")
-    if "consensus_turns" in result:
-        click.echo(f"Konsensus sammenlignes bare på turene der konsensus er registrert "
-                   f"({result['consensus_turns']}); turer uten registrert konsensus telles ikke.")
-    rows = [{**r, **{k: _fmt(r[k]) for k in ("percent", "kappa", "alpha")}} for r in result["codes"]]
-    echo_table(rows, ["code", "label", "units", "percent", "kappa", "alpha"])
+    for line in _summary(result):
+        click.echo(line)
+    rows = [{"kode": r["code"], "navn": r["label"], "enheter": r["units"],
+             **{no: _fmt(r[en]) for en, no in (("percent", "prosent"), ("kappa", "kappa"), ("alpha", "alfa"))}}
+            for r in result["codes"]]
+    echo_table(rows, ["kode", "navn", "enheter", "prosent", "kappa", "alfa"])
     o = result["overall"]
-    click.echo(f"Samlet: units {o['units']}  percent {_fmt(o['percent'])}  kappa {_fmt(o['kappa'])}  "
-               f"alpha {_fmt(o['alpha'])}")
+    click.echo(f"Samlet: enheter {o['units']}  prosent {_fmt(o['percent'])}  kappa {_fmt(o['kappa'])}  "
+               f"alfa {_fmt(o['alpha'])}")
     if any(r["alpha"] is None for r in result["codes"]):
         click.echo("– = udefinert: koden har samme verdi i alle enheter hos alle koderne.")
+
+
+def _summary(result: dict) -> list[str]:
+    """The lines before the table: what was compared, what was left out and why."""
+    from ..ui.format import count_noun, name_list
+
+    unit = result["unit"]
+    per_code = result["codes"][0]["units"] if result["codes"] else 0
+    units = count_noun(per_code, "segment", "segmenter") if unit == "segment" else f"{per_code} tegn"
+    lines = [f"Kodere: {', '.join(result['coders'])}; enhet: {unit} ({units} i "
+             f"{count_noun(result['sources'], 'kilde', 'kilder')} som alle koderne har kodet)"]
+    left_out = result.get("left_out") or []
+    if left_out:
+        lines.append(f"{count_noun(len(left_out), 'kilde', 'kilder')} er ikke med fordi ikke alle koderne har kodet "
+                     f"{'den' if len(left_out) == 1 else 'dem'}: {name_list(left_out)}")
+    interviewers = result.get("interviewer_turns_left_out") or 0
+    if interviewers:
+        lines.append(f"{count_noun(interviewers, 'intervjuertur', 'intervjuerturer')} (aktør forsker) er ikke med: "
+                     "ingen koder dem, og de ville bare gitt enighet om «ingen kode». Ta dem med med "
+                     "--include-interviewers.")
+    if "consensus_turns" in result:
+        n = result["consensus_turns"]
+        lines.append(f"Konsensus sammenlignes bare på turene der konsensus er registrert ({n}); turer uten "
+                     "registrert konsensus telles ikke. Konsensus registreres som regel der koderne var uenige, "
+                     "så tallene mot konsensus blir lave av konstruksjon og bygger på bare "
+                     f"{count_noun(n, 'tur', 'turer')}.")
+    return lines
 
 
 COMMANDS = [agreement]

@@ -266,11 +266,25 @@ def database_error(url: str, exc: OperationalError) -> WorkbenchError:
     return WorkbenchError(f"database {url} failed: {text}")
 
 
+CONSENSUS_CODER = "konsensus"   # the agreed coding (workbench.agreement.CONSENSUS_CODER)
+
+
+def check_new_user_name(name: str) -> None:
+    """Refuse a new user whose name is the konsensus coder's in another letter case ("Konsensus"):
+    it would be taken for the agreed coding in every list of coders."""
+    if str(name).strip().casefold() == CONSENSUS_CODER and str(name).strip() != CONSENSUS_CODER:
+        raise WorkbenchError(f"user name {name!r} is the coder {CONSENSUS_CODER!r} (the agreed coding) in another "
+                             "letter case and would be taken for it; choose another name",
+                             code="user.consensus_name", name=str(name))
+
+
 def get_or_create_user(session: Session, name: str) -> User:
     """The user row of ``name``, created on first use (a researcher). Safe when two processes
-    create the same new user at once: the loser finds the winner's row."""
+    create the same new user at once: the loser finds the winner's row. A new name that is
+    "konsensus" in another letter case is refused (:func:`check_new_user_name`)."""
     user = session.scalar(select(User).where(User.name == name))
     if user is None:
+        check_new_user_name(name)
         try:
             with session.begin_nested():
                 user = User(name=name)

@@ -98,6 +98,14 @@ def count_noun(value, singular: str, plural: str) -> str:
     return f"{count_text(value)} {singular if int(value) == 1 else plural}"
 
 
+def name_list(names: Iterable[str], limit: int = 5) -> str:
+    """Names comma-separated, at most ``limit`` of them: "a.txt, b.txt og 3 til" (plain text)."""
+    names = [str(n) for n in names]
+    if len(names) <= limit:
+        return ", ".join(names)
+    return f"{', '.join(names[:limit])} og {len(names) - limit} til"
+
+
 def shortened(text, width: int = 60) -> str:
     """``text`` cut to ``width`` characters, with "…" where it was cut (plain text)."""
     text = str(text or "")

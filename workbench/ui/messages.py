@@ -28,6 +28,10 @@ MESSAGES: dict[str, str] = {
     "code.retired": "Koden «{label}» er tatt ut av kodeboken og kan ikke brukes lenger.",
     "code.category": "«{label}» er en kategori. Velg en av underkodene.",
     "coder.not_found": "Fant ingen koder som heter «{coder}».",
+    "coding.consensus_coder": "«{coder}» er den omforente kodingen og kodes ikke direkte. Registrer det koderne ble "
+                              "enige om på siden Enighet.",
+    "user.consensus_name": "Brukernavnet «{name}» er koderen «konsensus» (den omforente kodingen) med andre store og "
+                           "små bokstaver og ville blitt tatt for den. Velg et annet navn.",
     "filter.unknown": "Fant ingen {noun} «{value}».{suggestion} Kjente verdier: {choices}.",
     # coding
     "coding.none_on_turn": "Du har ingen koding «{label}» på tur {turn} å fjerne.",
@@ -45,6 +49,7 @@ MESSAGES: dict[str, str] = {
     "agreement.no_common_source": "Koderne {coders} har ikke kodet noen felles kilde; enighet måles på kildene alle de "
                                   "valgte har kodet.",
     "agreement.no_codes": "Ingen kodbare koder passer til utvalget.",
+    "agreement.codes_empty": "Utvalget av koder nevner ingen kode. Skriv begynnelsen på kodene, eller velg alle.",
     "agreement.retired_codes": "Kodene som passer til «{codes}», er tatt ut av kodeboken og sammenlignes ikke. "
                                "Velg koder som er i bruk.",
     "consensus.no_codes": "Ingen koder er oppgitt. Skriv de kodene dere er enige om, eller «-» når ingen kode "
