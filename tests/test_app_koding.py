@@ -124,6 +124,62 @@ def test_angre_after_removing_a_selected_coding_brings_back_its_memo(small_db, c
         ("kari", "Viktig for fase 2.")]
 
 
+def test_fjern_koden_says_how_many_codings_went_and_one_angre_brings_them_all_back(small_db, component):
+    """"Fjern koden" takes all of kari's codings of the code on the turn (the whole turn and two
+    spans): the message says so, and one "Angre" puts all three back, under their old ids."""
+    at = _source(open_page(KODING), "intervju_fase2.txt")
+    for start, end in ((0, 5), (6, 12)):
+        component.events.append({"type": "code", "turn": 3, "start": start, "end": end,
+                                 "code": "kontrakt.relasjonell"})
+        at.run()
+    at.selectbox(key="turn_intervju_fase2.txt").set_value(3)
+    at.selectbox(key="code").set_value("kontrakt.relasjonell")
+    at.button(key="apply").click().run()
+    before = sorted((c.id, c.start) for c in list_codings(small_db, coder="kari"))
+    assert len(before) == 3
+
+    at.button(key="remove").click().run()
+    assert list_codings(small_db, coder="kari") == []
+    assert [md_unescape(s.value) for s in at.success] == [
+        "Fjernet 3 kodinger med «Relasjonell kontrakt» fra tur 3 (hele turen og 2 utdrag); «Angre» henter alle "
+        "tilbake."]
+    at.button(key="undo").click().run()
+    assert [md_unescape(s.value) for s in at.success] == [
+        "Fjerningen av «Relasjonell kontrakt» på tur 3 i intervju_fase2.txt er angret: 3 kodinger er tilbake."]
+    assert sorted((c.id, c.start) for c in list_codings(small_db, coder="kari")) == before
+    at.button(key="undo").click().run()  # the next "Angre": the whole turn's coding, the newest made
+    assert [md_unescape(s.value) for s in at.success] == [
+        "Kodingen av «Relasjonell kontrakt» på tur 3 i intervju_fase2.txt er angret."]
+    assert [c.start for c in list_codings(small_db, coder="kari")] == [0, 6]
+
+
+def test_coding_the_same_again_says_it_was_coded_already(small_db, component):
+    at = _source(open_page(KODING), "intervju_fase2.txt")
+    at.selectbox(key="turn_intervju_fase2.txt").set_value(2)
+    at.selectbox(key="code").set_value("kontrakt.relasjonell")
+    at.button(key="apply").click().run()
+    assert [md_unescape(s.value) for s in at.success] == ["Kodet tur 2 med «Relasjonell kontrakt»."]
+    at.button(key="apply").click().run()
+    assert not at.success
+    assert [md_unescape(i.value) for i in at.info] == ["Tur 2 var allerede kodet med «Relasjonell kontrakt» av deg."]
+    for _ in range(2):  # a span, selected twice
+        component.events.append({"type": "code", "turn": 2, "start": 0, "end": 11, "code": "kapasitet"})
+        at.run()
+    assert [md_unescape(i.value) for i in at.info] == [
+        "«Kapasiteten» i tur 2 var allerede kodet med «Kapasitet» av deg."]
+    assert len(list_codings(small_db, coder="kari")) == 2
+
+    at = open_page(SOK)  # a search hit coded again
+    at.text_input(key="q").input("tillit").run()
+    at.selectbox(key="q_apply_code").set_value("kontrakt.hybrid")
+    at.button(key="code_hit_0").click().run()
+    assert [md_unescape(s.value).startswith("Kodet ") for s in at.success] == [True]
+    at.button(key="code_hit_0").click().run()
+    assert not at.success
+    assert [md_unescape(i.value) for i in at.info] == [
+        "Hele turen (tur 3 i fg_fase1.txt) var allerede kodet med «Hybrid kontrakt» av deg."]
+
+
 def test_a_selection_covering_the_whole_turn_is_a_whole_turn_coding(small_db, component):
     at = _source(open_page(KODING), "intervju_fase2.txt")
     text = next(t["text"] for t in component.calls[-1]["turns"] if t["turn"] == 2)

@@ -128,6 +128,35 @@ def test_undo_of_uncode_brings_the_coding_back_with_its_memo(run):
     assert [(m["author"], m["text"]) for m in _json(run("memos", "--json"))] == [("kari", "viktig notat")]
 
 
+def test_uncode_of_several_codings_says_how_many_and_one_undo_brings_all_back_with_their_ids(run):
+    run("code", FG, "2", "kontrakt.relasjonell", "--span", "0:6")
+    run("code", FG, "2", "kontrakt.relasjonell", "--span", "10:20", "--memo", "utdrag")
+    run("code", FG, "2", "kontrakt.relasjonell")
+    before = _json(run("codings", "--json"))
+    r = run("uncode", FG, "2", "kontrakt.relasjonell")
+    assert r.exit_code == 0, r.output
+    assert r.output.count("Fjernet: ") == 3
+    assert r.output.strip().endswith("3 kodinger fjernet; `workbench undo` henter alle tilbake.")
+    r = run("undo")
+    assert r.exit_code == 0, r.output
+    assert r.output.strip() == (f"Angret fjerningen av kontrakt.relasjonell på tur 2 i {FG}: 3 kodinger er "
+                                "tilbake, med notatet.")
+    after = _json(run("codings", "--json"))
+    assert [(c["id"], c["start"], c["memo"]) for c in after] == [(c["id"], c["start"], c["memo"]) for c in before]
+    assert "Angret kodingen kontrakt.relasjonell" in run("undo").output  # then the whole turn's coding goes
+
+
+def test_coding_the_same_again_says_it_was_coded_already(run):
+    first = run("code", FG, "2", "kontrakt.hybrid", "--span", "0:6")
+    assert first.output.startswith("Kodet: ")
+    again = run("code", FG, "2", "kontrakt.hybrid", "--span", "0:6")
+    assert again.exit_code == 0, again.output
+    assert again.output.strip() == ("Allerede kodet, ingenting nytt lagret: " + first.output[len("Kodet: "):]).strip()
+    with_memo = run("code", FG, "2", "kontrakt.hybrid", "--span", "0:6", "--memo", "et notat")
+    assert with_memo.output.strip().endswith("; notatet står på kodingen")
+    assert [c["memo"] for c in _json(run("codings", "--json"))] == ["et notat"]
+
+
 def test_memo_and_memos(run):
     run("code", FG, "2", "kontrakt.relasjonell")
     cid = _json(run("codings", "--json"))[0]["id"]

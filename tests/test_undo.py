@@ -258,3 +258,86 @@ def test_memos_kept_for_undo_go_with_a_withdrawn_participant(corpus, scope):
     assert undo_last(db, user="kari")["memos"] == 1
     assert [m.text for m in list_memos(db, source=FG)] == (
         ["Svarer Berit Fjellvang"] if scope == "source" else ["Svarer [navn]"])
+
+
+def _ids(db, coder="kari"):
+    return sorted((c.id, c.turn, c.start, c.end, c.memo) for c in list_codings(db, coder=coder))
+
+
+@pytest.mark.parametrize("how", ["cli", "app"])
+def test_one_undo_puts_back_every_coding_one_removal_took(corpus, how):
+    """Removing a code from a turn takes the coder's whole-turn coding and both spans of it: one
+    undo (the command line's, or the app's with the removal's events) brings all three back,
+    with their ids and memos, and says how many came back."""
+    db = corpus["db"]
+    apply_code(db, FG, 2, "kontrakt.relasjonell", user="kari", span=(0, 6), memo="første utdrag")
+    apply_code(db, FG, 2, "kontrakt.relasjonell", user="kari", span=(10, 20))
+    apply_code(db, FG, 2, "kontrakt.relasjonell", user="kari", memo="hele turen")
+    apply_code(db, FG, 3, "kontrakt.relasjonell", user="ola")  # another coder's, untouched
+    before = _ids(db)
+    removed = remove_code(db, FG, 2, "kontrakt.relasjonell", user="kari")
+    assert len(removed) == 3 and _ids(db) == []
+    events = {r.event for r in removed} if how == "app" else None
+    done = undo_last(db, user="kari", events=events)
+    assert (done["action"], done["turn"], done["codings"], done["memos"]) == ("uncode", 2, 3, 2)
+    assert _ids(db) == before
+    if how == "cli":  # the next undo goes on to the newest coding made (the whole turn), not a restored one
+        assert undo_last(db, user="kari")["action"] == "code"
+        assert [(turn, start) for _, turn, start, _, _ in _ids(db)] == [(2, 0), (2, 10)]
+    else:  # the tab did nothing else
+        with pytest.raises(NotFound):
+            undo_last(db, user="kari", events=events)
+        assert _ids(db) == before
+    assert len(list_codings(db, coder="ola")) == 1
+
+
+def test_a_removal_of_one_coding_still_undoes_alone(corpus):
+    db = corpus["db"]
+    apply_code(db, FG, 2, "kontrakt.hybrid", user="kari", span=(0, 6))
+    apply_code(db, FG, 2, "kontrakt.hybrid", user="kari")
+    remove_code(db, FG, 2, "kontrakt.hybrid", user="kari", span=(0, 6))
+    [whole] = list_codings(db, coder="kari")
+    remove_coding(db, whole.id, user="kari")
+    done = undo_last(db, user="kari")
+    assert (done["action"], done["codings"]) == ("uncode", 1)
+    assert [(c.start, c.id) for c in list_codings(db, coder="kari")] == [(None, whole.id)]
+
+
+def test_undone_removals_give_the_codings_back_their_ids(corpus):
+    """A span (coded first) and the whole turn, removed one by one and put back by two undos: each
+    has its old id again, so ids written down for `uncode --id` and `memo --coding` stay true,
+    and the audit trail's "code coding N" always means one coding."""
+    from workbench.store import AuditEvent
+
+    db = corpus["db"]
+    span = apply_code(db, FG, 2, "kontrakt.hybrid", user="kari", span=(0, 6))
+    whole = apply_code(db, FG, 2, "kontrakt.hybrid", user="kari")
+    remove_coding(db, span.id, user="kari")
+    remove_coding(db, whole.id, user="kari")
+    undo_last(db, user="kari")
+    undo_last(db, user="kari")
+    assert sorted((c.id, c.start) for c in list_codings(db, coder="kari")) == [(span.id, 0), (whole.id, None)]
+    with db.session() as s:  # made and put back: two "code" events per id, each time the same coding
+        coded = [(int(ev.target_id), ev.detail["end_char"] - ev.detail["start_char"])
+                 for ev in s.query(AuditEvent).filter(AuditEvent.action == "code")]
+    assert sorted(coded) == sorted([(span.id, 6), (whole.id, len(whole.text))] * 2)
+    add_memo(db, "notat på utdraget", user="kari", coding_id=span.id)  # the id written down still holds
+    assert [c.memo for c in list_codings(db, coder="kari") if c.start == 0] == ["notat på utdraget"]
+    later = apply_code(db, FG, 3, "kontrakt.hybrid", user="kari")  # new ids never collide with restored ones
+    assert later.id not in {span.id, whole.id}
+
+
+def test_an_undone_removal_whose_id_is_taken_gets_a_new_one(corpus):
+    from workbench.store import Coding
+
+    db = corpus["db"]
+    rec = apply_code(db, FG, 2, "kontrakt.hybrid", user="kari", memo="notat")
+    remove_coding(db, rec.id, user="kari")
+    with db.transaction("oppsett") as tx:  # (SQLite gives a freed id to the next coding)
+        seg = tx.session.query(Segment).join(Source).filter(Source.file_name == FG, Segment.index == 3).one()
+        tx.session.add(Coding(id=rec.id, segment_id=seg.id, code_id="styring.nettverk", coder_id=tx.user.id,
+                              start_char=seg.start_char, end_char=seg.end_char))
+    assert undo_last(db, user="kari")["memos"] == 1
+    [back] = list_codings(db, coder="kari")
+    assert (back.turn, back.memo) == (2, "notat") and back.id != rec.id
+    assert [(c.id, c.turn) for c in list_codings(db, coder="oppsett")] == [(rec.id, 3)]

@@ -114,6 +114,26 @@ def decide(fn, *args, **kwargs):
     return out
 
 
+def coded_text(rec, where: str, name: str) -> tuple[str, str]:
+    """The flash after coding ``where`` (Markdown) with the code called ``name`` (escaped): the
+    coding made, or (``event`` None) the coder's coding that was there already, nothing stored."""
+    if rec.event is None:
+        return "info", f"{where[0].upper()}{where[1:]} var allerede kodet med «{name}» av deg."
+    return "success", f"Kodet {where} med «{name}»."
+
+
+def removed_text(removed: list, turn: int, name: str) -> str:
+    """The flash after "Fjern koden": how many codings went when more than one (the whole turn,
+    spans), and that one "Angre" brings them all back."""
+    if len(removed) == 1:
+        return f"Fjernet «{name}» fra tur {turn}."
+    spans = sum(1 for r in removed if r.start is not None)
+    parts = ["hele turen"] if spans < len(removed) else []
+    parts += [count_noun(spans, "utdrag", "utdrag")] if spans else []
+    return (f"Fjernet {len(removed)} kodinger med «{name}» fra tur {turn} ({' og '.join(parts)}); "
+            "«Angre» henter alle tilbake.")
+
+
 def ask_before_removing(coding_id: int) -> bool:
     """Another coder's coding is removed only after a yes that names the coder (as "Fjern koden"
     never touches others' codings): select it and ask in "Valgt koding". False for one's own
@@ -174,9 +194,9 @@ if event:
         whole = start <= 0 and end >= len(texts[turn]["text"])
         span = None if whole else (start, end)
         where = f"tur {turn}" if whole else f"«{md_escape(shortened(texts[turn]['text'][start:end]))}» i tur {turn}"
-        rec = decide(apply_code, db, file, turn, code, user=user, span=span,
-                     done=f"Kodet {where} med «{md_escape(labels.get(code, code))}».")
+        rec = decide(apply_code, db, file, turn, code, user=user, span=span)
         if rec is not None:
+            flash(*coded_text(rec, where, md_escape(labels.get(code, code))))
             st.session_state["selected_coding"] = rec.id
     elif kind == "select":
         st.session_state["selected_coding"] = event["coding"]
@@ -199,8 +219,9 @@ def undo() -> None:
         return
     what = {"code": "Kodingen", "uncode": "Fjerningen", "accept": "Godtakingen", "reject": "Avvisningen"}
     memos = {0: "", 1: ", med notatet"}.get(done["memos"], f", med {done['memos']} notater")
+    back = f": {done['codings']} kodinger er tilbake" if done["action"] == "uncode" and done["codings"] > 1 else ""
     flash("success", f"{what[done['action']]} av «{md_escape(labels.get(done['code'], done['code']))}» på tur "
-                     f"{done['turn']} i {md_escape(done['source'])} er angret{memos}.")
+                     f"{done['turn']} i {md_escape(done['source'])} er angret{back}{memos}.")
     st.session_state.pop("selected_coding", None)
 
 
@@ -265,9 +286,13 @@ with work_col:
             t, c = st.session_state[TURN_KEY], st.session_state["code"]
             name = md_escape(labels.get(c, c))
             if remove:
-                decide(remove_code, db, file, t, c, user=user, done=f"Fjernet «{name}» fra tur {t}.")
+                removed = decide(remove_code, db, file, t, c, user=user)
+                if removed is not None:
+                    flash("success", removed_text(removed, t, name))
             else:
-                decide(apply_code, db, file, t, c, user=user, done=f"Kodet tur {t} med «{name}».")
+                rec = decide(apply_code, db, file, t, c, user=user)
+                if rec is not None:
+                    flash(*coded_text(rec, f"tur {t}", name))
 
         b1, b2 = st.columns(2)
         b1.button("Kod turen", key="apply", type="primary", width="stretch", on_click=code_turn)

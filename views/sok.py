@@ -74,8 +74,11 @@ with find_tab:
             rec = action(code_hit, db, hit["source"], hit["turn"], c, hit["start"], hit["end"], unit=unit, user=user)
             if rec is not None:
                 what = "hele turen" if rec.start is None else f"«{md_escape(shortened(rec.text))}»"
-                flash("success", f"Kodet {what} (tur {hit['turn']} i {md_escape(hit['source'])}) med "
-                                 f"«{md_escape(labels.get(c, c))}».")
+                where, name = f"{what} (tur {hit['turn']} i {md_escape(hit['source'])})", md_escape(labels.get(c, c))
+                if rec.event is None:  # the coder's coding was there already: nothing new stored
+                    flash("info", f"{where[0].upper()}{where[1:]} var allerede kodet med «{name}» av deg.")
+                else:
+                    flash("success", f"Kodet {where} med «{name}».")
 
         for i, hit in enumerate(hits[:shown]):
             with st.container(border=True):

@@ -359,11 +359,13 @@ def _record(session: Session, coding: Coding, event: AuditEvent | None = None) -
 
 def _apply(tx: Transaction, segment: Segment, code: Code, coder: User, *, span: Sequence[int] | None,
            memo: str | None, origin: str, suggestion_id: int | None, version_id: int | None,
-           restore: bool = False) -> tuple[Coding, AuditEvent | None]:
+           restore: bool = False, coding_id: int | None = None) -> tuple[Coding, AuditEvent | None]:
     """Create (or find) one coding inside ``tx``; returns the coding and the audit event of its
     creation (None when it was there already).
     ``restore``: an old coding put back (undo), kept under its code even if that code has since
-    been retired or made a category."""
+    been retired or made a category. ``coding_id``: the id the coding had (undo), which it gets
+    back when no other coding has it now, so that ids written down (``uncode --id``, ``memo
+    --coding``) stay true; else it gets a new id."""
     if origin not in ORIGINS:
         raise InputError(f"origin {origin!r} is not one of {', '.join(ORIGINS)}")
     if not restore:
@@ -374,21 +376,27 @@ def _apply(tx: Transaction, segment: Segment, code: Code, coder: User, *, span: 
         Coding.segment_id == segment.id, Coding.code_id == code.id, Coding.coder_id == coder.id,
         Coding.start_char == start, Coding.end_char == end))
     created, event = coding is None, None
-    if created:
+    # An explicit id is safe on PostgreSQL too, although it does not advance the id sequence: the
+    # id was issued by that sequence, which is past it, so no later insert can be given it.
+    ids = [coding_id] if coding_id is not None and session.get(Coding, coding_id) is None else []
+    for want in (ids + [None]) if created else []:
         try:  # a concurrent writer may store the same coding first: then it is "already there"
             with session.begin_nested():
-                coding = Coding(segment_id=segment.id, code_id=code.id, coder_id=coder.id, start_char=start,
-                                end_char=end, origin=origin, codebook_version_id=version_id,
+                coding = Coding(id=want, segment_id=segment.id, code_id=code.id, coder_id=coder.id,
+                                start_char=start, end_char=end, origin=origin, codebook_version_id=version_id,
                                 suggestion_id=suggestion_id)
                 session.add(coding)
                 session.flush()
+            break
         except IntegrityError:
             coding = session.scalar(select(Coding).where(
                 Coding.segment_id == segment.id, Coding.code_id == code.id, Coding.coder_id == coder.id,
                 Coding.start_char == start, Coding.end_char == end))
-            if coding is None:
+            if coding is not None:
+                created = False
+                break
+            if want is None:  # not the old id taken meanwhile by a concurrent writer
                 raise
-            created = False
     if created:
         event = tx.audit("code", "coding", coding.id, {
             "source": segment.source.file_name, "turn": segment.index, "code": code.id,
@@ -451,7 +459,9 @@ def remove_code(db: Database, source: Any, turn: Any, code: str, *, user: str | 
 
     ``coder`` defaults to the acting user; other coders' codings are never touched. Without
     ``span`` every coding of that code by that coder on the turn goes (whole and spans); with a
-    span only the coding of exactly that span.
+    span only the coding of exactly that span. Removing several codings is one action: their
+    ``uncode`` events carry the first one's id as ``group`` in their detail, and one
+    ``undo_last`` puts them all back.
     """
     with db.transaction(user) as tx:
         session = tx.session
@@ -472,7 +482,12 @@ def remove_code(db: Database, source: Any, turn: Any, code: str, *, user: str | 
                            f"--source {segment.source.file_name} --coder {coder_name}`",
                            code="coding.none_on_turn", coder=coder_name, code_id=code_row.id,
                            label=code_row.label, turn=segment.index, source=segment.source.file_name)
-        return [_uncode(tx, c) for c in codings]
+        removed = [_uncode(tx, c) for c in codings]
+        if len(removed) > 1:
+            for rec in removed:
+                ev = session.get(AuditEvent, rec.event)
+                ev.detail = {**(ev.detail or {}), "group": removed[0].event}
+        return removed
 
 
 @requires("code")
@@ -967,6 +982,36 @@ def _put_back_memos(tx: Transaction, coding: Coding, memos: list[dict[str, Any]]
     return n
 
 
+def _removal(session: Session, event: AuditEvent, undone: set[int]) -> list[AuditEvent]:
+    """The ``uncode`` events of the removal that ``event`` is part of, oldest first: the events
+    of one ``remove_code`` call share a ``group`` (see there); any other removal is ``event`` alone."""
+    group = (event.detail or {}).get("group")
+    if group is None:
+        return [event]
+    return [ev for ev in session.scalars(select(AuditEvent).where(
+        AuditEvent.user_id == event.user_id, AuditEvent.action == "uncode", AuditEvent.id >= int(group))
+        .order_by(AuditEvent.id)) if (ev.detail or {}).get("group") == group and ev.id not in undone]
+
+
+def _put_back(tx: Transaction, event: AuditEvent) -> int:
+    """The coding an ``uncode`` event removed, back as it was (its id when free, origin, memos),
+    under its code even if that code has been retired since. Returns how many memos came back."""
+    session, d = tx.session, event.detail or {}
+    segment = find_segment(session, d["source"], d["turn"])
+    span = None if d.get("start") is None else (d["start"], d["end"])
+    coder = _find_user(session, d["coder"])
+    code = session.get(Code, d["code"])
+    if code is None:  # deleted since: a codebook load drops a code that nothing uses any more
+        raise WorkbenchError(f"cannot undo uncode (audit event {event.id}): code {d['code']!r} has been "
+                             "deleted from the codebook since; put it back in the codebook file, load it "
+                             "and undo again", code="undo.changed", action=event.action, event=event.id)
+    old_id = int(event.target_id) if event.target_id and str(event.target_id).isdigit() else None
+    coding, _ = _apply(tx, segment, code, coder, span=span, memo=None, origin=d.get("origin") or "manual",
+                       suggestion_id=None, version_id=_latest_version_id(session), restore=True,
+                       coding_id=old_id)
+    return _put_back_memos(tx, coding, d.get("memos") or [])
+
+
 def _changed(what: str, ev: AuditEvent) -> WorkbenchError:
     return WorkbenchError(f"cannot undo {ev.action} (audit event {ev.id}): the {what} was changed since; "
                           "undo it by hand", code="undo.changed", action=ev.action, event=ev.id)
@@ -986,8 +1031,13 @@ def undo_last(db: Database, *, user: str | None, since: int | None = None,
     undone. One user's undos run one at a time (their user row is locked), so that two windows
     never undo the same action twice.
 
-    Returns ``{"action", "source", "turn", "code", "event", "memos"}`` (``memos``: how many memos
-    came back with a removed coding). NotFound (code ``undo.nothing``) when nothing is left to
+    A removal of several codings at once (``remove_code``) is one action: one undo puts all of
+    them back, each under its old id when no other coding has it now. The app's ``events`` may
+    hold any of that removal's events (it keeps them all).
+
+    Returns ``{"action", "source", "turn", "code", "event", "memos", "codings"}`` (``memos``: how
+    many memos came back with removed codings; ``codings``: how many codings the undo put back or
+    removed). NotFound (code ``undo.nothing``) when nothing is left to
     undo; ``undo.changed`` when someone changed the coding or the suggestion since (nothing is
     changed then)."""
     with db.transaction(user) as tx:
@@ -1014,7 +1064,7 @@ def undo_last(db: Database, *, user: str | None, since: int | None = None,
             raise NotFound("nothing to undo: no coding action of yours is left to undo", code="undo.nothing")
         d = event.detail or {}
         before = int(session.scalar(select(func.max(AuditEvent.id))) or 0)
-        done, memos = [event.id], 0
+        done, memos, count = [event.id], 0, 1
         if event.action == "code":
             coding = _coding_at(session, d["source"], d["turn"], d["code"], d["coder"], d["start_char"], d["end_char"])
             if coding is None:
@@ -1022,18 +1072,9 @@ def undo_last(db: Database, *, user: str | None, since: int | None = None,
             result = {"source": d["source"], "turn": d["turn"], "code": d["code"]}
             session.delete(coding)
         elif event.action == "uncode":
-            segment = find_segment(session, d["source"], d["turn"])
-            span = None if d.get("start") is None else (d["start"], d["end"])
-            coder = _find_user(session, d["coder"])
-            code = session.get(Code, d["code"])
-            if code is None:  # deleted since: a codebook load drops a code that nothing uses any more
-                raise WorkbenchError(f"cannot undo uncode (audit event {event.id}): code {d['code']!r} has been "
-                                     "deleted from the codebook since; put it back in the codebook file, load it "
-                                     "and undo again", code="undo.changed", action=event.action, event=event.id)
-            # the coding as it was, under its code, even if that code has been retired since
-            coding, _ = _apply(tx, segment, code, coder, span=span, memo=None, origin=d.get("origin") or "manual",
-                               suggestion_id=None, version_id=_latest_version_id(session), restore=True)
-            memos = _put_back_memos(tx, coding, d.get("memos") or [])
+            removal = _removal(session, event, undone)
+            memos = sum(_put_back(tx, ev) for ev in removal)
+            done, count = [ev.id for ev in removal], len(removal)
             result = {"source": d["source"], "turn": d["turn"], "code": d["code"]}
         else:
             s = session.scalar(select(Suggestion).where(Suggestion.id == int(event.target_id)).with_for_update())
@@ -1049,8 +1090,12 @@ def undo_last(db: Database, *, user: str | None, since: int | None = None,
                 if coding is not None and made is not None and coding.suggestion_id == s.id:
                     session.delete(coding)  # the coding the accept made
                     done.append(made)
-                elif coding is not None and coding.suggestion_id == s.id:
-                    coding.suggestion_id = None  # the coder had coded it by hand before: keep the coding
+                else:
+                    count = 0
+                    if coding is not None and coding.suggestion_id == s.id:
+                        coding.suggestion_id = None  # the coder had coded it by hand before: keep the coding
+            else:
+                count = 0
             s.status, s.decided_by, s.decided_at = "pending", None, None
             seg = s.segment
             result = {"source": seg.source.file_name, "turn": seg.index, "code": s.code_id}
@@ -1058,8 +1103,8 @@ def undo_last(db: Database, *, user: str | None, since: int | None = None,
         done += [int(i) for i in session.scalars(select(AuditEvent.id).where(AuditEvent.id > before,
                                                                             AuditEvent.user_id == me.id))]
         tx.audit("undo", event.target_type, event.target_id, {"events": done, "action": event.action, **result,
-                                                              "memos": memos})
-        return {"action": event.action, "event": event.id, **result, "memos": memos}
+                                                              "memos": memos, "codings": count})
+        return {"action": event.action, "event": event.id, **result, "memos": memos, "codings": count}
 
 
 # --------------------------------------------------------------------------------------------

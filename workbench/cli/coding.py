@@ -55,6 +55,10 @@ def code(ctx: click.Context, source: str | None, turn: str | None, code: str | N
                                "kontrakt.hybrid`) eller --from-csv FIL")
     rec = apply_code(open_db(ctx), source, turn, code, user=user, coder=coder, span=_parse_span(span),
                      memo=memo)
+    if rec.event is None:  # the coder had this coding already: nothing new is stored
+        kept = "; notatet står på kodingen" if memo and memo.strip() else ""
+        click.echo(f"Allerede kodet, ingenting nytt lagret: {_describe(rec)}{kept}")
+        return
     click.echo(f"Kodet: {_describe(rec)}")
 
 
@@ -80,8 +84,11 @@ def uncode(ctx: click.Context, source: str | None, turn: str | None, code: str |
         return
     if not (source and turn and code):
         raise click.UsageError("oppgi SOURCE TURN CODE eller --id N")
-    for rec in remove_code(open_db(ctx), source, turn, code, user=user, coder=coder, span=_parse_span(span)):
+    removed = remove_code(open_db(ctx), source, turn, code, user=user, coder=coder, span=_parse_span(span))
+    for rec in removed:
         click.echo(f"Fjernet: {_describe(rec)}")
+    if len(removed) > 1:
+        click.echo(f"{len(removed)} kodinger fjernet; `workbench undo` henter alle tilbake.")
 
 
 @click.command()
@@ -257,15 +264,16 @@ def _short(text: str, width: int) -> str:
 @click.pass_context
 def undo(ctx: click.Context, since: int | None) -> None:
     """Undo your newest coding action not undone yet (a coding applied or removed, a suggestion
-    accepted or rejected), from any window; a removed coding comes back with its memos. Run it
-    again to go further back."""
+    accepted or rejected), from any window; a removed coding comes back with its id and memos,
+    and all codings one `uncode` removed come back together. Run it again to go further back."""
     from ..coding import undo_last
 
     done = undo_last(open_db(ctx), user=acting_user(ctx), since=since)
     what = {"code": "kodingen", "uncode": "fjerningen av", "accept": "godtakingen av forslaget",
             "reject": "avvisningen av forslaget"}[done["action"]]
     memos = {0: "", 1: ", med notatet"}.get(done["memos"], f", med {done['memos']} notater")
-    click.echo(f"Angret {what} {done['code']} på tur {done['turn']} i {done['source']}{memos}.")
+    back = f": {done['codings']} kodinger er tilbake" if done["action"] == "uncode" and done["codings"] > 1 else ""
+    click.echo(f"Angret {what} {done['code']} på tur {done['turn']} i {done['source']}{back}{memos}.")
 
 
 COMMANDS = [code, uncode, codings, memo, memos, review, undo]
