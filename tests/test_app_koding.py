@@ -13,11 +13,11 @@ import wave
 import pytest
 
 import workbench.ui.textcoder as textcoder
-from workbench.coding import list_codings, list_memos, list_suggestions, undo_last
+from workbench.coding import apply_code, list_codings, list_memos, list_suggestions, undo_last
 from workbench.ingest.media import set_media
 from workbench.store import Segment, Source, Suggestion
 
-from workbench.search import search
+from workbench.search import query_notes, search
 from workbench.ui.format import kwic_markdown, md_unescape, method_label, quality_text, shortened
 from workbench.users import list_audit
 
@@ -543,3 +543,49 @@ def test_the_training_message_writes_seconds_with_a_decimal_comma(small_db, comp
     at.button(key="train").click().run()
     message = md_unescape(at.success[0].value)
     assert "eksempler fra kodeboka på 22,5 s:" in message and "22.5" not in message
+
+
+def _notes_file(db, tmp_path, name: str, paragraphs: list[str]) -> None:
+    """Ingest a notes file: paragraphs without a speaker."""
+    from workbench.ingest import ingest_paths
+
+    (tmp_path / name).write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    assert ingest_paths(db, [tmp_path / name], user="kari").added == [name]
+
+
+def test_a_new_search_opens_on_the_first_page_of_hits(small_db, tmp_path):
+    _notes_file(small_db, tmp_path, "notat_mange.md", [f"Punkt {i}: tillit og kontrakt." for i in range(1, 31)])
+    at = open_page(SOK)
+    at.text_input(key="q").input("tillit").run()
+    assert len(_hit_lines(at)) == 25 and at.button(key="q_more").label == "Vis flere (6 til)"
+    at.button(key="q_more").click().run()
+    assert len(_hit_lines(at)) == 31 and not [b for b in at.button if b.key == "q_more"]
+    at.text_input(key="q").input("kontrakt").run()  # 32 hits: the first page again, not 50 of them
+    assert len(_hit_lines(at)) == 25 and at.button(key="q_more").label == "Vis flere (7 til)"
+    at.button(key="q_more").click().run()
+    assert len(_hit_lines(at)) == 32
+    at.selectbox(key="q_source").set_value("notat_mange.md").run()  # a new filter, too
+    assert len(_hit_lines(at)) == 25 and at.button(key="q_more").label == "Vis flere (5 til)"
+
+
+def test_the_page_says_when_a_query_is_read_otherwise_than_it_looks(small_db):
+    at = open_page(SOK)
+    at.text_input(key="q").input("tilliten").run()
+    assert not at.warning
+    at.text_input(key="q").input('"tilliten mellom').run()  # an unclosed quote: the words, with a notice
+    assert [md_unescape(w.value) for w in at.warning] == [query_notes('"tilliten mellom')[0]]
+    assert "ikke lukket" in at.warning[0].value and "2 treff i 1 tur." in texts(at)
+    at.text_input(key="q").input("tillit AND kontrakt").run()
+    assert len(at.warning) == 1 and "«AND»" in md_unescape(at.warning[0].value)
+
+
+def test_coded_segments_next_to_a_turn_without_speaker_name_it_as_a_document(small_db, tmp_path):
+    _notes_file(small_db, tmp_path, "notat_plan.md", ["Planen ble vedtatt i mai.", "Vi mangler folk til planen.",
+                                                      "Neste møte er i juni."])
+    apply_code(small_db, "notat_plan.md", 2, "kapasitet", user="kari")
+    at = open_page(SOK)
+    at.selectbox(key="r_code").set_value("kapasitet").run()
+    shown = texts(at)
+    assert "Dokument / notater: Planen ble vedtatt i mai." in shown
+    assert "Dokument / notater: Neste møte er i juni." in shown
+    assert not [line for line in shown.splitlines() if line.startswith(": ")]

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from workbench.cli import cli
-from workbench.errors import NotFound, PermissionDenied
-from workbench.search import coded_segments, parse_query, search
+from workbench.errors import InputError, NotFound, PermissionDenied
+from workbench.search import MAX_WIDTH, coded_segments, parse_query, query_notes, search
 from workbench.users import list_audit
 
 CODEBOOK = """\
@@ -206,3 +206,166 @@ def test_codings_with_context(sok):
     assert [(a.user, a.target) for a in list_audit(sok, action="reveal")] == [("anna", "coded_segments")]
     result = CliRunner().invoke(cli, ["--db", sok.url, "--user", "anna", "codings", "--context"], obj={})
     assert result.exit_code == 2 and "--code" in result.output
+
+
+# ------------------------------------------------------------------ query syntax, phrases, numbers
+
+NOTAT = "notat_tromso.txt"  # a document: paragraphs without speakers
+NOTAT_TEXT = ("Vi møttes i Tromsø i 2024, i samme rom som sist.\n\n"
+              "Avtalen ble signert, og avtalen gjelder til 2026. Rommet var fullt, og vi fikk også kaffe.\n\n"
+              + "Lang tekst " * 80 + "om tillit.\n")
+NFD = "notat_nfd.txt"  # the same word "også" written as "a" + a combining ring
+NFD_TEXT = "Kommunene har ogsa\u030a fått penger i 2024.\n"
+
+
+@pytest.fixture
+def notes(sok, tmp_path):
+    from workbench.ingest import ingest_paths
+
+    folder = tmp_path / "notater"
+    folder.mkdir()
+    (folder / NOTAT).write_text(NOTAT_TEXT, encoding="utf-8")
+    (folder / NFD).write_text(NFD_TEXT, encoding="utf-8")
+    (folder / "manifest.csv").write_text("file,kind,phase,pilot,county,date,language\n"
+                                         f"{NOTAT},dokument,fase 1,,,,nb\n{NFD},dokument,fase 1,,,,nb\n",
+                                         encoding="utf-8")
+    assert not ingest_paths(sok, [folder], user="anna").errors
+    return sok
+
+
+def test_a_phrase_matches_whole_words_only(notes):
+    # "rom" is not found inside "Tromsø" or "Rommet", "avtale" not inside "Avtalen"
+    assert _where(search(notes, '"rom"', source=NOTAT, user="anna")) == [(NOTAT, 1, "rom")]
+    assert search(notes, '"avtale"', source=NOTAT, user="anna") == []
+    assert _where(search(notes, '"avtalen"', source=NOTAT, user="anna")) == [(NOTAT, 2, "Avtalen"),
+                                                                            (NOTAT, 2, "avtalen")]
+    # a phrase that begins or ends with punctuation matches it as typed
+    assert _where(search(notes, '", i samme"', source=NOTAT, user="anna")) == [(NOTAT, 1, ", i samme")]
+    assert _where(search(notes, '"Troms"', source=NOTAT, user="anna")) == []
+
+
+def test_a_number_is_found_as_written(notes):
+    bare = search(notes, "2024", user="anna")
+    assert _where(bare) == [(NFD, 1, "2024"), (NOTAT, 1, "2024")]
+    assert bare == search(notes, '"2024"', user="anna")
+    assert _where(search(notes, "2026 tillit", source=NOTAT, user="anna")) == [(NOTAT, 2, "2026"),
+                                                                               (NOTAT, 3, "tillit")]
+    assert search(notes, "202", user="anna") == []  # a whole number, not a part of one
+
+
+def test_phrases_are_compared_in_nfc_and_hits_point_into_the_stored_text(notes):
+    stored = _turn(notes, NFD, 1)
+    assert "a\u030a" in stored  # the file is stored as it was written (NFD)
+    nfc, nfd = '"også fått"', '"ogsa\u030a fått"'
+    for query in (nfc, nfd):
+        hits = search(notes, query, user="anna")
+        assert [(h["source"], h["turn"]) for h in hits] == [(NFD, 1)], query
+        assert stored[hits[0]["start"]:hits[0]["end"]] == hits[0]["match"] == "ogsa\u030a fått"
+        assert hits[0]["right"] == " penger i 2024." and hits[0]["left"] == "Kommunene har "
+    # an NFD query finds the NFC text as well, with NFC offsets there
+    both = search(notes, '"ogsa\u030a"', user="anna")
+    assert [(h["source"], h["match"]) for h in both] == [(NFD, "ogsa\u030a"), (NOTAT, "også")]
+    assert len(both) == len(search(notes, '"også"', user="anna"))
+    text = _turn(notes, NOTAT, 2)
+    assert text[both[1]["start"]:both[1]["end"]] == "også"
+
+
+def test_commas_separate_words_like_spaces(sok):
+    assert parse_query("tillit,samarbeid") == ([], ["tillit", "samarbeid"])
+    assert parse_query("tillit, samarbeid 1,5") == ([], ["tillit", "samarbeid", "1,5"])
+    assert search(sok, "tillit,samarbeid", user="anna") == search(sok, "tillit samarbeid", user="anna") != []
+
+
+def test_an_unclosed_quote_and_operators_are_searched_as_words_with_a_notice(sok):
+    assert search(sok, '"tillit mellom', user="anna") == search(sok, "tillit mellom", user="anna") != []
+    [note] = query_notes('"tillit mellom')
+    assert "ikke lukket" in note and "\n" not in note
+    [note] = query_notes("tillit AND samarbeid")
+    assert "ikke operatorer" in note and "«AND»" in note
+    assert search(sok, "tillit AND samarbeid", user="anna") == search(sok, "tillit samarbeid", user="anna")
+    [note] = query_notes("-tillit")
+    assert "«-tillit» søkes som «tillit»" in note
+    assert query_notes('tillit "mellom partene" samarbeid, and') == []
+    result = CliRunner().invoke(cli, ["--db", sok.url, "--user", "anna", "search", '"tillit mellom'], obj={})
+    assert result.exit_code == 0
+    notice = [line for line in result.stderr.splitlines() if line.startswith("Merk: ")]
+    assert notice == ["Merk: " + query_notes('"tillit mellom')[0]]
+    assert result.stdout.strip().splitlines()[-1] == "3 treff."
+
+
+def test_a_query_that_begins_with_a_minus_says_how_to_search_for_it(sok):
+    result = CliRunner().invoke(cli, ["--db", sok.url, "--user", "anna", "search", "-tillit"], obj={})
+    assert result.exit_code == 2 and "workbench search -- -tillit" in result.output
+    out = _cli(sok, "search", "--", "-tillit")
+    assert "[tilliten]" in out and out.strip().splitlines()[-1] == "2 treff."
+    # a misspelt option is still just that
+    result = CliRunner().invoke(cli, ["--db", sok.url, "--user", "anna", "search", "--limt", "2", "x"], obj={})
+    assert result.exit_code == 2 and "--limit" in result.output and "-- " not in result.output
+    help_text = " ".join(_cli(sok, "search", "--help").split())
+    assert "find any of them" in help_text and "found exactly as whole words" in help_text
+    assert f"at most {MAX_WIDTH}" in help_text
+
+
+@pytest.mark.parametrize("limit", [0, -1])
+def test_a_limit_below_one_is_refused_in_one_line(sok, limit):
+    with pytest.raises(InputError, match="--limit 1 or more") as caught:
+        search(sok, "samarbeid", limit=limit, user="anna")
+    assert caught.value.code == "search.limit"
+    result = CliRunner().invoke(cli, ["--db", sok.url, "--user", "anna", "search", "samarbeid", "--limit",
+                                      str(limit)], obj={})
+    assert result.exit_code == 1 and result.output.strip().splitlines() == [
+        f"Error: limit {limit} is not a number of hits; give --limit 1 or more, or leave it out for every hit"]
+    assert len(search(sok, "samarbeid", limit=1, user="anna")) == 1
+
+
+def test_kwic_lines_keep_one_line_per_hit_and_a_capped_width(notes):
+    # a phrase across a line break: the match reads with a space, on the hit's one line
+    out = _cli(notes, "search", '"mellom partene"')
+    assert out.strip().splitlines() == [
+        f"{F1} 2 Prosjektleder 1:  Samarbeidet er godt, og tilliten [mellom partene] er stor.", "1 treff."]
+    # a huge --width is capped at MAX_WIDTH characters of context (library and command line)
+    hit = search(notes, '"om tillit"', width=100000, user="anna")[0]
+    assert len(hit["left"]) == MAX_WIDTH
+    lines = _cli(notes, "search", "samarbeid", "--width", "100000").strip().splitlines()
+    assert max(len(line) for line in lines) < 200  # short turns: no padding to 100000 characters
+    assert len({line.index("[") for line in lines[:-1]}) == 1
+    long = _cli(notes, "search", '"om tillit"', "--width", "100000").strip().splitlines()[0]
+    assert len(long) < 2 * MAX_WIDTH
+
+
+def test_turns_without_a_speaker_read_without_a_bare_colon(notes):
+    lines = _cli(notes, "turns", NOTAT).splitlines()
+    assert lines[0] == "[1] Vi møttes i Tromsø i 2024, i samme rom som sist."
+    assert _cli(notes, "turns", F1).splitlines()[1].startswith("[2] Sigrid Aune (prosjektleder): Samarbeidet")
+
+
+# ------------------------------------------------------------------ coding a hit, memos by code
+
+def test_code_hit_checks_the_offsets_for_every_unit_but_the_turn(sok):
+    from workbench.coding import code_hit, list_codings
+
+    length = len(_turn(sok, F1, 3))
+    fits = f"0 <= START < END <= {length}"
+    for start, end, says in ((5, 100000, fits), (10, 5, fits), (-1, 4, fits), ("a", 5, "not two numbers START:END")):
+        for unit in ("sentence", "match"):
+            with pytest.raises(InputError, match=says) as caught:
+                code_hit(sok, F1, 3, "kapasitet", start, end, unit=unit, user="anna")
+            assert caught.value.code == "span.invalid" and "\n" not in str(caught.value)
+    assert [c.turn for c in list_codings(sok, code="kapasitet", user="anna")] == [4]  # nothing coded on turn 3
+    rec = code_hit(sok, F1, 3, "kapasitet", 10, 26, user="anna")  # a real hit still codes its sentence
+    assert rec.start is None and rec.text == _turn(sok, F1, 3)
+
+
+def test_memos_by_code_take_any_letter_case_and_include_subcodes(sok):
+    from workbench.coding import add_memo, list_codings, list_memos
+
+    coding = list_codings(sok, code="kontrakt.relasjonell", user="anna")[0]
+    add_memo(sok, "Tillit som grunnlag.", coding_id=coding.id, user="anna")
+    add_memo(sok, "Relasjonell: se Macneil.", code="kontrakt.relasjonell", user="anna")
+    add_memo(sok, "Kapasitet: folk.", code="kapasitet", user="anna")
+    texts = ["Tillit som grunnlag.", "Relasjonell: se Macneil."]
+    assert [m.text for m in list_memos(sok, code="KONTRAKT.RELASJONELL", user="anna")] == texts
+    assert [m.text for m in list_memos(sok, code="kontrakt", user="anna")] == texts  # as codings --code
+    out = _cli(sok, "memos", "--code", "Kontrakt")
+    assert "Tillit som grunnlag." in out and "Macneil" in out and "Kapasitet" not in out
+    assert "kontrakt.relasjonell" in _cli(sok, "codings", "--code", "KONTRAKT.RELASJONELL")

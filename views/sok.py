@@ -11,8 +11,9 @@ from workbench.codebook import current_codes
 from workbench.coding import code_hit
 from workbench.errors import WorkbenchError
 from workbench.ingest import list_sources
-from workbench.search import coded_segments, search
-from workbench.ui.format import actor_label, count_noun, kwic_markdown, md_escape, shortened
+from workbench.search import coded_segments, query_notes, search
+from workbench.ui.format import (UNKNOWN_ACTOR_LABEL, actor_label, count_noun, kwic_markdown, md_escape,
+                                 shortened)
 from workbench.ui.session import acting_user, action, can, error_text, flash, get_db, require_data, show_flash
 
 PAGE = 25
@@ -36,8 +37,10 @@ find_tab, coded_tab = st.tabs(["Søk i teksten", "Kodede utdrag"])
 with find_tab:
     q1, q2 = st.columns([4, 1])
     query = q1.text_input("Søk etter", key="q", placeholder='samarbeid, tillit eller "felles ansvar"',
-                          help="Ord finnes i alle bøyningsformer (samarbeid finner samarbeidet); en frase i "
-                               "anførselstegn finnes ordrett.")
+                          help="Ord finnes i alle bøyningsformer (samarbeid finner samarbeidet), og flere ord "
+                               "(skilt med mellomrom eller komma) finner hvilket som helst av dem. En frase i "
+                               "anførselstegn finnes ordrett, som hele ord. Et tall finnes slik det er skrevet. "
+                               "AND, OR og NOT er ikke operatorer.")
     compounds = q2.checkbox("Med sammensetninger", key="compounds",
                             help="Finner også ordet inne i sammensatte ord (samarbeid i kommunesamarbeidet).")
     f1, f2, f3, f4 = st.columns(4)
@@ -48,6 +51,10 @@ with find_tab:
     code_filter = f4.selectbox("Turer med koden", [None, *[c["id"] for c in codes]], key="q_code",
                                format_func=lambda v: "Alle turer" if v is None else labels.get(v, v))
 
+    # "Vis flere" belongs to one search: a new query or filter starts on the first page again
+    scope = (query, compounds, source, actor, phase, code_filter)
+    if st.session_state.get("q_scope") != scope:
+        st.session_state["q_scope"], st.session_state["q_shown"] = scope, PAGE
     hits, failed = [], False
     if query.strip():
         try:
@@ -56,6 +63,9 @@ with find_tab:
         except WorkbenchError as exc:
             st.error(error_text(exc))
             failed = True
+    if query.strip() and not failed:
+        for note in query_notes(query):
+            st.warning(md_escape(note))
     if query.strip() and not hits and not failed:
         st.info("Ingen treff.")
     if hits:
@@ -117,12 +127,13 @@ with coded_tab:
                 st.caption(" · ".join(md_escape(v) for v in (r["source"], f"tur {r['turn']}", r["speaker"],
                                                              labels.get(r["code"], r["code"]), f"koder {r['coder']}")
                                       if v))
+                # a turn without a speaker (a document, notes) reads "Dokument / notater", as elsewhere
                 if r["before"]:
-                    st.markdown(f":gray[{md_escape(r['before']['speaker'] or '')}: "
+                    st.markdown(f":gray[{md_escape(r['before']['speaker'] or UNKNOWN_ACTOR_LABEL)}: "
                                 f"{md_escape(r['before']['text'][-300:])}]")
                 st.markdown(f"**{md_escape(r['text'])}**")
                 if r["after"]:
-                    st.markdown(f":gray[{md_escape(r['after']['speaker'] or '')}: "
+                    st.markdown(f":gray[{md_escape(r['after']['speaker'] or UNKNOWN_ACTOR_LABEL)}: "
                                 f"{md_escape(r['after']['text'][:300])}]")
                 if r["memo"]:
                     st.caption(f"Notat: {md_escape(r['memo'])}")

@@ -229,7 +229,8 @@ def find_segment(session: Session, source: Any, turn: Any) -> Segment:
 
 
 def _resolve_code(session: Session, code_id: Any, *, applicable: bool = False) -> Code:
-    """The code with this id; NotFound naming the nearest valid ids otherwise.
+    """The code with this id (in any letter case when that names one code); NotFound naming the
+    nearest valid ids otherwise.
 
     With ``applicable`` (applying a code) the "did you mean" names only codes that can be applied
     (codable, not retired); otherwise ``workbench.codebook.store.resolve_code`` answers.
@@ -240,15 +241,15 @@ def _resolve_code(session: Session, code_id: Any, *, applicable: bool = False) -
     code = session.get(Code, text)
     if code is not None:
         return code
+    rows = session.execute(select(Code.id, Code.retired, Code.codable)).all()
+    lowered = [cid for cid, _, _ in rows if cid.lower() == text.lower()]
+    if len(lowered) == 1:  # any letter case: KONTRAKT.HYBRID is kontrakt.hybrid
+        return session.get(Code, lowered[0])
     if not applicable:
         return resolve_code(session, text)
-    rows = session.execute(select(Code.id, Code.retired, Code.codable)).all()
     if not rows:
         raise NotFound(f"unknown code {text!r}: no codebook is loaded; "
                        "run `workbench codebook load FILE` first", code="codebook.empty", code_id=text)
-    lowered = [cid for cid, _, _ in rows if cid.lower() == text.lower()]
-    if len(lowered) == 1:
-        return session.get(Code, lowered[0])
     pool = [cid for cid, retired, codable in rows if not retired and (codable or not applicable)]
     pool = pool or [cid for cid, _, _ in rows]
     close = difflib.get_close_matches(text, pool, n=3, cutoff=0.6)
@@ -530,11 +531,12 @@ def list_codings(db: Database, *, user: str | None = None, source: Any = None, c
             query = query.where(Coding.coder_id == _find_user(session, coder).id)
         if code is not None:
             cid = _resolve_code(session, code).id
-            query = query.where(or_(Coding.code_id == cid, Coding.code_id.like(_like_prefix(cid))))
+            query = query.where(or_(Coding.code_id == cid, Coding.code_id.like(_like_prefix(cid), escape="\\")))
         return [_record(session, c) for c in session.scalars(query)]
 
 
 def _like_prefix(code_id: str) -> str:
+    """A LIKE pattern for the subcodes of ``code_id`` (use it with ``escape="\\"``)."""
     escaped = code_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return escaped + ".%"
 
@@ -606,7 +608,8 @@ def list_memos(db: Database, *, user: str | None = None, source: Any = None, cod
     """Memos, oldest first; filters combine.
 
     ``source`` keeps memos on that source, its turns and its codings; ``code`` keeps memos on that
-    code and on codings of it.
+    code and on codings of it, its subcodes included (as :func:`list_codings`: ``kontrakt`` lists
+    the memos on ``kontrakt.hybrid`` too).
     """
     with db.session() as session:
         query = select(Memo).order_by(Memo.id)
@@ -622,8 +625,10 @@ def list_memos(db: Database, *, user: str | None = None, source: Any = None, cod
                                     Memo.coding_id.in_(coding_ids)))
         if code is not None:
             cid = _resolve_code(session, code).id
-            query = query.where(or_(Memo.code_id == cid,
-                                    Memo.coding_id.in_(select(Coding.id).where(Coding.code_id == cid))))
+            under = _like_prefix(cid)
+            coded = select(Coding.id).where(or_(Coding.code_id == cid, Coding.code_id.like(under, escape="\\")))
+            query = query.where(or_(Memo.code_id == cid, Memo.code_id.like(under, escape="\\"),
+                                    Memo.coding_id.in_(coded)))
         return [_memo_record(session, m) for m in session.scalars(query)]
 
 
@@ -1129,19 +1134,24 @@ def code_hit(db: Database, source: Any, turn: Any, code: str, start: int, end: i
              unit: str = "sentence") -> CodingRecord:
     """Code a search hit (``start``/``end`` in the turn text, as ``workbench.search`` gives it):
     its ``unit`` = the sentence(s) holding it (default), the matched words only, or the whole
-    turn. A sentence that is the whole turn is coded as the whole turn."""
+    turn. A sentence that is the whole turn is coded as the whole turn. For the sentence and the
+    match, ``start``/``end`` must be numbers with 0 <= start < end <= the turn's length
+    (InputError ``span.invalid`` otherwise)."""
     if unit not in HIT_UNITS:
         raise InputError(f"unit {unit!r} is not one of {', '.join(HIT_UNITS)}")
     with db.session() as session:
         segment = find_segment(session, source, turn)
         text = segment.text
+        if unit != "turn":  # the hit must lie in the turn, whatever is coded around it
+            first, last = _span_to_source(segment, (start, end))
+            start, end = first - segment.start_char, last - segment.start_char
     span: tuple[int, int] | None
     if unit == "turn":
         span = None
     elif unit == "match":
-        span = (int(start), int(end))
+        span = (start, end)
     else:
-        span = sentence_span(text, int(start), int(end))
+        span = sentence_span(text, start, end)
     if span is not None and span[0] <= 0 and span[1] >= len(text):
         span = None
     return apply_code(db, source, turn, code, user=user, span=span)

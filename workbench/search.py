@@ -3,15 +3,26 @@ code with one turn of context on each side.
 
 Matching rules of :func:`search`
 --------------------------------
-* The query is split into *terms*: each text in double quotes is a phrase, every other
-  whitespace-separated word is a word term. A hit is an occurrence of any term (terms are OR-ed).
+* The query is split into *terms*: each text in double quotes is a phrase, every other word
+  (separated by white space or commas) is a word term. A hit is an occurrence of any term (terms
+  are OR-ed). There are no operators: AND, OR, NOT and a leading "-" are not understood
+  ("-tillit" is "tillit"); a quote without its closing quote is left out and the words after it
+  are words. :func:`query_notes` says so in one line each, for the CLI and the page to show.
+* The query is read in Unicode NFC, and so is the text it is compared with: a phrase typed with
+  "å" as one character or as "a" plus a combining ring finds both spellings in the text, and the
+  hit's ``start``/``end`` are offsets into the text as stored.
 * A **word** matches a word token whose lemma equals the query word's lemma, case-insensitive.
   Lemmas come from the project's cached lemma layer (:mod:`workbench.nlp`): a token's lemma in its
   source's language and in the other written standard, against the query word's bokmål and
   nynorsk lemmas, so "samarbeid" finds "samarbeidet"/"Samarbeidet" (bokmål tables list that form
   under "samarbeide", nynorsk under "samarbeid") and "tillit" finds "tilliten".
-* A **phrase** ("tillit mellom partene") matches its text literally, case-insensitive; any run of
-  whitespace in the phrase matches any run of whitespace in the turn (line breaks included).
+* A word without a letter (a number: "2024", "1,5") has no lemma: it matches as written, as a
+  one-word phrase.
+* A **phrase** ("tillit mellom partene") matches its text literally, case-insensitive, as whole
+  words: "rom" does not find "Tromsø" or "rommet". A phrase that begins or ends with a letter or
+  digit must begin or end at a word boundary there; one that begins or ends with punctuation
+  ('"(rom"') matches that punctuation as typed. Any run of whitespace in the phrase matches any
+  run of whitespace in the turn (line breaks included).
 * ``compounds=True``: a word also matches a token one of whose lemmas *contains the query lemma
   as a compound part*: at its start ("samarbeid" -> "samarbeidsavtalen"), or after a first part of
   at least 3 letters ("kommunesamarbeidet", lemma "kommunesamarbeide"). A query lemma shorter than
@@ -19,7 +30,7 @@ Matching rules of :func:`search`
 
 Each hit is a dict: ``source, turn, speaker`` (the pseudonym, never the label as written),
 ``actor, phase, match`` (the matched text as written), ``left, right`` (up to ``width`` characters
-of context, on one line) and ``start, end`` (code-point offsets of the match in the turn's text,
+of context, at most ``MAX_WIDTH``, on one line) and ``start, end`` (code-point offsets of the match in the turn's text,
 as ``apply_code(..., span=(start, end))`` takes them).
 
 Speed: the turns' tokens and lemmas are read as ingest stored them (``segments.lemmas``, see
@@ -32,6 +43,7 @@ once per distinct word (memoised by the lemma layer).
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -44,16 +56,103 @@ from .store.lookup import find_source
 UNKNOWN = "(ukjent)"  # a filter value selecting missing metadata (analysis.UNKNOWN)
 _PHRASE = re.compile(r'"([^"]*)"')
 _WS = re.compile(r"\s")
+# query words are separated by white space and by commas, except a comma inside a number ("1,5")
+_SEPARATOR = re.compile(r"\s+|(?<!\d),|,(?!\d)")
+# a word character for phrase boundaries: letters, digits, "_" and combining marks (so that a
+# phrase never ends before the accent of its last letter)
+_WORD_CHARS = r"\w\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_WORD_CHAR = re.compile(f"[{_WORD_CHARS}]")
+OPERATORS = ("AND", "OR", "NOT")  # not operators here: said so by query_notes
 MIN_COMPOUND_PREFIX = 3
+MAX_WIDTH = 500  # characters of context on each side of a hit, at most
+
+
+def _words(text: str) -> list[str]:
+    """The words of the text outside phrases, as typed (punctuation around them left out)."""
+    out = []
+    for w in _SEPARATOR.split(text):
+        w = w.strip(".,;:!?()[]'«»")
+        if w[:1] in ("-", "+") and w[1:2].isalpha():  # "-tillit": not an operator, the word
+            w = w[1:]
+        if any(ch.isalpha() or ch.isdigit() for ch in w):
+            out.append(w)
+    return out
 
 
 def parse_query(query: str) -> tuple[list[str], list[str]]:
-    """(phrases, words) of a query: double-quoted phrases and the remaining words."""
-    text = str(query or "")
+    """(phrases, words) of a query (in NFC): double-quoted phrases and the remaining words,
+    separated by white space or commas. A quote without its closing quote is left out."""
+    text = unicodedata.normalize("NFC", str(query or ""))
     phrases = [" ".join(p.split()) for p in _PHRASE.findall(text) if p.strip()]
     rest = _PHRASE.sub(" ", text).replace('"', " ")
-    words = [w.strip(".,;:!?()[]'«»") for w in rest.split()]
-    return phrases, [w for w in words if any(ch.isalpha() or ch.isdigit() for ch in w)]
+    return phrases, _words(rest)
+
+
+def query_notes(query: str) -> list[str]:
+    """One-line notices (Norwegian, for the CLI and the page) where :func:`search` reads the query
+    otherwise than it may look: an unclosed quote, and AND/OR/NOT or "-" written as operators."""
+    text = unicodedata.normalize("NFC", str(query or ""))
+    rest = _PHRASE.sub(" ", text)
+    notes = []
+    if '"' in rest and _words(rest.split('"', 1)[1]):
+        notes.append('Anførselstegnet er ikke lukket, så ordene etter det søkes hver for seg (treff på '
+                     'hvilket som helst av dem); lukk frasen med " for å søke etter den ordrett.')
+    raw = [w.strip(".,;:!?()[]'«»") for w in _SEPARATOR.split(rest.replace('"', " "))]
+    used = [w for w in OPERATORS if w in raw]
+    if used:
+        quoted = [f"«{w}»" for w in used]
+        names = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " og " + quoted[-1]
+        notes.append(f"AND, OR og NOT er ikke operatorer i søket: {names} søkes som "
+                     f"{'et vanlig ord' if len(used) == 1 else 'vanlige ord'}, og treff på hvilket som helst av "
+                     "ordene vises; skriv ord som skal stå sammen, i anførselstegn.")
+    minus = [w for w in raw if w[:1] in ("-", "+") and w[1:2].isalpha()]
+    if minus:
+        notes.append(f"«{minus[0][0]}» foran et ord er ikke en operator i søket: «{minus[0]}» søkes som "
+                     f"«{minus[0][1:]}».")
+    return notes
+
+
+def _literal(phrase: str) -> re.Pattern:
+    """A phrase (or a word without a lemma) as a pattern: case-insensitive, any white space for
+    white space, whole words where it begins or ends with a word character."""
+    body = r"\s+".join(re.escape(w) for w in phrase.split())
+    if _WORD_CHAR.match(phrase[0]):
+        body = f"(?<![{_WORD_CHARS}])" + body
+    if _WORD_CHAR.match(phrase[-1]):
+        body += f"(?![{_WORD_CHARS}])"
+    return re.compile(body, re.IGNORECASE)
+
+
+def _nfc_offsets(text: str) -> tuple[str, list[int], list[int]] | None:
+    """``text`` in NFC with, for each of its characters, where the text it came from starts and
+    ends in ``text``; None when ``text`` is NFC already. Each base character and the combining
+    marks after it are normalised together, so a match never splits what they became."""
+    if unicodedata.is_normalized("NFC", text):
+        return None
+    parts, starts, ends = [], [], []
+    begin = 0
+    for i in range(1, len(text) + 1):
+        if i == len(text) or not unicodedata.combining(text[i]):
+            piece = unicodedata.normalize("NFC", text[begin:i])
+            parts.append(piece)
+            starts += [begin] * len(piece)
+            ends += [i] * len(piece)
+            begin = i
+    return "".join(parts), starts, ends
+
+
+def _literal_spans(text: str, patterns: list[re.Pattern]) -> list[tuple[int, int]]:
+    """Where the patterns match ``text`` read in NFC, as offsets into ``text`` as it is."""
+    if not patterns:
+        return []
+    mapped = _nfc_offsets(text)
+    plain = text if mapped is None else mapped[0]
+    found = []
+    for pattern in patterns:
+        for m in pattern.finditer(plain):
+            if m.end() > m.start():
+                found.append(m.span() if mapped is None else (mapped[1][m.start()], mapped[2][m.end() - 1]))
+    return found
 
 
 def _query_lemmas(word: str) -> set[str]:
@@ -78,7 +177,7 @@ def _code_filter(session, code: str):
 
     cid = _resolve_code(session, code).id
     return select(Coding.segment_id).where(or_(Coding.code_id == cid,
-                                               Coding.code_id.like(_like_prefix(cid)))).distinct()
+                                               Coding.code_id.like(_like_prefix(cid), escape="\\"))).distinct()
 
 
 def _turn_rows(db: Database, *, source=None, actor=None, phase=None, code=None) -> list[dict[str, Any]]:
@@ -150,7 +249,8 @@ def search(db: Database, query: str, *, source: Any = None, actor: str | None = 
     Filters: ``source`` (file name or id), ``actor``, ``phase``, ``code`` (turns carrying the code
     or one of its subcodes, by any coder). An actor or phase that is not in the database is an
     error naming the known ones ("Fase 2" is taken as "fase 2"). Hits in source, turn and
-    position order; at most ``limit`` of them.
+    position order; at most ``limit`` of them (1 or more; None: all). ``width`` is capped at
+    ``MAX_WIDTH``.
     """
     from .ingest import ensure_lemmas
     from .nlp import AnalysedText, analyse, lemma_of, stored_text
@@ -158,13 +258,25 @@ def search(db: Database, query: str, *, source: Any = None, actor: str | None = 
     phrases, words = parse_query(query)
     if not phrases and not words:
         raise InputError("empty search: give a word, or a phrase in double quotes", code="search.empty")
+    if limit is not None:  # 0 or -1 is a mistake, never "one hit" or "all hits"
+        try:
+            whole = int(limit) == limit and int(limit) >= 1
+        except (TypeError, ValueError):
+            whole = False
+        if not whole:
+            raise InputError(f"limit {limit!r} is not a number of hits; give --limit 1 or more, or leave it "
+                             "out for every hit", code="search.limit", limit=limit)
+        limit = int(limit)
     if actor is not None or phase is not None:  # a misspelt filter is an error, never "no hits"
         from .analysis.aggregate import check_filters
 
         checked = check_filters(db, {"actor": actor, "phase": phase})
         actor, phase = checked["actor"], checked["phase"]
-    width = max(0, int(width))
-    patterns = [re.compile(r"\s+".join(re.escape(w) for w in p.split()), re.IGNORECASE) for p in phrases]
+    width = max(0, min(int(width), MAX_WIDTH))
+    # a word without a letter (a number) has no lemma: it matches as written, as a phrase does
+    literal = phrases + [w for w in words if not any(map(str.isalpha, w))]
+    words = [w for w in words if any(map(str.isalpha, w))]
+    patterns = [_literal(p) for p in dict.fromkeys(literal)]
     targets: set[str] = set()
     for w in words:
         targets |= _query_lemmas(w)
@@ -194,9 +306,7 @@ def search(db: Database, query: str, *, source: Any = None, actor: str | None = 
                         spans[i].append((start, end))
     hits: list[dict[str, Any]] = []
     for i, row in enumerate(rows):
-        found = spans[i]
-        for pattern in patterns:
-            found += [(m.start(), m.end()) for m in pattern.finditer(row["text"]) if m.end() > m.start()]
+        found = spans[i] + _literal_spans(row["text"], patterns)
         for start, end in sorted(set(found)):
             hits.append(_hit(row, start, end, width))
             if limit is not None and len(hits) >= limit:
@@ -249,4 +359,4 @@ def coded_segments(db: Database, code: str, *, source: Any = None, coder: str | 
     return out
 
 
-__all__ = ["search", "coded_segments", "parse_query"]
+__all__ = ["search", "coded_segments", "parse_query", "query_notes", "MAX_WIDTH"]

@@ -86,7 +86,8 @@ def sources(ctx: click.Context, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def turns(ctx: click.Context, source: str, as_json: bool) -> None:
-    """Show the segments (speaker turns, notes items, paragraphs) of SOURCE (id or file name)."""
+    """Show the segments (speaker turns, notes items, paragraphs) of SOURCE (id or file name): each
+    with its speaker or heading, if it has one."""
     from ..ingest import list_turns
 
     rows = list_turns(open_db(ctx), source, user=acting_user(ctx))
@@ -94,9 +95,8 @@ def turns(ctx: click.Context, source: str, as_json: bool) -> None:
         echo_json(rows)
         return
     for r in rows:
-        who = r["speaker"] or r.get("heading") or ""
-        actor = f" ({r['actor']})" if r.get("actor") else ""
-        click.echo(f"[{r['index']}] {who}{actor}: {r['text']}")
+        who = (r["speaker"] or r.get("heading") or "") + (f" ({r['actor']})" if r.get("actor") else "")
+        click.echo(f"[{r['index']}] {who}: {r['text']}" if who else f"[{r['index']}] {r['text']}")
 
 
 @click.command()

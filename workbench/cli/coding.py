@@ -185,7 +185,7 @@ def _target_no(kind: str) -> str:
 
 @click.command()
 @click.option("--source", help="Memos on this source, its turns and its codings.")
-@click.option("--code", help="Memos on this code and its codings.")
+@click.option("--code", help="Memos on this code and its codings, subcodes included (as codings --code).")
 @click.option("--coding", "coding_id", type=int, help="Memos on this coding.")
 @click.option("--author", help="Only memos written by this user.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")

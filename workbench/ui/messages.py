@@ -43,6 +43,7 @@ MESSAGES: dict[str, str] = {
     "undo.changed": "Kan ikke angre: kodingen eller forslaget er endret siden. Rett det opp for hånd.",
     # search, agreement, media
     "search.empty": "Skriv et ord å søke etter, eller en frase i anførselstegn.",
+    "search.limit": "Antall treff som skal vises, må være 1 eller mer (ikke «{limit}»).",
     "agreement.unknown_coder": "Fant ingen kodinger av «{coder}».",
     "agreement.coder_twice": "Koderen «{coder}» er valgt to ganger.",
     "agreement.two_coders": "Enighet krever minst to kodere.",
