@@ -73,8 +73,8 @@ from sqlalchemy import Integer, cast, func, or_, select
 from .access import requires
 from .errors import InputError, NotFound, WorkbenchError
 from .store import AuditEvent, Code, Coding, Database, Segment, Source, Speaker, User
+from .store.db import CONSENSUS_CODER
 
-CONSENSUS_CODER = "konsensus"
 UNITS = ("segment", "char")
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 TABLE_COLUMNS = ("unit", "coder", "value")

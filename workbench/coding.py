@@ -25,13 +25,12 @@ from sqlalchemy.orm import Session
 from .access import current, requires
 from .errors import InputError, NotFound, WorkbenchError
 from .store import AuditEvent, Code, CodebookVersion, Coding, Database, Memo, Segment, Source, Suggestion, TrainedModel, User
-from .store.db import Transaction, get_or_create_user
+from .store.db import CONSENSUS_CODER, Transaction, get_or_create_user
 from .codebook.store import resolve_code
 from .store.lookup import find_source, or_list
 from .store.models import utcnow
 
 ORIGINS = ("manual", "lexicon", "model", "imported")
-CONSENSUS_CODER = "konsensus"   # the agreed coding (workbench.agreement.CONSENSUS_CODER)
 STATUSES = ("pending", "accepted", "rejected", "withdrawn")  # withdrawn: its code was retired
 ORDERS = ("score", "uncertain")
 

@@ -31,9 +31,9 @@ from sqlalchemy import (Integer, String, and_, column, distinct, func, literal, 
                         true, values)
 
 from ..store import Coding, Pseudonym, Segment, Source, Speaker, User
+from ..store.db import CONSENSUS_CODER
 
 UNKNOWN = "(ukjent)"
-CONSENSUS_CODER = "konsensus"   # the stored consensus (workbench.agreement.CONSENSUS_CODER)
 PG_WORK_MEM = "64MB"  # the statements hash ~1M (segment, code) pairs; the default 4MB spills to disk
 
 

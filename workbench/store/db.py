@@ -266,7 +266,7 @@ def database_error(url: str, exc: OperationalError) -> WorkbenchError:
     return WorkbenchError(f"database {url} failed: {text}")
 
 
-CONSENSUS_CODER = "konsensus"   # the agreed coding (workbench.agreement.CONSENSUS_CODER)
+CONSENSUS_CODER = "konsensus"   # the coder holding the agreed coding of a turn (workbench.agreement)
 
 
 def check_new_user_name(name: str) -> None:
