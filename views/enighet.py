@@ -62,7 +62,8 @@ with friendly_errors():
                    f"kodet {'den' if len(left_out) == 1 else 'dem'}: {md_escape(name_list(left_out))}.")
     if result["interviewer_turns_left_out"]:
         st.caption(f"{count_noun(result['interviewer_turns_left_out'], 'intervjuertur', 'intervjuerturer')} er ikke "
-                   "med: ingen koder dem, og de ville bare gitt enighet om «ingen kode».")
+                   "med: intervjuerens spørsmål telles ikke, som i dashbordene (uten koder ville de bare gitt "
+                   "enighet om «ingen kode»).")
     if "consensus_turns" in result:  # as `workbench agreement` says it
         n = result["consensus_turns"]
         st.info(f"Konsensus sammenlignes bare på turene der en omforent koding er registrert: "

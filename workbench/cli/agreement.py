@@ -146,8 +146,8 @@ def _summary(result: dict) -> list[str]:
     interviewers = result.get("interviewer_turns_left_out") or 0
     if interviewers:
         lines.append(f"{count_noun(interviewers, 'intervjuertur', 'intervjuerturer')} (aktør forsker) er ikke med: "
-                     "ingen koder dem, og de ville bare gitt enighet om «ingen kode». Ta dem med med "
-                     "--include-interviewers.")
+                     "intervjuerens spørsmål telles ikke, som i dashbordene (uten koder ville de bare "
+                     "gitt enighet om «ingen kode»). Bruk --include-interviewers for å ta dem med.")
     if "consensus_turns" in result:
         n = result["consensus_turns"]
         lines.append(f"Konsensus sammenlignes bare på turene der konsensus er registrert ({n}); turer uten "
