@@ -171,13 +171,27 @@ def test_coding_the_same_again_says_it_was_coded_already(small_db, component):
 
     at = open_page(SOK)  # a search hit coded again
     at.text_input(key="q").input("tillit").run()
-    at.selectbox(key="q_apply_code").set_value("kontrakt.hybrid")
+    at.selectbox(key="q_apply_code").set_value("kontrakt.hybrid").run()
     at.button(key="code_hit_0").click().run()
     assert [md_unescape(s.value).startswith("Kodet ") for s in at.success] == [True]
     at.button(key="code_hit_0").click().run()
     assert not at.success
     assert [md_unescape(i.value) for i in at.info] == [
         "Hele turen (tur 3 i fg_fase1.txt) var allerede kodet med «Hybrid kontrakt» av deg."]
+
+
+def test_a_search_hit_is_coded_only_with_a_code_the_researcher_chose(small_db):
+    """No code is chosen for the hits at first, so "Kod" cannot code them with the codebook's
+    first code by accident; once a code is chosen, it codes with that one."""
+    at = open_page(SOK)
+    at.text_input(key="q").input("tillit").run()
+    assert at.selectbox(key="q_apply_code").value is None
+    assert at.button(key="code_hit_0").disabled
+    assert not list_codings(small_db, coder="kari")
+    at.selectbox(key="q_apply_code").set_value("kontrakt.hybrid").run()
+    assert not at.button(key="code_hit_0").disabled
+    at.button(key="code_hit_0").click().run()
+    assert [c.code for c in list_codings(small_db, coder="kari")] == ["kontrakt.hybrid"]
 
 
 def test_a_selection_covering_the_whole_turn_is_a_whole_turn_coding(small_db, component):
@@ -372,7 +386,7 @@ def test_search_finds_inflected_forms_and_codes_a_hits_sentence_in_one_click(sma
     assert "1 treff i 1 tur." in shown and "Tilliten" in shown
     at.text_input(key="q").input("kontrakt").run()
     assert "2 treff i 2 turer" in texts(at)
-    at.selectbox(key="q_apply_code").set_value("kontrakt.hybrid")
+    at.selectbox(key="q_apply_code").set_value("kontrakt.hybrid").run()
     at.button(key="code_hit_1").click().run()  # the second hit: fase 2, turn 3
     mine = list_codings(small_db, coder="kari")
     assert [(c.source, c.turn, c.text) for c in mine] == [
@@ -498,6 +512,7 @@ def test_a_coded_span_or_hit_cut_short_in_the_message_ends_with_an_ellipsis(smal
     at = open_page(SOK)
     at.selectbox(key="q_source").set_value("notat_fase2.md")
     at.text_input(key="q").input("tillit").run()
+    at.selectbox(key="q_apply_code").set_value("kontrakt.hybrid").run()
     at.button(key="code_hit_0").click().run()  # coded as its sentence (the default)
     assert md_unescape(at.success[0].value) == (f"Kodet «{sentence[:60]}…» (tur 1 i notat_fase2.md) med "
                                                  "«Hybrid kontrakt».")

@@ -74,7 +74,8 @@ with find_tab:
         may_code = can("code") and codable
         if may_code:
             c1, c2 = st.columns([3, 2])
-            code = c1.selectbox("Kode for treffene", codable, key="q_apply_code",
+            code = c1.selectbox("Kode for treffene", codable, key="q_apply_code", index=None,
+                                placeholder="Velg koden treffene skal kodes med",
                                 format_func=lambda c: f"{labels.get(c, c)} ({c})")
             unit = c2.radio("Det som kodes", list(SPANS), key="q_unit", horizontal=True, format_func=SPANS.get)
         shown = st.session_state.get("q_shown", PAGE)
@@ -98,8 +99,9 @@ with find_tab:
                                                                actor_label(hit["actor"]) if hit["actor"] else None,
                                                                hit["phase"]) if v))
                 if may_code:
-                    button.button("Kod", key=f"code_hit_{i}", on_click=code_this, args=(hit,),
-                                  help="Koder treffet med koden valgt over.")
+                    button.button("Kod", key=f"code_hit_{i}", on_click=code_this, args=(hit,), disabled=code is None,
+                                  help="Koder treffet med koden valgt over." if code is not None
+                                  else "Velg først koden treffene skal kodes med (over treffene).")
         if len(hits) > shown:
             st.button(f"Vis flere ({len(hits) - shown} til)", key="q_more",
                       on_click=lambda: st.session_state.__setitem__("q_shown", shown + PAGE))
