@@ -319,7 +319,21 @@ def test_decisions_retrain_the_model_in_the_background_and_uncertain_first(small
     assert started[-1]["suggest_source"] == "intervju_fase2.txt"
     run = active.retraining(small_db, user="kari")
     assert run is not None and run.done and run.error is None and run.decisions == 2
-    assert "Modellen ble trent på nytt etter 2 kodebeslutninger" in texts(at)
+    assert "Modellen ble trent på nytt etter 2 kodebeslutninger i prosjektet" in texts(at)
+
+
+def test_new_suggestions_of_a_retraining_are_said_for_their_own_source_only(small_db, component, monkeypatch):
+    """The run's new suggestions are for the source that was on screen: another source does not
+    claim them as its own, and the decisions are said to be the project's."""
+    import workbench.suggest.active as active
+
+    run = active.Retraining(small_db.url, 910, source="fg_fase1.txt", suggested=2, finished=1.0)
+    monkeypatch.setitem(active._running, small_db.url, run)
+    at = _source(open_page(KODING), "intervju_fase2.txt")
+    assert "Modellen ble trent på nytt etter 910 kodebeslutninger i prosjektet; 2 nye forslag for «fg_fase1.txt»." \
+        in texts(at)
+    at = _source(open_page(KODING), "fg_fase1.txt")
+    assert "2 nye forslag for denne kilden." in texts(at)
 
 
 def test_the_page_says_when_the_model_is_being_retrained_and_when_that_failed(small_db, component, monkeypatch):

@@ -350,8 +350,11 @@ if run is not None and not run.done:
 elif run is not None and run.error is not None:
     st.warning(f"Treningen i bakgrunnen mislyktes: {error_text(run.error)}")
 elif run is not None:
-    st.caption(f"Modellen ble trent på nytt etter {run.decisions} kodebeslutninger"
-               + (f"; {count_noun(run.suggested, 'nytt forslag', 'nye forslag')} for kilden." if run.suggested
+    # the decisions are the whole project's (every coder's); the new suggestions are for one source
+    where = "denne kilden" if run.source == file else f"«{md_escape(str(run.source))}»"
+    st.caption(f"Modellen ble trent på nytt etter {count_noun(run.decisions, 'kodebeslutning', 'kodebeslutninger')} "
+               "i prosjektet"
+               + (f"; {count_noun(run.suggested, 'nytt forslag', 'nye forslag')} for {where}." if run.suggested
                   else "."))
 if not pending:
     st.caption("Ingen ventende forslag for denne kilden.")

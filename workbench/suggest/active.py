@@ -44,6 +44,7 @@ class Retraining:
     error: BaseException | None = None
     finished: float | None = None
     suggested: int | None = None  # new pending suggestions made with the new model (``suggest_source``)
+    source: Any = None  # ``suggest_source``: the source those suggestions are for
 
     @property
     def done(self) -> bool:
@@ -105,7 +106,7 @@ def maybe_retrain(db: Database, *, user: str | None, every: int | None = None, b
         current = _running.get(db.url)
         if current is not None and not current.done:
             return None
-        run = Retraining(db.url, n)
+        run = Retraining(db.url, n, source=suggest_source)
         _running[db.url] = run
 
     def work() -> None:
