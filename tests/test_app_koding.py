@@ -560,6 +560,9 @@ def test_going_to_a_turn_the_filter_hides_says_so_and_offers_all_turns(small_db,
     assert component.calls[-1]["scroll_to"] == 3 and not at.info
     at.number_input(key="jump").set_value(4).run()  # a turn the filter shows: no note
     assert not at.info
+    at.number_input(key="jump").set_value(999).run()  # past the last turn: said in Norwegian
+    assert not at.exception
+    assert [w.value for w in at.warning] == ["Kilden har ingen tur 999: turene er nummerert 1–5."]
 
 
 def test_the_training_message_writes_seconds_with_a_decimal_comma(small_db, component, monkeypatch):

@@ -75,8 +75,8 @@ actors = f2.multiselect("Aktør", sorted({t["actor"] for t in turns if t["actor"
                         placeholder="Alle aktører")
 code_filter = f3.selectbox("Vis turer med koden", [None, *[c["id"] for c in codes]], key="f_code",
                            format_func=lambda c: "Alle turer" if c is None else labels.get(c, c))
-jump = f4.number_input("Gå til tur", min_value=1, max_value=max(texts), value=None, step=1, key="jump",
-                       placeholder="nr.")
+jump = f4.number_input("Gå til tur", min_value=1, value=None, step=1, key="jump", placeholder="nr.",
+                       help=f"Turene er nummerert 1–{max(texts)}.")
 o1, o2, o3 = st.columns(3)
 show_suggestions = o1.toggle("Vis forslag i teksten", value=True, key="show_suggestions")
 interviewer_suggestions = o2.toggle("Forslag også for intervjuerens turer", value=False, key="interviewer_suggestions",
@@ -167,6 +167,8 @@ with text_col:
     if not shown:
         st.info("Ingen turer passer til filteret.")
     visible = {t["index"] for t in shown}
+    if jump is not None and jump not in texts:  # past the last turn: said in Norwegian, not by a red icon
+        st.warning(f"Kilden har ingen tur {jump}: turene er nummerert 1–{max(texts)}.")
     if jump in texts and jump not in visible:
         st.info(f"Tur {jump} er skjult av filteret (taler, aktør eller kode). Tøm filteret for å se den.")
         st.button("Vis alle turer", key="show_all_turns", on_click=show_all_turns)
@@ -261,7 +263,8 @@ with work_col:
 
             b1, b2, b3 = st.columns(3)
             b1.button("Lagre notat", key="save_coding_memo", on_click=save_coding_memo)
-            b2.button("Fjern kodingen", key="remove_selected", on_click=remove_or_ask, args=(selected.id,))
+            b2.button("Fjern", key="remove_selected", on_click=remove_or_ask, args=(selected.id,),
+                      help="Fjern kodingen (Angre henter den tilbake).")
             b3.button("Lukk", key="close_selected", on_click=lambda: st.session_state.pop("selected_coding", None))
             if st.session_state.get(CONFIRM_REMOVE) == selected.id:
                 coder = md_escape(selected.coder)
