@@ -196,7 +196,7 @@ def test_review_lists_accepts_and_rejects(run):
 
 def test_review_lists_each_suggestions_measured_precision_and_recall(run):
     """The model's cross-validated figures beside a model hit, the lexicon's figures on the coded
-    texts (3 of 4 hits right, 3 of 6 coded turns found) beside a lexicon hit."""
+    texts (6 of 8 hits right, 6 of 12 coded turns found) beside a lexicon hit."""
     from workbench.store import TrainedModel
 
     db = run.db
@@ -208,7 +208,7 @@ def test_review_lists_each_suggestions_measured_precision_and_recall(run):
             Suggestion(segment_id=segs[2].id, code_id="styring.nettverk", method="model", score=0.52)])
         tx.session.add(TrainedModel(method="model", blob=b"", info={
             "cv": {"styring.nettverk": {"precision": 0.8, "recall": 0.4}},
-            "lexicon_precision": {"kontrakt.relasjonell": {"hits": 4, "correct": 3, "positives": 6,
+            "lexicon_precision": {"kontrakt.relasjonell": {"hits": 8, "correct": 6, "positives": 12,
                                                            "precision": 0.7}}}))
     listing = run("review")
     assert listing.exit_code == 0, listing.output

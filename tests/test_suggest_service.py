@@ -497,15 +497,21 @@ def test_train_with_anchors_that_hold_no_utterance_stops_and_keeps_the_model(tra
 
 
 def test_lexicon_suggestions_show_the_lexicons_measured_precision_and_recall(db):
-    """A fallback (lexicon) suggestion carries figures too: of the coded turns, the lexicon hit two
-    (one coded with the code) and found one of the two turns coded with it -> 50 % / 50 %. A model
-    suggestion keeps the model's cross-validated figures."""
-    from workbench.coding import list_suggestions
+    """A fallback (lexicon) suggestion carries figures too: of the coded turns, the lexicon hit six
+    (four coded with the code) and found four of the six turns coded with it -> 67 % / 67 %. A model
+    suggestion keeps the model's cross-validated figures. With fewer than five hits there is no
+    figure: one right hit of one is no 100 %."""
+    from workbench.coding import MIN_FIGURE_ROWS, list_suggestions
 
     _load_codebook(db)
     extra = [("Vi hadde folkemøte på samfunnshuset.", "legitimitet.nedenfra"),
+             ("Folkemøtet samlet hele bygda.", "legitimitet.nedenfra"),
+             ("På folkemøtet sa mange hva de ville.", "legitimitet.nedenfra"),
+             ("Etter folkemøtet kom det innspill fra ungdommen.", "legitimitet.nedenfra"),
              ("Folkemøtet ble flyttet til tirsdag.", None),
-             ("Ungdommene fikk være med og bestemme hva bygda trenger.", "legitimitet.nedenfra")]
+             ("Vi har ikke planlagt noe folkemøte.", None),
+             ("Ungdommene fikk være med og bestemme hva bygda trenger.", "legitimitet.nedenfra"),
+             ("Lag og foreninger ble spurt om hva de trengte.", "legitimitet.nedenfra")]
     turns = ([(t, "legitimitet.demokratisk") for t in DEMOKRATISK] + [(t, "legitimitet.ovenfra") for t in OVENFRA]
              + extra + [(t, None) for t in NOTHING])
     with db.transaction(user="oppsett") as tx:
@@ -521,7 +527,14 @@ def test_lexicon_suggestions_show_the_lexicons_measured_precision_and_recall(db)
     records = {r.code: r for r in list_suggestions(db, user="kari", source="fg_ny.txt")}
     lex = records["legitimitet.nedenfra"]
     assert lex.method == "lexicon (fallback: too few examples)"
-    assert (lex.precision, lex.recall) == (0.5, 0.5)
+    assert (lex.precision, lex.recall) == (pytest.approx(4 / 6), pytest.approx(4 / 6))
     model = records["legitimitet.demokratisk"]
     cv = load_model(db).cv_["legitimitet.demokratisk"]
     assert (model.precision, model.recall) == (cv["precision"], cv["recall"])
+    # the same lexicon resting on fewer hits than MIN_FIGURE_ROWS shows no figure
+    with db.transaction(user="oppsett") as tx:
+        row = tx.session.scalars(select(TrainedModel).order_by(TrainedModel.id.desc())).first()
+        few = {"hits": MIN_FIGURE_ROWS - 1, "correct": MIN_FIGURE_ROWS - 1, "positives": MIN_FIGURE_ROWS - 1}
+        row.info = {**row.info, "lexicon_precision": {"legitimitet.nedenfra": {**few, "precision": 0.9}}}
+    lex = next(r for r in list_suggestions(db, user="kari", source="fg_ny.txt") if r.code == "legitimitet.nedenfra")
+    assert (lex.precision, lex.recall) == (None, None)

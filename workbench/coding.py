@@ -829,21 +829,25 @@ def _coded_by_hand(who: Any) -> Any:
         Coding.coder_id == coder_id, overlaps).exists()
 
 
+MIN_FIGURE_ROWS = 5  # a lexicon's precision (recall) is shown from this many hits (coded texts) on
+
+
 def _model_quality(session: Session) -> dict[str, dict[str, dict]]:
     """The newest trained model's figures per code (empty if none): ``model`` = {code: {precision,
     recall, ...}} cross-validated (cross-fitted thresholds), ``lexicon`` = {code: {precision,
     recall}} of the code's lexicon on the coded training texts (precision = right hits / hits,
-    recall = right hits / texts coded with it; recall missing for models trained before it was
-    stored)."""
+    recall = right hits / texts coded with it), each None when it rests on fewer than
+    ``MIN_FIGURE_ROWS`` hits (coded texts): one right hit of one is no 100 %. Recall is missing for
+    models trained before it was stored."""
     info = session.scalars(select(TrainedModel.info).order_by(TrainedModel.id.desc()).limit(1)).first() or {}
     model = {str(k): v for k, v in (info.get("cv") or {}).items() if isinstance(v, dict)}
     lexicon = {}
     for code, v in (info.get("lexicon_precision") or {}).items():
-        if not isinstance(v, dict) or not v.get("hits"):
+        if not isinstance(v, dict):
             continue
-        positives = v.get("positives")
-        lexicon[str(code)] = {"precision": v.get("correct", 0) / v["hits"],
-                              "recall": v.get("correct", 0) / positives if positives else None}
+        hits, positives, right = v.get("hits") or 0, v.get("positives") or 0, v.get("correct") or 0
+        lexicon[str(code)] = {"precision": right / hits if hits >= MIN_FIGURE_ROWS else None,
+                              "recall": right / positives if positives >= MIN_FIGURE_ROWS else None}
     return {"model": model, "lexicon": lexicon}
 
 
