@@ -514,3 +514,27 @@ def test_accepting_a_suggestion_for_a_since_retired_code_is_refused(suggestions)
     with pytest.raises(WorkbenchError, match=f"suggestion {lex}: code 'kontrakt.relasjonell' is retired"):
         accept_suggestion(db, lex, user="kari")
     assert [s.status for s in list_suggestions(db, user="kari", status=None) if s.id == lex] == ["pending"]
+
+
+@pytest.mark.parametrize("given", ["12", 13, None, {1: 2}])
+def test_review_refuses_ids_that_are_not_a_list_and_decides_nothing(suggestions, given):
+    """``accept="12"`` once accepted suggestions 1 and 2 (a string read character by character)."""
+    db, _ = suggestions
+    with pytest.raises(InputError, match=r"^accept=.* is not a list of suggestion ids; give a list, e\.g\. "
+                                         r"accept=\[12\]$") as exc:
+        review_suggestions(db, user="kari", accept=given)
+    assert exc.value.code == "suggestion.ids"
+    with pytest.raises(InputError, match="^reject='1' is not a list"):
+        review_suggestions(db, user="kari", reject="1")
+    assert len(list_suggestions(db, user="kari")) == 3 and _codings(db) == []
+
+
+@pytest.mark.parametrize("order", ["score", "uncertain"])
+@pytest.mark.parametrize("limit", [0, -1, 1.5, "2"])
+def test_list_suggestions_refuses_a_limit_below_one(suggestions, order, limit):
+    db, _ = suggestions
+    with pytest.raises(InputError, match=f"^limit {limit!r} is not a number of suggestions; give --limit 1 or "
+                                         "more") as exc:
+        list_suggestions(db, user="kari", order=order, limit=limit)
+    assert exc.value.code == "suggestion.limit"
+    assert len(list_suggestions(db, user="kari", order=order, limit=2)) == 2

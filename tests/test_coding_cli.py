@@ -192,6 +192,10 @@ def test_review_lists_accepts_and_rejects(run):
     assert "Ingen forslag" in run("review").output
     assert [s["status"] for s in _json(run("review", "--status", "all", "--json"))] == ["accepted", "rejected"]
     _one_line_error(run("review", "--accept", str(mod)), f"suggestion {mod} was already rejected by kari")
+    for limit in ("0", "-1"):  # once: -1 dropped the last of the "uncertain" order, but cut nothing by score
+        for order in ("score", "uncertain"):
+            _one_line_error(run("review", "--status", "all", "--order", order, "--limit", limit),
+                            f"limit {limit} is not a number of suggestions; give --limit 1 or more")
 
 
 def test_review_lists_each_suggestions_measured_precision_and_recall(run):

@@ -296,6 +296,13 @@ def test_classify_takes_region_and_mixed_language_codes(trainable, tmp_path):
     ('{"id": 1, "text": "x", "lang": "sv"}\n', "lang 'sv' is not 'nb' or 'nn'"),
     ('{"id": 1, "text": "ok"}\n{"id": NaN, "text": "x"}\n', "line 2: id NaN is not valid JSON"),
     ('{"id": [1, -Infinity], "text": "x"}\n', "line 1: id [1, -Infinity] is not valid JSON"),
+    ('{"id": 1, "text": "ok"}\n{"id": null, "text": "x"}\n',
+     "line 2: id null is null; give each utterance a string or a whole number as id"),
+    ('{"id": {}, "text": "x"}\n', "line 1: id {} is an object; give each utterance a string or a whole number"),
+    ('{"id": [1], "text": "x"}\n', "line 1: id [1] is a list; give each utterance a string or a whole number"),
+    ('{"id": true, "text": "x"}\n', "line 1: id true is true or false; give each utterance a string"),
+    ('{"id": 1.5, "text": "x"}\n', "line 1: id 1.5 is a number; give each utterance a string or a whole number"),
+    ('{"id": 1, "text": "linje\u2028skift"}\n{"id": 2, "text": \n', "line 2: not valid JSON"),
 ])
 def test_classify_cli_bad_input_names_the_line(trainable, tmp_path, body, message):
     inp = tmp_path / "in.jsonl"
@@ -538,3 +545,148 @@ def test_lexicon_suggestions_show_the_lexicons_measured_precision_and_recall(db)
         row.info = {**row.info, "lexicon_precision": {"legitimitet.nedenfra": {**few, "precision": 0.9}}}
     lex = next(r for r in list_suggestions(db, user="kari", source="fg_ny.txt") if r.code == "legitimitet.nedenfra")
     assert (lex.precision, lex.recall) == (None, None)
+
+
+# --------------------------------------------------------------------------------------------
+# Tester's findings (fix59)
+
+
+def test_codebook_load_stores_the_absolute_path_so_train_finds_its_anchors_from_anywhere(db, tmp_path, monkeypatch):
+    """``train`` once used the anchors beside the codebook from one folder and none from another,
+    silently; a reload from another place looks beside the new place, and a missing folder is said."""
+    import shutil
+
+    import yaml
+
+    from workbench.codebook import current_version
+    from workbench.codebook.store import load_codebook
+
+    project, elsewhere, other = tmp_path / "prosjekt", tmp_path / "annet", tmp_path / "kopi"
+    for folder in (project, elsewhere, other):
+        folder.mkdir()
+    (project / "mini.yaml").write_text(yaml.safe_dump(CODEBOOK, allow_unicode=True), encoding="utf-8")
+    (project / "anchors").mkdir()
+    (project / "anchors" / "x.jsonl").write_text(
+        _anchor_lines({"text": "Vi inviterte hele bygda.", "codes": ["legitimitet.nedenfra"]}), encoding="utf-8")
+    monkeypatch.chdir(project)
+    first = load_codebook(db, "mini.yaml", user="oppsett")
+    assert current_version(db)["file_name"] == str(project / "mini.yaml")
+    monkeypatch.chdir(elsewhere)
+    data = training_data(db)
+    assert data.count("anchor") == 1 and data.missing_anchor_dir == ""
+
+    shutil.copy(project / "mini.yaml", other / "mini.yaml")  # the same codebook, no anchors beside it
+    monkeypatch.chdir(other)
+    again = load_codebook(db, "mini.yaml", user="oppsett")
+    assert (again.version_id, again.new_version) == (first.version_id, False)
+    assert current_version(db)["file_name"] == str(other / "mini.yaml")
+    with db.transaction(user="oppsett") as tx:
+        _add_source(tx.session, "fg.txt", DEMOKRATISK)
+    apply_code(db, "fg.txt", 1, "legitimitet.demokratisk", user="kari")
+    result = CliRunner().invoke(cli, ["train"], env=_runner_env(db))
+    assert result.exit_code == 0, result.output
+    assert "0 ankerytringer" in result.output
+    assert f"Fant ingen ankerytringer ved kodeboka ({other / 'anchors'}); trent uten." in result.output
+    assert "trent uten" not in train(db, user="kari", anchors=[]).summary()  # --no-anchors: asked for
+
+
+@pytest.mark.parametrize("command", [["train"], ["evaluate", "--folds", "3"]])
+def test_anchors_and_no_anchors_together_are_refused(trainable, tmp_path, command):
+    anchors = tmp_path / "a.jsonl"
+    anchors.write_text(_anchor_lines({"text": "Vi inviterte bygda.", "codes": ["legitimitet.nedenfra"]}),
+                       encoding="utf-8")
+    result = CliRunner().invoke(cli, [*command, "--anchors", str(anchors), "--no-anchors"],
+                                env=_runner_env(trainable))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip().splitlines() == [
+        "Error: --anchors and --no-anchors contradict each other; give one of them"]
+    with trainable.session() as s:
+        assert s.scalar(select(func.count()).select_from(TrainedModel)) == 0
+
+
+def test_classify_reads_line_and_paragraph_separators_inside_the_text(trainable, tmp_path):
+    """U+2028 and U+0085 written raw are valid JSON in a string; str.splitlines() cut lines there."""
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    inp.write_text('{"id": "a", "text": "Tilskuddsbrevene\u2028kom i mars."}\r\n'
+                   '{"id": "b", "text": "Kaffen\u0085er klar."}\n'
+                   '{"id": "c", "text": "Vi treng\u2029meir medverknad."}\n', encoding="utf-8", newline="")
+    result = CliRunner().invoke(cli, ["classify", "--input", str(inp), "--output", str(out)],
+                                env=_runner_env(trainable))
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").split("\n") if line] == ["a", "b", "c"]
+
+
+def test_classify_says_at_once_when_the_output_folder_is_missing_or_unwritable(trainable, tmp_path, monkeypatch):
+    import workbench.suggest.service as service
+
+    inp = tmp_path / "in.jsonl"
+    inp.write_text('{"id": "u1", "text": "Tilskuddsbrevene kom i mars."}\n', encoding="utf-8")
+
+    def never(*args, **kwargs):
+        raise AssertionError("scored before the output folder was checked")
+
+    monkeypatch.setattr(service, "build_suggester", never)
+    missing = tmp_path / "finnes_ikke" / "out.jsonl"
+    result = CliRunner().invoke(cli, ["classify", "--input", str(inp), "--output", str(missing)],
+                                env=_runner_env(trainable))
+    assert result.exit_code == 1 and result.output.strip().splitlines() == [
+        f"Error: --output {missing}: the folder {missing.parent} does not exist; create it or choose another --output"]
+    import os
+
+    real = os.access  # as for a folder of another user (the tests may run as root, who may write anywhere)
+    monkeypatch.setattr("os.access", lambda path, mode, **kw: False if mode & os.W_OK else real(path, mode, **kw))
+    result = CliRunner().invoke(cli, ["classify", "--input", str(inp), "--output", str(tmp_path / "out.jsonl")],
+                                env=_runner_env(trainable))
+    assert result.exit_code == 1 and result.output.strip().splitlines() == [
+        f"Error: --output {tmp_path / 'out.jsonl'}: the folder {tmp_path} is not writable; choose another --output"]
+
+
+def test_classify_writing_failing_part_way_leaves_the_old_output_as_it_was(trainable, tmp_path, monkeypatch):
+    import types
+
+    import workbench.suggest.service as service
+
+    tmp_path = tmp_path / "ut"  # the test database lives in tmp_path itself
+    tmp_path.mkdir()
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    inp.write_text('{"id": "u1", "text": "Tilskuddsbrevene kom i mars."}\n{"id": "u2", "text": "Kaffen."}\n',
+                   encoding="utf-8")
+    out.write_text("forrige kjøring\n", encoding="utf-8")
+
+    def dumps(value, **kwargs):  # the disk fills up at the second output line
+        if isinstance(value, dict) and value.get("id") == "u2" and "codes" in value:
+            raise OSError(28, "No space left on device")
+        return json.dumps(value, **kwargs)
+
+    monkeypatch.setattr(service, "json", types.SimpleNamespace(dumps=dumps, loads=json.loads,
+                                                               JSONDecodeError=json.JSONDecodeError))
+    result = CliRunner().invoke(cli, ["classify", "--input", str(inp), "--output", str(out)],
+                                env=_runner_env(trainable))
+    assert result.exit_code == 1, result.output
+    assert result.output.strip() == f"Error: {out}: cannot write (No space left on device); choose another --output"
+    assert out.read_text(encoding="utf-8") == "forrige kjøring\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]  # no temporary file left
+    monkeypatch.undo()
+    result = CliRunner().invoke(cli, ["classify", "--input", str(inp), "--output", str(out)],
+                                env=_runner_env(trainable))
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()] == ["u1", "u2"]
+
+
+def test_evaluate_one_fold_and_lexicon_fast_are_one_line_errors(trainable, tmp_path):
+    runner, env = CliRunner(), _runner_env(trainable)
+    result = runner.invoke(cli, ["evaluate", "--folds", "1"], env=env)
+    assert result.exit_code == 1 and result.output.strip().splitlines() == [
+        "Error: --folds 1: need at least 2 folds; give --folds 2 or more"]
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    inp.write_text('{"id": "u1", "text": "Tilskuddsbrevene kom i mars."}\n', encoding="utf-8")
+    result = runner.invoke(cli, ["classify", "--input", str(inp), "--output", str(out), "--method", "lexicon",
+                                 "--fast"], env=env)
+    assert result.exit_code == 1 and result.output.strip().splitlines() == [
+        "Error: --fast scores with the model's TF-IDF part and does nothing with --method lexicon; leave out "
+        "--fast, or use another --method"]
+    assert not out.exists()
+    with pytest.raises(WorkbenchError, match="^--fast scores with the model's TF-IDF part and does nothing with "
+                                             "--method lexicon; leave out --fast") as exc:
+        classify(trainable, [{"id": 1, "text": "Kaffen."}], user="kari", method="lexicon", fast=True)
+    assert exc.value.code == "suggest.fast_lexicon"

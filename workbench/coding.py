@@ -774,6 +774,8 @@ def list_suggestions(db: Database, *, user: str | None = None, status: str | Non
     to decide. It stays pending in the database (for the other coders), and the coding itself is
     the training example (``workbench.suggest.service.training_data``), so nothing is counted twice.
 
+    ``limit``: at most this many (1 or more; None: all).
+
     ``exclude_actors``: leave out suggestions on the turns of these actors (the app leaves out
     the interviewers, ``forsker``, unless asked). Each record carries the evidence's place in the
     text (``evidence_spans``) and, for model suggestions, the newest model's cross-validated
@@ -783,6 +785,15 @@ def list_suggestions(db: Database, *, user: str | None = None, status: str | Non
         raise InputError(f"status {status!r} is not one of {', '.join(STATUSES)}")
     if order not in ORDERS:
         raise InputError(f"order {order!r} is not one of {', '.join(ORDERS)}")
+    if limit is not None:  # 0 or -1 is a mistake, never "none" or "all but the last"
+        try:
+            whole = int(limit) == limit and int(limit) >= 1 and not isinstance(limit, bool)
+        except (TypeError, ValueError):
+            whole = False
+        if not whole:
+            raise InputError(f"limit {limit!r} is not a number of suggestions; give --limit 1 or more, or leave it "
+                             "out for every one", code="suggestion.limit", limit=limit)
+        limit = int(limit)
     with db.session() as session:
         query = select(Suggestion).join(Segment, Suggestion.segment_id == Segment.id)
         if status is not None:
@@ -931,9 +942,16 @@ def reject_suggestion(db: Database, suggestion_id: int, *, user: str | None) -> 
 
 
 @requires("code")
-def review_suggestions(db: Database, *, user: str | None, accept: Iterable[int] = (),
-                       reject: Iterable[int] = ()) -> tuple[list[CodingRecord], list[SuggestionRecord]]:
-    """Accept and reject several suggestions in one transaction (all decisions or none)."""
+def review_suggestions(db: Database, *, user: str | None, accept: Sequence[int] = (),
+                       reject: Sequence[int] = ()) -> tuple[list[CodingRecord], list[SuggestionRecord]]:
+    """Accept and reject several suggestions in one transaction (all decisions or none).
+
+    ``accept`` and ``reject`` are lists (or tuples or sets) of suggestion ids; anything else (a
+    string such as ``"12"``, a single number) is refused, never read one character at a time."""
+    for what, ids in (("accept", accept), ("reject", reject)):
+        if not isinstance(ids, (list, tuple, set, frozenset)):
+            raise InputError(f"{what}={ids!r} is not a list of suggestion ids; give a list, e.g. {what}=[12]",
+                             code="suggestion.ids", what=what, value=repr(ids))
     accept, reject = [_int_id(i, "suggestion") for i in accept], [_int_id(i, "suggestion") for i in reject]
     both = sorted(set(accept) & set(reject))
     if both:

@@ -29,6 +29,16 @@ def suggest(ctx: click.Context, method: str, source: str | None, include_intervi
     click.echo(f"{n} nye forslag lagret (metode {method}). Se dem med `workbench review`.")
 
 
+def _anchors(anchors: tuple[Path, ...], no_anchors: bool) -> list[Path] | None:
+    """``train(anchors=...)`` for --anchors/--no-anchors; both at once is refused."""
+    if anchors and no_anchors:
+        from ..errors import InputError
+
+        raise InputError("--anchors and --no-anchors contradict each other; give one of them",
+                         code="anchor.both")
+    return [] if no_anchors else (list(anchors) or None)
+
+
 ANCHORS_HELP = ("Ankerytringer (JSONL-fil eller mappe med *.jsonl); kan gis flere ganger. Standard: mappen "
                 "anchors/ ved siden av den innlastede kodebokfila, hvis den finnes.")
 
@@ -43,7 +53,7 @@ def train(ctx: click.Context, anchors: tuple[Path, ...], no_anchors: bool, as_js
     """Train the suggestion model on the database's codings, anchor utterances and the codebook's examples."""
     from ..suggest.service import train as run
 
-    report = run(open_db(ctx), user=acting_user(ctx), anchors=[] if no_anchors else (list(anchors) or None))
+    report = run(open_db(ctx), user=acting_user(ctx), anchors=_anchors(anchors, no_anchors))
     if as_json:
         echo_json(report.to_dict())
         return
@@ -55,7 +65,7 @@ def train(ctx: click.Context, anchors: tuple[Path, ...], no_anchors: bool, as_js
 
 
 @click.command()
-@click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True, help="Antall folder (k).")
+@click.option("--folds", type=int, default=5, show_default=True, help="Antall folder (k), minst 2.")
 @click.option("--method", type=click.Choice(["all", "lexicon", "model"]), default="model", show_default=True,
               help="Hvilke forslag som måles.")
 @click.option("--anchors", "anchors", multiple=True, type=click.Path(exists=True, path_type=Path),
@@ -70,7 +80,7 @@ def evaluate(ctx: click.Context, folds: int, method: str, anchors: tuple[Path, .
     from ..suggest.service import evaluate as run
 
     result = run(open_db(ctx), user=acting_user(ctx), folds=folds, method=method,
-                 anchors=[] if no_anchors else (list(anchors) or None))
+                 anchors=_anchors(anchors, no_anchors))
     if as_json:
         echo_json(result)
         return

@@ -124,16 +124,22 @@ def load_codebook(db: Database, path: str | Path, *, user: str | None = None) ->
 
     Codes missing from the file are retired when codings, suggestions or memos use them (or a
     retired descendant needs them), deleted otherwise. A code merged away stays retired even if
-    the file still lists it (a warning says to remove it).
+    the file still lists it (a warning says to remove it). The file's absolute path is stored
+    (``CodebookVersion.file_name``), so that the ``anchors/`` folder beside it is found from any
+    current directory (``workbench.suggest.anchors``).
     """
     codebook, warnings = read_codebook(path)
-    return load_codebook_data(db, codebook, file_name=str(path), user=user, warnings=warnings)
+    return load_codebook_data(db, codebook, file_name=str(Path(path).resolve()), user=user, warnings=warnings)
 
 
 @requires("edit_codebook")
 def load_codebook_data(db: Database, codebook: Codebook, *, file_name: str | None = None,
                        user: str | None = None, warnings: list[str] | None = None) -> LoadReport:
-    """Load an already validated ``Codebook`` (see ``load_codebook``)."""
+    """Load an already validated ``Codebook`` (see ``load_codebook``).
+
+    ``file_name`` is stored as given (``load_codebook`` gives an absolute path). When the content
+    is unchanged, the current version keeps its id and takes the new ``file_name`` (the same
+    codebook loaded from another place: its anchors are looked up beside the new place)."""
     specs = iter_codes(codebook)
     digest = codebook.content_hash()
     with db.transaction(user=user) as tx:
@@ -141,6 +147,8 @@ def load_codebook_data(db: Database, codebook: Codebook, *, file_name: str | Non
         latest = s.scalars(select(CodebookVersion).order_by(CodebookVersion.id.desc())).first()
         if latest is not None and latest.content_hash == digest:
             version, new_version = latest, False
+            if file_name and latest.file_name != file_name:
+                latest.file_name = file_name
         else:
             version = CodebookVersion(name=codebook.name, content_hash=digest, content=codebook.to_data(),
                                       file_name=file_name, created_by=tx.user.id)

@@ -35,8 +35,10 @@ class Anchor:
 def default_anchor_dir(codebook_file: str | None) -> Path | None:
     """The ``anchors/`` folder beside ``codebook_file`` if it exists.
 
-    A relative file name is taken from the current directory; if it is not found there and it is
-    the shipped ``codebooks/<name>`` file, the shipped ``codebooks/anchors`` folder is used.
+    ``workbench codebook load`` stores an absolute path. A relative file name (stored by older
+    versions, or given as ``load_codebook_data(file_name=...)``) is taken from the current
+    directory; if it is not found there and it is the shipped ``codebooks/<name>`` file, the
+    shipped ``codebooks/anchors`` folder is used.
     """
     if not codebook_file:
         return None
@@ -84,7 +86,8 @@ def read_anchors(paths: Iterable[str | Path], valid_codes: Iterable[str], *, ret
     out: list[Anchor] = []
     for path in anchor_files(paths):
         try:
-            lines = path.read_text(encoding="utf-8-sig").splitlines()
+            # "\n" only: str.splitlines() also splits at U+2028, U+0085 ..., which JSON strings may hold raw
+            lines = [line.removesuffix("\r") for line in path.read_text(encoding="utf-8-sig").split("\n")]
         except UnicodeDecodeError as exc:
             raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
         for n, line in enumerate(lines, 1):

@@ -22,7 +22,9 @@ Only coded segments and anchors count toward ``min_examples`` (see docs/suggesti
 from __future__ import annotations
 
 import json
+import os
 import pickle
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -101,6 +103,7 @@ class TrainingData:
     groups: list[str] = field(default_factory=list)  # rows of one source share a group
     anchor_files: list[str] = field(default_factory=list)
     retired_anchor_lines: int = 0  # anchor lines that named a retired code (that code skipped)
+    missing_anchor_dir: str = ""  # the default anchors/ folder looked for and found without anchors
 
     def add(self, text: str, labels: set[str], lang: str | None, known: set[str] | None, kind: str,
             segment_id: int | None = None, group: str | None = None) -> None:
@@ -113,7 +116,8 @@ class TrainingData:
         self.groups.append(group or f"{kind}:{len(self.texts)}")
 
     def subset(self, idx: Iterable[int]) -> "TrainingData":
-        out = TrainingData(anchor_files=list(self.anchor_files), retired_anchor_lines=self.retired_anchor_lines)
+        out = TrainingData(anchor_files=list(self.anchor_files), retired_anchor_lines=self.retired_anchor_lines,
+                           missing_anchor_dir=self.missing_anchor_dir)
         for i in idx:
             out.add(self.texts[i], self.labels[i], self.langs[i], self.known[i], self.kinds[i], self.segment_ids[i],
                     self.groups[i])
@@ -136,10 +140,15 @@ def anchor_paths(db: Database, anchors: Sequence[str | Path] | None = None, *,
     folder beside the codebook file the database loaded last (if there is one)."""
     if anchors is not None:
         return [Path(a) for a in anchors]
-    with db.session() as s:
-        file_name = s.scalar(select(CodebookVersion.file_name).order_by(CodebookVersion.id.desc()).limit(1))
-    folder = default_anchor_dir(file_name)
+    folder = default_anchor_dir(_codebook_file(db))
     return [folder] if folder is not None else []
+
+
+def _codebook_file(db: Database) -> str | None:
+    """The file name the newest codebook version was loaded from (absolute since ``load_codebook``
+    stores it so; None when loaded from data)."""
+    with db.session() as s:
+        return s.scalar(select(CodebookVersion.file_name).order_by(CodebookVersion.id.desc()).limit(1))
 
 
 @requires("suggest")
@@ -147,7 +156,8 @@ def training_data(db: Database, codes: Sequence[CodeInfo] | None = None, *, use_
                   anchors: Sequence[str | Path] | None = None, user: str | None = None) -> TrainingData:
     """The database's codings (and rejections), the anchor utterances (``anchors``: files or
     folders; None = the default folder, see ``anchor_paths``) and, with ``use_examples``, the
-    codebook examples and definitions."""
+    codebook examples and definitions. When the default folder is missing or holds no anchor
+    line, ``missing_anchor_dir`` names it (``TrainReport.note`` says so)."""
     from ..ingest import ensure_lemmas
 
     codes = list(codes) if codes is not None else current_code_infos(db)
@@ -207,6 +217,10 @@ def training_data(db: Database, codes: Sequence[CodeInfo] | None = None, *, use_
                              code="anchor.none", paths=where)
         for a in read:
             data.add(a.text, set(a.codes), a.lang, None, "anchor")
+    if anchors is None and not data.count("anchor"):  # the default folder: missing or empty, say so
+        file_name = _codebook_file(db)
+        if file_name:
+            data.missing_anchor_dir = str(paths[0] if paths else Path(file_name).parent / "anchors")
     if use_examples:
         for c in codes:
             for example in c.examples:
@@ -237,15 +251,20 @@ class TrainReport:
     anchor_files: list[str] = field(default_factory=list)
     min_examples: int = 0
     retired_anchor_lines: int = 0
+    missing_anchor_dir: str = ""  # the default anchors/ folder, when it was missing or empty
 
     @property
     def note(self) -> str:
-        """One Norwegian line about anchor lines that named retired codes ("" when none)."""
+        """Norwegian notes about the anchors ("" when none): the default folder beside the codebook
+        missing or empty (trained without), anchor lines that named retired codes."""
+        notes = []
+        if self.missing_anchor_dir:
+            notes.append(f"Fant ingen ankerytringer ved kodeboka ({self.missing_anchor_dir}); trent uten.")
         n = self.retired_anchor_lines
-        if not n:
-            return ""
-        return (f"{n} {'ankerlinje' if n == 1 else 'ankerlinjer'} nevner koder som er tatt ut av kodeboken; "
-                "de kodene ble hoppet over.")
+        if n:
+            notes.append(f"{n} {'ankerlinje' if n == 1 else 'ankerlinjer'} nevner koder som er tatt ut av "
+                         "kodeboken; de kodene ble hoppet over.")
+        return " ".join(notes)
 
     def summary(self, *, decimal: str = ".") -> str:
         """One Norwegian sentence; ``decimal=","`` writes the seconds with a decimal comma (the app)."""
@@ -301,7 +320,7 @@ def train(db: Database, *, user: str | None, use_examples: bool = True,
         model_id = row.id
     return TrainReport(model_id, info["segments"], info["rejected"], info["examples"], list(model.classifiers_),
                        fallback, thresholds, model.cv_, seconds, info["anchors"], data.anchor_files,
-                       model.min_examples, data.retired_anchor_lines)
+                       model.min_examples, data.retired_anchor_lines, data.missing_anchor_dir)
 
 
 @requires("suggest")
@@ -338,6 +357,9 @@ def build_suggester(db: Database, method: str = "all", *, user: str | None = Non
     """
     if method not in METHODS:
         raise InputError(f"method {method!r} is not one of {', '.join(METHODS)}")
+    if fast and method == "lexicon":  # fast is the model's TF-IDF part: with the lexicon alone it would do nothing
+        raise InputError("--fast scores with the model's TF-IDF part and does nothing with --method lexicon; "
+                         "leave out --fast, or use another --method", code="suggest.fast_lexicon")
     codes = current_code_infos(db)
     lexicon = LexiconSuggester().fit(codes=codes)
     if method == "lexicon":
@@ -500,11 +522,12 @@ def evaluate(db: Database, *, user: str | None, folds: int = 5, method: str = "m
 
     if method not in METHODS:
         raise InputError(f"method {method!r} is not one of {', '.join(METHODS)}")
+    if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or folds < 2:
+        raise InputError(f"--folds {folds}: need at least 2 folds; give --folds 2 or more", code="evaluate.folds",
+                         folds=folds)
     codes = current_code_infos(db)
     data = training_data(db, codes, use_examples=use_examples, anchors=anchors)
     test_rows = [i for i, k in enumerate(data.kinds) if k in ("segment", "anchor")]
-    if folds < 2:
-        raise InputError(f"--folds {folds}: need at least 2 folds")
     groups = [data.groups[i] for i in test_rows]
     if len(test_rows) < folds:
         fewer = f", or use --folds {len(test_rows)}" if len(test_rows) >= 2 else ""
@@ -595,6 +618,12 @@ def _check_records(records: Iterable[Any], where: str | None = None) -> list[dic
         except ValueError:  # Python's json reads NaN and Infinity, but they are no JSON: the output would not be
             raise InputError(f"{at}: id {json.dumps(rec['id'])} is not valid JSON (JSON has no NaN or Infinity); "
                              "give each utterance a string or a whole number as id") from None
+        rid = rec["id"]
+        if not (isinstance(rid, str) or (isinstance(rid, int) and not isinstance(rid, bool))
+                or (isinstance(rid, float) and rid.is_integer())):
+            shown = json.dumps(rid, ensure_ascii=False)
+            raise InputError(f"{at}: id {shown} is {_json_kind(rid)}; give each utterance a string or a whole "
+                             "number as id", code="classify.bad_id", where=at, id=shown)
         if not isinstance(rec["text"], str):
             raise InputError(f"{at} (id {rec['id']!r}): \"text\" is {_json_kind(rec['text'])}, not a string; "
                              "write the utterance in quotes")
@@ -637,7 +666,8 @@ def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
     path = Path(path)
     out = []
     try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
+        # "\n" only: str.splitlines() also splits at U+2028, U+0085 ..., which JSON strings may hold raw
+        lines = [line.removesuffix("\r") for line in path.read_text(encoding="utf-8-sig").split("\n")]
     except FileNotFoundError:
         raise InputError(f"{path}: file not found") from None
     except UnicodeDecodeError as exc:
@@ -659,12 +689,21 @@ def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
 def classify_file(db: Database, input_path: str | Path, output_path: str | Path, *, user: str | None,
                   method: str = "auto", fast: bool = False) -> ClassifyReport:
     """``classify`` from a JSONL file to a JSONL file; returns what was used, with a warning
-    naming the ids that occur more than once. The output may not be the input file."""
+    naming the ids that occur more than once. The output may not be the input file; its folder
+    must exist and be writable (checked before scoring). The output is written to a temporary file
+    beside it and moved into place when complete, so a failed write leaves an existing file as it was."""
     input_path, output_path = Path(input_path), Path(output_path)
     if output_path.resolve() == input_path.resolve() or (output_path.exists() and input_path.exists()
                                                          and output_path.samefile(input_path)):
         raise InputError(f"--output {output_path} is the --input file; writing the scores there would replace the "
                          "utterances: choose another --output")
+    folder = output_path.parent
+    if not folder.is_dir():  # said now, not after minutes of scoring
+        raise InputError(f"--output {output_path}: the folder {folder} does not exist; create it or choose another "
+                         "--output", code="classify.output_folder", path=str(folder))
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"--output {output_path}: the folder {folder} is not writable; choose another --output",
+                         code="classify.output_unwritable", path=str(folder))
     records = read_jsonl(input_path)
     warnings = []
     seen: dict[str, int] = {}
@@ -678,11 +717,22 @@ def classify_file(db: Database, input_path: str | Path, output_path: str | Path,
                         "lines cannot be told apart by id (give each utterance its own id)")
     suggester, note = build_suggester(db, method, user=user, fast=fast)
     rows = classify(db, records, user=user, method=method, _suggester=(suggester, note))
+    # written beside the output and moved into place when complete: a write failing part-way (a full
+    # disk) leaves an existing output file as it was
+    tmp = None
     try:
-        with output_path.open("w", encoding="utf-8") as fh:
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, prefix=f".{output_path.name}.",
+                                         suffix=".tmp", delete=False) as fh:
+            tmp = Path(fh.name)
             for row in rows:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # as a file opened for writing would be, not the temporary file's 0600
+        os.replace(tmp, output_path)
     except OSError as exc:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
         raise WorkbenchError(f"{output_path}: cannot write ({exc.strerror}); choose another --output") from None
     model = getattr(suggester, "model_", suggester)
     used = "lexicon" if isinstance(suggester, LexiconSuggester) else ("model" if method == "auto" else method)

@@ -38,6 +38,8 @@ MESSAGES: dict[str, str] = {
     "coding.not_found": "Kodingen finnes ikke lenger (kanskje fjernet i et annet vindu).",
     "memo.empty": "Notatet er tomt. Skriv en tekst først.",
     "suggestion.not_found": "Forslaget finnes ikke lenger.",
+    "suggestion.limit": "Antall forslag som skal vises, må være 1 eller mer (ikke «{limit}»).",
+    "suggestion.ids": "Forslagene som skal godtas eller avvises, må gis som en liste med nummer (ikke {value}).",
     "suggestion.decided": "Forslaget er allerede {status_no} av {who}.",
     "undo.nothing": "Det er ingenting mer å angre fra denne økten.",
     "undo.changed": "Kan ikke angre: kodingen eller forslaget er endret siden. Rett det opp for hånd.",
@@ -77,6 +79,13 @@ MESSAGES: dict[str, str] = {
                            "fila, eller be en forsker om å gjøre det.",
     "anchor.category": "Ankerytringene i {where} nevner «{code_id}», som er en kategori og ikke kan kodes. Bruk en "
                        "av underkodene.",
+    "anchor.both": "Velg enten egne ankerytringer eller å trene uten ankerytringer, ikke begge.",
+    "suggest.fast_lexicon": "Rask modus gjelder modellen og har ingen virkning med bare leksikonet. Ta bort rask "
+                            "modus, eller velg en annen metode.",
+    "evaluate.folds": "Kryssvalidering trenger minst 2 folder (ikke «{folds}»).",
+    "classify.bad_id": "Ytringen i {where} har id {id}; gi hver ytring en tekst eller et helt tall som id.",
+    "classify.output_folder": "Mappen «{path}» finnes ikke. Opprett den, eller velg en annen fil å skrive til.",
+    "classify.output_unwritable": "Mappen «{path}» kan ikke skrives til. Velg en annen fil å skrive til.",
     "anchor.none": "Fant ingen ankerytringer i {paths}. Velg en mappe med .jsonl-filer, eller tren uten "
                    "ankerytringer.",
     "export.format_mismatch": "Filnavnet slutter på .{suffix}, men formatet er {format}. Velg samme format som "
