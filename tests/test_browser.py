@@ -182,8 +182,14 @@ def test_a_researcher_codes_a_dragged_selection_on_the_koding_page_and_undoes_it
     from workbench.coding import list_codings
     from workbench.store import Database
 
+    from workbench.sharing import set_setting
+
     db = Database(demo_url)
     assert list_codings(db, coder="forsker", user="forsker") == []
+    # the demo was built without a model: one coding would start a full training in the served
+    # app's background (active learning), which this test is not about and which would take a
+    # core from the rest of the suite while it runs
+    set_setting(db, "retrain_every", 0, user="forsker")
     before = streamlit_pids()
     text = f'.tc-text[data-turn="{KODING_TURN}"]'
     try:
