@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .access import current, requires
-from .errors import InputError, NotFound, WorkbenchError
+from .errors import InputError, NotFound, WorkbenchError, check_limit
 from .store import AuditEvent, Code, CodebookVersion, Coding, Database, Memo, Segment, Source, Suggestion, TrainedModel, User
 from .store.db import CONSENSUS_CODER, Transaction, get_or_create_user
 from .codebook.store import resolve_code
@@ -785,15 +785,8 @@ def list_suggestions(db: Database, *, user: str | None = None, status: str | Non
         raise InputError(f"status {status!r} is not one of {', '.join(STATUSES)}")
     if order not in ORDERS:
         raise InputError(f"order {order!r} is not one of {', '.join(ORDERS)}")
-    if limit is not None:  # 0 or -1 is a mistake, never "none" or "all but the last"
-        try:
-            whole = int(limit) == limit and int(limit) >= 1 and not isinstance(limit, bool)
-        except (TypeError, ValueError):
-            whole = False
-        if not whole:
-            raise InputError(f"limit {limit!r} is not a number of suggestions; give --limit 1 or more, or leave it "
-                             "out for every one", code="suggestion.limit", limit=limit)
-        limit = int(limit)
+    limit = check_limit(limit, code="suggestion.limit", message="limit {limit!r} is not a number of suggestions; "
+                        "give --limit 1 or more, or leave it out for every one")
     with db.session() as session:
         query = select(Suggestion).join(Segment, Suggestion.segment_id == Segment.id)
         if status is not None:

@@ -42,6 +42,20 @@ class InputError(WorkbenchError):
     code = "input"
 
 
+def check_limit(limit: Any, *, code: str, message: str) -> int | None:
+    """``limit`` as a whole number of at least 1, or None (no limit). 0 or -1 is a mistake, never
+    "none" or "all but the last": InputError ``code`` with ``message`` (``{limit!r}`` is filled in)."""
+    if limit is None:
+        return None
+    try:
+        whole = not isinstance(limit, bool) and int(limit) == limit and int(limit) >= 1
+    except (TypeError, ValueError):
+        whole = False
+    if not whole:
+        raise InputError(message.format(limit=limit), code=code, limit=limit)
+    return int(limit)
+
+
 class PermissionDenied(WorkbenchError):
     """The acting user's role may not do this (or the user is disabled or not logged in).
 

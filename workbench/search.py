@@ -49,7 +49,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from .access import requires
-from .errors import InputError
+from .errors import InputError, check_limit
 from .store import Coding, Database, Pseudonym, Segment, Source, Speaker
 from .store.lookup import find_source
 
@@ -258,15 +258,8 @@ def search(db: Database, query: str, *, source: Any = None, actor: str | None = 
     phrases, words = parse_query(query)
     if not phrases and not words:
         raise InputError("empty search: give a word, or a phrase in double quotes", code="search.empty")
-    if limit is not None:  # 0 or -1 is a mistake, never "one hit" or "all hits"
-        try:
-            whole = int(limit) == limit and int(limit) >= 1
-        except (TypeError, ValueError):
-            whole = False
-        if not whole:
-            raise InputError(f"limit {limit!r} is not a number of hits; give --limit 1 or more, or leave it "
-                             "out for every hit", code="search.limit", limit=limit)
-        limit = int(limit)
+    limit = check_limit(limit, code="search.limit", message="limit {limit!r} is not a number of hits; give --limit "
+                        "1 or more, or leave it out for every hit")
     if actor is not None or phase is not None:  # a misspelt filter is an error, never "no hits"
         from .analysis.aggregate import check_filters
 
