@@ -16,8 +16,8 @@ from workbench.coding import (accept_suggestion, add_memo, apply_code, list_codi
 from workbench.ingest import list_sources, list_turns
 from workbench.ingest.media import source_media
 from workbench.suggest.active import maybe_retrain, retraining
-from workbench.ui.format import (count_noun, md_escape, memo_target_label, method_label, quality_text, score_text,
-                                  shortened, turn_position)
+from workbench.ui.format import (coded_text, count_noun, md_escape, memo_target_label, method_label, quality_text,
+                                  score_text, shortened, turn_position)
 from workbench.ui.session import (acting_user, action, error_text, flash, get_db, require_data, show_flash,
                                   undo_events)
 from workbench.ui.textcoder import text_coder
@@ -112,14 +112,6 @@ def decide(fn, *args, **kwargs):
     if out is not None:
         retrain_if_due()
     return out
-
-
-def coded_text(rec, where: str, name: str) -> tuple[str, str]:
-    """The flash after coding ``where`` (Markdown) with the code called ``name`` (escaped): the
-    coding made, or (``event`` None) the coder's coding that was there already, nothing stored."""
-    if rec.event is None:
-        return "info", f"{where[0].upper()}{where[1:]} var allerede kodet med «{name}» av deg."
-    return "success", f"Kodet {where} med «{name}»."
 
 
 def removed_text(removed: list, turn: int, name: str) -> str:

@@ -12,7 +12,7 @@ from workbench.coding import code_hit
 from workbench.errors import WorkbenchError
 from workbench.ingest import list_sources
 from workbench.search import coded_segments, query_notes, search
-from workbench.ui.format import (UNKNOWN_ACTOR_LABEL, actor_label, count_noun, kwic_markdown, md_escape,
+from workbench.ui.format import (UNKNOWN_ACTOR_LABEL, actor_label, coded_text, count_noun, kwic_markdown, md_escape,
                                  shortened)
 from workbench.ui.session import acting_user, action, can, error_text, flash, get_db, require_data, show_flash
 
@@ -86,10 +86,7 @@ with find_tab:
             if rec is not None:
                 what = "hele turen" if rec.start is None else f"«{md_escape(shortened(rec.text))}»"
                 where, name = f"{what} (tur {hit['turn']} i {md_escape(hit['source'])})", md_escape(labels.get(c, c))
-                if rec.event is None:  # the coder's coding was there already: nothing new stored
-                    flash("info", f"{where[0].upper()}{where[1:]} var allerede kodet med «{name}» av deg.")
-                else:
-                    flash("success", f"Kodet {where} med «{name}».")
+                flash(*coded_text(rec, where, name))  # or "allerede kodet": nothing new stored
 
         for i, hit in enumerate(hits[:shown]):
             with st.container(border=True):

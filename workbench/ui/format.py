@@ -249,3 +249,12 @@ def turn_position(turn: dict) -> str:
     from ..analysis import format_position
 
     return format_position(turn.get("start_time"), turn["index"], turn.get("page"))
+
+
+def coded_text(rec, where: str, name: str) -> tuple[str, str]:
+    """The flash (kind, Markdown) after coding ``where`` (Markdown) with the code called ``name``
+    (escaped), as the Koding and Søk pages say it: the coding made, or (``rec.event`` None) the
+    coder's coding that was there already, nothing stored."""
+    if rec.event is None:
+        return "info", f"{where[0].upper()}{where[1:]} var allerede kodet med «{name}» av deg."
+    return "success", f"Kodet {where} med «{name}»."
