@@ -207,7 +207,7 @@ def test_combined_unites_model_and_lexicon_and_boosts_agreement(model, lexicon):
 
 
 def test_uncertain_first_puts_the_text_nearest_a_threshold_first(model):
-    texts = [DEMOKRATISK[0], NOTHING[0], "Kommunestyret og staten."]
+    texts = [DEMOKRATISK[0], NOTHING[0], "Kommunestyret og staten i dag."]
     order = uncertain_first(model, texts, "nb")
     scores = model.scores(texts, "nb")
     assert sorted(order) == [0, 1, 2]

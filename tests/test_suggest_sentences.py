@@ -270,3 +270,19 @@ def test_the_demo_leaves_pending_model_suggestions_for_koding(tmp_path, monkeypa
     assert any("model" in r.method for r in pending)
     assert not any(r.actor == "forsker" for r in pending)  # no suggestions on the interviewers' turns
     assert any("Forslag som venter" in line for line in report.lines())
+
+
+def test_a_text_of_fewer_than_four_words_gets_no_model_suggestion(model):
+    """Backchannel turns ("Ja.", "Det stemmer.") and lone words are as short as no coded text the
+    model learnt from: their scores would be guesses ("Staten" once scored 0.97 for a code)."""
+    from workbench.suggest.sentences import too_short
+
+    assert too_short(["Ja.", "Det stemmer.", "Kommunestyret vedtok avtalen.", "Kommunestyret vedtok avtalen enstemmig."]
+                     ).tolist() == [True, True, True, False]
+    short, long_ = "Kommunestyret vedtok avtalen.", "Kommunestyret vedtok avtalen enstemmig."
+    j = model.codes_.index("legitimitet.demokratisk")
+    scores = model.scores([short, long_, "Ja."])
+    assert scores[1, j] >= model.thresholds_[j]  # four words: scored, and a hit
+    assert not scores[[0, 2]][:, [model.codes_.index(c) for c in model.classifiers_]].any()
+    hits = model.suggest([short, long_])
+    assert hits[0] == [] and [h.code for h in hits[1]] == ["legitimitet.demokratisk"]

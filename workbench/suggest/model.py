@@ -30,7 +30,7 @@ from ..errors import WorkbenchError
 from . import embed
 from .base import Suggested, Suggester, analysed, code_infos, resolve_langs
 from .lexicon import LexiconSuggester
-from .sentences import Units
+from .sentences import Units, too_short
 from .structure import ancestors
 
 __all__ = ["ModelSuggester", "choose_threshold", "cross_fitted_figures", "lemma_texts", "FALLBACK_METHOD"]
@@ -273,6 +273,7 @@ class ModelSuggester(Suggester):
                 if clf is not None:
                     oof[test, j] = units.text_scores(clf.predict_proba(Xte)[:, 1], uidx, pos, len(test),
                                                      self._sentence_weight())
+        oof[too_short(texts)] = 0.0  # as predictions: a text of fewer than MIN_WORDS words is not scored
         cal_rows = (np.ones(n, dtype=bool) if calibrate is None or not any(calibrate)
                     else np.asarray(list(calibrate), dtype=bool))
         for j in modelled:
@@ -364,13 +365,23 @@ class ModelSuggester(Suggester):
         codes, of analysed texts: a text's score mixes its own and its best unit's."""
         units = Units.build(texts, langs, sentences=getattr(self, "sentences", False))
         unit_scores = np.zeros((len(units.texts), len(self.codes_)))
-        if self.classifiers_:
-            extra = self._unit_features(units, langs, self._extra_features(texts, langs))
-            X = self._transform(self.vectorizers_, units.lemmas, extra=extra)
+        short = too_short(texts)  # "Ja.", "Staten?": not scored (see sentences.too_short)
+        scored = ~short[np.asarray(units.owner, dtype=int)] if len(units.owner) else np.zeros(0, dtype=bool)
+        if self.classifiers_ and scored.any():
+            rows = np.flatnonzero(scored)
+            ok = np.flatnonzero(~short)  # short texts are not encoded either
+            per_text = self._extra_features([texts[i] for i in ok], [langs[i] for i in ok])
+            if per_text is not None and len(ok) < len(texts):
+                full = np.zeros((len(texts), per_text.shape[1]))
+                full[ok] = per_text
+                per_text = full
+            extra = self._unit_features(units, langs, per_text)
+            X = self._transform(self.vectorizers_, [units.lemmas[u] for u in rows],
+                                extra=None if extra is None else extra[rows])
             for j, c in enumerate(self.codes_):
                 clf = self.classifiers_.get(c)
                 if clf is not None:
-                    unit_scores[:, j] = clf.predict_proba(X)[:, 1]
+                    unit_scores[rows, j] = clf.predict_proba(X)[:, 1]
         out = units.text_scores(unit_scores, np.arange(len(units.texts)), np.asarray(units.owner, dtype=int),
                                 len(texts), self._sentence_weight())
         matches = None

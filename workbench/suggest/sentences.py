@@ -25,7 +25,7 @@ import numpy as np
 
 from ..nlp import analyse_texts, sentence_spans
 
-__all__ = ["Units", "MIN_WORDS", "MAX_UNITS", "merge_short"]
+__all__ = ["Units", "MIN_WORDS", "MAX_UNITS", "merge_short", "too_short"]
 
 #: A sentence with fewer words than this ("Ja.", "Nei, altså.") joins its neighbour.
 MIN_WORDS = 4
@@ -33,6 +33,16 @@ MIN_WORDS = 4
 MAX_UNITS = 40
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def too_short(texts: Sequence[str], min_words: int = MIN_WORDS) -> np.ndarray:
+    """Per text: has it fewer than ``min_words`` words ("Ja.", "Det stemmer.", "Staten?")?
+
+    Such a text is not scored by the model (``ModelSuggester``): no coded segment or anchor
+    utterance is that short, so its probabilities would be extrapolations (a lone "Staten" scored
+    0.97 for a code), and the backchannel turns of a Zoom or Teams transcript would each get a
+    suggestion. A sentence that short is not scored on its own either (:func:`merge_short`)."""
+    return np.array([len(_WORD.findall(str(t))) < min_words for t in texts], dtype=bool)
 
 
 def merge_short(text: str, spans: Sequence[tuple[int, int]], min_words: int = MIN_WORDS) -> list[tuple[int, int]]:
