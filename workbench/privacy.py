@@ -132,6 +132,9 @@ def _label_name(label, actor=None, organisation=None, pilot=None, *,
     code, "Jon A Tveit" a name)."""
     if not isinstance(label, str):
         return None
+    label, org = split_meeting_label(label)  # Zoom's "Kari Hansen | NIBR": the name is before the bar
+    if org:
+        organisation = f"{organisation or ''} {org}".strip()
     # "Ola Nordbø (ordfører)", "Nordbø, Ola": brackets and commas around words are no part of them
     tokens = [t for t in (t.strip("()[]{},;:") for t in unicodedata.normalize("NFC", label).split()) if t]
     actor_words = _words(actor)
@@ -264,6 +267,16 @@ def place_name_parts(label, *, actor=None, organisation=None, pilot=None, name=N
 #: The marks Teams and Zoom put after a participant's label ("Guest-7f3a (Unverified)", "Kari
 #: (Gjest)"): no part of a name, so no word to warn about.
 _MEETING_MARK = re.compile(r"\s*\((?:unverified|guest|gjest|ekstern|external)\)\s*$", re.I)
+_ORG_BAR = re.compile(r"[ \t\u00a0]*\|[ \t\u00a0]*")
+
+
+def split_meeting_label(label: str) -> tuple[str, str | None]:
+    """A meeting tool's ``Name | Organisation`` label (Zoom: "Kari Hansen | NIBR") as (name,
+    organisation); (label, None) for any other label."""
+    parts = _ORG_BAR.split(label, maxsplit=1)
+    if len(parts) == 2 and parts[0].strip() and parts[1].strip():
+        return parts[0].strip(), parts[1].strip()
+    return label, None
 
 
 def label_warning(label, *, actor=None, organisation=None, pilot=None, name=None) -> str | None:
@@ -275,6 +288,9 @@ def label_warning(label, *, actor=None, organisation=None, pilot=None, name=None
         return None
     if _label_name(label, actor, organisation, pilot) is not None:
         return None
+    label, org = split_meeting_label(label)
+    if org:
+        organisation = f"{organisation or ''} {org}".strip()
     known = _words(actor) | _words(organisation) | _words(pilot)
     loose = []
     for token in _MEETING_MARK.sub("", unicodedata.normalize("NFC", label)).split():
@@ -289,7 +305,7 @@ def label_warning(label, *, actor=None, organisation=None, pilot=None, name=None
         return None  # a role, a place, a code, an acronym ("KDD", "PL")
     return (f"speaker {label!r} is not read as a person's name, so {' '.join(loose)!r} would stay in quotes "
             "and file names; if it is a name, write the label as 'Fornavn Etternavn' or give the name "
-            "in the participants table's 'name' column")
+            "in an optional 'name' column of the participants table (file,speaker,actor,organisation,pilot,name)")
 
 
 # ------------------------------------------------------------------------------ identifiers

@@ -46,6 +46,8 @@ READERS: dict[str, Callable[..., Parsed]] = {
 TABLE_EXTENSIONS = {"csv", "xlsx", "xls", "json", "jsonl", "yaml", "yml", "py"}  # manifests, codings, scripts
 SKIP_IN_FOLDERS = re.compile(r"^(readme|license|changelog)(\.\w+)?$", re.I)
 _WORD = re.compile(r"\w+")
+# embeddings, overrides and isolates: invisible, they can show a quote's text reversed ("Trojan Source")
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def assign_pseudonyms(session) -> int:
@@ -125,8 +127,25 @@ def read_file(path: Path, roster: Iterable[str] | None = None, *, kind: str | No
     if strict_roster and ("strict_roster" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())):
         kwargs["strict_roster"] = True
     parsed = reader(path, roster_set, **kwargs)
+    bidi = 0
     for t in parsed.turns:
-        t.text = t.text.replace("\x00", "").strip()
+        t.text, n = BIDI_CONTROLS.subn("", t.text.replace("\x00", ""))
+        t.text = t.text.strip()
+        bidi += n
+        if t.speaker:
+            t.speaker, n = BIDI_CONTROLS.subn("", t.speaker)
+            bidi += n
+        if t.heading:
+            t.heading, n = BIDI_CONTROLS.subn("", t.heading)
+            bidi += n
+    for i, line in enumerate(parsed.preamble):
+        parsed.preamble[i], n = BIDI_CONTROLS.subn("", line)
+        bidi += n
+    if bidi:
+        parsed.warnings.append(
+            f"{path.name}: {bidi} bidirectional control character{'s' if bidi > 1 else ''} (U+202A-U+202E, "
+            "U+2066-U+2069) taken out; they can show text reversed in quotes and exports; nothing to do "
+            "unless the file is in a right-to-left language")
     parsed.turns = [t for t in parsed.turns if t.text]
     if not parsed.turns:
         raise WorkbenchError(f"{path.name}: no text found (no turns, paragraphs or cues); "

@@ -324,7 +324,8 @@ def participant_rows(path: Path, *, explicit: bool = False) -> tuple[list[TableR
         return [], [str(exc)]
     rows, errors = [], []
     for number, rec in table:
-        speaker = rec.get("speaker", "")
+        # "Kari  Nordmann", "Kari\u00a0Nordmann" (Excel, a pasted name): one space, as in the transcript
+        speaker = " ".join((rec.get("speaker") or "").split())
         if not speaker:
             errors.append(f"{path.name}: row {number}: the 'speaker' column is empty; "
                           "give the label exactly as written in the file")

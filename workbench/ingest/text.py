@@ -57,7 +57,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from ..errors import InputError
-from ..privacy import ROLE_WORDS
+from ..privacy import ROLE_WORDS, split_meeting_label
 from .model import Parsed, Turn
 
 # Norwegian (bokmål and nynorsk) keys of title/metadata lines that are never speaker turns.
@@ -112,8 +112,10 @@ LEAD_TIME = re.compile(
 # A label candidate: 1-5 words of letters/digits/hyphens/parentheses/dots/underscores; a word never
 # starts with "(0" so that "Speaker 1 (00:05):" keeps its time apart.
 _WORD = r"(?![\[(]\d)[\w()\-.'’/&]+"
+# Zoom writes the organisation after the name: "Kari Hansen | NIBR:", "Ola Hansen | Nord Fron kommune:".
+_ORG = r"[ \t]*\|[ \t]*(?P<org>[^|:\[\]()\t\n]{1,60}?)"
 COLON_LABEL = re.compile(
-    rf"(?P<label>{_WORD}(?:[ \t]+{_WORD}){{0,4}}?)"
+    rf"(?P<label>{_WORD}(?:[ \t]+{_WORD}){{0,4}}?)(?:{_ORG})?"
     rf"[ \t]*(?:[\[(][ \t]*(?P<t2>{_TS})[ \t]*[\])][ \t]*)?"      # Label [hh:mm:ss]:
     rf":(?!//)(?!\d)[ \t]*"                                        # not a URL, not 10:15
     rf"(?:[\[(][ \t]*(?P<t3>{_TS})[ \t]*[\])][ \t]*)?")           # Label: [hh:mm:ss] text
@@ -128,8 +130,10 @@ EMPH_LABEL = re.compile(
     rf"(?:[\[(][ \t]*(?P<t>{_TS})[ \t]*[\])][ \t]*)?(?P<c2>:(?!//))?[ \t]*")
 # What may follow a roster label for it to start a turn with a colon.
 ROSTER_TAIL = re.compile(
-    rf"[ \t]*(?:[\[(][ \t]*(?P<t2>{_TS})[ \t]*[\])][ \t]*)?:(?!//)[ \t]*"
+    rf"(?:{_ORG})?[ \t]*(?:[\[(][ \t]*(?P<t2>{_TS})[ \t]*[\])][ \t]*)?:(?!//)[ \t]*"
     rf"(?:[\[(][ \t]*(?P<t3>{_TS})[ \t]*[\])][ \t]*)?")
+# "[Kari Hansen | NIBR]" after a roster label "Kari Hansen"
+ROSTER_BRACKET_ORG = re.compile(r"[ \t]*\|[^\[\]\n]{1,60}(?=\])")
 BRACKET_LABEL = re.compile(
     rf"\[(?P<label>[^\[\]]{{1,60}})\][ \t]*:?[ \t]*"
     rf"(?:[\[(]?[ \t]*(?P<t>{_TS})[ \t]*[\])]?(?![\w:])[ \t]*)?")
@@ -291,6 +295,14 @@ def read_lines(path: Path) -> Iterator[tuple[str, int]]:
             yield from _byte_lines(f, path.name)
 
 
+def head_text(path: Path, size: int = 4096) -> str:
+    """The start of a text file, decoded leniently (to recognise its format, never to store)."""
+    with open(path, "rb") as f:
+        data = f.read(size)
+    wide = _wide_encoding(data)
+    return data.decode(wide[0] if wide else "utf-8", "ignore").lstrip("\ufeff")
+
+
 def decode(data: bytes, path: Path) -> str:
     """Bytes of a text file -> str with "\\n" line ends.
 
@@ -393,6 +405,9 @@ def _name_line_ok(name: str) -> bool:
 
 def _bracket_ok(label: str) -> bool:
     label = label.strip()
+    name, org = split_meeting_label(label)
+    if org:  # Zoom's "[Kari Hansen | Nord Fron kommune]": the name part decides
+        return len(org) <= 60 and looks_like_label(name)
     if not label or len(label) > 40 or len(label.split()) > 4 or label.casefold() in BRACKET_NOTES:
         return False
     if label.casefold() in METADATA_KEYS or not any(c.isalpha() for c in label):
@@ -430,6 +445,11 @@ COLON, BRACKET, CAPS, ALONE, INLINE, NAME, TAB, LOWER = 1, 2, 3, 4, 5, 6, 7, 8
 _NAN = float("nan")
 
 
+def _fold(label: str) -> str:
+    """A label for comparing: letter case and runs of white space (also no-break spaces) aside."""
+    return " ".join(label.split()).casefold()
+
+
 class _Roster:
     """Roster labels for fast prefix matching, longest first; case-insensitive lookup as a fallback."""
 
@@ -438,7 +458,16 @@ class _Roster:
         self.by_first: dict[str, list[str]] = {}
         for lb in self.labels:
             self.by_first.setdefault(lb[0], []).append(lb)
-        self.fold = {lb.casefold(): lb for lb in reversed(self.labels)}
+        self.fold = {_fold(lb): lb for lb in reversed(self.labels)}
+
+    def lookup(self, label: str) -> str | None:
+        """The roster label for a label as written: letter case and white space aside, and for
+        Zoom's "Kari Hansen | NIBR" the row "Kari Hansen" when there is no row for the whole label."""
+        hit = self.fold.get(_fold(label))
+        if hit is None:
+            name, org = split_meeting_label(label)
+            hit = self.fold.get(_fold(name)) if org else None
+        return hit
 
     def match(self, s: str, pos: int):
         """(label, layout, time, text offset) when a roster label starts ``s`` at ``pos``."""
@@ -449,10 +478,12 @@ class _Roster:
                 continue
             q = p + len(label)
             if bracket:
-                if s[q:q + 1] != "]":
+                org = ROSTER_BRACKET_ORG.match(s, q)
+                if s[(org.end() if org else q):][:1] != "]":
                     continue
                 m = BRACKET_LABEL.match(s, pos)
-                if m is None or m.group("label").strip() != label:
+                if m is None or label not in (m.group("label").strip(),
+                                              split_meeting_label(m.group("label").strip())[0]):
                     continue
                 off = m.end() if m.end() < len(s) else -1
                 t = m.group("t")
@@ -502,40 +533,41 @@ def _classify(line: str, roster: _Roster | None):
         m = EMPH_LABEL.match(s, pos)
         if m and (m.group("c1") or m.group("c2") or m.end() == len(s)):
             label = m.group("label").strip()
-            in_roster = roster is not None and label.casefold() in roster.fold
-            if in_roster or looks_like_label(label):
+            known = roster.lookup(label) if roster is not None else None
+            if known or looks_like_label(label):
                 t = lead if lead is not None else seconds(m.group("t"))
                 off = m.end() if m.end() < len(s) else -1
-                return HEAD, roster.fold[label.casefold()] if in_roster else label, COLON, t, off, in_roster
+                return HEAD, known or label, COLON, t, off, known is not None
         return TEXT
     if c == "[":
         m = BRACKET_LABEL.match(s, pos)
         if m is None:
             return TEXT
         label = m.group("label").strip()
-        in_roster = roster is not None and label.casefold() in roster.fold
-        if not (in_roster or _bracket_ok(label)):
+        known = roster.lookup(label) if roster is not None else None
+        if not (known or _bracket_ok(label)):
             return TEXT
         t = lead if lead is not None else seconds(m.group("t"))
         off = m.end() if m.end() < len(s) else -1
-        return (HEAD, roster.fold[label.casefold()] if in_roster else label,
-                INLINE if off < 0 and t is not None else BRACKET, t, off, in_roster)
+        return (HEAD, known or label, INLINE if off < 0 and t is not None else BRACKET, t, off, known is not None)
     if c.isupper() or c.isdigit() or roster is not None:
         m = COLON_LABEL.match(s, pos)
         if m:
             label = m.group("label")
-            in_roster = roster is not None and label.casefold() in roster.fold
-            if in_roster or looks_like_label(label):
+            if m.group("org"):  # Zoom's "Kari Hansen | NIBR:": the label as written, the name part a name
+                label = f"{label} | {' '.join(m.group('org').split())}"
+            known = roster.lookup(label) if roster is not None else None
+            if known or looks_like_label(m.group("label")):
                 t = lead if lead is not None else seconds(m.group("t2") or m.group("t3"))
                 off = m.end() if m.end() < len(s) else -1
-                return HEAD, roster.fold[label.casefold()] if in_roster else label, COLON, t, off, in_roster
+                return HEAD, known or label, COLON, t, off, known is not None
         m = TAB_LABEL.match(s, pos) if "\t" in s else None
         if m and m.end() < len(s) and "\t" not in s[m.end():] and not TIME_LINE.fullmatch(s, m.end()):
             label = m.group("label")
-            in_roster = roster is not None and label.casefold() in roster.fold
-            if in_roster or looks_like_label(label):
+            known = roster.lookup(label) if roster is not None else None
+            if known or looks_like_label(label):
                 t = lead if lead is not None else seconds(m.group("t"))
-                return HEAD, roster.fold[label.casefold()] if in_roster else label, TAB, t, m.end(), in_roster
+                return HEAD, known or label, TAB, t, m.end(), known is not None
     if c.islower():
         m = LOWER_LABEL.match(s, pos)
         if m and _lower_ok(m.group("label")):
@@ -555,9 +587,10 @@ def _classify(line: str, roster: _Roster | None):
     name = name[:-1].rstrip() if name.endswith(":") else name
     if not _name_line_ok(name):
         return TEXT
-    in_roster = roster is not None and name.casefold() in roster.fold
+    known = roster.lookup(name) if roster is not None else None
+    in_roster = known is not None
     if in_roster:
-        name = roster.fold[name.casefold()]
+        name = known
     if t is not None:
         return HEAD, name, INLINE, t, -1, in_roster
     if in_roster:
@@ -918,21 +951,79 @@ def _build(lines: Iterable[tuple[str, int]], kinds: bytearray, starts: list[_Sta
     return [t for t in turns if t.text], preamble
 
 
+# f4transkript / f5 time marks: "I: Wie geht's? #00:00:12-5#" (hh:mm:ss-tenths). f4 writes the mark
+# when a paragraph is finished, so a mark after the text is when that paragraph ends; a mark before
+# the text (some transcribers' habit) is when it starts.
+F4_TIME = re.compile(r"(?:(?<=\S)[ \t]+)?#(\d{1,2}):([0-5]\d):([0-5]\d)(?:[-.,](\d{1,3}))?#")
+
+
+class _F4Marks:
+    """Takes f4transkript time marks out of the lines and gives each turn its times: a mark before
+    the text of a turn's line is its start; a mark after the text ends that paragraph, so the turn
+    ends at its last such mark and the next turn starts there (the first turn at 0, the start of
+    the recording)."""
+
+    def __init__(self, source: Callable[[], Iterable[tuple[str, int]]]):
+        self.source = source
+        self.starts: dict[int, float] = {}  # line -> the first mark before the line's text
+        self.ends: dict[int, float] = {}  # line -> the last mark after the line's text
+
+    def __call__(self) -> Iterator[tuple[str, int]]:
+        for line, n in self.source():
+            if "#" in line and ":" in line:
+                found = list(F4_TIME.finditer(line))
+                for m in found:
+                    tenths = m.group(4) or "0"
+                    t = (int(m.group(1)) * 3600 + int(m.group(2)) * 60 + int(m.group(3))
+                         + int(tenths) / 10 ** len(tenths))
+                    if line[:m.start()].strip():
+                        self.ends[n] = t
+                    else:
+                        self.starts.setdefault(n, t)
+                if found:
+                    line = F4_TIME.sub("", line)
+            yield line, n
+
+    def apply(self, turns: list[Turn]) -> None:
+        """Times from the marks for the turns that have none."""
+        if not self.starts and not self.ends:
+            return
+        starts, ends = sorted(self.starts), sorted(self.ends)
+        previous_end = 0.0 if ends else None  # f4 starts counting at the recording's start
+        for i, t in enumerate(turns):
+            if t.line is None:
+                continue
+            upto = turns[i + 1].line if i + 1 < len(turns) and turns[i + 1].line is not None else math.inf
+            k = bisect_left(starts, t.line)
+            own_start = self.starts[starts[k]] if k < len(starts) and starts[k] < upto else None
+            a, b = bisect_left(ends, t.line), bisect_left(ends, upto)
+            own_end = self.ends[ends[b - 1]] if b > a else None
+            if t.start_time is None:
+                t.start_time = own_start if own_start is not None else previous_end
+            if t.end_time is None and own_end is not None:
+                t.end_time = own_end
+            if own_end is not None:
+                previous_end = own_end
+
+
 def _split(source: Callable[[], Iterable[tuple[str, int]]], roster: Iterable[str] | None, file: str,
            force: bool, strict_roster: bool) -> tuple[list[Turn], list[str], list[str]] | None:
     rost = _Roster(roster) if roster else None
-    sc = _scan(source(), rost)
+    marks = source if isinstance(source, _F4Marks) else _F4Marks(source)
+    sc = _scan(marks(), rost)
     plan = _plan(sc, rost, file, force, strict_roster)
     if plan is None:
         return None
     starts, warnings = plan
-    turns, preamble = _build(source(), sc.kinds, starts, file)
+    turns, preamble = _build(marks(), sc.kinds, starts, file)
+    marks.apply(turns)
     clock = clock_times_to_offsets(turns, file)
     if clock:
         warnings.append(clock)
     return turns, preamble, warnings
 
 
+DAY = 24 * 3600.0
 CLOCK_START = 3600.0  # a first time at least this far from 0 (and times that rise) is a time of day
 
 
@@ -944,19 +1035,30 @@ def clock_times_to_offsets(turns: list[Turn], file: str) -> str | None:
     the warning that says so, or None when the times are left as they are."""
     timed = [t for t in turns if t.start_time is not None]
     times = [t.start_time for t in timed]
-    if len(times) < 2 or times[0] < CLOCK_START or times[-1] >= 24 * 3600 \
-            or any(b < a for a, b in zip(times, times[1:])):
+    if len(times) < 2 or times[0] < CLOCK_START or max(times) >= DAY:
+        return None
+    # a meeting past midnight: 23:59:40 then 00:00:20 is 40 s later (one wrap, after 18:00)
+    days = [0.0] * len(times)
+    for i in range(1, len(times)):
+        wrap = not days[i - 1] and times[i - 1] >= 18 * 3600 and times[i] < times[i - 1] - DAY / 2
+        days[i] = DAY if wrap or days[i - 1] else 0.0
+    times = [t + d for t, d in zip(times, days)]
+    if any(b < a for a, b in zip(times, times[1:])):
         return None
     first = times[0]
-    for t in turns:
-        if t.start_time is not None:
-            t.start_time -= first
+    for t, day, start in zip(timed, days, times):
+        t.start_time = start - first
         if t.end_time is not None:
+            end = t.end_time + day
+            end += DAY if end < start - DAY / 2 else 0.0
+            t.end_time = max(0.0, end - first)
+    for t in turns:
+        if t.start_time is None and t.end_time is not None:
             t.end_time = max(0.0, t.end_time - first)
     where = f"{file}:{timed[0].line}" if timed[0].line else file
     clock = f"{int(first) // 3600:02d}:{int(first) % 3600 // 60:02d}:{int(first) % 60:02d}"
     return (f"{where}: the times are clock times (the first is {clock}, not near 00:00:00), so they are stored "
-            f"counting from the first turn ({clock} is 00:00:00); if the recording began before the first "
+            f"counting from the first turn ({clock} is 00:00:00{', times after midnight counted on' if days[-1] else ''}); if the recording began before the first "
             "turn, playback of a turn starts that much too early")
 
 
@@ -1106,12 +1208,15 @@ def parse_lines(source: Callable[[], Iterable[tuple[str, int]]], fmt: str, roste
 
     A transcript needs two passes over the lines; notes need them in memory once.
     """
+    source = _F4Marks(source)
     if not force_notes:
         result = _split(source, roster, file, False, strict_roster)
         if result is not None:
             turns, preamble, warnings = result
             return Parsed(turns, fmt, "transcript", warnings, preamble)
-    return Parsed(split_notes(drop_tool_footer(list(source()))), fmt, "notes")
+    notes = split_notes(drop_tool_footer(list(source())))
+    source.apply(notes)
+    return Parsed(notes, fmt, "notes")
 
 
 def drop_tool_footer(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:

@@ -528,6 +528,9 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        if not zipfile.is_zipfile(path):  # starts as a zip (describe saw 'PK') but ends too soon
+            raise InputError(f"{path.name}: not a readable Word document, the file is damaged or incomplete (cut "
+                             "off before the end of its zip archive); copy it again from its source") from None
         raise InputError(f"{path.name}: not a readable Word document ({type(exc).__name__}); "
                          "open and save it again in Word, or export it as .docx") from None
     except zlib.error as exc:  # a zip whose compressed data is damaged (a broken download or disk)

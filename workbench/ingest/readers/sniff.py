@@ -11,6 +11,7 @@ says what it is and how to fix it instead of a parser's exception.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -52,6 +53,43 @@ def describe(path: Path, ext: str) -> str | None:
         return f"this is a web page (HTML) named .{ext}; open it in Word and save it as .docx"
     if text.startswith(b"<?xml") and b"wordprocessingml" in head:
         return f"this is a Word XML file (Word 2003) named .{ext}; open it in Word and save it as .docx"
+    return None
+
+
+TEXT_FORMATS = ("txt", "md", "markdown", "vtt", "srt")
+CAPTION_NAMES = {"vtt": "a WebVTT subtitle file", "srt": "a SubRip subtitle file"}
+WEBVTT_HEAD = re.compile(r"\A[\ufeff\s]*WEBVTT(?:[ \t]|$)", re.M)
+# SubRip: a cue number on its own line, then "00:00:01,000 --> 00:00:04,000" (WhisperX, pysrt)
+SRT_HEAD = re.compile(r"\A[\ufeff\s]*\d+[ \t]*\r?\n[ \t]*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}[ \t]*-->[ \t]*"
+                      r"\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}")
+
+
+def binary_kind(path: Path, ext: str) -> str | None:
+    """For a text format (.txt, .md, .vtt, .srt): what a file that is no text really is and what
+    to do (a Word document, PDF, old .doc or zip named so); None for a text file."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError:
+        return None
+    if head.startswith(OLE_MAGIC):
+        return _ole(path, ext)
+    if head.startswith(b"%PDF"):
+        return f"this is a PDF named .{ext}, not text; rename it to .pdf and ingest that"
+    if head.startswith(b"PK"):
+        if not zipfile.is_zipfile(path):
+            return (f"this is a damaged or incomplete zip file (such as a Word document) named .{ext}, not "
+                    "text; copy it again from its source")
+        return _zip(path, ext)
+    return None
+
+
+def caption_format(head: str) -> str | None:
+    """"vtt" or "srt" when the start of a text is a WebVTT or SubRip file, else None."""
+    if WEBVTT_HEAD.match(head):
+        return "vtt"
+    if SRT_HEAD.match(head):
+        return "srt"
     return None
 
 

@@ -11,18 +11,34 @@ from pathlib import Path
 from ...errors import InputError
 from ..model import Parsed
 from ..text import decode
-from .vtt import TAG, Cue, cues_to_parsed, joined_warnings, scan_blocks
+from .sniff import binary_kind, caption_format
+from .vtt import TAG, Cue, _reason, cues_to_parsed, joined_warnings, misnamed, scan_blocks
+from .vtt import read_text as vtt_read_text
 
 
 def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = False,
          strict_roster: bool = False) -> Parsed:
+    path = Path(path)
+    problem = binary_kind(path, "srt")  # a Word document, PDF ... named .srt
+    if problem:
+        raise InputError(f"{path.name}: {problem}")
+    text = decode(path.read_bytes(), path)
+    if caption_format(text[:4096]) == "vtt":  # a WebVTT file named .srt: read it as what it is
+        return misnamed(vtt_read_text(text, path.name, roster, strict_roster=strict_roster), path.name, "srt")
+    return read_text(text, path.name, roster, strict_roster=strict_roster)
+
+
+def read_text(text: str, file: str, roster: set[str] | None = None, *, strict_roster: bool = False) -> Parsed:
+    """A SubRip text (decoded) -> turns; ``file`` names it in messages."""
     import pysrt
 
-    text = decode(path.read_bytes(), path)
     try:
         items = pysrt.from_string(text, error_handling=pysrt.ERROR_RAISE)
-    except Exception as exc:
-        raise InputError(f"{path.name}: not a valid SubRip file ({exc}); check the numbering and "
+    except Exception as exc:  # pysrt's InvalidItem carries (line number, line) as its argument
+        where = exc.args[0] if exc.args and isinstance(exc.args[0], tuple) and len(exc.args[0]) == 2 else None
+        said = (f"cue {where[0]} does not start with a number line and a 'hh:mm:ss,mmm --> hh:mm:ss,mmm' line "
+                f"(it starts '{str(where[1]).strip()[:40]}')") if where else _reason(exc)
+        raise InputError(f"{file}: not a valid SubRip file ({said}); check the numbering and "
                          "the 'hh:mm:ss,mmm --> hh:mm:ss,mmm' lines") from None
     # pysrt reads '-00:00:01,000' as +1 s and gives no line numbers: take both from the text
     blocks = scan_blocks(text)
@@ -31,8 +47,8 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
         # (its number and timing line included): take the cues from the line scan instead
         cues = [Cue(number, b.ident, b.line, [TAG.sub("", ln) for ln in b.text_lines], b.start, b.end,
                     None, b.timing) for number, b in enumerate(blocks, start=1)]
-        return cues_to_parsed(cues, "srt", roster, path.name, strict_roster=strict_roster,
-                              warnings=joined_warnings(blocks, path.name))
+        return cues_to_parsed(cues, "srt", roster, file, strict_roster=strict_roster,
+                              warnings=joined_warnings(blocks, file))
     aligned = len(blocks) == len(items)
     cues = []
     for number, item in enumerate(items, start=1):
@@ -46,4 +62,4 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
         else:
             cues.append(Cue(number, str(item.index), None, lines, item.start.ordinal / 1000,
                             item.end.ordinal / 1000, None, f"{item.start} --> {item.end}"))
-    return cues_to_parsed(cues, "srt", roster, path.name, strict_roster=strict_roster)
+    return cues_to_parsed(cues, "srt", roster, file, strict_roster=strict_roster)

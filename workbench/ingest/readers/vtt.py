@@ -26,9 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...errors import InputError
+from ...privacy import split_meeting_label
 from ..model import Parsed, Turn
 from .. import text as _text
 from ..text import METADATA_KEYS, decode, seconds
+from .sniff import CAPTION_NAMES, binary_kind, caption_format
 
 BRACKET_NOTES = getattr(_text, "BRACKET_NOTES", frozenset())  # [latter], [pause]: never speakers
 
@@ -71,13 +73,34 @@ class RawBlock:
 
 def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = False,
          strict_roster: bool = False) -> Parsed:
+    path = Path(path)
+    problem = binary_kind(path, "vtt")  # a Word document, PDF ... named .vtt
+    if problem:
+        raise InputError(f"{path.name}: {problem}")
+    text = decode(path.read_bytes(), path)
+    if caption_format(text[:4096]) == "srt":  # a SubRip file named .vtt: read it as what it is
+        from . import srt
+
+        return misnamed(srt.read_text(text, path.name, roster, strict_roster=strict_roster), path.name, "vtt")
+    return read_text(text, path.name, roster, strict_roster=strict_roster)
+
+
+def misnamed(parsed: Parsed, file: str, ext: str) -> Parsed:
+    """``parsed`` (read by the reader of the file's real format) with one warning, first, that says so."""
+    what = CAPTION_NAMES[parsed.format]
+    parsed.warnings.insert(0, f"{file}: this is {what} named .{ext}, so it is read as one (cue times and "
+                              f"speakers, no cue numbers or tags in the text); rename it to .{parsed.format}")
+    return parsed
+
+
+def read_text(text: str, file: str, roster: set[str] | None = None, *, strict_roster: bool = False) -> Parsed:
+    """A WebVTT text (decoded) -> turns; ``file`` names it in messages."""
     import webvtt
 
-    text = decode(path.read_bytes(), path)
     try:
         captions = webvtt.from_string(text).captions
     except Exception as exc:  # webvtt raises its own MalformedFileError and others
-        raise InputError(f"{path.name}: not a valid WebVTT file ({exc}); check the 'WEBVTT' "
+        raise InputError(f"{file}: not a valid WebVTT file ({_reason(exc)}); check the 'WEBVTT' "
                          "header and the cue timings") from None
     blocks = scan_blocks(text)
     cues: list[Cue] = []
@@ -105,8 +128,14 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
                     voice_parts(c.lines))
                 for n, c in enumerate(captions, start=1)]
         blocks = []
-    return cues_to_parsed(cues, "vtt", roster, path.name, strict_roster=strict_roster,
-                          warnings=joined_warnings(blocks, path.name))
+    return cues_to_parsed(cues, "vtt", roster, file, strict_roster=strict_roster,
+                          warnings=joined_warnings(blocks, file))
+
+
+def _reason(exc: Exception) -> str:
+    """A parser's exception as words: its message, never an internal tuple of (line, text)."""
+    message = str(exc.args[0]) if exc.args and isinstance(exc.args[0], str) else ""
+    return message.splitlines()[0][:200] if message.strip() else type(exc).__name__
 
 
 def voice_parts(raw_lines: list[str]) -> list[tuple[str | None, str]]:
@@ -232,7 +261,9 @@ class _Part:
 def _prefix(text: str, roster_sorted: list[str] | None) -> tuple[str | None, str]:
     if roster_sorted:
         for label in roster_sorted:
-            m = re.match(rf"\s*\[?{re.escape(label)}\]?\s*:\s*", text)
+            # white space in the label as any white space; Zoom's " | NIBR" after a roster name
+            name = r"\s+".join(re.escape(w) for w in label.split())
+            m = re.match(rf"\s*\[?{name}(?:[ \t\u00a0]*\|[^:\]\n]{{1,60}}?)?\]?\s*:\s*", text)
             if m and (m.end() < len(text) or text.rstrip().endswith(":")):
                 return label, text[m.end():]
     m = BRACKET_PREFIX.match(text)
@@ -266,6 +297,8 @@ def cues_to_parsed(cues: list[Cue], fmt: str, roster: set[str] | None, file: str
     roster_sorted = sorted(roster, key=len, reverse=True) if roster else None
     for c in cues:
         _check_times(c, file, warnings)
+        c.voice = _roster_label(c.voice, roster)
+        c.voices = [(_roster_label(v, roster), text) for v, text in c.voices]
     parts: list[_Part] = []
     cut: set[int] = set()  # parts that begin at a later line of their cue
     for c in cues:
@@ -341,6 +374,19 @@ def cues_to_parsed(cues: list[Cue], fmt: str, roster: set[str] | None, file: str
             kept.append(p)
     turns = merge_cues([(p.speaker, p.text, p.cue.start, p.cue.end, p.cue.number) for p in kept])
     return Parsed(turns, fmt, "transcript", warnings)
+
+
+def _roster_label(voice: str | None, roster: set[str] | None) -> str | None:
+    """A voice tag's name with single spaces, spelt as its roster row when one matches it apart from
+    letter case and white space (or, for "Kari Hansen | NIBR", the row "Kari Hansen")."""
+    if not voice:
+        return voice
+    voice = " ".join(voice.split())
+    if roster and voice not in roster:
+        folded = {" ".join(r.split()).casefold(): r for r in roster}
+        name, org = split_meeting_label(voice)
+        return folded.get(voice.casefold()) or (folded.get(name.casefold()) if org else None) or voice
+    return voice
 
 
 def _cue_name(c: Cue) -> str:
