@@ -1036,6 +1036,24 @@ def _changed(what: str, ev: AuditEvent) -> WorkbenchError:
                           "undo it by hand", code="undo.changed", action=ev.action, event=ev.id)
 
 
+def _withdrawn_turn(session: Session, event: AuditEvent) -> tuple[str, Any] | None:
+    """(source, turn) when ``event`` is about a turn whose speaker withdrew (``lifecycle.forget``
+    marks such entries ``withdrawn``; a turn that reads "[trukket]" is one too), else None."""
+    from .lifecycle import WITHDRAWN_TEXT
+
+    d = event.detail or {}
+    if d.get("withdrawn"):
+        return d.get("source"), d.get("turn")
+    if event.action == "uncode" and d.get("source") is not None and d.get("turn") is not None:
+        try:
+            segment = find_segment(session, d["source"], d["turn"])
+        except WorkbenchError:
+            return None
+        if segment.text.strip() == WITHDRAWN_TEXT:
+            return d["source"], d["turn"]
+    return None
+
+
 @requires("code")
 def undo_last(db: Database, *, user: str | None, since: int | None = None,
               events: Iterable[int] | None = None) -> dict[str, Any]:
@@ -1058,7 +1076,8 @@ def undo_last(db: Database, *, user: str | None, since: int | None = None,
     many memos came back with removed codings; ``codings``: how many codings the undo put back or
     removed). NotFound (code ``undo.nothing``) when nothing is left to
     undo; ``undo.changed`` when someone changed the coding or the suggestion since (nothing is
-    changed then)."""
+    changed then); ``undo.withdrawn`` when the action was on a turn whose speaker has withdrawn
+    (``lifecycle.forget``): nothing is put back, and the next undo goes on to the action before it."""
     with db.transaction(user) as tx:
         session, me = tx.session, tx.user
         session.execute(select(User.id).where(User.id == me.id).with_for_update())
@@ -1082,48 +1101,61 @@ def undo_last(db: Database, *, user: str | None, since: int | None = None,
         if event is None:
             raise NotFound("nothing to undo: no coding action of yours is left to undo", code="undo.nothing")
         d = event.detail or {}
-        before = int(session.scalar(select(func.max(AuditEvent.id))) or 0)
-        done, memos, count = [event.id], 0, 1
-        if event.action == "code":
-            coding = _coding_at(session, d["source"], d["turn"], d["code"], d["coder"], d["start_char"], d["end_char"])
-            if coding is None:
-                raise _changed("coding", event)
-            result = {"source": d["source"], "turn": d["turn"], "code": d["code"]}
-            session.delete(coding)
-        elif event.action == "uncode":
-            removal = _removal(session, event, undone)
-            memos = sum(_put_back(tx, ev) for ev in removal)
-            done, count = [ev.id for ev in removal], len(removal)
-            result = {"source": d["source"], "turn": d["turn"], "code": d["code"]}
+        where = _withdrawn_turn(session, event)
+        if where is not None:
+            # the turn was withdrawn (lifecycle.forget): nothing comes back on it; the entry counts
+            # as dealt with, so the next undo goes on to the action before it
+            tx.audit("undo", event.target_type, event.target_id, {
+                "events": [event.id], "action": event.action, "source": where[0], "turn": where[1],
+                "withdrawn": True, "memos": 0, "codings": 0})
         else:
-            s = session.scalar(select(Suggestion).where(Suggestion.id == int(event.target_id)).with_for_update())
-            wanted = "accepted" if event.action == "accept" else "rejected"
-            if s is None or s.status != wanted or s.decided_by != me.id:
-                raise _changed("suggestion", event)
-            if event.action == "accept":
-                made = next((e.id for e in session.scalars(select(AuditEvent).where(
-                    AuditEvent.action == "code", AuditEvent.target_id == str(d.get("coding_id")),
-                    AuditEvent.id < event.id).order_by(AuditEvent.id.desc()))
-                    if (e.detail or {}).get("suggestion_id") == s.id), None)
-                coding = session.get(Coding, int(d["coding_id"])) if d.get("coding_id") is not None else None
-                if coding is not None and made is not None and coding.suggestion_id == s.id:
-                    session.delete(coding)  # the coding the accept made
-                    done.append(made)
+            before = int(session.scalar(select(func.max(AuditEvent.id))) or 0)
+            done, memos, count = [event.id], 0, 1
+            if event.action == "code":
+                coding = _coding_at(session, d["source"], d["turn"], d["code"], d["coder"], d["start_char"], d["end_char"])
+                if coding is None:
+                    raise _changed("coding", event)
+                result = {"source": d["source"], "turn": d["turn"], "code": d["code"]}
+                session.delete(coding)
+            elif event.action == "uncode":
+                removal = _removal(session, event, undone)
+                kept = [ev for ev in removal if _withdrawn_turn(session, ev) is None]  # never on a withdrawn turn
+                memos = sum(_put_back(tx, ev) for ev in kept)
+                done, count = [ev.id for ev in removal], len(kept)
+                result = {"source": d["source"], "turn": d["turn"], "code": d["code"]}
+            else:
+                s = session.scalar(select(Suggestion).where(Suggestion.id == int(event.target_id)).with_for_update())
+                wanted = "accepted" if event.action == "accept" else "rejected"
+                if s is None or s.status != wanted or s.decided_by != me.id:
+                    raise _changed("suggestion", event)
+                if event.action == "accept":
+                    made = next((e.id for e in session.scalars(select(AuditEvent).where(
+                        AuditEvent.action == "code", AuditEvent.target_id == str(d.get("coding_id")),
+                        AuditEvent.id < event.id).order_by(AuditEvent.id.desc()))
+                        if (e.detail or {}).get("suggestion_id") == s.id), None)
+                    coding = session.get(Coding, int(d["coding_id"])) if d.get("coding_id") is not None else None
+                    if coding is not None and made is not None and coding.suggestion_id == s.id:
+                        session.delete(coding)  # the coding the accept made
+                        done.append(made)
+                    else:
+                        count = 0
+                        if coding is not None and coding.suggestion_id == s.id:
+                            coding.suggestion_id = None  # the coder had coded it by hand before: keep the coding
                 else:
                     count = 0
-                    if coding is not None and coding.suggestion_id == s.id:
-                        coding.suggestion_id = None  # the coder had coded it by hand before: keep the coding
-            else:
-                count = 0
-            s.status, s.decided_by, s.decided_at = "pending", None, None
-            seg = s.segment
-            result = {"source": seg.source.file_name, "turn": seg.index, "code": s.code_id}
-        session.flush()
-        done += [int(i) for i in session.scalars(select(AuditEvent.id).where(AuditEvent.id > before,
-                                                                            AuditEvent.user_id == me.id))]
-        tx.audit("undo", event.target_type, event.target_id, {"events": done, "action": event.action, **result,
-                                                              "memos": memos, "codings": count})
-        return {"action": event.action, "event": event.id, **result, "memos": memos, "codings": count}
+                s.status, s.decided_by, s.decided_at = "pending", None, None
+                seg = s.segment
+                result = {"source": seg.source.file_name, "turn": seg.index, "code": s.code_id}
+            session.flush()
+            done += [int(i) for i in session.scalars(select(AuditEvent.id).where(AuditEvent.id > before,
+                                                                                AuditEvent.user_id == me.id))]
+            tx.audit("undo", event.target_type, event.target_id, {"events": done, "action": event.action, **result,
+                                                                  "memos": memos, "codings": count})
+            return {"action": event.action, "event": event.id, **result, "memos": memos, "codings": count}
+    raise WorkbenchError(
+        f"cannot undo {event.action} (audit event {event.id}): turn {where[1]} of {where[0]!r} was withdrawn "
+        "(workbench forget), so nothing is put back on it; undo again to undo the action before it",
+        code="undo.withdrawn", action=event.action, event=event.id, source=where[0], turn=where[1])
 
 
 # --------------------------------------------------------------------------------------------

@@ -39,7 +39,8 @@ from .errors import InputError, NotFound, WorkbenchError
 from .privacy import EMAIL_TEXT, NAME_TEXT, PHONE_TEXT, PersonScrubber, name_variants, place_name_parts
 from .refi.export import OffsetMap, exported_text
 from .sharing import SETTINGS, _SCRUBBERS, roster_scrubber, setting, speaker_key
-from .store import (AuditEvent, Coding, Database, Memo, Pseudonym, ReleasedQuote, Segment, Source, Speaker,
+from .store import (AuditEvent, Coding, Database, Memo, Pseudonym, ReleasedQuote, RemovedSpeaker, Segment, Source,
+                    Speaker,
                     SegmentEmbedding, Suggestion, TrainedModel)
 
 WITHDRAWN_TEXT = "[trukket]"
@@ -73,6 +74,7 @@ class ForgetReport:
     models: int = 0
     media_to_delete: list[str] = field(default_factory=list)
     roster_kept: bool = False
+    removed_speakers: int = 0   # rows of the person kept from removed sources (removed_speakers), erased
     file_clean: bool = True     # False: another connection kept old text in the file (see compact)
 
     def to_dict(self) -> dict[str, Any]:
@@ -85,6 +87,9 @@ class ForgetReport:
                  f"{self.memos} notater og {self.released_quotes} frigitte sitater; navnet er fjernet "
                  f"{self.name_mentions} andre steder og {self.contacts} e-postadresser og telefonnumre som "
                  f"tilhører personen; {self.models} trente modeller slettet (tren på nytt)."]
+        if self.removed_speakers:
+            lines.append(f"Personen var også med i {self.removed_speakers} slettede kilde(r): navnet er fjernet fra "
+                         "pseudonymtabellen, revisjonsloggen og listen over navn som renses.")
         if self.media_to_delete:
             lines.append("Opptak med personens stemme, som må slettes for hånd: " + ", ".join(self.media_to_delete))
         if not self.file_clean:
@@ -108,6 +113,7 @@ class AnonymiseReport:
     models: int = 0
     codings_merged: int = 0
     deadlines_cleared: int = 0
+    pseudonym_keys: int = 0      # keys of removed speakers' pseudonyms that held their names
     file_clean: bool = True
 
     def to_dict(self) -> dict[str, Any]:
@@ -222,6 +228,28 @@ def _drop_models(session) -> int:
     return int(n)
 
 
+def _unname_pseudonyms(session, pids: Iterable[int] | None = None) -> int:
+    """Give each pseudonym that no speaker row has any more (its source was removed) a key
+    without the label, organisation or name (pseudonym|actor||pilot, as :func:`_rekey` gives),
+    so that no name stays in ``pseudonyms``; ``pids``: only these. Returns how many changed."""
+    live = select(Speaker.pseudonym_id).where(Speaker.pseudonym_id.is_not(None))
+    query = select(Pseudonym).where(Pseudonym.id.not_in(live), ~Pseudonym.speaker_key.startswith("merged:"))
+    if pids is not None:
+        query = query.where(Pseudonym.id.in_(list(pids)))
+    changed = 0
+    for p in session.scalars(query):
+        parts = p.speaker_key.rsplit("|", 3)
+        actor, pilot = (parts[1] or None, parts[3] or None) if len(parts) == 4 else (p.actor_key or None, None)
+        key = speaker_key(p.label, actor, None, pilot)
+        if key == p.speaker_key:
+            continue
+        taken = session.scalar(select(Pseudonym.id).where(Pseudonym.speaker_key == key, Pseudonym.id != p.id))
+        p.speaker_key = key if taken is None else f"removed:{p.id}"
+        session.flush()
+        changed += 1
+    return changed
+
+
 def _rekey(session, speakers: Iterable[Speaker]) -> None:
     """After speakers lost their label and organisation: their pseudonym rows get the new speaker
     key (pseudonym, actor, no organisation, pilot), so pseudonyms and speaker counts stay the same.
@@ -274,12 +302,21 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
         if not rows and source is None:  # a pseudonym ("Prosjektleder 2")
             rows = list(s.scalars(select(Speaker).join(Pseudonym, Speaker.pseudonym_id == Pseudonym.id)
                                   .where(Pseudonym.label == label)))
-        if not rows:
+        # a person whose sources were removed lives on in removed_speakers (their name is still
+        # scrubbed), in the key of their pseudonym and in the audit trail: forgetting erases those too
+        ghosts: list[RemovedSpeaker] = []
+        if not rows and source is None:
+            ghosts = list(s.scalars(select(RemovedSpeaker).where(
+                (RemovedSpeaker.label == label) | (RemovedSpeaker.name == label))))
+            if not ghosts:
+                ghosts = list(s.scalars(select(RemovedSpeaker).join(
+                    Pseudonym, RemovedSpeaker.pseudonym_id == Pseudonym.id).where(Pseudonym.label == label)))
+        if not rows and not ghosts:
             where = f" in {find_source(s, source).file_name!r}" if source is not None else ""
             raise NotFound(f"no speaker {label!r}{where}; give the label as written in the file "
                            "(see `workbench sources`) or the pseudonym", code="forget.unknown", speaker=label)
         if source is None:  # the whole person: every row with their pseudonym
-            pids = {r.pseudonym_id for r in rows if r.pseudonym_id is not None}
+            pids = {r.pseudonym_id for r in rows + ghosts if r.pseudonym_id is not None}
             if len(pids) > 1:  # a role label ("INFORMANT 1", "Intervjuer") that several people share
                 people = sorted(s.get(Pseudonym, p).label for p in pids)
                 raise WorkbenchError(
@@ -288,17 +325,20 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
                     code="forget.ambiguous", speaker=label, people=", ".join(people))
             if pids:
                 rows = list(s.scalars(select(Speaker).where(Speaker.pseudonym_id.in_(pids))))
-        already = all(r.withdrawn for r in rows) and source is None
-        pseudonym = (s.get(Pseudonym, rows[0].pseudonym_id).label if rows[0].pseudonym_id else "Deltaker")
-        report = ForgetReport(pseudonym=pseudonym, roster_kept=source is not None)
+                ghosts = list({g.id: g for g in ghosts + list(s.scalars(select(RemovedSpeaker).where(
+                    RemovedSpeaker.pseudonym_id.in_(pids))))}.values())
+        already = all(r.withdrawn for r in rows) and source is None and not ghosts
+        first = (rows or ghosts)[0]
+        pseudonym = (s.get(Pseudonym, first.pseudonym_id).label if first.pseudonym_id else "Deltaker")
+        report = ForgetReport(pseudonym=pseudonym, roster_kept=source is not None, removed_speakers=len(ghosts))
         if already:
             raise WorkbenchError(f"{pseudonym} is withdrawn already", code="forget.done", pseudonym=pseudonym)
 
         names: list[str] = []
         places: list[str] = []   # surnames that are place words ("Grong"): scrubbed only as names
         keep: set[str] = set()
-        for r in rows:
-            pilot = r.pilot or r.source.pilot
+        for r in rows + ghosts:
+            pilot = r.pilot or (r.source.pilot if isinstance(r, Speaker) else None)
             names += name_variants(r.label, actor=r.actor, organisation=r.organisation, pilot=pilot, name=r.name)
             place = place_name_parts(r.label, actor=r.actor, organisation=r.organisation, pilot=pilot, name=r.name)
             if place:
@@ -306,7 +346,7 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
                 keep |= {v for v in (r.organisation, pilot) if v}
         # their name, and their e-mail addresses and phone numbers (near their name, holding it, or
         # written in their roster row), leave everybody else's text; nothing of them with --source
-        contacts = [v for r in rows for v in (r.label, r.name, r.organisation, r.actor, r.pilot) if v]
+        contacts = [v for r in rows + ghosts for v in (r.label, r.name, r.organisation, r.actor, r.pilot) if v]
         scrubber = (PersonScrubber(names, contacts, places=places, keep=sorted(keep)) if source is None
                     else PersonScrubber())
 
@@ -317,7 +357,7 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
             return found_names + found_contacts
 
         speaker_ids = {r.id for r in rows}
-        their_segments = list(s.scalars(select(Segment.id).where(Segment.speaker_id.in_(speaker_ids))))
+        their_segments = list(s.scalars(select(Segment.id).where(Segment.speaker_id.in_(speaker_ids)))) if rows else []
         their_turns: dict[str, set[int] | None] = {}
         for index, name in s.execute(select(Segment.index, Source.file_name)
                                      .join(Source, Segment.source_id == Source.id)
@@ -330,7 +370,8 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
         roster = roster_scrubber(db)
         said |= {roster.scrub(t) for t in said}
 
-        # what hangs on their turns goes
+        # what hangs on their turns goes, and undo can never bring it back (coding.undo_last)
+        _retire_undo(s, their_turns, their_segments)
         for lo in range(0, max(len(their_segments), 1), 500):
             chunk = their_segments[lo:lo + 500]
             if not chunk:
@@ -397,8 +438,13 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
                 new = _scrub_json(sg.evidence, scrubber.scrub)
                 if new != sg.evidence:
                     sg.evidence = new
-            _scrub_audit(s, scrubber.scrub, dict.fromkeys({r.label for r in rows} | {label}, pseudonym), said)
+            _scrub_audit(s, scrubber.scrub, dict.fromkeys({r.label for r in rows + ghosts} | {label}, pseudonym), said)
             report.models = _drop_models(s)
+            ghost_pids = {g.pseudonym_id for g in ghosts if g.pseudonym_id is not None}
+            for g in ghosts:
+                s.delete(g)
+            s.flush()
+            _unname_pseudonyms(s, ghost_pids)
         else:
             for r in rows:
                 r.withdrawn = False
@@ -443,6 +489,40 @@ def _erased(value: str, said: set[str], quotes: list[str]) -> bool:
     if len(text.split()) >= QUOTE_WORDS and any(_in_words(t, text) for t in quotes):
         return True
     return any(len(t) < len(text) and _in_words(text, t) for t in quotes)
+
+
+UNDO_ACTIONS = ("code", "uncode", "accept", "reject")  # coding.UNDOABLE
+
+
+def _retire_undo(session, turns: dict[str, set[int] | None], segment_ids: Iterable[int]) -> int:
+    """Mark the undoable audit entries (``coding.UNDOABLE``) of erased turns as ``withdrawn``, so
+    that ``coding.undo_last`` never puts a coding back on a withdrawn turn (it says so instead):
+    codings made or removed there (``turns``: file name -> turn numbers) and suggestions decided
+    there (``segment_ids``). Returns how many entries were marked."""
+    segment_ids = {int(i) for i in segment_ids}
+    suggestions: dict[str, tuple[str, int]] = {}
+    for lo in range(0, len(segment_ids), 500):
+        chunk = sorted(segment_ids)[lo:lo + 500]
+        for sid, index, name in session.execute(
+                select(Suggestion.id, Segment.index, Source.file_name).join(Segment, Suggestion.segment_id == Segment.id)
+                .join(Source, Segment.source_id == Source.id).where(Segment.id.in_(chunk))):
+            suggestions[str(sid)] = (name, index)
+    marked = 0
+    for ev in session.scalars(select(AuditEvent).where(AuditEvent.action.in_(UNDO_ACTIONS))):
+        detail = ev.detail or {}
+        if detail.get("withdrawn"):
+            continue
+        if ev.action in ("accept", "reject"):
+            where = suggestions.get(str(ev.target_id)) if ev.target_type == "suggestion" else None
+        else:
+            erased = turns.get(detail.get("source"), set()) if detail.get("source") in turns else set()
+            where = ((detail["source"], detail.get("turn"))
+                     if erased is None or detail.get("turn") in erased else None)
+        if where is None:
+            continue
+        ev.detail = {**detail, "source": where[0], "turn": where[1], "withdrawn": True}
+        marked += 1
+    return marked
 
 
 def _erase_kept_memos(session, turns: dict[str, set[int] | None]) -> int:
@@ -560,7 +640,17 @@ def anonymise(db: Database, *, permanent: bool = False, user: str | None = None)
         for sg in s.scalars(select(Suggestion).where(Suggestion.evidence.is_not(None))):
             sg.evidence = _scrub_json(sg.evidence, scrubber.scrub)
         pseudonyms = {label: p for label, p in labels.values() if p}
+        removed = list(s.scalars(select(RemovedSpeaker)))
+        for r in removed:  # speakers of removed sources: their labels stand in ingest entries
+            all_labels.add(r.label)
+            if r.pseudonym_id is not None and r.label not in pseudonyms:
+                pseudonyms[r.label] = s.get(Pseudonym, r.pseudonym_id).label
         report.audit_events = _scrub_audit(s, scrubber.scrub, {label: pseudonyms.get(label, "[navn]") for label in all_labels})
+        # every name is replaced now: the removed speakers' rows, and the names in the keys of
+        # pseudonyms nobody speaks under any more, go
+        for r in removed:
+            s.delete(r)
+        report.pseudonym_keys = _unname_pseudonyms(s)
         report.models = _drop_models(s)
         # the data are anonymous now: their deadlines for deletion or anonymisation are met
         report.deadlines_cleared = s.execute(
@@ -631,7 +721,9 @@ def remove_source(db: Database, source: Any, *, user: str | None = None) -> dict
     entries (released quotes) become "[slettet]", the ``consensus`` entries of its turns get the
     target type ``removed_segment`` (so that a new turn given the same id never counts as agreed
     on), and nothing else changes: its file name and speaker labels, and the entries of the other
-    sources, stay as they were (use ``anonymise`` to scrub names there)."""
+    sources, stay as they were (use ``anonymise`` to scrub names there). The speakers' roster rows
+    are kept in ``removed_speakers``, so their names are still scrubbed wherever the other sources
+    mention them; trained models made since the source was ingested are deleted (``models``)."""
     from .store.lookup import find_source
 
     with db.transaction(user) as tx:
@@ -659,6 +751,15 @@ def remove_source(db: Database, source: Any, *, user: str | None = None) -> dict
         said = {t.strip() for t in (src.canonical_text[a:b] for a, b in s.execute(
             select(Segment.start_char, Segment.end_char).where(Segment.source_id == src.id))) if t.strip()}
         said |= {roster_scrubber(db).scrub(t) for t in said}
+        # their names may stand in the other sources' speech: the scrubber keeps knowing them
+        # (sharing.roster_scrubber) until anonymise replaces them everywhere or forget erases the person
+        for sp in s.scalars(select(Speaker).where(Speaker.source_id == src.id, Speaker.withdrawn.is_(False))):
+            s.add(RemovedSpeaker(label=sp.label, actor=sp.actor, organisation=sp.organisation,
+                                 pilot=sp.pilot or src.pilot, name=sp.name, pseudonym_id=sp.pseudonym_id))
+        # a model trained while the source was there holds its words (TF-IDF vocabulary); its
+        # vectors went with its turns above
+        counts["models"] = s.execute(delete(TrainedModel).where(
+            TrainedModel.created_at >= src.ingested_at)).rowcount or 0
         s.execute(delete(Segment).where(Segment.source_id == src.id))
         s.execute(delete(Speaker).where(Speaker.source_id == src.id))
         s.delete(src)
@@ -690,6 +791,7 @@ def inventory(db: Database, *, user: str | None = None) -> dict[str, Any]:
         actions = dict(s.execute(select(AuditEvent.action, func.count()).group_by(AuditEvent.action)).all())
         scrubber = roster_scrubber(db)
         memo_texts = list(s.scalars(select(Memo.text)))
+        removed = list(s.scalars(select(RemovedSpeaker)))
         out = {
             "sources": {"count": s.scalar(select(func.count()).select_from(Source)) or 0,
                         "with_speaker_labels": int(sources_named),
@@ -702,6 +804,12 @@ def inventory(db: Database, *, user: str | None = None) -> dict[str, Any]:
                          "withdrawn": sum(1 for r in speakers if r.withdrawn),  # speaker rows (a person per source)
                          "withdrawn_people": len({r.pseudonym_id or -r.id for r in speakers if r.withdrawn})},
             "pseudonyms": s.scalar(select(func.count()).select_from(Pseudonym)) or 0,
+            # a key is label|actor|organisation|pilot: a name stays there until anonymise or forget
+            "pseudonym_keys_with_names": sum(1 for (key,) in s.execute(select(Pseudonym.speaker_key))
+                                             if _key_names(key)),
+            "removed_speakers": {"count": len(removed),
+                                 "names": sum(1 for r in removed if r.name or is_name_label(
+                                     r.label, actor=r.actor, organisation=r.organisation, pilot=r.pilot))},
             "memos": {"count": len(memo_texts), "naming_participants": sum(1 for t in memo_texts if _count(scrubber, t))},
             "released_quotes": s.scalar(select(func.count()).select_from(ReleasedQuote)) or 0,
             "media": {"references": len(media), "missing_files": sum(1 for m in media if not _exists(m))},
@@ -715,6 +823,17 @@ def inventory(db: Database, *, user: str | None = None) -> dict[str, Any]:
         }
     out["retention_due"] = len(retention(db))
     return out
+
+
+def _key_names(key: str) -> bool:
+    """Whether a pseudonym key (label|actor|organisation|pilot) holds a person's name."""
+    from .privacy import is_name_label
+
+    parts = key.rsplit("|", 3)
+    if len(parts) != 4:
+        return False
+    label, actor, organisation, pilot = (p or None for p in parts)
+    return is_name_label(label, actor=actor, organisation=organisation, pilot=pilot)
 
 
 def _users():

@@ -128,13 +128,17 @@ _SCRUBBERS: dict[tuple, Any] = {}
 
 
 def roster_scrubber(db: Database):
-    """A ``privacy.Scrubber`` for every speaker of the database (cached until the roster changes)."""
+    """A ``privacy.Scrubber`` for every speaker of the database, and every speaker of a removed
+    source (``removed_speakers``), cached until the roster changes."""
     from .privacy import Scrubber
+
+    from .store import RemovedSpeaker
 
     with db.session() as s:
         stamp = s.execute(select(func.count(), func.max(Speaker.id))
                           .select_from(Speaker)).one()
-        key = (db.url, tuple(stamp))
+        gone = s.execute(select(func.count(), func.max(RemovedSpeaker.id)).select_from(RemovedSpeaker)).one()
+        key = (db.url, tuple(stamp), tuple(gone))
         if key in _SCRUBBERS:
             return _SCRUBBERS[key]
         rows = [dict(label=label, actor=actor, organisation=org, pilot=pilot, name=name)
@@ -142,6 +146,11 @@ def roster_scrubber(db: Database):
                     select(Speaker.label, Speaker.actor, Speaker.organisation,
                            func.coalesce(Speaker.pilot, Source.pilot), Speaker.name)
                     .join(Source, Speaker.source_id == Source.id)).all()]
+        # speakers of removed sources: their names may stand in the others' speech (lifecycle.remove_source)
+        rows += [dict(label=label, actor=actor, organisation=org, pilot=pilot, name=name)
+                 for label, actor, org, pilot, name in s.execute(
+                     select(RemovedSpeaker.label, RemovedSpeaker.actor, RemovedSpeaker.organisation,
+                            RemovedSpeaker.pilot, RemovedSpeaker.name)).all()]
     scrubber = Scrubber.from_roster(rows)
     if len(_SCRUBBERS) > 16:
         _SCRUBBERS.clear()

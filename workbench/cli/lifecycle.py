@@ -90,7 +90,9 @@ def remove_source(ctx: click.Context, source: str, yes: bool) -> None:
     _confirm(yes, f"Slette {source} med alle kodinger og notater? Det kan ikke angres.")
     done = do_remove(open_db(ctx), source, user=acting_user(ctx))
     click.echo(f"Slettet {done['file']}: {done['turns']} turer, {done['codings']} kodinger, "
-               f"{done['suggestions']} forslag, {done['memos']} notater.")
+               f"{done['suggestions']} forslag, {done['memos']} notater."
+               + (f" {done['models']} trente modeller slettet (de kjente ord fra kilden): modellen må trenes på nytt."
+                  if done.get("models") else ""))
     if not done["file_clean"]:
         from ..lifecycle import NOT_CLEAN
 
@@ -153,7 +155,10 @@ def inventory(ctx: click.Context, as_json: bool) -> None:
     click.echo(f"Talere: {sp['count']}, {sp['labels_that_are_names']} etiketter som er navn, "
                f"{sp['with_real_name']} med fullt navn, {sp['with_organisation']} med organisasjon, "
                f"{sp['withdrawn_people']} personer trukket ut ({sp['withdrawn']} taleretiketter)")
-    click.echo(f"Pseudonymer: {data['pseudonyms']}")
+    click.echo(f"Pseudonymer: {data['pseudonyms']}, {data['pseudonym_keys_with_names']} med navn i nøkkelen")
+    rm = data["removed_speakers"]
+    click.echo(f"Talere fra slettede kilder (navnene renses fortsatt): {rm['count']}, {rm['names']} med navn; "
+               "fjernes av `workbench anonymise --permanent` eller `workbench forget --speaker NAVN`")
     click.echo(f"Notater: {m['count']}, {m['naming_participants']} nevner deltakere ved navn")
     click.echo(f"Frigitte sitater: {data['released_quotes']}")
     click.echo(f"Opptak: {md['references']} referanser, {md['missing_files']} filer mangler")

@@ -2,8 +2,8 @@
 
 from .db import Database, Transaction, default_user, resolve_url
 from .models import (AuditEvent, Base, Code, CodebookVersion, Coding, Memo, Pseudonym,
-                     ReleasedQuote, Segment, SegmentEmbedding, Setting, Source, Speaker, Suggestion, TrainedModel, User)
+                     ReleasedQuote, RemovedSpeaker, Segment, SegmentEmbedding, Setting, Source, Speaker, Suggestion, TrainedModel, User)
 
 __all__ = ["Database", "Transaction", "default_user", "resolve_url", "AuditEvent", "Base", "Code",
-           "CodebookVersion", "Coding", "Memo", "Pseudonym", "ReleasedQuote", "Segment", "SegmentEmbedding", "Setting", "Source", "Speaker", "Suggestion",
+           "CodebookVersion", "Coding", "Memo", "Pseudonym", "ReleasedQuote", "RemovedSpeaker", "Segment", "SegmentEmbedding", "Setting", "Source", "Speaker", "Suggestion",
            "TrainedModel", "User"]

@@ -282,6 +282,23 @@ class Pseudonym(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class RemovedSpeaker(Base):
+    """The roster row of a speaker whose source was removed (``lifecycle.remove_source``): their
+    name may still stand in other people's speech, so the scrubber keeps knowing it
+    (``sharing.roster_scrubber``) until ``anonymise`` has replaced it everywhere or ``forget``
+    has erased the person; both then delete the row."""
+
+    __tablename__ = "removed_speakers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str | None] = mapped_column(String(100))
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    pilot: Mapped[str | None] = mapped_column(String(100))
+    name: Mapped[str | None] = mapped_column(String(200))
+    pseudonym_id: Mapped[int | None] = mapped_column(ForeignKey("pseudonyms.id"))
+    removed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class ReleasedQuote(Base):
     """A quote a researcher released for the resource group: the scrubbed, pseudonymised text as
     it was approved, shown on their overview page only."""

@@ -43,6 +43,8 @@ MESSAGES: dict[str, str] = {
     "suggestion.decided": "Forslaget er allerede {status_no} av {who}.",
     "undo.nothing": "Det er ingenting mer å angre fra denne økten.",
     "undo.changed": "Kan ikke angre: kodingen eller forslaget er endret siden. Rett det opp for hånd.",
+    "undo.withdrawn": "Kan ikke angre: tur {turn} i «{source}» er trukket (deltakeren har trukket tilbake samtykket), "
+                      "så kodingen settes ikke tilbake. Angre én gang til for å angre handlingen før.",
     # search, agreement, media
     "search.empty": "Skriv et ord å søke etter, eller en frase i anførselstegn.",
     "search.limit": "Antall treff som skal vises, må være 1 eller mer (ikke «{limit}»).",
