@@ -814,16 +814,22 @@ def test_pdf_transcript_with_labels_alone_on_their_line(tmp_path):
 
 def libreoffice_pdf(tmp_path: Path, source: Path) -> Path:
     """``source`` saved as PDF by LibreOffice, as a transcription service or a colleague would."""
+    return libreoffice_convert(tmp_path, [source])[0]
+
+
+def libreoffice_convert(tmp_path: Path, sources: list[Path], to: str = "pdf") -> list[Path]:
+    """``sources`` saved as ``to`` (pdf, odt) by LibreOffice, in one run (a start takes seconds)."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
-        pytest.skip("LibreOffice (soffice) is not installed; it is needed to make this PDF")
-    out = tmp_path / "pdf"
+        pytest.skip(f"LibreOffice (soffice) is not installed; it is needed to make this {to.upper()}")
+    out = tmp_path / to
     subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'lo-profil').as_uri()}", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(out), str(source)], capture_output=True, timeout=300)
-    pdf = out / f"{source.stem}.pdf"
-    if not pdf.exists():
-        pytest.skip(f"LibreOffice did not convert {source.name} to PDF here")
-    return pdf
+                    "--convert-to", to, "--outdir", str(out), *map(str, sources)], capture_output=True, timeout=300)
+    made = [out / f"{source.stem}.{to}" for source in sources]
+    for source, path in zip(sources, made):
+        if not path.exists():
+            pytest.skip(f"LibreOffice did not convert {source.name} to {to.upper()} here")
+    return made
 
 
 TABLE_ROWS = [
@@ -904,6 +910,143 @@ def test_pdf_lines_with_a_time_and_a_name_read_as_a_document_are_warned_about(tm
     assert parsed.warnings == ["tider.pdf: 6 lines start with a time and a name (such as 'Intervjuer') but no "
                                "speaker turns were found, so the file is read as a document without speakers; "
                                "ingest the file it was made from (.docx), or write the turns as 'Name: text'"]
+
+
+def _word_table(path: Path, rows, *, merged: str | None = None, last=None) -> Path:
+    """A Word transcript table (Tid | Navn | Tekst) under a title; ``merged``: a row across the table
+    before ``last``."""
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("Intervju med informant, Fjellvik")
+    table = d.add_table(rows=0, cols=3)
+    table.style = "Table Grid"
+    for values in [("Tid", "Navn", "Tekst")] + rows:
+        for cell, value in zip(table.add_row().cells, values):
+            cell.text = value
+    if merged:
+        row = table.add_row()
+        row.cells[0].merge(row.cells[2]).text = merged
+        for cell, value in zip(table.add_row().cells, last):
+            cell.text = value
+    d.save(path)
+    return path
+
+
+SHORT_ROWS = [(f"00:{i // 2:02d}:{5 if i % 2 == 0 else 35:02d}", "Intervjuer" if i % 2 == 0 else "Informant",
+               f"Setning nummer {i}.") for i in range(20)]
+
+
+def test_pdf_transcript_table_with_one_line_cells_gives_a_turn_per_row(tmp_path):
+    last = ("00:11:00", "Informant", "Siste svar, og det var det.")
+    long_pdf, short_pdf = libreoffice_convert(tmp_path, [
+        _word_table(tmp_path / "kort20.docx", SHORT_ROWS),
+        _word_table(tmp_path / "pause.docx", SHORT_ROWS[:4], merged="[Pause i opptaket]", last=last)])
+    parsed = read_file(long_pdf)
+    assert parsed.kind_hint == "transcript" and not parsed.warnings
+    assert speakers_and_texts(parsed) == [(name, text) for _, name, text in SHORT_ROWS]
+    assert [t.start_time for t in parsed.turns[:3]] == [5.0, 35.0, 65.0]
+    assert parsed.preamble == ["Intervju med informant, Fjellvik"]
+    assert "Tid Navn Tekst" not in canonical(parsed)
+    # a row across the table (merged cells) is the heading of the rows under it, as in the Word file
+    parsed = read_file(short_pdf)
+    assert [(t.heading, t.speaker, t.start_time, t.text) for t in parsed.turns] == [
+        (None, name, t0, text) for (_, name, text), t0 in zip(SHORT_ROWS[:4], (5.0, 35.0, 65.0, 95.0))] + [
+        ("[Pause i opptaket]", "Informant", 660.0, "Siste svar, og det var det.")]
+
+
+def test_pdf_bold_labels_and_bold_questions_are_neither_table_nor_headings(tmp_path):
+    import docx
+
+    d = docx.Document()
+    for i in range(8):  # the text starts where the bold label ends, so at the same place for each name
+        para = d.add_paragraph()
+        para.add_run("Kari" if i % 2 == 0 else "Ola").bold = True
+        para.add_run(" " + ("Hva skjedde så?" if i % 2 == 0 else f"Vi gjorde ting nummer {i} i bygda."))
+    d.save(tmp_path / "feit.docx")
+    d = docx.Document()
+    for i in range(3):  # the interviewer's turns in bold, short like a heading
+        d.add_paragraph().add_run("Intervjuer: Hvordan gikk det med prosjektet?").bold = True
+        d.add_paragraph(f"Informant: Det gikk fint, vi fikk mye gjort i år {2021 + i}.")
+        d.add_paragraph().add_run("INTERVJUER").bold = True  # a bold label alone, then a bold question
+        d.add_paragraph().add_run("Og neste år?").bold = True
+        d.add_paragraph("Informant: Det blir travelt.")
+    d.save(tmp_path / "sporsmal.docx")
+    labels, questions = libreoffice_convert(tmp_path, [tmp_path / "feit.docx", tmp_path / "sporsmal.docx"])
+    parsed = read_file(labels)
+    assert speakers_and_texts(parsed)[:2] == [("Kari", "Hva skjedde så?"), ("Ola", "Vi gjorde ting nummer 1 i bygda.")]
+    assert len(parsed.turns) == 8
+    parsed = read_file(questions)
+    assert [(t.heading, t.speaker, t.text) for t in parsed.turns[:4]] == [
+        (None, "Intervjuer", "Hvordan gikk det med prosjektet?"),
+        (None, "Informant", "Det gikk fint, vi fikk mye gjort i år 2021."),
+        (None, "INTERVJUER", "Og neste år?"), (None, "Informant", "Det blir travelt.")]
+    assert len(parsed.turns) == 12
+
+
+def test_pdf_transcript_teams_notice_heading_and_bold_labels(tmp_path):
+    import docx
+
+    teams = docx.Document()  # Teams' Word export: a name and time line, then the text
+    for line in ("Møte Fjellvik-Transcript", "12. mars 2024, 10:02", "Kari Nordmann   0:03",
+                 "Velkommen alle sammen, vi starter nå.", "Åse Ødegård   0:10", "Hei, det er meg fra Nordvik.",
+                 "Kari Nordmann   0:20", "Fint, da tar vi første spørsmål.", "Åse Ødegård   0:31",
+                 "Det høres bra ut.", "Kari Nordmann stoppet transkripsjon"):
+        teams.add_paragraph(line)
+    teams.save(tmp_path / "teams.docx")
+    guide = docx.Document()  # an interview guide's themes as headings between the turns
+    guide.add_paragraph("Intervju 8, Nordøya")
+    themes = (("Tema 1: Oppstart", ["Intervjuer: Hvordan startet det?", "Informant: Med et møte i kommunen.",
+                                    "Intervjuer: Gikk det bra?", "Informant: Ja, stort sett.",
+                                    "Det var mange møter i starten."]),
+              ("Tema 2: Finansiering", ["Intervjuer: Hvem betalte?", "Informant: Fylket og staten, sammen."]))
+    for theme, lines in themes:
+        guide.add_heading(theme, 2)
+        for line in lines:
+            guide.add_paragraph(line)
+    guide.save(tmp_path / "guide.docx")
+    teams_pdf, guide_pdf = libreoffice_convert(tmp_path, [tmp_path / "teams.docx", tmp_path / "guide.docx"])
+
+    parsed = read_file(teams_pdf)
+    assert speakers_and_texts(parsed) == [
+        ("Kari Nordmann", "Velkommen alle sammen, vi starter nå."), ("Åse Ødegård", "Hei, det er meg fra Nordvik."),
+        ("Kari Nordmann", "Fint, da tar vi første spørsmål."), ("Åse Ødegård", "Det høres bra ut.")]
+    assert "transkripsjon" not in canonical(parsed)
+
+    parsed = read_file(guide_pdf)
+    assert [(t.heading, t.speaker, t.text) for t in parsed.turns] == [
+        ("Tema 1: Oppstart", "Intervjuer", "Hvordan startet det?"),
+        ("Tema 1: Oppstart", "Informant", "Med et møte i kommunen."),
+        ("Tema 1: Oppstart", "Intervjuer", "Gikk det bra?"),
+        ("Tema 1: Oppstart", "Informant", "Ja, stort sett.\nDet var mange møter i starten."),
+        ("Tema 2: Finansiering", "Intervjuer", "Hvem betalte?"),
+        ("Tema 2: Finansiering", "Informant", "Fylket og staten, sammen.")]
+    assert parsed.preamble == ["Intervju 8, Nordøya"] and not parsed.warnings
+
+
+BOLD_TURNS = [("Kari", "Da er vi i gang med opptaket."), ("Ola", "Ja, det er greit for meg."),
+              ("Kari", "Kan du si litt om garden?"), ("Ola", "Han har vært i familien lenge.")]
+
+
+def test_bold_labels_without_a_colon_in_odt_and_pdf_from_word(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("Intervju 4, Vestbygda")
+    for who, text in BOLD_TURNS:
+        para = d.add_paragraph()
+        para.add_run(who).bold = True
+        para.add_run(" " + text)
+    para = d.add_paragraph()
+    para.add_run("Veldig").bold = True  # a bold word that starts a paragraph once is emphasis
+    para.add_run(" viktig for oss, altså.")
+    source = tmp_path / "feit.docx"
+    d.save(source)
+    expected = BOLD_TURNS[:3] + [("Ola", "Han har vært i familien lenge.\nVeldig viktig for oss, altså.")]
+    for path in libreoffice_convert(tmp_path, [source], "odt") + libreoffice_convert(tmp_path, [source]):
+        parsed = read_file(path)
+        assert (path.suffix, speakers_and_texts(parsed)) == (path.suffix, expected)
+        assert parsed.preamble == ["Intervju 4, Vestbygda"]
 
 
 FOOTNOTE_TURNS = [

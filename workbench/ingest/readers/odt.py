@@ -4,7 +4,9 @@ Headings, paragraphs, lists, sections and tables in document order; text boxes (
 after the paragraph that anchors them; footnotes and endnotes as segments at the end; page
 headers and footers in the preamble. A table laid out as a transcript gives one turn per row, any
 other table one paragraph per row; "Label: text" paragraphs give speaker turns; else the file is a
-document, one segment per paragraph under its heading.
+document, one segment per paragraph under its heading. A recurring bold label without a colon
+("**Kari** Da er ...", bold by a text style such as LibreOffice's automatic ``T1``) starts a turn, as
+in a Word file.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 
 from ...errors import InputError
 from ..model import Parsed, Turn
-from .docx import _PAGE_ONLY, Cell, Para, Table, blocks_to_parsed, table_paragraphs
+from .docx import _PAGE_ONLY, Cell, Para, Table, _bold_label, blocks_to_parsed, table_paragraphs
 from .sniff import describe
 
 LINE_BREAK = "\u2028"  # text:line-break (a newline in the XML's text is white space, not a break)
@@ -32,7 +34,7 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
     except (zipfile.BadZipFile, KeyError, ValueError, Exception) as exc:
         raise InputError(f"{path.name}: not a readable OpenDocument text ({type(exc).__name__}); "
                          "open and save it again as .odt") from None
-    walker = _Walker()
+    walker = _Walker(_bold_styles(doc))
     blocks = walker.blocks(doc.text)
     parsed = blocks_to_parsed(blocks, "odt", roster, path.name, force_notes=force_notes,
                               strict_roster=strict_roster)
@@ -47,11 +49,44 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
     return parsed
 
 
+def _bold_styles(doc) -> dict[tuple[str, str], bool]:
+    """(family, style name) -> whether text in that style is bold (fo:font-weight), following the
+    parent styles; styles that do not say are left out."""
+    from odf.namespaces import FONS, STYLENS
+
+    own: dict[tuple[str, str], tuple[bool | None, str | None]] = {}
+    for container in (doc.styles, doc.automaticstyles):
+        for st in container.childNodes:
+            if st.nodeType != st.ELEMENT_NODE or st.qname != (STYLENS, "style"):
+                continue
+            family = st.attributes.get((STYLENS, "family"), "")
+            weight = None
+            for props in st.childNodes:
+                if props.nodeType == props.ELEMENT_NODE and props.qname == (STYLENS, "text-properties"):
+                    value = props.attributes.get((FONS, "font-weight"))
+                    if value:
+                        weight = value == "bold" or (value.isdigit() and int(value) >= 600)
+            parent = st.attributes.get((STYLENS, "parent-style-name"))
+            own[(family, st.attributes.get((STYLENS, "name"), ""))] = (weight, parent)
+    out: dict[tuple[str, str], bool] = {}
+    for key in own:
+        family, name, seen = key[0], key[1], set()
+        while (family, name) in own and name not in seen:
+            seen.add(name)
+            weight, parent = own[(family, name)]
+            if weight is not None:
+                out[key] = weight
+                break
+            name = parent
+    return out
+
+
 class _Walker:
-    def __init__(self):
+    def __init__(self, bold: dict[tuple[str, str], bool] | None = None):
         from odf.namespaces import DRAWNS, OFFICENS, TABLENS, TEXTNS
 
         self.ns = (TEXTNS, TABLENS, DRAWNS, OFFICENS)
+        self.bold = bold or {}
         self.counter = 0
         self.tables = 0
         self.footnotes: list[str] = []
@@ -67,11 +102,15 @@ class _Walker:
             if q in ((TEXTNS, "h"), (TEXTNS, "p")):
                 self.counter += 1
                 boxes: list = []
-                raw = self.text(child, boxes)
+                parts = self.parts(child, boxes)
+                raw = "".join(part for part, _ in parts)
                 text = " ".join(raw.split())
                 lines = tuple(" ".join(line.split()) for line in raw.split(LINE_BREAK))
                 breaks = lines if sum(1 for line in lines if line) > 1 else ()  # line breaks: see Para.lines
-                out.append(Para(text, self.counter, q == (TEXTNS, "h"), breaks))
+                heading = q == (TEXTNS, "h")
+                # a bold label without a colon is offered to the speaker search as "Kari<tab>Da er ..."
+                bold = None if heading else _bold_label([(part.replace(LINE_BREAK, "\n"), b) for part, b in parts])
+                out.append(Para(text, self.counter, heading, breaks, f"{bold[0]}\t{bold[1]}" if bold else ""))
                 for box in boxes:
                     out.extend(self.blocks(box))
             elif q == (TABLENS, "table"):
@@ -116,25 +155,26 @@ class _Walker:
         TEXTNS, TABLENS, DRAWNS, OFFICENS = self.ns
         return [c for c in frame.childNodes if c.nodeType == c.ELEMENT_NODE and c.qname == (DRAWNS, "text-box")]
 
-    def text(self, node, boxes: list) -> str:
-        """Text of a paragraph without its notes and text boxes (collected apart)."""
+    def parts(self, node, boxes: list) -> list[tuple[str, bool]]:
+        """The pieces of text of a paragraph, each with whether it is bold (paragraph and text styles),
+        without its notes and text boxes (collected apart)."""
         TEXTNS, TABLENS, DRAWNS, OFFICENS = self.ns
-        parts: list[str] = []
+        parts: list[tuple[str, bool]] = []
 
-        def visit(n):
+        def visit(n, bold: bool):
             for c in n.childNodes:
                 if c.nodeType == c.TEXT_NODE:
-                    parts.append(c.data)
+                    parts.append((c.data, bold))
                     continue
                 if c.nodeType != c.ELEMENT_NODE:
                     continue
                 q = c.qname
                 if q == (TEXTNS, "s"):
-                    parts.append(" " * int(c.attributes.get((TEXTNS, "c"), 1) or 1))
+                    parts.append((" " * int(c.attributes.get((TEXTNS, "c"), 1) or 1), bold))
                 elif q == (TEXTNS, "tab"):
-                    parts.append("\t")
+                    parts.append(("\t", bold))
                 elif q == (TEXTNS, "line-break"):
-                    parts.append(LINE_BREAK)
+                    parts.append((LINE_BREAK, bold))
                 elif q == (TEXTNS, "note"):
                     self._note(c)
                 elif q == (DRAWNS, "frame"):
@@ -142,10 +182,12 @@ class _Walker:
                 elif q in ((OFFICENS, "annotation"), (OFFICENS, "annotation-end"), (TEXTNS, "tracked-changes")):
                     continue
                 else:
-                    visit(c)
+                    style = c.attributes.get((TEXTNS, "style-name"))
+                    visit(c, self.bold.get(("text", style), bold) if style else bold)
 
-        visit(node)
-        return "".join(parts)
+        style = node.attributes.get((TEXTNS, "style-name"))
+        visit(node, self.bold.get(("paragraph", style), False) if style else False)
+        return parts
 
     def _note(self, note) -> None:
         TEXTNS, TABLENS, DRAWNS, OFFICENS = self.ns

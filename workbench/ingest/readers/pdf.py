@@ -15,7 +15,9 @@ line spacing. Before anything else the page furniture goes:
 
 A PDF whose lines start with recurring speaker labels ("Intervjuer: ...", "KOMMUNEDIREKTØR: ...")
 is a transcript: the cleaned lines go through :func:`workbench.ingest.text.split_turns` like a txt
-file, each turn with the page it starts on. A transcript laid out as a table (Tid | Navn | Tekst,
+file (as the paragraphs of a Word file: a heading line in a larger or bold font over a turn is the
+heading of the turns under it, a recurring bold label without a colon starts a turn), each turn
+with the page it starts on. A transcript laid out as a table (Tid | Navn | Tekst,
 a Word table saved as PDF) is read from the columns its text is drawn in: one turn per row, as for
 the Word table (:func:`workbench.ingest.readers.docx.transcript_layout`). Any other PDF is a
 document: one segment per paragraph with its heading and page.
@@ -37,8 +39,9 @@ from pathlib import Path
 
 from ...errors import InputError
 from ..model import Parsed, Turn
-from ..text import split_turns
-from .docx import Cell, Para, Table, blocks_to_parsed, transcript_layout
+from ..text import is_tool_notice
+from .docx import (Cell, Para, Table, _bold_label, _keep_recurring_bold_labels, blocks_to_parsed,
+                   split_paragraphs, transcript_layout)
 from .sniff import PASSWORD, describe
 
 PAGE_NUMBER = re.compile(
@@ -57,6 +60,7 @@ CAPS_LABEL = re.compile(r"^[A-ZÆØÅÄÖÉ][A-ZÆØÅÄÖÉ0-9 _()\-.]{0,40}:?$
 MARKER = re.compile(r"^\s*(?:\d{1,3}|[*†‡])\s*$")  # a footnote marker: "1", "12", "*"
 NOTE_START = re.compile(r"^\s*(\d{1,3}|[*†‡])(?:\s+|(?=[^\W\d_]))(?=\S)")  # "1 Nordvik er ...", "1Nordvik"
 TIME_NAME = re.compile(r"^[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?[\])]?\s+([A-ZÆØÅÄÖÉ][\w\-]*)")
+MERGED = -1  # the key of a row's one cell across the table
 COLUMN_SLACK = 2.0  # points: text starting this close to a column's left edge is in that column
 
 
@@ -68,6 +72,7 @@ class Line:
     bold: bool
     x: float = 0.0
     spans: list[tuple[float, str, bool]] = field(default_factory=list)  # (x, text, is a footnote marker)
+    lead: str = ""  # the bold text that starts the line when plain text follows ("**Kari** Da er ...")
 
 
 def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = False,
@@ -175,35 +180,53 @@ def _timed_name_warning(pages: list[list[Line]], file: str) -> list[str]:
 
 def _transcript(page_paras: list[list[list[Line]]], roster: set[str] | None, file: str,
                 strict_roster: bool) -> Parsed | None:
-    """Speaker turns when the cleaned lines carry recurring labels that hold most of the text."""
-    lines: list[tuple[str, int]] = []
+    """Speaker turns when the cleaned lines carry recurring labels that hold most of the text.
+
+    The lines go through the Word reader's :func:`~workbench.ingest.readers.docx.split_paragraphs`: a
+    line of its own in a larger or bold font (an interview guide's theme) right above a turn is the
+    heading of the turns under it, and a recurring bold label without a colon ("**Kari** Da er ...")
+    starts a turn, as in a Word file."""
+    sizes = [ln.size for paras in page_paras for para in paras for ln in para if ln.size]
+    body = statistics.median(sizes) if sizes else 0.0
+    starts = Counter(_start(ln.text) for paras in page_paras for para in paras for ln in para)
+    paras_out: list[Para] = []
     page_of: dict[int, int] = {}
+
+    def add(text: str, page_no: int, heading: bool = False, label_line: str = "") -> None:
+        number = len(paras_out) + 1
+        page_of[number] = page_no
+        paras_out.append(Para(text, number, heading, (), label_line))
+
     for page_no, paras in enumerate(page_paras, start=1):
         for p_index, para in enumerate(paras):
-            chunks = _chunks(para)
+            whole = _join(para)
+            before = next((p.text for p in reversed(paras_out) if p.text), "")
+            # not a heading: a turn in bold ("Intervjuer: ..." where "Intervjuer:" recurs), the text
+            # under a label alone on its line, or a bold label alone
+            heading = (bool(whole) and _is_heading(para, whole, body) and not _label_alone(para, body)
+                       and not (_start(whole) and starts[_start(whole)] > 1) and not _stands_alone(before))
+            chunks = [para] if heading else _chunks(para)
             for c_index, chunk in enumerate(chunks):
                 text = _join(chunk)
                 if not text:
                     continue
-                continues = (p_index == 0 and c_index == 0 and lines and lines[-1][0] and text[:1].islower()
-                             and not lines[-1][0].endswith((".", "!", "?", ":")))
+                last = paras_out[-1].text if paras_out else ""
+                continues = (p_index == 0 and c_index == 0 and last and text[:1].islower()
+                             and not last.endswith((".", "!", "?", ":")))
                 if continues:  # a turn running over the page break
-                    lines[-1] = (_join([Line(lines[-1][0], 0, 0, False), Line(text, 0, 0, False)]), lines[-1][1])
+                    paras_out[-1].text = _join([Line(last, 0, 0, False), Line(text, 0, 0, False)])
                     continue
-                number = len(lines) + 1
-                page_of[number] = page_no
-                lines.append((text, number))
-            number = len(lines) + 1
-            page_of[number] = page_no
-            lines.append(("", number))
-    if not any(t for t, _ in lines):
+                add(text, page_no, heading, "" if heading else _label_line(chunk, text))
+            add("", page_no)
+    if not any(p.text for p in paras_out):
         return None
-    result = split_turns(lines, sorted(roster) if roster else None, file, strict_roster=strict_roster)
+    _keep_recurring_bold_labels(paras_out)
+    result = split_paragraphs(paras_out, sorted(roster) if roster else None, file, strict_roster=strict_roster)
     if result is None:
         return None
     turns, preamble, warnings = result
     labelled = sum(len(t.speaker) + len(t.text) for t in turns if t.speaker)  # the labels are on its lines
-    total = sum(len(t) for t, _ in lines)
+    total = sum(len(p.text) for p in paras_out)
     speakers = [t for t in turns if t.speaker]
     if not speakers or labelled < 0.5 * total:
         return None
@@ -213,6 +236,34 @@ def _transcript(page_paras: list[list[list[Line]]], roster: set[str] | None, fil
     for t in turns:
         t.page = page_of.get(t.line or 0)
     return Parsed(turns, "pdf", "transcript", warnings, preamble)
+
+
+def _start(text: str) -> str:
+    """The label-like start of a line ("intervjuer:"), as a key; "" when there is none."""
+    m = LABEL_START.match(text)
+    return " ".join(m.group(0).casefold().split()) if m else ""
+
+
+def _stands_alone(text: str) -> bool:
+    """A line that stands alone: a label alone ("INTERVJUER", "Kari:"), a time, a name with a time."""
+    text = text.strip()
+    return bool(CAPS_LABEL.match(text) or TIME_ONLY.match(text) or NAME_TIME.match(text)
+                or (text.endswith(":") and len(text.split()) <= 5))
+
+
+def _label_alone(para: list[Line], body: float) -> bool:
+    """Bold lines in the body font that start with what may be a speaker label alone on its line
+    ("INTERVJUER", "Kari Nordmann 0:03"): not a heading."""
+    return max(ln.size for ln in para) <= body * 1.15 and _stands_alone(para[0].text)
+
+
+def _label_line(chunk: list[Line], text: str) -> str:
+    """"Label<tab>text" when a chunk starts with a bold label without a colon (see docx ``_bold_label``)."""
+    lead = chunk[0].lead
+    if not lead or not text.startswith(lead):
+        return ""
+    found = _bold_label([(lead + " ", True), (text[len(lead):].lstrip(), False)])
+    return f"{found[0]}\t{found[1]}" if found else ""
 
 
 # ----------------------------------------------------------------------- transcript tables
@@ -231,17 +282,42 @@ def _table_transcript(pages: list[list[Line]], roster: set[str] | None, file: st
     page_of: dict[int, int] = {}
     rows: list[tuple[int, dict[int, list[Line]]]] = []  # (row number, column -> lines) of the open table
     loose: list[tuple[int, Line]] = []  # lines outside tables, (page, line)
+    pending: list[tuple[int, Line]] = []  # lines in the first column only, after a row of the open table
     number = 0
 
     def close_table() -> None:
         if not rows:
             return
         grid = [[_join(cells.get(c, [])) for c in range(len(columns))] for _, cells in rows]
-        kept = [i for i, texts in enumerate(grid) if i == 0 or texts != grid[0]]  # a header row on every page
+        # the header row repeated at the top of every page goes (a row like the first inside a page stays)
+        kept = [i for i, texts in enumerate(grid)
+                if i == 0 or texts != grid[0] or page_of[rows[i][0]] == page_of[rows[i - 1][0]]]
         table = Table([[Cell([Para(grid[i][c], rows[i][0])] if grid[i][c] else []) for c in range(len(columns))]
+                       if MERGED not in rows[i][1] else [Cell([Para(_join(rows[i][1][MERGED]), rows[i][0])])]
                        for i in kept], sum(isinstance(b, Table) for b in blocks) + 1)
         blocks.append(table)
         rows.clear()
+
+    def settle(row_follows: bool) -> None:
+        """Lines in the first column only between two rows of a table are a row across the table (a
+        merged cell, "[Pause i opptaket]"), as in the Word table: a heading for the rows below it; a
+        line starting in lower case goes on with the text of the row above. Else the table ends."""
+        nonlocal number
+        if not pending:
+            return
+        lines = [ln for _, ln in pending]
+        if row_follows and rows and len(_paragraphs(lines)) == 1 and len(lines) <= 3:
+            if _join(lines)[:1].islower():
+                cells = rows[-1][1]
+                cells.setdefault(max(cells), []).extend(lines)
+            else:
+                number += 1
+                page_of[number] = pending[0][0]
+                rows.append((number, {MERGED: lines}))
+        else:
+            close_table()
+            loose.extend(pending)
+        pending.clear()
 
     def close_paragraphs() -> None:
         nonlocal number
@@ -260,6 +336,7 @@ def _table_transcript(pages: list[list[Line]], roster: set[str] | None, file: st
             # a row starts at a line with text in two columns or more; a line with text in later
             # columns only goes on with the cells of the row above (a wrapped text cell)
             if len(cells) > 1 or (rows and 0 not in cells):
+                settle(True)
                 close_paragraphs()
                 if 0 in cells or not rows:
                     number += 1
@@ -267,9 +344,11 @@ def _table_transcript(pages: list[list[Line]], roster: set[str] | None, file: st
                     rows.append((number, {}))
                 for c, parts in cells.items():
                     rows[-1][1].setdefault(c, []).append(Line(_span_text(parts), ln.y, ln.size, ln.bold, ln.x))
+            elif rows:
+                pending.append((page_no, ln))
             else:
-                close_table()
                 loose.append((page_no, ln))
+    settle(False)
     close_paragraphs()
     close_table()
     if not any(isinstance(b, Table) and transcript_layout(b.grid(), roster) for b in blocks):
@@ -284,9 +363,12 @@ def _table_transcript(pages: list[list[Line]], roster: set[str] | None, file: st
 
 def _columns(pages: list[list[Line]]) -> list[float]:
     """The left edges of a table's columns: the page margin where its rows start and the places where
-    text starts again and again inside a line (not at its start), one of them also where wrapped
-    lines of a cell start; [] when there is no such table (a bold label before the text of a turn
-    starts no wrapped line)."""
+    text starts again and again inside a line (not at its start); [] when there is no such table.
+
+    The evidence that these places are columns: wrapped lines of a cell start there, or (rows of one
+    line each) text starts at the same place after texts of different widths ("Intervjuer" and
+    "Informant"), with few other lines between the rows. A bold label before the text of a turn
+    ("**Kari** Da er ...") gives neither: its text starts where the label ends."""
     xs = sorted(x for lines in pages for ln in lines for x, t, m in ln.spans[1:] if not m and t.strip())
     groups: list[list[float]] = []
     for x in xs:
@@ -295,16 +377,42 @@ def _columns(pages: list[list[Line]]) -> list[float]:
         else:
             groups.append([x])
     inner = [g[0] for g in groups if len(g) >= 3]
-    wrapped = Counter(e for lines in pages for ln in lines for e in inner if abs(ln.x - e) <= COLUMN_SLACK)
-    if not any(n >= 2 for n in wrapped.values()):
+    if not inner:
         return []
+    wrapped = Counter(e for lines in pages for ln in lines for e in inner if abs(ln.x - e) <= COLUMN_SLACK)
     rows = [ln for lines in pages for ln in lines
             if any(_near(x, inner) for x, t, m in ln.spans[1:] if not m and t.strip())]
     if len(rows) < 3:
         return []
+    if not any(n >= 2 for n in wrapped.values()) and not _one_line_rows(pages, rows, inner):
+        return []
     left = Counter(round(ln.x) for ln in rows).most_common(1)[0][0]
     left = min(ln.x for ln in rows if round(ln.x) == left)
     return [left] + [x for x in inner if x > left + COLUMN_SLACK]
+
+
+def _one_line_rows(pages: list[list[Line]], rows: list[Line], inner: list[float]) -> bool:
+    """Rows of a table whose cells hold one line each: at one of the inner edges, text starts after
+    texts of different widths (digits alike, so "00:00:05" and "00:01:35" do not count), and between
+    the first and the last row of a page few lines are not rows (a merged row, not the wrapped lines
+    of "Label<tab>text" paragraphs)."""
+    before: dict[float, set[str]] = {e: set() for e in inner}
+    for ln in rows:
+        for k, (x, t, m) in enumerate(ln.spans):
+            edge = next((e for e in inner if abs(x - e) <= COLUMN_SLACK), None)
+            if k and edge is not None:
+                start = max((e for e in inner if e < edge - COLUMN_SLACK), default=float("-inf"))
+                text = "".join(tt for xx, tt, mm in ln.spans[:k] if xx >= start - COLUMN_SLACK and not mm)
+                before[edge].add(re.sub(r"\d", "0", " ".join(text.split())))
+    if not any(len(texts) >= 2 for texts in before.values()):
+        return False
+    row_ids = {id(ln) for ln in rows}
+    other = 0
+    for lines in pages:
+        marks = [i for i, ln in enumerate(lines) if id(ln) in row_ids]
+        if marks:
+            other += sum(1 for ln in lines[marks[0]:marks[-1]] if id(ln) not in row_ids)
+    return other <= max(2, 0.25 * len(rows))
 
 
 def _near(x: float, edges: list[float]) -> bool:
@@ -330,9 +438,8 @@ def _chunks(para: list[Line]) -> list[list[Line]]:
     alone_before = False
     for ln in para:
         text = ln.text.strip()
-        alone = bool(CAPS_LABEL.match(text) or TIME_ONLY.match(text) or NAME_TIME.match(text)
-                     or (text.endswith(":") and len(text.split()) <= 5))
-        if not chunks or alone or alone_before or LABEL_START.match(text):
+        alone = _stands_alone(text)
+        if not chunks or alone or alone_before or ln.lead or LABEL_START.match(text):
             chunks.append([ln])
         else:
             chunks[-1].append(ln)
@@ -483,7 +590,7 @@ def strip_margin_numbers(pages: list[list[Line]]) -> list[list[Line]]:
                 rest = LEAD_NUMBER.sub("", ln.text, count=1).strip()
                 if not rest:
                     continue
-                ln = Line(rest, ln.y, ln.size, ln.bold, ln.x)
+                ln = Line(rest, ln.y, ln.size, ln.bold, ln.x, lead=ln.lead)
             kept.append(ln)
         out.append(kept)
     return out
@@ -518,7 +625,8 @@ def strip_paragraph_numbers(page_paras: list[list[list[Line]]]) -> None:
     for i in chain:
         p, k = index[i]
         first = page_paras[p][k][0]
-        page_paras[p][k][0] = Line(PARA_NUMBER.sub("", first.text, count=1), first.y, first.size, first.bold, first.x)
+        page_paras[p][k][0] = Line(PARA_NUMBER.sub("", first.text, count=1), first.y, first.size, first.bold,
+                                   first.x, lead=first.lead)
 
 
 # ------------------------------------------------------------------------------- page layout
@@ -546,6 +654,7 @@ def _page_lines(page) -> list[Line]:
         return [Line(t, -i * 12.0, 0.0, False) for i, t in enumerate(text.split("\n"))]
     markers = _markers(frags)
     lines: list[Line] = []
+    bolds: list[list[bool]] = []  # per line, whether each of its spans is bold
     for i, (x, y, t, s, b) in enumerate(frags):
         marker = i in markers
         reach = max(s, lines[-1].size if marker and lines else 0.0, 1.0) * 0.5
@@ -559,16 +668,34 @@ def _page_lines(page) -> list[Line]:
             if x < last.x - 1.0 and _is_number(t) and not _is_number(last.text):
                 last.text = _concat(t, last.text)  # a margin number drawn after its line
                 last.spans.insert(0, (x, t, marker))
+                bolds[-1].insert(0, b)
             else:
                 last.text = _concat(last.text, t)
                 last.spans.append((x, t, marker))
+                bolds[-1].append(b)
             last.x = min(last.x, x)
         else:
             lines.append(Line(t, y, s, b, x, [(x, t, marker)]))
+            bolds.append([b])
+    for ln, flags in zip(lines, bolds):
+        ln.lead = _bold_lead(ln.spans, flags)
     lines = _attach_lone_numbers(lines)
     for ln in lines:
         ln.text = " ".join(ln.text.split())
     return [ln for ln in lines if ln.text]
+
+
+def _bold_lead(spans: list[tuple[float, str, bool]], flags: list[bool]) -> str:
+    """The bold text that starts a line (after a margin number) when plain text follows it."""
+    k = 0
+    while k < len(spans) and not flags[k] and _is_number(spans[k][1]):
+        k += 1  # a margin line number
+    lead = []
+    while k < len(spans) and (flags[k] or spans[k][2] or not spans[k][1].strip()):
+        lead.append(spans[k][1])
+        k += 1
+    rest = "".join(t for _, t, _ in spans[k:])
+    return " ".join("".join(lead).split()) if lead and rest.strip() else ""
 
 
 def _markers(frags: list[tuple[float, float, str, float, bool]]) -> set[int]:
@@ -660,12 +787,17 @@ def _paragraphs(lines: list[Line]) -> list[list[Line]]:
         nxt = lines[i + 1]
         prev = lines[i]
         new = gap <= 0 or (usual and gap > usual * 1.3) or abs(nxt.size - prev.size) > 0.5 \
-            or nxt.bold != prev.bold
+            or nxt.bold != prev.bold or _notice(nxt.text) or _notice(prev.text)
         if new:
             paras.append([nxt])
         else:
             paras[-1].append(nxt)
     return paras
+
+
+def _notice(text: str) -> bool:
+    """A meeting tool's notice ("Kari Nordmann stoppet transkripsjon"): a line of its own, never speech."""
+    return ("ranscri" in text or "ranskri" in text) and is_tool_notice(text)
 
 
 def _join(lines: list[Line]) -> str:
