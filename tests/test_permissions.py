@@ -368,6 +368,18 @@ def test_resource_group_gets_aggregates_and_released_quotes_only(world):
         "view_quotes": True, "export": True, "view_transcripts": False, "code": False, "reveal": False}
 
 
+def test_only_researchers_get_the_server_path_of_the_codebook(world):
+    """The Kodebok page showed the base name, but the library gave every role the folder the
+    codebook was loaded from on the server (/srv/.../kodebok.yaml)."""
+    from workbench.codebook import current_version
+
+    db, tmp = world
+    assert current_version(db, user=USERS[RESEARCHER])["file_name"] == str((tmp / "kodebok.yaml").resolve())
+    for role in (REPORT_AUTHOR, RESOURCE_GROUP):
+        version = current_version(db, user=USERS[role])
+        assert version["file_name"] == "kodebok.yaml" and str(tmp) not in repr(version)
+
+
 def test_disabled_user_and_unknown_user_in_the_app_are_refused(world):
     from workbench.access import login_required
     from workbench.analysis import theme_matrix

@@ -422,11 +422,29 @@ def test_the_team_still_gets_every_figure(project):
 
 
 def test_cooccurrence_for_the_resource_group_hides_the_code_totals(project):
-    m = cooccurrence(project, parents=True, user="rita")
+    m = cooccurrence(project, user="rita")
     assert np.isnan(np.diag(m.to_numpy(dtype=float))).all()  # the diagonal: code totals, published elsewhere
-    assert np.isnan(m.at["kontrakt", "kontrakt.hybrid"])     # a child within its parent is its total
+    team = cooccurrence(project, parents=True, suppress=True, exclude_actors=["forsker"], user="anna")
+    assert np.isnan(team.at["kontrakt", "kontrakt.hybrid"])  # a child within its parent is its total
     full = cooccurrence(project, parents=True, exclude_actors=["forsker"], user="anna")
     assert full.at["kapasitet", "kapasitet"] == 39  # the team sees the totals
+
+
+@pytest.mark.parametrize("form", [dict(parents=True), dict(window=1), dict(window=2, parents=True)])
+def test_the_resource_group_gets_only_the_published_cooccurrence(project, form):
+    """Parent codes (a parent is the union of its children) or neighbouring turns count the same
+    segments another way: parents=True minus parents=False gave a pair of two speakers hidden in
+    both. Only the same-segment table of the codes as applied is the group's; the team keeps all."""
+    from workbench.analysis import cooccurrence_pairs
+    from workbench.ui.messages import MESSAGES
+
+    for ask in (cooccurrence, cooccurrence_pairs):
+        with pytest.raises(PermissionDenied, match="Ikke tilgjengelig for ressursgruppen: samforekomst") as e:
+            ask(project, user="rita", **form)
+        assert len(str(e.value).splitlines()) == 1 and e.value.code == "published.cooccurrence"
+        assert e.value.code in MESSAGES
+    assert len(cooccurrence(project, user="rita"))            # the published form
+    assert len(cooccurrence(project, user="rolf", suppress=True, **form))  # the team's own views
 
 
 @pytest.fixture(scope="module")

@@ -128,12 +128,14 @@ def test_every_sample_project_imports(db, shared_dir, name):
     for source in report.sources:
         assert source in report.readings
     if name.startswith("qualcoder"):
-        assert report.coders == {"alice": 3, "bob": 2} and report.memos == 1
+        assert report.coders == {"alice": 3, "bob": 2} and report.memos == 2  # a note, and interview_01's
+        with db.session() as s:                                               # <Description>
+            assert "First interview" in set(s.scalars(select(Memo.text).where(Memo.source_id.is_not(None))))
         assert any("refers to source 4eb43792-7c55-4201-a796-71469e4c1a14" in w and "not in the project" in w
                    for w in report.warnings)
         assert report.readings["interview_01.txt"].startswith("kodepunkter")
         with db.session() as s:  # the annotation (a note with its own selection) is a memo on its turn
-            memo = s.scalars(select(Memo)).one()
+            memo = s.scalars(select(Memo).where(Memo.source_id.is_(None))).one()
             assert memo.text == "Japanese phrase" and memo.segment_id is not None
     if name.startswith("atlasti-8.4"):
         missing = [w for w in report.warnings if "is not in the folder" in w]
@@ -658,3 +660,93 @@ def _guids(path: Path) -> set[tuple[str, str]]:
     root = etree.fromstring(zipfile.ZipFile(path).read("project.qde"))
     return {(etree.QName(e).localname, e.get("guid")) for e in root.iter()
             if isinstance(e.tag, str) and etree.QName(e).localname in ("PlainTextSelection", "Coding", "Note")}
+
+
+# ------------------------------------------------------------------------------------------ names and paths
+
+def test_line_breaks_in_names_cannot_forge_lines_of_the_summary(db, tmp_path):
+    """A user, source and code name with "&#10;Error: ..." in it was stored and printed raw: the
+    import summary and `workbench user list` showed a line of its own."""
+    from workbench.cli import cli
+
+    body = (f'<Users><User guid="{G("u:kari")}" name="kari&#10;Error: fake"/></Users>'
+            f'<CodeBook><Codes><Code guid="{G("c:k")}" name="kode&#13;&#10;Error: x" isCodable="true"/></Codes>'
+            f'</CodeBook><Sources>'
+            + text_source("a", "a&#10;Error: forged line.txt", selection("a1", 0, 5, "k", "kari"), "internal://a.txt")
+            + "</Sources>")
+    path = write_qdpx(tmp_path / "navn.qdpx", project(body), {"sources/a.txt": "Hei og hå.\n".encode()})
+    result = CliRunner().invoke(cli, ["--db", db.url, "--user", RESEARCHER, "import", "qdpx", str(path)])
+    assert result.exit_code == 0, result.output
+    assert not [line for line in result.output.splitlines() if line.startswith("Error")]
+    said = [line for line in result.output.splitlines() if "control characters" in line]
+    assert len(said) == 1 and "'kari Error: fake'" in said[0] and "'a Error: forged line.txt'" in said[0]
+    assert "'kode Error: x'" in said[0]
+    with db.session() as s:
+        assert s.scalar(select(Source.file_name)) == "a Error: forged line.txt"
+        assert "kari Error: fake" in set(s.scalars(select(User.name)))
+        assert s.scalar(select(Code.label).where(Code.label.like("kode%"))) == "kode Error: x"
+
+
+def _one_source(tmp_path: Path, files: dict[str, bytes], ref: str = "internal://a.txt") -> Path:
+    body = users("kari") + codebook("k") + "<Sources>" + text_source(
+        "a", "a.txt", selection("a1", 0, 3, "k", "kari"), ref) + "</Sources>"
+    return write_qdpx(tmp_path / "sti.qdpx", project(body), files)
+
+
+def test_a_text_found_elsewhere_in_the_archive_is_named_in_a_warning(db, tmp_path):
+    report = import_qdpx(db, _one_source(tmp_path, {"other/a.txt": b"Hei der.\n"}), user=RESEARCHER)
+    assert report.sources == ["a.txt"]
+    said = [w for w in report.warnings if "other/a.txt" in w]
+    assert len(said) == 1 and "internal://a.txt is not in the archive" in said[0]
+
+
+def test_archive_entries_with_dot_dot_are_never_read(db, tmp_path):
+    path = _one_source(tmp_path, {"sources/../a.txt": b"Fra utsiden.\n"})
+    report = import_qdpx(db, path, user=RESEARCHER)
+    assert report.sources == [] and report.codings == 0
+    assert any("'..'" in w and "sources/../a.txt" in w for w in report.warnings)
+    report = import_qdpx(db, _one_source(tmp_path, {"sources/a.txt": b"Hei.\n"}, "internal://../a.txt"),
+                         user=RESEARCHER)
+    assert report.sources == [] and any("'..' part" in w for w in report.warnings)
+
+
+def test_two_files_differing_only_in_case_are_not_picked_silently(db, tmp_path):
+    path = _one_source(tmp_path, {"sources/a.txt": b"Den ene.\n", "Sources/a.txt": b"Den andre.\n"})
+    report = import_qdpx(db, path, user=RESEARCHER)
+    assert report.sources == []
+    said = [w for w in report.warnings if "a.txt" in w]
+    assert len(said) == 1 and "'sources/a.txt'" in said[0] and "'Sources/a.txt'" in said[0], said
+
+
+def test_a_source_description_becomes_a_memo_and_users_without_codings_stay_coders(db, tmp_path):
+    """QualCoder's interview_01.txt carries <Description>First interview</Description>, and NVivo
+    lists users who coded nothing: both were dropped without a word."""
+    body = (users("kari", "ola") + codebook("k") + "<Sources>" + text_source(
+        "a", "a.txt", "<Description>First interview</Description>" + selection("a1", 0, 3, "k", "kari"),
+        "internal://a.txt") + "</Sources>")
+    report = import_qdpx(db, write_qdpx(tmp_path / "d.qdpx", project(body), {"sources/a.txt": b"Hei der.\n"}),
+                         user=RESEARCHER)
+    assert report.memos == 1 and report.coders == {"kari": 1} and report.other_coders == ["ola"]
+    assert "uten nye kodinger, som også er kodere: ola." in report.summary()
+    with db.session() as s:
+        memo = s.scalars(select(Memo)).one()
+        assert memo.text == "First interview" and memo.source_id is not None
+        assert "ola" in set(s.scalars(select(User.name)))
+
+
+def test_a_guid_shared_by_a_source_and_a_code_is_refused(db, tmp_path):
+    body = users("kari") + codebook("k") + "<Sources>" + text_source("a", "a.txt", "", "internal://a.txt") + "</Sources>"
+    body = body.replace(G("src:a"), G("c:k"))
+    before = counts(db)
+    with pytest.raises(InputError, match="used by the code 'k' and by the source 'a.txt'") as e:
+        import_qdpx(db, write_qdpx(tmp_path / "g.qdpx", project(body), {"sources/a.txt": b"Hei.\n"}), user=RESEARCHER)
+    assert e.value.code == "qdpx.duplicate_guid" and counts(db) == before
+
+
+def test_a_bare_codebook_given_to_import_qdpx_is_named(db, tmp_path):
+    qdc = tmp_path / "kodebok.qdc"
+    qdc.write_text('<?xml version="1.0"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes/></CodeBook>',
+                   encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        import_qdpx(db, qdc, user=RESEARCHER)
+    assert "the root element of kodebok.qdc is <CodeBook>" in str(e.value) and "project.qde" not in str(e.value)

@@ -912,13 +912,15 @@ def cooccurrence(db: Database, *, window: int = 0, codes: str | Iterable[str] | 
     Counted as the published tables are (the interviewers left out, all coders), the diagonal
     and the pairs of a code with its own parent are missing too: they are code totals, published
     in ``code_frequencies`` and suppressed there together with the other tables. The resource
-    group gets only such counts (``check_published``).
+    group gets only such counts (``check_published``), and only the published form: same segment,
+    codes as applied (``check_published_cooccurrence``).
     """
     k = suppression_k(db, suppress)
     exclude_actors = check_published((), exclude_actors, coder, codebook_version)
     window = int(window)
     if window < 0:
         raise WorkbenchError(f"window={window}: give 0 (same segment) or a positive number of turns")
+    check_published_cooccurrence(window=window, parents=parents)
     args = dict(window=window, codes=codes, coder=coder, codebook_version=codebook_version, parents=parents)
     out, speakers, tree = _cooc_counts(db, exclude_actors=exclude_actors, speakers=k is not None, **args)
     if k is not None:
@@ -936,6 +938,19 @@ def cooccurrence(db: Database, *, window: int = 0, codes: str | Iterable[str] | 
     out.index.name, out.columns.name = "code", None
     out.attrs["labels"] = dict(zip(tree["code"], tree["label"]))
     return out
+
+
+def check_published_cooccurrence(*, window: int = 0, parents: bool = False) -> None:
+    """For the resource group: refuse any co-occurrence but the published one (same segment, the
+    codes as applied). Another form counts the same segments another way (a parent as the union of
+    its children, neighbouring turns), so a hidden pair could be worked out by setting the two
+    against each other (parents minus children). One Norwegian line (``PermissionDenied``)."""
+    if not _resource_group():
+        return
+    if parents or int(window) != 0:
+        form = "med overkoder" if parents else f"innenfor {int(window)} naboytringer"
+        _refuse("published.cooccurrence", f"samforekomst {form} er ikke publisert; ressursgruppen ser samforekomst "
+                "i samme segment for kodene slik de er brukt.", form=form)
 
 
 def _cooc_counts(db: Database, *, window: int, codes, coder, codebook_version, parents: bool, exclude_actors,

@@ -141,6 +141,18 @@ def _local(el: Any) -> str:
     return etree.QName(el).localname if isinstance(el.tag, str) else ""
 
 
+_CONTROLS = re.compile(r"\s*[\x00-\x1f\x7f-\x9f\u2028\u2029]+\s*")
+
+
+def clean_name(value: str | None) -> tuple[str, bool]:
+    """A name from another tool's file (a code, user, source ...) as one line: NFC, and every run of
+    line breaks, tabs and other control characters a space, so that a name can never print a
+    line of its own ("Error: ..."). Returns (name, whether a control character was replaced)."""
+    text = unicodedata.normalize("NFC", value or "").strip()
+    cleaned = _CONTROLS.sub(" ", text).strip()
+    return cleaned, cleaned != text
+
+
 def _read_xml_bytes(path: Path) -> bytes:
     data = path.read_bytes()
     if zipfile.is_zipfile(io.BytesIO(data)):
@@ -169,7 +181,7 @@ def parse_qdc(path: str | Path) -> tuple[list[CodeSpec], dict[str, Any]]:
         raise InputError(f"{path}: no codes found (no CodeBook/Codes/Code element); "
                          "export the codebook or a project with codes from the other tool")
     origin = book.get("origin") or root.get("origin") or ""
-    info: dict[str, Any] = {"origin": origin, "warnings": []}
+    info: dict[str, Any] = {"origin": origin, "warnings": [], "renamed": []}
     raw: list[dict[str, Any]] = []  # tree of {name, codable, color, desc, children}
 
     def read(el: Any) -> dict[str, Any]:
@@ -178,7 +190,9 @@ def parse_qdc(path: str | Path) -> tuple[list[CodeSpec], dict[str, Any]]:
         norm = normalise_color(color)
         if color and not norm:
             info["warnings"].append(f"code {el.get('name')!r}: colour {color!r} not understood; left out")
-        name = (el.get("name") or "").strip()
+        name, changed = clean_name(el.get("name"))
+        if changed:
+            info["renamed"].append(name)
         if not name:
             info["warnings"].append(f"code with GUID {(el.get('guid') or '').strip('{}').lower() or '?'} (line "
                                     f"{el.sourceline}) has {'a blank' if el.get('name') is not None else 'no'} name; "
@@ -221,7 +235,17 @@ def parse_qdc(path: str | Path) -> tuple[list[CodeSpec], dict[str, Any]]:
     for r in raw:
         below(r)
         walk(r, None, 0, ())
+    if info["renamed"]:
+        info["warnings"].append(renamed_warning([("code", n) for n in info["renamed"]]))
     return specs, info
+
+
+def renamed_warning(renamed: list[tuple[str, str]]) -> str:
+    """One warning for the names whose line breaks or control characters became a space."""
+    shown = ", ".join(f"{kind} {name!r}" for kind, name in renamed[:10])
+    more = f" and {len(renamed) - 10} more" if len(renamed) > 10 else ""
+    return (f"line breaks or control characters in {len(renamed)} name{'s' if len(renamed) > 1 else ''} were "
+            f"replaced by a space: {shown}{more}")
 
 
 def fit_id(prefix: str, part: str, below: tuple[int, int], names: tuple[str, ...]) -> str:

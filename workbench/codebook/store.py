@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -239,12 +240,20 @@ def current_codes(db: Database, *, user: str | None = None, include_retired: boo
 
 @requires("view_codebook")
 def current_version(db: Database, *, user: str | None = None) -> dict[str, Any] | None:
-    """The newest codebook version: id, name, hash, file, time, content (None if none loaded)."""
+    """The newest codebook version: id, name, hash, file, time, content (None if none loaded).
+
+    ``file_name`` is the path the codebook was loaded from for researchers; other roles get only
+    its base name (``bygdevekst.yaml``), never a folder of the server."""
+    from ..access import RESEARCHER, current_role
+
     with db.session() as s:
         v = s.scalars(select(CodebookVersion).order_by(CodebookVersion.id.desc())).first()
         if v is None:
             return None
-        return {"id": v.id, "name": v.name, "content_hash": v.content_hash, "file_name": v.file_name,
+        file_name = v.file_name
+        if file_name and current_role() != RESEARCHER:
+            file_name = re.split(r"[\\/]", file_name)[-1] or None
+        return {"id": v.id, "name": v.name, "content_hash": v.content_hash, "file_name": file_name,
                 "created_at": v.created_at, "content": v.content}
 
 

@@ -66,7 +66,13 @@ Everything else:
   becomes a new code), and codings on a theme matched by id or GUID are skipped with a warning.
   New codes are added and a codebook version holding the merged codebook is recorded. Colours
   are kept as written (``#1f77b4`` stays lower case); ``#abc`` and ``rgb()`` become ``#AABBCC``.
-* Users become coders by name (``coder_prefix`` is put before every name, e.g. "nvivo:"); a
+* Names of users, sources, codes, cases, variables, sets and notes are made one line (NFC, line
+  breaks and control characters a space; one warning names them). A text path is looked up in
+  ``sources/`` then as written; a same-named file elsewhere only when it is the only one (warned);
+  two files differing in case are neither used (warned), and nothing with a ``..`` part is read.
+  A source's ``Description`` is a memo on the source.
+* Users become coders by name, also those without codings (``ImportReport.other_coders``)
+  (``coder_prefix`` is put before every name, e.g. "nvivo:"); a
   coding's coder is its ``creatingUser``, else its selection's, else the project's creator.
   References to nothing (a code, a user, a source, a note that is not in the project) are
   warned about and skipped (QualCoder writes some).
@@ -91,7 +97,8 @@ Everything else:
 
 Refused with one line, changing nothing: a ``<Project>`` without REFI-QDA content (none of
 ``Users``, ``CodeBook``, ``Sources`` ...), two users, codes or sources with one GUID (both are
-named), a source whose text path names the project file itself, and a code hierarchy deeper than
+named; also a code and a source), a source whose text path names the project file itself, and a
+code hierarchy deeper than
 ``MAX_CODE_DEPTH`` (100) levels. A selection GUID used twice is imported once, with a warning.
 Members of the archive are refused above the ingest limits (``WORKBENCH_MAX_UNZIPPED_MB``,
 ``WORKBENCH_MAX_ZIP_RATIO``, default 100).
@@ -120,6 +127,7 @@ from ..access import demand, requires
 from ..errors import InputError, NotFound
 from ..store import Code, CodebookVersion, Coding, Database, Memo, Segment, Source, Speaker
 from ..store.db import get_or_create_user
+from ..codebook.qdc import clean_name, renamed_warning
 from .common import SEGMENTS_FILE, SEGMENTS_FORMAT, normalise_guid
 
 __all__ = ["ImportReport", "import_qdpx", "READINGS", "SourceText"]
@@ -174,6 +182,7 @@ class ImportReport:
     codes_added: list[str] = field(default_factory=list)
     codes_kept: list[str] = field(default_factory=list)       # stored codes matched (id, GUID or path)
     coders: dict[str, int] = field(default_factory=dict)      # coder -> new codings
+    other_coders: list[str] = field(default_factory=list)     # users of the file without new codings
     codings: int = 0
     codings_existing: int = 0
     memos: int = 0
@@ -210,6 +219,8 @@ class ImportReport:
                          "lagt til på nytt.")
         if self.coders:
             lines.append("Kodere: " + ", ".join(f"{name} ({n} nye kodinger)" for name, n in self.coders.items()))
+        if self.other_coders:
+            lines.append("Brukere i filen uten nye kodinger, som også er kodere: " + ", ".join(self.other_coders) + ".")
         if self.speakers_updated or self.fields_set:
             lines.append(f"Fra variablene: {self.speakers_updated} talere fikk aktør/organisasjon, "
                          f"{self.fields_set} kildefelt ble fylt ut.")
@@ -235,8 +246,15 @@ class _Container:
         self.folder = folder
         self.projects: set[str] = set()   # the project files (.qde) themselves: never a source's text
         self.names: list[str] = []
+        self.unsafe: list[str] = []        # entries with a ".." part: never read
         if zf is not None:
-            self.names = [i.filename for i in zf.infolist() if not i.is_dir()]
+            for i in zf.infolist():
+                if i.is_dir():
+                    continue
+                if ".." in i.filename.replace("\\", "/").split("/"):
+                    self.unsafe.append(i.filename)
+                else:
+                    self.names.append(i.filename)
         elif folder is not None:  # the files beside the .qde and in its sources/ folder (any case)
             try:
                 for p in sorted(folder.iterdir()):
@@ -247,13 +265,21 @@ class _Container:
                                        if q.is_file()]
             except OSError:
                 pass
-        self.lower = {}
+        self.lower: dict[str, list[str]] = {}
         for n in self.names:
-            self.lower.setdefault(n.lower(), n)
+            self.lower.setdefault(n.lower(), []).append(n)
 
     def find(self, ref: str) -> str | None:
-        """The member a path attribute means (``internal://x.txt``, ``x.txt``, ``relative:///x``),
-        matched without regard to case, in ``sources/`` first."""
+        return self.locate(ref)[0]
+
+    def locate(self, ref: str) -> tuple[str | None, str | None]:
+        """(the member a path attribute means, a note when it was not found plainly).
+
+        ``internal://x.txt``, ``x.txt``, ``relative:///x`` are looked up without regard to case,
+        in ``sources/`` first, then as written. Failing that, a file of the same base name anywhere
+        in the archive is used when it is the only one, and the note says so. Two members that
+        match (``sources/a.txt`` and ``Sources/a.txt``) are neither used: the note names both. A
+        path with a ``..`` part is never followed."""
         value = (ref or "").strip().replace("\\", "/")
         low = value.lower()
         for scheme in ("internal://", "relative://", "file://"):
@@ -262,16 +288,28 @@ class _Container:
                 break
         rel = value.lstrip("/")
         if not rel:
-            return None
+            return None, None
+        if ".." in rel.split("/"):
+            return None, f"{ref} has a '..' part; such a path is never followed"
         for cand in (f"sources/{rel}", rel):
-            hit = self.lower.get(cand.lower())
-            if hit is not None:
-                return hit
+            hits = self.lower.get(cand.lower(), [])
+            if len(hits) == 1:
+                return hits[0], None
+            if hits:
+                return None, f"{ref} matches {len(hits)} files that differ only in letter case ({_names(hits)}); " \
+                             "neither was used"
         base = PurePosixPath(rel).name.lower()
         hits = [n for n in self.names if PurePosixPath(n).name.lower() == base]
-        if len(hits) > 1:
-            hits = [n for n in hits if n.lower().startswith("sources/")] or hits
-        return hits[0] if len(hits) == 1 else None
+        if len(hits) == 1:
+            return hits[0], f"{ref} is not in the {self.kind}; read from {hits[0]!r}, the only file of that name"
+        if hits:
+            return None, f"{ref} is not in the {self.kind}, and {len(hits)} files have its name ({_names(hits)}); " \
+                         "none was used"
+        return None, None
+
+    @property
+    def kind(self) -> str:
+        return "archive" if self.zf is not None else "folder"
 
     def read(self, member: str) -> bytes:
         if self.zf is not None:
@@ -289,6 +327,10 @@ class _Container:
         if self.folder.resolve() not in path.parents:
             raise InputError(f"{self.label}: {member} lies outside the project's folder; refused")
         return path.read_bytes()
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(repr(n) for n in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
 def _open(path: Path) -> tuple[bytes, _Container]:
@@ -337,7 +379,7 @@ def _open(path: Path) -> tuple[bytes, _Container]:
     return data, container
 
 
-def _parse_xml(data: bytes, name: str) -> Any:
+def _parse_xml(data: bytes, name: str, member: str | None = None) -> Any:
     # huge_tree lifts libxml2's 10 MB limit on one text node (a long source given inline as
     # PlainTextContent) and its depth limit; the file's size is bounded by the ingest limits, and
     # the code tree's depth by MAX_CODE_DEPTH (_check_code_depth). Entities are never resolved.
@@ -350,10 +392,10 @@ def _parse_xml(data: bytes, name: str) -> Any:
                              f"hierarchy deeper than {MAX_CODE_DEPTH} levels is refused: flatten it in the other "
                              "tool and export again", code="qdpx.too_deep", file=name,
                              limit=MAX_CODE_DEPTH) from None
-        raise InputError(f"{name}: project.qde is not well-formed XML (line {exc.lineno}: {exc.msg}); "
+        raise InputError(f"{name}: {member or 'the file'} is not well-formed XML (line {exc.lineno}: {exc.msg}); "
                          "export the project again from the other tool") from None
     if _local(root) != "Project":
-        raise InputError(f"{name}: the root element of project.qde is <{_local(root) or '?'}>, not <Project>; "
+        raise InputError(f"{name}: the root element of {member or name} is <{_local(root) or '?'}>, not <Project>; "
                          "is it a REFI-QDA project? (a codebook .qdc goes in with `workbench codebook import`)")
     if not any(_local(c) in PROJECT_PARTS for c in root):
         found = sorted({_local(c) for c in root if _local(c)})
@@ -615,7 +657,7 @@ class _Seg:
 def segment_map(container: "_Container", label: str) -> tuple[dict[str, dict], str | None]:
     """The workbench's own turns (``workbench/segments.json``, written by our export) by source
     GUID, and a warning when the file is there but cannot be used (then turns are detected)."""
-    member = container.lower.get(SEGMENTS_FILE)
+    member = (container.lower.get(SEGMENTS_FILE) or [None])[0]
     if member is None:
         return {}, None
     try:
@@ -871,6 +913,9 @@ def _code_tree(root: Any, path: Path) -> tuple[list[Any], list[dict[str, Any]], 
     if codes_el is None or not _kids(codes_el, "Code"):
         return [], [], []
     specs, info = qdc.parse_qdc(path)
+    if info.get("renamed"):  # named in the import's own warning (_clean_names), with users and sources
+        said = qdc.renamed_warning([("code", n) for n in info["renamed"]])
+        info["warnings"] = [w for w in info["warnings"] if w != said]
 
     def read(el: Any) -> dict[str, Any]:  # the same tree parse_qdc builds, with the GUIDs
         return {"name": (el.get("name") or "").strip() or qdc.UNNAMED, "guid": _guid(el.get("guid")),
@@ -915,8 +960,32 @@ def import_qdpx(db: Database, path: str | Path, *, coder_prefix: str | None = No
     demand("code", "import_qdpx")
     path = Path(path)
     data, container = _open(path)
-    root = _parse_xml(data, path.name)
+    root = _parse_xml(data, path.name, min(container.projects, key=lambda n: (
+        PurePosixPath(n).name.lower() != "project.qde", n.count("/"), n)) if container.zf is not None else None)
     return _Importer(db, path, root, container, coder_prefix or "", user).run()
+
+
+#: Elements whose ``name`` is a name the workbench stores and prints (users become coders, sources
+#: file names, codes labels ...); a selection's ``name`` is its text and is left alone.
+_NAMED = {"Project", "User", "Code", "Case", "Variable", "Set", "Note"}
+
+
+def _clean_names(root: Any) -> list[tuple[str, str]]:
+    """Make every stored name of the file one line (``qdc.clean_name``: NFC, line breaks and control
+    characters a space), in the tree itself; (kind, new name) of those that held a control character."""
+    kinds = {"User": "user", "Code": "code", "Project": "project", "Case": "case", "Variable": "variable",
+             "Set": "set", "Note": "note"}
+    renamed = []
+    for el in root.iter():
+        local = _local(el)
+        parent = el.getparent()
+        in_sources = parent is not None and _local(parent) == "Sources"
+        if (local in _NAMED or in_sources) and el.get("name") is not None:
+            name, changed = clean_name(el.get("name"))
+            el.set("name", name)
+            if changed:
+                renamed.append((kinds.get(local, "source"), name))
+    return renamed
 
 
 class _NothingNew(Exception):
@@ -929,6 +998,7 @@ class _Importer:
         self.db, self.path, self.root, self.container, self.prefix, self.user = \
             db, path, root, container, prefix, user
         self.name = path.name
+        self.renamed = _clean_names(root)
         self.report = ImportReport(file=path.name, origin=(root.get("origin") or "").strip(),
                                    project=(root.get("name") or "").strip())
         self.warn = self.report.warnings.append
@@ -995,6 +1065,11 @@ class _Importer:
                 self.warn(f"{self.name}: {kind} {el.get('name') or g!r} ({what}) is not supported; skipped"
                           + (f" with its {n} codings" if n else "") + "; import it with `workbench ingest` if "
                           "it has a text version")
+        for g in sorted(set(source_names) & set(code_names)):
+            raise InputError(f"{self.name}: GUID {g} is used by the code {code_names[g]!r} and by the source "
+                             f"{source_names[g]!r}; every object needs a GUID of its own: export the project again "
+                             "from the other tool", code="qdpx.duplicate_guid", file=self.name, guid=g,
+                             kind="objekter (en kode og en kilde)", first=code_names[g], second=source_names[g])
         self.cases = []
         cases_el = _kid(root, "Cases")
         for c in (_kids(cases_el, "Case") if cases_el is not None else []):
@@ -1012,6 +1087,11 @@ class _Importer:
                 for r in _kids(el, "NoteRef"):
                     self.code_notes.append((_guid(el.get("guid")), _guid(r.get("targetGUID"))))
         self.project_notes = [_guid(r.get("targetGUID")) for r in _kids(root, "NoteRef")]
+        if self.renamed:
+            self.warn(f"{self.name}: {renamed_warning(self.renamed)}")
+        if self.container.unsafe:
+            self.warn(f"{self.name}: {len(self.container.unsafe)} files in the archive have a '..' part in their "
+                      f"path and were not read ({_names(self.container.unsafe)})")
         self._drop_repeated_selections()
         self.coded = {cg for src in self.sources for sel in src.selections for _, cg, _, _ in sel.codings}
 
@@ -1046,7 +1126,9 @@ class _Importer:
     def _note(self, el: Any) -> _Note:
         text = _text_of(_kid(el, "PlainTextContent")).strip()
         if not text and el.get("plainTextPath"):
-            member = self.container.find(el.get("plainTextPath"))
+            member, note = self.container.locate(el.get("plainTextPath"))
+            if note:
+                self.warn(f"{self.name}: note {(el.get('name') or '').strip() or _guid(el.get('guid'))!r}: {note}")
             if member is not None:
                 try:
                     text = SourceText(decode_text(self.container.read(member))[0]).text.strip()
@@ -1062,8 +1144,12 @@ class _Importer:
     def _text_source(self, el: Any) -> _TextSource:
         g = _guid(el.get("guid"))
         plain, rich = el.get("plainTextPath"), el.get("richTextPath")
-        name = (el.get("name") or "").strip() or PurePosixPath((plain or rich or "").replace("\\", "/")).name \
-            or f"kilde {g[:8]}"
+        name = (el.get("name") or "").strip()
+        if not name:  # named after its file
+            name, changed = clean_name(PurePosixPath((plain or rich or "").replace("\\", "/")).name)
+            if changed:
+                self.renamed.append(("source", name))
+        name = name or f"kilde {g[:8]}"
         user = _guid(el.get("creatingUser")) or self.default_user
         src = _TextSource(g, name, el, user, el.get("creationDateTime"))
         for s in _kids(el, "PlainTextSelection"):
@@ -1076,13 +1162,28 @@ class _Importer:
                  c.get("creationDateTime"))], [], {cg: [_guid(r.get("targetGUID")) for r in _kids(c, "NoteRef")]},
                 whole=True))
         src.notes = [_guid(r.get("targetGUID")) for r in _kids(el, "NoteRef")]
+        description = _text_of(_kid(el, "Description")).strip()
+        if description:  # a memo on the source, as its notes are
+            ng = f"description:{g}"
+            self.notes[ng] = _Note(ng, f"beskrivelse av {name}", description, user, el.get("creationDateTime"), [])
+            src.notes.append(ng)
         src.values = [v for v in (_value(vv) for vv in _kids(el, "VariableValue")) if v]
         # the text
         inline = _kid(el, "PlainTextContent")
         where = ""
+        lookup: list[str] = []   # how a path was not found plainly (Container.locate)
+
+        def locate(ref: str) -> str | None:
+            member, note = self.container.locate(ref)
+            if note and member is not None:
+                self.warn(f"{self.name}: source {name!r}: {note}")
+            elif note:
+                lookup.append(note)
+            return member
+
         try:
             if plain:
-                member = self.container.find(plain)
+                member = locate(plain)
                 where = plain
                 self._not_the_project(member, plain, name, g)
                 if member is not None:
@@ -1094,7 +1195,7 @@ class _Importer:
             if src.raw is None and inline is not None:
                 src.raw, src.origin_of_text = _text_of(inline), "PlainTextContent"
             if src.raw is None and rich:
-                member = self.container.find(rich)
+                member = locate(rich)
                 where = where or rich
                 self._not_the_project(member, rich, name, g)
                 if member is not None:
@@ -1112,10 +1213,13 @@ class _Importer:
         if src.raw is None:
             n = sum(len(s.codings) for s in src.selections)
             missing = where or "no plainTextPath, PlainTextContent or richTextPath"
-            self.warn(f"{self.name}: source {name!r} (GUID {g}): {missing} is not in the "
-                      f"{'archive' if self.container.zf is not None else 'folder'}; skipped"
+            why = "; ".join(lookup) if lookup else f"{missing} is not in the {self.container.kind}"
+            self.warn(f"{self.name}: source {name!r} (GUID {g}): {why}; skipped"
                       + (f" with its {n} codings" if n else "")
                       + "; export the project with its source files")
+        elif lookup:
+            self.warn(f"{self.name}: source {name!r}: {'; '.join(lookup)}; its text was read from "
+                      f"{src.origin_of_text}")
         return src
 
     def _not_the_project(self, member: str | None, ref: str, name: str, guid: str) -> None:
@@ -1147,6 +1251,10 @@ class _Importer:
                               "be coded (codable: false); code them on one of its children")
                 self.store_cases()
                 self.store_memos()
+                for g in self.users:   # users without new codings are coders too (README)
+                    name = self.coder(g).name
+                    if name not in self.report.coders and name not in self.report.other_coders:
+                        self.report.other_coders.append(name)
                 if self.report.sources:
                     from ..sharing import assign_pseudonyms
 

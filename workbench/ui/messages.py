@@ -117,6 +117,8 @@ MESSAGES: dict[str, str] = {
                          "utelatt; å utelate {actors} er ikke publisert.",
     "published.coder": "Ressursgruppen ser bare tall for alle koderes kodinger, ikke for koderen {coder}.",
     "published.version": "Ressursgruppen ser bare tall for gjeldende kodebok, ikke for versjon {version}.",
+    "published.cooccurrence": "Ressursgruppen ser bare samforekomst i samme segment for kodene slik de er brukt; "
+                              "samforekomst {form} er ikke publisert.",
     "export.suppress_below_k": "En eksport der små celler skjules, er for ressursgruppen og bruker minst prosjektets "
                                "grense på {project_k} talere, ikke {k}.",
     "export.not_published": "En eksport for ressursgruppen (små celler skjult) lages med alle koderes kodinger, "
