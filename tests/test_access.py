@@ -219,6 +219,24 @@ def test_only_released_quotes_reach_the_resource_group(team):
     assert "release_quote" in actions and "withdraw_release" in actions
 
 
+def test_releasing_a_quote_of_fewer_than_k_people_of_an_actor_in_a_pilot_warns(team, tmp_path):
+    """A released quote shows its actor and pilot: the one KDD person of the pilot is known by
+    them without a name, and one of two statsforvaltere nearly so (k = 3), so the release says so;
+    a quote of one of six project leaders does not."""
+    lone = release_quote(team, "fg2.txt", 5, "kontrakt.relasjonell", user="anna")
+    assert len(lone.warnings) == 1
+    assert "eneste med aktøren «KDD» i Pilot" in lone.warnings[0] and f"unrelease {lone.id}" in lone.warnings[0]
+    assert release_quote(team, "fg1.txt", 2, "kontrakt.hybrid", user="anna").warnings == []
+    from workbench.cli import cli
+
+    res = CliRunner().invoke(cli, ["--db", team.url, "--user", "anna", "release", "fg1.txt", "6",
+                                   "--code", "kontrakt.relasjonell"])
+    assert res.exit_code == 0 and "er én av bare 2 med aktøren «statsforvalter» i Pilot (færre enn 3)" in res.output
+    res = CliRunner().invoke(cli, ["--db", team.url, "--user", "anna", "release", "fg2.txt", "5",
+                                   "--code", "kontrakt.relasjonell"])
+    assert res.exit_code == 0 and "Advarsel:" in res.output and "eneste med aktøren «KDD»" in res.output
+
+
 # ------------------------------------------------------------------------------ command line
 
 @pytest.fixture

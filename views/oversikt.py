@@ -89,10 +89,14 @@ def release_chosen(cell_code: str) -> None:
     where = action(segments_frame, db, user=user, segment_ids=ids)
     if where is None:
         return
-    done = sum(action(release_quote, db, int(row.source_id), int(row.index), cell_code, user=user) is not None
-               for row in where.itertuples())
+    records = [action(release_quote, db, int(row.source_id), int(row.index), cell_code, user=user)
+               for row in where.itertuples()]
+    done = sum(r is not None for r in records)
+    warnings = list(dict.fromkeys(w for r in records if r is not None for w in r.warnings))
     if done == len(ids):
-        flash("success", f"{done} sitat{'er' if done != 1 else ''} frigitt for ressursgruppen.")
+        said = f"{done} sitat{'er' if done != 1 else ''} frigitt for ressursgruppen."
+        # a quote whose actor and pilot point at one person: said with the success, not instead of it
+        flash("warning" if warnings else "success", "\n\n".join([said, *map(md_escape, warnings)]))
     st.session_state["release_pick"] = []
 
 

@@ -178,12 +178,19 @@ def add_demo_users(db: Database, *, user: str | None, passwords: dict[str, str] 
 def release_demo_quotes(db: Database, *, user: str | None, per_code: int = 1,
                         codes: tuple[str, ...] = ("samarbeid.tillit", "kontrakt.relasjonell",
                                                   "legitimitet.nedenfra", "styring.vertikal")) -> int:
-    """Release, per code, the first quote both demo coders agreed on (not the interviewers')."""
+    """Release, per code, the first quote both demo coders agreed on (not the interviewers'), of a
+    speaker who shares their actor in their pilot with at least k - 1 others (a released quote shows
+    actor and pilot: the only mayor of a pilot is known by them; ``sharing.release_quote`` warns)."""
     from .analysis import codings_frame
-    from .sharing import release_quote
+    from .sharing import people_in_pilot, release_quote, setting
 
     agreed = codings_frame(db, coder="consensus", user=user)
     agreed = agreed[agreed["actor"].notna() & (agreed["actor"] != "forsker")]
+    k = int(setting(db, "min_cell_speakers"))
+    with db.session() as s:
+        pairs = agreed[["actor", "pilot"]].drop_duplicates().itertuples(index=False)
+        alone = {(a, p) for a, p in pairs if (people_in_pilot(s, a, p) or k) < k}
+    agreed = agreed[[(a, p) not in alone for a, p in zip(agreed["actor"], agreed["pilot"])]]
     n = 0
     for code in codes:
         rows = agreed[agreed["code"] == code].drop_duplicates("segment_id").head(per_code)

@@ -17,7 +17,7 @@ and the project settings that govern sharing (the small-cell threshold).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
 import pandas as pd
@@ -255,6 +255,7 @@ class ReleasedRecord:
     released_at: dt.datetime | None
     source: str | None = None
     turn: int | None = None
+    warnings: list[str] = field(default_factory=list)  # said when releasing (a group of one)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -285,11 +286,14 @@ def release_quote(db: Database, source: Any, turn: Any, code: str, *, user: str 
     """Release the quote of turn ``turn`` of ``source`` under ``code`` for the resource group.
 
     The turn must carry the code (or one of its subcodes). The scrubbed, pseudonymised text is
-    stored as approved; releasing again returns the existing release."""
+    stored as approved; releasing again returns the existing release. ``warnings`` of the record
+    say when fewer than k people (``min_cell_speakers``) have the quote's actor in its pilot,
+    which the resource group sees beside the quote (:func:`people_in_pilot`)."""
     from .coding import _resolve_code, find_segment
 
     scrubber = roster_scrubber(db)
     names = pseudonym_map(db)
+    k = int(setting(db, "min_cell_speakers"))
     with db.transaction(user) as tx:
         s = tx.session
         seg = find_segment(s, source, turn)
@@ -315,7 +319,31 @@ def release_quote(db: Database, source: Any, turn: Any, code: str, *, user: str 
             tx.audit("release_quote", "released_quote", row.id,
                      {"source": seg.source.file_name, "turn": seg.index, "code": c.id,
                       "after": {"text": row.text, "speaker": row.speaker}})
-        return _released_record(s, row, with_source=True)
+        record = _released_record(s, row, with_source=True)
+        n = people_in_pilot(s, row.actor, row.pilot)
+        if n is not None and n < k:
+            who = row.speaker or "Taleren"
+            among = (f"{who} er den eneste med aktøren «{row.actor}» i {row.pilot}" if n == 1 else
+                     f"{who} er én av bare {n} med aktøren «{row.actor}» i {row.pilot} (færre enn {k})")
+            record.warnings.append(
+                f"{among}: aktør og pilot, og det sitatet forteller, kan peke ut personen uten navn. Les "
+                f"sitatet før det deles, og trekk det tilbake (workbench unrelease {row.id}) om personen "
+                "kan kjennes igjen.")
+        return record
+
+
+def people_in_pilot(session, actor: str | None, pilot: str | None) -> int | None:
+    """How many people (pseudonyms; a speaker without one counts once) have ``actor`` in ``pilot``
+    across all sources; None when the quote names no actor or no pilot. A released quote shows
+    its actor and pilot to the resource group, so where this is below the suppression threshold k
+    the pair narrows the quote down to one or two people (the mayors of a pilot), and what the
+    quote tells does the rest."""
+    if not actor or not pilot:
+        return None
+    rows = session.execute(
+        select(Speaker.id, Speaker.pseudonym_id).join(Source, Speaker.source_id == Source.id)
+        .where(Speaker.actor == actor, func.coalesce(Speaker.pilot, Source.pilot) == pilot)).all()
+    return len({("p", pid) if pid is not None else ("s", sid) for sid, pid in rows})
 
 
 @requires("release")

@@ -169,6 +169,8 @@ def release(ctx: click.Context, source: str, turn: str, code: str) -> None:
 
     rec = release_quote(open_db(ctx), source, turn, code, user=acting_user(ctx))
     click.echo(f"Frigitt sitat {rec.id} ({rec.code}, {rec.speaker or rec.actor or 'ukjent'}): {rec.text}")
+    for warning in rec.warnings:
+        click.echo(f"Advarsel: {warning}", err=True)
 
 
 @click.command()
