@@ -102,6 +102,57 @@ def test_empty_database_shows_a_hint_not_a_traceback(tmp_path, monkeypatch, page
     assert not at.error and not at.dataframe
 
 
+def _back_to_0012(db: Database) -> None:
+    """Step the database back to revision 0012 (before ``removed_speakers``), as a database made
+    by the previous release is."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from workbench.store.db import _alembic_config
+
+    with db.engine.begin() as conn:
+        cfg = _alembic_config(db.url)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0012")
+    assert "removed_speakers" not in inspect(db.engine).get_table_names()
+    db.dispose()
+
+
+def test_a_database_one_revision_behind_is_upgraded_when_the_app_opens_it(small_db):
+    """`streamlit run app.py` (no `workbench serve` to upgrade first) on a database at 0012: the
+    pages open without a traceback, and the database is at the newest revision afterwards."""
+    from sqlalchemy import inspect
+
+    _back_to_0012(small_db)
+    at = open_page(PAGES[0])
+    assert at.title[0].value == TITLES[PAGES[0]] and not at.error
+    assert "removed_speakers" in inspect(small_db.engine).get_table_names()
+    assert small_db.is_current()
+    at.switch_page("views/koding.py").run()
+    assert not at.exception and at.title[0].value == "Koding"
+
+
+def test_a_database_the_app_cannot_upgrade_gets_one_norwegian_line_naming_workbench_init(small_db, monkeypatch):
+    from workbench.errors import WorkbenchError
+
+    def refused(self):
+        raise WorkbenchError(f"cannot open database {self.url}: attempt to write a readonly database")
+
+    _back_to_0012(small_db)
+    upgrade = Database.upgrade
+    monkeypatch.setattr(Database, "upgrade", refused)
+    at = app("kari").run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "Databasen er laget av en eldre versjon av arbeidsbenken, og appen fikk ikke oppgradert den (for eksempel "
+        "fordi filen er skrivebeskyttet eller databasebrukeren mangler rettigheter). Kjør `workbench init` på samme "
+        "database (WORKBENCH_DB) og last siden på nytt."]
+    assert not at.title  # no page runs on a schema it does not know
+    monkeypatch.setattr(Database, "upgrade", upgrade)  # once it can be written, the next run upgrades it
+    at = open_page(PAGES[0])
+    assert at.title[0].value == TITLES[PAGES[0]] and not at.error
+
+
 def test_overview_heatmap_and_filters_change_the_table(small_db):
     at = open_page(PAGES[0])
     chart = at.get("vega_lite_chart")[0].proto

@@ -621,3 +621,54 @@ def test_coded_segments_next_to_a_turn_without_speaker_name_it_as_a_document(sma
     assert "Dokument / notater: Planen ble vedtatt i mai." in shown
     assert "Dokument / notater: Neste møte er i juni." in shown
     assert not [line for line in shown.splitlines() if line.startswith(": ")]
+
+
+def test_an_unsaved_turn_memo_is_never_saved_on_another_source_or_turn(small_db, component):
+    """Text typed in "Notat" for turn 4 of one source, then another source (or turn) chosen without
+    "Lagre notat": the box is emptied with a warning that quotes the text, and "Lagre notat" saves
+    nothing on the new turn. Switching "Turen"/"Kilden" keeps the text: it picks where it goes."""
+    at = _source(open_page(KODING), "fg_fase1.txt")
+    at.selectbox(key="turn_fg_fase1.txt").set_value(4).run()
+    assert "Lagres på tur 4 i fg_fase1.txt." in texts(at)
+    at.text_area(key="memo_text").input("Gjelder bare tur 4.").run()  # as the browser sends it on leaving the box
+    _source(at, "intervju_fase2.txt")
+    assert at.text_area(key="memo_text").value == ""
+    assert [md_unescape(w.value) for w in at.warning] == [
+        "Notatet du ikke lagret på tur 4 i fg_fase1.txt, er forkastet: «Gjelder bare tur 4.»"]
+    assert "Lagres på tur 1 i intervju_fase2.txt." in texts(at)
+    at.button(key="save_memo").click().run()
+    assert list_memos(small_db) == []
+    assert any("Notatet er tomt" in e.value for e in at.error)
+
+    at.text_area(key="memo_text").input("Om tur 1.").run()
+    at.selectbox(key="turn_intervju_fase2.txt").set_value(3).run()  # another turn of the same source
+    assert at.text_area(key="memo_text").value == "" and not list_memos(small_db)
+    assert [md_unescape(w.value) for w in at.warning] == [
+        "Notatet du ikke lagret på tur 1 i intervju_fase2.txt, er forkastet: «Om tur 1.»"]
+
+    at.text_area(key="memo_text").input("Om hele intervjuet.").run()
+    at.radio(key="memo_target").set_value("Kilden").run()
+    assert at.text_area(key="memo_text").value == "Om hele intervjuet." and not at.warning
+    at.button(key="save_memo").click().run()
+    assert [(m.turn, m.target_type, m.text) for m in list_memos(small_db)] == [
+        (None, "source", "Om hele intervjuet.")]
+
+
+def test_an_unsaved_coding_memo_is_never_saved_on_the_next_selected_coding(small_db, component):
+    """A note typed under "Valgt koding" for anna's coding, then bjorn's coding selected: the note is
+    not carried over to bjorn's coding (a colleague's), and the warning quotes it."""
+    at = _source(open_page(KODING), "fg_fase1.txt")
+    anna, bjorn = (next(c for c in list_codings(small_db, coder=who) if c.turn == 2) for who in ("anna", "bjorn"))
+    component.events.append({"type": "select", "coding": anna.id})
+    at.run()
+    at.text_area(key="coding_memo").input("Gjelder bare koding A").run()
+    component.events.append({"type": "select", "coding": bjorn.id})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "**Hybrid kontrakt** · tur 2 · hele turen · koder bjorn" in texts(at)
+    assert at.text_area(key="coding_memo").value == ""
+    assert [md_unescape(w.value) for w in at.warning] == [
+        "Notatet du ikke lagret på kodingen «Hybrid kontrakt» på tur 2 av anna, er forkastet: «Gjelder bare koding A»"]
+    at.button(key="save_coding_memo").click().run()
+    assert {c.coder: c.memo for c in list_codings(small_db, source="fg_fase1.txt") if c.turn == 2} == {
+        "anna": None, "bjorn": None}

@@ -18,8 +18,8 @@ from workbench.ingest.media import source_media
 from workbench.suggest.active import maybe_retrain, retraining
 from workbench.ui.format import (coded_text, count_noun, md_escape, memo_target_label, method_label, quality_text,
                                   score_text, shortened, turn_position)
-from workbench.ui.session import (acting_user, action, error_text, flash, get_db, require_data, show_flash,
-                                  undo_events)
+from workbench.ui.session import (acting_user, action, draft_for, error_text, flash, get_db, require_data,
+                                  show_flash, undo_events)
 from workbench.ui.textcoder import text_coder
 
 INTERVIEWER = "forsker"
@@ -246,6 +246,10 @@ with work_col:
             st.caption(md_escape(selected.text[:400]))
             if selected.memo:
                 st.markdown(f"Notat: {md_escape(selected.memo)}")
+            # the box belongs to this coding: text typed for another one is never saved here
+            draft_for("coding_memo", ("coding", selected.id),
+                      f"kodingen «{md_escape(labels.get(selected.code, selected.code))}» på tur {selected.turn} "
+                      f"av {md_escape(selected.coder)}")
             st.text_area("Notat til kodingen", key="coding_memo", height=80)
 
             def save_coding_memo(coding_id: int = selected.id) -> None:
@@ -299,7 +303,11 @@ with work_col:
 
     st.subheader("Notat")
     target = st.radio("Notatet gjelder", ["Turen", "Kilden"], key="memo_target", horizontal=True)
+    # the box belongs to this turn (or source): text typed for another one is never saved here
+    memo_on = f"tur {turn} i {md_escape(file)}" if target == "Turen" else f"kilden {md_escape(file)}"
+    draft_for("memo_text", (file, turn) if target == "Turen" else (file,), memo_on)
     st.text_area("Notattekst", key="memo_text", height=100)
+    st.caption(f"Lagres på {memo_on}.")
 
     def save_memo() -> None:
         target_now = st.session_state.get("memo_target", "Turen")

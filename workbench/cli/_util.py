@@ -3,15 +3,12 @@
 Start-up matters here (every command should answer in well under half a second): nothing heavy is
 imported at module level (SQLAlchemy and the store on first use of a database; pandas, spaCy,
 scikit-learn and Streamlit only inside the commands that need them), and a database already at
-the newest schema revision is opened without Alembic (``schema_is_current``).
+the newest schema revision is opened without Alembic (``Database.ensure``).
 """
 
 from __future__ import annotations
 
-import functools
 import json
-import re
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 import click
@@ -19,37 +16,17 @@ import click
 if TYPE_CHECKING:
     from ..store import Database
 
-VERSIONS = Path(__file__).resolve().parents[1] / "store" / "migrations" / "versions"
-_REVISION = re.compile(r"^(down_revision|revision)\s*=\s*['\"]([^'\"]*)['\"]", re.M)
 
-
-@functools.lru_cache(maxsize=1)
 def head_revision() -> str | None:
-    """The newest Alembic revision id, read from the migration files' ``revision`` and
-    ``down_revision`` lines (None if that is not one clear head: let Alembic decide)."""
-    revisions, parents = set(), set()
-    for path in VERSIONS.glob("*.py"):
-        found = dict(_REVISION.findall(path.read_text(encoding="utf-8")))
-        if "revision" in found:
-            revisions.add(found["revision"])
-            if found.get("down_revision"):
-                parents.add(found["down_revision"])
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 else None
+    """The newest Alembic revision id (``store.db.head_revision``)."""
+    from ..store.db import head_revision as head
+
+    return head()
 
 
 def schema_is_current(db: Database) -> bool:
     """Whether the database's Alembic revision is the newest one: one small query, no Alembic."""
-    from sqlalchemy import text
-
-    head = head_revision()
-    if head is None:
-        return False
-    try:
-        with db.engine.connect() as conn:
-            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
-    except Exception:  # no such table (a new database), or it cannot be read: let upgrade() say why
-        return False
+    return db.is_current()
 
 
 def open_db(ctx: click.Context, *, create: bool = False) -> Database:
@@ -60,10 +37,7 @@ def open_db(ctx: click.Context, *, create: bool = False) -> Database:
     --db never reads (or writes a report from) a new, empty database."""
     from ..store import Database
 
-    db = Database(ctx.obj.get("db_url"), create=create)
-    if not schema_is_current(db):
-        db.upgrade()
-    return db
+    return Database(ctx.obj.get("db_url"), create=create).ensure()
 
 
 def acting_user(ctx: click.Context, override: str | None = None) -> str:

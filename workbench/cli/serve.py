@@ -191,7 +191,7 @@ def serve(ctx: click.Context, port: int, db_option: str | None, open_browser: bo
                    "Sjekk --db / WORKBENCH_DB hvis det var en annen du mente.", err=True)
     db = Database(url)
     if db.is_initialised():
-        db.upgrade()
+        db.ensure()
         if not has_login_users(db):
             click.echo("Merk: ingen brukere kan logge inn ennå. Legg til en med "
                        "`workbench user add NAVN --role researcher` (passordet leses fra tastaturet).", err=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,8 @@ from .models import AuditEvent, User
 
 DEFAULT_URL = "sqlite:///data/workbench.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
+VERSIONS = MIGRATIONS / "versions"
+_REVISION = re.compile(r"^(down_revision|revision)\s*=\s*['\"]([^'\"]*)['\"]", re.M)
 BUSY_TIMEOUT_MS = 30_000  # how long a SQLite writer waits for another one before giving up
 SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
 
@@ -59,6 +63,22 @@ class Transaction:
                            target_id=None if target_id is None else str(target_id), detail=detail)
         self.session.add(event)
         return event
+
+
+@functools.lru_cache(maxsize=1)
+def head_revision() -> str | None:
+    """The newest Alembic revision id, read from the migration files' ``revision`` and
+    ``down_revision`` lines without importing Alembic (None if that is not one clear head: let
+    Alembic decide)."""
+    revisions, parents = set(), set()
+    for path in VERSIONS.glob("*.py"):
+        found = dict(_REVISION.findall(path.read_text(encoding="utf-8")))
+        if "revision" in found:
+            revisions.add(found["revision"])
+            if found.get("down_revision"):
+                parents.add(found["down_revision"])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
 
 
 class Database:
@@ -139,9 +159,25 @@ class Database:
         except OperationalError:
             return False
 
+    def is_current(self) -> bool:
+        """Whether the schema is at the newest revision: one small query, no Alembic. False for a
+        new database (no ``alembic_version``) or one that cannot be read: ``upgrade`` says why."""
+        from sqlalchemy import text
+
+        head = head_revision()
+        if head is None:
+            return False
+        try:
+            with self.engine.connect() as conn:
+                return conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
+        except Exception:
+            return False
+
     def ensure(self) -> "Database":
-        """Upgrade the schema when needed; returns self for chaining."""
-        self.upgrade()
+        """Upgrade the schema when it is not at the newest revision (Alembic is loaded only then);
+        returns self for chaining. The command line and the app open a database through this."""
+        if not self.is_current():
+            self.upgrade()
         return self
 
     @contextlib.contextmanager

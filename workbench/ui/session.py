@@ -33,6 +33,9 @@ EMPTY_MESSAGE = ("Ingen data ennå: kjør `workbench demo` for å lage en demoda
 NO_USERS_MESSAGE = ("Ingen kan logge inn ennå. Opprett en forsker på kommandolinjen med "
                     "`workbench user add NAVN --role researcher` (passordet leses fra tastaturet); "
                     "forskeren kan så legge til rapportforfattere og ressursgruppen.")
+OUTDATED_MESSAGE = ("Databasen er laget av en eldre versjon av arbeidsbenken, og appen fikk ikke oppgradert den "
+                    "(for eksempel fordi filen er skrivebeskyttet eller databasebrukeren mangler rettigheter). "
+                    "Kjør `workbench init` på samme database (WORKBENCH_DB) og last siden på nytt.")
 
 
 def database_url() -> str | None:
@@ -44,14 +47,34 @@ def database_url() -> str | None:
     return None
 
 
+class OutdatedDatabase(WorkbenchError):
+    """The database's schema is older than the code and the app could not upgrade it."""
+
+
 @st.cache_resource(show_spinner=False)
 def _open(url: str | None) -> Database:
-    return Database(url)
+    """Open the database and bring an older schema up to date, as ``workbench serve`` and every
+    command do (``Database.ensure``): once per URL and server process, so ``streamlit run app.py``
+    and a server started before a package update work too. A new, empty database is left as it is
+    (the pages say how to fill it). A failed upgrade is not cached: the next run tries again."""
+    db = Database(url)
+    if db.is_initialised():
+        try:
+            db.ensure()
+        except WorkbenchError as exc:
+            db.dispose()
+            raise OutdatedDatabase(str(exc)) from exc
+    return db
 
 
 def get_db() -> Database:
-    """The workbench database, one object per URL for the whole server (st.cache_resource)."""
-    return _open(database_url())
+    """The workbench database, one object per URL for the whole server (st.cache_resource). When
+    its schema is behind and cannot be upgraded, one Norwegian line says what to run, and the run stops."""
+    try:
+        return _open(database_url())
+    except OutdatedDatabase:
+        st.error(OUTDATED_MESSAGE)
+        st.stop()
 
 
 def display_url(db: Database) -> str:
@@ -248,6 +271,29 @@ def show_flash() -> None:
     kind, message = st.session_state.pop("_flash", (None, None))
     if kind:
         getattr(st, kind)(message)
+
+
+def draft_for(key: str, owner: tuple, name: str) -> None:
+    """Tie the text box ``key`` (drawn right after this call) to ``owner``, what its text is saved
+    on (``(source,)``, ``(source, turn)``, ``("coding", id)``), named ``name`` (Markdown) for the user.
+
+    When the owner changed since the last run (another source, turn or coding) and the box still
+    holds unsaved text, the text is taken out with a warning that quotes it, so that it is never
+    saved on the new owner. An owner that only widens or narrows the last one (a turn of the same
+    source and that source: the "Turen"/"Kilden" choice) keeps the text."""
+    slot = f"_draft_owner_{key}"
+    before = st.session_state.get(slot)
+    text = str(st.session_state.get(key) or "").strip()
+    if before is not None and text and not _same_or_within(before[0], owner):
+        st.session_state[key] = ""
+        st.warning(f"Notatet du ikke lagret på {before[1]}, er forkastet: «{md_escape(text)}»",
+                   icon=":material/delete_sweep:")
+    st.session_state[slot] = (owner, name)
+
+
+def _same_or_within(a: tuple, b: tuple) -> bool:
+    n = min(len(a), len(b))
+    return tuple(a[:n]) == tuple(b[:n])
 
 
 def action(fn, *args, done: str | None = None, **kwargs):
