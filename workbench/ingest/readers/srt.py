@@ -10,22 +10,12 @@ from pathlib import Path
 
 from ...errors import InputError
 from ..model import Parsed
-from ..text import decode
-from .sniff import binary_kind, caption_format
-from .vtt import TAG, Cue, _reason, cues_to_parsed, joined_warnings, misnamed, scan_blocks
-from .vtt import read_text as vtt_read_text
+from .vtt import TAG, Cue, _reason, cues_to_parsed, joined_warnings, read_captions, scan_blocks
 
 
 def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = False,
          strict_roster: bool = False) -> Parsed:
-    path = Path(path)
-    problem = binary_kind(path, "srt")  # a Word document, PDF ... named .srt
-    if problem:
-        raise InputError(f"{path.name}: {problem}")
-    text = decode(path.read_bytes(), path)
-    if caption_format(text[:4096]) == "vtt":  # a WebVTT file named .srt: read it as what it is
-        return misnamed(vtt_read_text(text, path.name, roster, strict_roster=strict_roster), path.name, "srt")
-    return read_text(text, path.name, roster, strict_roster=strict_roster)
+    return read_captions(path, "srt", roster, strict_roster=strict_roster)
 
 
 def read_text(text: str, file: str, roster: set[str] | None = None, *, strict_roster: bool = False) -> Parsed:

@@ -73,16 +73,25 @@ class RawBlock:
 
 def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = False,
          strict_roster: bool = False) -> Parsed:
+    return read_captions(path, "vtt", roster, strict_roster=strict_roster)
+
+
+def read_captions(path: Path, ext: str, roster: set[str] | None = None, *, strict_roster: bool = False) -> Parsed:
+    """A subtitle file named ``.ext`` ("vtt" or "srt"): refused with what it really is when it is
+    no text (a Word document, PDF ... so named), read as the other format, with a warning, when its
+    content says so (a SubRip file named .vtt), else read as ``ext``."""
+    from . import srt
+
     path = Path(path)
-    problem = binary_kind(path, "vtt")  # a Word document, PDF ... named .vtt
+    problem = binary_kind(path, ext)
     if problem:
         raise InputError(f"{path.name}: {problem}")
     text = decode(path.read_bytes(), path)
-    if caption_format(text[:4096]) == "srt":  # a SubRip file named .vtt: read it as what it is
-        from . import srt
-
-        return misnamed(srt.read_text(text, path.name, roster, strict_roster=strict_roster), path.name, "vtt")
-    return read_text(text, path.name, roster, strict_roster=strict_roster)
+    readers = {"vtt": read_text, "srt": srt.read_text}
+    found = caption_format(text[:4096])
+    if found in readers and found != ext:  # read it as what it is
+        return misnamed(readers[found](text, path.name, roster, strict_roster=strict_roster), path.name, ext)
+    return readers[ext](text, path.name, roster, strict_roster=strict_roster)
 
 
 def misnamed(parsed: Parsed, file: str, ext: str) -> Parsed:
