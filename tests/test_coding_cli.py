@@ -146,6 +146,31 @@ def test_uncode_of_several_codings_says_how_many_and_one_undo_brings_all_back_wi
     assert "Angret kodingen kontrakt.relasjonell" in run("undo").output  # then the whole turn's coding goes
 
 
+def test_undo_takes_back_a_whole_consensus_and_says_so(run):
+    """The probe's repro: two consensus steps on a turn, then `undo` twice: first back to the
+    earlier consensus, then to no consensus; never half of one."""
+    assert run("agreement", "--consensus", FG, "3", "kontrakt.relasjonell").exit_code == 0
+    assert run("agreement", "--consensus", FG, "3", "styring.nettverk").exit_code == 0
+    r = run("undo")
+    assert r.exit_code == 0, r.output
+    assert r.output.strip() == f"Angret konsensusen på tur 3 i {FG}: konsensus er igjen kontrakt.relasjonell."
+    assert [c["code"] for c in _json(run("codings", "--coder", "konsensus", "--json"))] == ["kontrakt.relasjonell"]
+    r = run("undo")
+    assert r.output.strip() == f"Angret konsensusen på tur 3 i {FG}: turen har ingen registrert konsensus igjen."
+    assert _json(run("codings", "--coder", "konsensus", "--json")) == []
+
+
+def test_undo_of_a_csv_import_removes_all_it_made_in_one_go(run, tmp_path):
+    path = tmp_path / "koder.csv"
+    path.write_text("source,turn,code\n" + "".join(f"{FG},{t},kontrakt.hybrid\n" for t in (1, 2, 3)),
+                    encoding="utf-8")
+    assert run("code", "--from-csv", str(path)).exit_code == 0
+    r = run("undo")
+    assert r.exit_code == 0, r.output
+    assert r.output.strip() == "Angret importen fra koder.csv: 3 kodinger er fjernet."
+    assert _json(run("codings", "--json")) == []
+
+
 def test_coding_the_same_again_says_it_was_coded_already(run):
     first = run("code", FG, "2", "kontrakt.hybrid", "--span", "0:6")
     assert first.output.startswith("Kodet: ")

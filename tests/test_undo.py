@@ -115,13 +115,28 @@ def test_undo_of_a_removal_whose_code_was_deleted_since_says_so_and_changes_noth
     assert _mine(db) == []
 
 
-def test_undo_refuses_when_someone_changed_the_coding_since(corpus):
+@pytest.mark.parametrize("how", ["cli", "app"])
+def test_a_coding_a_colleague_removed_is_skipped_naming_them_and_undo_goes_on(corpus, how):
+    """Ola removed one of Kari's codings: undoing it is skipped with a message naming the turn,
+    the code and Ola, and the next undo reaches Kari's action before it (it was stuck for good)."""
+    from workbench.ui.messages import norwegian
+
     db = corpus["db"]
-    apply_code(db, FG, 1, "kontrakt.hybrid", user="kari")
-    remove_code(db, FG, 1, "kontrakt.hybrid", user="ola", coder="kari")  # a colleague removed it
+    session = {apply_code(db, FG, 3, "kontrakt.hybrid", user="kari").event,
+               apply_code(db, FG, 3, "kontrakt.relasjonell", user="kari").event}
+    remove_code(db, FG, 3, "kontrakt.relasjonell", user="ola", coder="kari")  # a colleague removed it
+    events = session if how == "app" else None
     with pytest.raises(WorkbenchError) as exc:
-        undo_last(db, user="kari")
-    assert exc.value.code == "undo.changed"
+        undo_last(db, user="kari", events=events)
+    assert exc.value.code == "undo.removed_since"
+    assert "ola removed the coding 'kontrakt.relasjonell' on turn 3" in str(exc.value)
+    assert norwegian(exc.value).startswith("Kodingen «Relasjonell kontrakt» på tur 3 i "
+                                           f"«{FG}» kan ikke angres: ola har fjernet den siden.")
+    done = undo_last(db, user="kari", events=events)  # goes on to the action before
+    assert (done["action"], done["code"]) == ("code", "kontrakt.hybrid")
+    assert _mine(db) == []
+    with pytest.raises(NotFound):
+        undo_last(db, user="kari", events=events)
 
 
 OTHER = "intervju_kdd_fase2.txt"
@@ -181,8 +196,10 @@ def test_undo_of_a_removal_puts_back_the_codings_memos(corpus, how):
     assert (done["action"], done["memos"]) == ("uncode", 2)
     assert _memos(db) == before  # same authors, texts and times
     assert list_codings(db, coder="kari")[0].memo == "viktig notat\nOla ser det annerledes"
-    undo_last(db, user="kari")  # then the coding itself goes, with its memos
-    assert _memos(db) == [] and _mine(db) == []
+    with pytest.raises(WorkbenchError) as exc:  # undoing the coding itself would delete Ola's memo: it stays
+        undo_last(db, user="kari")
+    assert exc.value.code == "undo.others_memos"
+    assert _memos(db) == before and len(_mine(db)) == 1
 
 
 def test_two_windows_undoing_one_removal_at_once_put_it_back_once(corpus):
@@ -341,3 +358,125 @@ def test_an_undone_removal_whose_id_is_taken_gets_a_new_one(corpus):
     [back] = list_codings(db, coder="kari")
     assert (back.turn, back.memo) == (2, "notat") and back.id != rec.id
     assert [(c.id, c.turn) for c in list_codings(db, coder="oppsett")] == [(rec.id, 3)]
+
+
+def test_undo_after_accept_then_removal_gets_back_to_the_pending_suggestion(corpus):
+    """Godta, remove that code, Angre twice: no coding is left and the suggestion is pending and
+    listed again (the coding put back by the first undo kept its suggestion, so the second undo
+    removes it)."""
+    db = corpus["db"]
+    sid = _suggest(db, 2, "kontrakt.relasjonell")
+    session = {accept_suggestion(db, sid, user="kari").event}
+    session |= {r.event for r in remove_code(db, FG, 2, "kontrakt.relasjonell", user="kari")}
+    assert undo_last(db, user="kari", events=session)["action"] == "uncode"
+    assert _mine(db) == [(2, "kontrakt.relasjonell", None, None, "model")]
+    done = undo_last(db, user="kari", events=session)
+    assert (done["action"], done["codings"]) == ("accept", 1)
+    assert _mine(db) == []
+    assert [s.id for s in list_suggestions(db, source=FG)] == [sid]
+
+
+@pytest.mark.parametrize("how", ["cli", "app"])
+def test_undoing_a_coding_with_a_colleagues_memo_keeps_it_and_names_the_author(corpus, how):
+    from workbench.ui.messages import norwegian
+
+    db = corpus["db"]
+    rec = apply_code(db, FG, 3, "kontrakt.hybrid", user="anna", memo="annas notat")
+    add_memo(db, "bjorns notat på annas koding", user="bjorn", coding_id=rec.id)
+    with pytest.raises(WorkbenchError) as exc:
+        undo_last(db, user="anna", events={rec.event} if how == "app" else None)
+    assert exc.value.code == "undo.others_memos" and "memos by bjorn" in str(exc.value)
+    assert "bjorn har skrevet notat på den" in norwegian(exc.value)
+    assert [(m.author, m.text) for m in list_memos(db, source=FG)] == [
+        ("anna", "annas notat"), ("bjorn", "bjorns notat på annas koding")]
+    assert [c.id for c in list_codings(db, coder="anna")] == [rec.id]
+    with pytest.raises(NotFound):  # skipped: nothing before it
+        undo_last(db, user="anna")
+    # only her own memo: the coding goes with it, as before
+    mine = apply_code(db, FG, 2, "kontrakt.hybrid", user="anna", memo="bare mitt")
+    assert undo_last(db, user="anna")["action"] == "code"
+    assert mine.id not in [c.id for c in list_codings(db, coder="anna")]
+
+
+def _konsensus(db):
+    return [(c.turn, c.code) for c in list_codings(db, coder="konsensus")]
+
+
+def _last_consensus(db):
+    from workbench.store import AuditEvent
+
+    with db.session() as s:
+        ev = s.query(AuditEvent).filter(AuditEvent.action == "consensus").order_by(AuditEvent.id.desc()).first()
+        return ev.target_type, ev.detail["before"], ev.detail["after"]
+
+
+def test_one_undo_takes_back_a_whole_consensus_step_as_a_consensus_entry(corpus):
+    from workbench.agreement import agreement_coders, consensus_turn_ids, record_consensus
+
+    db = corpus["db"]
+    apply_code(db, FG, 3, "kontrakt.hybrid", user="kari")
+    record_consensus(db, FG, 3, ["kontrakt.relasjonell"], user="kari")
+    record_consensus(db, FG, 3, ["styring.nettverk"], user="kari")
+    done = undo_last(db, user="kari")
+    assert (done["action"], done["turn"], done["consensus"]) == ("consensus", 3, ["kontrakt.relasjonell"])
+    assert _konsensus(db) == [(3, "kontrakt.relasjonell")]
+    assert _last_consensus(db) == ("segment", ["styring.nettverk"], ["kontrakt.relasjonell"])
+    done = undo_last(db, user="kari")  # the turn's first consensus: the turn has none again
+    assert (done["action"], done["consensus"]) == ("consensus", None)
+    assert _konsensus(db) == []
+    with db.session() as s:
+        assert consensus_turn_ids(s) == set()
+    assert "konsensus" not in agreement_coders(db, user="kari")
+    done = undo_last(db, user="kari")  # then her own coding, never a consensus coding
+    assert (done["action"], done["code"]) == ("code", "kontrakt.hybrid")
+    assert list_codings(db) == []
+
+
+def test_undoing_a_consensus_someone_replaced_since_is_skipped_naming_them(corpus):
+    from workbench.agreement import record_consensus
+    from workbench.ui.messages import norwegian
+
+    db = corpus["db"]
+    record_consensus(db, FG, 3, ["kontrakt.relasjonell"], user="kari")
+    record_consensus(db, FG, 3, "-", user="bjorn")  # bjorn records that no code applies
+    with pytest.raises(WorkbenchError) as exc:
+        undo_last(db, user="kari")
+    assert exc.value.code == "undo.consensus_changed" and "bjorn has recorded another consensus" in str(exc.value)
+    assert "bjorn har registrert en ny konsensus" in norwegian(exc.value)
+    assert _konsensus(db) == [] and _last_consensus(db) == ("segment", ["kontrakt.relasjonell"], [])
+    done = undo_last(db, user="bjorn")  # bjorn's own step goes back to kari's consensus
+    assert done["consensus"] == ["kontrakt.relasjonell"] and _konsensus(db) == [(3, "kontrakt.relasjonell")]
+
+
+def test_one_undo_removes_a_whole_csv_import(corpus, tmp_path):
+    from workbench.coding import code_from_csv
+
+    db = corpus["db"]
+    apply_code(db, FG, 1, "styring.nettverk", user="kari")
+    path = tmp_path / "codings.csv"
+    path.write_text("source,turn,code,memo\n" + "".join(
+        f"{FG},{t},kontrakt.hybrid,notat {t}\n" for t in (1, 2, 3)) + f"{OTHER},1,kontrakt.hybrid,\n", encoding="utf-8")
+    assert code_from_csv(db, path, user="kari") == 4
+    done = undo_last(db, user="kari")
+    assert (done["action"], done["import"], done["codings"], done["kept"]) == ("code", "codings.csv", 4, 0)
+    assert _mine(db) == [(1, "styring.nettverk", None, None, "manual")]
+    assert list_memos(db, source=FG) == []
+    assert undo_last(db, user="kari")["code"] == "styring.nettverk"  # the next undo: the action before
+
+
+def test_csv_coder_in_another_letter_case_is_refused_naming_the_row(corpus, tmp_path):
+    from workbench.coding import code_from_csv
+
+    db = corpus["db"]
+    apply_code(db, FG, 1, "styring.nettverk", user="bjorn")
+    path = tmp_path / "codings.csv"
+    path.write_text(f"source,turn,code,coder\n{FG},2,kontrakt.hybrid,nils\n{FG},3,kontrakt.hybrid,Bjorn\n",
+                    encoding="utf-8")
+    with pytest.raises(NotFound) as exc:
+        code_from_csv(db, path, user="kari")
+    assert exc.value.code == "coder.not_found"
+    assert str(exc.value).startswith("codings.csv row 3: unknown coder 'Bjorn'; did you mean 'bjorn'?")
+    assert [c.coder for c in list_codings(db)] == ["bjorn"]
+    with db.session() as s:  # no user Bjorn (nor nils) was created
+        from workbench.store import User
+        assert {u.name for u in s.query(User)} & {"Bjorn", "nils"} == set()

@@ -51,7 +51,8 @@ recorded for it (the audit event ``consensus`` with target type ``segment``; "no
 leaves no coding behind): :func:`consensus_turn_condition`. ``lifecycle.remove_source`` marks the
 consensus events of the turns it deletes (target type ``removed_segment``), so that a new turn
 that gets the same id (SQLite reuses row ids) never inherits them; migration 0012 marked those
-of databases from before. When ``konsensus`` is one of the compared coders, the units are
+of databases from before. ``coding.undo_last``, taking back a turn's first consensus, marks its
+events ``undone_segment``: the turn has no recorded consensus again. When ``konsensus`` is one of the compared coders, the units are
 those turns only (segment units: the turns, interviewer turns left out as above; character
 units: their characters), in the sources every other compared coder has coded; a turn nobody
 agreed on is not a "no code" of ``konsensus``. The result then says how many turns were compared (``consensus_turns``), and
@@ -630,7 +631,8 @@ def record_consensus(db: Database, source: Any, turn: Any, codes: Iterable[str] 
     applied any more (retired, or made a category, since) is refused, except when the turn's
     stored consensus already has it: then it stays as it is (kept, not applied anew), so that a
     consensus saved again unchanged is accepted. One transaction, audited as
-    ``consensus`` with the codes ``before`` and ``after`` and the acting user (``by``). Returns the
+    ``consensus`` with the codes ``before`` and ``after`` and the acting user (``by``); the
+    acting user's ``coding.undo_last`` takes the whole step back. Returns the
     konsensus codings of the turn afterwards (:class:`~workbench.coding.CodingRecord`).
     """
     from .coding import _apply, _latest_version_id, _record, _resolve_code, _uncode, find_segment

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -306,6 +306,18 @@ def _not_consensus(name: str) -> None:
                          coder=str(name))
 
 
+def _not_other_case(session: Session, name: str) -> None:
+    """Refuse a new coder name that is an existing user's name in another letter case (``Bjorn``
+    when ``bjorn`` codes): NotFound ``coder.not_found`` with "did you mean"."""
+    if session.scalar(select(User.id).where(User.name == name)) is not None:
+        return
+    same = [n for n in session.scalars(select(User.name).order_by(User.name)) if n.casefold() == name.casefold()]
+    if same:
+        raise NotFound(f"unknown coder {name!r}; did you mean {or_list(same)}? (write the coder as the user's "
+                       "name is written; a new name is a new coder)", code="coder.not_found", coder=name,
+                       close=same)
+
+
 def _other_coder(tx: Transaction, name: str | None) -> User:
     """The coder a coding is recorded for: the acting user, or ``name`` when it is someone else,
     who must be a user already (a misspelt --coder is an error, never a new user). Never the
@@ -437,15 +449,16 @@ def apply_code(db: Database, source: Any, turn: Any, code: str, *, user: str | N
 
 def _uncode(tx: Transaction, coding: Coding) -> CodingRecord:
     """Delete ``coding`` inside ``tx``, audited (``uncode``) with all that undo needs to put it
-    back as it was: its place, code, coder, origin and memos (author, text, time). Returns what
-    was removed."""
+    back as it was: its place, code, coder, origin, memos (author, text, time) and the suggestion
+    it was accepted from. Returns what was removed."""
     session = tx.session
     memos = [{"author": m.author.name, "text": m.text, "created_at": _iso(m.created_at)}
              for m in session.scalars(select(Memo).where(Memo.coding_id == coding.id).order_by(Memo.id))]
     rec = _record(session, coding)
     event = tx.audit("uncode", "coding", coding.id, {"source": rec.source, "turn": rec.turn, "code": rec.code,
                                                      "coder": rec.coder, "start": rec.start, "end": rec.end,
-                                                     "origin": rec.origin, "memos": memos})
+                                                     "origin": rec.origin, "memos": memos,
+                                                     "suggestion_id": coding.suggestion_id})
     session.delete(coding)
     session.flush()
     rec.event = event.id
@@ -644,9 +657,12 @@ def code_from_csv(db: Database, path: str | Path, *, user: str | None,
 
     Columns ``source,turn,code[,coder][,start,end][,memo]`` (comma or semicolon separated, UTF-8
     with or without BOM). A ``coder`` cell names the coder of that row (a new name is a new
-    coder); else ``default_coder``, who must be a user already, else the acting user. Origin is
+    coder, but a name that is a user's name in another letter case, ``Bjorn`` for ``bjorn``, is
+    refused with "did you mean": it would split that coder's codings in two); else
+    ``default_coder``, who must be a user already, else the acting user. Origin is
     ``imported``. One transaction: if any row is wrong nothing is
     stored, and the error names the file and the row (the header is row 1, as in a spreadsheet).
+    The import is one action for ``undo_last``: one undo removes every coding it made.
     """
     from .csvio import open_csv
 
@@ -668,7 +684,7 @@ def code_from_csv(db: Database, path: str | Path, *, user: str | None,
     if dupes:
         raise InputError(f"{name} row 1: column {dupes[0]!r} appears twice")
 
-    created = 0
+    events: list[AuditEvent] = []
     with db.transaction(user) as tx:
         session = tx.session
         version_id = _latest_version_id(session)
@@ -700,6 +716,7 @@ def code_from_csv(db: Database, path: str | Path, *, user: str | None,
                 coder = coders.get(coder_name)
                 if coder is None:
                     _not_consensus(coder_name)
+                    _not_other_case(session, coder_name)
                     coder = coders[coder_name] = get_or_create_user(session, coder_name)
                 span = None
                 if row.get("start") or row.get("end"):
@@ -712,9 +729,13 @@ def code_from_csv(db: Database, path: str | Path, *, user: str | None,
                             from None
                 _, made = _apply(tx, segment, code, coder, span=span, memo=row.get("memo") or None,
                                  origin="imported", suggestion_id=None, version_id=version_id)
-                created += made is not None
+                if made is not None:
+                    events.append(made)
             except WorkbenchError as exc:
                 raise exc.retitled(f"{name} row {row_no}") from None
+        created = len(events)
+        for ev in events:  # one import is one action: one undo_last removes all it made (see remove_code)
+            ev.detail = {**(ev.detail or {}), "group": events[0].id, "import": name}
         tx.audit("code_from_csv", "file", name, {"rows": row_no - 1, "created": created})
     return created
 
@@ -961,7 +982,12 @@ def review_suggestions(db: Database, *, user: str | None, accept: Sequence[int] 
 # --------------------------------------------------------------------------------------------
 # Undo, from the audit trail
 
-UNDOABLE = ("code", "uncode", "accept", "reject")
+UNDOABLE = ("code", "uncode", "accept", "reject", "consensus")
+# The target type that the ``consensus`` entries of a turn get when its first consensus is undone:
+# they stay in the audit trail but no longer make the turn a consensus turn
+# (``agreement.consensus_turn_condition`` counts target type ``segment`` only).
+UNDONE_SEGMENT = "undone_segment"
+_AGAIN = "undo again to undo the action before it"
 
 
 @requires("code")
@@ -1001,20 +1027,22 @@ def _put_back_memos(tx: Transaction, coding: Coding, memos: list[dict[str, Any]]
     return n
 
 
-def _removal(session: Session, event: AuditEvent, undone: set[int]) -> list[AuditEvent]:
-    """The ``uncode`` events of the removal that ``event`` is part of, oldest first: the events
-    of one ``remove_code`` call share a ``group`` (see there); any other removal is ``event`` alone."""
+def _group(session: Session, event: AuditEvent, undone: set[int]) -> list[AuditEvent]:
+    """The events of the action that ``event`` is part of, oldest first: the ``uncode`` events of
+    one ``remove_code`` call, and the ``code`` events of one ``code_from_csv`` import, share a
+    ``group`` (see there); any other action is ``event`` alone."""
     group = (event.detail or {}).get("group")
     if group is None:
         return [event]
     return [ev for ev in session.scalars(select(AuditEvent).where(
-        AuditEvent.user_id == event.user_id, AuditEvent.action == "uncode", AuditEvent.id >= int(group))
+        AuditEvent.user_id == event.user_id, AuditEvent.action == event.action, AuditEvent.id >= int(group))
         .order_by(AuditEvent.id)) if (ev.detail or {}).get("group") == group and ev.id not in undone]
 
 
 def _put_back(tx: Transaction, event: AuditEvent) -> int:
-    """The coding an ``uncode`` event removed, back as it was (its id when free, origin, memos),
-    under its code even if that code has been retired since. Returns how many memos came back."""
+    """The coding an ``uncode`` event removed, back as it was (its id when free, origin, memos, the
+    suggestion it was accepted from), under its code even if that code has been retired since.
+    Returns how many memos came back."""
     session, d = tx.session, event.detail or {}
     segment = find_segment(session, d["source"], d["turn"])
     span = None if d.get("start") is None else (d["start"], d["end"])
@@ -1023,17 +1051,205 @@ def _put_back(tx: Transaction, event: AuditEvent) -> int:
     if code is None:  # deleted since: a codebook load drops a code that nothing uses any more
         raise WorkbenchError(f"cannot undo uncode (audit event {event.id}): code {d['code']!r} has been "
                              "deleted from the codebook since; put it back in the codebook file, load it "
-                             "and undo again", code="undo.changed", action=event.action, event=event.id)
+                             "and undo again", code="undo.changed", action=event.action, event=event.id,
+                             code_id=d["code"])
     old_id = int(event.target_id) if event.target_id and str(event.target_id).isdigit() else None
+    suggestion_id = d.get("suggestion_id")
+    if suggestion_id is not None and session.get(Suggestion, int(suggestion_id)) is None:
+        suggestion_id = None
     coding, _ = _apply(tx, segment, code, coder, span=span, memo=None, origin=d.get("origin") or "manual",
-                       suggestion_id=None, version_id=_latest_version_id(session), restore=True,
+                       suggestion_id=suggestion_id, version_id=_latest_version_id(session), restore=True,
                        coding_id=old_id)
+    if suggestion_id is not None and coding.suggestion_id is None:
+        coding.suggestion_id = suggestion_id
     return _put_back_memos(tx, coding, d.get("memos") or [])
 
 
-def _changed(what: str, ev: AuditEvent) -> WorkbenchError:
-    return WorkbenchError(f"cannot undo {ev.action} (audit event {ev.id}): the {what} was changed since; "
-                          "undo it by hand", code="undo.changed", action=ev.action, event=ev.id)
+class _Skipped(Exception):
+    """An action that undo does not take back (someone changed it since, or it carries a
+    colleague's work): ``undo_last`` marks it as dealt with and raises ``error``, which says why."""
+
+    def __init__(self, error: WorkbenchError):
+        super().__init__(str(error))
+        self.error = error
+
+
+def _label(session: Session, code_id: str) -> str:
+    code = session.get(Code, code_id)
+    return code.label if code is not None and code.label else code_id
+
+
+def _others_memos(session: Session, coding: Coding, me: User) -> list[str]:
+    """The other users who have written memos on ``coding``."""
+    return sorted(set(session.scalars(select(User.name).join(Memo, Memo.author_id == User.id).where(
+        Memo.coding_id == coding.id, Memo.author_id != me.id))))
+
+
+def _memos_kept(session: Session, ev: AuditEvent, coding: Coding, authors: list[str]) -> _Skipped:
+    d = ev.detail or {}
+    return _Skipped(WorkbenchError(
+        f"cannot undo {ev.action} (audit event {ev.id}): the coding {d.get('code') or coding.code_id!r} on turn "
+        f"{coding.segment.index} of {coding.segment.source.file_name!r} has memos by {', '.join(authors)}, which "
+        f"undo would delete; the coding stays and this action is skipped ({_AGAIN}); remove it with "
+        "`workbench uncode` if you agree (undo then brings it back with the memos)",
+        code="undo.others_memos", action=ev.action, event=ev.id, source=coding.segment.source.file_name,
+        turn=coding.segment.index, code_id=coding.code_id, label=_label(session, coding.code_id),
+        authors=", ".join(authors)))
+
+
+def _undo_code(tx: Transaction, event: AuditEvent, undone: set[int]) -> tuple[list[int], dict[str, Any]]:
+    """Remove the coding(s) a ``code`` action made (all of a CSV import's). A coding removed since
+    (by someone else) or carrying a colleague's memo stays; when nothing can go, the action is
+    skipped (``_Skipped``)."""
+    session, me = tx.session, tx.user
+    group = _group(session, event, undone)
+    gone: list[AuditEvent] = []
+    kept: list[tuple[AuditEvent, Coding, list[str]]] = []
+    remove: list[Coding] = []
+    for ev in group:
+        d = ev.detail or {}
+        coding = _coding_at(session, d["source"], d["turn"], d["code"], d["coder"], d["start_char"], d["end_char"])
+        authors = _others_memos(session, coding, me) if coding is not None else []
+        if coding is None:
+            gone.append(ev)
+        elif authors:
+            kept.append((ev, coding, authors))
+        else:
+            remove.append(coding)
+    if not remove:
+        if kept:
+            raise _memos_kept(session, *kept[0])
+        ev = gone[0]
+        d = ev.detail or {}
+        who = session.scalar(select(User.name).join(AuditEvent, AuditEvent.user_id == User.id).where(
+            AuditEvent.action == "uncode", AuditEvent.target_type == "coding", AuditEvent.target_id == ev.target_id,
+            AuditEvent.id > ev.id).order_by(AuditEvent.id.desc()).limit(1))
+        raise _Skipped(WorkbenchError(
+            f"cannot undo code (audit event {ev.id}): {who or 'someone'} removed the coding {d['code']!r} on turn "
+            f"{d['turn']} of {d['source']!r} since, so there is nothing to take back; it is skipped ({_AGAIN})",
+            code="undo.removed_since", action=ev.action, event=ev.id, source=d["source"], turn=d["turn"],
+            code_id=d["code"], label=_label(session, d["code"]), who=who))
+    for coding in remove:
+        session.delete(coding)
+    d = group[0].detail or {}
+    result = {"source": d["source"], "turn": d["turn"], "code": d["code"], "memos": 0, "codings": len(remove),
+              "kept": len(gone) + len(kept)}
+    if d.get("import"):
+        result["import"] = d["import"]
+    return [ev.id for ev in group], result
+
+
+def _undo_uncode(tx: Transaction, event: AuditEvent, undone: set[int]) -> tuple[list[int], dict[str, Any]]:
+    """Put back every coding one removal took (never on a withdrawn turn)."""
+    session, d = tx.session, event.detail or {}
+    removal = _group(session, event, undone)
+    kept = [ev for ev in removal if _withdrawn_turn(session, ev) is None]
+    memos = sum(_put_back(tx, ev) for ev in kept)
+    return [ev.id for ev in removal], {"source": d["source"], "turn": d["turn"], "code": d["code"], "memos": memos,
+                                       "codings": len(kept)}
+
+
+def _undo_decision(tx: Transaction, event: AuditEvent) -> tuple[list[int], dict[str, Any]]:
+    """Make an accepted or rejected suggestion pending again; an accept's coding goes with it
+    (unless the coder had coded it by hand before: then the coding stays)."""
+    session, me, d = tx.session, tx.user, event.detail or {}
+    s = session.scalar(select(Suggestion).where(Suggestion.id == int(event.target_id)).with_for_update())
+    wanted = "accepted" if event.action == "accept" else "rejected"
+    code_id = d.get("code") or (s.code_id if s is not None else "?")
+    if s is None:
+        raise _Skipped(WorkbenchError(
+            f"cannot undo {event.action} (audit event {event.id}): suggestion {event.target_id} ({code_id}) no longer "
+            f"exists (its source was removed); it is skipped ({_AGAIN})", code="undo.suggestion_gone",
+            action=event.action, event=event.id, code_id=code_id, label=_label(session, code_id)))
+    seg = s.segment
+    where = {"source": seg.source.file_name, "turn": seg.index}
+    if s.status != wanted or s.decided_by != me.id:
+        who = session.get(User, s.decided_by).name if s.decided_by else None
+        raise _Skipped(WorkbenchError(
+            f"cannot undo {event.action} (audit event {event.id}): suggestion {s.id} ({s.code_id}) on turn "
+            f"{seg.index} of {seg.source.file_name!r} is {s.status} now{f' by {who}' if who else ''}; it is skipped "
+            f"({_AGAIN})", code="undo.suggestion_changed", action=event.action, event=event.id,
+            source=seg.source.file_name, turn=seg.index,
+            code_id=s.code_id, label=_label(session, s.code_id), status=s.status, who=who))
+    done, count = [event.id], 1
+    if event.action == "accept":
+        made = next((e.id for e in session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "code", AuditEvent.target_id == str(d.get("coding_id")),
+            AuditEvent.id < event.id).order_by(AuditEvent.id.desc()))
+            if (e.detail or {}).get("suggestion_id") == s.id), None)
+        coding = session.get(Coding, int(d["coding_id"])) if d.get("coding_id") is not None else None
+        if coding is None or coding.suggestion_id != s.id:  # removed and put back under a new id
+            coding = session.scalar(select(Coding).where(Coding.suggestion_id == s.id, Coding.coder_id == me.id)
+                                    .order_by(Coding.id).limit(1))
+        if coding is not None and made is not None:
+            authors = _others_memos(session, coding, me)
+            if authors:
+                raise _memos_kept(session, event, coding, authors)
+            session.delete(coding)  # the coding the accept made
+            done.append(made)
+        else:
+            count = 0
+            if coding is not None:
+                coding.suggestion_id = None  # the coder had coded it by hand before: keep the coding
+    else:
+        count = 0
+    s.status, s.decided_by, s.decided_at = "pending", None, None
+    return done, {**where, "code": s.code_id, "memos": 0, "codings": count}
+
+
+def _undo_consensus(tx: Transaction, event: AuditEvent) -> tuple[list[int], dict[str, Any]]:
+    """Take back one ``agreement.record_consensus`` step as a whole: the konsensus codings of the
+    turn are again those before it (a removed one back with its id and memos), recorded as a new
+    ``consensus`` entry (``before``/``after``, ``undo``: the entry undone). Undoing a turn's first
+    consensus leaves the turn without a recorded consensus: its consensus entries get the target
+    type ``UNDONE_SEGMENT``. Skipped when a consensus recorded on the turn since still stands."""
+    session, me, d = tx.session, tx.user, event.detail or {}
+    segment = session.get(Segment, int(event.target_id))
+    on_turn = (AuditEvent.action == "consensus", AuditEvent.target_type == "segment",
+               AuditEvent.target_id == event.target_id)
+    newer = list(session.scalars(select(AuditEvent).where(*on_turn, AuditEvent.id > event.id).order_by(AuditEvent.id)))
+    taken_back = {(ev.detail or {}).get("undo") for ev in newer}
+    later = [ev for ev in newer if (ev.detail or {}).get("undo") is None and ev.id not in taken_back]
+    coder_id = session.scalar(select(User.id).where(User.name == CONSENSUS_CODER))
+    now = sorted({c for c in session.scalars(select(Coding.code_id).where(
+        Coding.segment_id == int(event.target_id), Coding.coder_id == coder_id))})
+    if segment is None or later or now != sorted(d.get("after") or []):
+        who = (later[-1].detail or {}).get("by") if later else None
+        raise _Skipped(WorkbenchError(
+            f"cannot undo consensus (audit event {event.id}): {who or 'someone'} has recorded another consensus on "
+            f"turn {d.get('turn')} of {d.get('source')!r} since, which stays; it is skipped ({_AGAIN})",
+            code="undo.consensus_changed", action=event.action, event=event.id, source=d.get("source"),
+            turn=d.get("turn"), who=who))
+    # the step's own changes: the konsensus codings it applied and removed, audited just before it
+    step = []
+    for ev in session.scalars(select(AuditEvent).where(AuditEvent.user_id == event.user_id, AuditEvent.id < event.id)
+                              .order_by(AuditEvent.id.desc()).limit(1000)):
+        e = ev.detail or {}
+        if not (ev.action in ("code", "uncode") and e.get("coder") == CONSENSUS_CODER
+                and e.get("source") == d.get("source") and e.get("turn") == d.get("turn")):
+            break
+        step.append(ev)
+    memos = 0
+    for ev in step:  # newest first
+        e = ev.detail or {}
+        if ev.action == "code":
+            coding = _coding_at(session, e["source"], e["turn"], e["code"], e["coder"], e["start_char"], e["end_char"])
+            if coding is not None:
+                _uncode(tx, coding)  # its memos (if any) stay in the audit trail
+        else:
+            memos += _put_back(tx, ev)
+    restored = sorted(d.get("before") or [])
+    detail = {"source": d.get("source"), "turn": d.get("turn"), "before": sorted(d.get("after") or []),
+              "after": restored, "by": me.name, "undo": event.id}
+    first = session.scalar(select(AuditEvent.id).where(*on_turn, AuditEvent.id < event.id).limit(1)) is None
+    if first:  # the turn had no recorded consensus before this step, and has none again
+        session.execute(update(AuditEvent).where(*on_turn).values(target_type=UNDONE_SEGMENT))
+        tx.audit("consensus", UNDONE_SEGMENT, event.target_id, detail)
+    else:
+        tx.audit("consensus", "segment", event.target_id, detail)
+    return [event.id], {"source": d.get("source"), "turn": d.get("turn"), "code": ",".join(restored),
+                        "consensus": None if first and not restored else restored, "memos": memos,
+                        "codings": len(step)}
 
 
 def _withdrawn_turn(session: Session, event: AuditEvent) -> tuple[str, Any] | None:
@@ -1058,9 +1274,12 @@ def _withdrawn_turn(session: Session, event: AuditEvent) -> tuple[str, Any] | No
 def undo_last(db: Database, *, user: str | None, since: int | None = None,
               events: Iterable[int] | None = None) -> dict[str, Any]:
     """Undo the acting user's newest coding action that is not undone yet: a coding applied
-    (removed again), a coding removed (put back as it was, with its origin and its memos, under
-    its code even if that code has been retired since), a suggestion accepted (its coding
-    removed, the suggestion pending again) or rejected (pending again). ``events``: only these
+    (removed again), a coding removed (put back as it was, with its origin, its memos and the
+    suggestion it was accepted from, under its code even if that code has been retired since), a
+    suggestion accepted (its coding removed, the suggestion pending again) or rejected (pending
+    again), a CSV import (``code_from_csv``: every coding it made removed) or a consensus recorded
+    (``agreement.record_consensus``: the turn's agreed coding back to what it was before, as a new
+    ``consensus`` entry; see :func:`_undo_consensus`). ``events``: only these
     audit events (the ``event`` of the records that ``apply_code``, ``remove_code``,
     ``remove_coding``, ``accept_suggestion`` and ``reject_suggestion`` returned: what one app
     session did); ``since``: only actions after this audit event id (``undo_mark``). Each call
@@ -1074,10 +1293,19 @@ def undo_last(db: Database, *, user: str | None, since: int | None = None,
 
     Returns ``{"action", "source", "turn", "code", "event", "memos", "codings"}`` (``memos``: how
     many memos came back with removed codings; ``codings``: how many codings the undo put back or
-    removed). NotFound (code ``undo.nothing``) when nothing is left to
-    undo; ``undo.changed`` when someone changed the coding or the suggestion since (nothing is
-    changed then); ``undo.withdrawn`` when the action was on a turn whose speaker has withdrawn
-    (``lifecycle.forget``): nothing is put back, and the next undo goes on to the action before it."""
+    removed), and ``kept`` (codings of an import left in place, see below), ``import`` (the CSV
+    file undone) and ``consensus`` (the turn's agreed codes now; None: no consensus recorded)
+    where they apply. NotFound (code ``undo.nothing``) when nothing is left to undo;
+    ``undo.changed`` when a code has been deleted from the codebook since (nothing is changed:
+    load it again and undo again).
+
+    An action that cannot be taken back is skipped: the undo is audited as ``skipped``, nothing
+    changes, the error says why, and the next undo goes on to the action before it. That is
+    ``undo.removed_since`` (someone removed the coding since; ``who``), ``undo.others_memos``
+    (colleagues, ``authors``, wrote memos on the coding that undo would delete: it stays),
+    ``undo.suggestion_changed`` / ``undo.suggestion_gone``, ``undo.consensus_changed`` (a
+    consensus recorded on the turn since stands) and ``undo.withdrawn`` (the action was on a
+    turn whose speaker has withdrawn, ``lifecycle.forget``: nothing is put back)."""
     with db.transaction(user) as tx:
         session, me = tx.session, tx.user
         session.execute(select(User.id).where(User.id == me.id).with_for_update())
@@ -1085,7 +1313,8 @@ def undo_last(db: Database, *, user: str | None, since: int | None = None,
         for detail in session.scalars(select(AuditEvent.detail).where(AuditEvent.user_id == me.id,
                                                                       AuditEvent.action == "undo")):
             undone.update(int(i) for i in (detail or {}).get("events", []))
-        query = (select(AuditEvent).where(AuditEvent.user_id == me.id, AuditEvent.action.in_(UNDOABLE))
+        query = (select(AuditEvent).where(AuditEvent.user_id == me.id, AuditEvent.action.in_(UNDOABLE),
+                                          or_(AuditEvent.action != "consensus", AuditEvent.target_type == "segment"))
                  .order_by(AuditEvent.id.desc()))
         if since is not None:
             query = query.where(AuditEvent.id > int(since))
@@ -1096,66 +1325,50 @@ def undo_last(db: Database, *, user: str | None, since: int | None = None,
             d = ev.detail or {}
             if ev.id in undone or (ev.action == "code" and d.get("suggestion_id") is not None):
                 continue  # a coding made by accepting is undone with its "accept" event
+            if ev.action in ("code", "uncode") and d.get("coder") == CONSENSUS_CODER:
+                continue  # a consensus step's own changes are undone with its "consensus" event, as a whole
             event = ev
             break
         if event is None:
             raise NotFound("nothing to undo: no coding action of yours is left to undo", code="undo.nothing")
         d = event.detail or {}
         where = _withdrawn_turn(session, event)
+        skipped: WorkbenchError
         if where is not None:
             # the turn was withdrawn (lifecycle.forget): nothing comes back on it; the entry counts
             # as dealt with, so the next undo goes on to the action before it
             tx.audit("undo", event.target_type, event.target_id, {
                 "events": [event.id], "action": event.action, "source": where[0], "turn": where[1],
                 "withdrawn": True, "memos": 0, "codings": 0})
+            skipped = WorkbenchError(
+                f"cannot undo {event.action} (audit event {event.id}): turn {where[1]} of {where[0]!r} was withdrawn "
+                f"(workbench forget), so nothing is put back on it; {_AGAIN}",
+                code="undo.withdrawn", action=event.action, event=event.id, source=where[0], turn=where[1])
         else:
             before = int(session.scalar(select(func.max(AuditEvent.id))) or 0)
-            done, memos, count = [event.id], 0, 1
-            if event.action == "code":
-                coding = _coding_at(session, d["source"], d["turn"], d["code"], d["coder"], d["start_char"], d["end_char"])
-                if coding is None:
-                    raise _changed("coding", event)
-                result = {"source": d["source"], "turn": d["turn"], "code": d["code"]}
-                session.delete(coding)
-            elif event.action == "uncode":
-                removal = _removal(session, event, undone)
-                kept = [ev for ev in removal if _withdrawn_turn(session, ev) is None]  # never on a withdrawn turn
-                memos = sum(_put_back(tx, ev) for ev in kept)
-                done, count = [ev.id for ev in removal], len(kept)
-                result = {"source": d["source"], "turn": d["turn"], "code": d["code"]}
-            else:
-                s = session.scalar(select(Suggestion).where(Suggestion.id == int(event.target_id)).with_for_update())
-                wanted = "accepted" if event.action == "accept" else "rejected"
-                if s is None or s.status != wanted or s.decided_by != me.id:
-                    raise _changed("suggestion", event)
-                if event.action == "accept":
-                    made = next((e.id for e in session.scalars(select(AuditEvent).where(
-                        AuditEvent.action == "code", AuditEvent.target_id == str(d.get("coding_id")),
-                        AuditEvent.id < event.id).order_by(AuditEvent.id.desc()))
-                        if (e.detail or {}).get("suggestion_id") == s.id), None)
-                    coding = session.get(Coding, int(d["coding_id"])) if d.get("coding_id") is not None else None
-                    if coding is not None and made is not None and coding.suggestion_id == s.id:
-                        session.delete(coding)  # the coding the accept made
-                        done.append(made)
-                    else:
-                        count = 0
-                        if coding is not None and coding.suggestion_id == s.id:
-                            coding.suggestion_id = None  # the coder had coded it by hand before: keep the coding
+            try:
+                if event.action == "code":
+                    done, result = _undo_code(tx, event, undone)
+                elif event.action == "uncode":
+                    done, result = _undo_uncode(tx, event, undone)
+                elif event.action == "consensus":
+                    done, result = _undo_consensus(tx, event)
                 else:
-                    count = 0
-                s.status, s.decided_by, s.decided_at = "pending", None, None
-                seg = s.segment
-                result = {"source": seg.source.file_name, "turn": seg.index, "code": s.code_id}
-            session.flush()
-            done += [int(i) for i in session.scalars(select(AuditEvent.id).where(AuditEvent.id > before,
-                                                                                AuditEvent.user_id == me.id))]
-            tx.audit("undo", event.target_type, event.target_id, {"events": done, "action": event.action, **result,
-                                                                  "memos": memos, "codings": count})
-            return {"action": event.action, "event": event.id, **result, "memos": memos, "codings": count}
-    raise WorkbenchError(
-        f"cannot undo {event.action} (audit event {event.id}): turn {where[1]} of {where[0]!r} was withdrawn "
-        "(workbench forget), so nothing is put back on it; undo again to undo the action before it",
-        code="undo.withdrawn", action=event.action, event=event.id, source=where[0], turn=where[1])
+                    done, result = _undo_decision(tx, event)
+            except _Skipped as skip:
+                skipped = skip.error
+                p = skipped.params
+                tx.audit("undo", event.target_type, event.target_id, {
+                    "events": [event.id], "action": event.action, "source": p.get("source"), "turn": p.get("turn"),
+                    "skipped": skipped.code, "memos": 0, "codings": 0})
+            else:
+                session.flush()
+                done += [int(i) for i in session.scalars(select(AuditEvent.id).where(AuditEvent.id > before,
+                                                                                    AuditEvent.user_id == me.id))]
+                tx.audit("undo", event.target_type, event.target_id, {"events": done, "action": event.action,
+                                                                      **result})
+                return {"action": event.action, "event": event.id, **result}
+    raise skipped
 
 
 # --------------------------------------------------------------------------------------------

@@ -491,7 +491,7 @@ def _erased(value: str, said: set[str], quotes: list[str]) -> bool:
     return any(len(t) < len(text) and _in_words(text, t) for t in quotes)
 
 
-UNDO_ACTIONS = ("code", "uncode", "accept", "reject")  # coding.UNDOABLE
+UNDO_ACTIONS = ("code", "uncode", "accept", "reject", "consensus")  # coding.UNDOABLE
 
 
 def _retire_undo(session, turns: dict[str, set[int] | None], segment_ids: Iterable[int]) -> int:

@@ -264,11 +264,23 @@ def _short(text: str, width: int) -> str:
 @click.pass_context
 def undo(ctx: click.Context, since: int | None) -> None:
     """Undo your newest coding action not undone yet (a coding applied or removed, a suggestion
-    accepted or rejected), from any window; a removed coding comes back with its id and memos,
-    and all codings one `uncode` removed come back together. Run it again to go further back."""
+    accepted or rejected, a CSV import, a consensus recorded), from any window; a removed coding
+    comes back with its id and memos, and all codings one `uncode` removed come back together.
+    An action that cannot be taken back (changed by someone since) is skipped, saying why. Run it
+    again to go further back."""
     from ..coding import undo_last
 
     done = undo_last(open_db(ctx), user=acting_user(ctx), since=since)
+    kept = f" ({done['kept']} står, fordi de er fjernet siden eller har andres notater)" if done.get("kept") else ""
+    if done["action"] == "consensus":
+        now = done["consensus"]
+        after = ("turen har ingen registrert konsensus igjen" if now is None else
+                 "konsensus er igjen at ingen kode passer" if not now else f"konsensus er igjen {', '.join(now)}")
+        click.echo(f"Angret konsensusen på tur {done['turn']} i {done['source']}: {after}.")
+        return
+    if done.get("import"):
+        click.echo(f"Angret importen fra {done['import']}: {done['codings']} kodinger er fjernet{kept}.")
+        return
     what = {"code": "kodingen", "uncode": "fjerningen av", "accept": "godtakingen av forslaget",
             "reject": "avvisningen av forslaget"}[done["action"]]
     memos = {0: "", 1: ", med notatet"}.get(done["memos"], f", med {done['memos']} notater")

@@ -42,7 +42,20 @@ MESSAGES: dict[str, str] = {
     "suggestion.ids": "Forslagene som skal godtas eller avvises, må gis som en liste med nummer (ikke {value}).",
     "suggestion.decided": "Forslaget er allerede {status_no} av {who}.",
     "undo.nothing": "Det er ingenting mer å angre fra denne økten.",
-    "undo.changed": "Kan ikke angre: kodingen eller forslaget er endret siden. Rett det opp for hånd.",
+    "undo.changed": "Kan ikke angre: koden «{code_id}» er slettet fra kodeboken siden. Legg den inn i kodeboken igjen og "
+                    "angre på nytt.",
+    "undo.removed_since": "Kodingen «{label}» på tur {turn} i «{source}» kan ikke angres: {who} har fjernet den siden. "
+                          "Den hoppes over; angre én gang til for å angre handlingen før.",
+    "undo.others_memos": "Kodingen «{label}» på tur {turn} i «{source}» angres ikke, for {authors} har skrevet notat på "
+                         "den, og angring ville slettet notatet. Kodingen blir stående; fjern den selv hvis dere er "
+                         "enige (da kan den hentes tilbake med notatene). Angre én gang til for å angre handlingen før.",
+    "undo.suggestion_changed": "Forslaget «{label}» på tur {turn} i «{source}» kan ikke angres: {who} har endret det "
+                               "siden (nå {status_no}). Det hoppes over; angre én gang til for å angre handlingen før.",
+    "undo.suggestion_gone": "Forslaget «{label}» finnes ikke lenger (kilden er fjernet), så det kan ikke angres. Det "
+                            "hoppes over; angre én gang til for å angre handlingen før.",
+    "undo.consensus_changed": "Konsensus på tur {turn} i «{source}» kan ikke angres: {who} har registrert en ny "
+                              "konsensus der siden, og den blir stående. Den hoppes over; angre én gang til for å "
+                              "angre handlingen før.",
     "undo.withdrawn": "Kan ikke angre: tur {turn} i «{source}» er trukket (deltakeren har trukket tilbake samtykket), "
                       "så kodingen settes ikke tilbake. Angre én gang til for å angre handlingen før.",
     # search, agreement, media
@@ -167,6 +180,8 @@ def _norwegian(exc: BaseException) -> str:
     params.setdefault("code", getattr(exc, "code", "error"))
     if "label" in MESSAGES.get(params["code"], "") and not params.get("label"):
         params["label"] = params.get("code_id", "?")
+    if params["code"].startswith("undo.") and not params.get("who"):
+        params["who"] = "noen andre"
     if "status" in params:
         params["status_no"] = STATUS_NO.get(params["status"], params["status"])
     template = MESSAGES.get(getattr(exc, "code", ""))
