@@ -13,6 +13,7 @@ Fictional projects built in the tests:
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -492,6 +493,86 @@ def test_counts_resting_on_text_without_a_speaker_are_hidden_in_an_export_for_th
     assert cooccurrence(notes, user="rita").isna().at["kapasitet", "kontrakt.relasjonell"]
     team = cooccurrence(notes, exclude_actors=["forsker"], user="anna")
     assert team.at["kapasitet", "kontrakt.relasjonell"] == 2
+
+
+@pytest.fixture(scope="module")
+def siblings(tmp_path_factory):
+    """The probe's project: the parent "kontrakt" (not codable) has two children. In fase 1 seven
+    project leaders: hybrid on 5, relasjonell on 4, both on one segment each for 2 of them (totals
+    5 + 4 - 7 = 2 segments, a co-occurrence of 2 speakers). In fase 2 five statsforvaltere: hybrid
+    on 4, relasjonell on 3, never on one segment, but 2 of them said both (speakers 4 + 3 - 5 = 2)."""
+    folder = tmp_path_factory.mktemp("soskenkoder")
+    leaders = [f"PL Nord {i}" for i in range(1, 8)]
+    officials = [f"SF Nord {i}" for i in range(1, 6)]
+    files = {"fg_nord_fase1.txt": _turns([("Moderator", "Velkommen.")] + [(p, "Avtalen er en kontrakt med tillit.")
+                                                                          for p in leaders]),
+             "fg_nord_fase2.txt": _turns([("Moderator", "Velkommen igjen.")] + [
+                 line for p in officials for line in ((p, "Avtalen er en kontrakt."), (p, "Tillit er viktigst."))])}
+    manifest = ["fg_nord_fase1.txt,fokusgruppe,fase 1,Nord,,2023-04-18,nb",
+                "fg_nord_fase2.txt,fokusgruppe,fase 2,Nord,,2024-04-18,nb"]
+    roster = (["*,Moderator,forsker,SINTEF,"] + [f"fg_nord_fase1.txt,{p},prosjektleder,Nordvik kommune,Nord"
+                                                  for p in leaders]
+              + [f"fg_nord_fase2.txt,{p},statsforvalter,Statsforvalteren,Nord" for p in officials])
+    db = _ingest(folder, files, manifest, roster)
+    hybrid, relational = "kontrakt.hybrid", "kontrakt.relasjonell"
+    for i, codes in enumerate([(hybrid, relational)] * 2 + [(hybrid,)] * 3 + [(relational,)] * 2):
+        for code in codes:
+            apply_code(db, "fg_nord_fase1.txt", 2 + i, code, user="anna")
+    for i, codes in enumerate([(hybrid, relational)] * 2 + [(hybrid,)] * 2 + [(relational,)]):
+        for turn, code in zip((2 + 2 * i, 3 + 2 * i), codes):  # one child per segment
+            apply_code(db, "fg_nord_fase2.txt", turn, code, user="anna")
+    yield db
+    db.dispose()
+
+
+def _over_counts(tables: dict[tuple, pd.DataFrame], parent: str = "kontrakt") -> list:
+    """The probe: per cell of every table where the parent and all its children are shown, the
+    children's sum minus the parent (segments, speakers, sources); what is not 0 was given away."""
+    found = []
+    for by, t in tables.items():
+        kids = t[t["parent"] == parent]
+        for cell, rows in (t.groupby(list(by)) if by else [((), t)]):
+            p = rows[rows["code"] == parent]
+            c = rows[rows["code"].isin(set(kids["code"]))]
+            if p["suppressed"].any() or c["suppressed"].any():
+                continue
+            for unit in ("segments", "speakers", "sources"):
+                diff = int(c[unit].sum()) - int(p[unit].iloc[0])
+                if diff:
+                    found.append((by, cell, unit, diff))
+    return found
+
+
+@pytest.mark.parametrize("joint", [0, 1])
+@pytest.mark.parametrize("reference", [False, True], ids=["sql", "pandas"])
+def test_sibling_totals_minus_their_parent_give_away_no_hidden_overlap(siblings, joint, reference):
+    """Totals 5 + 4 - 7 = 2 read off the code totals while the co-occurrence cell of the pair is
+    "<3"; the same per actor and phase, and in speakers (2 officials who said both). The resource
+    group now gets the parent (or a child) hidden there, on the SQL and the pandas path, in both
+    suppression modes; the team's own tables are unchanged."""
+    from workbench.analysis.aggregate import _pandas_reference
+
+    set_setting(siblings, "joint_suppression", joint, user="anna")
+    truth = {by: theme_matrix(siblings, by=by, fill=True, exclude_actors=["forsker"], user="anna")
+             for by in PUBLISHED_GROUPINGS}
+    full = truth[()].set_index("code")
+    assert full.loc["kontrakt.hybrid", "segments"] + full.loc["kontrakt.relasjonell", "segments"] \
+        - full.loc["kontrakt", "segments"] == 2  # the team sees the overlap, as before
+    assert _over_counts({by: t.assign(suppressed=False) for by, t in truth.items()})  # (the probe works)
+    with _pandas_reference() if reference else contextlib.nullcontext():
+        shown = _published(siblings, "rita")
+        assert np.isnan(cooccurrence(siblings, user="rita").at["kontrakt.hybrid", "kontrakt.relasjonell"])
+    assert _over_counts(shown) == []
+    cells = shown[("actor", "phase")].set_index(["actor", "phase", "code"])["suppressed"]
+    for actor, phase in (("prosjektleder", "fase 1"), ("statsforvalter", "fase 2")):
+        assert cells[(actor, phase, "kontrakt")] or cells[(actor, phase, "kontrakt.hybrid")] \
+            or cells[(actor, phase, "kontrakt.relasjonell")]
+    if not joint:  # (together, a parent is taken to be the sum of its children: one of them goes too)
+        assert not cells[("prosjektleder", "fase 1", "kontrakt.hybrid")]  # the children stay readable
+    # an export made for the resource group carries the same hidden cells
+    assert code_frequencies(siblings, suppress=True, exclude_actors=["forsker"], user="rolf")["suppressed"].tolist() \
+        == shown[()]["suppressed"].tolist()
+    set_setting(siblings, "joint_suppression", 0, user="anna")
 
 
 # ------------------------------------------------- 3. an export for the resource group uses k

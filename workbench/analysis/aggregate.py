@@ -637,6 +637,88 @@ def _units(db: Database, *, coder, codebook_version, exclude) -> tuple[pd.DataFr
     return units, totals, q.tree
 
 
+def _sibling_units(db: Database, *, coder, codebook_version, exclude, tree: pd.DataFrame) -> pd.DataFrame:
+    """Segments carrying two children of one parent (a child with its subtree): per (actor,
+    phase, pilot, source_id, person, parent, code_a, code_b) with ``segs``; from SQL or, in the
+    reference mode, from the pandas frames."""
+    cube = list(CUBE)
+    columns = cube + ["source_id", "person", "parent", "code_a", "code_b", "segs"]
+    parent = {c: p for c, p in zip(tree["code"], tree["parent"]) if isinstance(p, str) and p in set(tree["code"])}
+    if _PANDAS.get():
+        data = _load_pandas(db, coder=coder, codes=None, codebook_version=codebook_version, exclude_actors=exclude)
+        c = data.coded[data.coded["code"].isin(list(parent))][["segment_id", "code"]]
+        if c.empty:
+            return pd.DataFrame(columns=columns)
+        c = c.assign(parent=c["code"].map(parent))
+        both = c.merge(c, on=["segment_id", "parent"], suffixes=("_a", "_b"))
+        both = both[both["code_a"] < both["code_b"]]
+        meta = _fill_unknown(data.segments, cube).rename(columns={"speaker_key": "person"})
+        both = both.merge(meta[["segment_id", "source_id", "person"] + cube], on="segment_id", how="left")
+        if both.empty:
+            return pd.DataFrame(columns=columns)
+        return (both.groupby(cube + ["source_id", "person", "parent", "code_a", "code_b"], dropna=False)
+                .size().rename("segs").reset_index()[columns])
+    q = _query(db, coder=coder, codes=None, codebook_version=codebook_version, exclude_actors=exclude)
+    cmap, names = q.code_map()
+    number = {c: i for i, c in enumerate(names)}
+    kids = {number[c]: number[p] for c, p in parent.items() if c in number and p in number}
+    with sql.reading(db) as s:
+        rows = s.execute(sql.sibling_rows(q.scope, cmap, kids)).all()
+    out = pd.DataFrame([tuple(r) for r in rows], columns=columns)
+    for c in ("parent", "code_a", "code_b"):
+        out[c] = [names[i] for i in out[c]]
+    return out
+
+
+def parent_overlaps(units: pd.DataFrame, siblings: pd.DataFrame, table: pd.DataFrame, by: Sequence[str],
+                    k: int) -> np.ndarray:
+    """Which parent rows of ``table`` (a theme matrix grouped ``by``, from these units) must be
+    hidden so that the sum of the children's counts minus the parent's cannot be formed where
+    that difference rests on fewer than k speakers: in segments, two children carried by the
+    same segments of fewer than k speakers (a hidden co-occurrence, per pair so that the shown
+    pairs cannot be subtracted); in speakers, fewer than k people who said two of the children;
+    in sources, sources with two children whose speakers of them are fewer than k. Text without a
+    speaker counts none. Cells where a child is hidden by the primary rule already are left as
+    they are (the difference cannot be formed there)."""
+    from .suppress import primary
+
+    key = list(by) if by else ["_all"]
+    parent = {c: p for c, p in zip(table["code"], table["parent"]) if isinstance(p, str)}
+    flagged: set[tuple] = set()
+
+    def keyed(df: pd.DataFrame) -> pd.DataFrame:
+        df = df.assign(_all="")
+        for b in by:
+            df[b] = df[b].astype(str)
+        return df
+
+    if len(siblings):  # segments: per pair of children
+        sib = keyed(siblings)
+        who = sib.groupby(key + ["parent", "code_a", "code_b"], dropna=False)["person"].nunique()
+        flagged |= {r[:-2] for r in who[who < k].index}
+    if len(units) and parent:
+        u = keyed(units[units["code"].isin(list(parent))])
+        u = u.assign(parent=u["code"].map(parent))
+        people = u.dropna(subset=["person"]).groupby(key + ["parent", "person"])["code"].nunique()
+        multi = (people >= 2).groupby(level=list(range(len(key) + 1))).sum()
+        flagged |= {r for r in multi[(multi > 0) & (multi < k)].index}
+        per_source = u.groupby(key + ["parent", "source_id"])["code"].nunique()
+        src = per_source[per_source >= 2].reset_index()[key + ["parent", "source_id"]]
+        if len(src):
+            spk = u.merge(src, on=key + ["parent", "source_id"]).groupby(key + ["parent"])["person"].nunique()
+            flagged |= {r for r in spk[spk < k].index}
+    if not flagged:
+        return np.zeros(len(table), dtype=bool)
+    flagged = {r if isinstance(r, tuple) else (r,) for r in flagged}
+    t = keyed(table)
+    cells = list(zip(*(t[c] for c in key), t["code"]))
+    seg = pd.to_numeric(t["segments"], errors="coerce").fillna(0).to_numpy(dtype=float)
+    spk = pd.to_numeric(t["speakers"], errors="coerce").fillna(0).to_numpy(dtype=float)
+    small = primary(seg, spk, k) | ~(pd.to_numeric(t["group_speakers"], errors="coerce").to_numpy(dtype=float) >= k)
+    child_hidden = {(*cell[:-1], parent[cell[-1]]) for cell, h in zip(cells, small) if h and cell[-1] in parent}
+    return np.array([cell in flagged and cell not in child_hidden for cell in cells], dtype=bool)
+
+
 def _from_units(units: pd.DataFrame, totals: pd.DataFrame, by: tuple[str, ...], tree: pd.DataFrame) -> pd.DataFrame:
     """A filled theme matrix of every code from the units: as ``_sql_matrix`` computes it."""
     key = list(by) if by else ["_all"]
@@ -675,6 +757,11 @@ def _published_tables(db: Database, *, coder, codebook_version, k: int) -> tuple
         units, totals, tree = _units(db, coder=coder, codebook_version=codebook_version, exclude=PUBLISHED_EXCLUSION)
         codings = units.groupby("code")["n"].sum().astype("int64") if len(units) else pd.Series(dtype="int64")
         raw = {by: _from_units(units, totals, by, tree) for by in PUBLISHED_GROUPINGS}
+        # a parent beside its children: their sum minus the parent must not give away a hidden overlap
+        siblings = _sibling_units(db, coder=coder, codebook_version=codebook_version, exclude=PUBLISHED_EXCLUSION,
+                                  tree=tree)
+        raw = {by: table.assign(small_overlap=parent_overlaps(units, siblings, table, by, int(k)))
+               for by, table in raw.items()}
         if joint:
             protected = protect_published({(by, ()): table for by, table in raw.items()}, int(k), cube=CUBE)
             hidden = {by: protected[(by, ())]["suppressed"].to_numpy() for by in raw}

@@ -225,18 +225,46 @@ def unit_totals(scope: Scope):
     return _join_people(stmt, u, (), False)
 
 
-def cooccurrence_counts(scope: Scope, cmap, window: int, *, speakers: bool):
-    """(code_a, code_b, segments[, speakers]): segments coded A with B in the same segment
-    (window 0) or within ``window`` turns of it in the same source."""
+def standing_pairs(scope: Scope, cmap):
+    """(seg, code) after the roll-up, for the pairs that stand, as in ``units``: the excluded
+    actors' segments left out and, under consensus, only the agreed pairs."""
     p = pairs(scope, cmap)
-    if scope.consensus or scope.exclude_actors:  # keep the pairs that stand, as in ``units``
+    if scope.consensus or scope.exclude_actors:
         p0 = p.subquery("p0")
         s0 = Segment.__table__.alias("s0")
         p = (select(p0.c.seg, p0.c.code).select_from(p0).join(s0, s0.c.id == p0.c.seg)
              .where(kept_segments(s0, scope.exclude_actors)))
         if scope.consensus:
             p = p.where(or_(p0.c.nc >= 2, s0.c.source_id.in_(single_coder_sources(scope))))
-    p = p.cte("pc")
+    return p
+
+
+def sibling_rows(scope: Scope, cmap, kids: dict[int, int]):
+    """Segments carrying two children of one parent (each child with its subtree), counted per
+    (actor, phase, pilot, source_id, person, parent, code_a, code_b) as ``segs``, code_a < code_b
+    (numbered as in ``code_map``; ``kids``: child number -> parent number). What a parent's count
+    leaves out of the sum of its children's: ``aggregate.parent_overlaps``."""
+    rows = sorted(kids.items()) or [(None, None)]
+    km = values(column("child", Integer), column("parent", Integer), name="kids",
+                literal_binds=True).data(rows).cte("kids")
+    p = standing_pairs(scope, cmap).subquery("sp")
+    kp = (select(p.c.seg, p.c.code, km.c.parent).select_from(p).join(km, km.c.child == p.c.code)).cte("kp")
+    a, b = kp.alias("ka"), kp.alias("kb")
+    s = Segment.__table__.alias("s")
+    u = (select(s.c.source_id, s.c.speaker_id, a.c.parent, a.c.code.label("code_a"), b.c.code.label("code_b"),
+                func.count().label("segs"))
+         .select_from(a).join(b, and_(b.c.seg == a.c.seg, b.c.parent == a.c.parent, a.c.code < b.c.code))
+         .join(s, s.c.id == a.c.seg)
+         .group_by(s.c.source_id, s.c.speaker_id, a.c.parent, a.c.code, b.c.code).subquery("u"))
+    stmt = select(*group_columns(CUBE, pseudonyms=False), u.c.source_id, person_key().label("person"),
+                  u.c.parent, u.c.code_a, u.c.code_b, u.c.segs)
+    return _join_people(stmt, u, (), False)
+
+
+def cooccurrence_counts(scope: Scope, cmap, window: int, *, speakers: bool):
+    """(code_a, code_b, segments[, speakers]): segments coded A with B in the same segment
+    (window 0) or within ``window`` turns of it in the same source."""
+    p = standing_pairs(scope, cmap).cte("pc")
     a, b = p.alias("a"), p.alias("b")
     if window > 0:  # the codes within ``window`` turns of each segment (itself included), once each
         sa, sb = Segment.__table__.alias("sa"), Segment.__table__.alias("sb")

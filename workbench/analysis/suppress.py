@@ -14,7 +14,9 @@ Rules
    speakers (``segments > 0`` and ``speakers < k``), or when its whole group has fewer than ``k``
    speakers (``group_speakers < k``). Text without a speaker (documents, dialogue-conference
    notes) counts no speaker: a count resting on it alone (``speakers == 0``) is hidden as the
-   group "(ukjent)" of such text is. In a small group every cell is suppressed, zeros included:
+   group "(ukjent)" of such text is. A row with the optional column ``small_overlap`` true (a
+   parent whose children's sum minus itself rests on fewer than ``k`` speakers:
+   ``aggregate.parent_overlaps``) is primary too. In a small group every cell is suppressed, zeros included:
    "none of the two statsforvaltere mentioned X" discloses as much as "one of them did". A zero
    in a group of at least ``k`` speakers stays a visible 0. ``group_segments`` (the share's
    denominator) is blanked where ``group_speakers < k``.
@@ -72,6 +74,7 @@ from ..errors import WorkbenchError
 DEFAULT_K = 3
 COUNT_COLUMNS = ("segments", "speakers", "sources")
 VALUE_COLUMNS = COUNT_COLUMNS + ("share",)
+EXTRA_PRIMARY = "small_overlap"
 
 
 def suppressed_label(k: int = DEFAULT_K) -> str:
@@ -106,6 +109,14 @@ def primary(segments, speakers, k: int):
     """The primary rule for counts (arrays or frames alike): coded segments from fewer than ``k``
     speakers, text without a speaker (``speakers == 0``) included."""
     return (segments > 0) & (speakers < k)
+
+
+def _extra(df: pd.DataFrame) -> np.ndarray:
+    """The optional column ``small_overlap`` (``aggregate.parent_overlaps``): a parent's cell
+    whose children's sum minus itself rests on fewer than k speakers; hidden as a primary cell."""
+    if EXTRA_PRIMARY not in df.columns:
+        return np.zeros(len(df), dtype=bool)
+    return df[EXTRA_PRIMARY].fillna(True).to_numpy(dtype=bool)
 
 
 def _line_ids(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
@@ -165,7 +176,7 @@ def suppress_matrix(df: pd.DataFrame, by: Sequence[str], k: int = DEFAULT_K) -> 
     small_group = ~(group_speakers >= k)  # a missing group size counts as small (fail closed)
     seg = pd.to_numeric(out["segments"], errors="coerce").fillna(0).to_numpy(dtype=float)
 
-    supp = primary(seg, speakers, k) | small_group
+    supp = primary(seg, speakers, k) | small_group | _extra(out)
 
     if n:
         dims = []
@@ -301,7 +312,7 @@ def _protect_published(tables, k, *, cube, exclude_column):
         speakers = pd.to_numeric(df["speakers"], errors="coerce").fillna(0).to_numpy(dtype=float)
         group_speakers = pd.to_numeric(df["group_speakers"], errors="coerce").to_numpy(dtype=float)
         segments = pd.to_numeric(df["segments"], errors="coerce").fillna(0).to_numpy(dtype=float)
-        sensitive_rows = primary(segments, speakers, k) | ~(group_speakers >= k)
+        sensitive_rows = primary(segments, speakers, k) | ~(group_speakers >= k) | _extra(df)
         fids = np.empty(len(df), dtype=np.int64)
         for i, (code, vals) in enumerate(zip(df["code"], where)):
             cell = (code, sets.get(tuple(vals), ()))
