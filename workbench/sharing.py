@@ -338,8 +338,8 @@ def people_in_pilot(session, actor: str | None, pilot: str | None) -> int | None
     its actor and pilot to the resource group, so where this is below the suppression threshold k
     the pair narrows the quote down to one or two people (the mayors of a pilot), and what the
     quote tells does the rest."""
-    if not actor or not pilot:
-        return None
+    if not isinstance(actor, str) or not isinstance(pilot, str) or not actor or not pilot:
+        return None  # (a pandas NaN from a frame included)
     rows = session.execute(
         select(Speaker.id, Speaker.pseudonym_id).join(Source, Speaker.source_id == Source.id)
         .where(Speaker.actor == actor, func.coalesce(Speaker.pilot, Source.pilot) == pilot)).all()
