@@ -244,7 +244,7 @@ def sibling_rows(scope: Scope, cmap, kids: dict[int, int]):
     (actor, phase, pilot, source_id, person, parent, code_a, code_b) as ``segs``, code_a < code_b
     (numbered as in ``code_map``; ``kids``: child number -> parent number). What a parent's count
     leaves out of the sum of its children's: ``aggregate.parent_overlaps``."""
-    rows = sorted(kids.items()) or [(None, None)]
+    rows = sorted(kids.items()) or [(-1, -1)]  # no code is numbered -1 (a NULL row is text to PostgreSQL)
     km = values(column("child", Integer), column("parent", Integer), name="kids",
                 literal_binds=True).data(rows).cte("kids")
     p = standing_pairs(scope, cmap).subquery("sp")
