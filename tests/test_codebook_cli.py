@@ -73,3 +73,54 @@ def test_import_writes_a_valid_yaml(tmp_path):
     assert run(tmp_path, "codebook", "validate", str(out)).exit_code == 0
     r = run(tmp_path, "codebook", "import", str(tmp_path / "mangler.qdc"), "-o", str(out))
     assert r.exit_code == 1 and "file not found" in r.output
+
+
+# ------------------------------------------------------------------ export paths, page, CSV cells
+
+def _book_file(tmp_path, labels=("Hybrid", "Relasjonell")):
+    book = json.loads(json.dumps(BOOK))
+    for child, label in zip(book["codes"]["kontrakt"]["children"], labels):
+        child["label"] = label
+    p = tmp_path / "k.yaml"
+    p.write_text(yaml.safe_dump(book, allow_unicode=True), encoding="utf-8")
+    return p
+
+
+def test_export_makes_missing_folders_and_a_bad_path_is_one_line(tmp_path):
+    book = _book_file(tmp_path)
+    for fmt in ("docx", "csv", "md", "qdc"):
+        out = tmp_path / "out" / "nofolder" / fmt / f"kodebok.{fmt}"
+        r = run(tmp_path, "codebook", "export", "--from", str(book), "--format", fmt, "-o", str(out))
+        assert r.exit_code == 0, r.output
+        assert out.stat().st_size > 0 and r.output.startswith(f"Skrev {out}")
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    bad = tmp_path / "afile" / "kodebok.docx"  # a folder that cannot be made: a file has its name
+    r = run(tmp_path, "codebook", "export", "--from", str(book), "--format", "docx", "-o", str(bad))
+    assert r.exit_code == 1 and "Traceback" not in r.output and r.output.count("\n") == 1
+    assert r.output.startswith(f"Error: {bad}: cannot make the folder {bad.parent} (")
+    assert r.output.rstrip().endswith("; choose another -o path") and "Excel/Word" not in r.output
+
+
+def test_word_codebook_is_a4_with_2_cm_margins_like_the_tables(tmp_path):
+    import docx
+
+    out = tmp_path / "kodebok.docx"
+    assert run(tmp_path, "codebook", "export", "--from", str(_book_file(tmp_path)), "--format", "docx",
+               "-o", str(out)).exit_code == 0
+    section = docx.Document(str(out)).sections[0]
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
+    assert {round(getattr(section, f"{side}_margin").cm, 1) for side in ("left", "right", "top", "bottom")} == {2.0}
+
+
+def test_csv_codebook_has_a_bom_and_no_live_formula_and_reimports_the_labels(tmp_path):
+    from workbench.codebook import parse_csv
+
+    out = tmp_path / "kodebok.csv"
+    book = _book_file(tmp_path, labels=("=1+2 Tillit", "@SUM(A1) Tid"))
+    assert run(tmp_path, "codebook", "export", "--from", str(book), "--format", "csv", "-o", str(out)).exit_code == 0
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
+    text = raw.decode("utf-8-sig")
+    assert ",'=1+2 Tillit," in text and ",'@SUM(A1) Tid," in text
+    assert ",=1+2" not in text and ",@SUM" not in text
+    assert [s.label for s in parse_csv(out)][-2:] == ["=1+2 Tillit", "@SUM(A1) Tid"]  # the "'" taken off again

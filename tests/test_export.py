@@ -123,7 +123,7 @@ def test_export_quotes(corpus, tmp_path):
     path = export_quotes(corpus, tmp_path / "kontrakt.docx", code="kontrakt", actor="prosjektleder")[0]
     doc = docx.Document(path)
     assert [p.text for p in doc.paragraphs if p.style.name == "Caption"] == [
-        "Tabell 1: Sitater kodet «Kontraktsform» (kontrakt)"]
+        "Tabell 1: Sitater kodet «Kontraktsform» (kontrakt); aktør: prosjektleder"]  # the filter shown
     rows = [[c.text for c in r.cells] for r in doc.tables[0].rows]
     assert rows[0] == ["Kilde", "Taler", "Aktør", "Fase", "Tid/posisjon", "Kodere", "Sitat"]
     assert rows[2] == ["intervju_fase2.srt", "Prosjektleder 1", "prosjektleder", "fase 2", "00:00:10",

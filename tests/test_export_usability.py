@@ -308,3 +308,90 @@ def test_a_copy_under_another_name_is_named_as_skipped(tmp_path):
     assert "2 lagt til, 0 uendret, 1 hoppet over (samme innhold som en lagret fil)" in r.output
     again = invoke(url, "ingest", str(folder))
     assert "0 lagt til, 2 uendret, 1 hoppet over" in again.output and line in again.output.splitlines()
+
+
+# ------------------------------------------------------------------ paths: advice, folder names, suffixes
+
+def test_bad_path_advice_fits_the_error(tmp_path):
+    import errno
+
+    from workbench.export.writers import cannot_write
+
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    locked = cannot_write(tmp_path / "t.xlsx", "workbook", PermissionError(errno.EACCES, "Permission denied"))
+    assert str(locked).endswith("(Permission denied); close it in Excel/Word or choose another -o path")
+    assert norwegian(locked).startswith("Filen «") and "Lukk den i Excel eller Word" in norwegian(locked)
+    gone = cannot_write(tmp_path / "t.xlsx", "workbook", FileNotFoundError(errno.ENOENT, "No such file or directory"))
+    assert str(gone).endswith("(No such file or directory); choose another -o path")
+    assert "Excel" not in str(gone) and "Excel" not in norwegian(gone)
+
+
+def test_export_to_a_folder_that_cannot_be_made_is_one_line_without_excel_advice(corpus, tmp_path):
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    out = tmp_path / "afile" / "t.docx"
+    r = invoke(corpus.url, "export", "tables", "-o", str(out), "--no-charts")
+    assert r.exit_code == 1 and r.output.count("\n") == 1 and "Traceback" not in r.output
+    assert r.output.startswith(f"Error: {out}: cannot make the folder {out.parent} (")
+    assert r.output.rstrip().endswith("; choose another -o path") and "Excel/Word" not in r.output
+
+
+def test_quotes_into_a_folder_are_named_sitater(corpus, tmp_path):
+    (tmp_path / "out").mkdir()
+    r = invoke(corpus.url, "export", "quotes", "--code", "kapasitet", "-o", str(tmp_path / "out"))
+    assert r.exit_code == 0 and r.output == f"Skrev {tmp_path / 'out' / 'sitater.docx'}\n"
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["sitater.docx"]
+
+
+def test_a_suffix_of_no_export_format_is_refused_not_doubled(corpus, tmp_path):
+    out = tmp_path / "out" / "t.txt"
+    r = invoke(corpus.url, "export", "tables", "-o", str(out), "--no-charts")
+    assert r.exit_code == 1 and r.output.count("\n") == 1
+    assert r.output == (f"Error: {out}: the name ends in .txt, which is not an export format; name the file "
+                        "t.xlsx, t.docx, t.csv or t.md\n")
+    assert not (tmp_path / "out").exists()  # no t.txt.xlsx
+    r = invoke(corpus.url, "export", "quotes", "--code", "kapasitet", "--format", "md", "-o", str(out))
+    assert r.exit_code == 1 and r.output.rstrip().endswith("name the file t.md")
+
+
+# ------------------------------------------------------------------ empty selections, filters in the caption
+
+NOTHING = "Ingen kodede segmenter (sjekk --code, --coder, --actor, --phase, --pilot og om noe er kodet).\n"
+
+
+def test_an_empty_quote_export_warns_and_says_so_in_the_sheet(corpus, tmp_path):
+    import openpyxl
+
+    out = tmp_path / "empty.xlsx"  # bjorn coded nothing under styring
+    r = invoke(corpus.url, "export", "quotes", "--code", "styring", "--coder", "bjorn", "-o", str(out))
+    assert r.exit_code == 0 and r.output == f"Skrev {out}\n" + NOTHING
+    sheet = openpyxl.load_workbook(out).active
+    assert sheet["A2"].value == "(ingen rader: ingen kodede segmenter i utvalget)"
+    r = invoke(corpus.url, "export", "quotes", "--code", "kapasitet", "-o", str(tmp_path / "full.xlsx"))
+    assert r.exit_code == 0 and "Ingen kodede" not in r.output
+
+
+def test_an_empty_table_export_warns_like_the_dashboard(corpus, tmp_path):
+    import openpyxl
+
+    out = tmp_path / "t.xlsx"
+    r = invoke(corpus.url, "export", "tables", "--codes", "styring", "--coder", "bjorn", "-o", str(out), "--no-charts")
+    dashboard = invoke(corpus.url, "dashboard", "--codes", "styring", "--coder", "bjorn")
+    assert r.exit_code == 0 and r.output == f"Skrev {out}\n" + dashboard.output
+    assert dashboard.output == "Ingen kodede segmenter (sjekk --codes, --coder og om noe er kodet).\n"
+    book = openpyxl.load_workbook(out)
+    assert book["Tema per aktør og fase"]["A2"].value == "(ingen rader: ingen kodede segmenter i utvalget)"
+    r = invoke(corpus.url, "export", "tables", "--codes", "styring", "-o", str(tmp_path / "u.xlsx"), "--no-charts")
+    assert r.exit_code == 0 and "Ingen kodede" not in r.output
+
+
+def test_quote_caption_names_the_filters(corpus, tmp_path):
+    import docx
+
+    r = invoke(corpus.url, "export", "quotes", "--code", "kontrakt", "--actor", "prosjektleder", "--phase",
+               "Fase 2", "-o", str(tmp_path / "q.docx"))
+    assert r.exit_code == 0
+    captions = [p.text for p in docx.Document(tmp_path / "q.docx").paragraphs if p.style.name == "Caption"]
+    assert captions == ["Tabell 1: Sitater kodet «Kontraktsform» (kontrakt); aktør: prosjektleder, fase: fase 2"]
+    invoke(corpus.url, "export", "quotes", "--code", "kontrakt", "--pilot", "Midt-Finnmark", "-o", str(tmp_path / "q.md"))
+    assert "**Tabell 1: Sitater kodet «Kontraktsform» (kontrakt); pilot: Midt-Finnmark**" in (
+        tmp_path / "q.md").read_text(encoding="utf-8")

@@ -84,7 +84,7 @@ def dashboard(ctx: click.Context, by: str, codes: str | None, coder: str | None,
         echo_json(rows)
         return
     if not rows:
-        click.echo("Ingen kodede segmenter (sjekk --codes, --coder og om noe er kodet).")
+        click.echo(no_segments("--codes, --coder"))
         return
     hidden = f"<{k}"
     for r in rows:
@@ -170,6 +170,8 @@ def tables(ctx: click.Context, fmt: str | None, output: Path, coder: str | None,
         db.dispose()
     for f in files:
         click.echo(f"Skrev {f}")
+    if getattr(files, "empty", False):
+        click.echo(no_segments("--codes, --coder"), err=True)
 
 
 @export.command("quotes")
@@ -203,6 +205,13 @@ def quotes_cmd(ctx: click.Context, code: str, fmt: str | None, output: Path, cod
         db.dispose()
     for f in files:
         click.echo(f"Skrev {f}")
+    if getattr(files, "empty", False):
+        click.echo(no_segments("--code, --coder, --actor, --phase, --pilot"), err=True)
+
+
+def no_segments(options: str) -> str:
+    """The one line of a dashboard or export with nothing coded in the selection."""
+    return f"Ingen kodede segmenter (sjekk {options} og om noe er kodet)."
 
 
 COMMANDS = [dashboard, export]

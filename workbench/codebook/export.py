@@ -14,15 +14,20 @@ HEADERS = ["Kode", "Definisjon", "Inkludering", "Ekskludering", "Eksempel"]
 
 
 def export_csv(specs: list[CodeSpec], path: str | Path, title: str | None = None) -> Path:
+    """UTF-8 with BOM (for Excel), text that starts like a formula prefixed with "'" as in the
+    table CSVs (``privacy.neutralise_formula``); ``parse_csv`` takes the "'" off again."""
+    from ..privacy import neutralise_formula
+
     path = Path(path)
-    with path.open("w", encoding="utf-8", newline="") as fh:
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=CSV_COLUMNS)
         w.writeheader()
         for s in specs:
-            w.writerow({"id": s.id, "label": s.label, "parent": s.parent or "", "definition": s.definition,
-                        "inclusion": s.inclusion, "exclusion": s.exclusion,
-                        "examples": " | ".join(s.examples), "theory": s.theory,
-                        "lexicon": " | ".join(s.lexicon), "color": s.color or ""})
+            row = {"id": s.id, "label": s.label, "parent": s.parent or "", "definition": s.definition,
+                   "inclusion": s.inclusion, "exclusion": s.exclusion,
+                   "examples": " | ".join(s.examples), "theory": s.theory,
+                   "lexicon": " | ".join(s.lexicon), "color": s.color or ""}
+            w.writerow({k: neutralise_formula(v) for k, v in row.items()})
     return path
 
 
@@ -68,8 +73,11 @@ def export_docx(specs: list[CodeSpec], path: str | Path, title: str | None = Non
     from docx import Document
     from docx.shared import Pt
 
+    from ..export.writers import set_page
+
     path = Path(path)
     doc = Document()
+    set_page(doc.sections[0], landscape=False)  # A4, 2 cm margins, as the table exports
     doc.add_heading(title or "Kodebok", level=0)
     for theme, rows in themes(specs):
         doc.add_heading(f"{theme.label} ({theme.id})", level=1)
@@ -110,9 +118,19 @@ EXPORTERS: dict[str, Callable[..., Path]] = {"qdc": _qdc, "csv": export_csv, "md
 
 
 def export_codebook(specs: list[CodeSpec], fmt: str, path: str | Path, *, title: str | None = None) -> Path:
-    """Write the codes in one of EXPORTERS' formats (qdc, csv, md, docx)."""
+    """Write the codes in one of EXPORTERS' formats (qdc, csv, md, docx). Missing folders are
+    made; a path that cannot be written is one line (``export.unwritable``/``export.locked``)."""
+    from ..export.writers import check_writable, cannot_write, make_folder
+
     if fmt not in EXPORTERS:
         raise InputError(f"unknown codebook export format {fmt!r}; use one of {', '.join(EXPORTERS)}")
     if not specs:
         raise InputError("the codebook has no codes to export")
-    return EXPORTERS[fmt](specs, path, title=title)
+    path = Path(path)
+    what = {"qdc": "QDC file", "csv": "CSV file", "md": "Markdown file", "docx": "document"}[fmt]
+    make_folder(path.parent, path)
+    check_writable(path, what)
+    try:
+        return EXPORTERS[fmt](specs, path, title=title)
+    except OSError as exc:
+        raise cannot_write(path, what, exc) from None

@@ -336,6 +336,13 @@ def parse_description(text: str) -> dict[str, Any]:
     return out
 
 
+def _unquote(value: str) -> str:
+    """The export's "'" before text that starts like a formula ("'=1+2 Tillit") taken off again."""
+    from ..privacy import FORMULA_START
+
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
+
+
 def parse_csv(path: str | Path) -> list[CodeSpec]:
     """Codes from a CSV with columns id,label,parent,definition,inclusion,exclusion,examples,theory,
     lexicon,color (examples and lexicon separated by '|'); ids are derived from labels when empty."""
@@ -358,7 +365,7 @@ def parse_csv(path: str | Path) -> list[CodeSpec]:
         raise InputError(f"{path}: unknown column(s) {', '.join(unknown)}; use {','.join(CSV_COLUMNS)}")
     rows = []
     for n, row in enumerate(reader, start=2):
-        r = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
+        r = {k.strip().lower(): _unquote((v or "").strip()) for k, v in row.items() if k}
         if not any(r.values()):
             continue
         if not r.get("label"):

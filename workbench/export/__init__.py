@@ -6,6 +6,7 @@ format by adding to it. ``export_tables`` and ``export_quotes`` are the entry po
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Callable
 
@@ -14,8 +15,8 @@ from ..analysis.aggregate import shared_reads
 from ..errors import InputError, WorkbenchError
 from ..store import Database
 from .charts import write_charts
-from .tables import (H, Table, _code_label, code_quote_table, counted_out, released_quote_table,
-                     report_tables, slug)
+from .tables import (H, Table, _code_label, code_quote_table, counted_out, filter_caption,
+                     released_quote_table, report_tables, slug)
 from .writers import write_csv, write_docx, write_md, write_xlsx
 
 EXPORTERS: dict[str, Callable[[list[Table], Path], list[Path]]] = {
@@ -24,6 +25,19 @@ EXPORTERS: dict[str, Callable[[list[Table], Path], list[Path]]] = {
     "csv": write_csv,
     "md": write_md,
 }
+
+
+class Written(list):
+    """The files an export wrote (tables first); ``empty`` is True when the selection held no
+    coded segment, so that a shell can warn instead of reporting an empty file as done."""
+
+    empty: bool = False
+
+
+def _written(files: list[Path], empty: bool) -> Written:
+    out = Written(files)
+    out.empty = bool(empty)
+    return out
 
 
 def _writer(format: str):
@@ -37,8 +51,18 @@ def _writer(format: str):
 def resolve_format(path: str | Path, format: str | None, default: str) -> str:
     """The format to write ``path`` in: ``format`` when given, else the one its suffix names
     (``-o tabeller.docx`` -> docx), else ``default``. A suffix naming another export format than
-    ``format`` (``--format docx -o x.xlsx``) is an error, never a file ``x.xlsx.docx``."""
+    ``format`` (``--format docx -o x.xlsx``) is an error, never a file ``x.xlsx.docx``, and so is
+    a suffix of no export format (``-o t.txt``), never a file ``t.txt.xlsx``."""
     suffix = Path(path).suffix.lower().lstrip(".")
+    if format is not None and str(format).strip() != "":
+        _writer(str(format))
+    if re.fullmatch(r"[a-z][a-z0-9]{0,4}", suffix) and suffix not in EXPORTERS and not Path(path).is_dir():
+        given = str(format or "").lower().lstrip(".")
+        names = [f"{Path(path).stem}.{f}" for f in ([given] if given in EXPORTERS else EXPORTERS)]
+        choice = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+        raise WorkbenchError(f"{path}: the name ends in .{suffix}, which is not an export format; name the file "
+                             f"{choice}",
+                             code="export.unknown_suffix", path=str(path), suffix=suffix)
     if format is None or str(format).strip() == "":
         return suffix if suffix in EXPORTERS else default
     fmt = str(format).lower().lstrip(".")
@@ -77,7 +101,8 @@ def export_tables(db: Database, path: str | Path, *, format: str | None = None, 
     ``forsker``) are left out of counts, charts and quotes unless ``include_researchers``.
     ``format``: xlsx, docx, csv or md; without it the suffix of ``path`` decides (else xlsx),
     and a suffix of another format is an error (``resolve_format``).
-    Returns the files written, tables first.
+    Returns the files written, tables first (``Written``: ``.empty`` when nothing is coded in
+    the selection; the files are written all the same, an empty sheet saying so).
 
     A file with suppression is for the resource group, so it is made as the group's own tables
     are (``analysis.aggregate.PUBLISHED_GROUPINGS``), or refused: at the project's k or above
@@ -100,7 +125,7 @@ def export_tables(db: Database, path: str | Path, *, format: str | None = None, 
                                   exclude_actors=counted_out(include_researchers))
     _audit_export(db, user, "export_tables", files, dict(format=format, suppress=suppress, reveal=reveal,
                                                          include_researchers=include_researchers))
-    return files
+    return _written(files, empty=tables[0].frame.empty)  # the theme matrix: coded segments only
 
 
 def _check_for_resource_group(db: Database, suppress, *, coder, codebook_version, include_researchers) -> None:
@@ -142,7 +167,8 @@ def export_quotes(db: Database, path: str | Path, *, code: str, format: str | No
     released for the resource group. The interviewers' own turns (actor ``forsker``) are left
     out unless ``include_researchers`` or asked for by ``actor``. ``format`` as in
     ``export_tables`` (default docx). A filter value that is not in the database is an error
-    naming the known values."""
+    naming the known values. Returns ``Written`` (``.empty`` when no quote was selected).
+    The caption names the filters (``quote_caption``)."""
     format = resolve_format(path, format, "docx")
     writer = _writer(format)
     out = counted_out(include_researchers)
@@ -151,12 +177,15 @@ def export_quotes(db: Database, path: str | Path, *, code: str, format: str | No
         table.heading = f"Sitater kodet «{_code_label(db, code)}»"
     else:
         table = code_quote_table(db, code, coder=coder, reveal=reveal, exclude_actors=out, **filters)
+    chosen = filter_caption(db, coder=coder, **filters)
+    if chosen:
+        table.title = f"{table.title}; {chosen}"
     files = writer([table], Path(path))
     _audit_export(db, user, "export_quotes", files, dict(format=format, code=code, reveal=reveal,
                                                          suppress=suppress,
                                                          include_researchers=include_researchers))
-    return files
+    return _written(files, empty=table.frame.empty)
 
 
-__all__ = ["EXPORTERS", "H", "Table", "export_quotes", "export_tables", "resolve_format", "slug", "write_csv",
+__all__ = ["EXPORTERS", "H", "Table", "Written", "export_quotes", "export_tables", "resolve_format", "slug", "write_csv",
            "write_docx", "write_md", "write_xlsx", "write_charts"]

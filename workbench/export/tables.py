@@ -193,6 +193,29 @@ def code_quote_table(db: Database, code: str, exclude_actors=(), **kw) -> Table:
                  heading=f"Sitater kodet «{label}»")
 
 
+# speaker and source are left out: as typed they may be a real name or file name (not pseudonymised)
+FILTER_NAMES = dict(actor="aktør", phase="fase", pilot="pilot", kind="type", county="fylke", coder="koder")
+
+
+def filter_caption(db: Database, coder: str | None = None, **filters) -> str:
+    """"aktør: prosjektleder, fase: fase 2" for the filters given (values as stored, "Fase 2" is
+    "fase 2"), for a quote file's caption; "" without filters. Speaker and source are not named."""
+    from ..analysis.aggregate import check_filters
+
+    plain = {k: v for k, v in filters.items() if v is not None and k in ("actor", "phase", "pilot", "kind", "county")}
+    shown = check_filters(db, plain) if plain else {}
+    if coder not in (None, "", "all"):
+        shown["coder"] = coder
+    parts = []
+    for key, name in FILTER_NAMES.items():
+        value = shown.get(key)
+        if value is None:
+            continue
+        values = [value] if isinstance(value, (str, int)) else list(value)
+        parts.append(f"{name}: {', '.join(str(v) for v in values)}")
+    return ", ".join(parts)
+
+
 def _code_label(db: Database, code: str) -> str:
     from ..analysis import codes_frame
 

@@ -6,6 +6,8 @@ Each writer has the signature ``write(tables, path) -> list[Path]`` and is regis
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 from pathlib import Path
 
@@ -41,28 +43,64 @@ def fmt_cell(table: Table, column: str, value) -> str:
     return str(value)
 
 
-def _file(path: Path, suffix: str) -> Path:
+def _file(path: Path, suffix: str, stem: str = "tabeller") -> Path:
+    """The file to write: ``path`` itself, ``<folder>/<stem><suffix>`` for a folder, or ``path``
+    with the suffix added (the caller says so: ``export.added_suffix``); missing folders made."""
     path = Path(path)
     if path.is_dir():
-        path = path / f"tabeller{suffix}"
+        path = path / f"{stem}{suffix}"
     elif path.suffix.lower() != suffix:
         path = path.with_name(path.name + suffix)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent, path)
     return path
 
 
-def _writable(path: Path, what: str) -> None:
+# errors that mean "someone holds the file" (Excel/Word keep a lock) or "not yours to write"
+_LOCKED = (errno.EACCES, errno.EPERM, errno.EBUSY, errno.ETXTBSY)
+
+
+def _verb(what: str) -> str:
+    return "make" if what.startswith("folder") else "write"
+
+
+def cannot_write(path: Path, what: str, exc: OSError) -> WorkbenchError:
+    """One line for a file that cannot be written: close it in Excel/Word only when it is a
+    permission or lock error; a missing or impossible folder needs another -o path."""
+    reason = exc.strerror or type(exc).__name__
+    if isinstance(exc, PermissionError) or exc.errno in _LOCKED:
+        return WorkbenchError(f"{path}: cannot {_verb(what)} the {what} ({reason}); close it in Excel/Word or "
+                              "choose another -o path", code="export.locked", path=str(path))
+    return WorkbenchError(f"{path}: cannot {_verb(what)} the {what} ({reason}); choose another -o path",
+                          code="export.unwritable", path=str(path))
+
+
+def make_folder(folder: Path, path: Path | None = None) -> None:
+    """Create ``folder`` and its parents, as ``export tables`` does; an OSError is one line
+    naming ``path`` (the file to be written there) and the fix."""
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise cannot_write(Path(path or folder), f"folder {folder}" if path else "folder", exc) from None
+
+
+def check_writable(path: Path, what: str) -> None:
+    """Fail early, in one line, when ``path`` cannot be written (a lock, a missing folder). A file
+    the check had to create is removed again, so an export that fails later leaves nothing behind."""
+    existed = os.path.lexists(path)
     try:
         with open(path, "ab"):
             pass
     except OSError as exc:
-        raise WorkbenchError(f"{path}: cannot write the {what} ({exc.strerror}); "
-                             "close it in Excel/Word or choose another -o path") from None
+        raise cannot_write(path, what, exc) from None
+    if not existed:
+        with contextlib.suppress(OSError):
+            os.remove(path)
 
 
 # ------------------------------------------------------------------------------------ xlsx
 
 SHEET_MAX = 31  # Excel's limit on a sheet name
+EMPTY_NOTE = "(ingen rader: ingen kodede segmenter i utvalget)"
 
 
 def _tail(name: str, start: int) -> str:
@@ -126,8 +164,8 @@ def write_xlsx(tables: list[Table], path: Path) -> list[Path]:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    path = _file(path, ".xlsx")
-    _writable(path, "workbook")
+    path = _file(path, ".xlsx", file_stem(tables))
+    check_writable(path, "workbook")
     wb = Workbook()
     wb.remove(wb.active)
     for table, sheet in zip(tables, sheet_names([t.name for t in tables])):
@@ -137,13 +175,16 @@ def write_xlsx(tables: list[Table], path: Path) -> list[Path]:
         for row in table.frame.itertuples(index=False):
             _append_text_safe(ws, [None if _missing(v) else (v.item() if hasattr(v, "item") else v)
                                    for v in row])
+        if table.frame.empty:  # say so, rather than a sheet of headings alone
+            ws.append([EMPTY_NOTE])
+            ws.cell(row=2, column=1).font = Font(italic=True)
         for cell in ws[1]:
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="DDE4EE")
             cell.alignment = Alignment(vertical="top", wrap_text=True)
         ws.freeze_panes = "A2"
         if cols:
-            ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{max(ws.max_row, 1)}"
+            ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{1 if table.frame.empty else ws.max_row}"
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         for i, col in enumerate(cols, 1):
             letter = get_column_letter(i)
@@ -275,7 +316,8 @@ def _is_wide(table: Table, texts: list[list[str]]) -> bool:
     return need > PAGE_CM[0] - 2 * MARGIN_CM and len(least) > 1
 
 
-def _set_page(section, landscape: bool) -> None:
+def set_page(section, landscape: bool = False) -> None:
+    """A4 (portrait or landscape) with 2 cm margins: the page of every Word export."""
     from docx.enum.section import WD_ORIENT
     from docx.shared import Cm
 
@@ -347,6 +389,11 @@ def add_docx_table(doc, table: Table, number: int, available_cm: float | None = 
     doc.add_paragraph()
 
 
+def file_stem(tables: list[Table]) -> str:
+    """The file name written into a folder: "sitater" for a quote file, else "tabeller"."""
+    return "sitater" if len(tables) == 1 and tables[0].heading else "tabeller"
+
+
 def docx_heading(tables: list[Table]) -> str:
     """"Sitater kodet «…»" for a quote file, else "Tabeller"."""
     if len(tables) == 1 and tables[0].heading:
@@ -363,18 +410,18 @@ def write_docx(tables: list[Table], path: Path) -> list[Path]:
     from docx import Document
     from docx.enum.section import WD_SECTION
 
-    path = _file(path, ".docx")
-    _writable(path, "document")
+    path = _file(path, ".docx", file_stem(tables))
+    check_writable(path, "document")
     doc = Document()
     wide = [_is_wide(t, [[fmt_cell(t, c, v) for c, v in zip(t.frame.columns, values)]
                          for values in t.frame.head(2000).itertuples(index=False)]) for t in tables]
     landscape = bool(wide and wide[0])
-    _set_page(doc.sections[0], landscape)
+    set_page(doc.sections[0], landscape)
     doc.add_heading(docx_heading(tables), level=1)
     for n, (table, is_wide) in enumerate(zip(tables, wide), 1):
         if is_wide != landscape:
             landscape = is_wide
-            _set_page(doc.add_section(WD_SECTION.NEW_PAGE), landscape)
+            set_page(doc.add_section(WD_SECTION.NEW_PAGE), landscape)
         width = (PAGE_CM[1] if landscape else PAGE_CM[0]) - 2 * MARGIN_CM
         add_docx_table(doc, table, n, width)
     doc.save(path)
@@ -411,11 +458,11 @@ def write_csv(tables: list[Table], path: Path) -> list[Path]:
     like a formula get a leading apostrophe (CSV injection); numbers stay numbers."""
     path = Path(path)
     if path.suffix.lower() == ".csv":
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent, path)
         targets = ([path] if len(tables) == 1 else
                    [path.with_name(f"{path.stem}_{slug(t.name)}.csv") for t in tables])
     else:
-        path.mkdir(parents=True, exist_ok=True)
+        make_folder(path)
         targets = [path / f"{slug(t.name)}.csv" for t in tables]
     seen: dict[Path, int] = {}
     out = []
@@ -424,7 +471,7 @@ def write_csv(tables: list[Table], path: Path) -> list[Path]:
             seen[target] += 1
             target = target.with_name(f"{target.stem}_{seen[target]}.csv")
         seen.setdefault(target, 1)
-        _writable(target, "CSV file")
+        check_writable(target, "CSV file")
         _csv_safe(table.frame).to_csv(target, index=False, encoding="utf-8-sig")
         out.append(target)
     return out
@@ -449,8 +496,8 @@ def markdown_table(table: Table) -> str:
 
 def write_md(tables: list[Table], path: Path) -> list[Path]:
     """One Markdown file with a caption line and a pipe table per table."""
-    path = _file(path, ".md")
-    _writable(path, "Markdown file")
+    path = _file(path, ".md", file_stem(tables))
+    check_writable(path, "Markdown file")
     parts = [f"# {docx_heading(tables)}", ""]
     for n, table in enumerate(tables, 1):
         parts += [f"**Tabell {n}: {table.title}**", "", markdown_table(table), ""]

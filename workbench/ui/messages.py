@@ -103,6 +103,11 @@ MESSAGES: dict[str, str] = {
     "classify.output_unwritable": "Mappen «{path}» kan ikke skrives til. Velg en annen fil å skrive til.",
     "anchor.none": "Fant ingen ankerytringer i {paths}. Velg en mappe med .jsonl-filer, eller tren uten "
                    "ankerytringer.",
+    "export.locked": "Filen «{path}» kan ikke skrives. Lukk den i Excel eller Word, eller velg et annet filnavn.",
+    "export.unwritable": "Filen «{path}» kan ikke skrives (mappen finnes ikke eller kan ikke lages). Velg et annet "
+                         "filnavn eller en annen mappe.",
+    "export.unknown_suffix": "Filnavnet slutter på .{suffix}, som ikke er et eksportformat. Bruk .xlsx, .docx, "
+                             ".csv eller .md.",
     "export.format_mismatch": "Filnavnet slutter på .{suffix}, men formatet er {format}. Velg samme format som "
                               "filendelsen.",
     # personal data through the project's life
