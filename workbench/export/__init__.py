@@ -15,7 +15,7 @@ from ..analysis.aggregate import shared_reads
 from ..errors import InputError, WorkbenchError
 from ..store import Database
 from .charts import write_charts
-from .tables import (H, Table, _code_label, code_quote_table, counted_out, filter_caption,
+from .tables import (H, Table, _code_label, code_quote_table, counted_out, _filter_caption,
                      released_quote_table, report_tables, slug)
 from .writers import write_csv, write_docx, write_md, write_xlsx
 
@@ -177,7 +177,7 @@ def export_quotes(db: Database, path: str | Path, *, code: str, format: str | No
         table.heading = f"Sitater kodet «{_code_label(db, code)}»"
     else:
         table = code_quote_table(db, code, coder=coder, reveal=reveal, exclude_actors=out, **filters)
-    chosen = filter_caption(db, coder=coder, **filters)
+    chosen = _filter_caption(db, coder=coder, **filters)
     if chosen:
         table.title = f"{table.title}; {chosen}"
     files = writer([table], Path(path))

@@ -197,7 +197,7 @@ def code_quote_table(db: Database, code: str, exclude_actors=(), **kw) -> Table:
 FILTER_NAMES = dict(actor="aktør", phase="fase", pilot="pilot", kind="type", county="fylke", coder="koder")
 
 
-def filter_caption(db: Database, coder: str | None = None, **filters) -> str:
+def _filter_caption(db: Database, coder: str | None = None, **filters) -> str:
     """"aktør: prosjektleder, fase: fase 2" for the filters given (values as stored, "Fase 2" is
     "fase 2"), for a quote file's caption; "" without filters. Speaker and source are not named."""
     from ..analysis.aggregate import check_filters
