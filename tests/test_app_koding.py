@@ -81,6 +81,25 @@ def test_a_selected_span_is_coded_exactly_and_undone(small_db, component):
     assert len(list_codings(small_db, coder="anna")) == 4
 
 
+def test_angre_passes_over_a_coding_a_colleague_removed_with_a_warning_naming_them(small_db):
+    """Kari codes turns 2 and 3; anna removes kari's coding of turn 3. "Angre" cannot bring it back: it
+    says who removed it (a warning, not an error), and the next "Angre" undoes the first coding."""
+    from workbench.coding import remove_code
+
+    at = _source(open_page(KODING), "intervju_fase2.txt")
+    for turn in (2, 3):
+        at.selectbox(key="turn_intervju_fase2.txt").set_value(turn)
+        at.selectbox(key="code").set_value("kapasitet")
+        at.button(key="apply").click().run()
+    remove_code(small_db, "intervju_fase2.txt", 3, "kapasitet", user="anna", coder="kari")
+    at.button(key="undo").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert any("anna har fjernet den siden" in md_unescape(w.value) for w in at.warning), [w.value for w in at.warning]
+    at.button(key="undo").click().run()
+    assert any("på tur 2 i intervju_fase2.txt er angret" in md_unescape(s.value) for s in at.success)
+    assert list_codings(small_db, coder="kari") == []
+
+
 def test_angre_in_one_tab_undoes_that_tabs_coding_and_names_its_source(small_db):
     """The same coder in two browser tabs, each coding turn 3 of its own source: "Angre" in the
     first tab undoes the first tab's coding (and says which source), never the second tab's."""

@@ -205,16 +205,23 @@ if event:
     st.rerun()
 
 
+# An action undo passed over (a colleague changed it since, it carries a colleague's memo, the
+# turn was withdrawn): the next "Angre" goes on to the action before it, so this is no error.
+UNDO_SKIPPED = {"undo.removed_since", "undo.others_memos", "undo.suggestion_changed", "undo.suggestion_gone",
+                "undo.consensus_changed", "undo.withdrawn"}
+
+
 def undo() -> None:
     try:
         done = undo_last(db, user=user, events=undo_events())  # only what this session did
     except WorkbenchError as exc:  # shown in Norwegian
-        flash("info" if exc.code == "undo.nothing" else "error", error_text(exc))
+        kind = ("info" if exc.code == "undo.nothing" else "warning" if exc.code in UNDO_SKIPPED else "error")
+        flash(kind, error_text(exc))
         return
     what = {"code": "Kodingen", "uncode": "Fjerningen", "accept": "Godtakingen", "reject": "Avvisningen"}
     memos = {0: "", 1: ", med notatet"}.get(done["memos"], f", med {done['memos']} notater")
     back = f": {done['codings']} kodinger er tilbake" if done["action"] == "uncode" and done["codings"] > 1 else ""
-    flash("success", f"{what[done['action']]} av «{md_escape(labels.get(done['code'], done['code']))}» på tur "
+    flash("success", f"{what.get(done['action'], 'Handlingen')} av «{md_escape(labels.get(done['code'], done['code']))}» på tur "
                      f"{done['turn']} i {md_escape(done['source'])} er angret{back}{memos}.")
     st.session_state.pop("selected_coding", None)
 
