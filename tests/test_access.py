@@ -235,6 +235,9 @@ def test_releasing_a_quote_of_fewer_than_k_people_of_an_actor_in_a_pilot_warns(t
     res = CliRunner().invoke(cli, ["--db", team.url, "--user", "anna", "release", "fg2.txt", "5",
                                    "--code", "kontrakt.relasjonell"])
     assert res.exit_code == 0 and "Advarsel:" in res.output and "eneste med aktøren «KDD»" in res.output
+    res = CliRunner().invoke(cli, ["--db", team.url, "--user", "rita", "released"])
+    header = res.output.splitlines()[0].split()
+    assert res.exit_code == 0 and "pilot" in header  # what the warning speaks of, shown as the group sees it
 
 
 # ------------------------------------------------------------------------------ command line

@@ -633,3 +633,26 @@ def test_a_released_short_turn_without_a_full_stop_leaves_the_audit_trail(projec
     released = [d for a, _, d in _audit(project).values() if a == "release_quote" and d["source"] == "fg_kort.txt"]
     assert released and all("Vardø" not in d["after"]["text"] for d in released)
     assert "Bor i Vardø" not in dump(project)
+
+
+def test_backup_makes_its_missing_folder_owner_only(project, tmp_path):
+    """`backup -o` makes missing folders as every -o does (README), readable by the owner only."""
+    import stat
+
+    db = project
+    out = tmp_path / "sikker" / "mappe" / "prosjekt.bak"
+    done = backup(db, out, user="forsker")
+    assert out.exists() and done["bytes"] > 0
+    assert stat.S_IMODE(out.parent.stat().st_mode) == 0o700
+    with pytest.raises(InputError, match="cannot be made"):
+        backup(db, Path("/proc/ingen/mappe/x.bak"), user="forsker")
+
+
+def test_remove_source_names_an_unknown_source_before_asking(project):
+    from click.testing import CliRunner
+
+    from workbench.cli import cli
+
+    db = project
+    res = CliRunner().invoke(cli, ["--db", db.url, "--user", "forsker", "remove-source", "fg2.docx"], input="y\n")
+    assert res.exit_code != 0 and "Slette" not in res.output and "fg2.docx" in res.output

@@ -99,9 +99,12 @@ def backup(db: Database, out: Path | str, *, user: str | None = None) -> dict[st
     if out.exists():
         raise InputError(f"{out}: exists already; give a new file name (a backup never overwrites)",
                          code="backup.exists", path=str(out))
-    if not out.parent.exists():
-        raise InputError(f"{out.parent}: no such folder; create it first", code="backup.no_folder",
-                         path=str(out.parent))
+    if not out.parent.exists():  # made as every -o folder is; readable by its owner only, as the backup
+        try:
+            out.parent.mkdir(parents=True, mode=0o700)
+        except OSError as exc:
+            raise InputError(f"{out.parent}: no such folder, and it cannot be made ({exc.strerror}); "
+                             "choose another -o path", code="backup.no_folder", path=str(out.parent)) from None
     # the backup holds every transcript: readable by its owner only (umask-independent, before data goes in)
     os.close(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     os.chmod(out, 0o600)

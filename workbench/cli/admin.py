@@ -201,7 +201,7 @@ def released(ctx: click.Context, code: str | None, as_json: bool) -> None:
     if not rows:
         click.echo("Ingen frigitte sitater ennå (workbench release KILDE TUR --code KODE).")
         return
-    echo_table(rows, [c for c in ("id", "code", "speaker", "actor", "phase", "source", "turn", "text")
+    echo_table(rows, [c for c in ("id", "code", "speaker", "actor", "phase", "pilot", "source", "turn", "text")
                       if c in df.columns])
 
 

@@ -18,7 +18,8 @@ FILTERS = ("actor", "phase", "pilot", "kind", "county", "speaker", "source")
               help="Group by any of actor, phase, pilot, kind, county, speaker, source (comma-separated). "
                    "The resource group: actor,phase; actor,phase,pilot; phase; or \"\" (per code) only.")
 @click.option("--codes", help="Only codes whose id starts with PREFIX (e.g. kontrakt; comma-separated).")
-@click.option("--coder", help="A coder's name, 'all' (default) or 'consensus'.")
+@click.option("--coder", help="A coder's name (konsensus: the recorded consensus), 'all' (default) or 'consensus' "
+                             "(the codes the coders agree on).")
 @click.option("--codebook-version", help="Only codings made under this codebook version (id or name).")
 @click.option("--all-rows", is_flag=True, help="Also rows with zero coded segments.")
 @click.option("--exclude-actor", "exclude_actors", multiple=True, metavar="ACTOR",
@@ -140,7 +141,8 @@ def export() -> None:
                    "beside the tables.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="File (xlsx, docx, md) or folder / base name (csv). Charts are written beside it.")
-@click.option("--coder", help="A coder's name, 'all' (default) or 'consensus'.")
+@click.option("--coder", help="A coder's name (konsensus: the recorded consensus), 'all' (default) or 'consensus' "
+                             "(the codes the coders agree on).")
 @click.option("--codes", help="Only codes whose id starts with PREFIX.")
 @click.option("--codebook-version", help="Only codings made under this codebook version.")
 @click.option("--no-charts", is_flag=True, help="Tables only, no PNG charts.")
@@ -180,7 +182,8 @@ def tables(ctx: click.Context, fmt: str | None, output: Path, coder: str | None,
               help="Format of the quote table (default: the -o file's suffix, else docx).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="File to write.")
-@click.option("--coder", help="A coder's name, 'all' (default) or 'consensus'.")
+@click.option("--coder", help="A coder's name (konsensus: the recorded consensus), 'all' (default) or 'consensus' "
+                             "(the codes the coders agree on).")
 @click.option("--actor", help="Only this actor.")
 @click.option("--phase", help="Only this phase.")
 @click.option("--pilot", help="Only this pilot.")

@@ -86,9 +86,14 @@ def retention(ctx: click.Context, show_all: bool, source: str | None, delete_by:
 def remove_source(ctx: click.Context, source: str, yes: bool) -> None:
     """Delete SOURCE with its turns, speakers, codings, suggestions, memos and released quotes."""
     from ..lifecycle import remove_source as do_remove
+    from ..store.lookup import find_source
 
+    db = open_db(ctx)
+    if not yes:  # a misspelt name is said before the question, not after it
+        with db.session() as s:
+            find_source(s, source)
     _confirm(yes, f"Slette {source} med alle kodinger og notater? Det kan ikke angres.")
-    done = do_remove(open_db(ctx), source, user=acting_user(ctx))
+    done = do_remove(db, source, user=acting_user(ctx))
     click.echo(f"Slettet {done['file']}: {done['turns']} turer, {done['codings']} kodinger, "
                f"{done['suggestions']} forslag, {done['memos']} notater."
                + (f" {done['models']} trente modeller slettet (de kjente ord fra kilden): modellen må trenes på nytt."

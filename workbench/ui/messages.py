@@ -123,7 +123,7 @@ MESSAGES: dict[str, str] = {
     "backup.unreadable": "Kan ikke lese filen «{path}».",
     "backup.not_backup": "«{path}» er ikke en sikkerhetskopi fra arbeidsbenken.",
     "backup.exists": "Filen «{path}» finnes fra før; velg et nytt navn.",
-    "backup.no_folder": "Mappen «{path}» finnes ikke.",
+    "backup.no_folder": "Mappen «{path}» finnes ikke og kan ikke lages. Velg en annen plassering.",
     "backup.failed": "Sikkerhetskopieringen mislyktes.",
     "backup.wrong_kind": "Sikkerhetskopien er fra en {kind}-database og kan bare gjenopprettes i en slik.",
     "backup.not_empty": "Databasen det gjenopprettes til, er ikke tom.",
