@@ -253,3 +253,13 @@ def test_the_cli_shows_one_line_for_a_word_document_named_vtt(tmp_path):
     assert result.exit_code == 1
     assert "this is a Word document named .vtt" in result.output and "Traceback" not in result.output
     assert zipfile.is_zipfile(path)
+
+
+def test_a_note_word_with_a_capital_is_text_and_its_warning_does_not_ask_for_a_roster_row(tmp_path):
+    """README: note words such as merk: are never labels; "Merk:" written once is said to be a
+    note, not offered as a speaker to add to participants.csv."""
+    parsed = read_file(write(tmp_path, "merk.txt", "Kari: Hei, velkommen.\nOla: Takk.\n"
+                                                   "Merk: lyden var dårlig her.\nKari: Neste spørsmål.\nOla: Greit.\n"))
+    assert turns(parsed)[1] == ("Ola", "Takk.\nMerk: lyden var dårlig her.")
+    [said] = [w for w in parsed.warnings if "Merk:" in w]
+    assert "note word" in said and "participants.csv" not in said

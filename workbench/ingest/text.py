@@ -835,7 +835,12 @@ def _plan(sc: _Scan, roster: _Roster | None, file: str, force: bool,
             if layout not in (COLON, BRACKET, CAPS, TAB) or time_pattern or lid in accepted or c_roster[k]:
                 continue
             shown = f"[{label}]" if layout == BRACKET else f"{label}:" if layout == COLON else label
-            if roster is not None:
+            if label.lower() in LOWER_NOT_LABELS:  # "Merk:", "Obs:": a note, never a speaker
+                where = "the title lines before the first turn" if k < first else "text of the previous turn"
+                if roster is not None or k > first:
+                    warnings.append(f"{file}:{sc.c_lineno[k]}: '{shown}' is a note word, not a speaker; "
+                                    f"kept as {where}")
+            elif roster is not None:
                 where = "the title lines before the first turn" if k < first else "text of the previous turn"
                 warnings.append(f"{file}:{sc.c_lineno[k]}: '{shown}' looks like a speaker label but is not in "
                                 f"participants.csv and does not recur as a turn start, so it is kept as {where}; "
