@@ -656,3 +656,19 @@ def test_remove_source_names_an_unknown_source_before_asking(project):
     db = project
     res = CliRunner().invoke(cli, ["--db", db.url, "--user", "forsker", "remove-source", "fg2.docx"], input="y\n")
     assert res.exit_code != 0 and "Slette" not in res.output and "fg2.docx" in res.output
+
+
+def test_forget_names_an_unknown_person_before_asking_and_the_pseudonym_in_the_question(project):
+    from click.testing import CliRunner
+
+    from workbench.cli import cli
+
+    db = project
+    base = ["--db", db.url, "--user", "forsker", "forget", "--speaker"]
+    res = CliRunner().invoke(cli, base + ["Kari Nordman"], input="y\n")  # misspelt
+    assert res.exit_code != 0 and "Trekke ut" not in res.output and "Kari Nordman" in res.output
+    before = dump(db)
+    res = CliRunner().invoke(cli, base + ["Kari Nordmann"], input="n\n")  # asked, answered no
+    assert "Trekke ut Kari Nordmann (" in res.output and dump(db) == before  # nothing changed
+    res = CliRunner().invoke(cli, base + ["Kari Nordmann"], input="y\n")
+    assert res.exit_code == 0 and "er trukket ut" in res.output and not words_in(dump(db), ["Kari", "Nordmann"])

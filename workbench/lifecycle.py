@@ -277,13 +277,16 @@ def _rekey(session, speakers: Iterable[Speaker]) -> None:
 # --------------------------------------------------------------------------------- forget
 
 @requires("manage_data")
-def forget(db: Database, speaker: str, *, source: Any = None, user: str | None = None) -> ForgetReport:
+def forget(db: Database, speaker: str, *, source: Any = None, user: str | None = None,
+           check_only: bool = False) -> ForgetReport:
     """Withdraw a participant (their speaker label as written in the files, or their pseudonym).
 
     Without ``source`` the person is forgotten everywhere: every speaker row with their pseudonym,
     their turns in every source, their name in all other text. With ``source`` only their turns in
     that source are withdrawn; their roster row is kept as it is, because they still take part in
-    other sources (forget them without ``source`` to erase the person).
+    other sources (forget them without ``source`` to erase the person). ``check_only``: find the
+    person and raise as the withdrawal would (unknown, ambiguous, withdrawn already), but change
+    nothing; the report names their pseudonym (for a confirmation question before the real call).
     """
     from .store.lookup import find_source
 
@@ -333,6 +336,8 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
         report = ForgetReport(pseudonym=pseudonym, roster_kept=source is not None, removed_speakers=len(ghosts))
         if already:
             raise WorkbenchError(f"{pseudonym} is withdrawn already", code="forget.done", pseudonym=pseudonym)
+        if check_only:
+            return report
 
         names: list[str] = []
         places: list[str] = []   # surnames that are place words ("Grong"): scrubbed only as names

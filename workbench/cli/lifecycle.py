@@ -28,8 +28,11 @@ def forget(ctx: click.Context, speaker: str, source: str | None, yes: bool, as_j
     from ..lifecycle import forget as do_forget
 
     where = f" i {source}" if source else " i hele prosjektet"
-    _confirm(yes, f"Trekke ut {speaker}{where}? Det kan ikke angres.")
-    report = do_forget(open_db(ctx), speaker, source=source, user=acting_user(ctx))
+    db = open_db(ctx)
+    if not yes:  # an unknown or ambiguous name is said before the question, not after it
+        found = do_forget(db, speaker, source=source, user=acting_user(ctx), check_only=True)
+        _confirm(False, f"Trekke ut {speaker} ({found.pseudonym}){where}? Det kan ikke angres.")
+    report = do_forget(db, speaker, source=source, user=acting_user(ctx))
     echo_json(report.to_dict()) if as_json else click.echo(report.summary())
 
 
