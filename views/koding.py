@@ -11,7 +11,7 @@ import streamlit as st
 
 from workbench.codebook import current_codes
 from workbench.errors import WorkbenchError
-from workbench.coding import (accept_suggestion, add_memo, apply_code, list_codings, list_memos,
+from workbench.coding import (UndoSkipped, accept_suggestion, add_memo, apply_code, list_codings, list_memos,
                               list_suggestions, reject_suggestion, remove_code, remove_coding, undo_last)
 from workbench.ingest import list_sources, list_turns
 from workbench.ingest.media import source_media
@@ -205,17 +205,12 @@ if event:
     st.rerun()
 
 
-# An action undo passed over (a colleague changed it since, it carries a colleague's memo, the
-# turn was withdrawn): the next "Angre" goes on to the action before it, so this is no error.
-UNDO_SKIPPED = {"undo.removed_since", "undo.others_memos", "undo.suggestion_changed", "undo.suggestion_gone",
-                "undo.consensus_changed", "undo.withdrawn"}
-
-
 def undo() -> None:
     try:
         done = undo_last(db, user=user, events=undo_events())  # only what this session did
     except WorkbenchError as exc:  # shown in Norwegian
-        kind = ("info" if exc.code == "undo.nothing" else "warning" if exc.code in UNDO_SKIPPED else "error")
+        # passed over (a colleague changed it since ...): the next "Angre" goes on, so no error
+        kind = "info" if exc.code == "undo.nothing" else "warning" if isinstance(exc, UndoSkipped) else "error"
         flash(kind, error_text(exc))
         return
     what = {"code": "Kodingen", "uncode": "Fjerningen", "accept": "Godtakingen", "reject": "Avvisningen"}

@@ -39,7 +39,7 @@ __all__ = [
     "find_source", "find_segment", "apply_code", "remove_code", "remove_coding",
     "add_memo", "list_memos", "list_codings", "code_from_csv",
     "list_suggestions", "accept_suggestion", "reject_suggestion", "review_suggestions",
-    "undo_mark", "undo_last", "UNDOABLE",
+    "undo_mark", "undo_last", "UndoSkipped", "UNDOABLE",
 ]
 
 
@@ -1065,6 +1065,12 @@ def _put_back(tx: Transaction, event: AuditEvent) -> int:
     return _put_back_memos(tx, coding, d.get("memos") or [])
 
 
+class UndoSkipped(WorkbenchError):
+    """``undo_last`` passed over an action it does not take back (``code`` says why: a colleague
+    changed it since, it carries a colleague's memo, its turn was withdrawn). The action counts as
+    dealt with, so the next undo goes on to the one before it: a notice, not a failure."""
+
+
 class _Skipped(Exception):
     """An action that undo does not take back (someone changed it since, or it carries a
     colleague's work): ``undo_last`` marks it as dealt with and raises ``error``, which says why."""
@@ -1368,7 +1374,7 @@ def undo_last(db: Database, *, user: str | None, since: int | None = None,
                 tx.audit("undo", event.target_type, event.target_id, {"events": done, "action": event.action,
                                                                       **result})
                 return {"action": event.action, "event": event.id, **result}
-    raise skipped
+    raise UndoSkipped(str(skipped), code=skipped.code, **skipped.params)
 
 
 # --------------------------------------------------------------------------------------------
