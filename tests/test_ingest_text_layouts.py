@@ -61,6 +61,25 @@ def test_colon_label_variants_and_colon_sentences_that_are_not_speakers(tmp_path
     assert any(w.startswith("fg.txt:8: 'I'm:'") for w in parsed.warnings)
 
 
+def test_labels_typed_with_no_break_spaces_are_labels_and_the_text_keeps_its_own(tmp_path):
+    # Word puts a no-break space in "Kari Hansen" or before a time when the writer asked it to keep
+    # the two together; the label is read as if it were a space, the spoken text is kept as typed.
+    p = write(tmp_path, "nbsp.txt", (
+        "Intervjuer\u00a0[00:00:05]: Hvor mange boliger mangler dere?\n\n"
+        "Kari\u00a0Hansen: Rundt 10\u00a0000 kvadratmeter, sier planen.\n\n"
+        "Intervjuer: Og tomter?\n\n"
+        "Kari Hansen: Vi har nok tomter.\n"
+    ))
+    parsed = read_file(p)
+    assert turns_of(parsed) == [
+        ("Intervjuer", "Hvor mange boliger mangler dere?"),
+        ("Kari Hansen", "Rundt 10\u00a0000 kvadratmeter, sier planen."),
+        ("Intervjuer", "Og tomter?"),
+        ("Kari Hansen", "Vi har nok tomter."),
+    ]
+    assert parsed.turns[0].start_time == 5.0
+
+
 def test_notes_with_colon_sentences_stay_notes(tmp_path):
     p = write(tmp_path, "notat.md", (
         "# Referat fra arbeidsmøte\n\n"

@@ -445,6 +445,10 @@ COLON, BRACKET, CAPS, ALONE, INLINE, NAME, TAB, LOWER = 1, 2, 3, 4, 5, 6, 7, 8
 _NAN = float("nan")
 
 
+# No-break spaces Word types in "Kari\u00a0Hansen:" or "Intervjuer\u00a0[00:01:02]:" read as spaces in a label.
+_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2007": " "})
+
+
 def _fold(label: str) -> str:
     """A label for comparing: letter case and runs of white space (also no-break spaces) aside."""
     return " ".join(label.split()).casefold()
@@ -506,7 +510,7 @@ def _classify(line: str, roster: _Roster | None):
 
     ``offset`` is where the spoken text begins in ``line.strip()`` (-1: none on this line).
     """
-    s = line.strip()
+    s = line.strip().translate(_SPACES)  # one character for one: offsets stay those of line.strip()
     if not s:
         return BLANK
     c = s[0]
