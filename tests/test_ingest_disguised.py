@@ -246,6 +246,43 @@ def test_a_truncated_word_document_says_it_is_incomplete(tmp_path):
         assert "PackageNotFoundError" not in message and "save it again in Word" not in message
 
 
+RTF = (r"{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0 Calibri;}}" "\n"
+       r"\pard\b Intervjuer:\b0  Hvordan startet samarbeidet?\par" "\n"
+       r"\pard\b Kari Hansen:\b0  Med et m\'f8te i kommunestyret.\par" "\n}")
+WORD_HTML = ("\ufeff<html xmlns:o=\"urn:schemas-microsoft-com:office:office\">\n<head><meta charset=utf-8></head>\n"
+             "<body><p class=MsoNormal><b>Intervjuer:</b> Hvordan startet samarbeidet?</p>\n"
+             "<p class=MsoNormal><b>Kari Hansen:</b> Med et møte i kommunestyret.</p></body></html>\n")
+
+
+@pytest.mark.parametrize("name,content,what", [
+    ("intervju.txt", RTF, "an RTF file"),
+    ("intervju.md", RTF, "an RTF file"),
+    ("intervju.txt", WORD_HTML, "a web page (HTML)"),
+    ("intervju.txt", "<!DOCTYPE html>\n<html><body><p>Intervjuer: Hei.</p></body></html>", "a web page (HTML)"),
+])
+def test_rich_text_or_a_web_page_saved_under_a_text_name_is_refused_with_the_fix(tmp_path, name, content, what):
+    # Word's "Rich Text" and "Web page" formats are text files too: read as a transcript their
+    # markup became the turns ("{\rtf1\ansi ..." as the first speaker's words).
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(WorkbenchError) as err:
+        read_file(path)
+    assert str(err.value) == (f"{name}: this is {what} named .{name.rsplit('.', 1)[1]}, not plain text; "
+                              "open it in Word and save it as .docx")
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    result = CliRunner().invoke(cli, ["--db", db, "ingest", str(path)])
+    assert result.exit_code == 1 and what in result.output and "Traceback" not in result.output
+
+
+def test_a_text_transcript_that_mentions_html_or_braces_is_read_as_text(tmp_path):
+    path = tmp_path / "notat.txt"
+    path.write_text("Intervjuer: Har dere en nettside?\n\nKari Hansen: Ja, men <html> og {rtf} sier meg lite.\n\n"
+                    "Intervjuer: Hvem lager den?\n\nKari Hansen: Kommunen.\n", encoding="utf-8")
+    parsed = read_file(path)
+    assert [t.speaker for t in parsed.turns] == ["Intervjuer", "Kari Hansen", "Intervjuer", "Kari Hansen"]
+    assert "<html> og {rtf}" in parsed.turns[1].text
+
+
 def test_the_cli_shows_one_line_for_a_word_document_named_vtt(tmp_path):
     path = tmp_path / "intervju.vtt"
     path.write_bytes(docx_bytes())

@@ -65,11 +65,12 @@ SRT_HEAD = re.compile(r"\A[\ufeff\s]*\d+[ \t]*\r?\n[ \t]*\d{1,2}:\d{2}:\d{2}[,.]
 
 
 def binary_kind(path: Path, ext: str) -> str | None:
-    """For a text format (.txt, .md, .vtt, .srt): what a file that is no text really is and what
-    to do (a Word document, PDF, old .doc or zip named so); None for a text file."""
+    """For a text format (.txt, .md, .vtt, .srt): what a file that is no plain text really is and
+    what to do (a Word document, PDF, old .doc, zip, RTF file or web page named so); None for a
+    text file."""
     try:
         with open(path, "rb") as f:
-            head = f.read(8)
+            head = f.read(1024)
     except OSError:
         return None
     if head.startswith(OLE_MAGIC):
@@ -81,6 +82,13 @@ def binary_kind(path: Path, ext: str) -> str | None:
             return (f"this is a damaged or incomplete zip file (such as a Word document) named .{ext}, not "
                     "text; copy it again from its source")
         return _zip(path, ext)
+    # Word's "Rich Text" and "Web page" saved under a text name: read as text, their markup would
+    # become the transcript ("{\\rtf1\\ansi ...", "<p class=MsoNormal>").
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"{\\rtf"):
+        return f"this is an RTF file named .{ext}, not plain text; open it in Word and save it as .docx"
+    if text[:15].lower().startswith((b"<!doctype html", b"<html")):
+        return f"this is a web page (HTML) named .{ext}, not plain text; open it in Word and save it as .docx"
     return None
 
 
