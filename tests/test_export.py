@@ -129,7 +129,7 @@ def test_export_quotes(corpus, tmp_path):
     assert rows[2] == ["intervju_fase2.srt", "Prosjektleder 1", "prosjektleder", "fase 2", "00:00:10",
                        "anna", "Handlingsplanen er mer forpliktende nå."]
     x = export_quotes(corpus, tmp_path / "q.xlsx", code="kapasitet", format="xlsx")[0]
-    assert len(rows_of(openpyxl.load_workbook(x)["Sitater"])) == 1 + 3
+    assert len(rows_of(openpyxl.load_workbook(x)["Sitater"])) == 2 + 3  # title row, header, quotes
     c = export_quotes(corpus, tmp_path / "q.csv", code="kapasitet", format="csv", coder="bjorn")
     assert c == [tmp_path / "q.csv"] and len((tmp_path / "q.csv").read_text("utf-8-sig").splitlines()) == 2
 

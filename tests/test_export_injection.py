@@ -64,3 +64,15 @@ def test_csv_leaves_clean_text_and_missing_values_alone(tmp_path):
     with open(path, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     assert rows[1:] == [["– Hybrid kontrakt", "0.5"], ["", ""], ["a-b", "-1.0"]]
+
+
+def test_xlsx_quote_file_title_row_and_rows_stay_text(table, tmp_path):
+    import openpyxl
+
+    table.heading = "Sitater kodet «x»"  # a file of one table with a heading: a title row above the header
+    table.title = '=HYPERLINK("http://x","tittel")'
+    ws = openpyxl.load_workbook(write_xlsx([table], tmp_path / "q.xlsx")[0])["Sitater"]
+    assert ws["A1"].value == table.title and ws["A1"].data_type == "s"
+    assert [ws.cell(row=r, column=1).value for r in range(3, 3 + len(HOSTILE))] == HOSTILE
+    assert not [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    assert ws["A2"].value == "Sitat" and ws.cell(row=3, column=2).number_format == "+0.0%;-0.0%;0.0%"

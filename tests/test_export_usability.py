@@ -355,7 +355,8 @@ def test_a_suffix_of_no_export_format_is_refused_not_doubled(corpus, tmp_path):
 
 # ------------------------------------------------------------------ empty selections, filters in the caption
 
-NOTHING = "Ingen kodede segmenter (sjekk --code, --coder, --actor, --phase, --pilot og om noe er kodet).\n"
+CHECK = "(sjekk --code, --coder, --actor, --phase, --pilot og om noe er kodet)."
+EMPTY = "(ingen rader: ingen kodede segmenter i utvalget)"
 
 
 def test_an_empty_quote_export_warns_and_says_so_in_the_sheet(corpus, tmp_path):
@@ -363,9 +364,11 @@ def test_an_empty_quote_export_warns_and_says_so_in_the_sheet(corpus, tmp_path):
 
     out = tmp_path / "empty.xlsx"  # bjorn coded nothing under styring
     r = invoke(corpus.url, "export", "quotes", "--code", "styring", "--coder", "bjorn", "-o", str(out))
-    assert r.exit_code == 0 and r.output == f"Skrev {out}\n" + NOTHING
+    assert r.exit_code == 0 and r.output == (f"Skrev {out}\nIngen kodede segmenter for «Styring» (styring); "
+                                             f"koder: bjorn. {out} har ingen sitater {CHECK}\n")
     sheet = openpyxl.load_workbook(out).active
-    assert sheet["A2"].value == "(ingen rader: ingen kodede segmenter i utvalget)"
+    assert sheet["A1"].value == "Sitater kodet «Styring» (styring); koder: bjorn"  # the title row
+    assert sheet["A2"].value == "Kilde" and sheet["A3"].value == EMPTY
     r = invoke(corpus.url, "export", "quotes", "--code", "kapasitet", "-o", str(tmp_path / "full.xlsx"))
     assert r.exit_code == 0 and "Ingen kodede" not in r.output
 
@@ -395,3 +398,75 @@ def test_quote_caption_names_the_filters(corpus, tmp_path):
     invoke(corpus.url, "export", "quotes", "--code", "kontrakt", "--pilot", "Midt-Finnmark", "-o", str(tmp_path / "q.md"))
     assert "**Tabell 1: Sitater kodet «Kontraktsform» (kontrakt); pilot: Midt-Finnmark**" in (
         tmp_path / "q.md").read_text(encoding="utf-8")
+
+
+QUOTE_HEADER = ["Kilde", "Taler", "Aktør", "Fase", "Tid/posisjon", "Kodere", "Sitat"]
+
+
+def test_quote_workbook_has_a_title_row_naming_the_filters(corpus, tmp_path):
+    import openpyxl
+
+    out = export_quotes(corpus, tmp_path / "q.xlsx", code="kontrakt", actor="prosjektleder", phase="Fase 2")[0]
+    ws = openpyxl.load_workbook(out)["Sitater"]
+    assert ws["A1"].value == "Sitater kodet «Kontraktsform» (kontrakt); aktør: prosjektleder, fase: fase 2"
+    assert ws["A1"].font.b and [str(r) for r in ws.merged_cells.ranges] == ["A1:G1"]
+    assert [c.value for c in ws[2]] == QUOTE_HEADER and all(c.font.b for c in ws[2])
+    assert ws.freeze_panes == "A3" and ws.auto_filter.ref == "A2:G3"  # on the header row, not the title
+    assert [c.value for c in ws[3]] == ["intervju_fase2.srt", "Prosjektleder 1", "prosjektleder", "fase 2",
+                                        "00:00:10", "anna", "Handlingsplanen er mer forpliktende nå."]
+    assert ws["G3"].alignment.wrap_text and ws["A2"].fill.fgColor.rgb.endswith("DDE4EE")  # header style
+    assert ws["A1"].fill.fgColor.rgb == "00000000"
+    # a workbook of several tables (export tables) keeps its header in row 1
+    book = openpyxl.load_workbook(export_tables(corpus, tmp_path / "t.xlsx", charts=False)[0])
+    assert book["Sitater"]["A1"].value == "Kode" and book["Sitater"].freeze_panes == "A2"
+    assert not book["Sitater"].merged_cells.ranges
+
+
+def test_an_empty_quote_md_names_the_filters_and_says_why(corpus, tmp_path):
+    out = tmp_path / "q.md"
+    r = invoke(corpus.url, "export", "quotes", "--code", "styring", "--coder", "bjorn", "--actor", "prosjektleder",
+               "-o", str(out))
+    assert r.exit_code == 0 and r.output == (
+        f"Skrev {out}\nIngen kodede segmenter for «Styring» (styring); aktør: prosjektleder, koder: bjorn. "
+        f"{out} har ingen sitater {CHECK}\n")
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[:3] == ["# Sitater kodet «Styring»", "",
+                         "**Tabell 1: Sitater kodet «Styring» (styring); aktør: prosjektleder, koder: bjorn**"]
+    header = "| " + " | ".join(QUOTE_HEADER) + " |"
+    assert lines.index(f"*{EMPTY}*") > lines.index(header)  # the note below the (empty) table
+    full = export_quotes(corpus, tmp_path / "full.md", code="kapasitet", format="md")[0]
+    assert "ingen rader" not in full.read_text(encoding="utf-8")
+
+
+def test_an_empty_quote_csv_is_its_header_alone_and_the_warning_names_filters_and_file(corpus, tmp_path):
+    out = tmp_path / "q.csv"
+    r = invoke(corpus.url, "export", "quotes", "--code", "styring", "--coder", "bjorn", "--phase", "fase 1",
+               "-o", str(out))
+    assert r.exit_code == 0 and r.output == (
+        f"Skrev {out}\nIngen kodede segmenter for «Styring» (styring); fase: fase 1, koder: bjorn. "
+        f"{out} har bare overskriftsraden {CHECK}\n")
+    with open(out, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        assert reader.fieldnames == QUOTE_HEADER and list(reader) == []
+    assert out.read_text(encoding="utf-8-sig").splitlines() == [",".join(QUOTE_HEADER)]  # no title, no note
+    # with quotes: the header first, then one row per quote, no title or note line for a program to trip on
+    full = export_quotes(corpus, tmp_path / "full.csv", code="kontrakt", actor="prosjektleder")[0]
+    assert full.read_text(encoding="utf-8-sig").splitlines()[0] == ",".join(QUOTE_HEADER)
+    rows = lines_of(full)
+    assert len(rows) == 2 and {r["Aktør"] for r in rows} == {"prosjektleder"} and list(rows[0]) == QUOTE_HEADER
+
+
+def test_an_empty_released_quote_export_says_no_quote_is_released(released, tmp_path):
+    import openpyxl
+
+    out = tmp_path / "r.xlsx"
+    r = invoke(released.url, "export", "quotes", "--code", "kapasitet", "--suppress", "--phase", "fase 2",
+               "-o", str(out))
+    assert r.exit_code == 0 and r.output.splitlines() == [
+        f"Skrev {out}",
+        f"Ingen frigitte sitater for «Kapasitet» (kapasitet); fase: fase 2. {out} har ingen sitater (sjekk --code, "
+        "--coder, --actor, --phase, --pilot og om noe er frigitt med workbench release)."]
+    ws = openpyxl.load_workbook(out).active
+    assert ws["A1"].value == ("Frigitte sitater kodet «Kapasitet» (kapasitet), pseudonymisert og renset for navn og "
+                              "kontaktopplysninger; fase: fase 2")
+    assert ws["A2"].value == "Kode" and ws["A3"].value == "(ingen rader: ingen frigitte sitater i utvalget)"

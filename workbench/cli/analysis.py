@@ -209,12 +209,25 @@ def quotes_cmd(ctx: click.Context, code: str, fmt: str | None, output: Path, cod
     for f in files:
         click.echo(f"Skrev {f}")
     if getattr(files, "empty", False):
-        click.echo(no_segments("--code, --coder, --actor, --phase, --pilot"), err=True)
+        click.echo(no_quotes(files), err=True)
 
 
 def no_segments(options: str) -> str:
     """The one line of a dashboard or export with nothing coded in the selection."""
     return f"Ingen kodede segmenter (sjekk {options} og om noe er kodet)."
+
+
+def no_quotes(files) -> str:
+    """The one line of a quote export with no quote in the selection: the code and the filters
+    (as in the file's caption), the file written and what it holds, and what to check."""
+    selection = files.subject + (f"; {files.filters}" if files.filters else "")
+    path = files[0] if files else None
+    holds = "har bare overskriftsraden" if str(path).lower().endswith(".csv") else "har ingen sitater"
+    if files.released:
+        return (f"Ingen frigitte sitater for {selection}. {path} {holds} (sjekk --code, --coder, --actor, "
+                "--phase, --pilot og om noe er frigitt med workbench release).")
+    return (f"Ingen kodede segmenter for {selection}. {path} {holds} (sjekk --code, --coder, --actor, "
+            "--phase, --pilot og om noe er kodet).")
 
 
 COMMANDS = [dashboard, export]

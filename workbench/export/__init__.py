@@ -29,14 +29,23 @@ EXPORTERS: dict[str, Callable[[list[Table], Path], list[Path]]] = {
 
 class Written(list):
     """The files an export wrote (tables first); ``empty`` is True when the selection held no
-    coded segment, so that a shell can warn instead of reporting an empty file as done."""
+    coded segment, so that a shell can warn instead of reporting an empty file as done.
+
+    A quote export also says what it selected, for that warning: ``subject`` (the code,
+    "«Kapasitet» (kapasitet)"), ``filters`` (as in the caption, "aktør: prosjektleder"; "" for
+    none) and ``released`` (only quotes released for the resource group)."""
 
     empty: bool = False
+    subject: str = ""
+    filters: str = ""
+    released: bool = False
 
 
-def _written(files: list[Path], empty: bool) -> Written:
+def _written(files: list[Path], empty: bool, **about) -> Written:
     out = Written(files)
     out.empty = bool(empty)
+    for key, value in about.items():
+        setattr(out, key, value)
     return out
 
 
@@ -167,14 +176,20 @@ def export_quotes(db: Database, path: str | Path, *, code: str, format: str | No
     released for the resource group. The interviewers' own turns (actor ``forsker``) are left
     out unless ``include_researchers`` or asked for by ``actor``. ``format`` as in
     ``export_tables`` (default docx). A filter value that is not in the database is an error
-    naming the known values. Returns ``Written`` (``.empty`` when no quote was selected).
-    The caption names the filters (``quote_caption``)."""
+    naming the known values. Returns ``Written`` (``.empty`` when no quote was selected, with
+    what was selected). The caption names the code and the filters (``_filter_caption``): in
+    Word and Markdown above the table, in a workbook as a title row above the header; a CSV
+    file holds the data alone (its header first, only the header when empty), so that programs
+    can read it."""
     format = resolve_format(path, format, "docx")
     writer = _writer(format)
     out = counted_out(include_researchers)
+    label = _code_label(db, code)
     if suppress:
         table = released_quote_table(db, code=code, coder=coder, exclude_actors=out, **filters)
-        table.heading = f"Sitater kodet «{_code_label(db, code)}»"
+        table.heading = f"Sitater kodet «{label}»"
+        table.title = (f"Frigitte sitater kodet «{label}» ({code}), pseudonymisert og renset for navn og "
+                       "kontaktopplysninger")
     else:
         table = code_quote_table(db, code, coder=coder, reveal=reveal, exclude_actors=out, **filters)
     chosen = _filter_caption(db, coder=coder, **filters)
@@ -184,7 +199,8 @@ def export_quotes(db: Database, path: str | Path, *, code: str, format: str | No
     _audit_export(db, user, "export_quotes", files, dict(format=format, code=code, reveal=reveal,
                                                          suppress=suppress,
                                                          include_researchers=include_researchers))
-    return _written(files, empty=table.frame.empty)
+    return _written(files, empty=table.frame.empty, subject=f"«{label}» ({code})", filters=chosen,
+                    released=bool(suppress))
 
 
 __all__ = ["EXPORTERS", "H", "Table", "Written", "export_quotes", "export_tables", "resolve_format", "slug", "write_csv",

@@ -21,6 +21,10 @@ H = dict(actor="Aktør", phase="Fase", code="Kode", code_id="Kode-ID", segments=
          speaker="Taler", position="Tid/posisjon", quote="Sitat", coders="Kodere",
          code_a="Kode A", code_b="Kode B", change="Endring (prosentpoeng)")
 
+# what an empty table says in a workbook or Markdown file, instead of headings alone
+EMPTY_NOTE = "(ingen rader: ingen kodede segmenter i utvalget)"
+NONE_RELEASED = "(ingen rader: ingen frigitte sitater i utvalget)"
+
 
 @dataclass
 class Table:
@@ -33,6 +37,7 @@ class Table:
     signed_percent: list[str] = field(default_factory=list)  # differences shown as +12,5
     wrap: list[str] = field(default_factory=list)            # long text columns
     heading: str | None = None  # document heading when the file holds this table alone (quotes)
+    empty_note: str = EMPTY_NOTE  # why the table is empty, said in the file when it is
 
 
 def counted_out(include_researchers: bool = False) -> tuple[str, ...]:
@@ -262,7 +267,7 @@ def released_quote_table(db: Database, *, code: str | None = None, codes=None, c
     out = pd.DataFrame({H["code"]: q["label"], H["speaker"]: q["speaker"], H["actor"]: q["actor"],
                         H["phase"]: q["phase"], H["quote"]: q["text"]})
     return Table("Frigitte sitater (pseudonymisert og renset for navn og kontaktopplysninger)", out,
-                 "Frigitte sitater", wrap=[H["quote"]])
+                 "Frigitte sitater", wrap=[H["quote"]], empty_note=NONE_RELEASED)
 
 
 def _project_k(db: Database) -> int:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..errors import WorkbenchError
 from ..privacy import FORMULA_START, neutralise_formula
-from .tables import Table, slug
+from .tables import EMPTY_NOTE, Table, slug  # noqa: F401  (EMPTY_NOTE: kept importable from here)
 
 
 def _missing(value) -> bool:
@@ -100,7 +100,6 @@ def check_writable(path: Path, what: str) -> None:
 # ------------------------------------------------------------------------------------ xlsx
 
 SHEET_MAX = 31  # Excel's limit on a sheet name
-EMPTY_NOTE = "(ingen rader: ingen kodede segmenter i utvalget)"
 
 
 def _tail(name: str, start: int) -> str:
@@ -156,9 +155,29 @@ def _append_text_safe(ws, values: list) -> None:
             cell.quotePrefix = True   # Excel keeps it text when the cell is edited
 
 
+def _quote_file(tables: list[Table]) -> bool:
+    """True for a file that holds one table alone under a heading of its own (a quote file)."""
+    return len(tables) == 1 and bool(tables[0].heading)
+
+
+def _title_row(ws, title: str, columns: int) -> None:
+    """Row 1: the table's caption (what it is a selection of), bold, merged across the columns."""
+    from openpyxl.styles import Alignment, Font
+
+    _append_text_safe(ws, [title])
+    cell = ws.cell(row=1, column=1)
+    cell.font = Font(bold=True, size=12)
+    cell.alignment = Alignment(vertical="top", wrap_text=True)
+    if columns > 1:
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=columns)
+
+
 def write_xlsx(tables: list[Table], path: Path) -> list[Path]:
     """One sheet per table: bold frozen header row, filters, fitted widths, % formats.
 
+    A quote file (one table with a heading) gets a title row above the header: the caption
+    naming the code and the filters, as in the Word file, so a sheet passed on says what it is
+    a selection of. An empty table says why in the row below the header (``Table.empty_note``).
     Text that starts like a formula is stored as a text cell, never as a live formula."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -166,25 +185,30 @@ def write_xlsx(tables: list[Table], path: Path) -> list[Path]:
 
     path = _file(path, ".xlsx", file_stem(tables))
     check_writable(path, "workbook")
+    titled = _quote_file(tables)
+    head = 2 if titled else 1  # the header row
     wb = Workbook()
     wb.remove(wb.active)
     for table, sheet in zip(tables, sheet_names([t.name for t in tables])):
         ws = wb.create_sheet(sheet)
         cols = list(table.frame.columns)
+        if titled:
+            _title_row(ws, table.title, len(cols))
         _append_text_safe(ws, cols)
         for row in table.frame.itertuples(index=False):
             _append_text_safe(ws, [None if _missing(v) else (v.item() if hasattr(v, "item") else v)
                                    for v in row])
         if table.frame.empty:  # say so, rather than a sheet of headings alone
-            ws.append([EMPTY_NOTE])
-            ws.cell(row=2, column=1).font = Font(italic=True)
-        for cell in ws[1]:
+            _append_text_safe(ws, [table.empty_note])
+            ws.cell(row=head + 1, column=1).font = Font(italic=True)
+        for cell in ws[head]:
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="DDE4EE")
             cell.alignment = Alignment(vertical="top", wrap_text=True)
-        ws.freeze_panes = "A2"
+        ws.freeze_panes = f"A{head + 1}"
         if cols:
-            ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{1 if table.frame.empty else ws.max_row}"
+            last = head if table.frame.empty else ws.max_row
+            ws.auto_filter.ref = f"A{head}:{get_column_letter(len(cols))}{last}"
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         for i, col in enumerate(cols, 1):
             letter = get_column_letter(i)
@@ -196,11 +220,17 @@ def write_xlsx(tables: list[Table], path: Path) -> list[Path]:
                 ws.column_dimensions[letter].width = 80
             else:
                 ws.column_dimensions[letter].width = min(max(8, longest + 2), 50)
-            for cell in ws[letter][1:]:
+            for cell in ws[letter][head:]:
                 if fmt:
                     cell.number_format = fmt
                 if col in table.wrap:
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if titled:
+            ws.print_title_rows = f"{head}:{head}"  # the header on every printed page
+            across = sum(ws.column_dimensions[get_column_letter(i)].width or 8
+                         for i in range(1, max(len(cols), 1) + 1))
+            lines = -(-len(table.title) * 12 // (10 * max(int(across), 1)))  # 12 pt bold: wider
+            ws.row_dimensions[1].height = 18 * max(1, lines)  # Excel does not fit merged rows
     if not tables:
         wb.create_sheet("Tom")
     wb.save(path)
@@ -495,11 +525,15 @@ def markdown_table(table: Table) -> str:
 
 
 def write_md(tables: list[Table], path: Path) -> list[Path]:
-    """One Markdown file with a caption line and a pipe table per table."""
+    """One Markdown file with a caption line and a pipe table per table (for a quote file the
+    caption names the code and the filters); an empty table is followed by a line saying why
+    (``Table.empty_note``, as in the workbook)."""
     path = _file(path, ".md", file_stem(tables))
     check_writable(path, "Markdown file")
     parts = [f"# {docx_heading(tables)}", ""]
     for n, table in enumerate(tables, 1):
         parts += [f"**Tabell {n}: {table.title}**", "", markdown_table(table), ""]
+        if table.frame.empty:
+            parts += [f"*{table.empty_note}*", ""]
     path.write_text("\n".join(parts), encoding="utf-8")
     return [path]
