@@ -21,16 +21,25 @@ def import_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
 @click.pass_context
 def qdpx(ctx: click.Context, file: Path, coder_prefix: str | None, as_json: bool) -> None:
-    """Import FILE.qdpx (or a bare project.qde): sources, codes, coders, codings and memos, all or nothing."""
+    """Import FILE.qdpx (or a bare project.qde): sources, codes, coders, codings and memos.
+
+    A file that cannot be read changes nothing (exit 1, one line). Exits 1 when a source,
+    selection, coding or note of the file was left out: the summary's line "Ikke importert: ..."
+    counts it and the warnings name each item (with --json: "partial" and "skipped"); what could
+    be imported is stored all the same. Variables, cases and sets left out are counted in the
+    same line but leave the exit status 0.
+    """
     from ..refi.importer import import_qdpx
 
     report = import_qdpx(open_db(ctx, create=True), file, coder_prefix=coder_prefix, user=acting_user(ctx))
     if as_json:
         echo_json(report.to_dict())
-        return
-    click.echo(report.summary())
-    for warning in report.warnings:
-        click.echo(f"Advarsel: {warning}", err=True)
+    else:
+        click.echo(report.summary())
+        for warning in report.warnings:
+            click.echo(f"Advarsel: {warning}", err=True)
+    if report.partial:
+        ctx.exit(1)
 
 
 COMMANDS = [import_group]

@@ -4,7 +4,10 @@ the current database, as new sources, codes, coders, codings (origin ``imported`
 ``import_qdpx(db, path)`` reads a ``.qdpx`` archive (or a bare ``project.qde``) and stores it in
 ONE transaction: a file that cannot be read changes nothing, and the error is one line naming the
 file, the element or GUID and the fix. Problems with single items (a reference to nothing, a
-missing source file, a selection outside its text) are warnings; the rest is imported.
+missing source file, a selection outside its text) are warnings; the rest is imported. A warning
+that something of the file was left out is counted by kind in ``ImportReport.skipped`` (see
+``SKIPPED_KINDS``; ``_Importer.skip``), and then ``ImportReport.partial`` is true, the summary has
+a line "Ikke importert: ..." and ``workbench import qdpx`` exits 1 (what was imported is kept).
 
 What other tools really write, and how it is read:
 
@@ -79,7 +82,8 @@ Everything else:
 * Notes become memos where they are attached to something imported: a code (``Code/NoteRef``),
   a source, a selection or a coding (its first piece; a selection without codings: its turn), a
   QualCoder annotation (a note with its own selection, referred to by a source: its turn), or a
-  ``Link`` between a note and one of these. Other notes are listed in one warning.
+  ``Link`` between a note and one of these. Other notes are listed in one warning. Sets, graphs
+  and other links are not kept (one warning counts them).
 * Cases: where a case's name is a speaker label in a source the case refers to (any imported
   source when it refers to none), the speakers get the case's actor, organisation and pilot
   (variables named actor/aktør, organisation/organisasjon, pilot). Source variables named
@@ -163,6 +167,19 @@ CASE_VARIABLES = {
     "pilot": ("pilot",),
 }
 _SKIPPED_SOURCES = {"PDFSource": "PDF", "PictureSource": "bilde", "AudioSource": "lyd", "VideoSource": "video"}
+#: What an import can leave out of the file (``ImportReport.skipped``), in the order the summary
+#: names them, with the Norwegian words for one and for more.
+SKIPPED_KINDS = {
+    "sources": ("kilde", "kilder"),              # whole sources (their codings are counted as codings too)
+    "selections": ("utvalg", "utvalg"),          # selections in imported sources
+    "codings": ("koding", "kodinger"),           # codings, also those of a skipped source or selection
+    "notes": ("notat", "notater"),               # notes stored nowhere, or whose text could not be read
+    "cases": ("kasus", "kasus"),                 # cases whose variables were not used
+    "variables": ("variabel", "variabler"),      # variables with no field in the workbench
+    "values": ("variabelverdi", "variabelverdier"),   # values that fit no field, or of no <Variable>
+    "other": ("annet element", "andre elementer"),   # elements the workbench has no place for (sets, graphs ...)
+}
+MATERIAL_KINDS = ("sources", "selections", "codings", "notes")  # what makes an import partial (exit 1)
 _REMOVED = re.compile(r"\r(?=\n)|\x00")
 _ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
 
@@ -190,6 +207,7 @@ class ImportReport:
     fields_set: int = 0                                       # source fields set from variables
     readings: dict[str, str] = field(default_factory=dict)    # source -> offset reading used
     warnings: list[str] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)     # kind (SKIPPED_KINDS) -> how many left out
     placements: dict[str, list[tuple[int, int, int]]] = field(default_factory=dict)
     codebook_version: int | None = None
 
@@ -197,6 +215,20 @@ class ImportReport:
     def nothing_new(self) -> bool:
         return not (self.sources or self.codes_added or self.codings or self.memos
                     or self.speakers_updated or self.fields_set)
+
+    @property
+    def partial(self) -> bool:
+        """True when research material of the file was left out: a source, selection, coding or
+        note (named in ``warnings``, counted in ``skipped``). Variables, cases and sets left out
+        are counted too but do not make an import partial: most tools' projects carry variables
+        the workbench has no field for, and the texts, codings and memos are all there."""
+        return any(self.skipped.get(kind) for kind in MATERIAL_KINDS)
+
+    def skipped_line(self) -> str:
+        """The summary's line on what was left out ("" when nothing was)."""
+        parts = [f"{n} {SKIPPED_KINDS[kind][n != 1]}" for kind in SKIPPED_KINDS
+                 if (n := self.skipped.get(kind, 0))]
+        return f"Ikke importert: {', '.join(parts)} (se advarslene)." if parts else ""
 
     def summary(self) -> str:
         """A few Norwegian lines, like the ingest summary."""
@@ -211,6 +243,8 @@ class ImportReport:
             lines.append(f"Ingenting nytt: alt i {self.file} er importert fra før." if
                          (self.reused or self.codes_kept or self.codings_existing)
                          else f"Ingenting å importere fra {self.file}.")
+        if any(self.skipped.values()):
+            lines.append(self.skipped_line())
         if self.reused:
             shown = ", ".join(self.reused[:10]) + (f" og {len(self.reused) - 10} til" if len(self.reused) > 10 else "")
             lines.append(f"Slått sammen med kilder som har samme tekst i databasen (ingen nye kopier): {shown}.")
@@ -232,6 +266,7 @@ class ImportReport:
         d = asdict(self)
         d["placements"] = len(self.placements)
         d["nothing_new"] = self.nothing_new
+        d["partial"] = self.partial
         return d
 
 
@@ -1004,6 +1039,7 @@ class _Importer:
         self.warn = self.report.warnings.append
         self.unknown_users: set[str] = set()
         self.unused_variables: set[str] = set()
+        self.notes_lost: set[str] = set()       # notes whose text could not be read (counted as skipped)
         self.segment_map, problem = segment_map(container, self.name)
         if problem:
             self.warn(problem)
@@ -1062,9 +1098,9 @@ class _Importer:
             elif kind:
                 n = sum(1 for c in el.iter() if _local(c) == "Coding")
                 what = _SKIPPED_SOURCES.get(kind, kind)
-                self.warn(f"{self.name}: {kind} {el.get('name') or g!r} ({what}) is not supported; skipped"
+                self.skip(f"{self.name}: {kind} {el.get('name') or g!r} ({what}) is not supported; skipped"
                           + (f" with its {n} codings" if n else "") + "; import it with `workbench ingest` if "
-                          "it has a text version")
+                          "it has a text version", sources=1, codings=n)
         for g in sorted(set(source_names) & set(code_names)):
             raise InputError(f"{self.name}: GUID {g} is used by the code {code_names[g]!r} and by the source "
                              f"{source_names[g]!r}; every object needs a GUID of its own: export the project again "
@@ -1087,6 +1123,14 @@ class _Importer:
                 for r in _kids(el, "NoteRef"):
                     self.code_notes.append((_guid(el.get("guid")), _guid(r.get("targetGUID"))))
         self.project_notes = [_guid(r.get("targetGUID")) for r in _kids(root, "NoteRef")]
+        sets_el, graphs_el = _kid(root, "Sets"), _kid(root, "Graphs")
+        other = {"Set": len(_kids(sets_el, "Set")) if sets_el is not None else 0,
+                 "Graph": len(_kids(graphs_el, "Graph")) if graphs_el is not None else 0,
+                 "Link": sum((a in self.notes) == (b in self.notes) for a, b in self.links)}
+        if any(other.values()):
+            self.skip(f"{self.name}: {', '.join(f'{n} <{k}>' for k, n in other.items() if n)} elements are not "
+                      "supported (the workbench keeps no sets or graphs, and links only between a note and what it "
+                      "is about); skipped", other=sum(other.values()))
         if self.renamed:
             self.warn(f"{self.name}: {renamed_warning(self.renamed)}")
         if self.container.unsafe:
@@ -1114,28 +1158,51 @@ class _Importer:
                     kept.append(sel)
                     continue
                 where, first = seen[sel.guid]
-                self.warn(f"{self.name}: selection GUID {sel.guid} is used twice ({where!r} {first.start}-{first.end} "
+                self.skip(f"{self.name}: selection GUID {sel.guid} is used twice ({where!r} {first.start}-{first.end} "
                           f"and {src.name!r} {sel.start}-{sel.end}); the first was imported, the second skipped "
-                          f"with its {len(sel.codings)} codings")
+                          f"with its {len(sel.codings)} codings", selections=1, codings=len(sel.codings))
             src.selections = kept
 
     def warn_all(self, items: Iterable[str]) -> None:
         for w in items:
             self.warn(f"{self.name}: {w}")
 
+    def skip(self, message: str, **counts: int) -> None:
+        """Warn that something of the file was left out, and count it by kind (``SKIPPED_KINDS``) in
+        ``report.skipped``, e.g. ``skip(msg, selections=1, codings=3)``. Every warning saying that
+        data of the file was not imported goes through here; the others (``warn``) are notes on data
+        imported otherwise (renamed, read from elsewhere, credited to the creator ...) and on
+        references to nothing (a NoteRef or a case's SourceRef naming no object of the file: the
+        file holds nothing there to import)."""
+        self.warn(message)
+        for kind, n in counts.items():
+            if kind not in SKIPPED_KINDS:
+                raise ValueError(f"unknown kind of skipped item: {kind}")
+            if n:
+                self.report.skipped[kind] = self.report.skipped.get(kind, 0) + n
+
     def _note(self, el: Any) -> _Note:
         text = _text_of(_kid(el, "PlainTextContent")).strip()
+        label = (el.get("name") or "").strip() or _guid(el.get("guid"))
+        lost = ""   # why the text file named by plainTextPath was not read
         if not text and el.get("plainTextPath"):
             member, note = self.container.locate(el.get("plainTextPath"))
-            if note:
-                self.warn(f"{self.name}: note {(el.get('name') or '').strip() or _guid(el.get('guid'))!r}: {note}")
             if member is not None:
                 try:
                     text = SourceText(decode_text(self.container.read(member))[0]).text.strip()
-                except (OSError, KeyError, zipfile.BadZipFile):
-                    text = ""
+                except (OSError, KeyError, zipfile.BadZipFile) as exc:
+                    text, lost = "", f"{member} cannot be read ({type(exc).__name__})"
+            else:
+                lost = note or f"{el.get('plainTextPath')} is not in the {self.container.kind}"
+            if note and not lost:
+                self.warn(f"{self.name}: note {label!r}: {note}")
         if not text:
             text = _text_of(_kid(el, "Description")).strip()
+        if lost and not text:   # the note's own text is lost (a memo holds its name at most)
+            self.notes_lost.add(_guid(el.get("guid")))
+            self.skip(f"{self.name}: note {label!r}: {lost}; its text was not imported", notes=1)
+        elif lost:
+            self.warn(f"{self.name}: note {label!r}: {lost}; its Description was stored instead")
         user = _guid(el.get("creatingUser"))
         sels = [s for s in (_selection(p, user) for p in _kids(el, "PlainTextSelection")) if s]
         return _Note(_guid(el.get("guid")), (el.get("name") or "").strip(), text, user,
@@ -1206,17 +1273,19 @@ class _Importer:
         except InputError:
             raise
         except Exception as exc:  # a damaged member or Word file: this source only
-            self.warn(f"{self.name}: source {name!r} (GUID {g}): {where or 'its text'} cannot be read "
-                      f"({type(exc).__name__}); skipped")
+            n = sum(len(s.codings) for s in src.selections)
+            self.skip(f"{self.name}: source {name!r} (GUID {g}): {where or 'its text'} cannot be read "
+                      f"({type(exc).__name__}); skipped" + (f" with its {n} codings" if n else ""),
+                      sources=1, codings=n)
             src.raw = None
             return src
         if src.raw is None:
             n = sum(len(s.codings) for s in src.selections)
             missing = where or "no plainTextPath, PlainTextContent or richTextPath"
             why = "; ".join(lookup) if lookup else f"{missing} is not in the {self.container.kind}"
-            self.warn(f"{self.name}: source {name!r} (GUID {g}): {why}; skipped"
+            self.skip(f"{self.name}: source {name!r} (GUID {g}): {why}; skipped"
                       + (f" with its {n} codings" if n else "")
-                      + "; export the project with its source files")
+                      + "; export the project with its source files", sources=1, codings=n)
         elif lookup:
             self.warn(f"{self.name}: source {name!r}: {'; '.join(lookup)}; its text was read from "
                       f"{src.origin_of_text}")
@@ -1247,8 +1316,8 @@ class _Importer:
                     if src.raw is not None:
                         self.store_source(src)
                 for code_id, n in self.skipped_uncodable.items():
-                    self.warn(f"{self.name}: {n} codings on code {code_id} were skipped: it is a theme that cannot "
-                              "be coded (codable: false); code them on one of its children")
+                    self.skip(f"{self.name}: {n} codings on code {code_id} were skipped: it is a theme that cannot "
+                              "be coded (codable: false); code them on one of its children", codings=n)
                 self.store_cases()
                 self.store_memos()
                 for g in self.users:   # users without new codings are coders too (README)
@@ -1266,7 +1335,8 @@ class _Importer:
                     "codes_added": self.report.codes_added, "codings": self.report.codings,
                     "codings_existing": self.report.codings_existing,
                     "coders": self.report.coders, "memos": self.report.memos,
-                    "readings": self.report.readings, "warnings": len(self.report.warnings)})
+                    "readings": self.report.readings, "warnings": len(self.report.warnings),
+                    "skipped": self.report.skipped})
         except _NothingNew:
             pass
         return self.report
@@ -1429,8 +1499,8 @@ class _Importer:
         name = src.name
         if not text.strip():
             n = sum(len(s.codings) for s in src.selections)
-            self.warn(f"{self.name}: source {name!r} (GUID {src.guid}) has no text; skipped"
-                      + (f" with its {n} codings" if n else ""))
+            self.skip(f"{self.name}: source {name!r} (GUID {src.guid}) has no text; skipped"
+                      + (f" with its {n} codings" if n else ""), sources=1, codings=n)
             return
         digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
         row = self._stored_source(name, text, digest)
@@ -1445,7 +1515,9 @@ class _Importer:
         segs = list(self.s.execute(select(Segment.id, Segment.index, Segment.start_char, Segment.end_char)
                                    .where(Segment.source_id == row.id).order_by(Segment.index)).all())
         if not segs:
-            self.warn(f"{self.name}: source {row.file_name!r} has no segments; its selections were skipped")
+            self.skip(f"{self.name}: source {row.file_name!r} has no segments; its selections were skipped",
+                      selections=sum(not s.whole for s in src.selections),
+                      codings=sum(len(s.codings) for s in src.selections))
             return
         bounds = zones(text, [(s[2], s[3]) for s in segs])
 
@@ -1464,23 +1536,25 @@ class _Importer:
         by_pos = segs
         for sel in src.selections:
             if sel.problem:
-                self.warn(f"{self.name}: selection {sel.guid} in {row.file_name!r}: {sel.problem}; "
-                          f"skipped with its {len(sel.codings)} codings")
+                self.skip(f"{self.name}: selection {sel.guid} in {row.file_name!r}: {sel.problem}; "
+                          f"skipped with its {len(sel.codings)} codings", selections=1, codings=len(sel.codings))
                 continue
             span = mapped.get(id(sel))
             if src.repaired and span is not None and span[0] < span[1] and not sel.whole:
                 doubt = self._doubtful(text, span, sel)
                 if doubt:
-                    self.warn(f"{self.name}: selection {sel.guid} in {row.file_name!r} ({sel.start}-{sel.end}): "
+                    self.skip(f"{self.name}: selection {sel.guid} in {row.file_name!r} ({sel.start}-{sel.end}): "
                               f"the file mixes UTF-8 and Windows-1252, so the other tool may have counted its "
                               f"characters otherwise, and here it {doubt}; skipped with its {len(sel.codings)} "
-                              "codings (save the source as UTF-8 in the other tool and export again)")
+                              "codings (save the source as UTF-8 in the other tool and export again)",
+                              selections=1, codings=len(sel.codings))
                     continue
             if span is None or span[0] >= span[1]:
                 what = "is empty" if span is not None or sel.start == sel.end else \
                     f"lies outside the text ({len(text)} characters) read as {READINGS[reading].split(' (')[0]}"
-                self.warn(f"{self.name}: selection {sel.guid} in {row.file_name!r} "
-                          f"({sel.start}-{sel.end}) {what}; skipped with its {len(sel.codings)} codings")
+                self.skip(f"{self.name}: selection {sel.guid} in {row.file_name!r} "
+                          f"({sel.start}-{sel.end}) {what}; skipped with its {len(sel.codings)} codings",
+                          selections=1, codings=len(sel.codings))
                 continue
             parts = [(by_pos[k], a, b) for k, a, b in pieces(text, bounds, span[0], span[1])]
             self.placed[sel.guid] = parts
@@ -1488,8 +1562,8 @@ class _Importer:
             for cguid, code_guid, user_guid, created in sel.codings:
                 code_id = self.code_ids.get(code_guid)
                 if code_id is None:
-                    self.warn(f"{self.name}: coding {cguid or '?'} in {row.file_name!r} refers to code "
-                              f"{code_guid or '(none)'}, which is not in the project's codebook; skipped")
+                    self.skip(f"{self.name}: coding {cguid or '?'} in {row.file_name!r} refers to code "
+                              f"{code_guid or '(none)'}, which is not in the project's codebook; skipped", codings=1)
                     continue
                 if code_guid in self.uncodable:
                     self.skipped_uncodable[code_id] = self.skipped_uncodable.get(code_id, 0) + 1
@@ -1567,7 +1641,9 @@ class _Importer:
             self.warn(f"{self.name}: source {name!r}: {len(parse_warnings)} notes from the turn detection, "
                       f"the first: {parse_warnings[0]}")
         if not segs:
-            self.warn(f"{self.name}: source {name!r} has no text; skipped")
+            n = sum(len(s.codings) for s in src.selections)
+            self.skip(f"{self.name}: source {name!r} has no text; skipped" + (f" with its {n} codings" if n else ""),
+                      sources=1, codings=n)
             return None
         stored = name[:480]
         n = 2
@@ -1607,7 +1683,8 @@ class _Importer:
     def _variable_field(self, var_guid: str, table: dict[str, tuple[str, ...]], where: str) -> str | None:
         name = self.variables.get(var_guid)
         if name is None:
-            self.warn(f"{self.name}: {where}: VariableRef {var_guid} is not a <Variable> of the project; skipped")
+            self.skip(f"{self.name}: {where}: VariableRef {var_guid} is not a <Variable> of the project; skipped",
+                      values=1)
             return None
         low = name.strip().lower()
         for fld, names in table.items():
@@ -1626,21 +1703,21 @@ class _Importer:
             if fld == "kind":
                 value = value.lower()
                 if value not in KINDS:
-                    self.warn(f"{self.name}: source {row.file_name!r}: kind {value!r} is not one of "
-                              f"{', '.join(KINDS)}; left empty")
+                    self.skip(f"{self.name}: source {row.file_name!r}: kind {value!r} is not one of "
+                              f"{', '.join(KINDS)}; left empty", values=1)
                     continue
             elif fld == "language":
                 value = value.lower().replace(" ", "")
                 if value not in LANGUAGES:
-                    self.warn(f"{self.name}: source {row.file_name!r}: language {value!r} is not one of "
-                              f"{', '.join(LANGUAGES)}; left empty")
+                    self.skip(f"{self.name}: source {row.file_name!r}: language {value!r} is not one of "
+                              f"{', '.join(LANGUAGES)}; left empty", values=1)
                     continue
             elif fld == "date":
                 try:
                     value = parse_date(value)
                 except ValueError as exc:
-                    self.warn(f"{self.name}: source {row.file_name!r}: date {value!r} cannot be read ({exc}); "
-                              "left empty")
+                    self.skip(f"{self.name}: source {row.file_name!r}: date {value!r} cannot be read ({exc}); "
+                              "left empty", values=1)
                     continue
             limit = {"kind": 40, "phase": 40, "pilot": 100, "county": 100, "date": 20, "language": 10}[fld]
             setattr(row, fld, value[:limit])
@@ -1680,12 +1757,12 @@ class _Importer:
             if values and not matched:
                 unmatched.append(case["name"])
         if unmatched:
-            self.warn(f"{self.name}: {len(unmatched)} cases match no speaker label in the imported sources, so "
+            self.skip(f"{self.name}: {len(unmatched)} cases match no speaker label in the imported sources, so "
                       f"their variables were not used: {', '.join(sorted(unmatched)[:10])}"
-                      + (" ..." if len(unmatched) > 10 else ""))
+                      + (" ..." if len(unmatched) > 10 else ""), cases=len(unmatched))
         if self.unused_variables:
-            self.warn(f"{self.name}: variables with no field in the workbench were not imported: "
-                      f"{', '.join(sorted(self.unused_variables))}")
+            self.skip(f"{self.name}: variables with no field in the workbench were not imported: "
+                      f"{', '.join(sorted(self.unused_variables))}", variables=len(self.unused_variables))
         self.s.flush()
 
     # ---------------------------------------------------------------- memos
@@ -1784,6 +1861,7 @@ class _Importer:
         self.s.flush()
         loose = [n.name or g for g, n in self.notes.items() if g not in attached]
         if loose:
-            self.warn(f"{self.name}: {len(loose)} notes are attached to nothing imported (the project, a set, a "
+            self.skip(f"{self.name}: {len(loose)} notes are attached to nothing imported (the project, a set, a "
                       f"case or a skipped source) and were not stored: {', '.join(repr(x) for x in loose[:5])}"
-                      + (" ..." if len(loose) > 5 else ""))
+                      + (" ..." if len(loose) > 5 else ""),
+                      notes=sum(g not in self.notes_lost for g, n in self.notes.items() if g not in attached))
