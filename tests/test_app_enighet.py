@@ -221,3 +221,61 @@ def test_one_disagreement_is_one_tur(small_db):
     at = open_page(PAGE, "kari")
     assert len(at.selectbox(key="disagreement").options) == 1
     assert any(c.value.startswith("1 tur der kodene er ulike.") for c in at.caption)
+
+
+# ------------------------------------------------------------------------ Angre of a consensus
+
+UNDONE = ("Angret konsensus for tur 3 i fg_fase1.txt (2 koder: «Kapasitet», «Hybrid kontrakt»); turen har ingen "
+          "registrert konsensus nå.")
+
+
+def _save_consensus(at, db, codes):
+    at.multiselect(key="konsensus_fg_fase1.txt_3").set_value(codes)
+    at.button(key="save_consensus").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    konsensus = [(c.source, c.turn, c.code) for c in list_codings(db, coder="konsensus", user="kari")]
+    assert konsensus == [("fg_fase1.txt", 3, c) for c in codes]
+
+
+def test_angre_on_koding_takes_back_a_consensus_saved_on_enighet_and_says_so(small_db):
+    """A consensus saved on Enighet is this tab's last action: "Angre" on the Koding page takes the
+    whole step back (both konsensus codings), says so, and goes on to nothing else of the tab's."""
+    at = open_page(PAGE, "kari")
+    _save_consensus(at, small_db, ["kapasitet", "kontrakt.hybrid"])
+    assert any("«Angre» tar den tilbake" in md_unescape(s.value) for s in at.success)
+    at.switch_page("views/koding.py").run()
+    assert not at.exception and at.title[0].value == "Koding"
+    at.button(key="undo").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert list_codings(small_db, coder="konsensus", user="kari") == []
+    assert [md_unescape(s.value) for s in at.success] == [UNDONE]
+    undo = list_audit(small_db, user="kari", action="undo")
+    assert undo and undo[-1].user == "kari" and undo[-1].detail["action"] == "consensus"
+    at.button(key="undo").click().run()  # nothing more from this tab: the coders' codings stay
+    assert any("ingenting mer å angre" in i.value for i in at.info)
+    assert len(list_codings(small_db, coder="anna", user="kari")) == 4
+    # back on Enighet the turn has no consensus again, and its box starts from what all agree on
+    at.switch_page(PAGE).run()
+    assert at.selectbox(key="disagreement").options[0] == "fg_fase1.txt · tur 3 · Rådgiver SF"
+    assert at.multiselect(key="konsensus_fg_fase1.txt_3").value == []
+
+
+def test_angre_on_enighet_takes_back_the_consensus_just_saved_and_then_the_one_before(small_db):
+    at = open_page(PAGE, "kari")
+    _save_consensus(at, small_db, ["kontrakt.hybrid"])
+    _save_consensus(at, small_db, ["kapasitet", "kontrakt.hybrid"])
+    at.button(key="undo").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert [md_unescape(s.value) for s in at.success] == [
+        "Angret konsensus for tur 3 i fg_fase1.txt (2 koder: «Kapasitet», «Hybrid kontrakt»); konsensus er igjen "
+        "«Hybrid kontrakt»."]
+    assert [c.code for c in list_codings(small_db, coder="konsensus", user="kari")] == ["kontrakt.hybrid"]
+    # the box shows the consensus stored now, not what was picked before the undo
+    assert at.multiselect(key="konsensus_fg_fase1.txt_3").value == ["kontrakt.hybrid"]
+    at.button(key="undo").click().run()
+    assert [md_unescape(s.value) for s in at.success] == [
+        "Angret konsensus for tur 3 i fg_fase1.txt (1 kode: «Hybrid kontrakt»); turen har ingen registrert "
+        "konsensus nå."]
+    assert list_codings(small_db, coder="konsensus", user="kari") == []
+    assert at.selectbox(key="disagreement").options[0] == "fg_fase1.txt · tur 3 · Rådgiver SF"
+    assert at.multiselect(key="konsensus_fg_fase1.txt_3").value == []

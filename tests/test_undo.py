@@ -448,6 +448,100 @@ def test_undoing_a_consensus_someone_replaced_since_is_skipped_naming_them(corpu
     assert done["consensus"] == ["kontrakt.relasjonell"] and _konsensus(db) == [(3, "kontrakt.relasjonell")]
 
 
+def test_record_consensus_gives_its_event_so_that_a_sessions_undo_takes_back_the_step(corpus):
+    """The app's "Angre" undoes only its own session's events: record_consensus says which entry
+    is the step (``event``), and undo_last(events=...) takes it back as a whole, naming its codes."""
+    from workbench.agreement import ConsensusRecords, record_consensus
+
+    db = corpus["db"]
+    apply_code(db, FG, 3, "kontrakt.hybrid", user="kari")
+    records = record_consensus(db, FG, 3, ["kontrakt.relasjonell", "styring.nettverk"], user="kari")
+    assert isinstance(records, ConsensusRecords) and records.event is not None
+    assert [r.code for r in records] == ["kontrakt.relasjonell", "styring.nettverk"]
+    assert _last_consensus(db) == ("segment", [], ["kontrakt.relasjonell", "styring.nettverk"])
+    nothing = record_consensus(db, FG, 2, "-", user="kari")  # no code applies: still an event
+    assert nothing == [] and nothing.event > records.event
+
+    done = undo_last(db, user="kari", events={records.event})
+    assert (done["action"], done["turn"], done["undone"], done["consensus"], done["codings"]) == (
+        "consensus", 3, ["kontrakt.relasjonell", "styring.nettverk"], None, 2)
+    assert _konsensus(db) == []
+    with pytest.raises(NotFound):  # nothing else of that session's
+        undo_last(db, user="kari", events={records.event})
+    done = undo_last(db, user="kari", events={nothing.event})
+    assert (done["action"], done["turn"], done["undone"], done["consensus"]) == ("consensus", 2, [], None)
+    assert _mine(db) == [(3, "kontrakt.hybrid", None, None, "manual")]  # not in the session's events
+
+
+def _made_last_year(db, coding_id: int):
+    """Date a coding back (as one made long ago): returns its created_at (aware, UTC)."""
+    import datetime as dt
+
+    from workbench.store import Coding
+
+    when = dt.datetime(2023, 4, 18, 9, 30, 15, 123456, tzinfo=dt.timezone.utc)
+    with db.transaction("oppsett") as tx:
+        tx.session.get(Coding, coding_id).created_at = when
+    return when
+
+
+def _created(db, coder="kari"):
+    """Coding id -> created_at as an aware datetime (SQLite gives naive UTC, PostgreSQL the session's zone)."""
+    import datetime as dt
+
+    return {c.id: dt.datetime.fromisoformat(c.to_dict()["created_at"]) for c in list_codings(db, coder=coder)}
+
+
+def test_an_undone_removal_puts_the_coding_back_with_its_original_created_at(corpus):
+    db = corpus["db"]
+    one = apply_code(db, FG, 1, "kontrakt.hybrid", user="kari")
+    whole = apply_code(db, FG, 2, "styring.nettverk", user="kari")
+    span = apply_code(db, FG, 2, "styring.nettverk", user="kari", span=(0, 6))
+    first = _made_last_year(db, one.id)
+    before = _created(db)
+    assert before[one.id] == first and before[one.id].microsecond == 123456
+
+    removed = remove_coding(db, one.id, user="kari")
+    assert removed.created_at is not None
+    undo_last(db, user="kari")
+    assert _created(db) == before and _created(db)[one.id] == first
+
+    assert len(remove_code(db, FG, 2, "styring.nettverk", user="kari")) == 2  # one action, two codings
+    undo_last(db, user="kari")
+    assert _created(db) == before and {whole.id, span.id} <= set(before)
+
+
+def test_a_consensus_coding_put_back_by_undo_keeps_its_created_at(corpus):
+    from workbench.agreement import record_consensus
+
+    db = corpus["db"]
+    [agreed] = record_consensus(db, FG, 3, ["kontrakt.relasjonell"], user="kari")
+    first = _made_last_year(db, agreed.id)
+    record_consensus(db, FG, 3, ["styring.nettverk"], user="kari")  # removes the first one
+    undo_last(db, user="kari")
+    assert _created(db, "konsensus") == {agreed.id: first}
+
+
+def test_a_removal_recorded_before_created_at_was_kept_comes_back_made_now(corpus):
+    """Removals audited before this version kept no created_at: undo puts the coding back as made now."""
+    import datetime as dt
+
+    from workbench.store import AuditEvent
+
+    db = corpus["db"]
+    one = apply_code(db, FG, 1, "kontrakt.hybrid", user="kari")
+    _made_last_year(db, one.id)
+    removed = remove_coding(db, one.id, user="kari")
+    with db.transaction("oppsett") as tx:
+        ev = tx.session.get(AuditEvent, removed.event)
+        assert dt.datetime.fromisoformat(ev.detail["created_at"]) == dt.datetime(2023, 4, 18, 9, 30, 15, 123456,
+                                                                                 tzinfo=dt.timezone.utc)
+        ev.detail = {k: v for k, v in ev.detail.items() if k != "created_at"}  # as an older entry
+    start = dt.datetime.now(dt.timezone.utc)
+    undo_last(db, user="kari")
+    assert _created(db)[one.id] >= start - dt.timedelta(seconds=5)
+
+
 def test_one_undo_removes_a_whole_csv_import(corpus, tmp_path):
     from workbench.coding import code_from_csv
 

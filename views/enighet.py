@@ -9,6 +9,7 @@ from workbench.codebook import current_codes
 from workbench.ui.agreement import agreement_frame, band_legend, figure_text, styled
 from workbench.ui.format import UNKNOWN_ACTOR_LABEL, count_noun, count_text, md_escape, name_list, percent
 from workbench.ui.session import acting_user, action, friendly_errors, get_db, require_data, show_flash
+from workbench.ui.undo import undo_button
 
 db = get_db()
 user = acting_user()
@@ -28,6 +29,24 @@ if len(coders) < 2:
 codes = current_codes(db, user=user)
 labels = {c["id"]: c["label"] for c in codes}
 groups = [c["id"] for c in codes if c["parent"] is None]
+
+
+def consensus_key(source: str, turn: int) -> str:
+    """The key of the "Omforent koding" box of a turn."""
+    return f"konsensus_{source}_{turn}"
+
+
+def start_over(done: dict) -> None:
+    """After "Angre" took back a consensus, its turn's box starts again from what is stored now."""
+    if done["action"] == "consensus":
+        st.session_state.pop(consensus_key(done["source"], done["turn"]), None)
+
+
+def angre() -> None:
+    """"Angre": this tab's last coding action, a consensus saved here or a coding on Koding (as
+    the Koding page's "Angre"), and what it undid."""
+    undo_button(db, user, labels, after=start_over)
+
 
 f1, f2, f3 = st.columns([2, 1, 1])
 # the pair who have coded the most sources in common (not simply the first two names)
@@ -76,6 +95,7 @@ with friendly_errors():
     rows = disagreements(db, chosen, codes=prefix, user=user)
     if not rows:
         st.success("Ingen uenigheter for disse koderne og kodene.")
+        angre()
         st.stop()
     st.caption(f"{count_noun(len(rows), 'tur', 'turer')} der kodene er ulike. Velg en tur, les den, og registrer "
                f"den omforente kodingen (lagres som koderen «{CONSENSUS_CODER}», og loggføres).")
@@ -106,13 +126,17 @@ with friendly_errors():
     agreed = sorted(set.intersection(*[set(row["codes"].get(c) or []) for c in chosen]))
     stored = row["consensus"]  # the consensus saved earlier (all its codes), None if there is none
     codable = [c["id"] for c in codes if c["codable"] and not c.get("retired")]
-    key = f"konsensus_{row['source']}_{row['turn']}"
+    key = consensus_key(row["source"], row["turn"])
     picked = st.multiselect("Omforent koding", sorted(set(codable) | set(union) | set(stored or [])),
                             default=agreed if stored is None else stored, key=key,
                             format_func=lambda c: f"{labels.get(c, c)} ({c})",
                             help="Starter med den lagrede omforente kodingen, eller med kodene alle er "
                                  "enige om når ingen er lagret; legg til eller fjern.")
-    if st.button("Lagre omforent koding", key="save_consensus", type="primary"):
+    save, undo, _ = st.columns([1, 1, 2])
+    if save.button("Lagre omforent koding", key="save_consensus", type="primary"):
         done = action(record_consensus, db, row["source"], row["turn"], picked, user=user,
-                      done=f"Omforent koding lagret for tur {row['turn']} i {row['source']}.")
+                      done=f"Omforent koding lagret for tur {row['turn']} i {md_escape(row['source'])}; "
+                           "«Angre» tar den tilbake.")
         st.rerun()
+    with undo:
+        angre()

@@ -11,16 +11,17 @@ import streamlit as st
 
 from workbench.codebook import current_codes
 from workbench.errors import WorkbenchError
-from workbench.coding import (UndoSkipped, accept_suggestion, add_memo, apply_code, list_codings, list_memos,
-                              list_suggestions, reject_suggestion, remove_code, remove_coding, undo_last)
+from workbench.coding import (accept_suggestion, add_memo, apply_code, list_codings, list_memos, list_suggestions,
+                              reject_suggestion, remove_code, remove_coding)
 from workbench.ingest import list_sources, list_turns
 from workbench.ingest.media import source_media
 from workbench.suggest.active import maybe_retrain, retraining
 from workbench.ui.format import (coded_text, count_noun, md_escape, memo_target_label, method_label, quality_text,
                                   score_text, shortened, turn_position)
 from workbench.ui.session import (acting_user, action, draft_for, error_text, flash, get_db, require_data,
-                                  show_flash, undo_events)
+                                  show_flash)
 from workbench.ui.textcoder import text_coder
+from workbench.ui.undo import undo_button
 
 INTERVIEWER = "forsker"
 CONFIRM_REMOVE = "confirm_remove"  # the id of another coder's coding whose removal waits for a yes
@@ -205,26 +206,13 @@ if event:
     st.rerun()
 
 
-def undo() -> None:
-    try:
-        done = undo_last(db, user=user, events=undo_events())  # only what this session did
-    except WorkbenchError as exc:  # shown in Norwegian
-        # passed over (a colleague changed it since ...): the next "Angre" goes on, so no error
-        kind = "info" if exc.code == "undo.nothing" else "warning" if isinstance(exc, UndoSkipped) else "error"
-        flash(kind, error_text(exc))
-        return
-    what = {"code": "Kodingen", "uncode": "Fjerningen", "accept": "Godtakingen", "reject": "Avvisningen"}
-    memos = {0: "", 1: ", med notatet"}.get(done["memos"], f", med {done['memos']} notater")
-    back = f": {done['codings']} kodinger er tilbake" if done["action"] == "uncode" and done["codings"] > 1 else ""
-    flash("success", f"{what.get(done['action'], 'Handlingen')} av «{md_escape(labels.get(done['code'], done['code']))}» på tur "
-                     f"{done['turn']} i {md_escape(done['source'])} er angret{back}{memos}.")
+def forget_selection(done: dict) -> None:
     st.session_state.pop("selected_coding", None)
 
 
 with work_col:
-    st.button("Angre", key="undo", icon=":material/undo:", on_click=undo,
-              help="Angrer din siste kodehandling i denne økten, altså i denne nettleserfanen (koding, fjerning, "
-                   "godtatt eller avvist forslag). Trykk igjen for å gå lenger tilbake.")
+    # this tab's last coding action, wherever it was taken (a consensus saved on Enighet too)
+    undo_button(db, user, labels, after=forget_selection)
 
     if media:
         st.subheader("Opptak")

@@ -81,7 +81,7 @@ LEVELS = ("nominal", "ordinal", "interval", "ratio")
 TABLE_COLUMNS = ("unit", "coder", "value")
 
 __all__ = ["CONSENSUS_CODER", "UNITS", "LEVELS", "table_agreement", "coding_agreement",
-           "disagreements", "record_consensus", "agreement_coders", "default_coders",
+           "disagreements", "record_consensus", "ConsensusRecords", "agreement_coders", "default_coders",
            "consensus_turn_condition", "consensus_turn_ids"]
 
 
@@ -619,9 +619,18 @@ def default_coders(db: Database, *, user: str | None = None) -> list[str]:
     return best
 
 
+class ConsensusRecords(list):
+    """What :func:`record_consensus` returns: the konsensus codings of the turn afterwards (a list
+    of :class:`~workbench.coding.CodingRecord`, empty when no code applies), and ``event``: the id
+    of the step's ``consensus`` audit entry, which ``coding.undo_last(events=...)`` takes back as a
+    whole (the app keeps it for "Angre", as it keeps a coding's ``CodingRecord.event``)."""
+
+    event: int | None = None
+
+
 @requires("code")
 def record_consensus(db: Database, source: Any, turn: Any, codes: Iterable[str] | str, *,
-                     user: str | None = None) -> list:
+                     user: str | None = None) -> ConsensusRecords:
     """Store the agreed coding of a turn as the coder ``"konsensus"``.
 
     The konsensus coder's codings on the turn become exactly ``codes`` (whole-turn codings; an
@@ -633,7 +642,9 @@ def record_consensus(db: Database, source: Any, turn: Any, codes: Iterable[str] 
     consensus saved again unchanged is accepted. One transaction, audited as
     ``consensus`` with the codes ``before`` and ``after`` and the acting user (``by``); the
     acting user's ``coding.undo_last`` takes the whole step back. Returns the
-    konsensus codings of the turn afterwards (:class:`~workbench.coding.CodingRecord`).
+    konsensus codings of the turn afterwards (:class:`~workbench.coding.CodingRecord`) as a
+    :class:`ConsensusRecords` list, whose ``event`` is that ``consensus`` audit entry (give it to
+    ``undo_last(events=...)``, as the app's "Angre" does).
     """
     from .coding import _apply, _latest_version_id, _record, _resolve_code, _uncode, find_segment
     from .store.db import get_or_create_user
@@ -670,9 +681,12 @@ def record_consensus(db: Database, source: Any, turn: Any, codes: Iterable[str] 
             _uncode(tx, c)
         session.flush()
         after = sorted(code_rows)
-        tx.audit("consensus", "segment", segment.id, {
+        event = tx.audit("consensus", "segment", segment.id, {
             "source": segment.source.file_name, "turn": segment.index, "before": before, "after": after,
             "by": tx.user.name})
+        session.flush()  # the entry's id, for undo
         kept = session.scalars(select(Coding).where(Coding.segment_id == segment.id, Coding.coder_id == coder.id)
                                .order_by(Coding.code_id, Coding.id))
-        return [_record(session, c) for c in kept]
+        records = ConsensusRecords(_record(session, c) for c in kept)
+        records.event = event.id
+        return records

@@ -193,6 +193,18 @@ def located_evidence(text: str, evidence: Iterable[Any] | None, within: tuple[in
     return items, merged
 
 
+def _utc(text: str | None) -> dt.datetime | None:
+    """A time as ``_iso`` wrote it, back as an aware UTC datetime (what a ``DateTime(timezone=True)``
+    column takes on PostgreSQL and SQLite alike); None for None or a text that is no time."""
+    if not text:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)).astimezone(dt.timezone.utc)
+
+
 def _iso(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
@@ -371,13 +383,16 @@ def _record(session: Session, coding: Coding, event: AuditEvent | None = None) -
 
 def _apply(tx: Transaction, segment: Segment, code: Code, coder: User, *, span: Sequence[int] | None,
            memo: str | None, origin: str, suggestion_id: int | None, version_id: int | None,
-           restore: bool = False, coding_id: int | None = None) -> tuple[Coding, AuditEvent | None]:
+           restore: bool = False, coding_id: int | None = None,
+           created_at: dt.datetime | None = None) -> tuple[Coding, AuditEvent | None]:
     """Create (or find) one coding inside ``tx``; returns the coding and the audit event of its
     creation (None when it was there already).
     ``restore``: an old coding put back (undo), kept under its code even if that code has since
     been retired or made a category. ``coding_id``: the id the coding had (undo), which it gets
     back when no other coding has it now, so that ids written down (``uncode --id``, ``memo
-    --coding``) stay true; else it gets a new id."""
+    --coding``) stay true; else it gets a new id. ``created_at``: when the coding was first made
+    (undo), which a coding created here keeps instead of now; a coding that is there already keeps
+    its own."""
     if origin not in ORIGINS:
         raise InputError(f"origin {origin!r} is not one of {', '.join(ORIGINS)}")
     if not restore:
@@ -391,12 +406,13 @@ def _apply(tx: Transaction, segment: Segment, code: Code, coder: User, *, span: 
     # An explicit id is safe on PostgreSQL too, although it does not advance the id sequence: the
     # id was issued by that sequence, which is past it, so no later insert can be given it.
     ids = [coding_id] if coding_id is not None and session.get(Coding, coding_id) is None else []
+    when = {} if created_at is None else {"created_at": created_at}
     for want in (ids + [None]) if created else []:
         try:  # a concurrent writer may store the same coding first: then it is "already there"
             with session.begin_nested():
                 coding = Coding(id=want, segment_id=segment.id, code_id=code.id, coder_id=coder.id,
                                 start_char=start, end_char=end, origin=origin, codebook_version_id=version_id,
-                                suggestion_id=suggestion_id)
+                                suggestion_id=suggestion_id, **when)
                 session.add(coding)
                 session.flush()
             break
@@ -449,15 +465,17 @@ def apply_code(db: Database, source: Any, turn: Any, code: str, *, user: str | N
 
 def _uncode(tx: Transaction, coding: Coding) -> CodingRecord:
     """Delete ``coding`` inside ``tx``, audited (``uncode``) with all that undo needs to put it
-    back as it was: its place, code, coder, origin, memos (author, text, time) and the suggestion
-    it was accepted from. Returns what was removed."""
+    back as it was: its place, code, coder, origin, when it was made (``created_at``, ISO 8601
+    in UTC; recorded since this version), memos (author, text, time) and the suggestion it was
+    accepted from. Returns what was removed."""
     session = tx.session
     memos = [{"author": m.author.name, "text": m.text, "created_at": _iso(m.created_at)}
              for m in session.scalars(select(Memo).where(Memo.coding_id == coding.id).order_by(Memo.id))]
     rec = _record(session, coding)
     event = tx.audit("uncode", "coding", coding.id, {"source": rec.source, "turn": rec.turn, "code": rec.code,
                                                      "coder": rec.coder, "start": rec.start, "end": rec.end,
-                                                     "origin": rec.origin, "memos": memos,
+                                                     "origin": rec.origin, "created_at": _iso(coding.created_at),
+                                                     "memos": memos,
                                                      "suggestion_id": coding.suggestion_id})
     session.delete(coding)
     session.flush()
@@ -1040,9 +1058,10 @@ def _group(session: Session, event: AuditEvent, undone: set[int]) -> list[AuditE
 
 
 def _put_back(tx: Transaction, event: AuditEvent) -> int:
-    """The coding an ``uncode`` event removed, back as it was (its id when free, origin, memos, the
-    suggestion it was accepted from), under its code even if that code has been retired since.
-    Returns how many memos came back."""
+    """The coding an ``uncode`` event removed, back as it was (its id when free, origin, when it was
+    made, memos, the suggestion it was accepted from), under its code even if that code has been
+    retired since. An ``uncode`` event recorded before removals kept ``created_at`` has no time:
+    such a coding comes back made now. Returns how many memos came back."""
     session, d = tx.session, event.detail or {}
     segment = find_segment(session, d["source"], d["turn"])
     span = None if d.get("start") is None else (d["start"], d["end"])
@@ -1059,7 +1078,7 @@ def _put_back(tx: Transaction, event: AuditEvent) -> int:
         suggestion_id = None
     coding, _ = _apply(tx, segment, code, coder, span=span, memo=None, origin=d.get("origin") or "manual",
                        suggestion_id=suggestion_id, version_id=_latest_version_id(session), restore=True,
-                       coding_id=old_id)
+                       coding_id=old_id, created_at=_utc(d.get("created_at")))
     if suggestion_id is not None and coding.suggestion_id is None:
         coding.suggestion_id = suggestion_id
     return _put_back_memos(tx, coding, d.get("memos") or [])
@@ -1254,8 +1273,8 @@ def _undo_consensus(tx: Transaction, event: AuditEvent) -> tuple[list[int], dict
     else:
         tx.audit("consensus", "segment", event.target_id, detail)
     return [event.id], {"source": d.get("source"), "turn": d.get("turn"), "code": ",".join(restored),
-                        "consensus": None if first and not restored else restored, "memos": memos,
-                        "codings": len(step)}
+                        "consensus": None if first and not restored else restored,
+                        "undone": sorted(d.get("after") or []), "memos": memos, "codings": len(step)}
 
 
 def _withdrawn_turn(session: Session, event: AuditEvent) -> tuple[str, Any] | None:
@@ -1280,15 +1299,16 @@ def _withdrawn_turn(session: Session, event: AuditEvent) -> tuple[str, Any] | No
 def undo_last(db: Database, *, user: str | None, since: int | None = None,
               events: Iterable[int] | None = None) -> dict[str, Any]:
     """Undo the acting user's newest coding action that is not undone yet: a coding applied
-    (removed again), a coding removed (put back as it was, with its origin, its memos and the
+    (removed again), a coding removed (put back as it was, with its origin, its created_at, its memos and the
     suggestion it was accepted from, under its code even if that code has been retired since), a
     suggestion accepted (its coding removed, the suggestion pending again) or rejected (pending
     again), a CSV import (``code_from_csv``: every coding it made removed) or a consensus recorded
     (``agreement.record_consensus``: the turn's agreed coding back to what it was before, as a new
     ``consensus`` entry; see :func:`_undo_consensus`). ``events``: only these
     audit events (the ``event`` of the records that ``apply_code``, ``remove_code``,
-    ``remove_coding``, ``accept_suggestion`` and ``reject_suggestion`` returned: what one app
-    session did); ``since``: only actions after this audit event id (``undo_mark``). Each call
+    ``remove_coding``, ``accept_suggestion`` and ``reject_suggestion`` returned, and the ``event``
+    of what ``agreement.record_consensus`` returned: what one app session did); ``since``: only
+    actions after this audit event id (``undo_mark``). Each call
     undoes one more action, newest first; the undo itself is audited (action ``undo``) and is not
     undone. One user's undos run one at a time (their user row is locked), so that two windows
     never undo the same action twice.
@@ -1300,7 +1320,8 @@ def undo_last(db: Database, *, user: str | None, since: int | None = None,
     Returns ``{"action", "source", "turn", "code", "event", "memos", "codings"}`` (``memos``: how
     many memos came back with removed codings; ``codings``: how many codings the undo put back or
     removed), and ``kept`` (codings of an import left in place, see below), ``import`` (the CSV
-    file undone) and ``consensus`` (the turn's agreed codes now; None: no consensus recorded)
+    file undone), ``consensus`` (the turn's agreed codes now; None: no consensus recorded) and
+    ``undone`` (the codes of the consensus taken back; ``[]``: it recorded that no code applies)
     where they apply. NotFound (code ``undo.nothing``) when nothing is left to undo;
     ``undo.changed`` when a code has been deleted from the codebook since (nothing is changed:
     load it again and undo again).

@@ -315,17 +315,20 @@ def action(fn, *args, done: str | None = None, **kwargs):
 
 
 def _keep_undoable(result) -> None:
+    from ..agreement import ConsensusRecords
     from ..coding import CodingRecord, SuggestionRecord
 
     records = result if isinstance(result, list) else [result]
     events = {r.event for r in records if isinstance(r, (CodingRecord, SuggestionRecord)) and r.event is not None}
+    if isinstance(result, ConsensusRecords) and result.event is not None:  # a consensus saved (Enighet)
+        events.add(result.event)
     if events:
         st.session_state.setdefault(UNDO_KEY, set()).update(events)
 
 
 def undo_events() -> set[int]:
     """The audit events of this browser session's own coding actions (made through
-    :func:`action`): all that "Angre" may undo (``coding.undo_last(events=...)``), so that it never
+    :func:`action`, on any page: a consensus saved on Enighet too): all that "Angre" may undo (``coding.undo_last(events=...)``), so that it never
     undoes what the same user did in another window or on the command line."""
     return st.session_state.get(UNDO_KEY, set())
 
