@@ -1049,6 +1049,119 @@ def test_bold_labels_without_a_colon_in_odt_and_pdf_from_word(tmp_path):
         assert parsed.preamble == ["Intervju 4, Vestbygda"]
 
 
+CAPS_HEADING_LINES = [
+    "Intervju 5, Fjellvik kommune", "",
+    "INNLEDNING", "",
+    "MODERATOR", "Velkommen, og takk for at du ville stille opp i dag.", "",
+    "INFORMANT 1", "Takk, det er fint å kunne fortelle om arbeidet vårt.", "",
+    "MODERATOR", "Da begynner vi med litt om bakgrunnen din.", "",
+    "DEL 1 – BAKGRUNN", "",
+    "MODERATOR", "Hvor lenge har du arbeidet i kommunen?", "",
+    "INFORMANT 1", "I snart ti år, de fire siste som rådgiver for næring.", "",
+    "MODERATOR", "Takk, da går vi over til neste tema.", "",
+    "TEMA 2: SAMARBEID MED STATEN", "",
+    "MODERATOR", "Hvordan har samarbeidet med staten vært?", "",
+    "INFORMANT 1", "Bedre enn vi ventet, men alt tar lengre tid enn planlagt.", "",
+    "KARI", "Kan jeg legge til at fylket har hjulpet oss mye?", "",
+    "INFORMANT 1", "Ja, det er riktig, fylket har vært viktig.", "",
+    "MODERATOR", "Fint, da runder vi av.", "",
+    "AVSLUTNING", "",
+    "MODERATOR", "Er det noe mer du vil si før vi slutter?", "",
+    "INFORMANT 1", "Nei, det var det jeg hadde.",
+]
+DEL_1, TEMA_2 = "DEL 1 – BAKGRUNN", "TEMA 2: SAMARBEID MED STATEN"
+CAPS_HEADING_TURNS = [
+    (None, "MODERATOR", "Velkommen, og takk for at du ville stille opp i dag."),
+    (None, "INFORMANT 1", "Takk, det er fint å kunne fortelle om arbeidet vårt."),
+    (None, "MODERATOR", "Da begynner vi med litt om bakgrunnen din."),
+    (DEL_1, "MODERATOR", "Hvor lenge har du arbeidet i kommunen?"),
+    (DEL_1, "INFORMANT 1", "I snart ti år, de fire siste som rådgiver for næring."),
+    (DEL_1, "MODERATOR", "Takk, da går vi over til neste tema."),
+    (TEMA_2, "MODERATOR", "Hvordan har samarbeidet med staten vært?"),
+    (TEMA_2, "INFORMANT 1", "Bedre enn vi ventet, men alt tar lengre tid enn planlagt."),
+    (TEMA_2, "KARI", "Kan jeg legge til at fylket har hjulpet oss mye?"),  # once, between two turns of one
+    (TEMA_2, "INFORMANT 1", "Ja, det er riktig, fylket har vært viktig."),
+    (TEMA_2, "MODERATOR", "Fint, da runder vi av."),
+    ("AVSLUTNING", "MODERATOR", "Er det noe mer du vil si før vi slutter?"),
+    ("AVSLUTNING", "INFORMANT 1", "Nei, det var det jeg hadde."),
+]
+
+
+def _caps_heading_file(tmp_path: Path, fmt: str, lines: list[str]) -> Path:
+    """``lines`` as a text file, as Word paragraphs (a blank line none), or drawn by fpdf2 in one font at
+    one size: "pdf" with a blank line as a gap, "pdf-compact" without gaps (all one paragraph)."""
+    if fmt == "txt":
+        return write(tmp_path, "intervju.txt", "\n".join(lines) + "\n")
+    if fmt == "docx":
+        import docx
+
+        d = docx.Document()
+        for line in lines:
+            if line:
+                d.add_paragraph(line)
+        d.save(tmp_path / "intervju.docx")
+        return tmp_path / "intervju.docx"
+    import fpdf
+
+    pdf = fpdf.FPDF()
+    pdf.core_fonts_encoding = "windows-1252"  # the en dash of "DEL 1 – BAKGRUNN"
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    y = 15.0
+    for line in lines:
+        if not line and fmt == "pdf-compact":
+            continue
+        if y > 275:
+            pdf.add_page()
+            y = 15.0
+        pdf.set_xy(10, y)
+        pdf.cell(0, 6, line)
+        y += 6
+    p = tmp_path / "intervju.pdf"
+    pdf.output(str(p))
+    return p
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "pdf-compact", "txt", "docx"])
+def test_headings_in_capitals_at_body_size_head_the_turns_under_them(tmp_path, fmt):
+    """An interview guide's headings typed in capitals at body size between the turns ("TEMA 2: ...")
+    are the heading of the turns under them, as a heading in a larger font is: not a speaker whose
+    turn swallows the next label, not text of the turn before; the same in PDF, txt and docx."""
+    parsed = read_file(_caps_heading_file(tmp_path, fmt, CAPS_HEADING_LINES))
+    assert parsed.kind_hint == "transcript"
+    assert [(t.heading, t.speaker, t.text) for t in parsed.turns] == CAPS_HEADING_TURNS
+    assert parsed.preamble == ["Intervju 5, Fjellvik kommune", "INNLEDNING"]  # before the first turn: title lines
+    assert not parsed.warnings
+    for heading in ("INNLEDNING", DEL_1, TEMA_2, "AVSLUTNING", "TEMA 2", "SAMARBEID"):
+        assert not any(heading in t.text or heading in (t.speaker or "") for t in parsed.turns)
+    text = canonical(parsed)
+    assert text.count(TEMA_2) == 1 and f"{TEMA_2}\n\nMODERATOR: Hvordan har samarbeidet" in text
+    if fmt.startswith("pdf"):  # over two pages with the blank lines as gaps
+        pages = [t.page for t in parsed.turns]
+        assert pages == sorted(pages) and pages[0] == 1 and pages[-1] == (2 if fmt == "pdf" else 1)
+
+
+def test_a_heading_in_capitals_over_a_roster_speaker_who_speaks_once(tmp_path):
+    """KARI speaks once, not between two turns of one speaker: in participants.csv she is a speaker,
+    under the heading right above her; the heading gives no 'not in participants.csv' warning."""
+    lines = ["MODERATOR", "Velkommen til intervjuet om bygdevekst.", "",
+             "INFORMANT 1", "Takk for invitasjonen, vi gleder oss.", "",
+             "TEMA 2: SAMARBEID MED STATEN", "",
+             "KARI", "Jeg er med fra fylket og kan svare på det.", "",
+             "MODERATOR", "Hvordan har samarbeidet med staten vært?", "",
+             "INFORMANT 1", "Det har gått bedre enn vi ventet."]
+    for fmt in ("pdf", "txt"):
+        parsed = read_file(_caps_heading_file(tmp_path, fmt, lines), roster={"MODERATOR", "INFORMANT 1", "KARI"})
+        assert [(t.heading, t.speaker, t.text) for t in parsed.turns] == [
+            (None, "MODERATOR", "Velkommen til intervjuet om bygdevekst."),
+            (None, "INFORMANT 1", "Takk for invitasjonen, vi gleder oss."),
+            (TEMA_2, "KARI", "Jeg er med fra fylket og kan svare på det."),
+            (TEMA_2, "MODERATOR", "Hvordan har samarbeidet med staten vært?"),
+            (TEMA_2, "INFORMANT 1", "Det har gått bedre enn vi ventet.")], fmt
+        assert not parsed.warnings, fmt
+
+
 FOOTNOTE_TURNS = [
     ("Intervjuer", "Hvordan startet prosjektet i kommunen?"),
     ("Prosjektleder", "Det startet med et møte i Nordvik i 2021, og alle kommunene i regionen var med fra starten."),

@@ -170,6 +170,100 @@ def test_caps_word_said_right_under_a_label_is_speech(tmp_path):
                                       ("INTERVJUER", "Fint."), ("INFORMANT 1", "OK\nsier jeg.")]
 
 
+def headings_of(parsed):
+    return [(t.heading, t.speaker, t.text) for t in parsed.turns]
+
+
+def test_headings_in_capitals_between_colon_turns_and_recurring_ones(tmp_path):
+    """Capitals on a line of their own followed by a turn start are a heading, also without a heading
+    word ("SAMARBEID MED STATEN") or when the line recurs ("OPPSUMMERING" after each part: it never has
+    speech under it); two heading lines one after the other are one heading."""
+    p = write(tmp_path, "fg.txt", (
+        "Moderator: Velkommen til fokusgruppa om bolig i Nordvik.\n"
+        "Informant: Takk, vi er glade for å være med.\n\n"
+        "SAMARBEID MED STATEN\n\n"
+        "Moderator: Hvordan har samarbeidet med staten vært?\n"
+        "Informant: Bra, men det tar tid.\n\n"
+        "OPPSUMMERING\n\n"
+        "Moderator: Så samarbeidet er bra, men tregt?\n"
+        "Informant: Ja, det stemmer.\n\n"
+        "DEL 2\n"
+        "ØKONOMI\n\n"
+        "Moderator: Hvem betaler for boligene?\n"
+        "Informant: Kommunen, med lån fra Husbanken.\n\n"
+        "OPPSUMMERING\n\n"
+        "Moderator: Kommunen betaler, altså.\n"
+        "Informant: Ja.\n"
+    ))
+    parsed = read_file(p)
+    assert headings_of(parsed) == [
+        (None, "Moderator", "Velkommen til fokusgruppa om bolig i Nordvik."),
+        (None, "Informant", "Takk, vi er glade for å være med."),
+        ("SAMARBEID MED STATEN", "Moderator", "Hvordan har samarbeidet med staten vært?"),
+        ("SAMARBEID MED STATEN", "Informant", "Bra, men det tar tid."),
+        ("OPPSUMMERING", "Moderator", "Så samarbeidet er bra, men tregt?"),
+        ("OPPSUMMERING", "Informant", "Ja, det stemmer."),
+        ("DEL 2 ØKONOMI", "Moderator", "Hvem betaler for boligene?"),
+        ("DEL 2 ØKONOMI", "Informant", "Kommunen, med lån fra Husbanken."),
+        ("OPPSUMMERING", "Moderator", "Kommunen betaler, altså."),
+        ("OPPSUMMERING", "Informant", "Ja."),
+    ]
+    assert not parsed.warnings
+
+
+def test_text_under_a_heading_in_capitals_goes_on_as_the_previous_speakers_turn(tmp_path):
+    p = write(tmp_path, "intervju.txt", (
+        "MODERATOR\nVelkommen til intervjuet.\n\n"
+        "INFORMANT 1\nTakk.\n\n"
+        "MODERATOR\nDa går vi over til samarbeidet.\n\n"
+        "TEMA 2: SAMARBEID MED STATEN\n\n"
+        "Hvordan har det gått med staten?\n\n"
+        "INFORMANT 1\nBedre enn ventet.\n\n"
+        "MODERATOR\nTakk for svaret.\n"
+    ))
+    parsed = read_file(p)
+    assert headings_of(parsed) == [
+        (None, "MODERATOR", "Velkommen til intervjuet."),
+        (None, "INFORMANT 1", "Takk."),
+        (None, "MODERATOR", "Da går vi over til samarbeidet."),
+        ("TEMA 2: SAMARBEID MED STATEN", "MODERATOR", "Hvordan har det gått med staten?"),
+        ("TEMA 2: SAMARBEID MED STATEN", "INFORMANT 1", "Bedre enn ventet."),
+        ("TEMA 2: SAMARBEID MED STATEN", "MODERATOR", "Takk for svaret."),
+    ]
+    assert not parsed.warnings
+
+
+def test_capitals_that_behave_like_speech_or_labels_are_no_headings(tmp_path):
+    """Recurring labels in capitals with speech under them ("SPØRSMÅL:", "SVAR:") stay speakers, capitals
+    right under a label alone are what was said, and in a transcript typed in capitals nothing is a
+    heading."""
+    p = write(tmp_path, "qa.txt", (
+        "SPØRSMÅL:\nHva mener du om avtalen?\n"
+        "SVAR:\nDen er god for kommunen.\n"
+        "SPØRSMÅL:\nOg staten?\n"
+        "SVAR:\nDen har vært grei.\n"
+    ))
+    assert headings_of(read_file(p)) == [
+        (None, "SPØRSMÅL", "Hva mener du om avtalen?"), (None, "SVAR", "Den er god for kommunen."),
+        (None, "SPØRSMÅL", "Og staten?"), (None, "SVAR", "Den har vært grei.")]
+    p = write(tmp_path, "under.txt", (
+        "INTERVJUER\nHvordan gikk møtet?\n\n"
+        "INFORMANT 1\nSAMARBEID MED STATEN\nvar temaet, og det gikk fint.\n\n"
+        "INTERVJUER\nTakk.\n\n"
+        "INFORMANT 1\nBare hyggelig.\n"
+    ))
+    assert headings_of(read_file(p))[1] == (None, "INFORMANT 1", "SAMARBEID MED STATEN\nvar temaet, og det gikk fint.")
+    p = write(tmp_path, "store.txt", (
+        "MODERATOR\nHVORDAN HAR DET GÅTT\n\n"
+        "INFORMANT\nDET HAR GÅTT BRA\nMEN DET TAR TID\n\n"
+        "MODERATOR\nOG TILLITEN TIL STATEN\n\n"
+        "INFORMANT\nDEN HAR ØKT MYE\n"
+    ))
+    assert headings_of(read_file(p)) == [
+        (None, "MODERATOR", "HVORDAN HAR DET GÅTT"), (None, "INFORMANT", "DET HAR GÅTT BRA\nMEN DET TAR TID"),
+        (None, "MODERATOR", "OG TILLITEN TIL STATEN"), (None, "INFORMANT", "DEN HAR ØKT MYE")]
+
+
 # ---------------------------------------------------------------- [label] text (QualCoder style)
 
 def test_bracket_labels_without_roster_when_they_recur(tmp_path):

@@ -27,6 +27,18 @@ A lead-in whose first word is a section word of minutes and agendas (``Vedtak``,
 ``Sak 3/24``, ``Oppfølging``: :data:`SECTION_WORDS`) is never a speaker, so meeting minutes read as
 notes or a document, not as a transcript.
 
+A heading typed in capitals at body size on a line of its own between the turns (``TEMA 2: SAMARBEID
+MED STATEN``, ``DEL 1 – BAKGRUNN``, ``INNLEDNING``: an interview guide's theme) is the heading of the
+turns under it, never a speaker and never text of a turn (:func:`heading_shape`, :func:`_caps_headings`):
+a line in capitals that is not in the roster and not right under a label alone (that is speech,
+"INTERVJUER" then "OK"), and either has the shape of a heading (a heading word first such as ``TEMA``,
+``DEL``, ``INNLEDNING`` or a section word, a number with ``:``/``.``/``–`` before more words, words on
+both sides of a dash, capitals after a colon) and does not recur as a turn start, or stands right
+above a turn start wherever it occurs (``SAMARBEID MED STATEN``, ``OPPSUMMERING`` after each part): a
+speaker label has speech under it. Text that follows a heading without a label of its own goes on as
+the previous speaker's turn under the heading. Capitals before the first turn stay title lines (the
+preamble); in a file whose text is mostly in capitals, capitals mark nothing.
+
 Lower-case labels (``i:``, ``int:``, ``r:``, ``k1:``, ``intervjuer:``) are codes of at most four
 letters (and digits) or role words; they count only when they recur as turn starts beside a second
 recurring speaker (``i:`` and ``r:``, or ``r:`` beside ``I:``), so a line of prose that starts with
@@ -164,6 +176,19 @@ _PRONOUNS = frozenset(("jeg", "eg", "vi", "me", "du", "han", "hun", "ho", "de", 
                        "i", "we", "he", "she", "they", "you", "it", "someone", "noen", "nokon"))
 LOWER_CONNECTIVES = frozenset({"i", "fra", "frå", "på", "for", "og", "av", "til", "ved", "om", "de", "la", "von", "van"})
 CAPS_ALONE = re.compile(r"^[A-ZÆØÅÄÖÉ0-9][A-ZÆØÅÄÖÉ0-9 _()\-.]*$")
+# First words of headings of interview guides and transcripts (bokmål, nynorsk, English), never speakers
+# when the line is in capitals ("TEMA 2: SAMARBEID MED STATEN", "DEL 1 – BAKGRUNN", "INNLEDNING").
+HEADING_WORDS = frozenset(k.casefold() for k in (
+    "Tema", "Del", "Delen", "Innledning", "Innleiing", "Introduksjon", "Intro", "Oppvarming", "Avslutning",
+    "Avslutting", "Avrunding", "Oppsummering", "Samandrag", "Sammendrag", "Kapittel", "Seksjon", "Bolk",
+    "Spørsmål", "Hovedspørsmål", "Hovudspørsmål", "Oppfølgingsspørsmål", "Presentasjon",
+    "Presentasjonsrunde", "Runde", "Emne", "Part", "Section", "Chapter", "Theme", "Topic", "Introduction",
+    "Opening", "Closing", "Summary", "Background", "Warm-up",
+))
+# "TEMA 2: ...", "DEL 1 – ...", "1. INNLEDNING", "2) ØKONOMI": a number, a separator, then words
+_NUMBERED_HEAD = re.compile(r"\d\s*[:.)–—-]\s*(?=[^\W\d_])")
+_DASHED_HEAD = re.compile(r"\S\s+[–—-]\s+\S")
+NOT_A_HEADING, WEAK_HEADING, HEADING = 0, 1, 2
 _DIGITS = re.compile(r"\d+")
 _HAS_DIGIT = re.compile(r"\d").search
 
@@ -424,6 +449,34 @@ def _caps_ok(label: str) -> bool:
             and not is_section_lead(label))
 
 
+def heading_shape(line: str) -> int:
+    """How much a line in capitals looks like a heading of a transcript or an interview guide.
+
+    :data:`HEADING`: capitals with a heading's shape: a heading word (:data:`HEADING_WORDS`) or a section
+    word first ("TEMA 2: SAMARBEID MED STATEN", "INNLEDNING", "BAKGRUNN"), a number with ``:``, ``.``, ``)``
+    or a dash before words ("1. INNLEDNING", "DEL 1 – BAKGRUNN"), words on both sides of a dash, or four
+    or more letters in capitals after a colon ("SAMARBEID: STATEN OG KOMMUNEN").
+    :data:`WEAK_HEADING`: other capitals with four letters or more ("SAMARBEID MED STATEN", "AVSLUTNING"),
+    a heading only where no speech follows it. :data:`NOT_A_HEADING`: anything with a lower-case letter,
+    a sentence's end (``.``, ``?``, ``!``, ``,``), a note ("[LATTER]", "PAUSE"), or a role word first
+    ("MODERATOR", "INFORMANT 3", "ORDFØRER I FJELLVIK"): speaker labels and speech."""
+    s = line.strip().translate(_SPACES)
+    if not s or len(s) > 100 or s.upper() != s or not (s[0].isalnum()) or s[-1] in ".?!,;…\"'»":
+        return NOT_A_HEADING
+    letters = sum(1 for ch in s if ch.isalpha())
+    if letters < 2 or s.casefold() in BRACKET_NOTES or LEAD_TIME.match(s):
+        return NOT_A_HEADING
+    first = s.split()[0].strip(":.,;()–—-").casefold()
+    if first in ROLE_WORDS:
+        return NOT_A_HEADING
+    if first in HEADING_WORDS or first in SECTION_WORDS or _NUMBERED_HEAD.search(s) or _DASHED_HEAD.search(s):
+        return HEADING
+    colon = s.find(":")
+    if 0 < colon and sum(1 for ch in s[colon + 1:] if ch.isalpha()) >= 4:
+        return HEADING
+    return WEAK_HEADING if letters >= 4 else NOT_A_HEADING
+
+
 def _lower_ok(label: str) -> bool:
     """A lower-case label: a code of at most four letters and three digits ("i", "int", "k1") or a
     role word ("intervjuer", "informant"); not a note word ("obs", "merk") or a metadata key."""
@@ -653,6 +706,10 @@ class _Scan:
         self.t_idx = array("q")      # lines that are a time alone
         self.t_start = array("d")
         self.t_end = array("d")
+        self.c_upper = bytearray()   # 1: the text of the line (after the label, if any) is in capitals
+        self.caps: dict[int, tuple[int, int]] = {}  # line position -> (heading_shape, line number), capitals
+        self.plain = 0               # lines of text (not label-like)
+        self.plain_caps = 0          # ... of them in capitals
 
     def add(self, i: int, lineno: int, r) -> None:
         kind = r[0]
@@ -689,6 +746,18 @@ def _scan(lines: Iterable[tuple[str, int]], roster: _Roster | None) -> _Scan:
             kinds.append(r)
         else:
             sc.add(i, lineno, r)
+        if r != BLANK and (r.__class__ is int or r[0] != TIME):
+            upper = line.upper() == line and line.lower() != line  # capitals, no lower-case letter
+            if r.__class__ is int:
+                sc.plain += 1
+                sc.plain_caps += upper
+            else:
+                said = line.strip()[r[4]:] if r[4] >= 0 else line
+                sc.c_upper.append(said.upper() == said and said.lower() != said)
+            if upper:
+                shape = heading_shape(line)
+                if shape:
+                    sc.caps[i] = (shape, lineno)
         if r != BLANK:
             if line.lstrip()[:1] in "Tt" and is_tool_footer(line):
                 footer.append(i)
@@ -697,10 +766,11 @@ def _scan(lines: Iterable[tuple[str, int]], roster: _Roster | None) -> _Scan:
     if footer:  # not speech: read as blank lines, so they are stored nowhere
         first = footer[0]
         while len(sc.c_idx) and sc.c_idx[-1] >= first:
-            for arr in (sc.c_idx, sc.c_lid, sc.c_layout, sc.c_time, sc.c_off, sc.c_lineno, sc.c_roster):
+            for arr in (sc.c_idx, sc.c_lid, sc.c_layout, sc.c_time, sc.c_off, sc.c_lineno, sc.c_roster, sc.c_upper):
                 arr.pop()
         for i in footer:
             kinds[i] = BLANK
+            sc.caps.pop(i, None)
     return sc
 
 
@@ -713,6 +783,7 @@ class _Start:
     off: int
     line: int
     time_line: int = -1  # the line of a time alone that gave this turn its time
+    heading: bool = False  # a heading in capitals: the turn of ``label`` goes on under it
 
 
 def _plan(sc: _Scan, roster: _Roster | None, file: str, force: bool,
@@ -802,8 +873,10 @@ def _plan(sc: _Scan, roster: _Roster | None, file: str, force: bool,
             ok[k] = is_struct[k]
         else:
             ok[k] = c_layout[k] != NAME and (c_roster[k] or lid in accepted)
+    heads = _caps_headings(sc, ok, accepted, is_struct, cand_at, next_content)
+    head_k = {k for k in (cand_at(i) for i in heads) if k >= 0}
     if not time_pattern:
-        _between_same_speaker(ok, c_layout, c_lid, labels, accepted)
+        _between_same_speaker(ok, c_layout, c_lid, labels, accepted, head_k)
     # A label with no text on its line starts a turn only when text follows (not another label).
     is_start = bytearray(K)
     for k in range(K - 1, -1, -1):
@@ -835,6 +908,8 @@ def _plan(sc: _Scan, roster: _Roster | None, file: str, force: bool,
         label = labels[lid]
         i = c_idx[k]
         if not is_start[k]:
+            if k in head_k:
+                continue  # a heading in capitals, not a speaker
             layout = c_layout[k]
             if layout not in (COLON, BRACKET, CAPS, TAB) or time_pattern or lid in accepted or c_roster[k]:
                 continue
@@ -876,23 +951,94 @@ def _plan(sc: _Scan, roster: _Roster | None, file: str, force: bool,
         if time_line >= 0:
             start, end = _time_at(sc, time_line)
         starts.append(_Start(i, label, start, end, c_off[k], sc.c_lineno[k], time_line))
+    after = [i for i in heads if i > starts[0].pos]  # before the first turn: title lines
+    if after:
+        positions = [st.pos for st in starts]
+        # the turn above goes on under the heading (an empty turn when a label follows)
+        under = [_Start(i, starts[bisect_left(positions, i) - 1].label, None, None, -1, sc.caps[i][1], heading=True)
+                 for i in after]
+        starts = sorted(starts + under, key=lambda st: st.pos)
     return starts, warnings
 
 
+def _caps_headings(sc: _Scan, ok: bytearray, accepted: set[int], is_struct: list[bool],
+                   cand_at: Callable[[int], int], next_content: Callable[[int], int]) -> list[int]:
+    """Positions of the lines that are headings in capitals (see the module docstring), in order.
+
+    A line in capitals (:func:`heading_shape`) is a heading when it is not in the roster, not a name
+    line next to a time and not right under a label alone (then it is what that speaker said,
+    "INTERVJUER" then "OK"), and either has a heading's shape and does not recur as a turn start, or is
+    followed by a turn start (a speaker label has speech under it). A line that recurs ("OPPSUMMERING"
+    in each part) is a heading only when every one of its lines is followed by a turn start; then it is
+    no longer a speaker label (``ok`` and ``accepted`` are updated). When most text lines are in
+    capitals (labels alone aside), capitals set nothing apart: no headings."""
+    if not sc.caps:
+        return []
+    said = sc.plain + sum(1 for k, o in enumerate(ok) if not (o and sc.c_off[k] < 0))  # not a label alone
+    said_upper = sc.plain_caps + sum(1 for k, o in enumerate(ok) if sc.c_upper[k] and not (o and sc.c_off[k] < 0))
+    if said_upper > 0.5 * said:  # a transcript typed in capitals
+        return []
+    kinds = sc.kinds
+    n = len(kinds)
+    found: set[int] = set()
+    spoken: set[int] = set()  # recurring labels with a line that is not a heading: speakers
+    for i in sorted(sc.caps, reverse=True):  # from the end: a heading may stand over another
+        k = cand_at(i) if kinds[i] == HEAD or kinds[i] == SHORT else -1
+        if k >= 0 and (sc.c_roster[k] or is_struct[k]):
+            continue
+        recurs = k >= 0 and sc.c_lid[k] in accepted
+        p = i - 1
+        while p >= 0 and (kinds[p] == BLANK or kinds[p] == TIME):
+            p -= 1
+        kp = cand_at(p) if p >= 0 and kinds[p] == HEAD else -1
+        speech = kp >= 0 and ok[kp] and sc.c_off[kp] < 0
+        if not speech and (recurs or sc.caps[i][0] != HEADING):
+            j = next_content(i)
+            kj = cand_at(j) if j < n and kinds[j] == HEAD else -1
+            speech = j not in found and not (kj >= 0 and ok[kj])
+        if speech:
+            if recurs:
+                spoken.add(sc.c_lid[k])
+            continue
+        found.add(i)
+    # a recurring label is a heading only when all its lines are
+    heads_of: Counter[int] = Counter()
+    for i in found:
+        k = cand_at(i) if kinds[i] == HEAD or kinds[i] == SHORT else -1
+        if k >= 0 and sc.c_lid[k] in accepted:
+            heads_of[sc.c_lid[k]] += 1
+    if heads_of:
+        lines_of_label = Counter(lid for lid in sc.c_lid if lid in heads_of)
+        spoken.update(lid for lid, c in heads_of.items() if lines_of_label[lid] != c)
+        for i in list(found):
+            k = cand_at(i) if kinds[i] == HEAD or kinds[i] == SHORT else -1
+            if k >= 0 and sc.c_lid[k] in heads_of:
+                if sc.c_lid[k] in spoken:
+                    found.discard(i)
+                else:
+                    ok[k] = 0
+        accepted.difference_update(lid for lid in heads_of if lid not in spoken)
+    return sorted(found)
+
+
 def _between_same_speaker(ok: bytearray, layouts: bytearray, lids: array, labels: list[str],
-                          accepted: set[int]) -> None:
+                          accepted: set[int], heads: set[int] = frozenset()) -> None:
     """Accept labels that occur once when they sit between two turns of one speaker (A X A).
 
     In a transcript labelled at each change of speaker, two turns of A in a row do not happen, so
     a label-like line between them is a speaker who spoke once ("Moderator / Informant / Moderator").
     A colon sentence inside a turn ("Merk: ...") is followed by another speaker's turn instead.
-    Files that label every paragraph (A often follows A) give no such evidence.
+    Files that label every paragraph (A often follows A) give no such evidence. A heading in
+    capitals (``heads``) between two turns is no speaker, and the turns on either side of it are no pair.
     """
     pairs = same = 0
     last = -1
     run: list[int] = []
     runs: list[list[int]] = []
     for k in range(len(ok)):
+        if k in heads:
+            last, run = -1, []
+            continue
         if ok[k]:
             if last >= 0:
                 if run:
@@ -919,8 +1065,11 @@ def _time_at(sc: _Scan, i: int) -> tuple[float | None, float | None]:
 
 def _build(lines: Iterable[tuple[str, int]], kinds: bytearray, starts: list[_Start],
            file: str) -> tuple[list[Turn], list[str]]:
-    """Pass 2: turns from the start records; times alone on a line are not text."""
+    """Pass 2: turns from the start records; times alone on a line are not text. A heading in
+    capitals is the heading of the turns under it (headings one after the other joined)."""
     turns: list[Turn] = []
+    heading: str | None = None
+    over = False  # the last line read was a heading
     preamble: list[str] = []
     parts: list[str] = []
     current: Turn | None = None
@@ -935,9 +1084,14 @@ def _build(lines: Iterable[tuple[str, int]], kinds: bytearray, starts: list[_Sta
                 current.text = "\n".join(parts)
                 turns.append(current)
             st = starts[si]
-            current = Turn(text="", speaker=st.label, start_time=st.time, end_time=st.end, line=st.line)
+            if st.heading:
+                text = line.strip()
+                heading = f"{heading} {text}" if over and heading else text
+            over = st.heading
+            current = Turn(text="", speaker=st.label, start_time=st.time, end_time=st.end, heading=heading,
+                           line=st.line)
             parts = []
-            if st.off >= 0:
+            if st.off >= 0 and not st.heading:
                 first = line.strip()[st.off:].strip()
                 if first:
                     parts.append(first)
@@ -952,6 +1106,7 @@ def _build(lines: Iterable[tuple[str, int]], kinds: bytearray, starts: list[_Sta
                 preamble.append(line.strip())
         elif kd != TIME:
             parts.append(line.strip())
+            over = False
     if count != len(kinds):
         raise InputError(f"{file}: the file changed while it was read; ingest it again")
     if current is not None:

@@ -705,11 +705,22 @@ def split_paragraphs(paras: list[Para], roster: list[str] | None, file: str, *,
     turns = result[0]
     numbers = sorted(clean)
     k = -1
+    # a turn's heading: the styled heading above it, or a heading in capitals that split_turns found
+    # in the lines ("TEMA 2: SAMARBEID MED STATEN"), whichever came last
+    current: str | None = None
+    own_before: str | None = None
     for t in turns:
+        styled = False
         while k + 1 < len(numbers) and t.line is not None and numbers[k + 1] < t.line:
             k += 1
-        if k >= 0:
-            t.heading = heads[numbers[k]].text
+            styled = True
+        own = t.heading
+        if styled:
+            current = heads[numbers[k]].text
+        elif own != own_before:
+            current = own
+        own_before = own
+        t.heading = current
     return result
 
 

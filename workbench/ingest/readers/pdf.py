@@ -16,7 +16,8 @@ line spacing. Before anything else the page furniture goes:
 A PDF whose lines start with recurring speaker labels ("Intervjuer: ...", "KOMMUNEDIREKTØR: ...")
 is a transcript: the cleaned lines go through :func:`workbench.ingest.text.split_turns` like a txt
 file (as the paragraphs of a Word file: a heading line in a larger or bold font over a turn is the
-heading of the turns under it, a recurring bold label without a colon starts a turn), each turn
+heading of the turns under it, a recurring bold label without a colon starts a turn; a heading in
+capitals at body size, "TEMA 2: SAMARBEID MED STATEN", is found there as in a txt file), each turn
 with the page it starts on. A transcript laid out as a table (Tid | Navn | Tekst,
 a Word table saved as PDF) is read from the columns its text is drawn in: one turn per row, as for
 the Word table (:func:`workbench.ingest.readers.docx.transcript_layout`). Any other PDF is a
@@ -39,7 +40,7 @@ from pathlib import Path
 
 from ...errors import InputError
 from ..model import Parsed, Turn
-from ..text import is_tool_notice
+from ..text import HEADING, WEAK_HEADING, heading_shape, is_tool_notice
 from .docx import (Cell, Para, Table, _bold_label, _keep_recurring_bold_labels, blocks_to_parsed,
                    split_paragraphs, transcript_layout)
 from .sniff import PASSWORD, describe
@@ -251,6 +252,13 @@ def _stands_alone(text: str) -> bool:
                 or (text.endswith(":") and len(text.split()) <= 5))
 
 
+def _caps_heading(text: str, before: str) -> bool:
+    """A line in capitals with a heading's shape ("DEL 1 – BAKGRUNN"), or other capitals after the end
+    of a sentence ("AVSLUTNING"): what :func:`workbench.ingest.text.split_turns` may take as a heading."""
+    shape = heading_shape(text)
+    return shape == HEADING or (shape == WEAK_HEADING and before.rstrip().endswith((".", "!", "?", "…")))
+
+
 def _label_alone(para: list[Line], body: float) -> bool:
     """Bold lines in the body font that start with what may be a speaker label alone on its line
     ("INTERVJUER", "Kari Nordmann 0:03"): not a heading."""
@@ -432,13 +440,14 @@ def _cells(ln: Line, columns: list[float]) -> dict[int, list[tuple[float, str, b
 
 def _chunks(para: list[Line]) -> list[list[Line]]:
     """Split a paragraph before every line where a speaker turn may start, and after a line that
-    stands alone (a label alone, a time, a name with a time): over-splitting is harmless, since
-    split_turns joins unlabelled chunks to the turn above."""
+    stands alone (a label alone, a time, a name with a time, a heading in capitals after the end of a
+    sentence, "TEMA 2: SAMARBEID MED STATEN"): over-splitting is harmless, since split_turns joins
+    unlabelled chunks to the turn above."""
     chunks: list[list[Line]] = []
     alone_before = False
     for ln in para:
         text = ln.text.strip()
-        alone = _stands_alone(text)
+        alone = _stands_alone(text) or _caps_heading(text, chunks[-1][-1].text if chunks else "")
         if not chunks or alone or alone_before or ln.lead or LABEL_START.match(text):
             chunks.append([ln])
         else:
