@@ -314,6 +314,45 @@ def test_csv_default_coder_and_semicolon_separator(corpus, tmp_path):
     assert [r.coder for r in list_codings(db)] == ["ola"]
 
 
+def _memo_audit(db):
+    with db.session() as s:
+        return sorted(((ev.user.name, (ev.detail or {}).get("author"), s.get(Memo, ev.detail["memo_id"]).text)
+                       for ev in s.scalars(select(AuditEvent).where(AuditEvent.action == "memo"))),
+                      key=lambda row: row[2])
+
+
+def test_csv_memos_are_credited_to_the_rows_coders_and_audited_as_the_importers(corpus, tmp_path):
+    """A colleague's codings read in from another tool: their memos are theirs, not the importer's."""
+    db = corpus["db"]
+    path = _write(tmp_path, (
+        "source,turn,code,coder,memo\n"
+        f"{FG},1,kontrakt.hybrid,ola,olas notat\n"
+        f"{FG},2,kontrakt.relasjonell,nils,nils' notat\n"
+        f"{FG},3,styring.nettverk,,karis notat\n"
+    ))
+    assert code_from_csv(db, path, user="kari") == 3
+    assert sorted((m.author, m.text, m.coding_id is not None) for m in list_memos(db)) == [
+        ("kari", "karis notat", True), ("nils", "nils' notat", True), ("ola", "olas notat", True)]
+    assert {(r.coder, r.memo) for r in list_codings(db)} == {
+        ("ola", "olas notat"), ("nils", "nils' notat"), ("kari", "karis notat")}
+    # the audit trail names kari, who ran the import, and the author where that is someone else
+    assert _memo_audit(db) == [("kari", None, "karis notat"), ("kari", "nils", "nils' notat"),
+                               ("kari", "ola", "olas notat")]
+
+
+def test_csv_memo_without_a_coder_cell_is_the_default_coders_and_code_coder_memo_the_writers(corpus, tmp_path):
+    db = corpus["db"]
+    add_user(db, "ola", user="kari")
+    path = _write(tmp_path, f"source,turn,code,memo\n{FG},1,styring.nettverk,notat fra fila\n")
+    assert code_from_csv(db, path, user="kari", default_coder="ola") == 1
+    assert [(m.author, m.text) for m in list_memos(db)] == [("ola", "notat fra fila")]
+    # coding on behalf of a colleague by hand: the memo is typed by the acting user, and stays hers
+    apply_code(db, FG, 2, "kontrakt.hybrid", user="kari", coder="ola", memo="skrevet av kari")
+    assert [(m.author, m.text) for m in list_memos(db)] == [("ola", "notat fra fila"), ("kari", "skrevet av kari")]
+    assert [(c.coder, c.memo) for c in list_codings(db, coder="ola")] == [
+        ("ola", "notat fra fila"), ("ola", "skrevet av kari")]
+
+
 def test_csv_bad_row_in_the_middle_leaves_nothing_and_names_row_and_nearest_code(corpus, tmp_path):
     db = corpus["db"]
     lines = ["source,turn,code"] + [f"{FG},{t},styring.nettverk" for t in (1, 2, 3)]

@@ -558,6 +558,62 @@ def test_one_undo_removes_a_whole_csv_import(corpus, tmp_path):
     assert undo_last(db, user="kari")["code"] == "styring.nettverk"  # the next undo: the action before
 
 
+def _colleagues_csv(db, tmp_path):
+    """kari reads in codings by ola and nils (from another tool), each with a memo."""
+    from workbench.coding import code_from_csv
+
+    path = tmp_path / "kolleger.csv"
+    path.write_text("source,turn,code,coder,memo\n"
+                    f"{FG},1,kontrakt.hybrid,ola,olas notat\n"
+                    f"{FG},2,kontrakt.hybrid,nils,nils' notat\n"
+                    f"{FG},3,kontrakt.hybrid,ola,olas andre notat\n"
+                    f"{OTHER},1,styring.nettverk,,karis notat\n", encoding="utf-8")
+    assert code_from_csv(db, path, user="kari") == 4
+    assert sorted(m.author for m in list_memos(db)) == ["kari", "nils", "ola", "ola"]
+
+
+def test_undo_of_a_csv_import_takes_its_colleagues_memos_with_it(corpus, tmp_path):
+    """The import's own memos are credited to the rows' coders, but they are part of the import:
+    they do not keep its codings (no ``undo.others_memos``)."""
+    db = corpus["db"]
+    apply_code(db, FG, 1, "styring.nettverk", user="kari")
+    _colleagues_csv(db, tmp_path)
+    done = undo_last(db, user="kari")
+    assert (done["action"], done["import"], done["codings"], done["kept"]) == ("code", "kolleger.csv", 4, 0)
+    assert [(c.coder, c.turn, c.code) for c in list_codings(db)] == [("kari", 1, "styring.nettverk")]
+    assert list_memos(db) == []
+    assert undo_last(db, user="kari")["code"] == "styring.nettverk"  # the next undo: the action before
+
+
+def test_a_memo_a_colleague_wrote_on_an_imported_coding_since_keeps_that_coding(corpus, tmp_path):
+    db = corpus["db"]
+    _colleagues_csv(db, tmp_path)
+    olas = next(c for c in list_codings(db, coder="ola") if c.turn == 1)
+    add_memo(db, "ola skriver videre", user="ola", coding_id=olas.id)
+    # a group undo removes what it can and counts what stays (the CLI: "1 står, fordi ... har andres notater")
+    done = undo_last(db, user="kari")
+    assert (done["action"], done["import"], done["codings"], done["kept"]) == ("code", "kolleger.csv", 3, 1)
+    assert [c.id for c in list_codings(db)] == [olas.id]
+    assert [(m.author, m.text) for m in list_memos(db)] == [("ola", "olas notat"), ("ola", "ola skriver videre")]
+    with pytest.raises(NotFound):  # the import is dealt with: nothing before it
+        undo_last(db, user="kari")
+
+
+def test_an_import_whose_every_coding_got_a_colleagues_memo_is_skipped_naming_them(corpus, tmp_path):
+    from workbench.coding import code_from_csv
+
+    db = corpus["db"]
+    path = tmp_path / "ola.csv"
+    path.write_text(f"source,turn,code,coder,memo\n{FG},2,kontrakt.hybrid,ola,olas notat\n", encoding="utf-8")
+    assert code_from_csv(db, path, user="kari") == 1
+    add_memo(db, "nils er uenig", user="nils", coding_id=list_codings(db)[0].id)
+    with pytest.raises(WorkbenchError) as exc:
+        undo_last(db, user="kari")
+    assert exc.value.code == "undo.others_memos" and "memos by nils" in str(exc.value)
+    assert "ola" not in exc.value.params["authors"]  # the import's own memo (credited to ola) is not in the way
+    assert [(m.author, m.text) for m in list_memos(db)] == [("ola", "olas notat"), ("nils", "nils er uenig")]
+
+
 def test_csv_coder_in_another_letter_case_is_refused_naming_the_row(corpus, tmp_path):
     from workbench.coding import code_from_csv
 

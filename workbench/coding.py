@@ -384,9 +384,14 @@ def _record(session: Session, coding: Coding, event: AuditEvent | None = None) -
 def _apply(tx: Transaction, segment: Segment, code: Code, coder: User, *, span: Sequence[int] | None,
            memo: str | None, origin: str, suggestion_id: int | None, version_id: int | None,
            restore: bool = False, coding_id: int | None = None,
-           created_at: dt.datetime | None = None) -> tuple[Coding, AuditEvent | None]:
+           created_at: dt.datetime | None = None, memo_author: User | None = None,
+           memo_events: list[AuditEvent] | None = None) -> tuple[Coding, AuditEvent | None]:
     """Create (or find) one coding inside ``tx``; returns the coding and the audit event of its
     creation (None when it was there already).
+    ``memo_author``: who the memo is credited to (default the acting user; a CSV import credits a
+    row's memo to the row's coder); the memo's audit event is the acting user's all the same, and
+    names the author when that is someone else. ``memo_events``: the memo's audit event is added
+    to it (a CSV import tags them as part of the import, see ``_own_memos``).
     ``restore``: an old coding put back (undo), kept under its code even if that code has since
     been retired or made a category. ``coding_id``: the id the coding had (undo), which it gets
     back when no other coding has it now, so that ids written down (``uncode --id``, ``memo
@@ -434,10 +439,16 @@ def _apply(tx: Transaction, segment: Segment, code: Code, coder: User, *, span: 
         text = memo.strip()
         exists = session.scalar(select(Memo.id).where(Memo.coding_id == coding.id, Memo.text == text))
         if exists is None:
-            m = Memo(author_id=tx.user.id, text=text, coding_id=coding.id)
+            author = memo_author or tx.user
+            m = Memo(author_id=author.id, text=text, coding_id=coding.id)
             session.add(m)
             session.flush()
-            tx.audit("memo", "coding", coding.id, {"memo_id": m.id})
+            detail: dict[str, Any] = {"memo_id": m.id}
+            if author.id != tx.user.id:
+                detail["author"] = author.name
+            memo_event = tx.audit("memo", "coding", coding.id, detail)
+            if memo_events is not None:
+                memo_events.append(memo_event)
     return coding, event
 
 
@@ -677,10 +688,13 @@ def code_from_csv(db: Database, path: str | Path, *, user: str | None,
     with or without BOM). A ``coder`` cell names the coder of that row (a new name is a new
     coder, but a name that is a user's name in another letter case, ``Bjorn`` for ``bjorn``, is
     refused with "did you mean": it would split that coder's codings in two); else
-    ``default_coder``, who must be a user already, else the acting user. Origin is
+    ``default_coder``, who must be a user already, else the acting user. A row's memo is credited
+    to the coder of that row (its coding's coder); the audit trail records who imported it. Origin is
     ``imported``. One transaction: if any row is wrong nothing is
     stored, and the error names the file and the row (the header is row 1, as in a spreadsheet).
-    The import is one action for ``undo_last``: one undo removes every coding it made.
+    The import is one action for ``undo_last``: one undo removes every coding it made, with the
+    memos the import put on them (a memo written on such a coding since by someone else keeps
+    that coding).
     """
     from .csvio import open_csv
 
@@ -703,6 +717,7 @@ def code_from_csv(db: Database, path: str | Path, *, user: str | None,
         raise InputError(f"{name} row 1: column {dupes[0]!r} appears twice")
 
     events: list[AuditEvent] = []
+    memo_events: list[AuditEvent] = []
     with db.transaction(user) as tx:
         session = tx.session
         version_id = _latest_version_id(session)
@@ -746,13 +761,17 @@ def code_from_csv(db: Database, path: str | Path, *, user: str | None,
                         raise InputError(f"start/end {row['start']!r}/{row['end']!r} are not whole numbers") \
                             from None
                 _, made = _apply(tx, segment, code, coder, span=span, memo=row.get("memo") or None,
-                                 origin="imported", suggestion_id=None, version_id=version_id)
+                                 origin="imported", suggestion_id=None, version_id=version_id,
+                                 memo_author=coder, memo_events=memo_events)
                 if made is not None:
                     events.append(made)
             except WorkbenchError as exc:
                 raise exc.retitled(f"{name} row {row_no}") from None
         created = len(events)
-        for ev in events:  # one import is one action: one undo_last removes all it made (see remove_code)
+        session.flush()  # the events have their ids
+        for ev in (events + memo_events) if events else []:
+            # one import is one action: one undo_last removes all it made (see remove_code), with its
+            # memos (credited to the rows' coders, not to the acting user: see _own_memos)
             ev.detail = {**(ev.detail or {}), "group": events[0].id, "import": name}
         tx.audit("code_from_csv", "file", name, {"rows": row_no - 1, "created": created})
     return created
@@ -1104,10 +1123,26 @@ def _label(session: Session, code_id: str) -> str:
     return code.label if code is not None and code.label else code_id
 
 
-def _others_memos(session: Session, coding: Coding, me: User) -> list[str]:
-    """The other users who have written memos on ``coding``."""
-    return sorted(set(session.scalars(select(User.name).join(Memo, Memo.author_id == User.id).where(
-        Memo.coding_id == coding.id, Memo.author_id != me.id))))
+def _others_memos(session: Session, coding: Coding, me: User, own: set[int] | frozenset[int] = frozenset()) \
+        -> list[str]:
+    """The other users who have written memos on ``coding``; ``own``: ids of memos that the action
+    being undone wrote (a CSV import's memos, credited to the rows' coders), which do not count."""
+    query = select(User.name).join(Memo, Memo.author_id == User.id).where(
+        Memo.coding_id == coding.id, Memo.author_id != me.id)
+    if own:
+        query = query.where(Memo.id.not_in(sorted(own)))
+    return sorted(set(session.scalars(query)))
+
+
+def _own_memos(session: Session, event: AuditEvent) -> set[int]:
+    """The ids of the memos that the grouped action of ``event`` wrote: a ``code_from_csv`` import
+    tags its ``memo`` events with the group of its ``code`` events (see there)."""
+    group = (event.detail or {}).get("group")
+    if group is None:
+        return set()
+    return {int(d["memo_id"]) for d in (ev.detail or {} for ev in session.scalars(select(AuditEvent).where(
+        AuditEvent.user_id == event.user_id, AuditEvent.action == "memo", AuditEvent.id >= int(group))))
+        if d.get("group") == group and d.get("memo_id") is not None}
 
 
 def _memos_kept(session: Session, ev: AuditEvent, coding: Coding, authors: list[str]) -> _Skipped:
@@ -1128,13 +1163,14 @@ def _undo_code(tx: Transaction, event: AuditEvent, undone: set[int]) -> tuple[li
     skipped (``_Skipped``)."""
     session, me = tx.session, tx.user
     group = _group(session, event, undone)
+    own = _own_memos(session, event)
     gone: list[AuditEvent] = []
     kept: list[tuple[AuditEvent, Coding, list[str]]] = []
     remove: list[Coding] = []
     for ev in group:
         d = ev.detail or {}
         coding = _coding_at(session, d["source"], d["turn"], d["code"], d["coder"], d["start_char"], d["end_char"])
-        authors = _others_memos(session, coding, me) if coding is not None else []
+        authors = _others_memos(session, coding, me, own) if coding is not None else []
         if coding is None:
             gone.append(ev)
         elif authors:
