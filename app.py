@@ -6,7 +6,8 @@ WORKBENCH_DB, else data/demo.db when it exists, else the library default.
 Nobody sees data before logging in: every run switches the library to "a call without a known
 user is refused", and a visitor gets only the login page. The navigation holds the pages the
 logged-in user's role may use, so a page opened by its address that the role may not see is
-never run.
+never run. A password log-in is kept across reloads and tabs by the browser's ``workbench_login``
+cookie (``workbench.logins``; ``ui.login.try_token``), until "Logg ut".
 """
 
 import streamlit as st
@@ -14,7 +15,7 @@ import streamlit as st
 from workbench.access import login_required
 from workbench.errors import WorkbenchError
 from workbench.ui import session
-from workbench.ui.login import account_sidebar, login_page, try_sso
+from workbench.ui.login import account_sidebar, login_page, try_sso, try_token
 from workbench.ui.session import retention_warning
 
 login_required(True)
@@ -33,6 +34,8 @@ URL_PATHS = [file.split("/")[-1].removesuffix(".py") for file, *_ in PAGES]
 
 db = session.get_db()
 who = session.current_principal(db)
+if who is None:  # a reload or a second tab: the login kept in the browser's cookie
+    who = try_token(db)
 if who is None:
     try_sso(db)
     # The login form answers at every page address, so /koding opened before logging in shows

@@ -473,3 +473,110 @@ def test_researcher_export_can_reveal_names(small_db):
     at = open_page(PAGES[3], "kari")
     assert "PL Testbygd" not in export_csv(at, reveal=False)
     assert "PL Testbygd" in export_csv(at, reveal=True)
+
+
+# ------------------------------------------------------------- staying logged in across reloads
+
+def cookie_scripts(at: AppTest) -> list[str]:
+    """The scripts of the page that set or delete the ``workbench_login`` cookie."""
+    return [node.proto.body for node in at._tree
+            if getattr(node, "type", None) == "html" and "workbench_login=" in node.proto.body]
+
+
+@pytest.fixture
+def cookie(monkeypatch):
+    """The ``workbench_login`` cookie a browser brings when a session begins: ``state["value"]``
+    (AppTest cannot send cookies; ``st.context.cookies`` is read through session.login_cookie)."""
+    state = {"value": None}
+    monkeypatch.setattr(session, "login_cookie", lambda: state["value"])
+    return state
+
+
+def test_a_password_login_sets_the_cookie_and_a_reload_is_logged_in_without_the_form(small_db, cookie):
+    from workbench.logins import user_for_login_token
+
+    at = log_in_with_form(app().run(), "kari", USERS["kari"][1])
+    token = at.session_state[session.TOKEN_KEY]
+    assert user_for_login_token(small_db, token).name == "kari"
+    [script] = cookie_scripts(at)
+    assert f'"workbench_login={token}; Path=/; Max-Age=43200; SameSite=Strict"' in script
+    assert "loc.protocol === 'https:' ? '; Secure'" in script
+    assert [n for n in at.sidebar if getattr(n, "type", None) == "html"]  # in the sidebar, not the page
+
+    cookie["value"] = token  # F5: a new session, which brings the cookie
+    again = app().run()
+    assert not again.exception and not again.error
+    assert again.title[0].value == "Oversikt: temaer per aktør og fase" and again.dataframe
+    assert not [t for t in again.text_input if t.label == "Passord"]
+    assert "Innlogget som **kari** (forsker)" in [m.value for m in again.sidebar.markdown]
+    assert again.session_state["login"] == {"name": "kari", "role": "researcher", "method": "token"}
+    assert cookie_scripts(again) == []  # the browser has the cookie already
+    assert [a.detail["method"] for a in list_audit(small_db, user="kari", action="login")] == ["password"]
+
+
+def test_a_second_tab_at_a_page_address_opens_that_page_with_the_cookie(small_db, cookie):
+    """/koding opened in a new tab is Koding, logged in by the cookie. (In a browser a rerun
+    before the navigation lost the address and opened Oversikt; AppTest keeps the address over a
+    rerun, so tests/test_browser.py checks that part.)"""
+    from workbench.logins import issue_login_token
+
+    cookie["value"] = issue_login_token(small_db, "kari")
+    at = app()
+    at._page_hash = calc_hash("koding")
+    at.run()
+    assert not at.exception and [t.value for t in at.title] == ["Koding"]
+    assert navigation_titles(at) == ROLE_PAGES["researcher"]
+
+
+@pytest.mark.parametrize("why", ["unknown", "expired", "disabled", "role"])
+def test_a_refused_cookie_shows_the_form_and_deletes_the_cookie(small_db, cookie, why):
+    from sqlalchemy import update
+
+    from workbench.logins import issue_login_token
+    from workbench.store import LoginToken
+    from workbench.store.models import utcnow
+    from workbench.users import set_role
+
+    cookie["value"] = "ukjent-token-fra-en-annen-database" if why == "unknown" else issue_login_token(small_db, "rita")
+    if why == "expired":
+        with small_db.transaction("kari") as tx:
+            tx.session.execute(update(LoginToken).values(expires_at=utcnow()))
+    elif why == "disabled":
+        disable_user(small_db, "rita", user="kari")
+    elif why == "role":
+        set_role(small_db, "rita", "resource_group", user="kari")
+    at = app().run()
+    assert_login_page_only(at)
+    assert "login" not in at.session_state and not at.error
+    assert [i.value for i in at.info] == ["Innloggingen har gått ut; logg inn igjen."]
+    [script] = cookie_scripts(at)
+    assert '"workbench_login=; Path=/; Max-Age=0; SameSite=Strict"' in script
+    at.run()  # tried once per session: no second lookup, no second note
+    assert_login_page_only(at)
+    assert not at.info and cookie_scripts(at) == [script]
+
+
+def test_logging_out_ends_the_token_and_deletes_the_cookie(small_db, cookie):
+    from workbench.logins import issue_login_token, user_for_login_token
+
+    token = cookie["value"] = issue_login_token(small_db, "rita")
+    at = app().run()
+    assert at.session_state["login"]["method"] == "token"
+    at.sidebar.button(key="logout").click().run()
+    assert_login_page_only(at)
+    assert not at.info  # logged out, not "expired"
+    assert user_for_login_token(small_db, token) is None
+    [script] = cookie_scripts(at)
+    assert "Max-Age=0" in script
+    [event] = list_audit(small_db, user="kari", action="logout")
+    assert (event.user, event.detail["method"]) == ("rita", "token")
+    at.run()  # the session still "has" the cookie it began with: it does not log in again
+    assert_login_page_only(at)
+
+    log_in_with_form(at, "rita", USERS["rita"][1])  # logging in again in the same session
+    new = at.session_state[session.TOKEN_KEY]
+    assert new != token and user_for_login_token(small_db, new).name == "rita"
+    assert [s for s in cookie_scripts(at) if f"workbench_login={new};" in s]
+    at.sidebar.button(key="logout").click().run()
+    assert_login_page_only(at)
+    assert user_for_login_token(small_db, new) is None and len(cookie_scripts(at)) == 1

@@ -106,6 +106,61 @@ def test_a_page_opened_by_its_address_keeps_the_navigation(demo_url):
         assert "Oversikt" in navigation_text(driver) and "Koding" in navigation_text(driver)
 
 
+def test_a_reload_and_a_second_tab_keep_the_login_until_logg_ut(demo_url):
+    """F5 (a new Streamlit session) and a second tab are still logged in: the page set the
+    ``workbench_login`` cookie after the password log-in. "Logg ut" deletes it, and a reload
+    then shows the form."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    password = 'input[aria-label="Passord"]'
+
+    def login_cookie(driver):
+        return next((c for c in driver.get_cookies() if c["name"] == "workbench_login"), None)
+
+    def logged_in(driver) -> None:
+        WebDriverWait(driver, 90).until(lambda d: "Innlogget som forsker (forsker)" in body_text(d))
+        shot.wait_for_heatmap(driver)
+        assert not driver.find_elements(By.CSS_SELECTOR, password)
+        assert "Oversikt" in navigation_text(driver) and "Koding" in navigation_text(driver)
+
+    with shot.served(demo_url) as address, shot.chromium() as driver:
+        shot.log_in(driver, address, "forsker", shot.DEMO_PASSWORDS["forsker"])
+        logged_in(driver)
+        kept = WebDriverWait(driver, 60).until(login_cookie)
+        assert kept["sameSite"] == "Strict" and kept["path"] == "/" and not kept["secure"]
+        assert len(kept["value"]) >= 40 and shot.DEMO_PASSWORDS["forsker"] not in kept["value"]
+        import time
+
+        assert 11.9 * 3600 < kept["expiry"] - time.time() <= 12 * 3600
+
+        driver.refresh()
+        logged_in(driver)
+        assert login_cookie(driver)["value"] == kept["value"]
+
+        first = driver.current_window_handle
+        driver.switch_to.new_window("tab")
+        driver.get(address.rstrip("/") + "/koding")
+        WebDriverWait(driver, 90).until(lambda d: "Kod en hel tur" in body_text(d))
+        assert "Innlogget som forsker" in body_text(driver)
+        driver.close()
+        driver.switch_to.window(first)
+
+        WebDriverWait(driver, 60).until(EC.element_to_be_clickable(
+            (By.XPATH, '//*[@data-testid="stSidebar"]//button[normalize-space(.)="Logg ut"]'))).click()
+        WebDriverWait(driver, 60).until(EC.visibility_of_element_located((By.CSS_SELECTOR, password)))
+        WebDriverWait(driver, 60).until(lambda d: login_cookie(d) is None)
+
+        driver.refresh()
+        WebDriverWait(driver, 90).until(EC.visibility_of_element_located((By.CSS_SELECTOR, password)))
+        shot.wait_idle(driver)
+        page = body_text(driver)
+        assert "Logg inn" in page and "Innlogget som" not in page
+        assert "Innloggingen har gått ut" not in page  # logged out, nothing expired
+        assert not driver.find_elements(By.CSS_SELECTOR, shot.HEATMAP)
+
+
 def test_login_as_the_resource_group_shows_only_its_pages(demo_url):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC

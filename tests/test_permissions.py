@@ -227,6 +227,7 @@ CALLS = {
     "workbench.users.disable_user": lambda db, tmp, u, m, p: m(db, "ny_anna", user=u),
     "workbench.users.enable_user": lambda db, tmp, u, m, p: m(db, "ny_anna", user=u),
     "workbench.users.list_audit": lambda db, tmp, u, m, p: m(db, user=u),
+    "workbench.logins.revoke_login_tokens": lambda db, tmp, u, m, p: m(db, "rolf", user=u),
     "workbench.sharing.set_setting": lambda db, tmp, u, m, p: m(db, "min_cell_speakers", 3, user=u),
     "workbench.sharing.list_settings": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.sharing.release_quote": lambda db, tmp, u, m, p: m(db, SOURCE, 3, "kontrakt.relasjonell", user=u),
@@ -288,6 +289,9 @@ UNCHECKED = {
     "workbench.users.login_identity",   # single sign-on log-in (audited)
     "workbench.users.has_login_users",  # says only whether anyone can log in
     "workbench.users.ensure_user",
+    "workbench.logins.issue_login_token",     # right after the log-in (a browser stays logged in)
+    "workbench.logins.user_for_login_token",  # the log-in by the browser's cookie itself
+    "workbench.logins.revoke_login_token",    # log-out: whoever holds a token may end it (audited)
     "workbench.sharing.pseudonym_map",  # internal: called inside authorised calls
     "workbench.sharing.ensure_pseudonyms",  # internal: gives speaker rows their person before counting
     "workbench.sharing.pseudonymise",

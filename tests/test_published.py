@@ -82,6 +82,7 @@ def _split_person(db: Database, label: str, actor_org: str, number: int, pseudon
         rows[1].pseudonym_id = second.id
         s.execute(text(f"UPDATE alembic_version SET version_num = '{revision}'"))
         s.execute(text("DROP TABLE removed_speakers"))  # made by 0013, which the upgrade runs again
+        s.execute(text("DROP TABLE login_tokens"))  # made by 0014, likewise
     return first, second
 
 

@@ -130,6 +130,10 @@ def add_user(db: Database, name: str, role: str = RESEARCHER, *, password: str |
             s.add(row)
         row.role, row.password_hash, row.email, row.disabled = role, hashed, email, False
         s.flush()
+        if before is not None:  # a name taken over: nothing of its past log-ins stays valid
+            from .logins import _revoke_all
+
+            _revoke_all(s, row.id)
         tx.audit("user_add", "user", name, {"before": before, "after": _state(row)})
         return _record(s, row)
 
@@ -148,12 +152,21 @@ def list_users(db: Database, *, user: str | None = None) -> list[UserRecord]:
         return [_record(s, u) for u in s.scalars(select(User).order_by(User.name))]
 
 
+#: changes that end the user's standing log-ins in browsers (``logins``): a new password, another
+#: role, disabled. (A changed e-mail does not: the token came from a password log-in.)
+ENDS_LOGINS = ("user_passwd", "user_set_role", "user_disable")
+
+
 def _change(db: Database, name: str, user: str | None, action: str, apply) -> UserRecord:
+    from .logins import _revoke_all
+
     with db.transaction(user) as tx:
         row = _find(tx.session, name)
         before = _state(row)
         apply(row)
         tx.session.flush()
+        if action in ENDS_LOGINS:
+            _revoke_all(tx.session, row.id)
         tx.audit(action, "user", row.name, {"before": before, "after": _state(row)})
         return _record(tx.session, row)
 
@@ -305,7 +318,7 @@ def has_login_users(db: Database) -> bool:
 #: Every action the workbench records in the audit trail (``workbench audit --action``).
 AUDIT_ACTIONS = (
     "accept", "anonymise", "backup", "code", "code_from_csv", "consensus", "export_qdpx", "export_quotes",
-    "export_tables", "forget", "import_qdpx", "ingest", "load_codebook", "login", "login_failed", "memo",
+    "export_tables", "forget", "import_qdpx", "ingest", "load_codebook", "login", "login_failed", "logout", "memo",
     "merge_codes", "reject", "release_quote", "remove_source", "reveal", "set_delete_by", "set_media",
     "set_setting", "suggest", "train", "uncode", "undo", "user_add", "user_disable", "user_enable",
     "user_passwd", "user_set_email", "user_set_role", "withdraw_release")

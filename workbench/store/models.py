@@ -46,6 +46,20 @@ class User(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class LoginToken(Base):
+    """A browser's standing log-in (``logins.issue_login_token``): the SHA-256 of the random token
+    the browser keeps in its ``workbench_login`` cookie, never the token itself. Deleted when the
+    user logs out, when their password, role or state changes, and (opportunistically) once expired."""
+
+    __tablename__ = "login_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class AuditEvent(Base):
     """One recorded user action (ingest, code, accept, reject, load codebook ...)."""
 

@@ -127,6 +127,9 @@ MESSAGES: dict[str, str] = {
     "backup.failed": "Sikkerhetskopieringen mislyktes.",
     "backup.wrong_kind": "Sikkerhetskopien er fra en {kind}-database og kan bare gjenopprettes i en slik.",
     "backup.not_empty": "Databasen det gjenopprettes til, er ikke tom.",
+    "login_token.no_user": "Innloggingen mangler brukernavn.",
+    "login_token.hours": "En innlogging kan vare fra 0 til 168 timer, ikke {hours}.",
+    "login_token.unknown_user": "Brukeren «{user}» finnes ikke.",
     "database.missing": "Fant ingen database i «{path}». Be en forsker om å opprette den, eller velg en annen database.",
     # what the resource group sees: the published tables, suppressed together
     "published.grouping": "Ressursgruppen ser bare de publiserte tabellene (per aktør og fase, per aktør, fase og "

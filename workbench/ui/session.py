@@ -3,9 +3,17 @@
 The acting user of the app is the logged-in user, kept in ``st.session_state[LOGIN_KEY]`` as
 ``{"name", "role", "method"}`` and looked up again (``access.principal``) on every run, so a
 disabled user or a changed role takes effect at once. Nothing here falls back to the login name
-of the operating system. Single sign-on (Streamlit's ``st.login`` with an ``[auth]`` section in
-secrets) is read through :func:`sso_configured`, :func:`sso_identity`, :func:`sso_login` and
-:func:`sso_logout`, small functions tests can replace.
+of the operating system.
+
+A reload of the page is a new session. A password log-in therefore also gets a log-in token
+(``logins.issue_login_token``) that the browser keeps in the ``workbench_login`` cookie
+(:data:`LOGIN_COOKIE`, set by a small script: ``ui.login.login_cookie_script``); a new session
+that brings it is logged in with method "token" (``ui.login.try_token``). The cookie the session
+began with is read through :func:`login_cookie`, which tests can replace.
+
+Single sign-on (Streamlit's ``st.login`` with an ``[auth]`` section in secrets) is read through
+:func:`sso_configured`, :func:`sso_identity`, :func:`sso_login` and :func:`sso_logout`, small
+functions tests can replace.
 """
 
 from __future__ import annotations
@@ -25,6 +33,12 @@ from .format import md_escape
 DEMO_DB = Path("data") / "demo.db"
 LOGIN_KEY = "login"
 LOGIN_MESSAGE_KEY = "_login_message"
+LOGIN_NOTE_KEY = "_login_note"            # a note (not an error) for the login page
+LOGIN_COOKIE = "workbench_login"          # the browser's cookie holding the log-in token
+TOKEN_KEY = "_login_token"                # this session's log-in token (to set the cookie, to revoke it)
+TOKEN_TRIED_KEY = "_login_token_tried"    # the cookie's token, tried once per session
+CLEAR_COOKIE_KEY = "_clear_login_cookie"  # the browser's cookie must go (logged out)
+EXPIRED_MESSAGE = "Innloggingen har gått ut; logg inn igjen."
 SSO_REFUSED_KEY = "_sso_refused"
 UNDO_KEY = "_undo_events"
 EMPTY_MESSAGE = ("Ingen data ennå: kjør `workbench demo` for å lage en demodatabase med eksempelkorpus, "
@@ -86,10 +100,32 @@ def display_url(db: Database) -> str:
 
 # ------------------------------------------------------------------------------ log-in state
 
-def log_in(who: Principal, method: str = "password") -> None:
-    """Keep ``who`` as the logged-in user of this browser session."""
+def log_in(who: Principal, method: str = "password", token: str | None = None) -> None:
+    """Keep ``who`` as the logged-in user of this browser session; ``token``: the log-in token
+    that keeps the login across reloads (issued now, or the one the cookie brought)."""
     st.session_state[LOGIN_KEY] = {"name": who.name, "role": who.role, "method": method}
-    st.session_state.pop(LOGIN_MESSAGE_KEY, None)
+    for key in (LOGIN_MESSAGE_KEY, LOGIN_NOTE_KEY, CLEAR_COOKIE_KEY):
+        st.session_state.pop(key, None)
+    if token:
+        st.session_state[TOKEN_KEY] = token
+    else:
+        st.session_state.pop(TOKEN_KEY, None)
+
+
+def login_token() -> str | None:
+    """The log-in token of this session's login, or None (single sign-on, or none issued)."""
+    token = st.session_state.get(TOKEN_KEY)
+    return token if isinstance(token, str) and token else None
+
+
+def login_cookie() -> str | None:
+    """The log-in token in the ``workbench_login`` cookie the browser sent when this session
+    began (``st.context.cookies``: read-only, fixed for the session), or None."""
+    try:
+        value = st.context.cookies.get(LOGIN_COOKIE)
+    except Exception:  # no browser behind this session
+        return None
+    return value or None
 
 
 def logged_in() -> dict | None:
@@ -112,8 +148,10 @@ def current_principal(db: Database) -> Principal | None:
     try:
         who = principal(db, login["name"])
     except WorkbenchError as exc:
-        st.session_state.pop(LOGIN_KEY, None)
+        for key in (LOGIN_KEY, TOKEN_KEY):
+            st.session_state.pop(key, None)
         st.session_state[LOGIN_MESSAGE_KEY] = str(exc)
+        st.session_state[CLEAR_COOKIE_KEY] = True  # (disabling the user revoked the token already)
         return None
     if who.role != login.get("role"):
         st.session_state[LOGIN_KEY] = {**login, "role": who.role}
@@ -139,10 +177,24 @@ def can(capability: str) -> bool:
     return role is not None and Principal(acting_user() or "", role).can(capability)
 
 
-def log_out() -> None:
-    """Forget everything of this browser session, and end a single sign-on session too."""
+def log_out(db: Database | None = None) -> None:
+    """Forget everything of this browser session, end its log-in token (``db`` given: revoked
+    and audited as ``logout``; the login page then clears the browser's cookie), and end a
+    single sign-on session too."""
     method = (logged_in() or {}).get("method")
+    token = login_token()
+    if token and db is not None:
+        from ..logins import revoke_login_token
+
+        try:
+            revoke_login_token(db, token)
+        except WorkbenchError:  # (the cookie is cleared all the same; the token expires by itself)
+            pass
     st.session_state.clear()
+    st.session_state[CLEAR_COOKIE_KEY] = True
+    cookie = login_cookie()
+    if cookie:  # the cookie this session began with is not tried again (nor called expired)
+        st.session_state[TOKEN_TRIED_KEY] = cookie
     if method == "sso" or sso_configured():
         sso_logout()
 
