@@ -161,7 +161,12 @@ def test_serve_on_a_missing_database_says_so(tmp_path, monkeypatch):
             return 0
 
     monkeypatch.setattr(serve_module.subprocess, "Popen", Done)
-    r = invoke(f"sqlite:///{tmp_path / 'ny.db'}", "serve")
+    import socket
+
+    with socket.socket() as probe:  # a free port: 8501 may be taken by an app running on this machine
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    r = invoke(f"sqlite:///{tmp_path / 'ny.db'}", "serve", "--port", str(port))
     assert r.exit_code == 0, r.output
     assert f"Merk: det finnes ingen database i {tmp_path / 'ny.db'} ennå" in r.output
 
