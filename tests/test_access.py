@@ -364,3 +364,15 @@ def test_serve_listens_on_this_machine_unless_told_otherwise():
     assert "TLS" in network_warning("0.0.0.0")
     cmd = serve_command(8501, address="0.0.0.0")
     assert cmd[cmd.index("--server.address") + 1] == "0.0.0.0"
+
+
+def test_a_known_name_in_another_letter_case_is_refused_not_taken_for_a_researcher(team):
+    # `--user Rita` on the command line used to act as an unknown name, i.e. a researcher, and
+    # show the unsuppressed tables the resource group member "rita" must never see.
+    with pytest.raises(PermissionDenied) as err:
+        theme_matrix(team, user="Rita")
+    assert str(err.value) == ("Ukjent bruker 'Rita'; mente du 'rita'? Brukernavn skiller mellom store og små "
+                              "bokstaver.")
+    result = CliRunner().invoke(cli, ["--db", team.url, "--user", "RITA", "dashboard"])
+    assert result.exit_code == 3 and "mente du 'rita'?" in result.output
+    assert theme_matrix(team, user="ola") is not None  # a new name is still a researcher on a laptop

@@ -137,11 +137,28 @@ def principal(db, user: str | None) -> Principal:
         if _LOGIN_REQUIRED.get():
             raise PermissionDenied(f"Ukjent bruker {name!r}: be en forsker om å opprette deg "
                                    "(workbench user add).")
+        near = _same_but_case(db, name)
+        if near is not None:  # "Ressursgruppe" for "ressursgruppe" would act silently as a researcher
+            raise PermissionDenied(f"Ukjent bruker {name!r}; mente du {near!r}? Brukernavn skiller mellom store "
+                                   "og små bokstaver.", code="access.user_case", user=name, known=near)
         return Principal(name, RESEARCHER, known=False)
     role, disabled = row
     if disabled:
         raise PermissionDenied(f"Brukeren {name!r} er deaktivert; be en forsker om å aktivere den igjen.")
     return Principal(name, role if role in ROLES else RESOURCE_GROUP)  # an unknown role gets least
+
+
+def _same_but_case(db, name: str) -> str | None:
+    """The user whose name is ``name`` in another letter case, if any (the names are few)."""
+    from .store import User
+
+    try:
+        with db.session() as s:
+            names = list(s.scalars(select(User.name)))
+    except Exception:  # an uninitialised database
+        return None
+    folded = name.casefold()
+    return next((n for n in sorted(names) if n.casefold() == folded), None)
 
 
 def check(who: Principal, capability: str, what: str = "") -> None:

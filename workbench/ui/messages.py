@@ -32,6 +32,7 @@ MESSAGES: dict[str, str] = {
                               "enige om på siden Enighet.",
     "user.consensus_name": "Brukernavnet «{name}» er koderen «konsensus» (den omforente kodingen) med andre store og "
                            "små bokstaver og ville blitt tatt for den. Velg et annet navn.",
+    "access.user_case": "Ukjent bruker «{user}»; mente du «{known}»? Brukernavn skiller mellom store og små bokstaver.",
     "filter.unknown": "Fant ingen {noun} «{value}».{suggestion} Kjente verdier: {choices}.",
     # coding
     "coding.none_on_turn": "Du har ingen koding «{label}» på tur {turn} å fjerne.",
