@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
 from workbench.cli import cli
 from workbench.codebook import validate_qdc
+from workbench.codebook.qdc import NoAliasDumper
 
 FULL = {"definition": "d", "inclusion": "i", "exclusion": "e", "examples": ["x"], "theory": "T",
         "lexicon": ["ord"]}
 BOOK = {"name": "t", "codes": {"kontrakt": {"label": "Kontrakt", "codable": False, "children": [
     {"id": "kontrakt.hybrid", "label": "Hybrid", **FULL},
     {"id": "kontrakt.relasjonell", "label": "Relasjonell", **FULL}]}}}
+
+
+def dump(data, **kw):
+    """YAML without anchors/aliases (a codebook refuses them; safe_dump writes one for a list
+    object used twice, as the **FULL of these tests)."""
+    return yaml.dump(data, Dumper=NoAliasDumper, **kw)
 
 
 def run(tmp_path, *args):
@@ -24,12 +33,12 @@ def run(tmp_path, *args):
 
 def test_validate_exit_codes_and_strict(tmp_path):
     p = tmp_path / "k.yaml"
-    p.write_text(yaml.safe_dump(BOOK), encoding="utf-8")
+    p.write_text(dump(BOOK), encoding="utf-8")
     r = run(tmp_path, "codebook", "validate", str(p), "--strict")
     assert r.exit_code == 0 and "gyldig (3 koder" in r.output
     book = json.loads(json.dumps(BOOK))
     book["codes"]["kontrakt"]["children"][0]["examples"] = []
-    p.write_text(yaml.safe_dump(book), encoding="utf-8")
+    p.write_text(dump(book), encoding="utf-8")
     assert run(tmp_path, "codebook", "validate", str(p)).exit_code == 0
     r = run(tmp_path, "codebook", "validate", str(p), "--strict")
     assert r.exit_code == 1 and "examples: empty examples" in r.output
@@ -40,7 +49,7 @@ def test_validate_exit_codes_and_strict(tmp_path):
 
 def test_load_show_export_merge(tmp_path):
     p = tmp_path / "k.yaml"
-    p.write_text(yaml.safe_dump(BOOK), encoding="utf-8")
+    p.write_text(dump(BOOK), encoding="utf-8")
     r = run(tmp_path, "codebook", "load", str(p))
     assert r.exit_code == 0, r.output
     r = run(tmp_path, "codebook", "show", "--json")
@@ -82,7 +91,7 @@ def _book_file(tmp_path, labels=("Hybrid", "Relasjonell")):
     for child, label in zip(book["codes"]["kontrakt"]["children"], labels):
         child["label"] = label
     p = tmp_path / "k.yaml"
-    p.write_text(yaml.safe_dump(book, allow_unicode=True), encoding="utf-8")
+    p.write_text(dump(book, allow_unicode=True), encoding="utf-8")
     return p
 
 
@@ -124,3 +133,44 @@ def test_csv_codebook_has_a_bom_and_no_live_formula_and_reimports_the_labels(tmp
     assert ",'=1+2 Tillit," in text and ",'@SUM(A1) Tid," in text
     assert ",=1+2" not in text and ",@SUM" not in text
     assert [s.label for s in parse_csv(out)][-2:] == ["=1+2 Tillit", "@SUM(A1) Tid"]  # the "'" taken off again
+
+
+# ------------------------------------------------------------------ the shipped codebook
+
+SHIPPED = Path(__file__).resolve().parents[1] / "codebooks" / "bygdevekst.yaml"
+
+
+def test_a_duplicate_theme_is_refused_by_validate_and_load_and_nothing_is_retired(tmp_path):
+    assert run(tmp_path, "codebook", "load", str(SHIPPED)).exit_code == 0
+    before = run(tmp_path, "codebook", "show", "--json").output
+    text = SHIPPED.read_text(encoding="utf-8")
+    bad = tmp_path / "bygdevekst.yaml"
+    bad.write_text(text + "  kontrakt:\n    label: Kontrakt\n    codable: false\n", encoding="utf-8")
+    where = f"{bad}: line {text.count(chr(10)) + 1}: the key 'kontrakt' appears twice in the same mapping"
+    r = run(tmp_path, "codebook", "validate", str(bad), "--strict")
+    assert r.exit_code == 1 and where in r.output and "merge the two or rename one" in r.output
+    r = run(tmp_path, "codebook", "load", str(bad))
+    assert r.exit_code == 1 and r.output.count("\n") == 1 and r.output.startswith(f"Error: {where}")
+    assert run(tmp_path, "codebook", "show", "--json").output == before
+
+
+@pytest.mark.parametrize("fmt", ["csv", "qdc"])
+def test_export_import_load_of_the_shipped_codebook_changes_no_code(tmp_path, fmt):
+    from workbench.codebook import current_version, validate_codebook
+    from workbench.store import Database
+
+    assert run(tmp_path, "codebook", "load", str(SHIPPED)).exit_code == 0
+    out, back = tmp_path / f"bygdevekst.{fmt}", tmp_path / "tilbake.yaml"
+    assert run(tmp_path, "codebook", "export", "--format", fmt, "-o", str(out)).exit_code == 0
+    assert run(tmp_path, "codebook", "import", str(out), "-o", str(back)).exit_code == 0
+    r = run(tmp_path, "codebook", "load", str(back))
+    assert r.exit_code == 0, r.output
+    # a new version (the import writes its own title), but not one code added, changed or retired
+    assert r.output.strip() == "Kodebok lastet som versjon 2: 0 nye, 0 endret, 0 omdøpt, 0 pensjonert, 0 slettet."
+    db = Database(f"sqlite:///{tmp_path / 'wb.db'}")
+    try:
+        assert current_version(db)["content"]["codes"] == validate_codebook(SHIPPED).codebook.to_data()["codes"]
+    finally:
+        db.dispose()
+    r = run(tmp_path, "codebook", "load", str(back))  # and loading it again is no change at all
+    assert r.output.strip() == "Kodeboka er uendret (versjon 2): 0 nye, 0 endret, 0 omdøpt, 0 pensjonert, 0 slettet."

@@ -60,7 +60,7 @@ def test_export_import_round_trip_keeps_ids_labels_hierarchy_descriptions(tmp_pa
     key = lambda s: (s.id, s.label, s.parent, s.codable, s.definition, s.inclusion, s.exclusion,
                      s.examples, s.theory, s.lexicon)
     assert [key(s) for s in back] == [key(s) for s in want]
-    assert back[0].color == "#1F77B4"
+    assert back[0].color == "#1f77b4"  # the QDC writes #1F77B4; the codebook keeps one spelling
 
 
 def test_csv_export_import_round_trip(tmp_path):
@@ -96,12 +96,12 @@ def test_import_qualcoder_qdc_with_bom(tmp_path, shared_dir):
     r = validate_codebook(yml)
     assert r.ok and warnings
     got = [(s.id, s.label, s.parent, s.codable, s.color) for s in iter_codes(r)]
-    assert got == [("evaluation", "evaluation", None, True, "#FA5858"),
-                   ("evaluation.positive", "positive", "evaluation", True, "#81F781"),
+    assert got == [("evaluation", "evaluation", None, True, "#fa5858"),
+                   ("evaluation.positive", "positive", "evaluation", True, "#81f781"),
                    ("food", "Food", None, False, None),
-                   ("food.pastry", "pastry", "food", True, "#58ACFA"),
+                   ("food.pastry", "pastry", "food", True, "#58acfa"),
                    ("food.drinks", "Drinks", "food", False, None),
-                   ("food.drinks.coffee", "coffee", "food.drinks", True, "#F4FA58")]
+                   ("food.drinks.coffee", "coffee", "food.drinks", True, "#f4fa58")]
     assert iter_codes(r)[-1].definition == "Mentions of coffee"
 
 
@@ -207,3 +207,69 @@ def test_nvivo_code_descriptions_keep_their_blank_lines(tmp_path, shared_dir):
     specs, _ = parse_qdc(f)
     [spec] = [s for s in specs if s.label == "6. Self-Efficacy – Önhatékonyság"]
     assert "célt.\n\nMagabiztos" in spec.definition
+
+
+# ------------------------------------------------------------------ round trips that keep content
+
+PIPES = {"examples": ["Han sa: «vi | dem»", "a\\|b og c\\\\", "slutt\\"],
+         "lexicon": ["vi | dem", "C:\\temp", "|"]}
+
+
+def round_trip(tmp_path, fmt, book):
+    out = export_codebook(iter_codes(validate_codebook(book)), fmt, tmp_path / f"k.{fmt}")
+    yml, _ = import_codebook(out, tmp_path / f"back_{fmt}.yaml")
+    return iter_codes(validate_codebook(yml))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "qdc"])
+def test_a_bar_or_backslash_in_an_example_or_lexicon_entry_survives_the_round_trip(tmp_path, fmt):
+    book = {"codes": {"a": {"label": "A", **{**FULL, **PIPES}}}}
+    [back] = round_trip(tmp_path, fmt, book)
+    assert back.examples == PIPES["examples"] and back.lexicon == PIPES["lexicon"]
+
+
+def test_list_cells_of_older_csv_files_read_as_before(tmp_path):
+    p = tmp_path / "gammel.csv"
+    p.write_text("id,label,examples,lexicon\na,A,«x» | «y»,C:\\temp | a\\b\n", encoding="utf-8")
+    [spec] = iter_codes(validate_codebook(import_codebook(p, tmp_path / "g.yaml")[0]))
+    assert spec.examples == ["«x»", "«y»"] and spec.lexicon == ["C:\\temp", "a\\b"] and spec.codable
+
+
+@pytest.mark.parametrize("fmt", ["csv", "qdc"])
+def test_round_trip_keeps_codable_colours_and_exclusive_with(tmp_path, fmt):
+    book = {"name": "t", "codes": {
+        "kontrakt": {"label": "K", "codable": False, "color": "#1F77B4", "children": [
+            {"id": "kontrakt.a", "label": "A", **FULL, "color": "#abc", "exclusive_with": ["kontrakt.b"]},
+            {"id": "kontrakt.b", "label": "B", **FULL},
+            {"id": "kontrakt.c", "label": "C", "codable": False, "children": [
+                {"id": "kontrakt.c.d", "label": "D", **FULL}]}]}}}
+    want = iter_codes(validate_codebook(book))
+    back = round_trip(tmp_path, fmt, book)
+    assert [s.as_dict() | {"exclusive_with": s.exclusive_with} for s in back] == \
+        [s.as_dict() | {"exclusive_with": s.exclusive_with} for s in want]
+    assert [s.codable for s in back] == [False, True, True, False, True]
+    assert [s.color for s in back][:2] == ["#1f77b4", "#aabbcc"]
+
+
+def test_csv_codable_column_reads_true_false_yes_no_and_says_what_it_wants(tmp_path):
+    p = tmp_path / "k.csv"
+    p.write_text("id,label,parent,codable\na,A,,nei\na.b,B,a,\na.c,C,a,TRUE\n", encoding="utf-8")
+    specs_ = iter_codes(validate_codebook(import_codebook(p, tmp_path / "k.yaml")[0]))
+    assert [s.codable for s in specs_] == [False, True, True]
+    p.write_text("id,label,codable\na,A,kanskje\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 2: codable 'kanskje' is not true or false; write true, false"):
+        import_codebook(p, tmp_path / "k2.yaml")
+
+
+def test_qdc_exclusive_ids_that_no_longer_name_a_sibling_are_left_out_with_a_warning(tmp_path):
+    xml = (f'<?xml version="1.0"?><CodeBook xmlns="{NS}"><Codes>'
+           f'<Code guid="{code_guid("a")}" name="A" isCodable="false">'
+           f'<Code guid="{code_guid("a.b")}" name="B" isCodable="true"><Description>id: a.b\nUtelukker: a.c | a.x'
+           '</Description></Code>'
+           f'<Code guid="{code_guid("a.c")}" name="C" isCodable="true"><Description>id: a.c</Description></Code>'
+           '</Code></Codes></CodeBook>')
+    p = tmp_path / "k.qdc"
+    p.write_text(xml, encoding="utf-8")
+    yml, warnings = import_codebook(p, tmp_path / "k.yaml")
+    assert [s.exclusive_with for s in iter_codes(validate_codebook(yml))] == [[], ["a.c"], []]
+    assert any("Utelukker a.x left out" in w for w in warnings)

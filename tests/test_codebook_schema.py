@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from workbench.codebook import CODE_FIELDS, CODEBOOK_FIELDS, iter_codes, validate_codebook
+from workbench.codebook.qdc import NoAliasDumper
 from workbench.codebook.schema import read_codebook
 from workbench.errors import InputError
 
@@ -15,6 +16,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 FULL = {"definition": "d", "inclusion": "i", "exclusion": "e", "examples": ["«x»"], "theory": "T 2020",
         "lexicon": ["ord"]}
+
+
+def dump(data, **kw):
+    """YAML without anchors/aliases (a codebook refuses them; safe_dump writes one for a list
+    object used twice, as the **FULL of these tests)."""
+    return yaml.dump(data, Dumper=NoAliasDumper, **kw)
 
 
 def book(children=None, **theme):
@@ -103,7 +110,7 @@ def test_malformed_yaml_names_line_and_column(tmp_path):
 
 def test_file_errors_carry_line_numbers(tmp_path):
     p = tmp_path / "k.yaml"
-    p.write_text(yaml.safe_dump(book([{"id": "kontrakt.a", **FULL}]), sort_keys=False), encoding="utf-8")
+    p.write_text(dump(book([{"id": "kontrakt.a", **FULL}]), sort_keys=False), encoding="utf-8")
     r = validate_codebook(p)
     assert r.errors and "(line " in r.errors[0]
     with pytest.raises(InputError, match="label: field required"):
@@ -133,7 +140,7 @@ def test_non_codable_parent_needs_no_content():
 
 def test_content_hash_ignores_formatting_but_not_content():
     a = validate_codebook(book()).codebook
-    text = yaml.safe_dump(book(), sort_keys=True, indent=4)
+    text = dump(book(), sort_keys=True, indent=4)
     b = validate_codebook(text).codebook
     assert a.content_hash() == b.content_hash()
     changed = book()
@@ -147,3 +154,82 @@ def test_docs_describe_every_schema_field():
         assert f"`{f}`" in text, f"docs/codebook.md does not document the field `{f}`"
     for cmd in ("validate", "load", "show", "export", "import", "merge"):
         assert f"workbench codebook {cmd}" in text
+
+
+# ------------------------------------------------------------------ how the YAML is read
+
+SHIPPED = ROOT / "codebooks" / "bygdevekst.yaml"
+
+
+def test_a_key_twice_in_one_mapping_is_one_line_naming_both_lines(tmp_path):
+    text = SHIPPED.read_text(encoding="utf-8")
+    n = text.count("\n")
+    p = tmp_path / "bygdevekst.yaml"  # a second kontrakt theme appended under codes:
+    p.write_text(text + "  kontrakt:\n    label: Kontrakt igjen\n    codable: false\n", encoding="utf-8")
+    first = text.splitlines().index("  kontrakt:") + 1
+    r = validate_codebook(p, strict=True)
+    assert r.errors == [f"{p}: line {n + 1}: the key 'kontrakt' appears twice in the same mapping "
+                        f"(first at line {first}); merge the two or rename one"]
+    assert r.codebook is None
+    with pytest.raises(InputError, match=f"line {n + 1}: the key 'kontrakt' appears twice"):
+        read_codebook(p)
+    # two label (or definition) lines in one code
+    p.write_text("codes:\n  a:\n    label: A\n    codable: false\n    label: B\n", encoding="utf-8")
+    assert validate_codebook(p).errors == [
+        f"{p}: line 5: the key 'label' appears twice in the same mapping (first at line 3); merge the two or rename one"]
+
+
+def test_anchors_and_aliases_are_refused_before_they_expand(tmp_path):
+    import time
+
+    # "billion laughs" under children: 9**8 codes from under 800 bytes
+    levels = ["      - &c0 {id: a.b, label: x}"] + [
+        f"      - &c{i} {{id: a.b, label: x, children: [{', '.join([f'*c{i - 1}'] * 9)}]}}" for i in range(1, 9)]
+    p = tmp_path / "lol.yaml"
+    p.write_text("codes:\n  a:\n    label: x\n    children:\n" + "\n".join(levels) + "\n", encoding="utf-8")
+    assert p.stat().st_size < 800
+    start = time.monotonic()
+    r = validate_codebook(p)
+    assert time.monotonic() - start < 1
+    assert r.errors == [f"{p}: line 5: YAML anchors (&c0) and aliases (*c0) are not allowed in a codebook; "
+                        "write the codes out, and put text that starts with '&' in quotes"]
+    r = validate_codebook("codes:\n  a:\n    label: x\n    lexicon: *b\n")
+    assert r.errors == ["line 4: YAML aliases (*b) are not allowed in a codebook; write the codes out"]
+    # yaml.safe_dump writes an alias for a list object used twice: dump without (see docs)
+    shared = ["ord"]
+    data = {"codes": {"a": {"label": "A", "lexicon": shared,
+                            "children": [{"id": "a.b", "label": "B", "lexicon": shared}]}}}
+    assert "*id001" in yaml.safe_dump(data) and not validate_codebook(yaml.safe_dump(data)).ok
+    assert validate_codebook(dump(data)).ok
+
+
+def test_yaml_1_1_words_numbers_and_dates_in_text_fields_stay_as_typed():
+    text = ("name: t\nlanguage: no\nversion: 1.10\ncodes:\n"
+            "  2020:\n    label: 2020\n    codable: no\n    theory: 2017\n    children:\n"
+            "      - id: 2020.on\n        label: yes\n        codable: yes\n        definition: off\n"
+            "        inclusion: 12.50\n        exclusion: 2024-05-01\n        examples: [2024, no, ~x]\n"
+            "        theory: 2017\n        lexicon: [y, n, 0x1f, .inf]\n")
+    r = validate_codebook(text, strict=True)
+    assert r.errors == [] and r.codebook.language == "no" and r.codebook.version == "1.10"
+    theme, code = iter_codes(r)
+    assert (theme.id, theme.label, theme.codable, theme.theory) == ("2020", "2020", False, "2017")
+    assert (code.id, code.label, code.codable, code.definition, code.inclusion, code.exclusion) == (
+        "2020.on", "yes", True, "off", "12.50", "2024-05-01")
+    assert code.examples == ["2024", "no", "~x"] and code.lexicon == ["y", "n", "0x1f", ".inf"]
+
+
+def test_a_boolean_field_says_what_it_expects_and_true_in_a_text_field_says_to_quote():
+    r = validate_codebook("codes:\n  a:\n    label: A\n    codable: nei\n")
+    assert r.errors == ["codes -> a -> codable: input should be a valid boolean, unable to interpret input; "
+                        "write true or false (yes/no work too) (line 4)"]
+    r = validate_codebook("codes:\n  a:\n    label: A\n    codable: false\n    definition: true\n")
+    assert r.errors == ["codes -> a -> definition: input should be a valid string; put the value in quotes if "
+                        "it is text (line 5)"]
+
+
+def test_colours_are_stored_in_one_spelling():
+    for written in ("#1F77B4", "#1f77b4", " #1f77B4 "):
+        assert validate_codebook(book(color=written)).codebook.codes[0].color == "#1f77b4"
+    assert validate_codebook(book(color="#ABC")).codebook.codes[0].color == "#aabbcc"
+    assert validate_codebook(book(color="#1F77B4")).codebook.content_hash() == \
+        validate_codebook(book(color="#1f77b4")).codebook.content_hash()

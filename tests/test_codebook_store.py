@@ -9,6 +9,7 @@ import yaml
 from sqlalchemy import func, select
 
 from workbench.codebook import current_codes, load_codebook, merge_codes, resolve_code
+from workbench.codebook.qdc import NoAliasDumper
 from workbench.errors import InputError, NotFound, WorkbenchError
 from workbench.store import AuditEvent, Code, CodebookVersion, Coding, Memo, Segment, Source, Suggestion
 
@@ -25,9 +26,15 @@ BASE = {"name": "t", "title": "Test", "codes": {
 }}
 
 
+def dump(data, **kw):
+    """YAML without anchors/aliases (a codebook refuses them; safe_dump writes one for a list
+    object used twice, as the **FULL of these tests)."""
+    return yaml.dump(data, Dumper=NoAliasDumper, **kw)
+
+
 def write(tmp_path, data, name="k.yaml"):
     p = tmp_path / name
-    p.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    p.write_text(dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return p
 
 
@@ -65,7 +72,7 @@ def test_load_creates_codes_and_a_version_once(db, tmp_path):
     assert set(hyb) >= {"id", "label", "parent", "definition", "inclusion", "exclusion", "examples",
                         "theory", "lexicon", "color"}
     # Same content, different formatting: no new version.
-    p.write_text(yaml.safe_dump(BASE, allow_unicode=True, sort_keys=True, indent=4), encoding="utf-8")
+    p.write_text(dump(BASE, allow_unicode=True, sort_keys=True, indent=4), encoding="utf-8")
     r2 = load_codebook(db, p, user="kari")
     assert not r2.new_version and r2.version_id == r1.version_id and not r2.added
     assert count(db, CodebookVersion) == 1

@@ -85,6 +85,7 @@ def show(ctx: click.Context, as_json: bool, include_retired: bool) -> None:
 def export_cmd(ctx: click.Context, fmt: str, output: Path, from_file: Path | None) -> None:
     """Export the codebook as QDC (REFI-QDA), CSV, Word or Markdown."""
     from ..codebook import current_codes, current_version, export_codebook, iter_codes, read_codebook
+    from ..codebook.export import add_exclusive
     from ..codebook.schema import specs_from_rows
     from ..errors import WorkbenchError
 
@@ -100,6 +101,7 @@ def export_cmd(ctx: click.Context, fmt: str, output: Path, from_file: Path | Non
         version = current_version(db) or {}
         content = version.get("content") or {}
         title = content.get("title") or content.get("name")
+        add_exclusive(specs, content)
     export_codebook(specs, fmt, output, title=title)
     click.echo(f"Skrev {output} ({fmt}, {len(specs)} koder).")
 

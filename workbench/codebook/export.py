@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import InputError
-from .qdc import CSV_COLUMNS, export_qdc
+from .qdc import CSV_COLUMNS, export_qdc, join_items
 from .schema import CodeSpec
 
 HEADERS = ["Kode", "Definisjon", "Inkludering", "Ekskludering", "Eksempel"]
@@ -15,7 +15,8 @@ HEADERS = ["Kode", "Definisjon", "Inkludering", "Ekskludering", "Eksempel"]
 
 def export_csv(specs: list[CodeSpec], path: str | Path, title: str | None = None) -> Path:
     """UTF-8 with BOM (for Excel), text that starts like a formula prefixed with "'" as in the
-    table CSVs (``privacy.neutralise_formula``); ``parse_csv`` takes the "'" off again."""
+    table CSVs (``privacy.neutralise_formula``); ``parse_csv`` takes the "'" off again. Lists
+    (examples, lexicon, exclusive_with) are one cell each, "|"-separated (``qdc.join_items``)."""
     from ..privacy import neutralise_formula
 
     path = Path(path)
@@ -25,10 +26,33 @@ def export_csv(specs: list[CodeSpec], path: str | Path, title: str | None = None
         for s in specs:
             row = {"id": s.id, "label": s.label, "parent": s.parent or "", "definition": s.definition,
                    "inclusion": s.inclusion, "exclusion": s.exclusion,
-                   "examples": " | ".join(s.examples), "theory": s.theory,
-                   "lexicon": " | ".join(s.lexicon), "color": s.color or ""}
+                   "examples": join_items(s.examples), "theory": s.theory,
+                   "lexicon": join_items(s.lexicon), "color": s.color or "",
+                   "codable": "true" if s.codable else "false",
+                   "exclusive_with": join_items(s.exclusive_with)}
             w.writerow({k: neutralise_formula(v) for k, v in row.items()})
     return path
+
+
+def add_exclusive(specs: list[CodeSpec], content: dict | None) -> list[CodeSpec]:
+    """Give ``specs`` (from the database's codes, which do not hold ``exclusive_with``) the
+    ``exclusive_with`` of the codebook version ``content`` as written there, keeping only ids of
+    exported codable siblings; so an export of the database carries it like one of the file."""
+    written: dict[str, list[str]] = {}
+
+    def walk(cid: str, code: dict) -> None:
+        if code.get("exclusive_with"):
+            written[cid] = list(code["exclusive_with"])
+        for child in code.get("children") or []:
+            walk(child.get("id", ""), child)
+
+    for cid, code in ((content or {}).get("codes") or {}).items():
+        walk(cid, code)
+    by_id = {s.id: s for s in specs}
+    for s in specs:
+        s.exclusive_with = [x for x in written.get(s.id, []) if x in by_id and x != s.id and s.codable
+                            and by_id[x].parent == s.parent and by_id[x].codable]
+    return specs
 
 
 def themes(specs: list[CodeSpec]) -> list[tuple[CodeSpec, list[CodeSpec]]]:

@@ -1,4 +1,4 @@
-"""REFI-QDA codebook exchange: QDC export (valid against Codebook-mrt2019.xsd), QDC/QDPX/CSV import.
+r"""REFI-QDA codebook exchange: QDC export (valid against Codebook-mrt2019.xsd), QDC/QDPX/CSV import.
 
 Export puts everything a QDC cannot hold into ``Description``, one field per line::
 
@@ -9,6 +9,12 @@ Export puts everything a QDC cannot hold into ``Description``, one field per lin
     Eksempel: ...            (one line per example)
     Teori: ...
     Leksikon: a | b | c
+    Utelukker: kontrakt.relasjonell | kontrakt.transaksjonell    (exclusive_with)
+
+Lists in one line or CSV cell (``Leksikon``, ``Utelukker``; the CSV's examples, lexicon and
+exclusive_with) are separated by ``|``; a ``|`` inside an item is written ``\|`` (and a ``\``
+right before a ``|`` or another ``\`` is doubled), so any text comes back as it was
+(``join_items``/``split_items``).
 
 Import reads that back when present, so export -> import keeps ids and descriptions; files from
 other tools (QualCoder, Taguette, NVivo, ATLAS.ti) get ids derived from their names.
@@ -39,9 +45,12 @@ ORIGIN = "bygdevekst-workbench"
 
 #: Description line prefixes -> CodeSpec field (Norwegian labels, as a coder reads them).
 PREFIXES = {"Inkludering": "inclusion", "Ekskludering": "exclusion", "Eksempel": "examples",
-            "Teori": "theory", "Leksikon": "lexicon"}
+            "Teori": "theory", "Leksikon": "lexicon", "Utelukker": "exclusive_with"}
 CSV_COLUMNS = ["id", "label", "parent", "definition", "inclusion", "exclusion", "examples",
-               "theory", "lexicon", "color"]
+               "theory", "lexicon", "color", "codable", "exclusive_with"]
+#: Values of the CSV's ``codable`` column (any case); empty means true.
+CODABLE_WORDS = {"true": True, "yes": True, "ja": True, "1": True,
+                 "false": False, "no": False, "nei": False, "0": False}
 
 
 #: The name a code without one (or with only spaces) is stored with.
@@ -70,6 +79,35 @@ def normalise_color(value: str | None) -> str | None:
     return "#" + h[:6].upper()
 
 
+def join_items(items: list[str]) -> str:
+    """A list as one line: items separated by " | ", a "|" inside an item written "\\|" and a "\\"
+    right before a "|" or another "\\" doubled; ``split_items`` reads it back unchanged."""
+    return " | ".join(re.sub(r"\\(?=[\\|])", r"\\\\", x).replace("|", "\\|") for x in items)
+
+
+def split_items(text: str) -> list[str]:
+    """The items of a ``join_items`` line: split at "|" unless escaped ("\\|" is a "|", "\\\\" a
+    "\\", any other "\\" stays as written, so older files read as before); items are stripped and
+    empty ones dropped."""
+    items: list[str] = []
+    cur: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and text[i + 1:i + 2] in ("\\", "|"):
+            cur.append(text[i + 1])
+            i += 2
+            continue
+        if ch == "|":
+            items.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+        i += 1
+    items.append("".join(cur))
+    return [x.strip() for x in items if x.strip()]
+
+
 def description_text(spec: CodeSpec) -> str:
     lines = [f"id: {spec.id}"]
     if spec.definition:
@@ -83,7 +121,9 @@ def description_text(spec: CodeSpec) -> str:
     if spec.theory:
         lines.append(f"Teori: {spec.theory.strip()}")
     if spec.lexicon:
-        lines.append("Leksikon: " + " | ".join(spec.lexicon))
+        lines.append("Leksikon: " + join_items(spec.lexicon))
+    if spec.exclusive_with:
+        lines.append("Utelukker: " + join_items(spec.exclusive_with))
     return "\n".join(lines)
 
 
@@ -235,9 +275,26 @@ def parse_qdc(path: str | Path) -> tuple[list[CodeSpec], dict[str, Any]]:
     for r in raw:
         below(r)
         walk(r, None, 0, ())
+    _keep_exclusive(specs, info["warnings"])
     if info["renamed"]:
         info["warnings"].append(renamed_warning([("code", n) for n in info["renamed"]]))
     return specs, info
+
+
+def _keep_exclusive(specs: list[CodeSpec], warnings: list[str]) -> None:
+    """Keep the ``Utelukker:`` ids that name a codable sibling (the file was edited in another tool,
+    or ids were derived anew): the others are left out with a warning."""
+    siblings: dict[str | None, set[str]] = {}
+    for s in specs:
+        if s.codable:
+            siblings.setdefault(s.parent, set()).add(s.id)
+    for s in specs:
+        mine = siblings.get(s.parent, set()) - {s.id} if s.codable else set()
+        dropped = [x for x in s.exclusive_with if x not in mine]
+        if dropped:
+            warnings.append(f"code {s.id!r}: Utelukker {', '.join(dropped)} left out; only codable sibling "
+                            "codes can exclude each other (exclusive_with)")
+            s.exclusive_with = [x for x in s.exclusive_with if x in mine]
 
 
 def renamed_warning(renamed: list[tuple[str, str]]) -> str:
@@ -308,7 +365,7 @@ def _split_flat_names(raw: list[dict[str, Any]], taguette: bool) -> list[dict[st
 def parse_description(text: str) -> dict[str, Any]:
     """Split an exported Description back into fields (definition, inclusion, ... and id)."""
     out: dict[str, Any] = {"definition": "", "inclusion": "", "exclusion": "", "examples": [],
-                           "theory": "", "lexicon": []}
+                           "theory": "", "lexicon": [], "exclusive_with": []}
     lines = (text or "").strip().splitlines()
     if lines and lines[0].startswith("id: "):
         out["id"] = lines.pop(0)[4:].strip()
@@ -319,15 +376,15 @@ def parse_description(text: str) -> dict[str, Any]:
             current = PREFIXES[head]
             if current == "examples":
                 out["examples"].append(rest.strip())
-            elif current == "lexicon":
-                out["lexicon"] = [x.strip() for x in rest.split("|") if x.strip()]
+            elif current in ("lexicon", "exclusive_with"):
+                out[current] = split_items(rest)
             else:
                 out[current] = rest.strip()
             continue
         if current == "examples" and out["examples"]:
             out["examples"][-1] += "\n" + line
-        elif current == "lexicon":
-            out["lexicon"].extend(x.strip() for x in line.split("|") if x.strip())
+        elif current in ("lexicon", "exclusive_with"):
+            out[current].extend(split_items(line))
         else:  # lines as written: blank lines (paragraphs) and spaces stay
             out[current] = out[current] + "\n" + line if out[current] else line.lstrip()
     for key in ("definition", "inclusion", "exclusion", "theory"):
@@ -345,7 +402,8 @@ def _unquote(value: str) -> str:
 
 def parse_csv(path: str | Path) -> list[CodeSpec]:
     """Codes from a CSV with columns id,label,parent,definition,inclusion,exclusion,examples,theory,
-    lexicon,color (examples and lexicon separated by '|'); ids are derived from labels when empty."""
+    lexicon,color,codable,exclusive_with (lists separated by '|', see ``split_items``; codable
+    true/false, empty: true); ids are derived from labels when empty."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -370,6 +428,11 @@ def parse_csv(path: str | Path) -> list[CodeSpec]:
             continue
         if not r.get("label"):
             raise InputError(f"{path}: row {n}: empty label; every code needs a label")
+        codable = (r.get("codable") or "true").lower()
+        if codable not in CODABLE_WORDS:
+            raise InputError(f"{path}: row {n}: codable {r['codable']!r} is not true or false; write true, "
+                             "false or nothing (true)")
+        r["codable"] = CODABLE_WORDS[codable]
         rows.append((n, r))
     # Derive missing ids; labels of parents may be used as parent reference too.
     used: set[str] = {r["id"] for _, r in rows if r.get("id")}
@@ -399,13 +462,14 @@ def parse_csv(path: str | Path) -> list[CodeSpec]:
         parent = r.get("parent") or None
         if parent and parent not in used and parent in label_to_id:
             parent = label_to_id[parent]
-        flat.append({"id": r["id"], "label": r["label"], "parent": parent,
+        flat.append({"id": r["id"], "label": r["label"], "parent": parent, "codable": r["codable"],
                      "definition": r.get("definition") or None, "inclusion": r.get("inclusion") or None,
                      "exclusion": r.get("exclusion") or None,
-                     "examples": [x.strip() for x in (r.get("examples") or "").split("|") if x.strip()],
+                     "examples": split_items(r.get("examples") or ""),
                      "theory": r.get("theory") or None,
-                     "lexicon": [x.strip() for x in (r.get("lexicon") or "").split("|") if x.strip()],
-                     "color": normalise_color(r.get("color")) if r.get("color") else None})
+                     "lexicon": split_items(r.get("lexicon") or ""),
+                     "color": normalise_color(r.get("color")) if r.get("color") else None,
+                     "exclusive_with": split_items(r.get("exclusive_with") or "")})
     result = validate_codebook({"name": slug(path.stem), "codes": flat})
     if result.errors:
         first = result.errors[0]
@@ -440,7 +504,7 @@ def import_codebook(path: str | Path, out: str | Path, *, name: str | None = Non
     header = (f"# Kodebok importert fra {path.name}. Sjekk med: workbench codebook validate {out.name}\n"
               "# Felt: se docs/codebook.md\n")
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(header + yaml.dump(data, Dumper=_NoAliasDumper, allow_unicode=True, sort_keys=False, width=100),
+    out.write_text(header + yaml.dump(data, Dumper=NoAliasDumper, allow_unicode=True, sort_keys=False, width=100),
                    encoding="utf-8")
     result = validate_codebook(out)
     if result.errors:  # should not happen; a bug if it does
@@ -448,7 +512,7 @@ def import_codebook(path: str | Path, out: str | Path, *, name: str | None = Non
     return out, info["warnings"] + result.warnings
 
 
-class _NoAliasDumper(yaml.SafeDumper):
+class NoAliasDumper(yaml.SafeDumper):
     def ignore_aliases(self, data: Any) -> bool:
         return True
 
@@ -456,7 +520,7 @@ class _NoAliasDumper(yaml.SafeDumper):
 def _fill_empty(codes: Any) -> list[dict[str, Any]]:
     """Show the fields still to write as empty keys in codable codes (in file order)."""
     order = ["id", "label", "codable", "definition", "inclusion", "exclusion", "examples", "theory",
-             "lexicon", "color", "children"]
+             "lexicon", "color", "exclusive_with", "children"]
     empties = {"definition": "", "inclusion": "", "exclusion": "", "examples": [], "theory": "",
                "lexicon": []}
     out = []

@@ -78,7 +78,10 @@ class CodeModel(BaseModel):
             return None
         if not COLOR_RE.match(v.strip()):
             raise ValueError(f"bad colour {v!r}; write it as #RRGGBB, e.g. \"#1f77b4\"")
-        return v.strip()
+        # One spelling per colour (#rrggbb, lower case), so "#1F77B4" from a QDC file or "#abc" is
+        # the same content as "#1f77b4"/"#aabbcc" and reloading it changes nothing.
+        h = v.strip()[1:].lower()
+        return "#" + (h if len(h) == 6 else "".join(ch * 2 for ch in h))
 
 
 class ThemeModel(CodeModel):
@@ -192,6 +195,73 @@ class ValidationResult:
 
 
 # ---------------------------------------------------------------------------------------------
+# Reading YAML
+
+
+class CodebookYAMLError(yaml.YAMLError):
+    """A YAML construct a codebook refuses (duplicate key, anchor or alias), at a 1-based line."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(f"line {line}: {message}")
+        self.line, self.message = line, message
+
+
+class CodebookLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` for codebooks (see docs/codebook.md, "How the YAML is read").
+
+    * A key that appears twice in one mapping is an error (``safe_load`` keeps the last silently).
+    * Anchors (``&name``) and aliases (``*name``) are errors: a codebook has no use for them, and
+      nested aliases ("billion laughs") blow a few hundred bytes up into millions of codes.
+    * Only ``true``/``false`` (also ``True``, ``TRUE`` ...) are booleans and ``null``/``~``/empty
+      is null; every other plain scalar is text as typed (YAML 1.1 reads ``no`` as false,
+      ``2017`` as a number and ``2024-05-01`` as a date, and no codebook field is a number or a
+      date). ``codable: yes``/``no`` still work: the schema reads those words as booleans.
+    """
+
+    yaml_implicit_resolvers: dict = {}
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise CodebookYAMLError(event.start_mark.line + 1, f"YAML aliases (*{event.anchor}) are not allowed "
+                                                                "in a codebook; write the codes out")
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise CodebookYAMLError(event.start_mark.line + 1,
+                                    f"YAML anchors (&{anchor}) and aliases (*{anchor}) are not allowed in a "
+                                    "codebook; write the codes out, and put text that starts with '&' in quotes")
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            first: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    seen = first.get(key)
+                except TypeError:  # an unhashable key: the constructor says so
+                    continue
+                line = key_node.start_mark.line + 1
+                if seen is not None:
+                    raise CodebookYAMLError(line, f"the key {key!r} appears twice in the same mapping (first at "
+                                                  f"line {seen}); merge the two or rename one")
+                first[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+CodebookLoader.add_implicit_resolver("tag:yaml.org,2002:bool",
+                                     re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+CodebookLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"),
+                                     ["~", "n", "N", ""])
+
+
+def load_yaml(text: str) -> Any:
+    """Parse codebook YAML with ``CodebookLoader``; raises ``yaml.YAMLError`` (``CodebookYAMLError``
+    for a duplicate key, an anchor or an alias)."""
+    return yaml.load(text, Loader=CodebookLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+# ---------------------------------------------------------------------------------------------
 # Validation
 
 
@@ -217,8 +287,11 @@ def validate_codebook(data_or_path: Any, strict: bool = False) -> ValidationResu
     if isinstance(data_or_path, str):
         text = data_or_path
         try:
-            data = yaml.safe_load(text)
+            data = load_yaml(text)
             lines = _LineMap(text)
+        except CodebookYAMLError as exc:
+            prefix = f"{source}: " if source else ""
+            return ValidationResult([f"{prefix}{exc}"], [], None)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
@@ -268,6 +341,10 @@ def _validate_data(data: Any, lines: "_LineMap | None") -> ValidationResult:
                 msg = "unknown field (allowed: " + ", ".join(CODE_FIELDS if len(e["loc"]) > 1 else CODEBOOK_FIELDS) + ")"
             elif e["type"] == "value_error":
                 msg = msg.removeprefix("Value error, ")
+            elif e["type"] == "string_type" and isinstance(e.get("input"), (bool, int, float)):
+                msg += "; put the value in quotes if it is text"
+            elif e["type"] in ("bool_parsing", "bool_type"):
+                msg = f"{msg}; write true or false (yes/no work too)"
             err(tuple(e["loc"]), msg[:1].lower() + msg[1:])
         return ValidationResult(errors, warnings, None)
 
@@ -418,7 +495,7 @@ class _LineMap:
 
     def __init__(self, text: str):
         try:
-            self.root = yaml.compose(text)
+            self.root = yaml.compose(text, Loader=CodebookLoader)
         except yaml.YAMLError:
             self.root = None
 
@@ -453,8 +530,9 @@ def read_codebook(path: str | Path, strict: bool = False) -> tuple[Codebook, lis
     """Validate ``path`` and return (codebook, warnings); raises InputError on any error."""
     result = validate_codebook(Path(path), strict=strict)
     if result.errors:
-        more = f" (and {len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
-        raise InputError(f"{result.errors[0]}{more}; run `workbench codebook validate {path}` to see all")
+        more = (f" (and {len(result.errors) - 1} more; run `workbench codebook validate {path}` to see all)"
+                if len(result.errors) > 1 else "")
+        raise InputError(f"{result.errors[0]}{more}")
     assert result.codebook is not None
     return result.codebook, result.warnings
 
