@@ -174,3 +174,60 @@ def test_export_import_load_of_the_shipped_codebook_changes_no_code(tmp_path, fm
         db.dispose()
     r = run(tmp_path, "codebook", "load", str(back))  # and loading it again is no change at all
     assert r.output.strip() == "Kodeboka er uendret (versjon 2): 0 nye, 0 endret, 0 omdøpt, 0 pensjonert, 0 slettet."
+
+
+# ------------------------------------------------------------------ control characters, Office files
+
+def test_a_csv_with_words_line_break_imports_loads_and_exports_as_qdc_and_word(tmp_path):
+    """The tester's route: a CSV with \\v in a definition -> import -> validate -> load -> export
+    qdc and docx (the exports failed with "All strings must be XML compatible")."""
+    import csv
+
+    import docx
+
+    src = tmp_path / "k.csv"
+    with src.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "label", "parent", "definition"])
+        w.writerow(["bolig", "Bolig", "", "Om bolig."])
+        w.writerow(["bolig.leie", "Leie", "bolig", "Første linje\x0bandre linje"])
+    out = tmp_path / "k.yaml"
+    r = run(tmp_path, "codebook", "import", str(src), "-o", str(out))
+    assert r.exit_code == 0, r.output
+    assert "row 3: control characters in definition of code 'bolig.leie' were cleaned" in r.output
+    assert run(tmp_path, "codebook", "validate", str(out)).exit_code == 0
+    assert run(tmp_path, "codebook", "load", str(out)).exit_code == 0
+    for fmt in ("qdc", "docx"):
+        r = run(tmp_path, "codebook", "export", "--format", fmt, "-o", str(tmp_path / f"k.{fmt}"))
+        assert r.exit_code == 0 and "Traceback" not in r.output, r.output
+    assert validate_qdc(tmp_path / "k.qdc") == []
+    cells = [c.text for t in docx.Document(str(tmp_path / "k.docx")).tables for row in t.rows for c in row.cells]
+    assert "Første linje\nandre linje" in cells
+
+
+def test_a_yaml_codebook_with_escaped_control_characters_loads_clean(tmp_path):
+    book = json.loads(json.dumps(BOOK))
+    book["codes"]["kontrakt"]["children"][0]["definition"] = "En\x0bto\x01"
+    p = tmp_path / "k.yaml"
+    p.write_text(yaml.safe_dump(book, allow_unicode=True), encoding="utf-8")
+    r = run(tmp_path, "codebook", "load", str(p))
+    assert r.exit_code == 0, r.output
+    assert "Advarsel:" in r.output and "definition of code 'kontrakt.hybrid' were cleaned" in r.output
+    rows = json.loads(run(tmp_path, "codebook", "show", "--json").output)
+    assert rows[1]["definition"] == "En\nto"
+    r = run(tmp_path, "codebook", "export", "--format", "docx", "-o", str(tmp_path / "k.docx"))
+    assert r.exit_code == 0, r.output
+
+
+def test_an_excel_workbook_given_to_import_is_one_line_saying_save_as_csv(tmp_path):
+    import openpyxl
+
+    book = tmp_path / "x.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["id", "label"])
+    wb.save(book)
+    r = run(tmp_path, "codebook", "import", str(book), "-o", str(tmp_path / "o.yaml"))
+    assert r.exit_code == 1 and "Traceback" not in r.output and r.output.count("\n") == 1
+    assert r.output == (f"Error: {book} is an Excel workbook; save the sheet as CSV (UTF-8) and import that; "
+                        "`codebook import` reads CSV (.csv) and REFI-QDA .qdc, .qdpx and .qde files\n")
+    assert "project.qde" not in r.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 
 import pytest
@@ -273,3 +274,111 @@ def test_qdc_exclusive_ids_that_no_longer_name_a_sibling_are_left_out_with_a_war
     yml, warnings = import_codebook(p, tmp_path / "k.yaml")
     assert [s.exclusive_with for s in iter_codes(validate_codebook(yml))] == [[], ["a.c"], []]
     assert any("Utelukker a.x left out" in w for w in warnings)
+
+
+def test_csv_with_words_manual_line_break_imports_clean_and_exports_to_qdc_and_word(tmp_path):
+    """A CSV codebook typed in Word/Excel carries \\v (Word's manual line break) in a cell: the
+    import cleans it with one warning naming the row, code and fields, and the QDC and Word
+    exports work (they used to fail: "All strings must be XML compatible")."""
+    import csv
+
+    p = tmp_path / "word.csv"
+    with p.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "label", "parent", "definition", "examples", "lexicon"])
+        w.writerow(["tema", "Tema", "", "Tema.", "", ""])
+        w.writerow(["tema.tillit", "Tillit", "tema", "Første linje\x0bandre linje\x07", "«Eks\x0cempel»", "ord"])
+    yml, warnings = import_codebook(p, tmp_path / "word.yaml")
+    assert [x for x in warnings if "control" in x] == [
+        f"{p}: row 3: control characters in definition, examples of code 'tema.tillit' were cleaned: line "
+        "breaks such as Word's manual line break (\\v) became a newline, other control characters were removed"]
+    r = validate_codebook(yml)
+    assert r.ok and not any("control" in x for x in r.warnings)
+    tillit = iter_codes(r)[1]
+    assert (tillit.definition, tillit.examples) == ("Første linje\nandre linje", ["«Eks\nempel»"])
+    assert validate_qdc(export_codebook(iter_codes(r), "qdc", tmp_path / "k.qdc")) == []
+    export_codebook(iter_codes(r), "docx", tmp_path / "k.docx")
+
+
+def test_exports_leave_out_what_xml_cannot_hold_never_a_traceback(tmp_path):
+    """Codes loaded before validation cleaned text still hold control characters in the database:
+    the QDC, Word and Markdown exports write line breaks as newlines and leave the rest out."""
+    from docx import Document
+
+    dirty = specs()
+    dirty[1].label = "Æ\x0bø å\x01"
+    dirty[1].definition = "Avtalen har\x0bbåde trekk\x00.\u2028Ny linje"
+    dirty[1].examples = ["«Vi må\x0crapportere»"]
+    dirty[0].theory = "Similä\x0b2023"
+    qdc = export_codebook(dirty, "qdc", tmp_path / "k.qdc")
+    assert validate_qdc(qdc) == []
+    back, _ = parse_qdc(qdc)
+    assert back[1].label == "Æ ø å"  # a name is one line (clean_name)
+    assert (back[1].definition, back[1].examples) == ("Avtalen har\nbåde trekk.\nNy linje", ["«Vi må\nrapportere»"])
+    doc = Document(str(export_codebook(dirty, "docx", tmp_path / "k.docx", title="Kode\x0bbok")))
+    assert doc.tables[0].rows[1].cells[1].text == "Avtalen har\nbåde trekk.\nNy linje"
+    md = export_codebook(dirty, "md", tmp_path / "k.md").read_text(encoding="utf-8")
+    assert "\x0b" not in md and "\x00" not in md and "Avtalen har både trekk. Ny linje" in md
+
+
+def test_a_qdc_description_with_control_characters_is_cleaned_with_a_warning(tmp_path):
+    p = tmp_path / "x.qdc"  # XML 1.0 may hold C1 controls and U+2028 (never \v)
+    p.write_text(f'<?xml version="1.0" encoding="utf-8"?><CodeBook xmlns="{NS}"><Codes>'
+                 f'<Code guid="{code_guid("a")}" name="Bolig" isCodable="true">'
+                 '<Description>Linje\u2028to\x85tre\x9f</Description></Code></Codes></CodeBook>', encoding="utf-8")
+    got, info = parse_qdc(p)
+    assert got[0].definition == "Linje\nto\ntre"
+    assert any("control characters in definition of code 'bolig' were cleaned" in w for w in info["warnings"])
+    yml, warnings = import_codebook(p, tmp_path / "x.yaml")
+    assert iter_codes(validate_codebook(yml))[0].definition == "Linje\nto\ntre"
+
+
+def _office(path, members: dict[str, str]):
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, text in members.items():
+            zf.writestr(name, text)
+    return path
+
+
+FORMATS = "`codebook import` reads CSV (.csv) and REFI-QDA .qdc, .qdpx and .qde files"
+
+
+@pytest.mark.parametrize("name, members, said", [
+    ("x.xlsx", {"[Content_Types].xml": "<Types/>", "xl/workbook.xml": "<workbook/>"}, "an Excel workbook"),
+    ("x.ods", {"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>"},
+     "a LibreOffice spreadsheet"),
+])
+def test_a_spreadsheet_given_to_codebook_import_says_save_it_as_csv(tmp_path, name, members, said):
+    p = _office(tmp_path / name, members)
+    with pytest.raises(InputError) as exc:
+        import_codebook(p, tmp_path / "out.yaml")
+    assert str(exc.value) == f"{p} is {said}; save the sheet as CSV (UTF-8) and import that; {FORMATS}"
+    assert not (tmp_path / "out.yaml").exists()
+
+
+@pytest.mark.parametrize("name, members, said", [
+    ("x.docx", {"[Content_Types].xml": "<Types/>", "word/document.xml": "<document/>"}, "a Word document"),
+    ("x.odt", {"mimetype": "application/vnd.oasis.opendocument.text", "content.xml": "<x/>"},
+     "a LibreOffice text document"),
+])
+def test_a_text_document_given_to_codebook_import_says_what_to_do(tmp_path, name, members, said):
+    p = _office(tmp_path / name, members)
+    with pytest.raises(InputError) as exc:
+        import_codebook(p, tmp_path / "out.yaml")
+    assert str(exc.value) == (f"{p} is {said}; put the codes in a spreadsheet with the columns id,label,parent,"
+                              "definition,inclusion,exclusion,examples,theory,lexicon,color,codable,exclusive_with, "
+                              f"save it as CSV (UTF-8) and import that; {FORMATS}")
+
+
+def test_an_old_excel_file_and_other_files_name_the_formats_codebook_import_reads(tmp_path):
+    xls = tmp_path / "x.xls"
+    xls.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100)
+    with pytest.raises(InputError, match="x.xls is an Excel 97-2003 workbook; save the sheet as CSV"):
+        import_codebook(xls, tmp_path / "out.yaml")
+    other = _office(tmp_path / "other.zip", {"a.txt": "x"})
+    with pytest.raises(InputError, match=f"holds no project.qde or .qdc; .*{re.escape(FORMATS)}"):
+        import_codebook(other, tmp_path / "out.yaml")
+    js = tmp_path / "x.json"
+    js.write_text('{"a": 1}', encoding="utf-8")
+    with pytest.raises(InputError, match=f"not well-formed XML .*; {re.escape(FORMATS)}"):
+        import_codebook(js, tmp_path / "out.yaml")

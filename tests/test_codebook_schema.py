@@ -233,3 +233,57 @@ def test_colours_are_stored_in_one_spelling():
     assert validate_codebook(book(color="#ABC")).codebook.codes[0].color == "#aabbcc"
     assert validate_codebook(book(color="#1F77B4")).codebook.content_hash() == \
         validate_codebook(book(color="#1f77b4")).codebook.content_hash()
+
+
+def test_control_characters_in_text_are_cleaned_with_one_warning_per_code_that_strict_keeps():
+    """Word's manual line break (\\v) and its kin become a newline, other controls go; one warning
+    per code names it and the fields. It stays a warning under --strict: nothing is missing."""
+    children = [{"id": "kontrakt.a", "label": "A\x07", **FULL, "definition": "Én\x0bto\x0cre\u2028fire\r\nfem\x85seks",
+                 "examples": ["«x\x0by»", "\x01«z»"], "lexicon": ["ord\x9f"]},
+                {"id": "kontrakt.b", "label": "B", **FULL, "inclusion": "tab\tog\nlinje"}]
+    data = book(children)
+    data["title"] = "Tittel\x0b2024"
+    for strict in (False, True):
+        r = validate_codebook(data, strict=strict)
+        assert r.ok and r.errors == [], r.errors
+        assert r.warnings == [
+            "control characters in title were cleaned: line breaks such as Word's manual line break (\\v) "
+            "became a newline, other control characters were removed",
+            "codes -> kontrakt -> children -> 0: control characters in label, definition, examples, lexicon of "
+            "code 'kontrakt.a' were cleaned: line breaks such as Word's manual line break (\\v) became a "
+            "newline, other control characters were removed"]
+        a, b = iter_codes(r)[1:3]
+        assert (a.label, a.definition, a.examples, a.lexicon) == ("A", "Én\nto\nre\nfire\nfem\nseks",
+                                                                 ["«x\ny»", "«z»"], ["ord"])
+        assert b.inclusion == "tab\tog\nlinje"  # tab and newline stay
+        assert r.codebook.title == "Tittel\n2024"
+    # the cleaned text is what is hashed and loaded: the same as writing it clean
+    clean = book([{**children[0], "label": "A", "definition": "Én\nto\nre\nfire\nfem\nseks",
+                   "examples": ["«x\ny»", "«z»"], "lexicon": ["ord"]}, children[1]])
+    clean["title"] = "Tittel\n2024"
+    assert validate_codebook(data).codebook.content_hash() == validate_codebook(clean).codebook.content_hash()
+
+
+def test_escaped_control_characters_in_a_yaml_file_are_cleaned_with_the_line(tmp_path):
+    p = tmp_path / "k.yaml"
+    text = yaml.safe_dump(book([{"id": "kontrakt.a", "label": "A", **FULL, "definition": "Én\x0bto"}]),
+                          sort_keys=False, allow_unicode=True)
+    assert '\\v' in text  # YAML writes it escaped in a double-quoted string
+    p.write_text(text, encoding="utf-8")
+    cb, warnings = read_codebook(p)
+    assert iter_codes(cb)[1].definition == "Én\nto"
+    line = text.splitlines().index(next(x for x in text.splitlines() if "definition" in x)) + 1
+    assert warnings == [f"{p}: codes -> kontrakt -> children -> 0: control characters in definition of code "
+                        "'kontrakt.a' were cleaned: line breaks such as Word's manual line break (\\v) became a "
+                        f"newline, other control characters were removed (line {line})"]
+
+
+def test_a_raw_control_character_in_a_yaml_file_is_one_error_with_line_column_and_fix(tmp_path):
+    p = tmp_path / "k.yaml"
+    p.write_text("name: t\ncodes:\n  kontrakt:\n    label: Kon\x0btrakt\n", encoding="utf-8")
+    r = validate_codebook(p)
+    assert r.errors == [f"{p}: character U+000B (vertical tab: Word's manual line break) at line 4, column 15 "
+                        "is not allowed in YAML; replace it with a line break (or write \\n inside a "
+                        "double-quoted string), or delete it"]
+    with pytest.raises(InputError, match="U\\+000B .* at line 4, column 15"):
+        read_codebook(p)

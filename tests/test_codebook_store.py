@@ -227,3 +227,113 @@ def test_retiring_a_code_withdraws_its_pending_suggestions_and_review_no_longer_
     with db.transaction(user="kari") as tx:
         tx.session.add(Suggestion(segment_id=seg_id, code_id="kontrakt.hybrid", method="lexicon", score=0.9))
     assert [s.code for s in list_suggestions(db, user="ola")] == ["kontrakt.transaksjonell"]
+
+
+def _released(db):
+    from workbench.store import ReleasedQuote
+
+    with db.session() as s:
+        return sorted((q.segment_id, q.code_id) for q in s.scalars(select(ReleasedQuote)))
+
+
+def test_removed_code_with_a_released_quote_only_is_retired_not_deleted(db, tmp_path):
+    """Code a turn, release it under the code, uncode it, load a file without the code: the
+    release still points at the code, so it is retired (it used to crash: FOREIGN KEY constraint
+    failed on DELETE FROM codes)."""
+    from workbench.coding import remove_code
+    from workbench.sharing import release_quote
+
+    load_codebook(db, write(tmp_path, BASE), user="kari")
+    _, seg_id = add_coding(db, "kontrakt.hybrid")
+    release_quote(db, "a.txt", 1, "kontrakt.hybrid", user="kari")
+    remove_code(db, "a.txt", 1, "kontrakt.hybrid", user="kari")
+    assert count(db, Coding) == 0
+    data = copy.deepcopy(BASE)
+    data["codes"]["kontrakt"]["children"] = data["codes"]["kontrakt"]["children"][2:]  # drop hybrid, relasjonell
+    r = load_codebook(db, write(tmp_path, data), user="kari")
+    assert r.retired == ["kontrakt.hybrid"] and r.deleted == ["kontrakt.relasjonell"]
+    assert _released(db) == [(seg_id, "kontrakt.hybrid")]
+
+
+def test_merge_moves_released_quotes_and_keeps_one_release_per_turn(db, tmp_path):
+    """The resource group's released quotes follow the merge (they would stay on a retired code
+    no codebook shows), the summary counts them, a turn released under both codes keeps one
+    release, and the merged code can then be dropped from the file (it used to crash)."""
+    from workbench.sharing import release_quote
+
+    load_codebook(db, write(tmp_path, BASE), user="kari")
+    add_coding(db, "kontrakt.hybrid")
+    add_coding(db, "kontrakt.relasjonell")
+    with db.transaction(user="kari") as tx:  # a second turn, coded hybrid only
+        seg2 = Segment(source_id=tx.session.scalar(select(Source.id)), index=2, start_char=0, end_char=5)
+        tx.session.add(seg2)
+        tx.session.flush()
+        seg1_id, seg2_id = tx.session.scalar(select(Segment.id).where(Segment.index == 1)), seg2.id
+        tx.session.add(Coding(segment_id=seg2_id, code_id="kontrakt.hybrid", coder_id=tx.user.id,
+                              start_char=0, end_char=5))
+    release_quote(db, "a.txt", 1, "kontrakt.hybrid", user="kari")
+    kept = release_quote(db, "a.txt", 1, "kontrakt.relasjonell", user="kari")
+    release_quote(db, "a.txt", 2, "kontrakt.hybrid", user="kari")
+    r = merge_codes(db, "kontrakt.hybrid", "kontrakt.relasjonell", user="kari")
+    assert (r.moved_releases, r.dropped_releases) == (1, 1)
+    assert "1 frigitte sitater flyttet" in r.summary() and "frigitt én gang" in r.summary()
+    assert _released(db) == [(seg1_id, "kontrakt.relasjonell"), (seg2_id, "kontrakt.relasjonell")]
+    from workbench.sharing import released_quotes
+
+    df = released_quotes(db, user="kari")
+    assert set(df["code"]) == {"kontrakt.relasjonell"} and kept.id in set(df["id"])
+    with db.session() as s:
+        ev = s.scalar(select(AuditEvent).where(AuditEvent.action == "merge_codes"))
+        assert (ev.detail["moved_releases"], ev.detail["dropped_releases"]) == (1, 1)
+    data = copy.deepcopy(BASE)
+    del data["codes"]["kontrakt"]["children"][0]  # remove the merged code, as the merge says
+    r2 = load_codebook(db, write(tmp_path, data), user="kari")
+    assert r2.deleted == ["kontrakt.hybrid"] and r2.retired == []
+
+
+def test_a_merged_code_whose_quotes_stayed_behind_is_retired_and_a_second_merge_moves_them(db, tmp_path):
+    """A database merged before merges moved released quotes: loading without the code retires
+    it (no crash), and merging it again moves the quotes."""
+    from workbench.store import ReleasedQuote
+
+    load_codebook(db, write(tmp_path, BASE), user="kari")
+    _, seg_id = add_coding(db, "kontrakt.hybrid")
+    merge_codes(db, "kontrakt.hybrid", "kontrakt.relasjonell", user="kari")
+    with db.transaction(user="kari") as tx:  # what the old merge left behind
+        tx.session.add(ReleasedQuote(segment_id=seg_id, code_id="kontrakt.hybrid", text="Hei",
+                                     released_by=tx.user.id))
+    data = copy.deepcopy(BASE)
+    del data["codes"]["kontrakt"]["children"][0]
+    r = load_codebook(db, write(tmp_path, data), user="kari")
+    assert r.deleted == [] and "kontrakt.hybrid" not in r.retired  # retired already, kept
+    assert merge_codes(db, "kontrakt.hybrid", "kontrakt.relasjonell", user="kari").moved_releases == 1
+    assert _released(db) == [(seg_id, "kontrakt.relasjonell")]
+    assert load_codebook(db, write(tmp_path, data, name="k2.yaml"), user="kari").deleted == ["kontrakt.hybrid"]
+
+
+@pytest.mark.parametrize("model", ["Coding", "Suggestion", "Memo", "ReleasedQuote"])
+def test_every_table_pointing_at_a_code_keeps_it_from_being_deleted(db, tmp_path, model):
+    """Each table with a foreign key to codes.id counts as use: the code is retired, never
+    deleted under a row that points at it."""
+    import workbench.codebook.store as cbstore
+    from workbench.store import models
+
+    pointing = {m.class_.__name__ for m in models.Base.registry.mappers
+                if m.class_ is not Code and any(fk.target_fullname == "codes.id"
+                                                for col in m.local_table.columns for fk in col.foreign_keys)}
+    assert pointing == {m.__name__ for m in cbstore.CODE_USERS}
+    load_codebook(db, write(tmp_path, BASE), user="kari")
+    coding_id, seg_id = add_coding(db, "kontrakt.transaksjonell")
+    with db.transaction(user="kari") as tx:
+        row = {"Coding": lambda: Coding(segment_id=seg_id, code_id="kontrakt.hybrid", coder_id=tx.user.id,
+                                        start_char=0, end_char=3),
+               "Suggestion": lambda: Suggestion(segment_id=seg_id, code_id="kontrakt.hybrid",
+                                                method="lexicon", score=0.5),
+               "Memo": lambda: Memo(author_id=tx.user.id, text="m", code_id="kontrakt.hybrid"),
+               "ReleasedQuote": lambda: models.ReleasedQuote(segment_id=seg_id, code_id="kontrakt.hybrid",
+                                                             text="Hei", released_by=tx.user.id)}[model]()
+        tx.session.add(row)
+    data = copy.deepcopy(BASE)
+    del data["codes"]["kontrakt"]["children"][0]
+    r = load_codebook(db, write(tmp_path, data), user="kari")
+    assert r.retired == ["kontrakt.hybrid"] and r.deleted == []

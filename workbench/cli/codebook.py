@@ -112,7 +112,9 @@ def export_cmd(ctx: click.Context, fmt: str, output: Path, from_file: Path | Non
               help="The YAML codebook to write.")
 @click.pass_context
 def import_cmd(ctx: click.Context, file: Path, output: Path) -> None:
-    """Import a REFI-QDA codebook (.qdc, .qdpx, .qde) or CSV FILE as a YAML codebook."""
+    """Import a REFI-QDA codebook (.qdc, .qdpx, .qde) or CSV FILE as a YAML codebook.
+
+    An Excel sheet: save it as CSV (UTF-8) first."""
     from ..codebook import import_codebook, iter_codes
 
     out, warnings = import_codebook(file, output)
@@ -129,7 +131,7 @@ def import_cmd(ctx: click.Context, file: Path, output: Path) -> None:
 @click.argument("new")
 @click.pass_context
 def merge(ctx: click.Context, old: str, new: str) -> None:
-    """Merge code OLD into NEW: its codings, suggestions and memos move to NEW; OLD is retired."""
+    """Merge code OLD into NEW: its codings, suggestions, memos and released quotes move to NEW; OLD is retired."""
     from ..codebook import merge_codes
 
     report = merge_codes(open_db(ctx), old, new, user=acting_user(ctx))

@@ -8,7 +8,7 @@ from typing import Callable
 
 from ..errors import InputError
 from .qdc import CSV_COLUMNS, export_qdc, join_items
-from .schema import CodeSpec
+from .schema import CodeSpec, clean_text
 
 HEADERS = ["Kode", "Definisjon", "Inkludering", "Ekskludering", "Eksempel"]
 
@@ -67,7 +67,7 @@ def themes(specs: list[CodeSpec]) -> list[tuple[CodeSpec, list[CodeSpec]]]:
 
 
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ").strip()
+    return clean_text(text).replace("|", "\\|").replace("\n", " ").strip()
 
 
 def export_md(specs: list[CodeSpec], path: str | Path, title: str | None = None) -> Path:
@@ -89,7 +89,7 @@ def export_md(specs: list[CodeSpec], path: str | Path, title: str | None = None)
             lines.append(f"| {indent}{_md_cell(s.label)} (`{s.id}`) | {_md_cell(s.definition)} | "
                          f"{_md_cell(s.inclusion)} | {_md_cell(s.exclusion)} | {ex} |")
         lines.append("")
-    path.write_text("\n".join(lines), encoding="utf-8")
+    path.write_text(clean_text("\n".join(lines)), encoding="utf-8")  # no control characters
     return path
 
 
@@ -100,17 +100,19 @@ def export_docx(specs: list[CodeSpec], path: str | Path, title: str | None = Non
     from ..export.writers import set_page
 
     path = Path(path)
+    x = clean_text  # Word's XML cannot hold control characters (a codebook loaded before validation
+    # cleaned them): line breaks become newlines, the rest is left out, never a traceback
     doc = Document()
     set_page(doc.sections[0], landscape=False)  # A4, 2 cm margins, as the table exports
-    doc.add_heading(title or "Kodebok", level=0)
+    doc.add_heading(x(title or "Kodebok"), level=0)
     for theme, rows in themes(specs):
-        doc.add_heading(f"{theme.label} ({theme.id})", level=1)
+        doc.add_heading(x(f"{theme.label} ({theme.id})"), level=1)
         if theme.definition:
-            doc.add_paragraph(theme.definition)
+            doc.add_paragraph(x(theme.definition))
         if theme.theory:
             p = doc.add_paragraph()
             p.add_run("Teori: ").italic = True
-            p.add_run(theme.theory)
+            p.add_run(x(theme.theory))
         if not rows:
             continue
         table = doc.add_table(rows=1, cols=len(HEADERS))
@@ -120,11 +122,11 @@ def export_docx(specs: list[CodeSpec], path: str | Path, title: str | None = Non
             cell.paragraphs[0].add_run(text).bold = True
         for s in rows:
             cells = table.add_row().cells
-            cells[0].text = f"{s.label}\n({s.id})"
-            cells[1].text = s.definition
-            cells[2].text = s.inclusion
-            cells[3].text = s.exclusion
-            cells[4].text = "\n".join(f"«{e}»" for e in s.examples)
+            cells[0].text = x(f"{s.label}\n({s.id})")
+            cells[1].text = x(s.definition)
+            cells[2].text = x(s.inclusion)
+            cells[3].text = x(s.exclusion)
+            cells[4].text = x("\n".join(f"«{e}»" for e in s.examples))
             for c in cells:
                 for par in c.paragraphs:
                     for run in par.runs:

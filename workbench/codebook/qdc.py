@@ -36,7 +36,8 @@ import yaml
 from lxml import etree
 
 from ..errors import InputError
-from .schema import MAX_ID_LENGTH, CodeSpec, ID_RE, codebook_from_specs, validate_codebook
+from .schema import (MAX_ID_LENGTH, TEXT_FIELDS, CodeSpec, ID_RE, clean_fields, clean_text, codebook_from_specs,
+                     controls_warning, validate_codebook)
 
 NS = "urn:QDA-XML:codebook:1.0"
 XSD_PATH = Path(__file__).with_name("Codebook-mrt2019.xsd")
@@ -136,14 +137,16 @@ def qdc_bytes(specs: list[CodeSpec]) -> bytes:
     elements: dict[str, Any] = {}
     for sp in specs:
         parent_el = elements.get(sp.parent, codes_el) if sp.parent else codes_el
-        attrs = {"guid": code_guid(sp.id), "name": sp.label, "isCodable": "true" if sp.codable else "false"}
+        attrs = {"guid": code_guid(sp.id), "name": clean_text(sp.label),
+                 "isCodable": "true" if sp.codable else "false"}
         color = normalise_color(sp.color)
         if color:
             attrs["color"] = color
         el = etree.SubElement(parent_el, f"{{{NS}}}Code", attrs)
         # Description must come before nested Codes (the XSD sequence); children come later.
         desc = etree.SubElement(el, f"{{{NS}}}Description")
-        desc.text = description_text(sp)
+        desc.text = clean_text(description_text(sp))  # what XML cannot hold (a codebook loaded before
+        # validation cleaned text, rows of the database) is left out, never a traceback
         elements[sp.id] = el
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
 
@@ -199,7 +202,8 @@ def _read_xml_bytes(path: Path) -> bytes:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = [n for n in zf.namelist() if n.lower().endswith((".qde", ".qdc"))]
             if not names:
-                raise InputError(f"{path}: the archive holds no project.qde; is it a REFI-QDA .qdpx file?")
+                raise InputError(f"{path}: the zip archive holds no project.qde or .qdc; is it a REFI-QDA "
+                                 f".qdpx file? `codebook import` reads {IMPORT_FORMATS}")
             names.sort(key=lambda n: (n.lower() != "project.qde", n))
             return zf.read(names[0])
     return data
@@ -213,7 +217,9 @@ def parse_qdc(path: str | Path) -> tuple[list[CodeSpec], dict[str, Any]]:
     try:
         root = etree.fromstring(data.lstrip(b"\xef\xbb\xbf").lstrip(), parser)
     except etree.XMLSyntaxError as exc:
-        raise InputError(f"{path}: not well-formed XML at line {exc.lineno}: {exc.msg}") from None
+        known = path.suffix.lower() in (".qdc", ".qde", ".qdpx", ".xml")
+        hint = "" if known else f"; `codebook import` reads {IMPORT_FORMATS}"
+        raise InputError(f"{path}: not well-formed XML at line {exc.lineno}: {exc.msg}{hint}") from None
     book = root if _local(root) == "CodeBook" else next(
         (el for el in root.iter() if _local(el) == "CodeBook"), None)
     codes_el = None if book is None else next((c for c in book if _local(c) == "Codes"), None)
@@ -275,6 +281,10 @@ def parse_qdc(path: str | Path) -> tuple[list[CodeSpec], dict[str, Any]]:
     for r in raw:
         below(r)
         walk(r, None, 0, ())
+    for sp in specs:  # a Description with Word's line breaks or other control characters
+        cleaned = clean_fields(sp, TEXT_FIELDS)
+        if cleaned:
+            info["warnings"].append(controls_warning(cleaned, sp.id))
     _keep_exclusive(specs, info["warnings"])
     if info["renamed"]:
         info["warnings"].append(renamed_warning([("code", n) for n in info["renamed"]]))
@@ -400,10 +410,14 @@ def _unquote(value: str) -> str:
     return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
 
 
-def parse_csv(path: str | Path) -> list[CodeSpec]:
+def parse_csv(path: str | Path, warnings: list[str] | None = None) -> list[CodeSpec]:
     """Codes from a CSV with columns id,label,parent,definition,inclusion,exclusion,examples,theory,
     lexicon,color,codable,exclusive_with (lists separated by '|', see ``split_items``; codable
-    true/false, empty: true); ids are derived from labels when empty."""
+    true/false, empty: true); ids are derived from labels when empty.
+
+    Text with Word's manual line break (``\\v``) or other control characters is cleaned
+    (``schema.clean_text``); one warning per row naming the code and the fields is appended to
+    ``warnings`` when given."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -422,10 +436,15 @@ def parse_csv(path: str | Path) -> list[CodeSpec]:
     if unknown:
         raise InputError(f"{path}: unknown column(s) {', '.join(unknown)}; use {','.join(CSV_COLUMNS)}")
     rows = []
+    cleaned: list[tuple[int, list[str]]] = []
     for n, row in enumerate(reader, start=2):
-        r = {k.strip().lower(): _unquote((v or "").strip()) for k, v in row.items() if k}
+        r = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
+        changed = [k for k, v in r.items() if k in TEXT_FIELDS and clean_text(v) != v]
+        r = {k: _unquote(clean_text(v).strip() if k in TEXT_FIELDS else v) for k, v in r.items()}
         if not any(r.values()):
             continue
+        if changed:
+            cleaned.append((n, changed))
         if not r.get("label"):
             raise InputError(f"{path}: row {n}: empty label; every code needs a label")
         codable = (r.get("codable") or "true").lower()
@@ -478,7 +497,47 @@ def parse_csv(path: str | Path) -> list[CodeSpec]:
         raise InputError(f"{path}: {where}{first}")
     from .schema import iter_codes
 
+    if warnings is not None:
+        ids = dict(rows)
+        warnings.extend(f"{path}: row {n}: {controls_warning(fields, ids[n]['id'])}" for n, fields in cleaned)
     return iter_codes(result.codebook)
+
+
+#: What ``codebook import`` reads, for the messages that name it.
+IMPORT_FORMATS = "CSV (.csv) and REFI-QDA .qdc, .qdpx and .qde files"
+
+
+def _office_file(path: Path) -> str | None:
+    """The one-line error for an Excel, Word or LibreOffice file given to ``codebook import``
+    (it reads CSV and REFI-QDA only), None for anything else."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+        if head.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2: Excel or Word 97-2003
+            kind = ("sheet", "an Excel 97-2003 workbook") if path.suffix.lower() in (".xls", ".xlt") else (
+                ("text", "a Word 97-2003 document") if path.suffix.lower() in (".doc", ".dot") else None)
+        elif zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                names = zf.namelist()
+                mimetype = zf.read("mimetype").decode("ascii", "replace") if "mimetype" in names else ""
+            if any(n.lower().endswith((".qde", ".qdc")) for n in names):
+                return None
+            kind = (("sheet", "an Excel workbook") if "xl/workbook.xml" in names else
+                    ("text", "a Word document") if "word/document.xml" in names else
+                    ("sheet", "a LibreOffice spreadsheet") if "opendocument.spreadsheet" in mimetype else
+                    ("text", "a LibreOffice text document") if "opendocument.text" in mimetype else None)
+        else:
+            return None
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return None
+    if kind is None:
+        return None
+    if kind[0] == "sheet":
+        return (f"{path} is {kind[1]}; save the sheet as CSV (UTF-8) and import that; "
+                f"`codebook import` reads {IMPORT_FORMATS}")
+    return (f"{path} is {kind[1]}; put the codes in a spreadsheet with the columns "
+            f"{','.join(CSV_COLUMNS)}, save it as CSV (UTF-8) and import that; "
+            f"`codebook import` reads {IMPORT_FORMATS}")
 
 
 def import_codebook(path: str | Path, out: str | Path, *, name: str | None = None) -> tuple[Path, list[str]]:
@@ -489,9 +548,12 @@ def import_codebook(path: str | Path, out: str | Path, *, name: str | None = Non
     path, out = Path(path), Path(out)
     if not path.exists():
         raise InputError(f"{path}: file not found")
+    office = _office_file(path)
+    if office:
+        raise InputError(office)
     info: dict[str, Any] = {"origin": "CSV", "warnings": []}
     if path.suffix.lower() in (".csv", ".txt"):
-        specs = parse_csv(path)
+        specs = parse_csv(path, info["warnings"])
     else:
         specs, info = parse_qdc(path)
     cb = codebook_from_specs(specs, name=name or slug(path.stem),

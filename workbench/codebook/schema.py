@@ -32,6 +32,48 @@ CODE_FIELDS = ["id", "label", "codable", "definition", "inclusion", "exclusion",
 CODEBOOK_FIELDS = ["name", "title", "language", "description", "version", "codes"]
 #: Fields that must be written for every codable code (empty: warning, or error under --strict).
 CONTENT_FIELDS = ["definition", "inclusion", "exclusion", "examples", "theory", "lexicon"]
+#: Text fields of a code that ``clean_text`` normalises (lists: each item).
+TEXT_FIELDS = ["label", "definition", "inclusion", "exclusion", "examples", "theory", "lexicon"]
+
+#: Characters that break a line in Word, PDF or Unicode text but that XML (QDC, docx) cannot hold
+#: or that read as a line break: Word's manual line break (vertical tab), form feed (page break),
+#: NEL and the Unicode line and paragraph separators. CR LF and a lone CR are line breaks too.
+_LINE_BREAKS = re.compile("\r\n?|[\x0b\x0c\x85\u2028\u2029]")
+#: Control characters (C0 except tab and newline, DEL, C1) and the non-characters U+FFFE/U+FFFF
+#: that XML 1.0 forbids or that print nothing: removed.
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+
+
+def clean_text(value: str) -> str:
+    """``value`` with line-break characters (``\\v``, ``\\f``, CR, NEL, U+2028, U+2029) as ``\\n``
+    and every other control character (C0 but tab and newline, DEL, C1, U+FFFE/U+FFFF, lone
+    surrogates) removed: text any export (QDC, Word) can hold."""
+    return _CONTROLS.sub("", _LINE_BREAKS.sub("\n", value))
+
+
+def clean_fields(obj: Any, fields: list[str]) -> list[str]:
+    """Apply ``clean_text`` in place to the text ``fields`` of ``obj`` (a ``CodeModel``, a
+    ``CodeSpec`` or the codebook model; list fields item by item). Returns the changed fields."""
+    changed = []
+    for f in fields:
+        value = getattr(obj, f, None)
+        if isinstance(value, str):
+            new: Any = clean_text(value)
+        elif isinstance(value, list):
+            new = [clean_text(v) if isinstance(v, str) else v for v in value]
+        else:
+            continue
+        if new != value:
+            setattr(obj, f, new)
+            changed.append(f)
+    return changed
+
+
+def controls_warning(fields: list[str], code_id: str | None = None) -> str:
+    """The one warning for the fields (of a code) whose control characters ``clean_text`` replaced."""
+    what = f"{', '.join(fields)} of code {code_id!r}" if code_id else ", ".join(fields)
+    return (f"control characters in {what} were cleaned: line breaks such as Word's manual line "
+            "break (\\v) became a newline, other control characters were removed")
 
 
 class CodeModel(BaseModel):
@@ -188,6 +230,8 @@ class ValidationResult:
     errors: list[str]
     warnings: list[str]
     codebook: Codebook | None
+    #: Warnings that stay warnings under ``strict`` (the text was cleaned, nothing is missing).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -270,7 +314,11 @@ def validate_codebook(data_or_path: Any, strict: bool = False) -> ValidationResu
 
     Errors: malformed YAML, unknown fields, missing id/label, bad ids or colours, duplicate
     ids, child ids not under their parent, unknown parents and cycles (flat form).
-    Warnings (errors when ``strict``): empty content fields of codable codes.
+    Warnings (errors when ``strict``): empty content fields of codable codes. Text fields are
+    cleaned (``clean_text``: Word's manual line break and other line-break characters become a
+    newline, other control characters are removed) with one warning per code naming the fields;
+    that warning stays a warning under ``strict``. A control character written raw in a YAML file
+    (YAML forbids it) is an error naming its line and column.
     """
     source = None
     lines: _LineMap | None = None
@@ -292,6 +340,9 @@ def validate_codebook(data_or_path: Any, strict: bool = False) -> ValidationResu
         except CodebookYAMLError as exc:
             prefix = f"{source}: " if source else ""
             return ValidationResult([f"{prefix}{exc}"], [], None)
+        except yaml.reader.ReaderError as exc:  # a raw control character: YAML forbids it
+            prefix = f"{source}: " if source else ""
+            return ValidationResult([f"{prefix}{_reader_error(text, exc)}"], [], None)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
@@ -306,12 +357,35 @@ def validate_codebook(data_or_path: Any, strict: bool = False) -> ValidationResu
         result.warnings = [f"{source}: {w}" for w in result.warnings]
         if result.codebook:
             result.codebook.source = source
-    if strict and result.warnings:
-        result.errors.extend(result.warnings)
-        result.warnings = []
+    if source:
+        result.notes = [f"{source}: {w}" for w in result.notes]
+    if strict and len(result.warnings) > len(result.notes):
+        result.errors.extend(w for w in result.warnings if w not in result.notes)
+        result.warnings = list(result.notes)
     if result.errors:
         result.codebook = None
     return result
+
+
+_CHARACTER_NAMES = {0x0b: "vertical tab: Word's manual line break", 0x0c: "form feed: a page break",
+                    0x00: "NUL", 0x1b: "escape", 0x7f: "delete"}
+
+
+def _reader_error(text: str, exc: Any) -> str:
+    """One line for a character YAML does not allow, with its line and column and the fix."""
+    pos = getattr(exc, "position", None)
+    char = getattr(exc, "character", None)
+    code = char if isinstance(char, int) else ord(char) if isinstance(char, str) and char else None
+    name = f"U+{code:04X}" if code is not None else "a control character"
+    if code in _CHARACTER_NAMES:
+        name += f" ({_CHARACTER_NAMES[code]})"
+    where = ""
+    if isinstance(pos, int) and 0 <= pos <= len(text):
+        line = text.count("\n", 0, pos) + 1
+        column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        where = f" at line {line}, column {column}"
+    return (f"character {name}{where} is not allowed in YAML; replace it with a line break (or "
+            "write \\n inside a double-quoted string), or delete it")
 
 
 def _fmt_loc(loc: tuple[Any, ...]) -> str:
@@ -321,6 +395,7 @@ def _fmt_loc(loc: tuple[Any, ...]) -> str:
 def _validate_data(data: Any, lines: "_LineMap | None") -> ValidationResult:
     errors: list[str] = []
     warnings: list[str] = []
+    notes: list[str] = []  # warnings that stay warnings under strict (cleaned text)
 
     def err(loc: tuple[Any, ...], msg: str) -> None:
         at = lines.where(loc) if lines else ""
@@ -378,6 +453,10 @@ def _validate_data(data: Any, lines: "_LineMap | None") -> ValidationResult:
             err(loc + ("id",), f"id {code.id!r} is not under its parent; it must start with {parent.id + '.'!r}")
         if parent is not None and code.parent not in (None, parent.id) and not flat:
             err(loc + ("parent",), f"parent {code.parent!r} contradicts the nesting under {parent.id!r}; remove the parent line")
+        cleaned = clean_fields(code, TEXT_FIELDS)
+        if cleaned:
+            where = lines.where(loc + (cleaned[0],)) if lines else ""
+            notes.append(f"{_fmt_loc(loc)}: {controls_warning(cleaned, code.id)}{where}")
         if not code.label.strip():
             err(loc + ("label",), "empty label")
         if code.codable:
@@ -400,10 +479,14 @@ def _validate_data(data: Any, lines: "_LineMap | None") -> ValidationResult:
         return ValidationResult(errors, warnings, None)
     for _, code in roots:
         _clear_parent(code)
+    cleaned = clean_fields(model, ["name", "title", "description", "version"])
+    if cleaned:
+        notes.insert(0, controls_warning(cleaned) + (lines.where((cleaned[0],)) if lines else ""))
+    warnings = notes + warnings
     cb = Codebook(name=model.name, title=model.title, language=model.language,
                   description=model.description, version=model.version,
                   codes=[c for _, c in roots])
-    return ValidationResult(errors, warnings, cb)
+    return ValidationResult(errors, warnings, cb, notes)
 
 
 def _check_exclusive(roots: list[tuple[tuple[Any, ...], CodeModel]], err) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..access import requires
 from ..errors import NotFound, WorkbenchError
-from ..store import AuditEvent, Code, CodebookVersion, Coding, Database, Memo, Suggestion
+from ..store import AuditEvent, Code, CodebookVersion, Coding, Database, Memo, ReleasedQuote, Suggestion
 from ..store.models import utcnow
 from .schema import Codebook, CodeSpec, iter_codes, read_codebook
 
@@ -58,11 +58,16 @@ class MergeReport:
     dropped_duplicates: int = 0
     moved_suggestions: int = 0
     moved_memos: int = 0
+    moved_releases: int = 0       # released quotes moved to NEW
+    dropped_releases: int = 0     # released under both codes: the release under NEW is kept
 
     def summary(self) -> str:
+        dropped = (f"; {self.dropped_releases} sitater var frigitt under begge og er nå frigitt én gang, "
+                   f"under {self.new}" if self.dropped_releases else "")
         return (f"Slo sammen {self.old} -> {self.new}: {self.moved_codings} kodinger flyttet, "
-                f"{self.dropped_duplicates} duplikater fjernet, {self.moved_suggestions} forslag og "
-                f"{self.moved_memos} memoer flyttet; {self.old} er pensjonert.")
+                f"{self.dropped_duplicates} duplikater fjernet; {self.moved_suggestions} forslag, "
+                f"{self.moved_memos} memoer og {self.moved_releases} frigitte sitater flyttet{dropped}; "
+                f"{self.old} er pensjonert.")
 
 
 def resolve_code(session: Session, code_id: str) -> Code:
@@ -89,8 +94,13 @@ def _values(spec: CodeSpec) -> dict[str, Any]:
             "lexicon": list(spec.lexicon), "color": spec.color, "codable": spec.codable}
 
 
+# Every table with a foreign key to codes.id except codes.parent_id (handled by keeping a kept
+# code's ancestors): a code any of them points at is retired, never deleted.
+CODE_USERS = (Coding, Suggestion, Memo, ReleasedQuote)
+
+
 def _in_use(session: Session, code_id: str) -> bool:
-    for model in (Coding, Suggestion, Memo):
+    for model in CODE_USERS:
         if session.scalar(select(func.count()).select_from(model).where(model.code_id == code_id)):
             return True
     return False
@@ -123,8 +133,8 @@ def _was_merged(session: Session, code_id: str) -> str | None:
 def load_codebook(db: Database, path: str | Path, *, user: str | None = None) -> LoadReport:
     """Validate ``path`` and load it: a new version when the content changed, codes upserted.
 
-    Codes missing from the file are retired when codings, suggestions or memos use them (or a
-    retired descendant needs them), deleted otherwise. A code merged away stays retired even if
+    Codes missing from the file are retired when codings, suggestions, memos or released quotes
+    use them (or a retired descendant needs them), deleted otherwise. A code merged away stays retired even if
     the file still lists it (a warning says to remove it). The file's absolute path is stored
     (``CodebookVersion.file_name``), so that the ``anchors/`` folder beside it is found from any
     current directory (``workbench.suggest.anchors``).
@@ -259,10 +269,12 @@ def current_version(db: Database, *, user: str | None = None) -> dict[str, Any] 
 
 @requires("edit_codebook")
 def merge_codes(db: Database, old: str, new: str, *, user: str | None = None) -> MergeReport:
-    """Move the codings, suggestions and memos of OLD to NEW and retire OLD.
+    """Move the codings, suggestions, memos and released quotes of OLD to NEW and retire OLD.
 
     A coding of OLD that duplicates a coding of NEW (same segment, coder and span) is dropped;
-    its memos move to the kept coding.
+    its memos move to the kept coding. A quote released under OLD moves to NEW; when the same
+    turn is already released under NEW, that release is kept and the one under OLD is dropped
+    (one release per turn and code).
     """
     if old == new:
         raise WorkbenchError(f"cannot merge code '{old}' into itself; name two different codes")
@@ -308,11 +320,26 @@ def merge_codes(db: Database, old: str, new: str, *, user: str | None = None) ->
         for memo in s.scalars(select(Memo).where(Memo.code_id == old)).all():
             memo.code_id = new
             report.moved_memos += 1
+        released = set(s.scalars(select(ReleasedQuote.segment_id).where(ReleasedQuote.code_id == new)))
+        dropped_ids: list[int] = []  # releases of turns released under NEW already (audited by id)
+        for quote in s.scalars(select(ReleasedQuote).where(ReleasedQuote.code_id == old)
+                               .order_by(ReleasedQuote.id)).all():
+            if quote.segment_id in released:
+                dropped_ids.append(quote.id)
+                s.delete(quote)
+                report.dropped_releases += 1
+            else:
+                quote.code_id = new
+                released.add(quote.segment_id)
+                report.moved_releases += 1
         src.retired = True
         s.flush()
         tx.audit("merge_codes", "code", old, {"old": old, "new": new,
                                               "moved_codings": report.moved_codings,
                                               "dropped_duplicates": report.dropped_duplicates,
                                               "moved_suggestions": report.moved_suggestions,
-                                              "moved_memos": report.moved_memos})
+                                              "moved_memos": report.moved_memos,
+                                              "moved_releases": report.moved_releases,
+                                              "dropped_releases": report.dropped_releases,
+                                              "dropped_release_ids": dropped_ids})
     return report
