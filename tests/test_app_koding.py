@@ -630,6 +630,30 @@ def test_the_page_says_when_a_query_is_read_otherwise_than_it_looks(small_db):
     assert len(at.warning) == 1 and "«AND»" in md_unescape(at.warning[0].value)
 
 
+def test_search_shows_headings_searches_them_when_asked_and_names_the_box_for_compounds(small_db, tmp_path):
+    _notes_file(small_db, tmp_path, "notat_tema.md", ["# Oppsummering i plenum", "Alle ville ha mer tillit.",
+                                                      "Kontrakten kom til slutt."])
+    at = open_page(SOK)
+    at.text_input(key="q").input("tillit").run()
+    assert "under «Oppsummering i plenum»" in texts(at)
+    at.text_input(key="q").input("oppsummering").run()  # a heading is searched only when asked
+    assert "Ingen treff." in texts(at)
+    at.checkbox(key="q_headings").check().run()
+    assert _hit_lines(at) == ["Overskrift: **Oppsummering** i plenum", "Overskrift: **Oppsummering** i plenum"]
+    assert "2 treff i 2 turer." in texts(at)
+    # coding a hit in the heading codes the turn under it, whatever unit is chosen
+    at.selectbox(key="q_apply_code").set_value("kontrakt.hybrid").run()
+    at.radio(key="q_unit").set_value("match")
+    at.button(key="code_hit_0").click().run()
+    assert [(c.source, c.turn, c.start) for c in list_codings(small_db, coder="kari")] == [("notat_tema.md", 1, None)]
+    at.text_input(key="q").input("«mer tillit»").run()  # Norwegian quotes make a phrase
+    assert _hit_lines(at) == ["Alle ville ha **mer tillit**."] and not at.warning
+    at.text_input(key="q").input("*tillit").run()  # the notice names the box, not the option
+    [warning] = [md_unescape(w.value) for w in at.warning]
+    assert warning == query_notes("*tillit", compounds_option="«Med sammensetninger»")[0]
+    assert "--compounds" not in warning
+
+
 def test_coded_segments_next_to_a_turn_without_speaker_name_it_as_a_document(small_db, tmp_path):
     _notes_file(small_db, tmp_path, "notat_plan.md", ["Planen ble vedtatt i mai.", "Vi mangler folk til planen.",
                                                       "Neste møte er i juni."])

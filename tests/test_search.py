@@ -142,7 +142,8 @@ def test_kwic_context_and_offsets(sok):
         assert "\n" not in h["left"] + h["right"] and len(h["left"]) <= 12 and len(h["right"]) <= 12
     tilliten = next(h for h in hits if h["match"] == "tilliten")
     assert (tilliten["left"], tilliten["right"]) == ("er godt, og ", " mellom part")
-    assert set(hits[0]) == {"source", "turn", "speaker", "actor", "phase", "match", "left", "right", "start", "end"}
+    assert set(hits[0]) == {"source", "turn", "speaker", "actor", "phase", "heading", "match", "left", "right",
+                            "start", "end", "in_heading"}
 
 
 def test_a_refused_role(sok):
@@ -168,8 +169,8 @@ def _cli(db, *args):
 def test_cli_search_json_and_kwic_lines(sok):
     rows = json.loads(_cli(sok, "search", "samarbeid", "--source", F1, "--json"))
     assert rows == search(sok, "samarbeid", source=F1, width=40, user="anna")
-    assert [set(r) for r in rows] == [{"source", "turn", "speaker", "actor", "phase", "match", "left", "right",
-                                       "start", "end"}] * 2
+    assert [set(r) for r in rows] == [{"source", "turn", "speaker", "actor", "phase", "heading", "match", "left",
+                                       "right", "start", "end", "in_heading"}] * 2
     out = _cli(sok, "search", "samarbeid", "--compounds", "--phase", "fase 1", "--width", "20")
     lines = out.strip().splitlines()
     assert lines[-1] == "4 treff."
@@ -369,3 +370,175 @@ def test_memos_by_code_take_any_letter_case_and_include_subcodes(sok):
     out = _cli(sok, "memos", "--code", "Kontrakt")
     assert "Tillit som grunnlag." in out and "Macneil" in out and "Kapasitet" not in out
     assert "kontrakt.relasjonell" in _cli(sok, "codings", "--code", "KONTRAKT.RELASJONELL")
+
+
+# ------------------------------------------------------------------ quotes, hyphens, wildcards, headings, nb/nn
+
+GRUPPER = "notat_grupper.md"  # bokmål group notes with headings
+GRUPPER_TEXT = ("# Gruppe 1 – Indre-Namdal\n\n"
+                "Indre-Namdal og Midt-Finnmark snakket om areal- og naturregnskap.\n\n"
+                "Øst-Finnmark og Finnmark var med, og kommunestyret i kommunen ville snakke sammen.\n\n"
+                "# Oppsummering i plenum\n\n"
+                "Alle ville «snakke sammen» om samarbeid per e-post.\n")
+BOKMAL, NYNORSK, BLANDA = "intervju_bokmal.md", "intervju_nynorsk.md", "notat_blanda.md"
+BOKMAL_TEXT = "Jeg synes noen ringte meg om kommunene, og noe må skje.\n"
+NYNORSK_TEXT = "Eg meiner at noko må skje med kommunane, og dei ringde meg om det. Ho sende ein e-post.\n"
+BLANDA_TEXT = "Eg veit ikkje kva dei meiner om meg.\n\nJeg vet ikke hva de mener om meg.\n"  # "nb+nn": each its own
+
+
+@pytest.fixture
+def groups(sok, tmp_path):
+    from workbench.ingest import ingest_paths
+
+    folder = tmp_path / "grupper"
+    folder.mkdir()
+    for name, text in ((GRUPPER, GRUPPER_TEXT), (BOKMAL, BOKMAL_TEXT), (NYNORSK, NYNORSK_TEXT),
+                       (BLANDA, BLANDA_TEXT)):
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "manifest.csv").write_text("file,kind,phase,pilot,county,date,language\n"
+                                         f"{GRUPPER},dokument,fase 2,,,,nb\n{BOKMAL},intervju,fase 2,,,,nb\n"
+                                         f"{NYNORSK},intervju,fase 2,,,,nn\n{BLANDA},dokument,fase 2,,,,nb+nn\n",
+                                         encoding="utf-8")
+    assert not ingest_paths(sok, [folder], user="anna").errors
+    return sok
+
+
+def _offsets_hold(db, hits):
+    for h in hits:
+        assert _turn(db, h["source"], h["turn"])[h["start"]:h["end"]] == h["match"], h
+
+
+@pytest.mark.parametrize("query", ['«snakke sammen»', '“snakke sammen”', '„snakke sammen“', '”snakke sammen”',
+                                   "‘snakke sammen’", "’snakke sammen’", "'snakke sammen'", "‹snakke sammen›"])
+def test_norwegian_and_typographic_quotes_are_phrases(groups, query):
+    assert parse_query(query) == (["snakke sammen"], [])
+    straight = search(groups, '"snakke sammen"', user="anna")
+    assert _where(straight) == [(GRUPPER, 2, "snakke sammen"), (GRUPPER, 3, "snakke sammen")]
+    assert search(groups, query, user="anna") == straight
+    assert query_notes(query) == []
+
+
+def test_an_apostrophe_inside_a_word_is_no_quote(groups):
+    assert parse_query("Kari’s ‘bok’") == (["bok"], ["Kari’s"])
+    assert parse_query("‘Kari’s bok’ tillit") == (["Kari’s bok"], ["tillit"])
+    assert parse_query("’kke tillit") == ([], ["kke", "tillit"])  # a quote left open: an apostrophe, no notice
+    assert query_notes("’kke tillit") == []
+    # a curly or Norwegian quote left open is said as a straight one is, naming its closing mark
+    [note] = query_notes("“snakke sammen")
+    assert "ikke lukket" in note and "lukk frasen med ”" in note
+    assert "lukk frasen med »" in query_notes("«snakke sammen")[0]
+    assert search(groups, "«snakke sammen", user="anna") == search(groups, "snakke sammen", user="anna")
+
+
+def test_a_word_finds_the_parts_of_hyphenated_words(groups):
+    hits = search(groups, "Finnmark", source=GRUPPER, user="anna")
+    # the part that matched is the hit, as a phrase search marks it
+    assert _where(hits) == [(GRUPPER, 1, "Finnmark"), (GRUPPER, 2, "Finnmark"), (GRUPPER, 2, "Finnmark")]
+    assert [h["left"].split()[-1] for h in hits] == ["Midt-", "Øst-", "og"]
+    assert hits == search(groups, '"Finnmark"', source=GRUPPER, user="anna")
+    _offsets_hold(groups, hits)
+    # the whole token still matches as a whole
+    assert _where(search(groups, "Midt-Finnmark", user="anna")) == [(GRUPPER, 1, "Midt-Finnmark")]
+    assert _where(search(groups, "midt", source=GRUPPER, user="anna")) == [(GRUPPER, 1, "Midt")]
+    assert _where(search(groups, "indre", user="anna")) == [(GRUPPER, 1, "Indre")]
+    assert _where(search(groups, "Namdal", user="anna")) == [(GRUPPER, 1, "Namdal")]
+    # the first part of a compound cut before "og"
+    areal = search(groups, "areal", user="anna")
+    assert _where(areal) == [(GRUPPER, 1, "areal")] and areal[0]["right"].startswith("- og naturregnskap")
+    assert _where(search(groups, "post", user="anna")) == [(NYNORSK, 1, "post"), (GRUPPER, 3, "post")]
+    # compounds: the whole hyphenated word, as for other compounds
+    assert ("Midt-Finnmark" in {h["match"] for h in search(groups, "Finnmark", compounds=True, user="anna")})
+
+
+def test_a_star_at_the_end_searches_word_forms_that_begin_so(groups):
+    hits = search(groups, "kommun*", source=GRUPPER, user="anna")
+    assert _where(hits) == [(GRUPPER, 2, "kommunestyret"), (GRUPPER, 2, "kommunen")]
+    assert search(groups, "KOMMUN*", source=GRUPPER, user="anna") == hits
+    assert parse_query("kommun* tillit") == ([], ["kommun*", "tillit"])
+    assert query_notes("kommun*") == []
+    both = {h["match"] for h in search(groups, "kommun*", user="anna")}
+    assert {"kommunesamarbeid", "kommunene", "kommunane", "kommunestyret"} <= both
+    _offsets_hold(groups, search(groups, "finn*", user="anna"))
+    assert {h["match"] for h in search(groups, "finn*", source=GRUPPER, user="anna")} == {"Finnmark"}
+    # fewer than three letters before the *: left out, and said so
+    [note] = query_notes("ko* tillit")
+    assert "minst 3 bokstaver" in note and "«ko*»" in note
+    assert search(groups, "ko* tillit", user="anna") == search(groups, "tillit", user="anna")
+    with pytest.raises(InputError, match="at least 3 letters") as caught:
+        search(groups, "ko*", user="anna")
+    assert caught.value.code == "search.short_prefix"
+    out = _cli(groups, "search", "kommun*", "--source", GRUPPER)
+    assert "[kommunestyret]" in out and out.strip().splitlines()[-1] == "2 treff."
+
+
+@pytest.mark.parametrize("query,plain", [("sam?arbeid", "samarbeid"), ("tillit~", "tillit"), ("tillit^2", "tillit"),
+                                         ("*samarbeid", "samarbeid"), ("sam*arbeid", "samarbeid")])
+def test_other_wildcards_are_left_out_with_a_notice(groups, query, plain):
+    assert search(groups, query, user="anna") == search(groups, plain, user="anna") != []
+    [note] = query_notes(query)
+    assert f"«{query}» søkes som «{plain}»" in note and "jokertegn" in note
+    assert "kommun*" in note and "--compounds" in note and "\n" not in note
+    assert "«Med sammensetninger»" in query_notes(query, compounds_option="«Med sammensetninger»")[0]
+    result = CliRunner().invoke(cli, ["--db", groups.url, "--user", "anna", "search", query], obj={})
+    assert result.exit_code == 0 and "Merk: " + note in result.stderr
+
+
+def test_every_hit_shows_its_heading(groups):
+    hits = search(groups, "samarbeid", source=GRUPPER, user="anna")
+    assert [(h["turn"], h["match"], h["heading"], h["in_heading"]) for h in hits] == [
+        (3, "samarbeid", "Oppsummering i plenum", False)]
+    assert {h["heading"] for h in search(groups, "samarbeid", source=F1, user="anna")} == {None}
+    lines = _cli(groups, "search", "Finnmark", "--source", GRUPPER).strip().splitlines()
+    assert all(line.endswith("(under «Gruppe 1 – Indre-Namdal»)") for line in lines[:-1]) and len(lines) == 4
+    assert "(under" not in _cli(groups, "search", "samarbeid", "--source", F1)
+
+
+def test_headings_are_searched_when_asked_each_turn_once(groups):
+    assert search(groups, "oppsummering", user="anna") == []  # a heading is not what was said
+    hits = search(groups, "oppsummering", headings=True, user="anna")
+    assert [(h["source"], h["turn"], h["match"], h["in_heading"], h["start"], h["end"]) for h in hits] == [
+        (GRUPPER, 3, "Oppsummering", True, None, None)]
+    assert (hits[0]["left"], hits[0]["right"], hits[0]["heading"]) == ("", " i plenum", "Oppsummering i plenum")
+    # every turn under the heading once (however many of its words match), before the hits in its text
+    both = search(groups, "Namdal gruppe", headings=True, source=GRUPPER, user="anna")
+    assert [(h["turn"], h["match"], h["in_heading"]) for h in both] == [
+        (1, "Gruppe", True), (1, "Namdal", False), (2, "Gruppe", True)]
+    assert search(groups, '"i plenum"', headings=True, user="anna")[0]["match"] == "i plenum"
+    assert search(groups, "oppsum*", headings=True, user="anna")[0]["match"] == "Oppsummering"
+    assert len(search(groups, "Namdal gruppe", headings=True, limit=2, user="anna")) == 2
+    lines = _cli(groups, "search", "oppsummering", "--headings").strip().splitlines()
+    assert lines == [f"{GRUPPER} 3 –:  [Oppsummering] i plenum   (i overskriften)", "1 treff."]
+    rows = json.loads(_cli(groups, "search", "oppsummering", "--headings", "--json"))
+    assert rows == json.loads(json.dumps(hits)) and rows[0]["start"] is None
+    # still for researchers only
+    from workbench.users import add_user
+
+    add_user(groups, "rolf", "report_author", password="korrekt-hest-batteri", user="anna")
+    add_user(groups, "rita", "resource_group", password="korrekt-hest-batteri", user="anna")
+    for who in ("rolf", "rita"):
+        with pytest.raises(PermissionDenied):
+            search(groups, "oppsummering", headings=True, user=who)
+        result = CliRunner().invoke(cli, ["--db", groups.url, "--user", who, "search", "--headings", "plenum"], obj={})
+        assert result.exit_code == 3 and "plenum" not in result.stdout
+
+
+def test_a_word_matches_each_written_standard_by_its_own_lemmas(groups):
+    def found(query):
+        return {(h["source"], h["match"]) for h in search(groups, query, user="anna")
+                if h["source"] in (BOKMAL, NYNORSK, BLANDA)}
+
+    # nynorsk "eg" and "meg" (lemma "eg"), not bokmål "meg" (lemma "jeg")
+    assert found("eg") == {(NYNORSK, "Eg"), (NYNORSK, "meg"), (BLANDA, "Eg"), (BLANDA, "meg")}
+    assert found("jeg") == {(BOKMAL, "Jeg"), (BOKMAL, "meg"), (BLANDA, "Jeg"), (BLANDA, "meg")}
+    assert found("meg") == found("eg") | found("jeg")  # a form of both: each standard's lemma of it
+    assert found("noko") == {(NYNORSK, "noko")}  # not bokmål "noen"
+    # "noen" is in the nynorsk tables too (under "nokon"), so it finds nynorsk "noko" as well
+    assert found("noen") == {(BOKMAL, "noen"), (BOKMAL, "noe"), (NYNORSK, "noko")}
+    # a word of both standards, in either spelling, finds both
+    kommune = {(BOKMAL, "kommunene"), (NYNORSK, "kommunane")}
+    assert found("kommune") == found("kommunene") == found("kommunane") == kommune
+    # the bridge for Norsk Ordbank's variant lemmas stays ("samarbeidet": bokmål "samarbeide")
+    assert _where(search(groups, "samarbeidet", source=F2, user="anna")) == [(F2, 2, "Samarbeid"),
+                                                                           (F2, 2, "SAMARBEIDET")]
+    # "e" of "e-post" is no word ("e" is "eg" in the nynorsk tables)
+    assert "e" not in {h["match"] for h in search(groups, "eg", user="anna")}

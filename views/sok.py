@@ -36,13 +36,22 @@ find_tab, coded_tab = st.tabs(["Søk i teksten", "Kodede utdrag"])
 
 with find_tab:
     q1, q2 = st.columns([4, 1])
-    query = q1.text_input("Søk etter", key="q", placeholder='samarbeid, tillit eller "felles ansvar"',
-                          help="Ord finnes i alle bøyningsformer (samarbeid finner samarbeidet), og flere ord "
-                               "(skilt med mellomrom eller komma) finner hvilket som helst av dem. En frase i "
-                               "anførselstegn finnes ordrett, som hele ord. Et tall finnes slik det er skrevet. "
-                               "AND, OR og NOT er ikke operatorer.")
+    query = q1.text_input("Søk etter", key="q", placeholder='samarbeid, tillit eller «felles ansvar»',
+                          help="Ord finnes i alle bøyningsformer (samarbeid finner samarbeidet), også som del av "
+                               "ord med bindestrek (Finnmark finner Midt-Finnmark), og flere ord (skilt med "
+                               "mellomrom eller komma) finner hvilket som helst av dem. En frase i anførselstegn "
+                               "(\"…\", «…» eller “…”) finnes ordrett, som hele ord. * til slutt i et ord finner "
+                               "ord som begynner slik (kommun* finner kommunen og kommunestyret; minst tre "
+                               "bokstaver foran *). Et tall finnes slik det er skrevet. Et ord i en bokmålstekst "
+                               "finnes med bokmålsbøyningene, i en nynorsktekst med nynorskbøyningene: eg finner "
+                               "nynorsk eg og meg, ikke bokmål meg. AND, OR, NOT og jokertegnene ?, ~ og ^ er ikke "
+                               "operatorer.")
     compounds = q2.checkbox("Med sammensetninger", key="compounds",
                             help="Finner også ordet inne i sammensatte ord (samarbeid i kommunesamarbeidet).")
+    headings = q2.checkbox("Søk i overskrifter", key="q_headings",
+                           help="Viser også turene under en overskrift (et tema i intervjuguiden, en del av et "
+                                "dokument) som passer med søket, hver tur én gang, som treff i overskriften. Et "
+                                "slikt treff kodes som hele turen.")
     f1, f2, f3, f4 = st.columns(4)
     source = f1.selectbox("Kilde", [None, *sources], key="q_source", format_func=lambda v: v or "Alle kilder")
     actor = f2.selectbox("Aktør", [None, *values["actor"]], key="q_actor",
@@ -52,19 +61,19 @@ with find_tab:
                                format_func=lambda v: "Alle turer" if v is None else labels.get(v, v))
 
     # "Vis flere" belongs to one search: a new query or filter starts on the first page again
-    scope = (query, compounds, source, actor, phase, code_filter)
+    scope = (query, compounds, headings, source, actor, phase, code_filter)
     if st.session_state.get("q_scope") != scope:
         st.session_state["q_scope"], st.session_state["q_shown"] = scope, PAGE
     hits, failed = [], False
     if query.strip():
         try:
             hits = search(db, query, source=source, actor=actor, phase=phase, code=code_filter,
-                          compounds=compounds, width=WIDTH, user=user)
+                          compounds=compounds, headings=headings, width=WIDTH, user=user)
         except WorkbenchError as exc:
             st.error(error_text(exc))
             failed = True
     if query.strip() and not failed:
-        for note in query_notes(query):
+        for note in query_notes(query, compounds_option="«Med sammensetninger»"):
             st.warning(md_escape(note))
     if query.strip() and not hits and not failed:
         st.info("Ingen treff.")
@@ -82,6 +91,8 @@ with find_tab:
 
         def code_this(hit: dict) -> None:
             c, unit = st.session_state["q_apply_code"], st.session_state.get("q_unit", "sentence")
+            if hit["in_heading"]:  # a hit in the heading: the turn under it
+                unit = "turn"
             rec = action(code_hit, db, hit["source"], hit["turn"], c, hit["start"], hit["end"], unit=unit, user=user)
             if rec is not None:
                 what = "hele turen" if rec.start is None else f"«{md_escape(shortened(rec.text))}»"
@@ -91,10 +102,11 @@ with find_tab:
         for i, hit in enumerate(hits[:shown]):
             with st.container(border=True):
                 line, button = st.columns([6, 1])
-                line.markdown(kwic_markdown(hit, WIDTH))
+                line.markdown(("Overskrift: " if hit["in_heading"] else "") + kwic_markdown(hit, WIDTH))
+                heading = None if hit["in_heading"] or not hit["heading"] else f"under «{shortened(hit['heading'])}»"
                 line.caption(" · ".join(md_escape(v) for v in (hit["source"], f"tur {hit['turn']}", hit["speaker"],
                                                                actor_label(hit["actor"]) if hit["actor"] else None,
-                                                               hit["phase"]) if v))
+                                                               hit["phase"], heading) if v))
                 if may_code:
                     button.button("Kod", key=f"code_hit_{i}", on_click=code_this, args=(hit,), disabled=code is None,
                                   help="Koder treffet med koden valgt over." if code is not None

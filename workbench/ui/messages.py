@@ -62,6 +62,7 @@ MESSAGES: dict[str, str] = {
     # search, agreement, media
     "search.empty": "Skriv et ord å søke etter, eller en frase i anførselstegn.",
     "search.limit": "Antall treff som skal vises, må være 1 eller mer (ikke «{limit}»).",
+    "search.short_prefix": "Et prefikssøk trenger minst {letters} bokstaver foran * («{prefix}» er for kort).",
     "agreement.unknown_coder": "Fant ingen kodinger av «{coder}».",
     "agreement.coder_twice": "Koderen «{coder}» er valgt to ganger.",
     "agreement.two_coders": "Enighet krever minst to kodere.",
