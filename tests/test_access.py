@@ -222,11 +222,18 @@ def test_only_released_quotes_reach_the_resource_group(team):
 def test_releasing_a_quote_of_fewer_than_k_people_of_an_actor_in_a_pilot_warns(team, tmp_path):
     """A released quote shows its actor and pilot: the one KDD person of the pilot is known by
     them without a name, and one of two statsforvaltere nearly so (k = 3), so the release says so;
-    a quote of one of six project leaders does not."""
+    a quote of one of six project leaders does not. A quote whose cell of the published tables
+    has fewer than 3 speakers (the KDD person's, two project leaders' kontrakt.hybrid in fase 1)
+    gets a second warning: the dashboards hide that cell; a quote of one of three mayors who all
+    said it gets none."""
     lone = release_quote(team, "fg2.txt", 5, "kontrakt.relasjonell", user="anna")
-    assert len(lone.warnings) == 1
+    assert len(lone.warnings) == 2
     assert "eneste med aktøren «KDD» i Pilot" in lone.warnings[0] and f"unrelease {lone.id}" in lone.warnings[0]
-    assert release_quote(team, "fg1.txt", 2, "kontrakt.hybrid", user="anna").warnings == []
+    assert "«KDD · fase 2 · kontrakt.relasjonell» bygger på bare én taler" in lone.warnings[1]
+    leader = release_quote(team, "fg1.txt", 2, "kontrakt.hybrid", user="anna")
+    assert [w for w in leader.warnings if "med aktøren «prosjektleder» i Pilot" in w] == []  # six of them
+    assert len(leader.warnings) == 1 and "bare 2 talere (færre enn 3) og er skjult («<3»)" in leader.warnings[0]
+    assert release_quote(team, "fg1.txt", 8, "kapasitet", user="anna").warnings == []  # 3 mayors, 3 said it
     from workbench.cli import cli
 
     res = CliRunner().invoke(cli, ["--db", team.url, "--user", "anna", "release", "fg1.txt", "6",
@@ -238,6 +245,93 @@ def test_releasing_a_quote_of_fewer_than_k_people_of_an_actor_in_a_pilot_warns(t
     res = CliRunner().invoke(cli, ["--db", team.url, "--user", "rita", "released"])
     header = res.output.splitlines()[0].split()
     assert res.exit_code == 0 and "pilot" in header  # what the warning speaks of, shown as the group sees it
+
+
+# Regional and national people without a pilot: two KDD officials, three statsforvaltere; and
+# three mayors in each of two pilots.
+REGION = ("Intervjuer: Velkommen.\n\n"
+          "KDD A: Departementet vil ha en hybrid kontrakt.\n\n"
+          "KDD B: Vi følger pilotene tett.\n\n"
+          "SF 1: Vi mangler folk i regionen.\n\n"
+          "SF 1: Avtalen er både krav og tillit.\n\n"
+          "SF 2: Kapasiteten er for liten.\n\n"
+          "SF 3: Det er for få hender.\n\n"
+          "OA 1: Relasjonen er viktigere enn papiret.\n\n"
+          "OA 2: Vi er enige.\n\n"
+          "OA 3: Det stemmer.\n\n"
+          "OB 1: Det handler om tillit mellom partene.\n\n"
+          "OB 2: Vi stoler på hverandre.\n\n"
+          "OB 3: Ja.\n")
+
+
+@pytest.fixture
+def region(db, tmp_path):
+    corpus = tmp_path / "region"
+    corpus.mkdir()
+    (corpus / "region.txt").write_text(REGION, encoding="utf-8")
+    (corpus / "manifest.csv").write_text("file,kind,phase,pilot,county,date,language\n"
+                                         "region.txt,fokusgruppe,fase 1,,,,nb\n", encoding="utf-8")
+    rows = ["file,speaker,actor,organisation,pilot", "*,Intervjuer,forsker,SINTEF,",
+            "*,KDD A,KDD,Departementet,", "*,KDD B,KDD,Departementet,"]
+    rows += [f"*,SF {i},statsforvalter,Statsforvalteren," for i in (1, 2, 3)]
+    rows += [f"*,O{p} {i},ordfører,Kommune {p}{i},Pilot {p}" for p in "AB" for i in (1, 2, 3)]
+    (corpus / "participants.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "kodebok.yaml").write_text(CODEBOOK, encoding="utf-8")
+    assert not ingest_paths(db, [corpus], user="anna").errors
+    load_codebook(db, tmp_path / "kodebok.yaml", user="anna")
+    for turn, code in [(2, "kontrakt.hybrid"), (4, "kapasitet"), (5, "kontrakt.hybrid"), (6, "kapasitet"),
+                       (7, "kapasitet"), (8, "kontrakt.relasjonell"), (11, "kontrakt.relasjonell"),
+                       (12, "kontrakt.relasjonell")]:
+        apply_code(db, "region.txt", turn, code, user="anna")
+    add_user(db, "anna", "researcher", password=PW, user="anna")
+    return db
+
+
+def test_a_quote_without_a_pilot_counts_its_actor_in_the_whole_project(region):
+    """A quote without a pilot shows actor and phase: one of the two KDD officials of the whole
+    project is nearly known by that (k = 3), so the release says so, in the project's words; its
+    cell (one KDD person said it) is hidden in the dashboards, which the second warning says."""
+    kdd = release_quote(region, "region.txt", 2, "kontrakt.hybrid", user="anna")
+    assert kdd.pilot is None and len(kdd.warnings) == 2
+    assert kdd.warnings[0].startswith("KDD 1 er én av bare 2 med aktøren «KDD» i prosjektet (færre enn 3)")
+    assert "aktøren (sitatet har ingen pilot)" in kdd.warnings[0] and f"unrelease {kdd.id}" in kdd.warnings[0]
+    assert "«KDD · fase 1 · kontrakt.hybrid» bygger på bare én taler" in kdd.warnings[1]
+    assert "viser gruppen at KDD 1 med aktøren «KDD» sa dette i fase 1" in kdd.warnings[1]
+
+
+def test_a_quote_in_a_cell_hidden_from_the_resource_group_warns(region):
+    """Three statsforvaltere (no warning for the actor), but only one of them said kontrakt.hybrid:
+    the dashboards show "<3" there, and the released quote would show that one did. With a pilot
+    the actor x phase x pilot cell counts too (the Oversikt page with one pilot chosen): three
+    mayors said kontrakt.relasjonell, but only one of them in Pilot A. Three statsforvaltere who
+    all said kapasitet: no warning."""
+    sf = release_quote(region, "region.txt", 5, "kontrakt.hybrid", user="anna")
+    assert len(sf.warnings) == 1
+    assert sf.warnings[0].startswith("Cellen «statsforvalter · fase 1 · kontrakt.hybrid» bygger på bare én taler "
+                                     "(færre enn 3) og er skjult («<3») i ressursgruppens tabeller")
+    assert f"unrelease {sf.id}" in sf.warnings[0]
+    mayor = release_quote(region, "region.txt", 8, "kontrakt.relasjonell", user="anna")
+    assert len(mayor.warnings) == 1 and "«ordfører · fase 1 · Pilot A · kontrakt.relasjonell»" in mayor.warnings[0]
+    assert release_quote(region, "region.txt", 6, "kapasitet", user="anna").warnings == []
+    res = CliRunner().invoke(cli, ["--db", region.url, "--user", "anna", "release", "region.txt", "2",
+                                   "--code", "kontrakt.hybrid"])
+    said = [line for line in res.output.splitlines() if line.startswith("Advarsel: ")]
+    assert res.exit_code == 0 and len(said) == 2, res.output
+    assert "i prosjektet (færre enn 3)" in said[0] and "er skjult («<3»)" in said[1]
+
+
+def test_the_demo_releases_only_quotes_that_would_not_warn(region):
+    """The demo's rule counts as ``release_quote`` warns: of kapasitet the statsforvaltere's quote
+    (3 of them, all said it); kontrakt.hybrid has only the KDD official's (2 KDD people) and a
+    hidden cell's, kontrakt.relasjonell only hidden pilot cells: released none, and said so."""
+    from workbench.demo import release_demo_quotes
+
+    skipped: list[str] = []
+    n = release_demo_quotes(region, user="anna", codes=("kapasitet", "kontrakt.hybrid", "kontrakt.relasjonell"),
+                            skipped=skipped)
+    assert n == 1 and skipped == ["kontrakt.hybrid", "kontrakt.relasjonell"]
+    shown = released_quotes(region, user="anna")
+    assert list(shown["actor"]) == ["statsforvalter"] and list(shown["code"]) == ["kapasitet"]
 
 
 # ------------------------------------------------------------------------------ command line

@@ -36,6 +36,7 @@ class DemoReport:
     seconds: dict[str, float] = field(default_factory=dict)
     logins: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (role, password)
     released: int = 0
+    not_released: list[str] = field(default_factory=list)  # demo codes without a quote safe to release
     suggestions: int = 0  # pending suggestions left for the coders
     qdpx: Path | None = None  # the demo project as REFI-QDA, for NVivo, ATLAS.ti, MAXQDA, QualCoder
 
@@ -50,8 +51,11 @@ class DemoReport:
             out.append(self.model)
         if self.suggestions:
             out.append(f"Forslag som venter på en koder: {self.suggestions}")
-        if self.released:
+        if self.released or self.not_released:
             out.append(f"Sitater frigitt for ressursgruppen: {self.released}")
+        if self.not_released:
+            out.append("Ikke frigitt (ingen sitat der både aktøren har minst k personer og cellen i "
+                       "ressursgruppens tabeller minst k talere): " + ", ".join(self.not_released))
         if self.qdpx:
             out.append(f"REFI-QDA-prosjekt (åpnes i NVivo, ATLAS.ti, MAXQDA, QualCoder): {self.qdpx}")
         if self.logins:
@@ -138,7 +142,7 @@ def build_demo(url: str | None = None, *, user: str | None = "demo", sample_dir:
     for c in list_codings(db, user=user):
         report.codings_by_coder[c.coder] = report.codings_by_coder.get(c.coder, 0) + 1
     report.logins = add_demo_users(db, user=user, passwords=passwords)
-    report.released = release_demo_quotes(db, user=user)
+    report.released = release_demo_quotes(db, user=user, skipped=report.not_released)
     if qdpx:
         from .refi.export import export_qdpx
 
@@ -177,23 +181,41 @@ def add_demo_users(db: Database, *, user: str | None, passwords: dict[str, str] 
 @requires("release")
 def release_demo_quotes(db: Database, *, user: str | None, per_code: int = 1,
                         codes: tuple[str, ...] = ("samarbeid.tillit", "kontrakt.relasjonell",
-                                                  "legitimitet.nedenfra", "styring.vertikal")) -> int:
-    """Release, per code, the first quote both demo coders agreed on (not the interviewers'), of a
-    speaker who shares their actor in their pilot with at least k - 1 others (a released quote shows
-    actor and pilot: the only mayor of a pilot is known by them; ``sharing.release_quote`` warns)."""
+                                                  "legitimitet.nedenfra", "styring.vertikal"),
+                        skipped: list[str] | None = None) -> int:
+    """Release, per code, the first quote both demo coders agreed on (not the interviewers') that
+    ``sharing.release_quote`` would not warn about: of a speaker who shares their actor with at
+    least k - 1 others in their pilot, or in the whole project for a quote without a pilot (a
+    released quote shows actor and pilot, or actor alone: the only mayor of a pilot, one of two
+    KDD officials, is known by them; ``sharing.people_shown``), and from a cell of the published
+    tables (actor x phase x code, and with a pilot actor x phase x pilot x code) of k speakers or
+    more (a quote beside a hidden "<3" cell would show that someone of that actor said it;
+    ``sharing.small_cell``). A code without such a quote gets none; its id is added to
+    ``skipped`` when given. Returns how many quotes were released."""
+    import pandas as pd
+
     from .analysis import codings_frame
-    from .sharing import people_in_pilot, release_quote, setting
+    from .sharing import _published_speakers, people_shown, release_quote, setting, small_cell
 
     agreed = codings_frame(db, coder="consensus", user=user)
     agreed = agreed[agreed["actor"].notna() & (agreed["actor"] != "forsker")]
     k = int(setting(db, "min_cell_speakers"))
     with db.session() as s:
         pairs = agreed[["actor", "pilot"]].drop_duplicates().itertuples(index=False)
-        alone = {(a, p) for a, p in pairs if (people_in_pilot(s, a, p) or k) < k}
-    agreed = agreed[[(a, p) not in alone for a, p in zip(agreed["actor"], agreed["pilot"])]]
+        alone = {(a, p) for a, p in pairs if (people_shown(s, a, p) or 0) < k}
+    keep = [(a, p) not in alone for a, p in zip(agreed["actor"], agreed["pilot"])]
+    agreed = agreed[pd.Series(keep, index=agreed.index, dtype=bool)]  # (a bare [] would pick columns)
+    chosen = list(codes)
+    cells = _published_speakers(db, codes=chosen) if chosen else {}
+    pilot_cells = _published_speakers(db, by=("actor", "phase", "pilot"), codes=chosen) if chosen else {}
+    hidden = [small_cell(cells, pilot_cells, a, ph, p, c, k) is not None
+              for a, ph, p, c in zip(agreed["actor"], agreed["phase"], agreed["pilot"], agreed["code"])]
+    agreed = agreed[~pd.Series(hidden, index=agreed.index, dtype=bool)]
     n = 0
     for code in codes:
         rows = agreed[agreed["code"] == code].drop_duplicates("segment_id").head(per_code)
+        if rows.empty and skipped is not None:
+            skipped.append(code)
         for row in rows.itertuples():
             release_quote(db, int(row.source_id), int(row.index), code, user=user)
             n += 1

@@ -287,8 +287,13 @@ def release_quote(db: Database, source: Any, turn: Any, code: str, *, user: str 
 
     The turn must carry the code (or one of its subcodes). The scrubbed, pseudonymised text is
     stored as approved; releasing again returns the existing release. ``warnings`` of the record
-    say when fewer than k people (``min_cell_speakers``) have the quote's actor in its pilot,
-    which the resource group sees beside the quote (:func:`people_in_pilot`)."""
+    (Norwegian, as the app shows them) say what the resource group can tell from the release:
+    when fewer than k people (``min_cell_speakers``) have the quote's actor in its pilot, or, for
+    a quote without a pilot, in the whole project, which the group sees beside the quote
+    (:func:`people_shown`); and when the quote's own cell of the published tables (its actor x
+    phase x code, and with a pilot its actor x phase x pilot x code) rests on fewer than k
+    speakers, so that the dashboards hide it and the release would show that someone of that
+    actor said it (:func:`_published_speakers`)."""
     from .coding import _resolve_code, find_segment
 
     scrubber = roster_scrubber(db)
@@ -320,16 +325,44 @@ def release_quote(db: Database, source: Any, turn: Any, code: str, *, user: str 
                      {"source": seg.source.file_name, "turn": seg.index, "code": c.id,
                       "after": {"text": row.text, "speaker": row.speaker}})
         record = _released_record(s, row, with_source=True)
-        n = people_in_pilot(s, row.actor, row.pilot)
-        if n is not None and n < k:
-            who = row.speaker or "Taleren"
-            among = (f"{who} er den eneste med aktøren «{row.actor}» i {row.pilot}" if n == 1 else
-                     f"{who} er én av bare {n} med aktøren «{row.actor}» i {row.pilot} (færre enn {k})")
-            record.warnings.append(
-                f"{among}: aktør og pilot, og det sitatet forteller, kan peke ut personen uten navn. Les "
-                f"sitatet før det deles, og trekk det tilbake (workbench unrelease {row.id}) om personen "
-                "kan kjennes igjen.")
-        return record
+        n = people_shown(s, row.actor, row.pilot)
+    who = record.speaker or "Taleren"
+    if n is not None and n < k:
+        where = f"i {record.pilot}" if _named(record.pilot) else "i prosjektet"
+        among = (f"{who} er den eneste med aktøren «{record.actor}» {where}" if n == 1 else
+                 f"{who} er én av bare {n} med aktøren «{record.actor}» {where} (færre enn {k})")
+        shows = "aktør og pilot" if _named(record.pilot) else "aktøren (sitatet har ingen pilot)"
+        record.warnings.append(
+            f"{among}: {shows}, og det sitatet forteller, kan peke ut personen uten navn. Les "
+            f"sitatet før det deles, og trekk det tilbake (workbench unrelease {record.id}) om personen "
+            "kan kjennes igjen.")
+    # counted after the release is stored: the count opens its own reading session
+    small = _hidden_cell(db, record.actor, record.phase, record.pilot, record.code, k)
+    if small is not None:
+        cell, m = small
+        count = "ingen talere" if m == 0 else "bare én taler" if m == 1 else f"bare {m} talere"
+        someone = record.speaker or "noen"
+        record.warnings.append(
+            f"Cellen {cell} bygger på {count} (færre enn {k}) og er skjult («<{k}») i ressursgruppens "
+            f"tabeller, men et frigitt sitat i den viser gruppen at {someone} med aktøren "
+            f"«{record.actor or UNKNOWN_VALUE}» sa dette i {record.phase or UNKNOWN_VALUE}. Trekk det tilbake "
+            f"(workbench unrelease {record.id}) om cellen skal forbli skjult, eller frigi et sitat fra en "
+            "celle med flere talere.")
+    return record
+
+
+UNKNOWN_VALUE = "(ukjent)"  # a missing actor, phase or pilot, as the dashboards group it
+
+
+def _named(value: Any) -> bool:
+    """A non-empty text (not None, not a pandas NaN)."""
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _people(session, *where) -> int:
+    rows = session.execute(
+        select(Speaker.id, Speaker.pseudonym_id).join(Source, Speaker.source_id == Source.id).where(*where)).all()
+    return len({("p", pid) if pid is not None else ("s", sid) for sid, pid in rows})
 
 
 def people_in_pilot(session, actor: str | None, pilot: str | None) -> int | None:
@@ -338,12 +371,80 @@ def people_in_pilot(session, actor: str | None, pilot: str | None) -> int | None
     its actor and pilot to the resource group, so where this is below the suppression threshold k
     the pair narrows the quote down to one or two people (the mayors of a pilot), and what the
     quote tells does the rest."""
-    if not isinstance(actor, str) or not isinstance(pilot, str) or not actor or not pilot:
+    if not _named(actor) or not _named(pilot):
         return None  # (a pandas NaN from a frame included)
-    rows = session.execute(
-        select(Speaker.id, Speaker.pseudonym_id).join(Source, Speaker.source_id == Source.id)
-        .where(Speaker.actor == actor, func.coalesce(Speaker.pilot, Source.pilot) == pilot)).all()
-    return len({("p", pid) if pid is not None else ("s", sid) for sid, pid in rows})
+    return _people(session, Speaker.actor == actor, func.coalesce(Speaker.pilot, Source.pilot) == pilot)
+
+
+def people_in_project(session, actor: str | None) -> int | None:
+    """How many people (as :func:`people_in_pilot` counts them) have ``actor`` in the whole
+    project, in any pilot or none; None when the quote names no actor."""
+    if not _named(actor):
+        return None
+    return _people(session, Speaker.actor == actor)
+
+
+def people_shown(session, actor: str | None, pilot: str | None) -> int | None:
+    """How many people a released quote's actor and pilot narrow it down to: those with the actor
+    in the pilot (:func:`people_in_pilot`), or for a quote without a pilot (the regional and
+    national actors: KDD, Husbanken, statsforvalter ...), which shows only actor and phase, those
+    with the actor in the whole project (:func:`people_in_project`). None when the quote names no
+    actor. ``release_quote`` warns below k, and the demo releases no such quote."""
+    return people_in_pilot(session, actor, pilot) if _named(pilot) else people_in_project(session, actor)
+
+
+def _published_speakers(db: Database, *, by: tuple[str, ...] = ("actor", "phase"), codes: Any = None,
+                       user: str | None = None) -> dict[tuple, int]:
+    """{(*by values, code): distinct speakers} counted as the resource group's published tables
+    count them (``analysis.theme_matrix``: all coders, the current codebook, the interviewers'
+    own turns left out, a parent with its children, a missing value as "(ukjent)"), before
+    suppression. A cell below k is hidden ("<3") on the group's Oversikt page; ``by`` is
+    ("actor", "phase") or ("actor", "phase", "pilot") as there. ``codes`` as in theme_matrix.
+    Unsuppressed counts: for calls already authorised to release (``release_quote``, the demo)."""
+    from .analysis import theme_matrix
+    from .analysis.aggregate import PUBLISHED_EXCLUSION
+
+    m = theme_matrix(db, by=by, codes=codes, exclude_actors=PUBLISHED_EXCLUSION, user=user)
+    if m.empty:
+        return {}
+    cols = [*by, "code", "speakers"]
+    return {tuple(str(v) for v in r[:-1]): int(r[-1]) for r in m[cols].itertuples(index=False, name=None)}
+
+
+def _cell_value(value: Any) -> str:
+    return value.strip() if _named(value) else UNKNOWN_VALUE
+
+
+def small_cell(cells: dict[tuple, int], pilot_cells: dict[tuple, int] | None, actor: Any, phase: Any,
+               pilot: Any, code: str, k: int) -> tuple[str, int] | None:
+    """(the cell as text, its speakers) of a released quote's first published cell resting on
+    fewer than k speakers, or None: its actor x phase x code cell in ``cells``, then, for a quote
+    with a pilot, its actor x phase x pilot x code cell in ``pilot_cells`` (the Oversikt page
+    with one pilot chosen). ``cells``/``pilot_cells`` from :func:`_published_speakers`; an
+    interviewer's quote (in no published table) has none."""
+    from .analysis.aggregate import PUBLISHED_EXCLUSION
+
+    a, ph = _cell_value(actor), _cell_value(phase)
+    if a in PUBLISHED_EXCLUSION:
+        return None
+    n = cells.get((a, ph, code))
+    if n is not None and n < k:
+        return f"«{a} · {ph} · {code}»", n
+    if pilot_cells is not None and _named(pilot):
+        n = pilot_cells.get((a, ph, pilot.strip(), code))
+        if n is not None and n < k:
+            return f"«{a} · {ph} · {pilot.strip()} · {code}»", n
+    return None
+
+
+def _hidden_cell(db: Database, actor: Any, phase: Any, pilot: Any, code: str, k: int) -> tuple[str, int] | None:
+    """:func:`small_cell` of one quote, counted now (inside an authorised call)."""
+    try:
+        cells = _published_speakers(db, codes=[code])
+        pilot_cells = _published_speakers(db, by=("actor", "phase", "pilot"), codes=[code]) if _named(pilot) else None
+    except NotFound:  # a retired code: in no published table
+        return None
+    return small_cell(cells, pilot_cells, actor, phase, pilot, code, k)
 
 
 @requires("release")
