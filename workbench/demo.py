@@ -180,8 +180,8 @@ def add_demo_users(db: Database, *, user: str | None, passwords: dict[str, str] 
 
 @requires("release")
 def release_demo_quotes(db: Database, *, user: str | None, per_code: int = 1,
-                        codes: tuple[str, ...] = ("samarbeid.tillit", "kontrakt.relasjonell",
-                                                  "legitimitet.nedenfra", "styring.vertikal"),
+                        codes: tuple[str, ...] = ("styring.vertikal", "samarbeid.ressurser",
+                                                  "styring.horisontal", "samarbeid.tid"),
                         skipped: list[str] | None = None) -> int:
     """Release, per code, the first quote both demo coders agreed on (not the interviewers') that
     ``sharing.release_quote`` would not warn about: of a speaker who shares their actor with at
