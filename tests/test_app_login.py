@@ -580,3 +580,32 @@ def test_logging_out_ends_the_token_and_deletes_the_cookie(small_db, cookie):
     at.sidebar.button(key="logout").click().run()
     assert_login_page_only(at)
     assert user_for_login_token(small_db, new) is None and len(cookie_scripts(at)) == 1
+
+
+@pytest.mark.parametrize("how", ["password", "revoke", "other_tab"])
+def test_a_revoked_token_logs_out_the_sessions_already_open(small_db, cookie, how):
+    from workbench.logins import revoke_login_token, revoke_login_tokens
+    from workbench.users import set_password
+
+    at = log_in_with_form(app().run(), "rita", USERS["rita"][1])
+    assert at.session_state["login"]["name"] == "rita" and at.dataframe
+    token = at.session_state[session.TOKEN_KEY]
+    cookie["value"] = token  # tab B, opened with the cookie
+    tab_b = app().run()
+    assert tab_b.session_state["login"]["method"] == "token"
+    at.run()
+    assert at.session_state["login"]["name"] == "rita"  # nothing changed: still logged in
+    if how == "password":
+        set_password(small_db, "rita", "et-nytt-passord-9", user="kari")
+    elif how == "revoke":
+        assert revoke_login_tokens(small_db, "rita", user="kari") == 1
+    else:  # "Logg ut" in another tab
+        assert revoke_login_token(small_db, token)
+    for tab in (at, tab_b):
+        tab.run()
+        assert_login_page_only(tab)
+        assert "login" not in tab.session_state and session.TOKEN_KEY not in tab.session_state
+        assert [i.value for i in tab.info] == ["Du er logget ut (passord, rolle eller innlogging er endret)."]
+        assert [s for s in cookie_scripts(tab) if "Max-Age=0" in s]
+        tab.run()  # the cookie the session began with is not tried again
+        assert_login_page_only(tab)

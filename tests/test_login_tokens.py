@@ -168,3 +168,63 @@ def test_a_researcher_logs_a_user_out_everywhere_others_may_not(team):
     assert [(e.user, e.target, e.detail["tokens"]) for e in events] == [("anna", "rolf", 2)]
     with pytest.raises(NotFound):
         revoke_login_tokens(team, "ukjent", user="anna")
+
+
+def test_login_token_valid_only_reads_and_ends_with_the_token(team):
+    from workbench.logins import login_token_valid
+
+    token = issue_login_token(team, "rita")
+    assert login_token_valid(team, token, "rita")
+    assert not login_token_valid(team, token, "rolf")  # someone else's token
+    assert not login_token_valid(team, "ukjent", "rita") and not login_token_valid(team, None, "rita")
+    assert [r.last_used_at for r in _rows(team)] == [None]  # no write per run
+    set_password(team, "rita", "et-nytt-passord-9", user="anna")
+    assert not login_token_valid(team, token, "rita")
+    token = issue_login_token(team, "rita")
+    with team.transaction("anna") as tx:
+        tx.session.execute(update(LoginToken).values(expires_at=utcnow()))
+    assert not login_token_valid(team, token, "rita")
+
+
+def test_a_restore_brings_back_no_token_revoked_after_the_backup(team, tmp_path):
+    from workbench.backup import backup, restore
+    from workbench.store import Database
+
+    if team.dialect != "sqlite":
+        pytest.skip("restore into a new SQLite file; the PostgreSQL restore is tested in test_lifecycle")
+    token = issue_login_token(team, "rita")
+    backup(team, tmp_path / "kopi.bak", user="anna")
+    set_password(team, "rita", "et-nytt-passord-9", user="anna")
+    assert user_for_login_token(team, token) is None
+    twin = Database(f"sqlite:///{tmp_path / 'gjenopprettet.db'}")
+    try:
+        restore(twin, tmp_path / "kopi.bak")
+        assert user_for_login_token(twin, token) is None
+        assert _rows(twin) == []  # everyone logs in again
+        assert authenticate(twin, "rita", PW).name == "rita"  # the password of the backup
+    finally:
+        twin.dispose()
+
+
+def test_user_logout_command_ends_every_browser_login(team):
+    from click.testing import CliRunner
+
+    from workbench.cli import cli
+
+    tokens = [issue_login_token(team, "rolf"), issue_login_token(team, "rolf")]
+    runner = CliRunner()
+
+    def run(*args, user="anna"):
+        return runner.invoke(cli, ["--db", team.url, "--user", user, *args], obj={})
+
+    r = run("user", "logout", "rolf")
+    assert r.exit_code == 0 and r.output.strip() == "Logget ut rolf fra 2 nettlesere.", r.output
+    assert [user_for_login_token(team, t) for t in tokens] == [None, None]
+    assert run("user", "logout", "rolf").output.strip() == "Logget ut rolf fra 0 nettlesere."
+    issue_login_token(team, "rolf")
+    assert run("user", "logout", "rolf").output.strip() == "Logget ut rolf fra 1 nettleser."
+    assert run("user", "logout", "rolf", user="rita").exit_code == 3
+    assert run("user", "logout", "ukjent").exit_code != 0
+    help_text = run("user", "--help").output
+    assert "logout" in help_text and "every browser" in help_text
+    assert "every browser" in run("user", "logout", "--help").output

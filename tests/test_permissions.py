@@ -291,6 +291,7 @@ UNCHECKED = {
     "workbench.users.ensure_user",
     "workbench.logins.issue_login_token",     # right after the log-in (a browser stays logged in)
     "workbench.logins.user_for_login_token",  # the log-in by the browser's cookie itself
+    "workbench.logins.login_token_valid",     # is this session's token still good (read-only, every run)
     "workbench.logins.revoke_login_token",    # log-out: whoever holds a token may end it (audited)
     "workbench.sharing.pseudonym_map",  # internal: called inside authorised calls
     "workbench.sharing.ensure_pseudonyms",  # internal: gives speaker rows their person before counting

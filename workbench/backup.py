@@ -153,6 +153,9 @@ def restore(db: Database, backup_file: Path | str) -> dict[str, Any]:
     sources and no codings; a new database). The restored database is then upgraded to this
     version's schema. Returns ``{"file", "kind"}``.
 
+    A restore logs everyone out of the app: every log-in token (``login_tokens``) is deleted, so
+    that no token revoked after the backup was made (a changed password, a log-out) works again.
+
     Not behind a capability: the target is empty, so there is no user in it to ask; whoever can
     write the database's file or server can restore into it."""
     backup_file = Path(backup_file)
@@ -183,4 +186,16 @@ def restore(db: Database, backup_file: Path | str) -> dict[str, Any]:
                                  code="backup.failed")
         db.dispose()
     db.upgrade()
+    _drop_login_tokens(db)
     return {"file": str(backup_file), "kind": kind}
+
+
+def _drop_login_tokens(db: Database) -> None:
+    """Delete every log-in token of a restored database (everyone logs in again)."""
+    from sqlalchemy import delete
+
+    from .store import LoginToken
+    from .users import SYSTEM_USER
+
+    with db.transaction(SYSTEM_USER) as tx:
+        tx.session.execute(delete(LoginToken))

@@ -12,7 +12,9 @@ A token ends when it expires, when the user logs out (:func:`revoke_login_token`
 ``logout``), and when the user's password, role or state changes (``users.set_password``,
 ``set_role``, ``disable_user`` and taking over a name with ``add_user`` call
 :func:`_revoke_all`); a researcher may also log a user out of every browser
-(:func:`revoke_login_tokens`). Expired rows are deleted whenever a token is issued or revoked.
+(:func:`revoke_login_tokens`, ``workbench user logout NAME``); a restored backup has no tokens
+(``backup.restore``). A browser session already open is logged out on its next run
+(:func:`login_token_valid`). Expired rows are deleted whenever a token is issued or revoked.
 
 Like ``users.authenticate`` these functions are called before anyone is logged in, so they are
 not behind a capability (``tests/test_permissions.py`` lists them), except
@@ -38,8 +40,8 @@ LOGIN_HOURS = 12          # how long a token (and the browser's cookie) lasts: a
 MAX_HOURS = 24 * 7        # the longest life a caller may ask for
 MAX_TOKEN_LENGTH = 200    # anything longer is not one of ours (token_urlsafe(32) has 43 characters)
 
-__all__ = ["LOGIN_HOURS", "issue_login_token", "user_for_login_token", "revoke_login_token",
-           "revoke_login_tokens"]
+__all__ = ["LOGIN_HOURS", "issue_login_token", "user_for_login_token", "login_token_valid",
+           "revoke_login_token", "revoke_login_tokens"]
 
 
 def _hash(token: str) -> str:
@@ -119,6 +121,19 @@ def user_for_login_token(db: Database, token: str | None) -> Principal | None:
             return None
         row.last_used_at = now
         return Principal(user.name, user.role if user.role in ROLES else RESOURCE_GROUP)
+
+
+def login_token_valid(db: Database, token: str | None, name: str) -> bool:
+    """Whether ``token`` is still known, unexpired and ``name``'s: the app asks on every run of a
+    session that holds a token, so that a revoked token (a changed password or role, "Logg ut"
+    in another tab, :func:`revoke_login_tokens`, a restore) ends the sessions already open. Only
+    reads (no ``last_used_at``): one cheap lookup by hash per run."""
+    if not _usable(token):
+        return False
+    with db.session() as s:
+        owner = s.scalar(select(User.name).join(LoginToken, LoginToken.user_id == User.id)
+                         .where(LoginToken.token_hash == _hash(token), LoginToken.expires_at > utcnow()))
+    return owner is not None and owner == name
 
 
 def revoke_login_token(db: Database, token: str | None) -> bool:

@@ -108,6 +108,18 @@ def user_disable(ctx: click.Context, name: str) -> None:
     click.echo(f"{rec.name} er deaktivert.")
 
 
+@user_group.command("logout")
+@click.argument("name")
+@click.pass_context
+def user_logout(ctx: click.Context, name: str) -> None:
+    """Log a user out of every browser (their log-in cookies stop working; open tabs show the
+    login form on their next click). The user can log in again."""
+    from ..logins import revoke_login_tokens
+
+    count = revoke_login_tokens(open_db(ctx), name, user=acting_user(ctx))
+    click.echo(f"Logget ut {name} fra {count} nettleser{'' if count == 1 else 'e'}.")
+
+
 @user_group.command("enable")
 @click.argument("name")
 @click.pass_context

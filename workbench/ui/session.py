@@ -39,6 +39,7 @@ TOKEN_KEY = "_login_token"                # this session's log-in token (to set 
 TOKEN_TRIED_KEY = "_login_token_tried"    # the cookie's token, tried once per session
 CLEAR_COOKIE_KEY = "_clear_login_cookie"  # the browser's cookie must go (logged out)
 EXPIRED_MESSAGE = "Innloggingen har gått ut; logg inn igjen."
+REVOKED_MESSAGE = "Du er logget ut (passord, rolle eller innlogging er endret)."
 SSO_REFUSED_KEY = "_sso_refused"
 UNDO_KEY = "_undo_events"
 EMPTY_MESSAGE = ("Ingen data ennå: kjør `workbench demo` for å lage en demodatabase med eksempelkorpus, "
@@ -140,7 +141,9 @@ def current_principal(db: Database) -> Principal | None:
     """The logged-in user as the database knows them now (role re-read on every run), or None.
 
     A user who was disabled or removed since logging in is logged out, with the library's
-    message kept for the login page."""
+    message kept for the login page. So is a session whose log-in token has been revoked since
+    (a changed password or role, "Logg ut" in another tab, ``workbench user logout``, a restore;
+    ``logins.login_token_valid``, a read-only lookup on every run), with :data:`REVOKED_MESSAGE`."""
     login_required(True)
     login = logged_in()
     if login is None:
@@ -153,6 +156,23 @@ def current_principal(db: Database) -> Principal | None:
         st.session_state[LOGIN_MESSAGE_KEY] = str(exc)
         st.session_state[CLEAR_COOKIE_KEY] = True  # (disabling the user revoked the token already)
         return None
+    token = login_token()
+    if token:
+        from ..logins import login_token_valid
+
+        try:
+            valid = login_token_valid(db, token, who.name)
+        except WorkbenchError:
+            valid = False
+        if not valid:
+            for key in (LOGIN_KEY, TOKEN_KEY):
+                st.session_state.pop(key, None)
+            st.session_state[LOGIN_NOTE_KEY] = REVOKED_MESSAGE
+            st.session_state[CLEAR_COOKIE_KEY] = True
+            cookie = login_cookie()
+            if cookie:  # the cookie this session began with is not tried again
+                st.session_state[TOKEN_TRIED_KEY] = cookie
+            return None
     if who.role != login.get("role"):
         st.session_state[LOGIN_KEY] = {**login, "role": who.role}
     return who
