@@ -264,6 +264,29 @@ def test_forget_removes_the_persons_phone_and_e_mail_from_other_peoples_turns(pr
     assert [c for c in ("412 34 567", "kari.nordmann@", "knordmann@") if c in dump(db)] == []
 
 
+def test_forget_erases_a_quote_of_her_words_in_another_persons_memo(project):
+    """A memo on Ole's turn quoting Kari word for word, without her name, loses the quote (as the
+    audit trail does); the memo's own words stay and the report counts it."""
+    db = project
+    add_memo(db, "Kontrast til tur 2: «brukt mye tid på boligprosjektet i Fjellbygd» - se også tur 5.",
+             user="forsker", segment=("fg_kari_nordmann.txt", 5))
+    add_memo(db, "Tid på boligprosjektet er et tema.", user="forsker", segment=("intervju_fase2.txt", 4))
+
+    report = forget(db, "Kari Nordmann", user="forsker")
+
+    memos = db_memos(db)
+    assert "Kontrast til tur 2: «[trukket]» - se også tur 5." in memos
+    assert "Tid på boligprosjektet er et tema." in memos   # three words of hers are not a quote
+    assert "brukt mye tid" not in dump(db)
+    assert report.memos_quoting == 1 and "1 andre notater siterte personens ord" in report.summary()
+
+
+def db_memos(db):
+    from workbench.store import Memo
+    with db.session() as s:
+        return {m.text for m in s.scalars(select(Memo))}
+
+
 def test_forget_removes_the_surname_in_capitals_and_keeps_the_ordinary_word(project, tmp_path):
     """"Nordmann" is also a word (a Norwegian): in lower case it stays, but "NORDMANN" in capitals,
     as "KARI" and "Karis", is her name."""
@@ -672,3 +695,35 @@ def test_forget_names_an_unknown_person_before_asking_and_the_pseudonym_in_the_q
     assert "Trekke ut Kari Nordmann (" in res.output and dump(db) == before  # nothing changed
     res = CliRunner().invoke(cli, base + ["Kari Nordmann"], input="y\n")
     assert res.exit_code == 0 and "er trukket ut" in res.output and not words_in(dump(db), ["Kari", "Nordmann"])
+
+
+def test_forget_names_the_backups_and_exports_made_before_it(project, tmp_path):
+    """A backup and a quote export made before the withdrawal still hold the person: the report
+    names them (file, action, date) and says to delete them or note them in the record."""
+    from workbench.export import export_quotes
+
+    db = project
+    backup(db, tmp_path / "før_uttrekk.bak", user="forsker")
+    export_quotes(db, tmp_path / "sitater.csv", code="tillit", reveal=True, user="forsker")
+
+    report = forget(db, "Kari Nordmann", user="forsker")
+
+    assert [c["action"] for c in report.earlier_copies] == ["backup", "export_quotes"]
+    assert report.earlier_copies[0]["file"] == "før_uttrekk.bak"
+    assert report.earlier_copies[1]["file"].endswith("sitater.csv")
+    summary = report.summary()
+    assert "før_uttrekk.bak (backup, " in summary and "sitater.csv (export_quotes, " in summary
+    assert "slett dem, eller før dem opp i protokollen over behandlingsaktiviteter" in summary
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_an_export_with_real_names_is_owner_only_as_a_backup(project, tmp_path):
+    import stat
+
+    from workbench.export import export_quotes, export_tables
+
+    db = project
+    revealed = export_quotes(db, tmp_path / "ekte.csv", code="tillit", reveal=True, user="forsker")
+    tables = export_tables(db, tmp_path / "ekte_tabeller.xlsx", reveal=True, user="forsker")
+    files = list(revealed) + list(tables)
+    assert files and [stat.S_IMODE(Path(f).stat().st_mode) for f in files] == [0o600] * len(files)

@@ -199,6 +199,22 @@ def test_person_scrubber_removes_contacts_from_the_roster_row_anywhere():
     assert PersonScrubber().scrub("Ring 41234567.") == "Ring 41234567."
 
 
+def test_person_scrubber_takes_a_number_right_after_their_e_mail_address():
+    """The e-mail pass replaces her address first; the address still marks the number after it as
+    hers, though the last mention of her name is further back than the window. A number far from
+    any mention of her stays."""
+    scrubber = PersonScrubber(name_variants("Ingrid Solbakk"), contacts=["Ingrid Solbakk"])
+    text = ("Ingrids notat fra i fjor sier det samme; spør henne på ingrid.solbakk@kdd.example.no "
+            "eller 41 23 45 67.")
+    expected = "[navn] notat fra i fjor sier det samme; spør henne på [e-post] eller [telefon]."
+    assert scrubber.scrub(text) == expected
+    from workbench.refi.export import scrub_with_map
+    assert scrub_with_map(scrubber, text)[0] == expected
+    far = text + " " + "Resten av møtet handlet om budsjettet og fremdriften. " * 3 + "Sentralbordet har 22 33 44 55."
+    assert scrubber.scrub(far).endswith("Sentralbordet har 22 33 44 55.")
+    assert scrubber.scrub(far).startswith(expected)
+
+
 def test_pseudonym():
     assert pseudonym("prosjektleder", 2) == "Prosjektleder 2"
     assert pseudonym("KDD", 1) == "KDD 1"

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -49,7 +50,7 @@ REMOVED_TEXT = "[slettet]"
 #: it no longer marks any turn as having a recorded consensus (``agreement.consensus_turn_condition``).
 REMOVED_SEGMENT = "removed_segment"
 
-__all__ = ["WITHDRAWN_TEXT", "ForgetReport", "AnonymiseReport", "forget", "anonymise", "retention",
+__all__ = ["WITHDRAWN_TEXT", "COPY_ACTIONS", "ForgetReport", "AnonymiseReport", "forget", "anonymise", "retention",
            "remove_source", "set_delete_by", "inventory"]
 
 
@@ -60,7 +61,8 @@ NOT_CLEAN = ("Advarsel: et annet program (appen?) har databasen åpen, så gamme
 
 @dataclass
 class ForgetReport:
-    """What :func:`forget` did (counts only: nothing of what was erased)."""
+    """What :func:`forget` did (counts only: nothing of what was erased), and the files written
+    before it (backups, exports: ``earlier_copies``) that still hold the person."""
 
     pseudonym: str
     sources: list[str] = field(default_factory=list)
@@ -71,9 +73,11 @@ class ForgetReport:
     released_quotes: int = 0
     name_mentions: int = 0
     contacts: int = 0           # their e-mail addresses and phone numbers in other people's text
+    memos_quoting: int = 0      # other memos that quoted their words (the quote became [trukket])
     models: int = 0
     media_to_delete: list[str] = field(default_factory=list)
     roster_kept: bool = False
+    earlier_copies: list[dict[str, str]] = field(default_factory=list)  # files written before (file, date, action)
     removed_speakers: int = 0   # rows of the person kept from removed sources (removed_speakers), erased
     file_clean: bool = True     # False: another connection kept old text in the file (see compact)
 
@@ -87,11 +91,18 @@ class ForgetReport:
                  f"{self.memos} notater og {self.released_quotes} frigitte sitater; navnet er fjernet "
                  f"{self.name_mentions} andre steder og {self.contacts} e-postadresser og telefonnumre som "
                  f"tilhører personen; {self.models} trente modeller slettet (tren på nytt)."]
+        if self.memos_quoting:
+            lines.append(f"{self.memos_quoting} andre notater siterte personens ord; sitatet er erstattet med "
+                         f"{WITHDRAWN_TEXT}.")
         if self.removed_speakers:
             lines.append(f"Personen var også med i {self.removed_speakers} slettede kilde(r): navnet er fjernet fra "
                          "pseudonymtabellen, revisjonsloggen og listen over navn som renses.")
         if self.media_to_delete:
             lines.append("Opptak med personens stemme, som må slettes for hånd: " + ", ".join(self.media_to_delete))
+        if self.earlier_copies:
+            lines.append("Kopier laget før uttrekket har fortsatt personen med; slett dem, eller før dem opp i "
+                         "protokollen over behandlingsaktiviteter:")
+            lines += [f"  {c['file']} ({c['action']}, {c['date']})" for c in self.earlier_copies]
         if not self.file_clean:
             lines.append(NOT_CLEAN)
         return "\n".join(lines)
@@ -339,6 +350,9 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
         if check_only:
             return report
 
+        # copies made before now (backups, exports) still hold the person: named in the report
+        report.earlier_copies = _earlier_copies(s, {r.source_id for r in rows})
+
         names: list[str] = []
         places: list[str] = []   # surnames that are place words ("Grong"): scrubbed only as names
         keep: set[str] = set()
@@ -427,7 +441,12 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
             s.flush()
             _rekey(s, rows)
             # the name and contacts anywhere else: memos, released quotes, file names, evidence, the audit trail
+            unquote = _quote_eraser(said)
             for m in s.scalars(select(Memo)):
+                unquoted = unquote(m.text)
+                if unquoted != m.text:
+                    report.memos_quoting += 1
+                    m.text = unquoted
                 if tally(m.text):
                     m.text = scrubber.scrub(m.text)
             for q in s.scalars(select(ReleasedQuote)):
@@ -453,16 +472,48 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
         else:
             for r in rows:
                 r.withdrawn = False
+            unquote = _quote_eraser(said)
+            for m in s.scalars(select(Memo)):  # memos quoting what they said in this source
+                unquoted = unquote(m.text)
+                if unquoted != m.text:
+                    report.memos_quoting += 1
+                    m.text = unquoted
             # what they said in this source leaves the audit trail and the models built from it
             _scrub_audit(s, lambda value: value, {}, said)
             report.models = _drop_models(s)
         tx.audit("forget", "speaker", pseudonym, {
             "pseudonym": pseudonym, "scope": "source" if source is not None else "person",
             "sources": len(report.sources), "turns": report.turns, "codings": report.codings,
-            "suggestions": report.suggestions, "memos": report.memos, "released_quotes": report.released_quotes})
+            "suggestions": report.suggestions, "memos": report.memos, "memos_quoting": report.memos_quoting,
+            "released_quotes": report.released_quotes})
     _SCRUBBERS.clear()
     report.file_clean = _vacuum(db)
     return report
+
+
+#: Audit actions that wrote a copy of personal data to a file outside the database (``backup``:
+#: everything; the exports: transcripts or quotes, pseudonymised or not); tables only with reveal.
+COPY_ACTIONS = ("backup", "export_qdpx", "export_quotes")
+
+
+def _earlier_copies(session, source_ids: Iterable[int]) -> list[dict[str, str]]:
+    """The files the audit trail records as written (:data:`COPY_ACTIONS`, and table exports with
+    reveal) since the first of ``source_ids`` was ingested (all of them without sources): file,
+    date (UTC, minutes) and action, oldest first."""
+    since = (session.scalar(select(func.min(Source.ingested_at)).where(Source.id.in_(list(source_ids))))
+             if source_ids else None)
+    query = select(AuditEvent).where(AuditEvent.action.in_(COPY_ACTIONS + ("export_tables",)))
+    if since is not None:
+        query = query.where(AuditEvent.created_at >= since)
+    copies = []
+    for ev in session.scalars(query.order_by(AuditEvent.created_at, AuditEvent.id)):
+        detail = ev.detail if isinstance(ev.detail, dict) else {}
+        if ev.action == "export_tables" and not detail.get("reveal"):
+            continue
+        files = detail.get("files") or [detail.get("file") or ev.target_id]
+        when = ev.created_at.strftime("%Y-%m-%d %H:%M") if ev.created_at else ""
+        copies += [{"file": str(f), "date": when, "action": ev.action} for f in files if f]
+    return copies
 
 
 QUOTE_ACTIONS = ("release_quote", "withdraw_release")  # audit entries whose text values are whole turns
@@ -479,6 +530,56 @@ def _in_words(text: str, part: str) -> bool:
             return True
         start = text.find(part, start + 1)
     return False
+
+
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+
+
+def _quote_eraser(said: Iterable[str], replacement: str = WITHDRAWN_TEXT) -> Callable[[str | None], str | None]:
+    """A function that returns a text with every run of at least QUOTE_WORDS words taken word for
+    word (case aside) from an erased turn of ``said`` replaced by ``replacement`` (a memo quoting
+    what a withdrawn person said: "Kontrast til tur 27: «[trukket]»"): the rule :func:`_erased`
+    applies to a whole audit value, applied to a part of a longer text."""
+    turns = []
+    for t in said:
+        tw = [w.group().casefold() for w in _WORD.finditer(t)]
+        if len(tw) >= QUOTE_WORDS:
+            at: dict[str, list[int]] = {}
+            for i, w in enumerate(tw):
+                at.setdefault(w, []).append(i)
+            turns.append((tw, at))
+    return lambda text: _erase_quotes(text, turns, replacement)
+
+
+def _erase_quotes(text: str | None, turns: list[tuple[list[str], dict[str, list[int]]]],
+                  replacement: str) -> str | None:
+    if not text or not turns:
+        return text
+    words = [(m.start(), m.end(), m.group().casefold()) for m in _WORD.finditer(text)]
+    if len(words) < QUOTE_WORDS:
+        return text
+    spans, i = [], 0
+    while i < len(words):
+        best = 0
+        for tw, at in turns:
+            for p in at.get(words[i][2], ()):
+                n = 1
+                while i + n < len(words) and p + n < len(tw) and words[i + n][2] == tw[p + n]:
+                    n += 1
+                best = max(best, n)
+        if best >= QUOTE_WORDS:
+            spans.append((words[i][0], words[i + best - 1][1]))
+            i += best
+        else:
+            i += 1
+    if not spans:
+        return text
+    out, pos = [], 0
+    for start, end in spans:
+        out += [text[pos:start], replacement]
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _erased(value: str, said: set[str], quotes: list[str]) -> bool:
@@ -557,13 +658,14 @@ def _scrub_audit(session, scrub: Callable[[str], str], labels: dict[str, str],
     Returns how many events changed."""
     changed = 0
     quotes = [t for t in said if len(t.split()) >= QUOTE_WORDS]
+    unquote = _quote_eraser(said, replacement)
 
     def clean(value: str) -> str:
         if value in labels:
             return labels[value]
         if _erased(value, said, quotes):
             return replacement
-        return scrub(value)
+        return scrub(unquote(value))   # a quote inside a longer text (a memo kept for undo)
 
     def clean_quote(value: str) -> str:  # a released quote is a whole turn, however short
         return replacement if value.strip() in said else clean(value)

@@ -810,6 +810,34 @@ class _Only:
         return self.pattern.sub(lambda m: replacement if self.keep(m, context) else m.group(), text)
 
 
+class _Marking(_Only):
+    """An :class:`_Only` whose ``sub`` reports, through ``mark(new_text, ends)``, where in the
+    text it returns each replacement of a match that ``marks(match)`` accepts ends."""
+
+    def __init__(self, pattern: re.Pattern, keep: Callable, mark: Callable[[str, list[int]], None],
+                 marks: Callable[[re.Match], bool]):
+        super().__init__(pattern, keep)
+        self.mark, self.marks = mark, marks
+
+    def sub(self, replacement: str, text: str) -> str:
+        out, ends, pos = [], [], 0
+        length, found = 0, False
+        for m in self.finditer(text):
+            piece = text[pos:m.start()]
+            out += [piece, replacement]
+            length += len(piece) + len(replacement)
+            if self.marks(m):
+                ends.append(length)
+            found = True
+            pos = m.end()
+        if not found:
+            return text
+        out.append(text[pos:])
+        new = "".join(out)
+        self.mark(new, ends)
+        return new
+
+
 class PersonScrubber:
     """Replaces what belongs to one person in other people's text: their names ("[navn]", exactly
     as :class:`Scrubber` does), their e-mail addresses ("[e-post]") and their phone numbers
@@ -819,8 +847,8 @@ class PersonScrubber:
     four or more letters, or has a three-letter part of their name as one of its pieces (split at
     dots, hyphens, digits ...); æ, ø, å and accented letters match their plain spellings
     ("bjorn.kjaer@", "bjoern.kjar@" for Bjørn Kjær). A phone number (the formats
-    :class:`Scrubber` finds) is theirs when it follows a mention of their name within
-    ``window`` characters ("ring Kari på 412 34 567"). An e-mail address or phone number written
+    :class:`Scrubber` finds) is theirs when it follows a mention of their name, or an e-mail
+    address holding their name, within ``window`` characters ("ring Kari på 412 34 567"). An e-mail address or phone number written
     in ``contacts`` (their roster values) is theirs wherever it occurs.
     """
 
@@ -839,23 +867,37 @@ class PersonScrubber:
         self._phones = {_phone_digits(m.group()) for c in texts for m in _PHONE.finditer(c)}
         self.window = int(window)
         self._passes: list[tuple] = []
+        # the e-mail pass replaces their addresses before the phone pass looks for a mention of
+        # them: where it put "[e-post]" for an address holding their name is remembered (for the
+        # text it returned), so that such an address right before a number still marks the number
+        # as theirs (as their name there would; an address only from the roster row does not)
+        self._replaced: tuple[str, list[int]] | None = None
         if self._keys or self._emails:
-            self._passes.append((_Only(_EMAIL, self._email_is_theirs), EMAIL_TEXT, _has_at))
-        if self._name_res or self._phones:
+            self._passes.append((_Marking(_EMAIL, self._email_is_theirs, self._mark, self._email_holds_name), EMAIL_TEXT, _has_at))
+        if self._name_res or self._phones or self._keys:
             self._passes.append((_Only(_PHONE, self._phone_is_theirs, self._name_ends), PHONE_TEXT, _has_digit))
         self._passes += name_passes
 
     def _email_is_theirs(self, match: re.Match, context=None) -> bool:
-        address = match.group()
-        if address.casefold() in self._emails:
-            return True
-        local = address.rpartition("@")[0].lower()
+        return match.group().casefold() in self._emails or self._email_holds_name(match)
+
+    def _email_holds_name(self, match: re.Match) -> bool:
+        local = match.group().rpartition("@")[0].lower()
         if any(key in local for key in self._long):
             return True
         return bool(self._short.intersection(_LOCAL_PIECES.split(local)))
 
+    def _mark(self, text: str, ends: list[int]) -> None:
+        self._replaced = (text, ends)
+
     def _name_ends(self, text: str) -> list[int]:
-        return sorted(m.end() for r in self._name_res for m in r.finditer(text))
+        ends = [m.end() for r in self._name_res for m in r.finditer(text)]
+        replaced = self._replaced
+        if replaced is not None and replaced[0] == text:
+            ends += replaced[1]
+        else:   # not the text the e-mail pass returned: their addresses as they are written
+            ends += [m.end() for m in _EMAIL.finditer(text) if self._email_holds_name(m)] if "@" in text else []
+        return sorted(ends)
 
     def _phone_is_theirs(self, match: re.Match, name_ends: list[int]) -> bool:
         if _phone_digits(match.group()) in self._phones:

@@ -17,7 +17,7 @@ from ..store import Database
 from .charts import write_charts
 from .tables import (H, Table, _code_label, code_quote_table, counted_out, _filter_caption,
                      released_quote_table, report_tables, slug)
-from .writers import write_csv, write_docx, write_md, write_xlsx
+from .writers import owner_only, write_csv, write_docx, write_md, write_xlsx
 
 EXPORTERS: dict[str, Callable[[list[Table], Path], list[Path]]] = {
     "xlsx": write_xlsx,
@@ -132,6 +132,8 @@ def export_tables(db: Database, path: str | Path, *, format: str | None = None, 
             files += write_charts(db, folder, prefix, coder=coder, codes=codes,
                                   codebook_version=codebook_version, suppress=suppress or None,
                                   exclude_actors=counted_out(include_researchers))
+    if reveal:  # real names: owner-only, as a backup
+        owner_only(files)
     _audit_export(db, user, "export_tables", files, dict(format=format, suppress=suppress, reveal=reveal,
                                                          include_researchers=include_researchers))
     return _written(files, empty=tables[0].frame.empty)  # the theme matrix: coded segments only
@@ -196,6 +198,8 @@ def export_quotes(db: Database, path: str | Path, *, code: str, format: str | No
     if chosen:
         table.title = f"{table.title}; {chosen}"
     files = writer([table], Path(path))
+    if reveal:  # real names: owner-only, as a backup
+        owner_only(files)
     _audit_export(db, user, "export_quotes", files, dict(format=format, code=code, reveal=reveal,
                                                          suppress=suppress,
                                                          include_researchers=include_researchers))

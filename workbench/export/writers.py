@@ -18,6 +18,17 @@ from ..privacy import FORMULA_START, neutralise_formula
 from .tables import EMPTY_NOTE, Table, slug  # noqa: F401  (EMPTY_NOTE: kept importable from here)
 
 
+def owner_only(paths) -> None:
+    """Make each written file readable and writable by its owner only (0600, as a backup and a
+    ``.qdpx`` export are): a file with real names (``reveal``) must not be left readable to other
+    users of the machine. A no-op where file modes mean nothing (Windows)."""
+    if os.name != "posix":
+        return
+    for p in paths:
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(p, 0o600)
+
+
 def _missing(value) -> bool:
     if value is None:
         return True
