@@ -605,7 +605,7 @@ def test_a_revoked_token_logs_out_the_sessions_already_open(small_db, cookie, ho
         tab.run()
         assert_login_page_only(tab)
         assert "login" not in tab.session_state and session.TOKEN_KEY not in tab.session_state
-        assert [i.value for i in tab.info] == ["Du er logget ut (passord, rolle eller innlogging er endret)."]
+        assert [i.value for i in tab.info] == ["Du er logget ut (innloggingen har gått ut, eller passord, rolle eller innlogging er endret)."]
         assert [s for s in cookie_scripts(tab) if "Max-Age=0" in s]
         tab.run()  # the cookie the session began with is not tried again
         assert_login_page_only(tab)

@@ -134,9 +134,9 @@ with friendly_errors():
                                  "enige om når ingen er lagret; legg til eller fjern.")
     save, undo, _ = st.columns([1, 1, 2])
     if save.button("Lagre omforent koding", key="save_consensus", type="primary"):
-        done = action(record_consensus, db, row["source"], row["turn"], picked, user=user,
-                      done=f"Omforent koding lagret for tur {row['turn']} i {md_escape(row['source'])}; "
-                           "«Angre» tar den tilbake.")
+        action(record_consensus, db, row["source"], row["turn"], picked, user=user,
+               done=f"Omforent koding lagret for tur {row['turn']} i {md_escape(row['source'])}; "
+                    "«Angre» tar den tilbake.")
         st.rerun()
     with undo:
         angre()

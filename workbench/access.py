@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from .errors import PermissionDenied, WorkbenchError
 
@@ -155,7 +156,7 @@ def _same_but_case(db, name: str) -> str | None:
     try:
         with db.session() as s:
             names = list(s.scalars(select(User.name)))
-    except Exception:  # an uninitialised database
+    except (WorkbenchError, SQLAlchemyError):  # an uninitialised database
         return None
     folded = name.casefold()
     return next((n for n in sorted(names) if n.casefold() == folded), None)

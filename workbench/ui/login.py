@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import WorkbenchError
 from ..store import Database
@@ -51,8 +52,8 @@ def try_token(db: Database):
     st.session_state[session.TOKEN_TRIED_KEY] = token
     try:
         who = user_for_login_token(db, token)
-    except Exception:  # an unreadable or outdated database: the form, as for any visitor
-        who = None
+    except (WorkbenchError, SQLAlchemyError):  # an unreadable or outdated database: the form, as for any visitor
+        return None
     if who is None:
         st.session_state[session.LOGIN_NOTE_KEY] = session.EXPIRED_MESSAGE
         return None
