@@ -91,8 +91,6 @@ with find_tab:
 
         def code_this(hit: dict) -> None:
             c, unit = st.session_state["q_apply_code"], st.session_state.get("q_unit", "sentence")
-            if hit["in_heading"]:  # a hit in the heading: the turn under it
-                unit = "turn"
             rec = action(code_hit, db, hit["source"], hit["turn"], c, hit["start"], hit["end"], unit=unit, user=user)
             if rec is not None:
                 what = "hele turen" if rec.start is None else f"«{md_escape(shortened(rec.text))}»"

@@ -1452,15 +1452,18 @@ HIT_UNITS = ("sentence", "match", "turn")
 
 
 @requires("code")
-def code_hit(db: Database, source: Any, turn: Any, code: str, start: int, end: int, *, user: str | None,
-             unit: str = "sentence") -> CodingRecord:
+def code_hit(db: Database, source: Any, turn: Any, code: str, start: int | None, end: int | None, *,
+             user: str | None, unit: str = "sentence") -> CodingRecord:
     """Code a search hit (``start``/``end`` in the turn text, as ``workbench.search`` gives it):
     its ``unit`` = the sentence(s) holding it (default), the matched words only, or the whole
     turn. A sentence that is the whole turn is coded as the whole turn. For the sentence and the
     match, ``start``/``end`` must be numbers with 0 <= start < end <= the turn's length
-    (InputError ``span.invalid`` otherwise)."""
+    (InputError ``span.invalid`` otherwise). A hit in the turn's heading (``search --headings``:
+    ``start``/``end`` None) codes the whole turn under it, whatever ``unit`` says."""
     if unit not in HIT_UNITS:
         raise InputError(f"unit {unit!r} is not one of {', '.join(HIT_UNITS)}")
+    if start is None and end is None:
+        unit = "turn"
     with db.session() as session:
         segment = find_segment(session, source, turn)
         text = segment.text

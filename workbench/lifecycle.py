@@ -441,12 +441,7 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
             s.flush()
             _rekey(s, rows)
             # the name and contacts anywhere else: memos, released quotes, file names, evidence, the audit trail
-            unquote = _quote_eraser(said)
-            for m in s.scalars(select(Memo)):
-                unquoted = unquote(m.text)
-                if unquoted != m.text:
-                    report.memos_quoting += 1
-                    m.text = unquoted
+            for m in _unquote_memos(s, said, report):
                 if tally(m.text):
                     m.text = scrubber.scrub(m.text)
             for q in s.scalars(select(ReleasedQuote)):
@@ -472,12 +467,7 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
         else:
             for r in rows:
                 r.withdrawn = False
-            unquote = _quote_eraser(said)
-            for m in s.scalars(select(Memo)):  # memos quoting what they said in this source
-                unquoted = unquote(m.text)
-                if unquoted != m.text:
-                    report.memos_quoting += 1
-                    m.text = unquoted
+            _unquote_memos(s, said, report)  # memos quoting what they said in this source
             # what they said in this source leaves the audit trail and the models built from it
             _scrub_audit(s, lambda value: value, {}, said)
             report.models = _drop_models(s)
@@ -549,6 +539,19 @@ def _quote_eraser(said: Iterable[str], replacement: str = WITHDRAWN_TEXT) -> Cal
                 at.setdefault(w, []).append(i)
             turns.append((tw, at))
     return lambda text: _erase_quotes(text, turns, replacement)
+
+
+def _unquote_memos(s, said, report) -> list:
+    """Every memo, with the runs of words quoted from the erased turns ``said`` replaced (counted in
+    ``report.memos_quoting``)."""
+    unquote = _quote_eraser(said)
+    memos = list(s.scalars(select(Memo)))
+    for m in memos:
+        unquoted = unquote(m.text)
+        if unquoted != m.text:
+            report.memos_quoting += 1
+            m.text = unquoted
+    return memos
 
 
 def _erase_quotes(text: str | None, turns: list[tuple[list[str], dict[str, list[int]]]],
