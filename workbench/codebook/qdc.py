@@ -209,6 +209,20 @@ def _read_xml_bytes(path: Path) -> bytes:
     return data
 
 
+def refuse_entities(root: Any, name: str, member: str | None = None) -> None:
+    """Refuse a document whose DOCTYPE declares entities (``<!ENTITY ...>``): REFI-QDA files never
+    carry a DTD, and entities are not expanded here (a text would be cut at the first reference),
+    so such a file is refused with one line rather than read wrong."""
+    dtd = root.getroottree().docinfo.internalDTD
+    entities = [e.name for e in dtd.iterentities()] if dtd is not None else []
+    if entities:
+        shown = ", ".join(f"&{n};" for n in entities[:3]) + (" ..." if len(entities) > 3 else "")
+        raise InputError(f"{name}: {member + ' ' if member else ''}has a DOCTYPE that declares entities ({shown}); "
+                         "REFI-QDA files never carry one, so the file was refused and nothing was imported: export "
+                         "it again from the other tool (or delete the <!DOCTYPE ...> declaration)",
+                         code="qdpx.doctype", file=name)
+
+
 def parse_qdc(path: str | Path) -> tuple[list[CodeSpec], dict[str, Any]]:
     """Codes (pre-order) and info (origin, warnings) from a .qdc, .qde or .qdpx file."""
     path = Path(path)
@@ -217,9 +231,15 @@ def parse_qdc(path: str | Path) -> tuple[list[CodeSpec], dict[str, Any]]:
     try:
         root = etree.fromstring(data.lstrip(b"\xef\xbb\xbf").lstrip(), parser)
     except etree.XMLSyntaxError as exc:
+        if "entit" in (exc.msg or "").lower() and b"<!ENTITY" in data[:1 << 16]:  # billion laughs and kin
+            raise InputError(f"{path}: has a DOCTYPE that declares entities (line {exc.lineno}: {exc.msg}); REFI-QDA "
+                             "files never carry one, so the file was refused and nothing was imported: export it "
+                             "again from the other tool (or delete the <!DOCTYPE ...> declaration)",
+                             code="qdpx.doctype", file=str(path)) from None
         known = path.suffix.lower() in (".qdc", ".qde", ".qdpx", ".xml")
         hint = "" if known else f"; `codebook import` reads {IMPORT_FORMATS}"
         raise InputError(f"{path}: not well-formed XML at line {exc.lineno}: {exc.msg}{hint}") from None
+    refuse_entities(root, str(path))
     book = root if _local(root) == "CodeBook" else next(
         (el for el in root.iter() if _local(el) == "CodeBook"), None)
     codes_el = None if book is None else next((c for c in book if _local(c) == "Codes"), None)
@@ -229,8 +249,10 @@ def parse_qdc(path: str | Path) -> tuple[list[CodeSpec], dict[str, Any]]:
     origin = book.get("origin") or root.get("origin") or ""
     info: dict[str, Any] = {"origin": origin, "warnings": [], "renamed": []}
     raw: list[dict[str, Any]] = []  # tree of {name, codable, color, desc, children}
+    nameless = 0
 
     def read(el: Any) -> dict[str, Any]:
+        nonlocal nameless
         desc_el = next((c for c in el if _local(c) == "Description"), None)
         color = el.get("color")
         norm = normalise_color(color)
@@ -240,10 +262,12 @@ def parse_qdc(path: str | Path) -> tuple[list[CodeSpec], dict[str, Any]]:
         if changed:
             info["renamed"].append(name)
         if not name:
+            nameless += 1
+            name = unnamed(nameless)
             info["warnings"].append(f"code with GUID {(el.get('guid') or '').strip('{}').lower() or '?'} (line "
                                     f"{el.sourceline}) has {'a blank' if el.get('name') is not None else 'no'} name; "
-                                    f"stored as {UNNAMED!r}; name it in the other tool and export again")
-        return {"name": name or UNNAMED,
+                                    f"stored as {name!r}; name it in the other tool and export again")
+        return {"name": name,
                 "codable": (el.get("isCodable") or "true").strip().lower() in ("true", "1"),
                 "color": norm, "desc": (desc_el.text or "") if desc_el is not None else "",
                 "guid": (el.get("guid") or "").strip("{}").lower(),
@@ -251,7 +275,9 @@ def parse_qdc(path: str | Path) -> tuple[list[CodeSpec], dict[str, Any]]:
 
     raw = [read(c) for c in codes_el if _local(c) == "Code"]
     if all(not r["children"] for r in raw):
-        raw = _split_flat_names(raw, taguette=origin.lower().startswith("taguette"))
+        raw, split = _split_flat_names(raw, origin)
+        if split:
+            info["warnings"].append(split_warning(split, origin))
     specs: list[CodeSpec] = []
     used: set[str] = set()
 
@@ -346,30 +372,73 @@ def _unique(cid: str, used: set[str]) -> str:
     return f"{cid}_{n}"
 
 
-def _split_flat_names(raw: list[dict[str, Any]], taguette: bool) -> list[dict[str, Any]]:
-    """Taguette-style flat names ("a/b", "a.b" from Taguette, ATLAS.ti "a::b") as a hierarchy."""
-    pattern = r"/|::|\." if taguette else r"/|::"
+#: Writers that put a code's path into a flat code list's names, by the start of the ``origin``
+#: attribute (lower case) -> the separators they use. Taguette has no nesting: a tag "people.rich"
+#: (or "émotion/joie") is its way to write a sub-tag. ATLAS.ti 8 writes its "Coke::diet Coke"
+#: convention flat (the ATLAS.ti sample of the REFI-QDA spec). NVivo, QualCoder, MAXQDA and the
+#: workbench write a hierarchy as nested ``Code`` elements, so there a "/" is part of the name
+#: ("Covid/vaksine", "ja/nei-spørsmål") and is kept as typed.
+FLAT_PATH_WRITERS = {"taguette": ("/", "::", "."), "atlas.ti": ("::",)}
+
+
+def flat_separators(origin: str) -> tuple[str, ...]:
+    """The separators that mark a path in the flat code names of a file written by ``origin``."""
+    low = (origin or "").strip().lower()
+    return next((seps for writer, seps in FLAT_PATH_WRITERS.items() if low.startswith(writer)), ())
+
+
+def unnamed(n: int) -> str:
+    """The label of the n-th code without a name in a file: "uten navn", "uten navn (2)" ..."""
+    return UNNAMED if n == 1 else f"{UNNAMED} ({n})"
+
+
+def split_warning(split: list[str], origin: str) -> str:
+    """One line saying which flat code names were read as a path of codes."""
+    shown = ", ".join(repr(n) for n in split[:5]) + (f" and {len(split) - 5} more" if len(split) > 5 else "")
+    return (f"{len(split)} code name{'s' if len(split) > 1 else ''} from {origin.strip() or 'the other tool'} "
+            f"{'were' if len(split) > 1 else 'was'} read as a path of codes (parent and child), as that tool "
+            f"writes sub-codes in a flat list: {shown}")
+
+
+def _split_flat_names(raw: list[dict[str, Any]], origin: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """Flat names that hold a path as a hierarchy, for the writers that write one so (Taguette "a.b"
+    and "a/b", ATLAS.ti "a::b"; ``flat_separators``); other files' names are kept as typed.
+
+    Returns (the tree, the names that were split). Two codes with one name (or one path) stay two
+    codes; only a group made for a path's parent takes up a later code of that name."""
+    seps = flat_separators(origin)
+    if not seps:
+        return raw, []
+    pattern = "|".join(re.escape(x) for x in seps)
     out: list[dict[str, Any]] = []
     index: dict[tuple[str, ...], dict[str, Any]] = {}
+    split: list[str] = []
     for r in raw:
         parts = tuple(p.strip() for p in re.split(pattern, r["name"]))
         if len(parts) < 2 or not all(parts):
             parts = (r["name"],)
+        else:
+            split.append(r["name"])
         path: tuple[str, ...] = ()
         siblings = out
         for i, part in enumerate(parts):
             path = path + (part,)
             last = i == len(parts) - 1
             node = index.get(path)
-            if node is None:
-                node = dict(r, name=part, children=[]) if last else {
-                    "name": part, "codable": False, "color": None, "desc": "", "guid": "", "children": []}
+            if last and node is not None and node.get("group"):  # a group made earlier is a code of its own
+                node.update({k: v for k, v in r.items() if k not in ("name", "children")})
+                node.pop("group")
+            elif last:  # a new code, also when a code of this name is there already (two codes stay two)
+                node = dict(r, name=part, children=[])
+                index.setdefault(path, node)
+                siblings.append(node)
+            elif node is None:
+                node = {"name": part, "codable": False, "color": None, "desc": "", "guid": "", "children": [],
+                        "group": True}
                 index[path] = node
                 siblings.append(node)
-            elif last:  # a group made earlier turns out to be a code of its own
-                node.update({k: v for k, v in r.items() if k not in ("name", "children")})
             siblings = node["children"]
-    return out
+    return out, split
 
 
 def parse_description(text: str) -> dict[str, Any]:

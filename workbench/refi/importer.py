@@ -26,7 +26,10 @@ What other tools really write, and how it is read:
   tool's offsets count the characters as *it* read the file, which may differ for such a file, so
   there a selection that would cut a word (or, when it carries its text as ``name``, does not
   cover that text) is skipped with a warning naming it. UTF-8 once read as Windows-1252 ("Ã¥")
-  is not repaired here as ingest repairs it: the offsets count those characters.
+  is not repaired here as ingest repairs it: the offsets count those characters. UTF-16 without
+  a BOM (a NUL in every other byte where the text is ASCII, decoding cleanly) is read as UTF-16
+  LE or BE, with a warning (``_utf16_without_bom``). A source with no text and no codings (an
+  empty file) is counted as ``empty``, which does not make the import partial.
 
 **Offsets.** The standard says Unicode code points; NVivo writes UTF-16 code units and counts
 CRLF as two; ATLAS.ti is said to count CRLF as one. Per source every candidate reading that
@@ -59,7 +62,9 @@ of every selection (selection GUID -> ``[(turn, start_char, end_char), ...]``).
 
 Everything else:
 
-* Codes: the project's ``CodeBook`` is read by :func:`workbench.codebook.qdc.parse_qdc`. A code
+* Codes: the project's ``CodeBook`` is read by :func:`workbench.codebook.qdc.parse_qdc` (names as
+  typed; a flat list is split into a hierarchy only for Taguette and ATLAS.ti, ``flat_separators``;
+  two codes with one name stay two, codes without one are "uten navn", "uten navn (2)" ...). A code
   of the file *is* a stored code only by its explicit id (the description's ``id:`` line, as the
   workbench exports it), by its GUID (the GUID the workbench gives that id) or by the same full
   path of labels; it keeps the stored code as it is. Any other code is new: its id is derived
@@ -73,7 +78,8 @@ Everything else:
   breaks and control characters a space; one warning names them). A text path is looked up in
   ``sources/`` then as written; a same-named file elsewhere only when it is the only one (warned);
   two files differing in case are neither used (warned), and nothing with a ``..`` part is read.
-  A source's ``Description`` is a memo on the source.
+  A source's ``Description`` is a memo on the source; a case's and the project's have no place
+  and are named in a warning (counted as notes).
 * Users become coders by name, also those without codings (``ImportReport.other_coders``)
   (``coder_prefix`` is put before every name, e.g. "nvivo:"); a
   coding's coder is its ``creatingUser``, else its selection's, else the project's creator.
@@ -99,7 +105,8 @@ Everything else:
   ``workbench agreement``. A pseudonymised export has other text and so comes back as new sources.
   An import that adds nothing changes nothing (not even the acting user is added).
 
-Refused with one line, changing nothing: a ``<Project>`` without REFI-QDA content (none of
+Refused with one line, changing nothing: a document whose DOCTYPE declares entities
+(``qdpx.doctype``; entities are never expanded), a ``<Project>`` without REFI-QDA content (none of
 ``Users``, ``CodeBook``, ``Sources`` ...), two users, codes or sources with one GUID (both are
 named; also a code and a source), a source whose text path names the project file itself, and a
 code hierarchy deeper than
@@ -131,7 +138,7 @@ from ..access import demand, requires
 from ..errors import InputError, NotFound
 from ..store import Code, CodebookVersion, Coding, Database, Memo, Segment, Source, Speaker
 from ..store.db import get_or_create_user
-from ..codebook.qdc import clean_name, renamed_warning
+from ..codebook.qdc import clean_name, refuse_entities, renamed_warning
 from .common import SEGMENTS_FILE, SEGMENTS_FORMAT, normalise_guid
 
 __all__ = ["ImportReport", "import_qdpx", "READINGS", "SourceText"]
@@ -171,6 +178,7 @@ _SKIPPED_SOURCES = {"PDFSource": "PDF", "PictureSource": "bilde", "AudioSource":
 #: names them, with the Norwegian words for one and for more.
 SKIPPED_KINDS = {
     "sources": ("kilde", "kilder"),              # whole sources (their codings are counted as codings too)
+    "empty": ("tom kilde", "tomme kilder"),      # sources without text or codings: nothing was lost
     "selections": ("utvalg", "utvalg"),          # selections in imported sources
     "codings": ("koding", "kodinger"),           # codings, also those of a skipped source or selection
     "notes": ("notat", "notater"),               # notes stored nowhere, or whose text could not be read
@@ -180,6 +188,9 @@ SKIPPED_KINDS = {
     "other": ("annet element", "andre elementer"),   # elements the workbench has no place for (sets, graphs ...)
 }
 MATERIAL_KINDS = ("sources", "selections", "codings", "notes")  # what makes an import partial (exit 1)
+#: How the project's <Description> of a workbench export begins (export.py): a note on the export
+#: itself, not a researcher's memo, so it is not reported as left out.
+_OWN_EXPORT_NOTE = "Eksportert fra bygdevekst-workbench."
 _REMOVED = re.compile(r"\r(?=\n)|\x00")
 _ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
 
@@ -219,9 +230,10 @@ class ImportReport:
     @property
     def partial(self) -> bool:
         """True when research material of the file was left out: a source, selection, coding or
-        note (named in ``warnings``, counted in ``skipped``). Variables, cases and sets left out
-        are counted too but do not make an import partial: most tools' projects carry variables
-        the workbench has no field for, and the texts, codings and memos are all there."""
+        note (named in ``warnings``, counted in ``skipped``). Variables, cases, sets and empty
+        sources (no text, no codings) left out are counted too but do not make an import partial:
+        most tools' projects carry variables the workbench has no field for, and the texts,
+        codings and memos are all there."""
         return any(self.skipped.get(kind) for kind in MATERIAL_KINDS)
 
     def skipped_line(self) -> str:
@@ -427,8 +439,14 @@ def _parse_xml(data: bytes, name: str, member: str | None = None) -> Any:
                              f"hierarchy deeper than {MAX_CODE_DEPTH} levels is refused: flatten it in the other "
                              "tool and export again", code="qdpx.too_deep", file=name,
                              limit=MAX_CODE_DEPTH) from None
+        if "entit" in (exc.msg or "").lower() and b"<!ENTITY" in data[:1 << 16]:  # billion laughs and kin
+            raise InputError(f"{name}: {member or 'the file'} has a DOCTYPE that declares entities (line "
+                             f"{exc.lineno}: {exc.msg}); REFI-QDA files never carry one, so the file was refused and "
+                             "nothing was imported: export it again from the other tool (or delete the <!DOCTYPE "
+                             "...> declaration)", code="qdpx.doctype", file=name) from None
         raise InputError(f"{name}: {member or 'the file'} is not well-formed XML (line {exc.lineno}: {exc.msg}); "
                          "export the project again from the other tool") from None
+    refuse_entities(root, name, member)
     if _local(root) != "Project":
         raise InputError(f"{name}: the root element of {member or name} is <{_local(root) or '?'}>, not <Project>; "
                          "is it a REFI-QDA project? (a codebook .qdc goes in with `workbench codebook import`)")
@@ -493,7 +511,7 @@ def _when(value: str | None) -> dt.datetime | None:
 
 def decode_text(data: bytes) -> tuple[str, str | None]:
     """(text, problem): UTF-8 (BOM dropped) or UTF-16/32 with a BOM as written (problem None);
-    otherwise read as ``workbench ingest`` reads such a file: UTF-8 wherever the bytes are UTF-8,
+    UTF-16 without a BOM (``_utf16_without_bom``) with a problem naming it; otherwise read as ``workbench ingest`` reads such a file: UTF-8 wherever the bytes are UTF-8,
     Windows-1252 for the others (so a file that mixes the two keeps both its "Åse" and its "€"),
     with a problem saying so. Line ends are kept (offsets count them); UTF-8 that was once read
     as Windows-1252 ("Ã¥") is *not* repaired as ingest repairs it, since the other tool's offsets
@@ -506,6 +524,10 @@ def decode_text(data: bytes) -> tuple[str, str | None]:
         return data.decode("utf-32"), None
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16"), None
+    else:
+        utf16 = _utf16_without_bom(data)
+        if utf16 is not None:
+            return utf16
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError:
@@ -519,6 +541,33 @@ def decode_text(data: bytes) -> tuple[str, str | None]:
         return text, "not UTF-8; read as Windows-1252"
     return text, ("a mix of UTF-8 and Windows-1252; read as `workbench ingest` reads it (UTF-8 where the bytes "
                   "are UTF-8, Windows-1252 elsewhere)")
+
+
+_UNCLEAN = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd\ufeff]")
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """(text, problem) for UTF-16 without a byte order mark (Windows "Unicode" text), else None.
+
+    Such a file has a NUL in every other byte where its text is ASCII (the high byte of each
+    unit: odd bytes for little-endian, even ones for big-endian), which UTF-8 or Windows-1252
+    text never has; it is taken as UTF-16 only when at least half of those bytes are NUL, hardly
+    any of the others, and it decodes cleanly (no broken surrogate pair, no control character but
+    line ends and tabs)."""
+    if len(data) < 2 or len(data) % 2:
+        return None
+    units = len(data) // 2
+    even, odd = data[0::2].count(0), data[1::2].count(0)
+    for high, low, codec, label in ((odd, even, "utf-16-le", "UTF-16 LE"), (even, odd, "utf-16-be", "UTF-16 BE")):
+        if high * 2 >= units and low * 20 <= units:
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError:
+                return None
+            if _UNCLEAN.search(text):
+                return None
+            return text, f"{label} without a byte order mark; read as {label}"
+    return None
 
 
 def docx_text(data: bytes) -> str:
@@ -952,8 +1001,15 @@ def _code_tree(root: Any, path: Path) -> tuple[list[Any], list[dict[str, Any]], 
         said = qdc.renamed_warning([("code", n) for n in info["renamed"]])
         info["warnings"] = [w for w in info["warnings"] if w != said]
 
+    nameless = 0
+
     def read(el: Any) -> dict[str, Any]:  # the same tree parse_qdc builds, with the GUIDs
-        return {"name": (el.get("name") or "").strip() or qdc.UNNAMED, "guid": _guid(el.get("guid")),
+        nonlocal nameless
+        name = qdc.clean_name(el.get("name"))[0]
+        if not name:
+            nameless += 1
+            name = qdc.unnamed(nameless)
+        return {"name": name, "guid": _guid(el.get("guid")),
                 "codable": True, "color": None, "desc": _text_of(_kid(el, "Description")),
                 "written_color": (el.get("color") or "").strip(), "line": el.sourceline,
                 "children": [read(c) for c in _kids(el, "Code")]}
@@ -961,7 +1017,7 @@ def _code_tree(root: Any, path: Path) -> tuple[list[Any], list[dict[str, Any]], 
     raw = [read(c) for c in _kids(codes_el, "Code")]
     origin = (book.get("origin") or root.get("origin") or "")
     if all(not r["children"] for r in raw):
-        raw = qdc._split_flat_names(raw, taguette=origin.lower().startswith("taguette"))
+        raw = qdc._split_flat_names(raw, origin)[0]   # parse_qdc's warning names the names split
     order: list[dict[str, Any]] = []
 
     def walk(node: dict[str, Any], parent: int | None) -> None:
@@ -1111,6 +1167,7 @@ class _Importer:
         for c in (_kids(cases_el, "Case") if cases_el is not None else []):
             self.cases.append({
                 "guid": _guid(c.get("guid")), "name": (c.get("name") or "").strip(),
+                "description": _text_of(_kid(c, "Description")).strip(),
                 "values": [v for v in (_value(vv) for vv in _kids(c, "VariableValue")) if v],
                 "sources": [_guid(r.get("targetGUID")) for r in _kids(c, "SourceRef")]})
         self.links = []
@@ -1123,6 +1180,11 @@ class _Importer:
                 for r in _kids(el, "NoteRef"):
                     self.code_notes.append((_guid(el.get("guid")), _guid(r.get("targetGUID"))))
         self.project_notes = [_guid(r.get("targetGUID")) for r in _kids(root, "NoteRef")]
+        description = _text_of(_kid(root, "Description")).strip()
+        if description and not description.startswith(_OWN_EXPORT_NOTE):  # a memo on the project: no place here
+            self.skip(f"{self.name}: the project's <Description> ({_clip(description, 60)!r}) was "
+                      "not imported: the workbench keeps memos on sources, turns, codings and codes, not on a "
+                      "project; copy it by hand if you need it", notes=1)
         sets_el, graphs_el = _kid(root, "Sets"), _kid(root, "Graphs")
         other = {"Set": len(_kids(sets_el, "Set")) if sets_el is not None else 0,
                  "Graph": len(_kids(graphs_el, "Graph")) if graphs_el is not None else 0,
@@ -1430,9 +1492,9 @@ class _Importer:
         names: list[tuple[str, ...]] = []
 
         by_guid = {code_guid(cid): cid for cid in existing}
-        by_path: dict[tuple[str | None, str], str] = {}
+        by_path: dict[tuple[str | None, str], list[str]] = {}   # two same-named siblings: both, in order
         for c in sorted(existing.values(), key=lambda c: (bool(c.retired), c.sort_order or 0, c.id)):
-            by_path.setdefault((c.parent_id, (c.label or "").strip()), c.id)
+            by_path.setdefault((c.parent_id, (c.label or "").strip()), []).append(c.id)
         used = set(existing)
         claimed: set[str] = set()
         target: list[str] = []
@@ -1451,8 +1513,8 @@ class _Importer:
             elif guid and guid in by_guid:
                 cid = by_guid[guid]
             else:
-                same = by_path.get((parent, sp.label))
-                if same is not None and same not in claimed:
+                same = next((x for x in by_path.get((parent, sp.label), []) if x not in claimed), None)
+                if same is not None:
                     if sp.codable and not existing[same].codable and coded:
                         self.warn(f"{self.name}: {where} has the name of the workbench's theme {same}, which "
                                   "cannot be coded (codable: false); its codings go on a new code instead")
@@ -1499,6 +1561,10 @@ class _Importer:
         name = src.name
         if not text.strip():
             n = sum(len(s.codings) for s in src.selections)
+            if not n:   # an empty file (NVivo for Mac writes some): nothing of the project is lost
+                self.skip(f"{self.name}: source {name!r} (GUID {src.guid}) has no text (its file is empty) and no "
+                          "codings; not imported (nothing was lost)", empty=1)
+                return
             self.skip(f"{self.name}: source {name!r} (GUID {src.guid}) has no text; skipped"
                       + (f" with its {n} codings" if n else ""), sources=1, codings=n)
             return
@@ -1725,6 +1791,8 @@ class _Importer:
 
     def store_cases(self) -> None:
         unmatched = []
+        lost_values: list[str] = []         # a case's values of variables with no field ("'A' age=34")
+        lost_descriptions: list[str] = []   # a case's <Description>: the workbench keeps no memo on a case
         for case in self.cases:
             targets = []
             for g in case["sources"]:
@@ -1740,6 +1808,11 @@ class _Importer:
                 fld = self._variable_field(var_guid, CASE_VARIABLES, f"case {case['name']!r}")
                 if fld and value:
                     values[fld] = value
+                elif fld is None and value and var_guid in self.variables:
+                    lost_values.append(f"{case['name'] or case['guid']!r} {self.variables[var_guid]}={value}")
+            if case["description"]:
+                lost_descriptions.append(f"{case['name'] or case['guid']!r} "
+                                         f"({_clip(case['description'], 60)!r})")
             if not case["name"]:
                 continue
             matched = False
@@ -1760,9 +1833,17 @@ class _Importer:
             self.skip(f"{self.name}: {len(unmatched)} cases match no speaker label in the imported sources, so "
                       f"their variables were not used: {', '.join(sorted(unmatched)[:10])}"
                       + (" ..." if len(unmatched) > 10 else ""), cases=len(unmatched))
+        if lost_descriptions:
+            n = len(lost_descriptions)
+            self.skip(f"{self.name}: the description{'s' if n > 1 else ''} of {n} case{'s' if n > 1 else ''} "
+                      f"{'were' if n > 1 else 'was'} not imported (the "
+                      f"workbench keeps no memo on a case): {', '.join(lost_descriptions[:5])}"
+                      + (" ..." if len(lost_descriptions) > 5 else ""), notes=len(lost_descriptions))
         if self.unused_variables:
             self.skip(f"{self.name}: variables with no field in the workbench were not imported: "
-                      f"{', '.join(sorted(self.unused_variables))}", variables=len(self.unused_variables))
+                      f"{', '.join(sorted(self.unused_variables))}"
+                      + (f" (cases' values: {', '.join(lost_values[:5])}{' ...' if len(lost_values) > 5 else ''})"
+                         if lost_values else ""), variables=len(self.unused_variables))
         self.s.flush()
 
     # ---------------------------------------------------------------- memos

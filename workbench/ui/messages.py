@@ -85,6 +85,8 @@ MESSAGES: dict[str, str] = {
                               "Filen ble avvist.",
     "qdpx.id_too_long": "Koden «{code_name}» i «{file}» ville fått en id (stien av navn) på over {limit} tegn. "
                         "Forkort navnene på koden eller overkodene i det andre programmet og eksporter på nytt.",
+    "qdpx.doctype": "Filen «{file}» har en DOCTYPE som erklærer entiteter. REFI-QDA-filer har aldri det, så filen ble "
+                    "avvist og ingenting ble importert. Eksporter den på nytt fra det andre programmet.",
     "qdpx.too_deep": "Kodetreet i «{file}» er dypere enn {limit} nivåer. Gjør det flatere i det andre programmet og "
                      "eksporter på nytt.",
     "media.not_media": "«{path}» er ikke et lydopptak eller en video (.mp3, .m4a, .wav, .mp4, .webm).",
