@@ -23,6 +23,7 @@ from ..privacy import label_warning
 from ..access import requires
 from .limits import Limits, check_file
 from .media import MEDIA_EXTENSIONS, resolve as _resolve_media
+from .chars import BIDI_CONTROLS, BIDI_NAMES, clean_text
 from .manifest import (NOTES_KINDS, FileRef, TableRow, align_spellings, describe, manifest_rows, missing_files,
                        nfc, participant_rows)
 from .model import Parsed, Turn
@@ -46,8 +47,6 @@ READERS: dict[str, Callable[..., Parsed]] = {
 TABLE_EXTENSIONS = {"csv", "xlsx", "xls", "json", "jsonl", "yaml", "yml", "py"}  # manifests, codings, scripts
 SKIP_IN_FOLDERS = re.compile(r"^(readme|license|changelog)(\.\w+)?$", re.I)
 _WORD = re.compile(r"\w+")
-# embeddings, overrides and isolates: invisible, they can show a quote's text reversed ("Trojan Source")
-BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def assign_pseudonyms(session) -> int:
@@ -119,7 +118,7 @@ def read_file(path: Path, roster: Iterable[str] | None = None, *, kind: str | No
     if path.stat().st_size == 0:
         raise WorkbenchError(f"{path.name}: the file is empty; nothing to ingest")
     check_file(path, limits)
-    roster_set = set(roster) if roster else None
+    roster_set = {clean_text(r) for r in roster} if roster else None  # NFC, as the text
     kwargs = {}
     params = inspect.signature(reader).parameters
     if kind in NOTES_KINDS and "force_notes" in params:
@@ -127,24 +126,28 @@ def read_file(path: Path, roster: Iterable[str] | None = None, *, kind: str | No
     if strict_roster and ("strict_roster" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())):
         kwargs["strict_roster"] = True
     parsed = reader(path, roster_set, **kwargs)
+    # every reader's text, speakers and headings in NFC without zero-width characters (the readers
+    # clean their text before they look for labels; this also covers readers registered by others),
+    # and without bidirectional controls, counted in one warning
     bidi = 0
     for t in parsed.turns:
-        t.text, n = BIDI_CONTROLS.subn("", t.text.replace("\x00", ""))
+        t.text, n = BIDI_CONTROLS.subn("", clean_text(t.text.replace("\x00", "")))
         t.text = t.text.strip()
         bidi += n
         if t.speaker:
-            t.speaker, n = BIDI_CONTROLS.subn("", t.speaker)
+            t.speaker, n = BIDI_CONTROLS.subn("", clean_text(t.speaker))
+            t.speaker = t.speaker.strip() or None
             bidi += n
         if t.heading:
-            t.heading, n = BIDI_CONTROLS.subn("", t.heading)
+            t.heading, n = BIDI_CONTROLS.subn("", clean_text(t.heading))
             bidi += n
     for i, line in enumerate(parsed.preamble):
-        parsed.preamble[i], n = BIDI_CONTROLS.subn("", line)
+        parsed.preamble[i], n = BIDI_CONTROLS.subn("", clean_text(line))
         bidi += n
     if bidi:
         parsed.warnings.append(
-            f"{path.name}: {bidi} bidirectional control character{'s' if bidi > 1 else ''} (U+202A-U+202E, "
-            "U+2066-U+2069) taken out; they can show text reversed in quotes and exports; nothing to do "
+            f"{path.name}: {bidi} bidirectional control character{'s' if bidi > 1 else ''} ({BIDI_NAMES}) "
+            "taken out; they can show text reversed in quotes and exports; nothing to do "
             "unless the file is in a right-to-left language")
     parsed.turns = [t for t in parsed.turns if t.text]
     if not parsed.turns:
@@ -600,7 +603,7 @@ def _store(tx, name: str, digest: str, parsed: Parsed, meta: dict, kind: str | N
     if labels:
         rows = []
         for label in labels:
-            p = people.get(label)  # None for a label the roster lacks: actor unknown
+            p = people.get(label) or people.get(clean_text(label))  # None for a label the roster lacks
             rows.append({"source_id": source_id, "label": label, "actor": p.actor if p else None,
                          "organisation": p.organisation if p else None, "pilot": p.pilot if p else None,
                          "name": p.name if p else None})

@@ -29,12 +29,12 @@ import csv
 import datetime as dt
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
 from ..errors import InputError
+from .chars import CONTROL as _CONTROL, clean_text, nfc  # noqa: F401  (nfc: imported from here too)
 
 MANIFEST_COLUMNS = ("file", "kind", "phase", "pilot", "county", "date", "language", "media", "delete_by")
 PARTICIPANT_COLUMNS = ("file", "speaker", "actor", "organisation", "pilot", "name")
@@ -44,11 +44,6 @@ NOTES_KINDS = ("dialogkonferanse", "dokument")  # kinds whose .txt/.md are read 
 DATE_FORMS = "2024-03-12, 12.03.2024, 12/03/2024, 12.3.24, 2024-03 or 03.2024 (a month), 2024 (a year)"
 META_FIELDS = MANIFEST_COLUMNS[1:]
 PERSON_FIELDS = ("actor", "organisation", "pilot", "name")
-
-
-def nfc(name: str) -> str:
-    """A file name in the one Unicode form names are compared and stored in (NFC)."""
-    return unicodedata.normalize("NFC", name)
 
 
 @dataclass
@@ -89,16 +84,16 @@ def read_table(path: Path, required: tuple[str, ...], optional: tuple[str, ...] 
     return out
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\ufeff]")
 _BLANK = re.compile(r"[\t\n\r]+")
 
 
 def _clean(value: str | None) -> str:
-    """A cell without control characters (a NUL byte, a stray BOM), line breaks and tabs inside it
-    as spaces, and no blanks around it."""
+    """A cell without control characters (a NUL byte, a stray BOM, zero-width characters), line breaks
+    and tabs inside it as spaces, in Unicode NFC (a label "Åse" typed decomposed matches "Åse" in the
+    transcript), and no blanks around it."""
     if not value:
         return ""
-    return _BLANK.sub(" ", _CONTROL.sub("", value)).strip()
+    return _BLANK.sub(" ", clean_text(_CONTROL.sub("", value))).strip()
 
 
 SAVE_AS_CSV = "save it as CSV UTF-8 (Excel: «CSV UTF-8 (kommadelt)») or as .xlsx"

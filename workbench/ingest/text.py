@@ -3,13 +3,16 @@
 Decoding is per line: a line that is valid UTF-8 is read as UTF-8, any other byte as Windows-1252,
 so a file that mixes the two (pasted from different tools) reads cleanly; UTF-16 and UTF-32 with a
 byte order mark (and UTF-16 without one) are recognised, and UTF-8 that was once read as
-Windows-1252 ("blÃ¥bÃ¦r") is repaired. The result never contains U+FFFD made by the workbench.
+Windows-1252 ("blÃ¥bÃ¦r") is repaired. The result never contains U+FFFD made by the workbench, and it is
+in Unicode NFC without hidden zero-width characters (:func:`workbench.ingest.chars.clean_text`), so a
+label typed decomposed ("A" + combining ring) or behind a zero-width space is found like any other.
 
 Speaker detection needs no roster. A speaker label is a line-initial prefix that *recurs* as a
 turn starter, in one of these layouts:
 
-- ``Label: text``, ``LABEL:``, ``Label :`` and ``Label [hh:mm:ss]: text`` (a time before or after
-  the label is the turn's start time); a tab in place of the colon (``IP1<tab>text``);
+- ``Label: text``, ``LABEL:``, ``Label :``, ``Label [hh:mm:ss]: text`` and ``Label hh:mm:ss: text``
+  (a time before or after the label is the turn's start time; a time without brackets before the
+  colon needs hours, minutes and seconds); a tab in place of the colon (``IP1<tab>text``);
 - ``[label] text`` (QualCoder and similar; bracket, no colon);
 - a label alone on its line followed by text (``INFORMANT 1``, ``Moderator:``);
 - a name line next to a time line: Zoom's "save transcript" (name line, ``hh:mm:ss`` line, text),
@@ -21,7 +24,9 @@ A colon sentence that starts a line once ("Merk: ...", "Edit: ...") is text, as 
 (``Dato:``, ``Tema:``) and times (``00:12:03`` alone on a line is a time, never a label). A label
 with digits that occurs once counts when its family recurs ("Informant 3" beside "Informant 1").
 With a roster, its labels always start turns; a recurring label that is not in it is kept as its
-own speaker and reported (``strict_roster=True`` makes that an error).
+own speaker and reported (``strict_roster=True`` makes that an error). Without a roster, when no
+label recurs, two interview roles (:data:`INTERVIEW_ROLES`: "Intervjuer:" and "Informant:") that
+start most of the lines are speakers even once each (a two-line interview).
 
 A lead-in whose first word is a section word of minutes and agendas (``Vedtak``, ``Merknad``,
 ``Sak 3/24``, ``Oppfølging``: :data:`SECTION_WORDS`) is never a speaker, so meeting minutes read as
@@ -47,7 +52,8 @@ so a participants.csv row ``I`` or ``Intervjuer`` gives ``i:`` or ``intervjuer:`
 
 A tool's footer after the last line of speech ("Transcribed by https://otter.ai") is dropped, never
 stored as text of the last turn (:func:`is_tool_footer`); so are its notices on lines of their own
-anywhere, such as Teams' "Kari Nordmann stopped transcription" (:func:`is_tool_notice`).
+anywhere, such as Teams' "Kari Nordmann stopped transcription" or "Opptaket har startet."
+(:func:`is_tool_notice`; in caption cues :func:`without_notices`).
 
 ``split_turns`` works in two passes over the lines: the first classifies each line once and keeps
 only compact records of the label-like lines, the file's pattern is decided from those records, and
@@ -70,6 +76,7 @@ from typing import Callable, Iterable, Iterator
 
 from ..errors import InputError
 from ..privacy import ROLE_WORDS, split_meeting_label
+from .chars import clean_text
 from .model import Parsed, Turn
 
 # Norwegian (bokmål and nynorsk) keys of title/metadata lines that are never speaker turns.
@@ -90,6 +97,13 @@ SECTION_WORDS = frozenset(k.casefold() for k in (
     "Tilstades", "Forfall", "Saksliste", "Sakliste", "Dagsorden", "Agenda", "Eventuelt", "Ansvar", "Frist",
     "Tiltak", "Dato", "Sted", "Stad", "Konklusjon", "Bakgrunn", "Forslag", "Innstilling", "Orientering",
     "Beslutning", "Avgjerd", "Protokoll", "Innkalling",
+))
+
+# Role labels of an interview or a focus group: two of them that start lines ("Intervjuer:" and
+# "Informant:") make a short file a transcript, also when each occurs once.
+INTERVIEW_ROLES = frozenset((
+    "intervjuer", "intervjuar", "interviewer", "informant", "moderator", "deltaker", "deltakar",
+    "participant", "respondent", "intervjuperson", "interviewee", "forsker", "forskar",
 ))
 
 # Lower-case words at a line start with a colon that are notes, not speaker codes ("obs: ...").
@@ -126,8 +140,12 @@ LEAD_TIME = re.compile(
 _WORD = r"(?![\[(]\d)[\w()\-.'’/&]+"
 # Zoom writes the organisation after the name: "Kari Hansen | NIBR:", "Ola Hansen | Nord Fron kommune:".
 _ORG = r"[ \t]*\|[ \t]*(?P<org>[^|:\[\]()\t\n]{1,60}?)"
+# A time without brackets between a label and its colon ("Kari Nordmann 00:04:01: text") has hours,
+# minutes and seconds: "Kl 10:15: Velkommen" in an agenda is no speaker with a time.
+_BARE_TS = r"\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,3})?"
+_BARE_TIME = rf"(?:[ \t]+(?P<tb>{_BARE_TS})(?=[ \t]*:))?"
 COLON_LABEL = re.compile(
-    rf"(?P<label>{_WORD}(?:[ \t]+{_WORD}){{0,4}}?)(?:{_ORG})?"
+    rf"(?P<label>{_WORD}(?:[ \t]+{_WORD}){{0,4}}?)(?:{_ORG})?{_BARE_TIME}"
     rf"[ \t]*(?:[\[(][ \t]*(?P<t2>{_TS})[ \t]*[\])][ \t]*)?"      # Label [hh:mm:ss]:
     rf":(?!//)(?!\d)[ \t]*"                                        # not a URL, not 10:15
     rf"(?:[\[(][ \t]*(?P<t3>{_TS})[ \t]*[\])][ \t]*)?")           # Label: [hh:mm:ss] text
@@ -142,7 +160,7 @@ EMPH_LABEL = re.compile(
     rf"(?:[\[(][ \t]*(?P<t>{_TS})[ \t]*[\])][ \t]*)?(?P<c2>:(?!//))?[ \t]*")
 # What may follow a roster label for it to start a turn with a colon.
 ROSTER_TAIL = re.compile(
-    rf"(?:{_ORG})?[ \t]*(?:[\[(][ \t]*(?P<t2>{_TS})[ \t]*[\])][ \t]*)?:(?!//)[ \t]*"
+    rf"(?:{_ORG})?{_BARE_TIME}[ \t]*(?:[\[(][ \t]*(?P<t2>{_TS})[ \t]*[\])][ \t]*)?:(?!//)[ \t]*"
     rf"(?:[\[(][ \t]*(?P<t3>{_TS})[ \t]*[\])][ \t]*)?")
 # "[Kari Hansen | NIBR]" after a roster label "Kari Hansen"
 ROSTER_BRACKET_ORG = re.compile(r"[ \t]*\|[^\[\]\n]{1,60}(?=\])")
@@ -166,12 +184,20 @@ TOOL_FOOTER = re.compile(r"transcribed\s+by\s+(?:https?://)?(?:www\.)?otter\.ai\
 # What a meeting tool writes between the turns when someone stops or starts the transcription (Teams'
 # Word export): "Kari Nordmann stopped transcription", "Kari Nordmann startet transkripsjon",
 # "Transcription has started". The name is capitalised words (and a "(Gjest)"-like note).
-_TRANSCRIPTION = r"(?:transcription|transcribing|transkripsjon(?:en)?|transkribering(?:en|a)?)"
+# The same for the recording: "Opptaket har startet.", "Opptak stoppet", "Recording started.", "Recording
+# has stopped", "Kari Nordmann startet opptaket", "Nils Haugen stopped the recording" (Teams, Zoom).
+_TRANSCRIPTION = (r"(?:transcription|transcribing|transkripsjon(?:en)?|transkribering(?:en|a)?"
+                  r"|recording|opptak(?:et)?|opptaking(?:a|en)?)")
 _STOP_START = r"(?:started|stopped|startet|stoppet|starta|stoppa)"
 _NAME_WORD = r"(?:[^\W\d_][\w.'’\-]*|\([^()\n]{1,30}\))"
 TOOL_NOTICE = re.compile(
-    rf"(?P<name>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,5}})[ \t]+{_STOP_START}[ \t]+(?:the[ \t]+)?{_TRANSCRIPTION}"
-    rf"|{_TRANSCRIPTION}[ \t]+(?:has[ \t]+|is[ \t]+|er[ \t]+|ble[ \t]+)?{_STOP_START}", re.I)
+    rf"(?:(?P<name>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,5}})[ \t]+{_STOP_START}[ \t]+(?:the[ \t]+)?{_TRANSCRIPTION}"
+    rf"|{_TRANSCRIPTION}[ \t]+(?:has[ \t]+(?:been[ \t]+)?|is[ \t]+|er[ \t]+|ble[ \t]+|har[ \t]+|vart[ \t]+)?"
+    rf"{_STOP_START})[ \t]*[.!]?", re.I)
+_NAME_WORDS = re.compile(_NAME_WORD).findall
+# Words one of these notices holds: a line without any of them is no notice (a quick test first).
+_NOTICE_WORDS = ("ranscri", "ranskri", "ecording", "pptak")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[ \t\n]+")
 _PRONOUNS = frozenset(("jeg", "eg", "vi", "me", "du", "han", "hun", "ho", "de", "dei", "dere", "det", "den",
                        "i", "we", "he", "she", "they", "you", "it", "someone", "noen", "nokon"))
 LOWER_CONNECTIVES = frozenset({"i", "fra", "frå", "på", "for", "og", "av", "til", "ved", "om", "de", "la", "von", "van"})
@@ -246,7 +272,7 @@ def decode_line(raw: bytes, lineno: int, name: str) -> str:
                              "save the file as UTF-8 and ingest it again") from None
     if "Ã" in s or "Â" in s or "â" in s:
         s = fix_mojibake(s)
-    return s
+    return clean_text(s)
 
 
 def _wide_encoding(head: bytes) -> tuple[str, int] | None:
@@ -303,7 +329,7 @@ def _wide_lines(stream, codec: str, name: str) -> Iterator[tuple[str, int]]:
                 line = line.lstrip("\ufeff")
             if "Ã" in line or "Â" in line or "â" in line:
                 line = fix_mojibake(line)
-            yield line, lineno
+            yield clean_text(line), lineno
     except UnicodeDecodeError:
         raise _wide_error(name, codec) from None
 
@@ -341,14 +367,14 @@ def decode(data: bytes, path: Path) -> str:
             text = data.decode(wide[0])
         except UnicodeDecodeError:
             raise _wide_error(name, wide[0]) from None
-        return fix_mojibake(_newlines(text.lstrip("\ufeff")))
+        return clean_text(fix_mojibake(_newlines(text.lstrip("\ufeff"))))
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return "\n".join(line for line, _ in _byte_lines(data.split(b"\n"), name))
-    return fix_mojibake(_newlines(text))
+    return clean_text(fix_mojibake(_newlines(text)))
 
 
 def _newlines(text: str) -> str:
@@ -386,15 +412,47 @@ def is_tool_footer(line: str) -> bool:
     return TOOL_FOOTER.fullmatch(line.strip()) is not None
 
 
+def may_be_notice(line: str) -> bool:
+    """A quick test: False for a line that cannot be a tool notice (:func:`is_tool_notice`)."""
+    return any(w in line for w in _NOTICE_WORDS)
+
+
 def is_tool_notice(line: str) -> bool:
-    """True for a meeting tool's notice that transcription stopped or started ("Kari Nordmann stopped
-    transcription", "Kari Nordmann startet transkripsjon"): a line of its own anywhere, never speech."""
+    """True for a meeting tool's notice that transcription or the recording stopped or started ("Kari
+    Nordmann stopped transcription", "Kari Nordmann startet transkripsjon", "Opptaket har startet.",
+    "Recording stopped."): a line of its own anywhere, never speech."""
     line = line.strip()
+    if not may_be_notice(line):
+        return False
     m = TOOL_NOTICE.fullmatch(line) if len(line) <= 120 else None
     if m is None:
         return False
     name = m.group("name")
-    return name is None or (name[0].isupper() or name[0] == "(") and name.split()[0].casefold() not in _PRONOUNS
+    if name is None:
+        return True
+    words = _NAME_WORDS(name)
+    # a name: capitalised words ("Kari Nordmann (Gjest)"), never a sentence ("Da vi stoppet opptaket")
+    return words[0].casefold() not in _PRONOUNS and all(
+        w[0].isupper() or w[0] == "(" or w.casefold() in LOWER_CONNECTIVES for w in words)
+
+
+def without_notices(text: str) -> str:
+    """A caption cue's text without tool notices (:func:`is_tool_notice`) that are the whole text or a
+    whole sentence at its start or end ("Opptaket har startet. Velkommen, alle sammen." -> "Velkommen,
+    alle sammen."); a notice inside the speech ("... da opptaket hadde startet ...") stays."""
+    if not may_be_notice(text):
+        return text
+    if is_tool_notice(text):
+        return ""
+    sentences = _SENTENCE_END.split(text.strip())
+    cut = False
+    while sentences and is_tool_notice(sentences[0]):
+        sentences.pop(0)
+        cut = True
+    while sentences and is_tool_notice(sentences[-1]):
+        sentences.pop()
+        cut = True
+    return " ".join(sentences) if cut else text
 
 
 def looks_like_label(label: str) -> bool:
@@ -487,6 +545,13 @@ def _lower_ok(label: str) -> bool:
     return bool(_LOWER_CODE.fullmatch(label)) or label in ROLE_WORDS
 
 
+def _interview_role(label: str) -> bool:
+    """"Intervjuer", "Informant", "Deltaker 2", "MODERATOR": a role label of :data:`INTERVIEW_ROLES`."""
+    words = label.split()
+    return (1 <= len(words) <= 2 and words[0].casefold() in INTERVIEW_ROLES
+            and (len(words) == 1 or words[1].isdigit() or (len(words[1]) == 1 and words[1].isalpha())))
+
+
 def _family(label: str) -> str | None:
     """'Informant 3' -> 'informant #': labels of one numbered family."""
     return _DIGITS.sub("#", label.casefold()) if any(c.isdigit() for c in label) else None
@@ -548,7 +613,7 @@ class _Roster:
             m = ROSTER_TAIL.match(s, q)
             if m:
                 off = m.end() if m.end() < len(s) else -1
-                return label, COLON, seconds(m.group("t2") or m.group("t3")), off
+                return label, COLON, seconds(m.group("tb") or m.group("t2") or m.group("t3")), off
             rest = s[q:]
             if not rest.strip():
                 return label, ALONE, None, -1
@@ -615,7 +680,7 @@ def _classify(line: str, roster: _Roster | None):
                 label = f"{label} | {' '.join(m.group('org').split())}"
             known = roster.lookup(label) if roster is not None else None
             if known or looks_like_label(m.group("label")):
-                t = lead if lead is not None else seconds(m.group("t2") or m.group("t3"))
+                t = lead if lead is not None else seconds(m.group("tb") or m.group("t2") or m.group("t3"))
                 off = m.end() if m.end() < len(s) else -1
                 return HEAD, known or label, COLON, t, off, known is not None
         m = TAB_LABEL.match(s, pos) if "\t" in s else None
@@ -738,7 +803,7 @@ def _scan(lines: Iterable[tuple[str, int]], roster: _Roster | None) -> _Scan:
     kinds = sc.kinds
     footer: list[int] = []  # the tool footer lines after the last other content, if any
     for i, (line, lineno) in enumerate(lines):
-        if ("ranscri" in line or "ranskri" in line) and is_tool_notice(line):
+        if may_be_notice(line) and is_tool_notice(line):
             kinds.append(BLANK)  # "Kari Nordmann stopped transcription": not speech, stored nowhere
             continue
         r = _classify(line, roster)
@@ -861,6 +926,17 @@ def _plan(sc: _Scan, roster: _Roster | None, file: str, force: bool,
     lower = [lid for lid in accepted if only[lid] == LOWER]
     if lower and len(accepted) < 2 and not force:
         accepted.difference_update(lower)
+
+    if not accepted and not force and roster is None:
+        # nothing recurs: two interview roles that start lines ("Intervjuer:" then "Informant:" in a
+        # short interview) are speakers when their lines are most of the file
+        roles = {c_lid[k] for k in range(K) if c_layout[k] == COLON and c_off[k] >= 0
+                 and _interview_role(labels[c_lid[k]])}
+        if len(roles) >= 2:
+            role_lines = sum(1 for k in range(K) if c_layout[k] == COLON and c_lid[k] in roles)
+            content = sum(1 for kd in kinds if kd != BLANK and kd != TIME)
+            if 2 * role_lines >= content:
+                accepted.update(roles)
 
     n_other = sum(1 for k in range(K) if not is_struct[k] and c_layout[k] != NAME
                   and (c_roster[k] or c_lid[k] in accepted))

@@ -13,6 +13,8 @@ boxes anchored in a paragraph (right after it). Nothing with text is dropped sil
   paragraph under its heading.
 - Headers and footers are kept in the source text before the first segment (the preamble), page
   numbers aside; footnotes and endnotes are segments at the end under "Fotnoter"/"Sluttnoter".
+- Tracked changes not accepted or rejected are read as accepted (insertions kept, deletions left
+  out), with one warning that counts them.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...errors import InputError
+from ..chars import clean_text
 from ..model import Parsed, Turn
 from ..text import TIMESTAMP, is_tool_footer, is_tool_notice, looks_like_label, split_turns
 from .sniff import describe
@@ -121,7 +124,7 @@ class _Walker:
         # Line breaks (Shift+Enter) become spaces in the paragraph's text; its lines are kept apart
         # for finding speaker labels (see Para.lines).
         parts = _paragraph_parts(p)
-        raw = "".join(part for part, _ in parts).replace("\r", "\n").split("\n")
+        raw = clean_text("".join(part for part, _ in parts)).replace("\r", "\n").split("\n")
         text = " ".join(raw).strip()
         breaks = tuple(line.strip() for line in raw) if sum(1 for line in raw if line.strip()) > 1 else ()
         heading = (style or "").casefold().startswith(HEADING_STYLES)
@@ -205,7 +208,7 @@ def _paragraph_parts(p) -> list[tuple[str, bool]]:
                 flags.extend([bold] * (len(parts) - len(flags)))
                 bold = outer
             elif tag == W + "t":
-                parts.append(c.text or "")
+                parts.append(clean_text(c.text or ""))
             elif tag in (W + "tab", W + "ptab"):
                 parts.append("\t")
             elif tag == W + "br":
@@ -560,6 +563,13 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
                         + [Turn(text=t, heading="Bunntekst") for t in footers])
         parsed.preamble = [p for p in parsed.preamble if p not in headers and p not in footers]
         parsed.kind_hint = parsed.kind_hint or "dokument"
+    inserted, deleted = _count_tracked_changes(document)
+    if inserted or deleted:
+        parsed.warnings.append(
+            f"{path.name}: the document has tracked changes ({inserted} insertion{'s' if inserted != 1 else ''}, "
+            f"{deleted} deletion{'s' if deleted != 1 else ''}) that are not accepted or rejected; they are read "
+            "as accepted (inserted text kept, deleted text left out); if that is not the text to analyse, "
+            "accept or reject the changes in Word (Review > Accept/Reject) and ingest the file again")
     comments = _count_comments(document)
     if comments:
         parsed.warnings.append(f"{path.name}: {comments} Word comment{'s' if comments > 1 else ''} "
@@ -837,6 +847,29 @@ def _notes(document, walker: _Walker) -> list[tuple[str, list[str]]]:
                 out.append((heading, texts))
     walker.counter = number
     return out
+
+
+def _count_tracked_changes(document) -> tuple[int, int]:
+    """(insertions, deletions) of tracked changes with text in the body, headers, footers and notes:
+    ``w:ins``/``w:moveTo`` and ``w:del``/``w:moveFrom`` around runs (a change of formatting or of a
+    paragraph mark alone is not counted)."""
+    parts = [document.element]
+    for rel in document.part.rels.values():
+        if not rel.is_external and rel.reltype.endswith(("/header", "/footer", "/footnotes", "/endnotes")):
+            element = getattr(rel.target_part, "element", None)
+            if element is not None:
+                parts.append(element)
+    inserted = deleted = 0
+    for root in parts:
+        for tag, is_insert in ((W + "ins", True), (W + "moveTo", True), (W + "del", False), (W + "moveFrom", False)):
+            for el in root.iter(tag):
+                if next(el.iter(W + "t", W + "delText"), None) is None:
+                    continue  # a mark on a paragraph or a run's properties, no text of its own
+                if is_insert:
+                    inserted += 1
+                else:
+                    deleted += 1
+    return inserted, deleted
 
 
 def _count_comments(document) -> int:

@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 from ...errors import InputError
+from ..chars import clean_text
 from ..model import Parsed, Turn
 from .docx import _PAGE_ONLY, Cell, Para, Table, _bold_label, blocks_to_parsed, table_paragraphs
 from .sniff import describe
@@ -103,7 +104,7 @@ class _Walker:
                 self.counter += 1
                 boxes: list = []
                 parts = self.parts(child, boxes)
-                raw = "".join(part for part, _ in parts)
+                raw = clean_text("".join(part for part, _ in parts))
                 text = " ".join(raw.split())
                 lines = tuple(" ".join(line.split()) for line in raw.split(LINE_BREAK))
                 breaks = lines if sum(1 for line in lines if line) > 1 else ()  # line breaks: see Para.lines
@@ -164,7 +165,7 @@ class _Walker:
         def visit(n, bold: bool):
             for c in n.childNodes:
                 if c.nodeType == c.TEXT_NODE:
-                    parts.append((c.data, bold))
+                    parts.append((clean_text(c.data), bold))
                     continue
                 if c.nodeType != c.ELEMENT_NODE:
                     continue

@@ -11,7 +11,10 @@ line spacing. Before anything else the page furniture goes:
 - words hyphenated at line ends are joined;
 - footnotes (lines in a smaller font at the bottom of a page, the first starting with its number)
   become segments at the end under "Fotnoter", as in Word and OpenDocument files, and their raised
-  markers in the text go.
+  markers in the text go; a footer under them (at any size: "Transkribert av ..." on a single page,
+  where it cannot be seen to repeat) goes to the title lines (the preamble), never into a turn;
+- text boxes drawn apart from the body text, before or after it (see :func:`_text_boxes`), become
+  segments at the end under "Tekstbokser", never speech of the turn they stand beside.
 
 A PDF whose lines start with recurring speaker labels ("Intervjuer: ...", "KOMMUNEDIREKTØR: ...")
 is a transcript: the cleaned lines go through :func:`workbench.ingest.text.split_turns` like a txt
@@ -39,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...errors import InputError
+from ..chars import clean_text
 from ..model import Parsed, Turn
 from ..text import HEADING, WEAK_HEADING, heading_shape, is_tool_notice
 from .docx import (Cell, Para, Table, _bold_label, _keep_recurring_bold_labels, blocks_to_parsed,
@@ -83,14 +87,20 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
     pages = _drop_running_lines(pages)
     body = _body_size(pages)
     notes: list[Turn] = []
+    boxes: list[Turn] = []
+    footers: list[str] = []
     text_pages: list[list[Line]] = []
     for page_no, lines in enumerate(pages, start=1):
-        lines, found = _footnotes(lines, body)
+        lines, found, footer = _footnotes(lines, body)
+        lines, drawn_apart = _text_boxes(lines)
         text_pages.append(lines)
         notes.extend(Turn(text=t, heading="Fotnoter", page=page_no) for t in found)
+        boxes.extend(Turn(text=t, heading="Tekstbokser", page=page_no) for t in drawn_apart)
+        footers.extend(t for t in footer if t not in footers)
     pages = strip_margin_numbers(text_pages)
     parsed = _parse(pages, roster, path.name, force_notes, strict_roster)
-    parsed.turns.extend(notes)
+    parsed.turns.extend(boxes + notes)
+    parsed.preamble.extend(footers)  # page furniture: in the source text, never speech
     return parsed
 
 
@@ -468,37 +478,40 @@ def _body_size(pages: list[list[Line]]) -> float:
     return sizes.most_common(1)[0][0] if sizes else 0.0
 
 
-def _footnotes(lines: list[Line], body: float) -> tuple[list[Line], list[str]]:
-    """A page's lines without its footnotes, and the footnotes' texts (without their numbers).
+def _footnotes(lines: list[Line], body: float) -> tuple[list[Line], list[str], list[str]]:
+    """A page's lines without its footnotes and its footer, the footnotes' texts (without their
+    numbers) and the footer's lines.
 
-    Footnotes are the lines at the bottom of the page (a page number may follow) in a smaller font
-    than the body text, under at least one line of body text, the first starting with its number
-    (or *, †); each line that starts with the next number starts the next note. The raised markers
-    of these notes go from the text above."""
+    Footnotes are the lines at the bottom of the page in a smaller font than the body text, under at
+    least one line of body text, the first starting with its number (or *, †); each line that starts
+    with the next number starts the next note. Below them may stand a page number and up to
+    ``EDGE_LINES`` lines of a running footer at any size ("Transkribert av Nordtekst AS" at body size,
+    on a page of its own, where it cannot be seen to repeat): lines under the footnotes are the page's
+    footer, never speech. The raised markers of the notes go from the text above."""
     if not body or len(lines) < 2:
-        return lines, []
+        return lines, [], []
     order = sorted(range(len(lines)), key=lambda i: -lines[i].y)  # top to bottom
-    end = len(order)
-    while end and PAGE_NUMBER.match(lines[order[end - 1]].text):
-        end -= 1
-    start = end
-    while start and 0 < lines[order[start - 1]].size <= 0.9 * body:
-        start -= 1
-    if start == 0 or start == end:
-        return lines, []
-    notes: list[tuple[str, list[str]]] = []
-    for i in order[start:end]:
-        mark, rest = _note_start(lines[i])
-        prev = notes[-1][0] if notes else None
-        if mark is not None and (prev is None or not (mark.isdigit() and prev.isdigit())
-                                 or int(mark) == int(prev) + 1):
-            notes.append((mark, [rest]))
-        elif notes:
-            notes[-1][1].append(lines[i].text)
-        else:
-            return lines, []  # small text at the bottom that does not start with a number: no footnote
+    bottom = len(order)
+    while bottom and PAGE_NUMBER.match(lines[order[bottom - 1]].text):
+        bottom -= 1
+    found = None
+    for footer in range(EDGE_LINES + 1):  # footer lines under the notes: none, then one, two
+        end = bottom - footer
+        if end <= 0 or any(0 < lines[i].size <= 0.9 * body for i in order[end:bottom]):
+            break  # a small line would be among the footer lines: that is the notes' place
+        start = end
+        while start and 0 < lines[order[start - 1]].size <= 0.9 * body:
+            start -= 1
+        if 0 < start < end:  # small lines with body text above them
+            notes = _note_lines(lines, order[start:end])
+            if notes:
+                found = start, end, notes
+                break
+    if found is None:
+        return lines, [], []
+    start, end, notes = found
     marks = {mark for mark, _ in notes}
-    taken = set(order[start:end])
+    taken = set(order[start:bottom])
     kept = []
     for i, ln in enumerate(lines):
         if i in taken:
@@ -510,7 +523,94 @@ def _footnotes(lines: list[Line], body: float) -> tuple[list[Line], list[str]]:
                 continue
         kept.append(ln)
     texts = [_join([Line(t, 0, 0, False) for t in parts]) for _, parts in notes]
-    return kept, [t for t in texts if t]
+    return kept, [t for t in texts if t], [lines[i].text for i in order[end:bottom]]
+
+
+def _note_lines(lines: list[Line], below: list[int]) -> list[tuple[str, list[str]]]:
+    """The footnotes (number, lines) that the lines ``below`` (top to bottom) are; [] when they are
+    not footnotes (small text that does not start with a number)."""
+    notes: list[tuple[str, list[str]]] = []
+    for i in below:
+        mark, rest = _note_start(lines[i])
+        prev = notes[-1][0] if notes else None
+        if mark is not None and (prev is None or not (mark.isdigit() and prev.isdigit())
+                                 or int(mark) == int(prev) + 1):
+            notes.append((mark, [rest]))
+        elif notes:
+            notes[-1][1].append(lines[i].text)
+        else:
+            return []
+    return notes
+
+
+def _text_boxes(lines: list[Line]) -> tuple[list[Line], list[str]]:
+    """A page's lines without the text drawn apart from the flow of its body text, and that text, one
+    string per box.
+
+    PDF makers draw a text box (a frame, a quote in a box) before or after the body text of its page
+    (LibreOffice does either), so in the order of drawing it would be read as title lines or as speech
+    of the page's last turn. The body text runs down the page: the flow is the longest run of lines,
+    in the order of drawing, that never goes back up the page. Lines outside it that lie between the
+    flow's first and last line are a box when they are drawn first or last on the page, are few (at
+    most a third of the page's other lines, at most 12), do not start to the right of text on their
+    line (a table cell drawn after the one beside it) and are not the top of a second column (lines
+    level with the page's first line, to the right of the flow's text); a box drawn among the body
+    text stays where its maker drew it, after the text it is anchored to, as in Word and LibreOffice
+    files. Lines are never reordered by position: that would interleave a box
+    with the text it stands beside, or two columns. A box is a segment of its own under "Tekstbokser",
+    never text of a speaker's turn."""
+    n = len(lines)
+    if n < 4:
+        return lines, []
+    tol = [max(ln.size, 1.0) * 0.5 for ln in lines]
+    if all(lines[i].y <= lines[i - 1].y + tol[i] for i in range(1, n)):
+        return lines, []  # the usual page: nothing goes back up
+    # the longest sequence of lines that never goes back up the page (a box drawn first or last is outside it)
+    best = [1] * n
+    prev = [-1] * n
+    for i in range(n):
+        yi = lines[i].y
+        for j in range(max(0, i - 400), i):
+            if yi <= lines[j].y + tol[i] and best[j] + 1 > best[i]:
+                best[i], prev[i] = best[j] + 1, j
+    k = max(range(n), key=lambda i: best[i])
+    flow: set[int] = set()
+    while k >= 0:
+        flow.add(k)
+        k = prev[k]
+    inside = [lines[i] for i in sorted(flow)]
+    top, bottom = max(ln.y for ln in inside), min(ln.y for ln in inside)
+    left = statistics.median(ln.x for ln in inside)
+    runs: list[list[int]] = []
+    for i in range(n):
+        if i in flow:
+            continue
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    drop: set[int] = set()
+    boxes: list[str] = []
+    others = n
+    for run in runs:
+        if run[0] != 0 and run[-1] != n - 1:
+            continue  # drawn among the body text: where its maker put it (as Word and LibreOffice files read)
+        part = [lines[i] for i in run]
+        size = max(ln.size for ln in part) or 1.0
+        x = min(ln.x for ln in part)
+        if any(abs(lines[i].y - part[0].y) < tol[i] and lines[i].x < x for i in flow):
+            continue  # to the right of text on its line: a table cell drawn after the one beside it
+        if len(run) > 12 or 3 * len(run) > others - len(run):
+            continue  # as long as the text: a second column or a layout of its own
+        if max(ln.y for ln in part) > top + size or min(ln.y for ln in part) < bottom - size:
+            continue  # above or below all the text: a header or footer drawn apart, not a box in the text
+        if max(ln.y for ln in part) >= top - 2 * size and min(ln.x for ln in part) > left + 4 * size:
+            continue  # the top of a short second column
+        drop.update(run)
+        text = _join(part)
+        if text:
+            boxes.append(text)
+    return [ln for i, ln in enumerate(lines) if i not in drop], boxes
 
 
 def _note_start(ln: Line) -> tuple[str | None, str]:
@@ -644,6 +744,7 @@ def _page_lines(page) -> list[Line]:
     frags: list[tuple[float, float, str, float, bool]] = []
 
     def visit(text, cm, tm, font_dict, font_size):
+        text = clean_text(text) if text else text  # NFC, no zero-width characters (before labels are looked for)
         if not text or not text.strip():
             if text and frags and "\n" not in text:
                 x, y, t, s, b = frags[-1]
@@ -659,7 +760,7 @@ def _page_lines(page) -> list[Line]:
 
     page.extract_text(visitor_text=visit)
     if not frags:
-        text = page.extract_text() or ""
+        text = clean_text(page.extract_text() or "")
         return [Line(t, -i * 12.0, 0.0, False) for i, t in enumerate(text.split("\n"))]
     markers = _markers(frags)
     lines: list[Line] = []
@@ -690,7 +791,7 @@ def _page_lines(page) -> list[Line]:
         ln.lead = _bold_lead(ln.spans, flags)
     lines = _attach_lone_numbers(lines)
     for ln in lines:
-        ln.text = " ".join(ln.text.split())
+        ln.text = clean_text(" ".join(ln.text.split()))
     return [ln for ln in lines if ln.text]
 
 
@@ -806,7 +907,7 @@ def _paragraphs(lines: list[Line]) -> list[list[Line]]:
 
 def _notice(text: str) -> bool:
     """A meeting tool's notice ("Kari Nordmann stoppet transkripsjon"): a line of its own, never speech."""
-    return ("ranscri" in text or "ranskri" in text) and is_tool_notice(text)
+    return is_tool_notice(text)
 
 
 def _join(lines: list[Line]) -> str:

@@ -29,7 +29,8 @@ from ...errors import InputError
 from ...privacy import split_meeting_label
 from ..model import Parsed, Turn
 from .. import text as _text
-from ..text import METADATA_KEYS, decode, seconds
+from ..chars import clean_text
+from ..text import METADATA_KEYS, decode, seconds, without_notices
 from .sniff import CAPTION_NAMES, binary_kind, caption_format
 
 BRACKET_NOTES = getattr(_text, "BRACKET_NOTES", frozenset())  # [latter], [pause]: never speakers
@@ -313,6 +314,9 @@ def cues_to_parsed(cues: list[Cue], fmt: str, roster: set[str] | None, file: str
     for c in cues:
         if c.voices:  # several voice tags: a part for each, with the cue's times
             for voice, text in c.voices:
+                text = without_notices(text)
+                if not text:
+                    continue
                 part = _Part(c, text)
                 if voice:
                     part.speaker, part.rest = voice, text
@@ -323,6 +327,7 @@ def cues_to_parsed(cues: list[Cue], fmt: str, roster: set[str] | None, file: str
         groups = [(c.lines, False)] if c.voice else _line_groups(c.lines, roster_sorted)
         for lines, is_cut in groups:
             for k, text in enumerate(dialogue_parts(lines)):
+                text = without_notices(text)  # "Opptaket har startet.", "Kari Nordmann stopped transcription"
                 if not text:
                     continue
                 part = _Part(c, text)
@@ -377,6 +382,10 @@ def cues_to_parsed(cues: list[Cue], fmt: str, roster: set[str] | None, file: str
                              "there or ingest without --strict-roster")
     kept: list[_Part] = []
     for i, p in enumerate(parts):
+        if p.speaker is not None:  # "Kari Nordmann: Recording started." once the label is taken off
+            p.text = without_notices(p.text)
+            if not p.text:
+                continue
         if i in cut and p.speaker is None and kept and kept[-1].cue is p.cue:
             kept[-1].text += " " + p.text  # the cut was no speaker: the line stays in its cue's text
         else:
@@ -390,7 +399,7 @@ def _roster_label(voice: str | None, roster: set[str] | None) -> str | None:
     letter case and white space (or, for "Kari Hansen | NIBR", the row "Kari Hansen")."""
     if not voice:
         return voice
-    voice = " ".join(voice.split())
+    voice = " ".join(clean_text(voice).split())  # NFC: "Åse" typed decomposed is the same speaker
     if roster and voice not in roster:
         folded = {" ".join(r.split()).casefold(): r for r in roster}
         name, org = split_meeting_label(voice)
