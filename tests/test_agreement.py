@@ -899,6 +899,41 @@ def test_cli_disagreements_and_consensus(run, world):
     assert cleared.exit_code == 0 and "ingen koder" in cleared.output
 
 
+def test_cli_three_coders_say_why_kappa_is_missing(run, world):
+    """Cohen's kappa is for two coders: with three its column is "–" throughout, and the command
+    says so instead of calling it undefined; "begge" (both) only for two coders."""
+    _apply(world, PER_CODINGS)
+    text = run("--coders", "mari,jonas,per").output
+    assert "Kappa (Cohens) beregnes bare for to kodere; bruk alfa for tre eller flere." in text
+    assert "– i alfa-kolonnen = udefinert: koden har samme verdi i alle enheter hos alle koderne." in text  # styring
+    two = run("--coders", "mari,jonas").output
+    assert "Kappa (Cohens)" not in two and "– = udefinert: koden har samme verdi" in two
+    none = run("--coders", "mari,jonas,per", "--codes", "styring", "--disagreements")
+    assert none.exit_code == 0, none.output
+    assert none.output.strip() == ("Ingen uenighet: koderne har satt de samme kodene på alle turene alle koderne "
+                                   "har kodet.")
+    assert "de begge har kodet" in run("--coders", "mari,jonas", "--codes", "styring", "--disagreements").output
+
+
+def test_cli_disagreements_show_the_turns_with_a_recorded_consensus(run, world):
+    """The text form marks the turns agreed on already, as the app's "✓ omforent" and the JSON's
+    ``consensus`` do, and counts them."""
+    text = run("--coders", "mari,jonas", "--disagreements").output
+    assert "✓ omforent" not in text.replace("(✓ omforent)", "")
+    assert "3 turer med uenighet, 0 av 3 med registrert konsensus (✓ omforent)." in text
+    record_consensus(world, A, 3, ["kapasitet", "kontrakt.hybrid"], user="anna")
+    record_consensus(world, B, 3, "-", user="anna")
+    lines = run("--coders", "mari,jonas", "--disagreements").output.splitlines()
+    heads = [i for i, ln in enumerate(lines[:-1]) if not ln.startswith(" ")]  # "SOURCE tur N SPEAKER: text"
+    blocks = [lines[a:b] for a, b in zip(heads, heads[1:] + [len(lines) - 1])]
+    assert [b[0].split(":")[0].split(" tur ") for b in blocks] == [
+        [A, "3 Håvard Lien"], [B, "2 Ordfører Berlevåg"], [B, "3 Ordfører Berlevåg"]]
+    assert "    ✓ omforent: kapasitet, kontrakt.hybrid" in blocks[0]
+    assert not any("✓ omforent" in ln for ln in blocks[1])
+    assert "    ✓ omforent: ingen kode" in blocks[2]
+    assert lines[-1].startswith("3 turer med uenighet, 2 av 3 med registrert konsensus (✓ omforent).")
+
+
 def test_cli_mistakes_are_one_line(run, world, tmp_path):
     from workbench.agreement import agreement_coders
     from workbench.users import add_user

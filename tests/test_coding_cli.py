@@ -160,6 +160,24 @@ def test_undo_takes_back_a_whole_consensus_and_says_so(run):
     assert _json(run("codings", "--coder", "konsensus", "--json")) == []
 
 
+def test_undo_of_a_consensus_someone_replaced_is_a_notice_naming_them_and_goes_on(run):
+    """The skipped step is used up (the next undo goes on to the action before it), so `undo`
+    says why on stderr and exits 0, naming who recorded the later consensus; nothing left to
+    undo is still an error."""
+    assert run("code", FG, "2", "kontrakt.hybrid").exit_code == 0
+    assert run("agreement", "--consensus", FG, "3", "kontrakt.relasjonell").exit_code == 0
+    assert run("agreement", "--consensus", FG, "3", "styring.nettverk", user="bjorn").exit_code == 0
+    r = run("undo")
+    assert r.exit_code == 0, r.output
+    assert r.stdout == "" and r.stderr.startswith("Hoppet over: cannot undo consensus (audit event ")
+    assert "bjorn has recorded another consensus on turn 3" in r.stderr and "someone" not in r.stderr
+    assert [c["code"] for c in _json(run("codings", "--coder", "konsensus", "--json"))] == ["styring.nettverk"]
+    r = run("undo")  # goes on to the action before it
+    assert r.exit_code == 0 and r.output.strip() == f"Angret kodingen kontrakt.hybrid på tur 2 i {FG}."
+    r = run("undo")
+    assert r.exit_code == 1 and r.output.startswith("Error: nothing to undo")
+
+
 def test_undo_of_a_csv_import_removes_all_it_made_in_one_go(run, tmp_path):
     path = tmp_path / "koder.csv"
     path.write_text("source,turn,code\n" + "".join(f"{FG},{t},kontrakt.hybrid\n" for t in (1, 2, 3)),

@@ -193,3 +193,112 @@ def test_a_locked_sqlite_database_is_named_as_such(tmp_path):
         holder.rollback()
         holder.close()
     assert "locked by another writer" in str(err.value) and "workbench init" not in str(err.value)
+
+
+def _race(pairs: list[tuple]) -> list[BaseException]:
+    """Run the calls of each pair in two threads that start together (a barrier), pair after
+    pair; returns the exceptions they raised. Warnings (an SAWarning "expected to delete 1 row(s);
+    0 were matched" from a thread) are turned into failures by the caller's filter."""
+    import threading
+
+    errors: list[BaseException] = []
+    for calls in pairs:
+        barrier = threading.Barrier(len(calls))
+
+        def go(call):
+            barrier.wait()
+            try:
+                call()
+            except BaseException as exc:  # noqa: BLE001 - reported to the test
+                errors.append(exc)
+
+        threads = [threading.Thread(target=go, args=(c,)) for c in calls]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+    return errors
+
+
+def _consensus_trail(db) -> tuple[dict[int, list[str]], dict[int, list[dict]], dict[int, list[tuple]]]:
+    """(stored konsensus codes per turn, the turn's ``consensus`` audit details in order, the
+    turn's konsensus ``code``/``uncode`` audit entries in order)."""
+    from workbench.store import AuditEvent
+
+    with db.session() as s:
+        index = {seg: i for seg, i in s.execute(select(Segment.id, Segment.index)).all()}
+        stored: dict[int, list[str]] = {}
+        for seg, code in s.execute(select(Coding.segment_id, Coding.code_id).join(User, Coding.coder_id == User.id)
+                                   .where(User.name == "konsensus")):
+            stored.setdefault(index[seg], []).append(code)
+        trail: dict[int, list[dict]] = {}
+        steps: dict[int, list[tuple]] = {}
+        for ev in s.scalars(select(AuditEvent).where(AuditEvent.action.in_(["consensus", "code", "uncode"]))
+                            .order_by(AuditEvent.id)):
+            d = ev.detail or {}
+            if ev.action == "consensus":
+                trail.setdefault(index[int(ev.target_id)], []).append(d)
+            elif d.get("coder") == "konsensus":
+                steps.setdefault(d["turn"], []).append((ev.action, d["code"]))
+    return {t: sorted(c) for t, c in stored.items()}, trail, steps
+
+
+def test_two_users_recording_consensus_on_the_same_turn_at_once_store_one_of_the_two(db, tmp_path):
+    """Anna and Bjorn record different consensus sets on the same turn at the same instant, turn
+    after turn, twice over (first on turns without a consensus, then replacing one): every turn
+    ends with exactly one of the two sets (never their union, which nobody agreed on), each
+    step's ``before`` is what the step before it stored, the last entry's ``after`` is what is
+    stored, and the konsensus codings' own code/uncode entries replay to it (no removal logged
+    for a row another writer had removed already)."""
+    import warnings
+
+    from workbench.agreement import record_consensus
+
+    build(db, tmp_path)
+    a, b = ["kapasitet", "kontrakt.hybrid"], ["kontrakt.relasjonell"]
+    turns = range(1, 31)
+    pairs = [(lambda t=t: record_consensus(db, "lang.txt", t, a, user="anna"),
+              lambda t=t: record_consensus(db, "lang.txt", t, b, user="bjorn")) for t in turns]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        errors = _race(pairs + pairs)
+    assert errors == [], errors[:3]
+    assert [str(w.message) for w in caught if "expected to delete" in str(w.message)] == []
+    stored, trail, steps = _consensus_trail(db)
+    for t in turns:
+        assert stored.get(t, []) in (a, b), (t, stored.get(t))
+        entries = trail[t]
+        assert len(entries) == 4, (t, entries)
+        assert entries[0]["before"] == [], (t, entries)
+        for prev, nxt in zip(entries, entries[1:]):
+            assert nxt["before"] == prev["after"], (t, entries)
+        assert entries[-1]["after"] == stored.get(t, []), (t, entries, stored.get(t))
+        replay: set[str] = set()
+        for action, code in steps[t]:
+            assert (code in replay) == (action == "uncode"), (t, steps[t])
+            (replay.add if action == "code" else replay.discard)(code)
+        assert sorted(replay) == stored.get(t, []), (t, steps[t])
+
+
+def test_the_same_coding_removed_twice_at_once_is_removed_and_audited_once(db, tmp_path):
+    """Two windows remove the same coding at the same instant (by id, and by turn and code): one
+    removes it, the other is told it is not there; one ``uncode`` entry per coding, no warning."""
+    import warnings
+
+    from workbench.coding import remove_code, remove_coding
+    from workbench.errors import NotFound
+    from workbench.store import AuditEvent
+
+    build(db, tmp_path)
+    by_id = [apply_code(db, "lang.txt", t, "kapasitet", user="anna").id for t in range(1, 11)]
+    for t in range(11, 21):
+        apply_code(db, "lang.txt", t, "kapasitet", user="anna")
+    pairs = [(lambda i=i: remove_coding(db, i, user="anna"),) * 2 for i in by_id]
+    pairs += [(lambda t=t: remove_code(db, "lang.txt", t, "kapasitet", user="anna"),) * 2 for t in range(11, 21)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        errors = _race(pairs)
+    assert [str(w.message) for w in caught if "expected to delete" in str(w.message)] == []
+    assert len(errors) == 20 and all(isinstance(e, NotFound) for e in errors), errors[:3]
+    assert count(db, Coding) == 0
+    assert count(db, AuditEvent, AuditEvent.action == "uncode") == 20

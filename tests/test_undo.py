@@ -448,6 +448,23 @@ def test_undoing_a_consensus_someone_replaced_since_is_skipped_naming_them(corpu
     assert done["consensus"] == ["kontrakt.relasjonell"] and _konsensus(db) == [(3, "kontrakt.relasjonell")]
 
 
+def test_undoing_a_consensus_whose_codings_someone_removed_since_names_them(corpus):
+    """No consensus was recorded on the turn since, but ola removed a konsensus coding there by
+    hand (``uncode --coder konsensus``): the skip names ola from the audit trail, never "someone"."""
+    from workbench.agreement import record_consensus
+    from workbench.ui.messages import norwegian
+
+    db = corpus["db"]
+    record_consensus(db, FG, 3, ["kontrakt.relasjonell", "styring.nettverk"], user="kari")
+    remove_code(db, FG, 3, "styring.nettverk", user="ola", coder="konsensus")
+    with pytest.raises(WorkbenchError) as exc:
+        undo_last(db, user="kari")
+    assert exc.value.code == "undo.consensus_changed" and exc.value.params["who"] == "ola"
+    assert "ola has recorded another consensus" in str(exc.value) and "someone" not in str(exc.value)
+    assert "ola har registrert en ny konsensus" in norwegian(exc.value)
+    assert _konsensus(db) == [(3, "kontrakt.relasjonell")]  # nothing changed
+
+
 def test_record_consensus_gives_its_event_so_that_a_sessions_undo_takes_back_the_step(corpus):
     """The app's "Angre" undoes only its own session's events: record_consensus says which entry
     is the step (``event``), and undo_last(events=...) takes it back as a whole, naming its codes."""

@@ -647,7 +647,7 @@ def record_consensus(db: Database, source: Any, turn: Any, codes: Iterable[str] 
     ``undo_last(events=...)``, as the app's "Angre" does).
     """
     from .coding import _apply, _latest_version_id, _record, _resolve_code, _uncode, find_segment
-    from .store.db import get_or_create_user
+    from .store.db import get_or_create_user, lock_segment
 
     if isinstance(codes, str) and codes.strip() == "-":
         codes = []
@@ -658,6 +658,9 @@ def record_consensus(db: Database, source: Any, turn: Any, codes: Iterable[str] 
     with db.transaction(user) as tx:
         session = tx.session
         segment = find_segment(session, source, turn)
+        # two users recording the turn's consensus at once: the second waits for the first and then
+        # replaces what it stored (never a mix of both sets; its "before" is what the first stored)
+        lock_segment(session, segment.id)
         code_rows = {}
         for c in wanted:
             row = _resolve_code(session, c, applicable=True)

@@ -18,14 +18,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .access import current, requires
 from .errors import InputError, NotFound, WorkbenchError, check_limit
 from .store import AuditEvent, Code, CodebookVersion, Coding, Database, Memo, Segment, Source, Suggestion, TrainedModel, User
-from .store.db import CONSENSUS_CODER, Transaction, get_or_create_user
+from .store.db import CONSENSUS_CODER, Transaction, get_or_create_user, lock_segment
 from .codebook.store import resolve_code
 from .store.lookup import find_source, or_list
 from .store.models import utcnow
@@ -474,21 +474,37 @@ def apply_code(db: Database, source: Any, turn: Any, code: str, *, user: str | N
         return _record(tx.session, coding, made)
 
 
-def _uncode(tx: Transaction, coding: Coding) -> CodingRecord:
+def _delete_coding(session: Session, coding: Coding) -> bool:
+    """Delete ``coding`` (its memos go with it: ``ON DELETE CASCADE``); False when another
+    transaction had deleted the row already (then nothing happened here, and nothing may be
+    audited as removed). The coding leaves the session either way."""
+    session.flush()
+    deleted = session.execute(delete(Coding).where(Coding.id == coding.id)
+                              .execution_options(synchronize_session=False)).rowcount
+    if coding in session:
+        session.expunge(coding)
+    return bool(deleted)
+
+
+def _uncode(tx: Transaction, coding: Coding) -> CodingRecord | None:
     """Delete ``coding`` inside ``tx``, audited (``uncode``) with all that undo needs to put it
     back as it was: its place, code, coder, origin, when it was made (``created_at``, ISO 8601
     in UTC; recorded since this version), memos (author, text, time) and the suggestion it was
-    accepted from. Returns what was removed."""
+    accepted from. Returns what was removed; None, with no audit entry, when the row was gone
+    already (deleted by another transaction since it was read: the callers that read a turn's
+    codings to remove some lock the turn first, :func:`~workbench.store.db.lock_segment`)."""
     session = tx.session
     memos = [{"author": m.author.name, "text": m.text, "created_at": _iso(m.created_at)}
              for m in session.scalars(select(Memo).where(Memo.coding_id == coding.id).order_by(Memo.id))]
     rec = _record(session, coding)
+    suggestion_id, created_at = coding.suggestion_id, coding.created_at
+    if not _delete_coding(session, coding):
+        return None
     event = tx.audit("uncode", "coding", coding.id, {"source": rec.source, "turn": rec.turn, "code": rec.code,
                                                      "coder": rec.coder, "start": rec.start, "end": rec.end,
-                                                     "origin": rec.origin, "created_at": _iso(coding.created_at),
+                                                     "origin": rec.origin, "created_at": _iso(created_at),
                                                      "memos": memos,
-                                                     "suggestion_id": coding.suggestion_id})
-    session.delete(coding)
+                                                     "suggestion_id": suggestion_id})
     session.flush()
     rec.event = event.id
     return rec
@@ -508,6 +524,7 @@ def remove_code(db: Database, source: Any, turn: Any, code: str, *, user: str | 
     with db.transaction(user) as tx:
         session = tx.session
         segment = find_segment(session, source, turn)
+        lock_segment(session, segment.id)  # two windows removing the same coding: the second finds it gone
         code_row = _resolve_code(session, code)
         coder_name = coder or tx.user.name
         coder_row = session.scalar(select(User).where(User.name == coder_name))
@@ -524,7 +541,7 @@ def remove_code(db: Database, source: Any, turn: Any, code: str, *, user: str | 
                            f"--source {segment.source.file_name} --coder {coder_name}`",
                            code="coding.none_on_turn", coder=coder_name, code_id=code_row.id,
                            label=code_row.label, turn=segment.index, source=segment.source.file_name)
-        removed = [_uncode(tx, c) for c in codings]
+        removed = [rec for rec in (_uncode(tx, c) for c in codings) if rec is not None]
         if len(removed) > 1:
             for rec in removed:
                 ev = session.get(AuditEvent, rec.event)
@@ -535,12 +552,19 @@ def remove_code(db: Database, source: Any, turn: Any, code: str, *, user: str | 
 @requires("code")
 def remove_coding(db: Database, coding_id: int, *, user: str | None) -> CodingRecord:
     """Remove one coding by its id (as shown by ``workbench codings``); returns what was removed."""
+    cid = _int_id(coding_id, "coding")
     with db.transaction(user) as tx:
-        coding = tx.session.get(Coding, _int_id(coding_id, "coding"))
-        if coding is None:
+        session = tx.session
+        coding = session.get(Coding, cid)
+        if coding is not None:  # lock its turn, then read it again: another window may have removed it
+            lock_segment(session, coding.segment_id)
+            coding = session.scalar(select(Coding).where(Coding.id == cid)
+                                    .execution_options(populate_existing=True))
+        removed = None if coding is None else _uncode(tx, coding)
+        if removed is None:
             raise NotFound(f"no coding with id {coding_id}; see the ids with `workbench codings`",
                            code="coding.not_found", id=coding_id)
-        return _uncode(tx, coding)
+        return removed
 
 
 def _int_id(value: Any, what: str) -> int:
@@ -1190,11 +1214,10 @@ def _undo_code(tx: Transaction, event: AuditEvent, undone: set[int]) -> tuple[li
             f"{d['turn']} of {d['source']!r} since, so there is nothing to take back; it is skipped ({_AGAIN})",
             code="undo.removed_since", action=ev.action, event=ev.id, source=d["source"], turn=d["turn"],
             code_id=d["code"], label=_label(session, d["code"]), who=who))
-    for coding in remove:
-        session.delete(coding)
+    deleted = sum(_delete_coding(session, coding) for coding in remove)  # one removed meanwhile stays gone
     d = group[0].detail or {}
-    result = {"source": d["source"], "turn": d["turn"], "code": d["code"], "memos": 0, "codings": len(remove),
-              "kept": len(gone) + len(kept)}
+    result = {"source": d["source"], "turn": d["turn"], "code": d["code"], "memos": 0, "codings": deleted,
+              "kept": len(gone) + len(kept) + len(remove) - deleted}
     if d.get("import"):
         result["import"] = d["import"]
     return [ev.id for ev in group], result
@@ -1246,7 +1269,8 @@ def _undo_decision(tx: Transaction, event: AuditEvent) -> tuple[list[int], dict[
             authors = _others_memos(session, coding, me)
             if authors:
                 raise _memos_kept(session, event, coding, authors)
-            session.delete(coding)  # the coding the accept made
+            if not _delete_coding(session, coding):  # the coding the accept made; removed meanwhile: gone
+                count = 0
             done.append(made)
         else:
             count = 0
@@ -1266,6 +1290,8 @@ def _undo_consensus(tx: Transaction, event: AuditEvent) -> tuple[list[int], dict
     type ``UNDONE_SEGMENT``. Skipped when a consensus recorded on the turn since still stands."""
     session, me, d = tx.session, tx.user, event.detail or {}
     segment = session.get(Segment, int(event.target_id))
+    if segment is not None:  # a consensus being recorded on the turn now: wait for it, then see it
+        lock_segment(session, segment.id)
     on_turn = (AuditEvent.action == "consensus", AuditEvent.target_type == "segment",
                AuditEvent.target_id == event.target_id)
     newer = list(session.scalars(select(AuditEvent).where(*on_turn, AuditEvent.id > event.id).order_by(AuditEvent.id)))
@@ -1275,7 +1301,7 @@ def _undo_consensus(tx: Transaction, event: AuditEvent) -> tuple[list[int], dict
     now = sorted({c for c in session.scalars(select(Coding.code_id).where(
         Coding.segment_id == int(event.target_id), Coding.coder_id == coder_id))})
     if segment is None or later or now != sorted(d.get("after") or []):
-        who = (later[-1].detail or {}).get("by") if later else None
+        who = _consensus_changed_by(session, event, later[-1] if later else None)
         raise _Skipped(WorkbenchError(
             f"cannot undo consensus (audit event {event.id}): {who or 'someone'} has recorded another consensus on "
             f"turn {d.get('turn')} of {d.get('source')!r} since, which stays; it is skipped ({_AGAIN})",
@@ -1311,6 +1337,30 @@ def _undo_consensus(tx: Transaction, event: AuditEvent) -> tuple[list[int], dict
     return [event.id], {"source": d.get("source"), "turn": d.get("turn"), "code": ",".join(restored),
                         "consensus": None if first and not restored else restored,
                         "undone": sorted(d.get("after") or []), "memos": memos, "codings": len(step)}
+
+
+def _consensus_changed_by(session: Session, event: AuditEvent, later: AuditEvent | None) -> str | None:
+    """Who changed the turn's consensus since ``event``: the user of the newest consensus recorded
+    on it since (``later``), else of the newest change to the turn's konsensus codings since (a
+    ``code``/``uncode`` entry of the konsensus coder there, e.g. ``uncode --coder konsensus``, or a
+    codebook merge that moved one of its codes); None when the audit trail does not say."""
+    if later is not None:
+        by = (later.detail or {}).get("by")
+        return by or session.scalar(select(User.name).where(User.id == later.user_id))
+    d = event.detail or {}
+    rows = session.execute(select(AuditEvent.action, AuditEvent.detail, User.name)
+                           .join(User, AuditEvent.user_id == User.id)
+                           .where(AuditEvent.id > event.id, AuditEvent.action.in_(("code", "uncode", "merge_codes")))
+                           .order_by(AuditEvent.id.desc()).limit(5000))
+    after = set(d.get("after") or [])
+    for action, detail, name in rows:
+        e = detail or {}
+        if action == "merge_codes":
+            if e.get("old") in after:
+                return name
+        elif e.get("coder") == CONSENSUS_CODER and e.get("source") == d.get("source") and e.get("turn") == d.get("turn"):
+            return name
+    return None
 
 
 def _withdrawn_turn(session: Session, event: AuditEvent) -> tuple[str, Any] | None:

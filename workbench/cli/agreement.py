@@ -99,16 +99,21 @@ def agreement(ctx: click.Context, coders: str | None, codes: str | None, unit: s
             echo_json(rows)
             return
         if not rows:
-            click.echo("Ingen uenighet: koderne har satt de samme kodene på alle turene de begge har kodet.")
+            everyone = "de begge" if len(set(names)) == 2 else "alle koderne"
+            click.echo(f"Ingen uenighet: koderne har satt de samme kodene på alle turene {everyone} har kodet.")
             return
         for r in rows:
             who = f" {r['speaker']}:" if r["speaker"] else ""
             click.echo(f"{r['source']} tur {r['turn']}{who} {' '.join(r['text'].split())}")
             for coder, ids in r["codes"].items():
                 click.echo(f"    {coder}: {', '.join(ids) or '(ingen)'}")
+            if r.get("consensus") is not None:
+                click.echo(f"    ✓ omforent: {', '.join(r['consensus']) or 'ingen kode'}")
         from ..ui.format import count_noun
 
-        click.echo(f"{count_noun(len(rows), 'tur', 'turer')} med uenighet. Registrer enigheten med "
+        done = sum(r.get("consensus") is not None for r in rows)
+        click.echo(f"{count_noun(len(rows), 'tur', 'turer')} med uenighet, {done} av {len(rows)} med registrert "
+                   "konsensus (✓ omforent). Registrer enigheten med "
                    "`workbench agreement --consensus KILDE TUR KODER`.")
         return
 
@@ -126,8 +131,12 @@ def agreement(ctx: click.Context, coders: str | None, codes: str | None, unit: s
     o = result["overall"]
     click.echo(f"Samlet: enheter {o['units']}  prosent {_fmt(o['percent'])}  kappa {_fmt(o['kappa'])}  "
                f"alfa {_fmt(o['alpha'])}")
+    many = len(result["coders"]) > 2
+    if many:  # Cohen's kappa compares two coders: its column is "–" throughout, not undefined
+        click.echo("Kappa (Cohens) beregnes bare for to kodere; bruk alfa for tre eller flere.")
     if any(r["alpha"] is None for r in result["codes"]):
-        click.echo("– = udefinert: koden har samme verdi i alle enheter hos alle koderne.")
+        column = " i alfa-kolonnen" if many else ""
+        click.echo(f"–{column} = udefinert: koden har samme verdi i alle enheter hos alle koderne.")
 
 
 def _summary(result: dict) -> list[str]:

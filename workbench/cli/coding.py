@@ -266,11 +266,16 @@ def undo(ctx: click.Context, since: int | None) -> None:
     """Undo your newest coding action not undone yet (a coding applied or removed, a suggestion
     accepted or rejected, a CSV import, a consensus recorded), from any window; a removed coding
     comes back with its id and memos, and all codings one `uncode` removed come back together.
-    An action that cannot be taken back (changed by someone since) is skipped, saying why. Run it
-    again to go further back."""
-    from ..coding import undo_last
+    An action that cannot be taken back (changed by someone since) is skipped, saying why on
+    stderr ("Hoppet over: ..."), with exit code 0: it counts as dealt with. Run it again to go
+    further back; nothing left to undo is an error (exit code 1)."""
+    from ..coding import UndoSkipped, undo_last
 
-    done = undo_last(open_db(ctx), user=acting_user(ctx), since=since)
+    try:
+        done = undo_last(open_db(ctx), user=acting_user(ctx), since=since)
+    except UndoSkipped as exc:  # the step is used up (audited as skipped): a notice, not a failure
+        click.echo(f"Hoppet over: {exc}", err=True)
+        return
     kept = f" ({done['kept']} står, fordi de er fjernet siden eller har andres notater)" if done.get("kept") else ""
     if done["action"] == "consensus":
         now = done["consensus"]

@@ -333,6 +333,21 @@ def get_or_create_user(session: Session, name: str) -> User:
     return user
 
 
+def lock_segment(session: Session, segment_id: int) -> None:
+    """Serialise the writers of one turn: call it at the start of a transaction that reads a
+    turn's codings and then changes them (a consensus replaced, the codings of a code removed),
+    before that read. On PostgreSQL (READ COMMITTED) it locks the segment row (``FOR NO KEY
+    UPDATE``, which a plain coding insert's foreign-key check does not wait for): a second such
+    writer of the same turn waits until the first has committed, and then reads what it stored.
+    A no-op on SQLite, where every write transaction holds the database's write lock from its
+    start (``BEGIN IMMEDIATE``, :func:`_sqlite_begin`)."""
+    from .models import Segment
+
+    if session.get_bind().dialect.name == "sqlite":
+        return
+    session.execute(select(Segment.id).where(Segment.id == segment_id).with_for_update(key_share=True))
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     dbapi_conn.isolation_level = None  # transactions are begun by _sqlite_begin, not by pysqlite
     cur = dbapi_conn.cursor()
