@@ -87,12 +87,12 @@ def test_docx_has_captioned_word_tables(corpus, tmp_path):
     assert [c.text for c in t.rows[0].cells] == ["Aktør", "Fase", "Kode", "Kode-ID", "Segmenter",
                                                   "Talere", "Kilder", "Andel"]
     assert [c.text for c in t.rows[1].cells] == ["prosjektleder", "fase 1", "Kontraktsform", "kontrakt",
-                                                  "1", "1", "1", "50,0 %"]
+                                                  "1", "1", "1", "50,0\u00a0%"]  # no-break space
     cooc = doc.tables[4]
     assert [c.text for c in cooc.rows[1].cells] == ["Hybrid kontrakt", "Relasjonell kontrakt", "2"]
     change = [[c.text for c in r.cells] for r in doc.tables[3].rows]
-    assert ["statsforvalter", "Kontraktsform", "50,0 %", "–", "–"] in change  # no fase 2 turns
-    assert ["prosjektleder", "– Relasjonell kontrakt", "50,0 %", "0,0 %", "-50,0"] in change
+    assert ["statsforvalter", "Kontraktsform", "50,0\u00a0%", "–", "–"] in change  # no fase 2 turns
+    assert ["prosjektleder", "– Relasjonell kontrakt", "50,0\u00a0%", "0,0\u00a0%", "-50,0"] in change
 
 
 def test_csv_folder_and_base_name(corpus, tmp_path):

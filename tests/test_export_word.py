@@ -245,3 +245,144 @@ def test_word_exports_print_as_a4_with_whole_words(corpus, tmp_path):
     assert LONG_WORD in text and "saksbehandlingsrutinene" in text
     for word in ("Prosjektleder", "intervju_lang.txt", "statsforvalter"):
         assert word in text, word
+
+
+# -------------------------------------------------- column widths: whole headers and numbers
+
+LONG_FILE = "dialogkonferanse_fase1_gruppenotater.md"
+
+
+def text_cm(text: str, bold: bool = False) -> float:
+    """The width of ``text`` at 9 pt in DejaVu Sans (LibreOffice's fallback for Calibri, wider
+    than Calibri, Carlito and Arial) plus the cells' 2 x 0.19 cm margins."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+
+    prop = FontProperties(family="DejaVu Sans", weight="bold" if bold else "normal", size=9)
+    return TextPath((0, 0), text, prop=prop).get_extents().width / 72 * 2.54 + 0.38
+
+
+def quote_table(rows: int = 3):
+    import pandas as pd
+
+    from workbench.export.tables import Table
+
+    frame = pd.DataFrame({"Kode": ["Transaksjonell kontrakt"] * rows, "Kilde": [LONG_FILE] * rows,
+                          "Taler": ["Prosjektleder 2"] * rows, "Aktør": ["Distriktssenteret"] * rows,
+                          "Fase": ["fase 1"] * rows, "Tid/posisjon": ["avsnitt 17"] * rows,
+                          "Kodere": ["jonas, mari"] * rows, "Sitat": [LONG_QUOTE] * rows})
+    return Table("Sitater", frame, "Sitater", wrap=["Sitat"])
+
+
+def test_column_widths_keep_headers_and_numbers_whole_and_the_quote_widest():
+    import pandas as pd
+
+    from workbench.export.tables import Table
+    from workbench.export.writers import column_widths, docx_text
+
+    table = quote_table()
+    texts = [[str(v) for v in row] for row in table.frame.itertuples(index=False)]
+    for available in (25.7, 17.0):
+        widths = dict(zip(table.frame.columns, column_widths(table, texts, available)))
+        assert abs(sum(widths.values()) - available) < 0.01
+        others = [w for c, w in widths.items() if c != "Sitat"]
+        assert widths["Sitat"] == max(widths.values()) and widths["Sitat"] >= 1.5 * max(others), widths
+        for col, w in widths.items():
+            assert w >= max(text_cm(word, bold=True) for word in col.split()), (col, w)
+    # a wide matrix of shares: every header word and every "21,7 %" on one line
+    frame = pd.DataFrame({"Kode": ["Kritiske variabler i samarbeidsdrevet planlegging"] * 2,
+                          **{name: [0.217, 1.0] for name in ("Segmenter", "Talere", "Fase", "Kodere",
+                                                              "kommunedirektør", "Distriktssenteret")}})
+    shares = Table("Andeler", frame, "Andeler", percent=[c for c in frame.columns if c != "Kode"])
+    texts = [["Kritiske variabler i samarbeidsdrevet planlegging"] + ["21,7 %", "100,0 %"][i:i + 1] * 6
+             for i in range(2)]
+    widths = column_widths(shares, texts, 17.0)
+    for col, w in zip(frame.columns, widths):
+        assert w >= text_cm(col, bold=True) or col == "Kode", (col, w)
+        if col != "Kode":
+            assert w >= text_cm(docx_text("100,0 %")), (col, w)
+    assert docx_text("21,7 %") == "21,7\u00a0%"
+
+
+@pytest.fixture
+def long_file(corpus):
+    """The corpus plus a quote from a source with a 39-character file name."""
+    with corpus.transaction(user="anna") as tx:
+        s = tx.session
+        src = Source(file_name=LONG_FILE, content_hash=LONG_FILE, canonical_text=LONG_QUOTE, format="md",
+                     kind="dokument", phase="fase 1", pilot="Midt-Finnmark", county="Finnmark")
+        s.add(src)
+        s.flush()
+        seg = Segment(source_id=src.id, index=1, start_char=0, end_char=len(LONG_QUOTE),
+                      word_count=len(LONG_QUOTE.split()))
+        s.add(seg)
+        s.flush()
+        s.add(Coding(segment_id=seg.id, code_id="kapasitet", coder_id=tx.user.id, start_char=0,
+                     end_char=len(LONG_QUOTE), origin="manual"))
+    return corpus
+
+
+def grid_cm(table) -> list[float]:
+    from docx.oxml.ns import qn
+
+    return [int(g.get(qn("w:w"))) / 1440 * 2.54 for g in table._tbl.tblGrid.findall(qn("w:gridCol"))]
+
+
+def test_word_quote_column_is_the_widest_and_headers_and_shares_fit(long_file, tmp_path):
+    import docx
+
+    doc = docx.Document(export_tables(long_file, tmp_path / "t.docx", format="docx", charts=False)[0])
+    for t in doc.tables:
+        head = [c.text for c in t.rows[0].cells]
+        widths = grid_cm(t)
+        for col, w in zip(head, widths):
+            assert w >= max(text_cm(word, bold=True) for word in col.split()), (head, col, w)
+        for row in t.rows[1:]:
+            for cell, w in zip(row.cells, widths):
+                if cell.text.endswith("%"):
+                    assert "\u00a0%" in cell.text and w >= text_cm(cell.text), (cell.text, w)
+    quotes = doc.tables[-1]
+    head = [c.text for c in quotes.rows[0].cells]
+    widths = grid_cm(quotes)
+    assert head[widths.index(max(widths))] == "Sitat"
+    assert widths[head.index("Sitat")] >= 1.5 * sorted(widths)[-2]
+    cells = [r.cells[head.index("Kilde")].text for r in quotes.rows[1:]]
+    assert "dialogkonferanse_\u200bfase1_\u200bgruppenotater.\u200bmd" in cells  # wraps at "_"
+    assert "intervju_lang.txt" in cells  # what fits is left alone
+
+
+def test_codebook_word_table_keeps_code_ids_whole(tmp_path):
+    import docx
+
+    from workbench.codebook.export import export_codebook
+    from workbench.codebook.schema import CodeSpec
+
+    specs = [CodeSpec(id="kontrakt", label="Kontraktstyper", depth=0, codable=False),
+             CodeSpec(id="kontrakt.transaksjonell", label="Transaksjonell kontrakt", parent="kontrakt",
+                      depth=1, definition="Avtalen som transaksjon.", examples=["Vi leverer."]),
+             CodeSpec(id="kontrakt.transaksjonell.kortsiktig_leveranseavtale", label="Kortsiktig",
+                      parent="kontrakt.transaksjonell", depth=2, definition="Kort.")]
+    doc = docx.Document(str(export_codebook(specs, "docx", tmp_path / "k.docx")))
+    t = doc.tables[0]
+    widths = grid_cm(t)
+    assert abs(sum(widths) - 17.0) < 0.01
+    assert widths[0] >= text_cm("(kontrakt.transaksjonell)")
+    assert all(w >= text_cm(h, bold=True) for h, w in zip([c.text for c in t.rows[0].cells], widths))
+    kode = [r.cells[0].text for r in t.rows[1:]]
+    assert kode[0] == "Transaksjonell kontrakt\n(kontrakt.transaksjonell)"
+    # an id too long for the column may wrap after its dots, never inside a word
+    assert kode[1] == "Kortsiktig\n(kontrakt.\u200btransaksjonell.\u200bkortsiktig_leveranseavtale)"
+
+
+def test_word_quote_table_prints_with_whole_headers_and_shares(long_file, tmp_path):
+    report = export_tables(long_file, tmp_path / "t.docx", format="docx", charts=False)[0]
+    pages, _ = to_pdf(report, tmp_path)
+    lines = [line.strip() for p in pages for line in p.extract_text().splitlines()]
+    assert "%" not in lines  # no share broken before its per cent sign
+    import docx
+
+    tokens = " ".join(lines).split()
+    heads = [c.text for t in docx.Document(report).tables for c in t.rows[0].cells]
+    for word in {w for h in heads for w in h.split()}:
+        wanted = sum(h.split().count(word) for h in heads)
+        assert tokens.count(word) >= wanted, word  # every header word whole ("Segmenter", not "Segmen ter")

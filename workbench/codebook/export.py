@@ -93,12 +93,39 @@ def export_md(specs: list[CodeSpec], path: str | Path, title: str | None = None)
     return path
 
 
+# The Word appendix on A4 portrait, 17 cm between the margins: the Kode column as wide as its
+# longest word (a code id such as "(kontrakt.transaksjonell)"), at most KODE_MAX_CM; the four
+# text columns share the rest.
+LINE_CM = 17.0
+KODE_MAX_CM = 5.5
+
+
+def _id_breaks(rows: list[CodeSpec]) -> dict[str, str]:
+    """Each code id as written in the Word table: an id too long for KODE_MAX_CM gets a
+    zero-width space after each "." so Word and LibreOffice wrap it there, not inside a word."""
+    from ..export.writers import _text_cm
+
+    return {s.id: s.id.replace(".", ".\u200b") if _text_cm(len(s.id) + 2) > KODE_MAX_CM else s.id
+            for s in rows}
+
+
+def codebook_widths(first_column: list[str]) -> list[float]:
+    """Column widths (cm) of a codebook table whose Kode cells read ``first_column``."""
+    from ..export.writers import _HEAD_CHAR_CM, _PAD_CM, _longest_word, _text_cm
+
+    word = max([_longest_word(t) for t in first_column] + [0])
+    kode = min(KODE_MAX_CM, max(len(HEADERS[0]) * _HEAD_CHAR_CM + _PAD_CM, _text_cm(word)))
+    return [kode] + [(LINE_CM - kode) / (len(HEADERS) - 1)] * (len(HEADERS) - 1)
+
+
 def export_docx(specs: list[CodeSpec], path: str | Path, title: str | None = None) -> Path:
     from docx import Document
     from docx.shared import Pt
 
-    from ..export.writers import set_page
+    from ..export.writers import fix_widths, set_page
 
+    ids = _id_breaks([s for _, rows in themes(specs) for s in rows])
+    widths = codebook_widths([f"{s.label} ({ids[s.id]})" for _, rows in themes(specs) for s in rows])
     path = Path(path)
     x = clean_text  # Word's XML cannot hold control characters (a codebook loaded before validation
     # cleaned them): line breaks become newlines, the rest is left out, never a traceback
@@ -122,7 +149,7 @@ def export_docx(specs: list[CodeSpec], path: str | Path, title: str | None = Non
             cell.paragraphs[0].add_run(text).bold = True
         for s in rows:
             cells = table.add_row().cells
-            cells[0].text = x(f"{s.label}\n({s.id})")
+            cells[0].text = x(f"{s.label}\n({ids[s.id]})")
             cells[1].text = x(s.definition)
             cells[2].text = x(s.inclusion)
             cells[3].text = x(s.exclusion)
@@ -131,6 +158,7 @@ def export_docx(specs: list[CodeSpec], path: str | Path, title: str | None = Non
                 for par in c.paragraphs:
                     for run in par.runs:
                         run.font.size = Pt(9)
+        fix_widths(table, widths)
     doc.save(str(path))
     return path
 

@@ -1,9 +1,16 @@
-"""Charts beside the tables: heatmap actor x code per phase, bars per phase (matplotlib, Agg)."""
+"""Charts beside the tables: heatmap actor x code per phase, bars per phase (matplotlib, Agg).
+
+Long labels (a 130-character code label, a phase named after two pilots) are wrapped with
+``textwrap`` and shortened with "…" after a few lines; the figure grows with the number and
+length of the labels, the layout is matplotlib's constrained layout and the PNG is saved with
+``bbox_inches="tight"``, so no text is cut off and matplotlib has nothing to warn about."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..access import requires
@@ -11,6 +18,17 @@ from ..analysis import theme_matrix
 from ..analysis.aggregate import UNKNOWN, natural_key
 from ..store import Database
 from .tables import display_label, slug
+
+# Sizes in inches for a 9 pt tick label: a character is at most this wide (DejaVu Sans averages
+# less, so the estimate errs on the roomy side) and a line this high.
+_CHAR_IN = 0.075
+_LINE_IN = 0.16
+CODE_CHARS = 32    # heatmap code labels wrap at this many characters ...
+CODE_LINES = 2     # ... over at most this many lines, then end in "…"
+ACTOR_CHARS = 22
+PHASE_CHARS = 30   # legend entries (phase names)
+BAR_LINES = 3      # bar chart category labels and legend entries
+TICK_SIZE = 9
 
 
 def _pyplot():
@@ -22,48 +40,116 @@ def _pyplot():
     return plt
 
 
+def wrap_label(text: object, width: int, lines: int = CODE_LINES) -> str:
+    """``text`` wrapped at ``width`` characters on at most ``lines`` lines; what does not fit is
+    cut (at a word where one ends in the second half of the last line) and marked with "…"."""
+    text = " ".join(str(text).split())
+    parts = textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+    if len(parts) > lines:
+        rest = " ".join(parts[lines - 1:])
+        cut = rest[:width - 1]
+        space = cut.rfind(" ")
+        if space >= width // 2:
+            cut = cut[:space]
+        parts = parts[:lines - 1] + [cut.rstrip() + "…"]
+    return "\n".join(parts)
+
+
+def _distinct(names: list, width: int, lines: int) -> list[str]:
+    """Wrapped names, given more lines when shortening would make two of them look the same."""
+    wrapped = [wrap_label(n, width, lines) for n in names]
+    if len(set(wrapped)) < len(set(map(str, names))):
+        wrapped = [wrap_label(n, width, 12) for n in names]
+    return wrapped
+
+
+def _extent(labels: list[str]) -> tuple[int, int]:
+    """(longest line in characters, most lines) of already wrapped labels."""
+    lines = [line for label in labels for line in label.split("\n")] or [""]
+    return max(len(line) for line in lines), max((label.count("\n") + 1 for label in labels), default=1)
+
+
+def _title(text: str, fig_width_in: float) -> str:
+    """A title wrapped to the figure's width (11 pt: about 0.1 inch a character)."""
+    return wrap_label(text, max(30, int(fig_width_in / 0.1)), lines=3)
+
+
+def _save(fig, target: Path) -> None:
+    fig.savefig(target, dpi=150, bbox_inches="tight", pad_inches=0.15)
+
+
+def suppression_note(k) -> str:
+    return f" (celler med færre enn {k} talere er skjult)"
+
+
 @requires("export")
 def heatmaps(db: Database, folder: Path, prefix: str = "", **kw) -> list[Path]:
-    """One PNG per phase: codes (rows) x actors (columns), colour and text = share."""
+    """One PNG per phase: codes (rows) x actors (columns), colour and text = share.
+
+    A shown zero reads "0"; a cell hidden by suppression is hatched and reads "<k" (and the title
+    says which cells are hidden); a cell without data reads "–"."""
     m = theme_matrix(db, by=("actor", "phase"), fill=True, **kw)
     if m.empty:
         return []
     plt = _pyplot()
+    from matplotlib.patches import Rectangle
+
     out = []
+    k = m.attrs.get("suppressed_k")
     for phase in sorted(set(m["phase"]), key=natural_key):
         p = m[m["phase"] == phase]
         actors = sorted(set(p["actor"]), key=natural_key)
         codes = list(pd.unique(p["code"]))
         info = p.drop_duplicates("code").set_index("code")
-        grid = (p.pivot_table(index="code", columns="actor", values="share", aggfunc="first",
-                              dropna=False).reindex(index=codes, columns=actors).fillna(0.0))
-        k = m.attrs.get("suppressed_k")
-        hidden = None
+        raw = (p.pivot_table(index="code", columns="actor", values="share", aggfunc="first",
+                             dropna=False).reindex(index=codes, columns=actors).astype(float))
+        hidden = pd.DataFrame(False, index=codes, columns=actors)
         if k is not None and "suppressed" in p.columns:
             hidden = (p.pivot_table(index="code", columns="actor", values="suppressed", aggfunc="first",
                                     dropna=False).reindex(index=codes, columns=actors)
                       .fillna(False).astype(bool))
-            grid = grid.mask(hidden, 0.0)
-        fig, ax = plt.subplots(figsize=(1.2 + 1.1 * len(actors) + 2.5, 1.2 + 0.35 * len(codes)))
-        im = ax.imshow(grid.to_numpy(), cmap="Blues", vmin=0, vmax=max(0.01, float(grid.max().max())),
-                       aspect="auto")
-        ax.set_xticks(range(len(actors)), actors, rotation=35, ha="right")
-        ax.set_yticks(range(len(codes)),
-                      [display_label(info.at[c, "label"], info.at[c, "level"]) for c in codes])
+        missing = raw.isna().to_numpy() & ~hidden.to_numpy()
+        blank = hidden.to_numpy() | raw.isna().to_numpy()
+        grid = np.ma.masked_array(raw.fillna(0.0).to_numpy(), mask=blank)
+        top = max(0.01, float(grid.max()) if grid.count() else 0.0)
+
+        ylabels = [wrap_label(display_label(info.at[c, "label"], info.at[c, "level"]), CODE_CHARS)
+                   for c in codes]
+        xlabels = [wrap_label(a, ACTOR_CHARS) for a in actors]
+        y_chars, y_lines = _extent(ylabels)
+        x_chars, x_lines = _extent(xlabels)
+        row_in = max(0.32, y_lines * _LINE_IN + 0.08)
+        col_in = 0.85
+        width = y_chars * _CHAR_IN + col_in * max(1, len(actors)) + 1.6
+        # rotated 35 degrees, an actor label takes about 0.6 of its length in height
+        height = 1.3 + row_in * max(1, len(codes)) + x_chars * _CHAR_IN * 0.6 + x_lines * _LINE_IN
+        title = f"Andel av aktørens segmenter med koden, {phase}"
+        if hidden.to_numpy().any():
+            title += suppression_note(k)
+
+        fig, ax = plt.subplots(figsize=(max(5.0, width), max(3.0, height)), layout="constrained")
+        cmap = plt.get_cmap("Blues").with_extremes(bad="white")
+        im = ax.imshow(grid, cmap=cmap, vmin=0, vmax=top, aspect="auto")
+        ax.set_xticks(range(len(actors)), xlabels, rotation=35, ha="right", rotation_mode="anchor",
+                      fontsize=TICK_SIZE)
+        ax.set_yticks(range(len(codes)), ylabels, fontsize=TICK_SIZE)
         for i in range(len(codes)):
             for j in range(len(actors)):
-                v = grid.iat[i, j]
-                if hidden is not None and hidden.iat[i, j]:
-                    ax.text(j, i, f"<{k}", ha="center", va="center", fontsize=7, color="grey")
-                elif v > 0:
-                    ax.text(j, i, f"{v * 100:.0f} %", ha="center", va="center", fontsize=7,
-                            color="white" if v > 0.6 * grid.max().max() else "black")
-        ax.set_title(f"Andel av aktørens segmenter med koden, {phase}")
+                if hidden.iat[i, j]:
+                    ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///",
+                                           edgecolor="lightgrey", linewidth=0))
+                    ax.text(j, i, f"<{k}", ha="center", va="center", fontsize=7, color="dimgrey")
+                elif missing[i, j]:
+                    ax.text(j, i, "–", ha="center", va="center", fontsize=7, color="dimgrey")
+                else:
+                    v = float(grid[i, j])
+                    ax.text(j, i, f"{v * 100:.0f} %" if v > 0 else "0", ha="center", va="center",
+                            fontsize=7, color="white" if v > 0.6 * top else "black")
+        ax.set_title(_title(title, max(5.0, width)), fontsize=11)
         fig.colorbar(im, ax=ax, label="Andel", format=lambda x, _: f"{x * 100:.0f} %")
-        fig.tight_layout()
         name = "uten_fase" if phase == UNKNOWN else slug(str(phase))
         target = Path(folder) / f"{prefix}heatmap_{name}.png"
-        fig.savefig(target, dpi=150)
+        _save(fig, target)
         plt.close(fig)
         out.append(target)
     return out
@@ -79,7 +165,8 @@ def phase_bars(db: Database, folder: Path, prefix: str = "", **kw) -> list[Path]
     """Grouped bars: for each top-level code, the share of each phase's segments carrying it.
 
     A bar hidden by suppression is drawn as "<k" at the axis; when every bar is hidden (or
-    nothing is coded) the chart says so in Norwegian instead of showing empty axes."""
+    nothing is coded) the chart says so in Norwegian instead of showing empty axes. The legend
+    (phases) stands to the right of the axes, so it never covers a bar."""
     m = theme_matrix(db, by=("phase",), fill=True, **kw)
     if m.empty:
         return []
@@ -89,36 +176,43 @@ def phase_bars(db: Database, folder: Path, prefix: str = "", **kw) -> list[Path]
     labels = top.drop_duplicates("code").set_index("code")["label"]
     k = m.attrs.get("suppressed_k")
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(max(6, 1.0 + 0.9 * len(codes) * max(1, len(phases)) / 2), 4.5))
-    width = 0.8 / max(1, len(phases))
+    group_in = max(1.6, 0.4 * len(phases))
+    chars = min(30, max(12, int(group_in / _CHAR_IN)))
+    xlabels = _distinct([labels[c] for c in codes], chars, BAR_LINES)
+    legend = _distinct(phases, PHASE_CHARS, BAR_LINES)
+    _, x_lines = _extent(xlabels)
+    legend_chars, _ = _extent(legend + ["Fase"])
+    width = 1.2 + group_in * max(1, len(codes)) + legend_chars * _CHAR_IN + 0.8
+    fig, ax = plt.subplots(figsize=(max(6.0, width), 4.0 + x_lines * _LINE_IN), layout="constrained")
+    bar = 0.8 / max(1, len(phases))
     shown = hidden_bars = 0
-    for n, phase in enumerate(phases):
+    for n, (phase, name) in enumerate(zip(phases, legend)):
         rows = top[top["phase"] == phase].set_index("code").reindex(codes)
         values = rows["share"].astype(float).fillna(0)  # (a suppressed share is drawn as no bar)
         hidden = (rows["suppressed"].fillna(False).astype(bool) if k is not None and "suppressed" in rows
                   else pd.Series(False, index=rows.index))
-        xs = [i + n * width - 0.4 + width / 2 for i in range(len(codes))]
-        ax.bar(xs, values * 100, width, label=str(phase))
+        xs = [i + n * bar - 0.4 + bar / 2 for i in range(len(codes))]
+        ax.bar(xs, values * 100, bar, label=name)
         for x, is_hidden in zip(xs, hidden):
             if is_hidden:
                 ax.text(x, 0, f"<{k}", ha="center", va="bottom", fontsize=7, color="grey", rotation=90)
         shown += int(((values > 0) & ~hidden).sum())
         hidden_bars += int(hidden.sum())
     top_value = float(top["share"].astype(float).fillna(0).max()) * 100 if len(top) else 0.0
-    ax.set_ylim(0, max(1.0, top_value * 1.1))  # never a negative axis
+    ax.set_ylim(0, max(1.0, top_value * 1.1))  # never a negative axis; headroom over the tallest
     if not shown:
         note = (ALL_HIDDEN if hidden_bars == len(codes) * len(phases) else
                 NONE_SHOWN if hidden_bars else NOTHING_CODED).format(k=k)
         ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", va="center", fontsize=11,
                 color="dimgrey", wrap=True)
         ax.set_yticks([])
-    ax.set_xticks(range(len(codes)), [labels[c] for c in codes], rotation=30, ha="right")
+    ax.set_xticks(range(len(codes)), xlabels, fontsize=TICK_SIZE)
     ax.set_ylabel("Andel av segmentene i fasen (%)")
-    ax.set_title("Koder per fase" + (f" (celler med færre enn {k} talere er skjult)" if hidden_bars else ""))
-    ax.legend(title="Fase")
-    fig.tight_layout()
+    title = "Koder per fase" + (suppression_note(k) if hidden_bars else "")
+    ax.set_title(_title(title, max(6.0, width)))
+    fig.legend(title="Fase", loc="outside right upper", fontsize=TICK_SIZE)
     target = Path(folder) / f"{prefix}koder_per_fase.png"
-    fig.savefig(target, dpi=150)
+    _save(fig, target)
     plt.close(fig)
     return [target]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -299,50 +300,146 @@ _QUOTE_MIN_CM = 5.0  # a quote column narrower than this goes to a landscape pag
 _TWIPS_PER_CM = 1440 / 2.54
 
 
+# Headers and numbers must never break, so they are measured for the widest common fallback
+# font (DejaVu Sans, which LibreOffice uses where Calibri and Carlito are missing)
+_HEAD_CHAR_CM = 0.22  # a bold 9 pt header character
+_DIGIT_CM = 0.19      # a 9 pt digit, comma or per cent sign
+_TEXT_CAP = 40       # no column is made wider than 40 characters for one word or line
+_QUOTE_RATIO = 1.5   # the quote column at least this many times as wide as any other
+NBSP = "\u00a0"
+_NUMBER = re.compile(r"^[<>≤≥+\-−]?\s?[0-9][0-9 \u00a0.,]*(?:\u00a0?%)?$|^[–-]$")
+
+
 def _text_cm(chars: int) -> float:
     return chars * _CHAR_CM + _PAD_CM
 
 
+def _words(text: str) -> list[str]:
+    """The words of a cell as Word breaks lines: at spaces and line breaks, never at a no-break
+    space (str.split() would split "21,7\u00a0%")."""
+    return [w for w in re.split(r"[ \t\r\n\u200b]+", str(text)) if w]
+
+
 def _longest_word(text: str) -> int:
-    return max((len(w) for w in str(text).split()), default=0)
+    return max((len(w) for w in _words(text)), default=0)
+
+
+def docx_text(text: str) -> str:
+    """A cell's text as written to Word: "21,7 %" with a no-break space, so a share never wraps
+    between the number and its per cent sign."""
+    return text.replace(" %", NBSP + "%")
+
+
+def break_long_words(text: str, width_cm: float) -> str:
+    """``text`` with a zero-width space after each ".", "_" and "/" of a word too long for a
+    column ``width_cm`` wide (a file name, a code id), so Word and LibreOffice wrap it there
+    instead of at an arbitrary letter; text that fits is left as it is."""
+    if not text or _text_cm(_longest_word(text)) <= width_cm:
+        return text
+    return " ".join(re.sub(r"([._/])(?=\w)", "\\1\u200b", w) if _text_cm(len(w)) > width_cm else w
+                    for w in text.split(" "))
+
+
+def _is_number_column(table: Table, column, values: list[str]) -> bool:
+    if column in table.percent or column in table.signed_percent:
+        return True
+    if column in table.frame.columns and pd.api.types.is_numeric_dtype(table.frame[column]):
+        return True
+    shown = [v for v in values if v]
+    return bool(shown) and all(_NUMBER.match(v) for v in shown)
+
+
+def _bounds(table: Table, texts: list[list[str]]) -> tuple[list[float], list[float], list[float]]:
+    """Per column (cm): ``hard`` what must never break (the header's longest word; for a column of
+    numbers its longest value), ``soft`` the longest word of the column (capped), ``want`` its
+    longest text (capped)."""
+    hard, soft, want = [], [], []
+    sample = texts[:2000]
+    for i, col in enumerate(table.frame.columns):
+        values = [row[i] for row in sample]
+        head = max(_MIN_CM, _longest_word(str(col)) * _HEAD_CHAR_CM + _PAD_CM)
+        if _is_number_column(table, col, values):
+            hard.append(max(head, max((len(v) for v in values), default=0) * _DIGIT_CM + _PAD_CM))
+        else:
+            hard.append(head)
+        word = max((_longest_word(v) for v in values), default=0)
+        soft.append(max(hard[-1], _text_cm(min(word, _TEXT_CAP))))
+        longest = max((len(line) for v in values for line in str(v).split("\n")), default=0)
+        want.append(max(soft[-1], _text_cm(min(longest, _TEXT_CAP))))
+    return hard, soft, want
 
 
 def _least_and_wanted(table: Table, texts: list[list[str]]) -> tuple[list[float], list[float]]:
     """Per column: the width of its longest word (header included) and of its longest text."""
-    least, want = [], []
-    sample = texts[:2000]
-    for i, col in enumerate(str(c) for c in table.frame.columns):
-        values = [row[i] for row in sample]
-        word = max([_longest_word(col)] + [_longest_word(v) for v in values])
-        longest = max([len(col)] + [len(v) for v in values])
-        least.append(max(_MIN_CM, _text_cm(min(word, 40))))
-        want.append(max(least[-1], _text_cm(min(longest, 40))))
-    return least, want
+    _, soft, want = _bounds(table, [[docx_text(v) for v in row] for row in texts])
+    return soft, want
+
+
+def _capped(low: list[float], high: list[float], test, top: float) -> list[float]:
+    """``max(low, min(high, cap))`` per column for the largest cap in [0, top] that passes
+    ``test`` (bisection; the widths at cap 0, that is ``low``, when none does)."""
+    def at(cap: float) -> list[float]:
+        return [max(lo, min(hi, cap)) for lo, hi in zip(low, high)]
+
+    if test(at(top)):
+        return at(top)
+    lo, hi = 0.0, top
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if test(at(mid)) else (lo, mid)
+    return at(lo)
 
 
 def column_widths(table: Table, texts: list[list[str]], available_cm: float) -> list[float]:
-    """Column widths in cm from the content: every column at least as wide as its longest word
-    (no word broken in two), short numeric columns narrow, and the long text columns
-    (``table.wrap``, the quote) taking what is left of the line, so they are the widest."""
-    least, want = _least_and_wanted(table, texts)
+    """Column widths in cm from the content, filling ``available_cm``.
+
+    Never narrower than a header's longest word or a number (so "Segmenter" and "21,7 %" stay on
+    one line). With a long text column (``table.wrap``, the quote), the other columns get their
+    longest word where the quote can still be the widest column by a margin (``_QUOTE_RATIO``,
+    at least ``_QUOTE_MIN_CM``) - a file name longer than that wraps in its cell - then grow
+    toward their longest text while the quote keeps half the line; the quote takes the rest.
+    Without one, the columns get their longest word (a too long word capped), then grow toward
+    their longest text. Only when the headers and numbers alone are too wide for the line is
+    every column shrunk in proportion."""
+    hard, soft, want = _bounds(table, [[docx_text(v) for v in row] for row in texts])
+    n = len(hard)
     wrap = [i for i, c in enumerate(table.frame.columns) if c in table.wrap]
-    fixed = [i for i in range(len(least)) if i not in wrap]
-    widths = list(least)
-    for i in wrap:  # room for the quote first
-        widths[i] = max(least[i], min(_QUOTE_MIN_CM, available_cm / 2))
-    if sum(widths) >= available_cm:  # cannot fit: shrink in proportion
-        return [w * available_cm / sum(widths) for w in widths]
-    # the other columns grow toward their longest text, but leave the quote half the line
-    spare = available_cm - sum(widths)
+    fixed = [i for i in range(n) if i not in wrap]
+    if sum(hard[i] for i in fixed) + _MIN_CM * len(wrap) > available_cm:  # cannot fit at all
+        low = [hard[i] if i in fixed else _MIN_CM for i in range(n)]
+        return [w * available_cm / sum(low) for w in low]
+
+    def widths_with(part: list[float]) -> list[float]:
+        out = [0.0] * n
+        for i, w in zip(fixed, part):
+            out[i] = w
+        rest = available_cm - sum(part)
+        for i in wrap:
+            out[i] = rest / len(wrap)
+        return out
+
+    f_hard = [hard[i] for i in fixed]
+    f_soft = [soft[i] for i in fixed]
+    f_want = [want[i] for i in fixed]
     if wrap:
-        spare = min(spare, max(0.0, available_cm / 2 - sum(least[i] for i in fixed)))
-    need = sum(want[i] - least[i] for i in fixed)
-    for i in fixed:
-        widths[i] += (want[i] - least[i]) * min(1.0, spare / need) if need else 0
-    rest = available_cm - sum(widths)
-    for i in wrap:  # the quote takes the rest of the line
-        widths[i] += rest / len(wrap)
-    return widths
+        def quote(part: list[float]) -> float:
+            return (available_cm - sum(part)) / len(wrap)
+
+        def readable(part: list[float]) -> bool:
+            q = quote(part)
+            return q >= min(_QUOTE_MIN_CM, available_cm / 2) and q >= _QUOTE_RATIO * max(part, default=0)
+
+        part = _capped(f_hard, f_soft, readable, max(f_soft, default=0))
+        if part == f_soft:  # every word whole: grow toward the longest text, the quote keeps half
+            part = _capped(f_soft, f_want,
+                           lambda p: readable(p) and quote(p) * len(wrap) >= available_cm / 2,
+                           max(f_want, default=0))
+        return widths_with(part)
+    if sum(f_soft) > available_cm:  # the longest words do not fit: cap the longest
+        return widths_with(_capped(f_hard, f_soft, lambda p: sum(p) <= available_cm, max(f_soft)))
+    spare = available_cm - sum(f_soft)
+    need = sum(w - s for w, s in zip(f_want, f_soft))
+    return [s + (w - s) * min(1.0, spare / need) if need else s for s, w in zip(f_soft, f_want)]
 
 
 def _is_wide(table: Table, texts: list[list[str]]) -> bool:
@@ -369,7 +466,7 @@ def set_page(section, landscape: bool = False) -> None:
         setattr(section, side, Cm(MARGIN_CM))
 
 
-def _fix_widths(t, widths_cm: list[float]) -> None:
+def fix_widths(t, widths_cm: list[float]) -> None:
     """Fixed layout with the widths in tblW, tblGrid/gridCol and every cell's tcW, so Word and
     LibreOffice keep them (no autofit)."""
     from docx.oxml import OxmlElement
@@ -413,18 +510,19 @@ def add_docx_table(doc, table: Table, number: int, available_cm: float | None = 
         run = cell.paragraphs[0].add_run(str(col))
         run.bold, run.font.size = True, size
     _repeat_header(header)
-    texts = [[fmt_cell(table, c, v) for c, v in zip(cols, values)]
+    texts = [[docx_text(fmt_cell(table, c, v)) for c, v in zip(cols, values)]
              for values in frame.itertuples(index=False)]
+    if available_cm is None:
+        available_cm = PAGE_CM[0] - 2 * MARGIN_CM
+    widths = column_widths(table, texts, available_cm) if cols else []
     for row, values in zip(rows, texts):
-        for cell, text, right in zip(row.cells, values, numeric):
+        for cell, text, right, width in zip(row.cells, values, numeric, widths):
             par = cell.paragraphs[0]
-            par.add_run(text).font.size = size
+            par.add_run(break_long_words(text, width)).font.size = size
             if right:
                 par.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     if cols:
-        if available_cm is None:
-            available_cm = PAGE_CM[0] - 2 * MARGIN_CM
-        _fix_widths(t, column_widths(table, texts, available_cm))
+        fix_widths(t, widths)
     if not len(table.frame):
         doc.add_paragraph("(ingen rader)")
     doc.add_paragraph()
