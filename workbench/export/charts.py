@@ -145,7 +145,9 @@ def heatmaps(db: Database, folder: Path, prefix: str = "", **kw) -> list[Path]:
                     v = float(grid[i, j])
                     ax.text(j, i, f"{v * 100:.0f} %" if v > 0 else "0", ha="center", va="center",
                             fontsize=7, color="white" if v > 0.6 * top else "black")
-        ax.set_title(_title(title, max(5.0, width)), fontsize=11)
+        # the title stands centred over the cells, not the figure: wrapped to the cells' width
+        # and the colour bar beside them, so that it never reaches past the figure's right edge
+        ax.set_title(_title(title, col_in * max(1, len(actors)) + 1.8), fontsize=11)
         fig.colorbar(im, ax=ax, label="Andel", format=lambda x, _: f"{x * 100:.0f} %")
         name = "uten_fase" if phase == UNKNOWN else slug(str(phase))
         target = Path(folder) / f"{prefix}heatmap_{name}.png"
