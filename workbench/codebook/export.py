@@ -94,15 +94,14 @@ def export_md(specs: list[CodeSpec], path: str | Path, title: str | None = None)
 
 
 def export_docx(specs: list[CodeSpec], path: str | Path, title: str | None = None) -> Path:
-    from docx import Document
     from docx.shared import Pt
 
-    from ..export.writers import set_page
+    from ..export.writers import new_document, set_page
 
     path = Path(path)
     x = clean_text  # Word's XML cannot hold control characters (a codebook loaded before validation
     # cleaned them): line breaks become newlines, the rest is left out, never a traceback
-    doc = Document()
+    doc = new_document(x(title or "Kodebok"))  # nb-NO, title, author, dates of its own
     set_page(doc.sections[0], landscape=False)  # A4, 2 cm margins, as the table exports
     doc.add_heading(x(title or "Kodebok"), level=0)
     for theme, rows in themes(specs):
