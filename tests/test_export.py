@@ -32,8 +32,8 @@ def test_xlsx_one_sheet_per_table_with_frozen_headers_and_percentages(corpus, tm
 
     files = export_tables(corpus, tmp_path / "rapport.xlsx", format="xlsx")
     assert files[0] == tmp_path / "rapport.xlsx"
-    assert {f.name for f in files[1:]} == {"rapport_heatmap_fase_1.png", "rapport_heatmap_fase_2.png",
-                                           "rapport_koder_per_fase.png"}
+    assert {f.name for f in files[1:]} == {"rapport_xlsx_heatmap_fase_1.png", "rapport_xlsx_heatmap_fase_2.png",
+                                           "rapport_xlsx_koder_per_fase.png"}
     assert all(f.stat().st_size > 1000 for f in files)
     wb = openpyxl.load_workbook(files[0])
     assert wb.sheetnames == SHEETS
@@ -61,7 +61,7 @@ def test_xlsx_one_sheet_per_table_with_frozen_headers_and_percentages(corpus, tm
     # 12 codings, 11 distinct (segment, applied code) pairs: fg 1 hybrid is coded by both
     assert len(quotes) - 1 == 11
     change = rows_of(wb["Endring mellom faser"])
-    assert ["prosjektleder", "Styring", 0, 0.5, 0.5] in change
+    assert ["prosjektleder", "Styring", 0, 0.5, 50] in change  # the change in percentage points
 
 
 def test_coder_filter_reaches_the_export(corpus, tmp_path):
@@ -125,8 +125,9 @@ def test_export_quotes(corpus, tmp_path):
     assert [p.text for p in doc.paragraphs if p.style.name == "Caption"] == [
         "Tabell 1: Sitater kodet «Kontraktsform» (kontrakt); aktør: prosjektleder"]  # the filter shown
     rows = [[c.text for c in r.cells] for r in doc.tables[0].rows]
-    assert rows[0] == ["Kilde", "Taler", "Aktør", "Fase", "Tid/posisjon", "Kodere", "Sitat"]
-    assert rows[2] == ["intervju_fase2.srt", "Prosjektleder 1", "prosjektleder", "fase 2", "00:00:10",
+    # «kontrakt» has subcodes: a column says which of them each quote is coded with
+    assert rows[0] == ["Kode", "Kilde", "Taler", "Aktør", "Fase", "Tid/posisjon", "Kodere", "Sitat"]
+    assert rows[2][1:] == ["intervju_fase2.srt", "Prosjektleder 1", "prosjektleder", "fase 2", "00:00:10",
                        "anna", "Handlingsplanen er mer forpliktende nå."]
     x = export_quotes(corpus, tmp_path / "q.xlsx", code="kapasitet", format="xlsx")[0]
     assert len(rows_of(openpyxl.load_workbook(x)["Sitater"])) == 2 + 3  # title row, header, quotes

@@ -32,8 +32,9 @@ def test_xlsx_keeps_formula_like_text_as_text(table, tmp_path):
     assert not [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
     assert ws["A7"].value == "vanlig tekst"
     numbers = [ws.cell(row=r, column=2) for r in range(2, 8)]
-    assert numbers[0].value == -0.5 and numbers[0].data_type == "n"
-    assert [c.value for c in numbers] == [-0.5, 0.25, 1, -2, 0, 3]
+    # a change in percentage points: the fraction -0.5 is -50 points in the cell
+    assert numbers[0].value == -50 and numbers[0].data_type == "n"
+    assert [c.value for c in numbers] == [-50, 25, 100, -200, 0, 300]
 
 
 def test_xlsx_formula_like_heading_is_text(tmp_path):
@@ -53,8 +54,8 @@ def test_csv_prefixes_formula_like_text_and_keeps_numbers(table, tmp_path):
     texts = [r[0] for r in rows[1:]]
     assert texts[:5] == ["'" + t for t in HOSTILE]
     assert texts[5] == "vanlig tekst"
-    assert float(rows[1][1]) == -0.5 and rows[1][1].startswith("-")  # a number, not text
-    assert float(rows[4][1]) == -2.0
+    assert float(rows[1][1]) == -50 and rows[1][1].startswith("-")  # a number (points), not text
+    assert float(rows[4][1]) == -200.0
     assert table.frame["Sitat"].tolist()[0] == HOSTILE[0]  # the caller's frame is not changed
 
 
@@ -75,4 +76,4 @@ def test_xlsx_quote_file_title_row_and_rows_stay_text(table, tmp_path):
     assert ws["A1"].value == table.title and ws["A1"].data_type == "s"
     assert [ws.cell(row=r, column=1).value for r in range(3, 3 + len(HOSTILE))] == HOSTILE
     assert not [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
-    assert ws["A2"].value == "Sitat" and ws.cell(row=3, column=2).number_format == "+0.0%;-0.0%;0.0%"
+    assert ws["A2"].value == "Sitat" and ws.cell(row=3, column=2).number_format == "+0.0;-0.0;0.0"

@@ -236,7 +236,7 @@ def _capture_bar_charts(monkeypatch) -> list[dict]:
 def test_bar_chart_with_every_bar_hidden_says_so(corpus, tmp_path, monkeypatch):
     seen = _capture_bar_charts(monkeypatch)
     files = export_tables(corpus, tmp_path / "skjult.xlsx", suppress=50)
-    assert tmp_path / "skjult_koder_per_fase.png" in files
+    assert tmp_path / "skjult_xlsx_koder_per_fase.png" in files
     bars = next(s for s in seen if s["file"].endswith("koder_per_fase.png"))
     assert "Alle søylene er skjult (hver bygger på færre enn 50 talere)" in bars["texts"]
     assert bars["ylim"][0] == 0  # no axis from -0.04 to 0.04
@@ -373,7 +373,7 @@ def test_an_empty_quote_export_warns_and_says_so_in_the_sheet(corpus, tmp_path):
                                              f"koder: bjorn. {out} har ingen sitater {CHECK}\n")
     sheet = openpyxl.load_workbook(out).active
     assert sheet["A1"].value == "Sitater kodet «Styring» (styring); koder: bjorn"  # the title row
-    assert sheet["A2"].value == "Kilde" and sheet["A3"].value == EMPTY
+    assert sheet["A2"].value == "Kode" and sheet["A3"].value == EMPTY
     r = invoke(corpus.url, "export", "quotes", "--code", "kapasitet", "-o", str(tmp_path / "full.xlsx"))
     assert r.exit_code == 0 and "Ingen kodede" not in r.output
 
@@ -405,7 +405,8 @@ def test_quote_caption_names_the_filters(corpus, tmp_path):
         tmp_path / "q.md").read_text(encoding="utf-8")
 
 
-QUOTE_HEADER = ["Kilde", "Taler", "Aktør", "Fase", "Tid/posisjon", "Kodere", "Sitat"]
+# (styring and kontrakt have subcodes: «Kode» says which of them a quote is coded with)
+QUOTE_HEADER = ["Kode", "Kilde", "Taler", "Aktør", "Fase", "Tid/posisjon", "Kodere", "Sitat"]
 
 
 def test_quote_workbook_has_a_title_row_naming_the_filters(corpus, tmp_path):
@@ -414,12 +415,12 @@ def test_quote_workbook_has_a_title_row_naming_the_filters(corpus, tmp_path):
     out = export_quotes(corpus, tmp_path / "q.xlsx", code="kontrakt", actor="prosjektleder", phase="Fase 2")[0]
     ws = openpyxl.load_workbook(out)["Sitater"]
     assert ws["A1"].value == "Sitater kodet «Kontraktsform» (kontrakt); aktør: prosjektleder, fase: fase 2"
-    assert ws["A1"].font.b and [str(r) for r in ws.merged_cells.ranges] == ["A1:G1"]
+    assert ws["A1"].font.b and [str(r) for r in ws.merged_cells.ranges] == ["A1:H1"]
     assert [c.value for c in ws[2]] == QUOTE_HEADER and all(c.font.b for c in ws[2])
-    assert ws.freeze_panes == "A3" and ws.auto_filter.ref == "A2:G3"  # on the header row, not the title
-    assert [c.value for c in ws[3]] == ["intervju_fase2.srt", "Prosjektleder 1", "prosjektleder", "fase 2",
+    assert ws.freeze_panes == "A3" and ws.auto_filter.ref == "A2:H3"  # on the header row, not the title
+    assert [c.value for c in ws[3]][1:] == ["intervju_fase2.srt", "Prosjektleder 1", "prosjektleder", "fase 2",
                                         "00:00:10", "anna", "Handlingsplanen er mer forpliktende nå."]
-    assert ws["G3"].alignment.wrap_text and ws["A2"].fill.fgColor.rgb.endswith("DDE4EE")  # header style
+    assert ws["H3"].alignment.wrap_text and ws["A2"].fill.fgColor.rgb.endswith("DDE4EE")  # header style
     assert ws["A1"].fill.fgColor.rgb == "00000000"
     # a workbook of several tables (export tables) keeps its header in row 1
     book = openpyxl.load_workbook(export_tables(corpus, tmp_path / "t.xlsx", charts=False)[0])

@@ -210,6 +210,7 @@ CALLS = {
     "workbench.export.tables.matrix_long": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.export.tables.matrices_per_phase": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.export.tables.phase_table": lambda db, tmp, u, m, p: m(db, user=u),
+    "workbench.export.tables.phase_tables": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.export.tables.cooccurrence_table": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.export.tables.frequency_table": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.export.tables.quote_table": lambda db, tmp, u, m, p: m(db, user=u),

@@ -285,8 +285,9 @@ def _descendants(session, code_id: str) -> set[str]:
 def release_quote(db: Database, source: Any, turn: Any, code: str, *, user: str | None = None) -> ReleasedRecord:
     """Release the quote of turn ``turn`` of ``source`` under ``code`` for the resource group.
 
-    The turn must carry the code (or one of its subcodes). The scrubbed, pseudonymised text is
-    stored as approved; releasing again returns the existing release. ``warnings`` of the record
+    The turn must carry the code (or one of its subcodes). The scrubbed, pseudonymised text of
+    the coded passage (``analysis.aggregate.quote_passage``: the part of the turn the codings of
+    the code cover, as the quote exports show it) is stored as approved; releasing again returns the existing release. ``warnings`` of the record
     (Norwegian, as the app shows them) say what the resource group can tell from the release:
     when fewer than k people (``min_cell_speakers``) have the quote's actor in its pilot, or, for
     a quote without a pilot, in the whole project, which the group sees beside the quote
@@ -315,7 +316,14 @@ def release_quote(db: Database, source: Any, turn: Any, code: str, *, user: str 
             key = speaker_key(sp.label, sp.actor, sp.organisation, sp.pilot or seg.source.pilot) if sp else None
             said = (sp.pseudonym.label if sp is not None and sp.pseudonym is not None
                     else names.get(key) if key else None)
-            row = ReleasedQuote(segment_id=seg.id, code_id=c.id, text=scrubber.scrub(seg.text),
+            from .analysis.aggregate import quote_passage
+
+            spans = [(a - seg.start_char, b - seg.start_char) for a, b in s.execute(
+                select(Coding.start_char, Coding.end_char).where(
+                    Coding.segment_id == seg.id, Coding.code_id.in_(_descendants(s, c.id)))).all()
+                if a is not None and b is not None]
+            # the coded passage, as the quote exports show it (the whole turn scrubbed, then cut)
+            row = ReleasedQuote(segment_id=seg.id, code_id=c.id, text=quote_passage(seg.text, spans, scrubber),
                                 speaker=said, actor=sp.actor if sp else None,
                                 phase=seg.source.phase, pilot=(sp.pilot if sp and sp.pilot else seg.source.pilot),
                                 released_by=tx.user.id)

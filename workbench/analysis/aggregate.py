@@ -112,6 +112,37 @@ def select_codes(tree: pd.DataFrame, codes: str | Iterable[str] | None) -> list[
     return chosen
 
 
+def resolve_code_id(tree: pd.DataFrame, code) -> str:
+    """The code id ``code`` names: the id itself, an id in other letter case ("Samarbeid.Tillit",
+    as ``select_codes`` forgives it) or a code's label ("Tillit", any case) when one code has it.
+    Anything else is NotFound (``code.not_found``) with "did you mean" over the ids and labels."""
+    import difflib
+
+    from ..store.lookup import or_list
+
+    text = str(code if code is not None else "").strip()
+    ids = [str(c) for c in tree["code"]]
+    if text in ids:
+        return text
+    for found in ([c for c in ids if c.casefold() == text.casefold()],
+                  [str(c) for c, l in zip(tree["code"], tree["label"]) if str(l).casefold() == text.casefold()]):
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            raise NotFound(f"code {text!r} names {len(found)} codes; give one of {or_list(found)}",
+                           code="code.ambiguous", code_id=text, choices=", ".join(found))
+    labels = {str(l).casefold(): str(c) for c, l in zip(tree["code"], tree["label"])}
+    close = difflib.get_close_matches(text, ids, n=3, cutoff=0.6)
+    close += [labels[l] for l in difflib.get_close_matches(text.casefold(), list(labels), n=3, cutoff=0.6)
+              if labels[l] not in close]
+    close += [c for c in difflib.get_close_matches(text.casefold(), [c.casefold() for c in ids], n=3, cutoff=0.6)
+              if c not in close and c in ids]
+    hint = f"did you mean {or_list(close[:3])}? " if close else ""
+    sample = ", ".join(ids[:3]) or "(no codebook loaded)"
+    raise NotFound(f"code {text!r} is not in the codebook; {hint}give a code id such as {sample} (or a code's label)",
+                   code="code.not_found", code_id=text, hint=", ".join(close[:3]))
+
+
 RESEARCHER_ACTORS = ("forsker",)  # the evaluators' own turns (questions, moderation)
 FILTERS = GROUPINGS  # the columns quotes and exports filter on (the dashboards' groupings)
 
@@ -678,7 +709,8 @@ def parent_overlaps(units: pd.DataFrame, siblings: pd.DataFrame, table: pd.DataF
     same segments of fewer than k speakers (a hidden co-occurrence, per pair so that the shown
     pairs cannot be subtracted); in speakers, fewer than k people who said two of the children;
     in sources, sources with two children whose speakers of them are fewer than k. Text without a
-    speaker counts none. Cells where a child is hidden by the primary rule already are left as
+    speaker counts none. Cells where a child is hidden by the primary rule already, or by this
+    rule for its own subcodes (``kontrakt`` beside a hidden ``kontrakt.formaal``), are left as
     they are (the difference cannot be formed there)."""
     from .suppress import primary
 
@@ -715,8 +747,15 @@ def parent_overlaps(units: pd.DataFrame, siblings: pd.DataFrame, table: pd.DataF
     seg = pd.to_numeric(t["segments"], errors="coerce").fillna(0).to_numpy(dtype=float)
     spk = pd.to_numeric(t["speakers"], errors="coerce").fillna(0).to_numpy(dtype=float)
     small = primary(seg, spk, k) | ~(pd.to_numeric(t["group_speakers"], errors="coerce").to_numpy(dtype=float) >= k)
-    child_hidden = {(*cell[:-1], parent[cell[-1]]) for cell, h in zip(cells, small) if h and cell[-1] in parent}
-    return np.array([cell in flagged and cell not in child_hidden for cell in cells], dtype=bool)
+    hidden = np.asarray(small, dtype=bool)
+    result = np.zeros(len(cells), dtype=bool)
+    while True:  # from the leaves up: a child hidden for its own subcodes hides the difference too
+        child_hidden = {(*cell[:-1], parent[cell[-1]]) for cell, h in zip(cells, hidden | result)
+                        if h and cell[-1] in parent}
+        new = np.array([cell in flagged and cell not in child_hidden for cell in cells], dtype=bool)
+        if (new == result).all():
+            return result
+        result = new
 
 
 def _from_units(units: pd.DataFrame, totals: pd.DataFrame, by: tuple[str, ...], tree: pd.DataFrame) -> pd.DataFrame:
@@ -744,7 +783,7 @@ def _published_tables(db: Database, *, coder, codebook_version, k: int) -> tuple
     Above the project's k a cell is hidden where it is hidden at either k, so that a file made at
     a higher k shows nothing the resource group's own tables do not."""
     from ..sharing import min_cell_speakers, setting
-    from .suppress import _blank, protect_published, suppress_matrix
+    from .suppress import _blank, primary, protect_published, suppress_matrix
 
     coder = check_coder(db, coder)
     project_k = min_cell_speakers(db)
@@ -773,13 +812,46 @@ def _published_tables(db: Database, *, coder, codebook_version, k: int) -> tuple
         tables = {}
         for by, table in raw.items():
             small = ~(pd.to_numeric(table["group_speakers"], errors="coerce").to_numpy(dtype=float) >= int(k))
-            tables[by] = _blank(table.copy(), hidden[by], small)
+            # hidden for what its subcodes share, not for being small itself: not labelled "<k"
+            seg = pd.to_numeric(table["segments"], errors="coerce").fillna(0).to_numpy(dtype=float)
+            spk = pd.to_numeric(table["speakers"], errors="coerce").fillna(0).to_numpy(dtype=float)
+            overlap = hidden[by] & table["small_overlap"].to_numpy(dtype=bool) & ~small & ~primary(seg, spk, int(k))
+            tables[by] = _blank(table.copy(), hidden[by], small).assign(_overlap=overlap)
         if len(_PUBLISHED_CACHE) >= 8:
             _PUBLISHED_CACHE.pop(next(iter(_PUBLISHED_CACHE)))
         _PUBLISHED_CACHE[key] = (tables, codings)
         return tables, codings
 
     return _cached(key, compute)
+
+
+#: ``attrs`` key of a published table: the cells (grouping values..., code) hidden only so that a
+#: parent's count beside its children's does not give away what the children share. Such a cell
+#: rests on k or more speakers and reads "skjult" (``HIDDEN_TEXT``), not "<k". A cell hidden as
+#: the complement of a small cell still reads "<k": telling those apart would say that the
+#: complement has k or more speakers and so narrow down the small cell beside it.
+OVERLAP_ATTR = "overlap_hidden"
+HIDDEN_TEXT = "skjult"
+
+
+def hidden_note(k) -> str:
+    """The footnote of a table with a parent hidden for what its children share."""
+    return (f"«{HIDDEN_TEXT}»: tallet bygger på minst {k} talere, men er skjult fordi det sammen med "
+            f"underkodenes tall ville vist noe som bygger på færre enn {k}")
+
+
+def overlap_cells(m: pd.DataFrame, by: Sequence[str]) -> list:
+    """The (grouping values..., code) of the rows of ``m`` hidden for a parent's overlap.
+    (A list of tuples, so that ``attrs`` stay JSON-serialisable, as Streamlit wants them.)"""
+    if "_overlap" not in m.columns:
+        return list(m.attrs.get(OVERLAP_ATTR, ()))
+    rows = m[m["_overlap"].fillna(False).astype(bool)]
+    return list(zip(*(rows[b].astype(str) for b in by), rows["code"].astype(str)))
+
+
+def is_overlap_cell(m: pd.DataFrame, row: pd.Series | dict, by: Sequence[str]) -> bool:
+    cells = m.attrs.get(OVERLAP_ATTR) or ()
+    return bool(cells) and (*(str(row[b]) for b in by), str(row["code"])) in {tuple(c) for c in cells}
 
 
 def _published_matrix(db: Database, *, by: list[str], codes, coder, codebook_version, fill: bool,
@@ -797,9 +869,11 @@ def _published_matrix(db: Database, *, by: list[str], codes, coder, codebook_ver
         order = dict(zip(tree["code"], tree["order"]))
         m = m.assign(**{f"_k{i}": m[b].map(natural_key) for i, b in enumerate(by)}, _o=m["code"].map(order))
         m = m.sort_values([f"_k{i}" for i in range(len(by))] + ["_o", "code"], kind="stable")
+    overlap = overlap_cells(m, by)
     m = m[list(by) + MATRIX_COLUMNS + ["suppressed"]].reset_index(drop=True)
     m["group_speakers"] = m["group_speakers"].astype("Int64").mask(m["group_speakers"] < k)
     m.attrs["suppressed_k"] = k
+    m.attrs[OVERLAP_ATTR] = overlap
     m.attrs["excluded_actors"] = list(PUBLISHED_EXCLUSION)
     return m
 
@@ -887,6 +961,7 @@ def code_frequencies(db: Database, *, codes: str | Iterable[str] | None = None,
         out["codings"] = out["code"].map(n).fillna(0).astype("int64").astype("Int64").mask(out["suppressed"])
         result = out[columns + ["suppressed"]]
         result.attrs["suppressed_k"] = k
+        result.attrs[OVERLAP_ATTR] = out.attrs.get(OVERLAP_ATTR, [])
         return result
     if _PANDAS.get():
         data = _load_pandas(db, coder=coder, codes=codes, codebook_version=codebook_version,
@@ -916,7 +991,8 @@ def phase_change(db: Database, *, actor: str | Iterable[str] | None = None,
     """Per actor and code: share in the first vs the second phase and the difference.
 
     ``phases``: (from, to); default the first two phase values in natural order ("fase 1",
-    "fase 2"). Columns: actor, code, label, phase_from, phase_to, segments_from, segments_to,
+    "fase 2"); ``attrs["phases"]`` lists every phase with segments, so that a caller can compare
+    each pair of consecutive phases (the export does: fase 1 → 2, fase 2 → 3). Columns: actor, code, label, phase_from, phase_to, segments_from, segments_to,
     share_from, share_to, difference (share_to - share_from; NaN when the actor has no segments
     in one of the phases), level, is_parent, parent. With suppression (``suppress``, always for
     the resource group) a suppressed cell leaves its segments and share missing, and the
@@ -930,7 +1006,9 @@ def phase_change(db: Database, *, actor: str | Iterable[str] | None = None,
     present = sorted({p for p in m["phase"] if p != UNKNOWN}, key=natural_key) if not m.empty else []
     if phases is None:
         if len(present) < 2:
-            return pd.DataFrame(columns=columns)
+            empty = pd.DataFrame(columns=columns)
+            empty.attrs["phases"] = list(present)
+            return empty
         phases = present[:2]
     if len(phases) != 2:
         raise WorkbenchError(f"phases={list(phases)!r}: give exactly two phases to compare, e.g. "
@@ -962,7 +1040,9 @@ def phase_change(db: Database, *, actor: str | Iterable[str] | None = None,
     out["_a"] = out["actor"].map(natural_key)
     out["_o"] = out["code"].map(order)
     out = out.sort_values(["_a", "_o"], kind="stable")
-    return out[columns].reset_index(drop=True)
+    out = out[columns].reset_index(drop=True)
+    out.attrs["phases"] = list(present)  # every phase with segments, in order (for consecutive pairs)
+    return out
 
 
 # ------------------------------------------------------------------------------ co-occurrence
@@ -1146,15 +1226,97 @@ def _released_pairs(db: Database) -> set[tuple[int, str]]:
         return {(int(a), b) for a, b in s.execute(select(ReleasedQuote.segment_id, ReleasedQuote.code_id))}
 
 
-def _finish_quotes(db: Database, c: pd.DataFrame, revealed: bool, tree: pd.DataFrame) -> pd.DataFrame:
-    """Scrub the texts (unless revealed) and mark the quotes released for the resource group
-    (a release under a code also marks the quote under the code's parents)."""
+#: between two coded passages of one turn that do not touch ("… " marks the words left out)
+PASSAGE_JOIN = " … "
+
+
+def _merged_spans(text: str, spans) -> list[tuple[int, int]]:
+    """The spans (offsets into ``text``) clipped to it, sorted and merged where they overlap or
+    only white space lies between them."""
+    out: list[list[int]] = []
+    for a, b in sorted((max(0, int(a)), min(len(text), int(b))) for a, b in spans):
+        if b <= a:
+            continue
+        if out and (a <= out[-1][1] or not text[out[-1][1]:a].strip()):
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def quote_passage(text, spans=None, scrubber=None):
+    """The quote of a coded turn: the part of ``text`` (the turn) its codings cover. ``spans``:
+    (start, end) offsets into the turn of the codings of the code (and its subcodes); their
+    union is the quote, passages that do not touch joined with " … " (``PASSAGE_JOIN``); no
+    spans, or spans covering the whole turn, give the whole turn.
+
+    With a ``scrubber`` (``privacy.Scrubber``) the *whole turn* is scrubbed first, and the
+    spans are mapped onto the scrubbed text (``refi.export.OffsetMap``): a name cut by a span's
+    edge is never left half in the quote, it is "[navn]" whole, and a name is judged in the
+    context of its turn exactly as in the full text."""
+    if not isinstance(text, str):
+        return text
+    merged = _merged_spans(text, spans or ())
+    whole = not merged or not (text[:merged[0][0]] + text[merged[-1][1]:]).strip() and len(merged) == 1
+    if scrubber is None:
+        return text if whole else PASSAGE_JOIN.join(text[a:b].strip() for a, b in merged)
+    from ..refi.export import OffsetMap, scrub_with_map
+
+    scrubbed, runs = scrub_with_map(scrubber, text)
+    if whole:
+        return scrubbed
+    m = OffsetMap()
+    m.add(scrubbed, runs)
+    parts = [scrubbed[x:y].strip() for x, y in (m.span(a, b) for a, b in merged)]
+    return PASSAGE_JOIN.join(p for p in parts if p) or scrubbed
+
+
+def _coded_spans(db: Database, c: pd.DataFrame, *, coder=None, codebook_version=None) -> list[list[tuple[int, int]]]:
+    """Per row of a quote frame (``segment_id`` and ``applied``, the code ids applied): the
+    spans of those codings within the turn (offsets into the turn's text), of the coder asked
+    for (all coders for "all" and consensus) and the codebook version asked for."""
+    from sqlalchemy import select
+
+    from ..store import Coding, Segment, User
+
+    if c.empty:
+        return []
+    ids = sorted({int(x) for x in c["segment_id"]})
+    stmt = (select(Coding.segment_id, Coding.code_id, Coding.start_char, Coding.end_char, Segment.start_char)
+            .join(Segment, Segment.id == Coding.segment_id))
+    if coder not in (None, "", "all", "consensus"):
+        stmt = stmt.join(User, User.id == Coding.coder_id).where(User.name == str(coder))
+    if codebook_version not in (None, ""):
+        version = resolve_codebook_version(db, codebook_version)
+        if version is not None:
+            stmt = stmt.where(Coding.codebook_version_id == getattr(version, "id", version))
+    found: dict[tuple[int, str], list[tuple[int, int]]] = {}
+    with db.session() as s:
+        for i in range(0, len(ids), 500):
+            for seg, code, a, b, start in s.execute(stmt.where(Coding.segment_id.in_(ids[i:i + 500]))):
+                if a is None or b is None:
+                    continue
+                found.setdefault((int(seg), str(code)), []).append((int(a) - int(start), int(b) - int(start)))
+    out = []
+    for seg, applied, code in zip(c["segment_id"], c["applied"], c["code"]):
+        codes = [x.strip() for x in str(applied).split(",") if x.strip()] if isinstance(applied, str) else [code]
+        out.append([span for x in codes for span in found.get((int(seg), x), ())])
+    return out
+
+
+def _finish_quotes(db: Database, c: pd.DataFrame, revealed: bool, tree: pd.DataFrame, *, coder=None,
+                   codebook_version=None) -> pd.DataFrame:
+    """Cut each quote to its coded passage (``quote_passage``), scrub it (unless revealed: the
+    whole turn scrubbed, then cut) and mark the quotes released for the resource group (a
+    release under a code also marks the quote under the code's parents)."""
+    spans = _coded_spans(db, c, coder=coder, codebook_version=codebook_version)
+    scrubber = None
     if not revealed:
         from ..sharing import roster_scrubber
 
-        scrub = roster_scrubber(db).scrub
-        c["text"] = [scrub(t) if isinstance(t, str) else t for t in c["text"]]
+        scrubber = roster_scrubber(db)
         c["organisation"] = None  # an organisation plus an actor can point to one person
+    c["text"] = [quote_passage(t, sp, scrubber) for t, sp in zip(c["text"], spans)]
     ancestors = dict(zip(tree["code"], tree["ancestors"]))
     released = {(s, a) for s, code in _released_pairs(db) for a in (code, *ancestors.get(code, ()))}
     c["released"] = [(int(s), code) in released for s, code in zip(c["segment_id"], c["code"])]
@@ -1230,9 +1392,7 @@ def quotes(db: Database, *, code: str, actor=None, phase=None, pilot=None, kind=
     (``check_filters``; letter case is forgiven: "Fase 2" is "fase 2").
     """
     tree = codes_frame(db)
-    if code not in set(tree["code"]):
-        raise NotFound(f"code {code!r} is not in the codebook; give a full code id such as "
-                       f"{', '.join(list(tree['code'])[:3]) or '(no codebook loaded)'}")
+    code = resolve_code_id(tree, code)
     filters = dict(actor=actor, phase=phase, pilot=pilot, kind=kind, county=county, speaker=speaker,
                    source=source)
     if _PANDAS.get():
@@ -1260,7 +1420,7 @@ def quotes(db: Database, *, code: str, actor=None, phase=None, pilot=None, kind=
     if "text" not in c.columns:  # (the SQL path read the texts with the quotes)
         texts = segments_frame(db, with_text=True, segment_ids=c["segment_id"])[["segment_id", "text"]]
         c = c.merge(texts, on="segment_id", how="left")
-    c = _finish_quotes(db, c, revealed, tree)
+    c = _finish_quotes(db, c, revealed, tree, coder=coder, codebook_version=codebook_version)
     c["label"] = dict(zip(tree["code"], tree["label"]))[code]
     c["position"] = [format_position(t, i, p) for t, i, p in zip(c["start_time"], c["index"], c["page"])]
     c["_s"] = c["source"].map(natural_key)
@@ -1288,7 +1448,8 @@ def all_quotes(db: Database, *, codes: str | Iterable[str] | None = None, coder:
     if c.empty:
         return pd.DataFrame(columns=QUOTE_COLUMNS)
     texts = segments_frame(db, with_text=True, segment_ids=c["segment_id"])[["segment_id", "text"]]
-    c = _finish_quotes(db, c.merge(texts, on="segment_id", how="left"), revealed, tree).merge(
+    c = _finish_quotes(db, c.merge(texts, on="segment_id", how="left"), revealed, tree, coder=coder,
+                       codebook_version=codebook_version).merge(
         tree[["code", "label", "order"]], on="code", how="left")
     c["label"] = c["label"].astype(object).where(c["label"].notna(), c["code"])
     c["position"] = [format_position(t, i, p) for t, i, p in zip(c["start_time"], c["index"], c["page"])]

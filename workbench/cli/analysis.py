@@ -87,17 +87,24 @@ def dashboard(ctx: click.Context, by: str, codes: str | None, coder: str | None,
     if not rows:
         click.echo(no_segments("--codes, --coder"))
         return
+    from ..analysis.aggregate import HIDDEN_TEXT, hidden_note, is_overlap_cell
+
     hidden = f"<{k}"
+    overlap = False
     for r in rows:
         if r.get("suppressed"):
+            parent_only = is_overlap_cell(df, r, groups)  # a parent hidden for what its subcodes share
+            overlap |= parent_only
             for c in ("segments", "speakers", "sources", "share"):
-                r[c] = hidden
+                r[c] = HIDDEN_TEXT if parent_only else hidden
         else:
             r["share"] = "" if r["share"] is None else f"{r['share'] * 100:.1f} %"
     echo_table(rows, [c for c in cols if c != "suppressed"])
     if k is not None:
         click.echo(f"({hidden}: færre enn {k} talere bak cellen; skjult sammen med en annen celle "
                    "der det trengs for at tallet ikke skal kunne regnes ut)")
+        if overlap:
+            click.echo(f"({hidden_note(k)})")
 
 
 # what the resource group can ask the dashboard for instead (the library's refusal says why)
@@ -139,8 +146,9 @@ def export() -> None:
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "docx", "md"]), default=None,
               help="Table format (default: the -o file's suffix, else xlsx); charts are written as PNG "
                    "beside the tables.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="File (xlsx, docx, md) or folder / base name (csv). Charts are written beside it.")
+@click.option("-o", "--output", type=click.Path(), required=True,
+              help="File (xlsx, docx, md) or folder / base name (csv); a name ending in / is a folder (made if "
+                   "missing) holding tabeller.<format>. Charts are written beside it.")
 @click.option("--coder", help="A coder's name (konsensus: the recorded consensus), 'all' (default) or 'consensus' "
                              "(the codes the coders agree on).")
 @click.option("--codes", help="Only codes whose id starts with PREFIX.")
@@ -170,8 +178,7 @@ def tables(ctx: click.Context, fmt: str | None, output: Path, coder: str | None,
                               include_researchers=include_researchers)
     finally:
         db.dispose()
-    for f in files:
-        click.echo(f"Skrev {f}")
+    _report_written(files)
     if getattr(files, "empty", False):
         click.echo(no_segments("--codes, --coder"), err=True)
 
@@ -180,8 +187,8 @@ def tables(ctx: click.Context, fmt: str | None, output: Path, coder: str | None,
 @click.option("--code", required=True, help="Code id (children are included).")
 @click.option("--format", "fmt", type=click.Choice(["docx", "xlsx", "csv", "md"]), default=None,
               help="Format of the quote table (default: the -o file's suffix, else docx).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="File to write.")
+@click.option("-o", "--output", type=click.Path(), required=True,
+              help="File to write; a name ending in / is a folder (made if missing) holding sitater.<format>.")
 @click.option("--coder", help="A coder's name (konsensus: the recorded consensus), 'all' (default) or 'consensus' "
                              "(the codes the coders agree on).")
 @click.option("--actor", help="Only this actor.")
@@ -206,10 +213,16 @@ def quotes_cmd(ctx: click.Context, code: str, fmt: str | None, output: Path, cod
                               include_researchers=include_researchers, **filters)
     finally:
         db.dispose()
-    for f in files:
-        click.echo(f"Skrev {f}")
+    _report_written(files)
     if getattr(files, "empty", False):
         click.echo(no_quotes(files), err=True)
+
+
+def _report_written(files) -> None:
+    """One line per file: "Skrev F", or "Overskrev F" for a file that was there before."""
+    replaced = set(getattr(files, "overwritten", ()))
+    for f in files:
+        click.echo(f"{'Overskrev' if f in replaced else 'Skrev'} {f}")
 
 
 def no_segments(options: str) -> str:

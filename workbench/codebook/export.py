@@ -119,17 +119,16 @@ def codebook_widths(first_column: list[str]) -> list[float]:
 
 
 def export_docx(specs: list[CodeSpec], path: str | Path, title: str | None = None) -> Path:
-    from docx import Document
     from docx.shared import Pt
 
-    from ..export.writers import fix_widths, set_page
+    from ..export.writers import fix_widths, new_document, set_page
 
     ids = _id_breaks([s for _, rows in themes(specs) for s in rows])
     widths = codebook_widths([f"{s.label} ({ids[s.id]})" for _, rows in themes(specs) for s in rows])
     path = Path(path)
     x = clean_text  # Word's XML cannot hold control characters (a codebook loaded before validation
     # cleaned them): line breaks become newlines, the rest is left out, never a traceback
-    doc = Document()
+    doc = new_document(x(title or "Kodebok"))  # nb-NO, title, author, dates of its own
     set_page(doc.sections[0], landscape=False)  # A4, 2 cm margins, as the table exports
     doc.add_heading(x(title or "Kodebok"), level=0)
     for theme, rows in themes(specs):

@@ -6,6 +6,7 @@ format by adding to it. ``export_tables`` and ``export_quotes`` are the entry po
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Callable
@@ -36,6 +37,7 @@ class Written(list):
     none) and ``released`` (only quotes released for the resource group)."""
 
     empty: bool = False
+    overwritten: tuple = ()  # the files of the list that were there before (and are replaced)
     subject: str = ""
     filters: str = ""
     released: bool = False
@@ -84,15 +86,41 @@ def resolve_format(path: str | Path, format: str | None, default: str) -> str:
     return fmt
 
 
+def output_path(path: str | Path) -> Path:
+    """The ``-o`` path as the writers take it: an empty one is refused; one that ends in "/" (or
+    the system's separator) names a folder, which is made (the file in it gets its default name:
+    tabeller.xlsx, sitater.docx), never a file named after the folder."""
+    text = os.fspath(path) if isinstance(path, os.PathLike) else str(path if path is not None else "")
+    if not text.strip():
+        raise InputError("no output path: give a file such as tabeller.xlsx, or a folder ending in /",
+                         code="export.no_output")
+    if text.endswith(("/", os.sep) + ((os.altsep,) if os.altsep else ())):
+        from .writers import make_folder
+
+        make_folder(Path(text))
+    return Path(text)
+
+
+def _existing(path: Path) -> set[Path]:
+    """Files already in the folder an export writes to (to tell "Overskrev" from "Skrev")."""
+    folder = path if path.is_dir() else path.parent
+    try:
+        return {folder / name for name in os.listdir(folder)}
+    except OSError:
+        return set()
+
+
 def _chart_place(path: Path, format: str) -> tuple[Path, str]:
-    """Charts go beside the tables: (folder, file-name prefix)."""
+    """Charts go beside the tables: (folder, file-name prefix). The prefix names the table file and
+    its format ("rapport_docx_"), so that rapport.xlsx and rapport.docx (perhaps one with
+    suppression and one without) never overwrite each other's charts."""
     path = Path(path)
     if format == "csv" and path.suffix.lower() != ".csv":
         return path, ""  # a folder of CSV files: charts inside it
     if path.is_dir():
-        return path, "tabeller_"
+        return path, f"tabeller_{format}_"
     base = path.name[: -len(path.suffix)] if path.suffix.lower() == f".{format}" else path.name
-    return path.parent, f"{base}_"
+    return path.parent, f"{base}_{format}_"
 
 
 @requires("export")
@@ -118,8 +146,10 @@ def export_tables(db: Database, path: str | Path, *, format: str | None = None, 
     (``min_cell_speakers``), all coders, the current codebook, the interviewers left out; that
     way each count in it is one the group gets, or is hidden there too (its co-occurrence sheet,
     which the app does not show, is suppressed by the same rule)."""
+    path = output_path(path)
     format = resolve_format(path, format, "xlsx")
     writer = _writer(format)
+    before = _existing(path)
     if suppress:
         _check_for_resource_group(db, suppress, coder=coder, codebook_version=codebook_version,
                                   include_researchers=include_researchers)
@@ -136,7 +166,8 @@ def export_tables(db: Database, path: str | Path, *, format: str | None = None, 
         owner_only(files)
     _audit_export(db, user, "export_tables", files, dict(format=format, suppress=suppress, reveal=reveal,
                                                          include_researchers=include_researchers))
-    return _written(files, empty=tables[0].frame.empty)  # the theme matrix: coded segments only
+    return _written(files, empty=tables[0].frame.empty,  # the theme matrix: coded segments only
+                    overwritten=tuple(f for f in files if Path(f) in before))
 
 
 def _check_for_resource_group(db: Database, suppress, *, coder, codebook_version, include_researchers) -> None:
@@ -183,9 +214,15 @@ def export_quotes(db: Database, path: str | Path, *, code: str, format: str | No
     Word and Markdown above the table, in a workbook as a title row above the header; a CSV
     file holds the data alone (its header first, only the header when empty), so that programs
     can read it."""
+    path = output_path(path)
     format = resolve_format(path, format, "docx")
     writer = _writer(format)
+    before = _existing(path)
     out = counted_out(include_researchers)
+    from ..analysis import codes_frame
+    from ..analysis.aggregate import resolve_code_id
+
+    code = resolve_code_id(codes_frame(db), code)  # "Samarbeid.Tillit", "Tillit": the code; a typo: did you mean
     label = _code_label(db, code)
     if suppress:
         table = released_quote_table(db, code=code, coder=coder, exclude_actors=out, **filters)
@@ -204,8 +241,8 @@ def export_quotes(db: Database, path: str | Path, *, code: str, format: str | No
                                                          suppress=suppress,
                                                          include_researchers=include_researchers))
     return _written(files, empty=table.frame.empty, subject=f"«{label}» ({code})", filters=chosen,
-                    released=bool(suppress))
+                    released=bool(suppress), overwritten=tuple(f for f in files if Path(f) in before))
 
 
-__all__ = ["EXPORTERS", "H", "Table", "Written", "export_quotes", "export_tables", "resolve_format", "slug", "write_csv",
+__all__ = ["EXPORTERS", "H", "Table", "Written", "export_quotes", "export_tables", "output_path", "resolve_format", "slug", "write_csv",
            "write_docx", "write_md", "write_xlsx", "write_charts"]

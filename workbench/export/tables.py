@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ..access import requires
@@ -70,11 +71,25 @@ def _mark_suppressed(out: pd.DataFrame, source: pd.DataFrame, columns: list[str]
     k = source.attrs.get("suppressed_k")
     if k is None or "suppressed" not in source.columns:
         return out
+    from ..analysis.aggregate import HIDDEN_TEXT, is_overlap_cell
+
+    by = [b for b in ("actor", "phase", "pilot") if b in source.columns]
     mask = source["suppressed"].to_numpy(dtype=bool)
+    parent_only = np.array([bool(m) and is_overlap_cell(source, row, by)
+                            for m, (_, row) in zip(mask, source.iterrows())], dtype=bool)
     for col in columns:
         out[col] = out[col].astype(object)
-        out.loc[mask, col] = f"<{k}"
+        out.loc[mask & ~parent_only, col] = f"<{k}"
+        out.loc[parent_only, col] = HIDDEN_TEXT
+    out.attrs["overlap"] = bool(parent_only.any())
     return out
+
+
+def _with_hidden_note(title: str, out: pd.DataFrame, source: pd.DataFrame) -> str:
+    """The caption, with what «skjult» means when a parent is hidden for its subcodes' overlap."""
+    from ..analysis.aggregate import hidden_note
+
+    return f"{title} ({hidden_note(source.attrs['suppressed_k'])})" if out.attrs.get("overlap") else title
 
 
 def _labels(df: pd.DataFrame) -> pd.Series:
@@ -89,8 +104,9 @@ def matrix_long(db: Database, **kw) -> Table:
                         H["code_id"]: m["code"], H["segments"]: m["segments"],
                         H["speakers"]: m["speakers"], H["sources"]: m["sources"], H["share"]: m["share"]})
     out = _mark_suppressed(out, m, [H["segments"], H["speakers"], H["sources"], H["share"]])
-    return Table("Temaer per aktør og fase: kodede segmenter, talere, kilder og andel av aktørens "
-                 "segmenter i fasen", out, "Tema per aktør og fase", percent=[H["share"]])
+    return Table(_with_hidden_note("Temaer per aktør og fase: kodede segmenter, talere, kilder og andel av "
+                                   "aktørens segmenter i fasen", out, m), out, "Tema per aktør og fase",
+                 percent=[H["share"]])
 
 
 @requires("export")
@@ -113,11 +129,16 @@ def matrices_per_phase(db: Database, **kw) -> list[Table]:
             hidden = (p.pivot_table(index="code", columns="actor", values="suppressed", aggfunc="first",
                                     dropna=False).reindex(index=codes, columns=actors)
                       .fillna(False).astype(bool))
+        from ..analysis.aggregate import HIDDEN_TEXT, OVERLAP_ATTR
+
+        parent_only = {tuple(c) for c in m.attrs.get(OVERLAP_ATTR) or ()}
         for a in actors:
             out[a] = wide[a].to_numpy()
             if hidden is not None:
                 out[a] = out[a].astype(object)
                 out.loc[hidden[a].to_numpy(), a] = f"<{m.attrs['suppressed_k']}"
+                only = np.array([(str(a), str(phase), c) in parent_only for c in codes], dtype=bool)
+                out.loc[only & hidden[a].to_numpy(), a] = HIDDEN_TEXT
         name = "Matrise " + str(phase) if phase != UNKNOWN else "Matrise uten fase"
         tables.append(Table(f"Andel av aktørens segmenter med koden, {phase} (aktør × kode)", out,
                             name, percent=actors))  # (the xlsx writer fits it to a sheet name)
@@ -125,8 +146,29 @@ def matrices_per_phase(db: Database, **kw) -> list[Table]:
 
 
 @requires("export")
+def phase_tables(db: Database, **kw) -> list[Table]:
+    """The phase comparison: one table per pair of consecutive phases (fase 1 → fase 2, fase 2 →
+    fase 3, ...), each saying in its caption which two phases it compares; with two phases (or
+    none) the one table «Endring mellom faser»."""
+    first = phase_change(db, **kw)
+    present = list(first.attrs.get("phases", []))
+    if len(present) <= 2:
+        return [_phase_table(db, first, **kw)]
+    tables = [_phase_table(db, first, **kw)]
+    for p1, p2 in zip(present[1:], present[2:]):
+        tables.append(_phase_table(db, phase_change(db, phases=(p1, p2), **kw), **kw))
+    for t, (p1, p2) in zip(tables, zip(present, present[1:])):
+        t.name = f"Endring {p1} til {p2}"  # (the xlsx writer fits it to a sheet name)
+    return tables
+
+
+@requires("export")
 def phase_table(db: Database, **kw) -> Table:
-    pc = phase_change(db, **kw)
+    """The comparison of the first two phases (``phase_tables`` makes one per consecutive pair)."""
+    return _phase_table(db, phase_change(db, **kw), **kw)
+
+
+def _phase_table(db: Database, pc: pd.DataFrame, **kw) -> Table:
     if pc.empty:
         out = pd.DataFrame(columns=[H["actor"], H["code"], "Andel fase 1", "Andel fase 2", H["change"]])
         return Table("Endring mellom faser per aktør", out, "Endring mellom faser",
@@ -167,14 +209,14 @@ def frequency_table(db: Database, **kw) -> Table:
                         H["sources"]: f["sources"], H["codings"]: f["codings"],
                         H["share"]: f["share"]})
     out = _mark_suppressed(out, f, [H["segments"], H["speakers"], H["sources"], H["codings"], H["share"]])
-    return Table("Kodefrekvenser: segmenter, talere, kilder, kodinger og andel av alle segmenter",
-                 out, "Kodefrekvenser", percent=[H["share"]])
+    return Table(_with_hidden_note("Kodefrekvenser: segmenter, talere, kilder, kodinger og andel av alle "
+                                   "segmenter", out, f), out, "Kodefrekvenser", percent=[H["share"]])
 
 
-def _quote_frame(q: pd.DataFrame, with_code: bool) -> pd.DataFrame:
+def _quote_frame(q: pd.DataFrame, with_code: bool, labels: pd.Series | None = None) -> pd.DataFrame:
     cols = {}
     if with_code:
-        cols[H["code"]] = q["label"]
+        cols[H["code"]] = q["label"] if labels is None else labels
     cols.update({H["source"]: q["source"], H["speaker"]: q["speaker"], H["actor"]: q["actor"],
                  H["phase"]: q["phase"], H["position"]: q["position"], H["coders"]: q["coders"],
                  H["quote"]: q["text"]})
@@ -194,8 +236,21 @@ def code_quote_table(db: Database, code: str, exclude_actors=(), **kw) -> Table:
     if kw.get("actor") is None:  # an actor asked for by name is shown
         q = _without_actors(q, exclude_actors)
     label = _code_label(db, code)
-    return Table(f"Sitater kodet «{label}» ({code})", _quote_frame(q, False), "Sitater", wrap=[H["quote"]],
-                 heading=f"Sitater kodet «{label}»")
+    # a code with subcodes: which of them each quote is coded with (the labels of the codes applied)
+    names = _code_labels(db)
+    applied = [[c.strip() for c in str(a).split(",") if c.strip()] if isinstance(a, str) else [code]
+               for a in q["applied"]]
+    several = any(c != code and c.startswith(code + ".") for c in names) or len({c for a in applied for c in a}) > 1
+    labels = pd.Series([", ".join(names.get(c, c) for c in a) for a in applied], index=q.index, dtype=object)
+    return Table(f"Sitater kodet «{label}» ({code})", _quote_frame(q, several, labels), "Sitater",
+                 wrap=[H["quote"]], heading=f"Sitater kodet «{label}»")
+
+
+def _code_labels(db: Database) -> dict[str, str]:
+    from ..analysis import codes_frame
+
+    tree = codes_frame(db)
+    return {str(c): str(l) for c, l in zip(tree["code"], tree["label"])}
 
 
 # speaker and source are left out: as typed they may be a real name or file name (not pseudonymised)
@@ -294,5 +349,5 @@ def report_tables(db: Database, *, coder: str | None = None, codes=None, codeboo
     quotes_table = (released_quote_table(db, exclude_actors=out, **kw) if suppress
                     else quote_table(db, reveal=reveal, exclude_actors=out, **kw))
     return [matrix_long(db, exclude_actors=out, **agg), *matrices_per_phase(db, exclude_actors=out, **agg),
-            phase_table(db, exclude_actors=out, **agg), cooccurrence_table(db, exclude_actors=out, **agg),
+            *phase_tables(db, exclude_actors=out, **agg), cooccurrence_table(db, exclude_actors=out, **agg),
             frequency_table(db, exclude_actors=out, **agg), quotes_table]

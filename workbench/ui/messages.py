@@ -25,6 +25,7 @@ MESSAGES: dict[str, str] = {
     # codes and coders
     "codebook.empty": "Ingen kodebok er lastet inn ennå. En forsker må laste inn kodeboken først.",
     "code.not_found": "Fant ikke koden «{code_id}».",
+    "code.ambiguous": "«{code_id}» passer på flere koder ({choices}). Velg én av dem.",
     "code.retired": "Koden «{label}» er tatt ut av kodeboken og kan ikke brukes lenger.",
     "code.category": "«{label}» er en kategori. Velg en av underkodene.",
     "coder.not_found": "Fant ingen koder som heter «{coder}».",
@@ -114,6 +115,8 @@ MESSAGES: dict[str, str] = {
                              ".csv eller .md.",
     "export.format_mismatch": "Filnavnet slutter på .{suffix}, men formatet er {format}. Velg samme format som "
                               "filendelsen.",
+    "export.no_output": "Oppgi filen det skal eksporteres til (for eksempel tabeller.xlsx), eller en mappe som "
+                        "slutter på /.",
     # personal data through the project's life
     "forget.empty": "Oppgi taleren som skal trekkes ut.",
     "forget.unknown": "Fant ingen taler «{speaker}».",
