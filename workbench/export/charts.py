@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..access import requires
 from ..analysis import theme_matrix
-from ..analysis.aggregate import UNKNOWN, natural_key
+from ..analysis.aggregate import HIDDEN_TEXT, UNKNOWN, is_overlap_cell, natural_key
 from ..store import Database
 from .tables import display_label, slug
 
@@ -78,8 +78,17 @@ def _save(fig, target: Path) -> None:
     fig.savefig(target, dpi=150, bbox_inches="tight", pad_inches=0.15)
 
 
-def suppression_note(k) -> str:
-    return f" (celler med færre enn {k} talere er skjult)"
+def suppression_note(k, small: bool = True, overlap: bool = False) -> str:
+    """The title's note on hidden cells: "<k" cells (``small``) and parents hidden for what their
+    subcodes share (``overlap``, reading «skjult»: they rest on k or more speakers)."""
+    parts = ([f"celler med færre enn {k} talere er skjult"] if small else []) + (
+        [f"«{HIDDEN_TEXT}»: minst {k} talere, skjult av hensyn til underkodene"] if overlap else [])
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
+def _hidden_text(m: pd.DataFrame, row: dict, by: tuple, k) -> str:
+    """What a hidden cell reads: «skjult» for a parent hidden for its subcodes' overlap, else "<k"."""
+    return HIDDEN_TEXT if is_overlap_cell(m, row, by) else f"<{k}"
 
 
 @requires("export")
@@ -124,8 +133,7 @@ def heatmaps(db: Database, folder: Path, prefix: str = "", **kw) -> list[Path]:
         # rotated 35 degrees, an actor label takes about 0.6 of its length in height
         height = 1.3 + row_in * max(1, len(codes)) + x_chars * _CHAR_IN * 0.6 + x_lines * _LINE_IN
         title = f"Andel av aktørens segmenter med koden, {phase}"
-        if hidden.to_numpy().any():
-            title += suppression_note(k)
+        texts_hidden: set[str] = set()
 
         fig, ax = plt.subplots(figsize=(max(5.0, width), max(3.0, height)), layout="constrained")
         cmap = plt.get_cmap("Blues").with_extremes(bad="white")
@@ -138,7 +146,10 @@ def heatmaps(db: Database, folder: Path, prefix: str = "", **kw) -> list[Path]:
                 if hidden.iat[i, j]:
                     ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///",
                                            edgecolor="lightgrey", linewidth=0))
-                    ax.text(j, i, f"<{k}", ha="center", va="center", fontsize=7, color="dimgrey")
+                    text = _hidden_text(m, {"actor": actors[j], "phase": phase, "code": codes[i]},
+                                        ("actor", "phase"), k)
+                    texts_hidden.add(text)
+                    ax.text(j, i, text, ha="center", va="center", fontsize=7, color="dimgrey")
                 elif missing[i, j]:
                     ax.text(j, i, "–", ha="center", va="center", fontsize=7, color="dimgrey")
                 else:
@@ -147,6 +158,8 @@ def heatmaps(db: Database, folder: Path, prefix: str = "", **kw) -> list[Path]:
                             fontsize=7, color="white" if v > 0.6 * top else "black")
         # the title stands centred over the cells, not the figure: wrapped to the cells' width
         # and the colour bar beside them, so that it never reaches past the figure's right edge
+        if texts_hidden:
+            title += suppression_note(k, small=f"<{k}" in texts_hidden, overlap=HIDDEN_TEXT in texts_hidden)
         ax.set_title(_title(title, col_in * max(1, len(actors)) + 1.8), fontsize=11)
         fig.colorbar(im, ax=ax, label="Andel", format=lambda x, _: f"{x * 100:.0f} %")
         name = "uten_fase" if phase == UNKNOWN else slug(str(phase))
@@ -188,6 +201,7 @@ def phase_bars(db: Database, folder: Path, prefix: str = "", **kw) -> list[Path]
     fig, ax = plt.subplots(figsize=(max(6.0, width), 4.0 + x_lines * _LINE_IN), layout="constrained")
     bar = 0.8 / max(1, len(phases))
     shown = hidden_bars = 0
+    texts_hidden: set[str] = set()
     for n, (phase, name) in enumerate(zip(phases, legend)):
         rows = top[top["phase"] == phase].set_index("code").reindex(codes)
         values = rows["share"].astype(float).fillna(0)  # (a suppressed share is drawn as no bar)
@@ -195,9 +209,11 @@ def phase_bars(db: Database, folder: Path, prefix: str = "", **kw) -> list[Path]
                   else pd.Series(False, index=rows.index))
         xs = [i + n * bar - 0.4 + bar / 2 for i in range(len(codes))]
         ax.bar(xs, values * 100, bar, label=name)
-        for x, is_hidden in zip(xs, hidden):
+        for x, code, is_hidden in zip(xs, codes, hidden):
             if is_hidden:
-                ax.text(x, 0, f"<{k}", ha="center", va="bottom", fontsize=7, color="grey", rotation=90)
+                text = _hidden_text(m, {"phase": phase, "code": code}, ("phase",), k)
+                texts_hidden.add(text)
+                ax.text(x, 0, text, ha="center", va="bottom", fontsize=7, color="grey", rotation=90)
         shown += int(((values > 0) & ~hidden).sum())
         hidden_bars += int(hidden.sum())
     top_value = float(top["share"].astype(float).fillna(0).max()) * 100 if len(top) else 0.0
@@ -210,7 +226,8 @@ def phase_bars(db: Database, folder: Path, prefix: str = "", **kw) -> list[Path]
         ax.set_yticks([])
     ax.set_xticks(range(len(codes)), xlabels, fontsize=TICK_SIZE)
     ax.set_ylabel("Andel av segmentene i fasen (%)")
-    title = "Koder per fase" + (suppression_note(k) if hidden_bars else "")
+    title = "Koder per fase" + (suppression_note(k, small=f"<{k}" in texts_hidden,
+                                                  overlap=HIDDEN_TEXT in texts_hidden) if hidden_bars else "")
     ax.set_title(_title(title, max(6.0, width)))
     fig.legend(title="Fase", loc="outside right upper", fontsize=TICK_SIZE)
     target = Path(folder) / f"{prefix}koder_per_fase.png"
