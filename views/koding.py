@@ -15,7 +15,7 @@ from workbench.coding import (accept_suggestion, add_memo, apply_code, list_codi
                               reject_suggestion, remove_code, remove_coding)
 from workbench.ingest import list_sources, list_turns
 from workbench.ingest.media import source_media
-from workbench.suggest.active import maybe_retrain, retraining
+from workbench.suggest.active import maybe_retrain, retrain_blocked, retraining, running, train_now
 from workbench.ui.format import (coded_text, count_noun, md_escape, memo_target_label, method_label, quality_text,
                                   score_text, shortened, turn_position)
 from workbench.ui.session import (acting_user, action, draft_for, error_text, flash, get_db, require_data,
@@ -321,24 +321,30 @@ try:  # the suggestion service is optional until a suggester is set up
 except ImportError:
     suggest_service = None
 if suggest_service is not None:
+    busy = running(db, user=user)  # a background run is going: the button would train the same model twice
     s1, s2, _ = st.columns([1, 1, 2])
     if s1.button("Lag forslag for kilden", key="suggest"):
         with st.spinner("Lager forslag med leksikon og modell ..."):
-            n = action(suggest_service.suggest, db, source=file, user=user,
-                       include_interviewers=interviewer_suggestions)
-        if n is not None:
-            flash("success", f"{count_noun(n, 'nytt forslag', 'nye forslag')} for {md_escape(file)}." if n
-                  else "Ingen nye forslag for kilden.")
+            made = action(suggest_service.suggest, db, source=file, user=user,
+                          include_interviewers=interviewer_suggestions, with_note=True)
+        if made is not None:
+            n, note = made
+            said = (f"{count_noun(n, 'nytt forslag', 'nye forslag')} for {md_escape(file)}." if n
+                    else "Ingen nye forslag for kilden.")
+            # e.g. no e5 here: the model's TF-IDF part made them, as `workbench suggest` says too
+            flash("info" if note else "success", said + (f" Merk: {md_escape(note)}." if note else ""))
         st.rerun()
-    if s2.button("Tren modellen på kodingene", key="train"):
+    if s2.button("Tren modellen på kodingene", key="train", disabled=busy,
+                 help="Modellen trenes allerede på nytt i bakgrunnen; vent til den er ferdig." if busy else None):
         with st.spinner("Trener modellen på kodingene (kan ta et minutt) ..."):
-            report = action(suggest_service.train, db, user=user)
-        if report is not None:
-            flash("success", md_escape(report.summary(decimal=",")))
+            report = action(train_now, db, user=user)  # refused (Norwegian line) if a run started meanwhile
+        if report is not None:  # a warning when it replaced an e5 model by a TF-IDF-only one (no e5 here)
+            flash("warning" if report.replaced_e5 else "success", md_escape(report.summary(decimal=",")))
         st.rerun()
 run = retraining(db, user=user)
 if run is not None and not run.done:
-    st.info(f"Modellen trenes på nytt i bakgrunnen etter {run.decisions} kodebeslutninger; nye forslag kommer "
+    st.info(f"Modellen trenes på nytt i bakgrunnen etter "
+            f"{count_noun(run.decisions, 'kodebeslutning', 'kodebeslutninger')}; nye forslag kommer "
             "når den er ferdig.", icon=":material/model_training:")
 elif run is not None and run.error is not None:
     st.warning(f"Treningen i bakgrunnen mislyktes: {error_text(run.error)}")
@@ -349,6 +355,13 @@ elif run is not None:
                "i prosjektet"
                + (f"; {count_noun(run.suggested, 'nytt forslag', 'nye forslag')} for {where}." if run.suggested
                   else "."))
+if suggest_service is not None and run is None:
+    try:
+        blocked = retrain_blocked(db, user=user)  # no e5 here: no background retraining (said, not done silently)
+    except WorkbenchError:
+        blocked = None
+    if blocked is not None:
+        st.info(error_text(blocked), icon=":material/model_training:")
 if not pending:
     st.caption("Ingen ventende forslag for denne kilden.")
 for s in pending:

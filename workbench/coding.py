@@ -895,7 +895,9 @@ def list_suggestions(db: Database, *, user: str | None = None, status: str | Non
             thresholds = _model_thresholds(session)
 
             def distance(s: Suggestion) -> float:
-                cut = thresholds.get(s.code_id, 0.5) if "model" in (s.method or "") else 0.5
+                # against the threshold of the part that made it: the e5 model's, or its TF-IDF part's
+                kind = _model_kind(s.method)
+                cut = thresholds.get(kind, {}).get(s.code_id, 0.5) if kind != "lexicon" else 0.5
                 return abs(s.score - cut)
 
             rows = sorted(session.scalars(query), key=lambda s: (distance(s), s.id))[:limit]
@@ -920,13 +922,16 @@ MIN_FIGURE_ROWS = 5  # a lexicon's precision (recall) is shown from this many hi
 
 def _model_quality(session: Session) -> dict[str, dict[str, dict]]:
     """The newest trained model's figures per code (empty if none): ``model`` = {code: {precision,
-    recall, ...}} cross-validated (cross-fitted thresholds), ``lexicon`` = {code: {precision,
-    recall}} of the code's lexicon on the coded training texts (precision = right hits / hits,
-    recall = right hits / texts coded with it), each None when it rests on fewer than
-    ``MIN_FIGURE_ROWS`` hits (coded texts): one right hit of one is no 100 %. Recall is missing for
-    models trained before it was stored."""
+    recall, ...}} cross-validated (cross-fitted thresholds), ``model-tfidf`` = the same of its
+    TF-IDF part (which makes the suggestions where e5 cannot be computed, method ``model-tfidf``;
+    empty for a model stored before they were: no figures rather than the e5 model's),
+    ``lexicon`` = {code: {precision, recall}} of the code's lexicon on the coded training texts
+    (precision = right hits / hits, recall = right hits / texts coded with it), each None when it
+    rests on fewer than ``MIN_FIGURE_ROWS`` hits (coded texts): one right hit of one is no 100 %.
+    Recall is missing for models trained before it was stored."""
     info = session.scalars(select(TrainedModel.info).order_by(TrainedModel.id.desc()).limit(1)).first() or {}
     model = {str(k): v for k, v in (info.get("cv") or {}).items() if isinstance(v, dict)}
+    tfidf = {str(k): v for k, v in (info.get("tfidf_cv") or {}).items() if isinstance(v, dict)}
     lexicon = {}
     for code, v in (info.get("lexicon_precision") or {}).items():
         if not isinstance(v, dict):
@@ -934,21 +939,31 @@ def _model_quality(session: Session) -> dict[str, dict[str, dict]]:
         hits, positives, right = v.get("hits") or 0, v.get("positives") or 0, v.get("correct") or 0
         lexicon[str(code)] = {"precision": right / hits if hits >= MIN_FIGURE_ROWS else None,
                               "recall": right / positives if positives >= MIN_FIGURE_ROWS else None}
-    return {"model": model, "lexicon": lexicon}
+    return {"model": model, "model-tfidf": tfidf, "lexicon": lexicon}
+
+
+def _model_kind(method: str | None) -> str:
+    """Which part made a suggestion: ``model-tfidf`` (the model's TF-IDF part, ``model-tfidf`` and
+    ``model-tfidf+lexicon``), ``model`` (``model``, ``model+lexicon``), else ``lexicon``."""
+    m = method or ""
+    return "model-tfidf" if "model-tfidf" in m else "model" if "model" in m else "lexicon"
 
 
 def _figures_for(quality: dict[str, dict[str, dict]], code: str, method: str | None) -> dict:
-    """The figures shown beside a suggestion: the model's cross-validated ones for a model hit
-    (``model``, ``model+lexicon``), the lexicon's measured ones for a lexicon hit (``lexicon``,
-    the fallback for a code with too few examples)."""
-    kind = "model" if "model" in (method or "") else "lexicon"
-    return (quality.get(kind) or {}).get(code, {})
+    """The figures shown beside a suggestion: those of the part that made it -- the model's
+    cross-validated ones for a model hit (``model``, ``model+lexicon``), its TF-IDF part's for a
+    hit of that part (``model-tfidf``...), the lexicon's measured ones for a lexicon hit
+    (``lexicon``, the fallback for a code with too few examples)."""
+    return (quality.get(_model_kind(method)) or {}).get(code, {})
 
 
-def _model_thresholds(session: Session) -> dict[str, float]:
-    """Per-code decision thresholds of the newest trained model (empty if none)."""
-    info = session.scalars(select(TrainedModel.info).order_by(TrainedModel.id.desc()).limit(1)).first()
-    return {str(k): float(v) for k, v in ((info or {}).get("thresholds") or {}).items()}
+def _model_thresholds(session: Session) -> dict[str, dict[str, float]]:
+    """Per-code decision thresholds of the newest trained model (empty if none), by the part
+    that made a suggestion: ``model`` and ``model-tfidf`` (its TF-IDF part; empty for a model
+    stored before they were)."""
+    info = session.scalars(select(TrainedModel.info).order_by(TrainedModel.id.desc()).limit(1)).first() or {}
+    return {kind: {str(k): float(v) for k, v in (info.get(key) or {}).items()}
+            for kind, key in (("model", "thresholds"), ("model-tfidf", "tfidf_thresholds"))}
 
 
 def _origin_of(method: str) -> str:

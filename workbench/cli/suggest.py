@@ -18,14 +18,13 @@ from ._util import acting_user, echo_json, echo_table, open_db
 @click.pass_context
 def suggest(ctx: click.Context, method: str, source: str | None, include_interviewers: bool) -> None:
     """Store pending code suggestions for the turns (review them with `workbench review`)."""
-    from ..suggest.service import build_suggester, suggest as run
+    from ..suggest.service import suggest as run
 
     db = open_db(ctx)
-    if method == "all":
-        _, note = build_suggester(db, method)
-        if note:
-            click.echo(f"Merk: {note}", err=True)
-    n = run(db, user=acting_user(ctx), method=method, source=source, include_interviewers=include_interviewers)
+    n, note = run(db, user=acting_user(ctx), method=method, source=source, include_interviewers=include_interviewers,
+                  with_note=True)
+    if note:  # e.g. the model's TF-IDF part makes them (no e5 here): said for every method
+        click.echo(f"Merk: {note}", err=True)
     click.echo(f"{n} nye forslag lagret (metode {method}). Se dem med `workbench review`.")
 
 
@@ -113,9 +112,18 @@ def evaluate(ctx: click.Context, folds: int, method: str, anchors: tuple[Path, .
 @click.pass_context
 def classify(ctx: click.Context, input_path: Path, output_path: Path, method: str, fast: bool) -> None:
     """Score utterances from a JSONL file without storing them (codes above threshold, best first)."""
+    from ..errors import InputError
     from ..suggest.service import classify_file
 
-    report = classify_file(open_db(ctx), input_path, output_path, user=acting_user(ctx), method=method, fast=fast)
+    try:
+        report = classify_file(open_db(ctx), input_path, output_path, user=acting_user(ctx), method=method,
+                               fast=fast)
+    except InputError as exc:
+        if exc.code != "classify.empty":
+            raise
+        click.echo(f"Advarsel: Fant ingen ytringer i {input_path}; ingenting er klassifisert og {output_path} er "
+                   "ikke skrevet.", err=True)
+        ctx.exit(1)
     for line in report.warnings:
         click.echo(f"Advarsel: {line}", err=True)
     if report.note:

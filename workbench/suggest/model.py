@@ -31,7 +31,7 @@ from . import embed
 from .base import Suggested, Suggester, analysed, code_infos, resolve_langs
 from .lexicon import LexiconSuggester
 from .sentences import Units, too_short
-from .structure import ancestors
+from .structure import ancestors, apply_structure
 
 __all__ = ["ModelSuggester", "choose_threshold", "cross_fitted_figures", "lemma_texts", "FALLBACK_METHOD"]
 
@@ -442,15 +442,7 @@ class ModelSuggester(Suggester):
     def _exclusive(self, hits: list[Suggested]) -> list[Suggested]:
         """Drop a hit whose code excludes a better hit's code on an overlapping span, and a
         (codable) parent whose child is suggested on an overlapping span (the child says more)."""
-        if len(hits) < 2:
-            return hits
-        exclusive = getattr(self, "exclusive", None) or {}
-        kept: list[Suggested] = []
-        for h in hits:  # best first
-            others = set(exclusive.get(h.code, ()))
-            if not any(k.code in others and _overlap(k, h) for k in kept):
-                kept.append(h)
-        return [h for h in kept if not any(h.code in ancestors(k.code) and _overlap(k, h) for k in kept)]
+        return apply_structure(hits, getattr(self, "exclusive", None))
 
     # -- the extra feature blocks (lexicon scores, e5 vectors) -----------------------------------
     def _embedding_model(self) -> str | None:

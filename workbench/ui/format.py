@@ -114,6 +114,7 @@ def shortened(text, width: int = 60) -> str:
 
 # How a suggestion was made (``Suggestion.method``), as the pages say it.
 METHOD_LABELS = {"lexicon": "leksikon", "model": "modell", "model+lexicon": "modell+leksikon",
+                 "model-tfidf": "modellens TF-IDF-del", "model-tfidf+lexicon": "modellens TF-IDF-del+leksikon",
                  "lexicon (fallback: too few examples)": "leksikon (for få eksempler)",
                  "combined": "modell+leksikon"}
 

