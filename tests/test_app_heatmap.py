@@ -117,6 +117,37 @@ def test_resource_group_still_sees_only_suppressed_cells(small_db):
     assert spec_of(at)["height"] == {"step": 24}
 
 
+def _colour_legends(spec: dict) -> list:
+    """The legend of the cells' colour scale (None when it is switched off), per layer."""
+    colour = unit(spec)["layer"][0]["encoding"]["color"]
+    return [colour.get("legend", {})]
+
+
+def test_resource_group_with_every_cell_hidden_gets_no_nan_legend(small_db):
+    """Probe: the resource group's Oversikt legend read "NaN%" when every cell was hidden (no share
+    to scale the colours by). With nothing shown there is no colour legend; with shares shown it stays."""
+    at = open_page(PAGES[0], "rolf")
+    at.selectbox(key="phase").set_value("fase 1").run()
+    assert not at.exception
+    assert chart_data(at)[0]["andel"].isna().all()
+    assert _colour_legends(spec_of(at)) == [None]
+    assert "NaN" not in json.dumps(spec_of(at))
+    # the researcher's heatmap of the same phase keeps its legend with percentages
+    at = open_page(PAGES[0])
+    at.selectbox(key="phase").set_value("fase 1").run()
+    legend = _colour_legends(spec_of(at))[0]
+    assert legend and legend["format"] == ".0%"
+
+
+def test_heatmap_of_only_hidden_cells_has_no_legend():
+    m = pd.DataFrame({"actor": ["a", "b"], "code": ["k", "k"], "label": ["K", "K"], "level": [0, 0],
+                      "phase": ["fase 1"] * 2, "share": [None, None], "segments": [None, None],
+                      "speakers": [None, None], "sources": [None, None], "group_segments": [None, None],
+                      "suppressed": [True, True]})
+    assert _colour_legends(heatmap(m, facet_phase=False).to_dict()) == [None]
+    assert _colour_legends(heatmap(m, facet_phase=True).to_dict()) == [None]
+
+
 def test_cell_texts_and_percent_helpers():
     assert percent(0.125) == "12,5 %" and percent(1.0) == "100 %" and percent(0) == "0 %"
     assert percent(1 / 3) == "33,3 %" and percent(None) == ""

@@ -259,6 +259,7 @@ CALLS = {
     "workbench.lifecycle.compact": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.lifecycle.inventory": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.backup.backup": lambda db, tmp, u, m, p: m(db, Path(tempfile.mkdtemp()) / "kopi.bak", user=u),
+    "workbench.backup.copy_database": lambda db, tmp, u, m, p: m(db, f"sqlite:///{tempfile.mkdtemp()}/kopi.db", user=u),
     "workbench.ingest.media.set_media": lambda db, tmp, u, m, p: m(db, SOURCE, p, user=u),
     "workbench.suggest.embed.segment_vectors": lambda db, tmp, u, m, p: m(db, [], user=u),
     "workbench.suggest.embed.prepare": lambda db, tmp, u, m, p: m(db, [], [], [], user=u),

@@ -8,7 +8,10 @@
 
 ``restore`` goes into an *empty* database only (no sources, no codings), so it never overwrites
 work; restore into a new database and point ``WORKBENCH_DB`` at it. The kind of a backup file is
-read from its first bytes, so a SQLite backup cannot be restored into PostgreSQL by mistake.
+read from its first bytes. A SQLite backup (or a SQLite database file) restored into PostgreSQL is
+*copied* row by row (:func:`copy_database`): the way a project moves from a laptop to a team
+server, with its users and passwords, released quotes, settings and audit trail. A PostgreSQL
+backup cannot go into SQLite.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from .access import requires
 from .errors import InputError, WorkbenchError
@@ -30,7 +34,8 @@ from .store import Database
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_MAGIC = b"PGDMP"
 
-__all__ = ["backup", "restore", "backup_kind"]
+__all__ = ["backup", "restore", "backup_kind", "copy_database"]
+COPY_BATCH = 1000  # rows per INSERT statement when copying a database
 
 
 def _sqlite_path(db: Database) -> str:
@@ -137,21 +142,159 @@ def backup(db: Database, out: Path | str, *, user: str | None = None) -> dict[st
 
 
 def _empty(db: Database) -> bool:
+    """Whether ``db`` holds no sources and no codings (a new database). A database that cannot be
+    opened (no server, no such PostgreSQL database) is one line, not a traceback."""
     from sqlalchemy import func, inspect, select
 
     from .store import Coding, Source
 
-    if "sources" not in inspect(db.engine).get_table_names():
-        return True
-    with db.session() as s:
-        return not (s.scalar(select(func.count()).select_from(Source)) or
-                    s.scalar(select(func.count()).select_from(Coding)))
+    try:
+        if "sources" not in inspect(db.engine).get_table_names():
+            return True
+        with db.session() as s:
+            return not (s.scalar(select(func.count()).select_from(Source)) or
+                        s.scalar(select(func.count()).select_from(Coding)))
+    except OperationalError as exc:
+        raise _cannot_open(db, exc) from None
 
 
-def restore(db: Database, backup_file: Path | str) -> dict[str, Any]:
+def _cannot_open(db: Database, exc: OperationalError) -> WorkbenchError:
+    error = db.cannot_open(exc)
+    if db.dialect == "postgresql":  # the usual cause: the database (or its role) is not made yet
+        return WorkbenchError(f"{error}; a PostgreSQL database must exist before a restore or copy: create an "
+                              "empty one first (createdb --owner ROLE NAME)", code=error.code, **error.params)
+    return error
+
+
+def _not_empty() -> WorkbenchError:
+    return WorkbenchError("the target database is not empty; restore into a new database "
+                          "(another WORKBENCH_DB) so that no work is overwritten", code="backup.not_empty")
+
+
+def _revision(db: Database) -> str | None:
+    from sqlalchemy import text
+
+    with db.engine.connect() as conn:
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _parent_first(table, rows: list) -> list:
+    """``rows`` of a table that points at itself (codes.parent_id) ordered parents first, so that
+    every row's foreign key is satisfied when it is inserted."""
+    fks = [fk for fk in table.foreign_keys if fk.column.table is table]
+    if not fks:
+        return rows
+    child, parent = fks[0].parent.name, fks[0].column.name
+    by_key = {r[parent]: r for r in rows}
+    done, out = set(), []
+
+    def visit(row, seen=()):
+        key = row[parent]
+        if key in done:
+            return
+        up = row[child]
+        if up is not None and up in by_key and up not in seen:
+            visit(by_key[up], (*seen, key))
+        done.add(key)
+        out.append(row)
+
+    for row in rows:
+        visit(row)
+    return out
+
+
+@requires("manage_data")
+def copy_database(db: Database, target: Database | str, *, user: str | None = None) -> dict[str, Any]:
+    """Copy every row of ``db`` (any backend; a SQLite project on its way to a team server) into
+    ``target`` (a URL or Database; usually an empty PostgreSQL database made with ``createdb``).
+
+    Both are upgraded to this version's schema first, so their revisions are the same; ``target``
+    must be empty (no sources, no codings: the rule of :func:`restore`), and whatever an
+    initialised but empty target holds (a user added after ``init``) is replaced. The tables are
+    copied with SQLAlchemy Core in foreign-key order, in batches, in one transaction on the
+    target (all or nothing); PostgreSQL's id sequences are then set past the largest copied id.
+    Users with their passwords, roles and e-mail, codings, memos, released quotes, settings and the
+    audit trail come along; log-in tokens do not (everyone logs in again, as after a restore).
+    One audit event ``copy_database`` is appended to the copy. Same capability as :func:`backup`.
+    Returns ``{"from", "to", "tables", "rows"}`` (``tables``: rows per table)."""
+    import datetime as dt
+
+    from sqlalchemy import DateTime, delete, select, text
+
+    from .store import Base, LoginToken
+
+    target = target if isinstance(target, Database) else Database(target)
+    if target.url == db.url:
+        raise InputError("a database cannot be copied into itself; give another target database",
+                         code="backup.same_database")
+    if not _empty(target):  # (also: a target that cannot be opened is one line naming createdb)
+        raise _not_empty()
+    db.upgrade()
+    target.upgrade()
+    source_rev, target_rev = _revision(db), _revision(target)
+    if source_rev != target_rev:  # (both were just upgraded to head: only a newer workbench's database)
+        raise WorkbenchError(f"the source database is at schema revision {source_rev}, the target at {target_rev}; "
+                             "open both with the same workbench version", code="backup.revision_mismatch",
+                             source=source_rev, target=target_rev)
+    tables = [t for t in Base.metadata.sorted_tables if t.name != LoginToken.__tablename__]
+    counts: dict[str, int] = {}
+    try:
+        with db.engine.connect() as src, target.engine.connect() as dst, dst.begin():
+            with src.begin():  # one read transaction: a consistent snapshot of the source
+                for table in reversed(Base.metadata.sorted_tables):  # an initialised target's leftovers
+                    dst.execute(delete(table))
+                for table in tables:
+                    order = [c for c in table.primary_key.columns]
+                    result = src.execute(select(table).order_by(*order))
+                    if any(fk.column.table is table for fk in table.foreign_keys):
+                        rows = _parent_first(table, [dict(r._mapping) for r in result])
+                        batches = [rows[i:i + COPY_BATCH] for i in range(0, len(rows), COPY_BATCH)]
+                    else:
+                        batches = ([dict(r._mapping) for r in part] for part in result.partitions(COPY_BATCH))
+                    counts[table.name] = 0
+                    aware = [c.name for c in table.columns
+                             if isinstance(c.type, DateTime) and c.type.timezone]
+                    for batch in batches:
+                        if batch:
+                            if aware:  # SQLite keeps the UTC times without their zone: say it is UTC
+                                for row in batch:
+                                    for name in aware:
+                                        value = row[name]
+                                        if value is not None and value.tzinfo is None:
+                                            row[name] = value.replace(tzinfo=dt.timezone.utc)
+                            dst.execute(table.insert(), batch)
+                            counts[table.name] += len(batch)
+            if target.dialect == "postgresql":  # the next id after the largest copied one
+                for table in tables:
+                    pk = list(table.primary_key.columns)
+                    if len(pk) == 1 and pk[0].autoincrement in (True, "auto") and \
+                            pk[0].type.python_type is int:
+                        dst.execute(text(f"SELECT setval(pg_get_serial_sequence(:t, :c), "
+                                         f"COALESCE(MAX({pk[0].name}), 1), MAX({pk[0].name}) IS NOT NULL) "
+                                         f"FROM {table.name}"), {"t": table.name, "c": pk[0].name})
+    except OperationalError as exc:
+        raise target.cannot_open(exc) if "connect" in str(exc).lower() else _copy_failed(target, exc) from None
+    target.dispose()
+    done = {"from": db.dialect, "to": target.dialect, "tables": counts, "rows": sum(counts.values())}
+    with target.transaction(user) as tx:
+        tx.audit("copy_database", "database", None, {"from": db.dialect, "to": target.dialect, "rows": done["rows"]})
+    return done
+
+
+def _copy_failed(target: Database, exc: OperationalError) -> WorkbenchError:
+    from .store.db import database_error
+
+    return database_error(target.shown_url, exc)
+
+
+def restore(db: Database, backup_file: Path | str, *, user: str | None = None) -> dict[str, Any]:
     """Restore ``backup_file`` (made by :func:`backup`) into ``db``, which must be empty (no
     sources and no codings; a new database). The restored database is then upgraded to this
-    version's schema. Returns ``{"file", "kind"}``.
+    version's schema. Returns ``{"file", "kind"}`` (and ``"rows"`` for a copy).
+
+    A SQLite backup (or a SQLite database file) restored into PostgreSQL is copied row by row:
+    :func:`copy_database` from a private copy of the file, upgraded, so the file itself is never
+    changed. That is checked as a backup is: ``user`` must have ``manage_data`` in the backup.
 
     A restore logs everyone out of the app: every log-in token (``login_tokens``) is deleted, so
     that no token revoked after the backup was made (a changed password, a log-out) works again.
@@ -160,12 +303,13 @@ def restore(db: Database, backup_file: Path | str) -> dict[str, Any]:
     write the database's file or server can restore into it."""
     backup_file = Path(backup_file)
     kind = backup_kind(backup_file)
+    if kind == "sqlite" and db.dialect == "postgresql":
+        return _restore_by_copy(db, backup_file, user=user)
     if kind != db.dialect:
         raise InputError(f"{backup_file.name}: a {kind} backup cannot be restored into a {db.dialect} database; "
                          f"restore it into a {kind} database", code="backup.wrong_kind", kind=kind)
     if not _empty(db):
-        raise WorkbenchError("the target database is not empty; restore into a new database "
-                             "(another WORKBENCH_DB) so that no work is overwritten", code="backup.not_empty")
+        raise _not_empty()
     if kind == "sqlite":
         db.dispose()
         source = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
@@ -188,6 +332,33 @@ def restore(db: Database, backup_file: Path | str) -> dict[str, Any]:
     db.upgrade()
     _drop_login_tokens(db)
     return {"file": str(backup_file), "kind": kind}
+
+
+def _restore_by_copy(db: Database, backup_file: Path, *, user: str | None) -> dict[str, Any]:
+    """A SQLite backup into PostgreSQL: copy a snapshot of it (never changed) into ``db``."""
+    import tempfile
+
+    if not _empty(db):  # before the work of copying
+        raise _not_empty()
+    with tempfile.TemporaryDirectory(prefix="workbench_copy_") as folder:
+        snapshot = Path(folder) / "kopi.db"
+        source = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
+        target = sqlite3.connect(str(snapshot))
+        try:
+            source.backup(target)
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"{backup_file.name}: cannot be read as a SQLite database ({exc}); give a file made "
+                             "by `workbench backup`", code="backup.not_backup", path=str(backup_file)) from None
+        finally:
+            target.close()
+            source.close()
+        os.chmod(snapshot, 0o600)
+        copy = Database(f"sqlite:///{snapshot}")
+        try:
+            done = copy_database(copy, db, user=user)
+        finally:
+            copy.dispose()
+    return {"file": str(backup_file), "kind": "sqlite", "rows": done["rows"], "tables": done["tables"]}
 
 
 def _drop_login_tokens(db: Database) -> None:

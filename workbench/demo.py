@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 from .access import requires
 from .errors import WorkbenchError
-from .store import Database
+from .store import Database, safe_url
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = ROOT / "data" / "sample"
@@ -42,7 +42,7 @@ class DemoReport:
 
     def lines(self) -> list[str]:
         """A short Norwegian summary for the terminal."""
-        out = [f"Demodatabase: {self.url}",
+        out = [f"Demodatabase: {safe_url(self.url)}",
                f"Kilder: {self.sources}   Segmenter: {self.turns}   Ord: {self.words}",
                "Talere per aktør: " + ", ".join(f"{a} {n}" for a, n in sorted(self.speakers_by_actor.items())),
                f"Koder i kodeboka: {self.codes}",
@@ -83,7 +83,7 @@ def prepare_database(url: str | None) -> Database:
 
         db.upgrade()
         if list_sources(db):
-            raise WorkbenchError(f"{db.url} already holds data; give `workbench demo --db` an empty database")
+            raise WorkbenchError(f"{db.shown_url} already holds data; give `workbench demo --db` an empty database")
     db.upgrade()
     return db
 

@@ -14,7 +14,7 @@ from ._util import acting_user, echo_json, echo_table, open_db
 def init(ctx: click.Context) -> None:
     """Create or upgrade the database schema (safe to run again)."""
     db = open_db(ctx, create=True)
-    click.echo(f"Database ready: {db.url}")
+    click.echo(f"Database ready: {db.shown_url}")
 
 
 EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C

@@ -138,12 +138,22 @@ def backup(ctx: click.Context, out: Path) -> None:
 @click.argument("backup_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.pass_context
 def restore(ctx: click.Context, backup_file: Path) -> None:
-    """Restore BACKUP_FILE into the (empty) database given by --db / WORKBENCH_DB."""
+    """Restore BACKUP_FILE into the (empty) database given by --db / WORKBENCH_DB.
+
+    A SQLite backup (or the SQLite database file itself) restored into an empty PostgreSQL
+    database is copied row by row: users, passwords, codings, memos, released quotes, settings and
+    the audit trail come along. Create the PostgreSQL database first (createdb)."""
     from ..backup import restore as do_restore
     from ..store import Database
 
-    done = do_restore(Database(ctx.obj.get("db_url")), backup_file)
-    click.echo(f"Gjenopprettet {done['file']} ({done['kind']}).")
+    target = Database(ctx.obj.get("db_url"))
+    done = do_restore(target, backup_file, user=acting_user(ctx))
+    if "rows" in done:
+        click.echo(f"Kopierte {done['file']} (sqlite) til {target.shown_url}: "
+                   f"{done['rows']} rader i {sum(1 for n in done['tables'].values() if n)} tabeller. "
+                   "Alle må logge inn på nytt.")
+    else:
+        click.echo(f"Gjenopprettet {done['file']} ({done['kind']}).")
 
 
 @click.command()

@@ -174,7 +174,7 @@ def stop_group(proc: subprocess.Popen, grace: float = 3, *, group: bool = True) 
 def serve(ctx: click.Context, port: int, db_option: str | None, open_browser: bool, address: str) -> None:
     """Start the web workbench (Streamlit) on the database. Everyone logs in (workbench user add)."""
     from ..store import Database, resolve_url
-    from ..store.db import missing_sqlite_file
+    from ..store.db import missing_sqlite_file, safe_url
     from ..users import has_login_users
 
     url = absolute_url(resolve_url(db_option or ctx.obj.get("db_url")))
@@ -197,7 +197,7 @@ def serve(ctx: click.Context, port: int, db_option: str | None, open_browser: bo
                        "`workbench user add NAVN --role researcher` (passordet leses fra tastaturet).", err=True)
     db.dispose()
     host = "localhost" if network_warning(address) is None else address
-    click.echo(f"Arbeidsbenken starter på http://{host}:{port} (database: {url}); Ctrl+C avslutter.")
+    click.echo(f"Arbeidsbenken starter på http://{host}:{port} (database: {safe_url(url)}); Ctrl+C avslutter.")
     ctx.exit(run_app(url, port=port, headless=not open_browser, user=None, address=address))
 
 

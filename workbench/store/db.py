@@ -13,7 +13,8 @@ from typing import Any, Iterator
 
 from sqlalchemy import create_engine, event, inspect, select
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import (ArgumentError, DatabaseError, IntegrityError, NoSuchModuleError, OperationalError,
+                            ProgrammingError)
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import Busy, WorkbenchError
@@ -33,6 +34,16 @@ def resolve_url(url: str | None = None) -> str:
     if "://" not in url:  # a bare path means a SQLite file
         url = f"sqlite:///{url}"
     return url
+
+
+def safe_url(url: str | None) -> str:
+    """``url`` as it may be shown (a command's output, an error line, a server log): any password
+    replaced by ``***``. Every place that shows a database URL goes through this."""
+    text = str(url or "")
+    try:
+        return make_url(text).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can read: hide what looks like user:password@
+        return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", text)
 
 
 def default_user(user: str | None = None) -> str:
@@ -90,8 +101,9 @@ class Database:
         self.url = resolve_url(url)
         try:
             parsed = make_url(self.url)
-        except ArgumentError as exc:
-            raise WorkbenchError(f"database URL {self.url!r} is not valid ({exc}); "
+        except (ArgumentError, ValueError) as exc:  # (ValueError: a port that is not a number)
+            raise WorkbenchError(f"database URL {safe_url(self.url)!r} is not valid "
+                                 f"({str(exc).replace(self.url, safe_url(self.url))}); "
                                  "use e.g. sqlite:///data/workbench.db or postgresql+psycopg://...") from None
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             if not create and not Path(parsed.database).exists():
@@ -101,7 +113,8 @@ class Database:
         try:
             self.engine: Engine = create_engine(self.url, echo=echo)
         except (NoSuchModuleError, ArgumentError, ImportError) as exc:
-            raise WorkbenchError(f"database URL {self.url!r} is not valid ({exc}); "
+            raise WorkbenchError(f"database URL {safe_url(self.url)!r} is not valid "
+                                 f"({str(exc).replace(self.url, safe_url(self.url))}); "
                                  "use e.g. sqlite:///data/workbench.db or postgresql+psycopg://...") from None
         if parsed.get_backend_name() == "sqlite":
             # WAL lets readers go on while one coder writes; a writer waits (busy timeout) for another
@@ -112,6 +125,11 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_sessions = sessionmaker(self.engine.execution_options(workbench_write=True),
                                             expire_on_commit=False)
+
+    @property
+    def shown_url(self) -> str:
+        """The URL as it may be shown: the password hidden (:func:`safe_url`)."""
+        return safe_url(self.url)
 
     @property
     def dialect(self) -> str:
@@ -141,17 +159,27 @@ class Database:
                         raw.execute("PRAGMA foreign_keys=ON")
                         broken = raw.execute("PRAGMA foreign_key_check").fetchall()
                         if broken:
-                            raise WorkbenchError(f"database {self.url}: the upgrade left {len(broken)} rows "
+                            raise WorkbenchError(f"database {self.shown_url}: the upgrade left {len(broken)} rows "
                                                  f"pointing nowhere (first: table {broken[0][0]}); restore the "
                                                  "backup and report this")
         except OperationalError as exc:
-            raise WorkbenchError(f"cannot open database {self.url}: {_one_line(exc.orig)}; check the URL "
-                                 "and that the server is running") from None
+            raise self.cannot_open(exc) from None
+        except ProgrammingError as exc:
+            if _insufficient_privilege(exc):  # a role that may read and write rows but not change tables
+                raise schema_privilege_error(self.shown_url, exc) from None
+            raise
         except (DatabaseError, sqlite3.DatabaseError) as exc:  # a SQLite file with a good header, damaged
             text = _one_line(getattr(exc, "orig", exc))
             if self.dialect == "sqlite" and ("not a database" in text or "malformed" in text):
                 raise _not_sqlite(make_url(self.url).database) from None
             raise
+
+    def cannot_open(self, exc: BaseException) -> WorkbenchError:
+        """The one line for a database that cannot be opened (no server, no such database, a
+        wrong password), the password hidden."""
+        return WorkbenchError(f"cannot open database {self.shown_url}: {_one_line(getattr(exc, 'orig', exc))}; "
+                              "check the URL and that the server is running", code="database.cannot_open",
+                              url=self.shown_url)
 
     def is_initialised(self) -> bool:
         try:
@@ -201,7 +229,7 @@ class Database:
                 with session.begin():
                     yield Transaction(session, get_or_create_user(session, default_user(user)))
             except OperationalError as exc:
-                raise database_error(self.url, exc) from None
+                raise database_error(self.shown_url, exc) from None
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -234,7 +262,7 @@ class Database:
             with self.session() as s:
                 row = s.execute(select(*parts)).one()
         except OperationalError as exc:
-            raise database_error(self.url, exc) from None
+            raise database_error(self.shown_url, exc) from None
         return tuple(str(v) if v is not None and not isinstance(v, int) else v for v in row)
 
 
@@ -282,8 +310,30 @@ def _one_line(error: object) -> str:
 TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
 
 
+def _insufficient_privilege(exc: BaseException) -> bool:
+    """Whether a driver error is PostgreSQL's "permission denied" (SQLSTATE 42501)."""
+    orig = getattr(exc, "orig", exc)
+    if getattr(orig, "sqlstate", None) == "42501":
+        return True
+    try:
+        from psycopg.errors import InsufficientPrivilege
+    except ImportError:  # no PostgreSQL driver installed
+        return False
+    return isinstance(orig, InsufficientPrivilege)
+
+
+def schema_privilege_error(url: str, exc: BaseException) -> WorkbenchError:
+    """The one line for a schema upgrade the database role may not make (``url`` already safe)."""
+    return WorkbenchError(f"database {url} needs a schema upgrade, and this database role may not create or "
+                          f"change tables ({_one_line(getattr(exc, 'orig', exc))}); run `workbench init` on this "
+                          "database as its owner (the role that created the tables), then try again",
+                          code="database.upgrade_privilege")
+
+
 def database_error(url: str, exc: OperationalError) -> WorkbenchError:
-    """A driver error as one line naming the cause; ``Busy`` when trying again can help."""
+    """A driver error as one line naming the cause; ``Busy`` when trying again can help.
+    ``url`` is shown as is: pass ``Database.shown_url`` (password hidden)."""
+    url = safe_url(url)
     orig = getattr(exc, "orig", exc)
     text = _one_line(orig)
     low = text.lower()

@@ -69,7 +69,7 @@ def current_code_infos(db: Database, *, user: str | None = None) -> list[CodeInf
                              "examples": c.examples or [], "definition": c.definition,
                              "inclusion": c.inclusion} for c in rows])
     if not infos:
-        raise WorkbenchError(f"database {db.url}: no codable codes; load a codebook first with "
+        raise WorkbenchError(f"database {db.shown_url}: no codable codes; load a codebook first with "
                              "`workbench codebook load codebooks/bygdevekst.yaml`")
     return infos
 
@@ -329,7 +329,7 @@ def train(db: Database, *, user: str | None, use_examples: bool = True,
         read_upto = s.scalar(select(func.max(AuditEvent.id))) or 0
     data = training_data(db, codes, use_examples=use_examples, anchors=anchors)
     if not data.texts:
-        raise WorkbenchError(f"database {db.url}: nothing to train on (no codings, no rejected suggestions, "
+        raise WorkbenchError(f"database {db.shown_url}: nothing to train on (no codings, no rejected suggestions, "
                              "no codebook examples); code some turns with `workbench code` first")
     params.setdefault("exclusive", codebook_exclusive(db))
     previous_e5 = newest_model_e5(db, user=user)
@@ -516,7 +516,7 @@ def build_suggester(db: Database, method: str = "all", *, user: str | None = Non
     model = load_model(db, user=user)
     if model is None:
         if method == "model":
-            raise WorkbenchError(f"database {db.url}: no trained model; run `workbench train` first "
+            raise WorkbenchError(f"database {db.shown_url}: no trained model; run `workbench train` first "
                                  "(or use --method lexicon)")
         return lexicon, "ingen trent modell: bare leksikonforslag (kjør `workbench train`)"
     note = None
@@ -708,7 +708,7 @@ def evaluate(db: Database, *, user: str | None, folds: int = 5, method: str = "m
     groups = [data.groups[i] for i in test_rows]
     if len(test_rows) < folds:
         fewer = f", or use --folds {len(test_rows)}" if len(test_rows) >= 2 else ""
-        raise WorkbenchError(f"database {db.url}: {len(test_rows)} coded segments and anchors, too few for "
+        raise WorkbenchError(f"database {db.shown_url}: {len(test_rows)} coded segments and anchors, too few for "
                              f"{folds} folds; code more turns or add anchor utterances (--anchors FILE){fewer}")
     grouped = len(set(groups)) >= folds
     if not grouped:  # e.g. a single coded source: split its turns (figures then a little optimistic)

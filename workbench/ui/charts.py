@@ -66,6 +66,8 @@ def heatmap(matrix: pd.DataFrame, *, facet_phase: bool, row_step: int = ROW_STEP
     top = float(df["andel"].max()) if df["andel"].notna().any() else 0.0  # the colour scale's top
     dark = round(DARK_CELL * top, 4) if top > 0 else 1.0
     legend_length = max(40, min(200, row_step * len(codes) - 30))  # never taller than the rows
+    # no share shown (every cell hidden): no colour legend, which would read "NaN%" with no values
+    legend = (alt.Legend(format=".0%", gradientLength=legend_length) if df["andel"].notna().any() else None)
 
     select = alt.selection_point(name=SELECTION, fields=["actor", "code", "phase"], on="click",
                                  clear="dblclick")
@@ -84,7 +86,7 @@ def heatmap(matrix: pd.DataFrame, *, facet_phase: bool, row_step: int = ROW_STEP
         x=x, y=y,
         color=alt.condition("datum.skjult", alt.value(SUPPRESSED_FILL),
                             alt.Color("andel:Q", title="Andel", scale=alt.Scale(scheme="blues", domainMin=0),
-                                      legend=alt.Legend(format=".0%", gradientLength=legend_length))),
+                                      legend=legend)),
         opacity=alt.condition(select, alt.value(1.0), alt.value(0.45)),
         tooltip=tooltip,
     ).add_params(select)

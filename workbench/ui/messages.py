@@ -140,6 +140,9 @@ MESSAGES: dict[str, str] = {
     "backup.no_folder": "Mappen «{path}» finnes ikke og kan ikke lages. Velg en annen plassering.",
     "backup.failed": "Sikkerhetskopieringen mislyktes.",
     "backup.wrong_kind": "Sikkerhetskopien er fra en {kind}-database og kan bare gjenopprettes i en slik.",
+    "backup.same_database": "En database kan ikke kopieres til seg selv; velg en annen måldatabase.",
+    "backup.revision_mismatch": "Databasene har ulike skjemaversjoner ({source} og {target}); åpne begge med samme "
+                                "versjon av arbeidsbenken.",
     "backup.not_empty": "Databasen det gjenopprettes til, er ikke tom.",
     "login_token.no_user": "Innloggingen mangler brukernavn.",
     "login_token.hours": "En innlogging kan vare fra 0 til 168 timer, ikke {hours}.",
@@ -159,6 +162,10 @@ MESSAGES: dict[str, str] = {
     "export.not_published": "En eksport for ressursgruppen (små celler skjult) lages med alle koderes kodinger, "
                             "gjeldende kodebok og uten forskernes egne ytringer, slik ressursgruppen selv ser "
                             "tallene; ta bort det andre valget.",
+    "database.cannot_open": "Kan ikke åpne databasen «{url}». Sjekk adressen og at databaseserveren kjører.",
+    "database.upgrade_privilege": "Databasen må oppgraderes til denne versjonen av arbeidsbenken, men databasebrukeren "
+                                  "har ikke rett til å opprette eller endre tabeller. Be databasens eier oppgradere "
+                                  "den, og prøv igjen.",
     "database.not_sqlite": "Filen «{path}» er ikke en SQLite-database (eller den er skadet). Velg en annen database.",
 }
 

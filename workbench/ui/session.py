@@ -62,6 +62,11 @@ def database_url() -> str | None:
     return None
 
 
+OWNER_MESSAGE = ("Databasen er laget av en eldre versjon av arbeidsbenken, og databasebrukeren appen bruker har ikke "
+                 "rett til å opprette eller endre tabeller, så appen fikk ikke oppgradert den. Kjør "
+                 "`workbench init` på samme database (WORKBENCH_DB) som databasens eier, og last siden på nytt.")
+
+
 class OutdatedDatabase(WorkbenchError):
     """The database's schema is older than the code and the app could not upgrade it."""
 
@@ -78,7 +83,7 @@ def _open(url: str | None) -> Database:
             db.ensure()
         except WorkbenchError as exc:
             db.dispose()
-            raise OutdatedDatabase(str(exc)) from exc
+            raise OutdatedDatabase(str(exc), code=exc.code) from exc
     return db
 
 
@@ -87,16 +92,14 @@ def get_db() -> Database:
     its schema is behind and cannot be upgraded, one Norwegian line says what to run, and the run stops."""
     try:
         return _open(database_url())
-    except OutdatedDatabase:
-        st.error(OUTDATED_MESSAGE)
+    except OutdatedDatabase as exc:
+        st.error(OWNER_MESSAGE if exc.code == "database.upgrade_privilege" else OUTDATED_MESSAGE)
         st.stop()
 
 
 def display_url(db: Database) -> str:
-    """The database URL with any password hidden."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(db.url).render_as_string(hide_password=True)
+    """The database URL with any password hidden (``store.db.safe_url``)."""
+    return db.shown_url
 
 
 # ------------------------------------------------------------------------------ log-in state
