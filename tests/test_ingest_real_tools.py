@@ -330,3 +330,194 @@ def test_notes_with_one_role_line_among_prose_stay_notes(tmp_path):
                  "diskusjon.\nVi vart einige om mykje.\nNeste møte er i mai.\n", encoding="utf-8")
     parsed = read_file(p)
     assert parsed.kind_hint == "notes" and not any(t.speaker for t in parsed.turns)
+
+
+# ------------------------------------------------------------------ bidirectional marks before labels
+
+# (label as typed, text): right-to-left and left-to-right marks before a label, inside it and before the
+# colon, and an isolate around it
+BIDI_LINES = [
+    ("\u200fBjørn", "Første tur, med høgre-til-venstre-merke framfor."),
+    ("Åse", "Andre tur."),
+    ("\u200eBjørn", "Tredje tur, med venstre-til-høgre-merke framfor."),
+    ("Åse\u200f", "Fjerde tur, merket før kolon."),
+    ("Bj\u200eørn", "Femte tur, merket inne i namnet."),
+    ("\u2067Åse\u2069", "Sjette tur, namnet i ein isolat."),
+]
+
+
+@pytest.mark.parametrize("fmt", ["txt", "docx"])
+def test_bidi_marks_before_or_inside_a_label_do_not_hide_the_speaker_and_are_counted(tmp_path, fmt):
+    lines = [f"{label}: {text}" for label, text in BIDI_LINES]
+    p = tmp_path / f"retningsmerke.{fmt}"
+    if fmt == "txt":
+        p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    else:
+        import docx
+
+        d = docx.Document()
+        for line in lines:
+            d.add_paragraph(line)
+        d.save(p)
+    parsed = read_file(p)
+    assert parsed.kind_hint == "transcript"
+    assert [(t.speaker, t.text) for t in parsed.turns] == [
+        ("Bjørn" if i % 2 == 0 else "Åse", text) for i, (_, text) in enumerate(BIDI_LINES)]
+    bidi = [w for w in parsed.warnings if "bidirectional" in w]
+    assert len(bidi) == 1 and "6 bidirectional control characters" in bidi[0]
+    assert not any(ch in build_canonical(parsed)[0] for ch in "\u200e\u200f\u2067\u2069")
+
+
+def test_bidi_marks_in_a_text_read_twice_are_counted_once(tmp_path):
+    p = tmp_path / "notat.txt"  # notes: the lines are read for speakers, then again as notes
+    p.write_text("Eit notat om \u200fmøtet.\n\nVidare \u200earbeid.\n", encoding="utf-8")
+    parsed = read_file(p)
+    assert parsed.kind_hint == "notes"
+    assert [t.text for t in parsed.turns] == ["Eit notat om møtet.", "Vidare arbeid."]
+    assert any("2 bidirectional control characters" in w for w in parsed.warnings)
+
+
+# ------------------------------------------------------------------- OpenDocument: tracked changes
+
+def _odt_with_tracked_changes(path: Path) -> Path:
+    """An .odt as LibreOffice writes one with changes recorded: " svært" inserted, " ikkje" and a whole
+    sentence deleted (the deleted text stored in text:tracked-changes, only a mark left in the body)."""
+    from odf.dc import Creator, Date
+    from odf.namespaces import TEXTNS, XMLNS
+    from odf.opendocument import OpenDocumentText
+    from odf.office import ChangeInfo
+    from odf.text import (Change, ChangedRegion, ChangeEnd, ChangeStart, Deletion, Insertion, P,
+                          TrackedChanges)
+
+    doc = OpenDocumentText()
+    tracked = TrackedChanges()
+
+    def region(cid: str, kind, text: str | None = None) -> None:
+        change = kind()
+        info = ChangeInfo()
+        info.addElement(Creator(text="Forskar"))
+        info.addElement(Date(text="2024-05-03T10:00:00"))
+        change.addElement(info)
+        if text is not None:
+            change.addElement(P(text=text))
+        reg = ChangedRegion(qattributes={(XMLNS, "id"): cid, (TEXTNS, "id"): cid})
+        reg.addElement(change)
+        tracked.addElement(reg)
+
+    region("ct1", Insertion)
+    region("ct2", Deletion, " ikkje")
+    region("ct3", Deletion, "Intervjuer: Dette spørsmålet vart stroke.")
+    doc.text.addElement(tracked)
+    doc.text.addElement(P(text="Intervjuer: Korleis gjekk det?"))
+    p = P(text="Informant: Det gjekk")
+    p.addElement(ChangeStart(changeid="ct1"))
+    p.addText(" svært")
+    p.addElement(ChangeEnd(changeid="ct1"))
+    p.addElement(Change(changeid="ct2"))
+    p.addText(" bra.")
+    doc.text.addElement(p)
+    mark = P()
+    mark.addElement(Change(changeid="ct3"))
+    doc.text.addElement(mark)
+    doc.text.addElement(P(text="Intervjuer: Takk."))
+    doc.text.addElement(P(text="Informant: Takk sjølv."))
+    doc.save(str(path))
+    return path
+
+
+def test_odt_tracked_changes_are_read_as_accepted_with_the_word_warning(tmp_path):
+    parsed = read_file(_odt_with_tracked_changes(tmp_path / "endringar.odt"))
+    assert [(t.speaker, t.text) for t in parsed.turns] == [
+        ("Intervjuer", "Korleis gjekk det?"), ("Informant", "Det gjekk svært bra."),
+        ("Intervjuer", "Takk."), ("Informant", "Takk sjølv.")]
+    text = build_canonical(parsed)[0]
+    assert "ikkje" not in text and "stroke" not in text and "Forskar" not in text
+    tracked = [w for w in parsed.warnings if "tracked changes" in w]
+    assert len(tracked) == 1
+    assert "1 insertion, 2 deletions" in tracked[0] and "read as accepted" in tracked[0]
+    assert "LibreOffice" in tracked[0]
+
+
+def test_odt_without_tracked_changes_gives_no_such_warning(tmp_path):
+    from odf.opendocument import OpenDocumentText
+    from odf.text import P
+
+    doc = OpenDocumentText()
+    for line in ("Intervjuer: Korleis gjekk det?", "Informant: Bra.", "Intervjuer: Takk."):
+        doc.text.addElement(P(text=line))
+    doc.save(str(tmp_path / "reint.odt"))
+    assert not any("tracked" in w for w in read_file(tmp_path / "reint.odt").warnings)
+
+
+# --------------------------------------------------------------- PDF: a footer on a single page
+
+ONE_PAGE_TURNS = [
+    "Moderator: Velkomen til denne samtalen om samarbeidet i regionen.",
+    "Deltakar 1: Vi har hatt stor nytte av nettverket.",
+    "Deltakar 2: Eg vil leggje til at fylket har vore viktig.",
+    "Moderator: Kva med departementet?",
+    "Deltakar 1: Dei har vore lite synlege.",
+    "Moderator: Takk for praten.",
+]
+
+
+def _one_page_pdf(path: Path, lines: list[tuple[float, str]]) -> Path:
+    """One A4 page drawn by fpdf2 in one font at one size, each line at its height (mm from the top)."""
+    import fpdf
+
+    pdf = fpdf.FPDF()
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    for y, line in lines:
+        pdf.set_xy(10, y)
+        pdf.cell(0, 6, line)
+    pdf.output(str(path))
+    return path
+
+
+def _spoken(parsed) -> list[tuple[str | None, str]]:
+    return [(t.speaker, t.text) for t in parsed.turns]
+
+
+def _expected(turns: list[str]) -> list[tuple[str, str]]:
+    return [tuple(line.split(": ", 1)) for line in turns]
+
+
+def test_a_footer_under_a_big_gap_at_the_bottom_of_a_single_page_pdf_is_not_speech(tmp_path):
+    lines = [(15 + 6 * i, line) for i, line in enumerate(ONE_PAGE_TURNS)]
+    parsed = read_file(_one_page_pdf(tmp_path / "ei_side.pdf", lines + [(282, "Transkribert av Nordtekst AS")]))
+    assert _spoken(parsed) == _expected(ONE_PAGE_TURNS)
+    assert parsed.preamble == ["Transkribert av Nordtekst AS"]
+
+
+def test_the_last_turn_running_to_the_bottom_of_a_single_page_pdf_stays_whole(tmp_path):
+    # the page filled down to its bottom margin with normal line spacing: the last line is speech
+    filler = [f"Deltakar {1 + i % 2}: Dette er innlegg nummer {i + 1} i samtalen om regionen." for i in range(40)]
+    lines = [(15 + 6.5 * i, line) for i, line in enumerate(filler)]
+    lines.append((15 + 6.5 * 40, "og det var det siste eg ville seie om saka."))  # y = 275 mm
+    parsed = read_file(_one_page_pdf(tmp_path / "full_side.pdf", lines))
+    assert parsed.turns[-1].speaker == "Deltakar 2"
+    assert parsed.turns[-1].text == ("Dette er innlegg nummer 40 i samtalen om regionen. "
+                                     "og det var det siste eg ville seie om saka.")
+    assert parsed.preamble == []
+
+
+def test_a_last_turn_with_a_label_far_down_a_single_page_pdf_stays_a_turn(tmp_path):
+    lines = [(15 + 6 * i, line) for i, line in enumerate(ONE_PAGE_TURNS[:-1])]
+    parsed = read_file(_one_page_pdf(tmp_path / "glissen.pdf", lines + [(282, ONE_PAGE_TURNS[-1])]))
+    assert _spoken(parsed) == _expected(ONE_PAGE_TURNS)
+    assert parsed.preamble == []
+
+
+def test_libreoffice_pdf_footer_on_a_single_page_without_footnotes_is_not_speech(tmp_path):
+    source = tmp_path / "fokusgruppe.fodt"
+    fodt = FOCUS_GROUP_FODT.replace("{heading}", "")
+    start = fodt.index("<text:note ")
+    fodt = fodt[:start] + fodt[fodt.index("</text:note>") + len("</text:note>"):]  # no footnote
+    source.write_text(fodt, encoding="utf-8")
+    parsed = read_file(libreoffice_pdf(tmp_path, source))
+    assert parsed.kind_hint == "transcript"
+    assert [(t.speaker, t.text) for t in parsed.turns if t.speaker][-1] == ("Moderator", "Takk for praten.")
+    assert "Transkribert av Lydskrift Nord AS" in parsed.preamble
+    assert not any("Lydskrift" in t.text for t in parsed.turns)

@@ -23,7 +23,7 @@ from ..privacy import label_warning
 from ..access import requires
 from .limits import Limits, check_file
 from .media import MEDIA_EXTENSIONS, resolve as _resolve_media
-from .chars import BIDI_CONTROLS, BIDI_NAMES, clean_text
+from .chars import BIDI_CONTROLS, BIDI_NAMES, clean_text, counting_bidi
 from .manifest import (NOTES_KINDS, FileRef, TableRow, align_spellings, describe, manifest_rows, missing_files,
                        nfc, participant_rows)
 from .model import Parsed, Turn
@@ -125,11 +125,12 @@ def read_file(path: Path, roster: Iterable[str] | None = None, *, kind: str | No
         kwargs["force_notes"] = True
     if strict_roster and ("strict_roster" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())):
         kwargs["strict_roster"] = True
-    parsed = reader(path, roster_set, **kwargs)
+    with counting_bidi() as taken:  # the bidirectional controls the reader took out before it looked for labels
+        parsed = reader(path, roster_set, **kwargs)
     # every reader's text, speakers and headings in NFC without zero-width characters (the readers
     # clean their text before they look for labels; this also covers readers registered by others),
-    # and without bidirectional controls, counted in one warning
-    bidi = 0
+    # and without bidirectional controls, counted in one warning with those the reader took out
+    bidi = taken[0]
     for t in parsed.turns:
         t.text, n = BIDI_CONTROLS.subn("", clean_text(t.text.replace("\x00", "")))
         t.text = t.text.strip()

@@ -7,13 +7,19 @@ go: the zero-width space (U+200B), the word joiner (U+2060) and the byte order m
 anywhere; the zero-width non-joiner and joiner (U+200C, U+200D) unless they stand between two
 characters that use them (letters of scripts such as Arabic or Devanagari, emoji: "👩\u200d🌾" stays
 one picture), so ``Bjørn\u200d:`` is the label ``Bjørn:``. Bidirectional controls (:data:`BIDI_CONTROLS`)
-are taken out by ``read_file``, which counts them in one warning.
+are taken out too, by the readers before they look for speaker labels (:func:`drop_bidi`, or
+``clean_text(s, bidi=True)``), so ``\u200fBjørn: tekst`` is the label ``Bjørn:``; what they take out is
+counted for the one warning of ``read_file`` (:func:`counting_bidi`), which also takes out and counts
+any left in a reader's turns.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Iterator
 
 # Zero-width characters that are never wanted in a transcript: zero-width space, word joiner, BOM.
 ZERO_WIDTH = "\u200b\u2060\ufeff"
@@ -25,6 +31,37 @@ CONTROL = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{ZERO_WIDTH}]")
 BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 BIDI_NAMES = "U+200E, U+200F, U+202A-U+202E, U+2066-U+2069"
 _INVISIBLE = re.compile(f"[{ZERO_WIDTH}{JOINERS}]")
+# the count of bidirectional controls the readers took out while ``read_file`` reads one file
+_BIDI_COUNT: ContextVar[list[int] | None] = ContextVar("workbench_bidi_count", default=None)
+
+
+@contextmanager
+def counting_bidi() -> Iterator[list[int]]:
+    """Counts the bidirectional controls taken out (:func:`drop_bidi`, :func:`count_bidi`) inside the
+    ``with`` block: the one-element list it gives holds the number."""
+    box = [0]
+    token = _BIDI_COUNT.set(box)
+    try:
+        yield box
+    finally:
+        _BIDI_COUNT.reset(token)
+
+
+def count_bidi(n: int) -> None:
+    """Add ``n`` bidirectional controls taken out to the count of :func:`counting_bidi` (if any)."""
+    box = _BIDI_COUNT.get()
+    if box is not None and n:
+        box[0] += n
+
+
+def drop_bidi(s: str) -> str:
+    """``s`` without bidirectional controls, counted (see :func:`counting_bidi`). Call it once per
+    piece of the file: text read twice must be counted once."""
+    if not s or s.isascii():
+        return s
+    s, n = BIDI_CONTROLS.subn("", s)
+    count_bidi(n)
+    return s
 
 
 def nfc(name: str) -> str:
@@ -50,10 +87,13 @@ def _drop_invisible(m: re.Match) -> str:
     return ""
 
 
-def clean_text(s: str) -> str:
-    """``s`` in NFC without hidden zero-width characters (see the module docstring)."""
+def clean_text(s: str, *, bidi: bool = False) -> str:
+    """``s`` in NFC without hidden zero-width characters (see the module docstring); with ``bidi``
+    also without bidirectional controls, counted (:func:`drop_bidi`)."""
     if not s or s.isascii():
         return s
+    if bidi:
+        s = drop_bidi(s)
     if _INVISIBLE.search(s):
         s = _INVISIBLE.sub(_drop_invisible, s)
     if not unicodedata.is_normalized("NFC", s):

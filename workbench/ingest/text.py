@@ -76,7 +76,7 @@ from typing import Callable, Iterable, Iterator
 
 from ..errors import InputError
 from ..privacy import ROLE_WORDS, split_meeting_label
-from .chars import clean_text
+from .chars import BIDI_CONTROLS, clean_text, count_bidi
 from .model import Parsed, Turn
 
 # Norwegian (bokmål and nynorsk) keys of title/metadata lines that are never speaker turns.
@@ -1443,20 +1443,47 @@ def lines_of(text: str) -> list[tuple[str, int]]:
 
 
 def parse_lines(source: Callable[[], Iterable[tuple[str, int]]], fmt: str, roster: Iterable[str] | None,
-                file: str, *, force_notes: bool = False, strict_roster: bool = False) -> Parsed:
+                file: str, *, force_notes: bool = False, strict_roster: bool = False,
+                keep_bidi: bool = False) -> Parsed:
     """Transcript or notes from a callable that yields (line, line number) afresh on every call.
 
-    A transcript needs two passes over the lines; notes need them in memory once.
+    A transcript needs two passes over the lines; notes need them in memory once. Bidirectional
+    controls go before labels are looked for (``\u200fBjørn: tekst`` starts a turn), counted once;
+    ``keep_bidi`` keeps them (turn texts that must be found again in the text as given).
     """
-    source = _F4Marks(source)
+    bidi = _NoBidi(source, keep_bidi)
+    source = _F4Marks(bidi)
     if not force_notes:
         result = _split(source, roster, file, False, strict_roster)
         if result is not None:
             turns, preamble, warnings = result
+            count_bidi(bidi.count)
             return Parsed(turns, fmt, "transcript", warnings, preamble)
     notes = split_notes(drop_tool_footer(list(source())))
     source.apply(notes)
+    count_bidi(bidi.count)
     return Parsed(notes, fmt, "notes")
+
+
+class _NoBidi:
+    """The lines of a source without bidirectional controls (a right-to-left mark before a label hides
+    it); ``count`` is how many the last pass over the lines took out (the lines are read more than once)."""
+
+    def __init__(self, source: Callable[[], Iterable[tuple[str, int]]], keep: bool = False):
+        self.source = source
+        self.keep = keep
+        self.count = 0
+
+    def __call__(self) -> Iterator[tuple[str, int]]:
+        self.count = 0
+        if self.keep:
+            yield from self.source()
+            return
+        for line, n in self.source():
+            if not line.isascii():
+                line, k = BIDI_CONTROLS.subn("", line)
+                self.count += k
+            yield line, n
 
 
 def drop_tool_footer(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
@@ -1474,7 +1501,9 @@ def drop_tool_footer(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
 
 
 def text_to_parsed(text: str, fmt: str, roster: list[str] | None, file: str, *,
-                   force_notes: bool = False, strict_roster: bool = False) -> Parsed:
-    """Decide transcript vs notes for plain text and split it accordingly."""
+                   force_notes: bool = False, strict_roster: bool = False, keep_bidi: bool = False) -> Parsed:
+    """Decide transcript vs notes for plain text and split it accordingly (``keep_bidi``: see
+    :func:`parse_lines`)."""
     lines = lines_of(text)
-    return parse_lines(lambda: lines, fmt, roster, file, force_notes=force_notes, strict_roster=strict_roster)
+    return parse_lines(lambda: lines, fmt, roster, file, force_notes=force_notes, strict_roster=strict_roster,
+                       keep_bidi=keep_bidi)

@@ -834,7 +834,7 @@ def segment_text(text: str, name: str, roster: list[str] | None) -> tuple[list[_
     """Segments of an imported text (transcript turns or notes paragraphs), parser warnings, kind hint."""
     from ..ingest.text import text_to_parsed
 
-    parsed = text_to_parsed(text, FORMAT, roster or None, name)
+    parsed = text_to_parsed(text, FORMAT, roster or None, name, keep_bidi=True)  # turns found again in `text`
     turns = [t for t in parsed.turns if (t.text or "").strip()]
     segs = _locate(text, turns)
     warnings = list(parsed.warnings)

@@ -208,7 +208,7 @@ def _paragraph_parts(p) -> list[tuple[str, bool]]:
                 flags.extend([bold] * (len(parts) - len(flags)))
                 bold = outer
             elif tag == W + "t":
-                parts.append(clean_text(c.text or ""))
+                parts.append(clean_text(c.text or "", bidi=True))  # before labels are looked for
             elif tag in (W + "tab", W + "ptab"):
                 parts.append("\t")
             elif tag == W + "br":
@@ -565,11 +565,7 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
         parsed.kind_hint = parsed.kind_hint or "dokument"
     inserted, deleted = _count_tracked_changes(document)
     if inserted or deleted:
-        parsed.warnings.append(
-            f"{path.name}: the document has tracked changes ({inserted} insertion{'s' if inserted != 1 else ''}, "
-            f"{deleted} deletion{'s' if deleted != 1 else ''}) that are not accepted or rejected; they are read "
-            "as accepted (inserted text kept, deleted text left out); if that is not the text to analyse, "
-            "accept or reject the changes in Word (Review > Accept/Reject) and ingest the file again")
+        parsed.warnings.append(tracked_changes_warning(path.name, inserted, deleted, "in Word (Review > Accept/Reject)"))
     comments = _count_comments(document)
     if comments:
         parsed.warnings.append(f"{path.name}: {comments} Word comment{'s' if comments > 1 else ''} "
@@ -847,6 +843,15 @@ def _notes(document, walker: _Walker) -> list[tuple[str, list[str]]]:
                 out.append((heading, texts))
     walker.counter = number
     return out
+
+
+def tracked_changes_warning(file: str, inserted: int, deleted: int, where: str) -> str:
+    """The one warning for tracked changes not accepted or rejected, read as accepted; ``where`` says
+    how to accept or reject them ("in Word (Review > Accept/Reject)")."""
+    return (f"{file}: the document has tracked changes ({inserted} insertion{'s' if inserted != 1 else ''}, "
+            f"{deleted} deletion{'s' if deleted != 1 else ''}) that are not accepted or rejected; they are read "
+            "as accepted (inserted text kept, deleted text left out); if that is not the text to analyse, "
+            f"accept or reject the changes {where} and ingest the file again")
 
 
 def _count_tracked_changes(document) -> tuple[int, int]:

@@ -6,7 +6,9 @@ headers and footers in the preamble. A table laid out as a transcript gives one 
 other table one paragraph per row; "Label: text" paragraphs give speaker turns; else the file is a
 document, one segment per paragraph under its heading. A recurring bold label without a colon
 ("**Kari** Da er ...", bold by a text style such as LibreOffice's automatic ``T1``) starts a turn, as
-in a Word file.
+in a Word file. Tracked changes not accepted or rejected (``text:tracked-changes``) are read as
+accepted, as in a Word file: inserted text kept, the deleted text stored in the change regions left
+out, with one warning that counts them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from pathlib import Path
 from ...errors import InputError
 from ..chars import clean_text
 from ..model import Parsed, Turn
-from .docx import _PAGE_ONLY, Cell, Para, Table, _bold_label, blocks_to_parsed, table_paragraphs
+from .docx import (_PAGE_ONLY, Cell, Para, Table, _bold_label, blocks_to_parsed, table_paragraphs,
+                   tracked_changes_warning)
 from .sniff import describe
 
 LINE_BREAK = "\u2028"  # text:line-break (a newline in the XML's text is white space, not a break)
@@ -47,7 +50,47 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
         parsed.turns = ([Turn(text=t, heading="Topptekst") for t in headers]
                         + [Turn(text=t, heading="Bunntekst") for t in footers])
         parsed.preamble = [p for p in parsed.preamble if p not in headers and p not in footers]
+    inserted, deleted = _count_tracked_changes(doc)
+    if inserted or deleted:
+        parsed.warnings.append(tracked_changes_warning(
+            path.name, inserted, deleted, "in LibreOffice (Edit > Track Changes > Manage)"))
     return parsed
+
+
+def _count_tracked_changes(doc) -> tuple[int, int]:
+    """(insertions, deletions) of the tracked changes in the body, headers and footers: the
+    ``text:insertion`` and ``text:deletion`` change regions of ``text:tracked-changes`` (a deletion
+    that removed no text, only a paragraph end, and a change of formatting are not counted)."""
+    from odf.namespaces import OFFICENS, TEXTNS
+
+    def has_text(n) -> bool:
+        if n.nodeType == n.TEXT_NODE:
+            return bool(n.data.strip())
+        if n.nodeType != n.ELEMENT_NODE or n.qname == (OFFICENS, "change-info"):  # author and date
+            return False
+        return any(has_text(c) for c in n.childNodes)
+
+    inserted = deleted = 0
+
+    def visit(n) -> None:
+        nonlocal inserted, deleted
+        for c in n.childNodes:
+            if c.nodeType != c.ELEMENT_NODE:
+                continue
+            if c.qname == (TEXTNS, "changed-region"):
+                for change in c.childNodes:
+                    if change.nodeType != change.ELEMENT_NODE:
+                        continue
+                    if change.qname == (TEXTNS, "insertion"):
+                        inserted += 1
+                    elif change.qname == (TEXTNS, "deletion") and has_text(change):
+                        deleted += 1
+            else:
+                visit(c)
+
+    for root in (doc.text, doc.masterstyles):
+        visit(root)
+    return inserted, deleted
 
 
 def _bold_styles(doc) -> dict[tuple[str, str], bool]:
@@ -165,7 +208,7 @@ class _Walker:
         def visit(n, bold: bool):
             for c in n.childNodes:
                 if c.nodeType == c.TEXT_NODE:
-                    parts.append((clean_text(c.data), bold))
+                    parts.append((clean_text(c.data, bidi=True), bold))  # before labels are looked for
                     continue
                 if c.nodeType != c.ELEMENT_NODE:
                     continue

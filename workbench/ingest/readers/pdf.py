@@ -83,7 +83,7 @@ class Line:
 def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = False,
          strict_roster: bool = False) -> Parsed:
     with _quiet_pypdf():
-        pages = _read_pages(path)
+        pages, frames = _read_pages(path)
     pages = _drop_running_lines(pages)
     body = _body_size(pages)
     notes: list[Turn] = []
@@ -92,6 +92,8 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
     text_pages: list[list[Line]] = []
     for page_no, lines in enumerate(pages, start=1):
         lines, found, footer = _footnotes(lines, body)
+        if len(pages) == 1 and not found:  # a footer that cannot be seen to repeat
+            lines, footer = _lone_footer(lines, body, frames[0])
         lines, drawn_apart = _text_boxes(lines)
         text_pages.append(lines)
         notes.extend(Turn(text=t, heading="Fotnoter", page=page_no) for t in found)
@@ -119,7 +121,8 @@ def _quiet_pypdf():
         logger.setLevel(level)
 
 
-def _read_pages(path: Path) -> list[list[Line]]:
+def _read_pages(path: Path) -> tuple[list[list[Line]], list[tuple[float, float]]]:
+    """The lines of each page, and each page's (bottom, height) in the units of the lines' ``y``."""
     from pypdf import PasswordType, PdfReader
     from pypdf.errors import PdfReadError
 
@@ -127,7 +130,12 @@ def _read_pages(path: Path) -> list[list[Line]]:
         reader = PdfReader(str(path))
         if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
             raise InputError(f"{path.name}: {PASSWORD}")  # an owner password alone opens with ""
-        return [_page_lines(page) for page in reader.pages]
+        pages, frames = [], []
+        for page in reader.pages:
+            pages.append(_page_lines(page))
+            box = page.mediabox
+            frames.append((float(box.bottom), float(box.height)))
+        return pages, frames
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         problem = describe(path, "pdf")  # a Word file named .pdf ...
         raise InputError(f"{path.name}: " + (problem or f"not a readable PDF ({exc}); export it again as PDF "
@@ -526,6 +534,41 @@ def _footnotes(lines: list[Line], body: float) -> tuple[list[Line], list[str], l
     return kept, [t for t in texts if t], [lines[i].text for i in order[end:bottom]]
 
 
+FOOTER_ZONE = 0.1  # a lone footer stands in the bottom tenth of the page
+FOOTER_GAP = 3.0  # ... under a gap at least this many times the body's line spacing
+
+
+def _lone_footer(lines: list[Line], body: float, frame: tuple[float, float]) -> tuple[list[Line], list[str]]:
+    """The lines of a single page without a running footer under the body text, and the footer's line
+    ("Transkribert av Nordtekst AS" at body size, which cannot be seen to repeat on one page).
+
+    The footer is the lowest line when it stands in the bottom tenth of the page (``FOOTER_ZONE``),
+    under a gap at least ``FOOTER_GAP`` times the body's usual line spacing and larger than every
+    other gap between the lines of the page, is not in a larger font than the body text, is short
+    (one line) and does not start with a speaker label; otherwise nothing is taken, so a last turn
+    that runs to the bottom of the page stays whole."""
+    if not body or len(lines) < 3:
+        return lines, []
+    bottom, height = frame
+    order = sorted(range(len(lines)), key=lambda i: -lines[i].y)  # top to bottom
+    last = lines[order[-1]]
+    if not height or last.y - bottom > FOOTER_ZONE * height or last.size > 1.15 * body:
+        return lines, []
+    if len(last.text) > 100 or LABEL_START.match(last.text) or TIME_ONLY.match(last.text):
+        return lines, []
+    ys = [lines[i].y for i in order]
+    gaps = [a - b for a, b in zip(ys, ys[1:])]
+    # the usual line spacing: the smallest gap of about a font size or more (as in _paragraphs)
+    spacing = [g for k, g in enumerate(gaps[:-1]) if g >= 0.8 * max(lines[order[k]].size, 1.0)]
+    if not spacing:
+        return lines, []
+    usual = min(spacing)
+    gap = gaps[-1]
+    if gap < FOOTER_GAP * usual or gap <= max(gaps[:-1]):
+        return lines, []
+    return [ln for ln in lines if ln is not last], [last.text]
+
+
 def _note_lines(lines: list[Line], below: list[int]) -> list[tuple[str, list[str]]]:
     """The footnotes (number, lines) that the lines ``below`` (top to bottom) are; [] when they are
     not footnotes (small text that does not start with a number)."""
@@ -744,7 +787,7 @@ def _page_lines(page) -> list[Line]:
     frags: list[tuple[float, float, str, float, bool]] = []
 
     def visit(text, cm, tm, font_dict, font_size):
-        text = clean_text(text) if text else text  # NFC, no zero-width characters (before labels are looked for)
+        text = clean_text(text, bidi=True) if text else text  # NFC, no zero-width or bidi characters (before labels are looked for)
         if not text or not text.strip():
             if text and frags and "\n" not in text:
                 x, y, t, s, b = frags[-1]
@@ -760,7 +803,7 @@ def _page_lines(page) -> list[Line]:
 
     page.extract_text(visitor_text=visit)
     if not frags:
-        text = clean_text(page.extract_text() or "")
+        text = clean_text(page.extract_text() or "", bidi=True)
         return [Line(t, -i * 12.0, 0.0, False) for i, t in enumerate(text.split("\n"))]
     markers = _markers(frags)
     lines: list[Line] = []

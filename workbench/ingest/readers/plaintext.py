@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...errors import InputError
+from ..chars import drop_bidi
 from ..model import Parsed
 from ..text import decode, head_text, parse_lines, read_lines
 from . import srt, vtt
@@ -30,7 +31,7 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
     real = caption_format(head_text(path))
     if real is not None:  # a Teams/Zoom .vtt or a WhisperX .srt saved as .txt: read it as what it is
         reader = vtt.read_text if real == "vtt" else srt.read_text
-        return vtt.misnamed(reader(decode(path.read_bytes(), path), path.name, roster, strict_roster=strict_roster),
-                            path.name, fmt)
+        text = drop_bidi(decode(path.read_bytes(), path))  # before labels are looked for
+        return vtt.misnamed(reader(text, path.name, roster, strict_roster=strict_roster), path.name, fmt)
     return parse_lines(lambda: read_lines(path), fmt, sorted(roster) if roster else None, path.name,
                        force_notes=force_notes, strict_roster=strict_roster)

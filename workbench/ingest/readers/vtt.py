@@ -29,7 +29,7 @@ from ...errors import InputError
 from ...privacy import split_meeting_label
 from ..model import Parsed, Turn
 from .. import text as _text
-from ..chars import clean_text
+from ..chars import clean_text, drop_bidi
 from ..text import METADATA_KEYS, decode, seconds, without_notices
 from .sniff import CAPTION_NAMES, binary_kind, caption_format
 
@@ -87,7 +87,7 @@ def read_captions(path: Path, ext: str, roster: set[str] | None = None, *, stric
     problem = binary_kind(path, ext)
     if problem:
         raise InputError(f"{path.name}: {problem}")
-    text = decode(path.read_bytes(), path)
+    text = drop_bidi(decode(path.read_bytes(), path))  # before labels are looked for
     readers = {"vtt": read_text, "srt": srt.read_text}
     found = caption_format(text[:4096])
     if found in readers and found != ext:  # read it as what it is
