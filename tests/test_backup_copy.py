@@ -180,3 +180,23 @@ def test_no_command_prints_the_database_password(pg_url, empty_pg, monkeypatch):
     out = runner.invoke(cli, ["--db", dead, "sources"], obj={})
     assert out.exit_code == 1 and "cannot open database" in out.output
     assert "hemmelig-pw" not in out.output and "Traceback" not in out.output
+
+
+def test_a_sqlite_value_too_long_for_postgresql_is_one_line_naming_table_column_and_row(lite, empty_pg):
+    """SQLite does not enforce a text column's length; PostgreSQL refuses the whole batch, and the
+    driver's error would list up to a batch of rows' values (transcript text, names)."""
+    with lite.engine.begin() as conn:
+        source_id = conn.execute(sql_text("SELECT id FROM sources ORDER BY id LIMIT 1")).scalar()
+        conn.execute(sql_text("UPDATE sources SET phase = :p WHERE id = :i"), {"p": "f" * 50, "i": source_id})
+        said = conn.execute(sql_text("SELECT substr(canonical_text, 1, 40) FROM sources LIMIT 1")).scalar()
+    with pytest.raises(WorkbenchError) as refused:
+        copy_database(lite, empty_pg, user="kari")
+    message = str(refused.value)
+    assert refused.value.code == "backup.value_too_long" and "\n" not in message
+    assert "table sources" in message and "column phase" in message and f"id {source_id}" in message
+    assert "shorten" in message and "f" * 50 not in message and said not in message
+    target = Database(empty_pg)
+    try:
+        assert _rows(target)["sources"] == 0 and _rows(target)["audit_events"] == 0
+    finally:
+        target.dispose()

@@ -112,6 +112,19 @@ def test_a_quote_is_the_coded_passage_not_the_whole_turn(corpus, tmp_path):
     assert "Vi mangler … å følge opp" in quotes
 
 
+@pytest.mark.parametrize("coder", ["Anna", "ALL", "Consensus"])
+def test_the_passage_is_found_for_a_coder_written_in_another_letter_case(corpus, coder):
+    """quotes normalises the coder ("Anna" is anna, "ALL" every coder); the spans must be looked up
+    with that name, or the whole turn is quoted."""
+    from workbench.analysis.aggregate import quotes
+
+    other = "Vi mangler folk til å følge opp tiltakene."
+    for who in ("anna", "bjorn"):  # (two coders: a consensus pair)
+        apply_code(corpus, "fg_fase1.docx", 3, "styring.nettverk", span=(0, len("Vi mangler")), user=who)
+    texts = list(quotes(corpus, code="styring.nettverk", coder=coder, user="anna")["text"])
+    assert "Vi mangler" in texts and other not in texts
+
+
 def test_the_passage_is_cut_from_the_scrubbed_turn_so_a_name_at_its_edge_is_never_half_left():
     from workbench.analysis.aggregate import quote_passage
     from workbench.privacy import Scrubber

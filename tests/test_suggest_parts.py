@@ -178,3 +178,49 @@ def test_classify_says_it_reads_json_lines_only_and_refuses_an_empty_file(traina
         res = run(empty)
         assert res.exit_code == 1 and f"Fant ingen ytringer i {empty}" in res.output
         assert "klassifisert (metode" not in res.output and not (tmp_path / "ut.jsonl").exists()
+
+
+def test_rescoring_reads_the_pending_suggestions_in_one_locked_query_not_one_per_row(trainable, monkeypatch):
+    from sqlalchemy import event
+
+    train(trainable, user="kari", anchors=[])
+    assert suggest(trainable, user="kari", source="fg_ny.txt") > 1
+    statements = []
+    listen = lambda conn, cursor, sql, params, context, many: statements.append(sql)  # noqa: E731
+    event.listen(trainable.engine, "before_cursor_execute", listen)
+    try:
+        rescored, _ = service.rescore_pending(trainable, user="kari")
+    finally:
+        event.remove(trainable.engine, "before_cursor_execute", listen)
+    assert rescored > 1
+    reads = [q for q in statements if q.lstrip().upper().startswith("SELECT") and "FROM suggestions" in q]
+    assert len(reads) == 2, reads  # the ids to rescore, then the rows (one chunk), not one SELECT per row
+    if trainable.dialect == "postgresql":
+        assert "FOR UPDATE SKIP LOCKED" in reads[1]
+
+
+def test_a_failed_rescoring_after_training_is_a_note_not_a_failed_training(trainable, monkeypatch):
+    from workbench.errors import Busy
+
+    def busy(db, *, user):
+        raise Busy("the database is busy", code="busy")
+
+    monkeypatch.setattr(service, "rescore_pending", busy)
+    report = train(trainable, user="kari", anchors=[])
+    with trainable.session() as s:
+        assert s.scalar(select(TrainedModel.id).order_by(TrainedModel.id.desc())) == report.model_id
+    assert report.rescored == report.withdrawn == 0 and report.rescore_failed
+    assert "Modellen er lagret" in report.summary() and "kunne ikke få ny sikkerhet" in report.summary()
+
+
+def test_a_parent_dropped_for_its_child_does_not_push_out_its_exclusive_sibling():
+    """P (best) has child C; X is exclusive with P. P goes (C says more), so X stays."""
+    from types import SimpleNamespace as Hit
+
+    from workbench.suggest.structure import apply_structure
+
+    hits = [Hit(code="kontrakt.hybrid", score=0.9, start=None, end=None),
+            Hit(code="kontrakt.relasjonell", score=0.8, start=None, end=None),
+            Hit(code="kontrakt.hybrid.delt", score=0.7, start=None, end=None)]
+    kept = [h.code for h in apply_structure(hits, EXCLUSIVE)]
+    assert kept == ["kontrakt.relasjonell", "kontrakt.hybrid.delt"]

@@ -647,3 +647,16 @@ def test_csv_coder_in_another_letter_case_is_refused_naming_the_row(corpus, tmp_
     with db.session() as s:  # no user Bjorn (nor nils) was created
         from workbench.store import User
         assert {u.name for u in s.query(User)} & {"Bjorn", "nils"} == set()
+
+
+def test_a_coding_removed_by_someone_else_while_undo_runs_is_skipped_not_undone_with_nothing(corpus, monkeypatch):
+    """The coding is found, then deleted by a colleague's transaction before undo's DELETE: no row
+    goes, so the undo is the same skip as a coding removed before (not "undone, 0 codings")."""
+    import workbench.coding as coding
+
+    db = corpus["db"]
+    apply_code(db, FG, 3, "kontrakt.hybrid", user="kari")
+    monkeypatch.setattr(coding, "_delete_coding", lambda session, c: False)  # (someone was faster)
+    with pytest.raises(WorkbenchError) as exc:
+        undo_last(db, user="kari")
+    assert exc.value.code == "undo.removed_since" and "kontrakt.hybrid" in str(exc.value)

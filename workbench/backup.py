@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from .access import requires
 from .errors import InputError, WorkbenchError
@@ -216,14 +216,29 @@ def copy_database(db: Database, target: Database | str, *, user: str | None = No
     Users with their passwords, roles and e-mail, codings, memos, released quotes, settings and the
     audit trail come along; log-in tokens do not (everyone logs in again, as after a restore).
     One audit event ``copy_database`` is appended to the copy. Same capability as :func:`backup`.
-    Returns ``{"from", "to", "tables", "rows"}`` (``tables``: rows per table)."""
+    Returns ``{"from", "to", "tables", "rows"}`` (``tables``: rows per table).
+
+    A value the target refuses (SQLite does not enforce a text column's length, PostgreSQL does)
+    is one line naming the table (and, for a too long text, the column and row) with nothing
+    copied; the values themselves are never shown."""
+    made = not isinstance(target, Database)
+    target = Database(target, hide_parameters=True) if made else target
+    try:
+        return _copy_database(db, target, user=user)
+    finally:
+        if made:
+            target.dispose()
+
+
+def _copy_database(db: Database, target: Database, *, user: str | None) -> dict[str, Any]:
     import datetime as dt
 
-    from sqlalchemy import DateTime, delete, select, text
+    from sqlalchemy import DateTime, String, delete, select, text
+    from sqlalchemy.orm import Session
 
-    from .store import Base, LoginToken
+    from .store import AuditEvent, Base, LoginToken
+    from .store.db import default_user, get_or_create_user
 
-    target = target if isinstance(target, Database) else Database(target)
     if target.url == db.url:
         raise InputError("a database cannot be copied into itself; give another target database",
                          code="backup.same_database")
@@ -238,12 +253,15 @@ def copy_database(db: Database, target: Database | str, *, user: str | None = No
                              source=source_rev, target=target_rev)
     tables = [t for t in Base.metadata.sorted_tables if t.name != LoginToken.__tablename__]
     counts: dict[str, int] = {}
+    connected, current = False, None
     try:
         with db.engine.connect() as src, target.engine.connect() as dst, dst.begin():
+            connected = True
             with src.begin():  # one read transaction: a consistent snapshot of the source
                 for table in reversed(Base.metadata.sorted_tables):  # an initialised target's leftovers
                     dst.execute(delete(table))
                 for table in tables:
+                    current = table.name
                     order = [c for c in table.primary_key.columns]
                     result = src.execute(select(table).order_by(*order))
                     if any(fk.column.table is table for fk in table.foreign_keys):
@@ -254,8 +272,15 @@ def copy_database(db: Database, target: Database | str, *, user: str | None = No
                     counts[table.name] = 0
                     aware = [c.name for c in table.columns
                              if isinstance(c.type, DateTime) and c.type.timezone]
+                    bounded = ([(c.name, c.type.length) for c in table.columns
+                                if isinstance(c.type, String) and c.type.length] if target.dialect != "sqlite" else [])
                     for batch in batches:
                         if batch:
+                            for row in batch:  # SQLite does not enforce lengths; PostgreSQL refuses the batch
+                                for name, length in bounded:
+                                    value = row[name]
+                                    if isinstance(value, str) and len(value) > length:
+                                        raise _too_long(table, name, length, len(value), row)
                             if aware:  # SQLite keeps the UTC times without their zone: say it is UTC
                                 for row in batch:
                                     for name in aware:
@@ -264,6 +289,7 @@ def copy_database(db: Database, target: Database | str, *, user: str | None = No
                                             row[name] = value.replace(tzinfo=dt.timezone.utc)
                             dst.execute(table.insert(), batch)
                             counts[table.name] += len(batch)
+            current = None
             if target.dialect == "postgresql":  # the next id after the largest copied one
                 for table in tables:
                     pk = list(table.primary_key.columns)
@@ -272,13 +298,33 @@ def copy_database(db: Database, target: Database | str, *, user: str | None = No
                         dst.execute(text(f"SELECT setval(pg_get_serial_sequence(:t, :c), "
                                          f"COALESCE(MAX({pk[0].name}), 1), MAX({pk[0].name}) IS NOT NULL) "
                                          f"FROM {table.name}"), {"t": table.name, "c": pk[0].name})
+            done = {"from": db.dialect, "to": target.dialect, "tables": counts, "rows": sum(counts.values())}
+            with Session(bind=dst) as session:  # the audit event: in the copy's own transaction
+                actor = get_or_create_user(session, default_user(user))
+                session.add(AuditEvent(user_id=actor.id, action="copy_database", target_type="database",
+                                       detail={"from": db.dialect, "to": target.dialect, "rows": done["rows"]}))
+                session.flush()
     except OperationalError as exc:
-        raise target.cannot_open(exc) if "connect" in str(exc).lower() else _copy_failed(target, exc) from None
+        raise _copy_failed(target, exc) if connected else target.cannot_open(exc) from None
+    except DBAPIError as exc:  # a value the target refuses (IntegrityError, DataError ...): one line, no values
+        from .store.db import _one_line
+
+        where = f"table {current}" if current else "the copy"
+        raise WorkbenchError(f"copying into {target.shown_url} failed at {where}: "
+                             f"{_one_line(getattr(exc, 'orig', exc))}; nothing was copied (fix the value in the "
+                             "source project and copy again)", code="backup.copy_refused",
+                             table=current or "?") from None
     target.dispose()
-    done = {"from": db.dialect, "to": target.dialect, "tables": counts, "rows": sum(counts.values())}
-    with target.transaction(user) as tx:
-        tx.audit("copy_database", "database", None, {"from": db.dialect, "to": target.dialect, "rows": done["rows"]})
     return done
+
+
+def _too_long(table: Any, column: str, length: int, found: int, row: dict[str, Any]) -> WorkbenchError:
+    """The one line for a SQLite value too long for the target's column (no value shown)."""
+    key = ", ".join(f"{c.name} {row.get(c.name)}" for c in table.primary_key.columns)
+    return WorkbenchError(f"cannot copy table {table.name}, row {key}: column {column} holds {found} characters, "
+                          f"the target allows {length}; shorten it in the source project and copy again "
+                          "(nothing was copied)", code="backup.value_too_long", table=table.name, column=column,
+                          row=key, length=length, found=found)
 
 
 def _copy_failed(target: Database, exc: OperationalError) -> WorkbenchError:

@@ -945,8 +945,10 @@ def _model_quality(session: Session) -> dict[str, dict[str, dict]]:
 def _model_kind(method: str | None) -> str:
     """Which part made a suggestion: ``model-tfidf`` (the model's TF-IDF part, ``model-tfidf`` and
     ``model-tfidf+lexicon``), ``model`` (``model``, ``model+lexicon``), else ``lexicon``."""
+    from .suggest.service import TFIDF_METHOD, by_model_classifier  # (here: coding never needs numpy)
+
     m = method or ""
-    return "model-tfidf" if "model-tfidf" in m else "model" if "model" in m else "lexicon"
+    return TFIDF_METHOD if TFIDF_METHOD in m else "model" if by_model_classifier(m) else "lexicon"
 
 
 def _figures_for(quality: dict[str, dict[str, dict]], code: str, method: str | None) -> dict:
@@ -967,10 +969,9 @@ def _model_thresholds(session: Session) -> dict[str, dict[str, float]]:
 
 
 def _origin_of(method: str) -> str:
-    m = (method or "").lower()
-    if m in ("lexicon", "model"):
-        return m
-    return "model" if "model" in m else "lexicon"
+    from .suggest.service import by_model_classifier
+
+    return "model" if by_model_classifier(method) else "lexicon"
 
 
 def _pending(session: Session, suggestion_id: Any) -> Suggestion:
@@ -1196,6 +1197,19 @@ def _memos_kept(session: Session, ev: AuditEvent, coding: Coding, authors: list[
         authors=", ".join(authors)))
 
 
+def _removed_since(session: Session, ev: AuditEvent) -> "_Skipped":
+    """The skip of undoing ``code`` event ``ev`` whose coding someone removed since (named when audited)."""
+    d = ev.detail or {}
+    who = session.scalar(select(User.name).join(AuditEvent, AuditEvent.user_id == User.id).where(
+        AuditEvent.action == "uncode", AuditEvent.target_type == "coding", AuditEvent.target_id == ev.target_id,
+        AuditEvent.id > ev.id).order_by(AuditEvent.id.desc()).limit(1))
+    return _Skipped(WorkbenchError(
+        f"cannot undo code (audit event {ev.id}): {who or 'someone'} removed the coding {d['code']!r} on turn "
+        f"{d['turn']} of {d['source']!r} since, so there is nothing to take back; it is skipped ({_AGAIN})",
+        code="undo.removed_since", action=ev.action, event=ev.id, source=d["source"], turn=d["turn"],
+        code_id=d["code"], label=_label(session, d["code"]), who=who))
+
+
 def _undo_code(tx: Transaction, event: AuditEvent, undone: set[int]) -> tuple[list[int], dict[str, Any]]:
     """Remove the coding(s) a ``code`` action made (all of a CSV import's). A coding removed since
     (by someone else) or carrying a colleague's memo stays; when nothing can go, the action is
@@ -1205,7 +1219,7 @@ def _undo_code(tx: Transaction, event: AuditEvent, undone: set[int]) -> tuple[li
     own = _own_memos(session, event)
     gone: list[AuditEvent] = []
     kept: list[tuple[AuditEvent, Coding, list[str]]] = []
-    remove: list[Coding] = []
+    remove: list[tuple[AuditEvent, Coding]] = []
     for ev in group:
         d = ev.detail or {}
         coding = _coding_at(session, d["source"], d["turn"], d["code"], d["coder"], d["start_char"], d["end_char"])
@@ -1215,21 +1229,16 @@ def _undo_code(tx: Transaction, event: AuditEvent, undone: set[int]) -> tuple[li
         elif authors:
             kept.append((ev, coding, authors))
         else:
-            remove.append(coding)
+            remove.append((ev, coding))
     if not remove:
         if kept:
             raise _memos_kept(session, *kept[0])
-        ev = gone[0]
-        d = ev.detail or {}
-        who = session.scalar(select(User.name).join(AuditEvent, AuditEvent.user_id == User.id).where(
-            AuditEvent.action == "uncode", AuditEvent.target_type == "coding", AuditEvent.target_id == ev.target_id,
-            AuditEvent.id > ev.id).order_by(AuditEvent.id.desc()).limit(1))
-        raise _Skipped(WorkbenchError(
-            f"cannot undo code (audit event {ev.id}): {who or 'someone'} removed the coding {d['code']!r} on turn "
-            f"{d['turn']} of {d['source']!r} since, so there is nothing to take back; it is skipped ({_AGAIN})",
-            code="undo.removed_since", action=ev.action, event=ev.id, source=d["source"], turn=d["turn"],
-            code_id=d["code"], label=_label(session, d["code"]), who=who))
-    deleted = sum(_delete_coding(session, coding) for coding in remove)  # one removed meanwhile stays gone
+        raise _removed_since(session, gone[0])
+    deleted = sum(_delete_coding(session, coding) for _, coding in remove)  # one removed meanwhile stays gone
+    if not deleted:  # every one was removed by someone else meanwhile: nothing was taken back
+        if kept:
+            raise _memos_kept(session, *kept[0])
+        raise _removed_since(session, remove[0][0])
     d = group[0].detail or {}
     result = {"source": d["source"], "turn": d["turn"], "code": d["code"], "memos": 0, "codings": deleted,
               "kept": len(gone) + len(kept) + len(remove) - deleted}

@@ -1274,29 +1274,43 @@ def quote_passage(text, spans=None, scrubber=None):
 def _coded_spans(db: Database, c: pd.DataFrame, *, coder=None, codebook_version=None) -> list[list[tuple[int, int]]]:
     """Per row of a quote frame (``segment_id`` and ``applied``, the code ids applied): the
     spans of those codings within the turn (offsets into the turn's text), of the coder asked
-    for (all coders for "all" and consensus) and the codebook version asked for."""
+    for (normalised as ``check_coder`` does: "Mari" is mari, "ALL" is every coder) and the
+    codebook version asked for. For ``"consensus"`` (the frame holds only consensus pairs): the
+    spans of the ``konsensus`` coder (the agreed coding) where it coded that pair, else the
+    union of every coder's spans of it."""
     from sqlalchemy import select
 
     from ..store import Coding, Segment, User
+    from ..store.db import CONSENSUS_CODER
 
     if c.empty:
         return []
+    coder = check_coder(db, coder)
     ids = sorted({int(x) for x in c["segment_id"]})
-    stmt = (select(Coding.segment_id, Coding.code_id, Coding.start_char, Coding.end_char, Segment.start_char)
-            .join(Segment, Segment.id == Coding.segment_id))
-    if coder not in (None, "", "all", "consensus"):
-        stmt = stmt.join(User, User.id == Coding.coder_id).where(User.name == str(coder))
+    stmt = (select(Coding.segment_id, Coding.code_id, Coding.start_char, Coding.end_char, Segment.start_char,
+                   User.name)
+            .join(Segment, Segment.id == Coding.segment_id).join(User, User.id == Coding.coder_id))
+    if coder not in (None, CONSENSUS):
+        stmt = stmt.where(User.name == coder)
     if codebook_version not in (None, ""):
         version = resolve_codebook_version(db, codebook_version)
         if version is not None:
             stmt = stmt.where(Coding.codebook_version_id == getattr(version, "id", version))
     found: dict[tuple[int, str], list[tuple[int, int]]] = {}
+    agreed: dict[tuple[int, str], list[tuple[int, int]]] = {}
     with db.session() as s:
         for i in range(0, len(ids), 500):
-            for seg, code, a, b, start in s.execute(stmt.where(Coding.segment_id.in_(ids[i:i + 500]))):
+            for seg, code, a, b, start, name in s.execute(stmt.where(Coding.segment_id.in_(ids[i:i + 500]))):
+                key = (int(seg), str(code))
+                mine = agreed.setdefault(key, []) if name == CONSENSUS_CODER else None  # (whole turn: none)
                 if a is None or b is None:
                     continue
-                found.setdefault((int(seg), str(code)), []).append((int(a) - int(start), int(b) - int(start)))
+                span = (int(a) - int(start), int(b) - int(start))
+                found.setdefault(key, []).append(span)
+                if mine is not None:
+                    mine.append(span)
+    if coder == CONSENSUS:
+        found.update(agreed)
     out = []
     for seg, applied, code in zip(c["segment_id"], c["applied"], c["code"]):
         codes = [x.strip() for x in str(applied).split(",") if x.strip()] if isinstance(applied, str) else [code]

@@ -209,6 +209,17 @@ def _read_xml_bytes(path: Path) -> bytes:
     return data
 
 
+def refuse_entity_syntax_error(exc: Any, data: bytes, name: str, member: str | None = None) -> None:
+    """Refuse (one line, ``qdpx.doctype``) a document lxml could not parse because its DOCTYPE
+    declares entities (billion laughs and kin: ``exc`` an ``XMLSyntaxError`` about entities and an
+    ``<!ENTITY`` near the start of ``data``); does nothing for any other syntax error."""
+    if "entit" in (exc.msg or "").lower() and b"<!ENTITY" in data[:1 << 16]:
+        raise InputError(f"{name}: {member + ' ' if member else ''}has a DOCTYPE that declares entities (line "
+                         f"{exc.lineno}: {exc.msg}); REFI-QDA files never carry one, so the file was refused and "
+                         "nothing was imported: export it again from the other tool (or delete the <!DOCTYPE ...> "
+                         "declaration)", code="qdpx.doctype", file=name) from None
+
+
 def refuse_entities(root: Any, name: str, member: str | None = None) -> None:
     """Refuse a document whose DOCTYPE declares entities (``<!ENTITY ...>``): REFI-QDA files never
     carry a DTD, and entities are not expanded here (a text would be cut at the first reference),
@@ -231,11 +242,7 @@ def parse_qdc(path: str | Path) -> tuple[list[CodeSpec], dict[str, Any]]:
     try:
         root = etree.fromstring(data.lstrip(b"\xef\xbb\xbf").lstrip(), parser)
     except etree.XMLSyntaxError as exc:
-        if "entit" in (exc.msg or "").lower() and b"<!ENTITY" in data[:1 << 16]:  # billion laughs and kin
-            raise InputError(f"{path}: has a DOCTYPE that declares entities (line {exc.lineno}: {exc.msg}); REFI-QDA "
-                             "files never carry one, so the file was refused and nothing was imported: export it "
-                             "again from the other tool (or delete the <!DOCTYPE ...> declaration)",
-                             code="qdpx.doctype", file=str(path)) from None
+        refuse_entity_syntax_error(exc, data, str(path))
         known = path.suffix.lower() in (".qdc", ".qde", ".qdpx", ".xml")
         hint = "" if known else f"; `codebook import` reads {IMPORT_FORMATS}"
         raise InputError(f"{path}: not well-formed XML at line {exc.lineno}: {exc.msg}{hint}") from None

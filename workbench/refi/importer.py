@@ -138,7 +138,7 @@ from ..access import demand, requires
 from ..errors import InputError, NotFound
 from ..store import Code, CodebookVersion, Coding, Database, Memo, Segment, Source, Speaker
 from ..store.db import get_or_create_user
-from ..codebook.qdc import clean_name, refuse_entities, renamed_warning
+from ..codebook.qdc import clean_name, refuse_entities, refuse_entity_syntax_error, renamed_warning
 from .common import SEGMENTS_FILE, SEGMENTS_FORMAT, normalise_guid
 
 __all__ = ["ImportReport", "import_qdpx", "READINGS", "SourceText"]
@@ -439,11 +439,7 @@ def _parse_xml(data: bytes, name: str, member: str | None = None) -> Any:
                              f"hierarchy deeper than {MAX_CODE_DEPTH} levels is refused: flatten it in the other "
                              "tool and export again", code="qdpx.too_deep", file=name,
                              limit=MAX_CODE_DEPTH) from None
-        if "entit" in (exc.msg or "").lower() and b"<!ENTITY" in data[:1 << 16]:  # billion laughs and kin
-            raise InputError(f"{name}: {member or 'the file'} has a DOCTYPE that declares entities (line "
-                             f"{exc.lineno}: {exc.msg}); REFI-QDA files never carry one, so the file was refused and "
-                             "nothing was imported: export it again from the other tool (or delete the <!DOCTYPE "
-                             "...> declaration)", code="qdpx.doctype", file=name) from None
+        refuse_entity_syntax_error(exc, data, name, member or "the file")
         raise InputError(f"{name}: {member or 'the file'} is not well-formed XML (line {exc.lineno}: {exc.msg}); "
                          "export the project again from the other tool") from None
     refuse_entities(root, name, member)

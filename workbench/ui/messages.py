@@ -140,6 +140,11 @@ MESSAGES: dict[str, str] = {
     "backup.no_folder": "Mappen «{path}» finnes ikke og kan ikke lages. Velg en annen plassering.",
     "backup.failed": "Sikkerhetskopieringen mislyktes.",
     "backup.wrong_kind": "Sikkerhetskopien er fra en {kind}-database og kan bare gjenopprettes i en slik.",
+    "backup.value_too_long": "Kan ikke kopiere tabellen {table}: kolonnen {column} i rad {row} har {found} tegn, "
+                             "måldatabasen tillater {length}. Kort den ned i prosjektet og kopier på nytt; ingenting "
+                             "ble kopiert.",
+    "backup.copy_refused": "Måldatabasen nektet en verdi i tabellen {table}; ingenting ble kopiert. Rett verdien i "
+                           "prosjektet og kopier på nytt.",
     "backup.same_database": "En database kan ikke kopieres til seg selv; velg en annen måldatabase.",
     "backup.revision_mismatch": "Databasene har ulike skjemaversjoner ({source} og {target}); åpne begge med samme "
                                 "versjon av arbeidsbenken.",
