@@ -759,3 +759,58 @@ def test_the_page_says_why_it_does_not_retrain_where_e5_cannot_be_computed(small
     at = _source(open_page(KODING), "intervju_fase2.txt")
     assert any("Modell 7 bruker setningsvektorer (e5)" in md_unescape(i.value)
                and "trenes derfor ikke på nytt" in i.value for i in at.info)
+
+
+def _reload(query_params: dict):
+    """A reload (F5) of Koding: a new session (logged in again by the cookie) with the address's
+    query parameters."""
+    from tests.app_fixtures import app
+
+    at = app("kari")
+    at.query_params.update(query_params)
+    at.run()
+    at.switch_page(KODING).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_reload_keeps_the_chosen_source_and_turn_by_the_sources_id(small_db, component):
+    with small_db.session() as s:
+        ids = {src.file_name: str(src.id) for src in s.query(Source)}
+    at = _source(open_page(KODING), "intervju_fase2.txt")
+    at.number_input(key="jump").set_value(3).run()
+    # the address holds the source's id, never its file name (names can be in it; browser history)
+    assert at.query_params == {"kilde": ids["intervju_fase2.txt"], "tur": "3"}
+    assert "intervju" not in str(at.query_params)
+
+    again = _reload(at.query_params)
+    assert again.selectbox(key="source").value == "intervju_fase2.txt"
+    assert again.number_input(key="jump").value == 3
+    assert component.calls[-1]["scroll_to"] == 3
+    assert again.query_params == {"kilde": ids["intervju_fase2.txt"], "tur": "3"}
+    assert not again.info  # nothing to say about a known source
+
+    # a new source forgets the turn, in the page and in the address
+    _source(again, "fg_fase1.txt")
+    assert again.number_input(key="jump").value is None
+    assert again.query_params == {"kilde": ids["fg_fase1.txt"]}
+    # within a session the widgets rule: the address is read once, on the session's first run
+    again.run()
+    assert again.selectbox(key="source").value == "fg_fase1.txt"
+
+
+def test_an_unknown_source_or_turn_in_the_address_falls_back_to_the_first_source(small_db, component):
+    with small_db.session() as s:
+        ids = {src.file_name: str(src.id) for src in s.query(Source)}
+    first = open_page(KODING).selectbox(key="source").value
+    for asked in ({"kilde": "999999"}, {"kilde": "intervju_fase2.txt"}, {"kilde": "x", "tur": "abc"}):
+        at = _reload(asked)
+        assert at.selectbox(key="source").value == first
+        assert any("Kilden i adressen finnes ikke" in i.value for i in at.info)
+        assert at.number_input(key="jump").value is None
+        assert at.query_params == {"kilde": ids[first]}  # the address now says what is shown
+    # a known source with a turn it does not have: the source, no turn, no note
+    at = _reload({"kilde": ids["intervju_fase2.txt"], "tur": "999"})
+    assert at.selectbox(key="source").value == "intervju_fase2.txt"
+    assert at.number_input(key="jump").value is None and not at.warning
+    assert at.query_params == {"kilde": ids["intervju_fase2.txt"]}

@@ -18,13 +18,16 @@ from workbench.ingest.media import source_media
 from workbench.suggest.active import maybe_retrain, retrain_blocked, retraining, running, train_now
 from workbench.ui.format import (coded_text, count_noun, md_escape, memo_target_label, method_label, quality_text,
                                   score_text, shortened, turn_position)
-from workbench.ui.session import (acting_user, action, draft_for, error_text, flash, get_db, require_data,
-                                  show_flash)
+from workbench.ui.session import (acting_user, action, draft_for, error_text, flash, from_address, get_db,
+                                  preselect, require_data, show_flash, to_address)
 from workbench.ui.textcoder import text_coder
 from workbench.ui.undo import undo_button
 
 INTERVIEWER = "forsker"
 CONFIRM_REMOVE = "confirm_remove"  # the id of another coder's coding whose removal waits for a yes
+# The chosen source and "Gå til tur" are mirrored into the address (?kilde=3&tur=16) so a reload
+# keeps them; the source by its id, as file names can hold participants' names (browser history).
+SOURCE_PARAM, TURN_PARAM = "kilde", "tur"
 db = get_db()
 user = acting_user()
 st.title("Koding")
@@ -52,6 +55,9 @@ def new_source() -> None:
         st.session_state.pop(key, None)
 
 
+asked = from_address(SOURCE_PARAM, TURN_PARAM)  # a reload (new session): what the address kept
+preselect("source", asked.get(SOURCE_PARAM), {str(s["id"]): f for f, s in sources.items()},
+          "Kilden i adressen finnes ikke (lenger); her er den første kilden.")
 file = st.selectbox("Kilde", list(sources), key="source", format_func=describe, on_change=new_source)
 src = sources[file]
 # The whole-turn picker belongs to the source: its own widget per source, so the browser never
@@ -65,6 +71,7 @@ if not turns:
     st.info("Kilden har ingen segmenter.")
     st.stop()
 texts = {t["index"]: t for t in turns}
+preselect("jump", asked.get(TURN_PARAM), {str(i): i for i in texts})
 codings = list_codings(db, source=file, user=user)
 media = source_media(db, file, user=user)
 
@@ -78,6 +85,7 @@ code_filter = f3.selectbox("Vis turer med koden", [None, *[c["id"] for c in code
                            format_func=lambda c: "Alle turer" if c is None else labels.get(c, c))
 jump = f4.number_input("Gå til tur", min_value=1, value=None, step=1, key="jump", placeholder="nr.",
                        help=f"Turene er nummerert 1–{max(texts)}.")
+to_address(**{SOURCE_PARAM: src["id"], TURN_PARAM: jump if jump in texts else None})
 o1, o2, o3 = st.columns(3)
 show_suggestions = o1.toggle("Vis forslag i teksten", value=True, key="show_suggestions")
 interviewer_suggestions = o2.toggle("Forslag også for intervjuerens turer", value=False, key="interviewer_suggestions",

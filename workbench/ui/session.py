@@ -258,6 +258,46 @@ def unknown_address_page(address: str, home, home_name: str):
     return st.Page(go_home, title=home.title, url_path=address, visibility="hidden")
 
 
+# ------------------------------------------------------------------- choices in the address
+
+def from_address(*params: str) -> dict[str, str]:
+    """The query parameters ``params`` of the page address (``?kilde=3&tur=16``), on the first
+    call in this session only, {} afterwards: a reload (F5) is a new session, so a page reads
+    back what it mirrored into its address (:func:`to_address`), while within a session the
+    widgets keep their own state."""
+    seen = f"_address_read_{'&'.join(params)}"
+    if st.session_state.get(seen):
+        return {}
+    st.session_state[seen] = True
+    return {p: st.query_params[p] for p in params if p in st.query_params}
+
+
+def preselect(key: str, asked: str | None, choices: dict, unknown: str | None = None) -> bool:
+    """Set the widget ``key`` (before it is drawn) to ``choices[asked]``: ``choices`` maps the
+    address's text to the widget's value. An ``asked`` that is none of them is ignored, with
+    ``unknown`` as a short note if given. True when something was preselected."""
+    if asked is None:
+        return False
+    if asked not in choices:
+        if unknown:
+            st.info(unknown)
+        return False
+    st.session_state[key] = choices[asked]
+    return True
+
+
+def to_address(**values) -> None:
+    """Mirror the page's choices into its address (``st.query_params``): a value of None
+    removes its parameter. Only what changed is written. The address stays in the browser's
+    history: put ids there, never names."""
+    for param, value in values.items():
+        if value is None:
+            if param in st.query_params:
+                del st.query_params[param]
+        elif st.query_params.get(param) != str(value):
+            st.query_params[param] = str(value)
+
+
 # --------------------------------------------------------------------------- single sign-on
 
 def sso_configured() -> bool:
