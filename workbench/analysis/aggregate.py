@@ -131,12 +131,11 @@ def resolve_code_id(tree: pd.DataFrame, code) -> str:
         if len(found) > 1:
             raise NotFound(f"code {text!r} names {len(found)} codes; give one of {or_list(found)}",
                            code="code.ambiguous", code_id=text, choices=", ".join(found))
-    labels = {str(l).casefold(): str(c) for c, l in zip(tree["code"], tree["label"])}
-    close = difflib.get_close_matches(text, ids, n=3, cutoff=0.6)
-    close += [labels[l] for l in difflib.get_close_matches(text.casefold(), list(labels), n=3, cutoff=0.6)
-              if labels[l] not in close]
-    close += [c for c in difflib.get_close_matches(text.casefold(), [c.casefold() for c in ids], n=3, cutoff=0.6)
-              if c not in close and c in ids]
+    # one pass over ids and labels, both case-folded: each name -> its code id
+    names = {str(l).casefold(): str(c) for c, l in zip(tree["code"], tree["label"])}
+    names.update({c.casefold(): c for c in ids})
+    close = list(dict.fromkeys(names[n] for n in difflib.get_close_matches(text.casefold(), list(names), n=6,
+                                                                          cutoff=0.6)))
     hint = f"did you mean {or_list(close[:3])}? " if close else ""
     sample = ", ".join(ids[:3]) or "(no codebook loaded)"
     raise NotFound(f"code {text!r} is not in the codebook; {hint}give a code id such as {sample} (or a code's label)",
@@ -849,7 +848,17 @@ def overlap_cells(m: pd.DataFrame, by: Sequence[str]) -> list:
     return list(zip(*(rows[b].astype(str) for b in by), rows["code"].astype(str)))
 
 
+def overlap_mask(m: pd.DataFrame, by: Sequence[str]) -> np.ndarray:
+    """Per row of ``m``: is it a parent hidden for what its subcodes share (``OVERLAP_ATTR``)?"""
+    cells = {tuple(c) for c in m.attrs.get(OVERLAP_ATTR) or ()}
+    if not cells:
+        return np.zeros(len(m), dtype=bool)
+    keys = zip(*(m[b].astype(str) for b in by), m["code"].astype(str))
+    return np.fromiter((key in cells for key in keys), dtype=bool, count=len(m))
+
+
 def is_overlap_cell(m: pd.DataFrame, row: pd.Series | dict, by: Sequence[str]) -> bool:
+    """The same for one row (a chart's cell); :func:`overlap_mask` for a whole table."""
     cells = m.attrs.get(OVERLAP_ATTR) or ()
     return bool(cells) and (*(str(row[b]) for b in by), str(row["code"])) in {tuple(c) for c in cells}
 

@@ -87,14 +87,13 @@ def dashboard(ctx: click.Context, by: str, codes: str | None, coder: str | None,
     if not rows:
         click.echo(no_segments("--codes, --coder"))
         return
-    from ..analysis.aggregate import HIDDEN_TEXT, hidden_note, is_overlap_cell
+    from ..analysis.aggregate import HIDDEN_TEXT, hidden_note, overlap_mask
 
     hidden = f"<{k}"
     overlap = False
-    for r in rows:
+    for r, parent_only in zip(rows, overlap_mask(df, groups)):  # a parent hidden for what its subcodes share
         if r.get("suppressed"):
-            parent_only = is_overlap_cell(df, r, groups)  # a parent hidden for what its subcodes share
-            overlap |= parent_only
+            overlap |= bool(parent_only)
             for c in ("segments", "speakers", "sources", "share"):
                 r[c] = HIDDEN_TEXT if parent_only else hidden
         else:

@@ -71,12 +71,11 @@ def _mark_suppressed(out: pd.DataFrame, source: pd.DataFrame, columns: list[str]
     k = source.attrs.get("suppressed_k")
     if k is None or "suppressed" not in source.columns:
         return out
-    from ..analysis.aggregate import HIDDEN_TEXT, is_overlap_cell
+    from ..analysis.aggregate import HIDDEN_TEXT, overlap_mask
 
     by = [b for b in ("actor", "phase", "pilot") if b in source.columns]
     mask = source["suppressed"].to_numpy(dtype=bool)
-    parent_only = np.array([bool(m) and is_overlap_cell(source, row, by)
-                            for m, (_, row) in zip(mask, source.iterrows())], dtype=bool)
+    parent_only = mask & overlap_mask(source, by)
     for col in columns:
         out[col] = out[col].astype(object)
         out.loc[mask & ~parent_only, col] = f"<{k}"
