@@ -209,6 +209,13 @@ def test_a_code_in_other_case_or_by_its_label_is_the_code_and_a_typo_gets_did_yo
     assert r.exit_code != 0 and "kapasitet" in r.output
 
 
+
+def test_a_code_asked_for_before_any_codebook_is_loaded_says_to_load_one(db, tmp_path):
+    with pytest.raises(NotFound, match="no codebook is loaded; run `workbench codebook load FILE`") as e:
+        export_quotes(db, tmp_path / "q.md", code="kapasitet", user="anna")
+    assert e.value.code == "codebook.empty"
+
+
 # ---------------------------------------------------------------- 8. output paths
 
 def test_a_trailing_slash_is_a_folder_and_an_empty_path_is_refused(corpus, tmp_path):

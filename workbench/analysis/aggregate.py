@@ -124,6 +124,9 @@ def resolve_code_id(tree: pd.DataFrame, code) -> str:
     ids = [str(c) for c in tree["code"]]
     if text in ids:
         return text
+    if not ids:
+        raise NotFound(f"code {text!r}: no codebook is loaded; run `workbench codebook load FILE` first",
+                       code="codebook.empty")
     for found in ([c for c in ids if c.casefold() == text.casefold()],
                   [str(c) for c, l in zip(tree["code"], tree["label"]) if str(l).casefold() == text.casefold()]):
         if len(found) == 1:
@@ -137,7 +140,7 @@ def resolve_code_id(tree: pd.DataFrame, code) -> str:
     close = list(dict.fromkeys(names[n] for n in difflib.get_close_matches(text.casefold(), list(names), n=6,
                                                                           cutoff=0.6)))
     hint = f"did you mean {or_list(close[:3])}? " if close else ""
-    sample = ", ".join(ids[:3]) or "(no codebook loaded)"
+    sample = ", ".join(ids[:3])
     raise NotFound(f"code {text!r} is not in the codebook; {hint}give a code id such as {sample} (or a code's label)",
                    code="code.not_found", code_id=text, hint=", ".join(close[:3]))
 
