@@ -5,9 +5,12 @@ line spacing. Before anything else the page furniture goes:
 
 - margin line numbers (every line, or every 5th/10th line, numbered in the margin, as in interview
   transcripts) and paragraph numbers (each paragraph starting with the next number);
-- page numbers ("3", "3/5", "3 / 5", "Side 3 av 5", "Page 3 of 5", "- 3 -") at the top or bottom
-  of a page, and lines repeated at the same place at the top/bottom of every page (running headers
-  and footers);
+- page numbers ("3", "3/5", "3 / 5", "Side 3 av 5", "Page 3 of 5", "- 3 -", also beside a date) at
+  the top or bottom of a page, and lines repeated at the same place at the top/bottom of the pages
+  (running headers and footers, also when one page lacks them: see :func:`_drop_running_lines`); a
+  page's own header or footer where the other pages have theirs (a different footer on the last
+  page) and, in a PDF without running ones, a lone header or footer set off by a wide gap
+  (:func:`_lone_edge`) go to the title lines, never into a turn;
 - words hyphenated at line ends are joined;
 - footnotes (lines in a smaller font at the bottom of a page, the first starting with its number)
   become segments at the end under "Fotnoter", as in Word and OpenDocument files, and their raised
@@ -84,8 +87,9 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
          strict_roster: bool = False) -> Parsed:
     with _quiet_pypdf():
         pages, frames = _read_pages(path)
-    pages = _drop_running_lines(pages)
+    pages, furniture = _drop_running_lines(pages)
     body = _body_size(pages)
+    spacing, widest = _line_spacing(pages), 1.1 * _inner_gaps(pages)  # clearly wider than any gap in the text
     notes: list[Turn] = []
     boxes: list[Turn] = []
     footers: list[str] = []
@@ -94,6 +98,14 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
         lines, found, footer = _footnotes(lines, body)
         if len(pages) == 1 and not found:  # a footer that cannot be seen to repeat
             lines, footer = _lone_footer(lines, body, frames[0])
+        elif not found:  # a footer (header) on one page only, in a document without running ones
+            frame = frames[page_no - 1]
+            if not furniture.bottom:
+                lines, footer = _lone_edge(lines, body, frame, spacing, widest, PAGES_GAP)
+            before = min(text_pages[-1], key=lambda ln: ln.y).text if text_pages and text_pages[-1] else ""
+            if page_no > 1 and not furniture.top and not _stands_alone(before):  # not the speech under a label
+                lines, header = _lone_edge(lines, body, frame, spacing, widest, PAGES_GAP, top=True)
+                footer = header + footer
         lines, drawn_apart = _text_boxes(lines)
         text_pages.append(lines)
         notes.extend(Turn(text=t, heading="Fotnoter", page=page_no) for t in found)
@@ -102,7 +114,8 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
     pages = strip_margin_numbers(text_pages)
     parsed = _parse(pages, roster, path.name, force_notes, strict_roster)
     parsed.turns.extend(boxes + notes)
-    parsed.preamble.extend(footers)  # page furniture: in the source text, never speech
+    # page furniture: in the source text (the title lines, once each), never speech
+    parsed.preamble.extend(t for t in furniture.moved + footers if t not in parsed.preamble)
     return parsed
 
 
@@ -229,11 +242,15 @@ def _transcript(page_paras: list[list[list[Line]]], roster: set[str] | None, fil
                 text = _join(chunk)
                 if not text:
                     continue
-                last = paras_out[-1].text if paras_out else ""
-                continues = (p_index == 0 and c_index == 0 and last and text[:1].islower()
+                # the paragraph before the page break (the blank one that ends it aside)
+                prev = next((q for q in reversed(paras_out) if q.text), None)
+                last = prev.text if prev and not prev.heading else ""
+                continues = (p_index == 0 and c_index == 0 and not heading and last and text[:1].islower()
                              and not last.endswith((".", "!", "?", ":")))
-                if continues:  # a turn running over the page break
-                    paras_out[-1].text = _join([Line(last, 0, 0, False), Line(text, 0, 0, False)])
+                if continues:  # a turn running over the page break: one paragraph, not two
+                    prev.text = _join([Line(last, 0, 0, False), Line(text, 0, 0, False)])
+                    if prev.label_line:
+                        prev.label_line = _join([Line(prev.label_line, 0, 0, False), Line(text, 0, 0, False)])
                     continue
                 add(text, page_no, heading, "" if heading else _label_line(chunk, text))
             add("", page_no)
@@ -534,8 +551,9 @@ def _footnotes(lines: list[Line], body: float) -> tuple[list[Line], list[str], l
     return kept, [t for t in texts if t], [lines[i].text for i in order[end:bottom]]
 
 
-FOOTER_ZONE = 0.1  # a lone footer stands in the bottom tenth of the page
-FOOTER_GAP = 3.0  # ... under a gap at least this many times the body's line spacing
+FOOTER_ZONE = 0.1  # a lone footer (header) stands in the bottom (top) tenth of the page
+FOOTER_GAP = 3.0  # ... under a gap at least this many times the body's line spacing (one page)
+PAGES_GAP = 2.0  # ... on a page of a longer document, where the gap is also clearly the widest of all its pages
 
 
 def _lone_footer(lines: list[Line], body: float, frame: tuple[float, float]) -> tuple[list[Line], list[str]]:
@@ -549,24 +567,46 @@ def _lone_footer(lines: list[Line], body: float, frame: tuple[float, float]) -> 
     that runs to the bottom of the page stays whole."""
     if not body or len(lines) < 3:
         return lines, []
-    bottom, height = frame
-    order = sorted(range(len(lines)), key=lambda i: -lines[i].y)  # top to bottom
-    last = lines[order[-1]]
-    if not height or last.y - bottom > FOOTER_ZONE * height or last.size > 1.15 * body:
-        return lines, []
-    if len(last.text) > 100 or LABEL_START.match(last.text) or TIME_ONLY.match(last.text):
-        return lines, []
-    ys = [lines[i].y for i in order]
+    ys = sorted((ln.y for ln in lines), reverse=True)
     gaps = [a - b for a, b in zip(ys, ys[1:])]
     # the usual line spacing: the smallest gap of about a font size or more (as in _paragraphs)
-    spacing = [g for k, g in enumerate(gaps[:-1]) if g >= 0.8 * max(lines[order[k]].size, 1.0)]
-    if not spacing:
+    spacing = _line_spacing([[ln for ln in lines if ln.y != ys[-1]]])
+    return _lone_edge(lines, body, frame, spacing, max(gaps[:-1]), FOOTER_GAP)
+
+
+def _inner_gaps(pages: list[list[Line]]) -> float:
+    """The widest gap between two lines of a page, the gaps at the top and bottom of each page aside."""
+    widest = 0.0
+    for lines in pages:
+        ys = sorted((ln.y for ln in lines), reverse=True)
+        widest = max([widest] + [a - b for a, b in zip(ys[1:-1], ys[2:-1])])
+    return widest
+
+
+def _lone_edge(lines: list[Line], body: float, frame: tuple[float, float], spacing: float, widest: float,
+               factor: float, *, top: bool = False) -> tuple[list[Line], list[str]]:
+    """The lines of a page without a footer (``top``: header) that cannot be seen to repeat, and that
+    line: the lowest (highest) line when it stands in the outer tenth of the page (``FOOTER_ZONE``),
+    under (over) a gap at least ``factor`` times the line spacing and wider than ``widest`` (the
+    widest gap between other lines), not in a larger font than the body text, short, and not
+    starting with a speaker label or a time. Otherwise nothing is taken, so a turn that runs to the
+    bottom (from the top) of a page with the body's spacing stays whole."""
+    if not body or len(lines) < 3 or not spacing:
         return lines, []
-    usual = min(spacing)
-    gap = gaps[-1]
-    if gap < FOOTER_GAP * usual or gap <= max(gaps[:-1]):
+    bottom, height = frame
+    order = sorted(range(len(lines)), key=lambda i: lines[i].y, reverse=not top)  # inner to outer last
+    edge, nxt = lines[order[-1]], lines[order[-2]]
+    inset = (bottom + height - edge.y) if top else (edge.y - bottom)
+    if not height or inset > FOOTER_ZONE * height or edge.size > 1.15 * body:
         return lines, []
-    return [ln for ln in lines if ln is not last], [last.text]
+    if len(edge.text) > 100 or LABEL_START.match(edge.text) or TIME_ONLY.match(edge.text):
+        return lines, []
+    if top and (edge.bold or heading_shape(edge.text) == HEADING):
+        return lines, []  # a heading over the text of its page
+    gap = abs(edge.y - nxt.y)
+    if gap < factor * spacing or gap <= widest:
+        return lines, []
+    return [ln for ln in lines if ln is not edge], [edge.text]
 
 
 def _note_lines(lines: list[Line], below: list[int]) -> list[tuple[str, list[str]]]:
@@ -899,8 +939,30 @@ def _concat(a: str, b: str) -> str:
     return a + b if a.endswith(" ") or b.startswith(" ") else a + " " + b
 
 
+MONTHS = ("jan|januar|january|feb|februar|february|mar|mars|march|apr|april|mai|may|jun|juni|june|jul|juli|"
+          "july|aug|august|sep|sept|september|okt|oktober|oct|october|nov|november|des|desember|dec|december")
+DATE = re.compile(r"\b(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}"
+                  rf"|\d{{1,2}}\.?\s*(?:{MONTHS})\.?(?:\s+\d{{4}})?|(?:{MONTHS})\.?\s+\d{{1,2}},?\s+\d{{4}})\b", re.I)
+SEPARATORS = re.compile(r"^[\s|·•–—\-/,;:]+|[\s|·•–—\-/,;:]+$")
+
+
 def _key(text: str) -> str:
-    return re.sub(r"\d+", "#", text.casefold()).strip()
+    """A line's text with dates and numbers blanked: a running header or footer is the same on every
+    page although its page number (and a date written with a month's name) changes."""
+    return re.sub(r"\d+", "#", DATE.sub("<dato>", text.casefold())).strip()
+
+
+def _page_number(text: str) -> bool:
+    """A page number in a common form ("3", "3/12", "- 3 -", "Side 3 av 12", "Page 3 of 12"), alone or
+    with a date beside it ("12.03.2024 · Side 3 av 12")."""
+    if PAGE_NUMBER.match(text):
+        return True
+    rest = DATE.sub(" ", text)
+    if rest == text:
+        return False
+    parts = [SEPARATORS.sub("", part) for part in re.split(r"\s[|·•–—-]\s|\s{2,}", rest)]
+    parts = [part for part in parts if part]
+    return len(parts) == 1 and bool(PAGE_NUMBER.match(parts[0]))
 
 
 def _edges(lines: list[Line]) -> set[int]:
@@ -909,22 +971,115 @@ def _edges(lines: list[Line]) -> set[int]:
     return set(order[:EDGE_LINES]) | set(order[-EDGE_LINES:])
 
 
-def _drop_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
-    """Remove page numbers and lines repeated at the same place at the top/bottom of every page."""
-    running: set[tuple[str, int]] = set()
-    if len(pages) >= 2:
-        counts: Counter[tuple[str, int]] = Counter()
-        for lines in pages:
-            counts.update({(_key(lines[i].text), round(lines[i].y / 4)) for i in _edges(lines)})
-        need = len(pages) if len(pages) <= 3 else len(pages) - 1
-        running = {k for k, c in counts.items() if c >= need}
-    out = []
+def _line_spacing(pages: list[list[Line]]) -> float:
+    """The body's usual line spacing: the smallest gap between lines of a page of about a font size or
+    more (smaller gaps are sub- and superscripts or pieces of one line), as in :func:`_paragraphs`."""
+    gaps = []
     for lines in pages:
-        edges = _edges(lines)
-        kept = [ln for i, ln in enumerate(lines)
-                if not (i in edges and ((_key(ln.text), round(ln.y / 4)) in running or PAGE_NUMBER.match(ln.text)))]
-        out.append(kept)
-    return out
+        ys = sorted((ln.y, ln.size) for ln in lines)
+        gaps += [b[0] - a[0] for a, b in zip(ys, ys[1:]) if b[0] - a[0] >= 0.8 * max(b[1], 1.0)]
+    return min(gaps) if gaps else 0.0
+
+
+@dataclass
+class Furniture:
+    """What :func:`_drop_running_lines` found: the lines seen as furniture by their place alone (kept
+    as title lines), and whether the document has a running header/footer (then a page's lone edge
+    line is judged by the band, not by :func:`_lone_edge`)."""
+    moved: list[str] = field(default_factory=list)
+    top: bool = False
+    bottom: bool = False
+
+
+def _drop_running_lines(pages: list[list[Line]]) -> tuple[list[list[Line]], Furniture]:
+    """Remove page numbers and running headers and footers from the top and bottom of the pages.
+
+    - Page numbers in any common form (:func:`_page_number`) among a page's ``EDGE_LINES`` highest or
+      lowest lines.
+    - Lines repeated at the same place at the top or bottom of the pages (their numbers and dates
+      aside, so "Side 3 av 12" and "12. mars 2024" repeat): on every page of a document of up to three
+      pages and on all but one page of a longer one (a header on all pages but the first, a footer on
+      all but the last); or on at least two pages and half of them when the line is never anywhere
+      else in the document and does not start with a speaker label (a footer on pages 1 and 2 of 3).
+    - Then by place: the running header and footer lines found so far mark the page's margin bands.
+      On a page without them, its lowest (highest) lines are a footer (header) too when they stand in
+      that band (at or below the place where the footer starts on each of those pages, or clearly
+      below all the body text there) and are set off from the page's text as the footers are (a
+      gap at least 0.8 times the smallest gap above a footer there and clearly more than the line
+      spacing, or a smaller font under a gap): a different footer on the last page ("Slutt på
+      transkripsjonen", also on a page of its own after the text), a header on the first page that
+      differs. Body text that runs down to the
+      bottom of a full page, with the body's spacing, stays where it is. Those lines go to the title
+      lines (they are in the source text), never into a turn."""
+    n = len(pages)
+    edges = [_edges(lines) for lines in pages]
+    keys = [[(_key(ln.text), round(ln.y / 4)) for ln in lines] for lines in pages]
+    gone: list[set[int]] = [{i for i in edges[p] if _page_number(pages[p][i].text)} for p in range(n)]
+    starts = Counter(_start(ln.text) for lines in pages for ln in lines if LABEL_START.match(ln.text))
+    if n >= 2:
+        counts: Counter[tuple[str, int]] = Counter()
+        for p in range(n):
+            counts.update({keys[p][i] for i in edges[p]})
+        need = n if n <= 3 else n - 1
+        elsewhere = {keys[p][i][0] for p in range(n) for i in range(len(pages[p])) if i not in edges[p]}
+        running = {k for k, c in counts.items()
+                   if c >= need or (c >= 2 and 2 * c >= n and k[0] not in elsewhere and not LABEL_START.match(k[0]))}
+        for p in range(n):
+            gone[p] |= {i for i in edges[p] if keys[p][i] in running}
+    found = Furniture()
+    moved: list[set[int]] = [set() for _ in pages]
+    spacing = _line_spacing(pages)
+    body = _body_size(pages)
+    for top in (False, True):
+        sign = 1 if top else -1  # y * sign grows towards the page edge
+        known = []  # (page, the innermost furniture line's y * sign, the outermost body line's y * sign)
+        for p, lines in enumerate(pages):
+            if len(lines) < 4:
+                continue
+            order = sorted(range(len(lines)), key=lambda i: sign * lines[i].y)  # inner to outer
+            side = set(order[-EDGE_LINES:])
+            furniture = [sign * lines[i].y for i in side & gone[p]]
+            rest = [sign * lines[i].y for i in order if i not in gone[p]]
+            if furniture and rest and max(rest) < min(furniture):
+                known.append((p, min(furniture), max(rest)))
+        if not known or not spacing:
+            continue
+        setattr(found, "top" if top else "bottom", True)
+        inner = max(f for _, f, _ in known)  # the innermost furniture line of all pages
+        reach = max(b for _, _, b in known)  # how far out the body text goes on those pages
+        gap = min(f - b for _, f, b in known)
+        if reach >= inner:
+            continue
+        pages_known = {p for p, _, _ in known}
+        for p, lines in enumerate(pages):
+            if p in pages_known:
+                continue
+            order = [i for i in sorted(range(len(lines)), key=lambda i: -sign * lines[i].y) if i not in gone[p]]
+            band = []
+            for i in order[:EDGE_LINES]:
+                y = sign * lines[i].y
+                if y >= inner - 0.5 * max(lines[i].size, 1.0) or y > reach + max(body, 1.0):
+                    band.append(i)
+                else:
+                    break
+            if not band or (len(band) == len(order) and top):
+                continue  # a page of one line at the top: the text starts there where no header stands
+            if any(LABEL_START.match(lines[i].text) and starts[_start(lines[i].text)] > 1 for i in band):
+                continue  # a speaker's turn
+            if len(band) == len(order):  # a page with a footer and no text (the text ended on the page before)
+                moved[p].update(band)
+                continue
+            room = min(sign * lines[i].y for i in band) - sign * lines[order[len(band)]].y
+            smaller = body and all(0 < lines[i].size <= 0.9 * body for i in band)
+            if (room >= 0.8 * gap and room >= 1.3 * spacing) or (smaller and room >= 1.15 * spacing):
+                moved[p].update(band)
+    out = []
+    for p, lines in enumerate(pages):
+        for i in sorted(moved[p], key=lambda i: -lines[i].y):
+            if lines[i].text not in found.moved:
+                found.moved.append(lines[i].text)
+        out.append([ln for i, ln in enumerate(lines) if i not in gone[p] and i not in moved[p]])
+    return out, found
 
 
 def _paragraphs(lines: list[Line]) -> list[list[Line]]:
