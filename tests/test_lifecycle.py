@@ -264,6 +264,80 @@ def test_forget_removes_the_persons_phone_and_e_mail_from_other_peoples_turns(pr
     assert [c for c in ("412 34 567", "kari.nordmann@", "knordmann@") if c in dump(db)] == []
 
 
+TILLIT_FG = (
+    "Moderator: Hva sier dere om tilliten?\n\n"
+    "Ole Hansen: Som Kari sa, tillit tar tid. Ring meg gjerne, eller ring Sølvi på 412 34 567. Hun svarer alltid.\n\n"
+    "Sølvi Åsheim: Kari og Ole: 99 88 77 66 er nummeret til kontoret deres. Ole har også 41 23 45 67.\n"
+)
+TILLIT_PARTICIPANTS = PARTICIPANTS + "*,Sølvi Åsheim,ordfører,Fjellbygd kommune,Fjellbygd\n"
+
+
+def _tillit(db, tmp_path):
+    folder = tmp_path / "tillit"
+    folder.mkdir()
+    (folder / "fg_tillit.txt").write_text(TILLIT_FG, encoding="utf-8")
+    (folder / "participants.csv").write_text(TILLIT_PARTICIPANTS, encoding="utf-8")
+    assert not ingest_paths(db, [folder], user="forsker").errors
+    return "fg_tillit.txt"
+
+
+def test_forget_keeps_a_number_said_after_another_persons_name(project, tmp_path):
+    """Kari withdraws. "Som Kari sa, ..., ring Sølvi på 412 34 567": the nearest name before the
+    number is Sølvi's, so it is Sølvi's number and stays; "Kari og Ole: 99 88 77 66" is said for
+    Kari too and goes; the report counts only that one."""
+    db = project
+    src = _tillit(db, tmp_path)
+    report = forget(db, "Kari Nordmann", user="forsker")
+    turns = {t["index"]: t["text"] for t in list_turns(db, src)}
+    assert turns[2] == ("Som [navn] sa, tillit tar tid. Ring meg gjerne, eller ring Sølvi på 412 34 567. "
+                        "Hun svarer alltid.")
+    assert turns[3] == "[navn] og Ole: [telefon] er nummeret til kontoret deres. Ole har også 41 23 45 67."
+    assert report.contacts == 1 and "1 e-postadresser og telefonnumre" in report.summary()
+
+
+def test_a_second_withdrawal_counts_the_contacts_it_removed(project, tmp_path):
+    """After Kari's withdrawal left "[telefon]" in Ole's and Sølvi's turns, withdrawing Ole (by his
+    pseudonym, from the command line) counts what it removed from the others' text: his number in
+    Sølvi's turn, once, never a negative figure from the placeholders in his own erased turns."""
+    import json
+
+    db = project
+    src = _tillit(db, tmp_path)
+    forget(db, "Kari Nordmann", user="forsker")
+    ole = forget(db, "Ole Hansen", user="forsker", check_only=True).pseudonym
+    res = CliRunner().invoke(cli, ["--db", db.url, "--user", "forsker", "forget", "--speaker", ole, "--yes", "--json"],
+                             obj={})
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.output)
+    turns = {t["index"]: t["text"] for t in list_turns(db, src)}
+    assert turns[3] == "[navn] og [navn]: [telefon] er nummeret til kontoret deres. [navn] har også [telefon]."
+    assert report["contacts"] == 1
+    assert report["name_mentions"] == 2   # "Ole" twice in Sølvi's turn; not his labels nor his own turns
+
+
+def test_forget_finds_a_label_typed_decomposed_and_names_the_label_for_another_case(project, tmp_path):
+    """macOS may type "Å" as "A" + a ring (NFD): the label is still found. "sølvi åsheim" in lower
+    case is refused, as an unknown --user or --coder is, with the label it may mean; nothing changes."""
+    import unicodedata
+
+    db = project
+    src = _tillit(db, tmp_path)
+    before = dump(db)
+    with pytest.raises(WorkbenchError) as exc:
+        forget(db, "sølvi åsheim", user="forsker")
+    assert exc.value.code == "forget.case" and "did you mean 'Sølvi Åsheim'?" in str(exc.value)
+    res = CliRunner().invoke(cli, ["--db", db.url, "--user", "forsker", "forget", "--speaker", "SØLVI ÅSHEIM"],
+                             input="y\n", obj={})
+    assert res.exit_code == 1 and "did you mean 'Sølvi Åsheim'?" in res.output and "Traceback" not in res.output
+    assert dump(db) == before
+    report = forget(db, unicodedata.normalize("NFD", "Sølvi  Åsheim"), user="forsker")
+    assert report.turns == 1 and report.pseudonym.startswith("Ordfører")
+    turns = {t["index"]: t["text"] for t in list_turns(db, src)}
+    assert turns[2] == ("Som Kari sa, tillit tar tid. Ring meg gjerne, eller ring [navn] på [telefon]. "
+                        "Hun svarer alltid.")
+    assert turns[3] == WITHDRAWN_TEXT
+
+
 def test_forget_erases_a_quote_of_her_words_in_another_persons_memo(project):
     """A memo on Ole's turn quoting Kari word for word, without her name, loses the quote (as the
     audit trail does); the memo's own words stay and the report counts it."""

@@ -215,6 +215,44 @@ def test_person_scrubber_takes_a_number_right_after_their_e_mail_address():
     assert scrubber.scrub(far).startswith(expected)
 
 
+# the roster of the focus group below (fictional): Åse withdraws, the others stay
+OTHERS = name_variants("Liv Strand") + name_variants("Kari Fjellstad")
+
+
+@pytest.mark.parametrize("text, expected", [
+    # the nearest name before the number is someone else's: the number stays
+    ("Som Åse sa, tillit tar tid. Ring meg gjerne, eller ring Kari på 412 34 567. Hun svarer alltid.",
+     "Som [navn] sa, tillit tar tid. Ring meg gjerne, eller ring Kari på 412 34 567. Hun svarer alltid."),
+    ("Åse sa at Liv Strand har 41 23 45 67.", "[navn] sa at Liv Strand har 41 23 45 67."),
+    ("Åse viste til kari.fjellstad@grong.kommune.no eller 41234567.",
+     "[navn] viste til kari.fjellstad@grong.kommune.no eller 41234567."),
+    ("Åse sa at [navn] har 41234567.", "[navn] sa at [navn] har 41234567."),   # scrubbed before
+    # hers: nearest, or among names said together
+    ("Som Liv sa, ring Åse på 412 34 567.", "Som Liv sa, ring [navn] på [telefon]."),
+    ("Kari og Åse: 412 34 567.", "Kari og [navn]: [telefon]."),
+    ("Åse og Kari: 412 34 567.", "[navn] og Kari: [telefon]."),
+    ("Ring Åse, Liv eller Kari på 412 34 567.", "Ring [navn], Liv eller Kari på [telefon]."),
+    ("Ring Åse Bråten på 41 23 45 67, eller Kari Fjellstad på 22 33 44 55.",
+     "Ring [navn] på [telefon], eller Kari Fjellstad på 22 33 44 55."),
+    ("Kari sa: skriv til aase.braaten@x.no eller 41234567.", "Kari sa: skriv til [e-post] eller [telefon]."),
+])
+def test_person_scrubber_keeps_a_number_after_another_persons_name(text, expected):
+    """A number is the withdrawn person's only when the nearest name before it is theirs (or they
+    are among names said together): "ring Kari på ..." after "Som Åse sa" is Kari's number."""
+    assert PersonScrubber(name_variants("Åse Bråten"), others=OTHERS).scrub(text) == expected
+
+
+def test_person_scrubber_leaves_another_persons_address_that_shares_a_given_name():
+    """Kari Nordmann withdraws; Kari Fjellstad's address holds "kari" too, but also her own
+    surname: it stays. An address with only the shared part goes (it may be hers)."""
+    scrubber = PersonScrubber(name_variants("Kari Nordmann"), others=OTHERS)
+    text = "kari.fjellstad@grong.no, kari.nordmann@grong.no, kari@grong.no, knordmann@grong.no"
+    first, *rest = scrubber.scrub(text).split(", ")
+    assert first.endswith(".fjellstad@grong.no") and rest == ["[e-post]", "[e-post]", "[e-post]"]
+    shared = PersonScrubber(name_variants("Liv Strand"), others=name_variants("Kari Strandberg"))
+    assert shared.scrub("kari.strandberg@x.no, liv.strand@x.no") == "kari.strandberg@x.no, [e-post]"
+
+
 def test_pseudonym():
     assert pseudonym("prosjektleder", 2) == "Prosjektleder 2"
     assert pseudonym("KDD", 1) == "KDD 1"

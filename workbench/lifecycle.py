@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -37,7 +38,8 @@ from sqlalchemy import delete, func, select, text as sql_text, update
 
 from .access import requires
 from .errors import InputError, NotFound, WorkbenchError
-from .privacy import EMAIL_TEXT, NAME_TEXT, PHONE_TEXT, PersonScrubber, name_variants, place_name_parts
+from .store.lookup import or_list
+from .privacy import NAME_TEXT, PersonScrubber, name_variants, place_name_parts
 from .refi.export import OffsetMap, exported_text
 from .sharing import SETTINGS, _SCRUBBERS, roster_scrubber, setting, speaker_key
 from .store import (AuditEvent, Coding, Database, Memo, Pseudonym, ReleasedQuote, RemovedSpeaker, Segment, Source,
@@ -150,9 +152,14 @@ def _count(scrubber, text: str | None) -> int:
 def _tally(scrubber, text: str | None) -> tuple[int, int]:
     """(names, other identifiers) that ``scrubber.scrub(text)`` replaces, counted pass by pass on
     the text as each pass sees it (an e-mail address holding the name counts once, as an address)."""
+    return _scrub_tally(scrubber, text)[1:]
+
+
+def _scrub_tally(scrubber, text: str | None) -> tuple[str | None, int, int]:
+    """``scrubber.scrub(text)`` with the names and other identifiers it replaced (:func:`_tally`)."""
     names = others = 0
     if not text:
-        return names, others
+        return text, names, others
     for pattern, placeholder, worth in scrubber.passes():
         if not worth(text):
             continue
@@ -163,7 +170,24 @@ def _tally(scrubber, text: str | None) -> tuple[int, int]:
             else:
                 others += found
             text = pattern.sub(placeholder, text)
-    return names, others
+    return text, names, others
+
+
+class _Counting:
+    """A scrubber that counts what it replaces: ``names`` and ``others`` (e-mail addresses, phone
+    numbers) over every text given to :meth:`scrub`, as :func:`_tally` counts them."""
+
+    def __init__(self, scrubber):
+        self.scrubber, self.names, self.others = scrubber, 0, 0
+
+    def passes(self):
+        return self.scrubber.passes()
+
+    def scrub(self, text):
+        text, names, others = _scrub_tally(self.scrubber, text)
+        self.names += names
+        self.others += others
+        return text
 
 
 def _scrub_json(value: Any, scrub: Callable[[str], str]) -> Any:
@@ -287,6 +311,22 @@ def _rekey(session, speakers: Iterable[Speaker]) -> None:
 
 # --------------------------------------------------------------------------------- forget
 
+def _names_of(people: Iterable[Speaker | RemovedSpeaker]) -> tuple[list[str], list[str], set[str]]:
+    """The names of roster rows as the scrubbing matches them: (names, surnames that are place
+    words, the organisations and pilots that hold such place words)."""
+    names: list[str] = []
+    places: list[str] = []   # surnames that are place words ("Grong"): scrubbed only as names
+    keep: set[str] = set()
+    for r in people:
+        pilot = r.pilot or (r.source.pilot if isinstance(r, Speaker) else None)
+        names += name_variants(r.label, actor=r.actor, organisation=r.organisation, pilot=pilot, name=r.name)
+        place = place_name_parts(r.label, actor=r.actor, organisation=r.organisation, pilot=pilot, name=r.name)
+        if place:
+            places += place
+            keep |= {v for v in (r.organisation, pilot) if v}
+    return names, places, keep
+
+
 @requires("manage_data")
 def forget(db: Database, speaker: str, *, source: Any = None, user: str | None = None,
            check_only: bool = False) -> ForgetReport:
@@ -301,7 +341,7 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
     """
     from .store.lookup import find_source
 
-    label = str(speaker).strip()
+    label = unicodedata.normalize("NFC", " ".join(str(speaker).split()))
     if not label:
         raise InputError("give the speaker label (as written in the files) or the pseudonym", code="forget.empty")
     with db.transaction(user) as tx:
@@ -309,24 +349,36 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
         from .sharing import assign_pseudonyms
 
         assign_pseudonyms(s)
-        query = select(Speaker).where(Speaker.label == label)
+        # labels are compared in Unicode NFC with runs of spaces as one ("Åse" typed decomposed, as
+        # macOS may, is "Åse"), also where a label was stored before ingest wrote NFC
+        labels = _spelled_as(label, s.scalars(select(Speaker.label).distinct()))
+        query = select(Speaker).where(Speaker.label.in_(labels))
         if source is not None:
             query = query.where(Speaker.source_id == find_source(s, source).id)
         rows = list(s.scalars(query))
+        pseudonyms = _spelled_as(label, s.scalars(select(Pseudonym.label)))
         if not rows and source is None:  # a pseudonym ("Prosjektleder 2")
             rows = list(s.scalars(select(Speaker).join(Pseudonym, Speaker.pseudonym_id == Pseudonym.id)
-                                  .where(Pseudonym.label == label)))
+                                  .where(Pseudonym.label.in_(pseudonyms))))
         # a person whose sources were removed lives on in removed_speakers (their name is still
         # scrubbed), in the key of their pseudonym and in the audit trail: forgetting erases those too
         ghosts: list[RemovedSpeaker] = []
         if not rows and source is None:
+            gone = _spelled_as(label, [v for pair in s.execute(select(RemovedSpeaker.label, RemovedSpeaker.name))
+                                       for v in pair if v])
             ghosts = list(s.scalars(select(RemovedSpeaker).where(
-                (RemovedSpeaker.label == label) | (RemovedSpeaker.name == label))))
+                RemovedSpeaker.label.in_(gone) | RemovedSpeaker.name.in_(gone))))
             if not ghosts:
                 ghosts = list(s.scalars(select(RemovedSpeaker).join(
-                    Pseudonym, RemovedSpeaker.pseudonym_id == Pseudonym.id).where(Pseudonym.label == label)))
+                    Pseudonym, RemovedSpeaker.pseudonym_id == Pseudonym.id).where(Pseudonym.label.in_(pseudonyms))))
         if not rows and not ghosts:
             where = f" in {find_source(s, source).file_name!r}" if source is not None else ""
+            # another letter case is not accepted (as --user and --coder): the question names who is meant
+            near = sorted({_spaced(v) for v in _known_people(s) if _spaced(v).casefold() == label.casefold()})
+            if near:
+                raise NotFound(f"no speaker {label!r}{where}; did you mean {or_list(near)}? (a label is matched "
+                               "with its letter case; see `workbench sources`)", code="forget.case", speaker=label,
+                               known=", ".join(near))
             raise NotFound(f"no speaker {label!r}{where}; give the label as written in the file "
                            "(see `workbench sources`) or the pseudonym", code="forget.unknown", speaker=label)
         if source is None:  # the whole person: every row with their pseudonym
@@ -353,21 +405,20 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
         # copies made before now (backups, exports) still hold the person: named in the report
         report.earlier_copies = _earlier_copies(s, {r.source_id for r in rows})
 
-        names: list[str] = []
-        places: list[str] = []   # surnames that are place words ("Grong"): scrubbed only as names
-        keep: set[str] = set()
-        for r in rows + ghosts:
-            pilot = r.pilot or (r.source.pilot if isinstance(r, Speaker) else None)
-            names += name_variants(r.label, actor=r.actor, organisation=r.organisation, pilot=pilot, name=r.name)
-            place = place_name_parts(r.label, actor=r.actor, organisation=r.organisation, pilot=pilot, name=r.name)
-            if place:
-                places += place
-                keep |= {v for v in (r.organisation, pilot) if v}
-        # their name, and their e-mail addresses and phone numbers (near their name, holding it, or
-        # written in their roster row), leave everybody else's text; nothing of them with --source
+        names, places, keep = _names_of(rows + ghosts)
+        # their name, and their e-mail addresses and phone numbers (after their name with no other
+        # person's name nearer, holding their name, or written in their roster row), leave everybody
+        # else's text; nothing of them with --source
         contacts = [v for r in rows + ghosts for v in (r.label, r.name, r.organisation, r.actor, r.pilot) if v]
-        scrubber = (PersonScrubber(names, contacts, places=places, keep=sorted(keep)) if source is None
-                    else PersonScrubber())
+        if source is None:
+            mine = {r.id for r in rows}
+            others, other_places, other_keep = _names_of(
+                [r for r in s.scalars(select(Speaker)) if r.id not in mine]
+                + [g for g in s.scalars(select(RemovedSpeaker)) if g not in ghosts])
+            scrubber = PersonScrubber(names, contacts, places=places, keep=sorted(keep | other_keep),
+                                      others=others, other_places=other_places)
+        else:
+            scrubber = PersonScrubber()
 
         def tally(value: str | None) -> int:
             found_names, found_contacts = _tally(scrubber, value)
@@ -418,12 +469,14 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
             segments = _segments(s, sid)
             if sid not in touched and not _count(scrubber, src.canonical_text):
                 continue
-            report.name_mentions += _tally(scrubber, src.canonical_text)[0]
+            # what they said themselves, and their labels, go whole: the names and contacts counted
+            # are those scrubbed from the rest of the text (the others' turns, headings, preamble)
+            counting = _Counting(scrubber)
             omap = exported_text(src.canonical_text, [
                 (g.start_char, g.end_char, *(gone.get(g.speaker_id) or (None, None)),
-                 WITHDRAWN_TEXT if g.speaker_id in gone else None) for g in segments], scrubber, bom_guard=False)
-            # (what they said themselves is gone with their turns: count only the others' text)
-            report.contacts += sum(omap.text.count(p) - src.canonical_text.count(p) for p in (EMAIL_TEXT, PHONE_TEXT))
+                 WITHDRAWN_TEXT if g.speaker_id in gone else None) for g in segments], counting, bom_guard=False)
+            report.name_mentions += counting.names
+            report.contacts += counting.others
             _apply_map(s, src, omap, segments)
             for seg in segments:
                 if seg.heading and tally(seg.heading):
@@ -479,6 +532,24 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
     _SCRUBBERS.clear()
     report.file_clean = _vacuum(db)
     return report
+
+
+def _spaced(value: str) -> str:
+    return unicodedata.normalize("NFC", " ".join(value.split()))
+
+
+def _spelled_as(label: str, values: Iterable[str | None]) -> list[str]:
+    """``label`` and the stored ``values`` that are ``label`` in NFC with single spaces."""
+    return sorted({label} | {v for v in values if isinstance(v, str) and v != label and _spaced(v) == label})
+
+
+def _known_people(session) -> set[str]:
+    """Every way ``forget`` can be told who: speaker labels, pseudonyms, and the labels and names
+    of the speakers of removed sources."""
+    known = {v for v in session.scalars(select(Speaker.label).distinct())}
+    known |= {v for v in session.scalars(select(Pseudonym.label))}
+    known |= {v for pair in session.execute(select(RemovedSpeaker.label, RemovedSpeaker.name)) for v in pair}
+    return {v for v in known if isinstance(v, str)}
 
 
 #: Audit actions that wrote a copy of personal data to a file outside the database (``backup``:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping
 
 __all__ = ["CONTACT_WINDOW", "FORMULA_START", "NAMES_BEFORE_WORDS", "PLACE_FOLLOWERS", "ROLE_WORDS",
@@ -838,6 +839,48 @@ class _Marking(_Only):
         return new
 
 
+#: What may stand between names said together ("Kari og Åse", "Kari, Åse eller Liv", "Kari/Åse"):
+#: a number after such a list is said for each of them.
+_NAME_JOIN = re.compile(r"[\s,]*(?:(?:og|eller|samt|and|or|&|/|\+)\s*)?", re.I)
+_NAME_PLACEHOLDER = re.compile(re.escape(NAME_TEXT))
+
+
+def _key_hits(local: str, long: Iterable[str], short: set[str]) -> list[tuple[int, int]]:
+    """Where name keys stand in the local part of an e-mail address: a key of four or more letters
+    anywhere, a shorter one as a whole piece between dots, hyphens, digits ..."""
+    hits = []
+    for key in long:
+        at = local.find(key)
+        while at >= 0:
+            hits.append((at, at + len(key)))
+            at = local.find(key, at + 1)
+    if short:
+        hits += [(m.start(), m.end()) for m in re.finditer(r"[^\W\d_]+", local) if m.group() in short]
+    return hits
+
+
+class _Spans:
+    """Spans (start, end) of a text, sorted, for finding those that overlap a span."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]):
+        self.spans = sorted(spans)
+        self.starts = [s for s, _ in self.spans]
+        self.longest = max((e - s for s, e in self.spans), default=0)
+
+    def overlapping(self, start: int, end: int) -> list[tuple[int, int]]:
+        out = []
+        i = bisect_left(self.starts, start - self.longest)
+        while i < len(self.spans) and self.spans[i][0] < end:
+            if self.spans[i][1] > start:
+                out.append(self.spans[i])
+            i += 1
+        return out
+
+
+def _covered(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
+    return any(o[0] <= span[0] and span[1] <= o[1] for o in others)
+
+
 class PersonScrubber:
     """Replaces what belongs to one person in other people's text: their names ("[navn]", exactly
     as :class:`Scrubber` does), their e-mail addresses ("[e-post]") and their phone numbers
@@ -846,14 +889,26 @@ class PersonScrubber:
     An e-mail address is theirs when its local part (before "@") contains a part of their name of
     four or more letters, or has a three-letter part of their name as one of its pieces (split at
     dots, hyphens, digits ...); æ, ø, å and accented letters match their plain spellings
-    ("bjorn.kjaer@", "bjoern.kjar@" for Bjørn Kjær). A phone number (the formats
-    :class:`Scrubber` finds) is theirs when it follows a mention of their name, or an e-mail
-    address holding their name, within ``window`` characters ("ring Kari på 412 34 567"). An e-mail address or phone number written
+    ("bjorn.kjaer@", "bjoern.kjar@" for Bjørn Kjær). An address that holds only parts of their
+    name that another person (``others``) shares, and a part that only the other has, is the
+    other's ("kari.fjellstad@" when Kari Nordmann withdraws and Kari Fjellstad is in the roster).
+
+    A phone number (the formats :class:`Scrubber` finds) is theirs when the nearest mention of a
+    person before it, within ``window`` characters, is of them: their name, or an e-mail address
+    holding their name ("ring Kari på 412 34 567"). A nearer mention of someone else (a name in
+    ``others``, an address holding it, or a "[navn]" scrubbed before) keeps the number ("Som Åse
+    sa, ring Kari på 412 34 567" when Åse withdraws), unless the names are said together ("Kari og
+    Åse: 412 34 567": a number for both is theirs too). An e-mail address or phone number written
     in ``contacts`` (their roster values) is theirs wherever it occurs.
+
+    ``others``: the names of everybody else (as :func:`name_variants` gives them), ``other_places``
+    their surnames that are place words (:func:`place_name_parts`); ``keep`` serves both.
     """
 
     def __init__(self, names: Iterable[str] = (), contacts: Iterable[str] = (), *, window: int = CONTACT_WINDOW,
-                 places: Iterable[str] = (), keep: Iterable[str] = ()):
+                 places: Iterable[str] = (), keep: Iterable[str] = (), others: Iterable[str] = (),
+                 other_places: Iterable[str] = ()):
+        keep = list(keep)
         inner = Scrubber(names, places=places, keep=keep)
         self.names = inner.names
         name_passes = [p for p in inner.passes() if p[1] == NAME_TEXT]
@@ -862,6 +917,13 @@ class PersonScrubber:
         self._keys = name_keys(inner._variants)   # a place word says nothing about an address
         self._short = {k for k in self._keys if len(k) < 4}
         self._long = sorted(self._keys - self._short, key=len)
+        others, other_places = list(others), list(other_places)
+        outer = Scrubber(others, places=other_places, keep=keep) if others or other_places else None
+        self._other_res = ([r for r in (outer._name_re, outer._place_re) if r is not None]
+                           if outer is not None else [])
+        other_keys = name_keys(outer._variants) if outer is not None else set()
+        self._other_short = {k for k in other_keys if len(k) < 4}
+        self._other_long = sorted(other_keys - self._other_short, key=len)
         texts = [c for c in contacts if isinstance(c, str)]
         self._emails = {e.casefold() for c in texts for e in (m.group() for m in _EMAIL.finditer(c))}
         self._phones = {_phone_digits(m.group()) for c in texts for m in _PHONE.finditer(c)}
@@ -875,11 +937,20 @@ class PersonScrubber:
         if self._keys or self._emails:
             self._passes.append((_Marking(_EMAIL, self._email_is_theirs, self._mark, self._email_holds_name), EMAIL_TEXT, _has_at))
         if self._name_res or self._phones or self._keys:
-            self._passes.append((_Only(_PHONE, self._phone_is_theirs, self._name_ends), PHONE_TEXT, _has_digit))
+            self._passes.append((_Only(_PHONE, self._phone_is_theirs, lambda text: [text, None]), PHONE_TEXT,
+                                 _has_digit))
         self._passes += name_passes
 
     def _email_is_theirs(self, match: re.Match, context=None) -> bool:
-        return match.group().casefold() in self._emails or self._email_holds_name(match)
+        if match.group().casefold() in self._emails:
+            return True
+        local = match.group().rpartition("@")[0].lower()
+        mine = _key_hits(local, self._long, self._short)
+        if not mine or not (self._other_long or self._other_short):
+            return bool(mine)
+        theirs = _key_hits(local, self._other_long, self._other_short)
+        # a part only they have says it is theirs; else a part only the other has says it is not
+        return any(not _covered(h, theirs) for h in mine) or all(_covered(h, mine) for h in theirs)
 
     def _email_holds_name(self, match: re.Match) -> bool:
         local = match.group().rpartition("@")[0].lower()
@@ -887,23 +958,60 @@ class PersonScrubber:
             return True
         return bool(self._short.intersection(_LOCAL_PIECES.split(local)))
 
+    def _email_holds_other(self, match: re.Match) -> bool:
+        local = match.group().rpartition("@")[0].lower()
+        return bool(_key_hits(local, self._other_long, self._other_short))
+
     def _mark(self, text: str, ends: list[int]) -> None:
         self._replaced = (text, ends)
 
-    def _name_ends(self, text: str) -> list[int]:
-        ends = [m.end() for r in self._name_res for m in r.finditer(text)]
+    def _mentions(self, text: str) -> list[tuple[int, int, bool]]:
+        """Every mention of a person in ``text`` as (start, end, whether it is of them), ordered by
+        end: their names and addresses, other people's names and addresses, and "[navn]"."""
+        mine = [(m.start(), m.end()) for r in self._name_res for m in r.finditer(text)]
         replaced = self._replaced
+        at = "@" in text
         if replaced is not None and replaced[0] == text:
-            ends += replaced[1]
-        else:   # not the text the e-mail pass returned: their addresses as they are written
-            ends += [m.end() for m in _EMAIL.finditer(text) if self._email_holds_name(m)] if "@" in text else []
-        return sorted(ends)
+            mine += [(end - len(EMAIL_TEXT), end) for end in replaced[1]]
+        elif at:   # not the text the e-mail pass returned: their addresses as they are written
+            mine += [(m.start(), m.end()) for m in _EMAIL.finditer(text)
+                     if self._email_holds_name(m) and self._email_is_theirs(m)]
+        other = [(m.start(), m.end()) for r in self._other_res for m in r.finditer(text)]
+        if at and (self._other_long or self._other_short):
+            other += [(m.start(), m.end()) for m in _EMAIL.finditer(text)
+                      if self._email_holds_other(m) and not self._email_is_theirs(m)]
+        if NAME_TEXT in text:   # a name scrubbed before (another person withdrawn, anonymised)
+            other += [(m.start(), m.end()) for m in _NAME_PLACEHOLDER.finditer(text)]
+        if other and mine:
+            # a longer name of another person holds theirs ("Kari Fjellstad" when Kari Nordmann
+            # withdraws): the other's; where both name the same words, or overlap, theirs
+            others = _Spans(other)
+            mine = [(s, e) for s, e in mine if not any(o[0] <= s and e <= o[1] and o[1] - o[0] > e - s
+                                                       for o in others.overlapping(s, e))]
+            theirs = _Spans(mine)
+            other = [(s, e) for s, e in other if not theirs.overlapping(s, e)]
+        return sorted([(s, e, True) for s, e in mine] + [(s, e, False) for s, e in other],
+                      key=lambda m: (m[1], m[0]))
 
-    def _phone_is_theirs(self, match: re.Match, name_ends: list[int]) -> bool:
+    def _phone_is_theirs(self, match: re.Match, context: list) -> bool:
         if _phone_digits(match.group()) in self._phones:
             return True
+        if context[1] is None:   # worked out once per text, when it holds a number
+            mentions = self._mentions(context[0])
+            context[1] = (mentions, [m[1] for m in mentions])
+        mentions, ends = context[1]
         start = match.start()
-        return any(0 <= start - end <= self.window for end in name_ends)
+        i = bisect_right(ends, start) - 1
+        if i < 0 or start - ends[i] > self.window:
+            return False
+        text = context[0]
+        theirs = mentions[i][2]
+        # names said together before the number ("Kari og Åse: ...", "Åse, Kari eller Liv: ..."): each one's
+        while not theirs and i > 0 and mentions[i - 1][1] <= mentions[i][0] \
+                and _NAME_JOIN.fullmatch(text, mentions[i - 1][1], mentions[i][0]):
+            i -= 1
+            theirs = mentions[i][2]
+        return theirs
 
     def passes(self) -> list[tuple]:
         """The substitutions :meth:`scrub` makes, in order (see :meth:`Scrubber.passes`): the

@@ -127,6 +127,8 @@ MESSAGES: dict[str, str] = {
     # personal data through the project's life
     "forget.empty": "Oppgi taleren som skal trekkes ut.",
     "forget.unknown": "Fant ingen taler «{speaker}».",
+    "forget.case": "Fant ingen taler «{speaker}»; mente du «{known}»? Etiketter skiller mellom store og små "
+                   "bokstaver.",
     "forget.done": "{pseudonym} er allerede trukket ut.",
     "forget.ambiguous": "«{speaker}» er etiketten til flere personer ({people}); velg pseudonymet til den som skal "
                         "trekkes ut, eller én kilde.",
