@@ -104,7 +104,14 @@ def test_bad_files_store_nothing_and_others_go_in(db, folder):
     assert any(e.startswith("notat.rtf: unknown file type") for e in report.errors)
     files = {r["file"] for r in list_sources(db)}
     assert files == {"fg.txt", "notater.md"}
-    assert any("ødelagt.docx: not in manifest.csv" in w for w in report.warnings)
+    # no row in the manifest, but not stored either: its error is the one line about it, no warning that
+    # it was "stored without kind, phase and pilot"
+    assert not any("not in manifest.csv" in w for w in report.warnings)
+    (folder / "ekstra.md").write_text("Et avsnitt om styring.\n", encoding="utf-8")
+    report = ingest_paths(db, [folder])
+    assert report.added == ["ekstra.md"] and len(report.errors) == 2
+    assert [w for w in report.warnings if "not in manifest.csv" in w] == [
+        "ekstra.md: not in manifest.csv; stored without kind, phase and pilot; add a row for it"]
 
 
 def test_file_not_in_manifest_goes_in_with_empty_metadata(db, folder):

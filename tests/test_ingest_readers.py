@@ -476,6 +476,61 @@ def test_protected_or_misnamed_files_say_what_they_are_and_the_fix(tmp_path, nam
     assert str(exc.value) == message
 
 
+PLAIN = "Intervjuer: Hvordan gikk samarbeidet?\nInformant: Det gikk bra – særlig i fase én.\n"
+
+
+MISNAMED_TEXT = [
+    ("tekst.docx", PLAIN.encode("utf-8"),
+     "tekst.docx: this is a plain-text file named .docx, not a Word document; rename it to .txt and ingest that"),
+    ("tekst16.docx", PLAIN.encode("utf-16"),
+     "tekst16.docx: this is a plain-text file named .docx, not a Word document; rename it to .txt and ingest that"),
+    ("ansi.docx", PLAIN.encode("cp1252"),
+     "ansi.docx: this is a plain-text file named .docx, not a Word document; rename it to .txt and ingest that"),
+    ("tekst.odt", PLAIN.encode("utf-8"),
+     "tekst.odt: this is a plain-text file named .odt, not an OpenDocument text; rename it to .txt and ingest that"),
+    ("tekst.pdf", PLAIN.encode("utf-8"),
+     "tekst.pdf: this is a plain-text file named .pdf, not a PDF; rename it to .txt and ingest that"),
+    ("teams.docx", TEAMS_VTT.encode("utf-8"),
+     "teams.docx: this is a WebVTT subtitle file named .docx, not a Word document; rename it to .vtt and ingest that"),
+    ("wx.pdf", WHISPERX_SRT.encode("utf-8"),
+     "wx.pdf: this is a SubRip subtitle file named .pdf, not a PDF; rename it to .srt and ingest that"),
+    ("tekst.vtt", PLAIN.encode("utf-8"),
+     "tekst.vtt: this is a plain-text file named .vtt, not a WebVTT subtitle file (no cue has a 'start --> end' "
+     "time line); rename it to .txt and ingest that"),
+    ("tekst.srt", PLAIN.encode("utf-8"),
+     "tekst.srt: this is a plain-text file named .srt, not a SubRip subtitle file (no cue has a 'start --> end' "
+     "time line); rename it to .txt and ingest that"),
+    # a zip cut off before its end: damaged, whatever its name
+    ("avkuttet.docx", b"PK\x03\x04" + b"\x00" * 200,
+     "avkuttet.docx: not a readable Word document, the file is damaged or incomplete (cut off before the end of "
+     "its zip archive); copy it again from its source"),
+    ("avkuttet.odt", b"PK\x03\x04" + b"\x00" * 200,
+     "avkuttet.odt: not a readable OpenDocument text, the file is damaged or incomplete (cut off before the end "
+     "of its zip archive); copy it again from its source"),
+    ("avkuttet.pdf", b"PK\x03\x04" + b"\x00" * 200,
+     "avkuttet.pdf: this is a damaged or incomplete zip file (such as a Word document) named .pdf, not a PDF; "
+     "copy it again from its source"),
+]
+
+
+@pytest.mark.parametrize("name,data,message", MISNAMED_TEXT, ids=[case[0] for case in MISNAMED_TEXT])
+def test_text_saved_under_another_format_says_what_it_is_and_how_to_fix_it(tmp_path, name, data, message):
+    p = tmp_path / name
+    p.write_bytes(data)
+    with pytest.raises(WorkbenchError) as exc:
+        read_file(p)
+    assert str(exc.value) == message
+
+
+def test_random_bytes_named_docx_are_not_called_text(tmp_path):
+    p = tmp_path / "støy.docx"
+    p.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(WorkbenchError) as exc:
+        read_file(p)
+    assert "plain-text" not in str(exc.value) and "cut off" not in str(exc.value)
+    assert str(exc.value).startswith("støy.docx: not a readable Word document")
+
+
 def test_a_pdf_with_only_an_owner_password_is_read(tmp_path):
     parsed = read_file(small_pdf(tmp_path / "eier.pdf", owner_only=True))
     assert [t.speaker for t in parsed.turns] == ["Intervjuer", "Informant", "Intervjuer", "Informant"]

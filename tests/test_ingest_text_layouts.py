@@ -401,6 +401,96 @@ def test_zoom_roster_with_an_unlisted_name(tmp_path):
                                "speaker without an actor; add a row to give the actor"]
 
 
+# Zoom's saved meeting chat (and saved captions): older Zoom writes a line per message, newer Zoom the
+# recipient after the name and the message on the next line, tab indented; some versions separate the
+# time with a tab and pad with two spaces. Fictional names.
+ZOOM_CHAT_LAYOUTS = {
+    "one-line": (
+        "10:02:15 From Siri Vangen : Hei alle sammen, velkommen.\n"
+        "10:02:20 From Ola Bekkestad : Takk for det.\n"
+        "10:02:31 From Siri Vangen : Da starter vi med første spørsmål.\n"
+        "10:03:05 From Per Åsheim : Jeg kan ta det.\n"
+        "10:03:40 From Ola Bekkestad : Og jeg fortsetter: med tiltakene.\n"),
+    "to-everyone": (
+        "10:02:15 From Siri Vangen to Everyone: Hei alle sammen, velkommen.\n"
+        "10:02:20 From Ola Bekkestad to Everyone: Takk for det.\n"
+        "10:02:31 From Siri Vangen to Everyone: Da starter vi med første spørsmål.\n"
+        "10:03:05 From Per Åsheim to Alle: Jeg kan ta det.\n"
+        "10:03:40 From Ola Bekkestad to Siri Vangen(Direct Message): Og jeg fortsetter: med tiltakene.\n"),
+    "two-line": (
+        "10:02:15 From Siri Vangen to Everyone:\n\tHei alle sammen, velkommen.\n"
+        "10:02:20 From Ola Bekkestad to Everyone:\n\tTakk for det.\n"
+        "10:02:31 From Siri Vangen to Everyone:\n\tDa starter vi med første spørsmål.\n"
+        "10:03:05 From Per Åsheim to Everyone:\n\tJeg kan ta det.\n"
+        "10:03:40 From Ola Bekkestad to Siri Vangen(Direct Message):\n\tOg jeg fortsetter: med tiltakene.\n"),
+    "tabs-norwegian": (
+        "10:02:15\t Fra  Siri Vangen  til  alle : Hei alle sammen, velkommen.\n"
+        "10:02:20\t Fra  Ola Bekkestad  til  alle : Takk for det.\n"
+        "10:02:31\t Fra  Siri Vangen  til  alle : Da starter vi med første spørsmål.\n"
+        "10:03:05\t Fra  Per Åsheim  til  alle : Jeg kan ta det.\n"
+        "10:03:40\t From  Ola Bekkestad  to  Siri Vangen (Privately) : Og jeg fortsetter: med tiltakene.\n"),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(ZOOM_CHAT_LAYOUTS))
+def test_zoom_saved_chat_names_are_speakers_and_a_one_time_speaker_is_never_glued(tmp_path, layout):
+    parsed = read_file(write(tmp_path, "chat.txt", ZOOM_CHAT_LAYOUTS[layout]))
+    assert turns_of(parsed) == [
+        ("Siri Vangen", "Hei alle sammen, velkommen."),
+        ("Ola Bekkestad", "Takk for det."),
+        ("Siri Vangen", "Da starter vi med første spørsmål."),
+        ("Per Åsheim", "Jeg kan ta det."),  # writes once: a speaker of its own, no time in any text
+        ("Ola Bekkestad", "Og jeg fortsetter: med tiltakene."),
+    ]
+    # times of day, counted from the first message
+    assert [t.start_time for t in parsed.turns] == [0.0, 5.0, 16.0, 50.0, 85.0]
+    assert len(parsed.warnings) == 1 and "clock times" in parsed.warnings[0]
+
+
+def test_zoom_saved_chat_with_a_roster_and_in_word(tmp_path):
+    text = ZOOM_CHAT_LAYOUTS["to-everyone"]
+    parsed = read_file(write(tmp_path, "chat.txt", text), roster={"Siri Vangen", "Ola Bekkestad"})
+    assert [t.speaker for t in parsed.turns] == ["Siri Vangen", "Ola Bekkestad", "Siri Vangen", "Per Åsheim",
+                                                 "Ola Bekkestad"]
+    assert parsed.warnings[0] == ("chat.txt:4: speaker 'Per Åsheim' is not in participants.csv; stored as its own "
+                                  "speaker without an actor; add a row to give the actor")
+    import docx
+
+    d = docx.Document()
+    for line in text.splitlines():
+        d.add_paragraph(line)
+    d.save(tmp_path / "chat.docx")
+    parsed = read_file(tmp_path / "chat.docx")
+    assert [t.speaker for t in parsed.turns] == ["Siri Vangen", "Ola Bekkestad", "Siri Vangen", "Per Åsheim",
+                                                 "Ola Bekkestad"]
+    assert parsed.turns[3].text == "Jeg kan ta det."
+
+
+def test_a_line_with_a_time_of_day_and_a_label_is_never_text_of_the_turn_before(tmp_path):
+    # a chat or log written "time Name: text" where one person writes once
+    parsed = read_file(write(tmp_path, "logg.txt", (
+        "10:02:15 Siri Vangen: Hei alle.\n"
+        "10:02:20 Ola Bekkestad: Takk.\n"
+        "10:02:31 Siri Vangen: Første spørsmål.\n"
+        "[10:03:05] Per Åsheim: Jeg kan ta det.\n"
+        "10:03:40 Ola Bekkestad: Og jeg.\n")))
+    assert turns_of(parsed) == [("Siri Vangen", "Hei alle."), ("Ola Bekkestad", "Takk."),
+                                ("Siri Vangen", "Første spørsmål."), ("Per Åsheim", "Jeg kan ta det."),
+                                ("Ola Bekkestad", "Og jeg.")]
+    assert parsed.turns[3].start_time == 50.0
+    # two such lines of two people are a chat too
+    parsed = read_file(write(tmp_path, "to.txt", "10:02:15 Siri Vangen: Hei.\n10:03:05 Per Åsheim: Hei selv.\n"))
+    assert turns_of(parsed) == [("Siri Vangen", "Hei."), ("Per Åsheim", "Hei selv.")]
+    # an agenda is no chat: a time and a colon once, among notes, stays text
+    parsed = read_file(write(tmp_path, "program.txt", "Program\n10:00:00 Velkomst: ordfører\n10:30:00 Kaffe\n"))
+    assert [t.speaker for t in parsed.turns] == [None]
+    # "From" followed by no name is no Zoom line
+    parsed = read_file(write(tmp_path, "fra.txt", (
+        "Kari: Hei.\nOla: Hei.\n10:02:15 From the start: vi ventet.\nKari: Ja.\nOla: Nei.\n")))
+    assert [t.speaker for t in parsed.turns] == ["Kari", "Ola", "Kari", "Ola"]
+    assert parsed.turns[1].text == "Hei.\n10:02:15 From the start: vi ventet."
+
+
 def test_otter_and_teams_name_and_time_on_one_line(tmp_path):
     p = write(tmp_path, "otter.txt", (
         "Kari Nordmann  0:03\n"

@@ -679,6 +679,7 @@ class _Job:
     media: Any
     people: dict
     ticket: int | None = None  # the worker's number for its analysis
+    unlisted: str | None = None  # the warning that the manifest has no row for it, given once it is stored
 
 
 PARALLEL_MIN_BYTES = 4 << 20  # from this size (and 3+ files) a file is read while the one before is analysed
@@ -972,6 +973,8 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
                 report.errors.append(f"{name}: not stored ({type(exc).__name__}: {str(exc).splitlines()[0]})")
                 return
             report.added.append(name)
+            if job.unlisted:
+                report.warnings.append(job.unlisted)
             report.words += sum(words)
             report.turns += len(parsed.turns)
             job.parsed = None  # let a large file go before the next
@@ -1003,9 +1006,12 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
                         or next((r for r in found if r[1] == digest), None))
                 existing = next((r for r in found if r[0] == name), None)
                 unchanged = same is not None and same[0] == name
-                if not ref.described and manifest_files and (unchanged or (same is None and existing is None)):
-                    report.warnings.append(f"{name}: not in {manifest_files[0].name}; stored without kind, phase "
-                                           "and pilot; add a row for it")
+                # a file the manifest has no row for: said of a file that is stored (now or before), so
+                # not of one that turns out unreadable (its error is the line about it)
+                unlisted = (f"{name}: not in {manifest_files[0].name}; stored without kind, phase and pilot; add a "
+                            "row for it") if not ref.described and manifest_files else None
+                if unlisted and unchanged:
+                    report.warnings.append(unlisted)
                 if unchanged:
                     report.unchanged.append(name)
                     continue
@@ -1056,7 +1062,7 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
                 media, problem = _resolve_media(ref.path, data_meta.get("media"))
                 if problem:
                     report.warnings.append(f"{name}: {problem}")
-                job = _Job(ref, digest, parsed, data_meta, kind, media, people)
+                job = _Job(ref, digest, parsed, data_meta, kind, media, people, unlisted=unlisted)
                 parsed = None
                 if not tried:
                     tried = True

@@ -20,6 +20,13 @@ turn starter, in one of these layouts:
   text). When this is the file's pattern, only such name lines start turns, so a colon inside the
   spoken text never does, and a name that occurs once still starts its turn.
 
+A line that starts with a time in hours, minutes and seconds and a label with a colon is a chat, log
+or timed transcript line
+("10:03:05 Per Åsheim: ...", and Zoom's saved chat and captions "10:03:05 From Per Åsheim : ...",
+"10:03:05 From Per Åsheim to Everyone:" with the message on the next line, :data:`ZOOM_CHAT`, the
+recipient left out): its label starts a turn even when it occurs once, in a file with other speakers
+or where such lines are at least two and half the lines, never text of the turn before it.
+
 A colon sentence that starts a line once ("Merk: ...", "Edit: ...") is text, as are metadata keys
 (``Dato:``, ``Tema:``) and times (``00:12:03`` alone on a line is a time, never a label). A label
 with digits that occurs once counts when its family recurs ("Informant 3" beside "Informant 1").
@@ -135,6 +142,15 @@ TIME_LINE = re.compile(
 LEAD_TIME = re.compile(
     rf"(?:[\[(][ \t]*({_TS})(?:[ \t]*(?:-->|->|-|–)[ \t]*{_TS})?[ \t]*[\])]|({_TS})(?=[ \t]))"
     rf"[ \t]*(?:[-–—|][ \t]+)?")
+# A time of day with seconds at the start of a line ("10:03:05 ", "[10:03:05] "): a chat or log line.
+_LEAD_HMS = re.compile(r"\d{1,2}:\d{2}:\d{2}")
+# Zoom's saved meeting chat (and saved captions) after such a time: "From Siri Vangen : text" (older
+# Zoom), "From Siri Vangen to Everyone: text", "From  Siri Vangen  to  Ola Fjell(Direct Message) : text",
+# "From Siri Vangen to Everyone:" with the message on the next line, tab indented (newer Zoom), and
+# Norwegian "Fra Siri Vangen til alle: text". The name is the speaker; the recipient part is dropped.
+ZOOM_CHAT = re.compile(
+    r"(?:From|Fra|Frå)[ \t]+(?P<name>[^:\n]{1,80}?)"
+    r"(?:[ \t]+(?:to|til)[ \t]+(?P<to>[^:\n]{1,80}?))?[ \t]*:(?!//)[ \t]*")
 # A label candidate: 1-5 words of letters/digits/hyphens/parentheses/dots/underscores; a word never
 # starts with "(0" so that "Speaker 1 (00:05):" keeps its time apart.
 _WORD = r"(?![\[(]\d)[\w()\-.'’/&]+"
@@ -624,9 +640,12 @@ class _Roster:
 
 
 def _classify(line: str, roster: _Roster | None):
-    """Pass 1 for one line: BLANK, TEXT, (TIME, start, end) or (kind, label, layout, time, offset, in_roster).
+    """Pass 1 for one line: BLANK, TEXT, (TIME, start, end) or
+    (kind, label, layout, time, offset, in_roster, timed).
 
-    ``offset`` is where the spoken text begins in ``line.strip()`` (-1: none on this line).
+    ``offset`` is where the spoken text begins in ``line.strip()`` (-1: none on this line); ``timed``
+    is 1 when a time of day with seconds comes before the label (a chat or log line:
+    "10:03:05 Per Åsheim: ...", Zoom's "10:03:05 From Per Åsheim : ...").
     """
     s = line.strip().translate(_SPACES)  # one character for one: offsets stay those of line.strip()
     if not s:
@@ -634,6 +653,7 @@ def _classify(line: str, roster: _Roster | None):
     c = s[0]
     pos = 0
     lead = None
+    timed = 0
     if c.isdigit() or c == "[" or c == "(":
         if len(s) <= 48:
             m = TIME_LINE.fullmatch(s)
@@ -641,16 +661,23 @@ def _classify(line: str, roster: _Roster | None):
                 return TIME, seconds(m.group(1)), seconds(m.group(2))
         m = LEAD_TIME.match(s)
         if m:
-            lead = seconds(m.group(1) or m.group(2))
+            stamp = m.group(1) or m.group(2)
+            lead = seconds(stamp)
+            timed = 1 if _LEAD_HMS.match(stamp) else 0
             pos = m.end()
             if pos >= len(s):
                 return TEXT
             c = s[pos]
+            if timed and c == "F" and s.startswith(("From", "Fra", "Frå"), pos):
+                hit = _zoom_chat(s, pos, roster)
+                if hit is not None:
+                    label, off, known = hit
+                    return HEAD, label, COLON, lead, off, known, 1
     if roster is not None:
         hit = roster.match(s, pos)
         if hit is not None:
             label, layout, t, off = hit
-            return HEAD, label, layout, (lead if lead is not None else t), off, True
+            return HEAD, label, layout, (lead if lead is not None else t), off, True, timed if layout == COLON else 0
     if (c == "*" or c == "_") and s.startswith(("**", "__"), pos):
         m = EMPH_LABEL.match(s, pos)
         if m and (m.group("c1") or m.group("c2") or m.end() == len(s)):
@@ -659,7 +686,7 @@ def _classify(line: str, roster: _Roster | None):
             if known or looks_like_label(label):
                 t = lead if lead is not None else seconds(m.group("t"))
                 off = m.end() if m.end() < len(s) else -1
-                return HEAD, known or label, COLON, t, off, known is not None
+                return HEAD, known or label, COLON, t, off, known is not None, timed
         return TEXT
     if c == "[":
         m = BRACKET_LABEL.match(s, pos)
@@ -671,7 +698,7 @@ def _classify(line: str, roster: _Roster | None):
             return TEXT
         t = lead if lead is not None else seconds(m.group("t"))
         off = m.end() if m.end() < len(s) else -1
-        return (HEAD, known or label, INLINE if off < 0 and t is not None else BRACKET, t, off, known is not None)
+        return (HEAD, known or label, INLINE if off < 0 and t is not None else BRACKET, t, off, known is not None, 0)
     if c.isupper() or c.isdigit() or roster is not None:
         m = COLON_LABEL.match(s, pos)
         if m:
@@ -682,20 +709,20 @@ def _classify(line: str, roster: _Roster | None):
             if known or looks_like_label(m.group("label")):
                 t = lead if lead is not None else seconds(m.group("tb") or m.group("t2") or m.group("t3"))
                 off = m.end() if m.end() < len(s) else -1
-                return HEAD, known or label, COLON, t, off, known is not None
+                return HEAD, known or label, COLON, t, off, known is not None, timed
         m = TAB_LABEL.match(s, pos) if "\t" in s else None
         if m and m.end() < len(s) and "\t" not in s[m.end():] and not TIME_LINE.fullmatch(s, m.end()):
             label = m.group("label")
             known = roster.lookup(label) if roster is not None else None
             if known or looks_like_label(label):
                 t = lead if lead is not None else seconds(m.group("t"))
-                return HEAD, known or label, TAB, t, m.end(), known is not None
+                return HEAD, known or label, TAB, t, m.end(), known is not None, 0
     if c.islower():
         m = LOWER_LABEL.match(s, pos)
         if m and _lower_ok(m.group("label")):
             t = lead if lead is not None else seconds(m.group("t2") or m.group("t3"))
             off = m.end() if m.end() < len(s) else -1
-            return HEAD, m.group("label"), LOWER, t, off, False
+            return HEAD, m.group("label"), LOWER, t, off, False, 0
     if len(s) - pos > 80:
         return TEXT
     name = s[pos:]
@@ -714,12 +741,41 @@ def _classify(line: str, roster: _Roster | None):
     if in_roster:
         name = known
     if t is not None:
-        return HEAD, name, INLINE, t, -1, in_roster
+        return HEAD, name, INLINE, t, -1, in_roster, 0
     if in_roster:
-        return HEAD, name, ALONE, None, -1, True
+        return HEAD, name, ALONE, None, -1, True, 0
     if _caps_ok(name):
-        return HEAD, name, CAPS, None, -1, False
-    return SHORT, name, NAME, None, -1, False
+        return HEAD, name, CAPS, None, -1, False, 0
+    return SHORT, name, NAME, None, -1, False, 0
+
+
+def _zoom_chat(s: str, pos: int, roster: _Roster | None) -> tuple[str, int, bool] | None:
+    """(speaker, text offset, in roster) for a line of Zoom's saved chat or captions after its time:
+    "From Siri Vangen : text", "From Siri Vangen to Everyone: text", "Fra Siri Vangen til Alle:" (the
+    message on the next line), "From Siri Vangen to Ola Fjell(Direct Message): text". None when what
+    follows "From" is no name ("From the start: ...")."""
+    m = ZOOM_CHAT.match(s, pos)
+    if m is None:
+        return None
+    name = " ".join(m.group("name").split())
+    known = roster.lookup(name) if roster is not None else None
+    if known is None:
+        person, org = split_meeting_label(name)
+        if org:
+            name = f"{person} | {org}"
+        if not _name_line_ok(name) or not (looks_like_label(person) or _zoom_name_ok(person)):
+            return None
+    off = m.end() if m.end() < len(s) else -1
+    return known or name, off, known is not None
+
+
+def _zoom_name_ok(name: str) -> bool:
+    """A display name as people type it in Zoom ("siri vangen", "Kari sin iPad"): 1-4 words of
+    letters, the first not a note or function word."""
+    words = name.split()
+    return (1 <= len(words) <= 4 and all(any(ch.isalpha() for ch in w) for w in words)
+            and words[0].casefold() not in LOWER_NOT_LABELS and words[0].casefold() not in _PRONOUNS
+            and words[0].casefold() not in ("the", "a", "an", "my", "min", "mitt"))
 
 
 def match_label(line: str, roster: list[str] | None) -> tuple[LabelMatch | None, str | None]:
@@ -732,7 +788,7 @@ def match_label(line: str, roster: list[str] | None) -> tuple[LabelMatch | None,
     r = _classify(line, _Roster(roster) if roster else None)
     if not isinstance(r, tuple) or r[0] != HEAD:
         return None, None
-    _, label, layout, t, off, in_roster = r
+    _, label, layout, t, off, in_roster, _ = r
     text = line.strip()[off:] if off >= 0 else ""
     if in_roster or (not roster and layout in (COLON, BRACKET, INLINE, TAB)):
         return LabelMatch(label, text, t), None
@@ -746,7 +802,7 @@ def match_label_alone(line: str, roster: list[str] | None) -> str | None:
     r = _classify(line, _Roster(roster) if roster else None)
     if not isinstance(r, tuple) or r[0] != HEAD or r[4] >= 0:
         return None
-    _, label, layout, _, _, in_roster = r
+    _, label, layout, _, _, in_roster, _ = r
     if roster:
         return label if in_roster else None
     return label if layout in (COLON, CAPS) else None
@@ -768,6 +824,7 @@ class _Scan:
         self.c_off = array("l")      # text offset in the stripped line, -1: none
         self.c_lineno = array("q")
         self.c_roster = bytearray()
+        self.c_timed = bytearray()   # 1: a time of day with seconds before the label (a chat or log line)
         self.t_idx = array("q")      # lines that are a time alone
         self.t_start = array("d")
         self.t_end = array("d")
@@ -784,7 +841,7 @@ class _Scan:
             self.t_start.append(r[1])
             self.t_end.append(_NAN if r[2] is None else r[2])
             return
-        _, label, layout, t, off, in_roster = r
+        _, label, layout, t, off, in_roster, timed = r
         lid = self.label_ids.get(label)
         if lid is None:
             lid = self.label_ids[label] = len(self.labels)
@@ -796,6 +853,7 @@ class _Scan:
         self.c_off.append(off)
         self.c_lineno.append(lineno)
         self.c_roster.append(1 if in_roster else 0)
+        self.c_timed.append(timed)
 
 
 def _scan(lines: Iterable[tuple[str, int]], roster: _Roster | None) -> _Scan:
@@ -831,7 +889,8 @@ def _scan(lines: Iterable[tuple[str, int]], roster: _Roster | None) -> _Scan:
     if footer:  # not speech: read as blank lines, so they are stored nowhere
         first = footer[0]
         while len(sc.c_idx) and sc.c_idx[-1] >= first:
-            for arr in (sc.c_idx, sc.c_lid, sc.c_layout, sc.c_time, sc.c_off, sc.c_lineno, sc.c_roster, sc.c_upper):
+            for arr in (sc.c_idx, sc.c_lid, sc.c_layout, sc.c_time, sc.c_off, sc.c_lineno, sc.c_roster, sc.c_upper,
+                        sc.c_timed):
                 arr.pop()
         for i in footer:
             kinds[i] = BLANK
@@ -937,6 +996,20 @@ def _plan(sc: _Scan, roster: _Roster | None, file: str, force: bool,
             content = sum(1 for kd in kinds if kd != BLANK and kd != TIME)
             if 2 * role_lines >= content:
                 accepted.update(roles)
+
+    # A line that starts with a time of day and a label with a colon ("10:03:05 Per Åsheim: Jeg kan ta
+    # det.", Zoom's saved chat "10:03:05 From Per Åsheim : ...") is a chat or log line: its label starts a
+    # turn also when it occurs once, never glued (time and all) into the turn before. In a file with
+    # speakers, or where such lines are at least two and half the lines.
+    timed = [k for k in range(K) if sc.c_timed[k] and c_layout[k] == COLON
+             and labels[c_lid[k]].casefold() not in LOWER_NOT_LABELS]
+    if timed:
+        once = {c_lid[k] for k in timed} - accepted
+        if once and not accepted and roster is None and not force:
+            content = sum(1 for kd in kinds if kd != BLANK and kd != TIME)
+            if len(timed) < 2 or 2 * len(timed) < content:
+                once = set()
+        accepted.update(once)
 
     n_other = sum(1 for k in range(K) if not is_struct[k] and c_layout[k] != NAME
                   and (c_roster[k] or c_lid[k] in accepted))

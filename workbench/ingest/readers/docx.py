@@ -30,7 +30,7 @@ from ...errors import InputError
 from ..chars import clean_text
 from ..model import Parsed, Turn
 from ..text import TIMESTAMP, is_tool_footer, is_tool_notice, looks_like_label, split_turns
-from .sniff import describe
+from .sniff import describe, starts_as_zip
 
 HEADING_STYLES = ("heading", "overskrift", "title", "tittel")
 
@@ -531,7 +531,7 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        if not zipfile.is_zipfile(path):  # starts as a zip (describe saw 'PK') but ends too soon
+        if starts_as_zip(path) and not zipfile.is_zipfile(path):  # starts as a zip but ends too soon
             raise InputError(f"{path.name}: not a readable Word document, the file is damaged or incomplete (cut "
                              "off before the end of its zip archive); copy it again from its source") from None
         raise InputError(f"{path.name}: not a readable Word document ({type(exc).__name__}); "

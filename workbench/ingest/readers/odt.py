@@ -21,7 +21,7 @@ from ..chars import clean_text
 from ..model import Parsed, Turn
 from .docx import (_PAGE_ONLY, Cell, Para, Table, _bold_label, blocks_to_parsed, table_paragraphs,
                    tracked_changes_warning)
-from .sniff import describe
+from .sniff import describe, starts_as_zip
 
 LINE_BREAK = "\u2028"  # text:line-break (a newline in the XML's text is white space, not a break)
 
@@ -36,6 +36,9 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
     try:
         doc = opendocument.load(str(path))
     except (zipfile.BadZipFile, KeyError, ValueError, Exception) as exc:
+        if starts_as_zip(path) and not zipfile.is_zipfile(path):  # starts as a zip but ends too soon
+            raise InputError(f"{path.name}: not a readable OpenDocument text, the file is damaged or incomplete "
+                             "(cut off before the end of its zip archive); copy it again from its source") from None
         raise InputError(f"{path.name}: not a readable OpenDocument text ({type(exc).__name__}); "
                          "open and save it again as .odt") from None
     walker = _Walker(_bold_styles(doc))

@@ -5,8 +5,10 @@ is an OLE compound file (``D0 CF 11 E0``) holding the encrypted package (streams
 and ``EncryptedPackage``), as an old binary Word .doc is an OLE file with a ``WordDocument``
 stream; a password-protected .odt is a zip whose ``META-INF/manifest.xml`` has
 ``manifest:encryption-data`` entries. PDFs, RTF and HTML files, Excel workbooks and other zips may
-carry any name. The readers ask :func:`describe` before parsing, so such a file gets a message that
-says what it is and how to fix it instead of a parser's exception.
+carry any name, and so may a plain-text transcript, a WebVTT or SubRip file saved as .docx, .odt
+or .pdf (no zip, no PDF: text in UTF-8, UTF-16 or Windows-1252 without control characters). The
+readers ask :func:`describe` before parsing, so such a file gets a message that says what it is and
+how to fix it instead of a parser's exception.
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ PASSWORD = "the file is password-protected; save a copy without a password and i
 MANIFEST_NS = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
 ODF_TEXT = "application/vnd.oasis.opendocument.text"
 # Zip parts that tell an Office file's kind: (part, what it is, the extension it needs)
+# What a file of each binary format is called in a message ("... named .docx, not a Word document").
+FORMAT_NAMES = {"docx": "a Word document", "odt": "an OpenDocument text", "pdf": "a PDF"}
+# Bytes that never occur in plain text in UTF-8 or Windows-1252 (controls but tab, line feed,
+# form feed, carriage return and the DOS end-of-file mark).
+_BINARY_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 26)) + b"\x7f"
 ZIP_KINDS = (
     ("word/document.xml", "a Word document", "docx"),
     ("xl/workbook.xml", "an Excel workbook", None),
@@ -45,6 +52,9 @@ def describe(path: Path, ext: str) -> str | None:
     if head.startswith(b"%PDF"):
         return None if ext == "pdf" else f"this is a PDF named .{ext}; rename it to .pdf and ingest that"
     if head.startswith(b"PK"):
+        if ext == "pdf" and not zipfile.is_zipfile(path):
+            return (f"this is a damaged or incomplete zip file (such as a Word document) named .{ext}, not a "
+                    "PDF; copy it again from its source")
         return _zip(path, ext)
     if head.startswith(b"{\\rtf"):
         return f"this is an RTF file named .{ext}; open it in Word and save it as .docx"
@@ -53,7 +63,48 @@ def describe(path: Path, ext: str) -> str | None:
         return f"this is a web page (HTML) named .{ext}; open it in Word and save it as .docx"
     if text.startswith(b"<?xml") and b"wordprocessingml" in head:
         return f"this is a Word XML file (Word 2003) named .{ext}; open it in Word and save it as .docx"
-    return None
+    return _plain_text(head, ext)
+
+
+def _plain_text(head: bytes, ext: str) -> str | None:
+    """For a binary format: what to do with a text file named so (a transcript saved as .docx by
+    renaming it); None when the bytes are no plain text."""
+    from ..text import _wide_encoding
+
+    wide = _wide_encoding(head)
+    if wide:
+        text = head.decode(wide[0], "ignore")
+    elif head.startswith(b"\xef\xbb\xbf") or not any(b in _BINARY_BYTES for b in head):
+        text = head.decode("utf-8", "ignore") if _utf8ish(head) else head.decode("cp1252", "replace")
+    else:
+        return None
+    text = text.lstrip("\ufeff")
+    if not text.strip() or text.lstrip().startswith("<"):  # white space only, or XML of some kind
+        return None
+    if any(ch in text for ch in "\x00\x7f") or any(ord(ch) < 32 and ch not in "\t\n\x0c\r\x1a" for ch in text):
+        return None
+    real = caption_format(text)
+    what, needs = (CAPTION_NAMES[real], real) if real else ("a plain-text file", "txt")
+    return f"this is {what} named .{ext}, not {FORMAT_NAMES.get(ext, 'a .' + ext + ' file')}; " \
+           f"rename it to .{needs} and ingest that"
+
+
+def starts_as_zip(path: Path) -> bool:
+    """True when the file begins as a zip archive does (a .docx or .odt, whole or cut off)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(2) == b"PK"
+    except OSError:
+        return False
+
+
+def _utf8ish(head: bytes) -> bool:
+    """True when the bytes are UTF-8 (a character cut off at the end aside)."""
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(head) - 3 and exc.reason == "unexpected end of data"
+    return True
 
 
 TEXT_FORMATS = ("txt", "md", "markdown", "vtt", "srt")

@@ -79,7 +79,8 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
 
 def read_captions(path: Path, ext: str, roster: set[str] | None = None, *, strict_roster: bool = False) -> Parsed:
     """A subtitle file named ``.ext`` ("vtt" or "srt"): refused with what it really is when it is
-    no text (a Word document, PDF ... so named), read as the other format, with a warning, when its
+    no text (a Word document, PDF ... so named) or text without a single cue time (a plain-text
+    transcript so named), read as the other format, with a warning, when its
     content says so (a SubRip file named .vtt), else read as ``ext``."""
     from . import srt
 
@@ -92,6 +93,9 @@ def read_captions(path: Path, ext: str, roster: set[str] | None = None, *, stric
     found = caption_format(text[:4096])
     if found in readers and found != ext:  # read it as what it is
         return misnamed(readers[found](text, path.name, roster, strict_roster=strict_roster), path.name, ext)
+    if found is None and "-->" not in text and text.strip():  # a transcript saved as .vtt by renaming it
+        raise InputError(f"{path.name}: this is a plain-text file named .{ext}, not {CAPTION_NAMES[ext]} (no cue "
+                         "has a 'start --> end' time line); rename it to .txt and ingest that")
     return readers[ext](text, path.name, roster, strict_roster=strict_roster)
 
 
