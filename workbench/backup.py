@@ -333,6 +333,26 @@ def _copy_failed(target: Database, exc: OperationalError) -> WorkbenchError:
     return database_error(target.shown_url, exc)
 
 
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that reads the SQLite file ``path`` and changes nothing beside it: no byte of
+    the file, its time stamp, nor a ``-wal``/``-shm`` file appearing next to it.
+
+    A backup is a database in WAL mode (its header says so), and SQLite opens such a file, even
+    read-only (``mode=ro``), by creating the ``-wal`` and ``-shm`` files beside it and leaving them
+    there. When no ``-wal`` file is there, the whole database is in the file itself and nobody has it
+    open for writing (a writer in WAL mode keeps its ``-wal`` file while connected), so it is read as
+    ``immutable`` (no locks, no side files). When a ``-wal`` file is there (the database file of a
+    project in use was given), its last commits are in it: the file is read ``mode=ro`` with
+    SQLite's locks, through the side files that are there already."""
+    path = Path(path).resolve()
+    with path.open("rb") as fh:  # (backup_kind has read it already: it is there and readable)
+        head = fh.read(20)
+    wal_mode = len(head) == 20 and head[18] == 2 and head[19] == 2
+    live = Path(f"{path}-wal").exists()
+    mode = "mode=ro&immutable=1" if wal_mode and not live else "mode=ro"
+    return sqlite3.connect(f"{path.as_uri()}?{mode}", uri=True)
+
+
 def restore(db: Database, backup_file: Path | str, *, user: str | None = None) -> dict[str, Any]:
     """Restore ``backup_file`` (made by :func:`backup`) into ``db``, which must be empty (no
     sources and no codings; a new database). The restored database is then upgraded to this
@@ -340,7 +360,7 @@ def restore(db: Database, backup_file: Path | str, *, user: str | None = None) -
 
     A SQLite backup (or a SQLite database file) restored into PostgreSQL is copied row by row:
     :func:`copy_database` from a private copy of the file, upgraded, so the file itself is never
-    changed. That is checked as a backup is: ``user`` must have ``manage_data`` in the backup.
+    changed (nor are ``-wal``/``-shm`` files left beside it: :func:`_open_read_only`). That is checked as a backup is: ``user`` must have ``manage_data`` in the backup.
 
     A restore logs everyone out of the app: every log-in token (``login_tokens``) is deleted, so
     that no token revoked after the backup was made (a changed password, a log-out) works again.
@@ -358,7 +378,7 @@ def restore(db: Database, backup_file: Path | str, *, user: str | None = None) -
         raise _not_empty()
     if kind == "sqlite":
         db.dispose()
-        source = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
+        source = _open_read_only(backup_file)
         target = sqlite3.connect(_sqlite_path(db), timeout=30)
         try:
             source.backup(target)
@@ -388,7 +408,7 @@ def _restore_by_copy(db: Database, backup_file: Path, *, user: str | None) -> di
         raise _not_empty()
     with tempfile.TemporaryDirectory(prefix="workbench_copy_") as folder:
         snapshot = Path(folder) / "kopi.db"
-        source = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
+        source = _open_read_only(backup_file)
         target = sqlite3.connect(str(snapshot))
         try:
             source.backup(target)

@@ -193,30 +193,53 @@ class Database:
     def is_current(self) -> bool:
         """Whether the schema is at the newest revision: one small query, no Alembic. False for a
         new database (no ``alembic_version``) or one that cannot be read: ``upgrade`` says why."""
-        from sqlalchemy import text
-
         head = head_revision()
         if head is None:
             return False
         try:
-            with self.engine.connect() as conn:
-                return conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
+            return self._revision() == head
         except Exception:
             return False
 
+    def _revision(self) -> str | None:
+        """The database's Alembic revision (the driver's error when it cannot be read)."""
+        from sqlalchemy import text
+
+        with self.engine.connect() as conn:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
     def ensure(self) -> "Database":
         """Upgrade the schema when it is not at the newest revision (Alembic is loaded only then);
-        returns self for chaining. The command line and the app open a database through this."""
-        if not self.is_current():
+        returns self for chaining. The command line and the app open a database through this.
+
+        A PostgreSQL role that may not even read the revision (no rights on the project's tables)
+        gets ``database.privilege``, saying what to grant, rather than being sent to upgrade a
+        schema that may well be current (``workbench init`` by the owner would not help)."""
+        head = head_revision()
+        try:
+            current = head is not None and self._revision() == head
+        except ProgrammingError as exc:
+            if _insufficient_privilege(exc):
+                raise privilege_error(self.url, exc) from None
+            current = False
+        except Exception:  # a new database (no alembic_version), no server ...: upgrade says why
+            current = False
+        if not current:
             self.upgrade()
         return self
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:
-        """A read-only session (rolled back at the end)."""
+        """A read-only session (rolled back at the end). A PostgreSQL role without the right to
+        read a table gets one line saying what to grant (``database.privilege``), never the driver's
+        traceback."""
         with self._sessions() as session:
             try:
                 yield session
+            except ProgrammingError as exc:
+                if _insufficient_privilege(exc):
+                    raise privilege_error(self.url, exc) from None
+                raise
             finally:
                 session.rollback()
 
@@ -226,13 +249,19 @@ class Database:
 
         A lock held too long by another writer, a serialization failure or a deadlock becomes
         ``Busy`` (the library's entry points retry it); other driver errors a one-line
-        ``WorkbenchError`` that names the cause (locked, disk full, not initialised ...)."""
+        ``WorkbenchError`` that names the cause (locked, disk full, not initialised ...), and a
+        PostgreSQL role without the right to read or write a table one line naming the table and
+        what to grant (``database.privilege``). Never the statement's values."""
         with self._write_sessions() as session:
             try:
                 with session.begin():
                     yield Transaction(session, get_or_create_user(session, default_user(user)))
             except OperationalError as exc:
                 raise database_error(self.shown_url, exc) from None
+            except ProgrammingError as exc:
+                if _insufficient_privilege(exc):
+                    raise privilege_error(self.url, exc) from None
+                raise
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -331,6 +360,42 @@ def schema_privilege_error(url: str, exc: BaseException) -> WorkbenchError:
                           f"change tables ({_one_line(getattr(exc, 'orig', exc))}); run `workbench init` on this "
                           "database as its owner (the role that created the tables), then try again",
                           code="database.upgrade_privilege")
+
+
+_DENIED = re.compile(r"permission denied for (table|relation|sequence|schema|view) \"?([\w.$]+)\"?", re.I)
+REVISION_TABLE = "alembic_version"  # read first by every command: denied there means no rights on any table
+
+
+def privilege_grants(role: str, schema: str = "public") -> str:
+    """The statements the database's owner runs so that ``role`` may read and write the project's
+    rows (README, "Team on one server")."""
+    return (f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role}; "
+            f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {role}")
+
+
+def privilege_error(url: str, exc: BaseException) -> WorkbenchError:
+    """The one line for a PostgreSQL role that may not read or write a table (SQLSTATE 42501 in
+    a session or transaction, not in a schema upgrade): names the table and what the database's
+    owner grants. Only the driver's first line is shown (it names the object, never the
+    statement's values); ``url``'s password is hidden."""
+    text = _one_line(getattr(exc, "orig", exc))
+    try:
+        role = make_url(resolve_url(url)).username or "ROLE"
+    except (ArgumentError, ValueError):
+        role = "ROLE"
+    found = _DENIED.search(text)
+    kind, name = (found.group(1).lower(), found.group(2)) if found else ("table", "?")
+    grants = privilege_grants(role)
+    if kind == "schema":
+        grants = f"GRANT USAGE ON SCHEMA {name} TO {role}; " + privilege_grants(role, name)
+        what = f"may not use schema {name}"
+    elif name == REVISION_TABLE:
+        what = "has no rights on the project's tables"
+    else:
+        what = f"has no rights on {kind} {name}"
+    return WorkbenchError(f"database {safe_url(url)}: the database role {role} {what} ({text}); as the database's "
+                          f"owner, grant the rights on the project's tables: {grants}; then try again",
+                          code="database.privilege", role=role, table=name, kind=kind)
 
 
 def database_error(url: str, exc: OperationalError) -> WorkbenchError:

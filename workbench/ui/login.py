@@ -22,6 +22,7 @@ from ..errors import WorkbenchError
 from ..store import Database
 from . import session
 from .format import md_escape
+from .messages import norwegian
 
 SSO_BUTTON = "Logg inn med institusjonens innlogging"
 
@@ -97,7 +98,7 @@ def try_sso(db: Database) -> None:
         who = login_identity(db, email, name=name)
     except WorkbenchError as exc:
         st.session_state[session.SSO_REFUSED_KEY] = email or ""
-        st.session_state[session.LOGIN_MESSAGE_KEY] = str(exc)
+        st.session_state[session.LOGIN_MESSAGE_KEY] = norwegian(exc)  # (a refusal is Norwegian already)
         return
     session.log_in(who, method="sso")
     st.rerun()
@@ -129,8 +130,8 @@ def login_page(db: Database) -> None:
     if submitted:
         try:
             who = authenticate(db, name, password)
-        except WorkbenchError as exc:
-            st.error(md_escape(exc))
+        except WorkbenchError as exc:  # a refusal (Norwegian already), or the database's error by its code
+            st.error(session.error_text(exc))
         else:
             st.session_state.pop(session.SSO_REFUSED_KEY, None)
             session.log_in(who, method="password", token=_issue_token(db, who))

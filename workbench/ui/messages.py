@@ -173,6 +173,9 @@ MESSAGES: dict[str, str] = {
     "database.upgrade_privilege": "Databasen må oppgraderes til denne versjonen av arbeidsbenken, men databasebrukeren "
                                   "har ikke rett til å opprette eller endre tabeller. Be databasens eier oppgradere "
                                   "den, og prøv igjen.",
+    "database.privilege": "Databasebrukeren {role} mangler rettigheter i databasen (fikk ikke tilgang til «{table}»). "
+                          "Be databasens eier gi den rett til å lese og skrive i prosjektets tabeller og sekvenser "
+                          "(se «Team on one server» i README), og prøv igjen.",
     "database.not_sqlite": "Filen «{path}» er ikke en SQLite-database (eller den er skadet). Velg en annen database.",
 }
 

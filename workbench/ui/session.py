@@ -68,7 +68,9 @@ OWNER_MESSAGE = ("Databasen er laget av en eldre versjon av arbeidsbenken, og da
 
 
 class OutdatedDatabase(WorkbenchError):
-    """The database's schema is older than the code and the app could not upgrade it."""
+    """The database could not be opened for the pages: its schema is older than the code and the
+    app could not upgrade it, or the database role has no rights on its tables
+    (``database.privilege``); code and params are the library error's."""
 
 
 @st.cache_resource(show_spinner=False)
@@ -83,7 +85,7 @@ def _open(url: str | None) -> Database:
             db.ensure()
         except WorkbenchError as exc:
             db.dispose()
-            raise OutdatedDatabase(str(exc), code=exc.code) from exc
+            raise OutdatedDatabase(str(exc), code=exc.code, **exc.params) from exc
     return db
 
 
@@ -93,7 +95,10 @@ def get_db() -> Database:
     try:
         return _open(database_url())
     except OutdatedDatabase as exc:
-        st.error(OWNER_MESSAGE if exc.code == "database.upgrade_privilege" else OUTDATED_MESSAGE)
+        if exc.code == "database.privilege":  # the schema may be current: init would not help
+            st.error(error_text(exc))
+        else:
+            st.error(OWNER_MESSAGE if exc.code == "database.upgrade_privilege" else OUTDATED_MESSAGE)
         st.stop()
 
 
@@ -156,7 +161,7 @@ def current_principal(db: Database) -> Principal | None:
     except WorkbenchError as exc:
         for key in (LOGIN_KEY, TOKEN_KEY):
             st.session_state.pop(key, None)
-        st.session_state[LOGIN_MESSAGE_KEY] = str(exc)
+        st.session_state[LOGIN_MESSAGE_KEY] = _norwegian(exc)
         st.session_state[CLEAR_COOKIE_KEY] = True  # (disabling the user revoked the token already)
         return None
     token = login_token()
@@ -356,6 +361,13 @@ def require_data(db: Database) -> bool:
         st.info(EMPTY_MESSAGE)
         return False
     return True
+
+
+def _norwegian(exc: BaseException) -> str:
+    """A library error as one Norwegian line, not yet Markdown-escaped (``ui.messages``)."""
+    from .messages import norwegian
+
+    return norwegian(exc)
 
 
 def error_text(exc: BaseException) -> str:
