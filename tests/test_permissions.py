@@ -198,6 +198,7 @@ CALLS = {
     "workbench.analysis.frames.codes_frame": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.analysis.aggregate.theme_matrix": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.analysis.aggregate.filter_values": lambda db, tmp, u, m, p: m(db, user=u),
+    "workbench.analysis.aggregate.data_status": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.analysis.aggregate.check_filters": lambda db, tmp, u, m, p: m(db, {"phase": None}, user=u),
     "workbench.analysis.aggregate.code_frequencies": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.analysis.aggregate.phase_change": lambda db, tmp, u, m, p: m(db, user=u),

@@ -17,7 +17,7 @@ st.title("Enighet mellom kodere")
 st.caption("Kodere som har kodet de samme kildene hver for seg: hvor enige de er per kode (prosent, "
            "Cohens kappa for to kodere, Krippendorffs alfa for flere), og turene der de er uenige, "
            "der dere registrerer den omforente kodingen.")
-if not require_data(db):
+if require_data(db) is None:
     st.stop()
 show_flash()
 

@@ -19,12 +19,9 @@ from workbench.ui.session import acting_user, can, friendly_errors, get_db, requ
 db = get_db()
 user = acting_user()
 st.title("Kodebok")
-if not require_data(db):
+if require_data(db, sources=False) is None:  # the codebook is shown before any source is read in
     st.stop()
 codes = current_codes(db, user=user)
-if not codes:
-    st.info("Ingen kodebok er lastet ennå: kjør `workbench codebook load codebooks/bygdevekst.yaml`.")
-    st.stop()
 version = current_version(db, user=user)
 if version:
     # the file's name only: the folder it was loaded from is the server's business

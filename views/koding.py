@@ -31,7 +31,7 @@ SOURCE_PARAM, TURN_PARAM = "kilde", "tur"
 db = get_db()
 user = acting_user()
 st.title("Koding")
-if not require_data(db):
+if require_data(db, codebook=False) is None:  # sources are read and coded as they are (no phase, actor)
     st.stop()
 show_flash()
 

@@ -15,7 +15,7 @@ from workbench.ui.format import (ALL_CODERS, ALL_GROUPS, ALL_PHASES, ALL_PILOTS,
                                  UNKNOWN_ACTOR, UNKNOWN_ACTOR_NOTE, actor_label, code_title, coder_value,
                                  md_escape, quote_view, released_view, share_table, suppression_note)
 from workbench.ui.session import (acting_role, acting_user, action, can, flash, friendly_errors, get_db,
-                                  require_data, show_flash)
+                                  require_data, show_flash, ungrouped_message)
 
 db = get_db()
 user = acting_user()
@@ -45,16 +45,17 @@ st.title("Oversikt: temaer per aktør og fase")
 st.caption("Fargen og tallet viser andelen av aktørens segmenter i fasen som har koden; n er antall "
            "kodede segmenter. Klikk en celle (eller velg aktør og kode under kartet) for å lese "
            "sitatene bak tallet.")
-if not require_data(db):
+status = require_data(db)
+if status is None:
     st.stop()
 show_flash()
 
 version = db.data_version()
 values = library("filter_values")
 codes = library("current_codes")
-if not codes:
-    st.info("Ingen kodebok er lastet ennå: kjør `workbench codebook load codebooks/bygdevekst.yaml`.")
-    st.stop()
+ungrouped = ungrouped_message(status)
+if ungrouped:  # sources without manifest and roster: shown, in one cell, with how to describe them
+    st.info(ungrouped)
 labels = {c["id"]: c["label"] for c in codes}
 phases, pilots = values["phase"], values["pilot"]
 groups = [c["id"] for c in codes if c["parent"] is None and any(k["parent"] == c["id"] for k in codes)]

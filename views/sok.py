@@ -22,7 +22,7 @@ SPANS = {"sentence": "Setningen", "match": "Treffordet", "turn": "Hele turen"}
 db = get_db()
 user = acting_user()
 st.title("Søk")
-if not require_data(db):
+if require_data(db, codebook=False) is None:  # text search needs no codebook, nor phase or actor
     st.stop()
 show_flash()
 

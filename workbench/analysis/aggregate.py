@@ -953,6 +953,43 @@ def filter_values(db: Database, *, user: str | None = None) -> dict[str, list[st
     return out
 
 
+@dataclass(frozen=True)
+class DataStatus:
+    """What a project holds, as the pages need to know it before they show anything: whether any
+    source is stored (``sources``), a codebook is loaded (``codebook``: a code not retired), any
+    segment is coded (``coded``), any segment has an actor or a phase (``described``: a speaker
+    with an actor from participants.csv, a source with a phase from manifest.csv), and any coded
+    segment has one (``coded_described``). Yes/no only: nothing a role may not see."""
+
+    sources: bool
+    codebook: bool
+    coded: bool
+    described: bool
+    coded_described: bool
+
+    @property
+    def empty(self) -> bool:
+        """Neither sources nor a codebook: a new project."""
+        return not self.sources and not self.codebook
+
+    @property
+    def grouped(self) -> bool:
+        """Whether the dashboards can group anything by actor or phase: some coded segment has an
+        actor or a phase (some segment at all while nothing is coded)."""
+        return self.coded_described if self.coded else self.described
+
+
+@requires("view_aggregates")
+def data_status(db: Database, *, user: str | None = None) -> DataStatus:
+    """What the project holds (:class:`DataStatus`), for every role, in one query of ``EXISTS``
+    tests. A database without the workbench's tables (never initialised) holds nothing."""
+    if not db.is_initialised():
+        return DataStatus(False, False, False, False, False)
+    with db.session() as s:
+        row = s.execute(sql.data_status()).one()
+    return DataStatus(*(bool(v) for v in row))
+
+
 @requires("view_aggregates")
 def code_frequencies(db: Database, *, codes: str | Iterable[str] | None = None,
                      coder: str | None = None, codebook_version: int | str | None = None,

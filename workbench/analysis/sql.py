@@ -27,10 +27,10 @@ import contextlib
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
-from sqlalchemy import (Integer, String, and_, column, distinct, func, literal, or_, select, text,
+from sqlalchemy import (Integer, String, and_, column, distinct, exists, func, literal, or_, select, text,
                         true, values)
 
-from ..store import Coding, Pseudonym, Segment, Source, Speaker, User
+from ..store import Code, Coding, Pseudonym, Segment, Source, Speaker, User
 from ..store.db import CONSENSUS_CODER
 
 UNKNOWN = "(ukjent)"
@@ -360,3 +360,19 @@ def filter_values():
                    Source.kind).select_from(u).join(Source, Source.id == u.c.source_id)
             .outerjoin(Speaker, Speaker.id == u.c.speaker_id).distinct())
 
+
+
+def data_status():
+    """One row of five booleans: sources (any source stored), codebook (any code not retired),
+    coded (any coding), described (any segment with an actor or a phase) and coded_described (any
+    coded segment with one). Each an ``EXISTS``, which stops at the first row found."""
+    def described(q):
+        return q.join(Source, Source.id == Segment.source_id).outerjoin(Speaker, Speaker.id == Segment.speaker_id) \
+            .where(or_(Speaker.actor.is_not(None), Source.phase.is_not(None)))
+
+    return select(exists(select(Source.id)).label("sources"),
+                  exists(select(Code.id).where(Code.retired.is_(False))).label("codebook"),
+                  exists(select(Coding.id)).label("coded"),
+                  exists(described(select(Segment.id))).label("described"),
+                  exists(described(select(Coding.id).join(Segment, Segment.id == Coding.segment_id)))
+                  .label("coded_described"))

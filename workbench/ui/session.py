@@ -45,6 +45,16 @@ UNDO_KEY = "_undo_events"
 EMPTY_MESSAGE = ("Ingen data ennå: kjør `workbench demo` for å lage en demodatabase med eksempelkorpus, "
                  "kodebok og kodinger, eller `workbench ingest MAPPE` og `workbench codebook load "
                  "codebooks/bygdevekst.yaml` for egne data. Start så appen på nytt med `workbench serve`.")
+NO_SOURCES_MESSAGE = ("Ingen kilder er lest inn ennå (kodeboken er lastet). En forsker leser inn transkripsjoner, "
+                      "notater og dokumenter med `workbench ingest MAPPE`, med manifest.csv (type, fase, pilot) og "
+                      "participants.csv (talere og aktører) i mappen. Last så siden på nytt.")
+NO_CODEBOOK_MESSAGE = ("Ingen kodebok er lastet ennå (kildene er lest inn). En forsker laster den med "
+                       "`workbench codebook load codebooks/bygdevekst.yaml` (eller en egen kodebok). "
+                       "Last så siden på nytt.")
+HOW_TO_DESCRIBE = ("Fase, pilot og type kommer fra manifest.csv og aktørene fra participants.csv når kildene leses "
+                   "inn (`workbench ingest MAPPE` med filene i mappen, eller `--manifest` og `--participants`). En "
+                   "kilde som alt er lest inn, får dem ved å fjernes (`workbench remove-source FIL`; kodingene "
+                   "går med) og leses inn på nytt med tabellene.")
 NO_USERS_MESSAGE = ("Ingen kan logge inn ennå. Opprett en forsker på kommandolinjen med "
                     "`workbench user add NAVN --role researcher` (passordet leses fra tastaturet); "
                     "forskeren kan så legge til rapportforfattere og ressursgruppen.")
@@ -340,27 +350,49 @@ def sso_logout() -> None:
 
 # ------------------------------------------------------------------------------ data checks
 
-def require_data(db: Database) -> bool:
-    """Show the empty-database message and return False when there is nothing to show.
+def require_data(db: Database, *, sources: bool = True, codebook: bool = True):
+    """What the project holds (``analysis.data_status``), or None after a Norwegian line saying
+    what is missing for this page: ``sources`` (the page needs ingested sources) and ``codebook``
+    (it needs a loaded codebook). A new project (neither) gets :data:`EMPTY_MESSAGE` on every
+    page; otherwise :data:`NO_SOURCES_MESSAGE` or :data:`NO_CODEBOOK_MESSAGE` for what is missing.
+    Sources without actor or phase are data: the page shows them (Oversikt says what is missing,
+    :func:`ungrouped_message`).
 
-    Works for every role: it asks ``filter_values`` (aggregates), which every role may call."""
-    from ..analysis import filter_values
+    Works for every role: ``data_status`` answers yes/no only, which every role may ask."""
+    from ..analysis import data_status
 
     if not db.is_initialised():
         st.info(EMPTY_MESSAGE)
-        return False
+        return None
     try:
-        values = filter_values(db, user=acting_user())
+        status = data_status(db, user=acting_user())
     except PermissionDenied as exc:
         st.error(error_text(exc))
-        return False
+        return None
     except WorkbenchError as exc:
         st.error(f"Databasen kan ikke leses: {error_text(exc)}")
-        return False
-    if not any(values.values()):
+        return None
+    missing_sources, missing_codebook = sources and not status.sources, codebook and not status.codebook
+    if status.empty and (missing_sources or missing_codebook):
         st.info(EMPTY_MESSAGE)
-        return False
-    return True
+        return None
+    if missing_sources:
+        st.info(NO_SOURCES_MESSAGE)
+        return None
+    if missing_codebook:
+        st.info(NO_CODEBOOK_MESSAGE)
+        return None
+    return status
+
+
+def ungrouped_message(status) -> str | None:
+    """Oversikt's note when nothing it counts has an actor or a phase (``DataStatus.grouped``):
+    all of it then stands in one cell, «Dokument / notater» in phase «(ukjent)». None otherwise."""
+    if not status.sources or status.grouped:
+        return None
+    what = "de kodede segmentene" if status.coded else "segmentene"
+    return (f"Ingen av {what} har aktør eller fase ennå, så oversikten viser alt samlet som «Dokument / "
+            f"notater» i fase «(ukjent)». {HOW_TO_DESCRIBE}")
 
 
 def _norwegian(exc: BaseException) -> str:
