@@ -16,8 +16,13 @@ line spacing. Before anything else the page furniture goes:
   become segments at the end under "Fotnoter", as in Word and OpenDocument files, and their raised
   markers in the text go; a footer under them (at any size: "Transkribert av ..." on a single page,
   where it cannot be seen to repeat) goes to the title lines (the preamble), never into a turn;
-- text boxes drawn apart from the body text, before or after it (see :func:`_text_boxes`), become
-  segments at the end under "Tekstbokser", never speech of the turn they stand beside.
+- text boxes drawn apart from the body text, before or after it, also when the text wraps around
+  them (see :func:`_text_boxes`), become segments at the end under "Tekstbokser", never speech of the
+  turn they stand beside.
+
+A page that draws an image and has no text (a scanned page) is read as empty with a warning naming
+it; a page whose content cannot be decoded is an error for the file naming the page (see
+:func:`_read_pages`).
 
 A PDF whose lines start with recurring speaker labels ("Intervjuer: ...", "KOMMUNEDIREKTØR: ...")
 is a transcript: the cleaned lines go through :func:`workbench.ingest.text.split_turns` like a txt
@@ -30,7 +35,7 @@ the Word table (:func:`workbench.ingest.readers.docx.transcript_layout`). Any ot
 document: one segment per paragraph with its heading and page.
 
 pypdf's own log lines and warnings ("EOF marker not found") are not shown: a PDF that cannot be read
-gets one line naming it, the reason and the fix.
+(or one of its pages) gets one line naming it, the reason and the fix.
 """
 
 from __future__ import annotations
@@ -85,8 +90,8 @@ class Line:
 
 def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = False,
          strict_roster: bool = False) -> Parsed:
-    with _quiet_pypdf():
-        pages, frames = _read_pages(path)
+    with _quiet_pypdf() as problems:
+        pages, frames, warnings_ = _read_pages(path, problems)
     pages, furniture = _drop_running_lines(pages)
     body = _body_size(pages)
     spacing, widest = _line_spacing(pages), 1.1 * _inner_gaps(pages)  # clearly wider than any gap in the text
@@ -116,43 +121,135 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
     parsed.turns.extend(boxes + notes)
     # page furniture: in the source text (the title lines, once each), never speech
     parsed.preamble.extend(t for t in furniture.moved + footers if t not in parsed.preamble)
+    parsed.warnings[:0] = warnings_
     return parsed
 
 
 @contextmanager
 def _quiet_pypdf():
     """pypdf's log lines and warnings ("EOF marker not found") not shown while a PDF is read: the
-    reader reports what matters in its own one line."""
+    reader reports what matters in its own one line. Yields the list that collects pypdf's log
+    records meanwhile (a damaged page stream is only logged by pypdf: see :func:`_read_pages`)."""
     logger = logging.getLogger("pypdf")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL + 1)
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append  # type: ignore[method-assign]
+    level, propagate = logger.level, logger.propagate
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+    logger.addHandler(handler)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            yield
+            yield records
     finally:
+        logger.removeHandler(handler)
         logger.setLevel(level)
+        logger.propagate = propagate
 
 
-def _read_pages(path: Path) -> tuple[list[list[Line]], list[tuple[float, float]]]:
-    """The lines of each page, and each page's (bottom, height) in the units of the lines' ``y``."""
+def _read_pages(path: Path, problems: list[logging.LogRecord] | None = None
+                ) -> tuple[list[list[Line]], list[tuple[float, float]], list[str]]:
+    """The lines of each page, each page's (bottom, height) in the units of the lines' ``y``, and the
+    warnings about pages without text.
+
+    No page's text is lost in silence:
+
+    - a page whose content cannot be decoded (a damaged compressed stream, which pypdf only logs and
+      reads as empty or cut short; or an error while its text is read) is an error for the file,
+      naming the page and the reason: its text would be missing in the middle of the transcript, the
+      turn running onto the page cut short and the text after it read as the previous speaker's, and
+      a stored source cannot be replaced later without removing its codings;
+    - a page that draws an image and has no text (a scanned page among pages with text) is read as
+      empty with one warning naming the pages (a blank page is not warned about).
+
+    ``problems`` is the list :func:`_quiet_pypdf` collects pypdf's log records in."""
     from pypdf import PasswordType, PdfReader
     from pypdf.errors import PdfReadError
 
+    problems = problems if problems is not None else []
     try:
         reader = PdfReader(str(path))
         if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
             raise InputError(f"{path.name}: {PASSWORD}")  # an owner password alone opens with ""
-        pages, frames = [], []
-        for page in reader.pages:
-            pages.append(_page_lines(page))
+        total = len(reader.pages)
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise _unreadable(path, exc) from None
+    pages, frames, scanned = [], [], []
+    for number in range(1, total + 1):
+        seen = len(problems)
+        try:
+            page = reader.pages[number - 1]
+            lines = _page_lines(page)
             box = page.mediabox
             frames.append((float(box.bottom), float(box.height)))
-        return pages, frames
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        problem = describe(path, "pdf")  # a Word file named .pdf ...
-        raise InputError(f"{path.name}: " + (problem or f"not a readable PDF ({exc}); export it again as PDF "
-                                             "(a scanned PDF needs OCR first)")) from None
+        except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
+            if number == 1 and total == 1:
+                raise _unreadable(path, exc) from None
+            raise _damaged(path, number, total, str(exc) or type(exc).__name__) from None
+        damage = [r for r in problems[seen:] if r.name.startswith("pypdf.filters")]
+        if damage:
+            raise _damaged(path, number, total, damage[0].getMessage())
+        if not lines and _draws_image(page):
+            scanned.append(number)
+        pages.append(lines)
+    warnings_ = []
+    if scanned and len(scanned) < total:
+        which = _page_list(scanned)
+        one = len(scanned) == 1
+        warnings_.append(
+            f"{path.name}: {which} {'has' if one else 'have'} no text ({'a scanned image' if one else 'scanned images'}?)"
+            f" – {total - len(scanned)} of {total} pages read; "
+            f"{'its' if one else 'their'} content is not in the source: run OCR on the PDF "
+            "(or ingest the file it was made from) if it holds text that belongs there")
+    return pages, frames, warnings_
+
+
+def _unreadable(path: Path, exc: Exception) -> InputError:
+    problem = describe(path, "pdf")  # a Word file named .pdf ...
+    return InputError(f"{path.name}: " + (problem or f"not a readable PDF ({exc}); export it again as PDF "
+                                          "(a scanned PDF needs OCR first)"))
+
+
+def _damaged(path: Path, number: int, total: int, reason: str) -> InputError:
+    reason = " ".join(reason.split())[:160]
+    return InputError(f"{path.name}: page {number} of {total} is damaged and its text cannot be read "
+                      f"({reason}); nothing of the file is stored, as its text would lack that page; save or "
+                      "export the PDF again from the file it was made from")
+
+
+def _page_list(numbers: list[int]) -> str:
+    """"page 4", "pages 4 and 6", "pages 2, 4 and 6"."""
+    if len(numbers) == 1:
+        return f"page {numbers[0]}"
+    return "pages " + ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+
+
+def _draws_image(page) -> bool:
+    """Whether a page draws an image (an image object, also inside a form, or an inline image): a
+    scanned page, not a blank one."""
+    from pypdf.generic import ContentStream
+
+    def has_image(resources, depth: int) -> bool:
+        xobjects = (resources or {}).get("/XObject") if resources else None
+        if not xobjects:
+            return False
+        for ref in xobjects.get_object().values():
+            obj = ref.get_object()
+            subtype = obj.get("/Subtype")
+            if subtype == "/Image":
+                return True
+            if subtype == "/Form" and depth < 3 and has_image(obj.get("/Resources"), depth + 1):
+                return True
+        return False
+
+    try:
+        if has_image(page.get("/Resources"), 0):
+            return True
+        contents = page.get_contents()
+        return bool(contents) and any(op == b"INLINE IMAGE" for _, op in ContentStream(contents, page.pdf).operations)
+    except Exception:  # noqa: BLE001 - a page we cannot look into is not claimed to be an image
+        return False
 
 
 def _parse(pages: list[list[Line]], roster: set[str] | None, file: str, force_notes: bool,
@@ -633,19 +730,30 @@ def _text_boxes(lines: list[Line]) -> tuple[list[Line], list[str]]:
     PDF makers draw a text box (a frame, a quote in a box) before or after the body text of its page
     (LibreOffice does either), so in the order of drawing it would be read as title lines or as speech
     of the page's last turn. The body text runs down the page: the flow is the longest run of lines,
-    in the order of drawing, that never goes back up the page. Lines outside it that lie between the
-    flow's first and last line are a box when they are drawn first or last on the page, are few (at
-    most a third of the page's other lines, at most 12), do not start to the right of text on their
-    line (a table cell drawn after the one beside it) and are not the top of a second column (lines
-    level with the page's first line, to the right of the flow's text); a box drawn among the body
-    text stays where its maker drew it, after the text it is anchored to, as in Word and LibreOffice
-    files. Lines are never reordered by position: that would interleave a box
-    with the text it stands beside, or two columns. A box is a segment of its own under "Tekstbokser",
-    never text of a speaker's turn."""
+    in the order of drawing, that never goes back up the page. Lines outside it that lie beside the
+    flow's text are a box when they are drawn first or last on the page and pass :func:`_is_box`.
+    A one-line box drawn first (last) level with the body's first (last) line is joined to that line
+    by the order of drawing; the line is split where the drawing goes back to the left, or where the
+    text beside a box at the left margin starts (:func:`_drawn_apart`), and the part is a box only
+    when the body text is seen to wrap around it. A box drawn among the body text stays where its
+    maker drew it, after the text it is anchored to, as in Word and LibreOffice files. Lines are
+    never reordered by position: that would interleave a box with the text it stands beside, or two
+    columns. A box is a segment of its own under "Tekstbokser", never text of a speaker's turn; the
+    body text never moves."""
     n = len(lines)
     if n < 4:
         return lines, []
-    tol = [max(ln.size, 1.0) * 0.5 for ln in lines]
+    split = _drawn_apart(lines)
+    if split is not None:
+        new, run = split
+        flow = set(range(len(new))) - set(run)
+        if _is_box(new, run, flow, forced=True):
+            text = _join([new[i] for i in run])
+            return [ln for i, ln in enumerate(new) if i not in set(run)], [text] if text else []
+    # level: lines on one baseline (a table's cells drawn one after the other); lines closer than half
+    # a font size were joined when they were drawn one after the other, so a line a little higher
+    # than one drawn before it (a box's line beside the text) goes back up
+    tol = [min(max(ln.size, 1.0) * 0.5, LEVEL) for ln in lines]
     if all(lines[i].y <= lines[i - 1].y + tol[i] for i in range(1, n)):
         return lines, []  # the usual page: nothing goes back up
     # the longest sequence of lines that never goes back up the page (a box drawn first or last is outside it)
@@ -661,9 +769,6 @@ def _text_boxes(lines: list[Line]) -> tuple[list[Line], list[str]]:
     while k >= 0:
         flow.add(k)
         k = prev[k]
-    inside = [lines[i] for i in sorted(flow)]
-    top, bottom = max(ln.y for ln in inside), min(ln.y for ln in inside)
-    left = statistics.median(ln.x for ln in inside)
     runs: list[list[int]] = []
     for i in range(n):
         if i in flow:
@@ -674,26 +779,147 @@ def _text_boxes(lines: list[Line]) -> tuple[list[Line], list[str]]:
             runs.append([i])
     drop: set[int] = set()
     boxes: list[str] = []
-    others = n
     for run in runs:
         if run[0] != 0 and run[-1] != n - 1:
             continue  # drawn among the body text: where its maker put it (as Word and LibreOffice files read)
-        part = [lines[i] for i in run]
-        size = max(ln.size for ln in part) or 1.0
-        x = min(ln.x for ln in part)
-        if any(abs(lines[i].y - part[0].y) < tol[i] and lines[i].x < x for i in flow):
-            continue  # to the right of text on its line: a table cell drawn after the one beside it
-        if len(run) > 12 or 3 * len(run) > others - len(run):
-            continue  # as long as the text: a second column or a layout of its own
-        if max(ln.y for ln in part) > top + size or min(ln.y for ln in part) < bottom - size:
-            continue  # above or below all the text: a header or footer drawn apart, not a box in the text
-        if max(ln.y for ln in part) >= top - 2 * size and min(ln.x for ln in part) > left + 4 * size:
-            continue  # the top of a short second column
+        if not _is_box(lines, run, flow):
+            continue
         drop.update(run)
-        text = _join(part)
+        text = _join([lines[i] for i in run])
         if text:
             boxes.append(text)
     return [ln for i, ln in enumerate(lines) if i not in drop], boxes
+
+
+LEVEL = 1.5  # points: lines this close in height are on one baseline
+BOX_REACH = 8.0  # font sizes: how far above and below a box the body text is looked at for wrapping
+
+
+def _is_box(lines: list[Line], run: list[int], flow: set[int], *, forced: bool = False) -> bool:
+    """Whether the lines ``run``, drawn first or last on the page, are a text box beside the body
+    text (the lines ``flow``): at most 12 lines, not above or below all the text (a header or footer
+    drawn apart; a box may reach below the last line when it starts beside the text), and when the
+    body text is not seen to wrap around it (:func:`_wrapped`) also few (at most a third of the
+    page's other lines: else a second column or a layout of its own), not a table cell drawn after
+    the one beside it (text on its line to its left) and not the top of a short second column (level
+    with the page's first line, to the right of the text). A line split by :func:`_drawn_apart`
+    (``forced``) is a box only when the body text wraps around it."""
+    part = [lines[i] for i in run]
+    inside = [lines[i] for i in sorted(flow)]
+    if not inside or len(run) > 12:
+        return False
+    top, bottom = max(ln.y for ln in inside), min(ln.y for ln in inside)
+    size = max(ln.size for ln in part) or 1.0
+    high, low = max(ln.y for ln in part), min(ln.y for ln in part)
+    if high > top + size or high < bottom - size:
+        return False  # above or below all the text: a header or footer drawn apart, not a box in the text
+    band = [ln for ln in inside if low - 1.5 * size <= ln.y <= high + 1.5 * size]
+    if low < bottom - size and not band:
+        return False
+    wrapped = _wrapped(part, inside, band, size)
+    if forced or wrapped:
+        return wrapped
+    if 3 * len(run) > len(inside):
+        return False  # as long as the text: a second column or a layout of its own
+    x = min(ln.x for ln in part)
+    if any(abs(ln.y - part[0].y) < max(ln.size, 1.0) * 0.5 and ln.x < x for ln in inside):
+        return False  # to the right of text on its line: a table cell drawn after the one beside it
+    left = statistics.median(ln.x for ln in inside)
+    if high >= top - 2 * size and x > left + 4 * size:
+        return False  # the top of a short second column
+    return True
+
+
+def _right(ln: Line) -> float:
+    """Where a line's text ends, estimated (pypdf gives where text starts, not its width)."""
+    size = max(ln.size, 1.0)
+    spans = [(x, t) for x, t, _ in ln.spans if t.strip()] or [(ln.x, ln.text)]
+    return max(x + 0.45 * size * len(t.strip()) for x, t in spans)
+
+
+def _wrapped(part: list[Line], inside: list[Line], band: list[Line], size: float) -> bool:
+    """Whether the body text flows around the place of the lines ``part`` (a text box with wrapping):
+    a line beside it has text on both sides of it, or a body line close above or below it runs
+    through the place where it stands (the text beside it is cut short for it). A table cell or a
+    second column has neither: the text in the column beside it never reaches into its place."""
+    x0, x1 = min(ln.x for ln in part), max(_right(ln) for ln in part)
+    high, low = max(ln.y for ln in part), min(ln.y for ln in part)
+    for ln in band:
+        xs = [x for x, t, _ in ln.spans if t.strip()] or [ln.x]
+        if min(xs) < x0 - size and max(xs) > x0 + size:
+            return True  # text on both sides of the box
+    need = min(3 * size, 0.5 * (x1 - x0))
+    for ln in inside:
+        near = high + 1.5 * size < ln.y <= high + BOX_REACH * size or low - BOX_REACH * size <= ln.y < low - 1.5 * size
+        if near and min(_right(ln), x1) - max(ln.x, x0) >= need:
+            return True
+    return False
+
+
+def _drawn_apart(lines: list[Line]) -> tuple[list[Line], list[int]] | None:
+    """The page's lines with a one-line text box that is joined to a body line split off it, and the
+    index of the box's line; None when no line looks joined.
+
+    A box drawn first (last) whose line is level with the body's first (last) line is joined to it
+    by the order of drawing. That line is split where the drawing goes back to the left and the part
+    drawn apart fits in an empty place of the rest of the line (beside it, or between two of its
+    pieces: the text wraps around the box) or lies over its text (a box the text runs through);
+    or where text starts after a gap (the first line: where the next line starts too; the last line:
+    three font sizes after the text before it), at a place where no other line has text start, after
+    a part that is no speaker label: a label with its text at a tab stop, or a hanging indent, recurs
+    on the page. Whether the part is a box is then up to :func:`_is_box`."""
+    n = len(lines)
+    for j, apart in ((0, "first"), (n - 1, "last")):
+        ln = lines[j]
+        size = max(ln.size, 1.0)
+        for k in range(1, len(ln.spans)):
+            before, after = ln.spans[:k], ln.spans[k:]
+            head = _span_text(before)
+            x = ln.spans[k][0]
+            box, body = (before, after) if apart == "first" else (after, before)
+            if abs(x - ln.spans[k - 1][0]) <= 1.0:
+                pass  # drawn over the text before it: a box the text runs through
+            elif x < ln.spans[k - 1][0]:  # back to the left: beside the text, or over it (not next to it)
+                if not _in_slot(box, body, size) and not _over(box, body, size):
+                    continue
+            else:
+                recurs = any(abs(sx - x) <= COLUMN_SLACK for i, other in enumerate(lines) if i != j
+                             for sx, _, _ in other.spans[1:])
+                if recurs or LABEL_START.match(head) or _stands_alone(head):
+                    continue
+                if apart == "first" and abs(lines[1].x - x) > COLUMN_SLACK:
+                    continue  # the text beside a box at the left margin starts under itself
+                if apart == "last" and x < _right(_part(ln, before)) + 3 * size:
+                    continue  # no gap: the line's own text
+            parts = [_part(ln, before), _part(ln, after)]
+            new = lines[:j] + parts + lines[j + 1:]
+            return new, [0] if apart == "first" else [n]
+    return None
+
+
+def _over(box: list[tuple[float, str, bool]], body: list[tuple[float, str, bool]], size: float) -> bool:
+    """Whether the pieces ``box`` are drawn over the text of the pieces ``body`` (three font sizes or
+    more of it: a box the text runs through, not a piece of the line drawn out of order)."""
+    def ends(spans):
+        return [(x, x + 0.45 * size * len(t.strip())) for x, t, _ in spans]
+    return any(min(b1, c1) - max(b0, c0) >= 3 * size for b0, b1 in ends(box) for c0, c1 in ends(body))
+
+
+def _in_slot(box: list[tuple[float, str, bool]], body: list[tuple[float, str, bool]], size: float) -> bool:
+    """Whether the pieces ``box`` fit in an empty place of a line's pieces ``body``: before, after or
+    between them (with one and a half font sizes of slack)."""
+    def right(spans):  # a low estimate of where the text ends (4/10 of the font size a character)
+        return max(x + 0.4 * size * len(t.strip()) for x, t, _ in spans)
+    x0, x1 = min(x for x, _, _ in box), right(box)
+    pieces = sorted(body)
+    edges = [float("-inf")] + [v for sp in pieces for v in (sp[0], right([sp]))] + [float("inf")]
+    return any(x0 >= edges[i] - 1.5 * size and x1 <= edges[i + 1] + 1.5 * size for i in range(0, len(edges), 2))
+
+
+def _part(ln: Line, spans: list[tuple[float, str, bool]]) -> Line:
+    """A line of some of the pieces of ``ln``."""
+    text = clean_text(" ".join(_span_text(spans).split()))
+    return Line(text, ln.y, ln.size, ln.bold, min(x for x, _, _ in spans), list(spans))
 
 
 def _note_start(ln: Line) -> tuple[str | None, str]:
@@ -844,7 +1070,7 @@ def _page_lines(page) -> list[Line]:
     page.extract_text(visitor_text=visit)
     if not frags:
         text = clean_text(page.extract_text() or "", bidi=True)
-        return [Line(t, -i * 12.0, 0.0, False) for i, t in enumerate(text.split("\n"))]
+        return [Line(t, -i * 12.0, 0.0, False) for i, t in enumerate(text.split("\n")) if t.strip()]
     markers = _markers(frags)
     lines: list[Line] = []
     bolds: list[list[bool]] = []  # per line, whether each of its spans is bold
@@ -1118,6 +1344,8 @@ def _join(lines: list[Line]) -> str:
             text = t
         elif re.search(r"\w-$", text) and t[:1].islower():
             text = text[:-1] + t  # de-hyphenate "utvik-" + "ling"
+        elif re.search(r"\w[-–—]$", text) and (t[:1].isdigit() or t[:1].isupper() or text[-1] != "-"):
+            text += t  # a line broken after a dash inside a word or number: "2021–" + "2025", "Nord-" + "Norge"
         else:
             text += " " + t
     return text
