@@ -279,3 +279,41 @@ def test_angre_on_enighet_takes_back_the_consensus_just_saved_and_then_the_one_b
     assert list_codings(small_db, coder="konsensus", user="kari") == []
     assert at.selectbox(key="disagreement").options[0] == "fg_fase1.txt · tur 3 · Rådgiver SF"
     assert at.multiselect(key="konsensus_fg_fase1.txt_3").value == []
+
+
+def test_the_agreement_table_downloads_as_a_file_with_the_librarys_figures(small_db):
+    """"Til rapporten": the file is made by export_agreement (as `workbench agreement --output`),
+    with the figures of the table above, and is offered only for the choices it was made with."""
+    import io
+
+    import docx
+    import openpyxl
+
+    at = open_page(PAGE, "kari")
+    assert not at.get("download_button")  # nothing made yet
+    at.button(key="make_agreement_file").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert [b.label for b in at.get("download_button")] == ["Last ned enighetstabellen (Excel (xlsx))"]
+    made = at.session_state["agreement_file"]
+    assert made["name"] == "enighet.xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(made["data"]))
+    assert book.sheetnames == ["Enighet", "Uenigheter"]  # the disagreements too, by default
+    rows = list(book["Enighet"].iter_rows(values_only=True))
+    head = next(i for i, r in enumerate(rows) if r[0] == "Kode-ID")
+    expected = coding_agreement(small_db, ["anna", "bjorn"], user="kari")
+    by_code = {r[0]: r for r in rows[head + 1:]}
+    assert by_code[None][1] == "Alle koder" and by_code[None][3] == expected["overall"]["units"]
+    for c in expected["codes"]:
+        kappa = by_code[c["code"]][6]
+        assert kappa == ("–" if c["kappa"] is None else pytest.approx(c["kappa"], abs=1e-15))
+    assert [r[:2] for r in book["Uenigheter"].iter_rows(values_only=True)][-2:] == [("fg_fase1.txt", 3),
+                                                                                    ("fg_fase1.txt", 4)]
+    # another format: the workbook is no longer offered; made again, the Word file is
+    at.radio(key="agreement_format").set_value("docx").run()
+    assert not at.get("download_button")
+    at.button(key="make_agreement_file").click().run()
+    assert [b.label for b in at.get("download_button")] == ["Last ned enighetstabellen (Word (docx))"]
+    document = docx.Document(io.BytesIO(at.session_state["agreement_file"]["data"]))
+    assert document.paragraphs[0].text == "Enighet mellom kodere" and document.core_properties.language == "nb-NO"
+    events = list_audit(small_db, user="kari", action="export_agreement")
+    assert [e.detail["format"] for e in events] == ["xlsx", "docx"] and events[-1].user == "kari"

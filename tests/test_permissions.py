@@ -242,6 +242,9 @@ CALLS = {
     "workbench.demo.release_demo_quotes": lambda db, tmp, u, m, p: m(db, codes=("kapasitet",), user=u),
     "workbench.agreement.coding_agreement": lambda db, tmp, u, m, p: m(db, ["anna", "konsensus"], user=u),
     "workbench.agreement.disagreements": lambda db, tmp, u, m, p: m(db, ["anna", "konsensus"], user=u),
+    "workbench.export.agreement.agreement_tables": lambda db, tmp, u, m, p: m(db, ["anna", "konsensus"], user=u),
+    "workbench.export.agreement.export_agreement": lambda db, tmp, u, m, p: m(db, tmp / f"e_{u}.xlsx",
+                                                                             ["anna", "konsensus"], user=u),
     "workbench.agreement.default_coders": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.agreement.agreement_coders": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.search.search": lambda db, tmp, u, m, p: m(db, "tillit", user=u),
@@ -286,6 +289,8 @@ PREP = {
     "workbench.sharing.withdraw_release": _release_id,
     "workbench.agreement.coding_agreement": _consensus,
     "workbench.agreement.disagreements": _consensus,
+    "workbench.export.agreement.agreement_tables": _consensus,
+    "workbench.export.agreement.export_agreement": _consensus,
 }
 # Functions of a database that are not called by a user with a role (they build or identify one).
 UNCHECKED = {

@@ -1,13 +1,17 @@
 """Enighet: agreement between coders per code, and the disagreements side by side, where a
 researcher records the agreed coding (stored as the coder "konsensus")."""
 
+import tempfile
+from pathlib import Path
+
 import streamlit as st
 
 from workbench.agreement import (CONSENSUS_CODER, agreement_coders, coding_agreement, default_coders, disagreements,
                                  record_consensus)
 from workbench.codebook import current_codes
+from workbench.export import export_agreement
 from workbench.ui.agreement import agreement_frame, band_legend, figure_text, styled
-from workbench.ui.format import UNKNOWN_ACTOR_LABEL, count_noun, count_text, md_escape, name_list, percent
+from workbench.ui.format import UNKNOWN_ACTOR_LABEL, count_noun, count_text, md_escape, name_list, percent, zip_files
 from workbench.ui.session import acting_user, action, friendly_errors, get_db, require_data, show_flash
 from workbench.ui.undo import undo_button
 
@@ -40,6 +44,58 @@ def start_over(done: dict) -> None:
     """After "Angre" took back a consensus, its turn's box starts again from what is stored now."""
     if done["action"] == "consensus":
         st.session_state.pop(consensus_key(done["source"], done["turn"]), None)
+
+
+FILE_FORMATS = {"xlsx": ("Excel (xlsx)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                "docx": ("Word (docx)", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                "csv": ("CSV (zip)", "application/zip")}
+
+
+def file_options(chosen: list, unit: str, prefix) -> dict:
+    """What the agreement file is made of, as chosen on the page right now."""
+    return {"coders": list(chosen), "unit": unit, "codes": prefix, "format": st.session_state["agreement_format"],
+            "disagreements": bool(st.session_state.get("agreement_disagreements")) and unit == "segment"}
+
+
+def make_file(options: dict) -> None:
+    """Write the agreement file with the library (``export_agreement``, as `workbench agreement
+    --output`) to a temporary folder and keep its bytes for the download button."""
+    st.session_state.pop("agreement_file", None)
+    fmt = options["format"]
+    with tempfile.TemporaryDirectory() as tmp:
+        files = action(export_agreement, db, Path(tmp) / f"enighet.{fmt}", options["coders"], codes=options["codes"],
+                       unit=options["unit"], disagreements=options["disagreements"], user=user)
+        if files is None:
+            return
+        data = zip_files(files) if fmt == "csv" else files[0].read_bytes()
+        name = "enighet_csv.zip" if fmt == "csv" else files[0].name
+    st.session_state["agreement_file"] = {"options": options, "name": name, "data": data}
+
+
+def download_section(chosen: list, unit: str, prefix) -> None:
+    """"Til rapporten": the table above (and the disagreements) as a file for the method chapter."""
+    st.subheader("Til rapporten")
+    d1, d2 = st.columns([1, 2])
+    d1.radio("Filformat", list(FILE_FORMATS), key="agreement_format", horizontal=True,
+             format_func=lambda f: FILE_FORMATS[f][0])
+    d2.checkbox("Ta med uenighetene (kilde, tur og kodene til hver koder)", key="agreement_disagreements",
+                value=True, disabled=unit != "segment",
+                help="Uenighetene er turer; med enheten «Tegn» har filen bare tabellen.")
+    options = file_options(chosen, unit, prefix)
+    if st.button("Lag fil med enighetstabellen", key="make_agreement_file"):
+        with st.spinner("Lager filen ..."):
+            make_file(options)
+        show_flash()
+    made = st.session_state.get("agreement_file")
+    if made and made["options"] == options:  # never a file made with other choices
+        st.download_button(f"Last ned enighetstabellen ({FILE_FORMATS[options['format']][0]})", made["data"],
+                           file_name=made["name"], mime=FILE_FORMATS[options["format"]][1],
+                           key="download_agreement", type="primary")
+    elif made:
+        st.caption("Valgene er endret etter at filen ble laget: trykk «Lag fil med enighetstabellen» på nytt.")
+    st.caption("Filen har tabellen over med hvem som er sammenlignet, enhet, kodebokversjon, kildene som er med "
+               "og utelatt, regelen for intervjuerturer og datoen, med de samme tallene som "
+               "`workbench agreement --json`.")
 
 
 def angre() -> None:
@@ -90,6 +146,7 @@ with friendly_errors():
                 "registreres som regel der koderne var uenige, så tallene mot konsensus blir lave av konstruksjon "
                 f"og bygger på bare {count_noun(n, 'tur', 'turer')}.")
     st.dataframe(styled(agreement_frame(result)), hide_index=True, key="agreement_table")
+    download_section(chosen, unit, prefix)
 
     st.subheader("Uenigheter")
     rows = disagreements(db, chosen, codes=prefix, user=user)

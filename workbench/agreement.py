@@ -444,6 +444,18 @@ def coding_agreement(db: Database, coders: Iterable[str] | str, *, codes: str | 
     ``coders`` only the turns with a recorded consensus are units, and ``"consensus_turns"`` says
     how many. Shows no text, so report authors may see it.
     """
+    return _coding_agreement(db, coders, codes=codes, unit=unit, include_interviewers=include_interviewers)
+
+
+def _coding_agreement(db: Database, coders: Iterable[str] | str, *, codes: str | Iterable[str] | None = None,
+                      unit: str = "segment", include_interviewers: bool = False,
+                      details: bool = False) -> dict[str, Any]:
+    """:func:`coding_agreement` (no permission check: callers are authorised entry points).
+
+    ``details=True`` adds what a report file needs beyond the JSON (``export.agreement``):
+    ``"source_names"`` (the file names of the unit sources, sorted), per code ``"used"`` (coder ->
+    the number of units the coder gave the code) and the same pooled in ``overall["used"]``. The
+    figures are the same computation either way."""
     if unit not in UNITS:
         raise InputError(f"unit {unit!r} is not one of {', '.join(UNITS)}")
     compared = _compared_codes(db, codes)
@@ -471,7 +483,7 @@ def coding_agreement(db: Database, coders: Iterable[str] | str, *, codes: str | 
             ki = np.array([coder_pos[r[3]] for r in codings])
             si = np.array([seg_pos[r[0]] for r in codings])
             values[ci, ki, si] = 1
-        tallies = (_tally(values[i]) for i in range(len(code_ids)))
+        tallies = ((*_tally(values[i]), values[i].sum(axis=1, dtype=np.int64)) for i in range(len(code_ids)))
     else:
         base, total = {}, 0
         for sid, _ in sources:
@@ -496,23 +508,32 @@ def coding_agreement(db: Database, coders: Iterable[str] | str, *, codes: str | 
                     np.add.at(diff, (arr[:, 0], np.clip(arr[:, 1], 0, total)), 1)
                     np.add.at(diff, (arr[:, 0], np.clip(arr[:, 2], 0, total)), -1)
                 covered = (np.cumsum(diff, axis=1)[:, :total] > 0).astype(np.uint8)
-                yield _tally(covered if keep is None else covered[:, keep])
+                kept = covered if keep is None else covered[:, keep]
+                yield (*_tally(kept), kept.sum(axis=1, dtype=np.int64))
 
         tallies = char_tallies()
 
-    for (code_id, label), (ones, pairs) in zip(compared, tallies):
+    total_used = np.zeros(m, dtype=np.int64)
+    for (code_id, label), (ones, pairs, used) in zip(compared, tallies):
         total_ones += ones
+        total_used += used
         if total_pairs is not None:
             total_pairs += pairs
         stats = _binary_stats(ones, pairs, m)
+        if details:
+            stats["used"] = {n: int(u) for n, u in zip(names, used)}
         results.append({"code": code_id, "label": label, **stats})
     overall = _binary_stats(total_ones, total_pairs, m)
     if m > 2:
         overall["kappa"] = None
+    if details:
+        overall["used"] = {n: int(u) for n, u in zip(names, total_used)}
     out = {"coders": names, "unit": unit, "sources": len(sources), "left_out": loaded["left_out"],
            "interviewer_turns_left_out": loaded["interviewer_turns"], "overall": overall, "codes": results}
     if CONSENSUS_CODER in names:
         out["consensus_turns"] = len(segments)
+    if details:
+        out["source_names"] = sorted(name for _sid, name in sources)
     return out
 
 

@@ -33,17 +33,22 @@ def _split(value: str | None) -> list[str]:
               help="Record the agreed codes of a turn as coder 'konsensus' (CODES comma-separated; '-' = none).")
 @click.option("--include-interviewers", is_flag=True,
               help="Segment units: count the interviewers' turns (actor forsker) too; left out by default.")
+@click.option("-o", "--output", type=click.Path(), default=None,
+              help="Write the agreement table for a report instead of printing it: FILE.xlsx, FILE.docx or "
+                   "FILE.csv (by the suffix; a name ending in / is a folder holding enighet.xlsx). With "
+                   "--disagreements the list of disagreements goes in too (researchers only).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def agreement(ctx: click.Context, coders: str | None, codes: str | None, unit: str, table: Path | None,
               level: str | None, show_disagreements: bool, consensus: tuple[str, str, str] | None,
-              include_interviewers: bool, as_json: bool) -> None:
+              include_interviewers: bool, output: str | None, as_json: bool) -> None:
     """Agreement between coders: percent agreement, Cohen's kappa and Krippendorff's alpha.
 
     \b
     workbench agreement --coders mari,jonas [--codes kontrakt] [--unit char]
     workbench agreement --table reliabilitet.csv [--level interval]
     workbench agreement --coders mari,jonas --disagreements
+    workbench agreement --coders mari,jonas --output enighet.xlsx   (or .docx, .csv)
     workbench agreement --consensus fil.docx 12 samarbeid.tillit,rolle.rambukk
     """
     from ..agreement import coding_agreement, disagreements, record_consensus, table_agreement
@@ -54,6 +59,11 @@ def agreement(ctx: click.Context, coders: str | None, codes: str | None, unit: s
         raise InputError(f"{' and '.join(modes)} cannot be combined; give one of them")
     if level is not None and table is None:
         raise InputError("--level applies to --table only; database codings are compared as nominal 0/1")
+    if output is not None:
+        clash = [name for name, on in (("--table", table is not None), ("--consensus", consensus is not None),
+                                       ("--json", as_json)) if on]
+        if clash:
+            raise InputError(f"--output writes the agreement of --coders to a file; leave out {' and '.join(clash)}")
 
     if table is not None:
         if coders or codes is not None or unit != "segment" or include_interviewers:
@@ -91,6 +101,16 @@ def agreement(ctx: click.Context, coders: str | None, codes: str | None, unit: s
     names = _split(coders)
     if not names:
         raise InputError("give the coders to compare: --coders A,B[,C] (or --table FILE.csv)")
+    if output is not None:
+        from ..export import export_agreement
+        from .analysis import _report_written
+
+        if show_disagreements and unit != "segment":
+            raise InputError("--disagreements lists turns; leave out --unit")
+        files = export_agreement(db, output, names, codes=codes, unit=unit, include_interviewers=include_interviewers,
+                                 disagreements=show_disagreements, user=user)
+        _report_written(files)
+        return
     if show_disagreements:
         if unit != "segment":
             raise InputError("--disagreements lists turns; leave out --unit")

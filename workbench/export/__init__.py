@@ -1,7 +1,8 @@
 """Report-ready exports: tables (xlsx, docx, csv, md) with Norwegian headings, and charts (PNG).
 
 ``EXPORTERS`` maps a format to a writer ``write(tables, path) -> list[Path]``; register a new
-format by adding to it. ``export_tables`` and ``export_quotes`` are the entry points.
+format by adding to it. ``export_tables`` and ``export_quotes`` are the entry points;
+``export_agreement`` (``export.agreement``) writes the agreement between coders for a report.
 """
 
 from __future__ import annotations
@@ -244,5 +245,8 @@ def export_quotes(db: Database, path: str | Path, *, code: str, format: str | No
                     released=bool(suppress), overwritten=tuple(f for f in files if Path(f) in before))
 
 
-__all__ = ["EXPORTERS", "H", "Table", "Written", "export_quotes", "export_tables", "output_path", "resolve_format", "slug", "write_csv",
-           "write_docx", "write_md", "write_xlsx", "write_charts"]
+from .agreement import agreement_tables, export_agreement  # noqa: E402  (uses the helpers above)
+
+__all__ = ["EXPORTERS", "H", "Table", "Written", "agreement_tables", "export_agreement", "export_quotes",
+           "export_tables", "output_path", "resolve_format", "slug", "write_csv", "write_docx", "write_md",
+           "write_xlsx", "write_charts"]

@@ -42,9 +42,12 @@ def _missing(value) -> bool:
 def fmt_cell(table: Table, column: str, value) -> str:
     """Norwegian display text of one cell: 12,5 %, +12,5, 1 234, – for no value."""
     if _missing(value):
-        return "–" if (column in table.percent or column in table.signed_percent) else ""
+        return "–" if (column in table.percent or column in table.signed_percent
+                       or column in table.decimals) else ""
     if isinstance(value, str):  # text as is, e.g. "<3" for a suppressed cell
         return value
+    if column in table.decimals:
+        return f"{float(value):.{table.decimals[column]}f}".replace(".", ",")
     if column in table.percent:
         return f"{float(value) * 100:.1f}".replace(".", ",") + " %"
     if column in table.signed_percent:
@@ -190,6 +193,32 @@ def _quote_file(tables: list[Table]) -> bool:
     return len(tables) == 1 and bool(tables[0].heading)
 
 
+def _preamble_rows(ws, lines: list[tuple[str, str]], columns: int) -> None:
+    """The table's preamble under its title: the label in bold in column A, the text beside it
+    across the other columns (merged, wrapped), then an empty row before the header."""
+    from openpyxl.styles import Alignment, Font
+
+    for label, text in lines:
+        _append_text_safe(ws, [label, text])
+        row = ws.max_row
+        ws.cell(row=row, column=1).font = Font(bold=True)
+        ws.cell(row=row, column=1).alignment = Alignment(vertical="top")
+        ws.cell(row=row, column=2).alignment = Alignment(vertical="top", wrap_text=True)
+        if columns > 2:
+            ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=columns)
+    ws.append([])
+
+
+def _preamble_heights(ws, lines: list[tuple[str, str]], first_row: int, columns: int) -> None:
+    """Row heights for the wrapped preamble texts (Excel does not fit merged rows)."""
+    from openpyxl.utils import get_column_letter
+
+    across = sum(ws.column_dimensions[get_column_letter(i)].width or 8 for i in range(2, max(columns, 2) + 1))
+    for i, (_label, text) in enumerate(lines):
+        wrapped = -(-len(str(text)) * 11 // (10 * max(int(across), 1)))
+        ws.row_dimensions[first_row + i].height = 15 * max(1, wrapped)
+
+
 def _title_row(ws, title: str, columns: int) -> None:
     """Row 1: the table's caption (what it is a selection of), bold, merged across the columns."""
     from openpyxl.styles import Alignment, Font
@@ -215,15 +244,19 @@ def write_xlsx(tables: list[Table], path: Path) -> list[Path]:
 
     path = _file(path, ".xlsx", file_stem(tables))
     check_writable(path, "workbook")
-    titled = _quote_file(tables)
-    head = 2 if titled else 1  # the header row
+    quote_file = _quote_file(tables)
     wb = Workbook()
     wb.remove(wb.active)
     for table, sheet in zip(tables, sheet_names([t.name for t in tables])):
         ws = wb.create_sheet(sheet)
         cols = list(table.frame.columns)
+        titled = quote_file or bool(table.preamble)
+        # the header row: after the title row and the preamble (its lines and an empty row)
+        head = 1 + int(titled) + (len(table.preamble) + 1 if table.preamble else 0)
         if titled:
             _title_row(ws, table.title, len(cols))
+        if table.preamble:
+            _preamble_rows(ws, table.preamble, len(cols))
         _append_text_safe(ws, cols)
         for row in _as_points(table).itertuples(index=False):
             _append_text_safe(ws, [None if _missing(v) else (v.item() if hasattr(v, "item") else v)
@@ -243,7 +276,8 @@ def write_xlsx(tables: list[Table], path: Path) -> list[Path]:
         for i, col in enumerate(cols, 1):
             letter = get_column_letter(i)
             fmt = ("0.0%" if col in table.percent else
-                   POINTS_FORMAT if col in table.signed_percent else None)
+                   POINTS_FORMAT if col in table.signed_percent else
+                   "0." + "0" * table.decimals[col] if table.decimals.get(col) else None)
             values = [fmt_cell(table, col, v) for v in table.frame[col]]
             longest = max([len(str(col))] + [len(v) for v in values[:2000]])
             if col in table.wrap:
@@ -253,8 +287,12 @@ def write_xlsx(tables: list[Table], path: Path) -> list[Path]:
             for cell in ws[letter][head:]:
                 if fmt:
                     cell.number_format = fmt
+                    if cell.value == "–":  # an undefined figure: aligned with the numbers
+                        cell.alignment = Alignment(horizontal="right")
                 if col in table.wrap:
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if table.preamble:
+            _preamble_heights(ws, table.preamble, 1 + int(titled), len(cols))
         if titled:
             ws.print_title_rows = f"{head}:{head}"  # the header on every printed page
             across = sum(ws.column_dimensions[get_column_letter(i)].width or 8
@@ -359,7 +397,7 @@ def break_long_words(text: str, width_cm: float) -> str:
 
 
 def _is_number_column(table: Table, column, values: list[str]) -> bool:
-    if column in table.percent or column in table.signed_percent:
+    if column in table.percent or column in table.signed_percent or column in table.decimals:
         return True
     if column in table.frame.columns and pd.api.types.is_numeric_dtype(table.frame[column]):
         return True
@@ -514,12 +552,19 @@ def add_docx_table(doc, table: Table, number: int, available_cm: float | None = 
     from docx.shared import Pt
 
     _caption(doc, number, table.title)
+    for label, text in table.preamble:  # what the table is of, between the caption and the table
+        par = doc.add_paragraph()
+        head = par.add_run(f"{label}: ")
+        head.bold, head.font.size = True, Pt(9)
+        par.add_run(str(text)).font.size = Pt(9)
+        par.paragraph_format.space_after = Pt(2)
+        par.paragraph_format.keep_with_next = True
     cols = list(table.frame.columns)
     frame = table.frame
     t = doc.add_table(rows=len(frame) + 1, cols=max(len(cols), 1))
     t.style = "Table Grid"
     t.alignment = WD_TABLE_ALIGNMENT.LEFT
-    numeric = [c in table.percent or c in table.signed_percent
+    numeric = [c in table.percent or c in table.signed_percent or c in table.decimals
                or pd.api.types.is_numeric_dtype(frame[c]) for c in cols]
     size = Pt(9)
     rows = iter(t.rows)  # iterate once: indexing t.rows[i] is linear in python-docx
@@ -552,8 +597,9 @@ def file_stem(tables: list[Table]) -> str:
 
 
 def docx_heading(tables: list[Table]) -> str:
-    """"Sitater kodet «…»" for a quote file, else "Tabeller"."""
-    if len(tables) == 1 and tables[0].heading:
+    """"Sitater kodet «…»" for a quote file, the first table's heading for a file that starts
+    with a table that has one (the agreement file: "Enighet mellom kodere"), else "Tabeller"."""
+    if tables and tables[0].heading:
         return tables[0].heading
     return "Tabeller"
 

@@ -1,0 +1,275 @@
+"""The agreement table as a file for a report: `workbench agreement --output FILE` (.xlsx, .docx,
+.csv) and ``workbench.export.export_agreement``.
+
+The figures in the file must be exactly those that `workbench agreement --json` prints for the
+same options; the per-coder counts are checked against the unit vectors of tests/test_agreement.py
+(written out by hand there).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from workbench.errors import InputError, PermissionDenied
+from workbench.export import export_agreement
+
+from tests.test_agreement import (A, B, C, CODES, JONAS, MARI, PER, PER_CODINGS, _apply, _one_line_error,  # noqa: F401
+                                  _people, run, world)
+
+HEAD = ["Kode-ID", "Kode", "Kodegruppe", "Enheter", "Kodere", "Prosent enige", "Kappa", "Alfa"]
+LABELS = {"kontrakt.hybrid": "Hybrid kontrakt", "kontrakt.relasjonell": "Relasjonell kontrakt",
+          "kapasitet": "Kapasitet", "styring": "Styring"}
+
+
+def _json(run, *args) -> dict:
+    r = run("--coders", "mari,jonas", *args, "--json") if "--coders" not in args else run(*args, "--json")
+    assert r.exit_code == 0, r.output
+    return json.loads(r.output)
+
+
+def _written(run, path: Path, *args) -> list[str]:
+    r = run("--coders", "mari,jonas", *args, "--output", str(path)) if "--coders" not in args else \
+        run(*args, "--output", str(path))
+    assert r.exit_code == 0, r.output
+    return r.output.strip().splitlines()
+
+
+def _sheet(path: Path, name: str = "Enighet") -> tuple[dict[str, str], list[str], list[tuple]]:
+    """(preamble label -> text, header, rows) of a sheet of the workbook."""
+    import openpyxl
+
+    ws = openpyxl.load_workbook(path)[name]
+    rows = list(ws.iter_rows(values_only=True))
+    head = next(i for i, r in enumerate(rows) if r[0] in ("Kode-ID", "Kilde"))
+    preamble = {r[0]: r[1] for r in rows[1:head] if r[0]}
+    width = len([c for c in rows[head] if c is not None])
+    return preamble, list(rows[head][:width]), [tuple(r[:width]) for r in rows[head + 1:]]
+
+
+def _figure(value, sheet: bool = True):
+    """A --json figure as the file holds it: "–" for null; in a workbook the number to the 16
+    significant digits a spreadsheet keeps (openpyxl writes "%.16g"; Excel shows 15)."""
+    if value is None:
+        return "–"
+    return float("%.16g" % value) if sheet else value
+
+
+def _expected_rows(data: dict, sheet: bool = True) -> list[tuple]:
+    """The rows the table must hold for a `--json` result: the overall row, then one per code."""
+    rows = [(None, "Alle koder", None, data["overall"]["units"], len(data["coders"]),
+             *(_figure(data["overall"][k], sheet) for k in ("percent", "kappa", "alpha")))]
+    for c in data["codes"]:
+        group = "Kontraktsform" if c["code"].startswith("kontrakt.") else None
+        rows.append((c["code"], c["label"], group, c["units"], len(data["coders"]),
+                     *(_figure(c[k], sheet) for k in ("percent", "kappa", "alpha"))))
+    return rows
+
+
+def _used(vectors: dict[str, dict[str, list[int]]], codes=CODES) -> dict[str, dict[str, int]]:
+    """code -> coder -> the units (interviewer turns left out) the coder gave the code."""
+    people = dict(zip(vectors, _people(list(vectors.values()))))
+    out = {code: {name: sum(v[code]) for name, v in people.items()} for code in codes}
+    out[None] = {name: sum(sum(v[c]) for c in codes) for name, v in people.items()}
+    return out
+
+
+# ------------------------------------------------------------------------------------- xlsx
+
+
+def test_workbook_holds_exactly_the_json_figures_and_what_was_compared(world, run, tmp_path):
+    data = _json(run)
+    path = tmp_path / "enighet.xlsx"
+    assert _written(run, path) == [f"Skrev {path}"]
+    preamble, header, rows = _sheet(path)
+    assert header == HEAD + ["Kodet av mari", "Kodet av jonas"]
+    # the numbers themselves (not rounded to what is shown) in the cells: those of --json
+    assert [r[:8] for r in rows] == _expected_rows(data)
+    hybrid = next(r for r in rows if r[0] == "kontrakt.hybrid")
+    assert hybrid[5:8] == (0.6, pytest.approx(1 / 6, abs=1e-15), 0.25)
+    styring = next(r for r in rows if r[0] == "styring")
+    assert styring[5:8] == (1, "–", "–")  # nobody used it: undefined, said so below
+    used = _used({"mari": MARI, "jonas": JONAS})
+    assert {r[0]: r[8:] for r in rows} == {c: (used[c]["mari"], used[c]["jonas"]) for c in [None] + CODES}
+    # the header block: who, what unit, which codebook, which sources, the interviewer rule, the date
+    assert preamble["Kodere"] == "mari, jonas (2 kodere)"
+    assert preamble["Enhet"].startswith("tur (segment)") and "5 turer per kode" in preamble["Enhet"]
+    assert preamble["Kodebok"].startswith("«samsvar», versjon ")
+    assert preamble["Kilder med"] == f"2 kilder som alle koderne har kodet: {A}, {B}"
+    assert preamble["Kilder utelatt"] == f"1 kilde som ikke alle koderne har kodet: {C}"
+    assert preamble["Intervjuerturer"].startswith("2 intervjuerturer (aktør forsker) er ikke med")
+    assert preamble["–"].startswith("udefinert: koden har samme verdi i alle enheter")
+    assert "Kappa" not in preamble  # two coders: kappa is computed
+    assert preamble["Laget"].startswith(f"{dt.date.today():%d.%m.%Y}")
+    # shares as percentages, kappa and alpha with three decimals, as the other exports show them
+    import openpyxl
+
+    ws = openpyxl.load_workbook(path)["Enighet"]
+    cells = {c.value: c for c in ws[ws.max_row - len(rows)]}  # the header row
+    first = ws.max_row - len(rows) + 1
+    assert ws.cell(first, cells["Prosent enige"].column).number_format == "0.0%"
+    assert ws.cell(first, cells["Kappa"].column).number_format == "0.000"
+    assert ws.freeze_panes == f"A{first}"
+    again = _written(run, path)
+    assert again == [f"Overskrev {path}"]
+
+
+@pytest.mark.parametrize("args", [("--codes", "kontrakt"), ("--unit", "char"), ("--include-interviewers",),
+                                  ("--codes", "Kapasitet,styring", "--unit", "char")])
+def test_the_options_are_honoured_as_in_json(world, run, tmp_path, args):
+    data = _json(run, *args)
+    path = tmp_path / "valg.xlsx"
+    _written(run, path, *args)
+    preamble, _header, rows = _sheet(path)
+    assert [r[:8] for r in rows] == _expected_rows(data)
+    if "char" in args:
+        assert preamble["Enhet"].startswith("tegn:") and "også intervjuerens turer" in preamble["Intervjuerturer"]
+    elif "--include-interviewers" in args:
+        assert preamble["Intervjuerturer"].startswith("intervjuerens turer (aktør forsker) er med")
+        assert rows[0][3] == 7 * 4
+    else:
+        assert preamble["Koder"] == "2 koder med ID som begynner med kontrakt"
+
+
+def test_three_coders_kappa_is_a_dash_with_the_reason(world, run, tmp_path):
+    _apply(world, PER_CODINGS)
+    data = _json(run, "--coders", "mari,jonas,per")
+    path = tmp_path / "tre.xlsx"
+    _written(run, path, "--coders", "mari,jonas,per")
+    preamble, header, rows = _sheet(path)
+    assert header[-3:] == ["Kodet av mari", "Kodet av jonas", "Kodet av per"]
+    assert [r[:8] for r in rows] == _expected_rows(data)
+    assert {r[6] for r in rows} == {"–"}
+    assert preamble["Kappa"] == "–: Cohens kappa beregnes bare for to kodere; bruk alfa for tre eller flere"
+    used = _used({"mari": MARI, "jonas": JONAS, "per": PER})
+    assert rows[0][8:] == (used[None]["mari"], used[None]["jonas"], used[None]["per"])
+
+
+# ------------------------------------------------------------------------------ csv and docx
+
+
+def test_csv_holds_the_table_alone_and_the_header_block_beside_it(world, run, tmp_path):
+    data = _json(run)
+    path = tmp_path / "enighet.csv"
+    about = tmp_path / "enighet_om_utvalget.csv"
+    assert _written(run, path) == [f"Skrev {path}", f"Skrev {about}"]
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        table = list(csv.reader(f))
+    assert table[0] == HEAD + ["Kodet av mari", "Kodet av jonas"]
+    expected = _expected_rows(data, sheet=False)
+    for got, want in zip(table[1:], expected, strict=True):
+        assert got[:5] == ["" if v is None else str(v) for v in want[:5]]
+        # the figures read back as the very floats --json prints
+        assert [v if v == "–" else float(v) for v in got[5:8]] == list(want[5:8])
+    with open(about, encoding="utf-8-sig", newline="") as f:
+        block = dict(list(csv.reader(f))[1:])
+    assert block["Kodere"] == "mari, jonas (2 kodere)" and block["Kilder utelatt"].endswith(C)
+
+
+def test_word_document_is_norwegian_with_the_figures_as_shown_in_reports(world, run, tmp_path):
+    import docx
+
+    data = _json(run, "--codes", "kontrakt")
+    path = tmp_path / "enighet.docx"
+    _written(run, path, "--codes", "kontrakt")
+    doc = docx.Document(path)
+    assert doc.core_properties.language == "nb-NO" and doc.core_properties.title == "Enighet mellom kodere"
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[0] == "Enighet mellom kodere"
+    assert texts[1].startswith("Tabell 1: Enighet mellom kodere per kode")
+    assert "Kodere: mari, jonas (2 kodere)" in texts and f"Kilder utelatt: 1 kilde som ikke alle koderne " \
+        f"har kodet: {C}" in texts
+    table = doc.tables[0]
+    cells = [[c.text for c in row.cells] for row in table.rows]
+    assert cells[0] == HEAD + ["Kodet av mari", "Kodet av jonas"]
+    overall = data["overall"]
+    assert cells[1][:8] == ["", "Alle koder", "", str(overall["units"]), "2",
+                            f"{overall['percent'] * 100:.1f}".replace(".", ",") + "\u00a0%",
+                            f"{overall['kappa']:.3f}".replace(".", ","), f"{overall['alpha']:.3f}".replace(".", ",")]
+    hybrid = next(row for row in cells if row[0] == "kontrakt.hybrid")
+    assert hybrid[5:8] == ["60,0\u00a0%", "0,167", "0,250"]
+    assert doc.sections[0].orientation == 1  # ten columns: a landscape page, as the wide export tables
+
+
+# ------------------------------------------------------------------------- disagreements and roles
+
+
+def test_disagreements_go_in_for_researchers_only(world, run, tmp_path):
+    path = tmp_path / "med_uenighet.xlsx"
+    _written(run, path, "--disagreements")
+    preamble, header, rows = _sheet(path, "Uenigheter")
+    assert header == ["Kilde", "Tur", "Koder fra mari", "Koder fra jonas", "Omforent"]
+    assert [(r[0], r[1]) for r in rows] == [(A, 3), (B, 2), (B, 3)]
+    assert rows[0][2:4] == ("kontrakt.relasjonell", "kapasitet, kontrakt.hybrid")
+    assert rows[2][2] == "(ingen)" and preamble["Turer"].startswith("3 turer med uenighet, 0 med")
+    assert "Tilliten" not in json.dumps([list(r) for r in rows], ensure_ascii=False)  # no transcript text
+    csv_files = _written(run, tmp_path / "u.csv", "--disagreements")
+    assert csv_files[-1] == f"Skrev {tmp_path / 'u_uenigheter.csv'}"
+    from workbench.users import add_user
+
+    add_user(world, "rolf", "report_author", password="korrekt-hest-batteri", user="anna")
+    add_user(world, "rita", "resource_group", password="korrekt-hest-batteri", user="anna")
+    refused = run("--coders", "mari,jonas", "--disagreements", "--output", str(tmp_path / "r.xlsx"), user="rolf")
+    assert refused.exit_code == 3 and refused.output.strip().startswith("Ingen tilgang")
+    assert len(refused.output.strip().splitlines()) == 1 and not (tmp_path / "r.xlsx").exists()
+    ok = run("--coders", "mari,jonas", "--output", str(tmp_path / "r.xlsx"), user="rolf")
+    assert ok.exit_code == 0, ok.output  # the figures are for report authors too
+    group = run("--coders", "mari,jonas", "--output", str(tmp_path / "g.xlsx"), user="rita")
+    assert group.exit_code == 3 and "kan ikke eksportere" in group.output and not (tmp_path / "g.xlsx").exists()
+
+
+def test_report_authors_get_file_names_scrubbed(world, tmp_path):
+    """A source named after a participant ("intervju_sigrid_aune.txt") is listed as written for
+    researchers, scrubbed for report authors, as in their source list."""
+    from workbench.ingest import ingest_paths
+    from workbench.users import add_user
+
+    folder = tmp_path / "navn"
+    folder.mkdir()
+    name = "intervju_sigrid_aune.txt"
+    (folder / name).write_text("Sigrid Aune: Vi mangler folk.\n\nSigrid Aune: Og tillit.\n", encoding="utf-8")
+    assert not ingest_paths(world, [folder / name], user="anna").errors
+    _apply(world, [(name, 1, "kapasitet", "mari", None), (name, 2, "kapasitet", "jonas", None)])
+    add_user(world, "rolf", "report_author", password="korrekt-hest-batteri", user="anna")
+    mine = export_agreement(world, tmp_path / "forsker.xlsx", "mari,jonas", user="anna")
+    theirs = export_agreement(world, tmp_path / "forfatter.xlsx", "mari,jonas", user="rolf")
+    assert name in _sheet(mine[0])[0]["Kilder med"]
+    listed = _sheet(theirs[0])[0]["Kilder med"]
+    assert "sigrid" not in listed.lower() and "aune" not in listed.lower() and "intervju_" in listed
+    with pytest.raises(PermissionDenied):
+        export_agreement(world, tmp_path / "u.xlsx", "mari,jonas", disagreements=True, user="rolf")
+
+
+# ---------------------------------------------------------------------------------- mistakes
+
+
+def test_mistakes_are_one_line_and_write_nothing(world, run, tmp_path):
+    _one_line_error(run("--coders", "mari,jonas", "--output", str(tmp_path / "e.md")),
+                    "the agreement table is written as .xlsx, .docx or .csv, not .md", "e.xlsx")
+    _one_line_error(run("--coders", "mari,jonas", "--output", str(tmp_path / "e.pdf")), "not .pdf")
+    _one_line_error(run("--coders", "mari,jonas", "--json", "--output", str(tmp_path / "e.xlsx")), "--json")
+    _one_line_error(run("--table", str(tmp_path / "t.csv"), "--output", str(tmp_path / "e.xlsx")), "--table")
+    _one_line_error(run("--coders", "mari,jonsa", "--output", str(tmp_path / "e.xlsx")), "did you mean 'jonas'")
+    _one_line_error(run("--coders", "mari,jonas", "--unit", "char", "--disagreements", "--output",
+                        str(tmp_path / "e.xlsx")), "--disagreements lists turns")
+    assert not list(tmp_path.glob("e.*"))
+    with pytest.raises(InputError, match="format is docx"):
+        export_agreement(world, tmp_path / "x.xlsx", "mari,jonas", format="docx", user="anna")
+    # a folder (a name ending in /) holds enighet.xlsx; a name without a suffix gets it
+    folder = run("--coders", "mari,jonas", "--output", f"{tmp_path / 'mappe'}/")
+    assert folder.output.strip() == f"Skrev {tmp_path / 'mappe' / 'enighet.xlsx'}"
+    assert export_agreement(world, tmp_path / "uten", "mari,jonas", format="docx", user="anna") == [
+        tmp_path / "uten.docx"]
+
+
+def test_the_export_is_audited(world, tmp_path):
+    from workbench.users import list_audit
+
+    files = export_agreement(world, tmp_path / "a.xlsx", ["mari", "jonas"], codes="kontrakt", user="anna")
+    event = list_audit(world, user="anna", action="export_agreement")[-1]
+    assert event.detail["files"] == [str(files[0])] and event.detail["coders"] == ["mari", "jonas"]
+    assert event.detail["codes"] == "kontrakt" and event.detail["format"] == "xlsx"
