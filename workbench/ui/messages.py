@@ -67,6 +67,9 @@ MESSAGES: dict[str, str] = {
     "agreement.unknown_coder": "Fant ingen kodinger av «{coder}».",
     "agreement.coder_twice": "Koderen «{coder}» er valgt to ganger.",
     "agreement.two_coders": "Enighet krever minst to kodere.",
+    "agreement.disagreements_unit": "Listen over uenigheter gjelder turer. Velg enheten tur (ikke tegn), eller ta ut "
+                                    "uenighetene.",
+    "agreement.export_format": "Enighetstabellen skrives som .xlsx, .docx eller .csv, ikke .{format}.",
     "agreement.no_common_source": "Koderne {coders} har ikke kodet noen felles kilde; enighet måles på kildene alle de "
                                   "valgte har kodet.",
     "agreement.no_codes": "Ingen kodbare koder passer til utvalget.",
