@@ -302,3 +302,149 @@ def test_the_same_coding_removed_twice_at_once_is_removed_and_audited_once(db, t
     assert len(errors) == 20 and all(isinstance(e, NotFound) for e in errors), errors[:3]
     assert count(db, Coding) == 0
     assert count(db, AuditEvent, AuditEvent.action == "uncode") == 20
+
+
+class _Pause:
+    """Hold the transaction that runs a statement starting with ``prefix`` for ``seconds`` just
+    before it (an engine event), so that a race window that is milliseconds wide in real use
+    (between a merge reading a code's codings and committing) is wide enough to hit every run;
+    ``reached`` is set when the statement comes."""
+
+    def __init__(self, db, prefix: str, seconds: float = 0.6):
+        import threading
+
+        from sqlalchemy import event
+
+        self.db, self.prefix, self.seconds = db, prefix.upper(), seconds
+        self.reached = threading.Event()
+        self._event = event
+        event.listen(db.engine, "before_cursor_execute", self._hook)
+
+    def _hook(self, conn, cursor, statement, parameters, context, executemany):
+        import time
+
+        if statement.lstrip().upper().startswith(self.prefix) and not self.reached.is_set():
+            self.reached.set()
+            time.sleep(self.seconds)
+
+    def close(self):
+        self._event.remove(self.db.engine, "before_cursor_execute", self._hook)
+
+
+def test_codings_made_while_a_merge_runs_never_stay_on_the_retired_code(db, tmp_path):
+    """Three coders keep using 'gammel' (anna applies it, bo records it as a turn's consensus,
+    cecilie accepts suggestions of it) while anna merges it into 'kapasitet': afterwards nothing
+    is left on 'gammel' (``codings --code gammel`` lists nothing, no suggestion), every coding a
+    coder was told was stored is under 'kapasitet', the merge's count is what it moved, and a
+    coder who came too late is told 'gammel' was merged into 'kapasitet' (one line, no traceback).
+    Before the fix, on PostgreSQL, the codings committed while the merge ran stayed on 'gammel'."""
+    import threading
+    import time
+
+    from workbench.agreement import record_consensus
+    from workbench.codebook.store import merge_codes
+    from workbench.coding import accept_suggestion
+    from workbench.errors import WorkbenchError
+    from workbench.store import AuditEvent
+
+    build(db, tmp_path)
+    with db.transaction("anna") as tx:
+        segs = {i: sid for sid, i in tx.session.execute(select(Segment.id, Segment.index))}
+        sugs = [Suggestion(segment_id=segs[t], code_id="gammel", method="lexicon", score=0.9, status="pending")
+                for t in range(1, TURNS + 1)]
+        tx.session.add_all(sugs)
+        tx.session.flush()
+        sug_ids = [s.id for s in sugs]
+    stored: dict[str, list[int]] = {"anna": [], "bo": [], "cecilie": []}
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def anna():
+        for i in range(10_000):
+            if stop.is_set():
+                return
+            stored["anna"].append(apply_code(db, "lang.txt", 1 + i % 25, "gammel", user="anna",
+                                             span=(0, 1 + (i // 25) % 30)).id)
+
+    def bo():
+        for i in range(10_000):
+            if stop.is_set():
+                return
+            stored["bo"] += [r.id for r in record_consensus(db, "lang.txt", 26 + i % 25, ["gammel"], user="bo")]
+
+    def cecilie():
+        for sid in sug_ids:
+            if stop.is_set():
+                return
+            stored["cecilie"].append(accept_suggestion(db, sid, user="cecilie").id)
+
+    def run(fn):
+        try:
+            fn()
+        except BaseException as exc:  # noqa: BLE001 - reported to the test
+            errors.append(exc)
+
+    pause = _Pause(db, "UPDATE codes")
+    try:
+        threads = [threading.Thread(target=run, args=(fn,)) for fn in (anna, bo, cecilie)]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 60
+        while min(len(v) for v in stored.values()) < 3 and not errors and time.monotonic() < deadline:
+            time.sleep(0.01)
+        report = merge_codes(db, "gammel", "kapasitet", user="anna")
+        time.sleep(0.3)
+        stop.set()
+        for t in threads:
+            t.join(timeout=120)
+    finally:
+        pause.close()
+    assert pause.reached.is_set()
+    assert all(isinstance(e, WorkbenchError) and e.code == "code.retired" and "merged into 'kapasitet'" in str(e)
+               for e in errors), [repr(e) for e in errors]
+    assert list_codings(db, code="gammel", user="anna") == []
+    assert count(db, Suggestion, Suggestion.code_id == "gammel") == 0
+    ids = [i for v in stored.values() for i in v]
+    with db.session() as s:
+        assert {s.get(Coding, i).code_id for i in ids} == {"kapasitet"}
+    with db.session() as s:  # every coding made under 'gammel' was moved, and counted as moved
+        made = {int(ev.target_id) for ev in s.scalars(select(AuditEvent).where(AuditEvent.action == "code"))
+                if (ev.detail or {}).get("code") == "gammel"}
+        assert {s.get(Coding, i).code_id for i in made} == {"kapasitet"}
+    assert report.moved_codings == len(made) > 0
+    assert report.moved_suggestions == count(db, Suggestion, Suggestion.code_id == "kapasitet") == TURNS
+
+
+def test_a_code_applied_while_a_load_deletes_it_is_one_line_never_a_traceback(db, tmp_path):
+    """Anna applies 'gammel' just as a codebook load that drops it (unused, so deleted) runs: she
+    is told the code is gone (one line), never a foreign-key traceback, and the load stands.
+    Before the fix, on PostgreSQL, her insert waited for the load and then failed with an
+    IntegrityError."""
+    import threading
+
+    from workbench.errors import WorkbenchError
+
+    build(db, tmp_path)
+    smaller = tmp_path / "uten_gammel.yaml"
+    smaller.write_text(CODEBOOK.split("  gammel:")[0], encoding="utf-8")
+    errors: list[BaseException] = []
+
+    def anna():
+        pause.reached.wait(30)  # the load has deleted 'gammel' and not committed yet
+        try:
+            apply_code(db, "lang.txt", 2, "gammel", user="anna")
+        except BaseException as exc:  # noqa: BLE001 - reported to the test
+            errors.append(exc)
+
+    pause = _Pause(db, "DELETE FROM codes")
+    try:
+        t = threading.Thread(target=anna)
+        t.start()
+        report = load_codebook(db, smaller, user="anna")
+        t.join(timeout=120)
+    finally:
+        pause.close()
+    assert pause.reached.is_set() and report.deleted == ["gammel"]
+    assert len(errors) == 1 and isinstance(errors[0], WorkbenchError), repr(errors)
+    assert errors[0].code == "code.not_found" and "gammel" in str(errors[0]) and "\n" not in str(errors[0])
+    assert count(db, Coding) == 0

@@ -459,10 +459,36 @@ def test_undoing_a_consensus_whose_codings_someone_removed_since_names_them(corp
     remove_code(db, FG, 3, "styring.nettverk", user="ola", coder="konsensus")
     with pytest.raises(WorkbenchError) as exc:
         undo_last(db, user="kari")
-    assert exc.value.code == "undo.consensus_changed" and exc.value.params["who"] == "ola"
-    assert "ola has recorded another consensus" in str(exc.value) and "someone" not in str(exc.value)
-    assert "ola har registrert en ny konsensus" in norwegian(exc.value)
+    assert exc.value.code == "undo.consensus_removed" and exc.value.params["who"] == "ola"
+    assert "ola has removed the agreed code 'styring.nettverk' from turn 3" in str(exc.value)
+    assert "someone" not in str(exc.value) and "another consensus" not in str(exc.value)
+    assert "ola har fjernet den omforente koden «Nettverksstyring»" in norwegian(exc.value)
+    assert "ny konsensus" not in norwegian(exc.value)
     assert _konsensus(db) == [(3, "kontrakt.relasjonell")]  # nothing changed
+
+
+def test_undoing_a_consensus_after_a_code_merge_names_the_merge_and_who_did_it(corpus):
+    """Ola only merged a code of kari's consensus into another: the skip says so (who, which code
+    into which), never that ola recorded another consensus."""
+    from workbench.agreement import record_consensus
+    from workbench.codebook.store import merge_codes
+    from workbench.ui.messages import norwegian
+
+    db = corpus["db"]
+    record_consensus(db, FG, 3, ["kontrakt.relasjonell", "styring.nettverk"], user="kari")
+    merge_codes(db, "kontrakt.relasjonell", "kontrakt.hybrid", user="ola")
+    with pytest.raises(WorkbenchError) as exc:
+        undo_last(db, user="kari")
+    text = str(exc.value)
+    assert exc.value.code == "undo.consensus_merged" and exc.value.params["who"] == "ola"
+    assert "ola has merged the code 'kontrakt.relasjonell' into 'kontrakt.hybrid' since" in text, text
+    assert "another consensus" not in text and "\n" not in text
+    no = norwegian(exc.value)
+    assert "ola har slått sammen koden «Relasjonell kontrakt» med «Hybrid kontrakt»" in no, no
+    assert "ny konsensus" not in no and "noen andre" not in no
+    assert _konsensus(db) == [(3, "kontrakt.hybrid"), (3, "styring.nettverk")]  # nothing changed
+    with pytest.raises(NotFound):  # the step is used up: nothing older of kari's to undo
+        undo_last(db, user="kari")
 
 
 def test_record_consensus_gives_its_event_so_that_a_sessions_undo_takes_back_the_step(corpus):

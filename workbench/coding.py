@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from .access import current, requires
 from .errors import InputError, NotFound, WorkbenchError, check_limit
 from .store import AuditEvent, Code, CodebookVersion, Coding, Database, Memo, Segment, Source, Suggestion, TrainedModel, User
-from .store.db import CONSENSUS_CODER, Transaction, get_or_create_user, lock_segment
+from .store.db import CONSENSUS_CODER, Transaction, get_or_create_user, lock_codes, lock_segment
 from .codebook.store import resolve_code
 from .store.lookup import find_source, or_list
 from .store.models import utcnow
@@ -273,8 +273,26 @@ def _resolve_code(session: Session, code_id: Any, *, applicable: bool = False) -
                    code="code.not_found", code_id=text, close=[])
 
 
+def _lock_code(session: Session, code: Code) -> Code:
+    """Hold ``code`` (shared) until the transaction ends, re-read as it is now: a merge, or a
+    codebook load that retires or changes it, waits for this writer, or this writer for it
+    (:func:`~workbench.store.db.lock_codes`). Once per code and transaction. NotFound when the code
+    was deleted meanwhile (a codebook load drops a code nothing uses)."""
+    held = session.info.setdefault("shared_codes", set())
+    if code.id not in held:
+        if code.id not in lock_codes(session, [code.id]):
+            raise NotFound(f"unknown code {code.id!r}: it was deleted from the codebook just now; "
+                           "run `workbench codebook show` to list the codes", code="code.not_found",
+                           code_id=code.id, close=[])
+        held.add(code.id)
+    return code
+
+
 def _codable(session: Session, code: Code) -> None:
-    """Refuse codes that are retired or not codable (category nodes), saying what to use instead."""
+    """Refuse codes that are retired or not codable (category nodes), saying what to use instead.
+    Holds the code (:func:`_lock_code`) and checks it as it is now, so that a coding is never made
+    under a code that a concurrent merge or codebook load has just retired."""
+    _lock_code(session, code)
     if code.retired:
         merged = session.scalars(select(AuditEvent).where(
             AuditEvent.action == "merge_codes", AuditEvent.target_type == "code",
@@ -638,7 +656,8 @@ def add_memo(db: Database, text: str, *, user: str | None, coding_id: int | None
             src = find_source(session, source)
             memo.source_id, target = src.id, ("source", src.id)
         else:
-            memo.code_id = _resolve_code(session, code).id
+            # held, so that a merge running now waits and moves the memo with the code's others
+            memo.code_id = _lock_code(session, _resolve_code(session, code)).id
             target = ("code", memo.code_id)
         session.add(memo)
         session.flush()
@@ -977,7 +996,8 @@ def _origin_of(method: str) -> str:
 def _pending(session: Session, suggestion_id: Any) -> Suggestion:
     sid = _int_id(suggestion_id, "suggestion")
     # lock the row: of two coders deciding at once, the second waits and then sees the decision
-    s = session.scalar(select(Suggestion).where(Suggestion.id == sid).with_for_update())
+    s = session.scalar(select(Suggestion).where(Suggestion.id == sid).with_for_update()
+                       .execution_options(populate_existing=True))
     if s is None:
         raise NotFound(f"no suggestion with id {sid}; see the pending ones with `workbench review`",
                        code="suggestion.not_found", id=sid)
@@ -990,14 +1010,27 @@ def _pending(session: Session, suggestion_id: Any) -> Suggestion:
 
 
 def _accept(tx: Transaction, suggestion_id: Any, version_id: int | None) -> tuple[Coding, AuditEvent]:
-    s = _pending(tx.session, suggestion_id)
+    # the suggestion's code is held before the suggestion (the order a merge takes them in): a merge
+    # running now either moves the suggestion first (then it is accepted under NEW) or waits for it
+    session, sid = tx.session, _int_id(suggestion_id, "suggestion")
+    for _ in range(3):
+        code_id = session.scalar(select(Suggestion.code_id).where(Suggestion.id == sid))
+        code = session.get(Code, code_id) if code_id is not None else None
+        if code is not None:
+            try:
+                _lock_code(session, code)
+            except NotFound:
+                pass
+        s = _pending(session, suggestion_id)
+        if s.code_id == code_id:
+            break  # else moved by a merge meanwhile: hold its new code too
     seg = s.segment
     span = None
     if s.start_char is not None and s.end_char is not None:
         span = (s.start_char - seg.start_char, s.end_char - seg.start_char)
     try:
-        coding, _ = _apply(tx, seg, s.code, tx.user, span=span, memo=None, origin=_origin_of(s.method),
-                           suggestion_id=s.id, version_id=version_id)
+        coding, _ = _apply(tx, seg, session.get(Code, s.code_id), tx.user, span=span, memo=None,
+                           origin=_origin_of(s.method), suggestion_id=s.id, version_id=version_id)
     except WorkbenchError as exc:
         raise exc.retitled(f"suggestion {s.id}") from None
     if coding.suggestion_id is None:  # the coder had already applied it by hand
@@ -1325,12 +1358,7 @@ def _undo_consensus(tx: Transaction, event: AuditEvent) -> tuple[list[int], dict
     now = sorted({c for c in session.scalars(select(Coding.code_id).where(
         Coding.segment_id == int(event.target_id), Coding.coder_id == coder_id))})
     if segment is None or later or now != sorted(d.get("after") or []):
-        who = _consensus_changed_by(session, event, later[-1] if later else None)
-        raise _Skipped(WorkbenchError(
-            f"cannot undo consensus (audit event {event.id}): {who or 'someone'} has recorded another consensus on "
-            f"turn {d.get('turn')} of {d.get('source')!r} since, which stays; it is skipped ({_AGAIN})",
-            code="undo.consensus_changed", action=event.action, event=event.id, source=d.get("source"),
-            turn=d.get("turn"), who=who))
+        raise _Skipped(_consensus_changed(session, event, later[-1] if later else None, segment is None, now))
     # the step's own changes: the konsensus codings it applied and removed, audited just before it
     step = []
     for ev in session.scalars(select(AuditEvent).where(AuditEvent.user_id == event.user_id, AuditEvent.id < event.id)
@@ -1363,15 +1391,32 @@ def _undo_consensus(tx: Transaction, event: AuditEvent) -> tuple[list[int], dict
                         "undone": sorted(d.get("after") or []), "memos": memos, "codings": len(step)}
 
 
-def _consensus_changed_by(session: Session, event: AuditEvent, later: AuditEvent | None) -> str | None:
-    """Who changed the turn's consensus since ``event``: the user of the newest consensus recorded
-    on it since (``later``), else of the newest change to the turn's konsensus codings since (a
-    ``code``/``uncode`` entry of the konsensus coder there, e.g. ``uncode --coder konsensus``, or a
-    codebook merge that moved one of its codes); None when the audit trail does not say."""
-    if later is not None:
-        by = (later.detail or {}).get("by")
-        return by or session.scalar(select(User.name).where(User.id == later.user_id))
+def _consensus_changed(session: Session, event: AuditEvent, later: AuditEvent | None, gone: bool,
+                       now: list[str]) -> WorkbenchError:
+    """Why the consensus step ``event`` cannot be undone, naming what happened to the turn's agreed
+    coding since and who did it (from the audit trail):
+
+    * ``undo.consensus_changed``: ``who`` recorded another consensus on the turn (``later``);
+    * ``undo.consensus_merged``: ``who`` merged one of its codes (``old``) into another (``new``);
+    * ``undo.consensus_removed`` / ``undo.consensus_added``: ``who`` removed a konsensus coding
+      (``code_id``) of the turn by hand (``uncode --coder konsensus``), or put one back;
+    * ``undo.consensus_gone``: the turn is no longer there (its source was removed);
+    * ``undo.consensus_altered``: the turn's konsensus codings differ otherwise (``now``).
+    """
     d = event.detail or {}
+    source, turn_no = d.get("source"), d.get("turn")
+    head = f"cannot undo consensus (audit event {event.id}): "
+    turn = f"turn {turn_no} of {source!r}"
+    tail = f"; it is skipped ({_AGAIN})"
+    if later is not None:
+        who = (later.detail or {}).get("by") or session.scalar(select(User.name).where(User.id == later.user_id))
+        return WorkbenchError(f"{head}{who or 'someone'} has recorded another consensus on {turn} since, which "
+                              f"stays{tail}", code="undo.consensus_changed", who=who, action=event.action,
+                              event=event.id, source=source, turn=turn_no)
+    if gone:
+        return WorkbenchError(f"{head}{turn} is no longer in the database (its source was removed since), so there "
+                              f"is no consensus to take back{tail}", code="undo.consensus_gone",
+                              action=event.action, event=event.id, source=source, turn=turn_no)
     rows = session.execute(select(AuditEvent.action, AuditEvent.detail, User.name)
                            .join(User, AuditEvent.user_id == User.id)
                            .where(AuditEvent.id > event.id, AuditEvent.action.in_(("code", "uncode", "merge_codes")))
@@ -1381,10 +1426,28 @@ def _consensus_changed_by(session: Session, event: AuditEvent, later: AuditEvent
         e = detail or {}
         if action == "merge_codes":
             if e.get("old") in after:
-                return name
-        elif e.get("coder") == CONSENSUS_CODER and e.get("source") == d.get("source") and e.get("turn") == d.get("turn"):
-            return name
-    return None
+                old, new = e["old"], e.get("new")
+                return WorkbenchError(
+                    f"{head}{name} has merged the code {old!r} into {new!r} since, which moved the agreed coding of "
+                    f"{turn} to {new!r}; the consensus stays as it is now{tail}", code="undo.consensus_merged",
+                    who=name, old=old, new=new, old_label=_label(session, old), new_label=_label(session, new),
+                    action=event.action, event=event.id, source=source, turn=turn_no)
+        elif e.get("coder") == CONSENSUS_CODER and e.get("source") == source and e.get("turn") == turn_no:
+            code_id = e.get("code")
+            if action == "uncode":
+                return WorkbenchError(
+                    f"{head}{name} has removed the agreed code {code_id!r} from {turn} since, which stays "
+                    f"removed{tail}", code="undo.consensus_removed", who=name, code_id=code_id,
+                    label=_label(session, code_id), action=event.action, event=event.id, source=source,
+                    turn=turn_no)
+            return WorkbenchError(
+                f"{head}{name} has added the code {code_id!r} to the agreed coding of {turn} since, which "
+                f"stays{tail}", code="undo.consensus_added", who=name, code_id=code_id,
+                label=_label(session, code_id), action=event.action, event=event.id, source=source,
+                turn=turn_no)
+    return WorkbenchError(f"{head}the agreed coding of {turn} has changed since (it is now "
+                          f"{', '.join(now) or 'no code'}; the audit trail does not say by whom), and it "
+                          f"stays{tail}", code="undo.consensus_altered", now=", ".join(now) or "-", action=event.action, event=event.id, source=source, turn=turn_no)
 
 
 def _withdrawn_turn(session: Session, event: AuditEvent) -> tuple[str, Any] | None:
@@ -1441,7 +1504,10 @@ def undo_last(db: Database, *, user: str | None, since: int | None = None,
     ``undo.removed_since`` (someone removed the coding since; ``who``), ``undo.others_memos``
     (colleagues, ``authors``, wrote memos on the coding that undo would delete: it stays),
     ``undo.suggestion_changed`` / ``undo.suggestion_gone``, ``undo.consensus_changed`` (a
-    consensus recorded on the turn since stands) and ``undo.withdrawn`` (the action was on a
+    consensus recorded on the turn since stands; ``undo.consensus_merged``, ``_removed``,
+    ``_added``, ``_gone``, ``_altered`` when the turn's agreed coding changed otherwise: a code
+    merge, a konsensus coding removed or added by hand, the turn removed, see
+    :func:`_consensus_changed`) and ``undo.withdrawn`` (the action was on a
     turn whose speaker has withdrawn, ``lifecycle.forget``: nothing is put back)."""
     with db.transaction(user) as tx:
         session, me = tx.session, tx.user

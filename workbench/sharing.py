@@ -295,7 +295,7 @@ def release_quote(db: Database, source: Any, turn: Any, code: str, *, user: str 
     phase x code, and with a pilot its actor x phase x pilot x code) rests on fewer than k
     speakers, so that the dashboards hide it and the release would show that someone of that
     actor said it (:func:`_published_speakers`)."""
-    from .coding import _resolve_code, find_segment
+    from .coding import _lock_code, _resolve_code, find_segment
 
     scrubber = roster_scrubber(db)
     names = pseudonym_map(db)
@@ -303,7 +303,7 @@ def release_quote(db: Database, source: Any, turn: Any, code: str, *, user: str 
     with db.transaction(user) as tx:
         s = tx.session
         seg = find_segment(s, source, turn)
-        c = _resolve_code(s, code)
+        c = _lock_code(s, _resolve_code(s, code))  # a merge running now waits, then moves the release
         coded = s.scalar(select(func.count()).select_from(Coding).where(
             Coding.segment_id == seg.id, Coding.code_id.in_(_descendants(s, c.id))))
         if not coded:

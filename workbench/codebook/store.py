@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from ..access import requires
 from ..errors import NotFound, WorkbenchError
 from ..store import AuditEvent, Code, CodebookVersion, Coding, Database, Memo, ReleasedQuote, Suggestion
+from ..store.db import lock_codes
 from ..store.models import utcnow
 from .schema import Codebook, CodeSpec, iter_codes, read_codebook
 
@@ -168,7 +169,10 @@ def load_codebook_data(db: Database, codebook: Codebook, *, file_name: str | Non
             new_version = True
         report = LoadReport(file=file_name or codebook.name, version_id=version.id,
                             new_version=new_version, content_hash=digest, warnings=list(warnings or []))
-        existing = {c.id: c for c in s.scalars(select(Code))}
+        # hold every code until the load commits: a coder applying a code that this load retires
+        # or makes a category either commits first (the code is then in use: retired, not deleted)
+        # or waits and is refused; never a coding or suggestion on a code retired meanwhile
+        existing = lock_codes(s, None, exclusive=True)
         file_ids = {sp.id for sp in specs}
         for sp in specs:  # pre-order: a parent is flushed before its children
             values = _values(sp)
@@ -282,6 +286,9 @@ def merge_codes(db: Database, old: str, new: str, *, user: str | None = None) ->
         s = tx.session
         src = resolve_code(s, old)
         dst = resolve_code(s, new)
+        # hold both codes: a coder applying OLD now commits first and its coding is moved below, or
+        # waits and then finds OLD retired (merged into NEW); a concurrent load or merge waits too
+        lock_codes(s, [src.id, dst.id], exclusive=True)
         if dst.retired:
             raise WorkbenchError(f"code '{new}' is retired; merge into an active code")
         if not dst.codable:  # its codings could never be applied, changed or agreed on again

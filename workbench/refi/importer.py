@@ -1420,8 +1420,14 @@ class _Importer:
 
         if not self.specs:
             return
-        existing = {c.id: c for c in self.s.scalars(select(Code))}
+        from ..store.db import lock_codes
+
+        # held (shared) until the import commits: a merge or codebook load running meanwhile comes
+        # first (then a merged code's codings go to the code it was merged into) or waits for the
+        # import and moves what it stored
+        existing = lock_codes(self.s, None)
         new = self._match_codes(existing)
+        self._follow_merges(existing)
         if not new:
             return
         from ..codebook.schema import MAX_ID_LENGTH
@@ -1461,6 +1467,30 @@ class _Importer:
         self.tx.audit("load_codebook", "codebook_version", version.id,
                       {"file": self.name, "hash": version.content_hash, "new_version": True,
                        "added": self.report.codes_added, "import": True})
+
+    def _follow_merges(self, existing: dict[str, Any]) -> None:
+        """A file's code matched to a stored code that ``codebook merge`` retired stands for the code
+        it was merged into (followed through later merges): its codings and memos go there, as the
+        merge moved the ones stored before, never onto the retired code."""
+        from ..codebook.store import _was_merged
+
+        moved: dict[str, str] = {}
+        for guid, cid in list(self.code_ids.items()):
+            target, seen = cid, set()
+            while target in existing and existing[target].retired and target not in seen:
+                seen.add(target)
+                nxt = _was_merged(self.s, target)
+                if nxt is None:
+                    break
+                target = nxt
+            if target != cid and target in existing and not existing[target].retired:
+                self.code_ids[guid] = target
+                if existing[target].codable:
+                    self.uncodable.pop(guid, None)
+                moved[cid] = target
+        for old, new in sorted(moved.items()):
+            self.warn(f"{self.name}: code {old} was merged into {new} in this database; "
+                      f"its codings go on {new}")
 
     def _match_codes(self, existing: dict[str, Any]) -> list[Any]:
         """Which stored code each of the file's codes is (fills ``code_ids``, ``uncodable`` and

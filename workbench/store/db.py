@@ -466,6 +466,35 @@ def lock_segment(session: Session, segment_id: int) -> None:
     session.execute(select(Segment.id).where(Segment.id == segment_id).with_for_update(key_share=True))
 
 
+def lock_codes(session: Session, code_ids: Any = None, *, exclusive: bool = False) -> dict[str, Any]:
+    """Serialise the writers that use a code with those that change it: the codes ``code_ids``
+    (None: all codes), re-read as they are now, by id (a code deleted meanwhile is missing).
+
+    On PostgreSQL (READ COMMITTED) it locks the code rows, in id order so that two lockers never
+    deadlock: ``FOR SHARE`` for a writer that makes a coding, suggestion, consensus, memo or
+    release under a code (call it before checking that the code is current, and trust what it
+    returns), ``FOR UPDATE`` (``exclusive``) for what retires, merges or changes codes
+    (``codebook merge``, ``codebook load``). A merge then waits for the writers using its code to
+    commit and moves what they made; a writer that comes second waits for the merge and sees the
+    code retired. A no-op read on SQLite, where every write transaction holds the database's write
+    lock from its start (``BEGIN IMMEDIATE``, :func:`_sqlite_begin`)."""
+    from .models import Code
+
+    if session.get_bind().dialect.name == "sqlite":
+        if code_ids is None:
+            return {c.id: c for c in session.scalars(select(Code))}
+        rows = {cid: session.get(Code, cid) for cid in set(code_ids)}
+        return {cid: c for cid, c in rows.items() if c is not None}
+    query = select(Code).order_by(Code.id).with_for_update(read=not exclusive) \
+        .execution_options(populate_existing=True)
+    if code_ids is not None:
+        ids = sorted(set(code_ids))
+        if not ids:
+            return {}
+        query = query.where(Code.id.in_(ids))
+    return {c.id: c for c in session.scalars(query)}
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     dbapi_conn.isolation_level = None  # transactions are begun by _sqlite_begin, not by pysqlite
     cur = dbapi_conn.cursor()

@@ -38,6 +38,7 @@ from ..access import requires
 from ..errors import InputError, WorkbenchError
 from ..nlp import analyse_texts, given_lang, lemma_language, stored_text
 from ..store import Code, CodebookVersion, Coding, Database, Segment, Source, Suggestion, TrainedModel
+from ..store.db import lock_codes
 from . import embed
 from .base import CodeInfo, Suggester, code_infos, resolve_langs
 from .structure import INTERVIEWERS, codebook_exclusive, conflicts, spans_overlap
@@ -611,6 +612,11 @@ def suggest(db: Database, *, user: str | None, method: str = "all", source: Any 
     exclusive = codebook_exclusive(db)
     with db.transaction(user=user) as tx:
         s = tx.session
+        # hold the suggested codes and keep only those still current: a merge or codebook load that
+        # retired one while the texts were scored comes first (its hits are dropped) or waits for
+        # this run (and moves or withdraws what it stored)
+        hit_codes = lock_codes(s, {h.code for seg_hits in hits for h in seg_hits})
+        current = {cid for cid, c in hit_codes.items() if not c.retired and c.codable}
         seg_ids = [seg[0] for seg in segments]
         taken: set[tuple[int, str]] = set()
         reopen: dict[tuple[int, str], Suggestion] = {}
@@ -631,7 +637,7 @@ def suggest(db: Database, *, user: str | None, method: str = "all", source: Any 
         n = 0
         for (seg_id, seg_start, _, _), seg_hits in zip(segments, hits):
             for h in seg_hits:
-                if (seg_id, h.code) in taken:
+                if (seg_id, h.code) in taken or h.code not in current:
                     continue
                 span = (seg_start + h.start, seg_start + h.end) if h.start is not None else (None, None)
                 if any(conflicts(h.code, code, exclusive) and spans_overlap(span[0], span[1], a, b)

@@ -58,6 +58,21 @@ MESSAGES: dict[str, str] = {
     "undo.consensus_changed": "Konsensus på tur {turn} i «{source}» kan ikke angres: {who} har registrert en ny "
                               "konsensus der siden, og den blir stående. Den hoppes over; angre én gang til for å "
                               "angre handlingen før.",
+    "undo.consensus_merged": "Konsensus på tur {turn} i «{source}» kan ikke angres: {who} har slått sammen koden "
+                             "«{old_label}» med «{new_label}» siden, så den omforente kodingen der står nå under "
+                             "«{new_label}». Den blir stående og hoppes over; angre én gang til for å angre "
+                             "handlingen før.",
+    "undo.consensus_removed": "Konsensus på tur {turn} i «{source}» kan ikke angres: {who} har fjernet den omforente "
+                              "koden «{label}» der siden, og den forblir fjernet. Den hoppes over; angre én gang til "
+                              "for å angre handlingen før.",
+    "undo.consensus_added": "Konsensus på tur {turn} i «{source}» kan ikke angres: {who} har lagt koden «{label}» til "
+                            "den omforente kodingen der siden, og den blir stående. Den hoppes over; angre én gang "
+                            "til for å angre handlingen før.",
+    "undo.consensus_gone": "Konsensus på tur {turn} i «{source}» kan ikke angres: turen finnes ikke lenger (kilden er "
+                           "fjernet). Den hoppes over; angre én gang til for å angre handlingen før.",
+    "undo.consensus_altered": "Konsensus på tur {turn} i «{source}» kan ikke angres: den omforente kodingen der er "
+                              "endret siden (nå: {now}), og endringen blir stående. Den hoppes over; angre én gang "
+                              "til for å angre handlingen før.",
     "undo.withdrawn": "Kan ikke angre: tur {turn} i «{source}» er trukket (deltakeren har trukket tilbake samtykket), "
                       "så kodingen settes ikke tilbake. Angre én gang til for å angre handlingen før.",
     # search, agreement, media
