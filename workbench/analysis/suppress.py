@@ -232,6 +232,9 @@ def display_counts(df: pd.DataFrame, k: int = DEFAULT_K) -> pd.DataFrame:
 # ------------------------------------------------------------------ the published tables, jointly
 
 _TOL = 1e-7
+_LEVERAGE = 1e-3  # hiding a row of leverage below 1 - this keeps the row space (Sherman-Morrison)
+_DEPENDENT = 1e-8  # above 1 - this it shrinks it by one direction; in between: a fresh SVD
+_REFRESH = 100  # rank-one updates of (K'K)+ before a fresh SVD, against rounding
 
 
 def protect_published(tables: dict[tuple[tuple[str, ...], tuple[str, ...]], pd.DataFrame], k: int = DEFAULT_K,
@@ -257,6 +260,13 @@ def protect_published(tables: dict[tuple[tuple[str, ...], tuple[str, ...]], pd.D
        cells (row, column and table totals, other tables, parent = sum of children) is found with
        the null space of the shown cells; for each, the smallest shown non-zero cell of the
        combination (one in the same table first) is hidden too, and again until none is left.
+       The combination is the least-norm one, f K+ = f (K'K)+ K' with K the shown cells (and the
+       parent sums); (K'K)+ comes from one SVD, then follows each hidden cell by a rank-one
+       update (Sherman-Morrison while the row space stays; a projection when it loses one
+       direction, which also drops the cells no longer found), with a fresh SVD after
+       ``_REFRESH`` updates or when a leverage is too close to call. The same cells are hidden
+       as with an SVD every round (tests/test_suppress.py), in a few SVDs instead of one per
+       complement (a million codings: about 50 s of CPU instead of 706 s).
     3. Recovery by counts never being negative: a hidden cell whose value is the only one the
        shown numbers allow (e.g. two hidden zeros whose line adds up to 0) is found by linear
        programming (the lowest and highest value it can take, parents at least each child and,
@@ -278,6 +288,7 @@ def protect_published(tables: dict[tuple[tuple[str, ...], tuple[str, ...]], pd.D
 
 
 def _protect_published(tables, k, *, cube, exclude_column):
+    from scipy import sparse
     from scipy.optimize import linprog
 
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
@@ -379,6 +390,7 @@ def _protect_published(tables, k, *, cube, exclude_column):
                 if truth.get((c, g), 0.0) <= sum(truth.get((kid, g), 0.0) for kid in kids):
                     ub.append(row)  # nor more than its children together (here it does not)
         struct = np.array(eq).reshape(-1, n)
+        Fs = sparse.csr_matrix(F)
         upper = np.array(ub).reshape(-1, n)
         local = np.array(fids)
         vals = value[local]
@@ -414,26 +426,40 @@ def _protect_published(tables, k, *, cube, exclude_column):
             return res if res.status == 0 else None
 
         while True:
-            # step 2: exact recovery by linear combination
+            # step 2: exact recovery by linear combination. One SVD of K = [struct; shown cells]
+            # gives the row space and G+ = (K'K)+; hiding a shown cell a then changes G+ by a
+            # rank-one update: Sherman-Morrison while a lies in the span of the other rows (its
+            # leverage a'G+a is below 1: the row space, and so which cells are found, stays), a
+            # projection when the row space loses one direction. After _REFRESH updates, or when a
+            # leverage is too close to 1 to call, the SVD is made afresh.
+            fresh = True
             while True:
                 shown_rows = np.flatnonzero(~hidden[local] | known[local])
                 test = np.flatnonzero(hidden[local] & sensitive[local] & ~known[local])
                 if not len(test):
                     break
-                K = np.vstack([struct, F[shown_rows]])
-                if len(K):  # (the full V is needed for the null space; U only as far as the rank)
-                    u, sv, vt = np.linalg.svd(K, full_matrices=K.shape[0] < K.shape[1])
-                    rank = int((sv > _TOL * max(1.0, sv[0])).sum())
-                else:
-                    u, sv, vt, rank = np.zeros((0, 0)), np.zeros(0), np.eye(n), 0
-                null = vt[rank:].T
-                found = test[np.abs(F[test] @ null).max(axis=1, initial=0.0) < 1e-6]
-                if not len(found):
-                    break
-                # each found cell as a combination of the rows of K (least norm): which shown cells it uses
-                lam = ((F[found] @ vt[:rank].T) / sv[:rank]) @ u[:, :rank].T
-                added = False
-                for r, coef in zip(found, lam[:, len(struct):]):
+                if fresh:
+                    K = np.vstack([struct, F[shown_rows]])
+                    if len(K):  # the thin SVD: the row space is spanned by vt[:rank]
+                        _, sv, vt = np.linalg.svd(K, full_matrices=False)
+                        rank = int((sv > _TOL * max(1.0, sv[0])).sum())
+                    else:
+                        sv, vt, rank = np.zeros(0), np.zeros((0, n)), 0
+                    # a cell is a combination of shown cells when it has nothing outside their row
+                    # space; the 2-norm bound sqrt(null dim) * 1e-6 holds whenever every coordinate
+                    # in an orthonormal basis of the null space is below 1e-6 (so nothing is missed)
+                    basis = vt[:rank]
+                    outside = F[test] - (F[test] @ basis.T) @ basis
+                    found = test[np.linalg.norm(outside, axis=1) < 1e-6 * np.sqrt(max(1, n - rank))]
+                    if not len(found):
+                        break
+                    gplus = (basis.T / sv[:rank] ** 2) @ basis  # (K'K)+
+                    updates, fresh = 0, False
+                # each found cell as a combination of the rows of K (least norm, f K+ = f G+ K'):
+                # which shown cells it uses
+                lam = Fs[shown_rows] @ (gplus @ F[found].T)
+                added = []
+                for r, coef in zip(found, lam.T):
                     used = [int(shown_rows[j]) for j in np.flatnonzero(np.abs(coef) > 1e-6)]
                     if added and any(hidden[local[j]] and not known[local[j]] for j in used):
                         continue  # its way in is already cut this round: look again next round
@@ -444,8 +470,29 @@ def _protect_published(tables, k, *, cube, exclude_column):
                     pick = best(cand, r)
                     if pick is not None and not hidden[local[pick]]:
                         hidden[local[pick]] = True
-                        added = True
+                        added.append(pick)
                 if not added:
+                    break
+                for j in added:  # the hidden cells leave K
+                    if known[local[j]]:
+                        continue  # (pinned: still a row of K)
+                    g = gplus @ F[j]  # = K+ e_j
+                    left = 1.0 - float(F[j] @ g)  # 1 - leverage: 0 when no other row can make F[j]
+                    if updates >= _REFRESH or _DEPENDENT <= left < _LEVERAGE:
+                        fresh = True  # enough rounding, or too close to call: a fresh SVD
+                        break
+                    updates += 1
+                    if left >= _LEVERAGE:  # the row space stays: Sherman-Morrison
+                        gplus += np.outer(g, g) / left
+                        continue
+                    # the row space loses the direction g (orthogonal to every other row):
+                    # (K'K)+ becomes Q G+ Q with Q the projection off g, and a found cell stays
+                    # found when it has no part along g (kept when in doubt)
+                    d = g / np.linalg.norm(g)
+                    hd = gplus @ d
+                    gplus += np.outer(d, d) * float(d @ hd) - np.outer(d, hd) - np.outer(hd, d)
+                    found = found[np.abs(F[found] @ d) < 1e-6]
+                if not fresh and not len(found):
                     break
             # step 3: values pinned by counts never being negative
             shown_rows = np.flatnonzero(~hidden[local] | known[local])
