@@ -46,6 +46,7 @@ def sample_texts() -> list[str]:
     from workbench.ingest import READERS, read_file
 
     return [t.text for p in sorted(SAMPLE.iterdir()) if p.suffix.lstrip(".") in READERS
+            and p.suffix != ".csv"  # the sample's tables are its manifest, roster and codings
             for t in read_file(p).turns]
 
 

@@ -33,6 +33,11 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None, p
            strict_roster: bool) -> None:
     """Ingest transcripts, notes and documents (files or folders).
 
+    Formats: .docx, .odt, .pdf, .txt, .md, .vtt, .srt, Whisper-family .json (Whisper, NB-Whisper,
+    WhisperX, whisper.cpp, faster-whisper) and turn tables (.csv, .xlsx with speaker and text
+    columns). In a folder, a .csv, .xlsx or .json is read when it is such a transcript or a manifest
+    row names it; manifest*.csv and participants*.csv are its metadata.
+
     Exits 0 when every file went in (or was already there, or is a copy of a stored one), 1 when any
     file or table row failed or a changed file was not read in again (remove-source it first), 130
     when stopped with Ctrl-C (the files stored until then are kept).

@@ -27,7 +27,8 @@ from .chars import BIDI_CONTROLS, BIDI_NAMES, clean_text, counting_bidi
 from .manifest import (NOTES_KINDS, FileRef, TableRow, align_spellings, describe, manifest_rows, missing_files,
                        nfc, participant_rows)
 from .model import Parsed, Turn
-from .readers import docx as _docx, odt as _odt, pdf as _pdf, plaintext as _plaintext, srt as _srt, vtt as _vtt
+from .readers import docx as _docx, jsonfile as _json, odt as _odt, pdf as _pdf, plaintext as _plaintext, srt as _srt
+from .readers import tablefile as _table, vtt as _vtt
 
 __all__ = ["READERS", "IngestInterrupted", "IngestReport", "Limits", "Parsed", "Turn", "ingest_paths",
            "list_sources", "list_turns", "read_file", "build_canonical", "word_count", "analyse_turns",
@@ -42,9 +43,21 @@ READERS: dict[str, Callable[..., Parsed]] = {
     "markdown": _plaintext.read,
     "pdf": _pdf.read,
     "odt": _odt.read,
+    "json": _json.read,      # Whisper, WhisperX, whisper.cpp, faster-whisper, transformers
+    "csv": _table.read,      # turn tables
+    "xlsx": _table.read,
 }
 
 TABLE_EXTENSIONS = {"csv", "xlsx", "xls", "json", "jsonl", "yaml", "yml", "py"}  # manifests, codings, scripts
+# In a folder, a file of these types is a transcript only when its content says so (``SNIFFERS``) or
+# a manifest or participants row names it; its other tables (codings, exports, settings) are left
+# alone. Files named manifest*/participants* (.csv, .xlsx) are metadata tables, never transcripts.
+SNIFFERS: dict[str, Callable[[Path], bool]] = {
+    "json": _json.looks_like_transcript,
+    "csv": _table.looks_like_transcript,
+    "xlsx": _table.looks_like_transcript,
+}
+METADATA_STEMS = ("manifest", "participants")
 SKIP_IN_FOLDERS = re.compile(r"^(readme|license|changelog)(\.\w+)?$", re.I)
 _WORD = re.compile(r"\w+")
 
@@ -261,15 +274,18 @@ def _folder_tables(folder: Path, stem: str, report: IngestReport) -> list[Path]:
     return sorted(found, key=lambda p: (p.stem.lower() != stem, p.name))
 
 
-def _walk(folder: Path, report: IngestReport) -> list[tuple[Path, bool]]:
-    """The readable files under ``folder`` as (path, is a link), hidden and ``~$`` files left out.
+def _walk(folder: Path, report: IngestReport) -> list[tuple[Path, bool, bool]]:
+    """The readable files under ``folder`` as (path, is a link, optional), hidden and ``~$`` files
+    left out. ``optional``: a table or JSON file that does not look like a transcript (``SNIFFERS``),
+    read only when a manifest or participants row names it; manifest*/participants* tables are
+    not listed at all.
 
     Symbolic links are never followed out of the folder: a link whose target lies outside it, does
     not exist or is a loop of links is skipped with a warning naming it and saying which. A link to
     a file inside the folder is read like the file (once); a link to a folder inside it is not
     descended (that folder is walked where it is)."""
     root = folder.resolve()
-    out: list[tuple[Path, bool]] = []
+    out: list[tuple[Path, bool, bool]] = []
     supported = ", ".join("." + e for e in sorted(READERS))
 
     def visit(d: Path) -> None:
@@ -299,8 +315,10 @@ def _walk(folder: Path, report: IngestReport) -> list[tuple[Path, bool]]:
             ext = p.suffix.lower().lstrip(".")
             if SKIP_IN_FOLDERS.match(p.name):
                 continue
+            if ext in SNIFFERS and p.name.lower().startswith(METADATA_STEMS):
+                continue  # manifest.csv, participants.xlsx ...: read as metadata, never as a transcript
             if ext in READERS:
-                out.append((p, link))
+                out.append((p, link, ext in SNIFFERS and not SNIFFERS[ext](p)))
             elif ext not in TABLE_EXTENSIONS and ext not in MEDIA_EXTENSIONS:  # recordings: referenced
                 report.warnings.append(f"{rel}: skipped, unknown file type .{ext}; supported: {supported}")
 
@@ -316,7 +334,8 @@ def _collect(paths: Iterable[Path | str], report: IngestReport) -> tuple[list[Fi
         if p.is_dir():
             folders.append(p)
             base = Path(os.path.abspath(p)).name
-            found += [(FileRef(f, nfc(f.relative_to(p).as_posix()), nfc(base)), link) for f, link in _walk(p, report)]
+            found += [(FileRef(f, nfc(f.relative_to(p).as_posix()), nfc(base), optional=optional), link)
+                      for f, link, optional in _walk(p, report)]
         elif p.is_file():
             found.append((FileRef(p, nfc(p.name), nfc(Path(os.path.abspath(p)).parent.name)), False))
             folders.append(p.parent)
@@ -899,6 +918,7 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
             table_errors += errors
         respelt = align_spellings(meta_rows + people_rows, spellings)  # before rows are merged
         table_errors += describe(refs, meta_rows, people_rows)
+        refs = [r for r in refs if not r.optional or r.named]  # a folder's other tables stay out
         if table_errors:
             report.errors += table_errors
             report.stopped = True

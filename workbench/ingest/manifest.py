@@ -422,6 +422,7 @@ class FileRef:
     described: bool = False  # a manifest row names it
     people: dict[str, Participant] = field(default_factory=dict)
     in_roster: bool = False  # a participants row names it (not only '*' rows)
+    optional: bool = False  # a folder's table or JSON file that does not look like a transcript
 
     @property
     def bare(self) -> str:
