@@ -119,7 +119,8 @@ def test_the_overview_says_nothing_coded_has_an_actor_or_phase_and_how_to_add_th
     at = open_page(OVERSIKT)
     note = _text(at)
     assert "Ingen av de kodede segmentene har aktør eller fase ennå" in note
-    assert "manifest.csv" in note and "participants.csv" in note and "workbench remove-source" in note
+    assert "manifest.csv" in note and "participants.csv" in note and "workbench source set" in note
+    assert "remove-source" not in note  # the codings are kept: metadata is given after ingest (ingest.metadata)
     assert CODED in _text(at) + "\n".join(d.value.to_string() for d in at.dataframe)  # the quote behind the cell
 
 

@@ -255,6 +255,10 @@ CALLS = {
     "workbench.coding.code_hit": lambda db, tmp, u, m, p: m(db, SOURCE, 2, "kapasitet", 0, 3, user=u),
     "workbench.coding.undo_last": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.ingest.media.source_media": lambda db, tmp, u, m, p: m(db, SOURCE, user=u),
+    # the values stored already: allowed roles change nothing the later calls rely on
+    "workbench.ingest.metadata.set_source": lambda db, tmp, u, m, p: m(db, SOURCE, county="Finnmark", user=u),
+    "workbench.ingest.metadata.set_speaker": lambda db, tmp, u, m, p: m(db, SOURCE, "Sigrid Aune",
+                                                                         organisation="Gamvik kommune", user=u),
     "workbench.lifecycle.forget": lambda db, tmp, u, m, p: m(db, "Forsker 1", user=u),
     "workbench.lifecycle.anonymise": lambda db, tmp, u, m, p: m(db, permanent=True, user=u),
     "workbench.lifecycle.retention": lambda db, tmp, u, m, p: m(db, user=u),

@@ -127,9 +127,27 @@ def pseudonymise(frame: pd.DataFrame, db: Database, column: str = "speaker") -> 
 _SCRUBBERS: dict[tuple, Any] = {}
 
 
+#: An internal row of ``settings`` (not a setting: ``SETTINGS`` does not list it) counting the
+#: changes of speaker rows in place (``ingest.metadata``: a name, actor, organisation or pilot
+#: given after ingest), so that every process's cached scrubber knows the roster changed.
+ROSTER_REVISION = "_roster_revision"
+
+
+def bump_roster_revision(session) -> None:
+    """Inside a transaction that changed speaker rows in place: tell every process's
+    :func:`roster_scrubber` cache (one small row; inserts and deletes are seen without it)."""
+    row = session.get(Setting, ROSTER_REVISION)
+    if row is None:
+        session.add(Setting(key=ROSTER_REVISION, value=1))
+    else:
+        row.value = int(row.value or 0) + 1
+
+
 def roster_scrubber(db: Database):
     """A ``privacy.Scrubber`` for every speaker of the database, and every speaker of a removed
-    source (``removed_speakers``), cached until the roster changes."""
+    source (``removed_speakers``), cached until the roster changes: rows added or deleted, or
+    changed in place (:data:`ROSTER_REVISION`: a name given after ingest, in this process or
+    another, is scrubbed from the next call on)."""
     from .privacy import Scrubber
 
     from .store import RemovedSpeaker
@@ -138,7 +156,8 @@ def roster_scrubber(db: Database):
         stamp = s.execute(select(func.count(), func.max(Speaker.id))
                           .select_from(Speaker)).one()
         gone = s.execute(select(func.count(), func.max(RemovedSpeaker.id)).select_from(RemovedSpeaker)).one()
-        key = (db.url, tuple(stamp), tuple(gone))
+        revision = s.scalar(select(Setting.value).where(Setting.key == ROSTER_REVISION))
+        key = (db.url, tuple(stamp), tuple(gone), revision)
         if key in _SCRUBBERS:
             return _SCRUBBERS[key]
         rows = [dict(label=label, actor=actor, organisation=org, pilot=pilot, name=name)

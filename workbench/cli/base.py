@@ -38,6 +38,10 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None, p
     columns). In a folder, a .csv, .xlsx or .json is read when it is such a transcript or a manifest
     row names it; manifest*.csv and participants*.csv are its metadata.
 
+    A file already stored unchanged whose manifest or participants rows now differ gets their
+    values (one "Oppdatert:" line each; its text, turns and codings stay; an empty cell keeps the
+    stored value).
+
     Exits 0 when every file went in (or was already there, or is a copy of a stored one), 1 when any
     file or table row failed or a changed file was not read in again (remove-source it first), 130
     when stopped with Ctrl-C (the files stored until then are kept).
@@ -54,6 +58,8 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None, p
         ctx.exit(EXIT_INTERRUPTED)
     for line in report.warnings:
         click.echo(f"Advarsel: {line}", err=True)
+    for line in report.updated:
+        click.echo(f"Oppdatert: {line}")
     for line in report.duplicates:
         click.echo(f"Hoppet over: {line}", err=True)
     for line in report.changed:
@@ -162,4 +168,65 @@ def media(ctx: click.Context, source: str, path: Path | None, clear: bool) -> No
         click.echo(f"{rec['source']}: {rec['path']} ({rec['type']}){missing}")
 
 
-COMMANDS = [init, ingest, sources, turns, demo, media]
+_SOURCE_FIELDS = "kind, phase, pilot, county, date, language, delete_by"
+
+
+@click.group()
+def source() -> None:
+    """Change a stored source's metadata (manifest fields) or a speaker's roster fields, keeping its
+    text, turns and codings. (Re-ingesting the unchanged file with a corrected manifest.csv or
+    participants.csv does the same for a whole folder.)"""
+
+
+def _print_update(update) -> None:
+    for line in update.warnings:
+        click.echo(f"Advarsel: {line}", err=True)
+    click.echo(f"Oppdatert: {update.line()}" if update.changed else f"{update.file}: ingen endring.")
+
+
+@source.command(name="set")
+@click.argument("source_ref", metavar="SOURCE")
+@click.option("--kind", help="fokusgruppe, intervju, dialogkonferanse, observasjon or dokument.")
+@click.option("--phase", help='The phase, e.g. "fase 1" (Fase 1, fase1 and 1 are fase 1).')
+@click.option("--pilot", help="The pilot.")
+@click.option("--county", help="The county (fylke).")
+@click.option("--date", help="The date (2024-03-12, 12.03.2024, 2024-03, 2024).")
+@click.option("--language", help="nb, nn or nb+nn (the turns' lemmas are made again on next use).")
+@click.option("--delete-by", "delete_by", help="The date by which the source is deleted or anonymised.")
+@click.option("--clear", "clear", multiple=True, metavar="FIELD",
+              help=f"Empty a field ({_SOURCE_FIELDS}); may be given several times.")
+@click.option("--json", "as_json", is_flag=True, help="Print what changed as JSON.")
+@click.pass_context
+def source_set(ctx: click.Context, source_ref: str, kind, phase, pilot, county, date, language, delete_by,
+               clear: tuple[str, ...], as_json: bool) -> None:
+    """Set the manifest fields of SOURCE (id or file name); the values not given are kept."""
+    from ..ingest.metadata import set_source
+
+    update = set_source(open_db(ctx), source_ref, kind=kind, phase=phase, pilot=pilot, county=county, date=date,
+                        language=language, delete_by=delete_by, clear=clear, user=acting_user(ctx))
+    echo_json(update.to_dict()) if as_json else _print_update(update)
+
+
+@source.command(name="speaker")
+@click.argument("source_ref", metavar="SOURCE")
+@click.argument("label")
+@click.option("--actor", help="The actor the speaker represents (e.g. ordfører, prosjektleder, forsker).")
+@click.option("--organisation", help="The speaker's organisation.")
+@click.option("--pilot", help="The speaker's pilot (else the source's).")
+@click.option("--name", help="The person's real name, when the label is not one (scrubbed from quotes).")
+@click.option("--clear", "clear", multiple=True, metavar="FIELD",
+              help="Empty a field (actor, organisation, pilot, name); may be given several times.")
+@click.option("--json", "as_json", is_flag=True, help="Print what changed as JSON.")
+@click.pass_context
+def source_speaker(ctx: click.Context, source_ref: str, label: str, actor, organisation, pilot, name,
+                   clear: tuple[str, ...], as_json: bool) -> None:
+    """Set the roster fields of the speaker LABEL (as written in the file) of SOURCE, as a
+    participants.csv row would; the pseudonym follows a new actor."""
+    from ..ingest.metadata import set_speaker
+
+    update = set_speaker(open_db(ctx), source_ref, label, actor=actor, organisation=organisation, pilot=pilot,
+                         name=name, clear=clear, user=acting_user(ctx))
+    echo_json(update.to_dict()) if as_json else _print_update(update)
+
+
+COMMANDS = [init, ingest, sources, turns, demo, media, source]

@@ -23,6 +23,7 @@ from ..privacy import label_warning
 from ..access import requires
 from .limits import Limits, check_file
 from .media import MEDIA_EXTENSIONS, resolve as _resolve_media
+from .metadata import _update_from_tables
 from .chars import BIDI_CONTROLS, BIDI_NAMES, clean_text, counting_bidi
 from .manifest import (NOTES_KINDS, FileRef, TableRow, align_spellings, describe, manifest_rows, missing_files,
                        nfc, participant_rows)
@@ -83,6 +84,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)  # another name, bytes already stored: skipped
     changed: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)  # unchanged files whose metadata the tables changed: a line each
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     words: int = 0
@@ -99,7 +101,8 @@ class IngestReport:
     def summary(self) -> str:
         rate = f", {self.words / self.seconds:,.0f} ord/s".replace(",", " ") if self.seconds > 0 and self.words else ""
         copies = f"{len(self.duplicates)} hoppet over (samme innhold som en lagret fil), " if self.duplicates else ""
-        line = (f"{len(self.added)} lagt til, {len(self.unchanged)} uendret, {copies}{len(self.changed)} endret "
+        updated = f"{len(self.updated)} oppdatert (metadata), " if self.updated else ""
+        line = (f"{len(self.added)} lagt til, {len(self.unchanged)} uendret, {updated}{copies}{len(self.changed)} endret "
                 f"(ikke lest inn på nytt), {len(self.errors)} feil; {self.turns} segmenter, "
                 f"{self.words} ord på {self.seconds:.2f} s{rate}")
         if self.interrupted is not None:
@@ -862,6 +865,9 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
     folder given (``fase1/intervju.docx``). Symbolic links out of a folder are skipped. Of files
     with the same bytes one is stored, the others reported in ``duplicates`` (``_copies_last``
     says which); a changed file is not stored over the stored version (``changed``; ``failed``).
+    An unchanged file whose manifest or participants rows differ from its stored metadata gets
+    their values (``ingest.metadata._update_from_tables``: one transaction, one line in ``updated``;
+    a value the tables leave empty keeps the stored one; text, turns and codings stay).
     ``strict_roster``: a speaker label not in the file's roster is an error for that file.
     ``limits``: size limits (default ``Limits.from_env()``). Ctrl-C raises ``IngestInterrupted``
     (a ``KeyboardInterrupt``) carrying the report; the files stored before it stay stored.
@@ -1033,6 +1039,23 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
                 if unlisted and unchanged:
                     report.warnings.append(unlisted)
                 if unchanged:
+                    # the tables may describe it differently now: its metadata follows them (text, turns
+                    # and codings stay); one transaction (ingest.metadata)
+                    if ref.described or ref.people:
+                        try:
+                            update = _update_from_tables(db, name, data_meta, people, ref.path, user=user)
+                        except WorkbenchError as exc:
+                            report.errors.append(f"{name}: metadata not updated: {exc}")
+                            continue
+                        except Exception as exc:  # database constraint or connection trouble: this file only
+                            report.errors.append(f"{name}: metadata not updated ({type(exc).__name__}: "
+                                                 f"{str(exc).splitlines()[0]})")
+                            continue
+                        if update is not None:
+                            report.warnings.extend(update.warnings)
+                            if update.changed:
+                                report.updated.append(update.line())
+                                continue
                     report.unchanged.append(name)
                     continue
                 if same is not None:  # another name, the same bytes: stored once (no double counts)

@@ -1,0 +1,299 @@
+"""A stored source's metadata after ingest (workbench.ingest.metadata): re-ingesting an unchanged
+file with a corrected manifest.csv / participants.csv, and ``workbench source set`` / ``source
+speaker``. Codings, text and turns stay; pseudonyms, released quotes, the dashboards and the
+scrubber follow. All names are fictional."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from workbench.cli import cli
+from workbench.codebook import load_codebook
+from workbench.coding import apply_code, list_codings
+from workbench.errors import InputError, NotFound, PermissionDenied
+from workbench.ingest import ingest_paths, list_sources, list_turns
+from workbench.ingest.metadata import set_source, set_speaker
+from workbench.sharing import release_quote, released_quotes, roster_scrubber
+from workbench.store.models import AuditEvent, Source, Speaker
+from workbench.users import add_user
+
+TEXT = ("Intervjuer: Hva har avtalen betydd for dere?\n\n"
+        "Kari: Mye. Tilliten til staten har økt.\n\n"
+        "Intervjuer: Og samarbeidet med fylket?\n\n"
+        "Kari: Vi mangler folk, men vi snakker sammen oftere nå.\n")
+CODEBOOK = """\
+name: metadata
+title: Kodebok for metadatatesten
+language: nb
+codes:
+  tillit:
+    label: Tillit
+    definition: Tillit mellom partene.
+  kapasitet:
+    label: Kapasitet
+    definition: Mangel på folk.
+"""
+MANIFEST = "file,kind,phase,pilot,county,date,language\nintervju.txt,intervju,Fase 1,Pilot A,,12.03.2024,nb\n"
+ROSTER = ("file,speaker,actor,organisation,pilot\n"
+          "intervju.txt,Intervjuer,forsker,Forskningsinstituttet,\n"
+          "intervju.txt,Kari,ordfører,Fjellvik kommune,\n")
+
+
+@pytest.fixture
+def coded(db, tmp_path):
+    """intervju.txt ingested without manifest and roster, coded twice (the codings must survive)."""
+    folder = tmp_path / "korpus"
+    folder.mkdir()
+    (folder / "intervju.txt").write_text(TEXT, encoding="utf-8")
+    (tmp_path / "kodebok.yaml").write_text(CODEBOOK, encoding="utf-8")
+    assert ingest_paths(db, [folder], user="forsker1").added == ["intervju.txt"]
+    load_codebook(db, tmp_path / "kodebok.yaml", user="forsker1")
+    apply_code(db, "intervju.txt", 2, "tillit", user="forsker1")
+    apply_code(db, "intervju.txt", 4, "kapasitet", user="forsker1", span=(0, 15))
+    return folder
+
+
+def _source(db) -> dict:
+    return next(r for r in list_sources(db) if r["file"] == "intervju.txt")
+
+
+def _snapshot(db) -> tuple:
+    """What must never change by a metadata update: text, turns, codings."""
+    turns = [(t["index"], t["speaker"], t["start_char"], t["end_char"], t["text"]) for t in list_turns(db, "intervju.txt")]
+    codings = sorted((c.turn, c.code, c.start, c.end, c.text) for c in list_codings(db))
+    with db.session() as s:
+        text = s.scalar(select(Source.canonical_text))
+    return turns, codings, text
+
+
+def _pseudonyms(db) -> dict[str, str]:
+    with db.session() as s:
+        return {sp.label: sp.pseudonym.label for sp in s.scalars(select(Speaker)) if sp.pseudonym is not None}
+
+
+def test_reingest_with_tables_updates_metadata_and_keeps_codings(db, coded):
+    before = _snapshot(db)
+    assert _source(db)["phase"] is None
+    (coded / "manifest.csv").write_text(MANIFEST, encoding="utf-8")
+    (coded / "participants.csv").write_text(ROSTER, encoding="utf-8")
+    report = ingest_paths(db, [coded], user="forsker1")
+    assert report.errors == [] and report.added == [] and report.unchanged == [] and not report.failed
+    assert report.updated == [
+        "intervju.txt: type (ingen) → intervju, fase (ingen) → fase 1, pilot (ingen) → Pilot A, "
+        "dato (ingen) → 2024-03-12, språk (ingen) → nb; taleren Intervjuer: aktør (ingen) → forsker, "
+        "organisasjon (ingen) → Forskningsinstituttet (pseudonym Deltaker 1 → Forsker 1); taleren Kari: aktør "
+        "(ingen) → ordfører, organisasjon (ingen) → Fjellvik kommune (pseudonym Deltaker 2 → Ordfører 1)"]
+    assert "0 lagt til, 0 uendret, 1 oppdatert (metadata), " in report.summary()
+    src = _source(db)
+    assert (src["kind"], src["phase"], src["pilot"], src["date"], src["language"]) == \
+        ("intervju", "fase 1", "Pilot A", "2024-03-12", "nb")
+    assert {s["label"]: s["actor"] for s in src["speakers"]} == {"Intervjuer": "forsker", "Kari": "ordfører"}
+    assert _snapshot(db) == before  # text, turns and codings untouched
+    assert _pseudonyms(db) == {"Intervjuer": "Forsker 1", "Kari": "Ordfører 1"}
+    with db.session() as s:
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "set_metadata")).one()
+        assert event.detail["via"] == "ingest" and event.user.name == "forsker1"
+        assert event.detail["source"]["phase"] == {"before": None, "after": "fase 1"}
+        assert event.detail["speakers"]["Kari"]["actor"] == {"before": None, "after": "ordfører"}
+    # the same tables again: nothing to do, the file is unchanged
+    again = ingest_paths(db, [coded], user="forsker1")
+    assert again.updated == [] and again.unchanged == ["intervju.txt"]
+
+
+def test_the_dashboards_follow_the_new_actor_and_phase(db, coded):
+    from workbench.analysis import theme_matrix
+
+    old = theme_matrix(db, by=("actor", "phase"), exclude_actors=["forsker"])
+    assert set(old["phase"].astype(object).where(old["phase"].notna(), None)) <= {None, "(ukjent)"}
+    version = db.data_version()
+    (coded / "manifest.csv").write_text(MANIFEST, encoding="utf-8")
+    (coded / "participants.csv").write_text(ROSTER, encoding="utf-8")
+    ingest_paths(db, [coded], user="forsker1")
+    assert db.data_version() != version  # the app's and the published tables' caches are keyed on it
+    new = theme_matrix(db, by=("actor", "phase"), exclude_actors=["forsker"])
+    assert {(r.actor, r.phase, r.code) for r in new.itertuples()} >= {("ordfører", "fase 1", "tillit"),
+                                                                      ("ordfører", "fase 1", "kapasitet")}
+
+
+def test_absent_values_keep_the_stored_ones(db, coded):
+    (coded / "manifest.csv").write_text(MANIFEST, encoding="utf-8")
+    ingest_paths(db, [coded], user="forsker1")
+    # a later manifest without the pilot column and with an empty date: only the phase changes
+    (coded / "manifest.csv").write_text("file,kind,phase,date\nintervju.txt,intervju,fase 2,\n", encoding="utf-8")
+    report = ingest_paths(db, [coded], user="forsker1")
+    assert report.updated == ["intervju.txt: fase fase 1 → fase 2"]
+    src = _source(db)
+    assert (src["phase"], src["pilot"], src["date"]) == ("fase 2", "Pilot A", "2024-03-12")
+
+
+def test_an_invalid_value_is_the_first_ingest_error_and_changes_nothing(db, coded):
+    (coded / "manifest.csv").write_text(MANIFEST, encoding="utf-8")
+    ingest_paths(db, [coded], user="forsker1")
+    stored = _source(db)
+    events = _events(db)
+    (coded / "manifest.csv").write_text("file,kind,phase,date\nintervju.txt,intervjuu,fase 2,31.02.2024\n",
+                                        encoding="utf-8")
+    report = ingest_paths(db, [coded], user="forsker1")
+    assert report.failed and report.stopped and report.updated == []
+    assert any("manifest.csv: row 2 (intervju.txt): kind 'intervjuu' is not allowed" in e for e in report.errors)
+    assert any("date '31.02.2024' cannot be read" in e for e in report.errors)
+    assert all("\n" not in e for e in report.errors)
+    assert _source(db) == stored and _events(db) == events
+
+
+def _events(db) -> int:
+    with db.session() as s:
+        return s.scalar(select(func.count()).select_from(AuditEvent))
+
+
+def test_a_new_organisation_keeps_the_pseudonym_a_new_actor_gets_its_own(db, coded):
+    (coded / "participants.csv").write_text("file,speaker,actor\nintervju.txt,Kari,prosjektleder\n",
+                                            encoding="utf-8")
+    ingest_paths(db, [coded], user="forsker1")
+    assert _pseudonyms(db)["Kari"] == "Prosjektleder 1"
+    # only the organisation is new: the person is the same, and so is the pseudonym reports quote
+    update = set_speaker(db, "intervju.txt", "Kari", organisation="Fjellvik kommune", user="forsker1")
+    assert update.pseudonyms == {} and _pseudonyms(db)["Kari"] == "Prosjektleder 1"
+    # a wrong actor corrected: a pseudonym of the new actor; the old number is never given again
+    update = set_speaker(db, "intervju.txt", "kari", actor="ordfører", user="forsker1")
+    assert update.line() == ("intervju.txt: taleren Kari: aktør prosjektleder → ordfører "
+                             "(pseudonym Prosjektleder 1 → Ordfører 1)")
+    assert _pseudonyms(db)["Kari"] == "Ordfører 1"
+    set_speaker(db, "intervju.txt", "Intervjuer", actor="prosjektleder", user="forsker1")
+    assert _pseudonyms(db)["Intervjuer"] == "Prosjektleder 2"
+
+
+def test_released_quotes_take_the_new_metadata(db, coded):
+    (coded / "participants.csv").write_text(ROSTER, encoding="utf-8")
+    ingest_paths(db, [coded], user="forsker1")
+    release = release_quote(db, "intervju.txt", 2, "tillit", user="forsker1")
+    assert (release.actor, release.phase) == ("ordfører", None)
+    update = set_source(db, "intervju.txt", phase="2", pilot="Pilot B", user="forsker1")
+    assert update.released_quotes == 1 and update.line().endswith("; 1 frigitt sitat oppdatert")
+    # the one mayor of Pilot B: the researcher is told, as when releasing
+    assert any(f"workbench unrelease {release.id}" in w for w in update.warnings)
+    row = released_quotes(db, user="forsker1").iloc[0]
+    assert (row["speaker"], row["actor"], row["phase"], row["pilot"]) == ("Ordfører 1", "ordfører", "fase 2", "Pilot B")
+    set_speaker(db, "intervju.txt", "Kari", actor="prosjektleder", user="forsker1")
+    row = released_quotes(db, user="forsker1").iloc[0]
+    assert (row["speaker"], row["actor"]) == ("Prosjektleder 1", "prosjektleder")
+
+
+def test_a_name_given_later_is_scrubbed(db, coded, monkeypatch):
+    (coded / "participants.csv").write_text("file,speaker,actor\nintervju.txt,Kari,ordfører\n", encoding="utf-8")
+    ingest_paths(db, [coded], user="forsker1")
+    assert "Solbakk" in roster_scrubber(db).scrub("Som Kari Solbakk sa")  # cached before the change
+    # as in another process (the served app), whose cached scrubber this process cannot clear
+    monkeypatch.setattr("workbench.ingest.metadata._clear_scrubbers", lambda: None)
+    set_speaker(db, "intervju.txt", "Kari", name="Kari Solbakk", user="forsker1")
+    assert "Solbakk" not in roster_scrubber(db).scrub("Som Kari Solbakk sa")
+    with db.session() as s:  # the audit trail says a name was given, not which
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "set_metadata")).all()[-1]
+        assert "Solbakk" not in json.dumps(event.detail, ensure_ascii=False)
+
+
+def test_a_new_language_makes_the_lemmas_again(db, coded):
+    from workbench.search import search
+
+    with db.session() as s:
+        assert s.scalar(select(Source.lemma_version)) is not None
+    update = set_source(db, "intervju.txt", language="nn", user="forsker1")
+    assert update.source == {"language": (None, "nn")}
+    with db.session() as s:
+        assert s.scalar(select(Source.lemma_version)) is None  # stale: made again on next use
+    assert [h["turn"] for h in search(db, "tillit", user="forsker1")] == [2]
+    with db.session() as s:
+        assert s.scalar(select(Source.lemma_version)) is not None
+
+
+def test_set_source_checks_values_and_clears(db, coded):
+    events = _events(db)
+    for kwargs, message in ((dict(kind="intervjuu"), "kind 'intervjuu' is not allowed"),
+                            (dict(date="31.02.2024"), "date '31.02.2024' cannot be read"),
+                            (dict(delete_by="2030-05"), "delete_by '2030-05' cannot be read (give the day too)"),
+                            (dict(language="svensk"), "language 'svensk' is not allowed"),
+                            (dict(clear="farge"), "cannot clear 'farge'"),
+                            ({}, "nothing to change")):
+        with pytest.raises(InputError) as err:
+            set_source(db, "intervju.txt", user="forsker1", **kwargs)
+        assert message in str(err.value) and "\n" not in str(err.value)
+    with pytest.raises(NotFound, match="unknown source 'intervju.docx'"):
+        set_source(db, "intervju.docx", phase="1", user="forsker1")
+    assert _events(db) == events and _source(db)["kind"] is None
+    set_source(db, "intervju.txt", phase="Fase 3", pilot="Pilot A", delete_by="31.12.2030", user="forsker1")
+    update = set_source(db, "intervju.txt", pilot="pilot a", clear=["fase"], user="forsker1")
+    assert update.line() == "intervju.txt: fase fase 3 → (ingen)"  # 'pilot a' is the stored 'Pilot A'
+    with db.session() as s:
+        assert s.execute(select(Source.phase, Source.pilot, Source.delete_by)).one() == (None, "Pilot A", "2030-12-31")
+    assert set_source(db, "intervju.txt", pilot="Pilot A", user="forsker1").line() == "intervju.txt: ingen endring"
+
+
+def test_a_withdrawn_speaker_gets_nothing_back(db, coded):
+    from workbench.lifecycle import forget
+
+    (coded / "participants.csv").write_text("file,speaker,actor\nintervju.txt,Kari,ordfører\n", encoding="utf-8")
+    ingest_paths(db, [coded], user="forsker1")
+    forget(db, "Kari", user="forsker1")
+    (coded / "participants.csv").write_text("file,speaker,actor,organisation,name\n"
+                                            "intervju.txt,Kari,ordfører,Fjellvik kommune,Kari Solbakk\n",
+                                            encoding="utf-8")
+    ingest_paths(db, [coded], user="forsker1")
+    with db.session() as s:
+        assert s.execute(select(Speaker.name, Speaker.organisation).where(Speaker.withdrawn)).all() == [(None, None)]
+
+
+def test_roles_that_may_not_ingest_are_refused(db, coded):
+    add_user(db, "rapport1", "report_author", user="forsker1")
+    add_user(db, "gruppe1", "resource_group", user="forsker1")
+    for who in ("rapport1", "gruppe1"):
+        with pytest.raises(PermissionDenied, match="kan ikke lese inn kilder"):
+            set_source(db, "intervju.txt", phase="1", user=who)
+        with pytest.raises(PermissionDenied):
+            set_speaker(db, "intervju.txt", "Kari", actor="ordfører", user=who)
+    assert _source(db)["phase"] is None
+
+
+def test_command_line(db, coded):
+    runner = CliRunner()
+    base = ["--db", db.url, "--user", "forsker1"]
+    (coded / "manifest.csv").write_text(MANIFEST, encoding="utf-8")
+    r = runner.invoke(cli, [*base, "ingest", str(coded)])
+    assert r.exit_code == 0, r.output
+    assert "Oppdatert: intervju.txt: type (ingen) → intervju, fase (ingen) → fase 1" in r.output
+    assert "1 oppdatert (metadata)" in r.output
+    r = runner.invoke(cli, [*base, "source", "set", "intervju.txt", "--phase", "2", "--clear", "pilot"])
+    assert r.exit_code == 0, r.output
+    assert r.output.strip() == "Oppdatert: intervju.txt: fase fase 1 → fase 2, pilot Pilot A → (ingen)"
+    r = runner.invoke(cli, [*base, "source", "speaker", "intervju.txt", "Kari", "--actor", "ordfører", "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["speakers"] == {"Kari": {"actor": {"before": None, "after": "ordfører"}}}
+    r = runner.invoke(cli, [*base, "source", "speaker", "intervju.txt", "Per", "--actor", "ordfører"])
+    assert r.exit_code == 1 and r.output.strip().splitlines() == [
+        "Error: speaker 'Per' is not a speaker of intervju.txt; known speakers: Intervjuer, Kari"]
+    r = runner.invoke(cli, [*base, "user", "add", "gruppe1", "--role", "ressursgruppe"],
+                      input="hemmelig-passord-1\nhemmelig-passord-1\n")
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(cli, ["--db", db.url, "--user", "gruppe1", "source", "set", "intervju.txt", "--phase", "3"])
+    assert r.exit_code == 3 and "Ingen tilgang" in r.output
+    assert _source(db)["phase"] == "fase 2"
+
+
+def test_media_and_kind_from_a_later_manifest(db, coded):
+    (coded / "opptak.mp3").write_bytes(b"ID3")
+    (coded / "manifest.csv").write_text("file,kind,media\nintervju.txt,dokument,opptak.mp3\n", encoding="utf-8")
+    report = ingest_paths(db, [coded], user="forsker1")
+    assert report.updated == [f"intervju.txt: type (ingen) → dokument, opptak (ingen) → {(coded / 'opptak.mp3').resolve()}"]
+    # the turns stay turns: a kind of notes does not read the file again, and says so
+    assert any("intervju.txt: its turns were read as a transcript" in w and "remove-source" in w
+               for w in report.warnings)
+    assert [t["speaker"] for t in list_turns(db, "intervju.txt")] == ["Intervjuer", "Kari", "Intervjuer", "Kari"]
+    (coded / "manifest.csv").write_text("file,kind,media\nintervju.txt,dokument,borte.mp3\n", encoding="utf-8")
+    report = ingest_paths(db, [coded], user="forsker1")
+    assert report.updated == [] and any("media 'borte.mp3' not found" in w for w in report.warnings)
+    with db.session() as s:
+        assert s.scalar(select(Source.media)) == str((coded / "opptak.mp3").resolve())
