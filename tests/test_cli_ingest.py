@@ -109,3 +109,18 @@ def test_a_database_file_that_is_not_a_database_is_a_one_line_error(tmp_path):
         assert result.output == (f"Error: {junk} is not a SQLite database (or is damaged); "
                                  "give another --db / WORKBENCH_DB, or move the file away\n")
     assert junk.read_text() == "not a db\n"
+
+
+def test_a_command_without_db_after_the_demo_points_to_the_demo_database(tmp_path, monkeypatch):
+    """`workbench demo` writes data/demo.db, the other commands default to data/workbench.db: a new
+    user who runs a README command right after the demo is told where the demo is."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WORKBENCH_DB", raising=False)
+    (tmp_path / "data").mkdir()
+    runner = CliRunner()
+    before = runner.invoke(cli, ["sources"])
+    assert before.exit_code == 1 and "data/demo.db" not in before.output and "workbench init" in before.output
+    (tmp_path / "data" / "demo.db").write_bytes(b"")
+    after = runner.invoke(cli, ["sources"])
+    assert after.exit_code == 1 and "Traceback" not in after.output
+    assert "--db sqlite:///data/demo.db" in after.output and not (tmp_path / "data" / "workbench.db").exists()

@@ -325,6 +325,12 @@ def missing_database(path: str) -> WorkbenchError:
     """The one-line refusal of a SQLite database file that is not there (a typo in --db, or a
     project not created yet): reading commands never create an empty database."""
     where = os.path.abspath(path)
+    demo = os.path.abspath(os.path.join("data", "demo.db"))
+    if demo != where and os.path.isfile(demo):
+        # `workbench demo` writes data/demo.db; the other commands default to data/workbench.db
+        return WorkbenchError(f"no database at {where}; the demo is in data/demo.db: give --db sqlite:///data/demo.db "
+                              "(or set WORKBENCH_DB to it), or create a project with `workbench init`",
+                              code="database.missing", path=where)
     return WorkbenchError(f"no database at {where}; create one with `workbench init` (or `workbench demo` for "
                           "the demo), or check --db / WORKBENCH_DB", code="database.missing", path=where)
 
