@@ -111,34 +111,50 @@ def backup(db: Database, out: Path | str, *, user: str | None = None) -> dict[st
             raise InputError(f"{out.parent}: no such folder, and it cannot be made ({exc.strerror}); "
                              "choose another -o path", code="backup.no_folder", path=str(out.parent)) from None
     # the backup holds every transcript: readable by its owner only (umask-independent, before data goes in)
-    os.close(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    os.chmod(out, 0o600)
-    if db.dialect == "sqlite":
-        source = sqlite3.connect(_sqlite_path(db), timeout=30)
-        target = sqlite3.connect(str(out))
-        copied = False
-        try:
-            source.backup(target, pages=1024)  # in steps: writers are not held up for the whole copy
-            copied = True
-        finally:
-            target.close()
-            source.close()
-            if not copied:
-                out.unlink(missing_ok=True)  # never a half-written backup that looks like one
-        kind = "sqlite"
-    else:
-        args, env = _pg_args(db)
-        done = subprocess.run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(out), *args],
-                              env=env, capture_output=True, text=True)
-        os.chmod(out, 0o600)
-        if done.returncode != 0:
-            out.unlink(missing_ok=True)
-            raise WorkbenchError(f"pg_dump failed: {done.stderr.strip().splitlines()[-1] if done.stderr else ''}",
-                                 code="backup.failed")
-        kind = "postgresql"
+    try:
+        os.close(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        raise InputError(f"{out}: exists already; give a new file name (a backup never overwrites)",
+                         code="backup.exists", path=str(out)) from None
+    except OSError as exc:
+        from .export.writers import cannot_write
+
+        raise cannot_write(out, "backup", exc) from None
+    try:
+        kind = _write_backup(db, out)
+    except BaseException as exc:
+        out.unlink(missing_ok=True)  # never a half-written backup that looks like one
+        if isinstance(exc, (OSError, sqlite3.Error)):
+            raise WorkbenchError(f"{out}: the backup could not be written ({exc}); nothing was left behind; "
+                                 "free some space or choose another -o path", code="backup.failed") from None
+        raise
     with db.transaction(user) as tx:
         tx.audit("backup", "database", None, {"file": out.name, "kind": kind, "bytes": out.stat().st_size})
     return {"file": str(out), "kind": kind, "bytes": out.stat().st_size}
+
+
+def _write_backup(db: Database, out: Path) -> str:
+    """Copy the database into the (new, empty, owner-only) file ``out``; returns its kind."""
+    os.chmod(out, 0o600)
+    if db.dialect == "sqlite":
+        source = sqlite3.connect(_sqlite_path(db), timeout=30)
+        try:
+            target = sqlite3.connect(str(out))
+            try:
+                source.backup(target, pages=1024)  # in steps: writers are not held up for the whole copy
+            finally:
+                target.close()
+        finally:
+            source.close()
+        return "sqlite"
+    args, env = _pg_args(db)
+    done = subprocess.run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(out), *args],
+                          env=env, capture_output=True, text=True)
+    os.chmod(out, 0o600)
+    if done.returncode != 0:
+        raise WorkbenchError(f"pg_dump failed: {done.stderr.strip().splitlines()[-1] if done.stderr else ''}",
+                             code="backup.failed")
+    return "postgresql"
 
 
 def _empty(db: Database) -> bool:

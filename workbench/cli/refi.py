@@ -11,12 +11,13 @@ from .analysis import export
 
 
 @export.command("qdpx")
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="The .qdpx file to write (REFI-QDA project for NVivo, ATLAS.ti, MAXQDA, QualCoder).")
+@click.option("-o", "--output", type=click.Path(), required=True,
+              help="The .qdpx file to write (REFI-QDA project for NVivo, ATLAS.ti, MAXQDA, QualCoder); in a "
+                   "folder (ending in /, or one that exists) it is prosjekt.qdpx.")
 @click.option("--reveal", is_flag=True,
               help="Researchers: speaker labels, names and organisations as written in the files (audited).")
 @click.pass_context
-def qdpx(ctx: click.Context, output: Path, reveal: bool) -> None:
+def qdpx(ctx: click.Context, output: str, reveal: bool) -> None:
     """The whole project as a REFI-QDA .qdpx archive: sources as plain text, the codebook, coders,
     every coding, memos as notes, participants as cases with variables. Speakers are pseudonyms
     and names are scrubbed unless --reveal."""

@@ -51,7 +51,7 @@ from sqlalchemy.orm import defer, selectinload
 from ..access import current, requires
 from ..codebook.qdc import description_text, normalise_color
 from ..codebook.schema import specs_from_rows
-from ..errors import WorkbenchError
+from ..errors import InputError, WorkbenchError
 from ..store import Code, Coding, Database, Memo, Pseudonym, Segment, Source, Speaker, User
 from .common import (NS, ORIGIN, PROJECT_FILE, SEGMENTS_FILE, SEGMENTS_FORMAT, code_guid, internal_path, q,
                      source_member, stable_guid, xml_safe, xsd_errors)
@@ -357,7 +357,7 @@ def export_qdpx(db: Database, path: str | Path, *, reveal: bool = False, user: s
     from ..sharing import pseudonym_map, roster_scrubber
 
     reveal = check_reveal(db, reveal, "export_qdpx")
-    path = Path(path)
+    path = qdpx_path(path)
     who = current()
     exporter = who.name if who is not None else (user or "ukjent")
     names = pseudonym_map(db)            # also gives every speaker a pseudonym row
@@ -378,10 +378,14 @@ def export_qdpx(db: Database, path: str | Path, *, reveal: bool = False, user: s
     try:
         _build(db, archive, root_name=path.stem, reveal=reveal, exporter=exporter, names=names,
                scrubber=scrubber, counts=counts, user_guid=user_guid, users=users)
-    except BaseException:
-        archive.discard()
+        archive.close()
+    except BaseException as exc:
+        archive.discard()   # never a temporary file with the project's transcripts left behind
+        if isinstance(exc, OSError):
+            from ..export.writers import cannot_write
+
+            raise cannot_write(path, "project file", exc) from None
         raise
-    archive.close()
 
     with db.transaction(exporter) as tx:
         tx.audit("export_qdpx", "file", str(path),
@@ -630,17 +634,45 @@ def _coding_key(seg: Segment, c: Coding, user_names: dict[int, str], sources: di
     return f"{src.file_name}|{seg.index}|{c.code_id}|{user_names.get(c.coder_id, '')}|{c.start_char}|{c.end_char}"
 
 
+#: The file an export into a folder writes (``-o exports/``, or ``-o`` naming a folder that exists).
+DEFAULT_NAME = "prosjekt.qdpx"
+
+
+def qdpx_path(path: str | Path) -> Path:
+    """The file ``export_qdpx`` writes for ``path``, as the other exports take ``-o``
+    (:func:`workbench.export.output_path`): an empty path is refused, a path ending in "/" is a
+    folder (made), and in a folder (also one that exists already, whatever its name) the file is
+    ``prosjekt.qdpx``."""
+    from ..export import output_path
+
+    if not str(path if path is not None else "").strip():
+        raise InputError("no output path: give a file such as prosjekt.qdpx, or a folder ending in /",
+                         code="export.no_output")
+    path = output_path(path)
+    return path / DEFAULT_NAME if path.is_dir() else path
+
+
 class _Archive:
-    """The .qdpx being written: a temporary zip beside ``path``, moved into place when complete
-    (a failed export leaves nothing behind)."""
+    """The .qdpx being written: a temporary zip beside ``path``, moved into place when complete.
+    Whatever fails (a folder that cannot be made or written, a full disk, a target that cannot be
+    replaced), the temporary file is removed (:meth:`discard`) and the error is one line naming
+    ``path`` (``export.unwritable``/``export.locked``): a failed export leaves nothing behind."""
 
     def __init__(self, path: Path) -> None:
+        from ..export.writers import cannot_write, make_folder
+
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        self.tmp = Path(tmp)
-        self.zip = zipfile.ZipFile(self.tmp, "w", compression=zipfile.ZIP_DEFLATED)
+        self.tmp: Path | None = None
+        self.zip: zipfile.ZipFile | None = None
+        make_folder(path.parent, path)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            os.close(fd)
+            self.tmp = Path(tmp)
+            self.zip = zipfile.ZipFile(self.tmp, "w", compression=zipfile.ZIP_DEFLATED)
+        except OSError as exc:
+            self.discard()
+            raise cannot_write(path, "project file", exc) from None
         self.segments: dict[str, dict[str, Any]] = {}
 
     def add_text(self, guid: str, text: str) -> None:
@@ -659,11 +691,21 @@ class _Archive:
                                                      "sources": self.segments}, ensure_ascii=False))
 
     def close(self) -> None:
-        self.zip.close()
-        os.replace(self.tmp, self.path)
-
-    def discard(self) -> None:
+        """Finish the zip and move it into place (the temporary file is removed if that fails)."""
         try:
             self.zip.close()
+            os.replace(self.tmp, self.path)
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        """Remove the temporary file, whatever state the zip is in."""
+        try:
+            if self.zip is not None:
+                self.zip.close()
+        except Exception:   # a zip that cannot be finished (a full disk): the file goes anyway
+            pass
         finally:
-            self.tmp.unlink(missing_ok=True)
+            if self.tmp is not None:
+                self.tmp.unlink(missing_ok=True)

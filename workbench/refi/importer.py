@@ -18,9 +18,12 @@ What other tools really write, and how it is read:
   ``richTextPath`` is there, from the ``.docx`` (python-docx; paragraphs, one per line). A bare
   ``.qde`` looks for ``sources/`` beside it; a source whose file is missing is a warning.
   PDF, picture, audio and video sources are skipped with a warning.
-* Text: the BOM is dropped, CRLF and lone CR become LF and NUL characters are removed; the
-  stored ``canonical_text`` is that text, character for character, so an imported source keeps
-  the layout the other tool had (offsets are converted to it, see below). A text file that is not
+* Text: the BOM is dropped, CRLF and lone CR become LF and NUL characters are removed (the other
+  tool's offsets are read in this text, see below); the stored ``canonical_text`` is that text
+  cleaned as ``workbench ingest`` cleans every text (:func:`clean_with_map`: NFC, no hidden
+  zero-width characters, no bidirectional controls, counted in one warning), so an imported
+  source keeps the layout the other tool had, a decomposed "Åse:" (macOS) is the label "Åse:",
+  and every offset is mapped onto the cleaned text (``SourceText.to_stored``). A text file that is not
   UTF-8 is read as ``workbench ingest`` reads it: UTF-8 wherever its bytes are UTF-8, Windows-1252
   for the other bytes (a file mixing the two keeps "Åse" and "€"), with a warning. The other
   tool's offsets count the characters as *it* read the file, which may differ for such a file, so
@@ -44,8 +47,8 @@ summary names the reading used per source (``ImportReport.readings``).
 ``workbench/segments.json`` (``segment_map``) lists them per source GUID in the exported text's
 offsets, with speaker label, heading, times, page and the SHA-1 of the text, and they are used
 when they fit the text (``mapped_segments``; otherwise one warning says why). For every other
-source, speaker turns are found with ``ingest.text.text_to_parsed`` exactly as in
-ingestion (the names of the project's cases that occur as labels in the text serve as the
+source, speaker turns are found with ``ingest.text.text_to_parsed`` in the cleaned text, exactly
+as in ingestion (the names of the project's cases that occur as labels in the text serve as the
 roster), and each turn's text is located in the stored text: a segment is
 ``[start of its first line's text, end of its last line's text)``. The text is tiled into
 *zones*, one per segment: zone k begins on the line after segment k-1 ends (so the blank lines,
@@ -57,7 +60,8 @@ starts in its turn's label, so ``start_char`` may lie before the segment's ``sta
 selection that crosses zones is cut at the zone boundaries into one coding per segment; a piece
 of only white space at either end is joined to its neighbour instead (so a trailing line break
 does not code the next turn). The pieces tile the selection, so ``canonical_text[start:end]``
-joined over the pieces is exactly the selected text. ``ImportReport.placements`` lists the pieces
+joined over the pieces is exactly the selected text, in its cleaned form (an edge inside a
+character NFC composes moves to that character's edge). ``ImportReport.placements`` lists the pieces
 of every selection (selection GUID -> ``[(turn, start_char, end_char), ...]``).
 
 Everything else:
@@ -81,8 +85,12 @@ Everything else:
   A source's ``Description`` is a memo on the source; a case's and the project's have no place
   and are named in a warning (counted as notes).
 * Users become coders by name, also those without codings (``ImportReport.other_coders``)
-  (``coder_prefix`` is put before every name, e.g. "nvivo:"); a
+  (``coder_prefix`` is put before every name, e.g. "nvivo:"; ``coders`` maps a name to a coder
+  here); a name that is a stored user's name in another letter case is refused before anything
+  is stored (``qdpx.coder_case``, "did you mean", as ``code --from-csv``). A
   coding's coder is its ``creatingUser``, else its selection's, else the project's creator.
+  Speaker labels and headings of ``segments.json`` are cleaned as ingest's labels
+  (:func:`clean_label`); an empty list of turns is not used (the turns are detected).
   References to nothing (a code, a user, a source, a note that is not in the project) are
   warned about and skipped (QualCoder writes some).
 * Notes become memos where they are attached to something imported: a code (``Code/NoteRef``),
@@ -97,7 +105,9 @@ Everything else:
   fields of a new source; other variables are listed in a warning.
 * Import twice: a source whose text is already stored is used as it is (found by the hash of
   its text, or, for a source ingested here, whose stored hash is of the file's bytes, by its name;
-  the stored text must be the same character for character after the normalisation above). A
+  the stored text must be the same character for character after the normalisation above; a
+  source an earlier version imported without cleaning its text is found by that text). Two
+  sources of one file with one text are one source (``ImportReport.same_text``). A
   coding with the same coder, code and span as a stored one is the same coding and not added
   again, nor are memos and codes already there, so the same file again adds nothing and the
   summary says what was merged. A second project with the same sources (another coder's work,
@@ -136,7 +146,7 @@ from sqlalchemy import func, or_, select
 
 from ..access import demand, requires
 from ..errors import InputError, NotFound
-from ..store import Code, CodebookVersion, Coding, Database, Memo, Segment, Source, Speaker
+from ..store import Code, CodebookVersion, Coding, Database, Memo, Segment, Source, Speaker, User
 from ..store.db import get_or_create_user
 from ..codebook.qdc import clean_name, refuse_entities, refuse_entity_syntax_error, renamed_warning
 from .common import SEGMENTS_FILE, SEGMENTS_FORMAT, normalise_guid
@@ -206,6 +216,7 @@ class ImportReport:
     project: str = ""
     sources: list[str] = field(default_factory=list)          # new sources
     reused: list[str] = field(default_factory=list)           # already stored with the same text
+    same_text: list[str] = field(default_factory=list)        # same text as another source of the file
     segments: int = 0
     codes_added: list[str] = field(default_factory=list)
     codes_kept: list[str] = field(default_factory=list)       # stored codes matched (id, GUID or path)
@@ -260,6 +271,10 @@ class ImportReport:
         if self.reused:
             shown = ", ".join(self.reused[:10]) + (f" og {len(self.reused) - 10} til" if len(self.reused) > 10 else "")
             lines.append(f"Slått sammen med kilder som har samme tekst i databasen (ingen nye kopier): {shown}.")
+        if self.same_text:
+            shown = ", ".join(self.same_text[:10]) + (f" og {len(self.same_text) - 10} til"
+                                                      if len(self.same_text) > 10 else "")
+            lines.append(f"Samme tekst som en annen kilde i filen, lagret én gang med kodingene til begge: {shown}.")
         if self.codings_existing:
             lines.append(f"{self.codings_existing} kodinger fantes fra før (samme koder, kode og utdrag) og ble ikke "
                          "lagt til på nytt.")
@@ -595,9 +610,116 @@ def docx_text(data: bytes) -> str:
     return "\n".join(lines)
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _nfc_pieces(run: str) -> list[str]:
+    """``run`` cut where NFC cannot join characters across the cut: before a character with
+    combining class 0 that does not compose with the piece before it."""
+    out: list[str] = []
+    cur = run[:1]
+    for ch in run[1:]:
+        if unicodedata.combining(ch) == 0 and \
+                unicodedata.normalize("NFC", cur + ch) == unicodedata.normalize("NFC", cur) + \
+                unicodedata.normalize("NFC", ch):
+            out.append(cur)
+            cur = ch
+        else:
+            cur += ch
+    if cur:
+        out.append(cur)
+    return out
+
+
+def _nth_kept(k: int, gone: list[int]) -> int:
+    """The position of character ``k`` of a text once the characters at the sorted positions
+    ``gone`` are taken out of it."""
+    pos = k
+    while True:
+        nxt = k + bisect_right(gone, pos)
+        if nxt == pos:
+            return pos
+        pos = nxt
+
+
+def clean_with_map(text: str) -> tuple[str, Any, int]:
+    """``text`` cleaned as ``workbench ingest`` cleans every text (``ingest.chars.clean_text`` with
+    bidirectional controls: NFC, no hidden zero-width characters, no bidi controls), the
+    :class:`~workbench.refi.export.OffsetMap` from offsets in ``text`` to offsets in it, and the
+    number of bidirectional controls taken out.
+
+    Text that cleaning leaves alone maps one to one; a removed character becomes an empty run, and
+    a stretch that NFC changes (``A`` + combining ring -> ``Å``) a run of its own, so an offset
+    inside it moves to its edges (a selection's start to the run's start, its end to the run's
+    end): a selection that began and ended between whole characters covers exactly the NFC of what
+    it covered. ASCII characters never change and never join the character before them, so a
+    stretch is at most a non-ASCII run and the character before it."""
+    from ..ingest.chars import BIDI_CONTROLS, clean_text
+    from ..ingest.chars import _INVISIBLE, _drop_invisible
+    from .export import OffsetMap
+
+    if text.isascii():
+        return text, OffsetMap.identity(text), 0
+    # 1. characters taken out (as clean_text does: bidi controls first, then the invisible ones,
+    #    judged by their neighbours in the text without bidi controls), as positions in ``text``
+    bidi = [m.start() for m in BIDI_CONTROLS.finditer(text)]
+    s1 = BIDI_CONTROLS.sub("", text) if bidi else text
+    gone = list(bidi)
+    for p in (m.start() for m in _INVISIBLE.finditer(s1) if _drop_invisible(m) == ""):
+        gone.append(_nth_kept(p, bidi))
+    gone.sort()
+    kept = "".join(text[a:b] for a, b in zip([0] + [g + 1 for g in gone], gone + [len(text)])) if gone else text
+
+    def orig(k: int) -> int:
+        return _nth_kept(k, gone)
+
+    # 2. stretches NFC changes, in ``kept``: (start, end, pieces)
+    events: list[tuple[int, int, str]] = []      # (start, end, new text) in ``text``, in order
+    changed: list[tuple[int, int]] = []
+    if not unicodedata.is_normalized("NFC", kept):
+        for m in _NON_ASCII.finditer(kept):
+            a, b = max(0, m.start() - 1), m.end()
+            chunk = kept[a:b]
+            if unicodedata.is_normalized("NFC", chunk):
+                continue
+            parts = _nfc_pieces(chunk)
+            if "".join(unicodedata.normalize("NFC", p) for p in parts) != unicodedata.normalize("NFC", chunk):
+                parts = [chunk]
+            pos = a
+            for p in parts:
+                new = unicodedata.normalize("NFC", p)
+                if new != p:
+                    s, e = orig(pos), orig(pos + len(p) - 1) + 1
+                    events.append((s, e, new))
+                    changed.append((s, e))
+                pos += len(p)
+    starts = [s for s, _ in changed]
+    for g in gone:   # a character taken out inside a changed stretch belongs to that stretch
+        k = bisect_right(starts, g) - 1
+        if k < 0 or not changed[k][0] <= g < changed[k][1]:
+            events.append((g, g + 1, ""))
+    events.sort()
+    out = OffsetMap()
+    pos = 0
+    for s, e, new in events:
+        out.keep(text[pos:s])
+        out.replace(e - s, new)
+        pos = e
+    out.keep(text[pos:])
+    cleaned = out.text
+    if cleaned != clean_text(text, bidi=True):
+        whole = clean_text(text, bidi=True)   # never expected: one run, offsets move to the ends
+        out = OffsetMap()
+        out.replace(len(text), whole)
+        cleaned = whole
+    return cleaned, out, len(bidi)
+
+
 class SourceText:
-    """A source's text as the other tool wrote it (``raw``: BOM dropped, CRLF kept) and as stored
-    (``text``: LF line ends, no NUL), with the offset readings between them."""
+    """A source's text as the other tool wrote it (``raw``: BOM dropped, CRLF kept), with LF line
+    ends and no NUL (``text``, where the other tool's offsets are read and judged), and as stored
+    (``stored``: ``text`` cleaned as ingest cleans it, :func:`clean_with_map`; ``map`` takes an
+    offset in ``text`` there)."""
 
     def __init__(self, raw: str):
         self.raw = raw
@@ -606,6 +728,31 @@ class SourceText:
         astral_raw = [m.start() for m in _ASTRAL.finditer(raw)]
         self._q_raw = [p + j for j, p in enumerate(astral_raw)]
         self._q_text = [p + j for j, p in enumerate(m.start() for m in _ASTRAL.finditer(self.text))]
+        self._stored: tuple[str, Any, int] | None = None
+
+    def _clean(self) -> tuple[str, Any, int]:
+        if self._stored is None:
+            self._stored = clean_with_map(self.text)
+        return self._stored
+
+    @property
+    def stored(self) -> str:
+        return self._clean()[0]
+
+    @property
+    def bidi(self) -> int:
+        """Bidirectional controls taken out of the stored text."""
+        return self._clean()[2]
+
+    def keep_as_is(self) -> None:
+        """Store ``text`` itself (a source stored so before: offsets stay as they are)."""
+        from .export import OffsetMap
+
+        self._stored = (self.text, OffsetMap.identity(self.text), 0)
+
+    def to_stored(self, span: tuple[int, int]) -> tuple[int, int]:
+        """A span in ``text`` as a span in ``stored`` (see :func:`clean_with_map`)."""
+        return self._clean()[1].span(span[0], span[1])
 
     def readings(self) -> list[str]:
         """The readings that can differ for this text, in order of preference."""
@@ -756,6 +903,8 @@ def mapped_segments(entry: Any, text: str) -> list[_Seg] | str:
         return "has no list of turns for it"
     if entry.get("sha1") != hashlib.sha1(text.encode("utf-8", errors="replace")).hexdigest():
         return "lists its turns for another text (the text was changed after the export)"
+    if not entry["segments"]:
+        return "lists no turns for it"
     out: list[_Seg] = []
     end = 0
 
@@ -769,16 +918,39 @@ def mapped_segments(entry: Any, text: str) -> list[_Seg] | str:
         if not (isinstance(a, int) and isinstance(b, int) and not isinstance(a, bool) and not isinstance(b, bool)
                 and end <= a < b <= len(text)):
             return f"turn {k} lies outside the text or before the turn above it ({a}-{b})"
-        if speaker is not None and not (isinstance(speaker, str) and speaker.strip() and len(speaker) <= 200):
-            return f"turn {k} has a speaker that is not a label of 1-200 characters"
+        if speaker is not None:
+            speaker = clean_label(speaker) if isinstance(speaker, str) else ""
+            if not 1 <= len(speaker) <= 200:
+                return f"turn {k} has a speaker that is not a label of 1-200 characters"
         if heading is not None and not isinstance(heading, str):
             return f"turn {k} has a heading that is not text"
         if any(t is not None and not number(t) for t in (t0, t1)) or \
                 (page is not None and not (isinstance(page, int) and not isinstance(page, bool) and page >= 1)):
             return f"turn {k} has a time or page that is not a number"
+        heading = clean_label(heading) if heading else None
         out.append(_Seg(a, b, speaker, heading[:500] if heading else None,
                         None if t0 is None else float(t0), None if t1 is None else float(t1), page))
         end = b
+    return out
+
+
+def clean_label(label: str) -> str:
+    """A speaker label from ``segments.json`` as ingest has its labels: one line (line breaks, tabs
+    and other control characters a space, runs of spaces and no-break spaces one space), NFC,
+    without hidden zero-width characters or bidirectional controls."""
+    from ..ingest.chars import clean_text
+
+    return " ".join(clean_name(clean_text(label, bidi=True))[0].split())
+
+
+def _onto_stored(segs: list[_Seg], st: "SourceText") -> list[_Seg] | str:
+    """Turns in the offsets of the text as exported, moved onto the stored (cleaned) text."""
+    out = []
+    for k, g in enumerate(segs, 1):
+        a, b = st.to_stored((g.start, g.end))
+        if a >= b:
+            return f"turn {k} holds only characters that are taken out of the text (zero-width, bidi controls)"
+        out.append(_Seg(a, b, g.speaker, g.heading, g.start_time, g.end_time, g.page))
     return out
 
 
@@ -1034,12 +1206,16 @@ def _code_tree(root: Any, path: Path) -> tuple[list[Any], list[dict[str, Any]], 
 
 @requires("ingest")
 def import_qdpx(db: Database, path: str | Path, *, coder_prefix: str | None = None,
-                user: str | None = None) -> ImportReport:
+                user: str | None = None, coders: dict[str, str] | None = None) -> ImportReport:
     """Import the REFI-QDA project ``path`` (.qdpx, or a bare project.qde) into the database.
 
     New sources (with turns found as in ingestion), codes, coders (``coder_prefix`` before each
     name, e.g. "nvivo:"), codings (origin ``imported``) and memos, in one transaction; see the
-    module docstring for how offsets, segments and references are read. Returns an
+    module docstring for how offsets, segments and references are read. ``coders`` credits the
+    work of a user of the file to a coder of another name (``{"Kari": "kari"}``; no prefix is put
+    before it). A user of the file whose coder name is a stored user's name in another letter case
+    (``Kari`` when ``kari`` exists) is refused, with "did you mean", as ``code --from-csv`` refuses
+    such a coder: it would split that coder's codings in two. Returns an
     :class:`ImportReport`; ``report.summary()`` says what was done and which offset reading was
     used per source. Raises ``InputError`` (one line) for a file that is not a readable project.
     """
@@ -1049,7 +1225,7 @@ def import_qdpx(db: Database, path: str | Path, *, coder_prefix: str | None = No
     data, container = _open(path)
     root = _parse_xml(data, path.name, min(container.projects, key=lambda n: (
         PurePosixPath(n).name.lower() != "project.qde", n.count("/"), n)) if container.zf is not None else None)
-    return _Importer(db, path, root, container, coder_prefix or "", user).run()
+    return _Importer(db, path, root, container, coder_prefix or "", user, coders).run()
 
 
 #: Elements whose ``name`` is a name the workbench stores and prints (users become coders, sources
@@ -1081,14 +1257,16 @@ class _NothingNew(Exception):
 
 class _Importer:
     def __init__(self, db: Database, path: Path, root: Any, container: _Container, prefix: str,
-                 user: str | None):
+                 user: str | None, coders: dict[str, str] | None = None):
         self.db, self.path, self.root, self.container, self.prefix, self.user = \
             db, path, root, container, prefix, user
+        self.coder_map = {clean_name(k)[0]: v.strip() for k, v in (coders or {}).items()}
         self.name = path.name
         self.renamed = _clean_names(root)
         self.report = ImportReport(file=path.name, origin=(root.get("origin") or "").strip(),
                                    project=(root.get("name") or "").strip())
         self.warn = self.report.warnings.append
+        self.new_rows: dict[int, str] = {}       # sources stored by this import: id -> file name
         self.unknown_users: set[str] = set()
         self.unused_variables: set[str] = set()
         self.notes_lost: set[str] = set()       # notes whose text could not be read (counted as skipped)
@@ -1358,11 +1536,39 @@ class _Importer:
 
     # ---------------------------------------------------------------- storing
 
+    def coder_name(self, name: str) -> str:
+        """The coder here of a user name of the file (``coders``, else the prefix and the name)."""
+        return self.coder_map[name] if name in self.coder_map else f"{self.prefix}{name}"
+
+    def check_coders(self) -> None:
+        """Refuse (one line, before anything is stored) a ``coders`` entry for no user of the file
+        and a coder name that is a stored user's name in another letter case."""
+        unknown = sorted(set(self.coder_map) - set(self.users.values()))
+        if unknown:
+            raise InputError(f"{self.name}: --coder {unknown[0]!r}: the file has no user of that name (its users: "
+                             f"{', '.join(repr(n) for n in sorted(set(self.users.values()))[:10]) or 'none'})",
+                             code="qdpx.coder_unknown", file=self.name, user=unknown[0])
+        stored = list(self.s.scalars(select(User.name).order_by(User.name)))
+        exact = set(stored)
+        for name in sorted(set(self.users.values())):
+            mine = self.coder_name(name)
+            if mine in exact:
+                continue
+            same = [n for n in stored if n.casefold() == mine.casefold()]
+            if same:
+                raise InputError(
+                    f"{self.name}: user {name!r} of the file would be the new coder {mine!r} beside the user "
+                    f"{same[0]!r} here (only the letter case differs); did you mean {same[0]!r}? Import with "
+                    f"--coder '{name}={same[0]}' to credit the work to {same[0]}, or with --as-coder-prefix to "
+                    "keep it apart; nothing was imported", code="qdpx.coder_case", file=self.name, user=name,
+                    known=same[0])
+
     def run(self) -> ImportReport:
         self.read()
         try:
             with self.db.transaction(self.user) as tx:
                 self.tx, self.s = tx, tx.session
+                self.check_coders()
                 self.coder_rows: dict[str, Any] = {}
                 self.skipped_uncodable: dict[str, int] = {}                    # code id -> codings skipped
                 self.store_codes()
@@ -1408,7 +1614,7 @@ class _Importer:
                 self.warn(f"{self.name}: user GUID {guid} is not in <Users>; its work is credited to "
                           f"{self.users.get(self.default_user) or 'ukjent koder'}")
             name = self.users.get(self.default_user) or "ukjent koder"
-        name = f"{self.prefix}{name}"
+        name = self.coder_name(name)
         row = self.coder_rows.get(name)
         if row is None:
             row = self.coder_rows[name] = get_or_create_user(self.s, name)
@@ -1583,9 +1789,9 @@ class _Importer:
 
     def store_source(self, src: _TextSource) -> None:
         st = SourceText(src.raw)
-        text = st.text
+        plain = st.text          # the other tool's offsets are read (and judged) here
         name = src.name
-        if not text.strip():
+        if not st.stored.strip():
             n = sum(len(s.codings) for s in src.selections)
             if not n:   # an empty file (NVivo for Mac writes some): nothing of the project is lost
                 self.skip(f"{self.name}: source {name!r} (GUID {src.guid}) has no text (its file is empty) and no "
@@ -1594,13 +1800,23 @@ class _Importer:
             self.skip(f"{self.name}: source {name!r} (GUID {src.guid}) has no text; skipped"
                       + (f" with its {n} codings" if n else ""), sources=1, codings=n)
             return
+        text = st.stored         # as ingest stores it (NFC, no hidden characters): turns, codings
         digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
         row = self._stored_source(name, text, digest)
+        if row is None and text != plain:
+            # stored by an import that kept the text as written (before it was cleaned): its offsets
+            row = self._stored_source(name, plain, hashlib.sha256(plain.encode("utf-8", "surrogatepass")).hexdigest())
+            if row is not None:
+                st.keep_as_is()
+                text = plain
         new = row is None
         if new:
-            row = self._new_source(src, name, text, digest)
+            row = self._new_source(src, name, st, digest)
             if row is None:
                 return
+            self.new_rows[row.id] = row.file_name
+        elif row.id in self.new_rows:   # a source of this same file with the same text
+            self.report.same_text.append(f"{name} (= {row.file_name})")
         else:
             self.report.reused.append(row.file_name if row.file_name == name else f"{name} (= {row.file_name})")
         self.imported[src.guid] = (row, new)
@@ -1613,14 +1829,14 @@ class _Importer:
             return
         bounds = zones(text, [(s[2], s[3]) for s in segs])
 
-        # offsets: choose the reading from the source's own selections
+        # offsets: choose the reading from the source's own selections (in the text as written)
         ranged = [s for s in src.selections if not s.whole and not s.problem]
         reading, why, spans = choose_reading(st, [(s.start, s.end, s.name) for s in ranged])
         self.report.readings[row.file_name] = why
         mapped: dict[int, tuple[int, int] | None] = {id(s): sp for s, sp in zip(ranged, spans[reading])}
         for s in src.selections:
             if s.whole:
-                mapped[id(s)] = (0, len(text))
+                mapped[id(s)] = (0, len(plain))
         # the same coding (coder, code, span) is never stored twice, whatever segment it was put on
         existing = {(c, k, a, b): g for g, c, k, a, b in self.s.execute(
             select(Coding.segment_id, Coding.code_id, Coding.coder_id, Coding.start_char, Coding.end_char)
@@ -1633,7 +1849,7 @@ class _Importer:
                 continue
             span = mapped.get(id(sel))
             if src.repaired and span is not None and span[0] < span[1] and not sel.whole:
-                doubt = self._doubtful(text, span, sel)
+                doubt = self._doubtful(plain, span, sel)
                 if doubt:
                     self.skip(f"{self.name}: selection {sel.guid} in {row.file_name!r} ({sel.start}-{sel.end}): "
                               f"the file mixes UTF-8 and Windows-1252, so the other tool may have counted its "
@@ -1641,9 +1857,11 @@ class _Importer:
                               "codings (save the source as UTF-8 in the other tool and export again)",
                               selections=1, codings=len(sel.codings))
                     continue
+            if span is not None:   # onto the stored text (NFC, hidden characters out)
+                span = st.to_stored(span)
             if span is None or span[0] >= span[1]:
                 what = "is empty" if span is not None or sel.start == sel.end else \
-                    f"lies outside the text ({len(text)} characters) read as {READINGS[reading].split(' (')[0]}"
+                    f"lies outside the text ({len(plain)} characters) read as {READINGS[reading].split(' (')[0]}"
                 self.skip(f"{self.name}: selection {sel.guid} in {row.file_name!r} "
                           f"({sel.start}-{sel.end}) {what}; skipped with its {len(sel.codings)} codings",
                           selections=1, codings=len(sel.codings))
@@ -1691,6 +1909,7 @@ class _Importer:
                     continue
                 span, _ = st.span(reading, ns.start, ns.end)
                 if span is not None:
+                    span = st.to_stored(span)
                     k = max(0, bisect_right(bounds, span[0]) - 1)
                     self.placed[f"note:{g}:{ns.guid}"] = [(by_pos[k], span[0], span[1])]
         if new:
@@ -1717,10 +1936,13 @@ class _Importer:
             return f"would cut a word ({_clip(text[a:b])!r})"
         return None
 
-    def _new_source(self, src: _TextSource, name: str, text: str, digest: str) -> Source | None:
+    def _new_source(self, src: _TextSource, name: str, st: SourceText, digest: str) -> Source | None:
+        text = st.stored
         segs: list[_Seg] | str | None = None
         if src.guid in self.segment_map:   # exported by a workbench: its turns as they were
-            segs = mapped_segments(self.segment_map[src.guid], text)
+            segs = mapped_segments(self.segment_map[src.guid], st.text)   # offsets of the text as exported
+            if isinstance(segs, list):
+                segs = _onto_stored(segs, st)
             if isinstance(segs, str):
                 self.warn(f"{self.name}: source {name!r}: {SEGMENTS_FILE} {segs}; the turns are detected in "
                           "the text instead")
@@ -1737,6 +1959,12 @@ class _Importer:
             self.skip(f"{self.name}: source {name!r} has no text; skipped" + (f" with its {n} codings" if n else ""),
                       sources=1, codings=n)
             return None
+        if st.bidi:
+            from ..ingest.chars import BIDI_NAMES
+
+            self.warn(f"{self.name}: source {name!r}: {st.bidi} bidirectional control characters ({BIDI_NAMES}) "
+                      "were taken out of the text, as `workbench ingest` takes them out (they can show a text "
+                      "reversed); the selections keep their text")
         stored = name[:480]
         n = 2
         while self.s.scalar(select(Source.id).where(Source.file_name == stored)) is not None:

@@ -952,9 +952,11 @@ def classify_file(db: Database, input_path: str | Path, output_path: str | Path,
         os.umask(mask)
         os.chmod(tmp, 0o666 & ~mask)  # as a file opened for writing would be, not the temporary file's 0600
         os.replace(tmp, output_path)
-    except OSError as exc:
+    except BaseException as exc:   # whatever fails, the temporary file goes
         if tmp is not None:
             tmp.unlink(missing_ok=True)
+        if not isinstance(exc, OSError):
+            raise
         raise WorkbenchError(f"{output_path}: cannot write ({exc.strerror}); choose another --output") from None
     model = getattr(suggester, "model_", suggester)
     used = "lexicon" if isinstance(suggester, LexiconSuggester) else ("model" if method == "auto" else method)

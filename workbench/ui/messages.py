@@ -108,6 +108,9 @@ MESSAGES: dict[str, str] = {
                     "avvist og ingenting ble importert. Eksporter den på nytt fra det andre programmet.",
     "qdpx.too_deep": "Kodetreet i «{file}» er dypere enn {limit} nivåer. Gjør det flatere i det andre programmet og "
                      "eksporter på nytt.",
+    "qdpx.coder_case": "Brukeren «{user}» i «{file}» ville blitt en ny koder ved siden av «{known}» (bare store og små "
+                       "bokstaver skiller dem); mente du «{known}»? Ingenting ble importert.",
+    "qdpx.coder_unknown": "Filen «{file}» har ingen bruker som heter «{user}».",
     "media.not_media": "«{path}» er ikke et lydopptak eller en video (.mp3, .m4a, .wav, .mp4, .webm).",
     "media.not_found": "Fant ikke opptaket «{path}».",
     "suggest.no_fast_model": "Modell {model} ble trent uten en TF-IDF-del for rask modus; tren modellen på nytt.",
