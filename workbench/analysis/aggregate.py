@@ -868,15 +868,18 @@ def is_overlap_cell(m: pd.DataFrame, row: pd.Series | dict, by: Sequence[str]) -
 
 def _published_matrix(db: Database, *, by: list[str], codes, coder, codebook_version, fill: bool,
                       exclude_actors, k: int) -> pd.DataFrame:
-    """A theme matrix cut from the published tables (same numbers, same suppressed cells)."""
+    """A theme matrix cut from the published tables (same numbers, same suppressed cells).
+
+    Always every code of every group, ``fill`` or not: a zero in a group of k or more speakers is
+    shown as 0, and its row is listed. Leaving the zero rows out while a hidden row stays (as the
+    compact form of an unsuppressed table does) would tell the resource group which hidden cells
+    are not zero and which codes nobody in the group used, without any calculation."""
     tables, _ = _published_tables(db, coder=coder, codebook_version=codebook_version, k=k)
     m = tables[_published_grouping(by)]
     tree = codes_frame(db)
     chosen = select_codes(tree, codes)
     if chosen is not None:
         m = m[m["code"].isin(chosen)]
-    if not fill:  # rows with coded segments, and every hidden row (absent would read "0")
-        m = m[m["suppressed"] | (m["segments"].fillna(0) > 0)]
     if tuple(by) != _published_grouping(by):
         order = dict(zip(tree["code"], tree["order"]))
         m = m.assign(**{f"_k{i}": m[b].map(natural_key) for i, b in enumerate(by)}, _o=m["code"].map(order))
@@ -903,7 +906,9 @@ def theme_matrix(db: Database, *, by: str | Sequence[str] = ("actor", "phase"),
     (see ``frames.speaker_key``), ``sources`` = distinct sources, ``share`` = segments /
     ``group_segments`` (all segments of that group). ``by``: any of actor, phase, pilot, kind,
     county, speaker, source (a list or "actor,phase"). ``codes``: id prefix(es). ``fill``: also
-    rows with zero counts for every existing group and every (non-retired) code.
+    rows with zero counts for every existing group and every (non-retired) code; a table with
+    suppression always has them (a zero reads 0 and is listed, so that a row left out never
+    tells a hidden cell from a zero).
     ``exclude_actors``: leave these actors' segments out of counts and shares (e.g. ``["forsker"]``
     for the interviewers' own questions).
 
@@ -919,6 +924,8 @@ def theme_matrix(db: Database, *, by: str | Sequence[str] = ("actor", "phase"),
     """
     by = parse_by(by)
     k = suppression_k(db, suppress)
+    if k is not None:  # a suppressed table lists every code of every group, zeros as 0 (see above)
+        fill = True
     exclude_actors = check_published(by, exclude_actors, coder, codebook_version)
     if _in_published(by, exclude_actors, coder, codebook_version, k):
         check_reveal(db, reveal, "theme_matrix")  # (no names in these tables; a reveal is still audited)
@@ -1091,6 +1098,8 @@ def phase_change(db: Database, *, actor: str | Iterable[str] | None = None,
     out = out.sort_values(["_a", "_o"], kind="stable")
     out = out[columns].reset_index(drop=True)
     out.attrs["phases"] = list(present)  # every phase with segments, in order (for consecutive pairs)
+    if m.attrs.get("suppressed_k") is not None:
+        out.attrs["suppressed_k"] = m.attrs["suppressed_k"]
     return out
 
 

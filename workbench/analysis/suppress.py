@@ -18,8 +18,9 @@ Rules
    parent whose children's sum minus itself rests on fewer than ``k`` speakers:
    ``aggregate.parent_overlaps``) is primary too. In a small group every cell is suppressed, zeros included:
    "none of the two statsforvaltere mentioned X" discloses as much as "one of them did". A zero
-   in a group of at least ``k`` speakers stays a visible 0. ``group_segments`` (the share's
-   denominator) is blanked where ``group_speakers < k``.
+   in a group of at least ``k`` speakers stays a visible 0 (and ``theme_matrix`` lists its row
+   in every suppressed table, so that a missing row never tells a hidden cell from a zero).
+   ``group_segments`` (the share's denominator) is blanked where ``group_speakers < k``.
 2. **Secondary (complementary) suppression.** The code totals over all groups are public in
    other tables, and a parent's count is shown beside its children, so a single blanked cell in
    a line whose total is known is recovered by subtraction (total minus the shown cells). Hence:

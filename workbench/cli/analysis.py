@@ -21,7 +21,8 @@ FILTERS = ("actor", "phase", "pilot", "kind", "county", "speaker", "source")
 @click.option("--coder", help="A coder's name (konsensus: the recorded consensus), 'all' (default) or 'consensus' "
                              "(the codes the coders agree on).")
 @click.option("--codebook-version", help="Only codings made under this codebook version (id or name).")
-@click.option("--all-rows", is_flag=True, help="Also rows with zero coded segments.")
+@click.option("--all-rows", is_flag=True, help="Also rows with zero coded segments (always so with suppression "
+                                              "and for the resource group).")
 @click.option("--exclude-actor", "exclude_actors", multiple=True, metavar="ACTOR",
               help="Leave this actor's segments out of counts and shares (repeatable); "
                    "the interviewers (forsker) are left out by default. Not for the resource group.")

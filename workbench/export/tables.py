@@ -177,8 +177,10 @@ def _phase_table(db: Database, pc: pd.DataFrame, **kw) -> Table:
         return Table("Endring mellom faser per aktør", out, "Endring mellom faser",
                      percent=["Andel fase 1", "Andel fase 2"], signed_percent=[H["change"]])
     p1, p2 = pc["phase_from"].iloc[0], pc["phase_to"].iloc[0]
-    # rows with something in either phase; a missing (suppressed) count is kept: "<3", not nothing
-    pc = pc[(pc["segments_from"] != 0).fillna(True) | (pc["segments_to"] != 0).fillna(True)]
+    # rows with something in either phase; with suppression every row (a zero reads 0 and is
+    # listed: leaving it out beside a kept "<3" would tell a hidden cell from a zero)
+    if pc.attrs.get("suppressed_k") is None:
+        pc = pc[(pc["segments_from"] != 0) | (pc["segments_to"] != 0)]
     a1, a2 = f"{H['share']} {p1}", f"{H['share']} {p2}"
     out = pd.DataFrame({H["actor"]: pc["actor"], H["code"]: _labels(pc), a1: pc["share_from"],
                         a2: pc["share_to"], H["change"]: pc["difference"]})
