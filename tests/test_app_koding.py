@@ -11,6 +11,7 @@ from __future__ import annotations
 import wave
 
 import pytest
+from sqlalchemy import select
 
 import workbench.ui.textcoder as textcoder
 from workbench.coding import apply_code, list_codings, list_memos, list_suggestions, undo_last
@@ -316,7 +317,14 @@ def test_decisions_retrain_the_model_in_the_background_and_uncertain_first(small
         started.append(kw)
         return real(db, **{**kw, "background": False, "anchors": [], "embeddings": False})
 
-    service.train(small_db, user="kari", anchors=[], embeddings=False)  # decisions count from here
+    trained = service.train(small_db, user="kari", anchors=[], embeddings=False)  # decisions count from here
+    # the fixture's lexicon hit of kontrakt.relasjonell was right 1 time of 3 on the coded turns: withdrawn
+    assert trained.withdrawn == 1 and trained.rescored == 1
+    with small_db.transaction(user="kari") as tx:  # a second pending one, as a model would leave it
+        seg = tx.session.scalars(select(Segment).join(Source).where(Source.file_name == "intervju_fase2.txt",
+                                                                    Segment.index == 2)).one()
+        tx.session.add(Suggestion(segment_id=seg.id, code_id="kontrakt.hybrid", method="model", score=0.7,
+                                  evidence=[], status="pending"))
     monkeypatch.setattr(service, "suggest", fake_suggest)
     monkeypatch.setattr(active, "maybe_retrain", recording_retrain)
     set_setting(small_db, "retrain_every", 2, user="kari")
@@ -353,6 +361,40 @@ def test_new_suggestions_of_a_retraining_are_said_for_their_own_source_only(smal
         in texts(at)
     at = _source(open_page(KODING), "fg_fase1.txt")
     assert "2 nye forslag for denne kilden." in texts(at)
+
+
+def test_after_a_background_run_the_page_says_what_it_did_to_the_pending_suggestions_and_the_anchors(
+        small_db, component, monkeypatch):
+    """A background run's train report is said, not only "trent på nytt": suggestions scored again
+    or withdrawn, and a missing anchors folder; a run that kept the model says why, in Norwegian."""
+    import workbench.suggest.active as active
+    from workbench.errors import WorkbenchError
+    from workbench.suggest.service import TrainReport
+
+    report = TrainReport(9, 40, 0, 4, ["a"], [], {}, {}, 1.0, missing_anchor_dir="/et/sted/anchors", rescored=2,
+                         withdrawn=3)
+    run = active.Retraining(small_db.url, 20, source="fg_fase1.txt", report=report, suggested=0, finished=1.0)
+    monkeypatch.setitem(active._running, small_db.url, run)
+    at = _source(open_page(KODING), "fg_fase1.txt")
+    shown = md_unescape(texts(at))
+    assert "2 ventende forslag fikk ny sikkerhet fra den nye modellen" in shown
+    assert "3 forslag som den nye modellen ikke lenger gir, ble trukket tilbake" in shown
+    assert "Fant ingen ankerytringer ved kodeboka (/et/sted/anchors); trent uten." in shown
+    run.report, run.error = None, WorkbenchError("kept", code="train.would_lose", model=9,
+                                                 what_no="0 ankerytringer i stedet for 2720")
+    at.run()
+    assert any("Modellen ble ikke trent på nytt i bakgrunnen" in i.value and "Modell 9 er beholdt" in i.value
+               and "0 ankerytringer i stedet for 2720" in i.value for i in at.info)
+    assert not any("mislyktes" in w.value for w in at.warning)
+
+
+def test_the_page_says_why_it_does_not_retrain_where_the_anchors_are_gone(small_db, component, monkeypatch):
+    import workbench.suggest.active as active
+
+    monkeypatch.setattr(active, "_newest_anchors", lambda db: (5, ["/borte/anchors"], ["/borte/anchors"], False))
+    at = _source(open_page(KODING), "intervju_fase2.txt")
+    assert any("Modell 5 ble trent med ankerytringer fra /borte/anchors" in md_unescape(i.value)
+               and "trenes derfor ikke på nytt i bakgrunnen" in i.value for i in at.info)
 
 
 def test_the_page_says_when_the_model_is_being_retrained_and_when_that_failed(small_db, component, monkeypatch):

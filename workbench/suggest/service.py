@@ -114,6 +114,8 @@ class TrainingData:
     anchor_files: list[str] = field(default_factory=list)
     retired_anchor_lines: int = 0  # anchor lines that named a retired code (that code skipped)
     missing_anchor_dir: str = ""  # the default anchors/ folder looked for and found without anchors
+    anchor_paths: list[str] = field(default_factory=list)  # the files/folders the anchors were read from
+    interviewer_turns: int = 0  # turns of coded sources left out: the interviewers' (``include_interviewers``)
 
     def add(self, text: str, labels: set[str], lang: str | None, known: set[str] | None, kind: str,
             segment_id: int | None = None, group: str | None = None) -> None:
@@ -127,7 +129,8 @@ class TrainingData:
 
     def subset(self, idx: Iterable[int]) -> "TrainingData":
         out = TrainingData(anchor_files=list(self.anchor_files), retired_anchor_lines=self.retired_anchor_lines,
-                           missing_anchor_dir=self.missing_anchor_dir)
+                           missing_anchor_dir=self.missing_anchor_dir, anchor_paths=list(self.anchor_paths),
+                           interviewer_turns=self.interviewer_turns)
         for i in idx:
             out.add(self.texts[i], self.labels[i], self.langs[i], self.known[i], self.kinds[i], self.segment_ids[i],
                     self.groups[i])
@@ -163,11 +166,19 @@ def _codebook_file(db: Database) -> str | None:
 
 @requires("suggest")
 def training_data(db: Database, codes: Sequence[CodeInfo] | None = None, *, use_examples: bool = True,
-                  anchors: Sequence[str | Path] | None = None, user: str | None = None) -> TrainingData:
+                  anchors: Sequence[str | Path] | None = None, include_interviewers: bool = False,
+                  user: str | None = None) -> TrainingData:
     """The database's codings (and rejections), the anchor utterances (``anchors``: files or
     folders; None = the default folder, see ``anchor_paths``) and, with ``use_examples``, the
     codebook examples and definitions. When the default folder is missing or holds no anchor
-    line, ``missing_anchor_dir`` names it (``TrainReport.note`` says so)."""
+    line, ``missing_anchor_dir`` names it (``TrainReport.note`` says so).
+
+    The interviewers' turns (actor ``forsker``, ``structure.INTERVIEWERS``) of coded sources are
+    left out unless ``include_interviewers``, coded or not: ``suggest`` makes no suggestion on them
+    and the dashboards do not count them, and as rows they would be negatives for every code their
+    question names ("Var det konflikter underveis?"), lowering the lexicon's measured precision.
+    A suggestion a coder accepted or rejected on such a turn (only made when asked for) still
+    counts for its code."""
     from ..ingest import ensure_lemmas
 
     codes = list(codes) if codes is not None else current_code_infos(db)
@@ -188,10 +199,14 @@ def training_data(db: Database, codes: Sequence[CodeInfo] | None = None, *, use_
                 labels[seg_id].add(code_id)
         if coded_sources:
             segs = s.scalars(select(Segment).where(Segment.source_id.in_(coded_sources))
-                             .options(selectinload(Segment.source), undefer_group("analysis"))
+                             .options(selectinload(Segment.source), selectinload(Segment.speaker),
+                                      undefer_group("analysis"))
                              .order_by(Segment.source_id, Segment.index))
             for seg in segs:
                 text = seg.text
+                if not include_interviewers and seg.speaker is not None and seg.speaker.actor in INTERVIEWERS:
+                    data.interviewer_turns += 1
+                    continue
                 if text.strip():
                     data.add(_segment_text(seg), labels.get(seg.id, set()), _lang_of(seg.source), None, "segment",
                              seg.id, f"source:{seg.source_id}")
@@ -214,6 +229,7 @@ def training_data(db: Database, codes: Sequence[CodeInfo] | None = None, *, use_
         from .anchors import anchor_files
 
         data.anchor_files = [str(p) for p in anchor_files(paths)]
+        data.anchor_paths = [str(Path(p).resolve()) for p in paths]
         with db.session() as s:
             known = s.execute(select(Code.id, Code.retired, Code.codable)).all()
         skipped: list[str] = []
@@ -325,11 +341,17 @@ class TrainReport:
 
 @requires("suggest")
 def train(db: Database, *, user: str | None, use_examples: bool = True,
-          anchors: Sequence[str | Path] | None = None, **params: Any) -> TrainReport:
+          anchors: Sequence[str | Path] | None = None, include_interviewers: bool = False,
+          no_loss: bool = False, **params: Any) -> TrainReport:
     """Fit a ``ModelSuggester`` on the database's codings + anchors + codebook examples and store it.
 
     ``anchors``: anchor files or folders; None = the ``anchors/`` folder beside the loaded codebook
-    file (when present); ``[]`` = none.
+    file (when present); ``[]`` = none. ``include_interviewers``: train on the interviewers' turns
+    of coded sources too (left out by default, see ``training_data``).
+
+    ``no_loss`` (background retraining): refuse (``train.would_lose``, nothing stored, the newest
+    model kept) when the new model would have no classifier for a current code the newest model
+    has one for, or fewer anchor utterances than it (beyond lines of codes retired since).
     """
     from ..store import AuditEvent
     from sqlalchemy import func
@@ -338,7 +360,8 @@ def train(db: Database, *, user: str | None, use_examples: bool = True,
     codes = current_code_infos(db)
     with db.session() as s:  # decisions recorded from here on count toward the next retraining
         read_upto = s.scalar(select(func.max(AuditEvent.id))) or 0
-    data = training_data(db, codes, use_examples=use_examples, anchors=anchors)
+    data = training_data(db, codes, use_examples=use_examples, anchors=anchors,
+                         include_interviewers=include_interviewers)
     if not data.texts:
         raise WorkbenchError(f"database {db.shown_url}: nothing to train on (no codings, no rejected suggestions, "
                              "no codebook examples); code some turns with `workbench code` first")
@@ -347,6 +370,8 @@ def train(db: Database, *, user: str | None, use_examples: bool = True,
     model = ModelSuggester(**params)
     embed.prepare_training(db, data, model, user=user)
     model.fit(data.texts, data.labels, data.langs, codes, **data.fit_kwargs())
+    if no_loss:
+        _refuse_loss(db, model, data, {c.id for c in codes})
     seconds = time.perf_counter() - t0
     import sklearn
 
@@ -354,7 +379,9 @@ def train(db: Database, *, user: str | None, use_examples: bool = True,
     thresholds = {c: float(t) for c, t in zip(model.codes_, model.thresholds_) if c in model.classifiers_}
     info = {"params": model.get_params(), "segments": data.count("segment"), "rejected": data.count("rejected") + data.count("accepted"),
             "examples": data.count("example"), "anchors": data.count("anchor"),
-            "anchor_files": data.anchor_files, "definitions": data.count("definition"),
+            "anchor_files": data.anchor_files, "anchor_paths": data.anchor_paths,
+            "include_interviewers": bool(include_interviewers), "interviewer_turns_left_out": data.interviewer_turns,
+            "definitions": data.count("definition"),
             "positives": model.n_positive_, "modelled": list(model.classifiers_),
             "fallback": fallback, "thresholds": thresholds, "cv": model.cv_,
             "lexicon_precision": model.lexicon_precision_, "seconds": round(seconds, 2),
@@ -394,6 +421,41 @@ def train(db: Database, *, user: str | None, use_examples: bool = True,
                        rescored, withdrawn, rescore_failed)
 
 
+def _newest_model_info(db: Database) -> tuple[int, dict[str, Any]] | None:
+    """(id, info) of the newest stored model; None when there is none."""
+    with db.session() as s:
+        row = s.execute(select(TrainedModel.id, TrainedModel.info).where(TrainedModel.method == "model")
+                        .order_by(TrainedModel.id.desc()).limit(1)).first()
+    return None if row is None else (row[0], dict(row[1] or {}))
+
+
+def _refuse_loss(db: Database, model: ModelSuggester, data: TrainingData, current: set[str]) -> None:
+    """``train(no_loss=True)``: raise ``train.would_lose`` when the new model has no classifier for a
+    current code the newest model has one for, or fewer anchor utterances than it (lines dropped
+    because their code was retired since excepted)."""
+    newest = _newest_model_info(db)
+    if newest is None:
+        return
+    model_id, info = newest
+    lost = [c for c in info.get("modelled") or [] if c in current and c not in model.classifiers_]
+    before, now = int(info.get("anchors") or 0), data.count("anchor")
+    fewer_anchors = now + data.retired_anchor_lines < before
+    if not lost and not fewer_anchors:
+        return
+    parts, parts_no = [], []
+    shown = ", ".join(lost[:5]) + (" ..." if len(lost) > 5 else "")
+    if fewer_anchors:
+        parts.append(f"{now} anchor utterances instead of {before}")
+        parts_no.append(f"{now} ankerytringer i stedet for {before}")
+    if lost:
+        parts.append(f"no model for {len(lost)} of its codes ({shown})")
+        parts_no.append(f"ingen modell for {len(lost)} av kodene den har modell for ({shown})")
+    raise WorkbenchError(f"model {model_id} kept: a new model would have {' and '.join(parts)}; train on purpose "
+                         "(`workbench train --anchors PATH`) if that is what you want",
+                         code="train.would_lose", model=model_id, anchors=now, before=before, lost=len(lost),
+                         what_no=" og ".join(parts_no))
+
+
 _E5_OF_MODEL: dict[tuple[str, int], bool] = {}
 
 
@@ -430,6 +492,10 @@ def cannot_compute_e5(db: Database, *, user: str | None = None) -> int | None:
     return newest[0]
 
 
+#: ``Suggestion.method`` of a hit of the lexicon alone.
+LEXICON_METHOD = "lexicon"
+
+
 def _made_by_model(method: str | None) -> bool:
     """Was a suggestion made (or scored) by a trained model: its classifiers, or its calibrated
     lexicon fallback?"""
@@ -441,16 +507,27 @@ def rescore_pending(db: Database, *, user: str | None) -> tuple[int, int]:
     """After ``train``: the pending suggestions an older model made are scored again by the newest
     one (its score, method, span and evidence; the figures shown beside them are this model's), or
     withdrawn (status ``withdrawn``) where it no longer suggests their code. Returns (rescored,
-    withdrawn). Only the turns holding such suggestions are scored (their e5 vectors are stored)."""
+    withdrawn). Only the turns holding such suggestions are scored (their e5 vectors are stored).
+
+    A pending hit of the lexicon alone (method ``lexicon``: stored before any model was trained,
+    or by ``--method lexicon``) gets its code's lexicon precision measured by the new model on
+    the coded texts, as a fallback hit does (``ModelSuggester.lexicon_score_for``), and is
+    withdrawn below ``lexicon_min_precision`` (0.5); a code whose lexicon never hit a coded text
+    keeps its score."""
     with db.session() as s:
         pending = s.execute(select(Suggestion.id, Suggestion.segment_id, Suggestion.code_id, Suggestion.method)
                             .where(Suggestion.status == "pending")).all()
+    lexical = [p for p in pending if (p.method or "") == LEXICON_METHOD]
     pending = [p for p in pending if _made_by_model(p.method)]
-    if not pending:
+    if not pending and not lexical:
         return 0, 0
     suggester, _ = build_suggester(db, "all", user=user)
     model = getattr(suggester, "model_", suggester)
     if not isinstance(model, ModelSuggester):
+        return 0, 0
+    measured = getattr(model, "lexicon_precision_", None) or {}
+    lexical = [p for p in lexical if p.code_id in measured]
+    if not pending and not lexical:
         return 0, 0
     seg_ids = sorted({p.segment_id for p in pending})
     with db.session() as s:
@@ -466,6 +543,7 @@ def rescore_pending(db: Database, *, user: str | None) -> tuple[int, int]:
     by_seg = {seg[0]: (seg[1], {h.code: h for h in seg_hits}) for seg, seg_hits in zip(segments, hits)}
     rescored = withdrawn = 0
     ids = [p.id for p in pending]
+    lexical_ids = [p.id for p in lexical]
     with db.transaction(user=user) as tx:
         from ..store.models import utcnow
 
@@ -487,6 +565,18 @@ def rescore_pending(db: Database, *, user: str | None) -> tuple[int, int]:
                 row.start_char, row.end_char = ((seg_start + h.start, seg_start + h.end) if h.start is not None
                                                 else (None, None))
                 rescored += 1
+        for i in range(0, len(lexical_ids), 500):
+            rows = tx.session.scalars(select(Suggestion).where(Suggestion.id.in_(lexical_ids[i:i + 500]),
+                                                               Suggestion.status == "pending")
+                                      .with_for_update(skip_locked=True)).all()
+            for row in rows:
+                score = model.lexicon_score_for(row.code_id, 1.0)  # the measured precision, 0 below the bar
+                if score <= 0:
+                    row.status, row.decided_by, row.decided_at = "withdrawn", tx.user.id, now
+                    withdrawn += 1
+                else:
+                    row.score = round(float(score), 4)
+                    rescored += 1
         tx.audit("rescore", None, None, {"model_id": getattr(model, "stored_id_", None), "rescored": rescored,
                                          "withdrawn": withdrawn})
     return rescored, withdrawn
@@ -628,7 +718,7 @@ def suggest(db: Database, *, user: str | None, method: str = "all", source: Any 
                 taken.add((seg_id, code))
                 present.setdefault(seg_id, []).append((code, a, b))
             for row in s.scalars(select(Suggestion).where(Suggestion.segment_id.in_(chunk))):
-                if row.status == "withdrawn" and _made_by_model(row.method):
+                if row.status == "withdrawn" and (_made_by_model(row.method) or row.method == LEXICON_METHOD):
                     reopen.setdefault((row.segment_id, row.code_id), row)
                     continue
                 taken.add((row.segment_id, row.code_id))
@@ -709,7 +799,7 @@ def _fit_method(method: str, data: TrainingData, codes: list[CodeInfo], params: 
 @requires("suggest")
 def evaluate(db: Database, *, user: str | None, folds: int = 5, method: str = "model",
              use_examples: bool = True, random_state: int = 0, anchors: Sequence[str | Path] | None = None,
-             **params: Any) -> dict[str, Any]:
+             include_interviewers: bool = False, **params: Any) -> dict[str, Any]:
     """Grouped k-fold cross-validated P/R/F1 of ``method`` over the database's coded segments and
     the anchor utterances.
 
@@ -719,6 +809,8 @@ def evaluate(db: Database, *, user: str | None, folds: int = 5, method: str = "m
     other folds (plus rejected suggestions and, with ``use_examples``, the codebook examples and
     definitions) and predicts the held-out rows. Besides the pooled figures, ``by_kind`` gives them
     for segments and anchors separately. ``params`` go to ``ModelSuggester`` (e.g. ``floor=0.4``).
+    The interviewers' turns are neither test nor training rows unless ``include_interviewers``
+    (as in ``train``).
     """
     from sklearn.model_selection import GroupKFold
 
@@ -728,7 +820,8 @@ def evaluate(db: Database, *, user: str | None, folds: int = 5, method: str = "m
         raise InputError(f"--folds {folds}: need at least 2 folds; give --folds 2 or more", code="evaluate.folds",
                          folds=folds)
     codes = current_code_infos(db)
-    data = training_data(db, codes, use_examples=use_examples, anchors=anchors)
+    data = training_data(db, codes, use_examples=use_examples, anchors=anchors,
+                         include_interviewers=include_interviewers)
     test_rows = [i for i, k in enumerate(data.kinds) if k in ("segment", "anchor")]
     groups = [data.groups[i] for i in test_rows]
     if len(test_rows) < folds:

