@@ -176,3 +176,12 @@ def test_a_background_run_that_would_lose_anchors_keeps_the_model_and_its_sugges
     assert {r.id for r in list_suggestions(db, user="kari", source="fg_ny.txt")} == pending  # none withdrawn
     # trained on purpose (the button, the CLI), it is the team's choice: stored
     assert train(db, user="kari", anchors=[], embeddings=False).model_id > first.model_id
+
+
+def test_the_pages_train_button_keeps_the_anchors_the_newest_model_was_trained_with(anchored):
+    db, folder, first = anchored
+    report = active.train_now(db, user="kari", embeddings=False)  # "Tren modellen på kodingene"
+    assert report.anchors == len(ANCHORS) and NEDENFRA in report.modelled
+    assert report.anchor_files == [str(folder / "nedenfra.jsonl")]
+    folder.rename(folder.with_name("flyttet"))  # gone: the codebook's own folder (none here), as train does
+    assert active.train_now(db, user="kari", embeddings=False).anchors == 0

@@ -151,12 +151,22 @@ def retrain_blocked(db: Database, *, user: str | None = None) -> WorkbenchError 
 @requires("suggest")
 def train_now(db: Database, *, user: str | None, **train_params: Any) -> Any:
     """``train`` in the foreground (the page's button), refused (``train.running``) while a
-    background run for this database is going: the two would train the same model twice."""
+    background run for this database is going: the two would train the same model twice.
+
+    Without ``anchors`` it trains, as a background run does, with the anchor files/folders the
+    newest model was trained with (and its ``include_interviewers``) when they all still exist, so
+    the button does not replace a model trained with ``workbench train --anchors PATH`` by one
+    trained on the codebook's folder; otherwise ``train``'s default (the folder beside the codebook,
+    with its note when there is none)."""
     if running(db, user=user):
         raise WorkbenchError("the model is being retrained in the background already; wait until it is done",
                    code="train.running")
     from .service import train
 
+    if "anchors" not in train_params:
+        _, paths, missing, interviewers = _newest_anchors(db)
+        if paths and not missing:
+            train_params = {"anchors": paths, "include_interviewers": interviewers, **train_params}
     return train(db, user=user, **train_params)
 
 
