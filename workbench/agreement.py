@@ -667,7 +667,8 @@ def record_consensus(db: Database, source: Any, turn: Any, codes: Iterable[str] 
     :class:`ConsensusRecords` list, whose ``event`` is that ``consensus`` audit entry (give it to
     ``undo_last(events=...)``, as the app's "Angre" does).
     """
-    from .coding import _apply, _latest_version_id, _lock_code, _record, _resolve_code, _uncode, find_segment
+    from .coding import (_apply, _hold_codes, _latest_version_id, _lock_code, _record, _resolve_code, _uncode,
+                         find_segment)
     from .store.db import get_or_create_user, lock_segment
 
     if isinstance(codes, str) and codes.strip() == "-":
@@ -686,11 +687,12 @@ def record_consensus(db: Database, source: Any, turn: Any, codes: Iterable[str] 
         for c in wanted:
             row = _resolve_code(session, c, applicable=True)
             code_rows[row.id] = row
-        # hold the agreed codes (in id order) and see them as they are now: a merge or codebook load
-        # running meanwhile either comes first (then a code it retired is refused or kept as is below)
-        # or waits for this consensus and moves it
+        # hold the agreed codes (all at once, in id order) and see them as they are now: a merge or
+        # codebook load running meanwhile either comes first (then a code it retired is refused or
+        # kept as is below) or waits for this consensus and moves it
+        _hold_codes(session, code_rows.values())
         for code_id in sorted(code_rows):
-            _lock_code(session, code_rows[code_id])
+            _lock_code(session, code_rows[code_id])  # held above; NotFound for one deleted meanwhile
         coder = get_or_create_user(session, CONSENSUS_CODER)
         existing = list(session.scalars(select(Coding).where(
             Coding.segment_id == segment.id, Coding.coder_id == coder.id).order_by(Coding.id)))

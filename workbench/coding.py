@@ -273,18 +273,36 @@ def _resolve_code(session: Session, code_id: Any, *, applicable: bool = False) -
                    code="code.not_found", code_id=text, close=[])
 
 
+def _hold_codes(session: Session, codes: Iterable[Code | str]) -> set[str]:
+    """Hold every code in ``codes`` (shared) until the transaction ends, all in one
+    :func:`~workbench.store.db.lock_codes` call, so in id order, and re-read as they are now.
+
+    A writer that makes things under several codes (a CSV import, a batch of accepted suggestions,
+    a turn's consensus, an undo that puts several codings back) calls this once with all of them
+    before it applies any: taking them one by one in the order of its rows would deadlock with a
+    merge, which takes OLD and NEW exclusively in id order (rows ``kapasitet`` then ``gammel``
+    against ``codebook merge gammel kapasitet``). The codes are marked held
+    (``session.info["shared_codes"]``), so :func:`_lock_code` does not ask for them again; codes
+    held already are not asked for again here. Returns the ids held now; a code deleted meanwhile
+    is missing (its writer is told so by :func:`_lock_code`)."""
+    held = session.info.setdefault("shared_codes", set())
+    wanted = {c.id if isinstance(c, Code) else str(c) for c in codes}
+    missing = wanted - held
+    if missing:
+        held.update(lock_codes(session, missing))
+    return wanted & held
+
+
 def _lock_code(session: Session, code: Code) -> Code:
     """Hold ``code`` (shared) until the transaction ends, re-read as it is now: a merge, or a
     codebook load that retires or changes it, waits for this writer, or this writer for it
-    (:func:`~workbench.store.db.lock_codes`). Once per code and transaction. NotFound when the code
-    was deleted meanwhile (a codebook load drops a code nothing uses)."""
-    held = session.info.setdefault("shared_codes", set())
-    if code.id not in held:
-        if code.id not in lock_codes(session, [code.id]):
-            raise NotFound(f"unknown code {code.id!r}: it was deleted from the codebook just now; "
-                           "run `workbench codebook show` to list the codes", code="code.not_found",
-                           code_id=code.id, close=[])
-        held.add(code.id)
+    (:func:`~workbench.store.db.lock_codes`). Once per code and transaction (a no-op for a code
+    held already by :func:`_hold_codes`, which a writer that uses several codes calls first).
+    NotFound when the code was deleted meanwhile (a codebook load drops a code nothing uses)."""
+    if code.id not in _hold_codes(session, [code.id]):
+        raise NotFound(f"unknown code {code.id!r}: it was deleted from the codebook just now; "
+                       "run `workbench codebook show` to list the codes", code="code.not_found",
+                       code_id=code.id, close=[])
     return code
 
 
@@ -769,9 +787,21 @@ def code_from_csv(db: Database, path: str | Path, *, user: str | None,
         coders: dict[str, User] = {}
         if default_coder:
             coders[default_coder] = _other_coder(tx, default_coder)
+        lines = [(reader.line_num, cells) for cells in reader]
+        # hold every code the file names before applying any row (one lock_codes call, in id order,
+        # not in the order of the rows: see _hold_codes); a code cell that names no code is left to
+        # its row below, which says what is wrong with it
+        at = columns.index("code")
+        for _, cells in lines:
+            cell = cells[at].strip() if at < len(cells) else ""
+            if cell and cell not in codes:
+                try:
+                    codes[cell] = _resolve_code(session, cell, applicable=True)
+                except WorkbenchError:
+                    codes[cell] = None
+        _hold_codes(session, [c for c in codes.values() if c is not None])
         row_no = 1
-        for cells in reader:
-            row_no = reader.line_num
+        for row_no, cells in lines:
             if not any(c.strip() for c in cells):
                 continue
             try:
@@ -786,7 +816,7 @@ def code_from_csv(db: Database, path: str | Path, *, user: str | None,
                     src = sources[row["source"]] = find_source(session, row["source"])
                 segment = find_segment(session, src, row["turn"])
                 code = codes.get(row["code"])
-                if code is None:
+                if code is None:  # names no code (the error is this row's), or not seen above
                     code = codes[row["code"]] = _resolve_code(session, row["code"], applicable=True)
                 coder_name = row.get("coder") or default_coder or tx.user.name
                 coder = coders.get(coder_name)
@@ -1009,6 +1039,20 @@ def _pending(session: Session, suggestion_id: Any) -> Suggestion:
     return s
 
 
+def _hold_suggestion_codes(session: Session, suggestion_ids: Iterable[int]) -> None:
+    """Hold the codes of all these suggestions (:func:`_hold_codes`: one call, in id order) before
+    any of them is accepted, as a merge takes them, rather than one by one in the order of the ids.
+    A merge that committed between reading a suggestion's code and holding it has moved the
+    suggestion to NEW: its new code is held too (read again until every code read is held)."""
+    ids = list(dict.fromkeys(suggestion_ids))
+    for _ in range(3):
+        code_ids = {c for i in range(0, len(ids), 500)
+                    for c in session.scalars(select(Suggestion.code_id).where(Suggestion.id.in_(ids[i:i + 500])))}
+        if code_ids <= session.info.get("shared_codes", set()):
+            return
+        _hold_codes(session, code_ids)
+
+
 def _accept(tx: Transaction, suggestion_id: Any, version_id: int | None) -> tuple[Coding, AuditEvent]:
     # the suggestion's code is held before the suggestion (the order a merge takes them in): a merge
     # running now either moves the suggestion first (then it is accepted under NEW) or waits for it
@@ -1082,6 +1126,7 @@ def review_suggestions(db: Database, *, user: str | None, accept: Sequence[int] 
         raise InputError(f"suggestion {both[0]} is both accepted and rejected; choose one")
     with db.transaction(user) as tx:
         version_id = _latest_version_id(tx.session)
+        _hold_suggestion_codes(tx.session, accept)  # all their codes first, in id order
         accepted = [_accept(tx, sid, version_id) for sid in dict.fromkeys(accept)]
         rejected = [_reject(tx, sid) for sid in dict.fromkeys(reject)]
         tx.session.flush()
@@ -1285,6 +1330,7 @@ def _undo_uncode(tx: Transaction, event: AuditEvent, undone: set[int]) -> tuple[
     session, d = tx.session, event.detail or {}
     removal = _group(session, event, undone)
     kept = [ev for ev in removal if _withdrawn_turn(session, ev) is None]
+    _hold_codes(session, {(ev.detail or {}).get("code") for ev in kept} - {None})  # all at once, see _hold_codes
     memos = sum(_put_back(tx, ev) for ev in kept)
     return [ev.id for ev in removal], {"source": d["source"], "turn": d["turn"], "code": d["code"], "memos": memos,
                                        "codings": len(kept)}
@@ -1368,6 +1414,9 @@ def _undo_consensus(tx: Transaction, event: AuditEvent) -> tuple[list[int], dict
                 and e.get("source") == d.get("source") and e.get("turn") == d.get("turn")):
             break
         step.append(ev)
+    # the codes of the codings put back, held all at once (in id order, see _hold_codes): inserting
+    # them one by one would take their rows' key locks in the step's order, against a merge's
+    _hold_codes(session, {(ev.detail or {}).get("code") for ev in step if ev.action == "uncode"} - {None})
     memos = 0
     for ev in step:  # newest first
         e = ev.detail or {}

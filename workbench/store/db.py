@@ -477,7 +477,11 @@ def lock_codes(session: Session, code_ids: Any = None, *, exclusive: bool = Fals
     (None: all codes), re-read as they are now, by id (a code deleted meanwhile is missing).
 
     On PostgreSQL (READ COMMITTED) it locks the code rows, in id order so that two lockers never
-    deadlock: ``FOR SHARE`` for a writer that makes a coding, suggestion, consensus, memo or
+    deadlock. That holds only between calls: a caller that uses several codes must ask for all of
+    them in one call, before it makes anything under any of them (``coding._hold_codes``), never
+    one call per code in the order its rows come in (rows ``kapasitet`` then ``gammel`` against a
+    merge of ``gammel`` into ``kapasitet`` is a deadlock: each holds the code the other waits
+    for). ``FOR SHARE`` for a writer that makes a coding, suggestion, consensus, memo or
     release under a code (call it before checking that the code is current, and trust what it
     returns), ``FOR UPDATE`` (``exclusive``) for what retires, merges or changes codes
     (``codebook merge``, ``codebook load``). A merge then waits for the writers using its code to
