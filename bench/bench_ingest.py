@@ -103,7 +103,8 @@ def measure(corpus: Path, *, repeat: int = 3, url: str | None = None, log=print)
 
     manifest = corpus / "manifest.csv"
     manifest = manifest if manifest.exists() else None
-    paths = sorted(p for p in corpus.iterdir() if p.suffix.lower().lstrip(".") in READERS)
+    paths = sorted(p for p in corpus.iterdir() if p.suffix.lower().lstrip(".") in READERS
+                   and p.suffix.lower() not in (".csv", ".xlsx", ".json"))  # the corpus's tables are its metadata
     texts = [t.text for p in paths for t in read_file(p).turns]
     words = sum(map(word_count, texts))
     runs = []

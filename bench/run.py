@@ -216,7 +216,8 @@ sys.path[:0] = [sys.argv[1], sys.argv[2]]
 from bench_ingest import _ingest  # bench/bench_ingest.py: a fresh database, caches cleared, worker stopped
 from workbench.ingest import READERS
 corpus, n, tmp = Path(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-paths = sorted(p for p in corpus.iterdir() if p.suffix.lower().lstrip(".") in READERS)
+paths = sorted(p for p in corpus.iterdir() if p.suffix.lower().lstrip(".") in READERS
+                   and p.suffix.lower() not in (".csv", ".xlsx", ".json"))  # the corpus's tables are its metadata
 paths = paths[:n] if n else paths
 with tempfile.TemporaryDirectory(dir=tmp) as d:
     words, secs, cpu = _ingest(None, Path(d), "rss", paths, corpus / "manifest.csv")
@@ -424,7 +425,8 @@ def sec_cli(sizes: Sizes, work: Path, ctx: dict) -> dict:
     from workbench.ingest import READERS
 
     folder = _corpus(work, sizes.ingest_words)
-    two = sorted(p for p in folder.iterdir() if p.suffix.lower().lstrip(".") in READERS)[:2]
+    two = sorted(p for p in folder.iterdir() if p.suffix.lower().lstrip(".") in READERS
+                   and p.suffix.lower() not in (".csv", ".xlsx", ".json"))  # the corpus's tables are its metadata[:2]
     url = f"sqlite:///{work / 'cli.db'}"
     db = Database(url)
     db.upgrade()

@@ -331,7 +331,7 @@ def has_login_users(db: Database) -> bool:
 #: Every action the workbench records in the audit trail (``workbench audit --action``).
 AUDIT_ACTIONS = (
     "accept", "anonymise", "backup", "code", "code_from_csv", "consensus", "copy_database",
-    "export_qdpx", "export_quotes", "export_tables", "forget", "import_qdpx", "ingest", "load_codebook",
+    "export_agreement", "export_qdpx", "export_quotes", "export_tables", "forget", "import_qdpx", "ingest", "load_codebook",
     "login", "login_failed", "logout", "memo", "merge_codes", "reject", "release_quote",
     "remove_source", "rescore", "reveal", "set_delete_by", "set_media", "set_metadata", "set_setting", "suggest",
     "train", "uncode", "undo", "user_add", "user_disable", "user_enable", "user_passwd",
