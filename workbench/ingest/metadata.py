@@ -332,7 +332,10 @@ def _update_from_tables(db, name: str, meta: dict[str, Any], people: dict[str, P
 
 # ------------------------------------------------------------------------------- directly
 
-def _clear_fields(clear: Iterable[str] | str | None, allowed: tuple[str, ...]) -> set[str]:
+def _clear_fields(clear: Iterable[str] | str | None, allowed: tuple[str, ...],
+                  given: dict[str, Any] | None = None) -> set[str]:
+    """The fields ``clear`` names (Norwegian or English names), each one of ``allowed``; a field
+    both given a value in ``given`` and cleared is refused."""
     fields = {clear} if isinstance(clear, str) else set(clear or ())
     by_norwegian = {v: k for k, v in FIELD_NAMES.items()}
     out = set()
@@ -341,6 +344,9 @@ def _clear_fields(clear: Iterable[str] | str | None, allowed: tuple[str, ...]) -
         if f not in allowed:
             raise InputError(f"cannot clear {f!r}; fields: {', '.join(allowed)}", code="metadata.bad_field", field=f)
         out.add(f)
+    both = sorted(f for f in out if (given or {}).get(f) is not None)
+    if both:
+        raise InputError(f"{both[0]} is both given and cleared; give one", code="metadata.both", field=both[0])
     return out
 
 
@@ -357,10 +363,7 @@ def set_source(db, source: Any, *, kind: str | None = None, phase: str | None = 
 
     given = {"kind": kind, "phase": phase, "pilot": pilot, "county": county, "date": date, "language": language,
              "delete_by": delete_by}
-    cleared = _clear_fields(clear, tuple(f for f in SOURCE_FIELDS if f != "media"))
-    both = sorted(f for f in cleared if given.get(f) is not None)
-    if both:
-        raise InputError(f"{both[0]} is both given and cleared; give one", code="metadata.both", field=both[0])
+    cleared = _clear_fields(clear, tuple(f for f in SOURCE_FIELDS if f != "media"), given)
     values: dict[str, Any] = {}
     for name, raw in given.items():
         if raw is None:
@@ -399,10 +402,7 @@ def set_speaker(db, source: Any, speaker: str, *, actor: str | None = None, orga
     from .chars import clean_text
 
     given = {"actor": actor, "organisation": organisation, "pilot": pilot, "name": name}
-    cleared = _clear_fields(clear, SPEAKER_FIELDS)
-    both = sorted(f for f in cleared if given.get(f) is not None)
-    if both:
-        raise InputError(f"{both[0]} is both given and cleared; give one", code="metadata.both", field=both[0])
+    cleared = _clear_fields(clear, SPEAKER_FIELDS, given)
     values: dict[str, Any] = {}
     for field_name, raw in given.items():
         if raw is None:
