@@ -38,6 +38,15 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout
 SAMPLE = ROOT / "data" / "sample"
 
 
+def transcripts(corpus: Path) -> list[Path]:
+    """The corpus's transcript files in name order: every readable type except its tables
+    (.csv/.xlsx/.json are readable transcripts too, but in a bench corpus they are its manifest)."""
+    from workbench.ingest import READERS
+
+    return sorted(p for p in corpus.iterdir() if p.suffix.lower().lstrip(".") in READERS
+                  and p.suffix.lower() not in (".csv", ".xlsx", ".json"))
+
+
 def _fresh_db(url: str | None, tmp: Path, name: str):
     from workbench.store import Database
 
@@ -99,12 +108,11 @@ def _tokenizer(texts: list[str]) -> tuple[float, float]:
 
 def measure(corpus: Path, *, repeat: int = 3, url: str | None = None, log=print) -> dict:
     """Ingest and tokenizer words/s over the transcripts in ``corpus`` (see the module docstring)."""
-    from workbench.ingest import READERS, read_file, word_count
+    from workbench.ingest import read_file, word_count
 
     manifest = corpus / "manifest.csv"
     manifest = manifest if manifest.exists() else None
-    paths = sorted(p for p in corpus.iterdir() if p.suffix.lower().lstrip(".") in READERS
-                   and p.suffix.lower() not in (".csv", ".xlsx", ".json"))  # the corpus's tables are its metadata
+    paths = transcripts(corpus)
     texts = [t.text for p in paths for t in read_file(p).turns]
     words = sum(map(word_count, texts))
     runs = []

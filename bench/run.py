@@ -213,11 +213,9 @@ RSS_CHILD = r"""
 import json, resource, sys, tempfile
 from pathlib import Path
 sys.path[:0] = [sys.argv[1], sys.argv[2]]
-from bench_ingest import _ingest  # bench/bench_ingest.py: a fresh database, caches cleared, worker stopped
-from workbench.ingest import READERS
+from bench_ingest import _ingest, transcripts  # bench/bench_ingest.py: a fresh database, caches cleared, worker stopped
 corpus, n, tmp = Path(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-paths = sorted(p for p in corpus.iterdir() if p.suffix.lower().lstrip(".") in READERS
-                   and p.suffix.lower() not in (".csv", ".xlsx", ".json"))  # the corpus's tables are its metadata
+paths = transcripts(corpus)
 paths = paths[:n] if n else paths
 with tempfile.TemporaryDirectory(dir=tmp) as d:
     words, secs, cpu = _ingest(None, Path(d), "rss", paths, corpus / "manifest.csv")
@@ -422,11 +420,10 @@ def sec_cli(sizes: Sizes, work: Path, ctx: dict) -> dict:
     from workbench.ingest import ingest_paths, stop_analysis_worker
     from workbench.store import Database
 
-    from workbench.ingest import READERS
+    from bench_ingest import transcripts
 
     folder = _corpus(work, sizes.ingest_words)
-    two = sorted(p for p in folder.iterdir() if p.suffix.lower().lstrip(".") in READERS
-                   and p.suffix.lower() not in (".csv", ".xlsx", ".json"))  # the corpus's tables are its metadata[:2]
+    two = transcripts(folder)[:2]
     url = f"sqlite:///{work / 'cli.db'}"
     db = Database(url)
     db.upgrade()

@@ -12,14 +12,14 @@ from workbench.codebook import validate_codebook
 from workbench.codebook.store import load_codebook_data
 from workbench.coding import accept_suggestion, apply_code, list_suggestions, reject_suggestion
 from workbench.errors import InputError
-from workbench.store import Segment, Source, Speaker, Suggestion
+from workbench.store import Segment, Suggestion
 from workbench.suggest import ModelSuggester, Suggested
 from workbench.suggest.active import decisions_since_training, maybe_retrain, retraining
 from workbench.suggest.sentences import Units, merge_short
 from workbench.suggest.service import suggest, train
 from workbench.suggest.structure import ancestors, codebook_exclusive, exclusive_from_content
 
-from .suggest_data import CODEBOOK, DEMOKRATISK, NOTHING, OVENFRA, codes, labelled
+from .suggest_data import CODEBOOK, DEMOKRATISK, NOTHING, OVENFRA, add_turns, codes, labelled
 
 TURN = ("Takk for at dere kom i dag, det er fint å se så mange her. "
         "Kommunestyret vedtok avtalen enstemmig etter en lang debatt i juni. "
@@ -94,23 +94,7 @@ def coded_with_interviewer(db):
            (TURN, "Sigrid", "prosjektleder")]
     with db.transaction(user="oppsett") as tx:
         for name, rows in (("fg_trening.txt", turns), ("fg_ny.txt", new)):
-            text, spans = "", []
-            for said, who, _ in rows:
-                text += f"{who}: "
-                spans.append((len(text), len(text) + len(said), who))
-                text += said + "\n"
-            src = Source(file_name=name, content_hash=name, format="txt", canonical_text=text, language="nb")
-            tx.session.add(src)
-            tx.session.flush()
-            speakers = {}
-            for _, who, actor in rows:
-                if who not in speakers:
-                    speakers[who] = Speaker(source_id=src.id, label=who, actor=actor)
-                    tx.session.add(speakers[who])
-            tx.session.flush()
-            for i, (a, b, who) in enumerate(spans, 1):
-                tx.session.add(Segment(source_id=src.id, index=i, start_char=a, end_char=b,
-                                       speaker_id=speakers[who].id))
+            add_turns(tx, name, rows)
     for turn in range(1, len(DEMOKRATISK) + 1):
         apply_code(db, "fg_trening.txt", turn, "legitimitet.demokratisk", user="kari")
     for turn in range(len(DEMOKRATISK) + 1, len(DEMOKRATISK) + len(OVENFRA) + 1):

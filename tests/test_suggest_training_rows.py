@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 from workbench.codebook import validate_codebook
 from workbench.codebook.store import load_codebook_data
 from workbench.coding import apply_code, list_suggestions
-from workbench.store import Segment, Source, Speaker, Suggestion, TrainedModel
+from workbench.store import Suggestion, TrainedModel
 from workbench.suggest import active
 from workbench.suggest.service import evaluate, load_model, suggest, train
 from workbench.ui.messages import norwegian
 
-from .suggest_data import CODEBOOK, DEMOKRATISK, NOTHING, OVENFRA
+from .suggest_data import CODEBOOK, DEMOKRATISK, NOTHING, OVENFRA, add_turns
 
 NEDENFRA = "legitimitet.nedenfra"
 #: the participant's turns about a folkemøte, each coded legitimitet.nedenfra
@@ -37,25 +37,6 @@ ANCHORS = ["Innbyggerne satte selv dagsorden for møtet i bygda.", "Ungdomsråde
            "Ideen kom fra en gruppe innbyggere som tok kontakt med kommunen."]
 
 
-def _add(tx, name, rows):
-    text, spans = "", []
-    for said, who, _ in rows:
-        text += f"{who}: "
-        spans.append((len(text), len(text) + len(said), who))
-        text += said + "\n"
-    src = Source(file_name=name, content_hash=name, format="txt", canonical_text=text, language="nb")
-    tx.session.add(src)
-    tx.session.flush()
-    speakers = {}
-    for _, who, actor in rows:
-        if who not in speakers:
-            speakers[who] = Speaker(source_id=src.id, label=who, actor=actor)
-            tx.session.add(speakers[who])
-    tx.session.flush()
-    for i, (a, b, who) in enumerate(spans, 1):
-        tx.session.add(Segment(source_id=src.id, index=i, start_char=a, end_char=b, speaker_id=speakers[who].id))
-
-
 @pytest.fixture
 def interviewed(db):
     """A coded focus group whose interviewer asks about the folkemøte four times (uncoded) and a
@@ -65,8 +46,8 @@ def interviewed(db):
     talk = [(q, "Moderator", "forsker") for q in QUESTIONS]
     rows = pl + [x for pair in zip(talk, [(t, "Sigrid", "prosjektleder") for t in PEOPLE] + [None]) for x in pair if x]
     with db.transaction(user="oppsett") as tx:
-        _add(tx, "fg_trening.txt", rows)
-        _add(tx, "fg_ny.txt", [("Kommunestyret skal behandle saken neste uke.", "Sigrid", "prosjektleder"),
+        add_turns(tx, "fg_trening.txt", rows)
+        add_turns(tx, "fg_ny.txt", [("Kommunestyret skal behandle saken neste uke.", "Sigrid", "prosjektleder"),
                                ("Vi hadde folkemøte på samfunnshuset, og mange kom.", "Sigrid", "prosjektleder")])
     for turn, (said, _, _) in enumerate(rows, 1):
         code = ("legitimitet.demokratisk" if said in DEMOKRATISK else "legitimitet.ovenfra" if said in OVENFRA
