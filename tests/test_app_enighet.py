@@ -9,8 +9,8 @@ import pytest
 from workbench.agreement import coding_agreement
 from workbench.coding import apply_code, list_codings
 from workbench.ingest import ingest_paths
-from workbench.ui.agreement import agreement_frame, band_legend, styled
-from workbench.ui.format import count_text, md_unescape
+from workbench.ui.agreement import agreement_frame, band_legend, legend_text, styled
+from workbench.ui.format import count_text, md_unescape, percent
 from workbench.users import list_audit
 
 from tests.app_fixtures import open_page, rendered, small_db  # noqa: F401 (a fixture)
@@ -31,7 +31,7 @@ def test_agreement_table_matches_the_library_and_names_the_band(small_db):
     for c in expected["codes"]:
         shown = by_code[c["code"]]["Kappa"]
         assert (shown != shown and c["kappa"] is None) or abs(shown - c["kappa"]) < 1e-9
-    assert set(table["Nivå"]) <= {"svak", "moderat", "god", "svært god", "udefinert"}
+    assert set(table["Nivå"]) <= {"svak", "moderat", "god", "svært god", "udefinert"}  # kappa bands (two coders)
 
 
 def test_disagreement_side_by_side_and_consensus_is_stored(small_db):
@@ -186,6 +186,26 @@ def test_large_counts_have_a_space_between_thousands_in_table_and_metric():
     assert "99,2 %" in text and "100 %" in text and "0,889" in text and "0.9" not in text
     assert count_text(20085) == "20 085"
     assert band_legend() == "svak (< 0,4) · moderat (0,4–0,6) · god (0,6–0,8) · svært god (≥ 0,8)"
+    assert band_legend("alpha") == "for lav (< 0,667) · foreløpig (0,667–0,8) · god (≥ 0,8)"
+
+
+def test_alpha_is_banded_by_krippendorffs_guideline_not_the_kappa_bands():
+    """An alpha of 0.62 is below Krippendorff's 0.667 for tentative conclusions: never "god"."""
+    three = {"coders": ["a", "b", "c"], "overall": {"units": 10, "percent": .9, "kappa": None, "alpha": .62},
+             "codes": [{"code": "k", "label": "Kode", "units": 10, "percent": .9, "kappa": None, "alpha": .7},
+                       {"code": "m", "label": "Mer", "units": 10, "percent": .95, "kappa": None, "alpha": .85}]}
+    assert list(agreement_frame(three)["Nivå"]) == ["for lav", "foreløpig", "god"]
+    two = {"coders": ["a", "b"], "overall": {"units": 10, "percent": .9, "kappa": .62, "alpha": .62}, "codes": []}
+    assert list(agreement_frame(two)["Nivå"]) == ["god"]  # kappa's bands for two coders
+    html = styled(agreement_frame(two)).to_html()
+    assert "#d9ead3" in html and "#f4c7c3" in html  # kappa 0.62 green-ish, the same alpha red
+    assert "foreløpig (0,667–0,8)" in legend_text(3) and "svak" not in legend_text(3)
+    assert "svak (< 0,4)" in legend_text(2) and "for lav (< 0,667)" in legend_text(2)
+
+
+def test_agreement_short_of_full_never_reads_100_percent():
+    assert percent(0.99996) == "> 99,9 %" and percent(1.0) == "100 %"
+    assert percent(0.00004) == "< 0,1 %" and percent(0.0) == "0 %" and percent(0.9925) == "99,2 %"
 
 
 def test_a_turn_without_speaker_is_headed_as_a_document(small_db, tmp_path):

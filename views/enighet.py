@@ -10,7 +10,7 @@ from workbench.agreement import (CONSENSUS_CODER, agreement_coders, coding_agree
                                  record_consensus)
 from workbench.codebook import current_codes
 from workbench.export import export_agreement
-from workbench.ui.agreement import agreement_frame, band_legend, figure_text, styled
+from workbench.ui.agreement import agreement_frame, figure_text, legend_text, styled
 from workbench.ui.format import UNKNOWN_ACTOR_LABEL, count_noun, count_text, md_escape, name_list, percent, zip_files
 from workbench.ui.session import acting_user, action, friendly_errors, get_db, require_data, show_flash
 from workbench.ui.undo import undo_button
@@ -129,7 +129,7 @@ with friendly_errors():
     m4.metric("Alfa", figure_text(overall["alpha"]),
               help="Krippendorffs alfa (nominal), for to eller flere kodere.")
     sources = count_noun(result["sources"], "kilde", "kilder")
-    st.caption(f"Farger: {band_legend()} · {sources} kodet av alle de valgte. "
+    st.caption(f"Farger: {legend_text(len(result['coders']))} · {sources} kodet av alle de valgte. "
                "«–»: udefinert (alle ga samme verdi på alle enhetene).")
     left_out = result["left_out"]
     if left_out:  # as `workbench agreement` says it

@@ -121,12 +121,13 @@ def principal(db, user: str | None) -> Principal:
     """Look up who ``user`` is (one query). Refuses disabled users, and unknown or missing users
     when login is required."""
     from .store import User, default_user
+    from .store.models import normal_name
 
     if user is None or str(user).strip() == "":
         if _LOGIN_REQUIRED.get():
             raise PermissionDenied("Ikke innlogget: logg inn først.")
         user = default_user()
-    name = str(user).strip()
+    name = normal_name(str(user).strip())
     try:
         with db.session() as s:
             row = s.execute(select(User.role, User.disabled).where(User.name == name)).first()

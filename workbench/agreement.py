@@ -74,6 +74,7 @@ from sqlalchemy import Integer, cast, func, or_, select
 from .access import requires
 from .errors import InputError, NotFound, WorkbenchError
 from .store import AuditEvent, Code, Coding, Database, Segment, Source, Speaker, User
+from .store.models import normal_name
 from .store.db import CONSENSUS_CODER
 
 UNITS = ("segment", "char")
@@ -273,7 +274,7 @@ def _known_coders(session) -> list[str]:
 def _check_coders(session, coders: Iterable[str] | str) -> list[str]:
     names = [c.strip() for c in (coders.split(",") if isinstance(coders, str) else coders)
              if c is not None and str(c).strip()]
-    names = [str(n) for n in names]
+    names = [normal_name(str(n)) for n in names]
     known = _known_coders(session)
     users = set(session.scalars(select(User.name).where(User.name.in_(names))))
     for n in names:

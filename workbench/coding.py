@@ -28,7 +28,7 @@ from .store import AuditEvent, Code, CodebookVersion, Coding, Database, Memo, Se
 from .store.db import CONSENSUS_CODER, Transaction, get_or_create_user, lock_codes, lock_segment
 from .codebook.store import resolve_code
 from .store.lookup import find_source, or_list
-from .store.models import utcnow
+from .store.models import normal_name, utcnow
 
 ORIGINS = ("manual", "lexicon", "model", "imported")
 STATUSES = ("pending", "accepted", "rejected", "withdrawn")  # withdrawn: its code was retired
@@ -359,7 +359,9 @@ def _not_other_case(session: Session, name: str) -> None:
     when ``bjorn`` codes): NotFound ``coder.not_found`` with "did you mean"."""
     if session.scalar(select(User.id).where(User.name == name)) is not None:
         return
-    same = [n for n in session.scalars(select(User.name).order_by(User.name)) if n.casefold() == name.casefold()]
+    name = normal_name(name)
+    same = [n for n in session.scalars(select(User.name).order_by(User.name))
+            if normal_name(n).casefold() == name.casefold()]
     if same:
         raise NotFound(f"unknown coder {name!r}; did you mean {or_list(same)}? (write the coder as the user's "
                        "name is written; a new name is a new coder)", code="coder.not_found", coder=name,
@@ -370,8 +372,9 @@ def _other_coder(tx: Transaction, name: str | None) -> User:
     """The coder a coding is recorded for: the acting user, or ``name`` when it is someone else,
     who must be a user already (a misspelt --coder is an error, never a new user). Never the
     konsensus coder (:func:`_not_consensus`)."""
+    name = normal_name(name)
     _not_consensus(name or tx.user.name)
-    if not name or name == tx.user.name:
+    if not name or name == normal_name(tx.user.name):
         return tx.user
     return _find_user(tx.session, name, new=f"; a new coder is added when they first act themselves (--user {name})")
 

@@ -17,7 +17,7 @@ from .access import RESEARCHER, Principal, normalise_role, requires
 from .errors import InputError, NotFound, PermissionDenied, WorkbenchError
 from .store import AuditEvent, Database, User
 from .store.db import check_new_user_name, get_or_create_user
-from .store.models import utcnow
+from .store.models import normal_name, utcnow
 
 MIN_PASSWORD = 10
 LOCKOUT_FAILURES = 5          # failed log-ins for one name ...
@@ -111,7 +111,7 @@ def _state(u: User) -> dict[str, Any]:
 
 
 def _check_name(name: str) -> str:
-    name = str(name or "").strip()
+    name = normal_name(str(name or "").strip())
     if not name or len(name) > 200 or any(ch in name for ch in "\n\r\t"):
         raise InputError(f"user name {name!r} is not valid; give 1-200 characters on one line")
     return name

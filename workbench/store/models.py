@@ -7,6 +7,7 @@ half-open. Times are seconds from the start of the recording.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Any
 
 from sqlalchemy import (
@@ -22,11 +23,29 @@ from sqlalchemy import (
     UniqueConstraint,
     Index,
 )
+from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
+
+
+def normal_name(name: Any) -> Any:
+    """A person's name as stored and compared: Unicode NFC (a Mac tool's decomposed "Åse", A plus
+    a combining ring, is the same user as the composed one). Other values pass unchanged."""
+    return unicodedata.normalize("NFC", name) if isinstance(name, str) else name
+
+
+class UserName(TypeDecorator):
+    """A user name column: every value written or compared is NFC (:func:`normal_name`), so
+    ``User.name == name`` finds the user whichever Unicode form the name was typed in."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return normal_name(value)
 
 
 class Base(DeclarativeBase):
@@ -38,7 +57,7 @@ class User(Base):
 
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(UserName(200), unique=True)
     role: Mapped[str] = mapped_column(String(40), default="researcher")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     password_hash: Mapped[str | None] = mapped_column(String(300))  # argon2id; None = no app login

@@ -7,17 +7,24 @@ import pandas as pd
 from .format import count_text, percent, score_text
 
 # (upper bound, band name, background colour): kappa/alpha below 0.4, 0.4-0.6, 0.6-0.8, above 0.8
-BANDS = [(0.4, "svak", "#f4c7c3"), (0.6, "moderat", "#fce8b2"), (0.8, "god", "#d9ead3"),
-         (float("inf"), "svært god", "#93c47d")]
+# Colour bands per statistic. Kappa: the usual reading (Landis & Koch 1977, as Altman 1991 groups
+# it). Alpha: Krippendorff's own guideline (2004, 2019): rely on alpha >= 0.800, draw tentative
+# conclusions from 0.667, below that the data are not reliable enough.
+BANDS = {
+    "kappa": [(0.4, "svak", "#f4c7c3"), (0.6, "moderat", "#fce8b2"), (0.8, "god", "#d9ead3"),
+              (float("inf"), "svært god", "#93c47d")],
+    "alpha": [(0.667, "for lav", "#f4c7c3"), (0.8, "foreløpig", "#fce8b2"), (float("inf"), "god", "#93c47d")],
+}
 COLUMNS = {"label": "Kode", "code": "Kode-ID", "units": "Enheter", "percent": "Prosent enige",
            "kappa": "Kappa", "alpha": "Alfa"}
 
 
-def band(value) -> tuple[str, str] | None:
-    """(name, colour) of a kappa or alpha value; None when the figure is undefined."""
+def band(value, statistic: str = "kappa") -> tuple[str, str] | None:
+    """(name, colour) of a kappa or alpha value (``statistic`` "kappa" or "alpha": their bands
+    differ, :data:`BANDS`); None when the figure is undefined."""
     if value is None or pd.isna(value):
         return None
-    for upper, name, colour in BANDS:
+    for upper, name, colour in BANDS[statistic]:
         if float(value) < upper:
             return name, colour
     return None  # pragma: no cover
@@ -33,10 +40,11 @@ def bound_text(value: float) -> str:
     return f"{value:g}".replace(".", ",")
 
 
-def band_legend() -> str:
-    """The colour bands in words: "svak (< 0,4) · moderat (0,4–0,6) · god (0,6–0,8) · svært god (≥ 0,8)"."""
+def band_legend(statistic: str = "kappa") -> str:
+    """The colour bands of ``statistic`` in words: kappa "svak (< 0,4) · moderat (0,4–0,6) · god
+    (0,6–0,8) · svært god (≥ 0,8)", alpha "for lav (< 0,667) · foreløpig (0,667–0,8) · god (≥ 0,8)"."""
     parts, lower = [], None
-    for upper, name, _ in BANDS:
+    for upper, name, _ in BANDS[statistic]:
         if lower is None:
             parts.append(f"{name} (< {bound_text(upper)})")
         elif upper == float("inf"):
@@ -47,6 +55,13 @@ def band_legend() -> str:
     return " · ".join(parts)
 
 
+def legend_text(n_coders: int) -> str:
+    """The page's line on colours: the bands of the figures its table shows (kappa only for two
+    coders; alpha always)."""
+    alpha = f"alfa: {band_legend('alpha')} (Krippendorffs retningslinje)"
+    return f"kappa: {band_legend('kappa')}; {alpha}" if n_coders == 2 else alpha
+
+
 def agreement_frame(result: dict) -> pd.DataFrame:
     """One row per code plus a first row "Alle koder" (overall), Norwegian headings.
 
@@ -54,7 +69,7 @@ def agreement_frame(result: dict) -> pd.DataFrame:
     rows = [{"label": "Alle koder", "code": "", **result["overall"]}] + list(result["codes"])
     df = pd.DataFrame(rows).reindex(columns=list(COLUMNS))
     key = "kappa" if len(result["coders"]) == 2 else "alpha"
-    df["Nivå"] = [(band(v) or ("udefinert", ""))[0] for v in df[key]]
+    df["Nivå"] = [(band(v, key) or ("udefinert", ""))[0] for v in df[key]]
     df = df.rename(columns=COLUMNS)
     if len(result["coders"]) != 2:
         df = df.drop(columns=["Kappa"])
@@ -66,10 +81,15 @@ def styled(df: pd.DataFrame):
     the figures as Norwegian text: "99,2 %", "0,889", "20 085" (the data stay numbers)."""
     cols = [c for c in ("Kappa", "Alfa") if c in df.columns]
 
-    def colour(v):
-        b = band(v)
-        return f"background-color: {b[1]}" if b else ""
+    def colour(statistic):
+        def cell(v):
+            b = band(v, statistic)
+            return f"background-color: {b[1]}" if b else ""
+        return cell
 
     formats = {c: figure_text for c in cols}
     formats.update({"Prosent enige": percent, "Enheter": count_text})
-    return df.style.map(colour, subset=cols).format(formats, na_rep="–")
+    style = df.style
+    for c in cols:
+        style = style.map(colour("kappa" if c == "Kappa" else "alpha"), subset=[c])
+    return style.format(formats, na_rep="–")

@@ -74,10 +74,16 @@ def code_title(label: str, level: int) -> str:
 
 
 def percent(value) -> str:
-    """A share as Norwegian text: "50 %", "12,5 %" (one decimal, decimal comma, only when needed)."""
+    """A share as Norwegian text: "50 %", "12,5 %" (one decimal, decimal comma, only when needed).
+    A share that is not exactly 1 (or 0) never reads "100 %" ("0 %"): it is "> 99,9 %" ("< 0,1 %"),
+    so that agreement on all but a few of 100,000 characters does not look like full agreement."""
     if value is None or pd.isna(value):
         return ""
     pct = round(float(value) * 100, 1) + 0.0  # (+ 0.0: no "-0")
+    if pct == 100 and float(value) < 1:
+        return "> 99,9 %"
+    if pct == 0 and float(value) > 0:
+        return "< 0,1 %"
     if pct == int(pct):
         return f"{int(pct)} %"
     return f"{pct:.1f} %".replace(".", ",")
