@@ -29,6 +29,7 @@ PAGES = [
     ("views/kodebok.py", "Kodebok", ":material/menu_book:", "view_codebook"),
     ("views/enighet.py", "Enighet", ":material/handshake:", "view_transcripts"),
     ("views/eksport.py", "Eksport", ":material/download:", "export"),
+    ("views/kilder.py", "Kilder", ":material/folder_open:", "ingest"),  # sources and «Endre metadata»
 ]
 URL_PATHS = [file.split("/")[-1].removesuffix(".py") for file, *_ in PAGES]
 

@@ -395,12 +395,35 @@ def koding_scene(driver, source: str = KODING_SOURCE, turn: int = KODING_TURN, p
     driver.switch_to.default_content()
 
 
+def kilder_scene(driver, source: str = KODING_SOURCE, timeout: float = 90) -> None:
+    """On the Kilder page: pick ``source`` for «Endre metadata» and scroll so that its whole form
+    (the source's fields and its speakers' table) ends at the bottom of the window, under as much
+    of the sources' table as fits."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(driver, timeout)
+    wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, '[data-testid="stDataFrame"] canvas')))
+    choose(driver, "Kilde", source, timeout)
+    # the form drawn again for ``source`` (a source with speakers: the first one, a document, has none)
+    wait.until(EC.visibility_of_element_located(
+        (By.XPATH, '//*[@data-testid="stForm"]//*[@data-testid="stMarkdownContainer"][normalize-space(.)="Talere"]')))
+    driver.execute_script("document.activeElement.blur();")
+    wait_idle(driver, timeout)
+    # the whole form at the bottom of the window, with as much of the sources' table above it as fits
+    form = driver.find_element(By.CSS_SELECTOR, '[data-testid="stForm"]')
+    show_in_window(driver, '[data-testid="stForm"]',
+                   top=max(0, driver.execute_script("return window.innerHeight") - form.size["height"] - 24))
+
+
 def capture_all(url: str, out_dir: Path = SCREENS, port: int | None = None, user: str = "forsker",
                 password: str | None = None, guest: str = "ressursgruppe", guest_password: str | None = None,
                 width: int = 1500, height: int = 1100, timeout: float = 90) -> list[Path]:
     """Serve ``url`` and save a screenshot of every page into ``out_dir``: the login page, then
     logged in as the researcher ``user`` Oversikt, Koding (a selection with the code picker open),
-    Søk (a search with hits), Kodebok, Enighet and Eksport (an export made), and Oversikt as the
+    Søk (a search with hits), Kodebok, Enighet, Eksport (an export made) and Kilder (the «Endre
+    metadata» form of one source), and Oversikt as the
     resource group ``guest`` sees it. Returns the files written."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -453,6 +476,10 @@ def capture_all(url: str, out_dir: Path = SCREENS, port: int | None = None, user
             wait.until(lambda d: all(d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", img)
                                      for img in d.find_elements(By.CSS_SELECTOR, '[data-testid="stImage"] img')))
             saved.append(_save(driver, out_dir / "eksport.png"))
+
+            open_page(driver, "Kilder", timeout=timeout)
+            kilder_scene(driver, timeout=timeout)
+            saved.append(_save(driver, out_dir / "kilder.png"))
 
         with chromium(width, height) as driver:  # a new session: what the resource group sees
             log_in(driver, address, guest, guest_password or DEMO_PASSWORDS[guest], timeout)

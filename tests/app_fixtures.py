@@ -167,11 +167,11 @@ def _build_small(folder: Path) -> Database:
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 PAGES = ["views/oversikt.py", "views/koding.py", "views/kodebok.py", "views/eksport.py", "views/enighet.py",
-         "views/sok.py"]
+         "views/sok.py", "views/kilder.py"]
 TITLES = {"views/oversikt.py": "Oversikt: temaer per aktør og fase", "views/koding.py": "Koding",
           "views/kodebok.py": "Kodebok", "views/eksport.py": "Eksport",
-          "views/enighet.py": "Enighet mellom kodere", "views/sok.py": "Søk"}
-ROLE_PAGES = {"researcher": ["Oversikt", "Koding", "Søk", "Kodebok", "Enighet", "Eksport"],
+          "views/enighet.py": "Enighet mellom kodere", "views/sok.py": "Søk", "views/kilder.py": "Kilder"}
+ROLE_PAGES = {"researcher": ["Oversikt", "Koding", "Søk", "Kodebok", "Enighet", "Eksport", "Kilder"],
               "report_author": ["Oversikt", "Kodebok", "Eksport"],
               "resource_group": ["Oversikt", "Kodebok"]}
 

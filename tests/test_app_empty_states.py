@@ -24,7 +24,7 @@ PARAGRAPHS = ["Dette er et fiktivt notat fra et møte i Testbygd.",
               "Vi snakket om kontrakt og samarbeid mellom partene.",
               "Neste møte blir i mars."]
 CODED = PARAGRAPHS[1]
-OVERSIKT, KODING, KODEBOK, EKSPORT, ENIGHET, SOK = PAGES
+OVERSIKT, KODING, KODEBOK, EKSPORT, ENIGHET, SOK, KILDER = PAGES
 NO_DATA = "Ingen data ennå"
 
 
@@ -170,7 +170,7 @@ def test_sources_without_a_codebook_say_so_where_the_page_needs_one(app_db, tmp_
     _notes(app_db, tmp_path)
     at = open_page(page)
     assert not at.error and NO_DATA not in _text(at)
-    if page in (KODING, SOK):  # read and searched without a codebook
+    if page in (KODING, SOK, KILDER):  # read, searched and described without a codebook
         assert session.NO_CODEBOOK_MESSAGE not in _text(at)
         assert NOTES in rendered(at)
     else:

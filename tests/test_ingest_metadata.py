@@ -297,3 +297,86 @@ def test_media_and_kind_from_a_later_manifest(db, coded):
     assert report.updated == [] and any("media 'borte.mp3' not found" in w for w in report.warnings)
     with db.session() as s:
         assert s.scalar(select(Source.media)) == str((coded / "opptak.mp3").resolve())
+
+
+# ------------------------------------------------------------------ a whole form (the app's Kilder page)
+
+def test_a_form_changes_the_source_and_its_speakers_in_one_event(db, coded):
+    from workbench.ingest.metadata import metadata_choices, set_metadata
+
+    (coded / "manifest.csv").write_text(MANIFEST, encoding="utf-8")
+    (coded / "participants.csv").write_text(ROSTER, encoding="utf-8")
+    ingest_paths(db, [coded], user="forsker1")
+    events = _events(db)
+    # the whole form: unchanged values (spacing, letter case of a phase aside) are left alone, an
+    # empty one empties its field, a changed one is checked and stored
+    update = set_metadata(db, "intervju.txt", user="forsker1",
+                          fields={"kind": "intervju", "phase": "Fase  1", "pilot": "", "county": "Finnmark",
+                                  "date": "12.03.2024", "language": "nb"},
+                          speakers={"Kari": {"actor": "varaordfører", "organisation": "Fjellvik kommune",
+                                             "pilot": None},
+                                    "Intervjuer": {"actor": "forsker"}})
+    assert update.source == {"pilot": ("Pilot A", None), "county": (None, "Finnmark")}
+    assert update.speakers == {"Kari": {"actor": ("ordfører", "varaordfører")}}
+    assert update.pseudonyms["Kari"][1] == "Varaordfører 1"
+    assert _events(db) == events + 1
+    with db.session() as s:
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "set_metadata")
+                          .order_by(AuditEvent.id.desc())).first()
+        assert event.detail["via"] == "app" and set(event.detail["source"]) == {"pilot", "county"}
+    choices = metadata_choices(db, user="forsker1")
+    assert choices["kind"][0] == "fokusgruppe" and choices["language"] == ["nb", "nn", "nb+nn"]
+    assert choices["phase"] == ["fase 1"] and choices["county"] == ["Finnmark"] and choices["pilot"] == []
+    assert choices["actor"] == ["forsker", "varaordfører"]
+    # nothing differs: no event, not an error
+    again = set_metadata(db, "intervju.txt", fields={"county": "Finnmark"},
+                         speakers={"Kari": {"actor": "varaordfører"}}, user="forsker1")
+    assert not again.changed and _events(db) == events + 1
+    # a value spelt like a stored one but for letter case takes the stored spelling, said in Norwegian too
+    other = set_metadata(db, "intervju.txt", speakers={"Intervjuer": {"actor": "Varaordfører"}}, user="forsker1")
+    assert other.speakers == {"Intervjuer": {"actor": ("forsker", "varaordfører")}}
+    assert other.notices == ["Aktør «Varaordfører» er lagret som «varaordfører», skrivemåten som alt finnes i "
+                             "databasen (de skiller seg bare i store og små bokstaver eller mellomrom)."]
+    assert "is stored as 'varaordfører'" in other.warnings[0]
+
+
+def test_a_bad_value_anywhere_in_a_form_changes_nothing(db, coded):
+    from workbench.ingest.metadata import set_metadata
+
+    (coded / "manifest.csv").write_text(MANIFEST, encoding="utf-8")
+    (coded / "participants.csv").write_text(ROSTER, encoding="utf-8")
+    ingest_paths(db, [coded], user="forsker1")
+    stored, events = _source(db), _events(db)
+    for kwargs, error, message in (
+            (dict(fields={"phase": "fase 2", "kind": "podkast"}, speakers={"Kari": {"actor": "rådmann"}}),
+             InputError, "kind 'podkast' is not allowed"),
+            (dict(fields={"phase": "fase 2"}, speakers={"Kari": {"actor": "rådmann"}, "Ola": {"actor": "x"}}),
+             NotFound, "speaker 'Ola' is not a speaker of intervju.txt"),
+            (dict(fields={"phase": "fase 2", "media": "opptak.mp3"}), InputError, "unknown source field 'media'"),
+            (dict(speakers={"Kari": {"farge": "blå"}}), InputError, "unknown speaker field 'farge'")):
+        with pytest.raises(error) as err:
+            set_metadata(db, "intervju.txt", user="forsker1", **kwargs)
+        assert message in str(err.value) and "\n" not in str(err.value)
+    assert _source(db) == stored and _events(db) == events
+    for who in ("rapport1", "gruppe1"):
+        add_user(db, who, "report_author" if who == "rapport1" else "resource_group", user="forsker1")
+        with pytest.raises(PermissionDenied):
+            set_metadata(db, "intervju.txt", fields={"phase": "fase 2"}, user=who)
+    assert _source(db) == stored
+
+
+def test_a_form_leaves_a_withdrawn_speaker_as_it_is(db, coded):
+    from workbench.lifecycle import forget
+    from workbench.ingest.metadata import set_metadata
+
+    (coded / "participants.csv").write_text("file,speaker,actor\nintervju.txt,Kari,ordfører\n", encoding="utf-8")
+    ingest_paths(db, [coded], user="forsker1")
+    forget(db, "Kari", user="forsker1")
+    gone = next(sp for sp in _source(db)["speakers"] if sp["withdrawn"])
+    events = _events(db)
+    with pytest.raises(InputError, match="has withdrawn") as err:
+        set_metadata(db, "intervju.txt", fields={"phase": "fase 2"},
+                     speakers={gone["label"]: {"organisation": "Fjellvik kommune"}}, user="forsker1")
+    assert err.value.code == "metadata.withdrawn" and _events(db) == events and _source(db)["phase"] is None
+    same = {f: gone[f] for f in ("actor", "organisation", "pilot")}  # as the form shows the row: no change
+    assert not set_metadata(db, "intervju.txt", speakers={gone["label"]: same}, user="forsker1").changed

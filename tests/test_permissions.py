@@ -259,6 +259,9 @@ CALLS = {
     "workbench.ingest.metadata.set_source": lambda db, tmp, u, m, p: m(db, SOURCE, county="Finnmark", user=u),
     "workbench.ingest.metadata.set_speaker": lambda db, tmp, u, m, p: m(db, SOURCE, "Sigrid Aune",
                                                                          organisation="Gamvik kommune", user=u),
+    "workbench.ingest.metadata.set_metadata": lambda db, tmp, u, m, p: m(
+        db, SOURCE, fields={"county": "Finnmark"}, speakers={"Sigrid Aune": {"organisation": "Gamvik kommune"}}, user=u),
+    "workbench.ingest.metadata.metadata_choices": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.lifecycle.forget": lambda db, tmp, u, m, p: m(db, "Forsker 1", user=u),
     "workbench.lifecycle.anonymise": lambda db, tmp, u, m, p: m(db, permanent=True, user=u),
     "workbench.lifecycle.retention": lambda db, tmp, u, m, p: m(db, user=u),

@@ -1159,8 +1159,9 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
 def list_sources(db, *, user: str | None = None) -> list[dict[str, Any]]:
     """Every source with its metadata, number of segments, words and speakers.
 
-    Researchers see speaker labels and file names as written; report authors see pseudonyms and
-    scrubbed file names (the resource group may not list sources)."""
+    Researchers see speaker labels and file names as written, and whether a speaker has withdrawn
+    (``withdrawn``: ``lifecycle.forget``); report authors see pseudonyms and scrubbed file names
+    (the resource group may not list sources)."""
     from sqlalchemy import func, select
     from sqlalchemy.orm import defer, selectinload
 
@@ -1180,7 +1181,8 @@ def list_sources(db, *, user: str | None = None) -> list[dict[str, Any]]:
         for sp in session.scalars(select(Speaker).options(selectinload(Speaker.source), selectinload(Speaker.pseudonym))
                                   .order_by(Speaker.source_id, Speaker.id)):
             if working_view:
-                entry = {"label": sp.label, "actor": sp.actor, "organisation": sp.organisation, "pilot": sp.pilot}
+                entry = {"label": sp.label, "actor": sp.actor, "organisation": sp.organisation, "pilot": sp.pilot,
+                         "withdrawn": bool(sp.withdrawn)}
             else:  # report authors: pseudonyms, no organisation (it can point to one person)
                 key = speaker_key(sp.label, sp.actor, sp.organisation, sp.pilot or sp.source.pilot)
                 said = sp.pseudonym.label if sp.pseudonym is not None else names.get(key)

@@ -6,7 +6,10 @@ it may be given or corrected later, without losing a coding:
 - ``ingest_paths`` on an unchanged file with a manifest or participants row that differs from what
   is stored updates the stored values (``_update_from_tables``, one transaction per file);
 - :func:`set_source` and :func:`set_speaker` change one source or one speaker directly
-  (``workbench source set`` / ``workbench source speaker``).
+  (``workbench source set`` / ``workbench source speaker``);
+- :func:`set_metadata` changes one source and any of its speakers at once, from a whole form's
+  values (the app's «Endre metadata» on the Kilder page); :func:`metadata_choices` lists the values
+  such a form offers.
 
 The rules are the same both ways:
 
@@ -52,14 +55,16 @@ FIELD_NAMES = {"kind": "type", "phase": "fase", "pilot": "pilot", "county": "fyl
 NONE_TEXT = "(ingen)"
 NAME_SHOWN = "[navn]"  # a real name is never printed or audited, only that one was given
 
-__all__ = ["SOURCE_FIELDS", "SPEAKER_FIELDS", "MetadataUpdate", "set_source", "set_speaker"]
+__all__ = ["SOURCE_FIELDS", "SPEAKER_FIELDS", "MetadataUpdate", "metadata_choices", "set_metadata",
+           "set_source", "set_speaker"]
 
 
 @dataclass
 class MetadataUpdate:
     """What one update of a source's metadata changed: ``source`` {field: (before, after)},
     ``speakers`` {label: {field: (before, after)}}, ``pseudonyms`` {label: (before, after)},
-    the number of released quotes updated, and warnings (Norwegian or English one-liners)."""
+    the number of released quotes updated, and warnings (Norwegian or English one-liners, for the
+    command line) with ``notices``, the same warnings in Norwegian bokmål (for the app)."""
 
     file: str
     source: dict[str, tuple[Any, Any]] = field(default_factory=dict)
@@ -67,6 +72,12 @@ class MetadataUpdate:
     pseudonyms: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     released_quotes: int = 0
     warnings: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    def warn(self, english: str, norwegian: str | None = None) -> None:
+        """Add a warning (``norwegian``: its Norwegian form, when ``english`` is not Norwegian)."""
+        self.warnings.append(english)
+        self.notices.append(norwegian or english)
 
     @property
     def changed(self) -> bool:
@@ -109,7 +120,7 @@ def _change(name: str, before: Any, after: Any) -> str:
 
 # ------------------------------------------------------------------------------- checking values
 
-def _category(session, name: str, value: str, warnings: list[str]) -> str:
+def _category(session, name: str, value: str, warnings: list[str], notices: list[str] | None = None) -> str:
     """``value`` in the spelling already stored for the category ``name`` (letter case and spacing
     aside), as ``manifest.align_spellings`` does for the tables."""
     from sqlalchemy import select
@@ -125,6 +136,11 @@ def _category(session, name: str, value: str, warnings: list[str]) -> str:
             if stored != value and spelling_key(stored) == key:
                 warnings.append(f"{name} {value!r} is stored as {stored!r}, the spelling already in the database, "
                                 "as the two differ only in letter case or spacing")
+                if notices is not None:
+                    said = FIELD_NAMES.get(name, name).capitalize()
+                    notices.append(f"{said} «{value}» er lagret som «{stored}», "
+                                   "skrivemåten som alt finnes i databasen (de skiller seg bare i store og små "
+                                   "bokstaver eller mellomrom).")
                 return stored
     return value
 
@@ -180,11 +196,15 @@ def _apply(tx, src, source_values: dict[str, Any], people: dict[str, Participant
     if "kind" in update.source:
         before, after = update.source["kind"]
         if (before in NOTES_KINDS) != (after in NOTES_KINDS) and src.format in ("txt", "md", "markdown", "docx"):
-            update.warnings.append(
+            update.warn(
                 f"{src.file_name}: its turns were read as {'notes' if before in NOTES_KINDS else 'a transcript'} "
                 f"when it was ingested and stay so (kind {after or NONE_TEXT} alone does not read them again); to "
                 f'read it {"as notes" if after in NOTES_KINDS else "as a transcript"}, remove-source it (its '
-                "codings go with it) and ingest it again")
+                "codings go with it) and ingest it again",
+                f"{src.file_name} ble lest som {'notater' if before in NOTES_KINDS else 'en transkripsjon'} da den "
+                f"ble lest inn, og blir det (typen {after or NONE_TEXT} alene leser den ikke på nytt); for å lese "
+                f"den {'som notater' if after in NOTES_KINDS else 'som en transkripsjon'} må kilden fjernes "
+                "(kodingene følger med) og leses inn igjen.")
     if "language" in update.source:
         src.lemma_version = None  # the turns' lemmas were made with the old language: ensure_lemmas redoes them
     speaker_clear = speaker_clear or {}
@@ -285,7 +305,7 @@ def _refresh_releases(session, src, update: MetadataUpdate) -> None:
         n = people_shown(session, rq.actor, rq.pilot)
         if n is not None and n < k:
             where = f"i {rq.pilot}" if _named(rq.pilot) else "i prosjektet"
-            update.warnings.append(
+            update.warn(
                 f"{src.file_name}: det frigitte sitatet {rq.id} har nå aktøren «{rq.actor}» {where}, der det er "
                 f"{'bare én person' if n == 1 else f'bare {n} personer'} med den (færre enn {k}); les det, og "
                 f"trekk det tilbake (workbench unrelease {rq.id}) om personen kan kjennes igjen")
@@ -324,6 +344,7 @@ def _update_from_tables(db, name: str, meta: dict[str, Any], people: dict[str, P
                 values["media"] = str(media)
         update = _apply(tx, src, values, people, via="ingest")
     update.warnings[:0] = warnings
+    update.notices[:0] = warnings
     if not update.changed:
         return update if update.warnings else None
     _clear_scrubbers()
@@ -378,11 +399,13 @@ def set_source(db, source: Any, *, kind: str | None = None, phase: str | None = 
     with db.transaction(user) as tx:
         src = find_source(tx.session, source)
         warnings: list[str] = []
+        notices: list[str] = []
         for name in ("phase", "pilot", "county"):
             if values.get(name):
-                values[name] = _category(tx.session, name, values[name], warnings)
+                values[name] = _category(tx.session, name, values[name], warnings, notices)
         update = _apply(tx, src, values, {}, clear=cleared, via="source set")
         update.warnings[:0] = warnings
+        update.notices[:0] = notices
     if update.changed:
         _clear_scrubbers()
     return update
@@ -429,12 +452,132 @@ def set_speaker(db, source: Any, speaker: str, *, actor: str | None = None, orga
             raise InputError(f"{label!r} of {src.file_name} has withdrawn (workbench forget); their roster "
                              "row is kept as it is", code="metadata.withdrawn")
         warnings: list[str] = []
+        notices: list[str] = []
         for field_name in ("actor", "pilot"):
             if values.get(field_name):
-                values[field_name] = _category(tx.session, field_name, values[field_name], warnings)
+                values[field_name] = _category(tx.session, field_name, values[field_name], warnings, notices)
         person = Participant(speaker=label, **values)
         update = _apply(tx, src, {}, {label: person}, speaker_clear={label: cleared}, via="source speaker")
         update.warnings[:0] = warnings
+        update.notices[:0] = notices
     if update.changed:
         _clear_scrubbers()
     return update
+
+
+# ------------------------------------------------------------------------------- a whole form
+
+FORM_SOURCE_FIELDS = tuple(f for f in SOURCE_FIELDS if f != "media")
+
+
+def _form_text(value: Any) -> str:
+    return "" if value is None else " ".join(str(value).split())
+
+
+@requires("ingest")
+def set_metadata(db, source: Any, *, fields: dict[str, Any] | None = None,
+                 speakers: dict[str, dict[str, Any]] | None = None, user: str | None = None) -> MetadataUpdate:
+    """Give one stored source (id or file name) the values of a whole form at once: ``fields``
+    {field: value} for its manifest fields (kind, phase, pilot, county, date, language, delete_by)
+    and ``speakers`` {label: {field: value}} for its speakers' roster fields (actor, organisation,
+    pilot, name), the labels as written in the file. A field left out keeps its value; a value equal
+    to the stored one (spacing aside) is left alone; an empty value (None or "") empties the field;
+    any other is checked and stored as :func:`set_source` / :func:`set_speaker` do.
+
+    One transaction and one ``set_metadata`` audit event (``via`` "app"): a bad value anywhere (a
+    kind, language or date, an unknown field or speaker, a withdrawn speaker's row) is an
+    ``InputError`` or ``NotFound`` and nothing changes, neither the source nor any speaker. An
+    update with nothing to change is not an error (``MetadataUpdate.changed`` is False)."""
+    from sqlalchemy import select
+
+    from ..store.lookup import find_source, match_value
+    from ..store.models import Speaker
+    from .chars import clean_text
+
+    fields = dict(fields or {})
+    speakers = dict(speakers or {})
+    for name in fields:
+        if name not in FORM_SOURCE_FIELDS:
+            raise InputError(f"unknown source field {name!r}; fields: {', '.join(FORM_SOURCE_FIELDS)}",
+                             code="metadata.bad_field", field=name)
+    for changes in speakers.values():
+        for name in changes:
+            if name not in SPEAKER_FIELDS:
+                raise InputError(f"unknown speaker field {name!r}; fields: {', '.join(SPEAKER_FIELDS)}",
+                                 code="metadata.bad_field", field=name)
+    with db.transaction(user) as tx:
+        session = tx.session
+        src = find_source(session, source)
+        warnings: list[str] = []
+        notices: list[str] = []
+        values: dict[str, Any] = {}
+        cleared: set[str] = set()
+        for name, raw in fields.items():
+            text, stored = _form_text(raw), getattr(src, name)
+            if text == _form_text(stored):
+                continue
+            if not text:
+                cleared.add(name)
+                continue
+            value = _source_value(name, text)
+            if name in ("phase", "pilot", "county"):
+                value = _category(session, name, value, warnings, notices)
+            values[name] = value
+        people: dict[str, Participant] = {}
+        speaker_clear: dict[str, set[str]] = {}
+        if speakers:
+            rows = {sp.label: sp for sp in session.scalars(select(Speaker).where(Speaker.source_id == src.id)
+                                                           .order_by(Speaker.id))}
+            if not rows:
+                raise NotFound(f"{src.file_name} has no speakers (it was read as notes or a document)",
+                               code="metadata.no_speakers", source=src.file_name)
+            for given, changes in speakers.items():
+                wanted = " ".join(clean_text(str(given)).split())
+                label = match_value("speaker", wanted, list(rows), reason=f"is not a speaker of {src.file_name}")
+                sp = rows[label]
+                person_values: dict[str, Any] = {}
+                person_cleared: set[str] = set()
+                for name, raw in changes.items():
+                    text = _form_text(raw)
+                    if text == _form_text(getattr(sp, name)):
+                        continue
+                    if sp.withdrawn:
+                        raise InputError(f"{label!r} of {src.file_name} has withdrawn (workbench forget); their "
+                                         "roster row is kept as it is", code="metadata.withdrawn")
+                    if not text:
+                        person_cleared.add(name)
+                    elif name in ("actor", "pilot"):
+                        person_values[name] = _category(session, name, text, warnings, notices)
+                    else:
+                        person_values[name] = text
+                if person_values or person_cleared:
+                    people[label] = Participant(speaker=label, **person_values)
+                    speaker_clear[label] = person_cleared
+        update = _apply(tx, src, values, people, clear=cleared, speaker_clear=speaker_clear, via="app")
+        update.warnings[:0] = warnings
+        update.notices[:0] = notices
+    if update.changed:
+        _clear_scrubbers()
+    return update
+
+
+@requires("ingest")
+def metadata_choices(db, *, user: str | None = None) -> dict[str, list[str]]:
+    """The values a form for :func:`set_metadata` offers per field: the allowed kinds and languages,
+    and for phase, pilot, county, actor and organisation the values already stored in the project
+    (sorted; a speaker's pilot is among the pilots). Phase, pilot, county, actor and organisation
+    also take a new value; kind and language only these."""
+    from sqlalchemy import select
+
+    from ..store.models import Source, Speaker
+
+    out: dict[str, list[str]] = {"kind": list(KINDS), "language": list(LANGUAGES)}
+    with db.session() as session:
+        for name, columns in (("phase", (Source.phase,)), ("pilot", (Source.pilot, Speaker.pilot)),
+                              ("county", (Source.county,)), ("actor", (Speaker.actor,)),
+                              ("organisation", (Speaker.organisation,))):
+            found: set[str] = set()
+            for column in columns:
+                found.update(session.scalars(select(column).where(column.is_not(None)).group_by(column)))
+            out[name] = sorted((v for v in found if str(v).strip()), key=lambda v: (spelling_key(v), v))
+    return out

@@ -162,7 +162,8 @@ MESSAGES: dict[str, str] = {
     "anonymise.not_permanent": "Anonymisering kan ikke angres og må bekreftes.",
     "retention.bad_date": "«{value}» er ikke en gyldig dato; skriv den som 31.12.2028.",
     "metadata.bad_value": "«{value}» er ikke en tillatt verdi for {field}.",
-    "metadata.bad_date": "«{value}» er ikke en gyldig dato ({field}); skriv den som 12.03.2024 eller 2024-03-12.",
+    "metadata.bad_date": "«{value}» i feltet {field} er ikke en gyldig dato; skriv den som 12.03.2024 eller "
+                         "2024-03-12.",
     "metadata.bad_field": "Feltet «{field}» finnes ikke for kilder eller talere.",
     "metadata.both": "Feltet {field} er både gitt og tømt; velg ett av dem.",
     "metadata.empty": "Feltet {field} er tomt; gi en verdi, eller tøm feltet.",
@@ -258,6 +259,10 @@ def _norwegian(exc: BaseException) -> str:
         params["who"] = "noen andre"
     if "status" in params:
         params["status_no"] = STATUS_NO.get(params["status"], params["status"])
+    if params["code"].startswith("metadata.") and params.get("field"):  # "kind" is «type» on the page
+        from ..ingest.metadata import FIELD_NAMES
+
+        params["field"] = FIELD_NAMES.get(params["field"], params["field"])
     template = MESSAGES.get(getattr(exc, "code", ""))
     if template is None:
         template = next((text for cls, text in BY_CLASS if isinstance(exc, cls)), BY_CLASS[-1][1])

@@ -54,7 +54,8 @@ NO_CODEBOOK_MESSAGE = ("Ingen kodebok er lastet ennå (kildene er lest inn). En 
 HOW_TO_DESCRIBE = ("Fase, pilot og type kommer fra manifest.csv og aktørene fra participants.csv når kildene leses "
                    "inn (`workbench ingest MAPPE` med filene i mappen, eller `--manifest` og `--participants`). En "
                    "kilde som alt er lest inn, får dem når mappen leses inn på nytt med tabellene (teksten og "
-                   "kodingene beholdes), eller med `workbench source set FIL --phase \"fase 1\"` og "
+                   "kodingene beholdes), på siden «Kilder» (forskere), eller med "
+                   "`workbench source set FIL --phase \"fase 1\"` og "
                    "`workbench source speaker FIL TALER --actor AKTØR`.")
 NO_USERS_MESSAGE = ("Ingen kan logge inn ennå. Opprett en forsker på kommandolinjen med "
                     "`workbench user add NAVN --role researcher` (passordet leses fra tastaturet); "

@@ -1,0 +1,109 @@
+"""The Kilder page's «Endre metadata» form, around ``ingest.metadata.set_metadata``: the values the
+form shows, which of them the user edited, and what the library changed as one Norwegian line.
+
+No research logic here: what a value may be, how it is spelt, what follows a new actor (a new
+pseudonym, released quotes) is the library's; this module only reads the form and words the answer.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any, Iterable
+
+import pandas as pd
+
+from .format import MISSING, md_escape
+
+NONE_CHOICE = "(ingen)"  # the choice that empties a field
+SOURCE_FORM = {"kind": "Type", "phase": "Fase", "pilot": "Pilot", "county": "Fylke", "date": "Dato",
+               "language": "Språk"}
+SPEAKER_FORM = {"actor": "Aktør", "organisation": "Organisasjon", "pilot": "Pilot"}
+LANGUAGE_LABELS = {"nb": "bokmål (nb)", "nn": "nynorsk (nn)", "nb+nn": "bokmål og nynorsk (nb+nn)"}
+FIELD_WORDS = {"kind": "type", "phase": "fase", "pilot": "pilot", "county": "fylke", "date": "dato",
+               "language": "språk", "delete_by": "slettes innen", "actor": "aktør", "organisation": "organisasjon",
+               "media": "opptak"}
+SOURCE_HEADINGS = {"file": "Kilde", "kind": "Type", "phase": "Fase", "pilot": "Pilot", "county": "Fylke",
+                   "date": "Dato", "language": "Språk", "turns": "Segmenter", "words": "Ord", "speakers": "Talere"}
+
+
+def text(value: Any) -> str:
+    """A stored value as the form holds it: "" for none (or the «(ingen)» choice), spacing tidied."""
+    if value is None or value == NONE_CHOICE:
+        return ""
+    return " ".join(str(value).split())
+
+
+def shown_values(source: dict) -> tuple[dict[str, str], list[tuple[str, dict[str, str]]]]:
+    """What the form shows for a source of ``ingest.list_sources``: {field: text} for the source
+    and [(label, {field: text})] for its speakers (withdrawn ones left out: nothing of theirs changes)."""
+    fields = {f: text(source.get(f)) for f in SOURCE_FORM}
+    speakers = [(sp["label"], {f: text(sp.get(f)) for f in SPEAKER_FORM})
+                for sp in source.get("speakers", []) if not sp.get("withdrawn")]
+    return fields, speakers
+
+
+def form_id(source_id: int, shown: tuple) -> str:
+    """The form's key prefix: the source and a fingerprint of what it shows, so a change saved (here,
+    in another window or on the command line) draws the form again from the stored values."""
+    return f"meta_{source_id}_{zlib.crc32(repr(shown).encode('utf-8')):08x}"
+
+
+def choices(known: Iterable[str], current: str) -> list[str]:
+    """«(ingen)» and the known values, with the current one among them."""
+    values = [v for v in known if v]
+    if current and current not in values:
+        values.append(current)
+    return [NONE_CHOICE] + values
+
+
+def edited(shown: dict[str, str], now: dict[str, Any]) -> dict[str, str]:
+    """The fields whose value in the form (``now``) differs from what it showed: only those are
+    sent, so a field changed elsewhere meanwhile is not written back with the old value."""
+    return {f: text(v) for f, v in now.items() if text(v) != shown.get(f, "")}
+
+
+def sources_table(sources: list[dict]) -> pd.DataFrame:
+    """The sources with their metadata, Norwegian headings, «–» for a value not given."""
+    rows = [{**{f: s.get(f) for f in SOURCE_HEADINGS if f != "speakers"}, "speakers": len(s.get("speakers", []))}
+            for s in sources]
+    out = pd.DataFrame(rows, columns=list(SOURCE_HEADINGS)).rename(columns=SOURCE_HEADINGS)
+    for column in ("Type", "Fase", "Pilot", "Fylke", "Dato", "Språk"):
+        out[column] = out[column].map(lambda v: MISSING if v is None or pd.isna(v) or v == "" else str(v))
+    return out
+
+
+def _quoted(value: Any) -> str:
+    return f"«{md_escape(value)}»"
+
+
+def _change(name: str, before: Any, after: Any, *, capital: bool) -> str:
+    word = FIELD_WORDS.get(name, name)
+    if name == "name":  # a real name is never shown, only that one was given
+        said = "navn lagt til" if before is None else "navn fjernet" if after is None else "navn endret"
+    elif before is None:
+        said = f"{word} satt til {_quoted(after)}"
+    elif after is None:
+        said = f"{word} tømt (var {_quoted(before)})"
+    else:
+        said = f"{word} endret fra {_quoted(before)} til {_quoted(after)}"
+    return said[:1].upper() + said[1:] if capital else said
+
+
+def change_text(update) -> str:
+    """What a ``MetadataUpdate`` changed, in Norwegian Markdown (research text escaped), e.g.
+    "Lagret for fg.txt: Fase endret fra «fase 1» til «fase 2». Taleren «PL»: aktør endret fra
+    «prosjektleder» til «ordfører» (pseudonym «Prosjektleder 1» → «Ordfører 1»)."""
+    if not update.changed:
+        return "Ingen endringer å lagre: verdiene i skjemaet er de som alt er lagret."
+    parts = [_change(f, b, a, capital=True) + "." for f, (b, a) in update.source.items()]
+    for label, changes in update.speakers.items():
+        said = f"Taleren {_quoted(label)}: " + ", ".join(_change(f, b, a, capital=False)
+                                                        for f, (b, a) in changes.items())
+        before, after = update.pseudonyms.get(label, (None, None))
+        if label in update.pseudonyms and before != after:
+            said += f" (pseudonym {_quoted(before or NONE_CHOICE)} → {_quoted(after or NONE_CHOICE)})"
+        parts.append(said + ".")
+    if update.released_quotes:
+        n = update.released_quotes
+        parts.append(f"{n} frigitt{'e' if n > 1 else ''} sitat{'er' if n > 1 else ''} oppdatert.")
+    return f"Lagret for {md_escape(update.file)}: " + " ".join(parts)
