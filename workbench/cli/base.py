@@ -23,9 +23,9 @@ EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV/XLSX with file,kind,phase,pilot,county,date,language (default: the folder's manifest.csv).")
+              help="CSV/TSV/XLSX with file,kind,phase,pilot,county,date,language (default: the folder's manifest.csv).")
 @click.option("--participants", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV/XLSX with file,speaker,actor,organisation,pilot (default: the folder's participants.csv).")
+              help="CSV/TSV/XLSX with file,speaker,actor,organisation,pilot (default: the folder's participants.csv).")
 @click.option("--strict-roster", is_flag=True,
               help="A speaker label that is not in participants.csv is an error for its file (default: a warning).")
 @click.pass_context
@@ -34,9 +34,10 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None, p
     """Ingest transcripts, notes and documents (files or folders).
 
     Formats: .docx, .odt, .pdf, .txt, .md, .vtt, .srt, Whisper-family .json (Whisper, NB-Whisper,
-    WhisperX, whisper.cpp, faster-whisper) and turn tables (.csv, .xlsx with speaker and text
-    columns). In a folder, a .csv, .xlsx or .json is read when it is such a transcript or a manifest
-    row names it; manifest*.csv and participants*.csv are its metadata.
+    WhisperX, whisper.cpp, faster-whisper), Whisper's .tsv (times in milliseconds) and turn tables
+    (.csv, .tsv, .xlsx with speaker and text columns). In a folder, a .csv, .tsv, .xlsx or .json is
+    read when it is such a transcript or a manifest row names it; manifest*.csv and
+    participants*.csv (or .tsv, .xlsx) are its metadata.
 
     A file already stored unchanged whose manifest or participants rows now differ gets their
     values (one "Oppdatert:" line each; its text, turns and codings stay; an empty cell keeps the

@@ -172,8 +172,9 @@ EXPORTERS: dict[str, Callable[..., Path]] = {"qdc": _qdc, "csv": export_csv, "md
 
 def export_codebook(specs: list[CodeSpec], fmt: str, path: str | Path, *, title: str | None = None) -> Path:
     """Write the codes in one of EXPORTERS' formats (qdc, csv, md, docx). Missing folders are
-    made; a path that cannot be written is one line (``export.unwritable``/``export.locked``)."""
-    from ..export.writers import check_writable, cannot_write, make_folder
+    made; a path that cannot be written is one line (``export.unwritable``/``export.locked``), and
+    a write that fails half-way leaves an earlier file at ``path`` as it was (``atomic_output``)."""
+    from ..export.writers import atomic_output, check_writable, make_folder
 
     if fmt not in EXPORTERS:
         raise InputError(f"unknown codebook export format {fmt!r}; use one of {', '.join(EXPORTERS)}")
@@ -183,7 +184,6 @@ def export_codebook(specs: list[CodeSpec], fmt: str, path: str | Path, *, title:
     what = {"qdc": "QDC file", "csv": "CSV file", "md": "Markdown file", "docx": "document"}[fmt]
     make_folder(path.parent, path)
     check_writable(path, what)
-    try:
-        return EXPORTERS[fmt](specs, path, title=title)
-    except OSError as exc:
-        raise cannot_write(path, what, exc) from None
+    with atomic_output(path, what) as tmp:  # whole or not at all; an earlier file stays on failure
+        EXPORTERS[fmt](specs, tmp, title=title)
+    return path

@@ -641,9 +641,11 @@ def import_codebook(path: str | Path, out: str | Path, *, name: str | None = Non
     _fill_empty(list(data["codes"].values()))
     header = (f"# Kodebok importert fra {path.name}. Sjekk med: workbench codebook validate {out.name}\n"
               "# Felt: se docs/codebook.md\n")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(header + yaml.dump(data, Dumper=NoAliasDumper, allow_unicode=True, sort_keys=False, width=100),
-                   encoding="utf-8")
+    from ..export.writers import atomic_output
+
+    with atomic_output(out, "codebook file") as tmp:  # whole or not at all: an earlier file stays on failure
+        tmp.write_text(header + yaml.dump(data, Dumper=NoAliasDumper, allow_unicode=True, sort_keys=False,
+                                          width=100), encoding="utf-8")
     result = validate_codebook(out)
     if result.errors:  # should not happen; a bug if it does
         raise InputError(f"{out}: the imported codebook does not validate: {result.errors[0]}")

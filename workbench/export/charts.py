@@ -75,7 +75,15 @@ def _title(text: str, fig_width_in: float) -> str:
 
 
 def _save(fig, target: Path) -> None:
-    fig.savefig(target, dpi=150, bbox_inches="tight", pad_inches=0.15)
+    """The figure as a PNG at ``target``, written whole or not at all (``atomic_output``: a failure
+    leaves an earlier chart as it was, in one line); the figure is closed either way."""
+    from .writers import atomic_output
+
+    try:
+        with atomic_output(target, "chart") as tmp:
+            fig.savefig(tmp, format="png", dpi=150, bbox_inches="tight", pad_inches=0.15)
+    finally:
+        _pyplot().close(fig)
 
 
 def suppression_note(k, small: bool = True, overlap: bool = False) -> str:
@@ -239,5 +247,7 @@ def phase_bars(db: Database, folder: Path, prefix: str = "", **kw) -> list[Path]
 @requires("export")
 def write_charts(db: Database, folder: Path, prefix: str = "", **kw) -> list[Path]:
     """All charts as PNG in ``folder``, file names starting with ``prefix``."""
-    Path(folder).mkdir(parents=True, exist_ok=True)
+    from .writers import make_folder
+
+    make_folder(Path(folder))
     return heatmaps(db, folder, prefix, **kw) + phase_bars(db, folder, prefix, **kw)

@@ -10,7 +10,10 @@ import contextlib
 import errno
 import os
 import re
+import stat
+import tempfile
 from pathlib import Path
+from typing import Iterator
 
 import pandas as pd
 
@@ -96,6 +99,51 @@ def make_folder(folder: Path, path: Path | None = None) -> None:
         Path(folder).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise cannot_write(Path(path or folder), f"folder {folder}" if path else "folder", exc) from None
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path, what: str, *, private: bool = False) -> Iterator[Path]:
+    """Write ``path`` whole or not at all: yields a temporary file beside it (the same folder,
+    hidden: ``.<name>.XXXXXXXX.tmp``) for the caller to write, which is moved over ``path``
+    (``os.replace``) only when the block ends without an error. Whatever fails on the way (a full
+    disk, a writer's exception, Ctrl-C, a target that cannot be replaced), the temporary file is
+    removed and an earlier file at ``path`` is left as it was, byte for byte; an ``OSError`` is
+    the one line of :func:`cannot_write` naming ``path`` and ``what``.
+
+    The file gets the mode of the file it replaces, else that of a new file (0666 less the
+    umask); ``private`` keeps the temporary file's 0600 (a ``.qdpx`` with the transcripts). A
+    symbolic link at ``path`` is written through (its target is replaced, the link stays)."""
+    path = Path(path)
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    make_folder(target.parent, path)
+    tmp: Path | None = None
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+        tmp = Path(name)
+        yield tmp
+        with open(tmp, "rb+") as fh:  # on the disk before it takes the old file's place
+            os.fsync(fh.fileno())
+        if not private:
+            os.chmod(tmp, _mode_for(target))
+        os.replace(tmp, target)
+        tmp = None
+    except OSError as exc:
+        raise cannot_write(path, what, exc) from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def _mode_for(target: Path) -> int:
+    """The permission bits a file written at ``target`` in place would have."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def check_writable(path: Path, what: str) -> None:
@@ -301,7 +349,8 @@ def write_xlsx(tables: list[Table], path: Path) -> list[Path]:
             ws.row_dimensions[1].height = 18 * max(1, lines)  # Excel does not fit merged rows
     if not tables:
         wb.create_sheet("Tom")
-    wb.save(path)
+    with atomic_output(path, "workbook") as tmp:
+        wb.save(tmp)
     return [path]
 
 
@@ -671,7 +720,8 @@ def write_docx(tables: list[Table], path: Path) -> list[Path]:
             set_page(doc.add_section(WD_SECTION.NEW_PAGE), landscape)
         width = (PAGE_CM[1] if landscape else PAGE_CM[0]) - 2 * MARGIN_CM
         add_docx_table(doc, table, n, width)
-    doc.save(path)
+    with atomic_output(path, "document") as tmp:
+        doc.save(tmp)
     return [path]
 
 
@@ -720,7 +770,8 @@ def write_csv(tables: list[Table], path: Path) -> list[Path]:
             target = target.with_name(f"{target.stem}_{seen[target]}.csv")
         seen.setdefault(target, 1)
         check_writable(target, "CSV file")
-        _csv_safe(_as_points(table)).to_csv(target, index=False, encoding="utf-8-sig")
+        with atomic_output(target, "CSV file") as tmp:
+            _csv_safe(_as_points(table)).to_csv(tmp, index=False, encoding="utf-8-sig")
         out.append(target)
     return out
 
@@ -753,5 +804,6 @@ def write_md(tables: list[Table], path: Path) -> list[Path]:
         parts += [f"**Tabell {n}: {table.title}**", "", markdown_table(table), ""]
         if table.frame.empty:
             parts += [f"*{table.empty_note}*", ""]
-    path.write_text("\n".join(parts), encoding="utf-8")
+    with atomic_output(path, "Markdown file") as tmp:
+        tmp.write_text("\n".join(parts), encoding="utf-8")
     return [path]

@@ -29,7 +29,7 @@ from .manifest import (NOTES_KINDS, FileRef, TableRow, align_spellings, describe
                        nfc, participant_rows)
 from .model import Parsed, Turn
 from .readers import docx as _docx, jsonfile as _json, odt as _odt, pdf as _pdf, plaintext as _plaintext, srt as _srt
-from .readers import tablefile as _table, vtt as _vtt
+from .readers import tablefile as _table, tsvfile as _tsv, vtt as _vtt
 
 __all__ = ["READERS", "IngestInterrupted", "IngestReport", "Limits", "Parsed", "Turn", "ingest_paths",
            "list_sources", "list_turns", "read_file", "build_canonical", "word_count", "analyse_turns",
@@ -47,18 +47,21 @@ READERS: dict[str, Callable[..., Parsed]] = {
     "json": _json.read,      # Whisper, WhisperX, whisper.cpp, faster-whisper, transformers
     "csv": _table.read,      # turn tables
     "xlsx": _table.read,
+    "tsv": _tsv.read,        # Whisper's .tsv (times in milliseconds) and tab-separated turn tables
 }
 
 TABLE_EXTENSIONS = {"csv", "xlsx", "xls", "json", "jsonl", "yaml", "yml", "py"}  # manifests, codings, scripts
 # In a folder, a file of these types is a transcript only when its content says so (``SNIFFERS``) or
 # a manifest or participants row names it; its other tables (codings, exports, settings) are left
-# alone. Files named manifest*/participants* (.csv, .xlsx) are metadata tables, never transcripts.
+# alone. Files named manifest*/participants* (.csv, .tsv, .xlsx) are metadata tables, never transcripts.
 SNIFFERS: dict[str, Callable[[Path], bool]] = {
     "json": _json.looks_like_transcript,
     "csv": _table.looks_like_transcript,
     "xlsx": _table.looks_like_transcript,
+    "tsv": _tsv.looks_like_transcript,
 }
 METADATA_STEMS = ("manifest", "participants")
+METADATA_SUFFIXES = (".csv", ".tsv", ".xlsx")
 SKIP_IN_FOLDERS = re.compile(r"^(readme|license|changelog)(\.\w+)?$", re.I)
 _WORD = re.compile(r"\w+")
 
@@ -266,14 +269,14 @@ def _folder_tables(folder: Path, stem: str, report: IngestReport) -> list[Path]:
     found = []
     root = folder.resolve()
     for p in sorted(folder.iterdir()):
-        if not (p.name.lower().startswith(stem) and p.suffix.lower() in (".csv", ".xlsx")) or p.name.startswith("~$"):
+        if not (p.name.lower().startswith(stem) and p.suffix.lower() in METADATA_SUFFIXES) or p.name.startswith("~$"):
             continue
         if p.is_symlink() and (problem := _link_problem(p, root, folder, f"give it with --{stem} to use it")):
             report.warnings.append(f"{p.name}: {problem}")
             continue
         if p.is_file():
             found.append(p)
-    # stem.csv / stem.xlsx first, then stem_b.csv etc.
+    # stem.csv / stem.tsv / stem.xlsx first, then stem_b.csv etc.
     return sorted(found, key=lambda p: (p.stem.lower() != stem, p.name))
 
 

@@ -1,6 +1,6 @@
 """Manifest (one row per source) and participants roster (one row per speaker per source).
 
-Both are read from .csv or .xlsx (openpyxl). A .csv is decoded as transcripts are (UTF-8 with or
+Both are read from .csv, .tsv or .xlsx (openpyxl). A .csv is decoded as transcripts are (UTF-8 with or
 without BOM, Windows-1252, UTF-16 as Excel's "Unicode text" saves it; CRLF, LF or CR line ends) and
 separated by the comma, semicolon or tab its header row uses most. Control characters (a NUL byte)
 are taken out of every cell.
@@ -56,15 +56,15 @@ class Participant:
 
 
 def read_table(path: Path, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> list[tuple[int, dict[str, str]]]:
-    """Rows of a CSV/XLSX file as (row number in the file, {column: value}), header checked."""
+    """Rows of a CSV/TSV/XLSX file as (row number in the file, {column: value}), header checked."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         rows = _xlsx_rows(path)
-    elif suffix in (".csv", ".txt"):
+    elif suffix in (".csv", ".tsv", ".txt"):
         rows = _csv_rows(path)
     else:
-        raise InputError(f"{path.name}: unsupported table format {suffix!r}; use .csv or .xlsx")
+        raise InputError(f"{path.name}: unsupported table format {suffix!r}; use .csv, .tsv or .xlsx")
     if not rows:
         raise InputError(f"{path.name}: the file is empty; expected a header row with {', '.join(required)}")
     rows = [[_clean(v) for v in row] for row in rows]

@@ -36,9 +36,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
+import os  # noqa: F401  (kept importable: tests patch os.replace through this module)
 import re
-import tempfile
 import zipfile
 from bisect import bisect_left, bisect_right
 from pathlib import Path
@@ -374,18 +373,20 @@ def export_qdpx(db: Database, path: str | Path, *, reveal: bool = False, user: s
 
     user_guid(exporter)
     counts = {"sources": 0, "codings": 0, "memos": 0, "cases": 0}
-    archive = _Archive(path)
-    try:
-        _build(db, archive, root_name=path.stem, reveal=reveal, exporter=exporter, names=names,
-               scrubber=scrubber, counts=counts, user_guid=user_guid, users=users)
-        archive.close()
-    except BaseException as exc:
-        archive.discard()   # never a temporary file with the project's transcripts left behind
-        if isinstance(exc, OSError):
-            from ..export.writers import cannot_write
+    from ..export.writers import atomic_output
 
-            raise cannot_write(path, "project file", exc) from None
-        raise
+    # written to a hidden temporary file (0600: the transcripts) beside the target and moved into
+    # place when complete; whatever fails, it is removed (never a copy of the transcripts left
+    # behind) and an earlier file at the path stays as it was
+    with atomic_output(path, "project file", private=True) as tmp:
+        archive = _Archive(tmp)
+        try:
+            _build(db, archive, root_name=path.stem, reveal=reveal, exporter=exporter, names=names,
+                   scrubber=scrubber, counts=counts, user_guid=user_guid, users=users)
+        except BaseException:
+            archive.discard()
+            raise
+        archive.close()
 
     with db.transaction(exporter) as tx:
         tx.audit("export_qdpx", "file", str(path),
@@ -653,26 +654,13 @@ def qdpx_path(path: str | Path) -> Path:
 
 
 class _Archive:
-    """The .qdpx being written: a temporary zip beside ``path``, moved into place when complete.
-    Whatever fails (a folder that cannot be made or written, a full disk, a target that cannot be
-    replaced), the temporary file is removed (:meth:`discard`) and the error is one line naming
-    ``path`` (``export.unwritable``/``export.locked``): a failed export leaves nothing behind."""
+    """The .qdpx being written: a zip at ``path``, the temporary file beside the target that
+    :func:`workbench.export.writers.atomic_output` moves into place when the archive is complete
+    (and removes, whatever fails: a failed export leaves nothing behind)."""
 
     def __init__(self, path: Path) -> None:
-        from ..export.writers import cannot_write, make_folder
-
         self.path = path
-        self.tmp: Path | None = None
-        self.zip: zipfile.ZipFile | None = None
-        make_folder(path.parent, path)
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            os.close(fd)
-            self.tmp = Path(tmp)
-            self.zip = zipfile.ZipFile(self.tmp, "w", compression=zipfile.ZIP_DEFLATED)
-        except OSError as exc:
-            self.discard()
-            raise cannot_write(path, "project file", exc) from None
+        self.zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED)
         self.segments: dict[str, dict[str, Any]] = {}
 
     def add_text(self, guid: str, text: str) -> None:
@@ -691,21 +679,12 @@ class _Archive:
                                                      "sources": self.segments}, ensure_ascii=False))
 
     def close(self) -> None:
-        """Finish the zip and move it into place (the temporary file is removed if that fails)."""
-        try:
-            self.zip.close()
-            os.replace(self.tmp, self.path)
-        except BaseException:
-            self.discard()
-            raise
+        """Finish the zip (its central directory); an error here (a full disk) fails the export."""
+        self.zip.close()
 
     def discard(self) -> None:
-        """Remove the temporary file, whatever state the zip is in."""
+        """Close the zip, whatever state it is in (the file itself goes with ``atomic_output``)."""
         try:
-            if self.zip is not None:
-                self.zip.close()
+            self.zip.close()
         except Exception:   # a zip that cannot be finished (a full disk): the file goes anyway
             pass
-        finally:
-            if self.tmp is not None:
-                self.tmp.unlink(missing_ok=True)

@@ -122,11 +122,18 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
     if not segments:
         raise InputError(f"{name}: the {layout} JSON has no segments with text; check that the "
                          "transcription finished")
+    return segments_to_parsed(segments, "json", roster, name, strict_roster=strict_roster, warnings=warnings)
+
+
+def segments_to_parsed(segments: list[tuple], fmt: str, roster: set[str] | None, name: str, *,
+                       strict_roster: bool = False, warnings: list[str] | None = None) -> Parsed:
+    """Whisper segments ``(speaker, text, start, end)`` -> turns, as subtitle cues are read
+    (:func:`workbench.ingest.readers.vtt.cues_to_parsed`); also Whisper's ``.tsv`` (``tsvfile``)."""
     cues = []
     for number, (speaker, body, start, end) in enumerate(segments, start=1):
         cues.append(Cue(number, None, None, [body], start, end, speaker, ""))
-    parsed = cues_to_parsed(cues, "json", roster, name, strict_roster=strict_roster, warnings=warnings)
-    # cues_to_parsed speaks of cues; a JSON file has segments
+    parsed = cues_to_parsed(cues, fmt, roster, name, strict_roster=strict_roster, warnings=warnings)
+    # cues_to_parsed speaks of cues; a Whisper file has segments
     parsed.warnings = [w.replace(": cue ", ": segment ").replace("the cue is stored", "the segment is stored")
                        for w in parsed.warnings]
     return parsed

@@ -305,14 +305,15 @@ def _header(rows: list[tuple[int, list[Any]]]) -> tuple[int | None, Columns | No
     return None, None
 
 
-def _not_a_turn_table(file: str, rows: list[tuple[int, list[Any]]], sheet: str | None) -> str:
-    """The one line for a table without the columns of a turn table: what it has, what is expected."""
+def _not_a_turn_table(file: str, rows: list[tuple[int, list[Any]]], sheet: str | None, *, where: str = "row") -> str:
+    """The one line for a table without the columns of a turn table: what it has, what is expected
+    (``where``: what a record is called, "row" in a spreadsheet or CSV file, "line" in a .tsv)."""
     first = next(((n, [_text(c) for c in cells]) for n, cells in rows if any(_text(c) for c in cells)), None)
     if first is None:
         return f"{file}: the table is empty; expected a header row with {EXPECTED}"
     number, header = first
     names = {_norm_header(h) for h in header}
-    where = f"sheet {sheet!r}, row {number}" if sheet else f"row {number}"
+    where = f"sheet {sheet!r}, row {number}" if sheet else f"{where} {number}"
     shown = ", ".join(repr(h if len(h) <= 40 else h[:39] + "…") for h in header[:12] if h) + \
         (" ..." if len(header) > 12 else "")
     if "file" in names and "speaker" in names and "text" not in names:
