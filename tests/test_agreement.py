@@ -658,6 +658,7 @@ def test_migration_0012_marks_the_consensus_of_removed_turns(world, tmp_path):
         tx.session.execute(text("UPDATE alembic_version SET version_num = '0011'"))
         tx.session.execute(text("DROP TABLE removed_speakers"))  # made by 0013
         tx.session.execute(text("DROP TABLE login_tokens"))  # made by 0014
+        tx.session.execute(text("DROP TABLE memo_drafts"))  # made by 0015
     _apply(world, [(C, 2, "kapasitet", "jonas", None)])
     world.upgrade()
     with world.session() as s:
