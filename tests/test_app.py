@@ -252,6 +252,9 @@ def test_coding_page_reviews_suggestions_and_writes_memos(small_db):
     at.button(key="save_memo").click().run()
     memos = list_memos(small_db, source="intervju_fase2.txt")
     assert [(m.author, m.turn, m.text) for m in memos] == [("kari", 2, "Kapasitet nevnes igjen i fase 2.")]
+    # the turn, the text and the click came together: no draft of the saved text is left on turn 1
+    from workbench.coding import list_drafts
+    assert list_drafts(small_db, user="kari") == []
 
 
 def test_codebook_page_search_and_frequencies(small_db):

@@ -708,18 +708,25 @@ def test_coded_segments_next_to_a_turn_without_speaker_name_it_as_a_document(sma
     assert not [line for line in shown.splitlines() if line.startswith(": ")]
 
 
+def _infos(at) -> list[str]:
+    return [md_unescape(i.value) for i in at.info]
+
+
+KEPT = "Notatet du ikke lagret på {}, er tatt vare på som utkast: det kommer tilbake når du velger det igjen."
+
+
 def test_an_unsaved_turn_memo_is_never_saved_on_another_source_or_turn(small_db, component):
     """Text typed in "Notat" for turn 4 of one source, then another source (or turn) chosen without
-    "Lagre notat": the box is emptied with a warning that quotes the text, and "Lagre notat" saves
-    nothing on the new turn. Switching "Turen"/"Kilden" keeps the text: it picks where it goes."""
+    "Lagre notat": the box shows the new turn's (empty) draft, the text stays the draft of turn 4
+    (a note says so) and comes back when turn 4 is chosen again, and "Lagre notat" saves nothing
+    on the new turn. Switching "Turen"/"Kilden" keeps the text: it picks where it goes."""
     at = _source(open_page(KODING), "fg_fase1.txt")
     at.selectbox(key="turn_fg_fase1.txt").set_value(4).run()
     assert "Lagres på tur 4 i fg_fase1.txt." in texts(at)
     at.text_area(key="memo_text").input("Gjelder bare tur 4.").run()  # as the browser sends it on leaving the box
     _source(at, "intervju_fase2.txt")
-    assert at.text_area(key="memo_text").value == ""
-    assert [md_unescape(w.value) for w in at.warning] == [
-        "Notatet du ikke lagret på tur 4 i fg_fase1.txt, er forkastet: «Gjelder bare tur 4.»"]
+    assert at.text_area(key="memo_text").value == "" and not at.warning
+    assert KEPT.format("tur 4 i fg_fase1.txt") in _infos(at)
     assert "Lagres på tur 1 i intervju_fase2.txt." in texts(at)
     at.button(key="save_memo").click().run()
     assert list_memos(small_db) == []
@@ -728,8 +735,8 @@ def test_an_unsaved_turn_memo_is_never_saved_on_another_source_or_turn(small_db,
     at.text_area(key="memo_text").input("Om tur 1.").run()
     at.selectbox(key="turn_intervju_fase2.txt").set_value(3).run()  # another turn of the same source
     assert at.text_area(key="memo_text").value == "" and not list_memos(small_db)
-    assert [md_unescape(w.value) for w in at.warning] == [
-        "Notatet du ikke lagret på tur 1 i intervju_fase2.txt, er forkastet: «Om tur 1.»"]
+    assert KEPT.format("tur 1 i intervju_fase2.txt") in _infos(at) and not at.warning
+    assert "Ulagrede utkast i kilden: tur 1. Velg dem for å skrive videre." in texts(at)
 
     at.text_area(key="memo_text").input("Om hele intervjuet.").run()
     at.radio(key="memo_target").set_value("Kilden").run()
@@ -737,11 +744,18 @@ def test_an_unsaved_turn_memo_is_never_saved_on_another_source_or_turn(small_db,
     at.button(key="save_memo").click().run()
     assert [(m.turn, m.target_type, m.text) for m in list_memos(small_db)] == [
         (None, "source", "Om hele intervjuet.")]
+    # the two texts left unsaved are there when their turns are chosen again
+    at.radio(key="memo_target").set_value("Turen").run()
+    at.selectbox(key="turn_intervju_fase2.txt").set_value(1).run()
+    assert at.text_area(key="memo_text").value == "Om tur 1."
+    _source(at, "fg_fase1.txt")
+    at.selectbox(key="turn_fg_fase1.txt").set_value(4).run()
+    assert at.text_area(key="memo_text").value == "Gjelder bare tur 4." and not at.exception
 
 
 def test_an_unsaved_coding_memo_is_never_saved_on_the_next_selected_coding(small_db, component):
     """A note typed under "Valgt koding" for anna's coding, then bjorn's coding selected: the note is
-    not carried over to bjorn's coding (a colleague's), and the warning quotes it."""
+    not carried over to bjorn's coding (a colleague's); it stays the draft on anna's coding."""
     at = _source(open_page(KODING), "fg_fase1.txt")
     anna, bjorn = (next(c for c in list_codings(small_db, coder=who) if c.turn == 2) for who in ("anna", "bjorn"))
     component.events.append({"type": "select", "coding": anna.id})
@@ -751,12 +765,87 @@ def test_an_unsaved_coding_memo_is_never_saved_on_the_next_selected_coding(small
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert "**Hybrid kontrakt** · tur 2 · hele turen · koder bjorn" in texts(at)
-    assert at.text_area(key="coding_memo").value == ""
-    assert [md_unescape(w.value) for w in at.warning] == [
-        "Notatet du ikke lagret på kodingen «Hybrid kontrakt» på tur 2 av anna, er forkastet: «Gjelder bare koding A»"]
+    assert at.text_area(key="coding_memo").value == "" and not at.warning
+    assert KEPT.format("kodingen «Hybrid kontrakt» på tur 2 av anna") in _infos(at)
     at.button(key="save_coding_memo").click().run()
     assert {c.coder: c.memo for c in list_codings(small_db, source="fg_fase1.txt") if c.turn == 2} == {
         "anna": None, "bjorn": None}
+    component.events.append({"type": "select", "coding": anna.id})
+    at.run()
+    assert at.text_area(key="coding_memo").value == "Gjelder bare koding A"
+
+
+def _new_session(user: str = "kari"):
+    """A new browser session of the same user (what a reload of the page is), on Koding."""
+    return open_page(KODING, user=user)
+
+
+def test_an_unsaved_memo_survives_a_reload_and_saving_it_removes_the_draft(small_db, component):
+    """The researcher types a memo on turn 1 and the page is reloaded (a new session): the text is
+    in the box again; saved, it is a memo and no draft is left, so the next reload shows an empty box."""
+    from workbench.coding import get_draft
+
+    at = _new_session()
+    first = at.selectbox(key="source").value
+    at.text_area(key="memo_text").input("Første tanke om tur 1,\nuferdig").run()
+    assert not at.exception and not at.error
+
+    again = _new_session()
+    assert again.selectbox(key="source").value == first
+    assert again.text_area(key="memo_text").value == "Første tanke om tur 1,\nuferdig"
+    again.button(key="save_memo").click().run()
+    assert [(m.author, m.turn, m.text) for m in list_memos(small_db, source=first)] == [
+        ("kari", 1, "Første tanke om tur 1,\nuferdig")]
+    assert get_draft(small_db, segment=(first, 1), user="kari") is None
+    assert again.text_area(key="memo_text").value == ""
+    assert _new_session().text_area(key="memo_text").value == ""
+
+
+def test_a_draft_on_a_coding_survives_a_reload_and_forkast_utkast_deletes_it(small_db, component):
+    from workbench.coding import get_draft
+
+    at = _source(_new_session(), "fg_fase1.txt")
+    anna = next(c for c in list_codings(small_db, coder="anna") if c.turn == 2)
+    component.events.append({"type": "select", "coding": anna.id})
+    at.run()
+    at.text_area(key="coding_memo").input("Halvferdig tanke").run()
+    again = _source(_new_session(), "fg_fase1.txt")
+    assert "Ulagrede utkast i kilden: kodingen «Hybrid kontrakt» på tur 2. Velg dem for å skrive videre." in texts(again)
+    component.events.append({"type": "select", "coding": anna.id})
+    again.run()
+    assert again.text_area(key="coding_memo").value == "Halvferdig tanke"
+    again.button(key="discard_coding_memo").click().run()
+    assert again.text_area(key="coding_memo").value == "" and "Utkastet er forkastet." in [s.value for s in again.success]
+    assert get_draft(small_db, coding_id=anna.id, user="kari") is None and list_memos(small_db) == []
+    assert "Ulagrede utkast" not in texts(_source(_new_session(), "fg_fase1.txt"))
+
+
+def test_another_user_never_sees_a_draft(small_db, component):
+    """kari's unsaved memo is not in jonas's box on the same turn (nor listed for him), and his own
+    draft there does not touch hers."""
+    from workbench.coding import get_draft
+    from workbench.users import add_user
+
+    add_user(small_db, "jonas", "researcher", password="jonas-passord-2024", user="anna")
+    at = _new_session()
+    first = at.selectbox(key="source").value
+    at.text_area(key="memo_text").input("Karis private tanke").run()
+
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app_fixtures import APP
+
+    jonas = AppTest.from_file(APP, default_timeout=120)
+    jonas.session_state["login"] = {"name": "jonas", "role": "researcher", "method": "password"}
+    jonas.run()
+    jonas.switch_page(KODING).run()
+    assert not jonas.exception, [e.value for e in jonas.exception]
+    assert jonas.selectbox(key="source").value == first
+    assert jonas.text_area(key="memo_text").value == ""
+    assert "Karis private tanke" not in texts(jonas) and "Ulagrede utkast" not in texts(jonas)
+    jonas.text_area(key="memo_text").input("Jonas sin").run()
+    assert get_draft(small_db, segment=(first, 1), user="kari").text == "Karis private tanke"
+    assert _new_session().text_area(key="memo_text").value == "Karis private tanke"
 
 
 def test_the_train_button_waits_while_the_model_is_retrained_in_the_background(small_db, component, monkeypatch):

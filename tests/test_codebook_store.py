@@ -311,7 +311,7 @@ def test_a_merged_code_whose_quotes_stayed_behind_is_retired_and_a_second_merge_
     assert load_codebook(db, write(tmp_path, data, name="k2.yaml"), user="kari").deleted == ["kontrakt.hybrid"]
 
 
-@pytest.mark.parametrize("model", ["Coding", "Suggestion", "Memo", "ReleasedQuote"])
+@pytest.mark.parametrize("model", ["Coding", "Suggestion", "Memo", "MemoDraft", "ReleasedQuote"])
 def test_every_table_pointing_at_a_code_keeps_it_from_being_deleted(db, tmp_path, model):
     """Each table with a foreign key to codes.id counts as use: the code is retired, never
     deleted under a row that points at it."""
@@ -330,6 +330,8 @@ def test_every_table_pointing_at_a_code_keeps_it_from_being_deleted(db, tmp_path
                "Suggestion": lambda: Suggestion(segment_id=seg_id, code_id="kontrakt.hybrid",
                                                 method="lexicon", score=0.5),
                "Memo": lambda: Memo(author_id=tx.user.id, text="m", code_id="kontrakt.hybrid"),
+               "MemoDraft": lambda: models.MemoDraft(author_id=tx.user.id, target="code:kontrakt.hybrid",
+                                                     text="utkast", code_id="kontrakt.hybrid"),
                "ReleasedQuote": lambda: models.ReleasedQuote(segment_id=seg_id, code_id="kontrakt.hybrid",
                                                              text="Hei", released_by=tx.user.id)}[model]()
         tx.session.add(row)

@@ -21,7 +21,7 @@ import pytest
 import workbench
 from workbench.access import CAPABILITIES, PROTECTED, RESEARCHER, REPORT_AUTHOR, RESOURCE_GROUP
 from workbench.errors import PermissionDenied
-from workbench.store import AuditEvent, Coding, Database, Memo, Segment, Source, Suggestion
+from workbench.store import AuditEvent, Coding, Database, Memo, MemoDraft, Segment, Source, Suggestion
 
 USERS = {RESEARCHER: "anna", REPORT_AUTHOR: "rolf", RESOURCE_GROUP: "rita"}
 PASSWORD = "korrekt-hest-batteri"
@@ -168,6 +168,10 @@ CALLS = {
     "workbench.coding.list_codings": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.coding.add_memo": lambda db, tmp, u, m, p: m(db, "notat", source=SOURCE, user=u),
     "workbench.coding.list_memos": lambda db, tmp, u, m, p: m(db, user=u),
+    "workbench.coding.save_draft": lambda db, tmp, u, m, p: m(db, "utkast om Sigrid Aune", source=SOURCE, user=u),
+    "workbench.coding.get_draft": lambda db, tmp, u, m, p: m(db, source=SOURCE, user=u),
+    "workbench.coding.list_drafts": lambda db, tmp, u, m, p: m(db, user=u),
+    "workbench.coding.discard_draft": lambda db, tmp, u, m, p: m(db, source=SOURCE, user=u),
     "workbench.coding.code_from_csv": lambda db, tmp, u, m, p: m(db, tmp / "koder.csv", user=u),
     "workbench.coding.list_suggestions": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.coding.accept_suggestion": lambda db, tmp, u, m, p: m(db, p, user=u),
@@ -354,7 +358,7 @@ def test_every_public_function_of_a_database_checks_the_role():
 
 def _counts(db: Database) -> tuple:
     with db.session() as s:
-        return tuple(s.query(m).count() for m in (Coding, Memo, Suggestion, Source, AuditEvent))
+        return tuple(s.query(m).count() for m in (Coding, Memo, MemoDraft, Suggestion, Source, AuditEvent))
 
 
 ORDER = [RESOURCE_GROUP, REPORT_AUTHOR, RESEARCHER]  # refusals first, so a write happens once

@@ -83,6 +83,7 @@ def _split_person(db: Database, label: str, actor_org: str, number: int, pseudon
         s.execute(text(f"UPDATE alembic_version SET version_num = '{revision}'"))
         s.execute(text("DROP TABLE removed_speakers"))  # made by 0013, which the upgrade runs again
         s.execute(text("DROP TABLE login_tokens"))  # made by 0014, likewise
+        s.execute(text("DROP TABLE memo_drafts"))  # made by 0016, likewise
     return first, second
 
 

@@ -11,14 +11,15 @@ import streamlit as st
 
 from workbench.codebook import current_codes
 from workbench.errors import WorkbenchError
-from workbench.coding import (accept_suggestion, add_memo, apply_code, list_codings, list_memos, list_suggestions,
-                              reject_suggestion, remove_code, remove_coding)
+from workbench.coding import (accept_suggestion, add_memo, apply_code, list_codings, list_drafts, list_memos,
+                              list_suggestions, reject_suggestion, remove_code, remove_coding)
 from workbench.ingest import list_sources, list_turns
 from workbench.ingest.media import source_media
 from workbench.suggest.active import maybe_retrain, retrain_blocked, retraining, running, train_now
 from workbench.ui.format import (coded_text, count_noun, md_escape, memo_target_label, method_label, quality_text,
                                   score_text, shortened, turn_position)
-from workbench.ui.session import (acting_user, action, draft_for, error_text, flash, from_address, get_db,
+from workbench.ui.drafts import discard_memo_draft, draft_place, memo_box, memo_saved
+from workbench.ui.session import (acting_user, action, error_text, flash, from_address, get_db,
                                   preselect, require_data, show_flash, to_address)
 from workbench.ui.textcoder import text_coder
 from workbench.ui.undo import undo_button
@@ -244,22 +245,24 @@ with work_col:
             st.caption(md_escape(selected.text[:400]))
             if selected.memo:
                 st.markdown(f"Notat: {md_escape(selected.memo)}")
-            # the box belongs to this coding: text typed for another one is never saved here
-            draft_for("coding_memo", ("coding", selected.id),
-                      f"kodingen «{md_escape(labels.get(selected.code, selected.code))}» på tur {selected.turn} "
-                      f"av {md_escape(selected.coder)}")
-            st.text_area("Notat til kodingen", key="coding_memo", height=80)
+            # the box belongs to this coding: text typed for another one is never saved here; what is
+            # typed is kept as the user's draft on it (workbench.ui.drafts), also across a reload
+            memo_box(db, user, "coding_memo", {"coding_id": selected.id},
+                     f"kodingen «{md_escape(labels.get(selected.code, selected.code))}» på tur {selected.turn} "
+                     f"av {md_escape(selected.coder)}", "Notat til kodingen", height=80)
 
             def save_coding_memo(coding_id: int = selected.id) -> None:
                 if action(add_memo, db, st.session_state.get("coding_memo", ""), user=user, coding_id=coding_id,
                           done="Notatet er lagret på kodingen.") is not None:
-                    st.session_state["coding_memo"] = ""
+                    memo_saved(db, user, "coding_memo")
 
-            b1, b2, b3 = st.columns(3)
+            b1, b2, b3, b4 = st.columns(4)
             b1.button("Lagre notat", key="save_coding_memo", on_click=save_coding_memo)
-            b2.button("Fjern", key="remove_selected", on_click=remove_or_ask, args=(selected.id,),
+            b2.button("Forkast utkast", key="discard_coding_memo", on_click=discard_memo_draft,
+                      args=(db, user, "coding_memo"), help="Tøm boksen og slett utkastet som er tatt vare på.")
+            b3.button("Fjern", key="remove_selected", on_click=remove_or_ask, args=(selected.id,),
                       help="Fjern kodingen (Angre henter den tilbake).")
-            b3.button("Lukk", key="close_selected", on_click=lambda: st.session_state.pop("selected_coding", None))
+            b4.button("Lukk", key="close_selected", on_click=lambda: st.session_state.pop("selected_coding", None))
             if st.session_state.get(CONFIRM_REMOVE) == selected.id:
                 coder = md_escape(selected.coder)
                 st.warning(f"Kodingen er gjort av **{coder}**, ikke av deg. Fjerner du den, forsvinner den også "
@@ -301,20 +304,32 @@ with work_col:
 
     st.subheader("Notat")
     target = st.radio("Notatet gjelder", ["Turen", "Kilden"], key="memo_target", horizontal=True)
-    # the box belongs to this turn (or source): text typed for another one is never saved here
+    # the box belongs to this turn (or source): text typed for another one is never saved here; what
+    # is typed is kept as the user's draft on it (workbench.ui.drafts), also across a reload
     memo_on = f"tur {turn} i {md_escape(file)}" if target == "Turen" else f"kilden {md_escape(file)}"
-    draft_for("memo_text", (file, turn) if target == "Turen" else (file,), memo_on)
-    st.text_area("Notattekst", key="memo_text", height=100)
-    st.caption(f"Lagres på {memo_on}.")
+    memo_target = {"segment": (file, turn)} if target == "Turen" else {"source": file}
+    memo_box(db, user, "memo_text", memo_target, memo_on, "Notattekst", height=100)
+    st.caption(f"Lagres på {memo_on}. Teksten tas vare på som utkast når du går ut av boksen, også om siden "
+               "lastes på nytt.")
+    elsewhere = [d for d in list_drafts(db, source=file, user=user)
+                 if not (d.target_type == "segment" and target == "Turen" and d.turn == turn)
+                 and not (d.target_type == "source" and target == "Kilden")
+                 and not (d.target_type == "coding" and d.coding_id == st.session_state.get("selected_coding"))]
+    if elsewhere:
+        st.caption("Ulagrede utkast i kilden: " + ", ".join(draft_place(d, labels) for d in elsewhere)
+                   + ". Velg dem for å skrive videre.")
 
     def save_memo() -> None:
         target_now = st.session_state.get("memo_target", "Turen")
         where = dict(segment=(file, st.session_state[TURN_KEY])) if target_now == "Turen" else dict(source=file)
         if action(add_memo, db, st.session_state.get("memo_text", ""), user=user, done="Notatet er lagret.",
                   **where) is not None:
-            st.session_state["memo_text"] = ""
+            memo_saved(db, user, "memo_text")
 
-    st.button("Lagre notat", key="save_memo", on_click=save_memo)
+    m1, m2, _ = st.columns([1, 1, 2])
+    m1.button("Lagre notat", key="save_memo", on_click=save_memo)
+    m2.button("Forkast utkast", key="discard_memo", on_click=discard_memo_draft, args=(db, user, "memo_text"),
+              help="Tøm boksen og slett utkastet som er tatt vare på.")
     memos = list_memos(db, source=file, user=user)
     if memos:
         with st.expander(f"Notater på kilden ({len(memos)})"):

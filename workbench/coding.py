@@ -6,6 +6,10 @@ by this module are relative to the segment text (``segment_text[start:end]``) an
 offsets in ``Coding.start_char/end_char``. A coding that covers its whole segment has
 ``start``/``end`` = None in a :class:`CodingRecord`.
 
+A memo being written can be kept as its author's draft (``save_draft``: one per author and
+target, private to its author, not audited, deleted when the memo is saved); the app keeps what
+is typed there so that a reload of the page loses nothing.
+
 Several coders code the same sources independently: a coding belongs to one coder, and applying
 the same code to the same span twice by the same coder returns the existing coding.
 """
@@ -24,8 +28,8 @@ from sqlalchemy.orm import Session
 
 from .access import current, requires
 from .errors import InputError, NotFound, WorkbenchError, check_limit
-from .store import AuditEvent, Code, CodebookVersion, Coding, Database, Memo, Segment, Source, Suggestion, TrainedModel, User
-from .store.db import CONSENSUS_CODER, Transaction, get_or_create_user, lock_codes, lock_segment
+from .store import AuditEvent, Code, CodebookVersion, Coding, Database, Memo, MemoDraft, Segment, Source, Suggestion, TrainedModel, User
+from .store.db import CONSENSUS_CODER, Transaction, default_user, get_or_create_user, lock_codes, lock_segment
 from .codebook.store import resolve_code
 from .store.lookup import find_source, or_list
 from .store.models import normal_name, utcnow
@@ -37,7 +41,8 @@ ORDERS = ("score", "uncertain")
 __all__ = [
     "CodingRecord", "MemoRecord", "SuggestionRecord", "ORIGINS",
     "find_source", "find_segment", "apply_code", "remove_code", "remove_coding",
-    "add_memo", "list_memos", "list_codings", "code_from_csv",
+    "add_memo", "list_memos", "DraftRecord", "save_draft", "get_draft", "discard_draft", "list_drafts",
+    "list_codings", "code_from_csv",
     "list_suggestions", "accept_suggestion", "reject_suggestion", "review_suggestions",
     "undo_mark", "undo_last", "UndoSkipped", "UNDOABLE",
 ]
@@ -649,61 +654,80 @@ def _like_prefix(code_id: str) -> str:
 # Memos
 
 
+def _check_target(what: str, coding_id: Any, segment: Any, source: Any, code: Any) -> None:
+    given = [name for name, v in (("coding_id", coding_id), ("segment", segment), ("source", source),
+                                  ("code", code)) if v is not None]
+    if len(given) != 1:
+        raise InputError(f"{what} needs exactly one target: a coding, a turn (source and turn), "
+                         f"a source or a code; got {', '.join(given) if given else 'none'}")
+
+
+def _resolve_target(session: Session, coding_id: Any, segment: Any, source: Any, code: Any, *,
+                    lock_code: bool = False) -> tuple[dict[str, Any], str, Any]:
+    """The one memo target given: ``({column: id}, target type, target id)`` (see ``_check_target``)."""
+    if coding_id is not None:
+        coding = session.get(Coding, _int_id(coding_id, "coding"))
+        if coding is None:
+            raise NotFound(f"no coding with id {coding_id}; see the ids with `workbench codings`",
+                           code="coding.not_found", id=coding_id)
+        return {"coding_id": coding.id}, "coding", coding.id
+    if segment is not None:
+        seg = find_segment(session, segment[0], segment[1])
+        return {"segment_id": seg.id}, "segment", seg.id
+    if source is not None:
+        src = find_source(session, source)
+        return {"source_id": src.id}, "source", src.id
+    row = _resolve_code(session, code)
+    if lock_code:  # held, so that a merge running now waits and moves the memo with the code's others
+        row = _lock_code(session, row)
+    return {"code_id": row.id}, "code", row.id
+
+
 @requires("code")
 def add_memo(db: Database, text: str, *, user: str | None, coding_id: int | None = None,
              segment: tuple[Any, Any] | None = None, source: Any = None, code: str | None = None,
              ) -> MemoRecord:
-    """Attach a memo to exactly one target: a coding, a segment (source, turn), a source or a code."""
-    given = [name for name, v in (("coding_id", coding_id), ("segment", segment), ("source", source),
-                                  ("code", code)) if v is not None]
-    if len(given) != 1:
-        raise InputError("a memo needs exactly one target: a coding, a turn (source and turn), "
-                         f"a source or a code; got {', '.join(given) if given else 'none'}")
+    """Attach a memo to exactly one target: a coding, a segment (source, turn), a source or a code.
+    The author's draft on that target (:func:`save_draft`) is deleted with it."""
+    _check_target("a memo", coding_id, segment, source, code)
     if not text or not text.strip():
         raise InputError("the memo text is empty; write the memo text", code="memo.empty")
     with db.transaction(user) as tx:
         session = tx.session
-        memo = Memo(author_id=tx.user.id, text=text.strip())
-        if coding_id is not None:
-            coding = session.get(Coding, _int_id(coding_id, "coding"))
-            if coding is None:
-                raise NotFound(f"no coding with id {coding_id}; see the ids with `workbench codings`",
-                               code="coding.not_found", id=coding_id)
-            memo.coding_id, target = coding.id, ("coding", coding.id)
-        elif segment is not None:
-            seg = find_segment(session, segment[0], segment[1])
-            memo.segment_id, target = seg.id, ("segment", seg.id)
-        elif source is not None:
-            src = find_source(session, source)
-            memo.source_id, target = src.id, ("source", src.id)
-        else:
-            # held, so that a merge running now waits and moves the memo with the code's others
-            memo.code_id = _lock_code(session, _resolve_code(session, code)).id
-            target = ("code", memo.code_id)
+        fields, target_type, target_id = _resolve_target(session, coding_id, segment, source, code, lock_code=True)
+        memo = Memo(author_id=tx.user.id, text=text.strip(), **fields)
         session.add(memo)
         session.flush()
-        tx.audit("memo", target[0], target[1], {"memo_id": memo.id})
+        session.execute(delete(MemoDraft).where(MemoDraft.author_id == tx.user.id,
+                                                MemoDraft.target == f"{target_type}:{target_id}"))
+        tx.audit("memo", target_type, target_id, {"memo_id": memo.id})
         return _memo_record(session, memo)
 
 
-def _memo_record(session: Session, memo: Memo) -> MemoRecord:
+def _describe_target(session: Session, coding_id: int | None, segment_id: int | None, source_id: int | None,
+                     code_id: str | None) -> dict[str, Any]:
+    """A memo's (or draft's) target as records show it: target_type, target, source, turn, code."""
     src_name = turn = code = None
-    if memo.coding_id is not None:
-        coding = session.get(Coding, memo.coding_id)
+    if coding_id is not None:
+        coding = session.get(Coding, coding_id)
         src_name, turn, code = coding.segment.source.file_name, coding.segment.index, coding.code_id
-        target_type, target = "coding", f"{memo.coding_id}"
-    elif memo.segment_id is not None:
-        seg = session.get(Segment, memo.segment_id)
+        target_type, target = "coding", f"{coding_id}"
+    elif segment_id is not None:
+        seg = session.get(Segment, segment_id)
         src_name, turn = seg.source.file_name, seg.index
         target_type, target = "segment", f"{src_name}#{turn}"
-    elif memo.source_id is not None:
-        src_name = session.get(Source, memo.source_id).file_name
+    elif source_id is not None:
+        src_name = session.get(Source, source_id).file_name
         target_type, target = "source", src_name
     else:
-        code = memo.code_id
+        code = code_id
         target_type, target = "code", code or ""
-    return MemoRecord(id=memo.id, text=memo.text, author=memo.author.name, target_type=target_type,
-                      target=target, source=src_name, turn=turn, code=code, coding_id=memo.coding_id,
+    return {"target_type": target_type, "target": target, "source": src_name, "turn": turn, "code": code}
+
+
+def _memo_record(session: Session, memo: Memo) -> MemoRecord:
+    where = _describe_target(session, memo.coding_id, memo.segment_id, memo.source_id, memo.code_id)
+    return MemoRecord(id=memo.id, text=memo.text, author=memo.author.name, **where, coding_id=memo.coding_id,
                       created_at=memo.created_at)
 
 
@@ -735,6 +759,120 @@ def list_memos(db: Database, *, user: str | None = None, source: Any = None, cod
             query = query.where(or_(Memo.code_id == cid, Memo.code_id.like(under, escape="\\"),
                                     Memo.coding_id.in_(coded)))
         return [_memo_record(session, m) for m in session.scalars(query)]
+
+
+# --------------------------------------------------------------------------------------------
+# Memo drafts: what is being written, kept across a reload of the app page
+
+
+@dataclass
+class DraftRecord:
+    """The acting user's unsaved memo on one target (as :class:`MemoRecord`, without an id or
+    author: a draft is only ever shown to its author). ``text`` is kept as typed."""
+
+    text: str
+    target_type: str
+    target: str
+    source: str | None
+    turn: int | None
+    code: str | None
+    coding_id: int | None
+    updated_at: dt.datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["updated_at"] = _iso(self.updated_at)
+        return d
+
+
+def _draft_record(session: Session, draft: MemoDraft) -> DraftRecord:
+    where = _describe_target(session, draft.coding_id, draft.segment_id, draft.source_id, draft.code_id)
+    return DraftRecord(text=draft.text, **where, coding_id=draft.coding_id, updated_at=draft.updated_at)
+
+
+def _own_user_id(session: Session, user: str | None) -> int | None:
+    """The acting user's row id (None: a name with no row yet has no drafts)."""
+    p = current()
+    name = p.name if p is not None else default_user(user)
+    return session.scalar(select(User.id).where(User.name == name))
+
+
+@requires("code")
+def save_draft(db: Database, text: str, *, user: str | None, coding_id: int | None = None,
+               segment: tuple[Any, Any] | None = None, source: Any = None, code: str | None = None,
+               ) -> DraftRecord | None:
+    """Keep ``text`` as the acting user's unsaved memo on one target (the targets of
+    :func:`add_memo`), replacing their earlier draft there; an empty text deletes the draft
+    (returns None). A draft is private to its author, and is not audited: it is not research data
+    until it is saved as a memo (which deletes it)."""
+    _check_target("a memo draft", coding_id, segment, source, code)
+    text = "" if text is None else str(text)
+    with db.transaction(user) as tx:
+        session = tx.session
+        fields, target_type, target_id = _resolve_target(session, coding_id, segment, source, code)
+        key = f"{target_type}:{target_id}"
+        draft = session.scalar(select(MemoDraft).where(MemoDraft.author_id == tx.user.id, MemoDraft.target == key))
+        if not text.strip():
+            if draft is not None:
+                session.delete(draft)
+            return None
+        if draft is None:
+            try:  # the same user's other window may store its first draft here at the same time
+                with session.begin_nested():
+                    draft = MemoDraft(author_id=tx.user.id, target=key, text=text, **fields)
+                    session.add(draft)
+                    session.flush()
+                return _draft_record(session, draft)
+            except IntegrityError:
+                draft = session.scalar(select(MemoDraft).where(MemoDraft.author_id == tx.user.id,
+                                                               MemoDraft.target == key))
+        draft.text, draft.updated_at = text, utcnow()
+        session.flush()
+        return _draft_record(session, draft)
+
+
+@requires("code")
+def get_draft(db: Database, *, user: str | None, coding_id: int | None = None,
+              segment: tuple[Any, Any] | None = None, source: Any = None, code: str | None = None,
+              ) -> DraftRecord | None:
+    """The acting user's unsaved memo on one target, or None. Nobody else's draft is ever returned."""
+    _check_target("a memo draft", coding_id, segment, source, code)
+    with db.session() as session:
+        fields, target_type, target_id = _resolve_target(session, coding_id, segment, source, code)
+        me = _own_user_id(session, user)
+        draft = None if me is None else session.scalar(select(MemoDraft).where(
+            MemoDraft.author_id == me, MemoDraft.target == f"{target_type}:{target_id}"))
+        return None if draft is None else _draft_record(session, draft)
+
+
+@requires("code")
+def discard_draft(db: Database, *, user: str | None, coding_id: int | None = None,
+                  segment: tuple[Any, Any] | None = None, source: Any = None, code: str | None = None) -> bool:
+    """Delete the acting user's unsaved memo on one target; False when there was none."""
+    _check_target("a memo draft", coding_id, segment, source, code)
+    with db.transaction(user) as tx:
+        session = tx.session
+        fields, target_type, target_id = _resolve_target(session, coding_id, segment, source, code)
+        return bool(session.execute(delete(MemoDraft).where(
+            MemoDraft.author_id == tx.user.id, MemoDraft.target == f"{target_type}:{target_id}")).rowcount)
+
+
+@requires("code")
+def list_drafts(db: Database, *, user: str | None, source: Any = None) -> list[DraftRecord]:
+    """The acting user's unsaved memos, oldest change first; ``source`` keeps those on that source,
+    its turns and its codings. Nobody else's drafts are ever listed."""
+    with db.session() as session:
+        me = _own_user_id(session, user)
+        query = select(MemoDraft).where(MemoDraft.author_id == me).order_by(MemoDraft.updated_at, MemoDraft.id)
+        if source is not None:  # (checked before "no drafts": an unknown source is said)
+            sid = find_source(session, source).id
+            seg_ids = select(Segment.id).where(Segment.source_id == sid)
+            coding_ids = select(Coding.id).where(Coding.segment_id.in_(seg_ids))
+            query = query.where(or_(MemoDraft.source_id == sid, MemoDraft.segment_id.in_(seg_ids),
+                                    MemoDraft.coding_id.in_(coding_ids)))
+        if me is None:
+            return []
+        return [_draft_record(session, d) for d in session.scalars(query)]
 
 
 # --------------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ from .store.lookup import or_list
 from .privacy import NAME_TEXT, PersonScrubber, name_variants, place_name_parts
 from .refi.export import OffsetMap, exported_text
 from .sharing import SETTINGS, _SCRUBBERS, roster_scrubber, setting, speaker_key
-from .store import (AuditEvent, Coding, Database, Memo, Pseudonym, ReleasedQuote, RemovedSpeaker, Segment, Source,
+from .store import (AuditEvent, Coding, Database, Memo, MemoDraft, Pseudonym, ReleasedQuote, RemovedSpeaker, Segment, Source,
                     Speaker,
                     SegmentEmbedding, Suggestion, TrainedModel)
 
@@ -75,7 +75,8 @@ class ForgetReport:
     released_quotes: int = 0
     name_mentions: int = 0
     contacts: int = 0           # their e-mail addresses and phone numbers in other people's text
-    memos_quoting: int = 0      # other memos that quoted their words (the quote became [trukket])
+    memos_quoting: int = 0      # other memos (and drafts) that quoted their words (the quote became [trukket])
+    drafts: int = 0             # unsaved memos (memo_drafts) on their turns and codings, deleted
     models: int = 0
     media_to_delete: list[str] = field(default_factory=list)
     roster_kept: bool = False
@@ -93,6 +94,8 @@ class ForgetReport:
                  f"{self.memos} notater og {self.released_quotes} frigitte sitater; navnet er fjernet "
                  f"{self.name_mentions} andre steder og {self.contacts} e-postadresser og telefonnumre som "
                  f"tilhører personen; {self.models} trente modeller slettet (tren på nytt)."]
+        if self.drafts:
+            lines.append(f"{self.drafts} ulagrede notatutkast på personens turer er slettet.")
         if self.memos_quoting:
             lines.append(f"{self.memos_quoting} andre notater siterte personens ord; sitatet er erstattet med "
                          f"{WITHDRAWN_TEXT}.")
@@ -120,6 +123,7 @@ class AnonymiseReport:
     speakers: int = 0
     file_names: int = 0
     memos: int = 0
+    drafts: int = 0              # unsaved memos (memo_drafts) scrubbed
     released_quotes: int = 0
     audit_events: int = 0
     media_dropped: int = 0
@@ -135,7 +139,7 @@ class AnonymiseReport:
     def summary(self) -> str:
         return (f"Anonymisert: {self.texts_changed} av {self.sources} kildetekster endret ({self.replacements} "
                 f"erstatninger), {self.speakers} taleretiketter erstattet med pseudonymer, {self.file_names} "
-                f"filnavn, {self.memos} notater, {self.released_quotes} frigitte sitater og {self.audit_events} "
+                f"filnavn, {self.memos} notater, {self.drafts} notatutkast, {self.released_quotes} frigitte sitater og {self.audit_events} "
                 f"loggoppføringer renset, {self.media_dropped} opptaksreferanser fjernet, {self.models} trente "
                 f"modeller slettet, {self.codings_merged} kodinger slått sammen (ble like etter rensing), "
                 f"{self.deadlines_cleared} slettefrister oppfylt." + ("" if self.file_clean else "\n" + NOT_CLEAN))
@@ -448,8 +452,10 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
                 break
             coding_ids = list(s.scalars(select(Coding.id).where(Coding.segment_id.in_(chunk))))
             report.memos += s.execute(delete(Memo).where(Memo.segment_id.in_(chunk))).rowcount or 0
+            report.drafts += s.execute(delete(MemoDraft).where(MemoDraft.segment_id.in_(chunk))).rowcount or 0
             if coding_ids:
                 report.memos += s.execute(delete(Memo).where(Memo.coding_id.in_(coding_ids))).rowcount or 0
+                report.drafts += s.execute(delete(MemoDraft).where(MemoDraft.coding_id.in_(coding_ids))).rowcount or 0
             report.codings += s.execute(delete(Coding).where(Coding.segment_id.in_(chunk))).rowcount or 0
             report.suggestions += s.execute(delete(Suggestion).where(Suggestion.segment_id.in_(chunk))).rowcount or 0
             report.released_quotes += s.execute(delete(ReleasedQuote).where(
@@ -493,7 +499,8 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
                 r.label, r.name, r.organisation, r.withdrawn = pseudonym, None, None, True
             s.flush()
             _rekey(s, rows)
-            # the name and contacts anywhere else: memos, released quotes, file names, evidence, the audit trail
+            # the name and contacts anywhere else: memos (and drafts), released quotes, file names, evidence,
+            # the audit trail
             for m in _unquote_memos(s, said, report):
                 if tally(m.text):
                     m.text = scrubber.scrub(m.text)
@@ -528,6 +535,7 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
             "pseudonym": pseudonym, "scope": "source" if source is not None else "person",
             "sources": len(report.sources), "turns": report.turns, "codings": report.codings,
             "suggestions": report.suggestions, "memos": report.memos, "memos_quoting": report.memos_quoting,
+            "drafts": report.drafts,
             "released_quotes": report.released_quotes})
     _SCRUBBERS.clear()
     report.file_clean = _vacuum(db)
@@ -613,10 +621,10 @@ def _quote_eraser(said: Iterable[str], replacement: str = WITHDRAWN_TEXT) -> Cal
 
 
 def _unquote_memos(s, said, report) -> list:
-    """Every memo, with the runs of words quoted from the erased turns ``said`` replaced (counted in
-    ``report.memos_quoting``)."""
+    """Every memo and memo draft, with the runs of words quoted from the erased turns ``said``
+    replaced (counted in ``report.memos_quoting``)."""
     unquote = _quote_eraser(said)
-    memos = list(s.scalars(select(Memo)))
+    memos = list(s.scalars(select(Memo))) + list(s.scalars(select(MemoDraft)))
     for m in memos:
         unquoted = unquote(m.text)
         if unquoted != m.text:
@@ -763,7 +771,7 @@ def anonymise(db: Database, *, permanent: bool = False, user: str | None = None)
     Every source text is scrubbed (roster names, e-mail addresses, phone numbers, fødselsnummer)
     with every speaker label before a turn replaced by its pseudonym; segment offsets, coding spans
     and suggestion spans move with the text. Speaker labels become pseudonyms, names and
-    organisations are dropped, memos, released quotes, file names, headings, suggestion evidence
+    organisations are dropped, memos (and memo drafts), released quotes, file names, headings, suggestion evidence
     and the audit trail are scrubbed, media references are dropped and trained models deleted.
     ``permanent`` must be True: there is no way back (take a backup first if in doubt).
     """
@@ -814,6 +822,10 @@ def anonymise(db: Database, *, permanent: bool = False, user: str | None = None)
             new = scrubber.scrub(m.text)
             if new != m.text:
                 m.text, report.memos = new, report.memos + 1
+        for d in s.scalars(select(MemoDraft)):
+            new = scrubber.scrub(d.text)
+            if new != d.text:
+                d.text, report.drafts = new, report.drafts + 1
         for q in s.scalars(select(ReleasedQuote)):
             new = scrubber.scrub(q.text)
             if new != q.text:
@@ -897,7 +909,8 @@ def retention(db: Database, *, today: dt.date | str | None = None, due_only: boo
 
 @requires("manage_data")
 def remove_source(db: Database, source: Any, *, user: str | None = None) -> dict[str, Any]:
-    """Delete a source with its turns, speakers, codings, suggestions, memos and released quotes.
+    """Delete a source with its turns, speakers, codings, suggestions, memos (and memo drafts) and
+    released quotes.
     The audit trail keeps that it was removed (its id and counts); texts of the source in earlier
     entries (released quotes) become "[slettet]", the ``consensus`` entries of its turns get the
     target type ``removed_segment`` (so that a new turn given the same id never counts as agreed
@@ -917,7 +930,9 @@ def remove_source(db: Database, source: Any, *, user: str | None = None) -> dict
             coding_ids = list(s.scalars(select(Coding.id).where(Coding.segment_id.in_(chunk))))
             if coding_ids:
                 counts["memos"] += s.execute(delete(Memo).where(Memo.coding_id.in_(coding_ids))).rowcount or 0
+                s.execute(delete(MemoDraft).where(MemoDraft.coding_id.in_(coding_ids)))
             counts["memos"] += s.execute(delete(Memo).where(Memo.segment_id.in_(chunk))).rowcount or 0
+            s.execute(delete(MemoDraft).where(MemoDraft.segment_id.in_(chunk)))
             counts["codings"] += s.execute(delete(Coding).where(Coding.segment_id.in_(chunk))).rowcount or 0
             counts["suggestions"] += s.execute(delete(Suggestion).where(Suggestion.segment_id.in_(chunk))).rowcount or 0
             s.execute(delete(ReleasedQuote).where(ReleasedQuote.segment_id.in_(chunk)))
@@ -928,6 +943,7 @@ def remove_source(db: Database, source: Any, *, user: str | None = None) -> dict
                                                AuditEvent.target_id.in_([str(i) for i in chunk]))
                       .values(target_type=REMOVED_SEGMENT))
         counts["memos"] += s.execute(delete(Memo).where(Memo.source_id == src.id)).rowcount or 0
+        s.execute(delete(MemoDraft).where(MemoDraft.source_id == src.id))  # unsaved memos on it, its turns, codings
         name = src.file_name
         said = {t.strip() for t in (src.canonical_text[a:b] for a, b in s.execute(
             select(Segment.start_char, Segment.end_char).where(Segment.source_id == src.id))) if t.strip()}
@@ -972,6 +988,7 @@ def inventory(db: Database, *, user: str | None = None) -> dict[str, Any]:
         actions = dict(s.execute(select(AuditEvent.action, func.count()).group_by(AuditEvent.action)).all())
         scrubber = roster_scrubber(db)
         memo_texts = list(s.scalars(select(Memo.text)))
+        draft_texts = list(s.scalars(select(MemoDraft.text)))
         removed = list(s.scalars(select(RemovedSpeaker)))
         out = {
             "sources": {"count": s.scalar(select(func.count()).select_from(Source)) or 0,
@@ -992,6 +1009,9 @@ def inventory(db: Database, *, user: str | None = None) -> dict[str, Any]:
                                  "names": sum(1 for r in removed if r.name or is_name_label(
                                      r.label, actor=r.actor, organisation=r.organisation, pilot=r.pilot))},
             "memos": {"count": len(memo_texts), "naming_participants": sum(1 for t in memo_texts if _count(scrubber, t))},
+            # unsaved memos (the app keeps what is typed across a reload): private to their author
+            "memo_drafts": {"count": len(draft_texts),
+                            "naming_participants": sum(1 for t in draft_texts if _count(scrubber, t))},
             "released_quotes": s.scalar(select(func.count()).select_from(ReleasedQuote)) or 0,
             "media": {"references": len(media), "missing_files": sum(1 for m in media if not _exists(m))},
             "audit_events": {"count": sum(actions.values()), "by_action": dict(sorted(actions.items()))},

@@ -178,6 +178,9 @@ def inventory(ctx: click.Context, as_json: bool) -> None:
     click.echo(f"Talere fra slettede kilder (navnene renses fortsatt): {rm['count']}, {rm['names']} med navn; "
                "fjernes av `workbench anonymise --permanent` eller `workbench forget --speaker NAVN`")
     click.echo(f"Notater: {m['count']}, {m['naming_participants']} nevner deltakere ved navn")
+    dr = data["memo_drafts"]
+    click.echo(f"Ulagrede notatutkast (bare forfatteren ser dem): {dr['count']}, {dr['naming_participants']} "
+               "nevner deltakere ved navn")
     click.echo(f"Frigitte sitater: {data['released_quotes']}")
     click.echo(f"Opptak: {md['references']} referanser, {md['missing_files']} filer mangler")
     click.echo(f"Revisjonslogg: {data['audit_events']['count']} oppføringer")

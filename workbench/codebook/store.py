@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..access import requires
 from ..errors import NotFound, WorkbenchError
-from ..store import AuditEvent, Code, CodebookVersion, Coding, Database, Memo, ReleasedQuote, Suggestion
+from ..store import AuditEvent, Code, CodebookVersion, Coding, Database, Memo, MemoDraft, ReleasedQuote, Suggestion
 from ..store.db import lock_codes
 from ..store.models import utcnow
 from .schema import Codebook, CodeSpec, iter_codes, read_codebook
@@ -97,7 +97,7 @@ def _values(spec: CodeSpec) -> dict[str, Any]:
 
 # Every table with a foreign key to codes.id except codes.parent_id (handled by keeping a kept
 # code's ancestors): a code any of them points at is retired, never deleted.
-CODE_USERS = (Coding, Suggestion, Memo, ReleasedQuote)
+CODE_USERS = (Coding, Suggestion, Memo, MemoDraft, ReleasedQuote)
 
 
 def _in_use(session: Session, code_id: str) -> bool:
@@ -327,6 +327,11 @@ def merge_codes(db: Database, old: str, new: str, *, user: str | None = None) ->
         for memo in s.scalars(select(Memo).where(Memo.code_id == old)).all():
             memo.code_id = new
             report.moved_memos += 1
+        # unsaved memos on OLD follow it, unless their author has one on NEW already (that one stays)
+        taken = set(s.scalars(select(MemoDraft.author_id).where(MemoDraft.code_id == new)))
+        for draft in s.scalars(select(MemoDraft).where(MemoDraft.code_id == old)).all():
+            if draft.author_id not in taken:
+                draft.code_id, draft.target = new, f"code:{new}"
         released = set(s.scalars(select(ReleasedQuote.segment_id).where(ReleasedQuote.code_id == new)))
         dropped_ids: list[int] = []  # releases of turns released under NEW already (audited by id)
         for quote in s.scalars(select(ReleasedQuote).where(ReleasedQuote.code_id == old)

@@ -251,6 +251,27 @@ class Memo(Base):
     author: Mapped[User] = relationship()
 
 
+class MemoDraft(Base):
+    """A memo being written and not saved yet (``coding.save_draft``): one per author and target,
+    kept so that a reload of the app page or a dropped session loses nothing. Private to its
+    author: only ``get_draft``/``list_drafts`` as that user read it. ``target`` is ``coding:ID``,
+    ``segment:ID``, ``source:ID`` or ``code:ID``; the foreign key of that target is set too, so a
+    removed coding, turn or source takes its drafts with it. Saving the memo (``add_memo``) or
+    discarding the draft deletes the row."""
+
+    __tablename__ = "memo_drafts"
+    __table_args__ = (UniqueConstraint("author_id", "target", name="uq_memo_drafts_target"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    target: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    coding_id: Mapped[int | None] = mapped_column(ForeignKey("codings.id", ondelete="CASCADE"))
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    code_id: Mapped[str | None] = mapped_column(ForeignKey("codes.id"))  # keeps its code (retired, never deleted)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Suggestion(Base):
     """A machine suggestion waiting for a coder's decision (pending, accepted, rejected)."""
 

@@ -434,29 +434,6 @@ def show_flash() -> None:
         getattr(st, kind)(message)
 
 
-def draft_for(key: str, owner: tuple, name: str) -> None:
-    """Tie the text box ``key`` (drawn right after this call) to ``owner``, what its text is saved
-    on (``(source,)``, ``(source, turn)``, ``("coding", id)``), named ``name`` (Markdown) for the user.
-
-    When the owner changed since the last run (another source, turn or coding) and the box still
-    holds unsaved text, the text is taken out with a warning that quotes it, so that it is never
-    saved on the new owner. An owner that only widens or narrows the last one (a turn of the same
-    source and that source: the "Turen"/"Kilden" choice) keeps the text."""
-    slot = f"_draft_owner_{key}"
-    before = st.session_state.get(slot)
-    text = str(st.session_state.get(key) or "").strip()
-    if before is not None and text and not _same_or_within(before[0], owner):
-        st.session_state[key] = ""
-        st.warning(f"Notatet du ikke lagret på {before[1]}, er forkastet: «{md_escape(text)}»",
-                   icon=":material/delete_sweep:")
-    st.session_state[slot] = (owner, name)
-
-
-def _same_or_within(a: tuple, b: tuple) -> bool:
-    n = min(len(a), len(b))
-    return tuple(a[:n]) == tuple(b[:n])
-
-
 def action(fn, *args, done: str | None = None, **kwargs):
     """Run a library call from a button callback; its result message or error shows on the next run.
     The audit event of a coding action (the ``event`` of the records it returns) is kept for
