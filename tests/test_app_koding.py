@@ -569,6 +569,43 @@ def test_the_whole_turn_picker_belongs_to_the_chosen_source(small_db, component)
     assert box.options[box.index].startswith("1: Moderator") and box.proto.id == first_id
 
 
+def test_a_turn_chosen_in_the_text_pane_is_the_whole_turn_pickers_and_the_memos_turn(small_db, component):
+    """Enter on the pane's current turn (or a click on its heading) sends a "turn" event: "Kod en hel
+    tur" then shows that turn, "Kod turen" codes it, and a turn memo is saved on it."""
+    at = _source(open_page(KODING), "intervju_fase2.txt")
+    component.events.append({"type": "turn", "turn": 3})
+    at.run()
+    assert not at.exception
+    box = _turn_box(at)
+    assert box.options[box.index] == "3: PL Namdal – Avtalen har blitt en kontrakt med tydelige krav, men vi stol"
+    assert "Lagres på tur 3 i intervju_fase2.txt." in [md_unescape(c.value) for c in at.caption]
+    at.selectbox(key="code").set_value("kontrakt.hybrid")
+    at.button(key="apply").click().run()
+    assert [(c.turn, c.start) for c in list_codings(small_db, coder="kari")] == [(3, None)]
+    # a turn the source no longer has (read in again elsewhere) changes nothing
+    component.events.append({"type": "turn", "turn": 99})
+    at.run()
+    assert not at.exception and _turn_box(at).value == 3
+
+
+def test_escape_in_the_text_pane_closes_the_selected_coding(small_db, component):
+    at = _source(open_page(KODING), "fg_fase1.txt")
+    anna = next(c for c in list_codings(small_db, coder="anna") if c.turn == 4)
+    component.events.append({"type": "remove", "coding": anna.id})  # anna's: selected and asked about
+    at.run()
+    assert "Valgt koding" in [h.value for h in at.subheader] and at.warning
+    assert component.calls[-1]["selected_coding"] == anna.id
+    component.events.append({"type": "select", "coding": None})
+    at.run()
+    assert not at.exception and "Valgt koding" not in [h.value for h in at.subheader] and not at.warning
+    assert component.calls[-1]["selected_coding"] is None
+    assert anna.id in {c.id for c in list_codings(small_db)}
+    # the question went with the selection: selecting anna's coding again does not ask it
+    component.events.append({"type": "select", "coding": anna.id})
+    at.run()
+    assert "Valgt koding" in [h.value for h in at.subheader] and not at.warning
+
+
 def test_a_coded_span_or_hit_cut_short_in_the_message_ends_with_an_ellipsis(small_db, component, tmp_path):
     at = _source(open_page(KODING), "intervju_fase2.txt")
     text3 = next(t["text"] for t in component.calls[-1]["turns"] if t["turn"] == 3)

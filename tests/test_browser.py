@@ -227,7 +227,8 @@ KODING_PHRASE = "fast samhandlingsarena med Husbanken"
 def test_a_researcher_codes_a_dragged_selection_on_the_koding_page_and_undoes_it(demo_url):
     """Log in, open Koding from the sidebar, pick a source, drag over a phrase in a turn, type part
     of a code label and press Enter: exactly that phrase is coded (asked of the library), drawn
-    highlighted with its stripe, and "Angre" takes it away again. The server leaves no process."""
+    highlighted with its stripe, and "Angre" takes it away again. Then the keyboard alone codes a
+    whole turn (``keyboard_codes_a_whole_turn``). The server leaves no process."""
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -295,6 +296,80 @@ def test_a_researcher_codes_a_dragged_selection_on_the_koding_page_and_undoes_it
             wait.until(lambda d: "er angret" in body_text(d))
             shot.enter_textcoder(driver, until=lambda d: not d.find_elements(
                 By.CSS_SELECTOR, f'.tc-bar[data-coding="{rec.id}"], [data-codings~="{rec.id}"]'))
+
+            # the keyboard, on the same server: a coder codes a whole turn without the mouse
+            keyboard_codes_a_whole_turn(driver, db)
         assert not streamlit_pids(port) and not ours & streamlit_pids()
     finally:
         db.dispose()
+
+
+def keyboard_codes_a_whole_turn(driver, db) -> None:
+    """In the Koding pane (scrolled down to turn 12): focus it, End and Home move the current turn
+    (aria-current) and scroll the pane to it, j twice and Enter choose turn 3, which reaches
+    Python ("Kod en hel tur" shows turn 3); the code list is open on the whole turn, a typed code
+    and Enter code turn 3 whole as the logged-in coder; Escape in the pane closes "Valgt koding"."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from workbench.coding import list_codings
+    from workbench.ingest import list_turns
+
+    wait = WebDriverWait(driver, 60)
+    turn3 = next(t for t in list_turns(db, KODING_SOURCE, user="forsker") if t["index"] == 3)
+    shown_in_form = f"3: {turn3['speaker'] or ''} – {turn3['text'][:60]}"
+
+    def press(*keys) -> None:
+        ActionChains(driver).send_keys(*keys).perform()
+
+    def current(d) -> list[int]:
+        return d.execute_script(
+            "return [...document.querySelectorAll('.tc-turn[aria-current]')].map((e) => Number(e.dataset.turn))")
+
+    def pane_top(d) -> int:
+        return d.execute_script("return document.querySelector('.tc-scroller').scrollTop")
+
+    shot.enter_textcoder(driver)
+    assert pane_top(driver) > 0  # still scrolled down to turn 12
+    driver.execute_script("document.querySelector('.tc-scroller').focus()")
+    last = driver.execute_script("return Number([...document.querySelectorAll('.tc-turn')].pop().dataset.turn)")
+    press(Keys.END)
+    assert current(driver) == [last]
+    bottom = pane_top(driver)
+    assert bottom > 0 and driver.execute_script("""
+        const v = document.querySelector(".tc-scroller").getBoundingClientRect();
+        const r = document.querySelector(`.tc-turn[data-turn="${arguments[0]}"]`).getBoundingClientRect();
+        return r.top >= v.top - 1 && r.bottom <= v.bottom + 1;""", last)  # the last turn in view
+    press(Keys.HOME, "j", "j")
+    assert current(driver) == [3] and pane_top(driver) < bottom
+    # the frame must outlive the messages the page shows after each action (workbench.ui.session.show_flash)
+    driver.execute_script("window.sameFrame = true")
+    press(Keys.ENTER)
+
+    # Python got the turn: the form under "Kod en hel tur" shows it
+    driver.switch_to.default_content()
+    wait.until(lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="stSelectbox"] input[aria-label="Tur"]')
+               .get_attribute("value") == shown_in_form)
+    # the code list is open on the whole turn, with the focus: a code typed and Enter code the turn
+    shot.enter_textcoder(driver, until=lambda d: d.find_elements(By.CSS_SELECTOR, ".tc-popup .tc-filter"))
+    wait.until(lambda d: d.switch_to.active_element == d.find_element(By.CSS_SELECTOR, ".tc-popup .tc-filter"))
+    press("VERTIK")
+    wait.until(lambda d: [e.get_attribute("data-code") for e in d.find_elements(By.CSS_SELECTOR, ".tc-code")]
+               == ["styring.vertikal"])
+    press(Keys.ENTER)
+    driver.switch_to.default_content()
+    wait.until(lambda _: list_codings(db, coder="forsker", user="forsker"))
+    [rec] = list_codings(db, coder="forsker", user="forsker")
+    assert (rec.turn, rec.code, rec.start, rec.end) == (3, "styring.vertikal", None, None)  # the whole turn
+    wait.until(lambda d: "Kodet tur 3 med «Vertikal samhandling»." in body_text(d))
+    assert "Valgt koding" in body_text(driver)  # the new coding is selected
+
+    # Escape in the pane (which has the focus back after the redraw) clears the selection
+    shot.enter_textcoder(driver, until=lambda d: d.execute_script(
+        "return document.activeElement === document.querySelector('.tc-scroller')"))
+    assert current(driver) == [3] and driver.execute_script("return window.sameFrame") is True
+    press(Keys.ESCAPE)
+    driver.switch_to.default_content()
+    wait.until(lambda d: "Valgt koding" not in body_text(d))

@@ -167,6 +167,15 @@ def test_each_key_keeps_its_own_last_event(fake):
     assert textcoder.text_coder(TURNS, CODES, key="venstre") is None
 
 
+def test_the_keyboards_events_are_returned(fake):
+    """Enter on a turn in the pane: {"type": "turn"}; Escape with a coding selected: "select" with
+    None."""
+    chosen = {"type": "turn", "turn": 2, "seq": 7}
+    cleared = {"type": "select", "coding": None, "seq": 8}
+    fake.values = [chosen, cleared]
+    assert [textcoder.text_coder(TURNS, CODES, key="k") for _ in range(2)] == [chosen, cleared]
+
+
 @pytest.mark.parametrize("value", [{"type": "code"}, {"seq": 3, "type": "explode"}, "tekst", 7, [1, 2]])
 def test_values_that_are_not_events_are_ignored(fake, value):
     fake.values = [value]
@@ -218,6 +227,18 @@ def test_the_build_is_not_ignored_by_git_and_node_modules_is():
     assert not ignored("workbench/ui/textcoder/build/index.html")
     assert not ignored("workbench/ui/textcoder/build/textcoder.js")
     assert ignored("workbench/ui/textcoder/frontend/node_modules/x/index.js")
+
+
+def test_the_build_has_the_keyboard_of_the_source():
+    """The keys' hint line in src/index.ts is in the built bundle: build/ was rebuilt after the
+    keyboard was added (npm run build)."""
+    source = (FRONTEND / "src" / "index.ts").read_text(encoding="utf-8")
+    hint = "".join(re.findall(r'"([^"]*)"', source[source.index("const KEYS_HINT"):].split(";", 1)[0]))
+    assert hint.startswith("Tastatur: j/k eller piltaster flytter mellom turer") and "Esc fjerner valget" in hint
+    built = (BUILD / "textcoder.js").read_text(encoding="utf-8")
+    # esbuild writes ø and å as escapes: every stretch of the hint between them is there as written
+    stretches = re.findall(r"[ -~]{6,}", hint)
+    assert len(stretches) >= 3 and all(part in built for part in stretches), stretches
 
 
 def test_research_text_never_meets_inner_html():
@@ -371,3 +392,94 @@ def test_in_a_browser_a_dragged_selection_is_coded_with_python_offsets(browser_r
         driver.switch_to.default_content()
         shown = _last_event(driver, type="code", code="legitimitet")
         assert shown["slice"] == "næringsutvikling og bolig."
+
+        # the keyboard (same server): see test_the_keyboard_moves_between_turns_and_codes_a_whole_turn
+        _keyboard_steps(driver)
+
+
+def _current(driver) -> list[int]:
+    """The turns marked current (aria-current) in the frame."""
+    return driver.execute_script(
+        "return [...document.querySelectorAll('.tc-turn[aria-current]')].map((e) => Number(e.dataset.turn))")
+
+
+def _in_view(driver, turn: int) -> bool:
+    return driver.execute_script("""
+        const v = document.querySelector(".tc-scroller").getBoundingClientRect();
+        const r = document.querySelector(`.tc-turn[data-turn="${arguments[0]}"]`).getBoundingClientRect();
+        return r.top >= v.top - 1 && r.bottom <= v.bottom + 1;""", turn)
+
+
+def _keyboard_steps(driver) -> None:
+    """In the harness, after the mouse steps (the coding made last is selected): the pane takes the
+    focus and shows a ring; j/k, ↓/↑ and Home/End move the current turn (aria-current, scrolled
+    into view); Enter tells Python the turn (a "turn" event) and opens the code list on the whole
+    turn, where typed letters (a "k" too) filter codes and move nothing; Enter then codes the whole
+    turn with Python offsets; Escape clears the selected coding (a "select" event with None)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def press(*keys) -> None:
+        ActionChains(driver).send_keys(*keys).perform()
+
+    wait = WebDriverWait(driver, 30)
+    shot.enter_textcoder(driver)
+    pane = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".tc-scroller")))
+    assert pane.get_attribute("tabindex") == "0"
+    assert driver.find_element(By.CSS_SELECTOR, ".tc-keys").text == (
+        "Tastatur: j/k eller piltaster flytter mellom turer, Home/End til første/siste, "
+        "Enter velger turen og åpner kodelisten, Esc fjerner valget")
+    driver.execute_script("arguments[0].scrollTop = 40; arguments[0].focus();", pane)
+    assert _current(driver) == [4]  # the turn clicked last ("Godta" on its suggestion)
+    press(Keys.HOME)
+    assert _current(driver) == [1] and driver.execute_script("return arguments[0].scrollTop", pane) == 0
+    assert driver.execute_script("return getComputedStyle(arguments[0]).outlineStyle", pane) == "solid"
+    current_box = driver.find_element(By.CSS_SELECTOR, '.tc-turn[data-turn="1"]')
+    assert driver.execute_script("return getComputedStyle(arguments[0]).boxShadow", current_box) != "none"
+    press("j", "j")
+    assert _current(driver) == [3]
+    press("k")
+    assert _current(driver) == [2]
+    press(Keys.END)
+    assert _current(driver) == [4] and _in_view(driver, 4)  # (the Koding page's browser test: a long pane)
+    press(Keys.HOME)
+    assert _current(driver) == [1] and driver.execute_script("return arguments[0].scrollTop", pane) == 0
+    press(Keys.ARROW_DOWN)
+    assert _current(driver) == [2]
+    whole = driver.execute_script("return document.querySelector('.tc-text[data-turn=\"2\"]').textContent")
+
+    press(Keys.ENTER)
+    field = wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".tc-popup .tc-filter")))
+    wait.until(lambda d: d.switch_to.active_element == field)
+    assert frame_text(driver, '.tc-text[data-turn="2"] .tc-pending') == whole  # the whole turn
+    driver.switch_to.default_content()
+    _last_event(driver, type="turn", turn=2)
+    shot.enter_textcoder(driver)
+    press("kontrakt")
+    wait.until(lambda d: [e.get_attribute("data-code") for e in d.find_elements(By.CSS_SELECTOR, ".tc-code")]
+               == ["kontrakt.hybrid"])
+    assert _current(driver) == [2]  # the "k" went into the filter
+    press(Keys.ENTER)
+    driver.switch_to.default_content()
+    shown = _last_event(driver, type="code", code="kontrakt.hybrid")
+    assert shown["event"]["start"] == 0 and shown["slice"] == whole  # Python's offsets: the whole turn
+
+    # the new coding is selected; Escape in the pane clears that selection
+    shot.enter_textcoder(driver)
+    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".tc-selwrap, .tc-whole-selected")))
+    # the code list that had the focus went with the redraw: the pane has it back, so keys go on
+    wait.until(lambda d: d.execute_script("return document.activeElement === document.querySelector('.tc-scroller')"))
+    press(Keys.ESCAPE)
+    driver.switch_to.default_content()
+    _last_event(driver, type="select", coding=None)
+    shot.enter_textcoder(driver)
+    wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".tc-whole-selected, .tc-selwrap"))
+    assert _current(driver) == [2]  # the current turn stays through the redraw
+
+
+def frame_text(driver, css: str) -> str:
+    return driver.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].map((e) => e.textContent).join('')", css)

@@ -3,8 +3,9 @@ stripes, filter turns, review suggestions in place, listen to the recording, und
 
 The text with its codings and suggestions is the textcoder component (workbench/ui/textcoder);
 everything it reports (a span to code, a stripe clicked, a suggestion accepted) goes to the
-library as the logged-in coder. Whole-turn coding from drop-downs stays below it for keyboard
-users. Every text from the files is escaped before it meets Markdown (``md_escape``).
+library as the logged-in coder. The keys j/k (arrows), Home/End move between turns in the pane and
+Enter chooses a turn: "Kod en hel tur" and the memo then show it, and the pane's code list codes it
+whole. Whole-turn coding from drop-downs stays below it too. Every text from the files is escaped before it meets Markdown (``md_escape``).
 """
 
 import streamlit as st
@@ -202,8 +203,13 @@ if event:
         if rec is not None:
             flash(*coded_text(rec, where, md_escape(labels.get(code, code))))
             st.session_state["selected_coding"] = rec.id
+    elif kind == "select" and event["coding"] is None:  # Escape in the pane
+        st.session_state.pop("selected_coding", None)
+        st.session_state.pop(CONFIRM_REMOVE, None)
     elif kind == "select":
         st.session_state["selected_coding"] = event["coding"]
+    elif kind == "turn" and event["turn"] in texts:  # Enter on a turn, or a click on its heading
+        st.session_state[TURN_KEY] = event["turn"]  # "Kod en hel tur" and the memo show that turn
     elif kind == "remove":
         remove_or_ask(event["coding"])
     elif kind == "accept":

@@ -429,9 +429,14 @@ def flash(kind: str, message: str) -> None:
 
 
 def show_flash() -> None:
+    """The message of the last action, once. Its place is kept (an empty placeholder) on runs without
+    one, so what follows keeps its position in the page: otherwise Streamlit draws the Koding page's
+    text pane anew when a message comes or goes, and the pane loses its scroll position, the
+    current turn and the keyboard focus."""
+    slot = st.empty()
     kind, message = st.session_state.pop("_flash", (None, None))
     if kind:
-        getattr(st, kind)(message)
+        getattr(slot, kind)(message)
 
 
 def action(fn, *args, done: str | None = None, **kwargs):

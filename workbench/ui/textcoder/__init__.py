@@ -2,7 +2,10 @@
 
 All turns of a source in one scrolling box; select text inside a turn and pick a code from a
 filtered list (typing filters, ↑/↓, Enter), click a coding stripe to select it and "Fjern" to
-remove it, accept or reject suggestions. :func:`text_coder` validates the arguments and returns
+remove it, accept or reject suggestions. The keyboard moves between turns (j/k or ↓/↑ with the
+pane focused, Home/End), Enter chooses the current turn as a click on its heading does (a ``"turn"``
+event, and the code list opens for the whole turn) and Escape clears a selection; a hint line under
+the pane lists the keys. :func:`text_coder` validates the arguments and returns
 each event from the browser once (a dict with ``"type"`` and ``"seq"``); the page then calls the
 library (``apply_code``, ``remove_code``, ...) and ``st.rerun()`` so the change is drawn.
 
@@ -19,7 +22,7 @@ committed and shipped in the wheel, so no one needs Node to use it. To change it
 Protocol: the npm package ``streamlit-component-lib`` (Streamlit's own library for the component
 messages: componentReady, render, setComponentValue, setFrameHeight), used without React. It
 brings apache-arrow along (for data-frame arguments, which this component does not use), about
-207 kB of the 218 kB bundle; that is under the 400 kB we allowed for it, and it keeps the
+207 kB of the 221 kB bundle; that is under the 400 kB we allowed for it, and it keeps the
 protocol in the hands of the library Streamlit maintains rather than in hand-written messages.
 """
 
@@ -43,7 +46,7 @@ DEV_URL_ENV = "WORKBENCH_TEXTCODER_DEV_URL"
 # Tableau 10: distinct, readable as a translucent background; codes without a colour get these in order
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
            "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
-EVENT_TYPES = ("code", "select", "remove", "accept", "reject", "play")
+EVENT_TYPES = ("code", "select", "remove", "accept", "reject", "play", "turn")
 _SEQ_STATE = "_textcoder_seq:"
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
@@ -75,8 +78,10 @@ def text_coder(turns: Iterable[Mapping], codes: Iterable[Mapping], codings: Iter
     argument and the place, for anything malformed.
 
     Events: ``{"type": "code", "turn", "start", "end", "code", "text"}``, ``{"type": "select" |
-    "remove", "coding"}``, ``{"type": "accept" | "reject", "suggestion"}``, ``{"type": "play",
-    "turn"}``, each with a ``"seq"``; an event is returned on the run after it happened only."""
+    "remove", "coding"}`` (``"select"`` with ``coding`` None: Escape cleared the selection),
+    ``{"type": "accept" | "reject", "suggestion"}``, ``{"type": "play", "turn"}``, ``{"type":
+    "turn", "turn"}`` (a turn chosen with Enter or a click on its heading), each with a ``"seq"``;
+    an event is returned on the run after it happened only."""
     if not isinstance(key, str) or not key:
         raise ValueError(f"text_coder: key must be a non-empty string, got {key!r}")
     args = prepare_args(turns, codes, codings, suggestions, selected_coding=selected_coding,

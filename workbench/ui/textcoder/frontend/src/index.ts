@@ -1,6 +1,7 @@
 // textcoder: the turns of a source in one scrolling box; select text in a turn and pick a code,
-// click a coding stripe to select it, accept or reject suggestions. Research text only ever goes
-// into text nodes (textContent, createTextNode), never into innerHTML.
+// click a coding stripe to select it, accept or reject suggestions; move between turns with the
+// keyboard (j/k, arrows, Home/End) and choose one with Enter. Research text only ever goes into
+// text nodes (textContent, createTextNode), never into innerHTML.
 import { Streamlit, RenderData } from "streamlit-component-lib";
 import "./style.css";
 import { cpToUnit, decimal, trimRange, unitToCp } from "./offsets";
@@ -26,10 +27,13 @@ interface Pending { turn: number; us: number; ue: number; cs: number; ce: number
 
 const GREY = "#8c8c8c";
 const HINT = "Marker tekst i en tur for å kode den · klikk på en stripe for å velge en koding";
+const KEYS_HINT = "Tastatur: j/k eller piltaster flytter mellom turer, Home/End til første/siste, " +
+  "Enter velger turen og åpner kodelisten, Esc fjerner valget";
 
 let turns = new Map<number, TurnView>();
 let codes: Code[] = [];
 let selected: number | null = null;
+let current: number | null = null; // the turn the keyboard is on (j/k, arrows, Home/End; Enter chooses it)
 let dataKey = "";
 let lastScrollTo: number | null = null;
 let lastSelected: number | null = null;
@@ -46,8 +50,15 @@ root.className = "tc";
 const scroller = el("div", "tc-scroller");
 const content = el("div", "tc-content");
 const status = el("div", "tc-status");
+const keysLine = el("div", "tc-keys", KEYS_HINT);
 scroller.appendChild(content);
-root.append(scroller, status);
+// the pane takes the focus (Tab, or a click in it) so the keys below reach it
+scroller.tabIndex = 0;
+scroller.setAttribute("role", "region");
+scroller.setAttribute("aria-label", "Turene i kilden");
+scroller.setAttribute("aria-describedby", "tc-keys");
+keysLine.id = "tc-keys";
+root.append(scroller, status, keysLine);
 setStatus(HINT);
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
@@ -119,20 +130,40 @@ function prepare(args: Args): void {
 // ---- drawing ----------------------------------------------------------------------------------
 function render(args: Args): void {
   const top = scroller.scrollTop;
+  const hadFocus = hasFocusInside();
   closePopup(false);
   prepare(args);
   selected = args.selected_coding;
+  if (current !== null && !turns.has(current)) current = null; // filtered away
   content.textContent = "";
   if (turns.size === 0) content.appendChild(el("div", "tc-empty", "Ingen turer å vise."));
   for (const t of turns.values()) content.appendChild(drawTurn(t));
   scroller.scrollTop = top;
   layoutAll();
+  // the focused element (a stripe label, the code filter) may have gone with the old drawing:
+  // the pane takes the focus back, so the keys keep working after a coding
+  if (hadFocus && !root.contains(document.activeElement)) scroller.focus({ preventScroll: true });
+}
+
+/** The frame has the focus and it is in the component (not only "last focused" in a frame the
+ *  user has left: taking the focus back then would steal it from the page around). */
+function hasFocusInside(): boolean {
+  const active = document.activeElement;
+  return document.hasFocus() && (!active || active === document.body || root.contains(active));
 }
 
 function drawTurn(t: TurnView): HTMLElement {
   const box = el("section", "tc-turn");
   box.dataset.turn = String(t.turn);
+  if (t.turn === current) {
+    box.classList.add("tc-current");
+    box.setAttribute("aria-current", "true");
+  }
   const head = el("div", "tc-head");
+  head.title = `Velg tur ${t.turn} og åpne kodelisten for hele turen (tastatur: Enter)`;
+  head.addEventListener("click", (ev) => {
+    if (!elementOf(ev.target as Node)?.closest("button")) chooseTurn(t.turn);
+  });
   head.appendChild(el("span", "tc-no", `[${t.turn}]`));
   if (t.speaker) head.appendChild(el("span", "tc-speaker", t.speaker));
   const meta = [t.actor, t.position].filter((x) => x);
@@ -578,7 +609,9 @@ function applyCode(code: Code): void {
 
 function closePopup(redraw: boolean): void {
   const turn = pending ? pending.turn : null;
+  const refocus = !!popup && hasFocusInside() && popup.el.contains(document.activeElement);
   if (popup) popup.el.remove();
+  if (refocus) scroller.focus({ preventScroll: true });
   popup = null;
   pending = null;
   if (redraw && turn !== null) redrawText(turn);
@@ -600,6 +633,7 @@ document.addEventListener("keyup", (ev) => {
 document.addEventListener("keydown", (ev) => {
   if (!popup || ev.target === popup.input) return;
   if (ev.key === "Escape") {
+    ev.preventDefault(); // handled: the pane's own Escape (below) must not clear more
     closePopup(true);
   } else if (ev.key.length === 1 && !ev.ctrlKey && !ev.metaKey && !ev.altKey) {
     ev.preventDefault();
@@ -612,6 +646,8 @@ document.addEventListener("keydown", (ev) => {
 });
 // a click (not a drag) on coded text selects the coding there; again: the next one under it
 content.addEventListener("click", (ev) => {
+  const box = elementOf(ev.target as Node)?.closest<HTMLElement>(".tc-turn");
+  if (box && !popup) setCurrent(Number(box.dataset.turn), false); // the keys go on from here
   const seg = elementOf(ev.target as Node)?.closest<HTMLElement>(".tc-seg[data-codings]");
   const sel = window.getSelection();
   if (!seg || (sel && !sel.isCollapsed) || popup) return;
@@ -624,6 +660,101 @@ content.addEventListener("click", (ev) => {
   const pick = at >= 0 ? under[(at + 1) % under.length] : under[0];
   if (pick) emit({ type: "select", coding: pick.id });
 });
+
+// ---- the keyboard: moving between turns ---------------------------------------------------------
+/** Mark ``turn`` as the current one (aria-current), and with ``reveal`` scroll it into view. */
+function setCurrent(turn: number | null, reveal: boolean): void {
+  if (current !== null) {
+    const old = turnBox(current);
+    old?.classList.remove("tc-current");
+    old?.removeAttribute("aria-current");
+  }
+  current = turn !== null && turns.has(turn) ? turn : null;
+  if (current === null) return;
+  const box = turnBox(current);
+  if (!box) return;
+  box.classList.add("tc-current");
+  box.setAttribute("aria-current", "true");
+  if (reveal) revealTurn(box);
+}
+
+/** Scroll the pane (never the page: no scrollIntoView) so the turn is in view; a turn taller than
+ *  the pane, or above it, shows from its top. */
+function revealTurn(box: HTMLElement): void {
+  const r = box.getBoundingClientRect();
+  const v = scroller.getBoundingClientRect();
+  if (r.top < v.top || r.height > v.height) scroller.scrollTop += r.top - v.top;
+  else if (r.bottom > v.bottom) scroller.scrollTop += r.bottom - v.bottom;
+}
+
+/** The first turn still (partly) in view: where the keys start when no turn is current yet. */
+function firstInView(): number | null {
+  const v = scroller.getBoundingClientRect();
+  for (const box of content.querySelectorAll<HTMLElement>(".tc-turn")) {
+    if (box.getBoundingClientRect().bottom > v.top + 8) return Number(box.dataset.turn);
+  }
+  return null;
+}
+
+function moveCurrent(how: "next" | "previous" | "first" | "last"): void {
+  const order = [...turns.keys()]; // the order they are drawn in
+  if (!order.length) return;
+  let at: number;
+  if (how === "first") at = 0;
+  else if (how === "last") at = order.length - 1;
+  else if (current === null) at = Math.max(0, order.indexOf(firstInView() ?? order[0]));
+  else at = Math.max(0, Math.min(order.length - 1, order.indexOf(current) + (how === "next" ? 1 : -1)));
+  setCurrent(order[at], true);
+}
+
+/** What a click on a turn's heading does, and Enter on the current turn: tell Python the turn was
+ *  chosen (the page's "Kod en hel tur" and its memo then show it) and open the code list for the
+ *  whole turn in the pane, so a code typed and Enter code the turn. */
+function chooseTurn(turn: number): void {
+  const t = turns.get(turn);
+  if (!t) return;
+  closePopup(true);
+  setCurrent(turn, true);
+  emit({ type: "turn", turn });
+  if (!t.text.trim()) return;
+  openPopup({ turn, us: 0, ue: t.text.length, cs: 0, ce: unitToCp(t.text, t.text.length, true), text: t.text }, "");
+  setStatus(`Tur [${turn}] er valgt: skriv en kode og trykk Enter for å kode hele turen, Esc lukker.`);
+}
+
+/** The focus is where text is typed: the keys are letters there, not commands. */
+function typingIn(target: EventTarget | null): boolean {
+  const node = target instanceof Element ? target : null;
+  return !!node && (!!node.closest("input, textarea, select") || (node as HTMLElement).isContentEditable);
+}
+
+document.addEventListener("keydown", (ev) => {
+  if (ev.defaultPrevented || popup || ev.ctrlKey || ev.metaKey || ev.altKey || typingIn(ev.target)) return;
+  const target = ev.target instanceof Element ? ev.target : null;
+  // a button or stripe label with the focus keeps its own Enter (and Space)
+  const onControl = !!target && target !== scroller && !!target.closest("button, [role=button], a[href]");
+  const sel = window.getSelection();
+  const hasText = !!sel && !sel.isCollapsed;
+  const key = ev.key;
+  if (key === "j" || key === "k" || ((key === "ArrowDown" || key === "ArrowUp") && !ev.shiftKey && !hasText)) {
+    moveCurrent(key === "j" || key === "ArrowDown" ? "next" : "previous");
+  } else if ((key === "Home" || key === "End") && !ev.shiftKey) {
+    moveCurrent(key === "Home" ? "first" : "last");
+  } else if (key === "Enter" && !onControl && !ev.shiftKey) {
+    const turn = current ?? firstInView();
+    if (turn === null) return;
+    chooseTurn(turn);
+  } else if (key === "Escape") {
+    if (hasText) sel!.removeAllRanges();
+    else if (selected !== null) emit({ type: "select", coding: null }); // the page closes "Valgt koding"
+    else return;
+  } else {
+    return;
+  }
+  ev.preventDefault();
+  root.classList.add("tc-keyboard"); // show the focus ring even when the pane was focused by a click
+  if (!root.contains(document.activeElement)) scroller.focus({ preventScroll: true });
+});
+document.addEventListener("mousedown", () => root.classList.remove("tc-keyboard"));
 
 // text reflows when the frame's width changes: the stripes follow (their own height changes don't count)
 let lastWidth = -1;
@@ -673,7 +804,10 @@ Streamlit.events.addEventListener(Streamlit.RENDER_EVENT, (event: Event) => {
   }
   Streamlit.setFrameHeight(height);
   const scrollTo = args.scroll_to ?? null;
-  if (scrollTo !== null && scrollTo !== lastScrollTo) scrollToTurn(scrollTo);
+  if (scrollTo !== null && scrollTo !== lastScrollTo) {
+    scrollToTurn(scrollTo);
+    setCurrent(scrollTo, false); // "Gå til tur": the keys go on from that turn
+  }
   lastScrollTo = scrollTo;
   if (selected !== null && selected !== lastSelected && scrollTo === null) revealSelected();
   lastSelected = selected;
