@@ -202,6 +202,7 @@ CALLS = {
     "workbench.analysis.frames.codes_frame": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.analysis.aggregate.theme_matrix": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.analysis.aggregate.filter_values": lambda db, tmp, u, m, p: m(db, user=u),
+    "workbench.analysis.aggregate.order_phases": lambda db, tmp, u, m, p: m(db, ["fase 2", "fase 1"], user=u),
     "workbench.analysis.aggregate.data_status": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.analysis.aggregate.check_filters": lambda db, tmp, u, m, p: m(db, {"phase": None}, user=u),
     "workbench.analysis.aggregate.code_frequencies": lambda db, tmp, u, m, p: m(db, user=u),

@@ -73,7 +73,8 @@ def build() -> None:
         else:
             table_file = (tables[0].name, tables[0].read_bytes())
         st.session_state["export"] = {"options": options, "format": chosen, "tables": table_file,
-                                      "charts": [(f.name, f.read_bytes()) for f in charts]}
+                                      "charts": [(f.name, f.read_bytes()) for f in charts],
+                                      "notes": list(getattr(files, "notes", ()))}
 
 
 if st.button("Lag eksport", key="build", type="primary"):
@@ -91,6 +92,8 @@ if not done and st.session_state.get("export_outdated"):
     st.info("Valgene er endret etter at eksporten ble laget. Trykk «Lag eksport» for å lage den på nytt "
             "med disse valgene.")
 if done:
+    for note in done.get("notes", ()):  # a table left out (one phase), a phase order to check
+        st.info(md_escape(note))
     name, data = done["tables"]
     st.download_button(f"Last ned tabellene ({FORMATS[done['format']][0]})", data, file_name=name,
                        mime=FORMATS[done["format"]][1], key="download_tables", type="primary")

@@ -114,6 +114,7 @@ with friendly_errors():
                 codes=None if group == ALL_GROUPS else group, coder=coder, fill=True,
                 exclude_actors=() if with_researchers else tuple(RESEARCHER_ACTORS))
     k = m.attrs.get("suppressed_k")
+    order_attrs = {a: m.attrs[a] for a in ("phase_order", "phase_note") if a in m.attrs}
     if one_pilot:
         m = m[m["pilot"] == pilot]
     if phase != ALL_PHASES:
@@ -123,6 +124,7 @@ with friendly_errors():
     m = m.reset_index(drop=True)
     if k is not None:
         m.attrs["suppressed_k"] = k
+    m.attrs.update(order_attrs)  # the phases in the project's order (workbench settings set phase_order)
 
     if m.empty:
         st.info("Ingen segmenter i dette utvalget. Velg en annen fase eller pilot.")
@@ -133,6 +135,8 @@ with friendly_errors():
 
     facet = phase == ALL_PHASES and m["phase"].nunique() > 1
     event = st.altair_chart(heatmap(m, facet_phase=facet), on_select="rerun", key="heatmap")
+    if facet and m.attrs.get("phase_note"):
+        st.caption(md_escape(m.attrs["phase_note"]))
     if k is not None:
         st.caption(f"{suppression_note(k)}. Slike tall vises ikke, og enkelte andre celler skjules også, "
                    "så de ikke kan regnes ut fra summene.")

@@ -195,6 +195,9 @@ SETTINGS: dict[str, tuple[type, Any, str]] = {
     "joint_suppression": (int, 0, "1 = the resource group's published tables are suppressed together, so that no "
                                    "hidden cell can be worked out from all of them at once (slow on large projects); "
                                    "0 = each table with its own complementary suppression"),
+    "phase_order": (str, None, "the phases in time order, comma-separated (\"Oppstart, Gjennomføring, Avslutning\"), "
+                               "for the phase comparison, dashboards, charts and filters; unset = by the sources' "
+                               "earliest date, else by name (fase 1, fase 2, fase 10); \"\" unsets it"),
     "retrain_every": (int, 20, "the app retrains the suggestion model in the background after this many coding "
                                "decisions (accept, reject, code, uncode) since the last training; 0 = never"),
 }
@@ -225,6 +228,14 @@ def _validate_setting(key: str, value: Any) -> Any:
         from .lifecycle import _parse_day
 
         return _parse_day(value, "setting delete_by")
+    if key == "phase_order":
+        if value is None or str(value).strip().lower() in ("", "none", "ingen"):
+            return None
+        names = [p.strip() for p in str(value).split(",") if p.strip()]
+        if len({n.casefold() for n in names}) != len(names):
+            raise InputError(f"setting phase_order: {value!r} names a phase twice; name each phase once, "
+                             "in time order (\"Oppstart, Gjennomføring\")", code="setting.phase_order")
+        return ", ".join(names)
     try:
         value = kind(value)
     except (TypeError, ValueError):
@@ -238,10 +249,26 @@ def _validate_setting(key: str, value: Any) -> Any:
     return value
 
 
+def _known_phases(db: Database, value: str) -> str:
+    """``phase_order``'s names as the sources have them ("Fase 2" is "fase 2"); a name no source
+    has is an error naming the known phases (a typo would otherwise be ignored without a word)."""
+    from .store.lookup import match_value
+
+    with db.session() as s:
+        known = [str(p) for p in s.scalars(select(Source.phase).where(Source.phase.is_not(None)).distinct())]
+    if not known:
+        raise InputError("setting phase_order: no source has a phase yet; ingest the sources (manifest.csv "
+                         "column phase) first", code="setting.phase_order")
+    return ", ".join(match_value("phase", n, known, reason="is not the phase of any source")
+                     for n in value.split(", "))
+
+
 @requires("settings")
 def set_setting(db: Database, key: str, value: Any, *, user: str | None = None) -> Any:
     """Change a project setting (audited with before and after)."""
     value = _validate_setting(key, value)
+    if key == "phase_order" and value is not None:
+        value = _known_phases(db, value)
     with db.transaction(user) as tx:
         row = tx.session.get(Setting, key)
         before = SETTINGS[key][1] if row is None else row.value

@@ -921,6 +921,10 @@ def theme_matrix(db: Database, *, by: str | Sequence[str] = ("actor", "phase"),
     ``PUBLISHED_GROUPINGS``, all coders, the interviewers left out. A suppressed table of that
     kind, for any role, is cut from the published tables (suppressed together with the setting
     ``joint_suppression`` 1: ``suppress.protect_published``); any other is suppressed on its own.
+
+    Phases are in the project's order (``order_phases``: the setting ``phase_order``, else time
+    order by the sources' dates, else natural order of the names), listed in ``attrs["phase_order"]``
+    with a warning line in ``attrs["phase_note"]`` ("" when the order is sure).
     """
     by = parse_by(by)
     k = suppression_k(db, suppress)
@@ -929,24 +933,152 @@ def theme_matrix(db: Database, *, by: str | Sequence[str] = ("actor", "phase"),
     exclude_actors = check_published(by, exclude_actors, coder, codebook_version)
     if _in_published(by, exclude_actors, coder, codebook_version, k):
         check_reveal(db, reveal, "theme_matrix")  # (no names in these tables; a reveal is still audited)
-        return _published_matrix(db, by=by, codes=codes, coder=coder, codebook_version=codebook_version,
-                                 fill=fill, exclude_actors=exclude_actors, k=k)
+        return _phase_sorted(db, _published_matrix(db, by=by, codes=codes, coder=coder,
+                                                   codebook_version=codebook_version, fill=fill,
+                                                   exclude_actors=exclude_actors, k=k), by)
     if _PANDAS.get():
         data = _load_pandas(db, coder=coder, codes=codes, codebook_version=codebook_version,
                             exclude_actors=exclude_actors)
         if not check_reveal(db, reveal, "theme_matrix"):
             data = _privatise(db, data, by)
-        return _suppress(_matrix(data, by, fill), by, k)
+        return _phase_sorted(db, _suppress(_matrix(data, by, fill), by, k), by)
     q = _query(db, coder=coder, codes=codes, codebook_version=codebook_version,
                exclude_actors=exclude_actors)
     private = not check_reveal(db, reveal, "theme_matrix")
-    return _suppress(_sql_matrix(db, q, by, fill, private)[0], by, k)
+    return _phase_sorted(db, _suppress(_sql_matrix(db, q, by, fill, private)[0], by, k), by)
+
+
+# ------------------------------------------------------------------------------ phase order
+
+#: the phases an export was asked to compare (``--phases A,B``), first in this order (``chosen_phases``)
+_CHOSEN_PHASES: contextvars.ContextVar[tuple[str, ...] | None] = contextvars.ContextVar("chosen_phases",
+                                                                                      default=None)
+PHASE_ORDER_SETTING = "phase_order"
+
+
+class PhaseOrder(list):
+    """Phase names in the project's order, with ``note``: one Norwegian line when the order may
+    not be the one meant (it rests on names without numbers, a phase has no dated source, the
+    dates go against the numbers in the names, a phase is missing from the setting), else ""."""
+
+    note: str = ""
+
+
+@contextlib.contextmanager
+def chosen_phases(phases: Sequence[str] | None):
+    """Within this block the phases ``phases`` come first, in this order, in every ordering of
+    phases (``export tables --phases A,B``: the phase comparison compares these, in this order)."""
+    token = _CHOSEN_PHASES.set(tuple(phases) if phases else None)
+    try:
+        yield
+    finally:
+        _CHOSEN_PHASES.reset(token)
+
+
+def chosen_phase_list() -> tuple[str, ...] | None:
+    """The phases of the enclosing ``chosen_phases`` block, or None."""
+    return _CHOSEN_PHASES.get()
+
+
+def _phase_dates(db: Database) -> dict[str, str]:
+    """phase -> the earliest date of its sources (manifest ``date``), for the phases that have one."""
+    def compute() -> dict[str, str]:
+        with db.session() as s:
+            rows = s.execute(sql.phase_dates()).all()
+        return {str(p): str(d) for p, d in rows if p is not None and d}
+
+    return _cached(("phase_dates", db.url), compute)
+
+
+def _setting_phase_order(db: Database) -> list[str]:
+    """The project's ``phase_order`` setting as a list of phase names ([] when unset)."""
+    from ..sharing import setting
+
+    value = setting(db, PHASE_ORDER_SETTING)
+    return [p.strip() for p in str(value).split(",") if p.strip()] if value else []
+
+
+def _has_number(name: str) -> bool:
+    return any(ch.isdigit() for ch in str(name))
+
+
+def _arrow(names: Sequence[str]) -> str:
+    return " → ".join(f"«{n}»" for n in names)
+
+
+@requires("view_aggregates")
+def order_phases(db: Database, phases: Iterable, *, user: str | None = None) -> PhaseOrder:
+    """The phases ``phases`` in the one order every dashboard, export, chart and phase filter uses.
+
+    1. Phases chosen for an export (``chosen_phases``), then those of the project's setting
+       ``phase_order`` ("Oppstart, Gjennomføring, Avslutning"), in that order.
+    2. The others in time order: by the earliest date of their sources (manifest ``date``), ties
+       in natural order of the names ("fase 2" before "fase 10").
+    3. Phases with no dated source after those, in natural order of the names; "(ukjent)" last.
+    ``note`` warns (one line) where the order may not be the one meant."""
+    names = list(dict.fromkeys(str(p) for p in phases if p is not None and not (isinstance(p, float) and p != p)))
+    unknown = [p for p in names if p == UNKNOWN]
+    names = [p for p in names if p != UNKNOWN]
+    chosen = chosen_phase_list()
+    explicit = list(chosen) if chosen else _setting_phase_order(db)
+    first = [p for p in dict.fromkeys(explicit) if p in names]
+    rest = [p for p in names if p not in first]
+    dates = _phase_dates(db) if rest else {}
+    dated = sorted((p for p in rest if p in dates), key=lambda p: (dates[p], natural_key(p)))
+    undated = sorted((p for p in rest if p not in dates), key=natural_key)
+    out = PhaseOrder(first + dated + undated + unknown)
+    fix = 'sett rekkefølgen med workbench settings set phase_order "' + ", ".join(out[:len(names)]) + '"'
+    if len(names) < 2:
+        out.note = ""
+    elif explicit and not chosen and rest:
+        out.note = (f"Merk: {_arrow(rest)} er ikke med i innstillingen phase_order og står etter de andre "
+                    f"fasene; {fix}.")
+    elif explicit:
+        out.note = ""
+    elif undated and dated:
+        out.note = (f"Merk: {_arrow(undated)} har ingen kilde med dato og står etter fasene med dato "
+                    f"({_arrow(out[:len(names)])}); gi kildene dato (manifest.csv) eller {fix}.")
+    elif undated and not all(_has_number(p) for p in undated):
+        out.note = (f"Merk: fasene står i alfabetisk rekkefølge ({_arrow(out[:len(names)])}), for ingen kilde har "
+                    f"dato og navnene har ingen tall; gi kildene dato (manifest.csv) eller {fix}.")
+    elif not undated and all(_has_number(p) for p in dated) and dated != sorted(dated, key=natural_key):
+        out.note = (f"Merk: fasene står i tidsrekkefølge etter kildenes tidligste dato ({_arrow(dated)}), ikke "
+                    f"etter tallene i navnene; {fix} om det er feil.")
+    return out
+
+
+def _phase_sorted(db: Database, m: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """``m`` (sorted by its groups in natural order, codes in codebook order within a group) with
+    its phases in the project's order (``order_phases``); ``attrs["phase_order"]`` lists them and
+    ``attrs["phase_note"]`` holds the order's note."""
+    if "phase" not in by:
+        return m
+    order = order_phases(db, pd.unique(m["phase"]) if len(m) else [])
+    rank = {p: i for i, p in enumerate(order)}
+    attrs = dict(m.attrs)
+    if len(m):
+        keys = {f"_p{i}": (m[b].map(lambda v: rank.get(str(v), len(rank))) if b == "phase" else m[b].map(natural_key))
+                for i, b in enumerate(by)}
+        m = (m.assign(**keys).sort_values(list(keys), kind="stable").drop(columns=list(keys))
+             .reset_index(drop=True))
+    m.attrs.update(attrs)
+    m.attrs["phase_order"] = list(order)
+    m.attrs["phase_note"] = order.note
+    return m
+
+
+def phase_sequence(m: pd.DataFrame) -> list[str]:
+    """The phases of a ``theme_matrix`` frame (or a part of one) in the project's order."""
+    present = {str(p) for p in m["phase"]} if "phase" in m.columns else set()
+    ordered = [p for p in m.attrs.get("phase_order", []) if p in present]
+    return ordered + sorted(present - set(ordered), key=natural_key)
 
 
 @requires("view_aggregates")
 def filter_values(db: Database, *, user: str | None = None) -> dict[str, list[str]]:
     """The values a dashboard can filter on, for any role: {"phase": [...], "pilot": [...],
-    "actor": [...], "kind": [...]} in natural order (missing values left out)."""
+    "actor": [...], "kind": [...]} in natural order, the phases in the project's order
+    (``order_phases``); missing values left out."""
     columns = ("phase", "pilot", "actor", "kind")
     if _PANDAS.get():
         segs = segments_frame(db)
@@ -956,7 +1088,7 @@ def filter_values(db: Database, *, user: str | None = None) -> dict[str, list[st
     out = {}
     for col in columns:
         values = {str(v) for v in segs[col].dropna().unique()} if not segs.empty else set()
-        out[col] = sorted(values, key=natural_key)
+        out[col] = list(order_phases(db, values)) if col == "phase" else sorted(values, key=natural_key)
     return out
 
 
@@ -1046,9 +1178,11 @@ def phase_change(db: Database, *, actor: str | Iterable[str] | None = None,
                  user: str | None = None) -> pd.DataFrame:
     """Per actor and code: share in the first vs the second phase and the difference.
 
-    ``phases``: (from, to); default the first two phase values in natural order ("fase 1",
-    "fase 2"); ``attrs["phases"]`` lists every phase with segments, so that a caller can compare
-    each pair of consecutive phases (the export does: fase 1 → 2, fase 2 → 3). Columns: actor, code, label, phase_from, phase_to, segments_from, segments_to,
+    ``phases``: (from, to); default the first two phases in the project's order (``order_phases``:
+    the setting ``phase_order``, else by the sources' earliest date, else "fase 1" before "fase 2");
+    ``attrs["phases"]`` lists every phase with segments in that order, so that a caller can compare
+    each pair of consecutive phases (the export does: fase 1 → 2, fase 2 → 3), and
+    ``attrs["phase_note"]`` warns when the order may not be the one meant. Columns: actor, code, label, phase_from, phase_to, segments_from, segments_to,
     share_from, share_to, difference (share_to - share_from; NaN when the actor has no segments
     in one of the phases), level, is_parent, parent. With suppression (``suppress``, always for
     the resource group) a suppressed cell leaves its segments and share missing, and the
@@ -1059,11 +1193,12 @@ def phase_change(db: Database, *, actor: str | Iterable[str] | None = None,
     m = theme_matrix(db, by=("actor", "phase"), codes=codes, coder=coder,
                      codebook_version=codebook_version, fill=True, exclude_actors=exclude_actors,
                      suppress=suppress)
-    present = sorted({p for p in m["phase"] if p != UNKNOWN}, key=natural_key) if not m.empty else []
+    present = order_phases(db, [p for p in m["phase"] if p != UNKNOWN] if not m.empty else [])
     if phases is None:
         if len(present) < 2:
             empty = pd.DataFrame(columns=columns)
             empty.attrs["phases"] = list(present)
+            empty.attrs["phase_note"] = present.note
             return empty
         phases = present[:2]
     if len(phases) != 2:
@@ -1098,6 +1233,7 @@ def phase_change(db: Database, *, actor: str | Iterable[str] | None = None,
     out = out.sort_values(["_a", "_o"], kind="stable")
     out = out[columns].reset_index(drop=True)
     out.attrs["phases"] = list(present)  # every phase with segments, in order (for consecutive pairs)
+    out.attrs["phase_note"] = present.note
     if m.attrs.get("suppressed_k") is not None:
         out.attrs["suppressed_k"] = m.attrs["suppressed_k"]
     return out

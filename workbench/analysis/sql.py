@@ -352,6 +352,14 @@ def distinct_values(column: str):
     return _join_people(select(expr), u, [column], False).distinct()
 
 
+def phase_dates():
+    """(phase, earliest date) over the sources with both (dates are ISO: 2024, 2024-03, 2024-03-12,
+    so the smallest string is the earliest)."""
+    return (select(Source.phase, func.min(Source.date))
+            .where(Source.phase.is_not(None), Source.date.is_not(None), Source.date != "")
+            .group_by(Source.phase))
+
+
 def filter_values():
     """Distinct (phase, pilot, actor, kind) of the segments."""
     s = Segment.__table__.alias("s")

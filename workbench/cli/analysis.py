@@ -60,6 +60,8 @@ def dashboard(ctx: click.Context, by: str, codes: str | None, coder: str | None,
                           exclude_actors=(*counted_out(include_researchers), *exclude_actors),
                           suppress=asked, reveal=reveal, user=acting_user(ctx))
         _warn_below_project_k(db, df.attrs.get("suppressed_k"))
+        if df.attrs.get("phase_note"):  # the phases' order may not be the one meant: one line
+            click.echo(df.attrs["phase_note"], err=True)
         if include_researchers and df.attrs.get("excluded_actors"):
             click.echo("Merk: ressursgruppen ser tallene uten forskernes egne ytringer; --include-researchers "
                        "gjelder ikke her.", err=True)
@@ -161,10 +163,14 @@ def export() -> None:
 @click.option("--reveal", is_flag=True, help="Researchers: speaker labels and unscrubbed quotes (audited).")
 @click.option("--include-researchers", is_flag=True,
               help="Count the interviewers' own turns (actor forsker), left out by default.")
+@click.option("--phases", metavar="A,B[,C]",
+              help="The phases to compare, in time order (comma-separated, at least two): one change table "
+                   "per consecutive pair, and these phases first in every sheet and chart. Default: the "
+                   "project's order (setting phase_order, else the sources' earliest date, else the names).")
 @click.pass_context
 def tables(ctx: click.Context, fmt: str | None, output: Path, coder: str | None, codes: str | None,
            codebook_version: str | None, no_charts: bool, suppress: str | None, reveal: bool,
-           include_researchers: bool) -> None:
+           include_researchers: bool, phases: str | None) -> None:
     """The actor x code matrix per phase, phase comparison, co-occurrence, code frequencies and
     quotes, with Norwegian headings; heatmap and bar charts as PNG. The interviewers' own turns
     (actor forsker) are left out unless --include-researchers."""
@@ -175,10 +181,12 @@ def tables(ctx: click.Context, fmt: str | None, output: Path, coder: str | None,
         files = export_tables(db, output, format=fmt, user=acting_user(ctx), coder=coder,
                               codes=codes, codebook_version=codebook_version, charts=not no_charts,
                               suppress=_suppress_value(suppress), reveal=reveal,
-                              include_researchers=include_researchers)
+                              include_researchers=include_researchers, phases=phases)
     finally:
         db.dispose()
     _report_written(files)
+    for note in getattr(files, "notes", ()):
+        click.echo(note, err=True)
     if getattr(files, "empty", False):
         click.echo(no_segments("--codes, --coder"), err=True)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..access import requires
-from ..analysis.aggregate import shared_reads
+from ..analysis.aggregate import chosen_phases, shared_reads
 from ..errors import InputError, WorkbenchError
 from ..store import Database
 from .charts import write_charts
@@ -42,6 +42,7 @@ class Written(list):
     subject: str = ""
     filters: str = ""
     released: bool = False
+    notes: tuple = ()  # Norwegian lines for the person exporting (a table left out, the phase order)
 
 
 def _written(files: list[Path], empty: bool, **about) -> Written:
@@ -128,7 +129,8 @@ def _chart_place(path: Path, format: str) -> tuple[Path, str]:
 def export_tables(db: Database, path: str | Path, *, format: str | None = None, user: str | None = None,
                   coder: str | None = None, codes=None, codebook_version=None,
                   charts: bool = True, suppress: bool | int | None = None,
-                  reveal: bool = False, include_researchers: bool = False) -> list[Path]:
+                  reveal: bool = False, include_researchers: bool = False,
+                  phases: str | list[str] | None = None) -> list[Path]:
     """Write the report tables (theme matrix per actor and phase, one actor x code matrix per
     phase, phase comparison, co-occurrence, code frequencies, quotes) and the charts.
 
@@ -139,6 +141,10 @@ def export_tables(db: Database, path: str | Path, *, format: str | None = None, 
     ``forsker``) are left out of counts, charts and quotes unless ``include_researchers``.
     ``format``: xlsx, docx, csv or md; without it the suffix of ``path`` decides (else xlsx),
     and a suffix of another format is an error (``resolve_format``).
+    ``phases`` ("Oppstart,Gjennomføring" or a list; at least two): the phases the comparison
+    compares, in this order (consecutive pairs), and first in every sheet and chart; without it
+    the project's order (``analysis.aggregate.order_phases``). ``.notes`` holds what the person
+    exporting should know: the comparison left out for want of two phases, an uncertain order.
     Returns the files written, tables first (``Written``: ``.empty`` when nothing is coded in
     the selection; the files are written all the same, an empty sheet saying so).
 
@@ -154,7 +160,7 @@ def export_tables(db: Database, path: str | Path, *, format: str | None = None, 
     if suppress:
         _check_for_resource_group(db, suppress, coder=coder, codebook_version=codebook_version,
                                   include_researchers=include_researchers)
-    with shared_reads():
+    with shared_reads(), chosen_phases(_check_phases(db, phases)):
         tables = report_tables(db, coder=coder, codes=codes, codebook_version=codebook_version,
                                suppress=suppress, reveal=reveal, include_researchers=include_researchers)
         files = writer(tables, Path(path))
@@ -168,7 +174,23 @@ def export_tables(db: Database, path: str | Path, *, format: str | None = None, 
     _audit_export(db, user, "export_tables", files, dict(format=format, suppress=suppress, reveal=reveal,
                                                          include_researchers=include_researchers))
     return _written(files, empty=tables[0].frame.empty,  # the theme matrix: coded segments only
-                    overwritten=tuple(f for f in files if Path(f) in before))
+                    overwritten=tuple(f for f in files if Path(f) in before),
+                    notes=tuple(getattr(tables, "notes", ())))
+
+
+def _check_phases(db: Database, phases) -> list[str] | None:
+    """``--phases A,B``: the phases as stored ("Fase 2" is "fase 2"), at least two, each once; a
+    phase no segment has is an error naming the known phases (``check_filters``)."""
+    if phases is None or (isinstance(phases, str) and not phases.strip()):
+        return None
+    from ..analysis.aggregate import check_filters
+
+    names = [p.strip() for p in (phases.split(",") if isinstance(phases, str) else phases) if str(p).strip()]
+    names = list(check_filters(db, {"phase": names})["phase"])
+    if len(names) < 2 or len(set(names)) != len(names):
+        raise InputError(f"--phases {','.join(names)}: give two or more different phases to compare, in time "
+                         "order (--phases \"fase 1,fase 2\")", code="export.phases")
+    return names
 
 
 def _check_for_resource_group(db: Database, suppress, *, coder, codebook_version, include_researchers) -> None:

@@ -1,13 +1,14 @@
 """Charts beside the tables: heatmap actor x code per phase, bars per phase (matplotlib, Agg).
 
-Long labels (a 130-character code label, a phase named after two pilots) are wrapped with
-``textwrap`` and shortened with "…" after a few lines; the figure grows with the number and
+Long labels (a 130-character code label, a phase named after two pilots) are wrapped by
+``wrap_label`` (at spaces, a long word after "/" or "-", never inside a word shorter than twice
+the line) and shortened with "…" after a few lines; the figure grows with the number and
 length of the labels, the layout is matplotlib's constrained layout and the PNG is saved with
 ``bbox_inches="tight"``, so no text is cut off and matplotlib has nothing to warn about."""
 
 from __future__ import annotations
 
-import textwrap
+import re
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ import pandas as pd
 
 from ..access import requires
 from ..analysis import theme_matrix
-from ..analysis.aggregate import HIDDEN_TEXT, UNKNOWN, is_overlap_cell, natural_key
+from ..analysis.aggregate import HIDDEN_TEXT, UNKNOWN, is_overlap_cell, natural_key, phase_sequence
 from ..store import Database
 from .tables import display_label, slug
 
@@ -40,13 +41,52 @@ def _pyplot():
     return plt
 
 
+def _pieces(word: str, width: int) -> list[str]:
+    """A word longer than ``width`` in the pieces it may break into: after "/" or "-"
+    ("rådmann/", "kommunedirektør"); a piece still longer than twice the width (nothing else
+    would fit beside it) is cut every ``width`` characters, the only break inside a word."""
+    out = []
+    for piece in re.split(r"(?<=[/\-])(?=.)", word):
+        if len(piece) > 2 * width:
+            out += [piece[i:i + width] for i in range(0, len(piece), width)]
+        elif piece:
+            out.append(piece)
+    return out
+
+
 def wrap_label(text: object, width: int, lines: int = CODE_LINES) -> str:
     """``text`` wrapped at ``width`` characters on at most ``lines`` lines; what does not fit is
-    cut (at a word where one ends in the second half of the last line) and marked with "…"."""
+    cut (at a word where one ends in the second half of the last line) and marked with "…".
+
+    Lines break at spaces; a word longer than the width breaks after a "/" or "-" in it
+    ("rådmann/" + "kommunedirektør"), and only a word longer than twice the width is broken
+    inside (a word a little too long stands on a line of its own)."""
     text = " ".join(str(text).split())
-    parts = textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+    parts: list[str] = []
+    glue: list[str] = []  # what joined each line to the one before: " " (a space) or "" (inside a word)
+    line = ""
+
+    def put(piece: str, sep: str) -> None:
+        nonlocal line
+        if not line:
+            line = piece
+        elif len(line) + len(sep) + len(piece) <= width:
+            line += sep + piece
+        else:
+            parts.append(line)
+            glue.append(sep)
+            line = piece
+
+    for word in text.split(" "):
+        if len(word) <= width or (line and len(line) + 1 + len(word) <= width):
+            put(word, " ")
+            continue
+        for i, piece in enumerate(_pieces(word, width)):
+            put(piece, " " if i == 0 else "")
+    parts.append(line)
+    glue = [" "] + glue
     if len(parts) > lines:
-        rest = " ".join(parts[lines - 1:])
+        rest = parts[lines - 1] + "".join(g + p for g, p in zip(glue[lines:], parts[lines:]))
         cut = rest[:width - 1]
         space = cut.rfind(" ")
         if space >= width // 2:
@@ -113,7 +153,7 @@ def heatmaps(db: Database, folder: Path, prefix: str = "", **kw) -> list[Path]:
 
     out = []
     k = m.attrs.get("suppressed_k")
-    for phase in sorted(set(m["phase"]), key=natural_key):
+    for phase in phase_sequence(m):  # the project's order (analysis.aggregate.order_phases)
         p = m[m["phase"] == phase]
         actors = sorted(set(p["actor"]), key=natural_key)
         codes = list(pd.unique(p["code"]))
@@ -194,7 +234,7 @@ def phase_bars(db: Database, folder: Path, prefix: str = "", **kw) -> list[Path]
     if m.empty:
         return []
     top = m[m["level"] == m["level"].min()]
-    phases = sorted(set(top["phase"]), key=natural_key)
+    phases = phase_sequence(m)  # the legend in the project's order (analysis.aggregate.order_phases)
     codes = list(pd.unique(top["code"]))
     labels = top.drop_duplicates("code").set_index("code")["label"]
     k = m.attrs.get("suppressed_k")

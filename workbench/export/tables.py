@@ -12,7 +12,7 @@ import pandas as pd
 from ..access import requires
 from ..analysis import (RESEARCHER_ACTORS, UNKNOWN, all_quotes, code_frequencies, cooccurrence_pairs,
                         phase_change, quotes, theme_matrix)
-from ..analysis.aggregate import natural_key
+from ..analysis.aggregate import chosen_phase_list, natural_key, phase_sequence
 from ..errors import WorkbenchError
 from ..store import Database
 
@@ -118,7 +118,7 @@ def matrices_per_phase(db: Database, **kw) -> list[Table]:
     tables = []
     if m.empty:
         return tables
-    for phase in sorted(set(m["phase"]), key=natural_key):
+    for phase in phase_sequence(m):  # the project's order (analysis.aggregate.order_phases)
         p = m[m["phase"] == phase]
         actors = sorted(set(p["actor"]), key=natural_key)
         codes = list(pd.unique(p["code"]))
@@ -148,35 +148,60 @@ def matrices_per_phase(db: Database, **kw) -> list[Table]:
     return tables
 
 
+class Tables(list):
+    """Report tables, with ``notes``: Norwegian lines for the person exporting (a table left out
+    and why, a phase order that may not be the one meant), said by the command line and the app."""
+
+    def __init__(self, tables=(), notes=()):
+        super().__init__(tables)
+        self.notes = list(notes)
+
+
+def _phase_notes(present: list[str], note: str) -> list[str]:
+    if len(present) == 1:
+        return [f"Bare én fase («{present[0]}»): ingen endring mellom faser å vise, så tabellen «Endring "
+                "mellom faser» er utelatt."]
+    if not present:
+        return ["Ingen kilde har fase: ingen endring mellom faser å vise, så tabellen «Endring mellom faser» "
+                "er utelatt (fasen står i manifest.csv, kolonnen phase)."]
+    return [note] if note else []
+
+
 @requires("export")
-def phase_tables(db: Database, **kw) -> list[Table]:
-    """The phase comparison: one table per pair of consecutive phases (fase 1 → fase 2, fase 2 →
-    fase 3, ...), each saying in its caption which two phases it compares; with two phases (or
-    none) the one table «Endring mellom faser»."""
+def phase_tables(db: Database, **kw) -> Tables:
+    """The phase comparison: one table per pair of consecutive phases in the project's order
+    (``analysis.aggregate.order_phases``: fase 1 → fase 2, fase 2 → fase 3, ...; in an export
+    with ``--phases A,B,C`` those, in that order), each saying in its caption which two phases it
+    compares; with two phases the one table «Endring mellom faser». With fewer than two phases
+    there is nothing to compare: no table, and a note saying so (``Tables.notes``), never a
+    table with made-up phase names."""
     first = phase_change(db, **kw)
     present = list(first.attrs.get("phases", []))
-    if len(present) <= 2:
-        return [_phase_table(db, first, **kw)]
-    tables = [_phase_table(db, first, **kw)]
-    for p1, p2 in zip(present[1:], present[2:]):
-        tables.append(_phase_table(db, phase_change(db, phases=(p1, p2), **kw), **kw))
-    for t, (p1, p2) in zip(tables, zip(present, present[1:])):
-        t.name = f"Endring {p1} til {p2}"  # (the xlsx writer fits it to a sheet name)
-    return tables
+    chosen = chosen_phase_list()
+    sequence = [p for p in chosen if p in present] if chosen else present
+    notes = _phase_notes(present, "" if chosen else first.attrs.get("phase_note", ""))
+    if len(sequence) < 2:
+        return Tables([], notes)
+    pairs = list(zip(sequence, sequence[1:]))
+    tables = [_phase_table(db, first if (p1, p2) == tuple(present[:2])
+                           else phase_change(db, phases=(p1, p2), **kw), (p1, p2), **kw) for p1, p2 in pairs]
+    if len(tables) > 1:
+        for t, (p1, p2) in zip(tables, pairs):
+            t.name = f"Endring {p1} til {p2}"  # (the xlsx writer fits it to a sheet name)
+    return Tables(tables, notes)
 
 
 @requires("export")
-def phase_table(db: Database, **kw) -> Table:
-    """The comparison of the first two phases (``phase_tables`` makes one per consecutive pair)."""
-    return _phase_table(db, phase_change(db, **kw), **kw)
+def phase_table(db: Database, **kw) -> Table | None:
+    """The comparison of the first two phases (``phase_tables`` makes one per consecutive pair);
+    None with fewer than two phases."""
+    pc = phase_change(db, **kw)
+    phases = list(pc.attrs.get("phases", []))
+    return None if len(phases) < 2 else _phase_table(db, pc, (phases[0], phases[1]), **kw)
 
 
-def _phase_table(db: Database, pc: pd.DataFrame, **kw) -> Table:
-    if pc.empty:
-        out = pd.DataFrame(columns=[H["actor"], H["code"], "Andel fase 1", "Andel fase 2", H["change"]])
-        return Table("Endring mellom faser per aktør", out, "Endring mellom faser",
-                     percent=["Andel fase 1", "Andel fase 2"], signed_percent=[H["change"]])
-    p1, p2 = pc["phase_from"].iloc[0], pc["phase_to"].iloc[0]
+def _phase_table(db: Database, pc: pd.DataFrame, pair: tuple[str, str], **kw) -> Table:
+    p1, p2 = pair
     # rows with something in either phase; with suppression every row (a zero reads 0 and is
     # listed: leaving it out beside a kept "<3" would tell a hidden cell from a zero)
     if pc.attrs.get("suppressed_k") is None:
@@ -339,8 +364,8 @@ def _project_k(db: Database) -> int:
 @requires("export")
 def report_tables(db: Database, *, coder: str | None = None, codes=None, codebook_version=None,
                   suppress: bool | int | None = None, reveal: bool = False,
-                  include_researchers: bool = False, user: str | None = None) -> list[Table]:
-    """Every table of ``workbench export tables``, in report order.
+                  include_researchers: bool = False, user: str | None = None) -> Tables:
+    """Every table of ``workbench export tables``, in report order (``Tables``: with ``notes``).
 
     Speakers are pseudonyms and quotes are scrubbed unless a researcher asks ``reveal``.
     ``suppress`` (True = the project's k, or k) blanks small cells as "<k" and replaces the quote
@@ -353,6 +378,7 @@ def report_tables(db: Database, *, coder: str | None = None, codes=None, codeboo
     agg = dict(kw, suppress=suppress or None)
     quotes_table = (released_quote_table(db, exclude_actors=out, **kw) if suppress
                     else quote_table(db, reveal=reveal, exclude_actors=out, **kw))
-    return [matrix_long(db, exclude_actors=out, **agg), *matrices_per_phase(db, exclude_actors=out, **agg),
-            *phase_tables(db, exclude_actors=out, **agg), cooccurrence_table(db, exclude_actors=out, **agg),
-            frequency_table(db, exclude_actors=out, **agg), quotes_table]
+    phases = phase_tables(db, exclude_actors=out, **agg)
+    return Tables([matrix_long(db, exclude_actors=out, **agg), *matrices_per_phase(db, exclude_actors=out, **agg),
+                   *phases, cooccurrence_table(db, exclude_actors=out, **agg),
+                   frequency_table(db, exclude_actors=out, **agg), quotes_table], phases.notes)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 import re
 import stat
@@ -349,9 +350,27 @@ def write_xlsx(tables: list[Table], path: Path) -> list[Path]:
             ws.row_dimensions[1].height = 18 * max(1, lines)  # Excel does not fit merged rows
     if not tables:
         wb.create_sheet("Tom")
+    workbook_properties(wb, docx_heading(tables))
     with atomic_output(path, "workbook") as tmp:
         wb.save(tmp)
     return [path]
+
+
+def workbook_properties(wb, title: str) -> None:
+    """The workbook's document properties, as a Word export's (``new_document``): ``title``, the
+    acting workbench user as creator (else "Bygdevekst workbench"), language nb-NO, created and
+    modified now; not openpyxl's creator "openpyxl"."""
+    import datetime as dt
+
+    from ..access import current
+
+    who = current()
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0, tzinfo=None)
+    props = wb.properties
+    props.title = str(title)
+    props.creator = props.lastModifiedBy = (who.name if who is not None and who.name else DOCUMENT_AUTHOR)
+    props.language = DOCUMENT_LANGUAGE
+    props.created = props.modified = now
 
 
 # ------------------------------------------------------------------------------------ docx
@@ -419,6 +438,60 @@ def _text_cm(chars: int) -> float:
     return chars * _CHAR_CM + _PAD_CM
 
 
+_FONT_PT = 9
+_MEASURE_SLACK = 1.04  # 4 % over the measured width: rounding of the layout, a bold fallback
+_ADVANCES: dict[tuple[str, bool], float] = {}
+
+
+def _advance_cm(ch: str, bold: bool) -> float:
+    """The width (cm) of one 9 pt character in the wider of DejaVu Sans and DejaVu Serif (bold or
+    not): the fonts LibreOffice falls back to for the document's Cambria and Calibri where those
+    are missing (Caladea, Carlito, Liberation and Word's own fonts are narrower). The fonts come
+    with matplotlib; without them, the average estimate (``_CHAR_CM``)."""
+    key = (ch, bold)
+    if key not in _ADVANCES:
+        fonts = _measuring_fonts(bold)
+        _ADVANCES[key] = (max(f.getlength(ch) for f in fonts) / 1000 * _FONT_PT / 72 * 2.54 if fonts
+                          else (_HEAD_CHAR_CM if bold else _CHAR_CM))
+    return _ADVANCES[key]
+
+
+_FONTS: dict[bool, list] = {}
+
+
+def _measuring_fonts(bold: bool) -> list:
+    if bold not in _FONTS:
+        try:
+            import matplotlib
+            from PIL import ImageFont
+
+            folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+            names = ("DejaVuSans-Bold.ttf", "DejaVuSerif-Bold.ttf") if bold else ("DejaVuSans.ttf", "DejaVuSerif.ttf")
+            _FONTS[bold] = [ImageFont.truetype(str(folder / n), 1000) for n in names]
+        except Exception:  # (no font to measure with: the estimate)
+            _FONTS[bold] = []
+    return _FONTS[bold]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def word_cm(word: str, bold: bool = False) -> float:
+    """The width a cell needs (cm) to hold ``word`` on one line: its measured width at 9 pt (see
+    ``_advance_cm``) with a little slack, plus the cell's margins; never less than the estimate
+    by character count."""
+    measured = sum(_advance_cm(ch, bold) for ch in str(word)) * _MEASURE_SLACK + _PAD_CM
+    return max(measured, _text_cm(len(str(word))) if not bold else 0.0)
+
+
+_BREAKS = re.compile(r"(?<=[._/\-])(?=\w)")
+
+
+def _unbreakable(text: str) -> list[str]:
+    """The pieces of a cell's words that must stay on one line: a word breaks at spaces, after a
+    "-" (Word and LibreOffice break there) and, when too long for its column, after ".", "_" or
+    "/" (``break_long_words`` writes a zero-width space there)."""
+    return [p for w in _words(text) for p in _BREAKS.split(w) if p]
+
+
 def _words(text: str) -> list[str]:
     """The words of a cell as Word breaks lines: at spaces and line breaks, never at a no-break
     space (str.split() would split "21,7\u00a0%")."""
@@ -439,9 +512,9 @@ def break_long_words(text: str, width_cm: float) -> str:
     """``text`` with a zero-width space after each ".", "_" and "/" of a word too long for a
     column ``width_cm`` wide (a file name, a code id), so Word and LibreOffice wrap it there
     instead of at an arbitrary letter; text that fits is left as it is."""
-    if not text or _text_cm(_longest_word(text)) <= width_cm:
+    if not text or all(word_cm(w) <= width_cm for w in _words(text)):
         return text
-    return " ".join(re.sub(r"([._/])(?=\w)", "\\1\u200b", w) if _text_cm(len(w)) > width_cm else w
+    return " ".join(re.sub(r"([._/])(?=\w)", "\\1\u200b", w) if word_cm(w) > width_cm else w
                     for w in text.split(" "))
 
 
@@ -454,23 +527,32 @@ def _is_number_column(table: Table, column, values: list[str]) -> bool:
     return bool(shown) and all(_NUMBER.match(v) for v in shown)
 
 
-def _bounds(table: Table, texts: list[list[str]]) -> tuple[list[float], list[float], list[float]]:
+def _bounds(table: Table, texts: list[list[str]], with_pieces: bool = False) -> tuple[list[float], ...]:
     """Per column (cm): ``hard`` what must never break (the header's longest word; for a column of
     numbers its longest value), ``soft`` the longest word of the column (capped), ``want`` its
-    longest text (capped)."""
-    hard, soft, want = [], [], []
+    longest text (capped), and with ``with_pieces`` also its longest piece that cannot wrap (a word
+    of a label; a file name may wrap after "_", "." and "/"). Words are measured (``word_cm``)."""
+    hard, soft, want, pieces = [], [], [], []
     sample = texts[:2000]
     for i, col in enumerate(table.frame.columns):
         values = [row[i] for row in sample]
-        head = max(_MIN_CM, _longest_word(str(col)) * _HEAD_CHAR_CM + _PAD_CM)
+        head = max([_MIN_CM, _longest_word(str(col)) * _HEAD_CHAR_CM + _PAD_CM]
+                   + [word_cm(w, bold=True) for w in _words(str(col))])
         if _is_number_column(table, col, values):
             hard.append(max(head, max((len(v) for v in values), default=0) * _DIGIT_CM + _PAD_CM))
         else:
             hard.append(head)
-        word = max((_longest_word(v) for v in values), default=0)
-        soft.append(max(hard[-1], _text_cm(min(word, _TEXT_CAP))))
+        # the longest word, measured, at most _TEXT_CAP characters' worth
+        word = max((word_cm(w) for w in {w for v in values for w in _words(v)}), default=0.0)
+        soft.append(max(hard[-1], min(word, _text_cm(_TEXT_CAP))))
+        # the longest piece that cannot break (a label's longest word; a file name's longest part
+        # between "_", "." and "/", where it may wrap): what a column needs before any gets more
+        piece = max((word_cm(p) for p in {p for v in values for p in _unbreakable(v)}), default=0.0)
+        pieces.append(max(hard[-1], min(piece, soft[-1])))
         longest = max((len(line) for v in values for line in str(v).split("\n")), default=0)
         want.append(max(soft[-1], _text_cm(min(longest, _TEXT_CAP))))
+    if with_pieces:
+        return hard, soft, want, pieces
     return hard, soft, want
 
 
@@ -506,7 +588,7 @@ def column_widths(table: Table, texts: list[list[str]], available_cm: float) -> 
     Without one, the columns get their longest word (a too long word capped), then grow toward
     their longest text. Only when the headers and numbers alone are too wide for the line is
     every column shrunk in proportion."""
-    hard, soft, want = _bounds(table, [[docx_text(v) for v in row] for row in texts])
+    hard, soft, want, piece = _bounds(table, [[docx_text(v) for v in row] for row in texts], with_pieces=True)
     n = len(hard)
     wrap = [i for i, c in enumerate(table.frame.columns) if c in table.wrap]
     fixed = [i for i in range(n) if i not in wrap]
@@ -535,13 +617,20 @@ def column_widths(table: Table, texts: list[list[str]], available_cm: float) -> 
             return q >= min(_QUOTE_MIN_CM, available_cm / 2) and q >= _QUOTE_RATIO * max(part, default=0)
 
         part = _capped(f_hard, f_soft, readable, max(f_soft, default=0))
+        if part != f_soft:  # not every word whole: first the words that cannot wrap (a label's), then
+            f_piece = [piece[i] for i in fixed]  # the rest toward whole (a file name wraps after "_")
+            least = _capped(f_hard, f_piece, readable, max(f_piece, default=0))
+            part = _capped(least, f_soft, readable, max(f_soft, default=0))
         if part == f_soft:  # every word whole: grow toward the longest text, the quote keeps half
             part = _capped(f_soft, f_want,
                            lambda p: readable(p) and quote(p) * len(wrap) >= available_cm / 2,
                            max(f_want, default=0))
         return widths_with(part)
-    if sum(f_soft) > available_cm:  # the longest words do not fit: cap the longest
-        return widths_with(_capped(f_hard, f_soft, lambda p: sum(p) <= available_cm, max(f_soft)))
+    if sum(f_soft) > available_cm:  # the longest words do not fit: the unbreakable ones first, cap the rest
+        f_piece = [piece[i] for i in fixed]
+        fits = lambda p: sum(p) <= available_cm  # noqa: E731
+        least = _capped(f_hard, f_piece, fits, max(f_piece))
+        return widths_with(_capped(least, f_soft, fits, max(f_soft)))
     spare = available_cm - sum(f_soft)
     need = sum(w - s for w, s in zip(f_want, f_soft))
     return [s + (w - s) * min(1.0, spare / need) if need else s for s, w in zip(f_soft, f_want)]

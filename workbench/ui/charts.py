@@ -38,7 +38,7 @@ def heatmap(matrix: pd.DataFrame, *, facet_phase: bool, row_step: int = ROW_STEP
     suppressed matrix (column ``suppressed``, k in ``attrs["suppressed_k"]``) draws its suppressed
     cells grey with the text "<k"; the chart's data holds only what is shown (no hidden counts).
     """
-    from ..analysis.aggregate import natural_key
+    from ..analysis.aggregate import phase_sequence
 
     k = matrix.attrs.get("suppressed_k", 3)
     hidden = (matrix["suppressed"].fillna(True).astype(bool) if "suppressed" in matrix.columns
@@ -96,7 +96,7 @@ def heatmap(matrix: pd.DataFrame, *, facet_phase: bool, row_step: int = ROW_STEP
         color=alt.condition(f"datum.andel > {dark}", alt.value("white"), alt.value("#1f1f1f")))
     chart = alt.layer(cells, text, data=df).properties(width=alt.Step(COLUMN_STEP), height=alt.Step(row_step))
     if facet_phase:  # one panel per phase, stacked, so a wide actor axis still fits the page
-        phases = sorted(set(df["phase"]), key=natural_key)
+        phases = phase_sequence(matrix)  # the project's order (analysis.aggregate.order_phases)
         return chart.facet(row=alt.Row("phase:N", title=None, sort=phases,
                                        header=alt.Header(labelFontSize=15, labelFontWeight="bold",
                                                          labelAngle=0, labelAlign="left", labelOrient="top"))
