@@ -142,6 +142,9 @@ MESSAGES: dict[str, str] = {
     "classify.output_unwritable": "Mappen «{path}» kan ikke skrives til. Velg en annen fil å skrive til.",
     "anchor.none": "Fant ingen ankerytringer i {paths}. Velg en mappe med .jsonl-filer, eller tren uten "
                    "ankerytringer.",
+    "export.phases": "Velg minst to forskjellige faser å sammenligne, i tidsrekkefølge (for eksempel «fase 1, fase 2»).",
+    "setting.phase_order": "Faserekkefølgen må nevne hver fase én gang, i tidsrekkefølge, og bare faser som kildene "
+                           "har (for eksempel «Oppstart, Gjennomføring»).",
     "export.locked": "Filen «{path}» kan ikke skrives. Lukk den i Excel eller Word, eller velg et annet filnavn.",
     "export.unwritable": "Filen «{path}» kan ikke skrives (mappen finnes ikke eller kan ikke lages). Velg et annet "
                          "filnavn eller en annen mappe.",
