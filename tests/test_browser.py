@@ -34,6 +34,15 @@ def demo_url(tmp_path_factory):
     return shot.build_demo_db(tmp_path_factory.mktemp("demo"), shot.DEMO_PASSWORDS)
 
 
+@pytest.fixture(scope="module")
+def demo_address(demo_url):
+    """`workbench serve` on the demo database, started once for the tests that only read it (each
+    with a browser of its own, a fresh profile without cookies); the Koding test, which codes and
+    checks that its server leaves no process, starts its own."""
+    with shot.served(demo_url) as address:
+        yield address
+
+
 def body_text(driver) -> str:
     from selenium.webdriver.common.by import By
 
@@ -74,9 +83,9 @@ def roster_labels() -> list[str]:
     return sorted(x for x in speakers | organisations if not generic.match(x))
 
 
-def test_served_overview_shows_the_heatmap(demo_url, tmp_path):
-    with shot.served(demo_url) as address, shot.chromium() as driver:
-        shot.log_in(driver, address, "forsker", shot.DEMO_PASSWORDS["forsker"])
+def test_served_overview_shows_the_heatmap(demo_address, tmp_path):
+    with shot.chromium() as driver:
+        shot.log_in(driver, demo_address, "forsker", shot.DEMO_PASSWORDS["forsker"])
         heatmap = shot.wait_for_heatmap(driver)
         assert heatmap.size["width"] > 200 and heatmap.size["height"] > 100
         page = body_text(driver)
@@ -89,14 +98,14 @@ def test_served_overview_shows_the_heatmap(demo_url, tmp_path):
         assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 20_000
 
 
-def test_a_page_opened_by_its_address_keeps_the_navigation(demo_url):
+def test_a_page_opened_by_its_address_keeps_the_navigation(demo_address):
     """/koding opened directly asks for the login, then runs app.py around Koding (sidebar,
     Norwegian navigation), not a bare page."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    with shot.served(demo_url) as address, shot.chromium() as driver:
-        shot.log_in(driver, address.rstrip("/") + "/koding", "forsker", shot.DEMO_PASSWORDS["forsker"])
+    with shot.chromium() as driver:
+        shot.log_in(driver, demo_address.rstrip("/") + "/koding", "forsker", shot.DEMO_PASSWORDS["forsker"])
         WebDriverWait(driver, 60).until(lambda d: "Kod en hel tur" in body_text(d))
         shot.wait_idle(driver)
         # the component's iframe mounts after the page's text (its own script loads): wait for it
@@ -106,7 +115,7 @@ def test_a_page_opened_by_its_address_keeps_the_navigation(demo_url):
         assert "Oversikt" in navigation_text(driver) and "Koding" in navigation_text(driver)
 
 
-def test_a_reload_and_a_second_tab_keep_the_login_until_logg_ut(demo_url):
+def test_a_reload_and_a_second_tab_keep_the_login_until_logg_ut(demo_address):
     """F5 (a new Streamlit session) and a second tab are still logged in: the page set the
     ``workbench_login`` cookie after the password log-in. "Logg ut" deletes it, and a reload
     then shows the form."""
@@ -125,8 +134,8 @@ def test_a_reload_and_a_second_tab_keep_the_login_until_logg_ut(demo_url):
         assert not driver.find_elements(By.CSS_SELECTOR, password)
         assert "Oversikt" in navigation_text(driver) and "Koding" in navigation_text(driver)
 
-    with shot.served(demo_url) as address, shot.chromium() as driver:
-        shot.log_in(driver, address, "forsker", shot.DEMO_PASSWORDS["forsker"])
+    with shot.chromium() as driver:
+        shot.log_in(driver, demo_address, "forsker", shot.DEMO_PASSWORDS["forsker"])
         logged_in(driver)
         kept = WebDriverWait(driver, 60).until(login_cookie)
         assert kept["sameSite"] == "Strict" and kept["path"] == "/" and not kept["secure"]
@@ -141,7 +150,7 @@ def test_a_reload_and_a_second_tab_keep_the_login_until_logg_ut(demo_url):
 
         first = driver.current_window_handle
         driver.switch_to.new_window("tab")
-        driver.get(address.rstrip("/") + "/koding")
+        driver.get(demo_address.rstrip("/") + "/koding")
         WebDriverWait(driver, 90).until(lambda d: "Kod en hel tur" in body_text(d))
         assert "Innlogget som forsker" in body_text(driver)
         driver.close()
@@ -161,15 +170,15 @@ def test_a_reload_and_a_second_tab_keep_the_login_until_logg_ut(demo_url):
         assert not driver.find_elements(By.CSS_SELECTOR, shot.HEATMAP)
 
 
-def test_login_as_the_resource_group_shows_only_its_pages(demo_url):
+def test_login_as_the_resource_group_shows_only_its_pages(demo_address):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
 
     labels = roster_labels()
     assert labels  # the check below must have something to look for
-    with shot.served(demo_url) as address, shot.chromium() as driver:
-        driver.get(address)
+    with shot.chromium() as driver:
+        driver.get(demo_address)
         WebDriverWait(driver, 60).until(EC.visibility_of_element_located(
             (By.CSS_SELECTOR, 'input[aria-label="Passord"]')))
         shot.wait_idle(driver)
