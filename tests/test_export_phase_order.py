@@ -202,3 +202,24 @@ def test_csv_change_is_the_number_to_six_decimals(start_then_run, tmp_path):
         rows = list(csv.DictReader(fh))
     tillit = next(r for r in rows if r["Kode"] == "Tillit")
     assert tillit["Endring (prosentpoeng)"] == "33.333333"
+
+
+def test_numbered_phases_keep_their_numbers_order_when_dates_disagree():
+    """A background document dated early in «fase 2» must not put fase 2 before fase 1: the numbers
+    are the team's order, and the note says the dates disagree."""
+    from workbench.analysis import aggregate
+
+    class FakeDb:  # order_phases reads the setting and the dates only through these helpers
+        pass
+
+    orig_dates, orig_setting = aggregate._phase_dates, aggregate._setting_phase_order
+    aggregate._phase_dates = lambda db: {"fase 1": "2023-05-01", "fase 2": "2023-01-10", "fase 10": "2025-01-01"}
+    aggregate._setting_phase_order = lambda db: []
+    try:
+        order = aggregate.order_phases.__wrapped__(FakeDb(), ["fase 10", "fase 2", "fase 1"]) \
+            if hasattr(aggregate.order_phases, "__wrapped__") else None
+    finally:
+        aggregate._phase_dates, aggregate._setting_phase_order = orig_dates, orig_setting
+    assert order is not None
+    assert list(order) == ["fase 1", "fase 2", "fase 10"]
+    assert "etter tallene i navnene" in order.note and "«fase 2» → «fase 1»" in order.note

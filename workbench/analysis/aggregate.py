@@ -1012,10 +1012,12 @@ def order_phases(db: Database, phases: Iterable, *, user: str | None = None) -> 
 
     1. Phases chosen for an export (``chosen_phases``), then those of the project's setting
        ``phase_order`` ("Oppstart, Gjennomføring, Avslutning"), in that order.
-    2. The others in time order: by the earliest date of their sources (manifest ``date``), ties
-       in natural order of the names ("fase 2" before "fase 10").
-    3. Phases with no dated source after those, in natural order of the names; "(ukjent)" last.
-    ``note`` warns (one line) where the order may not be the one meant."""
+    2. When every other phase's name carries a number ("fase 1", "Fase 2a"): natural order of the
+       names ("fase 2" before "fase 10"), which the team chose; the note says so when the
+       sources' dates put them in another order.
+    3. Otherwise in time order: by the earliest date of their sources (manifest ``date``), ties
+       in natural order of the names; phases with no dated source after those, in natural order.
+    "(ukjent)" last. ``note`` warns (one line) where the order may not be the one meant."""
     names = list(dict.fromkeys(str(p) for p in phases if p is not None and not (isinstance(p, float) and p != p)))
     unknown = [p for p in names if p == UNKNOWN]
     names = [p for p in names if p != UNKNOWN]
@@ -1026,6 +1028,20 @@ def order_phases(db: Database, phases: Iterable, *, user: str | None = None) -> 
     dates = _phase_dates(db) if rest else {}
     dated = sorted((p for p in rest if p in dates), key=lambda p: (dates[p], natural_key(p)))
     undated = sorted((p for p in rest if p not in dates), key=natural_key)
+    numbered = bool(rest) and all(_has_number(p) for p in rest)
+    if numbered:
+        by_name = sorted(rest, key=natural_key)
+        out = PhaseOrder(first + by_name + unknown)
+        fix = 'sett rekkefølgen med workbench settings set phase_order "' + ", ".join(out[:len(names)]) + '"'
+        out.note = ""
+        by_date = [p for p in by_name if p in dates]
+        if len(names) >= 2 and not explicit and sorted(by_date, key=lambda p: (dates[p], natural_key(p))) != by_date:
+            out.note = (f"Merk: fasene står etter tallene i navnene ({_arrow(by_name)}), men kildenes tidligste dato "
+                        f"gir en annen rekkefølge ({_arrow(dated)}); {fix} om tallene ikke er tidsrekkefølgen.")
+        elif len(names) >= 2 and explicit and not chosen and rest:
+            out.note = (f"Merk: {_arrow(rest)} er ikke med i innstillingen phase_order og står etter de andre "
+                        f"fasene; {fix}.")
+        return out
     out = PhaseOrder(first + dated + undated + unknown)
     fix = 'sett rekkefølgen med workbench settings set phase_order "' + ", ".join(out[:len(names)]) + '"'
     if len(names) < 2:
@@ -1041,9 +1057,6 @@ def order_phases(db: Database, phases: Iterable, *, user: str | None = None) -> 
     elif undated and not all(_has_number(p) for p in undated):
         out.note = (f"Merk: fasene står i alfabetisk rekkefølge ({_arrow(out[:len(names)])}), for ingen kilde har "
                     f"dato og navnene har ingen tall; gi kildene dato (manifest.csv) eller {fix}.")
-    elif not undated and all(_has_number(p) for p in dated) and dated != sorted(dated, key=natural_key):
-        out.note = (f"Merk: fasene står i tidsrekkefølge etter kildenes tidligste dato ({_arrow(dated)}), ikke "
-                    f"etter tallene i navnene; {fix} om det er feil.")
     return out
 
 
