@@ -162,6 +162,7 @@ CALLS = {
     "workbench.codebook.store.current_codes": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.codebook.store.current_version": lambda db, tmp, u, m, p: m(db, user=u),
     "workbench.codebook.store.merge_codes": lambda db, tmp, u, m, p: m(db, "gammel", "kapasitet", user=u),
+    "workbench.codebook.store.move_codings": lambda db, tmp, u, m, p: m(db, "kontrakt", "kontrakt.hybrid", user=u),
     "workbench.coding.apply_code": lambda db, tmp, u, m, p: m(db, SOURCE, 2, "kapasitet", user=u),
     "workbench.coding.remove_code": lambda db, tmp, u, m, p: m(db, SOURCE, 2, "kapasitet", user=u, coder="anna"),
     "workbench.coding.remove_coding": lambda db, tmp, u, m, p: m(db, p, user=u),

@@ -1304,6 +1304,102 @@ def _coding_at(session: Session, source: str, turn: int, code: str, coder: str,
                Coding.start_char == start, Coding.end_char == end))
 
 
+# The codebook changes that move codings from one code to another (``workbench.codebook.store``):
+# ``codebook merge`` and ``codebook move-codings``. Their audit entries name OLD and NEW and, since
+# this version, the codings dropped as duplicates and the coding each was folded into (``folded``).
+CODE_MOVES = ("merge_codes", "move_codings")
+
+
+@dataclass
+class _Trail:
+    """Where the coding an audit entry is about stands now, after the merges and moves since it."""
+
+    code: str                       # the code it is under now
+    coding_id: int | None           # the coding row that stands for it now
+    moves: list[AuditEvent] = field(default_factory=list)  # the merges/moves that took it there
+    folded: AuditEvent | None = None  # the first move that made it one with another coding (a duplicate)
+
+
+def _follow_moves(session: Session, event_id: int, code: str, coding_id: int | None) -> _Trail:
+    """Follow a coding of ``code`` (row ``coding_id``; None: a coding not in the database, as one an
+    ``uncode`` removed) through the merges and moves recorded after audit entry ``event_id``: the
+    code it is under now and the row that stands for it (a duplicate a merge dropped: the coding
+    it was folded into). A move recorded before moves kept their folds cannot say which coding a
+    duplicate went into: the row is then left as it was, which the caller does not find (see
+    :func:`_undo_code`)."""
+    trail = _Trail(code, coding_id)
+    for ev in session.scalars(select(AuditEvent).where(AuditEvent.action.in_(CODE_MOVES), AuditEvent.id > event_id)
+                              .order_by(AuditEvent.id)):
+        d = ev.detail or {}
+        if d.get("old") != trail.code or not d.get("new"):
+            continue
+        trail.moves.append(ev)
+        into = {int(a): int(b) for a, b in d.get("folded") or []}.get(trail.coding_id) \
+            if trail.coding_id is not None else None
+        if into is not None:
+            trail.coding_id = into
+            trail.folded = trail.folded or ev
+        trail.code = d["new"]
+    return trail
+
+
+def _target_coding(event: AuditEvent) -> int | None:
+    return int(event.target_id) if event.target_type == "coding" and str(event.target_id or "").isdigit() else None
+
+
+def _taken_back(session: Session) -> set[int]:
+    """The ``code`` and ``accept`` audit entries that an undo has dealt with (by anyone)."""
+    done: set[int] = set()
+    for detail in session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "undo")):
+        if (detail or {}).get("action") in ("code", "accept"):
+            done.update(int(i) for i in detail.get("events") or [])
+    return done
+
+
+def _shared_with(session: Session, row_id: int, mine: int | None, folded: AuditEvent | None,
+                 undoing: Iterable[int] = ()) -> tuple[AuditEvent, str | None] | None:
+    """The move after which coding row ``row_id`` stands for another coding too, one whose action
+    is not undone: a duplicate a merge folded into it, or (``folded``: the coding ``mine`` of the
+    action being undone was folded into it) the coding it was folded into. That coding's own
+    action has not been taken back, so the row must stay. Returns that move and the code the other
+    coding was made with (None when no audit entry says). None when the row stands for ``mine``
+    alone, or for codings whose actions have all been undone (or are being undone now: ``undoing``,
+    the ``code`` entries of the action being undone, a CSV import's all)."""
+    kept_of: dict[int, int] = {}
+    dropped_by: dict[int, AuditEvent] = {}
+    # folds into an earlier coding that had this id (SQLite gives a deleted highest id out again) do not count
+    born = session.scalar(select(func.max(AuditEvent.id)).where(
+        AuditEvent.action == "code", AuditEvent.target_type == "coding", AuditEvent.target_id == str(row_id))) or 0
+    for ev in session.scalars(select(AuditEvent).where(AuditEvent.action.in_(CODE_MOVES)).order_by(AuditEvent.id)):
+        for a, b in (ev.detail or {}).get("folded") or []:
+            if int(b) == row_id and ev.id < born:
+                continue
+            kept_of[int(a)], dropped_by[int(a)] = int(b), ev
+
+    def ends_in(cid: int) -> int:
+        seen: set[int] = set()
+        while cid in kept_of and cid not in seen:
+            seen.add(cid)
+            cid = kept_of[cid]
+        return cid
+
+    members = [(cid, dropped_by[cid]) for cid in kept_of if cid != mine and ends_in(cid) == row_id]
+    if folded is not None and row_id != mine:
+        members.append((row_id, folded))
+    if not members:
+        return None
+    taken = _taken_back(session) | set(undoing)
+    for cid, move in members:
+        query = select(AuditEvent).where(AuditEvent.action == "code", AuditEvent.target_type == "coding",
+                                            AuditEvent.target_id == str(cid))
+        if cid in dropped_by:
+            query = query.where(AuditEvent.id < dropped_by[cid].id)
+        made = session.scalars(query.order_by(AuditEvent.id.desc()).limit(1)).first()
+        if made is None or made.id not in taken:  # (a coding no undo can take back: a .qdpx import's, a consensus)
+            return move, (made.detail or {}).get("code") if made is not None else None
+    return None
+
+
 def _put_back_memos(tx: Transaction, coding: Coding, memos: list[dict[str, Any]]) -> int:
     """The memos of a removed coding, as its ``uncode`` event keeps them, back on the coding
     (author, text, time); a memo the coding has again already is not doubled. Returns how many."""
@@ -1335,16 +1431,18 @@ def _group(session: Session, event: AuditEvent, undone: set[int]) -> list[AuditE
         .order_by(AuditEvent.id)) if (ev.detail or {}).get("group") == group and ev.id not in undone]
 
 
-def _put_back(tx: Transaction, event: AuditEvent) -> int:
+def _put_back(tx: Transaction, event: AuditEvent, code_id: str | None = None) -> int:
     """The coding an ``uncode`` event removed, back as it was (its id when free, origin, when it was
     made, memos, the suggestion it was accepted from), under its code even if that code has been
-    retired since. An ``uncode`` event recorded before removals kept ``created_at`` has no time:
+    retired since; ``code_id``: the code its code was merged into (or its codings moved to) since,
+    where it goes instead (onto the coder's coding there when they have one on that span: its memos
+    join it). An ``uncode`` event recorded before removals kept ``created_at`` has no time:
     such a coding comes back made now. Returns how many memos came back."""
     session, d = tx.session, event.detail or {}
     segment = find_segment(session, d["source"], d["turn"])
     span = None if d.get("start") is None else (d["start"], d["end"])
     coder = _find_user(session, d["coder"])
-    code = session.get(Code, d["code"])
+    code = session.get(Code, code_id or d["code"])
     if code is None:  # deleted since: a codebook load drops a code that nothing uses any more
         raise WorkbenchError(f"cannot undo uncode (audit event {event.id}): code {d['code']!r} has been "
                              "deleted from the codebook since; put it back in the codebook file, load it "
@@ -1416,11 +1514,33 @@ def _memos_kept(session: Session, ev: AuditEvent, coding: Coding, authors: list[
         authors=", ".join(authors)))
 
 
-def _removed_since(session: Session, ev: AuditEvent) -> "_Skipped":
-    """The skip of undoing ``code`` event ``ev`` whose coding someone removed since (named when audited)."""
+def _merged_kept(session: Session, ev: AuditEvent, coding: Coding, move: AuditEvent, other: str | None) -> _Skipped:
+    """The skip of undoing ``code`` event ``ev`` whose coding a merge (or move) has made one with
+    another coding of the same coder on the same span, whose own action is not undone: the coding
+    stays, for that one (:func:`_shared_with`); ``other``: the code that coding was made with."""
+    d, m = ev.detail or {}, move.detail or {}
+    who = session.scalar(select(User.name).where(User.id == move.user_id))
+    old, new = m.get("old"), m.get("new")
+    how = (f"merged the code {old!r} into {new!r}" if move.action == "merge_codes"
+           else f"moved the codings of {old!r} to {new!r}")
+    other = other or coding.code_id
+    return _Skipped(WorkbenchError(
+        f"cannot undo code (audit event {ev.id}): {who or 'someone'} has {how} since, which made {d['coder']}'s "
+        f"coding {d['code']!r} on turn {d['turn']} of {d['source']!r} one coding with {d['coder']}'s coding "
+        f"{other!r} of the same span, whose action is not undone; the coding stays, under {coding.code_id!r}, "
+        f"and this action is skipped ({_AGAIN})", code="undo.merged_kept", action=ev.action, event=ev.id,
+        source=d["source"], turn=d["turn"], coder=d["coder"], who=who, old=old, new=new,
+        old_label=_label(session, old), new_label=_label(session, new), other=other,
+        other_label=_label(session, other), code_id=coding.code_id, label=_label(session, coding.code_id)))
+
+
+def _removed_since(session: Session, ev: AuditEvent, row_id: int | None = None) -> "_Skipped":
+    """The skip of undoing ``code`` event ``ev`` whose coding someone removed since (named when audited);
+    ``row_id``: the coding that stood for it after a merge folded it into another."""
     d = ev.detail or {}
     who = session.scalar(select(User.name).join(AuditEvent, AuditEvent.user_id == User.id).where(
-        AuditEvent.action == "uncode", AuditEvent.target_type == "coding", AuditEvent.target_id == ev.target_id,
+        AuditEvent.action == "uncode", AuditEvent.target_type == "coding",
+        AuditEvent.target_id.in_({str(ev.target_id), str(row_id)} - {"None"}),
         AuditEvent.id > ev.id).order_by(AuditEvent.id.desc()).limit(1))
     return _Skipped(WorkbenchError(
         f"cannot undo code (audit event {ev.id}): {who or 'someone'} removed the coding {d['code']!r} on turn "
@@ -1432,35 +1552,68 @@ def _removed_since(session: Session, ev: AuditEvent) -> "_Skipped":
 def _undo_code(tx: Transaction, event: AuditEvent, undone: set[int]) -> tuple[list[int], dict[str, Any]]:
     """Remove the coding(s) a ``code`` action made (all of a CSV import's). A coding removed since
     (by someone else) or carrying a colleague's memo stays; when nothing can go, the action is
-    skipped (``_Skipped``)."""
+    skipped (``_Skipped``).
+
+    A coding whose code has been merged into another since (``codebook merge``, or its codings
+    moved, ``codebook move-codings``) is followed there and removed from NEW. When the merge made
+    it one with another coding of the same coder and span (a duplicate dropped), that coding's
+    own action decides: not undone, the coding stays for it (``undo.merged_kept``, naming the
+    merge); undone, the coding goes."""
     session, me = tx.session, tx.user
     group = _group(session, event, undone)
     own = _own_memos(session, event)
-    gone: list[AuditEvent] = []
+    gone: list[tuple[AuditEvent, int | None]] = []
     kept: list[tuple[AuditEvent, Coding, list[str]]] = []
+    merged: list[tuple[AuditEvent, Coding, AuditEvent, str | None]] = []
     remove: list[tuple[AuditEvent, Coding]] = []
+    trails: dict[int, _Trail] = {}
+    # any merge or move since: a coding may have been moved, or made one with another coding
+    moved_since = session.scalar(select(AuditEvent.id).where(AuditEvent.action.in_(CODE_MOVES),
+                                                             AuditEvent.id > group[0].id).limit(1)) is not None
     for ev in group:
         d = ev.detail or {}
-        coding = _coding_at(session, d["source"], d["turn"], d["code"], d["coder"], d["start_char"], d["end_char"])
+        trail = trails[ev.id] = _follow_moves(session, ev.id, d["code"], _target_coding(ev)) if moved_since \
+            else _Trail(d["code"], _target_coding(ev))
+        coding = _coding_at(session, d["source"], d["turn"], trail.code, d["coder"], d["start_char"], d["end_char"])
+        if coding is not None and moved_since:
+            if trail.moves and coding.id != trail.coding_id:  # not the row this action made (folded unrecorded)
+                share = (trail.folded or trail.moves[-1], None)
+            else:
+                share = _shared_with(session, coding.id, _target_coding(ev), trail.folded,
+                                     [e.id for e in group])
+            if share is not None:
+                merged.append((ev, coding, *share))
+                continue
         authors = _others_memos(session, coding, me, own) if coding is not None else []
         if coding is None:
-            gone.append(ev)
+            gone.append((ev, trail.coding_id))
         elif authors:
             kept.append((ev, coding, authors))
         else:
             remove.append((ev, coding))
     if not remove:
+        if merged:
+            raise _merged_kept(session, *merged[0])
         if kept:
             raise _memos_kept(session, *kept[0])
-        raise _removed_since(session, gone[0])
-    deleted = sum(_delete_coding(session, coding) for _, coding in remove)  # one removed meanwhile stays gone
+        raise _removed_since(session, *gone[0])
+    # one row per coding: two codings of a CSV import that a merge made one go as one
+    rows = list({coding.id: coding for _, coding in remove}.values())
+    deleted = sum(_delete_coding(session, coding) for coding in rows)  # one removed meanwhile stays gone
     if not deleted:  # every one was removed by someone else meanwhile: nothing was taken back
+        if merged:
+            raise _merged_kept(session, *merged[0])
         if kept:
             raise _memos_kept(session, *kept[0])
         raise _removed_since(session, remove[0][0])
     d = group[0].detail or {}
-    result = {"source": d["source"], "turn": d["turn"], "code": d["code"], "memos": 0, "codings": deleted,
-              "kept": len(gone) + len(kept) + len(remove) - deleted}
+    now = trails[group[0].id].code
+    result = {"source": d["source"], "turn": d["turn"], "code": now, "memos": 0, "codings": deleted,
+              "kept": len(gone) + len(kept) + len(merged) + len(rows) - deleted}
+    if now != d["code"]:
+        result["was"] = d["code"]  # coded as that, merged (or moved) into ``code`` since
+    if merged:
+        result["merged"] = len(merged)  # of ``kept``: one with another coding by a merge, which stays
     if d.get("import"):
         result["import"] = d["import"]
     return [ev.id for ev in group], result
@@ -1471,10 +1624,23 @@ def _undo_uncode(tx: Transaction, event: AuditEvent, undone: set[int]) -> tuple[
     session, d = tx.session, event.detail or {}
     removal = _group(session, event, undone)
     kept = [ev for ev in removal if _withdrawn_turn(session, ev) is None]
-    _hold_codes(session, {(ev.detail or {}).get("code") for ev in kept} - {None})  # all at once, see _hold_codes
-    memos = sum(_put_back(tx, ev) for ev in kept)
-    return [ev.id for ev in removal], {"source": d["source"], "turn": d["turn"], "code": d["code"], "memos": memos,
-                                       "codings": len(kept)}
+    # each under the code it is under now: a code merged since puts it back under NEW
+    def codes_now() -> dict[int, str]:
+        return {ev.id: _follow_moves(session, ev.id, (ev.detail or {}).get("code"), None).code for ev in kept}
+
+    now = codes_now()
+    while True:  # held, no merge of these codes can commit now; one that did meanwhile is followed too
+        _hold_codes(session, set(now.values()) - {None})  # all at once, see _hold_codes
+        again = codes_now()
+        if again == now:
+            break
+        now = again
+    memos = sum(_put_back(tx, ev, now[ev.id]) for ev in kept)
+    result = {"source": d["source"], "turn": d["turn"], "code": now.get(event.id, d["code"]), "memos": memos,
+              "codings": len(kept)}
+    if result["code"] != d["code"]:
+        result["was"] = d["code"]
+    return [ev.id for ev in removal], result
 
 
 def _undo_decision(tx: Transaction, event: AuditEvent) -> tuple[list[int], dict[str, Any]]:
@@ -1509,11 +1675,24 @@ def _undo_decision(tx: Transaction, event: AuditEvent) -> tuple[list[int], dict[
         if coding is None or coding.suggestion_id != s.id:  # removed and put back under a new id
             coding = session.scalar(select(Coding).where(Coding.suggestion_id == s.id, Coding.coder_id == me.id)
                                     .order_by(Coding.id).limit(1))
+        folded = None
+        if coding is None and made is not None and d.get("coding_id") is not None:
+            # a merge since dropped it as a duplicate of the coder's coding of NEW: that one stands for it
+            trail = _follow_moves(session, made, s.code_id if d.get("code") is None else d["code"],
+                                  int(d["coding_id"]))
+            folded = trail.folded
+            if folded is not None:
+                coding = session.get(Coding, trail.coding_id)
         if coding is not None and made is not None:
             authors = _others_memos(session, coding, me)
             if authors:
                 raise _memos_kept(session, event, coding, authors)
-            if not _delete_coding(session, coding):  # the coding the accept made; removed meanwhile: gone
+            mine = int(d["coding_id"]) if d.get("coding_id") is not None else coding.id
+            if _shared_with(session, coding.id, mine, folded) is not None:
+                count = 0  # a merge made it one with a coding of the coder that is not undone: it stays
+                if coding.suggestion_id == s.id:
+                    coding.suggestion_id = None
+            elif not _delete_coding(session, coding):  # the coding the accept made; removed meanwhile: gone
                 count = 0
             done.append(made)
         else:
@@ -1663,7 +1842,8 @@ def undo_last(db: Database, *, user: str | None, since: int | None = None,
               events: Iterable[int] | None = None) -> dict[str, Any]:
     """Undo the acting user's newest coding action that is not undone yet: a coding applied
     (removed again), a coding removed (put back as it was, with its origin, its created_at, its memos and the
-    suggestion it was accepted from, under its code even if that code has been retired since), a
+    suggestion it was accepted from, under its code even if that code has been retired since; under
+    the code it was merged into when it was merged since), a
     suggestion accepted (its coding removed, the suggestion pending again) or rejected (pending
     again), a CSV import (``code_from_csv``: every coding it made removed) or a consensus recorded
     (``agreement.record_consensus``: the turn's agreed coding back to what it was before, as a new
@@ -1682,7 +1862,9 @@ def undo_last(db: Database, *, user: str | None, since: int | None = None,
 
     Returns ``{"action", "source", "turn", "code", "event", "memos", "codings"}`` (``memos``: how
     many memos came back with removed codings; ``codings``: how many codings the undo put back or
-    removed), and ``kept`` (codings of an import left in place, see below), ``import`` (the CSV
+    removed; ``code``: the code now, after merges), and ``was`` (the code the action was on, when
+    a merge or ``move_codings`` has moved it since), ``kept`` (codings of an import left in place,
+    see below; ``merged``: how many of them a merge made one with a coding whose action stands), ``import`` (the CSV
     file undone), ``consensus`` (the turn's agreed codes now; None: no consensus recorded) and
     ``undone`` (the codes of the consensus taken back; ``[]``: it recorded that no code applies)
     where they apply. NotFound (code ``undo.nothing``) when nothing is left to undo;
@@ -1691,7 +1873,9 @@ def undo_last(db: Database, *, user: str | None, since: int | None = None,
 
     An action that cannot be taken back is skipped: the undo is audited as ``skipped``, nothing
     changes, the error says why, and the next undo goes on to the action before it. That is
-    ``undo.removed_since`` (someone removed the coding since; ``who``), ``undo.others_memos``
+    ``undo.removed_since`` (someone removed the coding since; ``who``), ``undo.merged_kept`` (a
+    merge since made the coding one with another coding of the coder's on that span whose action
+    stands; ``who`` merged ``old`` into ``new``, see :func:`_undo_code`), ``undo.others_memos``
     (colleagues, ``authors``, wrote memos on the coding that undo would delete: it stays),
     ``undo.suggestion_changed`` / ``undo.suggestion_gone``, ``undo.consensus_changed`` (a
     consensus recorded on the turn since stands; ``undo.consensus_merged``, ``_removed``,

@@ -332,7 +332,7 @@ def has_login_users(db: Database) -> bool:
 AUDIT_ACTIONS = (
     "accept", "anonymise", "backup", "code", "code_from_csv", "consensus", "copy_database",
     "export_agreement", "export_qdpx", "export_quotes", "export_tables", "forget", "import_qdpx", "ingest", "load_codebook",
-    "login", "login_failed", "logout", "memo", "merge_codes", "reject", "release_quote",
+    "login", "login_failed", "logout", "memo", "merge_codes", "move_codings", "reject", "release_quote",
     "remove_source", "rescore", "reveal", "set_delete_by", "set_media", "set_metadata", "set_setting", "suggest",
     "train", "uncode", "undo", "user_add", "user_disable", "user_enable", "user_passwd",
     "user_set_email", "user_set_role", "withdraw_release")

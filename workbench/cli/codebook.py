@@ -1,4 +1,4 @@
-"""`workbench codebook ...`: validate, load, show, export, import, merge."""
+"""`workbench codebook ...`: validate, load, show, export, import, merge, move-codings."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from ._util import acting_user, echo_json, echo_table, open_db
 
 @click.group()
 def codebook() -> None:
-    """The theory-based codebook: validate, load into the database, show, export, import, merge."""
+    """The theory-based codebook: validate, load into the database, show, export, import, merge,
+    move codings off a category."""
 
 
 @codebook.command()
@@ -137,6 +138,22 @@ def merge(ctx: click.Context, old: str, new: str) -> None:
     report = merge_codes(open_db(ctx), old, new, user=acting_user(ctx))
     click.echo(report.summary())
     click.echo(f"Husk å fjerne {old} fra kodebokfila.")
+
+
+@codebook.command("move-codings")
+@click.argument("old")
+@click.argument("new")
+@click.pass_context
+def move_codings_cmd(ctx: click.Context, old: str, new: str) -> None:
+    """Move the codings of OLD, a category (codable: false), to NEW, usually one of its sub-codes.
+
+    For a code that a load has made a category while codings sat on it: they count in no
+    agreement until they are on a code one can apply. OLD stays a category; a coding whose coder
+    has NEW on the same turn and span already becomes one with it."""
+    from ..codebook import move_codings
+
+    report = move_codings(open_db(ctx), old, new, user=acting_user(ctx))
+    click.echo(report.summary())
 
 
 COMMANDS = [codebook]

@@ -276,7 +276,14 @@ def undo(ctx: click.Context, since: int | None) -> None:
     except UndoSkipped as exc:  # the step is used up (audited as skipped): a notice, not a failure
         click.echo(f"Hoppet over: {exc}", err=True)
         return
-    kept = f" ({done['kept']} står, fordi de er fjernet siden eller har andres notater)" if done.get("kept") else ""
+    kept = ""
+    if done.get("kept"):
+        merged, other = done.get("merged", 0), done["kept"] - done.get("merged", 0)
+        why = ([f"{other} fordi de er fjernet siden eller har andres notater"] if other else []) + \
+            ([f"{merged} fordi en sammenslåing av koder har gjort dem til én koding med en annen av samme koder "
+              "som ikke er angret"] if merged else [])
+        kept = f" ({done['kept']} står, " + "; ".join(why) + ")" if len(why) > 1 else \
+            f" ({done['kept']} står, {why[0].split(' ', 1)[1]})"
     if done["action"] == "consensus":
         now = done["consensus"]
         after = ("turen har ingen registrert konsensus igjen" if now is None else
@@ -290,7 +297,8 @@ def undo(ctx: click.Context, since: int | None) -> None:
             "reject": "avvisningen av forslaget"}[done["action"]]
     memos = {0: "", 1: ", med notatet"}.get(done["memos"], f", med {done['memos']} notater")
     back = f": {done['codings']} kodinger er tilbake" if done["action"] == "uncode" and done["codings"] > 1 else ""
-    click.echo(f"Angret {what} {done['code']} på tur {done['turn']} i {done['source']}{back}{memos}.")
+    was = f" (kodet som {done['was']} før kodingene ble flyttet dit)" if done.get("was") else ""
+    click.echo(f"Angret {what} {done['code']}{was} på tur {done['turn']} i {done['source']}{back}{memos}.")
 
 
 COMMANDS = [code, uncode, codings, memo, memos, review, undo]

@@ -73,6 +73,10 @@ MESSAGES: dict[str, str] = {
     "undo.consensus_altered": "Konsensus på tur {turn} i «{source}» kan ikke angres: den omforente kodingen der er "
                               "endret siden (nå: {now}), og endringen blir stående. Den hoppes over; angre én gang "
                               "til for å angre handlingen før.",
+    "undo.merged_kept": "Kodingen på tur {turn} i «{source}» kan ikke angres: {who} har flyttet kodingene fra "
+                        "«{old_label}» til «{new_label}» siden (sammenslåing), og da ble den én koding med "
+                        "kodingen «{other_label}» av {coder} på samme sted, som ikke er angret. Den blir stående "
+                        "under «{label}» og hoppes over; angre én gang til for å angre handlingen før.",
     "undo.withdrawn": "Kan ikke angre: tur {turn} i «{source}» er trukket (deltakeren har trukket tilbake samtykket), "
                       "så kodingen settes ikke tilbake. Angre én gang til for å angre handlingen før.",
     # search, agreement, media

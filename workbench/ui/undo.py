@@ -36,8 +36,10 @@ def undone_text(done: dict[str, Any], labels: dict[str, str]) -> str:
     what = {"code": "Kodingen", "uncode": "Fjerningen", "accept": "Godtakingen", "reject": "Avvisningen"}
     memos = {0: "", 1: ", med notatet"}.get(done["memos"], f", med {done['memos']} notater")
     back = f": {done['codings']} kodinger er tilbake" if done["action"] == "uncode" and done["codings"] > 1 else ""
-    return (f"{what.get(done['action'], 'Handlingen')} av «{md_escape(labels.get(done['code'], done['code']))}» på "
-            f"{where} er angret{back}{memos}.")
+    was = (f" (kodet som «{md_escape(labels.get(done['was'], done['was']))}» før kodingene ble flyttet dit)"
+           if done.get("was") else "")
+    return (f"{what.get(done['action'], 'Handlingen')} av «{md_escape(labels.get(done['code'], done['code']))}»{was} "
+            f"på {where} er angret{back}{memos}.")
 
 
 def undo(db, user: str | None, labels: dict[str, str],
