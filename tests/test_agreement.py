@@ -837,7 +837,9 @@ def test_cli_json_and_table(run):
     r = run("--coders", "mari,jonas", "--json")
     assert r.exit_code == 0, r.output
     data = json.loads(r.output)
-    assert set(data) == {"coders", "unit", "sources", "left_out", "interviewer_turns_left_out", "overall", "codes"}
+    assert set(data) == {"coders", "unit", "sources", "left_out", "interviewer_turns_left_out", "code_set",
+                         "overall", "codes"}
+    assert set(data["code_set"]) == {"version", "name", "loaded", "pinned", "codes", "unused"}
     assert data["left_out"] == [C] and data["interviewer_turns_left_out"] == 2
     assert set(data["overall"]) == {"units", "percent", "kappa", "alpha"}
     assert [set(c) for c in data["codes"]] == [{"code", "label", "units", "percent", "kappa", "alpha"}] * 4
@@ -1035,3 +1037,110 @@ def test_migration_0015_stores_existing_user_names_in_nfc(world):
     apply_code(db, A, 2, "kapasitet", user=nfd)  # the NFD spelling acts as the stored NFC user
     with db.session() as s:
         assert s.scalar(text("SELECT count(*) FROM users WHERE name = 'Åse'")) == 1
+
+
+# ------------------------------------------------------------------------------ pinned code set
+
+
+def _add_unused_code(db, tmp_path) -> tuple[int, int]:
+    """Load the codebook again with one more code (which nobody uses): (old version, new version)."""
+    import yaml
+
+    from workbench.codebook import current_version, load_codebook
+
+    old = current_version(db, user="anna")["id"]
+    book = yaml.safe_load(CODEBOOK)
+    book["codes"]["nettverk"] = {"label": "Nettverk (fase 2)", "definition": "Nettverk mellom aktører."}
+    (tmp_path / "fase2.yaml").write_text(yaml.safe_dump(book, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    new = load_codebook(db, tmp_path / "fase2.yaml", user="anna").version_id
+    assert new != old
+    return old, new
+
+
+def test_a_code_added_later_changes_the_pooled_figure_unless_the_code_set_is_pinned(world, tmp_path):
+    """The phase-2 code nobody has used adds 5 units of agreeing zeros: the pooled figures move
+    (kept implementations on the vectors with an all-zero code), and the result says which code
+    did it. codebook_version= pools the codes of the version the figure was reported under and
+    gives the old figures back exactly."""
+    before = coding_agreement(world, ["mari", "jonas"], user="anna")
+    assert before["code_set"]["codes"] == 4 and before["code_set"]["unused"] == ["styring"]
+    assert before["code_set"]["pinned"] is False
+    old, new = _add_unused_code(world, tmp_path)
+    grown = coding_agreement(world, ["mari", "jonas"], user="anna")
+    assert [c["code"] for c in grown["codes"]] == CODES + ["nettverk"]
+    assert grown["code_set"] == {**grown["code_set"], "version": new, "codes": 5, "pinned": False,
+                                 "unused": ["styring", "nettverk"]}
+    zeros = {"nettverk": [0] * 7}
+    rows = np.array([sum((v[c] for c in CODES + ["nettverk"]), []) for v in _people([{**MARI, **zeros},
+                                                                                      {**JONAS, **zeros}])])
+    assert grown["overall"]["units"] == 25 and grown["overall"]["units"] != before["overall"]["units"]
+    assert grown["overall"]["kappa"] == pytest.approx(cohen_kappa_score(rows[0], rows[1]), abs=1e-12)
+    assert grown["overall"]["alpha"] == pytest.approx(
+        krippendorff.alpha(reliability_data=rows.astype(float), level_of_measurement="nominal"), abs=1e-12)
+    assert grown["overall"]["kappa"] != pytest.approx(before["overall"]["kappa"])
+    pinned = coding_agreement(world, ["mari", "jonas"], codebook_version=old, user="anna")
+    assert pinned["overall"] == before["overall"] and pinned["codes"] == before["codes"]
+    assert pinned["code_set"] == {**before["code_set"], "pinned": True}
+    by_name = coding_agreement(world, ["mari", "jonas"], codebook_version=str(old), codes="kontrakt", user="anna")
+    assert [c["code"] for c in by_name["codes"]] == ["kontrakt.hybrid", "kontrakt.relasjonell"]
+    assert coding_agreement(world, ["mari", "jonas"], codebook_version=new, user="anna")["overall"] == grown["overall"]
+    with pytest.raises(NotFound, match="codebook version 99 does not exist"):
+        coding_agreement(world, ["mari", "jonas"], codebook_version=99, user="anna")
+    with pytest.raises(NotFound, match="no code id starts with 'nettverk'"):   # not in the pinned set
+        coding_agreement(world, ["mari", "jonas"], codebook_version=old, codes="nettverk", user="anna")
+    # the disagreements are of the same code set
+    assert disagreements(world, ["mari", "jonas"], codebook_version=old, user="anna") == \
+        disagreements(world, ["mari", "jonas"], user="anna")
+
+
+def test_a_pinned_code_set_keeps_a_code_retired_since(world, tmp_path):
+    """A code dropped from the file while in use is retired: the figures of now leave it out, the
+    version it was in still compares it."""
+    import yaml
+
+    from workbench.codebook import current_version, load_codebook
+
+    old = current_version(world, user="anna")["id"]
+    book = yaml.safe_load(CODEBOOK)
+    del book["codes"]["kapasitet"]
+    (tmp_path / "uten.yaml").write_text(yaml.safe_dump(book, allow_unicode=True), encoding="utf-8")
+    load_codebook(world, tmp_path / "uten.yaml", user="anna")
+    now = coding_agreement(world, ["mari", "jonas"], user="anna")
+    assert "kapasitet" not in [c["code"] for c in now["codes"]]
+    pinned = coding_agreement(world, ["mari", "jonas"], codebook_version=old, user="anna")
+    assert [c["code"] for c in pinned["codes"]] == CODES
+    _close(pinned["overall"], _expected(_people([MARI, JONAS])))
+
+
+def test_agreement_code_sets_lists_the_versions_whose_codes_differ(world, tmp_path):
+    from workbench.agreement import agreement_code_sets
+
+    assert len(agreement_code_sets(world, user="anna")) == 1
+    old, new = _add_unused_code(world, tmp_path)
+    sets = agreement_code_sets(world, user="anna")
+    assert [(s["version"], s["codes"]) for s in sets] == [(new, 5), (old, 4)]
+
+
+def test_cli_names_the_code_set_and_pins_it(run, world, tmp_path):
+    old, new = _add_unused_code(world, tmp_path)
+    text = run("--coders", "mari,jonas")
+    assert text.exit_code == 0, text.output
+    assert f"Kodesett: 5 aktive koder nå (kodeboka «samsvar», versjon {new}, lastet " in text.output
+    assert ("2 av 5 koder er ikke brukt av noen av koderne i disse enhetene (styring, nettverk); de teller som "
+            "enighet om at koden ikke er der") in text.output
+    assert "lås kodesettet med --codebook-version" in text.output
+    assert "Samlet: enheter 25" in text.output
+    pinned = run("--coders", "mari,jonas", "--codebook-version", str(old))
+    assert pinned.exit_code == 0, pinned.output
+    assert f"Kodesett: 4 kodbare koder i kodeboka «samsvar», versjon {old}, lastet " in pinned.output
+    assert "(låst: koder lagt til senere er ikke med)" in pinned.output
+    assert "Samlet: enheter 20" in pinned.output
+    assert not [ln for ln in pinned.output.splitlines() if ln.startswith("nettverk")]
+    assert "1 av 4 koder er ikke brukt av noen av koderne i disse enhetene (styring)" in pinned.output
+    assert "--codebook-version VERSJON" not in pinned.output   # pinned already
+    data = json.loads(run("--coders", "mari,jonas", "--codebook-version", str(old), "--json").output)
+    assert data["code_set"]["version"] == old and data["code_set"]["pinned"] is True
+    assert data["code_set"]["unused"] == ["styring"] and data["overall"]["units"] == 20
+    _one_line_error(run("--coders", "mari,jonas", "--codebook-version", "finnes_ikke"),
+                    "codebook version 'finnes_ikke' does not exist")
+    _one_line_error(run("--table", str(tmp_path / "x.csv"), "--codebook-version", "1"), "--codebook-version")

@@ -273,3 +273,29 @@ def test_the_export_is_audited(world, tmp_path):
     event = list_audit(world, user="anna", action="export_agreement")[-1]
     assert event.detail["files"] == [str(files[0])] and event.detail["coders"] == ["mari", "jonas"]
     assert event.detail["codes"] == "kontrakt" and event.detail["format"] == "xlsx"
+
+
+def test_the_file_names_the_code_set_and_the_codes_nobody_used(world, run, tmp_path):
+    """A code added to the codebook after the figure was reported: the file says which codes
+    nobody used (agreement on absence in «Alle koder»), and --codebook-version writes the table of
+    the version the figure was reported under, naming that version."""
+    from tests.test_agreement import _add_unused_code
+
+    old, new = _add_unused_code(world, tmp_path)
+    path = tmp_path / "enighet.xlsx"
+    _written(run, path)
+    preamble, _header, rows = _sheet(path)
+    assert preamble["Kodebok"].startswith(f"«samsvar», versjon {new}")
+    assert preamble["Ubrukte koder"].startswith("2 av 5 koder er ikke brukt av noen av koderne (styring, nettverk): "
+                                                "de teller som enighet om at koden ikke er der i «Alle koder»")
+    assert "--codebook-version" in preamble["Ubrukte koder"]
+    assert rows[0][3] == 25
+    pinned = tmp_path / "fase1.xlsx"
+    _written(run, pinned, "--codebook-version", str(old))
+    preamble, _header, rows = _sheet(pinned)
+    data = _json(run, "--codebook-version", str(old))
+    assert [r[:8] for r in rows] == _expected_rows(data) and rows[0][3] == 20
+    assert preamble["Kodebok"].startswith(f"«samsvar», versjon {old}")
+    assert "låst: koder lagt til senere er ikke med" in preamble["Koder"]
+    assert preamble["Ubrukte koder"] == ("1 av 4 koder er ikke brukt av noen av koderne (styring): de teller som "
+                                         "enighet om at koden ikke er der i «Alle koder»")

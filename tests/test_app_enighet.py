@@ -337,3 +337,39 @@ def test_the_agreement_table_downloads_as_a_file_with_the_librarys_figures(small
     assert document.paragraphs[0].text == "Enighet mellom kodere" and document.core_properties.language == "nb-NO"
     events = list_audit(small_db, user="kari", action="export_agreement")
     assert [e.detail["format"] for e in events] == ["xlsx", "docx"] and events[-1].user == "kari"
+
+
+def test_code_set_is_offered_only_when_versions_differ_and_pins_the_figure(small_db, tmp_path):
+    """One codebook version: no "Kodesett" choice, a caption naming the codes compared. After a
+    code is added (nobody uses it) the pooled figure grows by its agreeing zeros; choosing the
+    older version gives the library's pinned figure, and the caption names the unused codes."""
+    import yaml
+
+    from tests.app_fixtures import CODEBOOK
+    from workbench.codebook import current_version, load_codebook
+    from workbench.ui.agreement import code_set_text
+
+    at = open_page(PAGE, "kari")
+    assert "code_set" not in [s.key for s in at.selectbox]
+    before = coding_agreement(small_db, ["anna", "bjorn"], user="kari")
+    assert code_set_text(before["code_set"]) in rendered(at)
+    old = current_version(small_db, user="kari")["id"]
+    book = yaml.safe_load(CODEBOOK)
+    book["codes"]["nettverk"] = {"label": "Nettverk (fase 2)", "definition": "Nettverk mellom aktører."}
+    (tmp_path / "fase2.yaml").write_text(yaml.safe_dump(book, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    load_codebook(small_db, tmp_path / "fase2.yaml", user="anna")
+
+    def overall_units(at) -> int:
+        table = [d.value for d in at.dataframe if "Kappa" in d.value.columns][0]
+        return list(table["Enheter"])[0]
+
+    at = open_page(PAGE, "kari")
+    box = at.selectbox(key="code_set")
+    assert box.value is None and box.options[1].startswith(f"«{book['name']}», versjon {old}")
+    grown = coding_agreement(small_db, ["anna", "bjorn"], user="kari")
+    assert overall_units(at) == grown["overall"]["units"] != before["overall"]["units"]
+    assert "nettverk" in rendered(at) and "teller som enighet om at koden ikke er der" in rendered(at)
+    box.set_value(old).run()
+    assert not at.exception and not at.error
+    assert overall_units(at) == before["overall"]["units"]
+    assert "(låst: koder lagt til senere er ikke med)" in rendered(at)

@@ -82,7 +82,7 @@ def test_csv_import_derives_ids_and_reports_bad_parents(tmp_path):
         ("samarbeid", None, []), ("samarbeid.tillit_og_trygghet", "samarbeid", ["a", "b"])]
     assert any("empty lexicon" in w for w in warnings)
     p.write_text("id,label,parent\na,A,\nb.c,C,x\n", encoding="utf-8")
-    with pytest.raises(InputError, match="row 3: .*unknown parent 'x'"):
+    with pytest.raises(InputError, match="row 3, column parent: unknown parent 'x'"):
         import_codebook(p, tmp_path / "out2.yaml")
 
 

@@ -51,9 +51,9 @@ def test_xlsx_one_sheet_per_table_with_frozen_headers_and_percentages(corpus, tm
     assert ws.column_dimensions["C"].width >= len("– Relasjonell kontrakt")
     m2 = wb["Matrise fase 2"]
     # the interviewers (forsker) are not counted by default: no column of their own
-    assert [c.value for c in m2[1]] == ["Kode", "prosjektleder", "(ukjent)"]
+    assert [c.value for c in m2[1]] == ["Kode", "Kode-ID", "prosjektleder", "(ukjent)"]
     styring = next(r for r in rows_of(m2) if r[0] == "Styring")
-    assert styring == ["Styring", 0.5, 0]
+    assert styring == ["Styring", "styring", 0.5, 0]
     quotes = rows_of(wb["Sitater"])
     assert quotes[0] == ["Kode", "Kilde", "Taler", "Aktør", "Fase", "Tid/posisjon", "Kodere", "Sitat"]
     assert ["Hybrid kontrakt", "fg_fase1.docx", "Statsforvalter 1", "statsforvalter", "fase 1", "01:02:05",
@@ -61,7 +61,7 @@ def test_xlsx_one_sheet_per_table_with_frozen_headers_and_percentages(corpus, tm
     # 12 codings, 11 distinct (segment, applied code) pairs: fg 1 hybrid is coded by both
     assert len(quotes) - 1 == 11
     change = rows_of(wb["Endring mellom faser"])
-    assert ["prosjektleder", "Styring", 0, 0.5, 50] in change  # the change in percentage points
+    assert ["prosjektleder", "Styring", 0, 0.5, 50, "styring"] in change  # the change in percentage points
 
 
 def test_coder_filter_reaches_the_export(corpus, tmp_path):
@@ -91,8 +91,8 @@ def test_docx_has_captioned_word_tables(corpus, tmp_path):
     cooc = doc.tables[4]
     assert [c.text for c in cooc.rows[1].cells] == ["Hybrid kontrakt", "Relasjonell kontrakt", "2"]
     change = [[c.text for c in r.cells] for r in doc.tables[3].rows]
-    assert ["statsforvalter", "Kontraktsform", "50,0\u00a0%", "–", "–"] in change  # no fase 2 turns
-    assert ["prosjektleder", "– Relasjonell kontrakt", "50,0\u00a0%", "0,0\u00a0%", "-50,0"] in change
+    assert ["statsforvalter", "Kontraktsform", "50,0\u00a0%", "–", "–", "kontrakt"] in change  # no fase 2 turns
+    assert ["prosjektleder", "– Relasjonell kontrakt", "50,0\u00a0%", "0,0\u00a0%", "-50,0", "kontrakt.relasjonell"] in change
 
 
 def test_csv_folder_and_base_name(corpus, tmp_path):
@@ -112,8 +112,8 @@ def test_md_pipe_tables(corpus, tmp_path):
     path = export_tables(corpus, tmp_path / "tab.md", format="md", charts=False)[0]
     text = path.read_text(encoding="utf-8")
     assert "**Tabell 2: Andel av aktørens segmenter med koden, fase 1 (aktør × kode)**" in text
-    assert "| Kode | prosjektleder | statsforvalter |" in text
-    assert "| Styring | 0,0 % | 50,0 % |" in text
+    assert "| Kode | Kode-ID | prosjektleder | statsforvalter |" in text
+    assert "| Styring | styring | 0,0 % | 50,0 % |" in text
 
 
 def test_export_quotes(corpus, tmp_path):

@@ -64,8 +64,8 @@ def sheet(path, name):
 def test_report_tables_leave_the_interviewers_out_unless_asked(corpus, tmp_path):
     default = export_tables(corpus, tmp_path / "uten.xlsx", charts=False)[0]
     withr = export_tables(corpus, tmp_path / "med.xlsx", charts=False, include_researchers=True)[0]
-    assert sheet(default, "Matrise fase 2")[0] == ["Kode", "prosjektleder", "(ukjent)"]
-    assert sheet(withr, "Matrise fase 2")[0] == ["Kode", "forsker", "prosjektleder", "(ukjent)"]
+    assert sheet(default, "Matrise fase 2")[0] == ["Kode", "Kode-ID", "prosjektleder", "(ukjent)"]
+    assert sheet(withr, "Matrise fase 2")[0] == ["Kode", "Kode-ID", "forsker", "prosjektleder", "(ukjent)"]
     freq = {r[1]: r for r in sheet(default, "Kodefrekvenser")[1:]}
     freq_r = {r[1]: r for r in sheet(withr, "Kodefrekvenser")[1:]}
     # kapasitet: fg 1 turns 2 and 3, intervju 2, the long quote; + the interviewer's turn
@@ -114,8 +114,8 @@ def test_cli_dashboard_and_export_count_the_interviewers_only_when_asked(cli, tm
     assert {row["actor"] for row in json.loads(r.output)} == {"prosjektleder", "(ukjent)"}
     r = cli("dashboard", "--by", "actor", "--json", "--exclude-actor", "statsforvalter", "--include-researchers")
     assert {row["actor"] for row in json.loads(r.output)} == {"prosjektleder", "(ukjent)", "forsker"}
-    for flag, expected in (((), ["Kode", "prosjektleder", "(ukjent)"]),
-                           (("--include-researchers",), ["Kode", "forsker", "prosjektleder", "(ukjent)"])):
+    for flag, expected in (((), ["Kode", "Kode-ID", "prosjektleder", "(ukjent)"]),
+                           (("--include-researchers",), ["Kode", "Kode-ID", "forsker", "prosjektleder", "(ukjent)"])):
         out = tmp_path / f"t{len(flag)}.xlsx"
         r = cli("export", "tables", "-o", str(out), "--no-charts", *flag)
         assert r.exit_code == 0, r.output

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from workbench.agreement import (CONSENSUS_CODER, agreement_coders, coding_agreement, default_coders, disagreements,
-                                 record_consensus)
+from workbench.agreement import (CONSENSUS_CODER, agreement_code_sets, agreement_coders, coding_agreement,
+                                 default_coders, disagreements, record_consensus)
 from workbench.codebook import current_codes
 from workbench.export import export_agreement
-from workbench.ui.agreement import agreement_frame, figure_text, legend_text, styled
+from workbench.ui.agreement import (agreement_frame, code_set_text, figure_text, legend_text, styled,
+                                    unused_text, version_label)
 from workbench.ui.format import UNKNOWN_ACTOR_LABEL, count_noun, count_text, md_escape, name_list, percent, zip_files
 from workbench.ui.session import acting_user, action, friendly_errors, get_db, require_data, show_flash
 from workbench.ui.undo import undo_button
@@ -51,9 +52,10 @@ FILE_FORMATS = {"xlsx": ("Excel (xlsx)", "application/vnd.openxmlformats-officed
                 "csv": ("CSV (zip)", "application/zip")}
 
 
-def file_options(chosen: list, unit: str, prefix) -> dict:
+def file_options(chosen: list, unit: str, prefix, version=None) -> dict:
     """What the agreement file is made of, as chosen on the page right now."""
-    return {"coders": list(chosen), "unit": unit, "codes": prefix, "format": st.session_state["agreement_format"],
+    return {"coders": list(chosen), "unit": unit, "codes": prefix, "codebook_version": version,
+            "format": st.session_state["agreement_format"],
             "disagreements": bool(st.session_state.get("agreement_disagreements")) and unit == "segment"}
 
 
@@ -64,7 +66,8 @@ def make_file(options: dict) -> None:
     fmt = options["format"]
     with tempfile.TemporaryDirectory() as tmp:
         files = action(export_agreement, db, Path(tmp) / f"enighet.{fmt}", options["coders"], codes=options["codes"],
-                       unit=options["unit"], disagreements=options["disagreements"], user=user)
+                       unit=options["unit"], disagreements=options["disagreements"],
+                       codebook_version=options["codebook_version"], user=user)
         if files is None:
             return
         data = zip_files(files) if fmt == "csv" else files[0].read_bytes()
@@ -72,7 +75,7 @@ def make_file(options: dict) -> None:
     st.session_state["agreement_file"] = {"options": options, "name": name, "data": data}
 
 
-def download_section(chosen: list, unit: str, prefix) -> None:
+def download_section(chosen: list, unit: str, prefix, version=None) -> None:
     """"Til rapporten": the table above (and the disagreements) as a file for the method chapter."""
     st.subheader("Til rapporten")
     d1, d2 = st.columns([1, 2])
@@ -81,7 +84,7 @@ def download_section(chosen: list, unit: str, prefix) -> None:
     d2.checkbox("Ta med uenighetene (kilde, tur og kodene til hver koder)", key="agreement_disagreements",
                 value=True, disabled=unit != "segment",
                 help="Uenighetene er turer; med enheten «Tegn» har filen bare tabellen.")
-    options = file_options(chosen, unit, prefix)
+    options = file_options(chosen, unit, prefix, version)
     if st.button("Lag fil med enighetstabellen", key="make_agreement_file"):
         with st.spinner("Lager filen ..."):
             make_file(options)
@@ -115,12 +118,25 @@ unit = f2.radio("Enhet", ["segment", "char"], key="unit", horizontal=True,
 group = f3.selectbox("Kodegruppe", ["(alle)"] + groups, key="group",
                      format_func=lambda g: g if g == "(alle)" else labels.get(g, g))
 prefix = None if group == "(alle)" else group
+# which codes are pooled: offered only when codebook versions have different code sets (codes added
+# later change the pooled figure; a figure reported before is reproduced with its version's codes)
+code_sets = agreement_code_sets(db, user=user)
+version = None
+if len(code_sets) > 1:
+    newest = code_sets[0]["version"]
+    version = st.selectbox(
+        "Kodesett", [None] + [c["version"] for c in code_sets[1:]], key="code_set",
+        format_func=lambda v: (f"Aktive koder nå ({version_label(code_sets[0])})" if v is None
+                               else version_label(next(c for c in code_sets if c["version"] == v))),
+        help="Det samlede tallet tar med alle kodene i kodesettet, også dem ingen har brukt (enighet om at "
+             "koden ikke er der), så nye koder endrer det. Velg en eldre kodebokversjon for å få tallet "
+             "med kodene den hadde, som rapportert da.")
 if len(chosen) < 2:
     st.info("Velg minst to kodere.")
     st.stop()
 
 with friendly_errors():
-    result = coding_agreement(db, chosen, codes=prefix, unit=unit, user=user)
+    result = coding_agreement(db, chosen, codes=prefix, unit=unit, codebook_version=version, user=user)
     overall = result["overall"]
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Enheter", count_text(overall["units"]))
@@ -131,6 +147,7 @@ with friendly_errors():
     sources = count_noun(result["sources"], "kilde", "kilder")
     st.caption(f"Farger: {legend_text(len(result['coders']))} · {sources} kodet av alle de valgte. "
                "«–»: udefinert (alle ga samme verdi på alle enhetene).")
+    st.caption(" ".join(t for t in (code_set_text(result["code_set"]), unused_text(result["code_set"])) if t))
     left_out = result["left_out"]
     if left_out:  # as `workbench agreement` says it
         st.caption(f"{count_noun(len(left_out), 'kilde', 'kilder')} er ikke med fordi ikke alle de valgte har "
@@ -146,10 +163,10 @@ with friendly_errors():
                 "registreres som regel der koderne var uenige, så tallene mot konsensus blir lave av konstruksjon "
                 f"og bygger på bare {count_noun(n, 'tur', 'turer')}.")
     st.dataframe(styled(agreement_frame(result)), hide_index=True, key="agreement_table")
-    download_section(chosen, unit, prefix)
+    download_section(chosen, unit, prefix, version)
 
     st.subheader("Uenigheter")
-    rows = disagreements(db, chosen, codes=prefix, user=user)
+    rows = disagreements(db, chosen, codes=prefix, codebook_version=version, user=user)
     if not rows:
         st.success("Ingen uenigheter for disse koderne og kodene.")
         angre()

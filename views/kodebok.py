@@ -16,12 +16,17 @@ from workbench.ui.format import (ALL_CODERS, CONSENSUS, code_title, coder_value,
                                  suppressed_text, suppression_note)
 from workbench.ui.session import acting_user, can, friendly_errors, get_db, require_data
 
+RETIRED = "(tatt ut)"
+
 db = get_db()
 user = acting_user()
 st.title("Kodebok")
 if require_data(db, sources=False) is None:  # the codebook is shown before any source is read in
     st.stop()
-codes = current_codes(db, user=user)
+# retired codes too: one taken out of the file while still coded keeps its codings, and its parent's
+# counts include them, so it is listed (marked «tatt ut») when it has codings
+every_code = current_codes(db, user=user, include_retired=True)
+codes = [c for c in every_code if not c["retired"]]
 version = current_version(db, user=user)
 if version:
     # the file's name only: the folder it was loaded from is the server's business
@@ -51,15 +56,27 @@ with friendly_errors():
         return str(int(f[column])) if hidden else int(f[column])
 
     by_id = freq.set_index("code")
+    tree_order = {code: i for i, code in enumerate(freq["code"])}  # children under their parents
+
+    def still_coded(c) -> bool:
+        """A retired code with codings (a suppressed count is one too)."""
+        if c["id"] not in by_id.index:
+            return False
+        n = by_id.loc[c["id"], "codings"]
+        return bool(pd.isna(n) or n > 0)
+
+    listed = sorted([c for c in every_code if not c["retired"] or still_coded(c)],
+                    key=lambda c: tree_order.get(c["id"], len(tree_order)))
     rows = []
-    for c in codes:
+    for c in listed:
         text = " ".join([c["id"], c["label"], c["definition"]]).lower()
         if search and search not in text:
             continue
         f = by_id.loc[c["id"]] if c["id"] in by_id.index else None
         share = None if f is None else f["share"]
-        rows.append({"Kode": code_title(c["label"], 0 if f is None else f["level"]), "Kode-ID": c["id"],
-                     "Kodbar": "ja" if c["codable"] else "nei (gruppe)",
+        title = code_title(c["label"], 0 if f is None else f["level"]) + (f" {RETIRED}" if c["retired"] else "")
+        rows.append({"Kode": title, "Kode-ID": c["id"],
+                     "Kodbar": "nei (tatt ut)" if c["retired"] else "ja" if c["codable"] else "nei (gruppe)",
                      "Segmenter": count(f, "segments"), "Kodinger": count(f, "codings"),
                      "Andel av alle segmenter": (suppressed_text(k) if f is not None and f.name in hidden
                                                  else percent(share))})
@@ -68,11 +85,15 @@ with friendly_errors():
         st.caption(suppression_note(k))
     st.dataframe(rows, hide_index=True, key="codes_table")
     st.caption("Forskernes egne ytringer (intervjuer/moderator) telles ikke, som på Oversikt og i eksporten.")
+    if any(c["retired"] for c in listed):
+        st.caption(f"{RETIRED}: koden er tatt ut av kodeboka, men kodingene på den står (og telles med i "
+                   "gruppen over); den kan ikke brukes på nytt. Slå den sammen med en aktiv kode med "
+                   "`workbench codebook merge` om kodingene skal over dit.")
     if not rows:
         st.stop()
 
     shown = [r["Kode-ID"] for r in rows]
-    detail = {c["id"]: c for c in codes}
+    detail = {c["id"]: c for c in listed}
     chosen = st.selectbox("Vis kode", shown, key="detail",
                           format_func=lambda i: f"{detail[i]['label']} ({i})")
     c = detail[chosen]
@@ -80,7 +101,8 @@ with friendly_errors():
     with left:
         st.subheader(md_escape(c["label"]))
         st.caption(md_escape(c["id"]) + (f" · under {md_escape(c['parent'])}" if c["parent"] else "")
-                   + ("" if c["codable"] else " · gruppe, kod med underkodene"))
+                   + (" · tatt ut av kodeboka, kodingene står" if c["retired"]
+                      else "" if c["codable"] else " · gruppe, kod med underkodene"))
         for title, key in (("Definisjon", "definition"), ("Bruk når (inklusjon)", "inclusion"),
                            ("Ikke bruk når (eksklusjon)", "exclusion"), ("Teori", "theory")):
             if c[key]:

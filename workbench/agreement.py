@@ -27,7 +27,10 @@ result names such sources (``left_out``) and says how many interviewer turns wer
 
 Codes compared: the codable, non-retired codes, optionally chosen by id prefix (``codes=
 "kontrakt"``); a parent code (``codable: false``) is not compared itself. "Overall" pools all
-(unit, code) pairs: units x codes.
+(unit, code) pairs: units x codes. A code nobody used adds units on which all coders agree (0),
+so adding codes to the codebook changes the pooled figure; ``codebook_version=`` compares the
+codable codes of one loaded codebook version instead (the "code set"), which pins it. The result
+names the code set and the codes of it nobody used (``code_set``).
 
 The statistics are the kept implementations: ``sklearn.metrics.cohen_kappa_score`` (two coders
 only) and ``krippendorff.alpha`` (nominal, any number of coders). Percent agreement is the share
@@ -81,7 +84,7 @@ UNITS = ("segment", "char")
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 TABLE_COLUMNS = ("unit", "coder", "value")
 
-__all__ = ["CONSENSUS_CODER", "UNITS", "LEVELS", "table_agreement", "coding_agreement",
+__all__ = ["CONSENSUS_CODER", "UNITS", "LEVELS", "table_agreement", "coding_agreement", "agreement_code_sets",
            "disagreements", "record_consensus", "ConsensusRecords", "agreement_coders", "default_coders",
            "consensus_turn_condition", "consensus_turn_ids"]
 
@@ -296,8 +299,37 @@ def _check_coders(session, coders: Iterable[str] | str) -> list[str]:
     return names
 
 
-def _compared_codes(db: Database, codes: str | Iterable[str] | None) -> list[tuple[str, str]]:
-    """(id, label) of the codable, non-retired codes chosen by id prefix, in codebook order."""
+def _version_codes(db: Database, version: int | str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """(the version's id, name and date; the (id, label) of its codable codes in its order)."""
+    from .analysis.frames import resolve_codebook_version
+    from .codebook.schema import iter_codes
+    from .store import CodebookVersion
+
+    version_id = resolve_codebook_version(db, version)
+    with db.session() as session:
+        row = session.get(CodebookVersion, version_id)
+        info = {"version": row.id, "name": row.name, "created_at": row.created_at}
+        content = row.content
+    return info, [(c.id, c.label) for c in iter_codes(content) if c.codable]
+
+
+def _newest_version(db: Database) -> dict[str, Any] | None:
+    from .store import CodebookVersion
+
+    with db.session() as session:
+        row = session.scalars(select(CodebookVersion).order_by(CodebookVersion.id.desc()).limit(1)).first()
+        return None if row is None else {"version": row.id, "name": row.name, "created_at": row.created_at}
+
+
+def _compared_codes(db: Database, codes: str | Iterable[str] | None,
+                    codebook_version: int | str | None = None) -> tuple[list[tuple[str, str]], dict[str, Any]]:
+    """(id, label) of the compared codes, in codebook order, and the code set they are of.
+
+    Without ``codebook_version``: the codable, non-retired codes of the database, chosen by id
+    prefix. With it: the codable codes of that codebook version as it was loaded (retired or
+    deleted since or not), chosen by id prefix; a code set that does not grow when codes are
+    added. The second item: ``{"version", "name", "created_at", "pinned"}`` (the newest
+    version when not pinned)."""
     from .analysis.aggregate import select_codes
     from .analysis.frames import codes_frame
 
@@ -306,6 +338,18 @@ def _compared_codes(db: Database, codes: str | Iterable[str] | None) -> list[tup
         raise InputError(f"the codes {codes!r} name no code; give code id prefixes comma-separated "
                          "(kontrakt,rolle), or leave --codes out to compare every code",
                          code="agreement.codes_empty")
+    if codebook_version not in (None, ""):
+        import pandas as pd
+
+        info, pinned = _version_codes(db, codebook_version)
+        info["pinned"] = True
+        if not pinned:
+            raise WorkbenchError(f"codebook version {info['version']} has no codable code to compare",
+                                 code="agreement.no_codes", codes=str(codes))
+        chosen = select_codes(pd.DataFrame({"code": [c for c, _ in pinned]}), codes)
+        if chosen is not None:
+            pinned = [(c, label) for c, label in pinned if c in chosen]
+        return pinned, info
     tree = codes_frame(db)
     if tree.empty:
         raise NotFound("no codebook is loaded; run `workbench codebook load FILE` first", code="codebook.empty")
@@ -317,12 +361,40 @@ def _compared_codes(db: Database, codes: str | Iterable[str] | None) -> list[tup
         retired = [] if chosen is None else [c for c in tree[tree["codable"] & tree["retired"]]["code"] if c in chosen]
         if retired:
             raise WorkbenchError(f"the codes matching {codes!r} are retired ({', '.join(retired)}); agreement is "
-                                 "measured on the active codes: choose those (see `workbench codebook show`)",
+                                 "measured on the active codes: choose those (see `workbench codebook show`), or "
+                                 "give --codebook-version with a version that had them",
                                  code="agreement.retired_codes", codes=str(codes))
         raise WorkbenchError(f"no codable code matches {codes!r}; parent codes are not compared "
                              "themselves, give a prefix that includes codable codes",
                              code="agreement.no_codes", codes=str(codes))
-    return list(zip(rows["code"], rows["label"]))
+    info = _newest_version(db) or {"version": None, "name": None, "created_at": None}
+    info["pinned"] = False
+    return list(zip(rows["code"], rows["label"])), info
+
+
+@requires("view_quotes")
+def agreement_code_sets(db: Database, *, user: str | None = None) -> list[dict[str, Any]]:
+    """The codebook versions whose codable code sets differ, newest first: what a figure can be
+    pinned to (``codebook_version=`` of :func:`coding_agreement`). Each: ``{"version", "name",
+    "created_at", "codes" (how many codable codes)}``; of versions with the same code set only
+    the newest is listed. One item (or none) when adding codes never changed the set."""
+    from .codebook.schema import iter_codes
+    from .store import CodebookVersion
+
+    with db.session() as session:
+        rows = session.execute(select(CodebookVersion.id, CodebookVersion.name, CodebookVersion.created_at,
+                                      CodebookVersion.content).order_by(CodebookVersion.id.desc())).all()
+    out, seen = [], set()
+    for vid, name, created, content in rows:
+        try:
+            ids = frozenset(c.id for c in iter_codes(content) if c.codable)
+        except WorkbenchError:  # a stored version that no longer validates: not offered
+            continue
+        if ids in seen:
+            continue
+        seen.add(ids)
+        out.append({"version": vid, "name": name, "created_at": created, "codes": len(ids)})
+    return out
 
 
 def consensus_turn_condition(segment_id):
@@ -425,18 +497,26 @@ def _load(session, coders: list[str], code_ids: list[str], *, interviewers: bool
 @requires("view_quotes")
 def coding_agreement(db: Database, coders: Iterable[str] | str, *, codes: str | Iterable[str] | None = None,
                      unit: str = "segment", include_interviewers: bool = False,
-                     user: str | None = None) -> dict[str, Any]:
+                     codebook_version: int | str | None = None, user: str | None = None) -> dict[str, Any]:
     """Percent agreement, Cohen's kappa and Krippendorff's alpha between ``coders``, per code and overall.
 
     ``coders``: two or more coder names (a list or "a,b"). ``codes``: id prefixes ("kontrakt")
     choosing the compared codes (default: every codable, non-retired code; a text naming no
     code, such as ``","``, is refused). ``unit``: "segment" or "char" (see the module docstring
     for the exact unit rules). ``include_interviewers``: with segment units, count the
-    interviewers' turns too (left out by default, as on the dashboards).
+    interviewers' turns too (left out by default, as on the dashboards). ``codebook_version``
+    (an id, a name or a content-hash prefix, as ``--codebook-version`` of the other commands):
+    compare the codable codes of that codebook version instead of the codes active now, so that
+    a figure reported once stays the same when codes are added later (a code nobody used adds
+    units on which every coder agrees, "not there", and so raises the pooled figure).
 
     Returns ``{"coders": [...], "unit": ..., "sources": n, "left_out": [file names],
-    "interviewer_turns_left_out": n, "overall": {"units", "percent", "kappa", "alpha"}, "codes":
-    [{"code", "label", "units", "percent", "kappa", "alpha"}, ...]}`` with ``units`` the number of
+    "interviewer_turns_left_out": n, "code_set": {...}, "overall": {"units", "percent", "kappa",
+    "alpha"}, "codes": [{"code", "label", "units", "percent", "kappa", "alpha"}, ...]}`` with
+    ``code_set`` the codes compared: ``{"version" (the codebook version pinned, else the newest),
+    "name" (its name), "loaded" (when it was loaded, ISO), "pinned" (bool), "codes" (how many),
+    "unused" (the ids of those none of the coders used in the units: they count as agreement
+    on absence)}``, ``units`` the number of
     units compared per code (overall: units x codes), ``percent`` a share 0-1, ``kappa`` None for
     more than two coders, and None for any undefined figure. ``left_out``: the sources that some
     but not all of the compared coders coded, sorted (they are no units);
@@ -445,12 +525,13 @@ def coding_agreement(db: Database, coders: Iterable[str] | str, *, codes: str | 
     ``coders`` only the turns with a recorded consensus are units, and ``"consensus_turns"`` says
     how many. Shows no text, so report authors may see it.
     """
-    return _coding_agreement(db, coders, codes=codes, unit=unit, include_interviewers=include_interviewers)
+    return _coding_agreement(db, coders, codes=codes, unit=unit, include_interviewers=include_interviewers,
+                             codebook_version=codebook_version)
 
 
 def _coding_agreement(db: Database, coders: Iterable[str] | str, *, codes: str | Iterable[str] | None = None,
                       unit: str = "segment", include_interviewers: bool = False,
-                      details: bool = False) -> dict[str, Any]:
+                      codebook_version: int | str | None = None, details: bool = False) -> dict[str, Any]:
     """:func:`coding_agreement` (no permission check: callers are authorised entry points).
 
     ``details=True`` adds what a report file needs beyond the JSON (``export.agreement``):
@@ -459,7 +540,7 @@ def _coding_agreement(db: Database, coders: Iterable[str] | str, *, codes: str |
     figures are the same computation either way."""
     if unit not in UNITS:
         raise InputError(f"unit {unit!r} is not one of {', '.join(UNITS)}")
-    compared = _compared_codes(db, codes)
+    compared, code_set = _compared_codes(db, codes, codebook_version)
     code_ids = [c for c, _ in compared]
     with db.session() as session:
         names = _check_coders(session, coders)
@@ -515,7 +596,10 @@ def _coding_agreement(db: Database, coders: Iterable[str] | str, *, codes: str |
         tallies = char_tallies()
 
     total_used = np.zeros(m, dtype=np.int64)
+    unused = []
     for (code_id, label), (ones, pairs, used) in zip(compared, tallies):
+        if not used.any():
+            unused.append(code_id)
         total_ones += ones
         total_used += used
         if total_pairs is not None:
@@ -530,7 +614,11 @@ def _coding_agreement(db: Database, coders: Iterable[str] | str, *, codes: str |
     if details:
         overall["used"] = {n: int(u) for n, u in zip(names, total_used)}
     out = {"coders": names, "unit": unit, "sources": len(sources), "left_out": loaded["left_out"],
-           "interviewer_turns_left_out": loaded["interviewer_turns"], "overall": overall, "codes": results}
+           "interviewer_turns_left_out": loaded["interviewer_turns"],
+           "code_set": {"version": code_set["version"], "name": code_set["name"],
+                        "loaded": code_set["created_at"].isoformat() if code_set.get("created_at") else None,
+                        "pinned": code_set["pinned"], "codes": len(code_ids), "unused": unused},
+           "overall": overall, "codes": results}
     if CONSENSUS_CODER in names:
         out["consensus_turns"] = len(segments)
     if details:
@@ -540,7 +628,8 @@ def _coding_agreement(db: Database, coders: Iterable[str] | str, *, codes: str |
 
 @requires("view_transcripts")
 def disagreements(db: Database, coders: Iterable[str] | str, *, codes: str | Iterable[str] | None = None,
-                  include_interviewers: bool = False, user: str | None = None) -> list[dict[str, Any]]:
+                  include_interviewers: bool = False, codebook_version: int | str | None = None,
+                  user: str | None = None) -> list[dict[str, Any]]:
     """The segments (units as in :func:`coding_agreement`) where the coders' sets of compared
     codes differ, in source and turn order.
 
@@ -552,9 +641,10 @@ def disagreements(db: Database, coders: Iterable[str] | str, *, codes: str | Ite
     (no code applies), and None when no consensus is recorded. With the konsensus coder among
     ``coders`` only the turns with a recorded consensus are compared. The interviewers' turns are
     left out unless ``include_interviewers``, as in :func:`coding_agreement`. Shows transcript
-    text, so researchers only.
+    text, so researchers only. ``codebook_version``: compare the codes of that version, as in
+    :func:`coding_agreement`.
     """
-    compared = _compared_codes(db, codes)
+    compared, _code_set = _compared_codes(db, codes, codebook_version)
     code_ids = [c for c, _ in compared]
     with db.session() as session:
         names = _check_coders(session, coders)

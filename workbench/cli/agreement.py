@@ -31,6 +31,9 @@ def _split(value: str | None) -> list[str]:
               help="List the turns where the coders' codes differ (researchers only: shows text).")
 @click.option("--consensus", nargs=3, metavar="SOURCE TURN CODES", default=None,
               help="Record the agreed codes of a turn as coder 'konsensus' (CODES comma-separated; '-' = none).")
+@click.option("--codebook-version", "codebook_version", default=None, metavar="VERSION",
+              help="Compare the codable codes of this codebook version (id, name or hash prefix) instead of the "
+                   "codes active now: pins the code set, so codes added later do not change the figures.")
 @click.option("--include-interviewers", is_flag=True,
               help="Segment units: count the interviewers' turns (actor forsker) too; left out by default.")
 @click.option("-o", "--output", type=click.Path(), default=None,
@@ -41,11 +44,12 @@ def _split(value: str | None) -> list[str]:
 @click.pass_context
 def agreement(ctx: click.Context, coders: str | None, codes: str | None, unit: str, table: Path | None,
               level: str | None, show_disagreements: bool, consensus: tuple[str, str, str] | None,
-              include_interviewers: bool, output: str | None, as_json: bool) -> None:
+              include_interviewers: bool, codebook_version: str | None, output: str | None, as_json: bool) -> None:
     """Agreement between coders: percent agreement, Cohen's kappa and Krippendorff's alpha.
 
     \b
     workbench agreement --coders mari,jonas [--codes kontrakt] [--unit char]
+    workbench agreement --coders mari,jonas --codebook-version 3   (the codes of version 3 only)
     workbench agreement --table reliabilitet.csv [--level interval]
     workbench agreement --coders mari,jonas --disagreements
     workbench agreement --coders mari,jonas --output enighet.xlsx   (or .docx, .csv)
@@ -66,9 +70,9 @@ def agreement(ctx: click.Context, coders: str | None, codes: str | None, unit: s
             raise InputError(f"--output writes the agreement of --coders to a file; leave out {' and '.join(clash)}")
 
     if table is not None:
-        if coders or codes is not None or unit != "segment" or include_interviewers:
-            raise InputError("--table compares the file only; leave out --coders, --codes, --unit and "
-                             "--include-interviewers")
+        if coders or codes is not None or unit != "segment" or include_interviewers or codebook_version:
+            raise InputError("--table compares the file only; leave out --coders, --codes, --unit, "
+                             "--codebook-version and --include-interviewers")
         result = table_agreement(table, level=level or "nominal")
         if as_json:
             echo_json(result)
@@ -84,9 +88,10 @@ def agreement(ctx: click.Context, coders: str | None, codes: str | None, unit: s
             click.echo(f"prosent  {_fmt(result['percent'])}")
         return
 
-    if consensus is not None and (coders or codes is not None or unit != "segment" or include_interviewers):
-        raise InputError("--consensus records the agreed codes of one turn; leave out --coders, --codes, --unit "
-                         "and --include-interviewers")
+    if consensus is not None and (coders or codes is not None or unit != "segment" or include_interviewers
+                                  or codebook_version):
+        raise InputError("--consensus records the agreed codes of one turn; leave out --coders, --codes, --unit, "
+                         "--codebook-version and --include-interviewers")
     db, user = open_db(ctx), acting_user(ctx)
     if consensus is not None:
         source, turn, code_list = consensus
@@ -108,13 +113,14 @@ def agreement(ctx: click.Context, coders: str | None, codes: str | None, unit: s
         if show_disagreements and unit != "segment":
             raise InputError("--disagreements lists turns; leave out --unit")
         files = export_agreement(db, output, names, codes=codes, unit=unit, include_interviewers=include_interviewers,
-                                 disagreements=show_disagreements, user=user)
+                                 disagreements=show_disagreements, codebook_version=codebook_version, user=user)
         _report_written(files)
         return
     if show_disagreements:
         if unit != "segment":
             raise InputError("--disagreements lists turns; leave out --unit")
-        rows = disagreements(db, names, codes=codes, include_interviewers=include_interviewers, user=user)
+        rows = disagreements(db, names, codes=codes, include_interviewers=include_interviewers,
+                             codebook_version=codebook_version, user=user)
         if as_json:
             echo_json(rows)
             return
@@ -138,7 +144,7 @@ def agreement(ctx: click.Context, coders: str | None, codes: str | None, unit: s
         return
 
     result = coding_agreement(db, names, codes=codes, unit=unit, include_interviewers=include_interviewers,
-                              user=user)
+                              codebook_version=codebook_version, user=user)
     if as_json:
         echo_json(result)
         return
@@ -177,12 +183,28 @@ def _summary(result: dict) -> list[str]:
         lines.append(f"{count_noun(interviewers, 'intervjuertur', 'intervjuerturer')} (aktør forsker) er ikke med: "
                      "intervjuerens spørsmål telles ikke, som i dashbordene (uten koder ville de bare "
                      "gitt enighet om «ingen kode»). Bruk --include-interviewers for å ta dem med.")
+    lines += code_set_lines(result)
     if "consensus_turns" in result:
         n = result["consensus_turns"]
         lines.append(f"Konsensus sammenlignes bare på turene der konsensus er registrert ({n}); turer uten "
                      "registrert konsensus telles ikke. Konsensus registreres som regel der koderne var uenige, "
                      "så tallene mot konsensus blir lave av konstruksjon og bygger på bare "
                      f"{count_noun(n, 'tur', 'turer')}.")
+    return lines
+
+
+def code_set_lines(result: dict) -> list[str]:
+    """What code set was compared, and the codes of it nobody used (they count as agreement on
+    absence in the pooled figure)."""
+    from ..ui.agreement import code_set_text, unused_text
+
+    lines = [code_set_text(result["code_set"])]
+    unused = unused_text(result["code_set"])
+    if unused:
+        hint = "" if result["code_set"]["pinned"] else (
+            " Koder som legges til, endrer derfor det samlede tallet; lås kodesettet med --codebook-version "
+            "VERSJON for å sammenligne med et tall rapportert før.")
+        lines.append(unused + hint)
     return lines
 
 

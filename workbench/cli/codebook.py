@@ -111,20 +111,22 @@ def export_cmd(ctx: click.Context, fmt: str, output: Path, from_file: Path | Non
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The YAML codebook to write.")
+@click.option("--name", default=None, help="The codebook's name (CSV and QDC do not carry it; default: the file's "
+                                           "name). Give the name of its earlier versions to keep it.")
 @click.pass_context
-def import_cmd(ctx: click.Context, file: Path, output: Path) -> None:
+def import_cmd(ctx: click.Context, file: Path, output: Path, name: str | None) -> None:
     """Import a REFI-QDA codebook (.qdc, .qdpx, .qde) or CSV FILE as a YAML codebook.
 
     An Excel sheet: save it as CSV (UTF-8) first."""
     from ..codebook import import_codebook, iter_codes
 
-    out, warnings = import_codebook(file, output)
+    out, warnings = import_codebook(file, output, name=name)
     for line in warnings[:20]:
         click.echo(f"Advarsel: {line}", err=True)
     if len(warnings) > 20:
         click.echo(f"... og {len(warnings) - 20} advarsler til; se `workbench codebook validate {out}`", err=True)
     n = len(iter_codes(out))
-    click.echo(f"Skrev {out} ({n} koder; {len(warnings)} advarsler om felt som må fylles ut).")
+    click.echo(f"Skrev {out} ({n} koder; {len(warnings)} advarsler).")
 
 
 @codebook.command()

@@ -109,8 +109,15 @@ def split_items(text: str) -> list[str]:
     return [x.strip() for x in items if x.strip()]
 
 
-def description_text(spec: CodeSpec) -> str:
+#: The Description line of a retired code (taken out of the codebook while coded) in a QDPX export;
+#: ``parse_description`` reads it as ``retired`` and keeps it out of the definition.
+RETIRED_LINE = "Tatt ut: koden er tatt ut av kodeboka; kodingene står, men den brukes ikke lenger"
+
+
+def description_text(spec: CodeSpec, *, retired: bool = False) -> str:
     lines = [f"id: {spec.id}"]
+    if retired:
+        lines.append(RETIRED_LINE)
     if spec.definition:
         lines.append(spec.definition.strip())
     if spec.inclusion:
@@ -299,6 +306,7 @@ def parse_qdc(path: str | Path) -> tuple[list[CodeSpec], dict[str, Any]]:
         prefix = f"{parent}." if parent else ""
         names = names + (node["name"],)
         wanted = fields.pop("id", None)
+        fields.pop("retired", None)  # (a retired code of a QDPX export: imported as a code like any other)
         if wanted and ID_RE.match(wanted) and wanted.startswith(prefix) and wanted not in used and (
                 parent or "." not in wanted):
             cid = wanted
@@ -455,6 +463,9 @@ def parse_description(text: str) -> dict[str, Any]:
     lines = (text or "").strip().splitlines()
     if lines and lines[0].startswith("id: "):
         out["id"] = lines.pop(0)[4:].strip()
+    if lines and lines[0] == RETIRED_LINE:
+        lines.pop(0)
+        out["retired"] = True
     current = "definition"
     for line in lines:
         head, sep, rest = line.partition(": ")
@@ -567,10 +578,14 @@ def parse_csv(path: str | Path, warnings: list[str] | None = None) -> list[CodeS
                      "exclusive_with": split_items(r.get("exclusive_with") or "")})
     result = validate_codebook({"name": slug(path.stem), "codes": flat})
     if result.errors:
+        # "codes -> 3 -> id: ..." is the fourth code: the row it is on (each code is its own list
+        # item, also a child) and the column, as the file's reader sees them
         first = result.errors[0]
-        m = re.match(r"codes -> (\d+)", first)
-        where = f"row {rows[int(m.group(1))][0]}: " if m else ""
-        raise InputError(f"{path}: {where}{first}")
+        m = re.match(r"codes -> (\d+)(?: -> (\w+))?: (.*)", first)
+        if m and int(m.group(1)) < len(rows):
+            column = f", column {m.group(2)}" if m.group(2) in CSV_COLUMNS else ""
+            raise InputError(f"{path}: row {rows[int(m.group(1))][0]}{column}: {m.group(3)}")
+        raise InputError(f"{path}: {first}")
     from .schema import iter_codes
 
     if warnings is not None:
@@ -620,6 +635,9 @@ def import_codebook(path: str | Path, out: str | Path, *, name: str | None = Non
     """Import a QDC/QDPX/QDE or CSV codebook and write it as YAML; returns (out, warnings).
 
     The YAML passes ``validate`` (not strict); its warnings list the fields still to write.
+    ``name``: the codebook's ``name`` (what ``--codebook-version NAME`` finds). CSV and QDC do
+    not carry it, so without ``name`` the codebook is named after the file (``cb.csv`` -> ``cb``)
+    and the first warning says so.
     """
     path, out = Path(path), Path(out)
     if not path.exists():
@@ -632,7 +650,16 @@ def import_codebook(path: str | Path, out: str | Path, *, name: str | None = Non
         specs = parse_csv(path, info["warnings"])
     else:
         specs, info = parse_qdc(path)
-    cb = codebook_from_specs(specs, name=name or slug(path.stem),
+    if name is not None and not str(name).strip():
+        raise InputError("--name is empty; give the codebook's name (e.g. the name of its earlier versions)",
+                         code="codebook.name_empty")
+    named = str(name).strip() if name is not None else slug(path.stem)
+    if name is None:
+        info["warnings"].insert(0, f"{path.name}: a {'CSV' if path.suffix.lower() in ('.csv', '.txt') else 'REFI-QDA'} "
+                                   f"file does not carry the codebook's name, so it is named {named!r} after the "
+                                   "file; give --name NAME (the name of its earlier versions) to keep the name, or "
+                                   "edit `name:` in the YAML before loading it")
+    cb = codebook_from_specs(specs, name=named,
                              title=f"Kodebok importert fra {path.name}",
                              description=f"Importert fra {path.name}"
                                          + (f" ({info['origin']})" if info.get("origin") else "")

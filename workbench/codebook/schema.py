@@ -348,6 +348,12 @@ def validate_codebook(data_or_path: Any, strict: bool = False) -> ValidationResu
             where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             prefix = f"{source}: " if source else ""
+            tab = _tab_at(text, mark)
+            if tab or "'\\t'" in problem or "tab character" in problem:
+                at, indent = tab or (where, True)
+                fix = ("indent with spaces, not tabs (YAML does not allow tabs for indentation)" if indent
+                       else "replace it with a space (YAML reads a tab here as an error)")
+                return ValidationResult([f"{prefix}malformed YAML at {at}: a tab character; {fix}"], [], None)
             return ValidationResult([f"{prefix}malformed YAML at {where}: {problem}"], [], None)
     else:
         data = data_or_path
@@ -388,6 +394,42 @@ def _reader_error(text: str, exc: Any) -> str:
             "write \\n inside a double-quoted string), or delete it")
 
 
+def _tab_at(text: str, mark: Any) -> tuple[str, bool] | None:
+    """("line N, column M", in the indentation?) of the tab that broke the YAML: on the error's
+    line, or else in the indentation of a line up to it (a tab that indents a line is often
+    reported a line later); None when no tab is to blame."""
+    if mark is None:
+        return None
+    lines = text.splitlines()
+    row = mark.line
+    if row < len(lines) and "\t" in lines[row][:mark.column + 1]:
+        line = lines[row]
+        col = line.index("\t")
+        return f"line {row + 1}, column {col + 1}", not line[:col].strip()
+    for n in range(min(row, len(lines) - 1), -1, -1):
+        indent = lines[n][:len(lines[n]) - len(lines[n].lstrip(" \t"))]
+        if "\t" in indent:
+            return f"line {n + 1}, column {indent.index(chr(9)) + 1}", True
+    return None
+
+
+def ascii_id(code_id: str) -> str:
+    """The id as ``codebook import`` makes one from a name, part by part: lower case, æ -> ae,
+    ø -> o, å -> a, other letters without their accents, anything else "_" (``økonomi`` ->
+    ``okonomi``, ``Bolig og tomter`` -> ``bolig_og_tomter``)."""
+    from .qdc import slug
+
+    return ".".join(slug(part) for part in str(code_id).split("."))
+
+
+def _bad_id(code_id: str) -> str:
+    """The error for an id that is not lowercase ASCII, with the ASCII form when there is one."""
+    fix = ascii_id(code_id)
+    readable = all(re.search(r"\w", part) for part in str(code_id).split("."))  # no part made up
+    hint = f"; write it as {fix!r}" if readable and fix != code_id and ID_RE.match(fix) else ""
+    return f"bad id {code_id!r}{hint}; use lowercase ASCII letters, digits and _ separated by dots"
+
+
 def _fmt_loc(loc: tuple[Any, ...]) -> str:
     return " -> ".join(str(p) for p in loc)
 
@@ -425,7 +467,11 @@ def _validate_data(data: Any, lines: "_LineMap | None") -> ValidationResult:
 
     # Build the tree: (loc, code) with loc the path into the file.
     roots: list[tuple[tuple[Any, ...], CodeModel]] = []
+    # where each code is written in the file: the flat form nests its list by ``parent`` below, so a
+    # child's place is its own list item (codes -> 4), never a nested path the file does not have
+    places: dict[int, tuple[Any, ...]] = {}
     if flat:
+        places = {id(c): ("codes", i) for i, c in enumerate(model.codes)}  # type: ignore[arg-type]
         roots = _tree_from_flat(model.codes, err)  # type: ignore[arg-type]
     else:
         for key, theme in model.codes.items():
@@ -441,7 +487,7 @@ def _validate_data(data: Any, lines: "_LineMap | None") -> ValidationResult:
 
     def walk(loc: tuple[Any, ...], code: CodeModel, parent: CodeModel | None) -> None:
         if not ID_RE.match(code.id):
-            err(loc + ("id",), f"bad id {code.id!r}; use lowercase ASCII letters, digits and _ separated by dots")
+            err(loc + ("id",), _bad_id(code.id))
         elif len(code.id) > MAX_ID_LENGTH:
             err(loc + ("id",), f"id {code.id[:40]}... is {len(code.id)} characters long, at most {MAX_ID_LENGTH}; "
                 "shorten its name or its parents' names")
@@ -468,13 +514,13 @@ def _validate_data(data: Any, lines: "_LineMap | None") -> ValidationResult:
                     where = lines.where(loc) if lines else ""
                     warnings.append(f"{_fmt_loc(loc + (f,))}: empty {f} for codable code {code.id!r}{where}")
         for i, child in enumerate(code.children):
-            walk(loc + ("children", i), child, code)
+            walk(places.get(id(child), loc + ("children", i)), child, code)
 
     for loc, code in roots:
         walk(loc, code, None)
     if errors:
         return ValidationResult(errors, warnings, None)
-    _check_exclusive(roots, err)
+    _check_exclusive(roots, err, places)
     if errors:
         return ValidationResult(errors, warnings, None)
     for _, code in roots:
@@ -489,22 +535,23 @@ def _validate_data(data: Any, lines: "_LineMap | None") -> ValidationResult:
     return ValidationResult(errors, warnings, cb, notes)
 
 
-def _check_exclusive(roots: list[tuple[tuple[Any, ...], CodeModel]], err) -> None:
+def _check_exclusive(roots: list[tuple[tuple[Any, ...], CodeModel]], err,
+                     places: dict[int, tuple[Any, ...]] | None = None) -> None:
     """``exclusive_with`` names existing codable siblings (same parent), never the code itself."""
     siblings: dict[str, list[str]] = {}
     codable: dict[str, bool] = {}
-    places: list[tuple[tuple[Any, ...], CodeModel, str | None]] = []
+    found: list[tuple[tuple[Any, ...], CodeModel, str | None]] = []
 
     def walk(loc: tuple[Any, ...], code: CodeModel, parent: str | None) -> None:
         siblings.setdefault(parent or "", []).append(code.id)
         codable[code.id] = code.codable
-        places.append((loc, code, parent))
+        found.append((loc, code, parent))
         for i, child in enumerate(code.children):
-            walk(loc + ("children", i), child, code.id)
+            walk((places or {}).get(id(child), loc + ("children", i)), child, code.id)
 
     for loc, code in roots:
         walk(loc, code, None)
-    for loc, code, parent in places:
+    for loc, code, parent in found:
         mine = [c for c in siblings.get(parent or "", []) if c != code.id]
         for i, other in enumerate(code.exclusive_with):
             where = loc + ("exclusive_with", i)
@@ -583,11 +630,11 @@ class _LineMap:
             self.root = None
 
     def where(self, loc: tuple[Any, ...]) -> str:
-        node, line = self.root, None
+        """The line of the deepest part of ``loc`` the file has: a key's own line (a theme's id is
+        its key, so ``codes -> a b -> id`` is the line of ``a b:``), a list item's first line."""
+        node = self.root
+        line = node.start_mark.line + 1 if node is not None else None
         for part in loc:
-            if node is None:
-                break
-            line = node.start_mark.line + 1
             if isinstance(node, yaml.MappingNode):
                 nxt = None
                 for k, v in node.value:
@@ -596,12 +643,13 @@ class _LineMap:
                         line = k.start_mark.line + 1
                         break
                 node = nxt
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
                 node = node.value[part]
+                line = node.start_mark.line + 1
             else:
-                node = None
-        if node is not None:
-            line = node.start_mark.line + 1
+                break
+            if node is None:
+                break
         return f" (line {line})" if line else ""
 
 

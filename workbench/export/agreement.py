@@ -59,10 +59,17 @@ def _names(names: list[str]) -> str:
     return ", ".join(names) if names else "ingen"
 
 
-def _codebook_text(db: Database) -> str:
+def _codebook_text(db: Database, version: int | None = None) -> str:
     from ..codebook import current_version
 
     v = current_version(db)
+    if version is not None and (v is None or v["id"] != version):
+        from ..store import CodebookVersion
+
+        with db.session() as s:
+            row = s.get(CodebookVersion, version)
+            v = None if row is None else {"id": row.id, "name": row.name, "created_at": row.created_at,
+                                          "file_name": row.file_name}
     if v is None:  # (coding_agreement refuses a database without a codebook before this)
         return "ingen kodebok lastet"
     when = v["created_at"].strftime("%d.%m.%Y") if v.get("created_at") else ""
@@ -75,14 +82,27 @@ def _codebook_text(db: Database) -> str:
     return ", ".join(parts[:1]) + (f" ({', '.join(parts[1:])})" if len(parts) > 1 else "")
 
 
-def _codes_text(codes: str | Iterable[str] | None, n: int) -> str:
+def _codes_text(codes: str | Iterable[str] | None, n: int, pinned: bool = False) -> str:
     chosen = ([c.strip() for c in codes.split(",")] if isinstance(codes, str)
               else [str(c).strip() for c in codes]) if codes is not None else []
     chosen = [c for c in chosen if c]
     what = _count(n, "kode", "koder")
+    which = ("alle kodbare koder i kodebokversjonen under (låst: koder lagt til senere er ikke med)" if pinned
+             else "alle kodbare, aktive koder i kodeboken")
     if not chosen:
-        return f"{what}: alle kodbare, aktive koder i kodeboken (overordnede koder sammenlignes gjennom underkodene)"
-    return f"{what} med ID som begynner med {', '.join(chosen)}"
+        return f"{what}: {which} (overordnede koder sammenlignes gjennom underkodene)"
+    return f"{what} med ID som begynner med {', '.join(chosen)}" + (" (fra kodebokversjonen under)" if pinned else "")
+
+
+def _unused_text(result: dict) -> str:
+    """The codes of the set nobody used: they count as agreement on absence in "Alle koder"."""
+    unused = result["code_set"]["unused"]
+    if not unused:
+        return "ingen: hver kode er brukt av minst én av koderne"
+    pin = ("" if result["code_set"]["pinned"] else
+           "; koder lagt til i kodeboken endrer derfor tallet, og --codebook-version låser kodesettet")
+    return (f"{len(unused)} av {result['code_set']['codes']} koder er ikke brukt av noen av koderne "
+            f"({', '.join(unused)}): de teller som enighet om at koden ikke er der i «{OVERALL}»{pin}")
 
 
 def _unit_text(result: dict) -> str:
@@ -112,8 +132,9 @@ def _preamble(db: Database, result: dict, codes, include_interviewers: bool, scr
     lines = [
         ("Kodere", f"{', '.join(names)} ({_count(len(names), 'koder', 'kodere')})"),
         ("Enhet", _unit_text(result)),
-        ("Koder", _codes_text(codes, len(result["codes"]))),
-        ("Kodebok", _codebook_text(db)),
+        ("Koder", _codes_text(codes, len(result["codes"]), result["code_set"]["pinned"])),
+        ("Kodebok", _codebook_text(db, result["code_set"]["version"])),
+        ("Ubrukte koder", _unused_text(result)),
         ("Kilder med", f"{_count(len(sources), 'kilde', 'kilder')} som alle koderne har kodet: {_names(sources)}"),
         ("Kilder utelatt", (f"{_count(len(left_out), 'kilde', 'kilder')} som ikke alle koderne har kodet: "
                             f"{_names(left_out)}") if left_out else "ingen"),
@@ -178,7 +199,7 @@ def _disagreement_table(rows: list[dict], names: list[str], about: str) -> Table
 @requires("export")
 def agreement_tables(db: Database, coders: Iterable[str] | str, *, codes: str | Iterable[str] | None = None,
                      unit: str = "segment", include_interviewers: bool = False, disagreements: bool = False,
-                     user: str | None = None) -> list[Table]:
+                     codebook_version: int | str | None = None, user: str | None = None) -> list[Table]:
     """The agreement table (and, with ``disagreements``, the list of disagreements) for a report.
 
     The options are those of :func:`workbench.agreement.coding_agreement`, and so are the figures:
@@ -186,8 +207,10 @@ def agreement_tables(db: Database, coders: Iterable[str] | str, *, codes: str | 
     Prosent enige as a share 0-1, Kappa, Alfa, and "Kodet av <coder>": the units the coder gave
     the code) after an overall row "Alle koder" (units x codes). An undefined figure, and kappa
     for three or more coders, is "–"; the preamble says why, with the coders, the unit, the codes,
-    the codebook version, the sources included and left out, the interviewer-turn rule and the
-    date. Report authors get the file names scrubbed, as in their source list.
+    the codebook version (the one pinned with ``codebook_version``, else the newest), the codes
+    of the set nobody used (agreement on absence in "Alle koder"), the sources included and left
+    out, the interviewer-turn rule and the date. Report authors get the file names scrubbed, as in
+    their source list.
 
     ``disagreements``: a second table with the turns where the coders' codes differ (source,
     turn, each coder's codes, the recorded consensus). It names sources and turns, so only
@@ -201,7 +224,7 @@ def agreement_tables(db: Database, coders: Iterable[str] | str, *, codes: str | 
             raise InputError("the list of disagreements is of turns; leave out --unit char (or the disagreements)",
                              code="agreement.disagreements_unit")
     result = _coding_agreement(db, coders, codes=codes, unit=unit, include_interviewers=include_interviewers,
-                               details=True)
+                               codebook_version=codebook_version, details=True)
     who = current()
     if who is None or who.can("view_transcripts"):
         scrub = (lambda name: name)
@@ -217,7 +240,8 @@ def agreement_tables(db: Database, coders: Iterable[str] | str, *, codes: str | 
                   preamble=_preamble(db, result, codes, include_interviewers, scrub))
     tables = [table]
     if disagreements:
-        rows = list_disagreements(db, names, codes=codes, include_interviewers=include_interviewers)
+        rows = list_disagreements(db, names, codes=codes, include_interviewers=include_interviewers,
+                                  codebook_version=codebook_version)
         tables.append(_disagreement_table(rows, names, ", ".join(names)))
     return tables
 
@@ -261,7 +285,8 @@ def _target(path: Path, fmt: str) -> Path:
 def export_agreement(db: Database, path: str | Path, coders: Iterable[str] | str, *,
                      codes: str | Iterable[str] | None = None, unit: str = "segment",
                      include_interviewers: bool = False, disagreements: bool = False,
-                     format: str | None = None, user: str | None = None) -> list[Path]:
+                     codebook_version: int | str | None = None, format: str | None = None,
+                     user: str | None = None) -> list[Path]:
     """Write the agreement table (:func:`agreement_tables`) to ``path`` as .xlsx, .docx or .csv
     (``format``, else the suffix, else xlsx; another suffix is refused in one line).
 
@@ -280,7 +305,7 @@ def export_agreement(db: Database, path: str | Path, coders: Iterable[str] | str
     target = _target(path, fmt)
     before = _existing(target)
     tables = agreement_tables(db, coders, codes=codes, unit=unit, include_interviewers=include_interviewers,
-                              disagreements=disagreements)
+                              disagreements=disagreements, codebook_version=codebook_version)
     if fmt == "csv":
         main = tables[0]
         about = Table(f"Om sammenligningen: {main.title}",
@@ -294,7 +319,8 @@ def export_agreement(db: Database, path: str | Path, coders: Iterable[str] | str
     _audit_export(db, user, "export_agreement", files,
                   dict(format=fmt, coders=tables[0].frame.attrs.get("coders"),
                        codes=codes if isinstance(codes, (str, type(None))) else list(codes), unit=unit,
-                       include_interviewers=include_interviewers, disagreements=disagreements))
+                       include_interviewers=include_interviewers, disagreements=disagreements,
+                       codebook_version=None if codebook_version in (None, "") else str(codebook_version)))
     return _written(files, empty=False, overwritten=tuple(f for f in files if Path(f) in before))
 
 

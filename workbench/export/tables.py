@@ -95,15 +95,36 @@ def _with_hidden_note(title: str, out: pd.DataFrame, source: pd.DataFrame) -> st
     return f"{title} ({hidden_note(source.attrs['suppressed_k'])})" if out.attrs.get("overlap") else title
 
 
-def _labels(df: pd.DataFrame) -> pd.Series:
-    return pd.Series([display_label(l, v) for l, v in zip(df["label"], df["level"])], index=df.index,
-                     dtype=object)
+#: how a retired code (taken out of the codebook while coded: its codings stand) is marked in a table
+RETIRED_MARK = "tatt ut"
+
+
+@requires("view_codebook")
+def code_names(db: Database, *, with_id: bool = False, user: str | None = None) -> dict[str, str]:
+    """code id -> the label a table shows: a retired code marked "(tatt ut)"; with ``with_id`` (a
+    table without a Kode-ID column) a label that several codes share gets the id too, "Tillit
+    mellom parter (samarbeid.tillit, tatt ut)", so that no two rows read the same."""
+    from ..analysis import codes_frame
+
+    tree = codes_frame(db)
+    shared = tree["label"].astype(str).str.casefold().duplicated(keep=False)
+    out = {}
+    for code, label, retired, dup in zip(tree["code"], tree["label"], tree["retired"], shared):
+        marks = ([str(code)] if with_id and dup else []) + ([RETIRED_MARK] if retired else [])
+        out[str(code)] = f"{label} ({', '.join(marks)})" if marks else str(label)
+    return out
+
+
+def _labels(df: pd.DataFrame, names: dict[str, str] | None = None) -> pd.Series:
+    """The rows' code labels, indented by level; with ``names`` (:func:`code_names`) as marked there."""
+    labels = df["label"] if names is None else [names.get(str(c), l) for c, l in zip(df["code"], df["label"])]
+    return pd.Series([display_label(l, v) for l, v in zip(labels, df["level"])], index=df.index, dtype=object)
 
 
 @requires("export")
 def matrix_long(db: Database, **kw) -> Table:
     m = theme_matrix(db, by=("actor", "phase"), **kw)
-    out = pd.DataFrame({H["actor"]: m["actor"], H["phase"]: m["phase"], H["code"]: _labels(m),
+    out = pd.DataFrame({H["actor"]: m["actor"], H["phase"]: m["phase"], H["code"]: _labels(m, code_names(db)),
                         H["code_id"]: m["code"], H["segments"]: m["segments"],
                         H["speakers"]: m["speakers"], H["sources"]: m["sources"], H["share"]: m["share"]})
     out = _mark_suppressed(out, m, [H["segments"], H["speakers"], H["sources"], H["share"]])
@@ -118,6 +139,7 @@ def matrices_per_phase(db: Database, **kw) -> list[Table]:
     tables = []
     if m.empty:
         return tables
+    names = code_names(db)
     for phase in phase_sequence(m):  # the project's order (analysis.aggregate.order_phases)
         p = m[m["phase"] == phase]
         actors = sorted(set(p["actor"]), key=natural_key)
@@ -125,8 +147,9 @@ def matrices_per_phase(db: Database, **kw) -> list[Table]:
         info = p.drop_duplicates("code").set_index("code")
         wide = p.pivot_table(index="code", columns="actor", values="share", aggfunc="first",
                              dropna=False).reindex(index=codes, columns=actors)
-        out = pd.DataFrame({H["code"]: [display_label(info.at[c, "label"], info.at[c, "level"])
-                                        for c in codes]})
+        # the id beside the label: two codes may have the same label (a retired one and its successor)
+        out = pd.DataFrame({H["code"]: [display_label(names.get(str(c), info.at[c, "label"]), info.at[c, "level"])
+                                        for c in codes], H["code_id"]: codes})
         hidden = None
         if "suppressed" in p.columns and m.attrs.get("suppressed_k") is not None:
             hidden = (p.pivot_table(index="code", columns="actor", values="suppressed", aggfunc="first",
@@ -207,8 +230,9 @@ def _phase_table(db: Database, pc: pd.DataFrame, pair: tuple[str, str], **kw) ->
     if pc.attrs.get("suppressed_k") is None:
         pc = pc[(pc["segments_from"] != 0) | (pc["segments_to"] != 0)]
     a1, a2 = f"{H['share']} {p1}", f"{H['share']} {p2}"
-    out = pd.DataFrame({H["actor"]: pc["actor"], H["code"]: _labels(pc), a1: pc["share_from"],
-                        a2: pc["share_to"], H["change"]: pc["difference"]})
+    # the id last: the columns before it stay where report templates expect them
+    out = pd.DataFrame({H["actor"]: pc["actor"], H["code"]: _labels(pc, code_names(db)), a1: pc["share_from"],
+                        a2: pc["share_to"], H["change"]: pc["difference"], H["code_id"]: pc["code"]})
     k = kw.get("suppress")
     if pc["segments_from"].isna().any() or pc["segments_to"].isna().any():
         label = f"<{k if isinstance(k, int) and not isinstance(k, bool) else _project_k(db)}"
@@ -223,7 +247,9 @@ def _phase_table(db: Database, pc: pd.DataFrame, pair: tuple[str, str], **kw) ->
 @requires("export")
 def cooccurrence_table(db: Database, **kw) -> Table:
     p = cooccurrence_pairs(db, window=0, **kw)
-    out = pd.DataFrame({H["code_a"]: p["label_a"], H["code_b"]: p["label_b"],
+    names = code_names(db, with_id=True)
+    out = pd.DataFrame({H["code_a"]: [names.get(str(c), l) for c, l in zip(p["code_a"], p["label_a"])],
+                        H["code_b"]: [names.get(str(c), l) for c, l in zip(p["code_b"], p["label_b"])],
                         H["segments"]: p["segments"]})
     if p.attrs.get("suppressed_k") is not None:
         out[H["segments"]] = out[H["segments"]].astype(object)
@@ -234,7 +260,7 @@ def cooccurrence_table(db: Database, **kw) -> Table:
 @requires("export")
 def frequency_table(db: Database, **kw) -> Table:
     f = code_frequencies(db, **kw)
-    out = pd.DataFrame({H["code"]: _labels(f) if not f.empty else [], H["code_id"]: f["code"],
+    out = pd.DataFrame({H["code"]: _labels(f, code_names(db)) if not f.empty else [], H["code_id"]: f["code"],
                         H["segments"]: f["segments"], H["speakers"]: f["speakers"],
                         H["sources"]: f["sources"], H["codings"]: f["codings"],
                         H["share"]: f["share"]})

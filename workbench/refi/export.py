@@ -6,7 +6,8 @@ and ``sources/<guid>.txt``, one UTF-8 plain text (no BOM) per source:
 * ``Users``: the exporting user, every coder, memo author and ingesting user.
 * ``CodeBook``: the codes with hierarchy, ``isCodable``, colour and the QDC description text
   (``id: ...``, definition, inclusion ...), with the QDC export's GUIDs; retired codes only when a
-  coding or memo still uses them.
+  coding or memo still uses them, marked by a second Description line "Tatt ut: ..." (they stay
+  ``isCodable="true"``, since their codings are in the file).
 * ``Variables``: kind, phase, pilot, county, date, language (sources); actor, organisation, pilot
   (cases; ``pilot`` is one variable for both).
 * ``Cases``: one per person (pseudonym), with the variables and a ``SourceRef`` to every source
@@ -450,6 +451,7 @@ def _build(db: Database, archive: _Archive, *, root_name: str, reveal: bool, exp
                                   "theory": c.theory or "", "lexicon": list(c.lexicon or []),
                                   "color": c.color, "codable": bool(c.codable)}
                                  for c in code_rows if c.id in keep])
+        retired_ids = {c.id for c in code_rows if c.id in keep and c.retired}
 
         # ---- memos: a Note each, referred to from what it annotates
         root = etree.Element(q("Project"), nsmap={None: NS})
@@ -602,7 +604,9 @@ def _build(db: Database, archive: _Archive, *, root_name: str, reveal: bool, exp
             el = _el(parent, "Code", {"guid": code_guid(spec.id), "name": spec.label,
                                       "isCodable": "true" if spec.codable else "false",
                                       "color": _color(spec.color)})
-            _el(el, "Description", text=description_text(spec))
+            # a retired code keeps isCodable="true": its codings are in the file, and importers (ours,
+            # NVivo) drop codings of a code that is not codable; its Description says it is retired
+            _el(el, "Description", text=description_text(spec, retired=spec.id in retired_ids))
             for note_guid in refs.get(("code", spec.id), []):
                 _el(el, "NoteRef", {"targetGUID": note_guid})
             made[spec.id] = el

@@ -93,3 +93,52 @@ def styled(df: pd.DataFrame):
     for c in cols:
         style = style.map(colour("kappa" if c == "Kappa" else "alpha"), subset=[c])
     return style.format(formats, na_rep="–")
+
+
+def _version_words(code_set: dict) -> str:
+    """«liten», versjon 2, lastet 07.12.2025."""
+    if code_set.get("version") is None:
+        return "kodeboka"
+    name = f"«{code_set['name']}», " if code_set.get("name") else ""
+    loaded = code_set.get("loaded") or code_set.get("created_at")
+    when = ""
+    if loaded:
+        import datetime as dt
+
+        stamp = loaded if isinstance(loaded, dt.datetime) else dt.datetime.fromisoformat(str(loaded))
+        when = f", lastet {stamp:%d.%m.%Y}"
+    return f"{name}versjon {code_set['version']}{when}"
+
+
+def code_set_text(code_set: dict) -> str:
+    """The code set an agreement figure is of, one line: "Kodesett: 5 kodbare koder i kodeboka
+    «liten», versjon 1, lastet 07.12.2025 (låst: koder lagt til senere er ikke med)." or
+    "Kodesett: 6 aktive koder nå (kodeboka «liten», versjon 2, lastet ...)."."""
+    from .format import count_noun
+
+    n = code_set["codes"]
+    if code_set.get("pinned"):
+        return (f"Kodesett: {count_noun(n, 'kodbar kode', 'kodbare koder')} i kodeboka "
+                f"{_version_words(code_set)} (låst: koder lagt til senere er ikke med).")
+    return f"Kodesett: {count_noun(n, 'aktiv kode', 'aktive koder')} nå (kodeboka {_version_words(code_set)})."
+
+
+def unused_text(code_set: dict) -> str:
+    """The codes of the set that none of the coders used in the units, one line ("" when none):
+    they count as agreement on absence in the pooled figure."""
+    unused = code_set.get("unused") or []
+    if not unused:
+        return ""
+    from .format import name_list
+
+    n, total = len(unused), code_set["codes"]
+    return (f"{n} av {total} koder er ikke brukt av noen av koderne i disse enhetene ({name_list(unused)}); "
+            f"{'den' if n == 1 else 'de'} teller som enighet om at koden ikke er der, i «Samlet»/«Alle koder».")
+
+
+def version_label(code_set: dict) -> str:
+    """A codebook version in the Enighet page's "Kodesett" list: "«liten», versjon 1, lastet
+    07.12.2025 (5 koder)"."""
+    from .format import count_noun
+
+    return f"{_version_words(code_set)} ({count_noun(code_set['codes'], 'kode', 'koder')})"

@@ -24,6 +24,7 @@ MESSAGES: dict[str, str] = {
     "id.not_a_number": "Nummeret «{value}» er ikke et tall.",
     # codes and coders
     "codebook.empty": "Ingen kodebok er lastet inn ennå. En forsker må laste inn kodeboken først.",
+    "codebook.name_empty": "Navnet på kodeboken er tomt. Skriv navnet, gjerne det de tidligere versjonene har.",
     "code.not_found": "Fant ikke koden «{code_id}».",
     "code.ambiguous": "«{code_id}» passer på flere koder ({choices}). Velg én av dem.",
     "code.retired": "Koden «{label}» er tatt ut av kodeboken og kan ikke brukes lenger.",
