@@ -84,8 +84,9 @@ def test_phases_are_compared_in_time_order_not_alphabetically(start_then_run, tm
     export_tables(db, tmp_path / "t.xlsx", charts=False, user="anna")
     ws = openpyxl.load_workbook(tmp_path / "t.xlsx")["Endring mellom faser"]
     assert [c.value for c in ws[1]][2:4] == ["Andel Oppstart", "Andel Gjennomføring"]
+    assert [c.value for c in ws[1]][-1] == "Kode-ID"  # the id last: the columns before it keep their places
     values = [r for r in ws.iter_rows(min_row=2, values_only=True) if r[1] == "Tillit"]
-    assert values[0][4] == pytest.approx(33.333333)
+    assert values[0][4] == pytest.approx(33.333333) and values[0][-1] == "tillit"
     # the same order in the dashboards, per-phase sheets, charts and the app's phase filter
     assert filter_values(db, user="anna")["phase"] == ["Oppstart", "Gjennomføring"]
     m = theme_matrix(db, by="phase", user="anna")
