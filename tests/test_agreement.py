@@ -1013,7 +1013,7 @@ def test_a_coder_name_in_decomposed_unicode_is_the_same_coder(world, tmp_path):
 
 def test_migration_0015_stores_existing_user_names_in_nfc(world):
     """A database from before 0015 with a decomposed name still finds that user afterwards; a
-    decomposed name whose NFC form is taken stays as it is (nothing merged silently)."""
+    decomposed name whose NFC form is taken gets a number (nothing merged silently, both usable)."""
     import unicodedata
 
     from sqlalchemy import text
@@ -1032,7 +1032,7 @@ def test_migration_0015_stores_existing_user_names_in_nfc(world):
     with db.session() as s:
         names = list(s.scalars(text("SELECT name FROM users")))
     assert "Åse" in names and nfd not in names
-    assert "mårten" in names and other_nfd in names  # the clash is left for a person to resolve
+    assert "mårten" in names and "mårten (2)" in names and other_nfd not in names  # two users, both findable
     from workbench.coding import apply_code
     apply_code(db, A, 2, "kapasitet", user=nfd)  # the NFD spelling acts as the stored NFC user
     with db.session() as s:

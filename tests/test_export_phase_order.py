@@ -134,6 +134,12 @@ def test_phases_option_picks_the_phases_compared(db, tmp_path):
     text = (tmp_path / "t.md").read_text(encoding="utf-8")
     assert "Endring mellom fase 3 og fase 1" in text and "Endring mellom fase 1 og fase 2" not in text
     assert text.index("fase 3 (aktør × kode)") < text.index("fase 1 (aktør × kode)")
+    from sqlalchemy import select
+
+    from workbench.store import AuditEvent
+    with db.session() as s:  # the audit trail says which phases the file compares
+        detail = s.scalars(select(AuditEvent.detail).where(AuditEvent.action == "export_tables")).all()[-1]
+    assert detail["phases"] == ["fase 3", "fase 1"]
     with pytest.raises(WorkbenchError, match="two or more"):
         export_tables(db, tmp_path / "x.md", charts=False, phases="fase 2", user="anna")
 

@@ -380,3 +380,33 @@ def test_a_form_leaves_a_withdrawn_speaker_as_it_is(db, coded):
     assert err.value.code == "metadata.withdrawn" and _events(db) == events and _source(db)["phase"] is None
     same = {f: gone[f] for f in ("actor", "organisation", "pilot")}  # as the form shows the row: no change
     assert not set_metadata(db, "intervju.txt", speakers={gone["label"]: same}, user="forsker1").changed
+
+
+def test_a_value_longer_than_its_column_is_one_line_and_changes_nothing(db, tmp_path):
+    """PostgreSQL refused a 50-character phase with a DataError traceback (SQLite stored it, so the
+    project failed later when moved): the form, `source set` and a manifest now say it in one line."""
+    from workbench.errors import InputError
+    from workbench.ingest import ingest_paths
+    from workbench.ingest.metadata import set_metadata
+    from workbench.store import Source
+
+    corpus = tmp_path / "lang"
+    corpus.mkdir()
+    (corpus / "intervju.txt").write_text("Intervjuer: Hei, og velkommen.\n\nKari: Hei på deg.\n\n"
+                                         "Intervjuer: Hvordan gikk det?\n\nKari: Det gikk fint med avtalen.\n",
+                                         encoding="utf-8")
+    long_phase = "Gjennomføringsfasen for bygdevekstavtalen i Midt"  # 48 characters; the column keeps 40
+    (corpus / "manifest.csv").write_text(f"file,kind,phase\nintervju.txt,intervju,{long_phase}\n", encoding="utf-8")
+    report = ingest_paths(db, [corpus], user="forsker")
+    assert any("row 2 (intervju.txt): phase" in e and "at most 40" in e for e in report.errors)
+    (corpus / "manifest.csv").write_text("file,kind,phase\nintervju.txt,intervju,fase 1\n", encoding="utf-8")
+    assert not ingest_paths(db, [corpus], user="forsker").errors
+    with pytest.raises(InputError) as err:
+        set_metadata(db, "intervju.txt", fields={"phase": long_phase}, user="forsker")
+    assert err.value.code == "metadata.too_long" and err.value.params["limit"] == 40
+    with pytest.raises(InputError):
+        set_metadata(db, "intervju.txt", fields={"county": "Finnmark"}, speakers={"Kari": {"organisation": "x" * 201}},
+                     user="forsker")
+    with db.session() as s:
+        src = s.query(Source).one()
+        assert (src.phase, src.county) == ("fase 1", None)  # nothing of the refused form was stored

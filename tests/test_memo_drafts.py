@@ -168,7 +168,7 @@ def test_the_cli_inventory_counts_drafts(project):
     assert "Ulagrede notatutkast (bare forfatteren ser dem): 1, 1 nevner deltakere ved navn" in out.output
 
 
-def test_a_draft_on_a_merged_code_follows_it_unless_its_author_has_one_there(project):
+def test_a_draft_on_a_merged_code_follows_it_and_joins_its_authors_draft_there(project):
     from workbench.codebook import merge_codes
 
     db = project
@@ -178,7 +178,22 @@ def test_a_draft_on_a_merged_code_follows_it_unless_its_author_has_one_there(pro
     save_draft(db, "Kollegas om kapasitet.", code="kapasitet", user="kollega")
     merge_codes(db, "tillit", "kapasitet", user="forsker")
     assert get_draft(db, code="kapasitet", user="forsker").text == "Om tillit."
-    assert get_draft(db, code="kapasitet", user="kollega").text == "Kollegas om kapasitet."
-    assert _rows(db) == [("forsker", "code:kapasitet", "Om tillit."), ("kollega", "code:kapasitet",
-                                                                       "Kollegas om kapasitet."),
-                         ("kollega", "code:tillit", "Kollegas om tillit.")]
+    # kollega had a draft on both codes: one draft now, with both texts (an unsaved text is never dropped)
+    assert get_draft(db, code="kapasitet", user="kollega").text == "Kollegas om kapasitet.\n\nKollegas om tillit."
+    assert _rows(db) == [("forsker", "code:kapasitet", "Om tillit."),
+                         ("kollega", "code:kapasitet", "Kollegas om kapasitet.\n\nKollegas om tillit.")]
+
+
+def test_a_draft_on_a_coding_a_merge_folds_away_moves_to_the_coding_kept(project):
+    """Two codings of one coder on the same turn and span, merged: the one dropped took its
+    author's unsaved memo with it (ON DELETE CASCADE) until the merge moved drafts too."""
+    from workbench.codebook import merge_codes
+    from workbench.coding import apply_code
+
+    db = project
+    dropped = apply_code(db, FG, 2, "tillit", user="forsker")
+    kept = apply_code(db, FG, 2, "kapasitet", user="forsker")
+    save_draft(db, "Utkast om tillit.", coding_id=dropped.id, user="forsker")
+    merge_codes(db, "tillit", "kapasitet", user="forsker")
+    assert get_draft(db, coding_id=kept.id, user="forsker").text == "Utkast om tillit."
+    assert _rows(db) == [("forsker", f"coding:{kept.id}", "Utkast om tillit.")]

@@ -344,6 +344,21 @@ def _applicable_target(s: Session, dst: Code, src: Code, verb: str) -> None:
                              code="code.category", code_id=dst.id, label=dst.label, children=children)
 
 
+def _move_draft(s: Session, draft: MemoDraft, at_new, **where) -> None:
+    """Move an unsaved memo to the coding or code a merge keeps (``where``: its new foreign key and
+    ``target``). When its author has a draft there already (``at_new`` finds it), the two texts
+    are joined in that one, the moved text last: an unsaved text is never dropped."""
+    other = s.scalar(select(MemoDraft).where(MemoDraft.author_id == draft.author_id, at_new,
+                                             MemoDraft.id != draft.id))
+    if other is not None:
+        other.text = f"{other.text.rstrip()}\n\n{draft.text}"
+        s.delete(draft)
+        s.flush()
+        return
+    for key, value in where.items():
+        setattr(draft, key, value)
+
+
 def _move_coding_rows(s: Session, old: str, new: str, report: MergeReport | MoveReport) -> list[list[int]]:
     """Put every coding of OLD under NEW. A coding of OLD that duplicates one of NEW (same segment,
     coder and span) is dropped and its memos move to the coding kept. Returns the folds
@@ -359,6 +374,9 @@ def _move_coding_rows(s: Session, old: str, new: str, report: MergeReport | Move
             for memo in s.scalars(select(Memo).where(Memo.coding_id == coding.id)).all():
                 memo.coding_id = keeper.id
                 report.moved_memos += 1
+            for draft in s.scalars(select(MemoDraft).where(MemoDraft.coding_id == coding.id)).all():
+                _move_draft(s, draft, MemoDraft.coding_id == keeper.id, coding_id=keeper.id,
+                            target=f"coding:{keeper.id}")
             s.flush()
             folded.append([coding.id, keeper.id])
             s.delete(coding)
@@ -424,11 +442,9 @@ def merge_codes(db: Database, old: str, new: str, *, user: str | None = None) ->
         for memo in s.scalars(select(Memo).where(Memo.code_id == old)).all():
             memo.code_id = new
             report.moved_memos += 1
-        # unsaved memos on OLD follow it, unless their author has one on NEW already (that one stays)
-        taken = set(s.scalars(select(MemoDraft.author_id).where(MemoDraft.code_id == new)))
+        # unsaved memos on OLD follow it (joined to their author's draft on NEW, if there is one)
         for draft in s.scalars(select(MemoDraft).where(MemoDraft.code_id == old)).all():
-            if draft.author_id not in taken:
-                draft.code_id, draft.target = new, f"code:{new}"
+            _move_draft(s, draft, MemoDraft.target == f"code:{new}", code_id=new, target=f"code:{new}")
         released = set(s.scalars(select(ReleasedQuote.segment_id).where(ReleasedQuote.code_id == new)))
         dropped_ids: list[int] = []  # releases of turns released under NEW already (audited by id)
         for quote in s.scalars(select(ReleasedQuote).where(ReleasedQuote.code_id == old)

@@ -160,7 +160,8 @@ def export_tables(db: Database, path: str | Path, *, format: str | None = None, 
     if suppress:
         _check_for_resource_group(db, suppress, coder=coder, codebook_version=codebook_version,
                                   include_researchers=include_researchers)
-    with shared_reads(), chosen_phases(_check_phases(db, phases)):
+    chosen = _check_phases(db, phases)
+    with shared_reads(), chosen_phases(chosen):
         tables = report_tables(db, coder=coder, codes=codes, codebook_version=codebook_version,
                                suppress=suppress, reveal=reveal, include_researchers=include_researchers)
         files = writer(tables, Path(path))
@@ -172,7 +173,8 @@ def export_tables(db: Database, path: str | Path, *, format: str | None = None, 
     if reveal:  # real names: owner-only, as a backup
         owner_only(files)
     _audit_export(db, user, "export_tables", files, dict(format=format, suppress=suppress, reveal=reveal,
-                                                         include_researchers=include_researchers))
+                                                         include_researchers=include_researchers,
+                                                         phases=list(chosen) if chosen else None))
     return _written(files, empty=tables[0].frame.empty,  # the theme matrix: coded segments only
                     overwritten=tuple(f for f in files if Path(f) in before),
                     notes=tuple(getattr(tables, "notes", ())))

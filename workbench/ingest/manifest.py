@@ -261,6 +261,31 @@ def path_parts(value: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
+#: where the metadata of a table row is stored: its length limit is the column's
+_COLUMNS = {"source": ("phase", "pilot", "county", "media"), "speaker": ("actor", "organisation", "pilot", "name")}
+
+
+def column_limit(table: str, name: str) -> int | None:
+    """How many characters the database keeps of field ``name`` of a "source" or "speaker"."""
+    from ..store.models import Source, Speaker
+
+    model = Source if table == "source" else Speaker
+    return getattr(model.__table__.c[name].type, "length", None) if name in model.__table__.c else None
+
+
+def too_long(table: str, values: dict[str, Any]) -> str | None:
+    """The first value of ``values`` longer than its database column allows (``table``: "source" or
+    "speaker"), as the end of a one-line error; None when all fit. PostgreSQL refuses such a value
+    with a traceback and SQLite stores it, so a project would fail later when moved: both refuse it here."""
+    for name in _COLUMNS[table]:
+        value = values.get(name)
+        limit = column_limit(table, name)
+        if value is not None and limit and len(str(value)) > limit:
+            return (f"{name} {str(value)[:30] + '…'!r} is {len(str(value))} characters; the database keeps at most "
+                    f"{limit}: shorten it")
+    return None
+
+
 def manifest_rows(path: Path, *, explicit: bool = False) -> tuple[list[TableRow], list[str]]:
     """Every row of a manifest (values validated: kind, language, date as ISO) and every error,
     each one line naming the table, the row, the file and the fix."""
@@ -301,11 +326,14 @@ def manifest_rows(path: Path, *, explicit: bool = False) -> tuple[list[TableRow]
                 errors.append(f"{path.name}: row {number} ({name}): delete_by {rec['delete_by']!r} cannot be read "
                               f"({exc}); write it as {DATE_FORMS}")
                 delete_by = None
-        rows.append(TableRow(path, number, file, {
-            "delete_by": delete_by,
-            "kind": kind, "phase": phase_value(rec.get("phase", "")) or None, "pilot": rec.get("pilot") or None,
-            "county": rec.get("county") or None, "date": date, "language": language,
-            "media": rec.get("media") or None}, explicit))
+        values = {"delete_by": delete_by,
+                  "kind": kind, "phase": phase_value(rec.get("phase", "")) or None, "pilot": rec.get("pilot") or None,
+                  "county": rec.get("county") or None, "date": date, "language": language,
+                  "media": rec.get("media") or None}
+        problem = too_long("source", values)
+        if problem:
+            errors.append(f"{path.name}: row {number} ({name}): {problem}")
+        rows.append(TableRow(path, number, file, values, explicit))
     return rows, errors
 
 
@@ -326,9 +354,12 @@ def participant_rows(path: Path, *, explicit: bool = False) -> tuple[list[TableR
                           "give the label exactly as written in the file")
             continue
         file = "/".join(path_parts(rec.get("file", ""))) or "*"  # empty or '*': every file
-        rows.append(TableRow(path, number, file, {
-            "speaker": speaker, "actor": rec.get("actor") or None, "organisation": rec.get("organisation") or None,
-            "pilot": rec.get("pilot") or None, "name": rec.get("name") or None}, explicit))
+        values = {"speaker": speaker, "actor": rec.get("actor") or None, "organisation": rec.get("organisation") or None,
+                  "pilot": rec.get("pilot") or None, "name": rec.get("name") or None}
+        problem = too_long("speaker", values)
+        if problem:
+            errors.append(f"{path.name}: row {number} ({speaker}): {problem}")
+        rows.append(TableRow(path, number, file, values, explicit))
     return rows, errors
 
 

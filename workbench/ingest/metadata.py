@@ -44,7 +44,8 @@ from typing import Any, Iterable
 
 from ..access import requires
 from ..errors import InputError, NotFound
-from .manifest import DATE_FORMS, KINDS, LANGUAGES, NOTES_KINDS, Participant, parse_date, phase_value, spelling_key
+from .manifest import (DATE_FORMS, KINDS, LANGUAGES, NOTES_KINDS, Participant, parse_date, phase_value, spelling_key,
+                       column_limit, too_long)
 
 SOURCE_FIELDS = ("kind", "phase", "pilot", "county", "date", "language", "media", "delete_by")
 SPEAKER_FIELDS = ("actor", "organisation", "pilot", "name")
@@ -170,8 +171,17 @@ def _source_value(name: str, raw: Any) -> Any:
                              code="metadata.bad_date", field=name, value=text) from None
         return day
     if name == "phase":
-        return phase_value(text)
+        text = phase_value(text)
+    _fits("source", name, text)
     return text
+
+
+def _fits(table: str, name: str, value: Any) -> None:
+    """InputError ``metadata.too_long`` when ``value`` is longer than its column allows."""
+    problem = too_long(table, {name: value})
+    if problem:
+        raise InputError(problem, code="metadata.too_long", field=name, value=str(value)[:30] + "…",
+                         length=len(str(value)), limit=column_limit(table, name))
 
 
 # ------------------------------------------------------------------------------- applying
@@ -434,6 +444,7 @@ def set_speaker(db, source: Any, speaker: str, *, actor: str | None = None, orga
         if not text:
             raise InputError(f"{field_name} is empty; give a value, or clear it with clear={field_name!r}",
                              code="metadata.empty", field=field_name)
+        _fits("speaker", field_name, text)
         values[field_name] = text
     if not values and not cleared:
         raise InputError("nothing to change; give a field (actor, organisation, pilot, name) or one to clear",
@@ -546,7 +557,9 @@ def set_metadata(db, source: Any, *, fields: dict[str, Any] | None = None,
                                          "roster row is kept as it is", code="metadata.withdrawn")
                     if not text:
                         person_cleared.add(name)
-                    elif name in ("actor", "pilot"):
+                        continue
+                    _fits("speaker", name, text)
+                    if name in ("actor", "pilot"):
                         person_values[name] = _category(session, name, text, warnings, notices)
                     else:
                         person_values[name] = text

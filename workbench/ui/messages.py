@@ -169,6 +169,7 @@ MESSAGES: dict[str, str] = {
                         "trekkes ut, eller én kilde.",
     "anonymise.not_permanent": "Anonymisering kan ikke angres og må bekreftes.",
     "retention.bad_date": "«{value}» er ikke en gyldig dato; skriv den som 31.12.2028.",
+    "metadata.too_long": "Verdien «{value}» har {length} tegn; databasen tar høyst {limit}. Skriv den kortere.",
     "metadata.bad_value": "«{value}» er ikke en tillatt verdi for {field}.",
     "metadata.bad_date": "«{value}» i feltet {field} er ikke en gyldig dato; skriv den som 12.03.2024 eller "
                          "2024-03-12.",

@@ -8,8 +8,9 @@ Create Date: 2026-12-07 20:00:00
 decomposed form (A plus a combining ring, as some Mac tools write "Åse") is the same user as the
 composed one, where it used to become a second user who looked the same. This stores the names
 already in the database in NFC, so that they are still found. A decomposed name whose NFC form
-is already another user's name is left as it is (two users stay two; nothing is merged
-silently).
+is already another user's name becomes that name with a number, "Åse (2)": two users stay two
+(nothing is merged silently), and both can be found, told apart and chosen again (left in
+decomposed form, the second could never be looked up, since every lookup is NFC).
 """
 import unicodedata
 
@@ -30,10 +31,14 @@ def upgrade() -> None:
     taken = {name for _, name in rows}
     for user_id, name in rows:
         nfc = unicodedata.normalize("NFC", name)
-        if nfc != name and nfc not in taken:
-            bind.execute(users.update().where(users.c.id == user_id).values(name=nfc))
-            taken.discard(name)
-            taken.add(nfc)
+        if nfc == name:
+            continue
+        new, number = nfc, 2
+        while new in taken:
+            new, number = f"{nfc} ({number})", number + 1
+        bind.execute(users.update().where(users.c.id == user_id).values(name=new))
+        taken.discard(name)
+        taken.add(new)
 
 
 def downgrade() -> None:
