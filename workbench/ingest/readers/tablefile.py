@@ -174,8 +174,11 @@ def _split(text: str, *, file: str | None = None) -> list[tuple[int, list[Any]]]
     return _records(text, chosen, file=file)
 
 
-def _records(text: str, delimiter: str, *, file: str | None = None) -> list[tuple[int, list[Any]]]:
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+def _records(text: str, delimiter: str, *, file: str | None = None, quoting: int = csv.QUOTE_MINIMAL,
+             what: str = "CSV") -> list[tuple[int, list[Any]]]:
+    """(line number, cells) of each record, split by the csv module; a record that cannot be read
+    is ``csv.Error`` naming its line (and ``what`` the file was read as) when ``file`` is given."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, quoting=quoting)
     out = []
     line = 1
     try:
@@ -185,7 +188,7 @@ def _records(text: str, delimiter: str, *, file: str | None = None) -> list[tupl
     except csv.Error as exc:
         if file is None:
             raise
-        raise csv.Error(f"line {reader.line_num} cannot be read as CSV ({exc})") from None
+        raise csv.Error(f"line {reader.line_num} cannot be read as {what} ({exc})") from None
     return out
 
 

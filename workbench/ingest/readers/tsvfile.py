@@ -25,7 +25,6 @@ file, the line and the fix.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 from pathlib import Path
@@ -37,7 +36,7 @@ from ..model import Parsed
 from ..text import decode, head_text
 from .jsonfile import _read_list, segments_to_parsed
 from .sniff import CAPTION_NAMES, binary_kind, caption_format
-from .tablefile import EXPECTED, HEADER_SEARCH_ROWS, _header, _not_a_turn_table, _split, _turns
+from .tablefile import EXPECTED, HEADER_SEARCH_ROWS, _header, _not_a_turn_table, _records as _table_records, _split, _turns
 
 WHISPER_COLUMNS = frozenset({"start", "end", "text"})   # as Whisper's WriteTSV writes its header
 WHISPER_OPTIONAL = frozenset({"speaker"})               # added by some tools
@@ -138,16 +137,7 @@ def _has_tabs(text: str) -> bool:
 
 def _records(text: str, *, quoting: int) -> list[tuple[int, list[str]]]:
     """(line number, cells) of each record, split at tabs by the csv module."""
-    reader = csv.reader(io.StringIO(text), delimiter="\t", quoting=quoting)
-    out = []
-    line = 1
-    try:
-        for record in reader:
-            out.append((line, record))
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        raise csv.Error(f"line {reader.line_num} cannot be read as a tab-separated table ({exc})") from None
-    return out
+    return _table_records(text, "\t", file="", quoting=quoting, what="a tab-separated table")
 
 
 def _is_whisper_header(cells: list[str]) -> bool:
