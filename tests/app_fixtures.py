@@ -137,10 +137,13 @@ def _write_small_files(folder: Path) -> Path:
     return corpus
 
 
-def _build_small(folder: Path) -> Database:
+def _build_small(folder: Path, db: Database | None = None) -> Database:
+    """The small project built in ``db`` (a migrated, empty database: a PostgreSQL one for the
+    tests of both databases), else in a new ``folder/app.db``."""
     corpus = _write_small_files(folder)
-    db = Database(f"sqlite:///{folder / 'app.db'}")
-    db.upgrade()
+    if db is None:
+        db = Database(f"sqlite:///{folder / 'app.db'}")
+        db.upgrade()
     report = ingest_paths(db, [corpus], user="anna")
     assert not report.errors, report.errors
     load_codebook(db, folder / "kodebok.yaml", user="anna")

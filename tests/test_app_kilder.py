@@ -1,18 +1,21 @@
 """The Kilder page (researchers): the sources with their metadata and «Endre metadata», a form over
 ``ingest.metadata.set_metadata`` (tests/app_fixtures.py's small project, fictional people). What a
 researcher changes there shows on the dashboards and in the audit trail at once; a bad value is one
-Norwegian line and changes nothing; only researchers have the page."""
+Norwegian line and changes nothing; only researchers have the page. «Faserekkefølge» sets and unsets
+the project's phase_order (``sharing.set_setting``), which Oversikt's phase filter follows."""
 
 from __future__ import annotations
 
 from workbench.analysis import filter_values, theme_matrix
 from workbench.ingest import list_sources
-from workbench.sharing import released_quotes
+from workbench.sharing import released_quotes, set_setting, setting
 from workbench.ui.format import md_unescape
 from workbench.users import list_audit
 
-from tests.app_fixtures import (ROLE_PAGES, ROSTER_LABELS, app, navigation_titles, open_page, rendered,
-                                small_db)  # noqa: F401 (a fixture)
+import pytest
+
+from tests.app_fixtures import (ROLE_PAGES, ROSTER_LABELS, _build_small, app, navigation_titles, open_page,
+                                rendered, small_db)  # noqa: F401 (a fixture)
 
 KILDER = "views/kilder.py"
 FG = "fg_fase1.txt"
@@ -142,3 +145,95 @@ def test_only_researchers_have_the_page_and_the_resource_group_sees_no_speaker(s
     assert not at.exception and at.title[0].value.startswith("Oversikt")
     assert "Endre metadata" not in rendered(at) and "Lagre endringer" not in [b.label for b in at.button]
     assert not any(label in rendered(at) for label in ROSTER_LABELS)
+
+
+# ------------------------------------------------------------------------------ Faserekkefølge
+
+def order_box(at):
+    """The «Faserekkefølge» text box (its key carries a fingerprint of the stored order)."""
+    found = [w for w in at.text_input if (w.key or "").startswith("phase_order_")]
+    assert len(found) == 1, [w.key for w in at.text_input]
+    return found[0]
+
+
+def click(at, label: str):
+    at.button[[b.label for b in at.button].index(label)].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def overview_phases(at) -> list[str]:
+    at.switch_page("views/oversikt.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at.selectbox(key="phase").options
+
+
+def test_a_researcher_sets_the_phase_order_and_the_overview_follows_then_resets_it(small_db):
+    at = open_page(KILDER)
+    assert "Faserekkefølge" in [h.value for h in at.subheader]
+    assert "Rekkefølgen nå: «fase 1» → «fase 2» (ikke satt:" in rendered(at)
+    assert order_box(at).value == "fase 1, fase 2"
+    assert at.button(key="phase_order_reset").disabled  # nothing set to reset
+
+    order_box(at).input("Fase 2, fase 1")  # spelt as the user likes: stored as the sources have it
+    click(at, "Lagre rekkefølge")
+    assert "Faserekkefølgen er lagret: «fase 2» → «fase 1»." in said(at) and not at.error
+    assert setting(small_db, "phase_order") == "fase 2, fase 1"
+    assert [(e.user, e.detail) for e in list_audit(small_db, user="kari", action="set_setting")] == [
+        ("kari", {"before": None, "after": "fase 2, fase 1"})]
+    assert "Rekkefølgen nå: «fase 2» → «fase 1» (satt i prosjektet)." in rendered(at)
+    assert order_box(at).value == "fase 2, fase 1" and not at.button(key="phase_order_reset").disabled
+    assert overview_phases(at) == ["Alle faser", "fase 2", "fase 1"]
+
+    at.switch_page(KILDER).run()
+    click(at, "Tilbakestill")
+    assert "Faserekkefølgen er tilbakestilt" in said(at) and not at.error
+    assert setting(small_db, "phase_order") is None
+    assert order_box(at).value == "fase 1, fase 2"
+    assert overview_phases(at) == ["Alle faser", "fase 1", "fase 2"]
+
+
+def test_a_phase_no_source_has_or_named_twice_is_one_norwegian_line_and_changes_nothing(small_db):
+    set_setting(small_db, "phase_order", "fase 2, fase 1", user="kari")
+    events = len(list_audit(small_db, user="kari"))
+    at = open_page(KILDER)
+    order_box(at).input("fase 2, fase 3")
+    click(at, "Lagre rekkefølge")
+    [error] = [md_unescape(e.value) for e in at.error]
+    assert error.startswith("Fant ingen fase «fase 3».") and error.endswith("Kjente verdier: fase 1, fase 2.")
+    assert order_box(at).value == "fase 2, fase 3"  # what the user typed stays, to be corrected
+
+    order_box(at).input("fase 1, Fase 1")
+    click(at, "Lagre rekkefølge")
+    assert [md_unescape(e.value) for e in at.error] == [
+        "Faserekkefølgen må nevne hver fase én gang, i tidsrekkefølge, og bare faser som kildene har (for "
+        "eksempel «Oppstart, Gjennomføring»)."]
+    assert not at.success and "Traceback" not in rendered(at)
+    order_box(at).input("")  # an emptied box saves nothing («Tilbakestill» unsets)
+    click(at, "Lagre rekkefølge")
+    assert "Skriv fasene i tidsrekkefølge" in said(at) and not at.error
+    assert setting(small_db, "phase_order") == "fase 2, fase 1"
+    assert len(list_audit(small_db, user="kari")) == events
+    assert overview_phases(at) == ["Alle faser", "fase 2", "fase 1"]
+
+
+@pytest.mark.parametrize("db", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_the_phase_order_on_postgresql(db, tmp_path, monkeypatch):
+    """The same through a PostgreSQL project: set, a bad value, reset."""
+    _build_small(tmp_path, db)
+    monkeypatch.setenv("WORKBENCH_DB", db.url)
+    monkeypatch.setenv("WORKBENCH_USER", "kari")
+    at = open_page(KILDER)
+    order_box(at).input("fase 2, fase 1")
+    click(at, "Lagre rekkefølge")
+    assert "Faserekkefølgen er lagret: «fase 2» → «fase 1»." in said(at) and not at.error
+    assert setting(db, "phase_order") == "fase 2, fase 1"
+    assert overview_phases(at) == ["Alle faser", "fase 2", "fase 1"]
+    at.switch_page(KILDER).run()
+    order_box(at).input("fase 2, fase 9")
+    click(at, "Lagre rekkefølge")
+    assert len(at.error) == 1 and md_unescape(at.error[0].value).startswith("Fant ingen fase «fase 9».")
+    assert setting(db, "phase_order") == "fase 2, fase 1"
+    click(at, "Tilbakestill")
+    assert setting(db, "phase_order") is None
+    assert overview_phases(at) == ["Alle faser", "fase 1", "fase 2"]

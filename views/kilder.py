@@ -9,16 +9,25 @@ the source and its speakers in one transaction with one ``set_metadata`` audit e
 released quotes and the dashboards follow), or changes nothing and raises. The page shows what
 changed in one Norwegian line, or the error through ``ui.messages``. Only roles with ``ingest``
 (researchers) have the page; speaker labels and file names are shown as written, as on Koding.
+
+«Faserekkefølge» (for roles with ``settings``, researchers as well) shows the order every dashboard,
+export, chart and phase filter uses (``analysis.aggregate.order_phases`` of the sources' phases)
+and sets the project's ``phase_order`` through ``sharing.set_setting`` («Lagre rekkefølge»), or
+unsets it («Tilbakestill»); a name no source has, or a phase named twice, is the library's error
+in Norwegian and changes nothing.
 """
 
 import streamlit as st
 
+from workbench.analysis.aggregate import order_phases
 from workbench.ingest import list_sources
 from workbench.ingest.metadata import metadata_choices, set_metadata
+from workbench.sharing import set_setting, setting
 from workbench.ui.format import md_escape
 from workbench.ui.metadata import (LANGUAGE_LABELS, NONE_CHOICE, SOURCE_FORM, SPEAKER_FORM, change_text, choices,
-                                   edited, form_id, shown_values, sources_table)
-from workbench.ui.session import acting_user, action, flash, get_db, require_data, show_flash
+                                   edited, form_id, phase_order_caption, phase_order_key, phase_order_reset,
+                                   phase_order_saved, shown_values, sources_table)
+from workbench.ui.session import acting_user, action, can, flash, get_db, require_data, show_flash
 
 db = get_db()
 user = acting_user()
@@ -107,3 +116,44 @@ with st.form(prefix):
                    "og endres ikke.")
     st.form_submit_button("Lagre endringer", type="primary", on_click=save,
                           args=(source_id, prefix, shown_fields, shown_speakers))
+
+
+PHASE_FLASH = "_flash_phase_order"  # the section's own message place (the form above has the page's)
+
+
+def save_order(key: str, phases: list[str]) -> None:
+    """«Lagre rekkefølge»: the text in the box to ``set_setting`` (read at click time)."""
+    typed = (st.session_state.get(key) or "").strip()
+    if not typed:
+        flash("info", "Skriv fasene i tidsrekkefølge, skilt med komma, eller trykk «Tilbakestill».", PHASE_FLASH)
+        return
+    answer = action(lambda: [set_setting(db, "phase_order", typed, user=user)], flash_at=PHASE_FLASH)
+    if answer is not None:  # None: the library's error is shown
+        flash("success", phase_order_saved(answer[0], phases), PHASE_FLASH)
+
+
+if can("settings"):  # set_setting needs it (researchers, as the page's ingest)
+    st.subheader("Faserekkefølge")
+    order = order_phases(db, known["phase"], user=user)
+    stored = setting(db, "phase_order")
+    st.caption("Rekkefølgen fasene står i overalt: i oversikten, fasefiltrene, endring mellom faser, "
+               "eksportene og figurene. Uten en satt rekkefølge står fasene etter tallene i navnene "
+               "(«fase 2» før «fase 10»), ellers etter kildenes tidligste dato.")
+    show_flash(PHASE_FLASH)
+    st.markdown(phase_order_caption(list(order), stored))
+    if order.note:
+        st.caption(md_escape(order.note))
+    if order:
+        key = phase_order_key(list(order), stored)
+        st.text_input("Fasene i tidsrekkefølge, skilt med komma", value=", ".join(order), key=key,
+                      placeholder="Oppstart, Gjennomføring, Avslutning",
+                      help="Skriv fasene slik kildene har dem, hver fase én gang, den første først. Faser du "
+                           "ikke nevner, står etter de andre.")
+        c1, c2 = st.columns([1, 1])
+        c1.button("Lagre rekkefølge", type="primary", key="phase_order_save", on_click=save_order,
+                  args=(key, list(order)))
+        c2.button("Tilbakestill", key="phase_order_reset", disabled=not stored,
+                  help="Fjern den satte rekkefølgen, så fasene igjen står etter tallene i navnene eller "
+                       "kildenes tidligste dato.",
+                  on_click=action, args=(set_setting, db, "phase_order", None),
+                  kwargs=dict(user=user, done=phase_order_reset(), flash_at=PHASE_FLASH))

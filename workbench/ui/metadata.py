@@ -107,3 +107,47 @@ def change_text(update) -> str:
         n = update.released_quotes
         parts.append(f"{n} frigitt{'e' if n > 1 else ''} sitat{'er' if n > 1 else ''} oppdatert.")
     return f"Lagret for {md_escape(update.file)}: " + " ".join(parts)
+
+
+# ------------------------------------------------------------------ «Faserekkefølge» (phase_order)
+
+UNSET_ORDER = "fasene står etter tallene i navnene, eller etter kildenes tidligste dato"
+
+
+def phase_arrow(phases: Iterable[str]) -> str:
+    """«fase 1» → «fase 2» (Markdown, research text escaped)."""
+    return " → ".join(_quoted(p) for p in phases)
+
+
+def phase_order_caption(order: list[str], stored: str | None) -> str:
+    """The order the project uses now (``analysis.aggregate.order_phases`` of the sources' phases)
+    and whether the ``phase_order`` setting gives it."""
+    if not order:
+        return ("Ingen kilde har fase ennå. Gi kildene fase (under «Endre metadata» eller i manifest.csv), "
+                "så kan rekkefølgen settes her.")
+    if stored:
+        return f"Rekkefølgen nå: {phase_arrow(order)} (satt i prosjektet)."
+    return f"Rekkefølgen nå: {phase_arrow(order)} (ikke satt: {UNSET_ORDER})."
+
+
+def phase_order_key(order: list[str], stored: str | None) -> str:
+    """The text box's key: a fingerprint of the stored setting and the order shown, so a saved
+    order (here, in another window or on the command line) fills the box anew."""
+    return f"phase_order_{zlib.crc32(repr((stored, list(order))).encode('utf-8')):08x}"
+
+
+def phase_order_saved(saved: str | None, phases: list[str]) -> str:
+    """What «Lagre rekkefølge» did, in Norwegian Markdown: ``saved`` is ``set_setting``'s answer
+    (the names as the sources have them; None when the text unset it)."""
+    if saved is None:
+        return phase_order_reset()
+    named = [p.strip() for p in saved.split(",") if p.strip()]
+    rest = [p for p in phases if p not in named]
+    said = (f"Faserekkefølgen er lagret: {phase_arrow(named)}. Oversikten, eksportene og figurene bruker den nå.")
+    if rest:
+        said += f" {phase_arrow(rest)} er ikke nevnt og står etter de andre fasene."
+    return said
+
+
+def phase_order_reset() -> str:
+    return f"Faserekkefølgen er tilbakestilt: {UNSET_ORDER}."

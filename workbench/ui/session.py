@@ -423,37 +423,38 @@ def friendly_errors() -> Iterator[None]:
         st.error(error_text(exc))
 
 
-def flash(kind: str, message: str) -> None:
-    """Keep a message for the next run (for button callbacks): kind = success, error, info."""
-    st.session_state["_flash"] = (kind, message)
+def flash(kind: str, message: str, where: str = "_flash") -> None:
+    """Keep a message for the next run (for button callbacks): kind = success, error, info.
+    ``where`` names the place that shows it (:func:`show_flash`), for a page with more than one."""
+    st.session_state[where] = (kind, message)
 
 
-def show_flash() -> None:
+def show_flash(where: str = "_flash") -> None:
     """The message of the last action, once. Its place is kept (an empty placeholder) on runs without
     one, so what follows keeps its position in the page: otherwise Streamlit draws the Koding page's
     text pane anew when a message comes or goes, and the pane loses its scroll position, the
-    current turn and the keyboard focus."""
+    current turn and the keyboard focus. ``where``: the place of :func:`flash`'s message."""
     slot = st.empty()
-    kind, message = st.session_state.pop("_flash", (None, None))
+    kind, message = st.session_state.pop(where, (None, None))
     if kind:
         getattr(slot, kind)(message)
 
 
-def action(fn, *args, done: str | None = None, **kwargs):
-    """Run a library call from a button callback; its result message or error shows on the next run.
-    The audit event of a coding action (the ``event`` of the records it returns) is kept for
-    "Angre" (:func:`undo_events`).
+def action(fn, *args, done: str | None = None, flash_at: str = "_flash", **kwargs):
+    """Run a library call from a button callback; its result message or error shows on the next run
+    (in :func:`show_flash` ``flash_at``). The audit event of a coding action (the ``event`` of the
+    records it returns) is kept for "Angre" (:func:`undo_events`).
 
     ``done`` is Markdown: escape research text in it (``md_escape``)."""
     login_required(True)  # callbacks run before app.py; keep the app's rule for them too
     try:
         result = fn(*args, **kwargs)
     except WorkbenchError as exc:
-        flash("error", error_text(exc))
+        flash("error", error_text(exc), flash_at)
         return None
     _keep_undoable(result)
     if done:
-        flash("success", done)
+        flash("success", done, flash_at)
     return result
 
 
