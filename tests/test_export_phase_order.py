@@ -116,6 +116,10 @@ def test_names_without_numbers_or_dates_warn_and_the_setting_decides(db, tmp_pat
     out = invoke(db, "export", "tables", "-o", str(tmp_path / "t.md"), "--no-charts")
     warning = [line for line in out.output.splitlines() if line.startswith("Merk")]
     assert len(warning) == 1 and "alfabetisk" in warning[0] and "phase_order" in warning[0]
+    from workbench.ui.format import phase_note  # the app's wording: the page to use, not the command
+    in_app = phase_note(warning[0])
+    assert "på siden Kilder" in in_app and "workbench settings" not in in_app and "alfabetisk" in in_app
+    assert "be en forsker" in phase_note(warning[0], researcher=False)
     out = invoke(db, "settings", "set", "phase_order", "oppstart, Gjennomføring")
     assert out.output.strip() == "phase_order = Oppstart, Gjennomføring"  # as the sources have them
     out = invoke(db, "export", "tables", "-o", str(tmp_path / "t.md"), "--no-charts")

@@ -10,7 +10,7 @@ import streamlit as st
 from workbench.analysis import coder_names
 from workbench.export import export_tables
 from workbench.sharing import min_cell_speakers
-from workbench.ui.format import ALL_CODERS, CONSENSUS, coder_value, md_escape, suppressed_text, zip_files
+from workbench.ui.format import ALL_CODERS, CONSENSUS, coder_value, md_escape, phase_note, suppressed_text, zip_files
 from workbench.ui.session import acting_user, action, can, get_db, require_data, show_flash
 
 FORMATS = {"xlsx": ("Excel (xlsx)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -93,7 +93,7 @@ if not done and st.session_state.get("export_outdated"):
             "med disse valgene.")
 if done:
     for note in done.get("notes", ()):  # a table left out (one phase), a phase order to check
-        st.info(md_escape(note))
+        st.info(md_escape(phase_note(note, researcher=can("settings"))))
     name, data = done["tables"]
     st.download_button(f"Last ned tabellene ({FORMATS[done['format']][0]})", data, file_name=name,
                        mime=FORMATS[done["format"]][1], key="download_tables", type="primary")

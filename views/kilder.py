@@ -23,7 +23,7 @@ from workbench.analysis.aggregate import order_phases
 from workbench.ingest import list_sources
 from workbench.ingest.metadata import metadata_choices, set_metadata
 from workbench.sharing import set_setting, setting
-from workbench.ui.format import md_escape
+from workbench.ui.format import md_escape, phase_note
 from workbench.ui.metadata import (LANGUAGE_LABELS, NONE_CHOICE, SOURCE_FORM, SPEAKER_FORM, change_text, choices,
                                    edited, form_id, phase_order_caption, phase_order_key, phase_order_reset,
                                    phase_order_saved, shown_values, sources_table)
@@ -142,7 +142,7 @@ if can("settings"):  # set_setting needs it (researchers, as the page's ingest)
     show_flash(PHASE_FLASH)
     st.markdown(phase_order_caption(list(order), stored))
     if order.note:
-        st.caption(md_escape(order.note))
+        st.caption(md_escape(phase_note(order.note)))
     if order:
         key = phase_order_key(list(order), stored)
         st.text_input("Fasene i tidsrekkefølge, skilt med komma", value=", ".join(order), key=key,

@@ -11,7 +11,7 @@ from workbench.analysis import RESEARCHER_ACTORS, coder_names, filter_values, qu
 from workbench.codebook import current_codes
 from workbench.sharing import release_quote, released_quotes, withdraw_release
 from workbench.ui.charts import empty_codes, heatmap, selected_cell
-from workbench.ui.format import (ALL_CODERS, ALL_GROUPS, ALL_PHASES, ALL_PILOTS, CONSENSUS, NOT_CODED,
+from workbench.ui.format import (phase_note, ALL_CODERS, ALL_GROUPS, ALL_PHASES, ALL_PILOTS, CONSENSUS, NOT_CODED,
                                  UNKNOWN_ACTOR, UNKNOWN_ACTOR_NOTE, actor_label, code_title, coder_value,
                                  md_escape, quote_view, released_view, share_table, suppression_note)
 from workbench.ui.session import (acting_role, acting_user, action, can, flash, friendly_errors, get_db,
@@ -136,7 +136,7 @@ with friendly_errors():
     facet = phase == ALL_PHASES and m["phase"].nunique() > 1
     event = st.altair_chart(heatmap(m, facet_phase=facet), on_select="rerun", key="heatmap")
     if facet and m.attrs.get("phase_note"):
-        st.caption(md_escape(m.attrs["phase_note"]))
+        st.caption(md_escape(phase_note(m.attrs["phase_note"], researcher=can("settings"))))
     if k is not None:
         st.caption(f"{suppression_note(k)}. Slike tall vises ikke, og enkelte andre celler skjules også, "
                    "så de ikke kan regnes ut fra summene.")

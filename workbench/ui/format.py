@@ -55,6 +55,18 @@ def md_unescape(text: str) -> str:
     return re.sub(r"\\([\\`*_{}\[\]()#+\-.!|<>~$&=:])", r"\1", str(text)).replace(WORD_JOINER, "")
 
 
+_PHASE_ORDER_FIX = re.compile(r'sett rekkefølgen med workbench settings set phase_order "[^"]*"')
+
+
+def phase_note(note: str, *, researcher: bool = True) -> str:
+    """A phase-order note (``analysis.aggregate.order_phases``) as the app says it: the fix
+    points to the Kilder page («Faserekkefølge») rather than the command line, and for a role
+    without that page to the researchers."""
+    where = ("sett rekkefølgen under «Faserekkefølge» på siden Kilder" if researcher
+             else "be en forsker sette rekkefølgen")
+    return _PHASE_ORDER_FIX.sub(where, note or "")
+
+
 def suppressed_text(k: int) -> str:
     """What a suppressed cell shows instead of a number: "<3" for k = 3."""
     return f"<{int(k)}"
