@@ -9,7 +9,7 @@ import pytest
 
 from workbench.analysis import (code_frequencies, codings_frame, cooccurrence, cooccurrence_pairs,
                                 phase_change, quotes, segments_frame, theme_matrix)
-from workbench.errors import NotFound, WorkbenchError
+from workbench.errors import InputError, NotFound, WorkbenchError
 
 from tests.test_analysis_corpus import build
 
@@ -229,3 +229,25 @@ def test_excluding_the_interviewers_changes_denominators_and_groups(corpus):
     assert math.isclose(row["share"], 0.25)
     assert "forsker" in set(theme_matrix(db, by="actor", fill=True)["actor"])
     assert "forsker" not in set(theme_matrix(db, by="actor", fill=True, exclude_actors=["forsker"])["actor"])
+
+
+def test_a_codebook_version_given_in_digits_is_also_a_name_or_hash_prefix_and_never_a_silent_pick(corpus):
+    """"6192" was read as version id 6192 only: a hash starting with digits, or a codebook named
+    "2024", could not be chosen, and a digit prefix equal to another version's id picked that one."""
+    from workbench.analysis.frames import resolve_codebook_version
+    from workbench.store import CodebookVersion
+
+    with corpus.transaction(user="anna") as tx:
+        digits = CodebookVersion(name="bygdevekst", content_hash="6192e1e7aa", content={})
+        named = CodebookVersion(name="2024", content_hash="ffee01", content={})
+        twin = CodebookVersion(name="bygdevekst", content_hash="6192f000bb", content={})
+        tx.session.add_all([digits, named, twin])
+        tx.session.flush()
+        ids = (digits.id, named.id, twin.id)
+    assert resolve_codebook_version(corpus, "6192e", user="anna") == ids[0]   # a hash prefix in digits first
+    assert resolve_codebook_version(corpus, "2024", user="anna") == ids[1]    # a name made of digits
+    with pytest.raises(InputError, match="could be") as err:                   # two hashes start with 6192
+        resolve_codebook_version(corpus, "6192", user="anna")
+    assert err.value.code == "codebook_version.ambiguous"
+    assert resolve_codebook_version(corpus, str(ids[0]), user="anna") == ids[0]  # a short id stays an id
+    assert resolve_codebook_version(corpus, ids[2], user="anna") == ids[2]

@@ -410,3 +410,23 @@ def test_a_value_longer_than_its_column_is_one_line_and_changes_nothing(db, tmp_
     with db.session() as s:
         src = s.query(Source).one()
         assert (src.phase, src.county) == ("fase 1", None)  # nothing of the refused form was stored
+
+
+def test_a_pasted_value_is_cleaned_as_ingest_cleans_a_table_cell(db, tmp_path):
+    """A zero-width space pasted into the form ("prosjekt\\u200bleder") made a second «prosjektleder»
+    on the dashboards; decomposed letters and a bidi control were kept too."""
+    from workbench.ingest import ingest_paths
+    from workbench.ingest.metadata import set_metadata, set_speaker
+    from workbench.store import Speaker
+
+    corpus = tmp_path / "lim"
+    corpus.mkdir()
+    (corpus / "intervju.txt").write_text("Intervjuer: Hei, og velkommen.\n\nKari: Hei på deg.\n\n"
+                                         "Intervjuer: Hvordan gikk det?\n\nKari: Det gikk fint med avtalen.\n",
+                                         encoding="utf-8")
+    assert not ingest_paths(db, [corpus], user="forsker").errors
+    set_metadata(db, "intervju.txt", speakers={"Kari": {"actor": "prosjekt\u200bleder"}}, user="forsker")
+    set_speaker(db, "intervju.txt", "Kari", organisation="Ga\u0308mvik\u202e  kommune ", user="forsker")
+    with db.session() as s:
+        kari = s.query(Speaker).filter_by(label="Kari").one()
+        assert (kari.actor, kari.organisation) == ("prosjektleder", "Gämvik kommune")

@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from ..access import requires
-from ..errors import NotFound
+from ..errors import InputError, NotFound
 from ..store import Code, CodebookVersion, Coding, Database, Pseudonym, Segment, Source, Speaker, User
 from ..store.lookup import match_value
 
@@ -109,23 +109,36 @@ def coder_names(db: Database, *, user: str | None = None) -> list[str]:
 @requires("view_codebook")
 def resolve_codebook_version(db: Database, version: int | str | None, *,
                              user: str | None = None) -> int | None:
-    """A codebook version id from an id, a name (newest with that name) or a content-hash prefix."""
+    """A codebook version id from an id, a name (newest with that name) or a content-hash prefix
+    (at least 4 characters; the newest version with that content). A value that could be more than
+    one version ("6192": version 6192, or the hash 6192e1e7…; a codebook named "2024" and version
+    2024; a prefix of two different hashes) is an error naming the choices, never a silent pick."""
     if version is None or version == "":
         return None
+    text = str(version).strip()
     with db.session() as s:
-        if isinstance(version, int) or str(version).isdigit():
-            row = s.get(CodebookVersion, int(version))
+        found: dict[str, int] = {}
+        if isinstance(version, int) or text.isdigit():
+            row = s.get(CodebookVersion, int(text))
             if row is not None:
-                return row.id
-        else:
-            vid = s.scalar(select(CodebookVersion.id).where(CodebookVersion.name == str(version))
+                found[f"version id {row.id}"] = row.id
+        if not isinstance(version, int):
+            vid = s.scalar(select(CodebookVersion.id).where(CodebookVersion.name == text)
                            .order_by(CodebookVersion.id.desc()).limit(1))
-            if vid is None:
-                vid = s.scalar(select(CodebookVersion.id)
-                               .where(CodebookVersion.content_hash.startswith(str(version)))
-                               .order_by(CodebookVersion.id.desc()).limit(1))
             if vid is not None:
-                return vid
+                found[f"the codebook named {text!r} (version {vid})"] = vid
+            if len(text) >= 4:
+                hashes = s.execute(select(CodebookVersion.content_hash, func.max(CodebookVersion.id))
+                                   .where(CodebookVersion.content_hash.startswith(text))
+                                   .group_by(CodebookVersion.content_hash)).all()
+                for content_hash, vid in hashes:
+                    found[f"content hash {content_hash[:12]}… (version {vid})"] = vid
+        if len(set(found.values())) == 1:
+            return next(iter(found.values()))
+        if found:
+            raise InputError(f"codebook version {text!r} could be {' or '.join(found)}; give the version id "
+                             "or a longer hash prefix",
+                             code="codebook_version.ambiguous", version=text, choices=", ".join(found))
     raise NotFound(f"codebook version {version!r} does not exist; give a version id, name or "
                    "content-hash prefix of a loaded codebook")
 

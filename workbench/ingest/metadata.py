@@ -44,6 +44,7 @@ from typing import Any, Iterable
 
 from ..access import requires
 from ..errors import InputError, NotFound
+from .chars import BIDI_CONTROLS, clean_text
 from .manifest import (DATE_FORMS, KINDS, LANGUAGES, NOTES_KINDS, Participant, parse_date, phase_value, spelling_key,
                        column_limit, too_long)
 
@@ -148,7 +149,7 @@ def _category(session, name: str, value: str, warnings: list[str], notices: list
 
 def _source_value(name: str, raw: Any) -> Any:
     """A manifest field's value as stored, checked as ``manifest.manifest_rows`` checks it."""
-    text = " ".join(str(raw).split())
+    text = _form_text(raw)
     if name == "kind":
         kind = text.lower()
         if kind not in KINDS:
@@ -440,7 +441,7 @@ def set_speaker(db, source: Any, speaker: str, *, actor: str | None = None, orga
     for field_name, raw in given.items():
         if raw is None:
             continue
-        text = " ".join(str(raw).split())
+        text = _form_text(raw)
         if not text:
             raise InputError(f"{field_name} is empty; give a value, or clear it with clear={field_name!r}",
                              code="metadata.empty", field=field_name)
@@ -482,7 +483,13 @@ FORM_SOURCE_FIELDS = tuple(f for f in SOURCE_FIELDS if f != "media")
 
 
 def _form_text(value: Any) -> str:
-    return "" if value is None else " ".join(str(value).split())
+    """A typed or pasted value as ingest stores a table's cell: NFC, without zero-width characters
+    and bidirectional controls, runs of spaces as one (a pasted "prosjekt\u200bleder" must not
+    become a second «prosjektleder» on the dashboards)."""
+    if value is None:
+        return ""
+    text = str(value)
+    return " ".join(BIDI_CONTROLS.sub("", clean_text(text)).split())
 
 
 @requires("ingest")

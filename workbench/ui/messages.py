@@ -147,6 +147,8 @@ MESSAGES: dict[str, str] = {
     "classify.output_unwritable": "Mappen «{path}» kan ikke skrives til. Velg en annen fil å skrive til.",
     "anchor.none": "Fant ingen ankerytringer i {paths}. Velg en mappe med .jsonl-filer, eller tren uten "
                    "ankerytringer.",
+    "codebook_version.ambiguous": "Kodebokversjonen «{version}» kan være flere: {choices}. Oppgi versjonsnummeret "
+                                  "eller flere tegn av hashen.",
     "export.phases": "Velg minst to forskjellige faser å sammenligne, i tidsrekkefølge (for eksempel «fase 1, fase 2»).",
     "setting.phase_order": "Faserekkefølgen må nevne hver fase én gang, i tidsrekkefølge, og bare faser som kildene "
                            "har (for eksempel «Oppstart, Gjennomføring»).",
