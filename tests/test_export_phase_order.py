@@ -234,3 +234,20 @@ def test_numbered_phases_keep_their_numbers_order_when_dates_disagree():
     assert order is not None
     assert list(order) == ["fase 1", "fase 2", "fase 10"]
     assert "etter tallene i navnene" in order.note and "«fase 2» → «fase 1»" in order.note
+
+
+def test_a_phase_whose_name_holds_a_comma_is_ordered_with_semicolons(db, tmp_path):
+    """«Oppstart, planlegging» could not be named in phase_order or --phases (split at its comma),
+    and the note suggested a command that failed."""
+    make(db, [group("a.txt", "Oppstart, planlegging", None, 1), group("b.txt", "Gjennomføring", None, 2),
+              group("c.txt", "Avslutning", None, 0)])
+    out = invoke(db, "export", "tables", "-o", str(tmp_path / "t.md"), "--no-charts")
+    note = [line for line in out.output.splitlines() if line.startswith("Merk")][0]
+    suggested = note.split('phase_order "', 1)[1].split('"', 1)[0]
+    assert suggested == "Avslutning; Gjennomføring; Oppstart, planlegging"  # a command that works as given
+    out = invoke(db, "settings", "set", "phase_order", "oppstart, planlegging; gjennomføring; avslutning")
+    assert out.output.strip() == "phase_order = Oppstart, planlegging; Gjennomføring; Avslutning"
+    assert filter_values(db, user="anna")["phase"] == ["Oppstart, planlegging", "Gjennomføring", "Avslutning"]
+    invoke(db, "export", "tables", "-o", str(tmp_path / "p.md"), "--no-charts",
+           "--phases", "Oppstart, planlegging;Avslutning")
+    assert "Endring mellom Oppstart, planlegging og Avslutning" in (tmp_path / "p.md").read_text(encoding="utf-8")

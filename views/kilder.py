@@ -22,7 +22,7 @@ import streamlit as st
 from workbench.analysis.aggregate import order_phases
 from workbench.ingest import list_sources
 from workbench.ingest.metadata import metadata_choices, set_metadata
-from workbench.sharing import set_setting, setting
+from workbench.sharing import join_phases, set_setting, setting
 from workbench.ui.format import md_escape, phase_note
 from workbench.ui.metadata import (LANGUAGE_LABELS, NONE_CHOICE, SOURCE_FORM, SPEAKER_FORM, change_text, choices,
                                    edited, form_id, phase_order_caption, phase_order_key, phase_order_reset,
@@ -145,7 +145,8 @@ if can("settings"):  # set_setting needs it (researchers, as the page's ingest)
         st.caption(md_escape(phase_note(order.note)))
     if order:
         key = phase_order_key(list(order), stored)
-        st.text_input("Fasene i tidsrekkefølge, skilt med komma", value=", ".join(order), key=key,
+        st.text_input("Fasene i tidsrekkefølge, skilt med komma (semikolon når et navn har komma)",
+                      value=join_phases(order), key=key,
                       placeholder="Oppstart, Gjennomføring, Avslutning",
                       help="Skriv fasene slik kildene har dem, hver fase én gang, den første først. Faser du "
                            "ikke nevner, står etter de andre.")

@@ -220,6 +220,20 @@ def min_cell_speakers(db: Database) -> int:
     return int(setting(db, "min_cell_speakers"))
 
 
+def split_phases(value: str) -> list[str]:
+    """Phase names from one line: "Oppstart, Gjennomføring", or with semicolons when a phase's
+    name holds a comma ("Oppstart, planlegging; Gjennomføring")."""
+    text = str(value or "")
+    return [p.strip() for p in text.split(";" if ";" in text else ",") if p.strip()]
+
+
+def join_phases(names: Iterable[str]) -> str:
+    """The phase names as one line that :func:`split_phases` reads back: comma-separated, or
+    semicolon-separated when a name holds a comma."""
+    names = [str(n) for n in names]
+    return ("; " if any("," in n for n in names) else ", ").join(names)
+
+
 def _validate_setting(key: str, value: Any) -> Any:
     if key not in SETTINGS:
         raise NotFound(f"unknown setting {key!r}; settings: {', '.join(SETTINGS)}")
@@ -231,11 +245,12 @@ def _validate_setting(key: str, value: Any) -> Any:
     if key == "phase_order":
         if value is None or str(value).strip().lower() in ("", "none", "ingen"):
             return None
-        names = [p.strip() for p in str(value).split(",") if p.strip()]
+        names = split_phases(value)
         if len({n.casefold() for n in names}) != len(names):
             raise InputError(f"setting phase_order: {value!r} names a phase twice; name each phase once, "
-                             "in time order (\"Oppstart, Gjennomføring\")", code="setting.phase_order")
-        return ", ".join(names)
+                             "in time order (\"Oppstart, Gjennomføring\"; with semicolons when a name holds a "
+                             "comma)", code="setting.phase_order")
+        return join_phases(names)
     try:
         value = kind(value)
     except (TypeError, ValueError):
@@ -259,8 +274,8 @@ def _known_phases(db: Database, value: str) -> str:
     if not known:
         raise InputError("setting phase_order: no source has a phase yet; ingest the sources (manifest.csv "
                          "column phase) first", code="setting.phase_order")
-    return ", ".join(match_value("phase", n, known, reason="is not the phase of any source")
-                     for n in value.split(", "))
+    return join_phases(match_value("phase", n, known, reason="is not the phase of any source")
+                       for n in split_phases(value))
 
 
 @requires("settings")

@@ -992,10 +992,10 @@ def _phase_dates(db: Database) -> dict[str, str]:
 
 def _setting_phase_order(db: Database) -> list[str]:
     """The project's ``phase_order`` setting as a list of phase names ([] when unset)."""
-    from ..sharing import setting
+    from ..sharing import setting, split_phases
 
     value = setting(db, PHASE_ORDER_SETTING)
-    return [p.strip() for p in str(value).split(",") if p.strip()] if value else []
+    return split_phases(value) if value else []
 
 
 def _has_number(name: str) -> bool:
@@ -1018,6 +1018,8 @@ def order_phases(db: Database, phases: Iterable, *, user: str | None = None) -> 
     3. Otherwise in time order: by the earliest date of their sources (manifest ``date``), ties
        in natural order of the names; phases with no dated source after those, in natural order.
     "(ukjent)" last. ``note`` warns (one line) where the order may not be the one meant."""
+    from ..sharing import join_phases
+
     names = list(dict.fromkeys(str(p) for p in phases if p is not None and not (isinstance(p, float) and p != p)))
     unknown = [p for p in names if p == UNKNOWN]
     names = [p for p in names if p != UNKNOWN]
@@ -1032,7 +1034,7 @@ def order_phases(db: Database, phases: Iterable, *, user: str | None = None) -> 
     if numbered:
         by_name = sorted(rest, key=natural_key)
         out = PhaseOrder(first + by_name + unknown)
-        fix = 'sett rekkefølgen med workbench settings set phase_order "' + ", ".join(out[:len(names)]) + '"'
+        fix = 'sett rekkefølgen med workbench settings set phase_order "' + join_phases(out[:len(names)]) + '"'
         out.note = ""
         by_date = [p for p in by_name if p in dates]
         if len(names) >= 2 and not explicit and sorted(by_date, key=lambda p: (dates[p], natural_key(p))) != by_date:
@@ -1043,7 +1045,7 @@ def order_phases(db: Database, phases: Iterable, *, user: str | None = None) -> 
                         f"fasene; {fix}.")
         return out
     out = PhaseOrder(first + dated + undated + unknown)
-    fix = 'sett rekkefølgen med workbench settings set phase_order "' + ", ".join(out[:len(names)]) + '"'
+    fix = 'sett rekkefølgen med workbench settings set phase_order "' + join_phases(out[:len(names)]) + '"'
     if len(names) < 2:
         out.note = ""
     elif explicit and not chosen and rest:

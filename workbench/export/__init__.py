@@ -187,7 +187,9 @@ def _check_phases(db: Database, phases) -> list[str] | None:
         return None
     from ..analysis.aggregate import check_filters
 
-    names = [p.strip() for p in (phases.split(",") if isinstance(phases, str) else phases) if str(p).strip()]
+    from ..sharing import split_phases
+
+    names = split_phases(phases) if isinstance(phases, str) else [str(p).strip() for p in phases if str(p).strip()]
     names = list(check_filters(db, {"phase": names})["phase"])
     if len(names) < 2 or len(set(names)) != len(names):
         raise InputError(f"--phases {','.join(names)}: give two or more different phases to compare, in time "

@@ -141,7 +141,9 @@ def phase_order_saved(saved: str | None, phases: list[str]) -> str:
     (the names as the sources have them; None when the text unset it)."""
     if saved is None:
         return phase_order_reset()
-    named = [p.strip() for p in saved.split(",") if p.strip()]
+    from ..sharing import split_phases
+
+    named = split_phases(saved)
     rest = [p for p in phases if p not in named]
     said = (f"Faserekkefølgen er lagret: {phase_arrow(named)}. Oversikten, eksportene og figurene bruker den nå.")
     if rest:
