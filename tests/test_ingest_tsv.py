@@ -270,3 +270,24 @@ def test_a_folder_manifest_may_itself_be_tab_separated(db, tmp_path):
         report.warnings
     source = list_sources(db, user="kari")[0]
     assert (source["kind"], source["phase"], source["date"]) == ("fokusgruppe", "fase 2", "2024-02-06")
+
+
+@pytest.mark.parametrize("name,text", [
+    ("tur.tsv", "Taler\tTekst\nKari\t\"Hun sa nei og gikk\nOla\tneste tur\nPer\ttredje\n"),
+    ("tur.csv", "Taler;Tekst\nKari;\"Hun sa nei og gikk\nOla;neste tur\nKari;tredje\n"),
+])
+def test_an_opening_quote_without_its_closing_quote_is_warned_about(tmp_path, name, text):
+    """The csv module reads every line up to the next quote into one cell: Ola's and Per's speech
+    became Kari's without a word. The turns stay as read, with a warning naming the line."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    parsed = read_file(path)
+    assert [t.speaker for t in parsed.turns] == ["Kari"]
+    assert any("line 2" in w and "closing quote" in w for w in parsed.warnings), parsed.warnings
+
+
+def test_a_quoted_cell_over_several_lines_of_speech_is_no_warning(tmp_path):
+    path = tmp_path / "ok.csv"
+    path.write_text('Taler,Tekst\nKari,"Hun sa nei, og så,\nog gikk videre"\nOla,neste tur\n', encoding="utf-8")
+    parsed = read_file(path)
+    assert [t.speaker for t in parsed.turns] == ["Kari", "Ola"] and parsed.warnings == []

@@ -339,6 +339,23 @@ def _not_a_turn_table(file: str, rows: list[tuple[int, list[Any]]], sheet: str |
 
 # ------------------------------------------------------------------------------------------- turns
 
+def _holds_rows(value: Any, speaking: set[str]) -> bool:
+    """Whether a text cell spans lines that look like rows of the table: a line after the first
+    with a tab in it (a tab in speech is not typed; in a tab-separated file it separates cells), or
+    one starting with a speaker label of the table and a separator ("Ola;..."). That is what an
+    opening quote without its closing quote does: the csv module reads every line up to the next
+    quote into one cell."""
+    if not isinstance(value, str) or "\n" not in value:
+        return False
+    for line in value.replace("\r\n", "\n").split("\n")[1:]:
+        if "\t" in line.strip():
+            return True
+        head = re.split(r"[,;|\t]", line, maxsplit=1)
+        if len(head) == 2 and head[0].strip().casefold() in speaking and head[0].strip():
+            return True
+    return False
+
+
 def _turns(rows: list[tuple[int, list[Any]]], at: int, columns: Columns, roster: set[str] | None,
            file: str, fmt: str) -> Parsed:
     warnings: list[str] = []
@@ -360,11 +377,14 @@ def _turns(rows: list[tuple[int, list[Any]]], at: int, columns: Columns, roster:
     # the labels that speak somewhere: a row with one of them and no text is no heading
     speaking = {_split_speaker(_text(cell(cells, columns.speaker)))[0].casefold() for _, cells in rows[at + 1:]
                 if _text(cell(cells, columns.text))} | {r.casefold() for r in roster or ()}
+    swallowed: list[int] = []
     for number, cells in rows[at + 1:]:
         texts = [_text(c) for c in cells]
         filled = [t for t in texts if t]
         if not filled:
             continue
+        if _holds_rows(cell(cells, columns.text), speaking):
+            swallowed.append(number)
         body = _text(cell(cells, columns.text))
         raw_label = _text(cell(cells, columns.speaker))
         if not body:
@@ -400,6 +420,12 @@ def _turns(rows: list[tuple[int, list[Any]]], at: int, columns: Columns, roster:
                 turns[-1].end_time = max(turns[-1].end_time, t1)
             continue
         turns.append(Turn(text=body, speaker=label, start_time=t0, end_time=t1, heading=heading, line=number))
+    if swallowed:
+        shown = ", ".join(str(n) for n in swallowed[:5]) + (" ..." if len(swallowed) > 5 else "")
+        warnings.append(f"{file}: the text cell of line {shown} runs over several lines that look like rows of "
+                        "their own (a tab in a line, or a line starting with a speaker and a separator), as if a closing "
+                        "quote (\") were missing: those turns are read as part of it; end the quoted cell with \" "
+                        "or save the table again from the spreadsheet")
     if bad_times:
         shown = ", ".join(str(n) for n in sorted(set(bad_times))[:5]) + (" ..." if len(set(bad_times)) > 5 else "")
         warnings.append(f"{file}: {len(set(bad_times))} row{'s' if len(set(bad_times)) > 1 else ''} ({shown}) with "
