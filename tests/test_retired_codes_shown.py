@@ -17,7 +17,7 @@ from workbench.coding import apply_code
 from workbench.ingest import ingest_paths
 
 from tests.app_fixtures import CODEBOOK, open_page, small_db  # noqa: F401 (a fixture)
-from tests.conftest import SHARED
+from workbench.refi.common import XSD_PATH
 
 # the codebook of tests/app_fixtures.py without kontrakt.relasjonell (coded by anna on fg_fase1.txt
 # turn 3: retired) and with a new code that took its label, under another parent
@@ -98,7 +98,7 @@ def test_qdpx_marks_a_retired_code_and_stays_valid(taken_out, tmp_path):
     path = export_qdpx(taken_out, tmp_path / "p.qdpx", user="anna")
     with zipfile.ZipFile(path) as z:
         doc = etree.fromstring(z.read("project.qde"))
-    schema = etree.XMLSchema(etree.parse(str(SHARED / "refi-qda" / "Project-mrt2019.xsd")))
+    schema = etree.XMLSchema(etree.parse(str(XSD_PATH)))  # the copy shipped in the package
     assert schema.validate(doc), schema.error_log
     ns = {"q": "urn:QDA-XML:project:1.0"}
     codes = {parse_description(c.findtext("q:Description", namespaces=ns))["id"]: c
