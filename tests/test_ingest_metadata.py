@@ -382,6 +382,16 @@ def test_a_form_leaves_a_withdrawn_speaker_as_it_is(db, coded):
     assert not set_metadata(db, "intervju.txt", speakers={gone["label"]: same}, user="forsker1").changed
 
 
+def _interview_folder(tmp_path):
+    """A folder with one short interview (Intervjuer and Kari, two turns each)."""
+    corpus = tmp_path / "intervju"
+    corpus.mkdir()
+    (corpus / "intervju.txt").write_text("Intervjuer: Hei, og velkommen.\n\nKari: Hei på deg.\n\n"
+                                         "Intervjuer: Hvordan gikk det?\n\nKari: Det gikk fint med avtalen.\n",
+                                         encoding="utf-8")
+    return corpus
+
+
 def test_a_value_longer_than_its_column_is_one_line_and_changes_nothing(db, tmp_path):
     """PostgreSQL refused a 50-character phase with a DataError traceback (SQLite stored it, so the
     project failed later when moved): the form, `source set` and a manifest now say it in one line."""
@@ -390,11 +400,7 @@ def test_a_value_longer_than_its_column_is_one_line_and_changes_nothing(db, tmp_
     from workbench.ingest.metadata import set_metadata
     from workbench.store import Source
 
-    corpus = tmp_path / "lang"
-    corpus.mkdir()
-    (corpus / "intervju.txt").write_text("Intervjuer: Hei, og velkommen.\n\nKari: Hei på deg.\n\n"
-                                         "Intervjuer: Hvordan gikk det?\n\nKari: Det gikk fint med avtalen.\n",
-                                         encoding="utf-8")
+    corpus = _interview_folder(tmp_path)
     long_phase = "Gjennomføringsfasen for bygdevekstavtalen i Midt"  # 48 characters; the column keeps 40
     (corpus / "manifest.csv").write_text(f"file,kind,phase\nintervju.txt,intervju,{long_phase}\n", encoding="utf-8")
     report = ingest_paths(db, [corpus], user="forsker")
@@ -419,11 +425,7 @@ def test_a_pasted_value_is_cleaned_as_ingest_cleans_a_table_cell(db, tmp_path):
     from workbench.ingest.metadata import set_metadata, set_speaker
     from workbench.store import Speaker
 
-    corpus = tmp_path / "lim"
-    corpus.mkdir()
-    (corpus / "intervju.txt").write_text("Intervjuer: Hei, og velkommen.\n\nKari: Hei på deg.\n\n"
-                                         "Intervjuer: Hvordan gikk det?\n\nKari: Det gikk fint med avtalen.\n",
-                                         encoding="utf-8")
+    corpus = _interview_folder(tmp_path)
     assert not ingest_paths(db, [corpus], user="forsker").errors
     set_metadata(db, "intervju.txt", speakers={"Kari": {"actor": "prosjekt\u200bleder"}}, user="forsker")
     set_speaker(db, "intervju.txt", "Kari", organisation="Ga\u0308mvik\u202e  kommune ", user="forsker")
