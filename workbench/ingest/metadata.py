@@ -417,6 +417,11 @@ def set_source(db, source: Any, *, kind: str | None = None, phase: str | None = 
         update = _apply(tx, src, values, {}, clear=cleared, via="source set")
         update.warnings[:0] = warnings
         update.notices[:0] = notices
+    return _refreshed(update)
+
+
+def _refreshed(update: MetadataUpdate) -> MetadataUpdate:
+    """``update``, after the committed change (if any) has reached the scrubbers' cached rosters."""
     if update.changed:
         _clear_scrubbers()
     return update
@@ -472,9 +477,7 @@ def set_speaker(db, source: Any, speaker: str, *, actor: str | None = None, orga
         update = _apply(tx, src, {}, {label: person}, speaker_clear={label: cleared}, via="source speaker")
         update.warnings[:0] = warnings
         update.notices[:0] = notices
-    if update.changed:
-        _clear_scrubbers()
-    return update
+    return _refreshed(update)
 
 
 # ------------------------------------------------------------------------------- a whole form
@@ -576,9 +579,7 @@ def set_metadata(db, source: Any, *, fields: dict[str, Any] | None = None,
         update = _apply(tx, src, values, people, clear=cleared, speaker_clear=speaker_clear, via="app")
         update.warnings[:0] = warnings
         update.notices[:0] = notices
-    if update.changed:
-        _clear_scrubbers()
-    return update
+    return _refreshed(update)
 
 
 @requires("ingest")

@@ -131,17 +131,25 @@ def looks_like_transcript(path: Path) -> bool:
         return False
 
 
-def _csv_rows(path: Path) -> list[tuple[int, list[Any]]]:
-    """(line number, cells) of a CSV file's records."""
-    problem = binary_kind(path, "csv")
+def table_text(path: Path, suffix: str, save: str) -> str:
+    """The text of a ``.csv`` or ``.tsv`` table (``suffix``); a binary file so named is one line
+    saying what it is, and text that cannot be decoded one line ending in ``save`` (how to save
+    it again)."""
+    problem = binary_kind(path, suffix)
     if problem:
         if "Excel workbook" in problem:
-            problem = f"this is an Excel workbook (.xlsx) named .csv; rename it to {path.stem}.xlsx and ingest that"
+            problem = (f"this is an Excel workbook (.xlsx) named .{suffix}; rename it to {path.stem}.xlsx and "
+                       "ingest that")
         raise InputError(f"{path.name}: {problem}")
     try:
-        text = drop_bidi(decode(path.read_bytes(), path))
+        return drop_bidi(decode(path.read_bytes(), path))
     except InputError as exc:
-        raise InputError(f"{str(exc).split('; ', 1)[0]}; {_SAVE}") from None
+        raise InputError(f"{str(exc).split('; ', 1)[0]}; {save}") from None
+
+
+def _csv_rows(path: Path) -> list[tuple[int, list[Any]]]:
+    """(line number, cells) of a CSV file's records."""
+    text = table_text(path, "csv", _SAVE)
     try:
         return _split(text, file=path.name)
     except csv.Error as exc:

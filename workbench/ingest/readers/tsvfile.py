@@ -31,12 +31,12 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import InputError
-from ..chars import drop_bidi
 from ..model import Parsed
 from ..text import decode, head_text
 from .jsonfile import _read_list, segments_to_parsed
-from .sniff import CAPTION_NAMES, binary_kind, caption_format
-from .tablefile import EXPECTED, HEADER_SEARCH_ROWS, _header, _not_a_turn_table, _records as _table_records, _split, _turns
+from .sniff import CAPTION_NAMES, caption_format
+from .tablefile import (EXPECTED, HEADER_SEARCH_ROWS, _header, _not_a_turn_table, _records as _table_records, _split,
+                        _turns, table_text)
 
 WHISPER_COLUMNS = frozenset({"start", "end", "text"})   # as Whisper's WriteTSV writes its header
 WHISPER_OPTIONAL = frozenset({"speaker"})               # added by some tools
@@ -109,15 +109,7 @@ def looks_like_transcript(path: Path) -> bool:
 
 def _text(path: Path) -> str:
     """The file's text; a binary file named .tsv is one line saying what it is."""
-    problem = binary_kind(path, "tsv")
-    if problem:
-        if "Excel workbook" in problem:
-            problem = f"this is an Excel workbook (.xlsx) named .tsv; rename it to {path.stem}.xlsx and ingest that"
-        raise InputError(f"{path.name}: {problem}")
-    try:
-        return drop_bidi(decode(path.read_bytes(), path))
-    except InputError as exc:
-        raise InputError(f"{str(exc).split('; ', 1)[0]}; {_SAVE}") from None
+    return table_text(path, "tsv", _SAVE)
 
 
 def _first_line(text: str) -> tuple[int, str] | None:
