@@ -116,6 +116,53 @@ def test_a_speaker_heard_once_between_two_turns_of_another_and_numbered_families
     assert parsed.turns[7].text == "Velkommen.\nMerk: opptaket stoppet her."
 
 
+@pytest.mark.parametrize("first", ["Intervjuer: Fortell.", "Intervjuer: Hva skjedde i fase 1?",
+                                   "Moderator: Vi begynner med samarbeidet med staten."])
+def test_an_interview_role_heard_once_with_speech_is_a_speaker_not_a_title_line(tmp_path, first):
+    p = write(tmp_path, "intervju.txt", (
+        f"{first}\n"
+        "Kari: Vi startet i 2022 med en arbeidsgruppe.\n"
+        "Per: Ja, og staten kom inn senere.\n"
+        "Kari: Det tok tid.\n"
+        "Per: Enig.\n"
+    ))
+    parsed = read_file(p)
+    label, said = first.split(": ", 1)
+    assert parsed.preamble == []
+    assert turns_of(parsed)[0] == (label, said)
+    assert [t.speaker for t in parsed.turns] == [label, "Kari", "Per", "Kari", "Per"]
+    assert not parsed.warnings
+
+
+def test_an_interview_role_heard_once_mid_file_with_a_question_is_its_own_turn(tmp_path):
+    p = write(tmp_path, "intervju.txt", (
+        "Kari: Vi startet i 2022 med en arbeidsgruppe.\n"
+        "Per: Ja, og staten kom inn senere.\n"
+        "Intervjuer: Kan du si mer om det?\n"
+        "Kari: Det tok tid.\n"
+        "Per: Enig.\n"
+    ))
+    parsed = read_file(p)
+    assert turns_of(parsed)[1:3] == [("Per", "Ja, og staten kom inn senere."),
+                                     ("Intervjuer", "Kan du si mer om det?")]
+
+
+@pytest.mark.parametrize("header", ["Intervjuer: Kari Hansen", "Intervjuer: K. Hansen, SINTEF",
+                                    "Informant: prosjektleder, Fjellvik kommune",
+                                    "Intervjuer: Kari Hansen og Per de Vries"])
+def test_a_header_naming_the_interviewer_stays_a_title_line(tmp_path, header):
+    p = write(tmp_path, "intervju.txt", (
+        f"{header}\n"
+        "Ola: Vi startet i 2022 med en arbeidsgruppe.\n"
+        "Per: Ja, og staten kom inn senere.\n"
+        "Ola: Det tok tid.\n"
+        "Per: Enig.\n"
+    ))
+    parsed = read_file(p)
+    assert parsed.preamble == [header]
+    assert [t.speaker for t in parsed.turns] == ["Ola", "Per", "Ola", "Per"]
+
+
 def test_markdown_bold_labels(tmp_path):
     p = write(tmp_path, "intervju.md", (
         "# Intervju med prosjektleder\n\n"

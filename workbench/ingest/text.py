@@ -27,6 +27,10 @@ or timed transcript line
 recipient left out): its label starts a turn even when it occurs once, in a file with other speakers
 or where such lines are at least two and half the lines, never text of the turn before it.
 
+An interview role said once with speech after it ("Intervjuer: Fortell om samarbeidet.", "Moderator:
+Hva skjedde?") starts a turn in a file with other speakers (:func:`said_is_speech`); a header naming
+the interviewer ("Intervjuer: Kari Hansen") stays a title line.
+
 A colon sentence that starts a line once ("Merk: ...", "Edit: ...") is text, as are metadata keys
 (``Dato:``, ``Tema:``) and times (``00:12:03`` alone on a line is a time, never a label). A label
 with digits that occurs once counts when its family recurs ("Informant 3" beside "Informant 1").
@@ -568,6 +572,32 @@ def _interview_role(label: str) -> bool:
             and (len(words) == 1 or words[1].isdigit() or (len(words[1]) == 1 and words[1].isalpha())))
 
 
+# Lower-case words that join or place names in a header ("Kari Hansen og Per Dahl", "Ola de Vries").
+_NAME_JOINERS = frozenset(("og", "and", "&", "van", "von", "de", "der", "den", "da", "di", "du", "del", "la", "le",
+                           "af", "av", "zu", "ten", "ter", "bin", "ibn"))
+_WORDS = re.compile(r"[^\W\d_]+")
+
+
+def said_is_speech(said: str) -> bool:
+    """Whether the text after an interview role's colon is speech rather than a header's name.
+
+    "Fortell om samarbeidet.", "Hva skjedde da?" and "Ja." are speech; "Kari Hansen", "K. Hansen, SINTEF"
+    and "prosjektleder, Fjellvik kommune" name or describe a person (a header line). Speech ends in
+    "?" or "!", or ends in "." or "…" and has a lower-case word (or is one word, "Fortell.").
+    """
+    s = said.strip().rstrip("\"'»”)")
+    if not s:
+        return False
+    if s[-1] in "?!":
+        return True
+    if s[-1] not in ".…":
+        return False
+    words = _WORDS.findall(s)
+    if len(words) == 1:
+        return len(words[0]) > 2  # "K." is an initial
+    return any(w[0].islower() and w not in _NAME_JOINERS for w in words)
+
+
 def _family(label: str) -> str | None:
     """'Informant 3' -> 'informant #': labels of one numbered family."""
     return _DIGITS.sub("#", label.casefold()) if any(c.isdigit() for c in label) else None
@@ -829,6 +859,7 @@ class _Scan:
         self.t_start = array("d")
         self.t_end = array("d")
         self.c_upper = bytearray()   # 1: the text of the line (after the label, if any) is in capitals
+        self.c_speech = bytearray()  # 1: an interview role whose text is speech ("Intervjuer: Fortell om ...")
         self.caps: dict[int, tuple[int, int]] = {}  # line position -> (heading_shape, line number), capitals
         self.plain = 0               # lines of text (not label-like)
         self.plain_caps = 0          # ... of them in capitals
@@ -877,6 +908,7 @@ def _scan(lines: Iterable[tuple[str, int]], roster: _Roster | None) -> _Scan:
             else:
                 said = line.strip()[r[4]:] if r[4] >= 0 else line
                 sc.c_upper.append(said.upper() == said and said.lower() != said)
+                sc.c_speech.append(r[2] == COLON and r[4] >= 0 and _interview_role(r[1]) and said_is_speech(said))
             if upper:
                 shape = heading_shape(line)
                 if shape:
@@ -890,7 +922,7 @@ def _scan(lines: Iterable[tuple[str, int]], roster: _Roster | None) -> _Scan:
         first = footer[0]
         while len(sc.c_idx) and sc.c_idx[-1] >= first:
             for arr in (sc.c_idx, sc.c_lid, sc.c_layout, sc.c_time, sc.c_off, sc.c_lineno, sc.c_roster, sc.c_upper,
-                        sc.c_timed):
+                        sc.c_timed, sc.c_speech):
                 arr.pop()
         for i in footer:
             kinds[i] = BLANK
@@ -1010,6 +1042,12 @@ def _plan(sc: _Scan, roster: _Roster | None, file: str, force: bool,
             if len(timed) < 2 or 2 * len(timed) < content:
                 once = set()
         accepted.update(once)
+
+    # An interview role that starts a line once with speech after it ("Intervjuer: Fortell om
+    # samarbeidet." as the first line) is a speaker in a file with speakers; a header naming the
+    # interviewer ("Intervjuer: Kari Hansen") stays a title line.
+    if (accepted or roster is not None) and not force:
+        accepted.update(c_lid[k] for k in range(K) if sc.c_speech[k])
 
     n_other = sum(1 for k in range(K) if not is_struct[k] and c_layout[k] != NAME
                   and (c_roster[k] or c_lid[k] in accepted))
