@@ -236,6 +236,23 @@ def test_a_load_that_makes_a_used_code_a_category_warns_and_move_codings_moves_t
     assert (done["code"], done["was"], done["turn"]) == ("bolig.nybygg", "bolig", 3)
 
 
+def test_a_load_that_makes_a_code_a_category_withdraws_its_pending_suggestions(db, tmp_path):
+    load_codebook(db, write(tmp_path, BOLIG), user="kari")
+    _source(db)
+    with db.transaction(user="kari") as tx:
+        segs = tx.session.scalars(select(Segment).order_by(Segment.index)).all()
+        for seg, code in ((segs[0], "bolig"), (segs[1], "bolig"), (segs[2], "kontrakt.hybrid")):
+            tx.session.add(Suggestion(segment_id=seg.id, code_id=code, method="model", score=0.8, evidence=[],
+                                      status="pending"))
+    r = load_codebook(db, write(tmp_path, SPLIT, name="delt.yaml"), user="kari")
+    assert r.withdrawn_suggestions == 2
+    assert "2 ventende forslag på pensjonerte koder eller nye kategorier er trukket tilbake" in r.summary()
+    with db.session() as s:
+        left = sorted((g.code_id, g.status) for g in s.scalars(select(Suggestion)))
+    # the category's suggestions could never be accepted; the other code's stays pending
+    assert left == [("bolig", "withdrawn"), ("bolig", "withdrawn"), ("kontrakt.hybrid", "pending")]
+
+
 def test_move_codings_refuses_what_it_cannot_do_and_changes_nothing(db, tmp_path):
     load_codebook(db, write(tmp_path, SPLIT), user="kari")
     with pytest.raises(WorkbenchError, match="is not a category.*use `workbench codebook merge bolig.nybygg"):

@@ -212,7 +212,7 @@ def test_retiring_a_code_withdraws_its_pending_suggestions_and_review_no_longer_
     data["codes"]["kontrakt"]["children"] = data["codes"]["kontrakt"]["children"][1:]  # drop hybrid
     r = load_codebook(db, write(tmp_path, data), user="kari")
     assert r.retired == ["kontrakt.hybrid"] and r.withdrawn_suggestions == 1
-    assert "1 ventende forslag på pensjonerte koder er trukket tilbake" in r.summary()
+    assert "1 ventende forslag på pensjonerte koder eller nye kategorier er trukket tilbake" in r.summary()
     assert [s.code for s in list_suggestions(db, user="ola")] == ["kontrakt.transaksjonell"]
     withdrawn = list_suggestions(db, user="ola", status="withdrawn")
     assert [s.code for s in withdrawn] == ["kontrakt.hybrid"]

@@ -37,7 +37,7 @@ class LoadReport:
     deleted: list[str] = field(default_factory=list)
     reinstated: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    withdrawn_suggestions: int = 0  # pending suggestions closed because their code was retired
+    withdrawn_suggestions: int = 0  # pending suggestions closed: their code was retired or made a category
     stranded: dict[str, int] = field(default_factory=dict)  # code made a category -> codings left on it
 
     def summary(self) -> str:
@@ -47,7 +47,7 @@ class LoadReport:
                  f"{len(self.retired)} pensjonert", f"{len(self.deleted)} slettet"]
         if self.reinstated:
             parts.append(f"{len(self.reinstated)} gjeninnsatt")
-        tail = (f" {self.withdrawn_suggestions} ventende forslag på pensjonerte koder er trukket tilbake."
+        tail = (f" {self.withdrawn_suggestions} ventende forslag på pensjonerte koder eller nye kategorier er trukket tilbake."
                 if self.withdrawn_suggestions else "")
         return f"{head}: " + ", ".join(parts) + "." + tail
 
@@ -131,8 +131,8 @@ def _in_use(session: Session, code_id: str) -> bool:
 
 
 def withdraw_suggestions(tx: Any, code_ids: Iterable[str]) -> int:
-    """Close the pending suggestions on ``code_ids`` (codes being retired) as ``withdrawn``: a
-    retired code cannot be applied, so they could never be accepted. Returns how many; the caller
+    """Close the pending suggestions on ``code_ids`` (codes being retired or made categories) as
+    ``withdrawn``: such a code cannot be applied, so they could never be accepted. Returns how many; the caller
     audits the count."""
     ids = list(code_ids)
     if not ids:
@@ -268,7 +268,8 @@ def load_codebook_data(db: Database, codebook: Codebook, *, file_name: str | Non
                 s.delete(c)
                 s.flush()
                 report.deleted.append(c.id)
-        report.withdrawn_suggestions = withdraw_suggestions(tx, sorted(keep))  # old ones too
+        # old ones too; and a code made a category cannot be applied, so its pending ones could never be accepted
+        report.withdrawn_suggestions = withdraw_suggestions(tx, sorted(keep | set(became_category)))
         s.flush()
         for cid in became_category:  # its codings are stranded: agreement skips them, no coder can apply it
             n = s.scalar(select(func.count()).select_from(Coding).where(Coding.code_id == cid)) or 0
