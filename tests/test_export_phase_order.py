@@ -251,3 +251,15 @@ def test_a_phase_whose_name_holds_a_comma_is_ordered_with_semicolons(db, tmp_pat
     invoke(db, "export", "tables", "-o", str(tmp_path / "p.md"), "--no-charts",
            "--phases", "Oppstart, planlegging;Avslutning")
     assert "Endring mellom Oppstart, planlegging og Avslutning" in (tmp_path / "p.md").read_text(encoding="utf-8")
+
+
+def test_the_known_phases_in_an_error_are_told_apart_when_a_name_holds_a_comma(db):
+    """«known phases: Oppstart, planlegging, Gjennomføring» read as three phases."""
+    make(db, [group("a.txt", "Oppstart, planlegging", None, 1), group("b.txt", "Gjennomføring", None, 2)])
+    out = invoke(db, "settings", "set", "phase_order", "Avslutning; Gjennomføring")
+    assert out.exit_code != 0
+    listed = out.output.strip().split("known phases: ", 1)[1].split("; ")
+    assert sorted(listed) == ["Gjennomføring", "Oppstart, planlegging"]
+    out = invoke(db, "search", "samarbeid", "--phase", "fase 9")
+    listed = out.output.strip().split("known phases: ", 1)[1].split("; ")
+    assert sorted(listed) == ["Gjennomføring", "Oppstart, planlegging"]

@@ -76,13 +76,19 @@ def _folded(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", str(text))).strip().casefold()
 
 
+def list_separator(values: Sequence[str]) -> str:
+    """", " between listed values, or "; " when one of them has a comma ("Fase 2, gjennomføring")."""
+    return "; " if any("," in v for v in values) else ", "
+
+
 def _listed(option: str, values: Sequence[str], extra: Sequence[str] = (), limit: int = SHOWN_VALUES) -> str:
     """The known values for a message, e.g. ``known phases: fase 1, fase 2`` (at most ``limit``,
     then a count; the ``extra`` choices after)."""
     shown = list(values[:limit])
+    sep = list_separator(shown)
     if len(values) > limit:
         shown.append(f"(+{len(values) - limit} more)")
-    text = f"known {PLURALS.get(option, option + 's')}: {', '.join(shown) or '(none yet)'}"
+    text = f"known {PLURALS.get(option, option + 's')}: {sep.join(shown) or '(none yet)'}"
     return text + (f" (or {' or '.join(repr(e) for e in extra)})" if extra else "")
 
 
@@ -110,7 +116,7 @@ def match_value(option: str, value: Any, known: Iterable[str], *, reason: str = 
         same = [k for f in difflib.get_close_matches(folded, list(by_fold), n=3, cutoff=0.6) for k in by_fold[f]]
     hint = f"did you mean {or_list(same)}? " if same else ""
     suggestion = (" Mente du " + " eller ".join(f"«{c}»" for c in same) + "?") if same else ""
-    choices = ", ".join(known[:limit]) + (" …" if len(known) > limit else "") if known else "(ingen ennå)"
+    choices = list_separator(known[:limit]).join(known[:limit]) + (" …" if len(known) > limit else "") if known else "(ingen ennå)"
     raise NotFound(f"{option} {text!r} {reason}; {hint}{_listed(option, known, extra, limit)}",
                    code="filter.unknown", option=option, noun=FILTER_NOUNS.get(option, option), value=text,
                    known=known, close=same, suggestion=suggestion, choices=choices)
