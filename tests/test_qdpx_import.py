@@ -139,7 +139,9 @@ def test_every_sample_project_imports(db, shared_dir, name):
             assert memo.text == "Japanese phrase" and memo.segment_id is not None
     if name.startswith("atlasti-8.4"):
         missing = [w for w in report.warnings if "is not in the folder" in w]
-        assert len(missing) == 6 and all("skipped" in w for w in missing)
+        # 6 text sources and the 2 PDFs' text versions (<Representation plainTextPath>): no files here
+        assert len(missing) == 8 and all("skipped" in w for w in missing)
+        assert any("Kellogg's Passion for Nutrition.pdf" in w for w in missing)
         assert any("PDFSource" in w for w in report.warnings)
     if name.startswith("nvivo-15"):
         assert sum("has no text" in w for w in report.warnings) == 2

@@ -565,12 +565,30 @@ def _known_people(session) -> set[str]:
 COPY_ACTIONS = ("backup", "export_qdpx", "export_quotes")
 
 
+def entered_at(session, source_ids: Iterable[int]) -> dt.datetime | None:
+    """When the first of ``source_ids`` entered this database: the time of its (latest) ``ingest``
+    audit event, which ``workbench ingest`` and a ``.qdpx`` import write in the transaction that
+    stores it; ``Source.ingested_at`` where there is none. (An imported source's ``ingested_at``
+    is when the other tool made it, as the file says, which may be long before.)"""
+    ids = list(source_ids)
+    if not ids:
+        return None
+    logged = dict(session.execute(
+        select(AuditEvent.target_id, func.max(AuditEvent.created_at))
+        .where(AuditEvent.action == "ingest", AuditEvent.target_type == "source",
+               AuditEvent.target_id.in_([str(i) for i in ids]))
+        .group_by(AuditEvent.target_id)).all())
+    times = [logged.get(str(i)) or at for i, at in session.execute(
+        select(Source.id, Source.ingested_at).where(Source.id.in_(ids))).all()]
+    times = [t if t.tzinfo is not None else t.replace(tzinfo=dt.timezone.utc) for t in times if t is not None]
+    return min(times) if times else None
+
+
 def _earlier_copies(session, source_ids: Iterable[int]) -> list[dict[str, str]]:
     """The files the audit trail records as written (:data:`COPY_ACTIONS`, and table exports with
-    reveal) since the first of ``source_ids`` was ingested (all of them without sources): file,
-    date (UTC, minutes) and action, oldest first."""
-    since = (session.scalar(select(func.min(Source.ingested_at)).where(Source.id.in_(list(source_ids))))
-             if source_ids else None)
+    reveal) since the first of ``source_ids`` entered the database (:func:`entered_at`; all of them
+    without sources): file, date (UTC, minutes) and action, oldest first."""
+    since = entered_at(session, source_ids) if source_ids else None
     query = select(AuditEvent).where(AuditEvent.action.in_(COPY_ACTIONS + ("export_tables",)))
     if since is not None:
         query = query.where(AuditEvent.created_at >= since)
@@ -956,7 +974,7 @@ def remove_source(db: Database, source: Any, *, user: str | None = None) -> dict
         # a model trained while the source was there holds its words (TF-IDF vocabulary); its
         # vectors went with its turns above
         counts["models"] = s.execute(delete(TrainedModel).where(
-            TrainedModel.created_at >= src.ingested_at)).rowcount or 0
+            TrainedModel.created_at >= (entered_at(s, [src.id]) or src.ingested_at))).rowcount or 0
         s.execute(delete(Segment).where(Segment.source_id == src.id))
         s.execute(delete(Speaker).where(Speaker.source_id == src.id))
         s.delete(src)

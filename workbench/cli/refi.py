@@ -29,6 +29,8 @@ def qdpx(ctx: click.Context, output: str, reveal: bool) -> None:
     finally:
         db.dispose()
     click.echo(f"Skrev {path}")
+    for line in getattr(path, "notes", ()):
+        click.echo(line)
 
 
 # the export group again: registering it once more is harmless and gives `qdpx` its --user option

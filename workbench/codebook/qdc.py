@@ -112,12 +112,20 @@ def split_items(text: str) -> list[str]:
 #: The Description line of a retired code (taken out of the codebook while coded) in a QDPX export;
 #: ``parse_description`` reads it as ``retired`` and keeps it out of the definition.
 RETIRED_LINE = "Tatt ut: koden er tatt ut av kodeboka; kodingene står, men den brukes ikke lenger"
+#: The Description line of a category (``codable: false``) that still holds codings (a codebook load
+#: gave a coded code children and made it a category) in a QDPX export, where it is written
+#: ``isCodable="true"`` so that its codings are kept; ``parse_description`` reads it as
+#: ``category`` and keeps it out of the definition.
+CATEGORY_LINE = ("Kategori: koden kan ikke kodes i kodeboka (bruk underkodene); kodingene den fikk før står "
+                 "og er med i filen")
 
 
-def description_text(spec: CodeSpec, *, retired: bool = False) -> str:
+def description_text(spec: CodeSpec, *, retired: bool = False, category: bool = False) -> str:
     lines = [f"id: {spec.id}"]
     if retired:
         lines.append(RETIRED_LINE)
+    if category:
+        lines.append(CATEGORY_LINE)
     if spec.definition:
         lines.append(spec.definition.strip())
     if spec.inclusion:
@@ -307,6 +315,8 @@ def parse_qdc(path: str | Path) -> tuple[list[CodeSpec], dict[str, Any]]:
         names = names + (node["name"],)
         wanted = fields.pop("id", None)
         fields.pop("retired", None)  # (a retired code of a QDPX export: imported as a code like any other)
+        # a category a QDPX export wrote codable to keep its codings (CATEGORY_LINE) is a category again
+        codable = False if fields.pop("category", None) else node["codable"]
         if wanted and ID_RE.match(wanted) and wanted.startswith(prefix) and wanted not in used and (
                 parent or "." not in wanted):
             cid = wanted
@@ -314,7 +324,7 @@ def parse_qdc(path: str | Path) -> tuple[list[CodeSpec], dict[str, Any]]:
             cid = _unique(fit_id(prefix, slug(node["name"]), node["below"], names), used)
         used.add(cid)
         specs.append(CodeSpec(id=cid, label=node["name"], parent=parent, depth=depth, order=len(specs),
-                              codable=node["codable"], color=node["color"],
+                              codable=codable, color=node["color"],
                               has_children=bool(node["children"]), **fields))
         for c in node["children"]:
             walk(c, cid, depth + 1, names)
@@ -466,6 +476,9 @@ def parse_description(text: str) -> dict[str, Any]:
     if lines and lines[0] == RETIRED_LINE:
         lines.pop(0)
         out["retired"] = True
+    if lines and lines[0] == CATEGORY_LINE:
+        lines.pop(0)
+        out["category"] = True
     current = "definition"
     for line in lines:
         head, sep, rest = line.partition(": ")

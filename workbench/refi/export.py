@@ -7,7 +7,10 @@ and ``sources/<guid>.txt``, one UTF-8 plain text (no BOM) per source:
 * ``CodeBook``: the codes with hierarchy, ``isCodable``, colour and the QDC description text
   (``id: ...``, definition, inclusion ...), with the QDC export's GUIDs; retired codes only when a
   coding or memo still uses them, marked by a second Description line "Tatt ut: ..." (they stay
-  ``isCodable="true"``, since their codings are in the file).
+  ``isCodable="true"``, since their codings are in the file). A category (``codable: false``) that
+  still holds codings (a codebook load gave a coded code children) is written the same way:
+  ``isCodable="true"`` and a second Description line "Kategori: ..." (``qdc.CATEGORY_LINE``); the
+  returned path's ``notes`` say so for the summary.
 * ``Variables``: kind, phase, pilot, county, date, language (sources); actor, organisation, pilot
   (cases; ``pilot`` is one variable for both).
 * ``Cases``: one per person (pseudonym), with the variables and a ``SourceRef`` to every source
@@ -56,7 +59,15 @@ from ..store import Code, Coding, Database, Memo, Pseudonym, Segment, Source, Sp
 from .common import (NS, ORIGIN, PROJECT_FILE, SEGMENTS_FILE, SEGMENTS_FORMAT, code_guid, internal_path, q,
                      source_member, stable_guid, xml_safe, xsd_errors)
 
-__all__ = ["OffsetMap", "export_qdpx", "scrub_with_map"]
+__all__ = ["OffsetMap", "QdpxFile", "export_qdpx", "scrub_with_map"]
+
+
+class QdpxFile(type(Path())):
+    """The path :func:`export_qdpx` wrote, with ``notes``: Norwegian lines for the export's summary
+    about what was written otherwise than the database holds it (a category with codings written
+    as codable)."""
+
+    notes: tuple[str, ...] = ()
 
 SOURCE_VARIABLES = ("kind", "phase", "pilot", "county", "date", "language")
 CASE_VARIABLES = ("actor", "organisation", "pilot")
@@ -346,13 +357,14 @@ def _unique_names(names: dict[int, str]) -> dict[int, str]:
 # ------------------------------------------------------------------------------ export
 
 @requires("view_transcripts")  # whole transcripts (scrubbed): researchers, not report authors
-def export_qdpx(db: Database, path: str | Path, *, reveal: bool = False, user: str | None = None) -> Path:
+def export_qdpx(db: Database, path: str | Path, *, reveal: bool = False, user: str | None = None) -> QdpxFile:
     """Write the project as a REFI-QDA ``.qdpx`` archive at ``path``; returns the path.
 
     Speakers are pseudonyms, texts, source names and memos are scrubbed, and organisations left
     out, unless a researcher asks ``reveal`` (audited). GUIDs are stable across exports (see
     ``workbench.refi.common``). The archive is written beside ``path`` and moved into place, so a
-    failed export leaves no partial file. Audited as ``export_qdpx``."""
+    failed export leaves no partial file. Audited as ``export_qdpx``. The path returned has
+    ``notes`` (:class:`QdpxFile`) for the summary."""
     from ..analysis.aggregate import check_reveal
     from ..sharing import pseudonym_map, roster_scrubber
 
@@ -374,6 +386,7 @@ def export_qdpx(db: Database, path: str | Path, *, reveal: bool = False, user: s
 
     user_guid(exporter)
     counts = {"sources": 0, "codings": 0, "memos": 0, "cases": 0}
+    notes: list[str] = []
     from ..export.writers import atomic_output
 
     # written to a hidden temporary file (0600: the transcripts) beside the target and moved into
@@ -383,7 +396,7 @@ def export_qdpx(db: Database, path: str | Path, *, reveal: bool = False, user: s
         archive = _Archive(tmp)
         try:
             _build(db, archive, root_name=path.stem, reveal=reveal, exporter=exporter, names=names,
-                   scrubber=scrubber, counts=counts, user_guid=user_guid, users=users)
+                   scrubber=scrubber, counts=counts, user_guid=user_guid, users=users, notes=notes)
         except BaseException:
             archive.discard()
             raise
@@ -392,12 +405,16 @@ def export_qdpx(db: Database, path: str | Path, *, reveal: bool = False, user: s
     with db.transaction(exporter) as tx:
         tx.audit("export_qdpx", "file", str(path),
                  {"format": "qdpx", **({"reveal": True} if reveal else {}), **counts, "files": [str(path)]})
-    return path
+    out = QdpxFile(path)
+    out.notes = tuple(notes)
+    return out
 
 
 def _build(db: Database, archive: _Archive, *, root_name: str, reveal: bool, exporter: str,
-           names: dict[str, str], scrubber, counts: dict[str, int], user_guid, users: dict[str, str]) -> None:
-    """Read the project in one session and write its texts and ``project.qde`` into ``archive``."""
+           names: dict[str, str], scrubber, counts: dict[str, int], user_guid, users: dict[str, str],
+           notes: list[str] | None = None) -> None:
+    """Read the project in one session and write its texts and ``project.qde`` into ``archive``;
+    lines for the summary go to ``notes``."""
     from ..sharing import speaker_key
 
     scrub = (lambda s: s) if reveal else scrubber.scrub
@@ -452,6 +469,24 @@ def _build(db: Database, archive: _Archive, *, root_name: str, reveal: bool, exp
                                   "color": c.color, "codable": bool(c.codable)}
                                  for c in code_rows if c.id in keep])
         retired_ids = {c.id for c in code_rows if c.id in keep and c.retired}
+        # a category (codable: false) that still holds codings (a codebook load gave a coded code
+        # children) is written codable, as a retired code is: importers (ours, NVivo) drop the
+        # codings of a code that cannot be coded, so the file would lose them
+        coded: dict[str, int] = {}
+        for c in codings:
+            coded[c.code_id] = coded.get(c.code_id, 0) + 1
+        category_ids = {c.id for c in code_rows if c.id in keep and not c.codable and c.id in coded}
+        if category_ids:
+            counts["categories_with_codings"] = len(category_ids)
+            listed = ", ".join(f"{cid} ({coded[cid]} koding{'er' if coded[cid] != 1 else ''})"
+                               for cid in sorted(category_ids))
+            n = len(category_ids)
+            (notes if notes is not None else []).append(
+                f"Merk: {n} {'kategorier' if n > 1 else 'kategori'} som ikke kan kodes har kodinger fra før: "
+                f"{listed}. {'De' if n > 1 else 'Den'} er skrevet som kode som kan kodes (isCodable=\"true\"), "
+                "med linjen «Kategori: ...» i beskrivelsen, så kodingene er med i filen (NVivo og importen her "
+                "dropper kodinger på en kategori). Flytt dem til en underkode med `workbench codebook move-codings` "
+                "om de hører hjemme der.")
 
         # ---- memos: a Note each, referred to from what it annotates
         root = etree.Element(q("Project"), nsmap={None: NS})
@@ -601,12 +636,14 @@ def _build(db: Database, archive: _Archive, *, root_name: str, reveal: bool, exp
         made: dict[str, Any] = {}
         for spec in specs:
             parent = made.get(spec.parent, codes_el) if spec.parent else codes_el
+            category = spec.id in category_ids
             el = _el(parent, "Code", {"guid": code_guid(spec.id), "name": spec.label,
-                                      "isCodable": "true" if spec.codable else "false",
+                                      "isCodable": "true" if spec.codable or category else "false",
                                       "color": _color(spec.color)})
-            # a retired code keeps isCodable="true": its codings are in the file, and importers (ours,
-            # NVivo) drop codings of a code that is not codable; its Description says it is retired
-            _el(el, "Description", text=description_text(spec, retired=spec.id in retired_ids))
+            # a retired code keeps isCodable="true", and a category with codings gets it: their codings
+            # are in the file, and importers (ours, NVivo) drop codings of a code that is not codable;
+            # the Description says it is retired, or a category
+            _el(el, "Description", text=description_text(spec, retired=spec.id in retired_ids, category=category))
             for note_guid in refs.get(("code", spec.id), []):
                 _el(el, "NoteRef", {"targetGUID": note_guid})
             made[spec.id] = el

@@ -15,9 +15,14 @@ What other tools really write, and how it is read:
   case, with or without braces (compared with :func:`workbench.refi.common.normalise_guid`), any
   namespace (elements are matched by local name), a BOM before the XML and in the text files.
 * A ``TextSource`` is read from its ``plainTextPath``, its ``PlainTextContent``, or, when only a
-  ``richTextPath`` is there, from the ``.docx`` (python-docx; paragraphs, one per line). A bare
-  ``.qde`` looks for ``sources/`` beside it; a source whose file is missing is a warning.
-  PDF, picture, audio and video sources are skipped with a warning.
+  ``richTextPath`` is there, from the ``.docx`` (python-docx; paragraphs, one per line, joined by
+  CRLF in ``SourceText.raw`` so that a paragraph break can be read as two characters, as NVivo
+  counts it, or as one: ``READINGS_WORD``). A bare ``.qde`` looks for ``sources/`` beside it; a
+  source whose file is missing is a warning. A ``PDFSource`` with a ``Representation`` (its text
+  version, as the standard has it and ATLAS.ti writes it) is read as a text source: the PDF's name,
+  GUID, creator, notes and variables, the representation's text, selections and codings; its
+  ``PDFSelection``s (areas of a page) are skipped and named. PDF sources without one, picture,
+  audio and video sources are skipped with a warning.
 * Text: the BOM is dropped, CRLF and lone CR become LF and NUL characters are removed (the other
   tool's offsets are read in this text, see below); the stored ``canonical_text`` is that text
   cleaned as ``workbench ingest`` cleans every text (:func:`clean_with_map`: NFC, no hidden
@@ -40,8 +45,13 @@ differs for this text (code points or UTF-16 units, CRLF as written or as one ch
 applied to all of its selections and scored: a selection edge past the text or inside a
 surrogate pair rules a reading out for that selection (1000), an edge inside a word or before a
 combining mark costs 1, an edge between CR and LF costs 5, and a selection whose ``name`` is
-exactly its text (QualCoder) earns 3. The lowest total wins; a tie goes to the standard. The
-summary names the reading used per source (``ImportReport.readings``).
+exactly its text (QualCoder) earns 3. The lowest total wins; a tie goes to the standard (for a
+Word text: to one character per paragraph break). The summary names the reading used per source
+(``ImportReport.readings``). When even the best reading leaves more than half of a source's
+selections (at least ``MISFIT_MIN``) with an edge inside a word or outside the text, the offsets
+were counted in another text than the one here (a Word file read otherwise than the other tool
+read it): none of that source's selections is stored, one warning names them all, and the import
+is partial (exit 1).
 
 **Segments.** A source exported by a workbench keeps its turns: the archive's
 ``workbench/segments.json`` (``segment_map``) lists them per source GUID in the exported text's
@@ -75,7 +85,10 @@ Everything else:
   from its name under its (matched) parent, made unique, and when the derived id was a stored
   code's a warning says that they are different codes. Codings are never stored on a code that
   cannot be coded (``codable: false``): a codable code is not matched by name to such a theme (it
-  becomes a new code), and codings on a theme matched by id or GUID are skipped with a warning.
+  becomes a new code), and codings on a theme matched by id or GUID are skipped with a warning,
+  unless the file's code carries ``qdc.CATEGORY_LINE`` (a workbench exported a category that held
+  codings, as codable to keep them): it is a category here too (a new code is made one, as
+  ``parse_qdc`` reads the line) and those codings are on it, as in the database that exported it.
   New codes are added and a codebook version holding the merged codebook is recorded. Colours
   are kept as written (``#1f77b4`` stays lower case); ``#abc`` and ``rgb()`` become ``#AABBCC``.
 * Names of users, sources, codes, cases, variables, sets and notes are made one line (NFC, line
@@ -88,7 +101,10 @@ Everything else:
   (``coder_prefix`` is put before every name, e.g. "nvivo:"; ``coders`` maps a name to a coder
   here); a name that is a stored user's name in another letter case is refused before anything
   is stored (``qdpx.coder_case``, "did you mean", as ``code --from-csv``). A
-  coding's coder is its ``creatingUser``, else its selection's, else the project's creator.
+  coding's coder is its ``creatingUser``, else its selection's, else the project's creator. A new
+  source keeps its ``creatingUser`` (as ``Source.ingested_by``, a coder like the others; the
+  importer when the file names no user) and its ``creationDateTime`` (``ingested_at``, at most now;
+  ``lifecycle.entered_at`` still knows when it entered this database).
   Speaker labels and headings of ``segments.json`` are cleaned as ingest's labels
   (:func:`clean_label`); an empty list of turns is not used (the turns are detected).
   References to nothing (a code, a user, a source, a note that is not in the project) are
@@ -168,7 +184,21 @@ READINGS = {
     "u16_1": "UTF-16-kodeenheter med CRLF telt som ett tegn",
 }
 _ORDER = tuple(READINGS)
+#: The same readings of a text read from a Word file (``richTextPath`` only), whose paragraphs
+#: are joined by CRLF in ``SourceText.raw``: NVivo counts a paragraph break as two characters
+#: (its .txt has CRLF line ends), other tools may count it as one (the workbench did, as LF). A
+#: tie goes to one character per break, as before.
+READINGS_WORD = {
+    "cp1": "kodepunkter, avsnittsskift i Word-teksten telt som ett tegn",
+    "u16_1": "UTF-16-kodeenheter, avsnittsskift i Word-teksten telt som ett tegn",
+    "cp": "kodepunkter, avsnittsskift i Word-teksten telt som to tegn",
+    "u16": "UTF-16-kodeenheter, avsnittsskift i Word-teksten telt som to tegn (slik NVivo teller)",
+}
 INVALID = 1000
+#: A source whose selections fit no reading: at least this many selections with offsets, and
+#: more than half of them with an edge inside a word or outside the text even in the best
+#: reading, are taken as counted in another text than the one here; none of them is stored.
+MISFIT_MIN = 3
 
 SOURCE_VARIABLES = {
     "kind": ("kind", "type", "kildetype", "source type", "art"),
@@ -721,8 +751,9 @@ class SourceText:
     (``stored``: ``text`` cleaned as ingest cleans it, :func:`clean_with_map`; ``map`` takes an
     offset in ``text`` there)."""
 
-    def __init__(self, raw: str):
+    def __init__(self, raw: str, *, word: bool = False):
         self.raw = raw
+        self.word = word           # read from a Word file: line ends are paragraph breaks (READINGS_WORD)
         self.removed = [m.start() for m in _REMOVED.finditer(raw)]
         self.text = _REMOVED.sub("", raw).replace("\r", "\n") if (self.removed or "\r" in raw) else raw
         astral_raw = [m.start() for m in _ASTRAL.finditer(raw)]
@@ -763,7 +794,13 @@ class SourceText:
             out.append("cp1")
             if self._q_raw:
                 out.append("u16_1")
+        if self.word:
+            out.sort(key=list(READINGS_WORD).index)
         return out
+
+    def label(self, reading: str) -> str:
+        """The Norwegian name of a reading of this text (the summary says it)."""
+        return (READINGS_WORD if self.word else READINGS)[reading]
 
     def _to_text(self, i: int) -> int:
         return i - bisect_left(self.removed, i)
@@ -833,14 +870,19 @@ def _clip(text: str, n: int = 40) -> str:
     return text if len(text) <= n else text[:n - 1] + "…"
 
 
-def choose_reading(st: SourceText, selections: list[tuple[int, int, str]]) -> tuple[str, str, dict[str, list]]:
+def choose_reading(st: SourceText, selections: list[tuple[int, int, str]],
+                   misfits: list[bool] | None = None) -> tuple[str, str, dict[str, list]]:
     """The reading that explains ``selections`` ((start, end, name) as written) best, a Norwegian
-    description of the choice, and every candidate's spans (None where impossible)."""
+    description of the choice, and every candidate's spans (None where impossible). ``misfits``,
+    when given, is filled with one flag per selection: whether it has an edge inside a word or
+    outside the text (or between CR and LF) in the chosen reading."""
     results: dict[str, list] = {}
     scores: dict[str, int] = {}
     bad: dict[str, int] = {}
-    for reading in st.readings():
-        spans, total, wrong = [], 0, 0
+    flags: dict[str, list[bool]] = {}
+    order = st.readings()
+    for reading in order:
+        spans, total, wrong = [], 0, []
         for start, end, name in selections:
             span, cost = st.span(reading, start, end)
             if span is not None and name and len(name.strip()) >= 3 and \
@@ -848,23 +890,26 @@ def choose_reading(st: SourceText, selections: list[tuple[int, int, str]]) -> tu
                 cost -= 3
             spans.append(span)
             total += cost
-            wrong += cost > 0
-        results[reading], scores[reading], bad[reading] = spans, total, wrong
-    best = min(scores, key=lambda r: (scores[r], _ORDER.index(r)))
+            wrong.append(cost > 0)
+        results[reading], scores[reading], bad[reading], flags[reading] = spans, total, sum(wrong), wrong
+    best = min(scores, key=lambda r: (scores[r], order.index(r)))
+    if misfits is not None:
+        misfits[:] = flags[best]
     n = len(selections)
     if not n:
         return best, "ingen utvalg med forskyvninger", results
-    label = READINGS[best]
+    label = st.label(best)
     same = all(results[r] == results[best] for r in results)
+    first = order[0]   # the reading preferred on a tie (the standard's, or one character per paragraph break)
     if same:
         why = f"{n} utvalg; alle lesemåter gir det samme her"
     else:
         why = f"{n} utvalg, {bad[best]} med en kant inne i et ord eller utenfor teksten"
-        if best != "cp":
-            why += f" (lest som kodepunkter: {bad['cp']})"
+        if best != first:
+            why += f" (lest som {st.label(first).split(' (')[0]}: {bad[first]})"
         else:
-            others = [r for r in results if r != "cp"]
-            why += "; " + ", ".join(f"som {READINGS[r].split(' (')[0]}: {bad[r]}" for r in others)
+            others = [r for r in results if r != first]
+            why += "; " + ", ".join(f"som {st.label(r).split(' (')[0]}: {bad[r]}" for r in others)
     return best, f"{label} – {why}", results
 
 
@@ -1099,6 +1144,7 @@ class _TextSource:
     raw: str | None = None
     origin_of_text: str = ""
     repaired: bool = False          # the file was not UTF-8 (read as ingest reads such files)
+    word: bool = False              # the text was read from a Word file (richTextPath): SourceText(word=True)
 
 
 @dataclass
@@ -1323,8 +1369,14 @@ class _Importer:
                     self._twice("source", "kilder", g, source_names[g], name)
                 source_names[g] = name
             self.source_guids.add(g)
+            rep = _kid(el, "Representation") if kind == "PDFSource" else None
             if kind == "TextSource":
                 self.sources.append(self._text_source(el))
+            elif rep is not None and (rep.get("plainTextPath") or _kid(rep, "PlainTextContent") is not None
+                                      or rep.get("richTextPath")):
+                # the standard's text version of a PDF (ATLAS.ti writes one): a text source with the
+                # PDF's name, notes and variables and the representation's text and selections
+                self.sources.append(self._text_source(el, rep))
             elif kind:
                 n = sum(1 for c in el.iter() if _local(c) == "Coding")
                 what = _SKIPPED_SOURCES.get(kind, kind)
@@ -1444,35 +1496,52 @@ class _Importer:
         return _Note(_guid(el.get("guid")), (el.get("name") or "").strip(), text, user,
                      el.get("creationDateTime"), sels)
 
-    def _text_source(self, el: Any) -> _TextSource:
+    def _text_source(self, el: Any, text_el: Any = None) -> _TextSource:
+        """A ``TextSource``; or a ``PDFSource`` ``el`` read as the text source ``text_el``, its
+        ``Representation`` (its text, selections and codings; the PDF's name, GUID, notes and
+        variables; the PDF's own regions, ``PDFSelection``, are skipped and named)."""
         g = _guid(el.get("guid"))
-        plain, rich = el.get("plainTextPath"), el.get("richTextPath")
+        pdf = text_el is not None
+        text_el = el if text_el is None else text_el
+        plain, rich = text_el.get("plainTextPath"), text_el.get("richTextPath")
         name = (el.get("name") or "").strip()
         if not name:  # named after its file
-            name, changed = clean_name(PurePosixPath((plain or rich or "").replace("\\", "/")).name)
+            name, changed = clean_name(PurePosixPath(((el.get("path") or "") if pdf else (plain or rich or ""))
+                                                     .replace("\\", "/")).name)
             if changed:
                 self.renamed.append(("source", name))
         name = name or f"kilde {g[:8]}"
-        user = _guid(el.get("creatingUser")) or self.default_user
-        src = _TextSource(g, name, el, user, el.get("creationDateTime"))
-        for s in _kids(el, "PlainTextSelection"):
+        user = _guid(el.get("creatingUser") or text_el.get("creatingUser")) or self.default_user
+        src = _TextSource(g, name, el, user, el.get("creationDateTime") or text_el.get("creationDateTime"))
+        for s in _kids(text_el, "PlainTextSelection"):
             src.selections.append(_selection(s, user))
-        for c in _kids(el, "Coding"):   # a code on the whole source
+        regions = _kids(el, "PDFSelection") if pdf else []
+        if regions:
+            n = sum(len(_kids(r, "Coding")) for r in regions)
+            self.skip(f"{self.name}: PDFSource {name!r}: {len(regions)} selections of areas of the PDF's pages "
+                      "(PDFSelection) have no place in its text and were skipped"
+                      + (f" with their {n} codings" if n else "") + ": "
+                      + ", ".join(f"{_guid(r.get('guid'))} (page {r.get('page')})" for r in regions[:10])
+                      + (" ..." if len(regions) > 10 else "") + "; the selections of its text were imported",
+                      selections=len(regions), codings=n)
+        for c in _kids(text_el, "Coding") + (_kids(el, "Coding") if pdf else []):   # a code on the whole source
             ref = _kid(c, "CodeRef")
             cg = _guid(c.get("guid"))
             src.selections.append(_Selection(cg, 0, 0, "", user, c.get("creationDateTime"), [
                 (cg, _guid(ref.get("targetGUID")) if ref is not None else "", _guid(c.get("creatingUser")) or user,
                  c.get("creationDateTime"))], [], {cg: [_guid(r.get("targetGUID")) for r in _kids(c, "NoteRef")]},
                 whole=True))
-        src.notes = [_guid(r.get("targetGUID")) for r in _kids(el, "NoteRef")]
+        src.notes = [_guid(r.get("targetGUID")) for r in _kids(el, "NoteRef")
+                     + (_kids(text_el, "NoteRef") if pdf else [])]
         description = _text_of(_kid(el, "Description")).strip()
         if description:  # a memo on the source, as its notes are
             ng = f"description:{g}"
             self.notes[ng] = _Note(ng, f"beskrivelse av {name}", description, user, el.get("creationDateTime"), [])
             src.notes.append(ng)
-        src.values = [v for v in (_value(vv) for vv in _kids(el, "VariableValue")) if v]
+        src.values = [v for v in (_value(vv) for vv in _kids(el, "VariableValue")
+                                  + (_kids(text_el, "VariableValue") if pdf else [])) if v]
         # the text
-        inline = _kid(el, "PlainTextContent")
+        inline = _kid(text_el, "PlainTextContent")
         where = ""
         lookup: list[str] = []   # how a path was not found plainly (Container.locate)
 
@@ -1502,7 +1571,10 @@ class _Importer:
                 where = where or rich
                 self._not_the_project(member, rich, name, g)
                 if member is not None:
-                    src.raw, src.origin_of_text = docx_text(self.container.read(member)), member
+                    # paragraphs joined by CRLF: offsets may count a paragraph break as two
+                    # characters (NVivo) or as one; choose_reading tries both (READINGS_WORD)
+                    src.raw = re.sub(r"\r\n|\r|\n", "\r\n", docx_text(self.container.read(member)))
+                    src.origin_of_text, src.word = member, True
                     if plain:
                         self.warn(f"{self.name}: source {name!r}: {plain} is missing; the text was read from "
                                   f"the Word file {member}, so selection offsets may be off")
@@ -1738,7 +1810,10 @@ class _Importer:
             guid = node["guid"]
             coded = bool(guid) and guid in self.coded
             where = f"code {sp.label!r}" + (f" (GUID {guid})" if guid else "")
-            explicit = parse_description(node["desc"]).get("id")
+            described = parse_description(node["desc"])
+            explicit = described.get("id")
+            # a category a workbench exported with its codings (qdc.CATEGORY_LINE) keeps them here too
+            held = bool(described.get("category"))
             cid = None
             if explicit and explicit == sp.id and explicit in existing:
                 cid = explicit
@@ -1747,7 +1822,7 @@ class _Importer:
             else:
                 same = next((x for x in by_path.get((parent, sp.label), []) if x not in claimed), None)
                 if same is not None:
-                    if sp.codable and not existing[same].codable and coded:
+                    if sp.codable and not existing[same].codable and coded and not held:
                         self.warn(f"{self.name}: {where} has the name of the workbench's theme {same}, which "
                                   "cannot be coded (codable: false); its codings go on a new code instead")
                     else:
@@ -1756,7 +1831,7 @@ class _Importer:
                 claimed.add(cid)
                 target.append(cid)
                 kept.append(cid)
-                if not existing[cid].codable and coded:
+                if not existing[cid].codable and coded and not held:
                     self.uncodable[guid] = cid
                 continue
             leaf = sp.id.rsplit(".", 1)[-1]
@@ -1770,7 +1845,7 @@ class _Importer:
             target.append(cid)
             color = node["color"] if COLOR_RE.fullmatch(node["color"] or "") and len(node["color"]) == 7 else sp.color
             new.append(replace(sp, id=cid, parent=parent, color=color))
-            if not sp.codable and coded:
+            if not sp.codable and coded and not held:
                 self.uncodable[guid] = cid
         self.code_ids = {node["guid"]: cid for node, cid in zip(self.code_nodes, target) if node["guid"]}
         self.report.codes_kept = kept
@@ -1788,7 +1863,7 @@ class _Importer:
         return names
 
     def store_source(self, src: _TextSource) -> None:
-        st = SourceText(src.raw)
+        st = SourceText(src.raw, word=src.word)
         plain = st.text          # the other tool's offsets are read (and judged) here
         name = src.name
         if not st.stored.strip():
@@ -1831,8 +1906,27 @@ class _Importer:
 
         # offsets: choose the reading from the source's own selections (in the text as written)
         ranged = [s for s in src.selections if not s.whole and not s.problem]
-        reading, why, spans = choose_reading(st, [(s.start, s.end, s.name) for s in ranged])
+        misfits: list[bool] = []
+        reading, why, spans = choose_reading(st, [(s.start, s.end, s.name) for s in ranged], misfits)
+        # offsets that fit no reading of this text were counted in another text (a Word file read
+        # otherwise than the other tool read it, a text edited after coding): stored, every coding
+        # would cover the wrong words, so none is stored, and each is named (MISFIT_MIN)
+        misfit = len(ranged) >= MISFIT_MIN and 2 * sum(misfits) > len(ranged)
+        if misfit:
+            why += " – ingen lesemåte passer teksten, utvalgene ble ikke importert"
+            n = sum(len(s.codings) for s in ranged)
+            origin = (f"its text was read from the Word file {src.origin_of_text} (the project has no plain text "
+                      "for it), and " if src.word else "")
+            self.skip(f"{self.name}: source {row.file_name!r}: {origin}the selections' offsets fit no reading of "
+                      f"its text: read as {st.label(reading).split(' (')[0]}, {sum(misfits)} of {len(ranged)} "
+                      "selections have an edge inside a word or outside the text, so the other tool counted them "
+                      f"in another text; all {len(ranged)} selections were skipped with their {n} codings, so "
+                      "that no coding lands on the wrong words: "
+                      + ", ".join(f"{s.guid} ({s.start}-{s.end})" for s in ranged)
+                      + "; export the project again with its sources as plain text and import that",
+                      selections=len(ranged), codings=n)
         self.report.readings[row.file_name] = why
+        refused = {id(s) for s in ranged} if misfit else set()
         mapped: dict[int, tuple[int, int] | None] = {id(s): sp for s, sp in zip(ranged, spans[reading])}
         for s in src.selections:
             if s.whole:
@@ -1843,6 +1937,8 @@ class _Importer:
             .join(Segment, Coding.segment_id == Segment.id).where(Segment.source_id == row.id)).all()}
         by_pos = segs
         for sel in src.selections:
+            if id(sel) in refused:
+                continue
             if sel.problem:
                 self.skip(f"{self.name}: selection {sel.guid} in {row.file_name!r}: {sel.problem}; "
                           f"skipped with its {len(sel.codings)} codings", selections=1, codings=len(sel.codings))
@@ -1861,7 +1957,7 @@ class _Importer:
                 span = st.to_stored(span)
             if span is None or span[0] >= span[1]:
                 what = "is empty" if span is not None or sel.start == sel.end else \
-                    f"lies outside the text ({len(plain)} characters) read as {READINGS[reading].split(' (')[0]}"
+                    f"lies outside the text ({len(plain)} characters) read as {st.label(reading).split(' (')[0]}"
                 self.skip(f"{self.name}: selection {sel.guid} in {row.file_name!r} "
                           f"({sel.start}-{sel.end}) {what}; skipped with its {len(sel.codings)} codings",
                           selections=1, codings=len(sel.codings))
@@ -1905,7 +2001,7 @@ class _Importer:
         for g in src.notes:
             note = self.notes.get(g)
             for ns in (note.selections if note else []):
-                if ns.problem:
+                if ns.problem or misfit:
                     continue
                 span, _ = st.span(reading, ns.start, ns.end)
                 if span is not None:
@@ -1977,9 +2073,15 @@ class _Importer:
         from ..ingest import word_count
 
         words = [word_count(text[g.start:g.end]) for g in segs]
+        # who made the source and when, as the file says (as for codings and notes): its creatingUser
+        # (else the project's creator) is a coder here; the importer when the file names no user; a
+        # time after now is now (lifecycle.entered_at keeps the time it entered this database)
+        creator = self.coder(src.user) if src.user in self.users else self.tx.user
+        now = dt.datetime.now(dt.timezone.utc)
         row = Source(file_name=stored, content_hash=digest, format=FORMAT,
                      kind="dokument" if hint == "dokument" else None, canonical_text=text,
-                     word_count=sum(words), ingested_by=self.tx.user.id)
+                     word_count=sum(words), ingested_by=creator.id,
+                     ingested_at=min(_when(src.created) or now, now))
         self.s.add(row)
         self.s.flush()
         speakers: dict[str, Speaker] = {}
