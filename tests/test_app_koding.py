@@ -613,7 +613,10 @@ def test_a_coded_span_or_hit_cut_short_in_the_message_ends_with_an_ellipsis(smal
                              "code": "kontrakt.relasjonell"})  # 75 characters, not the whole turn
     at.run()
     message = md_unescape(at.success[0].value)
-    assert message == f"Kodet «{text3[:60]}…» i tur 3 med «Relasjonell kontrakt»."
+    quoted = message.removeprefix("Kodet «").split("…»", 1)[0]
+    assert message == f"Kodet «{quoted}…» i tur 3 med «Relasjonell kontrakt»."
+    # the coded text up to a word's end within 60 characters
+    assert 30 < len(quoted) <= 60 and text3.startswith(quoted) and text3[len(quoted)] == " "
 
     from workbench.ingest import ingest_paths
 
@@ -626,9 +629,13 @@ def test_a_coded_span_or_hit_cut_short_in_the_message_ends_with_an_ellipsis(smal
     at.text_input(key="q").input("tillit").run()
     at.selectbox(key="q_apply_code").set_value("kontrakt.hybrid").run()
     at.button(key="code_hit_0").click().run()  # coded as its sentence (the default)
-    assert md_unescape(at.success[0].value) == (f"Kodet «{sentence[:60]}…» (tur 1 i notat_fase2.md) med "
-                                                 "«Hybrid kontrakt».")
+    assert md_unescape(at.success[0].value) == ("Kodet «Vi har bygd opp tillit mellom kommunene gjennom mange år med…» "
+                                                 "(tur 1 i notat_fase2.md) med «Hybrid kontrakt».")
     assert shortened("x" * 60) == "x" * 60 and shortened("x" * 61) == "x" * 60 + "…"
+    # between words, and never right after an opening quote (it read as if the text were «…»)
+    assert shortened("Ja, det er sant. Vi snakket om «bolyst» i kommunen", 32) == "Ja, det er sant. Vi snakket om…"
+    assert shortened("Vi snakket om «bolyst» i kommunen", 15) == "Vi snakket om…"
+    assert shortened("Samarbeidsavtalen", 8) == "Samarbei…"
 
 
 def test_suggestions_and_memos_name_their_kind_in_norwegian(small_db, component):

@@ -124,10 +124,25 @@ def name_list(names: Iterable[str], limit: int = 5) -> str:
     return f"{', '.join(names[:limit])} og {len(names) - limit} til"
 
 
+_OPENERS = "«“„‘\"'([{"
+
+
 def shortened(text, width: int = 60) -> str:
-    """``text`` cut to ``width`` characters, with "…" where it was cut (plain text)."""
+    """``text`` cut to at most ``width`` characters, with "…" where it was cut (plain text).
+
+    The cut is made between words when one ends in the second half of the width, and never right
+    after an opening quote or bracket ("om «…" would read as if the text were «…»)."""
     text = str(text or "")
-    return text if len(text) <= width else text[:width].rstrip() + "…"
+    if len(text) <= width:
+        return text
+    cut = text[:width]
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    if space > width // 2 and not text[width].isspace():
+        cut = cut[:space]
+    cut = cut.rstrip()
+    while cut and cut[-1] in _OPENERS:
+        cut = cut[:-1].rstrip()
+    return cut + "…"
 
 
 # How a suggestion was made (``Suggestion.method``), as the pages say it.
