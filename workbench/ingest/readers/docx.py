@@ -5,12 +5,15 @@ boxes anchored in a paragraph (right after it). Nothing with text is dropped sil
 
 - A table laid out as a transcript (Speaker | Text, Time | Speaker | Text, NVivo's
   Timespan | Content | Speaker ...), recognised from its header row or from its content, gives
-  one turn per row (see :func:`transcript_layout`). Any other table is read as paragraphs: one per
-  row, cells joined with " | ", or one per cell paragraph when cells hold several paragraphs.
+  one turn per row (see :func:`transcript_layout`); a heading between two such tables ("DEL 2:
+  SAMARBEID", a bold "Fase 3") is the heading of the rows under it. Any other table is read as
+  paragraphs: one per row, cells joined with " | ", or one per cell paragraph when cells hold
+  several paragraphs.
 - "Label: text" paragraphs (and table text that is not a transcript) go through
   :func:`workbench.ingest.text.split_turns`, a line break inside a paragraph (Shift+Enter) ending
-  a line as a new paragraph would; without speakers the file is a document, one segment per
-  paragraph under its heading.
+  a line as a new paragraph would; a heading (a heading style, or a short paragraph all in bold)
+  right above a turn is the heading of the turns under it; without speakers the file is a
+  document, one segment per paragraph under its heading.
 - Headers and footers are kept in the source text before the first segment (the preamble), page
   numbers aside; footnotes and endnotes are segments at the end under "Fotnoter"/"Sluttnoter".
 - Tracked changes not accepted or rejected are read as accepted (insertions kept, deletions left
@@ -29,7 +32,8 @@ from pathlib import Path
 from ...errors import InputError
 from ..chars import clean_text
 from ..model import Parsed, Turn
-from ..text import TIMESTAMP, is_tool_footer, is_tool_notice, looks_like_label, split_turns
+from ..text import (NOT_A_HEADING, TIMESTAMP, heading_shape, is_tool_footer, is_tool_notice, looks_like_label,
+                    split_turns)
 from .sniff import describe, starts_as_zip
 
 HEADING_STYLES = ("heading", "overskrift", "title", "tittel")
@@ -52,6 +56,7 @@ class Para:
     heading: bool = False
     breaks: tuple[str, ...] = ()  # its lines when it holds line breaks (Shift+Enter), else ()
     label_line: str = ""  # its first line as "Label<tab>text" when it starts with a bold label
+    bold: bool = False  # a short paragraph all in bold (see :func:`bold_only`): a heading above a turn
 
     @property
     def lines(self) -> list[tuple[str, int]]:
@@ -132,7 +137,7 @@ class _Walker:
         # "Kari<tab>Da er ..."; the paragraph's text itself stays as written.
         bold = None if heading else _bold_label(parts)
         label_line = f"{bold[0]}\t{bold[1]}" if bold else ""
-        return Para(text, self.counter, heading, breaks, label_line)
+        return Para(text, self.counter, heading, breaks, label_line, not heading and bold_only(text, parts, breaks))
 
     def table(self, tbl) -> Table:
         self.tables += 1
@@ -229,6 +234,14 @@ def _paragraph_parts(p) -> list[tuple[str, bool]]:
 
     visit(p)
     return list(zip(parts, flags))
+
+
+def bold_only(text: str, parts: list[tuple[str, bool]], breaks: tuple[str, ...]) -> bool:
+    """A paragraph of one short line all in bold that does not end a sentence or a clause ("Samarbeid
+    med staten", "Avslutning"): a heading when it stands right above a turn (see
+    :func:`split_paragraphs`), as a bold line of its own is in a PDF."""
+    return (0 < len(text) <= 120 and not breaks and not text.endswith((".", ",", ";", ":"))
+            and all(flag for part, flag in parts if part.strip()))
 
 
 def _bold_label(parts: list[tuple[str, bool]]) -> tuple[str, str] | None:
@@ -612,10 +625,21 @@ def blocks_to_parsed(blocks: list[Para | Table], fmt: str, roster: set[str] | No
         heading: str | None = None
         run: list[Para] = []
 
-        def flush() -> None:
+        def flush(before_table: bool = False) -> None:
             nonlocal heading
-            if not run:
-                return
+            head = None
+            if before_table and turns:  # between two transcript tables: a heading for the rows under it
+                last = next((i for i in range(len(run) - 1, -1, -1) if run[i].text), None)
+                if last is not None and _heading_between_tables(run[last]):
+                    head = run.pop(last).text
+            if any(p.text for p in run):
+                _flush_run()
+            run.clear()
+            if head:
+                heading = head
+
+        def _flush_run() -> None:
+            nonlocal heading
             result = split_paragraphs(run, roster_list, file, strict_roster=strict_roster)
             if result is not None:
                 found, pre, warns = result
@@ -637,13 +661,12 @@ def blocks_to_parsed(blocks: list[Para | Table], fmt: str, roster: set[str] | No
                         heading = p.text
                     else:
                         turns.append(Turn(text=p.text, heading=heading, line=p.number))
-            run.clear()
 
         for b in blocks:
             if isinstance(b, Para):
                 run.append(b)
             elif b.index in layouts:
-                flush()
+                flush(before_table=True)
                 layout = layouts[b.index]
                 rows = b.grid()
                 numbers = [next((p.number for c in row for p in c.paras), 0) for row in b.rows]
@@ -685,19 +708,40 @@ def blocks_to_parsed(blocks: list[Para | Table], fmt: str, roster: set[str] | No
     return Parsed(turns, fmt, "dokument")
 
 
+def _heading_between_tables(p: Para) -> bool:
+    """Whether the paragraph right above a transcript table, after another one, is a heading of the
+    rows under it ("DEL 2: SAMARBEID", a bold or styled "Fase 3", a plain "Fase 2"), as a row across
+    the table is: a heading style, a short line in bold or in capitals with a heading's shape, or a
+    short line (up to eight words) that ends no sentence and is no note ("[Pause i opptaket]")."""
+    text = p.text.strip()
+    if not text or p.breaks or len(text) > 100 or "|" in text:
+        return False
+    if p.heading or p.bold or heading_shape(text) != NOT_A_HEADING:
+        return True
+    return (len(text.split()) <= 8 and (text[0].isupper() or text[0].isdigit())
+            and not text.endswith((".", "?", "!", ",", ";", ":", "…")))
+
+
 def split_paragraphs(paras: list[Para], roster: list[str] | None, file: str, *,
                      strict_roster: bool = False) -> tuple[list[Turn], list[str], list[str]] | None:
     """:func:`split_turns` over paragraphs, headings apart: a heading followed directly by a turn
     start (an interview guide's question or theme over the answers) is the heading of the turns
-    under it, not text of the turn before; any other heading stays a line of the text."""
-    heads = {p.number: p for p in paras if p.heading and p.text}
+    under it, not text of the turn before; any other heading stays a line of the text. A heading is
+    a paragraph in a heading style, or a short one all in bold (:attr:`Para.bold`: "Samarbeid med
+    staten") that is no turn of its own (a question in bold, "Intervjuer: Og staten?", is speech)."""
+    bold = {p.number for p in paras if p.bold and not p.heading and p.text}
+    full = None
+    if bold:
+        full = split_turns([line for p in paras for line in p.turn_lines], roster, file, strict_roster=strict_roster)
+        bold -= {t.line for t in full[0] if t.speaker} if full is not None else bold
+    heads = {p.number: p for p in paras if (p.heading or p.number in bold) and p.text}
     result = None
     if heads:
         result = split_turns([line for p in paras if p.number not in heads for line in p.turn_lines],
                              roster, file, strict_roster=strict_roster)
     if result is None:
-        return split_turns([line for p in paras for line in p.turn_lines], roster, file,
-                           strict_roster=strict_roster)
+        return full or split_turns([line for p in paras for line in p.turn_lines], roster, file,
+                                   strict_roster=strict_roster)
     starts = {t.line for t in result[0]}
     content = [p for p in paras if p.text]
     clean = {p.number for p, nxt in zip(content, content[1:])

@@ -19,7 +19,7 @@ from pathlib import Path
 from ...errors import InputError
 from ..chars import clean_text
 from ..model import Parsed, Turn
-from .docx import (_PAGE_ONLY, Cell, Para, Table, _bold_label, blocks_to_parsed, table_paragraphs,
+from .docx import (_PAGE_ONLY, Cell, Para, Table, _bold_label, blocks_to_parsed, bold_only, table_paragraphs,
                    tracked_changes_warning)
 from .sniff import describe, starts_as_zip
 
@@ -157,7 +157,8 @@ class _Walker:
                 heading = q == (TEXTNS, "h")
                 # a bold label without a colon is offered to the speaker search as "Kari<tab>Da er ..."
                 bold = None if heading else _bold_label([(part.replace(LINE_BREAK, "\n"), b) for part, b in parts])
-                out.append(Para(text, self.counter, heading, breaks, f"{bold[0]}\t{bold[1]}" if bold else ""))
+                out.append(Para(text, self.counter, heading, breaks, f"{bold[0]}\t{bold[1]}" if bold else "",
+                                not heading and bold_only(text, parts, breaks)))
                 for box in boxes:
                     out.extend(self.blocks(box))
             elif q == (TABLENS, "table"):

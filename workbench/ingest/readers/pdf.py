@@ -92,7 +92,7 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
          strict_roster: bool = False) -> Parsed:
     with _quiet_pypdf() as problems:
         pages, frames, warnings_ = _read_pages(path, problems)
-    pages, furniture = _drop_running_lines(pages)
+    pages, furniture = _drop_running_lines(pages, roster)
     body = _body_size(pages)
     spacing, widest = _line_spacing(pages), 1.1 * _inner_gaps(pages)  # clearly wider than any gap in the text
     notes: list[Turn] = []
@@ -121,6 +121,13 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
     parsed.turns.extend(boxes + notes)
     # page furniture: in the source text (the title lines, once each), never speech
     parsed.preamble.extend(t for t in furniture.moved + footers if t not in parsed.preamble)
+    if furniture.speech_like:
+        n = len(furniture.speech_like)
+        warnings_.append(
+            f"{path.name}: {n} line{'s' if n > 1 else ''} repeated at the same place on the pages "
+            f"({furniture.speech_like[0]!r}{' ...' if n > 1 else ''}) {'were' if n > 1 else 'was'} read as a running "
+            "header or footer and kept out of the turns (in the source text's title lines); if "
+            f"{'they are' if n > 1 else 'it is'} speech, ingest the file the PDF was made from (.docx)")
     parsed.warnings[:0] = warnings_
     return parsed
 
@@ -364,11 +371,20 @@ def _transcript(page_paras: list[list[list[Line]]], roster: set[str] | None, fil
     if not speakers or labelled < 0.5 * total:
         return None
     words = sum(len(t.text.split()) for t in speakers) / len(speakers)
-    if not roster and words < 4:  # "Kommune: Fjellvik" / "Telefon: 22 33 44 55" lists, not speech
-        return None
+    if not roster and words < 4 and not _conversation(speakers):
+        return None  # "Kommune: Fjellvik" / "Telefon: 22 33 44 55" lists, not speech
     for t in turns:
         t.page = page_of.get(t.line or 0)
     return Parsed(turns, "pdf", "transcript", warnings, preamble)
+
+
+def _conversation(turns: list[Turn]) -> bool:
+    """Short turns that are still speech ("Intervjuer: Hvordan startet det?" / "Informant 1: Med et
+    møte."): two speakers or more who each speak at least twice, in sentences (most turns end with
+    ".", "?" or "!"), not a list of fields and values ("Kommune: Fjellvik", "Telefon: 22 33 44 55")."""
+    counts = Counter(t.speaker for t in turns)
+    ended = sum(1 for t in turns if SENTENCE_END.search(t.text.strip()))
+    return len(counts) >= 2 and min(counts.values()) >= 2 and 2 * ended >= len(turns)
 
 
 def _start(text: str) -> str:
@@ -1215,9 +1231,51 @@ class Furniture:
     moved: list[str] = field(default_factory=list)
     top: bool = False
     bottom: bool = False
+    speech_like: list[str] = field(default_factory=list)  # running lines that read like speech: warned about
 
 
-def _drop_running_lines(pages: list[list[Line]]) -> tuple[list[list[Line]], Furniture]:
+SENTENCE_END = re.compile(r"[.!?…][\"'»”)\]]*$")
+
+
+def _label_name(text: str) -> str:
+    """The speaker label a line starts with, without a time or brackets ("[00:01:02] Kari:" -> "kari"),
+    or the line itself when it is a label alone ("INTERVJUER"); casefolded, "" when there is none."""
+    m = LABEL_START.match(text)
+    label = m.group(0) if m else (text if CAPS_LABEL.match(text.strip()) else "")
+    label = re.sub(r"^\s*[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?[\])]?", "", label)
+    label = re.sub(r"[\[(][\d:.,]+[\])]", "", label)
+    return " ".join(label.strip().strip(":[]() ").casefold().split())
+
+
+def _speaker_lines(pages: list[list[Line]], keys: list[list[tuple[str, int]]], candidates: set[tuple[str, int]],
+                   roster: set[str] | None) -> set[str]:
+    """The keys (see :func:`_key`) of the lines that start with a speaker label: a label of the roster,
+    or one that also starts lines that are not running-header candidates (it starts turns in the
+    file: "Intervjuer: Spørsmål 14: ..." at the same place on two pages is speech, not a header; a
+    label alone on its line, "INTERVJUER", counts when it also stands elsewhere), and the line right
+    under such a label alone (its speech)."""
+    names = {" ".join(r.casefold().split()) for r in roster} if roster else set()
+    turn_labels = {_label_name(ln.text) for p, lines in enumerate(pages) for i, ln in enumerate(lines)
+                   if keys[p][i] not in candidates and LABEL_START.match(ln.text)}
+    alone = {keys[p][i][0] for p, lines in enumerate(pages) for i, ln in enumerate(lines)
+             if keys[p][i] not in candidates and _stands_alone(ln.text)}
+    out = set()
+    for p, lines in enumerate(pages):
+        for i, ln in enumerate(lines):
+            if keys[p][i] not in candidates:
+                continue
+            name = _label_name(ln.text) or " ".join(ln.lead.strip(":").casefold().split())
+            if name and (name in names or (LABEL_START.match(ln.text) and name in turn_labels)
+                         or (_stands_alone(ln.text) and keys[p][i][0] in alone)):
+                out.add(keys[p][i][0])
+            elif i and _stands_alone(lines[i - 1].text) and (keys[p][i - 1][0] in alone
+                                                              or _label_name(lines[i - 1].text) in names):
+                out.add(keys[p][i][0])  # the speech under a label alone
+    return out
+
+
+def _drop_running_lines(pages: list[list[Line]], roster: set[str] | None = None
+                        ) -> tuple[list[list[Line]], Furniture]:
     """Remove page numbers and running headers and footers from the top and bottom of the pages.
 
     - Page numbers in any common form (:func:`_page_number`) among a page's ``EDGE_LINES`` highest or
@@ -1227,6 +1285,11 @@ def _drop_running_lines(pages: list[list[Line]]) -> tuple[list[list[Line]], Furn
       pages and on all but one page of a longer one (a header on all pages but the first, a footer on
       all but the last); or on at least two pages and half of them when the line is never anywhere
       else in the document and does not start with a speaker label (a footer on pages 1 and 2 of 3).
+      A line that starts with a speaker label (of the roster, or one that starts turns elsewhere in
+      the file) is never a running line: "Intervjuer: Spørsmål 14: ..." at the place of
+      "Intervjuer: Spørsmål 1: ..." on the page before is speech. A running line that reads like
+      speech (a sentence of six words or more) is kept in the title lines and warned about
+      (:attr:`Furniture.speech_like`), never dropped in silence.
     - Then by place: the running header and footer lines found so far mark the page's margin bands.
       On a page without them, its lowest (highest) lines are a footer (header) too when they stand in
       that band (at or below the place where the footer starts on each of those pages, or clearly
@@ -1250,12 +1313,22 @@ def _drop_running_lines(pages: list[list[Line]]) -> tuple[list[list[Line]], Furn
         elsewhere = {keys[p][i][0] for p in range(n) for i in range(len(pages[p])) if i not in edges[p]}
         running = {k for k, c in counts.items()
                    if c >= need or (c >= 2 and 2 * c >= n and k[0] not in elsewhere and not LABEL_START.match(k[0]))}
+        speech = _speaker_lines(pages, keys, running, roster)
+        running = {k for k in running if k[0] not in speech}
         for p in range(n):
             gone[p] |= {i for i in edges[p] if keys[p][i] in running}
     found = Furniture()
     moved: list[set[int]] = [set() for _ in pages]
+    for p, lines in enumerate(pages):  # running lines that read like speech: kept as title lines, warned about
+        for i in sorted(gone[p], key=lambda i: -lines[i].y):
+            text = lines[i].text
+            if not _page_number(text) and len(text.split()) >= 6 and SENTENCE_END.search(text):
+                moved[p].add(i)
+                if text not in found.speech_like:
+                    found.speech_like.append(text)
     spacing = _line_spacing(pages)
     body = _body_size(pages)
+    roster_names = {" ".join(r.casefold().split()) for r in roster} if roster else set()
     for top in (False, True):
         sign = 1 if top else -1  # y * sign grows towards the page edge
         known = []  # (page, the innermost furniture line's y * sign, the outermost body line's y * sign)
@@ -1290,7 +1363,8 @@ def _drop_running_lines(pages: list[list[Line]]) -> tuple[list[list[Line]], Furn
                     break
             if not band or (len(band) == len(order) and top):
                 continue  # a page of one line at the top: the text starts there where no header stands
-            if any(LABEL_START.match(lines[i].text) and starts[_start(lines[i].text)] > 1 for i in band):
+            if any((LABEL_START.match(lines[i].text) and starts[_start(lines[i].text)] > 1)
+                   or (roster_names and _label_name(lines[i].text) in roster_names) for i in band):
                 continue  # a speaker's turn
             if len(band) == len(order):  # a page with a footer and no text (the text ended on the page before)
                 moved[p].update(band)
