@@ -217,6 +217,23 @@ def test_a_phase_no_source_has_or_named_twice_is_one_norwegian_line_and_changes_
     assert overview_phases(at) == ["Alle faser", "fase 2", "fase 1"]
 
 
+def test_saving_a_phase_order_with_a_persons_name_warns_in_norwegian(small_db):
+    """A phase named after a person in the roster reaches the resource group as written: the order
+    is saved, with one Norwegian line saying so (fictional name)."""
+    from workbench.ingest.metadata import set_source, set_speaker
+
+    set_speaker(small_db, FG, "PL Testbygd", name="Oda Brennvik", user="kari")
+    update = set_source(small_db, FG, phase="fase 1 hos Oda Brennvik", user="kari")
+    assert any(n.startswith("Fasen «fase 1 hos Oda Brennvik» inneholder navnet") for n in update.notices)
+    at = open_page(KILDER)
+    order_box(at).input("fase 2, fase 1 hos Oda Brennvik")
+    click(at, "Lagre rekkefølge")
+    assert setting(small_db, "phase_order") == "fase 2, fase 1 hos Oda Brennvik" and not at.error
+    [warning] = [md_unescape(e.value) for e in at.warning]
+    assert "Faserekkefølgen er lagret" in warning
+    assert "Fasen «fase 1 hos Oda Brennvik» inneholder navnet på en person i deltakerlisten" in warning
+
+
 @pytest.mark.parametrize("db", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
 def test_the_phase_order_on_postgresql(db, tmp_path, monkeypatch):
     """The same through a PostgreSQL project: set, a bad value, reset."""

@@ -270,6 +270,7 @@ CALLS = {
     "workbench.ingest.metadata.set_metadata": lambda db, tmp, u, m, p: m(
         db, SOURCE, fields={"county": "Finnmark"}, speakers={"Sigrid Aune": {"organisation": "Gamvik kommune"}}, user=u),
     "workbench.ingest.metadata.metadata_choices": lambda db, tmp, u, m, p: m(db, user=u),
+    "workbench.sharing.value_warnings": lambda db, tmp, u, m, p: m(db, {"phase": "fase 1 med Sigrid Aune"}, user=u),
     "workbench.lifecycle.forget": lambda db, tmp, u, m, p: m(db, "Forsker 1", user=u),
     "workbench.lifecycle.anonymise": lambda db, tmp, u, m, p: m(db, permanent=True, user=u),
     "workbench.lifecycle.retention": lambda db, tmp, u, m, p: m(db, user=u),
@@ -326,6 +327,7 @@ UNCHECKED = {
     "workbench.sharing.ensure_pseudonyms",  # internal: gives speaker rows their person before counting
     "workbench.sharing.pseudonymise",
     "workbench.sharing.roster_scrubber",
+    "workbench.sharing.value_scrub",    # internal: shapes sheet and chart names inside authorised exports
     "workbench.sharing.audit_reveal",   # demands the reveal right itself
     "workbench.sharing.setting",        # a threshold, not research data
     "workbench.sharing.min_cell_speakers",

@@ -22,7 +22,7 @@ import streamlit as st
 from workbench.analysis.aggregate import order_phases
 from workbench.ingest import list_sources
 from workbench.ingest.metadata import metadata_choices, set_metadata
-from workbench.sharing import join_phases, set_setting, setting
+from workbench.sharing import join_phases, set_setting, setting, split_phases, value_warnings
 from workbench.ui.format import md_escape, phase_note
 from workbench.ui.metadata import (LANGUAGE_LABELS, NONE_CHOICE, SOURCE_FORM, SPEAKER_FORM, change_text, choices,
                                    edited, form_id, phase_order_caption, phase_order_key, phase_order_reset,
@@ -129,7 +129,10 @@ def save_order(key: str, phases: list[str]) -> None:
         return
     answer = action(lambda: [set_setting(db, "phase_order", typed, user=user)], flash_at=PHASE_FLASH)
     if answer is not None:  # None: the library's error is shown
-        flash("success", phase_order_saved(answer[0], phases), PHASE_FLASH)
+        # a phase named after a person reaches the resource group as written: said beside the change
+        named = [no for _, no in value_warnings(db, {"phase": split_phases(answer[0] or "")}, user=user)]
+        flash("warning" if named else "success",
+              "\n\n".join([phase_order_saved(answer[0], phases), *map(md_escape, named)]), PHASE_FLASH)
 
 
 if can("settings"):  # set_setting needs it (researchers, as the page's ingest)

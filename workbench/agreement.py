@@ -523,10 +523,28 @@ def coding_agreement(db: Database, coders: Iterable[str] | str, *, codes: str | 
     ``interviewer_turns_left_out``: the interviewer turns of the unit sources not counted (0 for
     character units and with ``include_interviewers``). With the konsensus coder among
     ``coders`` only the turns with a recorded consensus are units, and ``"consensus_turns"`` says
-    how many. Shows no text, so report authors may see it.
+    how many. Shows no text, so report authors may see it; for them (anyone who does not read
+    transcripts) the file names in ``left_out`` are scrubbed, as in their source list.
     """
-    return _coding_agreement(db, coders, codes=codes, unit=unit, include_interviewers=include_interviewers,
-                             codebook_version=codebook_version)
+    result = _coding_agreement(db, coders, codes=codes, unit=unit, include_interviewers=include_interviewers,
+                               codebook_version=codebook_version)
+    scrub = _file_scrub(db)
+    if scrub is not None:
+        result["left_out"] = [scrub(name) for name in result["left_out"]]
+    return result
+
+
+def _file_scrub(db: Database):
+    """None for a caller who reads transcripts (researchers: file names as written), else the
+    roster scrubber's ``scrub`` (report authors: file names scrubbed, as in their source list)."""
+    from .access import current
+
+    who = current()
+    if who is None or who.can("view_transcripts"):
+        return None
+    from .sharing import roster_scrubber
+
+    return roster_scrubber(db).scrub
 
 
 def _coding_agreement(db: Database, coders: Iterable[str] | str, *, codes: str | Iterable[str] | None = None,

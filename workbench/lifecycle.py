@@ -39,10 +39,10 @@ from sqlalchemy import delete, func, select, text as sql_text, update
 from .access import requires
 from .errors import InputError, NotFound, WorkbenchError
 from .store.lookup import or_list
-from .privacy import NAME_TEXT, PersonScrubber, name_variants, place_name_parts
+from .privacy import NAME_TEXT, PersonScrubber, Scrubber, name_variants, place_name_parts
 from .refi.export import OffsetMap, exported_text
 from .sharing import SETTINGS, _SCRUBBERS, roster_scrubber, setting, speaker_key
-from .store import (AuditEvent, Coding, Database, Memo, MemoDraft, Pseudonym, ReleasedQuote, RemovedSpeaker, Segment, Source,
+from .store import (AuditEvent, Coding, Database, Memo, MemoDraft, Pseudonym, ReleasedQuote, RemovedSpeaker, Segment, Setting, Source,
                     Speaker,
                     SegmentEmbedding, Suggestion, TrainedModel)
 
@@ -82,6 +82,8 @@ class ForgetReport:
     roster_kept: bool = False
     earlier_copies: list[dict[str, str]] = field(default_factory=list)  # files written before (file, date, action)
     removed_speakers: int = 0   # rows of the person kept from removed sources (removed_speakers), erased
+    metadata_values: int = 0    # phase and pilot values (sources, rosters, phase_order, released quotes,
+    #                             pseudonym keys) that held their name
     file_clean: bool = True     # False: another connection kept old text in the file (see compact)
 
     def to_dict(self) -> dict[str, Any]:
@@ -96,6 +98,9 @@ class ForgetReport:
                  f"tilhører personen; {self.models} trente modeller slettet (tren på nytt)."]
         if self.drafts:
             lines.append(f"{self.drafts} ulagrede notatutkast på personens turer er slettet.")
+        if self.metadata_values:
+            lines.append(f"Navnet er også fjernet fra {self.metadata_values} verdier for fase og pilot "
+                         "(kilder, deltakerlister, faserekkefølgen, frigitte sitater, pseudonymnøkler).")
         if self.memos_quoting:
             lines.append(f"{self.memos_quoting} andre notater siterte personens ord; sitatet er erstattet med "
                          f"{WITHDRAWN_TEXT}.")
@@ -131,6 +136,7 @@ class AnonymiseReport:
     codings_merged: int = 0
     deadlines_cleared: int = 0
     pseudonym_keys: int = 0      # keys of removed speakers' pseudonyms that held their names
+    metadata_values: int = 0     # phase and pilot values that held a roster name (scrubbed: "[navn]")
     file_clean: bool = True
 
     def to_dict(self) -> dict[str, Any]:
@@ -139,7 +145,8 @@ class AnonymiseReport:
     def summary(self) -> str:
         return (f"Anonymisert: {self.texts_changed} av {self.sources} kildetekster endret ({self.replacements} "
                 f"erstatninger), {self.speakers} taleretiketter erstattet med pseudonymer, {self.file_names} "
-                f"filnavn, {self.memos} notater, {self.drafts} notatutkast, {self.released_quotes} frigitte sitater og {self.audit_events} "
+                f"filnavn, {self.memos} notater, {self.drafts} notatutkast, {self.released_quotes} frigitte sitater, "
+                f"{self.metadata_values} verdier for fase og pilot og {self.audit_events} "
                 f"loggoppføringer renset, {self.media_dropped} opptaksreferanser fjernet, {self.models} trente "
                 f"modeller slettet, {self.codings_merged} kodinger slått sammen (ble like etter rensing), "
                 f"{self.deadlines_cleared} slettefrister oppfylt." + ("" if self.file_clean else "\n" + NOT_CLEAN))
@@ -311,6 +318,66 @@ def _rekey(session, speakers: Iterable[Speaker]) -> None:
         if p.speaker_key != key:
             p.speaker_key = key
             session.flush()
+
+
+def _scrub_values(session, scrub_value: Callable[[str], str]) -> int:
+    """Replace roster names in the stored phase and pilot values (``Scrubber.scrub_value``: "Gjennomføring
+    med Liv Bjørk" -> "Gjennomføring med [navn]"), wherever they are kept: sources (phase, pilot),
+    the rosters' pilots (speakers, removed_speakers), released quotes (phase, pilot), the
+    ``phase_order`` setting (a phase named twice after the change is kept once) and the pilot part
+    of the pseudonym keys (label|actor|organisation|pilot), so that keys made again from the rows
+    match. Returns how many values changed."""
+    changed = 0
+
+    def fix(row, *names: str) -> None:
+        nonlocal changed
+        for name in names:
+            value = getattr(row, name)
+            new = scrub_value(value) if isinstance(value, str) else value
+            if new != value:
+                setattr(row, name, new)
+                changed += 1
+
+    for src in session.scalars(select(Source)):
+        fix(src, "phase", "pilot")
+    for model in (Speaker, RemovedSpeaker):
+        for row in session.scalars(select(model).where(model.pilot.is_not(None))):
+            fix(row, "pilot")
+    for q in session.scalars(select(ReleasedQuote)):
+        fix(q, "phase", "pilot")
+    order = session.get(Setting, "phase_order")
+    if order is not None and isinstance(order.value, str):
+        from .sharing import join_phases, split_phases
+
+        phases, seen = [], set()
+        for p in split_phases(order.value):
+            new = scrub_value(p)
+            changed += new != p
+            if new.casefold() not in seen:
+                seen.add(new.casefold())
+                phases.append(new)
+        value = join_phases(phases) or None
+        if value != order.value:
+            order.value = value
+    session.flush()
+    for p in session.scalars(select(Pseudonym).where(~Pseudonym.speaker_key.startswith("merged:"),
+                                                     ~Pseudonym.speaker_key.startswith("removed:"))):
+        parts = p.speaker_key.rsplit("|", 3)
+        if len(parts) != 4 or not parts[3]:
+            continue
+        pilot = scrub_value(parts[3])
+        if pilot == parts[3]:
+            continue
+        key = "|".join(parts[:3] + [pilot])
+        taken = session.scalar(select(Pseudonym.id).where(Pseudonym.speaker_key == key, Pseudonym.id != p.id))
+        p.speaker_key = key if taken is None else f"removed:{p.id}"
+        session.flush()
+        changed += 1
+    if changed:
+        from .sharing import bump_roster_revision
+
+        bump_roster_revision(session)  # the scrubber reads speakers with their sources' pilots
+    return changed
 
 
 # --------------------------------------------------------------------------------- forget
@@ -495,6 +562,8 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
                     src.media = None
 
         if source is None:
+            # their name in a phase or pilot ("Gjennomføring med Liv Bjørk"), which the resource group sees
+            report.metadata_values = _scrub_values(s, Scrubber(names).scrub_value)
             for r in rows:
                 r.label, r.name, r.organisation, r.withdrawn = pseudonym, None, None, True
             s.flush()
@@ -535,7 +604,7 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
             "pseudonym": pseudonym, "scope": "source" if source is not None else "person",
             "sources": len(report.sources), "turns": report.turns, "codings": report.codings,
             "suggestions": report.suggestions, "memos": report.memos, "memos_quoting": report.memos_quoting,
-            "drafts": report.drafts,
+            "drafts": report.drafts, "metadata_values": report.metadata_values,
             "released_quotes": report.released_quotes})
     _SCRUBBERS.clear()
     report.file_clean = _vacuum(db)
@@ -619,7 +688,17 @@ def _in_words(text: str, part: str) -> bool:
     return False
 
 
-_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+def _word_pattern() -> re.Pattern:
+    """A word of a quote: an e-mail address or a phone number is one word (so that a memo holding
+    a withdrawn person's address is not taken for a quote of the turn that said it, "skriv til
+    kari.nordmann@example.no": the address becomes "[e-post]", as their contact details do
+    everywhere), else letters and digits with inner hyphens and apostrophes."""
+    from .privacy import _EMAIL, _PHONE
+
+    return re.compile(f"(?:{_EMAIL.pattern})|(?:{_PHONE.pattern})|" + r"\w+(?:[-'’]\w+)*")
+
+
+_WORD = _word_pattern()
 
 
 def _quote_eraser(said: Iterable[str], replacement: str = WITHDRAWN_TEXT) -> Callable[[str | None], str | None]:
@@ -748,6 +827,18 @@ def _erase_kept_memos(session, turns: dict[str, set[int] | None]) -> int:
     return changed
 
 
+#: Audit detail keys under which a value is a metadata value (a phase, a pilot, an organisation
+#: ...), never a speaker label: a name there becomes "[navn]", never a pseudonym (which would
+#: record a change that never happened: "pilot": {"after": "Rådmann 1"}).
+VALUE_KEYS = frozenset({"kind", "phase", "pilot", "county", "date", "language", "media", "delete_by", "actor",
+                        "organisation", "name"})
+#: Audit actions whose values are settings and metadata, never speaker labels.
+VALUE_ACTIONS = ("set_setting",)
+#: Keys of audit details that are field names, never labels (left as they are).
+AUDIT_FIELD_KEYS = frozenset({"before", "after", "file", "via", "source", "speakers", "pseudonyms", "text",
+                              "speaker", "code", "turn", "memos"}) | VALUE_KEYS
+
+
 def _scrub_audit(session, scrub: Callable[[str], str], labels: dict[str, str],
                  said: set[str] = frozenset(), replacement: str = WITHDRAWN_TEXT) -> int:
     """Clean every audit event's target and detail: a value that is exactly a speaker label
@@ -770,9 +861,24 @@ def _scrub_audit(session, scrub: Callable[[str], str], labels: dict[str, str],
     def clean_quote(value: str) -> str:  # a released quote is a whole turn, however short
         return replacement if value.strip() in said else clean(value)
 
+    def clean_value(value: str) -> str:  # a metadata value or setting: a name in it is a name, not a speaker
+        if _erased(value, said, quotes):
+            return replacement
+        return scrub(unquote(value))
+
+    def walk(value: Any, fn: Callable[[str], str]) -> Any:
+        if isinstance(value, str):
+            return fn(value)
+        if isinstance(value, list):
+            return [walk(v, fn) for v in value]
+        if isinstance(value, dict):  # a key may be a speaker label ({"speakers": {"Liv Bjørk": ...}})
+            return {(clean(k) if isinstance(k, str) and k not in AUDIT_FIELD_KEYS else k):
+                    walk(v, clean_value if k in VALUE_KEYS else fn) for k, v in value.items()}
+        return value
+
     for ev in session.scalars(select(AuditEvent)):
-        detail = (_scrub_json(ev.detail, clean_quote if ev.action in QUOTE_ACTIONS else clean)
-                  if ev.detail is not None else None)
+        fn = clean_quote if ev.action in QUOTE_ACTIONS else clean_value if ev.action in VALUE_ACTIONS else clean
+        detail = walk(ev.detail, fn) if ev.detail is not None else None
         target = clean(ev.target_id) if ev.target_id else ev.target_id
         if detail != ev.detail or target != ev.target_id:
             ev.detail, ev.target_id = detail, target
@@ -835,6 +941,7 @@ def anonymise(db: Database, *, permanent: bool = False, user: str | None = None)
                 report.speakers += 1
             sp.label, sp.name, sp.organisation = pseudonym or "Deltaker", None, None
         s.flush()
+        report.metadata_values = _scrub_values(s, scrubber.scrub_value)
         _rekey(s, speakers)
         for m in s.scalars(select(Memo)):
             new = scrubber.scrub(m.text)
@@ -978,11 +1085,31 @@ def remove_source(db: Database, source: Any, *, user: str | None = None) -> dict
         s.execute(delete(Segment).where(Segment.source_id == src.id))
         s.execute(delete(Speaker).where(Speaker.source_id == src.id))
         s.delete(src)
+        s.flush()
+        counts["phases_dropped"] = _drop_gone_phases(s)
         _erase_kept_memos(s, {name: None})
         _scrub_audit(s, lambda v: v, {}, said, replacement=REMOVED_TEXT)
         tx.audit("remove_source", "source", src.id, counts)
     _SCRUBBERS.clear()
     return {"file": name, **counts, "file_clean": _vacuum(db)}
+
+
+def _drop_gone_phases(session) -> int:
+    """Take the phases no source has any more out of the ``phase_order`` setting (the resource
+    group reads it with ``settings show``; a removed source's phase may name a person); the
+    setting is unset when none is left. Returns how many phases went."""
+    from .sharing import join_phases, split_phases
+
+    order = session.get(Setting, "phase_order")
+    if order is None or not isinstance(order.value, str) or not order.value.strip():
+        return 0
+    have = {str(p).casefold() for p in session.scalars(select(Source.phase).where(Source.phase.is_not(None))
+                                                         .distinct())}
+    phases = split_phases(order.value)
+    kept = [p for p in phases if p.casefold() in have]
+    if len(kept) != len(phases):
+        order.value = join_phases(kept) or None
+    return len(phases) - len(kept)
 
 
 # ------------------------------------------------------------------------------- inventory
@@ -1022,7 +1149,9 @@ def inventory(db: Database, *, user: str | None = None) -> dict[str, Any]:
             "pseudonyms": s.scalar(select(func.count()).select_from(Pseudonym)) or 0,
             # a key is label|actor|organisation|pilot: a name stays there until anonymise or forget
             "pseudonym_keys_with_names": sum(1 for (key,) in s.execute(select(Pseudonym.speaker_key))
-                                             if _key_names(key)),
+                                             if _key_names(key, scrubber)),
+            # a phase or pilot that is or holds a roster name: the resource group sees it as written
+            "metadata_values_with_names": _named_values(s, scrubber),
             "removed_speakers": {"count": len(removed),
                                  "names": sum(1 for r in removed if r.name or is_name_label(
                                      r.label, actor=r.actor, organisation=r.organisation, pilot=r.pilot))},
@@ -1044,15 +1173,34 @@ def inventory(db: Database, *, user: str | None = None) -> dict[str, Any]:
     return out
 
 
-def _key_names(key: str) -> bool:
-    """Whether a pseudonym key (label|actor|organisation|pilot) holds a person's name."""
+def _key_names(key: str, scrubber=None) -> bool:
+    """Whether a pseudonym key (label|actor|organisation|pilot) holds a person's name: its label is
+    one, or (given the roster's ``scrubber``) its pilot holds one ("Moderator|forsker|SINTEF|Per Holm")."""
     from .privacy import is_name_label
 
     parts = key.rsplit("|", 3)
     if len(parts) != 4:
         return False
     label, actor, organisation, pilot = (p or None for p in parts)
+    if scrubber is not None and pilot and scrubber.names_in_value(pilot):
+        return True
     return is_name_label(label, actor=actor, organisation=organisation, pilot=pilot)
+
+
+def _named_values(session, scrubber) -> int:
+    """How many distinct phase and pilot values (of sources, rosters, released quotes and the
+    ``phase_order`` setting) are or hold a roster name."""
+    from .sharing import split_phases
+
+    values: set[tuple[str, str]] = set()
+    for column in (Source.phase, ReleasedQuote.phase):
+        values |= {("phase", v) for v in session.scalars(select(column).where(column.is_not(None)).distinct())}
+    for column in (Source.pilot, Speaker.pilot, RemovedSpeaker.pilot, ReleasedQuote.pilot):
+        values |= {("pilot", v) for v in session.scalars(select(column).where(column.is_not(None)).distinct())}
+    order = session.scalar(select(Setting.value).where(Setting.key == "phase_order"))
+    if isinstance(order, str):
+        values |= {("phase", p) for p in split_phases(order)}
+    return sum(1 for _, v in values if isinstance(v, str) and scrubber.names_in_value(v))
 
 
 def _users():

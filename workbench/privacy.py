@@ -642,6 +642,10 @@ class Scrubber:
             self._passes.append((self._name_re, NAME_TEXT, _always))
         if self._place_re is not None:
             self._passes.append((self._place_re, NAME_TEXT, _always))
+        # a metadata value (a phase, a pilot): names as running text has them; a surname that is a
+        # place word is left alone there ("Grong" is the pilot, not Jostein Grong), and so are file names
+        self._value_passes = [p for p in self._passes if p[1] == NAME_TEXT and p[0] is not self._place_re
+                              and not (isinstance(p[0], _Matches) and p[2] is _always)]
 
     @staticmethod
     def _place_pattern(places: list[str], keep: list[str]) -> re.Pattern | None:
@@ -728,6 +732,18 @@ class Scrubber:
         """``text`` with e-mail addresses, fødselsnummer, phone numbers and names replaced by
         "[e-post]", "[fnr]", "[telefon]" and "[navn]"; None stays None."""
         return _apply(self._passes, text)
+
+    def scrub_value(self, text):
+        """A metadata value (a source's phase or pilot, a pilot in a roster row) with the roster's
+        names replaced by "[navn]" as in running text: "Gjennomføring med Liv Bjørk" ->
+        "Gjennomføring med [navn]". A surname that is also a place word is not replaced here (the
+        pilot "Grong" stays when Jostein Grong of Grong kommune is in the roster), nor are e-mail
+        addresses and numbers looked for. None and "" stay as they are."""
+        return _apply(self._value_passes, text)
+
+    def names_in_value(self, text) -> bool:
+        """Whether :meth:`scrub_value` would change ``text``."""
+        return isinstance(text, str) and bool(text) and self.scrub_value(text) != text
 
     def scrub_frame_column(self, series):
         """A pandas Series of str/None scrubbed element-wise: same index, name and dtype; missing

@@ -177,6 +177,71 @@ def roster_scrubber(db: Database):
     return scrubber
 
 
+#: The metadata fields whose values the resource group sees as written (dashboards, filters,
+#: released quotes, exports, ``settings show``): a roster name in one is warned about where it is
+#: given (:func:`value_warnings`) and scrubbed by ``forget`` and ``anonymise``.
+NAMED_VALUE_FIELDS = ("phase", "pilot")
+_FIELD_NO = {"phase": "Fasen", "pilot": "Piloten"}
+
+
+def _value_warning(field_name: str, value: str, where: str | None = None) -> tuple[str, str]:
+    """(English, Norwegian) one-line warning that a phase or pilot value holds a roster name."""
+    at = f"{where}: " if where else ""
+    option = "--phase" if field_name == "phase" else "--pilot"
+    english = (f"{at}{field_name} {value!r} holds the name of a person in the roster; the resource group sees "
+               f"phases and pilots as written (dashboards, released quotes, exports): give it a name without the "
+               f"person's (workbench source set FILE {option} ...)")
+    norwegian = (f"{_FIELD_NO.get(field_name, field_name)} «{value}» inneholder navnet på en person i "
+                 "deltakerlisten; ressursgruppen ser faser og piloter slik de er skrevet (oversikten, frigitte "
+                 "sitater, eksporter). Gi den et navn uten personens.")
+    return english, norwegian
+
+
+def _value_warnings(db: Database, values: Iterable[tuple[str, Any]], where: str | None = None
+                    ) -> list[tuple[str, str]]:
+    """:func:`value_warnings` without the permission check (for authorised callers: ingest,
+    ``source set``): one (English, Norwegian) pair per distinct (field, value) that holds a
+    roster name."""
+    found: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    scrubber = None
+    for field_name, value in values:
+        if not isinstance(value, str) or not value.strip() or (field_name, value) in seen:
+            continue
+        seen.add((field_name, value))
+        scrubber = scrubber or roster_scrubber(db)
+        if scrubber.names_in_value(value):
+            found.append(_value_warning(field_name, value, where))
+    return found
+
+
+@requires("ingest")
+def value_warnings(db: Database, values: dict[str, Any] | Iterable[tuple[str, Any]], *,
+                   user: str | None = None) -> list[tuple[str, str]]:
+    """Warnings (English, Norwegian: one line each) for the phase and pilot values of ``values``
+    ({field: value}, or (field, value) pairs; a value may be a list of phases) that are or hold the
+    name of a person in the roster (``Scrubber.scrub_value``): "Gjennomføring med Liv Bjørk" when
+    Liv Bjørk speaks in a source. The resource group sees such values as written, so the
+    command line and the app say so where a value is given (ingest, ``source set``, the Kilder
+    page, ``settings set phase_order``). An empty list when none does."""
+    pairs = values.items() if isinstance(values, dict) else values
+    flat = [(f, v) for f, given in pairs
+            for v in (given if isinstance(given, (list, tuple)) else [given])]
+    return _value_warnings(db, flat)
+
+
+def value_scrub(db: Database):
+    """The function that shows a phase or pilot value to the acting user: as written for those
+    who read transcripts (researchers), else with roster names replaced by "[navn]"
+    (``Scrubber.scrub_value``), as file names are. For names derived from such values: sheet names
+    and chart file names of an export."""
+    who = current()
+    if who is None or who.can("view_transcripts"):
+        return lambda value: value
+    scrubber = roster_scrubber(db)
+    return lambda value: scrubber.scrub_value(value) if isinstance(value, str) else value
+
+
 def audit_reveal(db: Database, what: str, detail: dict[str, Any] | None = None) -> None:
     """Record that the caller saw names as written in the files (needs the ``reveal`` right)."""
     demand("reveal", what)

@@ -238,10 +238,14 @@ def settings_show(ctx: click.Context) -> None:
 @click.pass_context
 def settings_set(ctx: click.Context, key: str, value: str) -> None:
     """Change a project setting (researchers; audited), e.g. `settings set min_cell_speakers 5`."""
-    from ..sharing import set_setting
+    from ..sharing import set_setting, split_phases, value_warnings
 
-    new = set_setting(open_db(ctx), key, value, user=acting_user(ctx))
+    db = open_db(ctx)
+    new = set_setting(db, key, value, user=acting_user(ctx))
     click.echo(f"{key} = {new}")
+    if key == "phase_order" and new:  # a phase named after a person reaches the resource group as written
+        for english, _ in value_warnings(db, {"phase": split_phases(new)}, user=acting_user(ctx)):
+            click.echo(f"Advarsel: {english}", err=True)
 
 
 COMMANDS = [user_group, audit, release, unrelease, released, settings_group]

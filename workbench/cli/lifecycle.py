@@ -174,6 +174,7 @@ def inventory(ctx: click.Context, as_json: bool) -> None:
                f"{sp['with_real_name']} med fullt navn, {sp['with_organisation']} med organisasjon, "
                f"{sp['withdrawn_people']} personer trukket ut ({sp['withdrawn']} taleretiketter)")
     click.echo(f"Pseudonymer: {data['pseudonyms']}, {data['pseudonym_keys_with_names']} med navn i nøkkelen")
+    click.echo(f"Verdier for fase og pilot med navn i (ressursgruppen ser dem): {data['metadata_values_with_names']}")
     rm = data["removed_speakers"]
     click.echo(f"Talere fra slettede kilder (navnene renses fortsatt): {rm['count']}, {rm['names']} med navn; "
                "fjernes av `workbench anonymise --permanent` eller `workbench forget --speaker NAVN`")

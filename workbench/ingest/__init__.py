@@ -943,6 +943,7 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
             report.warnings += missing_files([r for r in meta_rows if r.table in tables], inside, folder)
         roster_name = participant_files[0].name if participant_files else "participants.csv"
         unscrubbed: set[str] = set()  # labels warned about once in this batch
+        described: list[str] = []  # unchanged files whose metadata the tables changed
 
         def warn_unscrubbed(label: str, person, pilot, where: str) -> None:
             """A label (of the roster, or of the file ``where`` names) that may hide a person's name the
@@ -1058,6 +1059,7 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
                             report.warnings.extend(update.warnings)
                             if update.changed:
                                 report.updated.append(update.line())
+                                described.append(name)
                                 continue
                     report.unchanged.append(name)
                     continue
@@ -1133,6 +1135,8 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
         finally:
             _release_worker(worker)
         current = None
+        # a phase or pilot that holds a roster name reaches the resource group as written: say so
+        report.warnings += _named_value_warnings(db, report.added + described)
     except KeyboardInterrupt:
         if current is not None:
             report.interrupted = current.name or current.bare
@@ -1154,6 +1158,35 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
         raise IngestInterrupted(report) from None
     report.seconds = time.perf_counter() - began
     return report
+
+
+def _named_value_warnings(db, names: list[str]) -> list[str]:
+    """One warning per phase or pilot value of the sources ``names`` (and their speakers' pilots)
+    that holds a roster name (``sharing._value_warnings``), naming the first source with it."""
+    from sqlalchemy import select
+
+    from ..sharing import _value_warnings
+    from ..store.models import Source, Speaker
+
+    if not names:
+        return []
+    values: dict[tuple[str, str], str] = {}
+    with db.session() as session:
+        for i in range(0, len(names), 500):
+            chunk = names[i:i + 500]
+            for file_name, phase, pilot in session.execute(select(Source.file_name, Source.phase, Source.pilot)
+                                                           .where(Source.file_name.in_(chunk))):
+                for pair in (("phase", phase), ("pilot", pilot)):
+                    if pair[1]:
+                        values.setdefault(pair, file_name)
+            for file_name, pilot in session.execute(select(Source.file_name, Speaker.pilot)
+                                                    .join(Speaker, Speaker.source_id == Source.id)
+                                                    .where(Source.file_name.in_(chunk), Speaker.pilot.is_not(None))):
+                values.setdefault(("pilot", pilot), file_name)
+    out = []
+    for (field_name, value), file_name in sorted(values.items(), key=lambda kv: (kv[1], kv[0])):
+        out += [english for english, _ in _value_warnings(db, [(field_name, value)], file_name)]
+    return out
 
 
 # ---------------------------------------------------------------------------------------- reading back

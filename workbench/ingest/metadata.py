@@ -417,14 +417,30 @@ def set_source(db, source: Any, *, kind: str | None = None, phase: str | None = 
         update = _apply(tx, src, values, {}, clear=cleared, via="source set")
         update.warnings[:0] = warnings
         update.notices[:0] = notices
-    return _refreshed(update)
+    return _refreshed(update, db)
 
 
-def _refreshed(update: MetadataUpdate) -> MetadataUpdate:
-    """``update``, after the committed change (if any) has reached the scrubbers' cached rosters."""
+def _refreshed(update: MetadataUpdate, db=None) -> MetadataUpdate:
+    """``update``, after the committed change (if any) has reached the scrubbers' cached rosters,
+    with a warning for each new phase or pilot that holds a roster name (``sharing.value_warnings``:
+    the resource group sees such values as written)."""
     if update.changed:
         _clear_scrubbers()
+        if db is not None:
+            _warn_named_values(db, update)
     return update
+
+
+def _warn_named_values(db, update: MetadataUpdate) -> None:
+    """Warn (one line each, ``sharing._value_warnings``) about the new phase or pilot values of
+    ``update`` (the source's, and a speaker's pilot) that hold a roster name."""
+    from ..sharing import NAMED_VALUE_FIELDS, _value_warnings
+
+    given = [(f, after) for f, (_before, after) in update.source.items() if f in NAMED_VALUE_FIELDS]
+    given += [(f, after) for changes in update.speakers.values() for f, (_before, after) in changes.items()
+              if f in NAMED_VALUE_FIELDS]
+    for english, norwegian in _value_warnings(db, given, update.file):
+        update.warn(english, norwegian)
 
 
 @requires("ingest")
@@ -477,7 +493,7 @@ def set_speaker(db, source: Any, speaker: str, *, actor: str | None = None, orga
         update = _apply(tx, src, {}, {label: person}, speaker_clear={label: cleared}, via="source speaker")
         update.warnings[:0] = warnings
         update.notices[:0] = notices
-    return _refreshed(update)
+    return _refreshed(update, db)
 
 
 # ------------------------------------------------------------------------------- a whole form
@@ -579,7 +595,7 @@ def set_metadata(db, source: Any, *, fields: dict[str, Any] | None = None,
         update = _apply(tx, src, values, people, clear=cleared, speaker_clear=speaker_clear, via="app")
         update.warnings[:0] = warnings
         update.notices[:0] = notices
-    return _refreshed(update)
+    return _refreshed(update, db)
 
 
 @requires("ingest")

@@ -614,7 +614,10 @@ def _build(db: Database, archive: _Archive, *, root_name: str, reveal: bool, exp
     for name, v in variables.items():
         values = [val for _, n, val in pending_values + case_values if n == name]
         v["type"] = "Date" if name == "date" and all(_iso_date(x) for x in values) else "Text"
+    # a phase or pilot may hold a roster name ("Gjennomføring med Liv Bjørk"): scrubbed as names are
     for parent, name, value in pending_values + case_values:
+        if not reveal and name in ("phase", "pilot"):
+            value = scrubber.scrub_value(value)
         vv = _el(parent, "VariableValue")
         _el(vv, "VariableRef", {"targetGUID": variables[name]["guid"]})
         _el(vv, "DateValue" if variables[name]["type"] == "Date" else "TextValue", text=value)
