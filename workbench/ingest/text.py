@@ -182,6 +182,22 @@ EMPH_LABEL = re.compile(
 ROSTER_TAIL = re.compile(
     rf"(?:{_ORG})?{_BARE_TIME}[ \t]*(?:[\[(][ \t]*(?P<t2>{_TS})[ \t]*[\])][ \t]*)?:(?!//)[ \t]*"
     rf"(?:[\[(][ \t]*(?P<t3>{_TS})[ \t]*[\])][ \t]*)?")
+# Teams writes a guest's name with a mark after it ("Ola Fjell (Gjest)", "(Guest)", "(Ekstern)", "(External)",
+# "(Unverified)"): the roster row "Ola Fjell" is that person, as "Kari Hansen" is Zoom's "Kari Hansen | NIBR"
+_GUEST_WORDS = r"gjest|guest|ekstern|external|unverified"
+GUEST_MARK = re.compile(rf"[ \t\u00a0]*\((?i:{_GUEST_WORDS})\)")
+_GUEST_END = re.compile(rf"[ \t\u00a0]*\((?i:{_GUEST_WORDS})\)[ \t\u00a0]*$")
+
+
+def meeting_name(label: str) -> str | None:
+    """The person's name in a meeting tool's label that adds to it, for matching the roster: Zoom's
+    "Kari Hansen | NIBR" and Teams' "Ola Fjell (Gjest)" / "(Guest)" / "(Ekstern)" / "(External)" ->
+    "Kari Hansen", "Ola Fjell" (single spaces); None for a label without such an addition."""
+    name, org = split_meeting_label(label)
+    bare = " ".join(_GUEST_END.sub("", name).split())
+    return bare if bare and (org or bare != " ".join(name.split())) else None
+
+
 # "[Kari Hansen | NIBR]" after a roster label "Kari Hansen"
 ROSTER_BRACKET_ORG = re.compile(r"[ \t]*\|[^\[\]\n]{1,60}(?=\])")
 BRACKET_LABEL = re.compile(
@@ -630,11 +646,12 @@ class _Roster:
 
     def lookup(self, label: str) -> str | None:
         """The roster label for a label as written: letter case and white space aside, and for
-        Zoom's "Kari Hansen | NIBR" the row "Kari Hansen" when there is no row for the whole label."""
+        Zoom's "Kari Hansen | NIBR" (Teams' "Ola Fjell (Gjest)") the row "Kari Hansen" ("Ola Fjell")
+        when there is no row for the whole label."""
         hit = self.fold.get(_fold(label))
         if hit is None:
-            name, org = split_meeting_label(label)
-            hit = self.fold.get(_fold(name)) if org else None
+            name = meeting_name(label)
+            hit = self.fold.get(_fold(name)) if name else None
         return hit
 
     def match(self, s: str, pos: int):
@@ -645,13 +662,15 @@ class _Roster:
             if not s.startswith(label, p):
                 continue
             q = p + len(label)
+            mark = GUEST_MARK.match(s, q)  # Teams' "Ola Fjell (Gjest)" after the roster label "Ola Fjell"
+            if mark:
+                q = mark.end()
             if bracket:
                 org = ROSTER_BRACKET_ORG.match(s, q)
                 if s[(org.end() if org else q):][:1] != "]":
                     continue
                 m = BRACKET_LABEL.match(s, pos)
-                if m is None or label not in (m.group("label").strip(),
-                                              split_meeting_label(m.group("label").strip())[0]):
+                if m is None or label not in (m.group("label").strip(), meeting_name(m.group("label").strip())):
                     continue
                 off = m.end() if m.end() < len(s) else -1
                 t = m.group("t")

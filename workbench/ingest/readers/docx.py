@@ -409,7 +409,8 @@ def transcript_layout(grid: list[list[str]], roster: set[str] | None) -> Layout 
     # ---- from the content; the first row may be a header in words we do not know: short cells,
     # no sentence, no time, none of them seen again in its column
     start_row = grid.index(first)
-    rest = [r for r in grid[start_row + 1:] if len(r) == width]
+    again = [_fold_cell(c) for c in first]  # the first row repeated further down (pages pasted) is its header
+    rest = [r for r in grid[start_row + 1:] if len(r) == width and [_fold_cell(c) for c in r] != again]
     headerish = all(len(c.split()) <= 4 and len(c) <= 30 and not _is_time(c)
                     and not c.rstrip().endswith((".", "?", "!")) for c in first) and \
         not any(first[i].strip() and any(r[i].strip() == first[i].strip() for r in rest) for i in range(width))
@@ -437,7 +438,6 @@ def _content_layout(data: list[list[str]], width: int, roster: set[str] | None) 
     numbers = {i for i in range(width) if i not in times and filled[i] and
                all(NUMBER_CELL.match(v) for v in filled[i])}
     mean = [sum(len(v) for v in f) / len(f) if f else 0.0 for f in filled]
-    roster_cf = {r.casefold() for r in roster} if roster else set()
     candidates = []
     for i in range(width):
         if i in times or i in numbers or len(filled[i]) < 0.4 * n:
@@ -446,7 +446,7 @@ def _content_layout(data: list[list[str]], width: int, roster: set[str] | None) 
             continue
         labels = [_split_speaker(v)[0] for v in filled[i]]
         counts = Counter(labels)
-        in_roster = sum(1 for lb in labels if lb.casefold() in roster_cf)
+        in_roster = sum(1 for lb in labels if roster and _roster_label(lb, roster) in roster)
         if roster:
             if in_roster < 0.5 * len(labels):
                 continue
@@ -471,19 +471,31 @@ def _content_layout(data: list[list[str]], width: int, roster: set[str] | None) 
     return None
 
 
+def _roster_label(label: str, roster: set[str]) -> str:
+    from .vtt import _roster_label as spelt  # the roster matching of every reader (vtt imports no docx)
+
+    return spelt(label, roster) or label
+
+
+def _fold_cell(cell: str) -> str:
+    return " ".join(cell.split()).casefold()
+
+
 def table_turns(table_rows: list[list[str]], row_numbers: list[int], layout: Layout, roster: set[str] | None,
                 file: str, table_no: int, heading: str | None, warnings: list[str]) -> list[Turn]:
     """One turn per row of a transcript table; an empty speaker cell continues the turn above,
     a row of one cell spanning the table is a heading for the rows below it."""
     width = layout.width or max(layout.speaker, layout.text, layout.time or 0, layout.end or 0) + 1
-    roster_by_cf = {r.casefold(): r for r in roster} if roster else {}
     known = {layout.speaker, layout.text, layout.time, layout.end} | layout.numbers
     extra_reported: set[int] = set()
     turns: list[Turn] = []
+    header = [_fold_cell(c) for c in layout.names] if layout.header_row is not None else []
     for row, number in zip(table_rows[layout.data_from:], row_numbers[layout.data_from:]):
         texts = [c.strip() for c in row]
         if not any(texts):
             continue
+        if header and len(row) == len(header) and [_fold_cell(c) for c in row] == header:
+            continue  # the header row again (tables pasted together from pages): no turn
         if len(row) < width:
             heading = " ".join(t for t in texts if t)  # a row across the table: a heading
             continue
@@ -515,8 +527,8 @@ def table_turns(table_rows: list[list[str]], row_numbers: list[int], layout: Lay
                                 f"{' (' + repr(name) + ')' if name else ''} is neither speaker, time nor text; "
                                 "its text is kept at the end of each turn")
         body = "\n".join([body] + extras).strip()
-        if label and roster_by_cf.get(label.casefold()):
-            label = roster_by_cf[label.casefold()]
+        if label and roster:  # as the roster spells it; Zoom's "Kari Hansen | NIBR", Teams' "Ola Fjell (Gjest)"
+            label = _roster_label(label, roster)
         if not label:
             if turns and turns[-1].speaker is not None:
                 turns[-1].text = (turns[-1].text + "\n" + body).strip()

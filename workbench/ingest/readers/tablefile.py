@@ -364,6 +364,21 @@ def _holds_rows(value: Any, speaking: set[str]) -> bool:
     return False
 
 
+def _repeats_header(cells: list[Any], columns: Columns) -> bool:
+    """Whether a row is the header row again (letter case and white space aside), as a table pasted
+    together from pages or exports has it: its speaker and text cells say what the header's do, and
+    its other cells are empty or the header's."""
+    def fold(value: Any) -> str:
+        return " ".join(_text(value).split()).casefold()
+
+    header = [fold(h) for h in columns.header]
+    row = [fold(c) for c in cells]
+    key = [i for i in (columns.speaker, columns.text) if i is not None]
+    if not all(i < len(row) and row[i] == header[i] for i in key):
+        return False
+    return all(not v or (i < len(header) and v == header[i]) for i, v in enumerate(row))
+
+
 def _turns(rows: list[tuple[int, list[Any]]], at: int, columns: Columns, roster: set[str] | None,
            file: str, fmt: str) -> Parsed:
     warnings: list[str] = []
@@ -383,10 +398,11 @@ def _turns(rows: list[tuple[int, list[Any]]], at: int, columns: Columns, roster:
         return cells[i] if i is not None and i < len(cells) else None
 
     # the labels that speak somewhere: a row with one of them and no text is no heading
-    speaking = {_split_speaker(_text(cell(cells, columns.speaker)))[0].casefold() for _, cells in rows[at + 1:]
+    body_rows = [(number, cells) for number, cells in rows[at + 1:] if not _repeats_header(cells, columns)]
+    speaking = {_split_speaker(_text(cell(cells, columns.speaker)))[0].casefold() for _, cells in body_rows
                 if _text(cell(cells, columns.text))} | {r.casefold() for r in roster or ()}
     swallowed: list[int] = []
-    for number, cells in rows[at + 1:]:
+    for number, cells in body_rows:  # the header again (pages pasted together) is no turn
         texts = [_text(c) for c in cells]
         filled = [t for t in texts if t]
         if not filled:

@@ -14,7 +14,9 @@ The speaker logic is shared with the SubRip reader (:func:`cues_to_parsed`):
 - a cue of two dash lines (``- Ja?`` / ``- Nei.``) is two people: two turns with the cue's times;
 - consecutive cues of one speaker become one turn;
 - a cue with a negative time or an end before its start is kept, without the bad time, and
-  reported with its number, id and line.
+  reported with its number, id and line; so is a cue whose timing line is typed wrong
+  (``00:00:0x.000 --> ...``, ``->`` for ``-->``: :data:`LOOSE_TIMING`), as a cue of its own with the
+  times that can be read, never merged into the cue before.
 """
 
 from __future__ import annotations
@@ -26,16 +28,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...errors import InputError
-from ...privacy import split_meeting_label
 from ..model import Parsed, Turn
 from .. import text as _text
 from ..chars import clean_text, drop_bidi
-from ..text import METADATA_KEYS, decode, seconds, without_notices
+from ..text import GUEST_MARK, METADATA_KEYS, decode, meeting_name, seconds, without_notices
 from .sniff import CAPTION_NAMES, binary_kind, caption_format
 
 BRACKET_NOTES = getattr(_text, "BRACKET_NOTES", frozenset())  # [latter], [pause]: never speakers
 
-TIMING = re.compile(r"^\s*(?P<start>-?\s*\d[\d:.,]*)\s*-->\s*(?P<end>-?\s*\d[\d:.,]*)")
+TIMING = re.compile(r"^\s*(?P<start>-?\s*\d[\d:.,]*)\s*-->\s*(?P<end>-?\s*\d[\d:.,]*)(?!\S)")
+# A timing line typed wrong ("00:00:0x.000 --> 00:00:03.000", "00:00:11.000 -> 00:00:12.000", an arrow
+# autocorrected to a dash): at the start of a block (after a blank line, or a blank line and an id), a cue
+# of its own, its text kept and the line named in a warning, never merged into the cue before
+LOOSE_TIMING = re.compile(
+    r"^\s*(?P<start>-?\d[\w:.,]*:[\w:.,]*)\s*(?P<arrow>-{1,3}>|[–—]-?>|→|=>)\s*(?P<end>-?\d[\w:.,]*)"
+    r"(?:\s+[\w-]+:\S+)*\s*$")
 WHISPERX = re.compile(r"^SPEAKER_\d+$")
 BRACKET_PREFIX = re.compile(r"^\s*\[(?P<label>[^\]\n]{1,40})\]\s*:?\s*")
 COLON_PREFIX = re.compile(r"^\s*(?P<label>[^:\n\[\]<>]{1,60}?)\s*:\s+(?=\S)")
@@ -70,6 +77,13 @@ class RawBlock:
     timing: str
     text_lines: list[str] = field(default_factory=list)
     joined: bool = False        # no blank line between the previous cue's text and this cue
+    arrow: str | None = None    # a timing line typed wrong (LOOSE_TIMING): its arrow as written
+    bad_start: str | None = None  # ... and its start or end when that is no time
+    bad_end: str | None = None
+
+    @property
+    def malformed(self) -> bool:
+        return self.arrow is not None
 
 
 def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = False,
@@ -121,9 +135,10 @@ def read_text(text: str, file: str, roster: set[str] | None = None, *, strict_ro
     j = 0
     for number, b in enumerate(blocks, start=1):
         c = captions[j] if j < len(captions) else None
-        if c is not None and _same_time(seconds(c.start), b.start) and _same_time(seconds(c.end), b.end):
+        if c is not None and not b.malformed and _same_time(seconds(c.start), b.start) and \
+                _same_time(seconds(c.end), b.end):
             j += 1
-        else:  # a cue webvtt-py skipped (a negative time): read it here rather than lose it
+        else:  # a cue webvtt-py skipped (a negative time, a timing line typed wrong): read it here
             c = None
         if c is not None and c.text.strip() and len(c.text.split("\n")) == len(b.text_lines):
             lines = [html.unescape(ln) for ln in c.text.split("\n")]  # &amp; -> & (WebVTT escapes)
@@ -178,6 +193,9 @@ def scan_blocks(text: str) -> list[RawBlock]:
     i = 0
     while i < len(lines):
         m = TIMING.match(lines[i])
+        loose = None
+        if not m and _block_start(lines, i):
+            loose = m = LOOSE_TIMING.match(lines[i])
         if not m:
             i += 1
             continue
@@ -186,6 +204,10 @@ def scan_blocks(text: str) -> list[RawBlock]:
             ident = lines[i - 1].strip()
         block = RawBlock(ident, i + 1, signed_seconds(m.group("start")), signed_seconds(m.group("end")),
                          lines[i].strip())
+        if loose is not None:
+            block.arrow = loose.group("arrow")
+            block.bad_start = loose.group("start") if block.start is None else None
+            block.bad_end = loose.group("end") if block.end is None else None
         i += 1
         while i < len(lines) and lines[i].strip() and not TIMING.match(lines[i]):
             block.text_lines.append(lines[i])
@@ -203,11 +225,56 @@ def scan_blocks(text: str) -> list[RawBlock]:
     return blocks
 
 
-def joined_warnings(blocks: list[RawBlock], file: str) -> list[str]:
-    """One warning per cue that follows the previous cue's text without a blank line."""
-    return [f"{file}:{b.line}: no blank line before cue {n}" + (f" (id '{b.ident}')" if b.ident else "")
-            + "; it is read as a cue of its own; add the blank line to be sure"
-            for n, b in enumerate(blocks, start=1) if b.joined]
+def stray_line(text: str, blocks: list[RawBlock]) -> tuple[int, str] | None:
+    """(line number, line) of the first line with text that is no cue's id, timing line or text
+    (a cue whose timing line is gone), None when there is none. For SubRip, which has no header,
+    notes or style blocks."""
+    covered: set[int] = set()
+    for b in blocks:
+        covered.update(range(b.line, b.line + len(b.text_lines) + 1))
+        if b.ident is not None:
+            covered.add(b.line - 1)
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.strip() and number not in covered:
+            return number, line.strip()
+    return None
+
+
+def _block_start(lines: list[str], i: int) -> bool:
+    """Whether line ``i`` stands where a cue's timing line does: first in its block (after a blank
+    line) or after a block's first line (its id), never under a timing line or inside a cue's text."""
+    if i == 0 or not lines[i - 1].strip():
+        return True
+    above = lines[i - 1].strip()
+    return (i == 1 or not lines[i - 2].strip()) and not TIMING.match(above) and \
+        above.split(" ", 1)[0] not in ("WEBVTT", "NOTE", "STYLE", "REGION")
+
+
+def joined_warnings(blocks: list[RawBlock], file: str, fmt: str = "vtt") -> list[str]:
+    """One warning per cue that follows the previous cue's text without a blank line, and one per cue
+    whose timing line is typed wrong (its text is kept, with the times that can be read)."""
+    out = []
+    for n, b in enumerate(blocks, start=1):
+        name = f"cue {n}" + (f" (id '{b.ident}')" if b.ident else "")
+        if b.joined:
+            out.append(f"{file}:{b.line}: no blank line before {name}; it is read as a cue of its own; add the "
+                       "blank line to be sure")
+        if b.malformed:
+            problems = [f"'{b.arrow}' where '-->' belongs"] if b.arrow != "-->" else []
+            problems += [f"{which} '{stamp}' that is no time" for which, stamp in
+                         (("a start", b.bad_start), ("an end", b.bad_end)) if stamp]
+            problems = problems or ["a layout that is not WebVTT's"]
+            kept = ("without times" if b.start is None and b.end is None else
+                    "without the start time" if b.start is None else
+                    "without the end time" if b.end is None else "with its times")
+            name = f"cue {n}" + (f" (id '{b.ident}')" if b.ident and b.ident != str(n) else "")
+            out.append(f"{file}:{b.line}: the timing line of {name} has {' and '.join(problems)} "
+                       f"('{b.timing}'); its text is kept as a cue of its own, {kept}; correct the line to "
+                       f"'{_FORMAT_TIMING[fmt]}'")
+    return out
+
+
+_FORMAT_TIMING = {"vtt": "hh:mm:ss.mmm --> hh:mm:ss.mmm", "srt": "hh:mm:ss,mmm --> hh:mm:ss,mmm"}
 
 
 def signed_seconds(stamp: str) -> float | None:
@@ -275,9 +342,10 @@ class _Part:
 def _prefix(text: str, roster_sorted: list[str] | None) -> tuple[str | None, str]:
     if roster_sorted:
         for label in roster_sorted:
-            # white space in the label as any white space; Zoom's " | NIBR" after a roster name
+            # white space in the label as any white space; Zoom's " | NIBR" (Teams' " (Gjest)") after a roster name
             name = r"\s+".join(re.escape(w) for w in label.split())
-            m = re.match(rf"\s*\[?{name}(?:[ \t\u00a0]*\|[^:\]\n]{{1,60}}?)?\]?\s*:\s*", text)
+            m = re.match(rf"\s*\[?{name}(?:{GUEST_MARK.pattern})?(?:[ \t\u00a0]*\|[^:\]\n]{{1,60}}?)?\]?\s*:\s*",
+                         text)
             if m and (m.end() < len(text) or text.rstrip().endswith(":")):
                 return label, text[m.end():]
     m = BRACKET_PREFIX.match(text)
@@ -400,14 +468,15 @@ def cues_to_parsed(cues: list[Cue], fmt: str, roster: set[str] | None, file: str
 
 def _roster_label(voice: str | None, roster: set[str] | None) -> str | None:
     """A voice tag's name with single spaces, spelt as its roster row when one matches it apart from
-    letter case and white space (or, for "Kari Hansen | NIBR", the row "Kari Hansen")."""
+    letter case and white space (or, for "Kari Hansen | NIBR" and Teams' guest "Ola Fjell (Gjest)",
+    the row "Kari Hansen", "Ola Fjell")."""
     if not voice:
         return voice
     voice = " ".join(clean_text(voice).split())  # NFC: "Åse" typed decomposed is the same speaker
     if roster and voice not in roster:
         folded = {" ".join(r.split()).casefold(): r for r in roster}
-        name, org = split_meeting_label(voice)
-        return folded.get(voice.casefold()) or (folded.get(name.casefold()) if org else None) or voice
+        name = meeting_name(voice)  # Zoom's "Kari Hansen | NIBR", Teams' "Ola Fjell (Gjest)"
+        return folded.get(voice.casefold()) or (folded.get(name.casefold()) if name else None) or voice
     return voice
 
 
