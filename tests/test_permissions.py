@@ -327,7 +327,7 @@ UNCHECKED = {
     "workbench.sharing.ensure_pseudonyms",  # internal: gives speaker rows their person before counting
     "workbench.sharing.pseudonymise",
     "workbench.sharing.roster_scrubber",
-    "workbench.sharing.value_scrub",    # internal: shapes sheet and chart names inside authorised exports
+    "workbench.sharing.shown_values",   # internal: how the acting user sees phases and pilots (inside authorised calls)
     "workbench.sharing.audit_reveal",   # demands the reveal right itself
     "workbench.sharing.setting",        # a threshold, not research data
     "workbench.sharing.min_cell_speakers",

@@ -17,6 +17,7 @@ and the project settings that govern sharing (the small-cell threshold).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
@@ -177,9 +178,10 @@ def roster_scrubber(db: Database):
     return scrubber
 
 
-#: The metadata fields whose values the resource group sees as written (dashboards, filters,
-#: released quotes, exports, ``settings show``): a roster name in one is warned about where it is
-#: given (:func:`value_warnings`) and scrubbed by ``forget`` and ``anonymise``.
+#: The metadata fields whose values every role sees (dashboards, filters, released quotes, exports,
+#: ``settings show``): shown scrubbed to all but researchers (:func:`shown_values`), a roster name
+#: in one is warned about where it is given (:func:`value_warnings`) and scrubbed where it is stored
+#: by ``forget`` and ``anonymise``.
 NAMED_VALUE_FIELDS = ("phase", "pilot")
 _FIELD_NO = {"phase": "Fasen", "pilot": "Piloten"}
 
@@ -188,12 +190,13 @@ def _value_warning(field_name: str, value: str, where: str | None = None) -> tup
     """(English, Norwegian) one-line warning that a phase or pilot value holds a roster name."""
     at = f"{where}: " if where else ""
     option = "--phase" if field_name == "phase" else "--pilot"
-    english = (f"{at}{field_name} {value!r} holds the name of a person in the roster; the resource group sees "
-               f"phases and pilots as written (dashboards, released quotes, exports): give it a name without the "
-               f"person's (workbench source set FILE {option} ...)")
+    english = (f"{at}{field_name} {value!r} holds the name of a person in the roster; the resource group and "
+               f"report authors see it with [navn] in place of the name (dashboards, released quotes, exports), "
+               f"and it is stored with the name: give it a name without the person's (workbench source set FILE "
+               f"{option} ...)")
     norwegian = (f"{_FIELD_NO.get(field_name, field_name)} «{value}» inneholder navnet på en person i "
-                 "deltakerlisten; ressursgruppen ser faser og piloter slik de er skrevet (oversikten, frigitte "
-                 "sitater, eksporter). Gi den et navn uten personens.")
+                 "deltakerlisten; ressursgruppen og rapportforfattere ser [navn] i stedet for navnet (oversikten, "
+                 "frigitte sitater, eksporter), men verdien lagres med navnet. Gi den et navn uten personens.")
     return english, norwegian
 
 
@@ -221,8 +224,9 @@ def value_warnings(db: Database, values: dict[str, Any] | Iterable[tuple[str, An
     """Warnings (English, Norwegian: one line each) for the phase and pilot values of ``values``
     ({field: value}, or (field, value) pairs; a value may be a list of phases) that are or hold the
     name of a person in the roster (``Scrubber.scrub_value``): "Gjennomføring med Liv Bjørk" when
-    Liv Bjørk speaks in a source. The resource group sees such values as written, so the
-    command line and the app say so where a value is given (ingest, ``source set``, the Kilder
+    Liv Bjørk speaks in a source. Such a value is stored with the name (the roles that do not read
+    transcripts see it scrubbed, :func:`shown_values`), so the command line and the app say so
+    where a value is given (ingest, ``source set``, the Kilder
     page, ``settings set phase_order``). An empty list when none does."""
     pairs = values.items() if isinstance(values, dict) else values
     flat = [(f, v) for f, given in pairs
@@ -230,16 +234,94 @@ def value_warnings(db: Database, values: dict[str, Any] | Iterable[tuple[str, An
     return _value_warnings(db, flat)
 
 
-def value_scrub(db: Database):
-    """The function that shows a phase or pilot value to the acting user: as written for those
-    who read transcripts (researchers), else with roster names replaced by "[navn]"
-    (``Scrubber.scrub_value``), as file names are. For names derived from such values: sheet names
-    and chart file names of an export."""
+class ShownValues:
+    """How the acting user sees phase and pilot values: as stored (``as_stored``: researchers,
+    who read the transcripts anyway), or with roster names replaced by "[navn]"
+    (``Scrubber.scrub_value``: "Gjennomføring med Liv Bjørk" -> "Gjennomføring med [navn]", as
+    file names are scrubbed) for every role that does not read transcripts (the resource group,
+    report authors). Made once per call by :func:`shown_values`; each distinct value is scrubbed
+    once (the value set is small), and a shown value maps to itself, so mapping twice is harmless.
+
+    Two stored values that would read the same ("Oppstart med Liv Bjørk", "Oppstart med Per Holm"
+    -> "Oppstart med [navn]") are numbered apart among the ``values`` given ("Oppstart med [navn]
+    (1)", "... (2)", in an order that says nothing about the names), so every shown value stands
+    for one stored value: a table per phase never mixes two phases, and a filter the scrubbed view
+    offered (:meth:`stored`) selects exactly the phase it named."""
+
+    def __init__(self, scrub=None, values: Iterable = ()):
+        self._scrub = scrub
+        self._memo: dict[str, str] = {}
+        if scrub is None:
+            return
+        alike: dict[str, list[str]] = {}
+        for v in {v for v in values if isinstance(v, str)}:
+            alike.setdefault(scrub(v), []).append(v)
+        for shown, stored in alike.items():
+            changed = [v for v in stored if v != shown]  # a value without a name keeps its text
+            if len(stored) == 1:
+                self._memo[stored[0]] = shown
+                continue
+            if len(changed) < len(stored):
+                self._memo[shown] = shown
+            # numbered in the order of a digest of the value, not of the names in it
+            for n, v in enumerate(sorted(changed, key=lambda v: hashlib.sha1(v.encode()).hexdigest()), 1):
+                self._memo[v] = f"{shown} ({n})"
+
+    @property
+    def as_stored(self) -> bool:
+        """True when values are shown as stored (nothing to map)."""
+        return self._scrub is None
+
+    def __call__(self, value):
+        """One value as shown; None, NaN and non-text values as they are."""
+        if self._scrub is None or not isinstance(value, str):
+            return value
+        out = self._memo.get(value)
+        if out is None:
+            out = self._memo[value] = self._scrub(value)
+        return out
+
+    def column(self, series: pd.Series) -> pd.Series:
+        """A column of values as shown (same index and name; missing values kept), mapping each
+        distinct value once."""
+        if self._scrub is None or not len(series):
+            return series
+        mapping = {v: self(v) for v in pd.unique(series) if isinstance(v, str)}
+        if all(k == v for k, v in mapping.items()):
+            return series
+        return pd.Series([mapping.get(v, v) if isinstance(v, str) else v for v in series],
+                         index=series.index, name=series.name, dtype=object)
+
+    def stored(self, shown: Iterable, candidates: Iterable) -> list:
+        """The values of ``candidates`` (stored values) shown as any of ``shown``, in the order
+        of ``candidates``; with ``as_stored`` just ``shown``."""
+        wanted = [shown] if isinstance(shown, str) else list(shown)
+        if self._scrub is None:
+            return wanted
+        keys = {str(v) for v in wanted}
+        return [c for c in candidates if str(self(c)) in keys]
+
+    def phase_line(self, value):
+        """The setting ``phase_order`` ("Oppstart, Gjennomføring med Liv Bjørk") as shown, each
+        phase once."""
+        if self._scrub is None or not isinstance(value, str) or not value.strip():
+            return value
+        return join_phases(dict.fromkeys(self(p) for p in split_phases(value)))
+
+
+def shown_values(db: Database) -> ShownValues:
+    """The :class:`ShownValues` of the acting user: phase and pilot values as stored for those who
+    read transcripts (``view_transcripts``: researchers), else scrubbed of roster names. The one
+    place that decides it: the aggregations (``theme_matrix``, ``filter_values``, ``order_phases``,
+    ``phase_change``, ``quotes``, ``check_filters``), ``released_quotes`` and ``list_settings``
+    show values through it, and the exports, charts and app pages take them from there."""
     who = current()
     if who is None or who.can("view_transcripts"):
-        return lambda value: value
-    scrubber = roster_scrubber(db)
-    return lambda value: scrubber.scrub_value(value) if isinstance(value, str) else value
+        return ShownValues()
+    with db.session() as s:  # every phase and pilot value the views can show, to number alike ones apart
+        values = {v for col in (Source.phase, Source.pilot, Speaker.pilot, ReleasedQuote.phase, ReleasedQuote.pilot)
+                  for v in s.scalars(select(col).where(col.is_not(None)).distinct())}
+    return ShownValues(roster_scrubber(db).scrub_value, values)
 
 
 def audit_reveal(db: Database, what: str, detail: dict[str, Any] | None = None) -> None:
@@ -362,7 +444,11 @@ def set_setting(db: Database, key: str, value: Any, *, user: str | None = None) 
 
 @requires("view_codebook")
 def list_settings(db: Database, *, user: str | None = None) -> dict[str, Any]:
-    return {k: setting(db, k) for k in SETTINGS}
+    """Every setting with its value; ``phase_order`` with its phases as the acting user sees
+    them (:func:`shown_values`: a roster name in a phase is "[navn]" for all but researchers)."""
+    out = {k: setting(db, k) for k in SETTINGS}
+    out["phase_order"] = shown_values(db).phase_line(out["phase_order"])
+    return out
 
 
 # ------------------------------------------------------------------------ released quotes
@@ -616,7 +702,9 @@ def released_quotes(db: Database, *, user: str | None = None, code: str | None =
                     pilot: str | None = None) -> pd.DataFrame:
     """Released quotes (the only quotes the resource group sees): id, code, label, speaker
     (pseudonym), actor, phase, pilot, text; for researchers also source, turn, released_by.
-    The stored text is scrubbed again with the current roster (``roster_scrubber``) as it is read.
+    The stored text is scrubbed again with the current roster (``roster_scrubber``) as it is read,
+    and phase and pilot are shown as :func:`shown_values` shows them (a roster name in one is
+    "[navn]" for all but researchers), and filtered by the values as shown.
     ``code`` includes its subcodes; "(ukjent)" selects a missing actor/phase/pilot."""
     from .analysis.aggregate import UNKNOWN
 
@@ -635,6 +723,10 @@ def released_quotes(db: Database, *, user: str | None = None, code: str | None =
             r.text = scrub(r.text)
     cols = RELEASED_COLUMNS + (["source", "turn", "released_by", "released_at"] if researcher else [])
     df = pd.DataFrame([{c: getattr(r, c) for c in cols} for r in records], columns=cols)
+    if len(df):  # a roster name in the phase or pilot: "[navn]" for all but researchers (also to filter by)
+        shown = shown_values(db)
+        for col in ("phase", "pilot"):
+            df[col] = shown.column(df[col])
     for col, value in (("actor", actor), ("phase", phase), ("pilot", pilot)):
         if value is None:
             continue

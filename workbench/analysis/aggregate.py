@@ -149,10 +149,21 @@ RESEARCHER_ACTORS = ("forsker",)  # the evaluators' own turns (questions, modera
 FILTERS = GROUPINGS  # the columns quotes and exports filter on (the dashboards' groupings)
 
 
-def _known_values(db: Database, option: str, *, private: bool = True) -> list[str]:
-    """The values the filter ``option`` can take, as the results show them, in natural order
-    (missing values left out; "(ukjent)" selects those): speakers as pseudonyms and file names
-    scrubbed when ``private``."""
+#: The grouping columns whose values are shown scrubbed of roster names to the roles that do not
+#: read transcripts (``sharing.shown_values``): a phase "Gjennomføring med Liv Bjørk" reads
+#: "Gjennomføring med [navn]" in their tables, filters and phase orders.
+SHOWN_COLUMNS = ("phase", "pilot")
+
+
+def _shown(db: Database):
+    from ..sharing import shown_values
+
+    return shown_values(db)
+
+
+def _stored_known(db: Database, option: str, private: bool) -> list[str]:
+    """The values of ``option`` as stored (speakers as pseudonyms and file names scrubbed when
+    ``private``), in natural order, missing values left out."""
     def compute() -> list[str]:
         if option == "source":
             values = _source_names(db, scrubbed=private).values()
@@ -168,6 +179,50 @@ def _known_values(db: Database, option: str, *, private: bool = True) -> list[st
     return _cached(("known", db.url, option, private), compute)
 
 
+def _known_values(db: Database, option: str, *, private: bool = True, shown=None) -> list[str]:
+    """The values the filter ``option`` can take, as the results show them, in natural order
+    (missing values left out; "(ukjent)" selects those): speakers as pseudonyms and file names
+    scrubbed when ``private``; phases and pilots as the acting user sees them (``shown``, else
+    ``sharing.shown_values``: a roster name in one is "[navn]" for all but researchers)."""
+    values = _stored_known(db, option, private)
+    if option in SHOWN_COLUMNS:
+        shown = shown if shown is not None else _shown(db)
+        if not shown.as_stored:
+            values = sorted({str(shown(v)) for v in values}, key=natural_key)
+    return values
+
+
+def _stored_filters(db: Database, filters: dict[str, list]) -> dict[str, list]:
+    """Checked filters (option -> values as the results show them) with the phases and pilots as
+    stored, for SQL: a value shown scrubbed ("Oppstart med [navn]") selects every stored value it
+    stands for ("Oppstart med Liv Bjørk" and "Oppstart med Per Holm"); "(ukjent)" stays."""
+    shown = _shown(db)
+    if shown.as_stored or not any(o in filters for o in SHOWN_COLUMNS):
+        return filters
+    out = dict(filters)
+    for option in SHOWN_COLUMNS:
+        if option in out:
+            given = [str(v) for v in out[option]]
+            out[option] = shown.stored([v for v in given if v != UNKNOWN], _stored_known(db, option, True)) + (
+                [UNKNOWN] if UNKNOWN in given else [])
+    return out
+
+
+def _shown_columns(db: Database, df: pd.DataFrame, columns: Iterable[str], shown=None) -> pd.DataFrame:
+    """``df`` with its phase and pilot columns (those of ``columns``) as the acting user sees
+    them (``sharing.shown_values``); the frame itself when nothing changes (researchers)."""
+    cols = [c for c in columns if c in SHOWN_COLUMNS and c in df.columns]
+    if not cols or not len(df):
+        return df
+    shown = shown if shown is not None else _shown(db)
+    if shown.as_stored:
+        return df
+    attrs = dict(df.attrs)
+    df = df.assign(**{c: shown.column(df[c]) for c in cols})
+    df.attrs.update(attrs)
+    return df
+
+
 def _source_by_id(db: Database, value, private: bool) -> str | None:
     """A source filter given as a source id: the name results show for it."""
     if isinstance(value, bool) or not (isinstance(value, int) or str(value).strip().isdigit()):
@@ -179,8 +234,11 @@ def _source_by_id(db: Database, value, private: bool) -> str | None:
 def check_filters(db: Database, filters: dict, *, private: bool = True,
                   user: str | None = None) -> dict:
     """``filters`` (option -> a value or a list of values; None = no filter) with every value
-    checked against the values in the database and written as stored (``match_value``: "Fase 2"
-    is "fase 2"; "(ukjent)" selects missing values; a source may also be given by its id).
+    checked against the values in the database and written as the results show them
+    (``match_value``: "Fase 2" is "fase 2"; "(ukjent)" selects missing values; a source may also
+    be given by its id; a phase or pilot as the acting user sees it, ``sharing.shown_values``:
+    "Oppstart med [navn]" for all but researchers, which the aggregations turn back into the
+    stored values it stands for).
 
     An unknown option or value is an error naming the option, the value and the known values,
     so that a misspelt filter never gives an empty table. ``private``: speakers are pseudonyms
@@ -924,7 +982,9 @@ def theme_matrix(db: Database, *, by: str | Sequence[str] = ("actor", "phase"),
 
     Phases are in the project's order (``order_phases``: the setting ``phase_order``, else time
     order by the sources' dates, else natural order of the names), listed in ``attrs["phase_order"]``
-    with a warning line in ``attrs["phase_note"]`` ("" when the order is sure).
+    with a warning line in ``attrs["phase_note"]`` ("" when the order is sure). Phases and pilots
+    are shown as the acting user sees them (``sharing.shown_values``: a roster name in one reads
+    "[navn]" for every role that does not read transcripts).
     """
     by = parse_by(by)
     k = suppression_k(db, suppress)
@@ -1017,17 +1077,29 @@ def order_phases(db: Database, phases: Iterable, *, user: str | None = None) -> 
        sources' dates put them in another order.
     3. Otherwise in time order: by the earliest date of their sources (manifest ``date``), ties
        in natural order of the names; phases with no dated source after those, in natural order.
-    "(ukjent)" last. ``note`` warns (one line) where the order may not be the one meant."""
+    "(ukjent)" last. ``note`` warns (one line) where the order may not be the one meant.
+
+    Phases are taken and given as the acting user sees them (``sharing.shown_values``: a roster
+    name in one is "[navn]" for all but researchers), the setting's phases and the dates with them;
+    a phase given as stored is shown."""
     from ..sharing import join_phases
 
-    names = list(dict.fromkeys(str(p) for p in phases if p is not None and not (isinstance(p, float) and p != p)))
+    shown = _shown(db)
+    names = list(dict.fromkeys(str(shown(p)) for p in phases
+                               if p is not None and not (isinstance(p, float) and p != p)))
     unknown = [p for p in names if p == UNKNOWN]
     names = [p for p in names if p != UNKNOWN]
     chosen = chosen_phase_list()
-    explicit = list(chosen) if chosen else _setting_phase_order(db)
+    explicit = [str(shown(p)) for p in (list(chosen) if chosen else _setting_phase_order(db))]
     first = [p for p in dict.fromkeys(explicit) if p in names]
     rest = [p for p in names if p not in first]
     dates = _phase_dates(db) if rest else {}
+    if dates and not shown.as_stored:  # the dates by the phases as shown
+        seen: dict[str, str] = {}
+        for p, d in dates.items():
+            key = str(shown(p))
+            seen[key] = min(seen.get(key, d), d)
+        dates = seen
     dated = sorted((p for p in rest if p in dates), key=lambda p: (dates[p], natural_key(p)))
     undated = sorted((p for p in rest if p not in dates), key=natural_key)
     numbered = bool(rest) and all(_has_number(p) for p in rest)
@@ -1062,10 +1134,31 @@ def order_phases(db: Database, phases: Iterable, *, user: str | None = None) -> 
     return out
 
 
+def _shown_groups(db: Database, m: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """A theme matrix with its phase and pilot groups as the acting user sees them
+    (``sharing.shown_values``: a roster name in one is "[navn]" for all but researchers), the
+    cells of ``attrs[OVERLAP_ATTR]`` with them. Two stored groups shown as the same text stay two
+    groups (their counts are not added up: speakers are not additive)."""
+    cols = [b for b in by if b in SHOWN_COLUMNS]
+    if not cols or not len(m):
+        return m
+    shown = _shown(db)
+    if shown.as_stored:
+        return m
+    out = _shown_columns(db, m, cols, shown)
+    cells = m.attrs.get(OVERLAP_ATTR)
+    if cells:
+        at = [i for i, b in enumerate(by) if b in SHOWN_COLUMNS]
+        out.attrs[OVERLAP_ATTR] = [tuple(shown(v) if i in at else v for i, v in enumerate(cell)) for cell in cells]
+    return out
+
+
 def _phase_sorted(db: Database, m: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     """``m`` (sorted by its groups in natural order, codes in codebook order within a group) with
-    its phases in the project's order (``order_phases``); ``attrs["phase_order"]`` lists them and
+    its phases and pilots as the acting user sees them (``_shown_groups``) and its phases in the
+    project's order (``order_phases``); ``attrs["phase_order"]`` lists them and
     ``attrs["phase_note"]`` holds the order's note."""
+    m = _shown_groups(db, m, by)
     if "phase" not in by:
         return m
     order = order_phases(db, pd.unique(m["phase"]) if len(m) else [])
@@ -1093,16 +1186,21 @@ def phase_sequence(m: pd.DataFrame) -> list[str]:
 def filter_values(db: Database, *, user: str | None = None) -> dict[str, list[str]]:
     """The values a dashboard can filter on, for any role: {"phase": [...], "pilot": [...],
     "actor": [...], "kind": [...]} in natural order, the phases in the project's order
-    (``order_phases``); missing values left out."""
+    (``order_phases``); missing values left out. Phases and pilots as the acting user sees them
+    (``sharing.shown_values``): for all but researchers a roster name in one is "[navn]", each
+    shown value once, and the results and filters take that value."""
     columns = ("phase", "pilot", "actor", "kind")
     if _PANDAS.get():
         segs = segments_frame(db)
     else:
         with db.session() as s:
             segs = pd.DataFrame([tuple(r) for r in s.execute(sql.filter_values())], columns=columns)
+    shown = _shown(db)  # phases and pilots as the acting user sees them: "[navn]" for a roster name
     out = {}
     for col in columns:
         values = {str(v) for v in segs[col].dropna().unique()} if not segs.empty else set()
+        if col in SHOWN_COLUMNS and not shown.as_stored:
+            values = {str(shown(v)) for v in values}
         out[col] = list(order_phases(db, values)) if col == "phase" else sorted(values, key=natural_key)
     return out
 
@@ -1612,7 +1710,9 @@ def quotes(db: Database, *, code: str, actor=None, phase=None, pilot=None, kind=
     addresses, phone numbers and fødselsnummer, and organisation is left out, unless a
     researcher asks ``reveal=True`` (audited); the ``speaker`` filter then takes pseudonyms.
     A filter value that is not in the database is an error naming the known values
-    (``check_filters``; letter case is forgiven: "Fase 2" is "fase 2").
+    (``check_filters``; letter case is forgiven: "Fase 2" is "fase 2"). Phases and pilots are
+    shown, and filtered, as the acting user sees them (``sharing.shown_values``: a roster name in
+    one is "[navn]" for all but researchers; such a value selects every stored value it stands for).
     """
     tree = codes_frame(db)
     code = resolve_code_id(tree, code)
@@ -1631,8 +1731,9 @@ def quotes(db: Database, *, code: str, actor=None, phase=None, pilot=None, kind=
         revealed = check_reveal(db, reveal, "quotes")
         filters = check_filters(db, filters, private=not revealed)
         wanted = {k: [v] if isinstance(v, (str, int)) else list(v) for k, v in filters.items() if v is not None}
-        c = _sql_coded(db, q, private=not revealed, where=wanted, text=True)
+        c = _sql_coded(db, q, private=not revealed, where=_stored_filters(db, wanted), text=True)
     c = _fill_unknown(c, [k for k, v in filters.items() if v is not None])
+    c = _shown_columns(db, c, SHOWN_COLUMNS)  # (the filters below compare the values as shown)
     for col, value in filters.items():
         if value is None:
             continue
@@ -1678,4 +1779,4 @@ def all_quotes(db: Database, *, codes: str | Iterable[str] | None = None, coder:
     c["position"] = [format_position(t, i, p) for t, i, p in zip(c["start_time"], c["index"], c["page"])]
     c["_s"] = c["source"].map(natural_key)
     c = c.sort_values(["order", "_s", "index"], kind="stable")
-    return c[QUOTE_COLUMNS].reset_index(drop=True)
+    return _shown_columns(db, c[QUOTE_COLUMNS].reset_index(drop=True), SHOWN_COLUMNS)

@@ -16,7 +16,8 @@ import pandas as pd
 
 from ..access import requires
 from ..analysis import theme_matrix
-from ..analysis.aggregate import HIDDEN_TEXT, UNKNOWN, is_overlap_cell, natural_key, phase_sequence
+from ..analysis.aggregate import (HIDDEN_TEXT, UNKNOWN, is_overlap_cell, natural_key,
+                                  phase_sequence)
 from ..store import Database
 from .tables import display_label, slug
 
@@ -153,9 +154,6 @@ def heatmaps(db: Database, folder: Path, prefix: str = "", **kw) -> list[Path]:
 
     out = []
     k = m.attrs.get("suppressed_k")
-    from ..sharing import value_scrub
-
-    shown = value_scrub(db)
     for phase in phase_sequence(m):  # the project's order (analysis.aggregate.order_phases)
         p = m[m["phase"] == phase]
         actors = sorted(set(p["actor"]), key=natural_key)
@@ -213,8 +211,8 @@ def heatmaps(db: Database, folder: Path, prefix: str = "", **kw) -> list[Path]:
             title += suppression_note(k, small=f"<{k}" in texts_hidden, overlap=HIDDEN_TEXT in texts_hidden)
         ax.set_title(_title(title, col_in * max(1, len(actors)) + 1.8), fontsize=11)
         fig.colorbar(im, ax=ax, label="Andel", format=lambda x, _: f"{x * 100:.0f} %")
-        # a file name: a roster name in the phase scrubbed but for researchers (sharing.value_scrub)
-        name = "uten_fase" if phase == UNKNOWN else slug(str(shown(phase)))
+        # a file name from the phase as shown ("[navn]" for a roster name but for researchers)
+        name = "uten_fase" if phase == UNKNOWN else slug(str(phase))
         target = Path(folder) / f"{prefix}heatmap_{name}.png"
         _save(fig, target)
         plt.close(fig)

@@ -140,9 +140,6 @@ def matrices_per_phase(db: Database, **kw) -> list[Table]:
     if m.empty:
         return tables
     names = code_names(db)
-    from ..sharing import value_scrub
-
-    shown = value_scrub(db)
     for phase in phase_sequence(m):  # the project's order (analysis.aggregate.order_phases)
         p = m[m["phase"] == phase]
         actors = sorted(set(p["actor"]), key=natural_key)
@@ -168,8 +165,9 @@ def matrices_per_phase(db: Database, **kw) -> list[Table]:
                 out.loc[hidden[a].to_numpy(), a] = f"<{m.attrs['suppressed_k']}"
                 only = np.array([(str(a), str(phase), c) in parent_only for c in codes], dtype=bool)
                 out.loc[only & hidden[a].to_numpy(), a] = HIDDEN_TEXT
-        # the sheet's (and a CSV file's) name: a roster name in the phase scrubbed but for researchers
-        name = "Matrise " + str(shown(phase)) if phase != UNKNOWN else "Matrise uten fase"
+        # the sheet's (and a CSV file's) name: the phase as shown (a roster name in it is "[navn]"
+        # for all but researchers: analysis.aggregate.SHOWN_COLUMNS)
+        name = "Matrise " + str(phase) if phase != UNKNOWN else "Matrise uten fase"
         tables.append(Table(f"Andel av aktørens segmenter med koden, {phase} (aktør × kode)", out,
                             name, percent=actors))  # (the xlsx writer fits it to a sheet name)
     return tables
@@ -213,11 +211,8 @@ def phase_tables(db: Database, **kw) -> Tables:
     tables = [_phase_table(db, first if (p1, p2) == tuple(present[:2])
                            else phase_change(db, phases=(p1, p2), **kw), (p1, p2), **kw) for p1, p2 in pairs]
     if len(tables) > 1:
-        from ..sharing import value_scrub
-
-        shown = value_scrub(db)  # a sheet or file name: a roster name in a phase scrubbed but for researchers
-        for t, (p1, p2) in zip(tables, pairs):
-            t.name = f"Endring {shown(p1)} til {shown(p2)}"  # (the xlsx writer fits it to a sheet name)
+        for t, (p1, p2) in zip(tables, pairs):  # the phases as shown (phase_change): "[navn]" for a roster name
+            t.name = f"Endring {p1} til {p2}"  # (the xlsx writer fits it to a sheet name)
     return Tables(tables, notes)
 
 
