@@ -432,3 +432,76 @@ def test_a_pasted_value_is_cleaned_as_ingest_cleans_a_table_cell(db, tmp_path):
     with db.session() as s:
         kari = s.query(Speaker).filter_by(label="Kari").one()
         assert (kari.actor, kari.organisation) == ("prosjektleder", "Gämvik kommune")
+
+
+# ------------------------------------------------------------------ a pseudonym moved by the source's own values
+
+ADVISER_A = ("Intervjuer: Hva tenker du om avtalen?\n\n"
+             "Rådgiver: Den har gitt oss bedre samarbeid med kommunene.\n\n"
+             "Intervjuer: Og tilliten?\n\nRådgiver: Tilliten er god.\n")
+ADVISER_B = ("Intervjuer: Hva skjedde i fase 2?\n\nRådgiver: Vi fikk mer ansvar for boligtiltakene.\n\n"
+             "Intervjuer: Takk.\n\nRådgiver: Takk selv.\n")
+
+
+@pytest.fixture
+def two_pilots(db, tmp_path):
+    """a.txt in Pilot Nord and b.txt without a pilot, the same adviser (no pilot of their own) in
+    both: two keys, Husbanken 1 and Husbanken 2."""
+    folder = tmp_path / "to"
+    folder.mkdir()
+    (folder / "a.txt").write_text(ADVISER_A, encoding="utf-8")
+    (folder / "b.txt").write_text(ADVISER_B, encoding="utf-8")
+    (folder / "manifest.csv").write_text("file,kind,phase,pilot\na.txt,intervju,fase 1,Pilot Nord\n"
+                                         "b.txt,intervju,fase 2,\n", encoding="utf-8")
+    (folder / "participants.csv").write_text(
+        "file,speaker,actor,organisation\n*,Intervjuer,forsker,NIBR\n*,Rådgiver,Husbanken,Husbanken\n",
+        encoding="utf-8")
+    assert ingest_paths(db, [folder], user="forsker1").added == ["a.txt", "b.txt"]
+    with db.session() as s:
+        named = {(sp.source.file_name, sp.label): sp.pseudonym.label for sp in s.scalars(select(Speaker))}
+    assert named[("a.txt", "Rådgiver")] == "Husbanken 1" and named[("b.txt", "Rådgiver")] == "Husbanken 2"
+    return folder
+
+
+def _check_moved(update) -> None:
+    from workbench.ui.format import md_unescape
+    from workbench.ui.metadata import change_text
+
+    assert update.line() == ("b.txt: pilot (ingen) → Pilot Nord; taleren Intervjuer: pseudonym Forsker 2 → "
+                             "Forsker 1; taleren Rådgiver: pseudonym Husbanken 2 → Husbanken 1")
+    assert update.warnings == [
+        "b.txt: Forsker 2 is now Forsker 1 (Intervjuer), Husbanken 2 is now Husbanken 1 (Rådgiver); reports and "
+        "exports made before this change use the old pseudonyms: make the exports again"]
+    # the app's Kilder page: the same changes and the note in Norwegian
+    assert md_unescape(change_text(update)) == (
+        "Lagret for b.txt: Pilot satt til «Pilot Nord». Taleren «Intervjuer»: pseudonym «Forsker 2» → «Forsker 1». "
+        "Taleren «Rådgiver»: pseudonym «Husbanken 2» → «Husbanken 1».")
+    assert update.notices == ["b.txt: Forsker 2 heter nå Forsker 1 (Intervjuer), Husbanken 2 heter nå Husbanken 1 "
+                              "(Rådgiver); rapporter og eksporter laget før endringen bruker de gamle "
+                              "pseudonymene: lag eksportene på nytt."]
+
+
+def test_a_new_pilot_of_the_source_names_the_pseudonyms_it_changes(db, two_pilots):
+    """`source set b.txt --pilot "Pilot Nord"`: the adviser of b.txt is now the person of a.txt
+    (Husbanken 1); the line says so, not only the pilot, and warns that earlier exports say
+    Husbanken 2."""
+    update = set_source(db, "b.txt", pilot="Pilot Nord", user="forsker1")
+    _check_moved(update)
+
+
+def test_a_reingested_manifest_with_a_new_pilot_names_the_pseudonyms_it_changes(db, two_pilots):
+    (two_pilots / "manifest.csv").write_text("file,kind,phase,pilot\na.txt,intervju,fase 1,Pilot Nord\n"
+                                             "b.txt,intervju,fase 2,Pilot Nord\n", encoding="utf-8")
+    report = ingest_paths(db, [two_pilots], user="forsker1")
+    assert report.updated == ["b.txt: pilot (ingen) → Pilot Nord; taleren Intervjuer: pseudonym Forsker 2 → "
+                              "Forsker 1; taleren Rådgiver: pseudonym Husbanken 2 → Husbanken 1"]
+    assert any("Husbanken 2 is now Husbanken 1 (Rådgiver)" in w for w in report.warnings)
+
+
+def test_the_command_line_names_the_pseudonyms_a_new_pilot_changes(db, two_pilots):
+    res = CliRunner().invoke(cli, ["--db", db.url, "--user", "forsker1", "source", "set", "b.txt",
+                                   "--pilot", "Pilot Nord"])
+    assert res.exit_code == 0, res.output
+    assert ("Oppdatert: b.txt: pilot (ingen) → Pilot Nord; taleren Intervjuer: pseudonym Forsker 2 → Forsker 1; "
+            "taleren Rådgiver: pseudonym Husbanken 2 → Husbanken 1") in res.output
+    assert "Advarsel: b.txt: Forsker 2 is now Forsker 1 (Intervjuer), Husbanken 2 is now Husbanken 1" in res.output

@@ -380,9 +380,20 @@ def test_forget_removes_the_surname_in_capitals_and_keeps_the_ordinary_word(proj
 
 
 def test_forget_an_unknown_speaker_names_the_fix(project):
+    """A label typed wrong: the error offers the close labels ("did you mean") and names the
+    commands that show the labels (`sources` alone shows none), and nothing changes."""
+    before = dump(project)
     with pytest.raises(WorkbenchError) as exc:
         forget(project, "Kari Nordman", user="forsker")
-    assert exc.value.code == "forget.unknown" and "workbench sources" in str(exc.value)
+    assert exc.value.code == "forget.unknown" and "did you mean 'Kari Nordmann'?" in str(exc.value)
+    assert "`workbench turns SOURCE` shows each turn's speaker label" in str(exc.value)
+    assert "`workbench sources --json`" in str(exc.value)
+    with pytest.raises(WorkbenchError, match="did you mean 'Ole Hansen'") as exc:  # an accent-free typing
+        forget(project, "Olé Hanssen", source="intervju_fase2.txt", user="forsker")
+    with pytest.raises(WorkbenchError) as exc:  # nothing close: no guess
+        forget(project, "Ingrid Solbakk", user="forsker")
+    assert "did you mean" not in str(exc.value) and "workbench turns SOURCE" in str(exc.value)
+    assert dump(project) == before
 
 
 def test_forget_is_refused_to_report_authors(project):
@@ -788,6 +799,43 @@ def test_forget_names_the_backups_and_exports_made_before_it(project, tmp_path):
     summary = report.summary()
     assert "før_uttrekk.bak (backup, " in summary and "sitater.csv (export_quotes, " in summary
     assert "slett dem, eller før dem opp i protokollen over behandlingsaktiviteter" in summary
+
+
+def test_forget_names_a_table_export_whose_quote_sheet_holds_the_person(project, tmp_path):
+    """`export tables` writes a «Sitater» sheet with the person's (pseudonymised) quotes: the
+    report names that file as it names a quote export, without --reveal too; only the file with
+    the quotes (not the charts, not a CSV table of counts); a table export without quotes is not
+    named, and an audit entry from before the audit said how many quotes is taken to hold some."""
+    from workbench.export import export_tables
+
+    db = project
+    export_tables(db, tmp_path / "tab.xlsx", user="forsker")  # with charts
+    export_tables(db, tmp_path / "csv", format="csv", charts=False, user="forsker")
+    with db.transaction("forsker") as tx:  # as an older version audited a table export
+        tx.audit("export_tables", "file", str(tmp_path / "gammel.xlsx"),
+                 {"format": "xlsx", "files": [str(tmp_path / "gammel.xlsx"), str(tmp_path / "gammel_heatmap.png")]})
+
+    report = forget(db, "Kari Nordmann", user="forsker")
+
+    named = [Path(c["file"]).relative_to(tmp_path).as_posix() for c in report.earlier_copies]
+    assert named == ["tab.xlsx", "csv/sitater.csv", "gammel.xlsx"]
+    assert {c["action"] for c in report.earlier_copies} == {"export_tables"}
+    assert f"{tmp_path / 'tab.xlsx'} (export_tables, " in report.summary()
+
+
+def test_forget_leaves_out_a_table_export_without_quotes(db, tmp_path):
+    """Tables exported before anything was coded hold counts only (an empty «Sitater» sheet): not
+    a copy of the person."""
+    from workbench.export import export_tables
+
+    folder = tmp_path / "materiale"
+    folder.mkdir()
+    (folder / "intervju_fase2.txt").write_text(INTERVIEW, encoding="utf-8")
+    (folder / "participants.csv").write_text(PARTICIPANTS, encoding="utf-8")
+    assert not ingest_paths(db, [folder], user="forsker").errors
+    export_tables(db, tmp_path / "tom.xlsx", charts=False, user="forsker")
+
+    assert forget(db, "Kari Nordmann", user="forsker").earlier_copies == []
 
 
 @pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")

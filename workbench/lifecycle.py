@@ -448,10 +448,13 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
             near = sorted({_spaced(v) for v in _known_people(s) if _spaced(v).casefold() == label.casefold()})
             if near:
                 raise NotFound(f"no speaker {label!r}{where}; did you mean {or_list(near)}? (a label is matched "
-                               "with its letter case; see `workbench sources`)", code="forget.case", speaker=label,
+                               f"with its letter case; {LABELS_HINT})", code="forget.case", speaker=label,
                                known=", ".join(near))
-            raise NotFound(f"no speaker {label!r}{where}; give the label as written in the file "
-                           "(see `workbench sources`) or the pseudonym", code="forget.unknown", speaker=label)
+            close = _close_people(s, label, source)
+            hint = f"did you mean {or_list(close)}? " if close else ""
+            raise NotFound(f"no speaker {label!r}{where}; {hint}give the label as written in the file or the "
+                           f"pseudonym ({LABELS_HINT})", code="forget.unknown", speaker=label,
+                           known=", ".join(close))
         if source is None:  # the whole person: every row with their pseudonym
             pids = {r.pseudonym_id for r in rows + ghosts if r.pseudonym_id is not None}
             if len(pids) > 1:  # a role label ("INFORMANT 1", "Intervjuer") that several people share
@@ -620,6 +623,39 @@ def _spelled_as(label: str, values: Iterable[str | None]) -> list[str]:
     return sorted({label} | {v for v in values if isinstance(v, str) and v != label and _spaced(v) == label})
 
 
+#: where a researcher reads the speaker labels ``forget`` takes
+LABELS_HINT = ("`workbench turns SOURCE` shows each turn's speaker label, `workbench sources --json` every "
+               "source's speakers")
+
+
+def _close_people(session, label: str, source: Any = None) -> list[str]:
+    """Up to three labels or pseudonyms spelt like ``label`` (a letter left out, "Radgiver" for
+    "Rådgiver"): of the speakers of ``source`` when given, else of everyone ``forget`` can be told."""
+    import difflib
+
+    from .store.lookup import find_source
+
+    if source is not None:
+        known = {_spaced(v) for v in session.scalars(select(Speaker.label).where(
+            Speaker.source_id == find_source(session, source).id)) if isinstance(v, str)}
+    else:  # the labels and the pseudonyms in use (a number no longer given to anyone is no answer)
+        used = select(Pseudonym.label).where(
+            Pseudonym.id.in_(select(Speaker.pseudonym_id)) | Pseudonym.id.in_(select(RemovedSpeaker.pseudonym_id)))
+        removed = [v for pair in session.execute(select(RemovedSpeaker.label, RemovedSpeaker.name)) for v in pair]
+        known = {_spaced(v) for v in [*session.scalars(select(Speaker.label).distinct()), *session.scalars(used),
+                                      *removed] if isinstance(v, str)}
+    by_fold: dict[str, list[str]] = {}
+    for k in sorted(known):
+        by_fold.setdefault(_unaccented(k), []).append(k)
+    return [k for f in difflib.get_close_matches(_unaccented(label), list(by_fold), n=3, cutoff=0.75)
+            for k in by_fold[f]][:3]
+
+
+def _unaccented(text: str) -> str:
+    """``text`` case-folded without its accents ("Rådgiver" and "radgiver" are close)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+
+
 def _known_people(session) -> set[str]:
     """Every way ``forget`` can be told who: speaker labels, pseudonyms, and the labels and names
     of the speakers of removed sources."""
@@ -630,7 +666,8 @@ def _known_people(session) -> set[str]:
 
 
 #: Audit actions that wrote a copy of personal data to a file outside the database (``backup``:
-#: everything; the exports: transcripts or quotes, pseudonymised or not); tables only with reveal.
+#: everything; the exports: transcripts or quotes, pseudonymised or not); tables (``export_tables``)
+#: when they hold quotes or real names (:func:`_table_copies`).
 COPY_ACTIONS = ("backup", "export_qdpx", "export_quotes")
 
 
@@ -653,10 +690,28 @@ def entered_at(session, source_ids: Iterable[int]) -> dt.datetime | None:
     return min(times) if times else None
 
 
+def _table_copies(detail: dict, files: list) -> list:
+    """The files of a table export that hold people: with reveal all of them (real names), else
+    the file with the quote table when it held quotes (the «Sitater» sheet: pseudonymised quotes
+    are still the person's words). An entry from before the audit said how many quotes
+    (``quotes``) is taken to have held some: its files except the charts."""
+    if detail.get("reveal"):
+        return files
+    if "quotes" not in detail:
+        return [f for f in files if not str(f).lower().endswith(CHART_SUFFIXES)]
+    if not detail["quotes"]:
+        return []
+    return [detail.get("quote_file") or files[0]]
+
+
+CHART_SUFFIXES = (".png", ".svg")  # the charts of a table export: counts, no quotes or names
+
+
 def _earlier_copies(session, source_ids: Iterable[int]) -> list[dict[str, str]]:
-    """The files the audit trail records as written (:data:`COPY_ACTIONS`, and table exports with
-    reveal) since the first of ``source_ids`` entered the database (:func:`entered_at`; all of them
-    without sources): file, date (UTC, minutes) and action, oldest first."""
+    """The files the audit trail records as written (:data:`COPY_ACTIONS`, and table exports that
+    held quotes or real names, :func:`_table_copies`) since the first of ``source_ids`` entered the
+    database (:func:`entered_at`; all of them without sources): file, date (UTC, minutes) and
+    action, oldest first."""
     since = entered_at(session, source_ids) if source_ids else None
     query = select(AuditEvent).where(AuditEvent.action.in_(COPY_ACTIONS + ("export_tables",)))
     if since is not None:
@@ -664,9 +719,9 @@ def _earlier_copies(session, source_ids: Iterable[int]) -> list[dict[str, str]]:
     copies = []
     for ev in session.scalars(query.order_by(AuditEvent.created_at, AuditEvent.id)):
         detail = ev.detail if isinstance(ev.detail, dict) else {}
-        if ev.action == "export_tables" and not detail.get("reveal"):
-            continue
         files = detail.get("files") or [detail.get("file") or ev.target_id]
+        if ev.action == "export_tables":
+            files = _table_copies(detail, files)
         when = ev.created_at.strftime("%Y-%m-%d %H:%M") if ev.created_at else ""
         copies += [{"file": str(f), "date": when, "action": ev.action} for f in files if f]
     return copies

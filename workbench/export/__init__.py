@@ -165,6 +165,7 @@ def export_tables(db: Database, path: str | Path, *, format: str | None = None, 
         tables = report_tables(db, coder=coder, codes=codes, codebook_version=codebook_version,
                                suppress=suppress, reveal=reveal, include_researchers=include_researchers)
         files = writer(tables, Path(path))
+        table_files = list(files)
         if charts:
             folder, prefix = _chart_place(Path(path), format.lower().lstrip("."))
             files += write_charts(db, folder, prefix, coder=coder, codes=codes,
@@ -172,9 +173,14 @@ def export_tables(db: Database, path: str | Path, *, format: str | None = None, 
                                   exclude_actors=counted_out(include_researchers))
     if reveal:  # real names: owner-only, as a backup
         owner_only(files)
+    # the quote table is the last table (``report_tables``), so the last file of the tables holds it:
+    # ``forget`` lists an earlier table export holding quotes (``quotes``: how many, even 0) by that file
+    quote_rows = len(tables[-1].frame)
     _audit_export(db, user, "export_tables", files, dict(format=format, suppress=suppress, reveal=reveal,
                                                          include_researchers=include_researchers,
-                                                         phases=list(chosen) if chosen else None))
+                                                         phases=list(chosen) if chosen else None,
+                                                         quote_file=str(table_files[-1]) if quote_rows else None),
+                  counts=dict(quotes=quote_rows))
     return _written(files, empty=tables[0].frame.empty,  # the theme matrix: coded segments only
                     overwritten=tuple(f for f in files if Path(f) in before),
                     notes=tuple(getattr(tables, "notes", ())))
@@ -218,10 +224,13 @@ def _check_for_resource_group(db: Database, suppress, *, coder, codebook_version
                              code="export.not_published", option=what)
 
 
-def _audit_export(db: Database, user: str | None, action: str, files: list[Path], detail: dict) -> None:
+def _audit_export(db: Database, user: str | None, action: str, files: list[Path], detail: dict,
+                  counts: dict[str, int] | None = None) -> None:
+    """Audit an export: ``detail`` without its empty values (None, False), ``counts`` as they are
+    (a 0 says something), and the files written."""
     with db.transaction(user) as tx:
         tx.audit(action, "file", str(files[0]) if files else None,
-                 {**{k: v for k, v in detail.items() if v not in (None, False)},
+                 {**{k: v for k, v in detail.items() if v not in (None, False)}, **(counts or {}),
                   "files": [str(f) for f in files]})
 
 

@@ -26,7 +26,9 @@ The rules are the same both ways:
   else, when the actor is the same and no other row shares the old pseudonym, the old pseudonym
   under the new key (a report's "Prosjektleder 2" stays "Prosjektleder 2"); else a new one
   numbered for the new actor ("Deltaker 1" given the actor ordfører becomes "Ordfører 4"). An old
-  pseudonym keeps its number, which is never given to anyone else.
+  pseudonym keeps its number, which is never given to anyone else. Every pseudonym that changes is
+  named in ``MetadataUpdate.line`` (also one changed by the source's pilot alone, the key's pilot of
+  a speaker without their own), with a warning that earlier exports use the old one.
 - Released quotes of the source take the new actor, phase, pilot and pseudonym (their approved
   text is kept); a warning says when the new actor and pilot narrow a released quote down to
   fewer than k people, as ``release_quote`` does.
@@ -85,15 +87,30 @@ class MetadataUpdate:
     def changed(self) -> bool:
         return bool(self.source or self.speakers)
 
+    def pseudonym_change(self, label: str) -> tuple[str | None, str | None] | None:
+        """(before, after) when the speaker ``label``'s pseudonym changed, else None."""
+        before, after = self.pseudonyms.get(label, (None, None))
+        return (before, after) if label in self.pseudonyms and before != after else None
+
+    def speaker_labels(self) -> list[str]:
+        """The speakers to name: those whose own fields changed, then those whose pseudonym alone
+        changed (a new pilot of the source is part of the key of a speaker without their own)."""
+        return list(self.speakers) + [label for label in self.pseudonyms
+                                      if label not in self.speakers and self.pseudonym_change(label)]
+
     def line(self) -> str:
         """One line, e.g. ``intervju.txt: fase (ingen) → fase 1, pilot (ingen) → Pilot A; taleren
         Kari: aktør (ingen) → ordfører (pseudonym Deltaker 1 → Ordfører 1)``."""
         parts = [", ".join(_change(f, b, a) for f, (b, a) in self.source.items())] if self.source else []
-        for label, changes in self.speakers.items():
-            text = f"taleren {label}: " + ", ".join(_change(f, b, a) for f, (b, a) in changes.items())
-            if label in self.pseudonyms and self.pseudonyms[label][0] != self.pseudonyms[label][1]:
-                before, after = self.pseudonyms[label]
-                text += f" (pseudonym {before or NONE_TEXT} → {after})"
+        for label in self.speaker_labels():
+            changes = self.speakers.get(label, {})
+            moved = self.pseudonym_change(label)
+            if changes:
+                text = f"taleren {label}: " + ", ".join(_change(f, b, a) for f, (b, a) in changes.items())
+                if moved:
+                    text += f" (pseudonym {moved[0] or NONE_TEXT} → {moved[1] or NONE_TEXT})"
+            else:  # the source's own pilot (or another source's row) moved the person to another key
+                text = f"taleren {label}: pseudonym {moved[0] or NONE_TEXT} → {moved[1] or NONE_TEXT}"
             parts.append(text)
         if self.released_quotes:
             parts.append(f"{self.released_quotes} frigitt{'e' if self.released_quotes > 1 else ''} sitat"
@@ -284,6 +301,19 @@ def _rekey(session, src, update: MetadataUpdate) -> None:
             after = sp.pseudonym.label if sp.pseudonym is not None else None
             if after != before[sp.id]:
                 update.pseudonyms[sp.label] = (before[sp.id], after)
+    # a pseudonym changed by the source's values alone (its pilot is the key's pilot of a speaker
+    # without their own): the line names it; what a report made before calls them is no longer
+    # what the tool calls them (a change of the speaker's own actor says so in its line already)
+    renamed = [(label, b, a) for label, (b, a) in update.pseudonyms.items()
+               if b is not None and a != b and label not in update.speakers]
+    if renamed:
+        english = ", ".join(f"{b} is now {a or NONE_TEXT} ({label})" for label, b, a in renamed)
+        norwegian = ", ".join(f"{b} heter nå {a or NONE_TEXT} ({label})" for label, b, a in renamed)
+        update.warn(f"{src.file_name}: {english}; reports and exports made before this change use the old "
+                    f"pseudonym{'s' if len(renamed) > 1 else ''}: make the exports again",
+                    f"{src.file_name}: {norwegian}; rapporter og eksporter laget før endringen bruker "
+                    f"{'de gamle pseudonymene' if len(renamed) > 1 else 'det gamle pseudonymet'}: "
+                    "lag eksportene på nytt.")
 
 
 def _refresh_releases(session, src, update: MetadataUpdate) -> None:

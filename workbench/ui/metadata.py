@@ -96,12 +96,14 @@ def change_text(update) -> str:
     if not update.changed:
         return "Ingen endringer å lagre: verdiene i skjemaet er de som alt er lagret."
     parts = [_change(f, b, a, capital=True) + "." for f, (b, a) in update.source.items()]
-    for label, changes in update.speakers.items():
+    for label in update.speaker_labels():
+        changes = update.speakers.get(label, {})
+        moved = update.pseudonym_change(label)
         said = f"Taleren {_quoted(label)}: " + ", ".join(_change(f, b, a, capital=False)
                                                         for f, (b, a) in changes.items())
-        before, after = update.pseudonyms.get(label, (None, None))
-        if label in update.pseudonyms and before != after:
-            said += f" (pseudonym {_quoted(before or NONE_CHOICE)} → {_quoted(after or NONE_CHOICE)})"
+        if moved:
+            arrow = f"{_quoted(moved[0] or NONE_CHOICE)} → {_quoted(moved[1] or NONE_CHOICE)}"
+            said += f" (pseudonym {arrow})" if changes else f"pseudonym {arrow}"
         parts.append(said + ".")
     if update.released_quotes:
         n = update.released_quotes
