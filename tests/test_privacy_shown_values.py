@@ -20,7 +20,7 @@ from workbench.cli import cli
 from workbench.codebook import load_codebook
 from workbench.coding import apply_code
 from workbench.errors import WorkbenchError
-from workbench.ingest import ingest_paths
+from workbench.ingest import ingest_paths, list_sources
 from workbench.ingest.metadata import set_source
 from workbench.sharing import list_settings, release_quote, released_quotes, set_setting
 from workbench.users import add_user
@@ -229,3 +229,17 @@ def test_a_report_authors_workbook_has_navn_in_cells_and_titles(project, tmp_pat
     mine.parent.mkdir()
     export_tables(db, mine, user="forsker", charts=False, suppress=suppress)
     assert NAMED_PHASE in workbook_text(mine)[0]
+
+
+def test_a_report_authors_source_list_shows_phases_and_pilots_as_shown(project):
+    """The source list (`workbench sources`, the report author's Kilder and Søk filters) gave the
+    stored phase "Gjennomføring med Liv Bjørk" and the pilot "Liv Bjørk" to report authors."""
+    db = project
+    rows = {r["file"]: r for r in list_sources(db, user="rolf")}
+    assert rows["fg_gjennomforing.txt"]["phase"] == SHOWN_PHASE
+    assert rows["intervju.txt"]["pilot"] == "[navn]"
+    assert not names_in(json.dumps(list(rows.values()), ensure_ascii=False, default=str))
+    for args in (("sources",), ("sources", "--json")):
+        assert not names_in(run(db, "rolf", *args))
+    researcher = {r["file"]: r for r in list_sources(db, user="forsker")}
+    assert (researcher["fg_gjennomforing.txt"]["phase"], researcher["intervju.txt"]["pilot"]) == (NAMED_PHASE, LIV)
