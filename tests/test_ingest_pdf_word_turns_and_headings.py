@@ -271,3 +271,45 @@ def test_word_paragraph_between_transcript_tables_is_the_heading_of_the_rows_und
         (None, "Fortsatt samtale etter tabellen.", text),  # a sentence between tables is text, not a heading
         ("Intervjuer", "Og fase 3?", text), ("Informant 1", "Ikke startet.", text)]
     assert parsed.preamble == [TITLE]
+
+
+@pytest.mark.parametrize("roster", [None, {"Intervjuer", "Informant 1"}])
+def test_word_turn_between_transcript_tables_stays_a_turn(tmp_path, roster):
+    """«Intervjuer: Da tar vi en kort pause her» between two tables is the interviewer speaking, with
+    or without a roster: a short line without a full stop, yet never a heading."""
+    import docx
+
+    d = docx.Document()
+    _table(d, [("Intervjuer", "Hvordan startet det?"), ("Informant 1", "Med et møte.")])
+    d.add_paragraph("Intervjuer: Da tar vi en kort pause her")
+    _table(d, [("Intervjuer", "Vi er tilbake. Hva med kapasiteten?"), ("Informant 1", "Den er for liten.")])
+    path = tmp_path / "pause.docx"
+    d.save(str(path))
+    parsed = read_file(path, roster)
+    # with a roster the line is the interviewer's turn; without one, a label heard once outside the
+    # tables is kept as a line of text (as elsewhere), and never as the heading of the rows under it
+    between = ("Intervjuer", "Da tar vi en kort pause her") if roster else (None, "Intervjuer: Da tar vi en kort pause her")
+    assert [(t.speaker, t.text, t.heading) for t in parsed.turns] == [
+        ("Intervjuer", "Hvordan startet det?", None), ("Informant 1", "Med et møte.", None), (*between, None),
+        ("Intervjuer", "Vi er tilbake. Hva med kapasiteten?", None), ("Informant 1", "Den er for liten.", None)]
+
+
+def test_word_question_in_bold_above_a_turn_is_the_interviewers_speech_not_a_heading(tmp_path):
+    """Interviewers' questions are often set in bold; one that follows the interviewer's label line is
+    part of that turn."""
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("Intervjuer: Velkommen, og takk for at du stiller opp i dag.")
+    d.add_paragraph().add_run("Hvordan startet samarbeidet med staten?").bold = True
+    d.add_paragraph("Informant: Det startet med et møte i 2019.")
+    d.add_paragraph("Intervjuer: Og nå?")
+    d.add_paragraph("Informant: Nå går det bedre.")
+    path = tmp_path / "fet_sporsmal.docx"
+    d.save(str(path))
+    parsed = read_file(path)
+    assert [(t.speaker, t.text.split("\n"), t.heading) for t in parsed.turns] == [
+        ("Intervjuer", ["Velkommen, og takk for at du stiller opp i dag.", "Hvordan startet samarbeidet med staten?"],
+         None),
+        ("Informant", ["Det startet med et møte i 2019."], None),
+        ("Intervjuer", ["Og nå?"], None), ("Informant", ["Nå går det bedre."], None)]

@@ -199,6 +199,28 @@ def test_anonymise_scrubs_every_roster_name_in_phases_and_pilots(project):
     assert list_settings(db, user="rita")["phase_order"] == "Oppstart, Gjennomføring med [navn]"
 
 
+@pytest.mark.parametrize("how", ["anonymise", "forget"])
+def test_two_phases_that_would_read_alike_stay_two_phases(project, how):
+    """«Gjennomføring med Tone Skarvik» and «Gjennomføring med Mari Lyngstad» both became «Gjennomføring med
+    [navn]»: two phases merged into one for good, and their counts added."""
+    db = project
+    set_source(db, IV, phase=f"Gjennomføring med {MARI}", user="forsker")
+    before = theme_matrix(db, by=("phase",), user="forsker")
+    if how == "anonymise":
+        anonymise(db, permanent=True, user="forsker")
+    else:
+        forget(db, speaker=TONE, user="forsker")
+        forget(db, speaker=MARI, user="forsker")
+    with db.session() as s:
+        phases = set(s.scalars(select(Source.phase)))
+    named = phases - {"Oppstart"}
+    assert len(named) == 2 and all(p.startswith("Gjennomføring med [navn]") for p in named), phases
+    assert names_in(" ".join(phases), TONE, MARI) == []
+    if how == "anonymise":  # (forget takes the withdrawn person's turns, and with them a phase's rows)
+        after = theme_matrix(db, by=("phase",), user="forsker")
+        assert after["phase"].nunique() == before["phase"].nunique() == 3
+
+
 def test_remove_source_drops_a_phase_no_source_has_any_more_from_the_order(project):
     db = project
     set_setting(db, "phase_order", f"Oppstart, {NAMED_PHASE}", user="forsker")

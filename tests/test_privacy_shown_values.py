@@ -20,7 +20,7 @@ from workbench.cli import cli
 from workbench.codebook import load_codebook
 from workbench.coding import apply_code
 from workbench.errors import WorkbenchError
-from workbench.ingest import ingest_paths
+from workbench.ingest import ingest_paths, list_sources
 from workbench.ingest.metadata import set_source
 from workbench.sharing import list_settings, release_quote, released_quotes, set_setting
 from workbench.users import add_user
@@ -164,7 +164,9 @@ def test_two_stored_values_shown_alike_are_numbered_apart_and_each_selects_its_o
     assert sorted(filter_values(db, user="rolf")["phase"]) == [first, second, "Oppstart"]
     assert set(filter_values(db, user="forsker")["phase"]) == {"Oppstart", NAMED_PHASE, other}
     by_phase = {p: set(quotes(db, code="tillit", phase=p, user="rolf")["source"]) for p in (first, second)}
-    assert sorted(map(sorted, by_phase.values())) == [["fg_gjennomforing.txt"], ["fg_oppstart.txt"]]
+    # numbered in the order the sources were stored, not by the names in them
+    stored = [r["file"] for r in list_sources(db, user="forsker") if r["file"].startswith("fg_")]
+    assert by_phase == {first: {stored[0]}, second: {stored[1]}}
     m = theme_matrix(db, by=("actor", "phase"), user="rita")
     assert set(m["phase"]) == {"Oppstart", first, second} and not names_in(" ".join(map(str, m["phase"])))
     cell = m[(m["actor"] == "prosjektleder") & (m["code"] == "tillit") & (m["phase"] != "Oppstart")]
@@ -229,3 +231,17 @@ def test_a_report_authors_workbook_has_navn_in_cells_and_titles(project, tmp_pat
     mine.parent.mkdir()
     export_tables(db, mine, user="forsker", charts=False, suppress=suppress)
     assert NAMED_PHASE in workbook_text(mine)[0]
+
+
+def test_a_report_authors_source_list_shows_phases_and_pilots_as_shown(project):
+    """The source list (`workbench sources`, the report author's Kilder and Søk filters) gave the
+    stored phase "Gjennomføring med Liv Bjørk" and the pilot "Liv Bjørk" to report authors."""
+    db = project
+    rows = {r["file"]: r for r in list_sources(db, user="rolf")}
+    assert rows["fg_gjennomforing.txt"]["phase"] == SHOWN_PHASE
+    assert rows["intervju.txt"]["pilot"] == "[navn]"
+    assert not names_in(json.dumps(list(rows.values()), ensure_ascii=False, default=str))
+    for args in (("sources",), ("sources", "--json")):
+        assert not names_in(run(db, "rolf", *args))
+    researcher = {r["file"]: r for r in list_sources(db, user="forsker")}
+    assert (researcher["fg_gjennomforing.txt"]["phase"], researcher["intervju.txt"]["pilot"]) == (NAMED_PHASE, LIV)

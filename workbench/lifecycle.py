@@ -326,8 +326,17 @@ def _scrub_values(session, scrub_value: Callable[[str], str]) -> int:
     the rosters' pilots (speakers, removed_speakers), released quotes (phase, pilot), the
     ``phase_order`` setting (a phase named twice after the change is kept once) and the pilot part
     of the pseudonym keys (label|actor|organisation|pilot), so that keys made again from the rows
-    match. Returns how many values changed."""
+    match. Two values that would read the same ("Gjennomføring med Liv Bjørk", "Gjennomføring med Per
+    Holm") are numbered apart as the views number them (``sharing.ShownValues``: "... [navn] (1)",
+    "(2)"), so two phases are never merged into one. Returns how many values changed."""
+    from .sharing import ShownValues
+
     changed = 0
+    values = [v for model, cols in ((Source, (Source.phase, Source.pilot)), (Speaker, (Speaker.pilot,)),
+                                    (RemovedSpeaker, (RemovedSpeaker.pilot,)),
+                                    (ReleasedQuote, (ReleasedQuote.phase, ReleasedQuote.pilot)))
+              for row in session.execute(select(*cols).order_by(model.id)) for v in row if v is not None]
+    scrub_value = ShownValues(scrub_value, values)
 
     def fix(row, *names: str) -> None:
         nonlocal changed

@@ -17,7 +17,6 @@ and the project settings that govern sharing (the small-cell threshold).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
@@ -244,7 +243,8 @@ class ShownValues:
 
     Two stored values that would read the same ("Oppstart med Liv Bjørk", "Oppstart med Per Holm"
     -> "Oppstart med [navn]") are numbered apart among the ``values`` given ("Oppstart med [navn]
-    (1)", "... (2)", in an order that says nothing about the names), so every shown value stands
+    (1)", "... (2)", in the order given: :func:`shown_values` gives them in the order the sources
+    were stored, never one the names decide), so every shown value stands
     for one stored value: a table per phase never mixes two phases, and a filter the scrubbed view
     offered (:meth:`stored`) selects exactly the phase it named."""
 
@@ -254,7 +254,7 @@ class ShownValues:
         if scrub is None:
             return
         alike: dict[str, list[str]] = {}
-        for v in {v for v in values if isinstance(v, str)}:
+        for v in dict.fromkeys(v for v in values if isinstance(v, str)):  # in the order given
             alike.setdefault(scrub(v), []).append(v)
         for shown, stored in alike.items():
             changed = [v for v in stored if v != shown]  # a value without a name keeps its text
@@ -263,8 +263,8 @@ class ShownValues:
                 continue
             if len(changed) < len(stored):
                 self._memo[shown] = shown
-            # numbered in the order of a digest of the value, not of the names in it
-            for n, v in enumerate(sorted(changed, key=lambda v: hashlib.sha1(v.encode()).hexdigest()), 1):
+            # numbered in the order the values were given (the project's, never one the names decide)
+            for n, v in enumerate(changed, 1):
                 self._memo[v] = f"{shown} ({n})"
 
     @property
@@ -319,8 +319,9 @@ def shown_values(db: Database) -> ShownValues:
     if who is None or who.can("view_transcripts"):
         return ShownValues()
     with db.session() as s:  # every phase and pilot value the views can show, to number alike ones apart
-        values = {v for col in (Source.phase, Source.pilot, Speaker.pilot, ReleasedQuote.phase, ReleasedQuote.pilot)
-                  for v in s.scalars(select(col).where(col.is_not(None)).distinct())}
+        values = [v for table, cols in ((Source, (Source.phase, Source.pilot)), (Speaker, (Speaker.pilot,)),
+                                        (ReleasedQuote, (ReleasedQuote.phase, ReleasedQuote.pilot)))
+                  for row in s.execute(select(*cols).order_by(table.id)) for v in row if v is not None]
     return ShownValues(roster_scrubber(db).scrub_value, values)
 
 

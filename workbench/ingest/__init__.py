@@ -1196,7 +1196,8 @@ def list_sources(db, *, user: str | None = None) -> list[dict[str, Any]]:
     """Every source with its metadata, number of segments, words and speakers.
 
     Researchers see speaker labels and file names as written, and whether a speaker has withdrawn
-    (``withdrawn``: ``lifecycle.forget``); report authors see pseudonyms and scrubbed file names
+    (``withdrawn``: ``lifecycle.forget``); report authors see pseudonyms, scrubbed file names and phases and pilots as
+    ``sharing.shown_values`` shows them
     (the resource group may not list sources)."""
     from sqlalchemy import func, select
     from sqlalchemy.orm import defer, selectinload
@@ -1209,11 +1210,11 @@ def list_sources(db, *, user: str | None = None) -> list[dict[str, Any]]:
         speakers: dict[int, list[dict[str, Any]]] = {}
         working_view = current() is None or current().can("view_transcripts")
         if working_view:
-            names, scrub = {}, (lambda t: t)
+            names, scrub, shown = {}, (lambda t: t), (lambda v: v)
         else:  # (imported here: the sharing layer brings pandas, which a researcher's listing does not need)
-            from ..sharing import pseudonym_map, roster_scrubber, speaker_key
+            from ..sharing import pseudonym_map, roster_scrubber, shown_values, speaker_key
 
-            names, scrub = pseudonym_map(db), roster_scrubber(db).scrub
+            names, scrub, shown = pseudonym_map(db), roster_scrubber(db).scrub, shown_values(db)
         for sp in session.scalars(select(Speaker).options(selectinload(Speaker.source), selectinload(Speaker.pseudonym))
                                   .order_by(Speaker.source_id, Speaker.id)):
             if working_view:
@@ -1222,11 +1223,11 @@ def list_sources(db, *, user: str | None = None) -> list[dict[str, Any]]:
             else:  # report authors: pseudonyms, no organisation (it can point to one person)
                 key = speaker_key(sp.label, sp.actor, sp.organisation, sp.pilot or sp.source.pilot)
                 said = sp.pseudonym.label if sp.pseudonym is not None else names.get(key)
-                entry = {"label": said, "actor": sp.actor, "organisation": None, "pilot": sp.pilot}
+                entry = {"label": said, "actor": sp.actor, "organisation": None, "pilot": shown(sp.pilot)}
             speakers.setdefault(sp.source_id, []).append(entry)
         rows = []
         for s in session.scalars(select(Source).options(defer(Source.canonical_text)).order_by(Source.id)):
-            rows.append({"id": s.id, "file": scrub(s.file_name), "kind": s.kind, "phase": s.phase, "pilot": s.pilot,
+            rows.append({"id": s.id, "file": scrub(s.file_name), "kind": s.kind, "phase": shown(s.phase), "pilot": shown(s.pilot),
                          "county": s.county, "date": s.date, "language": s.language,
                          "turns": counts.get(s.id, 0), "words": s.word_count,
                          "speakers": speakers.get(s.id, [])})

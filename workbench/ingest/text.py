@@ -588,18 +588,27 @@ def _interview_role(label: str) -> bool:
             and (len(words) == 1 or words[1].isdigit() or (len(words[1]) == 1 and words[1].isalpha())))
 
 
-# Lower-case words that join or place names in a header ("Kari Hansen og Per Dahl", "Ola de Vries").
-_NAME_JOINERS = frozenset(("og", "and", "&", "van", "von", "de", "der", "den", "da", "di", "du", "del", "la", "le",
-                           "af", "av", "zu", "ten", "ter", "bin", "ibn"))
+# Words of speech, bokmål and nynorsk: pronouns, common verbs, question and small words that a
+# header naming or describing a person ("Kari Hansen, forsker ved NIBR.") does not have.
+_SPEECH_WORDS = frozenset((
+    "jeg", "eg", "vi", "me", "du", "dere", "dykk", "meg", "deg", "oss", "seg", "det", "dette", "den", "er", "var",
+    "har", "hadde", "kan", "kunne", "skal", "skulle", "vil", "ville", "må", "måtte", "blir", "ble", "vart", "blei",
+    "hva", "kva", "hvordan", "korleis", "kordan", "hvorfor", "kvifor", "hvem", "kven", "når", "om", "at", "som", "så",
+    "ikke", "ikkje", "ja", "nei", "jo", "takk", "fortell", "fortel", "la", "her", "der", "nå", "no", "litt", "mer",
+    "meir", "bare", "berre", "også", "men", "begynner", "byrjar", "starter", "går", "gjør", "gjer", "sier",
+    "seier", "tenker", "tenkjer", "velkommen", "velkomen", "okei", "ok",
+))
 _WORDS = re.compile(r"[^\W\d_]+")
 
 
 def said_is_speech(said: str) -> bool:
     """Whether the text after an interview role's colon is speech rather than a header's name.
 
-    "Fortell om samarbeidet.", "Hva skjedde da?" and "Ja." are speech; "Kari Hansen", "K. Hansen, SINTEF"
-    and "prosjektleder, Fjellvik kommune" name or describe a person (a header line). Speech ends in
-    "?" or "!", or ends in "." or "…" and has a lower-case word (or is one word, "Fortell.").
+    "Fortell om samarbeidet.", "Hva skjedde da?" and "Ja." are speech; "Kari Hansen", "K. Hansen, SINTEF",
+    "Kari Hansen (forsker, NIBR)." and "prosjektleder i Fjellvik kommune." name or describe a person (a
+    header line). Speech ends in "?" or "!", or ends in "." or "…" and has a word of speech
+    (:data:`_SPEECH_WORDS`: a pronoun, a common verb, a question word; "Vi begynner.") or is one
+    word ("Fortell.").
     """
     s = said.strip().rstrip("\"'»”)")
     if not s:
@@ -611,7 +620,7 @@ def said_is_speech(said: str) -> bool:
     words = _WORDS.findall(s)
     if len(words) == 1:
         return len(words[0]) > 2  # "K." is an initial
-    return any(w[0].islower() and w not in _NAME_JOINERS for w in words)
+    return any(w.casefold() in _SPEECH_WORDS for w in words)
 
 
 def _family(label: str) -> str | None:

@@ -33,7 +33,7 @@ from ...errors import InputError
 from ..chars import clean_text
 from ..model import Parsed, Turn
 from ..text import (NOT_A_HEADING, TIMESTAMP, heading_shape, is_tool_footer, is_tool_notice, looks_like_label,
-                    split_turns)
+                    match_label, split_turns)
 from .sniff import describe, starts_as_zip
 
 HEADING_STYLES = ("heading", "overskrift", "title", "tittel")
@@ -239,8 +239,9 @@ def _paragraph_parts(p) -> list[tuple[str, bool]]:
 def bold_only(text: str, parts: list[tuple[str, bool]], breaks: tuple[str, ...]) -> bool:
     """A paragraph of one short line all in bold that does not end a sentence or a clause ("Samarbeid
     med staten", "Avslutning"): a heading when it stands right above a turn (see
-    :func:`split_paragraphs`), as a bold line of its own is in a PDF."""
-    return (0 < len(text) <= 120 and not breaks and not text.endswith((".", ",", ";", ":"))
+    :func:`split_paragraphs`), as a bold line of its own is in a PDF. A question or sentence in bold
+    ("Hvordan startet samarbeidet?") is speech: interviewers' questions are often set in bold."""
+    return (0 < len(text) <= 120 and not breaks and not text.endswith((".", ",", ";", ":", "?", "!", "…"))
             and all(flag for part, flag in parts if part.strip()))
 
 
@@ -642,7 +643,8 @@ def blocks_to_parsed(blocks: list[Para | Table], fmt: str, roster: set[str] | No
             head = None
             if before_table and turns:  # between two transcript tables: a heading for the rows under it
                 last = next((i for i in range(len(run) - 1, -1, -1) if run[i].text), None)
-                if last is not None and _heading_between_tables(run[last]):
+                speakers = sorted(set(roster or ()) | {t.speaker for t in turns if t.speaker})
+                if last is not None and _heading_between_tables(run[last], speakers):
                     head = run.pop(last).text
             if any(p.text for p in run):
                 _flush_run()
@@ -720,15 +722,24 @@ def blocks_to_parsed(blocks: list[Para | Table], fmt: str, roster: set[str] | No
     return Parsed(turns, fmt, "dokument")
 
 
-def _heading_between_tables(p: Para) -> bool:
+def _heading_between_tables(p: Para, speakers: list[str]) -> bool:
     """Whether the paragraph right above a transcript table, after another one, is a heading of the
     rows under it ("DEL 2: SAMARBEID", a bold or styled "Fase 3", a plain "Fase 2"), as a row across
     the table is: a heading style, a short line in bold or in capitals with a heading's shape, or a
-    short line (up to eight words) that ends no sentence and is no note ("[Pause i opptaket]")."""
+    short line (up to eight words) that ends no sentence and is no note ("[Pause i opptaket]"). A
+    line that starts with one of ``speakers`` (the roster's labels and those of the turns so far:
+    "Intervjuer: Da tar vi en pause") is a turn, and a sentence in bold is speech, never a heading."""
     text = p.text.strip()
     if not text or p.breaks or len(text) > 100 or "|" in text:
         return False
-    if p.heading or p.bold or heading_shape(text) != NOT_A_HEADING:
+    if p.heading:
+        return True
+    if speakers and match_label(text, speakers)[0] is not None:
+        return False
+    shaped = heading_shape(text) != NOT_A_HEADING
+    if text.endswith((".", "?", "!", "…")):
+        return shaped
+    if p.bold or shaped:
         return True
     return (len(text.split()) <= 8 and (text[0].isupper() or text[0].isdigit())
             and not text.endswith((".", "?", "!", ",", ";", ":", "…")))
