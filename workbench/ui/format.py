@@ -128,7 +128,7 @@ _OPENERS = "«“„‘\"'([{"
 
 
 def shortened(text, width: int = 60) -> str:
-    """``text`` cut to at most ``width`` characters, with "…" where it was cut (plain text).
+    """``text`` cut to at most ``width`` characters, then "…" where it was cut (plain text).
 
     The cut is made between words when one ends in the second half of the width, and never right
     after an opening quote or bracket ("om «…" would read as if the text were «…»)."""
