@@ -231,19 +231,31 @@ RETRIES = 6
 def _with_retries(fn, args, kwargs):
     """Run a library call; when another writer got in the way (``Busy``: a deadlock, a
     serialization failure, a lock held past the busy timeout) run it again, a few times with a
-    growing random pause. Each library call is one transaction per unit, so a rerun is safe."""
+    growing random pause. Each library call is one transaction per unit, so a rerun is safe.
+
+    SQLite's write lock: the call's transactions share one lock-wait budget, the busy timeout
+    (``store.db.lock_wait_budget``), so a coder waits about that long in all (not six times that
+    long, one busy timeout per run) and the error says how long they waited; a run that used the
+    budget up is not repeated. A call nested in another shares the outer call's budget."""
     import random
     import time
 
     from .errors import Busy
+    from .store.db import lock_wait_budget
 
-    for attempt in range(RETRIES):
-        try:
-            return fn(*args, **kwargs)
-        except Busy:
-            if attempt == RETRIES - 1:
-                raise
-            time.sleep(random.uniform(0.05, 0.2) * (2 ** attempt))
+    with lock_wait_budget() as budget:
+        for attempt in range(RETRIES):
+            try:
+                return fn(*args, **kwargs)
+            except Busy as exc:
+                locked = exc.code == "database.locked"
+                if attempt == RETRIES - 1 or (locked and budget.remaining() <= 0.05):
+                    raise
+                pause = random.uniform(0.05, 0.2) * (2 ** attempt)
+                if locked:  # the pause counts as waiting for the lock too
+                    pause = min(pause, budget.remaining())
+                    budget.waited += pause
+                time.sleep(pause)
 
 
 def allowed_roles(capability: str) -> frozenset[str]:

@@ -128,9 +128,31 @@ def backup(db: Database, out: Path | str, *, user: str | None = None) -> dict[st
             raise WorkbenchError(f"{out}: the backup could not be written ({exc}); nothing was left behind; "
                                  "free some space or choose another -o path", code="backup.failed") from None
         raise
-    with db.transaction(user) as tx:
-        tx.audit("backup", "database", None, {"file": out.name, "kind": kind, "bytes": out.stat().st_size})
-    return {"file": str(out), "kind": kind, "bytes": out.stat().st_size}
+    size = out.stat().st_size
+    _record_backup(db, out, kind, size, user)
+    return {"file": str(out), "kind": kind, "bytes": size}
+
+
+def _record_backup(db: Database, out: Path, kind: str, size: int, user: str | None) -> None:
+    """The audit event of the backup just written, tried again on its own when another writer is
+    in the way (never the copy: a rerun of the whole call would find ``out`` there and say it
+    "exists already"). When the database stays locked past the call's lock-wait budget, the
+    backup is removed (every backup of the transcripts is in the audit trail) and the error says
+    so; run it again."""
+    from .access import _with_retries
+    from .errors import Busy
+
+    def record() -> None:
+        with db.transaction(user) as tx:
+            tx.audit("backup", "database", None, {"file": out.name, "kind": kind, "bytes": size})
+
+    try:
+        _with_retries(record, (), {})
+    except Busy as exc:
+        out.unlink(missing_ok=True)
+        raise Busy(f"{exc}; the backup was copied, but it could not be recorded in the audit trail, so {out} "
+                   "was removed (nothing was left behind): run the backup again", code=exc.code,
+                   **exc.params) from None
 
 
 def _write_backup(db: Database, out: Path) -> str:

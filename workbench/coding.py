@@ -29,7 +29,8 @@ from sqlalchemy.orm import Session
 from .access import current, requires
 from .errors import InputError, NotFound, WorkbenchError, check_limit
 from .store import AuditEvent, Code, CodebookVersion, Coding, Database, Memo, MemoDraft, Segment, Source, Suggestion, TrainedModel, User
-from .store.db import CONSENSUS_CODER, Transaction, default_user, get_or_create_user, lock_codes, lock_segment
+from .store.db import (CONSENSUS_CODER, Transaction, default_user, get_or_create_user, lock_codes, lock_row,
+                       lock_segment)
 from .codebook.store import resolve_code
 from .store.lookup import find_source, or_list
 from .store.models import normal_name, utcnow
@@ -493,6 +494,8 @@ def _apply(tx: Transaction, segment: Segment, code: Code, coder: User, *, span: 
             memo_event = tx.audit("memo", "coding", coding.id, detail)
             if memo_events is not None:
                 memo_events.append(memo_event)
+            if event is not None:  # written with the coding, one action: undo takes both back (_action_memos)
+                event.detail = {**(event.detail or {}), "memo_id": m.id}
     return coding, event
 
 
@@ -530,6 +533,17 @@ def _delete_coding(session: Session, coding: Coding) -> bool:
     return bool(deleted)
 
 
+def _memo_details(session: Session, coding_id: int, only: Iterable[int] | None = None) -> list[dict[str, Any]]:
+    """The memos on a coding as an audit entry keeps them (author, text, time and, since this
+    version, id), oldest first, so that they can be put back (:func:`_put_back_memos`) or read
+    there; ``only``: these memo ids."""
+    query = select(Memo).where(Memo.coding_id == coding_id).order_by(Memo.id)
+    if only is not None:
+        query = query.where(Memo.id.in_(sorted(set(only))))
+    return [{"author": m.author.name, "text": m.text, "created_at": _iso(m.created_at), "id": m.id}
+            for m in session.scalars(query)]
+
+
 def _uncode(tx: Transaction, coding: Coding) -> CodingRecord | None:
     """Delete ``coding`` inside ``tx``, audited (``uncode``) with all that undo needs to put it
     back as it was: its place, code, coder, origin, when it was made (``created_at``, ISO 8601
@@ -538,8 +552,13 @@ def _uncode(tx: Transaction, coding: Coding) -> CodingRecord | None:
     already (deleted by another transaction since it was read: the callers that read a turn's
     codings to remove some lock the turn first, :func:`~workbench.store.db.lock_segment`)."""
     session = tx.session
-    memos = [{"author": m.author.name, "text": m.text, "created_at": _iso(m.created_at)}
-             for m in session.scalars(select(Memo).where(Memo.coding_id == coding.id).order_by(Memo.id))]
+    # locked before its memos are read: a memo being written on it now is committed first and recorded
+    # here, or waits and finds the coding gone (``_resolve_target``); never deleted unrecorded
+    if lock_row(session, Coding, coding.id) is None:
+        if coding in session:
+            session.expunge(coding)
+        return None
+    memos = _memo_details(session, coding.id)
     rec = _record(session, coding)
     suggestion_id, created_at = coding.suggestion_id, coding.created_at
     if not _delete_coding(session, coding):
@@ -663,24 +682,47 @@ def _check_target(what: str, coding_id: Any, segment: Any, source: Any, code: An
 
 
 def _resolve_target(session: Session, coding_id: Any, segment: Any, source: Any, code: Any, *,
-                    lock_code: bool = False) -> tuple[dict[str, Any], str, Any]:
-    """The one memo target given: ``({column: id}, target type, target id)`` (see ``_check_target``)."""
+                    lock_code: bool = False, hold: bool = False) -> tuple[dict[str, Any], str, Any]:
+    """The one memo target given: ``({column: id}, target type, target id)`` (see ``_check_target``).
+    ``hold``: a writer that puts a memo or draft on it holds the coding, turn or source
+    (``store.db.lock_row``, ``FOR KEY SHARE``) for the rest of its transaction, and reads it again:
+    a removal of it running now (``uncode``, which locks the coding ``FOR UPDATE`` before it reads
+    the memos it records) either waits for the memo and records it, or commits first, and then
+    the target is gone: ``coding.not_found`` "removed meanwhile" (``memo.target_removed`` for a turn
+    or source), never a foreign-key error and never a memo deleted unrecorded."""
     if coding_id is not None:
-        coding = session.get(Coding, _int_id(coding_id, "coding"))
+        cid = _int_id(coding_id, "coding")
+        coding = session.get(Coding, cid)
         if coding is None:
             raise NotFound(f"no coding with id {coding_id}; see the ids with `workbench codings`",
+                           code="coding.not_found", id=coding_id)
+        if hold and lock_row(session, Coding, cid, share=True) is None:
+            raise NotFound(f"coding {cid} was removed meanwhile (by another user or window); nothing was saved",
                            code="coding.not_found", id=coding_id)
         return {"coding_id": coding.id}, "coding", coding.id
     if segment is not None:
         seg = find_segment(session, segment[0], segment[1])
+        if hold and lock_row(session, Segment, seg.id, share=True) is None:
+            raise _target_removed("segment", f"turn {segment[1]} of {segment[0]!r}")
         return {"segment_id": seg.id}, "segment", seg.id
     if source is not None:
         src = find_source(session, source)
+        if hold and lock_row(session, Source, src.id, share=True) is None:
+            raise _target_removed("source", repr(src.file_name))
         return {"source_id": src.id}, "source", src.id
     row = _resolve_code(session, code)
     if lock_code:  # held, so that a merge running now waits and moves the memo with the code's others
         row = _lock_code(session, row)
     return {"code_id": row.id}, "code", row.id
+
+
+def _target_removed(target_type: str, what: str) -> NotFound:
+    """A memo's (or draft's) target deleted by another transaction while this one wrote on it."""
+    if target_type == "coding":
+        return NotFound(f"coding {what} was removed meanwhile (by another user or window); nothing was saved",
+                        code="coding.not_found", id=what)
+    return NotFound(f"the {target_type} {what} was removed meanwhile (by another user or window); nothing "
+                    "was saved", code="memo.target_removed", target_type=target_type, target=what)
 
 
 @requires("code")
@@ -694,10 +736,14 @@ def add_memo(db: Database, text: str, *, user: str | None, coding_id: int | None
         raise InputError("the memo text is empty; write the memo text", code="memo.empty")
     with db.transaction(user) as tx:
         session = tx.session
-        fields, target_type, target_id = _resolve_target(session, coding_id, segment, source, code, lock_code=True)
+        fields, target_type, target_id = _resolve_target(session, coding_id, segment, source, code, lock_code=True,
+                                                         hold=True)
         memo = Memo(author_id=tx.user.id, text=text.strip(), **fields)
         session.add(memo)
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError:  # (the target is held: only a database that did not lock it, such as a copy)
+            raise _target_removed(target_type, str(target_id)) from None
         session.execute(delete(MemoDraft).where(MemoDraft.author_id == tx.user.id,
                                                 MemoDraft.target == f"{target_type}:{target_id}"))
         tx.audit("memo", target_type, target_id, {"memo_id": memo.id})
@@ -809,7 +855,7 @@ def save_draft(db: Database, text: str, *, user: str | None, coding_id: int | No
     text = "" if text is None else str(text)
     with db.transaction(user) as tx:
         session = tx.session
-        fields, target_type, target_id = _resolve_target(session, coding_id, segment, source, code)
+        fields, target_type, target_id = _resolve_target(session, coding_id, segment, source, code, hold=True)
         key = f"{target_type}:{target_id}"
         draft = session.scalar(select(MemoDraft).where(MemoDraft.author_id == tx.user.id, MemoDraft.target == key))
         if not text.strip():
@@ -826,6 +872,8 @@ def save_draft(db: Database, text: str, *, user: str | None, coding_id: int | No
             except IntegrityError:
                 draft = session.scalar(select(MemoDraft).where(MemoDraft.author_id == tx.user.id,
                                                                MemoDraft.target == key))
+                if draft is None:  # not a draft stored meanwhile: the target itself is gone
+                    raise _target_removed(target_type, str(target_id)) from None
         draft.text, draft.updated_at = text, utcnow()
         session.flush()
         return _draft_record(session, draft)
@@ -1402,14 +1450,17 @@ def _shared_with(session: Session, row_id: int, mine: int | None, folded: AuditE
 
 def _put_back_memos(tx: Transaction, coding: Coding, memos: list[dict[str, Any]]) -> int:
     """The memos of a removed coding, as its ``uncode`` event keeps them, back on the coding
-    (author, text, time); a memo the coding has again already is not doubled. Returns how many."""
+    (author, text, time, and its old id when no other memo has it now: so the ``code`` action that
+    wrote a memo still knows it as its own, see :func:`_action_memos`); a memo the coding has
+    again already is not doubled. Returns how many."""
     session = tx.session
     have = set(session.scalars(select(Memo.text).where(Memo.coding_id == coding.id)))
     n = 0
     for m in memos:
         if m["text"] in have:
             continue
-        memo = Memo(author_id=_find_user(session, m["author"]).id, text=m["text"], coding_id=coding.id,
+        old_id = m.get("id") if m.get("id") is not None and session.get(Memo, int(m["id"])) is None else None
+        memo = Memo(id=old_id, author_id=_find_user(session, m["author"]).id, text=m["text"], coding_id=coding.id,
                     created_at=dt.datetime.fromisoformat(m["created_at"]) if m.get("created_at") else utcnow())
         session.add(memo)
         session.flush()
@@ -1480,12 +1531,13 @@ def _label(session: Session, code_id: str) -> str:
     return code.label if code is not None and code.label else code_id
 
 
-def _others_memos(session: Session, coding: Coding, me: User, own: set[int] | frozenset[int] = frozenset()) \
-        -> list[str]:
-    """The other users who have written memos on ``coding``; ``own``: ids of memos that the action
-    being undone wrote (a CSV import's memos, credited to the rows' coders), which do not count."""
-    query = select(User.name).join(Memo, Memo.author_id == User.id).where(
-        Memo.coding_id == coding.id, Memo.author_id != me.id)
+def _memo_authors(session: Session, coding: Coding, own: set[int] | frozenset[int] = frozenset()) -> list[str]:
+    """Who has written memos on ``coding`` that the action being undone did not write: any user,
+    the acting one too (a reflection written on one's own coding afterwards is work of its own,
+    which an undo must not delete unasked). ``own``: ids of memos the action wrote (``workbench
+    code --memo``, a CSV import's memos, credited to the rows' coders: :func:`_action_memos`),
+    which go with it."""
+    query = select(User.name).join(Memo, Memo.author_id == User.id).where(Memo.coding_id == coding.id)
     if own:
         query = query.where(Memo.id.not_in(sorted(own)))
     return sorted(set(session.scalars(query)))
@@ -1502,16 +1554,32 @@ def _own_memos(session: Session, event: AuditEvent) -> set[int]:
         if d.get("group") == group and d.get("memo_id") is not None}
 
 
-def _memos_kept(session: Session, ev: AuditEvent, coding: Coding, authors: list[str]) -> _Skipped:
+def _action_memos(session: Session, event: AuditEvent, group: list[AuditEvent]) -> set[int]:
+    """The ids of the memos a ``code`` action wrote with its codings: a CSV import's
+    (:func:`_own_memos`) and the memo of ``apply_code(memo=...)`` (``workbench code --memo``),
+    which its ``code`` event names (``memo_id``, recorded since this version; an older one's memo
+    counts as written afterwards, so that undo keeps it)."""
+    return _own_memos(session, event) | {int(d["memo_id"]) for d in (ev.detail or {} for ev in group)
+                                         if d.get("memo_id") is not None}
+
+
+def _memos_kept(session: Session, ev: AuditEvent, coding: Coding, authors: list[str], me: User) -> _Skipped:
     d = ev.detail or {}
+    source, turn, label = coding.segment.source.file_name, coding.segment.index, _label(session, coding.code_id)
+    place = f"the coding {d.get('code') or coding.code_id!r} on turn {turn} of {source!r}"
+    if authors == [me.name]:  # only one's own memos, written after the action
+        return _Skipped(WorkbenchError(
+            f"cannot undo {ev.action} (audit event {ev.id}): {place} has your memo on it, written after it was "
+            f"coded, which undo would delete; the coding and the memo stay and this action is skipped ({_AGAIN}); "
+            "remove the coding with `workbench uncode` if you want it gone (the audit trail keeps the memo, and "
+            "undo then brings both back)", code="undo.own_memos", action=ev.action, event=ev.id, source=source,
+            turn=turn, code_id=coding.code_id, label=label))
     return _Skipped(WorkbenchError(
-        f"cannot undo {ev.action} (audit event {ev.id}): the coding {d.get('code') or coding.code_id!r} on turn "
-        f"{coding.segment.index} of {coding.segment.source.file_name!r} has memos by {', '.join(authors)}, which "
+        f"cannot undo {ev.action} (audit event {ev.id}): {place} has memos by {', '.join(authors)}, which "
         f"undo would delete; the coding stays and this action is skipped ({_AGAIN}); remove it with "
         "`workbench uncode` if you agree (undo then brings it back with the memos)",
-        code="undo.others_memos", action=ev.action, event=ev.id, source=coding.segment.source.file_name,
-        turn=coding.segment.index, code_id=coding.code_id, label=_label(session, coding.code_id),
-        authors=", ".join(authors)))
+        code="undo.others_memos", action=ev.action, event=ev.id, source=source, turn=turn, code_id=coding.code_id,
+        label=label, authors=", ".join(authors)))
 
 
 def _merged_kept(session: Session, ev: AuditEvent, coding: Coding, move: AuditEvent, other: str | None) -> _Skipped:
@@ -1550,9 +1618,11 @@ def _removed_since(session: Session, ev: AuditEvent, row_id: int | None = None) 
 
 
 def _undo_code(tx: Transaction, event: AuditEvent, undone: set[int]) -> tuple[list[int], dict[str, Any]]:
-    """Remove the coding(s) a ``code`` action made (all of a CSV import's). A coding removed since
-    (by someone else) or carrying a colleague's memo stays; when nothing can go, the action is
-    skipped (``_Skipped``).
+    """Remove the coding(s) a ``code`` action made (all of a CSV import's), with the memos the action
+    wrote on them (:func:`_action_memos`, recorded as ``removed_memos``). A coding removed since (by
+    someone else) or carrying another memo (a colleague's, or the coder's own written afterwards)
+    stays; when nothing can go, the action is skipped (``_Skipped``). Each coding is locked before
+    its memos are looked at (``lock_row``), so a memo being saved now is seen.
 
     A coding whose code has been merged into another since (``codebook merge``, or its codings
     moved, ``codebook move-codings``) is followed there and removed from NEW. When the merge made
@@ -1561,7 +1631,7 @@ def _undo_code(tx: Transaction, event: AuditEvent, undone: set[int]) -> tuple[li
     merge); undone, the coding goes."""
     session, me = tx.session, tx.user
     group = _group(session, event, undone)
-    own = _own_memos(session, event)
+    own = _action_memos(session, event, group)
     gone: list[tuple[AuditEvent, int | None]] = []
     kept: list[tuple[AuditEvent, Coding, list[str]]] = []
     merged: list[tuple[AuditEvent, Coding, AuditEvent, str | None]] = []
@@ -1575,6 +1645,8 @@ def _undo_code(tx: Transaction, event: AuditEvent, undone: set[int]) -> tuple[li
         trail = trails[ev.id] = _follow_moves(session, ev.id, d["code"], _target_coding(ev)) if moved_since \
             else _Trail(d["code"], _target_coding(ev))
         coding = _coding_at(session, d["source"], d["turn"], trail.code, d["coder"], d["start_char"], d["end_char"])
+        if coding is not None:  # locked before its memos are counted: a memo written now is seen (and kept)
+            coding = lock_row(session, Coding, coding.id)
         if coding is not None and moved_since:
             if trail.moves and coding.id != trail.coding_id:  # not the row this action made (folded unrecorded)
                 share = (trail.folded or trail.moves[-1], None)
@@ -1584,7 +1656,7 @@ def _undo_code(tx: Transaction, event: AuditEvent, undone: set[int]) -> tuple[li
             if share is not None:
                 merged.append((ev, coding, *share))
                 continue
-        authors = _others_memos(session, coding, me, own) if coding is not None else []
+        authors = _memo_authors(session, coding, own) if coding is not None else []
         if coding is None:
             gone.append((ev, trail.coding_id))
         elif authors:
@@ -1595,21 +1667,25 @@ def _undo_code(tx: Transaction, event: AuditEvent, undone: set[int]) -> tuple[li
         if merged:
             raise _merged_kept(session, *merged[0])
         if kept:
-            raise _memos_kept(session, *kept[0])
+            raise _memos_kept(session, *kept[0], me)
         raise _removed_since(session, *gone[0])
     # one row per coding: two codings of a CSV import that a merge made one go as one
     rows = list({coding.id: coding for _, coding in remove}.values())
+    # the memos that go with them (the action's own: any other keeps its coding, above), in the audit
+    removed_memos = [m for coding in rows for m in _memo_details(session, coding.id)]
     deleted = sum(_delete_coding(session, coding) for coding in rows)  # one removed meanwhile stays gone
     if not deleted:  # every one was removed by someone else meanwhile: nothing was taken back
         if merged:
             raise _merged_kept(session, *merged[0])
         if kept:
-            raise _memos_kept(session, *kept[0])
+            raise _memos_kept(session, *kept[0], me)
         raise _removed_since(session, remove[0][0])
     d = group[0].detail or {}
     now = trails[group[0].id].code
-    result = {"source": d["source"], "turn": d["turn"], "code": now, "memos": 0, "codings": deleted,
-              "kept": len(gone) + len(kept) + len(merged) + len(rows) - deleted}
+    result = {"source": d["source"], "turn": d["turn"], "code": now, "memos": len(removed_memos),
+              "codings": deleted, "kept": len(gone) + len(kept) + len(merged) + len(rows) - deleted}
+    if removed_memos:
+        result["removed_memos"] = removed_memos
     if now != d["code"]:
         result["was"] = d["code"]  # coded as that, merged (or moved) into ``code`` since
     if merged:
@@ -1684,9 +1760,11 @@ def _undo_decision(tx: Transaction, event: AuditEvent) -> tuple[list[int], dict[
             if folded is not None:
                 coding = session.get(Coding, trail.coding_id)
         if coding is not None and made is not None:
-            authors = _others_memos(session, coding, me)
+            coding = lock_row(session, Coding, coding.id)  # before its memos are counted (see _uncode)
+        if coding is not None and made is not None:
+            authors = _memo_authors(session, coding)  # an accept writes no memo: every memo on it keeps it
             if authors:
-                raise _memos_kept(session, event, coding, authors)
+                raise _memos_kept(session, event, coding, authors, me)
             mine = int(d["coding_id"]) if d.get("coding_id") is not None else coding.id
             if _shared_with(session, coding.id, mine, folded) is not None:
                 count = 0  # a merge made it one with a coding of the coder that is not undone: it stays
@@ -1861,7 +1939,9 @@ def undo_last(db: Database, *, user: str | None, since: int | None = None,
     hold any of that removal's events (it keeps them all).
 
     Returns ``{"action", "source", "turn", "code", "event", "memos", "codings"}`` (``memos``: how
-    many memos came back with removed codings; ``codings``: how many codings the undo put back or
+    many memos came back with removed codings, or, undoing a ``code`` action, how many memos it
+    wrote with its codings went with them, their author, text and time in ``removed_memos``, which
+    the undo's audit entry keeps; ``codings``: how many codings the undo put back or
     removed; ``code``: the code now, after merges), and ``was`` (the code the action was on, when
     a merge or ``move_codings`` has moved it since), ``kept`` (codings of an import left in place,
     see below; ``merged``: how many of them a merge made one with a coding whose action stands), ``import`` (the CSV
@@ -1877,6 +1957,7 @@ def undo_last(db: Database, *, user: str | None, since: int | None = None,
     merge since made the coding one with another coding of the coder's on that span whose action
     stands; ``who`` merged ``old`` into ``new``, see :func:`_undo_code`), ``undo.others_memos``
     (colleagues, ``authors``, wrote memos on the coding that undo would delete: it stays),
+    ``undo.own_memos`` (the acting user wrote a memo on it after the action: it stays with the memo),
     ``undo.suggestion_changed`` / ``undo.suggestion_gone``, ``undo.consensus_changed`` (a
     consensus recorded on the turn since stands; ``undo.consensus_merged``, ``_removed``,
     ``_added``, ``_gone``, ``_altered`` when the turn's agreed coding changed otherwise: a code
@@ -1885,7 +1966,8 @@ def undo_last(db: Database, *, user: str | None, since: int | None = None,
     turn whose speaker has withdrawn, ``lifecycle.forget``: nothing is put back)."""
     with db.transaction(user) as tx:
         session, me = tx.session, tx.user
-        session.execute(select(User.id).where(User.id == me.id).with_for_update())
+        # (NO KEY UPDATE: the user's other writes, whose audit rows and memos point at this row, go on)
+        session.execute(select(User.id).where(User.id == me.id).with_for_update(key_share=True))
         undone: set[int] = set()
         for detail in session.scalars(select(AuditEvent.detail).where(AuditEvent.user_id == me.id,
                                                                       AuditEvent.action == "undo")):

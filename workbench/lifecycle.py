@@ -875,18 +875,20 @@ def _retire_undo(session, turns: dict[str, set[int] | None], segment_ids: Iterab
 
 
 def _erase_kept_memos(session, turns: dict[str, set[int] | None]) -> int:
-    """Erase the memos the audit trail keeps for undo on erased turns: an ``uncode`` event holds
-    the memos of the coding it removed (``coding.undo_last`` puts them back); on the turns
-    ``turns`` names (file name -> turn numbers; None: all turns of the file) they go as the memos
-    on those turns themselves do. Returns how many events changed."""
+    """Erase the memos the audit trail keeps on erased turns: an ``uncode`` event holds the memos
+    of the coding it removed (``coding.undo_last`` puts them back), an ``undo`` of a coding the
+    memos written with it that went with it (``removed_memos``); on the turns ``turns`` names
+    (file name -> turn numbers; None: all turns of the file) they go as the memos on those turns
+    themselves do. Returns how many events changed."""
     changed = 0
-    for ev in session.scalars(select(AuditEvent).where(AuditEvent.action == "uncode")):
+    for ev in session.scalars(select(AuditEvent).where(AuditEvent.action.in_(("uncode", "undo")))):
         detail = ev.detail or {}
-        if not detail.get("memos") or detail.get("source") not in turns:
+        key = "memos" if ev.action == "uncode" else "removed_memos"
+        if not detail.get(key) or detail.get("source") not in turns:
             continue
         erased = turns[detail["source"]]
         if erased is None or detail.get("turn") in erased:
-            ev.detail = {**detail, "memos": []}
+            ev.detail = {**detail, key: []}
             changed += 1
     return changed
 
@@ -900,7 +902,7 @@ VALUE_KEYS = frozenset({"kind", "phase", "pilot", "county", "date", "language", 
 VALUE_ACTIONS = ("set_setting",)
 #: Keys of audit details that are field names, never labels (left as they are).
 AUDIT_FIELD_KEYS = frozenset({"before", "after", "file", "via", "source", "speakers", "pseudonyms", "text",
-                              "speaker", "code", "turn", "memos"}) | VALUE_KEYS
+                              "speaker", "code", "turn", "memos", "removed_memos"}) | VALUE_KEYS
 
 
 def _scrub_audit(session, scrub: Callable[[str], str], labels: dict[str, str],

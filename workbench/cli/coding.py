@@ -279,7 +279,7 @@ def undo(ctx: click.Context, since: int | None) -> None:
     kept = ""
     if done.get("kept"):
         merged, other = done.get("merged", 0), done["kept"] - done.get("merged", 0)
-        why = ([f"{other} fordi de er fjernet siden eller har andres notater"] if other else []) + \
+        why = ([f"{other} fordi de er fjernet siden eller har notater skrevet etterpå"] if other else []) + \
             ([f"{merged} fordi en sammenslåing av koder har gjort dem til én koding med en annen av samme koder "
               "som ikke er angret"] if merged else [])
         kept = f" ({done['kept']} står, " + "; ".join(why) + ")" if len(why) > 1 else \
@@ -291,11 +291,17 @@ def undo(ctx: click.Context, since: int | None) -> None:
         click.echo(f"Angret konsensusen på tur {done['turn']} i {done['source']}: {after}.")
         return
     if done.get("import"):
-        click.echo(f"Angret importen fra {done['import']}: {done['codings']} kodinger er fjernet{kept}.")
+        gone = ({0: "", 1: ", med notatet importen la på dem"}.get(done["memos"],
+                f", med de {done['memos']} notatene importen la på dem"))
+        click.echo(f"Angret importen fra {done['import']}: {done['codings']} kodinger er fjernet{gone}{kept}.")
         return
     what = {"code": "kodingen", "uncode": "fjerningen av", "accept": "godtakingen av forslaget",
             "reject": "avvisningen av forslaget"}[done["action"]]
-    memos = {0: "", 1: ", med notatet"}.get(done["memos"], f", med {done['memos']} notater")
+    if done["action"] == "uncode":  # memos that came back with the codings
+        memos = {0: "", 1: ", med notatet"}.get(done["memos"], f", med {done['memos']} notater")
+    else:  # memos written with the coding (`code --memo`), gone with it; the audit trail keeps their text
+        memos = {0: "", 1: ", sammen med notatet ditt på den"}.get(
+            done["memos"], f", sammen med de {done['memos']} notatene dine på den")
     back = f": {done['codings']} kodinger er tilbake" if done["action"] == "uncode" and done["codings"] > 1 else ""
     was = f" (kodet som {done['was']} før kodingene ble flyttet dit)" if done.get("was") else ""
     click.echo(f"Angret {what} {done['code']}{was} på tur {done['turn']} i {done['source']}{back}{memos}.")

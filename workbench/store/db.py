@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import os
 import re
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -26,6 +28,45 @@ VERSIONS = MIGRATIONS / "versions"
 _REVISION = re.compile(r"^(down_revision|revision)\s*=\s*['\"]([^'\"]*)['\"]", re.M)
 BUSY_TIMEOUT_MS = 30_000  # how long a SQLite writer waits for another one before giving up
 SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
+
+
+@dataclass
+class LockWait:
+    """How long the writers of one library call have waited for SQLite's write lock since they last
+    got it (``waited``, seconds), against ``limit`` (the busy timeout). The retries of a call
+    (``access._with_retries``) share it, so a coder waits about the busy timeout in all, not that
+    long per retry, and is told how long they waited."""
+
+    limit: float
+    waited: float = 0.0
+
+    def remaining(self) -> float:
+        return max(0.0, self.limit - self.waited)
+
+
+_LOCK_WAIT: contextvars.ContextVar[LockWait | None] = contextvars.ContextVar("workbench_lock_wait", default=None)
+
+
+@contextlib.contextmanager
+def lock_wait_budget() -> Iterator[LockWait]:
+    """The lock-wait budget of the library call in progress (a new one, of ``BUSY_TIMEOUT_MS``,
+    for the outermost call): every SQLite write transaction begun inside waits for the write lock
+    at most what is left of it (:func:`_sqlite_begin`)."""
+    current = _LOCK_WAIT.get()
+    if current is not None:
+        yield current
+        return
+    budget = LockWait(BUSY_TIMEOUT_MS / 1000)
+    token = _LOCK_WAIT.set(budget)
+    try:
+        yield budget
+    finally:
+        _LOCK_WAIT.reset(token)
+
+
+def seconds_text(seconds: float) -> str:
+    """``1.5`` -> ``"1.5"``, ``30.02`` -> ``"30"``: a wait as a message states it."""
+    return f"{seconds:.1f}".rstrip("0").rstrip(".") if seconds < 10 else str(round(seconds))
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -414,8 +455,11 @@ def database_error(url: str, exc: OperationalError) -> WorkbenchError:
     if getattr(orig, "sqlstate", None) in TRANSIENT_SQLSTATES or "deadlock" in low or "could not serialize" in low:
         return Busy(f"database {url}: another coder's change got in the way ({text}); try again")
     if "database is locked" in low or "database table is locked" in low:
-        return Busy(f"database {url} stayed locked by another writer for {BUSY_TIMEOUT_MS // 1000} s; "
-                    "try again (with many coders at once, use PostgreSQL)")
+        budget = _LOCK_WAIT.get()
+        waited = budget.waited if budget is not None and budget.waited > 0 else BUSY_TIMEOUT_MS / 1000
+        seconds = seconds_text(waited)
+        return Busy(f"database {url} stayed locked by another writer for {seconds} s; "
+                    "try again (with many coders at once, use PostgreSQL)", code="database.locked", seconds=seconds)
     if "disk is full" in low or "no space left" in low or "disk full" in low:
         return WorkbenchError(f"database {url}: the disk is full ({text}); free space and try again")
     if "readonly" in low or "read-only" in low or "permission denied" in low:
@@ -472,6 +516,24 @@ def lock_segment(session: Session, segment_id: int) -> None:
     session.execute(select(Segment.id).where(Segment.id == segment_id).with_for_update(key_share=True))
 
 
+def lock_row(session: Session, model: Any, row_id: Any, *, share: bool = False) -> Any:
+    """The row ``row_id`` of ``model`` read again as it is now, locked for the rest of the
+    transaction (None when another transaction deleted it meanwhile). On PostgreSQL (READ
+    COMMITTED) ``share=False`` is ``FOR UPDATE``: for a writer that reads what hangs on the row
+    (a coding's memos) and then deletes it, so that a memo committed meanwhile is seen (and
+    recorded) instead of vanishing in the ``ON DELETE CASCADE``; ``share=True`` is ``FOR KEY
+    SHARE`` (what the foreign-key check of an insert takes, but before anything is read or
+    written): for a writer that puts something on the row (a memo, a draft). The two wait for
+    each other, so a memo and the removal of its coding are never interleaved: either the memo
+    is committed first and the removal records it, or the removal first and the memo's writer
+    finds the row gone. A plain read on SQLite, where every write transaction holds the
+    database's write lock from its start (``BEGIN IMMEDIATE``, :func:`_sqlite_begin`)."""
+    query = select(model).where(model.id == row_id).execution_options(populate_existing=True)
+    if session.get_bind().dialect.name != "sqlite":
+        query = query.with_for_update(read=share, key_share=share)
+    return session.scalar(query)
+
+
 def lock_codes(session: Session, code_ids: Any = None, *, exclusive: bool = False) -> dict[str, Any]:
     """Serialise the writers that use a code with those that change it: the codes ``code_ids``
     (None: all codes), re-read as they are now, by id (a code deleted meanwhile is missing).
@@ -520,8 +582,28 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 
 def _sqlite_begin(conn) -> None:
-    write = conn.get_execution_options().get("workbench_write", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    """Begin a SQLite transaction: a write one takes the write lock at once (``BEGIN IMMEDIATE``),
+    waiting for it at most what is left of the call's lock-wait budget (:func:`lock_wait_budget`;
+    the busy timeout outside a library call), and the time it waited is counted there (reset when
+    the lock is got). Statements inside, and read transactions, wait the busy timeout as usual."""
+    if not conn.get_execution_options().get("workbench_write", False):
+        conn.exec_driver_sql("BEGIN")
+        return
+    budget = _LOCK_WAIT.get()
+    if budget is None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    raw = conn.connection.dbapi_connection
+    raw.execute(f"PRAGMA busy_timeout={int(budget.remaining() * 1000)}")
+    started = time.monotonic()
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        budget.waited += time.monotonic() - started
+        raise
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    budget.waited = 0.0
 
 
 def _alembic_config(url: str):

@@ -40,6 +40,8 @@ MESSAGES: dict[str, str] = {
     "coding.none_on_turn": "Du har ingen koding «{label}» på tur {turn} å fjerne.",
     "coding.not_found": "Kodingen finnes ikke lenger (kanskje fjernet i et annet vindu).",
     "memo.empty": "Notatet er tomt. Skriv en tekst først.",
+    "memo.target_removed": "Det notatet gjaldt, finnes ikke lenger (fjernet i et annet vindu eller av en annen "
+                           "bruker mens du skrev). Notatet ble ikke lagret.",
     "suggestion.not_found": "Forslaget finnes ikke lenger.",
     "suggestion.limit": "Antall forslag som skal vises, må være 1 eller mer (ikke «{limit}»).",
     "suggestion.ids": "Forslagene som skal godtas eller avvises, må gis som en liste med nummer (ikke {value}).",
@@ -52,6 +54,10 @@ MESSAGES: dict[str, str] = {
     "undo.others_memos": "Kodingen «{label}» på tur {turn} i «{source}» angres ikke, for {authors} har skrevet notat på "
                          "den, og angring ville slettet notatet. Kodingen blir stående; fjern den selv hvis dere er "
                          "enige (da kan den hentes tilbake med notatene). Angre én gang til for å angre handlingen før.",
+    "undo.own_memos": "Kodingen «{label}» på tur {turn} i «{source}» angres ikke, for du har skrevet notat på den "
+                      "etterpå, og angring ville slettet notatet. Kodingen og notatet blir stående; fjern kodingen "
+                      "selv hvis du vil ha den bort (da kan den hentes tilbake med notatet). Angre én gang til for å "
+                      "angre handlingen før.",
     "undo.suggestion_changed": "Forslaget «{label}» på tur {turn} i «{source}» kan ikke angres: {who} har endret det "
                                "siden (nå {status_no}). Det hoppes over; angre én gang til for å angre handlingen før.",
     "undo.suggestion_gone": "Forslaget «{label}» finnes ikke lenger (kilden er fjernet), så det kan ikke angres. Det "
@@ -216,6 +222,8 @@ MESSAGES: dict[str, str] = {
     "export.not_published": "En eksport for ressursgruppen (små celler skjult) lages med alle koderes kodinger, "
                             "gjeldende kodebok og uten forskernes egne ytringer, slik ressursgruppen selv ser "
                             "tallene; ta bort det andre valget.",
+    "database.locked": "Databasen var låst av en annen som skrev, i {seconds} sekunder, så handlingen ble ikke "
+                       "utført. Prøv igjen om litt; arbeider mange samtidig, bør prosjektet bruke PostgreSQL.",
     "database.cannot_open": "Kan ikke åpne databasen «{url}». Sjekk adressen og at databaseserveren kjører.",
     "database.upgrade_privilege": "Databasen må oppgraderes til denne versjonen av arbeidsbenken, men databasebrukeren "
                                   "har ikke rett til å opprette eller endre tabeller. Be databasens eier oppgradere "

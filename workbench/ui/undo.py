@@ -34,7 +34,11 @@ def undone_text(done: dict[str, Any], labels: dict[str, str]) -> str:
                  "konsensus er igjen at ingen kode passer" if not now else f"konsensus er igjen {names(now)}")
         return f"Angret konsensus for {where} ({what}); {after}."
     what = {"code": "Kodingen", "uncode": "Fjerningen", "accept": "Godtakingen", "reject": "Avvisningen"}
-    memos = {0: "", 1: ", med notatet"}.get(done["memos"], f", med {done['memos']} notater")
+    if done["action"] == "uncode":  # memos that came back with the codings
+        memos = {0: "", 1: ", med notatet"}.get(done["memos"], f", med {done['memos']} notater")
+    else:  # memos written with the coding, gone with it (the audit trail keeps their text)
+        memos = {0: "", 1: ", sammen med notatet ditt på den"}.get(
+            done["memos"], f", sammen med de {done['memos']} notatene dine på den")
     back = f": {done['codings']} kodinger er tilbake" if done["action"] == "uncode" and done["codings"] > 1 else ""
     was = (f" (kodet som «{md_escape(labels.get(done['was'], done['was']))}» før kodingene ble flyttet dit)"
            if done.get("was") else "")
