@@ -118,7 +118,9 @@ def test_a_speaker_heard_once_between_two_turns_of_another_and_numbered_families
 
 @pytest.mark.parametrize("first", ["Intervjuer: Fortell.", "Intervjuer: Hva skjedde i fase 1?",
                                    "Moderator: Vi begynner med samarbeidet med staten.",
-                                   "Intervjuar: Eg vil starte med fase 1."])
+                                   "Intervjuar: Eg vil starte med fase 1.",
+                                   "Intervjuer: Beskriv samarbeidet med fylkeskommunen.",
+                                   "Intervjuer: Samarbeidet fungerte godt."])
 def test_an_interview_role_heard_once_with_speech_is_a_speaker_not_a_title_line(tmp_path, first):
     p = write(tmp_path, "intervju.txt", (
         f"{first}\n"
@@ -154,7 +156,8 @@ def test_an_interview_role_heard_once_mid_file_with_a_question_is_its_own_turn(t
                                     "Moderator: Kari Hansen (forsker, NIBR).",
                                     "Intervjuer: Kari Hansen, forsker ved NIBR.",
                                     "Informant: prosjektleder i Fjellvik kommune.",
-                                    "Intervjuer: Kari Hansen og Per Dahl."])
+                                    "Intervjuer: Kari Hansen og Per Dahl.",
+                                    "Informant: Ordfører i Fjellvik.", "Intervjuer: Anne de la Cour."])
 def test_a_header_naming_the_interviewer_stays_a_title_line(tmp_path, header):
     p = write(tmp_path, "intervju.txt", (
         f"{header}\n"

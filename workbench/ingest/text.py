@@ -594,11 +594,15 @@ _SPEECH_WORDS = frozenset((
     "jeg", "eg", "vi", "me", "du", "dere", "dykk", "meg", "deg", "oss", "seg", "det", "dette", "den", "er", "var",
     "har", "hadde", "kan", "kunne", "skal", "skulle", "vil", "ville", "må", "måtte", "blir", "ble", "vart", "blei",
     "hva", "kva", "hvordan", "korleis", "kordan", "hvorfor", "kvifor", "hvem", "kven", "når", "om", "at", "som", "så",
-    "ikke", "ikkje", "ja", "nei", "jo", "takk", "fortell", "fortel", "la", "her", "der", "nå", "no", "litt", "mer",
+    "ikke", "ikkje", "ja", "nei", "jo", "takk", "fortell", "fortel", "her", "der", "nå", "no", "litt", "mer",
     "meir", "bare", "berre", "også", "men", "begynner", "byrjar", "starter", "går", "gjør", "gjer", "sier",
     "seier", "tenker", "tenkjer", "velkommen", "velkomen", "okei", "ok",
 ))
 _WORDS = re.compile(r"[^\W\d_]+")
+# Small words that join or place names in a header ("Kari Hansen og Per Dahl", "Ordfører i Fjellvik",
+# "Anne de la Cour"): after a first word in capitals they do not make a sentence.
+_HEADER_LINKS = frozenset(("og", "&", "i", "på", "ved", "fra", "for", "hos", "til", "av", "van", "von", "de",
+                           "der", "den", "da", "di", "del", "la", "le", "af", "zu", "ten", "ter"))
 
 
 def said_is_speech(said: str) -> bool:
@@ -607,8 +611,10 @@ def said_is_speech(said: str) -> bool:
     "Fortell om samarbeidet.", "Hva skjedde da?" and "Ja." are speech; "Kari Hansen", "K. Hansen, SINTEF",
     "Kari Hansen (forsker, NIBR)." and "prosjektleder i Fjellvik kommune." name or describe a person (a
     header line). Speech ends in "?" or "!", or ends in "." or "…" and has a word of speech
-    (:data:`_SPEECH_WORDS`: a pronoun, a common verb, a question word; "Vi begynner.") or is one
-    word ("Fortell.").
+    (:data:`_SPEECH_WORDS`: a pronoun, a common verb, a question word; "Vi begynner."), or is one
+    word ("Fortell."), or is a sentence that starts as speech does: a word in capitals and then one
+    in lower case that joins no names ("Beskriv samarbeidet med fylket.", "Samarbeidet fungerte
+    godt."; not "Ordfører i Fjellvik." or "Kari Hansen, forsker.").
     """
     s = said.strip().rstrip("\"'»”)")
     if not s:
@@ -620,7 +626,11 @@ def said_is_speech(said: str) -> bool:
     words = _WORDS.findall(s)
     if len(words) == 1:
         return len(words[0]) > 2  # "K." is an initial
-    return any(w.casefold() in _SPEECH_WORDS for w in words)
+    if any(w.casefold() in _SPEECH_WORDS for w in words):
+        return True
+    first, second = words[0], words[1]
+    return (first[0].isupper() and second[0].islower() and second not in _HEADER_LINKS
+            and not re.match(rf"\s*{re.escape(first)}\s*[,(]", s))
 
 
 def _family(label: str) -> str | None:
