@@ -379,6 +379,31 @@ def test_forget_removes_the_surname_in_capitals_and_keeps_the_ordinary_word(proj
                         "Som nordmann er jeg vant til lange vintre.")
 
 
+@pytest.mark.parametrize("how", ["forget", "remove-source"])
+def test_memo_text_of_an_undone_import_goes_with_the_erased_turn(project, tmp_path, how):
+    """Undoing a CSV import keeps its memos in the undo's audit entry, which named only the import's
+    first row's source and turn: a memo on another person's turn outlived ``forget`` and
+    ``remove-source`` there."""
+    from workbench.coding import code_from_csv, undo_last
+
+    db = project
+    secret = "Hun fortalte om sykdommen i familien"
+    other = "Ole om departementet"
+    csv = tmp_path / "koder.csv"
+    csv.write_text("source,turn,code,memo\n"
+                   f"intervju_fase2.txt,4,tillit,{other}\n"
+                   f"fg_kari_nordmann.txt,4,tillit,{secret}\n", encoding="utf-8")
+    assert code_from_csv(db, csv, user="forsker") == 2
+    undo_last(db, user="forsker")
+    assert secret in dump(db) and other in dump(db)  # kept for an undo of the undo's record
+    if how == "forget":
+        forget(db, "Kari Nordmann", user="forsker")
+    else:
+        remove_source(db, "fg_kari_nordmann.txt", user="forsker")
+    assert secret not in dump(db)
+    assert other in dump(db)  # Ole's turn was not erased: its memo stays where it was
+
+
 def test_forget_an_unknown_speaker_names_the_fix(project):
     """A label typed wrong: the error offers the close labels ("did you mean") and names the
     commands that show the labels (`sources` alone shows none), and nothing changes."""

@@ -305,3 +305,33 @@ def test_a_withdrawn_persons_address_in_a_memo_or_a_draft_becomes_e_post(project
     draft = [d.text for d in list_drafts(db, user="forsker")]
     assert memo == ["Notat: [navn] og Tones rolle; [e-post]"]
     assert draft == ["Utkast: [navn] og Tones rolle; [e-post]"]
+
+
+THREE = ["Liv Bjørk", "Per Holm", "Kari Nordmann"]
+
+
+def test_three_forgets_one_after_another_keep_three_phases(db, tmp_path):
+    """The third forget numbered its phase "(1)" again, beside the "(1)" the second had left."""
+    folder = tmp_path / "m"
+    folder.mkdir()
+    man = ["file,kind,phase,pilot"]
+    part = ["file,speaker,actor,organisation,pilot", "*,Intervjuer,forsker,SINTEF,"]
+    for n, who in enumerate(THREE, 1):
+        (folder / f"iv{n}.txt").write_text(
+            f"Intervjuer: Hva tenker du om avtalen?\n\n{who}: Vi har jobbet godt sammen i kommunen.\n\n"
+            f"Intervjuer: Takk.\n\n{who}: Det var alt fra meg.\n", encoding="utf-8")
+        man.append(f"iv{n}.txt,intervju,Oppstart med {who},Fjellbygd")
+        part.append(f"*,{who},ordfører,Fjellbygd kommune,Fjellbygd")
+    (folder / "manifest.csv").write_text("\n".join(man) + "\n", encoding="utf-8")
+    (folder / "participants.csv").write_text("\n".join(part) + "\n", encoding="utf-8")
+    rep = ingest_paths(db, [folder], user="forsker")
+    assert not rep.errors, rep.errors
+
+    def phases():
+        with db.session() as s:
+            return [(r.file_name, r.phase) for r in s.scalars(select(Source).order_by(Source.id))]
+
+    for who in THREE:
+        forget(db, who, user="forsker")
+        assert len({p for _, p in phases()}) == 3, phases()
+    assert len({p for _, p in phases()}) == 3, phases()

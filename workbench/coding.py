@@ -1672,7 +1672,10 @@ def _undo_code(tx: Transaction, event: AuditEvent, undone: set[int]) -> tuple[li
     # one row per coding: two codings of a CSV import that a merge made one go as one
     rows = list({coding.id: coding for _, coding in remove}.values())
     # the memos that go with them (the action's own: any other keeps its coding, above), in the audit
-    removed_memos = [m for coding in rows for m in _memo_details(session, coding.id)]
+    # each with its source and turn: an import's codings span many turns and sources, and ``forget``
+    # and ``remove-source`` erase the memos of the turns they erase one by one
+    removed_memos = [{**m, "source": coding.segment.source.file_name, "turn": coding.segment.index}
+                     for coding in rows for m in _memo_details(session, coding.id)]
     deleted = sum(_delete_coding(session, coding) for coding in rows)  # one removed meanwhile stays gone
     if not deleted:  # every one was removed by someone else meanwhile: nothing was taken back
         if merged:

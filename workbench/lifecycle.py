@@ -880,15 +880,27 @@ def _erase_kept_memos(session, turns: dict[str, set[int] | None]) -> int:
     memos written with it that went with it (``removed_memos``); on the turns ``turns`` names
     (file name -> turn numbers; None: all turns of the file) they go as the memos on those turns
     themselves do. Returns how many events changed."""
+    def gone(source, turn) -> bool:
+        if source not in turns:
+            return False
+        erased = turns[source]
+        return erased is None or turn in erased
+
     changed = 0
     for ev in session.scalars(select(AuditEvent).where(AuditEvent.action.in_(("uncode", "undo")))):
         detail = ev.detail or {}
         key = "memos" if ev.action == "uncode" else "removed_memos"
-        if not detail.get(key) or detail.get("source") not in turns:
+        memos = detail.get(key)
+        if not memos:
             continue
-        erased = turns[detail["source"]]
-        if erased is None or detail.get("turn") in erased:
-            ev.detail = {**detail, key: []}
+        # a memo of an undone import names its own source and turn; older entries, and an uncode's
+        # memos, stand on the event's
+        kept = [m for m in memos if not gone(m.get("source", detail.get("source")) if isinstance(m, dict)
+                                             else detail.get("source"),
+                                             m.get("turn", detail.get("turn")) if isinstance(m, dict)
+                                             else detail.get("turn"))]
+        if len(kept) != len(memos):
+            ev.detail = {**detail, key: kept}
             changed += 1
     return changed
 

@@ -254,8 +254,11 @@ class ShownValues:
         if scrub is None:
             return
         alike: dict[str, list[str]] = {}
-        for v in dict.fromkeys(v for v in values if isinstance(v, str)):  # in the order given
+        given = list(dict.fromkeys(v for v in values if isinstance(v, str)))  # in the order given
+        for v in given:
             alike.setdefault(scrub(v), []).append(v)
+        # a number is never one a stored value has already ("... [navn] (1)" left by an earlier forget)
+        taken = set(given) | {shown for shown, stored in alike.items() if len(stored) == 1}
         for shown, stored in alike.items():
             changed = [v for v in stored if v != shown]  # a value without a name keeps its text
             if len(stored) == 1:
@@ -264,8 +267,13 @@ class ShownValues:
             if len(changed) < len(stored):
                 self._memo[shown] = shown
             # numbered in the order the values were given (the project's, never one the names decide)
-            for n, v in enumerate(changed, 1):
+            n = 0
+            for v in changed:
+                n += 1
+                while f"{shown} ({n})" in taken:
+                    n += 1
                 self._memo[v] = f"{shown} ({n})"
+                taken.add(self._memo[v])
 
     @property
     def as_stored(self) -> bool:
