@@ -853,12 +853,44 @@ def analyse(texts: Sequence[str], lang: str = "nb") -> list[AnalysedText]:
 
 
 _SENTENCIZER = None
+#: A token that is a number with a period glued to it: "2023.", "10.", "12/24.", "3.3.2023." (spaCy's
+#: Norwegian tokenizer keeps the period on a number, so the sentencizer never sees it as an end).
+_NUMBER_DOT = re.compile(r"\d[\d.,/:-]*\.\Z")
+#: Characters that may open a sentence before its first letter (quotes, brackets, dashes).
+_OPENERS = "«»\"'“”‘’„([–—-"
+
+
+def _number_ends(doc, text: str) -> set[int]:
+    """Token indexes of ``doc`` that start a sentence after a number ending in a period ("i januar
+    2023. Kommunestyret vedtok ...", "kl. 10. Møtet ...", "sak 12/24. Vi ..."): the number is not
+    the first token of its sentence, follows no colon or line break (a numbered list: "mål: 1. Bedre
+    samarbeid", "\n2. Mer tillit") and the next token begins with a capital letter. An ordinal
+    before a lower-case word ("3. mars") is no sentence end."""
+    out: set[int] = set()
+    for sent in doc.sents:
+        toks = [t for t in sent if not t.is_space]
+        for k in range(1, len(toks) - 1):
+            tok = toks[k]
+            if not _NUMBER_DOT.match(tok.text):
+                continue
+            prev, nxt = toks[k - 1], toks[k + 1]
+            if prev.text.endswith(":") or "\n" in text[prev.idx + len(prev.text):tok.idx]:
+                continue
+            word = next((t.text.lstrip(_OPENERS) for t in toks[k + 1:] if t.text.lstrip(_OPENERS)), "")
+            if word[:1].isupper():  # the first letter after the number, past any opening quote
+                out.add(nxt.i)
+    return out
 
 
 def sentence_spans(text: str, lang: str = "nb") -> list[tuple[int, int]]:
     """``(start, end)`` of each sentence of ``text`` (spaCy's rule-based sentencizer), without
     the white space around it. An ``AnalysedText`` (e.g. a segment's stored analysis) is split on
-    its stored tokens; any other text is analysed in ``lang`` first."""
+    its stored tokens; any other text is analysed in ``lang`` first.
+
+    Besides the sentencizer's ends, a sentence also ends after a number with its period ("Vi
+    startet i januar 2023. Kommunestyret vedtok ...", "kl. 10.", "sak 12/24.") when a capitalised
+    word follows, unless the number opens its sentence or follows a colon or a line break (a
+    numbered list); "3. mars" (lower case next) stays one sentence (:func:`_number_ends`)."""
     global _SENTENCIZER
     from spacy.pipeline import Sentencizer
     from spacy.tokens import Doc
@@ -871,9 +903,16 @@ def sentence_spans(text: str, lang: str = "nb") -> list[tuple[int, int]]:
         _SENTENCIZER = Sentencizer()
     words, spaces, _ = text.doc_tokens()
     doc = _SENTENCIZER(Doc(vocab(text.lang), words=words, spaces=spaces))
-    out = []
+    cuts = _number_ends(doc, text)
+    bounds = []
     for sent in doc.sents:
-        a, b = sent.start_char, sent.end_char
+        start = sent.start
+        for i in sorted(c for c in cuts if sent.start < c < sent.end):
+            bounds.append((doc[start].idx, doc[i].idx))
+            start = i
+        bounds.append((doc[start].idx, sent.end_char))
+    out = []
+    for a, b in bounds:
         while a < b and text[a].isspace():
             a += 1
         while b > a and text[b - 1].isspace():

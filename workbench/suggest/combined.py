@@ -9,9 +9,8 @@ import numpy as np
 from .base import Suggested, Suggester, analysed, resolve_langs
 from .lexicon import LexiconSuggester
 from .model import FALLBACK_METHOD, ModelSuggester
-from .sentences import merge_short
+from .sentences import holding_span, unit_spans
 from .structure import apply_structure
-from ..nlp import sentence_spans
 
 __all__ = ["CombinedSuggester", "uncertain_first"]
 
@@ -106,7 +105,7 @@ class CombinedSuggester(Suggester):
         texts = list(texts)
         langs_ = resolve_langs(texts, langs)
         texts = analysed(texts, langs_)  # one analysis serves the lexicon and the model
-        lex = self.lexicon_.suggest(texts, langs_)
+        lex = self.lexicon_.suggest_all(texts, langs_)  # uncapped: the merged list is capped below
         mod = self.model_.suggest(texts, langs_) if self.model_ is not None else [[] for _ in texts]
         covered = set(self.model_.classifiers_) if self.model_ is not None else set()
         allowed = self._lexicon_allowed()
@@ -136,28 +135,22 @@ class CombinedSuggester(Suggester):
             # beside its own child -- a lexicon hit added here was never checked by the model
             ranked = apply_structure(sorted(merged.values(), key=lambda s: (-s.score, "model" not in s.method)),
                                      self._exclusive_map())
-            cap = getattr(self.model_, "max_codes", 0) if self.model_ is not None else 0
+            cap = getattr(self.model_ if self.model_ is not None else self.lexicon_, "max_codes", 3)
             out.append(ranked[:cap] if cap else ranked)
         return out
 
 
 def _joint_span(text: str, model_hit: Suggested, lexicon_hit: Suggested) -> tuple[int | None, int | None]:
     """The span of a code both suggest: from the earliest start to the latest end of the model's
-    span and the sentence(s) holding the lexicon's matched words, so that accepting it codes the
-    words that triggered it. (None, None) = the whole text: when the model's span is, or when the
-    union runs from the first sentence to the last."""
+    span and the unit(s) holding the lexicon's matched words (``sentences.holding_span``), so that
+    accepting it codes the words that triggered it. (None, None) = the whole text: when the
+    model's span is, or when the union runs from the first unit to the last."""
     if model_hit.start is None or model_hit.end is None:
         return None, None
-    start, end = model_hit.start, model_hit.end
     if not lexicon_hit.evidence_spans:
-        return start, end
-    sentences = merge_short(text, sentence_spans(text)) or [(0, len(text))]  # the model's units
-    for a, b in lexicon_hit.evidence_spans:
-        held = [(s, e) for s, e in sentences if s < b and a < e] or [(a, b)]
-        start, end = min(start, held[0][0]), max(end, held[-1][1])
-    if start <= sentences[0][0] and end >= sentences[-1][1]:
-        return None, None
-    return start, end
+        return model_hit.start, model_hit.end
+    units = unit_spans(text) or [(0, len(text))]  # the model's units
+    return holding_span(text, [(model_hit.start, model_hit.end), *lexicon_hit.evidence_spans], units)
 
 
 def uncertain_first(suggester: Suggester, texts: Sequence[str], langs: Sequence[str | None] | None = None

@@ -71,18 +71,20 @@ class LexiconSuggester(Suggester):
     """Suggest a code when one of its lexicon entries occurs (any inflection, bokmål or nynorsk).
 
     Parameters: ``threshold`` (minimum score to suggest; 0.5 keeps every match, 0.75 needs two
-    distinct entries or ...), ``single``/``specific_single``/``two`` (see :func:`lexicon_score`).
-    ``fit`` ignores texts and labels and reads the lexicons from ``codes``.
+    distinct entries or ...), ``single``/``specific_single``/``two`` (see :func:`lexicon_score`),
+    ``max_codes`` (``suggest`` keeps at most this many codes per text, best first, as the model
+    does; 0 = no cap). ``fit`` ignores texts and labels and reads the lexicons from ``codes``.
     """
 
     name = "lexicon"
 
     def __init__(self, threshold: float = 0.5, single: float = 0.6, specific_single: float = 0.7,
-                 two: float = 0.8):
+                 two: float = 0.8, max_codes: int = 3):
         self.threshold = threshold
         self.single = single
         self.specific_single = specific_single
         self.two = two
+        self.max_codes = max_codes
 
     def fit(self, texts: Sequence[str] | None = None, labels: Any = None, langs: Any = None,
             codes: Iterable[Any] | None = None) -> "LexiconSuggester":
@@ -210,22 +212,42 @@ class LexiconSuggester(Suggester):
                 out[i, col[code]] = self._score_spans(spans)
         return out
 
-    def suggest(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[list[Suggested]]:
-        """Like ``Suggester.suggest``, with the matched words as evidence (and their places as
-        ``evidence_spans``); a lexicon hit is for the whole text (``start``/``end`` None)."""
+    def suggest_all(self, texts: Sequence[str], langs: Sequence[str | None] | None = None, *, spans: bool = True
+             ) -> list[list[Suggested]]:
+        """Per text: every code whose score reaches the threshold, best first (no cap), with the
+        matched words as evidence and their places as ``evidence_spans``; ``spans``: each hit's
+        ``start``/``end`` is the sentence(s) holding the matched words (``sentences.holding_span``;
+        None = the whole text)."""
+        from .sentences import holding_span, unit_spans
+
         self.check_fitted()
         texts = list(texts)
         langs_ = resolve_langs(texts, langs)
+        texts = analysed(texts, langs_)
         out: list[list[Suggested]] = []
-        for by_code in self._matches(analysed(texts, langs_), langs_):
+        for text, by_code in zip(texts, self._matches(texts, langs_)):
             hits = []
-            for code, spans in by_code.items():
-                score = self._score_spans(spans)
+            units = None
+            for code, found in by_code.items():
+                score = self._score_spans(found)
                 if score >= self.threshold:
-                    hits.append(Suggested(code, score, self.name, list(dict.fromkeys(s.text for s in spans)),
-                                          evidence_spans=[(s.start_char, s.end_char) for s in spans]))
+                    places = [(s.start_char, s.end_char) for s in found]
+                    h = Suggested(code, score, self.name, list(dict.fromkeys(s.text for s in found)),
+                                  evidence_spans=places)
+                    if spans:
+                        units = unit_spans(text) if units is None else units
+                        h.start, h.end = holding_span(text, places, units)
+                    hits.append(h)
             out.append(sorted(hits, key=lambda h: (-h.score, self.codes_.index(h.code))))
         return out
+
+    def suggest(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[list[Suggested]]:
+        """Like ``Suggester.suggest``, with the matched words as evidence (and their places as
+        ``evidence_spans``); a hit's span (``start``/``end``) is the sentence(s) holding its
+        matched words (None = the whole text). At most ``max_codes`` codes per text, best first."""
+        cap = getattr(self, "max_codes", 3)
+        out = self.suggest_all(texts, langs)
+        return [hits[:cap] for hits in out] if cap else out
 
     def evidence(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[dict[str, list[str]]]:
         """Per text: code -> matched surface words (every match, regardless of threshold)."""

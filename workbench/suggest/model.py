@@ -30,7 +30,7 @@ from ..errors import WorkbenchError
 from . import embed
 from .base import Suggested, Suggester, analysed, code_infos, resolve_langs
 from .lexicon import LexiconSuggester
-from .sentences import Units, too_short
+from .sentences import UNITS_VERSION, Units, holding_span, too_short
 from .structure import ancestors, apply_structure
 
 __all__ = ["ModelSuggester", "choose_threshold", "cross_fitted_figures", "lemma_texts", "FALLBACK_METHOD"]
@@ -234,6 +234,7 @@ class ModelSuggester(Suggester):
         langs_ = resolve_langs(texts, langs) if texts else []
         texts = analysed(texts, langs_) if texts else []  # lemmatised once, or read as stored
         units = Units.build(texts, langs_, sentences=self.sentences) if texts else Units()
+        self.units_version_ = UNITS_VERSION  # the thresholds below are chosen on these units
         lemmas = units.row_lemmas
         self.lexicon_precision_ = self._calibrate_lexicon(texts, langs_, Y, K, calibrate)
         self.feature_lexicon_ = self.lexicon_ if self.lexicon_features else None
@@ -317,7 +318,8 @@ class ModelSuggester(Suggester):
         if self.lexicon_ is None or calibrate is None or not any(calibrate):
             return {}
         rows = [i for i, c in enumerate(calibrate) if c]
-        hits = self.lexicon_.suggest([texts[i] for i in rows], [langs[i] for i in rows])
+        # every hit, uncapped and without spans: the lexicon's own precision per code
+        hits = self.lexicon_.suggest_all([texts[i] for i in rows], [langs[i] for i in rows], spans=False)
         col = {c: j for j, c in enumerate(self.codes_)}
         prior, weight = self.lexicon_.single, 2.0
         counts: dict[str, list[int]] = {c: [0, 0] for c in self.codes_}
@@ -419,6 +421,9 @@ class ModelSuggester(Suggester):
                         span = units.span_for(i, unit_scores[:, j], t)
                         if span is not None:
                             h.start, h.end = span
+                    elif matches is not None:  # the unit(s) holding the lexicon's matched words
+                        h.evidence_spans = [(m.start_char, m.end_char) for m in matches[i].get(code, [])]
+                        h.start, h.end = holding_span(texts[i], h.evidence_spans, units.unit_spans(i))
                     hits.append(h)
             out.append(self._exclusive(sorted(hits, key=lambda h: -h.score)))
         cap = getattr(self, "max_codes", 0)

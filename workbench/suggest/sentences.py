@@ -11,6 +11,12 @@ suggested is the run from the first to the last sentence at or above the code's 
 whole text when only the text as a whole reaches it). ``ModelSuggester.fit`` chooses the
 thresholds on these same scores, so the extra units cannot buy recall with precision that was
 never measured.
+
+Each unit besides the text itself is one e5 encoding. A text of more than ``MAX_UNITS`` sentences
+(a long monologue, a transcript without speaker turns) keeps at most ``MAX_UNITS`` units by joining
+neighbouring sentences, the pair with the fewest words first (:func:`cap_units`): every sentence
+stays in some unit, so a code carried by the 41st or the 130th sentence is still suggested, with
+the span of the unit holding it, and the number of encodings per text stays bounded.
 """
 
 from __future__ import annotations
@@ -25,11 +31,22 @@ import numpy as np
 
 from ..nlp import analyse_texts, sentence_spans
 
-__all__ = ["Units", "MIN_WORDS", "MAX_UNITS", "merge_short", "too_short"]
+__all__ = ["Units", "MIN_WORDS", "MAX_UNITS", "UNITS_VERSION", "merge_short", "cap_units", "unit_spans", "holding_span",
+           "too_short"]
 
+#: The version of the rules that cut a text into units (``nlp.sentence_spans``, :func:`merge_short`,
+#: :func:`cap_units`). A model records the one it was trained with (``ModelSuggester.units_version_``,
+#: ``"units_version"`` in the model info): its thresholds were chosen on those units, so a model of
+#: an older version says so (``service.build_suggester``'s note: train again). Stored e5 vectors
+#: need no version: they are read by the unit's source offsets and the hash of its text, so a unit
+#: cut differently is encoded afresh and an old one is never read for it. Bump it when a rule
+#: changes which units a text has. 1: spaCy's sentences, the first 40 scored; 2: a number with its
+#: period before a capitalised word ends a sentence, and every sentence is in a unit (at most 40).
+UNITS_VERSION = 2
 #: A sentence with fewer words than this ("Ja.", "Nei, altså.") joins its neighbour.
 MIN_WORDS = 4
-#: At most this many sentences of one text are scored on their own.
+#: At most this many units (sentences, or runs of neighbouring sentences in a longer text) are
+#: scored per text besides the text itself; every sentence is in one of them (:func:`cap_units`).
 MAX_UNITS = 40
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -65,6 +82,50 @@ def merge_short(text: str, spans: Sequence[tuple[int, int]], min_words: int = MI
         else:
             merged.append((carry, spans[-1][1]))
     return merged
+
+
+def cap_units(text: str, spans: Sequence[tuple[int, int]], max_units: int = MAX_UNITS) -> list[tuple[int, int]]:
+    """``spans`` (in order) joined with their neighbours until at most ``max_units`` remain: each
+    step joins the neighbouring pair with the fewest words together (the earliest of equal ones),
+    so the units of a long text are of about even length and together still cover every span.
+    ``max_units`` < 1: no cap."""
+    spans = list(spans)
+    if max_units < 1 or len(spans) <= max_units:
+        return spans
+    words = [len(_WORD.findall(text[a:b])) for a, b in spans]
+    while len(spans) > max_units:
+        k = min(range(len(spans) - 1), key=lambda i: words[i] + words[i + 1])
+        spans[k:k + 2] = [(spans[k][0], spans[k + 1][1])]
+        words[k:k + 2] = [words[k] + words[k + 1]]
+    return spans
+
+
+def unit_spans(text: str, min_words: int = MIN_WORDS, max_units: int = MAX_UNITS) -> list[tuple[int, int]]:
+    """The spans of ``text`` scored on their own: its sentences (``nlp.sentence_spans``; pass an
+    ``AnalysedText`` to split on its stored tokens), one of fewer than ``min_words`` words joined to
+    its neighbour (:func:`merge_short`), at most ``max_units`` of them (:func:`cap_units`)."""
+    return cap_units(text, merge_short(text, sentence_spans(text), min_words), max_units)
+
+
+def holding_span(text: str, places: Sequence[tuple[int, int]], units: Sequence[tuple[int, int]] | None = None
+                 ) -> tuple[int | None, int | None]:
+    """The span from the first to the last unit of ``text`` (:func:`unit_spans`, or ``units``)
+    holding any of ``places`` (e.g. a lexicon's matched words): what accepting a suggestion they
+    triggered codes. ``(None, None)`` = the whole text: no places, or the units held run from the
+    first to the last."""
+    if not places:
+        return None, None
+    units = list(units) if units is not None else unit_spans(text)
+    if not units:
+        return None, None
+    start = end = None
+    for a, b in places:
+        held = [(s, e) for s, e in units if s < b and a < e] or [(a, b)]
+        start = held[0][0] if start is None else min(start, held[0][0])
+        end = held[-1][1] if end is None else max(end, held[-1][1])
+    if start <= units[0][0] and end >= units[-1][1]:
+        return None, None
+    return start, end
 
 
 _MEMO: "OrderedDict[tuple, list]" = OrderedDict()
@@ -108,10 +169,10 @@ class Units:
             if units is None:
                 units = [((0, len(text)), text.lemma_line)]
                 if sentences and len(text) > 1:
-                    spans = merge_short(text, sentence_spans(text), min_words)
+                    spans = unit_spans(text, min_words, max_units)
                     if len(spans) > 1:
                         words = text.word_tokens()
-                        for a, b in spans[:max_units]:
+                        for a, b in spans:
                             units.append(((a, b), " ".join(lm for s, e, lm in words if s >= a and e <= b)))
                 _remember(key, units)
             per_text.append(units)
@@ -166,6 +227,11 @@ class Units:
             return None
         a, b = self.spans[hit[0]][0], self.spans[hit[-1]][1]
         return None if (a, b) == self.spans[start] else (a, b)
+
+    def unit_spans(self, i: int) -> list[tuple[int, int]]:
+        """The spans of text ``i``'s units besides the text itself ([] when it is one sentence)."""
+        end = self.first[i + 1] if i + 1 < len(self.first) else len(self.owner)
+        return self.spans[self.first[i] + 1:end]
 
     def best_unit(self, i: int, column_scores: np.ndarray) -> int:
         start = self.first[i]

