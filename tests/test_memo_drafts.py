@@ -98,13 +98,17 @@ def test_a_draft_needs_one_target_that_exists(project):
     assert _rows(db) == []
 
 
-def test_a_draft_goes_with_its_coding_and_its_source(project):
+def test_a_draft_stays_on_the_turn_of_a_removed_coding_and_goes_with_its_source(project):
     db = project
     coding = next(c for c in list_codings(db) if c.source == IV and c.turn == 2)
     save_draft(db, "Om kodingen.", coding_id=coding.id, user="forsker")
     assert get_draft(db, coding_id=coding.id, user="forsker").turn == 2
+    save_draft(db, "Om tur 2.", segment=(IV, 2), user="forsker")
     remove_coding(db, coding.id, user="forsker")
-    assert _rows(db) == []
+    # typed and not saved: kept on the coding's turn (joined to the draft there), never dropped with it
+    assert get_draft(db, segment=(IV, 2), user="forsker").text == "Om tur 2.\n\nOm kodingen."
+    assert [target.split(":")[0] for _, target, _ in _rows(db)] == ["segment"]
+    discard_draft(db, segment=(IV, 2), user="forsker")
     save_draft(db, "Om tur 3.", segment=(FG, 3), user="forsker")
     save_draft(db, "Om kilden.", source=FG, user="forsker")
     fg_coding = next(c for c in list_codings(db) if c.source == FG and c.turn == 4)
@@ -197,3 +201,19 @@ def test_a_draft_on_a_coding_a_merge_folds_away_moves_to_the_coding_kept(project
     merge_codes(db, "tillit", "kapasitet", user="forsker")
     assert get_draft(db, coding_id=kept.id, user="forsker").text == "Utkast om tillit."
     assert _rows(db) == [("forsker", f"coding:{kept.id}", "Utkast om tillit.")]
+
+
+def test_undo_of_a_coding_keeps_the_memo_typed_on_it_as_a_draft_on_its_turn(project):
+    """Angre after typing a memo on the new coding (kept as a draft, not saved) deleted the text with
+    the coding, and nothing said so."""
+    from workbench.coding import apply_code, undo_last
+
+    db = project
+    before = len(list_codings(db))
+    rec = apply_code(db, FG, 3, "tillit", user="forsker", span=(0, 5))  # a new span coding
+    assert len(list_codings(db)) == before + 1
+    save_draft(db, "Viktig poeng om tillit.", coding_id=rec.id, user="forsker")
+    undo_last(db, user="forsker")
+    assert len(list_codings(db)) == before
+    assert get_draft(db, segment=(FG, 3), user="forsker").text == "Viktig poeng om tillit."
+

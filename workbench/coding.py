@@ -31,7 +31,7 @@ from .errors import InputError, NotFound, WorkbenchError, check_limit
 from .store import AuditEvent, Code, CodebookVersion, Coding, Database, Memo, MemoDraft, Segment, Source, Suggestion, TrainedModel, User
 from .store.db import (CONSENSUS_CODER, Transaction, default_user, get_or_create_user, lock_codes, lock_row,
                        lock_segment)
-from .codebook.store import resolve_code
+from .codebook.store import move_draft, resolve_code
 from .store.lookup import find_source, or_list
 from .store.models import normal_name, utcnow
 
@@ -524,7 +524,15 @@ def apply_code(db: Database, source: Any, turn: Any, code: str, *, user: str | N
 def _delete_coding(session: Session, coding: Coding) -> bool:
     """Delete ``coding`` (its memos go with it: ``ON DELETE CASCADE``); False when another
     transaction had deleted the row already (then nothing happened here, and nothing may be
-    audited as removed). The coding leaves the session either way."""
+    audited as removed). The coding leaves the session either way. An unsaved memo on it (a
+    draft, anyone's) is kept as a draft on its turn, joined to its author's draft there: text
+    typed and not saved is never dropped with the coding (``remove-source`` and ``forget`` delete
+    drafts themselves)."""
+    session.flush()
+    turn = f"segment:{coding.segment_id}"
+    for draft in session.scalars(select(MemoDraft).where(MemoDraft.coding_id == coding.id)).all():
+        move_draft(session, draft, MemoDraft.target == turn, coding_id=None, segment_id=coding.segment_id,
+                   target=turn)
     session.flush()
     deleted = session.execute(delete(Coding).where(Coding.id == coding.id)
                               .execution_options(synchronize_session=False)).rowcount

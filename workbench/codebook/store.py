@@ -345,9 +345,9 @@ def _applicable_target(s: Session, dst: Code, src: Code, verb: str) -> None:
                              code="code.category", code_id=dst.id, label=dst.label, children=children)
 
 
-def _move_draft(s: Session, draft: MemoDraft, at_new, **where) -> None:
-    """Move an unsaved memo to the coding or code a merge keeps (``where``: its new foreign key and
-    ``target``). When its author has a draft there already (``at_new`` finds it), the two texts
+def move_draft(s: Session, draft: MemoDraft, at_new, **where) -> None:
+    """Move an unsaved memo to the coding or code a merge keeps, or to the turn of a coding taken
+    away (``where``: its new foreign keys and ``target``). When its author has a draft there already (``at_new`` finds it), the two texts
     are joined in that one, the moved text last: an unsaved text is never dropped."""
     other = s.scalar(select(MemoDraft).where(MemoDraft.author_id == draft.author_id, at_new,
                                              MemoDraft.id != draft.id))
@@ -376,7 +376,7 @@ def _move_coding_rows(s: Session, old: str, new: str, report: MergeReport | Move
                 memo.coding_id = keeper.id
                 report.moved_memos += 1
             for draft in s.scalars(select(MemoDraft).where(MemoDraft.coding_id == coding.id)).all():
-                _move_draft(s, draft, MemoDraft.coding_id == keeper.id, coding_id=keeper.id,
+                move_draft(s, draft, MemoDraft.coding_id == keeper.id, coding_id=keeper.id,
                             target=f"coding:{keeper.id}")
             s.flush()
             folded.append([coding.id, keeper.id])
@@ -445,7 +445,7 @@ def merge_codes(db: Database, old: str, new: str, *, user: str | None = None) ->
             report.moved_memos += 1
         # unsaved memos on OLD follow it (joined to their author's draft on NEW, if there is one)
         for draft in s.scalars(select(MemoDraft).where(MemoDraft.code_id == old)).all():
-            _move_draft(s, draft, MemoDraft.target == f"code:{new}", code_id=new, target=f"code:{new}")
+            move_draft(s, draft, MemoDraft.target == f"code:{new}", code_id=new, target=f"code:{new}")
         released = set(s.scalars(select(ReleasedQuote.segment_id).where(ReleasedQuote.code_id == new)))
         dropped_ids: list[int] = []  # releases of turns released under NEW already (audited by id)
         for quote in s.scalars(select(ReleasedQuote).where(ReleasedQuote.code_id == old)

@@ -256,7 +256,8 @@ class MemoDraft(Base):
     kept so that a reload of the app page or a dropped session loses nothing. Private to its
     author: only ``get_draft``/``list_drafts`` as that user read it. ``target`` is ``coding:ID``,
     ``segment:ID``, ``source:ID`` or ``code:ID``; the foreign key of that target is set too, so a
-    removed coding, turn or source takes its drafts with it. Saving the memo (``add_memo``) or
+    removed turn or source takes its drafts with it (a coding removed or undone leaves its drafts
+    on its turn: ``coding._delete_coding``). Saving the memo (``add_memo``) or
     discarding the draft deletes the row."""
 
     __tablename__ = "memo_drafts"
