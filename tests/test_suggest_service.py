@@ -545,6 +545,13 @@ def test_lexicon_suggestions_show_the_lexicons_measured_precision_and_recall(db)
         row.info = {**row.info, "lexicon_precision": {"legitimitet.nedenfra": {**few, "precision": 0.9}}}
     lex = next(r for r in list_suggestions(db, user="kari", source="fg_ny.txt") if r.code == "legitimitet.nedenfra")
     assert (lex.precision, lex.recall) == (None, None)
+    # a code nobody has coded: its lexicon's hits have nothing to be judged by, no "0 %"
+    with db.transaction(user="oppsett") as tx:
+        row = tx.session.scalars(select(TrainedModel).order_by(TrainedModel.id.desc())).first()
+        row.info = {**row.info, "lexicon_precision": {"legitimitet.nedenfra": {"hits": 9, "correct": 0,
+                                                                               "positives": 0}}}
+    lex = next(r for r in list_suggestions(db, user="kari", source="fg_ny.txt") if r.code == "legitimitet.nedenfra")
+    assert (lex.precision, lex.recall) == (None, None)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1173,7 +1173,8 @@ def _model_quality(session: Session) -> dict[str, dict[str, dict]]:
     empty for a model stored before they were: no figures rather than the e5 model's),
     ``lexicon`` = {code: {precision, recall}} of the code's lexicon on the coded training texts
     (precision = right hits / hits, recall = right hits / texts coded with it), each None when it
-    rests on fewer than ``MIN_FIGURE_ROWS`` hits (coded texts): one right hit of one is no 100 %.
+    rests on fewer than ``MIN_FIGURE_ROWS`` hits (coded texts): one right hit of one is no 100 %;
+    and precision None when no text is coded with the code (nothing to judge its hits by).
     Recall is missing for models trained before it was stored."""
     info = session.scalars(select(TrainedModel.info).order_by(TrainedModel.id.desc()).limit(1)).first() or {}
     model = {str(k): v for k, v in (info.get("cv") or {}).items() if isinstance(v, dict)}
@@ -1183,7 +1184,9 @@ def _model_quality(session: Session) -> dict[str, dict[str, dict]]:
         if not isinstance(v, dict):
             continue
         hits, positives, right = v.get("hits") or 0, v.get("positives") or 0, v.get("correct") or 0
-        lexicon[str(code)] = {"precision": right / hits if hits >= MIN_FIGURE_ROWS else None,
+        # a code nobody has coded yet gives no figure: its lexicon's hits cannot be judged ("0 %" read
+        # as "always wrong")
+        lexicon[str(code)] = {"precision": right / hits if hits >= MIN_FIGURE_ROWS and positives else None,
                               "recall": right / positives if positives >= MIN_FIGURE_ROWS else None}
     return {"model": model, "model-tfidf": tfidf, "lexicon": lexicon}
 
