@@ -69,3 +69,19 @@ def test_the_suppression_help_names_the_projects_k(small_db):
     help_text = open_page(PAGE, "rita").checkbox(key="suppress").help
     assert "færre enn 5 personer" in help_text and "«<5»" in help_text
     assert "3" not in help_text
+
+
+def test_forget_lists_an_app_export_as_downloaded_not_by_its_temporary_folder(small_db):
+    """The page builds the files in a temporary folder, deleted right after (they went to the
+    user's downloads): the audit keeps the file's name and that it came from the app, so that
+    forget lists «tabeller.xlsx (export_tables, lastet ned fra appen av kari, ...)», not a
+    /tmp path that never existed for the user."""
+    from workbench.lifecycle import forget
+
+    made_export("kari")
+    report = forget(small_db, "PL Testbygd", user="kari")
+    files = [c["file"] for c in report.earlier_copies]
+    assert files and files[0] == "tabeller.xlsx", files
+    assert all("/" not in f for f in files)
+    assert {(c["via"], c["user"]) for c in report.earlier_copies} == {("app", "kari")}
+    assert "  tabeller.xlsx (export_tables, lastet ned fra appen av kari, " in report.summary()

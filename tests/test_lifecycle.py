@@ -848,6 +848,63 @@ def test_forget_names_a_table_export_whose_quote_sheet_holds_the_person(project,
     assert f"{tmp_path / 'tab.xlsx'} (export_tables, " in report.summary()
 
 
+def test_forget_names_every_file_of_a_table_export_that_wrote_a_phase_holding_the_name(project, tmp_path):
+    """A phase value holding the person's name ("oppstart med Kari Nordmann") is written as stored
+    by a researcher's table export: into chart and table file names, sheets and cells. Forget
+    then lists every file of that export (charts too), not only the quote file; a report
+    author's export (the values scrubbed to "[navn]") still lists only its quote file."""
+    from workbench.export import export_tables
+    from workbench.ingest.metadata import set_source
+
+    db = project
+    set_source(db, "intervju_fase2.txt", phase="oppstart med Kari Nordmann", user="forsker")
+    add_user(db, "rita", "report_author", password="rita-passord-2024", user="forsker")
+    files = export_tables(db, tmp_path / "forsker", format="csv", user="forsker")
+    assert any("kari_nordmann" in Path(f).name for f in files)  # the value in a file name
+    rita = export_tables(db, tmp_path / "rita", format="csv", user="rita")
+    assert not any("kari" in Path(f).name.lower() for f in rita)
+
+    report = forget(db, "Kari Nordmann", user="forsker")
+
+    assert report.metadata_values > 0
+    named = [c["file"] for c in report.earlier_copies]
+    assert sorted(named[:len(files)]) == sorted(str(f) for f in files)  # charts and tables of counts too
+    assert named[len(files):] == [str(tmp_path / "rita" / "sitater.csv")]
+    summary = report.summary()
+    assert all(f"{f} (export_tables, " in summary for f in files)
+
+
+def test_forget_without_a_named_value_still_lists_only_the_quote_file(project, tmp_path):
+    from workbench.export import export_tables
+
+    files = export_tables(project, tmp_path / "tab", format="csv", user="forsker")
+    report = forget(project, "Kari Nordmann", user="forsker")
+    assert report.metadata_values == 0 and len(files) > 1
+    assert [c["file"] for c in report.earlier_copies] == [str(tmp_path / "tab" / "sitater.csv")]
+
+
+def test_forget_names_an_export_downloaded_from_the_app_by_its_name(project, tmp_path):
+    """An export made on the Eksport page is written to a temporary folder that is gone right
+    after (the file went to the user's downloads): the audit keeps the file's name and that it was
+    downloaded from the app, and forget's list says so instead of naming the temporary folder."""
+    from workbench.export import export_tables
+
+    export_tables(project, tmp_path / "tmpx" / "tabeller.xlsx", user="forsker", via="app", charts=False)
+    report = forget(project, "Kari Nordmann", user="forsker")
+    (copy,) = report.earlier_copies
+    assert copy["file"] == "tabeller.xlsx" and copy["via"] == "app" and copy["user"] == "forsker"
+    assert "tmpx" not in report.summary()
+    assert "  tabeller.xlsx (export_tables, lastet ned fra appen av forsker, " in report.summary()
+
+
+def test_an_export_via_something_else_is_an_error(project, tmp_path):
+    from workbench.errors import InputError
+    from workbench.export import export_tables
+
+    with pytest.raises(InputError, match="via='app'"):
+        export_tables(project, tmp_path / "t.xlsx", user="forsker", via="epost")
+
+
 def test_forget_leaves_out_a_table_export_without_quotes(db, tmp_path):
     """Tables exported before anything was coded hold counts only (an empty «Sitater» sheet): not
     a copy of the person."""

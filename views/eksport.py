@@ -62,7 +62,7 @@ def build() -> None:
         target = Path(tmp) / ("tabeller" if chosen == "csv" else f"tabeller.{chosen}")
         files = action(export_tables, db, target, format=chosen, user=user, coder=options["coder"],
                        suppress=options["suppress"], reveal=options["reveal"],
-                       include_researchers=options["include_researchers"],
+                       include_researchers=options["include_researchers"], via="app",
                        done="Eksporten er klar: last ned under.")
         if files is None:
             return

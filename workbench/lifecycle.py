@@ -80,7 +80,8 @@ class ForgetReport:
     models: int = 0
     media_to_delete: list[str] = field(default_factory=list)
     roster_kept: bool = False
-    earlier_copies: list[dict[str, str]] = field(default_factory=list)  # files written before (file, date, action)
+    earlier_copies: list[dict[str, str]] = field(default_factory=list)  # files written before (file, date, action,
+    #                             user, via: "file", or "app" for a download from the app: the file's name only)
     removed_speakers: int = 0   # rows of the person kept from removed sources (removed_speakers), erased
     metadata_values: int = 0    # phase and pilot values (sources, rosters, phase_order, released quotes,
     #                             pseudonym keys) that held their name
@@ -112,7 +113,9 @@ class ForgetReport:
         if self.earlier_copies:
             lines.append("Kopier laget før uttrekket har fortsatt personen med; slett dem, eller før dem opp i "
                          "protokollen over behandlingsaktiviteter:")
-            lines += [f"  {c['file']} ({c['action']}, {c['date']})" for c in self.earlier_copies]
+            lines += [f"  {c['file']} ({c['action']}, "
+                      + (f"lastet ned fra appen av {c.get('user') or 'ukjent'}, " if c.get("via") == "app" else "")
+                      + f"{c['date']})" for c in self.earlier_copies]
         if not self.file_clean:
             lines.append(NOT_CLEAN)
         return "\n".join(lines)
@@ -487,6 +490,8 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
 
         # copies made before now (backups, exports) still hold the person: named in the report
         report.earlier_copies = _earlier_copies(s, {r.source_id for r in rows})
+        # with their name in a phase or pilot value, every file of a table export that wrote the values as stored
+        copies_with_values = _earlier_copies(s, {r.source_id for r in rows}, named_values=True)
 
         names, places, keep = _names_of(rows + ghosts)
         # their name, and their e-mail addresses and phone numbers (after their name with no other
@@ -576,6 +581,8 @@ def forget(db: Database, speaker: str, *, source: Any = None, user: str | None =
         if source is None:
             # their name in a phase or pilot ("Gjennomføring med Liv Bjørk"), which the resource group sees
             report.metadata_values = _scrub_values(s, Scrubber(names).scrub_value)
+            if report.metadata_values:
+                report.earlier_copies = copies_with_values
             for r in rows:
                 r.label, r.name, r.organisation, r.withdrawn = pseudonym, None, None, True
             s.flush()
@@ -699,13 +706,24 @@ def entered_at(session, source_ids: Iterable[int]) -> dt.datetime | None:
     return min(times) if times else None
 
 
-def _table_copies(detail: dict, files: list) -> list:
+def _table_copies(detail: dict, files: list, *, named_values: bool = False, role: str | None = None) -> list:
     """The files of a table export that hold people: with reveal all of them (real names), else
     the file with the quote table when it held quotes (the «Sitater» sheet: pseudonymised quotes
     are still the person's words). An entry from before the audit said how many quotes
-    (``quotes``) is taken to have held some: its files except the charts."""
+    (``quotes``) is taken to have held some: its files except the charts. ``named_values``: the
+    person's name was in a phase or pilot value; an export that wrote the values as stored
+    (``values_as_stored``; an older entry without it: made by a ``role`` that reads transcripts)
+    has it in file names (charts and tables per phase), sheets and cells: all its files."""
     if detail.get("reveal"):
         return files
+    if named_values:
+        as_stored = detail.get("values_as_stored")
+        if as_stored is None:
+            from .access import allowed_roles
+
+            as_stored = role is None or role in allowed_roles("view_transcripts")
+        if as_stored:
+            return files
     if "quotes" not in detail:
         return [f for f in files if not str(f).lower().endswith(CHART_SUFFIXES)]
     if not detail["quotes"]:
@@ -716,11 +734,13 @@ def _table_copies(detail: dict, files: list) -> list:
 CHART_SUFFIXES = (".png", ".svg")  # the charts of a table export: counts, no quotes or names
 
 
-def _earlier_copies(session, source_ids: Iterable[int]) -> list[dict[str, str]]:
+def _earlier_copies(session, source_ids: Iterable[int], *, named_values: bool = False) -> list[dict[str, str]]:
     """The files the audit trail records as written (:data:`COPY_ACTIONS`, and table exports that
-    held quotes or real names, :func:`_table_copies`) since the first of ``source_ids`` entered the
-    database (:func:`entered_at`; all of them without sources): file, date (UTC, minutes) and
-    action, oldest first."""
+    held quotes or real names, :func:`_table_copies`; with ``named_values`` also those that wrote
+    a phase or pilot value holding the person's name) since the first of ``source_ids`` entered the
+    database (:func:`entered_at`; all of them without sources): file, date (UTC, minutes), action,
+    the user who made it and ``via`` ("app": downloaded from the app, ``file`` its name only; else
+    "file": written where ``file`` says), oldest first."""
     since = entered_at(session, source_ids) if source_ids else None
     query = select(AuditEvent).where(AuditEvent.action.in_(COPY_ACTIONS + ("export_tables",)))
     if since is not None:
@@ -729,10 +749,13 @@ def _earlier_copies(session, source_ids: Iterable[int]) -> list[dict[str, str]]:
     for ev in session.scalars(query.order_by(AuditEvent.created_at, AuditEvent.id)):
         detail = ev.detail if isinstance(ev.detail, dict) else {}
         files = detail.get("files") or [detail.get("file") or ev.target_id]
+        who = ev.user
         if ev.action == "export_tables":
-            files = _table_copies(detail, files)
+            files = _table_copies(detail, files, named_values=named_values, role=who.role if who else None)
         when = ev.created_at.strftime("%Y-%m-%d %H:%M") if ev.created_at else ""
-        copies += [{"file": str(f), "date": when, "action": ev.action} for f in files if f]
+        via = "app" if detail.get("via") == "app" else "file"
+        copies += [{"file": str(f), "date": when, "action": ev.action, "user": who.name if who else "",
+                    "via": via} for f in files if f]
     return copies
 
 

@@ -130,7 +130,7 @@ def export_tables(db: Database, path: str | Path, *, format: str | None = None, 
                   coder: str | None = None, codes=None, codebook_version=None,
                   charts: bool = True, suppress: bool | int | None = None,
                   reveal: bool = False, include_researchers: bool = False,
-                  phases: str | list[str] | None = None) -> list[Path]:
+                  phases: str | list[str] | None = None, via: str | None = None) -> list[Path]:
     """Write the report tables (theme matrix per actor and phase, one actor x code matrix per
     phase, phase comparison, co-occurrence, code frequencies, quotes) and the charts.
 
@@ -152,7 +152,15 @@ def export_tables(db: Database, path: str | Path, *, format: str | None = None, 
     are (``analysis.aggregate.PUBLISHED_GROUPINGS``), or refused: at the project's k or above
     (``min_cell_speakers``), all coders, the current codebook, the interviewers left out; that
     way each count in it is one the group gets, or is hidden there too (its co-occurrence sheet,
-    which the app does not show, is suppressed by the same rule)."""
+    which the app does not show, is suppressed by the same rule).
+
+    ``via="app"``: the files are written to a temporary folder and offered for download (the
+    Eksport page): the audit records their names only and that they were downloaded from the app,
+    since the folder is gone when ``forget`` lists the copies. The audit also records whether the
+    phase and pilot values were written as stored (``values_as_stored``: researchers,
+    ``sharing.shown_values``), which ``forget`` needs when a value held the person's name."""
+    if via not in (None, "app"):
+        raise InputError(f"via={via!r}: give via='app' (downloaded from the app) or leave it out", code="export.via")
     path = output_path(path)
     format = resolve_format(path, format, "xlsx")
     writer = _writer(format)
@@ -176,11 +184,14 @@ def export_tables(db: Database, path: str | Path, *, format: str | None = None, 
     # the quote table is the last table (``report_tables``), so the last file of the tables holds it:
     # ``forget`` lists an earlier table export holding quotes (``quotes``: how many, even 0) by that file
     quote_rows = len(tables[-1].frame)
-    _audit_export(db, user, "export_tables", files, dict(format=format, suppress=suppress, reveal=reveal,
-                                                         include_researchers=include_researchers,
-                                                         phases=list(chosen) if chosen else None,
-                                                         quote_file=str(table_files[-1]) if quote_rows else None),
-                  counts=dict(quotes=quote_rows))
+    from ..sharing import shown_values
+
+    named = (lambda f: Path(f).name) if via == "app" else str
+    _audit_export(db, user, "export_tables", [named(f) for f in files],
+                  dict(format=format, suppress=suppress, reveal=reveal, include_researchers=include_researchers,
+                       phases=list(chosen) if chosen else None, via=via,
+                       quote_file=named(table_files[-1]) if quote_rows else None),
+                  counts=dict(quotes=quote_rows, values_as_stored=shown_values(db).as_stored))
     return _written(files, empty=tables[0].frame.empty,  # the theme matrix: coded segments only
                     overwritten=tuple(f for f in files if Path(f) in before),
                     notes=tuple(getattr(tables, "notes", ())))
