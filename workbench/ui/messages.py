@@ -155,6 +155,7 @@ MESSAGES: dict[str, str] = {
                    "ankerytringer.",
     "codebook_version.ambiguous": "Kodebokversjonen «{version}» kan være flere: {choices}. Oppgi versjonsnummeret "
                                   "eller flere tegn av hashen.",
+    "export.via": "Eksporten kan bare merkes som lastet ned fra appen (via «app») eller ikke merkes.",
     "export.phases": "Velg minst to forskjellige faser å sammenligne, i tidsrekkefølge (for eksempel «fase 1, fase 2»).",
     "setting.phase_order": "Faserekkefølgen må nevne hver fase én gang, i tidsrekkefølge, og bare faser som kildene "
                            "har (for eksempel «Oppstart, Gjennomføring»).",
