@@ -332,14 +332,10 @@ def _scrub_values(session, scrub_value: Callable[[str], str]) -> int:
     match. Two values that would read the same ("Gjennomføring med Liv Bjørk", "Gjennomføring med Per
     Holm") are numbered apart as the views number them (``sharing.ShownValues``: "... [navn] (1)",
     "(2)"), so two phases are never merged into one. Returns how many values changed."""
-    from .sharing import ShownValues
+    from .sharing import ShownValues, stored_values
 
     changed = 0
-    values = [v for model, cols in ((Source, (Source.phase, Source.pilot)), (Speaker, (Speaker.pilot,)),
-                                    (RemovedSpeaker, (RemovedSpeaker.pilot,)),
-                                    (ReleasedQuote, (ReleasedQuote.phase, ReleasedQuote.pilot)))
-              for row in session.execute(select(*cols).order_by(model.id)) for v in row if v is not None]
-    scrub_value = ShownValues(scrub_value, values)
+    scrub_value = ShownValues(scrub_value, stored_values(session, removed=True))
 
     def fix(row, *names: str) -> None:
         nonlocal changed
@@ -918,10 +914,9 @@ def _erase_kept_memos(session, turns: dict[str, set[int] | None]) -> int:
             continue
         # a memo of an undone import names its own source and turn; older entries, and an uncode's
         # memos, stand on the event's
-        kept = [m for m in memos if not gone(m.get("source", detail.get("source")) if isinstance(m, dict)
-                                             else detail.get("source"),
-                                             m.get("turn", detail.get("turn")) if isinstance(m, dict)
-                                             else detail.get("turn"))]
+        places = [m if isinstance(m, dict) else {} for m in memos]
+        kept = [m for m, at in zip(memos, places)
+                if not gone(at.get("source", detail.get("source")), at.get("turn", detail.get("turn")))]
         if len(kept) != len(memos):
             ev.detail = {**detail, key: kept}
             changed += 1

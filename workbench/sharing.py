@@ -327,10 +327,22 @@ def shown_values(db: Database) -> ShownValues:
     if who is None or who.can("view_transcripts"):
         return ShownValues()
     with db.session() as s:  # every phase and pilot value the views can show, to number alike ones apart
-        values = [v for table, cols in ((Source, (Source.phase, Source.pilot)), (Speaker, (Speaker.pilot,)),
-                                        (ReleasedQuote, (ReleasedQuote.phase, ReleasedQuote.pilot)))
-                  for row in s.execute(select(*cols).order_by(table.id)) for v in row if v is not None]
+        values = stored_values(s)
     return ShownValues(roster_scrubber(db).scrub_value, values)
+
+
+def stored_values(session, *, removed: bool = False) -> list[str]:
+    """Every stored phase and pilot value, in the order it was stored (sources, then rosters, then
+    released quotes; ``removed``: the removed speakers' pilots too), for :class:`ShownValues` to
+    number alike ones apart in one order everywhere (the views, and ``lifecycle`` when it scrubs)."""
+    from .store.models import RemovedSpeaker
+
+    tables = [(Source, (Source.phase, Source.pilot)), (Speaker, (Speaker.pilot,))]
+    if removed:
+        tables.append((RemovedSpeaker, (RemovedSpeaker.pilot,)))
+    tables.append((ReleasedQuote, (ReleasedQuote.phase, ReleasedQuote.pilot)))
+    return [v for table, cols in tables for row in session.execute(select(*cols).order_by(table.id))
+            for v in row if v is not None]
 
 
 def audit_reveal(db: Database, what: str, detail: dict[str, Any] | None = None) -> None:
