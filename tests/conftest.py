@@ -168,12 +168,12 @@ def _give_back_postgres(base: str, name: str) -> None:
     import psycopg
 
     try:
-        _admin(f"{base}/postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                   f"WHERE datname = '{name}' AND pid <> pg_backend_pid()")
         if base not in _template_print:
             with psycopg.connect(_plain(f"{base}/wb_template")) as conn:
                 _template_print[base] = conn.execute(_SCHEMA_PRINT).fetchone()[0]
         with psycopg.connect(_plain(f"{base}/{name}"), autocommit=True) as conn:
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "  # a connection left open
+                         "WHERE datname = current_database() AND pid <> pg_backend_pid()")
             if conn.execute(_SCHEMA_PRINT).fetchone()[0] != _template_print[base]:
                 raise LookupError("the test changed the schema")
             tables = [r[0] for r in conn.execute(
