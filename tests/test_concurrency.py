@@ -308,27 +308,70 @@ class _Pause:
     """Hold the transaction that runs a statement starting with ``prefix`` for ``seconds`` just
     before it (an engine event), so that a race window that is milliseconds wide in real use
     (between a merge reading a code's codings and committing) is wide enough to hit every run;
-    ``reached`` is set when the statement comes."""
+    ``reached`` is set when the statement comes.
 
-    def __init__(self, db, prefix: str, seconds: float = 0.6):
+    With ``until_blocked`` the hold ends as soon as another writer waits for the held transaction
+    (at the latest after ``seconds``): on PostgreSQL a session whose lock the held one blocks
+    (``pg_blocking_pids``), on SQLite a connection asking for the write lock (``BEGIN
+    IMMEDIATE``, by any engine of the same file; 50 ms more, so that it is waiting). A writer
+    that waits can do nothing more until the hold ends, so a longer hold only costs time; a
+    writer that does not wait (the race the test is about) has the whole ``seconds``."""
+
+    def __init__(self, db, prefix: str, seconds: float = 0.6, until_blocked: bool = False):
         import threading
 
         from sqlalchemy import event
+        from sqlalchemy.engine import Engine
 
-        self.db, self.prefix, self.seconds = db, prefix.upper(), seconds
+        self.db, self.prefix, self.seconds, self.until_blocked = db, prefix.upper(), seconds, until_blocked
         self.reached = threading.Event()
+        self._asked = threading.Event()  # SQLite: another connection asked for the write lock
+        self._held_conn = None
         self._event = event
         event.listen(db.engine, "before_cursor_execute", self._hook)
+        if until_blocked and db.engine.dialect.name == "sqlite":
+            event.listen(Engine, "before_cursor_execute", self._watch)
 
     def _hook(self, conn, cursor, statement, parameters, context, executemany):
         import time
 
         if statement.lstrip().upper().startswith(self.prefix) and not self.reached.is_set():
+            self._held_conn = conn.connection.dbapi_connection
             self.reached.set()
-            time.sleep(self.seconds)
+            if not self.until_blocked:
+                time.sleep(self.seconds)
+            elif self.db.engine.dialect.name == "sqlite":
+                if self._asked.wait(self.seconds):
+                    time.sleep(0.05)
+            else:
+                self._wait_for_a_blocked_session(conn, time.monotonic() + self.seconds)
+
+    def _watch(self, conn, cursor, statement, parameters, context, executemany):
+        if self.reached.is_set() and statement.strip().upper() == "BEGIN IMMEDIATE" \
+                and conn.connection.dbapi_connection is not self._held_conn \
+                and conn.engine.url.database == self.db.engine.url.database:
+            self._asked.set()
+
+    def _wait_for_a_blocked_session(self, conn, deadline: float) -> None:
+        import time
+
+        import psycopg
+
+        held = conn.connection.dbapi_connection.info.backend_pid
+        url = self.db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(url, autocommit=True) as watcher:
+            while time.monotonic() < deadline:
+                if watcher.execute("SELECT 1 FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
+                                   (held,)).fetchone():
+                    return
+                time.sleep(0.02)
 
     def close(self):
+        from sqlalchemy.engine import Engine
+
         self._event.remove(self.db.engine, "before_cursor_execute", self._hook)
+        if self._event.contains(Engine, "before_cursor_execute", self._watch):
+            self._event.remove(Engine, "before_cursor_execute", self._watch)
 
 
 def test_codings_made_while_a_merge_runs_never_stay_on_the_retired_code(db, tmp_path):
@@ -436,7 +479,7 @@ def test_a_code_applied_while_a_load_deletes_it_is_one_line_never_a_traceback(db
         except BaseException as exc:  # noqa: BLE001 - reported to the test
             errors.append(exc)
 
-    pause = _Pause(db, "DELETE FROM codes")
+    pause = _Pause(db, "DELETE FROM codes", until_blocked=True)
     try:
         t = threading.Thread(target=anna)
         t.start()

@@ -41,10 +41,10 @@ def busy(monkeypatch):
 
 def _merge_while(db, start) -> tuple[dict, object]:
     """Run ``start`` (a writer) in a thread; once it is inside its first coding insert (held there
-    for 1.5 s), merge 'gammel' into 'kapasitet'. Returns what the writer returned (or raised) and
-    the merge's report."""
+    until the merge waits for it, at the latest for 1.5 s), merge 'gammel' into 'kapasitet'.
+    Returns what the writer returned (or raised) and the merge's report."""
     out: dict = {}
-    pause = _Pause(db, "INSERT INTO codings", seconds=1.5)
+    pause = _Pause(db, "INSERT INTO codings", seconds=1.5, until_blocked=True)
 
     def run():
         try:

@@ -38,9 +38,10 @@ CODE = "kontrakt.hybrid"
 
 def _held(db, prefix: str, start, seconds: float = 1.5) -> tuple[dict, threading.Thread, _Pause]:
     """Start ``start()`` in a thread and return once it has reached the statement ``prefix``,
-    where it is held for ``seconds`` (its transaction open). Join the thread, then close the pause."""
+    where it is held (its transaction open) until the other action waits for it, at the latest
+    for ``seconds`` (``_Pause(until_blocked=True)``). Join the thread, then close the pause."""
     out: dict = {}
-    pause = _Pause(db, prefix, seconds=seconds)
+    pause = _Pause(db, prefix, seconds=seconds, until_blocked=True)
 
     def run():
         try:

@@ -5,6 +5,7 @@ combining mark, a typed code filter and Enter give offsets whose Python slice is
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -298,6 +299,21 @@ def browser_ready():
         pytest.skip(f"browser test skipped: {reason}")
 
 
+@pytest.fixture
+def quick_polls(monkeypatch):
+    """Every WebDriverWait of the browser test (its own and scripts/screenshot.py's) looks every
+    50 ms instead of Selenium's 500 ms: each wait for something the page is about to show ended
+    up to half a second after it was there. The waits and their conditions are the same."""
+    from selenium.webdriver.support import ui, wait
+
+    class QuickWait(wait.WebDriverWait):
+        def __init__(self, driver, timeout: float, poll_frequency: float = 0.05, ignored_exceptions=None):
+            super().__init__(driver, timeout, poll_frequency=poll_frequency, ignored_exceptions=ignored_exceptions)
+
+    monkeypatch.setattr(ui, "WebDriverWait", QuickWait)
+    monkeypatch.setattr(wait, "WebDriverWait", QuickWait)
+
+
 def _last_event(driver, timeout: float = 60, **expected) -> dict:
     """Wait (in the page, outside the frame) until the harness shows an event with ``expected``."""
     from selenium.webdriver.common.by import By
@@ -316,15 +332,30 @@ def _last_event(driver, timeout: float = 60, **expected) -> dict:
     return WebDriverWait(driver, timeout).until(shown)
 
 
+@contextlib.contextmanager
+def _server_and_browser():
+    """The harness served and a Chromium, started side by side (each takes a second or two);
+    both are stopped afterwards, also when one of them fails to start."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with contextlib.ExitStack() as stack, ThreadPoolExecutor(1) as pool:
+        browser = pool.submit(stack.enter_context, shot.chromium(1300, 1100))
+        try:
+            address = stack.enter_context(shot.served_script(HARNESS))
+        finally:
+            driver = browser.result()  # (raises if it failed; a started browser is on the stack)
+        yield address, driver
+
+
 @pytest.mark.browser
-def test_in_a_browser_a_dragged_selection_is_coded_with_python_offsets(browser_ready):
+def test_in_a_browser_a_dragged_selection_is_coded_with_python_offsets(browser_ready, quick_polls):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
 
-    with shot.served_script(HARNESS) as address, shot.chromium(1300, 1100) as driver:
+    with _server_and_browser() as (address, driver):
         driver.get(address)
         shot.enter_textcoder(driver)
         wait = WebDriverWait(driver, 30)

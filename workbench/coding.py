@@ -980,6 +980,7 @@ def code_from_csv(db: Database, path: str | Path, *, user: str | None,
         session = tx.session
         version_id = _latest_version_id(session)
         sources: dict[str, Source] = {}
+        segments: dict[tuple[int, str], Segment] = {}  # a turn named by several rows is read once
         codes: dict[str, Code] = {}
         coders: dict[str, User] = {}
         if default_coder:
@@ -1011,7 +1012,9 @@ def code_from_csv(db: Database, path: str | Path, *, user: str | None,
                 src = sources.get(row["source"])
                 if src is None:
                     src = sources[row["source"]] = find_source(session, row["source"])
-                segment = find_segment(session, src, row["turn"])
+                segment = segments.get((src.id, row["turn"]))
+                if segment is None:
+                    segment = segments[(src.id, row["turn"])] = find_segment(session, src, row["turn"])
                 code = codes.get(row["code"])
                 if code is None:  # names no code (the error is this row's), or not seen above
                     code = codes[row["code"]] = _resolve_code(session, row["code"], applicable=True)
