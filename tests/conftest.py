@@ -203,3 +203,59 @@ def shared_dir():
     if not SHARED.exists():
         pytest.skip(f"{SHARED} is absent (the shared reference data is not beside this checkout)")
     return SHARED
+
+
+@pytest.fixture(scope="session", autouse=True)
+def streamlit_work_done_once():
+    """AppTest redoes, at every step, two things the Streamlit server does once: each new AppTest
+    scans the metadata of every installed package for components (about half a second with some
+    580 distributions: most of an ``open_page``), and each run compiles app.py and the page anew
+    (a new ScriptCache per run: half of a run of the Koding page). Neither changes while the tests
+    run, so here each is done once, as the server does (a script is compiled again if its file
+    changes); the pages run as before. For every test of the session (each file's AppTests)."""
+    import functools
+    import os
+
+    from streamlit import config
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+
+    compiled: dict[tuple, object] = {}
+    original_compile = ScriptCache.get_bytecode
+
+    def get_bytecode(self, script_path):
+        path = os.path.abspath(script_path)
+        st = os.stat(path)
+        key = (path, st.st_mtime_ns, st.st_size, config.get_option("runner.magicEnabled"))
+        if key not in compiled:
+            compiled[key] = original_compile(self, script_path)
+        return compiled[key]
+
+    try:
+        from streamlit.components.v2 import manifest_scanner
+    except ImportError:  # an older Streamlit scans nothing
+        manifest_scanner = None
+    original_scan = manifest_scanner and manifest_scanner.scan_component_manifests
+    ScriptCache.get_bytecode = get_bytecode
+    if manifest_scanner:
+        manifest_scanner.scan_component_manifests = functools.cache(original_scan)
+    try:
+        yield
+    finally:
+        ScriptCache.get_bytecode = original_compile
+        if manifest_scanner:
+            manifest_scanner.scan_component_manifests = original_scan
+
+
+@pytest.fixture
+def quick_polls(monkeypatch):
+    """Every WebDriverWait of the browser test (its own and scripts/screenshot.py's) looks every
+    50 ms instead of Selenium's 500 ms: each wait for something the page is about to show ended
+    up to half a second after it was there. The waits and their conditions are the same."""
+    from selenium.webdriver.support import ui, wait
+
+    class QuickWait(wait.WebDriverWait):
+        def __init__(self, driver, timeout: float, poll_frequency: float = 0.05, ignored_exceptions=None):
+            super().__init__(driver, timeout, poll_frequency=poll_frequency, ignored_exceptions=ignored_exceptions)
+
+    monkeypatch.setattr(ui, "WebDriverWait", QuickWait)
+    monkeypatch.setattr(wait, "WebDriverWait", QuickWait)

@@ -24,7 +24,6 @@ from workbench.users import disable_user, list_audit
 from tests.app_fixtures import (PAGES, ROLE_PAGES, ROSTER_LABELS, TRACKER, TRANSCRIPTS, USERS, app,
                                 chart_data, log_in_with_form, navigation_titles, open_page, rendered)
 from tests.app_fixtures import small_db  # noqa: F401 (a fixture)
-from tests.test_app_koding import streamlit_work_done_once  # noqa: F401 (autouse; see there)
 
 SOURCE_NAMES = ("fg_fase1.txt", "intervju_fase2.txt")
 RESEARCH_TEXT = ("prosjektleder", "statsforvalter", "Kontraktsform", "Kapasitet", "Midt-Finnmark", "fase 1",

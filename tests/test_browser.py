@@ -18,7 +18,7 @@ _spec = importlib.util.spec_from_file_location("wb_screenshot", ROOT / "scripts"
 shot = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(shot)
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("quick_polls")]
 
 # speaker labels and organisations as written in the demo files (data/sample/participants.csv)
 ROSTER_SAMPLE = ROOT / "data" / "sample" / "participants.csv"

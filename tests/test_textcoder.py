@@ -299,21 +299,6 @@ def browser_ready():
         pytest.skip(f"browser test skipped: {reason}")
 
 
-@pytest.fixture
-def quick_polls(monkeypatch):
-    """Every WebDriverWait of the browser test (its own and scripts/screenshot.py's) looks every
-    50 ms instead of Selenium's 500 ms: each wait for something the page is about to show ended
-    up to half a second after it was there. The waits and their conditions are the same."""
-    from selenium.webdriver.support import ui, wait
-
-    class QuickWait(wait.WebDriverWait):
-        def __init__(self, driver, timeout: float, poll_frequency: float = 0.05, ignored_exceptions=None):
-            super().__init__(driver, timeout, poll_frequency=poll_frequency, ignored_exceptions=ignored_exceptions)
-
-    monkeypatch.setattr(ui, "WebDriverWait", QuickWait)
-    monkeypatch.setattr(wait, "WebDriverWait", QuickWait)
-
-
 def _last_event(driver, timeout: float = 60, **expected) -> dict:
     """Wait (in the page, outside the frame) until the harness shows an event with ``expected``."""
     from selenium.webdriver.common.by import By
