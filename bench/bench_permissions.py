@@ -20,9 +20,10 @@ from workbench.analysis import RESEARCHER_ACTORS, quotes, theme_matrix
 from workbench.store import Database
 
 
-def interleaved(variants: dict, repeat: int) -> dict[str, float]:
-    """Median seconds per variant, the variants run in turn so machine load hits them alike."""
-    for fn in variants.values():
+def interleaved(variants: dict, repeat: int, *, warm: bool = True) -> dict[str, float]:
+    """Median seconds per variant, the variants run in turn so machine load hits them alike
+    (``warm``: after one untimed run of each)."""
+    for fn in variants.values() if warm else ():
         fn()  # warm caches (SQLite page cache, imports)
     runs: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(repeat):

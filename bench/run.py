@@ -8,7 +8,7 @@ Sections (each one runs on its own: one that fails or cannot run is reported, th
 - ``ingest``: ingest words/s against the bare ``spacy.blank("nb")`` tokenizer over the same text
   (``bench/bench_ingest.py``: start-up subtracted by timing a 2-file slice; wall clock and per
   CPU-second), on a synthetic corpus from ``bench/corpus.py``.
-- ``ingest_memory``: peak RSS of a fresh process ingesting 10M words (``--quick``: 30k), beside
+- ``ingest_memory``: peak RSS of a fresh process ingesting 10M words (``--quick``: 12k), beside
   the same process kind ingesting the corpus's first 2 files (imports and lemma tables only).
 - ``aggregate_sqlite`` / ``aggregate_postgresql``: ``theme_matrix``, ``cooccurrence`` and
   ``quotes`` at 100k and 1M codings against the best single SQL statement
@@ -88,6 +88,8 @@ class Sizes:
     cli_runs: int
     taguette_words: int
     notes: list[str] = field(default_factory=list)
+    words_per_file: int = 10_000  # of the bench/corpus.py corpora (ingest, memory, CLI, Taguette)
+    cli_warmup: bool = True  # one untimed run of each CLI command before the timed ones
 
 
 DEFAULT = Sizes(ingest_words=1_000_000, ingest_repeat=3, rss_words=10_000_000, agg_sizes=(100_000, 1_000_000),
@@ -95,10 +97,12 @@ DEFAULT = Sizes(ingest_words=1_000_000, ingest_repeat=3, rss_words=10_000_000, a
                 cli_runs=5, taguette_words=500_000,
                 notes=["aggregations at 1M codings are timed once after a warm-up (3 times at 100k): "
                        "at 1M the warm-ups and repeats dominated the run time"])
-QUICK = Sizes(ingest_words=30_000, ingest_repeat=1, rss_words=30_000, agg_sizes=(5_000,), agg_repeat={5_000: 1},
-              oversikt_repeat=1, classify_n=200, classify_anchors=False, cli_runs=1, taguette_words=30_000,
-              notes=["--quick: every size small; classify trains on the codebook without its "
-                                      "anchor files; figures are for a smoke test, not for comparison"])
+QUICK = Sizes(ingest_words=12_000, ingest_repeat=1, rss_words=12_000, agg_sizes=(2_000,), agg_repeat={2_000: 1},
+              oversikt_repeat=1, classify_n=100, classify_anchors=False, cli_runs=1, taguette_words=12_000,
+              words_per_file=2_000, cli_warmup=False,
+              notes=["--quick: every size small (6 files of 2,000 words; 2,000 codings), the CLI commands "
+                     "timed once without a warm-up; classify trains on the codebook without its anchor "
+                     "files; figures are for a smoke test, not for comparison"])
 
 
 def log(msg: str = "") -> None:
@@ -175,15 +179,16 @@ def machine_info() -> dict:
 
 # ------------------------------------------------------------------------------- ingest
 
-def _corpus(work: Path, words: int, formats: tuple[str, ...] | None = None) -> Path:
+def _corpus(work: Path, words: int, formats: tuple[str, ...] | None = None, *, words_per_file: int = 10_000
+            ) -> Path:
     """A corpus of bench/corpus.py in ``work``, written once per size and formats (sections share it)."""
     from corpus import FORMATS, write_corpus  # bench/corpus.py
 
     formats = formats or FORMATS
-    folder = work / f"corpus_{words}_{'-'.join(formats)}"
+    folder = work / f"corpus_{words}_{words_per_file}_{'-'.join(formats)}"
     if not (folder / "manifest.csv").exists():
         t0 = time.perf_counter()
-        write_corpus(folder, words, formats=formats)
+        write_corpus(folder, words, formats=formats, words_per_file=words_per_file)
         log(f"  corpus of {words:,} words ({', '.join(formats)}) written in {time.perf_counter() - t0:.1f} s")
     return folder
 
@@ -191,7 +196,7 @@ def _corpus(work: Path, words: int, formats: tuple[str, ...] | None = None) -> P
 def sec_ingest(sizes: Sizes, work: Path, ctx: dict) -> dict:
     import bench_ingest
 
-    folder = _corpus(work, sizes.ingest_words)
+    folder = _corpus(work, sizes.ingest_words, words_per_file=sizes.words_per_file)
     fig = bench_ingest.measure(folder, repeat=sizes.ingest_repeat, log=lambda m: log("  " + m))
     med = fig["median"]
     target = "ratio >= 1.0 (never below 0.5)"
@@ -234,7 +239,7 @@ def _rss_child(folder: Path, n_files: int, work: Path) -> dict:
 
 
 def sec_ingest_memory(sizes: Sizes, work: Path, ctx: dict) -> dict:
-    folder = _corpus(work, sizes.rss_words)
+    folder = _corpus(work, sizes.rss_words, words_per_file=sizes.words_per_file)
     small = _rss_child(folder, 2, work)
     log(f"  2-file slice: {small['words']:,} words, peak RSS {small['peak_rss_mb']:.0f} MB "
         f"(analysis process {small['worker_peak_rss_mb']:.0f} MB)")
@@ -415,14 +420,14 @@ def sec_classify(sizes: Sizes, work: Path, ctx: dict) -> dict:
 # --------------------------------------------------------------------------------- CLI
 
 def sec_cli(sizes: Sizes, work: Path, ctx: dict) -> dict:
-    from bench_permissions import interleaved  # runs variants in turn, warm-up first; median seconds
+    from bench_permissions import interleaved  # runs variants in turn (warm-up first unless --quick); median seconds
     from workbench.codebook import load_codebook
     from workbench.ingest import ingest_paths, stop_analysis_worker
     from workbench.store import Database
 
     from bench_ingest import transcripts
 
-    folder = _corpus(work, sizes.ingest_words)
+    folder = _corpus(work, sizes.ingest_words, words_per_file=sizes.words_per_file)
     two = transcripts(folder)[:2]
     url = f"sqlite:///{work / 'cli.db'}"
     db = Database(url)
@@ -449,7 +454,7 @@ def sec_cli(sizes: Sizes, work: Path, ctx: dict) -> dict:
     variants = {"python -c pass": runner([sys.executable, "-c", "pass"], "python -c pass")}
     for name, args in commands.items():
         variants[name] = runner([sys.executable, "-m", "workbench", *args], name)
-    medians = interleaved(variants, sizes.cli_runs)
+    medians = interleaved(variants, sizes.cli_runs, warm=sizes.cli_warmup)
     base = medians.pop("python -c pass")
     rows = []
     for name, secs in medians.items():
@@ -459,7 +464,8 @@ def sec_cli(sizes: Sizes, work: Path, ctx: dict) -> dict:
                         notes=f"FAILED: {failures[name]}" if name in failures else f"median of {sizes.cli_runs}"))
     return dict(rows=rows, details=dict(medians=medians, baseline=base, failures=failures), description=(
         f"Wall-clock seconds of each command in a fresh interpreter (median of {sizes.cli_runs}, the commands "
-        "run in turn after one warm-up each) on a small SQLite database (codebook and 2 transcripts). Baseline: "
+        f"run in turn{' after one warm-up each' if sizes.cli_warmup else ', no warm-up'}) on a small SQLite "
+        "database (codebook and 2 transcripts). Baseline: "
         "`python -c pass`, the interpreter alone."))
 
 
@@ -564,7 +570,7 @@ def sec_taguette(sizes: Sizes, work: Path, ctx: dict) -> dict:
     import bench_ingest
     py, installed = _taguette_python(Path(args.taguette_venv), timeout=240)
     log(f"  {installed}")
-    folder = _corpus(work, sizes.taguette_words, formats=("txt",))
+    folder = _corpus(work, sizes.taguette_words, formats=("txt",), words_per_file=sizes.words_per_file)
     txts = sorted(folder.glob("*.txt"))
     html_dir = work / "taguette_html"
     html_dir.mkdir(exist_ok=True)

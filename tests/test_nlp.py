@@ -117,36 +117,54 @@ def test_coverage_counts_unknown_words_as_not_covered():
     assert nlp.coverage([""], "nb") == 0.0
 
 
-def test_table_is_built_once_and_reused_from_disk(tmp_path, monkeypatch):
-    monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path))
+@pytest.fixture(scope="module")
+def counted_build():
+    """``nlp._build_table`` with its calls counted (``.calls``): the first call of the module builds
+    the table for real, a later one (a second empty or corrupt cache) gets that result again
+    rather than spending the seconds of a second identical build."""
     real_build = nlp._build_table
-    calls = []
+    built: list = []
 
-    def counting_build():
-        calls.append(1)
-        return real_build()
+    def build():
+        build.calls.append(1)
+        if not built:
+            built.append(real_build())
+        return built[0]
 
-    monkeypatch.setattr(nlp, "_build_table", counting_build)
+    build.calls = []
+    return build
+
+
+def test_table_is_built_once_and_reused_from_disk(tmp_path, monkeypatch, counted_build):
+    monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path))
+    counted_build.calls.clear()
+    monkeypatch.setattr(nlp, "_build_table", counted_build)
     nlp.clear_memory_caches()
     try:
         assert nlp.lemma_of("avtalene") == "avtale"
-        assert len(calls) == 1
+        assert len(counted_build.calls) == 1
         assert nlp.cache_path().exists() and nlp.cache_path().parent == tmp_path
         assert nlp.load("nb") is nlp.load("nb")  # memoised in-process
 
         nlp.clear_memory_caches()  # a new process: only the disk cache is left
         assert nlp.load("nn")("avtalene")[0].lemma_ == "avtale"
         assert nlp.lemma_of("gikk") == "gå"
-        assert len(calls) == 1
+        assert len(counted_build.calls) == 1
     finally:
         nlp.clear_memory_caches()
 
 
-def test_corrupt_cache_file_is_rebuilt(tmp_path, monkeypatch):
+def test_corrupt_cache_file_is_rebuilt(tmp_path, monkeypatch, counted_build):
+    import pickle
+
     monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path))
     nlp.cache_path().write_bytes(b"not a pickle")
+    counted_build.calls.clear()
+    monkeypatch.setattr(nlp, "_build_table", counted_build)
     nlp.clear_memory_caches()
     try:
         assert nlp.lemma_of("kommunene") == "kommune"
+        assert len(counted_build.calls) == 1  # built again, not read from the corrupt file
+        assert pickle.loads(nlp.cache_path().read_bytes())["table"]["kommunene"] == "kommune"  # and rewritten
     finally:
         nlp.clear_memory_caches()

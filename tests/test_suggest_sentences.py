@@ -242,8 +242,8 @@ def test_the_demo_leaves_pending_model_suggestions_for_koding(tmp_path, monkeypa
 
     real_train = service.train
 
-    def quick_train(db, **kwargs):  # the demo's training, without the anchors and e5 (speed)
-        return real_train(db, **{**kwargs, "anchors": [], "embeddings": False})
+    def quick_train(db, **kwargs):  # the demo's training, without the anchors and e5, 2 folds (speed)
+        return real_train(db, **{**kwargs, "anchors": [], "embeddings": False, "cv_folds": 2})
 
     monkeypatch.setattr(service, "train", quick_train)
     db, report = build_demo(f"sqlite:///{tmp_path / 'demo.db'}", user="demo", qdpx=False,
