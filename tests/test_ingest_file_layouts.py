@@ -611,9 +611,10 @@ def test_text_box_header_and_footer_text_is_kept_once(tmp_path):
     p = tmp_path / "boks.docx"
     d.save(p)
     parsed = read_file(p)
-    assert [t.text for t in parsed.turns] == [
-        "Avtalen bygger på partnerskap.", "Se faktaboksen.", "Faktaboks: Avtalen gjelder i fem år.",
-        "Kommunene leder arbeidet."]
+    # the text box is a segment of its own at the end, as in a PDF, not text between the paragraphs
+    assert [(t.heading, t.text) for t in parsed.turns] == [
+        (None, "Avtalen bygger på partnerskap."), (None, "Se faktaboksen."), (None, "Kommunene leder arbeidet."),
+        ("Tekstbokser", "Faktaboks: Avtalen gjelder i fem år.")]
     text = canonical(parsed)
     assert "Konfidensielt utkast" in text and "Bygdevekstavtale Indre-Namdal" in text
     assert text.count("Avtalen gjelder i fem år") == 1
@@ -1275,10 +1276,10 @@ def test_odt_table_text_box_note_header_and_footer_are_kept(tmp_path):
     assert [(t.heading, t.text) for t in parsed.turns] == [
         ("Roller", "Kommunene leder arbeidet."),
         ("Roller", "Se boksen."),
-        ("Roller", "Staten bidrar med kompetanse."),
         ("Roller", "Part | Bidrag"),
         ("Roller", "Fylkeskommunen | Rådgivning"),
         ("Roller", "Husbanken | Lån og tilskudd"),
+        ("Tekstbokser", "Staten bidrar med kompetanse."),  # a segment of its own, before the footnotes
         ("Fotnoter", "Jf. søknaden fra 2022."),
     ]
     text = canonical(parsed)

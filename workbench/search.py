@@ -16,7 +16,9 @@ Matching rules of :func:`search`
   single quote without its closing quote is taken as an apostrophe and left out.
 * The query is read in Unicode NFC, and so is the text it is compared with: a phrase typed with
   "å" as one character or as "a" plus a combining ring finds both spellings in the text, and the
-  hit's ``start``/``end`` are offsets into the text as stored.
+  hit's ``start``/``end`` are offsets into the text as stored. Invisible characters ingest takes out
+  of the text (soft hyphens, zero-width spaces: :mod:`workbench.ingest.chars`) are taken out of the
+  query too, so a word pasted from Word with a soft hyphen in it finds the word.
 * A **word** matches a word token whose lemma equals the query word's lemma *in the token's
   written standard*, case-insensitive: a turn of a bokmål source is compared by bokmål lemmas,
   one of a nynorsk source by nynorsk lemmas (a source declared "nb+nn" turn by turn, by the
@@ -184,11 +186,20 @@ def _words(text: str) -> list[str]:
     return [word + ("*" if kind == "prefix" else "") for kind, word, _, _ in _terms(text) if kind != "short"]
 
 
+def _query_text(query: str | None) -> str:
+    """The query as the text it is compared with is stored: NFC, without the invisible characters
+    ingest takes out (a soft hyphen or zero-width space pasted in with a word from Word or a web
+    page: "Stats\u00adforvalteren" finds "Statsforvalteren")."""
+    from .ingest.chars import clean_text
+
+    return clean_text(str(query or ""))
+
+
 def parse_query(query: str) -> tuple[list[str], list[str]]:
     """(phrases, words) of a query (in NFC): quoted phrases (module docstring, "Quotes") and the
     remaining words, separated by white space or commas; a prefix keeps its final ``*``
     ("kommun*"). A double quote without its closing quote is left out."""
-    text = unicodedata.normalize("NFC", str(query or ""))
+    text = _query_text(query)
     phrases, rest, _ = _scan(text)
     return [" ".join(p.split()) for p in phrases if p.strip()], _words(rest)
 
@@ -202,7 +213,7 @@ def query_notes(query: str, *, compounds_option: str = "--compounds") -> list[st
     otherwise than it may look: an unclosed quote, AND/OR/NOT or "-" written as operators,
     wildcards that are not understood, and a prefix too short to search for.
     ``compounds_option`` names the switch for compounds (the page: «Med sammensetninger»)."""
-    text = unicodedata.normalize("NFC", str(query or ""))
+    text = _query_text(query)
     _, rest, unclosed = _scan(text)
     notes = []
     if unclosed is not None and _words(text[unclosed[1] + 1:]):
@@ -471,7 +482,7 @@ def search(db: Database, query: str, *, source: Any = None, actor: str | None = 
     from .ingest import ensure_lemmas
     from .nlp import AnalysedText, analyse, stored_text
 
-    text = unicodedata.normalize("NFC", str(query or ""))
+    text = _query_text(query)
     phrases, rest, _ = _scan(text)
     phrases = [" ".join(p.split()) for p in phrases if p.strip()]
     terms = _terms(rest)

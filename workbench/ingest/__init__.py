@@ -28,6 +28,7 @@ from .chars import BIDI_CONTROLS, BIDI_NAMES, clean_text, counting_bidi
 from .manifest import (NOTES_KINDS, FileRef, TableRow, align_spellings, describe, manifest_rows, missing_files,
                        nfc, participant_rows)
 from .model import Parsed, Turn
+from .readers.sniff import unknown_type_fix
 from .readers import docx as _docx, jsonfile as _json, odt as _odt, pdf as _pdf, plaintext as _plaintext, srt as _srt
 from .readers import tablefile as _table, tsvfile as _tsv, vtt as _vtt
 
@@ -131,7 +132,7 @@ def read_file(path: Path, roster: Iterable[str] | None = None, *, kind: str | No
     reader = READERS.get(ext)
     if reader is None:
         raise WorkbenchError(f"{path.name}: unknown file type '.{ext}'; supported: "
-                             f"{', '.join('.' + e for e in sorted(READERS))}")
+                             f"{', '.join('.' + e for e in sorted(READERS))}{unknown_type_fix(ext)}")
     if not path.exists():
         raise WorkbenchError(f"{path}: file not found; check the path")
     if path.stat().st_size == 0:
@@ -326,7 +327,8 @@ def _walk(folder: Path, report: IngestReport) -> list[tuple[Path, bool, bool]]:
             if ext in READERS:
                 out.append((p, link, ext in SNIFFERS and not SNIFFERS[ext](p)))
             elif ext not in TABLE_EXTENSIONS and ext not in MEDIA_EXTENSIONS:  # recordings: referenced
-                report.warnings.append(f"{rel}: skipped, unknown file type .{ext}; supported: {supported}")
+                report.warnings.append(f"{rel}: skipped, unknown file type .{ext}; supported: {supported}"
+                                       f"{unknown_type_fix(ext)}")
 
     visit(folder)
     return out

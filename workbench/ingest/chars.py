@@ -2,12 +2,14 @@
 participants tables).
 
 Text is stored in Unicode NFC, so "Åse" typed on a Mac (A + combining ring, NFD) and on Windows
-(one character) is one speaker and one search hit. Zero-width characters that only hide in the text
-go: the zero-width space (U+200B), the word joiner (U+2060) and the byte order mark (U+FEFF)
-anywhere; the zero-width non-joiner and joiner (U+200C, U+200D) unless they stand between two
-characters that use them (letters of scripts such as Arabic or Devanagari, emoji: "👩\u200d🌾" stays
-one picture), so ``Bjørn\u200d:`` is the label ``Bjørn:``. Bidirectional controls (:data:`BIDI_CONTROLS`)
-are taken out too, by the readers before they look for speaker labels (:func:`drop_bidi`, or
+(one character) is one speaker and one search hit. Characters that only hide in the text go: the
+soft hyphen (U+00AD, a hyphenation hint Word and web pages keep inside words:
+"Stats\u00adforvalteren" is "Statsforvalteren", so a search finds it and ``Tor\u00adunn Bakke:`` is
+the label of Torunn Bakke), the zero-width space (U+200B), the word joiner (U+2060) and the byte
+order mark (U+FEFF) anywhere; the zero-width non-joiner and joiner (U+200C, U+200D) unless they
+stand between two characters that use them (letters of scripts such as Arabic or Devanagari, emoji:
+"👩\u200d🌾" stays one picture), so ``Bjørn\u200d:`` is the label ``Bjørn:``. Bidirectional controls
+(:data:`BIDI_CONTROLS`) are taken out too, by the readers before they look for speaker labels (:func:`drop_bidi`, or
 ``clean_text(s, bidi=True)``), so ``\u200fBjørn: tekst`` is the label ``Bjørn:``; what they take out is
 counted for the one warning of ``read_file`` (:func:`counting_bidi`), which also takes out and counts
 any left in a reader's turns.
@@ -21,8 +23,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Iterator
 
-# Zero-width characters that are never wanted in a transcript: zero-width space, word joiner, BOM.
-ZERO_WIDTH = "\u200b\u2060\ufeff"
+# Invisible characters that are never wanted in a transcript: soft hyphen, zero-width space, word
+# joiner, BOM.
+ZERO_WIDTH = "\u00ad\u200b\u2060\ufeff"
 JOINERS = "\u200c\u200d"
 # Control characters of a table cell (a NUL byte, a stray BOM) taken out of manifest/participants cells.
 CONTROL = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{ZERO_WIDTH}]")

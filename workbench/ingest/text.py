@@ -3,8 +3,10 @@
 Decoding is per line: a line that is valid UTF-8 is read as UTF-8, any other byte as Windows-1252,
 so a file that mixes the two (pasted from different tools) reads cleanly; UTF-16 and UTF-32 with a
 byte order mark (and UTF-16 without one) are recognised, and UTF-8 that was once read as
-Windows-1252 ("blÃ¥bÃ¦r") is repaired. The result never contains U+FFFD made by the workbench, and it is
-in Unicode NFC without hidden zero-width characters (:func:`workbench.ingest.chars.clean_text`), so a
+Windows-1252 ("blÃ¥bÃ¦r") is repaired. Lines end at LF, CRLF or CR, and in the readers of
+line-based transcripts (:func:`read_lines`, ``decode(..., separators=True)``) also at U+2028, U+2029
+and NEL (:data:`LINE_SEPARATORS`), as ``str.splitlines`` reads them. The result never contains
+U+FFFD made by the workbench, and it is in Unicode NFC without hidden characters (:func:`workbench.ingest.chars.clean_text`), so a
 label typed decomposed ("A" + combining ring) or behind a zero-width space is found like any other.
 
 Speaker detection needs no roster. A speaker label is a line-initial prefix that *recurs* as a
@@ -333,7 +335,7 @@ def _wide_error(name: str, codec: str) -> InputError:
                       "save the file as UTF-8 and ingest it again")
 
 
-def _byte_lines(raws: Iterable[bytes], name: str) -> Iterator[tuple[str, int]]:
+def _byte_lines(raws: Iterable[bytes], name: str, separators: bool = True) -> Iterator[tuple[str, int]]:
     lineno = 0
     first = True
     for raw in raws:
@@ -345,13 +347,11 @@ def _byte_lines(raws: Iterable[bytes], name: str) -> Iterator[tuple[str, int]]:
             first = False
             if raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
-        if b"\r" in raw:  # old Mac line ends
-            for piece in raw.split(b"\r"):
+        for piece in raw.split(b"\r") if b"\r" in raw else (raw,):  # old Mac line ends
+            line = decode_line(piece, lineno + 1, name)
+            for part in split_separators(line) if separators else (line,):  # U+2028, U+2029, NEL: line ends too
                 lineno += 1
-                yield decode_line(piece, lineno, name), lineno
-        else:
-            lineno += 1
-            yield decode_line(raw, lineno, name), lineno
+                yield part, lineno
 
 
 def _wide_lines(stream, codec: str, name: str) -> Iterator[tuple[str, int]]:
@@ -365,7 +365,10 @@ def _wide_lines(stream, codec: str, name: str) -> Iterator[tuple[str, int]]:
                 line = line.lstrip("\ufeff")
             if "Ã" in line or "Â" in line or "â" in line:
                 line = fix_mojibake(line)
-            yield clean_text(line), lineno
+            parts = split_separators(clean_text(line))  # U+2028, U+2029, NEL: line ends too
+            for k, part in enumerate(parts):
+                yield part, lineno + k
+            lineno += len(parts) - 1
     except UnicodeDecodeError:
         raise _wide_error(name, codec) from None
 
@@ -390,11 +393,14 @@ def head_text(path: Path, size: int = 4096) -> str:
     return data.decode(wide[0] if wide else "utf-8", "ignore").lstrip("\ufeff")
 
 
-def decode(data: bytes, path: Path) -> str:
+def decode(data: bytes, path: Path, *, separators: bool = False) -> str:
     """Bytes of a text file -> str with "\\n" line ends.
 
     UTF-8 (with or without BOM), Windows-1252, or both mixed line by line; UTF-16/UTF-32 with a BOM
-    and UTF-16 without one. UTF-8 once read as Windows-1252 is repaired. Never U+FFFD.
+    and UTF-16 without one. UTF-8 once read as Windows-1252 is repaired. Never U+FFFD. With
+    ``separators`` (the readers of line-based transcripts: .txt, .md, .vtt, .srt) the Unicode line
+    and paragraph separators and NEL (:data:`LINE_SEPARATORS`) are line ends too; tables and JSON
+    keep them as text (a CSV cell or a JSON string may hold one).
     """
     name = Path(path).name
     wide = _wide_encoding(data[:4096])
@@ -403,18 +409,36 @@ def decode(data: bytes, path: Path) -> str:
             text = data.decode(wide[0])
         except UnicodeDecodeError:
             raise _wide_error(name, wide[0]) from None
-        return clean_text(fix_mojibake(_newlines(text.lstrip("\ufeff"))))
+        text = clean_text(fix_mojibake(_newlines(text.lstrip("\ufeff"))))
+        return _SEPARATOR.sub("\n", text) if separators else text
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return "\n".join(line for line, _ in _byte_lines(data.split(b"\n"), name))
-    return clean_text(fix_mojibake(_newlines(text)))
+        return "\n".join(line for line, _ in _byte_lines(data.split(b"\n"), name, separators))
+    text = clean_text(fix_mojibake(_newlines(text)))
+    return _SEPARATOR.sub("\n", text) if separators else text
 
 
 def _newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# Line ends that are not CR or LF: NEL (U+0085), the line separator (U+2028) and the paragraph
+# separator (U+2029), as Python's str.splitlines reads them (a file saved by a tool that ends its
+# lines with U+2028 is a file of lines, not one line).
+LINE_SEPARATORS = "\x85\u2028\u2029"
+_SEPARATOR = re.compile(f"[{LINE_SEPARATORS}]")
+
+
+def split_separators(line: str) -> list[str]:
+    """A decoded line split at :data:`LINE_SEPARATORS` (one at the end ends the line: no empty line
+    after it); the line itself when it holds none."""
+    if line.isascii() or not _SEPARATOR.search(line):
+        return [line]
+    parts = _SEPARATOR.split(line)
+    return parts[:-1] if parts[-1] == "" else parts
 
 
 def seconds(stamp: str | None) -> float | None:

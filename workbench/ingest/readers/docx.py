@@ -1,7 +1,13 @@
 """Word documents (python-docx + lxml): transcripts in paragraphs or tables, else documents.
 
-The body is read in order, block by block: paragraphs, tables, content controls and the text
-boxes anchored in a paragraph (right after it). Nothing with text is dropped silently:
+The body is read in order, block by block: paragraphs, tables and content controls. Nothing with
+text is dropped silently:
+
+- Text boxes (a fact box, a quote set apart) anchored to a paragraph, also in a table cell, are
+  segments at the end under "Tekstbokser" (one per box, before the footnotes), as in a PDF, never
+  speech of the turn beside them; a document whose only text is in text boxes is read from them as
+  its body (a transcript typed in a text box, a PDF converted to Word). Text boxes in headers and
+  footers stay with them.
 
 - A table laid out as a transcript (Speaker | Text, Time | Speaker | Text, NVivo's
   Timespan | Content | Speaker ...), recognised from its header row or from its content, gives
@@ -98,6 +104,9 @@ class _Walker:
         self.styles = styles
         self.counter = 0
         self.tables = 0
+        # the text of the text boxes, one string per box, when they are read apart (the body: see
+        # :func:`body_and_boxes`); None: read in place, right after the paragraph that anchors them
+        self.boxes: list[str] | None = None
 
     def blocks(self, container) -> list[Para | Table]:
         out: list[Para | Table] = []
@@ -108,7 +117,12 @@ class _Walker:
             if tag == W + "p":
                 out.append(self.para(child))
                 for box in _text_boxes(child):
-                    out.extend(self.blocks(box))
+                    if self.boxes is None:
+                        out.extend(self.blocks(box))
+                    else:  # its place first, before the boxes inside it
+                        self.boxes.append("")
+                        k = len(self.boxes) - 1
+                        self.boxes[k] = box_text(self.blocks(box))
             elif tag == W + "tbl":
                 out.append(self.table(child))
             elif tag == W + "sdt":
@@ -151,6 +165,35 @@ class _Walker:
                 row.append(Cell(paras))
             table.rows.append(row)
         return table
+
+
+def box_text(blocks: list[Para | Table]) -> str:
+    """The text of one text box from its blocks: its paragraphs (a table's as
+    :func:`table_paragraphs`) one a line."""
+    return "\n".join(p.text for b in blocks for p in ([b] if isinstance(b, Para) else table_paragraphs(b)) if p.text)
+
+
+def has_text(blocks: list) -> bool:
+    """Whether any paragraph or table cell of ``blocks`` holds text."""
+    return any(b.text.strip() if isinstance(b, Para) else any(c.text.strip() for row in b.rows for c in row)
+               for b in blocks)
+
+
+def body_and_boxes(walker, body) -> tuple[list, list[str]]:
+    """The blocks of ``body`` without its text boxes, and the text boxes' text (one string per box):
+    a text box is a segment of its own under "Tekstbokser", never speech of the turn beside it. A
+    body with no text outside its text boxes is read with them in place (a text-box-only document);
+    ``walker`` is a docx or odt walker."""
+    walker.boxes, counter, tables = [], walker.counter, walker.tables
+    try:
+        blocks = walker.blocks(body)
+        boxes = [t for t in walker.boxes if t.strip()]
+    finally:
+        walker.boxes = None
+    if boxes and not has_text(blocks):
+        walker.counter, walker.tables = counter, tables
+        return walker.blocks(body), []
+    return blocks, boxes
 
 
 def _children(el, tag: str):
@@ -575,12 +618,13 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
         except (AttributeError, KeyError):
             continue
     walker = _Walker(styles)
-    blocks = walker.blocks(document.element.body)
+    blocks, boxes = body_and_boxes(walker, document.element.body)
     headers, footers = _headers_and_footers(document, walker)
     notes = _notes(document, walker)
     parsed = blocks_to_parsed(blocks, "docx", roster, path.name, force_notes=force_notes,
                               strict_roster=strict_roster)
     parsed.preamble = headers + parsed.preamble + footers
+    parsed.turns.extend(Turn(text=t, heading="Tekstbokser") for t in boxes)
     for heading, texts in notes:
         parsed.turns.extend(Turn(text=t, heading=heading) for t in texts)
     if not any(t.text.strip() for t in parsed.turns) and (headers or footers):

@@ -1,8 +1,10 @@
 """OpenDocument text (odfpy): the same reading as Word documents (see ``readers/docx.py``).
 
-Headings, paragraphs, lists, sections and tables in document order; text boxes (``draw:frame``)
-after the paragraph that anchors them; footnotes and endnotes as segments at the end; page
-headers and footers in the preamble. A table laid out as a transcript gives one turn per row, any
+Headings, paragraphs, lists, sections and tables in document order; text boxes (``draw:frame``) as
+segments at the end under "Tekstbokser" (one per box, before the footnotes), never speech of the
+turn beside them, as in Word and PDF files (a document whose only text is in text boxes is read
+from them as its body); footnotes and endnotes as segments at the end; page headers and footers in
+the preamble. A table laid out as a transcript gives one turn per row, any
 other table one paragraph per row; "Label: text" paragraphs give speaker turns; else the file is a
 document, one segment per paragraph under its heading. A recurring bold label without a colon
 ("**Kari** Da er ...", bold by a text style such as LibreOffice's automatic ``T1``) starts a turn, as
@@ -19,8 +21,8 @@ from pathlib import Path
 from ...errors import InputError
 from ..chars import clean_text
 from ..model import Parsed, Turn
-from .docx import (_PAGE_ONLY, Cell, Para, Table, _bold_label, blocks_to_parsed, bold_only, table_paragraphs,
-                   tracked_changes_warning)
+from .docx import (_PAGE_ONLY, Cell, Para, Table, _bold_label, blocks_to_parsed, body_and_boxes, bold_only,
+                   box_text, table_paragraphs, tracked_changes_warning)
 from .sniff import describe, starts_as_zip
 
 LINE_BREAK = "\u2028"  # text:line-break (a newline in the XML's text is white space, not a break)
@@ -42,11 +44,12 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
         raise InputError(f"{path.name}: not a readable OpenDocument text ({type(exc).__name__}); "
                          "open and save it again as .odt") from None
     walker = _Walker(_bold_styles(doc))
-    blocks = walker.blocks(doc.text)
+    blocks, boxes = body_and_boxes(walker, doc.text)
     parsed = blocks_to_parsed(blocks, "odt", roster, path.name, force_notes=force_notes,
                               strict_roster=strict_roster)
     headers, footers = _headers_and_footers(doc)
     parsed.preamble = headers + parsed.preamble + footers
+    parsed.turns.extend(Turn(text=t, heading="Tekstbokser") for t in boxes)
     for heading, texts in (("Fotnoter", walker.footnotes), ("Sluttnoter", walker.endnotes)):
         parsed.turns.extend(Turn(text=t, heading=heading) for t in texts)
     if not any(t.text.strip() for t in parsed.turns) and (headers or footers):
@@ -138,6 +141,7 @@ class _Walker:
         self.tables = 0
         self.footnotes: list[str] = []
         self.endnotes: list[str] = []
+        self.boxes: list[str] | None = None  # as in the docx walker: text boxes read apart, else in place
 
     def blocks(self, node) -> list[Para | Table]:
         TEXTNS, TABLENS, DRAWNS, OFFICENS = self.ns
@@ -159,13 +163,11 @@ class _Walker:
                 bold = None if heading else _bold_label([(part.replace(LINE_BREAK, "\n"), b) for part, b in parts])
                 out.append(Para(text, self.counter, heading, breaks, f"{bold[0]}\t{bold[1]}" if bold else "",
                                 not heading and bold_only(text, parts, breaks)))
-                for box in boxes:
-                    out.extend(self.blocks(box))
+                out.extend(self._read_boxes(boxes))
             elif q == (TABLENS, "table"):
                 out.append(self.table(child))
-            elif q == (DRAWNS, "frame"):
-                for box in self._boxes(child):
-                    out.extend(self.blocks(box))
+            elif q == (DRAWNS, "frame"):  # a frame anchored to the page
+                out.extend(self._read_boxes(self._boxes(child)))
             elif q in ((TEXTNS, "tracked-changes"), (OFFICENS, "annotation"), (TEXTNS, "sequence-decls"),
                        (OFFICENS, "forms"), (TABLENS, "table-columns"), (TABLENS, "table-column")):
                 continue
@@ -198,6 +200,18 @@ class _Walker:
                     row.append(Cell(paras))
             table.rows.append(row)
         return table
+
+    def _read_boxes(self, boxes: list) -> list[Para | Table]:
+        """The blocks of text boxes read in place, or none when they are read apart (:attr:`boxes`)."""
+        out: list[Para | Table] = []
+        for box in boxes:
+            if self.boxes is None:
+                out.extend(self.blocks(box))
+            else:  # its place first, before the boxes inside it
+                self.boxes.append("")
+                k = len(self.boxes) - 1
+                self.boxes[k] = box_text(self.blocks(box))
+        return out
 
     def _boxes(self, frame) -> list:
         TEXTNS, TABLENS, DRAWNS, OFFICENS = self.ns

@@ -752,7 +752,7 @@ def _text_boxes(lines: list[Line]) -> tuple[list[Line], list[str]]:
     by the order of drawing; the line is split where the drawing goes back to the left, or where the
     text beside a box at the left margin starts (:func:`_drawn_apart`), and the part is a box only
     when the body text is seen to wrap around it. A box drawn among the body text stays where its
-    maker drew it, after the text it is anchored to, as in Word and LibreOffice files. Lines are
+    maker drew it, after the text it is anchored to (a PDF does not tell it from the text). Lines are
     never reordered by position: that would interleave a box with the text it stands beside, or two
     columns. A box is a segment of its own under "Tekstbokser", never text of a speaker's turn; the
     body text never moves."""
@@ -797,7 +797,7 @@ def _text_boxes(lines: list[Line]) -> tuple[list[Line], list[str]]:
     boxes: list[str] = []
     for run in runs:
         if run[0] != 0 and run[-1] != n - 1:
-            continue  # drawn among the body text: where its maker put it (as Word and LibreOffice files read)
+            continue  # drawn among the body text: where its maker put it (nothing tells it from the text)
         if not _is_box(lines, run, flow):
             continue
         drop.update(run)

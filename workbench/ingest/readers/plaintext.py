@@ -1,7 +1,7 @@
 """Plain-text and Markdown transcripts or notes.
 
 Encodings: UTF-8 (with or without BOM), Windows-1252, both mixed line by line, UTF-16/UTF-32 with a
-BOM; CRLF, LF or CR line ends. The file is streamed line by line and read twice (classify, then
+BOM; CRLF, LF or CR line ends, and U+2028, U+2029 and NEL as line ends too (``str.splitlines``). The file is streamed line by line and read twice (classify, then
 build the turns), so a large transcript is never held in memory as several full copies.
 
 A file that is really WebVTT or SubRip (a Teams or Zoom .vtt, a WhisperX .srt saved as .txt) is
@@ -31,7 +31,7 @@ def read(path: Path, roster: set[str] | None = None, *, force_notes: bool = Fals
     real = caption_format(head_text(path))
     if real is not None:  # a Teams/Zoom .vtt or a WhisperX .srt saved as .txt: read it as what it is
         reader = vtt.read_text if real == "vtt" else srt.read_text
-        text = drop_bidi(decode(path.read_bytes(), path))  # before labels are looked for
+        text = drop_bidi(decode(path.read_bytes(), path, separators=True))  # before labels are looked for
         return vtt.misnamed(reader(text, path.name, roster, strict_roster=strict_roster), path.name, fmt)
     return parse_lines(lambda: read_lines(path), fmt, sorted(roster) if roster else None, path.name,
                        force_notes=force_notes, strict_roster=strict_roster)

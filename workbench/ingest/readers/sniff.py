@@ -19,6 +19,25 @@ from pathlib import Path
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 PASSWORD = "the file is password-protected; save a copy without a password and ingest that"
+
+# What to do with a file of a type no reader takes, said after "unknown file type" (on the command
+# line and for a file in a folder): formats a transcript is often kept in, and archives.
+_WORD_FIX = "open it in Word or LibreOffice and save it as .docx"
+UNREAD_FIXES = {
+    "rtf": _WORD_FIX, "doc": _WORD_FIX, "wpd": _WORD_FIX, "htm": _WORD_FIX, "html": _WORD_FIX,
+    "pages": "export it from Pages as .docx (File > Export To > Word)",
+    "xls": "open it in Excel or LibreOffice and save it as .xlsx",
+    "ods": "open it in Excel or LibreOffice and save it as .xlsx",
+    "zip": "unpack it and ingest the folder", "7z": "unpack it and ingest the folder",
+    "rar": "unpack it and ingest the folder",
+}
+
+
+def unknown_type_fix(ext: str) -> str:
+    """"; <what to do>" for a file type no reader takes (``ext`` without the dot), or "" when there is
+    nothing to say but the list of types read."""
+    fix = UNREAD_FIXES.get(ext.lower())
+    return f"; {fix}" if fix else ""
 MANIFEST_NS = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
 ODF_TEXT = "application/vnd.oasis.opendocument.text"
 # Zip parts that tell an Office file's kind: (part, what it is, the extension it needs)

@@ -102,7 +102,7 @@ def read_captions(path: Path, ext: str, roster: set[str] | None = None, *, stric
     problem = binary_kind(path, ext)
     if problem:
         raise InputError(f"{path.name}: {problem}")
-    text = drop_bidi(decode(path.read_bytes(), path))  # before labels are looked for
+    text = drop_bidi(decode(path.read_bytes(), path, separators=True))  # before labels are looked for
     readers = {"vtt": read_text, "srt": srt.read_text}
     found = caption_format(text[:4096])
     if found in readers and found != ext:  # read it as what it is
