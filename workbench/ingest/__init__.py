@@ -533,6 +533,78 @@ def _stale_bare(ref: FileRef, refs: list[FileRef], digests: dict[Path, str], db)
     return True
 
 
+# ------------------------------------------------------------------ which stored source a file is
+#
+# A source's name is its file name (or path relative to the folder given), so two runs over phase
+# folders (``fase1/``, then ``fase2/``) each bring an ``intervju.txt``. Where each stored file came
+# from is recorded in its ``ingest`` audit entry (``path``); a file whose name is stored with other
+# text is the same file edited when it lies in the same folder (the same path, or a folder of the
+# same name: the project moved or another machine), and another file with the same name when its
+# folder differs: it is then stored beside, named by its folder as a one-go batch of the parent
+# folder would name it. A source ingested before paths were recorded cannot tell: the user is told
+# both possibilities. Equal text (decoded, canonical) counts as unchanged whatever the bytes (a UTF-8
+# BOM, CRLF line endings, another encoding).
+
+def _origin(ref: FileRef) -> str:
+    """The file's absolute path as recorded with its ingest."""
+    return nfc(os.path.abspath(ref.path))
+
+
+def _folder_name(origin: str) -> str:
+    """The name of the folder a recorded path lies in (Windows paths too)."""
+    parts = [p for p in re.split(r"[\\/]+", origin) if p]
+    return parts[-2] if len(parts) >= 2 else ""
+
+
+def _folder_path(origin: str) -> str:
+    """A recorded path without its file name (as written)."""
+    cut = max(origin.rfind("/"), origin.rfind("\\"))
+    return origin[:cut] if cut > 0 else origin
+
+
+def _same_place(origin: str | None, ref: FileRef) -> bool | None:
+    """Whether a stored source recorded at ``origin`` came from ``ref``'s folder: the same path, or a
+    folder of the same name, letter case aside (None: not recorded)."""
+    if not origin:
+        return None
+    here = _origin(ref)
+    return origin == here or _folder_name(origin).casefold() == _folder_name(here).casefold()
+
+
+def _stored_origins(session, rows) -> dict[int, str | None]:
+    """Each stored source's recorded path (``rows``: ``(id, file_name, content_hash)``): that of its
+    latest ``ingest`` audit entry with the stored hash; None for one ingested before paths were
+    recorded or imported from a project file."""
+    from sqlalchemy import select
+
+    from ..store.models import AuditEvent
+
+    hashes = {str(r[0]): r[2] for r in rows}
+    origins: dict[int, str | None] = {r[0]: None for r in rows}
+    if not hashes:
+        return origins
+    for target, detail in session.execute(
+            select(AuditEvent.target_id, AuditEvent.detail)
+            .where(AuditEvent.action == "ingest", AuditEvent.target_type == "source",
+                   AuditEvent.target_id.in_(list(hashes))).order_by(AuditEvent.id)):
+        if isinstance(detail, dict) and detail.get("hash") == hashes[target] and detail.get("path"):
+            origins[int(target)] = str(detail["path"])
+    return origins
+
+
+def _same_text(db, source_id: int, canonical: str) -> bool:
+    """Whether the stored canonical text of ``source_id`` is ``canonical`` (its length compared first,
+    in the database, so that a different text is not loaded)."""
+    from sqlalchemy import func, select
+
+    from ..store.models import Source
+
+    with db.session() as session:
+        if session.scalar(select(func.length(Source.canonical_text)).where(Source.id == source_id)) != len(canonical):
+            return False
+        return session.scalar(select(Source.canonical_text).where(Source.id == source_id)) == canonical
+
+
 SEGMENT_BATCH = 5000
 SEGMENT_COLUMNS = ("source_id", "index", "speaker_id", "start_char", "end_char", "start_time", "end_time",
                    "heading", "page", "word_count", "lemmas", "lemma_lang", "token_splits")
@@ -869,7 +941,12 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
     Source names: the bare file name when unique in the batch, else the path relative to the
     folder given (``fase1/intervju.docx``). Symbolic links out of a folder are skipped. Of files
     with the same bytes one is stored, the others reported in ``duplicates`` (``_copies_last``
-    says which); a changed file is not stored over the stored version (``changed``; ``failed``).
+    says which). A file with the bytes or the canonical text of the source stored under one of its
+    names is unchanged. Each ingest records the file's path (its audit entry), so that a file whose
+    name is stored from another folder is stored beside it under ``folder/name`` (a warning says
+    so), while the same file edited (same path or folder name) is not stored over the stored
+    version (``changed``; ``failed``), nor is one whose stored namesake's path is not recorded
+    (its line says both possibilities).
     An unchanged file whose manifest or participants rows differ from its stored metadata gets
     their values (``ingest.metadata._update_from_tables``: one transaction, one line in ``updated``;
     a value the tables leave empty keeps the stored one; text, turns and codings stay).
@@ -995,7 +1072,7 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
                                        canonical, spans, words, analyses, spool, nbytes)
                     assign_pseudonyms(tx.session)
                     tx.audit("ingest", "source", source_id,
-                             {"file": name, "format": parsed.format, "hash": job.digest,
+                             {"file": name, "path": _origin(job.ref), "format": parsed.format, "hash": job.digest,
                               "segments": len(parsed.turns), "words": sum(words),
                               "speakers": sorted({t.speaker for t in parsed.turns if t.speaker})})
             except WorkbenchError as exc:
@@ -1030,14 +1107,52 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
                     previous, pending = pending, None  # store that one first, then this is a duplicate
                     finish(previous)
                     current, writing, current_digest = ref, False, None
+                own = list(dict.fromkeys([name, ref.bare, ref.rel, f"{ref.base}/{ref.rel}" if ref.base else ref.rel]))
                 with db.session() as session:
-                    found = session.execute(select(Source.file_name, Source.content_hash)
-                                            .where(or_(Source.content_hash == digest, Source.file_name == name))
+                    found = session.execute(select(Source.id, Source.file_name, Source.content_hash)
+                                            .where(or_(Source.content_hash == digest, Source.file_name.in_(own)))
                                             .order_by(Source.id)).all()
-                same = (next((r for r in found if r[1] == digest and r[0] == name), None)
-                        or next((r for r in found if r[1] == digest), None))
-                existing = next((r for r in found if r[0] == name), None)
-                unchanged = same is not None and same[0] == name
+                    # the stored sources under this file's own names, and whether each came from its
+                    # folder (looked up only when it is not simply stored under its name as it is)
+                    named = {r[1]: r for r in found if r[1] in own}
+                    plain = name in named and named[name][2] == digest
+                    origins = {} if plain else _stored_origins(session, list(named.values()))
+                place = {n: _same_place(origins.get(r[0]), ref) for n, r in named.items()}
+                mine = next((named[n] for n in own if n in named and place[n]), None)
+                parsed = None
+
+                def read() -> Parsed | None:
+                    """The file read (None, with its error reported, when it cannot be)."""
+                    try:
+                        return read_file(ref.path, people.keys() or None, kind=data_meta.get("kind"),
+                                         strict_roster=strict_roster, limits=limits)
+                    except WorkbenchError as exc:
+                        report.errors.append(_retitle(str(exc), ref))
+                    except MemoryError:
+                        report.errors.append(f"{name}: not enough memory to read it; split the file or free memory")
+                    except Exception as exc:  # a reader library failing on a malformed file
+                        report.errors.append(f"{name}: cannot be read ({type(exc).__name__}: {exc})")
+                    return None
+
+                # the same bytes under this name, or under another of its names from its folder (or
+                # from a folder not recorded): unchanged
+                same = next((named[n] for n in own if n in named and named[n][2] == digest
+                             and (n == name or place[n] is not False)), None)
+                unchanged = same is not None
+                same = same or next((r for r in found if r[2] == digest), None)
+                if not unchanged and same is None:
+                    # other bytes, the same text (a BOM, other line endings or encoding): unchanged too
+                    texts = [named[n] for n in own if n in named and (n == name or place[n] is not False)]
+                    if texts:
+                        parsed = read()
+                        if parsed is None:
+                            continue
+                        canonical = build_canonical(parsed)[0]
+                        same = next((r for r in texts if _same_text(db, r[0], canonical)), None)
+                        canonical = None
+                        unchanged = same is not None
+                if unchanged:
+                    name = ref.name = same[1]
                 # a file the manifest has no row for: said of a file that is stored (now or before), so
                 # not of one that turns out unreadable (its error is the line about it)
                 unlisted = (f"{name}: not in {manifest_files[0].name}; stored without kind, phase and pilot; add a "
@@ -1067,32 +1182,54 @@ def ingest_paths(db, paths: Iterable[Path | str], *, manifest: Path | str | None
                     continue
                 if same is not None:  # another name, the same bytes: stored once (no double counts)
                     report.duplicates.append(
-                        f"{name} has the same content as the already ingested {same[0]}, so it is not stored "
+                        f"{name} has the same content as the already ingested {same[1]}, so it is not stored "
                         f"again (the same bytes are stored once, whatever the name; check that {name} is the "
                         "file you meant)")
                     continue
-                if existing is not None:  # no new version over a coded one unasked: the user removes it
-                    report.changed.append(f"{name}: changed (not re-ingested; the stored version is kept): to "
-                                          f'replace it, remove the source first with workbench remove-source "{name}" '
-                                          "(its codings and memos go with it) and ingest again, or give the new "
-                                          "version a new file name")
+                beside = f"{ref.base}/{ref.rel}" if ref.base else ref.rel
+                if mine is not None:  # the same file, edited: no new version over a coded one unasked
+                    called = mine[1] if mine[1] == name else f"{name} (stored as {mine[1]})"
+                    report.changed.append(f"{called}: changed (not re-ingested; the stored version is kept): to "
+                                          f'replace it, remove the source first with workbench remove-source '
+                                          f'"{mine[1]}" (its codings and memos go with it) and ingest again, or give '
+                                          "the new version a new file name")
                     continue
-                if name != ref.bare and ref.bare in stored and _stale_bare(ref, refs, digests, db):
+                if name in named and place[name] is None:  # stored before paths were recorded: say both
+                    report.changed.append(
+                        f"{name}: a source of that name is stored with other text, and where its file came from is "
+                        "not recorded, so this may be a different file with the same name (not re-ingested; the "
+                        "stored version is kept): if it is a different file (another phase's interview, say), "
+                        f"ingest it beside the stored one by ingesting the folder above both in one go (it is then "
+                        f"stored as {beside}) or give it a new file name; if it is the same file edited, remove the "
+                        f'source first with workbench remove-source "{name}" (its codings and memos go with it) and '
+                        "ingest again")
+                    continue
+                if name in named:  # another file of this name, from another folder: stored beside it
+                    other = origins[named[name][0]]
+                    taken = {r.name for r in refs if r is not ref}
+                    free = next((n for n in dict.fromkeys([ref.rel, beside])
+                                 if n != name and n not in named and n not in taken), None)
+                    if free is None:
+                        report.errors.append(f"{name}: another file of this name (from {_folder_path(other)}) is "
+                                             f"stored, and so is {beside}; give this file a new file name")
+                        continue
+                    note = (f"{free}: stored under its folder's name, as {name} (ingested from "
+                            f"{_folder_path(other)}) is another file with the same name")
+                    if not os.path.exists(other):
+                        note += (f"; that file is no longer there: if this is it, moved and edited, keep one of the "
+                                 f'two (workbench remove-source "{free}" or "{name}")')
+                    report.warnings.append(note)
+                    if unlisted:
+                        unlisted = free + unlisted[len(name):]
+                    name = ref.name = free
+                elif name != ref.bare and ref.bare in stored and _stale_bare(ref, refs, digests, db):
                     report.warnings.append(f"{name}: stored under its relative path, as the batch has several "
                                            f"files named {ref.bare}; a source {ref.bare} is already stored: if it "
                                            "is one of them in an older version, remove it")
-                try:
-                    parsed = read_file(ref.path, people.keys() or None, kind=data_meta.get("kind"),
-                                       strict_roster=strict_roster, limits=limits)
-                except WorkbenchError as exc:
-                    report.errors.append(_retitle(str(exc), ref))
-                    continue
-                except MemoryError:
-                    report.errors.append(f"{name}: not enough memory to read it; split the file or free memory")
-                    continue
-                except Exception as exc:  # a reader library failing on a malformed file
-                    report.errors.append(f"{name}: cannot be read ({type(exc).__name__}: {exc})")
-                    continue
+                if parsed is None:
+                    parsed = read()
+                    if parsed is None:
+                        continue
                 warnings = [_retitle(w, ref) for w in parsed.warnings]
                 unknown = sorted({t.speaker for t in parsed.turns if t.speaker and t.speaker not in people})
                 if people and unknown and strict_roster:
