@@ -8,6 +8,7 @@ frames must be equal: values, dtypes, order, index and attrs.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import itertools
 import os
@@ -17,6 +18,7 @@ import pytest
 
 from workbench.analysis import (all_quotes, code_frequencies, cooccurrence, cooccurrence_pairs,
                                 filter_values, phase_change, quotes, theme_matrix)
+from workbench.analysis import aggregate
 from workbench.analysis.aggregate import _pandas_reference, shared_reads
 
 from tests.conftest import ROOT, _admin
@@ -69,10 +71,26 @@ def synthetic(new_url):
     db.dispose()
 
 
+#: The pandas reference's reads (every segment and coding of one database, per filter), kept for
+#: the module: the databases are only read here, and a key names the database (its URL), so the
+#: reference reads each once instead of once per comparison. The SQL path never sees this cache.
+_REFERENCE_READS: dict = {}
+
+
+@contextlib.contextmanager
+def _reference():
+    token = aggregate._CACHE.set(_REFERENCE_READS)
+    try:
+        with _pandas_reference():
+            yield
+    finally:
+        aggregate._CACHE.reset(token)
+
+
 def same(fn, db, **kwargs):
     """``fn`` by SQL and by the pandas reference: equal frames (and attrs); returns the frame."""
     got = fn(db, **kwargs)
-    with _pandas_reference():
+    with _reference():
         want = fn(db, **kwargs)
     if isinstance(want, dict):
         assert got == want

@@ -1,7 +1,8 @@
 """The PNG charts beside the tables as a report author sees them: long code labels and phase names
 wrapped and shortened, never cut off at the edge of the image, no matplotlib warning on stderr,
-the legend beside the bars (not over them), and every heatmap cell saying what it is: a share,
-"0", or "<k" for a hidden cell (hatched, with the note in the title)."""
+the legend beside the bars (not over them), every heatmap cell saying what it is: a share,
+"0", or "<k" for a hidden cell (hatched, with the note in the title), and a bar chart whose bars
+are all hidden saying so instead of showing empty axes."""
 
 from __future__ import annotations
 
@@ -40,8 +41,10 @@ def edge(corpus):
     return corpus
 
 
-def _capture(monkeypatch) -> list[dict]:
-    """Every figure as it is saved: its texts and whether each lies inside the figure."""
+def _capture(monkeypatch, measure: bool = True) -> list[dict]:
+    """Every figure as it is saved: its texts and (``measure``) whether each lies inside the
+    figure, and where the legend and bars are; without ``measure`` the figure is not drawn a
+    second time to measure it ("outside", "legend" and "bars" are then left out)."""
     import matplotlib.figure
 
     seen: list[dict] = []
@@ -49,13 +52,21 @@ def _capture(monkeypatch) -> list[dict]:
 
     def savefig(fig, target, *args, **kwargs):
         result = save(fig, target, *args, **kwargs)
+        ax = fig.axes[0]
+        legend = ax.get_legend() or (fig.legends[0] if fig.legends else None)
+        chart = {"file": Path(target).name, "kwargs": kwargs,
+                 "ticks": [t.get_text() for t in [*ax.get_xticklabels(), *ax.get_yticklabels()]],
+                 "texts": [t.get_text() for t in ax.texts], "title": ax.get_title(), "ylim": ax.get_ylim(),
+                 "hatched": sum(1 for p in ax.patches if p.get_hatch()),
+                 "shape": (len(ax.get_yticks()), len(ax.get_xticks()))}
+        seen.append(chart)
+        if not measure:
+            return result
         fig.canvas.draw()  # the layout at the figure's own dpi, as measured below
         renderer = fig.canvas.get_renderer()
-        ax = fig.axes[0]
         lo, hi = sorted(ax.get_ylim())
         yticks = [t for t, y in zip(ax.get_yticklabels(), ax.get_yticks()) if lo <= y <= hi]
         texts = [*ax.get_xticklabels(), *yticks, ax.title, ax.yaxis.label, *ax.texts]
-        legend = ax.get_legend() or (fig.legends[0] if fig.legends else None)
         if legend is not None:
             texts += [*legend.get_texts(), legend.get_title()]
         box = fig.bbox
@@ -64,14 +75,9 @@ def _capture(monkeypatch) -> list[dict]:
                             and t.get_window_extent(renderer).x1 <= box.x1 + 1
                             and box.y0 - 1 <= t.get_window_extent(renderer).y0
                             and t.get_window_extent(renderer).y1 <= box.y1 + 1)]
-        seen.append({"file": Path(target).name, "outside": outside, "kwargs": kwargs,
-                     "ticks": [t.get_text() for t in [*ax.get_xticklabels(), *ax.get_yticklabels()]],
-                     "texts": [t.get_text() for t in ax.texts], "title": ax.get_title(),
-                     "hatched": sum(1 for p in ax.patches if p.get_hatch()),
-                     "legend": legend and legend.get_window_extent(renderer),
-                     "bars": [p.get_window_extent(renderer) for p in ax.patches if p.get_height() > 0
-                              and not p.get_hatch()],
-                     "shape": (len(ax.get_yticks()), len(ax.get_xticks()))})
+        chart.update(outside=outside, legend=legend and legend.get_window_extent(renderer),
+                     bars=[p.get_window_extent(renderer) for p in ax.patches if p.get_height() > 0
+                           and not p.get_hatch()])
         return result
 
     monkeypatch.setattr(matplotlib.figure.Figure, "savefig", savefig)
@@ -87,7 +93,10 @@ def test_wrap_label_wraps_and_shortens_with_an_ellipsis():
     assert wrap_label("x" * 50, 20, 2).split("\n") == ["x" * 20, "x" * 19 + "…"]
 
 
-def test_long_labels_are_wrapped_and_never_cut_off_and_nothing_is_warned(edge, tmp_path, monkeypatch):
+def test_long_labels_are_wrapped_and_never_cut_off_and_the_legend_stands_beside_the_bars(edge, tmp_path,
+                                                                                        monkeypatch):
+    """One export of the corpus with long labels and phases: nothing warned, every text inside
+    its image, and the bar chart's legend beside the bars (not over them)."""
     seen = _capture(monkeypatch)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -106,26 +115,32 @@ def test_long_labels_are_wrapped_and_never_cut_off_and_nothing_is_warned(edge, t
     titles = [c["title"].replace("\n", " ") for c in heat]
     assert sorted(t.split(", ", 1)[1] for t in titles) == [PHASE_A, PHASE_B]  # wrapped, not cut
 
-
-def test_bar_chart_legend_stands_beside_the_bars(edge, tmp_path, monkeypatch):
-    seen = _capture(monkeypatch)
-    export_tables(edge, tmp_path / "t.xlsx")
     bars = next(c for c in seen if "koder_per_fase.png" in c["file"])  # (a temporary name beside it)
     assert bars["bars"] and bars["legend"] is not None
     assert not any(bars["legend"].overlaps(b) for b in bars["bars"])
 
 
-def test_heatmap_cells_say_share_zero_or_hidden(corpus, tmp_path, monkeypatch):
-    seen = _capture(monkeypatch)
+def test_heatmap_cells_and_bars_say_share_zero_or_hidden(corpus, tmp_path, monkeypatch):
+    """Every heatmap cell says what it is (a share, "0", or "<k" hatched with the note in the
+    title), and the bar chart says so when every bar is hidden, with no note when none is; the
+    bars' axis never goes below 0. One export without suppression and one with it."""
+    seen = _capture(monkeypatch, measure=False)  # texts and hatching: nothing to measure
     export_tables(corpus, tmp_path / "t.xlsx")
     for chart in (c for c in seen if "heatmap" in c["file"]):
         rows, cols = chart["shape"]
         assert len(chart["texts"]) == rows * cols  # no blank cell
         assert "0" in chart["texts"] and any(t.endswith(" %") for t in chart["texts"])
         assert "skjult" not in chart["title"] and chart["hatched"] == 0
+    bars = next(c for c in seen if "koder_per_fase.png" in c["file"])  # (a temporary name beside it)
+    assert bars["texts"] == [] and bars["ylim"][0] == 0 and bars["ylim"][1] > 1
     seen.clear()
-    export_tables(corpus, tmp_path / "s.xlsx", suppress=50)
+    files = export_tables(corpus, tmp_path / "skjult.xlsx", suppress=50)
     for chart in (c for c in seen if "heatmap" in c["file"]):
         rows, cols = chart["shape"]
         assert chart["texts"] == ["<50"] * (rows * cols) and chart["hatched"] == rows * cols
         assert "(celler med færre enn 50 talere er skjult)" in chart["title"].replace("\n", " ")
+    assert tmp_path / "skjult_xlsx_koder_per_fase.png" in files
+    bars = next(c for c in seen if "koder_per_fase.png" in c["file"])
+    assert "Alle søylene er skjult (hver bygger på færre enn 50 talere)" in bars["texts"]
+    assert bars["ylim"][0] == 0  # no axis from -0.04 to 0.04
+    assert "<50" in bars["texts"]

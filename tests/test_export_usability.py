@@ -7,11 +7,14 @@ The data is the hand-built corpus of tests/test_analysis_corpus.py (fictional pe
 from __future__ import annotations
 
 import csv
+import itertools
+import os
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import update
 
+from tests.conftest import _admin, _fresh_sqlite
 from tests.test_analysis_corpus import build
 from workbench.analysis import phase_change, quotes
 from workbench.cli import cli
@@ -19,12 +22,36 @@ from workbench.errors import InputError, NotFound, WorkbenchError
 from workbench.export import export_quotes, export_tables
 from workbench.export.writers import sheet_names
 from workbench.search import search
-from workbench.store import Source
+from workbench.store import Database, Source
 from workbench.ui.messages import norwegian
 
 
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def corpus(request, tmp_path_factory):
+    """The corpus, built once per database for the tests that only read it (an export adds only
+    its files and an audit row); a test that changes the corpus takes ``fresh_corpus``."""
+    if request.param == "sqlite":
+        db = _fresh_sqlite(request.getfixturevalue("sqlite_template"), tmp_path_factory.mktemp("korpus"))
+        build(db)
+        yield db
+        db.dispose()
+        return
+    base = request.getfixturevalue("pg_url")
+    name = f"wb_usability_{os.getpid()}_{next(_counter)}"
+    _admin(f"{base}/postgres", f"CREATE DATABASE {name} TEMPLATE wb_template")
+    db = Database(f"{base}/{name}")
+    build(db)
+    yield db
+    db.dispose()
+    _admin(f"{base}/postgres", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture
-def corpus(db):
+def fresh_corpus(db):
+    """The corpus in the test's own database, for a test that changes it."""
     build(db)
     return db
 
@@ -183,13 +210,13 @@ def test_missing_database_in_norwegian():
 # ---------------------------------------------- 3. released quotes follow the export's filters
 
 @pytest.fixture
-def released(corpus):
+def released(fresh_corpus):
     from workbench.sharing import release_quote
 
     for source, turn, code in (("fg_fase1.docx", 2, "styring.nettverk"), ("fg_fase1.docx", 2, "kapasitet"),
                                ("fg_fase1.docx", 3, "kapasitet"), ("intervju_fase2.srt", 1, "kontrakt.hybrid")):
-        release_quote(corpus, source, turn, code, user="anna")
-    return corpus
+        release_quote(fresh_corpus, source, turn, code, user="anna")
+    return fresh_corpus
 
 
 def test_suppressed_export_carries_only_released_quotes_of_the_selected_codes(released, tmp_path):
@@ -217,37 +244,9 @@ def test_suppressed_quote_export_follows_actor_and_phase(released, tmp_path):
 
 # ------------------------------------------------------------------------- 4. cosmetic issues
 
-def _capture_bar_charts(monkeypatch) -> list[dict]:
-    import matplotlib.figure
-
-    seen: list[dict] = []
-    save = matplotlib.figure.Figure.savefig
-
-    def savefig(fig, target, *args, **kwargs):
-        ax = fig.axes[0]
-        seen.append({"file": str(target), "texts": [t.get_text() for t in ax.texts], "ylim": ax.get_ylim(),
-                     "title": ax.get_title()})
-        return save(fig, target, *args, **kwargs)
-
-    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", savefig)
-    return seen
-
-
-def test_bar_chart_with_every_bar_hidden_says_so(corpus, tmp_path, monkeypatch):
-    seen = _capture_bar_charts(monkeypatch)
-    files = export_tables(corpus, tmp_path / "skjult.xlsx", suppress=50)
-    assert tmp_path / "skjult_xlsx_koder_per_fase.png" in files
-    bars = next(s for s in seen if "koder_per_fase.png" in s["file"])  # (a temporary name beside it)
-    assert "Alle søylene er skjult (hver bygger på færre enn 50 talere)" in bars["texts"]
-    assert bars["ylim"][0] == 0  # no axis from -0.04 to 0.04
-    assert "<50" in bars["texts"]
-
-
-def test_bar_chart_without_suppression_has_no_note(corpus, tmp_path, monkeypatch):
-    seen = _capture_bar_charts(monkeypatch)
-    export_tables(corpus, tmp_path / "t.xlsx")
-    bars = next(s for s in seen if "koder_per_fase.png" in s["file"])  # (a temporary name beside it)
-    assert bars["texts"] == [] and bars["ylim"][0] == 0 and bars["ylim"][1] > 1
+# The bar chart that says so when every bar is hidden, and has no note without suppression, is
+# checked with the heatmap cells on the same two exports: tests/test_export_charts.py::
+# test_heatmap_cells_and_bars_say_share_zero_or_hidden.
 
 
 def test_format_that_contradicts_the_suffix_is_refused(corpus, tmp_path):
@@ -273,19 +272,19 @@ def test_format_follows_the_suffix_when_not_given(corpus, tmp_path):
     assert r.exit_code == 0 and (tmp_path / "standard.xlsx").exists()  # no suffix: xlsx as before
 
 
-def test_sheet_names_keep_the_end_that_tells_long_phases_apart(corpus, tmp_path):
+def test_sheet_names_keep_the_end_that_tells_long_phases_apart(fresh_corpus, tmp_path):
     import openpyxl
 
-    with corpus.transaction("anna") as tx:
+    with fresh_corpus.transaction("anna") as tx:
         tx.session.execute(update(Source).where(Source.file_name == "intervju_fase2.srt")
                            .values(phase="dialogkonferanse fase 2 runde Midt"))
         tx.session.execute(update(Source).where(Source.file_name == "notat_fase2.txt")
                            .values(phase="dialogkonferanse fase 2 runde Varanger"))
-    path = export_tables(corpus, tmp_path / "t.xlsx", charts=False)[0]
+    path = export_tables(fresh_corpus, tmp_path / "t.xlsx", charts=False)[0]
     matrices = [n for n in openpyxl.load_workbook(path).sheetnames if n.startswith("Matrise")]
     assert matrices == ["Matrise dialogkonfera… Midt", "Matrise dialogkonfera… Varanger", "Matrise fase 1"]
     assert all(len(n) <= 31 for n in matrices)
-    files = export_tables(corpus, tmp_path / "csv", format="csv", charts=False)
+    files = export_tables(fresh_corpus, tmp_path / "csv", format="csv", charts=False)
     assert {"matrise_dialogkonferanse_fase_2_runde_midt.csv",
             "matrise_dialogkonferanse_fase_2_runde_varanger.csv"} <= {f.name for f in files}
 

@@ -5,6 +5,7 @@ asked for."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -15,8 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 from workbench.export import export_quotes, export_tables
-from workbench.store import Coding, Segment, Source, Speaker
+from workbench.store import Coding, Database, Segment, Source, Speaker
 
+from tests.conftest import _admin, _fresh_sqlite
 from tests.test_analysis_corpus import build
 
 LONG_WORD = "kommunikasjonsutfordringene"
@@ -25,8 +27,10 @@ LONG_QUOTE = ("Vi har brukt mye tid på samarbeidsavtalen, men " + LONG_WORD + "
               "forvarsel og ingen vet hvem som har ansvaret for oppfølgingen av tiltakene.")
 
 
-@pytest.fixture
-def corpus(db):
+_counter = itertools.count()
+
+
+def _with_interviewer_and_long_quote(db):
     """The hand-built corpus, plus the interviewer's turn coded (kapasitet and nettverk) and a
     long quote from a prosjektleder coded kapasitet."""
     seg = build(db)
@@ -51,6 +55,30 @@ def corpus(db):
         s.add(Coding(segment_id=long_seg.id, code_id="kapasitet", coder_id=anna.id, start_char=0,
                      end_char=len(LONG_QUOTE), origin="manual"))
     return db
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def corpus(request, tmp_path_factory):
+    """That corpus, built once per database for the tests that only read it (an export adds only
+    its files and an audit row); a test that adds to it takes ``fresh_corpus``."""
+    if request.param == "sqlite":
+        db = _fresh_sqlite(request.getfixturevalue("sqlite_template"), tmp_path_factory.mktemp("korpus"))
+        yield _with_interviewer_and_long_quote(db)
+        db.dispose()
+        return
+    base = request.getfixturevalue("pg_url")
+    name = f"wb_word_{os.getpid()}_{next(_counter)}"
+    _admin(f"{base}/postgres", f"CREATE DATABASE {name} TEMPLATE wb_template")
+    db = Database(f"{base}/{name}")
+    yield _with_interviewer_and_long_quote(db)
+    db.dispose()
+    _admin(f"{base}/postgres", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def fresh_corpus(db):
+    """That corpus in the test's own database, for a test that adds to it."""
+    return _with_interviewer_and_long_quote(db)
 
 
 def sheet(path, name):
@@ -125,8 +153,15 @@ def test_cli_dashboard_and_export_count_the_interviewers_only_when_asked(cli, tm
 def test_export_page_checkbox_counts_the_interviewers(tmp_path, monkeypatch):
     import io
 
+    import workbench.export
+
     from tests.app_fixtures import PAGES, build_small, open_page
 
+    # The charts are not drawn here (the page showing them is tests/test_app_eksport.py's): the
+    # export records what they would be made of, so that the checkbox is seen to reach them too.
+    charted = []
+    monkeypatch.setattr(workbench.export, "write_charts",
+                        lambda db, folder, prefix="", **kw: charted.append(kw["exclude_actors"]) or [])
     db = build_small(tmp_path)
     monkeypatch.setenv("WORKBENCH_DB", db.url)
     monkeypatch.setenv("WORKBENCH_USER", "kari")
@@ -141,6 +176,7 @@ def test_export_page_checkbox_counts_the_interviewers(tmp_path, monkeypatch):
             data = at.session_state["export"]["tables"][1]
             heads.append(sheet(io.BytesIO(data), "Matrise fase 1")[0])
         assert "forsker" not in heads[0] and "forsker" in heads[1]
+        assert ["forsker" in excluded for excluded in charted] == [True, False]
     finally:
         db.dispose()
 
@@ -189,8 +225,9 @@ def test_quote_file_is_titled_as_quotes(corpus, tmp_path):
 
 # ------------------------------------------------------------------- PDF through LibreOffice
 
-def to_pdf(docx_path, tmp_path):
-    """The document converted by headless LibreOffice, with a private profile; (pages, seconds)."""
+def to_pdfs(docx_paths, tmp_path):
+    """The documents converted by one run of headless LibreOffice (it starts once for them all),
+    with a private profile; ({docx path: pages}, seconds)."""
     from pypdf import PdfReader
 
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
@@ -199,16 +236,20 @@ def to_pdf(docx_path, tmp_path):
         if os.environ.get("CI", "").lower() == "true":  # .ci/run installs it: missing is a failure there
             pytest.fail(f"Word-to-PDF test cannot run in CI: {reason}")
         pytest.skip(f"Word-to-PDF test skipped: {reason}")
+    assert len({p.stem for p in docx_paths}) == len(docx_paths)  # one PDF each in one folder
     out = tmp_path / "pdf"
     profile = tmp_path / "lo-profile"
     start = time.monotonic()
     subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-                    "--convert-to", "pdf", "--outdir", str(out), str(docx_path)],
+                    "--convert-to", "pdf", "--outdir", str(out), *map(str, docx_paths)],
                    check=True, capture_output=True, timeout=180)
     seconds = time.monotonic() - start
-    pdf = out / (docx_path.stem + ".pdf")
-    assert pdf.exists(), f"LibreOffice wrote no PDF for {docx_path.name}"
-    return PdfReader(pdf).pages, seconds
+    pages = {}
+    for docx_path in docx_paths:
+        pdf = out / (docx_path.stem + ".pdf")
+        assert pdf.exists(), f"LibreOffice wrote no PDF for {docx_path.name}"
+        pages[docx_path] = PdfReader(pdf).pages
+    return pages, seconds
 
 
 def size(page) -> tuple[int, int]:
@@ -220,11 +261,20 @@ A4 = (595, 842)
 A4_LANDSCAPE = (842, 595)
 
 
-def test_word_exports_print_as_a4_with_whole_words(corpus, tmp_path):
-    report = export_tables(corpus, tmp_path / "rapport.docx", format="docx", charts=False)[0]
-    pages, seconds = to_pdf(report, tmp_path)
+def test_word_exports_print_as_a4_with_whole_words_headers_and_shares(fresh_corpus, tmp_path):
+    """The report and a quote file of the corpus, and the report once a quote from a source with a
+    long file name is added, printed to PDF by LibreOffice (one run for the three)."""
+    report = export_tables(fresh_corpus, tmp_path / "rapport.docx", format="docx", charts=False)[0]
+    quotes = export_quotes(fresh_corpus, tmp_path / "sitater.docx", code="kapasitet")[0]
+    add_long_file(fresh_corpus)
+    long_report = export_tables(fresh_corpus, tmp_path / "t.docx", format="docx", charts=False)[0]
+    pdfs, seconds = to_pdfs([report, quotes, long_report], tmp_path)
+    print(f"3 documents -> PDF in {seconds:.1f} s")
+
+    # the report: A4, the wide theme table on landscape, long words whole
+    pages = pdfs[report]
     sizes = [size(p) for p in pages]
-    print(f"rapport.docx -> PDF in {seconds:.1f} s: {len(pages)} pages {sizes}")
+    print(f"rapport.docx: {len(pages)} pages {sizes}")
     assert set(sizes) <= {A4, A4_LANDSCAPE}
     # the wide 8-column theme table on landscape, the phase matrices on portrait pages
     assert sizes[0] == A4_LANDSCAPE and A4 in sizes
@@ -235,16 +285,27 @@ def test_word_exports_print_as_a4_with_whole_words(corpus, tmp_path):
     text = "\n".join(p.extract_text() for p in pages)
     assert LONG_WORD in text and "saksbehandlingsrutinene" in text  # not broken across lines
 
-    quotes = export_quotes(corpus, tmp_path / "sitater.docx", code="kapasitet")[0]
-    pages, seconds = to_pdf(quotes, tmp_path)
+    # the quote file: one A4 page titled as quotes
+    pages = pdfs[quotes]
     sizes = [size(p) for p in pages]
-    print(f"sitater.docx -> PDF in {seconds:.1f} s: {len(pages)} pages {sizes}")
+    print(f"sitater.docx: {len(pages)} pages {sizes}")
     assert len(pages) == 1 and sizes[0] in (A4, A4_LANDSCAPE)
     text = pages[0].extract_text()
     assert text.startswith("Sitater kodet «Kapasitet»")
     assert LONG_WORD in text and "saksbehandlingsrutinene" in text
     for word in ("Prosjektleder", "intervju_lang.txt", "statsforvalter"):
         assert word in text, word
+
+    # the report with the long file name: whole header words and shares in the quote table
+    lines = [line.strip() for p in pdfs[long_report] for line in p.extract_text().splitlines()]
+    assert "%" not in lines  # no share broken before its per cent sign
+    import docx
+
+    tokens = " ".join(lines).split()
+    heads = [c.text for t in docx.Document(long_report).tables for c in t.rows[0].cells]
+    for word in {w for h in heads for w in h.split()}:
+        wanted = sum(h.split().count(word) for h in heads)
+        assert tokens.count(word) >= wanted, word  # every header word whole ("Segmenter", not "Segmen ter")
 
 
 # -------------------------------------------------- column widths: whole headers and numbers
@@ -304,10 +365,9 @@ def test_column_widths_keep_headers_and_numbers_whole_and_the_quote_widest():
     assert docx_text("21,7 %") == "21,7\u00a0%"
 
 
-@pytest.fixture
-def long_file(corpus):
-    """The corpus plus a quote from a source with a 39-character file name."""
-    with corpus.transaction(user="anna") as tx:
+def add_long_file(db):
+    """A quote from a source with a 39-character file name, added to the corpus."""
+    with db.transaction(user="anna") as tx:
         s = tx.session
         src = Source(file_name=LONG_FILE, content_hash=LONG_FILE, canonical_text=LONG_QUOTE, format="md",
                      kind="dokument", phase="fase 1", pilot="Midt-Finnmark", county="Finnmark")
@@ -319,7 +379,13 @@ def long_file(corpus):
         s.flush()
         s.add(Coding(segment_id=seg.id, code_id="kapasitet", coder_id=tx.user.id, start_char=0,
                      end_char=len(LONG_QUOTE), origin="manual"))
-    return corpus
+    return db
+
+
+@pytest.fixture
+def long_file(fresh_corpus):
+    """The corpus plus a quote from a source with a 39-character file name."""
+    return add_long_file(fresh_corpus)
 
 
 def grid_cm(table) -> list[float]:
@@ -372,17 +438,3 @@ def test_codebook_word_table_keeps_code_ids_whole(tmp_path):
     assert kode[0] == "Transaksjonell kontrakt\n(kontrakt.transaksjonell)"
     # an id too long for the column may wrap after its dots, never inside a word
     assert kode[1] == "Kortsiktig\n(kontrakt.\u200btransaksjonell.\u200bkortsiktig_leveranseavtale)"
-
-
-def test_word_quote_table_prints_with_whole_headers_and_shares(long_file, tmp_path):
-    report = export_tables(long_file, tmp_path / "t.docx", format="docx", charts=False)[0]
-    pages, _ = to_pdf(report, tmp_path)
-    lines = [line.strip() for p in pages for line in p.extract_text().splitlines()]
-    assert "%" not in lines  # no share broken before its per cent sign
-    import docx
-
-    tokens = " ".join(lines).split()
-    heads = [c.text for t in docx.Document(report).tables for c in t.rows[0].cells]
-    for word in {w for h in heads for w in h.split()}:
-        wanted = sum(h.split().count(word) for h in heads)
-        assert tokens.count(word) >= wanted, word  # every header word whole ("Segmenter", not "Segmen ter")
