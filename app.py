@@ -27,7 +27,8 @@ PAGES = [
     ("views/koding.py", "Koding", ":material/edit_note:", "code"),
     ("views/sok.py", "Søk", ":material/search:", "view_transcripts"),
     ("views/kodebok.py", "Kodebok", ":material/menu_book:", "view_codebook"),
-    ("views/enighet.py", "Enighet", ":material/handshake:", "view_transcripts"),
+    # figures and the report file for report authors too; the disagreements only for researchers
+    ("views/enighet.py", "Enighet", ":material/handshake:", "view_quotes"),
     ("views/eksport.py", "Eksport", ":material/download:", "export"),
     ("views/kilder.py", "Kilder", ":material/folder_open:", "ingest"),  # sources and «Endre metadata»
 ]

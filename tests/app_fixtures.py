@@ -175,7 +175,7 @@ TITLES = {"views/oversikt.py": "Oversikt: temaer per aktør og fase", "views/kod
           "views/kodebok.py": "Kodebok", "views/eksport.py": "Eksport",
           "views/enighet.py": "Enighet mellom kodere", "views/sok.py": "Søk", "views/kilder.py": "Kilder"}
 ROLE_PAGES = {"researcher": ["Oversikt", "Koding", "Søk", "Kodebok", "Enighet", "Eksport", "Kilder"],
-              "report_author": ["Oversikt", "Kodebok", "Eksport"],
+              "report_author": ["Oversikt", "Kodebok", "Enighet", "Eksport"],
               "resource_group": ["Oversikt", "Kodebok"]}
 
 

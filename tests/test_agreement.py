@@ -1144,3 +1144,85 @@ def test_cli_names_the_code_set_and_pins_it(run, world, tmp_path):
     _one_line_error(run("--coders", "mari,jonas", "--codebook-version", "finnes_ikke"),
                     "codebook version 'finnes_ikke' does not exist")
     _one_line_error(run("--table", str(tmp_path / "x.csv"), "--codebook-version", "1"), "--codebook-version")
+
+
+def test_after_a_merge_the_code_set_names_no_version_that_would_give_another_figure(world, run, tmp_path):
+    """`codebook merge` retires a code without loading a new version: the active codes then match
+    no loaded version. The figure must not name version 1 (whose set still has the merged code
+    and gives other figures with --codebook-version 1); it says so and how to get a version to
+    lock it to. Once the file without the merged code is loaded, the new version is named and
+    --codebook-version of it gives the same figures."""
+    import yaml
+
+    from workbench.agreement import agreement_code_sets
+    from workbench.codebook import current_version, load_codebook, merge_codes
+
+    v1 = current_version(world, user="anna")["id"]
+    merge_codes(world, "kontrakt.relasjonell", "kontrakt.hybrid", user="anna")
+    now = coding_agreement(world, ["mari", "jonas"], user="anna")
+    assert [c["code"] for c in now["codes"]] == ["kontrakt.hybrid", "kapasitet", "styring"]
+    assert now["code_set"]["version"] is None and now["code_set"]["pinned"] is False
+    assert now["code_set"]["differs"] == {**now["code_set"]["differs"], "version": v1, "name": "samsvar",
+                                          "not_compared": ["kontrakt.relasjonell"], "not_in_version": []}
+    old = coding_agreement(world, ["mari", "jonas"], codebook_version=v1, user="anna")
+    assert old["overall"]["units"] != now["overall"]["units"]   # version 1 is not this figure
+    # a prefix whose codes did not change still names (and reproduces) version 1
+    same = coding_agreement(world, ["mari", "jonas"], codes="kapasitet", user="anna")
+    assert same["code_set"]["version"] == v1 and "differs" not in same["code_set"]
+    assert coding_agreement(world, ["mari", "jonas"], codes="kapasitet", codebook_version=v1,
+                            user="anna")["overall"] == same["overall"]
+    # the Enighet page's "Kodesett" choice: no version is the active set, version 1 is offered
+    assert [(s["version"], s["active"]) for s in agreement_code_sets(world, user="anna")] == [(v1, False)]
+
+    text = run("--coders", "mari,jonas")
+    assert text.exit_code == 0, text.output
+    line = next(ln for ln in text.output.splitlines() if ln.startswith("Kodesett:"))
+    assert line.startswith("Kodesett: 3 aktive koder nå; ingen lastet kodebokversjon har akkurat disse kodene "
+                           f"(kodeboka «samsvar», versjon {v1}, lastet ")
+    assert "har også kontrakt.relasjonell, slått sammen eller pensjonert siden" in line
+    assert "fjern kontrakt.relasjonell fra kodebokfila og last den inn på nytt (`workbench codebook load FIL`)" in line
+    assert "--codebook-version VERSJON" not in text.output and f"--codebook-version {v1}" not in text.output
+    data = json.loads(run("--coders", "mari,jonas", "--json").output)
+    assert data["code_set"]["version"] is None and data["code_set"]["differs"]["version"] == v1
+
+    # the file without the merged code, loaded: a version with exactly the active codes
+    book = yaml.safe_load(CODEBOOK)
+    book["codes"]["kontrakt"]["children"] = [c for c in book["codes"]["kontrakt"]["children"]
+                                             if c["id"] != "kontrakt.relasjonell"]
+    (tmp_path / "uten_relasjonell.yaml").write_text(yaml.safe_dump(book, allow_unicode=True, sort_keys=False),
+                                                   encoding="utf-8")
+    v2 = load_codebook(world, tmp_path / "uten_relasjonell.yaml", user="anna").version_id
+    again = coding_agreement(world, ["mari", "jonas"], user="anna")
+    assert again["code_set"]["version"] == v2 and "differs" not in again["code_set"]
+    assert coding_agreement(world, ["mari", "jonas"], codebook_version=v2, user="anna")["overall"] == again["overall"]
+    assert [(s["version"], s["active"]) for s in agreement_code_sets(world, user="anna")] == [(v2, True), (v1, False)]
+    locked = run("--coders", "mari,jonas").output
+    assert f"Kodesett: 3 aktive koder nå (kodeboka «samsvar», versjon {v2}, lastet " in locked
+    assert f"lås kodesettet med --codebook-version {v2}" in locked
+
+
+def test_reliability_table_says_why_a_figure_is_undefined(tmp_path):
+    """`--table` explains a "–" in one line, as the database comparison does: every value the
+    same (0/0), or no unit with values from two coders."""
+    def run(*args):
+        return CliRunner().invoke(cli, ["agreement", *args], obj={})
+
+    same = tmp_path / "samme.csv"
+    same.write_text("unit,coder,value\nu1,a,x\nu1,b,x\nu2,a,x\nu2,b,x\nu3,a,x\nu3,b,\n", encoding="utf-8")
+    assert table_agreement(same)["undefined"] == {"alpha": "one_value", "kappa": "one_value"}
+    r = run("--table", str(same))
+    assert r.exit_code == 0, r.output
+    assert "alfa     –" in r.output and "kappa    –" in r.output and "prosent  1.000" in r.output
+    why = [ln for ln in r.output.splitlines() if ln.startswith("– ")]
+    assert why == ["– (alfa, kappa) = udefinert: alle verdiene i enhetene som kan sammenlignes, er like (samme "
+                   "verdi hos alle koderne), så det er ingen uenighet å forvente (0/0)."]
+    apart = tmp_path / "hver_sin.csv"
+    apart.write_text("unit,coder,value\nu1,a,x\nu2,b,y\n", encoding="utf-8")
+    assert table_agreement(apart)["undefined"] == {"alpha": "no_pairable_units", "kappa": "no_pairable_units",
+                                                   "percent": "no_pairable_units"}
+    assert "– (alfa, kappa, prosent) = udefinert: ingen enhet har verdier fra minst to kodere" in \
+        run("--table", str(apart)).output
+    defined = tmp_path / "to.csv"
+    _write_table(defined, {"x": ["ja", "nei", "ja"], "y": ["ja", "nei", "nei"]})
+    assert table_agreement(defined)["undefined"] == {}
+    assert "udefinert" not in run("--table", str(defined)).output

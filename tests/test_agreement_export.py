@@ -13,6 +13,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from workbench.errors import InputError, PermissionDenied
@@ -299,3 +300,113 @@ def test_the_file_names_the_code_set_and_the_codes_nobody_used(world, run, tmp_p
     assert "låst: koder lagt til senere er ikke med" in preamble["Koder"]
     assert preamble["Ubrukte koder"] == ("1 av 4 koder er ikke brukt av noen av koderne (styring): de teller som "
                                          "enighet om at koden ikke er der i «Alle koder»")
+
+
+# ------------------------------------------------------------------ near-full agreement, one rule
+
+LONG = "Vi har fått til mye sammen i kommunen i år. " * 110   # 4840 characters
+
+
+@pytest.fixture
+def near_full(db, tmp_path):
+    """One source of two long turns; mari codes the second turn whole, jonas all of it but its
+    last character: character agreement 0.9999, kappa and alpha 0.9998 (short of 1, not 1)."""
+    from workbench.codebook import load_codebook
+    from workbench.ingest import ingest_paths
+    from tests.test_agreement import CODEBOOK
+
+    folder = tmp_path / "lang"
+    folder.mkdir()
+    (folder / "notat_lang.txt").write_text(f"Deltaker A: {LONG}\n\nDeltaker B: {LONG}\n", encoding="utf-8")
+    assert not ingest_paths(db, [folder], user="anna").errors
+    (tmp_path / "kodebok.yaml").write_text(CODEBOOK, encoding="utf-8")
+    load_codebook(db, tmp_path / "kodebok.yaml", user="anna")
+    from workbench.agreement import coding_agreement
+    from workbench.ingest import list_turns
+
+    turn = list_turns(db, "notat_lang.txt", user="anna")[1]
+    length = len(turn["text"])
+    _apply(db, [("notat_lang.txt", 2, "kapasitet", "mari", None),
+                ("notat_lang.txt", 2, "kapasitet", "jonas", (0, length - 1))])
+    figures = coding_agreement(db, ["mari", "jonas"], codes="kapasitet", unit="char", user="anna")["overall"]
+    assert all(0.9995 < figures[k] < 1 for k in ("percent", "kappa", "alpha")), figures
+    return db
+
+
+def test_near_full_agreement_never_reads_as_full_in_any_output(near_full, tmp_path):
+    """Agreement short of 1 on a few of ~10,000 characters: the command's text output, the Word
+    table and the workbook (as shown) say "> 0.999" / "> 99,9 %" / "> 0,999", never 1.000, 100,0 % or
+    1,000; the workbook cells and the CSV keep the numbers themselves, as --json has them."""
+    import docx
+    import openpyxl
+    from click.testing import CliRunner
+
+    from workbench.cli import cli
+
+    def run(*args):
+        return CliRunner().invoke(cli, ["--db", near_full.url, "--user", "anna", "agreement", "--coders", "mari,jonas",
+                                        "--codes", "kapasitet", "--unit", "char", *args], obj={})
+
+    data = json.loads(run("--json").output)
+    text = run()
+    assert text.exit_code == 0, text.output
+    assert "Samlet: enheter" in text.output and "prosent > 0.999  kappa > 0.999  alfa > 0.999" in text.output
+    row = next(ln for ln in text.output.splitlines() if ln.startswith("kapasitet"))
+    assert row.split()[-6:] == [">", "0.999", ">", "0.999", ">", "0.999"]
+    assert "1.000" not in text.output
+
+    word = tmp_path / "enighet.docx"
+    assert run("--output", str(word)).exit_code == 0
+    cells = [[c.text.replace("\u00a0", " ") for c in r.cells] for r in docx.Document(word).tables[0].rows]
+    assert [r[5:8] for r in cells[1:]] == [["> 99,9 %", "> 0,999", "> 0,999"]] * 2
+    assert not any("100,0" in c or "1,000" in c for r in cells for c in r)
+
+    book = tmp_path / "enighet.xlsx"
+    assert run("--output", str(book)).exit_code == 0
+    _preamble, header, rows = _sheet(book)
+    assert [r[:8] for r in rows] == _expected_rows(data) and rows[0][5] < 1   # the numbers themselves
+    ws = openpyxl.load_workbook(book)["Enighet"]
+    first = ws.max_row - len(rows) + 1
+    shown = [ws.cell(first, header.index(h) + 1).number_format for h in ("Prosent enige", "Kappa", "Alfa")]
+    assert shown == ['"> 99,9 %"', '"> 0,999"', '"> 0,999"']   # what Excel shows in these cells
+
+    table = tmp_path / "enighet.csv"
+    assert run("--output", str(table)).exit_code == 0
+    with open(table, encoding="utf-8-sig", newline="") as fh:
+        csv_rows = list(csv.reader(fh))
+    assert [float(v) for v in csv_rows[1][5:8]] == [data["overall"][k] for k in ("percent", "kappa", "alpha")]
+
+
+def test_the_one_rule_for_figures_short_of_a_bound():
+    from workbench.export.tables import Table
+    from workbench.export.writers import fmt_cell
+    from workbench.ui.agreement import figure_text
+    from workbench.ui.format import agreement_figure, percent
+
+    assert [figure_text(v) for v in (0.99975, 1.0, 0.8889, None, -0.99975, -1.0)] == \
+        ["> 0,999", "1,000", "0,889", "–", "< -0,999", "-1,000"]
+    assert agreement_figure(0.99975, decimal=".") == "> 0.999"
+    assert agreement_figure(0.0004, decimal=".", share=True) == "< 0.001"
+    assert agreement_figure(0.0004, decimal=".") == "0.000"   # a kappa of 0 is no bound
+    assert percent(0.99996) == "> 99,9 %" and percent(0.125) == "12,5 %"
+    t = Table("t", pd.DataFrame({"p": [0.99996, 1.0, 0.7, 0.00004], "k": [0.99975, 1.0, 0.8889, None]}), "t",
+              percent=["p"], decimals={"k": 3})
+    assert [fmt_cell(t, "p", v) for v in t.frame["p"]] == ["> 99,9 %", "100,0 %", "70,0 %", "< 0,1 %"]
+    assert [fmt_cell(t, "k", v) for v in t.frame["k"]] == ["> 0,999", "1,000", "0,889", "–"]
+
+
+def test_after_a_merge_the_file_names_no_version_that_would_give_another_figure(world, run, tmp_path):
+    """As the command: after `codebook merge` no loaded version has exactly the active codes, so
+    the file's «Kodebok» line says so (and how the newest version differs) instead of naming it."""
+    from workbench.codebook import current_version, merge_codes
+
+    v1 = current_version(world, user="anna")["id"]
+    merge_codes(world, "kontrakt.relasjonell", "kontrakt.hybrid", user="anna")
+    path = tmp_path / "enighet.xlsx"
+    _written(run, path)
+    preamble, _header, rows = _sheet(path)
+    assert [r[:8] for r in rows] == _expected_rows(_json(run))
+    assert preamble["Kodebok"].startswith("ingen lastet versjon har akkurat de sammenlignede kodene: den nyeste, "
+                                          f"«samsvar», versjon {v1} (lastet ")
+    assert preamble["Kodebok"].endswith("har også kontrakt.relasjonell (slått sammen eller pensjonert siden)")
+    assert "når kodebokfila med akkurat disse kodene er lastet inn på nytt" in preamble["Ubrukte koder"]

@@ -229,11 +229,10 @@ def test_default_coders_are_the_pair_who_share_the_most_sources(small_db, tmp_pa
     assert at.selectbox(key="disagreement").options  # the disagreements are there, not an error
 
 
-def test_report_author_and_resource_group_do_not_get_the_page(small_db):
-    for user in ("rita", "rolf"):
-        at = open_page("views/oversikt.py", user)
-        with pytest.raises(ValueError):
-            at.switch_page(PAGE)
+def test_the_resource_group_does_not_get_the_page(small_db):
+    at = open_page("views/oversikt.py", "rolf")
+    with pytest.raises(ValueError):
+        at.switch_page(PAGE)
 
 
 def test_one_disagreement_is_one_tur(small_db):
@@ -373,3 +372,62 @@ def test_code_set_is_offered_only_when_versions_differ_and_pins_the_figure(small
     assert not at.exception and not at.error
     assert overall_units(at) == before["overall"]["units"]
     assert "(låst: koder lagt til senere er ikke med)" in rendered(at)
+
+
+def test_report_authors_get_the_figures_and_the_report_file_only(small_db):
+    """A report author (rita) has the Enighet page, as the docs promise: the library's figures and
+    «Til rapporten» (the table alone), never the disagreements, their turns, text or speakers, nor
+    the consensus recording or «Angre»: nothing the command line refuses them."""
+    import io
+
+    import openpyxl
+
+    from tests.app_fixtures import ROSTER_LABELS, TRANSCRIPTS
+
+    at = open_page(PAGE, "rita")
+    assert at.title[0].value == "Enighet mellom kodere" and not at.error
+    table = [d.value for d in at.dataframe if "Kappa" in d.value.columns][0]
+    expected = coding_agreement(small_db, ["anna", "bjorn"], user="rita")
+    assert list(table["Enheter"])[0] == expected["overall"]["units"]
+    assert list(table["Kode-ID"])[1:] == [c["code"] for c in expected["codes"]]
+    page = rendered(at)
+    assert "Til rapporten" in page and "Uenigheter" not in page
+    assert not [s for s in at.selectbox if s.key == "disagreement"]
+    assert not [m for m in at.multiselect if str(m.key).startswith("konsensus_")]
+    assert {b.key for b in at.button} <= {"make_agreement_file", "logout"}   # no save, no Angre
+    assert "agreement_disagreements" not in [c.key for c in at.checkbox]
+    for turn in (t.split(": ", 1)[1] for text in TRANSCRIPTS.values() for t in text.strip().split("\n\n")):
+        assert turn[:25] not in page, turn
+    for label in ROSTER_LABELS:
+        assert label not in page, label
+    at.button(key="make_agreement_file").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    book = openpyxl.load_workbook(io.BytesIO(at.session_state["agreement_file"]["data"]))
+    assert book.sheetnames == ["Enighet"]   # the table only, never the disagreements
+    rows = list(book["Enighet"].iter_rows(values_only=True))
+    head = next(i for i, r in enumerate(rows) if r[0] == "Kode-ID")
+    assert rows[head + 1][3] == expected["overall"]["units"]
+    events = list_audit(small_db, user="kari", action="export_agreement")
+    assert [(e.user, e.detail.get("disagreements", False)) for e in events] == [("rita", False)]
+
+
+def test_after_a_merge_the_page_names_no_version_for_the_active_codes(small_db):
+    """`codebook merge` leaves the active codes matching no loaded version: the caption says so
+    rather than naming version 1, and the "Kodesett" choice offers version 1 (its own figures)
+    beside "Aktive koder nå (ingen lastet versjon har akkurat disse)"."""
+    from workbench.codebook import current_version, merge_codes
+
+    v1 = current_version(small_db, user="kari")["id"]
+    merge_codes(small_db, "kontrakt.relasjonell", "kontrakt.hybrid", user="kari")
+    at = open_page(PAGE, "kari")
+    page = rendered(at)
+    assert "ingen lastet kodebokversjon har akkurat disse kodene" in page
+    assert f"nå (kodeboka «testbok», versjon {v1}" not in page
+    box = at.selectbox(key="code_set")
+    assert box.value is None and box.options[0] == "Aktive koder nå (ingen lastet versjon har akkurat disse)"
+    assert box.options[1].startswith(f"«testbok», versjon {v1}")
+    box.set_value(v1).run()
+    assert not at.exception and not at.error
+    pinned = coding_agreement(small_db, ["anna", "bjorn"], codebook_version=v1, user="kari")
+    table = [d.value for d in at.dataframe if "Kappa" in d.value.columns][0]
+    assert list(table["Enheter"])[0] == pinned["overall"]["units"]

@@ -1,5 +1,9 @@
 """Enighet: agreement between coders per code, and the disagreements side by side, where a
-researcher records the agreed coding (stored as the coder "konsensus")."""
+researcher records the agreed coding (stored as the coder "konsensus").
+
+Report authors (no ``view_transcripts``) get the figures and the file «Til rapporten» only, as the
+library gives them (file names scrubbed): never the disagreements, their turns, text or speakers,
+nor the consensus recording, which the library refuses them."""
 
 import tempfile
 from pathlib import Path
@@ -10,18 +14,20 @@ from workbench.agreement import (CONSENSUS_CODER, agreement_code_sets, agreement
                                  default_coders, disagreements, record_consensus)
 from workbench.codebook import current_codes
 from workbench.export import export_agreement
-from workbench.ui.agreement import (agreement_frame, code_set_text, figure_text, legend_text, styled,
-                                    unused_text, version_label)
+from workbench.ui.agreement import (active_set_label, agreement_frame, code_set_text, figure_text, legend_text,
+                                    styled, unused_text, version_label)
 from workbench.ui.format import UNKNOWN_ACTOR_LABEL, count_noun, count_text, md_escape, name_list, percent, zip_files
-from workbench.ui.session import acting_user, action, friendly_errors, get_db, require_data, show_flash
+from workbench.ui.session import acting_user, action, can, friendly_errors, get_db, require_data, show_flash
 from workbench.ui.undo import undo_button
 
 db = get_db()
 user = acting_user()
+researcher = can("view_transcripts")  # the disagreements show turns and text: researchers only
 st.title("Enighet mellom kodere")
 st.caption("Kodere som har kodet de samme kildene hver for seg: hvor enige de er per kode (prosent, "
-           "Cohens kappa for to kodere, Krippendorffs alfa for flere), og turene der de er uenige, "
-           "der dere registrerer den omforente kodingen.")
+           "Cohens kappa for to kodere, Krippendorffs alfa for flere)"
+           + (", og turene der de er uenige, der dere registrerer den omforente kodingen." if researcher else
+              ". Uenighetene og den omforente kodingen ligger hos forskerne, som leser transkripsjonene."))
 if require_data(db) is None:
     st.stop()
 show_flash()
@@ -56,7 +62,8 @@ def file_options(chosen: list, unit: str, prefix, version=None) -> dict:
     """What the agreement file is made of, as chosen on the page right now."""
     return {"coders": list(chosen), "unit": unit, "codes": prefix, "codebook_version": version,
             "format": st.session_state["agreement_format"],
-            "disagreements": bool(st.session_state.get("agreement_disagreements")) and unit == "segment"}
+            "disagreements": researcher and bool(st.session_state.get("agreement_disagreements"))
+            and unit == "segment"}
 
 
 def make_file(options: dict) -> None:
@@ -81,9 +88,10 @@ def download_section(chosen: list, unit: str, prefix, version=None) -> None:
     d1, d2 = st.columns([1, 2])
     d1.radio("Filformat", list(FILE_FORMATS), key="agreement_format", horizontal=True,
              format_func=lambda f: FILE_FORMATS[f][0])
-    d2.checkbox("Ta med uenighetene (kilde, tur og kodene til hver koder)", key="agreement_disagreements",
-                value=True, disabled=unit != "segment",
-                help="Uenighetene er turer; med enheten «Tegn» har filen bare tabellen.")
+    if researcher:  # the disagreements name sources and turns: researchers only
+        d2.checkbox("Ta med uenighetene (kilde, tur og kodene til hver koder)", key="agreement_disagreements",
+                    value=True, disabled=unit != "segment",
+                    help="Uenighetene er turer; med enheten «Tegn» har filen bare tabellen.")
     options = file_options(chosen, unit, prefix, version)
     if st.button("Lag fil med enighetstabellen", key="make_agreement_file"):
         with st.spinner("Lager filen ..."):
@@ -118,16 +126,17 @@ unit = f2.radio("Enhet", ["segment", "char"], key="unit", horizontal=True,
 group = f3.selectbox("Kodegruppe", ["(alle)"] + groups, key="group",
                      format_func=lambda g: g if g == "(alle)" else labels.get(g, g))
 prefix = None if group == "(alle)" else group
-# which codes are pooled: offered only when codebook versions have different code sets (codes added
-# later change the pooled figure; a figure reported before is reproduced with its version's codes)
+# which codes are pooled: offered only when a loaded version's code set is not the active one (codes
+# added later, or merged, change the pooled figure; a figure reported before is reproduced with its
+# version's codes)
 code_sets = agreement_code_sets(db, user=user)
+older = [c for c in code_sets if not c["active"]]  # versions whose code set is not the active one
 version = None
-if len(code_sets) > 1:
-    newest = code_sets[0]["version"]
+if older:
     version = st.selectbox(
-        "Kodesett", [None] + [c["version"] for c in code_sets[1:]], key="code_set",
-        format_func=lambda v: (f"Aktive koder nå ({version_label(code_sets[0])})" if v is None
-                               else version_label(next(c for c in code_sets if c["version"] == v))),
+        "Kodesett", [None] + [c["version"] for c in older], key="code_set",
+        format_func=lambda v: (active_set_label(code_sets) if v is None
+                               else version_label(next(c for c in older if c["version"] == v))),
         help="Det samlede tallet tar med alle kodene i kodesettet, også dem ingen har brukt (enighet om at "
              "koden ikke er der), så nye koder endrer det. Velg en eldre kodebokversjon for å få tallet "
              "med kodene den hadde, som rapportert da.")
@@ -164,6 +173,8 @@ with friendly_errors():
                 f"og bygger på bare {count_noun(n, 'tur', 'turer')}.")
     st.dataframe(styled(agreement_frame(result)), hide_index=True, key="agreement_table")
     download_section(chosen, unit, prefix, version)
+    if not researcher:  # report authors: the figures and the file only
+        st.stop()
 
     st.subheader("Uenigheter")
     rows = disagreements(db, chosen, codes=prefix, codebook_version=version, user=user)

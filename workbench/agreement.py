@@ -30,7 +30,9 @@ Codes compared: the codable, non-retired codes, optionally chosen by id prefix (
 (unit, code) pairs: units x codes. A code nobody used adds units on which all coders agree (0),
 so adding codes to the codebook changes the pooled figure; ``codebook_version=`` compares the
 codable codes of one loaded codebook version instead (the "code set"), which pins it. The result
-names the code set and the codes of it nobody used (``code_set``).
+names the code set and the codes of it nobody used (``code_set``); unpinned, it names a version
+only when that version's codable codes are exactly the ones compared (a code merged or retired
+since the last load makes the active set one no loaded version has: then it says so).
 
 The statistics are the kept implementations: ``sklearn.metrics.cohen_kappa_score`` (two coders
 only) and ``krippendorff.alpha`` (nominal, any number of coders). Percent agreement is the share
@@ -192,7 +194,9 @@ def table_agreement(path: str | Path, *, level: str = "nominal") -> dict[str, An
     "pairable_units"}`` and, for exactly two coders, ``"kappa"`` and ``"percent"`` computed over
     the units both coded (kappa treats the values as categories). ``units`` counts the distinct
     units of the file; ``pairable_units`` those with values from at least two coders (the ones
-    alpha uses). Undefined figures are None.
+    alpha uses). Undefined figures are None, and ``"undefined"`` says why, per figure:
+    ``"no_pairable_units"`` (no unit has values from two coders) or ``"one_value"`` (every value
+    of the units compared is the same: no disagreement to expect, 0/0); ``{}`` when all are defined.
     """
     path = Path(path)
     name = path.name
@@ -258,6 +262,13 @@ def table_agreement(path: str | Path, *, level: str = "nominal") -> dict[str, An
         result["percent"] = sum(x == y for x, y in both) / len(both) if both else None
         # kappa treats the values as categories: numbers (2.5, 0.5) by their position among the values
         result["kappa"] = _kappa([x for x, _ in both], [y for _, y in both]) if both else None
+    # why a figure is undefined, for the one line under the figures: no unit has values from two
+    # coders, or every compared value is the same one (no expected disagreement: 0/0)
+    undefined = {}
+    for figure in ("alpha", "kappa", "percent"):
+        if figure in result and result[figure] is None:
+            undefined[figure] = "no_pairable_units" if result["pairable_units"] == 0 else "one_value"
+    result["undefined"] = undefined
     return result
 
 
@@ -313,12 +324,58 @@ def _version_codes(db: Database, version: int | str) -> tuple[dict[str, Any], li
     return info, [(c.id, c.label) for c in iter_codes(content) if c.codable]
 
 
-def _newest_version(db: Database) -> dict[str, Any] | None:
+def _versions_codable(db: Database) -> list[tuple[dict[str, Any], list[str]]]:
+    """Every loaded codebook version, newest first: (its id, name and date; the ids of its codable
+    codes in its order). A stored version that no longer validates is left out."""
+    from .codebook.schema import iter_codes
     from .store import CodebookVersion
 
     with db.session() as session:
-        row = session.scalars(select(CodebookVersion).order_by(CodebookVersion.id.desc()).limit(1)).first()
-        return None if row is None else {"version": row.id, "name": row.name, "created_at": row.created_at}
+        rows = session.execute(select(CodebookVersion.id, CodebookVersion.name, CodebookVersion.created_at,
+                                      CodebookVersion.content).order_by(CodebookVersion.id.desc())).all()
+    out = []
+    for vid, name, created, content in rows:
+        try:
+            ids = [c.id for c in iter_codes(content) if c.codable]
+        except WorkbenchError:
+            continue
+        out.append(({"version": vid, "name": name, "created_at": created}, ids))
+    return out
+
+
+def _chosen_of(ids: list[str], codes: str | Iterable[str] | None) -> list[str]:
+    """The ids among ``ids`` (a version's codable codes) that ``--codes`` chooses, as the pinned
+    comparison chooses them; [] when a prefix matches none of them."""
+    from .analysis.aggregate import select_codes
+    import pandas as pd
+
+    try:
+        chosen = select_codes(pd.DataFrame({"code": list(ids)}), codes)
+    except NotFound:
+        return []
+    return list(ids) if chosen is None else [c for c in ids if c in chosen]
+
+
+def _matching_version(db: Database, compared: list[str],
+                      codes: str | Iterable[str] | None) -> dict[str, Any]:
+    """The code set of an unpinned comparison: the newest loaded version whose codable codes
+    (chosen by ``codes`` as ``codebook_version=`` chooses them) are exactly ``compared``, so that
+    ``codebook_version=`` that version gives the same figures; ``{"version": None, ...}`` when no
+    version has exactly these codes (a code merged or retired since the last load), then with
+    ``"differs"``: the newest version and how its codes differ (``not_compared``: its codes not
+    compared now; ``not_in_version``: compared codes it lacks)."""
+    wanted = set(compared)
+    versions = _versions_codable(db)
+    for info, ids in versions:
+        if set(_chosen_of(ids, codes)) == wanted:
+            return dict(info)
+    out: dict[str, Any] = {"version": None, "name": None, "created_at": None}
+    if versions:
+        info, ids = versions[0]
+        theirs = _chosen_of(ids, codes)
+        out["differs"] = {**info, "not_compared": [c for c in theirs if c not in wanted],
+                          "not_in_version": [c for c in compared if c not in set(theirs)]}
+    return out
 
 
 def _compared_codes(db: Database, codes: str | Iterable[str] | None,
@@ -328,8 +385,10 @@ def _compared_codes(db: Database, codes: str | Iterable[str] | None,
     Without ``codebook_version``: the codable, non-retired codes of the database, chosen by id
     prefix. With it: the codable codes of that codebook version as it was loaded (retired or
     deleted since or not), chosen by id prefix; a code set that does not grow when codes are
-    added. The second item: ``{"version", "name", "created_at", "pinned"}`` (the newest
-    version when not pinned)."""
+    added. The second item: ``{"version", "name", "created_at", "pinned"}``: the version pinned,
+    else the newest version whose code set is exactly the one compared (None when no loaded
+    version has exactly these codes, e.g. after ``codebook merge``: then ``"differs"`` says how
+    the newest version differs, :func:`_matching_version`)."""
     from .analysis.aggregate import select_codes
     from .analysis.frames import codes_frame
 
@@ -367,33 +426,33 @@ def _compared_codes(db: Database, codes: str | Iterable[str] | None,
         raise WorkbenchError(f"no codable code matches {codes!r}; parent codes are not compared "
                              "themselves, give a prefix that includes codable codes",
                              code="agreement.no_codes", codes=str(codes))
-    info = _newest_version(db) or {"version": None, "name": None, "created_at": None}
+    compared = list(zip(rows["code"], rows["label"]))
+    info = _matching_version(db, [c for c, _ in compared], codes)
     info["pinned"] = False
-    return list(zip(rows["code"], rows["label"])), info
+    return compared, info
 
 
 @requires("view_quotes")
 def agreement_code_sets(db: Database, *, user: str | None = None) -> list[dict[str, Any]]:
     """The codebook versions whose codable code sets differ, newest first: what a figure can be
     pinned to (``codebook_version=`` of :func:`coding_agreement`). Each: ``{"version", "name",
-    "created_at", "codes" (how many codable codes)}``; of versions with the same code set only
-    the newest is listed. One item (or none) when adding codes never changed the set."""
-    from .codebook.schema import iter_codes
-    from .store import CodebookVersion
+    "created_at", "codes" (how many codable codes), "active" (True for the version whose code set
+    is exactly the codable, active codes now: the one an unpinned figure is of)}``; of versions
+    with the same code set only the newest is listed. No item is ``active`` when no loaded
+    version has exactly the active codes (a code merged or retired since the last load)."""
+    from .analysis.frames import codes_frame
 
-    with db.session() as session:
-        rows = session.execute(select(CodebookVersion.id, CodebookVersion.name, CodebookVersion.created_at,
-                                      CodebookVersion.content).order_by(CodebookVersion.id.desc())).all()
-    out, seen = [], set()
-    for vid, name, created, content in rows:
-        try:
-            ids = frozenset(c.id for c in iter_codes(content) if c.codable)
-        except WorkbenchError:  # a stored version that no longer validates: not offered
+    tree = codes_frame(db)
+    active = set() if tree.empty else set(tree[tree["codable"] & ~tree["retired"]]["code"])
+    out, seen, found = [], set(), False
+    for info, ids in _versions_codable(db):
+        key = frozenset(ids)
+        if key in seen:
             continue
-        if ids in seen:
-            continue
-        seen.add(ids)
-        out.append({"version": vid, "name": name, "created_at": created, "codes": len(ids)})
+        seen.add(key)
+        is_active = not found and bool(active) and key == active
+        found = found or is_active
+        out.append({**info, "codes": len(key), "active": is_active})
     return out
 
 
@@ -513,10 +572,15 @@ def coding_agreement(db: Database, coders: Iterable[str] | str, *, codes: str | 
     Returns ``{"coders": [...], "unit": ..., "sources": n, "left_out": [file names],
     "interviewer_turns_left_out": n, "code_set": {...}, "overall": {"units", "percent", "kappa",
     "alpha"}, "codes": [{"code", "label", "units", "percent", "kappa", "alpha"}, ...]}`` with
-    ``code_set`` the codes compared: ``{"version" (the codebook version pinned, else the newest),
-    "name" (its name), "loaded" (when it was loaded, ISO), "pinned" (bool), "codes" (how many),
-    "unused" (the ids of those none of the coders used in the units: they count as agreement
-    on absence)}``, ``units`` the number of
+    ``code_set`` the codes compared: ``{"version" (the codebook version pinned; unpinned, the
+    newest version whose codable codes are exactly the ones compared, so that
+    ``codebook_version=`` it gives the same figures; None when no loaded version has exactly these
+    codes, as after ``codebook merge``), "name" (its name), "loaded" (when it was loaded, ISO),
+    "pinned" (bool), "codes" (how many), "unused" (the ids of those none of the coders used in
+    the units: they count as agreement on absence)}``, and with "version" None ``"differs"``: the
+    newest version (``version``, ``name``, ``loaded``) and how its codes differ from the compared
+    ones (``not_compared``: its codes not compared now, merged or retired since;
+    ``not_in_version``: compared codes it lacks); ``units`` the number of
     units compared per code (overall: units x codes), ``percent`` a share 0-1, ``kappa`` None for
     more than two coders, and None for any undefined figure. ``left_out``: the sources that some
     but not all of the compared coders coded, sorted (they are no units);
@@ -633,14 +697,26 @@ def _coding_agreement(db: Database, coders: Iterable[str] | str, *, codes: str |
         overall["used"] = {n: int(u) for n, u in zip(names, total_used)}
     out = {"coders": names, "unit": unit, "sources": len(sources), "left_out": loaded["left_out"],
            "interviewer_turns_left_out": loaded["interviewer_turns"],
-           "code_set": {"version": code_set["version"], "name": code_set["name"],
-                        "loaded": code_set["created_at"].isoformat() if code_set.get("created_at") else None,
-                        "pinned": code_set["pinned"], "codes": len(code_ids), "unused": unused},
+           "code_set": _code_set_out(code_set, len(code_ids), unused),
            "overall": overall, "codes": results}
     if CONSENSUS_CODER in names:
         out["consensus_turns"] = len(segments)
     if details:
         out["source_names"] = sorted(name for _sid, name in sources)
+    return out
+
+
+def _code_set_out(code_set: dict[str, Any], n: int, unused: list[str]) -> dict[str, Any]:
+    """The result's ``code_set`` (JSON-ready: dates as ISO text)."""
+    def when(info):
+        return info["created_at"].isoformat() if info.get("created_at") else None
+
+    out = {"version": code_set["version"], "name": code_set["name"], "loaded": when(code_set),
+           "pinned": code_set["pinned"], "codes": n, "unused": unused}
+    if code_set.get("differs"):
+        d = code_set["differs"]
+        out["differs"] = {"version": d["version"], "name": d["name"], "loaded": when(d),
+                          "not_compared": list(d["not_compared"]), "not_in_version": list(d["not_in_version"])}
     return out
 
 

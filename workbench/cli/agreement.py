@@ -10,8 +10,12 @@ from ..errors import InputError
 from ._util import acting_user, echo_json, echo_table, open_db
 
 
-def _fmt(value) -> str:
-    return "–" if value is None else f"{value:.3f}"
+def _fmt(value, share: bool = False) -> str:
+    """A figure in the text output: three decimals, "–" undefined, never "1.000" short of 1
+    ("> 0.999"): the rule of every output (``ui.format.agreement_figure``)."""
+    from ..ui.format import agreement_figure
+
+    return agreement_figure(value, decimal=".", share=share)
 
 
 def _split(value: str | None) -> list[str]:
@@ -85,7 +89,9 @@ def agreement(ctx: click.Context, coders: str | None, codes: str | None, unit: s
         click.echo(f"alfa     {_fmt(result['alpha'])}")
         if "kappa" in result:
             click.echo(f"kappa    {_fmt(result['kappa'])}")
-            click.echo(f"prosent  {_fmt(result['percent'])}")
+            click.echo(f"prosent  {_fmt(result['percent'], share=True)}")
+        for line in undefined_table_lines(result):
+            click.echo(line)
         return
 
     if consensus is not None and (coders or codes is not None or unit != "segment" or include_interviewers
@@ -151,11 +157,12 @@ def agreement(ctx: click.Context, coders: str | None, codes: str | None, unit: s
     for line in _summary(result):
         click.echo(line)
     rows = [{"kode": r["code"], "navn": r["label"], "enheter": r["units"],
-             **{no: _fmt(r[en]) for en, no in (("percent", "prosent"), ("kappa", "kappa"), ("alpha", "alfa"))}}
+             **{no: _fmt(r[en], share=en == "percent") for en, no in (("percent", "prosent"), ("kappa", "kappa"),
+                                                                        ("alpha", "alfa"))}}
             for r in result["codes"]]
     echo_table(rows, ["kode", "navn", "enheter", "prosent", "kappa", "alfa"])
     o = result["overall"]
-    click.echo(f"Samlet: enheter {o['units']}  prosent {_fmt(o['percent'])}  kappa {_fmt(o['kappa'])}  "
+    click.echo(f"Samlet: enheter {o['units']}  prosent {_fmt(o['percent'], share=True)}  kappa {_fmt(o['kappa'])}  "
                f"alfa {_fmt(o['alpha'])}")
     many = len(result["coders"]) > 2
     if many:  # Cohen's kappa compares two coders: its column is "–" throughout, not undefined
@@ -163,6 +170,24 @@ def agreement(ctx: click.Context, coders: str | None, codes: str | None, unit: s
     if any(r["alpha"] is None for r in result["codes"]):
         column = " i alfa-kolonnen" if many else ""
         click.echo(f"–{column} = udefinert: koden har samme verdi i alle enheter hos alle koderne.")
+
+
+TABLE_UNDEFINED = {
+    "one_value": "alle verdiene i enhetene som kan sammenlignes, er like (samme verdi hos alle koderne), så det "
+                 "er ingen uenighet å forvente (0/0)",
+    "no_pairable_units": "ingen enhet har verdier fra minst to kodere, så ingen verdier kan sammenlignes",
+}
+FIGURE_NAMES = {"alpha": "alfa", "kappa": "kappa", "percent": "prosent"}
+
+
+def undefined_table_lines(result: dict) -> list[str]:
+    """Under the figures of a reliability table: why a "–" is undefined, one line per reason
+    ("– (alfa, kappa) = udefinert: alle verdiene ... er like ...")."""
+    by_reason: dict[str, list[str]] = {}
+    for figure, reason in (result.get("undefined") or {}).items():
+        by_reason.setdefault(reason, []).append(FIGURE_NAMES.get(figure, figure))
+    return [f"– ({', '.join(figures)}) = udefinert: {TABLE_UNDEFINED.get(reason, reason)}."
+            for reason, figures in by_reason.items()]
 
 
 def _summary(result: dict) -> list[str]:
@@ -198,12 +223,15 @@ def code_set_lines(result: dict) -> list[str]:
     absence in the pooled figure)."""
     from ..ui.agreement import code_set_text, unused_text
 
-    lines = [code_set_text(result["code_set"])]
-    unused = unused_text(result["code_set"])
+    code_set = result["code_set"]
+    lines = [code_set_text(code_set, cli=True)]
+    unused = unused_text(code_set)
     if unused:
-        hint = "" if result["code_set"]["pinned"] else (
-            " Koder som legges til, endrer derfor det samlede tallet; lås kodesettet med --codebook-version "
-            "VERSJON for å sammenligne med et tall rapportert før.")
+        hint = ""
+        if not code_set["pinned"]:
+            hint = " Koder som legges til, endrer derfor det samlede tallet"
+            hint += (f"; lås kodesettet med --codebook-version {code_set['version']} for å kunne sammenligne med "
+                     "tallet senere." if code_set.get("version") is not None else " (se over om å låse kodesettet).")
         lines.append(unused + hint)
     return lines
 

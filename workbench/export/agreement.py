@@ -59,7 +59,8 @@ def _names(names: list[str]) -> str:
     return ", ".join(names) if names else "ingen"
 
 
-def _codebook_text(db: Database, version: int | None = None) -> str:
+def _version_text(db: Database, version: int | None) -> str:
+    """«navn», versjon N (lastet dd.mm.yyyy, fra fil.yaml); the newest version for None."""
     from ..codebook import current_version
 
     v = current_version(db)
@@ -82,6 +83,24 @@ def _codebook_text(db: Database, version: int | None = None) -> str:
     return ", ".join(parts[:1]) + (f" ({', '.join(parts[1:])})" if len(parts) > 1 else "")
 
 
+def _codebook_text(db: Database, code_set: dict) -> str:
+    """The codebook version the compared codes are of: the pinned one, else the newest version with
+    exactly these codes; when none has them (a code merged or retired since the last load), that,
+    and how the newest version differs."""
+    if code_set.get("version") is not None or not code_set.get("differs"):
+        return _version_text(db, code_set.get("version"))
+    from ..ui.format import name_list
+
+    d = code_set["differs"]
+    how = []
+    if d.get("not_compared"):
+        how.append(f"har også {name_list(d['not_compared'])} (slått sammen eller pensjonert siden)")
+    if d.get("not_in_version"):
+        how.append(f"har ikke {name_list(d['not_in_version'])}")
+    return (f"ingen lastet versjon har akkurat de sammenlignede kodene: den nyeste, {_version_text(db, d['version'])}, "
+            f"{' og '.join(how)}")
+
+
 def _codes_text(codes: str | Iterable[str] | None, n: int, pinned: bool = False) -> str:
     chosen = ([c.strip() for c in codes.split(",")] if isinstance(codes, str)
               else [str(c).strip() for c in codes]) if codes is not None else []
@@ -99,8 +118,11 @@ def _unused_text(result: dict) -> str:
     unused = result["code_set"]["unused"]
     if not unused:
         return "ingen: hver kode er brukt av minst én av koderne"
-    pin = ("" if result["code_set"]["pinned"] else
-           "; koder lagt til i kodeboken endrer derfor tallet, og --codebook-version låser kodesettet")
+    code_set = result["code_set"]
+    pin = ("" if code_set["pinned"] else
+           "; koder lagt til i kodeboken endrer derfor tallet, og --codebook-version låser kodesettet"
+           + ("" if code_set.get("version") is not None else
+              " (når kodebokfila med akkurat disse kodene er lastet inn på nytt)"))
     return (f"{len(unused)} av {result['code_set']['codes']} koder er ikke brukt av noen av koderne "
             f"({', '.join(unused)}): de teller som enighet om at koden ikke er der i «{OVERALL}»{pin}")
 
@@ -133,7 +155,7 @@ def _preamble(db: Database, result: dict, codes, include_interviewers: bool, scr
         ("Kodere", f"{', '.join(names)} ({_count(len(names), 'koder', 'kodere')})"),
         ("Enhet", _unit_text(result)),
         ("Koder", _codes_text(codes, len(result["codes"]), result["code_set"]["pinned"])),
-        ("Kodebok", _codebook_text(db, result["code_set"]["version"])),
+        ("Kodebok", _codebook_text(db, result["code_set"])),
         ("Ubrukte koder", _unused_text(result)),
         ("Kilder med", f"{_count(len(sources), 'kilde', 'kilder')} som alle koderne har kodet: {_names(sources)}"),
         ("Kilder utelatt", (f"{_count(len(left_out), 'kilde', 'kilder')} som ikke alle koderne har kodet: "

@@ -39,7 +39,8 @@ class Table:
     wrap: list[str] = field(default_factory=list)            # long text columns
     heading: str | None = None  # document heading when the file holds this table alone (quotes)
     empty_note: str = EMPTY_NOTE  # why the table is empty, said in the file when it is
-    decimals: dict[str, int] = field(default_factory=dict)  # number columns shown with n decimals (0,889)
+    # scores between -1 and 1 shown with n decimals (0,889; short of 1 never "1,000" but "> 0,999")
+    decimals: dict[str, int] = field(default_factory=dict)
     # (label, text) lines said above the table in a workbook and a Word document (what the table is
     # of: coders, units, sources ...); a CSV file holds the data alone
     preamble: list[tuple[str, str]] = field(default_factory=list)

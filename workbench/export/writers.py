@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import itertools
 import os
 import re
 import stat
@@ -20,6 +21,7 @@ import pandas as pd
 
 from ..errors import WorkbenchError
 from ..privacy import FORMULA_START, neutralise_formula
+from ..ui.format import short_of_bounds
 from .tables import EMPTY_NOTE, Table, slug  # noqa: F401  (EMPTY_NOTE: kept importable from here)
 
 
@@ -50,10 +52,10 @@ def fmt_cell(table: Table, column: str, value) -> str:
                        or column in table.decimals) else ""
     if isinstance(value, str):  # text as is, e.g. "<3" for a suppressed cell
         return value
-    if column in table.decimals:
-        return f"{float(value):.{table.decimals[column]}f}".replace(".", ",")
-    if column in table.percent:
-        return f"{float(value) * 100:.1f}".replace(".", ",") + " %"
+    if column in table.decimals:  # scores between -1 and 1 (kappa, alpha): never "1,000" short of 1
+        return short_of_bounds(value, table.decimals[column], low=-1, high=1)
+    if column in table.percent:  # never "100,0 %" short of 1 (nor "0,0 %" above 0)
+        return short_of_bounds(value, 1, low=0, high=1, scale=100, unit=" %")
     if column in table.signed_percent:
         text = f"{float(value) * 100:+.1f}".replace(".", ",")
         return "0,0" if text in ("+0,0", "-0,0") else text
@@ -343,9 +345,12 @@ def write_xlsx(tables: list[Table], path: Path) -> list[Path]:
                 ws.column_dimensions[letter].width = 80
             else:
                 ws.column_dimensions[letter].width = min(max(8, longest + 2), 50)
-            for cell in ws[letter][head:]:
+            for cell, shown in itertools.zip_longest(ws[letter][head:], values, fillvalue=""):
                 if fmt:
-                    cell.number_format = fmt
+                    # a figure short of a bound keeps its number but shows what fmt_cell says ("> 99,9 %"),
+                    # never Excel's rounding to 100,0 %
+                    cell.number_format = (f'"{shown}"' if shown[:2] in ("> ", "< ")
+                                          and isinstance(cell.value, (int, float)) else fmt)
                     if cell.value == "–":  # an undefined figure: aligned with the numbers
                         cell.alignment = Alignment(horizontal="right")
                 if col in table.wrap:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .format import count_text, percent, score_text
+from .format import agreement_figure, count_text, percent
 
 # (upper bound, band name, background colour): kappa/alpha below 0.4, 0.4-0.6, 0.6-0.8, above 0.8
 # Colour bands per statistic. Kappa: the usual reading (Landis & Koch 1977, as Altman 1991 groups
@@ -31,8 +31,9 @@ def band(value, statistic: str = "kappa") -> tuple[str, str] | None:
 
 
 def figure_text(value) -> str:
-    """Kappa or alpha as the page shows it: three decimals, decimal comma ("0,889"); "–" undefined."""
-    return "–" if value is None or pd.isna(value) else score_text(value, 3)
+    """Kappa or alpha as the page shows it: three decimals, decimal comma ("0,889"); "–" undefined;
+    never "1,000" short of 1 ("> 0,999", ``format.agreement_figure``)."""
+    return agreement_figure(value)
 
 
 def bound_text(value: float) -> str:
@@ -110,17 +111,38 @@ def _version_words(code_set: dict) -> str:
     return f"{name}versjon {code_set['version']}{when}"
 
 
-def code_set_text(code_set: dict) -> str:
+def code_set_text(code_set: dict, *, cli: bool = False) -> str:
     """The code set an agreement figure is of, one line: "Kodesett: 5 kodbare koder i kodeboka
     «liten», versjon 1, lastet 07.12.2025 (låst: koder lagt til senere er ikke med)." or
-    "Kodesett: 6 aktive koder nå (kodeboka «liten», versjon 2, lastet ...)."."""
-    from .format import count_noun
+    "Kodesett: 6 aktive koder nå (kodeboka «liten», versjon 2, lastet ...)." (a version is named
+    only when its codable codes are exactly those compared). When no loaded version has exactly the
+    active codes (``code_set["differs"]``, after ``codebook merge``), it says so, how the newest
+    version differs, and how to get a version to lock the set to (``cli``: with the commands)."""
+    from .format import count_noun, name_list
 
     n = code_set["codes"]
     if code_set.get("pinned"):
         return (f"Kodesett: {count_noun(n, 'kodbar kode', 'kodbare koder')} i kodeboka "
                 f"{_version_words(code_set)} (låst: koder lagt til senere er ikke med).")
-    return f"Kodesett: {count_noun(n, 'aktiv kode', 'aktive koder')} nå (kodeboka {_version_words(code_set)})."
+    active = count_noun(n, 'aktiv kode', 'aktive koder')
+    if code_set.get("version") is not None:
+        return f"Kodesett: {active} nå (kodeboka {_version_words(code_set)})."
+    differs = code_set.get("differs")
+    if not differs:
+        return f"Kodesett: {active} nå (ingen kodebokversjon er lastet)."
+    how = []
+    if differs.get("not_compared"):
+        how.append(f"har også {name_list(differs['not_compared'])}, slått sammen eller pensjonert siden")
+    if differs.get("not_in_version"):
+        how.append(f"har ikke {name_list(differs['not_in_version'])}")
+    gone = differs.get("not_compared") or []
+    fix = (f"fjern {name_list(gone)} fra kodebokfila og last den inn på nytt" if gone and not differs.get("not_in_version")
+           else "last inn kodebokfila på nytt med akkurat disse kodene")
+    lock = (" (`workbench codebook load FIL`), og lås tallet med --codebook-version og den nye versjonen"
+            if cli else "; da får kodesettet en egen versjon")
+    return (f"Kodesett: {active} nå; ingen lastet kodebokversjon har akkurat disse kodene (kodeboka "
+            f"{_version_words(differs)}, {' og '.join(how)}), så ingen versjon gir dette tallet. "
+            f"For å kunne låse kodesettet: {fix}{lock}.")
 
 
 def unused_text(code_set: dict) -> str:
@@ -142,3 +164,11 @@ def version_label(code_set: dict) -> str:
     from .format import count_noun
 
     return f"{_version_words(code_set)} ({count_noun(code_set['codes'], 'kode', 'koder')})"
+
+
+def active_set_label(code_sets: list[dict]) -> str:
+    """The Enighet page's "Kodesett" choice for the codes active now (``agreement_code_sets``):
+    "Aktive koder nå («liten», versjon 2, lastet 07.12.2025 (6 koder))" when a loaded version has
+    exactly those codes, else "Aktive koder nå (ingen lastet versjon har akkurat disse)"."""
+    active = next((c for c in code_sets if c.get("active")), None)
+    return f"Aktive koder nå ({version_label(active) if active else 'ingen lastet versjon har akkurat disse'})"

@@ -85,20 +85,49 @@ def code_title(label: str, level: int) -> str:
     return ("– " * level) + str(label)
 
 
+def short_of_bounds(value, digits: int, *, low: float, high: float, scale: float = 1, unit: str = "",
+                    decimal: str = ",", trim: bool = False) -> str:
+    """The one rounding rule of every figure shown as text: ``value * scale`` with ``digits``
+    decimals (decimal comma unless ``decimal``; ``trim``: no trailing zeros, "50" not "50,0"),
+    then ``unit``; but a value short of a bound never reads as the bound: one that rounds to
+    ``high`` (``low``) without being it reads "> " ("< ") and the nearest figure inside, so
+    agreement on all but 4 of 100,000 characters is "> 99,9 %", a kappa of 0.9996 "> 0,999".
+    ``low`` and ``high`` are on the scale of ``value`` (a share: 0 and 1; kappa: -1 and 1)."""
+    x = float(value) * scale
+    lo, hi = low * scale, high * scale
+    shown = round(x, int(digits)) + 0.0  # (+ 0.0: no "-0")
+    step = 10.0 ** -int(digits)
+
+    def text(v: float) -> str:
+        t = f"{v:.{int(digits)}f}"
+        if trim and "." in t:
+            t = t.rstrip("0").rstrip(".")
+        return t.replace(".", decimal) + unit
+
+    if shown >= hi > x:
+        return "> " + text(hi - step)
+    if shown <= lo < x:
+        return "< " + text(lo + step)
+    return text(shown)
+
+
 def percent(value) -> str:
     """A share as Norwegian text: "50 %", "12,5 %" (one decimal, decimal comma, only when needed).
     A share that is not exactly 1 (or 0) never reads "100 %" ("0 %"): it is "> 99,9 %" ("< 0,1 %"),
-    so that agreement on all but a few of 100,000 characters does not look like full agreement."""
+    so that agreement on all but a few of 100,000 characters does not look like full agreement
+    (:func:`short_of_bounds`)."""
     if value is None or pd.isna(value):
         return ""
-    pct = round(float(value) * 100, 1) + 0.0  # (+ 0.0: no "-0")
-    if pct == 100 and float(value) < 1:
-        return "> 99,9 %"
-    if pct == 0 and float(value) > 0:
-        return "< 0,1 %"
-    if pct == int(pct):
-        return f"{int(pct)} %"
-    return f"{pct:.1f} %".replace(".", ",")
+    return short_of_bounds(value, 1, low=0, high=1, scale=100, unit=" %", trim=True)
+
+
+def agreement_figure(value, *, decimal: str = ",", share: bool = False) -> str:
+    """Kappa or alpha (or, ``share``, a share 0-1) as text with three decimals: "0,889"; "–"
+    undefined. One that is not exactly 1 (-1; a share: 0) never reads "1,000" ("-1,000", "0,000"):
+    "> 0,999" (:func:`short_of_bounds`). ``decimal="."`` for the command line's text output."""
+    if value is None or pd.isna(value):
+        return MISSING
+    return short_of_bounds(value, 3, low=0 if share else -1, high=1, decimal=decimal)
 
 
 def score_text(value, digits: int = 2) -> str:
