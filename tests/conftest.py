@@ -40,10 +40,10 @@ _counter = itertools.count()
 # with `--no-loadscope-reorder` (pyproject.toml), in collection order: these go out first, so
 # no long file is left for the end while the other core idles; the many short files fill in.
 SLOW_FIRST = (
-    "test_concurrency.py", "test_export_word.py", "test_analysis_sql.py", "test_lemmas_stored.py",
-    "test_app_koding.py", "test_lifecycle.py", "test_browser.py", "test_bench_run.py", "test_access.py",
-    "test_export_usability.py", "test_app.py", "test_privacy_exports.py", "test_app_login.py",
-    "test_suggest_parts.py", "test_suggest_sentences.py",
+    "test_lifecycle.py", "test_browser.py", "test_concurrency.py", "test_analysis_sql.py", "test_export_word.py",
+    "test_bench_run.py", "test_suggest_service.py", "test_agreement.py", "test_app_koding.py",
+    "test_lemmas_stored.py", "test_access.py", "test_qdpx_import.py", "test_published.py", "test_search.py",
+    "test_privacy_shown_values.py", "test_app.py", "test_export_usability.py", "test_app_login.py",
 )
 
 
