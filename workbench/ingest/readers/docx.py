@@ -97,16 +97,37 @@ class Table:
         return [[c.text for c in row] for row in self.rows]
 
 
-class _Walker:
+class BoxReader:
+    """What the .docx and .odt walkers share about text boxes: :attr:`boxes` holds the text of each
+    box, one string per box, when they are read apart (the body: see :func:`body_and_boxes`); None:
+    read in place, right after the paragraph that anchors them."""
+
+    boxes: list[str] | None = None
+
+    def blocks(self, container) -> list[Para | Table]:
+        raise NotImplementedError
+
+    def _read_boxes(self, boxes) -> list[Para | Table]:
+        """The blocks of text boxes read in place, or none when they are read apart (:attr:`boxes`)."""
+        out: list[Para | Table] = []
+        for box in boxes:
+            if self.boxes is None:
+                out.extend(self.blocks(box))
+            else:  # its place first, before the boxes inside it
+                self.boxes.append("")
+                k = len(self.boxes) - 1
+                self.boxes[k] = box_text(self.blocks(box))
+        return out
+
+
+class _Walker(BoxReader):
     """Reads WordprocessingML containers (body, cell, text box, header) into blocks in order."""
 
     def __init__(self, styles: dict[str, str]):
         self.styles = styles
         self.counter = 0
         self.tables = 0
-        # the text of the text boxes, one string per box, when they are read apart (the body: see
-        # :func:`body_and_boxes`); None: read in place, right after the paragraph that anchors them
-        self.boxes: list[str] | None = None
+        self.boxes = None  # (see BoxReader)
 
     def blocks(self, container) -> list[Para | Table]:
         out: list[Para | Table] = []
@@ -116,13 +137,7 @@ class _Walker:
                 continue
             if tag == W + "p":
                 out.append(self.para(child))
-                for box in _text_boxes(child):
-                    if self.boxes is None:
-                        out.extend(self.blocks(box))
-                    else:  # its place first, before the boxes inside it
-                        self.boxes.append("")
-                        k = len(self.boxes) - 1
-                        self.boxes[k] = box_text(self.blocks(box))
+                out.extend(self._read_boxes(_text_boxes(child)))
             elif tag == W + "tbl":
                 out.append(self.table(child))
             elif tag == W + "sdt":

@@ -21,8 +21,8 @@ from pathlib import Path
 from ...errors import InputError
 from ..chars import clean_text
 from ..model import Parsed, Turn
-from .docx import (_PAGE_ONLY, Cell, Para, Table, _bold_label, blocks_to_parsed, body_and_boxes, bold_only,
-                   box_text, table_paragraphs, tracked_changes_warning)
+from .docx import (_PAGE_ONLY, BoxReader, Cell, Para, Table, _bold_label, blocks_to_parsed, body_and_boxes, bold_only,
+                   table_paragraphs, tracked_changes_warning)
 from .sniff import describe, starts_as_zip
 
 LINE_BREAK = "\u2028"  # text:line-break (a newline in the XML's text is white space, not a break)
@@ -131,7 +131,7 @@ def _bold_styles(doc) -> dict[tuple[str, str], bool]:
     return out
 
 
-class _Walker:
+class _Walker(BoxReader):
     def __init__(self, bold: dict[tuple[str, str], bool] | None = None):
         from odf.namespaces import DRAWNS, OFFICENS, TABLENS, TEXTNS
 
@@ -200,18 +200,6 @@ class _Walker:
                     row.append(Cell(paras))
             table.rows.append(row)
         return table
-
-    def _read_boxes(self, boxes: list) -> list[Para | Table]:
-        """The blocks of text boxes read in place, or none when they are read apart (:attr:`boxes`)."""
-        out: list[Para | Table] = []
-        for box in boxes:
-            if self.boxes is None:
-                out.extend(self.blocks(box))
-            else:  # its place first, before the boxes inside it
-                self.boxes.append("")
-                k = len(self.boxes) - 1
-                self.boxes[k] = box_text(self.blocks(box))
-        return out
 
     def _boxes(self, frame) -> list:
         TEXTNS, TABLENS, DRAWNS, OFFICENS = self.ns
